@@ -1,0 +1,361 @@
+/*
+ * linreg.h — the whole public API of liblinreg.
+ *
+ * liblinreg fits linear least-squares models from CSV files (or from blocks of
+ * rows a caller supplies) in one streaming pass and bounded memory, and
+ * computes the statistics R's summary(lm(...)) reports.
+ *
+ * Conventions (see STYLE.md):
+ *   - Every exported name starts with lr_ and reads lr_<object>_<verb>.
+ *   - Every fallible function returns an int status (LR_OK == 0 or an
+ *     lr_status value) and fills a caller-owned lr_error whose message says
+ *     where: "data.csv:12:7: column 'x2': expected a number, got \"n/a\"".
+ *   - Stateful objects are opaque; their _free(NULL) is harmless.
+ *   - Matrices are column-major double arrays with an explicit leading
+ *     dimension (ld >= number of rows).
+ *   - The library never prints, never exits and never aborts.
+ *   - Ownership is stated next to every prototype.
+ *
+ * Thread safety: distinct objects may be used from distinct threads.
+ * lr_set_allocator must be called before any other lr_ function.
+ */
+#ifndef LINREG_H
+#define LINREG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define LR_VERSION_MAJOR 0
+#define LR_VERSION_MINOR 1
+#define LR_VERSION_PATCH 0
+#define LR_VERSION_STRING "0.1.0"
+
+/* ------------------------------------------------------------------------ */
+/* Status codes and errors                                                  */
+/* ------------------------------------------------------------------------ */
+
+typedef enum lr_status {
+    LR_OK = 0,        /* success */
+    LR_EIO = 1,       /* a file cannot be opened or read */
+    LR_EPARSE = 2,    /* malformed CSV: ragged row, stray or unterminated quote */
+    LR_EVALUE = 3,    /* a cell is not a valid number, or overflows a double */
+    LR_EMISSING = 4,  /* a missing value where missing values are an error */
+    LR_EDATA = 5,     /* data unusable for the model: no rows, too few rows, text column */
+    LR_ESINGULAR = 6, /* XᵀX is singular to working precision */
+    LR_EUSAGE = 7,    /* invalid argument: unknown column, bad option value */
+    LR_ENOMEM = 8,    /* an allocation failed */
+    LR_ELAPACK = 9,   /* LAPACK reported an argument error (a bug in linreg) */
+    LR_ERANGE = 10    /* a size does not fit the integer type LAPACK/BLAS uses */
+} lr_status;
+
+/* Largest message an lr_error holds, including the terminating NUL. */
+#define LR_ERROR_MAX 1024
+
+/*
+ * Filled by a failing call. `message` is complete and self-contained; it
+ * starts with the place ("FILE:LINE:COL: " for a place in the data,
+ * "FILE: " for a file as a whole) when there is one. `line` and `col` repeat
+ * the position (1-based; 0 when the error has no position).
+ */
+typedef struct lr_error {
+    int code;                   /* an lr_status value; LR_OK if no error */
+    uint64_t line;              /* physical line of the data, 0 if none */
+    uint64_t col;               /* 1-based byte column of the field, 0 if none */
+    char message[LR_ERROR_MAX]; /* NUL-terminated, never empty on failure */
+} lr_error;
+
+/* A static, human-readable name for a status code ("out of memory", ...). */
+const char *lr_strerror(int code);
+
+/* ------------------------------------------------------------------------ */
+/* Memory                                                                   */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * One replaceable allocator, used for every allocation liblinreg makes
+ * (OpenBLAS's internal buffers excepted). realloc semantics with an explicit
+ * old size: fn(ud, NULL, 0, n) allocates, fn(ud, p, old, 0) frees and returns
+ * NULL, otherwise resizes. Returning NULL for n > 0 means out of memory; the
+ * library then fails with LR_ENOMEM and frees what it holds.
+ */
+typedef void *(*lr_alloc_fn)(void *ud, void *ptr, size_t old_size, size_t new_size);
+
+/* Install fn (NULL restores the default, built on realloc/free). Not
+ * thread-safe: call before any other lr_ function. */
+void lr_set_allocator(lr_alloc_fn fn, void *ud);
+
+/* ------------------------------------------------------------------------ */
+/* CSV reader: pull-style, streaming, borrowed cells                        */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * RFC 4180 with the usual extensions: "" escapes inside quotes, delimiters
+ * and newlines inside quotes, LF or CRLF line ends, a UTF-8 byte order mark,
+ * a final line with or without a newline. The reader knows nothing about
+ * numbers: it hands out fields as bytes. Memory is bounded by the longest
+ * row, not the file.
+ */
+typedef struct lr_csv lr_csv;
+
+typedef struct lr_csv_options {
+    char delimiter; /* 0: detect among , ; TAB | from the start of the input */
+} lr_csv_options;
+
+/* One field of a row. Borrowed: valid until the next lr_csv_next call or
+ * lr_csv_free. `data` is not NUL-terminated; quotes are removed and ""
+ * unescaped. */
+typedef struct lr_csv_field {
+    const char *data; /* the field's bytes */
+    size_t len;       /* their number */
+    uint64_t line;    /* physical line (1-based) where the field starts */
+    uint64_t col;     /* 1-based byte column where the field starts */
+    int quoted;       /* 1 if the field was enclosed in quotes */
+} lr_csv_field;
+
+/* A row: `fields[0..nfields)`, borrowed like its fields. */
+typedef struct lr_csv_row {
+    const lr_csv_field *fields; /* the row's fields */
+    size_t nfields;             /* their number, >= 1 */
+    uint64_t line;              /* physical line where the row starts */
+    uint64_t index;             /* 0-based record number (the header is 0) */
+} lr_csv_row;
+
+/*
+ * Open `path` ("-" for standard input) for reading. `display_name` is used in
+ * error messages (NULL: `path`, or "<stdin>" for "-"). `opt` may be NULL.
+ * On success *out is a new reader the caller frees with lr_csv_free.
+ */
+int lr_csv_open(const char *path, const char *display_name, const lr_csv_options *opt,
+                lr_csv **out, lr_error *err);
+
+/* Read from a caller-owned file descriptor (not closed by lr_csv_free). */
+int lr_csv_open_fd(int fd, const char *display_name, const lr_csv_options *opt, lr_csv **out,
+                   lr_error *err);
+
+/* Parse an in-memory buffer (borrowed: must outlive the reader). */
+int lr_csv_open_buffer(const char *data, size_t len, const char *display_name,
+                       const lr_csv_options *opt, lr_csv **out, lr_error *err);
+
+/*
+ * Read the next row into *row. Sets *has_row to 1 when a row was read and to
+ * 0 at the end of the input. Empty lines (no bytes between two line ends) are
+ * skipped. Errors (unterminated quote, a quote inside an unquoted field,
+ * bytes after a closing quote, a read error) carry line and column.
+ */
+int lr_csv_next(lr_csv *r, lr_csv_row *row, int *has_row, lr_error *err);
+
+/* The delimiter in use (detected or given). */
+char lr_csv_delimiter(const lr_csv *r);
+
+/* The name used in error messages (borrowed, lives as long as r). */
+const char *lr_csv_name(const lr_csv *r);
+
+/* Close and free. lr_csv_free(NULL) is harmless. */
+void lr_csv_free(lr_csv *r);
+
+/* ------------------------------------------------------------------------ */
+/* Numbers and missing values                                               */
+/* ------------------------------------------------------------------------ */
+
+typedef enum lr_cell_kind {
+    LR_CELL_NUMBER = 0,  /* a finite number, stored in *value */
+    LR_CELL_MISSING = 1, /* empty (after trimming spaces), NA or NaN in any case */
+    LR_CELL_TEXT = 2,    /* not a number by the grammar */
+    LR_CELL_OVERFLOW = 3 /* a number by the grammar, but beyond the range of a double */
+} lr_cell_kind;
+
+/*
+ * Classify and convert one cell. The grammar is
+ *     [spaces] [+-] (digits [. [digits]] | . digits) [(e|E) [+-] digits] [spaces]
+ * with spaces being ' ' or TAB; the value is exactly the double strtod
+ * returns for the same text (correctly rounded; underflow gives 0 or a
+ * subnormal without error). "Inf", hex floats, thousands separators and
+ * everything else are LR_CELL_TEXT. Never fails: the kind says what it is.
+ */
+lr_cell_kind lr_parse_cell(const char *data, size_t len, double *value);
+
+/* ------------------------------------------------------------------------ */
+/* Accumulator: the normal-equation statistics of a stream of rows          */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * An accumulator holds, for k columns (column 0 is the response, columns
+ * 1..k-1 the model-matrix columns other than the intercept), the O(k²)
+ * statistics a least-squares fit needs: the sum of weights W, the number of
+ * rows with nonzero weight, the weighted column means μ and the centred
+ * cross-product matrix M = Σ w (x - μ)(x - μ)ᵀ.
+ *
+ * Each block of rows is centred by its own mean before its cross products
+ * are formed (cblas_dsyrk), so a column like 1e9 + noise does not cancel;
+ * blocks and accumulators are combined by the exact pairwise update
+ *     M = M_a + M_b + (W_a W_b / W) δ δᵀ,   δ = μ_b − μ_a,
+ * which is also how accumulators built by different threads or processes are
+ * merged (in a fixed order, so results do not depend on the thread count).
+ * XᵀX itself (with or without an intercept column) follows exactly:
+ *     [1 X]ᵀ[1 X] = A ᵀ diag(W, M) A,  A = [[1, μᵀ], [0, I]].
+ */
+typedef struct lr_accum lr_accum;
+
+typedef enum lr_kernel {
+    LR_KERNEL_BLAS = 0, /* cross products by cblas_dsyrk / cblas_dgemv */
+    LR_KERNEL_NAIVE = 1 /* the same arithmetic in plain loops (the baseline) */
+} lr_kernel;
+
+/* New, empty accumulator for k >= 1 columns. Caller frees with lr_accum_free. */
+int lr_accum_create(size_t k, lr_kernel kernel, lr_accum **out, lr_error *err);
+
+/*
+ * Add `nrows` rows. `block` is nrows × k, column-major with leading
+ * dimension ld >= nrows (column 0 the response). `w` holds nrows
+ * non-negative finite weights, or is NULL for unit weights. Rows of weight 0
+ * contribute nothing but are not counted as observations.
+ */
+int lr_accum_add(lr_accum *acc, size_t nrows, const double *block, size_t ld, const double *w,
+                 lr_error *err);
+
+/* dst := statistics of the rows of dst followed by those of src. Both must
+ * have the same k. src is unchanged. */
+int lr_accum_merge(lr_accum *dst, const lr_accum *src, lr_error *err);
+
+/* Number of columns k. */
+size_t lr_accum_ncols(const lr_accum *acc);
+/* Rows added with nonzero weight. */
+uint64_t lr_accum_nobs(const lr_accum *acc);
+/* Sum of the weights W (the row count for unit weights). */
+double lr_accum_weight(const lr_accum *acc);
+/* Column means μ[0..k) (borrowed, valid until the next call on acc). */
+const double *lr_accum_mean(const lr_accum *acc);
+/* Centred cross products M (k × k, upper triangle valid, leading dimension
+ * *ld). Borrowed like lr_accum_mean. */
+const double *lr_accum_comoments(const lr_accum *acc, size_t *ld);
+
+/* lr_accum_free(NULL) is harmless. */
+void lr_accum_free(lr_accum *acc);
+
+/* ------------------------------------------------------------------------ */
+/* Fitting                                                                  */
+/* ------------------------------------------------------------------------ */
+
+typedef enum lr_method {
+    LR_METHOD_INVERSE = 0, /* XᵀX by dsyrk, (XᵀX)⁻¹ by dpotrf+dpotri (dgetrf+dgetri if
+                              not positive definite), β = (XᵀX)⁻¹Xᵀy by dsymv */
+    LR_METHOD_NAIVE = 1    /* plain loops and Gauss–Jordan with partial pivoting */
+} lr_method;
+
+typedef enum lr_na_action {
+    LR_NA_OMIT = 0, /* rows with a missing value in a model column are omitted, and counted */
+    LR_NA_ERROR = 1 /* a missing value in a model column is an error */
+} lr_na_action;
+
+typedef struct lr_fit_options {
+    const char *target;            /* response column; NULL: the first column */
+    const char *const *features;   /* predictor columns; NULL: every other column */
+    size_t n_features;             /* number of entries in features */
+    int intercept;                 /* 1: include an intercept (default); 0: none */
+    lr_method method;              /* solver (default LR_METHOD_INVERSE) */
+    lr_na_action na_action;        /* missing values (default LR_NA_OMIT) */
+    char delimiter;                /* 0: detect */
+    double level;                  /* confidence level of the intervals (default 0.95) */
+} lr_fit_options;
+
+/* Fill *opt with the defaults. */
+void lr_fit_options_init(lr_fit_options *opt);
+
+/* One coefficient of a fitted model. Non-finite values (an SE with no
+ * residual degrees of freedom) are NaN. */
+typedef struct lr_coef {
+    const char *name;  /* as R names it: "(Intercept)", "speed"; borrowed from the fit */
+    double estimate;   /* β_j */
+    double std_error;  /* sqrt(σ² [(XᵀX)⁻¹]_jj) */
+    double t;          /* estimate / std_error */
+    double p;          /* two-sided p-value, Student t with df_residual df */
+    double ci_low;     /* estimate − t_{(1+level)/2, df} · std_error */
+    double ci_high;    /* estimate + t_{(1+level)/2, df} · std_error */
+    int aliased;       /* 1 if the coefficient is not estimable (then the numbers are NaN) */
+} lr_coef;
+
+/* The model-level statistics, with R's summary.lm definitions. */
+typedef struct lr_summary {
+    const char *response;     /* name of the response column (borrowed from the fit) */
+    const char *source;       /* the data's display name (borrowed from the fit) */
+    uint64_t n;               /* observations used (nonzero weight) */
+    uint64_t n_dropped;       /* rows omitted for missing values */
+    size_t n_coef;            /* number of coefficients p */
+    size_t rank;              /* rank of the model matrix */
+    double df_residual;       /* n − rank */
+    int intercept;            /* 1 if the model has an intercept */
+    lr_method method;         /* the solver that ran */
+    double level;             /* confidence level of the intervals */
+    double rss;               /* residual sum of squares Σ w e² */
+    double tss;               /* total sum of squares (about the mean, or zero without intercept) */
+    double sigma;             /* residual standard error sqrt(rss / df_residual) */
+    double r_squared;         /* mss / (mss + rss) */
+    double adj_r_squared;     /* 1 − (1 − R²)(n − intercept) / df_residual */
+    double f_statistic;       /* (mss / f_df1) / σ² */
+    double f_df1;             /* rank − intercept */
+    double f_df2;             /* df_residual */
+    double f_p;               /* upper tail of F(f_df1, f_df2) */
+    double log_likelihood;    /* Gaussian log-likelihood at the ML σ² (R's logLik.lm) */
+    double aic;               /* −2 logLik + 2 (rank + 1) */
+    double bic;               /* −2 logLik + log(n) (rank + 1) */
+    double condition_number;  /* estimated 2-norm condition number of the column-scaled
+                                 (shifted) model matrix the solver worked with */
+} lr_summary;
+
+typedef struct lr_fit lr_fit;
+
+/*
+ * Fit the model described by opt to the CSV file at `path` ("-": standard
+ * input) in one streaming pass. On success *out is a new fit the caller frees
+ * with lr_fit_free. Errors carry file, line and column where there is one.
+ */
+int lr_fit_csv(const char *path, const lr_fit_options *opt, lr_fit **out, lr_error *err);
+
+/*
+ * Fit from statistics a caller accumulated: column 0 of acc is the response,
+ * columns 1..k-1 the predictors named names[0..k-1) (names[0] the response).
+ * Only opt->intercept, opt->method and opt->level are used. n_dropped is
+ * reported as given. The fit does not keep acc or names.
+ */
+int lr_fit_accum(const lr_accum *acc, const char *const *names, const lr_fit_options *opt,
+                 uint64_t n_dropped, lr_fit **out, lr_error *err);
+
+/* The model-level statistics (borrowed, valid until lr_fit_free). */
+const lr_summary *lr_fit_summary(const lr_fit *fit);
+
+/* Number of coefficients p (intercept first when there is one). */
+size_t lr_fit_ncoef(const lr_fit *fit);
+
+/* Coefficient j < p (borrowed, valid until lr_fit_free). */
+const lr_coef *lr_fit_coef(const lr_fit *fit, size_t j);
+
+/* The unscaled covariance (XᵀX)⁻¹, p × p column-major with leading dimension
+ * *ld (full, symmetric); σ² times it is the covariance of β. Borrowed. */
+const double *lr_fit_xtx_inverse(const lr_fit *fit, size_t *ld);
+
+/* lr_fit_free(NULL) is harmless. */
+void lr_fit_free(lr_fit *fit);
+
+/* The name of a method as the command line spells it ("inverse", "naive"). */
+const char *lr_method_name(lr_method m);
+
+/* ------------------------------------------------------------------------ */
+/* Build and library information                                            */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * A one-line description of the BLAS and LAPACK actually linked and running
+ * (e.g. "OpenBLAS 0.3.21 (Haswell, 2 threads) DYNAMIC_ARCH...; LAPACK 3.11.0").
+ * Written into buf (NUL-terminated, truncated to size).
+ */
+void lr_blas_info(char *buf, size_t size);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LINREG_H */

@@ -1,0 +1,100 @@
+/*
+ * cli.h — the linreg command: option parsing and report formatting.
+ * The CLI only parses options, calls the library and formats; no numerics.
+ */
+#ifndef LR_CLI_H
+#define LR_CLI_H
+
+#include <stdio.h>
+
+#include "linreg.h"
+
+/* Exit codes of the command. */
+enum {
+    LR_EXIT_OK = 0,    /* success */
+    LR_EXIT_DATA = 1,  /* data or numerical error */
+    LR_EXIT_USAGE = 2  /* usage error */
+};
+
+/* Output formats of linreg fit. */
+typedef enum lr_format {
+    LR_FORMAT_TEXT = 0,     /* R-like summary */
+    LR_FORMAT_JSON = 1,     /* one JSON object (DESIGN.md schema) */
+    LR_FORMAT_CSV = 2,      /* the coefficient table */
+    LR_FORMAT_MARKDOWN = 3  /* coefficient table and statistics as Markdown */
+} lr_format;
+
+/* What the reports need beyond the fit itself. */
+typedef struct lr_report_ctx {
+    const lr_fit *fit;       /* the fitted model */
+    const char *model_desc;  /* "dist ~ speed" */
+} lr_report_ctx;
+
+/* `linreg fit ...` (argv[0] is "fit"). Returns the exit code. */
+int lr_cli_fit(int argc, char **argv);
+
+/* Print "linreg: msg" to stderr. */
+void lr_cli_error(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+
+/* Exit code for a library status. */
+int lr_cli_exit_code(int status);
+
+/* Reports: write to out (a memory stream; the caller copies it to stdout only
+ * when everything succeeded). */
+void lr_report_text(FILE *out, const lr_report_ctx *ctx);
+void lr_report_json(FILE *out, const lr_report_ctx *ctx);
+void lr_report_csv(FILE *out, const lr_report_ctx *ctx);
+void lr_report_markdown(FILE *out, const lr_report_ctx *ctx);
+
+/* ---- number formatting (format_number.c), R's rules ---- */
+
+/* Maximum length of one formatted number, NUL included. */
+#define LR_NUM_MAX 40
+
+/*
+ * Format x[0..n) jointly as R's format(x, digits = digits) does: each element
+ * shown to `digits` significant digits (trailing zeros dropped), all with the
+ * same number of decimals in fixed notation, or all in scientific notation
+ * when that is narrower. NaN → "NA", ±Inf → "Inf"/"-Inf". out[i] holds
+ * LR_NUM_MAX bytes.
+ */
+void lr_format_joint(const double *x, size_t n, int digits, char (*out)[LR_NUM_MAX]);
+
+/* R's format.pval(p, digits): fixed for p ≥ 1e-3, scientific below, "<2e-16"
+ * under machine epsilon (jointly per group, as R does). */
+void lr_format_pvalues(const double *p, size_t n, int digits, char (*out)[LR_NUM_MAX]);
+
+/* One number as R's formatC(x, digits = d) ("%.*g"), NaN as "NA". */
+void lr_format_g(double x, int digits, char out[LR_NUM_MAX]);
+
+/* One number for JSON: %.17g, or "null" when not finite. */
+void lr_format_json_number(double x, char out[LR_NUM_MAX]);
+
+/* R's significance stars for a p-value. */
+const char *lr_signif_stars(double p);
+
+/* The coefficient table formatted as R's printCoefmat formats it (digits 4),
+ * with the confidence interval columns formatted like the estimates. */
+typedef struct lr_coef_cells {
+    size_t n;                   /* rows (coefficients) */
+    char (*est)[LR_NUM_MAX];    /* Estimate */
+    char (*se)[LR_NUM_MAX];     /* Std. Error */
+    char (*t)[LR_NUM_MAX];      /* t value */
+    char (*p)[LR_NUM_MAX];      /* Pr(>|t|) */
+    char (*lo)[LR_NUM_MAX];     /* lower confidence bound */
+    char (*hi)[LR_NUM_MAX];     /* upper confidence bound */
+    const char **stars;         /* significance stars */
+    int any_stars;              /* 1 if some p-value is below 0.1 (R then prints stars) */
+    char lo_label[LR_NUM_MAX + 4]; /* "2.5 %" */
+    char hi_label[LR_NUM_MAX + 4]; /* "97.5 %" */
+} lr_coef_cells;
+
+/* Fill cells from the fit; 0 on success, -1 out of memory. Free with lr_coef_cells_free. */
+int lr_coef_cells_format(const lr_fit *fit, lr_coef_cells *cells);
+void lr_coef_cells_free(lr_coef_cells *cells);
+
+#endif

@@ -1,0 +1,313 @@
+/*
+ * cli_fit.c — `linreg fit`: options → lr_fit_options → lr_fit_csv → report.
+ *
+ * The whole report is written to a memory stream first and copied to stdout
+ * only when the fit succeeded, so a failed run prints nothing on stdout.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char fit_usage[] =
+    "Usage: linreg fit [OPTIONS] FILE|-\n"
+    "\n"
+    "Fit a linear least-squares model to the CSV file FILE (- reads standard input)\n"
+    "and print the statistics of R's summary(lm(...)).\n"
+    "\n"
+    "Model:\n"
+    "  -y, --target NAME        response column (default: the first column)\n"
+    "  -x, --features A,B,...   predictor columns (default: every other column)\n"
+    "      --no-intercept       fit without an intercept (R's y ~ 0 + ...)\n"
+    "\n"
+    "Computation:\n"
+    "      --method METHOD      inverse (default): XtX by dsyrk, (XtX)^-1 by LAPACKE\n"
+    "                           dpotrf+dpotri; naive: plain loops and Gauss-Jordan\n"
+    "      --level L            confidence level of the intervals (default 0.95)\n"
+    "\n"
+    "Input:\n"
+    "  -d, --delimiter C        field delimiter: , ; | tab (default: detected)\n"
+    "      --na omit|error      rows with a missing value (empty, NA, NaN) in a model\n"
+    "                           column: omitted and counted (default), or an error\n"
+    "\n"
+    "Output:\n"
+    "      --format FORMAT      text (default), json, csv or markdown\n"
+    "  -q, --quiet              no warnings on stderr\n"
+    "  -h, --help               show this help\n"
+    "\n"
+    "Exit codes: 0 success, 1 data or numerical error, 2 usage error.\n";
+
+enum {
+    OPT_NO_INTERCEPT = 256, /* --no-intercept */
+    OPT_METHOD,             /* --method */
+    OPT_LEVEL,              /* --level */
+    OPT_NA,                 /* --na */
+    OPT_FORMAT              /* --format */
+};
+
+static const struct option long_options[] = {
+    {"target", required_argument, NULL, 'y'},
+    {"features", required_argument, NULL, 'x'},
+    {"no-intercept", no_argument, NULL, OPT_NO_INTERCEPT},
+    {"method", required_argument, NULL, OPT_METHOD},
+    {"level", required_argument, NULL, OPT_LEVEL},
+    {"delimiter", required_argument, NULL, 'd'},
+    {"na", required_argument, NULL, OPT_NA},
+    {"format", required_argument, NULL, OPT_FORMAT},
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+static int usage_error(const char *msg, const char *arg)
+{
+    if (arg)
+        lr_cli_error("%s '%s'", msg, arg);
+    else
+        lr_cli_error("%s", msg);
+    fputs("Try 'linreg fit --help' for more information.\n", stderr);
+    return LR_EXIT_USAGE;
+}
+
+/* Split a comma-separated list in place; *out is a malloc'd array. */
+static int split_features(char *list, const char ***out, size_t *n)
+{
+    size_t count = 1;
+    for (const char *s = list; *s; s++)
+        count += *s == ',';
+    const char **v = calloc(count, sizeof *v);
+    if (!v)
+        return -1;
+    size_t i = 0;
+    char *s = list;
+    for (;;) {
+        char *comma = strchr(s, ',');
+        if (comma)
+            *comma = '\0';
+        if (*s == '\0') {
+            free(v);
+            return -2;
+        }
+        v[i++] = s;
+        if (!comma)
+            break;
+        s = comma + 1;
+    }
+    *out = v;
+    *n = i;
+    return 0;
+}
+
+static int parse_delimiter(const char *s, char *out)
+{
+    if (!strcmp(s, "tab") || !strcmp(s, "TAB") || !strcmp(s, "\\t")) {
+        *out = '\t';
+        return 0;
+    }
+    if (strlen(s) != 1 || s[0] == '"' || s[0] == '\n' || s[0] == '\r')
+        return -1;
+    *out = s[0];
+    return 0;
+}
+
+/* "y ~ a + b", as R would write the formula; names that are not syntactic in
+ * R are backquoted. */
+static int syntactic(const char *s)
+{
+    if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || *s == '.'))
+        return 0;
+    if (s[0] == '.' && s[1] >= '0' && s[1] <= '9')
+        return 0;
+    for (const char *c = s; *c; c++)
+        if (!((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') ||
+              *c == '.' || *c == '_'))
+            return 0;
+    return 1;
+}
+
+static void put_name(FILE *f, const char *s)
+{
+    if (syntactic(s))
+        fputs(s, f);
+    else
+        fprintf(f, "`%s`", s);
+}
+
+static char *model_description(const lr_fit *fit)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f)
+        return NULL;
+    const lr_summary *s = lr_fit_summary(fit);
+    size_t p = lr_fit_ncoef(fit);
+    put_name(f, s->response);
+    fputs(" ~ ", f);
+    size_t first = s->intercept ? 1 : 0;
+    if (!s->intercept)
+        fputs("0", f);
+    else if (p == 1)
+        fputs("1", f);
+    for (size_t j = first; j < p; j++) {
+        if (j > first || !s->intercept)
+            fputs(" + ", f);
+        put_name(f, lr_fit_coef(fit, j)->name);
+    }
+    if (fclose(f) != 0) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
+int lr_cli_fit(int argc, char **argv)
+{
+    lr_fit_options opt;
+    lr_format format = LR_FORMAT_TEXT;
+    const char **features = NULL;
+    int rc = LR_EXIT_OK;
+
+    lr_fit_options_init(&opt);
+    opterr = 0;
+    optind = 1;
+    for (;;) {
+        int c = getopt_long(argc, argv, ":y:x:d:qh", long_options, NULL);
+        if (c == -1)
+            break;
+        switch (c) {
+        case 'y':
+            opt.target = optarg;
+            break;
+        case 'x': {
+            free(features);
+            features = NULL;
+            int e = split_features(optarg, &features, &opt.n_features);
+            if (e == -1) {
+                lr_cli_error("out of memory");
+                return LR_EXIT_DATA;
+            }
+            if (e == -2)
+                return usage_error("empty column name in --features", NULL);
+            opt.features = features;
+            break;
+        }
+        case OPT_NO_INTERCEPT:
+            opt.intercept = 0;
+            break;
+        case OPT_METHOD:
+            if (!strcmp(optarg, "inverse"))
+                opt.method = LR_METHOD_INVERSE;
+            else if (!strcmp(optarg, "naive"))
+                opt.method = LR_METHOD_NAIVE;
+            else {
+                free(features);
+                return usage_error("unknown --method (expected inverse or naive):", optarg);
+            }
+            break;
+        case OPT_LEVEL: {
+            char *end;
+            errno = 0;
+            opt.level = strtod(optarg, &end);
+            if (errno || end == optarg || *end || !(opt.level > 0 && opt.level < 1)) {
+                free(features);
+                return usage_error("--level must be a number between 0 and 1, not", optarg);
+            }
+            break;
+        }
+        case 'd':
+            if (parse_delimiter(optarg, &opt.delimiter)) {
+                free(features);
+                return usage_error("--delimiter must be one character or 'tab', not", optarg);
+            }
+            break;
+        case OPT_NA:
+            if (!strcmp(optarg, "omit"))
+                opt.na_action = LR_NA_OMIT;
+            else if (!strcmp(optarg, "error"))
+                opt.na_action = LR_NA_ERROR;
+            else {
+                free(features);
+                return usage_error("unknown --na (expected omit or error):", optarg);
+            }
+            break;
+        case OPT_FORMAT:
+            if (!strcmp(optarg, "text"))
+                format = LR_FORMAT_TEXT;
+            else if (!strcmp(optarg, "json"))
+                format = LR_FORMAT_JSON;
+            else if (!strcmp(optarg, "csv"))
+                format = LR_FORMAT_CSV;
+            else if (!strcmp(optarg, "markdown") || !strcmp(optarg, "md"))
+                format = LR_FORMAT_MARKDOWN;
+            else {
+                free(features);
+                return usage_error("unknown --format (expected text, json, csv or markdown):",
+                                   optarg);
+            }
+            break;
+        case 'q':
+            break;
+        case 'h':
+            free(features);
+            fputs(fit_usage, stdout);
+            return LR_EXIT_OK;
+        case ':':
+            free(features);
+            return usage_error("missing value for option", argv[optind - 1]);
+        default:
+            free(features);
+            return usage_error("unknown option", argv[optind - 1]);
+        }
+    }
+    if (optind >= argc) {
+        free(features);
+        return usage_error("no input file (give a CSV file, or - for standard input)", NULL);
+    }
+    if (argc - optind > 1) {
+        free(features);
+        return usage_error("more than one input file:", argv[optind + 1]);
+    }
+
+    lr_error err;
+    lr_fit *fit = NULL;
+    int st = lr_fit_csv(argv[optind], &opt, &fit, &err);
+    free(features);
+    if (st != LR_OK) {
+        lr_cli_error("%s", err.message);
+        return lr_cli_exit_code(st);
+    }
+
+    char *desc = model_description(fit);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *mem = desc ? open_memstream(&buf, &len) : NULL;
+    if (!mem) {
+        lr_cli_error("out of memory");
+        free(desc);
+        lr_fit_free(fit);
+        return LR_EXIT_DATA;
+    }
+    lr_report_ctx ctx = {fit, desc};
+    switch (format) {
+    case LR_FORMAT_JSON: lr_report_json(mem, &ctx); break;
+    case LR_FORMAT_CSV: lr_report_csv(mem, &ctx); break;
+    case LR_FORMAT_MARKDOWN: lr_report_markdown(mem, &ctx); break;
+    case LR_FORMAT_TEXT:
+    default: lr_report_text(mem, &ctx); break;
+    }
+    if (fclose(mem) != 0) {
+        lr_cli_error("out of memory");
+        rc = LR_EXIT_DATA;
+    } else if (fwrite(buf, 1, len, stdout) != len || fflush(stdout) != 0) {
+        lr_cli_error("cannot write the results: %s", strerror(errno));
+        rc = LR_EXIT_DATA;
+    }
+    free(buf);
+    free(desc);
+    lr_fit_free(fit);
+    return rc;
+}

@@ -1,0 +1,63 @@
+/*
+ * main.c — the linreg command: dispatch to a subcommand.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char usage[] =
+    "Usage: linreg COMMAND [OPTIONS] ...\n"
+    "\n"
+    "Linear regression from CSV files with the statistics of R's summary(lm(...)),\n"
+    "in one streaming pass and bounded memory, on OpenBLAS and LAPACKE.\n"
+    "\n"
+    "Commands:\n"
+    "  fit [OPTIONS] FILE|-    fit a linear model and print its summary\n"
+    "\n"
+    "Options:\n"
+    "  -h, --help              show this help (linreg fit --help: the options of fit)\n"
+    "  --version               show the version and the BLAS/LAPACK in use\n"
+    "\n"
+    "Exit codes: 0 success, 1 data or numerical error, 2 usage error.\n";
+
+void lr_cli_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("linreg: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+int lr_cli_exit_code(int status)
+{
+    if (status == LR_OK)
+        return LR_EXIT_OK;
+    return status == LR_EUSAGE ? LR_EXIT_USAGE : LR_EXIT_DATA;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(usage, stderr);
+        return LR_EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
+        fputs(usage, stdout);
+        return LR_EXIT_OK;
+    }
+    if (!strcmp(cmd, "--version")) {
+        char info[1024];
+        lr_blas_info(info, sizeof info);
+        printf("linreg %s\n%s\n", LR_VERSION_STRING, info);
+        return LR_EXIT_OK;
+    }
+    if (!strcmp(cmd, "fit"))
+        return lr_cli_fit(argc - 1, argv + 1);
+    lr_cli_error("unknown command '%s' (try 'linreg --help')", cmd);
+    return LR_EXIT_USAGE;
+}

@@ -1,0 +1,88 @@
+/*
+ * report_json.c — one JSON object (the schema of DESIGN.md). Numbers carry 17
+ * significant digits so they round-trip; non-finite values are null.
+ */
+#include <math.h>
+#include <stdio.h>
+
+#include "cli.h"
+
+static void json_string(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+        switch (*c) {
+        case '"': fputs("\\\"", f); break;
+        case '\\': fputs("\\\\", f); break;
+        case '\n': fputs("\\n", f); break;
+        case '\r': fputs("\\r", f); break;
+        case '\t': fputs("\\t", f); break;
+        default:
+            if (*c < 0x20)
+                fprintf(f, "\\u%04x", *c);
+            else
+                fputc(*c, f);
+        }
+    }
+    fputc('"', f);
+}
+
+static void json_number(FILE *f, const char *key, double x, const char *after)
+{
+    char b[LR_NUM_MAX];
+    lr_format_json_number(x, b);
+    fprintf(f, "\"%s\": %s%s", key, b, after);
+}
+
+void lr_report_json(FILE *out, const lr_report_ctx *ctx)
+{
+    const lr_fit *fit = ctx->fit;
+    const lr_summary *s = lr_fit_summary(fit);
+    size_t p = lr_fit_ncoef(fit);
+
+    fputs("{\"linreg_version\": ", out);
+    json_string(out, LR_VERSION_STRING);
+    fputs(", \"data\": ", out);
+    json_string(out, s->source);
+    fputs(", \"model\": ", out);
+    json_string(out, ctx->model_desc);
+    fputs(", \"response\": ", out);
+    json_string(out, s->response);
+    fprintf(out, ", \"intercept\": %s,\n", s->intercept ? "true" : "false");
+    fprintf(out, " \"n\": %llu, \"n_dropped\": %llu, \"df_residual\": %.0f, \"rank\": %zu, "
+                 "\"method\": ",
+            (unsigned long long)s->n, (unsigned long long)s->n_dropped, s->df_residual, s->rank);
+    json_string(out, lr_method_name(s->method));
+    fputs(", ", out);
+    json_number(out, "level", s->level, ",\n \"coefficients\": [");
+    for (size_t j = 0; j < p; j++) {
+        const lr_coef *c = lr_fit_coef(fit, j);
+        fputs(j ? ",\n  {\"name\": " : "\n  {\"name\": ", out);
+        json_string(out, c->name);
+        fputs(", ", out);
+        if (c->aliased)
+            fputs("\"estimate\": null, ", out);
+        else
+            json_number(out, "estimate", c->estimate, ", ");
+        json_number(out, "std_error", c->std_error, ", ");
+        json_number(out, "t", c->t, ", ");
+        json_number(out, "p", c->p, ", ");
+        json_number(out, "ci_low", c->ci_low, ", ");
+        json_number(out, "ci_high", c->ci_high, ", ");
+        fprintf(out, "\"aliased\": %s}", c->aliased ? "true" : "false");
+    }
+    fputs("],\n ", out);
+    json_number(out, "sigma", s->sigma, ", ");
+    json_number(out, "r_squared", s->r_squared, ", ");
+    json_number(out, "adj_r_squared", s->adj_r_squared, ", ");
+    json_number(out, "f_statistic", s->f_statistic, ", ");
+    json_number(out, "f_df1", s->f_df1, ", ");
+    json_number(out, "f_df2", s->f_df2, ", ");
+    json_number(out, "f_p", s->f_p, ",\n ");
+    json_number(out, "log_likelihood", s->log_likelihood, ", ");
+    json_number(out, "aic", s->aic, ", ");
+    json_number(out, "bic", s->bic, ", ");
+    json_number(out, "rss", s->rss, ", ");
+    json_number(out, "condition_number", s->condition_number, ", ");
+    fputs("\"vcov\": \"classical\"}\n", out);
+}

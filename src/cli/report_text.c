@@ -1,0 +1,103 @@
+/*
+ * report_text.c — the text summary, laid out like R's print(summary(lm(...))).
+ */
+#include <math.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char *method_desc(lr_method m)
+{
+    switch (m) {
+    case LR_METHOD_INVERSE:
+        return "inverse: X'X by BLAS dsyrk on shifted columns, (X'X)^-1 by LAPACKE "
+               "dpotrf + dpotri";
+    case LR_METHOD_NAIVE:
+        return "naive: plain loops, (X'X)^-1 by Gauss-Jordan with partial pivoting";
+    default:
+        return "unknown";
+    }
+}
+
+static size_t max_len(char (*cells)[LR_NUM_MAX], size_t n, size_t start)
+{
+    size_t w = start;
+    for (size_t i = 0; i < n; i++)
+        if (strlen(cells[i]) > w)
+            w = strlen(cells[i]);
+    return w;
+}
+
+void lr_report_text(FILE *out, const lr_report_ctx *ctx)
+{
+    const lr_fit *fit = ctx->fit;
+    const lr_summary *s = lr_fit_summary(fit);
+    char a[LR_NUM_MAX], b[LR_NUM_MAX], d[LR_NUM_MAX];
+    lr_coef_cells c;
+
+    fprintf(out, "Linear model: %s\n", ctx->model_desc);
+    fprintf(out, "Data: %s (%llu rows used, %llu dropped for missing values)\n", s->source,
+            (unsigned long long)s->n, (unsigned long long)s->n_dropped);
+    lr_format_g(s->condition_number, 3, a);
+    fprintf(out, "Method: %s\n", method_desc(s->method));
+    fprintf(out, "Condition number (%s): %s\n\n",
+            s->intercept ? "centred, scaled predictors" : "scaled predictors", a);
+
+    if (lr_coef_cells_format(fit, &c) != 0) {
+        fputs("(out of memory formatting the coefficient table)\n", out);
+        return;
+    }
+    size_t wn = 0;
+    for (size_t j = 0; j < c.n; j++)
+        if (strlen(lr_fit_coef(fit, j)->name) > wn)
+            wn = strlen(lr_fit_coef(fit, j)->name);
+    size_t we = max_len(c.est, c.n, strlen("Estimate"));
+    size_t ws = max_len(c.se, c.n, strlen("Std. Error"));
+    size_t wt = max_len(c.t, c.n, strlen("t value"));
+    size_t wp = max_len(c.p, c.n, strlen("Pr(>|t|)"));
+    size_t wl = max_len(c.lo, c.n, strlen(c.lo_label));
+    size_t wh = max_len(c.hi, c.n, strlen(c.hi_label));
+
+    fputs("Coefficients:\n", out);
+    fprintf(out, "%-*s %*s %*s %*s %*s", (int)wn, "", (int)we, "Estimate", (int)ws,
+            "Std. Error", (int)wt, "t value", (int)wp, "Pr(>|t|)");
+    if (c.any_stars)
+        fputs("    ", out);
+    fprintf(out, " %*s %*s\n", (int)wl, c.lo_label, (int)wh, c.hi_label);
+    for (size_t j = 0; j < c.n; j++) {
+        fprintf(out, "%-*s %*s %*s %*s %*s", (int)wn, lr_fit_coef(fit, j)->name, (int)we,
+                c.est[j], (int)ws, c.se[j], (int)wt, c.t[j], (int)wp, c.p[j]);
+        if (c.any_stars)
+            fprintf(out, " %-3s", c.stars[j]);
+        fprintf(out, " %*s %*s\n", (int)wl, c.lo[j], (int)wh, c.hi[j]);
+    }
+    if (c.any_stars)
+        fputs("---\nSignif. codes:  0 '***' 0.001 '**' 0.01 '*' 0.05 '.' 0.1 ' ' 1\n", out);
+    lr_coef_cells_free(&c);
+    fputc('\n', out);
+
+    if (s->df_residual > 0) {
+        double sig = s->sigma;
+        lr_format_g(sig, 4, a);
+        fprintf(out, "Residual standard error: %s on %.0f degrees of freedom\n", a,
+                s->df_residual);
+    } else {
+        fprintf(out, "ALL %llu residuals are 0: no residual degrees of freedom!\n",
+                (unsigned long long)s->n);
+    }
+    if (s->df_residual > 0 && isfinite(s->f_df1) && s->f_df1 > 0) {
+        lr_format_g(s->r_squared, 4, a);
+        lr_format_g(s->adj_r_squared, 4, b);
+        fprintf(out, "Multiple R-squared:  %s,  Adjusted R-squared:  %s\n", a, b);
+        double fp = s->f_p;
+        lr_format_g(s->f_statistic, 4, a);
+        lr_format_pvalues(&fp, 1, 4, &d);
+        fprintf(out, "F-statistic: %s on %.0f and %.0f DF,  p-value: %s\n", a, s->f_df1,
+                s->f_df2, d);
+    }
+    lr_format_g(s->log_likelihood, 6, a);
+    fprintf(out, "Log-likelihood: %s (df = %zu),  ", a, s->rank + 1);
+    lr_format_g(s->aic, 6, a);
+    lr_format_g(s->bic, 6, b);
+    fprintf(out, "AIC: %s,  BIC: %s\n", a, b);
+}

@@ -1,0 +1,53 @@
+/*
+ * internal.h — helpers shared by liblinreg's modules; not part of the API.
+ */
+#ifndef LR_INTERNAL_H
+#define LR_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "linreg.h"
+
+/* Element (i, j) of a column-major matrix with leading dimension ld. */
+#define LR_AT(a, ld, i, j) ((a)[(size_t)(j) * (size_t)(ld) + (size_t)(i)])
+
+#if defined(__GNUC__)
+#define LR_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define LR_PRINTF(f, a)
+#endif
+
+/* ---- allocation (alloc.c): every allocation goes through the installed allocator ---- */
+
+/* Allocate n bytes (n may be 0: returns a unique non-NULL pointer of size 1). */
+void *lr_mem_alloc(size_t n);
+/* Allocate an array of count × size bytes, zeroed; NULL on overflow or failure. */
+void *lr_mem_calloc(size_t count, size_t size);
+/* Resize p from old to n bytes; on failure p is untouched and NULL returned. */
+void *lr_mem_realloc(void *p, size_t old, size_t n);
+/* Free p of size `size` (the size it was allocated with). lr_mem_free(NULL, 0) is harmless. */
+void lr_mem_free(void *p, size_t size);
+/* Copy a NUL-terminated string; NULL on failure. Free with lr_mem_free(s, strlen(s) + 1). */
+char *lr_mem_strdup(const char *s);
+/* Free a string allocated by lr_mem_strdup. */
+void lr_mem_strfree(char *s);
+/* 1 if a * b overflows size_t, else 0 and *out = a * b. */
+int lr_mul_overflows(size_t a, size_t b, size_t *out);
+
+/* ---- errors (error.c) ---- */
+
+/* Clear err (code LR_OK, empty message). err may be NULL. */
+void lr_error_clear(lr_error *err);
+/* Set err to code with a printf-style message; returns code. err may be NULL. */
+int lr_error_set(lr_error *err, int code, const char *fmt, ...) LR_PRINTF(3, 4);
+/* As lr_error_set, the message prefixed by "name:line:col: " and the position recorded. */
+int lr_error_at(lr_error *err, int code, const char *name, uint64_t line, uint64_t col,
+                const char *fmt, ...) LR_PRINTF(6, 7);
+/* Out of memory: sets LR_ENOMEM with a fixed message; returns LR_ENOMEM. */
+int lr_error_nomem(lr_error *err);
+/* Write a byte string for a message: printable ASCII kept, others as \xHH, truncated
+ * to about max bytes with "...". Always NUL-terminates out (size > 0). */
+void lr_error_quote(char *out, size_t size, const char *data, size_t len, size_t max);
+
+#endif /* LR_INTERNAL_H */

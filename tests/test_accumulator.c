@@ -1,0 +1,296 @@
+/*
+ * test_accumulator.c — the normal-equation statistics: block and merge
+ * invariance, the BLAS and naive kernels, shifting, weights, errors, and
+ * allocation failures.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "test_util.h"
+
+/* A fixed-seed generator (splitmix64) so every run sees the same data. */
+static uint64_t rng_state;
+static double urand(void)
+{
+    uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    z ^= z >> 31;
+    return (double)(z >> 11) * 0x1.0p-53;
+}
+
+/* Exact-ish reference moments in long double, two-pass. */
+static void reference_moments(size_t n, size_t k, const double *x, size_t ld, const double *w,
+                              long double *mean, long double *m2)
+{
+    long double W = 0;
+    for (size_t i = 0; i < n; i++)
+        W += w ? w[i] : 1.0L;
+    for (size_t j = 0; j < k; j++) {
+        long double s = 0;
+        for (size_t i = 0; i < n; i++)
+            s += (w ? w[i] : 1.0L) * x[j * ld + i];
+        mean[j] = s / W;
+    }
+    for (size_t j = 0; j < k; j++)
+        for (size_t l = 0; l < k; l++) {
+            long double s = 0;
+            for (size_t i = 0; i < n; i++)
+                s += (w ? w[i] : 1.0L) * (x[j * ld + i] - mean[j]) * (x[l * ld + i] - mean[l]);
+            m2[j * k + l] = s;
+        }
+}
+
+static double *make_data(size_t n, size_t k, double offset)
+{
+    double *x = malloc(n * k * sizeof(double));
+    for (size_t j = 0; j < k; j++)
+        for (size_t i = 0; i < n; i++)
+            x[j * n + i] = offset + (double)(j + 1) * (urand() - 0.5) + (j ? 0.3 * x[i] : 0);
+    return x;
+}
+
+static void check_against_reference(const lr_accum *a, size_t n, size_t k, const double *x,
+                                     const double *w, double rtol)
+{
+    long double *mean = malloc(k * sizeof(long double));
+    long double *m2 = malloc(k * k * sizeof(long double));
+    reference_moments(n, k, x, n, w, mean, m2);
+    size_t ld;
+    const double *m = lr_accum_comoments(a, &ld);
+    for (size_t j = 0; j < k; j++) {
+        LR_CK_REL(lr_accum_mean(a)[j], (double)mean[j], rtol);
+        for (size_t l = 0; l <= j; l++)
+            LR_CK_REL(m[j * ld + l], (double)m2[j * k + l],
+                      rtol * sqrtl(m2[j * k + j] * m2[l * k + l]) /
+                          (fabsl(m2[j * k + l]) + 1e-300L));
+    }
+    free(mean);
+    free(m2);
+}
+
+/* Adding rows in blocks of any size, or merging separately built accumulators,
+ * gives the same statistics. */
+START_TEST(test_blocks_and_merge)
+{
+    rng_state = 1;
+    size_t n = 5000, k = 6;
+    double *x = make_data(n, k, 3.0);
+    size_t sizes[] = {1, 7, 100, 1024, 5000};
+    for (size_t s = 0; s < sizeof sizes / sizeof *sizes; s++) {
+        lr_accum *a;
+        lr_error err;
+        ck_assert_int_eq(lr_accum_create(k, LR_KERNEL_BLAS, &a, &err), LR_OK);
+        for (size_t i = 0; i < n; i += sizes[s]) {
+            size_t m = n - i < sizes[s] ? n - i : sizes[s];
+            ck_assert_int_eq(lr_accum_add(a, m, x + i, n, NULL, &err), LR_OK);
+        }
+        ck_assert_uint_eq(lr_accum_nobs(a), n);
+        LR_CK_REL(lr_accum_weight(a), (double)n, 0);
+        check_against_reference(a, n, k, x, NULL, 1e-13);
+        lr_accum_free(a);
+    }
+    /* Three accumulators merged in order. */
+    lr_accum *parts[3], *all;
+    lr_error err;
+    size_t cut[4] = {0, 1234, 1235, n};
+    for (int q = 0; q < 3; q++) {
+        ck_assert_int_eq(lr_accum_create(k, LR_KERNEL_BLAS, &parts[q], &err), LR_OK);
+        ck_assert_int_eq(lr_accum_add(parts[q], cut[q + 1] - cut[q], x + cut[q], n, NULL, &err),
+                         LR_OK);
+    }
+    ck_assert_int_eq(lr_accum_create(k, LR_KERNEL_BLAS, &all, &err), LR_OK);
+    for (int q = 0; q < 3; q++)
+        ck_assert_int_eq(lr_accum_merge(all, parts[q], &err), LR_OK);
+    ck_assert_uint_eq(lr_accum_nobs(all), n);
+    check_against_reference(all, n, k, x, NULL, 1e-13);
+    for (int q = 0; q < 3; q++)
+        lr_accum_free(parts[q]);
+    lr_accum_free(all);
+    free(x);
+}
+END_TEST
+
+/* The naive kernel computes the same statistics in plain loops. */
+START_TEST(test_naive_kernel)
+{
+    rng_state = 2;
+    size_t n = 3000, k = 5;
+    double *x = make_data(n, k, -7.0);
+    lr_accum *a, *b;
+    lr_error err;
+    ck_assert_int_eq(lr_accum_create(k, LR_KERNEL_BLAS, &a, &err), LR_OK);
+    ck_assert_int_eq(lr_accum_create(k, LR_KERNEL_NAIVE, &b, &err), LR_OK);
+    for (size_t i = 0; i < n; i += 512) {
+        size_t m = n - i < 512 ? n - i : 512;
+        ck_assert_int_eq(lr_accum_add(a, m, x + i, n, NULL, &err), LR_OK);
+        ck_assert_int_eq(lr_accum_add(b, m, x + i, n, NULL, &err), LR_OK);
+    }
+    check_against_reference(b, n, k, x, NULL, 1e-13);
+    size_t lda, ldb;
+    const double *ma = lr_accum_comoments(a, &lda), *mb = lr_accum_comoments(b, &ldb);
+    for (size_t j = 0; j < k; j++)
+        for (size_t l = 0; l <= j; l++)
+            LR_CK_REL(mb[j * ldb + l], ma[j * lda + l], 1e-12);
+    lr_accum_free(a);
+    lr_accum_free(b);
+    free(x);
+}
+END_TEST
+
+/* A column 1e9 + unit noise keeps its digits: every block is centred first. */
+START_TEST(test_large_offset)
+{
+    rng_state = 3;
+    size_t n = 4000, k = 3;
+    double *x = make_data(n, k, 1e9);
+    lr_accum *a;
+    lr_error err;
+    ck_assert_int_eq(lr_accum_create(k, LR_KERNEL_BLAS, &a, &err), LR_OK);
+    for (size_t i = 0; i < n; i += 1000)
+        ck_assert_int_eq(lr_accum_add(a, 1000, x + i, n, NULL, &err), LR_OK);
+    /* Uncentred sums would lose all 16 digits here (1e18 against ~1e3). */
+    check_against_reference(a, n, k, x, NULL, 1e-12);
+    lr_accum_free(a);
+    free(x);
+}
+END_TEST
+
+/* Weight 2 is the row twice; weight 0 rows count for nothing. */
+START_TEST(test_weights)
+{
+    rng_state = 4;
+    size_t n = 200, k = 3;
+    double *x = make_data(n, k, 1.0);
+    double *w = malloc(n * sizeof(double));
+    double *dup = malloc(2 * n * k * sizeof(double));
+    size_t nd = 0;
+    for (size_t i = 0; i < n; i++) {
+        w[i] = (double)(i % 3); /* 0, 1, 2 */
+        for (size_t r = 0; r < (size_t)w[i]; r++) {
+            for (size_t j = 0; j < k; j++)
+                dup[j * 2 * n + nd] = x[j * n + i];
+            nd++;
+        }
+    }
+    lr_accum *a, *b;
+    lr_error err;
+    ck_assert_int_eq(lr_accum_create(k, LR_KERNEL_BLAS, &a, &err), LR_OK);
+    ck_assert_int_eq(lr_accum_create(k, LR_KERNEL_BLAS, &b, &err), LR_OK);
+    ck_assert_int_eq(lr_accum_add(a, n, x, n, w, &err), LR_OK);
+    ck_assert_int_eq(lr_accum_add(b, nd, dup, 2 * n, NULL, &err), LR_OK);
+    /* rows with w = 0 are not observations */
+    size_t nonzero = 0;
+    for (size_t i = 0; i < n; i++)
+        nonzero += w[i] > 0;
+    ck_assert_uint_eq(lr_accum_nobs(a), nonzero);
+    LR_CK_REL(lr_accum_weight(a), lr_accum_weight(b), 1e-15);
+    size_t lda, ldb;
+    const double *ma = lr_accum_comoments(a, &lda), *mb = lr_accum_comoments(b, &ldb);
+    for (size_t j = 0; j < k; j++) {
+        LR_CK_REL(lr_accum_mean(a)[j], lr_accum_mean(b)[j], 1e-13);
+        for (size_t l = 0; l <= j; l++)
+            LR_CK_REL(ma[j * lda + l], mb[j * ldb + l], 1e-12);
+    }
+    /* A negative or non-finite weight is an error. */
+    w[5] = -1;
+    ck_assert_int_eq(lr_accum_add(a, n, x, n, w, &err), LR_EVALUE);
+    w[5] = NAN;
+    ck_assert_int_eq(lr_accum_add(a, n, x, n, w, &err), LR_EVALUE);
+    lr_accum_free(a);
+    lr_accum_free(b);
+    free(x);
+    free(w);
+    free(dup);
+}
+END_TEST
+
+START_TEST(test_errors)
+{
+    lr_accum *a = NULL, *b = NULL;
+    lr_error err;
+    double x[4] = {1, 2, 3, 4};
+    ck_assert_int_eq(lr_accum_create(0, LR_KERNEL_BLAS, &a, &err), LR_ERANGE);
+    ck_assert_ptr_null(a);
+    ck_assert_int_eq(lr_accum_create(2, LR_KERNEL_BLAS, &a, &err), LR_OK);
+    ck_assert_int_eq(lr_accum_add(a, 2, x, 1, NULL, &err), LR_ERANGE); /* ld < rows */
+    ck_assert_int_eq(lr_accum_add(a, 0, x, 1, NULL, &err), LR_OK);
+    ck_assert_int_eq(lr_accum_create(3, LR_KERNEL_BLAS, &b, &err), LR_OK);
+    ck_assert_int_eq(lr_accum_merge(a, b, &err), LR_EUSAGE);
+    ck_assert_uint_eq(lr_accum_ncols(b), 3);
+    lr_accum_free(a);
+    lr_accum_free(b);
+    lr_accum_free(NULL);
+}
+END_TEST
+
+/* ---- allocation failure injection ---- */
+static long fail_at;   /* the allocation number that fails (1-based), 0: none */
+static long n_allocs;  /* allocations so far */
+static long long live; /* bytes allocated and not freed */
+
+static void *failing_alloc(void *ud, void *ptr, size_t old, size_t n)
+{
+    (void)ud;
+    if (n == 0) {
+        live -= (long long)old;
+        free(ptr);
+        return NULL;
+    }
+    if (++n_allocs == fail_at)
+        return NULL;
+    void *p = realloc(ptr, n);
+    if (p)
+        live += (long long)n - (long long)(ptr ? old : 0);
+    return p;
+}
+
+START_TEST(test_alloc_failures)
+{
+    double x[3 * 10];
+    for (int i = 0; i < 30; i++)
+        x[i] = i * 0.5 + (i % 7);
+    int succeeded = 0;
+    for (fail_at = 1; !succeeded && fail_at < 100; fail_at++) {
+        n_allocs = 0;
+        live = 0;
+        lr_set_allocator(failing_alloc, NULL);
+        lr_accum *a = NULL, *b = NULL;
+        lr_error err;
+        int rc = lr_accum_create(3, LR_KERNEL_BLAS, &a, &err);
+        if (rc == LR_OK)
+            rc = lr_accum_add(a, 10, x, 10, NULL, &err);
+        if (rc == LR_OK)
+            rc = lr_accum_create(3, LR_KERNEL_NAIVE, &b, &err);
+        if (rc == LR_OK)
+            rc = lr_accum_add(b, 10, x, 10, NULL, &err);
+        if (rc == LR_OK)
+            rc = lr_accum_merge(a, b, &err);
+        if (rc == LR_OK)
+            succeeded = 1;
+        else
+            ck_assert_int_eq(rc, LR_ENOMEM);
+        lr_accum_free(a);
+        lr_accum_free(b);
+        lr_set_allocator(NULL, NULL);
+        ck_assert_msg(live == 0, "%lld bytes leaked when allocation %ld failed", live, fail_at);
+    }
+    ck_assert(succeeded);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("accumulator");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, test_blocks_and_merge);
+    tcase_add_test(tc, test_naive_kernel);
+    tcase_add_test(tc, test_large_offset);
+    tcase_add_test(tc, test_weights);
+    tcase_add_test(tc, test_errors);
+    tcase_add_test(tc, test_alloc_failures);
+    suite_add_tcase(s, tc);
+    return lr_test_main(s);
+}

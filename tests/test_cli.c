@@ -1,0 +1,299 @@
+/*
+ * test_cli.c — golden tests of the linreg executable: exit codes, the exact
+ * error messages (linreg: FILE:LINE:COL: ...), nothing on stdout when a run
+ * fails, and the output formats.
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "test_util.h"
+
+/* One error case: a data file (or none), extra arguments, and the expected
+ * exit code and stderr. "%F" in the expected message stands for the file's path. */
+typedef struct error_case {
+    const char *name;      /* what is tested */
+    const char *data;      /* file contents; NULL: use `path` as given */
+    const char *path;      /* when data is NULL */
+    const char *args[8];   /* arguments before the file, NULL-terminated */
+    int exit_code;         /* expected exit code */
+    const char *message;   /* expected stderr line (without the trailing newline) */
+} error_case;
+
+static const error_case error_cases[] = {
+    {"nonexistent file", NULL, "/nonexistent/data.csv", {NULL}, 1,
+     "linreg: /nonexistent/data.csv: cannot open: No such file or directory"},
+    {"empty file", "", NULL, {NULL}, 1, "linreg: %F: empty file (no header row)"},
+    {"header only", "y,x\n", NULL, {NULL}, 1, "linreg: %F: no data rows after the header"},
+    {"ragged row (short)", "y,x\n1,2\n3\n4,5\n", NULL, {NULL}, 1,
+     "linreg: %F:3:1: row has 1 field but the header has 2"},
+    {"ragged row (long)", "y,x\n1,2\n3,4,5\n", NULL, {NULL}, 1,
+     "linreg: %F:3:5: row has 3 fields but the header has 2"},
+    {"non-numeric cell", "y,x\n1,2\n3,abc\n4,5\n", NULL, {NULL}, 1,
+     "linreg: %F:3:3: column 'x': expected a number, got \"abc\""},
+    {"text column", "name,y,x\n\"a b\",1,2\n", NULL, {"-y", "y", NULL}, 1,
+     "linreg: %F:2:1: column 'name': expected a number, got \"a b\""},
+    {"unterminated quote", "y,x\n1,2\n3,\"4\n5,6\n", NULL, {NULL}, 1,
+     "linreg: %F:3:3: unterminated quoted field"},
+    {"stray quote", "y,x\n1,2\n3,4\"\n", NULL, {NULL}, 1,
+     "linreg: %F:3:4: unexpected quote in unquoted field"},
+    {"unknown column", "y,x\n1,2\n3,4\n", NULL, {"-x", "z", NULL}, 2,
+     "linreg: %F: no column named 'z'"},
+    {"unknown column, suggestion", "y,speed\n1,2\n3,4\n", NULL, {"-x", "sped", NULL}, 2,
+     "linreg: %F: no column named 'sped' (did you mean 'speed'?)"},
+    {"unknown target", "y,x\n1,2\n3,4\n", NULL, {"-y", "Y", NULL}, 2,
+     "linreg: %F: no column named 'Y' (did you mean 'y'?)"},
+    {"fewer rows than coefficients", "y,a,b\n1,2,3\n2,NA,1\n", NULL, {NULL}, 1,
+     "linreg: %F: 1 complete row, fewer than the 3 coefficients of the model"},
+    {"overflow", "y,x\n1,2\n3,1e999\n", NULL, {NULL}, 1,
+     "linreg: %F:3:3: column 'x': \"1e999\" is out of the range of a double"},
+    {"Inf is not a number", "y,x\n1,2\n3,Inf\n", NULL, {NULL}, 1,
+     "linreg: %F:3:3: column 'x': expected a number, got \"Inf\""},
+    {"missing value with --na error", "y,x\n1,2\n3,\n4,5\n", NULL, {"--na", "error", NULL}, 1,
+     "linreg: %F:3:3: column 'x': missing value (--na error)"},
+    {"all rows missing", "y,x\n1,NA\nNA,2\n", NULL, {NULL}, 1,
+     "linreg: %F: no complete rows: all 2 data rows have a missing value in a column the model "
+     "uses"},
+    {"duplicate column", "y,x,x\n1,2,3\n2,3,4\n", NULL, {"-x", "x", NULL}, 1,
+     "linreg: %F:1:5: column name 'x' appears more than once in the header"},
+    {"collinear columns", "y,a,b\n1,1,2\n2,2,4\n4,3,6\n3,5,10\n", NULL, {NULL}, 1,
+     "linreg: %F: X'X is singular to working precision (reciprocal condition 0): column 'b' is "
+     "a linear combination of the other columns"},
+    {"constant column", "y,a,b\n1,1,7\n2,2,7\n4,3,7\n3,5,7\n", NULL, {NULL}, 1,
+     "linreg: %F: column 'b' is constant: it is collinear with the intercept"},
+    {"response as predictor", "y,x\n1,2\n", NULL, {"-x", "y", NULL}, 2,
+     "linreg: %F: column 'y' is the response and cannot be a predictor"},
+};
+
+static char *expand(const char *msg, const char *path)
+{
+    char *out = malloc(strlen(msg) + 4 * strlen(path) + 2);
+    char *o = out;
+    for (const char *m = msg; *m; m++) {
+        if (m[0] == '%' && m[1] == 'F') {
+            strcpy(o, path);
+            o += strlen(path);
+            m++;
+        } else {
+            *o++ = *m;
+        }
+    }
+    *o++ = '\n';
+    *o = '\0';
+    return out;
+}
+
+START_TEST(test_errors)
+{
+    const error_case *c = &error_cases[_i];
+    char *path = c->data ? lr_test_write_temp(c->data, strlen(c->data)) : strdup(c->path);
+    const char *argv[16] = {"linreg", "fit"};
+    int a = 2;
+    for (int k = 0; c->args[k]; k++)
+        argv[a++] = c->args[k];
+    argv[a++] = path;
+    argv[a] = NULL;
+    lr_test_run_result r;
+    ck_assert_int_eq(lr_test_run(argv, NULL, 0, &r), 0);
+    char *want = expand(c->message, path);
+    ck_assert_msg(r.exit_code == c->exit_code, "%s: exit %d, expected %d; stderr: %s", c->name,
+                  r.exit_code, c->exit_code, r.err);
+    ck_assert_msg(!strcmp(r.err, want), "%s:\n  got:  %s  want: %s", c->name, r.err, want);
+    ck_assert_msg(r.out_len == 0, "%s: stdout not empty: %s", c->name, r.out);
+    free(want);
+    lr_test_run_free(&r);
+    if (c->data)
+        unlink(path);
+    free(path);
+}
+END_TEST
+
+/* Run with args and stdin; returns the result (caller frees). */
+static lr_test_run_result run(const char *const *argv, const char *in)
+{
+    lr_test_run_result r;
+    ck_assert_int_eq(lr_test_run(argv, in, in ? strlen(in) : 0, &r), 0);
+    return r;
+}
+
+START_TEST(test_directory)
+{
+    char dir[] = "/tmp/linreg-dir-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    const char *argv[] = {"linreg", "fit", dir, NULL};
+    lr_test_run_result r = run(argv, NULL);
+    char want[256];
+    snprintf(want, sizeof want, "linreg: %s: is a directory\n", dir);
+    ck_assert_int_eq(r.exit_code, 1);
+    ck_assert_str_eq(r.err, want);
+    ck_assert_uint_eq(r.out_len, 0);
+    lr_test_run_free(&r);
+    rmdir(dir);
+}
+END_TEST
+
+/* Usage errors: exit 2, a message on stderr, nothing on stdout. */
+START_TEST(test_usage)
+{
+    static const struct {
+        const char *argv[6];  /* the command line */
+        const char *message;  /* the first line of stderr */
+    } cases[] = {
+        {{"linreg", NULL}, "Usage: linreg COMMAND [OPTIONS] ..."},
+        {{"linreg", "frobnicate", NULL}, "linreg: unknown command 'frobnicate' (try 'linreg --help')"},
+        {{"linreg", "fit", NULL},
+         "linreg: no input file (give a CSV file, or - for standard input)"},
+        {{"linreg", "fit", "--bogus", "x.csv", NULL}, "linreg: unknown option '--bogus'"},
+        {{"linreg", "fit", "-y", NULL}, "linreg: missing value for option '-y'"},
+        {{"linreg", "fit", "--method", "magic", "x.csv", NULL},
+         "linreg: unknown --method (expected inverse or naive): 'magic'"},
+        {{"linreg", "fit", "--level", "1.5", "x.csv", NULL},
+         "linreg: --level must be a number between 0 and 1, not '1.5'"},
+        {{"linreg", "fit", "--format", "xml", "x.csv", NULL},
+         "linreg: unknown --format (expected text, json, csv or markdown): 'xml'"},
+        {{"linreg", "fit", "-d", "ab", "x.csv", NULL},
+         "linreg: --delimiter must be one character or 'tab', not 'ab'"},
+        {{"linreg", "fit", "a.csv", "b.csv", NULL}, "linreg: more than one input file: 'b.csv'"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        lr_test_run_result r = run(cases[i].argv, NULL);
+        ck_assert_msg(r.exit_code == 2, "case %zu: exit %d", i, r.exit_code);
+        ck_assert_msg(!strncmp(r.err, cases[i].message, strlen(cases[i].message)),
+                      "case %zu: stderr %s", i, r.err);
+        ck_assert_uint_eq(r.out_len, 0);
+        lr_test_run_free(&r);
+    }
+}
+END_TEST
+
+START_TEST(test_help_and_version)
+{
+    const char *h1[] = {"linreg", "--help", NULL};
+    lr_test_run_result r = run(h1, NULL);
+    ck_assert_int_eq(r.exit_code, 0);
+    ck_assert(strstr(r.out, "Usage: linreg COMMAND") != NULL);
+    ck_assert_uint_eq(r.err_len, 0);
+    lr_test_run_free(&r);
+    const char *h2[] = {"linreg", "fit", "--help", NULL};
+    r = run(h2, NULL);
+    ck_assert_int_eq(r.exit_code, 0);
+    ck_assert(strstr(r.out, "Usage: linreg fit [OPTIONS] FILE|-") != NULL);
+    ck_assert(strstr(r.out, "--no-intercept") != NULL);
+    lr_test_run_free(&r);
+    const char *v[] = {"linreg", "--version", NULL};
+    r = run(v, NULL);
+    ck_assert_int_eq(r.exit_code, 0);
+    ck_assert(!strncmp(r.out, "linreg " LR_VERSION_STRING "\n", strlen("linreg 0.1.0\n")));
+    ck_assert(strstr(r.out, "OpenBLAS") != NULL);
+    ck_assert(strstr(r.out, "LAPACK 3.") != NULL);
+    lr_test_run_free(&r);
+}
+END_TEST
+
+/* The text summary of cars from stdin, against the golden file. */
+START_TEST(test_text_golden)
+{
+    char *cars = lr_test_read_file(lr_test_path("datasets/cars.csv"), NULL);
+    char *golden = lr_test_read_file(lr_test_path("tests/golden/cars_text.txt"), NULL);
+    ck_assert_ptr_nonnull(golden);
+    const char *argv[] = {"linreg", "fit", "-y", "dist", "-x", "speed", "-", NULL};
+    lr_test_run_result r = run(argv, cars);
+    ck_assert_int_eq(r.exit_code, 0);
+    ck_assert_msg(!strcmp(r.out, golden), "got:\n%s\nwant:\n%s", r.out, golden);
+    ck_assert_uint_eq(r.err_len, 0);
+    lr_test_run_free(&r);
+    free(golden);
+
+    golden = lr_test_read_file(lr_test_path("tests/golden/cars_markdown.md"), NULL);
+    ck_assert_ptr_nonnull(golden);
+    const char *argv2[] = {"linreg", "fit", "-y", "dist", "-x", "speed", "--format", "markdown",
+                           "-", NULL};
+    r = run(argv2, cars);
+    ck_assert_int_eq(r.exit_code, 0);
+    ck_assert_msg(!strcmp(r.out, golden), "got:\n%s\nwant:\n%s", r.out, golden);
+    lr_test_run_free(&r);
+    free(golden);
+    free(cars);
+}
+END_TEST
+
+/* CSV output: a header and one row per coefficient, 17 significant digits. */
+START_TEST(test_csv_format)
+{
+    const char *argv[] = {"linreg", "fit", "-y", "dist", "--format", "csv",
+                          lr_test_path("datasets/cars.csv"), NULL};
+    lr_test_run_result r = run(argv, NULL);
+    ck_assert_int_eq(r.exit_code, 0);
+    const char *head = "name,estimate,std_error,t,p,ci_low,ci_high\n(Intercept),-17.57909489051";
+    ck_assert_msg(!strncmp(r.out, head, strlen(head)), "%s", r.out);
+    ck_assert(strstr(r.out, "\nspeed,3.93240875912408") != NULL);
+    lr_test_run_free(&r);
+}
+END_TEST
+
+/* Reading: BOM, CRLF, ';' detected, quoted header and cells, stdin, NA rows counted. */
+START_TEST(test_reading_variants)
+{
+    const char *data = "\xEF\xBB\xBF\"y\";\"x\"\r\n1;\"2\"\r\n2;NA\r\n 3 ;  5\r\n4;7\r\n";
+    const char *argv[] = {"linreg", "fit", "--format", "json", "-", NULL};
+    lr_test_run_result r = run(argv, data);
+    ck_assert_msg(r.exit_code == 0, "%s", r.err);
+    json_error_t je;
+    json_t *o = json_loads(r.out, 0, &je);
+    ck_assert_ptr_nonnull(o);
+    ck_assert_int_eq(json_integer_value(json_object_get(o, "n")), 3);
+    ck_assert_int_eq(json_integer_value(json_object_get(o, "n_dropped")), 1);
+    ck_assert_str_eq(json_string_value(json_object_get(o, "data")), "<stdin>");
+    ck_assert_str_eq(json_string_value(json_object_get(o, "response")), "y");
+    json_decref(o);
+    lr_test_run_free(&r);
+
+    /* TAB given explicitly; an error from stdin names <stdin>. */
+    const char *tsv = "y\tx\n1\t2\n2\tfoo\n";
+    const char *argv2[] = {"linreg", "fit", "-d", "tab", "-", NULL};
+    r = run(argv2, tsv);
+    ck_assert_int_eq(r.exit_code, 1);
+    ck_assert_str_eq(r.err, "linreg: <stdin>:3:3: column 'x': expected a number, got \"foo\"\n");
+    ck_assert_uint_eq(r.out_len, 0);
+    lr_test_run_free(&r);
+}
+END_TEST
+
+/* With no residual degrees of freedom the JSON carries null, never nan. */
+START_TEST(test_json_nonfinite)
+{
+    const char *argv[] = {"linreg", "fit", "--format", "json", "-", NULL};
+    lr_test_run_result r = run(argv, "y,x\n1,0\n3,1\n");
+    ck_assert_msg(r.exit_code == 0, "%s", r.err);
+    ck_assert(strstr(r.out, "nan") == NULL && strstr(r.out, "inf") == NULL);
+    json_error_t je;
+    json_t *o = json_loads(r.out, 0, &je);
+    ck_assert_msg(o != NULL, "%s", r.out);
+    ck_assert(json_is_null(json_object_get(o, "sigma")));
+    json_t *c1 = json_array_get(json_object_get(o, "coefficients"), 1);
+    ck_assert(json_is_null(json_object_get(c1, "std_error")));
+    LR_CK_REL(json_number_value(json_object_get(c1, "estimate")), 2.0, 1e-14);
+    json_decref(o);
+    lr_test_run_free(&r);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("cli");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 120);
+    tcase_add_loop_test(tc, test_errors, 0, (int)(sizeof error_cases / sizeof *error_cases));
+    tcase_add_test(tc, test_directory);
+    tcase_add_test(tc, test_usage);
+    tcase_add_test(tc, test_help_and_version);
+    tcase_add_test(tc, test_text_golden);
+    tcase_add_test(tc, test_csv_format);
+    tcase_add_test(tc, test_reading_variants);
+    tcase_add_test(tc, test_json_nonfinite);
+    suite_add_tcase(s, tc);
+    return lr_test_main(s);
+}

@@ -1,0 +1,366 @@
+/*
+ * test_fit.c — the solver and the fit pipeline through the library API:
+ * exact solutions, inverse against naive, the shift undone exactly, singular
+ * models, n = p, Gauss–Jordan itself, and allocation failures.
+ */
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "solver.h"
+#include "stats.h"
+#include "test_util.h"
+
+static uint64_t rng_state;
+static double urand(void)
+{
+    uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    z ^= z >> 31;
+    return (double)(z >> 11) * 0x1.0p-53;
+}
+
+/* Fit columns x (n × k, column 0 the response) through an accumulator. */
+static int fit_matrix(size_t n, size_t k, const double *x, int intercept, lr_method m,
+                      lr_fit **fit, lr_error *err)
+{
+    static const char *names[] = {"y", "x1", "x2", "x3", "x4", "x5", "x6", "x7", "x8"};
+    lr_accum *a;
+    lr_fit_options opt;
+    lr_fit_options_init(&opt);
+    opt.intercept = intercept;
+    opt.method = m;
+    int rc = lr_accum_create(k, m == LR_METHOD_NAIVE ? LR_KERNEL_NAIVE : LR_KERNEL_BLAS, &a, err);
+    if (rc)
+        return rc;
+    rc = lr_accum_add(a, n, x, n, NULL, err);
+    if (rc == LR_OK)
+        rc = lr_fit_accum(a, names, &opt, 0, fit, err);
+    lr_accum_free(a);
+    return rc;
+}
+
+/* y = 1 + 2 x1 − 3 x2 exactly: β exact, RSS zero, R² one. */
+START_TEST(test_exact_solution)
+{
+    size_t n = 50, k = 3;
+    double x[150];
+    for (size_t i = 0; i < n; i++) {
+        double x1 = (double)i, x2 = (double)((i * 7) % 11);
+        x[n + i] = x1;
+        x[2 * n + i] = x2;
+        x[i] = 1 + 2 * x1 - 3 * x2;
+    }
+    lr_method methods[] = {LR_METHOD_INVERSE, LR_METHOD_NAIVE};
+    for (int m = 0; m < 2; m++) {
+        lr_fit *fit;
+        lr_error err;
+        ck_assert_int_eq(fit_matrix(n, k, x, 1, methods[m], &fit, &err), LR_OK);
+        ck_assert_uint_eq(lr_fit_ncoef(fit), 3);
+        ck_assert_str_eq(lr_fit_coef(fit, 0)->name, "(Intercept)");
+        ck_assert_str_eq(lr_fit_coef(fit, 2)->name, "x2");
+        ck_assert(fabs(lr_fit_coef(fit, 0)->estimate - 1) < 1e-12);
+        ck_assert(fabs(lr_fit_coef(fit, 1)->estimate - 2) < 1e-13);
+        ck_assert(fabs(lr_fit_coef(fit, 2)->estimate + 3) < 1e-13);
+        const lr_summary *s = lr_fit_summary(fit);
+        ck_assert(s->rss < 1e-20);
+        ck_assert(fabs(s->r_squared - 1) < 1e-14);
+        ck_assert_uint_eq(s->n, 50);
+        ck_assert(s->df_residual == 47);
+        lr_fit_free(fit);
+    }
+}
+END_TEST
+
+/* (XᵀX)⁻¹ in the user's units: A (XᵀX)⁻¹ = I with XᵀX formed directly in long
+ * double from the raw (unshifted) columns, for both methods. */
+START_TEST(test_inverse_unshifted)
+{
+    rng_state = 11;
+    size_t n = 400, k = 4, p = 4;
+    double *x = malloc(n * k * sizeof(double));
+    for (size_t i = 0; i < n; i++) {
+        x[n + i] = 100 + 10 * urand();
+        x[2 * n + i] = -50 + urand() + 0.2 * x[n + i];
+        x[3 * n + i] = urand() * urand();
+        x[i] = 3 + 0.5 * x[n + i] - x[2 * n + i] + 4 * x[3 * n + i] + (urand() - 0.5);
+    }
+    long double xtx[16] = {0};
+    for (size_t i = 0; i < n; i++) {
+        long double row[4] = {1, x[n + i], x[2 * n + i], x[3 * n + i]};
+        for (size_t a = 0; a < p; a++)
+            for (size_t b = 0; b < p; b++)
+                xtx[a * p + b] += row[a] * row[b];
+    }
+    lr_method methods[] = {LR_METHOD_INVERSE, LR_METHOD_NAIVE};
+    for (int m = 0; m < 2; m++) {
+        lr_fit *fit;
+        lr_error err;
+        ck_assert_int_eq(fit_matrix(n, k, x, 1, methods[m], &fit, &err), LR_OK);
+        size_t ld;
+        const double *inv = lr_fit_xtx_inverse(fit, &ld);
+        ck_assert_uint_eq(ld, p);
+        for (size_t a = 0; a < p; a++)
+            for (size_t b = 0; b < p; b++) {
+                long double s = 0;
+                for (size_t c = 0; c < p; c++)
+                    s += xtx[a * p + c] * inv[b * ld + c];
+                ck_assert_msg(fabsl(s - (a == b)) < 1e-9L, "(A A^-1)[%zu,%zu] = %Lg", a, b, s);
+            }
+        lr_fit_free(fit);
+    }
+    free(x);
+}
+END_TEST
+
+/* inverse and naive agree on a random, well-conditioned problem. */
+START_TEST(test_inverse_vs_naive)
+{
+    rng_state = 12;
+    size_t n = 1000, k = 6;
+    double *x = malloc(n * k * sizeof(double));
+    for (size_t i = 0; i < n * k; i++)
+        x[i] = urand() * 10 - 3;
+    for (int icpt = 0; icpt < 2; icpt++) {
+        lr_fit *f1, *f2;
+        lr_error err;
+        ck_assert_int_eq(fit_matrix(n, k, x, icpt, LR_METHOD_INVERSE, &f1, &err), LR_OK);
+        ck_assert_int_eq(fit_matrix(n, k, x, icpt, LR_METHOD_NAIVE, &f2, &err), LR_OK);
+        for (size_t j = 0; j < lr_fit_ncoef(f1); j++) {
+            LR_CK_REL(lr_fit_coef(f2, j)->estimate, lr_fit_coef(f1, j)->estimate, 1e-10);
+            LR_CK_REL(lr_fit_coef(f2, j)->std_error, lr_fit_coef(f1, j)->std_error, 1e-10);
+        }
+        LR_CK_REL(lr_fit_summary(f2)->r_squared, lr_fit_summary(f1)->r_squared, 1e-12);
+        ck_assert_int_eq(lr_fit_summary(f1)->method, LR_METHOD_INVERSE);
+        ck_assert_int_eq(lr_fit_summary(f2)->method, LR_METHOD_NAIVE);
+        lr_fit_free(f1);
+        lr_fit_free(f2);
+    }
+    free(x);
+}
+END_TEST
+
+/* A duplicated column is named; a constant one is collinear with the
+ * intercept; a zero column without intercept. */
+START_TEST(test_singular)
+{
+    size_t n = 20, k = 4;
+    double x[80];
+    for (size_t i = 0; i < n; i++) {
+        x[n + i] = (double)i;
+        x[2 * n + i] = (double)(i * i % 7);
+        x[3 * n + i] = 2 * x[n + i] - x[2 * n + i]; /* x3 = 2 x1 − x2 */
+        x[i] = (double)(i % 5);
+    }
+    lr_method methods[] = {LR_METHOD_INVERSE, LR_METHOD_NAIVE};
+    for (int m = 0; m < 2; m++) {
+        lr_fit *fit = NULL;
+        lr_error err;
+        ck_assert_int_eq(fit_matrix(n, k, x, 1, methods[m], &fit, &err), LR_ESINGULAR);
+        ck_assert_ptr_null(fit);
+        ck_assert_msg(strstr(err.message, "singular") != NULL, "%s", err.message);
+        ck_assert_msg(strstr(err.message, "'x") != NULL, "%s", err.message);
+    }
+    for (size_t i = 0; i < n; i++)
+        x[3 * n + i] = 12.5; /* constant */
+    for (int m = 0; m < 2; m++) {
+        lr_fit *fit = NULL;
+        lr_error err;
+        ck_assert_int_eq(fit_matrix(n, k, x, 1, methods[m], &fit, &err), LR_ESINGULAR);
+        ck_assert_msg(strstr(err.message, "column 'x3' is constant") != NULL, "%s", err.message);
+    }
+    for (size_t i = 0; i < n; i++)
+        x[3 * n + i] = 0;
+    for (int m = 0; m < 2; m++) {
+        lr_fit *fit = NULL;
+        lr_error err;
+        ck_assert_int_eq(fit_matrix(n, k, x, 0, methods[m], &fit, &err), LR_ESINGULAR);
+        ck_assert_msg(strstr(err.message, "column 'x3' is zero") != NULL, "%s", err.message);
+    }
+}
+END_TEST
+
+/* A column 1e9 + noise is not mistaken for a constant, and is fitted. */
+START_TEST(test_offset_column_fits)
+{
+    rng_state = 13;
+    size_t n = 500, k = 2;
+    double x[1000];
+    for (size_t i = 0; i < n; i++) {
+        double u = urand() - 0.5;
+        x[n + i] = 1e9 + u;
+        x[i] = 2 + 3 * u + 0.01 * (urand() - 0.5);
+    }
+    lr_fit *fit;
+    lr_error err;
+    ck_assert_int_eq(fit_matrix(n, k, x, 1, LR_METHOD_INVERSE, &fit, &err), LR_OK);
+    /* The true slope is 3; rounding x to a double near 1e9 (ulp 1.2e-7) moves it
+     * by far less than the noise. */
+    ck_assert(fabs(lr_fit_coef(fit, 1)->estimate - 3) < 1e-2);
+    lr_fit_free(fit);
+}
+END_TEST
+
+/* n == p: a fit with no residual degrees of freedom; SEs are NaN. */
+START_TEST(test_no_residual_df)
+{
+    double xx[4] = {1, 3, 0, 1}; /* n = 2: y = (1, 3), x1 = (0, 1) */
+    lr_fit *fit;
+    lr_error err;
+    ck_assert_int_eq(fit_matrix(2, 2, xx, 1, LR_METHOD_INVERSE, &fit, &err), LR_OK);
+    ck_assert(fabs(lr_fit_coef(fit, 1)->estimate - 2) < 1e-14);
+    ck_assert(isnan(lr_fit_coef(fit, 1)->std_error));
+    ck_assert(isnan(lr_fit_coef(fit, 1)->p));
+    ck_assert(lr_fit_summary(fit)->df_residual == 0);
+    lr_fit_free(fit);
+    /* fewer rows than coefficients */
+    ck_assert_int_eq(fit_matrix(1, 2, xx, 1, LR_METHOD_INVERSE, &fit, &err), LR_EDATA);
+    ck_assert_msg(strstr(err.message, "fewer than the 2 coefficients") != NULL, "%s",
+                  err.message);
+}
+END_TEST
+
+/* Gauss–Jordan with partial pivoting: A A⁻¹ = I on a matrix that needs pivoting. */
+START_TEST(test_gauss_jordan)
+{
+    rng_state = 14;
+    size_t n = 40;
+    double *a = malloc(n * n * sizeof(double)), *inv = malloc(n * n * sizeof(double));
+    double *work = malloc(n * sizeof(double));
+    size_t *perm = malloc(n * sizeof(size_t));
+    for (size_t i = 0; i < n * n; i++)
+        a[i] = urand() - 0.5;
+    a[0] = 0; /* forces a row interchange at the first step */
+    memcpy(inv, a, n * n * sizeof(double));
+    ck_assert_uint_eq(lr_naive_invert(n, inv, n, 1e-300, perm, work), 0);
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < n; j++) {
+            double s = 0;
+            for (size_t c = 0; c < n; c++)
+                s += a[c * n + i] * inv[j * n + c];
+            ck_assert_msg(fabs(s - (i == j)) < 1e-11, "(A A^-1)[%zu,%zu] = %g", i, j, s);
+        }
+    /* a singular matrix: two equal columns */
+    for (size_t i = 0; i < n; i++)
+        a[3 * n + i] = a[1 * n + i];
+    memcpy(inv, a, n * n * sizeof(double));
+    ck_assert_uint_ne(lr_naive_invert(n, inv, n, 1e-12, perm, work), 0);
+    free(a);
+    free(inv);
+    free(work);
+    free(perm);
+}
+END_TEST
+
+/* p-values and quantiles against values printed by R 4.2 (17 digits). */
+START_TEST(test_distributions)
+{
+    /* 2 * pt(-9.4639899902983711, 48) */
+    LR_CK_REL(lr_stats_t_pvalue(9.4639899902983711, 48), 1.4898364962950876e-12, 1e-11);
+    /* qt(0.975, 48), qt(0.995, 3), qt(0.975, 1e6) */
+    LR_CK_REL(lr_stats_t_quantile_upper(0.025, 48), 2.0106347576242318, 1e-13);
+    LR_CK_REL(lr_stats_t_quantile_upper(0.005, 3), 5.8409093097333544, 1e-13);
+    LR_CK_REL(lr_stats_t_quantile_upper(0.025, 1e6), 1.9599663568141066, 1e-13);
+    /* pf(89.567106536467776, 1, 48, lower.tail = FALSE) */
+    LR_CK_REL(lr_stats_f_pvalue(89.567106536467776, 1, 48), 1.4898364962950767e-12,
+              1e-11);
+    ck_assert(lr_stats_t_pvalue(INFINITY, 3) == 0);
+    ck_assert(isnan(lr_stats_t_pvalue(1, 0)));
+}
+END_TEST
+
+/* ---- allocation failure injection through the whole CSV pipeline ---- */
+static long fail_at, n_allocs;
+static long long live;
+
+static void *failing_alloc(void *ud, void *ptr, size_t old, size_t n)
+{
+    (void)ud;
+    if (n == 0) {
+        live -= (long long)old;
+        free(ptr);
+        return NULL;
+    }
+    if (++n_allocs == fail_at)
+        return NULL;
+    void *p = realloc(ptr, n);
+    if (p)
+        live += (long long)n - (long long)(ptr ? old : 0);
+    return p;
+}
+
+START_TEST(test_alloc_failures)
+{
+    const char csv[] = "\"y\",\"a\",\"b\"\n1,2,3\n2,NA,1\n3,5,9\n4,4,4\n5,1,0\n6,7,2\n";
+    char *path = lr_test_write_temp(csv, sizeof csv - 1);
+    lr_method methods[] = {LR_METHOD_INVERSE, LR_METHOD_NAIVE};
+    for (int m = 0; m < 2; m++) {
+        int succeeded = 0;
+        for (fail_at = 1; !succeeded && fail_at < 500; fail_at++) {
+            n_allocs = 0;
+            live = 0;
+            lr_set_allocator(failing_alloc, NULL);
+            lr_fit_options opt;
+            lr_fit_options_init(&opt);
+            opt.method = methods[m];
+            lr_fit *fit = NULL;
+            lr_error err;
+            int rc = lr_fit_csv(path, &opt, &fit, &err);
+            if (rc == LR_OK) {
+                succeeded = 1;
+                ck_assert_uint_eq(lr_fit_summary(fit)->n_dropped, 1);
+            } else {
+                ck_assert_msg(rc == LR_ENOMEM, "allocation %ld: %s", fail_at, err.message);
+                ck_assert_ptr_null(fit);
+            }
+            lr_fit_free(fit);
+            lr_set_allocator(NULL, NULL);
+            ck_assert_msg(live == 0, "%lld bytes leaked when allocation %ld failed", live,
+                          fail_at);
+        }
+        ck_assert(succeeded);
+        ck_assert(fail_at > 5); /* the pipeline did allocate, and each failure was seen */
+    }
+    unlink(path);
+    free(path);
+}
+END_TEST
+
+START_TEST(test_options)
+{
+    lr_fit_options opt;
+    lr_fit_options_init(&opt);
+    ck_assert_int_eq(opt.intercept, 1);
+    ck_assert_int_eq(opt.method, LR_METHOD_INVERSE);
+    ck_assert(opt.level == 0.95);
+    ck_assert_str_eq(lr_method_name(LR_METHOD_NAIVE), "naive");
+    ck_assert_str_eq(lr_strerror(LR_ENOMEM), "out of memory");
+    opt.level = 1.5;
+    lr_fit *fit = NULL;
+    lr_error err;
+    ck_assert_int_eq(lr_fit_csv(lr_test_path("datasets/cars.csv"), &opt, &fit, &err), LR_EUSAGE);
+    ck_assert_ptr_null(fit);
+    lr_fit_free(NULL);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("fit");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, test_exact_solution);
+    tcase_add_test(tc, test_inverse_unshifted);
+    tcase_add_test(tc, test_inverse_vs_naive);
+    tcase_add_test(tc, test_singular);
+    tcase_add_test(tc, test_offset_column_fits);
+    tcase_add_test(tc, test_no_residual_df);
+    tcase_add_test(tc, test_gauss_jordan);
+    tcase_add_test(tc, test_distributions);
+    tcase_add_test(tc, test_alloc_failures);
+    tcase_add_test(tc, test_options);
+    suite_add_tcase(s, tc);
+    return lr_test_main(s);
+}

@@ -1,0 +1,552 @@
+/*
+ * test_number_parse.c — lr_parse_cell: classification by the grammar, and
+ * values bit-for-bit equal to glibc's strtod (the oracle), on a table of
+ * cases and on millions of generated strings (random digits, shortest and
+ * exact midpoints between adjacent doubles, subnormals, values near DBL_MAX).
+ */
+#include <errno.h>
+#include <float.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "test_util.h"
+
+/*
+ * Check's assertions write to its message channel on every call, even when
+ * they pass (millions of system calls here), so the loops below test with a
+ * plain `if` and call into Check only to report a failure.
+ */
+
+/* The double strtod gives for s[0..len) with blanks trimmed, and the kind it implies. */
+static lr_cell_kind reference(const char *s, size_t len, double *value)
+{
+    while (len > 0 && (*s == ' ' || *s == '\t')) {
+        s++;
+        len--;
+    }
+    while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+        len--;
+    char stack[4096];
+    char *copy = len < sizeof stack ? stack : malloc(len + 1);
+    memcpy(copy, s, len);
+    copy[len] = '\0';
+    char *endp;
+    errno = 0;
+    double v = strtod(copy, &endp);
+    int range = errno == ERANGE;
+    if (endp != copy + len)
+        ck_abort_msg("strtod did not take all of \"%.60s\"", copy);
+    if (copy != stack)
+        free(copy);
+    if (range && fabs(v) == HUGE_VAL)
+        return LR_CELL_OVERFLOW;
+    *value = v;
+    return LR_CELL_NUMBER;
+}
+
+/* Assert lr_parse_cell agrees with strtod on s (a valid number by the grammar). */
+static void check_against_strtod(const char *s, size_t len)
+{
+    double want = 0, got = 0;
+    lr_cell_kind wk = reference(s, len, &want);
+    lr_cell_kind gk = lr_parse_cell(s, len, &got);
+    if (gk != wk)
+        ck_abort_msg("\"%.80s\" (len %zu): kind %d, strtod says %d", s, len, (int)gk, (int)wk);
+    if (wk == LR_CELL_NUMBER && memcmp(&got, &want, sizeof got) != 0)
+        ck_abort_msg("\"%.80s\" (len %zu): got %a, strtod gives %a", s, len, got, want);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Table of cases                                                           */
+/* ------------------------------------------------------------------------ */
+
+typedef struct parse_case {
+    const char *in;    /* the cell's bytes */
+    size_t len;        /* their number; 0: strlen(in) */
+    lr_cell_kind kind; /* expected kind */
+    int exact;         /* 1: compare with `value`; 0: with strtod (NUMBER only) */
+    double value;      /* expected value when exact */
+} parse_case;
+
+static const parse_case cases[] = {
+    /* missing */
+    {"", 0, LR_CELL_MISSING, 0, 0},
+    {"   ", 0, LR_CELL_MISSING, 0, 0},
+    {" \t \t", 0, LR_CELL_MISSING, 0, 0},
+    {"NA", 0, LR_CELL_MISSING, 0, 0},
+    {"na", 0, LR_CELL_MISSING, 0, 0},
+    {"nA", 0, LR_CELL_MISSING, 0, 0},
+    {" NA ", 0, LR_CELL_MISSING, 0, 0},
+    {"NaN", 0, LR_CELL_MISSING, 0, 0},
+    {"nan", 0, LR_CELL_MISSING, 0, 0},
+    {"NAN", 0, LR_CELL_MISSING, 0, 0},
+    {"\tnaN  ", 0, LR_CELL_MISSING, 0, 0},
+    /* text */
+    {"N", 0, LR_CELL_TEXT, 0, 0},
+    {"NAA", 0, LR_CELL_TEXT, 0, 0},
+    {"NaNa", 0, LR_CELL_TEXT, 0, 0},
+    {"-NaN", 0, LR_CELL_TEXT, 0, 0},
+    {"+nan", 0, LR_CELL_TEXT, 0, 0},
+    {"nan(1)", 0, LR_CELL_TEXT, 0, 0},
+    {"N A", 0, LR_CELL_TEXT, 0, 0},
+    {"Inf", 0, LR_CELL_TEXT, 0, 0},
+    {"-inf", 0, LR_CELL_TEXT, 0, 0},
+    {"infinity", 0, LR_CELL_TEXT, 0, 0},
+    {"Infinity", 0, LR_CELL_TEXT, 0, 0},
+    {"0x1p3", 0, LR_CELL_TEXT, 0, 0},
+    {"0x10", 0, LR_CELL_TEXT, 0, 0},
+    {"1,000", 0, LR_CELL_TEXT, 0, 0},
+    {"1.2.3", 0, LR_CELL_TEXT, 0, 0},
+    {"--5", 0, LR_CELL_TEXT, 0, 0},
+    {"+-5", 0, LR_CELL_TEXT, 0, 0},
+    {"1e", 0, LR_CELL_TEXT, 0, 0},
+    {"1e+", 0, LR_CELL_TEXT, 0, 0},
+    {"1e-", 0, LR_CELL_TEXT, 0, 0},
+    {"1ee5", 0, LR_CELL_TEXT, 0, 0},
+    {"1e5.0", 0, LR_CELL_TEXT, 0, 0},
+    {"1e5e5", 0, LR_CELL_TEXT, 0, 0},
+    {"e5", 0, LR_CELL_TEXT, 0, 0},
+    {"E5", 0, LR_CELL_TEXT, 0, 0},
+    {".e5", 0, LR_CELL_TEXT, 0, 0},
+    {".", 0, LR_CELL_TEXT, 0, 0},
+    {"-.", 0, LR_CELL_TEXT, 0, 0},
+    {"+", 0, LR_CELL_TEXT, 0, 0},
+    {"-", 0, LR_CELL_TEXT, 0, 0},
+    {"..5", 0, LR_CELL_TEXT, 0, 0},
+    {"5..", 0, LR_CELL_TEXT, 0, 0},
+    {"1 2", 0, LR_CELL_TEXT, 0, 0},
+    {"1\t2", 0, LR_CELL_TEXT, 0, 0},
+    {"- 1", 0, LR_CELL_TEXT, 0, 0},
+    {"1 e5", 0, LR_CELL_TEXT, 0, 0},
+    {"1\0", 2, LR_CELL_TEXT, 0, 0},
+    {"\0" "1", 2, LR_CELL_TEXT, 0, 0},
+    {"1\0" "2", 3, LR_CELL_TEXT, 0, 0},
+    {"1\n", 0, LR_CELL_TEXT, 0, 0},
+    {"\r1", 0, LR_CELL_TEXT, 0, 0},
+    {"1d5", 0, LR_CELL_TEXT, 0, 0},
+    {"1f", 0, LR_CELL_TEXT, 0, 0},
+    {"abc", 0, LR_CELL_TEXT, 0, 0},
+    {"$5", 0, LR_CELL_TEXT, 0, 0},
+    {"5%", 0, LR_CELL_TEXT, 0, 0},
+    {"\xc2\xa0" "5", 0, LR_CELL_TEXT, 0, 0},
+    {"\xef\xbc\x91", 0, LR_CELL_TEXT, 0, 0},
+    /* numbers */
+    {"0", 0, LR_CELL_NUMBER, 1, 0.0},
+    {"-0", 0, LR_CELL_NUMBER, 1, -0.0},
+    {"-0.0e-5", 0, LR_CELL_NUMBER, 1, -0.0},
+    {"+0", 0, LR_CELL_NUMBER, 1, 0.0},
+    {"0e999999999999", 0, LR_CELL_NUMBER, 1, 0.0},
+    {"1", 0, LR_CELL_NUMBER, 1, 1.0},
+    {"+1", 0, LR_CELL_NUMBER, 1, 1.0},
+    {"-1", 0, LR_CELL_NUMBER, 1, -1.0},
+    {".5", 0, LR_CELL_NUMBER, 1, 0.5},
+    {"-.5", 0, LR_CELL_NUMBER, 1, -0.5},
+    {"5.", 0, LR_CELL_NUMBER, 1, 5.0},
+    {"5.e1", 0, LR_CELL_NUMBER, 1, 50.0},
+    {".5e-1", 0, LR_CELL_NUMBER, 1, 0.05},
+    {"1E5", 0, LR_CELL_NUMBER, 1, 1e5},
+    {"1e+5", 0, LR_CELL_NUMBER, 1, 1e5},
+    {"1e005", 0, LR_CELL_NUMBER, 1, 1e5},
+    {" 42 ", 0, LR_CELL_NUMBER, 1, 42.0},
+    {"\t-3.25e-2 ", 0, LR_CELL_NUMBER, 1, -3.25e-2},
+    {"  \t 7\t\t ", 0, LR_CELL_NUMBER, 1, 7.0},
+    {"000000123.4500000", 0, LR_CELL_NUMBER, 1, 123.45},
+    {"-000.000100", 0, LR_CELL_NUMBER, 1, -1e-4},
+    {"0.1", 0, LR_CELL_NUMBER, 1, 0.1},
+    {"3.14159", 0, LR_CELL_NUMBER, 0, 0},
+    {"123456789012345", 0, LR_CELL_NUMBER, 1, 123456789012345.0},
+    {"1234567890123456", 0, LR_CELL_NUMBER, 1, 1234567890123456.0},
+    {"12345678901234567", 0, LR_CELL_NUMBER, 1, 12345678901234568.0},
+    {"1234567890123456789", 0, LR_CELL_NUMBER, 0, 0},
+    {"12345678901234567890123", 0, LR_CELL_NUMBER, 0, 0},
+    {"9007199254740992", 0, LR_CELL_NUMBER, 1, 9007199254740992.0},
+    {"9007199254740993", 0, LR_CELL_NUMBER, 1, 9007199254740992.0}, /* tie: to even */
+    {"9007199254740995", 0, LR_CELL_NUMBER, 1, 9007199254740996.0}, /* tie: to even */
+    {"9007199254740993.0000000000000000000001", 0, LR_CELL_NUMBER, 1, 9007199254740994.0},
+    {"9007199254740992.9999999999999999999999", 0, LR_CELL_NUMBER, 1, 9007199254740992.0},
+    {"1e22", 0, LR_CELL_NUMBER, 1, 1e22},
+    {"1e23", 0, LR_CELL_NUMBER, 1, 1e23},
+    {"8.98846567431158e307", 0, LR_CELL_NUMBER, 0, 0},
+    {"1.7976931348623157e308", 0, LR_CELL_NUMBER, 1, DBL_MAX},
+    {"1.7976931348623158e308", 0, LR_CELL_NUMBER, 1, DBL_MAX}, /* below the midpoint */
+    {"1.7976931348623159e308", 0, LR_CELL_OVERFLOW, 0, 0},     /* above it: strtod says inf */
+    {"-1.7976931348623159e308", 0, LR_CELL_OVERFLOW, 0, 0},
+    /* DBL_MAX + ulp/2 = 2^1024 - 2^970 exactly: a tie, to even, which is 2^1024: overflow */
+    {
+     "1797693134862315807937289714053034150799341327100378269361737789804449682927647509466490"
+     "1797758720709633028641669288791094655554785194040263065748867150582068190890200070838367"
+     "6273854845817711531764475730270069855571366959622842914819860834936475292719074168444365"
+     "510704342711559699508093042880177904174497792",
+     0, LR_CELL_OVERFLOW, 0, 0},
+    /* one below that midpoint: DBL_MAX */
+    {
+     "1797693134862315807937289714053034150799341327100378269361737789804449682927647509466490"
+     "1797758720709633028641669288791094655554785194040263065748867150582068190890200070838367"
+     "6273854845817711531764475730270069855571366959622842914819860834936475292719074168444365"
+     "510704342711559699508093042880177904174497791",
+     0, LR_CELL_NUMBER, 1, DBL_MAX},
+    {"1e308", 0, LR_CELL_NUMBER, 1, 1e308},
+    {"1e309", 0, LR_CELL_OVERFLOW, 0, 0},
+    {"1e999", 0, LR_CELL_OVERFLOW, 0, 0},
+    {"-1e999", 0, LR_CELL_OVERFLOW, 0, 0},
+    {"1e99999999999999999999", 0, LR_CELL_OVERFLOW, 0, 0},
+    {"-1e+99999999999999999999", 0, LR_CELL_OVERFLOW, 0, 0},
+    {"1e-99999999999999999999", 0, LR_CELL_NUMBER, 1, 0.0},
+    {"-1e-99999999999999999999", 0, LR_CELL_NUMBER, 1, -0.0},
+    {"0.000000000000000000000000000000001e99999999999999999999", 0, LR_CELL_OVERFLOW, 0, 0},
+    {"1e-400", 0, LR_CELL_NUMBER, 1, 0.0},
+    {"-1e-400", 0, LR_CELL_NUMBER, 1, -0.0},
+    {"4.9e-324", 0, LR_CELL_NUMBER, 1, 0x1p-1074},
+    {"4.9406564584124654e-324", 0, LR_CELL_NUMBER, 1, 0x1p-1074},
+    {"2.4703282292062327e-324", 0, LR_CELL_NUMBER, 1, 0.0},       /* below half the minimum */
+    {"2.4703282292062328e-324", 0, LR_CELL_NUMBER, 1, 0x1p-1074}, /* above it */
+    {"2.2250738585072011e-308", 0, LR_CELL_NUMBER, 0, 0},
+    {"2.2250738585072012e-308", 0, LR_CELL_NUMBER, 1, DBL_MIN},
+    {"2.2250738585072014e-308", 0, LR_CELL_NUMBER, 1, DBL_MIN},
+    {"2.225073858507201136057409796709131975934819546351645648e-308", 0, LR_CELL_NUMBER, 0, 0},
+    {"0.1e-307", 0, LR_CELL_NUMBER, 0, 0},
+    {"123.456e-2", 0, LR_CELL_NUMBER, 0, 0},
+    {"123456.789e3", 0, LR_CELL_NUMBER, 0, 0},
+    {"3.0e-44", 0, LR_CELL_NUMBER, 0, 0},
+    {"7.2057594037927933e16", 0, LR_CELL_NUMBER, 0, 0},
+    {"1e-22", 0, LR_CELL_NUMBER, 1, 1e-22},
+    {"123456789012345e-22", 0, LR_CELL_NUMBER, 0, 0},
+    {"123456789012345e22", 0, LR_CELL_NUMBER, 0, 0},
+    {"0.000000000000000000000000000000000000000000000000000000000000000000001", 0,
+     LR_CELL_NUMBER, 1, 1e-69},
+};
+
+START_TEST(test_table)
+{
+    const parse_case *c = &cases[_i];
+    size_t len = c->len ? c->len : strlen(c->in);
+    const double sentinel = 12345.678;
+    double v = sentinel;
+    lr_cell_kind k = lr_parse_cell(c->in, len, &v);
+    ck_assert_msg(k == c->kind, "case %d \"%s\": kind %d, expected %d", _i, c->in, (int)k,
+                  (int)c->kind);
+    if (c->kind != LR_CELL_NUMBER) {
+        /* The value is left alone unless the cell is a number. */
+        ck_assert_msg(memcmp(&v, &sentinel, sizeof v) == 0, "case %d: value changed", _i);
+        if (c->kind == LR_CELL_OVERFLOW)
+            check_against_strtod(c->in, len);
+        return;
+    }
+    if (c->exact)
+        ck_assert_msg(memcmp(&v, &c->value, sizeof v) == 0, "case %d \"%s\": %a, expected %a",
+                      _i, c->in, v, c->value);
+    check_against_strtod(c->in, len);
+}
+END_TEST
+
+/* The parser must never read past data + len: the cell is not NUL-terminated. */
+START_TEST(test_no_overread)
+{
+    static const char *texts[] = {"12", "1.5e3", " 7 ", "NA", "-", "1e", ".", "nan", "9"};
+    for (size_t t = 0; t < sizeof texts / sizeof texts[0]; t++) {
+        size_t n = strlen(texts[t]);
+        /* An exact-size heap block: ASan and valgrind catch a read past its end. */
+        char *p = malloc(n);
+        memcpy(p, texts[t], n);
+        double v = 0, w = 0;
+        lr_cell_kind a = lr_parse_cell(p, n, &v);
+        char *q = malloc(n + 1);
+        memcpy(q, texts[t], n + 1);
+        lr_cell_kind b = lr_parse_cell(q, n, &w);
+        ck_assert_int_eq(a, b);
+        ck_assert(memcmp(&v, &w, sizeof v) == 0);
+        free(p);
+        free(q);
+    }
+    /* A prefix of a longer buffer: "12" of "123" is 12. */
+    double v = 0;
+    ck_assert_int_eq(lr_parse_cell("123", 2, &v), LR_CELL_NUMBER);
+    ck_assert(v == 12.0);
+    ck_assert_int_eq(lr_parse_cell("1e5", 2, &v), LR_CELL_TEXT);
+    ck_assert_int_eq(lr_parse_cell("NAN", 2, &v), LR_CELL_MISSING);
+    ck_assert_int_eq(lr_parse_cell("x", 0, &v), LR_CELL_MISSING);
+}
+END_TEST
+
+/* Cells far longer than the 800 digits kept: the sticky digit must decide ties. */
+START_TEST(test_long_strings)
+{
+    enum { N = 1100 };
+    char *s = malloc(N + 64);
+    double v;
+
+    /* 1 followed by 999 zeros: 1e999 overflows. */
+    memset(s, '0', 1000);
+    s[0] = '1';
+    ck_assert_int_eq(lr_parse_cell(s, 1000, &v), LR_CELL_OVERFLOW);
+    check_against_strtod(s, 1000);
+
+    /* 0.000...1 with 1000 digits after the point underflows to 0. */
+    memcpy(s, "0.", 2);
+    memset(s + 2, '0', 999);
+    s[1001] = '1';
+    ck_assert_int_eq(lr_parse_cell(s, 1002, &v), LR_CELL_NUMBER);
+    ck_assert(v == 0.0 && !signbit(v));
+    check_against_strtod(s, 1002);
+
+    /* 1000 digits with a point and an exponent. */
+    for (size_t i = 0; i < 1000; i++)
+        s[i] = (char)('1' + i % 9);
+    s[3] = '.';
+    memcpy(s + 1000, "e-700", 6);
+    check_against_strtod(s, 1005);
+    memcpy(s + 1000, "e-1300", 7);
+    check_against_strtod(s, 1006);
+    memcpy(s + 1000, "e300", 5);
+    check_against_strtod(s, 1004);
+
+    /* The tie 2^53 + 1, padded with zeros past 800 digits: still a tie, to even. */
+    const char *tie = "9007199254740993";
+    size_t tl = strlen(tie);
+    memcpy(s, tie, tl);
+    memset(s + tl, '0', 900);
+    memcpy(s + tl + 900, "e-900", 6);
+    ck_assert_int_eq(lr_parse_cell(s, tl + 905, &v), LR_CELL_NUMBER);
+    ck_assert(v == 9007199254740992.0);
+    check_against_strtod(s, tl + 905);
+    /* ... and with a 1 at digit 917: just above the tie, rounds up. */
+    s[tl + 899] = '1';
+    ck_assert_int_eq(lr_parse_cell(s, tl + 905, &v), LR_CELL_NUMBER);
+    ck_assert(v == 9007199254740994.0);
+    check_against_strtod(s, tl + 905);
+    /* ... and with the nonzero digit at position 801 exactly. */
+    s[tl + 899] = '0';
+    s[800] = '7';
+    ck_assert_int_eq(lr_parse_cell(s, tl + 905, &v), LR_CELL_NUMBER);
+    ck_assert(v == 9007199254740994.0);
+    check_against_strtod(s, tl + 905);
+    /* Leading zeros do not count towards the 800. */
+    memset(s, '0', 1000);
+    memcpy(s + 1000, tie, tl);
+    memcpy(s + 1000 + tl, "000001", 7);
+    check_against_strtod(s, 1000 + tl + 6);
+    free(s);
+}
+END_TEST
+
+/* ------------------------------------------------------------------------ */
+/* Generated strings                                                        */
+/* ------------------------------------------------------------------------ */
+
+static uint64_t rng_state;
+
+/* xorshift64*: fixed seed, so every run checks the same strings. */
+static uint64_t rnd(void)
+{
+    rng_state ^= rng_state >> 12;
+    rng_state ^= rng_state << 25;
+    rng_state ^= rng_state >> 27;
+    return rng_state * 0x2545F4914F6CDD1DULL;
+}
+
+static unsigned rnd_below(unsigned n)
+{
+    return (unsigned)(rnd() % n);
+}
+
+/* A random finite double with uniformly random bits. */
+static double rnd_double(void)
+{
+    for (;;) {
+        uint64_t bits = rnd();
+        double d;
+        memcpy(&d, &bits, sizeof d);
+        if (isfinite(d))
+            return d;
+    }
+}
+
+/* Random digits, a random point, a random exponent in [-400, 400]. */
+static size_t gen_digits(char *s)
+{
+    size_t n = 0;
+    unsigned r = rnd_below(4);
+    if (r == 1)
+        s[n++] = '-';
+    else if (r == 2)
+        s[n++] = '+';
+    unsigned nd = 1 + rnd_below(40);
+    unsigned point = rnd_below(3) ? rnd_below(nd + 1) : nd + 1; /* nd + 1: no point */
+    unsigned zeros = rnd_below(4) == 0 ? rnd_below(20) : 0;
+    for (unsigned i = 0; i < nd; i++) {
+        if (i == point)
+            s[n++] = '.';
+        s[n++] = i < zeros ? '0' : (char)('0' + rnd_below(10));
+    }
+    if (point == nd)
+        s[n++] = '.';
+    if (rnd_below(4)) {
+        s[n++] = rnd_below(2) ? 'e' : 'E';
+        int e = (int)rnd_below(801) - 400;
+        unsigned form = rnd_below(3);
+        if (e < 0)
+            s[n++] = '-';
+        else if (form == 0)
+            s[n++] = '+';
+        n += (size_t)sprintf(s + n, form == 1 ? "%03d" : "%d", abs(e));
+    }
+    s[n] = '\0';
+    return n;
+}
+
+/* d printed shortest-ish (%.17g) or with fewer digits (%.{1..16}g). */
+static size_t gen_printed(char *s, double d)
+{
+    int prec = rnd_below(2) ? 17 : 1 + (int)rnd_below(16);
+    return (size_t)sprintf(s, rnd_below(2) ? "%.*g" : "%.*e", prec, d);
+}
+
+#if LDBL_MANT_DIG >= 64
+/*
+ * The exact decimal expansion of the midpoint between d > 0 and the next
+ * double up (long double holds it exactly), as a tie (exact), just below
+ * (truncated) or just above (a 1 appended after 820+ digits, beyond the 800
+ * the parser keeps).
+ */
+static size_t gen_midpoint(char *s, double d)
+{
+    /* Above DBL_MAX the "next double" is 2^1024, the overflow threshold's twin. */
+    long double next = d == DBL_MAX ? 2.0L * (long double)0x1p1023
+                                    : (long double)nextafter(d, INFINITY);
+    long double mid = ((long double)d + next) / 2;
+    char tmp[1024];
+    int n = snprintf(tmp, sizeof tmp, "%.800Le", mid); /* exact: <= 767 significant digits */
+    char *epos = strchr(tmp, 'e');
+    size_t mant = (size_t)(epos - tmp);
+    unsigned kind = rnd_below(3);
+    size_t o;
+    if (kind == 0) {
+        memcpy(s, tmp, (size_t)n + 1);
+        return (size_t)n;
+    }
+    if (kind == 1) {
+        /* Truncated: below the tie unless the dropped digits were all zero. */
+        size_t keep = 17 + rnd_below(60);
+        if (keep > mant)
+            keep = mant;
+        memcpy(s, tmp, keep);
+        o = keep;
+    } else {
+        memcpy(s, tmp, mant);
+        o = mant;
+        size_t pad = 20 + rnd_below(100);
+        memset(s + o, '0', pad);
+        o += pad;
+        s[o++] = (char)('1' + rnd_below(9));
+    }
+    size_t elen = strlen(epos);
+    memcpy(s + o, epos, elen + 1);
+    return o + elen;
+}
+#endif
+
+START_TEST(test_random_vs_strtod)
+{
+    enum { N = 2000000 };
+    char *s = malloc(4096);
+    rng_state = 0x9E3779B97F4A7C15ULL;
+    size_t counts[6] = {0, 0, 0, 0, 0, 0};
+    for (unsigned i = 0; i < N; i++) {
+        unsigned gen = i % 20;
+        size_t n;
+        double d;
+        if (gen < 9) {
+            n = gen_digits(s);
+            counts[0]++;
+        } else if (gen < 12) {
+            n = gen_printed(s, rnd_double());
+            counts[1]++;
+        } else if (gen < 15) {
+#if LDBL_MANT_DIG >= 64
+            n = gen_midpoint(s, fabs(rnd_double()));
+#else
+            n = gen_printed(s, rnd_double());
+#endif
+            counts[2]++;
+        } else if (gen < 17) {
+            /* subnormals: exponent field 0 */
+            uint64_t bits = rnd() & 0x800FFFFFFFFFFFFFULL;
+            memcpy(&d, &bits, sizeof d);
+#if LDBL_MANT_DIG >= 64
+            n = rnd_below(2) ? gen_printed(s, d) : gen_midpoint(s, fabs(d));
+#else
+            n = gen_printed(s, d);
+#endif
+            counts[3]++;
+        } else if (gen < 19) {
+            /* near DBL_MAX: a few ulps below, or random digits at the boundary */
+            d = DBL_MAX;
+            for (unsigned k = rnd_below(1000); k > 0; k--)
+                d = nextafter(d, 0);
+            unsigned form = rnd_below(3);
+            if (form == 0)
+                n = gen_printed(s, d);
+#if LDBL_MANT_DIG >= 64
+            else if (form == 1)
+                n = gen_midpoint(s, rnd_below(4) ? d : DBL_MAX);
+#endif
+            else
+                n = (size_t)sprintf(s, "1.797693134862315%07ue308", rnd_below(10000000));
+            counts[4]++;
+        } else {
+            /* Blanks around and long digit strings. */
+            char *t = s;
+            t += sprintf(t, "%s", rnd_below(2) ? " \t" : "");
+            size_t nd = 20 + rnd_below(1500);
+            if (rnd_below(2))
+                *t++ = '-';
+            for (size_t k = 0; k < nd; k++)
+                *t++ = (char)('0' + rnd_below(10));
+            t += sprintf(t, "e%d%s", (int)rnd_below(1400) - 1000, rnd_below(2) ? "\t " : "");
+            n = (size_t)(t - s);
+            counts[5]++;
+        }
+        check_against_strtod(s, n);
+    }
+    free(s);
+    ck_assert_uint_eq(counts[0] + counts[1] + counts[2] + counts[3] + counts[4] + counts[5], N);
+}
+END_TEST
+
+/* Every double survives print (%.17g) and parse unchanged. */
+START_TEST(test_round_trip)
+{
+    rng_state = 12345;
+    char s[64];
+    for (int i = 0; i < 200000; i++) {
+        double d = rnd_double(), v;
+        int n = snprintf(s, sizeof s, "%.17g", d);
+        if (lr_parse_cell(s, (size_t)n, &v) != LR_CELL_NUMBER || memcmp(&v, &d, sizeof d) != 0)
+            ck_abort_msg("%s -> %a, expected %a", s, v, d);
+    }
+}
+END_TEST
+
+static Suite *number_parse_suite(void)
+{
+    Suite *s = suite_create("number_parse");
+    TCase *tc = tcase_create("table");
+    tcase_add_loop_test(tc, test_table, 0, (int)(sizeof cases / sizeof cases[0]));
+    tcase_add_test(tc, test_no_overread);
+    tcase_add_test(tc, test_long_strings);
+    suite_add_tcase(s, tc);
+    TCase *tr = tcase_create("random");
+    tcase_set_timeout(tr, 600);
+    tcase_add_test(tr, test_random_vs_strtod);
+    tcase_add_test(tr, test_round_trip);
+    suite_add_tcase(s, tr);
+    return s;
+}
+
+int main(void)
+{
+    return lr_test_main(number_parse_suite());
+}

@@ -1,0 +1,211 @@
+/*
+ * test_util.c — helpers shared by the Check suites: tolerances, paths, running the CLI.
+ */
+#include "test_util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+int lr_test_rel_close(double a, double b, double rtol)
+{
+    if (isnan(a) || isnan(b))
+        return isnan(a) && isnan(b);
+    if (a == b)
+        return 1;
+    double scale = fabs(b);
+    if (scale == 0)
+        return fabs(a) <= rtol;
+    return fabs(a - b) <= rtol * scale;
+}
+
+double lr_test_lre(double est, double cert)
+{
+    double lre;
+    if (isnan(est))
+        return 0;
+    if (cert == 0)
+        lre = est == 0 ? 15 : -log10(fabs(est));
+    else if (est == cert)
+        lre = 15;
+    else
+        lre = -log10(fabs(est - cert) / fabs(cert));
+    if (lre > 15)
+        lre = 15;
+    if (lre < 0)
+        lre = 0;
+    return lre;
+}
+
+const char *lr_test_path(const char *rel)
+{
+    static char buf[4096];
+    snprintf(buf, sizeof buf, "%s/%s", LR_SOURCE_DIR, rel);
+    return buf;
+}
+
+char *lr_test_read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap);
+    for (;;) {
+        if (n + 1 >= cap) {
+            cap *= 2;
+            buf = realloc(buf, cap);
+        }
+        size_t k = fread(buf + n, 1, cap - n - 1, f);
+        if (k == 0)
+            break;
+        n += k;
+    }
+    fclose(f);
+    buf[n] = '\0';
+    if (len)
+        *len = n;
+    return buf;
+}
+
+char *lr_test_write_temp(const void *data, size_t len)
+{
+    const char *dir = getenv("TMPDIR");
+    char *path = malloc(4096);
+    snprintf(path, 4096, "%s/linreg-test-XXXXXX", dir ? dir : "/tmp");
+    int fd = mkstemp(path);
+    ck_assert_msg(fd >= 0, "mkstemp: %s", strerror(errno));
+    const char *p = data;
+    while (len > 0) {
+        ssize_t k = write(fd, p, len);
+        ck_assert_msg(k > 0, "write: %s", strerror(errno));
+        p += k;
+        len -= (size_t)k;
+    }
+    close(fd);
+    return path;
+}
+
+static void append(char **buf, size_t *len, size_t *cap, const char *data, size_t n)
+{
+    if (*len + n + 1 > *cap) {
+        while (*len + n + 1 > *cap)
+            *cap = *cap ? *cap * 2 : 4096;
+        *buf = realloc(*buf, *cap);
+    }
+    memcpy(*buf + *len, data, n);
+    *len += n;
+    (*buf)[*len] = '\0';
+}
+
+int lr_test_run(const char *const *argv, const char *stdin_data, size_t stdin_len,
+                lr_test_run_result *res)
+{
+    int in[2], out[2], err[2];
+    memset(res, 0, sizeof *res);
+    if (pipe(in) || pipe(out) || pipe(err))
+        return -1;
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        dup2(in[0], 0);
+        dup2(out[1], 1);
+        dup2(err[1], 2);
+        close(in[0]); close(in[1]); close(out[0]); close(out[1]); close(err[0]); close(err[1]);
+        size_t n = 0;
+        while (argv[n])
+            n++;
+        char **args = calloc(n + 1, sizeof *args);
+        /* execv takes char *const[]: copies, in the child that is about to exec. */
+        args[0] = strdup(LR_LINREG_EXE);
+        for (size_t i = 1; i < n; i++)
+            args[i] = strdup(argv[i]);
+        execv(LR_LINREG_EXE, args);
+        _exit(127);
+    }
+    close(in[0]);
+    close(out[1]);
+    close(err[1]);
+    signal(SIGPIPE, SIG_IGN);
+    size_t in_off = 0, ocap = 0, ecap = 0;
+    res->out = calloc(1, 1);
+    res->err = calloc(1, 1);
+    int in_open = 1, out_open = 1, err_open = 1;
+    if (!stdin_data || stdin_len == 0) {
+        close(in[1]);
+        in_open = 0;
+    } else {
+        fcntl(in[1], F_SETFL, O_NONBLOCK);
+    }
+    while (out_open || err_open) {
+        struct pollfd fds[3];
+        int nf = 0, io = -1, oo = -1, eo = -1;
+        if (in_open) { fds[nf].fd = in[1]; fds[nf].events = POLLOUT; io = nf++; }
+        if (out_open) { fds[nf].fd = out[0]; fds[nf].events = POLLIN; oo = nf++; }
+        if (err_open) { fds[nf].fd = err[0]; fds[nf].events = POLLIN; eo = nf++; }
+        if (poll(fds, (nfds_t)nf, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        char buf[65536];
+        if (io >= 0 && fds[io].revents) {
+            ssize_t k = write(in[1], stdin_data + in_off, stdin_len - in_off);
+            if (k > 0)
+                in_off += (size_t)k;
+            if (k < 0 && errno != EAGAIN) {
+                close(in[1]);
+                in_open = 0;
+            } else if (in_off == stdin_len) {
+                close(in[1]);
+                in_open = 0;
+            }
+        }
+        if (oo >= 0 && fds[oo].revents) {
+            ssize_t k = read(out[0], buf, sizeof buf);
+            if (k > 0)
+                append(&res->out, &res->out_len, &ocap, buf, (size_t)k);
+            else { close(out[0]); out_open = 0; }
+        }
+        if (eo >= 0 && fds[eo].revents) {
+            ssize_t k = read(err[0], buf, sizeof buf);
+            if (k > 0)
+                append(&res->err, &res->err_len, &ecap, buf, (size_t)k);
+            else { close(err[0]); err_open = 0; }
+        }
+    }
+    if (in_open)
+        close(in[1]);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (WIFEXITED(status))
+        res->exit_code = WEXITSTATUS(status);
+    else if (WIFSIGNALED(status))
+        res->exit_code = 128 + WTERMSIG(status);
+    return 0;
+}
+
+void lr_test_run_free(lr_test_run_result *res)
+{
+    free(res->out);
+    free(res->err);
+    res->out = res->err = NULL;
+}
+
+int lr_test_main(Suite *s)
+{
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? 0 : 1;
+}

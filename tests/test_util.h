@@ -1,0 +1,59 @@
+/*
+ * test_util.h — helpers shared by the Check suites.
+ */
+#ifndef LR_TEST_UTIL_H
+#define LR_TEST_UTIL_H
+
+#include <check.h>
+#include <stddef.h>
+
+#include "linreg.h"
+
+/* 1 if a and b agree to relative tolerance rtol (both zero, or both NaN, also agree). */
+int lr_test_rel_close(double a, double b, double rtol);
+
+/* Assert that `actual` agrees with `expected` to relative tolerance rtol. */
+#define LR_CK_REL(actual, expected, rtol)                                                     \
+    do {                                                                                      \
+        double lr_a_ = (double)(actual), lr_e_ = (double)(expected), lr_t_ = (double)(rtol);  \
+        ck_assert_msg(lr_test_rel_close(lr_a_, lr_e_, lr_t_),                                 \
+                      "%s = %.17g, expected %.17g (relative error %.3g > %.3g)", #actual,     \
+                      lr_a_, lr_e_, lr_e_ != 0 ? (lr_a_ - lr_e_) / lr_e_ : lr_a_, lr_t_);     \
+    } while (0)
+
+/* Log relative error as DESIGN.md defines it: -log10(|est-cert|/|cert|), or -log10|est| when
+ * cert == 0; capped at 15. */
+double lr_test_lre(double est, double cert);
+
+/* An absolute path below the source tree: LR_SOURCE_DIR "/" rel. Returns a static buffer
+ * that the next call overwrites. */
+const char *lr_test_path(const char *rel);
+
+/* Read a whole file into a malloc'd NUL-terminated buffer (*len set if non-NULL). */
+char *lr_test_read_file(const char *path, size_t *len);
+
+/* Write bytes to a new temporary file; returns its malloc'd path (caller unlinks, frees). */
+char *lr_test_write_temp(const void *data, size_t len);
+
+/* The result of running the linreg executable. */
+typedef struct lr_test_run_result {
+    int exit_code;  /* exit status, or 128 + signal number if killed */
+    char *out;      /* stdout, malloc'd, NUL-terminated */
+    size_t out_len; /* bytes in out */
+    char *err;      /* stderr, malloc'd, NUL-terminated */
+    size_t err_len; /* bytes in err */
+} lr_test_run_result;
+
+/*
+ * Run the built linreg with argv (argv[0] ignored and replaced by the executable;
+ * NULL-terminated). stdin_data (may be NULL: empty stdin) of stdin_len bytes is
+ * fed to its standard input. Returns 0 on success (the run happened).
+ */
+int lr_test_run(const char *const *argv, const char *stdin_data, size_t stdin_len,
+                lr_test_run_result *res);
+void lr_test_run_free(lr_test_run_result *res);
+
+/* Run a suite with Check's runner; returns the process exit code (0 if all passed). */
+int lr_test_main(Suite *s);
+
+#endif
