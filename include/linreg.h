@@ -217,6 +217,11 @@ int lr_accum_create(size_t k, lr_kernel kernel, lr_accum **out, lr_error *err);
 int lr_accum_add(lr_accum *acc, size_t nrows, const double *block, size_t ld, const double *w,
                  lr_error *err);
 
+/* Grow to k columns (k >= the current count). The new columns are zero in
+ * every row added so far — a factor level seen for the first time. On failure
+ * acc is unchanged. */
+int lr_accum_grow(lr_accum *acc, size_t k, lr_error *err);
+
 /* dst := statistics of the rows of dst followed by those of src. Both must
  * have the same k. src is unchanged. */
 int lr_accum_merge(lr_accum *dst, const lr_accum *src, lr_error *err);
@@ -251,11 +256,23 @@ typedef enum lr_na_action {
     LR_NA_ERROR = 1 /* a missing value in a model column is an error */
 } lr_na_action;
 
+typedef enum lr_ridge_scale {
+    LR_RIDGE_STANDARDIZED = 0, /* penalise coefficients of columns scaled to unit (population)
+                                  standard deviation, as MASS::lm.ridge does */
+    LR_RIDGE_RAW = 1           /* penalise the coefficients in the data's own units */
+} lr_ridge_scale;
+
 typedef struct lr_fit_options {
+    const char *formula;           /* R model formula ("y ~ a + log(b) + factor(g)"); when set,
+                                      target and features are ignored */
     const char *target;            /* response column; NULL: the first column */
     const char *const *features;   /* predictor columns; NULL: every other column */
     size_t n_features;             /* number of entries in features */
-    int intercept;                 /* 1: include an intercept (default); 0: none */
+    int intercept;                 /* 1: include an intercept (default); 0: none (also
+                                      removes a formula's intercept) */
+    const char *weights;           /* column of case weights (weighted least squares), or NULL */
+    double ridge;                  /* ridge penalty λ >= 0 (0: ordinary least squares) */
+    lr_ridge_scale ridge_scale;    /* what the ridge penalty applies to */
     lr_method method;              /* solver (default LR_METHOD_INVERSE) */
     lr_na_action na_action;        /* missing values (default LR_NA_OMIT) */
     char delimiter;                /* 0: detect */
@@ -280,13 +297,20 @@ typedef struct lr_coef {
 
 /* The model-level statistics, with R's summary.lm definitions. */
 typedef struct lr_summary {
-    const char *response;     /* name of the response column (borrowed from the fit) */
+    const char *response;     /* the response as R labels it ("log(Volume)"; borrowed) */
     const char *source;       /* the data's display name (borrowed from the fit) */
+    const char *model;        /* the model as a formula ("dist ~ speed"; borrowed) */
+    const char *weights;      /* the weights column, or NULL (borrowed) */
+    double ridge;             /* the ridge penalty λ (0: least squares) */
+    lr_ridge_scale ridge_scale; /* what the ridge penalty applied to */
+    double edf;               /* effective degrees of freedom of the fit: the rank, or
+                                 tr(H) for ridge */
     uint64_t n;               /* observations used (nonzero weight) */
     uint64_t n_dropped;       /* rows omitted for missing values */
+    uint64_t n_zero_weight;   /* rows of weight 0: in the data, but not observations */
     size_t n_coef;            /* number of coefficients p */
     size_t rank;              /* rank of the model matrix */
-    double df_residual;       /* n − rank */
+    double df_residual;       /* n − rank (n − edf for ridge) */
     int intercept;            /* 1 if the model has an intercept */
     lr_method method;         /* the solver that ran */
     double level;             /* confidence level of the intervals */
@@ -318,8 +342,8 @@ int lr_fit_csv(const char *path, const lr_fit_options *opt, lr_fit **out, lr_err
 /*
  * Fit from statistics a caller accumulated: column 0 of acc is the response,
  * columns 1..k-1 the predictors named names[0..k-1) (names[0] the response).
- * Only opt->intercept, opt->method and opt->level are used. n_dropped is
- * reported as given. The fit does not keep acc or names.
+ * opt->intercept, opt->method, opt->level, opt->ridge and opt->ridge_scale
+ * are used. n_dropped is reported as given. The fit does not keep acc or names.
  */
 int lr_fit_accum(const lr_accum *acc, const char *const *names, const lr_fit_options *opt,
                  uint64_t n_dropped, lr_fit **out, lr_error *err);

@@ -285,6 +285,53 @@ int lr_accum_add(lr_accum *a, size_t nrows, const double *block, size_t ld, cons
     return LR_OK;
 }
 
+int lr_accum_grow(lr_accum *a, size_t kn, lr_error *err)
+{
+    size_t k = a->k, kk;
+    if (kn == k)
+        return LR_OK;
+    if (kn < k || lr_mul_overflows(kn, kn, &kk) || kn > (size_t)INT32_MAX ||
+        kk > SIZE_MAX / sizeof(double))
+        return lr_error_set(err, LR_ERANGE, "accumulator: cannot grow from %zu to %zu columns",
+                            k, kn);
+    /* Everything is allocated first, so a failure leaves a unchanged. */
+    double *m2 = lr_mem_calloc(kk, sizeof(double));
+    double *bm2 = lr_mem_calloc(kk, sizeof(double));
+    double *v[6] = {NULL};
+    int ok = m2 && bm2;
+    double **fields[6] = {&a->shift, &a->dmean, &a->mean, &a->bmean, &a->bsum, &a->bsum2};
+    for (int i = 0; i < 6 && ok; i++) {
+        v[i] = lr_mem_calloc(kn, sizeof(double));
+        ok = v[i] != NULL;
+    }
+    if (!ok) {
+        lr_mem_free(m2, kk * sizeof(double));
+        lr_mem_free(bm2, kk * sizeof(double));
+        for (int i = 0; i < 6; i++)
+            lr_mem_free(v[i], kn * sizeof(double));
+        return lr_error_nomem(err);
+    }
+    for (int i = 0; i < 6; i++) {
+        memcpy(v[i], *fields[i], k * sizeof(double));
+        lr_mem_free(*fields[i], k * sizeof(double));
+        *fields[i] = v[i];
+    }
+    /* The new columns were zero in every row so far: mean 0, co-moments 0. */
+    for (size_t j = 0; j < k; j++)
+        memcpy(m2 + j * kn, a->m2 + j * k, k * sizeof(double));
+    lr_mem_free(a->m2, k * k * sizeof(double));
+    lr_mem_free(a->bm2, k * k * sizeof(double));
+    a->m2 = m2;
+    a->bm2 = bm2;
+    lr_mem_free(a->z, a->zrows * k * sizeof(double));
+    lr_mem_free(a->sw, a->zrows * sizeof(double));
+    lr_mem_free(a->wv, a->zrows * sizeof(double));
+    a->z = a->sw = a->wv = NULL;
+    a->zrows = 0;
+    a->k = kn;
+    return LR_OK;
+}
+
 int lr_accum_merge(lr_accum *dst, const lr_accum *src, lr_error *err)
 {
     if (dst->k != src->k)

@@ -5,6 +5,7 @@
  * is told the old size. Tests install one that fails the k-th allocation to
  * check that every failure path returns LR_ENOMEM and leaks nothing.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -82,4 +83,61 @@ void lr_mem_strfree(char *s)
 {
     if (s)
         lr_mem_free(s, strlen(s) + 1);
+}
+
+/* ---- arena ---- */
+
+struct lr_arena_block {
+    struct lr_arena_block *next; /* older block */
+    size_t size;                 /* bytes in data[] */
+    size_t used;                 /* bytes handed out */
+    max_align_t data[];          /* the storage */
+};
+
+enum { ARENA_BLOCK = 4096 };
+
+void *lr_arena_alloc(lr_arena *a, size_t n)
+{
+    const size_t align = sizeof(max_align_t);
+    if (n > SIZE_MAX - align)
+        return NULL;
+    n = (n + align - 1) / align * align;
+    struct lr_arena_block *b = a->head;
+    if (!b || b->size - b->used < n) {
+        size_t size = n > ARENA_BLOCK ? n : ARENA_BLOCK;
+        if (size > SIZE_MAX - sizeof *b)
+            return NULL;
+        b = lr_mem_alloc(sizeof *b + size);
+        if (!b)
+            return NULL;
+        b->next = a->head;
+        b->size = size;
+        b->used = 0;
+        a->head = b;
+    }
+    void *p = (char *)b->data + b->used;
+    b->used += n;
+    memset(p, 0, n);
+    return p;
+}
+
+char *lr_arena_strndup(lr_arena *a, const char *data, size_t len)
+{
+    char *s = len < SIZE_MAX ? lr_arena_alloc(a, len + 1) : NULL;
+    if (s) {
+        memcpy(s, data, len);
+        s[len] = '\0';
+    }
+    return s;
+}
+
+void lr_arena_free(lr_arena *a)
+{
+    struct lr_arena_block *b = a->head;
+    while (b) {
+        struct lr_arena_block *next = b->next;
+        lr_mem_free(b, sizeof *b + b->size);
+        b = next;
+    }
+    a->head = NULL;
 }

@@ -32,10 +32,10 @@
 #include "internal.h"
 
 enum {
-    CSV_BUF_SIZE = 1 << 20,     /* owned read buffer: large reads, few refills */
-    CSV_SNIFF_MIN = 64 << 10,   /* a pipe's first fill may stop here without a line end */
-    CSV_SNIFF_LINES = 20,       /* lines sampled to detect the delimiter */
-    CSV_FIELDS_INIT = 16        /* initial capacity of the fields array */
+    CSV_BUF_SIZE = 1 << 20,   /* owned read buffer: large reads, few refills */
+    CSV_SNIFF_MIN = 64 << 10, /* a pipe's first fill may stop here without a line end */
+    CSV_SNIFF_LINES = 20,     /* lines sampled to detect the delimiter */
+    CSV_FIELDS_INIT = 16      /* initial capacity of the fields array */
 };
 
 /* Bits of the byte-class table: one lookup per byte in the scanning loops. */
@@ -53,30 +53,30 @@ enum {
 };
 
 struct lr_csv {
-    int fd;                      /* descriptor read from; -1 for an in-memory buffer */
-    int owns_fd;                 /* 1 if lr_csv_free closes fd (opened by lr_csv_open) */
-    int is_regular;              /* 1 if fd is a regular file: its first fill is a full buffer */
-    char *name;                  /* display name for messages (owned) */
-    char delim;                  /* delimiter in use, given or detected */
-    char *buf;                   /* owned read buffer; NULL for an in-memory source */
-    size_t cap;                  /* size of buf in bytes */
-    const char *data;            /* the bytes being parsed: buf, or the caller's buffer */
-    size_t pos;                  /* first unconsumed byte of data */
-    size_t end;                  /* number of valid bytes in data */
-    int eof;                     /* 1 once the source has no more bytes beyond data[end) */
-    uint64_t base;               /* stream offset of data[0] */
-    uint64_t line;               /* physical line (1-based) of data[pos] */
-    uint64_t line_start;         /* stream offset of the first byte of that line */
-    int skip_lf;                 /* the last line end was a CR: a LF right after it is part of it */
-    uint64_t nrows;              /* rows handed out so far */
-    int done;                    /* 1 once the end of the input was reported */
-    lr_csv_field *fields;        /* the current row's fields (reused between rows) */
-    size_t fields_cap;           /* capacity of fields */
-    char *scratch;               /* unescaped contents of quoted fields holding "" */
-    size_t scratch_cap;          /* capacity of scratch in bytes */
-    unsigned char cls[256];      /* CLS_* bits of each byte value, for this delimiter */
-    int failed;                  /* 1 after an error: later calls repeat it */
-    lr_error error;              /* the error to repeat */
+    int fd;                 /* descriptor read from; -1 for an in-memory buffer */
+    int owns_fd;            /* 1 if lr_csv_free closes fd (opened by lr_csv_open) */
+    int is_regular;         /* 1 if fd is a regular file: its first fill is a full buffer */
+    char *name;             /* display name for messages (owned) */
+    char delim;             /* delimiter in use, given or detected */
+    char *buf;              /* owned read buffer; NULL for an in-memory source */
+    size_t cap;             /* size of buf in bytes */
+    const char *data;       /* the bytes being parsed: buf, or the caller's buffer */
+    size_t pos;             /* first unconsumed byte of data */
+    size_t end;             /* number of valid bytes in data */
+    int eof;                /* 1 once the source has no more bytes beyond data[end) */
+    uint64_t base;          /* stream offset of data[0] */
+    uint64_t line;          /* physical line (1-based) of data[pos] */
+    uint64_t line_start;    /* stream offset of the first byte of that line */
+    int skip_lf;            /* the last line end was a CR: a LF right after it is part of it */
+    uint64_t nrows;         /* rows handed out so far */
+    int done;               /* 1 once the end of the input was reported */
+    lr_csv_field *fields;   /* the current row's fields (reused between rows) */
+    size_t fields_cap;      /* capacity of fields */
+    char *scratch;          /* unescaped contents of quoted fields holding "" */
+    size_t scratch_cap;     /* capacity of scratch in bytes */
+    unsigned char cls[256]; /* CLS_* bits of each byte value, for this delimiter */
+    int failed;             /* 1 after an error: later calls repeat it */
+    lr_error error;         /* the error to repeat */
 };
 
 /* ------------------------------------------------------------------------ */
@@ -197,8 +197,8 @@ static int fill(lr_csv *r, int sniff)
         size_t got = (size_t)k;
         const char *fresh = r->buf + r->end;
         r->end += got;
-        if (sniff && (r->end >= CSV_SNIFF_MIN || memchr(fresh, '\n', got) ||
-                      memchr(fresh, '\r', got)))
+        if (sniff &&
+            (r->end >= CSV_SNIFF_MIN || memchr(fresh, '\n', got) || memchr(fresh, '\r', got)))
             break;
     }
     r->data = r->buf;
@@ -301,8 +301,8 @@ int lr_csv_open_fd(int fd, const char *display_name, const lr_csv_options *opt, 
     return LR_OK;
 }
 
-int lr_csv_open(const char *path, const char *display_name, const lr_csv_options *opt,
-                lr_csv **out, lr_error *err)
+int lr_csv_open(const char *path, const char *display_name, const lr_csv_options *opt, lr_csv **out,
+                lr_error *err)
 {
     int is_stdin = strcmp(path, "-") == 0;
     const char *name = display_name ? display_name : is_stdin ? "<stdin>" : path;

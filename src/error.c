@@ -124,3 +124,43 @@ void lr_error_quote(char *out, size_t size, const char *data, size_t len, size_t
     }
     out[o] = '\0';
 }
+
+/* Levenshtein distance with case folded, for "did you mean" suggestions. */
+static size_t edit_distance_ci(const char *a, size_t na, const char *b, size_t nb)
+{
+    size_t prev[65], cur[65];
+    for (size_t j = 0; j <= nb; j++)
+        prev[j] = j;
+    for (size_t i = 1; i <= na; i++) {
+        cur[0] = i;
+        for (size_t j = 1; j <= nb; j++) {
+            char ca = a[i - 1], cb = b[j - 1];
+            if (ca >= 'A' && ca <= 'Z')
+                ca = (char)(ca - 'A' + 'a');
+            if (cb >= 'A' && cb <= 'Z')
+                cb = (char)(cb - 'A' + 'a');
+            size_t sub = prev[j - 1] + (ca != cb), del = prev[j] + 1, ins = cur[j - 1] + 1;
+            cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+        }
+        memcpy(prev, cur, (nb + 1) * sizeof(size_t));
+    }
+    return prev[nb];
+}
+
+size_t lr_closest_name(const char *name, size_t len, const char *const *names, size_t n,
+                       size_t *dist)
+{
+    size_t best = SIZE_MAX, bj = n;
+    for (size_t j = 0; j < n && len <= 64; j++) {
+        size_t nb = strlen(names[j]);
+        if (nb > 64)
+            continue;
+        size_t d = edit_distance_ci(name, len, names[j], nb);
+        if (d < best) {
+            best = d;
+            bj = j;
+        }
+    }
+    *dist = best;
+    return bj;
+}

@@ -3,6 +3,7 @@
  * statistics, and the lr_fit object that holds the result.
  */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "model_frame.h"
@@ -15,8 +16,10 @@ struct lr_fit {
     lr_coef *coefs;     /* p entries; names point to names[] */
     char **names;       /* coefficient names (owned), p entries */
     double *xtx_inv;    /* (XᵀX)⁻¹, p × p, ld p */
-    char *response;     /* response name (owned) */
+    char *response;     /* response label (owned) */
     char *source;       /* data display name (owned) */
+    char *model;        /* the model formula (owned) */
+    char *weights;      /* weights column (owned), or NULL */
 };
 
 void lr_fit_options_init(lr_fit_options *opt)
@@ -49,6 +52,8 @@ void lr_fit_free(lr_fit *fit)
     lr_mem_free(fit->xtx_inv, fit->p * fit->p * sizeof(double));
     lr_mem_strfree(fit->response);
     lr_mem_strfree(fit->source);
+    lr_mem_strfree(fit->model);
+    lr_mem_strfree(fit->weights);
     lr_mem_free(fit, sizeof *fit);
 }
 
@@ -72,6 +77,11 @@ static int check_options(const lr_fit_options *opt, lr_error *err)
     if (opt->na_action != LR_NA_OMIT && opt->na_action != LR_NA_ERROR)
         return lr_error_set(err, LR_EUSAGE, "unknown missing-value action %d",
                             (int)opt->na_action);
+    if (!(opt->ridge >= 0) || !isfinite(opt->ridge))
+        return lr_error_set(err, LR_EUSAGE, "the ridge penalty must be a number >= 0, not %g",
+                            opt->ridge);
+    if (opt->ridge_scale != LR_RIDGE_STANDARDIZED && opt->ridge_scale != LR_RIDGE_RAW)
+        return lr_error_set(err, LR_EUSAGE, "unknown ridge scale %d", (int)opt->ridge_scale);
     return LR_OK;
 }
 
@@ -86,24 +96,36 @@ static int with_source(lr_error *err, const char *source, int rc)
     return rc;
 }
 
-static int fit_from_accum(const lr_accum *acc, const char *const *names, const lr_fit_options *opt,
-                          uint64_t n_dropped, const char *source, lr_fit **out, lr_error *err)
+/* What fit_from_accum needs to know about the model besides the statistics. */
+typedef struct model_desc {
+    const lr_model_spec *spec; /* columns and penalty */
+    const char *response;      /* the response's label */
+    const char *formula;       /* the model as a formula */
+    const char *weights;       /* weights column or NULL */
+    const char *source;        /* data display name or NULL */
+    uint64_t n_dropped;        /* rows omitted for missing values */
+    uint64_t n_zero_weight;    /* rows of weight 0 */
+} model_desc;
+
+static int fit_from_accum(const lr_accum *acc, const model_desc *md, const lr_fit_options *opt,
+                          lr_fit **out, lr_error *err)
 {
     lr_solution sol;
     int rc;
+    const lr_model_spec *spec = md->spec;
     *out = NULL;
 
     uint64_t nobs = lr_accum_nobs(acc);
-    size_t p = lr_accum_ncols(acc) - 1 + (opt->intercept ? 1u : 0u);
-    if (nobs < p)
+    size_t p = spec->q + (spec->intercept ? 1u : 0u);
+    if (nobs < p && !(spec->ridge > 0))
         return lr_error_set(err, LR_EDATA,
                             "%s: %llu complete row%s, fewer than the %zu coefficients of the "
-                            "model", source ? source : "data", (unsigned long long)nobs,
+                            "model", md->source ? md->source : "data", (unsigned long long)nobs,
                             nobs == 1 ? "" : "s", p);
 
-    rc = lr_solve(acc, opt->intercept, opt->method, names, &sol, err);
+    rc = lr_solve(acc, spec, opt->method, &sol, err);
     if (rc)
-        return with_source(err, source, rc);
+        return with_source(err, md->source, rc);
 
     lr_fit *fit = lr_mem_calloc(1, sizeof *fit);
     if (!fit) {
@@ -113,26 +135,35 @@ static int fit_from_accum(const lr_accum *acc, const char *const *names, const l
     fit->p = sol.p;
     fit->coefs = lr_mem_calloc(sol.p, sizeof(lr_coef));
     fit->names = lr_mem_calloc(sol.p, sizeof(char *));
-    fit->response = lr_mem_strdup(names[0]);
-    fit->source = lr_mem_strdup(source ? source : "");
-    if (!fit->coefs || !fit->names || !fit->response || !fit->source) {
+    fit->response = lr_mem_strdup(md->response);
+    fit->source = lr_mem_strdup(md->source ? md->source : "");
+    fit->model = lr_mem_strdup(md->formula);
+    fit->weights = md->weights ? lr_mem_strdup(md->weights) : NULL;
+    if (!fit->coefs || !fit->names || !fit->response || !fit->source || !fit->model ||
+        (md->weights && !fit->weights)) {
         rc = lr_error_nomem(err);
         goto fail;
     }
     for (size_t j = 0; j < sol.p; j++) {
-        const char *nm = opt->intercept ? (j == 0 ? "(Intercept)" : names[j]) : names[j + 1];
+        const char *nm = spec->intercept ? (j == 0 ? "(Intercept)" : spec->names[j - 1])
+                                         : spec->names[j];
         if (!(fit->names[j] = lr_mem_strdup(nm))) {
             rc = lr_error_nomem(err);
             goto fail;
         }
     }
-    lr_stats_compute(&sol, nobs, lr_accum_sum_log_weight(acc), opt->intercept, opt->level,
-                     fit->coefs, &fit->summary);
+    lr_stats_compute(&sol, nobs, lr_accum_sum_log_weight(acc), spec->intercept,
+                     spec->ridge > 0, opt->level, fit->coefs, &fit->summary);
     for (size_t j = 0; j < sol.p; j++)
         fit->coefs[j].name = fit->names[j];
     fit->summary.response = fit->response;
     fit->summary.source = fit->source;
-    fit->summary.n_dropped = n_dropped;
+    fit->summary.model = fit->model;
+    fit->summary.weights = fit->weights;
+    fit->summary.ridge = spec->ridge;
+    fit->summary.ridge_scale = spec->ridge_scale;
+    fit->summary.n_dropped = md->n_dropped;
+    fit->summary.n_zero_weight = md->n_zero_weight;
     fit->summary.method = opt->method;
     /* The solution's (XᵀX)⁻¹ moves into the fit. */
     fit->xtx_inv = sol.xtx_inv;
@@ -154,7 +185,35 @@ int lr_fit_accum(const lr_accum *acc, const char *const *names, const lr_fit_opt
     *out = NULL;
     if (rc)
         return rc;
-    return fit_from_accum(acc, names, opt, n_dropped, NULL, out, err);
+    size_t q = lr_accum_ncols(acc) - 1;
+    size_t *cols = lr_mem_calloc(q ? q : 1, sizeof(size_t));
+    char *formula = NULL;
+    size_t flen = 0;
+    if (!cols)
+        return lr_error_nomem(err);
+    for (size_t j = 0; j < q; j++) {
+        cols[j] = j + 1;
+        flen += strlen(names[j + 1]) + 3;
+    }
+    flen += strlen(names[0]) + 8;
+    formula = lr_mem_alloc(flen);
+    if (!formula) {
+        lr_mem_free(cols, (q ? q : 1) * sizeof(size_t));
+        return lr_error_nomem(err);
+    }
+    /* "y ~ a + b" (or "y ~ 0 + a"), for the summary */
+    size_t o = (size_t)snprintf(formula, flen, "%s ~ %s", names[0], opt->intercept ? "" : "0");
+    for (size_t j = 0; j < q; j++)
+        o += (size_t)snprintf(formula + o, flen - o, "%s%s",
+                              (j || !opt->intercept) ? " + " : "", names[j + 1]);
+    if (q == 0 && opt->intercept)
+        snprintf(formula + o, flen - o, "1");
+    lr_model_spec spec = {q, cols, names + 1, opt->intercept, opt->ridge, opt->ridge_scale};
+    model_desc md = {&spec, names[0], formula, NULL, NULL, n_dropped, 0};
+    rc = fit_from_accum(acc, &md, opt, out, err);
+    lr_mem_free(formula, flen);
+    lr_mem_free(cols, (q ? q : 1) * sizeof(size_t));
+    return rc;
 }
 
 int lr_fit_csv(const char *path, const lr_fit_options *opt, lr_fit **out, lr_error *err)
@@ -198,13 +257,24 @@ int lr_fit_csv(const char *path, const lr_fit_options *opt, lr_fit **out, lr_err
         rc = lr_error_set(err, LR_EDATA, "%s: no data rows after the header", name);
         goto done;
     }
-    if (lr_accum_nobs(acc) == 0) {
+    if (lr_accum_nobs(acc) == 0 && lr_frame_dropped(frame) == rows) {
         rc = lr_error_set(err, LR_EDATA,
                           "%s: no complete rows: all %llu data rows have a missing value in a "
                           "column the model uses", name, (unsigned long long)rows);
         goto done;
     }
-    rc = fit_from_accum(acc, lr_frame_names(frame), opt, lr_frame_dropped(frame), name, out, err);
+    lr_model_columns mc;
+    if ((rc = lr_frame_model(frame, &mc, err)))
+        goto done;
+    lr_model_spec spec = {mc.q, mc.acc_col, mc.names, mc.intercept, opt->ridge, opt->ridge_scale};
+    model_desc md = {&spec,
+                     mc.response,
+                     mc.formula,
+                     opt->weights,
+                     name,
+                     lr_frame_dropped(frame),
+                     rows - lr_frame_dropped(frame) - lr_accum_nobs(acc)};
+    rc = fit_from_accum(acc, &md, opt, out, err);
 
 done:
     lr_frame_free(frame);

@@ -35,6 +35,20 @@ void lr_mem_strfree(char *s);
 /* 1 if a * b overflows size_t, else 0 and *out = a * b. */
 int lr_mul_overflows(size_t a, size_t b, size_t *out);
 
+/* ---- arena (alloc.c): many small allocations freed together ---- */
+
+/* A chain of blocks from the installed allocator; objects are never freed one by one. */
+typedef struct lr_arena {
+    struct lr_arena_block *head; /* most recent block, NULL when empty */
+} lr_arena;
+
+/* n bytes aligned for any type, zeroed; NULL when out of memory. */
+void *lr_arena_alloc(lr_arena *a, size_t n);
+/* A copy of data[0..len) with a terminating NUL; NULL when out of memory. */
+char *lr_arena_strndup(lr_arena *a, const char *data, size_t len);
+/* Free every block. The arena is empty and reusable afterwards. */
+void lr_arena_free(lr_arena *a);
+
 /* ---- errors (error.c) ---- */
 
 /* Clear err (code LR_OK, empty message). err may be NULL. */
@@ -49,5 +63,12 @@ int lr_error_nomem(lr_error *err);
 /* Write a byte string for a message: printable ASCII kept, others as \xHH, truncated
  * to about max bytes with "...". Always NUL-terminates out (size > 0). */
 void lr_error_quote(char *out, size_t size, const char *data, size_t len, size_t max);
+
+/* The name among names[0..n) closest to name[0..len) by edit distance, a
+ * difference of letter case costing nothing (so "speed" finds "Speed").
+ * Returns its index (n when there is none) and the distance in *dist. Names
+ * longer than 64 bytes are not compared. */
+size_t lr_closest_name(const char *name, size_t len, const char *const *names, size_t n,
+                       size_t *dist);
 
 #endif /* LR_INTERNAL_H */

@@ -1,232 +1,941 @@
 /*
- * model_frame.c — from CSV rows to blocks of the model's columns.
+ * model_frame.c — from CSV rows to blocks of model-matrix columns.
  *
- * The frame knows which CSV columns the model uses and in what order (the
- * response first, then the predictors), converts their cells with
- * lr_parse_cell, applies the missing-value policy as R's model.frame does
- * (only the model's columns count), and hands full blocks of rows to the
- * accumulator. Memory: one block, independent of the number of rows.
+ * Column types. A column the model uses holds numbers or text; which one is
+ * decided from the first rows (up to LR_FIRST_CHUNK bytes of the model's
+ * cells), which are kept until then and replayed: a column with any
+ * non-missing cell there that is not a number is categorical. A later text
+ * cell in a numeric column is an error that suggests factor().
+ *
+ * Accumulator columns. Column 0 is the response. A term without factors has
+ * fixed columns (one, or the degree of each poly() in it multiplied out). A
+ * term with factors gets one column per combination of levels (and poly
+ * powers) actually seen — the full indicator coding — created when a row
+ * first shows it; the column is zero for every earlier row, which is what
+ * lr_accum_grow records. After the last row lr_frame_model() picks R's
+ * columns out of these (treatment contrasts drop the reference level, which
+ * is known only when every level has been seen).
+ *
+ * Each row is evaluated from its cells: arithmetic in double, every value
+ * checked finite (log of 0, division by 0, overflow are errors naming the
+ * line), missing values handled as R's na.omit does over all variables of
+ * the formula and the weights.
  */
+#include <math.h>
+#include <stdio.h>
 #include <string.h>
 
+#include "factor_levels.h"
 #include "model_frame.h"
 
-/* Rows per block handed to the accumulator: large enough that dsyrk runs at
- * speed, small enough that the block stays in cache. */
+/* Bytes of model cells kept to decide column types (DESIGN.md: "the first chunk"). */
+#define LR_FIRST_CHUNK (4u << 20)
+/* Rows per block handed to the accumulator (fewer when there are many columns). */
 #define LR_BLOCK_ROWS 1024
+/* Doubles a block may hold at most (its rows shrink as columns grow). */
+#define LR_BLOCK_DOUBLES (1u << 20)
+
+/* Per data column the model uses. */
+typedef struct col_info {
+    int used;          /* referenced by the formula or the weights */
+    int text;          /* decided: holds text (categorical) */
+    const char *name;  /* header name (the frame's copy) */
+    const char *cell;  /* this row's cell (text columns), borrowed from the row */
+    size_t cell_len;   /* its length */
+    uint64_t first_text_line; /* first-chunk position of the first text cell (for messages) */
+    uint64_t first_text_col;  /* its column */
+} col_info;
+
+/* Per formula variable. */
+typedef struct var_info {
+    int factor;        /* categorical */
+    lr_levels *levels; /* its levels (factor) */
+    double value;      /* this row's value (numeric, or the poly base) */
+    uint32_t level;    /* this row's level id (factor) */
+} var_info;
+
+/* Per term. */
+typedef struct term_info {
+    size_t nf;          /* factor variables in it */
+    size_t first_col;   /* terms without factors: their first accumulator column */
+    size_t ncombo;      /* columns per level combination: the product of poly degrees */
+} term_info;
+
+/* A hash map from (term, level ids, poly index) to accumulator column. */
+typedef struct cell_map {
+    uint32_t *keys;   /* nslots × width words (word 0 = term + 1; 0 marks an empty slot) */
+    size_t *cols;     /* accumulator column per slot */
+    size_t nslots;    /* a power of two */
+    size_t n;         /* entries */
+    size_t width;     /* words per key: 1 + max factors per term + 1 */
+} cell_map;
+
+/* A first-chunk row kept until column types are known. */
+typedef struct kept_field {
+    size_t off;      /* offset of the bytes in the keep buffer */
+    size_t len;      /* their number */
+    uint64_t line;   /* position in the file */
+    uint64_t col;    /* column */
+    int quoted;      /* was quoted */
+} kept_field;
 
 struct lr_frame {
-    char *source;        /* display name of the data (owned) */
-    size_t ncsv;         /* fields in the header */
-    size_t k;            /* model columns: response + predictors */
-    size_t *csv_col;     /* CSV column index of each model column, k entries */
-    char **names;        /* model column names (owned), k entries */
-    lr_na_action na;     /* missing-value policy */
-    double *block;       /* LR_BLOCK_ROWS × k, column-major */
-    size_t nblock;       /* rows in the block */
-    uint64_t rows;       /* data rows seen */
-    uint64_t dropped;    /* rows omitted for missing values */
-    lr_accum *acc;       /* the statistics */
+    char *source;          /* display name of the data (owned) */
+    size_t ncsv;           /* fields in the header */
+    char **colnames;       /* header names (owned) */
+    lr_formula *formula;   /* the model (owned) */
+    lr_na_action na;       /* missing-value policy */
+    lr_kernel kernel;      /* BLAS or naive cross products */
+    size_t wcol;           /* weights column, SIZE_MAX if none */
+    col_info *cols;        /* ncsv entries */
+    double *colval;        /* this row's numeric value of each column, ncsv entries */
+    var_info *vars;        /* formula->nvars entries */
+    term_info *terms;      /* formula->nterms entries */
+    cell_map map;          /* factor-term columns */
+    size_t k;              /* accumulator columns in use */
+    lr_accum *acc;         /* the statistics */
+    double *block;         /* block_rows × block_k, column-major */
+    double *wblock;        /* weights of the block's rows */
+    size_t block_rows;     /* rows the block holds */
+    size_t block_k;        /* columns the block holds */
+    size_t nblock;         /* rows in the block */
+    double *row;           /* the current row's accumulator values, k entries */
+    size_t row_cap;        /* capacity of row */
+    int types_known;       /* column types decided */
+    char *keep;            /* first-chunk cell bytes */
+    size_t keep_len;       /* used */
+    size_t keep_cap;       /* capacity */
+    kept_field *kept;      /* first-chunk cells: nkept_rows × nused */
+    size_t nkept;          /* kept fields */
+    size_t kept_cap;       /* capacity */
+    uint64_t *kept_line;   /* line of each kept row */
+    size_t nkept_rows;     /* kept rows */
+    size_t kept_rows_cap;  /* capacity */
+    size_t *used;          /* indices of the used columns */
+    size_t nused;          /* their number */
+    lr_csv_field *replay;  /* a full-width row for replaying kept rows */
+    uint64_t rows;         /* data rows seen */
+    uint64_t dropped;      /* rows omitted for missing values */
+    /* lr_frame_model's result */
+    size_t mq;             /* model columns besides the intercept */
+    size_t *macc;          /* their accumulator columns */
+    char **mnames;         /* their names */
+    lr_arena names_arena;  /* storage of mnames' strings */
 };
+
+/* ------------------------------------------------------------------------ */
+/* The cell map                                                             */
+/* ------------------------------------------------------------------------ */
+
+static uint64_t hash_words(const uint32_t *w, size_t n)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < n; i++) {
+        h ^= w[i];
+        h *= 1099511628211ULL;
+        h ^= h >> 29;
+    }
+    return h;
+}
+
+static void map_free(cell_map *m)
+{
+    lr_mem_free(m->keys, m->nslots * m->width * sizeof(uint32_t));
+    lr_mem_free(m->cols, m->nslots * sizeof(size_t));
+    memset(m, 0, sizeof *m);
+}
+
+/* Look key up; if absent and *col is not SIZE_MAX... the caller adds with map_put. */
+static size_t map_get(const cell_map *m, const uint32_t *key)
+{
+    if (!m->nslots)
+        return SIZE_MAX;
+    size_t s = (size_t)hash_words(key, m->width) & (m->nslots - 1);
+    while (m->keys[s * m->width]) {
+        if (!memcmp(&m->keys[s * m->width], key, m->width * sizeof(uint32_t)))
+            return m->cols[s];
+        s = (s + 1) & (m->nslots - 1);
+    }
+    return SIZE_MAX;
+}
+
+static int map_put(cell_map *m, const uint32_t *key, size_t col, lr_error *err)
+{
+    if (2 * (m->n + 1) > m->nslots) {
+        size_t ns = m->nslots ? 2 * m->nslots : 64;
+        uint32_t *keys = lr_mem_calloc(ns * m->width, sizeof(uint32_t));
+        size_t *cols = lr_mem_calloc(ns, sizeof(size_t));
+        if (!keys || !cols) {
+            lr_mem_free(keys, ns * m->width * sizeof(uint32_t));
+            lr_mem_free(cols, ns * sizeof(size_t));
+            return lr_error_nomem(err);
+        }
+        for (size_t s = 0; s < m->nslots; s++) {
+            const uint32_t *k = &m->keys[s * m->width];
+            if (!k[0])
+                continue;
+            size_t t = (size_t)hash_words(k, m->width) & (ns - 1);
+            while (keys[t * m->width])
+                t = (t + 1) & (ns - 1);
+            memcpy(&keys[t * m->width], k, m->width * sizeof(uint32_t));
+            cols[t] = m->cols[s];
+        }
+        lr_mem_free(m->keys, m->nslots * m->width * sizeof(uint32_t));
+        lr_mem_free(m->cols, m->nslots * sizeof(size_t));
+        m->keys = keys;
+        m->cols = cols;
+        m->nslots = ns;
+    }
+    size_t s = (size_t)hash_words(key, m->width) & (m->nslots - 1);
+    while (m->keys[s * m->width])
+        s = (s + 1) & (m->nslots - 1);
+    memcpy(&m->keys[s * m->width], key, m->width * sizeof(uint32_t));
+    m->cols[s] = col;
+    m->n++;
+    return LR_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Construction                                                             */
+/* ------------------------------------------------------------------------ */
 
 void lr_frame_free(lr_frame *f)
 {
     if (!f)
         return;
-    if (f->names)
-        for (size_t j = 0; j < f->k; j++)
-            lr_mem_strfree(f->names[j]);
-    lr_mem_free(f->names, f->k * sizeof(char *));
-    lr_mem_free(f->csv_col, f->k * sizeof(size_t));
-    lr_mem_free(f->block, LR_BLOCK_ROWS * f->k * sizeof(double));
+    if (f->colnames)
+        for (size_t j = 0; j < f->ncsv; j++)
+            lr_mem_strfree(f->colnames[j]);
+    lr_mem_free(f->colnames, f->ncsv * sizeof(char *));
+    if (f->vars && f->formula)
+        for (size_t v = 0; v < f->formula->nvars; v++)
+            lr_levels_free(f->vars[v].levels);
+    if (f->formula) {
+        lr_mem_free(f->vars, f->formula->nvars * sizeof(var_info));
+        lr_mem_free(f->terms, (f->formula->nterms ? f->formula->nterms : 1) * sizeof(term_info));
+    }
+    lr_formula_free(f->formula);
+    lr_mem_free(f->cols, f->ncsv * sizeof(col_info));
+    lr_mem_free(f->colval, f->ncsv * sizeof(double));
+    map_free(&f->map);
     lr_accum_free(f->acc);
+    lr_mem_free(f->block, f->block_rows * f->block_k * sizeof(double));
+    lr_mem_free(f->wblock, f->block_rows * sizeof(double));
+    lr_mem_free(f->row, f->row_cap * sizeof(double));
+    lr_mem_free(f->keep, f->keep_cap);
+    lr_mem_free(f->kept, f->kept_cap * sizeof(kept_field));
+    lr_mem_free(f->kept_line, f->kept_rows_cap * sizeof(uint64_t));
+    lr_mem_free(f->used, f->ncsv * sizeof(size_t));
+    lr_mem_free(f->replay, f->ncsv * sizeof(lr_csv_field));
+    lr_mem_free(f->macc, f->mq * sizeof(size_t));
+    lr_mem_free(f->mnames, f->mq * sizeof(char *));
+    lr_arena_free(&f->names_arena);
     lr_mem_strfree(f->source);
     lr_mem_free(f, sizeof *f);
 }
 
 const lr_accum *lr_frame_accum(const lr_frame *f) { return f->acc; }
-const char *const *lr_frame_names(const lr_frame *f) { return (const char *const *)f->names; }
 uint64_t lr_frame_rows(const lr_frame *f) { return f->rows; }
 uint64_t lr_frame_dropped(const lr_frame *f) { return f->dropped; }
 
-static int field_is(const lr_csv_field *fl, const char *name)
+static int find_header(const lr_frame *f, const char *name, size_t *col)
 {
-    size_t n = strlen(name);
-    return fl->len == n && memcmp(fl->data, name, n) == 0;
+    for (size_t j = 0; j < f->ncsv; j++)
+        if (!strcmp(f->colnames[j], name)) {
+            *col = j;
+            return 1;
+        }
+    return 0;
 }
 
-/* Edit distance between a and the field's bytes, case-insensitively cheaper:
- * a case-only difference costs nothing, so "speed" finds "Speed". Bounded
- * work: names longer than 64 bytes are not compared. */
-static size_t edit_distance(const char *a, const lr_csv_field *b)
+/* Mark the data columns an expression reads. */
+static void mark_used(lr_frame *f, const lr_node *n)
 {
-    size_t na = strlen(a), nb = b->len;
-    size_t prev[65], cur[65];
-    if (na > 64 || nb > 64)
-        return SIZE_MAX;
-    for (size_t j = 0; j <= nb; j++)
-        prev[j] = j;
-    for (size_t i = 1; i <= na; i++) {
-        cur[0] = i;
-        for (size_t j = 1; j <= nb; j++) {
-            char ca = a[i - 1], cb = b->data[j - 1];
-            if (ca >= 'A' && ca <= 'Z')
-                ca = (char)(ca - 'A' + 'a');
-            if (cb >= 'A' && cb <= 'Z')
-                cb = (char)(cb - 'A' + 'a');
-            size_t sub = prev[j - 1] + (ca == cb ? 0 : 1);
-            size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
-            cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
-        }
-        memcpy(prev, cur, (nb + 1) * sizeof(size_t));
-    }
-    return prev[nb];
-}
-
-/* Find `name` in the header. Returns LR_OK and *col, or an error naming the
- * closest header name when there is a plausible one. */
-static int find_column(const lr_csv_row *hdr, const char *source, const char *name, size_t *col,
-                       lr_error *err)
-{
-    size_t found = SIZE_MAX;
-    for (size_t j = 0; j < hdr->nfields; j++) {
-        if (field_is(&hdr->fields[j], name)) {
-            if (found != SIZE_MAX)
-                return lr_error_at(err, LR_EDATA, source, hdr->fields[j].line,
-                                   hdr->fields[j].col,
-                                   "column name '%s' appears more than once in the header", name);
-            found = j;
-        }
-    }
-    if (found != SIZE_MAX) {
-        *col = found;
-        return LR_OK;
-    }
-    size_t best = SIZE_MAX, bj = 0;
-    for (size_t j = 0; j < hdr->nfields; j++) {
-        size_t d = edit_distance(name, &hdr->fields[j]);
-        if (d < best) {
-            best = d;
-            bj = j;
-        }
-    }
-    size_t limit = strlen(name) / 3; /* one edit per three characters */
-    if (best <= limit) {
-        char q[160];
-        lr_error_quote(q, sizeof q, hdr->fields[bj].data, hdr->fields[bj].len, 120);
-        return lr_error_set(err, LR_EUSAGE, "%s: no column named '%s' (did you mean '%s'?)",
-                            source, name, q);
-    }
-    return lr_error_set(err, LR_EUSAGE, "%s: no column named '%s'", source, name);
-}
-
-/* Copy the header name of CSV column j; an empty name cannot be used. */
-static int take_name(lr_frame *f, const lr_csv_row *hdr, size_t j, size_t slot, lr_error *err)
-{
-    const lr_csv_field *fl = &hdr->fields[j];
-    if (fl->len == 0)
-        return lr_error_at(err, LR_EDATA, f->source, fl->line, fl->col,
-                           "column %zu has an empty name in the header", j + 1);
-    if (memchr(fl->data, '\0', fl->len))
-        return lr_error_at(err, LR_EDATA, f->source, fl->line, fl->col,
-                           "column %zu has a NUL byte in its name", j + 1);
-    char *s = lr_mem_alloc(fl->len + 1);
-    if (!s)
-        return lr_error_nomem(err);
-    memcpy(s, fl->data, fl->len);
-    s[fl->len] = '\0';
-    f->names[slot] = s;
-    f->csv_col[slot] = j;
-    return LR_OK;
+    if (!n)
+        return;
+    if (n->kind == LR_NODE_COL)
+        f->cols[n->col].used = 1;
+    mark_used(f, n->a);
+    mark_used(f, n->b);
 }
 
 int lr_frame_create(const lr_csv_row *hdr, const char *source, const lr_fit_options *opt,
                     lr_frame **out, lr_error *err)
 {
     int rc;
-    size_t ycol = 0;
     *out = NULL;
-
     lr_frame *f = lr_mem_calloc(1, sizeof *f);
     if (!f)
         return lr_error_nomem(err);
-    f->source = lr_mem_strdup(source);
-    if (!f->source) {
-        lr_frame_free(f);
-        return lr_error_nomem(err);
-    }
-    f->ncsv = hdr->nfields;
+    f->wcol = SIZE_MAX;
     f->na = opt->na_action;
-
-    if (opt->target && (rc = find_column(hdr, source, opt->target, &ycol, err)))
-        goto fail;
-    f->k = 1 + (opt->features ? opt->n_features : hdr->nfields - 1);
-    f->names = lr_mem_calloc(f->k, sizeof(char *));
-    f->csv_col = lr_mem_calloc(f->k, sizeof(size_t));
-    if (!f->names || !f->csv_col) {
+    f->kernel = opt->method == LR_METHOD_NAIVE ? LR_KERNEL_NAIVE : LR_KERNEL_BLAS;
+    f->ncsv = hdr->nfields;
+    f->source = lr_mem_strdup(source);
+    f->colnames = lr_mem_calloc(f->ncsv, sizeof(char *));
+    f->cols = lr_mem_calloc(f->ncsv, sizeof(col_info));
+    f->colval = lr_mem_calloc(f->ncsv, sizeof(double));
+    f->used = lr_mem_calloc(f->ncsv, sizeof(size_t));
+    f->replay = lr_mem_calloc(f->ncsv, sizeof(lr_csv_field));
+    if (!f->source || !f->colnames || !f->cols || !f->colval || !f->used || !f->replay) {
         rc = lr_error_nomem(err);
         goto fail;
     }
-    if ((rc = take_name(f, hdr, ycol, 0, err)))
-        goto fail;
-    if (opt->features) {
-        for (size_t i = 0; i < opt->n_features; i++) {
-            size_t c;
-            if ((rc = find_column(hdr, source, opt->features[i], &c, err)))
-                goto fail;
-            if (c == ycol) {
-                rc = lr_error_set(err, LR_EUSAGE,
-                                  "%s: column '%s' is the response and cannot be a predictor",
-                                  source, opt->features[i]);
+    for (size_t j = 0; j < f->ncsv; j++) {
+        const lr_csv_field *fl = &hdr->fields[j];
+        if (memchr(fl->data, '\0', fl->len)) {
+            rc = lr_error_at(err, LR_EDATA, source, fl->line, fl->col,
+                             "column %zu has a NUL byte in its name", j + 1);
+            goto fail;
+        }
+        f->colnames[j] = lr_mem_alloc(fl->len + 1);
+        if (!f->colnames[j]) {
+            rc = lr_error_nomem(err);
+            goto fail;
+        }
+        memcpy(f->colnames[j], fl->data, fl->len);
+        f->colnames[j][fl->len] = '\0';
+        f->cols[j].name = f->colnames[j];
+    }
+
+    /* The model. */
+    const char *const *names = (const char *const *)f->colnames;
+    if (opt->formula) {
+        rc = lr_formula_parse(opt->formula, names, f->ncsv, &f->formula, err);
+        if (rc == LR_OK && !opt->intercept)
+            f->formula->intercept = 0;
+    } else {
+        size_t dummy;
+        if (opt->target && !find_header(f, opt->target, &dummy)) {
+            size_t dist, bj = lr_closest_name(opt->target, strlen(opt->target), names, f->ncsv,
+                                              &dist);
+            if (bj < f->ncsv && dist <= strlen(opt->target) / 3)
+                rc = lr_error_set(err, LR_EUSAGE, "%s: no column named '%s' (did you mean "
+                                  "'%s'?)", source, opt->target, names[bj]);
+            else
+                rc = lr_error_set(err, LR_EUSAGE, "%s: no column named '%s'", source,
+                                  opt->target);
+            goto fail;
+        }
+        for (size_t i = 0; opt->features && i < opt->n_features; i++) {
+            if (!find_header(f, opt->features[i], &dummy)) {
+                size_t dist, bj = lr_closest_name(opt->features[i], strlen(opt->features[i]),
+                                                  names, f->ncsv, &dist);
+                if (bj < f->ncsv && dist <= strlen(opt->features[i]) / 3)
+                    rc = lr_error_set(err, LR_EUSAGE, "%s: no column named '%s' (did you mean "
+                                      "'%s'?)", source, opt->features[i], names[bj]);
+                else
+                    rc = lr_error_set(err, LR_EUSAGE, "%s: no column named '%s'", source,
+                                      opt->features[i]);
                 goto fail;
             }
-            for (size_t j = 1; j <= i; j++)
-                if (f->csv_col[j] == c) {
+            const char *y = opt->target ? opt->target : names[0];
+            if (!strcmp(opt->features[i], y)) {
+                rc = lr_error_set(err, LR_EUSAGE,
+                                  "%s: column '%s' is the response and cannot be a predictor",
+                                  source, y);
+                goto fail;
+            }
+            for (size_t q = 0; q < i; q++)
+                if (!strcmp(opt->features[q], opt->features[i])) {
                     rc = lr_error_set(err, LR_EUSAGE, "column '%s' is listed twice",
                                       opt->features[i]);
                     goto fail;
                 }
-            if ((rc = take_name(f, hdr, c, i + 1, err)))
-                goto fail;
         }
-    } else {
-        size_t slot = 1;
-        for (size_t j = 0; j < hdr->nfields; j++)
-            if (j != ycol && (rc = take_name(f, hdr, j, slot++, err)))
-                goto fail;
+        rc = lr_formula_from_columns(opt->target, opt->features, opt->n_features,
+                                     opt->intercept, names, f->ncsv, &f->formula, err);
     }
-    /* Every column the model uses must be named unambiguously. */
-    for (size_t a = 0; a < f->k; a++)
-        for (size_t j = 0; j < hdr->nfields; j++)
-            if (j != f->csv_col[a] && field_is(&hdr->fields[j], f->names[a])) {
-                rc = lr_error_at(err, LR_EDATA, source, hdr->fields[j].line, hdr->fields[j].col,
+    if (rc)
+        goto fail;
+
+    /* The weights column. */
+    if (opt->weights) {
+        if (!find_header(f, opt->weights, &f->wcol)) {
+            size_t dist, bj = lr_closest_name(opt->weights, strlen(opt->weights), names,
+                                              f->ncsv, &dist);
+            if (bj < f->ncsv && dist <= strlen(opt->weights) / 3)
+                rc = lr_error_set(err, LR_EUSAGE, "%s: no weights column named '%s' (did you "
+                                  "mean '%s'?)", source, opt->weights, names[bj]);
+            else
+                rc = lr_error_set(err, LR_EUSAGE, "%s: no weights column named '%s'", source,
+                                  opt->weights);
+            goto fail;
+        }
+        f->cols[f->wcol].used = 1;
+    }
+
+    /* Columns used: every variable's (as R's model.frame includes them all). */
+    lr_formula *fm = f->formula;
+    for (size_t v = 0; v < fm->nvars; v++) {
+        mark_used(f, fm->vars[v].expr);
+        if (fm->vars[v].kind == LR_VAR_COLUMN || fm->vars[v].kind == LR_VAR_FACTOR)
+            f->cols[fm->vars[v].col].used = 1;
+    }
+    for (size_t j = 0; j < f->ncsv; j++) {
+        if (!f->cols[j].used)
+            continue;
+        f->used[f->nused++] = j;
+        /* A name the model uses must be unambiguous. */
+        for (size_t i = 0; i < f->ncsv; i++)
+            if (i != j && !strcmp(f->colnames[i], f->colnames[j])) {
+                size_t dup = i > j ? i : j;
+                rc = lr_error_at(err, LR_EDATA, source, hdr->fields[dup].line,
+                                 hdr->fields[dup].col,
                                  "column name '%s' appears more than once in the header",
-                                 f->names[a]);
+                                 f->colnames[j]);
                 goto fail;
             }
-
-    f->block = lr_mem_calloc(LR_BLOCK_ROWS * f->k, sizeof(double));
-    if (!f->block) {
+        if (f->colnames[j][0] == '\0') {
+            rc = lr_error_at(err, LR_EDATA, source, hdr->fields[j].line, hdr->fields[j].col,
+                             "column %zu has an empty name in the header", j + 1);
+            goto fail;
+        }
+    }
+    f->vars = lr_mem_calloc(fm->nvars, sizeof(var_info));
+    f->terms = lr_mem_calloc(fm->nterms ? fm->nterms : 1, sizeof(term_info));
+    if (!f->vars || !f->terms) {
         rc = lr_error_nomem(err);
         goto fail;
     }
-    if ((rc = lr_accum_create(f->k,
-                              opt->method == LR_METHOD_NAIVE ? LR_KERNEL_NAIVE : LR_KERNEL_BLAS,
-                              &f->acc, err)))
-        goto fail;
     *out = f;
     return LR_OK;
-
 fail:
     lr_frame_free(f);
     return rc;
 }
 
+/* ------------------------------------------------------------------------ */
+/* Column types, after the first chunk                                      */
+/* ------------------------------------------------------------------------ */
+
+static int expr_reads_text(const lr_frame *f, const lr_node *n, size_t *col)
+{
+    if (!n)
+        return 0;
+    if (n->kind == LR_NODE_COL && f->cols[n->col].text) {
+        *col = n->col;
+        return 1;
+    }
+    return expr_reads_text(f, n->a, col) || expr_reads_text(f, n->b, col);
+}
+
+static int text_error(lr_frame *f, size_t col, const char *what, lr_error *err)
+{
+    const col_info *c = &f->cols[col];
+    return lr_error_at(err, LR_EVALUE, f->source, c->first_text_line, c->first_text_col,
+                       "column '%s' holds text, so it %s", c->name, what);
+}
+
+/* Decide each variable's nature now that column types are known, and lay out
+ * the accumulator's fixed columns. */
+static int resolve_types(lr_frame *f, lr_error *err)
+{
+    lr_formula *fm = f->formula;
+    size_t col;
+    int rc;
+    for (size_t v = 0; v < fm->nvars; v++) {
+        lr_var *x = &fm->vars[v];
+        var_info *vi = &f->vars[v];
+        char what[600];
+        switch (x->kind) {
+        case LR_VAR_COLUMN:
+            vi->factor = f->cols[x->col].text;
+            if (vi->factor && v == 0)
+                return text_error(f, x->col, "cannot be the response", err);
+            break;
+        case LR_VAR_FACTOR:
+            vi->factor = 1;
+            break;
+        case LR_VAR_EXPR:
+        case LR_VAR_POLY:
+            if (expr_reads_text(f, x->expr, &col)) {
+                snprintf(what, sizeof what, "cannot be used in %s", x->label);
+                return text_error(f, col, what, err);
+            }
+            break;
+        }
+        if (vi->factor) {
+            int numeric = !f->cols[x->col].text;
+            if ((rc = lr_levels_create(numeric, &vi->levels, err)))
+                return rc;
+        }
+    }
+    if (f->wcol != SIZE_MAX && f->cols[f->wcol].text)
+        return text_error(f, f->wcol, "cannot be the weights", err);
+
+    /* Accumulator layout: column 0 the response, then the factor-free terms'
+     * fixed columns; factor terms' columns come as levels appear. */
+    size_t k = 1, maxf = 0;
+    for (size_t t = 0; t < fm->nterms; t++) {
+        term_info *ti = &f->terms[t];
+        ti->ncombo = 1;
+        for (size_t i = 0; i < fm->terms[t].n; i++) {
+            size_t v = fm->terms[t].vars[i];
+            if (f->vars[v].factor)
+                ti->nf++;
+            else if (fm->vars[v].kind == LR_VAR_POLY)
+                ti->ncombo *= (size_t)fm->vars[v].degree;
+        }
+        if (ti->nf > maxf)
+            maxf = ti->nf;
+        if (ti->nf == 0) {
+            ti->first_col = k;
+            k += ti->ncombo;
+        }
+    }
+    f->map.width = maxf + 2;
+    f->k = k;
+    if ((rc = lr_accum_create(k, f->kernel, &f->acc, err)))
+        return rc;
+    f->types_known = 1;
+    return LR_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Blocks                                                                   */
+/* ------------------------------------------------------------------------ */
+
 static int flush(lr_frame *f, lr_error *err)
 {
-    int rc = lr_accum_add(f->acc, f->nblock, f->block, LR_BLOCK_ROWS, NULL, err);
+    if (f->nblock == 0)
+        return LR_OK;
+    int rc = lr_accum_add(f->acc, f->nblock, f->block, f->block_rows,
+                          f->wcol != SIZE_MAX ? f->wblock : NULL, err);
     f->nblock = 0;
     return rc;
+}
+
+/* Make room for k columns in the block and the row (after a flush when the
+ * width changes: rows in a block share one width). */
+static int ensure_width(lr_frame *f, size_t k, lr_error *err)
+{
+    if (k > f->row_cap) {
+        size_t cap = k * 2;
+        double *row = lr_mem_realloc(f->row, f->row_cap * sizeof(double), cap * sizeof(double));
+        if (!row)
+            return lr_error_nomem(err);
+        f->row = row;
+        f->row_cap = cap;
+    }
+    if (f->block && k <= f->block_k)
+        return LR_OK;
+    int rc = flush(f, err);
+    if (rc)
+        return rc;
+    size_t kb = k < 8 ? 8 : k + k / 2;
+    size_t rows = LR_BLOCK_DOUBLES / kb;
+    if (rows > LR_BLOCK_ROWS)
+        rows = LR_BLOCK_ROWS;
+    if (rows < 16)
+        rows = 16;
+    size_t n;
+    if (lr_mul_overflows(rows, kb, &n) || n > SIZE_MAX / sizeof(double))
+        return lr_error_set(err, LR_ERANGE, "too many model columns (%zu)", k);
+    double *block = lr_mem_alloc(n * sizeof(double));
+    double *wblock = lr_mem_alloc(rows * sizeof(double));
+    if (!block || !wblock) {
+        lr_mem_free(block, n * sizeof(double));
+        lr_mem_free(wblock, rows * sizeof(double));
+        return lr_error_nomem(err);
+    }
+    lr_mem_free(f->block, f->block_rows * f->block_k * sizeof(double));
+    lr_mem_free(f->wblock, f->block_rows * sizeof(double));
+    f->block = block;
+    f->wblock = wblock;
+    f->block_rows = rows;
+    f->block_k = kb;
+    return LR_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* One row                                                                  */
+/* ------------------------------------------------------------------------ */
+
+/* Evaluate with a check at every node: the first node whose value is not
+ * finite while its operands are is the culprit, described in *why. */
+static double eval_checked(const lr_node *n, const double *vals, const char **why)
+{
+    double a, b, r;
+    switch (n->kind) {
+    case LR_NODE_NUM: return n->num;
+    case LR_NODE_COL: return vals[n->col];
+    case LR_NODE_PAREN: return eval_checked(n->a, vals, why);
+    case LR_NODE_NEG: return -eval_checked(n->a, vals, why);
+    case LR_NODE_FN:
+        a = eval_checked(n->a, vals, why);
+        if (*why)
+            return a;
+        r = lr_node_eval(n, vals);
+        if (!isfinite(r)) {
+            switch (n->fn) {
+            case LR_FN_LOG:
+            case LR_FN_LOG2:
+            case LR_FN_LOG10: *why = a == 0 ? "the logarithm of 0" : "the logarithm of a negative value"; break;
+            case LR_FN_SQRT: *why = "the square root of a negative value"; break;
+            default: *why = "overflow"; break;
+            }
+        }
+        return r;
+    default:
+        a = eval_checked(n->a, vals, why);
+        if (*why)
+            return a;
+        b = eval_checked(n->b, vals, why);
+        if (*why)
+            return b;
+        r = lr_node_eval(n, vals);
+        if (!isfinite(r))
+            *why = n->kind == LR_NODE_DIV && b == 0 ? "division by zero"
+                   : n->kind == LR_NODE_POW && a < 0 ? "a negative number to a fractional power"
+                   : n->kind == LR_NODE_POW && a == 0 ? "0 to a negative power"
+                                                      : "overflow";
+        return r;
+    }
+}
+
+/* The first data column an expression reads (for the position in messages). */
+static size_t first_col(const lr_node *n)
+{
+    if (!n)
+        return SIZE_MAX;
+    if (n->kind == LR_NODE_COL)
+        return n->col;
+    size_t c = first_col(n->a);
+    return c != SIZE_MAX ? c : first_col(n->b);
+}
+
+static int nonfinite_error(lr_frame *f, const lr_csv_row *row, const lr_var *x, double v,
+                           const char *why, lr_error *err)
+{
+    size_t c = first_col(x->expr);
+    const lr_csv_field *fl = c != SIZE_MAX ? &row->fields[c] : &row->fields[0];
+    return lr_error_at(err, LR_EVALUE, f->source, fl->line, fl->col, "%s is %s: %s", x->label,
+                       isnan(v) ? "NaN" : (v > 0 ? "Inf" : "-Inf"), why ? why : "overflow");
+}
+
+/* Convert the model's cells of a row into f->colval / the cells of text
+ * columns; *missing = 1 if one is missing (and that is not an error). */
+static int read_cells(lr_frame *f, const lr_csv_row *row, int *missing, lr_error *err)
+{
+    const lr_csv_field *miss = NULL;
+    size_t miss_col = 0;
+    *missing = 0;
+    for (size_t u = 0; u < f->nused; u++) {
+        size_t j = f->used[u];
+        col_info *c = &f->cols[j];
+        const lr_csv_field *fl = &row->fields[j];
+        double v = 0;
+        char q[96];
+        lr_cell_kind kind = lr_parse_cell(fl->data, fl->len, &v);
+        if (kind == LR_CELL_MISSING) {
+            if (!miss) {
+                miss = fl;
+                miss_col = j;
+            }
+            continue;
+        }
+        if (c->text) {
+            /* categorical: the bytes are the level, numbers included */
+            c->cell = fl->data;
+            c->cell_len = fl->len;
+            continue;
+        }
+        switch (kind) {
+        case LR_CELL_NUMBER:
+            f->colval[j] = v;
+            break;
+        case LR_CELL_OVERFLOW:
+            lr_error_quote(q, sizeof q, fl->data, fl->len, 60);
+            return lr_error_at(err, LR_EVALUE, f->source, fl->line, fl->col,
+                               "column '%s': \"%s\" is out of the range of a double", c->name,
+                               q);
+        default:
+            lr_error_quote(q, sizeof q, fl->data, fl->len, 60);
+            if (f->types_known && f->rows > f->nkept_rows)
+                return lr_error_at(err, LR_EVALUE, f->source, fl->line, fl->col,
+                                   "column '%s': expected a number, got \"%s\" (the column "
+                                   "holds numbers in its first rows; write factor(%s) in a "
+                                   "formula to make it categorical)", c->name, q, c->name);
+            return lr_error_at(err, LR_EVALUE, f->source, fl->line, fl->col,
+                               "column '%s': expected a number, got \"%s\"", c->name, q);
+        }
+    }
+    if (f->wcol != SIZE_MAX && !miss) {
+        double w = f->colval[f->wcol];
+        if (w < 0) {
+            const lr_csv_field *fl = &row->fields[f->wcol];
+            return lr_error_at(err, LR_EVALUE, f->source, fl->line, fl->col,
+                               "column '%s': weight %g is negative", f->colnames[f->wcol], w);
+        }
+    }
+    if (miss) {
+        if (f->na == LR_NA_ERROR)
+            return lr_error_at(err, LR_EMISSING, f->source, miss->line, miss->col,
+                               "column '%s': missing value (--na error)", f->colnames[miss_col]);
+        *missing = 1;
+    }
+    return LR_OK;
+}
+
+/* The accumulator column of a factor term's cell, created when new. */
+static int cell_column(lr_frame *f, const uint32_t *key, size_t *col, lr_error *err)
+{
+    size_t c = map_get(&f->map, key);
+    if (c == SIZE_MAX) {
+        c = f->k;
+        int rc = map_put(&f->map, key, c, err);
+        if (rc)
+            return rc;
+        f->k++;
+    }
+    *col = c;
+    return LR_OK;
+}
+
+/* Evaluate the variables of a row and lay its accumulator values out in
+ * f->row (growing the accumulator for level combinations seen first). */
+static int build_row(lr_frame *f, const lr_csv_row *row, lr_error *err)
+{
+    lr_formula *fm = f->formula;
+    int rc;
+    for (size_t v = 0; v < fm->nvars; v++) {
+        lr_var *x = &fm->vars[v];
+        var_info *vi = &f->vars[v];
+        if (vi->factor) {
+            col_info *c = &f->cols[x->col];
+            rc = c->text ? lr_levels_intern_text(vi->levels, c->cell, c->cell_len, &vi->level,
+                                                 err)
+                         : lr_levels_intern_number(vi->levels, f->colval[x->col], &vi->level,
+                                                   err);
+            if (rc)
+                return rc;
+            continue;
+        }
+        const char *why = NULL;
+        double value = eval_checked(x->expr, f->colval, &why);
+        if (!isfinite(value))
+            return nonfinite_error(f, row, x, value, why, err);
+        vi->value = value;
+    }
+
+    /* New cells first (the row's width must be known before it is written). */
+    size_t k_before = f->k;
+    uint32_t key[66];
+    for (size_t t = 0; t < fm->nterms; t++) {
+        term_info *ti = &f->terms[t];
+        if (ti->nf == 0)
+            continue;
+        if (f->map.width > 66)
+            return lr_error_set(err, LR_ERANGE, "a term interacts more than 64 factors");
+        for (size_t combo = 0; combo < ti->ncombo; combo++) {
+            size_t w = 0;
+            key[w++] = (uint32_t)t + 1;
+            for (size_t i = 0; i < fm->terms[t].n; i++) {
+                size_t v = fm->terms[t].vars[i];
+                if (f->vars[v].factor)
+                    key[w++] = f->vars[v].level;
+            }
+            while (w < f->map.width - 1)
+                key[w++] = 0;
+            key[w] = (uint32_t)combo;
+            size_t col;
+            if ((rc = cell_column(f, key, &col, err)))
+                return rc;
+        }
+    }
+    if (f->k != k_before) {
+        /* Rows already in the block were zero in the new columns: add them
+         * with the old width, then widen. */
+        if ((rc = flush(f, err)) || (rc = lr_accum_grow(f->acc, f->k, err)))
+            return rc;
+    }
+    if ((rc = ensure_width(f, f->k, err)))
+        return rc;
+
+    /* The values: response, then each term's product of numeric variables
+     * times its poly powers, in the term's column. */
+    double *r = f->row;
+    memset(r, 0, f->k * sizeof(double));
+    r[0] = f->vars[0].value;
+    for (size_t t = 0; t < fm->nterms; t++) {
+        term_info *ti = &f->terms[t];
+        const lr_term *tm = &fm->terms[t];
+        double s = 1;
+        for (size_t i = 0; i < tm->n; i++) {
+            size_t v = tm->vars[i];
+            if (!f->vars[v].factor && fm->vars[v].kind != LR_VAR_POLY)
+                s *= f->vars[v].value;
+        }
+        for (size_t combo = 0; combo < ti->ncombo; combo++) {
+            /* combo is a mixed-radix number over the term's poly variables,
+             * the first varying fastest; digit d means power d + 1. */
+            double val = s;
+            size_t rest = combo;
+            for (size_t i = 0; i < tm->n; i++) {
+                size_t v = tm->vars[i];
+                if (fm->vars[v].kind != LR_VAR_POLY || f->vars[v].factor)
+                    continue;
+                size_t deg = (size_t)fm->vars[v].degree;
+                val *= pow(f->vars[v].value, (double)(rest % deg + 1));
+                rest /= deg;
+            }
+            if (!isfinite(val))
+                return nonfinite_error(f, row, &fm->vars[tm->vars[0]], val, "overflow", err);
+            size_t col;
+            if (ti->nf == 0) {
+                col = ti->first_col + combo;
+            } else {
+                size_t w = 0;
+                key[w++] = (uint32_t)t + 1;
+                for (size_t i = 0; i < tm->n; i++)
+                    if (f->vars[tm->vars[i]].factor)
+                        key[w++] = f->vars[tm->vars[i]].level;
+                while (w < f->map.width - 1)
+                    key[w++] = 0;
+                key[w] = (uint32_t)combo;
+                col = map_get(&f->map, key);
+            }
+            r[col] = val;
+        }
+    }
+    return LR_OK;
+}
+
+/* Process a row whose column types are known. */
+static int process_row(lr_frame *f, const lr_csv_row *row, lr_error *err)
+{
+    int missing, rc;
+    if ((rc = read_cells(f, row, &missing, err)))
+        return rc;
+    if (missing) {
+        /* As R's model.frame with na.omit: the whole row goes, and is counted. */
+        f->dropped++;
+        return LR_OK;
+    }
+    if ((rc = build_row(f, row, err)))
+        return rc;
+    size_t i = f->nblock;
+    for (size_t j = 0; j < f->k; j++)
+        f->block[j * f->block_rows + i] = f->row[j];
+    f->wblock[i] = f->wcol != SIZE_MAX ? f->colval[f->wcol] : 1.0;
+    if (++f->nblock == f->block_rows)
+        return flush(f, err);
+    return LR_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* The first chunk: keep, decide, replay                                    */
+/* ------------------------------------------------------------------------ */
+
+/* "Inf", "-Inf", "Infinity" (any case, spaces around): a number a spreadsheet
+ * or R wrote, not a category. It does not make a column categorical; as a
+ * value it is an error, like every non-finite input. */
+static int is_infinity(const char *s, size_t n)
+{
+    while (n && (*s == ' ' || *s == '\t')) {
+        s++;
+        n--;
+    }
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        n--;
+    if (n && (*s == '+' || *s == '-')) {
+        s++;
+        n--;
+    }
+    static const char inf[] = "infinity";
+    if (n != 3 && n != 8)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if ((s[i] | 0x20) != inf[i])
+            return 0;
+    return 1;
+}
+
+static int keep_row(lr_frame *f, const lr_csv_row *row, lr_error *err)
+{
+    if (f->nkept_rows == f->kept_rows_cap) {
+        size_t cap = f->kept_rows_cap ? 2 * f->kept_rows_cap : 256;
+        uint64_t *l = lr_mem_realloc(f->kept_line, f->kept_rows_cap * sizeof(uint64_t),
+                                     cap * sizeof(uint64_t));
+        if (!l)
+            return lr_error_nomem(err);
+        f->kept_line = l;
+        f->kept_rows_cap = cap;
+    }
+    if (f->nkept + f->nused > f->kept_cap) {
+        size_t cap = (f->nkept + f->nused) * 2;
+        kept_field *k = lr_mem_realloc(f->kept, f->kept_cap * sizeof(kept_field),
+                                       cap * sizeof(kept_field));
+        if (!k)
+            return lr_error_nomem(err);
+        f->kept = k;
+        f->kept_cap = cap;
+    }
+    size_t bytes = 0;
+    for (size_t u = 0; u < f->nused; u++)
+        bytes += row->fields[f->used[u]].len;
+    if (f->keep_len + bytes > f->keep_cap) {
+        size_t cap = (f->keep_len + bytes) * 2 + 4096;
+        char *k = lr_mem_realloc(f->keep, f->keep_cap, cap);
+        if (!k)
+            return lr_error_nomem(err);
+        f->keep = k;
+        f->keep_cap = cap;
+    }
+    for (size_t u = 0; u < f->nused; u++) {
+        const lr_csv_field *fl = &row->fields[f->used[u]];
+        kept_field *k = &f->kept[f->nkept++];
+        k->off = f->keep_len;
+        k->len = fl->len;
+        k->line = fl->line;
+        k->col = fl->col;
+        k->quoted = fl->quoted;
+        memcpy(f->keep + f->keep_len, fl->data, fl->len);
+        f->keep_len += fl->len;
+        /* Column types: a non-missing cell that is not a number makes the column
+         * categorical (an overflowing number stays numeric and fails later). */
+        col_info *c = &f->cols[f->used[u]];
+        double v;
+        if (!c->text && lr_parse_cell(fl->data, fl->len, &v) == LR_CELL_TEXT &&
+            !is_infinity(fl->data, fl->len)) {
+            c->text = 1;
+            c->first_text_line = fl->line;
+            c->first_text_col = fl->col;
+        }
+    }
+    f->kept_line[f->nkept_rows++] = row->line;
+    return LR_OK;
+}
+
+/* Decide the types and run the kept rows through. */
+static int replay(lr_frame *f, lr_error *err)
+{
+    int rc = resolve_types(f, err);
+    if (rc)
+        return rc;
+    lr_csv_row row = {f->replay, f->ncsv, 0, 0};
+    for (size_t r = 0; r < f->nkept_rows; r++) {
+        for (size_t u = 0; u < f->nused; u++) {
+            const kept_field *k = &f->kept[r * f->nused + u];
+            lr_csv_field *fl = &f->replay[f->used[u]];
+            fl->data = f->keep + k->off;
+            fl->len = k->len;
+            fl->line = k->line;
+            fl->col = k->col;
+            fl->quoted = k->quoted;
+        }
+        row.line = f->kept_line[r];
+        if ((rc = process_row(f, &row, err)))
+            return rc;
+    }
+    /* The kept bytes are no longer needed. */
+    lr_mem_free(f->keep, f->keep_cap);
+    lr_mem_free(f->kept, f->kept_cap * sizeof(kept_field));
+    f->keep = NULL;
+    f->kept = NULL;
+    f->keep_cap = f->kept_cap = f->keep_len = f->nkept = 0;
+    return LR_OK;
 }
 
 int lr_frame_add_row(lr_frame *f, const lr_csv_row *row, lr_error *err)
@@ -239,51 +948,206 @@ int lr_frame_add_row(lr_frame *f, const lr_csv_row *row, lr_error *err)
                            row->nfields == 1 ? "" : "s", f->ncsv);
     }
     f->rows++;
-    size_t i = f->nblock;
-    const lr_csv_field *missing = NULL; /* the first missing cell of the row */
-    size_t missing_col = 0;
-    /* Every cell is checked before the row can be omitted: a text cell or an
-     * overflow is an error even in a row that a missing value would drop. */
-    for (size_t j = 0; j < f->k; j++) {
-        const lr_csv_field *fl = &row->fields[f->csv_col[j]];
-        double v = 0;
-        char q[96];
-        switch (lr_parse_cell(fl->data, fl->len, &v)) {
-        case LR_CELL_NUMBER:
-            LR_AT(f->block, LR_BLOCK_ROWS, i, j) = v;
-            break;
-        case LR_CELL_MISSING:
-            if (!missing) {
-                missing = fl;
-                missing_col = j;
-            }
-            break;
-        case LR_CELL_OVERFLOW:
-            lr_error_quote(q, sizeof q, fl->data, fl->len, 60);
-            return lr_error_at(err, LR_EVALUE, f->source, fl->line, fl->col,
-                               "column '%s': \"%s\" is out of the range of a double",
-                               f->names[j], q);
-        case LR_CELL_TEXT:
-        default:
-            lr_error_quote(q, sizeof q, fl->data, fl->len, 60);
-            return lr_error_at(err, LR_EVALUE, f->source, fl->line, fl->col,
-                               "column '%s': expected a number, got \"%s\"", f->names[j], q);
-        }
-    }
-    if (missing) {
-        if (f->na == LR_NA_ERROR)
-            return lr_error_at(err, LR_EMISSING, f->source, missing->line, missing->col,
-                               "column '%s': missing value (--na error)", f->names[missing_col]);
-        /* As R's model.frame with na.omit: the whole row goes, and is counted. */
-        f->dropped++;
-        return LR_OK;
-    }
-    if (++f->nblock == LR_BLOCK_ROWS)
-        return flush(f, err);
-    return LR_OK;
+    if (f->types_known)
+        return process_row(f, row, err);
+    int rc = keep_row(f, row, err);
+    if (rc == LR_OK && f->keep_len + 16 * f->nkept >= LR_FIRST_CHUNK)
+        rc = replay(f, err);
+    return rc;
 }
 
 int lr_frame_finish(lr_frame *f, lr_error *err)
 {
-    return f->nblock ? flush(f, err) : LR_OK;
+    int rc = LR_OK;
+    if (!f->types_known)
+        rc = replay(f, err);
+    if (rc == LR_OK)
+        rc = flush(f, err);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------ */
+/* R's coding of the model matrix                                           */
+/* ------------------------------------------------------------------------ */
+
+/* 1 if every variable of a, except skip, is in b. */
+static int subset_except(const lr_term *a, size_t skip, const lr_term *b)
+{
+    for (size_t i = 0; i < a->n; i++) {
+        if (a->vars[i] == skip)
+            continue;
+        int found = 0;
+        for (size_t j = 0; j < b->n && !found; j++)
+            found = b->vars[j] == a->vars[i];
+        if (!found)
+            return 0;
+    }
+    return 1;
+}
+
+int lr_frame_model(lr_frame *f, lr_model_columns *out, lr_error *err)
+{
+    lr_formula *fm = f->formula;
+    int rc;
+    memset(out, 0, sizeof *out);
+
+    /* Levels in R's order; a factor in the model needs two of them. */
+    for (size_t v = 0; v < fm->nvars; v++) {
+        var_info *vi = &f->vars[v];
+        if (!vi->factor)
+            continue;
+        if ((rc = lr_levels_sort(vi->levels, err)))
+            return rc;
+        int in_model = 0;
+        for (size_t t = 0; t < fm->nterms && !in_model; t++)
+            for (size_t i = 0; i < fm->terms[t].n; i++)
+                in_model |= fm->terms[t].vars[i] == v;
+        if (in_model && lr_levels_count(vi->levels) < 2)
+            return lr_error_set(err, LR_EDATA,
+                                "%s: factor %s has %s level%s%s%s%s in the rows used: "
+                                "a factor needs at least two",
+                                f->source, fm->vars[v].label,
+                                lr_levels_count(vi->levels) ? "a single" : "no",
+                                lr_levels_count(vi->levels) ? "" : "s",
+                                lr_levels_count(vi->levels) ? " '" : "",
+                                lr_levels_count(vi->levels)
+                                    ? lr_levels_label(vi->levels, lr_levels_id_at(vi->levels, 0))
+                                    : "",
+                                lr_levels_count(vi->levels) ? "'" : "");
+    }
+
+    /* Coding of each factor in each term (R's TermCode, after Chambers &
+     * Hastie 1992, p. 38): contrasts when the term without that factor is
+     * empty or is contained in a preceding term; otherwise indicators for
+     * every level. Without an intercept, the first factor of the first term
+     * that has one gets indicators. dummy[t * nvars + v] = 1 for indicators. */
+    size_t nv = fm->nvars, nt = fm->nterms, cells;
+    if (lr_mul_overflows(nv, nt ? nt : 1, &cells))
+        return lr_error_set(err, LR_ERANGE, "model too large");
+    unsigned char *dummy = lr_mem_calloc(cells, 1);
+    if (!dummy)
+        return lr_error_nomem(err);
+    for (size_t t = 0; t < nt; t++) {
+        const lr_term *tm = &fm->terms[t];
+        for (size_t i = 0; i < tm->n; i++) {
+            size_t v = tm->vars[i];
+            if (!f->vars[v].factor)
+                continue;
+            int contrast = tm->n == 1;
+            for (size_t u = 0; u < t && !contrast; u++)
+                contrast = subset_except(tm, v, &fm->terms[u]);
+            dummy[t * nv + v] = (unsigned char)!contrast;
+        }
+    }
+    if (!fm->intercept) {
+        for (size_t t = 0, done = 0; t < nt && !done; t++)
+            for (size_t i = 0; i < fm->terms[t].n && !done; i++)
+                if (f->vars[fm->terms[t].vars[i]].factor) {
+                    dummy[t * nv + fm->terms[t].vars[i]] = 1;
+                    done = 1;
+                }
+    }
+
+    /* Count the columns: per term, the product of each variable's choices. */
+    size_t q = 0;
+    for (size_t t = 0; t < nt; t++) {
+        size_t n = 1;
+        for (size_t i = 0; i < fm->terms[t].n; i++) {
+            size_t v = fm->terms[t].vars[i];
+            size_t c = 1;
+            if (f->vars[v].factor)
+                c = lr_levels_count(f->vars[v].levels) - (dummy[t * nv + v] ? 0 : 1);
+            else if (fm->vars[v].kind == LR_VAR_POLY)
+                c = (size_t)fm->vars[v].degree;
+            if (lr_mul_overflows(n, c, &n))
+                n = SIZE_MAX;
+        }
+        if (n == SIZE_MAX || q > SIZE_MAX / 2 - n) {
+            lr_mem_free(dummy, cells);
+            return lr_error_set(err, LR_ERANGE, "model too large");
+        }
+        q += n;
+    }
+    lr_mem_free(f->macc, f->mq * sizeof(size_t));
+    lr_mem_free(f->mnames, f->mq * sizeof(char *));
+    lr_arena_free(&f->names_arena);
+    f->mq = q;
+    f->macc = lr_mem_calloc(q ? q : 1, sizeof(size_t));
+    f->mnames = lr_mem_calloc(q ? q : 1, sizeof(char *));
+    if (!f->macc || !f->mnames) {
+        lr_mem_free(dummy, cells);
+        return lr_error_nomem(err);
+    }
+
+    /* Enumerate: within a term the first variable varies fastest. */
+    size_t m = 0;
+    size_t digit[66], radix[66];
+    uint32_t key[66];
+    for (size_t t = 0; t < nt; t++) {
+        const lr_term *tm = &fm->terms[t];
+        const term_info *ti = &f->terms[t];
+        if (tm->n > 64) {
+            lr_mem_free(dummy, cells);
+            return lr_error_set(err, LR_ERANGE, "a term interacts more than 64 variables");
+        }
+        for (size_t i = 0; i < tm->n; i++) {
+            size_t v = tm->vars[i];
+            digit[i] = 0;
+            radix[i] = 1;
+            if (f->vars[v].factor)
+                radix[i] = lr_levels_count(f->vars[v].levels) - (dummy[t * nv + v] ? 0 : 1);
+            else if (fm->vars[v].kind == LR_VAR_POLY)
+                radix[i] = (size_t)fm->vars[v].degree;
+        }
+        for (;;) {
+            /* name and accumulator column of this combination */
+            char name[LR_ERROR_MAX];
+            size_t nl = 0, combo = 0, mult = 1, w = 0;
+            key[w++] = (uint32_t)t + 1;
+            for (size_t i = 0; i < tm->n; i++) {
+                size_t v = tm->vars[i];
+                const char *suffix = "";
+                char num[24];
+                if (f->vars[v].factor) {
+                    size_t rank = digit[i] + (dummy[t * nv + v] ? 0 : 1);
+                    uint32_t id = lr_levels_id_at(f->vars[v].levels, rank);
+                    suffix = lr_levels_label(f->vars[v].levels, id);
+                    key[w++] = id;
+                } else if (fm->vars[v].kind == LR_VAR_POLY) {
+                    snprintf(num, sizeof num, "%zu", digit[i] + 1);
+                    suffix = num;
+                    combo += digit[i] * mult;
+                    mult *= radix[i];
+                }
+                int k = snprintf(name + nl, sizeof name - nl, "%s%s%s", i ? ":" : "",
+                                 fm->vars[v].label, suffix);
+                if (k > 0)
+                    nl += (size_t)k < sizeof name - nl ? (size_t)k : sizeof name - nl - 1;
+            }
+            while (w < f->map.width - 1)
+                key[w++] = 0;
+            key[w] = (uint32_t)combo;
+            f->macc[m] = ti->nf == 0 ? ti->first_col + combo : map_get(&f->map, key);
+            f->mnames[m] = lr_arena_strndup(&f->names_arena, name, nl);
+            if (!f->mnames[m]) {
+                lr_mem_free(dummy, cells);
+                return lr_error_nomem(err);
+            }
+            m++;
+            /* next combination */
+            size_t i = 0;
+            while (i < tm->n && ++digit[i] == radix[i])
+                digit[i++] = 0;
+            if (i == tm->n)
+                break;
+        }
+    }
+    lr_mem_free(dummy, cells);
+    out->q = q;
+    out->acc_col = f->macc;
+    out->names = (const char *const *)f->mnames;
+    out->intercept = fm->intercept;
+    out->response = fm->vars[0].label;
+    out->formula = fm->text;
+    return LR_OK;
 }

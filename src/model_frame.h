@@ -1,36 +1,52 @@
 /*
- * model_frame.h — from CSV rows to blocks of the model's columns (internal).
+ * model_frame.h — from CSV rows to blocks of model-matrix columns (internal).
+ *
+ * The frame evaluates a formula row by row: response, transformations,
+ * factors (levels discovered as rows stream in), interactions, weights and
+ * the missing-value policy; and feeds full blocks to an accumulator whose
+ * columns are the full indicator coding of every term. After the last row,
+ * lr_frame_model() chooses R's coding (treatment contrasts with the first
+ * level as reference, R's marginality rules) as a subset of those columns.
  */
 #ifndef LR_MODEL_FRAME_H
 #define LR_MODEL_FRAME_H
 
-#include "internal.h"
+#include "formula.h"
 
 typedef struct lr_frame lr_frame;
 
 /*
- * Resolve the model's columns against the header row: the response
- * (opt->target, default the first column) and the predictors (opt->features,
- * default every other column). Fails with LR_EUSAGE for an unknown column
- * (suggesting the closest name) and LR_EDATA for an empty or duplicated header
- * name the model uses. The frame feeds a new accumulator of 1 + q columns.
+ * A frame for the data whose header row is `header`. The model is opt->formula
+ * if given (opt->intercept = 0 then also removes the intercept), else
+ * opt->target ~ opt->features. Fails with LR_EUSAGE for formula errors and
+ * unknown columns, LR_EDATA for an empty or duplicated header name the model
+ * uses.
  */
 int lr_frame_create(const lr_csv_row *header, const char *source, const lr_fit_options *opt,
                     lr_frame **out, lr_error *err);
 
-/*
- * Take one data row: convert the model's cells, omit the row if one is missing
- * (or fail under LR_NA_ERROR), and add full blocks to the accumulator.
- */
+/* Take one data row (the frame may keep it until column types are known). */
 int lr_frame_add_row(lr_frame *f, const lr_csv_row *row, lr_error *err);
 
-/* Add the last, partial block. */
+/* After the last row: process what is buffered and add the last block. */
 int lr_frame_finish(lr_frame *f, lr_error *err);
+
+/* The model as R codes it: p_x columns besides the intercept. */
+typedef struct lr_model_columns {
+    size_t q;               /* model-matrix columns other than the intercept */
+    const size_t *acc_col;  /* accumulator column of each (SIZE_MAX: zero in every row) */
+    const char *const *names; /* coefficient names, as R prints them */
+    int intercept;          /* 1 if the model has an intercept */
+    const char *response;   /* the response's label ("log(Volume)") */
+    const char *formula;    /* the model as a formula (as given, or built from -y/-x) */
+} lr_model_columns;
+
+/* Choose R's coding and name the coefficients. Fails (LR_EDATA) for a factor
+ * with fewer than two levels. The result is borrowed from the frame. */
+int lr_frame_model(lr_frame *f, lr_model_columns *out, lr_error *err);
 
 /* The accumulator (owned by the frame). */
 const lr_accum *lr_frame_accum(const lr_frame *f);
-/* Column names of the accumulator: [0] the response, then the predictors (borrowed). */
-const char *const *lr_frame_names(const lr_frame *f);
 /* Data rows seen and rows omitted for missing values. */
 uint64_t lr_frame_rows(const lr_frame *f);
 uint64_t lr_frame_dropped(const lr_frame *f);

@@ -28,8 +28,8 @@
 #include "internal.h"
 
 enum {
-    MAX_DIGITS = 800,       /* significant digits kept: > 767, see above */
-    EXP_CLAMP = 1000000,    /* beyond this, every kept mantissa over/underflows */
+    MAX_DIGITS = 800,        /* significant digits kept: > 767, see above */
+    EXP_CLAMP = 1000000,     /* beyond this, every kept mantissa over/underflows */
     EXP_SATURATE = 100000000 /* written exponents stop growing here (no int64 overflow) */
 };
 
@@ -83,12 +83,15 @@ lr_cell_kind lr_parse_cell(const char *data, size_t len, double *value)
     size_t nd = 0, ndigits = 0;
     int sticky = 0;
     int64_t dexp = 0;
+    uint64_t mant = 0; /* the first 19 significant digits as an integer (fast path) */
 
     while (s < end && is_digit(*s)) {
         char c = *s++;
         ndigits++;
         if (nd == 0 && c == '0')
             continue;
+        if (nd < 19)
+            mant = mant * 10 + (uint64_t)(c - '0');
         if (nd < MAX_DIGITS)
             dig[nd++] = c;
         else if (c != '0')
@@ -104,6 +107,8 @@ lr_cell_kind lr_parse_cell(const char *data, size_t len, double *value)
                 dexp--; /* a zero between the point and the first significant digit */
                 continue;
             }
+            if (nd < 19)
+                mant = mant * 10 + (uint64_t)(c - '0');
             if (nd < MAX_DIGITS)
                 dig[nd++] = c;
             else if (c != '0')
@@ -140,8 +145,11 @@ lr_cell_kind lr_parse_cell(const char *data, size_t len, double *value)
     }
     /* Trailing zeros do not change 0.d1d2...; with a sticky digit they hold its place. */
     if (!sticky)
-        while (dig[nd - 1] == '0')
+        while (dig[nd - 1] == '0') {
+            if (nd <= 19)
+                mant /= 10; /* the digit dropped is one mant holds */
             nd--;
+        }
     e10 += dexp;
     if (e10 > EXP_CLAMP)
         e10 = EXP_CLAMP;
@@ -152,10 +160,7 @@ lr_cell_kind lr_parse_cell(const char *data, size_t len, double *value)
     if (!sticky && nd <= 15) {
         int64_t k = e10 - (int64_t)nd; /* value = mantissa × 10^k */
         if (k >= -22 && k <= 22) {
-            uint64_t m = 0;
-            for (size_t i = 0; i < nd; i++)
-                m = m * 10 + (uint64_t)(dig[i] - '0');
-            double v = (double)m;
+            double v = (double)mant;
             v = k >= 0 ? v * pow10_exact[k] : v / pow10_exact[-k];
             *value = neg ? -v : v;
             return LR_CELL_NUMBER;

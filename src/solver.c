@@ -103,20 +103,19 @@ static double norm1(size_t n, const double *a, size_t lda)
 }
 
 /* Name of coefficient j of the model (j = 0 is the intercept when there is one). */
-static const char *coef_name(const char *const *names, int intercept, size_t j)
+static const char *coef_name(const lr_model_spec *spec, size_t j)
 {
-    if (intercept)
-        return j == 0 ? "(Intercept)" : names[j];
-    return names[j + 1];
+    if (spec->intercept)
+        return j == 0 ? "(Intercept)" : spec->names[j - 1];
+    return spec->names[j];
 }
 
-static int singular_error(lr_error *err, const char *const *names, int intercept, size_t j,
-                          double rcond)
+static int singular_error(lr_error *err, const lr_model_spec *spec, size_t j, double rcond)
 {
     return lr_error_set(err, LR_ESINGULAR,
                         "X'X is singular to working precision (reciprocal condition %.3g): "
                         "column '%s' is a linear combination of the other columns",
-                        rcond, coef_name(names, intercept, j));
+                        rcond, coef_name(spec, j));
 }
 
 /* The column most involved in a near-dependency: the largest diagonal of Gs⁻¹
@@ -131,8 +130,7 @@ static size_t max_vif(size_t p, const double *inv)
 }
 
 /* Gs⁻¹ by LAPACKE into w->gs (full). Returns LR_OK or an error. */
-static int invert_lapack(solve_ws *w, const char *const *names, int intercept, double *rcond,
-                         lr_error *err)
+static int invert_lapack(solve_ws *w, const lr_model_spec *spec, double *rcond, lr_error *err)
 {
     lapack_int n = (lapack_int)w->p;
     size_t p = w->p;
@@ -152,13 +150,13 @@ static int invert_lapack(solve_ws *w, const char *const *names, int intercept, d
             for (size_t j = 1; j < p; j++)
                 if (LR_AT(w->fac, p, j, j) < LR_AT(w->fac, p, jm, jm))
                     jm = j;
-            return singular_error(err, names, intercept, jm, *rcond);
+            return singular_error(err, spec, jm, *rcond);
         }
         info = LAPACKE_dpotri_work(LAPACK_COL_MAJOR, 'U', n, w->fac, n);
         if (info != 0)
             return info < 0 ? lr_error_set(err, LR_ELAPACK, "dpotri: argument %d is invalid",
                                            (int)-info)
-                            : singular_error(err, names, intercept, (size_t)info - 1, 0);
+                            : singular_error(err, spec, (size_t)info - 1, 0);
         memcpy(w->gs, w->fac, p * p * sizeof(double));
         symmetrize(p, w->gs, p);
         return LR_OK;
@@ -172,20 +170,20 @@ static int invert_lapack(solve_ws *w, const char *const *names, int intercept, d
     if (info < 0)
         return lr_error_set(err, LR_ELAPACK, "dgetrf: argument %d is invalid", (int)-info);
     if (info > 0)
-        return singular_error(err, names, intercept, bad, 0);
+        return singular_error(err, spec, bad, 0);
     info = LAPACKE_dgecon_work(LAPACK_COL_MAJOR, '1', n, w->fac, n, anorm, rcond, w->t,
                                w->iw + p);
     if (info < 0)
         return lr_error_set(err, LR_ELAPACK, "dgecon: argument %d is invalid", (int)-info);
     if (!(*rcond >= DBL_EPSILON))
-        return singular_error(err, names, intercept, bad, *rcond);
+        return singular_error(err, spec, bad, *rcond);
     /* dgetri needs workspace: the 4p doubles of t are enough for its unblocked path
      * (lwork >= n); query for the optimum is unnecessary at these sizes. */
     info = LAPACKE_dgetri_work(LAPACK_COL_MAJOR, n, w->fac, n, w->iw, w->t, (lapack_int)(4 * p));
     if (info != 0)
         return info < 0 ? lr_error_set(err, LR_ELAPACK, "dgetri: argument %d is invalid",
                                        (int)-info)
-                        : singular_error(err, names, intercept, (size_t)info - 1, 0);
+                        : singular_error(err, spec, (size_t)info - 1, 0);
     memcpy(w->gs, w->fac, p * p * sizeof(double));
     /* The LU inverse of a symmetric matrix is symmetric only to rounding. */
     for (size_t j = 0; j < p; j++)
@@ -197,8 +195,7 @@ static int invert_lapack(solve_ws *w, const char *const *names, int intercept, d
 }
 
 /* Gs⁻¹ by Gauss–Jordan in plain loops into w->gs. */
-static int invert_naive(solve_ws *w, const char *const *names, int intercept, double *rcond,
-                        lr_error *err)
+static int invert_naive(solve_ws *w, const lr_model_spec *spec, double *rcond, lr_error *err)
 {
     size_t p = w->p;
     double anorm = norm1(p, w->gs, p);
@@ -207,19 +204,34 @@ static int invert_naive(solve_ws *w, const char *const *names, int intercept, do
     /* Gs has unit diagonal: a pivot below pε is rounding noise. */
     size_t bad = lr_naive_invert(p, w->fac, p, (double)p * DBL_EPSILON, perm, w->t + p);
     if (bad)
-        return singular_error(err, names, intercept, bad - 1, 0);
+        return singular_error(err, spec, bad - 1, 0);
     *rcond = 1.0 / (anorm * norm1(p, w->fac, p));
     if (!(*rcond >= DBL_EPSILON))
-        return singular_error(err, names, intercept, max_vif(p, w->fac), *rcond);
+        return singular_error(err, spec, max_vif(p, w->fac), *rcond);
     memcpy(w->gs, w->fac, p * p * sizeof(double));
     return LR_OK;
 }
 
-int lr_solve(const lr_accum *acc, int intercept, lr_method method, const char *const *names,
-             lr_solution *out, lr_error *err)
+/* M and μ of the model's columns: accumulator column c, or a column of zeros. */
+static double comoment(const double *m, size_t ldm, size_t a, size_t b)
 {
-    size_t k = lr_accum_ncols(acc), ldm;
-    size_t p = k - 1 + (intercept ? 1u : 0u);
+    if (a == SIZE_MAX || b == SIZE_MAX)
+        return 0;
+    return a <= b ? LR_AT(m, ldm, a, b) : LR_AT(m, ldm, b, a);
+}
+
+static double mean_of(const double *mu, size_t c)
+{
+    return c == SIZE_MAX ? 0 : mu[c];
+}
+
+int lr_solve(const lr_accum *acc, const lr_model_spec *spec, lr_method method, lr_solution *out,
+             lr_error *err)
+{
+    size_t ldm;
+    int intercept = spec->intercept;
+    size_t q = spec->q;
+    size_t p = q + (intercept ? 1u : 0u);
     const double *mu = lr_accum_mean(acc);
     const double *m = lr_accum_comoments(acc, &ldm);
     double wsum = lr_accum_weight(acc);
@@ -242,59 +254,77 @@ int lr_solve(const lr_accum *acc, int intercept, lr_method method, const char *c
     out->p = p;
     out->beta = lr_mem_calloc(p, sizeof(double));
     out->xtx_inv = lr_mem_calloc(p * p, sizeof(double));
-    if (!out->beta || !out->xtx_inv) {
+    double *pen = lr_mem_calloc(p, sizeof(double)); /* the ridge penalty's diagonal */
+    if (!out->beta || !out->xtx_inv || !pen) {
         rc = lr_error_nomem(err);
         goto fail;
     }
 
     /* G and Zᵀy of the shifted model matrix (see the top of this file). Model
-     * column j ≥ off is accumulator column j − off + 1. */
+     * column j ≥ off is the spec's column j − off. */
     size_t off = intercept ? 1 : 0;
+    const size_t *col = spec->cols;
     double yy;
     if (intercept) {
         LR_AT(w.g, p, 0, 0) = wsum;
         w.b[0] = wsum * mu[0];
         for (size_t j = 1; j < p; j++) {
             for (size_t i = 1; i <= j; i++)
-                LR_AT(w.g, p, i, j) = LR_AT(m, ldm, i, j);
-            w.b[j] = LR_AT(m, ldm, 0, j);
+                LR_AT(w.g, p, i, j) = comoment(m, ldm, col[i - 1], col[j - 1]);
+            w.b[j] = comoment(m, ldm, 0, col[j - 1]);
         }
         yy = LR_AT(m, ldm, 0, 0);
     } else {
         for (size_t j = 0; j < p; j++) {
+            double muj = mean_of(mu, col[j]);
             for (size_t i = 0; i <= j; i++)
-                LR_AT(w.g, p, i, j) = LR_AT(m, ldm, i + 1, j + 1) + wsum * mu[i + 1] * mu[j + 1];
-            w.b[j] = LR_AT(m, ldm, 0, j + 1) + wsum * mu[0] * mu[j + 1];
+                LR_AT(w.g, p, i, j) =
+                    comoment(m, ldm, col[i], col[j]) + wsum * mean_of(mu, col[i]) * muj;
+            w.b[j] = comoment(m, ldm, 0, col[j]) + wsum * mu[0] * muj;
         }
         yy = LR_AT(m, ldm, 0, 0) + wsum * mu[0] * mu[0];
     }
     symmetrize(p, w.g, p);
 
-    /* Constant and zero columns: a centred sum of squares at the level of the
+    /* Zero and constant columns: a centred sum of squares at the level of the
      * rounding of the column's own values (100 ε |μ|)² per unit weight means the
      * column is constant; without an intercept, an all-zero column. */
     for (size_t j = off; j < p; j++) {
         double gjj = LR_AT(w.g, p, j, j);
-        double noise = intercept ? 100.0 * DBL_EPSILON * fabs(mu[j]) : 0.0;
+        double noise = intercept ? 100.0 * DBL_EPSILON * fabs(mean_of(mu, col[j - off])) : 0.0;
+        if (col[j - off] == SIZE_MAX) {
+            rc = lr_error_set(err, LR_ESINGULAR,
+                              "column '%s' is zero in every row used (no row has this "
+                              "combination of levels)", coef_name(spec, j));
+            goto fail;
+        }
         if (!(gjj > wsum * noise * noise)) {
             rc = lr_error_set(err, LR_ESINGULAR,
                               intercept ? "column '%s' is constant: it is collinear with the "
                                           "intercept"
                                         : "column '%s' is zero in every row used",
-                              coef_name(names, intercept, j));
+                              coef_name(spec, j));
             goto fail;
         }
     }
 
-    /* Equilibrate: Gs = D G D, D = diag(G)^(-1/2). */
+    /* Ridge: minimise ‖y − Xβ‖² + βᵀΛβ over the slopes, Λ = λ diag(s²) with
+     * s² the mean square of each (centred) column — the penalty on
+     * coefficients of standardized columns, as MASS::lm.ridge — or Λ = λ I. */
+    for (size_t j = off; j < p; j++)
+        pen[j] = spec->ridge_scale == LR_RIDGE_RAW ? spec->ridge
+                                                   : spec->ridge * LR_AT(w.g, p, j, j) / wsum;
+
+    /* Equilibrate G + Λ: Gs = D (G + Λ) D, D = diag(G + Λ)^(-1/2). */
     for (size_t j = 0; j < p; j++)
-        w.d[j] = 1.0 / sqrt(LR_AT(w.g, p, j, j));
+        w.d[j] = 1.0 / sqrt(LR_AT(w.g, p, j, j) + pen[j]);
     for (size_t j = 0; j < p; j++)
         for (size_t i = 0; i < p; i++)
-            LR_AT(w.gs, p, i, j) = w.d[i] * LR_AT(w.g, p, i, j) * w.d[j];
+            LR_AT(w.gs, p, i, j) =
+                w.d[i] * (LR_AT(w.g, p, i, j) + (i == j ? pen[j] : 0.0)) * w.d[j];
 
-    rc = naive ? invert_naive(&w, names, intercept, &out->rcond, err)
-               : invert_lapack(&w, names, intercept, &out->rcond, err);
+    rc = naive ? invert_naive(&w, spec, &out->rcond, err)
+               : invert_lapack(&w, spec, &out->rcond, err);
     if (rc)
         goto fail;
 
@@ -333,14 +363,25 @@ int lr_solve(const lr_accum *acc, int intercept, lr_method method, const char *c
     if (out->rss < 0)
         out->rss = 0;
     out->rank = p;
+    /* Effective degrees of freedom tr(H) = tr((G + Λ)⁻¹ G) over the slopes,
+     * plus the intercept; exactly p without a penalty. */
+    out->edf = (double)p;
+    if (spec->ridge > 0) {
+        double tr = 0;
+        for (size_t i = off; i < p; i++)
+            for (size_t j = off; j < p; j++)
+                tr += LR_AT(out->xtx_inv, p, i, j) * LR_AT(w.g, p, j, i);
+        out->edf = tr + (double)off;
+    }
 
     /* Undo the shift: β₀ = β_Z0 − μᵀβ_x and (XᵀX)⁻¹ = A⁻¹ V A⁻ᵀ:
      *   V₀₀' = V₀₀ − 2μᵀv + μᵀHμ,  v' = v − Hμ,  H unchanged,
      * with V = [[V₀₀, vᵀ], [v, H]]. */
     if (intercept) {
-        const double *shift = mu + 1;
+        double *shift = w.t + 3 * p; /* μ of the model's columns */
+        for (size_t i = 0; i < q; i++)
+            shift[i] = mean_of(mu, col[i]);
         double *v = out->xtx_inv;
-        size_t q = p - 1;
         double *hmu = w.t + 2 * p;
         for (size_t i = 0; i < q; i++) {
             double s = 0;
@@ -363,10 +404,12 @@ int lr_solve(const lr_accum *acc, int intercept, lr_method method, const char *c
         out->beta[0] -= mb;
     }
     ws_free(&w);
+    lr_mem_free(pen, p * sizeof(double));
     return LR_OK;
 
 fail:
     ws_free(&w);
+    lr_mem_free(pen, p * sizeof(double));
     lr_solution_free(out);
     return rc;
 }

@@ -17,17 +17,27 @@ typedef struct lr_solution {
                          about zero without) */
     double tss;       /* total sum of squares, same convention as mss */
     double rcond;     /* reciprocal 1-norm condition number of the equilibrated XᵀX */
+    double edf;       /* effective degrees of freedom: p, or tr(H) with a ridge penalty */
 } lr_solution;
 
+/* Which accumulated columns make the model, and how it is penalised. */
+typedef struct lr_model_spec {
+    size_t q;                   /* model-matrix columns besides the intercept */
+    const size_t *cols;         /* accumulator column of each (SIZE_MAX: zero in every row) */
+    const char *const *names;   /* their coefficient names */
+    int intercept;              /* 1 if the model has an intercept */
+    double ridge;               /* ridge penalty λ (0: least squares) */
+    lr_ridge_scale ridge_scale; /* standardized or raw penalty */
+} lr_model_spec;
+
 /*
- * Solve for the model whose columns are those of acc (column 0 the response,
- * 1..k-1 predictors named names[1..k)), with an intercept if `intercept`.
- * Fails with LR_ESINGULAR naming a dependent column when XᵀX is singular to
- * working precision (reciprocal condition of the equilibrated XᵀX below
- * machine epsilon).
+ * Solve for the model `spec` over the statistics in acc (column 0 the
+ * response). Fails with LR_ESINGULAR naming a dependent column when XᵀX is
+ * singular to working precision (reciprocal condition of the equilibrated XᵀX
+ * below machine epsilon).
  */
-int lr_solve(const lr_accum *acc, int intercept, lr_method method, const char *const *names,
-             lr_solution *out, lr_error *err);
+int lr_solve(const lr_accum *acc, const lr_model_spec *spec, lr_method method, lr_solution *out,
+             lr_error *err);
 
 void lr_solution_free(lr_solution *s);
 

@@ -66,11 +66,11 @@ double lr_stats_f_pvalue(double f, double df1, double df2)
 }
 
 void lr_stats_compute(const lr_solution *sol, uint64_t nobs, double sum_log_w, int intercept,
-                      double level, lr_coef *coefs, lr_summary *sum)
+                      int ridge, double level, lr_coef *coefs, lr_summary *sum)
 {
     size_t p = sol->p;
     double n = (double)nobs;
-    double rank = (double)sol->rank;
+    double rank = ridge ? sol->edf : (double)sol->rank;
     double df = n - rank;
     double sigma2 = df > 0 ? sol->rss / df : (double)NAN;
     double tq = lr_stats_t_quantile_upper((1.0 - level) / 2.0, df);
@@ -85,6 +85,8 @@ void lr_stats_compute(const lr_solution *sol, uint64_t nobs, double sum_log_w, i
         c->ci_low = c->estimate - tq * c->std_error;
         c->ci_high = c->estimate + tq * c->std_error;
         c->aliased = 0;
+        if (ridge)
+            c->std_error = c->t = c->p = c->ci_low = c->ci_high = (double)NAN;
     }
 
     double ic = intercept ? 1.0 : 0.0;
@@ -97,11 +99,14 @@ void lr_stats_compute(const lr_solution *sol, uint64_t nobs, double sum_log_w, i
     sum->rss = sol->rss;
     sum->tss = sol->tss;
     sum->sigma = sqrt(sigma2);
-    sum->r_squared = sol->mss / (sol->mss + sol->rss);
+    sum->edf = rank;
+    /* Least squares: MSS / (MSS + RSS) as summary.lm; a penalised fit does not
+     * split TSS that way, so 1 − RSS / TSS. */
+    sum->r_squared = ridge ? 1.0 - sol->rss / sol->tss : sol->mss / (sol->mss + sol->rss);
     sum->adj_r_squared = df > 0 ? 1.0 - (1.0 - sum->r_squared) * ((n - ic) / df) : (double)NAN;
     sum->f_df1 = rank - ic;
     sum->f_df2 = df;
-    if (sum->f_df1 > 0 && df > 0) {
+    if (sum->f_df1 > 0 && df > 0 && !ridge) {
         sum->f_statistic = (sol->mss / sum->f_df1) / sigma2;
         sum->f_p = lr_stats_f_pvalue(sum->f_statistic, sum->f_df1, df);
     } else {

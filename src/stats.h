@@ -10,9 +10,12 @@
  * Fill coefs[0..sol->p) (numbers only; names are the caller's) and the numeric
  * fields of *sum from the solution, R's definitions throughout. nobs is the
  * number of observations with nonzero weight, sum_log_w Σ log w over them.
+ * With a ridge penalty (ridge = 1) the coefficients get no standard errors,
+ * tests or intervals — their sampling distribution is not the OLS one — and
+ * the effective degrees of freedom tr(H) take the place of the rank.
  */
 void lr_stats_compute(const lr_solution *sol, uint64_t nobs, double sum_log_w, int intercept,
-                      double level, lr_coef *coefs, lr_summary *sum);
+                      int ridge, double level, lr_coef *coefs, lr_summary *sum);
 
 /* Two-sided p-value of a t statistic with df degrees of freedom. */
 double lr_stats_t_pvalue(double t, double df);

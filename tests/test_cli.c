@@ -32,10 +32,12 @@ static const error_case error_cases[] = {
      "linreg: %F:3:1: row has 1 field but the header has 2"},
     {"ragged row (long)", "y,x\n1,2\n3,4,5\n", NULL, {NULL}, 1,
      "linreg: %F:3:5: row has 3 fields but the header has 2"},
-    {"non-numeric cell", "y,x\n1,2\n3,abc\n4,5\n", NULL, {NULL}, 1,
-     "linreg: %F:3:3: column 'x': expected a number, got \"abc\""},
-    {"text column", "name,y,x\n\"a b\",1,2\n", NULL, {"-y", "y", NULL}, 1,
-     "linreg: %F:2:1: column 'name': expected a number, got \"a b\""},
+    {"text response", "y,x\n1,2\nabc,3\n4,5\n", NULL, {NULL}, 1,
+     "linreg: %F:3:1: column 'y' holds text, so it cannot be the response"},
+    {"factor with a single level", "name,y,x\n\"a b\",1,2\n\"a b\",2,5\n\"a b\",3,1\n", NULL,
+     {"-y", "y", NULL}, 1,
+     "linreg: %F: factor name has a single level 'a b' in the rows used: a factor needs at "
+     "least two"},
     {"unterminated quote", "y,x\n1,2\n3,\"4\n5,6\n", NULL, {NULL}, 1,
      "linreg: %F:3:3: unterminated quoted field"},
     {"stray quote", "y,x\n1,2\n3,4\"\n", NULL, {NULL}, 1,
@@ -252,11 +254,12 @@ START_TEST(test_reading_variants)
     lr_test_run_free(&r);
 
     /* TAB given explicitly; an error from stdin names <stdin>. */
-    const char *tsv = "y\tx\n1\t2\n2\tfoo\n";
+    const char *tsv = "y\tx\n1\t2\nfoo\t3\n";
     const char *argv2[] = {"linreg", "fit", "-d", "tab", "-", NULL};
     r = run(argv2, tsv);
     ck_assert_int_eq(r.exit_code, 1);
-    ck_assert_str_eq(r.err, "linreg: <stdin>:3:3: column 'x': expected a number, got \"foo\"\n");
+    ck_assert_str_eq(r.err, "linreg: <stdin>:3:1: column 'y' holds text, so it cannot be the "
+                            "response\n");
     ck_assert_uint_eq(r.out_len, 0);
     lr_test_run_free(&r);
 }

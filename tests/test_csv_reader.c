@@ -6,6 +6,7 @@
  * read errors, bounded memory, and allocation failures.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
@@ -13,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "test_util.h"
@@ -103,39 +103,60 @@ static void remove_temp(char *path)
     free(path);
 }
 
-/* Fork a child that writes data to a pipe in chunks of varying size; return the read end. */
-static int pipe_writer(const char *data, size_t len, pid_t *pid)
+/*
+ * A thread that writes data to a pipe in chunks of varying size, so the
+ * reader sees short reads. (A thread rather than a forked child: under
+ * valgrind a child would report the parent's heap as its own leaks.)
+ */
+typedef struct pipe_writer {
+    pthread_t thread; /* the writing thread */
+    int fd;           /* write end of the pipe */
+    const char *data; /* bytes to write (borrowed) */
+    size_t len;       /* their number */
+    int ok;           /* 1 if every byte was written */
+} pipe_writer;
+
+static void *pipe_writer_main(void *arg)
+{
+    pipe_writer *w = arg;
+    size_t off = 0, step = 1;
+    w->ok = 1;
+    while (off < w->len) {
+        size_t n = w->len - off < step ? w->len - off : step;
+        ssize_t k = write(w->fd, w->data + off, n);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0) {
+            w->ok = 0;
+            break;
+        }
+        off += (size_t)k;
+        step = step * 3 % 100003 + 1; /* 1, 4, 13, ..., up to ~100 KB */
+    }
+    close(w->fd);
+    return NULL;
+}
+
+/* Start writing data into a new pipe; return its read end. */
+static int pipe_writer_start(pipe_writer *w, const char *data, size_t len)
 {
     int fds[2];
     ck_assert_int_eq(pipe(fds), 0);
-    *pid = fork();
-    ck_assert_int_ge(*pid, 0);
-    if (*pid == 0) {
-        close(fds[0]);
-        signal(SIGPIPE, SIG_DFL);
-        size_t off = 0, step = 1;
-        while (off < len) {
-            size_t n = len - off < step ? len - off : step;
-            ssize_t k = write(fds[1], data + off, n);
-            if (k < 0 && errno == EINTR)
-                continue;
-            if (k <= 0)
-                _exit(1);
-            off += (size_t)k;
-            step = step * 3 % 100003 + 1; /* 1, 4, 13, ..., up to ~100 KB */
-        }
-        _exit(0);
-    }
-    close(fds[1]);
+    /* A reader that stops early must not kill the test with SIGPIPE. */
+    signal(SIGPIPE, SIG_IGN);
+    w->fd = fds[1];
+    w->data = data;
+    w->len = len;
+    ck_assert_int_eq(pthread_create(&w->thread, NULL, pipe_writer_main, w), 0);
     return fds[0];
 }
 
-static void wait_writer(pid_t pid)
+/* Close the read end and wait for the writer; require that it wrote everything. */
+static void pipe_writer_finish(pipe_writer *w, int read_fd)
 {
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
-    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "pipe writer failed");
+    close(read_fd);
+    ck_assert_int_eq(pthread_join(w->thread, NULL), 0);
+    ck_assert_msg(w->ok, "pipe writer failed");
 }
 
 /*
@@ -152,8 +173,8 @@ static uint64_t compare_readers(lr_csv *a, lr_csv *b)
         int ca = lr_csv_next(a, &ra, &ha, &ea);
         int cb = lr_csv_next(b, &rb, &hb, &eb);
         if (ca != cb || ha != hb)
-            ck_abort_msg("row %llu: rc %d/%d, has_row %d/%d", (unsigned long long)rows, ca, cb,
-                         ha, hb);
+            ck_abort_msg("row %llu: rc %d/%d, has_row %d/%d", (unsigned long long)rows, ca, cb, ha,
+                         hb);
         if (ca) {
             ck_assert_str_eq(ea.message, eb.message);
             return rows;
@@ -171,11 +192,9 @@ static uint64_t compare_readers(lr_csv *a, lr_csv *b)
                 fa->line != fb->line || fa->col != fb->col || fa->quoted != fb->quoted)
                 ck_abort_msg("row %llu field %zu: \"%.*s\" %llu:%llu q%d vs \"%.*s\" %llu:%llu q%d",
                              (unsigned long long)rows, j, (int)(fa->len > 40 ? 40 : fa->len),
-                             fa->data, (unsigned long long)fa->line,
-                             (unsigned long long)fa->col, fa->quoted,
-                             (int)(fb->len > 40 ? 40 : fb->len), fb->data,
-                             (unsigned long long)fb->line, (unsigned long long)fb->col,
-                             fb->quoted);
+                             fa->data, (unsigned long long)fa->line, (unsigned long long)fa->col,
+                             fa->quoted, (int)(fb->len > 40 ? 40 : fb->len), fb->data,
+                             (unsigned long long)fb->line, (unsigned long long)fb->col, fb->quoted);
         }
         rows++;
     }
@@ -207,6 +226,7 @@ typedef struct csv_case {
     exp_field f[16];      /* expected fields, row by row */
 } csv_case;
 
+/* clang-format off */
 static const csv_case cases[] = {
     {"simple", "a,b,c\n1,2,3\n", 0, 0, ',', LR_OK, NULL, 0, 0,
      {{0, "a", 1, 1, 0, 0}, {0, "b", 1, 3, 0, 0}, {0, "c", 1, 5, 0, 0},
@@ -342,12 +362,13 @@ static const csv_case cases[] = {
      '\t', LR_EPARSE, "t.csv:1:9: unexpected character after closing quote", 1, 9,
      {{0, NULL, 0, 0, 0, 0}}},
 };
+/* clang-format on */
 
 /* Read all rows of r and compare them with the case's expectations. */
 static void check_case(const csv_case *c, lr_csv *r, const char *how)
 {
-    ck_assert_msg(lr_csv_delimiter(r) == c->want_delim, "%s (%s): delimiter '%c'", c->name,
-                  how, lr_csv_delimiter(r));
+    ck_assert_msg(lr_csv_delimiter(r) == c->want_delim, "%s (%s): delimiter '%c'", c->name, how,
+                  lr_csv_delimiter(r));
     ck_assert_str_eq(lr_csv_name(r), "t.csv");
     size_t k = 0;
     int nrow = 0;
@@ -357,8 +378,7 @@ static void check_case(const csv_case *c, lr_csv *r, const char *how)
         lr_error err;
         int rc = lr_csv_next(r, &row, &has_row, &err);
         if (rc) {
-            ck_assert_msg(rc == c->want_rc, "%s (%s): rc %d (%s)", c->name, how, rc,
-                          err.message);
+            ck_assert_msg(rc == c->want_rc, "%s (%s): rc %d (%s)", c->name, how, rc, err.message);
             ck_assert_int_eq(has_row, 0);
             ck_assert_str_eq(err.message, c->want_msg);
             ck_assert_int_eq(err.code, c->want_rc);
@@ -371,8 +391,8 @@ static void check_case(const csv_case *c, lr_csv *r, const char *how)
             break;
         }
         ck_assert_uint_eq(row.index, (uint64_t)nrow);
-        ck_assert_msg(c->f[k].text && c->f[k].row == nrow, "%s (%s): unexpected row %d",
-                      c->name, how, nrow);
+        ck_assert_msg(c->f[k].text && c->f[k].row == nrow, "%s (%s): unexpected row %d", c->name,
+                      how, nrow);
         ck_assert_uint_eq(row.line, c->f[k].line);
         size_t j = 0;
         for (; c->f[k].text && c->f[k].row == nrow; k++, j++) {
@@ -385,8 +405,8 @@ static void check_case(const csv_case *c, lr_csv *r, const char *how)
                           "%s (%s): row %d field %zu is \"%.*s\"", c->name, how, nrow, j,
                           (int)f->len, f->data);
             ck_assert_msg(f->line == e->line && f->col == e->col && f->quoted == e->quoted,
-                          "%s (%s): row %d field %zu at %llu:%llu quoted %d", c->name, how, nrow,
-                          j, (unsigned long long)f->line, (unsigned long long)f->col, f->quoted);
+                          "%s (%s): row %d field %zu at %llu:%llu quoted %d", c->name, how, nrow, j,
+                          (unsigned long long)f->line, (unsigned long long)f->col, f->quoted);
         }
         ck_assert_msg(j == row.nfields, "%s (%s): row %d has %zu fields, expected %zu", c->name,
                       how, nrow, row.nfields, j);
@@ -433,15 +453,14 @@ START_TEST(test_table_pipe)
     const csv_case *c = &cases[_i];
     size_t len = c->in_len ? c->in_len : strlen(c->in);
     lr_csv_options opt = {c->delim};
-    pid_t pid;
-    int fd = pipe_writer(c->in, len, &pid);
+    pipe_writer w;
+    int fd = pipe_writer_start(&w, c->in, len);
     lr_csv *r = NULL;
     lr_error err;
     ck_assert_int_eq(lr_csv_open_fd(fd, "t.csv", &opt, &r, &err), LR_OK);
     check_case(c, r, "pipe");
     lr_csv_free(r);
-    close(fd);
-    wait_writer(pid);
+    pipe_writer_finish(&w, fd);
 }
 END_TEST
 
@@ -495,8 +514,7 @@ START_TEST(test_invalid_delimiter)
         lr_error err;
         ck_assert_int_eq(lr_csv_open_buffer("a\n", 2, "d.csv", &opt, &r, &err), LR_EUSAGE);
         ck_assert_ptr_null(r);
-        ck_assert_msg(strncmp(err.message, "d.csv: invalid delimiter", 24) == 0, "%s",
-                      err.message);
+        ck_assert_msg(strncmp(err.message, "d.csv: invalid delimiter", 24) == 0, "%s", err.message);
     }
 }
 END_TEST
@@ -539,8 +557,7 @@ START_TEST(test_open_missing)
     lr_error err;
     ck_assert_int_eq(lr_csv_open("/nonexistent-dir/x.csv", NULL, NULL, &r, &err), LR_EIO);
     ck_assert_ptr_null(r);
-    ck_assert_str_eq(err.message,
-                     "/nonexistent-dir/x.csv: cannot open: No such file or directory");
+    ck_assert_str_eq(err.message, "/nonexistent-dir/x.csv: cannot open: No such file or directory");
     ck_assert_int_eq(err.code, LR_EIO);
     ck_assert_uint_eq(err.line, 0);
     ck_assert_int_eq(lr_csv_open("/nonexistent-dir/x.csv", "data", NULL, &r, &err), LR_EIO);
@@ -590,8 +607,8 @@ START_TEST(test_open_fd_pipe)
         snprintf(line, sizeof line, "%d;\"n;%d\";%d.5\n", i, i % 97, i * 7);
         puts_(&b, line);
     }
-    pid_t pid;
-    int fd = pipe_writer(b.p, b.n, &pid);
+    pipe_writer w;
+    int fd = pipe_writer_start(&w, b.p, b.n);
     lr_csv *a, *m;
     lr_error err;
     ck_assert_int_eq(lr_csv_open_fd(fd, "p.csv", NULL, &a, &err), LR_OK);
@@ -603,8 +620,7 @@ START_TEST(test_open_fd_pipe)
     lr_csv_free(m);
     /* lr_csv_free leaves the caller's descriptor open. */
     ck_assert_int_ne(fcntl(fd, F_GETFD), -1);
-    close(fd);
-    wait_writer(pid);
+    pipe_writer_finish(&w, fd);
     free(b.p);
 }
 END_TEST
@@ -699,16 +715,15 @@ START_TEST(test_row_larger_than_buffer)
     lr_csv_free(r);
 
     /* The same through a pipe, and from memory. */
-    pid_t pid;
-    int fd = pipe_writer(b.p, b.n, &pid);
+    pipe_writer w;
+    int fd = pipe_writer_start(&w, b.p, b.n);
     lr_csv *p, *m;
     ck_assert_int_eq(lr_csv_open_fd(fd, "big.csv", NULL, &p, &err), LR_OK);
     ck_assert_int_eq(lr_csv_open_buffer(b.p, b.n, "big.csv", NULL, &m, &err), LR_OK);
     ck_assert_uint_eq(compare_readers(p, m), 4);
     lr_csv_free(p);
     lr_csv_free(m);
-    close(fd);
-    wait_writer(pid);
+    pipe_writer_finish(&w, fd);
 
     remove_temp(path);
     free(x);
@@ -790,13 +805,13 @@ typedef struct gen_field {
 } gen_field;
 
 typedef struct gen {
-    bytes out;         /* the CSV bytes */
-    bytes text;        /* expected field contents, concatenated */
-    gen_field *f;      /* expected fields */
-    size_t nf, capf;   /* their number and capacity */
-    uint64_t line;     /* line of the next byte */
-    uint64_t col;      /* column of the next byte */
-    int last_cr;       /* the last byte written was a CR */
+    bytes out;       /* the CSV bytes */
+    bytes text;      /* expected field contents, concatenated */
+    gen_field *f;    /* expected fields */
+    size_t nf, capf; /* their number and capacity */
+    uint64_t line;   /* line of the next byte */
+    uint64_t col;    /* column of the next byte */
+    int last_cr;     /* the last byte written was a CR */
 } gen;
 
 /* Emit bytes, tracking lines and columns as the reader must count them. */
@@ -835,8 +850,8 @@ static const char *line_end(void)
  */
 static void generate(gen *g, size_t target, char delim)
 {
-    static const char *words[] = {"alpha", "b", "Gamma delta", "3.25", "-17", "1e-5", "NA",
-                                  "x y z", "", "  padded  "};
+    static const char *words[] = {"alpha", "b",  "Gamma delta", "3.25", "-17",
+                                  "1e-5",  "NA", "x y z",       "",     "  padded  "};
     memset(g, 0, sizeof *g);
     g->line = 1;
     g->col = 1;
@@ -881,8 +896,14 @@ static void generate(gen *g, size_t target, char delim)
                 unsigned parts = rnd(6);
                 for (unsigned k = 0; k < parts; k++) {
                     switch (rnd(7)) {
-                    case 0: emits(g, "\"\""); puts_(&g->text, "\""); break;
-                    case 1: emit(g, &delim, 1); put(&g->text, &delim, 1); break;
+                    case 0:
+                        emits(g, "\"\"");
+                        puts_(&g->text, "\"");
+                        break;
+                    case 1:
+                        emit(g, &delim, 1);
+                        put(&g->text, &delim, 1);
+                        break;
                     case 2: {
                         const char *le = line_end();
                         emits(g, le);
@@ -934,11 +955,10 @@ static void check_generated(const gen *g, lr_csv *r)
                 f->col != e->col || f->quoted != e->quoted)
                 ck_abort_msg("row %llu field %zu: \"%.*s\" at %llu:%llu q%d, expected "
                              "\"%.*s\" at %llu:%llu q%d",
-                             (unsigned long long)nrow, j, (int)(f->len > 30 ? 30 : f->len),
-                             f->data, (unsigned long long)f->line, (unsigned long long)f->col,
-                             f->quoted, (int)(e->len > 30 ? 30 : e->len), g->text.p + e->off,
-                             (unsigned long long)e->line, (unsigned long long)e->col,
-                             e->quoted);
+                             (unsigned long long)nrow, j, (int)(f->len > 30 ? 30 : f->len), f->data,
+                             (unsigned long long)f->line, (unsigned long long)f->col, f->quoted,
+                             (int)(e->len > 30 ? 30 : e->len), g->text.p + e->off,
+                             (unsigned long long)e->line, (unsigned long long)e->col, e->quoted);
         }
         nrow++;
     }
@@ -975,13 +995,12 @@ START_TEST(test_generated_straddling)
     lr_csv_free(r);
     remove_temp(path);
 
-    pid_t pid;
-    int fd = pipe_writer(g.out.p, g.out.n, &pid);
+    pipe_writer w;
+    int fd = pipe_writer_start(&w, g.out.p, g.out.n);
     ck_assert_int_eq(lr_csv_open_fd(fd, "g.csv", &opt, &r, &err), LR_OK);
     check_generated(&g, r);
     lr_csv_free(r);
-    close(fd);
-    wait_writer(pid);
+    pipe_writer_finish(&w, fd);
     free_gen(&g);
 }
 END_TEST
@@ -994,8 +1013,8 @@ END_TEST
 START_TEST(test_boundary_patterns)
 {
     static const char *patterns[] = {
-        "\"ab\"\"cd\",x\r\n", "a\r\nb\r\n", "\r\n\r\n\r\r\n", "q,\"b\nc\"\r\n",
-        "\"\",\"\"\"\"\r", "  \"x\"  ,y\n", "12345,67890\r",
+        "\"ab\"\"cd\",x\r\n", "a\r\nb\r\n",    "\r\n\r\n\r\r\n", "q,\"b\nc\"\r\n",
+        "\"\",\"\"\"\"\r",    "  \"x\"  ,y\n", "12345,67890\r",
     };
     const char *pat = patterns[_i];
     size_t plen = strlen(pat);

@@ -71,6 +71,7 @@ typedef struct parse_case {
     double value;      /* expected value when exact */
 } parse_case;
 
+/* clang-format off */
 static const parse_case cases[] = {
     /* missing */
     {"", 0, LR_CELL_MISSING, 0, 0},
@@ -167,6 +168,11 @@ static const parse_case cases[] = {
     {"9007199254740995", 0, LR_CELL_NUMBER, 1, 9007199254740996.0}, /* tie: to even */
     {"9007199254740993.0000000000000000000001", 0, LR_CELL_NUMBER, 1, 9007199254740994.0},
     {"9007199254740992.9999999999999999999999", 0, LR_CELL_NUMBER, 1, 9007199254740992.0},
+    /* more than 19 digits whose trailing zeros leave a short mantissa */
+    {"123456789012000000000000000", 0, LR_CELL_NUMBER, 1, 123456789012e15},
+    {"1234567890120000000000000e-20", 0, LR_CELL_NUMBER, 1, 12345.6789012},
+    {"0.000123450000000000000000000000", 0, LR_CELL_NUMBER, 1, 0.00012345},
+    {"1000000000000000000000000000000", 0, LR_CELL_NUMBER, 1, 1e30},
     {"1e22", 0, LR_CELL_NUMBER, 1, 1e22},
     {"1e23", 0, LR_CELL_NUMBER, 1, 1e23},
     {"8.98846567431158e307", 0, LR_CELL_NUMBER, 0, 0},
@@ -218,6 +224,7 @@ static const parse_case cases[] = {
     {"0.000000000000000000000000000000000000000000000000000000000000000000001", 0,
      LR_CELL_NUMBER, 1, 1e-69},
 };
+/* clang-format on */
 
 START_TEST(test_table)
 {
@@ -236,8 +243,8 @@ START_TEST(test_table)
         return;
     }
     if (c->exact)
-        ck_assert_msg(memcmp(&v, &c->value, sizeof v) == 0, "case %d \"%s\": %a, expected %a",
-                      _i, c->in, v, c->value);
+        ck_assert_msg(memcmp(&v, &c->value, sizeof v) == 0, "case %d \"%s\": %a, expected %a", _i,
+                      c->in, v, c->value);
     check_against_strtod(c->in, len);
 }
 END_TEST
@@ -414,8 +421,8 @@ static size_t gen_printed(char *s, double d)
 static size_t gen_midpoint(char *s, double d)
 {
     /* Above DBL_MAX the "next double" is 2^1024, the overflow threshold's twin. */
-    long double next = d == DBL_MAX ? 2.0L * (long double)0x1p1023
-                                    : (long double)nextafter(d, INFINITY);
+    long double next =
+        d == DBL_MAX ? 2.0L * (long double)0x1p1023 : (long double)nextafter(d, INFINITY);
     long double mid = ((long double)d + next) / 2;
     char tmp[1024];
     int n = snprintf(tmp, sizeof tmp, "%.800Le", mid); /* exact: <= 767 significant digits */
@@ -483,9 +490,10 @@ START_TEST(test_random_vs_strtod)
             counts[3]++;
         } else if (gen < 19) {
             /* near DBL_MAX: a few ulps below, or random digits at the boundary */
-            d = DBL_MAX;
-            for (unsigned k = rnd_below(1000); k > 0; k--)
-                d = nextafter(d, 0);
+            uint64_t bits;
+            memcpy(&bits, &(double){DBL_MAX}, sizeof bits);
+            bits -= rnd_below(1000); /* k ulps below: adjacent doubles have adjacent bits */
+            memcpy(&d, &bits, sizeof d);
             unsigned form = rnd_below(3);
             if (form == 0)
                 n = gen_printed(s, d);

@@ -19,9 +19,17 @@ static const char fit_usage[] =
     "and print the statistics of R's summary(lm(...)).\n"
     "\n"
     "Model:\n"
+    "  -f, --formula 'y ~ a + b*c + I(a^2) + log(d) + factor(g)'\n"
+    "                           R model formula (see the README for the language)\n"
     "  -y, --target NAME        response column (default: the first column)\n"
     "  -x, --features A,B,...   predictor columns (default: every other column)\n"
     "      --no-intercept       fit without an intercept (R's y ~ 0 + ...)\n"
+    "  -w, --weights NAME       weighted least squares with the case weights in NAME\n"
+    "      --ridge LAMBDA       ridge regression with penalty LAMBDA (intercept not\n"
+    "                           penalised); no standard errors or tests are reported\n"
+    "      --ridge-scale S      standardized (default: penalise coefficients of columns\n"
+    "                           scaled to unit standard deviation, as MASS::lm.ridge)\n"
+    "                           or raw (penalise them in the data's own units)\n"
     "\n"
     "Computation:\n"
     "      --method METHOD      inverse (default): XtX by dsyrk, (XtX)^-1 by LAPACKE\n"
@@ -42,6 +50,8 @@ static const char fit_usage[] =
 
 enum {
     OPT_NO_INTERCEPT = 256, /* --no-intercept */
+    OPT_RIDGE,              /* --ridge */
+    OPT_RIDGE_SCALE,        /* --ridge-scale */
     OPT_METHOD,             /* --method */
     OPT_LEVEL,              /* --level */
     OPT_NA,                 /* --na */
@@ -49,6 +59,10 @@ enum {
 };
 
 static const struct option long_options[] = {
+    {"formula", required_argument, NULL, 'f'},
+    {"weights", required_argument, NULL, 'w'},
+    {"ridge", required_argument, NULL, OPT_RIDGE},
+    {"ridge-scale", required_argument, NULL, OPT_RIDGE_SCALE},
     {"target", required_argument, NULL, 'y'},
     {"features", required_argument, NULL, 'x'},
     {"no-intercept", no_argument, NULL, OPT_NO_INTERCEPT},
@@ -113,57 +127,6 @@ static int parse_delimiter(const char *s, char *out)
     return 0;
 }
 
-/* "y ~ a + b", as R would write the formula; names that are not syntactic in
- * R are backquoted. */
-static int syntactic(const char *s)
-{
-    if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || *s == '.'))
-        return 0;
-    if (s[0] == '.' && s[1] >= '0' && s[1] <= '9')
-        return 0;
-    for (const char *c = s; *c; c++)
-        if (!((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') ||
-              *c == '.' || *c == '_'))
-            return 0;
-    return 1;
-}
-
-static void put_name(FILE *f, const char *s)
-{
-    if (syntactic(s))
-        fputs(s, f);
-    else
-        fprintf(f, "`%s`", s);
-}
-
-static char *model_description(const lr_fit *fit)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    if (!f)
-        return NULL;
-    const lr_summary *s = lr_fit_summary(fit);
-    size_t p = lr_fit_ncoef(fit);
-    put_name(f, s->response);
-    fputs(" ~ ", f);
-    size_t first = s->intercept ? 1 : 0;
-    if (!s->intercept)
-        fputs("0", f);
-    else if (p == 1)
-        fputs("1", f);
-    for (size_t j = first; j < p; j++) {
-        if (j > first || !s->intercept)
-            fputs(" + ", f);
-        put_name(f, lr_fit_coef(fit, j)->name);
-    }
-    if (fclose(f) != 0) {
-        free(buf);
-        return NULL;
-    }
-    return buf;
-}
-
 int lr_cli_fit(int argc, char **argv)
 {
     lr_fit_options opt;
@@ -175,10 +138,37 @@ int lr_cli_fit(int argc, char **argv)
     opterr = 0;
     optind = 1;
     for (;;) {
-        int c = getopt_long(argc, argv, ":y:x:d:qh", long_options, NULL);
+        int c = getopt_long(argc, argv, ":f:w:y:x:d:qh", long_options, NULL);
         if (c == -1)
             break;
         switch (c) {
+        case 'f':
+            opt.formula = optarg;
+            break;
+        case 'w':
+            opt.weights = optarg;
+            break;
+        case OPT_RIDGE: {
+            char *end;
+            errno = 0;
+            opt.ridge = strtod(optarg, &end);
+            if (errno || end == optarg || *end || !(opt.ridge >= 0) || opt.ridge > 1e300) {
+                free(features);
+                return usage_error("--ridge must be a number >= 0, not", optarg);
+            }
+            break;
+        }
+        case OPT_RIDGE_SCALE:
+            if (!strcmp(optarg, "standardized") || !strcmp(optarg, "standardised"))
+                opt.ridge_scale = LR_RIDGE_STANDARDIZED;
+            else if (!strcmp(optarg, "raw"))
+                opt.ridge_scale = LR_RIDGE_RAW;
+            else {
+                free(features);
+                return usage_error("unknown --ridge-scale (expected standardized or raw):",
+                                   optarg);
+            }
+            break;
         case 'y':
             opt.target = optarg;
             break;
@@ -271,6 +261,11 @@ int lr_cli_fit(int argc, char **argv)
         free(features);
         return usage_error("more than one input file:", argv[optind + 1]);
     }
+    if (opt.formula && (opt.target || opt.features)) {
+        free(features);
+        return usage_error("--formula describes the whole model: it cannot be combined with "
+                           "--target or --features", NULL);
+    }
 
     lr_error err;
     lr_fit *fit = NULL;
@@ -281,17 +276,15 @@ int lr_cli_fit(int argc, char **argv)
         return lr_cli_exit_code(st);
     }
 
-    char *desc = model_description(fit);
     char *buf = NULL;
     size_t len = 0;
-    FILE *mem = desc ? open_memstream(&buf, &len) : NULL;
+    FILE *mem = open_memstream(&buf, &len);
     if (!mem) {
         lr_cli_error("out of memory");
-        free(desc);
         lr_fit_free(fit);
         return LR_EXIT_DATA;
     }
-    lr_report_ctx ctx = {fit, desc};
+    lr_report_ctx ctx = {fit, lr_fit_summary(fit)->model};
     switch (format) {
     case LR_FORMAT_JSON: lr_report_json(mem, &ctx); break;
     case LR_FORMAT_CSV: lr_report_csv(mem, &ctx); break;
@@ -307,7 +300,6 @@ int lr_cli_fit(int argc, char **argv)
         rc = LR_EXIT_DATA;
     }
     free(buf);
-    free(desc);
     lr_fit_free(fit);
     return rc;
 }

@@ -105,14 +105,16 @@ void lr_format_pvalues(const double *p, size_t n, int digits, char (*out)[LR_NUM
         free(tmp);
         return;
     }
-    /* Two groups formatted jointly, as format.pval does: p ≥ 1e-3 (fixed) and
+    /* Two groups formatted jointly, as format.pval does: p ≥ 1e-4 (fixed) and
      * smaller ones (which format() then writes in scientific notation). */
     for (int pass = 0; pass < 2; pass++) {
         size_t m = 0;
         for (size_t i = 0; i < n; i++) {
             if (isnan(p[i]) || p[i] < DBL_EPSILON)
                 continue;
-            int fixp = p[i] == 0 || floor(log10(p[i])) >= -3;
+            /* R 4.2: fixed notation down to 1e-4 (with more than one digit) */
+            double expo = floor(log10(p[i]));
+            int fixp = expo >= -3 || (expo == -4 && digits > 1);
             if (fixp == (pass == 0)) {
                 idx[m] = i;
                 grp[m++] = p[i];

@@ -48,13 +48,27 @@ void lr_report_json(FILE *out, const lr_report_ctx *ctx)
     json_string(out, ctx->model_desc);
     fputs(", \"response\": ", out);
     json_string(out, s->response);
-    fprintf(out, ", \"intercept\": %s,\n", s->intercept ? "true" : "false");
-    fprintf(out, " \"n\": %llu, \"n_dropped\": %llu, \"df_residual\": %.0f, \"rank\": %zu, "
-                 "\"method\": ",
-            (unsigned long long)s->n, (unsigned long long)s->n_dropped, s->df_residual, s->rank);
+    fprintf(out, ", \"intercept\": %s, \"weights\": ", s->intercept ? "true" : "false");
+    if (s->weights)
+        json_string(out, s->weights);
+    else
+        fputs("null", out);
+    fputs(",\n", out);
+    char df[LR_NUM_MAX];
+    lr_format_json_number(s->df_residual, df);
+    fprintf(out, " \"n\": %llu, \"n_dropped\": %llu, \"n_zero_weight\": %llu, "
+                 "\"df_residual\": %s, \"rank\": %zu, \"method\": ",
+            (unsigned long long)s->n, (unsigned long long)s->n_dropped,
+            (unsigned long long)s->n_zero_weight, df, s->rank);
     json_string(out, lr_method_name(s->method));
     fputs(", ", out);
-    json_number(out, "level", s->level, ",\n \"coefficients\": [");
+    json_number(out, "level", s->level, ", ");
+    json_number(out, "ridge", s->ridge, ", \"ridge_scale\": ");
+    fputs(s->ridge > 0 ? (s->ridge_scale == LR_RIDGE_RAW ? "\"raw\"" : "\"standardized\"")
+                       : "null",
+          out);
+    fputs(", ", out);
+    json_number(out, "edf", s->edf, ",\n \"coefficients\": [");
     for (size_t j = 0; j < p; j++) {
         const lr_coef *c = lr_fit_coef(fit, j);
         fputs(j ? ",\n  {\"name\": " : "\n  {\"name\": ", out);

@@ -2,6 +2,7 @@
  * report_text.c — the text summary, laid out like R's print(summary(lm(...))).
  */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -28,6 +29,77 @@ static size_t max_len(char (*cells)[LR_NUM_MAX], size_t n, size_t start)
     return w;
 }
 
+/* "Data: FILE (N rows used, K dropped for missing values[, Z of weight 0])" and
+ * the method line, shared by every text layout. */
+static void header(FILE *out, const lr_report_ctx *ctx)
+{
+    const lr_summary *s = lr_fit_summary(ctx->fit);
+    char a[LR_NUM_MAX];
+    fprintf(out, "Linear model: %s\n", ctx->model_desc);
+    fprintf(out, "Data: %s (%llu rows used, %llu dropped for missing values", s->source,
+            (unsigned long long)(s->n + s->n_zero_weight), (unsigned long long)s->n_dropped);
+    if (s->weights)
+        fprintf(out, "; weights '%s', %llu rows of weight 0 not counted as observations",
+                s->weights, (unsigned long long)s->n_zero_weight);
+    fputs(")\n", out);
+    fprintf(out, "Method: %s\n", method_desc(s->method));
+    if (s->ridge > 0) {
+        lr_format_g(s->ridge, 6, a);
+        fprintf(out, "Ridge: lambda = %s on %s columns (intercept not penalised)\n", a,
+                s->ridge_scale == LR_RIDGE_RAW ? "raw" : "standardized");
+    }
+    lr_format_g(s->condition_number, 3, a);
+    fprintf(out, "Condition number (%s): %s\n\n",
+            s->intercept ? "centred, scaled predictors" : "scaled predictors", a);
+}
+
+/* A penalised fit: estimates only, and why. */
+static void report_ridge(FILE *out, const lr_report_ctx *ctx)
+{
+    const lr_fit *fit = ctx->fit;
+    const lr_summary *s = lr_fit_summary(fit);
+    size_t n = lr_fit_ncoef(fit), wn = 0;
+    char a[LR_NUM_MAX], b[LR_NUM_MAX];
+    double *v = calloc(n ? n : 1, sizeof(double));
+    char(*cells)[LR_NUM_MAX] = calloc(n ? n : 1, LR_NUM_MAX);
+    if (!v || !cells) {
+        free(v);
+        free(cells);
+        fputs("(out of memory formatting the coefficients)\n", out);
+        return;
+    }
+    for (size_t j = 0; j < n; j++) {
+        v[j] = lr_fit_coef(fit, j)->estimate;
+        if (strlen(lr_fit_coef(fit, j)->name) > wn)
+            wn = strlen(lr_fit_coef(fit, j)->name);
+    }
+    lr_format_joint(v, n, 5, cells);
+    size_t we = max_len(cells, n, strlen("Estimate"));
+    fputs("Coefficients:\n", out);
+    fprintf(out, "%-*s %*s\n", (int)wn, "", (int)we, "Estimate");
+    for (size_t j = 0; j < n; j++)
+        fprintf(out, "%-*s %*s\n", (int)wn, lr_fit_coef(fit, j)->name, (int)we, cells[j]);
+    free(v);
+    free(cells);
+    fputs("\nRidge estimates are biased, and their sampling distribution is not that of least\n"
+          "squares: no standard errors, t or p values or confidence intervals are given.\n\n",
+          out);
+    lr_format_g(s->edf, 4, a);
+    fprintf(out, "Effective degrees of freedom (trace of the hat matrix): %s\n", a);
+    lr_format_g(s->sigma, 4, a);
+    lr_format_g(s->df_residual, 4, b);
+    fprintf(out, "Residual standard error: %s on %s effective residual degrees of freedom\n", a,
+            b);
+    lr_format_g(s->r_squared, 4, a);
+    lr_format_g(s->adj_r_squared, 4, b);
+    fprintf(out, "R-squared (1 - RSS/TSS):  %s,  Adjusted R-squared:  %s\n", a, b);
+    lr_format_g(s->log_likelihood, 6, a);
+    fprintf(out, "Log-likelihood: %s (df = edf + 1),  ", a);
+    lr_format_g(s->aic, 6, a);
+    lr_format_g(s->bic, 6, b);
+    fprintf(out, "AIC: %s,  BIC: %s\n", a, b);
+}
+
 void lr_report_text(FILE *out, const lr_report_ctx *ctx)
 {
     const lr_fit *fit = ctx->fit;
@@ -35,14 +107,11 @@ void lr_report_text(FILE *out, const lr_report_ctx *ctx)
     char a[LR_NUM_MAX], b[LR_NUM_MAX], d[LR_NUM_MAX];
     lr_coef_cells c;
 
-    fprintf(out, "Linear model: %s\n", ctx->model_desc);
-    fprintf(out, "Data: %s (%llu rows used, %llu dropped for missing values)\n", s->source,
-            (unsigned long long)s->n, (unsigned long long)s->n_dropped);
-    lr_format_g(s->condition_number, 3, a);
-    fprintf(out, "Method: %s\n", method_desc(s->method));
-    fprintf(out, "Condition number (%s): %s\n\n",
-            s->intercept ? "centred, scaled predictors" : "scaled predictors", a);
-
+    header(out, ctx);
+    if (s->ridge > 0) {
+        report_ridge(out, ctx);
+        return;
+    }
     if (lr_coef_cells_format(fit, &c) != 0) {
         fputs("(out of memory formatting the coefficient table)\n", out);
         return;
@@ -77,8 +146,7 @@ void lr_report_text(FILE *out, const lr_report_ctx *ctx)
     fputc('\n', out);
 
     if (s->df_residual > 0) {
-        double sig = s->sigma;
-        lr_format_g(sig, 4, a);
+        lr_format_g(s->sigma, 4, a);
         fprintf(out, "Residual standard error: %s on %.0f degrees of freedom\n", a,
                 s->df_residual);
     } else {

@@ -1,0 +1,39 @@
+/*
+ * factor_levels.h — the levels of one categorical variable, discovered as
+ * rows stream in and ordered as R orders them (internal).
+ */
+#ifndef LR_FACTOR_LEVELS_H
+#define LR_FACTOR_LEVELS_H
+
+#include "internal.h"
+
+typedef struct lr_levels lr_levels;
+
+/* New, empty level set: of text values (ordered by byte order, strcmp — R's
+ * order in the C locale) or, for factor() of a numeric column, of numbers
+ * (ordered numerically, labelled as R's as.character prints them). */
+int lr_levels_create(int numeric, lr_levels **out, lr_error *err);
+
+/* The id of a level (ids count up in order of discovery), adding it if new. */
+int lr_levels_intern_text(lr_levels *l, const char *s, size_t len, uint32_t *id, lr_error *err);
+int lr_levels_intern_number(lr_levels *l, double x, uint32_t *id, lr_error *err);
+
+/* Number of levels seen. */
+size_t lr_levels_count(const lr_levels *l);
+
+/* Order the levels (after the last row). Then lr_levels_id_at(l, r) is the id
+ * of the r-th level in R's order (r = 0 is the reference level). */
+int lr_levels_sort(lr_levels *l, lr_error *err);
+uint32_t lr_levels_id_at(const lr_levels *l, size_t rank);
+
+/* The label of level `id` as R prints it in coefficient names (borrowed). */
+const char *lr_levels_label(const lr_levels *l, uint32_t id);
+
+void lr_levels_free(lr_levels *l);
+
+/* R's formatting of a double in labels (deparse / as.character): up to 15
+ * significant digits, fixed or scientific whichever is narrower: 1e+05,
+ * 123456, 0.5. out holds at least 32 bytes. */
+void lr_format_r_number(double x, char *out, size_t size);
+
+#endif

@@ -1,0 +1,1237 @@
+/*
+ * formula.c — R's model formulas parsed into variables and terms.
+ *
+ * The language is R's (Wilkinson & Rogers 1973; Chambers & Hastie 1992):
+ *
+ *   formula  := expr '~' rhs
+ *   rhs      := ['+'|'-'] prod (('+'|'-') prod)*       union, removal
+ *   prod     := inter (('*'|'/') inter)*              a*b = a + b + a:b, a/b = a + a:b
+ *   inter    := power (':' power)*                     interaction
+ *   power    := primary ['^' integer]                  (a + b)^2: crossing up to order 2
+ *   primary  := name | `name` | '.' | 0 | 1 | '(' rhs ')' | call
+ *   call     := I(arith) | log(arith) | log2 | log10 | exp | sqrt | abs
+ *             | poly(arith, k, raw = TRUE) | factor(name) | C(name)
+ *   arith    := the usual + - * / ^, unary minus, numbers, names, calls, parentheses
+ *
+ * Term algebra: a model expression denotes a set of terms; a term is a set of
+ * variables, the empty term being the intercept. Variables are numbered in
+ * order of first appearance (the response first), terms are sorted by order
+ * (the number of variables), stably — which is what R's terms() does, so the
+ * coefficients come out in R's order. A variable's label is the expression
+ * deparsed as R deparses it (spaces around + - *, none around / ^ :, numbers
+ * with up to 15 significant digits, parentheses as written).
+ */
+#include <float.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "formula.h"
+
+/* ------------------------------------------------------------------------ */
+/* Lexer                                                                    */
+/* ------------------------------------------------------------------------ */
+
+typedef enum tok_kind {
+    T_END = 0, /* end of text */
+    T_NAME,    /* identifier or backquoted name */
+    T_NUM,     /* number */
+    T_DOT,     /* . */
+    T_OP       /* one of ~ + - * / : ^ ( ) , = */
+} tok_kind;
+
+typedef struct token {
+    tok_kind kind;     /* what it is */
+    char op;           /* T_OP: the character */
+    const char *start; /* first byte in the text */
+    size_t len;        /* bytes */
+    int quoted;        /* T_NAME: was backquoted (start/len exclude the quotes) */
+    double num;        /* T_NUM: the value */
+    size_t pos;        /* 1-based position */
+} token;
+
+typedef struct parser {
+    const char *text;            /* the formula */
+    size_t off;                  /* next byte to lex */
+    token tok;                   /* current token */
+    const char *const *columns;  /* data column names */
+    size_t ncols;                /* their number */
+    lr_formula *f;               /* the result being built */
+    size_t vcap;                 /* capacity of f->vars */
+    lr_error *err;               /* where errors go */
+    int failed;                  /* an error was recorded */
+    size_t lhs_nvars;            /* variables of the response (excluded from '.') */
+    int in_lhs;                  /* parsing the left-hand side */
+} parser;
+
+static int is_name_start(unsigned char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '.' || c >= 0x80;
+}
+
+static int is_name_char(unsigned char c)
+{
+    return is_name_start(c) || (c >= '0' && c <= '9') || c == '_';
+}
+
+int lr_name_is_syntactic(const char *s)
+{
+    static const char *const reserved[] = {"if", "else", "repeat", "while", "function", "for",
+                                           "next", "break", "TRUE", "FALSE", "NULL", "Inf",
+                                           "NaN", "NA", "in"};
+    if (!is_name_start((unsigned char)s[0]))
+        return 0;
+    if (s[0] == '.' && s[1] >= '0' && s[1] <= '9')
+        return 0;
+    for (const char *c = s; *c; c++)
+        if (!is_name_char((unsigned char)*c))
+            return 0;
+    for (size_t i = 0; i < sizeof reserved / sizeof *reserved; i++)
+        if (!strcmp(s, reserved[i]))
+            return 0;
+    return 1;
+}
+
+/* Record a formula error at 1-based position pos: the message, then the
+ * formula and a caret under pos. Returns LR_EUSAGE. */
+static int perror_at(parser *p, size_t pos, const char *fmt, ...) LR_PRINTF(3, 4);
+static int perror_at(parser *p, size_t pos, const char *fmt, ...)
+{
+    if (p->failed)
+        return LR_EUSAGE;
+    p->failed = 1;
+    if (!p->err)
+        return LR_EUSAGE;
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    size_t tlen = strlen(p->text);
+    if (pos < 1)
+        pos = 1;
+    if (pos > tlen + 1)
+        pos = tlen + 1;
+    char caret[LR_ERROR_MAX];
+    size_t c = 0;
+    for (size_t i = 1; i < pos && c + 2 < sizeof caret; i++)
+        caret[c++] = p->text[i - 1] == '\t' ? '\t' : ' ';
+    caret[c++] = '^';
+    caret[c] = '\0';
+    lr_error_set(p->err, LR_EUSAGE, "formula:%zu: %s\n  %s\n  %s", pos, msg, p->text, caret);
+    p->err->col = pos;
+    return LR_EUSAGE;
+}
+
+static void next(parser *p)
+{
+    const char *t = p->text;
+    size_t i = p->off;
+    while (t[i] == ' ' || t[i] == '\t' || t[i] == '\n' || t[i] == '\r')
+        i++;
+    token *k = &p->tok;
+    memset(k, 0, sizeof *k);
+    k->pos = i + 1;
+    k->start = t + i;
+    unsigned char c = (unsigned char)t[i];
+    if (c == '\0') {
+        k->kind = T_END;
+        p->off = i;
+        return;
+    }
+    if (c == '`') {
+        size_t j = i + 1;
+        while (t[j] && t[j] != '`')
+            j++;
+        if (!t[j]) {
+            perror_at(p, i + 1, "unterminated backquoted name");
+            k->kind = T_END;
+            p->off = j;
+            return;
+        }
+        k->kind = T_NAME;
+        k->quoted = 1;
+        k->start = t + i + 1;
+        k->len = j - i - 1;
+        p->off = j + 1;
+        return;
+    }
+    if ((c >= '0' && c <= '9') || (c == '.' && t[i + 1] >= '0' && t[i + 1] <= '9')) {
+        char *end;
+        k->kind = T_NUM;
+        k->num = strtod(t + i, &end);
+        /* R's grammar: no hex, no inf; strtod would accept "0x10" and "1e" partially. */
+        size_t j = i;
+        while ((t[j] >= '0' && t[j] <= '9') || t[j] == '.')
+            j++;
+        if (t[j] == 'e' || t[j] == 'E') {
+            size_t e = j + 1;
+            if (t[e] == '+' || t[e] == '-')
+                e++;
+            if (t[e] >= '0' && t[e] <= '9') {
+                while (t[e] >= '0' && t[e] <= '9')
+                    e++;
+                j = e;
+            }
+        }
+        if ((size_t)(end - t) != j || is_name_char((unsigned char)t[j])) {
+            perror_at(p, i + 1, "malformed number");
+            k->kind = T_END;
+            p->off = j;
+            return;
+        }
+        k->len = j - i;
+        p->off = j;
+        return;
+    }
+    if (is_name_start(c)) {
+        size_t j = i;
+        while (is_name_char((unsigned char)t[j]))
+            j++;
+        k->len = j - i;
+        k->kind = (k->len == 1 && c == '.') ? T_DOT : T_NAME;
+        p->off = j;
+        return;
+    }
+    if (strchr("~+-*/:^(),=", (int)c)) {
+        k->kind = T_OP;
+        k->op = (char)c;
+        k->len = 1;
+        p->off = i + 1;
+        return;
+    }
+    perror_at(p, i + 1, "unexpected character '%c'", c >= 0x20 && c < 0x7f ? c : '?');
+    k->kind = T_END;
+    p->off = i + 1;
+}
+
+static int is_op(const parser *p, char op)
+{
+    return p->tok.kind == T_OP && p->tok.op == op;
+}
+
+static int tok_is(const parser *p, const char *name)
+{
+    return p->tok.kind == T_NAME && !p->tok.quoted && p->tok.len == strlen(name) &&
+           !memcmp(p->tok.start, name, p->tok.len);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Deparsing: labels as R prints them                                      */
+/* ------------------------------------------------------------------------ */
+
+/* A growable string in the arena (rebuilt by copying; labels are short). */
+typedef struct sbuf {
+    char *s;    /* NUL-terminated contents (NULL after an allocation failure) */
+    size_t n;   /* length */
+    size_t cap; /* capacity */
+    lr_arena *arena; /* where storage comes from */
+} sbuf;
+
+static void sb_put(sbuf *b, const char *s, size_t n)
+{
+    if (!b->s && b->cap)
+        return; /* failed earlier */
+    if (b->n + n + 1 > b->cap) {
+        size_t cap = (b->n + n + 1) * 2;
+        char *ns = lr_arena_alloc(b->arena, cap);
+        if (!ns) {
+            b->s = NULL;
+            b->cap = 1;
+            return;
+        }
+        if (b->s)
+            memcpy(ns, b->s, b->n);
+        b->s = ns;
+        b->cap = cap;
+    }
+    memcpy(b->s + b->n, s, n);
+    b->n += n;
+    b->s[b->n] = '\0';
+}
+
+static void sb_str(sbuf *b, const char *s)
+{
+    sb_put(b, s, strlen(s));
+}
+
+/* R's deparse of a double: up to 15 significant digits, fixed or scientific
+ * whichever is narrower (R's formatReal), e.g. 1e+05, 123456, 1e-04, 0.5. */
+static void deparse_number(sbuf *b, double x)
+{
+    char e[64], f[64];
+    int sig = 15;
+    snprintf(e, sizeof e, "%.*e", sig - 1, x);
+    /* drop trailing zeros of the mantissa */
+    char *ep = strchr(e, 'e');
+    char *m = ep - 1;
+    while (*m == '0')
+        m--;
+    if (*m == '.')
+        m--;
+    int nsig = 0;
+    for (char *q = e; q <= m; q++)
+        nsig += *q >= '0' && *q <= '9';
+    int kp = atoi(ep + 1);
+    char sci[64];
+    snprintf(sci, sizeof sci, "%.*e", nsig > 0 ? nsig - 1 : 0, x);
+    /* R writes two-digit exponents as e+05 (C does too). */
+    int rgt = nsig - kp - 1;
+    if (rgt < 0)
+        rgt = 0;
+    snprintf(f, sizeof f, "%.*f", rgt, x);
+    sb_str(b, strlen(f) <= strlen(sci) ? f : sci);
+}
+
+static void deparse_name(sbuf *b, const char *name)
+{
+    if (lr_name_is_syntactic(name)) {
+        sb_str(b, name);
+    } else {
+        sb_str(b, "`");
+        sb_str(b, name);
+        sb_str(b, "`");
+    }
+}
+
+static const char *fn_name(lr_fn fn)
+{
+    static const char *const names[] = {"log", "log2", "log10", "exp", "sqrt", "abs"};
+    return names[fn];
+}
+
+static void deparse_node(sbuf *b, const lr_node *n, const char *const *columns)
+{
+    switch (n->kind) {
+    case LR_NODE_NUM: deparse_number(b, n->num); break;
+    case LR_NODE_COL: deparse_name(b, columns[n->col]); break;
+    case LR_NODE_NEG:
+        sb_str(b, "-");
+        deparse_node(b, n->a, columns);
+        break;
+    case LR_NODE_PAREN:
+        sb_str(b, "(");
+        deparse_node(b, n->a, columns);
+        sb_str(b, ")");
+        break;
+    case LR_NODE_FN:
+        sb_str(b, fn_name(n->fn));
+        sb_str(b, "(");
+        deparse_node(b, n->a, columns);
+        sb_str(b, ")");
+        break;
+    default: {
+        static const char *const ops[] = {[LR_NODE_ADD] = " + ", [LR_NODE_SUB] = " - ",
+                                          [LR_NODE_MUL] = " * ", [LR_NODE_DIV] = "/",
+                                          [LR_NODE_POW] = "^"};
+        deparse_node(b, n->a, columns);
+        sb_str(b, ops[n->kind]);
+        deparse_node(b, n->b, columns);
+        break;
+    }
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* Arithmetic expressions                                                   */
+/* ------------------------------------------------------------------------ */
+
+static lr_node *new_node(parser *p, lr_node_kind kind, size_t pos)
+{
+    lr_node *n = lr_arena_alloc(&p->f->arena, sizeof *n);
+    if (!n) {
+        if (!p->failed) {
+            p->failed = 1;
+            lr_error_nomem(p->err);
+        }
+        return NULL;
+    }
+    n->kind = kind;
+    n->pos = pos;
+    return n;
+}
+
+/* Resolve a name token against the data's columns. */
+static int find_col(parser *p, const token *t, size_t *col)
+{
+    for (size_t j = 0; j < p->ncols; j++)
+        if (strlen(p->columns[j]) == t->len && !memcmp(p->columns[j], t->start, t->len)) {
+            *col = j;
+            return LR_OK;
+        }
+    size_t best, bj = lr_closest_name(t->start, t->len, p->columns, p->ncols, &best);
+    if (bj < p->ncols && best <= t->len / 3)
+        return perror_at(p, t->pos, "no column named '%.*s' (did you mean '%s'?)", (int)t->len,
+                         t->start, p->columns[bj]);
+    return perror_at(p, t->pos, "no column named '%.*s'", (int)t->len, t->start);
+}
+
+static lr_node *arith_sum(parser *p);
+
+static int fn_of(const token *t, lr_fn *fn)
+{
+    static const char *const names[] = {"log", "log2", "log10", "exp", "sqrt", "abs"};
+    for (int i = 0; i < 6; i++)
+        if (!t->quoted && t->len == strlen(names[i]) && !memcmp(t->start, names[i], t->len)) {
+            *fn = (lr_fn)i;
+            return 1;
+        }
+    return 0;
+}
+
+static lr_node *arith_primary(parser *p)
+{
+    token t = p->tok;
+    if (p->failed)
+        return NULL;
+    if (t.kind == T_NUM) {
+        next(p);
+        lr_node *n = new_node(p, LR_NODE_NUM, t.pos);
+        if (n)
+            n->num = t.num;
+        return n;
+    }
+    if (is_op(p, '(')) {
+        next(p);
+        lr_node *inner = arith_sum(p);
+        if (!inner)
+            return NULL;
+        if (!is_op(p, ')')) {
+            perror_at(p, p->tok.pos, "expected ')'");
+            return NULL;
+        }
+        next(p);
+        lr_node *n = new_node(p, LR_NODE_PAREN, t.pos);
+        if (n)
+            n->a = inner;
+        return n;
+    }
+    if (t.kind == T_NAME) {
+        next(p);
+        lr_fn fn;
+        if (is_op(p, '(')) {
+            if (!fn_of(&t, &fn)) {
+                perror_at(p, t.pos, "unknown function '%.*s' (inside I() and functions: log, "
+                          "log2, log10, exp, sqrt, abs)", (int)t.len, t.start);
+                return NULL;
+            }
+            next(p);
+            lr_node *arg = arith_sum(p);
+            if (!arg)
+                return NULL;
+            if (!is_op(p, ')')) {
+                perror_at(p, p->tok.pos, "expected ')' to close %s(", fn_name(fn));
+                return NULL;
+            }
+            next(p);
+            lr_node *n = new_node(p, LR_NODE_FN, t.pos);
+            if (n) {
+                n->fn = fn;
+                n->a = arg;
+            }
+            return n;
+        }
+        size_t col;
+        if (find_col(p, &t, &col))
+            return NULL;
+        lr_node *n = new_node(p, LR_NODE_COL, t.pos);
+        if (n)
+            n->col = col;
+        return n;
+    }
+    if (t.kind == T_END)
+        perror_at(p, t.pos, "unexpected end of formula");
+    else
+        perror_at(p, t.pos, "unexpected '%.*s'", (int)t.len, t.start);
+    return NULL;
+}
+
+/* R: ^ binds tighter than unary minus, and is right-associative; 2^-x is allowed. */
+static lr_node *arith_unary(parser *p);
+
+static lr_node *arith_power(parser *p)
+{
+    lr_node *a = arith_primary(p);
+    if (!a)
+        return NULL;
+    if (is_op(p, '^')) {
+        size_t pos = p->tok.pos;
+        next(p);
+        lr_node *b = arith_unary(p);
+        if (!b)
+            return NULL;
+        lr_node *n = new_node(p, LR_NODE_POW, pos);
+        if (n) {
+            n->a = a;
+            n->b = b;
+        }
+        return n;
+    }
+    return a;
+}
+
+static lr_node *arith_unary(parser *p)
+{
+    if (is_op(p, '-') || is_op(p, '+')) {
+        int neg = is_op(p, '-');
+        size_t pos = p->tok.pos;
+        next(p);
+        lr_node *a = arith_unary(p);
+        if (!a || !neg)
+            return a;
+        lr_node *n = new_node(p, LR_NODE_NEG, pos);
+        if (n)
+            n->a = a;
+        return n;
+    }
+    return arith_power(p);
+}
+
+static lr_node *arith_prod(parser *p)
+{
+    lr_node *a = arith_unary(p);
+    while (a && (is_op(p, '*') || is_op(p, '/'))) {
+        lr_node_kind k = is_op(p, '*') ? LR_NODE_MUL : LR_NODE_DIV;
+        size_t pos = p->tok.pos;
+        next(p);
+        lr_node *b = arith_unary(p);
+        if (!b)
+            return NULL;
+        lr_node *n = new_node(p, k, pos);
+        if (!n)
+            return NULL;
+        n->a = a;
+        n->b = b;
+        a = n;
+    }
+    return a;
+}
+
+static lr_node *arith_sum(parser *p)
+{
+    lr_node *a = arith_prod(p);
+    while (a && (is_op(p, '+') || is_op(p, '-'))) {
+        lr_node_kind k = is_op(p, '+') ? LR_NODE_ADD : LR_NODE_SUB;
+        size_t pos = p->tok.pos;
+        next(p);
+        lr_node *b = arith_prod(p);
+        if (!b)
+            return NULL;
+        lr_node *n = new_node(p, k, pos);
+        if (!n)
+            return NULL;
+        n->a = a;
+        n->b = b;
+        a = n;
+    }
+    return a;
+}
+
+double lr_node_eval(const lr_node *n, const double *vals)
+{
+    switch (n->kind) {
+    case LR_NODE_NUM: return n->num;
+    case LR_NODE_COL: return vals[n->col];
+    case LR_NODE_NEG: return -lr_node_eval(n->a, vals);
+    case LR_NODE_PAREN: return lr_node_eval(n->a, vals);
+    case LR_NODE_ADD: return lr_node_eval(n->a, vals) + lr_node_eval(n->b, vals);
+    case LR_NODE_SUB: return lr_node_eval(n->a, vals) - lr_node_eval(n->b, vals);
+    case LR_NODE_MUL: return lr_node_eval(n->a, vals) * lr_node_eval(n->b, vals);
+    case LR_NODE_DIV: return lr_node_eval(n->a, vals) / lr_node_eval(n->b, vals);
+    case LR_NODE_POW: {
+        double b = lr_node_eval(n->b, vals);
+        double a = lr_node_eval(n->a, vals);
+        return pow(a, b);
+    }
+    case LR_NODE_FN: {
+        double a = lr_node_eval(n->a, vals);
+        switch (n->fn) {
+        case LR_FN_LOG: return log(a);
+        case LR_FN_LOG2: return log2(a);
+        case LR_FN_LOG10: return log10(a);
+        case LR_FN_EXP: return exp(a);
+        case LR_FN_SQRT: return sqrt(a);
+        case LR_FN_ABS: return fabs(a);
+        }
+        return (double)NAN;
+    }
+    }
+    return (double)NAN;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Variables                                                                */
+/* ------------------------------------------------------------------------ */
+
+/* The variable with this label, created if new. Returns its index or SIZE_MAX. */
+static size_t intern_var(parser *p, char *label, lr_var_kind kind, lr_node *expr,
+                         size_t col, int degree, size_t pos)
+{
+    lr_formula *f = p->f;
+    for (size_t i = 0; i < f->nvars; i++)
+        if (!strcmp(f->vars[i].label, label))
+            return i;
+    if (f->nvars == p->vcap) {
+        size_t cap = p->vcap ? 2 * p->vcap : 16;
+        lr_var *nv = lr_arena_alloc(&f->arena, cap * sizeof *nv);
+        if (!nv) {
+            p->failed = 1;
+            lr_error_nomem(p->err);
+            return SIZE_MAX;
+        }
+        if (f->vars)
+            memcpy(nv, f->vars, f->nvars * sizeof *nv);
+        f->vars = nv;
+        p->vcap = cap;
+    }
+    lr_var *v = &f->vars[f->nvars];
+    v->label = label;
+    v->kind = kind;
+    v->expr = expr;
+    v->col = col;
+    v->degree = degree;
+    v->pos = pos;
+    return f->nvars++;
+}
+
+static char *label_of(parser *p, const lr_node *n, const char *prefix, const char *suffix)
+{
+    sbuf b = {NULL, 0, 0, &p->f->arena};
+    sb_str(&b, prefix);
+    if (n)
+        deparse_node(&b, n, p->columns);
+    sb_str(&b, suffix);
+    if (!b.s) {
+        p->failed = 1;
+        lr_error_nomem(p->err);
+    }
+    return b.s;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Term sets                                                                */
+/* ------------------------------------------------------------------------ */
+
+/* A set of terms; each term a sorted array of variable indices. `noint` and
+ * `yesint` record an explicit 0 / 1 in a sum. */
+typedef struct tset {
+    lr_term *t;  /* the terms */
+    size_t n;    /* their number */
+    size_t cap;  /* capacity */
+    int zero;    /* contains the "0" marker (no intercept) */
+} tset;
+
+static int term_eq(const lr_term *a, const lr_term *b)
+{
+    return a->n == b->n && (a->n == 0 || !memcmp(a->vars, b->vars, a->n * sizeof(size_t)));
+}
+
+static int ts_has(const tset *s, const lr_term *t)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (term_eq(&s->t[i], t))
+            return 1;
+    return 0;
+}
+
+/* Add a copy of term t to s unless present. */
+static int ts_add(parser *p, tset *s, const lr_term *t)
+{
+    if (ts_has(s, t))
+        return LR_OK;
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? 2 * s->cap : 8;
+        lr_term *nt = lr_arena_alloc(&p->f->arena, cap * sizeof *nt);
+        if (!nt)
+            goto nomem;
+        if (s->t)
+            memcpy(nt, s->t, s->n * sizeof *nt);
+        s->t = nt;
+        s->cap = cap;
+    }
+    lr_term c = {NULL, t->n};
+    if (t->n) {
+        c.vars = lr_arena_alloc(&p->f->arena, t->n * sizeof(size_t));
+        if (!c.vars)
+            goto nomem;
+        memcpy(c.vars, t->vars, t->n * sizeof(size_t));
+    }
+    s->t[s->n++] = c;
+    return LR_OK;
+nomem:
+    p->failed = 1;
+    return lr_error_nomem(p->err);
+}
+
+static int ts_union(parser *p, tset *dst, const tset *src)
+{
+    for (size_t i = 0; i < src->n; i++)
+        if (ts_add(p, dst, &src->t[i]))
+            return LR_ENOMEM;
+    dst->zero |= src->zero;
+    return LR_OK;
+}
+
+/* The term a ∪ b (sorted merge). */
+static int term_union(parser *p, const lr_term *a, const lr_term *b, lr_term *out)
+{
+    size_t *v = lr_arena_alloc(&p->f->arena, (a->n + b->n + 1) * sizeof(size_t));
+    if (!v) {
+        p->failed = 1;
+        return lr_error_nomem(p->err);
+    }
+    size_t i = 0, j = 0, n = 0;
+    while (i < a->n || j < b->n) {
+        if (j == b->n || (i < a->n && a->vars[i] < b->vars[j]))
+            v[n++] = a->vars[i++];
+        else if (i == a->n || b->vars[j] < a->vars[i])
+            v[n++] = b->vars[j++];
+        else {
+            v[n++] = a->vars[i++];
+            j++;
+        }
+    }
+    out->vars = v;
+    out->n = n;
+    return LR_OK;
+}
+
+/* A:B = { a ∪ b }. */
+static int ts_interact(parser *p, const tset *a, const tset *b, tset *out)
+{
+    memset(out, 0, sizeof *out);
+    for (size_t i = 0; i < a->n; i++)
+        for (size_t j = 0; j < b->n; j++) {
+            lr_term u;
+            if (term_union(p, &a->t[i], &b->t[j], &u) || ts_add(p, out, &u))
+                return LR_ENOMEM;
+        }
+    return LR_OK;
+}
+
+static int model_sum(parser *p, tset *out);
+
+static int single_var(parser *p, size_t v, tset *out)
+{
+    memset(out, 0, sizeof *out);
+    if (v == SIZE_MAX)
+        return LR_EUSAGE;
+    lr_term t = {&v, 1};
+    return ts_add(p, out, &t);
+}
+
+/* poly(arith, k, raw = TRUE|T) */
+static int parse_poly(parser *p, const token *fn_tok, tset *out)
+{
+    next(p); /* ( */
+    lr_node *x = arith_sum(p);
+    if (!x)
+        return LR_EUSAGE;
+    if (!is_op(p, ','))
+        return perror_at(p, p->tok.pos, "poly() needs a degree: poly(x, 3, raw = TRUE)");
+    next(p);
+    if (p->tok.kind != T_NUM || p->tok.num < 1 || p->tok.num > 30 ||
+        p->tok.num != floor(p->tok.num))
+        return perror_at(p, p->tok.pos, "the degree of poly() must be a whole number from 1 "
+                                        "to 30");
+    int degree = (int)p->tok.num;
+    next(p);
+    const char *rawtxt = NULL;
+    if (is_op(p, ',')) {
+        next(p);
+        if (!tok_is(p, "raw"))
+            return perror_at(p, p->tok.pos, "expected raw = TRUE");
+        next(p);
+        if (!is_op(p, '='))
+            return perror_at(p, p->tok.pos, "expected '=' after raw");
+        next(p);
+        if (tok_is(p, "TRUE"))
+            rawtxt = "TRUE";
+        else if (tok_is(p, "T"))
+            rawtxt = "T";
+        else if (tok_is(p, "FALSE") || tok_is(p, "F"))
+            return perror_at(p, p->tok.pos, "orthogonal polynomials (raw = FALSE) need two "
+                                            "passes over the data; use raw = TRUE");
+        else
+            return perror_at(p, p->tok.pos, "expected TRUE");
+        next(p);
+    }
+    if (!rawtxt)
+        return perror_at(p, p->tok.pos, "poly() is supported with raw = TRUE (orthogonal "
+                                        "polynomials need two passes over the data)");
+    if (!is_op(p, ')'))
+        return perror_at(p, p->tok.pos, "expected ')' to close poly(");
+    next(p);
+    char suffix[64];
+    snprintf(suffix, sizeof suffix, ", %d, raw = %s)", degree, rawtxt);
+    char *label = label_of(p, x, "poly(", suffix);
+    if (!label)
+        return LR_ENOMEM;
+    return single_var(p, intern_var(p, label, LR_VAR_POLY, x, 0, degree, fn_tok->pos), out);
+}
+
+/* factor(name) or C(name) */
+static int parse_factor(parser *p, const token *fn_tok, tset *out)
+{
+    next(p); /* ( */
+    token t = p->tok;
+    if (t.kind != T_NAME)
+        return perror_at(p, t.pos, "%.*s() takes a column name", (int)fn_tok->len,
+                         fn_tok->start);
+    size_t col;
+    if (find_col(p, &t, &col))
+        return LR_EUSAGE;
+    next(p);
+    if (!is_op(p, ')'))
+        return perror_at(p, p->tok.pos, "expected ')' to close %.*s(", (int)fn_tok->len,
+                         fn_tok->start);
+    next(p);
+    sbuf b = {NULL, 0, 0, &p->f->arena};
+    sb_put(&b, fn_tok->start, fn_tok->len);
+    sb_str(&b, "(");
+    deparse_name(&b, p->columns[col]);
+    sb_str(&b, ")");
+    if (!b.s) {
+        p->failed = 1;
+        return lr_error_nomem(p->err);
+    }
+    return single_var(p, intern_var(p, b.s, LR_VAR_FACTOR, NULL, col, 0, fn_tok->pos), out);
+}
+
+/* '.': every column not used by the response. */
+static int parse_dot(parser *p, tset *out)
+{
+    size_t pos = p->tok.pos;
+    memset(out, 0, sizeof *out);
+    if (p->in_lhs)
+        return perror_at(p, pos, "'.' cannot be used in the response");
+    next(p);
+    for (size_t j = 0; j < p->ncols; j++) {
+        int used = 0;
+        /* Variables of the response: R's all.vars(lhs). */
+        for (size_t v = 0; v < p->lhs_nvars && !used; v++) {
+            const lr_node *stack[64];
+            size_t sp = 0;
+            if (p->f->vars[v].expr)
+                stack[sp++] = p->f->vars[v].expr;
+            else if (p->f->vars[v].col == j)
+                used = 1;
+            while (sp && !used) {
+                const lr_node *n = stack[--sp];
+                if (n->kind == LR_NODE_COL && n->col == j)
+                    used = 1;
+                if (n->a && sp < 64)
+                    stack[sp++] = n->a;
+                if (n->b && sp < 64)
+                    stack[sp++] = n->b;
+            }
+        }
+        if (used)
+            continue;
+        lr_node *cn = new_node(p, LR_NODE_COL, pos);
+        if (!cn)
+            return LR_ENOMEM;
+        cn->col = j;
+        char *label = label_of(p, cn, "", "");
+        if (!label)
+            return LR_ENOMEM;
+        size_t v = intern_var(p, label, LR_VAR_COLUMN, cn, j, 0, pos);
+        if (v == SIZE_MAX)
+            return LR_ENOMEM;
+        lr_term t = {&v, 1};
+        if (ts_add(p, out, &t))
+            return LR_ENOMEM;
+    }
+    return LR_OK;
+}
+
+static int model_primary(parser *p, tset *out)
+{
+    token t = p->tok;
+    memset(out, 0, sizeof *out);
+    if (p->failed)
+        return LR_EUSAGE;
+    if (t.kind == T_DOT)
+        return parse_dot(p, out);
+    if (t.kind == T_NUM) {
+        next(p);
+        if (t.num == 1) {
+            lr_term e = {NULL, 0};
+            return ts_add(p, out, &e);
+        }
+        if (t.num == 0) {
+            out->zero = 1;
+            return LR_OK;
+        }
+        return perror_at(p, t.pos, "a number in a formula must be 0 or 1 (use I() for "
+                                   "arithmetic)");
+    }
+    if (is_op(&*p, '(')) {
+        next(p);
+        int rc = model_sum(p, out);
+        if (rc)
+            return rc;
+        if (!is_op(p, ')'))
+            return perror_at(p, p->tok.pos, "expected ')'");
+        next(p);
+        return LR_OK;
+    }
+    if (t.kind == T_NAME) {
+        next(p);
+        if (is_op(p, '(')) {
+            lr_fn fn;
+            if (!t.quoted && t.len == 1 && t.start[0] == 'I') {
+                size_t open = p->tok.pos;
+                next(p);
+                lr_node *x = arith_sum(p);
+                if (!x)
+                    return LR_EUSAGE;
+                if (!is_op(p, ')'))
+                    return perror_at(p, p->tok.pos, "expected ')' to close I( at %zu", open);
+                next(p);
+                char *label = label_of(p, x, "I(", ")");
+                if (!label)
+                    return LR_ENOMEM;
+                return single_var(p, intern_var(p, label, LR_VAR_EXPR, x, 0, 0, t.pos), out);
+            }
+            if (!t.quoted && ((t.len == 6 && !memcmp(t.start, "factor", 6)) ||
+                              (t.len == 1 && t.start[0] == 'C')))
+                return parse_factor(p, &t, out);
+            if (!t.quoted && t.len == 4 && !memcmp(t.start, "poly", 4))
+                return parse_poly(p, &t, out);
+            if (fn_of(&t, &fn)) {
+                next(p);
+                lr_node *x = arith_sum(p);
+                if (!x)
+                    return LR_EUSAGE;
+                if (!is_op(p, ')'))
+                    return perror_at(p, p->tok.pos, "expected ')' to close %s(", fn_name(fn));
+                next(p);
+                lr_node *n = new_node(p, LR_NODE_FN, t.pos);
+                if (!n)
+                    return LR_ENOMEM;
+                n->fn = fn;
+                n->a = x;
+                char *label = label_of(p, n, "", "");
+                if (!label)
+                    return LR_ENOMEM;
+                return single_var(p, intern_var(p, label, LR_VAR_EXPR, n, 0, 0, t.pos), out);
+            }
+            return perror_at(p, t.pos,
+                             "unknown function '%.*s' (known: I, log, log2, log10, exp, sqrt, "
+                             "abs, poly, factor, C)", (int)t.len, t.start);
+        }
+        size_t col;
+        if (find_col(p, &t, &col))
+            return LR_EUSAGE;
+        lr_node *cn = new_node(p, LR_NODE_COL, t.pos);
+        if (!cn)
+            return LR_ENOMEM;
+        cn->col = col;
+        char *label = label_of(p, cn, "", "");
+        if (!label)
+            return LR_ENOMEM;
+        return single_var(p, intern_var(p, label, LR_VAR_COLUMN, cn, col, 0, t.pos), out);
+    }
+    if (t.kind == T_END)
+        return perror_at(p, t.pos, "unexpected end of formula");
+    return perror_at(p, t.pos, "unexpected '%.*s'", (int)t.len, t.start);
+}
+
+static int model_power(parser *p, tset *out)
+{
+    int rc = model_primary(p, out);
+    if (rc || !is_op(p, '^'))
+        return rc;
+    next(p);
+    if (p->tok.kind != T_NUM || p->tok.num < 1 || p->tok.num != floor(p->tok.num) ||
+        p->tok.num > 64)
+        return perror_at(p, p->tok.pos, "the power of a term must be a positive whole number "
+                                        "(use I(x^2) for arithmetic)");
+    int k = (int)p->tok.num;
+    next(p);
+    /* A^k = A * A * ... * A: every interaction of up to k terms of A. */
+    tset acc = *out;
+    for (int i = 1; i < k; i++) {
+        tset inter;
+        if (ts_interact(p, &acc, out, &inter))
+            return LR_ENOMEM;
+        tset next_acc = {0};
+        if (ts_union(p, &next_acc, &acc) || ts_union(p, &next_acc, out) ||
+            ts_union(p, &next_acc, &inter))
+            return LR_ENOMEM;
+        acc = next_acc;
+    }
+    *out = acc;
+    return LR_OK;
+}
+
+static int model_inter(parser *p, tset *out)
+{
+    int rc = model_power(p, out);
+    while (!rc && is_op(p, ':')) {
+        next(p);
+        tset b, c;
+        if ((rc = model_power(p, &b)))
+            return rc;
+        if ((rc = ts_interact(p, out, &b, &c)))
+            return rc;
+        *out = c;
+    }
+    return rc;
+}
+
+static int model_prod(parser *p, tset *out)
+{
+    int rc = model_inter(p, out);
+    while (!rc && (is_op(p, '*') || is_op(p, '/'))) {
+        int nest = is_op(p, '/');
+        next(p);
+        tset b, c, r = {0};
+        if ((rc = model_inter(p, &b)))
+            return rc;
+        if (nest) {
+            /* a/b = a + (all variables of a):b */
+            lr_term all = {NULL, 0};
+            for (size_t i = 0; i < out->n; i++)
+                if (term_union(p, &all, &out->t[i], &all))
+                    return LR_ENOMEM;
+            tset whole = {0};
+            if (ts_add(p, &whole, &all) || ts_interact(p, &whole, &b, &c))
+                return LR_ENOMEM;
+            if (ts_union(p, &r, out) || ts_union(p, &r, &c))
+                return LR_ENOMEM;
+        } else {
+            if (ts_interact(p, out, &b, &c) || ts_union(p, &r, out) || ts_union(p, &r, &b) ||
+                ts_union(p, &r, &c))
+                return LR_ENOMEM;
+        }
+        *out = r;
+    }
+    return rc;
+}
+
+/* The intercept bookkeeping of a sum: +1 / -1 / +0 / -0 as R reads them. */
+typedef struct sum_state {
+    int intercept; /* -1: not said, 0: removed, 1: added */
+} sum_state;
+
+static int model_sum(parser *p, tset *out)
+{
+    memset(out, 0, sizeof *out);
+    int sign = 1;
+    if (is_op(p, '-')) {
+        sign = -1;
+        next(p);
+    } else if (is_op(p, '+')) {
+        next(p);
+    }
+    int rc;
+    for (;;) {
+        tset b;
+        if ((rc = model_prod(p, &b)))
+            return rc;
+        lr_term empty = {NULL, 0};
+        if (sign > 0) {
+            /* "+ 0" removes the intercept, "+ 1" restores it; the last word wins. */
+            if (b.zero) {
+                for (size_t j = 0; j < out->n; j++)
+                    if (out->t[j].n == 0) {
+                        memmove(&out->t[j], &out->t[j + 1], (out->n - j - 1) * sizeof(lr_term));
+                        out->n--;
+                        break;
+                    }
+                out->zero = 1;
+            }
+            for (size_t i = 0; i < b.n; i++)
+                if ((rc = ts_add(p, out, &b.t[i])))
+                    return rc;
+            if (ts_has(&b, &empty))
+                out->zero = 0;
+        } else {
+            /* "− term" removes it; "− 1" removes the intercept, "− 0" restores it. */
+            for (size_t i = 0; i < b.n; i++) {
+                for (size_t j = 0; j < out->n; j++)
+                    if (term_eq(&out->t[j], &b.t[i])) {
+                        memmove(&out->t[j], &out->t[j + 1], (out->n - j - 1) * sizeof(lr_term));
+                        out->n--;
+                        break;
+                    }
+                if (b.t[i].n == 0)
+                    out->zero = 1;
+            }
+            if (b.zero) {
+                out->zero = 0;
+                if ((rc = ts_add(p, out, &empty)))
+                    return rc;
+            }
+        }
+        if (is_op(p, '+'))
+            sign = 1;
+        else if (is_op(p, '-'))
+            sign = -1;
+        else
+            break;
+        next(p);
+    }
+    return LR_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Entry points                                                             */
+/* ------------------------------------------------------------------------ */
+
+void lr_formula_free(lr_formula *f)
+{
+    if (!f)
+        return;
+    lr_arena arena = f->arena;
+    lr_arena_free(&arena);
+    lr_mem_free(f, sizeof *f);
+}
+
+static int finish(parser *p, tset *rhs)
+{
+    lr_formula *f = p->f;
+    /* The intercept is present unless the last word on it was 0 or −1; an
+     * explicit "1" is the intercept, not a term. */
+    int intercept = !rhs->zero;
+    size_t n = 0;
+    for (size_t i = 0; i < rhs->n; i++)
+        n += rhs->t[i].n > 0;
+    f->intercept = intercept;
+    f->terms = lr_arena_alloc(&f->arena, (n ? n : 1) * sizeof(lr_term));
+    if (!f->terms) {
+        p->failed = 1;
+        return lr_error_nomem(p->err);
+    }
+    /* Sort by order, stably (R's keep.order = FALSE). */
+    size_t maxo = 0;
+    for (size_t i = 0; i < rhs->n; i++)
+        if (rhs->t[i].n > maxo)
+            maxo = rhs->t[i].n;
+    for (size_t o = 1; o <= maxo; o++)
+        for (size_t i = 0; i < rhs->n; i++)
+            if (rhs->t[i].n == o)
+                f->terms[f->nterms++] = rhs->t[i];
+    return LR_OK;
+}
+
+int lr_formula_parse(const char *text, const char *const *columns, size_t ncols, lr_formula **out,
+                     lr_error *err)
+{
+    *out = NULL;
+    lr_formula *f = lr_mem_calloc(1, sizeof *f);
+    if (!f)
+        return lr_error_nomem(err);
+    parser p = {0};
+    p.text = text;
+    p.columns = columns;
+    p.ncols = ncols;
+    p.f = f;
+    p.err = err;
+    f->text = lr_arena_strndup(&f->arena, text, strlen(text));
+    if (!f->text) {
+        lr_formula_free(f);
+        return lr_error_nomem(err);
+    }
+    p.text = f->text;
+    next(&p);
+
+    /* The response: one arithmetic expression (a column or a transformation). */
+    if (is_op(&p, '~')) {
+        perror_at(&p, p.tok.pos, "the formula needs a response on the left of '~'");
+        goto fail;
+    }
+    p.in_lhs = 1;
+    {
+        token first = p.tok;
+        lr_node *y = arith_sum(&p);
+        if (!y)
+            goto fail;
+        char *label = label_of(&p, y, "", "");
+        if (!label)
+            goto fail;
+        lr_var_kind kind = y->kind == LR_NODE_COL ? LR_VAR_COLUMN : LR_VAR_EXPR;
+        if (intern_var(&p, label, kind, y, y->kind == LR_NODE_COL ? y->col : 0, 0, first.pos) ==
+            SIZE_MAX)
+            goto fail;
+    }
+    p.in_lhs = 0;
+    p.lhs_nvars = f->nvars;
+    if (!is_op(&p, '~')) {
+        if (p.tok.kind == T_END)
+            perror_at(&p, p.tok.pos, "expected '~' after the response");
+        else
+            perror_at(&p, p.tok.pos, "unexpected '%.*s' (expected '~')", (int)p.tok.len,
+                      p.tok.start);
+        goto fail;
+    }
+    next(&p);
+    tset rhs;
+    if (model_sum(&p, &rhs))
+        goto fail;
+    if (p.tok.kind != T_END) {
+        perror_at(&p, p.tok.pos, "unexpected '%.*s'", (int)p.tok.len, p.tok.start);
+        goto fail;
+    }
+    /* The response must not also be a term. */
+    for (size_t i = 0; i < rhs.n; i++)
+        if (rhs.t[i].n == 1 && rhs.t[i].vars[0] == 0) {
+            perror_at(&p, f->vars[0].pos, "the response '%s' is also a predictor",
+                      f->vars[0].label);
+            goto fail;
+        }
+    if (finish(&p, &rhs))
+        goto fail;
+    if (p.failed)
+        goto fail;
+    *out = f;
+    return LR_OK;
+fail:
+    if (!p.failed)
+        lr_error_nomem(err);
+    lr_formula_free(f);
+    return err ? err->code : LR_EUSAGE;
+}
+
+int lr_formula_from_columns(const char *target, const char *const *features, size_t nfeatures,
+                            int intercept, const char *const *columns, size_t ncols,
+                            lr_formula **out, lr_error *err)
+{
+    /* Build the text R users would write, then parse it: one path for both. */
+    lr_arena tmp = {NULL};
+    sbuf b = {NULL, 0, 0, &tmp};
+    const char *y = target ? target : (ncols ? columns[0] : "");
+    deparse_name(&b, y);
+    sb_str(&b, " ~ ");
+    if (!intercept)
+        sb_str(&b, "0 + ");
+    size_t nf = 0;
+    if (features) {
+        for (size_t i = 0; i < nfeatures; i++) {
+            if (nf++)
+                sb_str(&b, " + ");
+            deparse_name(&b, features[i]);
+        }
+    } else {
+        for (size_t j = 0; j < ncols; j++) {
+            if (!strcmp(columns[j], y))
+                continue;
+            if (nf++)
+                sb_str(&b, " + ");
+            deparse_name(&b, columns[j]);
+        }
+    }
+    if (nf == 0)
+        sb_str(&b, intercept ? "1" : "0");
+    if (!b.s) {
+        lr_arena_free(&tmp);
+        return lr_error_nomem(err);
+    }
+    int rc = lr_formula_parse(b.s, columns, ncols, out, err);
+    lr_arena_free(&tmp);
+    return rc;
+}

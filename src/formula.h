@@ -1,0 +1,101 @@
+/*
+ * formula.h — R's model formulas (Wilkinson–Rogers notation), parsed against
+ * the data's column names into variables and terms (internal).
+ */
+#ifndef LR_FORMULA_H
+#define LR_FORMULA_H
+
+#include "internal.h"
+
+/* Functions allowed on numbers. */
+typedef enum lr_fn {
+    LR_FN_LOG = 0, /* natural logarithm */
+    LR_FN_LOG2,    /* base-2 logarithm */
+    LR_FN_LOG10,   /* base-10 logarithm */
+    LR_FN_EXP,     /* exponential */
+    LR_FN_SQRT,    /* square root */
+    LR_FN_ABS      /* absolute value */
+} lr_fn;
+
+/* A node of an arithmetic expression (inside I(), a function, or poly()). */
+typedef enum lr_node_kind {
+    LR_NODE_NUM = 0, /* a number */
+    LR_NODE_COL,     /* a data column */
+    LR_NODE_NEG,     /* −a */
+    LR_NODE_ADD,     /* a + b */
+    LR_NODE_SUB,     /* a − b */
+    LR_NODE_MUL,     /* a × b */
+    LR_NODE_DIV,     /* a / b */
+    LR_NODE_POW,     /* a ^ b */
+    LR_NODE_FN,      /* fn(a) */
+    LR_NODE_PAREN    /* (a): kept so labels deparse as written */
+} lr_node_kind;
+
+typedef struct lr_node {
+    lr_node_kind kind;   /* what the node is */
+    double num;          /* LR_NODE_NUM: the value */
+    size_t col;          /* LR_NODE_COL: data column index */
+    lr_fn fn;            /* LR_NODE_FN: the function */
+    struct lr_node *a;   /* first operand */
+    struct lr_node *b;   /* second operand (binary nodes) */
+    size_t pos;          /* 1-based position in the formula text */
+} lr_node;
+
+/* A variable of the model ("factor" in R's terms vocabulary). */
+typedef enum lr_var_kind {
+    LR_VAR_COLUMN = 0, /* a bare column: numeric, or a factor if the column holds text */
+    LR_VAR_EXPR,       /* a numeric expression: I(...), log(...), ... */
+    LR_VAR_FACTOR,     /* factor(col) or C(col): a categorical variable */
+    LR_VAR_POLY        /* poly(expr, degree, raw = TRUE): degree columns */
+} lr_var_kind;
+
+typedef struct lr_var {
+    char *label;      /* as R deparses it: "log(d)", "I(x^2)", "`my x`", "factor(cyl)" */
+    lr_var_kind kind; /* see lr_var_kind */
+    lr_node *expr;    /* LR_VAR_EXPR and LR_VAR_POLY: the expression; LR_VAR_COLUMN: the column node */
+    size_t col;       /* LR_VAR_COLUMN and LR_VAR_FACTOR: the data column */
+    int degree;       /* LR_VAR_POLY: the degree */
+    size_t pos;       /* 1-based position of its first appearance in the formula */
+} lr_var;
+
+/* A term: a set of variables (indices into lr_formula.vars, ascending). */
+typedef struct lr_term {
+    size_t *vars; /* the variables, ascending */
+    size_t n;     /* their number (the term's order) */
+} lr_term;
+
+typedef struct lr_formula {
+    char *text;       /* the formula as given */
+    lr_var *vars;     /* variables in order of first appearance; vars[0] is the response */
+    size_t nvars;     /* their number */
+    lr_term *terms;   /* right-hand-side terms, sorted by order (stable), no duplicates */
+    size_t nterms;    /* their number */
+    int intercept;    /* 1 if the model has an intercept */
+    lr_arena arena;   /* owns everything above */
+} lr_formula;
+
+/*
+ * Parse `text` against the data's column names (columns[0..ncols), used to
+ * resolve names and to expand "."). Errors are LR_EUSAGE with a message
+ * "formula:POS: what is wrong" followed by the formula and a caret under POS
+ * on two further lines; unknown columns suggest the closest name.
+ */
+int lr_formula_parse(const char *text, const char *const *columns, size_t ncols,
+                     lr_formula **out, lr_error *err);
+
+/* The formula for -y NAME [-x A,B,...] [--no-intercept]: features NULL means
+ * every other column. Names are backquoted where R would need it. */
+int lr_formula_from_columns(const char *target, const char *const *features, size_t nfeatures,
+                            int intercept, const char *const *columns, size_t ncols,
+                            lr_formula **out, lr_error *err);
+
+/* Evaluate an expression for one row: vals[col] holds the row's numeric value
+ * of each data column (only the columns the expression uses are read). */
+double lr_node_eval(const lr_node *n, const double *vals);
+
+/* 1 if the name is syntactic in R (needs no backquotes). */
+int lr_name_is_syntactic(const char *name);
+
+void lr_formula_free(lr_formula *f);
+
+#endif
