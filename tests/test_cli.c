@@ -68,6 +68,21 @@ static const error_case error_cases[] = {
      "linreg: %F: column 'b' is constant: it is collinear with the intercept"},
     {"response as predictor", "y,x\n1,2\n", NULL, {"-x", "y", NULL}, 2,
      "linreg: %F: column 'y' is the response and cannot be a predictor"},
+    {"formula syntax error", "y,x\n1,2\n", NULL, {"-f", "y ~ x + )", NULL}, 2,
+     "linreg: formula:9: unexpected ')'\n  y ~ x + )\n          ^"},
+    {"formula unknown column", "y,speed\n1,2\n", NULL, {"-f", "y ~ log(sped)", NULL}, 2,
+     "linreg: formula:9: no column named 'sped' (did you mean 'speed'?)\n  y ~ log(sped)\n"
+     "          ^"},
+    {"log of zero", "y,x\n1,3\n2,0\n3,2\n", NULL, {"-f", "y ~ log(x)", NULL}, 1,
+     "linreg: %F:3:3: log(x) is -Inf: the logarithm of 0"},
+    {"division by zero", "y,x\n1,3\n2,0\n3,2\n", NULL, {"-f", "y ~ I(1/x)", NULL}, 1,
+     "linreg: %F:3:3: I(1/x) is Inf: division by zero"},
+    {"negative weight", "y,x,w\n1,3,1\n2,0,-1\n3,2,1\n", NULL, {"-f", "y ~ x", "-w", "w", NULL},
+     1, "linreg: %F:3:5: column 'w': weight -1 is negative"},
+    {"unknown weights column", "y,x,w\n1,3,1\n", NULL, {"-w", "wt", NULL}, 2,
+     "linreg: %F: no weights column named 'wt'"},
+    {"text in an expression", "y,g\n1,a\n2,b\n3,a\n", NULL, {"-f", "y ~ log(g)", NULL}, 1,
+     "linreg: %F:2:3: column 'g' holds text, so it cannot be used in log(g)"},
 };
 
 static char *expand(const char *msg, const char *path)
@@ -141,7 +156,7 @@ END_TEST
 START_TEST(test_usage)
 {
     static const struct {
-        const char *argv[6];  /* the command line */
+        const char *argv[8];  /* the command line */
         const char *message;  /* the first line of stderr */
     } cases[] = {
         {{"linreg", NULL}, "Usage: linreg COMMAND [OPTIONS] ..."},
@@ -159,6 +174,12 @@ START_TEST(test_usage)
         {{"linreg", "fit", "-d", "ab", "x.csv", NULL},
          "linreg: --delimiter must be one character or 'tab', not 'ab'"},
         {{"linreg", "fit", "a.csv", "b.csv", NULL}, "linreg: more than one input file: 'b.csv'"},
+        {{"linreg", "fit", "-f", "y ~ x", "-y", "y", "a.csv", NULL},
+         "linreg: --formula describes the whole model: it cannot be combined with --target"},
+        {{"linreg", "fit", "--ridge", "-1", "a.csv", NULL},
+         "linreg: --ridge must be a number >= 0, not '-1'"},
+        {{"linreg", "fit", "--ridge-scale", "log", "a.csv", NULL},
+         "linreg: unknown --ridge-scale (expected standardized or raw): 'log'"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         lr_test_run_result r = run(cases[i].argv, NULL);
@@ -284,6 +305,48 @@ START_TEST(test_json_nonfinite)
 }
 END_TEST
 
+/* A text cell after the first 4 MiB in a column that held only numbers is an
+ * error that names the place and suggests factor(). */
+START_TEST(test_text_after_first_chunk)
+{
+    size_t rows = 400000;
+    char *data = malloc(rows * 16 + 64);
+    size_t n = (size_t)sprintf(data, "y,x\n");
+    for (size_t i = 0; i < rows; i++)
+        n += (size_t)sprintf(data + n, "%zu,%zu.25\n", i % 97, i % 89);
+    n += (size_t)sprintf(data + n, "5,oops\n");
+    char *path = lr_test_write_temp(data, n);
+    const char *argv[] = {"linreg", "fit", path, NULL};
+    lr_test_run_result r = run(argv, NULL);
+    char want[512];
+    snprintf(want, sizeof want,
+             "linreg: %s:%zu:3: column 'x': expected a number, got \"oops\" (the column holds "
+             "numbers in its first rows; write factor(x) in a formula to make it categorical)\n",
+             path, rows + 2);
+    ck_assert_int_eq(r.exit_code, 1);
+    ck_assert_str_eq(r.err, want);
+    ck_assert_uint_eq(r.out_len, 0);
+    lr_test_run_free(&r);
+    unlink(path);
+    free(path);
+    free(data);
+}
+END_TEST
+
+/* Ridge output: estimates only, with the reason. */
+START_TEST(test_ridge_output)
+{
+    const char *argv[] = {"linreg", "fit", "-f", "Volume ~ Girth + Height", "--ridge", "2",
+                          lr_test_path("datasets/trees.csv"), NULL};
+    lr_test_run_result r = run(argv, NULL);
+    ck_assert_int_eq(r.exit_code, 0);
+    ck_assert(strstr(r.out, "Ridge: lambda = 2 on standardized columns") != NULL);
+    ck_assert(strstr(r.out, "no standard errors, t or p values") != NULL);
+    ck_assert(strstr(r.out, "Std. Error") == NULL);
+    lr_test_run_free(&r);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("cli");
@@ -297,6 +360,8 @@ int main(void)
     tcase_add_test(tc, test_csv_format);
     tcase_add_test(tc, test_reading_variants);
     tcase_add_test(tc, test_json_nonfinite);
+    tcase_add_test(tc, test_text_after_first_chunk);
+    tcase_add_test(tc, test_ridge_output);
     suite_add_tcase(s, tc);
     return lr_test_main(s);
 }
