@@ -201,8 +201,10 @@ lr_cell_kind lr_parse_cell(const char *data, size_t len, double *value);
 typedef struct lr_accum lr_accum;
 
 typedef enum lr_kernel {
-    LR_KERNEL_BLAS = 0, /* cross products by cblas_dsyrk / cblas_dgemv */
-    LR_KERNEL_NAIVE = 1 /* the same arithmetic in plain loops (the baseline) */
+    LR_KERNEL_BLAS = 0,  /* centred cross products by cblas_dsyrk / cblas_dgemv */
+    LR_KERNEL_NAIVE = 1, /* the same arithmetic in plain loops (the baseline) */
+    LR_KERNEL_QR = 2     /* a triangular factor R, RᵀR = M, by streaming Householder QR
+                            (dgeqrf per block, dtpqrt to merge): κ is never squared */
 } lr_kernel;
 
 /* New, empty accumulator for k >= 1 columns. Caller frees with lr_accum_free. */
@@ -235,8 +237,13 @@ double lr_accum_weight(const lr_accum *acc);
 /* Column means μ[0..k) (borrowed, valid until the next call on acc). */
 const double *lr_accum_mean(const lr_accum *acc);
 /* Centred cross products M (k × k, upper triangle valid, leading dimension
- * *ld). Borrowed like lr_accum_mean. */
+ * *ld). Borrowed like lr_accum_mean (for LR_KERNEL_QR computed as RᵀR). */
 const double *lr_accum_comoments(const lr_accum *acc, size_t *ld);
+/* LR_KERNEL_QR: the factor R (k × k upper triangular, zeros below, leading
+ * dimension *ld) with RᵀR = M; NULL for the Gram kernels. Borrowed. */
+const double *lr_accum_factor(const lr_accum *acc, size_t *ld);
+/* The kernel the accumulator was created with. */
+lr_kernel lr_accum_kernel(const lr_accum *acc);
 
 /* lr_accum_free(NULL) is harmless. */
 void lr_accum_free(lr_accum *acc);
@@ -246,9 +253,14 @@ void lr_accum_free(lr_accum *acc);
 /* ------------------------------------------------------------------------ */
 
 typedef enum lr_method {
-    LR_METHOD_INVERSE = 0, /* XᵀX by dsyrk, (XᵀX)⁻¹ by dpotrf+dpotri (dgetrf+dgetri if
-                              not positive definite), β = (XᵀX)⁻¹Xᵀy by dsymv */
-    LR_METHOD_NAIVE = 1    /* plain loops and Gauss–Jordan with partial pivoting */
+    LR_METHOD_AUTO = 0,     /* streaming QR, pivoted rank detection, condition estimate, and
+                               extended-precision recomputation when digits are at risk */
+    LR_METHOD_INVERSE = 1,  /* XᵀX by dsyrk, (XᵀX)⁻¹ by dpotrf+dpotri (dgetrf+dgetri if
+                               not positive definite), β = (XᵀX)⁻¹Xᵀy by dsymv */
+    LR_METHOD_CHOLESKY = 2, /* XᵀX by dsyrk, β by triangular solves with its Cholesky factor */
+    LR_METHOD_QR = 3,       /* streaming QR factor, β by triangular solves, no refinement */
+    LR_METHOD_SVD = 4,      /* SVD of the QR factor (dgelsd): the minimum-norm solution */
+    LR_METHOD_NAIVE = 5     /* plain loops and Gauss–Jordan with partial pivoting */
 } lr_method;
 
 typedef enum lr_na_action {
@@ -273,7 +285,7 @@ typedef struct lr_fit_options {
     const char *weights;           /* column of case weights (weighted least squares), or NULL */
     double ridge;                  /* ridge penalty λ >= 0 (0: ordinary least squares) */
     lr_ridge_scale ridge_scale;    /* what the ridge penalty applies to */
-    lr_method method;              /* solver (default LR_METHOD_INVERSE) */
+    lr_method method;              /* solver (default LR_METHOD_AUTO) */
     lr_na_action na_action;        /* missing values (default LR_NA_OMIT) */
     char delimiter;                /* 0: detect */
     double level;                  /* confidence level of the intervals (default 0.95) */
@@ -326,8 +338,11 @@ typedef struct lr_summary {
     double log_likelihood;    /* Gaussian log-likelihood at the ML σ² (R's logLik.lm) */
     double aic;               /* −2 logLik + 2 (rank + 1) */
     double bic;               /* −2 logLik + log(n) (rank + 1) */
-    double condition_number;  /* estimated 2-norm condition number of the column-scaled
-                                 (shifted) model matrix the solver worked with */
+    double condition_number;  /* estimated condition number of the column-scaled (centred,
+                                 with an intercept) model matrix the solver worked with */
+    double digits;            /* significant digits the results can be trusted to, estimated
+                                 from the condition number and the size of the residuals */
+    int extended_bits;        /* > 0: recomputed in this many bits of precision */
 } lr_summary;
 
 typedef struct lr_fit lr_fit;
@@ -356,6 +371,12 @@ size_t lr_fit_ncoef(const lr_fit *fit);
 
 /* Coefficient j < p (borrowed, valid until lr_fit_free). */
 const lr_coef *lr_fit_coef(const lr_fit *fit, size_t j);
+
+/* Notes about the fit, in order: aliased coefficients and what they depend on
+ * ("I(2 * wt) = 2 * wt"), the precision used, warnings (a constant response,
+ * few trustworthy digits). Borrowed, valid until lr_fit_free. */
+size_t lr_fit_nnotes(const lr_fit *fit);
+const char *lr_fit_note(const lr_fit *fit, size_t i);
 
 /* The unscaled covariance (XᵀX)⁻¹, p × p column-major with leading dimension
  * *ld (full, symmetric); σ² times it is the covariance of β. Borrowed. */

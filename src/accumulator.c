@@ -3,107 +3,168 @@
  *
  * State for k columns (column 0 the response): the sum of weights W, the
  * number of rows with nonzero weight, Σ log w over those rows (for the
- * weighted log-likelihood), the weighted means μ and the centred
- * cross-product ("co-moment") matrix M = Σ w (x − μ)(x − μ)ᵀ.
+ * weighted log-likelihood), the weighted means μ, and either the centred
+ * cross-product ("co-moment") matrix M = Σ w (x − μ)(x − μ)ᵀ (the Gram
+ * kernels) or a triangular factor R with RᵀR = M (the QR kernel).
  *
- * Adding a block of rows is the corrected two-pass algorithm on the block:
+ * Gram kernels. A block is added by the corrected two-pass algorithm:
  *   1. m = Xᵀw / W_b                      (cblas_dgemv) a provisional mean;
  *   2. Z = diag(√w)(X − 1mᵀ)              the shifted, weighted block;
  *   3. S = ZᵀZ                             (cblas_dsyrk);
- *   4. s = Zᵀ√w,  M_b = S − s sᵀ / W_b,  m += s / W_b   (the correction for
- *      the rounding in m; s is tiny, so nothing cancels).
- * The block is then merged into the running state with the exact pairwise
- * update (Chan, Golub & LeVeque 1979):
- *   δ = m − μ,  W' = W + W_b,  μ' = μ + δ W_b / W',
- *   M' = M + M_b + (W W_b / W') δ δᵀ.
- * Because every block is centred by its own mean, a column like 1e9 + noise
- * keeps its digits: the products formed are of deviations, never of 1e9².
+ *   4. s = Zᵀ√w,  M_b = S − s sᵀ / W_b,  the block's mean is m + s / W_b
+ *      (s is tiny, so nothing cancels).
+ * QR kernel (streaming tall-skinny QR). The block [√w, Z] is factored by
+ * Householder QR (dgeqrf): its first row gives √W_b and s / √W_b, and its
+ * trailing triangle R_b satisfies R_bᵀR_b = ZᵀZ − s sᵀ/W_b = M_b exactly in
+ * exact arithmetic — the centring happens inside a backward-stable QR, and
+ * no cross product is ever formed, so κ is not squared and values of size
+ * 1e±150 neither overflow nor underflow.
  *
- * The means themselves are kept as a double shift c plus a small offset d
- * (μ = c + d, c the first block's provisional mean): rounding μ to one
- * double would cost ε|μ| (1e-7 at 1e9) in every δ, and through (W W_b/W') δδᵀ
- * about 1e-9 relative in M. With the pair, δ = (c_b − c) + (d_b − d), whose
- * first difference is exact for nearby shifts (Sterbenz).
+ * Either way the block is merged into the running state with the exact
+ * pairwise update (Chan, Golub & LeVeque 1979):
+ *   δ = m_b − μ,  W' = W + W_b,  μ' = μ + δ W_b / W',
+ *   M' = M + M_b + (W W_b / W') δ δᵀ,
+ * for a factor: R' = qr([R; R_b; √(W W_b / W') δᵀ]) (dtpqrt, which keeps R's
+ * triangle). The same merge combines accumulators built separately, in a
+ * fixed order. Because every block is centred by its own mean, a column like
+ * 1e9 + noise keeps its digits: the products formed are of deviations.
  *
- * Only the upper triangle of M is kept up to date.
+ * The means are kept as a double shift c plus a small offset d (μ = c + d,
+ * c the first block's provisional mean): rounding μ to one double would cost
+ * ε|μ| (1e-7 at 1e9) in every δ, and through (W W_b/W') δδᵀ about 1e-9
+ * relative in M. With the pair, δ = (c_b − c) + (d_b − d), whose first
+ * difference is exact for nearby shifts (Sterbenz).
  */
 #include <math.h>
 #include <string.h>
 
 #include <cblas.h>
+#include <lapacke.h>
 
 #include "internal.h"
 
+/* Block size of dtpqrt's compact WY representation. */
+#define LR_TPQRT_NB 32
+
 struct lr_accum {
     size_t k;          /* number of columns (response first) */
-    lr_kernel kernel;  /* BLAS or plain loops */
+    lr_kernel kernel;  /* Gram (BLAS or loops) or QR */
     uint64_t nobs;     /* rows with nonzero weight */
     double w;          /* Σ w */
     double sum_log_w;  /* Σ log w over rows with w > 0 (0 for unit weights) */
     double *shift;     /* c, k entries: μ = c + d */
     double *dmean;     /* d, k entries */
     double *mean;      /* c + d rounded, k entries (what lr_accum_mean returns) */
-    double *m2;        /* M, k × k column-major, ld = k, upper triangle */
-    double *bmean;     /* block mean, k entries (workspace) */
-    double *bm2;       /* block co-moments, k × k (workspace) */
-    double *z;         /* shifted block, zrows × k (workspace) */
+    double *m2;        /* Gram: M (upper triangle); QR: R (upper, zeros below); k × k, ld k */
+    double *mcache;    /* QR: RᵀR for lr_accum_comoments, k × k */
+    double *bmean;     /* block: provisional mean m, k entries (workspace) */
+    double *bsum;      /* block: s = Zᵀ√w, k entries (workspace) */
+    double *bsum2;     /* block: mean offset s / W_b, k entries (workspace) */
+    double *bm2;       /* block: co-moments (Gram) or R_b (QR), k × k (workspace) */
+    double *z;         /* block: shifted, weighted rows, zrows × (k + 1) (workspace) */
     double *sw;        /* √w, zrows entries (workspace) */
     double *wv;        /* w, zrows entries (workspace) */
-    double *bsum;      /* s = Zᵀ√w, k entries (workspace) */
-    double *bsum2;     /* the block's mean offset s / W_b, k entries (workspace) */
-    size_t zrows;      /* rows z and sw can hold */
+    size_t zrows;      /* rows the row workspaces hold */
+    double *tau;       /* QR: Householder scalars, k + 1 (workspace) */
+    double *qwork;     /* QR: dgeqrf workspace (workspace) */
+    size_t qlwork;     /* its length */
+    double *stack;     /* QR merge: [R_b; √f δᵀ], (k + 1) × k (workspace) */
+    double *tmat;      /* QR merge: dtpqrt's T, LR_TPQRT_NB × k (workspace) */
+    double *twork;     /* QR merge: dtpqrt's work, LR_TPQRT_NB × k (workspace) */
 };
 
-int lr_accum_create(size_t k, lr_kernel kernel, lr_accum **out, lr_error *err)
+/* The k-dependent arrays, for allocation, growth and release in one place. */
+typedef struct karray {
+    double **p;   /* the field */
+    size_t rows;  /* rows per column: 1 for vectors, k for matrices, k + 1, or NB */
+    int matrix;   /* 1: rows × k, 0: a vector of `rows` entries (rows a multiple of k) */
+} karray;
+
+static size_t karrays(lr_accum *a, karray *out)
 {
-    size_t kk;
-    *out = NULL;
-    if (k == 0 || lr_mul_overflows(k, k, &kk) || k > (size_t)INT32_MAX)
-        return lr_error_set(err, LR_ERANGE, "accumulator: invalid number of columns %zu", k);
-    lr_accum *a = lr_mem_calloc(1, sizeof *a);
-    if (!a)
-        return lr_error_nomem(err);
-    a->k = k;
-    a->kernel = kernel;
-    a->mean = lr_mem_calloc(k, sizeof(double));
-    a->shift = lr_mem_calloc(k, sizeof(double));
-    a->dmean = lr_mem_calloc(k, sizeof(double));
-    a->bsum2 = lr_mem_calloc(k, sizeof(double));
-    a->bmean = lr_mem_calloc(k, sizeof(double));
-    a->bsum = lr_mem_calloc(k, sizeof(double));
-    a->m2 = lr_mem_calloc(kk, sizeof(double));
-    a->bm2 = lr_mem_calloc(kk, sizeof(double));
-    if (!a->mean || !a->shift || !a->dmean || !a->bsum2 || !a->bmean || !a->bsum || !a->m2 ||
-        !a->bm2) {
-        lr_accum_free(a);
-        return lr_error_nomem(err);
+    size_t n = 0;
+    karray v[] = {
+        {&a->shift, 1, 0}, {&a->dmean, 1, 0}, {&a->mean, 1, 0}, {&a->bmean, 1, 0},
+        {&a->bsum, 1, 0},  {&a->bsum2, 1, 0}, {&a->m2, 0, 1},   {&a->bm2, 0, 1},
+    };
+    for (size_t i = 0; i < sizeof v / sizeof *v; i++)
+        out[n++] = v[i];
+    if (a->kernel == LR_KERNEL_QR) {
+        karray q[] = {{&a->mcache, 0, 1},
+                      {&a->tau, 2, 0},
+                      {&a->stack, 1, 2},
+                      {&a->tmat, LR_TPQRT_NB, 2},
+                      {&a->twork, LR_TPQRT_NB, 2}};
+        for (size_t i = 0; i < sizeof q / sizeof *q; i++)
+            out[n++] = q[i];
     }
-    *out = a;
-    return LR_OK;
+    return n;
+}
+
+/* Size in doubles of a k-dependent array for k columns. */
+static size_t ksize(const karray *ka, size_t k)
+{
+    if (!ka->matrix)
+        return ka->rows == 2 ? k + 1 : k; /* tau has k + 1 entries */
+    if (ka->matrix == 1)
+        return k * k;
+    return ka->rows == 1 ? (k + 1) * k : ka->rows * k; /* stack, or NB × k */
+}
+
+static void free_rows(lr_accum *a)
+{
+    lr_mem_free(a->z, a->zrows * (a->k + 1) * sizeof(double));
+    lr_mem_free(a->sw, a->zrows * sizeof(double));
+    lr_mem_free(a->wv, a->zrows * sizeof(double));
+    lr_mem_free(a->qwork, a->qlwork * sizeof(double));
+    a->z = a->sw = a->wv = a->qwork = NULL;
+    a->zrows = a->qlwork = 0;
 }
 
 void lr_accum_free(lr_accum *a)
 {
     if (!a)
         return;
-    size_t kk = a->k * a->k;
-    lr_mem_free(a->mean, a->k * sizeof(double));
-    lr_mem_free(a->shift, a->k * sizeof(double));
-    lr_mem_free(a->dmean, a->k * sizeof(double));
-    lr_mem_free(a->bsum2, a->k * sizeof(double));
-    lr_mem_free(a->bmean, a->k * sizeof(double));
-    lr_mem_free(a->bsum, a->k * sizeof(double));
-    lr_mem_free(a->m2, kk * sizeof(double));
-    lr_mem_free(a->bm2, kk * sizeof(double));
-    lr_mem_free(a->z, a->zrows * a->k * sizeof(double));
-    lr_mem_free(a->sw, a->zrows * sizeof(double));
-    lr_mem_free(a->wv, a->zrows * sizeof(double));
+    karray ka[16];
+    size_t n = karrays(a, ka);
+    for (size_t i = 0; i < n; i++)
+        lr_mem_free(*ka[i].p, ksize(&ka[i], a->k) * sizeof(double));
+    free_rows(a);
     lr_mem_free(a, sizeof *a);
+}
+
+int lr_accum_create(size_t k, lr_kernel kernel, lr_accum **out, lr_error *err)
+{
+    size_t kk;
+    *out = NULL;
+    if (k == 0 || lr_mul_overflows(k + 1, k + 1, &kk) || k > (size_t)INT32_MAX / 2 ||
+        kk > SIZE_MAX / sizeof(double) / LR_TPQRT_NB)
+        return lr_error_set(err, LR_ERANGE, "accumulator: invalid number of columns %zu", k);
+    if (kernel != LR_KERNEL_BLAS && kernel != LR_KERNEL_NAIVE && kernel != LR_KERNEL_QR)
+        return lr_error_set(err, LR_EUSAGE, "accumulator: unknown kernel %d", (int)kernel);
+    lr_accum *a = lr_mem_calloc(1, sizeof *a);
+    if (!a)
+        return lr_error_nomem(err);
+    a->k = k;
+    a->kernel = kernel;
+    karray ka[16];
+    size_t n = karrays(a, ka);
+    for (size_t i = 0; i < n; i++) {
+        *ka[i].p = lr_mem_calloc(ksize(&ka[i], k), sizeof(double));
+        if (!*ka[i].p) {
+            lr_accum_free(a);
+            return lr_error_nomem(err);
+        }
+    }
+    *out = a;
+    return LR_OK;
 }
 
 size_t lr_accum_ncols(const lr_accum *a) { return a->k; }
 uint64_t lr_accum_nobs(const lr_accum *a) { return a->nobs; }
 double lr_accum_weight(const lr_accum *a) { return a->w; }
+lr_kernel lr_accum_kernel(const lr_accum *a) { return a->kernel; }
+
 const double *lr_accum_mean(const lr_accum *a)
 {
     for (size_t j = 0; j < a->k; j++)
@@ -114,41 +175,63 @@ const double *lr_accum_mean(const lr_accum *a)
 const double *lr_accum_comoments(const lr_accum *a, size_t *ld)
 {
     *ld = a->k;
-    return a->m2;
+    if (a->kernel != LR_KERNEL_QR)
+        return a->m2;
+    /* M = RᵀR, upper triangle */
+    int k = (int)a->k;
+    cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, k, k, 1.0, a->m2, k, 0.0, a->mcache, k);
+    return a->mcache;
+}
+
+const double *lr_accum_factor(const lr_accum *a, size_t *ld)
+{
+    *ld = a->k;
+    return a->kernel == LR_KERNEL_QR ? a->m2 : NULL;
 }
 
 /* Internal: Σ log w over the rows with nonzero weight (weighted logLik). */
-double lr_accum_sum_log_weight(const lr_accum *a);
+double lr_accum_sum_log_weight(const lr_accum *acc);
 double lr_accum_sum_log_weight(const lr_accum *a) { return a->sum_log_w; }
 
 static int ensure_rows(lr_accum *a, size_t nrows, lr_error *err)
 {
-    size_t zn;
+    size_t zn, k1 = a->k + 1;
     if (nrows <= a->zrows)
         return LR_OK;
-    if (lr_mul_overflows(nrows, a->k, &zn) || zn > SIZE_MAX / sizeof(double))
+    if (lr_mul_overflows(nrows, k1, &zn) || zn > SIZE_MAX / sizeof(double) ||
+        nrows > (size_t)INT32_MAX)
         return lr_error_set(err, LR_ERANGE, "accumulator: block of %zu rows is too large", nrows);
-    double *z = lr_mem_alloc(zn * sizeof(double));
-    double *sw = lr_mem_alloc(nrows * sizeof(double));
-    double *wv = lr_mem_alloc(nrows * sizeof(double));
-    if (!z || !sw || !wv) {
-        lr_mem_free(z, zn * sizeof(double));
-        lr_mem_free(sw, nrows * sizeof(double));
-        lr_mem_free(wv, nrows * sizeof(double));
+    free_rows(a);
+    a->z = lr_mem_alloc(zn * sizeof(double));
+    a->sw = lr_mem_alloc(nrows * sizeof(double));
+    a->wv = lr_mem_alloc(nrows * sizeof(double));
+    if (!a->z || !a->sw || !a->wv) {
+        lr_mem_free(a->z, zn * sizeof(double));
+        lr_mem_free(a->sw, nrows * sizeof(double));
+        lr_mem_free(a->wv, nrows * sizeof(double));
+        a->z = a->sw = a->wv = NULL;
         return lr_error_nomem(err);
     }
-    lr_mem_free(a->z, a->zrows * a->k * sizeof(double));
-    lr_mem_free(a->sw, a->zrows * sizeof(double));
-    lr_mem_free(a->wv, a->zrows * sizeof(double));
-    a->z = z;
-    a->sw = sw;
-    a->wv = wv;
     a->zrows = nrows;
+    if (a->kernel == LR_KERNEL_QR) {
+        /* dgeqrf's optimal workspace for the largest block, asked once. */
+        double q = 0;
+        lapack_int info = LAPACKE_dgeqrf_work(LAPACK_COL_MAJOR, (lapack_int)nrows,
+                                              (lapack_int)k1, a->z, (lapack_int)nrows, a->tau,
+                                              &q, -1);
+        size_t lw = info == 0 && q >= (double)k1 ? (size_t)q : k1;
+        a->qwork = lr_mem_alloc(lw * sizeof(double));
+        if (!a->qwork) {
+            free_rows(a);
+            return lr_error_nomem(err);
+        }
+        a->qlwork = lw;
+    }
     return LR_OK;
 }
 
 /*
- * The pairwise update: fold the statistics (wb, mean c_b + d_b, bm2) into a:
+ * Gram: fold the statistics (wb, mean c_b + d_b, bm2) into a:
  *   δ = (c_b − c) + (d_b − d),  M += M_b + (W W_b / W') δ δᵀ,  d += δ W_b / W'.
  */
 static void merge_moments(lr_accum *a, double wb, const double *bshift, const double *bd,
@@ -179,7 +262,49 @@ static void merge_moments(lr_accum *a, double wb, const double *bshift, const do
     a->w = wn;
 }
 
-/* Steps 1–4 of the block update with BLAS. */
+/*
+ * QR: fold (wb, mean c_b + d_b, factor rb) into a:
+ *   R := qr([R; R_b; √(W W_b / W') δᵀ]),  d += δ W_b / W'.
+ */
+static int merge_factor(lr_accum *a, double wb, const double *bshift, const double *bd,
+                        const double *rb, size_t ldb, lr_error *err)
+{
+    size_t k = a->k, k1 = k + 1;
+    if (wb == 0)
+        return LR_OK;
+    if (a->w == 0) {
+        memcpy(a->shift, bshift, k * sizeof(double));
+        memcpy(a->dmean, bd, k * sizeof(double));
+        for (size_t j = 0; j < k; j++)
+            for (size_t i = 0; i < k; i++)
+                LR_AT(a->m2, k, i, j) = i <= j ? LR_AT(rb, ldb, i, j) : 0.0;
+        a->w = wb;
+        return LR_OK;
+    }
+    double wn = a->w + wb;
+    double sf = sqrt(a->w * wb / wn); /* √(W W_b / W') */
+    double g = wb / wn;
+    double *delta = a->bsum;
+    for (size_t j = 0; j < k; j++)
+        delta[j] = (bshift[j] - a->shift[j]) + (bd[j] - a->dmean[j]);
+    for (size_t j = 0; j < k; j++) {
+        for (size_t i = 0; i < k; i++)
+            LR_AT(a->stack, k1, i, j) = i <= j ? LR_AT(rb, ldb, i, j) : 0.0;
+        LR_AT(a->stack, k1, k, j) = sf * delta[j];
+    }
+    lapack_int nb = (lapack_int)(k < LR_TPQRT_NB ? k : LR_TPQRT_NB);
+    lapack_int info = LAPACKE_dtpqrt_work(LAPACK_COL_MAJOR, (lapack_int)k1, (lapack_int)k, 0, nb,
+                                          a->m2, (lapack_int)k, a->stack, (lapack_int)k1,
+                                          a->tmat, nb, a->twork);
+    if (info != 0)
+        return lr_error_set(err, LR_ELAPACK, "dtpqrt: argument %d is invalid", (int)-info);
+    for (size_t j = 0; j < k; j++)
+        a->dmean[j] += delta[j] * g;
+    a->w = wn;
+    return LR_OK;
+}
+
+/* Gram steps 1–4 with BLAS. */
 static void block_moments_blas(lr_accum *a, size_t n, const double *x, size_t ld, double wb)
 {
     size_t k = a->k;
@@ -203,7 +328,7 @@ static void block_moments_blas(lr_accum *a, size_t n, const double *x, size_t ld
         a->bsum2[j] = a->bsum[j] / wb;
 }
 
-/* Steps 1–4 in plain loops: the same arithmetic, for the naive baseline. */
+/* Gram steps 1–4 in plain loops: the same arithmetic, for the naive baseline. */
 static void block_moments_naive(lr_accum *a, size_t n, const double *x, size_t ld, double wb)
 {
     size_t k = a->k;
@@ -245,6 +370,38 @@ static void block_moments_naive(lr_accum *a, size_t n, const double *x, size_t l
         a->bsum2[j] = a->bsum[j] / wb;
 }
 
+/* QR: the block's provisional mean, then Householder QR of [√w, diag(√w)(X − 1mᵀ)]. */
+static int block_factor(lr_accum *a, size_t n, const double *x, size_t ld, double wb,
+                        lr_error *err)
+{
+    size_t k = a->k, k1 = k + 1;
+    int ni = (int)n;
+    cblas_dgemv(CblasColMajor, CblasTrans, ni, (int)k, 1.0 / wb, x, (int)ld, a->wv, 1, 0.0,
+                a->bmean, 1);
+    double *b = a->z; /* n × (k + 1), ld n */
+    memcpy(b, a->sw, n * sizeof(double));
+    for (size_t j = 0; j < k; j++) {
+        const double *xj = x + j * ld;
+        double *bj = b + (j + 1) * n;
+        double mj = a->bmean[j];
+        for (size_t i = 0; i < n; i++)
+            bj[i] = (xj[i] - mj) * a->sw[i];
+    }
+    lapack_int info = LAPACKE_dgeqrf_work(LAPACK_COL_MAJOR, ni, (lapack_int)k1, b, ni, a->tau,
+                                          a->qwork, (lapack_int)a->qlwork);
+    if (info != 0)
+        return lr_error_set(err, LR_ELAPACK, "dgeqrf: argument %d is invalid", (int)-info);
+    /* Row 0: R₀₀ = ±√W_b and R₀ⱼ = sⱼ/R₀₀, so the offset of the mean is R₀ⱼ/R₀₀.
+     * Rows 1..k: the factor of the exactly centred block (rows beyond n − 1 are 0). */
+    double r00 = b[0];
+    for (size_t j = 0; j < k; j++) {
+        a->bsum2[j] = LR_AT(b, n, 0, j + 1) / r00;
+        for (size_t i = 0; i < k; i++)
+            LR_AT(a->bm2, k, i, j) = (i <= j && i + 1 < n) ? LR_AT(b, n, i + 1, j + 1) : 0.0;
+    }
+    return LR_OK;
+}
+
 int lr_accum_add(lr_accum *a, size_t nrows, const double *block, size_t ld, const double *w,
                  lr_error *err)
 {
@@ -253,6 +410,11 @@ int lr_accum_add(lr_accum *a, size_t nrows, const double *block, size_t ld, cons
     if (ld < nrows || nrows > (size_t)INT32_MAX || ld > (size_t)INT32_MAX)
         return lr_error_set(err, LR_ERANGE, "accumulator: invalid block (%zu rows, ld %zu)",
                             nrows, ld);
+    for (size_t j = 0; j < a->k; j++)
+        for (size_t i = 0; i < nrows; i++)
+            if (!isfinite(block[j * ld + i]))
+                return lr_error_set(err, LR_EVALUE, "accumulator: value %g in row %zu, column "
+                                    "%zu is not finite", block[j * ld + i], i, j);
     int rc = ensure_rows(a, nrows, err);
     if (rc)
         return rc;
@@ -273,15 +435,29 @@ int lr_accum_add(lr_accum *a, size_t nrows, const double *block, size_t ld, cons
                 slw += log(wi);
         }
     }
+    if (wb == 0) {
+        a->nobs += nb;
+        return LR_OK;
+    }
+    switch (a->kernel) {
+    case LR_KERNEL_QR:
+        if ((rc = block_factor(a, nrows, block, ld, wb, err)))
+            return rc;
+        if ((rc = merge_factor(a, wb, a->bmean, a->bsum2, a->bm2, a->k, err)))
+            return rc;
+        break;
+    case LR_KERNEL_NAIVE:
+        block_moments_naive(a, nrows, block, ld, wb);
+        merge_moments(a, wb, a->bmean, a->bsum2, a->bm2, a->k);
+        break;
+    case LR_KERNEL_BLAS:
+    default:
+        block_moments_blas(a, nrows, block, ld, wb);
+        merge_moments(a, wb, a->bmean, a->bsum2, a->bm2, a->k);
+        break;
+    }
     a->nobs += nb;
     a->sum_log_w += slw;
-    if (wb == 0)
-        return LR_OK;
-    if (a->kernel == LR_KERNEL_NAIVE)
-        block_moments_naive(a, nrows, block, ld, wb);
-    else
-        block_moments_blas(a, nrows, block, ld, wb);
-    merge_moments(a, wb, a->bmean, a->bsum2, a->bm2, a->k);
     return LR_OK;
 }
 
@@ -290,44 +466,35 @@ int lr_accum_grow(lr_accum *a, size_t kn, lr_error *err)
     size_t k = a->k, kk;
     if (kn == k)
         return LR_OK;
-    if (kn < k || lr_mul_overflows(kn, kn, &kk) || kn > (size_t)INT32_MAX ||
-        kk > SIZE_MAX / sizeof(double))
+    if (kn < k || kn > (size_t)INT32_MAX / 2 || lr_mul_overflows(kn + 1, kn + 1, &kk) ||
+        kk > SIZE_MAX / sizeof(double) / LR_TPQRT_NB)
         return lr_error_set(err, LR_ERANGE, "accumulator: cannot grow from %zu to %zu columns",
                             k, kn);
     /* Everything is allocated first, so a failure leaves a unchanged. */
-    double *m2 = lr_mem_calloc(kk, sizeof(double));
-    double *bm2 = lr_mem_calloc(kk, sizeof(double));
-    double *v[6] = {NULL};
-    int ok = m2 && bm2;
-    double **fields[6] = {&a->shift, &a->dmean, &a->mean, &a->bmean, &a->bsum, &a->bsum2};
-    for (int i = 0; i < 6 && ok; i++) {
-        v[i] = lr_mem_calloc(kn, sizeof(double));
-        ok = v[i] != NULL;
+    karray ka[16];
+    double *nv[16] = {NULL};
+    size_t n = karrays(a, ka);
+    for (size_t i = 0; i < n; i++) {
+        nv[i] = lr_mem_calloc(ksize(&ka[i], kn), sizeof(double));
+        if (!nv[i]) {
+            for (size_t j = 0; j <= i; j++)
+                lr_mem_free(nv[j], ksize(&ka[j], kn) * sizeof(double));
+            return lr_error_nomem(err);
+        }
     }
-    if (!ok) {
-        lr_mem_free(m2, kk * sizeof(double));
-        lr_mem_free(bm2, kk * sizeof(double));
-        for (int i = 0; i < 6; i++)
-            lr_mem_free(v[i], kn * sizeof(double));
-        return lr_error_nomem(err);
+    /* The new columns were zero in every row so far: mean 0, co-moments 0, and
+     * zero rows and columns in the factor. Workspaces start afresh. */
+    for (size_t i = 0; i < n; i++) {
+        double *old = *ka[i].p;
+        if (old == a->shift || old == a->dmean)
+            memcpy(nv[i], old, k * sizeof(double));
+        else if (old == a->m2)
+            for (size_t j = 0; j < k; j++)
+                memcpy(nv[i] + j * kn, old + j * k, k * sizeof(double));
+        lr_mem_free(old, ksize(&ka[i], k) * sizeof(double));
+        *ka[i].p = nv[i];
     }
-    for (int i = 0; i < 6; i++) {
-        memcpy(v[i], *fields[i], k * sizeof(double));
-        lr_mem_free(*fields[i], k * sizeof(double));
-        *fields[i] = v[i];
-    }
-    /* The new columns were zero in every row so far: mean 0, co-moments 0. */
-    for (size_t j = 0; j < k; j++)
-        memcpy(m2 + j * kn, a->m2 + j * k, k * sizeof(double));
-    lr_mem_free(a->m2, k * k * sizeof(double));
-    lr_mem_free(a->bm2, k * k * sizeof(double));
-    a->m2 = m2;
-    a->bm2 = bm2;
-    lr_mem_free(a->z, a->zrows * k * sizeof(double));
-    lr_mem_free(a->sw, a->zrows * sizeof(double));
-    lr_mem_free(a->wv, a->zrows * sizeof(double));
-    a->z = a->sw = a->wv = NULL;
-    a->zrows = 0;
+    free_rows(a);
     a->k = kn;
     return LR_OK;
 }
@@ -337,8 +504,17 @@ int lr_accum_merge(lr_accum *dst, const lr_accum *src, lr_error *err)
     if (dst->k != src->k)
         return lr_error_set(err, LR_EUSAGE, "accumulator: cannot merge %zu columns into %zu",
                             src->k, dst->k);
-    dst->nobs += src->nobs;
-    dst->sum_log_w += src->sum_log_w;
-    merge_moments(dst, src->w, src->shift, src->dmean, src->m2, src->k);
-    return LR_OK;
+    if ((dst->kernel == LR_KERNEL_QR) != (src->kernel == LR_KERNEL_QR))
+        return lr_error_set(err, LR_EUSAGE, "accumulator: cannot merge a factor with a Gram "
+                            "matrix");
+    int rc = LR_OK;
+    if (dst->kernel == LR_KERNEL_QR)
+        rc = merge_factor(dst, src->w, src->shift, src->dmean, src->m2, src->k, err);
+    else
+        merge_moments(dst, src->w, src->shift, src->dmean, src->m2, src->k);
+    if (rc == LR_OK) {
+        dst->nobs += src->nobs;
+        dst->sum_log_w += src->sum_log_w;
+    }
+    return rc;
 }

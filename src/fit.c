@@ -3,6 +3,7 @@
  * statistics, and the lr_fit object that holds the result.
  */
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -20,13 +21,15 @@ struct lr_fit {
     char *source;       /* data display name (owned) */
     char *model;        /* the model formula (owned) */
     char *weights;      /* weights column (owned), or NULL */
+    char **notes;       /* notes (owned), nnotes entries */
+    size_t nnotes;      /* their number */
 };
 
 void lr_fit_options_init(lr_fit_options *opt)
 {
     memset(opt, 0, sizeof *opt);
     opt->intercept = 1;
-    opt->method = LR_METHOD_INVERSE;
+    opt->method = LR_METHOD_AUTO;
     opt->na_action = LR_NA_OMIT;
     opt->level = 0.95;
 }
@@ -34,7 +37,11 @@ void lr_fit_options_init(lr_fit_options *opt)
 const char *lr_method_name(lr_method m)
 {
     switch (m) {
+    case LR_METHOD_AUTO: return "auto";
     case LR_METHOD_INVERSE: return "inverse";
+    case LR_METHOD_CHOLESKY: return "cholesky";
+    case LR_METHOD_QR: return "qr";
+    case LR_METHOD_SVD: return "svd";
     case LR_METHOD_NAIVE: return "naive";
     default: return "unknown";
     }
@@ -54,10 +61,35 @@ void lr_fit_free(lr_fit *fit)
     lr_mem_strfree(fit->source);
     lr_mem_strfree(fit->model);
     lr_mem_strfree(fit->weights);
+    for (size_t i = 0; i < fit->nnotes; i++)
+        lr_mem_strfree(fit->notes[i]);
+    lr_mem_free(fit->notes, fit->nnotes * sizeof(char *));
     lr_mem_free(fit, sizeof *fit);
 }
 
 const lr_summary *lr_fit_summary(const lr_fit *fit) { return &fit->summary; }
+size_t lr_fit_nnotes(const lr_fit *fit) { return fit->nnotes; }
+const char *lr_fit_note(const lr_fit *fit, size_t i) { return fit->notes[i]; }
+
+/* Append a note (printf-style). LR_OK or LR_ENOMEM. */
+static int add_note(lr_fit *fit, lr_error *err, const char *fmt, ...) LR_PRINTF(3, 4);
+static int add_note(lr_fit *fit, lr_error *err, const char *fmt, ...)
+{
+    char buf[LR_ERROR_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    char **n = lr_mem_realloc(fit->notes, fit->nnotes * sizeof(char *),
+                              (fit->nnotes + 1) * sizeof(char *));
+    if (!n)
+        return lr_error_nomem(err);
+    fit->notes = n;
+    if (!(n[fit->nnotes] = lr_mem_strdup(buf)))
+        return lr_error_nomem(err);
+    fit->nnotes++;
+    return LR_OK;
+}
 size_t lr_fit_ncoef(const lr_fit *fit) { return fit->p; }
 const lr_coef *lr_fit_coef(const lr_fit *fit, size_t j) { return &fit->coefs[j]; }
 
@@ -72,7 +104,7 @@ static int check_options(const lr_fit_options *opt, lr_error *err)
     if (!(opt->level > 0 && opt->level < 1))
         return lr_error_set(err, LR_EUSAGE, "confidence level %g is not between 0 and 1",
                             opt->level);
-    if (opt->method != LR_METHOD_INVERSE && opt->method != LR_METHOD_NAIVE)
+    if ((int)opt->method < (int)LR_METHOD_AUTO || (int)opt->method > (int)LR_METHOD_NAIVE)
         return lr_error_set(err, LR_EUSAGE, "unknown method %d", (int)opt->method);
     if (opt->na_action != LR_NA_OMIT && opt->na_action != LR_NA_ERROR)
         return lr_error_set(err, LR_EUSAGE, "unknown missing-value action %d",
@@ -107,6 +139,43 @@ typedef struct model_desc {
     uint64_t n_zero_weight;    /* rows of weight 0 */
 } model_desc;
 
+/* What a user should know about the fit: aliasing, precision, warnings. */
+static int fit_notes(lr_fit *fit, const lr_solution *sol, lr_error *err)
+{
+    const lr_summary *s = &fit->summary;
+    int rc;
+    size_t naliased = 0;
+    for (size_t j = 0; j < sol->p; j++)
+        naliased += sol->aliased[j];
+    if (naliased) {
+        rc = add_note(fit, err, "%zu coefficient%s not defined because of singularities (aliased, "
+                      "as R reports NA):", naliased, naliased == 1 ? " is" : "s are");
+        if (rc)
+            return rc;
+        for (size_t j = 0; j < sol->p; j++)
+            if (sol->aliased[j] && (rc = add_note(fit, err, "  %s", sol->depends[j])))
+                return rc;
+    }
+    if (s->extended_bits > 0 &&
+        (rc = add_note(fit, err, "recomputed in %d-bit arithmetic from the decimal text of the "
+                       "data (the condition number put digits at risk in double precision)",
+                       s->extended_bits)))
+        return rc;
+    if (!(sol->tss > 0) && (rc = add_note(fit, err, "the response is constant in the rows used: "
+                                         "R-squared is undefined (0/0)")))
+        return rc;
+    if (s->digits < 6 && (rc = add_note(fit, err, "warning: only about %.0f significant digits "
+                                        "of these results can be trusted (condition number "
+                                        "%.3g)", s->digits, s->condition_number)))
+        return rc;
+    if (sol->no_se && !(s->ridge > 0) &&
+        (rc = add_note(fit, err, "the model is rank deficient: --method svd gives the "
+                       "minimum-norm coefficients, which are not identifiable one by one, so no "
+                       "standard errors or tests are given")))
+        return rc;
+    return LR_OK;
+}
+
 static int fit_from_accum(const lr_accum *acc, const model_desc *md, const lr_fit_options *opt,
                           lr_fit **out, lr_error *err)
 {
@@ -116,13 +185,6 @@ static int fit_from_accum(const lr_accum *acc, const model_desc *md, const lr_fi
     *out = NULL;
 
     uint64_t nobs = lr_accum_nobs(acc);
-    size_t p = spec->q + (spec->intercept ? 1u : 0u);
-    if (nobs < p && !(spec->ridge > 0))
-        return lr_error_set(err, LR_EDATA,
-                            "%s: %llu complete row%s, fewer than the %zu coefficients of the "
-                            "model", md->source ? md->source : "data", (unsigned long long)nobs,
-                            nobs == 1 ? "" : "s", p);
-
     rc = lr_solve(acc, spec, opt->method, &sol, err);
     if (rc)
         return with_source(err, md->source, rc);
@@ -168,6 +230,8 @@ static int fit_from_accum(const lr_accum *acc, const model_desc *md, const lr_fi
     /* The solution's (XᵀX)⁻¹ moves into the fit. */
     fit->xtx_inv = sol.xtx_inv;
     sol.xtx_inv = NULL;
+    if ((rc = fit_notes(fit, &sol, err)))
+        goto fail;
     lr_solution_free(&sol);
     *out = fit;
     return LR_OK;

@@ -27,6 +27,7 @@
 
 #include "factor_levels.h"
 #include "model_frame.h"
+#include "solver.h"
 
 /* Bytes of model cells kept to decide column types (DESIGN.md: "the first chunk"). */
 #define LR_FIRST_CHUNK (4u << 20)
@@ -269,7 +270,7 @@ int lr_frame_create(const lr_csv_row *hdr, const char *source, const lr_fit_opti
         return lr_error_nomem(err);
     f->wcol = SIZE_MAX;
     f->na = opt->na_action;
-    f->kernel = opt->method == LR_METHOD_NAIVE ? LR_KERNEL_NAIVE : LR_KERNEL_BLAS;
+    f->kernel = lr_method_kernel(opt->method);
     f->ncsv = hdr->nfields;
     f->source = lr_mem_strdup(source);
     f->colnames = lr_mem_calloc(f->ncsv, sizeof(char *));

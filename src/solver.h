@@ -1,5 +1,12 @@
 /*
  * solver.h — from accumulated statistics to β and (XᵀX)⁻¹ (internal).
+ *
+ * Every method reduces the model to its predictors (with an intercept: the
+ * centred predictors, the intercept handled exactly by the shift), decides
+ * which columns are aliased, and solves for the others. solver.c assembles
+ * the full solution; solver_normal.c works from the centred cross products
+ * (inverse, cholesky, naive), solver_qr.c from the triangular factor (auto,
+ * qr, svd); solver_naive.c holds the plain loops.
  */
 #ifndef LR_SOLVER_H
 #define LR_SOLVER_H
@@ -8,16 +15,23 @@
 
 /* The least-squares solution of one model. All arrays owned; free with lr_solution_free. */
 typedef struct lr_solution {
-    size_t p;         /* number of coefficients (intercept first when present) */
-    size_t rank;      /* rank of the model matrix (p for a successful solve) */
-    double *beta;     /* β, p entries, in the user's units */
-    double *xtx_inv;  /* (XᵀX)⁻¹, p × p column-major, full, ld = p */
-    double rss;       /* residual sum of squares Σ w e² */
-    double mss;       /* regression sum of squares (about the mean with an intercept,
-                         about zero without) */
-    double tss;       /* total sum of squares, same convention as mss */
-    double rcond;     /* reciprocal 1-norm condition number of the equilibrated XᵀX */
-    double edf;       /* effective degrees of freedom: p, or tr(H) with a ridge penalty */
+    size_t p;                /* number of coefficients (intercept first when present) */
+    size_t rank;             /* rank of the model matrix: coefficients not aliased */
+    double *beta;            /* β, p entries, in the user's units; NaN where aliased */
+    double *xtx_inv;         /* (XᵀX)⁻¹ of the estimable coefficients, p × p, ld p; NaN in
+                                the rows and columns of aliased ones */
+    unsigned char *aliased;  /* p flags */
+    char **depends;          /* p entries: for an aliased coefficient, how it depends on the
+                                others ("I(2 * wt) = 2 * wt"); NULL otherwise (owned) */
+    int no_se;               /* 1: standard errors are not defined (ridge; minimum-norm) */
+    double rss;              /* residual sum of squares Σ w e² */
+    double mss;              /* regression sum of squares (about the mean with an intercept,
+                                about zero without) */
+    double tss;              /* total sum of squares, same convention as mss */
+    double rcond;            /* reciprocal condition number of the scaled model matrix */
+    double edf;              /* effective degrees of freedom: the rank, or tr(H) with ridge */
+    double digits;           /* estimated significant digits the results can be trusted to */
+    int extended_bits;       /* > 0: recomputed with this many bits of precision */
 } lr_solution;
 
 /* Which accumulated columns make the model, and how it is penalised. */
@@ -32,14 +46,60 @@ typedef struct lr_model_spec {
 
 /*
  * Solve for the model `spec` over the statistics in acc (column 0 the
- * response). Fails with LR_ESINGULAR naming a dependent column when XᵀX is
- * singular to working precision (reciprocal condition of the equilibrated XᵀX
- * below machine epsilon).
+ * response). The accumulator's kernel must suit the method (a factor for
+ * auto, qr and svd; cross products for inverse, cholesky and naive).
+ * Aliased columns are reported, as R's lm does; LR_ESINGULAR only when what
+ * remains is singular to working precision (Gram methods).
  */
 int lr_solve(const lr_accum *acc, const lr_model_spec *spec, lr_method method, lr_solution *out,
              lr_error *err);
 
 void lr_solution_free(lr_solution *s);
+
+/* Which accumulator kernel a method needs. */
+lr_kernel lr_method_kernel(lr_method m);
+
+/* ---- the reduced problem the methods solve (predictors only) ---- */
+
+typedef struct lr_reduced {
+    size_t q;               /* predictor columns */
+    unsigned char *keep;    /* q flags: estimable */
+    double *beta;           /* q: slopes (kept entries) in the user's units */
+    double *v;              /* q × q, ld q: (X_cᵀX_c)⁻¹ of the kept columns (user's units) */
+    double *dep;            /* q × q, ld q: column j (aliased) = Σ dep[i, j] column i (kept),
+                               in centred (or, without intercept, raw) terms */
+    unsigned char *zero;    /* q flags: aliased because the column is zero / constant */
+    int no_se;              /* 1: no covariance (ridge, minimum norm) */
+    double rss;             /* residual sum of squares */
+    double mss;             /* regression sum of squares */
+    double tss;             /* total sum of squares */
+    double rcond;           /* reciprocal condition number of the scaled model matrix */
+    int squared;            /* 1: the method's error grows as κ² (normal equations) */
+    double edf;             /* effective df of the slopes (tr H; the kept count without ridge) */
+} lr_reduced;
+
+/* Allocate the arrays for q predictors (zeroed); 0 or LR_ENOMEM. */
+int lr_reduced_alloc(lr_reduced *r, size_t q, lr_error *err);
+void lr_reduced_free(lr_reduced *r);
+
+/* A column whose centred norm √(Σ w (x − μ)²) is at the level of the rounding
+ * of its own values, 100 ε |μ| √W, is constant (never squared: no underflow
+ * for values near 1e-150). */
+int lr_column_is_constant(double centred_norm, double wsum, double mean);
+
+/* solver_normal.c: inverse, cholesky and naive, from centred cross products. */
+int lr_solve_normal(const lr_accum *acc, const lr_model_spec *spec, lr_method method,
+                    lr_reduced *red, lr_error *err);
+/* solver_qr.c: auto, qr and svd, from the triangular factor. */
+int lr_solve_factor(const lr_accum *acc, const lr_model_spec *spec, lr_method method,
+                    lr_reduced *red, lr_error *err);
+
+/* The tolerance of rank detection on the scaled factor (relative residual
+ * norm of a column after projection on the columns before it). */
+#define LR_RANK_TOL_QR 1e-12
+/* The same on the scaled cross-product matrix (relative residual sum of
+ * squares): the normal equations square κ, so they resolve less. */
+#define LR_RANK_TOL_NORMAL 1e-12
 
 /*
  * The naive kernels (solver_naive.c): plain loops, the honest baseline.

@@ -84,8 +84,8 @@ void lr_stats_compute(const lr_solution *sol, uint64_t nobs, double sum_log_w, i
         c->p = lr_stats_t_pvalue(c->t, df);
         c->ci_low = c->estimate - tq * c->std_error;
         c->ci_high = c->estimate + tq * c->std_error;
-        c->aliased = 0;
-        if (ridge)
+        c->aliased = sol->aliased ? sol->aliased[j] : 0;
+        if (ridge || sol->no_se || c->aliased)
             c->std_error = c->t = c->p = c->ci_low = c->ci_high = (double)NAN;
     }
 
@@ -103,6 +103,8 @@ void lr_stats_compute(const lr_solution *sol, uint64_t nobs, double sum_log_w, i
     /* Least squares: MSS / (MSS + RSS) as summary.lm; a penalised fit does not
      * split TSS that way, so 1 − RSS / TSS. */
     sum->r_squared = ridge ? 1.0 - sol->rss / sol->tss : sol->mss / (sol->mss + sol->rss);
+    sum->digits = sol->digits;
+    sum->extended_bits = sol->extended_bits;
     sum->adj_r_squared = df > 0 ? 1.0 - (1.0 - sum->r_squared) * ((n - ic) / df) : (double)NAN;
     sum->f_df1 = rank - ic;
     sum->f_df2 = df;
@@ -117,5 +119,5 @@ void lr_stats_compute(const lr_solution *sol, uint64_t nobs, double sum_log_w, i
         0.5 * (sum_log_w - n * (LR_LOG_2PI + 1.0 - log(n) + log(sol->rss)));
     sum->aic = -2.0 * sum->log_likelihood + 2.0 * (rank + 1.0);
     sum->bic = -2.0 * sum->log_likelihood + log(n) * (rank + 1.0);
-    sum->condition_number = sol->rcond > 0 ? 1.0 / sqrt(sol->rcond) : (double)INFINITY;
+    sum->condition_number = sol->rcond > 0 ? 1.0 / sol->rcond : (double)INFINITY;
 }

@@ -33,7 +33,7 @@ static int fit_matrix(size_t n, size_t k, const double *x, int intercept, lr_met
     lr_fit_options_init(&opt);
     opt.intercept = intercept;
     opt.method = m;
-    int rc = lr_accum_create(k, m == LR_METHOD_NAIVE ? LR_KERNEL_NAIVE : LR_KERNEL_BLAS, &a, err);
+    int rc = lr_accum_create(k, lr_method_kernel(m), &a, err);
     if (rc)
         return rc;
     rc = lr_accum_add(a, n, x, n, NULL, err);
@@ -143,43 +143,92 @@ START_TEST(test_inverse_vs_naive)
 }
 END_TEST
 
-/* A duplicated column is named; a constant one is collinear with the
- * intercept; a zero column without intercept. */
-START_TEST(test_singular)
+static const lr_method all_methods[] = {LR_METHOD_AUTO,     LR_METHOD_QR,  LR_METHOD_INVERSE,
+                                        LR_METHOD_CHOLESKY, LR_METHOD_NAIVE};
+
+/* A dependent column is aliased (NA) and its dependency named, as R's lm
+ * does; so are a constant column (collinear with the intercept) and, without
+ * an intercept, a zero column. The rest of the fit is the fit without it. */
+START_TEST(test_aliasing)
 {
     size_t n = 20, k = 4;
-    double x[80];
+    double x[80], x3[60];
     for (size_t i = 0; i < n; i++) {
         x[n + i] = (double)i;
         x[2 * n + i] = (double)(i * i % 7);
         x[3 * n + i] = 2 * x[n + i] - x[2 * n + i]; /* x3 = 2 x1 − x2 */
-        x[i] = (double)(i % 5);
+        x[i] = (double)(i % 5) + 0.1 * x[n + i];
+        x3[i] = x[i];
+        x3[n + i] = x[n + i];
+        x3[2 * n + i] = x[2 * n + i];
     }
-    lr_method methods[] = {LR_METHOD_INVERSE, LR_METHOD_NAIVE};
-    for (int m = 0; m < 2; m++) {
-        lr_fit *fit = NULL;
-        lr_error err;
-        ck_assert_int_eq(fit_matrix(n, k, x, 1, methods[m], &fit, &err), LR_ESINGULAR);
-        ck_assert_ptr_null(fit);
-        ck_assert_msg(strstr(err.message, "singular") != NULL, "%s", err.message);
-        ck_assert_msg(strstr(err.message, "'x") != NULL, "%s", err.message);
+    const lr_method m = all_methods[_i];
+    lr_fit *fit = NULL, *ref = NULL;
+    lr_error err;
+    ck_assert_int_eq(fit_matrix(n, k, x, 1, m, &fit, &err), LR_OK);
+    ck_assert_int_eq(fit_matrix(n, 3, x3, 1, m, &ref, &err), LR_OK);
+    ck_assert(lr_fit_coef(fit, 3)->aliased);
+    ck_assert(isnan(lr_fit_coef(fit, 3)->estimate));
+    ck_assert_uint_eq(lr_fit_summary(fit)->rank, 3);
+    for (size_t j = 0; j < 3; j++) {
+        ck_assert(!lr_fit_coef(fit, j)->aliased);
+        LR_CK_REL(lr_fit_coef(fit, j)->estimate, lr_fit_coef(ref, j)->estimate, 1e-9);
+        LR_CK_REL(lr_fit_coef(fit, j)->std_error, lr_fit_coef(ref, j)->std_error, 1e-9);
     }
+    LR_CK_REL(lr_fit_summary(fit)->df_residual, 17, 0);
+    int named = 0;
+    for (size_t i = 0; i < lr_fit_nnotes(fit); i++)
+        named |= strstr(lr_fit_note(fit, i), "x3 = 2 * x1 - x2") != NULL;
+    ck_assert_msg(named, "dependency not named: %s", lr_fit_nnotes(fit) > 1 ? lr_fit_note(fit, 1)
+                                                                           : "(no notes)");
+    lr_fit_free(fit);
+
     for (size_t i = 0; i < n; i++)
         x[3 * n + i] = 12.5; /* constant */
-    for (int m = 0; m < 2; m++) {
-        lr_fit *fit = NULL;
-        lr_error err;
-        ck_assert_int_eq(fit_matrix(n, k, x, 1, methods[m], &fit, &err), LR_ESINGULAR);
-        ck_assert_msg(strstr(err.message, "column 'x3' is constant") != NULL, "%s", err.message);
-    }
+    ck_assert_int_eq(fit_matrix(n, k, x, 1, m, &fit, &err), LR_OK);
+    ck_assert(lr_fit_coef(fit, 3)->aliased);
+    named = 0;
+    for (size_t i = 0; i < lr_fit_nnotes(fit); i++)
+        named |= strstr(lr_fit_note(fit, i), "x3 is constant (12.5 in every row used)") != NULL;
+    ck_assert(named);
+    lr_fit_free(fit);
+
     for (size_t i = 0; i < n; i++)
         x[3 * n + i] = 0;
-    for (int m = 0; m < 2; m++) {
-        lr_fit *fit = NULL;
-        lr_error err;
-        ck_assert_int_eq(fit_matrix(n, k, x, 0, methods[m], &fit, &err), LR_ESINGULAR);
-        ck_assert_msg(strstr(err.message, "column 'x3' is zero") != NULL, "%s", err.message);
+    ck_assert_int_eq(fit_matrix(n, k, x, 0, m, &fit, &err), LR_OK);
+    ck_assert(lr_fit_coef(fit, 2)->aliased);
+    lr_fit_free(fit);
+    lr_fit_free(ref);
+}
+END_TEST
+
+/* Every method gives the same answer on a well-conditioned problem. */
+START_TEST(test_methods_agree)
+{
+    rng_state = 15;
+    size_t n = 700, k = 5;
+    double *x = malloc(n * k * sizeof(double));
+    for (size_t i = 0; i < n * k; i++)
+        x[i] = urand() * 4 - 1 + (double)(i % 3);
+    lr_fit *base;
+    lr_error err;
+    ck_assert_int_eq(fit_matrix(n, k, x, 1, LR_METHOD_INVERSE, &base, &err), LR_OK);
+    const lr_method ms[] = {LR_METHOD_AUTO, LR_METHOD_QR, LR_METHOD_SVD, LR_METHOD_CHOLESKY,
+                            LR_METHOD_NAIVE};
+    for (size_t q = 0; q < sizeof ms / sizeof *ms; q++) {
+        lr_fit *f;
+        ck_assert_int_eq(fit_matrix(n, k, x, 1, ms[q], &f, &err), LR_OK);
+        for (size_t j = 0; j < k; j++) {
+            LR_CK_REL(lr_fit_coef(f, j)->estimate, lr_fit_coef(base, j)->estimate, 1e-11);
+            LR_CK_REL(lr_fit_coef(f, j)->std_error, lr_fit_coef(base, j)->std_error, 1e-11);
+        }
+        LR_CK_REL(lr_fit_summary(f)->sigma, lr_fit_summary(base)->sigma, 1e-12);
+        LR_CK_REL(lr_fit_summary(f)->r_squared, lr_fit_summary(base)->r_squared, 1e-13);
+        ck_assert_int_eq(lr_fit_summary(f)->method, ms[q]);
+        lr_fit_free(f);
     }
+    lr_fit_free(base);
+    free(x);
 }
 END_TEST
 
@@ -216,10 +265,12 @@ START_TEST(test_no_residual_df)
     ck_assert(isnan(lr_fit_coef(fit, 1)->p));
     ck_assert(lr_fit_summary(fit)->df_residual == 0);
     lr_fit_free(fit);
-    /* fewer rows than coefficients */
-    ck_assert_int_eq(fit_matrix(1, 2, xx, 1, LR_METHOD_INVERSE, &fit, &err), LR_EDATA);
-    ck_assert_msg(strstr(err.message, "fewer than the 2 coefficients") != NULL, "%s",
-                  err.message);
+    /* fewer rows than coefficients: fitted as R does, the slope aliased */
+    ck_assert_int_eq(fit_matrix(1, 2, xx, 1, LR_METHOD_AUTO, &fit, &err), LR_OK);
+    ck_assert(lr_fit_coef(fit, 1)->aliased);
+    LR_CK_REL(lr_fit_coef(fit, 0)->estimate, 1.0, 0);
+    ck_assert(isnan(lr_fit_coef(fit, 0)->std_error));
+    lr_fit_free(fit);
 }
 END_TEST
 
@@ -334,7 +385,7 @@ START_TEST(test_options)
     lr_fit_options opt;
     lr_fit_options_init(&opt);
     ck_assert_int_eq(opt.intercept, 1);
-    ck_assert_int_eq(opt.method, LR_METHOD_INVERSE);
+    ck_assert_int_eq(opt.method, LR_METHOD_AUTO);
     ck_assert(opt.level == 0.95);
     ck_assert_str_eq(lr_method_name(LR_METHOD_NAIVE), "naive");
     ck_assert_str_eq(lr_strerror(LR_ENOMEM), "out of memory");
@@ -354,7 +405,9 @@ int main(void)
     tcase_add_test(tc, test_exact_solution);
     tcase_add_test(tc, test_inverse_unshifted);
     tcase_add_test(tc, test_inverse_vs_naive);
-    tcase_add_test(tc, test_singular);
+    tcase_add_loop_test(tc, test_aliasing, 0,
+                        (int)(sizeof all_methods / sizeof *all_methods));
+    tcase_add_test(tc, test_methods_agree);
     tcase_add_test(tc, test_offset_column_fits);
     tcase_add_test(tc, test_no_residual_df);
     tcase_add_test(tc, test_gauss_jordan);

@@ -32,8 +32,13 @@ static const char fit_usage[] =
     "                           or raw (penalise them in the data's own units)\n"
     "\n"
     "Computation:\n"
-    "      --method METHOD      inverse (default): XtX by dsyrk, (XtX)^-1 by LAPACKE\n"
-    "                           dpotrf+dpotri; naive: plain loops and Gauss-Jordan\n"
+    "      --method METHOD      auto (default): streaming QR, rank by pivoting, and\n"
+    "                           extended precision when the condition number puts\n"
+    "                           digits at risk; qr: the QR path without refinement;\n"
+    "                           svd: minimum-norm solution (dgelsd); inverse: XtX by\n"
+    "                           dsyrk, (XtX)^-1 by LAPACKE dpotrf+dpotri; cholesky: the\n"
+    "                           same with triangular solves; naive: plain loops and\n"
+    "                           Gauss-Jordan (the baseline)\n"
     "      --level L            confidence level of the intervals (default 0.95)\n"
     "\n"
     "Input:\n"
@@ -131,6 +136,7 @@ int lr_cli_fit(int argc, char **argv)
 {
     lr_fit_options opt;
     lr_format format = LR_FORMAT_TEXT;
+    int quiet = 0;
     const char **features = NULL;
     int rc = LR_EXIT_OK;
 
@@ -189,13 +195,22 @@ int lr_cli_fit(int argc, char **argv)
             opt.intercept = 0;
             break;
         case OPT_METHOD:
-            if (!strcmp(optarg, "inverse"))
+            if (!strcmp(optarg, "auto"))
+                opt.method = LR_METHOD_AUTO;
+            else if (!strcmp(optarg, "inverse"))
                 opt.method = LR_METHOD_INVERSE;
+            else if (!strcmp(optarg, "cholesky"))
+                opt.method = LR_METHOD_CHOLESKY;
+            else if (!strcmp(optarg, "qr"))
+                opt.method = LR_METHOD_QR;
+            else if (!strcmp(optarg, "svd"))
+                opt.method = LR_METHOD_SVD;
             else if (!strcmp(optarg, "naive"))
                 opt.method = LR_METHOD_NAIVE;
             else {
                 free(features);
-                return usage_error("unknown --method (expected inverse or naive):", optarg);
+                return usage_error("unknown --method (expected auto, inverse, cholesky, qr, svd "
+                                   "or naive):", optarg);
             }
             break;
         case OPT_LEVEL: {
@@ -240,6 +255,7 @@ int lr_cli_fit(int argc, char **argv)
             }
             break;
         case 'q':
+            quiet = 1;
             break;
         case 'h':
             free(features);
@@ -298,6 +314,15 @@ int lr_cli_fit(int argc, char **argv)
     } else if (fwrite(buf, 1, len, stdout) != len || fflush(stdout) != 0) {
         lr_cli_error("cannot write the results: %s", strerror(errno));
         rc = LR_EXIT_DATA;
+    } else if (!quiet) {
+        /* Warnings also go to stderr, where a script's user sees them. */
+        for (size_t i = 0; i < lr_fit_nnotes(fit); i++) {
+            const char *n = lr_fit_note(fit, i);
+            if (!strncmp(n, "warning: ", 9))
+                lr_cli_error("%s", n);
+            else if (strstr(n, "response is constant"))
+                lr_cli_error("warning: %s", n);
+        }
     }
     free(buf);
     lr_fit_free(fit);

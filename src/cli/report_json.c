@@ -98,5 +98,12 @@ void lr_report_json(FILE *out, const lr_report_ctx *ctx)
     json_number(out, "bic", s->bic, ", ");
     json_number(out, "rss", s->rss, ", ");
     json_number(out, "condition_number", s->condition_number, ", ");
-    fputs("\"vcov\": \"classical\"}\n", out);
+    json_number(out, "digits", s->digits, ", ");
+    fprintf(out, "\"extended_bits\": %d, \"vcov\": \"classical\",\n \"notes\": [",
+            s->extended_bits);
+    for (size_t i = 0; i < lr_fit_nnotes(fit); i++) {
+        fputs(i ? ", " : "", out);
+        json_string(out, lr_fit_note(fit, i));
+    }
+    fputs("]}\n", out);
 }

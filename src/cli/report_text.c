@@ -10,9 +10,20 @@
 static const char *method_desc(lr_method m)
 {
     switch (m) {
+    case LR_METHOD_AUTO:
+        return "auto: streaming QR (dgeqrf per block, dtpqrt to merge), rank by pivoting, beta "
+               "by dtrtrs, (X'X)^-1 by dpotri on R";
+    case LR_METHOD_QR:
+        return "qr: streaming QR (dgeqrf per block, dtpqrt to merge), beta by dtrtrs, "
+               "(X'X)^-1 by dpotri on R";
+    case LR_METHOD_SVD:
+        return "svd: streaming QR, then the minimum-norm solution by dgelsd";
     case LR_METHOD_INVERSE:
         return "inverse: X'X by BLAS dsyrk on shifted columns, (X'X)^-1 by LAPACKE "
                "dpotrf + dpotri";
+    case LR_METHOD_CHOLESKY:
+        return "cholesky: X'X by BLAS dsyrk on shifted columns, beta by dpotrs, (X'X)^-1 by "
+               "dpotri";
     case LR_METHOD_NAIVE:
         return "naive: plain loops, (X'X)^-1 by Gauss-Jordan with partial pivoting";
     default:
@@ -48,9 +59,23 @@ static void header(FILE *out, const lr_report_ctx *ctx)
         fprintf(out, "Ridge: lambda = %s on %s columns (intercept not penalised)\n", a,
                 s->ridge_scale == LR_RIDGE_RAW ? "raw" : "standardized");
     }
+    if (s->extended_bits > 0)
+        fprintf(out, "Precision: recomputed in %d-bit arithmetic from the decimal text\n",
+                s->extended_bits);
     lr_format_g(s->condition_number, 3, a);
-    fprintf(out, "Condition number (%s): %s\n\n",
-            s->intercept ? "centred, scaled predictors" : "scaled predictors", a);
+    fprintf(out, "Condition number (%s): %s; about %.0f significant digits can be trusted\n\n",
+            s->intercept ? "centred, scaled predictors" : "scaled predictors", a,
+            floor(s->digits));
+}
+
+static void notes(FILE *out, const lr_fit *fit)
+{
+    size_t n = lr_fit_nnotes(fit);
+    if (n == 0)
+        return;
+    fputs("\nNotes:\n", out);
+    for (size_t i = 0; i < n; i++)
+        fprintf(out, "  %s\n", lr_fit_note(fit, i));
 }
 
 /* A penalised fit: estimates only, and why. */
@@ -98,6 +123,7 @@ static void report_ridge(FILE *out, const lr_report_ctx *ctx)
     lr_format_g(s->aic, 6, a);
     lr_format_g(s->bic, 6, b);
     fprintf(out, "AIC: %s,  BIC: %s\n", a, b);
+    notes(out, fit);
 }
 
 void lr_report_text(FILE *out, const lr_report_ctx *ctx)
@@ -127,7 +153,13 @@ void lr_report_text(FILE *out, const lr_report_ctx *ctx)
     size_t wl = max_len(c.lo, c.n, strlen(c.lo_label));
     size_t wh = max_len(c.hi, c.n, strlen(c.hi_label));
 
-    fputs("Coefficients:\n", out);
+    size_t naliased = 0;
+    for (size_t j = 0; j < c.n; j++)
+        naliased += lr_fit_coef(fit, j)->aliased != 0;
+    if (naliased)
+        fprintf(out, "Coefficients: (%zu not defined because of singularities)\n", naliased);
+    else
+        fputs("Coefficients:\n", out);
     fprintf(out, "%-*s %*s %*s %*s %*s", (int)wn, "", (int)we, "Estimate", (int)ws,
             "Std. Error", (int)wt, "t value", (int)wp, "Pr(>|t|)");
     if (c.any_stars)
@@ -154,6 +186,7 @@ void lr_report_text(FILE *out, const lr_report_ctx *ctx)
                 (unsigned long long)s->n);
     }
     if (s->df_residual > 0 && isfinite(s->f_df1) && s->f_df1 > 0) {
+        /* an exact fit has an infinite F, as NIST prints it */
         lr_format_g(s->r_squared, 4, a);
         lr_format_g(s->adj_r_squared, 4, b);
         fprintf(out, "Multiple R-squared:  %s,  Adjusted R-squared:  %s\n", a, b);
@@ -168,4 +201,5 @@ void lr_report_text(FILE *out, const lr_report_ctx *ctx)
     lr_format_g(s->aic, 6, a);
     lr_format_g(s->bic, 6, b);
     fprintf(out, "AIC: %s,  BIC: %s\n", a, b);
+    notes(out, fit);
 }

@@ -1,0 +1,383 @@
+/*
+ * solver_qr.c — auto, qr and svd: from the streaming triangular factor.
+ *
+ * The accumulator holds R with RᵀR = M for all its columns (response first).
+ * The model's columns S (and the response, last) are picked out of it,
+ * A = R[:, S ∪ {0}], which is no longer triangular; its QR factorisation is
+ * the factor of the model's own centred columns ("the re-triangularised
+ * R[:, S]"). Without an intercept the factor of the uncentred columns is that
+ * of [R[:, S]; √W μ_Sᵀ]; a ridge penalty adds the rows √Λ.
+ *
+ * The columns are scaled to unit norm, then factored by Householder
+ * reflections in their own order, R's dqrdc2 strategy: a column whose norm,
+ * once the reflections of the columns kept before it are applied, is below
+ * LR_RANK_TOL_QR is aliased and set aside — in double precision on scaled
+ * columns that is dependence to rounding, while a badly scaled but full-rank
+ * column (NIST's Filip, whose relative residual is 2e-10) is kept, unlike
+ * R's fixed 1e-7. The response rides along as the last column: after the
+ * reflections its first r entries are Qᵀy (so β solves R_K β = Qᵀy, dtrtrs)
+ * and the norm of the rest is √RSS, computed without the cancellation of
+ * yᵀy − βᵀXᵀy. (XᵀX)⁻¹ = R_K⁻¹R_K⁻ᵀ by dpotri: the normal-equation inverse with
+ * QR accuracy. --method svd factors the scaled triangle instead by dgelsd
+ * (minimum norm, rank from its singular values).
+ */
+#include <float.h>
+#include <math.h>
+#include <string.h>
+
+#include <cblas.h>
+#include <lapacke.h>
+
+#include "solver.h"
+
+typedef struct qws {
+    size_t rows;      /* rows of b */
+    size_t cols;      /* q + 1 */
+    double *b;        /* the scaled matrix being reduced, rows × cols */
+    double *d;        /* column scales, q */
+    double *rk;       /* the kept triangle, nk × nk */
+    double *z;        /* Qᵀy of the kept, then β, q */
+    double *t;        /* scratch, 4 (q + 1) */
+    lapack_int *iw;   /* integer scratch, q + 1 */
+    size_t *idx;      /* kept columns, q */
+    size_t *row_of;   /* for each column, the rows the reflections had reached when it was
+                         kept or aliased (for the dependency), q */
+} qws;
+
+static void qws_free(qws *w)
+{
+    size_t q = w->cols ? w->cols - 1 : 0, n = q ? q : 1;
+    lr_mem_free(w->b, w->rows * w->cols * sizeof(double));
+    lr_mem_free(w->d, n * sizeof(double));
+    lr_mem_free(w->rk, n * n * sizeof(double));
+    lr_mem_free(w->z, n * sizeof(double));
+    lr_mem_free(w->t, 4 * (n + 1) * sizeof(double));
+    lr_mem_free(w->iw, (n + 1) * sizeof(lapack_int));
+    lr_mem_free(w->idx, n * sizeof(size_t));
+    lr_mem_free(w->row_of, n * sizeof(size_t));
+}
+
+static int qws_alloc(qws *w, size_t rows, size_t q)
+{
+    size_t n = q ? q : 1;
+    memset(w, 0, sizeof *w);
+    w->rows = rows;
+    w->cols = q + 1;
+    w->b = lr_mem_calloc(rows * (q + 1), sizeof(double));
+    w->d = lr_mem_calloc(n, sizeof(double));
+    w->rk = lr_mem_calloc(n * n, sizeof(double));
+    w->z = lr_mem_calloc(n, sizeof(double));
+    w->t = lr_mem_calloc(4 * (n + 1), sizeof(double));
+    w->iw = lr_mem_calloc(n + 1, sizeof(lapack_int));
+    w->idx = lr_mem_calloc(n, sizeof(size_t));
+    w->row_of = lr_mem_calloc(n, sizeof(size_t));
+    return w->b && w->d && w->rk && w->z && w->t && w->iw && w->idx && w->row_of;
+}
+
+/* Apply the reflector H = I − τ v vᵀ (v = [1; x], rows r..m−1) to column c. */
+static void reflect(double *b, size_t ld, size_t m, size_t r, size_t vcol, double tau, size_t c)
+{
+    double *v = b + vcol * ld + r, *y = b + c * ld + r;
+    size_t n = m - r;
+    double s = y[0];
+    if (n > 1)
+        s += cblas_ddot((int)(n - 1), v + 1, 1, y + 1, 1);
+    s *= tau;
+    y[0] -= s;
+    if (n > 1)
+        cblas_daxpy((int)(n - 1), -s, v + 1, 1, y + 1, 1);
+}
+
+int lr_solve_factor(const lr_accum *acc, const lr_model_spec *spec, lr_method method,
+                    lr_reduced *red, lr_error *err)
+{
+    size_t q = spec->q, k = lr_accum_ncols(acc), ldr;
+    const size_t *col = spec->cols;
+    const double *r = lr_accum_factor(acc, &ldr);
+    const double *mu = lr_accum_mean(acc);
+    double wsum = lr_accum_weight(acc);
+    int ridge = spec->ridge > 0;
+    int rc = LR_OK;
+    qws w;
+
+    /* Rows: the factor, the mean row without an intercept, √Λ with ridge. */
+    size_t extra = spec->intercept ? 0 : 1;
+    size_t m = k + extra + (ridge ? q : 0);
+    if (!qws_alloc(&w, m, q)) {
+        qws_free(&w);
+        return lr_error_nomem(err);
+    }
+    double *b = w.b;
+    for (size_t j = 0; j <= q; j++) {
+        size_t c = j < q ? col[j] : 0;
+        for (size_t i = 0; i < k; i++)
+            LR_AT(b, m, i, j) = c == SIZE_MAX ? 0.0 : LR_AT(r, ldr, i, c);
+        if (extra)
+            LR_AT(b, m, k, j) = c == SIZE_MAX ? 0.0 : sqrt(wsum) * mu[c];
+    }
+
+    /* Zero and constant columns; column norms (dnrm2 neither overflows nor
+     * underflows, so data of magnitude 1e±150 is fine). */
+    for (size_t j = 0; j < q; j++) {
+        double nrm = cblas_dnrm2((int)(k + extra), b + j * m, 1);
+        double c = col[j] == SIZE_MAX ? 0.0 : mu[col[j]];
+        if (col[j] == SIZE_MAX || nrm == 0 ||
+            (spec->intercept && lr_column_is_constant(nrm, wsum, c)))
+            red->zero[j] = 1;
+        /* √Λⱼ, and the column's norm with it, without squaring anything */
+        double sp = spec->ridge_scale == LR_RIDGE_RAW ? sqrt(spec->ridge)
+                                                      : sqrt(spec->ridge) * (nrm / sqrt(wsum));
+        if (ridge && !red->zero[j])
+            LR_AT(b, m, k + extra + j, j) = sp;
+        double full = hypot(nrm, ridge ? sp : 0.0);
+        w.d[j] = red->zero[j] ? 0.0 : 1.0 / full;
+        for (size_t i = 0; i < m; i++)
+            LR_AT(b, m, i, j) *= w.d[j];
+    }
+    red->tss = 0;
+    {
+        double ny = cblas_dnrm2((int)(k + extra), b + q * m, 1);
+        red->tss = ny * ny;
+    }
+
+    if (method == LR_METHOD_SVD) {
+        /* Minimum-norm solution of the scaled problem; rank from the singular values. */
+        size_t nz = 0;
+        for (size_t j = 0; j < q; j++)
+            if (!red->zero[j])
+                w.idx[nz++] = j;
+        /* Householder QR without pivoting of the non-zero columns, response along. */
+        size_t rr = 0;
+        for (size_t t = 0; t < nz && rr < m; t++) {
+            size_t j = w.idx[t];
+            double alpha = LR_AT(b, m, rr, j), tau = 0;
+            LAPACKE_dlarfg_work((lapack_int)(m - rr), &alpha, b + j * m + rr + 1, 1, &tau);
+            LR_AT(b, m, rr, j) = 1.0;
+            for (size_t u = t + 1; u < nz; u++)
+                reflect(b, m, m, rr, j, tau, w.idx[u]);
+            reflect(b, m, m, rr, j, tau, q);
+            LR_AT(b, m, rr, j) = alpha;
+            rr++;
+        }
+        /* The nz × nz triangle and Qᵀy, then dgelsd. */
+        size_t n = nz;
+        memset(w.rk, 0, q * q * sizeof(double));
+        for (size_t t = 0; t < n; t++)
+            for (size_t i = 0; i <= t && i < rr; i++)
+                LR_AT(w.rk, n ? n : 1, i, t) = LR_AT(b, m, i, w.idx[t]);
+        for (size_t i = 0; i < n; i++)
+            w.z[i] = i < rr ? LR_AT(b, m, i, q) : 0.0;
+        lapack_int rank = 0;
+        if (n > 0) {
+            /* workspace query, then the solve (allocated here: sizes depend on n) */
+            double wq = 0;
+            lapack_int iwq = 0;
+            double *s = w.t;
+            LAPACKE_dgelsd_work(LAPACK_COL_MAJOR, (lapack_int)n, (lapack_int)n, 1, w.rk,
+                                (lapack_int)n, w.z, (lapack_int)n, s, LR_RANK_TOL_QR, &rank, &wq,
+                                -1, &iwq);
+            size_t lw = (size_t)wq + 1, liw = (size_t)(iwq > 0 ? iwq : 1);
+            double *work = lr_mem_alloc(lw * sizeof(double));
+            lapack_int *iwork = lr_mem_alloc(liw * sizeof(lapack_int));
+            if (!work || !iwork) {
+                lr_mem_free(work, lw * sizeof(double));
+                lr_mem_free(iwork, liw * sizeof(lapack_int));
+                rc = lr_error_nomem(err);
+                goto done;
+            }
+            lapack_int info = LAPACKE_dgelsd_work(LAPACK_COL_MAJOR, (lapack_int)n, (lapack_int)n,
+                                                  1, w.rk, (lapack_int)n, w.z, (lapack_int)n, s,
+                                                  LR_RANK_TOL_QR, &rank, work, (lapack_int)lw,
+                                                  iwork);
+            lr_mem_free(work, lw * sizeof(double));
+            lr_mem_free(iwork, liw * sizeof(lapack_int));
+            if (info != 0) {
+                rc = info < 0 ? lr_error_set(err, LR_ELAPACK, "dgelsd: argument %d is invalid",
+                                             (int)-info)
+                              : lr_error_set(err, LR_ESINGULAR, "dgelsd: the SVD did not "
+                                                                "converge");
+                goto done;
+            }
+            red->rcond = s[0] > 0 ? s[n - 1] / s[0] : 0;
+        } else {
+            red->rcond = 1;
+        }
+        for (size_t t = 0; t < n; t++) {
+            red->keep[w.idx[t]] = 1;
+            red->beta[w.idx[t]] = w.d[w.idx[t]] * w.z[t];
+        }
+        red->edf = (double)rank;
+        if ((size_t)rank < n) {
+            red->no_se = 1; /* minimum norm: coefficients not identifiable one by one */
+        } else if (n > 0) {
+            /* full rank: the covariance from the triangle, as --method qr */
+            for (size_t t = 0; t < n; t++)
+                for (size_t i = 0; i < n; i++)
+                    LR_AT(w.rk, n, i, t) = i <= t && i < rr ? LR_AT(b, m, i, w.idx[t]) : 0.0;
+            lapack_int info = LAPACKE_dpotri_work(LAPACK_COL_MAJOR, 'U', (lapack_int)n, w.rk,
+                                                  (lapack_int)n);
+            if (info != 0)
+                red->no_se = 1;
+            else
+                for (size_t t = 0; t < n; t++)
+                    for (size_t i = 0; i < n; i++) {
+                        double v = i <= t ? LR_AT(w.rk, n, i, t) : LR_AT(w.rk, n, t, i);
+                        LR_AT(red->v, q, w.idx[i], w.idx[t]) = w.d[w.idx[i]] * v * w.d[w.idx[t]];
+                    }
+        }
+        goto sums;
+    }
+
+    /* In-order Householder QR that sets dependent columns aside (dqrdc2). */
+    size_t nk = 0;
+    for (size_t j = 0; j < q; j++) {
+        w.row_of[j] = nk;
+        if (red->zero[j])
+            continue;
+        double nr = nk < m ? cblas_dnrm2((int)(m - nk), b + j * m + nk, 1) : 0.0;
+        if (!(nr > LR_RANK_TOL_QR) || nk >= m)
+            continue; /* aliased: its first nk entries are its coordinates on the kept */
+        double alpha = LR_AT(b, m, nk, j), tau = 0;
+        LAPACKE_dlarfg_work((lapack_int)(m - nk), &alpha, b + j * m + nk + 1, 1, &tau);
+        LR_AT(b, m, nk, j) = 1.0;
+        for (size_t u = j + 1; u <= q; u++)
+            if (u == q || !red->zero[u])
+                reflect(b, m, m, nk, j, tau, u);
+        LR_AT(b, m, nk, j) = alpha;
+        w.idx[nk++] = j;
+        red->keep[j] = 1;
+    }
+
+    /* The kept triangle, Qᵀy, β by back substitution. */
+    for (size_t t = 0; t < nk; t++)
+        for (size_t i = 0; i < nk; i++)
+            LR_AT(w.rk, nk, i, t) = i <= t ? LR_AT(b, m, i, w.idx[t]) : 0.0;
+    for (size_t i = 0; i < nk; i++)
+        w.z[i] = LR_AT(b, m, i, q);
+    if (nk > 0) {
+        lapack_int info = LAPACKE_dtrcon_work(LAPACK_COL_MAJOR, '1', 'U', 'N', (lapack_int)nk,
+                                              w.rk, (lapack_int)nk, &red->rcond, w.t, w.iw);
+        if (info != 0) {
+            rc = lr_error_set(err, LR_ELAPACK, "dtrcon: argument %d is invalid", (int)-info);
+            goto done;
+        }
+        info = LAPACKE_dtrtrs_work(LAPACK_COL_MAJOR, 'U', 'N', 'N', (lapack_int)nk, 1, w.rk,
+                                   (lapack_int)nk, w.z, (lapack_int)nk);
+        if (info != 0) {
+            rc = info < 0 ? lr_error_set(err, LR_ELAPACK, "dtrtrs: argument %d is invalid",
+                                         (int)-info)
+                          : lr_error_set(err, LR_ESINGULAR, "the factor is singular");
+            goto done;
+        }
+        for (size_t t = 0; t < nk; t++)
+            red->beta[w.idx[t]] = w.d[w.idx[t]] * w.z[t];
+    } else {
+        red->rcond = 1;
+    }
+
+    /* Dependencies: aliased column j = Σ c_s,t kept_t over the kept columns before
+     * it, c_s = R⁻¹ (its first row_of[j] entries); in user units c_t D_t / D_j. */
+    for (size_t j = 0; j < q; j++) {
+        if (red->keep[j] || red->zero[j])
+            continue;
+        size_t nr = w.row_of[j];
+        double *c = w.t;
+        for (size_t i = 0; i < nr; i++)
+            c[i] = LR_AT(b, m, i, j);
+        if (nr > 0)
+            cblas_dtrsv(CblasColMajor, CblasUpper, CblasNoTrans, CblasNonUnit, (int)nr, w.rk,
+                        (int)nk, c, 1);
+        for (size_t t = 0; t < nr; t++)
+            LR_AT(red->dep, q, w.idx[t], j) = c[t] * w.d[w.idx[t]] / w.d[j];
+    }
+
+    /* (XᵀX)⁻¹ of the kept columns: D (R_KᵀR_K)⁻¹ D by dpotri. */
+    if (nk > 0) {
+        lapack_int info = LAPACKE_dpotri_work(LAPACK_COL_MAJOR, 'U', (lapack_int)nk, w.rk,
+                                              (lapack_int)nk);
+        if (info != 0) {
+            rc = info < 0 ? lr_error_set(err, LR_ELAPACK, "dpotri: argument %d is invalid",
+                                         (int)-info)
+                          : lr_error_set(err, LR_ESINGULAR, "the factor is singular");
+            goto done;
+        }
+        for (size_t t = 0; t < nk; t++)
+            for (size_t i = 0; i < nk; i++) {
+                double v = i <= t ? LR_AT(w.rk, nk, i, t) : LR_AT(w.rk, nk, t, i);
+                LR_AT(red->v, q, w.idx[i], w.idx[t]) = w.d[w.idx[i]] * v * w.d[w.idx[t]];
+            }
+    }
+    red->edf = (double)nk;
+
+sums:
+    /* RSS and MSS. Least squares: MSS = ‖Qᵀy‖² and RSS the rest of ‖y‖², both
+     * norms of what the reflections left (no cancellation). With a penalty (or
+     * svd) the residual is formed explicitly from the small factor:
+     * ‖Xβ − y‖² = ‖A_S β − a_y‖² since AᵀA = [X y]ᵀ[X y]. */
+    if (!ridge && method != LR_METHOD_SVD) {
+        double mss = 0, rss;
+        size_t nk2 = 0;
+        for (size_t j = 0; j < q; j++)
+            nk2 += red->keep[j];
+        for (size_t i = 0; i < nk2; i++)
+            mss += LR_AT(b, m, i, q) * LR_AT(b, m, i, q);
+        rss = nk2 < m ? cblas_dnrm2((int)(m - nk2), b + q * m + nk2, 1) : 0.0;
+        red->mss = mss;
+        red->rss = rss * rss;
+    } else {
+        /* rebuild the unscaled columns from the factor: e = A_S β − a_y */
+        size_t ma = k + extra;
+        double *e = lr_mem_calloc(ma, sizeof(double));
+        double *f = lr_mem_calloc(ma, sizeof(double));
+        if (!e || !f) {
+            lr_mem_free(e, ma * sizeof(double));
+            lr_mem_free(f, ma * sizeof(double));
+            rc = lr_error_nomem(err);
+            goto done;
+        }
+        for (size_t i = 0; i < k; i++) {
+            double fi = 0;
+            for (size_t j = 0; j < q; j++)
+                if (red->keep[j] && col[j] != SIZE_MAX)
+                    fi += LR_AT(r, ldr, i, col[j]) * red->beta[j];
+            f[i] = fi;
+            e[i] = fi - LR_AT(r, ldr, i, 0);
+        }
+        if (extra) {
+            double fi = 0;
+            for (size_t j = 0; j < q; j++)
+                if (red->keep[j] && col[j] != SIZE_MAX)
+                    fi += sqrt(wsum) * mu[col[j]] * red->beta[j];
+            f[k] = fi;
+            e[k] = fi - sqrt(wsum) * mu[0];
+        }
+        double ne = cblas_dnrm2((int)ma, e, 1), nf = cblas_dnrm2((int)ma, f, 1);
+        red->rss = ne * ne;
+        red->mss = nf * nf;
+        lr_mem_free(e, ma * sizeof(double));
+        lr_mem_free(f, ma * sizeof(double));
+        if (ridge) {
+            /* tr(H) = tr((G + Λ)⁻¹ G), G = A_SᵀA_S over the kept columns */
+            double tr = 0;
+            for (size_t a = 0; a < q; a++) {
+                if (!red->keep[a])
+                    continue;
+                for (size_t c2 = 0; c2 < q; c2++) {
+                    if (!red->keep[c2] || col[a] == SIZE_MAX || col[c2] == SIZE_MAX)
+                        continue;
+                    double g = 0; /* (A_SᵀA_S)[c2, a] */
+                    for (size_t i = 0; i < k; i++)
+                        g += LR_AT(r, ldr, i, col[c2]) * LR_AT(r, ldr, i, col[a]);
+                    if (extra)
+                        g += wsum * mu[col[c2]] * mu[col[a]];
+                    tr += LR_AT(red->v, q, a, c2) * g;
+                }
+            }
+            red->edf = tr;
+            red->no_se = 1;
+        }
+    }
+done:
+    qws_free(&w);
+    return rc;
+}
