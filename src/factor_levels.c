@@ -160,6 +160,34 @@ static int add_level(lr_levels *l, const char *label, size_t len, double value, 
     return LR_OK;
 }
 
+int lr_levels_find_text(const lr_levels *l, const char *s, size_t len, uint32_t *id)
+{
+    uint64_t h = hash_bytes(s, len);
+    for (size_t k = (size_t)h & (l->nslots - 1); l->slots[k]; k = (k + 1) & (l->nslots - 1)) {
+        uint32_t c = l->slots[k] - 1;
+        if (l->len[c] == len && !memcmp(l->label[c], s, len)) {
+            *id = c;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+int lr_levels_find_number(const lr_levels *l, double x, uint32_t *id)
+{
+    if (x == 0)
+        x = 0;
+    uint64_t h = hash_bytes(&x, sizeof x);
+    for (size_t k = (size_t)h & (l->nslots - 1); l->slots[k]; k = (k + 1) & (l->nslots - 1)) {
+        uint32_t c = l->slots[k] - 1;
+        if (l->value[c] == x) {
+            *id = c;
+            return 0;
+        }
+    }
+    return -1;
+}
+
 int lr_levels_intern_text(lr_levels *l, const char *s, size_t len, uint32_t *id, lr_error *err)
 {
     uint64_t h = hash_bytes(s, len);

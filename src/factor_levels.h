@@ -18,6 +18,10 @@ int lr_levels_create(int numeric, lr_levels **out, lr_error *err);
 int lr_levels_intern_text(lr_levels *l, const char *s, size_t len, uint32_t *id, lr_error *err);
 int lr_levels_intern_number(lr_levels *l, double x, uint32_t *id, lr_error *err);
 
+/* The id of an existing level; 0 and *id set, or -1 if it was never seen. */
+int lr_levels_find_text(const lr_levels *l, const char *s, size_t len, uint32_t *id);
+int lr_levels_find_number(const lr_levels *l, double x, uint32_t *id);
+
 /* Number of levels seen. */
 size_t lr_levels_count(const lr_levels *l);
 

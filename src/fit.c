@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "extended.h"
 #include "model_frame.h"
 #include "solver.h"
 #include "stats.h"
@@ -137,7 +138,16 @@ typedef struct model_desc {
     const char *source;        /* data display name or NULL */
     uint64_t n_dropped;        /* rows omitted for missing values */
     uint64_t n_zero_weight;    /* rows of weight 0 */
+    lr_frame *frame;           /* the frame, for a second pass; NULL if none is possible */
+    const char *path;          /* the data's path, for a second pass */
+    char delimiter;            /* its delimiter */
 } model_desc;
+
+/* Extended precision is used when fewer than this many digits are expected
+ * in double precision, and the second pass costs at most LR_EXTENDED_WORK
+ * multiply-adds (n × (p + 2)²). */
+#define LR_EXTENDED_DIGITS 14.0
+#define LR_EXTENDED_WORK 2e7
 
 /* What a user should know about the fit: aliasing, precision, warnings. */
 static int fit_notes(lr_fit *fit, const lr_solution *sol, lr_error *err)
@@ -189,6 +199,45 @@ static int fit_from_accum(const lr_accum *acc, const model_desc *md, const lr_fi
     if (rc)
         return with_source(err, md->source, rc);
 
+    /* auto: when the condition number puts digits at risk, recompute in
+     * extended precision from the decimal text (a second pass). */
+    char ext_note[256] = "";
+    if (opt->method == LR_METHOD_AUTO && !(spec->ridge > 0) && sol.digits < LR_EXTENDED_DIGITS) {
+        double width = (double)(spec->q + 3);
+        if (!md->frame || !md->path) {
+            snprintf(ext_note, sizeof ext_note, "extended precision was not used: the statistics "
+                     "were accumulated by the caller, not read from a file");
+        } else if (!strcmp(md->path, "-")) {
+            snprintf(ext_note, sizeof ext_note, "extended precision was declined: standard input "
+                     "cannot be read a second time (about %.0f digits can be trusted; give a "
+                     "file to get every digit)", floor(sol.digits));
+        } else if ((double)nobs * width * width > LR_EXTENDED_WORK) {
+            snprintf(ext_note, sizeof ext_note, "extended precision was not used: the data are "
+                     "too large for the second pass (n (p + 2)^2 > %.0g); about %.0f digits can "
+                     "be trusted", LR_EXTENDED_WORK, floor(sol.digits));
+        } else {
+            /* 2 log₂ κ bits are lost to the normal equations; keep 160 beyond that. */
+            double kappa = sol.rcond > 0 ? 1.0 / sol.rcond : 1e17;
+            if (kappa < 1e17 && sol.rank < sol.p)
+                kappa = 1e17; /* columns aliased in double may be resolvable: room for them */
+            double bits = 160.0 + 2.0 * log2(kappa > 1 ? kappa : 1);
+            if (bits < 256)
+                bits = 256;
+            if (bits > 4096)
+                bits = 4096;
+            lr_solution ext;
+            rc = lr_extended_fit(md->path, md->delimiter, md->frame, spec, acc,
+                                 (mpfr_prec_t)bits, &ext, err);
+            if (rc) {
+                lr_solution_free(&sol);
+                return rc;
+            }
+            ext.rcond = sol.rcond;
+            lr_solution_free(&sol);
+            sol = ext;
+        }
+    }
+
     lr_fit *fit = lr_mem_calloc(1, sizeof *fit);
     if (!fit) {
         lr_solution_free(&sol);
@@ -230,7 +279,8 @@ static int fit_from_accum(const lr_accum *acc, const model_desc *md, const lr_fi
     /* The solution's (XᵀX)⁻¹ moves into the fit. */
     fit->xtx_inv = sol.xtx_inv;
     sol.xtx_inv = NULL;
-    if ((rc = fit_notes(fit, &sol, err)))
+    if ((rc = fit_notes(fit, &sol, err)) || (ext_note[0] && (rc = add_note(fit, err, "%s",
+                                                                            ext_note))))
         goto fail;
     lr_solution_free(&sol);
     *out = fit;
@@ -273,7 +323,7 @@ int lr_fit_accum(const lr_accum *acc, const char *const *names, const lr_fit_opt
     if (q == 0 && opt->intercept)
         snprintf(formula + o, flen - o, "1");
     lr_model_spec spec = {q, cols, names + 1, opt->intercept, opt->ridge, opt->ridge_scale};
-    model_desc md = {&spec, names[0], formula, NULL, NULL, n_dropped, 0};
+    model_desc md = {&spec, names[0], formula, NULL, NULL, n_dropped, 0, NULL, NULL, 0};
     rc = fit_from_accum(acc, &md, opt, out, err);
     lr_mem_free(formula, flen);
     lr_mem_free(cols, (q ? q : 1) * sizeof(size_t));
@@ -337,7 +387,10 @@ int lr_fit_csv(const char *path, const lr_fit_options *opt, lr_fit **out, lr_err
                      opt->weights,
                      name,
                      lr_frame_dropped(frame),
-                     rows - lr_frame_dropped(frame) - lr_accum_nobs(acc)};
+                     rows - lr_frame_dropped(frame) - lr_accum_nobs(acc),
+                     frame,
+                     path,
+                     lr_csv_delimiter(csv)};
     rc = fit_from_accum(acc, &md, opt, out, err);
 
 done:

@@ -350,6 +350,7 @@ static lr_node *new_node(parser *p, lr_node_kind kind, size_t pos)
     }
     n->kind = kind;
     n->pos = pos;
+    n->id = p->f->nnodes++;
     return n;
 }
 
@@ -389,8 +390,15 @@ static lr_node *arith_primary(parser *p)
     if (t.kind == T_NUM) {
         next(p);
         lr_node *n = new_node(p, LR_NODE_NUM, t.pos);
-        if (n)
+        if (n) {
             n->num = t.num;
+            n->text = lr_arena_strndup(&p->f->arena, t.start, t.len);
+            if (!n->text) {
+                p->failed = 1;
+                lr_error_nomem(p->err);
+                return NULL;
+            }
+        }
         return n;
     }
     if (is_op(p, '(')) {

@@ -34,11 +34,13 @@ typedef enum lr_node_kind {
 typedef struct lr_node {
     lr_node_kind kind;   /* what the node is */
     double num;          /* LR_NODE_NUM: the value */
+    const char *text;    /* LR_NODE_NUM: the number as written (for extended precision) */
     size_t col;          /* LR_NODE_COL: data column index */
     lr_fn fn;            /* LR_NODE_FN: the function */
     struct lr_node *a;   /* first operand */
     struct lr_node *b;   /* second operand (binary nodes) */
     size_t pos;          /* 1-based position in the formula text */
+    size_t id;           /* 0..nnodes−1, unique in the formula: a slot for evaluators */
 } lr_node;
 
 /* A variable of the model ("factor" in R's terms vocabulary). */
@@ -71,6 +73,7 @@ typedef struct lr_formula {
     lr_term *terms;   /* right-hand-side terms, sorted by order (stable), no duplicates */
     size_t nterms;    /* their number */
     int intercept;    /* 1 if the model has an intercept */
+    size_t nnodes;    /* expression nodes created (their ids are 0..nnodes−1) */
     lr_arena arena;   /* owns everything above */
 } lr_formula;
 

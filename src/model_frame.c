@@ -26,7 +26,7 @@
 #include <string.h>
 
 #include "factor_levels.h"
-#include "model_frame.h"
+#include "model_frame_impl.h"
 #include "solver.h"
 
 /* Bytes of model cells kept to decide column types (DESIGN.md: "the first chunk"). */
@@ -35,94 +35,6 @@
 #define LR_BLOCK_ROWS 1024
 /* Doubles a block may hold at most (its rows shrink as columns grow). */
 #define LR_BLOCK_DOUBLES (1u << 20)
-
-/* Per data column the model uses. */
-typedef struct col_info {
-    int used;          /* referenced by the formula or the weights */
-    int text;          /* decided: holds text (categorical) */
-    const char *name;  /* header name (the frame's copy) */
-    const char *cell;  /* this row's cell (text columns), borrowed from the row */
-    size_t cell_len;   /* its length */
-    uint64_t first_text_line; /* first-chunk position of the first text cell (for messages) */
-    uint64_t first_text_col;  /* its column */
-} col_info;
-
-/* Per formula variable. */
-typedef struct var_info {
-    int factor;        /* categorical */
-    lr_levels *levels; /* its levels (factor) */
-    double value;      /* this row's value (numeric, or the poly base) */
-    uint32_t level;    /* this row's level id (factor) */
-} var_info;
-
-/* Per term. */
-typedef struct term_info {
-    size_t nf;          /* factor variables in it */
-    size_t first_col;   /* terms without factors: their first accumulator column */
-    size_t ncombo;      /* columns per level combination: the product of poly degrees */
-} term_info;
-
-/* A hash map from (term, level ids, poly index) to accumulator column. */
-typedef struct cell_map {
-    uint32_t *keys;   /* nslots × width words (word 0 = term + 1; 0 marks an empty slot) */
-    size_t *cols;     /* accumulator column per slot */
-    size_t nslots;    /* a power of two */
-    size_t n;         /* entries */
-    size_t width;     /* words per key: 1 + max factors per term + 1 */
-} cell_map;
-
-/* A first-chunk row kept until column types are known. */
-typedef struct kept_field {
-    size_t off;      /* offset of the bytes in the keep buffer */
-    size_t len;      /* their number */
-    uint64_t line;   /* position in the file */
-    uint64_t col;    /* column */
-    int quoted;      /* was quoted */
-} kept_field;
-
-struct lr_frame {
-    char *source;          /* display name of the data (owned) */
-    size_t ncsv;           /* fields in the header */
-    char **colnames;       /* header names (owned) */
-    lr_formula *formula;   /* the model (owned) */
-    lr_na_action na;       /* missing-value policy */
-    lr_kernel kernel;      /* BLAS or naive cross products */
-    size_t wcol;           /* weights column, SIZE_MAX if none */
-    col_info *cols;        /* ncsv entries */
-    double *colval;        /* this row's numeric value of each column, ncsv entries */
-    var_info *vars;        /* formula->nvars entries */
-    term_info *terms;      /* formula->nterms entries */
-    cell_map map;          /* factor-term columns */
-    size_t k;              /* accumulator columns in use */
-    lr_accum *acc;         /* the statistics */
-    double *block;         /* block_rows × block_k, column-major */
-    double *wblock;        /* weights of the block's rows */
-    size_t block_rows;     /* rows the block holds */
-    size_t block_k;        /* columns the block holds */
-    size_t nblock;         /* rows in the block */
-    double *row;           /* the current row's accumulator values, k entries */
-    size_t row_cap;        /* capacity of row */
-    int types_known;       /* column types decided */
-    char *keep;            /* first-chunk cell bytes */
-    size_t keep_len;       /* used */
-    size_t keep_cap;       /* capacity */
-    kept_field *kept;      /* first-chunk cells: nkept_rows × nused */
-    size_t nkept;          /* kept fields */
-    size_t kept_cap;       /* capacity */
-    uint64_t *kept_line;   /* line of each kept row */
-    size_t nkept_rows;     /* kept rows */
-    size_t kept_rows_cap;  /* capacity */
-    size_t *used;          /* indices of the used columns */
-    size_t nused;          /* their number */
-    lr_csv_field *replay;  /* a full-width row for replaying kept rows */
-    uint64_t rows;         /* data rows seen */
-    uint64_t dropped;      /* rows omitted for missing values */
-    /* lr_frame_model's result */
-    size_t mq;             /* model columns besides the intercept */
-    size_t *macc;          /* their accumulator columns */
-    char **mnames;         /* their names */
-    lr_arena names_arena;  /* storage of mnames' strings */
-};
 
 /* ------------------------------------------------------------------------ */
 /* The cell map                                                             */
@@ -147,7 +59,7 @@ static void map_free(cell_map *m)
 }
 
 /* Look key up; if absent and *col is not SIZE_MAX... the caller adds with map_put. */
-static size_t map_get(const cell_map *m, const uint32_t *key)
+size_t lr_cell_map_get(const cell_map *m, const uint32_t *key)
 {
     if (!m->nslots)
         return SIZE_MAX;
@@ -230,6 +142,8 @@ void lr_frame_free(lr_frame *f)
     lr_mem_free(f->replay, f->ncsv * sizeof(lr_csv_field));
     lr_mem_free(f->macc, f->mq * sizeof(size_t));
     lr_mem_free(f->mnames, f->mq * sizeof(char *));
+    lr_mem_free(f->mterm, (f->mq ? f->mq : 1) * sizeof(size_t));
+    lr_mem_free(f->mchoice, (f->mq ? f->mq : 1) * (f->mwidth ? f->mwidth : 1) * sizeof(uint32_t));
     lr_arena_free(&f->names_arena);
     lr_mem_strfree(f->source);
     lr_mem_free(f, sizeof *f);
@@ -682,7 +596,7 @@ static int read_cells(lr_frame *f, const lr_csv_row *row, int *missing, lr_error
 /* The accumulator column of a factor term's cell, created when new. */
 static int cell_column(lr_frame *f, const uint32_t *key, size_t *col, lr_error *err)
 {
-    size_t c = map_get(&f->map, key);
+    size_t c = lr_cell_map_get(&f->map, key);
     if (c == SIZE_MAX) {
         c = f->k;
         int rc = map_put(&f->map, key, c, err);
@@ -795,7 +709,7 @@ static int build_row(lr_frame *f, const lr_csv_row *row, lr_error *err)
                 while (w < f->map.width - 1)
                     key[w++] = 0;
                 key[w] = (uint32_t)combo;
-                col = map_get(&f->map, key);
+                col = lr_cell_map_get(&f->map, key);
             }
             r[col] = val;
         }
@@ -1071,11 +985,20 @@ int lr_frame_model(lr_frame *f, lr_model_columns *out, lr_error *err)
     }
     lr_mem_free(f->macc, f->mq * sizeof(size_t));
     lr_mem_free(f->mnames, f->mq * sizeof(char *));
+    lr_mem_free(f->mterm, (f->mq ? f->mq : 1) * sizeof(size_t));
+    lr_mem_free(f->mchoice, (f->mq ? f->mq : 1) * (f->mwidth ? f->mwidth : 1) * sizeof(uint32_t));
     lr_arena_free(&f->names_arena);
+    size_t width = 1;
+    for (size_t t = 0; t < nt; t++)
+        if (fm->terms[t].n > width)
+            width = fm->terms[t].n;
     f->mq = q;
+    f->mwidth = width;
     f->macc = lr_mem_calloc(q ? q : 1, sizeof(size_t));
     f->mnames = lr_mem_calloc(q ? q : 1, sizeof(char *));
-    if (!f->macc || !f->mnames) {
+    f->mterm = lr_mem_calloc(q ? q : 1, sizeof(size_t));
+    f->mchoice = lr_mem_calloc((q ? q : 1) * width, sizeof(uint32_t));
+    if (!f->macc || !f->mnames || !f->mterm || !f->mchoice) {
         lr_mem_free(dummy, cells);
         return lr_error_nomem(err);
     }
@@ -1114,7 +1037,9 @@ int lr_frame_model(lr_frame *f, lr_model_columns *out, lr_error *err)
                     uint32_t id = lr_levels_id_at(f->vars[v].levels, rank);
                     suffix = lr_levels_label(f->vars[v].levels, id);
                     key[w++] = id;
+                    f->mchoice[m * width + i] = id;
                 } else if (fm->vars[v].kind == LR_VAR_POLY) {
+                    f->mchoice[m * width + i] = (uint32_t)(digit[i] + 1);
                     snprintf(num, sizeof num, "%zu", digit[i] + 1);
                     suffix = num;
                     combo += digit[i] * mult;
@@ -1128,7 +1053,8 @@ int lr_frame_model(lr_frame *f, lr_model_columns *out, lr_error *err)
             while (w < f->map.width - 1)
                 key[w++] = 0;
             key[w] = (uint32_t)combo;
-            f->macc[m] = ti->nf == 0 ? ti->first_col + combo : map_get(&f->map, key);
+            f->macc[m] = ti->nf == 0 ? ti->first_col + combo : lr_cell_map_get(&f->map, key);
+            f->mterm[m] = t;
             f->mnames[m] = lr_arena_strndup(&f->names_arena, name, nl);
             if (!f->mnames[m]) {
                 lr_mem_free(dummy, cells);

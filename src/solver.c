@@ -76,10 +76,8 @@ void lr_solution_free(lr_solution *s)
     memset(s, 0, sizeof *s);
 }
 
-/* "x3 = 2 * x1 - 0.5 * x2 + 3" for an aliased column, from its coefficients on
- * the kept columns (centred terms; the constant restores the means). */
-static char *describe_dependency(const lr_model_spec *spec, const lr_reduced *r, size_t j,
-                                 const double *mu)
+char *lr_describe_dependency(const lr_model_spec *spec, size_t j, int zero,
+                             const unsigned char *keep, const double *coef, double constant)
 {
     char buf[LR_ERROR_MAX];
     size_t n = 0;
@@ -92,27 +90,24 @@ static char *describe_dependency(const lr_model_spec *spec, const lr_reduced *r,
     } while (0)
     if (spec->cols[j] == SIZE_MAX) {
         PUT("%s is zero in every row used (no row has this combination of levels)", name);
-    } else if (r->zero[j]) {
+    } else if (zero) {
         if (spec->intercept)
             PUT("%s is constant (%.6g in every row used): it is collinear with the intercept",
-                name, mu ? mu[j] : 0.0);
+                name, constant);
         else
             PUT("%s is zero in every row used", name);
     } else {
         /* Coefficients below 1e-9 of the largest are rounding noise. */
         double big = 0;
-        for (size_t i = 0; i < r->q; i++)
-            if (r->keep[i] && fabs(LR_AT(r->dep, r->q, i, j)) > big)
-                big = fabs(LR_AT(r->dep, r->q, i, j));
+        for (size_t i = 0; i < spec->q; i++)
+            if (keep[i] && fabs(coef[i]) > big)
+                big = fabs(coef[i]);
         PUT("%s =", name);
         int first = 1;
-        double c0 = mu ? mu[j] : 0.0;
-        for (size_t i = 0; i < r->q; i++) {
-            double c = LR_AT(r->dep, r->q, i, j);
-            if (!r->keep[i] || !(fabs(c) > 1e-9 * big))
+        for (size_t i = 0; i < spec->q; i++) {
+            double c = coef[i];
+            if (!keep[i] || !(fabs(c) > 1e-9 * big))
                 continue;
-            if (mu)
-                c0 -= c * mu[i];
             if (fabs(c - 1) < 1e-9)
                 PUT("%s %s", first ? "" : " +", spec->names[i]);
             else if (fabs(c + 1) < 1e-9)
@@ -122,13 +117,35 @@ static char *describe_dependency(const lr_model_spec *spec, const lr_reduced *r,
                     spec->names[i]);
             first = 0;
         }
-        if (spec->intercept && fabs(c0) > 1e-9 * (fabs(mu ? mu[j] : 0.0) + 1e-300))
-            PUT(" %s %.6g", first ? "" : (c0 < 0 ? "-" : "+"), first ? c0 : fabs(c0));
+        if (spec->intercept && constant != 0 && !first)
+            PUT(" %s %.6g", constant < 0 ? "-" : "+", fabs(constant));
+        else if (spec->intercept && first)
+            PUT(" %.6g", constant);
         else if (first)
             PUT(" 0");
     }
 #undef PUT
     return lr_mem_strdup(buf);
+}
+
+/* The double path's description: coefficients on centred columns; the
+ * constant restores the means (and is rounding noise when tiny). */
+static char *describe_dependency(const lr_model_spec *spec, const lr_reduced *r, size_t j,
+                                 const double *mu)
+{
+    double *coef = r->dep + j * r->q; /* column j of dep */
+    double c0 = mu ? mu[j] : 0.0, scale = fabs(c0);
+    for (size_t i = 0; i < r->q; i++)
+        if (r->keep[i] && mu) {
+            c0 -= coef[i] * mu[i];
+            if (fabs(coef[i] * mu[i]) > scale)
+                scale = fabs(coef[i] * mu[i]);
+        }
+    if (!r->zero[j] && fabs(c0) <= 1e-9 * scale)
+        c0 = 0;
+    if (r->zero[j])
+        c0 = mu ? mu[j] : 0.0;
+    return lr_describe_dependency(spec, j, r->zero[j], r->keep, coef, c0);
 }
 
 /* Estimated significant digits: κ u for the coefficients, and u ‖y‖ / √RSS
@@ -199,12 +216,10 @@ int lr_solve(const lr_accum *acc, const lr_model_spec *spec, lr_method method, l
         mu[j] = spec->cols[j] == SIZE_MAX ? 0.0 : amu[spec->cols[j]];
 
     /* Slopes, their covariance, aliasing. */
-    size_t rank = (size_t)icpt;
     for (size_t j = 0; j < q; j++) {
         size_t c = j + (size_t)icpt;
         if (red.keep[j]) {
             out->beta[c] = red.beta[j];
-            rank++;
         } else {
             out->beta[c] = (double)NAN;
             out->aliased[c] = 1;
@@ -242,7 +257,7 @@ int lr_solve(const lr_accum *acc, const lr_model_spec *spec, lr_method method, l
         out->beta[0] = amu[0] - mb;
         LR_AT(out->xtx_inv, p, 0, 0) = 1.0 / wsum + mhm;
     }
-    out->rank = rank;
+    out->rank = red.rank + (size_t)icpt;
     out->no_se = red.no_se;
     out->rss = red.rss;
     out->mss = red.mss;

@@ -76,7 +76,14 @@ typedef struct lr_reduced {
     double rcond;           /* reciprocal condition number of the scaled model matrix */
     int squared;            /* 1: the method's error grows as κ² (normal equations) */
     double edf;             /* effective df of the slopes (tr H; the kept count without ridge) */
+    size_t rank;            /* rank of the predictors' block */
 } lr_reduced;
+
+/* "x3 = 2 * x1 - 0.5 * x2 + 3": how aliased model column j depends on the kept
+ * columns (coef[i] on column i where keep[i]), or that it is zero / constant
+ * (then `constant` is its value). Allocated; free with lr_mem_strfree. */
+char *lr_describe_dependency(const lr_model_spec *spec, size_t j, int zero,
+                             const unsigned char *keep, const double *coef, double constant);
 
 /* Allocate the arrays for q predictors (zeroed); 0 or LR_ENOMEM. */
 int lr_reduced_alloc(lr_reduced *r, size_t q, lr_error *err);

@@ -337,6 +337,7 @@ int lr_solve_normal(const lr_accum *acc, const lr_model_spec *spec, lr_method me
     if (red->rss < 0)
         red->rss = 0;
     red->edf = (double)nk;
+    red->rank = nk;
     red->squared = 1;
     red->rcond = sqrt(red->rcond); /* κ(X) = √κ(XᵀX) */
     if (spec->ridge > 0) {

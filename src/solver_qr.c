@@ -207,6 +207,7 @@ int lr_solve_factor(const lr_accum *acc, const lr_model_spec *spec, lr_method me
             red->beta[w.idx[t]] = w.d[w.idx[t]] * w.z[t];
         }
         red->edf = (double)rank;
+        red->rank = (size_t)rank;
         if ((size_t)rank < n) {
             red->no_se = 1; /* minimum norm: coefficients not identifiable one by one */
         } else if (n > 0) {
@@ -308,6 +309,7 @@ int lr_solve_factor(const lr_accum *acc, const lr_model_spec *spec, lr_method me
             }
     }
     red->edf = (double)nk;
+    red->rank = nk;
 
 sums:
     /* RSS and MSS. Least squares: MSS = ‖Qᵀy‖² and RSS the rest of ‖y‖², both

@@ -1,0 +1,45 @@
+/*
+ * extended.h — the extended-precision recomputation of a fit (internal).
+ *
+ * When the condition number says double precision puts digits at risk and
+ * the data can be read again, the fit is recomputed from the decimal text of
+ * the data in MPFR arithmetic (GNU MPFR, correctly rounded, at a precision
+ * chosen from the condition number): every model term evaluated from the
+ * text as written (x^10 of "−6.860120914" carries all its digits), the cross
+ * products of the shifted columns accumulated, and the whole solve —
+ * aliasing, β, (XᵀX)⁻¹, RSS — done in that precision before rounding to
+ * double once.
+ */
+#ifndef LR_EXTENDED_H
+#define LR_EXTENDED_H
+
+#include <mpfr.h>
+
+#include "model_frame.h"
+#include "solver.h"
+
+/* Row evaluation in MPFR over a frame whose model is known (model_frame_mp.c). */
+typedef struct lr_frame_mp lr_frame_mp;
+
+int lr_frame_mp_create(lr_frame *f, mpfr_prec_t prec, lr_frame_mp **out, lr_error *err);
+
+/* Evaluate one data row. *use = 0 when the row is omitted (a missing value, as
+ * in the first pass); otherwise the model's columns, response and weight are
+ * in lr_frame_mp_x / _y / _w. Errors carry the row's position. */
+int lr_frame_mp_row(lr_frame_mp *m, const lr_csv_row *row, int *use, lr_error *err);
+
+mpfr_t *lr_frame_mp_x(lr_frame_mp *m);  /* the model's columns, in lr_frame_model's order */
+mpfr_ptr lr_frame_mp_y(lr_frame_mp *m); /* the response */
+mpfr_ptr lr_frame_mp_w(lr_frame_mp *m); /* the weight (1 without weights) */
+
+void lr_frame_mp_free(lr_frame_mp *m);
+
+/*
+ * Read `path` again (same delimiter) and recompute the fit of `spec` in
+ * `prec` bits; acc is the first pass's statistics (for the shift and to check
+ * the data did not change). On success *out replaces a double solution.
+ */
+int lr_extended_fit(const char *path, char delimiter, lr_frame *frame, const lr_model_spec *spec,
+                    const lr_accum *acc, mpfr_prec_t prec, lr_solution *out, lr_error *err);
+
+#endif

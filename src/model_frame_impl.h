@@ -1,0 +1,108 @@
+/*
+ * model_frame_impl.h — the model frame's state, shared by model_frame.c (rows
+ * in double) and model_frame_mp.c (rows again, in extended precision).
+ * Internal to those two files.
+ */
+#ifndef LR_MODEL_FRAME_IMPL_H
+#define LR_MODEL_FRAME_IMPL_H
+
+#include "factor_levels.h"
+#include "model_frame.h"
+
+/* Per data column the model uses. */
+typedef struct col_info {
+    int used;          /* referenced by the formula or the weights */
+    int text;          /* decided: holds text (categorical) */
+    const char *name;  /* header name (the frame's copy) */
+    const char *cell;  /* this row's cell (text columns), borrowed from the row */
+    size_t cell_len;   /* its length */
+    uint64_t first_text_line; /* first-chunk position of the first text cell (for messages) */
+    uint64_t first_text_col;  /* its column */
+} col_info;
+
+/* Per formula variable. */
+typedef struct var_info {
+    int factor;        /* categorical */
+    lr_levels *levels; /* its levels (factor) */
+    double value;      /* this row's value (numeric, or the poly base) */
+    uint32_t level;    /* this row's level id (factor) */
+} var_info;
+
+/* Per term. */
+typedef struct term_info {
+    size_t nf;          /* factor variables in it */
+    size_t first_col;   /* terms without factors: their first accumulator column */
+    size_t ncombo;      /* columns per level combination: the product of poly degrees */
+} term_info;
+
+/* A hash map from (term, level ids, poly index) to accumulator column. */
+typedef struct cell_map {
+    uint32_t *keys;   /* nslots × width words (word 0 = term + 1; 0 marks an empty slot) */
+    size_t *cols;     /* accumulator column per slot */
+    size_t nslots;    /* a power of two */
+    size_t n;         /* entries */
+    size_t width;     /* words per key: 1 + max factors per term + 1 */
+} cell_map;
+
+/* A first-chunk row kept until column types are known. */
+typedef struct kept_field {
+    size_t off;      /* offset of the bytes in the keep buffer */
+    size_t len;      /* their number */
+    uint64_t line;   /* position in the file */
+    uint64_t col;    /* column */
+    int quoted;      /* was quoted */
+} kept_field;
+
+struct lr_frame {
+    char *source;          /* display name of the data (owned) */
+    size_t ncsv;           /* fields in the header */
+    char **colnames;       /* header names (owned) */
+    lr_formula *formula;   /* the model (owned) */
+    lr_na_action na;       /* missing-value policy */
+    lr_kernel kernel;      /* BLAS or naive cross products */
+    size_t wcol;           /* weights column, SIZE_MAX if none */
+    col_info *cols;        /* ncsv entries */
+    double *colval;        /* this row's numeric value of each column, ncsv entries */
+    var_info *vars;        /* formula->nvars entries */
+    term_info *terms;      /* formula->nterms entries */
+    cell_map map;          /* factor-term columns */
+    size_t k;              /* accumulator columns in use */
+    lr_accum *acc;         /* the statistics */
+    double *block;         /* block_rows × block_k, column-major */
+    double *wblock;        /* weights of the block's rows */
+    size_t block_rows;     /* rows the block holds */
+    size_t block_k;        /* columns the block holds */
+    size_t nblock;         /* rows in the block */
+    double *row;           /* the current row's accumulator values, k entries */
+    size_t row_cap;        /* capacity of row */
+    int types_known;       /* column types decided */
+    char *keep;            /* first-chunk cell bytes */
+    size_t keep_len;       /* used */
+    size_t keep_cap;       /* capacity */
+    kept_field *kept;      /* first-chunk cells: nkept_rows × nused */
+    size_t nkept;          /* kept fields */
+    size_t kept_cap;       /* capacity */
+    uint64_t *kept_line;   /* line of each kept row */
+    size_t nkept_rows;     /* kept rows */
+    size_t kept_rows_cap;  /* capacity */
+    size_t *used;          /* indices of the used columns */
+    size_t nused;          /* their number */
+    lr_csv_field *replay;  /* a full-width row for replaying kept rows */
+    uint64_t rows;         /* data rows seen */
+    uint64_t dropped;      /* rows omitted for missing values */
+    /* lr_frame_model's result */
+    size_t mq;             /* model columns besides the intercept */
+    size_t *mterm;         /* the term of each model column, mq entries */
+    uint32_t *mchoice;     /* per model column, per variable of its term (mwidth slots):
+                              the level id (factor), the power (poly), 0 (numeric) */
+    size_t mwidth;         /* slots per model column: the most variables in a term */
+    size_t *macc;          /* their accumulator columns */
+    char **mnames;         /* their names */
+    lr_arena names_arena;  /* storage of mnames' strings */
+};
+
+
+/* The accumulator column of a factor term's cell, or SIZE_MAX if never seen. */
+size_t lr_cell_map_get(const cell_map *m, const uint32_t *key);
+
+#endif
