@@ -101,20 +101,29 @@ static uint64_t hash_bytes(const void *data, size_t len)
 
 static int grow(lr_levels *l, lr_error *err)
 {
-    /* arrays */
+    /* arrays: all three are allocated before any is replaced, so a failure
+     * leaves the level set as it was */
     if (l->n == l->cap) {
         size_t cap = l->cap ? 2 * l->cap : 8;
-        char **label = lr_mem_realloc(l->label, l->cap * sizeof(char *), cap * sizeof(char *));
-        if (!label)
+        char **label = lr_mem_alloc(cap * sizeof(char *));
+        size_t *len = lr_mem_alloc(cap * sizeof(size_t));
+        double *value = lr_mem_alloc(cap * sizeof(double));
+        if (!label || !len || !value) {
+            lr_mem_free(label, cap * sizeof(char *));
+            lr_mem_free(len, cap * sizeof(size_t));
+            lr_mem_free(value, cap * sizeof(double));
             return lr_error_nomem(err);
+        }
+        if (l->n) {
+            memcpy(label, l->label, l->n * sizeof(char *));
+            memcpy(len, l->len, l->n * sizeof(size_t));
+            memcpy(value, l->value, l->n * sizeof(double));
+        }
+        lr_mem_free(l->label, l->cap * sizeof(char *));
+        lr_mem_free(l->len, l->cap * sizeof(size_t));
+        lr_mem_free(l->value, l->cap * sizeof(double));
         l->label = label;
-        size_t *len = lr_mem_realloc(l->len, l->cap * sizeof(size_t), cap * sizeof(size_t));
-        if (!len)
-            return lr_error_nomem(err);
         l->len = len;
-        double *value = lr_mem_realloc(l->value, l->cap * sizeof(double), cap * sizeof(double));
-        if (!value)
-            return lr_error_nomem(err);
         l->value = value;
         l->cap = cap;
     }

@@ -81,14 +81,17 @@ static int add_note(lr_fit *fit, lr_error *err, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
+    char *copy = lr_mem_strdup(buf);
+    if (!copy)
+        return lr_error_nomem(err);
     char **n = lr_mem_realloc(fit->notes, fit->nnotes * sizeof(char *),
                               (fit->nnotes + 1) * sizeof(char *));
-    if (!n)
+    if (!n) {
+        lr_mem_strfree(copy);
         return lr_error_nomem(err);
+    }
     fit->notes = n;
-    if (!(n[fit->nnotes] = lr_mem_strdup(buf)))
-        return lr_error_nomem(err);
-    fit->nnotes++;
+    n[fit->nnotes++] = copy;
     return LR_OK;
 }
 size_t lr_fit_ncoef(const lr_fit *fit) { return fit->p; }

@@ -207,6 +207,118 @@ START_TEST(test_weights)
 }
 END_TEST
 
+/* The QR kernel: RᵀR equals the centred cross products, whatever the blocks,
+ * and merging factors equals one pass. */
+START_TEST(test_qr_kernel)
+{
+    rng_state = 5;
+    size_t n = 3000, k = 5;
+    double *x = make_data(n, k, 1e6);
+    lr_accum *a, *b, *c, *d;
+    lr_error err;
+    ck_assert_int_eq(lr_accum_create(k, LR_KERNEL_QR, &a, &err), LR_OK);
+    ck_assert_int_eq(lr_accum_create(k, LR_KERNEL_QR, &b, &err), LR_OK);
+    ck_assert_int_eq(lr_accum_create(k, LR_KERNEL_QR, &c, &err), LR_OK);
+    ck_assert_int_eq(lr_accum_create(k, LR_KERNEL_BLAS, &d, &err), LR_OK);
+    ck_assert_uint_eq(lr_accum_kernel(a), LR_KERNEL_QR);
+    for (size_t i = 0; i < n; i += 333) {
+        size_t m = n - i < 333 ? n - i : 333;
+        ck_assert_int_eq(lr_accum_add(a, m, x + i, n, NULL, &err), LR_OK);
+        ck_assert_int_eq(lr_accum_add(i < n / 2 ? b : c, m, x + i, n, NULL, &err), LR_OK);
+    }
+    ck_assert_int_eq(lr_accum_add(d, n, x, n, NULL, &err), LR_OK);
+    ck_assert_int_eq(lr_accum_merge(b, c, &err), LR_OK);
+    ck_assert_uint_eq(lr_accum_nobs(b), n);
+    check_against_reference(a, n, k, x, NULL, 1e-12);
+    check_against_reference(b, n, k, x, NULL, 1e-12);
+    size_t ld;
+    const double *r = lr_accum_factor(a, &ld);
+    ck_assert_ptr_nonnull(r);
+    ck_assert_ptr_null(lr_accum_factor(d, &ld));
+    for (size_t j = 0; j < k; j++)
+        for (size_t i = j + 1; i < k; i++)
+            ck_assert(r[j * ld + i] == 0); /* upper triangular */
+    /* a factor cannot be merged with cross products */
+    ck_assert_int_eq(lr_accum_merge(a, d, &err), LR_EUSAGE);
+    lr_accum_free(a);
+    lr_accum_free(b);
+    lr_accum_free(c);
+    lr_accum_free(d);
+    free(x);
+}
+END_TEST
+
+/* Values of size 1e150 and 1e-150: the factor neither overflows nor underflows. */
+START_TEST(test_qr_extreme_scale)
+{
+    rng_state = 6;
+    size_t n = 500, k = 3;
+    for (int e = -1; e <= 1; e += 2) {
+        double s = e > 0 ? 1e150 : 1e-150;
+        double *x = make_data(n, k, 2.0);
+        lr_accum *a, *u;
+        lr_error err;
+        ck_assert_int_eq(lr_accum_create(k, LR_KERNEL_QR, &u, &err), LR_OK);
+        ck_assert_int_eq(lr_accum_add(u, n, x, n, NULL, &err), LR_OK);
+        for (size_t i = 0; i < n * k; i++)
+            x[i] *= s;
+        ck_assert_int_eq(lr_accum_create(k, LR_KERNEL_QR, &a, &err), LR_OK);
+        for (size_t i = 0; i < n; i += 100)
+            ck_assert_int_eq(lr_accum_add(a, 100, x + i, n, NULL, &err), LR_OK);
+        size_t ld, ldu;
+        const double *r = lr_accum_factor(a, &ld), *ru = lr_accum_factor(u, &ldu);
+        for (size_t j = 0; j < k; j++)
+            for (size_t i = 0; i <= j; i++) {
+                ck_assert(isfinite(r[j * ld + i]));
+                /* |R| scales with the data (signs of rows may differ) */
+                LR_CK_REL(fabs(r[j * ld + i]) / s, fabs(ru[j * ldu + i]), 1e-12);
+            }
+        lr_accum_free(a);
+        lr_accum_free(u);
+        free(x);
+    }
+}
+END_TEST
+
+/* Growing adds columns that were zero in every earlier row (a factor level
+ * seen late): the same statistics as having them from the start. */
+START_TEST(test_grow)
+{
+    lr_kernel kernels[] = {LR_KERNEL_BLAS, LR_KERNEL_NAIVE, LR_KERNEL_QR};
+    rng_state = 7;
+    size_t n = 200, k = 4;
+    double *x = make_data(n, k, 0.5);
+    for (size_t i = 0; i < n / 2; i++)
+        x[3 * n + i] = 0; /* column 3 is zero in the first half */
+    for (int q = 0; q < 3; q++) {
+        lr_accum *a, *b;
+        lr_error err;
+        ck_assert_int_eq(lr_accum_create(3, kernels[q], &a, &err), LR_OK);
+        ck_assert_int_eq(lr_accum_add(a, n / 2, x, n, NULL, &err), LR_OK);
+        ck_assert_int_eq(lr_accum_grow(a, 4, &err), LR_OK);
+        ck_assert_int_eq(lr_accum_add(a, n / 2, x + n / 2, n, NULL, &err), LR_OK);
+        ck_assert_int_eq(lr_accum_create(4, kernels[q], &b, &err), LR_OK);
+        ck_assert_int_eq(lr_accum_add(b, n, x, n, NULL, &err), LR_OK);
+        ck_assert_int_eq(lr_accum_grow(b, 3, &err), LR_ERANGE); /* cannot shrink */
+        size_t la, lb;
+        const double *ma = lr_accum_comoments(a, &la);
+        double mac[16];
+        for (size_t j = 0; j < 4; j++)
+            for (size_t i = 0; i <= j; i++)
+                mac[j * 4 + i] = ma[j * la + i];
+        const double *mb = lr_accum_comoments(b, &lb);
+        for (size_t j = 0; j < 4; j++) {
+            LR_CK_REL(lr_accum_mean(a)[j], lr_accum_mean(b)[j], 1e-13);
+            for (size_t i = 0; i <= j; i++)
+                LR_CK_REL(mac[j * 4 + i], mb[j * lb + i], 1e-12);
+        }
+        lr_accum_free(a);
+        lr_accum_free(b);
+    }
+    free(x);
+}
+END_TEST
+
 START_TEST(test_errors)
 {
     lr_accum *a = NULL, *b = NULL;
@@ -259,13 +371,19 @@ START_TEST(test_alloc_failures)
         lr_set_allocator(failing_alloc, NULL);
         lr_accum *a = NULL, *b = NULL;
         lr_error err;
-        int rc = lr_accum_create(3, LR_KERNEL_BLAS, &a, &err);
+        lr_kernel ka = _i == 0 ? LR_KERNEL_BLAS : LR_KERNEL_QR;
+        lr_kernel kb = _i == 0 ? LR_KERNEL_NAIVE : LR_KERNEL_QR;
+        int rc = lr_accum_create(3, ka, &a, &err);
         if (rc == LR_OK)
             rc = lr_accum_add(a, 10, x, 10, NULL, &err);
         if (rc == LR_OK)
-            rc = lr_accum_create(3, LR_KERNEL_NAIVE, &b, &err);
+            rc = lr_accum_create(3, kb, &b, &err);
         if (rc == LR_OK)
             rc = lr_accum_add(b, 10, x, 10, NULL, &err);
+        if (rc == LR_OK)
+            rc = lr_accum_grow(b, 4, &err);
+        if (rc == LR_OK)
+            rc = lr_accum_grow(a, 4, &err);
         if (rc == LR_OK)
             rc = lr_accum_merge(a, b, &err);
         if (rc == LR_OK)
@@ -290,7 +408,10 @@ int main(void)
     tcase_add_test(tc, test_large_offset);
     tcase_add_test(tc, test_weights);
     tcase_add_test(tc, test_errors);
-    tcase_add_test(tc, test_alloc_failures);
+    tcase_add_loop_test(tc, test_alloc_failures, 0, 2);
+    tcase_add_test(tc, test_qr_kernel);
+    tcase_add_test(tc, test_qr_extreme_scale);
+    tcase_add_test(tc, test_grow);
     suite_add_tcase(s, tc);
     return lr_test_main(s);
 }

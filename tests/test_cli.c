@@ -389,6 +389,61 @@ START_TEST(test_aliased_output)
 }
 END_TEST
 
+/* A constant response: R² is 0/0 (null), with a warning on stderr; an exact
+ * fit (NIST Wampler1): σ = 0, R² = 1, F infinite (null in JSON, Inf in text). */
+START_TEST(test_degenerate_fits)
+{
+    const char *argv[] = {"linreg", "fit", "--format", "json", "-", NULL};
+    lr_test_run_result r = run(argv, "y,x\n5,1\n5,2\n5,3\n5,7\n");
+    ck_assert_msg(r.exit_code == 0, "%s", r.err);
+    ck_assert(strstr(r.out, "\"r_squared\": null") != NULL);
+    ck_assert_str_eq(r.err, "linreg: warning: the response is constant in the rows used: "
+                            "R-squared is undefined (0/0)\n");
+    lr_test_run_free(&r);
+    const char *argv_q[] = {"linreg", "fit", "-q", "--format", "json", "-", NULL};
+    r = run(argv_q, "y,x\n5,1\n5,2\n5,3\n5,7\n");
+    ck_assert_uint_eq(r.err_len, 0); /* -q: no warnings */
+    lr_test_run_free(&r);
+
+    const char *f = "y ~ x + I(x^2) + I(x^3) + I(x^4) + I(x^5)";
+    const char *argv2[] = {"linreg", "fit", "-f", f, "--format", "json",
+                           lr_test_path("datasets/nist/Wampler1.csv"), NULL};
+    r = run(argv2, NULL);
+    ck_assert_msg(r.exit_code == 0, "%s", r.err);
+    json_error_t je;
+    json_t *o = json_loads(r.out, 0, &je);
+    ck_assert_ptr_nonnull(o);
+    ck_assert(json_number_value(json_object_get(o, "sigma")) == 0);
+    ck_assert(json_number_value(json_object_get(o, "r_squared")) == 1);
+    ck_assert(json_is_null(json_object_get(o, "f_statistic")));
+    ck_assert(json_number_value(json_object_get(o, "f_p")) == 0);
+    ck_assert(json_integer_value(json_object_get(o, "extended_bits")) >= 256);
+    json_decref(o);
+    lr_test_run_free(&r);
+    const char *argv3[] = {"linreg", "fit", "-f", f, lr_test_path("datasets/nist/Wampler1.csv"),
+                           NULL};
+    r = run(argv3, NULL);
+    ck_assert(strstr(r.out, "F-statistic: Inf on 5 and 15 DF") != NULL);
+    ck_assert(strstr(r.out, "Multiple R-squared:  1,") != NULL);
+    lr_test_run_free(&r);
+}
+END_TEST
+
+/* From standard input the extended pass is declined, with a note saying so. */
+START_TEST(test_extended_declined_on_stdin)
+{
+    char *data = lr_test_read_file(lr_test_path("datasets/nist/Wampler1.csv"), NULL);
+    const char *argv[] = {"linreg", "fit", "-f", "y ~ x + I(x^2) + I(x^3) + I(x^4) + I(x^5)",
+                          "-", NULL};
+    lr_test_run_result r = run(argv, data);
+    ck_assert_msg(r.exit_code == 0, "%s", r.err);
+    ck_assert(strstr(r.out, "extended precision was declined: standard input cannot be read a "
+                            "second time") != NULL);
+    lr_test_run_free(&r);
+    free(data);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("cli");
@@ -405,6 +460,8 @@ int main(void)
     tcase_add_test(tc, test_text_after_first_chunk);
     tcase_add_test(tc, test_ridge_output);
     tcase_add_test(tc, test_aliased_output);
+    tcase_add_test(tc, test_degenerate_fits);
+    tcase_add_test(tc, test_extended_declined_on_stdin);
     suite_add_tcase(s, tc);
     return lr_test_main(s);
 }

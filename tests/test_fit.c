@@ -347,8 +347,8 @@ START_TEST(test_alloc_failures)
 {
     const char csv[] = "\"y\",\"a\",\"b\"\n1,2,3\n2,NA,1\n3,5,9\n4,4,4\n5,1,0\n6,7,2\n";
     char *path = lr_test_write_temp(csv, sizeof csv - 1);
-    lr_method methods[] = {LR_METHOD_INVERSE, LR_METHOD_NAIVE};
-    for (int m = 0; m < 2; m++) {
+    lr_method methods[] = {LR_METHOD_INVERSE, LR_METHOD_NAIVE, LR_METHOD_AUTO};
+    for (int m = 0; m < 3; m++) {
         int succeeded = 0;
         for (fail_at = 1; !succeeded && fail_at < 500; fail_at++) {
             n_allocs = 0;
@@ -375,6 +375,41 @@ START_TEST(test_alloc_failures)
         ck_assert(succeeded);
         ck_assert(fail_at > 5); /* the pipeline did allocate, and each failure was seen */
     }
+    unlink(path);
+    free(path);
+}
+END_TEST
+
+/* The same through auto's extended-precision second pass (Wampler1 triggers it),
+ * with a factor and a formula: every failure is LR_ENOMEM and nothing leaks. */
+START_TEST(test_alloc_failures_extended)
+{
+    const char csv[] = "y,x,g\n1,0,a\n6,1,b\n63,2,a\n364,3,b\n1365,4,a\n3906,5,b\n"
+                       "9331,6,a\n19608,7,b\n37449,8,a\n66430,9,b\n111111,10,a\n";
+    char *path = lr_test_write_temp(csv, sizeof csv - 1);
+    int succeeded = 0, extended = 0;
+    for (fail_at = 1; !succeeded && fail_at < 2000; fail_at++) {
+        n_allocs = 0;
+        live = 0;
+        lr_set_allocator(failing_alloc, NULL);
+        lr_fit_options opt;
+        lr_fit_options_init(&opt);
+        opt.formula = "y ~ x + I(x^2) + I(x^3) + I(x^4) + I(x^5) + g";
+        lr_fit *fit = NULL;
+        lr_error err;
+        int rc = lr_fit_csv(path, &opt, &fit, &err);
+        if (rc == LR_OK) {
+            succeeded = 1;
+            extended = lr_fit_summary(fit)->extended_bits > 0;
+        } else {
+            ck_assert_msg(rc == LR_ENOMEM, "allocation %ld: %s", fail_at, err.message);
+        }
+        lr_fit_free(fit);
+        lr_set_allocator(NULL, NULL);
+        ck_assert_msg(live == 0, "%lld bytes leaked when allocation %ld failed", live, fail_at);
+    }
+    ck_assert(succeeded);
+    ck_assert_msg(extended, "the extended-precision pass did not run");
     unlink(path);
     free(path);
 }
@@ -413,6 +448,7 @@ int main(void)
     tcase_add_test(tc, test_gauss_jordan);
     tcase_add_test(tc, test_distributions);
     tcase_add_test(tc, test_alloc_failures);
+    tcase_add_test(tc, test_alloc_failures_extended);
     tcase_add_test(tc, test_options);
     suite_add_tcase(s, tc);
     return lr_test_main(s);

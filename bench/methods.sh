@@ -1,0 +1,33 @@
+#!/bin/sh
+# Wall time of each --method on a 1,000,000-row × 20-predictor fit (17 significant
+# digits, header y,x1..x20), median of 5 runs, file in the page cache. The target
+# of issue #4: the default (auto) no more than 1.5× the time of --method inverse
+# where no refinement is needed (here n (p + 2)^2 = 4.8e8 exceeds the size of the
+# extended-precision pass, so auto stays in double precision).
+#
+# usage: bench/methods.sh [BUILD_DIR] [WORK_DIR]
+set -eu
+cd "$(dirname "$0")/.."
+build="${1:-build}"
+work="${2:-${TMPDIR:-/tmp}/linreg-bench}"
+mkdir -p "$work"
+[ -x "$build/linreg" ] || { cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null && cmake --build "$build" -j"$(nproc)" >/dev/null; }
+cc -O2 -o "$work/gen_csv" bench/gen_csv.c
+f="$work/bench_1000000x20.csv"
+[ -s "$f" ] || "$work/gen_csv" 1000000 20 > "$f"
+cat "$f" > /dev/null   # into the page cache
+
+median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+now() { date +%s.%N; }
+
+printf '%-10s %10s %10s\n' method "median s" "vs inverse"
+inv=""
+for m in inverse auto qr cholesky svd naive; do
+    t=$(for i in 1 2 3 4 5; do
+            s=$(now); "$build/linreg" fit -q -y y --method "$m" "$f" > /dev/null; e=$(now)
+            awk -v s="$s" -v e="$e" 'BEGIN { printf "%.3f\n", e - s }'
+        done | median)
+    [ -n "$inv" ] || inv="$t"
+    awk -v m="$m" -v t="$t" -v i="$inv" 'BEGIN { printf "%-10s %10.3f %9.2fx\n", m, t, t / i }'
+done
+echo "machine: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
