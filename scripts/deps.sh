@@ -3,7 +3,7 @@
 # Runs apt-get as root, or through sudo when not root. Idempotent.
 set -eu
 
-PACKAGES="build-essential cmake pkg-config libopenblas-dev liblapacke-dev check libgsl-dev libmpfr-dev libjansson-dev time"
+PACKAGES="build-essential cmake pkg-config libopenblas-dev liblapacke-dev check libgsl-dev libmpfr-dev zlib1g-dev libjansson-dev time"
 
 missing=""
 for p in $PACKAGES; do

@@ -29,6 +29,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "byte_source.h"
 #include "internal.h"
 
 enum {
@@ -53,9 +54,8 @@ enum {
 };
 
 struct lr_csv {
-    int fd;                 /* descriptor read from; -1 for an in-memory buffer */
-    int owns_fd;            /* 1 if lr_csv_free closes fd (opened by lr_csv_open) */
-    int is_regular;         /* 1 if fd is a regular file: its first fill is a full buffer */
+    lr_source *src;         /* the bytes (file, stdin, gzip); NULL for an in-memory buffer */
+    int is_regular;         /* 1 if src is a regular file: its first fill is a full buffer */
     char *name;             /* display name for messages (owned) */
     char delim;             /* delimiter in use, given or detected */
     char *buf;              /* owned read buffer; NULL for an in-memory source */
@@ -82,13 +82,6 @@ struct lr_csv {
 /* ------------------------------------------------------------------------ */
 /* Errors                                                                   */
 /* ------------------------------------------------------------------------ */
-
-/* strerror is not thread-safe; readers may live on different threads. */
-static void errno_text(int e, char *buf, size_t size)
-{
-    if (strerror_r(e, buf, size) != 0)
-        snprintf(buf, size, "error %d", e);
-}
 
 /* Record a sticky error in the reader and copy it to err. */
 static int fail(lr_csv *r, lr_error *err)
@@ -182,19 +175,13 @@ static char detect_delimiter(const char *d, size_t n, int complete)
 static int fill(lr_csv *r, int sniff)
 {
     while (r->end < r->cap) {
-        ssize_t k = read(r->fd, r->buf + r->end, r->cap - r->end);
-        if (k < 0) {
-            if (errno == EINTR)
-                continue;
-            char msg[256];
-            errno_text(errno, msg, sizeof msg);
-            return lr_error_at(&r->error, LR_EIO, r->name, 0, 0, "read error: %s", msg);
-        }
-        if (k == 0) {
+        size_t got = 0;
+        if (lr_source_read(r->src, r->buf + r->end, r->cap - r->end, &got, &r->error))
+            return r->error.code;
+        if (got == 0) {
             r->eof = 1;
             break;
         }
-        size_t got = (size_t)k;
         const char *fresh = r->buf + r->end;
         r->end += got;
         if (sniff &&
@@ -239,7 +226,6 @@ static int new_reader(const char *name, const lr_csv_options *opt, lr_csv **out,
     lr_csv *r = lr_mem_calloc(1, sizeof *r);
     if (!r)
         return lr_error_nomem(err);
-    r->fd = -1;
     r->line = 1;
     r->delim = delim;
     r->name = lr_mem_strdup(name);
@@ -270,18 +256,19 @@ static void start(lr_csv *r, size_t sample, int sample_complete)
     set_classes(r);
 }
 
-int lr_csv_open_fd(int fd, const char *display_name, const lr_csv_options *opt, lr_csv **out,
-                   lr_error *err)
+/* A reader over a byte source (taken over: freed with the reader). */
+static int open_source(lr_source *src, const char *name, const lr_csv_options *opt, lr_csv **out,
+                       lr_error *err)
 {
-    const char *name = display_name ? display_name : "<fd>";
     lr_csv *r = NULL;
     *out = NULL;
     int rc = new_reader(name, opt, &r, err);
-    if (rc)
+    if (rc) {
+        lr_source_free(src);
         return rc;
-    r->fd = fd;
-    struct stat st;
-    r->is_regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+    }
+    r->src = src;
+    r->is_regular = lr_source_regular(src);
     r->buf = lr_mem_alloc(CSV_BUF_SIZE);
     if (!r->buf) {
         lr_csv_free(r);
@@ -301,37 +288,24 @@ int lr_csv_open_fd(int fd, const char *display_name, const lr_csv_options *opt, 
     return LR_OK;
 }
 
+int lr_csv_open_fd(int fd, const char *display_name, const lr_csv_options *opt, lr_csv **out,
+                   lr_error *err)
+{
+    const char *name = display_name ? display_name : "<fd>";
+    lr_source *src;
+    *out = NULL;
+    int rc = lr_source_open_fd(fd, 0, name, &src, err);
+    return rc ? rc : open_source(src, name, opt, out, err);
+}
+
 int lr_csv_open(const char *path, const char *display_name, const lr_csv_options *opt, lr_csv **out,
                 lr_error *err)
 {
-    int is_stdin = strcmp(path, "-") == 0;
-    const char *name = display_name ? display_name : is_stdin ? "<stdin>" : path;
+    const char *name = display_name ? display_name : strcmp(path, "-") == 0 ? "<stdin>" : path;
+    lr_source *src;
     *out = NULL;
-    if (is_stdin)
-        return lr_csv_open_fd(0, name, opt, out, err);
-
-    int fd;
-    do
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-    while (fd < 0 && errno == EINTR);
-    if (fd < 0) {
-        char msg[256];
-        errno_text(errno, msg, sizeof msg);
-        return lr_error_at(err, LR_EIO, name, 0, 0, "cannot open: %s", msg);
-    }
-    /* open(2) accepts a directory; reading it would fail with a less clear EISDIR. */
-    struct stat st;
-    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-        close(fd);
-        return lr_error_at(err, LR_EIO, name, 0, 0, "is a directory");
-    }
-    int rc = lr_csv_open_fd(fd, name, opt, out, err);
-    if (rc) {
-        close(fd);
-        return rc;
-    }
-    (*out)->owns_fd = 1;
-    return LR_OK;
+    int rc = lr_source_open(path, name, &src, err);
+    return rc ? rc : open_source(src, name, opt, out, err);
 }
 
 int lr_csv_open_buffer(const char *data, size_t len, const char *display_name,
@@ -361,12 +335,16 @@ const char *lr_csv_name(const lr_csv *r)
     return r->name;
 }
 
+uint64_t lr_csv_line(const lr_csv *r)
+{
+    return r->line;
+}
+
 void lr_csv_free(lr_csv *r)
 {
     if (!r)
         return;
-    if (r->owns_fd)
-        close(r->fd);
+    lr_source_free(r->src);
     lr_mem_free(r->buf, r->cap);
     lr_mem_free(r->fields, r->fields_cap * sizeof *r->fields);
     lr_mem_free(r->scratch, r->scratch_cap);

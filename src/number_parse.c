@@ -24,8 +24,10 @@
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "internal.h"
+#include "pow5_table.h"
 
 enum {
     MAX_DIGITS = 800,        /* significant digits kept: > 767, see above */
@@ -61,15 +63,108 @@ static const double pow10_exact[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6, 
 #define LR_FAST_PATH 0
 #endif
 
-lr_cell_kind lr_parse_cell(const char *data, size_t len, double *value)
+/* The 128-bit product a × b. */
+static void mul128(uint64_t a, uint64_t b, uint64_t *hi, uint64_t *lo)
 {
-    const char *s = data, *end = data + len;
-    while (s < end && (*s == ' ' || *s == '\t'))
-        s++;
-    while (end > s && (end[-1] == ' ' || end[-1] == '\t'))
-        end--;
-    if (s == end || is_na(s, (size_t)(end - s)))
-        return LR_CELL_MISSING;
+#if defined(__SIZEOF_INT128__)
+    unsigned __int128 p = (unsigned __int128)a * b;
+    *hi = (uint64_t)(p >> 64);
+    *lo = (uint64_t)p;
+#else
+    uint64_t a0 = a & 0xffffffffu, a1 = a >> 32, b0 = b & 0xffffffffu, b1 = b >> 32;
+    uint64_t p00 = a0 * b0, p01 = a0 * b1, p10 = a1 * b0, p11 = a1 * b1;
+    uint64_t mid = (p00 >> 32) + (p01 & 0xffffffffu) + (p10 & 0xffffffffu);
+    *lo = (mid << 32) | (p00 & 0xffffffffu);
+    *hi = p11 + (p01 >> 32) + (p10 >> 32) + (mid >> 32);
+#endif
+}
+
+static int leading_zeros(uint64_t x)
+{
+#if defined(__GNUC__)
+    return __builtin_clzll(x);
+#else
+    int n = 0;
+    while (!(x & 0x8000000000000000ULL)) {
+        x <<= 1;
+        n++;
+    }
+    return n;
+#endif
+}
+
+/*
+ * Eisel–Lemire (Lemire 2021, "Number Parsing at a Gigabyte per Second"): the
+ * correctly rounded double nearest w × 10^q for a decimal significand w of at
+ * most 19 digits, from one (rarely two) 64 × 128-bit products with a table of
+ * 5^q. Returns 1 and the bits, or 0 when the product cannot decide (the caller
+ * then uses the exact path). Positive w only; w = 0 is handled by the caller.
+ */
+static int eisel_lemire(uint64_t w, int64_t q, uint64_t *bits)
+{
+    if (q < LR_POW5_SMALLEST) {
+        *bits = 0; /* below the smallest subnormal's half */
+        return 1;
+    }
+    if (q > LR_POW5_LARGEST)
+        return 0; /* overflow: let the exact path say so */
+    int lz = leading_zeros(w);
+    w <<= lz;
+    size_t idx = 2 * (size_t)(q - LR_POW5_SMALLEST);
+    uint64_t hi, lo;
+    mul128(w, lr_pow5_128[idx], &hi, &lo);
+    /* 55 bits are needed (52 + implicit + rounding + 1): when the bits below
+     * them are all ones the truncated table entry may matter — add the low
+     * word's contribution. */
+    if ((hi & 0x1ff) == 0x1ff) {
+        uint64_t hi2, lo2;
+        mul128(w, lr_pow5_128[idx + 1], &hi2, &lo2);
+        (void)lo2;
+        lo += hi2;
+        if (hi2 > lo)
+            hi++;
+        if ((hi & 0x1ff) == 0x1ff && lo == UINT64_MAX)
+            return 0; /* still ambiguous */
+    }
+    int upper = (int)(hi >> 63);
+    int shift = upper + 9;
+    uint64_t mant = hi >> shift;
+    /* the binary exponent: floor(q log2(10)) + 63 + upper − lz, biased */
+    int64_t p2 = ((((int64_t)152170 + 65536) * q) >> 16) + 63 + upper - lz + 1023;
+    if (p2 <= 0) {
+        /* subnormal: shift into place, round half up on the dropped bit */
+        if (-p2 + 1 >= 64) {
+            *bits = 0;
+            return 1;
+        }
+        mant >>= -p2 + 1;
+        mant += mant & 1;
+        mant >>= 1;
+        p2 = mant < (1ULL << 52) ? 0 : 1;
+        *bits = (mant & ((1ULL << 52) - 1)) | ((uint64_t)p2 << 52);
+        return 1;
+    }
+    /* Exactly halfway between two doubles (possible only for −4 ≤ q ≤ 23, where
+     * 5^q fits the table exactly): round to even instead of up. */
+    if (lo <= 1 && q >= -4 && q <= 23 && (mant & 3) == 1 && (mant << shift) == hi)
+        mant &= ~1ULL;
+    mant += mant & 1;
+    mant >>= 1;
+    if (mant >= (2ULL << 52)) {
+        mant = 1ULL << 52;
+        p2++;
+    }
+    mant &= ~(1ULL << 52);
+    if (p2 >= 0x7ff)
+        return 0; /* overflow: the exact path reports it */
+    *bits = mant | ((uint64_t)p2 << 52);
+    return 1;
+}
+
+/* The exact path: any number of digits, normalised and handed to strtod. s and
+ * end delimit the trimmed, non-missing cell. */
+static lr_cell_kind parse_exact(const char *s, const char *end, double *value)
+{
 
     int neg = 0;
     if (*s == '+' || *s == '-') {
@@ -200,4 +295,165 @@ lr_cell_kind lr_parse_cell(const char *data, size_t len, double *value)
         return LR_CELL_OVERFLOW;
     *value = v;
     return LR_CELL_NUMBER;
+}
+
+/* Eight ASCII digits at once (SWAR; little-endian load via memcpy): 1 if
+ * every byte of v is '0'..'9'. */
+static int eight_digits(uint64_t v)
+{
+    return !(((v + 0x4646464646464646ULL) | (v - 0x3030303030303030ULL)) &
+             0x8080808080808080ULL);
+}
+
+/* Their value, first byte most significant: three multiply-and-shift steps
+ * combine digits pairwise, then into fours, then eight. */
+static uint64_t eight_digits_value(uint64_t v)
+{
+    const uint64_t mask = 0x000000FF000000FFULL;
+    const uint64_t mul1 = 0x000F424000000064ULL; /* 100 + (1000000 << 32) */
+    const uint64_t mul2 = 0x0000271000000001ULL; /* 1 + (10000 << 32) */
+    v -= 0x3030303030303030ULL;
+    v = (v * 10) + (v >> 8);
+    v = (((v & mask) * mul1) + (((v >> 16) & mask) * mul2)) >> 32;
+    return v;
+}
+
+static int little_endian(void)
+{
+    const uint16_t one = 1;
+    unsigned char b;
+    memcpy(&b, &one, 1);
+    return b == 1;
+}
+
+/*
+ * The fast path reads the significand into an integer as it validates the
+ * grammar; a significand of at most 19 digits is converted by Clinger's exact
+ * fast path or by Eisel–Lemire, both giving the double strtod gives. Anything
+ * else — more than 19 significant digits, an Eisel–Lemire undecided case,
+ * overflow — goes to the exact path.
+ */
+lr_cell_kind lr_parse_cell(const char *data, size_t len, double *value)
+{
+    const char *s = data, *end = data + len;
+    while (s < end && (*s == ' ' || *s == '\t'))
+        s++;
+    while (end > s && (end[-1] == ' ' || end[-1] == '\t'))
+        end--;
+    if (s == end)
+        return LR_CELL_MISSING;
+    const char *p = s;
+    int neg = 0;
+    if (*p == '+' || *p == '-') {
+        neg = *p == '-';
+        p++;
+    }
+    uint64_t w = 0;
+    int nd = 0;        /* significant digits in w */
+    int ndigits = 0;   /* digits of the significand, leading zeros included */
+    int64_t q = 0;     /* value = w × 10^q */
+    int dropped = 0;   /* a 20th significant digit or more: exact path */
+    int le = little_endian();
+    while (le && nd > 0 && nd <= 11 && end - p >= 8) {
+        uint64_t v;
+        memcpy(&v, p, 8);
+        if (!eight_digits(v))
+            break;
+        w = w * 100000000 + eight_digits_value(v);
+        nd += 8;
+        ndigits += 8;
+        p += 8;
+    }
+    while (p < end && (unsigned)(*p - '0') < 10) {
+        unsigned d = (unsigned)(*p++ - '0');
+        ndigits++;
+        if (nd == 0 && d == 0)
+            continue;
+        if (nd < 19) {
+            w = w * 10 + d;
+            nd++;
+        } else {
+            dropped = 1;
+        }
+    }
+    if (p < end && *p == '.') {
+        p++;
+        for (;;) {
+            /* leading zeros one by one, then eight significant digits at a time */
+            while (nd == 0 && p < end && *p == '0') {
+                p++;
+                ndigits++;
+                q--;
+            }
+            if (!le || nd > 11 || end - p < 8)
+                break;
+            uint64_t v;
+            memcpy(&v, p, 8);
+            if (!eight_digits(v))
+                break;
+            w = w * 100000000 + eight_digits_value(v);
+            nd += 8;
+            ndigits += 8;
+            q -= 8;
+            p += 8;
+        }
+        while (p < end && (unsigned)(*p - '0') < 10) {
+            unsigned d = (unsigned)(*p++ - '0');
+            ndigits++;
+            if (nd == 0 && d == 0) {
+                q--;
+                continue;
+            }
+            if (nd < 19) {
+                w = w * 10 + d;
+                nd++;
+                q--;
+            } else {
+                dropped = 1;
+            }
+        }
+    }
+    if (ndigits == 0)
+        return is_na(s, (size_t)(end - s)) ? LR_CELL_MISSING : LR_CELL_TEXT;
+    if (p < end && (*p == 'e' || *p == 'E')) {
+        p++;
+        int eneg = 0;
+        if (p < end && (*p == '+' || *p == '-')) {
+            eneg = *p == '-';
+            p++;
+        }
+        if (p == end || (unsigned)(*p - '0') >= 10)
+            return LR_CELL_TEXT;
+        int64_t e = 0;
+        while (p < end && (unsigned)(*p - '0') < 10) {
+            if (e < EXP_SATURATE)
+                e = e * 10 + (*p - '0');
+            p++;
+        }
+        q += eneg ? -e : e;
+    }
+    if (p != end)
+        return LR_CELL_TEXT;
+    if (w == 0 && !dropped) {
+        *value = neg ? -0.0 : 0.0;
+        return LR_CELL_NUMBER;
+    }
+    if (!dropped) {
+#if LR_FAST_PATH
+        if (w <= (1ULL << 53) && q >= -22 && q <= 22) {
+            double v = (double)w;
+            v = q >= 0 ? v * pow10_exact[q] : v / pow10_exact[-q];
+            *value = neg ? -v : v;
+            return LR_CELL_NUMBER;
+        }
+#endif
+        uint64_t bits;
+        if (eisel_lemire(w, q, &bits)) {
+            double v;
+            memcpy(&v, &bits, sizeof v);
+            *value = neg ? -v : v;
+            return LR_CELL_NUMBER;
+        }
+    }
+    return parse_exact(s, end, value);
 }

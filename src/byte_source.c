@@ -1,0 +1,270 @@
+/*
+ * byte_source.c — the bytes of the input: a file, standard input, either one
+ * gzip-compressed (detected by its magic bytes 1f 8b, not by the name;
+ * concatenated gzip members are read one after the other, as gzip -d does).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <zlib.h>
+
+#include "byte_source.h"
+
+/* Compressed bytes read per call. */
+#define LR_GZ_IN 262144
+
+struct lr_source {
+    int fd;            /* the descriptor */
+    int owns_fd;       /* close it at the end */
+    int regular;       /* a regular file (its size is known) */
+    uint64_t size;     /* regular files: size in bytes */
+    char *name;        /* for messages (owned) */
+    int gzip;          /* decompressing */
+    z_stream z;        /* zlib's state (gzip) */
+    int z_live;        /* z initialised */
+    int z_end;         /* the last member ended at the end of the input */
+    unsigned char *in; /* gzip: compressed input, LR_GZ_IN bytes */
+    unsigned char peek[16]; /* the first bytes, read to look for gzip's magic */
+    size_t peek_len;   /* peeked bytes not handed out yet */
+    size_t peek_off;   /* offset of the next one */
+    int eof;           /* the descriptor reached its end */
+    uint64_t consumed; /* raw bytes read from the descriptor so far */
+};
+
+static void errno_text(int e, char *buf, size_t size)
+{
+    if (strerror_r(e, buf, size) != 0)
+        snprintf(buf, size, "error %d", e);
+}
+
+void lr_source_free(lr_source *s)
+{
+    if (!s)
+        return;
+    if (s->z_live)
+        inflateEnd(&s->z);
+    if (s->owns_fd && s->fd >= 0)
+        close(s->fd);
+    lr_mem_free(s->in, LR_GZ_IN);
+    lr_mem_strfree(s->name);
+    lr_mem_free(s, sizeof *s);
+}
+
+/* read(2), retrying EINTR; 0 at the end. */
+static int raw_read(lr_source *s, void *buf, size_t n, size_t *got, lr_error *err)
+{
+    *got = 0;
+    if (s->eof)
+        return LR_OK;
+    for (;;) {
+        ssize_t k = read(s->fd, buf, n);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0) {
+            char msg[256];
+            errno_text(errno, msg, sizeof msg);
+            return lr_error_at(err, LR_EIO, s->name, 0, 0, "read error: %s", msg);
+        }
+        if (k == 0)
+            s->eof = 1;
+        *got = (size_t)k;
+        s->consumed += (uint64_t)k;
+        return LR_OK;
+    }
+}
+
+/* zlib's allocator hooks: every allocation through linreg's. zlib passes no
+ * size to free, so each block carries its size in front. */
+static voidpf z_alloc(voidpf opaque, uInt items, uInt size)
+{
+    (void)opaque;
+    size_t n;
+    if (lr_mul_overflows(items, size, &n) || n > SIZE_MAX - sizeof(max_align_t))
+        return Z_NULL;
+    max_align_t *p = lr_mem_alloc(n + sizeof(max_align_t));
+    if (!p)
+        return Z_NULL;
+    memcpy(p, &n, sizeof n);
+    return p + 1;
+}
+
+static void z_free(voidpf opaque, voidpf address)
+{
+    (void)opaque;
+    if (!address)
+        return;
+    max_align_t *p = (max_align_t *)address - 1;
+    size_t n;
+    memcpy(&n, p, sizeof n);
+    lr_mem_free(p, n + sizeof(max_align_t));
+}
+
+int lr_source_open_fd(int fd, int owns_fd, const char *name, lr_source **out, lr_error *err)
+{
+    *out = NULL;
+    lr_source *s = lr_mem_calloc(1, sizeof *s);
+    if (!s) {
+        if (owns_fd)
+            close(fd);
+        return lr_error_nomem(err);
+    }
+    s->fd = fd;
+    s->owns_fd = owns_fd;
+    s->name = lr_mem_strdup(name);
+    if (!s->name) {
+        lr_source_free(s);
+        return lr_error_nomem(err);
+    }
+    struct stat st;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+        s->regular = 1;
+        s->size = (uint64_t)st.st_size;
+    }
+    /* Peek at the first bytes: gzip's magic 1f 8b decides. */
+    size_t got = 0;
+    int rc;
+    while (s->peek_len < 2 && !s->eof) {
+        if ((rc = raw_read(s, s->peek + s->peek_len, sizeof s->peek - s->peek_len, &got, err))) {
+            lr_source_free(s);
+            return rc;
+        }
+        s->peek_len += got;
+    }
+    if (s->peek_len >= 2 && s->peek[0] == 0x1f && s->peek[1] == 0x8b) {
+        s->gzip = 1;
+        s->in = lr_mem_alloc(LR_GZ_IN);
+        if (!s->in) {
+            lr_source_free(s);
+            return lr_error_nomem(err);
+        }
+        memcpy(s->in, s->peek, s->peek_len);
+        s->z.zalloc = z_alloc;
+        s->z.zfree = z_free;
+        s->z.next_in = s->in;
+        s->z.avail_in = (uInt)s->peek_len;
+        s->peek_len = 0;
+        int zr = inflateInit2(&s->z, 16 + MAX_WBITS);
+        if (zr != Z_OK) {
+            lr_source_free(s);
+            return zr == Z_MEM_ERROR ? lr_error_nomem(err)
+                                     : lr_error_at(err, LR_EIO, name, 0, 0,
+                                                   "cannot start gzip decompression");
+        }
+        s->z_live = 1;
+    }
+    *out = s;
+    return LR_OK;
+}
+
+int lr_source_open(const char *path, const char *display_name, lr_source **out, lr_error *err)
+{
+    int is_stdin = strcmp(path, "-") == 0;
+    const char *name = display_name ? display_name : is_stdin ? "<stdin>" : path;
+    *out = NULL;
+    if (is_stdin)
+        return lr_source_open_fd(0, 0, name, out, err);
+    int fd;
+    do
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+    while (fd < 0 && errno == EINTR);
+    if (fd < 0) {
+        char msg[256];
+        errno_text(errno, msg, sizeof msg);
+        return lr_error_at(err, LR_EIO, name, 0, 0, "cannot open: %s", msg);
+    }
+    /* open(2) accepts a directory; reading it would fail with a less clear EISDIR. */
+    struct stat st;
+    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+        close(fd);
+        return lr_error_at(err, LR_EIO, name, 0, 0, "is a directory");
+    }
+    return lr_source_open_fd(fd, 1, name, out, err);
+}
+
+int lr_source_read(lr_source *s, char *buf, size_t n, size_t *got, lr_error *err)
+{
+    *got = 0;
+    if (n == 0)
+        return LR_OK;
+    if (!s->gzip) {
+        if (s->peek_len > 0) { /* the peeked bytes first */
+            size_t k = s->peek_len < n ? s->peek_len : n;
+            memcpy(buf, s->peek + s->peek_off, k);
+            s->peek_off += k;
+            s->peek_len -= k;
+            *got = k;
+            return LR_OK;
+        }
+        return raw_read(s, buf, n, got, err);
+    }
+    if (n > UINT32_MAX)
+        n = UINT32_MAX;
+    s->z.next_out = (Bytef *)buf;
+    s->z.avail_out = (uInt)n;
+    while (s->z.avail_out == (uInt)n && !s->z_end) {
+        if (s->z.avail_in == 0) {
+            size_t k;
+            int rc = raw_read(s, s->in, LR_GZ_IN, &k, err);
+            if (rc)
+                return rc;
+            if (k == 0)
+                return lr_error_at(err, LR_EIO, s->name, 0, 0,
+                                   "truncated gzip data (the compressed stream ends early)");
+            s->z.next_in = s->in;
+            s->z.avail_in = (uInt)k;
+        }
+        int zr = inflate(&s->z, Z_NO_FLUSH);
+        if (zr == Z_STREAM_END) {
+            /* another member may follow (cat a.gz b.gz) */
+            if (s->z.avail_in == 0) {
+                size_t k;
+                int rc = raw_read(s, s->in, LR_GZ_IN, &k, err);
+                if (rc)
+                    return rc;
+                s->z.next_in = s->in;
+                s->z.avail_in = (uInt)k;
+            }
+            if (s->z.avail_in == 0) {
+                s->z_end = 1;
+            } else if (inflateReset(&s->z) != Z_OK) {
+                return lr_error_at(err, LR_EIO, s->name, 0, 0, "gzip: cannot read the next member");
+            }
+        } else if (zr == Z_MEM_ERROR) {
+            return lr_error_nomem(err);
+        } else if (zr != Z_OK && zr != Z_BUF_ERROR) {
+            return lr_error_at(err, LR_EIO, s->name, 0, 0, "corrupt gzip data: %s",
+                               s->z.msg ? s->z.msg : "inflate failed");
+        }
+    }
+    *got = n - s->z.avail_out;
+    return LR_OK;
+}
+
+int lr_source_regular(const lr_source *s)
+{
+    return s->regular && !s->gzip;
+}
+
+uint64_t lr_source_size(const lr_source *s)
+{
+    return s->regular ? s->size : 0;
+}
+
+uint64_t lr_source_consumed(const lr_source *s)
+{
+    return s->consumed;
+}
+
+int lr_source_is_gzip(const lr_source *s)
+{
+    return s->gzip;
+}
+
+const char *lr_source_name(const lr_source *s)
+{
+    return s->name;
+}
