@@ -229,6 +229,13 @@ int lr_accum_add(lr_accum *acc, size_t nrows, const double *block, size_t ld, co
  * acc is unchanged. */
 int lr_accum_grow(lr_accum *acc, size_t k, lr_error *err);
 
+/* A copy of src with its column j moved to column map[j] of k >= its count
+ * (every map[j] distinct and below k; other columns zero): how a chunk's
+ * statistics, whose factor columns are in the order the chunk saw the levels,
+ * join the statistics of the whole. Caller frees *out. */
+int lr_accum_remap(const lr_accum *src, size_t k, const size_t *map, lr_accum **out,
+                   lr_error *err);
+
 /* dst := statistics of the rows of dst followed by those of src. Both must
  * have the same k. src is unchanged. */
 int lr_accum_merge(lr_accum *dst, const lr_accum *src, lr_error *err);
@@ -294,6 +301,13 @@ typedef struct lr_fit_options {
     lr_na_action na_action;        /* missing values (default LR_NA_OMIT) */
     char delimiter;                /* 0: detect */
     double level;                  /* confidence level of the intervals (default 0.95) */
+    int threads;                   /* threads that parse and accumulate (0: every CPU the
+                                      process may use); results do not depend on it */
+    void (*progress)(void *ud, uint64_t done, uint64_t total, uint64_t rows);
+                                   /* called after each chunk of the input: bytes read, the
+                                      input's size (0 if unknown: a stream), rows so far;
+                                      NULL for none */
+    void *progress_ud;             /* passed to progress */
 } lr_fit_options;
 
 /* Fill *opt with the defaults. */
@@ -442,10 +456,12 @@ void lr_blas_info(char *buf, size_t size);
  * measured by that one run alone (and flagged).
  *
  * Accuracy is measured next to the speed, for each inverse on two problems
- * with a known exact solution: the one timed (well conditioned), and a
- * collinear one (column 2 of X replaced by z₂ + 4096 z₁, so κ₁(A) ≈ 10⁸ and
- * every normal-equation method loses about 8 digits). Both are integer
- * problems whose A and Xᵀy are exact in double.
+ * with a known exact solution: the one timed (well conditioned, κ₁(A) from
+ * about 4 at p = 16 to about 600 at p = 2048), and a collinear one (column 1
+ * of X replaced by z₁ + 64 z₀, nearly a multiple of column 0: κ₁(A) ≈ 3·10⁷,
+ * and every normal-equation method loses digits accordingly). Both are integer
+ * problems whose A and Xᵀy are exact in double, so what is lost is lost by the
+ * inversion and the product A⁻¹Xᵀy alone.
  */
 
 /* The kernels timed for each size (see the table above). */
@@ -471,16 +487,19 @@ typedef enum lr_bench_inverse {
 
 /* The accuracy problems (both with an exact integer solution β*). */
 typedef enum lr_bench_problem {
-    LR_BENCH_WELL = 0,      /* the timed problem: κ₁(XᵀX) of order 10 */
-    LR_BENCH_COLLINEAR = 1, /* one near-collinear pair of columns: κ₁(XᵀX) ≈ 10⁸ */
+    LR_BENCH_WELL = 0,      /* the timed problem: κ₁(XᵀX) from 4 (p = 16) to 600 (p = 2048) */
+    LR_BENCH_COLLINEAR = 1, /* one near-collinear pair of columns: κ₁(XᵀX) ≈ 3·10⁷ */
     LR_BENCH_NPROBLEMS = 2  /* number of problems */
 } lr_bench_problem;
 
-/* Called before each stage of a long run (the library never prints). */
+/* Called before each stage of a long run (the library never prints): the size
+ * and the stage ("X'X naive", ...), or p = n = 0 for the end-to-end fits.
+ * `stage` is a static string. */
 typedef void (*lr_bench_progress_fn)(void *ud, size_t p, size_t n, const char *stage);
 
 typedef struct lr_bench_options {
-    const size_t *sizes;       /* the p of the sweep (each >= 2); NULL: 16, 32, ..., 1024 */
+    const size_t *sizes;       /* the p of the sweep (each >= 2; borrowed for the call);
+                                  NULL: 16, 32, ..., 1024 */
     size_t n_sizes;            /* entries in sizes */
     int sweep;                 /* 1 (default): run the sweep; 0: only the end-to-end fit */
     size_t rows;               /* n for every size (>= p); 0 (default): n = max(4p, 256) */
@@ -488,7 +507,8 @@ typedef struct lr_bench_options {
     double single_run_seconds; /* a warm-up run longer than this is the only run (default 2) */
     uint64_t seed;             /* seed of the problems (default 1) */
     const char *fit_path;      /* CSV file to fit end to end with --method naive and the
-                                  default, or NULL (default) */
+                                  default (lr_fit_options_init's model: the first column on
+                                  all the others), or NULL (default); borrowed for the call */
     unsigned fit_repeat;       /* timed fits of each method after a warm-up (default 3) */
     lr_bench_progress_fn progress; /* NULL (default), or called before each stage */
     void *progress_ud;         /* passed to progress */
@@ -556,12 +576,13 @@ typedef struct lr_bench_fit {
 /* The result of lr_bench_run. */
 typedef struct lr_bench_result {
     size_t n_sizes;          /* rows of the sweep (0 without one) */
-    lr_bench_size *sizes;    /* n_sizes entries, in the order given */
+    lr_bench_size *sizes;    /* n_sizes entries, in the order given (owned by the result) */
     int has_fit;             /* 1 if fit holds an end-to-end comparison */
     lr_bench_fit fit;        /* the end-to-end comparison */
     char blas[1024];         /* lr_blas_info(): the BLAS/LAPACK, its core type and threads */
     int blas_threads;        /* OpenBLAS threads used by the BLAS/LAPACK kernels */
     unsigned repeat;         /* the options used */
+    unsigned fit_repeat;     /* the options used */
     double single_run_seconds; /* the options used */
     size_t rows;             /* the options used (0: n = max(4p, 256)) */
     uint64_t seed;           /* the options used */
@@ -572,7 +593,9 @@ typedef struct lr_bench_result {
  * Run the benchmark. On success *out is a new result the caller frees with
  * lr_bench_result_free. Fails with LR_EUSAGE for invalid options, LR_ERANGE
  * for a size BLAS cannot index, LR_ENOMEM, LR_ESINGULAR if a timed inversion
- * fails, and with lr_fit_csv's error if the default fit of fit_path fails.
+ * fails, and with lr_fit_csv's error if the default fit of fit_path fails
+ * (--method naive refusing the data is a result, not an error). opt may be
+ * NULL for the defaults; out must not be NULL and is set to NULL on failure.
  * Takes seconds to minutes (see the README for measured times).
  */
 int lr_bench_run(const lr_bench_options *opt, lr_bench_result **out, lr_error *err);
@@ -583,7 +606,7 @@ void lr_bench_result_free(lr_bench_result *r);
 /* The operation count of kernel k at n rows and p columns (table above). */
 double lr_bench_flops(lr_bench_kernel k, size_t n, size_t p);
 
-/* A short name of kernel k ("gram_naive", "inv_potri", ...); "?" if unknown. */
+/* A short name of kernel k ("gram_naive", "inv_potrf_potri", ...; static); "?" if unknown. */
 const char *lr_bench_kernel_name(lr_bench_kernel k);
 
 /* Median, min, max and spread of runs > 0 times seconds[0..runs) (sorted in
@@ -593,7 +616,8 @@ void lr_bench_timing_summarize(size_t runs, double *seconds, double flops, lr_be
 /*
  * ‖I − A·B‖₁ (largest column sum of absolute values) for p × p matrices A
  * (ld lda) and B (ld ldb), both full; the product is formed by dgemm.
- * Workspace is allocated and freed. Returns LR_OK, LR_ENOMEM or LR_ERANGE.
+ * Workspace is allocated and freed. Returns LR_OK, LR_EUSAGE (a leading
+ * dimension below p), LR_ENOMEM or LR_ERANGE (p too large for BLAS).
  */
 int lr_bench_inverse_residual(size_t p, const double *a, size_t lda, const double *b, size_t ldb,
                               double *resid, lr_error *err);

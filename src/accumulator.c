@@ -518,3 +518,90 @@ int lr_accum_merge(lr_accum *dst, const lr_accum *src, lr_error *err)
     }
     return rc;
 }
+
+int lr_accum_remap(const lr_accum *src, size_t k, const size_t *map, lr_accum **out,
+                   lr_error *err)
+{
+    size_t ks = src->k;
+    int identity = k == ks;
+    for (size_t j = 0; j < ks && identity; j++)
+        identity = map[j] == j;
+    *out = NULL;
+    for (size_t j = 0; j < ks; j++)
+        if (map[j] >= k)
+            return lr_error_set(err, LR_ERANGE, "accumulator: column %zu mapped beyond %zu", j, k);
+    lr_accum *a;
+    int rc = lr_accum_create(k, src->kernel, &a, err);
+    if (rc)
+        return rc;
+    a->nobs = src->nobs;
+    a->w = src->w;
+    a->sum_log_w = src->sum_log_w;
+    for (size_t j = 0; j < ks; j++) {
+        a->shift[map[j]] = src->shift[j];
+        a->dmean[map[j]] = src->dmean[j];
+    }
+    if (src->kernel != LR_KERNEL_QR) {
+        /* M scattered; only the upper triangle is kept */
+        for (size_t j = 0; j < ks; j++)
+            for (size_t i = 0; i <= j; i++) {
+                size_t r = map[i], c = map[j];
+                if (r > c) {
+                    size_t t = r;
+                    r = c;
+                    c = t;
+                }
+                LR_AT(a->m2, k, r, c) = LR_AT(src->m2, ks, i, j);
+            }
+    } else if (identity) {
+        memcpy(a->m2, src->m2, k * k * sizeof(double));
+    } else {
+        /* R with its columns moved is no longer triangular: re-triangularise,
+         * (R P)ᵀ(R P) = Pᵀ M P, the co-moments in the new column order. */
+        size_t kk;
+        double *b = NULL, *tau = NULL, *work = NULL;
+        double wq = 0;
+        if (lr_mul_overflows(ks, k, &kk)) {
+            lr_accum_free(a);
+            return lr_error_set(err, LR_ERANGE, "accumulator: remap too large");
+        }
+        b = lr_mem_calloc(kk ? kk : 1, sizeof(double));
+        tau = lr_mem_calloc(k, sizeof(double));
+        if (!b || !tau) {
+            rc = lr_error_nomem(err);
+            goto qr_done;
+        }
+        for (size_t j = 0; j < ks; j++)
+            for (size_t i = 0; i <= j; i++)
+                LR_AT(b, ks, i, map[j]) = LR_AT(src->m2, ks, i, j);
+        lapack_int info = LAPACKE_dgeqrf_work(LAPACK_COL_MAJOR, (lapack_int)ks, (lapack_int)k, b,
+                                              (lapack_int)ks, tau, &wq, -1);
+        size_t lw = info == 0 && wq >= 1 ? (size_t)wq : k;
+        work = lr_mem_alloc(lw * sizeof(double));
+        if (!work) {
+            rc = lr_error_nomem(err);
+            goto qr_done;
+        }
+        info = LAPACKE_dgeqrf_work(LAPACK_COL_MAJOR, (lapack_int)ks, (lapack_int)k, b,
+                                   (lapack_int)ks, tau, work, (lapack_int)lw);
+        if (info != 0) {
+            rc = lr_error_set(err, LR_ELAPACK, "dgeqrf: argument %d is invalid", (int)-info);
+            goto qr_done;
+        }
+        for (size_t j = 0; j < k; j++)
+            for (size_t i = 0; i <= j && i < ks; i++)
+                LR_AT(a->m2, k, i, j) = LR_AT(b, ks, i, j);
+        size_t lwsave = lw;
+        lr_mem_free(work, lwsave * sizeof(double));
+        work = NULL;
+    qr_done:
+        lr_mem_free(b, (kk ? kk : 1) * sizeof(double));
+        lr_mem_free(tau, k * sizeof(double));
+        if (rc) {
+            lr_accum_free(a);
+            return rc;
+        }
+    }
+    *out = a;
+    return LR_OK;
+}

@@ -29,6 +29,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "byte_source.h"
 #include "internal.h"
 
@@ -499,8 +503,31 @@ static int parse_row(lr_csv *r, lr_csv_row *row)
         } else {
             /* The hot loop: numeric CSV spends its time here. */
             size_t i = q;
+#if defined(__SSE2__)
+            /* Sixteen bytes at a time: the first delimiter, line end or quote. */
+            {
+                const __m128i vd = _mm_set1_epi8(delim), vn = _mm_set1_epi8('\n'),
+                              vr = _mm_set1_epi8('\r'), vq = _mm_set1_epi8('"');
+                while (i + 16 <= e) {
+                    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(d + i));
+                    __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, vd),
+                                                          _mm_cmpeq_epi8(x, vn)),
+                                             _mm_or_si128(_mm_cmpeq_epi8(x, vr),
+                                                          _mm_cmpeq_epi8(x, vq)));
+                    unsigned mask = (unsigned)_mm_movemask_epi8(m);
+                    if (mask) {
+                        i += (size_t)__builtin_ctz(mask);
+                        goto found;
+                    }
+                    i += 16;
+                }
+            }
+#endif
             while (i < e && !(cls[(unsigned char)d[i]] & CLS_END_UNQUOTED))
                 i++;
+#if defined(__SSE2__)
+        found:
+#endif
             if (i == e && !eof)
                 return ROW_MORE;
             if (i < e && d[i] == '"') {

@@ -84,6 +84,24 @@ int lr_error_at(lr_error *err, int code, const char *name, uint64_t line, uint64
     return code;
 }
 
+void lr_error_relocate(lr_error *err, const char *name, uint64_t line_offset)
+{
+    if (!err || err->line == 0 || line_offset == 0)
+        return;
+    char old[512];
+    if (err->col)
+        snprintf(old, sizeof old, "%s:%llu:%llu: ", name, (unsigned long long)err->line,
+                 (unsigned long long)err->col);
+    else
+        snprintf(old, sizeof old, "%s:%llu: ", name, (unsigned long long)err->line);
+    size_t n = strlen(old);
+    if (strncmp(err->message, old, n) != 0)
+        return;
+    char rest[LR_ERROR_MAX];
+    snprintf(rest, sizeof rest, "%s", err->message + n);
+    lr_error_at(err, err->code, name, err->line + line_offset, err->col, "%s", rest);
+}
+
 int lr_error_nomem(lr_error *err)
 {
     return lr_error_set(err, LR_ENOMEM, "out of memory");

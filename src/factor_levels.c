@@ -85,6 +85,8 @@ void lr_levels_free(lr_levels *l)
 
 size_t lr_levels_count(const lr_levels *l) { return l->n; }
 const char *lr_levels_label(const lr_levels *l, uint32_t id) { return l->label[id]; }
+size_t lr_levels_length(const lr_levels *l, uint32_t id) { return l->len[id]; }
+void lr_levels_value(const lr_levels *l, uint32_t id, double *x) { *x = l->value[id]; }
 uint32_t lr_levels_id_at(const lr_levels *l, size_t rank) { return l->order[rank]; }
 
 /* FNV-1a: adequate for level strings, which are short and few. */

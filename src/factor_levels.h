@@ -30,6 +30,10 @@ size_t lr_levels_count(const lr_levels *l);
 int lr_levels_sort(lr_levels *l, lr_error *err);
 uint32_t lr_levels_id_at(const lr_levels *l, size_t rank);
 
+/* A numeric level's value; the byte length of a level's label. */
+void lr_levels_value(const lr_levels *l, uint32_t id, double *x);
+size_t lr_levels_length(const lr_levels *l, uint32_t id);
+
 /* The label of level `id` as R prints it in coefficient names (borrowed). */
 const char *lr_levels_label(const lr_levels *l, uint32_t id);
 

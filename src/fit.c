@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "extended.h"
+#include "ingest.h"
 #include "model_frame.h"
 #include "solver.h"
 #include "stats.h"
@@ -116,6 +117,9 @@ static int check_options(const lr_fit_options *opt, lr_error *err)
     if (!(opt->ridge >= 0) || !isfinite(opt->ridge))
         return lr_error_set(err, LR_EUSAGE, "the ridge penalty must be a number >= 0, not %g",
                             opt->ridge);
+    if (opt->threads < 0)
+        return lr_error_set(err, LR_EUSAGE, "the thread count must be positive, not %d",
+                            opt->threads);
     if (opt->ridge_scale != LR_RIDGE_STANDARDIZED && opt->ridge_scale != LR_RIDGE_RAW)
         return lr_error_set(err, LR_EUSAGE, "unknown ridge scale %d", (int)opt->ridge_scale);
     return LR_OK;
@@ -335,39 +339,16 @@ int lr_fit_accum(const lr_accum *acc, const char *const *names, const lr_fit_opt
 
 int lr_fit_csv(const char *path, const lr_fit_options *opt, lr_fit **out, lr_error *err)
 {
-    lr_csv *csv = NULL;
     lr_frame *frame = NULL;
-    lr_csv_row row;
-    int has_row = 0;
+    char delimiter = 0;
     int rc = check_options(opt, err);
 
     *out = NULL;
     if (rc)
         return rc;
-    lr_csv_options copt = {opt->delimiter};
-    if ((rc = lr_csv_open(path, NULL, &copt, &csv, err)))
+    if ((rc = lr_ingest(path, opt, &frame, &delimiter, err)))
         return rc;
-    const char *name = lr_csv_name(csv);
-
-    if ((rc = lr_csv_next(csv, &row, &has_row, err)))
-        goto done;
-    if (!has_row) {
-        rc = lr_error_set(err, LR_EDATA, "%s: empty file (no header row)", name);
-        goto done;
-    }
-    if ((rc = lr_frame_create(&row, name, opt, &frame, err)))
-        goto done;
-    for (;;) {
-        if ((rc = lr_csv_next(csv, &row, &has_row, err)))
-            goto done;
-        if (!has_row)
-            break;
-        if ((rc = lr_frame_add_row(frame, &row, err)))
-            goto done;
-    }
-    if ((rc = lr_frame_finish(frame, err)))
-        goto done;
-
+    const char *name = lr_frame_source(frame);
     const lr_accum *acc = lr_frame_accum(frame);
     uint64_t rows = lr_frame_rows(frame);
     if (rows == 0) {
@@ -393,11 +374,10 @@ int lr_fit_csv(const char *path, const lr_fit_options *opt, lr_fit **out, lr_err
                      rows - lr_frame_dropped(frame) - lr_accum_nobs(acc),
                      frame,
                      path,
-                     lr_csv_delimiter(csv)};
+                     delimiter};
     rc = fit_from_accum(acc, &md, opt, out, err);
 
 done:
     lr_frame_free(frame);
-    lr_csv_free(csv);
     return rc;
 }

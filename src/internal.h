@@ -58,6 +58,9 @@ int lr_error_set(lr_error *err, int code, const char *fmt, ...) LR_PRINTF(3, 4);
 /* As lr_error_set, the message prefixed by "name:line:col: " and the position recorded. */
 int lr_error_at(lr_error *err, int code, const char *name, uint64_t line, uint64_t col,
                 const char *fmt, ...) LR_PRINTF(6, 7);
+/* An error made with lr_error_at(name, line, ...) where line counted from a
+ * chunk's first line: add line_offset to its line, message included. */
+void lr_error_relocate(lr_error *err, const char *name, uint64_t line_offset);
 /* Out of memory: sets LR_ENOMEM with a fixed message; returns LR_ENOMEM. */
 int lr_error_nomem(lr_error *err);
 /* Write a byte string for a message: printable ASCII kept, others as \xHH, truncated

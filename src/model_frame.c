@@ -112,10 +112,34 @@ static int map_put(cell_map *m, const uint32_t *key, size_t col, lr_error *err)
 /* Construction                                                             */
 /* ------------------------------------------------------------------------ */
 
+void lr_chunk_free(lr_chunk *c)
+{
+    if (!c)
+        return;
+    size_t nv = c->f->formula->nvars, nc = c->f->ncsv;
+    if (c->levels)
+        for (size_t v = 0; v < nv; v++)
+            lr_levels_free(c->levels[v]);
+    lr_mem_free(c->levels, (nv ? nv : 1) * sizeof(lr_levels *));
+    lr_mem_free(c->value, (nv ? nv : 1) * sizeof(double));
+    lr_mem_free(c->level, (nv ? nv : 1) * sizeof(uint32_t));
+    lr_mem_free(c->colval, (nc ? nc : 1) * sizeof(double));
+    lr_mem_free(c->cell, (nc ? nc : 1) * sizeof(char *));
+    lr_mem_free(c->cell_len, (nc ? nc : 1) * sizeof(size_t));
+    map_free(&c->map);
+    lr_mem_free(c->colkeys, c->colkeys_cap * c->f->keywidth * sizeof(uint32_t));
+    lr_accum_free(c->acc);
+    lr_mem_free(c->block, c->block_rows * c->block_k * sizeof(double));
+    lr_mem_free(c->wblock, c->block_rows * sizeof(double));
+    lr_mem_free(c->row, c->row_cap * sizeof(double));
+    lr_mem_free(c, sizeof *c);
+}
+
 void lr_frame_free(lr_frame *f)
 {
     if (!f)
         return;
+    lr_chunk_free(f->first);
     if (f->colnames)
         for (size_t j = 0; j < f->ncsv; j++)
             lr_mem_strfree(f->colnames[j]);
@@ -130,11 +154,11 @@ void lr_frame_free(lr_frame *f)
     lr_formula_free(f->formula);
     lr_mem_free(f->cols, f->ncsv * sizeof(col_info));
     lr_mem_free(f->colval, f->ncsv * sizeof(double));
+    lr_mem_free(f->direct, f->ncsv * sizeof(size_t));
     map_free(&f->map);
+    for (int l = 0; l < LR_FOLD_LEVELS; l++)
+        lr_accum_free(f->stack[l]);
     lr_accum_free(f->acc);
-    lr_mem_free(f->block, f->block_rows * f->block_k * sizeof(double));
-    lr_mem_free(f->wblock, f->block_rows * sizeof(double));
-    lr_mem_free(f->row, f->row_cap * sizeof(double));
     lr_mem_free(f->keep, f->keep_cap);
     lr_mem_free(f->kept, f->kept_cap * sizeof(kept_field));
     lr_mem_free(f->kept_line, f->kept_rows_cap * sizeof(uint64_t));
@@ -150,6 +174,7 @@ void lr_frame_free(lr_frame *f)
 }
 
 const lr_accum *lr_frame_accum(const lr_frame *f) { return f->acc; }
+const char *lr_frame_source(const lr_frame *f) { return f->source; }
 uint64_t lr_frame_rows(const lr_frame *f) { return f->rows; }
 uint64_t lr_frame_dropped(const lr_frame *f) { return f->dropped; }
 
@@ -399,43 +424,98 @@ static int resolve_types(lr_frame *f, lr_error *err)
             k += ti->ncombo;
         }
     }
-    f->map.width = maxf + 2;
+    f->keywidth = maxf + 2;
+    f->map.width = f->keywidth;
+    f->kfixed = k;
     f->k = k;
-    if ((rc = lr_accum_create(k, f->kernel, &f->acc, err)))
-        return rc;
     f->types_known = 1;
+
+    /* The common case — every term a plain numeric column, the response one
+     * too — needs no evaluation: each cell goes straight to its accumulator
+     * column (lr_chunk_add_row's fast path). */
+    int direct = fm->vars[0].kind == LR_VAR_COLUMN && !f->vars[0].factor;
+    for (size_t t = 0; t < fm->nterms && direct; t++) {
+        size_t v = fm->terms[t].vars[0];
+        direct = fm->terms[t].n == 1 && fm->vars[v].kind == LR_VAR_COLUMN && !f->vars[v].factor;
+    }
+    if (direct) {
+        f->direct = lr_mem_alloc(f->ncsv * sizeof(size_t));
+        if (!f->direct)
+            return lr_error_nomem(err);
+        for (size_t j = 0; j < f->ncsv; j++)
+            f->direct[j] = SIZE_MAX;
+        f->direct[fm->vars[0].col] = 0;
+        for (size_t t = 0; t < fm->nterms; t++)
+            f->direct[fm->vars[fm->terms[t].vars[0]].col] = f->terms[t].first_col;
+    }
     return LR_OK;
 }
 
 /* ------------------------------------------------------------------------ */
-/* Blocks                                                                   */
+/* Chunks                                                                   */
 /* ------------------------------------------------------------------------ */
 
-static int flush(lr_frame *f, lr_error *err)
+int lr_chunk_create(const lr_frame *f, lr_chunk **out, lr_error *err)
 {
-    if (f->nblock == 0)
+    *out = NULL;
+    if (!f->types_known)
+        return lr_error_set(err, LR_EUSAGE, "chunk: the column types are not decided yet");
+    lr_chunk *c = lr_mem_calloc(1, sizeof *c);
+    if (!c)
+        return lr_error_nomem(err);
+    c->f = f;
+    size_t nv = f->formula->nvars, nc = f->ncsv;
+    c->levels = lr_mem_calloc(nv ? nv : 1, sizeof(lr_levels *));
+    c->value = lr_mem_calloc(nv ? nv : 1, sizeof(double));
+    c->level = lr_mem_calloc(nv ? nv : 1, sizeof(uint32_t));
+    c->colval = lr_mem_calloc(nc ? nc : 1, sizeof(double));
+    c->cell = lr_mem_calloc(nc ? nc : 1, sizeof(char *));
+    c->cell_len = lr_mem_calloc(nc ? nc : 1, sizeof(size_t));
+    int rc = LR_OK;
+    if (!c->levels || !c->value || !c->level || !c->colval || !c->cell || !c->cell_len) {
+        rc = lr_error_nomem(err);
+        goto fail;
+    }
+    for (size_t v = 0; v < nv; v++)
+        if (f->vars[v].factor &&
+            (rc = lr_levels_create(!f->cols[f->formula->vars[v].col].text, &c->levels[v], err)))
+            goto fail;
+    c->map.width = f->keywidth;
+    c->k = f->kfixed;
+    if ((rc = lr_accum_create(c->k, f->kernel, &c->acc, err)))
+        goto fail;
+    *out = c;
+    return LR_OK;
+fail:
+    lr_chunk_free(c);
+    return rc;
+}
+
+static int flush(lr_chunk *c, lr_error *err)
+{
+    if (c->nblock == 0)
         return LR_OK;
-    int rc = lr_accum_add(f->acc, f->nblock, f->block, f->block_rows,
-                          f->wcol != SIZE_MAX ? f->wblock : NULL, err);
-    f->nblock = 0;
+    int rc = lr_accum_add(c->acc, c->nblock, c->block, c->block_rows,
+                          c->f->wcol != SIZE_MAX ? c->wblock : NULL, err);
+    c->nblock = 0;
     return rc;
 }
 
 /* Make room for k columns in the block and the row (after a flush when the
  * width changes: rows in a block share one width). */
-static int ensure_width(lr_frame *f, size_t k, lr_error *err)
+static int ensure_width(lr_chunk *c, size_t k, lr_error *err)
 {
-    if (k > f->row_cap) {
+    if (k > c->row_cap) {
         size_t cap = k * 2;
-        double *row = lr_mem_realloc(f->row, f->row_cap * sizeof(double), cap * sizeof(double));
+        double *row = lr_mem_realloc(c->row, c->row_cap * sizeof(double), cap * sizeof(double));
         if (!row)
             return lr_error_nomem(err);
-        f->row = row;
-        f->row_cap = cap;
+        c->row = row;
+        c->row_cap = cap;
     }
-    if (f->block && k <= f->block_k)
+    if (c->block && k <= c->block_k)
         return LR_OK;
-    int rc = flush(f, err);
+    int rc = flush(c, err);
     if (rc)
         return rc;
     size_t kb = k < 8 ? 8 : k + k / 2;
@@ -454,18 +534,14 @@ static int ensure_width(lr_frame *f, size_t k, lr_error *err)
         lr_mem_free(wblock, rows * sizeof(double));
         return lr_error_nomem(err);
     }
-    lr_mem_free(f->block, f->block_rows * f->block_k * sizeof(double));
-    lr_mem_free(f->wblock, f->block_rows * sizeof(double));
-    f->block = block;
-    f->wblock = wblock;
-    f->block_rows = rows;
-    f->block_k = kb;
+    lr_mem_free(c->block, c->block_rows * c->block_k * sizeof(double));
+    lr_mem_free(c->wblock, c->block_rows * sizeof(double));
+    c->block = block;
+    c->wblock = wblock;
+    c->block_rows = rows;
+    c->block_k = kb;
     return LR_OK;
 }
-
-/* ------------------------------------------------------------------------ */
-/* One row                                                                  */
-/* ------------------------------------------------------------------------ */
 
 /* Evaluate with a check at every node: the first node whose value is not
  * finite while its operands are is the culprit, described in *why. */
@@ -486,7 +562,9 @@ static double eval_checked(const lr_node *n, const double *vals, const char **wh
             switch (n->fn) {
             case LR_FN_LOG:
             case LR_FN_LOG2:
-            case LR_FN_LOG10: *why = a == 0 ? "the logarithm of 0" : "the logarithm of a negative value"; break;
+            case LR_FN_LOG10:
+                *why = a == 0 ? "the logarithm of 0" : "the logarithm of a negative value";
+                break;
             case LR_FN_SQRT: *why = "the square root of a negative value"; break;
             default: *why = "overflow"; break;
             }
@@ -520,7 +598,7 @@ static size_t first_col(const lr_node *n)
     return c != SIZE_MAX ? c : first_col(n->b);
 }
 
-static int nonfinite_error(lr_frame *f, const lr_csv_row *row, const lr_var *x, double v,
+static int nonfinite_error(const lr_frame *f, const lr_csv_row *row, const lr_var *x, double v,
                            const char *why, lr_error *err)
 {
     size_t c = first_col(x->expr);
@@ -529,16 +607,17 @@ static int nonfinite_error(lr_frame *f, const lr_csv_row *row, const lr_var *x, 
                        isnan(v) ? "NaN" : (v > 0 ? "Inf" : "-Inf"), why ? why : "overflow");
 }
 
-/* Convert the model's cells of a row into f->colval / the cells of text
- * columns; *missing = 1 if one is missing (and that is not an error). */
-static int read_cells(lr_frame *f, const lr_csv_row *row, int *missing, lr_error *err)
+/* Convert the model's cells of a row into c->colval / c->cell; *missing = 1 if
+ * one is missing (and that is not an error). */
+static int read_cells(lr_chunk *c, const lr_csv_row *row, int *missing, lr_error *err)
 {
+    const lr_frame *f = c->f;
     const lr_csv_field *miss = NULL;
     size_t miss_col = 0;
     *missing = 0;
     for (size_t u = 0; u < f->nused; u++) {
         size_t j = f->used[u];
-        col_info *c = &f->cols[j];
+        const col_info *ci = &f->cols[j];
         const lr_csv_field *fl = &row->fields[j];
         double v = 0;
         char q[96];
@@ -550,34 +629,34 @@ static int read_cells(lr_frame *f, const lr_csv_row *row, int *missing, lr_error
             }
             continue;
         }
-        if (c->text) {
+        if (ci->text) {
             /* categorical: the bytes are the level, numbers included */
-            c->cell = fl->data;
-            c->cell_len = fl->len;
+            c->cell[j] = fl->data;
+            c->cell_len[j] = fl->len;
             continue;
         }
         switch (kind) {
         case LR_CELL_NUMBER:
-            f->colval[j] = v;
+            c->colval[j] = v;
             break;
         case LR_CELL_OVERFLOW:
             lr_error_quote(q, sizeof q, fl->data, fl->len, 60);
             return lr_error_at(err, LR_EVALUE, f->source, fl->line, fl->col,
-                               "column '%s': \"%s\" is out of the range of a double", c->name,
+                               "column '%s': \"%s\" is out of the range of a double", ci->name,
                                q);
         default:
             lr_error_quote(q, sizeof q, fl->data, fl->len, 60);
-            if (f->types_known && f->rows > f->nkept_rows)
+            if (!c->first)
                 return lr_error_at(err, LR_EVALUE, f->source, fl->line, fl->col,
                                    "column '%s': expected a number, got \"%s\" (the column "
                                    "holds numbers in its first rows; write factor(%s) in a "
-                                   "formula to make it categorical)", c->name, q, c->name);
+                                   "formula to make it categorical)", ci->name, q, ci->name);
             return lr_error_at(err, LR_EVALUE, f->source, fl->line, fl->col,
-                               "column '%s': expected a number, got \"%s\"", c->name, q);
+                               "column '%s': expected a number, got \"%s\"", ci->name, q);
         }
     }
     if (f->wcol != SIZE_MAX && !miss) {
-        double w = f->colval[f->wcol];
+        double w = c->colval[f->wcol];
         if (w < 0) {
             const lr_csv_field *fl = &row->fields[f->wcol];
             return lr_error_at(err, LR_EVALUE, f->source, fl->line, fl->col,
@@ -593,94 +672,117 @@ static int read_cells(lr_frame *f, const lr_csv_row *row, int *missing, lr_error
     return LR_OK;
 }
 
-/* The accumulator column of a factor term's cell, created when new. */
-static int cell_column(lr_frame *f, const uint32_t *key, size_t *col, lr_error *err)
+/* The key of a factor term's cell: the term, the row's (chunk-local) levels
+ * of its factors, and the poly combination. */
+static void cell_key(const lr_chunk *c, size_t t, size_t combo, uint32_t *key)
 {
-    size_t c = lr_cell_map_get(&f->map, key);
-    if (c == SIZE_MAX) {
-        c = f->k;
-        int rc = map_put(&f->map, key, c, err);
+    const lr_formula *fm = c->f->formula;
+    size_t w = 0;
+    key[w++] = (uint32_t)t + 1;
+    for (size_t i = 0; i < fm->terms[t].n; i++) {
+        size_t v = fm->terms[t].vars[i];
+        if (c->f->vars[v].factor)
+            key[w++] = c->level[v];
+    }
+    while (w < c->f->keywidth - 1)
+        key[w++] = 0;
+    key[w] = (uint32_t)combo;
+}
+
+/* The column of a cell, created (and its key recorded in column order) when new. */
+static int cell_column(lr_chunk *c, const uint32_t *key, size_t *col, lr_error *err)
+{
+    size_t kw = c->f->keywidth;
+    size_t got = lr_cell_map_get(&c->map, key);
+    if (got == SIZE_MAX) {
+        size_t nkeys = c->k - c->f->kfixed;
+        if (nkeys == c->colkeys_cap) {
+            size_t cap = c->colkeys_cap ? 2 * c->colkeys_cap : 16;
+            uint32_t *ck = lr_mem_realloc(c->colkeys, c->colkeys_cap * kw * sizeof(uint32_t),
+                                          cap * kw * sizeof(uint32_t));
+            if (!ck)
+                return lr_error_nomem(err);
+            c->colkeys = ck;
+            c->colkeys_cap = cap;
+        }
+        int rc = map_put(&c->map, key, c->k, err);
         if (rc)
             return rc;
-        f->k++;
+        memcpy(c->colkeys + nkeys * kw, key, kw * sizeof(uint32_t));
+        got = c->k++;
     }
-    *col = c;
+    *col = got;
     return LR_OK;
 }
 
 /* Evaluate the variables of a row and lay its accumulator values out in
- * f->row (growing the accumulator for level combinations seen first). */
-static int build_row(lr_frame *f, const lr_csv_row *row, lr_error *err)
+ * c->row (growing the accumulator for level combinations seen first). */
+static int build_row(lr_chunk *c, const lr_csv_row *row, lr_error *err)
 {
-    lr_formula *fm = f->formula;
+    const lr_frame *f = c->f;
+    const lr_formula *fm = f->formula;
     int rc;
     for (size_t v = 0; v < fm->nvars; v++) {
-        lr_var *x = &fm->vars[v];
-        var_info *vi = &f->vars[v];
-        if (vi->factor) {
-            col_info *c = &f->cols[x->col];
-            rc = c->text ? lr_levels_intern_text(vi->levels, c->cell, c->cell_len, &vi->level,
-                                                 err)
-                         : lr_levels_intern_number(vi->levels, f->colval[x->col], &vi->level,
-                                                   err);
+        const lr_var *x = &fm->vars[v];
+        if (f->vars[v].factor) {
+            const col_info *ci = &f->cols[x->col];
+            rc = ci->text ? lr_levels_intern_text(c->levels[v], c->cell[x->col],
+                                                  c->cell_len[x->col], &c->level[v], err)
+                          : lr_levels_intern_number(c->levels[v], c->colval[x->col],
+                                                    &c->level[v], err);
             if (rc)
                 return rc;
             continue;
         }
+        if (x->kind == LR_VAR_COLUMN) {
+            c->value[v] = c->colval[x->col]; /* finite: read_cells checked it */
+            continue;
+        }
         const char *why = NULL;
-        double value = eval_checked(x->expr, f->colval, &why);
+        double value = eval_checked(x->expr, c->colval, &why);
         if (!isfinite(value))
             return nonfinite_error(f, row, x, value, why, err);
-        vi->value = value;
+        c->value[v] = value;
     }
 
     /* New cells first (the row's width must be known before it is written). */
-    size_t k_before = f->k;
+    size_t k_before = c->k;
     uint32_t key[66];
+    if (f->keywidth > 66)
+        return lr_error_set(err, LR_ERANGE, "a term interacts more than 64 factors");
     for (size_t t = 0; t < fm->nterms; t++) {
-        term_info *ti = &f->terms[t];
+        const term_info *ti = &f->terms[t];
         if (ti->nf == 0)
             continue;
-        if (f->map.width > 66)
-            return lr_error_set(err, LR_ERANGE, "a term interacts more than 64 factors");
         for (size_t combo = 0; combo < ti->ncombo; combo++) {
-            size_t w = 0;
-            key[w++] = (uint32_t)t + 1;
-            for (size_t i = 0; i < fm->terms[t].n; i++) {
-                size_t v = fm->terms[t].vars[i];
-                if (f->vars[v].factor)
-                    key[w++] = f->vars[v].level;
-            }
-            while (w < f->map.width - 1)
-                key[w++] = 0;
-            key[w] = (uint32_t)combo;
             size_t col;
-            if ((rc = cell_column(f, key, &col, err)))
+            cell_key(c, t, combo, key);
+            if ((rc = cell_column(c, key, &col, err)))
                 return rc;
         }
     }
-    if (f->k != k_before) {
+    if (c->k != k_before) {
         /* Rows already in the block were zero in the new columns: add them
          * with the old width, then widen. */
-        if ((rc = flush(f, err)) || (rc = lr_accum_grow(f->acc, f->k, err)))
+        if ((rc = flush(c, err)) || (rc = lr_accum_grow(c->acc, c->k, err)))
             return rc;
     }
-    if ((rc = ensure_width(f, f->k, err)))
+    if ((rc = ensure_width(c, c->k, err)))
         return rc;
 
     /* The values: response, then each term's product of numeric variables
      * times its poly powers, in the term's column. */
-    double *r = f->row;
-    memset(r, 0, f->k * sizeof(double));
-    r[0] = f->vars[0].value;
+    double *r = c->row;
+    memset(r, 0, c->k * sizeof(double));
+    r[0] = c->value[0];
     for (size_t t = 0; t < fm->nterms; t++) {
-        term_info *ti = &f->terms[t];
+        const term_info *ti = &f->terms[t];
         const lr_term *tm = &fm->terms[t];
         double s = 1;
         for (size_t i = 0; i < tm->n; i++) {
             size_t v = tm->vars[i];
             if (!f->vars[v].factor && fm->vars[v].kind != LR_VAR_POLY)
-                s *= f->vars[v].value;
+                s *= c->value[v];
         }
         for (size_t combo = 0; combo < ti->ncombo; combo++) {
             /* combo is a mixed-radix number over the term's poly variables,
@@ -692,7 +794,7 @@ static int build_row(lr_frame *f, const lr_csv_row *row, lr_error *err)
                 if (fm->vars[v].kind != LR_VAR_POLY || f->vars[v].factor)
                     continue;
                 size_t deg = (size_t)fm->vars[v].degree;
-                val *= pow(f->vars[v].value, (double)(rest % deg + 1));
+                val *= pow(c->value[v], (double)(rest % deg + 1));
                 rest /= deg;
             }
             if (!isfinite(val))
@@ -701,15 +803,8 @@ static int build_row(lr_frame *f, const lr_csv_row *row, lr_error *err)
             if (ti->nf == 0) {
                 col = ti->first_col + combo;
             } else {
-                size_t w = 0;
-                key[w++] = (uint32_t)t + 1;
-                for (size_t i = 0; i < tm->n; i++)
-                    if (f->vars[tm->vars[i]].factor)
-                        key[w++] = f->vars[tm->vars[i]].level;
-                while (w < f->map.width - 1)
-                    key[w++] = 0;
-                key[w] = (uint32_t)combo;
-                col = lr_cell_map_get(&f->map, key);
+                cell_key(c, t, combo, key);
+                col = lr_cell_map_get(&c->map, key);
             }
             r[col] = val;
         }
@@ -717,26 +812,194 @@ static int build_row(lr_frame *f, const lr_csv_row *row, lr_error *err)
     return LR_OK;
 }
 
-/* Process a row whose column types are known. */
-static int process_row(lr_frame *f, const lr_csv_row *row, lr_error *err)
+int lr_chunk_add_row(lr_chunk *c, const lr_csv_row *row, lr_error *err)
 {
+    const lr_frame *f = c->f;
+    if (row->nfields != f->ncsv) {
+        const lr_csv_field *at =
+            &row->fields[row->nfields > f->ncsv ? f->ncsv : row->nfields - 1];
+        return lr_error_at(err, LR_EPARSE, f->source, at->line, at->col,
+                           "row has %zu field%s but the header has %zu", row->nfields,
+                           row->nfields == 1 ? "" : "s", f->ncsv);
+    }
+    c->rows++;
     int missing, rc;
-    if ((rc = read_cells(f, row, &missing, err)))
+    if (f->direct && c->block) {
+        /* Plain numeric columns: convert each cell straight into the block. A
+         * row that turns out to have a missing value is simply not counted. */
+        size_t i = c->nblock, ld = c->block_rows;
+        int miss = 0;
+        for (size_t u = 0; u < f->nused; u++) {
+            size_t j = f->used[u];
+            const lr_csv_field *fl = &row->fields[j];
+            double v;
+            lr_cell_kind kind = lr_parse_cell(fl->data, fl->len, &v);
+            if (kind != LR_CELL_NUMBER) {
+                if (kind != LR_CELL_MISSING || f->na == LR_NA_ERROR) {
+                    miss = -1; /* an error: the general path reports it */
+                    break;
+                }
+                miss = 1;
+                continue;
+            }
+            c->colval[j] = v;
+            if (f->direct[j] != SIZE_MAX)
+                c->block[f->direct[j] * ld + i] = v;
+        }
+        if (miss == 0 && (f->wcol == SIZE_MAX || c->colval[f->wcol] >= 0)) {
+            c->wblock[i] = f->wcol != SIZE_MAX ? c->colval[f->wcol] : 1.0;
+            if (++c->nblock == c->block_rows)
+                return flush(c, err);
+            return LR_OK;
+        }
+        if (miss == 1 && f->na != LR_NA_ERROR) {
+            /* the general path below would find the same; but a text cell or a
+             * negative weight in this row must still be an error */
+            int bad = 0;
+            for (size_t u = 0; u < f->nused && !bad; u++) {
+                const lr_csv_field *fl = &row->fields[f->used[u]];
+                double v;
+                lr_cell_kind kind = lr_parse_cell(fl->data, fl->len, &v);
+                bad = kind == LR_CELL_TEXT || kind == LR_CELL_OVERFLOW;
+            }
+            if (!bad) {
+                c->dropped++;
+                return LR_OK;
+            }
+        }
+    }
+    if ((rc = read_cells(c, row, &missing, err)))
         return rc;
     if (missing) {
         /* As R's model.frame with na.omit: the whole row goes, and is counted. */
-        f->dropped++;
+        c->dropped++;
         return LR_OK;
     }
-    if ((rc = build_row(f, row, err)))
+    if ((rc = build_row(c, row, err)))
         return rc;
-    size_t i = f->nblock;
-    for (size_t j = 0; j < f->k; j++)
-        f->block[j * f->block_rows + i] = f->row[j];
-    f->wblock[i] = f->wcol != SIZE_MAX ? f->colval[f->wcol] : 1.0;
-    if (++f->nblock == f->block_rows)
-        return flush(f, err);
+    size_t i = c->nblock;
+    for (size_t j = 0; j < c->k; j++)
+        c->block[j * c->block_rows + i] = c->row[j];
+    c->wblock[i] = f->wcol != SIZE_MAX ? c->colval[f->wcol] : 1.0;
+    if (++c->nblock == c->block_rows)
+        return flush(c, err);
     return LR_OK;
+}
+
+int lr_chunk_end(lr_chunk *c, lr_error *err)
+{
+    return flush(c, err);
+}
+
+/* ------------------------------------------------------------------------ */
+/* The fold: chunks into the frame, in file order, along a fixed tree       */
+/* ------------------------------------------------------------------------ */
+
+/* dst := dst then src, both grown to the frame's columns first. */
+static int merge_grown(lr_frame *f, lr_accum *dst, const lr_accum *src, lr_accum *src_mut,
+                       lr_error *err)
+{
+    int rc = lr_accum_grow(dst, f->k, err);
+    if (!rc && src_mut)
+        rc = lr_accum_grow(src_mut, f->k, err);
+    if (!rc)
+        rc = lr_accum_merge(dst, src, err);
+    return rc;
+}
+
+int lr_frame_fold(lr_frame *f, lr_chunk *c, lr_error *err)
+{
+    const lr_formula *fm = f->formula;
+    size_t nv = fm->nvars, kw = f->keywidth;
+    size_t nk = c->k - f->kfixed;
+    int rc = LR_OK;
+    uint32_t **lmap = lr_mem_calloc(nv ? nv : 1, sizeof(uint32_t *));
+    size_t *colmap = lr_mem_calloc(c->k, sizeof(size_t));
+    lr_accum *a = NULL;
+    if (!lmap || !colmap) {
+        rc = lr_error_nomem(err);
+        goto done;
+    }
+    /* The chunk's levels, in the order it saw them, into the frame's. */
+    for (size_t v = 0; v < nv; v++) {
+        if (!f->vars[v].factor)
+            continue;
+        size_t n = lr_levels_count(c->levels[v]);
+        lmap[v] = lr_mem_calloc(n ? n : 1, sizeof(uint32_t));
+        if (!lmap[v]) {
+            rc = lr_error_nomem(err);
+            goto done;
+        }
+        int numeric = !f->cols[fm->vars[v].col].text;
+        for (size_t id = 0; id < n; id++) {
+            double x = 0;
+            const char *label = lr_levels_label(c->levels[v], (uint32_t)id);
+            rc = numeric ? (lr_levels_value(c->levels[v], (uint32_t)id, &x),
+                            lr_levels_intern_number(f->vars[v].levels, x, &lmap[v][id], err))
+                         : lr_levels_intern_text(f->vars[v].levels, label,
+                                                 lr_levels_length(c->levels[v], (uint32_t)id),
+                                                 &lmap[v][id], err);
+            if (rc)
+                goto done;
+        }
+    }
+    /* Its columns, in column order, onto the frame's. */
+    for (size_t j = 0; j < f->kfixed; j++)
+        colmap[j] = j;
+    uint32_t key[66];
+    for (size_t i = 0; i < nk; i++) {
+        const uint32_t *lk = c->colkeys + i * kw;
+        size_t t = lk[0] - 1, w = 1;
+        key[0] = lk[0];
+        for (size_t q = 0; q < fm->terms[t].n; q++) {
+            size_t v = fm->terms[t].vars[q];
+            if (f->vars[v].factor) {
+                key[w] = lmap[v][lk[w]];
+                w++;
+            }
+        }
+        for (; w < kw; w++)
+            key[w] = lk[w];
+        size_t g = lr_cell_map_get(&f->map, key);
+        if (g == SIZE_MAX) {
+            g = f->k;
+            if ((rc = map_put(&f->map, key, g, err)))
+                goto done;
+            f->k++;
+        }
+        colmap[f->kfixed + i] = g;
+    }
+    /* The chunk's statistics in the frame's columns, then the binary-counter
+     * fold: stack[l] holds 2^l consecutive chunks; a new chunk merges with
+     * its predecessors as a carry propagates. The tree depends on the chunk
+     * count only. */
+    if ((rc = lr_accum_remap(c->acc, f->k, colmap, &a, err)))
+        goto done;
+    for (int l = 0; l < LR_FOLD_LEVELS; l++) {
+        if (!f->stack[l]) {
+            f->stack[l] = a;
+            a = NULL;
+            break;
+        }
+        if ((rc = merge_grown(f, f->stack[l], a, a, err)))
+            goto done;
+        lr_accum_free(a);
+        a = f->stack[l];
+        f->stack[l] = NULL;
+    }
+    f->rows += c->rows;
+    f->dropped += c->dropped;
+    f->chunks++;
+done:
+    if (lmap)
+        for (size_t v = 0; v < nv; v++)
+            if (lmap[v])
+                lr_mem_free(lmap[v], (lr_levels_count(c->levels[v]) ? lr_levels_count(c->levels[v])
+                                                                    : 1) * sizeof(uint32_t));
+    lr_mem_free(lmap, (nv ? nv : 1) * sizeof(uint32_t *));
+    lr_mem_free(colmap, c->k * sizeof(size_t));
+    lr_accum_free(a);
+    return rc;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -810,25 +1073,26 @@ static int keep_row(lr_frame *f, const lr_csv_row *row, lr_error *err)
         f->keep_len += fl->len;
         /* Column types: a non-missing cell that is not a number makes the column
          * categorical (an overflowing number stays numeric and fails later). */
-        col_info *c = &f->cols[f->used[u]];
+        col_info *ci = &f->cols[f->used[u]];
         double v;
-        if (!c->text && lr_parse_cell(fl->data, fl->len, &v) == LR_CELL_TEXT &&
+        if (!ci->text && lr_parse_cell(fl->data, fl->len, &v) == LR_CELL_TEXT &&
             !is_infinity(fl->data, fl->len)) {
-            c->text = 1;
-            c->first_text_line = fl->line;
-            c->first_text_col = fl->col;
+            ci->text = 1;
+            ci->first_text_line = fl->line;
+            ci->first_text_col = fl->col;
         }
     }
     f->kept_line[f->nkept_rows++] = row->line;
     return LR_OK;
 }
 
-/* Decide the types and run the kept rows through. */
+/* Decide the types and run the kept rows through the first chunk. */
 static int replay(lr_frame *f, lr_error *err)
 {
     int rc = resolve_types(f, err);
-    if (rc)
+    if (rc || (rc = lr_chunk_create(f, &f->first, err)))
         return rc;
+    f->first->first = 1;
     lr_csv_row row = {f->replay, f->ncsv, 0, 0};
     for (size_t r = 0; r < f->nkept_rows; r++) {
         for (size_t u = 0; u < f->nused; u++) {
@@ -841,7 +1105,7 @@ static int replay(lr_frame *f, lr_error *err)
             fl->quoted = k->quoted;
         }
         row.line = f->kept_line[r];
-        if ((rc = process_row(f, &row, err)))
+        if ((rc = lr_chunk_add_row(f->first, &row, err)))
             return rc;
     }
     /* The kept bytes are no longer needed. */
@@ -855,6 +1119,10 @@ static int replay(lr_frame *f, lr_error *err)
 
 int lr_frame_add_row(lr_frame *f, const lr_csv_row *row, lr_error *err)
 {
+    if (f->first_done)
+        return lr_error_set(err, LR_EUSAGE, "frame: the first chunk has been folded");
+    if (f->types_known)
+        return lr_chunk_add_row(f->first, row, err);
     if (row->nfields != f->ncsv) {
         const lr_csv_field *at =
             &row->fields[row->nfields > f->ncsv ? f->ncsv : row->nfields - 1];
@@ -862,23 +1130,60 @@ int lr_frame_add_row(lr_frame *f, const lr_csv_row *row, lr_error *err)
                            "row has %zu field%s but the header has %zu", row->nfields,
                            row->nfields == 1 ? "" : "s", f->ncsv);
     }
-    f->rows++;
-    if (f->types_known)
-        return process_row(f, row, err);
     int rc = keep_row(f, row, err);
     if (rc == LR_OK && f->keep_len + 16 * f->nkept >= LR_FIRST_CHUNK)
         rc = replay(f, err);
     return rc;
 }
 
-int lr_frame_finish(lr_frame *f, lr_error *err)
+int lr_frame_end_first(lr_frame *f, lr_error *err)
 {
     int rc = LR_OK;
+    if (f->first_done)
+        return LR_OK;
     if (!f->types_known)
         rc = replay(f, err);
-    if (rc == LR_OK)
-        rc = flush(f, err);
+    if (!rc)
+        rc = lr_chunk_end(f->first, err);
+    if (!rc)
+        rc = lr_frame_fold(f, f->first, err);
+    if (!rc) {
+        lr_chunk_free(f->first);
+        f->first = NULL;
+        f->first_done = 1;
+    }
     return rc;
+}
+
+int lr_frame_finish(lr_frame *f, lr_error *err)
+{
+    int rc = lr_frame_end_first(f, err);
+    if (rc)
+        return rc;
+    /* The stack from the earliest chunks (highest level) to the latest. */
+    lr_accum *acc = NULL;
+    for (int l = LR_FOLD_LEVELS; l-- > 0;) {
+        if (!f->stack[l])
+            continue;
+        if (!acc) {
+            acc = f->stack[l];
+            f->stack[l] = NULL;
+            continue;
+        }
+        if ((rc = merge_grown(f, acc, f->stack[l], f->stack[l], err))) {
+            lr_accum_free(acc);
+            return rc;
+        }
+        lr_accum_free(f->stack[l]);
+        f->stack[l] = NULL;
+    }
+    if (acc && (rc = lr_accum_grow(acc, f->k, err))) {
+        lr_accum_free(acc);
+        return rc;
+    }
+    lr_accum_free(f->acc);
+    f->acc = acc;
+    return LR_OK;
 }
 
 /* ------------------------------------------------------------------------ */

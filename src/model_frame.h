@@ -14,6 +14,7 @@
 #include "formula.h"
 
 typedef struct lr_frame lr_frame;
+typedef struct lr_chunk lr_chunk;
 
 /*
  * A frame for the data whose header row is `header`. The model is opt->formula
@@ -25,10 +26,35 @@ typedef struct lr_frame lr_frame;
 int lr_frame_create(const lr_csv_row *header, const char *source, const lr_fit_options *opt,
                     lr_frame **out, lr_error *err);
 
-/* Take one data row (the frame may keep it until column types are known). */
+/*
+ * Rows are taken in chunks (DESIGN.md: nominal byte blocks ending at a row
+ * boundary), each evaluated on its own and folded into the frame in file
+ * order along a fixed tree, so results do not depend on how many threads
+ * evaluated them.
+ *
+ * The first chunk goes through the frame: lr_frame_add_row keeps its rows
+ * until the column types are decided (from its first LR_FIRST_CHUNK bytes of
+ * model cells), lr_frame_end_first decides them if that has not happened yet,
+ * evaluates the kept rows and folds the chunk. Positions in its errors are
+ * the file's.
+ */
 int lr_frame_add_row(lr_frame *f, const lr_csv_row *row, lr_error *err);
+int lr_frame_end_first(lr_frame *f, lr_error *err);
 
-/* After the last row: process what is buffered and add the last block. */
+/* Every later chunk: a chunk evaluator (the frame's types must be known; the
+ * frame is only read, so chunks may be evaluated on several threads at once),
+ * its rows, then lr_chunk_end. Line numbers in its errors count from the
+ * chunk's first line (1); lr_error_relocate makes them the file's. */
+int lr_chunk_create(const lr_frame *f, lr_chunk **out, lr_error *err);
+int lr_chunk_add_row(lr_chunk *c, const lr_csv_row *row, lr_error *err);
+int lr_chunk_end(lr_chunk *c, lr_error *err);
+void lr_chunk_free(lr_chunk *c);
+
+/* Fold an ended chunk into the frame: chunks must be folded in file order. */
+int lr_frame_fold(lr_frame *f, lr_chunk *c, lr_error *err);
+
+/* After the last chunk: the first chunk is folded if it was not, and the fold
+ * completed; lr_frame_accum is then the statistics of every row. */
 int lr_frame_finish(lr_frame *f, lr_error *err);
 
 /* The model as R codes it: p_x columns besides the intercept. */
@@ -44,6 +70,9 @@ typedef struct lr_model_columns {
 /* Choose R's coding and name the coefficients. Fails (LR_EDATA) for a factor
  * with fewer than two levels. The result is borrowed from the frame. */
 int lr_frame_model(lr_frame *f, lr_model_columns *out, lr_error *err);
+
+/* The data's display name (borrowed). */
+const char *lr_frame_source(const lr_frame *f);
 
 /* The accumulator (owned by the frame). */
 const lr_accum *lr_frame_accum(const lr_frame *f);

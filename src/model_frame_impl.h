@@ -14,7 +14,7 @@ typedef struct col_info {
     int used;          /* referenced by the formula or the weights */
     int text;          /* decided: holds text (categorical) */
     const char *name;  /* header name (the frame's copy) */
-    const char *cell;  /* this row's cell (text columns), borrowed from the row */
+    const char *cell;  /* extended pass: this row's cell (text columns), borrowed */
     size_t cell_len;   /* its length */
     uint64_t first_text_line; /* first-chunk position of the first text cell (for messages) */
     uint64_t first_text_col;  /* its column */
@@ -23,9 +23,7 @@ typedef struct col_info {
 /* Per formula variable. */
 typedef struct var_info {
     int factor;        /* categorical */
-    lr_levels *levels; /* its levels (factor) */
-    double value;      /* this row's value (numeric, or the poly base) */
-    uint32_t level;    /* this row's level id (factor) */
+    lr_levels *levels; /* its levels over the chunks folded so far (factor) */
 } var_info;
 
 /* Per term. */
@@ -53,21 +51,26 @@ typedef struct kept_field {
     int quoted;      /* was quoted */
 } kept_field;
 
-struct lr_frame {
-    char *source;          /* display name of the data (owned) */
-    size_t ncsv;           /* fields in the header */
-    char **colnames;       /* header names (owned) */
-    lr_formula *formula;   /* the model (owned) */
-    lr_na_action na;       /* missing-value policy */
-    lr_kernel kernel;      /* BLAS or naive cross products */
-    size_t wcol;           /* weights column, SIZE_MAX if none */
-    col_info *cols;        /* ncsv entries */
+/*
+ * One chunk of rows, evaluated on its own (by whichever thread): its own
+ * factor levels and accumulator columns, in the order the chunk shows them,
+ * so that what it computes depends on its bytes only. lr_frame_fold maps its
+ * levels and columns onto the frame's.
+ */
+struct lr_chunk {
+    const lr_frame *f;     /* the model (read only) */
+    int first;             /* the first chunk (the one types were decided on) */
     double *colval;        /* this row's numeric value of each column, ncsv entries */
-    var_info *vars;        /* formula->nvars entries */
-    term_info *terms;      /* formula->nterms entries */
-    cell_map map;          /* factor-term columns */
-    size_t k;              /* accumulator columns in use */
-    lr_accum *acc;         /* the statistics */
+    const char **cell;     /* this row's cell of each text column, ncsv entries */
+    size_t *cell_len;      /* their lengths */
+    double *value;         /* per variable: this row's value (numeric, or the poly base) */
+    uint32_t *level;       /* per variable: this row's level id, chunk-local (factor) */
+    lr_levels **levels;    /* per variable: the chunk's levels (factor), in order seen */
+    cell_map map;          /* factor-term columns of the chunk */
+    uint32_t *colkeys;     /* the key of each factor-term column, in column order */
+    size_t colkeys_cap;    /* capacity in keys */
+    size_t k;              /* accumulator columns */
+    lr_accum *acc;         /* the chunk's statistics */
     double *block;         /* block_rows × block_k, column-major */
     double *wblock;        /* weights of the block's rows */
     size_t block_rows;     /* rows the block holds */
@@ -75,7 +78,34 @@ struct lr_frame {
     size_t nblock;         /* rows in the block */
     double *row;           /* the current row's accumulator values, k entries */
     size_t row_cap;        /* capacity of row */
+    uint64_t rows;         /* data rows seen */
+    uint64_t dropped;      /* rows omitted for missing values */
+};
+
+/* Levels of 64 of them: the fold's binary-counter stack has at most one
+ * accumulator per power of two of chunks. */
+#define LR_FOLD_LEVELS 64
+
+struct lr_frame {
+    char *source;          /* display name of the data (owned) */
+    size_t ncsv;           /* fields in the header */
+    char **colnames;       /* header names (owned) */
+    lr_formula *formula;   /* the model (owned) */
+    lr_na_action na;       /* missing-value policy */
+    lr_kernel kernel;      /* accumulator kernel */
+    size_t wcol;           /* weights column, SIZE_MAX if none */
+    col_info *cols;        /* ncsv entries */
+    double *colval;        /* extended pass: this row's value of each column, ncsv entries */
+    var_info *vars;        /* formula->nvars entries */
+    term_info *terms;      /* formula->nterms entries */
+    size_t kfixed;         /* accumulator columns before the factor terms' ones */
+    size_t *direct;        /* a linear model in plain numeric columns: the accumulator
+                              column of each data column (SIZE_MAX: none), else NULL */
+    size_t keywidth;       /* words per cell key: 1 + most factors in a term + 1 */
     int types_known;       /* column types decided */
+    size_t *used;          /* indices of the used columns */
+    size_t nused;          /* their number */
+    /* the first chunk, until types are decided */
     char *keep;            /* first-chunk cell bytes */
     size_t keep_len;       /* used */
     size_t keep_cap;       /* capacity */
@@ -85,11 +115,17 @@ struct lr_frame {
     uint64_t *kept_line;   /* line of each kept row */
     size_t nkept_rows;     /* kept rows */
     size_t kept_rows_cap;  /* capacity */
-    size_t *used;          /* indices of the used columns */
-    size_t nused;          /* their number */
     lr_csv_field *replay;  /* a full-width row for replaying kept rows */
-    uint64_t rows;         /* data rows seen */
+    lr_chunk *first;       /* the first chunk once types are known, until folded */
+    int first_done;        /* the first chunk has been folded */
+    /* the chunks folded so far */
+    cell_map map;          /* factor-term columns, over all chunks */
+    size_t k;              /* accumulator columns, over all chunks */
+    lr_accum *stack[LR_FOLD_LEVELS]; /* the fold: stack[l] holds 2^l chunks, or NULL */
+    lr_accum *acc;         /* after lr_frame_finish: the statistics of every row */
+    uint64_t rows;         /* data rows */
     uint64_t dropped;      /* rows omitted for missing values */
+    uint64_t chunks;       /* chunks folded */
     /* lr_frame_model's result */
     size_t mq;             /* model columns besides the intercept */
     size_t *mterm;         /* the term of each model column, mq entries */

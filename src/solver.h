@@ -117,6 +117,10 @@ int lr_solve_factor(const lr_accum *acc, const lr_model_spec *spec, lr_method me
 size_t lr_naive_invert(size_t n, double *a, size_t lda, double tol, size_t *perm, double *work);
 /* y = A x for a full n × n matrix in plain loops. */
 void lr_naive_matvec(size_t n, const double *a, size_t lda, const double *x, double *y);
+/* The upper triangle of C = XᵀX (p × p, ld ldc) for the n × p matrix X (ld ldx)
+ * in plain loops: p(p+1)/2 dot products of contiguous columns, n p (p + 1)
+ * flops. The strict lower triangle of C is not touched. */
+void lr_naive_gram(size_t n, size_t p, const double *x, size_t ldx, double *c, size_t ldc);
 
 /* Internal accessor of the accumulator (accumulator.c). */
 double lr_accum_sum_log_weight(const lr_accum *acc);

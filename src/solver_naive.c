@@ -78,3 +78,21 @@ void lr_naive_matvec(size_t n, const double *a, size_t lda, const double *x, dou
             y[i] += aj[i] * xj;
     }
 }
+
+void lr_naive_gram(size_t n, size_t p, const double *x, size_t ldx, double *c, size_t ldc)
+{
+    /* c_ij = Σ_k x_ki x_kj for i <= j: p(p+1)/2 dot products of length n, each
+     * running down two contiguous columns (column j stays in cache while the
+     * columns i <= j stream past). The sum is the plain left-to-right one, which
+     * the compiler may not reorder (no -ffast-math): what naive code gets. */
+    for (size_t j = 0; j < p; j++) {
+        const double *xj = x + j * ldx;
+        for (size_t i = 0; i <= j; i++) {
+            const double *xi = x + i * ldx;
+            double s = 0;
+            for (size_t k = 0; k < n; k++)
+                s += xi[k] * xj[k];
+            LR_AT(c, ldc, i, j) = s;
+        }
+    }
+}

@@ -30,8 +30,23 @@ typedef struct lr_report_ctx {
     const char *model_desc;  /* "dist ~ speed" */
 } lr_report_ctx;
 
+/* A progress bar on stderr (progress_bar.c): drawn only when stderr is a
+ * terminal, not quiet, and the work has taken more than a second. */
+typedef struct lr_progress_bar {
+    int enabled;     /* a terminal, and not --quiet */
+    int drawn;       /* something is on the line (to be cleared) */
+    double start;    /* when the work began (seconds, monotonic) */
+    double last;     /* when the bar was last drawn */
+} lr_progress_bar;
+void lr_progress_init(lr_progress_bar *b, int allowed);
+void lr_progress_update(void *bar, uint64_t done, uint64_t total, uint64_t rows);
+void lr_progress_done(lr_progress_bar *b);
+
 /* `linreg fit ...` (argv[0] is "fit"). Returns the exit code. */
 int lr_cli_fit(int argc, char **argv);
+
+/* `linreg bench ...` (argv[0] is "bench"). Returns the exit code. */
+int lr_cli_bench(int argc, char **argv);
 
 /* Print "linreg: msg" to stderr. */
 void lr_cli_error(const char *fmt, ...)
@@ -49,6 +64,17 @@ void lr_report_text(FILE *out, const lr_report_ctx *ctx);
 void lr_report_json(FILE *out, const lr_report_ctx *ctx);
 void lr_report_csv(FILE *out, const lr_report_ctx *ctx);
 void lr_report_markdown(FILE *out, const lr_report_ctx *ctx);
+
+/* The benchmark (report_bench.c): the tables as text; one JSON object; CSV
+ * with one row per size (or, without a sweep, one row per fitted method). */
+void lr_report_bench_text(FILE *out, const lr_bench_result *r);
+void lr_report_bench_json(FILE *out, const lr_bench_result *r);
+void lr_report_bench_csv(FILE *out, const lr_bench_result *r);
+
+/* The sweep as an SVG picture (plot_svg.c): time per call and speedup against
+ * p on log axes, with title, axis labels and legends; a well-formed XML
+ * document. r must hold a sweep (n_sizes >= 1). */
+void lr_plot_bench_svg(FILE *out, const lr_bench_result *r);
 
 /* ---- number formatting (format_number.c), R's rules ---- */
 

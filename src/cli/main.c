@@ -15,6 +15,7 @@ static const char usage[] =
     "\n"
     "Commands:\n"
     "  fit [OPTIONS] FILE|-    fit a linear model and print its summary\n"
+    "  bench [OPTIONS]         time BLAS/LAPACK against naive loops (X'X, inverse, solve)\n"
     "\n"
     "Options:\n"
     "  -h, --help              show this help (linreg fit --help: the options of fit)\n"
@@ -58,6 +59,8 @@ int main(int argc, char **argv)
     }
     if (!strcmp(cmd, "fit"))
         return lr_cli_fit(argc - 1, argv + 1);
+    if (!strcmp(cmd, "bench"))
+        return lr_cli_bench(argc - 1, argv + 1);
     lr_cli_error("unknown command '%s' (try 'linreg --help')", cmd);
     return LR_EXIT_USAGE;
 }

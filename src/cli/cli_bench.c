@@ -1,0 +1,337 @@
+/*
+ * cli_bench.c — `linreg bench`: options → lr_bench_options → lr_bench_run →
+ * report (text, json or csv) and, on request, the SVG picture.
+ *
+ * The report is written to a memory stream and copied to stdout only when the
+ * benchmark (and the picture) succeeded, so a failed run prints nothing on
+ * stdout. Progress goes to stderr unless -q.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static const char bench_usage[] =
+    "Usage: linreg bench [OPTIONS]\n"
+    "\n"
+    "Time the normal equations through OpenBLAS/LAPACKE against naive loops: X'X\n"
+    "(naive dot products vs dsyrk, with dgemm as the machine's reference rate),\n"
+    "its inverse (Gauss-Jordan vs dpotrf+dpotri and dgetrf+dgetri) and the whole\n"
+    "solve, with each inverse's accuracy on problems with a known exact solution.\n"
+    "The naive code runs on one thread, the BLAS on OpenBLAS's default threads.\n"
+    "\n"
+    "Options:\n"
+    "      --sizes P1,P2,...    the sizes p of the sweep (default 16,32,...,1024)\n"
+    "      --rows N             n rows for every size (default max(4p, 256))\n"
+    "      --repeat N           timed runs after one warm-up (default 5; 3 for the\n"
+    "                           fits); a kernel or fit whose warm-up takes over 2 s\n"
+    "                           is timed by that run alone\n"
+    "      --fit FILE           time 'linreg fit FILE' (the first column on all the\n"
+    "                           others) with --method naive and with the default\n"
+    "                           method; without --sizes, only this is run\n"
+    "      --format FORMAT      text (default), json or csv (one row per size; with\n"
+    "                           --fit alone, one row per method)\n"
+    "      --plot FILE.svg      draw time and speedup against p (log axes)\n"
+    "  -q, --quiet              no progress on stderr\n"
+    "  -h, --help               show this help\n"
+    "\n"
+    "Exit codes: 0 success, 1 data or numerical error, 2 usage error.\n";
+
+enum {
+    OPT_SIZES = 256, /* --sizes */
+    OPT_ROWS,        /* --rows */
+    OPT_REPEAT,      /* --repeat */
+    OPT_FIT,         /* --fit */
+    OPT_FORMAT,      /* --format */
+    OPT_PLOT         /* --plot */
+};
+
+static const struct option long_options[] = {
+    {"sizes", required_argument, NULL, OPT_SIZES},
+    {"rows", required_argument, NULL, OPT_ROWS},
+    {"repeat", required_argument, NULL, OPT_REPEAT},
+    {"fit", required_argument, NULL, OPT_FIT},
+    {"format", required_argument, NULL, OPT_FORMAT},
+    {"plot", required_argument, NULL, OPT_PLOT},
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+/* The largest size accepted: p = 16384 already needs 8 GB for X. */
+#define BENCH_MAX_P 16384
+/* The largest row count accepted. */
+#define BENCH_MAX_ROWS 100000000ull
+
+static int usage_error(const char *msg, const char *arg)
+{
+    if (arg)
+        lr_cli_error("%s '%s'", msg, arg);
+    else
+        lr_cli_error("%s", msg);
+    fputs("Try 'linreg bench --help' for more information.\n", stderr);
+    return LR_EXIT_USAGE;
+}
+
+/* A decimal integer in [lo, hi], the whole string. */
+static int parse_count(const char *s, unsigned long long lo, unsigned long long hi,
+                       unsigned long long *out)
+{
+    if (*s < '0' || *s > '9')
+        return -1;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || *end || v < lo || v > hi)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* "16,32,64" → a malloc'd array of sizes. 0, -1 out of memory, -2 malformed. */
+static int parse_sizes(const char *list, size_t **out, size_t *n)
+{
+    size_t count = 1;
+    for (const char *s = list; *s; s++)
+        count += *s == ',';
+    size_t *v = calloc(count, sizeof *v);
+    if (!v)
+        return -1;
+    const char *s = list;
+    for (size_t i = 0; i < count; i++) {
+        const char *comma = strchr(s, ',');
+        size_t len = comma ? (size_t)(comma - s) : strlen(s);
+        char item[32];
+        unsigned long long p;
+        if (len == 0 || len >= sizeof item) {
+            free(v);
+            return -2;
+        }
+        memcpy(item, s, len);
+        item[len] = '\0';
+        if (parse_count(item, 2, BENCH_MAX_P, &p)) {
+            free(v);
+            return -2;
+        }
+        v[i] = (size_t)p;
+        s = comma ? comma + 1 : s + len;
+    }
+    *out = v;
+    *n = count;
+    return 0;
+}
+
+/* Progress on stderr: on a terminal one line rewritten in place, otherwise a
+ * line per size (and per fitted method). */
+typedef struct progress_state {
+    int tty;       /* 1 if stderr is a terminal */
+    size_t last_p; /* the size of the last line written (0: none) */
+    int dirty;     /* 1 if a terminal line needs clearing */
+} progress_state;
+
+static void on_progress(void *ud, size_t p, size_t n, const char *stage)
+{
+    progress_state *st = ud;
+    if (st->tty) {
+        if (p)
+            fprintf(stderr, "\r\033[Klinreg: bench: p = %zu, n = %zu: %s", p, n, stage);
+        else
+            fprintf(stderr, "\r\033[Klinreg: bench: %s", stage);
+        st->dirty = 1;
+    } else if (p == 0) {
+        fprintf(stderr, "linreg: bench: %s\n", stage);
+    } else if (p != st->last_p) {
+        fprintf(stderr, "linreg: bench: p = %zu, n = %zu\n", p, n);
+    }
+    st->last_p = p;
+    fflush(stderr);
+}
+
+static void progress_done(progress_state *st)
+{
+    if (st->tty && st->dirty)
+        fputs("\r\033[K", stderr);
+    st->dirty = 0;
+}
+
+/* Write the picture to path (complete, or an error naming the file). */
+static int write_plot(const char *path, const lr_bench_result *r)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&buf, &len);
+    if (!mem) {
+        lr_cli_error("out of memory");
+        return LR_EXIT_DATA;
+    }
+    lr_plot_bench_svg(mem, r);
+    if (fclose(mem) != 0) {
+        free(buf);
+        lr_cli_error("out of memory");
+        return LR_EXIT_DATA;
+    }
+    FILE *f = fopen(path, "wb");
+    if (!f) {
+        lr_cli_error("%s: cannot write the plot: %s", path, strerror(errno));
+        free(buf);
+        return LR_EXIT_DATA;
+    }
+    int ok = fwrite(buf, 1, len, f) == len;
+    int e = errno;
+    ok = (fclose(f) == 0) && ok;
+    free(buf);
+    if (!ok) {
+        lr_cli_error("%s: cannot write the plot: %s", path, strerror(e ? e : errno));
+        return LR_EXIT_DATA;
+    }
+    return LR_EXIT_OK;
+}
+
+int lr_cli_bench(int argc, char **argv)
+{
+    lr_bench_options opt;
+    lr_format format = LR_FORMAT_TEXT;
+    int quiet = 0, sizes_given = 0;
+    size_t *sizes = NULL;
+    const char *plot = NULL;
+
+    lr_bench_options_init(&opt);
+    opterr = 0;
+    optind = 1;
+    for (;;) {
+        int c = getopt_long(argc, argv, ":qh", long_options, NULL);
+        if (c == -1)
+            break;
+        unsigned long long v;
+        switch (c) {
+        case OPT_SIZES: {
+            free(sizes);
+            sizes = NULL;
+            int e = parse_sizes(optarg, &sizes, &opt.n_sizes);
+            if (e == -1) {
+                lr_cli_error("out of memory");
+                return LR_EXIT_DATA;
+            }
+            if (e == -2)
+                return usage_error("--sizes must be a comma-separated list of integers from 2 "
+                                   "to 16384, not",
+                                   optarg);
+            opt.sizes = sizes;
+            sizes_given = 1;
+            break;
+        }
+        case OPT_ROWS:
+            if (parse_count(optarg, 2, BENCH_MAX_ROWS, &v)) {
+                free(sizes);
+                return usage_error("--rows must be an integer from 2 to 100000000, not", optarg);
+            }
+            opt.rows = (size_t)v;
+            break;
+        case OPT_REPEAT:
+            if (parse_count(optarg, 1, 1000, &v)) {
+                free(sizes);
+                return usage_error("--repeat must be an integer from 1 to 1000, not", optarg);
+            }
+            opt.repeat = (unsigned)v;
+            opt.fit_repeat = (unsigned)v; /* given: for the fits too */
+            break;
+        case OPT_FIT: opt.fit_path = optarg; break;
+        case OPT_FORMAT:
+            if (!strcmp(optarg, "text"))
+                format = LR_FORMAT_TEXT;
+            else if (!strcmp(optarg, "json"))
+                format = LR_FORMAT_JSON;
+            else if (!strcmp(optarg, "csv"))
+                format = LR_FORMAT_CSV;
+            else {
+                free(sizes);
+                return usage_error("unknown --format (expected text, json or csv):", optarg);
+            }
+            break;
+        case OPT_PLOT: plot = optarg; break;
+        case 'q': quiet = 1; break;
+        case 'h':
+            free(sizes);
+            fputs(bench_usage, stdout);
+            return LR_EXIT_OK;
+        case ':': free(sizes); return usage_error("missing value for option", argv[optind - 1]);
+        default: free(sizes); return usage_error("unknown option", argv[optind - 1]);
+        }
+    }
+    if (optind < argc) {
+        free(sizes);
+        return usage_error("unexpected argument (the data to fit is given with --fit):",
+                           argv[optind]);
+    }
+    /* --fit alone times the fit only; with --sizes, the sweep too. */
+    opt.sweep = !opt.fit_path || sizes_given;
+    if (plot && !opt.sweep) {
+        free(sizes);
+        return usage_error("--plot draws the size sweep, which --fit alone does not run: add "
+                           "--sizes",
+                           NULL);
+    }
+    if (format == LR_FORMAT_CSV && opt.sweep && opt.fit_path) {
+        free(sizes);
+        return usage_error("--format csv writes one table: give --sizes or --fit, not both", NULL);
+    }
+    if (opt.rows && sizes_given)
+        for (size_t i = 0; i < opt.n_sizes; i++)
+            if (opt.rows < opt.sizes[i]) {
+                char p[32];
+                snprintf(p, sizeof p, "%zu", opt.sizes[i]);
+                free(sizes);
+                return usage_error("--rows is smaller than the size", p);
+            }
+
+    progress_state st = {0, 0, 0};
+    if (!quiet) {
+        st.tty = isatty(STDERR_FILENO);
+        opt.progress = on_progress;
+        opt.progress_ud = &st;
+    }
+    lr_error err;
+    lr_bench_result *r = NULL;
+    int status = lr_bench_run(&opt, &r, &err);
+    progress_done(&st);
+    free(sizes);
+    if (status != LR_OK) {
+        lr_cli_error("%s", err.message);
+        return lr_cli_exit_code(status);
+    }
+
+    int rc = LR_EXIT_OK;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&buf, &len);
+    if (!mem) {
+        lr_cli_error("out of memory");
+        lr_bench_result_free(r);
+        return LR_EXIT_DATA;
+    }
+    switch (format) {
+    case LR_FORMAT_JSON: lr_report_bench_json(mem, r); break;
+    case LR_FORMAT_CSV: lr_report_bench_csv(mem, r); break;
+    case LR_FORMAT_TEXT:
+    default: lr_report_bench_text(mem, r); break;
+    }
+    if (fclose(mem) != 0) {
+        lr_cli_error("out of memory");
+        rc = LR_EXIT_DATA;
+    }
+    if (rc == LR_EXIT_OK && plot)
+        rc = write_plot(plot, r);
+    if (rc == LR_EXIT_OK && (fwrite(buf, 1, len, stdout) != len || fflush(stdout) != 0)) {
+        lr_cli_error("cannot write the results: %s", strerror(errno));
+        rc = LR_EXIT_DATA;
+    }
+    if (rc == LR_EXIT_OK && !quiet && r->has_fit && r->fit.naive.status != LR_OK)
+        lr_cli_error("warning: --method naive refused the data: %s", r->fit.naive.message);
+    free(buf);
+    lr_bench_result_free(r);
+    return rc;
+}

@@ -1,0 +1,422 @@
+/*
+ * ingest.c — the whole input, in chunks, on every core.
+ *
+ * The main thread reads the input (a file, standard input, gzip-compressed
+ * or not) and cuts it into chunks defined by the data alone (DESIGN.md):
+ * nominal blocks of LR_CHUNK bytes, each ending at the first line end after
+ * its nominal end that is outside quotes. A chunk always starts outside
+ * quotes, so the quote parity of its bytes is known, and where it ends
+ * depends on its bytes only. The first chunk (with the header) is evaluated
+ * on the main thread, which decides the column types from it; every other
+ * chunk is parsed and accumulated by whichever worker thread is free, then
+ * folded into the frame by the main thread in chunk order along a fixed tree
+ * (model_frame.c). Results are therefore bit-identical for any --threads.
+ *
+ * Memory: at most `threads + 2` chunk buffers exist at a time, whatever the
+ * size of the input. Errors: each chunk numbers its lines from 1; the fold
+ * adds the lines of the chunks before it, and the first error in file order
+ * is the one reported (later chunks may have been evaluated, but are not
+ * folded).
+ */
+#define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
+#include <pthread.h>
+#include <sched.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cblas.h>
+
+#include "byte_source.h"
+#include "ingest.h"
+
+/* Nominal bytes per chunk. */
+#define LR_CHUNK ((size_t)4 << 20)
+
+typedef struct chunk_job {
+    char *buf;          /* the chunk's bytes (owned) */
+    size_t cap;         /* buffer capacity */
+    size_t len;         /* bytes of the chunk */
+    uint64_t seq;       /* its number in the input */
+    int state;          /* 0 free, 1 queued, 2 running, 3 done */
+    int rc;             /* result */
+    lr_error err;       /* its error, lines counted from the chunk's first */
+    lr_chunk *chunk;    /* the evaluated chunk (owned until folded) */
+    uint64_t lines;     /* physical lines in the chunk */
+} chunk_job;
+
+typedef struct pool {
+    const lr_frame *frame;    /* the model, read only while workers run */
+    char delimiter;           /* the input's delimiter */
+    const char *name;         /* for messages */
+    chunk_job *jobs;          /* slots */
+    size_t njobs;             /* their number */
+    pthread_mutex_t mu;       /* guards the states below */
+    pthread_cond_t work;      /* a job was queued, or stop */
+    pthread_cond_t done;      /* a job finished */
+    int stop;                 /* workers exit */
+    int cancel;               /* an error was found: skip the remaining jobs */
+} pool;
+
+/* Parse and accumulate one chunk: what a worker does (or the main thread with
+ * one thread). */
+static void evaluate(const lr_frame *frame, char delimiter, const char *name, chunk_job *j)
+{
+    lr_csv *csv = NULL;
+    lr_csv_row row;
+    int has = 0;
+    lr_csv_options copt = {delimiter};
+    j->chunk = NULL;
+    j->rc = lr_csv_open_buffer(j->buf, j->len, name, &copt, &csv, &j->err);
+    if (!j->rc)
+        j->rc = lr_chunk_create(frame, &j->chunk, &j->err);
+    while (!j->rc) {
+        if ((j->rc = lr_csv_next(csv, &row, &has, &j->err)) || !has)
+            break;
+        j->rc = lr_chunk_add_row(j->chunk, &row, &j->err);
+    }
+    if (!j->rc)
+        j->rc = lr_chunk_end(j->chunk, &j->err);
+    j->lines = csv ? lr_csv_line(csv) - 1 : 0;
+    lr_csv_free(csv);
+}
+
+static void *worker(void *arg)
+{
+    pool *p = arg;
+    pthread_mutex_lock(&p->mu);
+    for (;;) {
+        chunk_job *j = NULL;
+        /* the queued job with the lowest number first */
+        for (size_t i = 0; i < p->njobs; i++)
+            if (p->jobs[i].state == 1 && (!j || p->jobs[i].seq < j->seq))
+                j = &p->jobs[i];
+        if (!j) {
+            if (p->stop)
+                break;
+            pthread_cond_wait(&p->work, &p->mu);
+            continue;
+        }
+        j->state = 2;
+        int skip = p->cancel;
+        pthread_mutex_unlock(&p->mu);
+        if (skip) {
+            j->rc = LR_OK;
+            j->chunk = NULL;
+            j->lines = 0;
+        } else {
+            evaluate(p->frame, p->delimiter, p->name, j);
+        }
+        pthread_mutex_lock(&p->mu);
+        j->state = 3;
+        pthread_cond_broadcast(&p->done);
+    }
+    pthread_mutex_unlock(&p->mu);
+    return NULL;
+}
+
+/* ---- cutting the input into chunks ---- */
+
+typedef struct splitter {
+    lr_source *src;     /* the input */
+    char *carry;        /* bytes read past the last chunk's end */
+    size_t carry_len;   /* their number */
+    size_t carry_cap;   /* capacity */
+    int eof;            /* the input is exhausted */
+} splitter;
+
+/* The first line end outside quotes at or after `from`, with quote parity
+ * `odd` at `from`: the offset just past it, or 0 if the bytes end first —
+ * then *resume is where to go on from once more bytes are in (a CR at the
+ * very end waits for what follows it: CRLF is one line end). */
+static size_t boundary(const char *b, size_t len, size_t from, int *odd, size_t *resume)
+{
+    for (size_t i = from; i < len; i++) {
+        char ch = b[i];
+        if (ch == '"') {
+            *odd ^= 1;
+        } else if (!*odd && (ch == '\n' || ch == '\r')) {
+            if (ch == '\r') {
+                if (i + 1 == len) {
+                    *resume = i;
+                    return 0;
+                }
+                if (b[i + 1] == '\n')
+                    i++;
+            }
+            return i + 1;
+        }
+    }
+    *resume = len;
+    return 0;
+}
+
+/* Quote parity of b[0..n): counted with memchr (numeric CSV has no quotes). */
+static int parity(const char *b, size_t n)
+{
+    int odd = 0;
+    const char *p = b, *e = b + n;
+    while ((p = memchr(p, '"', (size_t)(e - p)))) {
+        odd ^= 1;
+        p++;
+    }
+    return odd;
+}
+
+static int grow_buf(chunk_job *j, size_t need, lr_error *err)
+{
+    if (need <= j->cap)
+        return LR_OK;
+    size_t cap = j->cap ? j->cap : LR_CHUNK + (LR_CHUNK >> 2);
+    while (cap < need)
+        cap *= 2;
+    char *b = lr_mem_realloc(j->buf, j->cap, cap);
+    if (!b)
+        return lr_error_nomem(err);
+    j->buf = b;
+    j->cap = cap;
+    return LR_OK;
+}
+
+/* The next chunk into j (its bytes, len; 0 at the end of the input). */
+static int next_chunk(splitter *s, chunk_job *j, lr_error *err)
+{
+    int rc;
+    j->len = 0;
+    if ((rc = grow_buf(j, s->carry_len + LR_CHUNK, err)))
+        return rc;
+    if (s->carry_len)
+        memcpy(j->buf, s->carry, s->carry_len);
+    size_t len = s->carry_len;
+    s->carry_len = 0;
+    /* fill up to the nominal size */
+    while (len < LR_CHUNK && !s->eof) {
+        size_t got;
+        if ((rc = lr_source_read(s->src, j->buf + len, LR_CHUNK - len, &got, err)))
+            return rc;
+        if (got == 0)
+            s->eof = 1;
+        len += got;
+    }
+    size_t nominal = len < LR_CHUNK ? len : LR_CHUNK;
+    int odd = parity(j->buf, nominal);
+    size_t scanned = nominal, end = 0;
+    /* the first row boundary after the nominal end, reading on as needed */
+    while (!(end = boundary(j->buf, len, scanned, &odd, &scanned))) {
+        if (s->eof) {
+            end = len;
+            break;
+        }
+        if ((rc = grow_buf(j, len + (LR_CHUNK >> 4), err)))
+            return rc;
+        size_t got;
+        if ((rc = lr_source_read(s->src, j->buf + len, j->cap - len, &got, err)))
+            return rc;
+        if (got == 0)
+            s->eof = 1;
+        len += got;
+    }
+    /* keep what lies beyond the boundary for the next chunk */
+    size_t rest = len - end;
+    if (rest > s->carry_cap) {
+        char *c = lr_mem_realloc(s->carry, s->carry_cap, rest);
+        if (!c)
+            return lr_error_nomem(err);
+        s->carry = c;
+        s->carry_cap = rest;
+    }
+    if (rest)
+        memcpy(s->carry, j->buf + end, rest);
+    s->carry_len = rest;
+    j->len = end;
+    return LR_OK;
+}
+
+int lr_ingest_threads(int requested)
+{
+    if (requested > 0)
+        return requested > LR_INGEST_MAX_THREADS ? LR_INGEST_MAX_THREADS : requested;
+    cpu_set_t set;
+    int n = 0;
+    if (sched_getaffinity(0, sizeof set, &set) == 0)
+        n = CPU_COUNT(&set);
+    if (n < 1) {
+        long c = sysconf(_SC_NPROCESSORS_ONLN);
+        n = c > 0 ? (int)c : 1;
+    }
+    return n > LR_INGEST_MAX_THREADS ? LR_INGEST_MAX_THREADS : n;
+}
+
+int lr_ingest(const char *path, const lr_fit_options *opt, lr_frame **out, char *delimiter,
+              lr_error *err)
+{
+    splitter sp = {0};
+    lr_frame *frame = NULL;
+    lr_csv *csv = NULL;
+    chunk_job first = {0};
+    pool p;
+    pthread_t tid[LR_INGEST_MAX_THREADS];
+    int nthreads = lr_ingest_threads(opt->threads), started = 0, rc;
+    int blas_threads = openblas_get_num_threads();
+    uint64_t lines_before = 0;
+
+    *out = NULL;
+    memset(&p, 0, sizeof p);
+    if ((rc = lr_source_open(path, NULL, &sp.src, err)))
+        return rc;
+    const char *name = lr_source_name(sp.src);
+    uint64_t total = lr_source_size(sp.src);
+
+    /* The first chunk, on this thread: the header, the delimiter, the types. */
+    if ((rc = next_chunk(&sp, &first, err)))
+        goto done;
+    lr_csv_options copt = {opt->delimiter};
+    lr_csv_row row;
+    int has = 0;
+    if ((rc = lr_csv_open_buffer(first.buf, first.len, name, &copt, &csv, err)) ||
+        (rc = lr_csv_next(csv, &row, &has, err)))
+        goto done;
+    if (!has) {
+        rc = lr_error_set(err, LR_EDATA, "%s: empty file (no header row)", name);
+        goto done;
+    }
+    if ((rc = lr_frame_create(&row, name, opt, &frame, err)))
+        goto done;
+    *delimiter = lr_csv_delimiter(csv);
+    /* Accumulation uses one BLAS thread per worker: the kernels then run the
+     * same way for any thread count (DESIGN.md). */
+    openblas_set_num_threads(1);
+    for (;;) {
+        if ((rc = lr_csv_next(csv, &row, &has, err)) || !has)
+            break;
+        if ((rc = lr_frame_add_row(frame, &row, err)))
+            break;
+    }
+    if (!rc)
+        rc = lr_frame_end_first(frame, err);
+    if (rc)
+        goto done;
+    lines_before = lr_csv_line(csv) - 1;
+    lr_csv_free(csv);
+    csv = NULL;
+    if (opt->progress)
+        opt->progress(opt->progress_ud, lr_source_consumed(sp.src), total, lr_frame_rows(frame));
+
+    /* The other chunks: up to nthreads + 1 in flight. */
+    p.frame = frame;
+    p.delimiter = *delimiter;
+    p.name = name;
+    p.njobs = (size_t)nthreads + 1;
+    p.jobs = lr_mem_calloc(p.njobs, sizeof(chunk_job));
+    if (!p.jobs) {
+        rc = lr_error_nomem(err);
+        goto done;
+    }
+    if (pthread_mutex_init(&p.mu, NULL) || pthread_cond_init(&p.work, NULL) ||
+        pthread_cond_init(&p.done, NULL)) {
+        rc = lr_error_set(err, LR_ENOMEM, "cannot create the thread pool");
+        goto done;
+    }
+    p.stop = 0;
+    if (nthreads > 1)
+        for (; started < nthreads; started++)
+            if (pthread_create(&tid[started], NULL, worker, &p) != 0)
+                break; /* fewer workers: still correct, only slower */
+    uint64_t next_read = 1, next_fold = 1;
+    for (;;) {
+        /* queue chunks while slots are free */
+        while (!sp.eof || sp.carry_len > 0) {
+            chunk_job *slot = NULL;
+            pthread_mutex_lock(&p.mu);
+            for (size_t i = 0; i < p.njobs && !slot; i++)
+                if (p.jobs[i].state == 0)
+                    slot = &p.jobs[i];
+            pthread_mutex_unlock(&p.mu);
+            if (!slot)
+                break;
+            if ((rc = next_chunk(&sp, slot, err)))
+                break;
+            if (slot->len == 0)
+                break; /* the end */
+            slot->seq = next_read++;
+            if (started == 0) {
+                evaluate(frame, *delimiter, name, slot); /* one thread: here */
+                slot->state = 3;
+            } else {
+                pthread_mutex_lock(&p.mu);
+                slot->state = 1;
+                pthread_cond_signal(&p.work);
+                pthread_mutex_unlock(&p.mu);
+            }
+        }
+        if (rc || next_fold == next_read)
+            break;
+        /* fold the next chunk in order once it is done */
+        chunk_job *j = NULL;
+        pthread_mutex_lock(&p.mu);
+        for (;;) {
+            for (size_t i = 0; i < p.njobs && !j; i++)
+                if (p.jobs[i].state == 3 && p.jobs[i].seq == next_fold)
+                    j = &p.jobs[i];
+            if (j)
+                break;
+            pthread_cond_wait(&p.done, &p.mu);
+        }
+        pthread_mutex_unlock(&p.mu);
+        if (j->rc) {
+            lr_error_relocate(&j->err, name, lines_before);
+            if (err)
+                *err = j->err;
+            rc = j->rc;
+        } else {
+            rc = lr_frame_fold(frame, j->chunk, err);
+        }
+        lines_before += j->lines;
+        lr_chunk_free(j->chunk);
+        j->chunk = NULL;
+        pthread_mutex_lock(&p.mu);
+        j->state = 0;
+        if (rc)
+            p.cancel = 1;
+        pthread_mutex_unlock(&p.mu);
+        next_fold++;
+        if (rc)
+            break;
+        if (opt->progress)
+            opt->progress(opt->progress_ud, lr_source_consumed(sp.src), total,
+                          lr_frame_rows(frame));
+    }
+    if (!rc)
+        rc = lr_frame_finish(frame, err);
+
+done:
+    if (started > 0) {
+        pthread_mutex_lock(&p.mu);
+        p.stop = 1;
+        p.cancel = 1;
+        pthread_cond_broadcast(&p.work);
+        pthread_mutex_unlock(&p.mu);
+        for (int i = 0; i < started; i++)
+            pthread_join(tid[i], NULL);
+    }
+    if (p.jobs) {
+        for (size_t i = 0; i < p.njobs; i++) {
+            lr_chunk_free(p.jobs[i].chunk);
+            lr_mem_free(p.jobs[i].buf, p.jobs[i].cap);
+        }
+        lr_mem_free(p.jobs, p.njobs * sizeof(chunk_job));
+        pthread_mutex_destroy(&p.mu);
+        pthread_cond_destroy(&p.work);
+        pthread_cond_destroy(&p.done);
+    }
+    openblas_set_num_threads(blas_threads);
+    lr_csv_free(csv);
+    lr_mem_free(first.buf, first.cap);
+    lr_mem_free(sp.carry, sp.carry_cap);
+    lr_source_free(sp.src);
+    if (rc) {
+        lr_frame_free(frame);
+        return rc;
+    }
+    *out = frame;
+    return LR_OK;
+}

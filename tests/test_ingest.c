@@ -1,0 +1,375 @@
+/*
+ * test_ingest.c — chunked, multi-threaded ingestion: identical bits for any
+ * thread count; factor levels first seen in later chunks; errors at their
+ * exact file position whichever thread found them (the first in file order
+ * wins); gzip, standard input and files giving the same result; quoted line
+ * ends across chunk boundaries; progress reports.
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "test_util.h"
+
+static uint64_t rng_state;
+static double urand(void)
+{
+    uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    z ^= z >> 31;
+    return (double)(z >> 11) * 0x1.0p-53;
+}
+
+/* A growing text buffer. */
+typedef struct text {
+    char *s;    /* contents */
+    size_t n;   /* length */
+    size_t cap; /* capacity */
+} text;
+
+static void put(text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(text *t, const char *fmt, ...)
+{
+    va_list ap;
+    for (;;) {
+        va_start(ap, fmt);
+        int k = vsnprintf(t->s ? t->s + t->n : NULL, t->s ? t->cap - t->n : 0, fmt, ap);
+        va_end(ap);
+        if (t->s && (size_t)k < t->cap - t->n) {
+            t->n += (size_t)k;
+            return;
+        }
+        t->cap = (t->cap + (size_t)k + 1) * 2;
+        t->s = realloc(t->s, t->cap);
+    }
+}
+
+/* ~14 MB: y = 1 + 2 x + effect(g) + x·slope(g) + noise; the level "late"
+ * appears only after the first 9 MB (in a later chunk), "early" only in the
+ * first rows; quoted text in a column the model ignores holds line ends. */
+static const char *levels[] = {"early", "mid", "b", "a", "late"};
+static const double effect[] = {0.0, 1.5, -2.0, 0.5, 3.0};
+
+static text make_data(size_t rows, long double *xty_unused)
+{
+    (void)xty_unused;
+    text t = {0};
+    rng_state = 99;
+    put(&t, "y,x,g,note\n");
+    for (size_t i = 0; i < rows; i++) {
+        int g = i < 1000 ? 0 : (t.n > 9000000 ? 1 + (int)(i % 4) : 1 + (int)(i % 3));
+        double x = urand() * 10 - 5;
+        double y = 1 + 2 * x + effect[g] + 0.1 * (g + 1) * x + (urand() - 0.5);
+        if (i % 5000 == 17)
+            put(&t, "%.17g,%.17g,%s,\"a note\nover two lines\"\n", y, x, levels[g]);
+        else
+            put(&t, "%.17g,%.17g,%s,plain\n", y, x, levels[g]);
+    }
+    return t;
+}
+
+static lr_fit *fit_path(const char *path, int threads, lr_method m)
+{
+    lr_fit_options opt;
+    lr_fit_options_init(&opt);
+    opt.formula = "y ~ x * g";
+    opt.threads = threads;
+    opt.method = m;
+    lr_fit *fit = NULL;
+    lr_error err;
+    int rc = lr_fit_csv(path, &opt, &fit, &err);
+    ck_assert_msg(rc == LR_OK, "%s", err.message);
+    return fit;
+}
+
+static void same_bits(const lr_fit *a, const lr_fit *b)
+{
+    ck_assert_uint_eq(lr_fit_ncoef(a), lr_fit_ncoef(b));
+    for (size_t j = 0; j < lr_fit_ncoef(a); j++) {
+        const lr_coef *ca = lr_fit_coef(a, j), *cb = lr_fit_coef(b, j);
+        ck_assert_str_eq(ca->name, cb->name);
+        ck_assert_msg(!memcmp(&ca->estimate, &cb->estimate, sizeof(double)) &&
+                          !memcmp(&ca->std_error, &cb->std_error, sizeof(double)),
+                      "%s: %.17g / %.17g differ", ca->name, ca->estimate, cb->estimate);
+    }
+    const lr_summary *sa = lr_fit_summary(a), *sb = lr_fit_summary(b);
+    ck_assert(!memcmp(&sa->sigma, &sb->sigma, sizeof(double)));
+    ck_assert_uint_eq(sa->n, sb->n);
+}
+
+static char *data_path;
+static text data;
+
+/* Threads 1, 2, 3, 4: the same bits; stdin and gzip too. */
+START_TEST(test_thread_count_invariance)
+{
+    lr_method methods[] = {LR_METHOD_AUTO, LR_METHOD_INVERSE};
+    for (int m = 0; m < 2; m++) {
+        lr_fit *base = fit_path(data_path, 1, methods[m]);
+        ck_assert_uint_eq(lr_fit_summary(base)->n, 1500000);
+        for (int t = 2; t <= 4; t++) {
+            lr_fit *f = fit_path(data_path, t, methods[m]);
+            same_bits(base, f);
+            lr_fit_free(f);
+        }
+        lr_fit_free(base);
+    }
+}
+END_TEST
+
+/* Every level, including one first seen in a later chunk, with the right
+ * coefficients: treatment contrasts against "a" (byte order), checked against
+ * the normal equations solved here in long double. */
+START_TEST(test_late_levels)
+{
+    lr_fit *fit = fit_path(data_path, 3, LR_METHOD_AUTO);
+    const char *want[] = {"(Intercept)", "x",         "gb",         "gearly",      "glate",
+                          "gmid",        "x:gb",      "x:gearly",   "x:glate",     "x:gmid"};
+    ck_assert_uint_eq(lr_fit_ncoef(fit), 10);
+    for (size_t j = 0; j < 10; j++)
+        ck_assert_str_eq(lr_fit_coef(fit, j)->name, want[j]);
+    /* normal equations in long double over the same data, read back here */
+    long double xtx[10][10] = {{0}}, xty[10] = {0};
+    lr_csv *csv;
+    lr_error err;
+    ck_assert_int_eq(lr_csv_open(data_path, NULL, NULL, &csv, &err), LR_OK);
+    lr_csv_row row;
+    int has;
+    ck_assert_int_eq(lr_csv_next(csv, &row, &has, &err), LR_OK);
+    const char *order[] = {"b", "early", "late", "mid"}; /* non-reference levels */
+    while (lr_csv_next(csv, &row, &has, &err) == LR_OK && has) {
+        double y, x;
+        lr_parse_cell(row.fields[0].data, row.fields[0].len, &y);
+        lr_parse_cell(row.fields[1].data, row.fields[1].len, &x);
+        long double v[10] = {1, x, 0, 0, 0, 0, 0, 0, 0, 0};
+        for (int q = 0; q < 4; q++)
+            if (row.fields[2].len == strlen(order[q]) &&
+                !memcmp(row.fields[2].data, order[q], row.fields[2].len)) {
+                v[2 + q] = 1;
+                v[6 + q] = x;
+            }
+        for (int a = 0; a < 10; a++) {
+            xty[a] += v[a] * y;
+            for (int b = 0; b < 10; b++)
+                xtx[a][b] += v[a] * v[b];
+        }
+    }
+    lr_csv_free(csv);
+    /* Gauss–Jordan in long double */
+    for (int k = 0; k < 10; k++) {
+        long double piv = xtx[k][k];
+        for (int j = 0; j < 10; j++)
+            xtx[k][j] /= piv;
+        xty[k] /= piv;
+        for (int i = 0; i < 10; i++)
+            if (i != k) {
+                long double f = xtx[i][k];
+                for (int j = 0; j < 10; j++)
+                    xtx[i][j] -= f * xtx[k][j];
+                xty[i] -= f * xty[k];
+            }
+    }
+    for (int j = 0; j < 10; j++)
+        LR_CK_REL(lr_fit_coef(fit, (size_t)j)->estimate, (double)xty[j], 1e-10);
+    lr_fit_free(fit);
+}
+END_TEST
+
+/* The same bytes from a pipe and gzip-compressed: the same chunks, the same bits. */
+START_TEST(test_stdin_and_gzip)
+{
+    lr_fit *base = fit_path(data_path, 2, LR_METHOD_AUTO);
+    /* gzip */
+    char gzpath[4096];
+    snprintf(gzpath, sizeof gzpath, "%s.gz", data_path);
+    gzFile gz = gzopen(gzpath, "wb6");
+    ck_assert_ptr_nonnull(gz);
+    ck_assert_int_eq(gzwrite(gz, data.s, (unsigned)data.n), (int)data.n);
+    gzclose(gz);
+    lr_fit *g = fit_path(gzpath, 2, LR_METHOD_AUTO);
+    same_bits(base, g);
+    lr_fit_free(g);
+    unlink(gzpath);
+    /* stdin, through the command */
+    const char *argv[] = {"linreg", "fit", "-q", "-f", "y ~ x * g", "--format", "json", "-", NULL};
+    const char *argvf[] = {"linreg", "fit", "-q", "-f", "y ~ x * g", "--format", "json", data_path,
+                           NULL};
+    lr_test_run_result a, b;
+    ck_assert_int_eq(lr_test_run(argv, data.s, data.n, &a), 0);
+    ck_assert_int_eq(lr_test_run(argvf, NULL, 0, &b), 0);
+    ck_assert_msg(a.exit_code == 0, "%s", a.err);
+    /* the same numbers; only the data's name differs */
+    const char *ca = strstr(a.out, "\"coefficients\""), *cb = strstr(b.out, "\"coefficients\"");
+    ck_assert(ca && cb);
+    const char *ea = strstr(ca, "\"condition_number\""), *eb = strstr(cb, "\"condition_number\"");
+    ck_assert_int_eq((int)(ea - ca), (int)(eb - cb));
+    ck_assert(!memcmp(ca, cb, (size_t)(ea - ca)));
+    lr_test_run_free(&a);
+    lr_test_run_free(&b);
+    lr_fit_free(base);
+}
+END_TEST
+
+/* An error deep in the file, at its exact line and column for every thread
+ * count; with two, the first in file order. */
+START_TEST(test_error_positions)
+{
+    text t = {0};
+    size_t bad1 = 0, bad2 = 0, line = 1, col1 = 0;
+    put(&t, "y,x,note\n");
+    rng_state = 5;
+    for (size_t i = 0; i < 900000; i++) {
+        line++;
+        if (i % 7000 == 3) {
+            put(&t, "%.17g,%.17g,\"two\nlines\"\n", urand(), urand());
+            line++;
+        } else if (i == 700000) {
+            char y[40];
+            snprintf(y, sizeof y, "%.17g", urand());
+            put(&t, "%s,oops1,x\n", y);
+            bad1 = line;
+            col1 = strlen(y) + 2;
+        } else if (i == 800000) {
+            put(&t, "%.17g,oops2,x\n", urand());
+            bad2 = line;
+        } else {
+            put(&t, "%.17g,%.17g,x\n", urand(), urand());
+        }
+    }
+    (void)bad2;
+    char *path = lr_test_write_temp(t.s, t.n);
+    for (int threads = 1; threads <= 4; threads++) {
+        lr_fit_options opt;
+        lr_fit_options_init(&opt);
+        opt.formula = "y ~ x";
+        opt.threads = threads;
+        lr_fit *fit = NULL;
+        lr_error err;
+        ck_assert_int_eq(lr_fit_csv(path, &opt, &fit, &err), LR_EVALUE);
+        char want[4200];
+        snprintf(want, sizeof want, "%s:%zu:%zu: column 'x': expected a number, got \"oops1\"",
+                 path, bad1, col1);
+        ck_assert_msg(!strncmp(err.message, want, strlen(want)), "threads %d:\n got  %s\n want %s",
+                      threads, err.message, want);
+        ck_assert_uint_eq(err.line, bad1);
+    }
+    unlink(path);
+    free(path);
+    free(t.s);
+}
+END_TEST
+
+/* CRLF line ends, with a chunk boundary somewhere among them. */
+START_TEST(test_crlf_chunks)
+{
+    text t = {0};
+    put(&t, "y,x\r\n");
+    rng_state = 6;
+    for (size_t i = 0; i < 400000; i++) {
+        double x = urand();
+        put(&t, "%.17g,%.17g\r\n", 3 * x + 0.01 * urand(), x);
+    }
+    char *path = lr_test_write_temp(t.s, t.n);
+    lr_fit_options opt;
+    lr_fit_options_init(&opt);
+    opt.threads = 2;
+    lr_fit *fit = NULL;
+    lr_error err;
+    ck_assert_int_eq(lr_fit_csv(path, &opt, &fit, &err), LR_OK);
+    ck_assert_uint_eq(lr_fit_summary(fit)->n, 400000);
+    ck_assert(fabs(lr_fit_coef(fit, 1)->estimate - 3) < 1e-3);
+    lr_fit_free(fit);
+    unlink(path);
+    free(path);
+    free(t.s);
+}
+END_TEST
+
+typedef struct progress_log {
+    int calls;          /* how many */
+    uint64_t last;      /* the last bytes value */
+    uint64_t total;     /* the total reported */
+    int monotonic;      /* never went backwards */
+} progress_log;
+
+static void on_progress(void *ud, uint64_t done, uint64_t total, uint64_t rows)
+{
+    progress_log *p = ud;
+    (void)rows;
+    if (done < p->last)
+        p->monotonic = 0;
+    p->last = done;
+    p->total = total;
+    p->calls++;
+}
+
+START_TEST(test_progress_callback)
+{
+    lr_fit_options opt;
+    lr_fit_options_init(&opt);
+    opt.formula = "y ~ x * g";
+    opt.threads = 2;
+    progress_log log = {0, 0, 0, 1};
+    opt.progress = on_progress;
+    opt.progress_ud = &log;
+    lr_fit *fit = NULL;
+    lr_error err;
+    ck_assert_int_eq(lr_fit_csv(data_path, &opt, &fit, &err), LR_OK);
+    ck_assert(log.calls >= 3);
+    ck_assert(log.monotonic);
+    ck_assert_uint_eq(log.total, data.n);
+    ck_assert_uint_eq(log.last, data.n);
+    lr_fit_free(fit);
+}
+END_TEST
+
+/* The shared data file, written before the tests run (no Check asserts here:
+ * outside a test they cannot report). */
+static char *write_data_file(const text *t)
+{
+    char *path = malloc(4096);
+    const char *dir = getenv("TMPDIR");
+    snprintf(path, 4096, "%s/linreg-ingest-XXXXXX", dir ? dir : "/tmp");
+    int fd = mkstemp(path);
+    if (fd < 0) {
+        perror("mkstemp");
+        exit(1);
+    }
+    size_t off = 0;
+    while (off < t->n) {
+        ssize_t k = write(fd, t->s + off, t->n - off);
+        if (k <= 0) {
+            perror("write");
+            exit(1);
+        }
+        off += (size_t)k;
+    }
+    close(fd);
+    return path;
+}
+
+int main(void)
+{
+    data = make_data(1500000, NULL);
+    data_path = write_data_file(&data);
+    Suite *s = suite_create("ingest");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 300);
+    tcase_add_test(tc, test_thread_count_invariance);
+    tcase_add_test(tc, test_late_levels);
+    tcase_add_test(tc, test_stdin_and_gzip);
+    tcase_add_test(tc, test_error_positions);
+    tcase_add_test(tc, test_crlf_chunks);
+    tcase_add_test(tc, test_progress_callback);
+    suite_add_tcase(s, tc);
+    int rc = lr_test_main(s);
+    unlink(data_path);
+    free(data_path);
+    free(data.s);
+    return rc;
+}
