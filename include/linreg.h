@@ -77,7 +77,8 @@ const char *lr_strerror(int code);
 
 /*
  * One replaceable allocator, used for every allocation liblinreg makes
- * (OpenBLAS's internal buffers excepted). realloc semantics with an explicit
+ * (excepted: the internal buffers of OpenBLAS, MPFR/GMP, zlib, and jansson's
+ * for model files, whose allocation hooks are process-global). realloc semantics with an explicit
  * old size: fn(ud, NULL, 0, n) allocates, fn(ud, p, old, 0) frees and returns
  * NULL, otherwise resizes. Returning NULL for n > 0 means out of memory; the
  * library then fails with LR_ENOMEM and frees what it holds.
@@ -286,6 +287,25 @@ typedef enum lr_ridge_scale {
     LR_RIDGE_RAW = 1           /* penalise the coefficients in the data's own units */
 } lr_ridge_scale;
 
+typedef enum lr_vcov {
+    LR_VCOV_CLASSICAL = 0, /* σ² (XᵀX)⁻¹ */
+    LR_VCOV_HC0 = 1,       /* White: (XᵀX)⁻¹ Xᵀ diag(e²) X (XᵀX)⁻¹ */
+    LR_VCOV_HC1 = 2,       /* HC0 × n / (n − p) */
+    LR_VCOV_HC2 = 3,       /* e² / (1 − h) (MacKinnon & White 1985) */
+    LR_VCOV_HC3 = 4        /* e² / (1 − h)² */
+} lr_vcov;
+
+/* One observation's diagnostics (R's fitted, residuals, hatvalues, rstandard,
+ * cooks.distance), handed to lr_fit_options.residual_row in file order. */
+typedef struct lr_residual {
+    uint64_t line;     /* the row's line in the file */
+    double fitted;     /* xᵀβ */
+    double residual;   /* y − xᵀβ */
+    double leverage;   /* h = w xᵀ(XᵀX)⁻¹x */
+    double std_residual; /* √w e / (σ √(1 − h)) */
+    double cooks;      /* (√w e)² h / (rank σ² (1 − h)²) */
+} lr_residual;
+
 typedef struct lr_fit_options {
     const char *formula;           /* R model formula ("y ~ a + log(b) + factor(g)"); when set,
                                       target and features are ignored */
@@ -308,6 +328,16 @@ typedef struct lr_fit_options {
                                       input's size (0 if unknown: a stream), rows so far;
                                       NULL for none */
     void *progress_ud;             /* passed to progress */
+    lr_vcov vcov;                  /* covariance of β used for the coefficient table;
+                                      HC types take a second pass over the data */
+    int residual_summary;          /* 1: the residuals' quantiles (a second pass) */
+    void (*residual_row)(void *ud, const lr_residual *r);
+                                   /* called for every observation in a second pass, or NULL */
+    void *residual_ud;             /* passed to residual_row */
+    size_t plot_points;            /* > 0: keep up to this many (fitted, standardized
+                                      residual) pairs for plots (a second pass) */
+    int keep_model;                /* 1: keep what lr_fit_save needs (the levels, β,
+                                      (XᵀX)⁻¹ and the accumulated statistics) */
 } lr_fit_options;
 
 /* Fill *opt with the defaults. */
@@ -350,7 +380,8 @@ typedef struct lr_summary {
     double sigma;             /* residual standard error sqrt(rss / df_residual) */
     double r_squared;         /* mss / (mss + rss) */
     double adj_r_squared;     /* 1 − (1 − R²)(n − intercept) / df_residual */
-    double f_statistic;       /* (mss / f_df1) / σ² */
+    double f_statistic;       /* (mss / f_df1) / σ²; with an HC vcov, the Wald statistic
+                                 β_Sᵀ V_SS⁻¹ β_S / f_df1 of the slopes S under it */
     double f_df1;             /* rank − intercept */
     double f_df2;             /* df_residual */
     double f_p;               /* upper tail of F(f_df1, f_df2) */
@@ -362,6 +393,11 @@ typedef struct lr_summary {
     double digits;            /* significant digits the results can be trusted to, estimated
                                  from the condition number and the size of the residuals */
     int extended_bits;        /* > 0: recomputed in this many bits of precision */
+    lr_vcov vcov;             /* the covariance behind std_error, t, p and the intervals */
+    int has_quantiles;        /* residual_quantiles is set */
+    double residual_quantiles[5]; /* min, 1Q, median, 3Q, max of the (weighted) residuals,
+                                 R's quantile type 7 */
+    double quantile_error;    /* 0: exact; else their error bound (a sketch was used) */
 } lr_summary;
 
 typedef struct lr_fit lr_fit;
@@ -397,12 +433,65 @@ const lr_coef *lr_fit_coef(const lr_fit *fit, size_t j);
 size_t lr_fit_nnotes(const lr_fit *fit);
 const char *lr_fit_note(const lr_fit *fit, size_t i);
 
+/* Points kept for plots (opt.plot_points): fitted values and standardized
+ * residuals of a deterministic subsample (every k-th observation), n of them;
+ * and the standardized residuals of that subsample sorted, for a normal Q–Q
+ * plot. Borrowed; NULL and 0 when none were asked for. */
+size_t lr_fit_plot_points(const lr_fit *fit, const double **fitted, const double **std_resid,
+                          const double **sorted_std_resid);
+
 /* The unscaled covariance (XᵀX)⁻¹, p × p column-major with leading dimension
  * *ld (full, symmetric); σ² times it is the covariance of β. Borrowed. */
 const double *lr_fit_xtx_inverse(const lr_fit *fit, size_t *ld);
 
+/* Write the fitted model to `path` as JSON (see README, "Saved models"): what
+ * linreg predict needs, and the accumulated statistics. Only for fits made by
+ * lr_fit_csv with opt.keep_model = 1 (LR_EUSAGE otherwise). */
+int lr_fit_save(const lr_fit *fit, const char *path, lr_error *err);
+
 /* lr_fit_free(NULL) is harmless. */
 void lr_fit_free(lr_fit *fit);
+
+/* ------------------------------------------------------------------------ */
+/* Saved models and prediction                                              */
+/* ------------------------------------------------------------------------ */
+
+typedef struct lr_model lr_model;
+
+/* Read a model file written by lr_fit_save. A file that is not valid JSON,
+ * is truncated or lacks a field is LR_EDATA with the position or the field
+ * named. Caller frees with lr_model_free. */
+int lr_model_load(const char *path, lr_model **out, lr_error *err);
+void lr_model_free(lr_model *m);
+/* 1 if the model was fitted with case weights. */
+int lr_model_weighted(const lr_model *m);
+/* Its rank and number of coefficients (rank < coefficients: aliased ones). */
+size_t lr_model_rank(const lr_model *m);
+size_t lr_model_ncoef(const lr_model *m);
+
+typedef enum lr_interval {
+    LR_INTERVAL_NONE = 0,       /* the fitted value only */
+    LR_INTERVAL_CONFIDENCE = 1, /* for the mean response: ŷ ∓ t se */
+    LR_INTERVAL_PREDICTION = 2  /* for a new observation: ŷ ∓ t √(se² + σ²) */
+} lr_interval;
+
+/* One prediction, as R's predict.lm computes it. */
+typedef struct lr_prediction {
+    uint64_t line;   /* the row's line in the file */
+    int ok;          /* 0: a value the model needs is missing: everything NaN (R's NA) */
+    double fit;      /* xᵀβ over the estimable coefficients */
+    double se_fit;   /* σ √(xᵀ (XᵀX)⁻¹ x) */
+    double lwr;      /* lower bound of the interval (NaN without one) */
+    double upr;      /* upper bound */
+} lr_prediction;
+
+/*
+ * Predict for every data row of the CSV file `path` ("-": standard input),
+ * columns matched by name; row_cb is called for each row in order. A factor
+ * level not seen in the fit is an error naming the line.
+ */
+int lr_predict_csv(const lr_model *m, const char *path, lr_interval interval, double level,
+                   void (*row_cb)(void *ud, const lr_prediction *p), void *ud, lr_error *err);
 
 /* The name of a method as the command line spells it ("inverse", "naive"). */
 const char *lr_method_name(lr_method m);

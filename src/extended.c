@@ -100,11 +100,9 @@ int lr_extended_fit(const char *path, char delimiter, lr_frame *frame, const lr_
     }
 
     /* The second pass. */
-    lr_csv_options copt = {delimiter};
     lr_csv_row row;
     int has = 0, use = 0;
-    if ((rc = lr_csv_open(path, NULL, &copt, &csv, err)) ||
-        (rc = lr_csv_next(csv, &row, &has, err)))
+    if ((rc = lr_frame_reopen(path, delimiter, &csv, err)))
         goto done;
     for (;;) {
         if ((rc = lr_csv_next(csv, &row, &has, err)))

@@ -6,8 +6,12 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "diagnostics.h"
 #include "extended.h"
+#include "model_file.h"
 #include "ingest.h"
 #include "model_frame.h"
 #include "solver.h"
@@ -25,6 +29,8 @@ struct lr_fit {
     char *weights;      /* weights column (owned), or NULL */
     char **notes;       /* notes (owned), nnotes entries */
     size_t nnotes;      /* their number */
+    lr_diag_result diag; /* the second pass's results (plot points) */
+    void *model_json;   /* the model file's content (lr_fit_csv fits), or NULL */
 };
 
 void lr_fit_options_init(lr_fit_options *opt)
@@ -66,11 +72,30 @@ void lr_fit_free(lr_fit *fit)
     for (size_t i = 0; i < fit->nnotes; i++)
         lr_mem_strfree(fit->notes[i]);
     lr_mem_free(fit->notes, fit->nnotes * sizeof(char *));
+    lr_diag_result_free(&fit->diag);
+    lr_model_json_free(fit->model_json);
     lr_mem_free(fit, sizeof *fit);
 }
 
 const lr_summary *lr_fit_summary(const lr_fit *fit) { return &fit->summary; }
 size_t lr_fit_nnotes(const lr_fit *fit) { return fit->nnotes; }
+
+int lr_fit_save(const lr_fit *fit, const char *path, lr_error *err)
+{
+    if (!fit->model_json)
+        return lr_error_set(err, LR_EUSAGE, "only fits made by lr_fit_csv with keep_model = 1 "
+                            "can be saved");
+    return lr_model_json_save(fit->model_json, path, err);
+}
+
+size_t lr_fit_plot_points(const lr_fit *fit, const double **fitted, const double **std_resid,
+                          const double **sorted_std_resid)
+{
+    *fitted = fit->diag.pf;
+    *std_resid = fit->diag.pr;
+    *sorted_std_resid = fit->diag.psorted;
+    return fit->diag.np;
+}
 const char *lr_fit_note(const lr_fit *fit, size_t i) { return fit->notes[i]; }
 
 /* Append a note (printf-style). LR_OK or LR_ENOMEM. */
@@ -211,13 +236,14 @@ static int fit_from_accum(const lr_accum *acc, const model_desc *md, const lr_fi
     char ext_note[256] = "";
     if (opt->method == LR_METHOD_AUTO && !(spec->ridge > 0) && sol.digits < LR_EXTENDED_DIGITS) {
         double width = (double)(spec->q + 3);
-        if (!md->frame || !md->path) {
+        if (!md->frame) {
             snprintf(ext_note, sizeof ext_note, "extended precision was not used: the statistics "
                      "were accumulated by the caller, not read from a file");
-        } else if (!strcmp(md->path, "-")) {
+        } else if (!md->path) {
             snprintf(ext_note, sizeof ext_note, "extended precision was declined: standard input "
-                     "cannot be read a second time (about %.0f digits can be trusted; give a "
-                     "file to get every digit)", floor(sol.digits));
+                     "could not be kept for a second reading (a stream over 64 MiB, or no "
+                     "writable TMPDIR); about %.0f digits can be trusted; give a file to get "
+                     "every digit", floor(sol.digits));
         } else if ((double)nobs * width * width > LR_EXTENDED_WORK) {
             snprintf(ext_note, sizeof ext_note, "extended precision was not used: the data are "
                      "too large for the second pass (n (p + 2)^2 > %.0g); about %.0f digits can "
@@ -250,6 +276,35 @@ static int fit_from_accum(const lr_accum *acc, const model_desc *md, const lr_fi
         lr_solution_free(&sol);
         return lr_error_nomem(err);
     }
+
+    /* A second pass for what needs the residuals. */
+    char diag_note[256] = "";
+    int want_diag = opt->vcov != LR_VCOV_CLASSICAL || opt->residual_summary ||
+                    opt->residual_row || opt->plot_points > 0;
+    if (want_diag && md->frame && md->path && !(spec->ridge > 0)) {
+        lr_diag_request req = {opt->vcov, opt->residual_summary, opt->residual_row,
+                               opt->residual_ud, opt->plot_points};
+        if ((rc = lr_diagnostics(md->path, md->delimiter, md->frame, spec, &sol, nobs, &req,
+                                 &fit->diag, err))) {
+            lr_solution_free(&sol);
+            lr_fit_free(fit);
+            return rc;
+        }
+    } else if (want_diag) {
+        /* The residual quantiles alone are a courtesy of the text summary:
+         * their absence is noted only where a user would expect them. */
+        int asked = opt->vcov != LR_VCOV_CLASSICAL || opt->residual_row || opt->plot_points > 0;
+        const char *why =
+            spec->ridge > 0 ? (asked ? "residual diagnostics and robust covariances are not "
+                                       "computed for ridge fits"
+                                     : "")
+            : !md->frame    ? "residual diagnostics and robust covariances are not available "
+                              "for statistics accumulated by the caller"
+                            : "residual diagnostics and robust covariances need a second "
+                              "reading of the data: standard input could not be kept for one "
+                              "(no writable TMPDIR?)";
+        snprintf(diag_note, sizeof diag_note, "%s", why);
+    }
     fit->p = sol.p;
     fit->coefs = lr_mem_calloc(sol.p, sizeof(lr_coef));
     fit->names = lr_mem_calloc(sol.p, sizeof(char *));
@@ -271,7 +326,13 @@ static int fit_from_accum(const lr_accum *acc, const model_desc *md, const lr_fi
         }
     }
     lr_stats_compute(&sol, nobs, lr_accum_sum_log_weight(acc), spec->intercept,
-                     spec->ridge > 0, opt->level, fit->coefs, &fit->summary);
+                     spec->ridge > 0, opt->level, fit->diag.vcov, fit->coefs, &fit->summary);
+    fit->summary.vcov = fit->diag.vcov ? opt->vcov : LR_VCOV_CLASSICAL;
+    if (fit->diag.has_q) {
+        fit->summary.has_quantiles = 1;
+        memcpy(fit->summary.residual_quantiles, fit->diag.q, sizeof fit->diag.q);
+        fit->summary.quantile_error = fit->diag.q_err;
+    }
     for (size_t j = 0; j < sol.p; j++)
         fit->coefs[j].name = fit->names[j];
     fit->summary.response = fit->response;
@@ -286,8 +347,9 @@ static int fit_from_accum(const lr_accum *acc, const model_desc *md, const lr_fi
     /* The solution's (XᵀX)⁻¹ moves into the fit. */
     fit->xtx_inv = sol.xtx_inv;
     sol.xtx_inv = NULL;
-    if ((rc = fit_notes(fit, &sol, err)) || (ext_note[0] && (rc = add_note(fit, err, "%s",
-                                                                            ext_note))))
+    if ((rc = fit_notes(fit, &sol, err)) ||
+        (ext_note[0] && (rc = add_note(fit, err, "%s", ext_note))) ||
+        (diag_note[0] && (rc = add_note(fit, err, "%s", diag_note))))
         goto fail;
     lr_solution_free(&sol);
     *out = fit;
@@ -346,9 +408,25 @@ int lr_fit_csv(const char *path, const lr_fit_options *opt, lr_fit **out, lr_err
     *out = NULL;
     if (rc)
         return rc;
-    if ((rc = lr_ingest(path, opt, &frame, &delimiter, err)))
+    /* A stream is kept for a second reading: whole when diagnostics need one,
+     * up to 64 MiB when auto's extended precision might (small problems). */
+    char *spool = NULL;
+    int want_diag = opt->vcov != LR_VCOV_CLASSICAL || opt->residual_summary ||
+                    opt->residual_row || opt->plot_points > 0;
+    uint64_t limit = want_diag ? UINT64_MAX
+                               : opt->method == LR_METHOD_AUTO ? (uint64_t)64 << 20 : 0;
+    struct stat st;
+    int stdin_at_start = !strcmp(path, "-") && !fstat(0, &st) && S_ISREG(st.st_mode) &&
+                         lseek(0, 0, SEEK_CUR) == 0;
+    if ((rc = lr_ingest_spooled(path, opt, limit, &frame, &delimiter, &spool, err)))
         return rc;
     const char *name = lr_frame_source(frame);
+    /* Standard input that is a regular file read from its start (`< data.csv`)
+     * is read again through /dev/stdin, which reopens the file. */
+    const char *again = spool                ? spool
+                        : strcmp(path, "-")  ? path
+                        : stdin_at_start     ? "/dev/stdin"
+                                             : NULL;
     const lr_accum *acc = lr_frame_accum(frame);
     uint64_t rows = lr_frame_rows(frame);
     if (rows == 0) {
@@ -373,11 +451,19 @@ int lr_fit_csv(const char *path, const lr_fit_options *opt, lr_fit **out, lr_err
                      lr_frame_dropped(frame),
                      rows - lr_frame_dropped(frame) - lr_accum_nobs(acc),
                      frame,
-                     path,
+                     again,
                      delimiter};
     rc = fit_from_accum(acc, &md, opt, out, err);
+    if (rc == LR_OK && opt->keep_model && (rc = lr_model_json_build(frame, *out, acc, &(*out)->model_json, err))) {
+        lr_fit_free(*out);
+        *out = NULL;
+    }
 
 done:
+    if (spool) {
+        unlink(spool);
+        lr_mem_strfree(spool);
+    }
     lr_frame_free(frame);
     return rc;
 }

@@ -19,7 +19,10 @@
  * folded).
  */
 #define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
+#include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <sched.h>
 #include <string.h>
 #include <unistd.h>
@@ -118,6 +121,9 @@ static void *worker(void *arg)
 
 typedef struct splitter {
     lr_source *src;     /* the input */
+    int spool_fd;       /* -1, or a temporary file receiving every byte read */
+    uint64_t spooled;   /* bytes written to it */
+    uint64_t spool_limit; /* stop spooling (and give up on it) beyond this */
     char *carry;        /* bytes read past the last chunk's end */
     size_t carry_len;   /* their number */
     size_t carry_cap;   /* capacity */
@@ -228,6 +234,27 @@ static int next_chunk(splitter *s, chunk_job *j, lr_error *err)
         memcpy(s->carry, j->buf + end, rest);
     s->carry_len = rest;
     j->len = end;
+    /* A copy for a second pass: exactly the chunks' bytes, in order. */
+    if (s->spool_fd >= 0) {
+        if (s->spooled + end > s->spool_limit) {
+            close(s->spool_fd);
+            s->spool_fd = -2; /* given up */
+        } else {
+            size_t off = 0;
+            while (off < end) {
+                ssize_t k = write(s->spool_fd, j->buf + off, end - off);
+                if (k < 0 && errno == EINTR)
+                    continue;
+                if (k <= 0) {
+                    close(s->spool_fd);
+                    s->spool_fd = -2;
+                    break;
+                }
+                off += (size_t)k;
+            }
+            s->spooled += off;
+        }
+    }
     return LR_OK;
 }
 
@@ -249,7 +276,15 @@ int lr_ingest_threads(int requested)
 int lr_ingest(const char *path, const lr_fit_options *opt, lr_frame **out, char *delimiter,
               lr_error *err)
 {
+    return lr_ingest_spooled(path, opt, 0, out, delimiter, NULL, err);
+}
+
+int lr_ingest_spooled(const char *path, const lr_fit_options *opt, uint64_t spool_limit,
+                      lr_frame **out, char *delimiter, char **spool, lr_error *err)
+{
     splitter sp = {0};
+    char spool_path[4096] = "";
+    sp.spool_fd = -1;
     lr_frame *frame = NULL;
     lr_csv *csv = NULL;
     chunk_job first = {0};
@@ -265,6 +300,17 @@ int lr_ingest(const char *path, const lr_fit_options *opt, lr_frame **out, char 
         return rc;
     const char *name = lr_source_name(sp.src);
     uint64_t total = lr_source_size(sp.src);
+    if (spool)
+        *spool = NULL;
+    if (spool && spool_limit > 0 && !lr_source_is_file(sp.src)) {
+        const char *dir = getenv("TMPDIR");
+        snprintf(spool_path, sizeof spool_path, "%s/linreg-spool-XXXXXX",
+                 dir && *dir ? dir : "/tmp");
+        sp.spool_fd = mkstemp(spool_path);
+        if (sp.spool_fd < 0)
+            spool_path[0] = '\0';
+        sp.spool_limit = spool_limit;
+    }
 
     /* The first chunk, on this thread: the header, the delimiter, the types. */
     if ((rc = next_chunk(&sp, &first, err)))
@@ -409,6 +455,12 @@ done:
         pthread_cond_destroy(&p.done);
     }
     openblas_set_num_threads(blas_threads);
+    if (sp.spool_fd >= 0)
+        close(sp.spool_fd);
+    if (spool_path[0]) {
+        if (rc || sp.spool_fd == -2 || !(*spool = lr_mem_strdup(spool_path)))
+            unlink(spool_path);
+    }
     lr_csv_free(csv);
     lr_mem_free(first.buf, first.cap);
     lr_mem_free(sp.carry, sp.carry_cap);

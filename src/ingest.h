@@ -22,4 +22,13 @@ int lr_ingest_threads(int requested);
 int lr_ingest(const char *path, const lr_fit_options *opt, lr_frame **out, char *delimiter,
               lr_error *err);
 
+/* The same, and when the input is not a regular file (standard input, a
+ * pipe), its bytes (decompressed) are also written to a temporary file in
+ * $TMPDIR (or /tmp) so that it can be read a second time: *spool is then its
+ * path (the caller unlinks it and frees the string with lr_mem_strfree), or
+ * NULL if the input was larger than spool_limit bytes or the file could not
+ * be written (no second pass is possible then). spool_limit 0: no spool. */
+int lr_ingest_spooled(const char *path, const lr_fit_options *opt, uint64_t spool_limit,
+                      lr_frame **out, char *delimiter, char **spool, lr_error *err);
+
 #endif

@@ -812,16 +812,21 @@ static int build_row(lr_chunk *c, const lr_csv_row *row, lr_error *err)
     return LR_OK;
 }
 
+/* A row whose field count differs from the header's: the error at the first
+ * missing or extra field. */
+static int ragged_row(const lr_frame *f, const lr_csv_row *row, lr_error *err)
+{
+    const lr_csv_field *at = &row->fields[row->nfields > f->ncsv ? f->ncsv : row->nfields - 1];
+    return lr_error_at(err, LR_EPARSE, f->source, at->line, at->col,
+                       "row has %zu field%s but the header has %zu", row->nfields,
+                       row->nfields == 1 ? "" : "s", f->ncsv);
+}
+
 int lr_chunk_add_row(lr_chunk *c, const lr_csv_row *row, lr_error *err)
 {
     const lr_frame *f = c->f;
-    if (row->nfields != f->ncsv) {
-        const lr_csv_field *at =
-            &row->fields[row->nfields > f->ncsv ? f->ncsv : row->nfields - 1];
-        return lr_error_at(err, LR_EPARSE, f->source, at->line, at->col,
-                           "row has %zu field%s but the header has %zu", row->nfields,
-                           row->nfields == 1 ? "" : "s", f->ncsv);
-    }
+    if (row->nfields != f->ncsv)
+        return ragged_row(f, row, err);
     c->rows++;
     int missing, rc;
     if (f->direct && c->block) {
@@ -1123,13 +1128,8 @@ int lr_frame_add_row(lr_frame *f, const lr_csv_row *row, lr_error *err)
         return lr_error_set(err, LR_EUSAGE, "frame: the first chunk has been folded");
     if (f->types_known)
         return lr_chunk_add_row(f->first, row, err);
-    if (row->nfields != f->ncsv) {
-        const lr_csv_field *at =
-            &row->fields[row->nfields > f->ncsv ? f->ncsv : row->nfields - 1];
-        return lr_error_at(err, LR_EPARSE, f->source, at->line, at->col,
-                           "row has %zu field%s but the header has %zu", row->nfields,
-                           row->nfields == 1 ? "" : "s", f->ncsv);
-    }
+    if (row->nfields != f->ncsv)
+        return ragged_row(f, row, err);
     int rc = keep_row(f, row, err);
     if (rc == LR_OK && f->keep_len + 16 * f->nkept >= LR_FIRST_CHUNK)
         rc = replay(f, err);
@@ -1381,5 +1381,107 @@ int lr_frame_model(lr_frame *f, lr_model_columns *out, lr_error *err)
     out->intercept = fm->intercept;
     out->response = fm->vars[0].label;
     out->formula = fm->text;
+    return LR_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* A row in the model's own columns (second passes, prediction)             */
+/* ------------------------------------------------------------------------ */
+
+int lr_frame_reopen(const char *path, char delimiter, lr_csv **out, lr_error *err)
+{
+    lr_csv_options copt = {delimiter};
+    lr_csv_row header;
+    int has = 0, rc = lr_csv_open(path, NULL, &copt, out, err);
+    if (rc == LR_OK && (rc = lr_csv_next(*out, &header, &has, err)) != LR_OK) {
+        lr_csv_free(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+int lr_frame_eval_row(lr_frame *f, const lr_csv_row *row, double *x, double *y, double *w,
+                      int *use, lr_error *err)
+{
+    const lr_formula *fm = f->formula;
+    *use = 0;
+    if (row->nfields != f->ncsv)
+        return ragged_row(f, row, err);
+    for (size_t u = 0; u < f->nused; u++) {
+        size_t j = f->used[u];
+        const lr_csv_field *fl = &row->fields[j];
+        double v = 0;
+        char q[96];
+        lr_cell_kind kind = lr_parse_cell(fl->data, fl->len, &v);
+        if (kind == LR_CELL_MISSING)
+            return LR_OK; /* omitted, as in the fit (or NA, for a prediction) */
+        if (f->cols[j].text) {
+            f->cols[j].cell = fl->data;
+            f->cols[j].cell_len = fl->len;
+            continue;
+        }
+        if (kind != LR_CELL_NUMBER) {
+            lr_error_quote(q, sizeof q, fl->data, fl->len, 60);
+            return lr_error_at(err, LR_EVALUE, f->source, fl->line, fl->col,
+                               kind == LR_CELL_OVERFLOW
+                                   ? "column '%s': \"%s\" is out of the range of a double"
+                                   : "column '%s': expected a number, got \"%s\"",
+                               f->colnames[j], q);
+        }
+        f->colval[j] = v;
+    }
+    /* variables: values and levels (levels must be known: no new ones now) */
+    uint32_t levelbuf[64];
+    double valbuf[64];
+    uint32_t *level = fm->nvars <= 64 ? levelbuf : NULL;
+    double *value = fm->nvars <= 64 ? valbuf : NULL;
+    if (!level)
+        return lr_error_set(err, LR_ERANGE, "more than 64 variables in a formula");
+    for (size_t v = 0; v < fm->nvars; v++) {
+        const lr_var *xv = &fm->vars[v];
+        if (f->vars[v].factor) {
+            const col_info *ci = &f->cols[xv->col];
+            int found = ci->text ? lr_levels_find_text(f->vars[v].levels, ci->cell, ci->cell_len,
+                                                       &level[v])
+                                 : lr_levels_find_number(f->vars[v].levels, f->colval[xv->col],
+                                                         &level[v]);
+            if (found != 0) {
+                const lr_csv_field *fl = &row->fields[xv->col];
+                char q[96];
+                lr_error_quote(q, sizeof q, fl->data, fl->len, 60);
+                return lr_error_at(err, LR_EDATA, f->source, fl->line, fl->col,
+                                   "%s: level \"%s\" was not seen when the model was fitted",
+                                   xv->label, q);
+            }
+            continue;
+        }
+        const char *why = NULL;
+        value[v] = eval_checked(xv->expr, f->colval, &why);
+        if (!isfinite(value[v]))
+            return nonfinite_error(f, row, xv, value[v], why, err);
+    }
+    *y = value[0];
+    *w = f->wcol != SIZE_MAX ? f->colval[f->wcol] : 1.0;
+    if (*w < 0) {
+        const lr_csv_field *fl = &row->fields[f->wcol];
+        return lr_error_at(err, LR_EVALUE, f->source, fl->line, fl->col,
+                           "column '%s': weight %g is negative", f->colnames[f->wcol], *w);
+    }
+    for (size_t c = 0; c < f->mq; c++) {
+        const lr_term *tm = &fm->terms[f->mterm[c]];
+        const uint32_t *choice = &f->mchoice[c * f->mwidth];
+        double p = 1;
+        for (size_t i = 0; i < tm->n; i++) {
+            size_t v = tm->vars[i];
+            if (f->vars[v].factor)
+                p *= level[v] == choice[i] ? 1.0 : 0.0;
+            else if (fm->vars[v].kind == LR_VAR_POLY)
+                p *= pow(value[v], (double)choice[i]);
+            else
+                p *= value[v];
+        }
+        x[c] = p;
+    }
+    *use = 1;
     return LR_OK;
 }

@@ -71,6 +71,19 @@ typedef struct lr_model_columns {
  * with fewer than two levels. The result is borrowed from the frame. */
 int lr_frame_model(lr_frame *f, lr_model_columns *out, lr_error *err);
 
+/* Open the data again for a second pass (delimiter as found by the first),
+ * positioned after its header row. */
+int lr_frame_reopen(const char *path, char delimiter, lr_csv **out, lr_error *err);
+
+/*
+ * After lr_frame_model: a data row in the model's own columns, x[0..q) in
+ * lr_frame_model's order, the response *y and the weight *w. *use = 0 when a
+ * cell the model needs is missing. A factor level not seen in the fit is an
+ * error naming the row. Evaluates in double, like the fit.
+ */
+int lr_frame_eval_row(lr_frame *f, const lr_csv_row *row, double *x, double *y, double *w,
+                      int *use, lr_error *err);
+
 /* The data's display name (borrowed). */
 const char *lr_frame_source(const lr_frame *f);
 

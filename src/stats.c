@@ -21,6 +21,7 @@
 
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_errno.h>
+#include <lapacke.h>
 
 #include "stats.h"
 
@@ -65,8 +66,51 @@ double lr_stats_f_pvalue(double f, double df1, double df2)
     return gsl_cdf_fdist_Q(f, df1, df2);
 }
 
+/*
+ * The Wald F statistic of "every slope is zero" under the covariance V of β
+ * (lmtest::waldtest(fit, vcov = V), statsmodels' robust fvalue):
+ *   F = β_Sᵀ V_SS⁻¹ β_S / q,
+ * S the q estimable coefficients other than the intercept. With V = σ²(XᵀX)⁻¹
+ * it is the classical F. V_SS is factored by dpotrf; NaN if it is not
+ * positive definite (a leverage of one makes HC2 and HC3 infinite) or memory
+ * runs out.
+ */
+static double wald_f(const lr_solution *sol, const double *vcov, int intercept, double q)
+{
+    size_t p = sol->p, k = 0;
+    size_t *idx = lr_mem_alloc((p ? p : 1) * sizeof *idx);
+    double *v = lr_mem_alloc((p ? p * p : 1) * sizeof *v);
+    double *b = lr_mem_alloc((p ? p : 1) * sizeof *b);
+    double f = (double)NAN;
+    if (!idx || !v || !b)
+        goto done;
+    for (size_t j = intercept ? 1 : 0; j < p; j++)
+        if (!(sol->aliased && sol->aliased[j]))
+            idx[k++] = j;
+    if ((double)k != q || k == 0)
+        goto done;
+    for (size_t j = 0; j < k; j++) {
+        b[j] = sol->beta[idx[j]];
+        for (size_t i = 0; i < k; i++)
+            LR_AT(v, k, i, j) = LR_AT(vcov, p, idx[i], idx[j]);
+    }
+    lapack_int n = (lapack_int)k;
+    if (LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'U', n, v, n) != 0 ||
+        LAPACKE_dpotrs_work(LAPACK_COL_MAJOR, 'U', n, 1, v, n, b, n) != 0)
+        goto done;
+    double w = 0;
+    for (size_t j = 0; j < k; j++)
+        w += sol->beta[idx[j]] * b[j];
+    f = w / q;
+done:
+    lr_mem_free(idx, (p ? p : 1) * sizeof *idx);
+    lr_mem_free(v, (p ? p * p : 1) * sizeof *v);
+    lr_mem_free(b, (p ? p : 1) * sizeof *b);
+    return f;
+}
+
 void lr_stats_compute(const lr_solution *sol, uint64_t nobs, double sum_log_w, int intercept,
-                      int ridge, double level, lr_coef *coefs, lr_summary *sum)
+                      int ridge, double level, const double *vcov, lr_coef *coefs, lr_summary *sum)
 {
     size_t p = sol->p;
     double n = (double)nobs;
@@ -79,7 +123,7 @@ void lr_stats_compute(const lr_solution *sol, uint64_t nobs, double sum_log_w, i
         lr_coef *c = &coefs[j];
         double v = LR_AT(sol->xtx_inv, p, j, j);
         c->estimate = sol->beta[j];
-        c->std_error = sqrt(sigma2 * v);
+        c->std_error = vcov ? sqrt(LR_AT(vcov, p, j, j)) : sqrt(sigma2 * v);
         c->t = c->estimate / c->std_error;
         c->p = lr_stats_t_pvalue(c->t, df);
         c->ci_low = c->estimate - tq * c->std_error;
@@ -109,14 +153,14 @@ void lr_stats_compute(const lr_solution *sol, uint64_t nobs, double sum_log_w, i
     sum->f_df1 = rank - ic;
     sum->f_df2 = df;
     if (sum->f_df1 > 0 && df > 0 && !ridge) {
-        sum->f_statistic = (sol->mss / sum->f_df1) / sigma2;
+        sum->f_statistic =
+            vcov ? wald_f(sol, vcov, intercept, sum->f_df1) : (sol->mss / sum->f_df1) / sigma2;
         sum->f_p = lr_stats_f_pvalue(sum->f_statistic, sum->f_df1, df);
     } else {
         sum->f_statistic = (double)NAN;
         sum->f_p = (double)NAN;
     }
-    sum->log_likelihood =
-        0.5 * (sum_log_w - n * (LR_LOG_2PI + 1.0 - log(n) + log(sol->rss)));
+    sum->log_likelihood = 0.5 * (sum_log_w - n * (LR_LOG_2PI + 1.0 - log(n) + log(sol->rss)));
     sum->aic = -2.0 * sum->log_likelihood + 2.0 * (rank + 1.0);
     sum->bic = -2.0 * sum->log_likelihood + log(n) * (rank + 1.0);
     sum->condition_number = sol->rcond > 0 ? 1.0 / sol->rcond : (double)INFINITY;

@@ -12,10 +12,14 @@
  * number of observations with nonzero weight, sum_log_w Σ log w over them.
  * With a ridge penalty (ridge = 1) the coefficients get no standard errors,
  * tests or intervals — their sampling distribution is not the OLS one — and
- * the effective degrees of freedom tr(H) take the place of the rank.
+ * the effective degrees of freedom tr(H) take the place of the rank. vcov,
+ * if not NULL, is the covariance of β to use for the coefficient table (p × p,
+ * e.g. heteroskedasticity-consistent) instead of σ²(XᵀX)⁻¹; the F statistic
+ * is then the Wald statistic under it.
  */
 void lr_stats_compute(const lr_solution *sol, uint64_t nobs, double sum_log_w, int intercept,
-                      int ridge, double level, lr_coef *coefs, lr_summary *sum);
+                      int ridge, double level, const double *vcov, lr_coef *coefs,
+                      lr_summary *sum);
 
 /* Two-sided p-value of a t statistic with df degrees of freedom. */
 double lr_stats_t_pvalue(double t, double df);

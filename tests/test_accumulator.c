@@ -339,25 +339,6 @@ START_TEST(test_errors)
 END_TEST
 
 /* ---- allocation failure injection ---- */
-static long fail_at;   /* the allocation number that fails (1-based), 0: none */
-static long n_allocs;  /* allocations so far */
-static long long live; /* bytes allocated and not freed */
-
-static void *failing_alloc(void *ud, void *ptr, size_t old, size_t n)
-{
-    (void)ud;
-    if (n == 0) {
-        live -= (long long)old;
-        free(ptr);
-        return NULL;
-    }
-    if (++n_allocs == fail_at)
-        return NULL;
-    void *p = realloc(ptr, n);
-    if (p)
-        live += (long long)n - (long long)(ptr ? old : 0);
-    return p;
-}
 
 START_TEST(test_alloc_failures)
 {
@@ -365,10 +346,10 @@ START_TEST(test_alloc_failures)
     for (int i = 0; i < 30; i++)
         x[i] = i * 0.5 + (i % 7);
     int succeeded = 0;
-    for (fail_at = 1; !succeeded && fail_at < 100; fail_at++) {
-        n_allocs = 0;
-        live = 0;
-        lr_set_allocator(failing_alloc, NULL);
+    for (lr_test_fail_at = 1; !succeeded && lr_test_fail_at < 100; lr_test_fail_at++) {
+        lr_test_allocs = 0;
+        lr_test_live = 0;
+        lr_set_allocator(lr_test_failing_alloc, NULL);
         lr_accum *a = NULL, *b = NULL;
         lr_error err;
         lr_kernel ka = _i == 0 ? LR_KERNEL_BLAS : LR_KERNEL_QR;
@@ -393,7 +374,7 @@ START_TEST(test_alloc_failures)
         lr_accum_free(a);
         lr_accum_free(b);
         lr_set_allocator(NULL, NULL);
-        ck_assert_msg(live == 0, "%lld bytes leaked when allocation %ld failed", live, fail_at);
+        ck_assert_msg(lr_test_live == 0, "%lld bytes leaked when allocation %ld failed", lr_test_live, lr_test_fail_at);
     }
     ck_assert(succeeded);
 }

@@ -464,24 +464,6 @@ END_TEST
 
 /* ---- allocation failures ---- */
 
-static long fail_at, n_allocs;
-static long long live;
-
-static void *failing_alloc(void *ud, void *ptr, size_t old, size_t n)
-{
-    (void)ud;
-    if (n == 0) {
-        live -= (long long)old;
-        free(ptr);
-        return NULL;
-    }
-    if (++n_allocs == fail_at)
-        return NULL;
-    void *p = realloc(ptr, n);
-    if (p)
-        live += (long long)n - (long long)(ptr ? old : 0);
-    return p;
-}
 
 START_TEST(test_alloc_failures)
 {
@@ -494,23 +476,23 @@ START_TEST(test_alloc_failures)
     opt.fit_path = lr_test_path("datasets/cars.csv");
     opt.fit_repeat = 1;
     int succeeded = 0;
-    for (fail_at = 1; !succeeded && fail_at < 5000; fail_at++) {
-        n_allocs = 0;
-        live = 0;
-        lr_set_allocator(failing_alloc, NULL);
+    for (lr_test_fail_at = 1; !succeeded && lr_test_fail_at < 5000; lr_test_fail_at++) {
+        lr_test_allocs = 0;
+        lr_test_live = 0;
+        lr_set_allocator(lr_test_failing_alloc, NULL);
         lr_bench_result *r = NULL;
         lr_error err;
         int rc = lr_bench_run(&opt, &r, &err);
         if (rc == LR_OK)
             succeeded = 1;
         else
-            ck_assert_msg(rc == LR_ENOMEM, "allocation %ld: %s", fail_at, err.message);
+            ck_assert_msg(rc == LR_ENOMEM, "allocation %ld: %s", lr_test_fail_at, err.message);
         lr_bench_result_free(r);
         lr_set_allocator(NULL, NULL);
-        ck_assert_msg(live == 0, "%lld bytes leaked when allocation %ld failed", live, fail_at);
+        ck_assert_msg(lr_test_live == 0, "%lld bytes leaked when allocation %ld failed", lr_test_live, lr_test_fail_at);
     }
     ck_assert(succeeded);
-    ck_assert(fail_at > 20);
+    ck_assert(lr_test_fail_at > 20);
 }
 END_TEST
 

@@ -324,24 +324,6 @@ START_TEST(test_distributions)
 END_TEST
 
 /* ---- allocation failure injection through the whole CSV pipeline ---- */
-static long fail_at, n_allocs;
-static long long live;
-
-static void *failing_alloc(void *ud, void *ptr, size_t old, size_t n)
-{
-    (void)ud;
-    if (n == 0) {
-        live -= (long long)old;
-        free(ptr);
-        return NULL;
-    }
-    if (++n_allocs == fail_at)
-        return NULL;
-    void *p = realloc(ptr, n);
-    if (p)
-        live += (long long)n - (long long)(ptr ? old : 0);
-    return p;
-}
 
 START_TEST(test_alloc_failures)
 {
@@ -350,10 +332,10 @@ START_TEST(test_alloc_failures)
     lr_method methods[] = {LR_METHOD_INVERSE, LR_METHOD_NAIVE, LR_METHOD_AUTO};
     for (int m = 0; m < 3; m++) {
         int succeeded = 0;
-        for (fail_at = 1; !succeeded && fail_at < 500; fail_at++) {
-            n_allocs = 0;
-            live = 0;
-            lr_set_allocator(failing_alloc, NULL);
+        for (lr_test_fail_at = 1; !succeeded && lr_test_fail_at < 500; lr_test_fail_at++) {
+            lr_test_allocs = 0;
+            lr_test_live = 0;
+            lr_set_allocator(lr_test_failing_alloc, NULL);
             lr_fit_options opt;
             lr_fit_options_init(&opt);
             opt.method = methods[m];
@@ -364,16 +346,16 @@ START_TEST(test_alloc_failures)
                 succeeded = 1;
                 ck_assert_uint_eq(lr_fit_summary(fit)->n_dropped, 1);
             } else {
-                ck_assert_msg(rc == LR_ENOMEM, "allocation %ld: %s", fail_at, err.message);
+                ck_assert_msg(rc == LR_ENOMEM, "allocation %ld: %s", lr_test_fail_at, err.message);
                 ck_assert_ptr_null(fit);
             }
             lr_fit_free(fit);
             lr_set_allocator(NULL, NULL);
-            ck_assert_msg(live == 0, "%lld bytes leaked when allocation %ld failed", live,
-                          fail_at);
+            ck_assert_msg(lr_test_live == 0, "%lld bytes leaked when allocation %ld failed", lr_test_live,
+                          lr_test_fail_at);
         }
         ck_assert(succeeded);
-        ck_assert(fail_at > 5); /* the pipeline did allocate, and each failure was seen */
+        ck_assert(lr_test_fail_at > 5); /* the pipeline did allocate, and each failure was seen */
     }
     unlink(path);
     free(path);
@@ -381,20 +363,27 @@ START_TEST(test_alloc_failures)
 END_TEST
 
 /* The same through auto's extended-precision second pass (Wampler1 triggers it),
- * with a factor and a formula: every failure is LR_ENOMEM and nothing leaks. */
+ * with a factor and a formula, the diagnostics pass (HC2, residual quantiles,
+ * plot points) and the model kept for saving: every failure is LR_ENOMEM and
+ * nothing leaks. */
 START_TEST(test_alloc_failures_extended)
 {
     const char csv[] = "y,x,g\n1,0,a\n6,1,b\n63,2,a\n364,3,b\n1365,4,a\n3906,5,b\n"
                        "9331,6,a\n19608,7,b\n37449,8,a\n66430,9,b\n111111,10,a\n";
     char *path = lr_test_write_temp(csv, sizeof csv - 1);
     int succeeded = 0, extended = 0;
-    for (fail_at = 1; !succeeded && fail_at < 2000; fail_at++) {
-        n_allocs = 0;
-        live = 0;
-        lr_set_allocator(failing_alloc, NULL);
+    for (lr_test_fail_at = 1; !succeeded && lr_test_fail_at < 2000; lr_test_fail_at++) {
+        lr_test_allocs = 0;
+        lr_test_live = 0;
+        lr_set_allocator(lr_test_failing_alloc, NULL);
         lr_fit_options opt;
         lr_fit_options_init(&opt);
         opt.formula = "y ~ x + I(x^2) + I(x^3) + I(x^4) + I(x^5) + g";
+        /* and the diagnostics pass and the saved model's content */
+        opt.vcov = LR_VCOV_HC2;
+        opt.residual_summary = 1;
+        opt.plot_points = 5;
+        opt.keep_model = 1;
         lr_fit *fit = NULL;
         lr_error err;
         int rc = lr_fit_csv(path, &opt, &fit, &err);
@@ -402,11 +391,11 @@ START_TEST(test_alloc_failures_extended)
             succeeded = 1;
             extended = lr_fit_summary(fit)->extended_bits > 0;
         } else {
-            ck_assert_msg(rc == LR_ENOMEM, "allocation %ld: %s", fail_at, err.message);
+            ck_assert_msg(rc == LR_ENOMEM, "allocation %ld: %s", lr_test_fail_at, err.message);
         }
         lr_fit_free(fit);
         lr_set_allocator(NULL, NULL);
-        ck_assert_msg(live == 0, "%lld bytes leaked when allocation %ld failed", live, fail_at);
+        ck_assert_msg(lr_test_live == 0, "%lld bytes leaked when allocation %ld failed", lr_test_live, lr_test_fail_at);
     }
     ck_assert(succeeded);
     ck_assert_msg(extended, "the extended-precision pass did not run");

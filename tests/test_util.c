@@ -209,3 +209,23 @@ int lr_test_main(Suite *s)
     srunner_free(sr);
     return failed == 0 ? 0 : 1;
 }
+
+long lr_test_fail_at;
+long lr_test_allocs;
+long long lr_test_live;
+
+void *lr_test_failing_alloc(void *ud, void *ptr, size_t old, size_t n)
+{
+    (void)ud;
+    if (n == 0) {
+        lr_test_live -= (long long)old;
+        free(ptr);
+        return NULL;
+    }
+    if (++lr_test_allocs == lr_test_fail_at)
+        return NULL;
+    void *p = realloc(ptr, n);
+    if (p)
+        lr_test_live += (long long)n - (long long)(ptr ? old : 0);
+    return p;
+}

@@ -53,6 +53,17 @@ int lr_test_run(const char *const *argv, const char *stdin_data, size_t stdin_le
                 lr_test_run_result *res);
 void lr_test_run_free(lr_test_run_result *res);
 
+/*
+ * Allocation failure injection: install lr_test_failing_alloc with
+ * lr_set_allocator; allocation number lr_test_fail_at (1-based; 0: none)
+ * fails, lr_test_allocs counts allocations and lr_test_live the bytes
+ * allocated and not freed (0 after a clean run: nothing leaked).
+ */
+extern long lr_test_fail_at;
+extern long lr_test_allocs;
+extern long long lr_test_live;
+void *lr_test_failing_alloc(void *ud, void *ptr, size_t old, size_t n);
+
 /* Run a suite with Check's runner; returns the process exit code (0 if all passed). */
 int lr_test_main(Suite *s);
 

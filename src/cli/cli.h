@@ -42,6 +42,13 @@ void lr_progress_init(lr_progress_bar *b, int allowed);
 void lr_progress_update(void *bar, uint64_t done, uint64_t total, uint64_t rows);
 void lr_progress_done(lr_progress_bar *b);
 
+/* --plot: residuals vs fitted and a normal Q-Q plot as SVG (plot_diagnostics.c);
+ * 0, or -1 with errno set if the file cannot be written. */
+int lr_plot_diagnostics_svg(const char *path, const lr_fit *fit);
+
+/* `linreg predict ...` (argv[0] is "predict"). Returns the exit code. */
+int lr_cli_predict(int argc, char **argv);
+
 /* `linreg fit ...` (argv[0] is "fit"). Returns the exit code. */
 int lr_cli_fit(int argc, char **argv);
 

@@ -49,8 +49,16 @@ static const char fit_usage[] =
     "  -t, --threads N          threads that parse and accumulate (default: every core;\n"
     "                           the results are bit-identical for any N)\n"
     "\n"
+    "      --vcov TYPE          classical (default), or HC0, HC1, HC2, HC3: the\n"
+    "                           heteroskedasticity-consistent covariance (a second pass)\n"
+    "\n"
     "Output:\n"
-    "      --format FORMAT      text (default), json, csv or markdown\n"
+    "      --format FORMAT      text (default), json, csv or markdown; text and markdown\n"
+    "                           read the data twice, for the residuals' quantiles\n"
+    "  -o, --save MODEL.json    write the fitted model, for linreg predict\n"
+    "      --residuals FILE     per observation: line, fitted, residual, leverage,\n"
+    "                           standardized residual, Cook's distance (CSV)\n"
+    "      --plot FILE.svg      residuals against fitted values, and a normal Q-Q plot\n"
     "  -q, --quiet              no progress bar and no warnings on stderr\n"
     "  -h, --help               show this help\n"
     "\n"
@@ -58,6 +66,9 @@ static const char fit_usage[] =
 
 enum {
     OPT_NO_INTERCEPT = 256, /* --no-intercept */
+    OPT_VCOV,               /* --vcov */
+    OPT_RESIDUALS,          /* --residuals */
+    OPT_PLOT,               /* --plot */
     OPT_RIDGE,              /* --ridge */
     OPT_RIDGE_SCALE,        /* --ridge-scale */
     OPT_METHOD,             /* --method */
@@ -81,6 +92,10 @@ static const struct option long_options[] = {
     {"format", required_argument, NULL, OPT_FORMAT},
     {"quiet", no_argument, NULL, 'q'},
     {"threads", required_argument, NULL, 't'},
+    {"vcov", required_argument, NULL, OPT_VCOV},
+    {"save", required_argument, NULL, 'o'},
+    {"residuals", required_argument, NULL, OPT_RESIDUALS},
+    {"plot", required_argument, NULL, OPT_PLOT},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -136,11 +151,34 @@ static int parse_delimiter(const char *s, char *out)
     return 0;
 }
 
+/* ASCII case-insensitive comparison ("hc3" for HC3). */
+static int strcasecmp_ascii(const char *a, const char *b)
+{
+    for (;; a++, b++) {
+        int x = (unsigned char)*a, y = (unsigned char)*b;
+        if (x >= 'A' && x <= 'Z')
+            x += 32;
+        if (y >= 'A' && y <= 'Z')
+            y += 32;
+        if (x != y || !x)
+            return x - y;
+    }
+}
+
+/* --residuals: one CSV line per observation, 17 significant digits. */
+static void write_residual(void *ud, const lr_residual *r)
+{
+    fprintf((FILE *)ud, "%llu,%.17g,%.17g,%.17g,%.17g,%.17g\n", (unsigned long long)r->line,
+            r->fitted, r->residual, r->leverage, r->std_residual, r->cooks);
+}
+
 int lr_cli_fit(int argc, char **argv)
 {
     lr_fit_options opt;
     lr_format format = LR_FORMAT_TEXT;
     int quiet = 0;
+    const char *save_path = NULL, *residuals_path = NULL, *plot_path = NULL;
+    FILE *resid_file = NULL;
     const char **features = NULL;
     int rc = LR_EXIT_OK;
 
@@ -148,7 +186,7 @@ int lr_cli_fit(int argc, char **argv)
     opterr = 0;
     optind = 1;
     for (;;) {
-        int c = getopt_long(argc, argv, ":f:w:y:x:d:t:qh", long_options, NULL);
+        int c = getopt_long(argc, argv, ":f:w:y:x:d:t:o:qh", long_options, NULL);
         if (c == -1)
             break;
         switch (c) {
@@ -261,6 +299,29 @@ int lr_cli_fit(int argc, char **argv)
         case 'q':
             quiet = 1;
             break;
+        case OPT_VCOV: {
+            static const char *const names[] = {"classical", "HC0", "HC1", "HC2", "HC3"};
+            int found = -1;
+            for (int i = 0; i < 5; i++)
+                if (!strcmp(optarg, names[i]) || (i > 0 && !strcasecmp_ascii(optarg, names[i])))
+                    found = i;
+            if (found < 0) {
+                free(features);
+                return usage_error("unknown --vcov (expected classical, HC0, HC1, HC2 or HC3):",
+                                   optarg);
+            }
+            opt.vcov = (lr_vcov)found;
+            break;
+        }
+        case 'o':
+            save_path = optarg;
+            break;
+        case OPT_RESIDUALS:
+            residuals_path = optarg;
+            break;
+        case OPT_PLOT:
+            plot_path = optarg;
+            break;
         case 't': {
             char *end;
             errno = 0;
@@ -299,6 +360,21 @@ int lr_cli_fit(int argc, char **argv)
                            "--target or --features", NULL);
     }
 
+    if (residuals_path) {
+        resid_file = fopen(residuals_path, "w");
+        if (!resid_file) {
+            lr_cli_error("%s: cannot write: %s", residuals_path, strerror(errno));
+            free(features);
+            return LR_EXIT_DATA;
+        }
+        fputs("line,fitted,residual,leverage,std_residual,cooks_distance\n", resid_file);
+        opt.residual_row = write_residual;
+        opt.residual_ud = resid_file;
+    }
+    opt.residual_summary = format == LR_FORMAT_TEXT || format == LR_FORMAT_MARKDOWN;
+    opt.keep_model = save_path != NULL;
+    if (plot_path)
+        opt.plot_points = 4000;
     lr_error err;
     lr_fit *fit = NULL;
     lr_progress_bar bar;
@@ -308,9 +384,26 @@ int lr_cli_fit(int argc, char **argv)
     int st = lr_fit_csv(argv[optind], &opt, &fit, &err);
     lr_progress_done(&bar);
     free(features);
+    if (resid_file && fclose(resid_file) != 0 && st == LR_OK) {
+        lr_cli_error("%s: cannot write: %s", residuals_path, strerror(errno));
+        lr_fit_free(fit);
+        return LR_EXIT_DATA;
+    }
     if (st != LR_OK) {
+        if (residuals_path)
+            remove(residuals_path); /* a failed run leaves no partial output */
         lr_cli_error("%s", err.message);
         return lr_cli_exit_code(st);
+    }
+    if (save_path && (st = lr_fit_save(fit, save_path, &err)) != LR_OK) {
+        lr_cli_error("%s", err.message);
+        lr_fit_free(fit);
+        return lr_cli_exit_code(st);
+    }
+    if (plot_path && lr_plot_diagnostics_svg(plot_path, fit) != 0) {
+        lr_cli_error("%s: cannot write: %s", plot_path, strerror(errno));
+        lr_fit_free(fit);
+        return LR_EXIT_DATA;
     }
 
     char *buf = NULL;

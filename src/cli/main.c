@@ -15,6 +15,7 @@ static const char usage[] =
     "\n"
     "Commands:\n"
     "  fit [OPTIONS] FILE|-    fit a linear model and print its summary\n"
+    "  predict -m MODEL FILE|- predictions (and intervals) from a saved model\n"
     "  bench [OPTIONS]         time BLAS/LAPACK against naive loops (X'X, inverse, solve)\n"
     "\n"
     "Options:\n"
@@ -59,6 +60,8 @@ int main(int argc, char **argv)
     }
     if (!strcmp(cmd, "fit"))
         return lr_cli_fit(argc - 1, argv + 1);
+    if (!strcmp(cmd, "predict"))
+        return lr_cli_predict(argc - 1, argv + 1);
     if (!strcmp(cmd, "bench"))
         return lr_cli_bench(argc - 1, argv + 1);
     lr_cli_error("unknown command '%s' (try 'linreg --help')", cmd);

@@ -99,8 +99,19 @@ void lr_report_json(FILE *out, const lr_report_ctx *ctx)
     json_number(out, "rss", s->rss, ", ");
     json_number(out, "condition_number", s->condition_number, ", ");
     json_number(out, "digits", s->digits, ", ");
-    fprintf(out, "\"extended_bits\": %d, \"vcov\": \"classical\",\n \"notes\": [",
-            s->extended_bits);
+    static const char *const vc[] = {"classical", "HC0", "HC1", "HC2", "HC3"};
+    fprintf(out, "\"extended_bits\": %d, \"vcov\": \"%s\",", s->extended_bits,
+            vc[(int)s->vcov >= 0 && (int)s->vcov <= 4 ? s->vcov : 0]);
+    if (s->has_quantiles) {
+        fputs(" \"residual_quantiles\": [", out);
+        for (int i = 0; i < 5; i++) {
+            char b[LR_NUM_MAX];
+            lr_format_json_number(s->residual_quantiles[i], b);
+            fprintf(out, "%s%s", i ? ", " : "", b);
+        }
+        fputs("],", out);
+    }
+    fputs("\n \"notes\": [", out);
     for (size_t i = 0; i < lr_fit_nnotes(fit); i++) {
         fputs(i ? ", " : "", out);
         json_string(out, lr_fit_note(fit, i));

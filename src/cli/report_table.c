@@ -30,8 +30,8 @@ static void ci_label(double a, char *out, size_t size)
 
 int lr_coef_cells_format(const lr_fit *fit, lr_coef_cells *c)
 {
-    const int digits = 4;             /* summary.lm: max(3, getOption("digits") - 3) */
-    const int dig_tst = digits - 1;   /* printCoefmat's dig.tst */
+    const int digits = 4;           /* summary.lm: max(3, getOption("digits") - 3) */
+    const int dig_tst = digits - 1; /* printCoefmat's dig.tst */
     size_t n = lr_fit_ncoef(fit);
     memset(c, 0, sizeof *c);
     c->n = n;
@@ -171,10 +171,23 @@ void lr_report_markdown(FILE *out, const lr_report_ctx *ctx)
     fputs("### Linear model: `", out);
     fputs(ctx->model_desc, out);
     fputs("`\n\n", out);
-    fprintf(out, "Data: `%s`, %llu rows used, %llu dropped for missing values. "
-                 "Method: `%s`.\n\n",
+    fprintf(out,
+            "Data: `%s`, %llu rows used, %llu dropped for missing values. "
+            "Method: `%s`.\n\n",
             s->source, (unsigned long long)s->n, (unsigned long long)s->n_dropped,
             lr_method_name(s->method));
+    if (s->vcov != LR_VCOV_CLASSICAL)
+        fprintf(out, "Standard errors: `HC%d` (heteroskedasticity-consistent).\n\n",
+                (int)s->vcov - (int)LR_VCOV_HC0);
+    if (s->has_quantiles) {
+        fprintf(out, "| | Min | 1Q | Median | 3Q | Max |\n|:--|--:|--:|--:|--:|--:|\n| %s",
+                s->weights ? "Weighted residuals" : "Residuals");
+        for (int i = 0; i < 5; i++) {
+            lr_format_g(s->residual_quantiles[i], 4, a);
+            fprintf(out, " | %s", a);
+        }
+        fputs(" |\n\n", out);
+    }
     if (lr_coef_cells_format(ctx->fit, &c) == 0) {
         fprintf(out, "| | Estimate | Std. Error | t value | Pr(>\\|t\\|) | | %s | %s |\n",
                 c.lo_label, c.hi_label);
@@ -199,7 +212,8 @@ void lr_report_markdown(FILE *out, const lr_report_ctx *ctx)
         double fp = s->f_p;
         lr_format_g(s->f_statistic, 4, a);
         lr_format_pvalues(&fp, 1, 4, &d);
-        fprintf(out, "| F-statistic | %s on %.0f and %.0f DF, p-value: %s |\n", a, s->f_df1,
+        fprintf(out, "| %s | %s on %.0f and %.0f DF, p-value: %s |\n",
+                s->vcov != LR_VCOV_CLASSICAL ? "Wald F-statistic" : "F-statistic", a, s->f_df1,
                 s->f_df2, d);
     }
     lr_format_g(s->log_likelihood, 6, a);

@@ -126,6 +126,51 @@ static void report_ridge(FILE *out, const lr_report_ctx *ctx)
     notes(out, fit);
 }
 
+/* R's block: "Residuals:" and the five numbers, zapsmall(q, 5) printed with
+ * four significant digits. */
+static void residual_block(FILE *out, const lr_summary *s)
+{
+    static const char *const names[5] = {"Min", "1Q", "Median", "3Q", "Max"};
+    double q[5], mx = 0;
+    char cells[5][LR_NUM_MAX];
+    for (int i = 0; i < 5; i++)
+        if (fabs(s->residual_quantiles[i]) > mx)
+            mx = fabs(s->residual_quantiles[i]);
+    int dec = mx > 0 ? 5 - (int)ceil(log10(mx)) : 5;
+    if (dec < 0)
+        dec = 0;
+    double scale = pow(10.0, dec);
+    for (int i = 0; i < 5; i++)
+        q[i] = dec <= 15 ? round(s->residual_quantiles[i] * scale) / scale
+                         : s->residual_quantiles[i];
+    lr_format_joint(q, 5, 4, cells);
+    fprintf(out, "%s:\n", s->weights ? "Weighted Residuals" : "Residuals");
+    /* one width for every column, as R prints a named vector */
+    size_t w = 0;
+    for (int i = 0; i < 5; i++) {
+        if (strlen(cells[i]) > w)
+            w = strlen(cells[i]);
+        if (strlen(names[i]) > w)
+            w = strlen(names[i]);
+    }
+    for (int i = 0; i < 5; i++)
+        fprintf(out, "%s%*s", i ? " " : "", (int)w, names[i]);
+    fputc('\n', out);
+    for (int i = 0; i < 5; i++)
+        fprintf(out, "%s%*s", i ? " " : "", (int)w, cells[i]);
+    fputc('\n', out);
+    if (s->quantile_error > 0)
+        fprintf(out, "(from a histogram of the %llu residuals: each within %.3g)\n",
+                (unsigned long long)s->n, s->quantile_error);
+    fputc('\n', out);
+}
+
+static const char *vcov_name(lr_vcov v)
+{
+    static const char *const names[] = {"classical", "HC0", "HC1", "HC2", "HC3"};
+    return (int)v >= 0 && (int)v <= 4 ? names[v] : "classical";
+}
+
 void lr_report_text(FILE *out, const lr_report_ctx *ctx)
 {
     const lr_fit *fit = ctx->fit;
@@ -134,6 +179,8 @@ void lr_report_text(FILE *out, const lr_report_ctx *ctx)
     lr_coef_cells c;
 
     header(out, ctx);
+    if (s->has_quantiles)
+        residual_block(out, s);
     if (s->ridge > 0) {
         report_ridge(out, ctx);
         return;
@@ -157,9 +204,12 @@ void lr_report_text(FILE *out, const lr_report_ctx *ctx)
     for (size_t j = 0; j < c.n; j++)
         naliased += lr_fit_coef(fit, j)->aliased != 0;
     if (naliased)
-        fprintf(out, "Coefficients: (%zu not defined because of singularities)\n", naliased);
+        fprintf(out, "Coefficients: (%zu not defined because of singularities)", naliased);
     else
-        fputs("Coefficients:\n", out);
+        fputs("Coefficients:", out);
+    if (s->vcov != LR_VCOV_CLASSICAL)
+        fprintf(out, " standard errors %s (heteroskedasticity-consistent)", vcov_name(s->vcov));
+    fputc('\n', out);
     fprintf(out, "%-*s %*s %*s %*s %*s", (int)wn, "", (int)we, "Estimate", (int)ws,
             "Std. Error", (int)wt, "t value", (int)wp, "Pr(>|t|)");
     if (c.any_stars)
@@ -193,8 +243,12 @@ void lr_report_text(FILE *out, const lr_report_ctx *ctx)
         double fp = s->f_p;
         lr_format_g(s->f_statistic, 4, a);
         lr_format_pvalues(&fp, 1, 4, &d);
-        fprintf(out, "F-statistic: %s on %.0f and %.0f DF,  p-value: %s\n", a, s->f_df1,
-                s->f_df2, d);
+        if (s->vcov != LR_VCOV_CLASSICAL)
+            fprintf(out, "Wald F-statistic (%s): %s on %.0f and %.0f DF,  p-value: %s\n",
+                    vcov_name(s->vcov), a, s->f_df1, s->f_df2, d);
+        else
+            fprintf(out, "F-statistic: %s on %.0f and %.0f DF,  p-value: %s\n", a, s->f_df1,
+                    s->f_df2, d);
     }
     lr_format_g(s->log_likelihood, 6, a);
     fprintf(out, "Log-likelihood: %s (df = %zu),  ", a, s->rank + 1);

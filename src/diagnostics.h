@@ -1,0 +1,43 @@
+/*
+ * diagnostics.h — residuals, leverage, HC covariance: a second pass (internal).
+ */
+#ifndef LR_DIAGNOSTICS_H
+#define LR_DIAGNOSTICS_H
+
+#include "model_frame.h"
+#include "solver.h"
+
+/* What the second pass is for. */
+typedef struct lr_diag_request {
+    lr_vcov vcov;  /* an HC covariance, or classical (none) */
+    int quantiles; /* the residuals' five-number summary */
+    void (*residual_row)(void *ud, const lr_residual *r); /* per observation, or NULL */
+    void *residual_ud;                                    /* for residual_row */
+    size_t plot_points;                                   /* > 0: a subsample for plots */
+} lr_diag_request;
+
+typedef struct lr_diag_result {
+    size_t p;        /* coefficients */
+    double *vcov;    /* the HC covariance, p × p (NaN for aliased), or NULL */
+    int has_q;       /* q is set */
+    double q[5];     /* min, 1Q, median, 3Q, max */
+    double q_err;    /* 0: exact; else the bound of the histogram's error */
+    double *pf;      /* subsample: fitted values */
+    double *pr;      /* subsample: standardized residuals */
+    double *psorted; /* the same, sorted */
+    size_t np;       /* points */
+    size_t np_cap;   /* capacity */
+} lr_diag_result;
+
+/*
+ * Read `path` again (delimiter as in the fit) and compute what req asks for
+ * from the solution sol of spec (frame: the fit's, after lr_frame_model;
+ * nobs: observations with nonzero weight). Fails if the data changed.
+ */
+int lr_diagnostics(const char *path, char delimiter, lr_frame *frame, const lr_model_spec *spec,
+                   const lr_solution *sol, uint64_t nobs, const lr_diag_request *req,
+                   lr_diag_result *out, lr_error *err);
+
+void lr_diag_result_free(lr_diag_result *r);
+
+#endif

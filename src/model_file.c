@@ -1,0 +1,583 @@
+/*
+ * model_file.c — saved models (JSON, through jansson) and prediction.
+ *
+ * A model file holds what prediction needs — the model's variables, the
+ * factor levels in R's order, the coefficients, (XᵀX)⁻¹, σ and the residual
+ * degrees of freedom — and the accumulated statistics (the sum of weights,
+ * the means and the centred cross products or their triangular factor, with
+ * what each column is), from which the fit can be updated with more rows or
+ * merged with another fit of the same model.
+ *
+ * Prediction rebuilds the model frame on the new data's header from a
+ * formula that lists every variable in its original order and then the
+ * terms ("0 ~ a + b - a - b + a + b:a"), so that variables, terms and
+ * coefficient names come out exactly as in the fit; column types and levels
+ * come from the file, never from the new data. Intervals as R's predict.lm:
+ *   se = √(xᵀ V x) σ, confidence: ŷ ∓ t se, prediction: ŷ ∓ t √(se² + σ²),
+ * t the (1 + level)/2 quantile with the residual degrees of freedom.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "model_file.h"
+#include "model_frame_impl.h"
+#include "stats.h"
+
+#define LR_MODEL_FORMAT "linreg-model"
+#define LR_MODEL_FORMAT_VERSION 1
+
+/* jansson keeps its own allocator (malloc): its allocation hooks are
+ * process-global, and a library must not change them under a host program
+ * that uses jansson itself. Every jansson failure is still reported as
+ * LR_ENOMEM or a parse error. */
+
+/* JSON numbers with 17 significant digits; non-finite values as null. */
+static json_t *num(double x)
+{
+    return isfinite(x) ? json_real(x) : json_null();
+}
+
+/* ---- building the file's content at fit time ---- */
+
+/* Mark the data columns an expression reads. */
+static void mark_columns(const lr_node *n, unsigned char *mark)
+{
+    for (; n; n = n->b) {
+        if (n->kind == LR_NODE_COL)
+            mark[n->col] = 1;
+        mark_columns(n->a, mark);
+    }
+}
+
+/* The formula prediction rebuilds the frame from (see the top of the file). */
+static char *rebuild_formula(const lr_frame *f)
+{
+    const lr_formula *fm = f->formula;
+    size_t n = 64;
+    for (size_t v = 1; v < fm->nvars; v++)
+        n += 2 * strlen(fm->vars[v].label) + 8;
+    for (size_t t = 0; t < fm->nterms; t++)
+        for (size_t i = 0; i < fm->terms[t].n; i++)
+            n += strlen(fm->vars[fm->terms[t].vars[i]].label) + 4;
+    char *s = lr_mem_alloc(n);
+    if (!s)
+        return NULL;
+    size_t o = (size_t)snprintf(s, n, "0 ~ ");
+    int any = 0;
+    for (size_t v = 1; v < fm->nvars; v++)
+        o += (size_t)snprintf(s + o, n - o, "%s%s", any++ ? " + " : "", fm->vars[v].label);
+    for (size_t v = 1; v < fm->nvars; v++)
+        o += (size_t)snprintf(s + o, n - o, " - %s", fm->vars[v].label);
+    for (size_t t = 0; t < fm->nterms; t++) {
+        o += (size_t)snprintf(s + o, n - o, "%s", any++ ? " + " : "");
+        for (size_t i = 0; i < fm->terms[t].n; i++)
+            o += (size_t)snprintf(s + o, n - o, "%s%s", i ? ":" : "",
+                                  fm->vars[fm->terms[t].vars[i]].label);
+    }
+    if (!any)
+        o += (size_t)snprintf(s + o, n - o, "1");
+    if (!fm->intercept)
+        o += (size_t)snprintf(s + o, n - o, " - 1");
+    /* a right-sized copy, so that it is freed as any lr_mem_strdup string */
+    char *t = lr_mem_strdup(s);
+    lr_mem_free(s, n);
+    return t;
+}
+
+int lr_model_json_build(const lr_frame *f, const lr_fit *fit, const lr_accum *acc, void **out,
+                        lr_error *err)
+{
+    *out = NULL;
+    const lr_formula *fm = f->formula;
+    const lr_summary *s = lr_fit_summary(fit);
+    size_t p = lr_fit_ncoef(fit), ld;
+    char *rebuild = rebuild_formula(f);
+    json_t *root = json_object(), *vars = json_array(), *coefs = json_array(), *inv = json_array(),
+           *cats = json_array(), *stats = json_object();
+    int ok = rebuild && root && vars && coefs && inv && cats && stats;
+    if (ok) {
+        ok &= !json_object_set_new(root, "format", json_string(LR_MODEL_FORMAT));
+        ok &= !json_object_set_new(root, "format_version", json_integer(LR_MODEL_FORMAT_VERSION));
+        ok &= !json_object_set_new(root, "linreg_version", json_string(LR_VERSION_STRING));
+        ok &= !json_object_set_new(root, "formula", json_string(s->model));
+        ok &= !json_object_set_new(root, "prediction_formula", json_string(rebuild));
+        ok &= !json_object_set_new(root, "response", json_string(s->response));
+        ok &= !json_object_set_new(root, "intercept", json_boolean(s->intercept));
+        ok &= !json_object_set_new(root, "weights",
+                                   s->weights ? json_string(s->weights) : json_null());
+        ok &= !json_object_set_new(root, "method", json_string(lr_method_name(s->method)));
+        ok &= !json_object_set_new(root, "n", json_integer((json_int_t)s->n));
+        ok &= !json_object_set_new(root, "rank", json_integer((json_int_t)s->rank));
+        ok &= !json_object_set_new(root, "df_residual", num(s->df_residual));
+        ok &= !json_object_set_new(root, "sigma", num(s->sigma));
+    }
+    /* variables: factor levels in R's order */
+    for (size_t v = 1; ok && v < fm->nvars; v++) {
+        json_t *o = json_object();
+        ok &= o && !json_array_append_new(vars, o);
+        if (!ok)
+            break;
+        ok &= !json_object_set_new(o, "label", json_string(fm->vars[v].label));
+        ok &= !json_object_set_new(o, "factor", json_boolean(f->vars[v].factor));
+        if (f->vars[v].factor) {
+            const lr_levels *l = f->vars[v].levels;
+            int numeric = !f->cols[fm->vars[v].col].text;
+            json_t *lv = json_array();
+            ok &= lv && !json_object_set_new(o, "levels", lv);
+            ok &= !json_object_set_new(o, "numeric_levels", json_boolean(numeric));
+            for (size_t r = 0; ok && r < lr_levels_count(l); r++) {
+                uint32_t id = lr_levels_id_at(l, r);
+                double x;
+                lr_levels_value(l, id, &x);
+                ok &= !json_array_append_new(
+                    lv, numeric ? json_real(x)
+                                : json_stringn(lr_levels_label(l, id), lr_levels_length(l, id)));
+            }
+        }
+    }
+    for (size_t j = 0; ok && j < f->ncsv; j++)
+        if (f->cols[j].used && f->cols[j].text)
+            ok &= !json_array_append_new(cats, json_string(f->colnames[j]));
+    /* the columns prediction needs: those the predictors read */
+    json_t *pcols = json_array();
+    unsigned char *mark = lr_mem_calloc(f->ncsv ? f->ncsv : 1, 1);
+    /* set_new takes pcols (NULL too) even when it fails */
+    ok &= !json_object_set_new(root, "predictor_columns", pcols) && mark;
+    for (size_t v = 1; ok && v < fm->nvars; v++) {
+        if (fm->vars[v].kind == LR_VAR_COLUMN || fm->vars[v].kind == LR_VAR_FACTOR)
+            mark[fm->vars[v].col] = 1;
+        else
+            mark_columns(fm->vars[v].expr, mark);
+    }
+    for (size_t j = 0; ok && j < f->ncsv; j++)
+        if (mark[j])
+            ok &= !json_array_append_new(pcols, json_string(f->colnames[j]));
+    lr_mem_free(mark, f->ncsv ? f->ncsv : 1);
+    /* coefficients and (XᵀX)⁻¹ */
+    const double *xi = lr_fit_xtx_inverse(fit, &ld);
+    for (size_t j = 0; ok && j < p; j++) {
+        const lr_coef *c = lr_fit_coef(fit, j);
+        json_t *o = json_pack("{s:s, s:o, s:b}", "name", c->name, "estimate", num(c->estimate),
+                              "aliased", c->aliased);
+        json_t *row = json_array();
+        /* append_new takes its value (NULL too) even when it fails */
+        ok &= !json_array_append_new(coefs, o);
+        ok &= !json_array_append_new(inv, row);
+        for (size_t i = 0; ok && i < p; i++)
+            ok &= !json_array_append_new(row, num(LR_AT(xi, ld, i, j)));
+    }
+    /* the accumulated statistics */
+    size_t k = lr_accum_ncols(acc), ldm;
+    lr_kernel kern = lr_accum_kernel(acc);
+    const double *m =
+        kern == LR_KERNEL_QR ? lr_accum_factor(acc, &ldm) : lr_accum_comoments(acc, &ldm);
+    const double *mu = lr_accum_mean(acc);
+    json_t *mean = json_array(), *mat = json_array();
+    ok &= mean && mat;
+    for (size_t j = 0; ok && j < k; j++) {
+        ok &= !json_array_append_new(mean, json_real(mu[j]));
+        json_t *row = json_array();
+        ok &= !json_array_append_new(mat, row);
+        for (size_t i = 0; ok && i <= j; i++)
+            ok &= !json_array_append_new(row, json_real(LR_AT(m, ldm, i, j)));
+    }
+    if (ok) {
+        ok &= !json_object_set_new(stats, "kind",
+                                   json_string(kern == LR_KERNEL_QR ? "factor" : "comoments"));
+        ok &= !json_object_set_new(stats, "columns", json_integer((json_int_t)k));
+        ok &= !json_object_set_new(stats, "weight_sum", json_real(lr_accum_weight(acc)));
+        ok &= !json_object_set_new(stats, "observations",
+                                   json_integer((json_int_t)lr_accum_nobs(acc)));
+        ok &= !json_object_set_new(stats, "mean", mean);
+        ok &= !json_object_set_new(stats, "upper_triangle_by_column", mat);
+        mean = mat = NULL;
+        ok &= !json_object_set_new(root, "variables", vars);
+        ok &= !json_object_set_new(root, "categorical_columns", cats);
+        ok &= !json_object_set_new(root, "coefficients", coefs);
+        ok &= !json_object_set_new(root, "xtx_inverse", inv);
+        ok &= !json_object_set_new(root, "statistics", stats);
+        vars = cats = coefs = inv = stats = NULL;
+    }
+    json_decref(mean);
+    json_decref(mat);
+    json_decref(vars);
+    json_decref(cats);
+    json_decref(coefs);
+    json_decref(inv);
+    json_decref(stats);
+    lr_mem_strfree(rebuild);
+    if (!ok) {
+        json_decref(root);
+        return lr_error_nomem(err);
+    }
+    *out = root;
+    return LR_OK;
+}
+
+void lr_model_json_free(void *j)
+{
+    json_decref((json_t *)j);
+}
+
+int lr_model_json_save(const void *j, const char *path, lr_error *err)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return lr_error_set(err, LR_EIO, "%s: cannot write the model file", path);
+    int bad = json_dumpf((const json_t *)j, f,
+                         JSON_INDENT(1) | JSON_REAL_PRECISION(17) | JSON_PRESERVE_ORDER);
+    bad |= fputc('\n', f) == EOF;
+    bad |= fclose(f) != 0;
+    if (bad) {
+        remove(path);
+        return lr_error_set(err, LR_EIO, "%s: cannot write the model file", path);
+    }
+    return LR_OK;
+}
+
+/* ---- loading ---- */
+
+struct lr_model {
+    json_t *root;           /* the file */
+    char *path;             /* its name, for messages */
+    size_t p;               /* coefficients */
+    double *beta;           /* estimates (NaN where aliased) */
+    unsigned char *aliased; /* p flags */
+    double *xtx_inv;        /* p × p */
+    double sigma;           /* residual standard error */
+    double df;              /* residual degrees of freedom */
+    int weighted;           /* the fit had weights */
+    size_t rank;            /* rank */
+};
+
+void lr_model_free(lr_model *m)
+{
+    if (!m)
+        return;
+    json_decref(m->root);
+    lr_mem_strfree(m->path);
+    lr_mem_free(m->beta, (m->p ? m->p : 1) * sizeof(double));
+    lr_mem_free(m->aliased, m->p ? m->p : 1);
+    lr_mem_free(m->xtx_inv, (m->p ? m->p * m->p : 1) * sizeof(double));
+    lr_mem_free(m, sizeof *m);
+}
+
+static int bad_field(lr_error *err, const char *path, const char *field, const char *what)
+{
+    return lr_error_set(err, LR_EDATA, "%s: not a valid linreg model file: %s %s", path, field,
+                        what);
+}
+
+/* A number, or null for NaN (non-finite values are written as null). */
+static int get_num(json_t *v, double *x)
+{
+    if (json_is_null(v)) {
+        *x = (double)NAN;
+        return 1;
+    }
+    if (!json_is_number(v))
+        return 0;
+    *x = json_number_value(v);
+    return 1;
+}
+
+int lr_model_load(const char *path, lr_model **out, lr_error *err)
+{
+    *out = NULL;
+    json_error_t je;
+    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+    if (!root) {
+        if (json_error_code(&je) == json_error_cannot_open_file)
+            return lr_error_set(err, LR_EIO, "%s: cannot read the model file: %s", path, je.text);
+        if (je.line < 1)
+            return lr_error_set(err, LR_EDATA, "%s: not a valid linreg model file: %s", path,
+                                je.text);
+        return lr_error_at(err, LR_EDATA, path, (uint64_t)je.line, (uint64_t)je.column,
+                           "not a valid linreg model file: %s", je.text);
+    }
+    lr_model *m = lr_mem_calloc(1, sizeof *m);
+    if (!m) {
+        json_decref(root);
+        return lr_error_nomem(err);
+    }
+    m->root = root;
+    m->path = lr_mem_strdup(path);
+    int rc = LR_OK;
+    json_t *fmt = json_object_get(root, "format");
+    json_t *coefs = json_object_get(root, "coefficients");
+    json_t *inv = json_object_get(root, "xtx_inverse");
+    if (!m->path) {
+        rc = lr_error_nomem(err);
+        goto fail;
+    }
+    if (!json_is_object(root) || !json_is_string(fmt) ||
+        strcmp(json_string_value(fmt), LR_MODEL_FORMAT) != 0) {
+        rc = bad_field(err, path, "\"format\"", "is not \"" LR_MODEL_FORMAT "\"");
+        goto fail;
+    }
+    if (json_integer_value(json_object_get(root, "format_version")) != LR_MODEL_FORMAT_VERSION) {
+        rc = bad_field(err, path, "\"format_version\"", "is not 1");
+        goto fail;
+    }
+    if (!json_is_string(json_object_get(root, "prediction_formula"))) {
+        rc = bad_field(err, path, "\"prediction_formula\"", "is missing");
+        goto fail;
+    }
+    if (!json_is_array(coefs) || json_array_size(coefs) == 0) {
+        rc = bad_field(err, path, "\"coefficients\"", "is missing or empty");
+        goto fail;
+    }
+    m->p = json_array_size(coefs);
+    if (!json_is_array(inv) || json_array_size(inv) != m->p) {
+        rc = bad_field(err, path, "\"xtx_inverse\"", "is missing or not p × p");
+        goto fail;
+    }
+    m->beta = lr_mem_calloc(m->p, sizeof(double));
+    m->aliased = lr_mem_calloc(m->p, 1);
+    m->xtx_inv = lr_mem_calloc(m->p * m->p, sizeof(double));
+    if (!m->beta || !m->aliased || !m->xtx_inv) {
+        rc = lr_error_nomem(err);
+        goto fail;
+    }
+    for (size_t j = 0; j < m->p; j++) {
+        json_t *c = json_array_get(coefs, j);
+        json_t *al = json_object_get(c, "aliased");
+        if (!json_is_object(c) || !json_is_string(json_object_get(c, "name")) ||
+            !json_is_boolean(al) || !get_num(json_object_get(c, "estimate"), &m->beta[j]) ||
+            (!json_is_true(al) && !isfinite(m->beta[j]))) {
+            rc = bad_field(err, path, "\"coefficients\"",
+                           "has an entry without a name, an "
+                           "estimate or \"aliased\"");
+            goto fail;
+        }
+        m->aliased[j] = json_is_true(al);
+        if (!m->aliased[j])
+            m->rank++;
+    }
+    /* (XᵀX)⁻¹: finite wherever neither coefficient is aliased */
+    for (size_t j = 0; j < m->p; j++) {
+        json_t *row = json_array_get(inv, j);
+        if (!json_is_array(row) || json_array_size(row) != m->p) {
+            rc = bad_field(err, path, "\"xtx_inverse\"", "is not p × p");
+            goto fail;
+        }
+        for (size_t i = 0; i < m->p; i++)
+            if (!get_num(json_array_get(row, i), &LR_AT(m->xtx_inv, m->p, i, j)) ||
+                (!m->aliased[i] && !m->aliased[j] && !isfinite(LR_AT(m->xtx_inv, m->p, i, j)))) {
+                rc = bad_field(err, path, "\"xtx_inverse\"", "has an entry that is not a number");
+                goto fail;
+            }
+    }
+    if (!get_num(json_object_get(root, "sigma"), &m->sigma) ||
+        !get_num(json_object_get(root, "df_residual"), &m->df)) {
+        rc = bad_field(err, path, "\"sigma\" or \"df_residual\"", "is missing");
+        goto fail;
+    }
+    if (!json_is_array(json_object_get(root, "variables"))) {
+        rc = bad_field(err, path, "\"variables\"", "is missing");
+        goto fail;
+    }
+    m->weighted = json_is_string(json_object_get(root, "weights"));
+    *out = m;
+    return LR_OK;
+fail:
+    lr_model_free(m);
+    return rc;
+}
+
+int lr_model_weighted(const lr_model *m)
+{
+    return m->weighted;
+}
+size_t lr_model_rank(const lr_model *m)
+{
+    return m->rank;
+}
+size_t lr_model_ncoef(const lr_model *m)
+{
+    return m->p;
+}
+
+/* ---- prediction ---- */
+
+/* The frame of the model on the new data's header: types and levels from the
+ * file; the coefficient names must come out as saved. */
+static int predict_frame(const lr_model *m, const lr_csv_row *hdr, const char *name, lr_frame **out,
+                         lr_error *err)
+{
+    lr_fit_options opt;
+    lr_fit_options_init(&opt);
+    opt.formula = json_string_value(json_object_get(m->root, "prediction_formula"));
+    opt.method = LR_METHOD_INVERSE; /* the kernel is irrelevant: nothing is accumulated */
+    lr_frame *f = NULL;
+    /* every column the predictors read, by name (the response need not be there) */
+    json_t *pcols = json_object_get(m->root, "predictor_columns");
+    for (size_t i = 0; i < json_array_size(pcols); i++) {
+        const char *c = json_string_value(json_array_get(pcols, i));
+        size_t j = 0;
+        while (c && j < hdr->nfields &&
+               !(hdr->fields[j].len == strlen(c) && !memcmp(hdr->fields[j].data, c, strlen(c))))
+            j++;
+        if (c && j == hdr->nfields)
+            return lr_error_set(err, LR_EDATA,
+                                "%s: no column named '%s', which the model (%s) "
+                                "needs",
+                                name, c, json_string_value(json_object_get(m->root, "formula")));
+    }
+    int rc = lr_frame_create(hdr, name, &opt, &f, err);
+    if (rc)
+        return rc == LR_EUSAGE ? lr_error_set(err, LR_EDATA,
+                                              "%s: the data do not have the "
+                                              "model's columns: %s",
+                                              name, err->message)
+                               : rc;
+    /* column types: categorical as saved */
+    json_t *cats = json_object_get(m->root, "categorical_columns");
+    for (size_t i = 0; i < json_array_size(cats); i++) {
+        const char *c = json_string_value(json_array_get(cats, i));
+        for (size_t j = 0; c && j < f->ncsv; j++)
+            if (f->cols[j].used && !strcmp(f->colnames[j], c))
+                f->cols[j].text = 1;
+    }
+    /* the first-chunk machinery decides the rest from no rows: numeric */
+    if ((rc = lr_frame_end_first(f, err)))
+        goto fail;
+    json_t *vars = json_object_get(m->root, "variables");
+    if (json_array_size(vars) + 1 != f->formula->nvars) {
+        rc = lr_error_set(err, LR_EDATA,
+                          "%s: the model file's variables do not match its "
+                          "formula",
+                          m->path);
+        goto fail;
+    }
+    for (size_t v = 1; v < f->formula->nvars; v++) {
+        json_t *jv = json_array_get(vars, v - 1);
+        json_t *lv = json_object_get(jv, "levels");
+        int factor = json_is_true(json_object_get(jv, "factor"));
+        if (factor != f->vars[v].factor || (factor && !json_is_array(lv))) {
+            rc = lr_error_set(err, LR_EDATA, "%s: variable %s is %s in the model file", m->path,
+                              f->formula->vars[v].label, factor ? "a factor" : "numeric");
+            goto fail;
+        }
+        for (size_t r = 0; factor && r < json_array_size(lv); r++) {
+            json_t *e = json_array_get(lv, r);
+            uint32_t id;
+            int bad =
+                f->cols[f->formula->vars[v].col].text
+                    ? (!json_is_string(e) ||
+                       lr_levels_intern_text(f->vars[v].levels, json_string_value(e),
+                                             json_string_length(e), &id, err))
+                    : (!json_is_number(e) ||
+                       lr_levels_intern_number(f->vars[v].levels, json_number_value(e), &id, err));
+            if (bad) {
+                rc = err->code == LR_ENOMEM
+                         ? LR_ENOMEM
+                         : bad_field(err, m->path, "\"levels\"", "holds a value of the wrong type");
+                goto fail;
+            }
+        }
+    }
+    lr_model_columns mc;
+    if ((rc = lr_frame_model(f, &mc, err)))
+        goto fail;
+    json_t *coefs = json_object_get(m->root, "coefficients");
+    size_t icpt = mc.intercept ? 1 : 0;
+    if (mc.q + icpt != m->p) {
+        rc = lr_error_set(err, LR_EDATA,
+                          "%s: the model file's coefficients do not match its "
+                          "formula",
+                          m->path);
+        goto fail;
+    }
+    for (size_t j = 0; j < mc.q; j++)
+        if (strcmp(mc.names[j],
+                   json_string_value(json_object_get(json_array_get(coefs, j + icpt), "name")))) {
+            rc = lr_error_set(
+                err, LR_EDATA,
+                "%s: coefficient %zu is '%s' in the model file but "
+                "'%s' when rebuilt",
+                m->path, j + icpt + 1,
+                json_string_value(json_object_get(json_array_get(coefs, j + icpt), "name")),
+                mc.names[j]);
+            goto fail;
+        }
+    *out = f;
+    return LR_OK;
+fail:
+    lr_frame_free(f);
+    return rc;
+}
+
+int lr_predict_csv(const lr_model *m, const char *path, lr_interval interval, double level,
+                   void (*row_cb)(void *ud, const lr_prediction *p), void *ud, lr_error *err)
+{
+    if (!(level > 0 && level < 1))
+        return lr_error_set(err, LR_EUSAGE, "confidence level %g is not between 0 and 1", level);
+    lr_csv *csv = NULL;
+    lr_frame *f = NULL;
+    lr_csv_row row;
+    int has = 0, rc;
+    double *x = NULL, *xf = NULL;
+    size_t p = m->p;
+    if ((rc = lr_csv_open(path, NULL, NULL, &csv, err)) || (rc = lr_csv_next(csv, &row, &has, err)))
+        goto done;
+    if (!has) {
+        rc = lr_error_set(err, LR_EDATA, "%s: empty file (no header row)", lr_csv_name(csv));
+        goto done;
+    }
+    if ((rc = predict_frame(m, &row, lr_csv_name(csv), &f, err)))
+        goto done;
+    x = lr_mem_calloc(p, sizeof(double));
+    xf = lr_mem_calloc(p, sizeof(double));
+    if (!x || !xf) {
+        rc = lr_error_nomem(err);
+        goto done;
+    }
+    size_t icpt = f->formula->intercept ? 1 : 0;
+    double tq = lr_stats_t_quantile_upper((1 - level) / 2, m->df);
+    for (;;) {
+        if ((rc = lr_csv_next(csv, &row, &has, err)) || !has)
+            break;
+        double y, w;
+        int use;
+        if ((rc = lr_frame_eval_row(f, &row, x, &y, &w, &use, err)))
+            break;
+        lr_prediction pr = {row.line, use, (double)NAN, (double)NAN, (double)NAN, (double)NAN};
+        if (use) {
+            if (icpt)
+                xf[0] = 1;
+            memcpy(xf + icpt, x, (p - icpt) * sizeof(double));
+            double fit = 0, q = 0;
+            for (size_t j = 0; j < p; j++) {
+                if (m->aliased[j])
+                    continue;
+                fit += m->beta[j] * xf[j];
+                double s = 0;
+                for (size_t i = 0; i < p; i++)
+                    if (!m->aliased[i])
+                        s += LR_AT(m->xtx_inv, p, i, j) * xf[i];
+                q += xf[j] * s;
+            }
+            pr.fit = fit;
+            pr.se_fit = m->sigma * sqrt(q);
+            if (interval == LR_INTERVAL_CONFIDENCE) {
+                pr.lwr = fit - tq * pr.se_fit;
+                pr.upr = fit + tq * pr.se_fit;
+            } else if (interval == LR_INTERVAL_PREDICTION) {
+                double sp = sqrt(pr.se_fit * pr.se_fit + m->sigma * m->sigma);
+                pr.lwr = fit - tq * sp;
+                pr.upr = fit + tq * sp;
+            }
+        }
+        row_cb(ud, &pr);
+    }
+done:
+    lr_mem_free(x, p * sizeof(double));
+    lr_mem_free(xf, p * sizeof(double));
+    lr_frame_free(f);
+    lr_csv_free(csv);
+    return rc;
+}

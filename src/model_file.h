@@ -1,0 +1,16 @@
+/*
+ * model_file.h — saved models and prediction (internal part).
+ */
+#ifndef LR_MODEL_FILE_H
+#define LR_MODEL_FILE_H
+
+#include "model_frame.h"
+
+/* The model file's content for a finished fit (a jansson object, opaque here).
+ * frame: the fit's, after lr_frame_model; acc: its statistics. */
+int lr_model_json_build(const lr_frame *f, const lr_fit *fit, const lr_accum *acc, void **out,
+                        lr_error *err);
+int lr_model_json_save(const void *j, const char *path, lr_error *err);
+void lr_model_json_free(void *j);
+
+#endif
