@@ -23,6 +23,8 @@
 #include <cblas.h>
 
 #include "diagnostics.h"
+#include "ingest.h"
+#include "row_spool.h"
 
 /* Residuals kept in memory for exact quantiles (8 MB). */
 #define LR_RESID_BUDGET ((uint64_t)1 << 20)
@@ -62,14 +64,67 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* R's quantile type 7 of sorted x[0..n). */
-static double quantile7(const double *x, uint64_t n, double prob)
+/* The k-th smallest of x[0..n) (0-based), leaving x partitioned around it
+ * (nothing before it is larger, nothing after it smaller): quickselect with
+ * a median-of-three pivot, and a sort of what remains if the partitions stop
+ * shrinking (introselect), so O(n) expected and O(n log n) at worst. */
+static double select_k(double *x, size_t n, size_t k)
 {
-    double h = (double)(n - 1) * prob;
-    uint64_t lo = (uint64_t)floor(h);
-    if (lo + 1 >= n)
-        return x[n - 1];
-    return x[lo] + (h - (double)lo) * (x[lo + 1] - x[lo]);
+    size_t lo = 0, hi = n - 1, budget = 64;
+    while (hi > lo) {
+        if (budget-- == 0) {
+            qsort(x + lo, hi - lo + 1, sizeof(double), cmp_double);
+            break;
+        }
+        size_t mid = lo + (hi - lo) / 2;
+        double a = x[lo], b = x[mid], c = x[hi];
+        double pivot = a < b ? (b < c ? b : (a < c ? c : a)) : (a < c ? a : (b < c ? c : b));
+        size_t i = lo, j = hi;
+        while (i <= j) { /* Hoare: [lo, j] <= pivot <= [i, hi] */
+            while (x[i] < pivot)
+                i++;
+            while (x[j] > pivot)
+                j--;
+            if (i <= j) {
+                double t = x[i];
+                x[i] = x[j];
+                x[j] = t;
+                i++;
+                if (j == 0)
+                    break;
+                j--;
+            }
+        }
+        if (k <= j)
+            hi = j;
+        else if (k >= i)
+            lo = i;
+        else
+            break; /* between j and i: equal to the pivot */
+    }
+    return x[k];
+}
+
+/* R's quantiles of type 7 at probs[0..5) (ascending) of x[0..n), which is
+ * reordered: x_(⌊h⌋) + (h − ⌊h⌋)(x_(⌊h⌋+1) − x_(⌊h⌋)), h = (n − 1) p. */
+static void quantiles7(double *x, uint64_t n, const double *probs, double *q)
+{
+    size_t from = 0;
+    for (int i = 0; i < 5; i++) {
+        double h = (double)(n - 1) * probs[i];
+        size_t lo = (size_t)floor(h);
+        double a = select_k(x + from, (size_t)n - from, lo - from);
+        from = lo;
+        double b = a;
+        if (h > (double)lo && lo + 1 < n) {
+            /* the next order statistic: the least of what lies after lo */
+            b = x[lo + 1];
+            for (size_t j = lo + 2; j < n; j++)
+                if (x[j] < b)
+                    b = x[j];
+        }
+        q[i] = a + (h - (double)lo) * (b - a);
+    }
 }
 
 /* The value of the order statistic `rank` (0-based) from the histogram: the
@@ -97,31 +152,336 @@ static double hist_order(const uint64_t *h, uint64_t rank, double *bound)
     return (double)NAN;
 }
 
+/* What the pass shares, read only by the workers. */
+typedef struct diag_pass {
+    const lr_frame *frame;      /* the model's frame */
+    char delimiter;             /* the data's delimiter */
+    const char *name;           /* for messages */
+    const lr_solution *sol;     /* β, (XᵀX)⁻¹, aliasing */
+    const lr_diag_request *req; /* what is wanted */
+    size_t q, icpt, p;          /* model columns, intercept, coefficients */
+    size_t pk;                  /* kept (not aliased) coefficients */
+    const size_t *kept;         /* their indices */
+    const double *vk;           /* (XᵀX)⁻¹ on them, pk × pk */
+    const double *bk;           /* β on them */
+    double sigma, sigma2;       /* residual standard error, its square */
+    int rows;                   /* per-observation values are wanted (rows or plot) */
+    /* the fold's state (calling thread only) */
+    uint64_t nobs;       /* observations the fit counted */
+    uint64_t seen;       /* observations so far */
+    uint64_t stride;     /* plot subsample: every stride-th observation */
+    double *meat;        /* Σ ω w x xᵀ, pk × pk (upper), or NULL */
+    double *resid;       /* exact quantiles: every √w e, or NULL */
+    uint64_t *hist;      /* else their histogram, or NULL */
+    lr_diag_result *out; /* the result */
+} diag_pass;
+
+/* One chunk's observations. */
+typedef struct diag_chunk {
+    size_t n, cap;  /* observations, capacity */
+    lr_residual *r; /* per observation (line chunk-local), if rows are wanted */
+    size_t cap_r;   /* its capacity */
+    double *rw;     /* √w e, if quantiles are wanted */
+    size_t cap_rw;  /* its capacity */
+    double *meat;   /* the chunk's Σ ω w x xᵀ, or NULL */
+} diag_chunk;
+
+static void diag_drop(void *ctx, void *result)
+{
+    const diag_pass *dp = ctx;
+    diag_chunk *c = result;
+    if (!c)
+        return;
+    lr_mem_free(c->r, c->cap_r * sizeof(lr_residual));
+    lr_mem_free(c->rw, c->cap_rw * sizeof(double));
+    lr_mem_free(c->meat, (dp->pk ? dp->pk * dp->pk : 1) * sizeof(double));
+    lr_mem_free(c, sizeof *c);
+}
+
+static int diag_grow(const diag_pass *dp, diag_chunk *c, lr_error *err)
+{
+    size_t cap = c->cap ? 2 * c->cap : 4096;
+    if (dp->rows && c->cap_r < cap) {
+        lr_residual *r =
+            lr_mem_realloc(c->r, c->cap_r * sizeof(lr_residual), cap * sizeof(lr_residual));
+        if (!r)
+            return lr_error_nomem(err);
+        c->r = r;
+        c->cap_r = cap;
+    }
+    if (dp->req->quantiles && c->cap_rw < cap) {
+        double *rw = lr_mem_realloc(c->rw, c->cap_rw * sizeof(double), cap * sizeof(double));
+        if (!rw)
+            return lr_error_nomem(err);
+        c->rw = rw;
+        c->cap_rw = cap;
+    }
+    c->cap = cap;
+    return LR_OK;
+}
+
+/* A block of observations being evaluated by a worker. */
+typedef struct diag_block {
+    double *x; /* LR_DIAG_BLOCK × pk, column-major: the kept columns of the rows */
+    double *t; /* the same shape: x V */
+    double y[LR_DIAG_BLOCK], w[LR_DIAG_BLOCK], fit[LR_DIAG_BLOCK], h[LR_DIAG_BLOCK];
+    uint64_t line[LR_DIAG_BLOCK];
+    size_t n; /* rows in the block */
+} diag_block;
+
+/* Fitted values ŷ = Xβ (dgemv), leverages hᵢ = wᵢ xᵢᵀ V xᵢ from T = X V
+ * (dsymm), then each row's residual and influence measures, and the meat's
+ * rows √ωᵢ √wᵢ xᵢ into a dsyrk. */
+static void diag_block_run(const diag_pass *dp, diag_block *b, diag_chunk *c)
+{
+    const lr_diag_request *req = dp->req;
+    int n = (int)b->n, pk = (int)dp->pk;
+    if (n == 0)
+        return;
+    if (pk > 0) {
+        cblas_dgemv(CblasColMajor, CblasNoTrans, n, pk, 1.0, b->x, LR_DIAG_BLOCK, dp->bk, 1, 0.0,
+                    b->fit, 1);
+        cblas_dsymm(CblasColMajor, CblasRight, CblasUpper, n, pk, 1.0, dp->vk, pk, b->x,
+                    LR_DIAG_BLOCK, 0.0, b->t, LR_DIAG_BLOCK);
+    } else {
+        memset(b->fit, 0, b->n * sizeof(double));
+    }
+    memset(b->h, 0, b->n * sizeof(double));
+    for (int a = 0; a < pk; a++) {
+        const double *xa = b->x + (size_t)a * LR_DIAG_BLOCK, *ta = b->t + (size_t)a * LR_DIAG_BLOCK;
+        for (int i = 0; i < n; i++)
+            b->h[i] += xa[i] * ta[i];
+    }
+    for (int i = 0; i < n; i++) {
+        double w = b->w[i], h = b->h[i] * w, fit = b->fit[i];
+        double e = b->y[i] - fit, sw = sqrt(w), rw = sw * e;
+        if (dp->rows) {
+            double std = rw / (dp->sigma * sqrt(1 - h));
+            double cooks = rw * rw * h / ((double)dp->sol->rank * dp->sigma2 * (1 - h) * (1 - h));
+            lr_residual r = {b->line[i], fit, e, h, std, cooks};
+            c->r[c->n + (size_t)i] = r;
+        }
+        if (c->rw)
+            c->rw[c->n + (size_t)i] = rw;
+        if (c->meat) {
+            double om = rw * rw;
+            if (req->vcov == LR_VCOV_HC2)
+                om /= 1 - h;
+            else if (req->vcov == LR_VCOV_HC3)
+                om /= (1 - h) * (1 - h);
+            double sc = sqrt(om) * sw;
+            for (int a = 0; a < pk; a++)
+                b->x[(size_t)a * LR_DIAG_BLOCK + (size_t)i] *= sc;
+        }
+    }
+    if (c->meat && pk > 0)
+        cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, pk, n, 1.0, b->x, LR_DIAG_BLOCK, 1.0,
+                    c->meat, pk);
+    c->n += b->n;
+    b->n = 0;
+}
+
+/* A worker: fitted value, residual, leverage and the rest for each
+ * observation of the chunk, and the chunk's part of the HC meat. */
+static int diag_eval(void *ctx, const char *buf, size_t len, uint64_t seq, void **result,
+                     uint64_t *lines, lr_error *err)
+{
+    const diag_pass *dp = ctx;
+    size_t pk = dp->pk, q = dp->q, icpt = dp->icpt;
+    lr_csv *csv = NULL;
+    lr_csv_options copt = {dp->delimiter};
+    lr_csv_row row;
+    int has = 0, use = 0, rc;
+    size_t ncol = lr_frame_ncols(dp->frame), bcols = pk ? pk : 1;
+    double *colval = lr_mem_calloc(ncol ? ncol : 1, sizeof(double));
+    double *x = lr_mem_calloc(q ? q : 1, sizeof(double));
+    double *xf = lr_mem_calloc(dp->p, sizeof(double));
+    diag_block *b = lr_mem_calloc(1, sizeof *b);
+    diag_chunk *c = lr_mem_calloc(1, sizeof *c);
+    *result = c;
+    if (!colval || !x || !xf || !b || !c) {
+        rc = lr_error_nomem(err);
+        goto done;
+    }
+    b->x = lr_mem_alloc(LR_DIAG_BLOCK * bcols * sizeof(double));
+    b->t = lr_mem_alloc(LR_DIAG_BLOCK * bcols * sizeof(double));
+    if (!b->x || !b->t ||
+        (dp->req->vcov != LR_VCOV_CLASSICAL &&
+         !(c->meat = lr_mem_calloc(pk ? pk * pk : 1, sizeof(double))))) {
+        rc = lr_error_nomem(err);
+        goto done;
+    }
+    if ((rc = lr_csv_open_buffer(buf, len, dp->name, &copt, &csv, err)))
+        goto done;
+    if (seq == 0 && ((rc = lr_csv_next(csv, &row, &has, err)) || !has))
+        goto done; /* the header */
+    for (;;) {
+        if ((rc = lr_csv_next(csv, &row, &has, err)) || !has)
+            break;
+        double y, w;
+        if ((rc = lr_frame_eval_row(dp->frame, colval, &row, x, &y, &w, &use, err)))
+            break;
+        if (!use || w == 0)
+            continue;
+        if (c->n + b->n == c->cap && (rc = diag_grow(dp, c, err)))
+            break;
+        if (icpt)
+            xf[0] = 1;
+        memcpy(xf + icpt, x, q * sizeof(double));
+        for (size_t a = 0; a < pk; a++)
+            b->x[a * LR_DIAG_BLOCK + b->n] = xf[dp->kept[a]];
+        b->y[b->n] = y;
+        b->w[b->n] = w;
+        b->line[b->n] = row.line;
+        if (++b->n == LR_DIAG_BLOCK)
+            diag_block_run(dp, b, c);
+    }
+    if (!rc)
+        diag_block_run(dp, b, c);
+done:
+    *lines = csv ? lr_csv_line(csv) - 1 : 0;
+    lr_csv_free(csv);
+    lr_mem_free(colval, (ncol ? ncol : 1) * sizeof(double));
+    lr_mem_free(x, (q ? q : 1) * sizeof(double));
+    lr_mem_free(xf, dp->p * sizeof(double));
+    if (b) {
+        lr_mem_free(b->x, LR_DIAG_BLOCK * bcols * sizeof(double));
+        lr_mem_free(b->t, LR_DIAG_BLOCK * bcols * sizeof(double));
+        lr_mem_free(b, sizeof *b);
+    }
+    return rc;
+}
+
+/* In file order: callbacks, the plot subsample, the quantiles' data, and the
+ * meat, summed in chunk order (so the same for any thread count). */
+static int diag_fold(void *ctx, void *result, uint64_t lines_before, lr_error *err)
+{
+    diag_pass *dp = ctx;
+    diag_chunk *c = result;
+    lr_diag_result *out = dp->out;
+    if (c->n > dp->nobs - dp->seen)
+        return lr_error_set(err, LR_EDATA,
+                            "%s: more observations when read again than the first time (the "
+                            "file changed between passes?)",
+                            dp->name);
+    for (size_t i = 0; i < c->n; i++) {
+        uint64_t k = dp->seen + i;
+        if (dp->rows) {
+            lr_residual r = c->r[i];
+            r.line += lines_before;
+            if (dp->req->residual_row)
+                dp->req->residual_row(dp->req->residual_ud, &r);
+            if (out->pf && k % dp->stride == 0 && out->np < out->np_cap) {
+                out->pf[out->np] = r.fitted;
+                out->pr[out->np] = r.std_residual;
+                out->np++;
+            }
+        }
+        if (dp->resid)
+            dp->resid[k] = c->rw[i];
+        else if (dp->hist)
+            dp->hist[order_key(c->rw[i]) >> (64 - LR_HIST_BITS)]++;
+    }
+    if (dp->meat)
+        for (size_t j = 0; j < dp->pk * dp->pk; j++)
+            dp->meat[j] += c->meat[j];
+    dp->seen += c->n;
+    return LR_OK;
+}
+
+static const lr_chunk_ops diag_ops = {diag_eval, diag_fold, diag_drop};
+
+/* The pass over the row spool: the first pass's evaluated rows, read back
+ * in file order (single-threaded: there is nothing left to parse). */
+static int diag_spool_pass(diag_pass *dp, int fd, const lr_model_spec *spec, size_t kacc,
+                           lr_error *err)
+{
+    lr_row_reader rd;
+    lr_row_reader_init(&rd, fd);
+    size_t pk = dp->pk, bcols = pk ? pk : 1;
+    /* the accumulator column of each kept coefficient (SIZE_MAX: the intercept
+     * or a column of zeros), and where a record holds each accumulator column */
+    size_t *acol = lr_mem_alloc(bcols * sizeof(size_t));
+    size_t *pos = lr_mem_alloc((kacc ? kacc : 1) * sizeof(size_t));
+    diag_block *b = lr_mem_calloc(1, sizeof *b);
+    diag_chunk *c = lr_mem_calloc(1, sizeof *c);
+    int rc = LR_OK, has = 0;
+    if (!acol || !pos || !b || !c ||
+        !(b->x = lr_mem_alloc(LR_DIAG_BLOCK * bcols * sizeof(double))) ||
+        !(b->t = lr_mem_alloc(LR_DIAG_BLOCK * bcols * sizeof(double))) ||
+        (dp->req->vcov != LR_VCOV_CLASSICAL &&
+         !(c->meat = lr_mem_calloc(pk ? pk * pk : 1, sizeof(double))))) {
+        rc = lr_error_nomem(err);
+        goto done;
+    }
+    for (size_t a = 0; a < pk; a++) {
+        size_t j = dp->kept[a];
+        acol[a] = dp->icpt && j == 0 ? SIZE_MAX : spec->cols[j - dp->icpt];
+    }
+    while ((rc = lr_row_reader_next(&rd, &has, err)) == LR_OK && has) {
+        for (size_t i = 0; i < kacc; i++)
+            pos[i] = SIZE_MAX;
+        for (size_t i = 0; i < rd.k; i++)
+            if (rd.col[i] < kacc)
+                pos[rd.col[i]] = i;
+        size_t n = (size_t)rd.n;
+        c->n = 0;
+        if (c->cap < n) {
+            while (c->cap < n)
+                if ((rc = diag_grow(dp, c, err)))
+                    goto done;
+        }
+        for (size_t i = 0; i < n; i++) {
+            if (rd.w[i] == 0)
+                continue;
+            for (size_t a = 0; a < pk; a++) {
+                size_t ac = acol[a];
+                b->x[a * LR_DIAG_BLOCK + b->n] =
+                    ac == SIZE_MAX ? (dp->icpt && dp->kept[a] == 0 ? 1.0 : 0.0)
+                                   : (pos[ac] == SIZE_MAX ? 0.0 : rd.x[pos[ac] * n + i]);
+            }
+            b->y[b->n] = pos[0] == SIZE_MAX ? 0.0 : rd.x[pos[0] * n + i];
+            b->w[b->n] = rd.w[i];
+            b->line[b->n] = rd.line[i];
+            if (++b->n == LR_DIAG_BLOCK)
+                diag_block_run(dp, b, c);
+        }
+        diag_block_run(dp, b, c);
+        if ((rc = diag_fold(dp, c, 0, err)))
+            goto done;
+        if (c->meat)
+            memset(c->meat, 0, pk * pk * sizeof(double));
+    }
+done:
+    lr_row_reader_free(&rd);
+    lr_mem_free(acol, bcols * sizeof(size_t));
+    lr_mem_free(pos, (kacc ? kacc : 1) * sizeof(size_t));
+    if (b) {
+        lr_mem_free(b->x, LR_DIAG_BLOCK * bcols * sizeof(double));
+        lr_mem_free(b->t, LR_DIAG_BLOCK * bcols * sizeof(double));
+        lr_mem_free(b, sizeof *b);
+    }
+    diag_drop(dp, c);
+    return rc;
+}
+
 int lr_diagnostics(const char *path, char delimiter, lr_frame *frame, const lr_model_spec *spec,
                    const lr_solution *sol, uint64_t nobs, const lr_diag_request *req,
                    lr_diag_result *out, lr_error *err)
 {
     size_t q = spec->q, icpt = spec->intercept ? 1 : 0, p = q + icpt;
     double df = (double)nobs - (double)sol->rank;
-    double sigma2 = df > 0 ? sol->rss / df : (double)NAN;
-    double sigma = sqrt(sigma2);
-    lr_csv *csv = NULL;
     int rc = LR_OK;
-    size_t pk = 0;
+    size_t pk = 0, pkk = 1;
     size_t *kept = NULL;
-    double *x = NULL, *xf = NULL, *vk = NULL, *vx = NULL, *meat = NULL, *blk = NULL;
-    double *resid = NULL;
-    uint64_t *hist = NULL;
-    size_t nblk = 0, pkk = 1;
-    uint64_t seen = 0;
+    double *vk = NULL, *bk = NULL;
+    diag_pass dp;
 
     memset(out, 0, sizeof *out);
+    memset(&dp, 0, sizeof dp);
     out->p = p;
     kept = lr_mem_calloc(p, sizeof(size_t));
-    x = lr_mem_calloc(q ? q : 1, sizeof(double));
-    xf = lr_mem_calloc(p, sizeof(double));
-    vx = lr_mem_calloc(p, sizeof(double));
-    if (!kept || !x || !xf || !vx) {
+    if (!kept) {
         rc = lr_error_nomem(err);
         goto done;
     }
@@ -130,38 +490,53 @@ int lr_diagnostics(const char *path, char delimiter, lr_frame *frame, const lr_m
             kept[pk++] = j;
     pkk = pk ? pk * pk : 1; /* doubles of a kept × kept matrix (at least one) */
     vk = lr_mem_calloc(pkk, sizeof(double));
-    if (!vk) {
+    bk = lr_mem_calloc(pk ? pk : 1, sizeof(double));
+    if (!vk || !bk) {
         rc = lr_error_nomem(err);
         goto done;
     }
-    for (size_t a = 0; a < pk; a++)
+    for (size_t a = 0; a < pk; a++) {
+        bk[a] = sol->beta[kept[a]];
         for (size_t b = 0; b < pk; b++)
             LR_AT(vk, pk, a, b) = LR_AT(sol->xtx_inv, p, kept[a], kept[b]);
-    if (req->vcov != LR_VCOV_CLASSICAL) {
-        meat = lr_mem_calloc(pkk, sizeof(double));
-        blk = lr_mem_calloc(LR_DIAG_BLOCK * (pk ? pk : 1), sizeof(double));
-        if (!meat || !blk) {
-            rc = lr_error_nomem(err);
-            goto done;
-        }
     }
-    int exact = nobs <= LR_RESID_BUDGET;
+    dp.frame = frame;
+    dp.delimiter = delimiter;
+    dp.name = lr_frame_source(frame);
+    dp.sol = sol;
+    dp.req = req;
+    dp.q = q;
+    dp.icpt = icpt;
+    dp.p = p;
+    dp.pk = pk;
+    dp.kept = kept;
+    dp.vk = vk;
+    dp.bk = bk;
+    dp.sigma2 = df > 0 ? sol->rss / df : (double)NAN;
+    dp.sigma = sqrt(dp.sigma2);
+    dp.rows = req->residual_row != NULL || req->plot_points > 0;
+    dp.nobs = nobs;
+    dp.stride = 1;
+    dp.out = out;
+    if (req->vcov != LR_VCOV_CLASSICAL && !(dp.meat = lr_mem_calloc(pkk, sizeof(double)))) {
+        rc = lr_error_nomem(err);
+        goto done;
+    }
     if (req->quantiles) {
-        if (exact)
-            resid = lr_mem_alloc((nobs ? nobs : 1) * sizeof(double));
+        if (nobs <= LR_RESID_BUDGET)
+            dp.resid = lr_mem_alloc((nobs ? nobs : 1) * sizeof(double));
         else
-            hist = lr_mem_calloc((size_t)1 << LR_HIST_BITS, sizeof(uint64_t));
-        if ((exact && !resid) || (!exact && !hist)) {
+            dp.hist = lr_mem_calloc((size_t)1 << LR_HIST_BITS, sizeof(uint64_t));
+        if (!dp.resid && !dp.hist) {
             rc = lr_error_nomem(err);
             goto done;
         }
     }
-    uint64_t stride = 1;
     if (req->plot_points > 0) {
-        stride = (nobs + req->plot_points - 1) / req->plot_points;
-        if (stride < 1)
-            stride = 1;
-        out->np_cap = (size_t)(nobs / stride + 1);
+        dp.stride = (nobs + req->plot_points - 1) / req->plot_points;
+        if (dp.stride < 1)
+            dp.stride = 1;
+        out->np_cap = (size_t)(nobs / dp.stride + 1);
         out->pf = lr_mem_alloc(out->np_cap * sizeof(double));
         out->pr = lr_mem_alloc(out->np_cap * sizeof(double));
         out->psorted = lr_mem_alloc(out->np_cap * sizeof(double));
@@ -171,88 +546,30 @@ int lr_diagnostics(const char *path, char delimiter, lr_frame *frame, const lr_m
         }
     }
 
-    /* The pass. */
-    lr_csv_row row;
-    int has = 0, use = 0;
-    if ((rc = lr_frame_reopen(path, delimiter, &csv, err)))
-        goto done;
-    for (;;) {
-        if ((rc = lr_csv_next(csv, &row, &has, err)))
-            goto done;
-        if (!has)
-            break;
-        double y, w;
-        if ((rc = lr_frame_eval_row(frame, &row, x, &y, &w, &use, err)))
-            goto done;
-        if (!use || w == 0)
-            continue;
-        if (seen == nobs) {
-            rc = lr_error_set(err, LR_EDATA,
-                              "%s: more observations when read again than the "
-                              "first time (the file changed between passes?)",
-                              lr_csv_name(csv));
-            goto done;
-        }
-        if (icpt)
-            xf[0] = 1;
-        memcpy(xf + icpt, x, q * sizeof(double));
-        double fit = 0, h = 0;
-        for (size_t a = 0; a < pk; a++)
-            fit += sol->beta[kept[a]] * xf[kept[a]];
-        for (size_t a = 0; a < pk; a++) {
-            double s = 0;
-            for (size_t b = 0; b < pk; b++)
-                s += LR_AT(vk, pk, a, b) * xf[kept[b]];
-            vx[a] = s;
-            h += xf[kept[a]] * s;
-        }
-        h *= w;
-        double e = y - fit, sw = sqrt(w), rw = sw * e;
-        double std = rw / (sigma * sqrt(1 - h));
-        double cooks = rw * rw * h / ((double)sol->rank * sigma2 * (1 - h) * (1 - h));
-        if (req->residual_row) {
-            lr_residual r = {row.line, fit, e, h, std, cooks};
-            req->residual_row(req->residual_ud, &r);
-        }
-        if (meat) {
-            double om = rw * rw;
-            if (req->vcov == LR_VCOV_HC2)
-                om /= 1 - h;
-            else if (req->vcov == LR_VCOV_HC3)
-                om /= (1 - h) * (1 - h);
-            double s = sqrt(om) * sw;
-            for (size_t a = 0; a < pk; a++)
-                blk[a * LR_DIAG_BLOCK + nblk] = s * xf[kept[a]];
-            if (++nblk == LR_DIAG_BLOCK) {
-                cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, (int)pk, (int)nblk, 1.0, blk,
-                            LR_DIAG_BLOCK, 1.0, meat, (int)pk);
-                nblk = 0;
-            }
-        }
-        if (resid)
-            resid[seen] = rw;
-        if (hist)
-            hist[order_key(rw) >> (64 - LR_HIST_BITS)]++;
-        if (out->pf && seen % stride == 0 && out->np < out->np_cap) {
-            out->pf[out->np] = fit;
-            out->pr[out->np] = std;
-            out->np++;
-        }
-        seen++;
+    /* The pass: over the rows the first pass kept, or the text again on
+     * every core the fit used. */
+    int fd = lr_frame_rows_fd(frame);
+    if (fd >= 0) {
+        /* blocks of 256 rows: one BLAS thread (more would only spin) */
+        int blas_threads = openblas_get_num_threads();
+        openblas_set_num_threads(1);
+        rc = diag_spool_pass(&dp, fd, spec, lr_accum_ncols(lr_frame_accum(frame)), err);
+        openblas_set_num_threads(blas_threads);
+    } else {
+        rc = lr_ingest_pass(path, req->threads, &diag_ops, &dp, err);
     }
-    if (seen != nobs) {
+    if (rc)
+        goto done;
+    if (dp.seen != nobs) {
         rc = lr_error_set(err, LR_EDATA,
                           "%s: %llu observations when read again, %llu the first "
                           "time (the file changed between passes?)",
-                          lr_csv_name(csv), (unsigned long long)seen, (unsigned long long)nobs);
+                          dp.name, (unsigned long long)dp.seen, (unsigned long long)nobs);
         goto done;
     }
 
     /* HC covariance: V M V on the kept coefficients, NaN for the aliased. */
-    if (meat) {
-        if (nblk)
-            cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, (int)pk, (int)nblk, 1.0, blk,
-                        LR_DIAG_BLOCK, 1.0, meat, (int)pk);
+    if (dp.meat) {
         double *t = lr_mem_calloc(pkk, sizeof(double));
         double *vhc = lr_mem_calloc(pkk, sizeof(double));
         out->vcov = lr_mem_calloc(p * p, sizeof(double));
@@ -265,7 +582,8 @@ int lr_diagnostics(const char *path, char delimiter, lr_frame *frame, const lr_m
         if (pk > 0) {
             int n = (int)pk;
             /* T = M V (M symmetric, upper), then V T */
-            cblas_dsymm(CblasColMajor, CblasLeft, CblasUpper, n, n, 1.0, meat, n, vk, n, 0.0, t, n);
+            cblas_dsymm(CblasColMajor, CblasLeft, CblasUpper, n, n, 1.0, dp.meat, n, vk, n, 0.0, t,
+                        n);
             cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0, vk, n, t, n, 0.0,
                         vhc, n);
         }
@@ -283,17 +601,15 @@ int lr_diagnostics(const char *path, char delimiter, lr_frame *frame, const lr_m
     /* Quantiles. */
     if (req->quantiles && nobs > 0) {
         static const double probs[5] = {0, 0.25, 0.5, 0.75, 1};
-        if (resid) {
-            qsort(resid, (size_t)nobs, sizeof(double), cmp_double);
-            for (int i = 0; i < 5; i++)
-                out->q[i] = quantile7(resid, nobs, probs[i]);
+        if (dp.resid) {
+            quantiles7(dp.resid, nobs, probs, out->q);
         } else {
             double bound = 0;
             for (int i = 0; i < 5; i++) {
                 double hpos = (double)(nobs - 1) * probs[i];
                 uint64_t lo = (uint64_t)floor(hpos);
-                double a = hist_order(hist, lo, &bound);
-                double b = lo + 1 < nobs ? hist_order(hist, lo + 1, &bound) : a;
+                double a = hist_order(dp.hist, lo, &bound);
+                double b = lo + 1 < nobs ? hist_order(dp.hist, lo + 1, &bound) : a;
                 out->q[i] = a + (hpos - (double)lo) * (b - a);
             }
             out->q_err = bound;
@@ -306,16 +622,12 @@ int lr_diagnostics(const char *path, char delimiter, lr_frame *frame, const lr_m
     }
 
 done:
-    lr_csv_free(csv);
     lr_mem_free(kept, p * sizeof(size_t));
-    lr_mem_free(x, (q ? q : 1) * sizeof(double));
-    lr_mem_free(xf, p * sizeof(double));
-    lr_mem_free(vx, p * sizeof(double));
     lr_mem_free(vk, pkk * sizeof(double));
-    lr_mem_free(meat, pkk * sizeof(double));
-    lr_mem_free(blk, LR_DIAG_BLOCK * (pk ? pk : 1) * sizeof(double));
-    lr_mem_free(resid, (nobs ? nobs : 1) * sizeof(double));
-    lr_mem_free(hist, ((size_t)1 << LR_HIST_BITS) * sizeof(uint64_t));
+    lr_mem_free(bk, (pk ? pk : 1) * sizeof(double));
+    lr_mem_free(dp.meat, pkk * sizeof(double));
+    lr_mem_free(dp.resid, (nobs ? nobs : 1) * sizeof(double));
+    lr_mem_free(dp.hist, ((size_t)1 << LR_HIST_BITS) * sizeof(uint64_t));
     if (rc)
         lr_diag_result_free(out);
     return rc;

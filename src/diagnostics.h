@@ -14,6 +14,7 @@ typedef struct lr_diag_request {
     void (*residual_row)(void *ud, const lr_residual *r); /* per observation, or NULL */
     void *residual_ud;                                    /* for residual_row */
     size_t plot_points;                                   /* > 0: a subsample for plots */
+    int threads;                                          /* threads for the pass (0: every CPU) */
 } lr_diag_request;
 
 typedef struct lr_diag_result {

@@ -281,9 +281,10 @@ static int fit_from_accum(const lr_accum *acc, const model_desc *md, const lr_fi
     char diag_note[256] = "";
     int want_diag = opt->vcov != LR_VCOV_CLASSICAL || opt->residual_summary ||
                     opt->residual_row || opt->plot_points > 0;
-    if (want_diag && md->frame && md->path && !(spec->ridge > 0)) {
-        lr_diag_request req = {opt->vcov, opt->residual_summary, opt->residual_row,
-                               opt->residual_ud, opt->plot_points};
+    if (want_diag && md->frame && (md->path || lr_frame_rows_fd(md->frame) >= 0) &&
+        !(spec->ridge > 0)) {
+        lr_diag_request req = {opt->vcov,          opt->residual_summary, opt->residual_row,
+                               opt->residual_ud,   opt->plot_points,      opt->threads};
         if ((rc = lr_diagnostics(md->path, md->delimiter, md->frame, spec, &sol, nobs, &req,
                                  &fit->diag, err))) {
             lr_solution_free(&sol);
@@ -302,7 +303,8 @@ static int fit_from_accum(const lr_accum *acc, const model_desc *md, const lr_fi
                               "for statistics accumulated by the caller"
                             : "residual diagnostics and robust covariances need a second "
                               "reading of the data: standard input could not be kept for one "
-                              "(no writable TMPDIR?)";
+                              "(over 1 GiB for the residual quantiles alone, or no writable "
+                              "TMPDIR)";
         snprintf(diag_note, sizeof diag_note, "%s", why);
     }
     fit->p = sol.p;
@@ -408,17 +410,22 @@ int lr_fit_csv(const char *path, const lr_fit_options *opt, lr_fit **out, lr_err
     *out = NULL;
     if (rc)
         return rc;
-    /* A stream is kept for a second reading: whole when diagnostics need one,
-     * up to 64 MiB when auto's extended precision might (small problems). */
+    /* A stream is kept (in TMPDIR) for a second reading: whole when HC
+     * covariances, per-row diagnostics or plot points are asked for; up to
+     * 1 GiB for the residual quantiles alone (a courtesy of the text summary
+     * that should not fill a disk); up to 64 MiB when auto's extended
+     * precision might need one (it only runs on small problems). */
     char *spool = NULL;
-    int want_diag = opt->vcov != LR_VCOV_CLASSICAL || opt->residual_summary ||
-                    opt->residual_row || opt->plot_points > 0;
-    uint64_t limit = want_diag ? UINT64_MAX
-                               : opt->method == LR_METHOD_AUTO ? (uint64_t)64 << 20 : 0;
+    int want_rows = opt->vcov != LR_VCOV_CLASSICAL || opt->residual_row || opt->plot_points > 0;
+    uint64_t limit = want_rows                          ? UINT64_MAX
+                     : opt->residual_summary            ? (uint64_t)1 << 30
+                     : opt->method == LR_METHOD_AUTO    ? (uint64_t)64 << 20
+                                                        : 0;
     struct stat st;
     int stdin_at_start = !strcmp(path, "-") && !fstat(0, &st) && S_ISREG(st.st_mode) &&
                          lseek(0, 0, SEEK_CUR) == 0;
-    if ((rc = lr_ingest_spooled(path, opt, limit, &frame, &delimiter, &spool, err)))
+    int keep_rows = (want_rows || opt->residual_summary) && !(opt->ridge > 0);
+    if ((rc = lr_ingest_spooled(path, opt, limit, keep_rows, &frame, &delimiter, &spool, err)))
         return rc;
     const char *name = lr_frame_source(frame);
     /* Standard input that is a regular file read from its start (`< data.csv`)

@@ -36,51 +36,34 @@
 #define LR_CHUNK ((size_t)4 << 20)
 
 typedef struct chunk_job {
-    char *buf;          /* the chunk's bytes (owned) */
-    size_t cap;         /* buffer capacity */
-    size_t len;         /* bytes of the chunk */
-    uint64_t seq;       /* its number in the input */
-    int state;          /* 0 free, 1 queued, 2 running, 3 done */
-    int rc;             /* result */
-    lr_error err;       /* its error, lines counted from the chunk's first */
-    lr_chunk *chunk;    /* the evaluated chunk (owned until folded) */
-    uint64_t lines;     /* physical lines in the chunk */
+    char *buf;      /* the chunk's bytes (owned) */
+    size_t cap;     /* buffer capacity */
+    size_t len;     /* bytes of the chunk */
+    uint64_t seq;   /* its number in the input (0: the one with the header) */
+    int state;      /* 0 free, 1 queued, 2 running, 3 done */
+    int rc;         /* result */
+    lr_error err;   /* its error, lines counted from the chunk's first */
+    void *result;   /* what eval made of it (owned until folded) */
+    uint64_t lines; /* physical lines in the chunk */
 } chunk_job;
 
 typedef struct pool {
-    const lr_frame *frame;    /* the model, read only while workers run */
-    char delimiter;           /* the input's delimiter */
-    const char *name;         /* for messages */
-    chunk_job *jobs;          /* slots */
-    size_t njobs;             /* their number */
-    pthread_mutex_t mu;       /* guards the states below */
-    pthread_cond_t work;      /* a job was queued, or stop */
-    pthread_cond_t done;      /* a job finished */
-    int stop;                 /* workers exit */
-    int cancel;               /* an error was found: skip the remaining jobs */
+    const lr_chunk_ops *ops; /* what is done with each chunk */
+    void *ctx;               /* their context */
+    chunk_job *jobs;         /* slots */
+    size_t njobs;            /* their number */
+    pthread_mutex_t mu;      /* guards the states below */
+    pthread_cond_t work;     /* a job was queued, or stop */
+    pthread_cond_t done;     /* a job finished */
+    int stop;                /* workers exit */
+    int cancel;              /* an error was found: skip the remaining jobs */
 } pool;
 
-/* Parse and accumulate one chunk: what a worker does (or the main thread with
- * one thread). */
-static void evaluate(const lr_frame *frame, char delimiter, const char *name, chunk_job *j)
+static void run_job(pool *p, chunk_job *j)
 {
-    lr_csv *csv = NULL;
-    lr_csv_row row;
-    int has = 0;
-    lr_csv_options copt = {delimiter};
-    j->chunk = NULL;
-    j->rc = lr_csv_open_buffer(j->buf, j->len, name, &copt, &csv, &j->err);
-    if (!j->rc)
-        j->rc = lr_chunk_create(frame, &j->chunk, &j->err);
-    while (!j->rc) {
-        if ((j->rc = lr_csv_next(csv, &row, &has, &j->err)) || !has)
-            break;
-        j->rc = lr_chunk_add_row(j->chunk, &row, &j->err);
-    }
-    if (!j->rc)
-        j->rc = lr_chunk_end(j->chunk, &j->err);
-    j->lines = csv ? lr_csv_line(csv) - 1 : 0;
-    lr_csv_free(csv);
+    j->result = NULL;
+    j->lines = 0;
+    j->rc = p->ops->eval(p->ctx, j->buf, j->len, j->seq, &j->result, &j->lines, &j->err);
 }
 
 static void *worker(void *arg)
@@ -104,10 +87,10 @@ static void *worker(void *arg)
         pthread_mutex_unlock(&p->mu);
         if (skip) {
             j->rc = LR_OK;
-            j->chunk = NULL;
+            j->result = NULL;
             j->lines = 0;
         } else {
-            evaluate(p->frame, p->delimiter, p->name, j);
+            run_job(p, j);
         }
         pthread_mutex_lock(&p->mu);
         j->state = 3;
@@ -120,14 +103,14 @@ static void *worker(void *arg)
 /* ---- cutting the input into chunks ---- */
 
 typedef struct splitter {
-    lr_source *src;     /* the input */
-    int spool_fd;       /* -1, or a temporary file receiving every byte read */
-    uint64_t spooled;   /* bytes written to it */
+    lr_source *src;       /* the input */
+    int spool_fd;         /* -1, or a temporary file receiving every byte read */
+    uint64_t spooled;     /* bytes written to it */
     uint64_t spool_limit; /* stop spooling (and give up on it) beyond this */
-    char *carry;        /* bytes read past the last chunk's end */
-    size_t carry_len;   /* their number */
-    size_t carry_cap;   /* capacity */
-    int eof;            /* the input is exhausted */
+    char *carry;          /* bytes read past the last chunk's end */
+    size_t carry_len;     /* their number */
+    size_t carry_cap;     /* capacity */
+    int eof;              /* the input is exhausted */
 } splitter;
 
 /* The first line end outside quotes at or after `from`, with quote parity
@@ -258,6 +241,173 @@ static int next_chunk(splitter *s, chunk_job *j, lr_error *err)
     return LR_OK;
 }
 
+/*
+ * Evaluate the chunks the splitter yields, numbered from `seq`, with up to
+ * nthreads workers (up to nthreads + 1 chunks in flight), and fold each in
+ * chunk order on this thread. An error of a chunk is relocated by the lines
+ * of the chunks before it (lines_before counts those already consumed) and
+ * is the first in file order.
+ */
+static int run_pool(splitter *sp, const lr_chunk_ops *ops, void *ctx, int nthreads, uint64_t seq,
+                    uint64_t lines_before, const char *name, lr_error *err)
+{
+    pool p;
+    pthread_t tid[LR_INGEST_MAX_THREADS];
+    int started = 0, rc = LR_OK;
+    memset(&p, 0, sizeof p);
+    p.ops = ops;
+    p.ctx = ctx;
+    p.njobs = (size_t)nthreads + 1;
+    p.jobs = lr_mem_calloc(p.njobs, sizeof(chunk_job));
+    if (!p.jobs)
+        return lr_error_nomem(err);
+    if (pthread_mutex_init(&p.mu, NULL) || pthread_cond_init(&p.work, NULL) ||
+        pthread_cond_init(&p.done, NULL)) {
+        lr_mem_free(p.jobs, p.njobs * sizeof(chunk_job));
+        return lr_error_set(err, LR_ENOMEM, "cannot create the thread pool");
+    }
+    if (nthreads > 1)
+        for (; started < nthreads; started++)
+            if (pthread_create(&tid[started], NULL, worker, &p) != 0)
+                break; /* fewer workers: still correct, only slower */
+    uint64_t next_read = seq, next_fold = seq;
+    for (;;) {
+        /* queue chunks while slots are free */
+        while (!sp->eof || sp->carry_len > 0) {
+            chunk_job *slot = NULL;
+            pthread_mutex_lock(&p.mu);
+            for (size_t i = 0; i < p.njobs && !slot; i++)
+                if (p.jobs[i].state == 0)
+                    slot = &p.jobs[i];
+            pthread_mutex_unlock(&p.mu);
+            if (!slot)
+                break;
+            if ((rc = next_chunk(sp, slot, err)))
+                break;
+            if (slot->len == 0)
+                break; /* the end */
+            slot->seq = next_read++;
+            if (started == 0) {
+                run_job(&p, slot); /* one thread: here */
+                slot->state = 3;
+            } else {
+                pthread_mutex_lock(&p.mu);
+                slot->state = 1;
+                pthread_cond_signal(&p.work);
+                pthread_mutex_unlock(&p.mu);
+            }
+        }
+        if (rc || next_fold == next_read)
+            break;
+        /* fold the next chunk in order once it is done */
+        chunk_job *j = NULL;
+        pthread_mutex_lock(&p.mu);
+        for (;;) {
+            for (size_t i = 0; i < p.njobs && !j; i++)
+                if (p.jobs[i].state == 3 && p.jobs[i].seq == next_fold)
+                    j = &p.jobs[i];
+            if (j)
+                break;
+            pthread_cond_wait(&p.done, &p.mu);
+        }
+        pthread_mutex_unlock(&p.mu);
+        if (j->rc) {
+            lr_error_relocate(&j->err, name, lines_before);
+            if (err)
+                *err = j->err;
+            rc = j->rc;
+        } else {
+            rc = ops->fold(ctx, j->result, lines_before, err);
+        }
+        lines_before += j->lines;
+        ops->drop(ctx, j->result);
+        j->result = NULL;
+        pthread_mutex_lock(&p.mu);
+        j->state = 0;
+        if (rc)
+            p.cancel = 1;
+        pthread_mutex_unlock(&p.mu);
+        next_fold++;
+        if (rc)
+            break;
+    }
+    if (started > 0) {
+        pthread_mutex_lock(&p.mu);
+        p.stop = 1;
+        p.cancel = 1;
+        pthread_cond_broadcast(&p.work);
+        pthread_mutex_unlock(&p.mu);
+        for (int i = 0; i < started; i++)
+            pthread_join(tid[i], NULL);
+    }
+    for (size_t i = 0; i < p.njobs; i++) {
+        ops->drop(ctx, p.jobs[i].result);
+        lr_mem_free(p.jobs[i].buf, p.jobs[i].cap);
+    }
+    lr_mem_free(p.jobs, p.njobs * sizeof(chunk_job));
+    pthread_mutex_destroy(&p.mu);
+    pthread_cond_destroy(&p.work);
+    pthread_cond_destroy(&p.done);
+    return rc;
+}
+
+/* ---- the first pass: the frame's chunks ---- */
+
+typedef struct frame_pass {
+    lr_frame *frame;           /* read only while workers run; folded into here */
+    char delimiter;            /* the input's delimiter */
+    const char *name;          /* for messages */
+    const lr_fit_options *opt; /* for progress */
+    const lr_source *src;      /* for progress: bytes consumed */
+    uint64_t total;            /* the input's size, 0 if unknown */
+} frame_pass;
+
+/* Parse and accumulate one chunk: what a worker does (or the main thread with
+ * one thread). */
+static int frame_eval(void *ctx, const char *buf, size_t len, uint64_t seq, void **result,
+                      uint64_t *lines, lr_error *err)
+{
+    const frame_pass *fp = ctx;
+    lr_csv *csv = NULL;
+    lr_csv_row row;
+    lr_chunk *chunk = NULL;
+    int has = 0;
+    lr_csv_options copt = {fp->delimiter};
+    (void)seq;
+    int rc = lr_csv_open_buffer(buf, len, fp->name, &copt, &csv, err);
+    if (!rc)
+        rc = lr_chunk_create(fp->frame, &chunk, err);
+    while (!rc) {
+        if ((rc = lr_csv_next(csv, &row, &has, err)) || !has)
+            break;
+        rc = lr_chunk_add_row(chunk, &row, err);
+    }
+    if (!rc)
+        rc = lr_chunk_end(chunk, err);
+    *lines = csv ? lr_csv_line(csv) - 1 : 0;
+    lr_csv_free(csv);
+    *result = chunk;
+    return rc;
+}
+
+static int frame_fold(void *ctx, void *result, uint64_t lines_before, lr_error *err)
+{
+    const frame_pass *fp = ctx;
+    int rc = lr_frame_fold(fp->frame, result, lines_before, err);
+    if (rc == LR_OK && fp->opt->progress)
+        fp->opt->progress(fp->opt->progress_ud, lr_source_consumed(fp->src), fp->total,
+                          lr_frame_rows(fp->frame));
+    return rc;
+}
+
+static void frame_drop(void *ctx, void *result)
+{
+    (void)ctx;
+    lr_chunk_free(result);
+}
+
+static const lr_chunk_ops frame_ops = {frame_eval, frame_fold, frame_drop};
+
 int lr_ingest_threads(int requested)
 {
     if (requested > 0)
@@ -276,11 +426,11 @@ int lr_ingest_threads(int requested)
 int lr_ingest(const char *path, const lr_fit_options *opt, lr_frame **out, char *delimiter,
               lr_error *err)
 {
-    return lr_ingest_spooled(path, opt, 0, out, delimiter, NULL, err);
+    return lr_ingest_spooled(path, opt, 0, 0, out, delimiter, NULL, err);
 }
 
 int lr_ingest_spooled(const char *path, const lr_fit_options *opt, uint64_t spool_limit,
-                      lr_frame **out, char *delimiter, char **spool, lr_error *err)
+                      int keep_rows, lr_frame **out, char *delimiter, char **spool, lr_error *err)
 {
     splitter sp = {0};
     char spool_path[4096] = "";
@@ -288,14 +438,10 @@ int lr_ingest_spooled(const char *path, const lr_fit_options *opt, uint64_t spoo
     lr_frame *frame = NULL;
     lr_csv *csv = NULL;
     chunk_job first = {0};
-    pool p;
-    pthread_t tid[LR_INGEST_MAX_THREADS];
-    int nthreads = lr_ingest_threads(opt->threads), started = 0, rc;
+    int nthreads = lr_ingest_threads(opt->threads), rc;
     int blas_threads = openblas_get_num_threads();
-    uint64_t lines_before = 0;
 
     *out = NULL;
-    memset(&p, 0, sizeof p);
     if ((rc = lr_source_open(path, NULL, &sp.src, err)))
         return rc;
     const char *name = lr_source_name(sp.src);
@@ -327,6 +473,8 @@ int lr_ingest_spooled(const char *path, const lr_fit_options *opt, uint64_t spoo
     }
     if ((rc = lr_frame_create(&row, name, opt, &frame, err)))
         goto done;
+    if (keep_rows)
+        lr_frame_keep_rows(frame); /* without a temporary file: the text is read again */
     *delimiter = lr_csv_delimiter(csv);
     /* Accumulation uses one BLAS thread per worker: the kernels then run the
      * same way for any thread count (DESIGN.md). */
@@ -341,119 +489,19 @@ int lr_ingest_spooled(const char *path, const lr_fit_options *opt, uint64_t spoo
         rc = lr_frame_end_first(frame, err);
     if (rc)
         goto done;
-    lines_before = lr_csv_line(csv) - 1;
+    uint64_t lines_before = lr_csv_line(csv) - 1;
     lr_csv_free(csv);
     csv = NULL;
     if (opt->progress)
         opt->progress(opt->progress_ud, lr_source_consumed(sp.src), total, lr_frame_rows(frame));
 
-    /* The other chunks: up to nthreads + 1 in flight. */
-    p.frame = frame;
-    p.delimiter = *delimiter;
-    p.name = name;
-    p.njobs = (size_t)nthreads + 1;
-    p.jobs = lr_mem_calloc(p.njobs, sizeof(chunk_job));
-    if (!p.jobs) {
-        rc = lr_error_nomem(err);
-        goto done;
-    }
-    if (pthread_mutex_init(&p.mu, NULL) || pthread_cond_init(&p.work, NULL) ||
-        pthread_cond_init(&p.done, NULL)) {
-        rc = lr_error_set(err, LR_ENOMEM, "cannot create the thread pool");
-        goto done;
-    }
-    p.stop = 0;
-    if (nthreads > 1)
-        for (; started < nthreads; started++)
-            if (pthread_create(&tid[started], NULL, worker, &p) != 0)
-                break; /* fewer workers: still correct, only slower */
-    uint64_t next_read = 1, next_fold = 1;
-    for (;;) {
-        /* queue chunks while slots are free */
-        while (!sp.eof || sp.carry_len > 0) {
-            chunk_job *slot = NULL;
-            pthread_mutex_lock(&p.mu);
-            for (size_t i = 0; i < p.njobs && !slot; i++)
-                if (p.jobs[i].state == 0)
-                    slot = &p.jobs[i];
-            pthread_mutex_unlock(&p.mu);
-            if (!slot)
-                break;
-            if ((rc = next_chunk(&sp, slot, err)))
-                break;
-            if (slot->len == 0)
-                break; /* the end */
-            slot->seq = next_read++;
-            if (started == 0) {
-                evaluate(frame, *delimiter, name, slot); /* one thread: here */
-                slot->state = 3;
-            } else {
-                pthread_mutex_lock(&p.mu);
-                slot->state = 1;
-                pthread_cond_signal(&p.work);
-                pthread_mutex_unlock(&p.mu);
-            }
-        }
-        if (rc || next_fold == next_read)
-            break;
-        /* fold the next chunk in order once it is done */
-        chunk_job *j = NULL;
-        pthread_mutex_lock(&p.mu);
-        for (;;) {
-            for (size_t i = 0; i < p.njobs && !j; i++)
-                if (p.jobs[i].state == 3 && p.jobs[i].seq == next_fold)
-                    j = &p.jobs[i];
-            if (j)
-                break;
-            pthread_cond_wait(&p.done, &p.mu);
-        }
-        pthread_mutex_unlock(&p.mu);
-        if (j->rc) {
-            lr_error_relocate(&j->err, name, lines_before);
-            if (err)
-                *err = j->err;
-            rc = j->rc;
-        } else {
-            rc = lr_frame_fold(frame, j->chunk, err);
-        }
-        lines_before += j->lines;
-        lr_chunk_free(j->chunk);
-        j->chunk = NULL;
-        pthread_mutex_lock(&p.mu);
-        j->state = 0;
-        if (rc)
-            p.cancel = 1;
-        pthread_mutex_unlock(&p.mu);
-        next_fold++;
-        if (rc)
-            break;
-        if (opt->progress)
-            opt->progress(opt->progress_ud, lr_source_consumed(sp.src), total,
-                          lr_frame_rows(frame));
-    }
+    /* The other chunks. */
+    frame_pass fp = {frame, *delimiter, name, opt, sp.src, total};
+    rc = run_pool(&sp, &frame_ops, &fp, nthreads, 1, lines_before, name, err);
     if (!rc)
         rc = lr_frame_finish(frame, err);
 
 done:
-    if (started > 0) {
-        pthread_mutex_lock(&p.mu);
-        p.stop = 1;
-        p.cancel = 1;
-        pthread_cond_broadcast(&p.work);
-        pthread_mutex_unlock(&p.mu);
-        for (int i = 0; i < started; i++)
-            pthread_join(tid[i], NULL);
-    }
-    if (p.jobs) {
-        for (size_t i = 0; i < p.njobs; i++) {
-            lr_chunk_free(p.jobs[i].chunk);
-            lr_mem_free(p.jobs[i].buf, p.jobs[i].cap);
-        }
-        lr_mem_free(p.jobs, p.njobs * sizeof(chunk_job));
-        pthread_mutex_destroy(&p.mu);
-        pthread_cond_destroy(&p.work);
-        pthread_cond_destroy(&p.done);
-    }
     openblas_set_num_threads(blas_threads);
     if (sp.spool_fd >= 0)
         close(sp.spool_fd);
@@ -471,4 +519,20 @@ done:
     }
     *out = frame;
     return LR_OK;
+}
+
+int lr_ingest_pass(const char *path, int threads, const lr_chunk_ops *ops, void *ctx, lr_error *err)
+{
+    splitter sp = {0};
+    sp.spool_fd = -1;
+    int blas_threads = openblas_get_num_threads();
+    int rc = lr_source_open(path, NULL, &sp.src, err);
+    if (rc)
+        return rc;
+    openblas_set_num_threads(1);
+    rc = run_pool(&sp, ops, ctx, lr_ingest_threads(threads), 0, 0, lr_source_name(sp.src), err);
+    openblas_set_num_threads(blas_threads);
+    lr_mem_free(sp.carry, sp.carry_cap);
+    lr_source_free(sp.src);
+    return rc;
 }

@@ -27,8 +27,32 @@ int lr_ingest(const char *path, const lr_fit_options *opt, lr_frame **out, char 
  * $TMPDIR (or /tmp) so that it can be read a second time: *spool is then its
  * path (the caller unlinks it and frees the string with lr_mem_strfree), or
  * NULL if the input was larger than spool_limit bytes or the file could not
- * be written (no second pass is possible then). spool_limit 0: no spool. */
+ * be written (no second pass is possible then). spool_limit 0: no spool.
+ * keep_rows: the frame also keeps its evaluated rows (lr_frame_keep_rows),
+ * for second passes that need the model's rows but not the text. */
 int lr_ingest_spooled(const char *path, const lr_fit_options *opt, uint64_t spool_limit,
-                      lr_frame **out, char *delimiter, char **spool, lr_error *err);
+                      int keep_rows, lr_frame **out, char *delimiter, char **spool,
+                      lr_error *err);
+
+/*
+ * What a pass over the input does with its chunks. eval runs on a worker
+ * thread (several at once, so it may only read shared state): it turns the
+ * chunk's bytes into *result and counts its physical lines; seq 0 is the
+ * chunk that starts with the header row. fold runs on the calling thread in
+ * chunk order, lines_before being the physical lines of the input before the
+ * chunk. drop frees a result (NULL too).
+ */
+typedef struct lr_chunk_ops {
+    int (*eval)(void *ctx, const char *buf, size_t len, uint64_t seq, void **result,
+                uint64_t *lines, lr_error *err);
+    int (*fold)(void *ctx, void *result, uint64_t lines_before, lr_error *err);
+    void (*drop)(void *ctx, void *result);
+} lr_chunk_ops;
+
+/* A further pass over `path` (a file: the input again, or its spool) with
+ * `threads` threads (0: every CPU), one BLAS thread each. An error of a
+ * chunk is reported at its place in the file. */
+int lr_ingest_pass(const char *path, int threads, const lr_chunk_ops *ops, void *ctx,
+                   lr_error *err);
 
 #endif

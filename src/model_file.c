@@ -543,7 +543,7 @@ int lr_predict_csv(const lr_model *m, const char *path, lr_interval interval, do
             break;
         double y, w;
         int use;
-        if ((rc = lr_frame_eval_row(f, &row, x, &y, &w, &use, err)))
+        if ((rc = lr_frame_eval_row(f, f->colval, &row, x, &y, &w, &use, err)))
             break;
         lr_prediction pr = {row.line, use, (double)NAN, (double)NAN, (double)NAN, (double)NAN};
         if (use) {

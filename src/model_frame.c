@@ -24,6 +24,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "factor_levels.h"
 #include "model_frame_impl.h"
@@ -131,6 +132,8 @@ void lr_chunk_free(lr_chunk *c)
     lr_accum_free(c->acc);
     lr_mem_free(c->block, c->block_rows * c->block_k * sizeof(double));
     lr_mem_free(c->wblock, c->block_rows * sizeof(double));
+    lr_mem_free(c->lblock, c->block_rows * sizeof(uint64_t));
+    lr_row_buf_free(&c->spool);
     lr_mem_free(c->row, c->row_cap * sizeof(double));
     lr_mem_free(c, sizeof *c);
 }
@@ -154,6 +157,8 @@ void lr_frame_free(lr_frame *f)
     lr_formula_free(f->formula);
     lr_mem_free(f->cols, f->ncsv * sizeof(col_info));
     lr_mem_free(f->colval, f->ncsv * sizeof(double));
+    if (f->rows_fd >= 0)
+        close(f->rows_fd);
     lr_mem_free(f->direct, f->ncsv * sizeof(size_t));
     map_free(&f->map);
     for (int l = 0; l < LR_FOLD_LEVELS; l++)
@@ -211,6 +216,7 @@ int lr_frame_create(const lr_csv_row *hdr, const char *source, const lr_fit_opti
     f->na = opt->na_action;
     f->kernel = lr_method_kernel(opt->method);
     f->ncsv = hdr->nfields;
+    f->rows_fd = -1;
     f->source = lr_mem_strdup(source);
     f->colnames = lr_mem_calloc(f->ncsv, sizeof(char *));
     f->cols = lr_mem_calloc(f->ncsv, sizeof(col_info));
@@ -495,6 +501,10 @@ static int flush(lr_chunk *c, lr_error *err)
 {
     if (c->nblock == 0)
         return LR_OK;
+    /* a copy for the row spool first: the accumulator may overwrite the block */
+    if (c->f->rows_wanted)
+        lr_row_buf_add(&c->spool, c->nblock, lr_accum_ncols(c->acc), c->block, c->block_rows,
+                       c->f->wcol != SIZE_MAX ? c->wblock : NULL, c->lblock);
     int rc = lr_accum_add(c->acc, c->nblock, c->block, c->block_rows,
                           c->f->wcol != SIZE_MAX ? c->wblock : NULL, err);
     c->nblock = 0;
@@ -529,15 +539,19 @@ static int ensure_width(lr_chunk *c, size_t k, lr_error *err)
         return lr_error_set(err, LR_ERANGE, "too many model columns (%zu)", k);
     double *block = lr_mem_alloc(n * sizeof(double));
     double *wblock = lr_mem_alloc(rows * sizeof(double));
-    if (!block || !wblock) {
+    uint64_t *lblock = lr_mem_alloc(rows * sizeof(uint64_t));
+    if (!block || !wblock || !lblock) {
         lr_mem_free(block, n * sizeof(double));
         lr_mem_free(wblock, rows * sizeof(double));
+        lr_mem_free(lblock, rows * sizeof(uint64_t));
         return lr_error_nomem(err);
     }
     lr_mem_free(c->block, c->block_rows * c->block_k * sizeof(double));
     lr_mem_free(c->wblock, c->block_rows * sizeof(double));
+    lr_mem_free(c->lblock, c->block_rows * sizeof(uint64_t));
     c->block = block;
     c->wblock = wblock;
+    c->lblock = lblock;
     c->block_rows = rows;
     c->block_k = kb;
     return LR_OK;
@@ -853,6 +867,7 @@ int lr_chunk_add_row(lr_chunk *c, const lr_csv_row *row, lr_error *err)
         }
         if (miss == 0 && (f->wcol == SIZE_MAX || c->colval[f->wcol] >= 0)) {
             c->wblock[i] = f->wcol != SIZE_MAX ? c->colval[f->wcol] : 1.0;
+            c->lblock[i] = row->line;
             if (++c->nblock == c->block_rows)
                 return flush(c, err);
             return LR_OK;
@@ -886,6 +901,7 @@ int lr_chunk_add_row(lr_chunk *c, const lr_csv_row *row, lr_error *err)
     for (size_t j = 0; j < c->k; j++)
         c->block[j * c->block_rows + i] = c->row[j];
     c->wblock[i] = f->wcol != SIZE_MAX ? c->colval[f->wcol] : 1.0;
+    c->lblock[i] = row->line;
     if (++c->nblock == c->block_rows)
         return flush(c, err);
     return LR_OK;
@@ -912,7 +928,7 @@ static int merge_grown(lr_frame *f, lr_accum *dst, const lr_accum *src, lr_accum
     return rc;
 }
 
-int lr_frame_fold(lr_frame *f, lr_chunk *c, lr_error *err)
+int lr_frame_fold(lr_frame *f, lr_chunk *c, uint64_t lines_before, lr_error *err)
 {
     const lr_formula *fm = f->formula;
     size_t nv = fm->nvars, kw = f->keywidth;
@@ -973,6 +989,14 @@ int lr_frame_fold(lr_frame *f, lr_chunk *c, lr_error *err)
             f->k++;
         }
         colmap[f->kfixed + i] = g;
+    }
+    /* Its rows to the spool, in the frame's columns. */
+    if (f->rows_wanted && !f->rows_failed) {
+        f->rows_failed = c->spool.over ||
+                         lr_row_buf_write(f->rows_fd, &c->spool, colmap, lines_before,
+                                          &f->rows_bytes) != 0 ||
+                         f->rows_bytes > LR_ROW_SPOOL_MAX;
+        lr_row_buf_free(&c->spool);
     }
     /* The chunk's statistics in the frame's columns, then the binary-counter
      * fold: stack[l] holds 2^l consecutive chunks; a new chunk merges with
@@ -1146,7 +1170,7 @@ int lr_frame_end_first(lr_frame *f, lr_error *err)
     if (!rc)
         rc = lr_chunk_end(f->first, err);
     if (!rc)
-        rc = lr_frame_fold(f, f->first, err);
+        rc = lr_frame_fold(f, f->first, 0, err);
     if (!rc) {
         lr_chunk_free(f->first);
         f->first = NULL;
@@ -1400,8 +1424,27 @@ int lr_frame_reopen(const char *path, char delimiter, lr_csv **out, lr_error *er
     return rc;
 }
 
-int lr_frame_eval_row(lr_frame *f, const lr_csv_row *row, double *x, double *y, double *w,
-                      int *use, lr_error *err)
+int lr_frame_keep_rows(lr_frame *f)
+{
+    if (f->rows_wanted)
+        return 1;
+    f->rows_fd = lr_row_spool_create();
+    f->rows_wanted = f->rows_fd >= 0;
+    return f->rows_wanted;
+}
+
+int lr_frame_rows_fd(const lr_frame *f)
+{
+    return f->rows_wanted && !f->rows_failed ? f->rows_fd : -1;
+}
+
+size_t lr_frame_ncols(const lr_frame *f)
+{
+    return f->ncsv;
+}
+
+int lr_frame_eval_row(const lr_frame *f, double *colval, const lr_csv_row *row, double *x,
+                      double *y, double *w, int *use, lr_error *err)
 {
     const lr_formula *fm = f->formula;
     *use = 0;
@@ -1415,11 +1458,8 @@ int lr_frame_eval_row(lr_frame *f, const lr_csv_row *row, double *x, double *y, 
         lr_cell_kind kind = lr_parse_cell(fl->data, fl->len, &v);
         if (kind == LR_CELL_MISSING)
             return LR_OK; /* omitted, as in the fit (or NA, for a prediction) */
-        if (f->cols[j].text) {
-            f->cols[j].cell = fl->data;
-            f->cols[j].cell_len = fl->len;
-            continue;
-        }
+        if (f->cols[j].text)
+            continue; /* a factor's level: looked up below from the field */
         if (kind != LR_CELL_NUMBER) {
             lr_error_quote(q, sizeof q, fl->data, fl->len, 60);
             return lr_error_at(err, LR_EVALUE, f->source, fl->line, fl->col,
@@ -1428,7 +1468,7 @@ int lr_frame_eval_row(lr_frame *f, const lr_csv_row *row, double *x, double *y, 
                                    : "column '%s': expected a number, got \"%s\"",
                                f->colnames[j], q);
         }
-        f->colval[j] = v;
+        colval[j] = v;
     }
     /* variables: values and levels (levels must be known: no new ones now) */
     uint32_t levelbuf[64];
@@ -1440,11 +1480,10 @@ int lr_frame_eval_row(lr_frame *f, const lr_csv_row *row, double *x, double *y, 
     for (size_t v = 0; v < fm->nvars; v++) {
         const lr_var *xv = &fm->vars[v];
         if (f->vars[v].factor) {
-            const col_info *ci = &f->cols[xv->col];
-            int found = ci->text ? lr_levels_find_text(f->vars[v].levels, ci->cell, ci->cell_len,
-                                                       &level[v])
-                                 : lr_levels_find_number(f->vars[v].levels, f->colval[xv->col],
-                                                         &level[v]);
+            const lr_csv_field *cf = &row->fields[xv->col];
+            int found = f->cols[xv->col].text
+                            ? lr_levels_find_text(f->vars[v].levels, cf->data, cf->len, &level[v])
+                            : lr_levels_find_number(f->vars[v].levels, colval[xv->col], &level[v]);
             if (found != 0) {
                 const lr_csv_field *fl = &row->fields[xv->col];
                 char q[96];
@@ -1456,12 +1495,12 @@ int lr_frame_eval_row(lr_frame *f, const lr_csv_row *row, double *x, double *y, 
             continue;
         }
         const char *why = NULL;
-        value[v] = eval_checked(xv->expr, f->colval, &why);
+        value[v] = eval_checked(xv->expr, colval, &why);
         if (!isfinite(value[v]))
             return nonfinite_error(f, row, xv, value[v], why, err);
     }
     *y = value[0];
-    *w = f->wcol != SIZE_MAX ? f->colval[f->wcol] : 1.0;
+    *w = f->wcol != SIZE_MAX ? colval[f->wcol] : 1.0;
     if (*w < 0) {
         const lr_csv_field *fl = &row->fields[f->wcol];
         return lr_error_at(err, LR_EVALUE, f->source, fl->line, fl->col,

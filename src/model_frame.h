@@ -50,8 +50,17 @@ int lr_chunk_add_row(lr_chunk *c, const lr_csv_row *row, lr_error *err);
 int lr_chunk_end(lr_chunk *c, lr_error *err);
 void lr_chunk_free(lr_chunk *c);
 
-/* Fold an ended chunk into the frame: chunks must be folded in file order. */
-int lr_frame_fold(lr_frame *f, lr_chunk *c, lr_error *err);
+/* Fold an ended chunk into the frame: chunks must be folded in file order;
+ * lines_before is the physical lines of the input before the chunk. */
+int lr_frame_fold(lr_frame *f, lr_chunk *c, uint64_t lines_before, lr_error *err);
+
+/* Keep the evaluated rows in a binary spool for second passes (row_spool.h;
+ * call before any row is added). 0 if no temporary file can be made. */
+int lr_frame_keep_rows(lr_frame *f);
+/* After lr_frame_finish: the spool's descriptor (owned by the frame), or -1
+ * if rows were not kept or the spool was given up (too large, a chunk's rows
+ * exceeded its buffer, a write failed). */
+int lr_frame_rows_fd(const lr_frame *f);
 
 /* After the last chunk: the first chunk is folded if it was not, and the fold
  * completed; lr_frame_accum is then the statistics of every row. */
@@ -79,10 +88,15 @@ int lr_frame_reopen(const char *path, char delimiter, lr_csv **out, lr_error *er
  * After lr_frame_model: a data row in the model's own columns, x[0..q) in
  * lr_frame_model's order, the response *y and the weight *w. *use = 0 when a
  * cell the model needs is missing. A factor level not seen in the fit is an
- * error naming the row. Evaluates in double, like the fit.
+ * error naming the row. Evaluates in double, like the fit. colval is the
+ * caller's scratch of lr_frame_ncols(f) doubles; the frame is only read, so
+ * threads with their own scratch may evaluate rows at once.
  */
-int lr_frame_eval_row(lr_frame *f, const lr_csv_row *row, double *x, double *y, double *w,
-                      int *use, lr_error *err);
+int lr_frame_eval_row(const lr_frame *f, double *colval, const lr_csv_row *row, double *x,
+                      double *y, double *w, int *use, lr_error *err);
+
+/* Fields in the header. */
+size_t lr_frame_ncols(const lr_frame *f);
 
 /* The data's display name (borrowed). */
 const char *lr_frame_source(const lr_frame *f);

@@ -8,6 +8,7 @@
 
 #include "factor_levels.h"
 #include "model_frame.h"
+#include "row_spool.h"
 
 /* Per data column the model uses. */
 typedef struct col_info {
@@ -73,6 +74,8 @@ struct lr_chunk {
     lr_accum *acc;         /* the chunk's statistics */
     double *block;         /* block_rows × block_k, column-major */
     double *wblock;        /* weights of the block's rows */
+    uint64_t *lblock;      /* physical lines of the block's rows */
+    lr_row_buf spool;      /* the blocks again, for a second pass (if the frame keeps rows) */
     size_t block_rows;     /* rows the block holds */
     size_t block_k;        /* columns the block holds */
     size_t nblock;         /* rows in the block */
@@ -126,6 +129,10 @@ struct lr_frame {
     uint64_t rows;         /* data rows */
     uint64_t dropped;      /* rows omitted for missing values */
     uint64_t chunks;       /* chunks folded */
+    int rows_wanted;       /* chunks copy their blocks for the row spool (set before any) */
+    int rows_fd;           /* the row spool (unlinked temporary file), or -1 */
+    int rows_failed;       /* it was given up (too large, a write failed) */
+    uint64_t rows_bytes;   /* bytes written to it */
     /* lr_frame_model's result */
     size_t mq;             /* model columns besides the intercept */
     size_t *mterm;         /* the term of each model column, mq entries */

@@ -330,6 +330,161 @@ START_TEST(test_diagnostics_match_r)
 }
 END_TEST
 
+/* Beyond the in-memory budget (2^20 residuals) the quantiles come from a
+ * histogram, with a bound that must hold: against the exact type-7 quantiles
+ * of the residuals handed to residual_row. */
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static void keep_residual(void *ud, const lr_residual *r)
+{
+    diag_rows *d = ud;
+    if (d->n == d->cap) {
+        d->cap = d->cap ? 2 * d->cap : 1 << 20;
+        d->r = realloc(d->r, d->cap * sizeof *d->r);
+    }
+    d->r[d->n++].residual = r->residual;
+}
+
+START_TEST(test_quantile_sketch_bound)
+{
+    const size_t n = 1200000;
+    char *buf = malloc(n * 40 + 16);
+    size_t len = (size_t)sprintf(buf, "x,y\n");
+    uint64_t state = 42;
+    for (size_t i = 0; i < n; i++) {
+        /* a skewed error: the square of a uniform, centred */
+        state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+        double u = (double)(state >> 11) / 9007199254740992.0;
+        double x = (double)(i % 1000) / 10;
+        len += (size_t)sprintf(buf + len, "%.4f,%.9f\n", x, 3 + 0.5 * x + 10 * u * u);
+    }
+    char *path = lr_test_write_temp(buf, len);
+    free(buf);
+    lr_fit_options opt;
+    lr_fit_options_init(&opt);
+    opt.residual_summary = 1;
+    diag_rows d = {0};
+    opt.residual_row = keep_residual;
+    opt.residual_ud = &d;
+    lr_fit *fit = NULL;
+    lr_error err;
+    ck_assert_int_eq(lr_fit_csv(path, &opt, &fit, &err), LR_OK);
+    const lr_summary *s = lr_fit_summary(fit);
+    ck_assert(s->has_quantiles);
+    ck_assert(s->quantile_error > 0);
+    ck_assert_uint_eq(d.n, n);
+    double *e = malloc(n * sizeof *e);
+    for (size_t i = 0; i < n; i++)
+        e[i] = d.r[i].residual;
+    qsort(e, n, sizeof *e, cmp_double);
+    static const double probs[5] = {0, 0.25, 0.5, 0.75, 1};
+    for (int k = 0; k < 5; k++) {
+        double h = (double)(n - 1) * probs[k];
+        size_t lo = (size_t)h;
+        double exact = lo + 1 < n ? e[lo] + (h - (double)lo) * (e[lo + 1] - e[lo]) : e[n - 1];
+        ck_assert_msg(fabs(s->residual_quantiles[k] - exact) <= s->quantile_error,
+                      "quantile %g: %.17g, exact %.17g, bound %.3g", probs[k],
+                      s->residual_quantiles[k], exact, s->quantile_error);
+    }
+    /* the bound is a fraction of the spread, not the whole of it */
+    ck_assert(s->quantile_error < (e[n - 1] - e[0]) / 32);
+    free(e);
+    free(d.r);
+    lr_fit_free(fit);
+    unlink(path);
+    free(path);
+}
+END_TEST
+
+/* The second pass reads the rows the first pass kept (a binary spool in
+ * TMPDIR), or, when none can be kept, parses the text again on every core:
+ * both must give the same diagnostics. The data span several chunks and a
+ * factor level first appears late, so spooled blocks have fewer columns than
+ * the final model. */
+static void fit_with_tmpdir(const char *path, const char *tmpdir, int threads, lr_fit **fit,
+                            diag_rows *d)
+{
+    const char *old = getenv("TMPDIR");
+    char *saved = old ? strdup(old) : NULL;
+    if (tmpdir)
+        setenv("TMPDIR", tmpdir, 1);
+    lr_fit_options opt;
+    lr_fit_options_init(&opt);
+    opt.formula = "y ~ x * g + log(z)";
+    opt.vcov = LR_VCOV_HC3;
+    opt.residual_summary = 1;
+    opt.residual_row = collect_residual;
+    opt.residual_ud = d;
+    opt.threads = threads;
+    lr_error err;
+    int rc = lr_fit_csv(path, &opt, fit, &err);
+    if (saved)
+        setenv("TMPDIR", saved, 1);
+    else
+        unsetenv("TMPDIR");
+    free(saved);
+    ck_assert_msg(rc == LR_OK, "%s", err.message);
+}
+
+START_TEST(test_second_pass_paths)
+{
+    const size_t n = 400000;
+    char *buf = malloc(n * 64 + 32);
+    size_t len = (size_t)sprintf(buf, "g,x,z,y\n");
+    uint64_t state = 7;
+    for (size_t i = 0; i < n; i++) {
+        state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+        double u = (double)(state >> 11) / 9007199254740992.0;
+        const char *g = i < 300000 ? (i % 2 ? "a" : "b") : (i % 3 ? "c" : "a");
+        double x = (double)(i % 977) / 97, z = 1 + (double)(i % 13);
+        len += (size_t)sprintf(buf + len, "%s,%.6f,%.0f,%.9f\n", g, x, z,
+                               2 + x * (g[0] == 'c' ? 2 : 1) + 0.3 * log(z) + u * u * (1 + x));
+    }
+    char *path = lr_test_write_temp(buf, len);
+    free(buf);
+    lr_fit *a = NULL, *b = NULL, *c = NULL;
+    diag_rows da = {0}, db = {0}, dc = {0};
+    fit_with_tmpdir(path, NULL, 2, &a, &da);                      /* the row spool */
+    fit_with_tmpdir(path, "/nonexistent-linreg-tmp", 2, &b, &db); /* the text again */
+    fit_with_tmpdir(path, NULL, 1, &c, &dc);                      /* spool, one thread */
+    const lr_summary *sa = lr_fit_summary(a), *sb = lr_fit_summary(b), *sc = lr_fit_summary(c);
+    ck_assert(sa->has_quantiles && sb->has_quantiles);
+    ck_assert_int_eq(sa->vcov, LR_VCOV_HC3);
+    ck_assert_int_eq(sb->vcov, LR_VCOV_HC3);
+    for (int i = 0; i < 5; i++) {
+        LR_CK_REL(sa->residual_quantiles[i], sb->residual_quantiles[i], 1e-12);
+        ck_assert(sa->residual_quantiles[i] == sc->residual_quantiles[i]);
+    }
+    ck_assert_uint_eq(lr_fit_ncoef(a), 7);
+    for (size_t j = 0; j < lr_fit_ncoef(a); j++) {
+        LR_CK_REL(lr_fit_coef(a, j)->std_error, lr_fit_coef(b, j)->std_error, 1e-12);
+        ck_assert(lr_fit_coef(a, j)->std_error == lr_fit_coef(c, j)->std_error);
+    }
+    LR_CK_REL(sa->f_statistic, sb->f_statistic, 1e-12);
+    ck_assert_uint_eq(da.n, n);
+    ck_assert_uint_eq(db.n, n);
+    for (size_t i = 0; i < n; i += 997) {
+        ck_assert_uint_eq(da.r[i].line, i + 2);
+        ck_assert_uint_eq(db.r[i].line, i + 2);
+        LR_CK_REL(da.r[i].fitted, db.r[i].fitted, 1e-12);
+        LR_CK_REL(da.r[i].leverage, db.r[i].leverage, 1e-12);
+        LR_CK_REL(da.r[i].cooks, db.r[i].cooks, 1e-9);
+    }
+    free(da.r);
+    free(db.r);
+    free(dc.r);
+    lr_fit_free(a);
+    lr_fit_free(b);
+    lr_fit_free(c);
+    unlink(path);
+    free(path);
+}
+END_TEST
+
 /* Residual quantiles for a ridge fit are not computed, quietly; HC is noted. */
 START_TEST(test_diagnostics_ridge)
 {
@@ -520,7 +675,6 @@ END_TEST
 
 /* ---- allocation failures while loading and predicting ---- */
 
-
 START_TEST(test_alloc_failures_predict)
 {
     size_t len;
@@ -548,7 +702,8 @@ START_TEST(test_alloc_failures_predict)
         free(r.p);
         lr_model_free(m);
         lr_set_allocator(NULL, NULL);
-        ck_assert_msg(lr_test_live == 0, "%lld bytes leaked when allocation %ld failed", lr_test_live, lr_test_fail_at);
+        ck_assert_msg(lr_test_live == 0, "%lld bytes leaked when allocation %ld failed",
+                      lr_test_live, lr_test_fail_at);
     }
     ck_assert(succeeded);
     ck_assert(lr_test_fail_at > 5);
@@ -875,6 +1030,8 @@ int main(void)
     tcase_add_test(tc, test_hc_matches_sandwich);
     tcase_add_test(tc, test_diagnostics_match_r);
     tcase_add_test(tc, test_diagnostics_ridge);
+    tcase_add_test(tc, test_quantile_sketch_bound);
+    tcase_add_test(tc, test_second_pass_paths);
     suite_add_tcase(s, tc);
     TCase *tm = tcase_create("model_file");
     tcase_add_test(tm, test_truncated_model_files);

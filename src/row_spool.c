@@ -1,0 +1,201 @@
+/*
+ * row_spool.c — the model's evaluated rows in binary, for second passes (see
+ * row_spool.h for the record layout and why).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "row_spool.h"
+
+/* A chunk's buffer may hold this much; beyond, the spool is given up and the
+ * second pass parses the text again (a CSV of tiny cells makes 8-byte
+ * doubles of 2-byte fields: memory must stay bounded). */
+#define LR_ROW_BUF_MAX ((size_t)12 << 20)
+
+static int reserve(lr_row_buf *b, size_t more)
+{
+    if (b->len + more <= b->cap)
+        return 1;
+    if (b->len + more > LR_ROW_BUF_MAX)
+        return 0;
+    size_t cap = b->cap ? b->cap : (size_t)1 << 16;
+    while (cap < b->len + more)
+        cap *= 2;
+    if (cap > LR_ROW_BUF_MAX)
+        cap = LR_ROW_BUF_MAX;
+    unsigned char *d = lr_mem_realloc(b->data, b->cap, cap);
+    if (!d)
+        return 0;
+    b->data = d;
+    b->cap = cap;
+    return 1;
+}
+
+void lr_row_buf_free(lr_row_buf *b)
+{
+    lr_mem_free(b->data, b->cap);
+    memset(b, 0, sizeof *b);
+}
+
+void lr_row_buf_add(lr_row_buf *b, size_t n, size_t k, const double *x, size_t ld, const double *w,
+                    const uint64_t *line)
+{
+    if (b->over || n == 0)
+        return;
+    size_t bytes = 16 + 8 * k + 8 * k * n + 16 * n;
+    if (!reserve(b, bytes)) {
+        lr_row_buf_free(b);
+        b->over = 1;
+        return;
+    }
+    unsigned char *p = b->data + b->len;
+    uint64_t hdr[2] = {n, k};
+    memcpy(p, hdr, 16);
+    p += 16;
+    for (size_t i = 0; i < k; i++) {
+        uint64_t c = i;
+        memcpy(p, &c, 8);
+        p += 8;
+    }
+    for (size_t j = 0; j < k; j++) {
+        memcpy(p, x + j * ld, 8 * n);
+        p += 8 * n;
+    }
+    for (size_t i = 0; i < n; i++) {
+        double wi = w ? w[i] : 1.0;
+        memcpy(p, &wi, 8);
+        p += 8;
+    }
+    memcpy(p, line, 8 * n);
+    b->len += bytes;
+}
+
+static int write_all(int fd, const void *data, size_t n)
+{
+    const unsigned char *p = data;
+    while (n > 0) {
+        ssize_t k = write(fd, p, n);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return 1;
+        p += k;
+        n -= (size_t)k;
+    }
+    return 0;
+}
+
+int lr_row_buf_write(int fd, lr_row_buf *b, const size_t *colmap, uint64_t lines_before,
+                     uint64_t *bytes)
+{
+    size_t off = 0;
+    while (off < b->len) {
+        unsigned char *p = b->data + off;
+        uint64_t hdr[2];
+        memcpy(hdr, p, 16);
+        size_t n = (size_t)hdr[0], k = (size_t)hdr[1];
+        size_t size = 16 + 8 * k + 8 * k * n + 16 * n;
+        /* in place: the buffer is written once and then freed */
+        for (size_t i = 0; i < k; i++) {
+            uint64_t c = colmap[i];
+            memcpy(p + 16 + 8 * i, &c, 8);
+        }
+        unsigned char *lines = p + size - 8 * n;
+        for (size_t i = 0; i < n; i++) {
+            uint64_t l;
+            memcpy(&l, lines + 8 * i, 8);
+            l += lines_before;
+            memcpy(lines + 8 * i, &l, 8);
+        }
+        if (write_all(fd, p, size))
+            return 1;
+        *bytes += size;
+        off += size;
+    }
+    return 0;
+}
+
+int lr_row_spool_create(void)
+{
+    const char *dir = getenv("TMPDIR");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/linreg-rows-XXXXXX", dir && *dir ? dir : "/tmp");
+    int fd = mkstemp(path);
+    if (fd >= 0)
+        unlink(path);
+    return fd;
+}
+
+void lr_row_reader_init(lr_row_reader *r, int fd)
+{
+    memset(r, 0, sizeof *r);
+    r->fd = fd;
+    lseek(fd, 0, SEEK_SET);
+}
+
+void lr_row_reader_free(lr_row_reader *r)
+{
+    lr_mem_free(r->col, r->cap_col * 8);
+    lr_mem_free(r->x, r->cap_x * 8);
+    lr_mem_free(r->w, r->cap_w * 8);
+    lr_mem_free(r->line, r->cap_line * 8);
+    memset(r, 0, sizeof *r);
+    r->fd = -1;
+}
+
+/* Read exactly n bytes; 1 at a clean end of file (nothing read), -1 on a
+ * short read or an error, 0 on success. */
+static int read_all(int fd, void *data, size_t n)
+{
+    unsigned char *p = data;
+    size_t got = 0;
+    while (got < n) {
+        ssize_t k = read(fd, p + got, n - got);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0)
+            return -1;
+        if (k == 0)
+            return got == 0 ? 1 : -1;
+        got += (size_t)k;
+    }
+    return 0;
+}
+
+static int grow(void **p, size_t *cap, size_t need)
+{
+    if (need <= *cap)
+        return 1;
+    void *q = lr_mem_realloc(*p, *cap * 8, need * 8);
+    if (!q)
+        return 0;
+    *p = q;
+    *cap = need;
+    return 1;
+}
+
+int lr_row_reader_next(lr_row_reader *r, int *has, lr_error *err)
+{
+    uint64_t hdr[2];
+    *has = 0;
+    int st = read_all(r->fd, hdr, 16);
+    if (st == 1)
+        return LR_OK;
+    if (st < 0 || hdr[0] == 0 || hdr[0] > ((uint64_t)1 << 32) || hdr[1] > ((uint64_t)1 << 32))
+        return lr_error_set(err, LR_EIO, "the spool of model rows cannot be read back");
+    size_t n = (size_t)hdr[0], k = (size_t)hdr[1];
+    if (!grow((void **)&r->col, &r->cap_col, k ? k : 1) ||
+        !grow((void **)&r->x, &r->cap_x, k && n ? k * n : 1) ||
+        !grow((void **)&r->w, &r->cap_w, n) || !grow((void **)&r->line, &r->cap_line, n))
+        return lr_error_nomem(err);
+    if (read_all(r->fd, r->col, 8 * k) || read_all(r->fd, r->x, 8 * k * n) ||
+        read_all(r->fd, r->w, 8 * n) || read_all(r->fd, r->line, 8 * n))
+        return lr_error_set(err, LR_EIO, "the spool of model rows cannot be read back");
+    r->n = n;
+    r->k = k;
+    *has = 1;
+    return LR_OK;
+}
