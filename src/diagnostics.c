@@ -241,8 +241,10 @@ static void diag_block_run(const diag_pass *dp, diag_block *b, diag_chunk *c)
     if (pk > 0) {
         cblas_dgemv(CblasColMajor, CblasNoTrans, n, pk, 1.0, b->x, LR_DIAG_BLOCK, dp->bk, 1, 0.0,
                     b->fit, 1);
-        cblas_dsymm(CblasColMajor, CblasRight, CblasUpper, n, pk, 1.0, dp->vk, pk, b->x,
-                    LR_DIAG_BLOCK, 0.0, b->t, LR_DIAG_BLOCK);
+        /* dgemm rather than dsymm: V is stored full, and OpenBLAS's dgemm
+         * kernels are the faster on these thin blocks */
+        cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, n, pk, pk, 1.0, b->x,
+                    LR_DIAG_BLOCK, dp->vk, pk, 0.0, b->t, LR_DIAG_BLOCK);
     } else {
         memset(b->fit, 0, b->n * sizeof(double));
     }
@@ -431,20 +433,33 @@ static int diag_spool_pass(diag_pass *dp, int fd, const lr_model_spec *spec, siz
                 if ((rc = diag_grow(dp, c, err)))
                     goto done;
         }
-        for (size_t i = 0; i < n; i++) {
-            if (rd.w[i] == 0)
-                continue;
+        for (size_t i = 0; i < n;) {
+            /* a run of rows into the block: column by column (memcpy) when
+             * none has weight zero, else row by row skipping those */
+            size_t m = n - i < LR_DIAG_BLOCK - b->n ? n - i : LR_DIAG_BLOCK - b->n;
+            int zero = 0;
+            for (size_t r = i; r < i + m && !zero; r++)
+                zero = rd.w[r] == 0;
             for (size_t a = 0; a < pk; a++) {
-                size_t ac = acol[a];
-                b->x[a * LR_DIAG_BLOCK + b->n] =
-                    ac == SIZE_MAX ? (dp->icpt && dp->kept[a] == 0 ? 1.0 : 0.0)
-                                   : (pos[ac] == SIZE_MAX ? 0.0 : rd.x[pos[ac] * n + i]);
+                double *dst = b->x + a * LR_DIAG_BLOCK + b->n;
+                size_t ac = acol[a], at = ac == SIZE_MAX ? SIZE_MAX : pos[ac];
+                const double *src = at == SIZE_MAX ? NULL : rd.x + at * n + i;
+                double fill = dp->icpt && dp->kept[a] == 0 ? 1.0 : 0.0;
+                for (size_t r = 0, o = 0; r < m; r++)
+                    if (!zero || rd.w[i + r] != 0)
+                        dst[o++] = src ? src[r] : fill;
             }
-            b->y[b->n] = pos[0] == SIZE_MAX ? 0.0 : rd.x[pos[0] * n + i];
-            b->w[b->n] = rd.w[i];
-            b->line[b->n] = rd.line[i];
-            if (++b->n == LR_DIAG_BLOCK)
+            for (size_t r = i; r < i + m; r++) {
+                if (zero && rd.w[r] == 0)
+                    continue;
+                b->y[b->n] = pos[0] == SIZE_MAX ? 0.0 : rd.x[pos[0] * n + r];
+                b->w[b->n] = rd.w[r];
+                b->line[b->n] = rd.line[r];
+                b->n++;
+            }
+            if (b->n == LR_DIAG_BLOCK)
                 diag_block_run(dp, b, c);
+            i += m;
         }
         diag_block_run(dp, b, c);
         if ((rc = diag_fold(dp, c, 0, err)))
