@@ -4,6 +4,8 @@
 # of issue #4: the default (auto) no more than 1.5× the time of --method inverse
 # where no refinement is needed (here n (p + 2)^2 = 4.8e8 exceeds the size of the
 # extended-precision pass, so auto stays in double precision).
+# One pass (--format json): the text summary's second pass, for the residual
+# quantiles, costs the same for every method.
 #
 # usage: bench/methods.sh [BUILD_DIR] [WORK_DIR]
 set -eu
@@ -24,7 +26,7 @@ printf '%-10s %10s %10s\n' method "median s" "vs inverse"
 inv=""
 for m in inverse auto qr cholesky svd naive; do
     t=$(for i in 1 2 3 4 5; do
-            s=$(now); "$build/linreg" fit -q -y y --method "$m" "$f" > /dev/null; e=$(now)
+            s=$(now); "$build/linreg" fit -q -y y --format json --method "$m" "$f" > /dev/null; e=$(now)
             awk -v s="$s" -v e="$e" 'BEGIN { printf "%.3f\n", e - s }'
         done | median)
     [ -n "$inv" ] || inv="$t"
