@@ -108,6 +108,8 @@ static void set_classes(lr_csv *r)
     cls['\n'] |= CLS_END_UNQUOTED | CLS_END_QUOTED;
     cls['\r'] |= CLS_END_UNQUOTED | CLS_END_QUOTED;
     cls['"'] |= CLS_END_UNQUOTED | CLS_END_QUOTED;
+    /* A NUL byte is never text: it stops both scans, and is an error. */
+    cls[0] |= CLS_END_UNQUOTED | CLS_END_QUOTED;
     /* A blank that is the delimiter separates fields; it cannot also pad one. */
     if (r->delim != ' ')
         cls[' '] |= CLS_PAD;
@@ -420,6 +422,15 @@ static int unescape_fields(lr_csv *r, size_t nf, size_t need)
  * local copies of the position state and commits them only when the row is
  * complete, so ROW_MORE leaves the reader as it was.
  */
+/* CSV is text: a NUL byte means a binary file, or text in UTF-16 or UTF-32. */
+static int nul_byte(lr_csv *r, uint64_t line, uint64_t col)
+{
+    lr_error_at(&r->error, LR_EPARSE, r->name, line, col,
+                "a NUL byte: this is not a text CSV file (binary data, or UTF-16/UTF-32 "
+                "text?)");
+    return ROW_FAIL;
+}
+
 static int parse_row(lr_csv *r, lr_csv_row *row)
 {
     const char *const d = r->data;
@@ -470,6 +481,8 @@ static int parse_row(lr_csv *r, lr_csv_row *row)
                                 "unterminated quoted field");
                     return ROW_FAIL;
                 }
+                if (d[i] == '\0')
+                    return nul_byte(r, line, base + i - lstart + 1);
                 if (d[i] == '"') {
                     if (i + 1 < e && d[i + 1] == '"') {
                         esc = 1;
@@ -507,13 +520,14 @@ static int parse_row(lr_csv *r, lr_csv_row *row)
             /* Sixteen bytes at a time: the first delimiter, line end or quote. */
             {
                 const __m128i vd = _mm_set1_epi8(delim), vn = _mm_set1_epi8('\n'),
-                              vr = _mm_set1_epi8('\r'), vq = _mm_set1_epi8('"');
+                              vr = _mm_set1_epi8('\r'), vq = _mm_set1_epi8('"'),
+                              v0 = _mm_setzero_si128();
                 while (i + 16 <= e) {
                     __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(d + i));
-                    __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, vd),
-                                                          _mm_cmpeq_epi8(x, vn)),
-                                             _mm_or_si128(_mm_cmpeq_epi8(x, vr),
-                                                          _mm_cmpeq_epi8(x, vq)));
+                    __m128i m = _mm_or_si128(
+                        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, vd), _mm_cmpeq_epi8(x, vn)),
+                                     _mm_or_si128(_mm_cmpeq_epi8(x, vr), _mm_cmpeq_epi8(x, vq))),
+                        _mm_cmpeq_epi8(x, v0));
                     unsigned mask = (unsigned)_mm_movemask_epi8(m);
                     if (mask) {
                         i += (size_t)__builtin_ctz(mask);
@@ -535,6 +549,8 @@ static int parse_row(lr_csv *r, lr_csv_row *row)
                             "unexpected quote in unquoted field");
                 return ROW_FAIL;
             }
+            if (i < e && d[i] == '\0')
+                return nul_byte(r, line, base + i - lstart + 1);
             f->data = d + fstart;
             f->len = i - fstart;
             f->quoted = 0;

@@ -2,6 +2,7 @@
  * fit.c — the pipeline: CSV reader → model frame → accumulator → solver →
  * statistics, and the lr_fit object that holds the result.
  */
+#include <float.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -162,6 +163,40 @@ static int with_source(lr_error *err, const char *source, int rc)
 }
 
 /* What fit_from_accum needs to know about the model besides the statistics. */
+/*
+ * β comes out right for data near the ends of a double's range (the QR
+ * factor is formed with scaled norms), but the sums of squares and (XᵀX)⁻¹
+ * are squares of the data: around 1e±154 they overflow to Inf or underflow
+ * to zero or to subnormals, and σ, the standard errors, t and p would be
+ * wrong (an SE of Inf, t = 0, p = 1). That is an error, not a report.
+ */
+static int check_range(const lr_solution *sol, int ridge, const char *source, lr_error *err)
+{
+    /* A subnormal x carries about log10(x / 2^-1074) digits; below 2^-1034
+     * that is fewer than 12, and zero (underflow) none. Sums of squares that
+     * overflow, or an (XᵀX)⁻¹ that underflows, mean values too large; sums
+     * that underflow, or an (XᵀX)⁻¹ that overflows, values too small. */
+    const double tiny = 0x1p-1034;
+    int large = !isfinite(sol->rss) || !isfinite(sol->tss) || !isfinite(sol->mss);
+    int small = (sol->tss > 0 && sol->tss < tiny) || (sol->rss > 0 && sol->rss < tiny);
+    for (size_t j = 0; !ridge && !sol->no_se && j < sol->p && !large && !small; j++) {
+        if (sol->aliased && sol->aliased[j])
+            continue;
+        double v = LR_AT(sol->xtx_inv, sol->p, j, j);
+        small |= !(v <= DBL_MAX);
+        large |= !(v >= tiny);
+    }
+    if (!large && !small)
+        return LR_OK;
+    return lr_error_set(err, LR_ERANGE,
+                        "%s%svalues too %s for double precision: their squares %s (magnitudes "
+                        "%s about 1e%s154), so the standard errors cannot be computed; rescale "
+                        "the data (multiply or divide the columns by a power of ten)",
+                        source ? source : "", source ? ": " : "", large ? "large" : "small",
+                        large ? "overflow" : "underflow", large ? "beyond" : "below",
+                        large ? "" : "-");
+}
+
 typedef struct model_desc {
     const lr_model_spec *spec; /* columns and penalty */
     const char *response;      /* the response's label */
@@ -269,6 +304,11 @@ static int fit_from_accum(const lr_accum *acc, const model_desc *md, const lr_fi
             lr_solution_free(&sol);
             sol = ext;
         }
+    }
+
+    if ((rc = check_range(&sol, spec->ridge > 0, md->source, err))) {
+        lr_solution_free(&sol);
+        return rc;
     }
 
     lr_fit *fit = lr_mem_calloc(1, sizeof *fit);

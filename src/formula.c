@@ -64,6 +64,7 @@ typedef struct parser {
     int failed;                  /* an error was recorded */
     size_t lhs_nvars;            /* variables of the response (excluded from '.') */
     int in_lhs;                  /* parsing the left-hand side */
+    size_t depth;                /* nesting of the recursive descent (see nest()) */
 } parser;
 
 static int is_name_start(unsigned char c)
@@ -178,6 +179,15 @@ static void next(parser *p)
         }
         if ((size_t)(end - t) != j || is_name_char((unsigned char)t[j])) {
             perror_at(p, i + 1, "malformed number");
+            k->kind = T_END;
+            p->off = j;
+            return;
+        }
+        /* R reads 1e999 as Inf, but a label cannot spell an infinite constant
+         * (deparse_number needs a finite one, and a saved model parses its
+         * labels again); as in the data, beyond a double's range is an error. */
+        if (isinf(k->num)) {
+            perror_at(p, i + 1, "%.*s is out of the range of a double", (int)(j - i), t + i);
             k->kind = T_END;
             p->off = j;
             return;
@@ -351,7 +361,45 @@ static lr_node *new_node(parser *p, lr_node_kind kind, size_t pos)
     n->kind = kind;
     n->pos = pos;
     n->id = p->f->nnodes++;
+    n->depth = 1;
     return n;
+}
+
+static int too_deep(parser *p, size_t pos)
+{
+    return perror_at(p, pos, "formula nested too deeply (more than %d levels)",
+                     LR_FORMULA_MAX_DEPTH);
+}
+
+/* An operator node over a (and b, for binary operators). Refused when the
+ * tree would be deeper than LR_FORMULA_MAX_DEPTH: a long chain "x + x + ..."
+ * is parsed by a loop, but everything that walks the tree recurses. */
+static lr_node *new_op(parser *p, lr_node_kind kind, size_t pos, lr_node *a, lr_node *b)
+{
+    size_t depth = 1 + (b && b->depth > a->depth ? b->depth : a->depth);
+    if (depth > LR_FORMULA_MAX_DEPTH) {
+        too_deep(p, pos);
+        return NULL;
+    }
+    lr_node *n = new_node(p, kind, pos);
+    if (n) {
+        n->a = a;
+        n->b = b;
+        n->depth = depth;
+    }
+    return n;
+}
+
+/* Enter one level of the recursive descent (an operand of an arithmetic
+ * expression, or a parenthesised model term); the caller leaves it with
+ * p->depth--. Fails beyond LR_FORMULA_MAX_DEPTH, before the stack does:
+ * "((((x))))" and "+ + + x" recurse without making a node. */
+static int nest(parser *p)
+{
+    if (p->depth >= LR_FORMULA_MAX_DEPTH)
+        return too_deep(p, p->tok.pos);
+    p->depth++;
+    return LR_OK;
 }
 
 /* Resolve a name token against the data's columns. */
@@ -411,10 +459,7 @@ static lr_node *arith_primary(parser *p)
             return NULL;
         }
         next(p);
-        lr_node *n = new_node(p, LR_NODE_PAREN, t.pos);
-        if (n)
-            n->a = inner;
-        return n;
+        return new_op(p, LR_NODE_PAREN, t.pos, inner, NULL);
     }
     if (t.kind == T_NAME) {
         next(p);
@@ -434,11 +479,9 @@ static lr_node *arith_primary(parser *p)
                 return NULL;
             }
             next(p);
-            lr_node *n = new_node(p, LR_NODE_FN, t.pos);
-            if (n) {
+            lr_node *n = new_op(p, LR_NODE_FN, t.pos, arg, NULL);
+            if (n)
                 n->fn = fn;
-                n->a = arg;
-            }
             return n;
         }
         size_t col;
@@ -470,31 +513,30 @@ static lr_node *arith_power(parser *p)
         lr_node *b = arith_unary(p);
         if (!b)
             return NULL;
-        lr_node *n = new_node(p, LR_NODE_POW, pos);
-        if (n) {
-            n->a = a;
-            n->b = b;
-        }
-        return n;
+        return new_op(p, LR_NODE_POW, pos, a, b);
     }
     return a;
 }
 
+/* Every cycle of the arithmetic descent (parentheses, calls, signs, powers)
+ * passes through here: the one place that counts the nesting. */
 static lr_node *arith_unary(parser *p)
 {
+    if (nest(p))
+        return NULL;
+    lr_node *n;
     if (is_op(p, '-') || is_op(p, '+')) {
         int neg = is_op(p, '-');
         size_t pos = p->tok.pos;
         next(p);
-        lr_node *a = arith_unary(p);
-        if (!a || !neg)
-            return a;
-        lr_node *n = new_node(p, LR_NODE_NEG, pos);
-        if (n)
-            n->a = a;
-        return n;
+        n = arith_unary(p);
+        if (n && neg)
+            n = new_op(p, LR_NODE_NEG, pos, n, NULL);
+    } else {
+        n = arith_power(p);
     }
-    return arith_power(p);
+    p->depth--;
+    return n;
 }
 
 static lr_node *arith_prod(parser *p)
@@ -507,12 +549,7 @@ static lr_node *arith_prod(parser *p)
         lr_node *b = arith_unary(p);
         if (!b)
             return NULL;
-        lr_node *n = new_node(p, k, pos);
-        if (!n)
-            return NULL;
-        n->a = a;
-        n->b = b;
-        a = n;
+        a = new_op(p, k, pos, a, b);
     }
     return a;
 }
@@ -527,12 +564,7 @@ static lr_node *arith_sum(parser *p)
         lr_node *b = arith_prod(p);
         if (!b)
             return NULL;
-        lr_node *n = new_node(p, k, pos);
-        if (!n)
-            return NULL;
-        n->a = a;
-        n->b = b;
-        a = n;
+        a = new_op(p, k, pos, a, b);
     }
     return a;
 }
@@ -649,6 +681,13 @@ static int ts_add(parser *p, tset *s, const lr_term *t)
 {
     if (ts_has(s, t))
         return LR_OK;
+    /* Every term is at least one model column, and a model has at most
+     * LR_FORMULA_MAX_TERMS (the term sets' linear searches stay cheap). */
+    if (s->n >= LR_FORMULA_MAX_TERMS)
+        return perror_at(p, p->tok.pos,
+                         "the model has more than %d terms (linreg supports at most 4096 model "
+                         "columns)",
+                         LR_FORMULA_MAX_TERMS);
     if (s->n == s->cap) {
         size_t cap = s->cap ? 2 * s->cap : 8;
         lr_term *nt = lr_arena_alloc(&p->f->arena, cap * sizeof *nt);
@@ -820,7 +859,9 @@ static int parse_dot(parser *p, tset *out)
         int used = 0;
         /* Variables of the response: R's all.vars(lhs). */
         for (size_t v = 0; v < p->lhs_nvars && !used; v++) {
-            const lr_node *stack[64];
+            /* Depth-first: each node on the path down leaves at most one
+             * sibling waiting, so depth + 1 entries always suffice. */
+            const lr_node *stack[LR_FORMULA_MAX_DEPTH + 1];
             size_t sp = 0;
             if (p->f->vars[v].expr)
                 stack[sp++] = p->f->vars[v].expr;
@@ -830,9 +871,9 @@ static int parse_dot(parser *p, tset *out)
                 const lr_node *n = stack[--sp];
                 if (n->kind == LR_NODE_COL && n->col == j)
                     used = 1;
-                if (n->a && sp < 64)
+                if (n->a)
                     stack[sp++] = n->a;
-                if (n->b && sp < 64)
+                if (n->b)
                     stack[sp++] = n->b;
             }
         }
@@ -877,8 +918,12 @@ static int model_primary(parser *p, tset *out)
                                    "arithmetic)");
     }
     if (is_op(&*p, '(')) {
+        /* a parenthesised model term: the model descent's only cycle */
+        if (nest(p))
+            return LR_EUSAGE;
         next(p);
         int rc = model_sum(p, out);
+        p->depth--;
         if (rc)
             return rc;
         if (!is_op(p, ')'))
@@ -917,11 +962,10 @@ static int model_primary(parser *p, tset *out)
                 if (!is_op(p, ')'))
                     return perror_at(p, p->tok.pos, "expected ')' to close %s(", fn_name(fn));
                 next(p);
-                lr_node *n = new_node(p, LR_NODE_FN, t.pos);
+                lr_node *n = new_op(p, LR_NODE_FN, t.pos, x, NULL);
                 if (!n)
-                    return LR_ENOMEM;
+                    return LR_EUSAGE; /* too deep, or out of memory: err says which */
                 n->fn = fn;
-                n->a = x;
                 char *label = label_of(p, n, "", "");
                 if (!label)
                     return LR_ENOMEM;

@@ -5,6 +5,9 @@
 #ifndef LR_FORMULA_H
 #define LR_FORMULA_H
 
+/* The most terms a formula may expand to (a model has at most 4096 columns). */
+#define LR_FORMULA_MAX_TERMS 4096
+
 #include "internal.h"
 
 /* Functions allowed on numbers. */
@@ -31,6 +34,15 @@ typedef enum lr_node_kind {
     LR_NODE_PAREN    /* (a): kept so labels deparse as written */
 } lr_node_kind;
 
+/*
+ * The deepest a formula may nest: levels of parentheses, calls, unary signs and
+ * powers while parsing, and operators on the longest path of an expression
+ * tree ("x + x + x" is three deep). The parser and everything that walks an
+ * expression (deparsing, evaluation in double and MPFR, column marking)
+ * recurse once per level, so this bounds their stack use for any input.
+ */
+#define LR_FORMULA_MAX_DEPTH 500
+
 typedef struct lr_node {
     lr_node_kind kind;   /* what the node is */
     double num;          /* LR_NODE_NUM: the value */
@@ -41,6 +53,7 @@ typedef struct lr_node {
     struct lr_node *b;   /* second operand (binary nodes) */
     size_t pos;          /* 1-based position in the formula text */
     size_t id;           /* 0..nnodes−1, unique in the formula: a slot for evaluators */
+    size_t depth;        /* nodes on the longest path from here to a leaf (1: a leaf) */
 } lr_node;
 
 /* A variable of the model ("factor" in R's terms vocabulary). */

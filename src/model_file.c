@@ -34,6 +34,99 @@
  * that uses jansson itself. Every jansson failure is still reported as
  * LR_ENOMEM or a parse error. */
 
+/*
+ * Strings from the data (column names, factor levels, the formulas that name
+ * them) need not be UTF-8, which JSON requires. One that is not is written
+ * as {"latin1": "..."}: its bytes read as Latin-1 code points, U+0000–U+00FF,
+ * which the reader turns back into the very same bytes.
+ */
+static json_t *jstrn(const char *s, size_t n)
+{
+    json_t *j = json_stringn(s, n);
+    if (j)
+        return j;
+    char *u = lr_mem_alloc(2 * n + 1);
+    if (!u)
+        return NULL;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char b = (unsigned char)s[i];
+        if (b < 0x80) {
+            u[k++] = (char)b;
+        } else {
+            u[k++] = (char)(0xc0 | (b >> 6));
+            u[k++] = (char)(0x80 | (b & 0x3f));
+        }
+    }
+    j = json_stringn(u, k);
+    lr_mem_free(u, 2 * n + 1);
+    return j ? json_pack("{s:o}", "latin1", j) : NULL;
+}
+
+static json_t *jstr(const char *s)
+{
+    return jstrn(s, strlen(s));
+}
+
+/* The reader's side: replace every {"latin1": "..."} below v by the string of
+ * its bytes. 0 on success, -1 on a malformed one (a code point above U+00FF),
+ * -2 out of memory. */
+static int restore_bytes(json_t *v);
+
+static int latin1_value(json_t *v, json_t **out)
+{
+    *out = NULL;
+    json_t *l = json_object_get(v, "latin1");
+    if (!json_is_object(v) || json_object_size(v) != 1 || !json_is_string(l))
+        return restore_bytes(v);
+    const unsigned char *u = (const unsigned char *)json_string_value(l);
+    size_t n = json_string_length(l), k = 0;
+    char *b = lr_mem_alloc(n + 1);
+    if (!b)
+        return -2;
+    for (size_t i = 0; i < n; i++) {
+        if (u[i] < 0x80) {
+            b[k++] = (char)u[i];
+        } else if ((u[i] == 0xc2 || u[i] == 0xc3) && i + 1 < n) {
+            b[k++] = (char)(((u[i] & 0x03) << 6) | (u[i + 1] & 0x3f));
+            i++;
+        } else {
+            lr_mem_free(b, n + 1);
+            return -1;
+        }
+    }
+    *out = json_stringn_nocheck(b, k);
+    lr_mem_free(b, n + 1);
+    return *out ? 0 : -2;
+}
+
+static int restore_bytes(json_t *v)
+{
+    if (json_is_array(v)) {
+        for (size_t i = 0; i < json_array_size(v); i++) {
+            json_t *r;
+            int rc = latin1_value(json_array_get(v, i), &r);
+            if (rc)
+                return rc;
+            if (r && json_array_set_new(v, i, r))
+                return -2;
+        }
+    } else if (json_is_object(v)) {
+        const char *key;
+        json_t *e;
+        json_object_foreach(v, key, e)
+        {
+            json_t *r;
+            int rc = latin1_value(e, &r);
+            if (rc)
+                return rc;
+            if (r && json_object_set_new(v, key, r))
+                return -2;
+        }
+    }
+    return 0;
+}
+
 /* JSON numbers with 17 significant digits; non-finite values as null. */
 static json_t *num(double x)
 {
@@ -102,12 +195,12 @@ int lr_model_json_build(const lr_frame *f, const lr_fit *fit, const lr_accum *ac
         ok &= !json_object_set_new(root, "format", json_string(LR_MODEL_FORMAT));
         ok &= !json_object_set_new(root, "format_version", json_integer(LR_MODEL_FORMAT_VERSION));
         ok &= !json_object_set_new(root, "linreg_version", json_string(LR_VERSION_STRING));
-        ok &= !json_object_set_new(root, "formula", json_string(s->model));
-        ok &= !json_object_set_new(root, "prediction_formula", json_string(rebuild));
-        ok &= !json_object_set_new(root, "response", json_string(s->response));
+        ok &= !json_object_set_new(root, "formula", jstr(s->model));
+        ok &= !json_object_set_new(root, "prediction_formula", jstr(rebuild));
+        ok &= !json_object_set_new(root, "response", jstr(s->response));
         ok &= !json_object_set_new(root, "intercept", json_boolean(s->intercept));
         ok &= !json_object_set_new(root, "weights",
-                                   s->weights ? json_string(s->weights) : json_null());
+                                   s->weights ? jstr(s->weights) : json_null());
         ok &= !json_object_set_new(root, "method", json_string(lr_method_name(s->method)));
         ok &= !json_object_set_new(root, "n", json_integer((json_int_t)s->n));
         ok &= !json_object_set_new(root, "rank", json_integer((json_int_t)s->rank));
@@ -120,7 +213,7 @@ int lr_model_json_build(const lr_frame *f, const lr_fit *fit, const lr_accum *ac
         ok &= o && !json_array_append_new(vars, o);
         if (!ok)
             break;
-        ok &= !json_object_set_new(o, "label", json_string(fm->vars[v].label));
+        ok &= !json_object_set_new(o, "label", jstr(fm->vars[v].label));
         ok &= !json_object_set_new(o, "factor", json_boolean(f->vars[v].factor));
         if (f->vars[v].factor) {
             const lr_levels *l = f->vars[v].levels;
@@ -134,13 +227,13 @@ int lr_model_json_build(const lr_frame *f, const lr_fit *fit, const lr_accum *ac
                 lr_levels_value(l, id, &x);
                 ok &= !json_array_append_new(
                     lv, numeric ? json_real(x)
-                                : json_stringn(lr_levels_label(l, id), lr_levels_length(l, id)));
+                                : jstrn(lr_levels_label(l, id), lr_levels_length(l, id)));
             }
         }
     }
     for (size_t j = 0; ok && j < f->ncsv; j++)
         if (f->cols[j].used && f->cols[j].text)
-            ok &= !json_array_append_new(cats, json_string(f->colnames[j]));
+            ok &= !json_array_append_new(cats, jstr(f->colnames[j]));
     /* the columns prediction needs: those the predictors read */
     json_t *pcols = json_array();
     unsigned char *mark = lr_mem_calloc(f->ncsv ? f->ncsv : 1, 1);
@@ -154,14 +247,14 @@ int lr_model_json_build(const lr_frame *f, const lr_fit *fit, const lr_accum *ac
     }
     for (size_t j = 0; ok && j < f->ncsv; j++)
         if (mark[j])
-            ok &= !json_array_append_new(pcols, json_string(f->colnames[j]));
+            ok &= !json_array_append_new(pcols, jstr(f->colnames[j]));
     lr_mem_free(mark, f->ncsv ? f->ncsv : 1);
     /* coefficients and (XᵀX)⁻¹ */
     const double *xi = lr_fit_xtx_inverse(fit, &ld);
     for (size_t j = 0; ok && j < p; j++) {
         const lr_coef *c = lr_fit_coef(fit, j);
-        json_t *o = json_pack("{s:s, s:o, s:b}", "name", c->name, "estimate", num(c->estimate),
-                              "aliased", c->aliased);
+        json_t *o = json_pack("{s:o, s:o, s:b}", "name", jstr(c->name), "estimate",
+                              num(c->estimate), "aliased", c->aliased);
         json_t *row = json_array();
         /* append_new takes its value (NULL too) even when it fails */
         ok &= !json_array_append_new(coefs, o);
@@ -284,19 +377,32 @@ static int get_num(json_t *v, double *x)
     return 1;
 }
 
-int lr_model_load(const char *path, lr_model **out, lr_error *err)
+/* A jansson parse failure as an lr_error naming `name` (and the place, when
+ * jansson knows it). */
+static int load_error(const json_error_t *je, const char *name, lr_error *err)
 {
-    *out = NULL;
-    json_error_t je;
-    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
-    if (!root) {
-        if (json_error_code(&je) == json_error_cannot_open_file)
-            return lr_error_set(err, LR_EIO, "%s: cannot read the model file: %s", path, je.text);
-        if (je.line < 1)
-            return lr_error_set(err, LR_EDATA, "%s: not a valid linreg model file: %s", path,
-                                je.text);
-        return lr_error_at(err, LR_EDATA, path, (uint64_t)je.line, (uint64_t)je.column,
-                           "not a valid linreg model file: %s", je.text);
+    if (json_error_code(je) == json_error_cannot_open_file)
+        return lr_error_set(err, LR_EIO, "%s: cannot read the model file: %s", name, je->text);
+    if (je->line < 1)
+        return lr_error_set(err, LR_EDATA, "%s: not a valid linreg model file: %s", name,
+                            je->text);
+    return lr_error_at(err, LR_EDATA, name, (uint64_t)je->line, (uint64_t)je->column,
+                       "not a valid linreg model file: %s", je->text);
+}
+
+/* The model in a parsed file (root taken over: freed here on failure, by
+ * lr_model_free otherwise); `path` names it in messages. */
+static int model_from_json(json_t *root, const char *path, lr_model **out, lr_error *err)
+{
+    int restored = restore_bytes(root);
+    if (restored == -2) {
+        json_decref(root);
+        return lr_error_nomem(err);
+    }
+    if (restored == -1) {
+        json_decref(root);
+        return lr_error_set(err, LR_EDATA, "%s: not a valid linreg model file: a \"latin1\" "
+                            "string holds a character above U+00FF", path);
     }
     lr_model *m = lr_mem_calloc(1, sizeof *m);
     if (!m) {
@@ -388,6 +494,27 @@ fail:
     return rc;
 }
 
+int lr_model_load(const char *path, lr_model **out, lr_error *err)
+{
+    *out = NULL;
+    json_error_t je;
+    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+    if (!root)
+        return load_error(&je, path, err);
+    return model_from_json(root, path, out, err);
+}
+
+int lr_model_load_buffer(const char *data, size_t len, const char *name, lr_model **out,
+                         lr_error *err)
+{
+    *out = NULL;
+    json_error_t je;
+    json_t *root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &je);
+    if (!root)
+        return load_error(&je, name, err);
+    return model_from_json(root, name, out, err);
+}
+
 int lr_model_weighted(const lr_model *m)
 {
     return m->weighted;
@@ -418,9 +545,13 @@ static int predict_frame(const lr_model *m, const lr_csv_row *hdr, const char *n
     for (size_t i = 0; i < json_array_size(pcols); i++) {
         const char *c = json_string_value(json_array_get(pcols, i));
         size_t j = 0;
-        while (c && j < hdr->nfields &&
-               !(hdr->fields[j].len == strlen(c) && !memcmp(hdr->fields[j].data, c, strlen(c))))
-            j++;
+        for (; c && j < hdr->nfields; j++) {
+            const char *nm;
+            size_t n;
+            lr_frame_header_name(&hdr->fields[j], &nm, &n);
+            if (n == strlen(c) && !memcmp(nm, c, n))
+                break;
+        }
         if (c && j == hdr->nfields)
             return lr_error_set(err, LR_EDATA,
                                 "%s: no column named '%s', which the model (%s) "

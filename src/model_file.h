@@ -13,4 +13,10 @@ int lr_model_json_build(const lr_frame *f, const lr_fit *fit, const lr_accum *ac
 int lr_model_json_save(const void *j, const char *path, lr_error *err);
 void lr_model_json_free(void *j);
 
+/* lr_model_load on the bytes data[0..len) of a model file (borrowed; need not
+ * be NUL-terminated), `name` standing for the file in messages: the same
+ * checks and messages. Caller frees *out with lr_model_free. */
+int lr_model_load_buffer(const char *data, size_t len, const char *name, lr_model **out,
+                         lr_error *err);
+
 #endif

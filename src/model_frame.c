@@ -204,6 +204,22 @@ static void mark_used(lr_frame *f, const lr_node *n)
     mark_used(f, n->b);
 }
 
+void lr_frame_header_name(const lr_csv_field *fl, const char **name, size_t *len)
+{
+    const char *s = fl->data;
+    size_t n = fl->len;
+    if (!fl->quoted) {
+        while (n && (*s == ' ' || *s == '\t')) {
+            s++;
+            n--;
+        }
+        while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+            n--;
+    }
+    *name = s;
+    *len = n;
+}
+
 int lr_frame_create(const lr_csv_row *hdr, const char *source, const lr_fit_options *opt,
                     lr_frame **out, lr_error *err)
 {
@@ -234,13 +250,16 @@ int lr_frame_create(const lr_csv_row *hdr, const char *source, const lr_fit_opti
                              "column %zu has a NUL byte in its name", j + 1);
             goto fail;
         }
-        f->colnames[j] = lr_mem_alloc(fl->len + 1);
+        const char *nm;
+        size_t nlen;
+        lr_frame_header_name(fl, &nm, &nlen);
+        f->colnames[j] = lr_mem_alloc(nlen + 1);
         if (!f->colnames[j]) {
             rc = lr_error_nomem(err);
             goto fail;
         }
-        memcpy(f->colnames[j], fl->data, fl->len);
-        f->colnames[j][fl->len] = '\0';
+        memcpy(f->colnames[j], nm, nlen);
+        f->colnames[j][nlen] = '\0';
         f->cols[j].name = f->colnames[j];
     }
 
@@ -261,6 +280,15 @@ int lr_frame_create(const lr_csv_row *hdr, const char *source, const lr_fit_opti
             else
                 rc = lr_error_set(err, LR_EUSAGE, "%s: no column named '%s'", source,
                                   opt->target);
+            goto fail;
+        }
+        size_t npred = opt->features ? opt->n_features : f->ncsv - 1;
+        if (npred + 1 > LR_MAX_COLUMNS) {
+            rc = lr_error_set(err, LR_ERANGE,
+                              "%s: %zu predictor columns: linreg supports at most %d (it keeps "
+                              "matrices of columns × columns while it streams); choose some "
+                              "with -x",
+                              source, npred, LR_MAX_COLUMNS - 1);
             goto fail;
         }
         for (size_t i = 0; opt->features && i < opt->n_features; i++) {
@@ -334,7 +362,9 @@ int lr_frame_create(const lr_csv_row *hdr, const char *source, const lr_fit_opti
             }
         if (f->colnames[j][0] == '\0') {
             rc = lr_error_at(err, LR_EDATA, source, hdr->fields[j].line, hdr->fields[j].col,
-                             "column %zu has an empty name in the header", j + 1);
+                             "column %zu has an empty name in the header%s", j + 1,
+                             j + 1 == f->ncsv ? " (a delimiter at the end of the header line?)"
+                                              : "");
             goto fail;
         }
     }
@@ -366,11 +396,35 @@ static int expr_reads_text(const lr_frame *f, const lr_node *n, size_t *col)
     return expr_reads_text(f, n->a, col) || expr_reads_text(f, n->b, col);
 }
 
+/* "1,5" or "-12,75": a number written with a decimal comma (a European
+ * export), for a hint in the message. */
+static int looks_decimal_comma(const char *s, size_t n)
+{
+    size_t i = 0, d1 = 0, d2 = 0;
+    while (i < n && (s[i] == ' ' || s[i] == '\t'))
+        i++;
+    if (i < n && (s[i] == '-' || s[i] == '+'))
+        i++;
+    for (; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+        d1++;
+    if (i == n || s[i] != ',')
+        return 0;
+    for (i++; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+        d2++;
+    while (i < n && (s[i] == ' ' || s[i] == '\t'))
+        i++;
+    return i == n && d1 > 0 && d2 > 0;
+}
+
 static int text_error(lr_frame *f, size_t col, const char *what, lr_error *err)
 {
     const col_info *c = &f->cols[col];
     return lr_error_at(err, LR_EVALUE, f->source, c->first_text_line, c->first_text_col,
-                       "column '%s' holds text, so it %s", c->name, what);
+                       "column '%s' holds text (\"%s\"), so it %s%s", c->name, c->first_text,
+                       what,
+                       c->decimal_comma ? " (a decimal comma? linreg reads '.' as the decimal "
+                                          "point)"
+                                        : "");
 }
 
 /* Decide each variable's nature now that column types are known, and lay out
@@ -461,6 +515,21 @@ static int resolve_types(lr_frame *f, lr_error *err)
 /* Chunks                                                                   */
 /* ------------------------------------------------------------------------ */
 
+/* The streaming accumulators keep k × k matrices (one per chunk in flight,
+ * and the fold's), so k is bounded: LR_MAX_COLUMNS columns of 8-byte
+ * doubles are 128 MiB a matrix. A wider model (thousands of predictors, or a
+ * factor with thousands of levels) is an error before memory runs out. */
+static int check_width(const lr_frame *f, size_t k, lr_error *err)
+{
+    if (k <= LR_MAX_COLUMNS)
+        return LR_OK;
+    return lr_error_set(err, LR_ERANGE,
+                        "%s: the model needs %zu columns (the response, the predictors and "
+                        "their factor levels' columns) and linreg supports at most %d: it "
+                        "keeps matrices of columns × columns while it streams",
+                        f->source, k, LR_MAX_COLUMNS);
+}
+
 int lr_chunk_create(const lr_frame *f, lr_chunk **out, lr_error *err)
 {
     *out = NULL;
@@ -488,7 +557,7 @@ int lr_chunk_create(const lr_frame *f, lr_chunk **out, lr_error *err)
             goto fail;
     c->map.width = f->keywidth;
     c->k = f->kfixed;
-    if ((rc = lr_accum_create(c->k, f->kernel, &c->acc, err)))
+    if ((rc = check_width(f, c->k, err)) || (rc = lr_accum_create(c->k, f->kernel, &c->acc, err)))
         goto fail;
     *out = c;
     return LR_OK;
@@ -778,7 +847,8 @@ static int build_row(lr_chunk *c, const lr_csv_row *row, lr_error *err)
     if (c->k != k_before) {
         /* Rows already in the block were zero in the new columns: add them
          * with the old width, then widen. */
-        if ((rc = flush(c, err)) || (rc = lr_accum_grow(c->acc, c->k, err)))
+        if ((rc = check_width(f, c->k, err)) || (rc = flush(c, err)) ||
+            (rc = lr_accum_grow(c->acc, c->k, err)))
             return rc;
     }
     if ((rc = ensure_width(c, c->k, err)))
@@ -984,7 +1054,7 @@ int lr_frame_fold(lr_frame *f, lr_chunk *c, uint64_t lines_before, lr_error *err
         size_t g = lr_cell_map_get(&f->map, key);
         if (g == SIZE_MAX) {
             g = f->k;
-            if ((rc = map_put(&f->map, key, g, err)))
+            if ((rc = check_width(f, f->k + 1, err)) || (rc = map_put(&f->map, key, g, err)))
                 goto done;
             f->k++;
         }
@@ -1109,6 +1179,8 @@ static int keep_row(lr_frame *f, const lr_csv_row *row, lr_error *err)
             ci->text = 1;
             ci->first_text_line = fl->line;
             ci->first_text_col = fl->col;
+            lr_error_quote(ci->first_text, sizeof ci->first_text, fl->data, fl->len, 40);
+            ci->decimal_comma = looks_decimal_comma(fl->data, fl->len);
         }
     }
     f->kept_line[f->nkept_rows++] = row->line;

@@ -80,6 +80,11 @@ typedef struct lr_model_columns {
  * with fewer than two levels. The result is borrowed from the frame. */
 int lr_frame_model(lr_frame *f, lr_model_columns *out, lr_error *err);
 
+/* A header field as a column name: blanks around an unquoted name are not
+ * part of it ("y , x" names y and x, as with numbers); a quoted one is taken
+ * as written. */
+void lr_frame_header_name(const lr_csv_field *fl, const char **name, size_t *len);
+
 /* Open the data again for a second pass (delimiter as found by the first),
  * positioned after its header row. */
 int lr_frame_reopen(const char *path, char delimiter, lr_csv **out, lr_error *err);

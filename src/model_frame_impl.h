@@ -19,6 +19,8 @@ typedef struct col_info {
     size_t cell_len;   /* its length */
     uint64_t first_text_line; /* first-chunk position of the first text cell (for messages) */
     uint64_t first_text_col;  /* its column */
+    char first_text[72];      /* the cell, quoted for a message */
+    int decimal_comma;        /* it looks like a number with a decimal comma ("1,5") */
 } col_info;
 
 /* Per formula variable. */
@@ -84,6 +86,9 @@ struct lr_chunk {
     uint64_t rows;         /* data rows seen */
     uint64_t dropped;      /* rows omitted for missing values */
 };
+
+/* The most accumulator columns a model may have (see check_width). */
+#define LR_MAX_COLUMNS 4096
 
 /* Levels of 64 of them: the fold's binary-counter stack has at most one
  * accumulator per power of two of chunks. */

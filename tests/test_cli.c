@@ -33,7 +33,7 @@ static const error_case error_cases[] = {
     {"ragged row (long)", "y,x\n1,2\n3,4,5\n", NULL, {NULL}, 1,
      "linreg: %F:3:5: row has 3 fields but the header has 2"},
     {"text response", "y,x\n1,2\nabc,3\n4,5\n", NULL, {NULL}, 1,
-     "linreg: %F:3:1: column 'y' holds text, so it cannot be the response"},
+     "linreg: %F:3:1: column 'y' holds text (\"abc\"), so it cannot be the response"},
     {"factor with a single level", "name,y,x\n\"a b\",1,2\n\"a b\",2,5\n\"a b\",3,1\n", NULL,
      {"-y", "y", NULL}, 1,
      "linreg: %F: factor name has a single level 'a b' in the rows used: a factor needs at "
@@ -75,7 +75,7 @@ static const error_case error_cases[] = {
     {"unknown weights column", "y,x,w\n1,3,1\n", NULL, {"-w", "wt", NULL}, 2,
      "linreg: %F: no weights column named 'wt'"},
     {"text in an expression", "y,g\n1,a\n2,b\n3,a\n", NULL, {"-f", "y ~ log(g)", NULL}, 1,
-     "linreg: %F:2:3: column 'g' holds text, so it cannot be used in log(g)"},
+     "linreg: %F:2:3: column 'g' holds text (\"a\"), so it cannot be used in log(g)"},
 };
 
 static char *expand(const char *msg, const char *path)
@@ -273,8 +273,8 @@ START_TEST(test_reading_variants)
     const char *argv2[] = {"linreg", "fit", "-d", "tab", "-", NULL};
     r = run(argv2, tsv);
     ck_assert_int_eq(r.exit_code, 1);
-    ck_assert_str_eq(r.err, "linreg: <stdin>:3:1: column 'y' holds text, so it cannot be the "
-                            "response\n");
+    ck_assert_str_eq(r.err, "linreg: <stdin>:3:1: column 'y' holds text (\"foo\"), so it cannot "
+                            "be the response\n");
     ck_assert_uint_eq(r.out_len, 0);
     lr_test_run_free(&r);
 }

@@ -104,6 +104,9 @@ static const parse_error_case error_cases[] = {
     {"y ~ `a", 5, "unterminated backquoted name"},
     {"y ~ I(a +)", 10, "unexpected ')'"},
     {"y ~ a^b", 7, "the power of a term must be a positive whole number"},
+    /* found by fuzz/fuzz_formula.c: an infinite constant crashed its label's deparsing */
+    {"y ~ I(x * 1e999)", 11, "1e999 is out of the range of a double"},
+    {"+ 1e555555555 ~ x", 3, "1e555555555 is out of the range of a double"},
 };
 
 START_TEST(test_parse_errors)
@@ -121,6 +124,76 @@ START_TEST(test_parse_errors)
     char caret[256];
     snprintf(caret, sizeof caret, "\n  %s\n  %*s^", c->formula, (int)c->pos - 1, "");
     ck_assert_msg(strstr(err.message, caret) != NULL, "caret missing in:\n%s", err.message);
+}
+END_TEST
+
+/* `prefix`, then `unit` n times, `middle`, `close` n times, and `suffix`. */
+static char *nested(const char *prefix, const char *unit, size_t n, const char *middle,
+                    const char *close, const char *suffix)
+{
+    size_t len = strlen(prefix) + n * (strlen(unit) + strlen(close)) + strlen(middle) +
+                 strlen(suffix) + 1;
+    char *s = malloc(len), *o = s;
+    ck_assert_ptr_nonnull(s);
+    o += sprintf(o, "%s", prefix);
+    for (size_t i = 0; i < n; i++)
+        o += sprintf(o, "%s", unit);
+    o += sprintf(o, "%s", middle);
+    for (size_t i = 0; i < n; i++)
+        o += sprintf(o, "%s", close);
+    sprintf(o, "%s", suffix);
+    return s;
+}
+
+/* Nesting is bounded (found by fuzz/fuzz_formula.c: 4,000 parentheses
+ * overflowed the parser's stack; a long chain "x + x + ..." would overflow
+ * deparsing and evaluation, which recurse on the tree). */
+START_TEST(test_nesting_depth)
+{
+    const size_t max = LR_FORMULA_MAX_DEPTH, huge = 100000;
+    struct {
+        char *formula; /* input */
+        int ok;        /* 1: parses; 0: fails with "nested too deeply" */
+    } cases[] = {
+        {nested("y ~ ", "(", max - 1, "a", ")", ""), 1},
+        {nested("y ~ ", "(", huge, "a", ")", ""), 0},
+        {nested("y ~ I(", "(", max - 2, "a", ")", ")"), 1},
+        {nested("y ~ I(", "(", huge, "a", ")", ")"), 0},
+        {nested("y ~ I(a", "+a", max - 1, "", "", ")"), 1},
+        {nested("y ~ I(a", "+a", max, "", "", ")"), 0},
+        {nested("y ~ I(a", "+a", huge, "", "", ")"), 0},
+        {nested("y ~ I(", "-", huge, "a", "", ")"), 0},
+        {nested("y ~ I(", "+", huge, "a", "", ")"), 0},
+        {nested("y ~ I(a", "^a", huge, "", "", ")"), 0},
+        {nested("y ~ ", "log(", huge, "a", ")", ""), 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        lr_formula *f = NULL;
+        lr_error err;
+        int rc = lr_formula_parse(cases[i].formula, cols, NCOLS, &f, &err);
+        if (cases[i].ok) {
+            ck_assert_msg(rc == LR_OK, "case %zu: %.200s", i, err.message);
+        } else {
+            ck_assert_msg(rc == LR_EUSAGE && strstr(err.message, "nested too deeply"),
+                          "case %zu: status %d: %.200s", i, rc, err.message);
+            ck_assert_ptr_null(f);
+        }
+        lr_formula_free(f);
+        free(cases[i].formula);
+    }
+
+    /* '.' leaves out every column of the response, however deep it sits (the
+     * walk once kept only 64 pending nodes and lost y here). */
+    char *deep = nested("", "a^(", 100, "y", ")", " ~ .");
+    lr_formula *f = NULL;
+    lr_error err;
+    ck_assert_msg(lr_formula_parse(deep, cols, NCOLS, &f, &err) == LR_OK, "%s", err.message);
+    ck_assert_uint_eq(f->nterms, NCOLS - 2);
+    for (size_t t = 0; t < f->nterms; t++)
+        ck_assert_msg(strcmp(f->vars[f->terms[t].vars[0]].label, "y") != 0,
+                      "'.' included the response's y");
+    lr_formula_free(f);
+    free(deep);
 }
 END_TEST
 
@@ -416,6 +489,7 @@ int main(void)
     tcase_add_loop_test(tc, test_parse, 0, (int)(sizeof parse_cases / sizeof *parse_cases));
     tcase_add_loop_test(tc, test_parse_errors, 0,
                         (int)(sizeof error_cases / sizeof *error_cases));
+    tcase_add_test(tc, test_nesting_depth);
     tcase_add_loop_test(tc, test_r_formula, 0, (int)(NFITS * NFMETHODS));
     tcase_add_test(tc, test_ridge_closed_form);
     tcase_add_test(tc, test_ridge_zero_is_ols);

@@ -130,4 +130,8 @@ typedef struct lr_coef_cells {
 int lr_coef_cells_format(const lr_fit *fit, lr_coef_cells *cells);
 void lr_coef_cells_free(lr_coef_cells *cells);
 
+/* s as a JSON string literal; bytes that are not UTF-8 are read as Latin-1
+ * (json_string.c). */
+void lr_json_string(FILE *f, const char *s);
+
 #endif

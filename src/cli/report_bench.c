@@ -314,26 +314,6 @@ void lr_report_bench_text(FILE *out, const lr_bench_result *r)
 
 /* ---- JSON ---- */
 
-static void json_string(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
-        switch (*c) {
-        case '"': fputs("\\\"", f); break;
-        case '\\': fputs("\\\\", f); break;
-        case '\n': fputs("\\n", f); break;
-        case '\r': fputs("\\r", f); break;
-        case '\t': fputs("\\t", f); break;
-        default:
-            if (*c < 0x20)
-                fprintf(f, "\\u%04x", *c);
-            else
-                fputc(*c, f);
-        }
-    }
-    fputc('"', f);
-}
-
 static void json_num(FILE *f, double x)
 {
     if (isfinite(x))
@@ -367,17 +347,17 @@ static const char *const problem_key[LR_BENCH_NPROBLEMS] = {"well_conditioned", 
 static void json_fit_run(FILE *f, const lr_bench_fit_run *run)
 {
     fputs("{\"requested\": ", f);
-    json_string(f, lr_method_name(run->requested));
+    lr_json_string(f, lr_method_name(run->requested));
     fputs(", \"ran\": ", f);
-    json_string(f, lr_method_name(run->ran));
+    lr_json_string(f, lr_method_name(run->ran));
     fprintf(f, ", \"extended_bits\": %d, \"passes\": %d, \"status\": ", run->extended_bits,
             run->extended_bits > 0 ? 2 : 1);
-    json_string(f, run->status == LR_OK ? "ok" : lr_strerror(run->status));
+    lr_json_string(f, run->status == LR_OK ? "ok" : lr_strerror(run->status));
     fputs(", \"message\": ", f);
     if (run->status == LR_OK)
         fputs("null", f);
     else
-        json_string(f, run->message);
+        lr_json_string(f, run->message);
     fputs(", \"time\": ", f);
     json_timing(f, &run->t);
     fputc('}', f);
@@ -386,9 +366,9 @@ static void json_fit_run(FILE *f, const lr_bench_fit_run *run)
 void lr_report_bench_json(FILE *out, const lr_bench_result *r)
 {
     fputs("{\"linreg_version\": ", out);
-    json_string(out, LR_VERSION_STRING);
+    lr_json_string(out, LR_VERSION_STRING);
     fputs(", \"blas\": ", out);
-    json_string(out, r->blas);
+    lr_json_string(out, r->blas);
     fprintf(out,
             ", \"blas_threads\": %d, \"naive_threads\": 1,\n \"repeat\": %u, \"fit_repeat\": %u, "
             "\"single_run_seconds\": ",
@@ -412,7 +392,7 @@ void lr_report_bench_json(FILE *out, const lr_bench_result *r)
         fprintf(out, "%s\n  {\"p\": %zu, \"n\": %zu, \"timings\": {", i ? "," : "", s->p, s->n);
         for (int k = 0; k < LR_BENCH_NKERNELS; k++) {
             fprintf(out, "%s\n   ", k ? "," : "");
-            json_string(out, lr_bench_kernel_name((lr_bench_kernel)k));
+            lr_json_string(out, lr_bench_kernel_name((lr_bench_kernel)k));
             fputs(": ", out);
             json_timing(out, &s->t[k]);
         }
@@ -446,7 +426,7 @@ void lr_report_bench_json(FILE *out, const lr_bench_result *r)
     if (r->has_fit) {
         const lr_bench_fit *f = &r->fit;
         fputs("{\"data\": ", out);
-        json_string(out, f->path);
+        lr_json_string(out, f->path);
         fprintf(out, ", \"n\": %llu, \"p\": %zu,\n  \"default\": ", (unsigned long long)f->n, f->p);
         json_fit_run(out, &f->dflt);
         fputs(",\n  \"naive\": ", out);

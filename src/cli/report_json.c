@@ -7,25 +7,6 @@
 
 #include "cli.h"
 
-static void json_string(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
-        switch (*c) {
-        case '"': fputs("\\\"", f); break;
-        case '\\': fputs("\\\\", f); break;
-        case '\n': fputs("\\n", f); break;
-        case '\r': fputs("\\r", f); break;
-        case '\t': fputs("\\t", f); break;
-        default:
-            if (*c < 0x20)
-                fprintf(f, "\\u%04x", *c);
-            else
-                fputc(*c, f);
-        }
-    }
-    fputc('"', f);
-}
 
 static void json_number(FILE *f, const char *key, double x, const char *after)
 {
@@ -41,16 +22,16 @@ void lr_report_json(FILE *out, const lr_report_ctx *ctx)
     size_t p = lr_fit_ncoef(fit);
 
     fputs("{\"linreg_version\": ", out);
-    json_string(out, LR_VERSION_STRING);
+    lr_json_string(out, LR_VERSION_STRING);
     fputs(", \"data\": ", out);
-    json_string(out, s->source);
+    lr_json_string(out, s->source);
     fputs(", \"model\": ", out);
-    json_string(out, ctx->model_desc);
+    lr_json_string(out, ctx->model_desc);
     fputs(", \"response\": ", out);
-    json_string(out, s->response);
+    lr_json_string(out, s->response);
     fprintf(out, ", \"intercept\": %s, \"weights\": ", s->intercept ? "true" : "false");
     if (s->weights)
-        json_string(out, s->weights);
+        lr_json_string(out, s->weights);
     else
         fputs("null", out);
     fputs(",\n", out);
@@ -60,7 +41,7 @@ void lr_report_json(FILE *out, const lr_report_ctx *ctx)
                  "\"df_residual\": %s, \"rank\": %zu, \"method\": ",
             (unsigned long long)s->n, (unsigned long long)s->n_dropped,
             (unsigned long long)s->n_zero_weight, df, s->rank);
-    json_string(out, lr_method_name(s->method));
+    lr_json_string(out, lr_method_name(s->method));
     fputs(", ", out);
     json_number(out, "level", s->level, ", ");
     json_number(out, "ridge", s->ridge, ", \"ridge_scale\": ");
@@ -72,7 +53,7 @@ void lr_report_json(FILE *out, const lr_report_ctx *ctx)
     for (size_t j = 0; j < p; j++) {
         const lr_coef *c = lr_fit_coef(fit, j);
         fputs(j ? ",\n  {\"name\": " : "\n  {\"name\": ", out);
-        json_string(out, c->name);
+        lr_json_string(out, c->name);
         fputs(", ", out);
         if (c->aliased)
             fputs("\"estimate\": null, ", out);
@@ -114,7 +95,7 @@ void lr_report_json(FILE *out, const lr_report_ctx *ctx)
     fputs("\n \"notes\": [", out);
     for (size_t i = 0; i < lr_fit_nnotes(fit); i++) {
         fputs(i ? ", " : "", out);
-        json_string(out, lr_fit_note(fit, i));
+        lr_json_string(out, lr_fit_note(fit, i));
     }
     fputs("]}\n", out);
 }
