@@ -1,9 +1,15 @@
 #!/bin/sh
-# Install the Debian packages linreg needs to build and test, if any is missing.
+# Install the Debian packages linreg needs to build (and, with --test, to run
+# every test stage), if any is missing.
 # Runs apt-get as root, or through sudo when not root. Idempotent.
 set -eu
 
 PACKAGES="build-essential cmake pkg-config libopenblas-dev liblapacke-dev check libgsl-dev libmpfr-dev zlib1g-dev libjansson-dev time"
+# With --test: also what the test runner uses beyond the build — valgrind for the
+# memcheck run, clang and its libFuzzer runtime for the fuzz targets.
+if [ "${1:-}" = "--test" ]; then
+    PACKAGES="$PACKAGES valgrind clang libclang-rt-14-dev llvm-14"
+fi
 
 missing=""
 for p in $PACKAGES; do

@@ -1,9 +1,23 @@
 #!/bin/sh
-# Build and run the whole test suite: a release build with -Werror, then the
-# same tests under AddressSanitizer + UndefinedBehaviorSanitizer.
+# Build and run the whole test suite four ways: a release build with -Werror;
+# the same tests under AddressSanitizer + UndefinedBehaviorSanitizer; once
+# under valgrind memcheck (leaks, invalid reads and writes, uninitialised
+# values, in the test programs and in every linreg they start); and each
+# libFuzzer target briefly on its seed corpus (scripts/fuzz.sh brief).
+#
+# usage: scripts/test.sh [--no-valgrind] [--no-fuzz]
 set -eu
 cd "$(dirname "$0")/.."
-./scripts/deps.sh
+valgrind=1
+fuzz=1
+for a in "$@"; do
+    case "$a" in
+    --no-valgrind) valgrind=0 ;;
+    --no-fuzz) fuzz=0 ;;
+    *) echo "usage: scripts/test.sh [--no-valgrind] [--no-fuzz]" >&2; exit 2 ;;
+    esac
+done
+./scripts/deps.sh --test
 jobs="$(nproc)"
 
 echo "== release build (-Werror)"
@@ -17,4 +31,19 @@ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLINREG_WERROR=ON -D
 cmake --build build-asan -j"$jobs"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j"$jobs")
+
+if [ "$valgrind" = 1 ]; then
+    echo "== valgrind memcheck (every test; children traced)"
+    cmake -S . -B build-valgrind -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLINREG_WERROR=ON \
+          -DLINREG_TESTS=ON \
+          "-DLINREG_TEST_WRAPPER=valgrind;--error-exitcode=99;--leak-check=full;--errors-for-leak-kinds=definite;--trace-children=yes;--quiet" \
+          >/dev/null
+    cmake --build build-valgrind -j"$jobs"
+    (cd build-valgrind && ctest --output-on-failure -j"$jobs")
+fi
+
+if [ "$fuzz" = 1 ]; then
+    echo "== libFuzzer targets, briefly"
+    ./scripts/fuzz.sh brief
+fi
 echo "== all tests passed"

@@ -199,8 +199,7 @@ int lr_model_json_build(const lr_frame *f, const lr_fit *fit, const lr_accum *ac
         ok &= !json_object_set_new(root, "prediction_formula", jstr(rebuild));
         ok &= !json_object_set_new(root, "response", jstr(s->response));
         ok &= !json_object_set_new(root, "intercept", json_boolean(s->intercept));
-        ok &= !json_object_set_new(root, "weights",
-                                   s->weights ? jstr(s->weights) : json_null());
+        ok &= !json_object_set_new(root, "weights", s->weights ? jstr(s->weights) : json_null());
         ok &= !json_object_set_new(root, "method", json_string(lr_method_name(s->method)));
         ok &= !json_object_set_new(root, "n", json_integer((json_int_t)s->n));
         ok &= !json_object_set_new(root, "rank", json_integer((json_int_t)s->rank));
@@ -384,8 +383,7 @@ static int load_error(const json_error_t *je, const char *name, lr_error *err)
     if (json_error_code(je) == json_error_cannot_open_file)
         return lr_error_set(err, LR_EIO, "%s: cannot read the model file: %s", name, je->text);
     if (je->line < 1)
-        return lr_error_set(err, LR_EDATA, "%s: not a valid linreg model file: %s", name,
-                            je->text);
+        return lr_error_set(err, LR_EDATA, "%s: not a valid linreg model file: %s", name, je->text);
     return lr_error_at(err, LR_EDATA, name, (uint64_t)je->line, (uint64_t)je->column,
                        "not a valid linreg model file: %s", je->text);
 }
@@ -401,8 +399,10 @@ static int model_from_json(json_t *root, const char *path, lr_model **out, lr_er
     }
     if (restored == -1) {
         json_decref(root);
-        return lr_error_set(err, LR_EDATA, "%s: not a valid linreg model file: a \"latin1\" "
-                            "string holds a character above U+00FF", path);
+        return lr_error_set(err, LR_EDATA,
+                            "%s: not a valid linreg model file: a \"latin1\" "
+                            "string holds a character above U+00FF",
+                            path);
     }
     lr_model *m = lr_mem_calloc(1, sizeof *m);
     if (!m) {
@@ -559,12 +559,15 @@ static int predict_frame(const lr_model *m, const lr_csv_row *hdr, const char *n
                                 name, c, json_string_value(json_object_get(m->root, "formula")));
     }
     int rc = lr_frame_create(hdr, name, &opt, &f, err);
+    if (rc == LR_EUSAGE) {
+        /* the frame's message, copied: it is the destination's own buffer */
+        char why[sizeof err->message];
+        memcpy(why, err->message, sizeof why);
+        return lr_error_set(err, LR_EDATA, "%s: the data do not have the model's columns: %s", name,
+                            why);
+    }
     if (rc)
-        return rc == LR_EUSAGE ? lr_error_set(err, LR_EDATA,
-                                              "%s: the data do not have the "
-                                              "model's columns: %s",
-                                              name, err->message)
-                               : rc;
+        return rc;
     /* column types: categorical as saved */
     json_t *cats = json_object_get(m->root, "categorical_columns");
     for (size_t i = 0; i < json_array_size(cats); i++) {

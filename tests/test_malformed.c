@@ -177,6 +177,17 @@ START_TEST(test_corpus)
     argv[a] = NULL;
     lr_test_run_result r;
     ck_assert_int_eq(lr_test_run(argv, NULL, 0, &r), 0);
+    /* Under valgrind, values at the edge of a double's range are checked only
+     * for a clean ending: valgrind runs x87 arithmetic in 64-bit doubles, and
+     * OpenBLAS's dnrm2 counts on the x87 format's range to neither overflow nor
+     * underflow, so column norms of 1e-200 come out 0 there and not on the
+     * hardware. The release and sanitizer runs check these entries exactly. */
+    if (lr_test_under_valgrind() && strstr(e->expected, "for double precision")) {
+        int clean = r.exit_code == 0 || (r.exit_code == 1 && !strncmp(r.err, "linreg: ", 8));
+        lr_test_run_free(&r);
+        ck_assert_msg(clean, "MANIFEST line %d (%s): no clean ending", e->lineno, e->file);
+        return;
+    }
     ck_assert_msg(r.exit_code == e->exit_code,
                   "MANIFEST line %d (%s): exit %d, expected %d; "
                   "stderr: %s",

@@ -151,11 +151,20 @@ START_TEST(test_lre)
     }
     table[_i / NMETHODS][mi] = min;
     fflush(stdout);
-    if (c->floor[mi] >= 0)
-        ck_assert_msg(r.exit_code == 0 && min >= c->floor[mi],
-                      "%s --method %s: minimum LRE %.2f < %.1f (exit %d %s)", c->name, method,
-                      min, c->floor[mi], r.exit_code, r.err);
+    /* Under valgrind the digits are not checked, only that every fit ends in a
+     * result or a clean error: valgrind runs x87 long double arithmetic in 64-bit
+     * doubles (its documented limitation), and OpenBLAS's dnrm2 relies on the x87
+     * format's range and precision, so the Householder vectors of dgeqrf lose
+     * digits there, and overflow on longley_scaled_big, that they keep on the
+     * hardware. The release and sanitizer runs check every floor. */
+    int ok = lr_test_under_valgrind()
+                 ? (r.exit_code == 0 || strncmp(r.err, "linreg: ", 8) == 0)
+                 : (c->floor[mi] < 0 || (r.exit_code == 0 && min >= c->floor[mi]));
+    char why[512];
+    snprintf(why, sizeof why, "%s --method %s: minimum LRE %.2f < %.1f (exit %d %s)", c->name,
+             method, min, c->floor[mi], r.exit_code, r.err);
     lr_test_run_free(&r);
+    ck_assert_msg(ok, "%s", why);
 }
 END_TEST
 

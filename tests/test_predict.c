@@ -659,6 +659,26 @@ START_TEST(test_model_file_fields)
         free(path);
         free(t);
     }
+    /* a prediction formula that names a column the saved list lacks: the
+     * message names the data and keeps the formula's own diagnosis */
+    {
+        char *t =
+            edited(text, "\"prediction_formula\": \"0 ~ ", "\"prediction_formula\": \"0 ~ zz + ");
+        char *p = lr_test_write_temp(t, strlen(t));
+        lr_model *mm = NULL;
+        ck_assert_int_eq(lr_model_load(p, &mm, &err), LR_OK);
+        rows r = {0};
+        ck_assert_int_eq(lr_predict_csv(mm, newdata, LR_INTERVAL_NONE, 0.95, collect, &r, &err),
+                         LR_EDATA);
+        ck_assert_msg(strstr(err.message, "the data do not have the model's columns: formula:") &&
+                          strstr(err.message, "no column named 'zz'"),
+                      "%s", err.message);
+        free(r.p);
+        lr_model_free(mm);
+        unlink(p);
+        free(p);
+        free(t);
+    }
     /* not a model file at all */
     const char *not_json = "fit,lwr,upr\n1,2,3\n";
     char *path = lr_test_write_temp(not_json, strlen(not_json));

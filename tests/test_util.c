@@ -119,7 +119,12 @@ int lr_test_run(const char *const *argv, const char *stdin_data, size_t stdin_le
         dup2(in[0], 0);
         dup2(out[1], 1);
         dup2(err[1], 2);
-        close(in[0]); close(in[1]); close(out[0]); close(out[1]); close(err[0]); close(err[1]);
+        close(in[0]);
+        close(in[1]);
+        close(out[0]);
+        close(out[1]);
+        close(err[0]);
+        close(err[1]);
         size_t n = 0;
         while (argv[n])
             n++;
@@ -148,9 +153,21 @@ int lr_test_run(const char *const *argv, const char *stdin_data, size_t stdin_le
     while (out_open || err_open) {
         struct pollfd fds[3];
         int nf = 0, io = -1, oo = -1, eo = -1;
-        if (in_open) { fds[nf].fd = in[1]; fds[nf].events = POLLOUT; io = nf++; }
-        if (out_open) { fds[nf].fd = out[0]; fds[nf].events = POLLIN; oo = nf++; }
-        if (err_open) { fds[nf].fd = err[0]; fds[nf].events = POLLIN; eo = nf++; }
+        if (in_open) {
+            fds[nf].fd = in[1];
+            fds[nf].events = POLLOUT;
+            io = nf++;
+        }
+        if (out_open) {
+            fds[nf].fd = out[0];
+            fds[nf].events = POLLIN;
+            oo = nf++;
+        }
+        if (err_open) {
+            fds[nf].fd = err[0];
+            fds[nf].events = POLLIN;
+            eo = nf++;
+        }
         if (poll(fds, (nfds_t)nf, -1) < 0) {
             if (errno == EINTR)
                 continue;
@@ -173,13 +190,19 @@ int lr_test_run(const char *const *argv, const char *stdin_data, size_t stdin_le
             ssize_t k = read(out[0], buf, sizeof buf);
             if (k > 0)
                 append(&res->out, &res->out_len, &ocap, buf, (size_t)k);
-            else { close(out[0]); out_open = 0; }
+            else {
+                close(out[0]);
+                out_open = 0;
+            }
         }
         if (eo >= 0 && fds[eo].revents) {
             ssize_t k = read(err[0], buf, sizeof buf);
             if (k > 0)
                 append(&res->err, &res->err_len, &ecap, buf, (size_t)k);
-            else { close(err[0]); err_open = 0; }
+            else {
+                close(err[0]);
+                err_open = 0;
+            }
         }
     }
     if (in_open)
@@ -228,4 +251,20 @@ void *lr_test_failing_alloc(void *ud, void *ptr, size_t old, size_t n)
     if (p)
         lr_test_live += (long long)n - (long long)(ptr ? old : 0);
     return p;
+}
+
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#define LR_HAVE_VALGRIND_H 1
+#endif
+#endif
+
+int lr_test_under_valgrind(void)
+{
+#ifdef LR_HAVE_VALGRIND_H
+    return RUNNING_ON_VALGRIND != 0;
+#else
+    return 0;
+#endif
 }
