@@ -238,18 +238,22 @@ static void diag_block_run(const diag_pass *dp, diag_block *b, diag_chunk *c)
     int n = (int)b->n, pk = (int)dp->pk;
     if (n == 0)
         return;
+    /* the leverages serve the per-row measures and HC2/HC3 only: the residual
+     * quantiles of the text summary, HC0 and HC1 go without the dgemm */
+    int need_h = dp->rows || req->vcov == LR_VCOV_HC2 || req->vcov == LR_VCOV_HC3;
     if (pk > 0) {
         cblas_dgemv(CblasColMajor, CblasNoTrans, n, pk, 1.0, b->x, LR_DIAG_BLOCK, dp->bk, 1, 0.0,
                     b->fit, 1);
         /* dgemm rather than dsymm: V is stored full, and OpenBLAS's dgemm
          * kernels are the faster on these thin blocks */
-        cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, n, pk, pk, 1.0, b->x,
-                    LR_DIAG_BLOCK, dp->vk, pk, 0.0, b->t, LR_DIAG_BLOCK);
+        if (need_h)
+            cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, n, pk, pk, 1.0, b->x,
+                        LR_DIAG_BLOCK, dp->vk, pk, 0.0, b->t, LR_DIAG_BLOCK);
     } else {
         memset(b->fit, 0, b->n * sizeof(double));
     }
     memset(b->h, 0, b->n * sizeof(double));
-    for (int a = 0; a < pk; a++) {
+    for (int a = 0; need_h && a < pk; a++) {
         const double *xa = b->x + (size_t)a * LR_DIAG_BLOCK, *ta = b->t + (size_t)a * LR_DIAG_BLOCK;
         for (int i = 0; i < n; i++)
             b->h[i] += xa[i] * ta[i];
@@ -438,7 +442,7 @@ static int diag_spool_pass(diag_pass *dp, int fd, const lr_model_spec *spec, siz
              * none has weight zero, else row by row skipping those */
             size_t m = n - i < LR_DIAG_BLOCK - b->n ? n - i : LR_DIAG_BLOCK - b->n;
             int zero = 0;
-            for (size_t r = i; r < i + m && !zero; r++)
+            for (size_t r = i; rd.w && r < i + m && !zero; r++)
                 zero = rd.w[r] == 0;
             for (size_t a = 0; a < pk; a++) {
                 double *dst = b->x + a * LR_DIAG_BLOCK + b->n;
@@ -453,8 +457,8 @@ static int diag_spool_pass(diag_pass *dp, int fd, const lr_model_spec *spec, siz
                 if (zero && rd.w[r] == 0)
                     continue;
                 b->y[b->n] = pos[0] == SIZE_MAX ? 0.0 : rd.x[pos[0] * n + r];
-                b->w[b->n] = rd.w[r];
-                b->line[b->n] = rd.line[r];
+                b->w[b->n] = rd.w ? rd.w[r] : 1.0;
+                b->line[b->n] = rd.line ? rd.line[r] : 0; /* kept when rows are reported */
                 b->n++;
             }
             if (b->n == LR_DIAG_BLOCK)

@@ -464,7 +464,9 @@ int lr_fit_csv(const char *path, const lr_fit_options *opt, lr_fit **out, lr_err
     struct stat st;
     int stdin_at_start = !strcmp(path, "-") && !fstat(0, &st) && S_ISREG(st.st_mode) &&
                          lseek(0, 0, SEEK_CUR) == 0;
-    int keep_rows = (want_rows || opt->residual_summary) && !(opt->ridge > 0);
+    int keep_rows = (want_rows || opt->residual_summary) && !(opt->ridge > 0)
+                        ? 1 | (opt->residual_row ? LR_KEEP_ROW_LINES : 0)
+                        : 0;
     if ((rc = lr_ingest_spooled(path, opt, limit, keep_rows, &frame, &delimiter, &spool, err)))
         return rc;
     const char *name = lr_frame_source(frame);

@@ -473,8 +473,9 @@ int lr_ingest_spooled(const char *path, const lr_fit_options *opt, uint64_t spoo
     }
     if ((rc = lr_frame_create(&row, name, opt, &frame, err)))
         goto done;
+    /* without a temporary file for them, the text is read again */
     if (keep_rows)
-        lr_frame_keep_rows(frame); /* without a temporary file: the text is read again */
+        lr_frame_keep_rows(frame, keep_rows & LR_KEEP_ROW_LINES);
     *delimiter = lr_csv_delimiter(csv);
     /* Accumulation uses one BLAS thread per worker: the kernels then run the
      * same way for any thread count (DESIGN.md). */

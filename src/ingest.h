@@ -29,10 +29,11 @@ int lr_ingest(const char *path, const lr_fit_options *opt, lr_frame **out, char 
  * NULL if the input was larger than spool_limit bytes or the file could not
  * be written (no second pass is possible then). spool_limit 0: no spool.
  * keep_rows: the frame also keeps its evaluated rows (lr_frame_keep_rows),
- * for second passes that need the model's rows but not the text. */
+ * for second passes that need the model's rows but not the text: nonzero
+ * keeps them, LR_KEEP_ROW_LINES with their lines. */
+#define LR_KEEP_ROW_LINES 2
 int lr_ingest_spooled(const char *path, const lr_fit_options *opt, uint64_t spool_limit,
-                      int keep_rows, lr_frame **out, char *delimiter, char **spool,
-                      lr_error *err);
+                      int keep_rows, lr_frame **out, char *delimiter, char **spool, lr_error *err);
 
 /*
  * What a pass over the input does with its chunks. eval runs on a worker

@@ -573,7 +573,8 @@ static int flush(lr_chunk *c, lr_error *err)
     /* a copy for the row spool first: the accumulator may overwrite the block */
     if (c->f->rows_wanted)
         lr_row_buf_add(&c->spool, c->nblock, lr_accum_ncols(c->acc), c->block, c->block_rows,
-                       c->f->wcol != SIZE_MAX ? c->wblock : NULL, c->lblock);
+                       c->f->wcol != SIZE_MAX ? c->wblock : NULL,
+                       c->f->rows_lines ? c->lblock : NULL);
     int rc = lr_accum_add(c->acc, c->nblock, c->block, c->block_rows,
                           c->f->wcol != SIZE_MAX ? c->wblock : NULL, err);
     c->nblock = 0;
@@ -1496,8 +1497,9 @@ int lr_frame_reopen(const char *path, char delimiter, lr_csv **out, lr_error *er
     return rc;
 }
 
-int lr_frame_keep_rows(lr_frame *f)
+int lr_frame_keep_rows(lr_frame *f, int with_lines)
 {
+    f->rows_lines |= with_lines != 0;
     if (f->rows_wanted)
         return 1;
     f->rows_fd = lr_row_spool_create();

@@ -55,8 +55,9 @@ void lr_chunk_free(lr_chunk *c);
 int lr_frame_fold(lr_frame *f, lr_chunk *c, uint64_t lines_before, lr_error *err);
 
 /* Keep the evaluated rows in a binary spool for second passes (row_spool.h;
- * call before any row is added). 0 if no temporary file can be made. */
-int lr_frame_keep_rows(lr_frame *f);
+ * call before any row is added), with their lines if with_lines (per-row
+ * output names them). 0 if no temporary file can be made. */
+int lr_frame_keep_rows(lr_frame *f, int with_lines);
 /* After lr_frame_finish: the spool's descriptor (owned by the frame), or -1
  * if rows were not kept or the spool was given up (too large, a chunk's rows
  * exceeded its buffer, a write failed). */
@@ -68,12 +69,12 @@ int lr_frame_finish(lr_frame *f, lr_error *err);
 
 /* The model as R codes it: p_x columns besides the intercept. */
 typedef struct lr_model_columns {
-    size_t q;               /* model-matrix columns other than the intercept */
-    const size_t *acc_col;  /* accumulator column of each (SIZE_MAX: zero in every row) */
+    size_t q;                 /* model-matrix columns other than the intercept */
+    const size_t *acc_col;    /* accumulator column of each (SIZE_MAX: zero in every row) */
     const char *const *names; /* coefficient names, as R prints them */
-    int intercept;          /* 1 if the model has an intercept */
-    const char *response;   /* the response's label ("log(Volume)") */
-    const char *formula;    /* the model as a formula (as given, or built from -y/-x) */
+    int intercept;            /* 1 if the model has an intercept */
+    const char *response;     /* the response's label ("log(Volume)") */
+    const char *formula;      /* the model as a formula (as given, or built from -y/-x) */
 } lr_model_columns;
 
 /* Choose R's coding and name the coefficients. Fails (LR_EDATA) for a factor

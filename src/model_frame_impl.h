@@ -135,6 +135,7 @@ struct lr_frame {
     uint64_t dropped;      /* rows omitted for missing values */
     uint64_t chunks;       /* chunks folded */
     int rows_wanted;       /* chunks copy their blocks for the row spool (set before any) */
+    int rows_lines;        /* ... with the rows' lines (for per-row output) */
     int rows_fd;           /* the row spool (unlinked temporary file), or -1 */
     int rows_failed;       /* it was given up (too large, a write failed) */
     uint64_t rows_bytes;   /* bytes written to it */

@@ -21,7 +21,9 @@ static int reserve(lr_row_buf *b, size_t more)
         return 1;
     if (b->len + more > LR_ROW_BUF_MAX)
         return 0;
-    size_t cap = b->cap ? b->cap : (size_t)1 << 16;
+    /* a chunk of text (4 MiB) makes about 1–4 MiB of records: start at 1 MiB
+     * rather than copying the buffer through a dozen doublings */
+    size_t cap = b->cap ? b->cap : (size_t)1 << 20;
     while (cap < b->len + more)
         cap *= 2;
     if (cap > LR_ROW_BUF_MAX)
@@ -45,16 +47,17 @@ void lr_row_buf_add(lr_row_buf *b, size_t n, size_t k, const double *x, size_t l
 {
     if (b->over || n == 0)
         return;
-    size_t bytes = 16 + 8 * k + 8 * k * n + 16 * n;
+    uint64_t parts = (w ? LR_ROWS_WEIGHTS : 0) | (line ? LR_ROWS_LINES : 0);
+    size_t bytes = 24 + 8 * k + 8 * k * n + (w ? 8 * n : 0) + (line ? 8 * n : 0);
     if (!reserve(b, bytes)) {
         lr_row_buf_free(b);
         b->over = 1;
         return;
     }
     unsigned char *p = b->data + b->len;
-    uint64_t hdr[2] = {n, k};
-    memcpy(p, hdr, 16);
-    p += 16;
+    uint64_t hdr[3] = {n, k, parts};
+    memcpy(p, hdr, 24);
+    p += 24;
     for (size_t i = 0; i < k; i++) {
         uint64_t c = i;
         memcpy(p, &c, 8);
@@ -64,12 +67,12 @@ void lr_row_buf_add(lr_row_buf *b, size_t n, size_t k, const double *x, size_t l
         memcpy(p, x + j * ld, 8 * n);
         p += 8 * n;
     }
-    for (size_t i = 0; i < n; i++) {
-        double wi = w ? w[i] : 1.0;
-        memcpy(p, &wi, 8);
-        p += 8;
+    if (w) {
+        memcpy(p, w, 8 * n);
+        p += 8 * n;
     }
-    memcpy(p, line, 8 * n);
+    if (line)
+        memcpy(p, line, 8 * n);
     b->len += bytes;
 }
 
@@ -94,17 +97,18 @@ int lr_row_buf_write(int fd, lr_row_buf *b, const size_t *colmap, uint64_t lines
     size_t off = 0;
     while (off < b->len) {
         unsigned char *p = b->data + off;
-        uint64_t hdr[2];
-        memcpy(hdr, p, 16);
+        uint64_t hdr[3];
+        memcpy(hdr, p, 24);
         size_t n = (size_t)hdr[0], k = (size_t)hdr[1];
-        size_t size = 16 + 8 * k + 8 * k * n + 16 * n;
+        size_t size = 24 + 8 * k + 8 * k * n + (hdr[2] & LR_ROWS_WEIGHTS ? 8 * n : 0) +
+                      (hdr[2] & LR_ROWS_LINES ? 8 * n : 0);
         /* in place: the buffer is written once and then freed */
         for (size_t i = 0; i < k; i++) {
             uint64_t c = colmap[i];
-            memcpy(p + 16 + 8 * i, &c, 8);
+            memcpy(p + 24 + 8 * i, &c, 8);
         }
         unsigned char *lines = p + size - 8 * n;
-        for (size_t i = 0; i < n; i++) {
+        for (size_t i = 0; hdr[2] & LR_ROWS_LINES && i < n; i++) {
             uint64_t l;
             memcpy(&l, lines + 8 * i, 8);
             l += lines_before;
@@ -140,8 +144,8 @@ void lr_row_reader_free(lr_row_reader *r)
 {
     lr_mem_free(r->col, r->cap_col * 8);
     lr_mem_free(r->x, r->cap_x * 8);
-    lr_mem_free(r->w, r->cap_w * 8);
-    lr_mem_free(r->line, r->cap_line * 8);
+    lr_mem_free(r->w_buf, r->cap_w * 8);
+    lr_mem_free(r->line_buf, r->cap_line * 8);
     memset(r, 0, sizeof *r);
     r->fd = -1;
 }
@@ -179,20 +183,25 @@ static int grow(void **p, size_t *cap, size_t need)
 
 int lr_row_reader_next(lr_row_reader *r, int *has, lr_error *err)
 {
-    uint64_t hdr[2];
+    uint64_t hdr[3];
     *has = 0;
-    int st = read_all(r->fd, hdr, 16);
+    int st = read_all(r->fd, hdr, 24);
     if (st == 1)
         return LR_OK;
-    if (st < 0 || hdr[0] == 0 || hdr[0] > ((uint64_t)1 << 32) || hdr[1] > ((uint64_t)1 << 32))
+    if (st < 0 || hdr[0] == 0 || hdr[0] > ((uint64_t)1 << 32) || hdr[1] > ((uint64_t)1 << 32) ||
+        hdr[2] > (LR_ROWS_WEIGHTS | LR_ROWS_LINES))
         return lr_error_set(err, LR_EIO, "the spool of model rows cannot be read back");
     size_t n = (size_t)hdr[0], k = (size_t)hdr[1];
+    int has_w = (hdr[2] & LR_ROWS_WEIGHTS) != 0, has_line = (hdr[2] & LR_ROWS_LINES) != 0;
     if (!grow((void **)&r->col, &r->cap_col, k ? k : 1) ||
         !grow((void **)&r->x, &r->cap_x, k && n ? k * n : 1) ||
-        !grow((void **)&r->w, &r->cap_w, n) || !grow((void **)&r->line, &r->cap_line, n))
+        (has_w && !grow((void **)&r->w_buf, &r->cap_w, n)) ||
+        (has_line && !grow((void **)&r->line_buf, &r->cap_line, n)))
         return lr_error_nomem(err);
+    r->w = has_w ? r->w_buf : NULL;
+    r->line = has_line ? r->line_buf : NULL;
     if (read_all(r->fd, r->col, 8 * k) || read_all(r->fd, r->x, 8 * k * n) ||
-        read_all(r->fd, r->w, 8 * n) || read_all(r->fd, r->line, 8 * n))
+        (has_w && read_all(r->fd, r->w, 8 * n)) || (has_line && read_all(r->fd, r->line, 8 * n)))
         return lr_error_set(err, LR_EIO, "the spool of model rows cannot be read back");
     r->n = n;
     r->k = k;

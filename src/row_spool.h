@@ -11,10 +11,13 @@
  * temporary file, the chunk's accumulator columns mapped to the frame's.
  *
  * A record is one block:
- *   uint64 n, uint64 k, uint64 col[k]   (the frame's accumulator columns)
+ *   uint64 n, uint64 k, uint64 parts    (parts: LR_ROWS_WEIGHTS | LR_ROWS_LINES)
+ *   uint64 col[k]                       (the frame's accumulator columns)
  *   double x[k][n]                      (column by column)
- *   double w[n]                         (case weights, 1 without)
- *   uint64 line[n]                      (the rows' physical lines)
+ *   double w[n]                         (case weights; only with LR_ROWS_WEIGHTS)
+ *   uint64 line[n]                      (the rows' physical lines; only with LR_ROWS_LINES)
+ * Weights of one and lines nobody asked for are left out: the spool is
+ * written and read once per row, and its bytes are its cost.
  * Columns a record does not list are zero for its rows (factor cells that
  * were not seen yet when it was written).
  */
@@ -29,6 +32,9 @@
 /* The spool is given up beyond this size (the disk is the user's). */
 #define LR_ROW_SPOOL_MAX ((uint64_t)4 << 30)
 
+#define LR_ROWS_WEIGHTS 1u /* records hold the case weights */
+#define LR_ROWS_LINES 2u   /* records hold the rows' lines */
+
 /* A chunk's records, before its columns are known in the frame's terms. */
 typedef struct lr_row_buf {
     unsigned char *data; /* the records, with chunk-local columns col[i] = i */
@@ -38,7 +44,8 @@ typedef struct lr_row_buf {
 } lr_row_buf;
 
 /* Append n rows of k columns (x column-major with leading dimension ld; w
- * NULL for weights of one). On failure the buffer is given up (over = 1). */
+ * NULL for weights of one, line NULL to leave the lines out). On failure the
+ * buffer is given up (over = 1). */
 void lr_row_buf_add(lr_row_buf *b, size_t n, size_t k, const double *x, size_t ld, const double *w,
                     const uint64_t *line);
 void lr_row_buf_free(lr_row_buf *b);
@@ -57,12 +64,14 @@ typedef struct lr_row_reader {
     uint64_t n, k;  /* the current record's rows and columns */
     uint64_t *col;  /* its columns */
     double *x;      /* its values, k × n column-major */
-    double *w;      /* its weights */
-    uint64_t *line; /* its lines */
+    double *w;      /* its weights, NULL when they are all one */
+    uint64_t *line; /* its lines, NULL when the records leave them out */
     size_t cap_col; /* capacities, in elements */
     size_t cap_x;
     size_t cap_w;
     size_t cap_line;
+    double *w_buf; /* storage behind w and line */
+    uint64_t *line_buf;
 } lr_row_reader;
 
 /* Start reading fd from its beginning. */

@@ -404,9 +404,10 @@ END_TEST
  * TMPDIR), or, when none can be kept, parses the text again on every core:
  * both must give the same diagnostics. The data span several chunks and a
  * factor level first appears late, so spooled blocks have fewer columns than
- * the final model. */
+ * the final model. With d NULL the fit asks for no per-row output (the spool
+ * then leaves the lines out); with weights, the spool keeps them. */
 static void fit_with_tmpdir(const char *path, const char *tmpdir, int threads, lr_fit **fit,
-                            diag_rows *d)
+                            diag_rows *d, const char *weights)
 {
     const char *old = getenv("TMPDIR");
     char *saved = old ? strdup(old) : NULL;
@@ -417,9 +418,10 @@ static void fit_with_tmpdir(const char *path, const char *tmpdir, int threads, l
     opt.formula = "y ~ x * g + log(z)";
     opt.vcov = LR_VCOV_HC3;
     opt.residual_summary = 1;
-    opt.residual_row = collect_residual;
+    opt.residual_row = d ? collect_residual : NULL;
     opt.residual_ud = d;
     opt.threads = threads;
+    opt.weights = weights;
     lr_error err;
     int rc = lr_fit_csv(path, &opt, fit, &err);
     if (saved)
@@ -434,23 +436,23 @@ START_TEST(test_second_pass_paths)
 {
     const size_t n = 400000;
     char *buf = malloc(n * 64 + 32);
-    size_t len = (size_t)sprintf(buf, "g,x,z,y\n");
+    size_t len = (size_t)sprintf(buf, "g,x,z,wt,y\n");
     uint64_t state = 7;
     for (size_t i = 0; i < n; i++) {
         state = state * 6364136223846793005ULL + 1442695040888963407ULL;
         double u = (double)(state >> 11) / 9007199254740992.0;
         const char *g = i < 300000 ? (i % 2 ? "a" : "b") : (i % 3 ? "c" : "a");
         double x = (double)(i % 977) / 97, z = 1 + (double)(i % 13);
-        len += (size_t)sprintf(buf + len, "%s,%.6f,%.0f,%.9f\n", g, x, z,
+        len += (size_t)sprintf(buf + len, "%s,%.6f,%.0f,%d,%.9f\n", g, x, z, (int)(i % 7 % 4),
                                2 + x * (g[0] == 'c' ? 2 : 1) + 0.3 * log(z) + u * u * (1 + x));
     }
     char *path = lr_test_write_temp(buf, len);
     free(buf);
     lr_fit *a = NULL, *b = NULL, *c = NULL;
     diag_rows da = {0}, db = {0}, dc = {0};
-    fit_with_tmpdir(path, NULL, 2, &a, &da);                      /* the row spool */
-    fit_with_tmpdir(path, "/nonexistent-linreg-tmp", 2, &b, &db); /* the text again */
-    fit_with_tmpdir(path, NULL, 1, &c, &dc);                      /* spool, one thread */
+    fit_with_tmpdir(path, NULL, 2, &a, &da, NULL);                      /* the row spool */
+    fit_with_tmpdir(path, "/nonexistent-linreg-tmp", 2, &b, &db, NULL); /* the text again */
+    fit_with_tmpdir(path, NULL, 1, &c, &dc, NULL);                      /* spool, one thread */
     const lr_summary *sa = lr_fit_summary(a), *sb = lr_fit_summary(b), *sc = lr_fit_summary(c);
     ck_assert(sa->has_quantiles && sb->has_quantiles);
     ck_assert_int_eq(sa->vcov, LR_VCOV_HC3);
@@ -480,6 +482,37 @@ START_TEST(test_second_pass_paths)
     lr_fit_free(a);
     lr_fit_free(b);
     lr_fit_free(c);
+
+    /* Weights (zero for some rows) kept in the spool, and records without
+     * lines when no per-row output is asked for: spool against text, for the
+     * quantiles and the HC3 errors, with and without the rows. */
+    lr_fit *w[4] = {NULL, NULL, NULL, NULL};
+    diag_rows dw = {0}, dt = {0};
+    fit_with_tmpdir(path, NULL, 2, &w[0], NULL, "wt");
+    fit_with_tmpdir(path, "/nonexistent-linreg-tmp", 2, &w[1], NULL, "wt");
+    fit_with_tmpdir(path, NULL, 2, &w[2], &dw, "wt");
+    fit_with_tmpdir(path, "/nonexistent-linreg-tmp", 2, &w[3], &dt, "wt");
+    uint64_t zeros = 0;
+    for (size_t i = 0; i < n; i++)
+        zeros += i % 7 % 4 == 0;
+    ck_assert_uint_eq(lr_fit_summary(w[0])->n_zero_weight, zeros);
+    for (int k = 1; k < 4; k++) {
+        const lr_summary *s0 = lr_fit_summary(w[0]), *sk = lr_fit_summary(w[k]);
+        ck_assert(s0->has_quantiles && sk->has_quantiles);
+        for (int i = 0; i < 5; i++)
+            LR_CK_REL(s0->residual_quantiles[i], sk->residual_quantiles[i], 1e-12);
+        for (size_t j = 0; j < lr_fit_ncoef(w[0]); j++)
+            LR_CK_REL(lr_fit_coef(w[0], j)->std_error, lr_fit_coef(w[k], j)->std_error, 1e-12);
+    }
+    ck_assert_uint_eq(dw.n, dt.n);
+    for (size_t i = 0; i < dw.n; i += 991) {
+        ck_assert_uint_eq(dw.r[i].line, dt.r[i].line);
+        LR_CK_REL(dw.r[i].leverage, dt.r[i].leverage, 1e-12);
+    }
+    free(dw.r);
+    free(dt.r);
+    for (int k = 0; k < 4; k++)
+        lr_fit_free(w[k]);
     unlink(path);
     free(path);
 }
