@@ -81,7 +81,9 @@ const char *lr_strerror(int code);
  * for model files, whose allocation hooks are process-global). realloc semantics with an explicit
  * old size: fn(ud, NULL, 0, n) allocates, fn(ud, p, old, 0) frees and returns
  * NULL, otherwise resizes. Returning NULL for n > 0 means out of memory; the
- * library then fails with LR_ENOMEM and frees what it holds.
+ * library then fails with LR_ENOMEM and frees what it holds. A fit with more
+ * than one thread calls fn from its worker threads at the same time: fn must
+ * be thread-safe then.
  */
 typedef void *(*lr_alloc_fn)(void *ud, void *ptr, size_t old_size, size_t new_size);
 

@@ -17,6 +17,7 @@
  *     cooks.distance), and a deterministic subsample for plots.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -397,13 +398,35 @@ static int diag_fold(void *ctx, void *result, uint64_t lines_before, lr_error *e
 
 static const lr_chunk_ops diag_ops = {diag_eval, diag_fold, diag_drop};
 
-/* The pass over the row spool: the first pass's evaluated rows, read back
- * in file order (single-threaded: there is nothing left to parse). */
-static int diag_spool_pass(diag_pass *dp, int fd, const lr_model_spec *spec, size_t kacc,
-                           lr_error *err)
+/* Reading the spool's next record on a second thread while the current one
+ * is evaluated: reading copies the bytes out of the page cache, which costs
+ * about what evaluating them does. */
+typedef struct spool_prefetch {
+    lr_row_reader *rd; /* the reader to fill */
+    int has;           /* a record was read */
+    int rc;            /* its status */
+    lr_error err;      /* its error */
+} spool_prefetch;
+
+static void *spool_prefetch_run(void *arg)
 {
-    lr_row_reader rd;
-    lr_row_reader_init(&rd, fd);
+    spool_prefetch *pf = arg;
+    pf->rc = lr_row_reader_next(pf->rd, &pf->has, &pf->err);
+    return NULL;
+}
+
+/* The pass over the row spool: the first pass's evaluated rows, read back
+ * in file order, one record ahead on a second thread when threads > 1 (the
+ * evaluation itself is one stream: the records are folded in order). */
+static int diag_spool_pass(diag_pass *dp, int fd, const lr_model_spec *spec, size_t kacc,
+                           int threads, lr_error *err)
+{
+    lr_row_reader rds[2];
+    lr_row_reader_init(&rds[0], fd);
+    lr_row_reader_init(&rds[1], fd);
+    int cur = 0, ahead = 0; /* ahead: a prefetch thread is running */
+    pthread_t th;
+    spool_prefetch pf;
     size_t pk = dp->pk, bcols = pk ? pk : 1;
     /* the accumulator column of each kept coefficient (SIZE_MAX: the intercept
      * or a column of zeros), and where a record holds each accumulator column */
@@ -424,13 +447,20 @@ static int diag_spool_pass(diag_pass *dp, int fd, const lr_model_spec *spec, siz
         size_t j = dp->kept[a];
         acol[a] = dp->icpt && j == 0 ? SIZE_MAX : spec->cols[j - dp->icpt];
     }
-    while ((rc = lr_row_reader_next(&rd, &has, err)) == LR_OK && has) {
+    rc = lr_row_reader_next(&rds[0], &has, err);
+    while (rc == LR_OK && has) {
+        lr_row_reader *rec = &rds[cur];
+        if (threads > 1) {
+            pf.rd = &rds[1 - cur];
+            pf.has = 0;
+            ahead = pthread_create(&th, NULL, spool_prefetch_run, &pf) == 0;
+        }
         for (size_t i = 0; i < kacc; i++)
             pos[i] = SIZE_MAX;
-        for (size_t i = 0; i < rd.k; i++)
-            if (rd.col[i] < kacc)
-                pos[rd.col[i]] = i;
-        size_t n = (size_t)rd.n;
+        for (size_t i = 0; i < rec->k; i++)
+            if (rec->col[i] < kacc)
+                pos[rec->col[i]] = i;
+        size_t n = (size_t)rec->n;
         c->n = 0;
         if (c->cap < n) {
             while (c->cap < n)
@@ -442,23 +472,23 @@ static int diag_spool_pass(diag_pass *dp, int fd, const lr_model_spec *spec, siz
              * none has weight zero, else row by row skipping those */
             size_t m = n - i < LR_DIAG_BLOCK - b->n ? n - i : LR_DIAG_BLOCK - b->n;
             int zero = 0;
-            for (size_t r = i; rd.w && r < i + m && !zero; r++)
-                zero = rd.w[r] == 0;
+            for (size_t r = i; rec->w && r < i + m && !zero; r++)
+                zero = rec->w[r] == 0;
             for (size_t a = 0; a < pk; a++) {
                 double *dst = b->x + a * LR_DIAG_BLOCK + b->n;
                 size_t ac = acol[a], at = ac == SIZE_MAX ? SIZE_MAX : pos[ac];
-                const double *src = at == SIZE_MAX ? NULL : rd.x + at * n + i;
+                const double *src = at == SIZE_MAX ? NULL : rec->x + at * n + i;
                 double fill = dp->icpt && dp->kept[a] == 0 ? 1.0 : 0.0;
                 for (size_t r = 0, o = 0; r < m; r++)
-                    if (!zero || rd.w[i + r] != 0)
+                    if (!zero || rec->w[i + r] != 0)
                         dst[o++] = src ? src[r] : fill;
             }
             for (size_t r = i; r < i + m; r++) {
-                if (zero && rd.w[r] == 0)
+                if (zero && rec->w[r] == 0)
                     continue;
-                b->y[b->n] = pos[0] == SIZE_MAX ? 0.0 : rd.x[pos[0] * n + r];
-                b->w[b->n] = rd.w ? rd.w[r] : 1.0;
-                b->line[b->n] = rd.line ? rd.line[r] : 0; /* kept when rows are reported */
+                b->y[b->n] = pos[0] == SIZE_MAX ? 0.0 : rec->x[pos[0] * n + r];
+                b->w[b->n] = rec->w ? rec->w[r] : 1.0;
+                b->line[b->n] = rec->line ? rec->line[r] : 0; /* kept when rows are reported */
                 b->n++;
             }
             if (b->n == LR_DIAG_BLOCK)
@@ -470,9 +500,25 @@ static int diag_spool_pass(diag_pass *dp, int fd, const lr_model_spec *spec, siz
             goto done;
         if (c->meat)
             memset(c->meat, 0, pk * pk * sizeof(double));
+        /* the next record: read ahead, or read now */
+        if (ahead) {
+            pthread_join(th, NULL);
+            ahead = 0;
+            if ((rc = pf.rc) != LR_OK) {
+                *err = pf.err;
+                goto done;
+            }
+            has = pf.has;
+            cur = 1 - cur;
+        } else {
+            rc = lr_row_reader_next(rec, &has, err);
+        }
     }
 done:
-    lr_row_reader_free(&rd);
+    if (ahead)
+        pthread_join(th, NULL);
+    lr_row_reader_free(&rds[0]);
+    lr_row_reader_free(&rds[1]);
     lr_mem_free(acol, bcols * sizeof(size_t));
     lr_mem_free(pos, (kacc ? kacc : 1) * sizeof(size_t));
     if (b) {
@@ -572,7 +618,8 @@ int lr_diagnostics(const char *path, char delimiter, lr_frame *frame, const lr_m
         /* blocks of 256 rows: one BLAS thread (more would only spin) */
         int blas_threads = openblas_get_num_threads();
         openblas_set_num_threads(1);
-        rc = diag_spool_pass(&dp, fd, spec, lr_accum_ncols(lr_frame_accum(frame)), err);
+        rc = diag_spool_pass(&dp, fd, spec, lr_accum_ncols(lr_frame_accum(frame)), req->threads,
+                             err);
         openblas_set_num_threads(blas_threads);
     } else {
         rc = lr_ingest_pass(path, req->threads, &diag_ops, &dp, err);
