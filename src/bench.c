@@ -77,7 +77,7 @@ double lr_bench_flops(lr_bench_kernel k, size_t n, size_t p)
     case LR_BENCH_SOLVE_NAIVE: return gram1 + 2 * p3 + 2 * dp * dp; /* + Gauss–Jordan + β = A⁻¹b */
     case LR_BENCH_SOLVE_LAPACK: return gram1 + p3 + 2 * dp * dp; /* + dpotrf/dpotri + dsymv */
     case LR_BENCH_NKERNELS:
-    default: return NAN;
+    default: return (double)NAN;
     }
 }
 
@@ -108,7 +108,7 @@ void lr_bench_timing_summarize(size_t runs, double *seconds, double flops, lr_be
     memset(out, 0, sizeof *out);
     out->flops = flops;
     if (runs == 0) {
-        out->median = out->min = out->max = out->spread = out->gflops = NAN;
+        out->median = out->min = out->max = out->spread = out->gflops = (double)NAN;
         return;
     }
     qsort(seconds, runs, sizeof *seconds, cmp_double);
@@ -489,13 +489,13 @@ static double cond_estimate(bench_ws *w)
     lapack_int pi = (lapack_int)p;
     memcpy(w->g, w->a, w->pbytes);
     if (LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'U', pi, w->g, pi) != 0)
-        return NAN;
+        return (double)NAN;
     double anorm = LAPACKE_dlansy_work(LAPACK_COL_MAJOR, '1', 'U', pi, w->a, pi, w->work);
     double rcond = 0;
     if (LAPACKE_dpocon_work(LAPACK_COL_MAJOR, 'U', pi, w->g, pi, anorm, &rcond, w->work,
                             w->iwork) != 0 ||
         !(rcond > 0))
-        return NAN;
+        return (double)NAN;
     return 1 / rcond;
 }
 
@@ -511,8 +511,8 @@ static int accuracy(bench_ws *w, lr_bench_accuracy *acc, lr_error *err)
     int pi = (int)p;
     acc->cond = cond_estimate(w);
     for (int i = 0; i < LR_BENCH_NINVERSES; i++) {
-        acc->residual[i] = NAN;
-        acc->lre[i] = NAN;
+        acc->residual[i] = (double)NAN;
+        acc->lre[i] = (double)NAN;
         if (!w->inv_ok[i])
             continue;
         double *inv = w->inv[i];
@@ -647,7 +647,7 @@ static int fit_method(const lr_bench_options *opt, lr_method m, lr_bench_fit_run
     if (rc) {
         run->status = rc;
         memcpy(run->message, err->message, sizeof run->message);
-        lr_bench_timing_summarize(0, times, NAN, &run->t);
+        lr_bench_timing_summarize(0, times, (double)NAN, &run->t);
         return rc;
     }
     size_t runs = opt->fit_repeat;
@@ -663,7 +663,7 @@ static int fit_method(const lr_bench_options *opt, lr_method m, lr_bench_fit_run
                 return rc;
         }
     }
-    lr_bench_timing_summarize(runs, times, NAN, &run->t);
+    lr_bench_timing_summarize(runs, times, (double)NAN, &run->t);
     run->t.single = single;
     return LR_OK;
 }

@@ -26,7 +26,7 @@ typedef struct axis {
 
 static axis range_of(const double *x, size_t n)
 {
-    axis a = {INFINITY, -INFINITY};
+    axis a = {(double)INFINITY, -(double)INFINITY};
     for (size_t i = 0; i < n; i++) {
         if (!isfinite(x[i]))
             continue;

@@ -258,7 +258,7 @@ static void legend(FILE *f, const series *list, size_t n, double x0, double y0, 
 static void value_range(const lr_bench_result *r, const series *list, size_t n, double include,
                         axis *a)
 {
-    double lo = INFINITY, hi = -INFINITY;
+    double lo = (double)INFINITY, hi = -(double)INFINITY;
     for (size_t i = 0; i < r->n_sizes; i++)
         for (size_t j = 0; j < n; j++) {
             double v = value_of(&r->sizes[i], &list[j]);
@@ -289,7 +289,7 @@ void lr_plot_bench_svg(FILE *f, const lr_bench_result *r)
         sort_sizes(r, order);
 
     /* x: log2 p, padded by a third of an octave (an octave each way for one size) */
-    double pmin = INFINITY, pmax = 0;
+    double pmin = (double)INFINITY, pmax = 0;
     for (size_t i = 0; i < r->n_sizes; i++) {
         pmin = fmin(pmin, (double)r->sizes[i].p);
         pmax = fmax(pmax, (double)r->sizes[i].p);
