@@ -36,8 +36,14 @@
 #include "byte_source.h"
 #include "internal.h"
 
+/* The fuzz build makes the buffer tiny (LR_CSV_BUF_SIZE=64), so that short
+ * fuzz inputs read through a descriptor cross refills and grow the buffer. */
+#ifndef LR_CSV_BUF_SIZE
+#define LR_CSV_BUF_SIZE (1 << 20)
+#endif
+
 enum {
-    CSV_BUF_SIZE = 1 << 20,   /* owned read buffer: large reads, few refills */
+    CSV_BUF_SIZE = LR_CSV_BUF_SIZE, /* owned read buffer: large reads, few refills */
     CSV_SNIFF_MIN = 64 << 10, /* a pipe's first fill may stop here without a line end */
     CSV_SNIFF_LINES = 20,     /* lines sampled to detect the delimiter */
     CSV_FIELDS_INIT = 16      /* initial capacity of the fields array */
