@@ -78,23 +78,6 @@ static const error_case error_cases[] = {
      "linreg: %F:2:3: column 'g' holds text (\"a\"), so it cannot be used in log(g)"},
 };
 
-static char *expand(const char *msg, const char *path)
-{
-    char *out = malloc(strlen(msg) + 4 * strlen(path) + 2);
-    char *o = out;
-    for (const char *m = msg; *m; m++) {
-        if (m[0] == '%' && m[1] == 'F') {
-            strcpy(o, path);
-            o += strlen(path);
-            m++;
-        } else {
-            *o++ = *m;
-        }
-    }
-    *o++ = '\n';
-    *o = '\0';
-    return out;
-}
 
 START_TEST(test_errors)
 {
@@ -108,7 +91,7 @@ START_TEST(test_errors)
     argv[a] = NULL;
     lr_test_run_result r;
     ck_assert_int_eq(lr_test_run(argv, NULL, 0, &r), 0);
-    char *want = expand(c->message, path);
+    char *want = lr_test_expand_path(c->message, path);
     ck_assert_msg(r.exit_code == c->exit_code, "%s: exit %d, expected %d; stderr: %s", c->name,
                   r.exit_code, c->exit_code, r.err);
     ck_assert_msg(!strcmp(r.err, want), "%s:\n  got:  %s  want: %s", c->name, r.err, want);

@@ -98,24 +98,6 @@ static void load_manifest(void)
     /* text stays allocated: the entries point into it */
 }
 
-/* "%F" in msg replaced by path, and a final newline. */
-static char *expand(const char *msg, const char *path)
-{
-    char *out = malloc(strlen(msg) + 4 * strlen(path) + 2);
-    char *o = out;
-    for (const char *m = msg; *m; m++) {
-        if (m[0] == '%' && m[1] == 'F') {
-            strcpy(o, path);
-            o += strlen(path);
-            m++;
-        } else {
-            *o++ = *m;
-        }
-    }
-    *o++ = '\n';
-    *o = '\0';
-    return out;
-}
 
 /* Check one KEY=VALUE, coef:NAME=VALUE or warn:WORD against the output. */
 static void check_one(const entry *e, const char *check, json_t *o, const char *err)
@@ -193,7 +175,7 @@ START_TEST(test_corpus)
                   "stderr: %s",
                   e->lineno, e->file, r.exit_code, e->exit_code, r.err);
     if (e->exit_code != 0) {
-        char *want = expand(e->expected, path);
+        char *want = lr_test_expand_path(e->expected, path);
         ck_assert_msg(!strcmp(r.err, want), "MANIFEST line %d (%s):\n  got:  %s  want: %s",
                       e->lineno, e->file, r.err, want);
         ck_assert_msg(r.out_len == 0, "MANIFEST line %d (%s): stdout not empty", e->lineno,

@@ -268,3 +268,24 @@ int lr_test_under_valgrind(void)
     return 0;
 #endif
 }
+
+char *lr_test_expand_path(const char *msg, const char *path)
+{
+    size_t n = 0, plen = strlen(path);
+    for (const char *m = msg; *m; m++)
+        n += m[0] == '%' && m[1] == 'F' ? plen : 1;
+    char *out = malloc(n + 2);
+    char *o = out;
+    for (const char *m = msg; *m; m++) {
+        if (m[0] == '%' && m[1] == 'F') {
+            memcpy(o, path, plen);
+            o += plen;
+            m++;
+        } else {
+            *o++ = *m;
+        }
+    }
+    *o++ = '\n';
+    *o = '\0';
+    return out;
+}

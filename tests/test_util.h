@@ -34,6 +34,9 @@ char *lr_test_read_file(const char *path, size_t *len);
 
 /* Write bytes to a new temporary file; returns its malloc'd path (caller unlinks, frees). */
 char *lr_test_write_temp(const void *data, size_t len);
+/* An expected message: msg with every "%F" replaced by path, and a final
+ * newline (malloc'd). */
+char *lr_test_expand_path(const char *msg, const char *path);
 
 /* The result of running the linreg executable. */
 typedef struct lr_test_run_result {
