@@ -408,6 +408,48 @@ static void frame_drop(void *ctx, void *result)
 
 static const lr_chunk_ops frame_ops = {frame_eval, frame_fold, frame_drop};
 
+/* The first chunk on the calling thread: the header makes the frame, the
+ * rows decide the column types (or, with `guess`, are evaluated on the guess
+ * that every column is numeric: lr_frame_assume_numeric), and the chunk is
+ * folded. *lines gets its physical lines. On error *out may hold a frame. */
+static int first_chunk(const chunk_job *first, const char *name, const lr_fit_options *opt,
+                       int keep_rows, int guess, lr_frame **out, char *delimiter, uint64_t *lines,
+                       lr_error *err)
+{
+    lr_csv *csv = NULL;
+    lr_csv_options copt = {opt->delimiter};
+    lr_csv_row row;
+    int has = 0, rc;
+    *out = NULL;
+    if ((rc = lr_csv_open_buffer(first->buf, first->len, name, &copt, &csv, err)) ||
+        (rc = lr_csv_next(csv, &row, &has, err)))
+        goto done;
+    if (!has) {
+        rc = lr_error_set(err, LR_EDATA, "%s: empty file (no header row)", name);
+        goto done;
+    }
+    if ((rc = lr_frame_create(&row, name, opt, out, err)))
+        goto done;
+    /* without a temporary file for them, the text is read again */
+    if (keep_rows)
+        lr_frame_keep_rows(*out, keep_rows & LR_KEEP_ROW_LINES);
+    *delimiter = lr_csv_delimiter(csv);
+    if (guess && (rc = lr_frame_assume_numeric(*out, err)))
+        goto done;
+    for (;;) {
+        if ((rc = lr_csv_next(csv, &row, &has, err)) || !has)
+            break;
+        if ((rc = lr_frame_add_row(*out, &row, err)))
+            break;
+    }
+    if (!rc)
+        rc = lr_frame_end_first(*out, err);
+    *lines = lr_csv_line(csv) - 1;
+done:
+    lr_csv_free(csv);
+    return rc;
+}
+
 int lr_ingest_threads(int requested)
 {
     if (requested > 0)
@@ -436,7 +478,6 @@ int lr_ingest_spooled(const char *path, const lr_fit_options *opt, uint64_t spoo
     char spool_path[4096] = "";
     sp.spool_fd = -1;
     lr_frame *frame = NULL;
-    lr_csv *csv = NULL;
     chunk_job first = {0};
     int nthreads = lr_ingest_threads(opt->threads), rc;
     int blas_threads = openblas_get_num_threads();
@@ -461,38 +502,21 @@ int lr_ingest_spooled(const char *path, const lr_fit_options *opt, uint64_t spoo
     /* The first chunk, on this thread: the header, the delimiter, the types. */
     if ((rc = next_chunk(&sp, &first, err)))
         goto done;
-    lr_csv_options copt = {opt->delimiter};
-    lr_csv_row row;
-    int has = 0;
-    if ((rc = lr_csv_open_buffer(first.buf, first.len, name, &copt, &csv, err)) ||
-        (rc = lr_csv_next(csv, &row, &has, err)))
-        goto done;
-    if (!has) {
-        rc = lr_error_set(err, LR_EDATA, "%s: empty file (no header row)", name);
-        goto done;
-    }
-    if ((rc = lr_frame_create(&row, name, opt, &frame, err)))
-        goto done;
-    /* without a temporary file for them, the text is read again */
-    if (keep_rows)
-        lr_frame_keep_rows(frame, keep_rows & LR_KEEP_ROW_LINES);
-    *delimiter = lr_csv_delimiter(csv);
     /* Accumulation uses one BLAS thread per worker: the kernels then run the
      * same way for any thread count (DESIGN.md). */
     openblas_set_num_threads(1);
-    for (;;) {
-        if ((rc = lr_csv_next(csv, &row, &has, err)) || !has)
-            break;
-        if ((rc = lr_frame_add_row(frame, &row, err)))
-            break;
+    uint64_t lines_before = 0;
+    /* Numeric columns guessed first; if the chunk does not go through, again
+     * with its rows kept until the types are decided (out of memory is not
+     * retried). */
+    rc = first_chunk(&first, name, opt, keep_rows, 1, &frame, delimiter, &lines_before, err);
+    if (rc && rc != LR_ENOMEM) {
+        lr_frame_free(frame);
+        frame = NULL;
+        rc = first_chunk(&first, name, opt, keep_rows, 0, &frame, delimiter, &lines_before, err);
     }
-    if (!rc)
-        rc = lr_frame_end_first(frame, err);
     if (rc)
         goto done;
-    uint64_t lines_before = lr_csv_line(csv) - 1;
-    lr_csv_free(csv);
-    csv = NULL;
     if (opt->progress)
         opt->progress(opt->progress_ud, lr_source_consumed(sp.src), total, lr_frame_rows(frame));
 
@@ -510,7 +534,6 @@ done:
         if (rc || sp.spool_fd == -2 || !(*spool = lr_mem_strdup(spool_path)))
             unlink(spool_path);
     }
-    lr_csv_free(csv);
     lr_mem_free(first.buf, first.cap);
     lr_mem_free(sp.carry, sp.carry_cap);
     lr_source_free(sp.src);

@@ -1233,6 +1233,14 @@ int lr_frame_add_row(lr_frame *f, const lr_csv_row *row, lr_error *err)
     return rc;
 }
 
+int lr_frame_assume_numeric(lr_frame *f, lr_error *err)
+{
+    if (f->types_known || f->nkept_rows > 0)
+        return lr_error_set(err, LR_EUSAGE, "frame: column types are already being decided");
+    /* no kept rows: no column has shown text, so every undecided one is numeric */
+    return replay(f, err);
+}
+
 int lr_frame_end_first(lr_frame *f, lr_error *err)
 {
     int rc = LR_OK;

@@ -41,6 +41,14 @@ int lr_frame_create(const lr_csv_row *header, const char *source, const lr_fit_o
 int lr_frame_add_row(lr_frame *f, const lr_csv_row *row, lr_error *err);
 int lr_frame_end_first(lr_frame *f, lr_error *err);
 
+/* A guess that saves keeping and replaying the first rows: every column not
+ * forced to be a factor is numeric, decided now, before any row is added.
+ * If the first chunk then goes through without an error, the guess was what
+ * keeping its rows would have decided (no cell was text); after any error
+ * the caller starts again with a new frame and no guess, so that types and
+ * messages are those of the careful path. */
+int lr_frame_assume_numeric(lr_frame *f, lr_error *err);
+
 /* Every later chunk: a chunk evaluator (the frame's types must be known; the
  * frame is only read, so chunks may be evaluated on several threads at once),
  * its rows, then lr_chunk_end. Line numbers in its errors count from the

