@@ -33,7 +33,9 @@
 #include "ingest.h"
 
 /* Nominal bytes per chunk. */
-#define LR_CHUNK ((size_t)4 << 20)
+#define LR_CHUNK ((size_t)1 << 20)
+/* Bytes read at a time past a chunk's nominal end, looking for its end. */
+#define LR_OVERREAD ((size_t)64 << 10)
 
 typedef struct chunk_job {
     char *buf;      /* the chunk's bytes (owned) */
@@ -195,10 +197,12 @@ static int next_chunk(splitter *s, chunk_job *j, lr_error *err)
             end = len;
             break;
         }
-        if ((rc = grow_buf(j, len + (LR_CHUNK >> 4), err)))
+        /* a little at a time: the line end is usually near, and what is read
+         * past it is copied out as the next chunk's start */
+        if ((rc = grow_buf(j, len + LR_OVERREAD, err)))
             return rc;
         size_t got;
-        if ((rc = lr_source_read(s->src, j->buf + len, j->cap - len, &got, err)))
+        if ((rc = lr_source_read(s->src, j->buf + len, LR_OVERREAD, &got, err)))
             return rc;
         if (got == 0)
             s->eof = 1;

@@ -31,7 +31,7 @@
 #include "solver.h"
 
 /* Bytes of model cells kept to decide column types (DESIGN.md: "the first chunk"). */
-#define LR_FIRST_CHUNK (4u << 20)
+#define LR_FIRST_CHUNK (1u << 20)
 /* Rows per block handed to the accumulator (fewer when there are many columns). */
 #define LR_BLOCK_ROWS 1024
 /* Doubles a block may hold at most (its rows shrink as columns grow). */

@@ -21,7 +21,7 @@ static int reserve(lr_row_buf *b, size_t more)
         return 1;
     if (b->len + more > LR_ROW_BUF_MAX)
         return 0;
-    /* a chunk of text (4 MiB) makes about 1–4 MiB of records: start at 1 MiB
+    /* a chunk of text (1 MiB) makes about 0.3–4 MiB of records: start at 1 MiB
      * rather than copying the buffer through a dozen doublings */
     size_t cap = b->cap ? b->cap : (size_t)1 << 20;
     while (cap < b->len + more)

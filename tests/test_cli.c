@@ -282,11 +282,11 @@ START_TEST(test_json_nonfinite)
 }
 END_TEST
 
-/* A text cell after the first 4 MiB in a column that held only numbers is an
+/* A text cell after the first 1 MiB in a column that held only numbers is an
  * error that names the place and suggests factor(). */
 START_TEST(test_text_after_first_chunk)
 {
-    size_t rows = 800000; /* about 7.5 MB: well past the first 4 MiB chunk */
+    size_t rows = 800000; /* about 7.5 MB: well past the first 1 MiB chunk */
     char *data = malloc(rows * 16 + 64);
     size_t n = (size_t)sprintf(data, "y,x\n");
     for (size_t i = 0; i < rows; i++)
