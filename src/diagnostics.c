@@ -128,6 +128,94 @@ static void quantiles7(double *x, uint64_t n, const double *probs, double *q)
     }
 }
 
+/* The same by bucketing first: a histogram of the values' top 16 key bits
+ * (sign, exponent, four bits of mantissa) locates each wanted order
+ * statistic in its bucket, the few buckets wanted are gathered, and the
+ * selection runs on them alone: two passes over x instead of several
+ * quickselects over most of it (the text summary's last serial step). The
+ * order statistics are the same values, so are the quantiles. Falls back to
+ * quantiles7 when memory is short. */
+void lr_quantiles7(double *x, uint64_t n, const double probs[5], double q[5])
+{
+    enum { BITS = 16, NB = 1 << BITS, MAXR = 10 };
+    uint32_t *hist = n < UINT32_MAX ? lr_mem_calloc(NB, sizeof(uint32_t)) : NULL;
+    if (!hist) {
+        quantiles7(x, n, probs, q);
+        return;
+    }
+    for (uint64_t i = 0; i < n; i++)
+        hist[order_key(x[i]) >> (64 - BITS)]++;
+    /* the ranks wanted: ⌊h⌋ and, when interpolating, ⌊h⌋ + 1 */
+    uint64_t rank[MAXR];
+    double frac[5];
+    int nr = 0, lo_at[5], hi_at[5];
+    for (int i = 0; i < 5; i++) {
+        double h = (double)(n - 1) * probs[i];
+        uint64_t lo = (uint64_t)floor(h);
+        frac[i] = h - (double)lo;
+        lo_at[i] = nr;
+        rank[nr++] = lo;
+        hi_at[i] = lo_at[i];
+        if (frac[i] > 0 && lo + 1 < n) {
+            hi_at[i] = nr;
+            rank[nr++] = lo + 1;
+        }
+    }
+    /* each rank's bucket, the count before it, and the buckets' places in the
+     * gathered array (ranks ascend, so do their buckets) */
+    uint32_t bucket[MAXR];
+    uint64_t before[MAXR], cum = 0;
+    size_t b = 0;
+    for (int r = 0; r < nr; r++) {
+        while (cum + hist[b] <= rank[r])
+            cum += hist[b++];
+        bucket[r] = (uint32_t)b;
+        before[r] = cum;
+    }
+    uint64_t start[MAXR], total = 0;
+    for (int r = 0; r < nr; r++) {
+        if (r > 0 && bucket[r] == bucket[r - 1]) {
+            start[r] = start[r - 1];
+            continue;
+        }
+        start[r] = total;
+        total += hist[bucket[r]];
+    }
+    double *g = lr_mem_alloc((size_t)total * sizeof(double));
+    if (!g) {
+        lr_mem_free(hist, NB * sizeof(uint32_t));
+        quantiles7(x, n, probs, q);
+        return;
+    }
+    /* gather: hist[] becomes each wanted bucket's fill position (+1, so that
+     * zero still means "not wanted") */
+    memset(hist, 0, NB * sizeof(uint32_t));
+    for (int r = 0; r < nr; r++)
+        hist[bucket[r]] = (uint32_t)start[r] + 1;
+    for (uint64_t i = 0; i < n; i++) {
+        uint32_t *h = &hist[order_key(x[i]) >> (64 - BITS)];
+        if (*h)
+            g[(*h)++ - 1] = x[i];
+    }
+    double v[MAXR];
+    for (int r = 0; r < nr; r++) {
+        /* the bucket's extent in g: from its start to the next bucket's */
+        uint64_t end = total;
+        for (int s = r + 1; s < nr; s++)
+            if (bucket[s] != bucket[r]) {
+                end = start[s];
+                break;
+            }
+        v[r] = select_k(g + start[r], (size_t)(end - start[r]), (size_t)(rank[r] - before[r]));
+    }
+    for (int i = 0; i < 5; i++) {
+        double a = v[lo_at[i]], c = v[hi_at[i]];
+        q[i] = a + frac[i] * (c - a);
+    }
+    lr_mem_free(g, (size_t)total * sizeof(double));
+    lr_mem_free(hist, NB * sizeof(uint32_t));
+}
+
 /* The value of the order statistic `rank` (0-based) from the histogram: the
  * bucket's midpoint; *bound gets half its width. */
 static double hist_order(const uint64_t *h, uint64_t rank, double *bound)
@@ -398,6 +486,99 @@ static int diag_fold(void *ctx, void *result, uint64_t lines_before, lr_error *e
 
 static const lr_chunk_ops diag_ops = {diag_eval, diag_fold, diag_drop};
 
+/* What a pass over the spool keeps per thread: a block, a chunk's worth of
+ * results, and where a record holds each accumulator column. */
+typedef struct spool_eval {
+    diag_block *b; /* rows on their way to the BLAS calls */
+    diag_chunk *c; /* a record's results */
+    size_t *pos;   /* per accumulator column: its place in the record, or SIZE_MAX */
+} spool_eval;
+
+static void spool_eval_free(diag_pass *dp, size_t kacc, spool_eval *se)
+{
+    size_t bcols = dp->pk ? dp->pk : 1;
+    if (se->b) {
+        lr_mem_free(se->b->x, LR_DIAG_BLOCK * bcols * sizeof(double));
+        lr_mem_free(se->b->t, LR_DIAG_BLOCK * bcols * sizeof(double));
+        lr_mem_free(se->b, sizeof *se->b);
+    }
+    diag_drop(dp, se->c);
+    lr_mem_free(se->pos, (kacc ? kacc : 1) * sizeof(size_t));
+    memset(se, 0, sizeof *se);
+}
+
+static int spool_eval_init(diag_pass *dp, size_t kacc, spool_eval *se, lr_error *err)
+{
+    size_t pk = dp->pk, bcols = pk ? pk : 1;
+    memset(se, 0, sizeof *se);
+    se->pos = lr_mem_alloc((kacc ? kacc : 1) * sizeof(size_t));
+    se->b = lr_mem_calloc(1, sizeof *se->b);
+    se->c = lr_mem_calloc(1, sizeof *se->c);
+    if (!se->pos || !se->b || !se->c ||
+        !(se->b->x = lr_mem_alloc(LR_DIAG_BLOCK * bcols * sizeof(double))) ||
+        !(se->b->t = lr_mem_alloc(LR_DIAG_BLOCK * bcols * sizeof(double))) ||
+        (dp->req->vcov != LR_VCOV_CLASSICAL &&
+         !(se->c->meat = lr_mem_calloc(pk ? pk * pk : 1, sizeof(double))))) {
+        spool_eval_free(dp, kacc, se);
+        return lr_error_nomem(err);
+    }
+    return LR_OK;
+}
+
+/* One record's rows through the blocks into se->c (its previous results
+ * dropped). acol: the accumulator column of each kept coefficient (SIZE_MAX:
+ * the intercept or a column of zeros). */
+static int spool_record(const diag_pass *dp, const lr_row_reader *rec, const size_t *acol,
+                        size_t kacc, spool_eval *se, lr_error *err)
+{
+    diag_block *b = se->b;
+    diag_chunk *c = se->c;
+    size_t *pos = se->pos, pk = dp->pk;
+    int rc;
+    for (size_t i = 0; i < kacc; i++)
+        pos[i] = SIZE_MAX;
+    for (size_t i = 0; i < rec->k; i++)
+        if (rec->col[i] < kacc)
+            pos[rec->col[i]] = i;
+    size_t n = (size_t)rec->n;
+    c->n = 0;
+    if (c->meat)
+        memset(c->meat, 0, pk * pk * sizeof(double));
+    while (c->cap < n)
+        if ((rc = diag_grow(dp, c, err)))
+            return rc;
+    for (size_t i = 0; i < n;) {
+        /* a run of rows into the block: column by column (memcpy) when
+         * none has weight zero, else row by row skipping those */
+        size_t m = n - i < LR_DIAG_BLOCK - b->n ? n - i : LR_DIAG_BLOCK - b->n;
+        int zero = 0;
+        for (size_t r = i; rec->w && r < i + m && !zero; r++)
+            zero = rec->w[r] == 0;
+        for (size_t a = 0; a < pk; a++) {
+            double *dst = b->x + a * LR_DIAG_BLOCK + b->n;
+            size_t ac = acol[a], at = ac == SIZE_MAX ? SIZE_MAX : pos[ac];
+            const double *src = at == SIZE_MAX ? NULL : rec->x + at * n + i;
+            double fill = dp->icpt && dp->kept[a] == 0 ? 1.0 : 0.0;
+            for (size_t r = 0, o = 0; r < m; r++)
+                if (!zero || rec->w[i + r] != 0)
+                    dst[o++] = src ? src[r] : fill;
+        }
+        for (size_t r = i; r < i + m; r++) {
+            if (zero && rec->w[r] == 0)
+                continue;
+            b->y[b->n] = pos[0] == SIZE_MAX ? 0.0 : rec->x[pos[0] * n + r];
+            b->w[b->n] = rec->w ? rec->w[r] : 1.0;
+            b->line[b->n] = rec->line ? rec->line[r] : 0; /* kept when rows are reported */
+            b->n++;
+        }
+        if (b->n == LR_DIAG_BLOCK)
+            diag_block_run(dp, b, c);
+        i += m;
+    }
+    diag_block_run(dp, b, c);
+    return LR_OK;
+}
+
 /* Reading the spool's next record on a second thread while the current one
  * is evaluated: reading copies the bytes out of the page cache, which costs
  * about what evaluating them does. */
@@ -415,11 +596,10 @@ static void *spool_prefetch_run(void *arg)
     return NULL;
 }
 
-/* The pass over the row spool: the first pass's evaluated rows, read back
- * in file order, one record ahead on a second thread when threads > 1 (the
- * evaluation itself is one stream: the records are folded in order). */
-static int diag_spool_pass(diag_pass *dp, int fd, const lr_model_spec *spec, size_t kacc,
-                           int threads, lr_error *err)
+/* The pass in file order, for what depends on it (per-row output, the HC
+ * meat's sums): one record ahead on a second thread when threads > 1. */
+static int spool_pass_ordered(diag_pass *dp, int fd, const size_t *acol, size_t kacc, int threads,
+                              lr_error *err)
 {
     lr_row_reader rds[2];
     lr_row_reader_init(&rds[0], fd);
@@ -427,86 +607,28 @@ static int diag_spool_pass(diag_pass *dp, int fd, const lr_model_spec *spec, siz
     int cur = 0, ahead = 0; /* ahead: a prefetch thread is running */
     pthread_t th;
     spool_prefetch pf;
-    size_t pk = dp->pk, bcols = pk ? pk : 1;
-    /* the accumulator column of each kept coefficient (SIZE_MAX: the intercept
-     * or a column of zeros), and where a record holds each accumulator column */
-    size_t *acol = lr_mem_alloc(bcols * sizeof(size_t));
-    size_t *pos = lr_mem_alloc((kacc ? kacc : 1) * sizeof(size_t));
-    diag_block *b = lr_mem_calloc(1, sizeof *b);
-    diag_chunk *c = lr_mem_calloc(1, sizeof *c);
-    int rc = LR_OK, has = 0;
-    if (!acol || !pos || !b || !c ||
-        !(b->x = lr_mem_alloc(LR_DIAG_BLOCK * bcols * sizeof(double))) ||
-        !(b->t = lr_mem_alloc(LR_DIAG_BLOCK * bcols * sizeof(double))) ||
-        (dp->req->vcov != LR_VCOV_CLASSICAL &&
-         !(c->meat = lr_mem_calloc(pk ? pk * pk : 1, sizeof(double))))) {
-        rc = lr_error_nomem(err);
-        goto done;
-    }
-    for (size_t a = 0; a < pk; a++) {
-        size_t j = dp->kept[a];
-        acol[a] = dp->icpt && j == 0 ? SIZE_MAX : spec->cols[j - dp->icpt];
-    }
-    rc = lr_row_reader_next(&rds[0], &has, err);
+    spool_eval se;
+    int has = 0, rc = spool_eval_init(dp, kacc, &se, err);
+    if (rc == LR_OK)
+        rc = lr_row_reader_next(&rds[0], &has, err);
     while (rc == LR_OK && has) {
         lr_row_reader *rec = &rds[cur];
         if (threads > 1) {
             pf.rd = &rds[1 - cur];
+            pf.rd->off = rec->off;
             pf.has = 0;
             ahead = pthread_create(&th, NULL, spool_prefetch_run, &pf) == 0;
         }
-        for (size_t i = 0; i < kacc; i++)
-            pos[i] = SIZE_MAX;
-        for (size_t i = 0; i < rec->k; i++)
-            if (rec->col[i] < kacc)
-                pos[rec->col[i]] = i;
-        size_t n = (size_t)rec->n;
-        c->n = 0;
-        if (c->cap < n) {
-            while (c->cap < n)
-                if ((rc = diag_grow(dp, c, err)))
-                    goto done;
-        }
-        for (size_t i = 0; i < n;) {
-            /* a run of rows into the block: column by column (memcpy) when
-             * none has weight zero, else row by row skipping those */
-            size_t m = n - i < LR_DIAG_BLOCK - b->n ? n - i : LR_DIAG_BLOCK - b->n;
-            int zero = 0;
-            for (size_t r = i; rec->w && r < i + m && !zero; r++)
-                zero = rec->w[r] == 0;
-            for (size_t a = 0; a < pk; a++) {
-                double *dst = b->x + a * LR_DIAG_BLOCK + b->n;
-                size_t ac = acol[a], at = ac == SIZE_MAX ? SIZE_MAX : pos[ac];
-                const double *src = at == SIZE_MAX ? NULL : rec->x + at * n + i;
-                double fill = dp->icpt && dp->kept[a] == 0 ? 1.0 : 0.0;
-                for (size_t r = 0, o = 0; r < m; r++)
-                    if (!zero || rec->w[i + r] != 0)
-                        dst[o++] = src ? src[r] : fill;
-            }
-            for (size_t r = i; r < i + m; r++) {
-                if (zero && rec->w[r] == 0)
-                    continue;
-                b->y[b->n] = pos[0] == SIZE_MAX ? 0.0 : rec->x[pos[0] * n + r];
-                b->w[b->n] = rec->w ? rec->w[r] : 1.0;
-                b->line[b->n] = rec->line ? rec->line[r] : 0; /* kept when rows are reported */
-                b->n++;
-            }
-            if (b->n == LR_DIAG_BLOCK)
-                diag_block_run(dp, b, c);
-            i += m;
-        }
-        diag_block_run(dp, b, c);
-        if ((rc = diag_fold(dp, c, 0, err)))
-            goto done;
-        if (c->meat)
-            memset(c->meat, 0, pk * pk * sizeof(double));
+        if ((rc = spool_record(dp, rec, acol, kacc, &se, err)) ||
+            (rc = diag_fold(dp, se.c, 0, err)))
+            break;
         /* the next record: read ahead, or read now */
         if (ahead) {
             pthread_join(th, NULL);
             ahead = 0;
             if ((rc = pf.rc) != LR_OK) {
                 *err = pf.err;
-                goto done;
+                break;
             }
             has = pf.has;
             cur = 1 - cur;
@@ -514,19 +636,151 @@ static int diag_spool_pass(diag_pass *dp, int fd, const lr_model_spec *spec, siz
             rc = lr_row_reader_next(rec, &has, err);
         }
     }
-done:
     if (ahead)
         pthread_join(th, NULL);
     lr_row_reader_free(&rds[0]);
     lr_row_reader_free(&rds[1]);
-    lr_mem_free(acol, bcols * sizeof(size_t));
-    lr_mem_free(pos, (kacc ? kacc : 1) * sizeof(size_t));
-    if (b) {
-        lr_mem_free(b->x, LR_DIAG_BLOCK * bcols * sizeof(double));
-        lr_mem_free(b->t, LR_DIAG_BLOCK * bcols * sizeof(double));
-        lr_mem_free(b, sizeof *b);
+    spool_eval_free(dp, kacc, &se);
+    return rc;
+}
+
+/* The quantiles alone do not depend on the order of the residuals: records
+ * are taken by whichever thread is free, each residual computed exactly as
+ * in file order (the same blocks, the same BLAS calls), and stored at the
+ * next free place, or counted in the thread's own histogram (summed after:
+ * counts are exact whatever the order). */
+typedef struct spool_shared {
+    diag_pass *dp;
+    int fd;
+    const size_t *acol;
+    size_t kacc;
+    uint64_t *offs;       /* records' offsets */
+    size_t nrec;          /* their number */
+    pthread_mutex_t mu;   /* guards what follows */
+    size_t next;          /* the next record to take */
+    uint64_t filled;      /* residuals stored */
+    int rc;               /* the first failure */
+    lr_error err;
+} spool_shared;
+
+static void *spool_worker(void *arg)
+{
+    spool_shared *sh = arg;
+    diag_pass *dp = sh->dp;
+    lr_row_reader rd;
+    spool_eval se;
+    lr_error err;
+    uint64_t *hist = NULL;
+    size_t nb = (size_t)1 << LR_HIST_BITS;
+    lr_row_reader_init(&rd, sh->fd);
+    int rc = spool_eval_init(dp, sh->kacc, &se, &err);
+    if (rc == LR_OK && dp->hist && !(hist = lr_mem_calloc(nb, sizeof(uint64_t))))
+        rc = lr_error_nomem(&err);
+    for (;;) {
+        pthread_mutex_lock(&sh->mu);
+        size_t i = sh->next++;
+        int stop = rc != LR_OK || sh->rc != LR_OK || i >= sh->nrec;
+        pthread_mutex_unlock(&sh->mu);
+        if (stop)
+            break;
+        int has = 0;
+        rd.off = sh->offs[i];
+        if ((rc = lr_row_reader_next(&rd, &has, &err)))
+            break;
+        if (!has) {
+            rc = lr_error_set(&err, LR_EIO, "the spool of model rows cannot be read back");
+            break;
+        }
+        if ((rc = spool_record(dp, &rd, sh->acol, sh->kacc, &se, &err)))
+            break;
+        const diag_chunk *c = se.c;
+        if (hist) {
+            for (size_t r = 0; r < c->n; r++)
+                hist[order_key(c->rw[r]) >> (64 - LR_HIST_BITS)]++;
+            pthread_mutex_lock(&sh->mu);
+            sh->filled += c->n;
+            pthread_mutex_unlock(&sh->mu);
+        } else {
+            pthread_mutex_lock(&sh->mu);
+            uint64_t at = sh->filled;
+            sh->filled += c->n;
+            pthread_mutex_unlock(&sh->mu);
+            if (at + c->n > dp->nobs) {
+                rc = lr_error_set(&err, LR_EDATA,
+                                  "%s: more observations when read again than the first "
+                                  "time (the file changed between passes?)",
+                                  dp->name);
+                break;
+            }
+            memcpy(dp->resid + at, c->rw, c->n * sizeof(double));
+        }
     }
-    diag_drop(dp, c);
+    pthread_mutex_lock(&sh->mu);
+    if (rc != LR_OK && sh->rc == LR_OK) {
+        sh->rc = rc;
+        sh->err = err;
+    }
+    if (hist && rc == LR_OK)
+        for (size_t k = 0; k < nb; k++)
+            dp->hist[k] += hist[k];
+    pthread_mutex_unlock(&sh->mu);
+    lr_mem_free(hist, nb * sizeof(uint64_t));
+    lr_row_reader_free(&rd);
+    spool_eval_free(dp, sh->kacc, &se);
+    return NULL;
+}
+
+static int spool_pass_any_order(diag_pass *dp, int fd, const size_t *acol, size_t kacc,
+                                int threads, lr_error *err)
+{
+    spool_shared sh;
+    memset(&sh, 0, sizeof sh);
+    sh.dp = dp;
+    sh.fd = fd;
+    sh.acol = acol;
+    sh.kacc = kacc;
+    int rc = lr_row_spool_index(fd, &sh.offs, &sh.nrec, err);
+    if (rc)
+        return rc;
+    if (pthread_mutex_init(&sh.mu, NULL)) {
+        lr_mem_free(sh.offs, sh.nrec * sizeof(uint64_t));
+        return lr_error_set(err, LR_ENOMEM, "cannot create a lock");
+    }
+    pthread_t tid[LR_INGEST_MAX_THREADS];
+    int started = 0;
+    for (; started < threads - 1 && started < LR_INGEST_MAX_THREADS; started++)
+        if (pthread_create(&tid[started], NULL, spool_worker, &sh) != 0)
+            break; /* fewer threads: still correct */
+    spool_worker(&sh);
+    for (int i = 0; i < started; i++)
+        pthread_join(tid[i], NULL);
+    pthread_mutex_destroy(&sh.mu);
+    lr_mem_free(sh.offs, sh.nrec * sizeof(uint64_t));
+    if (sh.rc) {
+        *err = sh.err;
+        return sh.rc;
+    }
+    dp->seen = sh.filled;
+    return LR_OK;
+}
+
+/* The pass over the row spool: the first pass's evaluated rows, read back. */
+static int diag_spool_pass(diag_pass *dp, int fd, const lr_model_spec *spec, size_t kacc,
+                           int threads, lr_error *err)
+{
+    size_t pk = dp->pk, bcols = pk ? pk : 1;
+    size_t *acol = lr_mem_alloc(bcols * sizeof(size_t));
+    if (!acol)
+        return lr_error_nomem(err);
+    for (size_t a = 0; a < pk; a++) {
+        size_t j = dp->kept[a];
+        acol[a] = dp->icpt && j == 0 ? SIZE_MAX : spec->cols[j - dp->icpt];
+    }
+    threads = lr_ingest_threads(threads); /* 0: every core */
+    int rc = !dp->rows && !dp->meat && threads > 1
+                 ? spool_pass_any_order(dp, fd, acol, kacc, threads, err)
+                 : spool_pass_ordered(dp, fd, acol, kacc, threads, err);
+    lr_mem_free(acol, bcols * sizeof(size_t));
     return rc;
 }
 
@@ -668,7 +922,7 @@ int lr_diagnostics(const char *path, char delimiter, lr_frame *frame, const lr_m
     if (req->quantiles && nobs > 0) {
         static const double probs[5] = {0, 0.25, 0.5, 0.75, 1};
         if (dp.resid) {
-            quantiles7(dp.resid, nobs, probs, out->q);
+            lr_quantiles7(dp.resid, nobs, probs, out->q);
         } else {
             double bound = 0;
             for (int i = 0; i < 5; i++) {

@@ -41,4 +41,9 @@ int lr_diagnostics(const char *path, char delimiter, lr_frame *frame, const lr_m
 
 void lr_diag_result_free(lr_diag_result *r);
 
+/* R's quantiles of type 7 at probs[0..5) (ascending, in [0, 1]) of x[0..n),
+ * n >= 1, which is reordered: x_(⌊h⌋) + (h − ⌊h⌋)(x_(⌊h⌋+1) − x_(⌊h⌋)),
+ * h = (n − 1) p, the order statistics exact. */
+void lr_quantiles7(double *x, uint64_t n, const double probs[5], double q[5]);
+
 #endif

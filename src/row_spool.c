@@ -76,6 +76,21 @@ void lr_row_buf_add(lr_row_buf *b, size_t n, size_t k, const double *x, size_t l
     b->len += bytes;
 }
 
+/* A record's size in bytes from its header. */
+static uint64_t record_size(const uint64_t hdr[3])
+{
+    uint64_t n = hdr[0], k = hdr[1];
+    return 24 + 8 * k + 8 * k * n + (hdr[2] & LR_ROWS_WEIGHTS ? 8 * n : 0) +
+           (hdr[2] & LR_ROWS_LINES ? 8 * n : 0);
+}
+
+/* A header that the writer could have written. */
+static int header_ok(const uint64_t hdr[3])
+{
+    return hdr[0] > 0 && hdr[0] <= ((uint64_t)1 << 32) && hdr[1] <= ((uint64_t)1 << 32) &&
+           hdr[2] <= (LR_ROWS_WEIGHTS | LR_ROWS_LINES);
+}
+
 static int write_all(int fd, const void *data, size_t n)
 {
     const unsigned char *p = data;
@@ -100,8 +115,7 @@ int lr_row_buf_write(int fd, lr_row_buf *b, const size_t *colmap, uint64_t lines
         uint64_t hdr[3];
         memcpy(hdr, p, 24);
         size_t n = (size_t)hdr[0], k = (size_t)hdr[1];
-        size_t size = 24 + 8 * k + 8 * k * n + (hdr[2] & LR_ROWS_WEIGHTS ? 8 * n : 0) +
-                      (hdr[2] & LR_ROWS_LINES ? 8 * n : 0);
+        size_t size = (size_t)record_size(hdr);
         /* in place: the buffer is written once and then freed */
         for (size_t i = 0; i < k; i++) {
             uint64_t c = colmap[i];
@@ -137,7 +151,6 @@ void lr_row_reader_init(lr_row_reader *r, int fd)
 {
     memset(r, 0, sizeof *r);
     r->fd = fd;
-    lseek(fd, 0, SEEK_SET);
 }
 
 void lr_row_reader_free(lr_row_reader *r)
@@ -150,14 +163,14 @@ void lr_row_reader_free(lr_row_reader *r)
     r->fd = -1;
 }
 
-/* Read exactly n bytes; 1 at a clean end of file (nothing read), -1 on a
- * short read or an error, 0 on success. */
-static int read_all(int fd, void *data, size_t n)
+/* Read exactly n bytes at *off (advanced past them); 1 at a clean end of
+ * file (nothing read), -1 on a short read or an error, 0 on success. */
+static int read_all(int fd, void *data, size_t n, uint64_t *off)
 {
     unsigned char *p = data;
     size_t got = 0;
     while (got < n) {
-        ssize_t k = read(fd, p + got, n - got);
+        ssize_t k = pread(fd, p + got, n - got, (off_t)(*off + got));
         if (k < 0 && errno == EINTR)
             continue;
         if (k < 0)
@@ -166,7 +179,51 @@ static int read_all(int fd, void *data, size_t n)
             return got == 0 ? 1 : -1;
         got += (size_t)k;
     }
+    *off += n;
     return 0;
+}
+
+int lr_row_spool_index(int fd, uint64_t **offs, size_t *nrec, lr_error *err)
+{
+    uint64_t off = 0, *v = NULL;
+    size_t n = 0, cap = 0;
+    *offs = NULL;
+    *nrec = 0;
+    for (;;) {
+        uint64_t hdr[3], at = off;
+        int st = read_all(fd, hdr, 24, &off);
+        if (st == 1)
+            break;
+        if (st < 0 || !header_ok(hdr)) {
+            lr_mem_free(v, cap * sizeof *v);
+            return lr_error_set(err, LR_EIO, "the spool of model rows cannot be read back");
+        }
+        if (n == cap) {
+            size_t nc = cap ? 2 * cap : 256;
+            uint64_t *nv = lr_mem_realloc(v, cap * sizeof *v, nc * sizeof *v);
+            if (!nv) {
+                lr_mem_free(v, cap * sizeof *v);
+                return lr_error_nomem(err);
+            }
+            v = nv;
+            cap = nc;
+        }
+        v[n++] = at;
+        off = at + record_size(hdr);
+    }
+    if (n == 0) {
+        lr_mem_free(v, cap * sizeof *v);
+        return LR_OK;
+    }
+    /* exactly n entries, so that the caller frees what it was given */
+    uint64_t *exact = lr_mem_realloc(v, cap * sizeof *v, n * sizeof *v);
+    if (!exact) {
+        lr_mem_free(v, cap * sizeof *v);
+        return lr_error_nomem(err);
+    }
+    *offs = exact;
+    *nrec = n;
+    return LR_OK;
 }
 
 static int grow(void **p, size_t *cap, size_t need)
@@ -185,11 +242,10 @@ int lr_row_reader_next(lr_row_reader *r, int *has, lr_error *err)
 {
     uint64_t hdr[3];
     *has = 0;
-    int st = read_all(r->fd, hdr, 24);
+    int st = read_all(r->fd, hdr, 24, &r->off);
     if (st == 1)
         return LR_OK;
-    if (st < 0 || hdr[0] == 0 || hdr[0] > ((uint64_t)1 << 32) || hdr[1] > ((uint64_t)1 << 32) ||
-        hdr[2] > (LR_ROWS_WEIGHTS | LR_ROWS_LINES))
+    if (st < 0 || !header_ok(hdr))
         return lr_error_set(err, LR_EIO, "the spool of model rows cannot be read back");
     size_t n = (size_t)hdr[0], k = (size_t)hdr[1];
     int has_w = (hdr[2] & LR_ROWS_WEIGHTS) != 0, has_line = (hdr[2] & LR_ROWS_LINES) != 0;
@@ -200,8 +256,9 @@ int lr_row_reader_next(lr_row_reader *r, int *has, lr_error *err)
         return lr_error_nomem(err);
     r->w = has_w ? r->w_buf : NULL;
     r->line = has_line ? r->line_buf : NULL;
-    if (read_all(r->fd, r->col, 8 * k) || read_all(r->fd, r->x, 8 * k * n) ||
-        (has_w && read_all(r->fd, r->w, 8 * n)) || (has_line && read_all(r->fd, r->line, 8 * n)))
+    if (read_all(r->fd, r->col, 8 * k, &r->off) || read_all(r->fd, r->x, 8 * k * n, &r->off) ||
+        (has_w && read_all(r->fd, r->w, 8 * n, &r->off)) ||
+        (has_line && read_all(r->fd, r->line, 8 * n, &r->off)))
         return lr_error_set(err, LR_EIO, "the spool of model rows cannot be read back");
     r->n = n;
     r->k = k;

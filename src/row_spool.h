@@ -58,9 +58,10 @@ int lr_row_buf_write(int fd, lr_row_buf *b, const size_t *colmap, uint64_t lines
 /* An unlinked temporary file in TMPDIR (or /tmp) for the records, or -1. */
 int lr_row_spool_create(void);
 
-/* Reading the records back, from the start of the file. */
+/* Reading the records back (pread: several readers may share the file). */
 typedef struct lr_row_reader {
     int fd;         /* the spool */
+    uint64_t off;   /* file offset of the next record */
     uint64_t n, k;  /* the current record's rows and columns */
     uint64_t *col;  /* its columns */
     double *x;      /* its values, k × n column-major */
@@ -76,9 +77,13 @@ typedef struct lr_row_reader {
 
 /* Start reading fd from its beginning. */
 void lr_row_reader_init(lr_row_reader *r, int fd);
-/* The next record into r; *has = 0 at the end. LR_EIO if the file is short
- * or unreadable, LR_ENOMEM. */
+/* The record at r->off into r, r->off then past it; *has = 0 at the end.
+ * LR_EIO if the file is short or unreadable, LR_ENOMEM. */
 int lr_row_reader_next(lr_row_reader *r, int *has, lr_error *err);
 void lr_row_reader_free(lr_row_reader *r);
+
+/* Where each record starts (from the headers alone): *offs (lr_mem_alloc'd,
+ * *nrec entries; NULL when there are none). LR_EIO, LR_ENOMEM. */
+int lr_row_spool_index(int fd, uint64_t **offs, size_t *nrec, lr_error *err);
 
 #endif

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "diagnostics.h"
 #include "solver.h"
 #include "stats.h"
 #include "test_util.h"
@@ -423,6 +424,53 @@ START_TEST(test_options)
 }
 END_TEST
 
+/* ---- residual quantiles: bucketed selection against a full sort ---- */
+
+static int cmp_dbl(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+START_TEST(test_quantiles7)
+{
+    static const double probs[5] = {0, 0.25, 0.5, 0.75, 1};
+    rng_state = 7;
+    size_t sizes[] = {1, 2, 3, 4, 5, 7, 100, 1001, 65537, 300000};
+    for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++) {
+        size_t n = sizes[si];
+        double *x = malloc(n * sizeof(double)), *s = malloc(n * sizeof(double));
+        for (int kind = 0; kind < 6; kind++) {
+            for (size_t i = 0; i < n; i++) {
+                double u = urand() - 0.5;
+                switch (kind) {
+                case 0: x[i] = u; break;                         /* spread over binades */
+                case 1: x[i] = 0.025 + u * 1e-9; break;          /* one bucket or two */
+                case 2: x[i] = 0.0; break;                       /* every value equal */
+                case 3: x[i] = (i % 3 == 0) ? -0.0 : 0.0; break; /* signed zeros */
+                case 4: x[i] = floor(u * 8); break;              /* many ties */
+                default: x[i] = ldexp(u, (int)(urand() * 2000) - 1000); break; /* wide range */
+                }
+                s[i] = x[i];
+            }
+            qsort(s, n, sizeof(double), cmp_dbl);
+            double q[5];
+            lr_quantiles7(x, n, probs, q);
+            for (int k = 0; k < 5; k++) {
+                double h = (double)(n - 1) * probs[k];
+                size_t lo = (size_t)floor(h);
+                double a = s[lo], b = lo + 1 < n ? s[lo + 1] : a;
+                double want = a + (h - (double)lo) * (b - a);
+                ck_assert_msg(q[k] == want, "n %zu kind %d q%d: %.17g, sorted %.17g", n, kind, k,
+                              q[k], want);
+            }
+        }
+        free(x);
+        free(s);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("fit");
@@ -439,6 +487,7 @@ int main(void)
     tcase_add_test(tc, test_alloc_failures);
     tcase_add_test(tc, test_alloc_failures_extended);
     tcase_add_test(tc, test_options);
+    tcase_add_test(tc, test_quantiles7);
     suite_add_tcase(s, tc);
     return lr_test_main(s);
 }
