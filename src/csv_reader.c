@@ -347,6 +347,16 @@ const char *lr_csv_name(const lr_csv *r)
     return r->name;
 }
 
+uint64_t lr_csv_consumed(const lr_csv *r)
+{
+    return r->base + r->pos;
+}
+
+void lr_csv_first_line(lr_csv *r, uint64_t line)
+{
+    r->line = line;
+}
+
 uint64_t lr_csv_line(const lr_csv *r)
 {
     return r->line;

@@ -366,30 +366,70 @@ typedef struct frame_pass {
     uint64_t total;            /* the input's size, 0 if unknown */
 } frame_pass;
 
+/* Rows of the CSV reader csv into chunk: one, or all of them when `all`.
+ * *has = 0 at the reader's end. */
+static int generic_rows(lr_chunk *chunk, lr_csv *csv, int all, int *has, lr_error *err)
+{
+    lr_csv_row row;
+    int rc;
+    do {
+        if ((rc = lr_csv_next(csv, &row, has, err)) || !*has)
+            break;
+        rc = lr_chunk_add_row(chunk, &row, err);
+    } while (rc == LR_OK && all);
+    return rc;
+}
+
+/* Rows of a chunk that the fused path left (fallbacks) before the CSV reader
+ * takes the rest of the chunk: a file where most rows need it is read the
+ * ordinary way. */
+#define LR_FALLBACK_ROWS 64
+
 /* Parse and accumulate one chunk: what a worker does (or the main thread with
- * one thread). */
+ * one thread). Rows go through the fused path (lr_chunk_add_text) while it
+ * takes them; a row it leaves goes through the CSV reader. */
 static int frame_eval(void *ctx, const char *buf, size_t len, uint64_t seq, void **result,
                       uint64_t *lines, lr_error *err)
 {
     const frame_pass *fp = ctx;
     lr_csv *csv = NULL;
-    lr_csv_row row;
     lr_chunk *chunk = NULL;
-    int has = 0;
     lr_csv_options copt = {fp->delimiter};
+    size_t off = 0;
+    uint64_t line0 = 0;
+    int fallbacks = 0, has = 1;
     (void)seq;
-    int rc = lr_csv_open_buffer(buf, len, fp->name, &copt, &csv, err);
-    if (!rc)
-        rc = lr_chunk_create(fp->frame, &chunk, err);
-    while (!rc) {
-        if ((rc = lr_csv_next(csv, &row, &has, err)) || !has)
+    int rc = lr_chunk_create(fp->frame, &chunk, err);
+    int fast = rc == LR_OK && lr_chunk_fast_text(chunk);
+    while (rc == LR_OK && off < len && has) {
+        if (fast && fallbacks < LR_FALLBACK_ROWS) {
+            size_t used;
+            uint64_t nl;
+            rc = lr_chunk_add_text(chunk, buf + off, len - off, fp->delimiter, line0, &used, &nl,
+                                   err);
+            off += used;
+            line0 += nl;
+            if (rc || off == len)
+                break;
+            fallbacks++;
+        }
+        /* one row by the reader (the rest of the chunk after too many) */
+        int all = !fast || fallbacks >= LR_FALLBACK_ROWS;
+        if ((rc = lr_csv_open_buffer(buf + off, len - off, fp->name, &copt, &csv, err)))
             break;
-        rc = lr_chunk_add_row(chunk, &row, err);
+        lr_csv_first_line(csv, line0 + 1);
+        rc = generic_rows(chunk, csv, all, &has, err);
+        off += (size_t)lr_csv_consumed(csv);
+        line0 = lr_csv_line(csv) - 1;
+        lr_csv_free(csv);
+        csv = NULL;
+        /* a row ended by CR: its LF, if any, belongs to that line end */
+        if (off > 0 && off < len && buf[off - 1] == '\r' && buf[off] == '\n')
+            off++;
     }
     if (!rc)
         rc = lr_chunk_end(chunk, err);
-    *lines = csv ? lr_csv_line(csv) - 1 : 0;
-    lr_csv_free(csv);
+    *lines = line0;
     *result = chunk;
     return rc;
 }

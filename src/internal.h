@@ -67,6 +67,21 @@ int lr_error_nomem(lr_error *err);
  * to about max bytes with "...". Always NUL-terminates out (size > 0). */
 void lr_error_quote(char *out, size_t size, const char *data, size_t len, size_t max);
 
+/* ---- numbers and CSV rows for the fused fast path (number_parse.c, csv_reader.c) ---- */
+
+/* The number that starts at s (no blank before it; s < end is the most that
+ * may be read): LR_CELL_NUMBER with the double lr_parse_cell would give for
+ * exactly those bytes, and *stop just past them; LR_CELL_OVERFLOW beyond a
+ * double's range; LR_CELL_TEXT if no number starts there. What follows the
+ * number is the caller's to check. */
+lr_cell_kind lr_parse_number_prefix(const char *s, const char *end, double *value,
+                                    const char **stop);
+
+/* Bytes of the input consumed: the rows handed out and their line ends. */
+uint64_t lr_csv_consumed(const lr_csv *r);
+/* Number the reader's lines from `line` (a reader over the rest of a chunk). */
+void lr_csv_first_line(lr_csv *r, uint64_t line);
+
 /* The name among names[0..n) closest to name[0..len) by edit distance, a
  * difference of letter case costing nothing (so "speed" finds "Speed").
  * Returns its index (n when there is none) and the distance in *dist. Names

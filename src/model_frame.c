@@ -907,6 +907,103 @@ static int ragged_row(const lr_frame *f, const lr_csv_row *row, lr_error *err)
                        row->nfields == 1 ? "" : "s", f->ncsv);
 }
 
+int lr_chunk_fast_text(lr_chunk *c)
+{
+    /* the block is made by the first row otherwise */
+    return c->f->direct != NULL && ensure_width(c, c->k, NULL) == LR_OK;
+}
+
+/*
+ * Rows straight from the text, the CSV scan and the number conversion fused
+ * (as fread does), for the direct case: each field of the header's width is
+ * either a number the model uses — converted where it starts, the byte after
+ * it checked to be the delimiter or the line end — or a field it does not
+ * use, skipped to the next delimiter. Rows end with LF or CRLF. The first row
+ * that is anything else (a quote, a blank, an empty or missing cell, text, a
+ * number too large, another field count, an empty line, a lone CR, a NUL
+ * byte, a negative weight) stops the loop at its first byte: the caller
+ * reads it with the CSV reader and lr_chunk_add_row, which accept or report
+ * it exactly as for any chunk. Every value is the one lr_parse_cell gives for
+ * the cell's bytes, so the results do not depend on which path read a row.
+ */
+int lr_chunk_add_text(lr_chunk *c, const char *buf, size_t len, char delim, uint64_t line0,
+                      size_t *used, uint64_t *lines, lr_error *err)
+{
+    const lr_frame *f = c->f;
+    const char *p = buf, *const end = buf + len;
+    const size_t ncsv = f->ncsv, wcol = f->wcol;
+    const size_t *direct = f->direct;
+    double *colval = c->colval;
+    uint64_t nrows = 0;
+    int rc = LR_OK;
+    *used = 0;
+    *lines = 0;
+    while (p < end) {
+        const char *row = p;
+        size_t i = c->nblock, ld = c->block_rows;
+        size_t j = 0;
+        int ok = 1;
+        for (;; j++) {
+            if (direct[j] != SIZE_MAX || j == wcol) {
+                double v;
+                const char *stop;
+                if (lr_parse_number_prefix(p, end, &v, &stop) != LR_CELL_NUMBER) {
+                    ok = 0;
+                    break;
+                }
+                colval[j] = v;
+                p = stop;
+            } else {
+                /* a field the model does not read: any bytes but quotes, line
+                 * ends and NUL up to the delimiter */
+                while (p < end && *p != delim && *p != '\n' && *p != '\r' && *p != '"' &&
+                       *p != '\0')
+                    p++;
+                if (p < end && (*p == '"' || *p == '\0')) {
+                    ok = 0;
+                    break;
+                }
+            }
+            if (j + 1 < ncsv) {
+                if (p == end || *p != delim) {
+                    ok = 0;
+                    break;
+                }
+                p++;
+                continue;
+            }
+            /* the last field: the line end (or the chunk's end) must follow */
+            if (p < end) {
+                if (*p == '\n')
+                    p++;
+                else if (*p == '\r' && p + 1 < end && p[1] == '\n')
+                    p += 2;
+                else
+                    ok = 0;
+            }
+            break;
+        }
+        if (!ok || (wcol != SIZE_MAX && !(colval[wcol] >= 0))) {
+            p = row;
+            break;
+        }
+        for (size_t u = 0; u < f->nused; u++) {
+            size_t jj = f->used[u];
+            if (direct[jj] != SIZE_MAX)
+                c->block[direct[jj] * ld + i] = colval[jj];
+        }
+        c->rows++;
+        nrows++;
+        c->wblock[i] = wcol != SIZE_MAX ? colval[wcol] : 1.0;
+        c->lblock[i] = line0 + nrows;
+        if (++c->nblock == c->block_rows && (rc = flush(c, err)))
+            break;
+    }
+    *used = (size_t)(p - buf);
+    *lines = nrows;
+    return rc;
+}
+
 int lr_chunk_add_row(lr_chunk *c, const lr_csv_row *row, lr_error *err)
 {
     const lr_frame *f = c->f;

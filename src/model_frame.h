@@ -56,6 +56,16 @@ int lr_frame_assume_numeric(lr_frame *f, lr_error *err);
 int lr_chunk_create(const lr_frame *f, lr_chunk **out, lr_error *err);
 int lr_chunk_add_row(lr_chunk *c, const lr_csv_row *row, lr_error *err);
 int lr_chunk_end(lr_chunk *c, lr_error *err);
+
+/* The fused path: whether c can take rows straight from text (every term a
+ * plain numeric column), and the rows of buf[0..len) it takes that way,
+ * stopping at the first row it leaves to lr_csv_next + lr_chunk_add_row
+ * (see model_frame.c). buf starts at a row's first byte, whose line is
+ * line0 + 1 within the chunk; *used gets the bytes taken, *lines the lines
+ * (one per row). */
+int lr_chunk_fast_text(lr_chunk *c);
+int lr_chunk_add_text(lr_chunk *c, const char *buf, size_t len, char delim, uint64_t line0,
+                      size_t *used, uint64_t *lines, lr_error *err);
 void lr_chunk_free(lr_chunk *c);
 
 /* Fold an ended chunk into the frame: chunks must be folded in file order;

@@ -326,22 +326,28 @@ static int little_endian(void)
     return b == 1;
 }
 
+/* A number's parts as the grammar reads them: value = ±w × 10^q, from the
+ * first 19 significant digits (dropped: there were more). */
+typedef struct num_parts {
+    uint64_t w;
+    int64_t q;
+    int neg;
+    int nd;      /* significant digits in w */
+    int ndigits; /* digits of the significand, leading zeros included */
+    int dropped; /* a 20th significant digit or more: exact path */
+} num_parts;
+
 /*
- * The fast path reads the significand into an integer as it validates the
- * grammar; a significand of at most 19 digits is converted by Clinger's exact
- * fast path or by Eisel–Lemire, both giving the double strtod gives. Anything
- * else — more than 19 significant digits, an Eisel–Lemire undecided case,
- * overflow — goes to the exact path.
+ * Read [+-]digits[.digits][(e|E)[+-]digits] from s (s < end), validating the
+ * grammar as the significand goes into an integer: the pointer just past the
+ * number, or NULL if an exponent marker has no digits. np->ndigits == 0 (no
+ * significand digit) is for the caller to judge; the exponent is then not
+ * read.
  */
-lr_cell_kind lr_parse_cell(const char *data, size_t len, double *value)
+static inline __attribute__((always_inline)) const char *scan_number(const char *s,
+                                                                     const char *end,
+                                                                     num_parts *np)
 {
-    const char *s = data, *end = data + len;
-    while (s < end && (*s == ' ' || *s == '\t'))
-        s++;
-    while (end > s && (end[-1] == ' ' || end[-1] == '\t'))
-        end--;
-    if (s == end)
-        return LR_CELL_MISSING;
     const char *p = s;
     int neg = 0;
     if (*p == '+' || *p == '-') {
@@ -349,10 +355,10 @@ lr_cell_kind lr_parse_cell(const char *data, size_t len, double *value)
         p++;
     }
     uint64_t w = 0;
-    int nd = 0;        /* significant digits in w */
-    int ndigits = 0;   /* digits of the significand, leading zeros included */
-    int64_t q = 0;     /* value = w × 10^q */
-    int dropped = 0;   /* a 20th significant digit or more: exact path */
+    int nd = 0;
+    int ndigits = 0;
+    int64_t q = 0;
+    int dropped = 0;
     int le = little_endian();
     while (le && nd > 0 && nd <= 11 && end - p >= 8) {
         uint64_t v;
@@ -413,8 +419,15 @@ lr_cell_kind lr_parse_cell(const char *data, size_t len, double *value)
             }
         }
     }
-    if (ndigits == 0)
-        return is_na(s, (size_t)(end - s)) ? LR_CELL_MISSING : LR_CELL_TEXT;
+    np->neg = neg;
+    np->nd = nd;
+    np->ndigits = ndigits;
+    np->dropped = dropped;
+    if (ndigits == 0) {
+        np->w = w;
+        np->q = q;
+        return p;
+    }
     if (p < end && (*p == 'e' || *p == 'E')) {
         p++;
         int eneg = 0;
@@ -423,7 +436,7 @@ lr_cell_kind lr_parse_cell(const char *data, size_t len, double *value)
             p++;
         }
         if (p == end || (unsigned)(*p - '0') >= 10)
-            return LR_CELL_TEXT;
+            return NULL;
         int64_t e = 0;
         while (p < end && (unsigned)(*p - '0') < 10) {
             if (e < EXP_SATURATE)
@@ -432,13 +445,28 @@ lr_cell_kind lr_parse_cell(const char *data, size_t len, double *value)
         }
         q += eneg ? -e : e;
     }
-    if (p != end)
-        return LR_CELL_TEXT;
-    if (w == 0 && !dropped) {
+    np->w = w;
+    np->q = q;
+    return p;
+}
+
+/*
+ * The double of a scanned number s..stop: a significand of at most 19
+ * digits by Clinger's exact fast path or by Eisel–Lemire, both giving the
+ * double strtod gives; anything else — more than 19 significant digits, an
+ * Eisel–Lemire undecided case, overflow — by the exact path.
+ */
+static inline __attribute__((always_inline)) lr_cell_kind
+convert_number(const num_parts *np, const char *s, const char *stop, double *value)
+{
+    uint64_t w = np->w;
+    int64_t q = np->q;
+    int neg = np->neg;
+    if (w == 0 && !np->dropped) {
         *value = neg ? -0.0 : 0.0;
         return LR_CELL_NUMBER;
     }
-    if (!dropped) {
+    if (!np->dropped) {
 #if LR_FAST_PATH
         if (w <= (1ULL << 53) && q >= -22 && q <= 22) {
             double v = (double)w;
@@ -455,5 +483,36 @@ lr_cell_kind lr_parse_cell(const char *data, size_t len, double *value)
             return LR_CELL_NUMBER;
         }
     }
-    return parse_exact(s, end, value);
+    return parse_exact(s, stop, value);
+}
+
+lr_cell_kind lr_parse_cell(const char *data, size_t len, double *value)
+{
+    const char *s = data, *end = data + len;
+    while (s < end && (*s == ' ' || *s == '\t'))
+        s++;
+    while (end > s && (end[-1] == ' ' || end[-1] == '\t'))
+        end--;
+    if (s == end)
+        return LR_CELL_MISSING;
+    num_parts np;
+    const char *p = scan_number(s, end, &np);
+    if (np.ndigits == 0)
+        return is_na(s, (size_t)(end - s)) ? LR_CELL_MISSING : LR_CELL_TEXT;
+    if (p != end)
+        return LR_CELL_TEXT;
+    return convert_number(&np, s, end, value);
+}
+
+lr_cell_kind lr_parse_number_prefix(const char *s, const char *end, double *value,
+                                    const char **stop)
+{
+    if (s == end)
+        return LR_CELL_TEXT;
+    num_parts np;
+    const char *p = scan_number(s, end, &np);
+    if (!p || np.ndigits == 0)
+        return LR_CELL_TEXT;
+    *stop = p;
+    return convert_number(&np, s, p, value);
 }
