@@ -1,7 +1,9 @@
 /*
- * check_parse.c — every cell of a CSV file converted by linreg's parser must
- * be the very double strtod gives (bit for bit). Prints the number of cells
- * checked and the mismatches; exit status 1 if there is one.
+ * check_parse.c — every cell of a CSV file converted by linreg's parsers must
+ * be the very double strtod gives (bit for bit): lr_parse_cell on the cell,
+ * and lr_parse_number_prefix (the fused path's) on the cell followed by a
+ * delimiter and more digits, as a chunk's bytes run on. Prints the number of
+ * cells checked and the mismatches; exit status 1 if there is one.
  *
  * usage: check_parse FILE
  */
@@ -10,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "internal.h"
 #include "linreg.h"
 
 int main(int argc, char **argv)
@@ -41,6 +44,17 @@ int main(int argc, char **argv)
             lr_cell_kind kind = lr_parse_cell(f->data, f->len, &a);
             b = strtod(buf, NULL);
             cells++;
+            /* the fused path's parser, the bytes running on past the cell */
+            static const char more[] = ",12345678901234567890";
+            char run[512 + sizeof more];
+            memcpy(run, f->data, f->len);
+            memcpy(run + f->len, more, sizeof more);
+            double c = 0;
+            const char *stop = NULL;
+            lr_cell_kind kp =
+                lr_parse_number_prefix(run, run + f->len + sizeof more - 1, &c, &stop);
+            if (kp != LR_CELL_NUMBER || stop != run + f->len || memcmp(&c, &b, sizeof c) != 0)
+                kind = LR_CELL_TEXT; /* counted as a mismatch below */
             if (kind != LR_CELL_NUMBER || memcmp(&a, &b, sizeof a) != 0) {
                 if (bad++ < 10)
                     fprintf(stderr, "line %llu: \"%s\": %.17g, strtod %.17g\n",

@@ -27,7 +27,7 @@ if [ ! -x "$build/linreg" ]; then
 fi
 cc -O2 -o "$work/gen_csv" bench/gen_csv.c
 cc -O2 -o "$work/floor_strtod" bench/floor_strtod.c $(pkg-config --cflags --libs openblas)
-cc -O2 -Iinclude -o "$work/check_parse" bench/check_parse.c "$build/liblinreg.a" \
+cc -O2 -Iinclude -Isrc -o "$work/check_parse" bench/check_parse.c "$build/liblinreg.a" \
     $(pkg-config --libs openblas lapacke mpfr zlib jansson) -lgsl -lm -lpthread
 
 f="$work/bench_1000000x20.csv"

@@ -1,5 +1,6 @@
 /*
- * fuzz_number_parse.c — lr_parse_cell against glibc's strtod.
+ * fuzz_number_parse.c — lr_parse_cell against glibc's strtod, and the fused
+ * path's lr_parse_number_prefix against lr_parse_cell.
  *
  * The oracle is the documented contract: after trimming spaces and TABs, an
  * empty cell or NA/NaN (any case) is missing; text matching
@@ -21,6 +22,7 @@
 #include <string.h>
 
 #include "fuzz.h"
+#include "internal.h"
 #include "linreg.h"
 
 static int is_blank(char c)
@@ -66,6 +68,34 @@ static int is_na(const char *s, size_t n)
            (n == 2 || (s[2] | 0x20) == 'n');
 }
 
+/* The fused path's parser on the trimmed cell t[0..tn) followed by a
+ * delimiter (the buffer runs on, as a chunk does): it must take exactly the
+ * cells lr_parse_cell takes as numbers, stop at the delimiter, and give the
+ * same bits (or overflow where it does). */
+static void check_prefix(const char *t, size_t tn, lr_cell_kind kind, double value)
+{
+    if (tn == 0)
+        return;
+    char *buf = malloc(tn + 1);
+    if (!buf)
+        return;
+    memcpy(buf, t, tn);
+    buf[tn] = ',';
+    double v = 0;
+    const char *stop = NULL;
+    lr_cell_kind k = lr_parse_number_prefix(buf, buf + tn + 1, &v, &stop);
+    int whole = (k == LR_CELL_NUMBER || k == LR_CELL_OVERFLOW) && stop == buf + tn;
+    if (kind == LR_CELL_NUMBER) {
+        FUZZ_CHECK(k == LR_CELL_NUMBER && stop == buf + tn);
+        FUZZ_CHECK(memcmp(&v, &value, sizeof v) == 0);
+    } else if (kind == LR_CELL_OVERFLOW) {
+        FUZZ_CHECK(k == LR_CELL_OVERFLOW);
+    } else {
+        FUZZ_CHECK(!whole); /* at most a number that junk follows */
+    }
+    free(buf);
+}
+
 /* Check lr_parse_cell on the cell s[0..n). */
 static void check_cell(const char *s, size_t n)
 {
@@ -84,6 +114,7 @@ static void check_cell(const char *s, size_t n)
         b--;
     const char *t = s + a;
     size_t tn = b - a;
+    check_prefix(t, tn, kind, value);
     if (tn == 0 || is_na(t, tn)) {
         FUZZ_CHECK(kind == LR_CELL_MISSING);
         return;

@@ -654,12 +654,12 @@ typedef struct spool_shared {
     int fd;
     const size_t *acol;
     size_t kacc;
-    uint64_t *offs;       /* records' offsets */
-    size_t nrec;          /* their number */
-    pthread_mutex_t mu;   /* guards what follows */
-    size_t next;          /* the next record to take */
-    uint64_t filled;      /* residuals stored */
-    int rc;               /* the first failure */
+    uint64_t *offs;     /* records' offsets */
+    size_t nrec;        /* their number */
+    pthread_mutex_t mu; /* guards what follows */
+    size_t next;        /* the next record to take */
+    uint64_t filled;    /* residuals stored */
+    int rc;             /* the first failure */
     lr_error err;
 } spool_shared;
 
@@ -730,8 +730,8 @@ static void *spool_worker(void *arg)
     return NULL;
 }
 
-static int spool_pass_any_order(diag_pass *dp, int fd, const size_t *acol, size_t kacc,
-                                int threads, lr_error *err)
+static int spool_pass_any_order(diag_pass *dp, int fd, const size_t *acol, size_t kacc, int threads,
+                                lr_error *err)
 {
     spool_shared sh;
     memset(&sh, 0, sizeof sh);

@@ -380,6 +380,8 @@ static int generic_rows(lr_chunk *chunk, lr_csv *csv, int all, int *has, lr_erro
     return rc;
 }
 
+int lr_ingest_fused = 1;
+
 /* Rows of a chunk that the fused path left (fallbacks) before the CSV reader
  * takes the rest of the chunk: a file where most rows need it is read the
  * ordinary way. */
@@ -400,7 +402,7 @@ static int frame_eval(void *ctx, const char *buf, size_t len, uint64_t seq, void
     int fallbacks = 0, has = 1;
     (void)seq;
     int rc = lr_chunk_create(fp->frame, &chunk, err);
-    int fast = rc == LR_OK && lr_chunk_fast_text(chunk);
+    int fast = rc == LR_OK && lr_ingest_fused && lr_chunk_fast_text(chunk);
     while (rc == LR_OK && off < len && has) {
         if (fast && fallbacks < LR_FALLBACK_ROWS) {
             size_t used;

@@ -9,6 +9,10 @@
 /* At most this many worker threads. */
 #define LR_INGEST_MAX_THREADS 256
 
+/* Whether chunks of plain numeric models take the fused scan-and-convert
+ * path (lr_chunk_add_text); 1 unless a test turns it off to compare. */
+extern int lr_ingest_fused;
+
 /* The worker count for a request (0: the CPUs this process may use). */
 int lr_ingest_threads(int requested);
 

@@ -344,8 +344,7 @@ typedef struct num_parts {
  * significand digit) is for the caller to judge; the exponent is then not
  * read.
  */
-static inline __attribute__((always_inline)) const char *scan_number(const char *s,
-                                                                     const char *end,
+static inline __attribute__((always_inline)) const char *scan_number(const char *s, const char *end,
                                                                      num_parts *np)
 {
     const char *p = s;

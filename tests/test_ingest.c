@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "ingest.h"
 #include "test_util.h"
 
 static uint64_t rng_state;
@@ -354,6 +355,104 @@ static char *write_data_file(const text *t)
     return path;
 }
 
+/* ---- the fused path against the CSV reader on the same bytes ---- */
+
+typedef struct line_log {
+    uint64_t *line;
+    double *resid;
+    size_t n, cap;
+} line_log;
+
+static void log_row(void *ud, const lr_residual *r)
+{
+    line_log *g = ud;
+    if (g->n == g->cap) {
+        g->cap = g->cap ? 2 * g->cap : 4096;
+        g->line = realloc(g->line, g->cap * sizeof(uint64_t));
+        g->resid = realloc(g->resid, g->cap * sizeof(double));
+    }
+    g->line[g->n] = r->line;
+    g->resid[g->n++] = r->residual;
+}
+
+static lr_fit *fit_logged(const char *path, int fused, line_log *g)
+{
+    lr_ingest_fused = fused;
+    lr_fit_options opt;
+    lr_fit_options_init(&opt);
+    opt.formula = "y ~ x1 + x2";
+    opt.weights = "w";
+    opt.threads = 2;
+    opt.residual_row = log_row;
+    opt.residual_ud = g;
+    lr_fit *fit = NULL;
+    lr_error err;
+    int rc = lr_fit_csv(path, &opt, &fit, &err);
+    lr_ingest_fused = 1;
+    ck_assert_msg(rc == LR_OK, "%s", err.message);
+    return fit;
+}
+
+/* Rows the fused path must leave to the reader, sprinkled over several
+ * chunks (every `every` rows: sparse, under the per-chunk limit, and dense,
+ * over it): the same coefficients to the bit, the same rows dropped, the same
+ * residuals and physical lines as with the reader alone. */
+START_TEST(test_fused_fallbacks)
+{
+    size_t every_of[2] = {5003, 97};
+    for (int d = 0; d < 2; d++) {
+        size_t every = every_of[d];
+        text t = {0};
+        rng_state = 11 + (uint64_t)d;
+        put(&t, "y,x1,note,x2,w\n");
+        for (size_t i = 0; i < 80000; i++) {
+            double x1 = urand() * 4 - 2, x2 = urand(), y = 1 + x1 - 2 * x2 + urand();
+            char a[64], b[64], nt[64], w[16], end[4] = "\n";
+            snprintf(a, sizeof a, "%.17g", x1);
+            snprintf(b, sizeof b, "%.17g", x2);
+            snprintf(nt, sizeof nt, "n%zu", i);
+            snprintf(w, sizeof w, "%d", (int)(i % 3) + 1);
+            switch (i % every) {
+            case 1: snprintf(a, sizeof a, "NA"); break;            /* dropped */
+            case 2: snprintf(a, sizeof a, "\"%.17g\"", x1); break; /* quoted */
+            case 3: snprintf(b, sizeof b, " %.6g ", x2); break;    /* padded */
+            case 4: snprintf(end, sizeof end, "\r\n"); break;      /* CRLF */
+            case 5: put(&t, "\n"); break;                          /* a blank line */
+            case 6: snprintf(nt, sizeof nt, "\"a,b\nc\""); break;  /* quoted line end */
+            case 7: snprintf(b, sizeof b, "%.3e", x2); break;      /* exponent */
+            case 8: snprintf(a, sizeof a, "%.25f", x1); break;     /* 25+ digits */
+            case 9: snprintf(end, sizeof end, "\r"); break;        /* a lone CR */
+            case 10: snprintf(w, sizeof w, "0"); break;            /* weight zero */
+            case 11: snprintf(b, sizeof b, "+.5"); break;          /* sign, no integer part */
+            case 12: snprintf(nt, sizeof nt, "%s", ""); break;     /* empty unused cell */
+            default: break;
+            }
+            put(&t, "%.17g,%s,%s,%s,%s%s", y, a, nt, b, w, end);
+        }
+        char *path = lr_test_write_temp(t.s, t.n);
+        line_log g1 = {0}, g2 = {0};
+        lr_fit *slow = fit_logged(path, 0, &g1), *fast = fit_logged(path, 1, &g2);
+        same_bits(slow, fast);
+        ck_assert_uint_eq(lr_fit_summary(slow)->n_dropped, lr_fit_summary(fast)->n_dropped);
+        ck_assert_uint_eq(lr_fit_summary(fast)->n_dropped, 80000 / every + (80000 % every > 1));
+        ck_assert_uint_eq(g1.n, g2.n);
+        for (size_t i = 0; i < g1.n; i++) {
+            ck_assert_uint_eq(g1.line[i], g2.line[i]);
+            ck_assert(!memcmp(&g1.resid[i], &g2.resid[i], sizeof(double)));
+        }
+        lr_fit_free(slow);
+        lr_fit_free(fast);
+        free(g1.line);
+        free(g1.resid);
+        free(g2.line);
+        free(g2.resid);
+        unlink(path);
+        free(path);
+        free(t.s);
+    }
+}
+END_TEST
+
 int main(void)
 {
     /* under valgrind (fifty times slower) a fifth: still four chunks, "late" in the last */
@@ -369,6 +468,7 @@ int main(void)
     tcase_add_test(tc, test_error_positions);
     tcase_add_test(tc, test_crlf_chunks);
     tcase_add_test(tc, test_progress_callback);
+    tcase_add_test(tc, test_fused_fallbacks);
     suite_add_tcase(s, tc);
     int rc = lr_test_main(s);
     unlink(data_path);

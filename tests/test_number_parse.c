@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "internal.h"
 #include "test_util.h"
 
 /*
@@ -275,6 +276,69 @@ START_TEST(test_no_overread)
     ck_assert_int_eq(lr_parse_cell("1e5", 2, &v), LR_CELL_TEXT);
     ck_assert_int_eq(lr_parse_cell("NAN", 2, &v), LR_CELL_MISSING);
     ck_assert_int_eq(lr_parse_cell("x", 0, &v), LR_CELL_MISSING);
+}
+END_TEST
+
+/* The fused path's parser: where it stops, and what it refuses. */
+START_TEST(test_number_prefix)
+{
+    static const struct {
+        const char *in; /* the bytes (the parser may read all of them) */
+        int kind;       /* expected kind */
+        size_t stop;    /* where a number ends */
+        double value;   /* its value */
+    } pcases[] = {
+        {"1.5,2", LR_CELL_NUMBER, 3, 1.5},
+        {"-0.25\n", LR_CELL_NUMBER, 5, -0.25},
+        {"+.5,", LR_CELL_NUMBER, 3, 0.5},
+        {"5.,", LR_CELL_NUMBER, 2, 5.0},
+        {"1E5\r\n", LR_CELL_NUMBER, 3, 1e5},
+        {"12345678901234567890123,", LR_CELL_NUMBER, 23, 12345678901234567890123.0},
+        {"0.12345678901234567,0.5", LR_CELL_NUMBER, 19, 0.12345678901234567},
+        {"1.5x", LR_CELL_NUMBER, 3, 1.5}, /* the caller sees the x and falls back */
+        {"1e,", LR_CELL_TEXT, 0, 0},      /* an exponent marker without digits */
+        {"1e+", LR_CELL_TEXT, 0, 0},
+        {".,", LR_CELL_TEXT, 0, 0},
+        {"-,", LR_CELL_TEXT, 0, 0},
+        {",", LR_CELL_TEXT, 0, 0},
+        {" 1", LR_CELL_TEXT, 0, 0}, /* blanks are the reader's business */
+        {"NA,", LR_CELL_TEXT, 0, 0},
+        {"\"1\"", LR_CELL_TEXT, 0, 0},
+        {"1e999,", LR_CELL_OVERFLOW, 5, 0},
+    };
+    for (size_t i = 0; i < sizeof pcases / sizeof pcases[0]; i++) {
+        const char *s = pcases[i].in;
+        double v = 0;
+        const char *stop = NULL;
+        lr_cell_kind k = lr_parse_number_prefix(s, s + strlen(s), &v, &stop);
+        ck_assert_msg((int)k == pcases[i].kind, "\"%s\": kind %d", s, (int)k);
+        if (k == LR_CELL_NUMBER || k == LR_CELL_OVERFLOW)
+            ck_assert_msg(stop == s + pcases[i].stop, "\"%s\": stops at %td", s, stop - s);
+        if (k == LR_CELL_NUMBER)
+            ck_assert_msg(v == pcases[i].value, "\"%s\": %.17g", s, v);
+    }
+    /* Random numbers followed by a delimiter and more digits: the same bits
+     * as lr_parse_cell on the number alone. */
+    uint64_t x = 12345;
+    char buf[96];
+    for (int i = 0; i < 200000; i++) {
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        double d;
+        uint64_t bits = x ^ (x >> 29);
+        memcpy(&d, &bits, sizeof d);
+        if (!isfinite(d))
+            continue;
+        /* shortest-ish, 17 digits, or 1 to 16 digits */
+        int n = i % 3 ? snprintf(buf, sizeof buf, "%.17g", d)
+                      : snprintf(buf, sizeof buf, "%.*g", (int)(x >> 60) + 1, d);
+        memcpy(buf + n, ",98765432109876543", 19);
+        double a = 0, b = 0;
+        const char *stop = NULL;
+        lr_cell_kind ka = lr_parse_cell(buf, (size_t)n, &a);
+        lr_cell_kind kb = lr_parse_number_prefix(buf, buf + n + 18, &b, &stop);
+        if (ka != kb || stop != buf + n || memcmp(&a, &b, sizeof a) != 0)
+            ck_abort_msg("\"%.*s\": %.17g / %.17g", n, buf, a, b);
+    }
 }
 END_TEST
 
@@ -553,6 +617,7 @@ static Suite *number_parse_suite(void)
     tcase_set_timeout(tr, 600);
     tcase_add_test(tr, test_random_vs_strtod);
     tcase_add_test(tr, test_round_trip);
+    tcase_add_test(tr, test_number_prefix);
     suite_add_tcase(s, tr);
     return s;
 }
