@@ -1,5 +1,5 @@
 /*
- * blas_info.c — which BLAS and LAPACK actually run.
+ * blas_info.c — which BLAS and LAPACK actually run, and on how many threads.
  *
  * Debian can route libblas.so.3 / liblapack.so.3 to several implementations,
  * and GSL drags in a second CBLAS (libgslcblas). What is reported here is read
@@ -14,7 +14,7 @@
 #include <cblas.h>
 #include <lapacke.h>
 
-#include "linreg.h"
+#include "internal.h"
 
 static const char *object_of(const void *sym)
 {
@@ -42,4 +42,15 @@ void lr_blas_info(char *buf, size_t size)
              openblas_get_config(), openblas_get_corename(), openblas_get_num_threads(),
              openblas_get_num_procs(), (int)maj, (int)min, (int)pat, object_of(dsyrk_addr),
              object_of(dpotrf_addr));
+}
+
+/* Changing OpenBLAS's thread count when it is already the one wanted is not
+ * free: with its threads shut down (as the CLI's fit does: they busy-wait
+ * otherwise), openblas_set_num_threads starts them again. */
+int lr_blas_threads(int n)
+{
+    int old = openblas_get_num_threads();
+    if (n != old)
+        openblas_set_num_threads(n);
+    return old;
 }

@@ -870,11 +870,10 @@ int lr_diagnostics(const char *path, char delimiter, lr_frame *frame, const lr_m
     int fd = lr_frame_rows_fd(frame);
     if (fd >= 0) {
         /* blocks of 256 rows: one BLAS thread (more would only spin) */
-        int blas_threads = openblas_get_num_threads();
-        openblas_set_num_threads(1);
+        int blas_threads = lr_blas_threads(1);
         rc = diag_spool_pass(&dp, fd, spec, lr_accum_ncols(lr_frame_accum(frame)), req->threads,
                              err);
-        openblas_set_num_threads(blas_threads);
+        lr_blas_threads(blas_threads);
     } else {
         rc = lr_ingest_pass(path, req->threads, &diag_ops, &dp, err);
     }

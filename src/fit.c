@@ -262,7 +262,15 @@ static int fit_from_accum(const lr_accum *acc, const model_desc *md, const lr_fi
     *out = NULL;
 
     uint64_t nobs = lr_accum_nobs(acc);
+    /* The final solve on every core the fit may use (DESIGN.md), unless it
+     * is too small to gain from them (lr_solve then runs on one). */
+    size_t ncoef = spec->q + (spec->intercept ? 1 : 0);
+    int blas_threads = ncoef >= LR_SOLVE_THREADED_MIN
+                           ? lr_blas_threads(lr_ingest_threads(opt->threads))
+                           : 0;
     rc = lr_solve(acc, spec, opt->method, &sol, err);
+    if (blas_threads)
+        lr_blas_threads(blas_threads);
     if (rc)
         return with_source(err, md->source, rc);
 

@@ -526,7 +526,7 @@ int lr_ingest_spooled(const char *path, const lr_fit_options *opt, uint64_t spoo
     lr_frame *frame = NULL;
     chunk_job first = {0};
     int nthreads = lr_ingest_threads(opt->threads), rc;
-    int blas_threads = openblas_get_num_threads();
+    int blas_threads = 0;
 
     *out = NULL;
     if ((rc = lr_source_open(path, NULL, &sp.src, err)))
@@ -550,7 +550,7 @@ int lr_ingest_spooled(const char *path, const lr_fit_options *opt, uint64_t spoo
         goto done;
     /* Accumulation uses one BLAS thread per worker: the kernels then run the
      * same way for any thread count (DESIGN.md). */
-    openblas_set_num_threads(1);
+    blas_threads = lr_blas_threads(1);
     uint64_t lines_before = 0;
     /* Numeric columns guessed first; if the chunk does not go through, again
      * with its rows kept until the types are decided (out of memory is not
@@ -573,7 +573,8 @@ int lr_ingest_spooled(const char *path, const lr_fit_options *opt, uint64_t spoo
         rc = lr_frame_finish(frame, err);
 
 done:
-    openblas_set_num_threads(blas_threads);
+    if (blas_threads)
+        lr_blas_threads(blas_threads);
     if (sp.spool_fd >= 0)
         close(sp.spool_fd);
     if (spool_path[0]) {
@@ -595,13 +596,14 @@ int lr_ingest_pass(const char *path, int threads, const lr_chunk_ops *ops, void 
 {
     splitter sp = {0};
     sp.spool_fd = -1;
-    int blas_threads = openblas_get_num_threads();
+    int blas_threads = 0;
     int rc = lr_source_open(path, NULL, &sp.src, err);
     if (rc)
         return rc;
-    openblas_set_num_threads(1);
+    blas_threads = lr_blas_threads(1);
     rc = run_pool(&sp, ops, ctx, lr_ingest_threads(threads), 0, 0, lr_source_name(sp.src), err);
-    openblas_set_num_threads(blas_threads);
+    if (blas_threads)
+        lr_blas_threads(blas_threads);
     lr_mem_free(sp.carry, sp.carry_cap);
     lr_source_free(sp.src);
     return rc;

@@ -82,6 +82,12 @@ uint64_t lr_csv_consumed(const lr_csv *r);
 /* Number the reader's lines from `line` (a reader over the rest of a chunk). */
 void lr_csv_first_line(lr_csv *r, uint64_t line);
 
+/* ---- OpenBLAS threads (blas_info.c) ---- */
+
+/* Set OpenBLAS's thread count to n (unless it already is n); the previous
+ * count, to restore with another call. */
+int lr_blas_threads(int n);
+
 /* The name among names[0..n) closest to name[0..len) by edit distance, a
  * difference of letter case costing nothing (so "speed" finds "Speed").
  * Returns its index (n when there is none) and the distance in *dist. Names

@@ -100,7 +100,7 @@ static int leading_zeros(uint64_t x)
  * 5^q. Returns 1 and the bits, or 0 when the product cannot decide (the caller
  * then uses the exact path). Positive w only; w = 0 is handled by the caller.
  */
-static int eisel_lemire(uint64_t w, int64_t q, uint64_t *bits)
+static inline __attribute__((always_inline)) int eisel_lemire(uint64_t w, int64_t q, uint64_t *bits)
 {
     if (q < LR_POW5_SMALLEST) {
         *bits = 0; /* below the smallest subnormal's half */

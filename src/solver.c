@@ -173,9 +173,6 @@ static double estimate_digits(double rcond, int squared, size_t q, double rss, d
     return d;
 }
 
-/* Coefficients below which the solve runs on one BLAS thread. */
-#define LR_SOLVE_THREADED_MIN 128
-
 static int solve(const lr_accum *acc, const lr_model_spec *spec, lr_method method,
                  lr_solution *out, lr_error *err);
 
@@ -187,11 +184,10 @@ int lr_solve(const lr_accum *acc, const lr_model_spec *spec, lr_method method, l
      * any size), which then busy-wait about 0.1 s for more and take a core
      * from what follows, the second pass over the data. */
     size_t p = spec->q + (spec->intercept ? 1 : 0);
-    int blas_threads = openblas_get_num_threads();
-    if (p < LR_SOLVE_THREADED_MIN)
-        openblas_set_num_threads(1);
+    int blas_threads = p < LR_SOLVE_THREADED_MIN ? lr_blas_threads(1) : 0;
     int rc = solve(acc, spec, method, out, err);
-    openblas_set_num_threads(blas_threads);
+    if (blas_threads)
+        lr_blas_threads(blas_threads);
     return rc;
 }
 

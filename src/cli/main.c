@@ -6,7 +6,31 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <cblas.h>
+
 #include "cli.h"
+
+/* Exported by OpenBLAS (its fork handler uses it), not declared in its
+ * headers; weak, so that another BLAS simply lacks it. */
+extern int blas_thread_shutdown_(void) __attribute__((weak));
+
+/*
+ * OpenBLAS starts its server threads when it is loaded, and each of them
+ * busy-waits (sched_yield in a loop) for about 0.1 s — 2^28 TSC cycles —
+ * after starting and after every job before it sleeps. fit parses on every
+ * core with threads of its own and keeps OpenBLAS at one thread meanwhile,
+ * so that spinning only takes a core from the parsers: on the 1M-row
+ * benchmark it spun through the first 0.1 s of a 0.4 s run. So fit and
+ * predict set OpenBLAS to one thread and stop its server threads; the
+ * library starts them again only for a solve large enough to use them
+ * (LR_SOLVE_THREADED_MIN coefficients). bench keeps them.
+ */
+static void quiet_blas_threads(void)
+{
+    openblas_set_num_threads(1);
+    if (blas_thread_shutdown_)
+        blas_thread_shutdown_();
+}
 
 static const char usage[] =
     "Usage: linreg COMMAND [OPTIONS] ...\n"
@@ -70,6 +94,8 @@ int main(int argc, char **argv)
         printf("linreg %s\n%s\n", LR_VERSION_STRING, info);
         return LR_EXIT_OK;
     }
+    if (!strcmp(cmd, "fit") || !strcmp(cmd, "predict"))
+        quiet_blas_threads();
     if (!strcmp(cmd, "fit"))
         return lr_cli_fit(argc - 1, argv + 1);
     if (!strcmp(cmd, "predict"))
