@@ -7,10 +7,15 @@
  * its nominal end that is outside quotes. A chunk always starts outside
  * quotes, so the quote parity of its bytes is known, and where it ends
  * depends on its bytes only. The first chunk (with the header) is evaluated
- * on the main thread, which decides the column types from it; every other
+ * on the main thread, which decides the column types from it (first on the
+ * guess that every column is numeric, which holds unless the chunk fails;
+ * then again with its rows kept until the types are known); every other
  * chunk is parsed and accumulated by whichever worker thread is free, then
  * folded into the frame by the main thread in chunk order along a fixed tree
  * (model_frame.c). Results are therefore bit-identical for any --threads.
+ * A worker takes the rows of a plain numeric model straight from the bytes
+ * (lr_chunk_add_text: delimiter scan and number conversion in one), and any
+ * row that is not plain through the CSV reader.
  *
  * Memory: at most `threads + 2` chunk buffers exist at a time, whatever the
  * size of the input. Errors: each chunk numbers its lines from 1; the fold
