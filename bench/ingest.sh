@@ -7,9 +7,12 @@
 #      data.table::fread + lm + summary, and by a plain C loop of fgets + strtod
 #      + cblas_dsyr (the floor to beat): wall time (median of runs), peak RSS;
 #   2. 10,000,000 rows through standard input (the 1M file's data rows sent ten
-#      times by cat, the header once), one pass: peak RSS and time per row;
+#      times by cat, the header once), one pass: peak RSS, wall time per row,
+#      and linreg's own CPU time per row (cat's pipe copies share the cores);
 #   3. the coefficients for --threads 1, 2 and 4, which must be bit-identical;
-#   4. every cell of the 1M file converted by linreg's parser against strtod.
+#   4. every cell of the 1M file converted by linreg's parser against strtod;
+#   5. what a page fault costs here, and the parser cache-hot and cold
+#      (bench/probe.c: why the chunks are 1 MiB and read, not mapped).
 #
 # R and data.table are installed with apt-get when run as root (or with sudo);
 # otherwise that column is skipped with a message.
@@ -29,6 +32,8 @@ cc -O2 -o "$work/gen_csv" bench/gen_csv.c
 cc -O2 -o "$work/floor_strtod" bench/floor_strtod.c $(pkg-config --cflags --libs openblas)
 cc -O2 -Iinclude -Isrc -o "$work/check_parse" bench/check_parse.c "$build/liblinreg.a" \
     $(pkg-config --libs openblas lapacke mpfr zlib jansson) -lgsl -lm -lpthread
+cc -O2 -Iinclude -Isrc -o "$work/probe" bench/probe.c "$build/liblinreg.a" \
+    $(pkg-config --libs openblas lapacke mpfr zlib jansson) -lgsl -lm -lpthread
 
 f="$work/bench_1000000x20.csv"
 [ -s "$f" ] || "$work/gen_csv" 1000000 20 > "$f"
@@ -46,19 +51,20 @@ Rscript -e 'suppressMessages(library(data.table))' >/dev/null 2>&1 && have_r=1
 [ "$have_r" = 1 ] || echo "R with data.table is not available: install r-base-core r-cran-data.table to compare" >&2
 
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
-# wall seconds and peak RSS (MB) of a command, via /usr/bin/time
-measure() { /usr/bin/time -f "%e %M" -o "$work/t.txt" "$@" > "$work/out.txt" 2>/dev/null; awk '{ printf "%s %.1f\n", $1, $2 / 1024 }' "$work/t.txt"; }
+# wall seconds, peak RSS (MB) and CPU seconds (user + system) of a command, via /usr/bin/time
+measure() { /usr/bin/time -f "%e %M %U %S" -o "$work/t.txt" "$@" > "$work/out.txt" 2>/dev/null; awk '{ printf "%s %.1f %.2f\n", $1, $2 / 1024, $3 + $4 }' "$work/t.txt"; }
 
 echo "== 1,000,000 rows x 20 predictors, $(du -m "$f" | cut -f1) MB"
 # the text summary (the default) reads the file twice, the second time for the
 # residuals' quantiles, as summary.lm prints them; JSON reads it once
-lt=""; lm=""; jt=""; jm=""
+lt=""; lm=""; jt=""; jm=""; jc=""
 for i in 1 2 3 4 5; do
     set -- $(measure "$build/linreg" fit -q -y y "$f")
     lt="$lt $1"; lm="$lm $2"
     set -- $(measure "$build/linreg" fit -q -y y --format json "$f")
-    jt="$jt $1"; jm="$jm $2"
+    jt="$jt $1"; jm="$jm $2"; jc="$jc $3"
 done
+c_json=$(echo $jc | tr ' ' '\n' | median)
 t_linreg=$(echo $lt | tr ' ' '\n' | median); rss_linreg=$(echo $lm | tr ' ' '\n' | sort -n | tail -1)
 t_json=$(echo $jt | tr ' ' '\n' | median); rss_json=$(echo $jm | tr ' ' '\n' | sort -n | tail -1)
 
@@ -98,19 +104,26 @@ awk -v r="$rss_linreg" -v j="$rss_json" 'BEGIN { if (r > 64 || j > 64) { print "
 echo "== 10,000,000 rows through standard input (one pass: --format json)"
 body="$work/body_1000000x20.csv"
 [ -s "$body" ] || tail -n +2 "$f" > "$body"
-st=""
+st=""; sc=""
 for i in 1 2 3; do
     s=$(date +%s.%N)
     { head -n 1 "$f"; cat "$body" "$body" "$body" "$body" "$body" "$body" "$body" "$body" "$body" "$body"; } |
-        /usr/bin/time -f "%M" -o "$work/t10.txt" "$build/linreg" fit -q -y y --format json - > /dev/null
+        /usr/bin/time -f "%M %U %S" -o "$work/t10.txt" "$build/linreg" fit -q -y y --format json - > /dev/null
     e=$(date +%s.%N)
     st="$st $(awk -v s="$s" -v e="$e" 'BEGIN { printf "%.3f", e - s }')"
+    sc="$sc $(awk '{ printf "%.2f", $2 + $3 }' "$work/t10.txt")"
 done
 t10=$(echo $st | tr ' ' '\n' | median)
+c10=$(echo $sc | tr ' ' '\n' | median)
 rss10=$(awk '{ printf "%.1f", $1 / 1024 }' "$work/t10.txt")
 awk -v t10="$t10" -v t1="$t_json" -v r="$rss10" 'BEGIN {
     printf "wall %.3f s, peak RSS %.1f MB; %.1f ns per row against %.1f ns per row for the 1M file (ratio %.2f, target <= 1.2)\n",
            t10, r, t10 / 1e7 * 1e9, t1 / 1e6 * 1e9, (t10 / 1e7) / (t1 / 1e6) }'
+# cat's copies into the pipe run on the same cores: linreg's own CPU time per
+# row says whether the streaming itself costs more per row
+awk -v c10="$c10" -v c1="$c_json" 'BEGIN {
+    printf "linreg CPU time (user + system): %.1f ns per row against %.1f ns per row for the 1M file (ratio %.2f)\n",
+           c10 / 1e7 * 1e9, c1 / 1e6 * 1e9, (c10 / 1e7) / (c1 / 1e6) }'
 awk -v r="$rss10" 'BEGIN { if (r > 64) { print "FAIL: peak RSS above 64 MB"; exit 1 } }'
 
 echo "== coefficients for --threads 1, 2, 4"
@@ -119,4 +132,6 @@ for t in 1 2 4; do "$build/linreg" fit -q -t "$t" -y y --format json "$f" | sha2
 
 echo "== every parsed value against strtod"
 "$work/check_parse" "$f"
+echo "== this machine: a page fault, and the parser cache-hot and cold (bench/probe.c)"
+"$work/probe" "$f"
 echo "machine: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
