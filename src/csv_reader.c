@@ -352,8 +352,13 @@ uint64_t lr_csv_consumed(const lr_csv *r)
     return r->base + r->pos;
 }
 
-void lr_csv_first_line(lr_csv *r, uint64_t line)
+void lr_csv_continue(lr_csv *r, uint64_t line)
 {
+    /* a byte order mark belongs at the start of a file only: undo its skip */
+    if (r->base == 0 && r->line_start == r->pos && r->pos == 3) {
+        r->pos = 0;
+        r->line_start = 0;
+    }
     r->line = line;
 }
 

@@ -408,6 +408,8 @@ static int diag_eval(void *ctx, const char *buf, size_t len, uint64_t seq, void 
     }
     if ((rc = lr_csv_open_buffer(buf, len, dp->name, &copt, &csv, err)))
         goto done;
+    if (seq > 0)
+        lr_csv_continue(csv, 1); /* as the first pass read it */
     if (seq == 0 && ((rc = lr_csv_next(csv, &row, &has, err)) || !has))
         goto done; /* the header */
     for (;;) {

@@ -424,7 +424,7 @@ static int frame_eval(void *ctx, const char *buf, size_t len, uint64_t seq, void
         int all = !fast || fallbacks >= LR_FALLBACK_ROWS;
         if ((rc = lr_csv_open_buffer(buf + off, len - off, fp->name, &copt, &csv, err)))
             break;
-        lr_csv_first_line(csv, line0 + 1);
+        lr_csv_continue(csv, line0 + 1);
         rc = generic_rows(chunk, csv, all, &has, err);
         off += (size_t)lr_csv_consumed(csv);
         line0 = lr_csv_line(csv) - 1;

@@ -79,8 +79,11 @@ lr_cell_kind lr_parse_number_prefix(const char *s, const char *end, double *valu
 
 /* Bytes of the input consumed: the rows handed out and their line ends. */
 uint64_t lr_csv_consumed(const lr_csv *r);
-/* Number the reader's lines from `line` (a reader over the rest of a chunk). */
-void lr_csv_first_line(lr_csv *r, uint64_t line);
+/* A reader (just opened) over bytes that continue a file — a chunk after the
+ * first, or the rest of one: lines numbered from `line`, and leading bytes
+ * that look like a UTF-8 byte order mark are data, as anywhere but at the
+ * start of a file. */
+void lr_csv_continue(lr_csv *r, uint64_t line);
 
 /* ---- OpenBLAS threads (blas_info.c) ---- */
 
