@@ -934,7 +934,7 @@ int lr_chunk_add_text(lr_chunk *c, const char *buf, size_t len, char delim, uint
     const size_t ncsv = f->ncsv, wcol = f->wcol;
     const size_t *direct = f->direct;
     double *colval = c->colval;
-    uint64_t nrows = 0;
+    uint64_t nrows = 0, nlines = 0;
     int rc = LR_OK;
     *used = 0;
     *lines = 0;
@@ -972,7 +972,7 @@ int lr_chunk_add_text(lr_chunk *c, const char *buf, size_t len, char delim, uint
                 p++;
                 continue;
             }
-            /* the last field: the line end (or the chunk's end) must follow */
+            /* the last field: the line end (or the input's end) must follow */
             if (p < end) {
                 if (*p == '\n')
                     p++;
@@ -980,6 +980,7 @@ int lr_chunk_add_text(lr_chunk *c, const char *buf, size_t len, char delim, uint
                     p += 2;
                 else
                     ok = 0;
+                nlines += ok ? 1u : 0u;
             }
             break;
         }
@@ -1000,7 +1001,7 @@ int lr_chunk_add_text(lr_chunk *c, const char *buf, size_t len, char delim, uint
             break;
     }
     *used = (size_t)(p - buf);
-    *lines = nrows;
+    *lines = nlines; /* a last row without a line end is not a line more */
     return rc;
 }
 
