@@ -162,6 +162,9 @@ static int with_source(lr_error *err, const char *source, int rc)
     return rc;
 }
 
+/* Coefficients from which the final solve runs on more than one BLAS thread. */
+#define LR_SOLVE_THREADED_MIN 128
+
 /* What fit_from_accum needs to know about the model besides the statistics. */
 /*
  * β comes out right for data near the ends of a double's range (the QR
@@ -263,14 +266,15 @@ static int fit_from_accum(const lr_accum *acc, const model_desc *md, const lr_fi
 
     uint64_t nobs = lr_accum_nobs(acc);
     /* The final solve on every core the fit may use (DESIGN.md), unless it
-     * is too small to gain from them (lr_solve then runs on one). */
+     * is too small to gain from them: a solve of a few dozen coefficients is
+     * microseconds of work, yet OpenBLAS hands parts of it to its other
+     * threads (dpotri's dlauum does at any size), which then busy-wait about
+     * 0.1 s for more and take a core from the second pass. */
     size_t ncoef = spec->q + (spec->intercept ? 1 : 0);
-    int blas_threads = ncoef >= LR_SOLVE_THREADED_MIN
-                           ? lr_blas_threads(lr_ingest_threads(opt->threads))
-                           : 0;
+    int blas_threads = lr_blas_threads(
+        ncoef >= LR_SOLVE_THREADED_MIN ? lr_ingest_threads(opt->threads) : 1);
     rc = lr_solve(acc, spec, opt->method, &sol, err);
-    if (blas_threads)
-        lr_blas_threads(blas_threads);
+    lr_blas_threads(blas_threads);
     if (rc)
         return with_source(err, md->source, rc);
 

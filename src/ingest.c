@@ -601,14 +601,12 @@ int lr_ingest_pass(const char *path, int threads, const lr_chunk_ops *ops, void 
 {
     splitter sp = {0};
     sp.spool_fd = -1;
-    int blas_threads = 0;
     int rc = lr_source_open(path, NULL, &sp.src, err);
     if (rc)
         return rc;
-    blas_threads = lr_blas_threads(1);
+    int blas_threads = lr_blas_threads(1);
     rc = run_pool(&sp, ops, ctx, lr_ingest_threads(threads), 0, 0, lr_source_name(sp.src), err);
-    if (blas_threads)
-        lr_blas_threads(blas_threads);
+    lr_blas_threads(blas_threads);
     lr_mem_free(sp.carry, sp.carry_cap);
     lr_source_free(sp.src);
     return rc;

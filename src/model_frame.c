@@ -907,6 +907,17 @@ static int ragged_row(const lr_frame *f, const lr_csv_row *row, lr_error *err)
                        row->nfields == 1 ? "" : "s", f->ncsv);
 }
 
+/* The end of a row whose values the direct paths wrote into the block's
+ * next row: its weight and line, and a flush when the block is full. */
+static int direct_row_done(lr_chunk *c, double w, uint64_t line, lr_error *err)
+{
+    c->wblock[c->nblock] = w;
+    c->lblock[c->nblock] = line;
+    if (++c->nblock == c->block_rows)
+        return flush(c, err);
+    return LR_OK;
+}
+
 int lr_chunk_fast_text(lr_chunk *c)
 {
     /* the block is made by the first row otherwise */
@@ -952,6 +963,8 @@ int lr_chunk_add_text(lr_chunk *c, const char *buf, size_t len, char delim, uint
                     break;
                 }
                 colval[j] = v;
+                if (direct[j] != SIZE_MAX)
+                    c->block[direct[j] * ld + i] = v;
                 p = stop;
             } else {
                 /* a field the model does not read: any bytes but quotes, line
@@ -988,16 +1001,11 @@ int lr_chunk_add_text(lr_chunk *c, const char *buf, size_t len, char delim, uint
             p = row;
             break;
         }
-        for (size_t u = 0; u < f->nused; u++) {
-            size_t jj = f->used[u];
-            if (direct[jj] != SIZE_MAX)
-                c->block[direct[jj] * ld + i] = colval[jj];
-        }
+        /* the block's row i holds the values (a row given up above is not
+         * counted, so what it wrote there is overwritten) */
         c->rows++;
         nrows++;
-        c->wblock[i] = wcol != SIZE_MAX ? colval[wcol] : 1.0;
-        c->lblock[i] = line0 + nrows;
-        if (++c->nblock == c->block_rows && (rc = flush(c, err)))
+        if ((rc = direct_row_done(c, wcol != SIZE_MAX ? colval[wcol] : 1.0, line0 + nrows, err)))
             break;
     }
     *used = (size_t)(p - buf);
@@ -1034,13 +1042,9 @@ int lr_chunk_add_row(lr_chunk *c, const lr_csv_row *row, lr_error *err)
             if (f->direct[j] != SIZE_MAX)
                 c->block[f->direct[j] * ld + i] = v;
         }
-        if (miss == 0 && (f->wcol == SIZE_MAX || c->colval[f->wcol] >= 0)) {
-            c->wblock[i] = f->wcol != SIZE_MAX ? c->colval[f->wcol] : 1.0;
-            c->lblock[i] = row->line;
-            if (++c->nblock == c->block_rows)
-                return flush(c, err);
-            return LR_OK;
-        }
+        if (miss == 0 && (f->wcol == SIZE_MAX || c->colval[f->wcol] >= 0))
+            return direct_row_done(c, f->wcol != SIZE_MAX ? c->colval[f->wcol] : 1.0, row->line,
+                                   err);
         if (miss == 1 && f->na != LR_NA_ERROR) {
             /* the general path below would find the same; but a text cell or a
              * negative weight in this row must still be an error */

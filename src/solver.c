@@ -17,8 +17,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <cblas.h>
-
 #include "solver.h"
 
 lr_kernel lr_method_kernel(lr_method m)
@@ -173,26 +171,8 @@ static double estimate_digits(double rcond, int squared, size_t q, double rss, d
     return d;
 }
 
-static int solve(const lr_accum *acc, const lr_model_spec *spec, lr_method method,
-                 lr_solution *out, lr_error *err);
-
 int lr_solve(const lr_accum *acc, const lr_model_spec *spec, lr_method method, lr_solution *out,
              lr_error *err)
-{
-    /* A solve of a few dozen coefficients is microseconds of work, yet
-     * OpenBLAS hands parts of it to its other threads (dpotri's dlauum does at
-     * any size), which then busy-wait about 0.1 s for more and take a core
-     * from what follows, the second pass over the data. */
-    size_t p = spec->q + (spec->intercept ? 1 : 0);
-    int blas_threads = p < LR_SOLVE_THREADED_MIN ? lr_blas_threads(1) : 0;
-    int rc = solve(acc, spec, method, out, err);
-    if (blas_threads)
-        lr_blas_threads(blas_threads);
-    return rc;
-}
-
-static int solve(const lr_accum *acc, const lr_model_spec *spec, lr_method method,
-                 lr_solution *out, lr_error *err)
 {
     size_t q = spec->q;
     int icpt = spec->intercept ? 1 : 0;

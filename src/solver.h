@@ -44,9 +44,6 @@ typedef struct lr_model_spec {
     lr_ridge_scale ridge_scale; /* standardized or raw penalty */
 } lr_model_spec;
 
-/* Coefficients below which lr_solve runs on one BLAS thread. */
-#define LR_SOLVE_THREADED_MIN 128
-
 /*
  * Solve for the model `spec` over the statistics in acc (column 0 the
  * response). The accumulator's kernel must suit the method (a factor for

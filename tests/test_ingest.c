@@ -375,7 +375,9 @@ static void log_row(void *ud, const lr_residual *r)
     g->resid[g->n++] = r->residual;
 }
 
-static lr_fit *fit_logged(const char *path, int fused, line_log *g)
+/* y ~ x1 + x2 weighted by w on two threads, with the fused path on or off;
+ * each row's residual to g when g is given. */
+static int fit_fused(const char *path, int fused, line_log *g, lr_fit **fit, lr_error *err)
 {
     lr_ingest_fused = fused;
     lr_fit_options opt;
@@ -383,12 +385,21 @@ static lr_fit *fit_logged(const char *path, int fused, line_log *g)
     opt.formula = "y ~ x1 + x2";
     opt.weights = "w";
     opt.threads = 2;
-    opt.residual_row = log_row;
-    opt.residual_ud = g;
-    lr_fit *fit = NULL;
-    lr_error err;
-    int rc = lr_fit_csv(path, &opt, &fit, &err);
+    if (g) {
+        opt.residual_row = log_row;
+        opt.residual_ud = g;
+    }
+    *fit = NULL;
+    int rc = lr_fit_csv(path, &opt, fit, err);
     lr_ingest_fused = 1;
+    return rc;
+}
+
+static lr_fit *fit_logged(const char *path, int fused, line_log *g)
+{
+    lr_fit *fit;
+    lr_error err;
+    int rc = fit_fused(path, fused, g, &fit, &err);
     ck_assert_msg(rc == LR_OK, "%s", err.message);
     return fit;
 }
@@ -485,16 +496,8 @@ START_TEST(test_fused_mutations)
         lr_fit *fit[2] = {NULL, NULL};
         lr_error err[2];
         int rc[2];
-        for (int fused = 0; fused < 2; fused++) {
-            lr_ingest_fused = fused;
-            lr_fit_options opt;
-            lr_fit_options_init(&opt);
-            opt.formula = "y ~ x1 + x2";
-            opt.weights = "w";
-            opt.threads = 2;
-            rc[fused] = lr_fit_csv(path, &opt, &fit[fused], &err[fused]);
-            lr_ingest_fused = 1;
-        }
+        for (int fused = 0; fused < 2; fused++)
+            rc[fused] = fit_fused(path, fused, NULL, &fit[fused], &err[fused]);
         ck_assert_int_eq(rc[0], rc[1]);
         if (r == rounds)
             ck_assert_msg(rc[0] == LR_EVALUE && strstr(err[0].message, "expected a number"), "%s",

@@ -23,7 +23,7 @@ extern int blas_thread_shutdown_(void) __attribute__((weak));
  * benchmark it spun through the first 0.1 s of a 0.4 s run. So fit and
  * predict set OpenBLAS to one thread and stop its server threads; the
  * library starts them again only for a solve large enough to use them
- * (LR_SOLVE_THREADED_MIN coefficients). bench keeps them.
+ * (128 coefficients or more: fit.c). bench keeps them.
  */
 static void quiet_blas_threads(void)
 {
@@ -73,14 +73,14 @@ int main(int argc, char **argv)
         return LR_EXIT_USAGE;
     }
     /* The fit's buffers (chunks of text, blocks of rows, the row spool's
-     * records: 0.2–12 MB) are made and freed for every 4 MB of input, on
+     * records: 0.2–12 MB) are made and freed for every chunk of input, on
      * several threads. glibc serves blocks above its mmap threshold (128 KB
      * until a large free raises it) from fresh mappings, whose every page
      * faults and is zeroed when first touched, and trims freed heap tops.
-     * Measured on the 1M-row benchmark (text summary): 21,200 page faults
-     * and 1.7-2.0 s of CPU without these two settings, 8,900 and 1.2-1.3 s
-     * with them. Kept in the heap, the buffers are reused; peak RSS stays
-     * about 40 MB. */
+     * Measured on the 1M-row benchmark (text summary, when chunks were
+     * 4 MiB): 21,200 page faults and 1.7-2.0 s of CPU without these two
+     * settings, 8,900 and 1.2-1.3 s with them, peak RSS about 40 MB either
+     * way. Kept in the heap, the buffers are reused. */
     mallopt(M_MMAP_THRESHOLD, 32 << 20);
     mallopt(M_TRIM_THRESHOLD, 64 << 20);
     const char *cmd = argv[1];
