@@ -271,8 +271,8 @@ static int fit_from_accum(const lr_accum *acc, const model_desc *md, const lr_fi
      * threads (dpotri's dlauum does at any size), which then busy-wait about
      * 0.1 s for more and take a core from the second pass. */
     size_t ncoef = spec->q + (spec->intercept ? 1 : 0);
-    int blas_threads = lr_blas_threads(
-        ncoef >= LR_SOLVE_THREADED_MIN ? lr_ingest_threads(opt->threads) : 1);
+    int blas_threads =
+        lr_blas_threads(ncoef >= LR_SOLVE_THREADED_MIN ? lr_ingest_threads(opt->threads) : 1);
     rc = lr_solve(acc, spec, opt->method, &sol, err);
     lr_blas_threads(blas_threads);
     if (rc)
