@@ -5,7 +5,7 @@
  * rows a caller supplies) in one streaming pass and bounded memory, and
  * computes the statistics R's summary(lm(...)) reports.
  *
- * Conventions (see STYLE.md):
+ * Conventions (docs/design.md):
  *   - Every exported name starts with lr_ and reads lr_<object>_<verb>.
  *   - Every fallible function returns an int status (LR_OK == 0 or an
  *     lr_status value) and fills a caller-owned lr_error whose message says
@@ -713,7 +713,7 @@ void lr_bench_timing_summarize(size_t runs, double *seconds, double flops, lr_be
 int lr_bench_inverse_residual(size_t p, const double *a, size_t lda, const double *b, size_t ldb,
                               double *resid, lr_error *err);
 
-/* min over j < p of the LRE of est[j] against exact[j] (DESIGN.md's
+/* min over j < p of the LRE of est[j] against exact[j] (docs/design.md's
  * definition: −log10(|e − x| / |x|), or −log10|e| when x = 0; capped to
  * [0, 15]; 0 for a NaN estimate). */
 double lr_bench_lre(size_t p, const double *est, const double *exact);

@@ -265,7 +265,7 @@ static int fit_from_accum(const lr_accum *acc, const model_desc *md, const lr_fi
     *out = NULL;
 
     uint64_t nobs = lr_accum_nobs(acc);
-    /* The final solve on every core the fit may use (DESIGN.md), unless it
+    /* The final solve on every core the fit may use (docs/design.md), unless it
      * is too small to gain from them: a solve of a few dozen coefficients is
      * microseconds of work, yet OpenBLAS hands parts of it to its other
      * threads (dpotri's dlauum does at any size), which then busy-wait about

@@ -2,7 +2,7 @@
  * ingest.c — the whole input, in chunks, on every core.
  *
  * The main thread reads the input (a file, standard input, gzip-compressed
- * or not) and cuts it into chunks defined by the data alone (DESIGN.md):
+ * or not) and cuts it into chunks defined by the data alone (docs/design.md):
  * nominal blocks of LR_CHUNK bytes, each ending at the first line end after
  * its nominal end that is outside quotes. A chunk always starts outside
  * quotes, so the quote parity of its bytes is known, and where it ends
@@ -554,7 +554,7 @@ int lr_ingest_spooled(const char *path, const lr_fit_options *opt, uint64_t spoo
     if ((rc = next_chunk(&sp, &first, err)))
         goto done;
     /* Accumulation uses one BLAS thread per worker: the kernels then run the
-     * same way for any thread count (DESIGN.md). */
+     * same way for any thread count (docs/design.md). */
     blas_threads = lr_blas_threads(1);
     uint64_t lines_before = 0;
     /* Numeric columns guessed first; if the chunk does not go through, again

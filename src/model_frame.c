@@ -30,7 +30,7 @@
 #include "model_frame_impl.h"
 #include "solver.h"
 
-/* Bytes of model cells kept to decide column types (DESIGN.md: "the first chunk"). */
+/* Bytes of model cells kept to decide column types (docs/design.md: "the first chunk"). */
 #define LR_FIRST_CHUNK (1u << 20)
 /* Rows per block handed to the accumulator (fewer when there are many columns). */
 #define LR_BLOCK_ROWS 1024

@@ -27,7 +27,7 @@ int lr_frame_create(const lr_csv_row *header, const char *source, const lr_fit_o
                     lr_frame **out, lr_error *err);
 
 /*
- * Rows are taken in chunks (DESIGN.md: nominal byte blocks ending at a row
+ * Rows are taken in chunks (docs/design.md: nominal byte blocks ending at a row
  * boundary), each evaluated on its own and folded into the frame in file
  * order along a fixed tree, so results do not depend on how many threads
  * evaluated them.

@@ -21,7 +21,7 @@ int lr_test_rel_close(double a, double b, double rtol);
                       lr_e_, lr_e_ != 0 ? (lr_a_ - lr_e_) / lr_e_ : lr_a_, lr_t_);                 \
     } while (0)
 
-/* Log relative error as DESIGN.md defines it: -log10(|est-cert|/|cert|), or -log10|est| when
+/* Log relative error as docs/design.md defines it: -log10(|est-cert|/|cert|), or -log10|est| when
  * cert == 0; capped at 15. */
 double lr_test_lre(double est, double cert);
 

@@ -19,7 +19,7 @@ enum {
 /* Output formats of linreg fit. */
 typedef enum lr_format {
     LR_FORMAT_TEXT = 0,     /* R-like summary */
-    LR_FORMAT_JSON = 1,     /* one JSON object (DESIGN.md schema) */
+    LR_FORMAT_JSON = 1,     /* one JSON object (docs/design.md schema) */
     LR_FORMAT_CSV = 2,      /* the coefficient table */
     LR_FORMAT_MARKDOWN = 3  /* coefficient table and statistics as Markdown */
 } lr_format;

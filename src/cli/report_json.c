@@ -1,5 +1,5 @@
 /*
- * report_json.c — one JSON object (the schema of DESIGN.md). Numbers carry 17
+ * report_json.c — one JSON object (the schema of docs/design.md). Numbers carry 17
  * significant digits so they round-trip; non-finite values are null.
  */
 #include <math.h>
