@@ -29,10 +29,14 @@
 extern "C" {
 #endif
 
-#define LR_VERSION_MAJOR 0
-#define LR_VERSION_MINOR 1
-#define LR_VERSION_PATCH 0
-#define LR_VERSION_STRING "0.1.0"
+#include "linreg_version.h" /* LR_VERSION_MAJOR, _MINOR, _PATCH, _STRING */
+
+/* Everything this header declares is the library's API and is exported from
+ * the shared library; the library is compiled with hidden visibility, so
+ * nothing else is. */
+#if defined(__GNUC__)
+#pragma GCC visibility push(default)
+#endif
 
 /* ------------------------------------------------------------------------ */
 /* Status codes and errors                                                  */
@@ -717,6 +721,10 @@ int lr_bench_inverse_residual(size_t p, const double *a, size_t lda, const doubl
  * definition: −log10(|e − x| / |x|), or −log10|e| when x = 0; capped to
  * [0, 15]; 0 for a NaN estimate). */
 double lr_bench_lre(size_t p, const double *est, const double *exact);
+
+#if defined(__GNUC__)
+#pragma GCC visibility pop
+#endif
 
 #ifdef __cplusplus
 }

@@ -3,18 +3,23 @@
 # the same tests under AddressSanitizer + UndefinedBehaviorSanitizer; once
 # under valgrind memcheck (leaks, invalid reads and writes, uninitialised
 # values, in the test programs and in every linreg they start); and each
-# libFuzzer target briefly on its seed corpus (scripts/fuzz.sh brief).
+# libFuzzer target briefly on its seed corpus (scripts/fuzz.sh brief); and
+# the install stage (scripts/install_check.sh): the library installed into a
+# staging prefix and used by the examples through pkg-config and CMake, and,
+# as root, the Debian packages installed, used and removed.
 #
-# usage: scripts/test.sh [--no-valgrind] [--no-fuzz]
+# usage: scripts/test.sh [--no-valgrind] [--no-fuzz] [--no-install]
 set -eu
 cd "$(dirname "$0")/.."
 valgrind=1
 fuzz=1
+install=1
 for a in "$@"; do
     case "$a" in
     --no-valgrind) valgrind=0 ;;
     --no-fuzz) fuzz=0 ;;
-    *) echo "usage: scripts/test.sh [--no-valgrind] [--no-fuzz]" >&2; exit 2 ;;
+    --no-install) install=0 ;;
+    *) echo "usage: scripts/test.sh [--no-valgrind] [--no-fuzz] [--no-install]" >&2; exit 2 ;;
     esac
 done
 ./scripts/deps.sh --test
@@ -45,5 +50,9 @@ fi
 if [ "$fuzz" = 1 ]; then
     echo "== libFuzzer targets, briefly"
     ./scripts/fuzz.sh brief
+fi
+if [ "$install" = 1 ]; then
+    echo "== install: staging prefix, pkg-config, find_package, Debian packages"
+    ./scripts/install_check.sh
 fi
 echo "== all tests passed"

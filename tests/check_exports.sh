@@ -1,0 +1,15 @@
+#!/bin/sh
+# Every symbol the shared library exports is declared in the public header
+# (the library is compiled with hidden visibility; linreg.h makes its own
+# declarations default). usage: check_exports.sh LIBLINREG.so INCLUDE_DIR
+set -eu
+lib=$1
+inc=$2
+syms=$(nm -D --defined-only "$lib" | awk '{print $3}')
+[ -n "$syms" ] || { echo "$lib exports nothing" >&2; exit 1; }
+n=0
+for s in $syms; do
+    n=$((n + 1))
+    grep -Eq "\\b$s *\\(" "$inc"/linreg*.h || { echo "exported, not in linreg.h: $s" >&2; exit 1; }
+done
+echo "$n exported symbols, all declared in $inc/linreg.h"
