@@ -2,6 +2,18 @@
  * byte_source.c — the bytes of the input: a file, standard input, either one
  * gzip-compressed (detected by its magic bytes 1f 8b, not by the name;
  * concatenated gzip members are read one after the other, as gzip -d does).
+ *
+ * The input is opened once and read by its descriptor only. A regular file
+ * is read with pread from where it started, so a second pass reads the same
+ * open file again (lr_source_again): renaming or replacing the name cannot
+ * change what is read, and a FIFO's name is never opened twice (the second
+ * open would wait for a writer that will not come). The file's identity
+ * (device, inode, size, modification time to the nanosecond) is taken at
+ * open and checked after every pass: a file that grew, shrank or was
+ * written while linreg read it is an error, not a fit of half of it.
+ * Anything else (a pipe, a FIFO, a socket, a terminal) can be read once;
+ * its bytes may be copied to an unnamed spool as they are handed out, and
+ * its second passes read that copy.
  */
 #define _GNU_SOURCE /* F_SETPIPE_SZ */
 #include <errno.h>
@@ -14,21 +26,33 @@
 #include <zlib.h>
 
 #include "byte_source.h"
+#include "temp_file.h"
 
 /* Compressed bytes read per call. */
 #define LR_GZ_IN 262144
 
+void (*lr_source_test_hook)(int event, const char *name, uint64_t n);
+
 struct lr_source {
-    int fd;            /* the descriptor */
-    int owns_fd;       /* close it at the end */
-    int regular;       /* a regular file (its size is known) */
-    uint64_t size;     /* regular files: size in bytes */
-    char *name;        /* for messages (owned) */
-    int gzip;          /* decompressing */
-    z_stream z;        /* zlib's state (gzip) */
-    int z_live;        /* z initialised */
-    int z_end;         /* the last member ended at the end of the input */
-    unsigned char *in; /* gzip: compressed input, LR_GZ_IN bytes */
+    int fd;               /* the descriptor */
+    int owns_fd;          /* close it at the end */
+    int regular;          /* a regular file read by pread (its size is known) */
+    uint64_t size;        /* regular files: bytes from base to the end at open */
+    uint64_t base;        /* regular files: the offset reading started from (stdin may be past 0) */
+    struct stat id;       /* regular files: identity at open (st_dev, st_ino, st_size, st_mtim) */
+    int ours;             /* a spool linreg wrote: nothing to check */
+    int no_detect;        /* bytes already decompressed: no gzip detection */
+    uint64_t reads;       /* raw reads so far (for lr_source_test_hook) */
+    int spool_fd;         /* unnamed copy of the bytes handed out (not regular), or -1 */
+    uint64_t spooled;     /* bytes in it */
+    uint64_t spool_limit; /* the copy is given up beyond this */
+    char why[512];        /* why the input cannot be read again ("" when it can) */
+    char *name;           /* for messages (owned) */
+    int gzip;             /* decompressing */
+    z_stream z;           /* zlib's state (gzip) */
+    int z_live;           /* z initialised */
+    int z_end;            /* the last member ended at the end of the input */
+    unsigned char *in;    /* gzip: compressed input, LR_GZ_IN bytes */
     unsigned char peek[16]; /* the first bytes, read to look for gzip's magic */
     size_t peek_len;   /* peeked bytes not handed out yet */
     size_t peek_off;   /* offset of the next one */
@@ -53,6 +77,8 @@ void lr_source_free(lr_source *s)
         inflateEnd(&s->z);
     if (s->owns_fd && s->fd >= 0)
         close(s->fd);
+    if (s->spool_fd >= 0)
+        close(s->spool_fd);
     lr_mem_free(s->in, LR_GZ_IN);
     lr_mem_strfree(s->name);
     lr_mem_free(s, sizeof *s);
@@ -65,7 +91,8 @@ static int raw_read(lr_source *s, void *buf, size_t n, size_t *got, lr_error *er
     if (s->eof)
         return LR_OK;
     for (;;) {
-        ssize_t k = read(s->fd, buf, n);
+        ssize_t k =
+            s->regular ? pread(s->fd, buf, n, (off_t)(s->base + s->consumed)) : read(s->fd, buf, n);
         if (k < 0 && errno == EINTR)
             continue;
         if (k < 0) {
@@ -77,6 +104,9 @@ static int raw_read(lr_source *s, void *buf, size_t n, size_t *got, lr_error *er
             s->eof = 1;
         *got = (size_t)k;
         s->consumed += (uint64_t)k;
+        s->reads++;
+        if (lr_source_test_hook && k > 0)
+            lr_source_test_hook(LR_SOURCE_READ, s->name, s->reads);
         return LR_OK;
     }
 }
@@ -107,7 +137,8 @@ static void z_free(voidpf opaque, voidpf address)
     lr_mem_free(p, n + sizeof(max_align_t));
 }
 
-int lr_source_open_fd(int fd, int owns_fd, const char *name, lr_source **out, lr_error *err)
+/* A source over fd, nothing read yet. */
+static int new_source(int fd, int owns_fd, const char *name, lr_source **out, lr_error *err)
 {
     *out = NULL;
     lr_source *s = lr_mem_calloc(1, sizeof *s);
@@ -118,23 +149,19 @@ int lr_source_open_fd(int fd, int owns_fd, const char *name, lr_source **out, lr
     }
     s->fd = fd;
     s->owns_fd = owns_fd;
+    s->spool_fd = -1;
     s->name = lr_mem_strdup(name);
     if (!s->name) {
         lr_source_free(s);
         return lr_error_nomem(err);
     }
-    struct stat st;
-    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
-        s->regular = 1;
-        s->size = (uint64_t)st.st_size;
-    }
-#ifdef F_SETPIPE_SZ
-    /* A larger pipe (1 MiB instead of 64 KiB) means fewer, larger reads from a
-     * producer such as cat or zcat; a failure only costs speed. */
-    if (fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode))
-        (void)fcntl(fd, F_SETPIPE_SZ, 1 << 20);
-#endif
-    /* Peek at the first bytes: gzip's magic 1f 8b decides. */
+    *out = s;
+    return LR_OK;
+}
+
+/* Peek at the first bytes: gzip's magic 1f 8b decides. On error s is freed. */
+static int start(lr_source *s, lr_error *err)
+{
     size_t got = 0;
     int rc;
     while (s->peek_len < 2 && !s->eof) {
@@ -144,7 +171,7 @@ int lr_source_open_fd(int fd, int owns_fd, const char *name, lr_source **out, lr
         }
         s->peek_len += got;
     }
-    if (s->peek_len >= 2 && s->peek[0] == 0x1f && s->peek[1] == 0x8b) {
+    if (!s->no_detect && s->peek_len >= 2 && s->peek[0] == 0x1f && s->peek[1] == 0x8b) {
         s->gzip = 1;
         s->in = lr_mem_alloc(LR_GZ_IN);
         if (!s->in) {
@@ -159,13 +186,48 @@ int lr_source_open_fd(int fd, int owns_fd, const char *name, lr_source **out, lr
         s->peek_len = 0;
         int zr = inflateInit2(&s->z, 16 + MAX_WBITS);
         if (zr != Z_OK) {
+            rc = zr == Z_MEM_ERROR
+                     ? lr_error_nomem(err)
+                     : lr_error_at(err, LR_EIO, s->name, 0, 0, "cannot start gzip decompression");
             lr_source_free(s);
-            return zr == Z_MEM_ERROR ? lr_error_nomem(err)
-                                     : lr_error_at(err, LR_EIO, name, 0, 0,
-                                                   "cannot start gzip decompression");
+            return rc;
         }
         s->z_live = 1;
     }
+    return LR_OK;
+}
+
+int lr_source_open_fd(int fd, int owns_fd, const char *name, lr_source **out, lr_error *err)
+{
+    lr_source *s;
+    int rc = new_source(fd, owns_fd, name, &s, err);
+    if (rc)
+        return rc;
+    struct stat st;
+    off_t at;
+    /* A regular file is read by position from where its descriptor stood
+     * (`linreg - < data.csv` after a `read` of the header in a script reads
+     * the rest). One that reports no size (procfs, sysfs) is read as a
+     * stream: its size cannot check what was read. */
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+        (at = lseek(fd, 0, SEEK_CUR)) >= 0 && at <= st.st_size) {
+        s->regular = 1;
+        s->id = st;
+        s->base = (uint64_t)at;
+        s->size = (uint64_t)(st.st_size - at);
+    } else {
+        snprintf(s->why, sizeof s->why,
+                 "can be read only once (a pipe or another stream) "
+                 "and was not kept for a second reading");
+    }
+#ifdef F_SETPIPE_SZ
+    /* A larger pipe (1 MiB instead of 64 KiB) means fewer, larger reads from a
+     * producer such as cat or zcat; a failure only costs speed. */
+    if (fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode))
+        (void)fcntl(fd, F_SETPIPE_SZ, 1 << 20);
+#endif
+    if ((rc = start(s, err)))
+        return rc;
     *out = s;
     return LR_OK;
 }
@@ -195,7 +257,8 @@ int lr_source_open(const char *path, const char *display_name, lr_source **out, 
     return lr_source_open_fd(fd, 1, name, out, err);
 }
 
-int lr_source_read(lr_source *s, char *buf, size_t n, size_t *got, lr_error *err)
+/* Up to n bytes of the input (decompressed) into buf. */
+static int read_bytes(lr_source *s, char *buf, size_t n, size_t *got, lr_error *err)
 {
     *got = 0;
     if (n == 0)
@@ -251,6 +314,137 @@ int lr_source_read(lr_source *s, char *buf, size_t n, size_t *got, lr_error *err
         }
     }
     *got = n - s->z.avail_out;
+    return LR_OK;
+}
+
+/* The spool is given up (why says why): the input cannot be read again. */
+static void spool_give_up(lr_source *s, const char *why)
+{
+    if (s->spool_fd >= 0)
+        close(s->spool_fd);
+    s->spool_fd = -1;
+    snprintf(s->why, sizeof s->why, "can be read only once (a pipe or another stream) and %s", why);
+}
+
+/* A copy of what is handed out, for the second passes. */
+static void spool_append(lr_source *s, const char *buf, size_t n)
+{
+    if (s->spool_fd < 0 || n == 0)
+        return;
+    if (n > s->spool_limit - s->spooled) {
+        char why[96];
+        uint64_t mib = s->spool_limit >> 20;
+        if (mib >= 1024)
+            snprintf(why, sizeof why, "is larger than the %llu GiB kept for a second reading",
+                     (unsigned long long)(mib >> 10));
+        else
+            snprintf(why, sizeof why, "is larger than the %llu MiB kept for a second reading",
+                     (unsigned long long)mib);
+        spool_give_up(s, why);
+        return;
+    }
+    size_t off = 0;
+    while (off < n) {
+        ssize_t k = write(s->spool_fd, buf + off, n - off);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0) {
+            char msg[128], why[256];
+            errno_text(k < 0 ? errno : ENOSPC, msg, sizeof msg);
+            snprintf(why, sizeof why,
+                     "its copy for a second reading could not be written "
+                     "(TMPDIR: %s)",
+                     msg);
+            spool_give_up(s, why);
+            return;
+        }
+        off += (size_t)k;
+    }
+    s->spooled += n;
+}
+
+int lr_source_read(lr_source *s, char *buf, size_t n, size_t *got, lr_error *err)
+{
+    int rc = read_bytes(s, buf, n, got, err);
+    if (rc == LR_OK)
+        spool_append(s, buf, *got);
+    return rc;
+}
+
+void lr_source_spool(lr_source *s, uint64_t limit)
+{
+    if (s->regular || limit == 0 || s->spool_fd >= 0)
+        return;
+    char tmp[256], why[384];
+    if ((s->spool_fd = lr_temp_fd(tmp, sizeof tmp)) < 0) {
+        snprintf(why, sizeof why, "no copy of it could be kept for a second reading (%s)", tmp);
+        spool_give_up(s, why);
+    }
+    s->spool_limit = limit;
+}
+
+const char *lr_source_again_why(const lr_source *s)
+{
+    if (s->regular || (s->spool_fd >= 0 && s->eof))
+        return NULL;
+    return s->why;
+}
+
+int lr_source_check(const lr_source *s, lr_error *err)
+{
+    if (!s->regular || s->ours)
+        return LR_OK;
+    struct stat st;
+    if (fstat(s->fd, &st) != 0) {
+        char msg[128];
+        errno_text(errno, msg, sizeof msg);
+        return lr_error_at(err, LR_EIO, s->name, 0, 0, "cannot check the file: %s", msg);
+    }
+    if (st.st_size != s->id.st_size)
+        return lr_error_at(err, LR_EIO, s->name, 0, 0,
+                           "changed while being read: %lld bytes "
+                           "when it was opened, %lld now",
+                           (long long)s->id.st_size, (long long)st.st_size);
+    if (st.st_mtim.tv_sec != s->id.st_mtim.tv_sec || st.st_mtim.tv_nsec != s->id.st_mtim.tv_nsec)
+        return lr_error_at(err, LR_EIO, s->name, 0, 0,
+                           "changed while being read: written to "
+                           "after it was opened (its modification time changed)");
+    if (s->eof && s->consumed != s->size)
+        return lr_error_at(err, LR_EIO, s->name, 0, 0,
+                           "changed while being read: %llu bytes "
+                           "read of the %llu it had when it was opened",
+                           (unsigned long long)s->consumed, (unsigned long long)s->size);
+    return LR_OK;
+}
+
+int lr_source_again(lr_source *s, lr_source **out, lr_error *err)
+{
+    *out = NULL;
+    const char *why = lr_source_again_why(s);
+    if (why)
+        return lr_error_at(err, LR_EIO, s->name, 0, 0, "%s", why);
+    if (lr_source_test_hook)
+        lr_source_test_hook(LR_SOURCE_AGAIN, s->name, 0);
+    int rc;
+    lr_source *a;
+    if (s->regular && (rc = lr_source_check(s, err)))
+        return rc;
+    if ((rc = new_source(s->regular ? s->fd : s->spool_fd, 0, s->name, &a, err)))
+        return rc;
+    a->regular = 1;
+    if (s->regular) {
+        a->id = s->id;
+        a->base = s->base;
+        a->size = s->size;
+    } else {
+        /* the spool holds the bytes handed out: decompressed already */
+        a->ours = 1;
+        a->no_detect = 1;
+        a->size = s->spooled;
+    }
+    if ((rc = start(a, err)))
+        return rc;
+    *out = a;
     return LR_OK;
 }
 

@@ -25,10 +25,51 @@ uint64_t lr_source_size(const lr_source *s);
 /* Raw (compressed) bytes read so far: progress against lr_source_size. */
 uint64_t lr_source_consumed(const lr_source *s);
 int lr_source_is_gzip(const lr_source *s);
-/* 1 for a regular file (compressed or not): it can be read again by name. */
+/* 1 for a regular file (compressed or not), read by position. */
 int lr_source_is_file(const lr_source *s);
 const char *lr_source_name(const lr_source *s);
 
 void lr_source_free(lr_source *s);
+
+/* ---- second passes ---- */
+
+/* Keep a copy of the bytes s hands out (up to limit bytes; 0: none) in an
+ * unnamed temporary file, if s is not a regular file: its second passes
+ * read that copy. Call before the first lr_source_read. A copy that cannot
+ * be made or outgrows the limit is given up, and lr_source_again_why says
+ * so. */
+void lr_source_spool(lr_source *s, uint64_t limit);
+
+/* NULL if s, read to its end, can be read again (a regular file, or a
+ * complete copy); otherwise why not, to follow its name in messages ("can be read
+ * only once (a pipe or another stream) and ..."; borrowed, lives as long as
+ * s). */
+const char *lr_source_again_why(const lr_source *s);
+
+/* A new source over the same bytes from their start, through s's
+ * descriptor (pread; never by name) or its copy; s must outlive it (caller
+ * frees with lr_source_free). A regular file is checked first
+ * (lr_source_check). LR_EIO if it cannot be read again (the message says why). */
+int lr_source_again(lr_source *s, lr_source **out, lr_error *err);
+
+/* After a pass: a regular file's size and modification time (ns) as at open,
+ * and, if the pass read to the end, as many bytes read as it had. Otherwise
+ * LR_EIO "NAME: changed while being read: ...". LR_OK for anything else. */
+int lr_source_check(const lr_source *s, lr_error *err);
+
+/* Test builds only set this: called after every read of a descriptor
+ * (LR_SOURCE_READ, n: reads of that source so far) and when a second pass
+ * starts (LR_SOURCE_AGAIN), on the thread that reads; tests use it to change
+ * or replace a file at a chosen moment. NULL otherwise. */
+#define LR_SOURCE_READ 1  /* a read(2)/pread(2) of the input returned bytes */
+#define LR_SOURCE_AGAIN 2 /* lr_source_again is about to reread */
+extern void (*lr_source_test_hook)(int event, const char *name, uint64_t n);
+
+/* ---- readers over a source (csv_reader.c) ---- */
+
+/* A CSV reader over src (taken over: freed with the reader, also on failure). */
+int lr_csv_open_source(lr_source *src, const lr_csv_options *opt, lr_csv **out, lr_error *err);
+/* The reader's source (NULL for a buffer): for lr_source_check after its end. */
+const lr_source *lr_csv_source(const lr_csv *r);
 
 #endif

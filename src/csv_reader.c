@@ -320,6 +320,16 @@ int lr_csv_open(const char *path, const char *display_name, const lr_csv_options
     return rc ? rc : open_source(src, name, opt, out, err);
 }
 
+int lr_csv_open_source(lr_source *src, const lr_csv_options *opt, lr_csv **out, lr_error *err)
+{
+    return open_source(src, lr_source_name(src), opt, out, err);
+}
+
+const lr_source *lr_csv_source(const lr_csv *r)
+{
+    return r->src;
+}
+
 int lr_csv_open_buffer(const char *data, size_t len, const char *display_name,
                        const lr_csv_options *opt, lr_csv **out, lr_error *err)
 {

@@ -457,9 +457,9 @@ static int diag_fold(void *ctx, void *result, uint64_t lines_before, lr_error *e
     diag_chunk *c = result;
     lr_diag_result *out = dp->out;
     if (c->n > dp->nobs - dp->seen)
-        return lr_error_set(err, LR_EDATA,
-                            "%s: more observations when read again than the first time (the "
-                            "file changed between passes?)",
+        return lr_error_set(err, LR_EIO,
+                            "%s: changed while being read: more observations when read again "
+                            "than the first time",
                             dp->name);
     for (size_t i = 0; i < c->n; i++) {
         uint64_t k = dp->seen + i;
@@ -745,7 +745,7 @@ static int diag_spool_pass(diag_pass *dp, int fd, const lr_model_spec *spec, siz
     return rc;
 }
 
-int lr_diagnostics(const char *path, char delimiter, lr_frame *frame, const lr_model_spec *spec,
+int lr_diagnostics(lr_source *input, char delimiter, lr_frame *frame, const lr_model_spec *spec,
                    const lr_solution *sol, uint64_t nobs, const lr_diag_request *req,
                    lr_diag_result *out, lr_error *err)
 {
@@ -836,14 +836,14 @@ int lr_diagnostics(const char *path, char delimiter, lr_frame *frame, const lr_m
                              err);
         lr_blas_threads(blas_threads);
     } else {
-        rc = lr_ingest_pass(path, req->threads, &diag_ops, &dp, err);
+        rc = lr_ingest_pass(input, req->threads, &diag_ops, &dp, err);
     }
     if (rc)
         goto done;
     if (dp.seen != nobs) {
-        rc = lr_error_set(err, LR_EDATA,
-                          "%s: %llu observations when read again, %llu the first "
-                          "time (the file changed between passes?)",
+        rc = lr_error_set(err, LR_EIO,
+                          "%s: changed while being read: %llu observations when read again, "
+                          "%llu the first time",
                           dp.name, (unsigned long long)dp.seen, (unsigned long long)nobs);
         goto done;
     }

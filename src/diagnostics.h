@@ -4,6 +4,7 @@
 #ifndef LR_DIAGNOSTICS_H
 #define LR_DIAGNOSTICS_H
 
+#include "byte_source.h"
 #include "model_frame.h"
 #include "solver.h"
 
@@ -31,11 +32,12 @@ typedef struct lr_diag_result {
 } lr_diag_result;
 
 /*
- * Read `path` again (delimiter as in the fit) and compute what req asks for
+ * Read the input again (its evaluated rows if the frame kept them, else its
+ * text: lr_ingest_pass; delimiter as in the fit) and compute what req asks for
  * from the solution sol of spec (frame: the fit's, after lr_frame_model;
  * nobs: observations with nonzero weight). Fails if the data changed.
  */
-int lr_diagnostics(const char *path, char delimiter, lr_frame *frame, const lr_model_spec *spec,
+int lr_diagnostics(lr_source *input, char delimiter, lr_frame *frame, const lr_model_spec *spec,
                    const lr_solution *sol, uint64_t nobs, const lr_diag_request *req,
                    lr_diag_result *out, lr_error *err);
 

@@ -50,9 +50,27 @@ static void mat_clear(mpmat *m)
     m->a = NULL;
 }
 
+/* The input again from its start (its descriptor or its copy), past the
+ * header row. */
+static int reopen(lr_source *input, char delimiter, lr_csv **out, lr_error *err)
+{
+    lr_csv_options copt = {delimiter};
+    lr_csv_row header;
+    lr_source *src;
+    int has = 0, rc = lr_source_again(input, &src, err);
+    *out = NULL;
+    if (rc || (rc = lr_csv_open_source(src, &copt, out, err)))
+        return rc;
+    if ((rc = lr_csv_next(*out, &header, &has, err))) {
+        lr_csv_free(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
 #define M(m, i, j) ((m).a[(size_t)(j) * (m).n + (size_t)(i)])
 
-int lr_extended_fit(const char *path, char delimiter, lr_frame *frame, const lr_model_spec *spec,
+int lr_extended_fit(lr_source *input, char delimiter, lr_frame *frame, const lr_model_spec *spec,
                     const lr_accum *acc, mpfr_prec_t prec, lr_solution *out, lr_error *err)
 {
     size_t q = spec->q;
@@ -102,7 +120,7 @@ int lr_extended_fit(const char *path, char delimiter, lr_frame *frame, const lr_
     /* The second pass. */
     lr_csv_row row;
     int has = 0, use = 0;
-    if ((rc = lr_frame_reopen(path, delimiter, &csv, err)))
+    if ((rc = reopen(input, delimiter, &csv, err)))
         goto done;
     for (;;) {
         if ((rc = lr_csv_next(csv, &row, &has, err)))
@@ -129,10 +147,15 @@ int lr_extended_fit(const char *path, char delimiter, lr_frame *frame, const lr_
                 mpfr_fma(M(G, i, j), t1, c[i], M(G, i, j), MPFR_RNDN);
         }
     }
+    if ((rc = lr_source_check(lr_csv_source(csv), err)))
+        goto done;
     if (nobs != lr_accum_nobs(acc)) {
-        rc = lr_error_set(err, LR_EDATA, "%s: %llu observations when read again, %llu the first "
-                          "time (the file changed between passes?)", lr_csv_name(csv),
-                          (unsigned long long)nobs, (unsigned long long)lr_accum_nobs(acc));
+        /* the same bytes (checked above) give the same rows: a bug if not */
+        rc = lr_error_set(err, LR_EDATA,
+                          "%s: %llu observations when read again, %llu the first "
+                          "time",
+                          lr_csv_name(csv), (unsigned long long)nobs,
+                          (unsigned long long)lr_accum_nobs(acc));
         goto done;
     }
 

@@ -15,6 +15,7 @@
 
 #include <mpfr.h>
 
+#include "byte_source.h"
 #include "model_frame.h"
 #include "solver.h"
 
@@ -35,11 +36,13 @@ mpfr_ptr lr_frame_mp_w(lr_frame_mp *m); /* the weight (1 without weights) */
 void lr_frame_mp_free(lr_frame_mp *m);
 
 /*
- * Read `path` again (same delimiter) and recompute the fit of `spec` in
- * `prec` bits; acc is the first pass's statistics (for the shift and to check
- * the data did not change). On success *out replaces a double solution.
+ * Read the input again (lr_source_again: through its descriptor or its copy;
+ * same delimiter; checked after with lr_source_check) and recompute the fit
+ * of `spec` in `prec` bits; acc is the first pass's statistics (for the shift
+ * and to check the count of observations). On success *out replaces a double
+ * solution.
  */
-int lr_extended_fit(const char *path, char delimiter, lr_frame *frame, const lr_model_spec *spec,
+int lr_extended_fit(lr_source *input, char delimiter, lr_frame *frame, const lr_model_spec *spec,
                     const lr_accum *acc, mpfr_prec_t prec, lr_solution *out, lr_error *err);
 
 #endif

@@ -7,8 +7,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "diagnostics.h"
 #include "extended.h"
@@ -209,7 +207,7 @@ typedef struct model_desc {
     uint64_t n_dropped;        /* rows omitted for missing values */
     uint64_t n_zero_weight;    /* rows of weight 0 */
     lr_frame *frame;           /* the frame, for a second pass; NULL if none is possible */
-    const char *path;          /* the data's path, for a second pass */
+    lr_source *input;          /* the data, kept open for a second pass (NULL: none) */
     char delimiter;            /* its delimiter */
 } model_desc;
 
@@ -256,6 +254,59 @@ static int fit_notes(lr_fit *fit, const lr_solution *sol, lr_error *err)
     return LR_OK;
 }
 
+/*
+ * What needs the residuals cannot have its second pass. What the user asked
+ * for by name (an HC covariance, per-row residuals, plot points) and did not
+ * get is an error: a report with classical standard errors under a request
+ * for HC3 would be a silently different statistic. The residual quantiles
+ * of the text summary, which nobody asked for by name, are left out with a
+ * warning (a note starting "warning: ", which the command also prints on
+ * stderr). Ridge fits have no second pass by design: a note, and only when
+ * something was asked for.
+ */
+static int diag_declined(const lr_fit_options *opt, const model_desc *md, const char *again_why,
+                         char *note, size_t size, lr_error *err)
+{
+    const lr_model_spec *spec = md->spec;
+    int asked = opt->vcov != LR_VCOV_CLASSICAL || opt->residual_row || opt->plot_points > 0;
+    if (spec->ridge > 0) {
+        if (asked)
+            snprintf(note, size,
+                     "residual diagnostics and robust covariances are not computed "
+                     "for ridge fits");
+        return LR_OK;
+    }
+    if (!md->frame) {
+        snprintf(note, size,
+                 "residual diagnostics and robust covariances are not available for "
+                 "statistics accumulated by the caller");
+        return LR_OK;
+    }
+    if (!asked) {
+        snprintf(note, size,
+                 "warning: the residual quantiles were not computed: %s %s; give a "
+                 "file instead of a pipe, or a writable TMPDIR",
+                 md->source, again_why);
+        return LR_OK;
+    }
+    char what[160] = "";
+    size_t o = 0;
+    if (opt->vcov != LR_VCOV_CLASSICAL)
+        o += (size_t)snprintf(what + o, sizeof what - o, "the %s covariance",
+                              opt->vcov == LR_VCOV_HC0   ? "HC0"
+                              : opt->vcov == LR_VCOV_HC1 ? "HC1"
+                              : opt->vcov == LR_VCOV_HC2 ? "HC2"
+                                                         : "HC3");
+    if (opt->residual_row && o < sizeof what)
+        o += (size_t)snprintf(what + o, sizeof what - o, "%sthe per-row residuals", o ? ", " : "");
+    if (opt->plot_points > 0 && o < sizeof what)
+        snprintf(what + o, sizeof what - o, "%sthe plot points", o ? ", " : "");
+    return lr_error_set(err, LR_EIO,
+                        "%s: cannot compute %s: a second reading of the data is "
+                        "needed, and %s %s; give a file instead of a pipe, or a writable TMPDIR",
+                        md->source, what, md->source, again_why);
+}
+
 static int fit_from_accum(const lr_accum *acc, const model_desc *md, const lr_fit_options *opt,
                           lr_fit **out, lr_error *err)
 {
@@ -278,19 +329,23 @@ static int fit_from_accum(const lr_accum *acc, const model_desc *md, const lr_fi
     if (rc)
         return with_source(err, md->source, rc);
 
+    /* Why the data cannot be read a second time, or NULL. */
+    const char *again_why =
+        !md->input ? "was not kept for a second reading" : lr_source_again_why(md->input);
     /* auto: when the condition number puts digits at risk, recompute in
      * extended precision from the decimal text (a second pass). */
-    char ext_note[256] = "";
+    char ext_note[LR_ERROR_MAX] = "";
     if (opt->method == LR_METHOD_AUTO && !(spec->ridge > 0) && sol.digits < LR_EXTENDED_DIGITS) {
         double width = (double)(spec->q + 3);
         if (!md->frame) {
             snprintf(ext_note, sizeof ext_note, "extended precision was not used: the statistics "
                      "were accumulated by the caller, not read from a file");
-        } else if (!md->path) {
-            snprintf(ext_note, sizeof ext_note, "extended precision was declined: standard input "
-                     "could not be kept for a second reading (a stream over 64 MiB, or no "
-                     "writable TMPDIR); about %.0f digits can be trusted; give a file to get "
-                     "every digit", floor(sol.digits));
+        } else if (again_why) {
+            snprintf(ext_note, sizeof ext_note,
+                     "extended precision was declined: %s %s; about "
+                     "%.0f digits can be trusted; give a file instead of a pipe, or a writable "
+                     "TMPDIR, to get every digit",
+                     md->source, again_why, floor(sol.digits));
         } else if ((double)nobs * width * width > LR_EXTENDED_WORK) {
             snprintf(ext_note, sizeof ext_note, "extended precision was not used: the data are "
                      "too large for the second pass (n (p + 2)^2 > %.0g); about %.0f digits can "
@@ -306,8 +361,8 @@ static int fit_from_accum(const lr_accum *acc, const model_desc *md, const lr_fi
             if (bits > 4096)
                 bits = 4096;
             lr_solution ext;
-            rc = lr_extended_fit(md->path, md->delimiter, md->frame, spec, acc,
-                                 (mpfr_prec_t)bits, &ext, err);
+            rc = lr_extended_fit(md->input, md->delimiter, md->frame, spec, acc, (mpfr_prec_t)bits,
+                                 &ext, err);
             if (rc) {
                 lr_solution_free(&sol);
                 return rc;
@@ -330,34 +385,24 @@ static int fit_from_accum(const lr_accum *acc, const model_desc *md, const lr_fi
     }
 
     /* A second pass for what needs the residuals. */
-    char diag_note[256] = "";
-    int want_diag = opt->vcov != LR_VCOV_CLASSICAL || opt->residual_summary ||
-                    opt->residual_row || opt->plot_points > 0;
-    if (want_diag && md->frame && (md->path || lr_frame_rows_fd(md->frame) >= 0) &&
+    char diag_note[LR_ERROR_MAX] = "";
+    int want_diag = opt->vcov != LR_VCOV_CLASSICAL || opt->residual_summary || opt->residual_row ||
+                    opt->plot_points > 0;
+    if (want_diag && md->frame && (!again_why || lr_frame_rows_fd(md->frame) >= 0) &&
         !(spec->ridge > 0)) {
-        lr_diag_request req = {opt->vcov,          opt->residual_summary, opt->residual_row,
-                               opt->residual_ud,   opt->plot_points,      opt->threads};
-        if ((rc = lr_diagnostics(md->path, md->delimiter, md->frame, spec, &sol, nobs, &req,
+        lr_diag_request req = {opt->vcov,        opt->residual_summary, opt->residual_row,
+                               opt->residual_ud, opt->plot_points,      opt->threads};
+        if ((rc = lr_diagnostics(md->input, md->delimiter, md->frame, spec, &sol, nobs, &req,
                                  &fit->diag, err))) {
             lr_solution_free(&sol);
             lr_fit_free(fit);
             return rc;
         }
-    } else if (want_diag) {
-        /* The residual quantiles alone are a courtesy of the text summary:
-         * their absence is noted only where a user would expect them. */
-        int asked = opt->vcov != LR_VCOV_CLASSICAL || opt->residual_row || opt->plot_points > 0;
-        const char *why =
-            spec->ridge > 0 ? (asked ? "residual diagnostics and robust covariances are not "
-                                       "computed for ridge fits"
-                                     : "")
-            : !md->frame    ? "residual diagnostics and robust covariances are not available "
-                              "for statistics accumulated by the caller"
-                            : "residual diagnostics and robust covariances need a second "
-                              "reading of the data: standard input could not be kept for one "
-                              "(over 1 GiB for the residual quantiles alone, or no writable "
-                              "TMPDIR)";
-        snprintf(diag_note, sizeof diag_note, "%s", why);
+    } else if (want_diag &&
+               (rc = diag_declined(opt, md, again_why, diag_note, sizeof diag_note, err))) {
+        lr_solution_free(&sol);
+        lr_fit_free(fit);
+        return rc;
     }
     fit->p = sol.p;
     fit->coefs = lr_mem_calloc(sol.p, sizeof(lr_coef));
@@ -462,32 +507,24 @@ int lr_fit_csv(const char *path, const lr_fit_options *opt, lr_fit **out, lr_err
     *out = NULL;
     if (rc)
         return rc;
-    /* A stream is kept (in TMPDIR) for a second reading: whole when HC
-     * covariances, per-row diagnostics or plot points are asked for; up to
-     * 1 GiB for the residual quantiles alone (a courtesy of the text summary
-     * that should not fill a disk); up to 64 MiB when auto's extended
-     * precision might need one (it only runs on small problems). */
-    char *spool = NULL;
+    /* The input stays open for second passes, read through its descriptor.
+     * A stream is copied (to an unnamed file in TMPDIR) for them: whole when
+     * HC covariances, per-row diagnostics or plot points are asked for; up
+     * to 1 GiB for the residual quantiles alone (a courtesy of the text
+     * summary that should not fill a disk); up to 64 MiB when auto's
+     * extended precision might need one (it only runs on small problems). */
+    lr_source *input = NULL;
     int want_rows = opt->vcov != LR_VCOV_CLASSICAL || opt->residual_row || opt->plot_points > 0;
-    uint64_t limit = want_rows                          ? UINT64_MAX
-                     : opt->residual_summary            ? (uint64_t)1 << 30
-                     : opt->method == LR_METHOD_AUTO    ? (uint64_t)64 << 20
-                                                        : 0;
-    struct stat st;
-    int stdin_at_start = !strcmp(path, "-") && !fstat(0, &st) && S_ISREG(st.st_mode) &&
-                         lseek(0, 0, SEEK_CUR) == 0;
+    uint64_t limit = want_rows                       ? UINT64_MAX
+                     : opt->residual_summary         ? (uint64_t)1 << 30
+                     : opt->method == LR_METHOD_AUTO ? (uint64_t)64 << 20
+                                                     : 0;
     int keep_rows = (want_rows || opt->residual_summary) && !(opt->ridge > 0)
                         ? 1 | (opt->residual_row ? LR_KEEP_ROW_LINES : 0)
                         : 0;
-    if ((rc = lr_ingest_spooled(path, opt, limit, keep_rows, &frame, &delimiter, &spool, err)))
+    if ((rc = lr_ingest_spooled(path, opt, limit, keep_rows, &frame, &delimiter, &input, err)))
         return rc;
     const char *name = lr_frame_source(frame);
-    /* Standard input that is a regular file read from its start (`< data.csv`)
-     * is read again through /dev/stdin, which reopens the file. */
-    const char *again = spool                ? spool
-                        : strcmp(path, "-")  ? path
-                        : stdin_at_start     ? "/dev/stdin"
-                                             : NULL;
     const lr_accum *acc = lr_frame_accum(frame);
     uint64_t rows = lr_frame_rows(frame);
     if (rows == 0) {
@@ -512,7 +549,7 @@ int lr_fit_csv(const char *path, const lr_fit_options *opt, lr_fit **out, lr_err
                      lr_frame_dropped(frame),
                      rows - lr_frame_dropped(frame) - lr_accum_nobs(acc),
                      frame,
-                     again,
+                     input,
                      delimiter};
     rc = fit_from_accum(acc, &md, opt, out, err);
     if (rc == LR_OK && opt->keep_model && (rc = lr_model_json_build(frame, *out, acc, &(*out)->model_json, err))) {
@@ -521,10 +558,7 @@ int lr_fit_csv(const char *path, const lr_fit_options *opt, lr_fit **out, lr_err
     }
 
 done:
-    if (spool) {
-        unlink(spool);
-        lr_mem_strfree(spool);
-    }
+    lr_source_free(input);
     lr_frame_free(frame);
     return rc;
 }

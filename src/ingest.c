@@ -24,10 +24,8 @@
  * folded).
  */
 #define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
-#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <sched.h>
 #include <string.h>
 #include <unistd.h>
@@ -110,14 +108,11 @@ static void *worker(void *arg)
 /* ---- cutting the input into chunks ---- */
 
 typedef struct splitter {
-    lr_source *src;       /* the input */
-    int spool_fd;         /* -1, or a temporary file receiving every byte read */
-    uint64_t spooled;     /* bytes written to it */
-    uint64_t spool_limit; /* stop spooling (and give up on it) beyond this */
-    char *carry;          /* bytes read past the last chunk's end */
-    size_t carry_len;     /* their number */
-    size_t carry_cap;     /* capacity */
-    int eof;              /* the input is exhausted */
+    lr_source *src;   /* the input */
+    char *carry;      /* bytes read past the last chunk's end */
+    size_t carry_len; /* their number */
+    size_t carry_cap; /* capacity */
+    int eof;          /* the input is exhausted */
 } splitter;
 
 /* The first line end outside quotes at or after `from`, with quote parity
@@ -226,27 +221,6 @@ static int next_chunk(splitter *s, chunk_job *j, lr_error *err)
         memcpy(s->carry, j->buf + end, rest);
     s->carry_len = rest;
     j->len = end;
-    /* A copy for a second pass: exactly the chunks' bytes, in order. */
-    if (s->spool_fd >= 0) {
-        if (s->spooled + end > s->spool_limit) {
-            close(s->spool_fd);
-            s->spool_fd = -2; /* given up */
-        } else {
-            size_t off = 0;
-            while (off < end) {
-                ssize_t k = write(s->spool_fd, j->buf + off, end - off);
-                if (k < 0 && errno == EINTR)
-                    continue;
-                if (k <= 0) {
-                    close(s->spool_fd);
-                    s->spool_fd = -2;
-                    break;
-                }
-                off += (size_t)k;
-            }
-            s->spooled += off;
-        }
-    }
     return LR_OK;
 }
 
@@ -523,32 +497,24 @@ int lr_ingest(const char *path, const lr_fit_options *opt, lr_frame **out, char 
 }
 
 int lr_ingest_spooled(const char *path, const lr_fit_options *opt, uint64_t spool_limit,
-                      int keep_rows, lr_frame **out, char *delimiter, char **spool, lr_error *err)
+                      int keep_rows, lr_frame **out, char *delimiter, lr_source **input,
+                      lr_error *err)
 {
     splitter sp = {0};
-    char spool_path[4096] = "";
-    sp.spool_fd = -1;
     lr_frame *frame = NULL;
     chunk_job first = {0};
     int nthreads = lr_ingest_threads(opt->threads), rc;
     int blas_threads = 0;
 
     *out = NULL;
+    if (input)
+        *input = NULL;
     if ((rc = lr_source_open(path, NULL, &sp.src, err)))
         return rc;
     const char *name = lr_source_name(sp.src);
     uint64_t total = lr_source_size(sp.src);
-    if (spool)
-        *spool = NULL;
-    if (spool && spool_limit > 0 && !lr_source_is_file(sp.src)) {
-        const char *dir = getenv("TMPDIR");
-        snprintf(spool_path, sizeof spool_path, "%s/linreg-spool-XXXXXX",
-                 dir && *dir ? dir : "/tmp");
-        sp.spool_fd = mkstemp(spool_path);
-        if (sp.spool_fd < 0)
-            spool_path[0] = '\0';
-        sp.spool_limit = spool_limit;
-    }
+    if (input)
+        lr_source_spool(sp.src, spool_limit);
 
     /* The first chunk, on this thread: the header, the delimiter, the types. */
     if ((rc = next_chunk(&sp, &first, err)))
@@ -576,19 +542,19 @@ int lr_ingest_spooled(const char *path, const lr_fit_options *opt, uint64_t spoo
     rc = run_pool(&sp, &frame_ops, &fp, nthreads, 1, lines_before, name, err);
     if (!rc)
         rc = lr_frame_finish(frame, err);
+    /* A file cut, grown or written while it was read is not fitted. */
+    if (!rc)
+        rc = lr_source_check(sp.src, err);
 
 done:
     if (blas_threads)
         lr_blas_threads(blas_threads);
-    if (sp.spool_fd >= 0)
-        close(sp.spool_fd);
-    if (spool_path[0]) {
-        if (rc || sp.spool_fd == -2 || !(*spool = lr_mem_strdup(spool_path)))
-            unlink(spool_path);
-    }
     lr_mem_free(first.buf, first.cap);
     lr_mem_free(sp.carry, sp.carry_cap);
-    lr_source_free(sp.src);
+    if (rc || !input)
+        lr_source_free(sp.src);
+    else
+        *input = sp.src;
     if (rc) {
         lr_frame_free(frame);
         return rc;
@@ -597,16 +563,17 @@ done:
     return LR_OK;
 }
 
-int lr_ingest_pass(const char *path, int threads, const lr_chunk_ops *ops, void *ctx, lr_error *err)
+int lr_ingest_pass(lr_source *input, int threads, const lr_chunk_ops *ops, void *ctx, lr_error *err)
 {
     splitter sp = {0};
-    sp.spool_fd = -1;
-    int rc = lr_source_open(path, NULL, &sp.src, err);
+    int rc = lr_source_again(input, &sp.src, err);
     if (rc)
         return rc;
     int blas_threads = lr_blas_threads(1);
     rc = run_pool(&sp, ops, ctx, lr_ingest_threads(threads), 0, 0, lr_source_name(sp.src), err);
     lr_blas_threads(blas_threads);
+    if (!rc)
+        rc = lr_source_check(sp.src, err);
     lr_mem_free(sp.carry, sp.carry_cap);
     lr_source_free(sp.src);
     return rc;

@@ -4,6 +4,7 @@
 #ifndef LR_INGEST_H
 #define LR_INGEST_H
 
+#include "byte_source.h"
 #include "model_frame.h"
 
 /* At most this many worker threads. */
@@ -26,18 +27,20 @@ int lr_ingest_threads(int requested);
 int lr_ingest(const char *path, const lr_fit_options *opt, lr_frame **out, char *delimiter,
               lr_error *err);
 
-/* The same, and when the input is not a regular file (standard input, a
- * pipe), its bytes (decompressed) are also written to a temporary file in
- * $TMPDIR (or /tmp) so that it can be read a second time: *spool is then its
- * path (the caller unlinks it and frees the string with lr_mem_strfree), or
- * NULL if the input was larger than spool_limit bytes or the file could not
- * be written (no second pass is possible then). spool_limit 0: no spool.
- * keep_rows: the frame also keeps its evaluated rows (lr_frame_keep_rows),
- * for second passes that need the model's rows but not the text: nonzero
- * keeps them, LR_KEEP_ROW_LINES with their lines. */
+/* The same, and with input non-NULL the input is kept open for second
+ * passes: *input (caller frees with lr_source_free) is then the source, read
+ * to its end and checked (lr_source_check); when it is not a regular file,
+ * its bytes (decompressed) are also copied to an unnamed temporary file, up
+ * to spool_limit bytes (0: no copy), which its second passes read
+ * (lr_source_again_why says when there is none). A regular file is read
+ * again through its descriptor. keep_rows: the frame also keeps its
+ * evaluated rows (lr_frame_keep_rows), for second passes that need the
+ * model's rows but not the text: nonzero keeps them, LR_KEEP_ROW_LINES with
+ * their lines. */
 #define LR_KEEP_ROW_LINES 2
 int lr_ingest_spooled(const char *path, const lr_fit_options *opt, uint64_t spool_limit,
-                      int keep_rows, lr_frame **out, char *delimiter, char **spool, lr_error *err);
+                      int keep_rows, lr_frame **out, char *delimiter, lr_source **input,
+                      lr_error *err);
 
 /*
  * What a pass over the input does with its chunks. eval runs on a worker
@@ -54,10 +57,11 @@ typedef struct lr_chunk_ops {
     void (*drop)(void *ctx, void *result);
 } lr_chunk_ops;
 
-/* A further pass over `path` (a file: the input again, or its spool) with
- * `threads` threads (0: every CPU), one BLAS thread each. An error of a
+/* A further pass over the input lr_ingest_spooled kept (through its
+ * descriptor or its copy: lr_source_again) with `threads` threads (0: every
+ * CPU), one BLAS thread each, checked after (lr_source_check). An error of a
  * chunk is reported at its place in the file. */
-int lr_ingest_pass(const char *path, int threads, const lr_chunk_ops *ops, void *ctx,
+int lr_ingest_pass(lr_source *input, int threads, const lr_chunk_ops *ops, void *ctx,
                    lr_error *err);
 
 #endif

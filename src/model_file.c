@@ -22,6 +22,7 @@
 
 #include <jansson.h>
 
+#include "byte_source.h"
 #include "model_file.h"
 #include "model_frame_impl.h"
 #include "stats.h"
@@ -708,6 +709,9 @@ int lr_predict_csv(const lr_model *m, const char *path, lr_interval interval, do
         }
         row_cb(ud, &pr);
     }
+    /* predictions of a file cut or written while it was read are not all */
+    if (rc == LR_OK)
+        rc = lr_source_check(lr_csv_source(csv), err);
 done:
     lr_mem_free(x, p * sizeof(double));
     lr_mem_free(xf, p * sizeof(double));

@@ -1595,18 +1595,6 @@ int lr_frame_model(lr_frame *f, lr_model_columns *out, lr_error *err)
 /* A row in the model's own columns (second passes, prediction)             */
 /* ------------------------------------------------------------------------ */
 
-int lr_frame_reopen(const char *path, char delimiter, lr_csv **out, lr_error *err)
-{
-    lr_csv_options copt = {delimiter};
-    lr_csv_row header;
-    int has = 0, rc = lr_csv_open(path, NULL, &copt, out, err);
-    if (rc == LR_OK && (rc = lr_csv_next(*out, &header, &has, err)) != LR_OK) {
-        lr_csv_free(*out);
-        *out = NULL;
-    }
-    return rc;
-}
-
 int lr_frame_keep_rows(lr_frame *f, int with_lines)
 {
     f->rows_lines |= with_lines != 0;

@@ -104,10 +104,6 @@ int lr_frame_model(lr_frame *f, lr_model_columns *out, lr_error *err);
  * as written. */
 void lr_frame_header_name(const lr_csv_field *fl, const char **name, size_t *len);
 
-/* Open the data again for a second pass (delimiter as found by the first),
- * positioned after its header row. */
-int lr_frame_reopen(const char *path, char delimiter, lr_csv **out, lr_error *err);
-
 /*
  * After lr_frame_model: a data row in the model's own columns, x[0..q) in
  * lr_frame_model's order, the response *y and the weight *w. *use = 0 when a

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "row_spool.h"
+#include "temp_file.h"
 
 /* A chunk's buffer may hold this much; beyond, the spool is given up and the
  * second pass parses the text again (a CSV of tiny cells makes 8-byte
@@ -138,13 +139,7 @@ int lr_row_buf_write(int fd, lr_row_buf *b, const size_t *colmap, uint64_t lines
 
 int lr_row_spool_create(void)
 {
-    const char *dir = getenv("TMPDIR");
-    char path[4096];
-    snprintf(path, sizeof path, "%s/linreg-rows-XXXXXX", dir && *dir ? dir : "/tmp");
-    int fd = mkstemp(path);
-    if (fd >= 0)
-        unlink(path);
-    return fd;
+    return lr_temp_fd(NULL, 0);
 }
 
 void lr_row_reader_init(lr_row_reader *r, int fd)

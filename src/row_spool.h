@@ -55,7 +55,7 @@ void lr_row_buf_free(lr_row_buf *b);
 int lr_row_buf_write(int fd, lr_row_buf *b, const size_t *colmap, uint64_t lines_before,
                      uint64_t *bytes);
 
-/* An unlinked temporary file in TMPDIR (or /tmp) for the records, or -1. */
+/* An unnamed temporary file in TMPDIR (or /tmp) for the records (temp_file.h), or -1. */
 int lr_row_spool_create(void);
 
 /* Reading the records back (pread: several readers may share the file). */

@@ -105,6 +105,20 @@ static void append(char **buf, size_t *len, size_t *cap, const char *data, size_
     (*buf)[*len] = '\0';
 }
 
+void lr_test_exec_linreg(const char *const *argv)
+{
+    size_t n = 0;
+    while (argv[n])
+        n++;
+    char **args = calloc(n + 1, sizeof *args);
+    /* execv takes char *const[]: copies, in the child that is about to exec. */
+    args[0] = strdup(LR_LINREG_EXE);
+    for (size_t i = 1; i < n; i++)
+        args[i] = strdup(argv[i]);
+    execv(LR_LINREG_EXE, args);
+    _exit(127);
+}
+
 int lr_test_run(const char *const *argv, const char *stdin_data, size_t stdin_len,
                 lr_test_run_result *res)
 {
@@ -125,16 +139,7 @@ int lr_test_run(const char *const *argv, const char *stdin_data, size_t stdin_le
         close(out[1]);
         close(err[0]);
         close(err[1]);
-        size_t n = 0;
-        while (argv[n])
-            n++;
-        char **args = calloc(n + 1, sizeof *args);
-        /* execv takes char *const[]: copies, in the child that is about to exec. */
-        args[0] = strdup(LR_LINREG_EXE);
-        for (size_t i = 1; i < n; i++)
-            args[i] = strdup(argv[i]);
-        execv(LR_LINREG_EXE, args);
-        _exit(127);
+        lr_test_exec_linreg(argv);
     }
     close(in[0]);
     close(out[1]);

@@ -55,6 +55,9 @@ typedef struct lr_test_run_result {
 int lr_test_run(const char *const *argv, const char *stdin_data, size_t stdin_len,
                 lr_test_run_result *res);
 void lr_test_run_free(lr_test_run_result *res);
+/* In a forked child: exec the built linreg with argv (argv[0] replaced);
+ * exits 127 if it cannot. */
+void lr_test_exec_linreg(const char *const *argv);
 
 /*
  * Allocation failure injection: install lr_test_failing_alloc with
