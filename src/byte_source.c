@@ -54,10 +54,10 @@ struct lr_source {
     int z_end;            /* the last member ended at the end of the input */
     unsigned char *in;    /* gzip: compressed input, LR_GZ_IN bytes */
     unsigned char peek[16]; /* the first bytes, read to look for gzip's magic */
-    size_t peek_len;   /* peeked bytes not handed out yet */
-    size_t peek_off;   /* offset of the next one */
-    int eof;           /* the descriptor reached its end */
-    uint64_t consumed; /* raw bytes read from the descriptor so far */
+    size_t peek_len;        /* peeked bytes not handed out yet */
+    size_t peek_off;        /* offset of the next one */
+    int eof;                /* the descriptor reached its end */
+    uint64_t consumed;      /* raw bytes read from the descriptor so far */
 };
 
 /* strerror is not thread-safe; this file is compiled with _GNU_SOURCE, so
@@ -332,14 +332,15 @@ static void spool_append(lr_source *s, const char *buf, size_t n)
     if (s->spool_fd < 0 || n == 0)
         return;
     if (n > s->spool_limit - s->spooled) {
+        /* the caps are whole GiB or MiB (fit.c); others in bytes */
         char why[96];
-        uint64_t mib = s->spool_limit >> 20;
-        if (mib >= 1024)
-            snprintf(why, sizeof why, "is larger than the %llu GiB kept for a second reading",
-                     (unsigned long long)(mib >> 10));
-        else
-            snprintf(why, sizeof why, "is larger than the %llu MiB kept for a second reading",
-                     (unsigned long long)mib);
+        uint64_t l = s->spool_limit;
+        int shift = l % ((uint64_t)1 << 30) == 0 ? 30 : l % ((uint64_t)1 << 20) == 0 ? 20 : 0;
+        snprintf(why, sizeof why, "is larger than the %llu %s kept for a second reading",
+                 (unsigned long long)(l >> shift),
+                 shift == 30 ? "GiB"
+                 : shift     ? "MiB"
+                             : "bytes");
         spool_give_up(s, why);
         return;
     }

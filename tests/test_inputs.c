@@ -406,6 +406,117 @@ START_TEST(test_predict_input_truncated)
 }
 END_TEST
 
+/* ---- the byte source's copy of a stream, and a file read from an offset ---- */
+
+/* Everything s hands out, into a malloc'd buffer. */
+static char *read_all(lr_source *s, size_t *len)
+{
+    size_t cap = 1 << 16, n = 0, got;
+    char *b = malloc(cap);
+    lr_error err;
+    do {
+        ck_assert_msg(lr_source_read(s, b + n, cap - n, &got, &err) == LR_OK, "%s", err.message);
+        n += got;
+        if (n == cap)
+            b = realloc(b, cap *= 2);
+    } while (got > 0);
+    *len = n;
+    return b;
+}
+
+/* A pipe holding len bytes of data, its writing end closed: the reading end. */
+static int filled_pipe(const char *data, size_t len)
+{
+    int pfd[2];
+    ck_assert(pipe(pfd) == 0);
+    ck_assert(write(pfd[1], data, len) == (ssize_t)len);
+    close(pfd[1]);
+    return pfd[0];
+}
+
+/* A stream's copy within its cap is read again, byte for byte; one over
+ * its cap is given up, and the second pass is declined with the reason
+ * (the 105 MB FIFO over the 64 MiB cap of extended precision, in small). */
+START_TEST(test_stream_copy)
+{
+    size_t len;
+    char *data = poly_csv(200, 0, &len); /* 5 KB: fits in a pipe */
+    char *dir = temp_dir();
+    char *old = getenv("TMPDIR") ? strdup(getenv("TMPDIR")) : NULL;
+    setenv("TMPDIR", dir, 1);
+    lr_error err;
+    for (int capped = 0; capped < 2; capped++) {
+        lr_source *s = NULL, *again = NULL;
+        ck_assert(lr_source_open_fd(filled_pipe(data, len), 1, "<pipe>", &s, &err) == LR_OK);
+        lr_source_spool(s, capped ? 1000 : (uint64_t)64 << 20);
+        size_t n1;
+        char *first = read_all(s, &n1);
+        ck_assert_uint_eq(n1, len);
+        ck_assert_int_eq(dir_entries(dir), 0); /* the copy has no name */
+        if (capped) {
+            ck_assert_str_eq(lr_source_again_why(s), "can be read only once (a pipe or another "
+                                                     "stream) and is larger than the 1000 bytes "
+                                                     "kept for a second reading");
+            ck_assert_int_eq(lr_source_again(s, &again, &err), LR_EIO);
+            ck_assert_str_eq(err.message, "<pipe>: can be read only once (a pipe or another "
+                                          "stream) and is larger than the 1000 bytes kept for a "
+                                          "second reading");
+        } else {
+            ck_assert(lr_source_again_why(s) == NULL);
+            ck_assert_msg(lr_source_again(s, &again, &err) == LR_OK, "%s", err.message);
+            size_t n2;
+            char *second = read_all(again, &n2);
+            ck_assert_uint_eq(n2, len);
+            ck_assert(memcmp(second, data, len) == 0);
+            ck_assert_int_eq(lr_source_check(again, &err), LR_OK);
+            free(second);
+            lr_source_free(again);
+        }
+        free(first);
+        lr_source_free(s);
+    }
+    if (old)
+        setenv("TMPDIR", old, 1);
+    else
+        unsetenv("TMPDIR");
+    free(old);
+    free(data);
+    remove_dir(dir);
+}
+END_TEST
+
+/* A regular file whose descriptor stands past its start (a script read its
+ * first line): it is read from there, and read again from there. */
+START_TEST(test_file_from_offset)
+{
+    const char *text = "skip me\ny,x\n1,2\n";
+    char *dir = temp_dir(), *path = join(dir, "d.csv");
+    write_file(path, text, strlen(text));
+    int fd = open(path, O_RDONLY);
+    ck_assert(lseek(fd, 8, SEEK_SET) == 8);
+    lr_source *s = NULL, *again = NULL;
+    lr_error err;
+    ck_assert(lr_source_open_fd(fd, 1, "d.csv", &s, &err) == LR_OK);
+    ck_assert_uint_eq(lr_source_size(s), strlen(text) - 8);
+    size_t n;
+    char *b = read_all(s, &n);
+    ck_assert_uint_eq(n, strlen(text) - 8);
+    ck_assert(memcmp(b, text + 8, n) == 0);
+    ck_assert_int_eq(lr_source_check(s, &err), LR_OK);
+    free(b);
+    ck_assert(lr_source_again(s, &again, &err) == LR_OK);
+    b = read_all(again, &n);
+    ck_assert_uint_eq(n, strlen(text) - 8);
+    ck_assert(memcmp(b, text + 8, n) == 0);
+    ck_assert_int_eq(lr_source_check(again, &err), LR_OK);
+    free(b);
+    lr_source_free(again);
+    lr_source_free(s);
+    free(path);
+    remove_dir(dir);
+}
+END_TEST
+
 /* ---- the command, with a timeout ---- */
 
 typedef struct bg {
@@ -756,6 +867,8 @@ int main(void)
     tcase_add_test(tc, test_truncated_while_read);
     tcase_add_test(tc, test_grown_while_read);
     tcase_add_test(tc, test_predict_input_truncated);
+    tcase_add_test(tc, test_stream_copy);
+    tcase_add_test(tc, test_file_from_offset);
     tcase_add_test(tc, test_fifo_second_pass);
     tcase_add_loop_test(tc, test_asked_without_second_pass, 0,
                         (int)(sizeof asked_cases / sizeof *asked_cases));
