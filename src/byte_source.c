@@ -7,10 +7,12 @@
  * is read with pread from where it started, so a second pass reads the same
  * open file again (lr_source_again): renaming or replacing the name cannot
  * change what is read, and a FIFO's name is never opened twice (the second
- * open would wait for a writer that will not come). The file's identity
- * (device, inode, size, modification time to the nanosecond) is taken at
- * open and checked after every pass: a file that grew, shrank or was
- * written while linreg read it is an error, not a fit of half of it.
+ * open would wait for a writer that will not come). The file's size and
+ * modification time (to the nanosecond) are taken at open and checked after
+ * every pass, with the bytes read against the size: a file that grew,
+ * shrank or was written while linreg read it is an error, not a fit of half
+ * of it. (Its device and inode are those of the open descriptor, which a
+ * rename cannot change: a replaced file is simply not the one read.)
  * Anything else (a pipe, a FIFO, a socket, a terminal) can be read once;
  * its bytes may be copied to an unnamed spool as they are handed out, and
  * its second passes read that copy.
