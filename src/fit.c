@@ -393,16 +393,11 @@ static int fit_from_accum(const lr_accum *acc, const model_desc *md, const lr_fi
         lr_diag_request req = {opt->vcov,        opt->residual_summary, opt->residual_row,
                                opt->residual_ud, opt->plot_points,      opt->threads};
         if ((rc = lr_diagnostics(md->input, md->delimiter, md->frame, spec, &sol, nobs, &req,
-                                 &fit->diag, err))) {
-            lr_solution_free(&sol);
-            lr_fit_free(fit);
-            return rc;
-        }
+                                 &fit->diag, err)))
+            goto fail;
     } else if (want_diag &&
                (rc = diag_declined(opt, md, again_why, diag_note, sizeof diag_note, err))) {
-        lr_solution_free(&sol);
-        lr_fit_free(fit);
-        return rc;
+        goto fail;
     }
     fit->p = sol.p;
     fit->coefs = lr_mem_calloc(sol.p, sizeof(lr_coef));

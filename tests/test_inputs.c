@@ -1,127 +1,30 @@
 /*
  * test_inputs.c — inputs read once by descriptor (byte_source.c): second
- * passes through the descriptor or an unnamed spool, never by name; files
- * that change while they are read; pipes and FIFOs without a usable TMPDIR;
- * spools that do not outlive a killed process.
+ * passes through the descriptor or a stream's unnamed copy, never by name;
+ * files that change while they are read. test_pipes.c runs the command on
+ * pipes and FIFOs.
  *
  * The moments a file changes are made deterministic by lr_source_test_hook,
  * which the library calls after every read of a descriptor and before every
- * second pass. Tests of the command run it with a timeout (a hang is a
- * failure, not a stuck suite).
+ * second pass.
  */
-#define _GNU_SOURCE /* mkdtemp, O_CLOEXEC */
-#include <dirent.h>
-#include <errno.h>
+#define _GNU_SOURCE /* O_CLOEXEC, utimensat */
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/types.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "byte_source.h"
 #include "test_util.h"
 
-/* A private directory for a test's files (malloc'd path). */
-static char *temp_dir(void)
-{
-    const char *base = getenv("TMPDIR");
-    char tmpl[4096];
-    snprintf(tmpl, sizeof tmpl, "%s/linreg-inputs-XXXXXX", base && *base ? base : "/tmp");
-    char *d = mkdtemp(tmpl);
-    ck_assert_msg(d != NULL, "mkdtemp: %s", strerror(errno));
-    return strdup(d);
-}
-
-static char *join(const char *dir, const char *name)
-{
-    size_t n = strlen(dir) + strlen(name) + 2;
-    char *p = malloc(n);
-    snprintf(p, n, "%s/%s", dir, name);
-    return p;
-}
-
-static void write_file(const char *path, const char *data, size_t len)
-{
-    FILE *f = fopen(path, "wb");
-    ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
-    ck_assert(fwrite(data, 1, len, f) == len);
-    ck_assert(fclose(f) == 0);
-}
-
-/* Entries of dir other than . and .. */
-static int dir_entries(const char *dir)
-{
-    DIR *d = opendir(dir);
-    ck_assert(d != NULL);
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)))
-        n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
-    closedir(d);
-    return n;
-}
-
-static void remove_dir(char *dir)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    while (d && (e = readdir(d))) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-            continue;
-        char *p = join(dir, e->d_name);
-        unlink(p);
-        free(p);
-    }
-    if (d)
-        closedir(d);
-    rmdir(dir);
-    free(dir);
-}
-
-/* ---- near-exact data: extended precision reads the input a second time ---- */
-
-/* Wampler1's polynomial on x = 0..n-1 (scaled by 1/10), response yA or,
- * with `other`, a different polynomial: the same shape and, for n rows,
- * the same number of bytes only by accident. */
-static char *poly_csv(int n, int other, size_t *len)
-{
-    size_t cap = (size_t)n * 64 + 16, o = 0;
-    char *b = malloc(cap);
-    o += (size_t)snprintf(b + o, cap - o, "x,y\n");
-    for (int i = 0; i < n; i++) {
-        double x = i / 10.0, y = 1, t = 1;
-        for (int k = 1; k <= 5; k++) {
-            t *= x;
-            y += (other ? k + 1 : 1) * t;
-        }
-        o += (size_t)snprintf(b + o, cap - o, "%.1f,%.17g\n", x, y);
-    }
-    *len = o;
-    return b;
-}
-
-/* valgrind (--trace-children) needs a TMPDIR of its own to start the
- * child: the tests that take it away from linreg run without valgrind. */
-static int skip_under_valgrind(void)
-{
-    if (!lr_test_under_valgrind())
-        return 0;
-    printf("skipped under valgrind: the test runs linreg without a usable TMPDIR\n");
-    return 1;
-}
-
-static const char *poly_formula = "y ~ x + I(x^2) + I(x^3) + I(x^4) + I(x^5)";
-
 static int fit_file(const char *path, lr_fit **fit, lr_error *err)
 {
     lr_fit_options opt;
     lr_fit_options_init(&opt);
-    opt.formula = poly_formula;
+    opt.formula = LR_TEST_POLY_FORMULA;
     opt.threads = 1;
     return lr_fit_csv(path, &opt, fit, err);
 }
@@ -186,13 +89,14 @@ static void age_file(const char *path)
  * A's counts — before, B's coefficients came with A's counts. */
 START_TEST(test_replaced_between_passes)
 {
-    char *dir = temp_dir(), *path = join(dir, "data.csv"), *newp = join(dir, "data.new");
-    char *ref = join(dir, "a.csv");
+    char *dir = lr_test_temp_dir(), *path = lr_test_join(dir, "data.csv"),
+         *newp = lr_test_join(dir, "data.new");
+    char *ref = lr_test_join(dir, "a.csv");
     size_t la, lb;
-    char *a = poly_csv(200, 0, &la), *b = poly_csv(200, 1, &lb);
-    write_file(path, a, la);
-    write_file(ref, a, la);
-    write_file(newp, b, lb);
+    char *a = lr_test_poly_csv(200, 0, &la), *b = lr_test_poly_csv(200, 1, &lb);
+    lr_test_write_file(path, a, la);
+    lr_test_write_file(ref, a, la);
+    lr_test_write_file(newp, b, lb);
     lr_error err;
     lr_fit *want = NULL, *got = NULL, *bfit = NULL;
     ck_assert_msg(fit_file(ref, &want, &err) == LR_OK, "%s", err.message);
@@ -222,7 +126,7 @@ START_TEST(test_replaced_between_passes)
     free(path);
     free(newp);
     free(ref);
-    remove_dir(dir);
+    lr_test_remove_dir(dir);
 }
 END_TEST
 
@@ -230,10 +134,10 @@ END_TEST
  * changed): an error naming it, not a fit mixing two versions. */
 START_TEST(test_written_between_passes)
 {
-    char *dir = temp_dir(), *path = join(dir, "data.csv");
+    char *dir = lr_test_temp_dir(), *path = lr_test_join(dir, "data.csv");
     size_t la;
-    char *a = poly_csv(200, 0, &la);
-    write_file(path, a, la);
+    char *a = lr_test_poly_csv(200, 0, &la);
+    lr_test_write_file(path, a, la);
     age_file(path);
     hook_reset();
     hk.path = path;
@@ -255,7 +159,7 @@ START_TEST(test_written_between_passes)
     ck_assert_str_eq(err.message, want);
     free(a);
     free(path);
-    remove_dir(dir);
+    lr_test_remove_dir(dir);
 }
 END_TEST
 
@@ -305,9 +209,9 @@ static lr_fit_options big_options(void)
 static int fit_while_changed(const char *dir, uint64_t at_read, int cut, const char *append,
                              char **path, char **data, size_t *len, lr_error *err)
 {
-    *path = join(dir, "big.csv");
+    *path = lr_test_join(dir, "big.csv");
     *data = big_csv(len);
-    write_file(*path, *data, *len);
+    lr_test_write_file(*path, *data, *len);
     hook_reset();
     hk.path = *path;
     hk.at_read = at_read;
@@ -330,7 +234,7 @@ static int fit_while_changed(const char *dir, uint64_t at_read, int cut, const c
  * the ~65,000 rows up to the cut were fitted, exit 0. */
 START_TEST(test_truncated_while_read)
 {
-    char *dir = temp_dir(), *path, *b;
+    char *dir = lr_test_temp_dir(), *path, *b;
     size_t len;
     lr_error err;
     int rc = fit_while_changed(dir, 2, 1, NULL, &path, &b, &len, &err);
@@ -342,14 +246,14 @@ START_TEST(test_truncated_while_read)
     ck_assert_str_eq(err.message, want);
     free(b);
     free(path);
-    remove_dir(dir);
+    lr_test_remove_dir(dir);
 }
 END_TEST
 
 /* Grown while it is read (rows appended, as a log is): an error too. */
 START_TEST(test_grown_while_read)
 {
-    char *dir = temp_dir(), *path, *b;
+    char *dir = lr_test_temp_dir(), *path, *b;
     size_t len;
     lr_error err;
     int rc = fit_while_changed(dir, 2, 0, "1,2\n3,4\n", &path, &b, &len, &err);
@@ -357,7 +261,7 @@ START_TEST(test_grown_while_read)
     ck_assert_msg(strstr(err.message, ": changed while being read: ") != NULL, "%s", err.message);
     free(b);
     free(path);
-    remove_dir(dir);
+    lr_test_remove_dir(dir);
 }
 END_TEST
 
@@ -370,10 +274,11 @@ static void count_row(void *ud, const lr_prediction *p)
 /* predict's input is checked the same way. */
 START_TEST(test_predict_input_truncated)
 {
-    char *dir = temp_dir(), *path = join(dir, "big.csv"), *model = join(dir, "m.json");
+    char *dir = lr_test_temp_dir(), *path = lr_test_join(dir, "big.csv"),
+         *model = lr_test_join(dir, "m.json");
     size_t len;
     char *b = big_csv(&len);
-    write_file(path, b, len);
+    lr_test_write_file(path, b, len);
     lr_fit_options opt = big_options();
     opt.keep_model = 1;
     lr_error err;
@@ -402,7 +307,7 @@ START_TEST(test_predict_input_truncated)
     free(b);
     free(path);
     free(model);
-    remove_dir(dir);
+    lr_test_remove_dir(dir);
 }
 END_TEST
 
@@ -440,8 +345,8 @@ static int filled_pipe(const char *data, size_t len)
 START_TEST(test_stream_copy)
 {
     size_t len;
-    char *data = poly_csv(200, 0, &len); /* 5 KB: fits in a pipe */
-    char *dir = temp_dir();
+    char *data = lr_test_poly_csv(200, 0, &len); /* 5 KB: fits in a pipe */
+    char *dir = lr_test_temp_dir();
     char *old = getenv("TMPDIR") ? strdup(getenv("TMPDIR")) : NULL;
     setenv("TMPDIR", dir, 1);
     lr_error err;
@@ -452,7 +357,7 @@ START_TEST(test_stream_copy)
         size_t n1;
         char *first = read_all(s, &n1);
         ck_assert_uint_eq(n1, len);
-        ck_assert_int_eq(dir_entries(dir), 0); /* the copy has no name */
+        ck_assert_int_eq(lr_test_dir_entries(dir), 0); /* the copy has no name */
         if (capped) {
             ck_assert_str_eq(lr_source_again_why(s), "can be read only once (a pipe or another "
                                                      "stream) and is larger than the 1000 bytes "
@@ -481,7 +386,7 @@ START_TEST(test_stream_copy)
         unsetenv("TMPDIR");
     free(old);
     free(data);
-    remove_dir(dir);
+    lr_test_remove_dir(dir);
 }
 END_TEST
 
@@ -490,8 +395,8 @@ END_TEST
 START_TEST(test_file_from_offset)
 {
     const char *text = "skip me\ny,x\n1,2\n";
-    char *dir = temp_dir(), *path = join(dir, "d.csv");
-    write_file(path, text, strlen(text));
+    char *dir = lr_test_temp_dir(), *path = lr_test_join(dir, "d.csv");
+    lr_test_write_file(path, text, strlen(text));
     int fd = open(path, O_RDONLY);
     ck_assert(lseek(fd, 8, SEEK_SET) == 8);
     lr_source *s = NULL, *again = NULL;
@@ -513,347 +418,7 @@ START_TEST(test_file_from_offset)
     lr_source_free(again);
     lr_source_free(s);
     free(path);
-    remove_dir(dir);
-}
-END_TEST
-
-/* ---- the command, with a timeout ---- */
-
-typedef struct bg {
-    pid_t pid; /* the linreg process */
-    char *out; /* where its stdout goes (a file in the test's directory) */
-    char *err; /* and its stderr */
-} bg;
-
-/* Start linreg with argv (argv[0] replaced), stdin from in_fd (-1: /dev/null),
- * TMPDIR set to tmpdir (NULL: unchanged), output into files of dir. */
-static bg start_linreg(const char *const *argv, int in_fd, const char *tmpdir, const char *dir)
-{
-    bg r;
-    r.out = join(dir, "stdout");
-    r.err = join(dir, "stderr");
-    r.pid = fork();
-    ck_assert(r.pid >= 0);
-    if (r.pid == 0) {
-        int o = open(r.out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        int e = open(r.err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        int i = in_fd >= 0 ? in_fd : open("/dev/null", O_RDONLY);
-        if (o < 0 || e < 0 || i < 0)
-            _exit(126);
-        dup2(i, 0);
-        dup2(o, 1);
-        dup2(e, 2);
-        if (tmpdir)
-            setenv("TMPDIR", tmpdir, 1);
-        lr_test_exec_linreg(argv);
-    }
-    return r;
-}
-
-/* Wait up to `seconds` for it; its exit code, or -1 (killed) if it hung. */
-static int wait_linreg(bg *r, double seconds)
-{
-    int status = 0;
-    for (double t = 0; t < seconds; t += 0.01) {
-        pid_t w = waitpid(r->pid, &status, WNOHANG);
-        if (w == r->pid)
-            return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-        usleep(10000);
-    }
-    kill(r->pid, SIGKILL);
-    waitpid(r->pid, &status, 0);
-    return -1;
-}
-
-static void bg_free(bg *r, char **out, char **err)
-{
-    *out = lr_test_read_file(r->out, NULL);
-    *err = lr_test_read_file(r->err, NULL);
-    unlink(r->out);
-    unlink(r->err);
-    free(r->out);
-    free(r->err);
-}
-
-/* A child that writes data into the FIFO (blocking until linreg opens it). */
-static pid_t fifo_writer(const char *fifo, const char *data, size_t len)
-{
-    pid_t pid = fork();
-    ck_assert(pid >= 0);
-    if (pid == 0) {
-        signal(SIGPIPE, SIG_IGN);
-        int fd = open(fifo, O_WRONLY);
-        size_t off = 0;
-        while (fd >= 0 && off < len) {
-            ssize_t k = write(fd, data + off, len - off);
-            if (k <= 0)
-                break;
-            off += (size_t)k;
-        }
-        _exit(off == len ? 0 : 1);
-    }
-    return pid;
-}
-
-/* Run linreg on a FIFO fed with data; its exit code (-1: hung), output. */
-static int run_on_fifo(const char *const *argv_with_fifo, const char *fifo, const char *data,
-                       size_t len, const char *tmpdir, const char *dir, char **out, char **err)
-{
-    pid_t w = fifo_writer(fifo, data, len);
-    bg r = start_linreg(argv_with_fifo, -1, tmpdir, dir);
-    int code = wait_linreg(&r, 60);
-    kill(w, SIGKILL); /* if linreg never opened the FIFO */
-    waitpid(w, NULL, 0);
-    bg_free(&r, out, err);
-    return code;
-}
-
-/* Issue 22: a FIFO whose second pass cannot come from a spool (TMPDIR
- * unusable; the same path as a stream over the 64 MiB cap) is not opened a
- * second time — that open waited forever for a writer. Extended precision is
- * declined with a note saying why; with a usable TMPDIR the spool gives it. */
-START_TEST(test_fifo_second_pass)
-{
-    char *dir = temp_dir(), *fifo = join(dir, "in.fifo"), *out, *err;
-    ck_assert(mkfifo(fifo, 0600) == 0);
-    size_t len;
-    char *data = poly_csv(200, 0, &len);
-    const char *argv[] = {"linreg", "fit", "-f", poly_formula, fifo, NULL};
-    int code;
-    if (!skip_under_valgrind()) {
-        code = run_on_fifo(argv, fifo, data, len, "/nonexistent-linreg-tmp", dir, &out, &err);
-        ck_assert_msg(code != -1, "linreg hung on the FIFO (killed after 60 s)");
-        ck_assert_msg(code == 0, "exit %d: %s", code, err);
-        char want[4300];
-        snprintf(want, sizeof want,
-                 "extended precision was declined: %s can be read only once (a "
-                 "pipe or another stream) and no copy of it could be kept for a second reading "
-                 "(TMPDIR /nonexistent-linreg-tmp: No such file or directory)",
-                 fifo);
-        ck_assert_msg(strstr(out, want) != NULL, "%s", out);
-        free(out);
-        free(err);
-    }
-
-    code = run_on_fifo(argv, fifo, data, len, dir, dir, &out, &err);
-    ck_assert_msg(code == 0, "exit %d: %s", code, err);
-    ck_assert_msg(strstr(out, "recomputed in 256-bit arithmetic") != NULL, "%s", out);
-    ck_assert(strstr(out, "declined") == NULL);
-    free(out);
-    free(err);
-    unlink(fifo);
-    free(fifo);
-    free(data);
-    remove_dir(dir);
-}
-END_TEST
-
-/* Issue 23: with standard input and no usable TMPDIR, what the user asked
- * for by name and cannot get is an error (exit 1, nothing on stdout, the
- * reason and what would make it possible); the text summary's quantiles a
- * warning on stderr. Before, each was exit 0 with stderr empty. */
-static const struct {
-    const char *opt[3]; /* the options */
-    int code;           /* exit code */
-    const char *err;    /* a part of stderr */
-} asked_cases[] = {
-    {{"--vcov", "HC3", NULL},
-     1,
-     "linreg: <stdin>: cannot compute the HC3 covariance: a second reading of the data is "
-     "needed, and <stdin> can be read only once (a pipe or another stream) and no copy of it "
-     "could be kept for a second reading (TMPDIR /nonexistent-linreg-tmp: No such file or "
-     "directory); give a file instead of a pipe, or a writable TMPDIR\n"},
-    {{"--residuals", "%D/res.csv", NULL}, 1, "cannot compute the per-row residuals: "},
-    {{"--plot", "%D/plot.svg", NULL}, 1, "cannot compute the plot points: "},
-    {{"--format", "text", NULL}, 0, "linreg: warning: the residual quantiles were not computed: "},
-    {{"--format", "json", NULL}, 0, ""},
-};
-
-START_TEST(test_asked_without_second_pass)
-{
-    if (skip_under_valgrind())
-        return;
-    char *dir = temp_dir(), *out, *err;
-    size_t len;
-    char *data = lr_test_read_file(lr_test_path("datasets/nist/Norris.csv"), &len);
-    int pfd[2];
-    ck_assert(pipe(pfd) == 0);
-    /* the whole data fits in the pipe: written, then closed */
-    ck_assert(write(pfd[1], data, len) == (ssize_t)len);
-    close(pfd[1]);
-    char arg[4200] = "";
-    const char *argv[8] = {"linreg", "fit", "-y", "y", "-x", "x", NULL, NULL};
-    size_t n = 6;
-    for (int k = 0; k < 2 && asked_cases[_i].opt[k]; k++) {
-        const char *o = asked_cases[_i].opt[k];
-        if (!strncmp(o, "%D", 2)) {
-            snprintf(arg, sizeof arg, "%s%s", dir, o + 2);
-            o = arg;
-        }
-        argv[n++] = o;
-    }
-    const char *full[10];
-    memcpy(full, argv, n * sizeof *argv);
-    full[n] = "-";
-    full[n + 1] = NULL;
-    bg r = start_linreg(full, pfd[0], "/nonexistent-linreg-tmp", dir);
-    close(pfd[0]);
-    int code = wait_linreg(&r, 60);
-    bg_free(&r, &out, &err);
-    ck_assert_msg(code == asked_cases[_i].code, "exit %d: %s", code, err);
-    ck_assert_msg(strstr(err, asked_cases[_i].err) != NULL, "stderr: %s", err);
-    if (code)
-        ck_assert_msg(out[0] == '\0', "stdout: %s", out);
-    else if (!asked_cases[_i].err[0])
-        ck_assert_msg(err[0] == '\0', "stderr: %s", err);
-    free(out);
-    free(err);
-    free(data);
-    remove_dir(dir);
-}
-END_TEST
-
-/* Issue 23: `/dev/stdin` from a pipe. Opening it again read the drained
- * pipe ("0 observations when read again ... (the file changed between
- * passes?)"); now it is read once, like `-`. */
-START_TEST(test_dev_stdin_pipe)
-{
-    if (skip_under_valgrind())
-        return;
-    char *dir = temp_dir(), *out, *err;
-    size_t len;
-    char *data = poly_csv(200, 0, &len);
-    static const char *const extra[][3] = {{NULL}, {"--vcov", "HC3", NULL}};
-    for (int c = 0; c < 2; c++) {
-        int pfd[2];
-        ck_assert(pipe(pfd) == 0);
-        ck_assert(write(pfd[1], data, len) == (ssize_t)len);
-        close(pfd[1]);
-        const char *argv[8] = {"linreg", "fit", "-f", poly_formula};
-        size_t n = 4;
-        for (int k = 0; extra[c][k]; k++)
-            argv[n++] = extra[c][k];
-        argv[n++] = "/dev/stdin";
-        argv[n] = NULL;
-        bg r = start_linreg(argv, pfd[0], "/nonexistent-linreg-tmp", dir);
-        close(pfd[0]);
-        int code = wait_linreg(&r, 60);
-        bg_free(&r, &out, &err);
-        ck_assert_msg(strstr(err, "changed") == NULL, "stderr: %s", err);
-        if (c == 0) {
-            ck_assert_msg(code == 0, "exit %d: %s", code, err);
-            ck_assert_msg(strstr(out, "extended precision was declined: /dev/stdin can be read "
-                                      "only once") != NULL,
-                          "%s", out);
-        } else {
-            ck_assert_msg(code == 1, "exit %d: %s", code, err);
-            ck_assert_msg(strstr(err, "linreg: /dev/stdin: cannot compute the HC3 covariance") !=
-                              NULL,
-                          "stderr: %s", err);
-            ck_assert(out[0] == '\0');
-        }
-        free(out);
-        free(err);
-    }
-    free(data);
-    remove_dir(dir);
-}
-END_TEST
-
-/* A file (by name, or as standard input) gets every pass through its
- * descriptor when TMPDIR is unusable: no note, nothing on stderr. */
-START_TEST(test_file_without_tmpdir)
-{
-    if (skip_under_valgrind())
-        return;
-    char *dir = temp_dir(), *path = join(dir, "data.csv"), *out, *err;
-    size_t len;
-    char *data = poly_csv(200, 0, &len);
-    write_file(path, data, len);
-    for (int c = 0; c < 2; c++) {
-        const char *argv[] = {"linreg", "fit",         "-f", poly_formula,   "--vcov",
-                              "HC3",    "--residuals", NULL, c ? "-" : path, NULL};
-        char *res = join(dir, "res.csv");
-        argv[7] = res;
-        int in = c ? open(path, O_RDONLY) : -1;
-        bg r = start_linreg(argv, in, "/nonexistent-linreg-tmp", dir);
-        if (in >= 0)
-            close(in);
-        int code = wait_linreg(&r, 60);
-        bg_free(&r, &out, &err);
-        ck_assert_msg(code == 0, "exit %d: %s", code, err);
-        ck_assert_msg(err[0] == '\0', "stderr: %s", err);
-        ck_assert_msg(strstr(out, "recomputed in 256-bit arithmetic") != NULL, "%s", out);
-        ck_assert(strstr(out, "standard errors HC3") != NULL || strstr(out, "HC3") != NULL);
-        ck_assert(strstr(out, "declined") == NULL && strstr(out, "not computed") == NULL);
-        ck_assert(strstr(out, "Residuals:") != NULL);
-        size_t rlen = 0;
-        char *rows = lr_test_read_file(res, &rlen);
-        ck_assert(rows != NULL);
-        size_t lines = 0;
-        for (size_t k = 0; k < rlen; k++)
-            lines += rows[k] == '\n';
-        ck_assert_uint_eq(lines, 201); /* a header and every row */
-        free(rows);
-        unlink(res);
-        free(res);
-        free(out);
-        free(err);
-    }
-    free(data);
-    free(path);
-    remove_dir(dir);
-}
-END_TEST
-
-/* Issue 13: a fit reading standard input killed with SIGKILL mid-run leaves
- * nothing in TMPDIR: its spools never have a name. The fit is caught while
- * it holds a spool open (a descriptor into TMPDIR), reading a pipe that is
- * still open. */
-START_TEST(test_sigkill_leaves_no_spool)
-{
-    char *dir = temp_dir(), *tmp = join(dir, "tmp"), *out, *err;
-    ck_assert(mkdir(tmp, 0700) == 0);
-    int pfd[2];
-    ck_assert(pipe(pfd) == 0);
-    const char *argv[] = {"linreg", "fit", "-y", "y", "-x", "x", "--vcov", "HC3", "-", NULL};
-    bg r = start_linreg(argv, pfd[0], tmp, dir);
-    close(pfd[0]);
-    const char *rows = "y,x\n1,2\n3,5\n4,4\n";
-    ck_assert(write(pfd[1], rows, strlen(rows)) == (ssize_t)strlen(rows));
-    /* until the process holds a file of TMPDIR open */
-    int holds = 0;
-    char fddir[64];
-    snprintf(fddir, sizeof fddir, "/proc/%d/fd", (int)r.pid);
-    for (int t = 0; t < 3000 && !holds; t++) {
-        DIR *d = opendir(fddir);
-        struct dirent *e;
-        while (d && (e = readdir(d)) && !holds) {
-            char link[4200], target[4200];
-            snprintf(link, sizeof link, "%s/%s", fddir, e->d_name);
-            ssize_t k = readlink(link, target, sizeof target - 1);
-            if (k > 0) {
-                target[k] = '\0';
-                holds = !strncmp(target, tmp, strlen(tmp)) && target[strlen(tmp)] == '/';
-            }
-        }
-        if (d)
-            closedir(d);
-        if (!holds)
-            usleep(10000);
-    }
-    kill(r.pid, SIGKILL);
-    int code = wait_linreg(&r, 60);
-    close(pfd[1]);
-    bg_free(&r, &out, &err);
-    ck_assert_msg(holds, "linreg never opened a spool in its TMPDIR");
-    ck_assert_int_eq(code, 128 + SIGKILL);
-    ck_assert_msg(dir_entries(tmp) == 0, "files left in TMPDIR after SIGKILL");
-    rmdir(tmp);
-    free(tmp);
-    free(out);
-    free(err);
-    remove_dir(dir);
+    lr_test_remove_dir(dir);
 }
 END_TEST
 
@@ -869,12 +434,6 @@ int main(void)
     tcase_add_test(tc, test_predict_input_truncated);
     tcase_add_test(tc, test_stream_copy);
     tcase_add_test(tc, test_file_from_offset);
-    tcase_add_test(tc, test_fifo_second_pass);
-    tcase_add_loop_test(tc, test_asked_without_second_pass, 0,
-                        (int)(sizeof asked_cases / sizeof *asked_cases));
-    tcase_add_test(tc, test_dev_stdin_pipe);
-    tcase_add_test(tc, test_file_without_tmpdir);
-    tcase_add_test(tc, test_sigkill_leaves_no_spool);
     suite_add_tcase(s, tc);
     return lr_test_main(s);
 }

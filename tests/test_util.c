@@ -1,8 +1,10 @@
 /*
- * test_util.c — helpers shared by the Check suites: tolerances, paths, running the CLI.
+ * test_util.c — helpers shared by the Check suites: tolerances, paths, running the CLI,
+ * files and directories for tests of inputs.
  */
 #include "test_util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -11,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -293,4 +296,85 @@ char *lr_test_expand_path(const char *msg, const char *path)
     *o++ = '\n';
     *o = '\0';
     return out;
+}
+
+/* ---- files for tests of inputs ---- */
+
+/* A private directory for a test's files (malloc'd path). */
+char *lr_test_temp_dir(void)
+{
+    const char *base = getenv("TMPDIR");
+    char tmpl[4096];
+    snprintf(tmpl, sizeof tmpl, "%s/linreg-inputs-XXXXXX", base && *base ? base : "/tmp");
+    char *d = mkdtemp(tmpl);
+    ck_assert_msg(d != NULL, "mkdtemp: %s", strerror(errno));
+    return strdup(d);
+}
+
+char *lr_test_join(const char *dir, const char *name)
+{
+    size_t n = strlen(dir) + strlen(name) + 2;
+    char *p = malloc(n);
+    snprintf(p, n, "%s/%s", dir, name);
+    return p;
+}
+
+void lr_test_write_file(const char *path, const char *data, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
+    ck_assert(fwrite(data, 1, len, f) == len);
+    ck_assert(fclose(f) == 0);
+}
+
+/* Entries of dir other than . and .. */
+int lr_test_dir_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    ck_assert(d != NULL);
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+    closedir(d);
+    return n;
+}
+
+void lr_test_remove_dir(char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        char *p = lr_test_join(dir, e->d_name);
+        unlink(p);
+        free(p);
+    }
+    if (d)
+        closedir(d);
+    rmdir(dir);
+    free(dir);
+}
+
+/* ---- near-exact data: extended precision reads the input a second time ---- */
+
+/* Wampler1's polynomial on x = 0..n-1 (scaled by 1/10), response yA or,
+ * with `other`, a different polynomial: the same shape and, for n rows,
+ * the same number of bytes only by accident. */
+char *lr_test_poly_csv(int n, int other, size_t *len)
+{
+    size_t cap = (size_t)n * 64 + 16, o = 0;
+    char *b = malloc(cap);
+    o += (size_t)snprintf(b + o, cap - o, "x,y\n");
+    for (int i = 0; i < n; i++) {
+        double x = i / 10.0, y = 1, t = 1;
+        for (int k = 1; k <= 5; k++) {
+            t *= x;
+            y += (other ? k + 1 : 1) * t;
+        }
+        o += (size_t)snprintf(b + o, cap - o, "%.1f,%.17g\n", x, y);
+    }
+    *len = o;
+    return b;
 }

@@ -75,6 +75,23 @@ void *lr_test_failing_alloc(void *ud, void *ptr, size_t old, size_t n);
  * what they check: tests loosen those tolerances there (and only there). */
 int lr_test_under_valgrind(void);
 
+/* Files for tests of inputs (each asserts its success). */
+/* A private new directory under $TMPDIR (or /tmp): its malloc'd path. */
+char *lr_test_temp_dir(void);
+/* dir "/" name, malloc'd. */
+char *lr_test_join(const char *dir, const char *name);
+/* Write len bytes of data to path (created or truncated). */
+void lr_test_write_file(const char *path, const char *data, size_t len);
+/* Entries of dir other than . and .. */
+int lr_test_dir_entries(const char *dir);
+/* Remove dir's files and dir itself, and free the string. */
+void lr_test_remove_dir(char *dir);
+/* Near-exact data that auto's extended precision reads a second time: Wampler1's
+ * polynomial y = 1 + x + ... + x^5 on x = 0, 0.1, ... (n rows, header "x,y"), or
+ * with `other` another one (2, 3, ... 6 as coefficients); malloc'd, *len bytes. */
+char *lr_test_poly_csv(int n, int other, size_t *len);
+#define LR_TEST_POLY_FORMULA "y ~ x + I(x^2) + I(x^3) + I(x^4) + I(x^5)"
+
 /* Run a suite with Check's runner; returns the process exit code (0 if all passed). */
 int lr_test_main(Suite *s);
 
