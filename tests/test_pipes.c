@@ -319,6 +319,90 @@ START_TEST(test_file_without_tmpdir)
 }
 END_TEST
 
+/* Lines "y,x" of a simple regression, n rows (malloc'd, *len bytes). */
+static char *line_csv(int n, size_t *len)
+{
+    size_t cap = (size_t)n * 32 + 8, o = 0;
+    char *b = malloc(cap);
+    o += (size_t)snprintf(b + o, cap - o, "y,x\n");
+    for (int i = 0; i < n; i++)
+        o += (size_t)snprintf(b + o, cap - o, "%d.%03d,%d\n", 3 * i + 1, (i * 7919) % 1000, i);
+    *len = o;
+    return b;
+}
+
+/* A full TMPDIR (a 64 KiB tmpfs; root only): a FIFO's copy and the row
+ * spool fail with ENOSPC, so --vcov HC3 is an error saying so; a file still
+ * gets its second pass through its descriptor, with no note. */
+START_TEST(test_full_tmpdir)
+{
+    if (geteuid() != 0) {
+        printf("skipped: mounting a full tmpfs as TMPDIR needs root\n");
+        return;
+    }
+    if (skip_under_valgrind())
+        return;
+    char *dir = lr_test_temp_dir(), *mnt = lr_test_join(dir, "tmp");
+    char *fifo = lr_test_join(dir, "in.fifo"), *path = lr_test_join(dir, "d.csv"), *out, *err;
+    ck_assert(mkdir(mnt, 0700) == 0);
+    char cmd[4300];
+    snprintf(cmd, sizeof cmd, "mount -t tmpfs -o size=64k tmpfs '%s'", mnt);
+    if (system(cmd) != 0) {
+        printf("skipped: cannot mount a tmpfs (%s)\n", cmd);
+        rmdir(mnt);
+        free(mnt);
+        free(fifo);
+        free(path);
+        lr_test_remove_dir(dir);
+        return;
+    }
+    size_t len;
+    char *data = line_csv(10000, &len); /* ~150 KB: more than the tmpfs holds */
+    ck_assert(mkfifo(fifo, 0600) == 0);
+    const char *argv[] = {"linreg", "fit", "-y", "y", "-x", "x", "--vcov", "HC3", fifo, NULL};
+    char *out2, *err2;
+    int code = run_on_fifo(argv, fifo, data, len, mnt, dir, &out, &err);
+    lr_test_write_file(path, data, len);
+    argv[8] = path;
+    bg r = start_linreg(argv, -1, mnt, dir);
+    int code2 = wait_linreg(&r, 60);
+    bg_free(&r, &out2, &err2);
+    int left = lr_test_dir_entries(mnt);
+    /* unmounted before any assertion can end the test */
+    snprintf(cmd, sizeof cmd, "umount '%s'", mnt);
+    ck_assert(system(cmd) == 0);
+
+    ck_assert_msg(code == 1, "exit %d: %s", code, err);
+    ck_assert(out[0] == '\0');
+    char want[4300];
+    snprintf(want, sizeof want,
+             "linreg: %s: cannot compute the HC3 covariance: a second reading of the data is "
+             "needed, and %s can be read only once (a pipe or another stream) and its copy for "
+             "a second reading could not be written (TMPDIR: No space left on device); give a "
+             "file instead of a pipe, or a writable TMPDIR\n",
+             fifo, fifo);
+    ck_assert_str_eq(err, want);
+    /* the file: HC3, the quantiles and extended precision, all through its descriptor */
+    ck_assert_msg(code2 == 0, "exit %d: %s", code2, err2);
+    ck_assert_msg(err2[0] == '\0', "stderr: %s", err2);
+    ck_assert(strstr(out2, "HC3") != NULL && strstr(out2, "Residuals:") != NULL);
+    ck_assert(strstr(out2, "recomputed in 256-bit arithmetic") != NULL);
+    ck_assert(strstr(out2, "declined") == NULL && strstr(out2, "not computed") == NULL);
+    ck_assert_int_eq(left, 0);
+    free(out);
+    free(err);
+    free(out2);
+    free(err2);
+    rmdir(mnt);
+    unlink(fifo);
+    free(mnt);
+    free(fifo);
+    free(path);
+    free(data);
+    lr_test_remove_dir(dir);
+}
+END_TEST
+
 /* Issue 13: a fit reading standard input killed with SIGKILL mid-run leaves
  * nothing in TMPDIR: its spools never have a name. The fit is caught while
  * it holds a spool open (a descriptor into TMPDIR), reading a pipe that is
@@ -380,6 +464,7 @@ int main(void)
                         (int)(sizeof asked_cases / sizeof *asked_cases));
     tcase_add_test(tc, test_dev_stdin_pipe);
     tcase_add_test(tc, test_file_without_tmpdir);
+    tcase_add_test(tc, test_full_tmpdir);
     tcase_add_test(tc, test_sigkill_leaves_no_spool);
     suite_add_tcase(s, tc);
     return lr_test_main(s);
