@@ -229,6 +229,66 @@ int lr_levels_intern_number(lr_levels *l, double x, uint32_t *id, lr_error *err)
     return add_level(l, label, strlen(label), x, h, id, err);
 }
 
+int lr_levels_numeric(const lr_levels *l)
+{
+    return l->numeric;
+}
+
+int lr_levels_find_cell(const lr_levels *l, const char *s, size_t len, uint32_t *id)
+{
+    double x;
+    if (!l->numeric)
+        return lr_levels_find_text(l, s, len, id);
+    return lr_parse_cell(s, len, &x) == LR_CELL_NUMBER ? lr_levels_find_number(l, x, id) : -1;
+}
+
+int lr_levels_to_numbers(lr_levels *l, int *converted, uint32_t dup[2], lr_error *err)
+{
+    *converted = 0;
+    dup[0] = dup[1] = UINT32_MAX;
+    if (l->numeric)
+        return LR_OK;
+    for (size_t id = 0; id < l->n; id++)
+        if (lr_parse_cell(l->label[id], l->len[id], &l->value[id]) != LR_CELL_NUMBER)
+            return LR_OK; /* text: the levels stay the strings */
+    /* the same ids in a numeric set: a value seen before is a second spelling */
+    lr_levels *num;
+    int rc = lr_levels_create(1, &num, err);
+    for (size_t id = 0; rc == LR_OK && id < l->n; id++) {
+        uint32_t got;
+        if ((rc = lr_levels_intern_number(num, l->value[id], &got, err)))
+            break;
+        if (got != id) {
+            dup[0] = got;
+            dup[1] = (uint32_t)id;
+            lr_levels_free(num);
+            return LR_OK;
+        }
+    }
+    if (rc) {
+        lr_levels_free(num);
+        return rc;
+    }
+    /* take over num's labels, table and arena; l keeps its own arrays' sizes */
+    for (size_t id = 0; id < l->n; id++) {
+        l->label[id] = num->label[id];
+        l->len[id] = num->len[id];
+        l->value[id] = num->value[id];
+    }
+    lr_mem_free(l->slots, l->nslots * sizeof(uint32_t));
+    l->slots = num->slots;
+    l->nslots = num->nslots;
+    num->slots = NULL;
+    num->nslots = 0;
+    lr_arena tmp = l->arena;
+    l->arena = num->arena;
+    num->arena = tmp;
+    l->numeric = 1;
+    *converted = 1;
+    lr_levels_free(num);
+    return LR_OK;
+}
+
 static int less(const lr_levels *l, uint32_t a, uint32_t b)
 {
     if (l->numeric)

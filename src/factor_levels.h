@@ -22,6 +22,23 @@ int lr_levels_intern_number(lr_levels *l, double x, uint32_t *id, lr_error *err)
 int lr_levels_find_text(const lr_levels *l, const char *s, size_t len, uint32_t *id);
 int lr_levels_find_number(const lr_levels *l, double x, uint32_t *id);
 
+/*
+ * factor() of a column read as text (before lr_levels_sort): if every level
+ * is a number, the set becomes numeric, as R's factor() of a numeric column
+ * is — ordered by value, labelled as R prints the numbers — with each id
+ * kept, and *converted = 1. Two levels that are the same number ("7" and
+ * "007") are not merged: *converted = 0 and dup[0], dup[1] are their ids
+ * (labels still as written); else dup[0] = dup[1] = UINT32_MAX.
+ */
+int lr_levels_to_numbers(lr_levels *l, int *converted, uint32_t dup[2], lr_error *err);
+
+/* 1 if the levels are numbers. */
+int lr_levels_numeric(const lr_levels *l);
+
+/* The id of the level a cell's bytes name: the bytes themselves for text
+ * levels, the number they spell for numeric ones; 0, or -1 if none. */
+int lr_levels_find_cell(const lr_levels *l, const char *s, size_t len, uint32_t *id);
+
 /* Number of levels seen. */
 size_t lr_levels_count(const lr_levels *l);
 

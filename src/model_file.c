@@ -217,7 +217,7 @@ int lr_model_json_build(const lr_frame *f, const lr_fit *fit, const lr_accum *ac
         ok &= !json_object_set_new(o, "factor", json_boolean(f->vars[v].factor));
         if (f->vars[v].factor) {
             const lr_levels *l = f->vars[v].levels;
-            int numeric = !f->cols[fm->vars[v].col].text;
+            int numeric = lr_levels_numeric(l);
             json_t *lv = json_array();
             ok &= lv && !json_object_set_new(o, "levels", lv);
             ok &= !json_object_set_new(o, "numeric_levels", json_boolean(numeric));
@@ -232,7 +232,7 @@ int lr_model_json_build(const lr_frame *f, const lr_fit *fit, const lr_accum *ac
         }
     }
     for (size_t j = 0; ok && j < f->ncsv; j++)
-        if (f->cols[j].used && f->cols[j].text)
+        if (f->cols[j].used && f->cols[j].text && !f->cols[j].levels_numeric)
             ok &= !json_array_append_new(cats, jstr(f->colnames[j]));
     /* the columns prediction needs: those the predictors read */
     json_t *pcols = json_array();
@@ -569,7 +569,10 @@ static int predict_frame(const lr_model *m, const lr_csv_row *hdr, const char *n
     }
     if (rc)
         return rc;
-    /* column types: categorical as saved */
+    /* column types: categorical as saved (not as the formula's factor()
+     * would make them: the saved levels say whether they are numbers) */
+    for (size_t j = 0; j < f->ncsv; j++)
+        f->cols[j].as_factor = 0;
     json_t *cats = json_object_get(m->root, "categorical_columns");
     for (size_t i = 0; i < json_array_size(cats); i++) {
         const char *c = json_string_value(json_array_get(cats, i));

@@ -178,10 +178,22 @@ void lr_frame_free(lr_frame *f)
     lr_mem_free(f, sizeof *f);
 }
 
-const lr_accum *lr_frame_accum(const lr_frame *f) { return f->acc; }
-const char *lr_frame_source(const lr_frame *f) { return f->source; }
-uint64_t lr_frame_rows(const lr_frame *f) { return f->rows; }
-uint64_t lr_frame_dropped(const lr_frame *f) { return f->dropped; }
+const lr_accum *lr_frame_accum(const lr_frame *f)
+{
+    return f->acc;
+}
+const char *lr_frame_source(const lr_frame *f)
+{
+    return f->source;
+}
+uint64_t lr_frame_rows(const lr_frame *f)
+{
+    return f->rows;
+}
+uint64_t lr_frame_dropped(const lr_frame *f)
+{
+    return f->dropped;
+}
 
 static int find_header(const lr_frame *f, const char *name, size_t *col)
 {
@@ -199,7 +211,7 @@ static void mark_used(lr_frame *f, const lr_node *n)
     if (!n)
         return;
     if (n->kind == LR_NODE_COL)
-        f->cols[n->col].used = 1;
+        f->cols[n->col].used = 2;
     mark_used(f, n->a);
     mark_used(f, n->b);
 }
@@ -272,14 +284,15 @@ int lr_frame_create(const lr_csv_row *hdr, const char *source, const lr_fit_opti
     } else {
         size_t dummy;
         if (opt->target && !find_header(f, opt->target, &dummy)) {
-            size_t dist, bj = lr_closest_name(opt->target, strlen(opt->target), names, f->ncsv,
-                                              &dist);
+            size_t dist,
+                bj = lr_closest_name(opt->target, strlen(opt->target), names, f->ncsv, &dist);
             if (bj < f->ncsv && dist <= strlen(opt->target) / 3)
-                rc = lr_error_set(err, LR_EUSAGE, "%s: no column named '%s' (did you mean "
-                                  "'%s'?)", source, opt->target, names[bj]);
+                rc = lr_error_set(err, LR_EUSAGE,
+                                  "%s: no column named '%s' (did you mean "
+                                  "'%s'?)",
+                                  source, opt->target, names[bj]);
             else
-                rc = lr_error_set(err, LR_EUSAGE, "%s: no column named '%s'", source,
-                                  opt->target);
+                rc = lr_error_set(err, LR_EUSAGE, "%s: no column named '%s'", source, opt->target);
             goto fail;
         }
         size_t npred = opt->features ? opt->n_features : f->ncsv - 1;
@@ -293,11 +306,13 @@ int lr_frame_create(const lr_csv_row *hdr, const char *source, const lr_fit_opti
         }
         for (size_t i = 0; opt->features && i < opt->n_features; i++) {
             if (!find_header(f, opt->features[i], &dummy)) {
-                size_t dist, bj = lr_closest_name(opt->features[i], strlen(opt->features[i]),
-                                                  names, f->ncsv, &dist);
+                size_t dist, bj = lr_closest_name(opt->features[i], strlen(opt->features[i]), names,
+                                                  f->ncsv, &dist);
                 if (bj < f->ncsv && dist <= strlen(opt->features[i]) / 3)
-                    rc = lr_error_set(err, LR_EUSAGE, "%s: no column named '%s' (did you mean "
-                                      "'%s'?)", source, opt->features[i], names[bj]);
+                    rc = lr_error_set(err, LR_EUSAGE,
+                                      "%s: no column named '%s' (did you mean "
+                                      "'%s'?)",
+                                      source, opt->features[i], names[bj]);
                 else
                     rc = lr_error_set(err, LR_EUSAGE, "%s: no column named '%s'", source,
                                       opt->features[i]);
@@ -317,8 +332,8 @@ int lr_frame_create(const lr_csv_row *hdr, const char *source, const lr_fit_opti
                     goto fail;
                 }
         }
-        rc = lr_formula_from_columns(opt->target, opt->features, opt->n_features,
-                                     opt->intercept, names, f->ncsv, &f->formula, err);
+        rc = lr_formula_from_columns(opt->target, opt->features, opt->n_features, opt->intercept,
+                                     names, f->ncsv, &f->formula, err);
     }
     if (rc)
         goto fail;
@@ -326,26 +341,36 @@ int lr_frame_create(const lr_csv_row *hdr, const char *source, const lr_fit_opti
     /* The weights column. */
     if (opt->weights) {
         if (!find_header(f, opt->weights, &f->wcol)) {
-            size_t dist, bj = lr_closest_name(opt->weights, strlen(opt->weights), names,
-                                              f->ncsv, &dist);
+            size_t dist,
+                bj = lr_closest_name(opt->weights, strlen(opt->weights), names, f->ncsv, &dist);
             if (bj < f->ncsv && dist <= strlen(opt->weights) / 3)
-                rc = lr_error_set(err, LR_EUSAGE, "%s: no weights column named '%s' (did you "
-                                  "mean '%s'?)", source, opt->weights, names[bj]);
+                rc = lr_error_set(err, LR_EUSAGE,
+                                  "%s: no weights column named '%s' (did you "
+                                  "mean '%s'?)",
+                                  source, opt->weights, names[bj]);
             else
                 rc = lr_error_set(err, LR_EUSAGE, "%s: no weights column named '%s'", source,
                                   opt->weights);
             goto fail;
         }
-        f->cols[f->wcol].used = 1;
+        f->cols[f->wcol].used = 2;
     }
 
     /* Columns used: every variable's (as R's model.frame includes them all). */
     lr_formula *fm = f->formula;
     for (size_t v = 0; v < fm->nvars; v++) {
         mark_used(f, fm->vars[v].expr);
-        if (fm->vars[v].kind == LR_VAR_COLUMN || fm->vars[v].kind == LR_VAR_FACTOR)
+        if (fm->vars[v].kind == LR_VAR_COLUMN)
+            f->cols[fm->vars[v].col].used = 2;
+        else if (fm->vars[v].kind == LR_VAR_FACTOR && !f->cols[fm->vars[v].col].used)
             f->cols[fm->vars[v].col].used = 1;
     }
+    /* A column read only through factor() or C() is read as text (its type
+     * follows the formula, not its first rows): as_factor until another use
+     * (a plain term, an expression, the weights) says otherwise. */
+    for (size_t v = 0; v < fm->nvars; v++)
+        if (fm->vars[v].kind == LR_VAR_FACTOR && f->cols[fm->vars[v].col].used == 1)
+            f->cols[fm->vars[v].col].as_factor = 1;
     for (size_t j = 0; j < f->ncsv; j++) {
         if (!f->cols[j].used)
             continue;
@@ -354,8 +379,7 @@ int lr_frame_create(const lr_csv_row *hdr, const char *source, const lr_fit_opti
         for (size_t i = 0; i < f->ncsv; i++)
             if (i != j && !strcmp(f->colnames[i], f->colnames[j])) {
                 size_t dup = i > j ? i : j;
-                rc = lr_error_at(err, LR_EDATA, source, hdr->fields[dup].line,
-                                 hdr->fields[dup].col,
+                rc = lr_error_at(err, LR_EDATA, source, hdr->fields[dup].line, hdr->fields[dup].col,
                                  "column name '%s' appears more than once in the header",
                                  f->colnames[j]);
                 goto fail;
@@ -396,35 +420,15 @@ static int expr_reads_text(const lr_frame *f, const lr_node *n, size_t *col)
     return expr_reads_text(f, n->a, col) || expr_reads_text(f, n->b, col);
 }
 
-/* "1,5" or "-12,75": a number written with a decimal comma (a European
- * export), for a hint in the message. */
-static int looks_decimal_comma(const char *s, size_t n)
-{
-    size_t i = 0, d1 = 0, d2 = 0;
-    while (i < n && (s[i] == ' ' || s[i] == '\t'))
-        i++;
-    if (i < n && (s[i] == '-' || s[i] == '+'))
-        i++;
-    for (; i < n && s[i] >= '0' && s[i] <= '9'; i++)
-        d1++;
-    if (i == n || s[i] != ',')
-        return 0;
-    for (i++; i < n && s[i] >= '0' && s[i] <= '9'; i++)
-        d2++;
-    while (i < n && (s[i] == ' ' || s[i] == '\t'))
-        i++;
-    return i == n && d1 > 0 && d2 > 0;
-}
-
 static int text_error(lr_frame *f, size_t col, const char *what, lr_error *err)
 {
     const col_info *c = &f->cols[col];
-    return lr_error_at(err, LR_EVALUE, f->source, c->first_text_line, c->first_text_col,
-                       "column '%s' holds text (\"%s\"), so it %s%s", c->name, c->first_text,
-                       what,
-                       c->decimal_comma ? " (a decimal comma? linreg reads '.' as the decimal "
-                                          "point)"
-                                        : "");
+    return lr_error_at(
+        err, LR_EVALUE, f->source, c->census.first_text_line, c->census.first_text_col,
+        "column '%s' holds text (\"%s\"), so it %s%s", c->name, c->census.first_text, what,
+        c->census.decimal_comma ? " (a decimal comma? linreg reads '.' as the decimal "
+                                  "point)"
+                                : "");
 }
 
 /* Decide each variable's nature now that column types are known, and lay out
@@ -434,6 +438,23 @@ static int resolve_types(lr_frame *f, lr_error *err)
     lr_formula *fm = f->formula;
     size_t col;
     int rc;
+    for (size_t u = 0; u < f->nused; u++) {
+        col_info *ci = &f->cols[f->used[u]];
+        if (ci->as_factor)
+            ci->text = 1; /* the formula asks for a factor: its cells are levels */
+        else if (lr_col_census_mostly_numbers(&ci->census))
+            return lr_error_at(
+                err, LR_EVALUE, f->source, ci->census.first_text_line, ci->census.first_text_col,
+                "column '%s': \"%s\" is not a number, though %llu of the %llu "
+                "cells in its first rows are (%swrite factor(%s) in the formula "
+                "if the column is categorical)",
+                ci->name, ci->census.first_text, (unsigned long long)ci->census.numbers,
+                (unsigned long long)(ci->census.numbers + ci->census.texts),
+                ci->census.decimal_comma ? "a decimal comma? linreg reads '.' as "
+                                           "the decimal point; "
+                                         : "",
+                ci->name);
+    }
     for (size_t v = 0; v < fm->nvars; v++) {
         lr_var *x = &fm->vars[v];
         var_info *vi = &f->vars[v];
@@ -444,9 +465,7 @@ static int resolve_types(lr_frame *f, lr_error *err)
             if (vi->factor && v == 0)
                 return text_error(f, x->col, "cannot be the response", err);
             break;
-        case LR_VAR_FACTOR:
-            vi->factor = 1;
-            break;
+        case LR_VAR_FACTOR: vi->factor = 1; break;
         case LR_VAR_EXPR:
         case LR_VAR_POLY:
             if (expr_reads_text(f, x->expr, &col)) {
@@ -663,8 +682,8 @@ static double eval_checked(const lr_node *n, const double *vals, const char **wh
             return b;
         r = lr_node_eval(n, vals);
         if (!isfinite(r))
-            *why = n->kind == LR_NODE_DIV && b == 0 ? "division by zero"
-                   : n->kind == LR_NODE_POW && a < 0 ? "a negative number to a fractional power"
+            *why = n->kind == LR_NODE_DIV && b == 0   ? "division by zero"
+                   : n->kind == LR_NODE_POW && a < 0  ? "a negative number to a fractional power"
                    : n->kind == LR_NODE_POW && a == 0 ? "0 to a negative power"
                                                       : "overflow";
         return r;
@@ -720,21 +739,19 @@ static int read_cells(lr_chunk *c, const lr_csv_row *row, int *missing, lr_error
             continue;
         }
         switch (kind) {
-        case LR_CELL_NUMBER:
-            c->colval[j] = v;
-            break;
+        case LR_CELL_NUMBER: c->colval[j] = v; break;
         case LR_CELL_OVERFLOW:
             lr_error_quote(q, sizeof q, fl->data, fl->len, 60);
             return lr_error_at(err, LR_EVALUE, f->source, fl->line, fl->col,
-                               "column '%s': \"%s\" is out of the range of a double", ci->name,
-                               q);
+                               "column '%s': \"%s\" is out of the range of a double", ci->name, q);
         default:
             lr_error_quote(q, sizeof q, fl->data, fl->len, 60);
             if (!c->first)
                 return lr_error_at(err, LR_EVALUE, f->source, fl->line, fl->col,
                                    "column '%s': expected a number, got \"%s\" (the column "
                                    "holds numbers in its first rows; write factor(%s) in a "
-                                   "formula to make it categorical)", ci->name, q, ci->name);
+                                   "formula to make it categorical)",
+                                   ci->name, q, ci->name);
             return lr_error_at(err, LR_EVALUE, f->source, fl->line, fl->col,
                                "column '%s': expected a number, got \"%s\"", ci->name, q);
         }
@@ -810,10 +827,10 @@ static int build_row(lr_chunk *c, const lr_csv_row *row, lr_error *err)
         const lr_var *x = &fm->vars[v];
         if (f->vars[v].factor) {
             const col_info *ci = &f->cols[x->col];
-            rc = ci->text ? lr_levels_intern_text(c->levels[v], c->cell[x->col],
-                                                  c->cell_len[x->col], &c->level[v], err)
-                          : lr_levels_intern_number(c->levels[v], c->colval[x->col],
-                                                    &c->level[v], err);
+            rc = ci->text
+                     ? lr_levels_intern_text(c->levels[v], c->cell[x->col], c->cell_len[x->col],
+                                             &c->level[v], err)
+                     : lr_levels_intern_number(c->levels[v], c->colval[x->col], &c->level[v], err);
             if (rc)
                 return rc;
             continue;
@@ -1165,10 +1182,10 @@ int lr_frame_fold(lr_frame *f, lr_chunk *c, uint64_t lines_before, lr_error *err
     }
     /* Its rows to the spool, in the frame's columns. */
     if (f->rows_wanted && !f->rows_failed) {
-        f->rows_failed = c->spool.over ||
-                         lr_row_buf_write(f->rows_fd, &c->spool, colmap, lines_before,
-                                          &f->rows_bytes) != 0 ||
-                         f->rows_bytes > LR_ROW_SPOOL_MAX;
+        f->rows_failed =
+            c->spool.over ||
+            lr_row_buf_write(f->rows_fd, &c->spool, colmap, lines_before, &f->rows_bytes) != 0 ||
+            f->rows_bytes > LR_ROW_SPOOL_MAX;
         lr_row_buf_free(&c->spool);
     }
     /* The chunk's statistics in the frame's columns, then the binary-counter
@@ -1196,8 +1213,9 @@ done:
     if (lmap)
         for (size_t v = 0; v < nv; v++)
             if (lmap[v])
-                lr_mem_free(lmap[v], (lr_levels_count(c->levels[v]) ? lr_levels_count(c->levels[v])
-                                                                    : 1) * sizeof(uint32_t));
+                lr_mem_free(lmap[v],
+                            (lr_levels_count(c->levels[v]) ? lr_levels_count(c->levels[v]) : 1) *
+                                sizeof(uint32_t));
     lr_mem_free(lmap, (nv ? nv : 1) * sizeof(uint32_t *));
     lr_mem_free(colmap, c->k * sizeof(size_t));
     lr_accum_free(a);
@@ -1207,30 +1225,6 @@ done:
 /* ------------------------------------------------------------------------ */
 /* The first chunk: keep, decide, replay                                    */
 /* ------------------------------------------------------------------------ */
-
-/* "Inf", "-Inf", "Infinity" (any case, spaces around): a number a spreadsheet
- * or R wrote, not a category. It does not make a column categorical; as a
- * value it is an error, like every non-finite input. */
-static int is_infinity(const char *s, size_t n)
-{
-    while (n && (*s == ' ' || *s == '\t')) {
-        s++;
-        n--;
-    }
-    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-        n--;
-    if (n && (*s == '+' || *s == '-')) {
-        s++;
-        n--;
-    }
-    static const char inf[] = "infinity";
-    if (n != 3 && n != 8)
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        if ((s[i] | 0x20) != inf[i])
-            return 0;
-    return 1;
-}
 
 static int keep_row(lr_frame *f, const lr_csv_row *row, lr_error *err)
 {
@@ -1245,8 +1239,8 @@ static int keep_row(lr_frame *f, const lr_csv_row *row, lr_error *err)
     }
     if (f->nkept + f->nused > f->kept_cap) {
         size_t cap = (f->nkept + f->nused) * 2;
-        kept_field *k = lr_mem_realloc(f->kept, f->kept_cap * sizeof(kept_field),
-                                       cap * sizeof(kept_field));
+        kept_field *k =
+            lr_mem_realloc(f->kept, f->kept_cap * sizeof(kept_field), cap * sizeof(kept_field));
         if (!k)
             return lr_error_nomem(err);
         f->kept = k;
@@ -1274,16 +1268,13 @@ static int keep_row(lr_frame *f, const lr_csv_row *row, lr_error *err)
         memcpy(f->keep + f->keep_len, fl->data, fl->len);
         f->keep_len += fl->len;
         /* Column types: a non-missing cell that is not a number makes the column
-         * categorical (an overflowing number stays numeric and fails later). */
-        col_info *ci = &f->cols[f->used[u]];
+         * categorical (column_types.c). */
         double v;
-        if (!ci->text && lr_parse_cell(fl->data, fl->len, &v) == LR_CELL_TEXT &&
-            !is_infinity(fl->data, fl->len)) {
-            ci->text = 1;
-            ci->first_text_line = fl->line;
-            ci->first_text_col = fl->col;
-            lr_error_quote(ci->first_text, sizeof ci->first_text, fl->data, fl->len, 40);
-            ci->decimal_comma = looks_decimal_comma(fl->data, fl->len);
+        if (lr_parse_cell(fl->data, fl->len, &v) != LR_CELL_MISSING) {
+            int text;
+            col_info *ci = &f->cols[f->used[u]];
+            lr_col_census_add(&ci->census, fl->data, fl->len, fl->line, fl->col, &text);
+            ci->text |= text;
         }
     }
     f->kept_line[f->nkept_rows++] = row->line;
@@ -1412,6 +1403,33 @@ static int subset_except(const lr_term *a, size_t skip, const lr_term *b)
     return 1;
 }
 
+/* factor() of a column read as text: numbers if every level is one (R's
+ * factor() of a numeric column: levels in numeric order), else strings (R's
+ * factor() of a character column). */
+static int factor_numbers(lr_frame *f, size_t v, lr_error *err)
+{
+    col_info *ci = &f->cols[f->formula->vars[v].col];
+    lr_levels *l = f->vars[v].levels;
+    if (!ci->as_factor || lr_levels_numeric(l))
+        return LR_OK;
+    int converted;
+    uint32_t dup[2];
+    int rc = lr_levels_to_numbers(l, &converted, dup, err);
+    if (rc)
+        return rc;
+    if (dup[0] != UINT32_MAX) {
+        char a[96], b[96];
+        lr_error_quote(a, sizeof a, lr_levels_label(l, dup[0]), lr_levels_length(l, dup[0]), 40);
+        lr_error_quote(b, sizeof b, lr_levels_label(l, dup[1]), lr_levels_length(l, dup[1]), 40);
+        return lr_error_set(err, LR_EDATA,
+                            "%s: %s: \"%s\" and \"%s\" are the same number, which R reads as "
+                            "one level; write them one way",
+                            f->source, f->formula->vars[v].label, a, b);
+    }
+    ci->levels_numeric = converted;
+    return LR_OK;
+}
+
 int lr_frame_model(lr_frame *f, lr_model_columns *out, lr_error *err)
 {
     lr_formula *fm = f->formula;
@@ -1423,24 +1441,23 @@ int lr_frame_model(lr_frame *f, lr_model_columns *out, lr_error *err)
         var_info *vi = &f->vars[v];
         if (!vi->factor)
             continue;
-        if ((rc = lr_levels_sort(vi->levels, err)))
+        if ((rc = factor_numbers(f, v, err)) || (rc = lr_levels_sort(vi->levels, err)))
             return rc;
         int in_model = 0;
         for (size_t t = 0; t < fm->nterms && !in_model; t++)
             for (size_t i = 0; i < fm->terms[t].n; i++)
                 in_model |= fm->terms[t].vars[i] == v;
         if (in_model && lr_levels_count(vi->levels) < 2)
-            return lr_error_set(err, LR_EDATA,
-                                "%s: factor %s has %s level%s%s%s%s in the rows used: "
-                                "a factor needs at least two",
-                                f->source, fm->vars[v].label,
-                                lr_levels_count(vi->levels) ? "a single" : "no",
-                                lr_levels_count(vi->levels) ? "" : "s",
-                                lr_levels_count(vi->levels) ? " '" : "",
-                                lr_levels_count(vi->levels)
-                                    ? lr_levels_label(vi->levels, lr_levels_id_at(vi->levels, 0))
-                                    : "",
-                                lr_levels_count(vi->levels) ? "'" : "");
+            return lr_error_set(
+                err, LR_EDATA,
+                "%s: factor %s has %s level%s%s%s%s in the rows used: "
+                "a factor needs at least two",
+                f->source, fm->vars[v].label, lr_levels_count(vi->levels) ? "a single" : "no",
+                lr_levels_count(vi->levels) ? "" : "s", lr_levels_count(vi->levels) ? " '" : "",
+                lr_levels_count(vi->levels)
+                    ? lr_levels_label(vi->levels, lr_levels_id_at(vi->levels, 0))
+                    : "",
+                lr_levels_count(vi->levels) ? "'" : "");
     }
 
     /* Coding of each factor in each term (R's TermCode, after Chambers &
@@ -1654,7 +1671,7 @@ int lr_frame_eval_row(const lr_frame *f, double *colval, const lr_csv_row *row, 
         if (f->vars[v].factor) {
             const lr_csv_field *cf = &row->fields[xv->col];
             int found = f->cols[xv->col].text
-                            ? lr_levels_find_text(f->vars[v].levels, cf->data, cf->len, &level[v])
+                            ? lr_levels_find_cell(f->vars[v].levels, cf->data, cf->len, &level[v])
                             : lr_levels_find_number(f->vars[v].levels, colval[xv->col], &level[v]);
             if (found != 0) {
                 const lr_csv_field *fl = &row->fields[xv->col];

@@ -6,21 +6,23 @@
 #ifndef LR_MODEL_FRAME_IMPL_H
 #define LR_MODEL_FRAME_IMPL_H
 
+#include "column_types.h"
 #include "factor_levels.h"
 #include "model_frame.h"
 #include "row_spool.h"
 
 /* Per data column the model uses. */
 typedef struct col_info {
-    int used;          /* referenced by the formula or the weights */
-    int text;          /* decided: holds text (categorical) */
-    const char *name;  /* header name (the frame's copy) */
-    const char *cell;  /* extended pass: this row's cell (text columns), borrowed */
-    size_t cell_len;   /* its length */
-    uint64_t first_text_line; /* first-chunk position of the first text cell (for messages) */
-    uint64_t first_text_col;  /* its column */
-    char first_text[72];      /* the cell, quoted for a message */
-    int decimal_comma;        /* it looks like a number with a decimal comma ("1,5") */
+    int used;             /* referenced: 1 only through factor()/C(), 2 otherwise (a term,
+                             an expression, the weights) */
+    int text;             /* decided: holds text (categorical) */
+    const char *name;     /* header name (the frame's copy) */
+    const char *cell;     /* extended pass: this row's cell (text columns), borrowed */
+    size_t cell_len;      /* its length */
+    lr_col_census census; /* what the first chunk's cells showed */
+    int as_factor;        /* read only through factor()/C(): text from the start, its
+                             levels numbers at the end if every one is (R's factor()) */
+    int levels_numeric;   /* as_factor, and every level was a number */
 } col_info;
 
 /* Per formula variable. */
@@ -31,27 +33,27 @@ typedef struct var_info {
 
 /* Per term. */
 typedef struct term_info {
-    size_t nf;          /* factor variables in it */
-    size_t first_col;   /* terms without factors: their first accumulator column */
-    size_t ncombo;      /* columns per level combination: the product of poly degrees */
+    size_t nf;        /* factor variables in it */
+    size_t first_col; /* terms without factors: their first accumulator column */
+    size_t ncombo;    /* columns per level combination: the product of poly degrees */
 } term_info;
 
 /* A hash map from (term, level ids, poly index) to accumulator column. */
 typedef struct cell_map {
-    uint32_t *keys;   /* nslots × width words (word 0 = term + 1; 0 marks an empty slot) */
-    size_t *cols;     /* accumulator column per slot */
-    size_t nslots;    /* a power of two */
-    size_t n;         /* entries */
-    size_t width;     /* words per key: 1 + max factors per term + 1 */
+    uint32_t *keys; /* nslots × width words (word 0 = term + 1; 0 marks an empty slot) */
+    size_t *cols;   /* accumulator column per slot */
+    size_t nslots;  /* a power of two */
+    size_t n;       /* entries */
+    size_t width;   /* words per key: 1 + max factors per term + 1 */
 } cell_map;
 
 /* A first-chunk row kept until column types are known. */
 typedef struct kept_field {
-    size_t off;      /* offset of the bytes in the keep buffer */
-    size_t len;      /* their number */
-    uint64_t line;   /* position in the file */
-    uint64_t col;    /* column */
-    int quoted;      /* was quoted */
+    size_t off;    /* offset of the bytes in the keep buffer */
+    size_t len;    /* their number */
+    uint64_t line; /* position in the file */
+    uint64_t col;  /* column */
+    int quoted;    /* was quoted */
 } kept_field;
 
 /*
@@ -61,30 +63,30 @@ typedef struct kept_field {
  * levels and columns onto the frame's.
  */
 struct lr_chunk {
-    const lr_frame *f;     /* the model (read only) */
-    int first;             /* the first chunk (the one types were decided on) */
-    double *colval;        /* this row's numeric value of each column, ncsv entries */
-    const char **cell;     /* this row's cell of each text column, ncsv entries */
-    size_t *cell_len;      /* their lengths */
-    double *value;         /* per variable: this row's value (numeric, or the poly base) */
-    uint32_t *level;       /* per variable: this row's level id, chunk-local (factor) */
-    lr_levels **levels;    /* per variable: the chunk's levels (factor), in order seen */
-    cell_map map;          /* factor-term columns of the chunk */
-    uint32_t *colkeys;     /* the key of each factor-term column, in column order */
-    size_t colkeys_cap;    /* capacity in keys */
-    size_t k;              /* accumulator columns */
-    lr_accum *acc;         /* the chunk's statistics */
-    double *block;         /* block_rows × block_k, column-major */
-    double *wblock;        /* weights of the block's rows */
-    uint64_t *lblock;      /* physical lines of the block's rows */
-    lr_row_buf spool;      /* the blocks again, for a second pass (if the frame keeps rows) */
-    size_t block_rows;     /* rows the block holds */
-    size_t block_k;        /* columns the block holds */
-    size_t nblock;         /* rows in the block */
-    double *row;           /* the current row's accumulator values, k entries */
-    size_t row_cap;        /* capacity of row */
-    uint64_t rows;         /* data rows seen */
-    uint64_t dropped;      /* rows omitted for missing values */
+    const lr_frame *f;  /* the model (read only) */
+    int first;          /* the first chunk (the one types were decided on) */
+    double *colval;     /* this row's numeric value of each column, ncsv entries */
+    const char **cell;  /* this row's cell of each text column, ncsv entries */
+    size_t *cell_len;   /* their lengths */
+    double *value;      /* per variable: this row's value (numeric, or the poly base) */
+    uint32_t *level;    /* per variable: this row's level id, chunk-local (factor) */
+    lr_levels **levels; /* per variable: the chunk's levels (factor), in order seen */
+    cell_map map;       /* factor-term columns of the chunk */
+    uint32_t *colkeys;  /* the key of each factor-term column, in column order */
+    size_t colkeys_cap; /* capacity in keys */
+    size_t k;           /* accumulator columns */
+    lr_accum *acc;      /* the chunk's statistics */
+    double *block;      /* block_rows × block_k, column-major */
+    double *wblock;     /* weights of the block's rows */
+    uint64_t *lblock;   /* physical lines of the block's rows */
+    lr_row_buf spool;   /* the blocks again, for a second pass (if the frame keeps rows) */
+    size_t block_rows;  /* rows the block holds */
+    size_t block_k;     /* columns the block holds */
+    size_t nblock;      /* rows in the block */
+    double *row;        /* the current row's accumulator values, k entries */
+    size_t row_cap;     /* capacity of row */
+    uint64_t rows;      /* data rows seen */
+    uint64_t dropped;   /* rows omitted for missing values */
 };
 
 /* The most accumulator columns a model may have (see check_width). */
@@ -95,61 +97,60 @@ struct lr_chunk {
 #define LR_FOLD_LEVELS 64
 
 struct lr_frame {
-    char *source;          /* display name of the data (owned) */
-    size_t ncsv;           /* fields in the header */
-    char **colnames;       /* header names (owned) */
-    lr_formula *formula;   /* the model (owned) */
-    lr_na_action na;       /* missing-value policy */
-    lr_kernel kernel;      /* accumulator kernel */
-    size_t wcol;           /* weights column, SIZE_MAX if none */
-    col_info *cols;        /* ncsv entries */
-    double *colval;        /* extended pass: this row's value of each column, ncsv entries */
-    var_info *vars;        /* formula->nvars entries */
-    term_info *terms;      /* formula->nterms entries */
-    size_t kfixed;         /* accumulator columns before the factor terms' ones */
-    size_t *direct;        /* a linear model in plain numeric columns: the accumulator
-                              column of each data column (SIZE_MAX: none), else NULL */
-    size_t keywidth;       /* words per cell key: 1 + most factors in a term + 1 */
-    int types_known;       /* column types decided */
-    size_t *used;          /* indices of the used columns */
-    size_t nused;          /* their number */
+    char *source;        /* display name of the data (owned) */
+    size_t ncsv;         /* fields in the header */
+    char **colnames;     /* header names (owned) */
+    lr_formula *formula; /* the model (owned) */
+    lr_na_action na;     /* missing-value policy */
+    lr_kernel kernel;    /* accumulator kernel */
+    size_t wcol;         /* weights column, SIZE_MAX if none */
+    col_info *cols;      /* ncsv entries */
+    double *colval;      /* extended pass: this row's value of each column, ncsv entries */
+    var_info *vars;      /* formula->nvars entries */
+    term_info *terms;    /* formula->nterms entries */
+    size_t kfixed;       /* accumulator columns before the factor terms' ones */
+    size_t *direct;      /* a linear model in plain numeric columns: the accumulator
+                            column of each data column (SIZE_MAX: none), else NULL */
+    size_t keywidth;     /* words per cell key: 1 + most factors in a term + 1 */
+    int types_known;     /* column types decided */
+    size_t *used;        /* indices of the used columns */
+    size_t nused;        /* their number */
     /* the first chunk, until types are decided */
-    char *keep;            /* first-chunk cell bytes */
-    size_t keep_len;       /* used */
-    size_t keep_cap;       /* capacity */
-    kept_field *kept;      /* first-chunk cells: nkept_rows × nused */
-    size_t nkept;          /* kept fields */
-    size_t kept_cap;       /* capacity */
-    uint64_t *kept_line;   /* line of each kept row */
-    size_t nkept_rows;     /* kept rows */
-    size_t kept_rows_cap;  /* capacity */
-    lr_csv_field *replay;  /* a full-width row for replaying kept rows */
-    lr_chunk *first;       /* the first chunk once types are known, until folded */
-    int first_done;        /* the first chunk has been folded */
+    char *keep;           /* first-chunk cell bytes */
+    size_t keep_len;      /* used */
+    size_t keep_cap;      /* capacity */
+    kept_field *kept;     /* first-chunk cells: nkept_rows × nused */
+    size_t nkept;         /* kept fields */
+    size_t kept_cap;      /* capacity */
+    uint64_t *kept_line;  /* line of each kept row */
+    size_t nkept_rows;    /* kept rows */
+    size_t kept_rows_cap; /* capacity */
+    lr_csv_field *replay; /* a full-width row for replaying kept rows */
+    lr_chunk *first;      /* the first chunk once types are known, until folded */
+    int first_done;       /* the first chunk has been folded */
     /* the chunks folded so far */
-    cell_map map;          /* factor-term columns, over all chunks */
-    size_t k;              /* accumulator columns, over all chunks */
+    cell_map map;                    /* factor-term columns, over all chunks */
+    size_t k;                        /* accumulator columns, over all chunks */
     lr_accum *stack[LR_FOLD_LEVELS]; /* the fold: stack[l] holds 2^l chunks, or NULL */
-    lr_accum *acc;         /* after lr_frame_finish: the statistics of every row */
-    uint64_t rows;         /* data rows */
-    uint64_t dropped;      /* rows omitted for missing values */
-    uint64_t chunks;       /* chunks folded */
-    int rows_wanted;       /* chunks copy their blocks for the row spool (set before any) */
-    int rows_lines;        /* ... with the rows' lines (for per-row output) */
-    int rows_fd;           /* the row spool (unlinked temporary file), or -1 */
-    int rows_failed;       /* it was given up (too large, a write failed) */
-    uint64_t rows_bytes;   /* bytes written to it */
+    lr_accum *acc;                   /* after lr_frame_finish: the statistics of every row */
+    uint64_t rows;                   /* data rows */
+    uint64_t dropped;                /* rows omitted for missing values */
+    uint64_t chunks;                 /* chunks folded */
+    int rows_wanted;     /* chunks copy their blocks for the row spool (set before any) */
+    int rows_lines;      /* ... with the rows' lines (for per-row output) */
+    int rows_fd;         /* the row spool (unlinked temporary file), or -1 */
+    int rows_failed;     /* it was given up (too large, a write failed) */
+    uint64_t rows_bytes; /* bytes written to it */
     /* lr_frame_model's result */
-    size_t mq;             /* model columns besides the intercept */
-    size_t *mterm;         /* the term of each model column, mq entries */
-    uint32_t *mchoice;     /* per model column, per variable of its term (mwidth slots):
-                              the level id (factor), the power (poly), 0 (numeric) */
-    size_t mwidth;         /* slots per model column: the most variables in a term */
-    size_t *macc;          /* their accumulator columns */
-    char **mnames;         /* their names */
-    lr_arena names_arena;  /* storage of mnames' strings */
+    size_t mq;            /* model columns besides the intercept */
+    size_t *mterm;        /* the term of each model column, mq entries */
+    uint32_t *mchoice;    /* per model column, per variable of its term (mwidth slots):
+                             the level id (factor), the power (poly), 0 (numeric) */
+    size_t mwidth;        /* slots per model column: the most variables in a term */
+    size_t *macc;         /* their accumulator columns */
+    char **mnames;        /* their names */
+    lr_arena names_arena; /* storage of mnames' strings */
 };
-
 
 /* The accumulator column of a factor term's cell, or SIZE_MAX if never seen. */
 size_t lr_cell_map_get(const cell_map *m, const uint32_t *key);

@@ -215,10 +215,9 @@ int lr_frame_mp_row(lr_frame_mp *m, const lr_csv_row *row, int *use, lr_error *e
         const lr_var *x = &fm->vars[v];
         if (f->vars[v].factor) {
             const col_info *c = &f->cols[x->col];
-            int found = c->text ? lr_levels_find_text(f->vars[v].levels, c->cell, c->cell_len,
-                                                      &m->level[v])
-                                : lr_levels_find_number(f->vars[v].levels, f->colval[x->col],
-                                                        &m->level[v]);
+            int found =
+                c->text ? lr_levels_find_cell(f->vars[v].levels, c->cell, c->cell_len, &m->level[v])
+                        : lr_levels_find_number(f->vars[v].levels, f->colval[x->col], &m->level[v]);
             if (found != 0)
                 return lr_error_at(err, LR_EDATA, f->source, row->line, 1,
                                    "a level of %s not seen in the first pass (the file changed "

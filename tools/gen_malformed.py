@@ -82,6 +82,13 @@ case("huge_squares.csv", "y,x\n1e200,2e200\n3e200,1e200\n5e200,7e200\n4e200,4e20
 case("tiny_squares.csv", "y,x\n1e-200,2e-200\n3e-200,1e-200\n5e-200,7e-200\n4e-200,4e-200\n")
 case("text_predictor_is_factor.csv",  # valid: "1.2.3" makes x categorical, as in R
      "y,x\n1,2\n2,1.2.3\n3,2\n4,1.2.3\n5,4\n")
+# a numeric predictor with one cell that is not a number: an error (not a
+# factor of a dozen levels), with factor(x) as the way to mean a factor
+MOSTLY = "".join("%d,%d\n" % (i, (i * 7) % 11) for i in range(1, 13))
+case("mostly_numeric_hex.csv", "y,x\n" + MOSTLY.replace("4,6\n", "4,0x1p3\n"))
+case("mostly_numeric_underscore.csv", "y,x\n" + MOSTLY.replace("4,6\n", "4,1_000\n"))
+case("mostly_numeric_decimal_comma.csv",
+     "y;x\n" + MOSTLY.replace(",", ";").replace("4;6\n", "4;2,5\n"))
 case("negative_weight.csv", "y,x,w\n1,2,1\n2,3.5,-1\n3,5,1\n")
 
 # --- rows --------------------------------------------------------------------
