@@ -64,8 +64,10 @@ static int grammar(const char *s, size_t n)
 
 static int is_na(const char *s, size_t n)
 {
-    return (n == 2 || n == 3) && (s[0] | 0x20) == 'n' && (s[1] | 0x20) == 'a' &&
-           (n == 2 || (s[2] | 0x20) == 'n');
+    /* R's spellings: NA exactly, NaN in any case */
+    if (n == 2)
+        return s[0] == 'N' && s[1] == 'A';
+    return n == 3 && (s[0] | 0x20) == 'n' && (s[1] | 0x20) == 'a' && (s[2] | 0x20) == 'n';
 }
 
 /* The fused path's parser on the trimmed cell t[0..tn) followed by a

@@ -175,7 +175,7 @@ void lr_csv_free(lr_csv *r);
 
 typedef enum lr_cell_kind {
     LR_CELL_NUMBER = 0,  /* a finite number, stored in *value */
-    LR_CELL_MISSING = 1, /* empty (after trimming spaces), NA or NaN in any case */
+    LR_CELL_MISSING = 1, /* empty (after trimming spaces), NA (exactly), NaN in any case */
     LR_CELL_TEXT = 2,    /* not a number by the grammar */
     LR_CELL_OVERFLOW = 3 /* a number by the grammar, but beyond the range of a double */
 } lr_cell_kind;
@@ -325,6 +325,9 @@ typedef struct lr_fit_options {
     lr_ridge_scale ridge_scale;    /* what the ridge penalty applies to */
     lr_method method;              /* solver (default LR_METHOD_AUTO) */
     lr_na_action na_action;        /* missing values (default LR_NA_OMIT) */
+    const char *const *na_strings; /* cells that are missing besides R's defaults (as
+                                      read.csv's na.strings), byte for byte, or NULL */
+    size_t n_na_strings;           /* number of entries in na_strings */
     char delimiter;                /* 0: detect */
     double level;                  /* confidence level of the intervals (default 0.95) */
     int threads;                   /* threads that parse and accumulate (0: every CPU the
@@ -475,6 +478,11 @@ int lr_model_weighted(const lr_model *m);
 size_t lr_model_rank(const lr_model *m);
 size_t lr_model_ncoef(const lr_model *m);
 
+/* Read new data with these missing-value spellings too (besides R's and the
+ * ones the fit was given, which the file keeps), byte for byte; at most 128
+ * in all (LR_EUSAGE beyond). The strings are copied. */
+int lr_model_add_na_strings(lr_model *m, const char *const *s, size_t n, lr_error *err);
+
 typedef enum lr_interval {
     LR_INTERVAL_NONE = 0,       /* the fitted value only */
     LR_INTERVAL_CONFIDENCE = 1, /* for the mean response: ŷ ∓ t se */
@@ -489,12 +497,16 @@ typedef struct lr_prediction {
     double se_fit;   /* σ √(xᵀ (XᵀX)⁻¹ x) */
     double lwr;      /* lower bound of the interval (NaN without one) */
     double upr;      /* upper bound */
+    const char *note; /* ok = 0 because a term is not finite for the row (log(0) in
+                         new data): why, with the line ("new.csv:5:3: log(x) is -Inf:
+                         the logarithm of 0"), borrowed for the callback; else NULL */
 } lr_prediction;
 
 /*
  * Predict for every data row of the CSV file `path` ("-": standard input),
  * columns matched by name; row_cb is called for each row in order. A factor
- * level not seen in the fit is an error naming the line.
+ * level not seen in the fit is an error naming the line; a row whose term is
+ * not finite (log(0)) gets ok = 0 and a note, and the rows go on.
  */
 int lr_predict_csv(const lr_model *m, const char *path, lr_interval interval, double level,
                    void (*row_cb)(void *ud, const lr_prediction *p), void *ud, lr_error *err);
@@ -721,6 +733,21 @@ int lr_bench_inverse_residual(size_t p, const double *a, size_t lda, const doubl
  * definition: −log10(|e − x| / |x|), or −log10|e| when x = 0; capped to
  * [0, 15]; 0 for a NaN estimate). */
 double lr_bench_lre(size_t p, const double *est, const double *exact);
+
+/* ------------------------------------------------------------------------ */
+/* Names                                                                    */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * "Did you mean": the entry of names[0..n) that name[0..len) most likely
+ * misspells, or n if none is close enough. The distance counts insertions,
+ * deletions, substitutions and swaps of two adjacent characters ("dsit" is
+ * one edit from "dist"; the optimal string alignment distance), letter case
+ * ignored; a name is suggested within a third of the typed length (at least
+ * one edit, never the whole name). Names longer than 64 bytes are not
+ * compared. Nothing is allocated; names are only read.
+ */
+size_t lr_suggest_name(const char *name, size_t len, const char *const *names, size_t n);
 
 #if defined(__GNUC__)
 #pragma GCC visibility pop

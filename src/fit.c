@@ -547,6 +547,15 @@ int lr_fit_csv(const char *path, const lr_fit_options *opt, lr_fit **out, lr_err
                      input,
                      delimiter};
     rc = fit_from_accum(acc, &md, opt, out, err);
+    if (rc == LR_OK && lr_frame_header_numeric(frame) &&
+        (rc = add_note(*out, err,
+                       "warning: %s: every name in the header row is a number: the "
+                       "file may have no header (linreg reads its first row as the "
+                       "column names)",
+                       name))) {
+        lr_fit_free(*out);
+        *out = NULL;
+    }
     if (rc == LR_OK && opt->keep_model && (rc = lr_model_json_build(frame, *out, acc, &(*out)->model_json, err))) {
         lr_fit_free(*out);
         *out = NULL;

@@ -410,8 +410,8 @@ static int find_col(parser *p, const token *t, size_t *col)
             *col = j;
             return LR_OK;
         }
-    size_t best, bj = lr_closest_name(t->start, t->len, p->columns, p->ncols, &best);
-    if (bj < p->ncols && best <= t->len / 3)
+    size_t bj = lr_suggest_name(t->start, t->len, p->columns, p->ncols);
+    if (bj < p->ncols)
         return perror_at(p, t->pos, "no column named '%.*s' (did you mean '%s'?)", (int)t->len,
                          t->start, p->columns[bj]);
     return perror_at(p, t->pos, "no column named '%.*s'", (int)t->len, t->start);

@@ -91,11 +91,9 @@ void lr_csv_continue(lr_csv *r, uint64_t line);
  * count, to restore with another call. */
 int lr_blas_threads(int n);
 
-/* The name among names[0..n) closest to name[0..len) by edit distance, a
- * difference of letter case costing nothing (so "speed" finds "Speed").
- * Returns its index (n when there is none) and the distance in *dist. Names
- * longer than 64 bytes are not compared. */
-size_t lr_closest_name(const char *name, size_t len, const char *const *names, size_t n,
-                       size_t *dist);
+/* LR_EUSAGE: "SOURCE: no WHAT named 'NAME'", with the name among names[0..n)
+ * it most likely misspells (name_suggest.c). */
+int lr_no_column_error(const char *source, const char *what, const char *name,
+                       const char *const *names, size_t n, lr_error *err);
 
 #endif /* LR_INTERNAL_H */

@@ -29,6 +29,7 @@
 
 #define LR_MODEL_FORMAT "linreg-model"
 #define LR_MODEL_FORMAT_VERSION 1
+#define LR_MODEL_MAX_NA_STRINGS 128 /* missing-value spellings a prediction reads */
 
 /* jansson keeps its own allocator (malloc): its allocation hooks are
  * process-global, and a library must not change them under a host program
@@ -181,6 +182,19 @@ static char *rebuild_formula(const lr_frame *f)
     return t;
 }
 
+/* The extra missing-value spellings the fit read (--na-strings): predict
+ * reads new data with the same ones. */
+static json_t *na_strings_json(const lr_frame *f)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < f->nas.n; i++)
+        if (json_array_append_new(a, jstrn(f->nas.s[i], f->nas.len[i]))) {
+            json_decref(a);
+            return NULL;
+        }
+    return a;
+}
+
 int lr_model_json_build(const lr_frame *f, const lr_fit *fit, const lr_accum *acc, void **out,
                         lr_error *err)
 {
@@ -231,9 +245,14 @@ int lr_model_json_build(const lr_frame *f, const lr_fit *fit, const lr_accum *ac
             }
         }
     }
-    for (size_t j = 0; ok && j < f->ncsv; j++)
+    json_t *logicals = json_array();
+    ok &= logicals && !json_object_set_new(root, "logical_columns", logicals);
+    for (size_t j = 0; ok && j < f->ncsv; j++) {
         if (f->cols[j].used && f->cols[j].text && !f->cols[j].levels_numeric)
             ok &= !json_array_append_new(cats, jstr(f->colnames[j]));
+        if (f->cols[j].used && f->cols[j].logical)
+            ok &= !json_array_append_new(logicals, jstr(f->colnames[j]));
+    }
     /* the columns prediction needs: those the predictors read */
     json_t *pcols = json_array();
     unsigned char *mark = lr_mem_calloc(f->ncsv ? f->ncsv : 1, 1);
@@ -289,6 +308,7 @@ int lr_model_json_build(const lr_frame *f, const lr_fit *fit, const lr_accum *ac
         mean = mat = NULL;
         ok &= !json_object_set_new(root, "variables", vars);
         ok &= !json_object_set_new(root, "categorical_columns", cats);
+        ok &= !json_object_set_new(root, "na_strings", na_strings_json(f));
         ok &= !json_object_set_new(root, "coefficients", coefs);
         ok &= !json_object_set_new(root, "xtx_inverse", inv);
         ok &= !json_object_set_new(root, "statistics", stats);
@@ -559,6 +579,17 @@ static int predict_frame(const lr_model *m, const lr_csv_row *hdr, const char *n
                                 "needs",
                                 name, c, json_string_value(json_object_get(m->root, "formula")));
     }
+    /* missing-value spellings: the fit's and lr_model_add_na_strings' */
+    json_t *nas = json_object_get(m->root, "na_strings");
+    const char *na_list[LR_MODEL_MAX_NA_STRINGS];
+    opt.n_na_strings = 0;
+    for (size_t i = 0; i < json_array_size(nas); i++) {
+        if (i == LR_MODEL_MAX_NA_STRINGS || !json_is_string(json_array_get(nas, i)))
+            return bad_field(err, m->path, "\"na_strings\"",
+                             "holds too many values or one that is not a string");
+        na_list[opt.n_na_strings++] = json_string_value(json_array_get(nas, i));
+    }
+    opt.na_strings = na_list;
     int rc = lr_frame_create(hdr, name, &opt, &f, err);
     if (rc == LR_EUSAGE) {
         /* the frame's message, copied: it is the destination's own buffer */
@@ -579,6 +610,14 @@ static int predict_frame(const lr_model *m, const lr_csv_row *hdr, const char *n
         for (size_t j = 0; c && j < f->ncsv; j++)
             if (f->cols[j].used && !strcmp(f->colnames[j], c))
                 f->cols[j].text = 1;
+    }
+    /* logical columns: T and TRUE are the level TRUE (absent before: none) */
+    json_t *lgs = json_object_get(m->root, "logical_columns");
+    for (size_t i = 0; i < json_array_size(lgs); i++) {
+        const char *c = json_string_value(json_array_get(lgs, i));
+        for (size_t j = 0; c && j < f->ncsv; j++)
+            if (f->cols[j].used && f->cols[j].text && !strcmp(f->colnames[j], c))
+                f->cols[j].logical = 1;
     }
     /* the first-chunk machinery decides the rest from no rows: numeric */
     if ((rc = lr_frame_end_first(f, err)))
@@ -649,6 +688,23 @@ fail:
     return rc;
 }
 
+int lr_model_add_na_strings(lr_model *m, const char *const *s, size_t n, lr_error *err)
+{
+    json_t *a = json_object_get(m->root, "na_strings");
+    if (!json_is_array(a)) {
+        a = json_array();
+        if (!a || json_object_set_new(m->root, "na_strings", a))
+            return lr_error_nomem(err);
+    }
+    if (json_array_size(a) + n > LR_MODEL_MAX_NA_STRINGS)
+        return lr_error_set(err, LR_EUSAGE, "more than %d missing-value spellings",
+                            LR_MODEL_MAX_NA_STRINGS);
+    for (size_t i = 0; i < n; i++)
+        if (json_array_append_new(a, json_string(s[i])))
+            return lr_error_set(err, LR_EUSAGE, "missing-value spelling '%s' is not UTF-8", s[i]);
+    return LR_OK;
+}
+
 int lr_predict_csv(const lr_model *m, const char *path, lr_interval interval, double level,
                    void (*row_cb)(void *ud, const lr_prediction *p), void *ud, lr_error *err)
 {
@@ -681,10 +737,17 @@ int lr_predict_csv(const lr_model *m, const char *path, lr_interval interval, do
             break;
         double y, w;
         int use;
-        if ((rc = lr_frame_eval_row(f, f->colval, &row, x, &y, &w, &use, err)))
+        rc = lr_frame_eval_row(f, f->colval, &row, x, &y, &w, &use, err);
+        lr_prediction pr = {row.line,    use == 1,    (double)NAN, (double)NAN,
+                            (double)NAN, (double)NAN, NULL};
+        if (rc == LR_EVALUE && use == -1) {
+            /* a term not finite for this row (log(0)): NA, as R's predict
+             * gives -Inf or NaN there, with the reason */
+            pr.note = err->message;
+            rc = LR_OK;
+        } else if (rc)
             break;
-        lr_prediction pr = {row.line, use, (double)NAN, (double)NAN, (double)NAN, (double)NAN};
-        if (use) {
+        if (pr.ok) {
             if (icpt)
                 xf[0] = 1;
             memcpy(xf + icpt, x, (p - icpt) * sizeof(double));

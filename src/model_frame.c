@@ -143,6 +143,7 @@ void lr_frame_free(lr_frame *f)
     if (!f)
         return;
     lr_chunk_free(f->first);
+    lr_na_set_free(&f->nas);
     if (f->colnames)
         for (size_t j = 0; j < f->ncsv; j++)
             lr_mem_strfree(f->colnames[j]);
@@ -242,6 +243,10 @@ int lr_frame_create(const lr_csv_row *hdr, const char *source, const lr_fit_opti
         return lr_error_nomem(err);
     f->wcol = SIZE_MAX;
     f->na = opt->na_action;
+    if ((rc = lr_na_set_init(&f->nas, opt->na_strings, opt->n_na_strings, err))) {
+        lr_frame_free(f);
+        return rc;
+    }
     f->kernel = lr_method_kernel(opt->method);
     f->ncsv = hdr->nfields;
     f->rows_fd = -1;
@@ -275,6 +280,14 @@ int lr_frame_create(const lr_csv_row *hdr, const char *source, const lr_fit_opti
         f->cols[j].name = f->colnames[j];
     }
 
+    /* A header of numbers is a first data row, most likely. */
+    f->header_numeric = f->ncsv > 0;
+    for (size_t j = 0; j < f->ncsv; j++) {
+        double v;
+        f->header_numeric &=
+            lr_parse_cell(f->colnames[j], strlen(f->colnames[j]), &v) == LR_CELL_NUMBER;
+    }
+
     /* The model. */
     const char *const *names = (const char *const *)f->colnames;
     if (opt->formula) {
@@ -284,15 +297,7 @@ int lr_frame_create(const lr_csv_row *hdr, const char *source, const lr_fit_opti
     } else {
         size_t dummy;
         if (opt->target && !find_header(f, opt->target, &dummy)) {
-            size_t dist,
-                bj = lr_closest_name(opt->target, strlen(opt->target), names, f->ncsv, &dist);
-            if (bj < f->ncsv && dist <= strlen(opt->target) / 3)
-                rc = lr_error_set(err, LR_EUSAGE,
-                                  "%s: no column named '%s' (did you mean "
-                                  "'%s'?)",
-                                  source, opt->target, names[bj]);
-            else
-                rc = lr_error_set(err, LR_EUSAGE, "%s: no column named '%s'", source, opt->target);
+            rc = lr_no_column_error(f->source, "column", opt->target, names, f->ncsv, err);
             goto fail;
         }
         size_t npred = opt->features ? opt->n_features : f->ncsv - 1;
@@ -306,16 +311,7 @@ int lr_frame_create(const lr_csv_row *hdr, const char *source, const lr_fit_opti
         }
         for (size_t i = 0; opt->features && i < opt->n_features; i++) {
             if (!find_header(f, opt->features[i], &dummy)) {
-                size_t dist, bj = lr_closest_name(opt->features[i], strlen(opt->features[i]), names,
-                                                  f->ncsv, &dist);
-                if (bj < f->ncsv && dist <= strlen(opt->features[i]) / 3)
-                    rc = lr_error_set(err, LR_EUSAGE,
-                                      "%s: no column named '%s' (did you mean "
-                                      "'%s'?)",
-                                      source, opt->features[i], names[bj]);
-                else
-                    rc = lr_error_set(err, LR_EUSAGE, "%s: no column named '%s'", source,
-                                      opt->features[i]);
+                rc = lr_no_column_error(f->source, "column", opt->features[i], names, f->ncsv, err);
                 goto fail;
             }
             const char *y = opt->target ? opt->target : names[0];
@@ -341,16 +337,7 @@ int lr_frame_create(const lr_csv_row *hdr, const char *source, const lr_fit_opti
     /* The weights column. */
     if (opt->weights) {
         if (!find_header(f, opt->weights, &f->wcol)) {
-            size_t dist,
-                bj = lr_closest_name(opt->weights, strlen(opt->weights), names, f->ncsv, &dist);
-            if (bj < f->ncsv && dist <= strlen(opt->weights) / 3)
-                rc = lr_error_set(err, LR_EUSAGE,
-                                  "%s: no weights column named '%s' (did you "
-                                  "mean '%s'?)",
-                                  source, opt->weights, names[bj]);
-            else
-                rc = lr_error_set(err, LR_EUSAGE, "%s: no weights column named '%s'", source,
-                                  opt->weights);
+            rc = lr_no_column_error(f->source, "weights column", opt->weights, names, f->ncsv, err);
             goto fail;
         }
         f->cols[f->wcol].used = 2;
@@ -440,20 +427,12 @@ static int resolve_types(lr_frame *f, lr_error *err)
     int rc;
     for (size_t u = 0; u < f->nused; u++) {
         col_info *ci = &f->cols[f->used[u]];
-        if (ci->as_factor)
+        if (lr_col_census_logical(&ci->census))
+            ci->logical = ci->text = 1; /* R's logical: levels FALSE, TRUE */
+        else if (ci->as_factor)
             ci->text = 1; /* the formula asks for a factor: its cells are levels */
         else if (lr_col_census_mostly_numbers(&ci->census))
-            return lr_error_at(
-                err, LR_EVALUE, f->source, ci->census.first_text_line, ci->census.first_text_col,
-                "column '%s': \"%s\" is not a number, though %llu of the %llu "
-                "cells in its first rows are (%swrite factor(%s) in the formula "
-                "if the column is categorical)",
-                ci->name, ci->census.first_text, (unsigned long long)ci->census.numbers,
-                (unsigned long long)(ci->census.numbers + ci->census.texts),
-                ci->census.decimal_comma ? "a decimal comma? linreg reads '.' as "
-                                           "the decimal point; "
-                                         : "",
-                ci->name);
+            return lr_col_census_error(&ci->census, f->source, ci->name, err);
     }
     for (size_t v = 0; v < fm->nvars; v++) {
         lr_var *x = &fm->vars[v];
@@ -512,7 +491,7 @@ static int resolve_types(lr_frame *f, lr_error *err)
     /* The common case — every term a plain numeric column, the response one
      * too — needs no evaluation: each cell goes straight to its accumulator
      * column (lr_chunk_add_row's fast path). */
-    int direct = fm->vars[0].kind == LR_VAR_COLUMN && !f->vars[0].factor;
+    int direct = fm->vars[0].kind == LR_VAR_COLUMN && !f->vars[0].factor && f->nas.n == 0;
     for (size_t t = 0; t < fm->nterms && direct; t++) {
         size_t v = fm->terms[t].vars[0];
         direct = fm->terms[t].n == 1 && fm->vars[v].kind == LR_VAR_COLUMN && !f->vars[v].factor;
@@ -724,12 +703,26 @@ static int read_cells(lr_chunk *c, const lr_csv_row *row, int *missing, lr_error
         const lr_csv_field *fl = &row->fields[j];
         double v = 0;
         char q[96];
-        lr_cell_kind kind = lr_parse_cell(fl->data, fl->len, &v);
+        lr_cell_kind kind =
+            lr_cell_classify(&f->nas, ci->text && !ci->logical, fl->data, fl->len, &v);
         if (kind == LR_CELL_MISSING) {
             if (!miss) {
                 miss = fl;
                 miss_col = j;
             }
+            continue;
+        }
+        if (ci->logical) {
+            const char *label = lr_logical_label(fl->data, fl->len);
+            if (!label) {
+                lr_error_quote(q, sizeof q, fl->data, fl->len, 60);
+                return lr_error_at(err, LR_EVALUE, f->source, fl->line, fl->col,
+                                   "column '%s': \"%s\" is not T, F, TRUE or FALSE, which the "
+                                   "column holds in its first rows (R would read it as text)",
+                                   ci->name, q);
+            }
+            c->cell[j] = label;
+            c->cell_len[j] = strlen(label);
             continue;
         }
         if (ci->text) {
@@ -1270,7 +1263,7 @@ static int keep_row(lr_frame *f, const lr_csv_row *row, lr_error *err)
         /* Column types: a non-missing cell that is not a number makes the column
          * categorical (column_types.c). */
         double v;
-        if (lr_parse_cell(fl->data, fl->len, &v) != LR_CELL_MISSING) {
+        if (lr_cell_classify(&f->nas, 0, fl->data, fl->len, &v) != LR_CELL_MISSING) {
             int text;
             col_info *ci = &f->cols[f->used[u]];
             lr_col_census_add(&ci->census, fl->data, fl->len, fl->line, fl->col, &text);
@@ -1330,6 +1323,13 @@ int lr_frame_assume_numeric(lr_frame *f, lr_error *err)
 {
     if (f->types_known || f->nkept_rows > 0)
         return lr_error_set(err, LR_EUSAGE, "frame: column types are already being decided");
+    /* a factor() column may be R's logical (T, TRUE: one level), which only
+     * its first rows can tell */
+    for (size_t u = 0; u < f->nused; u++)
+        if (f->cols[f->used[u]].as_factor)
+            return lr_error_set(err, LR_EUSAGE,
+                                "frame: a factor() column's type needs its "
+                                "first rows");
     /* no kept rows: no column has shown text, so every undecided one is numeric */
     return replay(f, err);
 }
@@ -1403,33 +1403,6 @@ static int subset_except(const lr_term *a, size_t skip, const lr_term *b)
     return 1;
 }
 
-/* factor() of a column read as text: numbers if every level is one (R's
- * factor() of a numeric column: levels in numeric order), else strings (R's
- * factor() of a character column). */
-static int factor_numbers(lr_frame *f, size_t v, lr_error *err)
-{
-    col_info *ci = &f->cols[f->formula->vars[v].col];
-    lr_levels *l = f->vars[v].levels;
-    if (!ci->as_factor || lr_levels_numeric(l))
-        return LR_OK;
-    int converted;
-    uint32_t dup[2];
-    int rc = lr_levels_to_numbers(l, &converted, dup, err);
-    if (rc)
-        return rc;
-    if (dup[0] != UINT32_MAX) {
-        char a[96], b[96];
-        lr_error_quote(a, sizeof a, lr_levels_label(l, dup[0]), lr_levels_length(l, dup[0]), 40);
-        lr_error_quote(b, sizeof b, lr_levels_label(l, dup[1]), lr_levels_length(l, dup[1]), 40);
-        return lr_error_set(err, LR_EDATA,
-                            "%s: %s: \"%s\" and \"%s\" are the same number, which R reads as "
-                            "one level; write them one way",
-                            f->source, f->formula->vars[v].label, a, b);
-    }
-    ci->levels_numeric = converted;
-    return LR_OK;
-}
-
 int lr_frame_model(lr_frame *f, lr_model_columns *out, lr_error *err)
 {
     lr_formula *fm = f->formula;
@@ -1441,7 +1414,11 @@ int lr_frame_model(lr_frame *f, lr_model_columns *out, lr_error *err)
         var_info *vi = &f->vars[v];
         if (!vi->factor)
             continue;
-        if ((rc = factor_numbers(f, v, err)) || (rc = lr_levels_sort(vi->levels, err)))
+        col_info *ci = &f->cols[fm->vars[v].col];
+        if (ci->as_factor && (rc = lr_factor_as_numbers(vi->levels, f->source, fm->vars[v].label,
+                                                        &ci->levels_numeric, err)))
+            return rc;
+        if ((rc = lr_levels_sort(vi->levels, err)))
             return rc;
         int in_model = 0;
         for (size_t t = 0; t < fm->nterms && !in_model; t++)
@@ -1627,6 +1604,11 @@ int lr_frame_rows_fd(const lr_frame *f)
     return f->rows_wanted && !f->rows_failed ? f->rows_fd : -1;
 }
 
+int lr_frame_header_numeric(const lr_frame *f)
+{
+    return f->header_numeric;
+}
+
 size_t lr_frame_ncols(const lr_frame *f)
 {
     return f->ncsv;
@@ -1644,7 +1626,8 @@ int lr_frame_eval_row(const lr_frame *f, double *colval, const lr_csv_row *row, 
         const lr_csv_field *fl = &row->fields[j];
         double v = 0;
         char q[96];
-        lr_cell_kind kind = lr_parse_cell(fl->data, fl->len, &v);
+        lr_cell_kind kind = lr_cell_classify(&f->nas, f->cols[j].text && !f->cols[j].logical,
+                                             fl->data, fl->len, &v);
         if (kind == LR_CELL_MISSING)
             return LR_OK; /* omitted, as in the fit (or NA, for a prediction) */
         if (f->cols[j].text)
@@ -1670,7 +1653,9 @@ int lr_frame_eval_row(const lr_frame *f, double *colval, const lr_csv_row *row, 
         const lr_var *xv = &fm->vars[v];
         if (f->vars[v].factor) {
             const lr_csv_field *cf = &row->fields[xv->col];
-            int found = f->cols[xv->col].text
+            const char *lg = f->cols[xv->col].logical ? lr_logical_label(cf->data, cf->len) : NULL;
+            int found = lg ? lr_levels_find_text(f->vars[v].levels, lg, strlen(lg), &level[v])
+                        : f->cols[xv->col].text
                             ? lr_levels_find_cell(f->vars[v].levels, cf->data, cf->len, &level[v])
                             : lr_levels_find_number(f->vars[v].levels, colval[xv->col], &level[v]);
             if (found != 0) {
@@ -1685,8 +1670,10 @@ int lr_frame_eval_row(const lr_frame *f, double *colval, const lr_csv_row *row, 
         }
         const char *why = NULL;
         value[v] = eval_checked(xv->expr, colval, &why);
-        if (!isfinite(value[v]))
+        if (!isfinite(value[v])) {
+            *use = -1; /* a prediction writes NA for the row (R: -Inf or NaN, a warning) */
             return nonfinite_error(f, row, xv, value[v], why, err);
+        }
     }
     *y = value[0];
     *w = f->wcol != SIZE_MAX ? colval[f->wcol] : 1.0;

@@ -46,7 +46,8 @@ int lr_frame_end_first(lr_frame *f, lr_error *err);
  * If the first chunk then goes through without an error, the guess was what
  * keeping its rows would have decided (no cell was text); after any error
  * the caller starts again with a new frame and no guess, so that types and
- * messages are those of the careful path. */
+ * messages are those of the careful path. Refused (LR_EUSAGE) when a column
+ * is read only through factor(): whether it is logical needs its rows. */
 int lr_frame_assume_numeric(lr_frame *f, lr_error *err);
 
 /* Every later chunk: a chunk evaluator (the frame's types must be known; the
@@ -108,12 +109,17 @@ void lr_frame_header_name(const lr_csv_field *fl, const char **name, size_t *len
  * After lr_frame_model: a data row in the model's own columns, x[0..q) in
  * lr_frame_model's order, the response *y and the weight *w. *use = 0 when a
  * cell the model needs is missing. A factor level not seen in the fit is an
- * error naming the row. Evaluates in double, like the fit. colval is the
- * caller's scratch of lr_frame_ncols(f) doubles; the frame is only read, so
- * threads with their own scratch may evaluate rows at once.
+ * error naming the row; so is a term that is not finite (log(0)), with
+ * *use = -1 (a prediction makes that row NA and goes on). Evaluates in double, like the fit. colval
+ * is the caller's scratch of lr_frame_ncols(f) doubles; the frame is only read, so threads with
+ * their own scratch may evaluate rows at once.
  */
 int lr_frame_eval_row(const lr_frame *f, double *colval, const lr_csv_row *row, double *x,
                       double *y, double *w, int *use, lr_error *err);
+
+/* 1 if every field of the header is a number ("1.5,2,3"): the file may
+ * have no header row, and its first row became the names. */
+int lr_frame_header_numeric(const lr_frame *f);
 
 /* Fields in the header. */
 size_t lr_frame_ncols(const lr_frame *f);

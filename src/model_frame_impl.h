@@ -23,6 +23,8 @@ typedef struct col_info {
     int as_factor;        /* read only through factor()/C(): text from the start, its
                              levels numbers at the end if every one is (R's factor()) */
     int levels_numeric;   /* as_factor, and every level was a number */
+    int logical;          /* T/F/TRUE/FALSE only: a factor of levels FALSE, TRUE (R's
+                             logical column) */
 } col_info;
 
 /* Per formula variable. */
@@ -102,6 +104,8 @@ struct lr_frame {
     char **colnames;     /* header names (owned) */
     lr_formula *formula; /* the model (owned) */
     lr_na_action na;     /* missing-value policy */
+    lr_na_set nas;       /* extra missing-value spellings (--na-strings) */
+    int header_numeric;  /* every header name is a number (no header row?) */
     lr_kernel kernel;    /* accumulator kernel */
     size_t wcol;         /* weights column, SIZE_MAX if none */
     col_info *cols;      /* ncsv entries */

@@ -194,12 +194,15 @@ int lr_frame_mp_row(lr_frame_mp *m, const lr_csv_row *row, int *use, lr_error *e
         size_t j = f->used[u];
         const lr_csv_field *fl = &row->fields[j];
         double v;
-        lr_cell_kind kind = lr_parse_cell(fl->data, fl->len, &v);
+        lr_cell_kind kind = lr_cell_classify(&f->nas, f->cols[j].text && !f->cols[j].logical,
+                                             fl->data, fl->len, &v);
         if (kind == LR_CELL_MISSING)
             return LR_OK;
+        const char *lg = f->cols[j].logical ? lr_logical_label(fl->data, fl->len) : NULL;
         if (f->cols[j].text) {
-            f->cols[j].cell = fl->data;
-            f->cols[j].cell_len = fl->len;
+            /* a logical cell is its level's label (the first pass checked it) */
+            f->cols[j].cell = lg ? lg : fl->data;
+            f->cols[j].cell_len = lg ? strlen(lg) : fl->len;
         } else {
             if (kind != LR_CELL_NUMBER)
                 return lr_error_at(err, LR_EVALUE, f->source, fl->line, fl->col,

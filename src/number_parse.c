@@ -35,12 +35,14 @@ enum {
     EXP_SATURATE = 100000000 /* written exponents stop growing here (no int64 overflow) */
 };
 
-/* 1 for NA or NaN in any case. */
+/* 1 for NA (R's na.strings default, exactly) or NaN in any case (a number
+ * to R's read.csv, as its strtod reads it, which na.omit then drops). "na"
+ * and "Na" are text, as in R. */
 static int is_na(const char *s, size_t n)
 {
-    if (n < 2 || n > 3 || (s[0] | 0x20) != 'n' || (s[1] | 0x20) != 'a')
-        return 0;
-    return n == 2 || (s[2] | 0x20) == 'n';
+    if (n == 2)
+        return s[0] == 'N' && s[1] == 'A';
+    return n == 3 && (s[0] | 0x20) == 'n' && (s[1] | 0x20) == 'a' && (s[2] | 0x20) == 'n';
 }
 
 static int is_digit(char c)

@@ -79,8 +79,8 @@ static const parse_case cases[] = {
     {"   ", 0, LR_CELL_MISSING, 0, 0},
     {" \t \t", 0, LR_CELL_MISSING, 0, 0},
     {"NA", 0, LR_CELL_MISSING, 0, 0},
-    {"na", 0, LR_CELL_MISSING, 0, 0},
-    {"nA", 0, LR_CELL_MISSING, 0, 0},
+    {"na", 0, LR_CELL_TEXT, 0, 0}, /* R's read.csv: only NA, exactly */
+    {"nA", 0, LR_CELL_TEXT, 0, 0},
     {" NA ", 0, LR_CELL_MISSING, 0, 0},
     {"NaN", 0, LR_CELL_MISSING, 0, 0},
     {"nan", 0, LR_CELL_MISSING, 0, 0},

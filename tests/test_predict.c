@@ -798,7 +798,9 @@ START_TEST(test_predict_errors)
     free(data);
 
     /* missing values give NA rows (the response need not be there) */
-    const char *na = "Sepal.Width,Species,Sepal.Length\n3,setosa,NA\nNA,setosa,1\n3,,1\n";
+    /* (in a text column only NA is missing: an empty cell is the level "",
+     * as in R's read.csv) */
+    const char *na = "Sepal.Width,Species,Sepal.Length\n3,setosa,NA\nNA,setosa,1\n3,NA,1\n";
     data = lr_test_write_temp(na, strlen(na));
     r.n = 0;
     ck_assert_int_eq(lr_predict_csv(m, data, LR_INTERVAL_CONFIDENCE, 0.9, collect, &r, &err),
@@ -812,12 +814,15 @@ START_TEST(test_predict_errors)
     unlink(data);
     free(data);
 
-    /* a value outside log's domain is an error naming the cell, as in the fit
-     * (R's predict would give NaN with a warning) */
-    const char *dom = "Sepal.Width,Species\n3,setosa\n-1,setosa\n";
+    /* a value outside log's domain makes its row NA with the reason, naming
+     * the cell, and the rows go on (R's predict gives NaN with a warning) */
+    const char *dom = "Sepal.Width,Species\n3,setosa\n-1,setosa\n3,setosa\n";
     data = lr_test_write_temp(dom, strlen(dom));
     r.n = 0;
-    ck_assert_int_eq(lr_predict_csv(m, data, LR_INTERVAL_NONE, 0.95, collect, &r, &err), LR_EVALUE);
+    ck_assert_int_eq(lr_predict_csv(m, data, LR_INTERVAL_NONE, 0.95, collect, &r, &err), LR_OK);
+    ck_assert_uint_eq(r.n, 3);
+    ck_assert(r.p[0].ok && r.p[2].ok && r.p[0].fit == r.p[2].fit && r.p[0].note == NULL);
+    ck_assert(!r.p[1].ok && isnan(r.p[1].fit) && r.p[1].note != NULL);
     ck_assert_uint_eq(err.line, 3);
     ck_assert_msg(strstr(err.message, "log(Sepal.Width)") != NULL, "%s", err.message);
     unlink(data);

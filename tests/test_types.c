@@ -74,6 +74,23 @@ static void fit_against_r(const char *rcase, const char *file, const char *formu
     lr_test_run_free(&r);
 }
 
+/* `linreg fit --format json [opt] -` on data succeeds and its output holds
+ * each of want[] (NULL-terminated); opt may be NULL. */
+static void fit_has(const char *opt, const char *optval, const char *data, const char *const *want)
+{
+    const char *argv[] = {"linreg", "fit", "--format", "json", "-", NULL, NULL, NULL};
+    if (opt) {
+        argv[4] = opt;
+        argv[5] = optval;
+        argv[6] = "-";
+    }
+    lr_test_run_result r = run(argv, data);
+    ck_assert_msg(r.exit_code == 0, "%s", r.err);
+    for (size_t i = 0; want[i]; i++)
+        ck_assert_msg(strstr(r.out, want[i]) != NULL, "no %s in %s", want[i], r.out);
+    lr_test_run_free(&r);
+}
+
 /* ---- item 1: a mostly numeric column with a few text cells ---- */
 
 START_TEST(mostly_numeric_is_an_error)
@@ -100,13 +117,8 @@ END_TEST
 /* A genuinely text column stays a factor, even with a few numbers in it. */
 START_TEST(text_column_with_numbers_is_a_factor)
 {
-    const char *data = "y,g\n1,a\n2,b\n3,1\n4,a\n5,b\n6,c\n";
-    const char *argv[] = {"linreg", "fit", "--format", "json", "-", NULL};
-    lr_test_run_result r = run(argv, data);
-    ck_assert_msg(r.exit_code == 0, "%s", r.err);
-    ck_assert_ptr_nonnull(strstr(r.out, "\"gb\""));
-    ck_assert_ptr_nonnull(strstr(r.out, "\"gc\""));
-    lr_test_run_free(&r);
+    const char *want[] = {"\"ga\"", "\"gb\"", "\"gc\"", NULL}; /* "1": the reference */
+    fit_has(NULL, NULL, "y,g\n1,a\n2,b\n3,1\n4,a\n5,b\n6,c\n", want);
 }
 END_TEST
 
@@ -170,6 +182,203 @@ START_TEST(numeric_codes_spelt_twice)
 }
 END_TEST
 
+/* ---- item 3: missing values spelt as R spells them ---- */
+
+/* "Na" (sodium) is a level; "NA" is missing; NaN in x is a number R's na.omit
+ * drops. */
+START_TEST(na_spellings_as_r)
+{
+    fit_against_r("elements", "tests/data/types_elements.csv", "y ~ x + elem");
+}
+END_TEST
+
+/* In a text column only NA is missing: "na", "NaN" and "" are levels. */
+START_TEST(text_column_levels_that_look_missing)
+{
+    const char *want[] = {"\"n\": 7,", "\"gna\"", "\"gNaN\"", "\"gb\"", NULL};
+    fit_has(NULL, NULL, "y,g\n1,na\n2,NaN\n3,\n4,na\n5,NaN\n6,\n7,NA\n8,b\n", want);
+}
+END_TEST
+
+/* In a numeric column "na" is text (an error among numbers), as in R. */
+START_TEST(lowercase_na_in_numbers)
+{
+    const char *data = "y,x\n1,1\n2,2\n3,3\n4,4\n5,5\n6,6\n7,7\n8,8\n9,9\n10,na\n";
+    const char *argv[] = {"linreg", "fit", "-", NULL};
+    lr_test_run_result r = run(argv, data);
+    ck_assert_int_eq(r.exit_code, 1);
+    ck_assert_ptr_nonnull(strstr(r.err, "<stdin>:11:4: column 'x': \"na\" is not a number"));
+    lr_test_run_free(&r);
+}
+END_TEST
+
+/* --na-strings adds spellings, in numeric and text columns, on the general
+ * path and (checked by the counts) never read as numbers by the fast one;
+ * the saved model makes predict read them too, and predict takes its own. */
+START_TEST(na_strings_option)
+{
+    const char *data = "y,x,g\n1,2,a\n2,-999,b\n3,5,a\n4,.,b\n5,3,?\n6,7,b\n7,1,a\n";
+    char *model = lr_test_write_temp("", 0);
+    const char *argv[] = {"linreg", "fit", "--na-strings", "-999, .,?", "--format",
+                          "json",   "-o",  model,          "-",         NULL};
+    lr_test_run_result r = run(argv, data);
+    ck_assert_msg(r.exit_code == 0, "%s", r.err);
+    ck_assert_ptr_nonnull(strstr(r.out, "\"n\": 4,"));
+    ck_assert_ptr_nonnull(strstr(r.out, "\"n_dropped\": 3,"));
+    lr_test_run_free(&r);
+    const char *want[] = {"\"n\": 7,", NULL}; /* without it: -999 a value, "." a level */
+    fit_has(NULL, NULL, data, want);
+    const char *newdata = "x,g\n-999,a\n2,b\nmissing,a\n";
+    const char *argv_p[] = {"linreg", "predict", "-m", model, "--na-strings", "missing", "-", NULL};
+    r = run(argv_p, newdata);
+    ck_assert_msg(r.exit_code == 0, "%s", r.err);
+    double mid;
+    char last[8];
+    ck_assert_msg(sscanf(r.out, "fit\nNA\n%lf\n%7s\n", &mid, last) == 2, "%s", r.out);
+    ck_assert_str_eq(last, "NA");
+    lr_test_run_free(&r);
+    unlink(model);
+    free(model);
+}
+END_TEST
+
+/* ---- item 4: logical columns ---- */
+
+START_TEST(logical_column_as_r)
+{
+    fit_against_r("logical", "tests/data/types_logical.csv", "y ~ x + flag");
+    fit_against_r("logical_factor", "tests/data/types_logical.csv", "y ~ x + factor(flag)");
+}
+END_TEST
+
+/* The saved model reads T and TRUE as one level in new data. */
+START_TEST(logical_predict)
+{
+    char *model = lr_test_write_temp("", 0);
+    char path[4096];
+    snprintf(path, sizeof path, "%s", lr_test_path("tests/data/types_logical.csv"));
+    const char *argv[] = {"linreg", "fit", "-f", "y ~ x + flag", "-o", model, path, NULL};
+    lr_test_run_result r = run(argv, NULL);
+    ck_assert_msg(r.exit_code == 0, "%s", r.err);
+    lr_test_run_free(&r);
+    const char *newdata = "x,flag\n1,T\n1,TRUE\n1,F\n1,FALSE\n";
+    const char *argv_p[] = {"linreg", "predict", "-m", model, "-", NULL};
+    r = run(argv_p, newdata);
+    ck_assert_msg(r.exit_code == 0, "%s", r.err);
+    double a, b, c, d;
+    ck_assert_int_eq(sscanf(r.out, "fit\n%lf\n%lf\n%lf\n%lf", &a, &b, &c, &d), 4);
+    ck_assert(a == b && c == d);
+    /* R: (Intercept) + x + flagTRUE, and (Intercept) + x */
+    LR_CK_REL(a, -0.77906976744185619 + 2.0808139534883714 + 1.4988372093023241, 1e-9);
+    LR_CK_REL(c, -0.77906976744185619 + 2.0808139534883714, 1e-9);
+    lr_test_run_free(&r);
+    unlink(model);
+    free(model);
+}
+END_TEST
+
+/* ---- item 5: predict goes on past a row whose term is not finite ---- */
+
+START_TEST(predict_log_zero_is_na)
+{
+    char *model = lr_test_write_temp("", 0);
+    const char *data = "y,x\n1,1\n2,2\n3,4\n4,3\n5,6\n";
+    const char *argv[] = {"linreg", "fit", "-f", "y ~ log(x)", "-o", model, "-", NULL};
+    lr_test_run_result r = run(argv, data);
+    ck_assert_msg(r.exit_code == 0, "%s", r.err);
+    lr_test_run_free(&r);
+    const char *newdata = "x\n2\n0\n-1\n3\n";
+    const char *argv_p[] = {"linreg", "predict", "-m", model, "-", NULL};
+    r = run(argv_p, newdata);
+    ck_assert_msg(r.exit_code == 0, "%s", r.err);
+    double a, b;
+    char na1[8], na2[8];
+    ck_assert_int_eq(sscanf(r.out, "fit\n%lf\n%7s\n%7s\n%lf", &a, na1, na2, &b), 4);
+    ck_assert_str_eq(na1, "NA");
+    ck_assert_str_eq(na2, "NA");
+    ck_assert_str_eq(r.err, "linreg: warning: <stdin>:3:1: log(x) is -Inf: the logarithm of 0: "
+                            "NA written for that row\n"
+                            "linreg: warning: <stdin>:4:1: log(x) is NaN: the logarithm of a "
+                            "negative value: NA written for that row\n");
+    lr_test_run_free(&r);
+    unlink(model);
+    free(model);
+}
+END_TEST
+
+/* ---- items 6 and 7: names as typed ---- */
+
+static void expect_usage(const char *const *argv, const char *in, const char *err)
+{
+    lr_test_run_result r = run(argv, in);
+    ck_assert_int_eq(r.exit_code, 2);
+    ck_assert_str_eq(r.out, "");
+    ck_assert_msg(strstr(r.err, err) != NULL, "stderr: %s", r.err);
+    lr_test_run_free(&r);
+}
+
+START_TEST(features_with_blanks)
+{
+    const char *want[] = {"\"wt\"", "\"hp\"", NULL};
+    fit_has("-x", "wt, hp", "y,wt,hp\n1,2,3\n2,3,1\n4,1,1\n5,7,2\n", want);
+}
+END_TEST
+
+START_TEST(option_suggestions)
+{
+    const char *fit[] = {"linreg", "fit", "--formla", "y ~ x", "-", NULL};
+    expect_usage(fit, "", "linreg: unknown option '--formla' (did you mean '--formula'?)\n");
+    const char *fit_eq[] = {"linreg", "fit", "--formual=y~x", "-", NULL};
+    expect_usage(fit_eq, "", "unknown option '--formual' (did you mean '--formula'?)");
+    const char *pred[] = {"linreg", "predict", "--intreval", "x", NULL};
+    expect_usage(pred, "", "unknown option '--intreval' (did you mean '--interval'?)");
+    const char *far[] = {"linreg", "fit", "--zzzzzz", "-", NULL};
+    expect_usage(far, "", "linreg: unknown option '--zzzzzz'\nTry");
+    const char *help[] = {"linreg", "fit", "--help", NULL};
+    lr_test_run_result r = run(help, NULL);
+    ck_assert_ptr_nonnull(strstr(r.out, "'Formulas' of README.md"));
+    lr_test_run_free(&r);
+}
+END_TEST
+
+/* Transpositions, for -y, -x, -w and names in formulas. */
+START_TEST(name_suggestions)
+{
+    const char *data = "speed,dist\n1,2\n2,3\n3,5\n";
+    const char *y[] = {"linreg", "fit", "-y", "dsit", "-", NULL};
+    expect_usage(y, data, "no column named 'dsit' (did you mean 'dist'?)");
+    const char *x[] = {"linreg", "fit", "-x", "spede", "-", NULL};
+    expect_usage(x, data, "no column named 'spede' (did you mean 'speed'?)");
+    const char *w[] = {"linreg", "fit", "-w", "dsit", "-", NULL};
+    expect_usage(w, data, "no weights column named 'dsit' (did you mean 'dist'?)");
+    const char *f[] = {"linreg", "fit", "-f", "dist ~ log(spede)", "-", NULL};
+    expect_usage(f, data, "no column named 'spede' (did you mean 'speed'?)");
+    const char *none[] = {"linreg", "fit", "-y", "zz", "-", NULL};
+    expect_usage(none, data, "no column named 'zz'\n");
+    const char *names[] = {"dist", "speed"};
+    ck_assert_uint_eq(lr_suggest_name("dsit", 4, names, 2), 0);
+    ck_assert_uint_eq(lr_suggest_name("DIST", 4, names, 2), 0);
+    ck_assert_uint_eq(lr_suggest_name("x", 1, names, 2), 2);
+}
+END_TEST
+
+START_TEST(numeric_header_warns)
+{
+    const char *data = "1.5,2\n3,4\n5,7\n7,7\n";
+    const char *argv[] = {"linreg", "fit", "-", NULL};
+    lr_test_run_result r = run(argv, data);
+    ck_assert_int_eq(r.exit_code, 0);
+    ck_assert_str_eq(r.err, "linreg: warning: <stdin>: every name in the header row is a "
+                            "number: the file may have no header (linreg reads its first row "
+                            "as the column names)\n");
+    lr_test_run_free(&r);
+    const char *named = "y,x2\n3,4\n5,7\n7,7\n";
+    r = run(argv, named);
+    ck_assert_str_eq(r.err, "");
+    lr_test_run_free(&r);
+}
+END_TEST
+
 Suite *types_suite(void);
 Suite *types_suite(void)
 {
@@ -181,6 +390,17 @@ Suite *types_suite(void)
     tcase_add_test(tc, numeric_codes_sort_numerically);
     tcase_add_test(tc, late_text_as_factor);
     tcase_add_test(tc, numeric_codes_spelt_twice);
+    tcase_add_test(tc, na_spellings_as_r);
+    tcase_add_test(tc, text_column_levels_that_look_missing);
+    tcase_add_test(tc, lowercase_na_in_numbers);
+    tcase_add_test(tc, na_strings_option);
+    tcase_add_test(tc, logical_column_as_r);
+    tcase_add_test(tc, logical_predict);
+    tcase_add_test(tc, predict_log_zero_is_na);
+    tcase_add_test(tc, features_with_blanks);
+    tcase_add_test(tc, option_suggestions);
+    tcase_add_test(tc, name_suggestions);
+    tcase_add_test(tc, numeric_header_warns);
     suite_add_tcase(s, tc);
     return s;
 }

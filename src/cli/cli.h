@@ -62,6 +62,21 @@ void lr_cli_error(const char *fmt, ...)
 #endif
     ;
 
+/* The most spellings --na-strings takes. */
+#define LR_CLI_MAX_NA_STRINGS 64
+
+/* Entries in a comma-separated list (commas + 1). */
+size_t lr_cli_list_count(const char *list);
+/* Split a comma-separated list in place into v (lr_cli_list_count(list)
+ * entries), blanks around each entry dropped; -2 for an empty entry (unless
+ * allow_empty). */
+int lr_cli_split_list(char *list, int allow_empty, const char **v, size_t *n);
+
+/* The message for an unknown option arg ("--formla" or "--formla=x"): with
+ * the nearest of opts' long names when one is close. */
+struct option;
+void lr_cli_unknown_option(const char *arg, const struct option *opts, char *msg, size_t size);
+
 /* Exit code for a library status. */
 int lr_cli_exit_code(int status);
 

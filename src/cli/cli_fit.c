@@ -20,9 +20,11 @@ static const char fit_usage[] =
     "\n"
     "Model:\n"
     "  -f, --formula 'y ~ a + b*c + I(a^2) + log(d) + factor(g)'\n"
-    "                           R model formula (see the README for the language)\n"
+    "                           R model formula: what it accepts is the table in the\n"
+    "                           section 'Formulas' of README.md (linreg's source tree)\n"
     "  -y, --target NAME        response column (default: the first column)\n"
-    "  -x, --features A,B,...   predictor columns (default: every other column)\n"
+    "  -x, --features A,B,...   predictor columns (default: every other column); blanks\n"
+    "                           around each name are dropped\n"
     "      --no-intercept       fit without an intercept (R's y ~ 0 + ...)\n"
     "  -w, --weights NAME       weighted least squares with the case weights in NAME\n"
     "      --ridge LAMBDA       ridge regression with penalty LAMBDA (intercept not\n"
@@ -43,8 +45,11 @@ static const char fit_usage[] =
     "\n"
     "Input:\n"
     "  -d, --delimiter C        field delimiter: , ; | tab (default: detected)\n"
-    "      --na omit|error      rows with a missing value (empty, NA, NaN) in a model\n"
-    "                           column: omitted and counted (default), or an error\n"
+    "      --na omit|error      rows with a missing value in a model column: omitted\n"
+    "                           and counted (default), or an error\n"
+    "      --na-strings A,B,... more spellings of a missing value (as read.csv's\n"
+    "                           na.strings), besides R's: empty, NA, NaN in numeric\n"
+    "                           columns; exactly NA in text columns\n"
     "\n"
     "  -t, --threads N          threads that parse and accumulate (default: every core;\n"
     "                           the results are bit-identical for any N)\n"
@@ -74,6 +79,7 @@ enum {
     OPT_METHOD,             /* --method */
     OPT_LEVEL,              /* --level */
     OPT_NA,                 /* --na */
+    OPT_NA_STRINGS,         /* --na-strings */
     OPT_FORMAT              /* --format */
 };
 
@@ -89,6 +95,7 @@ static const struct option long_options[] = {
     {"level", required_argument, NULL, OPT_LEVEL},
     {"delimiter", required_argument, NULL, 'd'},
     {"na", required_argument, NULL, OPT_NA},
+    {"na-strings", required_argument, NULL, OPT_NA_STRINGS},
     {"format", required_argument, NULL, OPT_FORMAT},
     {"quiet", no_argument, NULL, 'q'},
     {"threads", required_argument, NULL, 't'},
@@ -108,35 +115,6 @@ static int usage_error(const char *msg, const char *arg)
         lr_cli_error("%s", msg);
     fputs("Try 'linreg fit --help' for more information.\n", stderr);
     return LR_EXIT_USAGE;
-}
-
-/* Split a comma-separated list in place; *out is a malloc'd array. */
-static int split_features(char *list, const char ***out, size_t *n)
-{
-    size_t count = 1;
-    for (const char *s = list; *s; s++)
-        count += *s == ',';
-    const char **v = calloc(count, sizeof *v);
-    if (!v)
-        return -1;
-    size_t i = 0;
-    char *s = list;
-    for (;;) {
-        char *comma = strchr(s, ',');
-        if (comma)
-            *comma = '\0';
-        if (*s == '\0') {
-            free(v);
-            return -2;
-        }
-        v[i++] = s;
-        if (!comma)
-            break;
-        s = comma + 1;
-    }
-    *out = v;
-    *n = i;
-    return 0;
 }
 
 static int parse_delimiter(const char *s, char *out)
@@ -179,7 +157,7 @@ int lr_cli_fit(int argc, char **argv)
     int quiet = 0;
     const char *save_path = NULL, *residuals_path = NULL, *plot_path = NULL;
     FILE *resid_file = NULL;
-    const char **features = NULL;
+    const char **features = NULL, *na_strings[LR_CLI_MAX_NA_STRINGS];
     int rc = LR_EXIT_OK;
 
     lr_fit_options_init(&opt);
@@ -223,13 +201,16 @@ int lr_cli_fit(int argc, char **argv)
         case 'x': {
             free(features);
             features = NULL;
-            int e = split_features(optarg, &features, &opt.n_features);
-            if (e == -1) {
+            features = calloc(lr_cli_list_count(optarg), sizeof *features);
+            if (!features) {
                 lr_cli_error("out of memory");
                 return LR_EXIT_DATA;
             }
-            if (e == -2)
+            int e = lr_cli_split_list(optarg, 0, features, &opt.n_features);
+            if (e == -2) {
+                free(features);
                 return usage_error("empty column name in --features", NULL);
+            }
             opt.features = features;
             break;
         }
@@ -280,6 +261,14 @@ int lr_cli_fit(int argc, char **argv)
                 free(features);
                 return usage_error("unknown --na (expected omit or error):", optarg);
             }
+            break;
+        case OPT_NA_STRINGS:
+            if (lr_cli_list_count(optarg) > LR_CLI_MAX_NA_STRINGS) {
+                free(features);
+                return usage_error("--na-strings takes at most 64 spellings, not", optarg);
+            }
+            lr_cli_split_list(optarg, 1, na_strings, &opt.n_na_strings);
+            opt.na_strings = na_strings;
             break;
         case OPT_FORMAT:
             if (!strcmp(optarg, "text"))
@@ -341,9 +330,12 @@ int lr_cli_fit(int argc, char **argv)
         case ':':
             free(features);
             return usage_error("missing value for option", argv[optind - 1]);
-        default:
+        default: {
+            char msg[256];
             free(features);
-            return usage_error("unknown option", argv[optind - 1]);
+            lr_cli_unknown_option(argv[optind - 1], long_options, msg, sizeof msg);
+            return usage_error(msg, NULL);
+        }
         }
     }
     if (optind >= argc) {

@@ -21,22 +21,29 @@ static const char predict_usage[] =
     "\n"
     "Predictions for the rows of the CSV file FILE (- reads standard input) from a\n"
     "model saved by linreg fit --save; columns are matched by name. As R's\n"
-    "predict.lm: a row with a missing value gets NA.\n"
+    "predict.lm: a row with a missing value gets NA; so does a row whose term is\n"
+    "not finite (log(0)), with a warning naming its line.\n"
     "\n"
     "  -m, --model MODEL.json   the saved model\n"
     "      --interval KIND      none (default), confidence (for the mean response) or\n"
     "                           prediction (for a new observation)\n"
     "      --level L            confidence level of the intervals (default 0.95)\n"
     "      --format FORMAT      csv (default: columns fit[,lwr,upr]) or json\n"
+    "      --na-strings A,B,... more spellings of a missing value (besides R's and\n"
+    "                           those the model was fitted with)\n"
     "  -q, --quiet              no warnings on stderr\n"
     "  -h, --help               show this help\n"
     "\n"
     "Exit codes: 0 success, 1 data error, 2 usage error.\n";
 
+/* Rows whose reason for NA is printed, one warning each; the rest counted. */
+#define LR_CLI_MAX_NOTES 5
+
 enum {
     OPT_INTERVAL = 256, /* --interval */
     OPT_LEVEL,          /* --level */
-    OPT_FORMAT          /* --format */
+    OPT_FORMAT,         /* --format */
+    OPT_NA_STRINGS      /* --na-strings */
 };
 
 static const struct option long_options[] = {
@@ -44,6 +51,7 @@ static const struct option long_options[] = {
     {"interval", required_argument, NULL, OPT_INTERVAL},
     {"level", required_argument, NULL, OPT_LEVEL},
     {"format", required_argument, NULL, OPT_FORMAT},
+    {"na-strings", required_argument, NULL, OPT_NA_STRINGS},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -54,6 +62,8 @@ typedef struct out_ctx {
     int json;       /* JSON rather than CSV */
     lr_interval iv; /* which interval */
     size_t n;       /* rows written */
+    size_t nnote;   /* rows written NA because a term is not finite */
+    char note[LR_CLI_MAX_NOTES][LR_ERROR_MAX]; /* the first ones' reasons */
 } out_ctx;
 
 static void num(FILE *f, double x, int json)
@@ -67,6 +77,8 @@ static void num(FILE *f, double x, int json)
 static void on_row(void *ud, const lr_prediction *p)
 {
     out_ctx *o = ud;
+    if (p->note && o->nnote++ < LR_CLI_MAX_NOTES)
+        snprintf(o->note[o->nnote - 1], sizeof o->note[0], "%s", p->note);
     if (o->json) {
         fprintf(o->f, "%s\n  {\"line\": %llu, \"fit\": ", o->n ? "," : "",
                 (unsigned long long)p->line);
@@ -138,6 +150,8 @@ int lr_cli_predict(int argc, char **argv)
     lr_interval iv = LR_INTERVAL_NONE;
     double level = 0.95;
     int json = 0, quiet = 0;
+    const char *na_strings[LR_CLI_MAX_NA_STRINGS];
+    size_t n_na = 0;
     opterr = 0;
     optind = 1;
     for (;;) {
@@ -174,10 +188,19 @@ int lr_cli_predict(int argc, char **argv)
             else
                 return usage_error("unknown --format (expected csv or json):", optarg);
             break;
+        case OPT_NA_STRINGS:
+            if (lr_cli_list_count(optarg) > LR_CLI_MAX_NA_STRINGS)
+                return usage_error("--na-strings takes at most 64 spellings, not", optarg);
+            lr_cli_split_list(optarg, 1, na_strings, &n_na);
+            break;
         case 'q': quiet = 1; break;
         case 'h': fputs(predict_usage, stdout); return LR_EXIT_OK;
         case ':': return usage_error("missing value for option", argv[optind - 1]);
-        default: return usage_error("unknown option", argv[optind - 1]);
+        default: {
+            char msg[256];
+            lr_cli_unknown_option(argv[optind - 1], long_options, msg, sizeof msg);
+            return usage_error(msg, NULL);
+        }
         }
     }
     if (!model_path)
@@ -190,6 +213,8 @@ int lr_cli_predict(int argc, char **argv)
     lr_error err;
     lr_model *m = NULL;
     int st = lr_model_load(model_path, &m, &err);
+    if (!st && (st = lr_model_add_na_strings(m, na_strings, n_na, &err)))
+        st = LR_EDATA; /* too many with the model's own: about the file */
     if (st) {
         lr_cli_error("%s", err.message);
         return lr_cli_exit_code(st == LR_EUSAGE ? LR_EDATA : st);
@@ -204,7 +229,10 @@ int lr_cli_predict(int argc, char **argv)
         lr_cli_error("out of memory");
         return LR_EXIT_DATA;
     }
-    out_ctx o = {mem, json, iv, 0};
+    static out_ctx o; /* its notes are large for the stack */
+    o.f = mem;
+    o.json = json;
+    o.iv = iv;
     if (json)
         fputs("{\"predictions\": [", mem);
     else
@@ -225,6 +253,12 @@ int lr_cli_predict(int argc, char **argv)
         lr_cli_error("cannot write the predictions: %s", strerror(errno ? errno : EIO));
         rc = LR_EXIT_DATA;
     } else if (!quiet) {
+        /* R's predict gives -Inf or NaN for such a row, with a warning */
+        for (size_t i = 0; i < o.nnote && i < LR_CLI_MAX_NOTES; i++)
+            lr_cli_error("warning: %s: NA written for that row", o.note[i]);
+        if (o.nnote > LR_CLI_MAX_NOTES)
+            lr_cli_error("warning: %zu more rows written NA for a term that is not finite",
+                         o.nnote - LR_CLI_MAX_NOTES);
         /* R's warnings, in R's words */
         if (lr_model_rank(m) < lr_model_ncoef(m))
             lr_cli_error("warning: prediction from a rank-deficient fit may be misleading");
