@@ -1381,6 +1381,16 @@ int lr_frame_finish(lr_frame *f, lr_error *err)
     }
     lr_accum_free(f->acc);
     f->acc = acc;
+    /* every level known: factor() levels that are all numbers become numbers */
+    for (size_t v = 0; v < f->formula->nvars; v++) {
+        if (!f->vars[v].factor)
+            continue;
+        col_info *ci = &f->cols[f->formula->vars[v].col];
+        if (ci->as_factor &&
+            (rc = lr_factor_as_numbers(f->vars[v].levels, f->source, f->formula->vars[v].label,
+                                       &ci->levels_numeric, err)))
+            return rc;
+    }
     return LR_OK;
 }
 
@@ -1414,10 +1424,6 @@ int lr_frame_model(lr_frame *f, lr_model_columns *out, lr_error *err)
         var_info *vi = &f->vars[v];
         if (!vi->factor)
             continue;
-        col_info *ci = &f->cols[fm->vars[v].col];
-        if (ci->as_factor && (rc = lr_factor_as_numbers(vi->levels, f->source, fm->vars[v].label,
-                                                        &ci->levels_numeric, err)))
-            return rc;
         if ((rc = lr_levels_sort(vi->levels, err)))
             return rc;
         int in_model = 0;

@@ -83,7 +83,9 @@ int lr_frame_keep_rows(lr_frame *f, int with_lines);
 int lr_frame_rows_fd(const lr_frame *f);
 
 /* After the last chunk: the first chunk is folded if it was not, and the fold
- * completed; lr_frame_accum is then the statistics of every row. */
+ * completed; lr_frame_accum is then the statistics of every row. The levels
+ * of a column read only through factor() become numbers if every one is
+ * (an error for two spellings of one number). */
 int lr_frame_finish(lr_frame *f, lr_error *err);
 
 /* The model as R codes it: p_x columns besides the intercept. */

@@ -62,20 +62,19 @@ void lr_cli_error(const char *fmt, ...)
 #endif
     ;
 
-/* The most spellings --na-strings takes. */
+/* The most spellings --na-strings takes (its message says 64). */
 #define LR_CLI_MAX_NA_STRINGS 64
 
-/* Entries in a comma-separated list (commas + 1). */
-size_t lr_cli_list_count(const char *list);
-/* Split a comma-separated list in place into v (lr_cli_list_count(list)
- * entries), blanks around each entry dropped; -2 for an empty entry (unless
- * allow_empty). */
-int lr_cli_split_list(char *list, int allow_empty, const char **v, size_t *n);
+/* Split a comma-separated list in place, blanks around each entry dropped:
+ * into a malloc'd array *out (-1: out of memory; -2: an empty entry), or
+ * into v of cap entries, empty entries kept (-1: more than cap). */
+int lr_cli_split_names(char *list, const char ***out, size_t *n);
+int lr_cli_split_fixed(char *list, const char **v, size_t cap, size_t *n);
 
 /* The message for an unknown option arg ("--formla" or "--formla=x"): with
- * the nearest of opts' long names when one is close. */
+ * the nearest of opts' long names when one is close (a static buffer). */
 struct option;
-void lr_cli_unknown_option(const char *arg, const struct option *opts, char *msg, size_t size);
+const char *lr_cli_unknown_option(const char *arg, const struct option *opts);
 
 /* Exit code for a library status. */
 int lr_cli_exit_code(int status);

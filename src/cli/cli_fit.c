@@ -201,16 +201,13 @@ int lr_cli_fit(int argc, char **argv)
         case 'x': {
             free(features);
             features = NULL;
-            features = calloc(lr_cli_list_count(optarg), sizeof *features);
-            if (!features) {
+            int e = lr_cli_split_names(optarg, &features, &opt.n_features);
+            if (e == -1) {
                 lr_cli_error("out of memory");
                 return LR_EXIT_DATA;
             }
-            int e = lr_cli_split_list(optarg, 0, features, &opt.n_features);
-            if (e == -2) {
-                free(features);
+            if (e == -2)
                 return usage_error("empty column name in --features", NULL);
-            }
             opt.features = features;
             break;
         }
@@ -263,11 +260,10 @@ int lr_cli_fit(int argc, char **argv)
             }
             break;
         case OPT_NA_STRINGS:
-            if (lr_cli_list_count(optarg) > LR_CLI_MAX_NA_STRINGS) {
+            if (lr_cli_split_fixed(optarg, na_strings, LR_CLI_MAX_NA_STRINGS, &opt.n_na_strings)) {
                 free(features);
                 return usage_error("--na-strings takes at most 64 spellings, not", optarg);
             }
-            lr_cli_split_list(optarg, 1, na_strings, &opt.n_na_strings);
             opt.na_strings = na_strings;
             break;
         case OPT_FORMAT:
@@ -330,12 +326,9 @@ int lr_cli_fit(int argc, char **argv)
         case ':':
             free(features);
             return usage_error("missing value for option", argv[optind - 1]);
-        default: {
-            char msg[256];
+        default:
             free(features);
-            lr_cli_unknown_option(argv[optind - 1], long_options, msg, sizeof msg);
-            return usage_error(msg, NULL);
-        }
+            return usage_error(lr_cli_unknown_option(argv[optind - 1], long_options), NULL);
         }
     }
     if (optind >= argc) {

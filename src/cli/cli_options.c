@@ -14,7 +14,7 @@ static int is_blank(char c)
     return c == ' ' || c == '\t';
 }
 
-size_t lr_cli_list_count(const char *list)
+static size_t list_count(const char *list)
 {
     size_t count = 1;
     for (const char *s = list; *s; s++)
@@ -22,7 +22,8 @@ size_t lr_cli_list_count(const char *list)
     return count;
 }
 
-int lr_cli_split_list(char *list, int allow_empty, const char **v, size_t *n)
+/* Split list in place into v (list_count entries). */
+static int split(char *list, int allow_empty, const char **v, size_t *n)
 {
     size_t i = 0;
     char *s = list;
@@ -48,15 +49,37 @@ int lr_cli_split_list(char *list, int allow_empty, const char **v, size_t *n)
     return 0;
 }
 
-void lr_cli_unknown_option(const char *arg, const struct option *opts, char *msg, size_t size)
+int lr_cli_split_names(char *list, const char ***out, size_t *n)
 {
+    const char **v = calloc(list_count(list), sizeof *v);
+    if (!v)
+        return -1;
+    if (split(list, 0, v, n)) {
+        free(v);
+        return -2;
+    }
+    *out = v;
+    return 0;
+}
+
+int lr_cli_split_fixed(char *list, const char **v, size_t cap, size_t *n)
+{
+    if (list_count(list) > cap)
+        return -1;
+    return split(list, 1, v, n);
+}
+
+const char *lr_cli_unknown_option(const char *arg, const struct option *opts)
+{
+    static char msg[256];
+    size_t size = sizeof msg;
     const char *names[64];
     size_t n = 0;
     for (; opts[n].name && n < 64; n++)
         names[n] = opts[n].name;
     if (strncmp(arg, "--", 2) != 0 || arg[2] == '\0') {
         snprintf(msg, size, "unknown option '%s'", arg);
-        return;
+        return msg;
     }
     /* --name=value: the name only */
     const char *name = arg + 2;
@@ -67,4 +90,5 @@ void lr_cli_unknown_option(const char *arg, const struct option *opts, char *msg
                  names[j]);
     else
         snprintf(msg, size, "unknown option '--%.*s'", (int)len, name);
+    return msg;
 }

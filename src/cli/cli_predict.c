@@ -189,18 +189,13 @@ int lr_cli_predict(int argc, char **argv)
                 return usage_error("unknown --format (expected csv or json):", optarg);
             break;
         case OPT_NA_STRINGS:
-            if (lr_cli_list_count(optarg) > LR_CLI_MAX_NA_STRINGS)
+            if (lr_cli_split_fixed(optarg, na_strings, LR_CLI_MAX_NA_STRINGS, &n_na))
                 return usage_error("--na-strings takes at most 64 spellings, not", optarg);
-            lr_cli_split_list(optarg, 1, na_strings, &n_na);
             break;
         case 'q': quiet = 1; break;
         case 'h': fputs(predict_usage, stdout); return LR_EXIT_OK;
         case ':': return usage_error("missing value for option", argv[optind - 1]);
-        default: {
-            char msg[256];
-            lr_cli_unknown_option(argv[optind - 1], long_options, msg, sizeof msg);
-            return usage_error(msg, NULL);
-        }
+        default: return usage_error(lr_cli_unknown_option(argv[optind - 1], long_options), NULL);
         }
     }
     if (!model_path)
