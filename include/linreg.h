@@ -24,6 +24,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -513,6 +514,64 @@ int lr_predict_csv(const lr_model *m, const char *path, lr_interval interval, do
 
 /* The name of a method as the command line spells it ("inverse", "naive"). */
 const char *lr_method_name(lr_method m);
+
+/* ------------------------------------------------------------------------ */
+/* Output files                                                             */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Every file linreg writes goes through these, lr_fit_save included. A
+ * regular file (or a name that does not exist yet) is written to a temporary
+ * in the same directory and renamed over the target only by a successful
+ * lr_output_commit: until then, and after any failure, the old file is
+ * untouched, and concurrent writers leave one writer's whole file. A symlink
+ * is followed (the file it names is replaced; the link stays). The new file
+ * has mode 0666 less the umask, or the replaced file's mode.
+ *
+ * Anything that is not a regular file (a device, FIFO, socket, /dev/stdout)
+ * is opened in place and never truncated, unlinked or renamed over; what is
+ * written to it is written, so write to it only what should be seen.
+ *
+ * The library installs no signal handlers. The temporary is an unnamed
+ * O_TMPFILE inode where the filesystem allows (nothing to clean up after any
+ * signal); elsewhere it is a named ".NAME.XXXXXX.tmp", which
+ * lr_output_temp_name returns so that a program's handler can unlink it.
+ * Setting LINREG_OUTPUT_NO_TMPFILE=1 in the environment forces the named
+ * temporary (for tests).
+ */
+typedef struct lr_output lr_output;
+
+/* Open `path` for writing. On success *out is a new handle, to be ended by
+ * exactly one of lr_output_commit or lr_output_discard. LR_EIO with the path
+ * and the errno text when it cannot be written (a directory, no permission,
+ * no space for the temporary). */
+int lr_output_open(const char *path, lr_output **out, lr_error *err);
+
+/* The stream to write to; borrowed, valid until the handle is ended (do not
+ * fclose it). */
+FILE *lr_output_stream(lr_output *o);
+
+/* The named temporary's path while one exists (borrowed, valid until the
+ * handle is ended), NULL for an unnamed temporary or an output in place. */
+const char *lr_output_temp_name(const lr_output *o);
+
+/* 1 if the output is not a regular file and is written in place. */
+int lr_output_in_place(const lr_output *o);
+
+/* Write fit's model file (what lr_fit_save writes) to the open output o,
+ * which the caller then commits or discards. LR_EUSAGE for a fit made
+ * without keep_model, LR_ENOMEM. */
+int lr_fit_save_to(const lr_fit *fit, lr_output *o, lr_error *err);
+
+/* Flush, fsync and put the new file in place (rename); frees o whatever the
+ * outcome. LR_EIO naming the file, the step and the errno text ("No space
+ * left on device") on any failure, the old file then untouched and the
+ * temporary removed. lr_output_commit(NULL) is LR_EUSAGE. */
+int lr_output_commit(lr_output *o, lr_error *err);
+
+/* Drop what was written: the temporary removed, the target untouched; frees
+ * o. lr_output_discard(NULL) is harmless. */
+void lr_output_discard(lr_output *o);
 
 /* ------------------------------------------------------------------------ */
 /* Build and library information                                            */

@@ -79,12 +79,25 @@ void lr_fit_free(lr_fit *fit)
 const lr_summary *lr_fit_summary(const lr_fit *fit) { return &fit->summary; }
 size_t lr_fit_nnotes(const lr_fit *fit) { return fit->nnotes; }
 
+/* What lr_fit_save and lr_fit_save_to say of a fit made without keep_model. */
+static int not_saveable(lr_error *err)
+{
+    return lr_error_set(err, LR_EUSAGE,
+                        "only fits made by lr_fit_csv with keep_model = 1 can be saved");
+}
+
 int lr_fit_save(const lr_fit *fit, const char *path, lr_error *err)
 {
     if (!fit->model_json)
-        return lr_error_set(err, LR_EUSAGE, "only fits made by lr_fit_csv with keep_model = 1 "
-                            "can be saved");
+        return not_saveable(err);
     return lr_model_json_save(fit->model_json, path, err);
+}
+
+int lr_fit_save_to(const lr_fit *fit, lr_output *o, lr_error *err)
+{
+    if (!fit->model_json)
+        return not_saveable(err);
+    return lr_model_json_write(fit->model_json, o, err);
 }
 
 size_t lr_fit_plot_points(const lr_fit *fit, const double **fitted, const double **std_resid,

@@ -335,20 +335,28 @@ void lr_model_json_free(void *j)
     json_decref((json_t *)j);
 }
 
+int lr_model_json_write(const void *j, lr_output *o, lr_error *err)
+{
+    FILE *f = lr_output_stream(o);
+    if (json_dumpf((const json_t *)j, f,
+                   JSON_INDENT(1) | JSON_REAL_PRECISION(17) | JSON_PRESERVE_ORDER) != 0 &&
+        !ferror(f))
+        return lr_error_nomem(err); /* jansson failed without a write error: its allocation */
+    fputc('\n', f);
+    return LR_OK; /* a write error is the commit's to report, with its errno */
+}
+
+/* Through lr_output (output_file.c): the old model file stays whole until the
+ * new one is complete on disk. */
 int lr_model_json_save(const void *j, const char *path, lr_error *err)
 {
-    FILE *f = fopen(path, "w");
-    if (!f)
-        return lr_error_set(err, LR_EIO, "%s: cannot write the model file", path);
-    int bad = json_dumpf((const json_t *)j, f,
-                         JSON_INDENT(1) | JSON_REAL_PRECISION(17) | JSON_PRESERVE_ORDER);
-    bad |= fputc('\n', f) == EOF;
-    bad |= fclose(f) != 0;
-    if (bad) {
-        remove(path);
-        return lr_error_set(err, LR_EIO, "%s: cannot write the model file", path);
-    }
-    return LR_OK;
+    lr_output *o;
+    int st = lr_output_open(path, &o, err);
+    if (st == LR_OK && (st = lr_model_json_write(j, o, err)) != LR_OK)
+        lr_output_discard(o);
+    else if (st == LR_OK)
+        st = lr_output_commit(o, err);
+    return st;
 }
 
 /* ---- loading ---- */

@@ -11,6 +11,8 @@
 int lr_model_json_build(const lr_frame *f, const lr_fit *fit, const lr_accum *acc, void **out,
                         lr_error *err);
 int lr_model_json_save(const void *j, const char *path, lr_error *err);
+/* The same content written to an open output (not committed). */
+int lr_model_json_write(const void *j, lr_output *o, lr_error *err);
 void lr_model_json_free(void *j);
 
 /* lr_model_load on the bytes data[0..len) of a model file (borrowed; need not

@@ -42,9 +42,9 @@ void lr_progress_init(lr_progress_bar *b, int allowed);
 void lr_progress_update(void *bar, uint64_t done, uint64_t total, uint64_t rows);
 void lr_progress_done(lr_progress_bar *b);
 
-/* --plot: residuals vs fitted and a normal Q-Q plot as SVG (plot_diagnostics.c);
- * 0, or -1 with errno set if the file cannot be written. */
-int lr_plot_diagnostics_svg(const char *path, const lr_fit *fit);
+/* --plot: residuals vs fitted and a normal Q-Q plot as SVG (plot_diagnostics.c),
+ * written to f (an lr_output's stream: its commit reports a write error). */
+void lr_plot_diagnostics_svg(FILE *f, const lr_fit *fit);
 
 /* `linreg predict ...` (argv[0] is "predict"). Returns the exit code. */
 int lr_cli_predict(int argc, char **argv);
@@ -78,6 +78,37 @@ const char *lr_cli_unknown_option(const char *arg, const struct option *opts);
 
 /* Exit code for a library status. */
 int lr_cli_exit_code(int status);
+
+/* ---- outputs (cli_output.c) ---- */
+
+/* A file named on the command line and the option that named it ("" for the
+ * input operand). */
+typedef struct lr_cli_path {
+    const char *option; /* "--residuals", "-m", "" */
+    const char *path;   /* the path as given ("-": standard input); NULL: not given */
+} lr_cli_path;
+
+/* Before anything is opened: an output that names an input (the same path or
+ * inode; "-" is standard input) or another output is refused with a message
+ * naming both. LR_EXIT_OK or LR_EXIT_USAGE. */
+int lr_cli_refuse_aliases(const lr_cli_path *in, size_t nin, const lr_cli_path *out, size_t nout);
+
+/* SIGINT and SIGTERM: remove the pending named temporaries, exit 130 / 143. */
+void lr_cli_signals_install(void);
+
+/* lr_output_open / _commit / _discard with the temporary registered for the
+ * signal handler and the error printed; they return an exit code. */
+int lr_cli_output_open(const char *path, lr_output **out);
+int lr_cli_output_commit(lr_output *o);
+void lr_cli_output_discard(lr_output *o);
+
+/* Write buf to stdout and flush: LR_EXIT_OK, or LR_EXIT_DATA with
+ * "cannot write standard output: <errno text>" printed. */
+int lr_cli_write_stdout(const void *buf, size_t len);
+
+/* At exit: flush stdout; a write error turns a successful rc into
+ * LR_EXIT_DATA with the message printed. Returns the exit code. */
+int lr_cli_stdout_done(int rc);
 
 /* Reports: write to out (a memory stream; the caller copies it to stdout only
  * when everything succeeded). */

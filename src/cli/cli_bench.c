@@ -158,39 +158,6 @@ static void progress_done(progress_state *st)
     st->dirty = 0;
 }
 
-/* Write the picture to path (complete, or an error naming the file). */
-static int write_plot(const char *path, const lr_bench_result *r)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *mem = open_memstream(&buf, &len);
-    if (!mem) {
-        lr_cli_error("out of memory");
-        return LR_EXIT_DATA;
-    }
-    lr_plot_bench_svg(mem, r);
-    if (fclose(mem) != 0) {
-        free(buf);
-        lr_cli_error("out of memory");
-        return LR_EXIT_DATA;
-    }
-    FILE *f = fopen(path, "wb");
-    if (!f) {
-        lr_cli_error("%s: cannot write the plot: %s", path, strerror(errno));
-        free(buf);
-        return LR_EXIT_DATA;
-    }
-    int ok = fwrite(buf, 1, len, f) == len;
-    int e = errno;
-    ok = (fclose(f) == 0) && ok;
-    free(buf);
-    if (!ok) {
-        lr_cli_error("%s: cannot write the plot: %s", path, strerror(e ? e : errno));
-        return LR_EXIT_DATA;
-    }
-    return LR_EXIT_OK;
-}
-
 int lr_cli_bench(int argc, char **argv)
 {
     lr_bench_options opt;
@@ -288,6 +255,19 @@ int lr_cli_bench(int argc, char **argv)
                 return usage_error("--rows is smaller than the size", p);
             }
 
+    /* the picture may replace neither the data nor, through a link, itself */
+    const lr_cli_path in_paths[] = {{"--fit", opt.fit_path}};
+    const lr_cli_path out_paths[] = {{"--plot", plot}};
+    int alias = lr_cli_refuse_aliases(in_paths, 1, out_paths, 1);
+    /* opened before the run, so that an unwritable one fails at once */
+    lr_output *plot_out = NULL;
+    if (alias == LR_EXIT_OK && plot)
+        alias = lr_cli_output_open(plot, &plot_out);
+    if (alias != LR_EXIT_OK) {
+        free(sizes);
+        return alias;
+    }
+
     progress_state st = {0, 0, 0};
     if (!quiet) {
         st.tty = isatty(STDERR_FILENO);
@@ -300,6 +280,7 @@ int lr_cli_bench(int argc, char **argv)
     progress_done(&st);
     free(sizes);
     if (status != LR_OK) {
+        lr_cli_output_discard(plot_out);
         lr_cli_error("%s", err.message);
         return lr_cli_exit_code(status);
     }
@@ -310,6 +291,7 @@ int lr_cli_bench(int argc, char **argv)
     FILE *mem = open_memstream(&buf, &len);
     if (!mem) {
         lr_cli_error("out of memory");
+        lr_cli_output_discard(plot_out);
         lr_bench_result_free(r);
         return LR_EXIT_DATA;
     }
@@ -323,12 +305,14 @@ int lr_cli_bench(int argc, char **argv)
         lr_cli_error("out of memory");
         rc = LR_EXIT_DATA;
     }
-    if (rc == LR_EXIT_OK && plot)
-        rc = write_plot(plot, r);
-    if (rc == LR_EXIT_OK && (fwrite(buf, 1, len, stdout) != len || fflush(stdout) != 0)) {
-        lr_cli_error("cannot write the results: %s", strerror(errno));
-        rc = LR_EXIT_DATA;
+    if (rc == LR_EXIT_OK && plot_out) {
+        lr_plot_bench_svg(lr_output_stream(plot_out), r);
+        rc = lr_cli_output_commit(plot_out);
+    } else {
+        lr_cli_output_discard(plot_out);
     }
+    if (rc == LR_EXIT_OK)
+        rc = lr_cli_write_stdout(buf, len);
     if (rc == LR_EXIT_OK && !quiet && r->has_fit && r->fit.naive.status != LR_OK)
         lr_cli_error("warning: --method naive refused the data: %s", r->fit.naive.message);
     free(buf);

@@ -150,13 +150,69 @@ static void write_residual(void *ud, const lr_residual *r)
             r->fitted, r->residual, r->leverage, r->std_residual, r->cooks);
 }
 
+/* --residuals: its header goes out with the first row, so that a fit that
+ * fails before producing rows writes nothing to a device or pipe. */
+typedef struct residual_out {
+    FILE *f;     /* the output's stream */
+    int started; /* the header is written */
+} residual_out;
+
+static void residual_header(residual_out *ro)
+{
+    if (!ro->started)
+        fputs("line,fitted,residual,leverage,std_residual,cooks_distance\n", ro->f);
+    ro->started = 1;
+}
+
+static void residual_row(void *ud, const lr_residual *r)
+{
+    residual_out *ro = ud;
+    residual_header(ro);
+    write_residual(ro->f, r);
+}
+
+/* The files fit writes; each is written through lr_output and committed only
+ * when the fit and every output succeeded. */
+enum { OUT_SAVE, OUT_RESIDUALS, OUT_PLOT, OUT_COUNT };
+
+static void discard_outputs(lr_output **o)
+{
+    for (int i = 0; i < OUT_COUNT; i++) {
+        lr_cli_output_discard(o[i]);
+        o[i] = NULL;
+    }
+}
+
+/* Write the model and the plot, then commit every output; an exit code. */
+static int finish_outputs(lr_output **o, const lr_fit *fit, residual_out *ro)
+{
+    lr_error err;
+    if (o[OUT_SAVE] && lr_fit_save_to(fit, o[OUT_SAVE], &err) != LR_OK) {
+        lr_cli_error("%s", err.message);
+        discard_outputs(o);
+        return LR_EXIT_DATA;
+    }
+    if (o[OUT_RESIDUALS])
+        residual_header(ro);
+    if (o[OUT_PLOT])
+        lr_plot_diagnostics_svg(lr_output_stream(o[OUT_PLOT]), fit);
+    int rc = LR_EXIT_OK;
+    for (int i = 0; i < OUT_COUNT; i++) {
+        if (o[i] && rc == LR_EXIT_OK)
+            rc = lr_cli_output_commit(o[i]);
+        else
+            lr_cli_output_discard(o[i]);
+        o[i] = NULL;
+    }
+    return rc;
+}
+
 int lr_cli_fit(int argc, char **argv)
 {
     lr_fit_options opt;
     lr_format format = LR_FORMAT_TEXT;
     int quiet = 0;
     const char *save_path = NULL, *residuals_path = NULL, *plot_path = NULL;
-    FILE *resid_file = NULL;
     const char **features = NULL, *na_strings[LR_CLI_MAX_NA_STRINGS];
     int rc = LR_EXIT_OK;
 
@@ -345,16 +401,26 @@ int lr_cli_fit(int argc, char **argv)
                            "--target or --features", NULL);
     }
 
-    if (residuals_path) {
-        resid_file = fopen(residuals_path, "w");
-        if (!resid_file) {
-            lr_cli_error("%s: cannot write: %s", residuals_path, strerror(errno));
-            free(features);
-            return LR_EXIT_DATA;
-        }
-        fputs("line,fitted,residual,leverage,std_residual,cooks_distance\n", resid_file);
-        opt.residual_row = write_residual;
-        opt.residual_ud = resid_file;
+    /* Outputs: none may name the input or each other; all are opened (as
+     * temporaries) before the fit, so that an unwritable one fails at once. */
+    const lr_cli_path in_paths[] = {{"", argv[optind]}};
+    const lr_cli_path out_paths[OUT_COUNT] = {
+        {"--save", save_path}, {"--residuals", residuals_path}, {"--plot", plot_path}};
+    lr_output *outs[OUT_COUNT] = {NULL, NULL, NULL};
+    residual_out ro = {NULL, 0};
+    rc = lr_cli_refuse_aliases(in_paths, 1, out_paths, OUT_COUNT);
+    for (int i = 0; i < OUT_COUNT && rc == LR_EXIT_OK; i++)
+        if (out_paths[i].path)
+            rc = lr_cli_output_open(out_paths[i].path, &outs[i]);
+    if (rc != LR_EXIT_OK) {
+        discard_outputs(outs);
+        free(features);
+        return rc;
+    }
+    if (outs[OUT_RESIDUALS]) {
+        ro.f = lr_output_stream(outs[OUT_RESIDUALS]);
+        opt.residual_row = residual_row;
+        opt.residual_ud = &ro;
     }
     opt.residual_summary = format == LR_FORMAT_TEXT || format == LR_FORMAT_MARKDOWN;
     opt.keep_model = save_path != NULL;
@@ -369,26 +435,14 @@ int lr_cli_fit(int argc, char **argv)
     int st = lr_fit_csv(argv[optind], &opt, &fit, &err);
     lr_progress_done(&bar);
     free(features);
-    if (resid_file && fclose(resid_file) != 0 && st == LR_OK) {
-        lr_cli_error("%s: cannot write: %s", residuals_path, strerror(errno));
-        lr_fit_free(fit);
-        return LR_EXIT_DATA;
-    }
     if (st != LR_OK) {
-        if (residuals_path)
-            remove(residuals_path); /* a failed run leaves no partial output */
+        discard_outputs(outs); /* every output as it was */
         lr_cli_error("%s", err.message);
         return lr_cli_exit_code(st);
     }
-    if (save_path && (st = lr_fit_save(fit, save_path, &err)) != LR_OK) {
-        lr_cli_error("%s", err.message);
+    if ((rc = finish_outputs(outs, fit, &ro)) != LR_EXIT_OK) {
         lr_fit_free(fit);
-        return lr_cli_exit_code(st);
-    }
-    if (plot_path && lr_plot_diagnostics_svg(plot_path, fit) != 0) {
-        lr_cli_error("%s: cannot write: %s", plot_path, strerror(errno));
-        lr_fit_free(fit);
-        return LR_EXIT_DATA;
+        return rc;
     }
 
     char *buf = NULL;
@@ -410,9 +464,8 @@ int lr_cli_fit(int argc, char **argv)
     if (fclose(mem) != 0) {
         lr_cli_error("out of memory");
         rc = LR_EXIT_DATA;
-    } else if (fwrite(buf, 1, len, stdout) != len || fflush(stdout) != 0) {
-        lr_cli_error("cannot write the results: %s", strerror(errno));
-        rc = LR_EXIT_DATA;
+    } else if ((rc = lr_cli_write_stdout(buf, len)) != LR_EXIT_OK) {
+        /* the message is printed */
     } else if (!quiet) {
         /* Warnings also go to stderr, where a script's user sees them. */
         for (size_t i = 0; i < lr_fit_nnotes(fit); i++) {

@@ -1,12 +1,16 @@
 /*
  * cli_predict.c — `linreg predict`: a saved model applied to new rows.
  *
- * Output is collected in an unlinked temporary file (in TMPDIR; memory if
- * none can be made) and copied to stdout only when every row succeeded, so a
- * failed run prints nothing on stdout and memory stays bounded however many
- * rows there are.
+ * The rows' output is collected first and written to stdout (or the -o file,
+ * through lr_output) only when every row succeeded, so a failed run writes
+ * nothing. It is collected in memory and spilled, a megabyte at a time, to an
+ * unnamed temporary file in TMPDIR, so memory stays bounded however many rows
+ * there are; when TMPDIR is missing, full or failing, the rest simply stays
+ * in memory (what was spilled is read back from the file).
  */
+#define _GNU_SOURCE /* O_TMPFILE */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -31,6 +35,8 @@ static const char predict_usage[] =
     "      --format FORMAT      csv (default: columns fit[,lwr,upr]) or json\n"
     "      --na-strings A,B,... more spellings of a missing value (besides R's and\n"
     "                           those the model was fitted with)\n"
+    "  -o, --output FILE        write the predictions to FILE (replaced only when\n"
+    "                           every row succeeded) instead of standard output\n"
     "  -q, --quiet              no warnings on stderr\n"
     "  -h, --help               show this help\n"
     "\n"
@@ -52,26 +58,137 @@ static const struct option long_options[] = {
     {"level", required_argument, NULL, OPT_LEVEL},
     {"format", required_argument, NULL, OPT_FORMAT},
     {"na-strings", required_argument, NULL, OPT_NA_STRINGS},
+    {"output", required_argument, NULL, 'o'},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
 
+/* Memory held before it is spilled to the temporary file. */
+#define SPILL_AT ((size_t)1 << 20)
+
+/* The output collected so far: spilled[0..) in fd, then buf[0..len). */
+typedef struct spool {
+    char *buf;      /* the part in memory */
+    size_t len;     /* bytes in buf */
+    size_t cap;     /* bytes allocated */
+    int fd;         /* the unnamed temporary in TMPDIR, -1: none */
+    int fd_full;    /* a spill failed: the rest stays in memory */
+    size_t spilled; /* bytes in fd */
+    int nomem;      /* an allocation failed */
+} spool;
+
 typedef struct out_ctx {
-    FILE *f;        /* the memory stream */
-    int json;       /* JSON rather than CSV */
-    lr_interval iv; /* which interval */
-    size_t n;       /* rows written */
-    size_t nnote;   /* rows written NA because a term is not finite */
+    spool sp;                                  /* where rows go */
+    int json;                                  /* JSON rather than CSV */
+    lr_interval iv;                            /* which interval */
+    size_t n;                                  /* rows written */
+    size_t nnote;                              /* rows written NA because a term is not finite */
     char note[LR_CLI_MAX_NOTES][LR_ERROR_MAX]; /* the first ones' reasons */
 } out_ctx;
 
-static void num(FILE *f, double x, int json)
+/* An unnamed temporary file in TMPDIR (or /tmp), or -1. */
+static int spool_fd(void)
 {
-    if (isfinite(x))
-        fprintf(f, "%.17g", x);
-    else
-        fputs(json ? "null" : "NA", f);
+    const char *env = getenv("TMPDIR");
+    const char *dir = env && *env ? env : "/tmp";
+    int fd = -1;
+#ifdef O_TMPFILE
+    fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+#endif
+    if (fd < 0) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/linreg-predict-XXXXXX", dir);
+        fd = mkstemp(path);
+        if (fd >= 0)
+            unlink(path);
+    }
+    return fd;
+}
+
+/* Write buf[0..len) to fd; the bytes written. */
+static size_t write_all(int fd, const char *buf, size_t len)
+{
+    size_t done = 0;
+    while (done < len) {
+        ssize_t k = write(fd, buf + done, len - done);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            break;
+        done += (size_t)k;
+    }
+    return done;
+}
+
+static void spool_add(spool *sp, const char *data, size_t n)
+{
+    if (sp->nomem)
+        return;
+    if (sp->len + n > sp->cap) {
+        size_t cap = sp->cap ? sp->cap : 4096;
+        while (cap < sp->len + n)
+            cap *= 2;
+        char *b = realloc(sp->buf, cap);
+        if (!b) {
+            sp->nomem = 1;
+            return;
+        }
+        sp->buf = b;
+        sp->cap = cap;
+    }
+    memcpy(sp->buf + sp->len, data, n);
+    sp->len += n;
+    if (sp->len >= SPILL_AT && sp->fd >= 0 && !sp->fd_full) {
+        size_t k = write_all(sp->fd, sp->buf, sp->len);
+        sp->spilled += k;
+        memmove(sp->buf, sp->buf + k, sp->len - k);
+        sp->len -= k;
+        sp->fd_full = sp->len != 0; /* ENOSPC and the like: memory from now on */
+    }
+}
+
+/* Copy the collected output to f; 0, or -1 (errno set) on a read or write
+ * error. */
+static int spool_copy(spool *sp, FILE *f)
+{
+    static char block[1 << 16];
+    for (size_t off = 0; off < sp->spilled;) {
+        size_t want = sp->spilled - off < sizeof block ? sp->spilled - off : sizeof block;
+        ssize_t k = pread(sp->fd, block, want, (off_t)off);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0) {
+            if (k == 0)
+                errno = EIO;
+            return -1;
+        }
+        if (fwrite(block, 1, (size_t)k, f) != (size_t)k)
+            return -1;
+        off += (size_t)k;
+    }
+    return fwrite(sp->buf, 1, sp->len, f) == sp->len ? 0 : -1;
+}
+
+static void spool_free(spool *sp)
+{
+    free(sp->buf);
+    if (sp->fd >= 0)
+        close(sp->fd);
+}
+
+/* A number into line at *at: %.17g, or null (JSON) / NA (CSV) when not finite. */
+static void num(char *line, size_t *at, size_t cap, double x, int json)
+{
+    int k = isfinite(x) ? snprintf(line + *at, cap - *at, "%.17g", x)
+                        : snprintf(line + *at, cap - *at, "%s", json ? "null" : "NA");
+    *at += k > 0 ? (size_t)k : 0;
+}
+
+static void text(char *line, size_t *at, size_t cap, const char *s)
+{
+    int k = snprintf(line + *at, cap - *at, "%s", s);
+    *at += k > 0 ? (size_t)k : 0;
 }
 
 static void on_row(void *ud, const lr_prediction *p)
@@ -79,59 +196,63 @@ static void on_row(void *ud, const lr_prediction *p)
     out_ctx *o = ud;
     if (p->note && o->nnote++ < LR_CLI_MAX_NOTES)
         snprintf(o->note[o->nnote - 1], sizeof o->note[0], "%s", p->note);
+    char line[512]; /* four numbers of at most 24 characters and the keys */
+    size_t at = 0, cap = sizeof line;
     if (o->json) {
-        fprintf(o->f, "%s\n  {\"line\": %llu, \"fit\": ", o->n ? "," : "",
-                (unsigned long long)p->line);
-        num(o->f, p->fit, 1);
-        fputs(", \"se_fit\": ", o->f);
-        num(o->f, p->se_fit, 1);
+        int k = snprintf(line, cap, "%s\n  {\"line\": %llu, \"fit\": ", o->n ? "," : "",
+                         (unsigned long long)p->line);
+        at = k > 0 ? (size_t)k : 0;
+        num(line, &at, cap, p->fit, 1);
+        text(line, &at, cap, ", \"se_fit\": ");
+        num(line, &at, cap, p->se_fit, 1);
         if (o->iv != LR_INTERVAL_NONE) {
-            fputs(", \"lwr\": ", o->f);
-            num(o->f, p->lwr, 1);
-            fputs(", \"upr\": ", o->f);
-            num(o->f, p->upr, 1);
+            text(line, &at, cap, ", \"lwr\": ");
+            num(line, &at, cap, p->lwr, 1);
+            text(line, &at, cap, ", \"upr\": ");
+            num(line, &at, cap, p->upr, 1);
         }
-        fputc('}', o->f);
+        text(line, &at, cap, "}");
     } else {
-        num(o->f, p->fit, 0);
+        num(line, &at, cap, p->fit, 0);
         if (o->iv != LR_INTERVAL_NONE) {
-            fputc(',', o->f);
-            num(o->f, p->lwr, 0);
-            fputc(',', o->f);
-            num(o->f, p->upr, 0);
+            text(line, &at, cap, ",");
+            num(line, &at, cap, p->lwr, 0);
+            text(line, &at, cap, ",");
+            num(line, &at, cap, p->upr, 0);
         }
-        fputc('\n', o->f);
+        text(line, &at, cap, "\n");
     }
+    spool_add(&o->sp, line, at);
     o->n++;
 }
 
-/* An unlinked temporary file in TMPDIR (or /tmp), or NULL. */
-static FILE *spool_file(void)
+/* The collected predictions to stdout or the -o output (committed); an exit
+ * code, the message printed. */
+static int deliver(spool *sp, lr_output *out)
 {
-    const char *dir = getenv("TMPDIR");
-    char path[4096];
-    snprintf(path, sizeof path, "%s/linreg-predict-XXXXXX", dir && *dir ? dir : "/tmp");
-    int fd = mkstemp(path);
-    if (fd < 0)
-        return NULL;
-    unlink(path);
-    FILE *f = fdopen(fd, "w+");
-    if (!f)
-        close(fd);
-    return f;
+    if (!out) {
+        if (spool_copy(sp, stdout) != 0 || fflush(stdout) != 0) {
+            lr_cli_error("cannot write standard output: %s", strerror(errno ? errno : EIO));
+            return LR_EXIT_DATA;
+        }
+        return LR_EXIT_OK;
+    }
+    int e = 0;
+    errno = 0;
+    if (spool_copy(sp, lr_output_stream(out)) != 0)
+        e = errno; /* a read error of the spool; a write error the commit reports */
+    if (e && !ferror(lr_output_stream(out))) {
+        lr_cli_output_discard(out);
+        lr_cli_error("cannot read back the predictions from TMPDIR: %s", strerror(e));
+        return LR_EXIT_DATA;
+    }
+    return lr_cli_output_commit(out);
 }
 
-/* Copy the spooled output to stdout; nonzero on a read or write error. */
-static int copy_out(FILE *f)
+static void text_header(spool *sp, lr_interval iv)
 {
-    static char block[1 << 16];
-    if (fseek(f, 0, SEEK_SET) != 0)
-        return 1;
-    size_t k;
-    while ((k = fread(block, 1, sizeof block, f)) > 0)
-        if (fwrite(block, 1, k, stdout) != k)
-            return 1;
-    return ferror(f);
+    const char *h = iv == LR_INTERVAL_NONE ? "fit\n" : "fit,lwr,upr\n";
+    spool_add(sp, h, strlen(h));
 }
 
 static int usage_error(const char *msg, const char *arg)
@@ -146,7 +267,7 @@ static int usage_error(const char *msg, const char *arg)
 
 int lr_cli_predict(int argc, char **argv)
 {
-    const char *model_path = NULL;
+    const char *model_path = NULL, *out_path = NULL;
     lr_interval iv = LR_INTERVAL_NONE;
     double level = 0.95;
     int json = 0, quiet = 0;
@@ -155,11 +276,12 @@ int lr_cli_predict(int argc, char **argv)
     opterr = 0;
     optind = 1;
     for (;;) {
-        int c = getopt_long(argc, argv, ":m:qh", long_options, NULL);
+        int c = getopt_long(argc, argv, ":m:o:qh", long_options, NULL);
         if (c == -1)
             break;
         switch (c) {
         case 'm': model_path = optarg; break;
+        case 'o': out_path = optarg; break;
         case OPT_INTERVAL:
             if (!strcmp(optarg, "none"))
                 iv = LR_INTERVAL_NONE;
@@ -205,6 +327,11 @@ int lr_cli_predict(int argc, char **argv)
     if (argc - optind > 1)
         return usage_error("more than one input file:", argv[optind + 1]);
 
+    const lr_cli_path in_paths[] = {{"", argv[optind]}, {"-m", model_path}};
+    const lr_cli_path out_paths[] = {{"-o", out_path}};
+    int rc = lr_cli_refuse_aliases(in_paths, 2, out_paths, 1);
+    if (rc != LR_EXIT_OK)
+        return rc;
     lr_error err;
     lr_model *m = NULL;
     int st = lr_model_load(model_path, &m, &err);
@@ -214,39 +341,32 @@ int lr_cli_predict(int argc, char **argv)
         lr_cli_error("%s", err.message);
         return lr_cli_exit_code(st == LR_EUSAGE ? LR_EDATA : st);
     }
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *mem = spool_file();
-    if (!mem)
-        mem = open_memstream(&buf, &len);
-    if (!mem) {
+    lr_output *out = NULL;
+    if (out_path && (rc = lr_cli_output_open(out_path, &out)) != LR_EXIT_OK) {
         lr_model_free(m);
-        lr_cli_error("out of memory");
-        return LR_EXIT_DATA;
+        return rc;
     }
     static out_ctx o; /* its notes are large for the stack */
-    o.f = mem;
+    o.sp = (spool){NULL, 0, 0, spool_fd(), 0, 0, 0};
     o.json = json;
     o.iv = iv;
     if (json)
-        fputs("{\"predictions\": [", mem);
+        spool_add(&o.sp, "{\"predictions\": [", 17);
     else
-        fputs(iv == LR_INTERVAL_NONE ? "fit\n" : "fit,lwr,upr\n", mem);
+        text_header(&o.sp, iv);
     st = lr_predict_csv(m, argv[optind], iv, level, on_row, &o, &err);
     if (json)
-        fputs("\n]}\n", mem);
-    int rc = LR_EXIT_OK, bad = ferror(mem) || fflush(mem) != 0;
-    if (!bad && st == LR_OK)
-        bad = buf ? 0 : copy_out(mem);
-    bad |= fclose(mem) != 0;
-    if (!bad && st == LR_OK && buf)
-        bad = fwrite(buf, 1, len, stdout) != len;
+        spool_add(&o.sp, "\n]}\n", 4);
     if (st) {
+        lr_cli_output_discard(out);
         lr_cli_error("%s", err.message);
         rc = lr_cli_exit_code(st);
-    } else if (bad || fflush(stdout) != 0) {
-        lr_cli_error("cannot write the predictions: %s", strerror(errno ? errno : EIO));
+    } else if (o.sp.nomem) {
+        lr_cli_output_discard(out);
+        lr_cli_error("out of memory");
         rc = LR_EXIT_DATA;
+    } else if ((rc = deliver(&o.sp, out)) != LR_EXIT_OK) {
+        /* the message is printed */
     } else if (!quiet) {
         /* R's predict gives -Inf or NaN for such a row, with a warning */
         for (size_t i = 0; i < o.nnote && i < LR_CLI_MAX_NOTES; i++)
@@ -261,7 +381,7 @@ int lr_cli_predict(int argc, char **argv)
             lr_cli_error("warning: assuming constant prediction variance even though model fit "
                          "is weighted");
     }
-    free(buf);
+    spool_free(&o.sp);
     lr_model_free(m);
     return rc;
 }

@@ -84,24 +84,30 @@ int main(int argc, char **argv)
     mallopt(M_MMAP_THRESHOLD, 32 << 20);
     mallopt(M_TRIM_THRESHOLD, 64 << 20);
     const char *cmd = argv[1];
+    int rc;
     if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
         fputs(usage, stdout);
-        return LR_EXIT_OK;
-    }
-    if (!strcmp(cmd, "--version")) {
+        rc = LR_EXIT_OK;
+    } else if (!strcmp(cmd, "--version")) {
         char info[1024];
         lr_blas_info(info, sizeof info);
         printf("linreg %s\n%s\n", LR_VERSION_STRING, info);
-        return LR_EXIT_OK;
+        rc = LR_EXIT_OK;
+    } else if (!strcmp(cmd, "fit") || !strcmp(cmd, "predict") || !strcmp(cmd, "bench")) {
+        /* a signal removes what the run has not committed (cli_output.c) */
+        lr_cli_signals_install();
+        if (strcmp(cmd, "bench") != 0)
+            quiet_blas_threads();
+        if (!strcmp(cmd, "fit"))
+            rc = lr_cli_fit(argc - 1, argv + 1);
+        else if (!strcmp(cmd, "predict"))
+            rc = lr_cli_predict(argc - 1, argv + 1);
+        else
+            rc = lr_cli_bench(argc - 1, argv + 1);
+    } else {
+        lr_cli_error("unknown command '%s' (try 'linreg --help')", cmd);
+        rc = LR_EXIT_USAGE;
     }
-    if (!strcmp(cmd, "fit") || !strcmp(cmd, "predict"))
-        quiet_blas_threads();
-    if (!strcmp(cmd, "fit"))
-        return lr_cli_fit(argc - 1, argv + 1);
-    if (!strcmp(cmd, "predict"))
-        return lr_cli_predict(argc - 1, argv + 1);
-    if (!strcmp(cmd, "bench"))
-        return lr_cli_bench(argc - 1, argv + 1);
-    lr_cli_error("unknown command '%s' (try 'linreg --help')", cmd);
-    return LR_EXIT_USAGE;
+    /* --help, --version and every report: exit 0 only if stdout took it all */
+    return lr_cli_stdout_done(rc);
 }

@@ -108,14 +108,11 @@ static void xml_text(FILE *f, const char *s)
     }
 }
 
-int lr_plot_diagnostics_svg(const char *path, const lr_fit *fit)
+void lr_plot_diagnostics_svg(FILE *f, const lr_fit *fit)
 {
     const double *fv, *sr, *sorted;
     size_t n = lr_fit_plot_points(fit, &fv, &sr, &sorted);
     const lr_summary *s = lr_fit_summary(fit);
-    FILE *f = fopen(path, "w");
-    if (!f)
-        return -1;
     fprintf(f,
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/"
             "svg\" width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" font-family=\""
@@ -172,5 +169,4 @@ int lr_plot_diagnostics_svg(const char *path, const lr_fit *fit)
                     PAD_T + h - px(&ay, sorted[i], 0, h));
     }
     fputs("</g>\n</svg>\n", f);
-    return fclose(f) == 0 ? 0 : -1;
 }
