@@ -12,9 +12,12 @@
  * either its old bytes or all the new ones, and concurrent writers, each with
  * its own temporary, leave one writer's whole file.
  *
- * Anything else (a terminal, /dev/null, a pipe, a socket, /dev/stdout) cannot
- * be replaced by renaming, and must not be: it is opened for writing in place
- * and never truncated, unlinked or renamed over.
+ * Anything else (a terminal, /dev/null, a pipe, a socket) cannot be replaced
+ * by renaming, and must not be: it is opened for writing in place and never
+ * truncated, unlinked or renamed over. The process's own standard output is
+ * written in place too, through a duplicate of descriptor 1, whatever it is:
+ * with `linreg fit --residuals /dev/stdout data.csv > out.txt` the user wants
+ * both in out.txt, one after the other.
  *
  * The stream handed to the caller is a fopencookie stream over the descriptor
  * so that the first write error's errno is kept for the message at commit
@@ -255,6 +258,13 @@ static int open_temp(lr_output *o, const struct stat *old, lr_error *err)
     return LR_OK;
 }
 
+/* Is st the file standard output is open on? */
+static int is_stdout(const struct stat *st)
+{
+    struct stat so;
+    return fstat(STDOUT_FILENO, &so) == 0 && so.st_dev == st->st_dev && so.st_ino == st->st_ino;
+}
+
 int lr_output_open(const char *path, lr_output **out, lr_error *err)
 {
     *out = NULL;
@@ -277,6 +287,16 @@ int lr_output_open(const char *path, lr_output **out, lr_error *err)
         st_code = lr_error_set(err, LR_EIO, "%s: cannot write: %s", path, strerror(e));
     } else if (exists && S_ISDIR(st.st_mode)) {
         st_code = lr_error_set(err, LR_EIO, "%s: cannot write: %s", path, strerror(EISDIR));
+    } else if (exists && is_stdout(&st)) {
+        /* the process's own standard output (/dev/stdout, /proc/self/fd/1,
+         * or its file by name): written through it, sharing its offset, so
+         * that what goes to stdout besides lands after it, not over it */
+        o->kind = OUT_IN_PLACE;
+        o->fd = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 0);
+        if (o->fd < 0) {
+            int e = errno;
+            st_code = lr_error_set(err, LR_EIO, "%s: cannot write: %s", path, strerror(e));
+        }
     } else if (exists && !S_ISREG(st.st_mode)) {
         /* a device, FIFO or socket (perhaps through /proc/self/fd/N, whose
          * link text is no path): written where it is, never truncated */

@@ -56,7 +56,7 @@ int lr_cli_refuse_aliases(const lr_cli_path *in, size_t nin, const lr_cli_path *
             }
         for (size_t j = 0; j < i; j++)
             if (out[j].path && same_file(out[i].path, out[j].path)) {
-                lr_cli_error("%s %s and %s %s name the same file: give each output its own",
+                lr_cli_error("%s %s and %s %s name the same file: refusing to write it twice",
                              out[j].option, out[j].path, out[i].option, out[i].path);
                 return LR_EXIT_USAGE;
             }
