@@ -528,8 +528,10 @@ const char *lr_method_name(lr_method m);
  * is followed (the file it names is replaced; the link stays). The new file
  * has mode 0666 less the umask, or the replaced file's mode.
  *
- * Anything that is not a regular file (a device, FIFO, socket, /dev/stdout)
- * is opened in place and never truncated, unlinked or renamed over; what is
+ * Anything that is not a regular file (a device, FIFO, socket), and the
+ * process's own standard output by any name (/dev/stdout, /proc/self/fd/1:
+ * written through a duplicate of descriptor 1, sharing its offset), is
+ * written in place and never truncated, unlinked or renamed over; what is
  * written to it is written, so write to it only what should be seen.
  *
  * The library installs no signal handlers. The temporary is an unnamed
