@@ -560,7 +560,10 @@ START_TEST(test_predict_full_tmpdir)
     snprintf(env, sizeof env, "TMPDIR=%s", fs);
     const run_spec rs = {NULL, NULL, env};
     ck_assert_int_eq(run_linreg(pr, &rs, cap), 0);
-    ck_assert_str_eq(err_text, "");
+    /* under valgrind --trace-children, valgrind itself complains of the full
+     * TMPDIR on stderr and may leave its own files there */
+    int vg = lr_test_under_valgrind();
+    ck_assert_msg(vg ? !strstr(err_text, "linreg:") : !*err_text, "stderr: %s", err_text);
     ck_assert_msg(!strcmp(out_text, expected), "predictions differ with a full TMPDIR");
     /* half-full: the first megabyte spilled, the rest in memory */
     unlink(in_dir(fs, "fill"));
@@ -570,7 +573,8 @@ START_TEST(test_predict_full_tmpdir)
     close(fd);
     ck_assert_int_eq(run_linreg(pr, &rs, cap), 0);
     ck_assert_msg(!strcmp(out_text, expected), "predictions differ with a small TMPDIR");
-    ck_listing(fs, "fill");
+    if (!vg)
+        ck_listing(fs, "fill");
     free(expected);
     remove_dir(cap);
     free(cap);
