@@ -55,24 +55,25 @@ struct lr_output {
 
 /* ---- the stream ---- */
 
+/* After the first failed write the output is lost anyway (the commit fails
+ * with its errno), so the rest is dropped and reported as written: stdio
+ * never sees a short write, whose handling in glibc re-sends stale buffer
+ * bytes (valgrind saw uninitialised ones go to write(2)), and a full disk
+ * is not asked again for every block. */
 static ssize_t cookie_write(void *c, const char *buf, size_t size)
 {
     lr_output *o = c;
     size_t done = 0;
-    while (done < size) {
+    while (done < size && !o->werr) {
         ssize_t k = write(o->fd, buf + done, size - done);
         if (k < 0 && errno == EINTR)
             continue;
-        if (k <= 0) {
-            if (!o->werr)
-                o->werr = k < 0 ? errno : EIO;
-            /* stdio counts a short write as an error too; report what was
-             * written so that it does not write the same bytes again. */
-            return done ? (ssize_t)done : -1;
-        }
-        done += (size_t)k;
+        if (k <= 0)
+            o->werr = k < 0 ? errno : EIO;
+        else
+            done += (size_t)k;
     }
-    return (ssize_t)done;
+    return (ssize_t)size;
 }
 
 /* Closing the stream leaves the descriptor to lr_output (fsync, linkat). */
@@ -407,7 +408,7 @@ int lr_output_commit(lr_output *o, lr_error *err)
         return lr_error_set(err, LR_EUSAGE, "no output to commit");
     const char *what = "cannot write";
     int e = 0;
-    if (fflush(o->f) != 0 || ferror(o->f))
+    if (fflush(o->f) != 0 || ferror(o->f) || o->werr)
         e = o->werr ? o->werr : EIO;
     if (!e && o->kind != OUT_IN_PLACE && fsync(o->fd) != 0) {
         e = errno;
