@@ -84,6 +84,8 @@ uint64_t lr_csv_consumed(const lr_csv *r);
  * that look like a UTF-8 byte order mark are data, as anywhere but at the
  * start of a file. */
 void lr_csv_continue(lr_csv *r, uint64_t line);
+/* The error for a row longer than `max` bytes starting at `line` (LR_EDATA). */
+int lr_csv_row_too_long(lr_error *err, const char *name, uint64_t line, size_t max);
 
 /* ---- OpenBLAS threads (blas_info.c) ---- */
 

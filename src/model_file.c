@@ -364,6 +364,7 @@ struct lr_model {
     double df;              /* residual degrees of freedom */
     int weighted;           /* the fit had weights */
     size_t rank;            /* rank */
+    size_t max_line;        /* the longest row of new data read (0: the default) */
 };
 
 void lr_model_free(lr_model *m)
@@ -549,6 +550,11 @@ size_t lr_model_ncoef(const lr_model *m)
     return m->p;
 }
 
+void lr_model_set_max_line(lr_model *m, size_t max_row_bytes)
+{
+    m->max_line = max_row_bytes;
+}
+
 /* ---- prediction ---- */
 
 /* The frame of the model on the new data's header: types and levels from the
@@ -716,7 +722,9 @@ int lr_predict_csv(const lr_model *m, const char *path, lr_interval interval, do
     int has = 0, rc;
     double *x = NULL, *xf = NULL;
     size_t p = m->p;
-    if ((rc = lr_csv_open(path, NULL, NULL, &csv, err)) || (rc = lr_csv_next(csv, &row, &has, err)))
+    lr_csv_options copt = {0, m->max_line};
+    if ((rc = lr_csv_open(path, NULL, &copt, &csv, err)) ||
+        (rc = lr_csv_next(csv, &row, &has, err)))
         goto done;
     if (!has) {
         rc = lr_error_set(err, LR_EDATA, "%s: empty file (no header row)", lr_csv_name(csv));

@@ -1,0 +1,293 @@
+/*
+ * test_hostile.c — hostile input must end with an error, quickly and in
+ * bounded memory: endless lines (/dev/zero, a gzip bomb, a long row), the
+ * address-space limit of `ulimit -v`. Each case runs the linreg executable in
+ * a child with a timer (alarm survives execve), so a hang fails the test
+ * instead of stalling it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <zlib.h>
+
+#include "test_util.h"
+
+/* The outcome of one limited run. */
+typedef struct limited_run {
+    int exit_code;   /* exit status; -1 if killed (see timed_out) */
+    int timed_out;   /* killed by the timer */
+    double seconds;  /* wall time */
+    long max_rss_kb; /* the child's peak resident set */
+    char err[4096];  /* the start of stderr */
+    size_t out_len;  /* bytes written to stdout */
+} limited_run;
+
+/*
+ * Run linreg with argv (argv[0] ignored) and stdin from `in` (NULL: empty),
+ * killed after `timeout` seconds; `as_limit` > 0 sets RLIMIT_AS (bytes) in
+ * the child, as `ulimit -v` does.
+ */
+static limited_run run_limited(const char *const *argv, const char *in, unsigned timeout,
+                               rlim_t as_limit)
+{
+    limited_run r;
+    memset(&r, 0, sizeof r);
+    char errf[] = "/tmp/linreg-hostile-err-XXXXXX", outf[] = "/tmp/linreg-hostile-out-XXXXXX";
+    int efd = mkstemp(errf), ofd = mkstemp(outf);
+    ck_assert(efd >= 0 && ofd >= 0);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    pid_t pid = fork();
+    ck_assert(pid >= 0);
+    if (pid == 0) {
+        int ifd = open(in ? in : "/dev/null", O_RDONLY);
+        dup2(ifd, 0);
+        dup2(ofd, 1);
+        dup2(efd, 2);
+        if (as_limit) {
+            struct rlimit rl = {as_limit, as_limit};
+            setrlimit(RLIMIT_AS, &rl);
+        }
+        alarm(timeout);
+        lr_test_exec_linreg(argv);
+    }
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    r.seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
+    struct rusage ru;
+    if (getrusage(RUSAGE_CHILDREN, &ru) == 0)
+        r.max_rss_kb = ru.ru_maxrss;
+    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    r.timed_out = WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM;
+    ssize_t k = pread(efd, r.err, sizeof r.err - 1, 0);
+    r.err[k > 0 ? k : 0] = '\0';
+    r.out_len = (size_t)lseek(ofd, 0, SEEK_END);
+    close(efd);
+    close(ofd);
+    unlink(errf);
+    unlink(outf);
+    return r;
+}
+
+/* A temporary file holding the header "y,x,note" (its note padded to
+ * header_len bytes if larger), `rows` rows "Y,X,b" and, as row number long_at
+ * (1-based; 0: none), one of exactly long_len bytes (its note padded). */
+static char *write_rows(size_t header_len, size_t rows, size_t long_at, size_t long_len)
+{
+    char path[] = "/tmp/linreg-hostile-XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    fputs("y,x,note", f);
+    for (size_t k = 8; k < header_len; k++)
+        fputc('e', f);
+    fputc('\n', f);
+    for (size_t i = 1; i <= rows; i++) {
+        char pre[64];
+        int n = snprintf(pre, sizeof pre, "%zu,%zu,", i % 7 + i / 3, i % 11);
+        fputs(pre, f);
+        if (i == long_at)
+            for (size_t k = (size_t)n; k < long_len; k++)
+                fputc('a', f);
+        else
+            fputc('b', f);
+        fputc('\n', f);
+    }
+    ck_assert_int_eq(fclose(f), 0);
+    return strdup(path);
+}
+
+static void assert_long_row(const limited_run *r, const char *path, uint64_t line, size_t max)
+{
+    char want[512];
+    snprintf(want, sizeof want,
+             "linreg: %s:%llu: a row longer than %zu bytes, the limit on a row's length (not a "
+             "CSV file, or one endless line?); --max-line-bytes raises it\n",
+             path, (unsigned long long)line, max);
+    ck_assert_msg(!r->timed_out, "timed out");
+    ck_assert_int_eq(r->exit_code, 1);
+    ck_assert_str_eq(r->err, want);
+    ck_assert_uint_eq(r->out_len, 0);
+}
+
+/* /dev/zero: NUL bytes from the first, never a line end. */
+START_TEST(test_dev_zero)
+{
+    const char *fit[] = {"linreg", "fit", "/dev/zero", NULL};
+    limited_run r = run_limited(fit, NULL, 20, 0);
+    ck_assert_msg(!r.timed_out, "linreg fit /dev/zero did not end in 20 s");
+    ck_assert_int_eq(r.exit_code, 1);
+    ck_assert_str_eq(r.err, "linreg: /dev/zero:1:1: a NUL byte: this is not a text CSV file "
+                            "(binary data, or UTF-16/UTF-32 text?)\n");
+    ck_assert_msg(r.seconds < 5, "%.1f s", r.seconds);
+    /* the same through a pipe, and predict */
+    const char *std[] = {"linreg", "fit", "-", NULL};
+    r = run_limited(std, "/dev/zero", 20, 0);
+    ck_assert_int_eq(r.exit_code, 1);
+    ck_assert_str_eq(r.err, "linreg: <stdin>:1:1: a NUL byte: this is not a text CSV file "
+                            "(binary data, or UTF-16/UTF-32 text?)\n");
+}
+END_TEST
+
+/* 200 MiB of zeros after two good lines, gzip-compressed to ~200 KB. */
+START_TEST(test_gzip_bomb)
+{
+    char path[] = "/tmp/linreg-bomb-XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert(fd >= 0);
+    gzFile gz = gzdopen(fd, "wb9");
+    ck_assert_ptr_nonnull(gz);
+    ck_assert_int_eq(gzputs(gz, "y,x\n1,2\n"), 8);
+    static char zeros[1 << 20];
+    for (int i = 0; i < 200; i++)
+        ck_assert_int_eq(gzwrite(gz, zeros, sizeof zeros), (int)sizeof zeros);
+    ck_assert_int_eq(gzclose(gz), Z_OK);
+    const char *fit[] = {"linreg", "fit", path, NULL};
+    limited_run r = run_limited(fit, NULL, 20, 0);
+    ck_assert_msg(!r.timed_out, "the gzip bomb did not end in 20 s");
+    char want[256];
+    snprintf(want, sizeof want,
+             "linreg: %s:3:1: a NUL byte: this is not a text CSV file (binary data, or "
+             "UTF-16/UTF-32 text?)\n",
+             path);
+    ck_assert_int_eq(r.exit_code, 1);
+    ck_assert_str_eq(r.err, want);
+    /* before the fix: 200 MB read and held; now about one chunk */
+    ck_assert_msg(r.seconds < 5, "%.1f s", r.seconds);
+    ck_assert_msg(r.max_rss_kb < 100000, "peak RSS %ld KB", r.max_rss_kb);
+    unlink(path);
+}
+END_TEST
+
+/* A row longer than --max-line-bytes: in the first chunk, one byte less
+ * accepted, K suffix; in a later chunk (where the chunk splitter and the fused
+ * path see it), from a file and from standard input; the header. */
+START_TEST(test_long_row)
+{
+    char *p = write_rows(0, 10, 3, 1001);
+    const char *fit[] = {"linreg",           "fit",  "-y", "y", "-x", "x",
+                         "--max-line-bytes", "1000", p,    NULL};
+    limited_run r = run_limited(fit, NULL, 20, 0);
+    assert_long_row(&r, p, 4, 1000);
+    fit[7] = "1001";
+    r = run_limited(fit, NULL, 20, 0);
+    ck_assert_msg(r.exit_code == 0, "%s", r.err);
+    fit[7] = "1K";
+    r = run_limited(fit, NULL, 20, 0);
+    ck_assert_msg(r.exit_code == 0, "%s", r.err);
+    unlink(p);
+    free(p);
+
+    /* line 120,001 lies past the first MiB */
+    p = write_rows(0, 150000, 120000, 1001);
+    fit[7] = "1000";
+    fit[8] = p;
+    r = run_limited(fit, NULL, 20, 0);
+    assert_long_row(&r, p, 120001, 1000);
+    fit[8] = "-";
+    r = run_limited(fit, p, 20, 0);
+    assert_long_row(&r, "<stdin>", 120001, 1000);
+    unlink(p);
+    free(p);
+
+    /* the header */
+    p = write_rows(1001, 10, 0, 0);
+    fit[8] = p;
+    r = run_limited(fit, NULL, 20, 0);
+    assert_long_row(&r, p, 1, 1000);
+    unlink(p);
+    free(p);
+}
+END_TEST
+
+/* The default limit, 8 MiB, on a row that crosses the first chunk's end; the
+ * same row with the limit raised; predict's limit. */
+START_TEST(test_long_row_default)
+{
+    char *p = write_rows(0, 100000, 90000, (8u << 20) + 1);
+    const char *fit[] = {"linreg", "fit", "-y", "y", "-x", "x", p, NULL, NULL, NULL};
+    limited_run r = run_limited(fit, NULL, 20, 0);
+    assert_long_row(&r, p, 90001, 8u << 20);
+    ck_assert_msg(r.max_rss_kb < 150000, "peak RSS %ld KB", r.max_rss_kb);
+    char model[] = "/tmp/linreg-hostile-model-XXXXXX";
+    close(mkstemp(model));
+    fit[6] = "--max-line-bytes";
+    fit[7] = "16M";
+    fit[8] = p;
+    const char *save[] = {"linreg",           "fit", "-y", "y",   "-x", "x",
+                          "--max-line-bytes", "9M",  "-o", model, p,    NULL};
+    r = run_limited(save, NULL, 60, 0);
+    ck_assert_msg(r.exit_code == 0, "%s", r.err);
+    const char *pred[] = {"linreg", "predict", "-m", model, p, NULL, NULL, NULL};
+    r = run_limited(pred, NULL, 20, 0);
+    assert_long_row(&r, p, 90001, 8u << 20);
+    pred[4] = "--max-line-bytes";
+    pred[5] = "9M";
+    pred[6] = p;
+    r = run_limited(pred, NULL, 20, 0);
+    ck_assert_msg(r.exit_code == 0, "%s", r.err);
+    unlink(model);
+    unlink(p);
+    free(p);
+}
+END_TEST
+
+/* --max-line-bytes values: a clear usage error for each bad one. */
+START_TEST(test_max_line_option)
+{
+    static const struct {
+        const char *value;   /* the option's value */
+        const char *message; /* stderr's first line */
+    } cases[] = {
+        {"0", "linreg: --max-line-bytes must be a whole number of bytes >= 1, with K, M or G for "
+              "KiB, MiB, GiB (e.g. 64M), not '0'"},
+        {"12X", "linreg: --max-line-bytes must be a whole number of bytes >= 1, with K, M or G "
+                "for KiB, MiB, GiB (e.g. 64M), not '12X'"},
+        {"-5", "linreg: --max-line-bytes must be a whole number of bytes >= 1, with K, M or G "
+               "for KiB, MiB, GiB (e.g. 64M), not '-5'"},
+        {"99999999999G", "linreg: --max-line-bytes '99999999999G' is above the largest this "
+                         "machine allows, 4611686018427387903"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        for (int cmd = 0; cmd < 2; cmd++) {
+            const char *fit[] = {"linreg",       "fit",   "--max-line-bytes",
+                                 cases[i].value, "x.csv", NULL};
+            const char *pred[] = {"linreg",           "predict",      "-m",    "m.json",
+                                  "--max-line-bytes", cases[i].value, "x.csv", NULL};
+            limited_run r = run_limited(cmd ? pred : fit, NULL, 20, 0);
+            ck_assert_int_eq(r.exit_code, 2);
+            ck_assert_msg(!strncmp(r.err, cases[i].message, strlen(cases[i].message)),
+                          "case %zu: %s", i, r.err);
+        }
+    }
+}
+END_TEST
+
+static Suite *hostile_suite(void)
+{
+    Suite *s = suite_create("hostile");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 300);
+    tcase_add_test(tc, test_dev_zero);
+    tcase_add_test(tc, test_gzip_bomb);
+    tcase_add_test(tc, test_long_row);
+    tcase_add_test(tc, test_long_row_default);
+    tcase_add_test(tc, test_max_line_option);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    return lr_test_main(hostile_suite());
+}
