@@ -546,6 +546,18 @@ done:
     return rc;
 }
 
+/* The workers of a pass on nthreads threads, each calling OpenBLAS (and the
+ * calling thread too): fewer if a memory limit leaves no room for their
+ * buffers, and none (out of memory) if there is none for this thread. */
+static int blas_workers(int nthreads, int *workers, lr_error *err)
+{
+    int room = lr_blas_room(nthreads > 1 ? nthreads + 1 : 1);
+    if (room == 0)
+        return lr_error_nomem(err);
+    *workers = nthreads > 1 && room > 2 ? room - 1 : 1;
+    return LR_OK;
+}
+
 int lr_ingest_threads(int requested)
 {
     if (requested > 0)
@@ -589,7 +601,7 @@ int lr_ingest_spooled(const char *path, const lr_fit_options *opt, uint64_t spoo
         lr_source_spool(sp.src, spool_limit);
 
     /* The first chunk, on this thread: the header, the delimiter, the types. */
-    if ((rc = next_chunk(&sp, &first, err)))
+    if ((rc = blas_workers(nthreads, &nthreads, err)) || (rc = next_chunk(&sp, &first, err)))
         goto done;
     if (sp.overlong && first.len == 0) { /* the header row */
         rc = lr_csv_row_too_long(err, name, 1, sp.max_line);
@@ -646,8 +658,9 @@ int lr_ingest_pass(lr_source *input, int threads, const lr_chunk_ops *ops, void 
     int rc = lr_source_again(input, &sp.src, err);
     if (rc)
         return rc;
-    int blas_threads = lr_blas_threads(1);
-    rc = run_pool(&sp, ops, ctx, lr_ingest_threads(threads), 0, 0, lr_source_name(sp.src), err);
+    int blas_threads = lr_blas_threads(1), workers = 1;
+    if ((rc = blas_workers(lr_ingest_threads(threads), &workers, err)) == LR_OK)
+        rc = run_pool(&sp, ops, ctx, workers, 0, 0, lr_source_name(sp.src), err);
     lr_blas_threads(blas_threads);
     if (!rc)
         rc = lr_source_check(sp.src, err);

@@ -716,6 +716,8 @@ int lr_predict_csv(const lr_model *m, const char *path, lr_interval interval, do
 {
     if (!(level > 0 && level < 1))
         return lr_error_set(err, LR_EUSAGE, "confidence level %g is not between 0 and 1", level);
+    if (lr_blas_room(1) == 0) /* OpenBLAS would retry its buffer forever */
+        return lr_error_nomem(err);
     lr_csv *csv = NULL;
     lr_frame *f = NULL;
     lr_csv_row row;

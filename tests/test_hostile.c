@@ -273,6 +273,59 @@ START_TEST(test_max_line_option)
 }
 END_TEST
 
+/* A CSV of `cols` columns of pseudo-random numbers and `rows` rows. */
+static char *write_wide(size_t cols, size_t rows)
+{
+    char path[] = "/tmp/linreg-hostile-wide-XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    for (size_t j = 0; j < cols; j++)
+        fprintf(f, "%sx%zu", j ? "," : "", j);
+    fputc('\n', f);
+    unsigned long long state = 88172645463325252ull;
+    for (size_t i = 0; i < rows; i++)
+        for (size_t j = 0; j < cols; j++) {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            fprintf(f, "%.4f%c", (double)(state % 100000) / 1e4, j + 1 < cols ? ',' : '\n');
+        }
+    ck_assert_int_eq(fclose(f), 0);
+    return strdup(path);
+}
+
+/*
+ * `ulimit -v`: OpenBLAS 0.3.21 retries a work buffer (128 MiB) it cannot map
+ * forever, so a fit of 150 coefficients (its solve raised to every core's
+ * BLAS threads) under 300,000 KB spun until killed, and lower limits hung
+ * OpenBLAS's own threads at start. Each run must end within 20 s: a fit, or
+ * exit 1 with "out of memory".
+ */
+START_TEST(test_memory_limit)
+{
+#if defined(__SANITIZE_ADDRESS__)
+    printf("test_memory_limit skipped: AddressSanitizer reserves terabytes of address space\n");
+    return;
+#endif
+    char *p = write_wide(150, 400);
+    static const rlim_t kb[] = {100000, 150000, 200000, 250000, 300000, 400000};
+    for (size_t i = 0; i < sizeof kb / sizeof *kb; i++) {
+        const char *fit[] = {"linreg", "fit", "-q", p, NULL};
+        limited_run r = run_limited(fit, NULL, 20, kb[i] * 1024);
+        ck_assert_msg(!r.timed_out, "ulimit -v %lu: no end in 20 s", (unsigned long)kb[i]);
+        ck_assert_msg(r.exit_code == 0 ||
+                          (r.exit_code == 1 && !strcmp(r.err, "linreg: out of memory\n")),
+                      "ulimit -v %lu: exit %d, %s", (unsigned long)kb[i], r.exit_code, r.err);
+        /* the case completes (with fewer BLAS threads if need be) */
+        if (kb[i] >= 300000)
+            ck_assert_msg(r.exit_code == 0, "ulimit -v %lu: %s", (unsigned long)kb[i], r.err);
+    }
+    unlink(p);
+    free(p);
+}
+END_TEST
+
 static Suite *hostile_suite(void)
 {
     Suite *s = suite_create("hostile");
@@ -283,6 +336,7 @@ static Suite *hostile_suite(void)
     tcase_add_test(tc, test_long_row);
     tcase_add_test(tc, test_long_row_default);
     tcase_add_test(tc, test_max_line_option);
+    tcase_add_test(tc, test_memory_limit);
     suite_add_tcase(s, tc);
     return s;
 }
