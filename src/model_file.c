@@ -23,6 +23,7 @@
 #include <jansson.h>
 
 #include "byte_source.h"
+#include "model_check.h"
 #include "model_file.h"
 #include "model_frame_impl.h"
 #include "stats.h"
@@ -501,13 +502,15 @@ static int model_from_json(json_t *root, const char *path, lr_model **out, lr_er
     }
     if (!get_num(json_object_get(root, "sigma"), &m->sigma) ||
         !get_num(json_object_get(root, "df_residual"), &m->df)) {
-        rc = bad_field(err, path, "\"sigma\" or \"df_residual\"", "is missing");
+        rc = bad_field(err, path, "\"sigma\" or \"df_residual\"", "is missing or not a number");
         goto fail;
     }
     if (!json_is_array(json_object_get(root, "variables"))) {
         rc = bad_field(err, path, "\"variables\"", "is missing");
         goto fail;
     }
+    if ((rc = lr_model_check(root, path, m->p, m->rank, err)))
+        goto fail;
     m->weighted = json_is_string(json_object_get(root, "weights"));
     *out = m;
     return LR_OK;
