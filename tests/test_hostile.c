@@ -326,6 +326,110 @@ START_TEST(test_memory_limit)
 }
 END_TEST
 
+/* Issue 23: each refusal gives its true reason, and the same refusal the
+ * same exit code whichever way it was reached. */
+START_TEST(test_messages)
+{
+    char neg[] = "/tmp/linreg-hostile-neg-XXXXXX";
+    int fd = mkstemp(neg);
+    ck_assert(fd >= 0);
+    const char data[] = "y,x1,z\n1,-2,0\n2,3,1\n3,5,2\n4,1,3\n";
+    ck_assert_int_eq(write(fd, data, sizeof data - 1), (ssize_t)(sizeof data - 1));
+    close(fd);
+    char *flat = malloc(600 * 5 + 32);
+    strcpy(flat, "y ~ I(x1");
+    for (int k = 1; k < 600; k++)
+        strcat(flat, " + x1");
+    strcat(flat, ")");
+    const char *wide = lr_test_path("datasets/malformed/wide_100000_columns.csv.gz");
+    static const char too_small[] = "is too small for a double (it rounds to 0)";
+    struct {
+        const char *argv[8]; /* the command line */
+        int exit_code;       /* expected */
+        const char *message; /* the start of stderr */
+    } cases[] = {
+        {{"linreg", "fit", "--ridge", "1e308", neg, NULL},
+         2,
+         "linreg: --ridge '1e308' is above the largest penalty accepted, 1e+300\n"},
+        {{"linreg", "fit", "--ridge", "1e999", neg, NULL},
+         2,
+         "linreg: --ridge '1e999' is above the largest penalty accepted, 1e+300\n"},
+        {{"linreg", "fit", "--ridge", "1e-400", neg, NULL},
+         2,
+         "linreg: --ridge '1e-400' is too small for a double (it rounds to 0); give 0 for no "
+         "penalty\n"},
+        {{"linreg", "fit", "--level", "1e-400", neg, NULL},
+         2,
+         "linreg: --level '1e-400' is too small for a double (it rounds to 0); the level must "
+         "be between 0 and 1\n"},
+        {{"linreg", "predict", "-m", "m.json", "--level", "1e-400", neg, NULL}, 2, NULL},
+        {{"linreg", "fit", "-f", "y ~ I(x1^1e10)", neg, NULL},
+         1,
+         "linreg: PATH:2:3: I(x1^1e+10) is Inf: overflow\n"},
+        {{"linreg", "fit", "-f", "y ~ I(x1^0.5)", neg, NULL},
+         1,
+         "linreg: PATH:2:3: I(x1^0.5) is NaN: a negative number to a fractional power\n"},
+        {{"linreg", "fit", "-f", "y ~ I(z^-1)", neg, NULL},
+         1,
+         "linreg: PATH:2:6: I(z^-1) is Inf: 0 to a negative power\n"},
+        {{"linreg", "fit", "-f", flat, neg, NULL},
+         2,
+         "linreg: formula:2505: expression too long: more than 500 operators on one path of "
+         "its tree (a chain such as x1 + x2 + ... counts each operator); split it"},
+        /* too wide: exit 1 by -y and by a formula */
+        {{"linreg", "fit", "-y", "y", wide, NULL},
+         1,
+         "linreg: WIDE: 99999 predictor columns: linreg supports at most 4095"},
+        {{"linreg", "fit", "-f", "y ~ .", wide, NULL},
+         1,
+         "linreg: formula:6: the model has more than 4096 terms (linreg supports at most "
+         "4096 model columns)\n"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        limited_run r = run_limited(cases[i].argv, NULL, 60, 0);
+        ck_assert_msg(r.exit_code == cases[i].exit_code, "case %zu: exit %d: %s", i, r.exit_code,
+                      r.err);
+        ck_assert_uint_eq(r.out_len, 0);
+        if (!cases[i].message) {
+            ck_assert_msg(strstr(r.err, too_small) != NULL, "case %zu: %s", i, r.err);
+            continue;
+        }
+        char want[1024];
+        const char *m = cases[i].message, *ph = strstr(m, "PATH"), *pw = strstr(m, "WIDE");
+        if (ph || pw)
+            snprintf(want, sizeof want, "%.*s%s%s", (int)((ph ? ph : pw) - m), m, ph ? neg : wide,
+                     (ph ? ph : pw) + 4);
+        else
+            snprintf(want, sizeof want, "%s", m);
+        ck_assert_msg(!strncmp(r.err, want, strlen(want)), "case %zu: '%s', not '%s'", i, r.err,
+                      want);
+    }
+    /* a subnormal level is accepted: (1 + level)/2 rounds to 1/2, the t
+     * quantile is 0 and the interval is the estimate, as R's confint gives */
+    const char *fit[] = {"linreg", "fit", "--level", "1e-320", "--format", "csv", neg, NULL};
+    lr_test_run_result rr;
+    ck_assert_int_eq(lr_test_run(fit, NULL, 0, &rr), 0);
+    ck_assert_msg(rr.exit_code == 0, "%s", rr.err);
+    char *line = strchr(rr.out, '\n');
+    ck_assert_ptr_nonnull(line);
+    for (line++; *line; line = strchr(line, '\n') + 1) {
+        /* term,estimate,...,ci_low,ci_high: the last two equal the second */
+        char *f[16];
+        int nf = 0;
+        char *copy = strndup(line, (size_t)(strchr(line, '\n') - line));
+        for (char *t = strtok(copy, ","); t && nf < 16; t = strtok(NULL, ","))
+            f[nf++] = t;
+        ck_assert_int_ge(nf, 4);
+        ck_assert_str_eq(f[nf - 2], f[1]);
+        ck_assert_str_eq(f[nf - 1], f[1]);
+        free(copy);
+    }
+    lr_test_run_free(&rr);
+    unlink(neg);
+    free(flat);
+}
+END_TEST
+
 static Suite *hostile_suite(void)
 {
     Suite *s = suite_create("hostile");
@@ -337,6 +441,7 @@ static Suite *hostile_suite(void)
     tcase_add_test(tc, test_long_row_default);
     tcase_add_test(tc, test_max_line_option);
     tcase_add_test(tc, test_memory_limit);
+    tcase_add_test(tc, test_messages);
     suite_add_tcase(s, tc);
     return s;
 }
