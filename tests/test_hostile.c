@@ -20,6 +20,18 @@
 
 #include "test_util.h"
 
+/* Under ASan or valgrind (whose valgrind run traces the linreg children too)
+ * a run takes far longer and far more memory: the timers are stretched and
+ * the time and memory bounds not checked; the outcomes still are. */
+static int measured_loosely(void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+    return 1;
+#else
+    return lr_test_under_valgrind();
+#endif
+}
+
 /* The outcome of one limited run. */
 typedef struct limited_run {
     int exit_code;   /* exit status; -1 if killed (see timed_out) */
@@ -56,7 +68,7 @@ static limited_run run_limited(const char *const *argv, const char *in, unsigned
             struct rlimit rl = {as_limit, as_limit};
             setrlimit(RLIMIT_AS, &rl);
         }
-        alarm(timeout);
+        alarm(measured_loosely() ? 20 * timeout : timeout);
         lr_test_exec_linreg(argv);
     }
     int status = 0;
@@ -129,7 +141,7 @@ START_TEST(test_dev_zero)
     ck_assert_int_eq(r.exit_code, 1);
     ck_assert_str_eq(r.err, "linreg: /dev/zero:1:1: a NUL byte: this is not a text CSV file "
                             "(binary data, or UTF-16/UTF-32 text?)\n");
-    ck_assert_msg(r.seconds < 5, "%.1f s", r.seconds);
+    ck_assert_msg(r.seconds < 5 || measured_loosely(), "%.1f s", r.seconds);
     /* the same through a pipe, and predict */
     const char *std[] = {"linreg", "fit", "-", NULL};
     r = run_limited(std, "/dev/zero", 20, 0);
@@ -163,8 +175,8 @@ START_TEST(test_gzip_bomb)
     ck_assert_int_eq(r.exit_code, 1);
     ck_assert_str_eq(r.err, want);
     /* before the fix: 200 MB read and held; now about one chunk */
-    ck_assert_msg(r.seconds < 5, "%.1f s", r.seconds);
-    ck_assert_msg(r.max_rss_kb < 100000, "peak RSS %ld KB", r.max_rss_kb);
+    ck_assert_msg(r.seconds < 5 || measured_loosely(), "%.1f s", r.seconds);
+    ck_assert_msg(r.max_rss_kb < 100000 || measured_loosely(), "peak RSS %ld KB", r.max_rss_kb);
     unlink(path);
 }
 END_TEST
@@ -218,7 +230,7 @@ START_TEST(test_long_row_default)
     const char *fit[] = {"linreg", "fit", "-y", "y", "-x", "x", p, NULL, NULL, NULL};
     limited_run r = run_limited(fit, NULL, 20, 0);
     assert_long_row(&r, p, 90001, 8u << 20);
-    ck_assert_msg(r.max_rss_kb < 150000, "peak RSS %ld KB", r.max_rss_kb);
+    ck_assert_msg(r.max_rss_kb < 150000 || measured_loosely(), "peak RSS %ld KB", r.max_rss_kb);
     char model[] = "/tmp/linreg-hostile-model-XXXXXX";
     close(mkstemp(model));
     fit[6] = "--max-line-bytes";
@@ -304,10 +316,11 @@ static char *write_wide(size_t cols, size_t rows)
  */
 START_TEST(test_memory_limit)
 {
-#if defined(__SANITIZE_ADDRESS__)
-    printf("test_memory_limit skipped: AddressSanitizer reserves terabytes of address space\n");
-    return;
-#endif
+    if (measured_loosely()) {
+        printf("test_memory_limit skipped: under a sanitizer or valgrind, which need far more "
+               "address space than any limit tested here\n");
+        return;
+    }
     char *p = write_wide(150, 400);
     static const rlim_t kb[] = {100000, 150000, 200000, 250000, 300000, 400000};
     for (size_t i = 0; i < sizeof kb / sizeof *kb; i++) {
