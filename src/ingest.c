@@ -177,13 +177,11 @@ static size_t row_start(const char *b, size_t at, int odd)
     return 0;
 }
 
-/* The start of the first row of b[0..to) (`to` a row's start, or the input's
- * end) with more than max bytes before its line end; `to` if none. Only for
- * limits below a chunk's size: any other row too long crosses the nominal
- * end, and the search for the chunk's end finds it. */
-static size_t first_long_row(const char *b, size_t to, size_t max)
+/* The start of the first row of b[from..to) (both rows' starts, or `to` the
+ * input's end) with more than max bytes before its line end; `to` if none. */
+static size_t first_long_row(const char *b, size_t from, size_t to, size_t max)
 {
-    size_t start = 0;
+    size_t start = from;
     int odd = 0;
     while (start < to) {
         size_t resume, next = boundary(b, to, start, &odd, &resume);
@@ -237,7 +235,7 @@ static int next_chunk(splitter *s, chunk_job *j, lr_error *err)
     size_t nominal = len < LR_CHUNK ? len : LR_CHUNK;
     int odd = parity(j->buf, nominal);
     const int odd_nominal = odd;
-    size_t scanned = nominal, end = 0;
+    size_t scanned = nominal, end = 0, rs = SIZE_MAX; /* rs: see row_start */
     /* the first row boundary after the nominal end, reading on as needed */
     while (!(end = boundary(j->buf, len, scanned, &odd, &scanned))) {
         if (s->eof) {
@@ -248,7 +246,8 @@ static int next_chunk(splitter *s, chunk_job *j, lr_error *err)
          * max_line bytes, the chunk stops where it starts (or just past a
          * NUL byte in it: that is the error to report first). */
         if (len > s->max_line) {
-            size_t rs = row_start(j->buf, nominal, odd_nominal);
+            if (rs == SIZE_MAX)
+                rs = row_start(j->buf, nominal, odd_nominal);
             if (len - rs > s->max_line) {
                 const char *nul = memchr(j->buf + rs, '\0', nominal - rs);
                 end = nul ? (size_t)(nul - j->buf) + 1 : rs;
@@ -267,9 +266,16 @@ static int next_chunk(splitter *s, chunk_job *j, lr_error *err)
             s->eof = 1;
         len += got;
     }
-    /* a limit below the chunk's size: every row of the chunk is measured */
-    if (s->max_line < nominal) {
-        size_t ls = first_long_row(j->buf, end, s->max_line);
+    /* Every row of the chunk within the limit: the one that crosses the
+     * nominal end (the search above may find its line end in the read that
+     * takes it past the limit), and, with a limit below the chunk's size, all
+     * of them. A row that starts the chunk or follows a line end outside
+     * quotes starts with the quote parity even. */
+    if (!s->overlong && end > s->max_line) {
+        size_t from = 0;
+        if (s->max_line >= nominal)
+            from = rs != SIZE_MAX ? rs : row_start(j->buf, nominal, odd_nominal);
+        size_t ls = first_long_row(j->buf, from, end, s->max_line);
         if (ls < end) {
             end = ls;
             s->overlong = 1;

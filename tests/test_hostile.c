@@ -212,6 +212,17 @@ START_TEST(test_long_row)
     unlink(p);
     free(p);
 
+    /* one byte over a limit above the chunk's size, on a row that crosses the
+     * second chunk's end: its line end comes in the read that passes the limit */
+    p = write_rows(0, 250000, 170000, (2u << 20) + 1);
+    fit[7] = "2M";
+    fit[8] = p;
+    r = run_limited(fit, NULL, 20, 0);
+    assert_long_row(&r, p, 170001, 2u << 20);
+    fit[7] = "1000";
+    unlink(p);
+    free(p);
+
     /* the header */
     p = write_rows(1001, 10, 0, 0);
     fit[8] = p;
