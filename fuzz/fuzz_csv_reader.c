@@ -161,7 +161,7 @@ static int one_input(const uint8_t *data, size_t size, int *fdp)
 {
     if (size < 1)
         return 0;
-    lr_csv_options opt = {delimiter_for(data[0])};
+    lr_csv_options opt = {delimiter_for(data[0]), 0};
     const char *d = (const char *)data + 1;
     size_t n = size - 1;
 

@@ -105,12 +105,22 @@ void lr_set_allocator(lr_alloc_fn fn, void *ud);
  * and newlines inside quotes, LF or CRLF line ends, a UTF-8 byte order mark,
  * a final line with or without a newline. The reader knows nothing about
  * numbers: it hands out fields as bytes. Memory is bounded by the longest
- * row, not the file.
+ * row, not the file, and a row longer than a limit (LR_MAX_LINE_DEFAULT
+ * unless raised) is an error: a file of one endless line (/dev/zero, a
+ * decompression bomb) ends with an error after reading about the limit.
  */
 typedef struct lr_csv lr_csv;
 
+/* The longest row (its bytes, line end excluded; a quoted field's line ends
+ * included) read by default: 8 MiB. A CSV row of 8 MiB is already far beyond
+ * any table a regression reads (a million columns of "1,"); the memory a row
+ * costs is about twice its length (the buffer doubles). */
+#define LR_MAX_LINE_DEFAULT ((size_t)8 << 20)
+
 typedef struct lr_csv_options {
-    char delimiter; /* 0: detect among , ; TAB | from the start of the input */
+    char delimiter;       /* 0: detect among , ; TAB | from the start of the input */
+    size_t max_row_bytes; /* the longest row accepted (0: LR_MAX_LINE_DEFAULT); a longer
+                             one is an LR_EDATA error naming its line */
 } lr_csv_options;
 
 /* One field of a row. Borrowed: valid until the next lr_csv_next call or
@@ -348,6 +358,8 @@ typedef struct lr_fit_options {
                                       residual) pairs for plots (a second pass) */
     int keep_model;                /* 1: keep what lr_fit_save needs (the levels, β,
                                       (XᵀX)⁻¹ and the accumulated statistics) */
+    size_t max_line_bytes;         /* the longest row of the input accepted, as
+                                      lr_csv_options.max_row_bytes (0: LR_MAX_LINE_DEFAULT) */
 } lr_fit_options;
 
 /* Fill *opt with the defaults. */
@@ -478,6 +490,9 @@ int lr_model_weighted(const lr_model *m);
 /* Its rank and number of coefficients (rank < coefficients: aliased ones). */
 size_t lr_model_rank(const lr_model *m);
 size_t lr_model_ncoef(const lr_model *m);
+/* The longest row lr_predict_csv reads from the new data (0, the default:
+ * LR_MAX_LINE_DEFAULT); see lr_csv_options.max_row_bytes. */
+void lr_model_set_max_line(lr_model *m, size_t max_row_bytes);
 
 /* Read new data with these missing-value spellings too (besides R's and the
  * ones the fit was given, which the file keeps), byte for byte; at most 128

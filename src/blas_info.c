@@ -50,6 +50,10 @@ void lr_blas_info(char *buf, size_t size)
 int lr_blas_threads(int n)
 {
     int old = openblas_get_num_threads();
+    if (n > old) { /* each new server thread maps a buffer: room for them first */
+        int room = lr_blas_room(n);
+        n = room > old ? room : old;
+    }
     if (n != old)
         openblas_set_num_threads(n);
     return old;

@@ -44,9 +44,9 @@
 
 enum {
     CSV_BUF_SIZE = LR_CSV_BUF_SIZE, /* owned read buffer: large reads, few refills */
-    CSV_SNIFF_MIN = 64 << 10, /* a pipe's first fill may stop here without a line end */
-    CSV_SNIFF_LINES = 20,     /* lines sampled to detect the delimiter */
-    CSV_FIELDS_INIT = 16      /* initial capacity of the fields array */
+    CSV_SNIFF_MIN = 64 << 10,       /* a pipe's first fill may stop here without a line end */
+    CSV_SNIFF_LINES = 20,           /* lines sampled to detect the delimiter */
+    CSV_FIELDS_INIT = 16            /* initial capacity of the fields array */
 };
 
 /* Bits of the byte-class table: one lookup per byte in the scanning loops. */
@@ -79,6 +79,7 @@ struct lr_csv {
     uint64_t line_start;    /* stream offset of the first byte of that line */
     int skip_lf;            /* the last line end was a CR: a LF right after it is part of it */
     uint64_t nrows;         /* rows handed out so far */
+    size_t max_row;         /* a row of more bytes (line end excluded) is an error */
     int done;               /* 1 once the end of the input was reported */
     lr_csv_field *fields;   /* the current row's fields (reused between rows) */
     size_t fields_cap;      /* capacity of fields */
@@ -240,6 +241,7 @@ static int new_reader(const char *name, const lr_csv_options *opt, lr_csv **out,
         return lr_error_nomem(err);
     r->line = 1;
     r->delim = delim;
+    r->max_row = opt && opt->max_row_bytes ? opt->max_row_bytes : LR_MAX_LINE_DEFAULT;
     r->name = lr_mem_strdup(name);
     r->fields = lr_mem_calloc(CSV_FIELDS_INIT, sizeof *r->fields);
     r->fields_cap = r->fields ? CSV_FIELDS_INIT : 0;
@@ -462,6 +464,14 @@ static int nul_byte(lr_csv *r, uint64_t line, uint64_t col)
     return ROW_FAIL;
 }
 
+int lr_csv_row_too_long(lr_error *err, const char *name, uint64_t line, size_t max)
+{
+    return lr_error_at(err, LR_EDATA, name, line, 0,
+                       "a row longer than %zu bytes, the limit on a row's length (not a CSV "
+                       "file, or one endless line?); --max-line-bytes raises it",
+                       max);
+}
+
 static int parse_row(lr_csv *r, lr_csv_row *row)
 {
     const char *const d = r->data;
@@ -472,7 +482,7 @@ static int parse_row(lr_csv *r, lr_csv_row *row)
     const uint64_t base = r->base;
     size_t p = r->pos;
     uint64_t line = r->line, lstart = r->line_start;
-    size_t nf = 0, escaped = 0;
+    size_t nf = 0, escaped = 0, content_end = p;
     int ended_by_cr = 0;
     /* Locals, not r->fields: stores through f could otherwise alias them. */
     lr_csv_field *fields = r->fields;
@@ -588,8 +598,11 @@ static int parse_row(lr_csv *r, lr_csv_row *row)
             p = i;
         }
 
-        if (p == e)
+        if (p == e) {
+            content_end = p;
             break; /* the last line has no line end */
+        }
+        content_end = p;
         const char c = d[p++];
         if (c == delim)
             continue;
@@ -599,6 +612,11 @@ static int parse_row(lr_csv *r, lr_csv_row *row)
         line++;
         lstart = base + p;
         break;
+    }
+    /* The row's bytes without its line end. */
+    if (content_end - r->pos > r->max_row) {
+        lr_csv_row_too_long(&r->error, r->name, r->line, r->max_row);
+        return ROW_FAIL;
     }
 
     if (escaped && unescape_fields(r, nf, escaped))
@@ -647,6 +665,12 @@ int lr_csv_next(lr_csv *r, lr_csv_row *row, int *has_row, lr_error *err)
         if (st == ROW_DONE) {
             *has_row = 1;
             return LR_OK;
+        }
+        /* The bytes in hand all belong to the unfinished row: past the limit,
+         * stop before reading (and growing the buffer) any further. */
+        if (st == ROW_MORE && r->end - r->pos > r->max_row) {
+            lr_csv_row_too_long(&r->error, r->name, r->line, r->max_row);
+            return fail(r, err);
         }
         if (st == ROW_FAIL || refill(r))
             return fail(r, err);

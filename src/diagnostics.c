@@ -384,7 +384,7 @@ static int diag_eval(void *ctx, const char *buf, size_t len, uint64_t seq, void 
     const diag_pass *dp = ctx;
     size_t pk = dp->pk, q = dp->q, icpt = dp->icpt;
     lr_csv *csv = NULL;
-    lr_csv_options copt = {dp->delimiter};
+    lr_csv_options copt = {dp->delimiter, SIZE_MAX}; /* rows bounded by the first pass */
     lr_csv_row row;
     int has = 0, use = 0, rc;
     size_t ncol = lr_frame_ncols(dp->frame), bcols = pk ? pk : 1;

@@ -54,7 +54,7 @@ static void mat_clear(mpmat *m)
  * header row. */
 static int reopen(lr_source *input, char delimiter, lr_csv **out, lr_error *err)
 {
-    lr_csv_options copt = {delimiter};
+    lr_csv_options copt = {delimiter, SIZE_MAX}; /* rows bounded by the first pass */
     lr_csv_row header;
     lr_source *src;
     int has = 0, rc = lr_source_again(input, &src, err);

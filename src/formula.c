@@ -378,7 +378,14 @@ static lr_node *new_op(parser *p, lr_node_kind kind, size_t pos, lr_node *a, lr_
 {
     size_t depth = 1 + (b && b->depth > a->depth ? b->depth : a->depth);
     if (depth > LR_FORMULA_MAX_DEPTH) {
-        too_deep(p, pos);
+        /* Not "nested": a flat chain gets here as well (x + x + ... is one
+         * level of the tree per operator, evaluated left to right as R does,
+         * so it cannot be rebalanced without changing the result's bits). */
+        perror_at(p, pos,
+                  "expression too long: more than %d operators on one path of its tree "
+                  "(a chain such as x1 + x2 + ... counts each operator); split it, e.g. "
+                  "I(x1 + ... + x400) + I(x401 + ...)",
+                  LR_FORMULA_MAX_DEPTH);
         return NULL;
     }
     lr_node *n = new_node(p, kind, pos);
@@ -683,11 +690,17 @@ static int ts_add(parser *p, tset *s, const lr_term *t)
         return LR_OK;
     /* Every term is at least one model column, and a model has at most
      * LR_FORMULA_MAX_TERMS (the term sets' linear searches stay cheap). */
-    if (s->n >= LR_FORMULA_MAX_TERMS)
-        return perror_at(p, p->tok.pos,
-                         "the model has more than %d terms (linreg supports at most 4096 model "
-                         "columns)",
-                         LR_FORMULA_MAX_TERMS);
+    if (s->n >= LR_FORMULA_MAX_TERMS) {
+        /* too wide a model is a data error (exit 1), as when the columns are
+         * named by -y/-x or counted by the model frame, not a usage error */
+        perror_at(p, p->tok.pos,
+                  "the model has more than %d terms (linreg supports at most 4096 model "
+                  "columns)",
+                  LR_FORMULA_MAX_TERMS);
+        if (p->err)
+            p->err->code = LR_ERANGE;
+        return LR_ERANGE;
+    }
     if (s->n == s->cap) {
         size_t cap = s->cap ? 2 * s->cap : 8;
         lr_term *nt = lr_arena_alloc(&p->f->arena, cap * sizeof *nt);

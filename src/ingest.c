@@ -113,16 +113,24 @@ typedef struct splitter {
     size_t carry_len; /* their number */
     size_t carry_cap; /* capacity */
     int eof;          /* the input is exhausted */
+    size_t max_line;  /* the longest row (line end excluded) the input may have */
+    int overlong;     /* the last chunk stopped before a row longer than max_line:
+                         nothing more is read, and that row is the error */
 } splitter;
 
 /* The first line end outside quotes at or after `from`, with quote parity
  * `odd` at `from`: the offset just past it, or 0 if the bytes end first —
  * then *resume is where to go on from once more bytes are in (a CR at the
- * very end waits for what follows it: CRLF is one line end). */
+ * very end waits for what follows it: CRLF is one line end). A NUL byte ends
+ * the chunk too (just past it): text never holds one, so the chunk's parse
+ * reports it at its line and column, and /dev/zero or a gzip bomb of zeros
+ * stops there instead of being gathered in search of a line end. */
 static size_t boundary(const char *b, size_t len, size_t from, int *odd, size_t *resume)
 {
     for (size_t i = from; i < len; i++) {
         char ch = b[i];
+        if (ch == '\0')
+            return i + 1;
         if (ch == '"') {
             *odd ^= 1;
         } else if (!*odd && (ch == '\n' || ch == '\r')) {
@@ -151,6 +159,42 @@ static int parity(const char *b, size_t n)
         p++;
     }
     return odd;
+}
+
+/* Where the row holding offset `at` starts: just past the last line end
+ * outside quotes before it (0: the chunk's start). `odd` is the quote parity
+ * at `at`; going back over a quote flips it, and a line end at i is outside
+ * quotes when the parity before b[i] (that after it: it is no quote) is 0. */
+static size_t row_start(const char *b, size_t at, int odd)
+{
+    for (size_t i = at; i > 0; i--) {
+        char ch = b[i - 1];
+        if (ch == '"')
+            odd ^= 1;
+        else if (!odd && (ch == '\n' || ch == '\r'))
+            return i;
+    }
+    return 0;
+}
+
+/* The start of the first row of b[from..to) (both rows' starts, or `to` the
+ * input's end) with more than max bytes before its line end; `to` if none. */
+static size_t first_long_row(const char *b, size_t from, size_t to, size_t max)
+{
+    size_t start = from;
+    int odd = 0;
+    while (start < to) {
+        size_t resume, next = boundary(b, to, start, &odd, &resume);
+        if (!next)
+            next = to;
+        size_t eol = 0;
+        if (b[next - 1] == '\n' || b[next - 1] == '\r')
+            eol = next - 1 > start && b[next - 1] == '\n' && b[next - 2] == '\r' ? 2 : 1;
+        if (next - start - eol > max)
+            return start;
+        start = next;
+    }
+    return to;
 }
 
 static int grow_buf(chunk_job *j, size_t need, lr_error *err)
@@ -190,12 +234,26 @@ static int next_chunk(splitter *s, chunk_job *j, lr_error *err)
     }
     size_t nominal = len < LR_CHUNK ? len : LR_CHUNK;
     int odd = parity(j->buf, nominal);
-    size_t scanned = nominal, end = 0;
+    const int odd_nominal = odd;
+    size_t scanned = nominal, end = 0, rs = SIZE_MAX; /* rs: see row_start */
     /* the first row boundary after the nominal end, reading on as needed */
     while (!(end = boundary(j->buf, len, scanned, &odd, &scanned))) {
         if (s->eof) {
             end = len;
             break;
+        }
+        /* Bounded: once the row that crosses the nominal end has more than
+         * max_line bytes, the chunk stops where it starts (or just past a
+         * NUL byte in it: that is the error to report first). */
+        if (len > s->max_line) {
+            if (rs == SIZE_MAX)
+                rs = row_start(j->buf, nominal, odd_nominal);
+            if (len - rs > s->max_line) {
+                const char *nul = memchr(j->buf + rs, '\0', nominal - rs);
+                end = nul ? (size_t)(nul - j->buf) + 1 : rs;
+                s->overlong = !nul;
+                break;
+            }
         }
         /* a little at a time: the line end is usually near, and what is read
          * past it is copied out as the next chunk's start */
@@ -208,8 +266,24 @@ static int next_chunk(splitter *s, chunk_job *j, lr_error *err)
             s->eof = 1;
         len += got;
     }
-    /* keep what lies beyond the boundary for the next chunk */
-    size_t rest = len - end;
+    /* Every row of the chunk within the limit: the one that crosses the
+     * nominal end (the search above may find its line end in the read that
+     * takes it past the limit), and, with a limit below the chunk's size, all
+     * of them. A row that starts the chunk or follows a line end outside
+     * quotes starts with the quote parity even. */
+    if (!s->overlong && end > s->max_line) {
+        size_t from = 0;
+        if (s->max_line >= nominal)
+            from = rs != SIZE_MAX ? rs : row_start(j->buf, nominal, odd_nominal);
+        size_t ls = first_long_row(j->buf, from, end, s->max_line);
+        if (ls < end) {
+            end = ls;
+            s->overlong = 1;
+        }
+    }
+    /* keep what lies beyond the boundary for the next chunk (nothing more is
+     * read after a row too long) */
+    size_t rest = s->overlong ? 0 : len - end;
     if (rest > s->carry_cap) {
         char *c = lr_mem_realloc(s->carry, s->carry_cap, rest);
         if (!c)
@@ -256,7 +330,7 @@ static int run_pool(splitter *sp, const lr_chunk_ops *ops, void *ctx, int nthrea
     uint64_t next_read = seq, next_fold = seq;
     for (;;) {
         /* queue chunks while slots are free */
-        while (!sp->eof || sp->carry_len > 0) {
+        while ((!sp->eof || sp->carry_len > 0) && !sp->overlong) {
             chunk_job *slot = NULL;
             pthread_mutex_lock(&p.mu);
             for (size_t i = 0; i < p.njobs && !slot; i++)
@@ -314,6 +388,9 @@ static int run_pool(splitter *sp, const lr_chunk_ops *ops, void *ctx, int nthrea
         if (rc)
             break;
     }
+    /* every chunk before the row too long went through: it is the error */
+    if (!rc && sp->overlong)
+        rc = lr_csv_row_too_long(err, name, lines_before + 1, sp->max_line);
     if (started > 0) {
         pthread_mutex_lock(&p.mu);
         p.stop = 1;
@@ -375,7 +452,7 @@ static int frame_eval(void *ctx, const char *buf, size_t len, uint64_t seq, void
     const frame_pass *fp = ctx;
     lr_csv *csv = NULL;
     lr_chunk *chunk = NULL;
-    lr_csv_options copt = {fp->delimiter};
+    lr_csv_options copt = {fp->delimiter, fp->opt->max_line_bytes};
     size_t off = 0;
     uint64_t line0 = 0;
     int fallbacks = 0, has = 1;
@@ -442,7 +519,7 @@ static int first_chunk(const chunk_job *first, const char *name, const lr_fit_op
                        lr_error *err)
 {
     lr_csv *csv = NULL;
-    lr_csv_options copt = {opt->delimiter};
+    lr_csv_options copt = {opt->delimiter, opt->max_line_bytes};
     lr_csv_row row;
     int has = 0, rc;
     *out = NULL;
@@ -475,6 +552,18 @@ done:
     return rc;
 }
 
+/* The workers of a pass on nthreads threads, each calling OpenBLAS (and the
+ * calling thread too): fewer if a memory limit leaves no room for their
+ * buffers, and none (out of memory) if there is none for this thread. */
+static int blas_workers(int nthreads, int *workers, lr_error *err)
+{
+    int room = lr_blas_room(nthreads > 1 ? nthreads + 1 : 1);
+    if (room == 0)
+        return lr_error_nomem(err);
+    *workers = nthreads > 1 && room > 2 ? room - 1 : 1;
+    return LR_OK;
+}
+
 int lr_ingest_threads(int requested)
 {
     if (requested > 0)
@@ -501,6 +590,7 @@ int lr_ingest_spooled(const char *path, const lr_fit_options *opt, uint64_t spoo
                       lr_error *err)
 {
     splitter sp = {0};
+    sp.max_line = opt->max_line_bytes ? opt->max_line_bytes : LR_MAX_LINE_DEFAULT;
     lr_frame *frame = NULL;
     chunk_job first = {0};
     int nthreads = lr_ingest_threads(opt->threads), rc;
@@ -517,8 +607,12 @@ int lr_ingest_spooled(const char *path, const lr_fit_options *opt, uint64_t spoo
         lr_source_spool(sp.src, spool_limit);
 
     /* The first chunk, on this thread: the header, the delimiter, the types. */
-    if ((rc = next_chunk(&sp, &first, err)))
+    if ((rc = blas_workers(nthreads, &nthreads, err)) || (rc = next_chunk(&sp, &first, err)))
         goto done;
+    if (sp.overlong && first.len == 0) { /* the header row */
+        rc = lr_csv_row_too_long(err, name, 1, sp.max_line);
+        goto done;
+    }
     /* Accumulation uses one BLAS thread per worker: the kernels then run the
      * same way for any thread count (docs/design.md). */
     blas_threads = lr_blas_threads(1);
@@ -566,11 +660,13 @@ done:
 int lr_ingest_pass(lr_source *input, int threads, const lr_chunk_ops *ops, void *ctx, lr_error *err)
 {
     splitter sp = {0};
+    sp.max_line = SIZE_MAX; /* the first pass bounded the rows of these bytes */
     int rc = lr_source_again(input, &sp.src, err);
     if (rc)
         return rc;
-    int blas_threads = lr_blas_threads(1);
-    rc = run_pool(&sp, ops, ctx, lr_ingest_threads(threads), 0, 0, lr_source_name(sp.src), err);
+    int blas_threads = lr_blas_threads(1), workers = 1;
+    if ((rc = blas_workers(lr_ingest_threads(threads), &workers, err)) == LR_OK)
+        rc = run_pool(&sp, ops, ctx, workers, 0, 0, lr_source_name(sp.src), err);
     lr_blas_threads(blas_threads);
     if (!rc)
         rc = lr_source_check(sp.src, err);

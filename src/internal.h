@@ -84,12 +84,25 @@ uint64_t lr_csv_consumed(const lr_csv *r);
  * that look like a UTF-8 byte order mark are data, as anywhere but at the
  * start of a file. */
 void lr_csv_continue(lr_csv *r, uint64_t line);
+/* The error for a row longer than `max` bytes starting at `line` (LR_EDATA). */
+int lr_csv_row_too_long(lr_error *err, const char *name, uint64_t line, size_t max);
 
 /* ---- OpenBLAS threads (blas_info.c) ---- */
 
-/* Set OpenBLAS's thread count to n (unless it already is n); the previous
- * count, to restore with another call. */
+/* Set OpenBLAS's thread count to n (unless it already is n; fewer than n,
+ * down to the present count, if a memory limit leaves no room for more:
+ * lr_blas_room); the previous count, to restore with another call. */
 int lr_blas_threads(int n);
+
+/* ---- room for OpenBLAS's buffers under a memory limit (blas_memory.c) ---- */
+
+/* 1 if RLIMIT_AS or RLIMIT_DATA limits this process. */
+int lr_memory_limited(void);
+/* How many of n threads may call OpenBLAS at once (each needs a work buffer
+ * of 128 MiB, which OpenBLAS retries forever to map): n without a memory
+ * limit; under one, as many as the address space still holds, counting those
+ * already probed for; 0: not even one (the caller reports out of memory). */
+int lr_blas_room(int n);
 
 /* LR_EUSAGE: "SOURCE: no WHAT named 'NAME'", with the name among names[0..n)
  * it most likely misspells (name_suggest.c). */

@@ -23,6 +23,7 @@
 #include <jansson.h>
 
 #include "byte_source.h"
+#include "model_check.h"
 #include "model_file.h"
 #include "model_frame_impl.h"
 #include "stats.h"
@@ -372,6 +373,7 @@ struct lr_model {
     double df;              /* residual degrees of freedom */
     int weighted;           /* the fit had weights */
     size_t rank;            /* rank */
+    size_t max_line;        /* the longest row of new data read (0: the default) */
 };
 
 void lr_model_free(lr_model *m)
@@ -508,13 +510,15 @@ static int model_from_json(json_t *root, const char *path, lr_model **out, lr_er
     }
     if (!get_num(json_object_get(root, "sigma"), &m->sigma) ||
         !get_num(json_object_get(root, "df_residual"), &m->df)) {
-        rc = bad_field(err, path, "\"sigma\" or \"df_residual\"", "is missing");
+        rc = bad_field(err, path, "\"sigma\" or \"df_residual\"", "is missing or not a number");
         goto fail;
     }
     if (!json_is_array(json_object_get(root, "variables"))) {
         rc = bad_field(err, path, "\"variables\"", "is missing");
         goto fail;
     }
+    if ((rc = lr_model_check(root, path, m->p, m->rank, err)))
+        goto fail;
     m->weighted = json_is_string(json_object_get(root, "weights"));
     *out = m;
     return LR_OK;
@@ -555,6 +559,11 @@ size_t lr_model_rank(const lr_model *m)
 size_t lr_model_ncoef(const lr_model *m)
 {
     return m->p;
+}
+
+void lr_model_set_max_line(lr_model *m, size_t max_row_bytes)
+{
+    m->max_line = max_row_bytes;
 }
 
 /* ---- prediction ---- */
@@ -718,13 +727,17 @@ int lr_predict_csv(const lr_model *m, const char *path, lr_interval interval, do
 {
     if (!(level > 0 && level < 1))
         return lr_error_set(err, LR_EUSAGE, "confidence level %g is not between 0 and 1", level);
+    if (lr_blas_room(1) == 0) /* OpenBLAS would retry its buffer forever */
+        return lr_error_nomem(err);
     lr_csv *csv = NULL;
     lr_frame *f = NULL;
     lr_csv_row row;
     int has = 0, rc;
     double *x = NULL, *xf = NULL;
     size_t p = m->p;
-    if ((rc = lr_csv_open(path, NULL, NULL, &csv, err)) || (rc = lr_csv_next(csv, &row, &has, err)))
+    lr_csv_options copt = {0, m->max_line};
+    if ((rc = lr_csv_open(path, NULL, &copt, &csv, err)) ||
+        (rc = lr_csv_next(csv, &row, &has, err)))
         goto done;
     if (!has) {
         rc = lr_error_set(err, LR_EDATA, "%s: empty file (no header row)", lr_csv_name(csv));

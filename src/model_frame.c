@@ -661,10 +661,11 @@ static double eval_checked(const lr_node *n, const double *vals, const char **wh
             return b;
         r = lr_node_eval(n, vals);
         if (!isfinite(r))
-            *why = n->kind == LR_NODE_DIV && b == 0   ? "division by zero"
-                   : n->kind == LR_NODE_POW && a < 0  ? "a negative number to a fractional power"
-                   : n->kind == LR_NODE_POW && a == 0 ? "0 to a negative power"
-                                                      : "overflow";
+            *why = n->kind == LR_NODE_DIV && b == 0 ? "division by zero"
+                   : n->kind == LR_NODE_POW && a < 0 && b != floor(b)
+                       ? "a negative number to a fractional power"
+                   : n->kind == LR_NODE_POW && a == 0 && b < 0 ? "0 to a negative power"
+                                                               : "overflow";
         return r;
     }
 }

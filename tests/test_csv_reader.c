@@ -429,7 +429,7 @@ START_TEST(test_table_buffer)
 {
     const csv_case *c = &cases[_i];
     size_t len = c->in_len ? c->in_len : strlen(c->in);
-    lr_csv_options opt = {c->delim};
+    lr_csv_options opt = {c->delim, 0};
     lr_csv *r = NULL;
     lr_error err;
     /* An exact-size copy: ASan and valgrind catch any read past the end. */
@@ -446,7 +446,7 @@ START_TEST(test_table_file)
 {
     const csv_case *c = &cases[_i];
     size_t len = c->in_len ? c->in_len : strlen(c->in);
-    lr_csv_options opt = {c->delim};
+    lr_csv_options opt = {c->delim, 0};
     char *path;
     int rc;
     lr_error err;
@@ -462,7 +462,7 @@ START_TEST(test_table_pipe)
 {
     const csv_case *c = &cases[_i];
     size_t len = c->in_len ? c->in_len : strlen(c->in);
-    lr_csv_options opt = {c->delim};
+    lr_csv_options opt = {c->delim, 0};
     pipe_writer w;
     int fd = pipe_writer_start(&w, c->in, len);
     lr_csv *r = NULL;
@@ -519,7 +519,7 @@ START_TEST(test_invalid_delimiter)
 {
     static const char bad[] = {'"', '\n', '\r'};
     for (size_t i = 0; i < sizeof bad; i++) {
-        lr_csv_options opt = {bad[i]};
+        lr_csv_options opt = {bad[i], 0};
         lr_csv *r = (lr_csv *)&opt; /* must be reset to NULL */
         lr_error err;
         ck_assert_int_eq(lr_csv_open_buffer("a\n", 2, "d.csv", &opt, &r, &err), LR_EUSAGE);
@@ -989,7 +989,7 @@ START_TEST(test_generated_straddling)
     char delim = delims[_i % 4];
     gen g;
     generate(&g, 3 << 20, delim);
-    lr_csv_options opt = {delim};
+    lr_csv_options opt = {delim, 0};
     lr_error err;
 
     lr_csv *m;
@@ -1041,7 +1041,7 @@ START_TEST(test_boundary_patterns)
         for (int rep = 0; rep < 3; rep++)
             puts_(&b, pat);
         puts_(&b, "\nlast,1\n");
-        lr_csv_options opt = {','};
+        lr_csv_options opt = {',', 0};
         char *path;
         int rc;
         lr_error err;

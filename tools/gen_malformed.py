@@ -115,6 +115,17 @@ whole = gzip.compress(("y,x\n" + rows).encode(), mtime=0)
 case("truncated_gzip.csv.gz", whole[: len(whole) // 2])
 case("gzip_magic_garbage.csv", b"\x1f\x8bgarbage\n1,2\n")
 
+# --- rows beyond --max-line-bytes (default 8 MiB) ---------------------------
+long_row = "y,x,comment\n1,2,a\n2,3.5," + "b" * (9 << 20) + "\n3,5,c\n4,6.5,d\n5,9,e\n"
+case("long_row_9mib.csv.gz", gzip.compress(long_row.encode(), mtime=0))
+# 20 MiB of NUL bytes after a good row: a small gzip bomb
+case("nul_bomb.csv.gz", gzip.compress(b"y,x\n1,2\n" + bytes(20 << 20), mtime=0))
+# a quoted field of 600 lines: one row of 1,800 bytes, lines 3 to 602
+case("quoted_long_row.csv",
+     GOOD.replace("y,x\n", "y,x,note\n").replace("\n1,2\n", "\n1,2,a\n")
+     .replace("2,3.5\n", "2,3.5,\"" + "ab\n" * 600 + "\"\n")
+     .replace("3,5\n", "3,5,c\n").replace("4,6.5\n", "4,6.5,d\n").replace("5,9\n", "5,9,e\n"))
+
 os.makedirs(OUT, exist_ok=True)
 for name, data in CASES.items():
     with open(os.path.join(OUT, name), "wb") as f:

@@ -55,6 +55,14 @@ int lr_cli_fit(int argc, char **argv);
 /* `linreg bench ...` (argv[0] is "bench"). Returns the exit code. */
 int lr_cli_bench(int argc, char **argv);
 
+/* Option values (cli_numbers.c): 0 and *out, or -1 with the reason, naming
+ * the option and the value, in why. */
+#define LR_CLI_RIDGE_MAX 1e300 /* the largest --ridge (documented in the README) */
+int lr_cli_parse_level(const char *s, double *out, char *why, size_t size);
+int lr_cli_parse_ridge(const char *s, double *out, char *why, size_t size);
+/* A size in bytes: digits, then nothing or K, M, G (KiB, MiB, GiB), >= 1. */
+int lr_cli_parse_bytes(const char *s, size_t *out, char *why, size_t size);
+
 /* Print "linreg: msg" to stderr. */
 void lr_cli_error(const char *fmt, ...)
 #if defined(__GNUC__)

@@ -50,6 +50,8 @@ static const char fit_usage[] =
     "      --na-strings A,B,... more spellings of a missing value (as read.csv's\n"
     "                           na.strings), besides R's: empty, NA, NaN in numeric\n"
     "                           columns; exactly NA in text columns\n"
+    "      --max-line-bytes N   the longest row read (default 8M; K, M, G suffixes):\n"
+    "                           a longer one is an error, so memory stays bounded\n"
     "\n"
     "  -t, --threads N          threads that parse and accumulate (default: every core;\n"
     "                           the results are bit-identical for any N)\n"
@@ -80,7 +82,8 @@ enum {
     OPT_LEVEL,              /* --level */
     OPT_NA,                 /* --na */
     OPT_NA_STRINGS,         /* --na-strings */
-    OPT_FORMAT              /* --format */
+    OPT_FORMAT,             /* --format */
+    OPT_MAX_LINE            /* --max-line-bytes */
 };
 
 static const struct option long_options[] = {
@@ -97,6 +100,7 @@ static const struct option long_options[] = {
     {"na", required_argument, NULL, OPT_NA},
     {"na-strings", required_argument, NULL, OPT_NA_STRINGS},
     {"format", required_argument, NULL, OPT_FORMAT},
+    {"max-line-bytes", required_argument, NULL, OPT_MAX_LINE},
     {"quiet", no_argument, NULL, 'q'},
     {"threads", required_argument, NULL, 't'},
     {"vcov", required_argument, NULL, OPT_VCOV},
@@ -215,6 +219,7 @@ int lr_cli_fit(int argc, char **argv)
     const char *save_path = NULL, *residuals_path = NULL, *plot_path = NULL;
     const char **features = NULL, *na_strings[LR_CLI_MAX_NA_STRINGS];
     int rc = LR_EXIT_OK;
+    char why[256];
 
     lr_fit_options_init(&opt);
     opterr = 0;
@@ -230,16 +235,18 @@ int lr_cli_fit(int argc, char **argv)
         case 'w':
             opt.weights = optarg;
             break;
-        case OPT_RIDGE: {
-            char *end;
-            errno = 0;
-            opt.ridge = strtod(optarg, &end);
-            if (errno || end == optarg || *end || !(opt.ridge >= 0) || opt.ridge > 1e300) {
+        case OPT_RIDGE:
+            if (lr_cli_parse_ridge(optarg, &opt.ridge, why, sizeof why)) {
                 free(features);
-                return usage_error("--ridge must be a number >= 0, not", optarg);
+                return usage_error(why, NULL);
             }
             break;
-        }
+        case OPT_MAX_LINE:
+            if (lr_cli_parse_bytes(optarg, &opt.max_line_bytes, why, sizeof why)) {
+                free(features);
+                return usage_error(why, NULL);
+            }
+            break;
         case OPT_RIDGE_SCALE:
             if (!strcmp(optarg, "standardized") || !strcmp(optarg, "standardised"))
                 opt.ridge_scale = LR_RIDGE_STANDARDIZED;
@@ -289,16 +296,12 @@ int lr_cli_fit(int argc, char **argv)
                                    "or naive):", optarg);
             }
             break;
-        case OPT_LEVEL: {
-            char *end;
-            errno = 0;
-            opt.level = strtod(optarg, &end);
-            if (errno || end == optarg || *end || !(opt.level > 0 && opt.level < 1)) {
+        case OPT_LEVEL:
+            if (lr_cli_parse_level(optarg, &opt.level, why, sizeof why)) {
                 free(features);
-                return usage_error("--level must be a number between 0 and 1, not", optarg);
+                return usage_error(why, NULL);
             }
             break;
-        }
         case 'd':
             if (parse_delimiter(optarg, &opt.delimiter)) {
                 free(features);

@@ -37,6 +37,7 @@ static const char predict_usage[] =
     "                           those the model was fitted with)\n"
     "  -o, --output FILE        write the predictions to FILE (replaced only when\n"
     "                           every row succeeded) instead of standard output\n"
+    "      --max-line-bytes N   the longest row read (default 8M; K, M, G suffixes)\n"
     "  -q, --quiet              no warnings on stderr\n"
     "  -h, --help               show this help\n"
     "\n"
@@ -49,7 +50,8 @@ enum {
     OPT_INTERVAL = 256, /* --interval */
     OPT_LEVEL,          /* --level */
     OPT_FORMAT,         /* --format */
-    OPT_NA_STRINGS      /* --na-strings */
+    OPT_NA_STRINGS,     /* --na-strings */
+    OPT_MAX_LINE        /* --max-line-bytes */
 };
 
 static const struct option long_options[] = {
@@ -59,6 +61,7 @@ static const struct option long_options[] = {
     {"format", required_argument, NULL, OPT_FORMAT},
     {"na-strings", required_argument, NULL, OPT_NA_STRINGS},
     {"output", required_argument, NULL, 'o'},
+    {"max-line-bytes", required_argument, NULL, OPT_MAX_LINE},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -270,6 +273,8 @@ int lr_cli_predict(int argc, char **argv)
     const char *model_path = NULL, *out_path = NULL;
     lr_interval iv = LR_INTERVAL_NONE;
     double level = 0.95;
+    size_t max_line = 0;
+    char why[256];
     int json = 0, quiet = 0;
     const char *na_strings[LR_CLI_MAX_NA_STRINGS];
     size_t n_na = 0;
@@ -294,14 +299,14 @@ int lr_cli_predict(int argc, char **argv)
                                    "prediction):",
                                    optarg);
             break;
-        case OPT_LEVEL: {
-            char *end;
-            errno = 0;
-            level = strtod(optarg, &end);
-            if (errno || end == optarg || *end || !(level > 0 && level < 1))
-                return usage_error("--level must be a number between 0 and 1, not", optarg);
+        case OPT_LEVEL:
+            if (lr_cli_parse_level(optarg, &level, why, sizeof why))
+                return usage_error(why, NULL);
             break;
-        }
+        case OPT_MAX_LINE:
+            if (lr_cli_parse_bytes(optarg, &max_line, why, sizeof why))
+                return usage_error(why, NULL);
+            break;
         case OPT_FORMAT:
             if (!strcmp(optarg, "csv"))
                 json = 0;
@@ -354,6 +359,7 @@ int lr_cli_predict(int argc, char **argv)
         spool_add(&o.sp, "{\"predictions\": [", 17);
     else
         text_header(&o.sp, iv);
+    lr_model_set_max_line(m, max_line);
     st = lr_predict_csv(m, argv[optind], iv, level, on_row, &o, &err);
     if (json)
         spool_add(&o.sp, "\n]}\n", 4);

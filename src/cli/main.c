@@ -4,7 +4,10 @@
 #include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <cblas.h>
 
@@ -30,6 +33,27 @@ static void quiet_blas_threads(void)
     openblas_set_num_threads(1);
     if (blas_thread_shutdown_)
         blas_thread_shutdown_();
+}
+
+/*
+ * Under a memory limit (ulimit -v or -d), OpenBLAS's server threads, started
+ * when it loads (before main), may already be stuck: each maps a 128 MiB
+ * buffer as it starts, and OpenBLAS 0.3.21 retries a failed map forever
+ * (blas_memory.c). Stopping them (quiet_blas_threads) would then wait
+ * forever too. So fit and predict under a limit run again with
+ * OPENBLAS_NUM_THREADS=1 — no server thread at load — and the library adds
+ * threads only where it has probed room for them (lr_blas_threads). Without
+ * a limit nothing changes. If the exec fails, the run goes on as it is.
+ */
+static void restart_under_memory_limit(char **argv)
+{
+    struct rlimit as, data;
+    int limited = (getrlimit(RLIMIT_AS, &as) == 0 && as.rlim_cur != RLIM_INFINITY) ||
+                  (getrlimit(RLIMIT_DATA, &data) == 0 && data.rlim_cur != RLIM_INFINITY);
+    const char *v = getenv("OPENBLAS_NUM_THREADS");
+    if (!limited || (v && !strcmp(v, "1")) || setenv("OPENBLAS_NUM_THREADS", "1", 1))
+        return;
+    execv("/proc/self/exe", argv);
 }
 
 static const char usage[] =
@@ -94,6 +118,10 @@ int main(int argc, char **argv)
         printf("linreg %s\n%s\n", LR_VERSION_STRING, info);
         rc = LR_EXIT_OK;
     } else if (!strcmp(cmd, "fit") || !strcmp(cmd, "predict") || !strcmp(cmd, "bench")) {
+        /* under a memory limit, fit and predict start again with one
+         * OpenBLAS thread (this returns only when no restart is needed) */
+        if (strcmp(cmd, "bench") != 0)
+            restart_under_memory_limit(argv);
         /* a signal removes what the run has not committed (cli_output.c) */
         lr_cli_signals_install();
         if (strcmp(cmd, "bench") != 0)
