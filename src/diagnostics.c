@@ -16,6 +16,7 @@
  *   - each observation's diagnostics for --residuals (R's rstandard and
  *     cooks.distance), and a deterministic subsample for plots.
  */
+#include <float.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -31,8 +32,15 @@
 #define LR_RESID_BUDGET ((uint64_t)1 << 20)
 /* Histogram buckets: the top 18 bits of an order-preserving key. */
 #define LR_HIST_BITS 18
-/* Rows per block of the meat's dsyrk. */
+/* Rows per block of the per-row loops and of the meat's dsyrk. */
 #define LR_DIAG_BLOCK 256
+/* A leverage is one to working precision when 1 − h < LR_ONE_ULPS · p · ε:
+ * h = Σ_ab x_a V_ab x_b sums p² products whose rounding errors (and V's own,
+ * a few ε relative for a well-conditioned fit) are each within ε of the
+ * terms, and for a row that alone decides a coefficient the terms are of the
+ * order of h = 1; measured 1 − h ≈ 7ε at p = 5 by the normal equations.
+ * R's lm.influence takes h > 1 − 10ε as 1. */
+#define LR_ONE_ULPS 16.0
 
 void lr_diag_result_free(lr_diag_result *r)
 {
@@ -41,6 +49,26 @@ void lr_diag_result_free(lr_diag_result *r)
     lr_mem_free(r->pr, r->np_cap * sizeof(double));
     lr_mem_free(r->psorted, r->np_cap * sizeof(double));
     memset(r, 0, sizeof *r);
+}
+
+void lr_diag_one_note(const lr_diag_result *r, const char *type, char *buf, size_t cap)
+{
+    size_t k = r->n_one < LR_ONE_LINES ? (size_t)r->n_one : LR_ONE_LINES;
+    int n = snprintf(buf, cap, "warning: %s standard errors, tests and intervals are NA: ", type);
+    for (size_t i = 0; i < k && n >= 0 && (size_t)n < cap; i++) {
+        uint64_t l = r->one_line[i];
+        const char *lead = i == 0 ? (r->n_one == 1 ? "line " : "lines ") : ", ";
+        n += l ? snprintf(buf + n, cap - (size_t)n, "%s%llu", lead, (unsigned long long)l)
+               : snprintf(buf + n, cap - (size_t)n, "%s?", lead);
+    }
+    if (n >= 0 && (size_t)n < cap && r->n_one > k)
+        n += snprintf(buf + n, cap - (size_t)n, " and %llu more",
+                      (unsigned long long)(r->n_one - k));
+    if (n >= 0 && (size_t)n < cap)
+        snprintf(buf + n, cap - (size_t)n,
+                 " %s a leverage of 1 to working precision, and %s divides by 1 - h; HC0 and "
+                 "HC1 are defined",
+                 r->n_one == 1 ? "has" : "have", type);
 }
 
 /* An order-preserving map of doubles to unsigned integers. */
@@ -254,12 +282,15 @@ typedef struct diag_pass {
     const double *vk;           /* (XᵀX)⁻¹ on them, pk × pk */
     const double *bk;           /* β on them */
     double sigma, sigma2;       /* residual standard error, its square */
+    double h_one;               /* a leverage above this is one (LR_ONE_ULPS) */
     int rows;                   /* per-observation values are wanted (rows or plot) */
     /* the fold's state (calling thread only) */
     uint64_t nobs;       /* observations the fit counted */
     uint64_t seen;       /* observations so far */
     uint64_t stride;     /* plot subsample: every stride-th observation */
     double *meat;        /* Σ ω w x xᵀ, pk × pk (upper), or NULL */
+    double *mblock;      /* rows √ω √w x on their way into meat, LR_DIAG_BLOCK × pk */
+    size_t mn;           /* rows in mblock */
     double *resid;       /* exact quantiles: every √w e, or NULL */
     uint64_t *hist;      /* else their histogram, or NULL */
     lr_diag_result *out; /* the result */
@@ -272,7 +303,10 @@ typedef struct diag_chunk {
     size_t cap_r;   /* its capacity */
     double *rw;     /* √w e, if quantiles are wanted */
     size_t cap_rw;  /* its capacity */
-    double *meat;   /* the chunk's Σ ω w x xᵀ, or NULL */
+    double *u;      /* rows √ω √w xᵀ (n × pk, row-major) for the meat, or NULL */
+    size_t cap_u;   /* its capacity in rows */
+    size_t n_one;   /* observations with a leverage of one */
+    uint64_t one_line[LR_ONE_LINES]; /* the first ones' lines */
 } diag_chunk;
 
 static void diag_drop(void *ctx, void *result)
@@ -283,7 +317,7 @@ static void diag_drop(void *ctx, void *result)
         return;
     lr_mem_free(c->r, c->cap_r * sizeof(lr_residual));
     lr_mem_free(c->rw, c->cap_rw * sizeof(double));
-    lr_mem_free(c->meat, (dp->pk ? dp->pk * dp->pk : 1) * sizeof(double));
+    lr_mem_free(c->u, c->cap_u * (dp->pk ? dp->pk : 1) * sizeof(double));
     lr_mem_free(c, sizeof *c);
 }
 
@@ -305,6 +339,14 @@ static int diag_grow(const diag_pass *dp, diag_chunk *c, lr_error *err)
         c->rw = rw;
         c->cap_rw = cap;
     }
+    if (dp->meat && c->cap_u < cap) {
+        size_t w = dp->pk ? dp->pk : 1;
+        double *u = lr_mem_realloc(c->u, c->cap_u * w * sizeof(double), cap * w * sizeof(double));
+        if (!u)
+            return lr_error_nomem(err);
+        c->u = u;
+        c->cap_u = cap;
+    }
     c->cap = cap;
     return LR_OK;
 }
@@ -318,61 +360,92 @@ typedef struct diag_block {
     size_t n; /* rows in the block */
 } diag_block;
 
-/* Fitted values ŷ = Xβ (dgemv), leverages hᵢ = wᵢ xᵢᵀ V xᵢ from T = X V
- * (dsymm), then each row's residual and influence measures, and the meat's
- * rows √ωᵢ √wᵢ xᵢ into a dsyrk. */
+/* Fitted values ŷ = Xβ and leverages hᵢ = wᵢ xᵢᵀ V xᵢ, each row by the same
+ * operations in the same order wherever it lies in whatever block: BLAS
+ * kernels treat a block's edge rows with other instruction sequences (so a
+ * row's last bits would depend on where the chunks and the first pass's
+ * blocks end, which differ between the spool and the re-parse, and with the
+ * factor levels seen so far). The loops run down the block's columns, so
+ * the compiler vectorises them across rows, lane by lane the same
+ * operations. V symmetric: xᵀVx = Σ_a x_a (V_aa x_a + 2 Σ_{b<a} V_ba x_b),
+ * half the multiply-adds of the full form. */
+static void diag_block_fit(const diag_pass *dp, diag_block *b, int need_h)
+{
+    size_t n = b->n, pk = dp->pk;
+    double *s = b->t; /* one column of scratch */
+    memset(b->fit, 0, n * sizeof(double));
+    memset(b->h, 0, n * sizeof(double));
+    for (size_t a = 0; a < pk; a++) {
+        const double *xa = b->x + a * LR_DIAG_BLOCK;
+        double ba = dp->bk[a];
+        for (size_t i = 0; i < n; i++)
+            b->fit[i] += xa[i] * ba;
+        if (!need_h)
+            continue;
+        memset(s, 0, n * sizeof(double));
+        for (size_t c = 0; c < a; c++) {
+            const double *xc = b->x + c * LR_DIAG_BLOCK;
+            double v = LR_AT(dp->vk, pk, c, a);
+            for (size_t i = 0; i < n; i++)
+                s[i] += xc[i] * v;
+        }
+        double vaa = LR_AT(dp->vk, pk, a, a);
+        for (size_t i = 0; i < n; i++)
+            b->h[i] += xa[i] * (vaa * xa[i] + 2 * s[i]);
+    }
+}
+
+/* Each row's residual and influence measures, and the meat's rows
+ * √ωᵢ √wᵢ xᵢ into the chunk (summed by diag_fold in file order). */
 static void diag_block_run(const diag_pass *dp, diag_block *b, diag_chunk *c)
 {
     const lr_diag_request *req = dp->req;
-    int n = (int)b->n, pk = (int)dp->pk;
+    size_t n = b->n, pk = dp->pk;
     if (n == 0)
         return;
     /* the leverages serve the per-row measures and HC2/HC3 only: the residual
-     * quantiles of the text summary, HC0 and HC1 go without the dgemm */
-    int need_h = dp->rows || req->vcov == LR_VCOV_HC2 || req->vcov == LR_VCOV_HC3;
-    if (pk > 0) {
-        cblas_dgemv(CblasColMajor, CblasNoTrans, n, pk, 1.0, b->x, LR_DIAG_BLOCK, dp->bk, 1, 0.0,
-                    b->fit, 1);
-        /* dgemm rather than dsymm: V is stored full, and OpenBLAS's dgemm
-         * kernels are the faster on these thin blocks */
-        if (need_h)
-            cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, n, pk, pk, 1.0, b->x,
-                        LR_DIAG_BLOCK, dp->vk, pk, 0.0, b->t, LR_DIAG_BLOCK);
-    } else {
-        memset(b->fit, 0, b->n * sizeof(double));
-    }
-    memset(b->h, 0, b->n * sizeof(double));
-    for (int a = 0; need_h && a < pk; a++) {
-        const double *xa = b->x + (size_t)a * LR_DIAG_BLOCK, *ta = b->t + (size_t)a * LR_DIAG_BLOCK;
-        for (int i = 0; i < n; i++)
-            b->h[i] += xa[i] * ta[i];
-    }
-    for (int i = 0; i < n; i++) {
+     * quantiles of the text summary, HC0 and HC1 go without them */
+    int hc23 = req->vcov == LR_VCOV_HC2 || req->vcov == LR_VCOV_HC3;
+    diag_block_fit(dp, b, dp->rows || hc23);
+    for (size_t i = 0; i < n; i++) {
         double w = b->w[i], h = b->h[i] * w, fit = b->fit[i];
         double e = b->y[i] - fit, sw = sqrt(w), rw = sw * e;
+        /* a leverage of one to working precision: the row alone determines
+         * a direction of β, its residual is rounding noise, and 1 − h, by
+         * which HC2/HC3 and the standardized measures divide, has no
+         * correct digit (R's hatvalues says 1, rstandard NaN) */
+        int one = h > dp->h_one;
+        if (one) {
+            h = 1;
+            if (c->n_one < LR_ONE_LINES)
+                c->one_line[c->n_one] = b->line[i];
+            c->n_one++;
+        }
         if (dp->rows) {
-            double std = rw / (dp->sigma * sqrt(1 - h));
-            double cooks = rw * rw * h / ((double)dp->sol->rank * dp->sigma2 * (1 - h) * (1 - h));
+            double std = one ? (double)NAN : rw / (dp->sigma * sqrt(1 - h));
+            double cooks =
+                one ? (double)NAN
+                    : rw * rw * h / ((double)dp->sol->rank * dp->sigma2 * (1 - h) * (1 - h));
             lr_residual r = {b->line[i], fit, e, h, std, cooks};
-            c->r[c->n + (size_t)i] = r;
+            c->r[c->n + i] = r;
         }
         if (c->rw)
-            c->rw[c->n + (size_t)i] = rw;
-        if (c->meat) {
+            c->rw[c->n + i] = rw;
+        if (c->u) {
             double om = rw * rw;
-            if (req->vcov == LR_VCOV_HC2)
+            if (one && hc23)
+                om = 0; /* the whole covariance is NA (diag_hc_vcov) */
+            else if (req->vcov == LR_VCOV_HC2)
                 om /= 1 - h;
             else if (req->vcov == LR_VCOV_HC3)
                 om /= (1 - h) * (1 - h);
             double sc = sqrt(om) * sw;
-            for (int a = 0; a < pk; a++)
-                b->x[(size_t)a * LR_DIAG_BLOCK + (size_t)i] *= sc;
+            double *u = c->u + (c->n + i) * pk;
+            for (size_t a = 0; a < pk; a++)
+                u[a] = b->x[a * LR_DIAG_BLOCK + i] * sc;
         }
     }
-    if (c->meat && pk > 0)
-        cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, pk, n, 1.0, b->x, LR_DIAG_BLOCK, 1.0,
-                    c->meat, pk);
-    c->n += b->n;
+    c->n += n;
     b->n = 0;
 }
 
@@ -400,9 +473,7 @@ static int diag_eval(void *ctx, const char *buf, size_t len, uint64_t seq, void 
     }
     b->x = lr_mem_alloc(LR_DIAG_BLOCK * bcols * sizeof(double));
     b->t = lr_mem_alloc(LR_DIAG_BLOCK * bcols * sizeof(double));
-    if (!b->x || !b->t ||
-        (dp->req->vcov != LR_VCOV_CLASSICAL &&
-         !(c->meat = lr_mem_calloc(pk ? pk * pk : 1, sizeof(double))))) {
+    if (!b->x || !b->t) {
         rc = lr_error_nomem(err);
         goto done;
     }
@@ -449,6 +520,15 @@ done:
     return rc;
 }
 
+/* meat += Σ of mblock's rows' outer products. */
+static void meat_flush(diag_pass *dp)
+{
+    if (dp->mn > 0 && dp->pk > 0)
+        cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, (int)dp->pk, (int)dp->mn, 1.0,
+                    dp->mblock, LR_DIAG_BLOCK, 1.0, dp->meat, (int)dp->pk);
+    dp->mn = 0;
+}
+
 /* In file order: callbacks, the plot subsample, the quantiles' data, and the
  * meat, summed in chunk order (so the same for any thread count). */
 static int diag_fold(void *ctx, void *result, uint64_t lines_before, lr_error *err)
@@ -479,9 +559,19 @@ static int diag_fold(void *ctx, void *result, uint64_t lines_before, lr_error *e
         else if (dp->hist)
             dp->hist[order_key(c->rw[i]) >> (64 - LR_HIST_BITS)]++;
     }
-    if (dp->meat)
-        for (size_t j = 0; j < dp->pk * dp->pk; j++)
-            dp->meat[j] += c->meat[j];
+    /* the meat in blocks of LR_DIAG_BLOCK observations counted from the
+     * first, whatever the chunks: the same sums in the same order for any
+     * thread count and either second pass */
+    for (size_t i = 0; dp->meat && i < c->n; i++) {
+        for (size_t a = 0; a < dp->pk; a++)
+            dp->mblock[a * LR_DIAG_BLOCK + dp->mn] = c->u[i * dp->pk + a];
+        if (++dp->mn == LR_DIAG_BLOCK)
+            meat_flush(dp);
+    }
+    for (size_t i = 0; i < c->n_one && i < LR_ONE_LINES; i++)
+        if (out->n_one + i < LR_ONE_LINES)
+            out->one_line[out->n_one + i] = c->one_line[i] + lines_before;
+    out->n_one += c->n_one;
     dp->seen += c->n;
     return LR_OK;
 }
@@ -518,9 +608,7 @@ static int spool_eval_init(diag_pass *dp, size_t kacc, spool_eval *se, lr_error 
     se->c = lr_mem_calloc(1, sizeof *se->c);
     if (!se->pos || !se->b || !se->c ||
         !(se->b->x = lr_mem_alloc(LR_DIAG_BLOCK * bcols * sizeof(double))) ||
-        !(se->b->t = lr_mem_alloc(LR_DIAG_BLOCK * bcols * sizeof(double))) ||
-        (dp->req->vcov != LR_VCOV_CLASSICAL &&
-         !(se->c->meat = lr_mem_calloc(pk ? pk * pk : 1, sizeof(double))))) {
+        !(se->b->t = lr_mem_alloc(LR_DIAG_BLOCK * bcols * sizeof(double)))) {
         spool_eval_free(dp, kacc, se);
         return lr_error_nomem(err);
     }
@@ -544,8 +632,7 @@ static int spool_record(const diag_pass *dp, const lr_row_reader *rec, const siz
             pos[rec->col[i]] = i;
     size_t n = (size_t)rec->n;
     c->n = 0;
-    if (c->meat)
-        memset(c->meat, 0, pk * pk * sizeof(double));
+    c->n_one = 0;
     while (c->cap < n)
         if ((rc = diag_grow(dp, c, err)))
             return rc;
@@ -585,8 +672,7 @@ static int spool_record(const diag_pass *dp, const lr_row_reader *rec, const siz
  * meat's sums). (Reading the next record on a thread of its own, one
  * thread per record, was slower: 0.71 s against 0.63 s for --vcov HC3 on
  * the 1M-row benchmark file.) */
-static int spool_pass_ordered(diag_pass *dp, int fd, const size_t *acol, size_t kacc,
-                              lr_error *err)
+static int spool_pass_ordered(diag_pass *dp, int fd, const size_t *acol, size_t kacc, lr_error *err)
 {
     lr_row_reader rd;
     lr_row_reader_init(&rd, fd);
@@ -794,11 +880,14 @@ int lr_diagnostics(lr_source *input, char delimiter, lr_frame *frame, const lr_m
     dp.bk = bk;
     dp.sigma2 = df > 0 ? sol->rss / df : (double)NAN;
     dp.sigma = sqrt(dp.sigma2);
+    dp.h_one = 1 - LR_ONE_ULPS * (double)(pk ? pk : 1) * DBL_EPSILON;
     dp.rows = req->residual_row != NULL || req->plot_points > 0;
     dp.nobs = nobs;
     dp.stride = 1;
     dp.out = out;
-    if (req->vcov != LR_VCOV_CLASSICAL && !(dp.meat = lr_mem_calloc(pkk, sizeof(double)))) {
+    if (req->vcov != LR_VCOV_CLASSICAL &&
+        (!(dp.meat = lr_mem_calloc(pkk, sizeof(double))) ||
+         !(dp.mblock = lr_mem_alloc(LR_DIAG_BLOCK * (pk ? pk : 1) * sizeof(double))))) {
         rc = lr_error_nomem(err);
         goto done;
     }
@@ -829,15 +918,17 @@ int lr_diagnostics(lr_source *input, char delimiter, lr_frame *frame, const lr_m
     /* The pass: over the rows the first pass kept, or the text again on
      * every core the fit used. */
     int fd = lr_frame_rows_fd(frame);
-    if (fd >= 0) {
-        /* blocks of 256 rows: one BLAS thread (more would only spin) */
-        int blas_threads = lr_blas_threads(1);
+    /* blocks of 256 rows: one BLAS thread (more would only spin, and a
+     * threaded dsyrk need not sum in one order) */
+    int blas_threads = lr_blas_threads(1);
+    if (fd >= 0)
         rc = diag_spool_pass(&dp, fd, spec, lr_accum_ncols(lr_frame_accum(frame)), req->threads,
                              err);
-        lr_blas_threads(blas_threads);
-    } else {
+    else
         rc = lr_ingest_pass(input, req->threads, &diag_ops, &dp, err);
-    }
+    if (rc == LR_OK && dp.meat)
+        meat_flush(&dp);
+    lr_blas_threads(blas_threads);
     if (rc)
         goto done;
     if (dp.seen != nobs) {
@@ -868,9 +959,13 @@ int lr_diagnostics(lr_source *input, char delimiter, lr_frame *frame, const lr_m
                         vhc, n);
         }
         double scale = req->vcov == LR_VCOV_HC1 ? (double)nobs / df : 1.0;
+        /* HC2 and HC3 divide a residual of rounding noise by a 1 − h of
+         * rounding noise at a leverage of one: no digit of V M V is known
+         * (sandwich gives NaN), so none is given */
+        int unknown = out->n_one > 0 && (req->vcov == LR_VCOV_HC2 || req->vcov == LR_VCOV_HC3);
         for (size_t j = 0; j < p * p; j++)
             out->vcov[j] = (double)NAN;
-        for (size_t a = 0; a < pk; a++)
+        for (size_t a = 0; a < pk && !unknown; a++)
             for (size_t b = 0; b < pk; b++)
                 LR_AT(out->vcov, p, kept[a], kept[b]) =
                     scale * 0.5 * (LR_AT(vhc, pk, a, b) + LR_AT(vhc, pk, b, a));
@@ -906,6 +1001,7 @@ done:
     lr_mem_free(vk, pkk * sizeof(double));
     lr_mem_free(bk, (pk ? pk : 1) * sizeof(double));
     lr_mem_free(dp.meat, pkk * sizeof(double));
+    lr_mem_free(dp.mblock, LR_DIAG_BLOCK * (pk ? pk : 1) * sizeof(double));
     lr_mem_free(dp.resid, (nobs ? nobs : 1) * sizeof(double));
     lr_mem_free(dp.hist, ((size_t)1 << LR_HIST_BITS) * sizeof(uint64_t));
     if (rc)

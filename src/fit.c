@@ -395,6 +395,9 @@ static int fit_from_accum(const lr_accum *acc, const model_desc *md, const lr_fi
         if ((rc = lr_diagnostics(md->input, md->delimiter, md->frame, spec, &sol, nobs, &req,
                                  &fit->diag, err)))
             goto fail;
+        if (fit->diag.n_one > 0 && (opt->vcov == LR_VCOV_HC2 || opt->vcov == LR_VCOV_HC3))
+            lr_diag_one_note(&fit->diag, opt->vcov == LR_VCOV_HC2 ? "HC2" : "HC3", diag_note,
+                             sizeof diag_note);
     } else if (want_diag &&
                (rc = diag_declined(opt, md, again_why, diag_note, sizeof diag_note, err))) {
         goto fail;
@@ -515,7 +518,10 @@ int lr_fit_csv(const char *path, const lr_fit_options *opt, lr_fit **out, lr_err
                      : opt->method == LR_METHOD_AUTO ? (uint64_t)64 << 20
                                                      : 0;
     int keep_rows = (want_rows || opt->residual_summary) && !(opt->ridge > 0)
-                        ? 1 | (opt->residual_row ? LR_KEEP_ROW_LINES : 0)
+                        ? 1 | (opt->residual_row || opt->vcov == LR_VCOV_HC2 ||
+                                       opt->vcov == LR_VCOV_HC3
+                                   ? LR_KEEP_ROW_LINES
+                                   : 0)
                         : 0;
     if ((rc = lr_ingest_spooled(path, opt, limit, keep_rows, &frame, &delimiter, &input, err)))
         return rc;

@@ -1,0 +1,335 @@
+/*
+ * test_edges.c — R's answers at the edges, and no noise printed as a number:
+ * a leverage of one (HC2/HC3 and the per-row diagnostics NA, as
+ * sandwich::vcovHC and rstandard give NaN), bit-identical diagnostics for
+ * any thread count and either second pass, responses near the ends of a
+ * double's range, and the notes and plots that must not print nan.
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "test_util.h"
+
+/* Run argv (no stdin); the run must happen. */
+static lr_test_run_result run(const char *const *argv)
+{
+    lr_test_run_result r;
+    ck_assert_int_eq(lr_test_run(argv, NULL, 0, &r), 0);
+    return r;
+}
+
+/* Run with TMPDIR set to dir (NULL: as it is), restoring it after. */
+static lr_test_run_result run_tmpdir(const char *const *argv, const char *dir)
+{
+    const char *old = getenv("TMPDIR");
+    char *saved = old ? strdup(old) : NULL;
+    if (dir)
+        setenv("TMPDIR", dir, 1);
+    lr_test_run_result r = run(argv);
+    if (saved)
+        setenv("TMPDIR", saved, 1);
+    else
+        unsetenv("TMPDIR");
+    free(saved);
+    return r;
+}
+
+/* No text a C library prints for a non-finite double, in any case. */
+static void ck_no_nonfinite_text(const char *what, const char *s)
+{
+    static const char *const bad[] = {"nan", "NaN", "NAN", "inf", "Inf", "INF"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        ck_assert_msg(strstr(s, bad[i]) == NULL, "%s holds '%s':\n%s", what, bad[i], s);
+}
+
+/* ------------------------------------------------------------------------ */
+/* A leverage of one                                                        */
+/* ------------------------------------------------------------------------ */
+
+/* R's value for TYPE NAME from tests/data/r_hc_singleton.txt. */
+static double r_hc(const char *type, const char *name)
+{
+    char *text = lr_test_read_file(lr_test_path("tests/data/r_hc_singleton.txt"), NULL);
+    ck_assert(text != NULL);
+    double v = 0;
+    int found = 0;
+    for (char *line = strtok(text, "\n"); line && !found; line = strtok(NULL, "\n")) {
+        char t[32], nm[64], val[64];
+        if (line[0] != '#' && sscanf(line, "%31s %63s %63s", t, nm, val) == 3 && !strcmp(t, type) &&
+            !strcmp(nm, name)) {
+            v = strtod(val, NULL);
+            found = 1;
+        }
+    }
+    free(text);
+    ck_assert_msg(found, "no reference %s %s", type, name);
+    return v;
+}
+
+static const char *const methods[] = {"auto", "qr", "svd", "inverse", "cholesky", "naive"};
+
+/* HC0 and HC1 agree with sandwich::vcovHC; HC2 and HC3 are NA (JSON null)
+ * with everything derived from them, noted, and warned about on stderr
+ * naming the line, in every method. */
+START_TEST(test_hc_singleton_level)
+{
+    const char *method = methods[_i];
+    static const char *const types[] = {"HC0", "HC1", "HC2", "HC3"};
+    static const char *const derived[] = {"std_error", "t", "p", "ci_low", "ci_high"};
+    /* a copy: lr_test_path's buffer is reused by r_hc */
+    char *path = strdup(lr_test_path("tests/data/singleton_level.csv"));
+    for (int k = 0; k < 4; k++) {
+        const char *argv[] = {"linreg",   "fit",  "-f",       "y ~ x + g", "--vcov", types[k],
+                              "--method", method, "--format", "json",      path,     NULL};
+        lr_test_run_result r = run(argv);
+        ck_assert_msg(r.exit_code == 0, "%s %s: %s", method, types[k], r.err);
+        ck_no_nonfinite_text("JSON", r.out);
+        json_error_t je;
+        json_t *o = json_loads(r.out, 0, &je);
+        ck_assert_msg(o != NULL, "%s", r.out);
+        json_t *coefs = json_object_get(o, "coefficients");
+        ck_assert_uint_eq(json_array_size(coefs), 5);
+        int unstable = k >= 2;
+        for (size_t j = 0; j < 5; j++) {
+            json_t *c = json_array_get(coefs, j);
+            const char *name = json_string_value(json_object_get(c, "name"));
+            if (unstable) {
+                for (size_t d = 0; d < 5; d++)
+                    ck_assert_msg(json_is_null(json_object_get(c, derived[d])),
+                                  "%s %s: %s %s is not null", method, types[k], name, derived[d]);
+            } else {
+                LR_CK_REL(json_number_value(json_object_get(c, "std_error")), r_hc(types[k], name),
+                          1e-9);
+            }
+        }
+        if (unstable) {
+            ck_assert(json_is_null(json_object_get(o, "f_statistic")));
+            ck_assert(json_is_null(json_object_get(o, "f_p")));
+            ck_assert_msg(strstr(r.err, "warning: ") && strstr(r.err, types[k]) &&
+                              strstr(r.err, "line 9"),
+                          "%s %s: stderr: %s", method, types[k], r.err);
+            ck_assert_msg(strstr(r.out, "leverage of 1") != NULL, "no note: %s", r.out);
+        } else {
+            ck_assert(json_is_number(json_object_get(o, "f_statistic")));
+            ck_assert_msg(r.err_len == 0, "%s %s: stderr: %s", method, types[k], r.err);
+        }
+        json_decref(o);
+        lr_test_run_free(&r);
+    }
+    /* the text report: NA with the reason, never nan */
+    const char *argv[] = {"linreg", "fit",      "-f",   "y ~ x + g", "--vcov",
+                          "HC3",    "--method", method, path,        NULL};
+    lr_test_run_result r = run(argv);
+    ck_assert_msg(r.exit_code == 0, "%s", r.err);
+    ck_no_nonfinite_text("text", r.out);
+    ck_assert_msg(strstr(r.out, "gsolo") && strstr(r.out, " NA "), "%s", r.out);
+    ck_assert_msg(strstr(r.out, "leverage of 1") != NULL, "%s", r.out);
+    lr_test_run_free(&r);
+    free(path);
+}
+END_TEST
+
+/* The field `col` (0-based) of the row on line `line` of a --residuals CSV,
+ * copied into buf. */
+static void residual_field(const char *csv, unsigned line, int col, char *buf, size_t cap)
+{
+    char want[32];
+    snprintf(want, sizeof want, "\n%u,", line);
+    const char *p = strstr(csv, want);
+    ck_assert_msg(p != NULL, "no line %u in\n%s", line, csv);
+    p++;
+    for (int c = 0; c < col; c++)
+        p = strchr(p, ',') + 1;
+    size_t n = strcspn(p, ",\n");
+    ck_assert(n < cap);
+    memcpy(buf, p, n);
+    buf[n] = '\0';
+}
+
+/* Run `linreg fit ARGS... --residuals OUT DATA` and return OUT's contents,
+ * checked free of nan and inf. */
+static char *residuals_of(const char *const *args, const char *data)
+{
+    char out[4096];
+    snprintf(out, sizeof out, "/tmp/linreg-edges-resid-%d.csv", (int)getpid());
+    const char *argv[16] = {"linreg", "fit"};
+    int a = 2;
+    for (int k = 0; args[k]; k++)
+        argv[a++] = args[k];
+    argv[a++] = "--residuals";
+    argv[a++] = out;
+    argv[a++] = data;
+    argv[a] = NULL;
+    lr_test_run_result r = run(argv);
+    ck_assert_msg(r.exit_code == 0, "%s", r.err);
+    lr_test_run_free(&r);
+    char *csv = lr_test_read_file(out, NULL);
+    ck_assert(csv != NULL);
+    unlink(out);
+    ck_no_nonfinite_text("residuals", csv);
+    return csv;
+}
+
+/* Assert that field col of line's row is want (or, want NULL, is not NA). */
+static void ck_field(const char *csv, unsigned line, int col, const char *want, const char *what)
+{
+    char f[64];
+    residual_field(csv, line, col, f, sizeof f);
+    if (want)
+        ck_assert_msg(!strcmp(f, want), "%s: line %u field %d is %s, not %s", what, line, col, f,
+                      want);
+    else
+        ck_assert_msg(strcmp(f, "NA") != 0, "%s: line %u field %d is NA", what, line, col);
+}
+
+/* --residuals: the leverage-one row has leverage 1 and NA standardized
+ * residual and Cook's distance (R: NaN); with no residual degrees of freedom
+ * every row's are NA. Never nan or inf. */
+START_TEST(test_residuals_leverage_one)
+{
+    char *path = strdup(lr_test_path("tests/data/singleton_level.csv"));
+    for (size_t m = 0; m < sizeof methods / sizeof *methods; m++) {
+        const char *args[] = {"-f", "y ~ x + g", "--method", methods[m], NULL};
+        char *csv = residuals_of(args, path);
+        ck_field(csv, 9, 3, "1", methods[m]);
+        ck_field(csv, 9, 4, "NA", methods[m]);
+        ck_field(csv, 9, 5, "NA", methods[m]);
+        ck_field(csv, 2, 4, NULL, methods[m]); /* another row keeps R's numbers */
+        ck_field(csv, 2, 5, NULL, methods[m]);
+        free(csv);
+    }
+    free(path);
+    /* no residual degrees of freedom: σ is undefined */
+    char *data = lr_test_write_temp("y,x\n1,0\n3,1\n", 12);
+    const char *args[] = {NULL};
+    char *csv = residuals_of(args, data);
+    for (unsigned line = 2; line <= 3; line++) {
+        ck_field(csv, line, 4, "NA", "df 0");
+        ck_field(csv, line, 5, "NA", "df 0");
+    }
+    free(csv);
+    unlink(data);
+    free(data);
+}
+END_TEST
+
+/* ------------------------------------------------------------------------ */
+/* Bit-identical diagnostics                                                */
+/* ------------------------------------------------------------------------ */
+
+/* About 2.4 MB (three chunks) with a factor whose levels arrive late, 'a'
+ * and 'b' after 30 % of the rows and 'z' after 60 % (so the first pass's
+ * blocks end early where the model widens), and a few zero weights. */
+static char *late_levels_file(void)
+{
+    size_t rows = 80000, cap = rows * 48 + 64, n = 0;
+    char *data = malloc(cap);
+    uint64_t s = 12345;
+    n += (size_t)snprintf(data + n, cap - n, "y,x1,x2,g,w\n");
+    for (size_t i = 0; i < rows; i++) {
+        double u[3];
+        for (int k = 0; k < 3; k++) {
+            s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+            u[k] = (double)(s >> 11) / 9007199254740992.0;
+        }
+        const char *lv = i < rows * 3 / 10 ? "mno" : i < rows * 6 / 10 ? "mnoab" : "mnoabz";
+        char g = lv[(size_t)(u[2] * (double)strlen(lv))];
+        double x1 = 6 * u[0] - 3, x2 = 4 * u[1] - 2;
+        double y = 1 + 0.3 * x1 - 0.2 * x2 + 0.01 * g + (u[2] - 0.5) * (1 + x1 * x1);
+        n += (size_t)snprintf(data + n, cap - n, "%.6f,%.6f,%.6f,%c,%d\n", y, x1, x2, g,
+                              i % 997 == 5 ? 0 : 1 + (int)(i % 3));
+    }
+    char *path = lr_test_write_temp(data, n);
+    free(data);
+    return path;
+}
+
+/* One run's outputs: the --residuals file and the JSON report. */
+typedef struct diag_run {
+    char *resid; /* the residuals CSV */
+    char *json;  /* stdout */
+} diag_run;
+
+static diag_run diag_outputs(const char *path, const char *threads, const char *tmpdir)
+{
+    char out[4096];
+    snprintf(out, sizeof out, "/tmp/linreg-edges-bits-%d.csv", (int)getpid());
+    const char *argv[] = {"linreg", "fit", "-q",     "-t",  threads,    "-f",   "y ~ x1 + x2 + g",
+                          "-w",     "w",   "--vcov", "HC3", "--format", "json", "--residuals",
+                          out,      path,  NULL};
+    lr_test_run_result r = run_tmpdir(argv, tmpdir);
+    ck_assert_msg(r.exit_code == 0, "-t %s: %s", threads, r.err);
+    diag_run d = {lr_test_read_file(out, NULL), r.out};
+    r.out = NULL;
+    lr_test_run_free(&r);
+    unlink(out);
+    return d;
+}
+
+/* The JSON's HC3 standard errors are printed with 17 digits: equal text is
+ * equal bits. */
+static void ck_same_run(const diag_run *a, const diag_run *b, const char *what)
+{
+    ck_assert_msg(!strcmp(a->resid, b->resid), "%s: the --residuals files differ", what);
+    json_error_t je;
+    json_t *oa = json_loads(a->json, 0, &je), *ob = json_loads(b->json, 0, &je);
+    ck_assert(oa && ob);
+    json_t *ca = json_object_get(oa, "coefficients"), *cb = json_object_get(ob, "coefficients");
+    ck_assert_uint_eq(json_array_size(ca), json_array_size(cb));
+    ck_assert_uint_eq(json_array_size(ca), 8);
+    for (size_t j = 0; j < json_array_size(ca); j++) {
+        double sa = json_number_value(json_object_get(json_array_get(ca, j), "std_error"));
+        double sb = json_number_value(json_object_get(json_array_get(cb, j), "std_error"));
+        ck_assert_msg(memcmp(&sa, &sb, sizeof sa) == 0, "%s: SE %zu %.17g vs %.17g", what, j, sa,
+                      sb);
+    }
+    json_decref(oa);
+    json_decref(ob);
+}
+
+static void diag_run_free(diag_run *d)
+{
+    free(d->resid);
+    free(d->json);
+}
+
+/* -t 1, 2 and 3, the spool of model rows and the re-parse of the text (no
+ * usable TMPDIR): the same bytes. */
+START_TEST(test_bit_identical_diagnostics)
+{
+    char *path = late_levels_file();
+    diag_run t1 = diag_outputs(path, "1", NULL);
+    diag_run t2 = diag_outputs(path, "2", NULL);
+    diag_run t3 = diag_outputs(path, "3", NULL);
+    ck_same_run(&t1, &t2, "-t 1 vs -t 2");
+    ck_same_run(&t1, &t3, "-t 1 vs -t 3");
+    /* valgrind (--trace-children) needs a TMPDIR of its own to start the child */
+    if (!lr_test_under_valgrind()) {
+        diag_run p1 = diag_outputs(path, "1", "/nonexistent-linreg-tmp");
+        diag_run p3 = diag_outputs(path, "3", "/nonexistent-linreg-tmp");
+        ck_same_run(&t1, &p1, "spool vs re-parse, -t 1");
+        ck_same_run(&t1, &p3, "spool vs re-parse, -t 3");
+        diag_run_free(&p1);
+        diag_run_free(&p3);
+    }
+    diag_run_free(&t1);
+    diag_run_free(&t2);
+    diag_run_free(&t3);
+    unlink(path);
+    free(path);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("edges");
+    TCase *tc = tcase_create("edges");
+    tcase_add_loop_test(tc, test_hc_singleton_level, 0, (int)(sizeof methods / sizeof *methods));
+    tcase_add_test(tc, test_residuals_leverage_one);
+    tcase_add_test(tc, test_bit_identical_diagnostics);
+    suite_add_tcase(s, tc);
+    return lr_test_main(s);
+}
