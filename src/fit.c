@@ -171,7 +171,8 @@ static int with_source(lr_error *err, const char *source, int rc)
  * to zero or to subnormals, and σ, the standard errors, t and p would be
  * wrong (an SE of Inf, t = 0, p = 1). That is an error, not a report.
  */
-static int check_range(const lr_solution *sol, int ridge, const char *source, lr_error *err)
+static int check_range(const lr_solution *sol, int ridge, int intercept, const char *source,
+                       lr_error *err)
 {
     /* A subnormal x carries about log10(x / 2^-1074) digits; below 2^-1034
      * that is fewer than 12, and zero (underflow) none. Sums of squares that
@@ -180,6 +181,11 @@ static int check_range(const lr_solution *sol, int ridge, const char *source, lr
     const double tiny = 0x1p-1034;
     int large = !isfinite(sol->rss) || !isfinite(sol->tss) || !isfinite(sol->mss);
     int small = (sol->tss > 0 && sol->tss < tiny) || (sol->rss > 0 && sol->rss < tiny);
+    /* TSS = 0 says the response is constant; then Xᵀy_c = 0 and every slope
+     * is exactly 0. A nonzero slope with TSS = 0 means y_c's squares
+     * underflowed to zero (a response of magnitude 1e-200), not a constant. */
+    for (size_t j = intercept ? 1 : 0; !ridge && sol->tss == 0 && j < sol->p && !small; j++)
+        small |= !(sol->aliased && sol->aliased[j]) && sol->beta[j] != 0;
     for (size_t j = 0; !ridge && !sol->no_se && j < sol->p && !large && !small; j++) {
         if (sol->aliased && sol->aliased[j])
             continue;
@@ -373,7 +379,7 @@ static int fit_from_accum(const lr_accum *acc, const model_desc *md, const lr_fi
         }
     }
 
-    if ((rc = check_range(&sol, spec->ridge > 0, md->source, err))) {
+    if ((rc = check_range(&sol, spec->ridge > 0, spec->intercept, md->source, err))) {
         lr_solution_free(&sol);
         return rc;
     }

@@ -323,6 +323,50 @@ START_TEST(test_bit_identical_diagnostics)
 }
 END_TEST
 
+/* ------------------------------------------------------------------------ */
+/* Responses at the ends of a double's range                                */
+/* ------------------------------------------------------------------------ */
+
+/* A response of magnitude 1e-200 has squares that underflow to zero: the
+ * documented error (exit 1, nothing on stdout), not SE 0, t = Inf and "the
+ * response is constant"; the same at 1e-160, and 1e+200 overflows. A truly
+ * constant response is still fitted, with its note. */
+START_TEST(test_response_range)
+{
+    static const struct {
+        const char *exp;  /* the response's decimal exponent */
+        const char *want; /* in the message */
+    } cases[] = {{"e-200", "values too small for double precision"},
+                 {"e-160", "values too small for double precision"},
+                 {"e+200", "overflow"}};
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        char data[2048];
+        size_t n = (size_t)snprintf(data, sizeof data, "y,x\n");
+        for (int i = 0; i < 20; i++)
+            n += (size_t)snprintf(data + n, sizeof data - n, "%d.%d%s,%d\n", 1 + i % 7,
+                                  (i * 37) % 100, cases[c].exp, i);
+        char *path = lr_test_write_temp(data, n);
+        for (size_t m = 0; m < sizeof methods / sizeof *methods; m++) {
+            const char *argv[] = {"linreg", "fit", "--method", methods[m], path, NULL};
+            lr_test_run_result r = run(argv);
+            ck_assert_msg(r.exit_code == 1 && r.out_len == 0 && strstr(r.err, cases[c].want),
+                          "%s %s: exit %d\n%s%s", cases[c].exp, methods[m], r.exit_code, r.out,
+                          r.err);
+            lr_test_run_free(&r);
+        }
+        unlink(path);
+        free(path);
+    }
+    char *path = lr_test_write_temp("y,x\n3,1\n3,2\n3,4\n", 16);
+    const char *argv[] = {"linreg", "fit", path, NULL};
+    lr_test_run_result r = run(argv);
+    ck_assert_msg(r.exit_code == 0 && strstr(r.out, "the response is constant"), "%s", r.err);
+    lr_test_run_free(&r);
+    unlink(path);
+    free(path);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("edges");
@@ -330,6 +374,7 @@ int main(void)
     tcase_add_loop_test(tc, test_hc_singleton_level, 0, (int)(sizeof methods / sizeof *methods));
     tcase_add_test(tc, test_residuals_leverage_one);
     tcase_add_test(tc, test_bit_identical_diagnostics);
+    tcase_add_test(tc, test_response_range);
     suite_add_tcase(s, tc);
     return lr_test_main(s);
 }
