@@ -229,6 +229,8 @@ static int fit_notes(lr_fit *fit, const lr_solution *sol, lr_error *err)
     const lr_summary *s = &fit->summary;
     int rc;
     size_t naliased = 0;
+    char why[128];
+    lr_digits_risk(sol, s->condition_number, why, sizeof why);
     for (size_t j = 0; j < sol->p; j++)
         naliased += sol->aliased[j];
     if (naliased) {
@@ -242,15 +244,15 @@ static int fit_notes(lr_fit *fit, const lr_solution *sol, lr_error *err)
     }
     if (s->extended_bits > 0 &&
         (rc = add_note(fit, err, "recomputed in %d-bit arithmetic from the decimal text of the "
-                       "data (the condition number put digits at risk in double precision)",
-                       s->extended_bits)))
+                       "data (digits were at risk in double precision: %s)",
+                       s->extended_bits, why)))
         return rc;
     if (!(sol->tss > 0) && (rc = add_note(fit, err, "the response is constant in the rows used: "
                                          "R-squared is undefined (0/0)")))
         return rc;
     if (s->digits < 6 && (rc = add_note(fit, err, "warning: only about %.0f significant digits "
-                                        "of these results can be trusted (condition number "
-                                        "%.3g)", s->digits, s->condition_number)))
+                                        "of these results can be trusted (%s)", floor(s->digits),
+                                        why)))
         return rc;
     if (sol->no_se && !(s->ridge > 0) &&
         (rc = add_note(fit, err, "the model is rank deficient: --method svd gives the "
@@ -374,6 +376,7 @@ static int fit_from_accum(const lr_accum *acc, const model_desc *md, const lr_fi
                 return rc;
             }
             ext.rcond = sol.rcond;
+            ext.digits_by_rss = sol.digits_by_rss;
             lr_solution_free(&sol);
             sol = ext;
         }

@@ -150,15 +150,20 @@ static char *describe_dependency(const lr_model_spec *spec, const lr_reduced *r,
 
 /* Estimated significant digits: κ u for the coefficients, and u ‖y‖ / √RSS
  * for the residual sum of squares (a tiny residual is a difference of large
- * numbers); a margin of the number of columns. */
-static double estimate_digits(double rcond, int squared, size_t q, double rss, double tss)
+ * numbers); a margin of the number of columns. *by_rss: the second bound is
+ * the binding one (so a note blames the near-exact fit, not κ). */
+static double estimate_digits(double rcond, int squared, size_t q, double rss, double tss,
+                              int *by_rss)
 {
     double u = DBL_EPSILON / 2;
     double e = rcond > 0 ? u / (squared ? rcond * rcond : rcond) : 1.0;
+    *by_rss = 0;
     if (tss > 0 && rss > 0) {
         double er = u * sqrt(tss / rss);
-        if (er > e)
+        if (er > e) {
             e = er;
+            *by_rss = 1;
+        }
     } else if (tss > 0 && rss == 0) {
         e = e > u ? e : u;
     }
@@ -169,6 +174,17 @@ static double estimate_digits(double rcond, int squared, size_t q, double rss, d
     if (d < 0)
         d = 0;
     return d;
+}
+
+void lr_digits_risk(const lr_solution *sol, double kappa, char *buf, size_t cap)
+{
+    if (sol->digits_by_rss && sol->rss == 0)
+        snprintf(buf, cap, "residual sum of squares 0: an exact fit");
+    else if (sol->digits_by_rss)
+        snprintf(buf, cap, "residual sum of squares %.2g of the total: a near-exact fit",
+                 sol->rss / sol->tss);
+    else
+        snprintf(buf, cap, "condition number %.3g", kappa);
 }
 
 int lr_solve(const lr_accum *acc, const lr_model_spec *spec, lr_method method, lr_solution *out,
@@ -264,7 +280,8 @@ int lr_solve(const lr_accum *acc, const lr_model_spec *spec, lr_method method, l
     out->tss = red.tss;
     out->rcond = red.rcond;
     out->edf = red.edf + (double)icpt;
-    out->digits = estimate_digits(red.rcond, red.squared, q, red.rss, red.tss);
+    out->digits =
+        estimate_digits(red.rcond, red.squared, q, red.rss, red.tss, &out->digits_by_rss);
     lr_mem_free(mu, (q ? q : 1) * sizeof(double));
     lr_reduced_free(&red);
     return LR_OK;

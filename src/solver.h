@@ -31,6 +31,8 @@ typedef struct lr_solution {
     double rcond;            /* reciprocal condition number of the scaled model matrix */
     double edf;              /* effective degrees of freedom: the rank, or tr(H) with ridge */
     double digits;           /* estimated significant digits the results can be trusted to */
+    int digits_by_rss;       /* 1: digits limited by a small residual sum of squares
+                                (u √(TSS/RSS)) rather than by the condition number */
     int extended_bits;       /* > 0: recomputed with this many bits of precision */
 } lr_solution;
 
@@ -82,6 +84,11 @@ typedef struct lr_reduced {
 /* "x3 = 2 * x1 - 0.5 * x2 + 3": how aliased model column j depends on the kept
  * columns (coef[i] on column i where keep[i]), or that it is zero / constant
  * (then `constant` is its value). Allocated; free with lr_mem_strfree. */
+/* What limits sol's digits, for a note, into buf[0..cap): "condition number
+ * κ", or, when the small residual sum of squares does, that sum against the
+ * total (a near-exact fit; 0 after an exact recomputation: an exact fit). */
+void lr_digits_risk(const lr_solution *sol, double kappa, char *buf, size_t cap);
+
 char *lr_describe_dependency(const lr_model_spec *spec, size_t j, int zero,
                              const unsigned char *keep, const double *coef, double constant);
 

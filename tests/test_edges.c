@@ -367,6 +367,56 @@ START_TEST(test_response_range)
 }
 END_TEST
 
+/* ------------------------------------------------------------------------ */
+/* Notes                                                                    */
+/* ------------------------------------------------------------------------ */
+
+/* A near-exact fit with κ = 1 loses digits to its tiny residual sum of
+ * squares: the notes say so instead of blaming the condition number. */
+START_TEST(test_precision_note_reason)
+{
+    char data[1024];
+    size_t n = (size_t)snprintf(data, sizeof data, "y,x\n");
+    for (int i = 0; i < 20; i++)
+        n += (size_t)snprintf(data + n, sizeof data - n, "%.12f,%d\n",
+                              3 + 2 * i + 1e-9 * ((i * 7) % 5 - 2), i);
+    char *path = lr_test_write_temp(data, n);
+    const char *argv[] = {"linreg", "fit", "--method", "auto", path, NULL};
+    lr_test_run_result r = run(argv);
+    ck_assert_msg(r.exit_code == 0, "%s", r.err);
+    ck_assert_msg(strstr(r.out, "Condition number (centred, scaled predictors): 1;") &&
+                      strstr(r.out, "recomputed in 256-bit arithmetic") &&
+                      strstr(r.out, "residual sum of squares 1.5e-20 of the total: a near-exact "
+                                    "fit") &&
+                      !strstr(r.out, "condition number put"),
+                  "%s", r.out);
+    lr_test_run_free(&r);
+    argv[3] = "qr";
+    r = run(argv);
+    ck_assert_msg(r.exit_code == 0, "%s", r.err);
+    ck_assert_msg(strstr(r.err, "warning: only about 5 significant digits of these results can "
+                                "be trusted (residual sum of squares 1.5e-20 of the total: a "
+                                "near-exact fit)"),
+                  "%s", r.err);
+    ck_assert(strstr(r.out, "about 5 significant digits can be trusted") != NULL);
+    lr_test_run_free(&r);
+    unlink(path);
+    free(path);
+    /* an ill-conditioned fit still names κ */
+    const char *argv3[] = {"linreg",
+                           "fit",
+                           "-f",
+                           "y ~ x + I(x^2) + I(x^3) + I(x^4) + I(x^5)",
+                           lr_test_path("datasets/nist/Wampler3.csv"),
+                           NULL};
+    r = run(argv3);
+    ck_assert_msg(r.exit_code == 0, "%s", r.err);
+    ck_assert_msg(strstr(r.out, "(digits were at risk in double precision: condition number "),
+                  "%s", r.out);
+    lr_test_run_free(&r);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("edges");
@@ -375,6 +425,7 @@ int main(void)
     tcase_add_test(tc, test_residuals_leverage_one);
     tcase_add_test(tc, test_bit_identical_diagnostics);
     tcase_add_test(tc, test_response_range);
+    tcase_add_test(tc, test_precision_note_reason);
     suite_add_tcase(s, tc);
     return lr_test_main(s);
 }
