@@ -417,6 +417,92 @@ START_TEST(test_precision_note_reason)
 }
 END_TEST
 
+/* Run `linreg fit ARGS... DATA` on the bytes data; exit 0; stdout (malloc'd). */
+static char *fit_text(const char *const *args, const char *data, size_t len)
+{
+    char *path = lr_test_write_temp(data, len);
+    const char *argv[16] = {"linreg", "fit"};
+    int a = 2;
+    for (int k = 0; args[k]; k++)
+        argv[a++] = args[k];
+    argv[a++] = path;
+    argv[a] = NULL;
+    lr_test_run_result r = run(argv);
+    ck_assert_msg(r.exit_code == 0, "%s", r.err);
+    char *out = r.out;
+    r.out = NULL;
+    lr_test_run_free(&r);
+    unlink(path);
+    free(path);
+    return out;
+}
+
+/* An exact dependency found in extended precision is printed without the
+ * arithmetic's residue ("x3 = x1 + x2 - 2.10844e-81"). */
+START_TEST(test_dependency_noise)
+{
+    char data[4096];
+    size_t n = (size_t)snprintf(data, sizeof data, "y,x1,x2,x3\n");
+    for (int i = 0; i < 30; i++) {
+        int a = (i * 7919) % 10007, b = (i * 104729) % 9973; /* thousandths */
+        double e = 1e-9 * ((i * 37) % 11 - 5);
+        n += (size_t)snprintf(data + n, sizeof data - n, "%.12f,%d.%03d,%d.%03d,%d.%03d\n",
+                              (a + 2.0 * b) / 1000 + e, a / 1000, a % 1000, b / 1000, b % 1000,
+                              (a + b) / 1000, (a + b) % 1000);
+    }
+    const char *args[] = {"-f", "y ~ x1 + x2 + x3 + I(x1/3)", NULL};
+    char *out = fit_text(args, data, n);
+    ck_assert_msg(strstr(out, "recomputed in") && strstr(out, "    x3 = x1 + x2\n") &&
+                      strstr(out, "    I(x1/3) = 0.333333 * x1\n"),
+                  "%s", out);
+    free(out);
+}
+END_TEST
+
+/* A column of integers near 2^53 that varies in its last digits is
+ * "constant to working precision" with its mean in full, not "constant
+ * (9.0072e+15 in every row used)". */
+START_TEST(test_constant_digits)
+{
+    char data[4096];
+    size_t n = (size_t)snprintf(data, sizeof data, "y,x,c\n");
+    /* as doubles (even above 2^53) the mean is 9007199254740995, rounded to
+     * ...996; the accumulators' means are within an ulp of that */
+    for (int i = 0; i < 22; i++)
+        n += (size_t)snprintf(data + n, sizeof data - n, "%d.%d,%lld,7\n", (i * 37) % 11, i % 7,
+                              9007199254740990LL + i % 11);
+    const char *args[] = {"-f", "y ~ x + c", "--method", "auto", NULL};
+    static const char *const ms[] = {"auto", "qr", "inverse", "naive"};
+    for (size_t m = 0; m < 4; m++) {
+        args[3] = ms[m];
+        char *out = fit_text(args, data, n);
+        const char *at = strstr(out, "x is constant to working precision (mean 900719925474099");
+        ck_assert_msg(at && strstr(at, "): it is collinear with the intercept") == at + 57 &&
+                          !strstr(out, "9.0072e+15"),
+                      "%s: %s", ms[m], out);
+        free(out);
+    }
+}
+END_TEST
+
+/* Level names with a newline or control bytes are printed escaped as R
+ * prints them (gd\001e), in the table and the notes: one line per row. */
+START_TEST(test_escaped_names)
+{
+    static const char data[] = "y,g,z\n1,0,1\n2,0,1\n3,\"a\nb\",1\n5,\"a\nb\",1\n6,\"d\001e\",1\n"
+                               "8,\"d\001e\",1\n";
+    const char *plain[] = {"-f", "y ~ g", NULL};
+    char *out = fit_text(plain, data, sizeof data - 1);
+    ck_assert_msg(strstr(out, "\nga\\nb ") && strstr(out, "\ngd\\001e "), "%s", out);
+    ck_assert_msg(!strstr(out, "a\nb") && !strchr(out, '\001'), "%s", out);
+    free(out);
+    const char *md[] = {"-f", "y ~ g", "--format", "markdown", NULL};
+    out = fit_text(md, data, sizeof data - 1);
+    ck_assert_msg(strstr(out, "| ga\\\\nb |") && !strstr(out, "a\nb"), "%s", out);
+    free(out);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("edges");
@@ -426,6 +512,9 @@ int main(void)
     tcase_add_test(tc, test_bit_identical_diagnostics);
     tcase_add_test(tc, test_response_range);
     tcase_add_test(tc, test_precision_note_reason);
+    tcase_add_test(tc, test_dependency_noise);
+    tcase_add_test(tc, test_constant_digits);
+    tcase_add_test(tc, test_escaped_names);
     suite_add_tcase(s, tc);
     return lr_test_main(s);
 }

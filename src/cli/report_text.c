@@ -74,8 +74,11 @@ static void notes(FILE *out, const lr_fit *fit)
     if (n == 0)
         return;
     fputs("\nNotes:\n", out);
-    for (size_t i = 0; i < n; i++)
-        fprintf(out, "  %s\n", lr_fit_note(fit, i));
+    for (size_t i = 0; i < n; i++) {
+        fputs("  ", out);
+        lr_text_print(out, lr_fit_note(fit, i));
+        fputc('\n', out);
+    }
 }
 
 /* A penalised fit: estimates only, and why. */
@@ -87,7 +90,14 @@ static void report_ridge(FILE *out, const lr_report_ctx *ctx)
     char a[LR_NUM_MAX], b[LR_NUM_MAX];
     double *v = calloc(n ? n : 1, sizeof(double));
     char(*cells)[LR_NUM_MAX] = calloc(n ? n : 1, LR_NUM_MAX);
-    if (!v || !cells) {
+    char **nm = calloc(n ? n : 1, sizeof(char *));
+    int ok = v && cells && nm;
+    for (size_t j = 0; ok && j < n; j++)
+        ok = (nm[j] = lr_text_escape(lr_fit_coef(fit, j)->name)) != NULL;
+    if (!ok) {
+        for (size_t j = 0; nm && j < n; j++)
+            free(nm[j]);
+        free(nm);
         free(v);
         free(cells);
         fputs("(out of memory formatting the coefficients)\n", out);
@@ -95,15 +105,18 @@ static void report_ridge(FILE *out, const lr_report_ctx *ctx)
     }
     for (size_t j = 0; j < n; j++) {
         v[j] = lr_fit_coef(fit, j)->estimate;
-        if (strlen(lr_fit_coef(fit, j)->name) > wn)
-            wn = strlen(lr_fit_coef(fit, j)->name);
+        if (strlen(nm[j]) > wn)
+            wn = strlen(nm[j]);
     }
     lr_format_joint(v, n, 5, cells);
     size_t we = max_len(cells, n, strlen("Estimate"));
     fputs("Coefficients:\n", out);
     fprintf(out, "%-*s %*s\n", (int)wn, "", (int)we, "Estimate");
     for (size_t j = 0; j < n; j++)
-        fprintf(out, "%-*s %*s\n", (int)wn, lr_fit_coef(fit, j)->name, (int)we, cells[j]);
+        fprintf(out, "%-*s %*s\n", (int)wn, nm[j], (int)we, cells[j]);
+    for (size_t j = 0; j < n; j++)
+        free(nm[j]);
+    free(nm);
     free(v);
     free(cells);
     fputs("\nRidge estimates are biased, and their sampling distribution is not that of least\n"
@@ -191,8 +204,8 @@ void lr_report_text(FILE *out, const lr_report_ctx *ctx)
     }
     size_t wn = 0;
     for (size_t j = 0; j < c.n; j++)
-        if (strlen(lr_fit_coef(fit, j)->name) > wn)
-            wn = strlen(lr_fit_coef(fit, j)->name);
+        if (strlen(c.name[j]) > wn)
+            wn = strlen(c.name[j]);
     size_t we = max_len(c.est, c.n, strlen("Estimate"));
     size_t ws = max_len(c.se, c.n, strlen("Std. Error"));
     size_t wt = max_len(c.t, c.n, strlen("t value"));
@@ -216,7 +229,7 @@ void lr_report_text(FILE *out, const lr_report_ctx *ctx)
         fputs("    ", out);
     fprintf(out, " %*s %*s\n", (int)wl, c.lo_label, (int)wh, c.hi_label);
     for (size_t j = 0; j < c.n; j++) {
-        fprintf(out, "%-*s %*s %*s %*s %*s", (int)wn, lr_fit_coef(fit, j)->name, (int)we,
+        fprintf(out, "%-*s %*s %*s %*s %*s", (int)wn, c.name[j], (int)we,
                 c.est[j], (int)ws, c.se[j], (int)wt, c.t[j], (int)wp, c.p[j]);
         if (c.any_stars)
             fprintf(out, " %-3s", c.stars[j]);
