@@ -448,6 +448,11 @@ const char *lr_fit_note(const lr_fit *fit, size_t i);
  * plot. Borrowed; NULL and 0 when none were asked for. */
 size_t lr_fit_plot_points(const lr_fit *fit, const double **fitted, const double **std_resid,
                           const double **sorted_std_resid);
+/* The residuals y − xᵀβ of the same points (R's plot.lm panel 1 plots them,
+ * not the standardized ones). Standardized residuals are NaN where R's are
+ * (a leverage of one, no residual degrees of freedom); the sorted ones hold
+ * the defined values first. Borrowed; NULL when none were asked for. */
+const double *lr_fit_plot_residuals(const lr_fit *fit);
 
 /* The unscaled covariance (XᵀX)⁻¹, p × p column-major with leading dimension
  * *ld (full, symmetric); σ² times it is the covariance of β. Borrowed. */

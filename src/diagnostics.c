@@ -47,6 +47,7 @@ void lr_diag_result_free(lr_diag_result *r)
     lr_mem_free(r->vcov, r->p * r->p * sizeof(double));
     lr_mem_free(r->pf, r->np_cap * sizeof(double));
     lr_mem_free(r->pr, r->np_cap * sizeof(double));
+    lr_mem_free(r->pe, r->np_cap * sizeof(double));
     lr_mem_free(r->psorted, r->np_cap * sizeof(double));
     memset(r, 0, sizeof *r);
 }
@@ -551,6 +552,7 @@ static int diag_fold(void *ctx, void *result, uint64_t lines_before, lr_error *e
             if (out->pf && k % dp->stride == 0 && out->np < out->np_cap) {
                 out->pf[out->np] = r.fitted;
                 out->pr[out->np] = r.std_residual;
+                out->pe[out->np] = r.residual;
                 out->np++;
             }
         }
@@ -908,8 +910,9 @@ int lr_diagnostics(lr_source *input, char delimiter, lr_frame *frame, const lr_m
         out->np_cap = (size_t)(nobs / dp.stride + 1);
         out->pf = lr_mem_alloc(out->np_cap * sizeof(double));
         out->pr = lr_mem_alloc(out->np_cap * sizeof(double));
+        out->pe = lr_mem_alloc(out->np_cap * sizeof(double));
         out->psorted = lr_mem_alloc(out->np_cap * sizeof(double));
-        if (!out->pf || !out->pr || !out->psorted) {
+        if (!out->pf || !out->pr || !out->pe || !out->psorted) {
             rc = lr_error_nomem(err);
             goto done;
         }
@@ -992,8 +995,15 @@ int lr_diagnostics(lr_source *input, char delimiter, lr_frame *frame, const lr_m
         out->has_q = 1;
     }
     if (out->pr) {
-        memcpy(out->psorted, out->pr, out->np * sizeof(double));
-        qsort(out->psorted, out->np, sizeof(double), cmp_double);
+        /* the defined ones sorted, then the NaNs (a leverage of one, no
+         * residual degrees of freedom), which have no order */
+        size_t nf = 0;
+        for (size_t i = 0; i < out->np; i++)
+            if (!isnan(out->pr[i]))
+                out->psorted[nf++] = out->pr[i];
+        qsort(out->psorted, nf, sizeof(double), cmp_double);
+        for (size_t i = nf; i < out->np; i++)
+            out->psorted[i] = (double)NAN;
     }
 
 done:

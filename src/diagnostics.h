@@ -31,7 +31,8 @@ typedef struct lr_diag_result {
     uint64_t n_one; /* observations with a leverage of one (to working precision) */
     uint64_t one_line[LR_ONE_LINES]; /* the first ones' lines (0: not known) */
     double *pf;                      /* subsample: fitted values */
-    double *pr;                      /* subsample: standardized residuals */
+    double *pr;                      /* subsample: standardized residuals (NaN where undefined) */
+    double *pe;                      /* subsample: residuals y − xᵀβ */
     double *psorted;                 /* the same, sorted */
     size_t np;                       /* points */
     size_t np_cap;                   /* capacity */

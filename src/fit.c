@@ -95,6 +95,7 @@ size_t lr_fit_plot_points(const lr_fit *fit, const double **fitted, const double
     *sorted_std_resid = fit->diag.psorted;
     return fit->diag.np;
 }
+const double *lr_fit_plot_residuals(const lr_fit *fit) { return fit->diag.pe; }
 const char *lr_fit_note(const lr_fit *fit, size_t i) { return fit->notes[i]; }
 
 /* Append a note (printf-style). LR_OK or LR_ENOMEM. */

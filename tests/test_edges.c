@@ -503,6 +503,60 @@ START_TEST(test_escaped_names)
 }
 END_TEST
 
+/* ------------------------------------------------------------------------ */
+/* The diagnostic plot                                                      */
+/* ------------------------------------------------------------------------ */
+
+static size_t count(const char *s, const char *what)
+{
+    size_t n = 0;
+    for (; (s = strstr(s, what)) != NULL; s++)
+        n++;
+    return n;
+}
+
+/* R's plot.lm panels 1-3: raw residuals against fitted (cars: residuals
+ * up to 43, so a tick at 40, where standardized ones stay within ±3), the
+ * Q-Q plot and the scale-location plot, a point per observation in each;
+ * a saturated fit has no standardized residuals and writes no nan. */
+START_TEST(test_plot_panels)
+{
+    char svg[4096];
+    snprintf(svg, sizeof svg, "/tmp/linreg-edges-plot-%d.svg", (int)getpid());
+    const char *argv[] = {
+        "linreg", "fit", "-f", "dist ~ speed", "--plot", svg, lr_test_path("datasets/cars.csv"),
+        NULL};
+    lr_test_run_result r = run(argv);
+    ck_assert_msg(r.exit_code == 0, "%s", r.err);
+    lr_test_run_free(&r);
+    char *text = lr_test_read_file(svg, NULL);
+    ck_assert(text != NULL);
+    ck_assert(strstr(text, ">Residuals vs Fitted<") && strstr(text, ">Normal Q-Q<") &&
+              strstr(text, ">Scale-Location<"));
+    ck_assert(strstr(text, ">Residuals</text>") &&
+              strstr(text, "text-anchor=\"end\" font-size=\"10\">40</text>")); /* a y tick */
+    ck_assert_uint_eq(count(text, "<circle"), 3 * 50);
+    ck_no_nonfinite_text("SVG", text);
+    free(text);
+
+    char *data = lr_test_write_temp("y,x\n1,0\n3,1\n", 12);
+    argv[3] = "y ~ x";
+    argv[6] = data;
+    r = run(argv);
+    ck_assert_msg(r.exit_code == 0, "%s", r.err);
+    lr_test_run_free(&r);
+    text = lr_test_read_file(svg, NULL);
+    ck_assert(text != NULL);
+    ck_no_nonfinite_text("SVG", text);
+    ck_assert(strstr(text, ">Scale-Location<") != NULL);
+    ck_assert_uint_eq(count(text, "<circle"), 2); /* panel 1 only */
+    free(text);
+    unlink(data);
+    free(data);
+    unlink(svg);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("edges");
@@ -515,6 +569,7 @@ int main(void)
     tcase_add_test(tc, test_dependency_noise);
     tcase_add_test(tc, test_constant_digits);
     tcase_add_test(tc, test_escaped_names);
+    tcase_add_test(tc, test_plot_panels);
     suite_add_tcase(s, tc);
     return lr_test_main(s);
 }
