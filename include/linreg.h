@@ -454,6 +454,13 @@ size_t lr_fit_plot_points(const lr_fit *fit, const double **fitted, const double
  * the defined values first. Borrowed; NULL when none were asked for. */
 const double *lr_fit_plot_residuals(const lr_fit *fit);
 
+/* With 1 to 5 residual degrees of freedom and opt.residual_summary set, every
+ * (weighted, √w e) residual in file order with its row number (the data line
+ * − 1: R's row name for a file without line breaks inside quotes), which
+ * summary.lm prints instead of quantiles; the count. Borrowed; 0 and NULLs
+ * otherwise. */
+size_t lr_fit_small_residuals(const lr_fit *fit, const double **resid, const uint64_t **row);
+
 /* The unscaled covariance (XᵀX)⁻¹, p × p column-major with leading dimension
  * *ld (full, symmetric); σ² times it is the covariance of β. Borrowed. */
 const double *lr_fit_xtx_inverse(const lr_fit *fit, size_t *ld);

@@ -48,6 +48,8 @@ void lr_diag_result_free(lr_diag_result *r)
     lr_mem_free(r->pf, r->np_cap * sizeof(double));
     lr_mem_free(r->pr, r->np_cap * sizeof(double));
     lr_mem_free(r->pe, r->np_cap * sizeof(double));
+    lr_mem_free(r->few, r->nfew * sizeof(double));
+    lr_mem_free(r->few_row, r->nfew * sizeof(uint64_t));
     lr_mem_free(r->psorted, r->np_cap * sizeof(double));
     memset(r, 0, sizeof *r);
 }
@@ -556,6 +558,11 @@ static int diag_fold(void *ctx, void *result, uint64_t lines_before, lr_error *e
                 out->np++;
             }
         }
+        if (out->few) {
+            uint64_t line = dp->rows ? c->r[i].line : 0;
+            out->few[k] = c->rw[i];
+            out->few_row[k] = line ? line + lines_before - 1 : k + 1;
+        }
         if (dp->resid)
             dp->resid[k] = c->rw[i];
         else if (dp->hist)
@@ -903,6 +910,17 @@ int lr_diagnostics(lr_source *input, char delimiter, lr_frame *frame, const lr_m
             goto done;
         }
     }
+    if (req->quantiles && df > 0 && df <= 5) {
+        /* summary.lm prints the residuals themselves, named by their rows */
+        out->nfew = (size_t)nobs;
+        out->few = lr_mem_alloc(out->nfew * sizeof(double));
+        out->few_row = lr_mem_alloc(out->nfew * sizeof(uint64_t));
+        if (!out->few || !out->few_row) {
+            rc = lr_error_nomem(err);
+            goto done;
+        }
+        dp.rows = 1; /* the lines */
+    }
     if (req->plot_points > 0) {
         dp.stride = (nobs + req->plot_points - 1) / req->plot_points;
         if (dp.stride < 1)
@@ -924,7 +942,9 @@ int lr_diagnostics(lr_source *input, char delimiter, lr_frame *frame, const lr_m
     /* blocks of 256 rows: one BLAS thread (more would only spin, and a
      * threaded dsyrk need not sum in one order) */
     int blas_threads = lr_blas_threads(1);
-    if (fd >= 0)
+    /* the residuals named by their rows want lines, which the spool may not
+     * keep: the text again when it can be read */
+    if (fd >= 0 && !(out->few && input && !lr_source_again_why(input)))
         rc = diag_spool_pass(&dp, fd, spec, lr_accum_ncols(lr_frame_accum(frame)), req->threads,
                              err);
     else

@@ -33,6 +33,9 @@ typedef struct lr_diag_result {
     double *pf;                      /* subsample: fitted values */
     double *pr;                      /* subsample: standardized residuals (NaN where undefined) */
     double *pe;                      /* subsample: residuals y − xᵀβ */
+    double *few;                     /* 1–5 residual df: every √w e, in file order, or NULL */
+    uint64_t *few_row;               /* their row numbers (line − 1; else the observation's) */
+    size_t nfew;                     /* entries in few */
     double *psorted;                 /* the same, sorted */
     size_t np;                       /* points */
     size_t np_cap;                   /* capacity */

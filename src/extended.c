@@ -387,8 +387,8 @@ int lr_extended_fit(lr_source *input, char delimiter, lr_frame *frame, const lr_
         } else if (big == 0) {
             zero = 1;
         }
-        out->depends[j] = lr_describe_dependency(spec, jq, zero, keep + icpt, dcoef, constant,
-                                                 scale);
+        out->depends[j] =
+            lr_describe_dependency(spec, jq, zero, keep + icpt, dcoef, constant, scale);
         if (!out->depends[j]) {
             lr_mem_free(kept, P * sizeof(size_t));
             rc = lr_error_nomem(err);

@@ -96,6 +96,12 @@ size_t lr_fit_plot_points(const lr_fit *fit, const double **fitted, const double
     return fit->diag.np;
 }
 const double *lr_fit_plot_residuals(const lr_fit *fit) { return fit->diag.pe; }
+size_t lr_fit_small_residuals(const lr_fit *fit, const double **resid, const uint64_t **row)
+{
+    *resid = fit->diag.few;
+    *row = fit->diag.few_row;
+    return fit->diag.few ? fit->diag.nfew : 0;
+}
 const char *lr_fit_note(const lr_fit *fit, size_t i) { return fit->notes[i]; }
 
 /* Append a note (printf-style). LR_OK or LR_ENOMEM. */

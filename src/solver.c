@@ -108,10 +108,11 @@ char *lr_describe_dependency(const lr_model_spec *spec, size_t j, int zero,
         shortest_g(constant, cbuf);
         if (spec->intercept && zero == 2)
             PUT("%s is constant to working precision (mean %s): it is collinear with the "
-                "intercept", name, cbuf);
-        else if (spec->intercept)
-            PUT("%s is constant (%s in every row used): it is collinear with the intercept",
+                "intercept",
                 name, cbuf);
+        else if (spec->intercept)
+            PUT("%s is constant (%s in every row used): it is collinear with the intercept", name,
+                cbuf);
         else
             PUT("%s is zero in every row used", name);
     } else {
@@ -297,8 +298,7 @@ int lr_solve(const lr_accum *acc, const lr_model_spec *spec, lr_method method, l
     out->tss = red.tss;
     out->rcond = red.rcond;
     out->edf = red.edf + (double)icpt;
-    out->digits =
-        estimate_digits(red.rcond, red.squared, q, red.rss, red.tss, &out->digits_by_rss);
+    out->digits = estimate_digits(red.rcond, red.squared, q, red.rss, red.tss, &out->digits_by_rss);
     lr_mem_free(mu, (q ? q : 1) * sizeof(double));
     lr_reduced_free(&red);
     return LR_OK;

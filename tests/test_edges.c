@@ -557,6 +557,118 @@ START_TEST(test_plot_panels)
 }
 END_TEST
 
+/* ------------------------------------------------------------------------ */
+/* The text report against R's print(summary(lm(...)))                     */
+/* ------------------------------------------------------------------------ */
+
+/* A line as compared: trailing blanks dropped; in R's, a tab (between the
+ * R-squared values) is two spaces, and NaN is NA (linreg prints NA where R
+ * prints NaN), in the same width where it is right-aligned. */
+static void normalise(char *line, int from_r)
+{
+    char buf[1024];
+    size_t n = 0;
+    for (const char *p = line; *p && n + 3 < sizeof buf; p++) {
+        if (from_r && *p == '\t') {
+            buf[n++] = ' ';
+            buf[n++] = ' ';
+        } else if (from_r && !strncmp(p, "NaN", 3)) {
+            /* right-aligned in a column: keep the width; in a sentence: NA */
+            int aligned = p - line >= 2 && p[-1] == ' ' && p[-2] == ' ';
+            memcpy(buf + n, aligned ? " NA" : "NA", aligned ? 3 : 2);
+            n += aligned ? 3 : 2;
+            p += 2;
+        } else {
+            buf[n++] = *p;
+        }
+    }
+    while (n > 0 && buf[n - 1] == ' ')
+        n--;
+    buf[n] = '\0';
+    strcpy(line, buf);
+}
+
+/* R's reference printouts: "### ID|FILE|FORMULA|WEIGHTS" then R's lines. */
+static char *r_print_text;
+
+static const char *r_print_block(int k, char *head, size_t cap)
+{
+    if (!r_print_text)
+        r_print_text = lr_test_read_file(lr_test_path("tests/reference/r_summary_print.txt"), NULL);
+    ck_assert(r_print_text != NULL);
+    const char *p = r_print_text;
+    for (int i = 0; i <= k; i++) {
+        p = strstr(p, "\n### ");
+        if (!p)
+            return NULL;
+        p += 5;
+    }
+    size_t n = strcspn(p, "\n");
+    ck_assert(n < cap);
+    memcpy(head, p, n);
+    head[n] = '\0';
+    return p + n + 1;
+}
+
+enum { R_PRINT_FITS = 13 };
+
+/* Every line R prints from "Residuals:" on appears in linreg's report, in
+ * order, as a line or the start of one (linreg's own lines -- method,
+ * condition number, log-likelihood, notes -- and its interval columns are
+ * extras). */
+START_TEST(test_summary_like_r)
+{
+    char head[512], *field[4];
+    const char *body = r_print_block(_i, head, sizeof head);
+    ck_assert_msg(body != NULL, "no block %d", _i);
+    char *q = head;
+    for (int f = 0; f < 4; f++) {
+        field[f] = q;
+        q += strcspn(q, "|");
+        if (*q)
+            *q++ = '\0';
+    }
+    char path[4096];
+    snprintf(path, sizeof path, "%s", lr_test_path(field[1]));
+    const char *argv[] = {"linreg", "fit", "-f", field[2], "-w", field[3], path, NULL};
+    if (!field[3][0]) {
+        argv[4] = path;
+        argv[5] = NULL;
+    }
+    lr_test_run_result r = run(argv);
+    ck_assert_msg(r.exit_code == 0, "%s: %s", field[0], r.err);
+    const char *ours = r.out;
+    int started = 0;
+    for (const char *p = body; *p && strncmp(p, "### ", 4);) {
+        char line[1024];
+        size_t n = strcspn(p, "\n");
+        ck_assert(n < sizeof line);
+        memcpy(line, p, n);
+        line[n] = '\0';
+        p += n + (p[n] == '\n');
+        started |= !strcmp(line, "Residuals:") || !strcmp(line, "Weighted Residuals:");
+        normalise(line, 1);
+        if (!started || !line[0])
+            continue;
+        int found = 0;
+        while (*ours && !found) {
+            char mine[1024];
+            size_t m = strcspn(ours, "\n");
+            ck_assert(m < sizeof mine);
+            memcpy(mine, ours, m);
+            mine[m] = '\0';
+            ours += m + (ours[m] == '\n');
+            normalise(mine, 0);
+            found = !strncmp(mine, line, strlen(line));
+        }
+        ck_assert_msg(found, "%s: R's line\n%s\nnot found (in order) in\n%s", field[0], line,
+                      r.out);
+    }
+    ck_assert(started);
+    lr_test_run_free(&r);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("edges");
@@ -570,6 +682,9 @@ int main(void)
     tcase_add_test(tc, test_constant_digits);
     tcase_add_test(tc, test_escaped_names);
     tcase_add_test(tc, test_plot_panels);
+    tcase_add_loop_test(tc, test_summary_like_r, 0, R_PRINT_FITS);
     suite_add_tcase(s, tc);
-    return lr_test_main(s);
+    int rc = lr_test_main(s);
+    free(r_print_text);
+    return rc;
 }
