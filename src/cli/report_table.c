@@ -187,7 +187,10 @@ void lr_report_markdown(FILE *out, const lr_report_ctx *ctx)
     if (s->vcov != LR_VCOV_CLASSICAL)
         fprintf(out, "Standard errors: `HC%d` (heteroskedasticity-consistent).\n\n",
                 (int)s->vcov - (int)LR_VCOV_HC0);
-    if (s->has_quantiles) {
+    if (s->has_quantiles && !(s->df_residual > 0)) {
+        /* the quantiles of rounding noise mean nothing: R's words instead */
+        fprintf(out, "ALL %zu residuals are 0: no residual degrees of freedom!\n\n", s->rank);
+    } else if (s->has_quantiles) {
         fprintf(out, "| | Min | 1Q | Median | 3Q | Max |\n|:--|--:|--:|--:|--:|--:|\n| %s",
                 s->weights ? "Weighted residuals" : "Residuals");
         for (int i = 0; i < 5; i++) {
