@@ -437,7 +437,7 @@ static void diag_block_run(const diag_pass *dp, diag_block *b, diag_chunk *c)
         if (c->u) {
             double om = rw * rw;
             if (one && hc23)
-                om = 0; /* the whole covariance is NA (diag_hc_vcov) */
+                om = 0; /* the whole covariance is NaN (lr_diagnostics) */
             else if (req->vcov == LR_VCOV_HC2)
                 om /= 1 - h;
             else if (req->vcov == LR_VCOV_HC3)
@@ -533,7 +533,8 @@ static void meat_flush(diag_pass *dp)
 }
 
 /* In file order: callbacks, the plot subsample, the quantiles' data, and the
- * meat, summed in chunk order (so the same for any thread count). */
+ * meat, in blocks of observations counted from the first (so the same for
+ * any thread count and either pass). */
 static int diag_fold(void *ctx, void *result, uint64_t lines_before, lr_error *err)
 {
     diag_pass *dp = ctx;
