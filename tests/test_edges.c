@@ -500,6 +500,17 @@ START_TEST(test_escaped_names)
     out = fit_text(md, data, sizeof data - 1);
     ck_assert_msg(strstr(out, "| ga\\\\nb |") && !strstr(out, "a\nb"), "%s", out);
     free(out);
+    /* and in the notes: a column named "z<byte 1>", constant, is aliased */
+    static const char data2[] = "y,g,\"z\001\"\n1,0,1\n2,0,1\n3,\"a\nb\",1\n5,\"a\nb\",1\n"
+                                "6,\"d\001e\",1\n8,\"d\001e\",1\n";
+    const char *none[] = {NULL};
+    out = fit_text(none, data2, sizeof data2 - 1);
+    ck_assert_msg(strstr(out, "\n    `z\\001` is constant") && !strchr(out, '\001'), "%s", out);
+    free(out);
+    const char *md2[] = {"--format", "markdown", NULL};
+    out = fit_text(md2, data2, sizeof data2 - 1);
+    ck_assert_msg(!strchr(out, '\001') && !strstr(out, "a\nb"), "%s", out);
+    free(out);
 }
 END_TEST
 

@@ -177,7 +177,7 @@ void lr_report_markdown(FILE *out, const lr_report_ctx *ctx)
     char a[LR_NUM_MAX], b[LR_NUM_MAX], d[LR_NUM_MAX];
 
     fputs("### Linear model: `", out);
-    fputs(ctx->model_desc, out);
+    lr_text_print(out, ctx->model_desc);
     fputs("`\n\n", out);
     fprintf(out,
             "Data: `%s`, %llu rows used, %llu dropped for missing values. "

@@ -46,7 +46,9 @@ static void header(FILE *out, const lr_report_ctx *ctx)
 {
     const lr_summary *s = lr_fit_summary(ctx->fit);
     char a[LR_NUM_MAX];
-    fprintf(out, "Linear model: %s\n", ctx->model_desc);
+    fputs("Linear model: ", out);
+    lr_text_print(out, ctx->model_desc); /* column names may hold control characters */
+    fputc('\n', out);
     fprintf(out, "Data: %s (%llu rows used, %llu dropped for missing values", s->source,
             (unsigned long long)(s->n + s->n_zero_weight), (unsigned long long)s->n_dropped);
     if (s->weights)
