@@ -6,6 +6,7 @@
 
 #include "byte_source.h"
 #include "model_frame.h"
+#include "residual_quantiles.h" /* lr_quantiles7 */
 #include "solver.h"
 
 /* Lines of observations with a leverage of one kept for messages. */
@@ -56,10 +57,5 @@ void lr_diag_result_free(lr_diag_result *r);
 /* The warning for r->n_one > 0 under HC2 or HC3 (type: its name), naming
  * the lines as sandwich names the observations, into buf[0..cap). */
 void lr_diag_one_note(const lr_diag_result *r, const char *type, char *buf, size_t cap);
-
-/* R's quantiles of type 7 at probs[0..5) (ascending, in [0, 1]) of x[0..n),
- * n >= 1, which is reordered: x_(⌊h⌋) + (h − ⌊h⌋)(x_(⌊h⌋+1) − x_(⌊h⌋)),
- * h = (n − 1) p, the order statistics exact. */
-void lr_quantiles7(double *x, uint64_t n, const double probs[5], double q[5]);
 
 #endif
