@@ -642,6 +642,44 @@ static int diag_spool_pass(diag_pass *dp, int fd, const lr_model_spec *spec, siz
     return rc;
 }
 
+/* out->vcov = V M V (× n/(n − p) for HC1) on the kept coefficients, NaN for
+ * the aliased; all NaN for HC2/HC3 when a leverage is one: they divide a
+ * residual of rounding noise by a 1 − h of rounding noise, so no digit of
+ * V M V is known (sandwich gives NaN). hc1: n/(n − p). */
+static int hc_vcov(const diag_pass *dp, double hc1, lr_error *err)
+{
+    lr_diag_result *out = dp->out;
+    size_t p = dp->p, pk = dp->pk, pkk = pk ? pk * pk : 1;
+    double *t = lr_mem_calloc(pkk, sizeof(double));
+    double *vhc = lr_mem_calloc(pkk, sizeof(double));
+    out->vcov = lr_mem_calloc(p * p, sizeof(double));
+    if (!t || !vhc || !out->vcov) {
+        lr_mem_free(t, pkk * sizeof(double));
+        lr_mem_free(vhc, pkk * sizeof(double));
+        return lr_error_nomem(err);
+    }
+    if (pk > 0) {
+        int n = (int)pk;
+        /* T = M V (M symmetric, upper), then V T */
+        cblas_dsymm(CblasColMajor, CblasLeft, CblasUpper, n, n, 1.0, dp->meat, n, dp->vk, n, 0.0, t,
+                    n);
+        cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0, dp->vk, n, t, n, 0.0,
+                    vhc, n);
+    }
+    lr_vcov type = dp->req->vcov;
+    double scale = type == LR_VCOV_HC1 ? hc1 : 1.0;
+    int unknown = out->n_one > 0 && (type == LR_VCOV_HC2 || type == LR_VCOV_HC3);
+    for (size_t j = 0; j < p * p; j++)
+        out->vcov[j] = (double)NAN;
+    for (size_t a = 0; a < pk && !unknown; a++)
+        for (size_t b = 0; b < pk; b++)
+            LR_AT(out->vcov, p, dp->kept[a], dp->kept[b]) =
+                scale * 0.5 * (LR_AT(vhc, pk, a, b) + LR_AT(vhc, pk, b, a));
+    lr_mem_free(t, pkk * sizeof(double));
+    lr_mem_free(vhc, pkk * sizeof(double));
+    return LR_OK;
+}
+
 int lr_diagnostics(lr_source *input, char delimiter, lr_frame *frame, const lr_model_spec *spec,
                    const lr_solution *sol, uint64_t nobs, const lr_diag_request *req,
                    lr_diag_result *out, lr_error *err)
@@ -765,38 +803,8 @@ int lr_diagnostics(lr_source *input, char delimiter, lr_frame *frame, const lr_m
     }
 
     /* HC covariance: V M V on the kept coefficients, NaN for the aliased. */
-    if (dp.meat) {
-        double *t = lr_mem_calloc(pkk, sizeof(double));
-        double *vhc = lr_mem_calloc(pkk, sizeof(double));
-        out->vcov = lr_mem_calloc(p * p, sizeof(double));
-        if (!t || !vhc || !out->vcov) {
-            lr_mem_free(t, pkk * sizeof(double));
-            lr_mem_free(vhc, pkk * sizeof(double));
-            rc = lr_error_nomem(err);
-            goto done;
-        }
-        if (pk > 0) {
-            int n = (int)pk;
-            /* T = M V (M symmetric, upper), then V T */
-            cblas_dsymm(CblasColMajor, CblasLeft, CblasUpper, n, n, 1.0, dp.meat, n, vk, n, 0.0, t,
-                        n);
-            cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0, vk, n, t, n, 0.0,
-                        vhc, n);
-        }
-        double scale = req->vcov == LR_VCOV_HC1 ? (double)nobs / df : 1.0;
-        /* HC2 and HC3 divide a residual of rounding noise by a 1 − h of
-         * rounding noise at a leverage of one: no digit of V M V is known
-         * (sandwich gives NaN), so none is given */
-        int unknown = out->n_one > 0 && (req->vcov == LR_VCOV_HC2 || req->vcov == LR_VCOV_HC3);
-        for (size_t j = 0; j < p * p; j++)
-            out->vcov[j] = (double)NAN;
-        for (size_t a = 0; a < pk && !unknown; a++)
-            for (size_t b = 0; b < pk; b++)
-                LR_AT(out->vcov, p, kept[a], kept[b]) =
-                    scale * 0.5 * (LR_AT(vhc, pk, a, b) + LR_AT(vhc, pk, b, a));
-        lr_mem_free(t, pkk * sizeof(double));
-        lr_mem_free(vhc, pkk * sizeof(double));
-    }
+    if (dp.meat && (rc = hc_vcov(&dp, (double)nobs / df, err)))
+        goto done;
 
     /* Quantiles. */
     if (req->quantiles && nobs > 0) {
