@@ -461,6 +461,18 @@ const char *lr_fit_note(const lr_fit *fit, size_t i);
  * plot. Borrowed; NULL and 0 when none were asked for. */
 size_t lr_fit_plot_points(const lr_fit *fit, const double **fitted, const double **std_resid,
                           const double **sorted_std_resid);
+/* The residuals y − xᵀβ of the same points (R's plot.lm panel 1 plots them,
+ * not the standardized ones). Standardized residuals are NaN where R's are
+ * (a leverage of one, no residual degrees of freedom); the sorted ones hold
+ * the defined values first. Borrowed; NULL when none were asked for. */
+const double *lr_fit_plot_residuals(const lr_fit *fit);
+
+/* With 1 to 5 residual degrees of freedom and opt.residual_summary set, every
+ * (weighted, √w e) residual in file order with its row number (the data line
+ * − 1: R's row name for a file without line breaks inside quotes), which
+ * summary.lm prints instead of quantiles; the count. Borrowed; 0 and NULLs
+ * otherwise. */
+size_t lr_fit_small_residuals(const lr_fit *fit, const double **resid, const uint64_t **row);
 
 /* The unscaled covariance (XᵀX)⁻¹, p × p column-major with leading dimension
  * *ld (full, symmetric); σ² times it is the covariance of β. Borrowed. */

@@ -16,6 +16,7 @@
  *   - each observation's diagnostics for --residuals (R's rstandard and
  *     cooks.distance), and a deterministic subsample for plots.
  */
+#include <float.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -25,220 +26,51 @@
 
 #include "diagnostics.h"
 #include "ingest.h"
+#include "residual_quantiles.h"
 #include "row_spool.h"
 
 /* Residuals kept in memory for exact quantiles (8 MB). */
 #define LR_RESID_BUDGET ((uint64_t)1 << 20)
-/* Histogram buckets: the top 18 bits of an order-preserving key. */
-#define LR_HIST_BITS 18
-/* Rows per block of the meat's dsyrk. */
+/* Rows per block of the per-row loops and of the meat's dsyrk. */
 #define LR_DIAG_BLOCK 256
+/* A leverage is one to working precision when 1 − h < LR_ONE_ULPS · p · ε:
+ * h = Σ_ab x_a V_ab x_b sums p² products whose rounding errors (and V's own,
+ * a few ε relative for a well-conditioned fit) are each within ε of the
+ * terms, and for a row that alone decides a coefficient the terms are of the
+ * order of h = 1; measured 1 − h ≈ 7ε at p = 5 by the normal equations.
+ * R's lm.influence takes h > 1 − 10ε as 1. */
+#define LR_ONE_ULPS 16.0
 
 void lr_diag_result_free(lr_diag_result *r)
 {
     lr_mem_free(r->vcov, r->p * r->p * sizeof(double));
     lr_mem_free(r->pf, r->np_cap * sizeof(double));
     lr_mem_free(r->pr, r->np_cap * sizeof(double));
+    lr_mem_free(r->pe, r->np_cap * sizeof(double));
+    lr_mem_free(r->few, r->nfew * sizeof(double));
+    lr_mem_free(r->few_row, r->nfew * sizeof(uint64_t));
     lr_mem_free(r->psorted, r->np_cap * sizeof(double));
     memset(r, 0, sizeof *r);
 }
 
-/* An order-preserving map of doubles to unsigned integers. */
-static uint64_t order_key(double x)
+void lr_diag_one_note(const lr_diag_result *r, const char *type, char *buf, size_t cap)
 {
-    uint64_t b;
-    memcpy(&b, &x, sizeof b);
-    return (b >> 63) ? ~b : (b | 0x8000000000000000ULL);
-}
-
-static double key_value(uint64_t k)
-{
-    uint64_t b = (k >> 63) ? (k & 0x7fffffffffffffffULL) : ~k;
-    double x;
-    memcpy(&x, &b, sizeof x);
-    return x;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* The k-th smallest of x[0..n) (0-based), leaving x partitioned around it
- * (nothing before it is larger, nothing after it smaller): quickselect with
- * a median-of-three pivot, and a sort of what remains if the partitions stop
- * shrinking (introselect), so O(n) expected and O(n log n) at worst. */
-static double select_k(double *x, size_t n, size_t k)
-{
-    size_t lo = 0, hi = n - 1, budget = 64;
-    while (hi > lo) {
-        if (budget-- == 0) {
-            qsort(x + lo, hi - lo + 1, sizeof(double), cmp_double);
-            break;
-        }
-        size_t mid = lo + (hi - lo) / 2;
-        double a = x[lo], b = x[mid], c = x[hi];
-        double pivot = a < b ? (b < c ? b : (a < c ? c : a)) : (a < c ? a : (b < c ? c : b));
-        size_t i = lo, j = hi;
-        while (i <= j) { /* Hoare: [lo, j] <= pivot <= [i, hi] */
-            while (x[i] < pivot)
-                i++;
-            while (x[j] > pivot)
-                j--;
-            if (i <= j) {
-                double t = x[i];
-                x[i] = x[j];
-                x[j] = t;
-                i++;
-                if (j == 0)
-                    break;
-                j--;
-            }
-        }
-        if (k <= j)
-            hi = j;
-        else if (k >= i)
-            lo = i;
-        else
-            break; /* between j and i: equal to the pivot */
+    size_t k = r->n_one < LR_ONE_LINES ? (size_t)r->n_one : LR_ONE_LINES;
+    int n = snprintf(buf, cap, "warning: %s standard errors, tests and intervals are NA: ", type);
+    for (size_t i = 0; i < k && n >= 0 && (size_t)n < cap; i++) {
+        uint64_t l = r->one_line[i];
+        const char *lead = i == 0 ? (r->n_one == 1 ? "line " : "lines ") : ", ";
+        n += l ? snprintf(buf + n, cap - (size_t)n, "%s%llu", lead, (unsigned long long)l)
+               : snprintf(buf + n, cap - (size_t)n, "%s?", lead);
     }
-    return x[k];
-}
-
-/* R's quantiles of type 7 at probs[0..5) (ascending) of x[0..n), which is
- * reordered: x_(⌊h⌋) + (h − ⌊h⌋)(x_(⌊h⌋+1) − x_(⌊h⌋)), h = (n − 1) p. */
-static void quantiles7(double *x, uint64_t n, const double *probs, double *q)
-{
-    size_t from = 0;
-    for (int i = 0; i < 5; i++) {
-        double h = (double)(n - 1) * probs[i];
-        size_t lo = (size_t)floor(h);
-        double a = select_k(x + from, (size_t)n - from, lo - from);
-        from = lo;
-        double b = a;
-        if (h > (double)lo && lo + 1 < n) {
-            /* the next order statistic: the least of what lies after lo */
-            b = x[lo + 1];
-            for (size_t j = lo + 2; j < n; j++)
-                if (x[j] < b)
-                    b = x[j];
-        }
-        q[i] = a + (h - (double)lo) * (b - a);
-    }
-}
-
-/* The same by bucketing first: a histogram of the values' top 16 key bits
- * (sign, exponent, four bits of mantissa) locates each wanted order
- * statistic in its bucket, the few buckets wanted are gathered, and the
- * selection runs on them alone: two passes over x instead of several
- * quickselects over most of it (the text summary's last serial step). The
- * order statistics are the same values, so are the quantiles. Falls back to
- * quantiles7 when memory is short. */
-void lr_quantiles7(double *x, uint64_t n, const double probs[5], double q[5])
-{
-    enum { BITS = 16, NB = 1 << BITS, MAXR = 10 };
-    uint32_t *hist = n < UINT32_MAX ? lr_mem_calloc(NB, sizeof(uint32_t)) : NULL;
-    if (!hist) {
-        quantiles7(x, n, probs, q);
-        return;
-    }
-    for (uint64_t i = 0; i < n; i++)
-        hist[order_key(x[i]) >> (64 - BITS)]++;
-    /* the ranks wanted: ⌊h⌋ and, when interpolating, ⌊h⌋ + 1 */
-    uint64_t rank[MAXR];
-    double frac[5];
-    int nr = 0, lo_at[5], hi_at[5];
-    for (int i = 0; i < 5; i++) {
-        double h = (double)(n - 1) * probs[i];
-        uint64_t lo = (uint64_t)floor(h);
-        frac[i] = h - (double)lo;
-        lo_at[i] = nr;
-        rank[nr++] = lo;
-        hi_at[i] = lo_at[i];
-        if (frac[i] > 0 && lo + 1 < n) {
-            hi_at[i] = nr;
-            rank[nr++] = lo + 1;
-        }
-    }
-    /* each rank's bucket, the count before it, and the buckets' places in the
-     * gathered array (ranks ascend, so do their buckets) */
-    uint32_t bucket[MAXR];
-    uint64_t before[MAXR], cum = 0;
-    size_t b = 0;
-    for (int r = 0; r < nr; r++) {
-        while (cum + hist[b] <= rank[r])
-            cum += hist[b++];
-        bucket[r] = (uint32_t)b;
-        before[r] = cum;
-    }
-    uint64_t start[MAXR], total = 0;
-    for (int r = 0; r < nr; r++) {
-        if (r > 0 && bucket[r] == bucket[r - 1]) {
-            start[r] = start[r - 1];
-            continue;
-        }
-        start[r] = total;
-        total += hist[bucket[r]];
-    }
-    double *g = lr_mem_alloc((size_t)total * sizeof(double));
-    if (!g) {
-        lr_mem_free(hist, NB * sizeof(uint32_t));
-        quantiles7(x, n, probs, q);
-        return;
-    }
-    /* gather: hist[] becomes each wanted bucket's fill position (+1, so that
-     * zero still means "not wanted") */
-    memset(hist, 0, NB * sizeof(uint32_t));
-    for (int r = 0; r < nr; r++)
-        hist[bucket[r]] = (uint32_t)start[r] + 1;
-    for (uint64_t i = 0; i < n; i++) {
-        uint32_t *h = &hist[order_key(x[i]) >> (64 - BITS)];
-        if (*h)
-            g[(*h)++ - 1] = x[i];
-    }
-    double v[MAXR];
-    for (int r = 0; r < nr; r++) {
-        /* the bucket's extent in g: from its start to the next bucket's */
-        uint64_t end = total;
-        for (int s = r + 1; s < nr; s++)
-            if (bucket[s] != bucket[r]) {
-                end = start[s];
-                break;
-            }
-        v[r] = select_k(g + start[r], (size_t)(end - start[r]), (size_t)(rank[r] - before[r]));
-    }
-    for (int i = 0; i < 5; i++) {
-        double a = v[lo_at[i]], c = v[hi_at[i]];
-        q[i] = a + frac[i] * (c - a);
-    }
-    lr_mem_free(g, (size_t)total * sizeof(double));
-    lr_mem_free(hist, NB * sizeof(uint32_t));
-}
-
-/* The value of the order statistic `rank` (0-based) from the histogram: the
- * bucket's midpoint; *bound gets half its width. */
-static double hist_order(const uint64_t *h, uint64_t rank, double *bound)
-{
-    uint64_t c = 0;
-    size_t nb = (size_t)1 << LR_HIST_BITS;
-    for (size_t b = 0; b < nb; b++) {
-        c += h[b];
-        if (c > rank) {
-            uint64_t lo = (uint64_t)b << (64 - LR_HIST_BITS);
-            uint64_t hi = lo | ((1ULL << (64 - LR_HIST_BITS)) - 1);
-            double a = key_value(lo), z = key_value(hi);
-            if (!isfinite(a))
-                a = z;
-            if (!isfinite(z))
-                z = a;
-            double w = fabs(z - a) / 2;
-            if (w > *bound)
-                *bound = w;
-            return (a + z) / 2;
-        }
-    }
-    return (double)NAN;
+    if (n >= 0 && (size_t)n < cap && r->n_one > k)
+        n += snprintf(buf + n, cap - (size_t)n, " and %llu more",
+                      (unsigned long long)(r->n_one - k));
+    if (n >= 0 && (size_t)n < cap)
+        snprintf(buf + n, cap - (size_t)n,
+                 " %s a leverage of 1 to working precision, and %s divides by 1 - h; HC0 and "
+                 "HC1 are defined",
+                 r->n_one == 1 ? "has" : "have", type);
 }
 
 /* What the pass shares, read only by the workers. */
@@ -254,12 +86,15 @@ typedef struct diag_pass {
     const double *vk;           /* (XᵀX)⁻¹ on them, pk × pk */
     const double *bk;           /* β on them */
     double sigma, sigma2;       /* residual standard error, its square */
+    double h_one;               /* a leverage above this is one (LR_ONE_ULPS) */
     int rows;                   /* per-observation values are wanted (rows or plot) */
     /* the fold's state (calling thread only) */
     uint64_t nobs;       /* observations the fit counted */
     uint64_t seen;       /* observations so far */
     uint64_t stride;     /* plot subsample: every stride-th observation */
     double *meat;        /* Σ ω w x xᵀ, pk × pk (upper), or NULL */
+    double *mblock;      /* rows √ω √w x on their way into meat, LR_DIAG_BLOCK × pk */
+    size_t mn;           /* rows in mblock */
     double *resid;       /* exact quantiles: every √w e, or NULL */
     uint64_t *hist;      /* else their histogram, or NULL */
     lr_diag_result *out; /* the result */
@@ -272,7 +107,10 @@ typedef struct diag_chunk {
     size_t cap_r;   /* its capacity */
     double *rw;     /* √w e, if quantiles are wanted */
     size_t cap_rw;  /* its capacity */
-    double *meat;   /* the chunk's Σ ω w x xᵀ, or NULL */
+    double *u;      /* rows √ω √w xᵀ (n × pk, row-major) for the meat, or NULL */
+    size_t cap_u;   /* its capacity in rows */
+    size_t n_one;   /* observations with a leverage of one */
+    uint64_t one_line[LR_ONE_LINES]; /* the first ones' lines */
 } diag_chunk;
 
 static void diag_drop(void *ctx, void *result)
@@ -283,7 +121,7 @@ static void diag_drop(void *ctx, void *result)
         return;
     lr_mem_free(c->r, c->cap_r * sizeof(lr_residual));
     lr_mem_free(c->rw, c->cap_rw * sizeof(double));
-    lr_mem_free(c->meat, (dp->pk ? dp->pk * dp->pk : 1) * sizeof(double));
+    lr_mem_free(c->u, c->cap_u * (dp->pk ? dp->pk : 1) * sizeof(double));
     lr_mem_free(c, sizeof *c);
 }
 
@@ -305,6 +143,14 @@ static int diag_grow(const diag_pass *dp, diag_chunk *c, lr_error *err)
         c->rw = rw;
         c->cap_rw = cap;
     }
+    if (dp->meat && c->cap_u < cap) {
+        size_t w = dp->pk ? dp->pk : 1;
+        double *u = lr_mem_realloc(c->u, c->cap_u * w * sizeof(double), cap * w * sizeof(double));
+        if (!u)
+            return lr_error_nomem(err);
+        c->u = u;
+        c->cap_u = cap;
+    }
     c->cap = cap;
     return LR_OK;
 }
@@ -318,61 +164,92 @@ typedef struct diag_block {
     size_t n; /* rows in the block */
 } diag_block;
 
-/* Fitted values ŷ = Xβ (dgemv), leverages hᵢ = wᵢ xᵢᵀ V xᵢ from T = X V
- * (dsymm), then each row's residual and influence measures, and the meat's
- * rows √ωᵢ √wᵢ xᵢ into a dsyrk. */
+/* Fitted values ŷ = Xβ and leverages hᵢ = wᵢ xᵢᵀ V xᵢ, each row by the same
+ * operations in the same order wherever it lies in whatever block: BLAS
+ * kernels treat a block's edge rows with other instruction sequences (so a
+ * row's last bits would depend on where the chunks and the first pass's
+ * blocks end, which differ between the spool and the re-parse, and with the
+ * factor levels seen so far). The loops run down the block's columns, so
+ * the compiler vectorises them across rows, lane by lane the same
+ * operations. V symmetric: xᵀVx = Σ_a x_a (V_aa x_a + 2 Σ_{b<a} V_ba x_b),
+ * half the multiply-adds of the full form. */
+static void diag_block_fit(const diag_pass *dp, diag_block *b, int need_h)
+{
+    size_t n = b->n, pk = dp->pk;
+    double *s = b->t; /* one column of scratch */
+    memset(b->fit, 0, n * sizeof(double));
+    memset(b->h, 0, n * sizeof(double));
+    for (size_t a = 0; a < pk; a++) {
+        const double *xa = b->x + a * LR_DIAG_BLOCK;
+        double ba = dp->bk[a];
+        for (size_t i = 0; i < n; i++)
+            b->fit[i] += xa[i] * ba;
+        if (!need_h)
+            continue;
+        memset(s, 0, n * sizeof(double));
+        for (size_t c = 0; c < a; c++) {
+            const double *xc = b->x + c * LR_DIAG_BLOCK;
+            double v = LR_AT(dp->vk, pk, c, a);
+            for (size_t i = 0; i < n; i++)
+                s[i] += xc[i] * v;
+        }
+        double vaa = LR_AT(dp->vk, pk, a, a);
+        for (size_t i = 0; i < n; i++)
+            b->h[i] += xa[i] * (vaa * xa[i] + 2 * s[i]);
+    }
+}
+
+/* Each row's residual and influence measures, and the meat's rows
+ * √ωᵢ √wᵢ xᵢ into the chunk (summed by diag_fold in file order). */
 static void diag_block_run(const diag_pass *dp, diag_block *b, diag_chunk *c)
 {
     const lr_diag_request *req = dp->req;
-    int n = (int)b->n, pk = (int)dp->pk;
+    size_t n = b->n, pk = dp->pk;
     if (n == 0)
         return;
     /* the leverages serve the per-row measures and HC2/HC3 only: the residual
-     * quantiles of the text summary, HC0 and HC1 go without the dgemm */
-    int need_h = dp->rows || req->vcov == LR_VCOV_HC2 || req->vcov == LR_VCOV_HC3;
-    if (pk > 0) {
-        cblas_dgemv(CblasColMajor, CblasNoTrans, n, pk, 1.0, b->x, LR_DIAG_BLOCK, dp->bk, 1, 0.0,
-                    b->fit, 1);
-        /* dgemm rather than dsymm: V is stored full, and OpenBLAS's dgemm
-         * kernels are the faster on these thin blocks */
-        if (need_h)
-            cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, n, pk, pk, 1.0, b->x,
-                        LR_DIAG_BLOCK, dp->vk, pk, 0.0, b->t, LR_DIAG_BLOCK);
-    } else {
-        memset(b->fit, 0, b->n * sizeof(double));
-    }
-    memset(b->h, 0, b->n * sizeof(double));
-    for (int a = 0; need_h && a < pk; a++) {
-        const double *xa = b->x + (size_t)a * LR_DIAG_BLOCK, *ta = b->t + (size_t)a * LR_DIAG_BLOCK;
-        for (int i = 0; i < n; i++)
-            b->h[i] += xa[i] * ta[i];
-    }
-    for (int i = 0; i < n; i++) {
+     * quantiles of the text summary, HC0 and HC1 go without them */
+    int hc23 = req->vcov == LR_VCOV_HC2 || req->vcov == LR_VCOV_HC3;
+    diag_block_fit(dp, b, dp->rows || hc23);
+    for (size_t i = 0; i < n; i++) {
         double w = b->w[i], h = b->h[i] * w, fit = b->fit[i];
         double e = b->y[i] - fit, sw = sqrt(w), rw = sw * e;
+        /* a leverage of one to working precision: the row alone determines
+         * a direction of β, its residual is rounding noise, and 1 − h, by
+         * which HC2/HC3 and the standardized measures divide, has no
+         * correct digit (R's hatvalues says 1, rstandard NaN) */
+        int one = h > dp->h_one;
+        if (one) {
+            h = 1;
+            if (c->n_one < LR_ONE_LINES)
+                c->one_line[c->n_one] = b->line[i];
+            c->n_one++;
+        }
         if (dp->rows) {
-            double std = rw / (dp->sigma * sqrt(1 - h));
-            double cooks = rw * rw * h / ((double)dp->sol->rank * dp->sigma2 * (1 - h) * (1 - h));
+            double std = one ? (double)NAN : rw / (dp->sigma * sqrt(1 - h));
+            double cooks =
+                one ? (double)NAN
+                    : rw * rw * h / ((double)dp->sol->rank * dp->sigma2 * (1 - h) * (1 - h));
             lr_residual r = {b->line[i], fit, e, h, std, cooks};
-            c->r[c->n + (size_t)i] = r;
+            c->r[c->n + i] = r;
         }
         if (c->rw)
-            c->rw[c->n + (size_t)i] = rw;
-        if (c->meat) {
+            c->rw[c->n + i] = rw;
+        if (c->u) {
             double om = rw * rw;
-            if (req->vcov == LR_VCOV_HC2)
+            if (one && hc23)
+                om = 0; /* the whole covariance is NaN (lr_diagnostics) */
+            else if (req->vcov == LR_VCOV_HC2)
                 om /= 1 - h;
             else if (req->vcov == LR_VCOV_HC3)
                 om /= (1 - h) * (1 - h);
             double sc = sqrt(om) * sw;
-            for (int a = 0; a < pk; a++)
-                b->x[(size_t)a * LR_DIAG_BLOCK + (size_t)i] *= sc;
+            double *u = c->u + (c->n + i) * pk;
+            for (size_t a = 0; a < pk; a++)
+                u[a] = b->x[a * LR_DIAG_BLOCK + i] * sc;
         }
     }
-    if (c->meat && pk > 0)
-        cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, pk, n, 1.0, b->x, LR_DIAG_BLOCK, 1.0,
-                    c->meat, pk);
-    c->n += b->n;
+    c->n += n;
     b->n = 0;
 }
 
@@ -400,9 +277,7 @@ static int diag_eval(void *ctx, const char *buf, size_t len, uint64_t seq, void 
     }
     b->x = lr_mem_alloc(LR_DIAG_BLOCK * bcols * sizeof(double));
     b->t = lr_mem_alloc(LR_DIAG_BLOCK * bcols * sizeof(double));
-    if (!b->x || !b->t ||
-        (dp->req->vcov != LR_VCOV_CLASSICAL &&
-         !(c->meat = lr_mem_calloc(pk ? pk * pk : 1, sizeof(double))))) {
+    if (!b->x || !b->t) {
         rc = lr_error_nomem(err);
         goto done;
     }
@@ -449,8 +324,18 @@ done:
     return rc;
 }
 
+/* meat += Σ of mblock's rows' outer products. */
+static void meat_flush(diag_pass *dp)
+{
+    if (dp->mn > 0 && dp->pk > 0)
+        cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, (int)dp->pk, (int)dp->mn, 1.0,
+                    dp->mblock, LR_DIAG_BLOCK, 1.0, dp->meat, (int)dp->pk);
+    dp->mn = 0;
+}
+
 /* In file order: callbacks, the plot subsample, the quantiles' data, and the
- * meat, summed in chunk order (so the same for any thread count). */
+ * meat, in blocks of observations counted from the first (so the same for
+ * any thread count and either pass). */
 static int diag_fold(void *ctx, void *result, uint64_t lines_before, lr_error *err)
 {
     diag_pass *dp = ctx;
@@ -471,17 +356,33 @@ static int diag_fold(void *ctx, void *result, uint64_t lines_before, lr_error *e
             if (out->pf && k % dp->stride == 0 && out->np < out->np_cap) {
                 out->pf[out->np] = r.fitted;
                 out->pr[out->np] = r.std_residual;
+                out->pe[out->np] = r.residual;
                 out->np++;
             }
+        }
+        if (out->few) {
+            uint64_t line = dp->rows ? c->r[i].line : 0;
+            out->few[k] = c->rw[i];
+            out->few_row[k] = line ? line + lines_before - 1 : k + 1;
         }
         if (dp->resid)
             dp->resid[k] = c->rw[i];
         else if (dp->hist)
-            dp->hist[order_key(c->rw[i]) >> (64 - LR_HIST_BITS)]++;
+            dp->hist[lr_order_key(c->rw[i]) >> (64 - LR_HIST_BITS)]++;
     }
-    if (dp->meat)
-        for (size_t j = 0; j < dp->pk * dp->pk; j++)
-            dp->meat[j] += c->meat[j];
+    /* the meat in blocks of LR_DIAG_BLOCK observations counted from the
+     * first, whatever the chunks: the same sums in the same order for any
+     * thread count and either second pass */
+    for (size_t i = 0; dp->meat && i < c->n; i++) {
+        for (size_t a = 0; a < dp->pk; a++)
+            dp->mblock[a * LR_DIAG_BLOCK + dp->mn] = c->u[i * dp->pk + a];
+        if (++dp->mn == LR_DIAG_BLOCK)
+            meat_flush(dp);
+    }
+    for (size_t i = 0; i < c->n_one && i < LR_ONE_LINES; i++)
+        if (out->n_one + i < LR_ONE_LINES)
+            out->one_line[out->n_one + i] = c->one_line[i] + lines_before;
+    out->n_one += c->n_one;
     dp->seen += c->n;
     return LR_OK;
 }
@@ -518,9 +419,7 @@ static int spool_eval_init(diag_pass *dp, size_t kacc, spool_eval *se, lr_error 
     se->c = lr_mem_calloc(1, sizeof *se->c);
     if (!se->pos || !se->b || !se->c ||
         !(se->b->x = lr_mem_alloc(LR_DIAG_BLOCK * bcols * sizeof(double))) ||
-        !(se->b->t = lr_mem_alloc(LR_DIAG_BLOCK * bcols * sizeof(double))) ||
-        (dp->req->vcov != LR_VCOV_CLASSICAL &&
-         !(se->c->meat = lr_mem_calloc(pk ? pk * pk : 1, sizeof(double))))) {
+        !(se->b->t = lr_mem_alloc(LR_DIAG_BLOCK * bcols * sizeof(double)))) {
         spool_eval_free(dp, kacc, se);
         return lr_error_nomem(err);
     }
@@ -544,8 +443,7 @@ static int spool_record(const diag_pass *dp, const lr_row_reader *rec, const siz
             pos[rec->col[i]] = i;
     size_t n = (size_t)rec->n;
     c->n = 0;
-    if (c->meat)
-        memset(c->meat, 0, pk * pk * sizeof(double));
+    c->n_one = 0;
     while (c->cap < n)
         if ((rc = diag_grow(dp, c, err)))
             return rc;
@@ -585,8 +483,7 @@ static int spool_record(const diag_pass *dp, const lr_row_reader *rec, const siz
  * meat's sums). (Reading the next record on a thread of its own, one
  * thread per record, was slower: 0.71 s against 0.63 s for --vcov HC3 on
  * the 1M-row benchmark file.) */
-static int spool_pass_ordered(diag_pass *dp, int fd, const size_t *acol, size_t kacc,
-                              lr_error *err)
+static int spool_pass_ordered(diag_pass *dp, int fd, const size_t *acol, size_t kacc, lr_error *err)
 {
     lr_row_reader rd;
     lr_row_reader_init(&rd, fd);
@@ -657,7 +554,7 @@ static void *spool_worker(void *arg)
         const diag_chunk *c = se.c;
         if (hist) {
             for (size_t r = 0; r < c->n; r++)
-                hist[order_key(c->rw[r]) >> (64 - LR_HIST_BITS)]++;
+                hist[lr_order_key(c->rw[r]) >> (64 - LR_HIST_BITS)]++;
             pthread_mutex_lock(&sh->mu);
             sh->filled += c->n;
             pthread_mutex_unlock(&sh->mu);
@@ -745,6 +642,44 @@ static int diag_spool_pass(diag_pass *dp, int fd, const lr_model_spec *spec, siz
     return rc;
 }
 
+/* out->vcov = V M V (× n/(n − p) for HC1) on the kept coefficients, NaN for
+ * the aliased; all NaN for HC2/HC3 when a leverage is one: they divide a
+ * residual of rounding noise by a 1 − h of rounding noise, so no digit of
+ * V M V is known (sandwich gives NaN). hc1: n/(n − p). */
+static int hc_vcov(const diag_pass *dp, double hc1, lr_error *err)
+{
+    lr_diag_result *out = dp->out;
+    size_t p = dp->p, pk = dp->pk, pkk = pk ? pk * pk : 1;
+    double *t = lr_mem_calloc(pkk, sizeof(double));
+    double *vhc = lr_mem_calloc(pkk, sizeof(double));
+    out->vcov = lr_mem_calloc(p * p, sizeof(double));
+    if (!t || !vhc || !out->vcov) {
+        lr_mem_free(t, pkk * sizeof(double));
+        lr_mem_free(vhc, pkk * sizeof(double));
+        return lr_error_nomem(err);
+    }
+    if (pk > 0) {
+        int n = (int)pk;
+        /* T = M V (M symmetric, upper), then V T */
+        cblas_dsymm(CblasColMajor, CblasLeft, CblasUpper, n, n, 1.0, dp->meat, n, dp->vk, n, 0.0, t,
+                    n);
+        cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0, dp->vk, n, t, n, 0.0,
+                    vhc, n);
+    }
+    lr_vcov type = dp->req->vcov;
+    double scale = type == LR_VCOV_HC1 ? hc1 : 1.0;
+    int unknown = out->n_one > 0 && (type == LR_VCOV_HC2 || type == LR_VCOV_HC3);
+    for (size_t j = 0; j < p * p; j++)
+        out->vcov[j] = (double)NAN;
+    for (size_t a = 0; a < pk && !unknown; a++)
+        for (size_t b = 0; b < pk; b++)
+            LR_AT(out->vcov, p, dp->kept[a], dp->kept[b]) =
+                scale * 0.5 * (LR_AT(vhc, pk, a, b) + LR_AT(vhc, pk, b, a));
+    lr_mem_free(t, pkk * sizeof(double));
+    lr_mem_free(vhc, pkk * sizeof(double));
+    return LR_OK;
+}
+
 int lr_diagnostics(lr_source *input, char delimiter, lr_frame *frame, const lr_model_spec *spec,
                    const lr_solution *sol, uint64_t nobs, const lr_diag_request *req,
                    lr_diag_result *out, lr_error *err)
@@ -794,11 +729,14 @@ int lr_diagnostics(lr_source *input, char delimiter, lr_frame *frame, const lr_m
     dp.bk = bk;
     dp.sigma2 = df > 0 ? sol->rss / df : (double)NAN;
     dp.sigma = sqrt(dp.sigma2);
+    dp.h_one = 1 - LR_ONE_ULPS * (double)(pk ? pk : 1) * DBL_EPSILON;
     dp.rows = req->residual_row != NULL || req->plot_points > 0;
     dp.nobs = nobs;
     dp.stride = 1;
     dp.out = out;
-    if (req->vcov != LR_VCOV_CLASSICAL && !(dp.meat = lr_mem_calloc(pkk, sizeof(double)))) {
+    if (req->vcov != LR_VCOV_CLASSICAL &&
+        (!(dp.meat = lr_mem_calloc(pkk, sizeof(double))) ||
+         !(dp.mblock = lr_mem_alloc(LR_DIAG_BLOCK * (pk ? pk : 1) * sizeof(double))))) {
         rc = lr_error_nomem(err);
         goto done;
     }
@@ -812,6 +750,17 @@ int lr_diagnostics(lr_source *input, char delimiter, lr_frame *frame, const lr_m
             goto done;
         }
     }
+    if (req->quantiles && df > 0 && df <= 5) {
+        /* summary.lm prints the residuals themselves, named by their rows */
+        out->nfew = (size_t)nobs;
+        out->few = lr_mem_alloc(out->nfew * sizeof(double));
+        out->few_row = lr_mem_alloc(out->nfew * sizeof(uint64_t));
+        if (!out->few || !out->few_row) {
+            rc = lr_error_nomem(err);
+            goto done;
+        }
+        dp.rows = 1; /* the lines */
+    }
     if (req->plot_points > 0) {
         dp.stride = (nobs + req->plot_points - 1) / req->plot_points;
         if (dp.stride < 1)
@@ -819,8 +768,9 @@ int lr_diagnostics(lr_source *input, char delimiter, lr_frame *frame, const lr_m
         out->np_cap = (size_t)(nobs / dp.stride + 1);
         out->pf = lr_mem_alloc(out->np_cap * sizeof(double));
         out->pr = lr_mem_alloc(out->np_cap * sizeof(double));
+        out->pe = lr_mem_alloc(out->np_cap * sizeof(double));
         out->psorted = lr_mem_alloc(out->np_cap * sizeof(double));
-        if (!out->pf || !out->pr || !out->psorted) {
+        if (!out->pf || !out->pr || !out->pe || !out->psorted) {
             rc = lr_error_nomem(err);
             goto done;
         }
@@ -829,15 +779,19 @@ int lr_diagnostics(lr_source *input, char delimiter, lr_frame *frame, const lr_m
     /* The pass: over the rows the first pass kept, or the text again on
      * every core the fit used. */
     int fd = lr_frame_rows_fd(frame);
-    if (fd >= 0) {
-        /* blocks of 256 rows: one BLAS thread (more would only spin) */
-        int blas_threads = lr_blas_threads(1);
+    /* blocks of 256 rows: one BLAS thread (more would only spin, and a
+     * threaded dsyrk need not sum in one order) */
+    int blas_threads = lr_blas_threads(1);
+    /* the residuals named by their rows want lines, which the spool may not
+     * keep: the text again when it can be read */
+    if (fd >= 0 && !(out->few && input && !lr_source_again_why(input)))
         rc = diag_spool_pass(&dp, fd, spec, lr_accum_ncols(lr_frame_accum(frame)), req->threads,
                              err);
-        lr_blas_threads(blas_threads);
-    } else {
+    else
         rc = lr_ingest_pass(input, req->threads, &diag_ops, &dp, err);
-    }
+    if (rc == LR_OK && dp.meat)
+        meat_flush(&dp);
+    lr_blas_threads(blas_threads);
     if (rc)
         goto done;
     if (dp.seen != nobs) {
@@ -849,34 +803,8 @@ int lr_diagnostics(lr_source *input, char delimiter, lr_frame *frame, const lr_m
     }
 
     /* HC covariance: V M V on the kept coefficients, NaN for the aliased. */
-    if (dp.meat) {
-        double *t = lr_mem_calloc(pkk, sizeof(double));
-        double *vhc = lr_mem_calloc(pkk, sizeof(double));
-        out->vcov = lr_mem_calloc(p * p, sizeof(double));
-        if (!t || !vhc || !out->vcov) {
-            lr_mem_free(t, pkk * sizeof(double));
-            lr_mem_free(vhc, pkk * sizeof(double));
-            rc = lr_error_nomem(err);
-            goto done;
-        }
-        if (pk > 0) {
-            int n = (int)pk;
-            /* T = M V (M symmetric, upper), then V T */
-            cblas_dsymm(CblasColMajor, CblasLeft, CblasUpper, n, n, 1.0, dp.meat, n, vk, n, 0.0, t,
-                        n);
-            cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0, vk, n, t, n, 0.0,
-                        vhc, n);
-        }
-        double scale = req->vcov == LR_VCOV_HC1 ? (double)nobs / df : 1.0;
-        for (size_t j = 0; j < p * p; j++)
-            out->vcov[j] = (double)NAN;
-        for (size_t a = 0; a < pk; a++)
-            for (size_t b = 0; b < pk; b++)
-                LR_AT(out->vcov, p, kept[a], kept[b]) =
-                    scale * 0.5 * (LR_AT(vhc, pk, a, b) + LR_AT(vhc, pk, b, a));
-        lr_mem_free(t, pkk * sizeof(double));
-        lr_mem_free(vhc, pkk * sizeof(double));
-    }
+    if (dp.meat && (rc = hc_vcov(&dp, (double)nobs / df, err)))
+        goto done;
 
     /* Quantiles. */
     if (req->quantiles && nobs > 0) {
@@ -888,8 +816,8 @@ int lr_diagnostics(lr_source *input, char delimiter, lr_frame *frame, const lr_m
             for (int i = 0; i < 5; i++) {
                 double hpos = (double)(nobs - 1) * probs[i];
                 uint64_t lo = (uint64_t)floor(hpos);
-                double a = hist_order(dp.hist, lo, &bound);
-                double b = lo + 1 < nobs ? hist_order(dp.hist, lo + 1, &bound) : a;
+                double a = lr_hist_order(dp.hist, lo, &bound);
+                double b = lo + 1 < nobs ? lr_hist_order(dp.hist, lo + 1, &bound) : a;
                 out->q[i] = a + (hpos - (double)lo) * (b - a);
             }
             out->q_err = bound;
@@ -897,8 +825,15 @@ int lr_diagnostics(lr_source *input, char delimiter, lr_frame *frame, const lr_m
         out->has_q = 1;
     }
     if (out->pr) {
-        memcpy(out->psorted, out->pr, out->np * sizeof(double));
-        qsort(out->psorted, out->np, sizeof(double), cmp_double);
+        /* the defined ones sorted, then the NaNs (a leverage of one, no
+         * residual degrees of freedom), which have no order */
+        size_t nf = 0;
+        for (size_t i = 0; i < out->np; i++)
+            if (!isnan(out->pr[i]))
+                out->psorted[nf++] = out->pr[i];
+        qsort(out->psorted, nf, sizeof(double), lr_cmp_double);
+        for (size_t i = nf; i < out->np; i++)
+            out->psorted[i] = (double)NAN;
     }
 
 done:
@@ -906,6 +841,7 @@ done:
     lr_mem_free(vk, pkk * sizeof(double));
     lr_mem_free(bk, (pk ? pk : 1) * sizeof(double));
     lr_mem_free(dp.meat, pkk * sizeof(double));
+    lr_mem_free(dp.mblock, LR_DIAG_BLOCK * (pk ? pk : 1) * sizeof(double));
     lr_mem_free(dp.resid, (nobs ? nobs : 1) * sizeof(double));
     lr_mem_free(dp.hist, ((size_t)1 << LR_HIST_BITS) * sizeof(uint64_t));
     if (rc)

@@ -6,7 +6,11 @@
 
 #include "byte_source.h"
 #include "model_frame.h"
+#include "residual_quantiles.h" /* lr_quantiles7 */
 #include "solver.h"
+
+/* Lines of observations with a leverage of one kept for messages. */
+#define LR_ONE_LINES 5
 
 /* What the second pass is for. */
 typedef struct lr_diag_request {
@@ -19,16 +23,23 @@ typedef struct lr_diag_request {
 } lr_diag_request;
 
 typedef struct lr_diag_result {
-    size_t p;        /* coefficients */
-    double *vcov;    /* the HC covariance, p × p (NaN for aliased), or NULL */
-    int has_q;       /* q is set */
-    double q[5];     /* min, 1Q, median, 3Q, max */
-    double q_err;    /* 0: exact; else the bound of the histogram's error */
-    double *pf;      /* subsample: fitted values */
-    double *pr;      /* subsample: standardized residuals */
-    double *psorted; /* the same, sorted */
-    size_t np;       /* points */
-    size_t np_cap;   /* capacity */
+    size_t p;       /* coefficients */
+    double *vcov;   /* the HC covariance, p × p (NaN for aliased; all NaN for HC2/HC3
+                       when n_one > 0), or NULL */
+    int has_q;      /* q is set */
+    double q[5];    /* min, 1Q, median, 3Q, max */
+    double q_err;   /* 0: exact; else the bound of the histogram's error */
+    uint64_t n_one; /* observations with a leverage of one (to working precision) */
+    uint64_t one_line[LR_ONE_LINES]; /* the first ones' lines (0: not known) */
+    double *pf;                      /* subsample: fitted values */
+    double *pr;                      /* subsample: standardized residuals (NaN where undefined) */
+    double *pe;                      /* subsample: residuals y − xᵀβ */
+    double *few;                     /* 1–5 residual df: every √w e, in file order, or NULL */
+    uint64_t *few_row;               /* their row numbers (line − 1; else the observation's) */
+    size_t nfew;                     /* entries in few */
+    double *psorted;                 /* the same, sorted */
+    size_t np;                       /* points */
+    size_t np_cap;                   /* capacity */
 } lr_diag_result;
 
 /*
@@ -43,9 +54,8 @@ int lr_diagnostics(lr_source *input, char delimiter, lr_frame *frame, const lr_m
 
 void lr_diag_result_free(lr_diag_result *r);
 
-/* R's quantiles of type 7 at probs[0..5) (ascending, in [0, 1]) of x[0..n),
- * n >= 1, which is reordered: x_(⌊h⌋) + (h − ⌊h⌋)(x_(⌊h⌋+1) − x_(⌊h⌋)),
- * h = (n − 1) p, the order statistics exact. */
-void lr_quantiles7(double *x, uint64_t n, const double probs[5], double q[5]);
+/* The warning for r->n_one > 0 under HC2 or HC3 (type: its name), naming
+ * the lines as sandwich names the observations, into buf[0..cap). */
+void lr_diag_one_note(const lr_diag_result *r, const char *type, char *buf, size_t cap);
 
 #endif

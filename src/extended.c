@@ -343,7 +343,7 @@ int lr_extended_fit(lr_source *input, char delimiter, lr_frame *frame, const lr_
         if (keep[j])
             continue;
         size_t jq = j - icpt;
-        double constant = 0;
+        double constant = 0, scale = 0;
         int zero = spec->cols[jq] == SIZE_MAX;
         /* R[r, j] for kept r < j were computed above. */
         for (size_t a = nk; a-- > 0;) {
@@ -377,12 +377,18 @@ int lr_extended_fit(lr_source *input, char delimiter, lr_frame *frame, const lr_
                     mpfr_sub(t1, t1, t2, MPFR_RNDN);
                 }
             constant = mpfr_get_d(t1, MPFR_RNDN);
+            /* the scale the constant is noise against: the largest term at the means */
+            scale = fabs(mpfr_get_d(mu[j], MPFR_RNDN));
+            for (size_t i = 1; i < j; i++)
+                if (keep[i] && fabs(dcoef[i - 1] * mpfr_get_d(mu[i], MPFR_RNDN)) > scale)
+                    scale = fabs(dcoef[i - 1] * mpfr_get_d(mu[i], MPFR_RNDN));
             if (big == 0)
                 zero = 1; /* constant: collinear with the intercept alone */
         } else if (big == 0) {
             zero = 1;
         }
-        out->depends[j] = lr_describe_dependency(spec, jq, zero, keep + icpt, dcoef, constant);
+        out->depends[j] =
+            lr_describe_dependency(spec, jq, zero, keep + icpt, dcoef, constant, scale);
         if (!out->depends[j]) {
             lr_mem_free(kept, P * sizeof(size_t));
             rc = lr_error_nomem(err);

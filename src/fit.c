@@ -108,6 +108,13 @@ size_t lr_fit_plot_points(const lr_fit *fit, const double **fitted, const double
     *sorted_std_resid = fit->diag.psorted;
     return fit->diag.np;
 }
+const double *lr_fit_plot_residuals(const lr_fit *fit) { return fit->diag.pe; }
+size_t lr_fit_small_residuals(const lr_fit *fit, const double **resid, const uint64_t **row)
+{
+    *resid = fit->diag.few;
+    *row = fit->diag.few_row;
+    return fit->diag.few ? fit->diag.nfew : 0;
+}
 const char *lr_fit_note(const lr_fit *fit, size_t i) { return fit->notes[i]; }
 
 /* Append a note (printf-style). LR_OK or LR_ENOMEM. */
@@ -184,7 +191,8 @@ static int with_source(lr_error *err, const char *source, int rc)
  * to zero or to subnormals, and σ, the standard errors, t and p would be
  * wrong (an SE of Inf, t = 0, p = 1). That is an error, not a report.
  */
-static int check_range(const lr_solution *sol, int ridge, const char *source, lr_error *err)
+static int check_range(const lr_solution *sol, int ridge, int intercept, const char *source,
+                       lr_error *err)
 {
     /* A subnormal x carries about log10(x / 2^-1074) digits; below 2^-1034
      * that is fewer than 12, and zero (underflow) none. Sums of squares that
@@ -193,6 +201,11 @@ static int check_range(const lr_solution *sol, int ridge, const char *source, lr
     const double tiny = 0x1p-1034;
     int large = !isfinite(sol->rss) || !isfinite(sol->tss) || !isfinite(sol->mss);
     int small = (sol->tss > 0 && sol->tss < tiny) || (sol->rss > 0 && sol->rss < tiny);
+    /* TSS = 0 says the response is constant; then Xᵀy_c = 0 and every slope
+     * is exactly 0. A nonzero slope with TSS = 0 means y_c's squares
+     * underflowed to zero (a response of magnitude 1e-200), not a constant. */
+    for (size_t j = intercept ? 1 : 0; !ridge && sol->tss == 0 && j < sol->p && !small; j++)
+        small |= !(sol->aliased && sol->aliased[j]) && sol->beta[j] != 0;
     for (size_t j = 0; !ridge && !sol->no_se && j < sol->p && !large && !small; j++) {
         if (sol->aliased && sol->aliased[j])
             continue;
@@ -236,6 +249,8 @@ static int fit_notes(lr_fit *fit, const lr_solution *sol, lr_error *err)
     const lr_summary *s = &fit->summary;
     int rc;
     size_t naliased = 0;
+    char why[128];
+    lr_digits_risk(sol, s->condition_number, why, sizeof why);
     for (size_t j = 0; j < sol->p; j++)
         naliased += sol->aliased[j];
     if (naliased) {
@@ -249,15 +264,15 @@ static int fit_notes(lr_fit *fit, const lr_solution *sol, lr_error *err)
     }
     if (s->extended_bits > 0 &&
         (rc = add_note(fit, err, "recomputed in %d-bit arithmetic from the decimal text of the "
-                       "data (the condition number put digits at risk in double precision)",
-                       s->extended_bits)))
+                       "data (digits were at risk in double precision: %s)",
+                       s->extended_bits, why)))
         return rc;
     if (!(sol->tss > 0) && (rc = add_note(fit, err, "the response is constant in the rows used: "
                                          "R-squared is undefined (0/0)")))
         return rc;
     if (s->digits < 6 && (rc = add_note(fit, err, "warning: only about %.0f significant digits "
-                                        "of these results can be trusted (condition number "
-                                        "%.3g)", s->digits, s->condition_number)))
+                                        "of these results can be trusted (%s)", floor(s->digits),
+                                        why)))
         return rc;
     if (sol->no_se && !(s->ridge > 0) &&
         (rc = add_note(fit, err, "the model is rank deficient: --method svd gives the "
@@ -381,12 +396,13 @@ static int fit_from_accum(const lr_accum *acc, const model_desc *md, const lr_fi
                 return rc;
             }
             ext.rcond = sol.rcond;
+            ext.digits_by_rss = sol.digits_by_rss;
             lr_solution_free(&sol);
             sol = ext;
         }
     }
 
-    if ((rc = check_range(&sol, spec->ridge > 0, md->source, err))) {
+    if ((rc = check_range(&sol, spec->ridge > 0, spec->intercept, md->source, err))) {
         lr_solution_free(&sol);
         return rc;
     }
@@ -408,6 +424,9 @@ static int fit_from_accum(const lr_accum *acc, const model_desc *md, const lr_fi
         if ((rc = lr_diagnostics(md->input, md->delimiter, md->frame, spec, &sol, nobs, &req,
                                  &fit->diag, err)))
             goto fail;
+        if (fit->diag.n_one > 0 && (opt->vcov == LR_VCOV_HC2 || opt->vcov == LR_VCOV_HC3))
+            lr_diag_one_note(&fit->diag, opt->vcov == LR_VCOV_HC2 ? "HC2" : "HC3", diag_note,
+                             sizeof diag_note);
     } else if (want_diag &&
                (rc = diag_declined(opt, md, again_why, diag_note, sizeof diag_note, err))) {
         goto fail;
@@ -528,7 +547,10 @@ int lr_fit_csv(const char *path, const lr_fit_options *opt, lr_fit **out, lr_err
                      : opt->method == LR_METHOD_AUTO ? (uint64_t)64 << 20
                                                      : 0;
     int keep_rows = (want_rows || opt->residual_summary) && !(opt->ridge > 0)
-                        ? 1 | (opt->residual_row ? LR_KEEP_ROW_LINES : 0)
+                        ? 1 | (opt->residual_row || opt->vcov == LR_VCOV_HC2 ||
+                                       opt->vcov == LR_VCOV_HC3
+                                   ? LR_KEEP_ROW_LINES
+                                   : 0)
                         : 0;
     if ((rc = lr_ingest_spooled(path, opt, limit, keep_rows, &frame, &delimiter, &input, err)))
         return rc;

@@ -15,6 +15,7 @@
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "solver.h"
@@ -76,9 +77,21 @@ void lr_solution_free(lr_solution *s)
     memset(s, 0, sizeof *s);
 }
 
-char *lr_describe_dependency(const lr_model_spec *spec, size_t j, int zero,
-                             const unsigned char *keep, const double *coef, double constant)
+/* x with the fewest significant digits (at least 6) that read back as x. */
+static void shortest_g(double x, char out[32])
 {
+    for (int d = 6; d <= 17; d++) {
+        snprintf(out, 32, "%.*g", d, x);
+        if (strtod(out, NULL) == x)
+            return;
+    }
+}
+
+char *lr_describe_dependency(const lr_model_spec *spec, size_t j, int zero,
+                             const unsigned char *keep, const double *coef, double constant,
+                             double scale)
+{
+    char cbuf[32];
     char buf[LR_ERROR_MAX];
     size_t n = 0;
     const char *name = spec->names[j];
@@ -91,13 +104,20 @@ char *lr_describe_dependency(const lr_model_spec *spec, size_t j, int zero,
     if (spec->cols[j] == SIZE_MAX) {
         PUT("%s is zero in every row used (no row has this combination of levels)", name);
     } else if (zero) {
-        if (spec->intercept)
-            PUT("%s is constant (%.6g in every row used): it is collinear with the intercept",
-                name, constant);
+        /* the value with every digit it needs: 9007199254740993 is not 9.0072e+15 */
+        shortest_g(constant, cbuf);
+        if (spec->intercept && zero == 2)
+            PUT("%s is constant to working precision (mean %s): it is collinear with the "
+                "intercept",
+                name, cbuf);
+        else if (spec->intercept)
+            PUT("%s is constant (%s in every row used): it is collinear with the intercept", name,
+                cbuf);
         else
             PUT("%s is zero in every row used", name);
     } else {
-        /* Coefficients below 1e-9 of the largest are rounding noise. */
+        if (!(fabs(constant) > LR_DEP_NOISE * scale))
+            constant = 0; /* rounding noise (6.2e-81 from the extended path) */
         double big = 0;
         for (size_t i = 0; i < spec->q; i++)
             if (keep[i] && fabs(coef[i]) > big)
@@ -106,7 +126,7 @@ char *lr_describe_dependency(const lr_model_spec *spec, size_t j, int zero,
         int first = 1;
         for (size_t i = 0; i < spec->q; i++) {
             double c = coef[i];
-            if (!keep[i] || !(fabs(c) > 1e-9 * big))
+            if (!keep[i] || !(fabs(c) > LR_DEP_NOISE * big))
                 continue;
             if (fabs(c - 1) < 1e-9)
                 PUT("%s %s", first ? "" : " +", spec->names[i]);
@@ -141,24 +161,27 @@ static char *describe_dependency(const lr_model_spec *spec, const lr_reduced *r,
             if (fabs(coef[i] * mu[i]) > scale)
                 scale = fabs(coef[i] * mu[i]);
         }
-    if (!r->zero[j] && fabs(c0) <= 1e-9 * scale)
-        c0 = 0;
     if (r->zero[j])
         c0 = mu ? mu[j] : 0.0;
-    return lr_describe_dependency(spec, j, r->zero[j], r->keep, coef, c0);
+    return lr_describe_dependency(spec, j, r->zero[j], r->keep, coef, c0, scale);
 }
 
 /* Estimated significant digits: κ u for the coefficients, and u ‖y‖ / √RSS
  * for the residual sum of squares (a tiny residual is a difference of large
- * numbers); a margin of the number of columns. */
-static double estimate_digits(double rcond, int squared, size_t q, double rss, double tss)
+ * numbers); a margin of the number of columns. *by_rss: the second bound is
+ * the binding one (so a note blames the near-exact fit, not κ). */
+static double estimate_digits(double rcond, int squared, size_t q, double rss, double tss,
+                              int *by_rss)
 {
     double u = DBL_EPSILON / 2;
     double e = rcond > 0 ? u / (squared ? rcond * rcond : rcond) : 1.0;
+    *by_rss = 0;
     if (tss > 0 && rss > 0) {
         double er = u * sqrt(tss / rss);
-        if (er > e)
+        if (er > e) {
             e = er;
+            *by_rss = 1;
+        }
     } else if (tss > 0 && rss == 0) {
         e = e > u ? e : u;
     }
@@ -169,6 +192,17 @@ static double estimate_digits(double rcond, int squared, size_t q, double rss, d
     if (d < 0)
         d = 0;
     return d;
+}
+
+void lr_digits_risk(const lr_solution *sol, double kappa, char *buf, size_t cap)
+{
+    if (sol->digits_by_rss && sol->rss == 0)
+        snprintf(buf, cap, "residual sum of squares 0: an exact fit");
+    else if (sol->digits_by_rss)
+        snprintf(buf, cap, "residual sum of squares %.2g of the total: a near-exact fit",
+                 sol->rss / sol->tss);
+    else
+        snprintf(buf, cap, "condition number %.3g", kappa);
 }
 
 int lr_solve(const lr_accum *acc, const lr_model_spec *spec, lr_method method, lr_solution *out,
@@ -264,7 +298,7 @@ int lr_solve(const lr_accum *acc, const lr_model_spec *spec, lr_method method, l
     out->tss = red.tss;
     out->rcond = red.rcond;
     out->edf = red.edf + (double)icpt;
-    out->digits = estimate_digits(red.rcond, red.squared, q, red.rss, red.tss);
+    out->digits = estimate_digits(red.rcond, red.squared, q, red.rss, red.tss, &out->digits_by_rss);
     lr_mem_free(mu, (q ? q : 1) * sizeof(double));
     lr_reduced_free(&red);
     return LR_OK;

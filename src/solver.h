@@ -31,6 +31,8 @@ typedef struct lr_solution {
     double rcond;            /* reciprocal condition number of the scaled model matrix */
     double edf;              /* effective degrees of freedom: the rank, or tr(H) with ridge */
     double digits;           /* estimated significant digits the results can be trusted to */
+    int digits_by_rss;       /* 1: digits limited by a small residual sum of squares
+                                (u √(TSS/RSS)) rather than by the condition number */
     int extended_bits;       /* > 0: recomputed with this many bits of precision */
 } lr_solution;
 
@@ -68,7 +70,8 @@ typedef struct lr_reduced {
     double *v;              /* q × q, ld q: (X_cᵀX_c)⁻¹ of the kept columns (user's units) */
     double *dep;            /* q × q, ld q: column j (aliased) = Σ dep[i, j] column i (kept),
                                in centred (or, without intercept, raw) terms */
-    unsigned char *zero;    /* q flags: aliased because the column is zero / constant */
+    unsigned char *zero;    /* q flags: aliased because the column is zero / constant (1:
+                               exactly, 2: to working precision, its centred norm not 0) */
     int no_se;              /* 1: no covariance (ridge, minimum norm) */
     double rss;             /* residual sum of squares */
     double mss;             /* regression sum of squares */
@@ -82,8 +85,21 @@ typedef struct lr_reduced {
 /* "x3 = 2 * x1 - 0.5 * x2 + 3": how aliased model column j depends on the kept
  * columns (coef[i] on column i where keep[i]), or that it is zero / constant
  * (then `constant` is its value). Allocated; free with lr_mem_strfree. */
+/* What limits sol's digits, for a note, into buf[0..cap): "condition number
+ * κ", or, when the small residual sum of squares does, that sum against the
+ * total (a near-exact fit; 0 after an exact recomputation: an exact fit). */
+void lr_digits_risk(const lr_solution *sol, double kappa, char *buf, size_t cap);
+
+/* How aliased column j depends on the kept ones (keep, q flags): x_j =
+ * constant + Σ coef_i x_i, or, zero set, that it is zero or constant (1:
+ * exactly, 2: to working precision). Terms below LR_DEP_NOISE of the largest
+ * (coefficients against the largest coefficient, the constant against
+ * `scale`, the largest |term| at the means) are rounding noise and left out.
+ * Owned string, or NULL when memory runs out. */
+#define LR_DEP_NOISE 1e-9
 char *lr_describe_dependency(const lr_model_spec *spec, size_t j, int zero,
-                             const unsigned char *keep, const double *coef, double constant);
+                             const unsigned char *keep, const double *coef, double constant,
+                             double scale);
 
 /* Allocate the arrays for q predictors (zeroed); 0 or LR_ENOMEM. */
 int lr_reduced_alloc(lr_reduced *r, size_t q, lr_error *err);

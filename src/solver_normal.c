@@ -221,6 +221,8 @@ int lr_solve_normal(const lr_accum *acc, const lr_model_spec *spec, lr_method me
                                                   ? lr_column_is_constant(sqrt(gjj), wsum,
                                                                           mean_of(mu, col[j]))
                                                   : !(gjj > 0));
+        if (red->zero[j] && col[j] != SIZE_MAX && gjj > 0)
+            red->zero[j] = 2; /* constant to working precision only */
         w.pen[j] = spec->ridge_scale == LR_RIDGE_RAW ? spec->ridge : spec->ridge * gjj / wsum;
         w.d[j] = red->zero[j] ? 0.0 : 1.0 / sqrt(gjj + w.pen[j]);
     }

@@ -123,7 +123,7 @@ int lr_solve_factor(const lr_accum *acc, const lr_model_spec *spec, lr_method me
         double c = col[j] == SIZE_MAX ? 0.0 : mu[col[j]];
         if (col[j] == SIZE_MAX || nrm == 0 ||
             (spec->intercept && lr_column_is_constant(nrm, wsum, c)))
-            red->zero[j] = 1;
+            red->zero[j] = col[j] == SIZE_MAX || nrm == 0 ? 1 : 2;
         /* √Λⱼ, and the column's norm with it, without squaring anything */
         double sp = spec->ridge_scale == LR_RIDGE_RAW ? sqrt(spec->ridge)
                                                       : sqrt(spec->ridge) * (nrm / sqrt(wsum));

@@ -1055,7 +1055,7 @@ START_TEST(test_cli_residuals_and_plot)
     size_t circles = 0;
     for (const char *s = svg; (s = strstr(s, "<circle")) != NULL; s++)
         circles++;
-    ck_assert_uint_eq(circles, 2 * n);
+    ck_assert_uint_eq(circles, 3 * n); /* plot.lm panels 1-3 */
     free(svg);
 
     /* an unwritable residuals file is an error before anything is printed */

@@ -167,6 +167,8 @@ const char *lr_signif_stars(double p);
  * with the confidence interval columns formatted like the estimates. */
 typedef struct lr_coef_cells {
     size_t n;                   /* rows (coefficients) */
+    char **name;                /* coefficient names, control characters escaped as R
+                                   prints them (lr_text_escape) */
     char (*est)[LR_NUM_MAX];    /* Estimate */
     char (*se)[LR_NUM_MAX];     /* Std. Error */
     char (*t)[LR_NUM_MAX];      /* t value */
@@ -186,5 +188,12 @@ void lr_coef_cells_free(lr_coef_cells *cells);
 /* s as a JSON string literal; bytes that are not UTF-8 are read as Latin-1
  * (json_string.c). */
 void lr_json_string(FILE *f, const char *s);
+
+/* s with control characters escaped as R prints them ("a\nb" for a newline,
+ * "\001" for byte 1), malloc'd, or NULL when memory runs out
+ * (text_escape.c). */
+char *lr_text_escape(const char *s);
+/* Print s so escaped (as it is when memory runs out). */
+void lr_text_print(FILE *f, const char *s);
 
 #endif

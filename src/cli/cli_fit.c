@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,11 +148,22 @@ static int strcasecmp_ascii(const char *a, const char *b)
     }
 }
 
-/* --residuals: one CSV line per observation, 17 significant digits. */
+/* --residuals: one CSV line per observation, 17 significant digits; a value
+ * that is not a number (the standardized residual and Cook's distance at a
+ * leverage of one or with no residual degrees of freedom, where R gives NaN)
+ * is NA, as R's write.csv writes it. */
 static void write_residual(void *ud, const lr_residual *r)
 {
-    fprintf((FILE *)ud, "%llu,%.17g,%.17g,%.17g,%.17g,%.17g\n", (unsigned long long)r->line,
-            r->fitted, r->residual, r->leverage, r->std_residual, r->cooks);
+    const double v[5] = {r->fitted, r->residual, r->leverage, r->std_residual, r->cooks};
+    FILE *f = ud;
+    fprintf(f, "%llu", (unsigned long long)r->line);
+    for (int i = 0; i < 5; i++) {
+        if (isfinite(v[i]))
+            fprintf(f, ",%.17g", v[i]);
+        else
+            fputs(",NA", f);
+    }
+    fputc('\n', f);
 }
 
 /* --residuals: its header goes out with the first row, so that a fit that

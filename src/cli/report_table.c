@@ -10,6 +10,9 @@
 
 void lr_coef_cells_free(lr_coef_cells *c)
 {
+    for (size_t j = 0; c->name && j < c->n; j++)
+        free(c->name[j]);
+    free(c->name);
     free(c->est);
     free(c->se);
     free(c->t);
@@ -43,9 +46,14 @@ int lr_coef_cells_format(const lr_fit *fit, lr_coef_cells *c)
     c->lo = calloc(m, LR_NUM_MAX);
     c->hi = calloc(m, LR_NUM_MAX);
     c->stars = calloc(m, sizeof(char *));
+    c->name = calloc(m, sizeof(char *));
     double *v = calloc(4 * m, sizeof(double));
     char(*tmp)[LR_NUM_MAX] = calloc(4 * m, LR_NUM_MAX);
-    if (!c->est || !c->se || !c->t || !c->p || !c->lo || !c->hi || !c->stars || !v || !tmp) {
+    int named = c->name != NULL;
+    for (size_t j = 0; named && j < n; j++)
+        named = (c->name[j] = lr_text_escape(lr_fit_coef(fit, j)->name)) != NULL;
+    if (!named || !c->est || !c->se || !c->t || !c->p || !c->lo || !c->hi || !c->stars || !v ||
+        !tmp) {
         free(v);
         free(tmp);
         lr_coef_cells_free(c);
@@ -169,7 +177,7 @@ void lr_report_markdown(FILE *out, const lr_report_ctx *ctx)
     char a[LR_NUM_MAX], b[LR_NUM_MAX], d[LR_NUM_MAX];
 
     fputs("### Linear model: `", out);
-    fputs(ctx->model_desc, out);
+    lr_text_print(out, ctx->model_desc);
     fputs("`\n\n", out);
     fprintf(out,
             "Data: `%s`, %llu rows used, %llu dropped for missing values. "
@@ -179,7 +187,10 @@ void lr_report_markdown(FILE *out, const lr_report_ctx *ctx)
     if (s->vcov != LR_VCOV_CLASSICAL)
         fprintf(out, "Standard errors: `HC%d` (heteroskedasticity-consistent).\n\n",
                 (int)s->vcov - (int)LR_VCOV_HC0);
-    if (s->has_quantiles) {
+    if (s->has_quantiles && !(s->df_residual > 0)) {
+        /* the quantiles of rounding noise mean nothing: R's words instead */
+        fprintf(out, "ALL %zu residuals are 0: no residual degrees of freedom!\n\n", s->rank);
+    } else if (s->has_quantiles) {
         fprintf(out, "| | Min | 1Q | Median | 3Q | Max |\n|:--|--:|--:|--:|--:|--:|\n| %s",
                 s->weights ? "Weighted residuals" : "Residuals");
         for (int i = 0; i < 5; i++) {
@@ -194,7 +205,7 @@ void lr_report_markdown(FILE *out, const lr_report_ctx *ctx)
         fputs("|:--|--:|--:|--:|--:|:--|--:|--:|\n", out);
         for (size_t j = 0; j < c.n; j++) {
             fputs("| ", out);
-            md_text(out, lr_fit_coef(ctx->fit, j)->name);
+            md_text(out, c.name[j]);
             fprintf(out, " | %s | %s | %s | %s | ", c.est[j], c.se[j], c.t[j], c.p[j]);
             md_text(out, c.stars[j]);
             fprintf(out, " | %s | %s |\n", c.lo[j], c.hi[j]);

@@ -46,7 +46,9 @@ static void header(FILE *out, const lr_report_ctx *ctx)
 {
     const lr_summary *s = lr_fit_summary(ctx->fit);
     char a[LR_NUM_MAX];
-    fprintf(out, "Linear model: %s\n", ctx->model_desc);
+    fputs("Linear model: ", out);
+    lr_text_print(out, ctx->model_desc); /* column names may hold control characters */
+    fputc('\n', out);
     fprintf(out, "Data: %s (%llu rows used, %llu dropped for missing values", s->source,
             (unsigned long long)(s->n + s->n_zero_weight), (unsigned long long)s->n_dropped);
     if (s->weights)
@@ -74,8 +76,11 @@ static void notes(FILE *out, const lr_fit *fit)
     if (n == 0)
         return;
     fputs("\nNotes:\n", out);
-    for (size_t i = 0; i < n; i++)
-        fprintf(out, "  %s\n", lr_fit_note(fit, i));
+    for (size_t i = 0; i < n; i++) {
+        fputs("  ", out);
+        lr_text_print(out, lr_fit_note(fit, i));
+        fputc('\n', out);
+    }
 }
 
 /* A penalised fit: estimates only, and why. */
@@ -87,7 +92,14 @@ static void report_ridge(FILE *out, const lr_report_ctx *ctx)
     char a[LR_NUM_MAX], b[LR_NUM_MAX];
     double *v = calloc(n ? n : 1, sizeof(double));
     char(*cells)[LR_NUM_MAX] = calloc(n ? n : 1, LR_NUM_MAX);
-    if (!v || !cells) {
+    char **nm = calloc(n ? n : 1, sizeof(char *));
+    int ok = v && cells && nm;
+    for (size_t j = 0; ok && j < n; j++)
+        ok = (nm[j] = lr_text_escape(lr_fit_coef(fit, j)->name)) != NULL;
+    if (!ok) {
+        for (size_t j = 0; nm && j < n; j++)
+            free(nm[j]);
+        free(nm);
         free(v);
         free(cells);
         fputs("(out of memory formatting the coefficients)\n", out);
@@ -95,15 +107,18 @@ static void report_ridge(FILE *out, const lr_report_ctx *ctx)
     }
     for (size_t j = 0; j < n; j++) {
         v[j] = lr_fit_coef(fit, j)->estimate;
-        if (strlen(lr_fit_coef(fit, j)->name) > wn)
-            wn = strlen(lr_fit_coef(fit, j)->name);
+        if (strlen(nm[j]) > wn)
+            wn = strlen(nm[j]);
     }
     lr_format_joint(v, n, 5, cells);
     size_t we = max_len(cells, n, strlen("Estimate"));
     fputs("Coefficients:\n", out);
     fprintf(out, "%-*s %*s\n", (int)wn, "", (int)we, "Estimate");
     for (size_t j = 0; j < n; j++)
-        fprintf(out, "%-*s %*s\n", (int)wn, lr_fit_coef(fit, j)->name, (int)we, cells[j]);
+        fprintf(out, "%-*s %*s\n", (int)wn, nm[j], (int)we, cells[j]);
+    for (size_t j = 0; j < n; j++)
+        free(nm[j]);
+    free(nm);
     free(v);
     free(cells);
     fputs("\nRidge estimates are biased, and their sampling distribution is not that of least\n"
@@ -126,17 +141,77 @@ static void report_ridge(FILE *out, const lr_report_ctx *ctx)
     notes(out, fit);
 }
 
-/* R's block: "Residuals:" and the five numbers, zapsmall(q, 5) printed with
- * four significant digits. */
-static void residual_block(FILE *out, const lr_summary *s)
+/* A named vector as R prints it: names right-aligned over the values, one
+ * width for every column, as many columns as fit in 80. */
+static void named_vector(FILE *out, char (*names)[LR_NUM_MAX], char (*cells)[LR_NUM_MAX], size_t n)
 {
-    static const char *const names[5] = {"Min", "1Q", "Median", "3Q", "Max"};
+    size_t w = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (strlen(cells[i]) > w)
+            w = strlen(cells[i]);
+        if (strlen(names[i]) > w)
+            w = strlen(names[i]);
+    }
+    size_t per = 80 / (w + 1) ? 80 / (w + 1) : 1;
+    for (size_t at = 0; at < n; at += per) {
+        size_t end = at + per < n ? at + per : n;
+        for (size_t i = at; i < end; i++)
+            fprintf(out, "%s%*s", i > at ? " " : "", (int)w, names[i]);
+        fputc('\n', out);
+        for (size_t i = at; i < end; i++)
+            fprintf(out, "%s%*s", i > at ? " " : "", (int)w, cells[i]);
+        fputc('\n', out);
+    }
+}
+
+/* With 1 to 5 residual degrees of freedom summary.lm prints the residuals
+ * themselves, named by their rows, with four significant digits. 0 if it
+ * did (or memory ran out: then the quantiles are printed). */
+static int residuals_themselves(FILE *out, const lr_fit *fit)
+{
+    const double *e;
+    const uint64_t *row;
+    size_t n = lr_fit_small_residuals(fit, &e, &row);
+    char(*names)[LR_NUM_MAX] = n ? calloc(n, LR_NUM_MAX) : NULL;
+    char(*cells)[LR_NUM_MAX] = n ? calloc(n, LR_NUM_MAX) : NULL;
+    if (!names || !cells) {
+        free(names);
+        free(cells);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++)
+        snprintf(names[i], LR_NUM_MAX, "%llu", (unsigned long long)row[i]);
+    lr_format_joint(e, n, 4, cells);
+    named_vector(out, names, cells, n);
+    free(names);
+    free(cells);
+    return 0;
+}
+
+/* R's block: "Residuals:" and the five numbers, zapsmall(q, 5) printed with
+ * four significant digits; with at most 5 residual degrees of freedom the
+ * residuals; with none, that they are all zero. */
+static void residual_block(FILE *out, const lr_fit *fit, const lr_summary *s)
+{
+    static char names[5][LR_NUM_MAX] = {"Min", "1Q", "Median", "3Q", "Max"};
     double q[5], mx = 0;
     char cells[5][LR_NUM_MAX];
+    fprintf(out, "%s:\n", s->weights ? "Weighted Residuals" : "Residuals");
+    if (!(s->df_residual > 0)) {
+        fprintf(out, "ALL %zu residuals are 0: no residual degrees of freedom!\n\n", s->rank);
+        return;
+    }
+    if (s->df_residual <= 5 && residuals_themselves(out, fit) == 0) {
+        fputc('\n', out);
+        return;
+    }
     for (int i = 0; i < 5; i++)
         if (fabs(s->residual_quantiles[i]) > mx)
             mx = fabs(s->residual_quantiles[i]);
-    int dec = mx > 0 ? 5 - (int)ceil(log10(mx)) : 5;
+    /* zapsmall(q, 5) rounds to 5 − log10(max |q|) decimals, and R's round
+     * takes the nearest whole number of them (not the ceiling: 0.03508 keeps
+     * four digits beside 1.29917) */
+    int dec = mx > 0 ? (int)floor(5 - log10(mx) + 0.5) : 5;
     if (dec < 0)
         dec = 0;
     double scale = pow(10.0, dec);
@@ -144,21 +219,7 @@ static void residual_block(FILE *out, const lr_summary *s)
         q[i] = dec <= 15 ? round(s->residual_quantiles[i] * scale) / scale
                          : s->residual_quantiles[i];
     lr_format_joint(q, 5, 4, cells);
-    fprintf(out, "%s:\n", s->weights ? "Weighted Residuals" : "Residuals");
-    /* one width for every column, as R prints a named vector */
-    size_t w = 0;
-    for (int i = 0; i < 5; i++) {
-        if (strlen(cells[i]) > w)
-            w = strlen(cells[i]);
-        if (strlen(names[i]) > w)
-            w = strlen(names[i]);
-    }
-    for (int i = 0; i < 5; i++)
-        fprintf(out, "%s%*s", i ? " " : "", (int)w, names[i]);
-    fputc('\n', out);
-    for (int i = 0; i < 5; i++)
-        fprintf(out, "%s%*s", i ? " " : "", (int)w, cells[i]);
-    fputc('\n', out);
+    named_vector(out, names, cells, 5);
     if (s->quantile_error > 0)
         fprintf(out, "(from a histogram of the %llu residuals: each within %.3g)\n",
                 (unsigned long long)s->n, s->quantile_error);
@@ -180,7 +241,7 @@ void lr_report_text(FILE *out, const lr_report_ctx *ctx)
 
     header(out, ctx);
     if (s->has_quantiles)
-        residual_block(out, s);
+        residual_block(out, fit, s);
     if (s->ridge > 0) {
         report_ridge(out, ctx);
         return;
@@ -191,8 +252,8 @@ void lr_report_text(FILE *out, const lr_report_ctx *ctx)
     }
     size_t wn = 0;
     for (size_t j = 0; j < c.n; j++)
-        if (strlen(lr_fit_coef(fit, j)->name) > wn)
-            wn = strlen(lr_fit_coef(fit, j)->name);
+        if (strlen(c.name[j]) > wn)
+            wn = strlen(c.name[j]);
     size_t we = max_len(c.est, c.n, strlen("Estimate"));
     size_t ws = max_len(c.se, c.n, strlen("Std. Error"));
     size_t wt = max_len(c.t, c.n, strlen("t value"));
@@ -216,8 +277,8 @@ void lr_report_text(FILE *out, const lr_report_ctx *ctx)
         fputs("    ", out);
     fprintf(out, " %*s %*s\n", (int)wl, c.lo_label, (int)wh, c.hi_label);
     for (size_t j = 0; j < c.n; j++) {
-        fprintf(out, "%-*s %*s %*s %*s %*s", (int)wn, lr_fit_coef(fit, j)->name, (int)we,
-                c.est[j], (int)ws, c.se[j], (int)wt, c.t[j], (int)wp, c.p[j]);
+        fprintf(out, "%-*s %*s %*s %*s %*s", (int)wn, c.name[j], (int)we, c.est[j], (int)ws,
+                c.se[j], (int)wt, c.t[j], (int)wp, c.p[j]);
         if (c.any_stars)
             fprintf(out, " %-3s", c.stars[j]);
         fprintf(out, " %*s %*s\n", (int)wl, c.lo[j], (int)wh, c.hi[j]);
@@ -227,27 +288,27 @@ void lr_report_text(FILE *out, const lr_report_ctx *ctx)
     lr_coef_cells_free(&c);
     fputc('\n', out);
 
-    if (s->df_residual > 0) {
-        lr_format_g(s->sigma, 4, a);
-        fprintf(out, "Residual standard error: %s on %.0f degrees of freedom\n", a,
-                s->df_residual);
-    } else {
-        fprintf(out, "ALL %llu residuals are 0: no residual degrees of freedom!\n",
-                (unsigned long long)s->n);
-    }
-    if (s->df_residual > 0 && isfinite(s->f_df1) && s->f_df1 > 0) {
+    /* summary.lm's closing lines: σ by format(signif(σ, 4)); R², adjusted R²
+     * and F by formatC(x, digits = 4), which right-aligns in five places
+     * ("    1", "  255"); F and R² only when there are slopes */
+    lr_format_g(s->sigma, 4, a);
+    fprintf(out, "Residual standard error: %s on %.0f degrees of freedom\n", a, s->df_residual);
+    if (s->n_dropped > 0)
+        fprintf(out, "  (%llu observation%s deleted due to missingness)\n",
+                (unsigned long long)s->n_dropped, s->n_dropped == 1 ? "" : "s");
+    if (isfinite(s->f_df1) && s->f_df1 > 0) {
         /* an exact fit has an infinite F, as NIST prints it */
         lr_format_g(s->r_squared, 4, a);
         lr_format_g(s->adj_r_squared, 4, b);
-        fprintf(out, "Multiple R-squared:  %s,  Adjusted R-squared:  %s\n", a, b);
+        fprintf(out, "Multiple R-squared:  %5s,  Adjusted R-squared:  %5s\n", a, b);
         double fp = s->f_p;
         lr_format_g(s->f_statistic, 4, a);
         lr_format_pvalues(&fp, 1, 4, &d);
         if (s->vcov != LR_VCOV_CLASSICAL)
-            fprintf(out, "Wald F-statistic (%s): %s on %.0f and %.0f DF,  p-value: %s\n",
+            fprintf(out, "Wald F-statistic (%s): %5s on %.0f and %.0f DF,  p-value: %s\n",
                     vcov_name(s->vcov), a, s->f_df1, s->f_df2, d);
         else
-            fprintf(out, "F-statistic: %s on %.0f and %.0f DF,  p-value: %s\n", a, s->f_df1,
+            fprintf(out, "F-statistic: %5s on %.0f and %.0f DF,  p-value: %s\n", a, s->f_df1,
                     s->f_df2, d);
     }
     lr_format_g(s->log_likelihood, 6, a);
