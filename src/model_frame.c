@@ -129,6 +129,7 @@ void lr_chunk_free(lr_chunk *c)
     lr_mem_free(c->cell_len, (nc ? nc : 1) * sizeof(size_t));
     map_free(&c->map);
     lr_mem_free(c->colkeys, c->colkeys_cap * c->f->keywidth * sizeof(uint32_t));
+    lr_mem_free(c->colorigin, c->colkeys_cap * sizeof(col_origin));
     lr_accum_free(c->acc);
     lr_mem_free(c->block, c->block_rows * c->block_k * sizeof(double));
     lr_mem_free(c->wblock, c->block_rows * sizeof(double));
@@ -564,38 +565,52 @@ fail:
     return rc;
 }
 
-static int flush(lr_chunk *c, lr_error *err)
+/* Add the block's rows, `width` columns of them, to the chunk's accumulator,
+ * which takes the columns that appeared since its last block first (zero in
+ * every earlier row). Levels seen first inside a block cost no factorisation
+ * of their own: the triangle is updated once per block, whatever the number
+ * of columns the block brought. */
+static int flush_width(lr_chunk *c, size_t width, lr_error *err)
 {
     if (c->nblock == 0)
         return LR_OK;
+    int rc = lr_accum_grow(c->acc, width, err);
+    if (rc)
+        return rc;
     /* a copy for the row spool first: the accumulator may overwrite the block */
     if (c->f->rows_wanted)
-        lr_row_buf_add(&c->spool, c->nblock, lr_accum_ncols(c->acc), c->block, c->block_rows,
+        lr_row_buf_add(&c->spool, c->nblock, width, c->block, c->block_rows,
                        c->f->wcol != SIZE_MAX ? c->wblock : NULL,
                        c->f->rows_lines ? c->lblock : NULL);
-    int rc = lr_accum_add(c->acc, c->nblock, c->block, c->block_rows,
-                          c->f->wcol != SIZE_MAX ? c->wblock : NULL, err);
+    rc = lr_accum_add(c->acc, c->nblock, c->block, c->block_rows,
+                      c->f->wcol != SIZE_MAX ? c->wblock : NULL, err);
     c->nblock = 0;
     return rc;
 }
 
-/* Make room for k columns in the block and the row (after a flush when the
- * width changes: rows in a block share one width). */
-static int ensure_width(lr_chunk *c, size_t k, lr_error *err)
+static int flush(lr_chunk *c, lr_error *err)
 {
-    if (k > c->row_cap) {
-        size_t cap = k * 2;
-        double *row = lr_mem_realloc(c->row, c->row_cap * sizeof(double), cap * sizeof(double));
-        if (!row)
-            return lr_error_nomem(err);
-        c->row = row;
-        c->row_cap = cap;
-    }
-    if (c->block && k <= c->block_k)
-        return LR_OK;
-    int rc = flush(c, err);
+    return flush_width(c, c->k, err);
+}
+
+/* Make room for the chunk's c->k columns in the block and the row, the
+ * columns from k_before on being new. The rows already in the block stay
+ * there, zero in the new columns (as they are in the model matrix): they are
+ * copied into a wider block when the block must grow, and added first only
+ * if the wider block holds fewer rows than they are. */
+static int ensure_row(lr_chunk *c, size_t k, lr_error *err);
+
+static int ensure_width(lr_chunk *c, size_t k_before, lr_error *err)
+{
+    size_t k = c->k;
+    int rc = ensure_row(c, k, err);
     if (rc)
         return rc;
+    if (c->block && k <= c->block_k) {
+        for (size_t j = k_before; j < k; j++)
+            memset(c->block + j * c->block_rows, 0, c->nblock * sizeof(double));
+        return LR_OK;
+    }
     size_t kb = k < 8 ? 8 : k + k / 2;
     size_t rows = LR_BLOCK_DOUBLES / kb;
     if (rows > LR_BLOCK_ROWS)
@@ -605,6 +620,8 @@ static int ensure_width(lr_chunk *c, size_t k, lr_error *err)
     size_t n;
     if (lr_mul_overflows(rows, kb, &n) || n > SIZE_MAX / sizeof(double))
         return lr_error_set(err, LR_ERANGE, "too many model columns (%zu)", k);
+    if (c->nblock >= rows && (rc = flush_width(c, k_before, err)))
+        return rc;
     double *block = lr_mem_alloc(n * sizeof(double));
     double *wblock = lr_mem_alloc(rows * sizeof(double));
     uint64_t *lblock = lr_mem_alloc(rows * sizeof(uint64_t));
@@ -613,6 +630,17 @@ static int ensure_width(lr_chunk *c, size_t k, lr_error *err)
         lr_mem_free(wblock, rows * sizeof(double));
         lr_mem_free(lblock, rows * sizeof(uint64_t));
         return lr_error_nomem(err);
+    }
+    size_t nb = c->nblock;
+    for (size_t j = 0; j < k && nb; j++) {
+        if (j < k_before)
+            memcpy(block + j * rows, c->block + j * c->block_rows, nb * sizeof(double));
+        else
+            memset(block + j * rows, 0, nb * sizeof(double));
+    }
+    if (nb) {
+        memcpy(wblock, c->wblock, nb * sizeof(double));
+        memcpy(lblock, c->lblock, nb * sizeof(uint64_t));
     }
     lr_mem_free(c->block, c->block_rows * c->block_k * sizeof(double));
     lr_mem_free(c->wblock, c->block_rows * sizeof(double));
@@ -784,7 +812,8 @@ static void cell_key(const lr_chunk *c, size_t t, size_t combo, uint32_t *key)
 }
 
 /* The column of a cell, created (and its key recorded in column order) when new. */
-static int cell_column(lr_chunk *c, const uint32_t *key, size_t *col, lr_error *err)
+static int cell_column(lr_chunk *c, const uint32_t *key, const col_origin *o, size_t *col,
+                       lr_error *err)
 {
     size_t kw = c->f->keywidth;
     size_t got = lr_cell_map_get(&c->map, key);
@@ -792,27 +821,88 @@ static int cell_column(lr_chunk *c, const uint32_t *key, size_t *col, lr_error *
         size_t nkeys = c->k - c->f->kfixed;
         if (nkeys == c->colkeys_cap) {
             size_t cap = c->colkeys_cap ? 2 * c->colkeys_cap : 16;
-            uint32_t *ck = lr_mem_realloc(c->colkeys, c->colkeys_cap * kw * sizeof(uint32_t),
-                                          cap * kw * sizeof(uint32_t));
-            if (!ck)
+            uint32_t *ck = lr_mem_alloc(cap * kw * sizeof(uint32_t));
+            col_origin *co = lr_mem_alloc(cap * sizeof(col_origin));
+            if (!ck || !co) {
+                lr_mem_free(ck, cap * kw * sizeof(uint32_t));
+                lr_mem_free(co, cap * sizeof(col_origin));
                 return lr_error_nomem(err);
+            }
+            if (nkeys) {
+                memcpy(ck, c->colkeys, nkeys * kw * sizeof(uint32_t));
+                memcpy(co, c->colorigin, nkeys * sizeof(col_origin));
+            }
+            lr_mem_free(c->colkeys, c->colkeys_cap * kw * sizeof(uint32_t));
+            lr_mem_free(c->colorigin, c->colkeys_cap * sizeof(col_origin));
             c->colkeys = ck;
+            c->colorigin = co;
             c->colkeys_cap = cap;
         }
         int rc = map_put(&c->map, key, c->k, err);
         if (rc)
             return rc;
         memcpy(c->colkeys + nkeys * kw, key, kw * sizeof(uint32_t));
+        c->colorigin[nkeys] = *o;
         got = c->k++;
     }
     *col = got;
     return LR_OK;
 }
 
-/* Evaluate the variables of a row and lay its accumulator values out in
- * c->row (growing the accumulator for level combinations seen first). */
-static int build_row(lr_chunk *c, const lr_csv_row *row, lr_error *err)
+/* The model would pass LR_MAX_COLUMNS at this row, because of a level (or
+ * a combination of levels) of term t seen first here: the error names the
+ * place, the factor's column and level, and the cap. The factor named is the
+ * first of the term whose level is new to the chunk in this row (the first
+ * of the term when only the combination is new). */
+static size_t origin_var(const lr_chunk *c, size_t t, const unsigned char *fresh)
 {
+    const lr_frame *f = c->f;
+    const lr_term *tm = &f->formula->terms[t];
+    size_t v = SIZE_MAX;
+    for (size_t i = 0; i < tm->n && v == SIZE_MAX; i++)
+        if (f->vars[tm->vars[i]].factor && fresh && fresh[tm->vars[i]])
+            v = tm->vars[i];
+    for (size_t i = 0; i < tm->n && v == SIZE_MAX; i++)
+        if (f->vars[tm->vars[i]].factor)
+            v = tm->vars[i];
+    return v;
+}
+
+/* The error of a model that would pass LR_MAX_COLUMNS with its column k, made
+ * for level `label` of variable v at (line, col). */
+static int cap_error(const lr_frame *f, size_t v, const char *label, uint64_t line, uint64_t col,
+                     size_t k, lr_error *err)
+{
+    return lr_error_at(err, LR_ERANGE, f->source, line, col,
+                       "column '%s': level '%s' makes the model's column %zu, and linreg "
+                       "supports at most %d (the response, the predictors and a column per "
+                       "factor level): it keeps matrices of columns x columns while it streams; "
+                       "fit fewer levels (merge rare ones) or fewer predictors",
+                       f->colnames[f->formula->vars[v].col], label, k, LR_MAX_COLUMNS);
+}
+
+/* Make room for k values in c->row. */
+static int ensure_row(lr_chunk *c, size_t k, lr_error *err)
+{
+    if (k <= c->row_cap)
+        return LR_OK;
+    size_t cap = k * 2;
+    double *row = lr_mem_realloc(c->row, c->row_cap * sizeof(double), cap * sizeof(double));
+    if (!row)
+        return lr_error_nomem(err);
+    c->row = row;
+    c->row_cap = cap;
+    return LR_OK;
+}
+
+/* Evaluate the variables of a row and lay its accumulator values out in
+ * c->row (making columns for level combinations seen first). scan: only
+ * that — the row is not going into the block (the first pass of a replay,
+ * which learns the chunk's columns before any row is accumulated). */
+static int build_row(lr_chunk *c, const lr_csv_row *row, int scan, lr_error *err)
+{
+    unsigned char freshbuf[64];
+    unsigned char *fresh = c->f->formula->nvars <= 64 ? freshbuf : NULL;
     const lr_frame *f = c->f;
     const lr_formula *fm = f->formula;
     int rc;
@@ -820,12 +910,15 @@ static int build_row(lr_chunk *c, const lr_csv_row *row, lr_error *err)
         const lr_var *x = &fm->vars[v];
         if (f->vars[v].factor) {
             const col_info *ci = &f->cols[x->col];
+            size_t before = lr_levels_count(c->levels[v]);
             rc = ci->text
                      ? lr_levels_intern_text(c->levels[v], c->cell[x->col], c->cell_len[x->col],
                                              &c->level[v], err)
                      : lr_levels_intern_number(c->levels[v], c->colval[x->col], &c->level[v], err);
             if (rc)
                 return rc;
+            if (fresh)
+                fresh[v] = lr_levels_count(c->levels[v]) != before;
             continue;
         }
         if (x->kind == LR_VAR_COLUMN) {
@@ -851,18 +944,19 @@ static int build_row(lr_chunk *c, const lr_csv_row *row, lr_error *err)
         for (size_t combo = 0; combo < ti->ncombo; combo++) {
             size_t col;
             cell_key(c, t, combo, key);
-            if ((rc = cell_column(c, key, &col, err)))
+            if (lr_cell_map_get(&c->map, key) != SIZE_MAX)
+                continue;
+            /* a new column: where it came from, for this check and the fold's */
+            size_t v = origin_var(c, t, fresh);
+            col_origin o = {row->line, row->fields[fm->vars[v].col].col, v, c->level[v]};
+            if (c->k + 1 > LR_MAX_COLUMNS)
+                return cap_error(f, v, lr_levels_label(c->levels[v], c->level[v]), o.line, o.col,
+                                 c->k + 1, err);
+            if ((rc = cell_column(c, key, &o, &col, err)))
                 return rc;
         }
     }
-    if (c->k != k_before) {
-        /* Rows already in the block were zero in the new columns: add them
-         * with the old width, then widen. */
-        if ((rc = check_width(f, c->k, err)) || (rc = flush(c, err)) ||
-            (rc = lr_accum_grow(c->acc, c->k, err)))
-            return rc;
-    }
-    if ((rc = ensure_width(c, c->k, err)))
+    if ((rc = scan ? ensure_row(c, c->k, err) : ensure_width(c, k_before, err)))
         return rc;
 
     /* The values: response, then each term's product of numeric variables
@@ -1078,7 +1172,7 @@ int lr_chunk_add_row(lr_chunk *c, const lr_csv_row *row, lr_error *err)
         c->dropped++;
         return LR_OK;
     }
-    if ((rc = build_row(c, row, err)))
+    if ((rc = build_row(c, row, 0, err)))
         return rc;
     size_t i = c->nblock;
     for (size_t j = 0; j < c->k; j++)
@@ -1167,7 +1261,16 @@ int lr_frame_fold(lr_frame *f, lr_chunk *c, uint64_t lines_before, lr_error *err
         size_t g = lr_cell_map_get(&f->map, key);
         if (g == SIZE_MAX) {
             g = f->k;
-            if ((rc = check_width(f, f->k + 1, err)) || (rc = map_put(&f->map, key, g, err)))
+            if (f->k + 1 > LR_MAX_COLUMNS) {
+                /* the row that made it, in the file's lines (a later chunk's
+                 * own count stayed under the cap; the chunks before it had
+                 * the other levels) */
+                const col_origin *o = &c->colorigin[i];
+                rc = cap_error(f, o->var, lr_levels_label(c->levels[o->var], o->level),
+                               lines_before + o->line, o->col, f->k + 1, err);
+                goto done;
+            }
+            if ((rc = map_put(&f->map, key, g, err)))
                 goto done;
             f->k++;
         }
@@ -1275,25 +1378,51 @@ static int keep_row(lr_frame *f, const lr_csv_row *row, lr_error *err)
 }
 
 /* Decide the types and run the kept rows through the first chunk. */
+/* Kept row r as a row of fields (f->replay). */
+static void kept_row(lr_frame *f, size_t r, lr_csv_row *row)
+{
+    for (size_t u = 0; u < f->nused; u++) {
+        const kept_field *k = &f->kept[r * f->nused + u];
+        lr_csv_field *fl = &f->replay[f->used[u]];
+        fl->data = f->keep + k->off;
+        fl->len = k->len;
+        fl->line = k->line;
+        fl->col = k->col;
+        fl->quoted = k->quoted;
+    }
+    *row = (lr_csv_row){f->replay, f->ncsv, 0, 0};
+    row->line = f->kept_line[r];
+}
+
+/*
+ * The kept rows into the first chunk. With factors, in two passes: the first
+ * only evaluates the rows and learns the levels and columns (a hash lookup a
+ * row), so that a model passing LR_MAX_COLUMNS is refused at the row that
+ * passes it before any row is accumulated, and the second accumulates every
+ * block at the chunk's final width (no column appears while it runs). Both
+ * passes meet the rows in the same order, so any other error is the one a
+ * single pass would give, at the same row.
+ */
 static int replay(lr_frame *f, lr_error *err)
 {
     int rc = resolve_types(f, err);
     if (rc || (rc = lr_chunk_create(f, &f->first, err)))
         return rc;
-    f->first->first = 1;
-    lr_csv_row row = {f->replay, f->ncsv, 0, 0};
+    lr_chunk *c = f->first;
+    c->first = 1;
+    lr_csv_row row;
+    for (size_t r = 0; r < f->nkept_rows && !f->direct; r++) {
+        int missing;
+        kept_row(f, r, &row); /* kept rows have the header's width */
+        if ((rc = read_cells(c, &row, &missing, err)) ||
+            (!missing && (rc = build_row(c, &row, 1, err))))
+            return rc;
+    }
+    if ((rc = lr_accum_grow(c->acc, c->k, err)))
+        return rc;
     for (size_t r = 0; r < f->nkept_rows; r++) {
-        for (size_t u = 0; u < f->nused; u++) {
-            const kept_field *k = &f->kept[r * f->nused + u];
-            lr_csv_field *fl = &f->replay[f->used[u]];
-            fl->data = f->keep + k->off;
-            fl->len = k->len;
-            fl->line = k->line;
-            fl->col = k->col;
-            fl->quoted = k->quoted;
-        }
-        row.line = f->kept_line[r];
-        if ((rc = lr_chunk_add_row(f->first, &row, err)))
+        kept_row(f, r, &row);
+        if ((rc = lr_chunk_add_row(c, &row, err)))
             return rc;
     }
     /* The kept bytes are no longer needed. */

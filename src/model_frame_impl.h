@@ -58,6 +58,15 @@ typedef struct kept_field {
     int quoted;    /* was quoted */
 } kept_field;
 
+/* Where a chunk's factor-term column first appeared (for the column cap's
+ * error, which names the row, the factor and its level). */
+typedef struct col_origin {
+    uint64_t line;  /* the row's line (the chunk's count) */
+    uint64_t col;   /* the factor's field column in it */
+    size_t var;     /* the factor variable named */
+    uint32_t level; /* its level id (chunk-local) */
+} col_origin;
+
 /*
  * One chunk of rows, evaluated on its own (by whichever thread): its own
  * factor levels and accumulator columns, in the order the chunk shows them,
@@ -75,7 +84,8 @@ struct lr_chunk {
     lr_levels **levels; /* per variable: the chunk's levels (factor), in order seen */
     cell_map map;       /* factor-term columns of the chunk */
     uint32_t *colkeys;  /* the key of each factor-term column, in column order */
-    size_t colkeys_cap; /* capacity in keys */
+    size_t colkeys_cap; /* capacity in keys (and in colorigin) */
+    col_origin *colorigin; /* where each factor-term column first appeared, column order */
     size_t k;           /* accumulator columns */
     lr_accum *acc;      /* the chunk's statistics */
     double *block;      /* block_rows × block_k, column-major */
