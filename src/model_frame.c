@@ -11,10 +11,13 @@
  * fixed columns (one, or the degree of each poly() in it multiplied out). A
  * term with factors gets one column per combination of levels (and poly
  * powers) actually seen — the full indicator coding — created when a row
- * first shows it; the column is zero for every earlier row, which is what
- * lr_accum_grow records. After the last row lr_frame_model() picks R's
- * columns out of these (treatment contrasts drop the reference level, which
- * is known only when every level has been seen).
+ * first shows it (past LR_MAX_COLUMNS, an error naming that row); the column
+ * is zero for every earlier row. A chunk of such a model keeps its rows as
+ * their nonzero entries until it ends (row_store.h), so its blocks are
+ * accumulated at the chunk's final width; the frame's columns grow as chunks
+ * fold, which is what lr_accum_grow records. After the last row
+ * lr_frame_model() picks R's columns out of these (treatment contrasts drop
+ * the reference level, which is known only when every level has been seen).
  *
  * Each row is evaluated from its cells: arithmetic in double, every value
  * checked finite (log of 0, division by 0, overflow are errors naming the
@@ -136,6 +139,8 @@ void lr_chunk_free(lr_chunk *c)
     lr_mem_free(c->lblock, c->block_rows * sizeof(uint64_t));
     lr_row_buf_free(&c->spool);
     lr_mem_free(c->row, c->row_cap * sizeof(double));
+    lr_mem_free(c->ent, c->ent_cap * sizeof(lr_row_entry));
+    lr_row_store_free(&c->store);
     lr_mem_free(c, sizeof *c);
 }
 
@@ -556,6 +561,17 @@ int lr_chunk_create(const lr_frame *f, lr_chunk **out, lr_error *err)
             goto fail;
     c->map.width = f->keywidth;
     c->k = f->kfixed;
+    /* a row writes the response and each term's columns (one combination of
+     * levels a factor term) */
+    c->ent_cap = 1;
+    for (size_t t = 0; t < f->formula->nterms; t++) {
+        c->ent_cap += f->terms[t].ncombo;
+        c->sparse |= f->terms[t].nf > 0;
+    }
+    if (c->sparse && !(c->ent = lr_mem_alloc(c->ent_cap * sizeof(lr_row_entry)))) {
+        rc = lr_error_nomem(err);
+        goto fail;
+    }
     if ((rc = check_width(f, c->k, err)) || (rc = lr_accum_create(c->k, f->kernel, &c->acc, err)))
         goto fail;
     *out = c;
@@ -565,21 +581,17 @@ fail:
     return rc;
 }
 
-/* Add the block's rows, `width` columns of them, to the chunk's accumulator,
- * which takes the columns that appeared since its last block first (zero in
- * every earlier row). Levels seen first inside a block cost no factorisation
- * of their own: the triangle is updated once per block, whatever the number
- * of columns the block brought. */
-static int flush_width(lr_chunk *c, size_t width, lr_error *err)
+static int flush(lr_chunk *c, lr_error *err)
 {
     if (c->nblock == 0)
         return LR_OK;
-    int rc = lr_accum_grow(c->acc, width, err);
+    /* the columns that appeared since the last block (zero in its rows),
+     * then a copy for the row spool: the accumulator may overwrite the block */
+    int rc = lr_accum_grow(c->acc, c->k, err);
     if (rc)
         return rc;
-    /* a copy for the row spool first: the accumulator may overwrite the block */
     if (c->f->rows_wanted)
-        lr_row_buf_add(&c->spool, c->nblock, width, c->block, c->block_rows,
+        lr_row_buf_add(&c->spool, c->nblock, lr_accum_ncols(c->acc), c->block, c->block_rows,
                        c->f->wcol != SIZE_MAX ? c->wblock : NULL,
                        c->f->rows_lines ? c->lblock : NULL);
     rc = lr_accum_add(c->acc, c->nblock, c->block, c->block_rows,
@@ -588,29 +600,23 @@ static int flush_width(lr_chunk *c, size_t width, lr_error *err)
     return rc;
 }
 
-static int flush(lr_chunk *c, lr_error *err)
+/* Make room for k columns in the block and the row (after a flush when the
+ * width changes: rows in a block share one width). */
+static int ensure_width(lr_chunk *c, size_t k, lr_error *err)
 {
-    return flush_width(c, c->k, err);
-}
-
-/* Make room for the chunk's c->k columns in the block and the row, the
- * columns from k_before on being new. The rows already in the block stay
- * there, zero in the new columns (as they are in the model matrix): they are
- * copied into a wider block when the block must grow, and added first only
- * if the wider block holds fewer rows than they are. */
-static int ensure_row(lr_chunk *c, size_t k, lr_error *err);
-
-static int ensure_width(lr_chunk *c, size_t k_before, lr_error *err)
-{
-    size_t k = c->k;
-    int rc = ensure_row(c, k, err);
+    if (k > c->row_cap) {
+        size_t cap = k * 2;
+        double *row = lr_mem_realloc(c->row, c->row_cap * sizeof(double), cap * sizeof(double));
+        if (!row)
+            return lr_error_nomem(err);
+        c->row = row;
+        c->row_cap = cap;
+    }
+    if (c->block && k <= c->block_k)
+        return LR_OK;
+    int rc = flush(c, err);
     if (rc)
         return rc;
-    if (c->block && k <= c->block_k) {
-        for (size_t j = k_before; j < k; j++)
-            memset(c->block + j * c->block_rows, 0, c->nblock * sizeof(double));
-        return LR_OK;
-    }
     size_t kb = k < 8 ? 8 : k + k / 2;
     size_t rows = LR_BLOCK_DOUBLES / kb;
     if (rows > LR_BLOCK_ROWS)
@@ -620,8 +626,6 @@ static int ensure_width(lr_chunk *c, size_t k_before, lr_error *err)
     size_t n;
     if (lr_mul_overflows(rows, kb, &n) || n > SIZE_MAX / sizeof(double))
         return lr_error_set(err, LR_ERANGE, "too many model columns (%zu)", k);
-    if (c->nblock >= rows && (rc = flush_width(c, k_before, err)))
-        return rc;
     double *block = lr_mem_alloc(n * sizeof(double));
     double *wblock = lr_mem_alloc(rows * sizeof(double));
     uint64_t *lblock = lr_mem_alloc(rows * sizeof(uint64_t));
@@ -630,17 +634,6 @@ static int ensure_width(lr_chunk *c, size_t k_before, lr_error *err)
         lr_mem_free(wblock, rows * sizeof(double));
         lr_mem_free(lblock, rows * sizeof(uint64_t));
         return lr_error_nomem(err);
-    }
-    size_t nb = c->nblock;
-    for (size_t j = 0; j < k && nb; j++) {
-        if (j < k_before)
-            memcpy(block + j * rows, c->block + j * c->block_rows, nb * sizeof(double));
-        else
-            memset(block + j * rows, 0, nb * sizeof(double));
-    }
-    if (nb) {
-        memcpy(wblock, c->wblock, nb * sizeof(double));
-        memcpy(lblock, c->lblock, nb * sizeof(uint64_t));
     }
     lr_mem_free(c->block, c->block_rows * c->block_k * sizeof(double));
     lr_mem_free(c->wblock, c->block_rows * sizeof(double));
@@ -881,25 +874,19 @@ static int cap_error(const lr_frame *f, size_t v, const char *label, uint64_t li
                        f->colnames[f->formula->vars[v].col], label, k, LR_MAX_COLUMNS);
 }
 
-/* Make room for k values in c->row. */
-static int ensure_row(lr_chunk *c, size_t k, lr_error *err)
+/* A value of the row being built: into c->row, or (a chunk that keeps its
+ * rows sparsely, see row_store.h) as the row's next entry. */
+static void put_value(lr_chunk *c, size_t col, double val)
 {
-    if (k <= c->row_cap)
-        return LR_OK;
-    size_t cap = k * 2;
-    double *row = lr_mem_realloc(c->row, c->row_cap * sizeof(double), cap * sizeof(double));
-    if (!row)
-        return lr_error_nomem(err);
-    c->row = row;
-    c->row_cap = cap;
-    return LR_OK;
+    if (c->sparse)
+        c->ent[c->nent++] = (lr_row_entry){(uint32_t)col, val};
+    else
+        c->row[col] = val;
 }
 
-/* Evaluate the variables of a row and lay its accumulator values out in
- * c->row (making columns for level combinations seen first). scan: only
- * that — the row is not going into the block (the first pass of a replay,
- * which learns the chunk's columns before any row is accumulated). */
-static int build_row(lr_chunk *c, const lr_csv_row *row, int scan, lr_error *err)
+/* Evaluate the variables of a row and lay its accumulator values out
+ * (making columns for level combinations seen first). */
+static int build_row(lr_chunk *c, const lr_csv_row *row, lr_error *err)
 {
     unsigned char freshbuf[64];
     unsigned char *fresh = c->f->formula->nvars <= 64 ? freshbuf : NULL;
@@ -933,7 +920,6 @@ static int build_row(lr_chunk *c, const lr_csv_row *row, int scan, lr_error *err
     }
 
     /* New cells first (the row's width must be known before it is written). */
-    size_t k_before = c->k;
     uint32_t key[66];
     if (f->keywidth > 66)
         return lr_error_set(err, LR_ERANGE, "a term interacts more than 64 factors");
@@ -956,14 +942,17 @@ static int build_row(lr_chunk *c, const lr_csv_row *row, int scan, lr_error *err
                 return rc;
         }
     }
-    if ((rc = scan ? ensure_row(c, c->k, err) : ensure_width(c, k_before, err)))
+    if (c->sparse) {
+        c->nent = 0;
+    } else {
+        if ((rc = ensure_width(c, c->k, err)))
         return rc;
+        memset(c->row, 0, c->k * sizeof(double));
+    }
 
     /* The values: response, then each term's product of numeric variables
      * times its poly powers, in the term's column. */
-    double *r = c->row;
-    memset(r, 0, c->k * sizeof(double));
-    r[0] = c->value[0];
+    put_value(c, 0, c->value[0]);
     for (size_t t = 0; t < fm->nterms; t++) {
         const term_info *ti = &f->terms[t];
         const lr_term *tm = &fm->terms[t];
@@ -995,7 +984,7 @@ static int build_row(lr_chunk *c, const lr_csv_row *row, int scan, lr_error *err
                 cell_key(c, t, combo, key);
                 col = lr_cell_map_get(&c->map, key);
             }
-            r[col] = val;
+            put_value(c, col, val);
         }
     }
     return LR_OK;
@@ -1009,6 +998,30 @@ static int ragged_row(const lr_frame *f, const lr_csv_row *row, lr_error *err)
     return lr_error_at(err, LR_EPARSE, f->source, at->line, at->col,
                        "row has %zu field%s but the header has %zu", row->nfields,
                        row->nfields == 1 ? "" : "s", f->ncsv);
+}
+
+/* The stored rows into blocks of the chunk's width (every column they can
+ * have is known now: zero in the columns a row has no entry in), and so
+ * into the accumulator. */
+static int store_flush(lr_chunk *c, lr_error *err)
+{
+    lr_row_store *s = &c->store;
+    int rc = s->rows ? ensure_width(c, c->k, err) : LR_OK;
+    for (size_t r = 0; r < s->rows && !rc; r++) {
+        const lr_row_head *h = &s->row[r];
+        size_t i = c->nblock, ld = c->block_rows;
+        if (i == 0)
+            memset(c->block, 0, c->k * ld * sizeof(double));
+        for (size_t e = h->start; e < h->start + h->n; e++)
+            c->block[s->e[e].col * ld + i] = s->e[e].val;
+        c->wblock[i] = h->w;
+        c->lblock[i] = h->line;
+        if (++c->nblock == ld)
+            rc = flush(c, err);
+    }
+    lr_row_store_clear(s);
+    /* the last block too: later rows may bring columns its rows lack */
+    return rc ? rc : flush(c, err);
 }
 
 /* The end of a row whose values the direct paths wrote into the block's
@@ -1172,8 +1185,15 @@ int lr_chunk_add_row(lr_chunk *c, const lr_csv_row *row, lr_error *err)
         c->dropped++;
         return LR_OK;
     }
-    if ((rc = build_row(c, row, 0, err)))
+    if ((rc = build_row(c, row, err)))
         return rc;
+    if (c->sparse) {
+        rc = lr_row_store_add(&c->store, c->ent, c->nent,
+                              f->wcol != SIZE_MAX ? c->colval[f->wcol] : 1.0, row->line, err);
+        if (!rc && c->store.n >= LR_ROW_STORE_ENTRIES)
+            rc = store_flush(c, err);
+        return rc;
+    }
     size_t i = c->nblock;
     for (size_t j = 0; j < c->k; j++)
         c->block[j * c->block_rows + i] = c->row[j];
@@ -1186,7 +1206,7 @@ int lr_chunk_add_row(lr_chunk *c, const lr_csv_row *row, lr_error *err)
 
 int lr_chunk_end(lr_chunk *c, lr_error *err)
 {
-    return flush(c, err);
+    return c->sparse ? store_flush(c, err) : flush(c, err);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1394,15 +1414,7 @@ static void kept_row(lr_frame *f, size_t r, lr_csv_row *row)
     row->line = f->kept_line[r];
 }
 
-/*
- * The kept rows into the first chunk. With factors, in two passes: the first
- * only evaluates the rows and learns the levels and columns (a hash lookup a
- * row), so that a model passing LR_MAX_COLUMNS is refused at the row that
- * passes it before any row is accumulated, and the second accumulates every
- * block at the chunk's final width (no column appears while it runs). Both
- * passes meet the rows in the same order, so any other error is the one a
- * single pass would give, at the same row.
- */
+/* The kept rows into the first chunk, once the column types are decided. */
 static int replay(lr_frame *f, lr_error *err)
 {
     int rc = resolve_types(f, err);
@@ -1411,15 +1423,6 @@ static int replay(lr_frame *f, lr_error *err)
     lr_chunk *c = f->first;
     c->first = 1;
     lr_csv_row row;
-    for (size_t r = 0; r < f->nkept_rows && !f->direct; r++) {
-        int missing;
-        kept_row(f, r, &row); /* kept rows have the header's width */
-        if ((rc = read_cells(c, &row, &missing, err)) ||
-            (!missing && (rc = build_row(c, &row, 1, err))))
-            return rc;
-    }
-    if ((rc = lr_accum_grow(c->acc, c->k, err)))
-        return rc;
     for (size_t r = 0; r < f->nkept_rows; r++) {
         kept_row(f, r, &row);
         if ((rc = lr_chunk_add_row(c, &row, err)))

@@ -10,6 +10,7 @@
 #include "factor_levels.h"
 #include "model_frame.h"
 #include "row_spool.h"
+#include "row_store.h"
 
 /* Per data column the model uses. */
 typedef struct col_info {
@@ -96,6 +97,12 @@ struct lr_chunk {
     size_t block_k;     /* columns the block holds */
     size_t nblock;      /* rows in the block */
     double *row;        /* the current row's accumulator values, k entries */
+    int sparse;            /* the model has factor terms: rows are kept in `store` until
+                              the chunk ends (row_store.h) */
+    lr_row_entry *ent;     /* sparse: the current row's entries */
+    size_t nent;           /* their number */
+    size_t ent_cap;        /* capacity: 1 + the columns the terms write a row */
+    lr_row_store store;    /* sparse: the chunk's rows so far */
     size_t row_cap;     /* capacity of row */
     uint64_t rows;      /* data rows seen */
     uint64_t dropped;   /* rows omitted for missing values */

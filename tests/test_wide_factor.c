@@ -60,6 +60,25 @@ START_TEST(test_cap_first_chunk)
 }
 END_TEST
 
+/* Levels that come slowly, a new one every 10 rows, of factor() of a
+ * numeric column (the first chunk taken on the guess that columns are
+ * numeric; beyond its first 1 MiB of cells, rows are not kept for a replay):
+ * level 14094 (row 40,940, line 40,942) makes column 4097. The chunk keeps
+ * its rows sparsely until it ends, so nothing is accumulated before the
+ * refusal; accumulating as they came cost 45 s of CPU. */
+START_TEST(test_cap_slow_levels)
+{
+    lr_test_text t = {NULL, 0, 0};
+    lr_test_put(&t, "y,x,g\n");
+    lr_test_seed(4);
+    for (int i = 0; i < 45000; i++)
+        lr_test_put(&t, "%.3f,%.3f,%d\n", 1 + lr_test_urand(), lr_test_urand(), 10000 + i / 10);
+    expect_refusal(&t, "y ~ x + factor(g)",
+                   "linreg: %F:40942:13: column 'g': level '14094' makes the model's column "
+                   "4097" CAP_TAIL);
+}
+END_TEST
+
 /* A level that passes the cap in a later chunk whose own columns stay under
  * it: rows of 10 kB (an unused column) make chunks of about 100 rows, and
  * each level brings 20 columns (g:poly(x, 20)), so the second chunk holds
@@ -131,6 +150,7 @@ int main(void)
     TCase *tc = tcase_create("core");
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, test_cap_first_chunk);
+    tcase_add_test(tc, test_cap_slow_levels);
     tcase_add_test(tc, test_cap_later_chunk);
     tcase_add_test(tc, test_late_levels_threads);
     suite_add_tcase(s, tc);
