@@ -61,6 +61,7 @@ struct lr_accum {
     double *bsum;      /* block: s = Zᵀ√w, k entries (workspace) */
     double *bsum2;     /* block: mean offset s / W_b, k entries (workspace) */
     double *bm2;       /* block: co-moments (Gram) or R_b (QR), k × k (workspace) */
+    size_t brows;      /* QR: rows of R_b that may be nonzero, min(n − 1, k) for n rows */
     double *z;         /* block: shifted, weighted rows, zrows × (k + 1) (workspace) */
     double *sw;        /* √w, zrows entries (workspace) */
     double *wv;        /* w, zrows entries (workspace) */
@@ -265,11 +266,15 @@ static void merge_moments(lr_accum *a, double wb, const double *bshift, const do
 /*
  * QR: fold (wb, mean c_b + d_b, factor rb) into a:
  *   R := qr([R; R_b; √(W W_b / W') δᵀ]),  d += δ W_b / W'.
+ * Only the first `rows` rows of R_b may be nonzero (a block of n rows has a
+ * factor of n − 1 rows once centred), and only they are stacked: the merge
+ * costs 2 (rows + 1) k² flops, not 2 k³, so a block of a few rows in a wide
+ * model costs what its rows are, not what the model's width is.
  */
 static int merge_factor(lr_accum *a, double wb, const double *bshift, const double *bd,
-                        const double *rb, size_t ldb, lr_error *err)
+                        const double *rb, size_t ldb, size_t rows, lr_error *err)
 {
-    size_t k = a->k, k1 = k + 1;
+    size_t k = a->k, k1 = (rows < k ? rows : k) + 1;
     if (wb == 0)
         return LR_OK;
     if (a->w == 0) {
@@ -288,9 +293,9 @@ static int merge_factor(lr_accum *a, double wb, const double *bshift, const doub
     for (size_t j = 0; j < k; j++)
         delta[j] = (bshift[j] - a->shift[j]) + (bd[j] - a->dmean[j]);
     for (size_t j = 0; j < k; j++) {
-        for (size_t i = 0; i < k; i++)
+        for (size_t i = 0; i + 1 < k1; i++)
             LR_AT(a->stack, k1, i, j) = i <= j ? LR_AT(rb, ldb, i, j) : 0.0;
-        LR_AT(a->stack, k1, k, j) = sf * delta[j];
+        LR_AT(a->stack, k1, k1 - 1, j) = sf * delta[j];
     }
     lapack_int nb = (lapack_int)(k < LR_TPQRT_NB ? k : LR_TPQRT_NB);
     lapack_int info = LAPACKE_dtpqrt_work(LAPACK_COL_MAJOR, (lapack_int)k1, (lapack_int)k, 0, nb,
@@ -394,6 +399,7 @@ static int block_factor(lr_accum *a, size_t n, const double *x, size_t ld, doubl
     /* Row 0: R₀₀ = ±√W_b and R₀ⱼ = sⱼ/R₀₀, so the offset of the mean is R₀ⱼ/R₀₀.
      * Rows 1..k: the factor of the exactly centred block (rows beyond n − 1 are 0). */
     double r00 = b[0];
+    a->brows = n - 1 < k ? n - 1 : k;
     for (size_t j = 0; j < k; j++) {
         a->bsum2[j] = LR_AT(b, n, 0, j + 1) / r00;
         for (size_t i = 0; i < k; i++)
@@ -443,7 +449,7 @@ int lr_accum_add(lr_accum *a, size_t nrows, const double *block, size_t ld, cons
     case LR_KERNEL_QR:
         if ((rc = block_factor(a, nrows, block, ld, wb, err)))
             return rc;
-        if ((rc = merge_factor(a, wb, a->bmean, a->bsum2, a->bm2, a->k, err)))
+        if ((rc = merge_factor(a, wb, a->bmean, a->bsum2, a->bm2, a->k, a->brows, err)))
             return rc;
         break;
     case LR_KERNEL_NAIVE:
@@ -509,7 +515,7 @@ int lr_accum_merge(lr_accum *dst, const lr_accum *src, lr_error *err)
                             "matrix");
     int rc = LR_OK;
     if (dst->kernel == LR_KERNEL_QR)
-        rc = merge_factor(dst, src->w, src->shift, src->dmean, src->m2, src->k, err);
+        rc = merge_factor(dst, src->w, src->shift, src->dmean, src->m2, src->k, src->k, err);
     else
         merge_moments(dst, src->w, src->shift, src->dmean, src->m2, src->k);
     if (rc == LR_OK) {

@@ -11,10 +11,13 @@
  * fixed columns (one, or the degree of each poly() in it multiplied out). A
  * term with factors gets one column per combination of levels (and poly
  * powers) actually seen — the full indicator coding — created when a row
- * first shows it; the column is zero for every earlier row, which is what
- * lr_accum_grow records. After the last row lr_frame_model() picks R's
- * columns out of these (treatment contrasts drop the reference level, which
- * is known only when every level has been seen).
+ * first shows it (past LR_MAX_COLUMNS, an error naming that row); the column
+ * is zero for every earlier row. A chunk of such a model keeps its rows as
+ * their nonzero entries until it ends (row_store.h), so its blocks are
+ * accumulated at the chunk's final width; the frame's columns grow as chunks
+ * fold, which is what lr_accum_grow records. After the last row
+ * lr_frame_model() picks R's columns out of these (treatment contrasts drop
+ * the reference level, which is known only when every level has been seen).
  *
  * Each row is evaluated from its cells: arithmetic in double, every value
  * checked finite (log of 0, division by 0, overflow are errors naming the
@@ -129,12 +132,15 @@ void lr_chunk_free(lr_chunk *c)
     lr_mem_free(c->cell_len, (nc ? nc : 1) * sizeof(size_t));
     map_free(&c->map);
     lr_mem_free(c->colkeys, c->colkeys_cap * c->f->keywidth * sizeof(uint32_t));
+    lr_mem_free(c->colorigin, c->colkeys_cap * sizeof(col_origin));
     lr_accum_free(c->acc);
     lr_mem_free(c->block, c->block_rows * c->block_k * sizeof(double));
     lr_mem_free(c->wblock, c->block_rows * sizeof(double));
     lr_mem_free(c->lblock, c->block_rows * sizeof(uint64_t));
     lr_row_buf_free(&c->spool);
     lr_mem_free(c->row, c->row_cap * sizeof(double));
+    lr_mem_free(c->ent, c->ent_cap * sizeof(lr_row_entry));
+    lr_row_store_free(&c->store);
     lr_mem_free(c, sizeof *c);
 }
 
@@ -555,6 +561,17 @@ int lr_chunk_create(const lr_frame *f, lr_chunk **out, lr_error *err)
             goto fail;
     c->map.width = f->keywidth;
     c->k = f->kfixed;
+    /* a row writes the response and each term's columns (one combination of
+     * levels a factor term) */
+    c->ent_cap = 1;
+    for (size_t t = 0; t < f->formula->nterms; t++) {
+        c->ent_cap += f->terms[t].ncombo;
+        c->sparse |= f->terms[t].nf > 0;
+    }
+    if (c->sparse && !(c->ent = lr_mem_alloc(c->ent_cap * sizeof(lr_row_entry)))) {
+        rc = lr_error_nomem(err);
+        goto fail;
+    }
     if ((rc = check_width(f, c->k, err)) || (rc = lr_accum_create(c->k, f->kernel, &c->acc, err)))
         goto fail;
     *out = c;
@@ -568,13 +585,17 @@ static int flush(lr_chunk *c, lr_error *err)
 {
     if (c->nblock == 0)
         return LR_OK;
-    /* a copy for the row spool first: the accumulator may overwrite the block */
+    /* the columns that appeared since the last block (zero in its rows),
+     * then a copy for the row spool: the accumulator may overwrite the block */
+    int rc = lr_accum_grow(c->acc, c->k, err);
+    if (rc)
+        return rc;
     if (c->f->rows_wanted)
         lr_row_buf_add(&c->spool, c->nblock, lr_accum_ncols(c->acc), c->block, c->block_rows,
                        c->f->wcol != SIZE_MAX ? c->wblock : NULL,
                        c->f->rows_lines ? c->lblock : NULL);
-    int rc = lr_accum_add(c->acc, c->nblock, c->block, c->block_rows,
-                          c->f->wcol != SIZE_MAX ? c->wblock : NULL, err);
+    rc = lr_accum_add(c->acc, c->nblock, c->block, c->block_rows,
+                      c->f->wcol != SIZE_MAX ? c->wblock : NULL, err);
     c->nblock = 0;
     return rc;
 }
@@ -785,7 +806,8 @@ static void cell_key(const lr_chunk *c, size_t t, size_t combo, uint32_t *key)
 }
 
 /* The column of a cell, created (and its key recorded in column order) when new. */
-static int cell_column(lr_chunk *c, const uint32_t *key, size_t *col, lr_error *err)
+static int cell_column(lr_chunk *c, const uint32_t *key, const col_origin *o, size_t *col,
+                       lr_error *err)
 {
     size_t kw = c->f->keywidth;
     size_t got = lr_cell_map_get(&c->map, key);
@@ -793,27 +815,82 @@ static int cell_column(lr_chunk *c, const uint32_t *key, size_t *col, lr_error *
         size_t nkeys = c->k - c->f->kfixed;
         if (nkeys == c->colkeys_cap) {
             size_t cap = c->colkeys_cap ? 2 * c->colkeys_cap : 16;
-            uint32_t *ck = lr_mem_realloc(c->colkeys, c->colkeys_cap * kw * sizeof(uint32_t),
-                                          cap * kw * sizeof(uint32_t));
-            if (!ck)
+            uint32_t *ck = lr_mem_alloc(cap * kw * sizeof(uint32_t));
+            col_origin *co = lr_mem_alloc(cap * sizeof(col_origin));
+            if (!ck || !co) {
+                lr_mem_free(ck, cap * kw * sizeof(uint32_t));
+                lr_mem_free(co, cap * sizeof(col_origin));
                 return lr_error_nomem(err);
+            }
+            if (nkeys) {
+                memcpy(ck, c->colkeys, nkeys * kw * sizeof(uint32_t));
+                memcpy(co, c->colorigin, nkeys * sizeof(col_origin));
+            }
+            lr_mem_free(c->colkeys, c->colkeys_cap * kw * sizeof(uint32_t));
+            lr_mem_free(c->colorigin, c->colkeys_cap * sizeof(col_origin));
             c->colkeys = ck;
+            c->colorigin = co;
             c->colkeys_cap = cap;
         }
         int rc = map_put(&c->map, key, c->k, err);
         if (rc)
             return rc;
         memcpy(c->colkeys + nkeys * kw, key, kw * sizeof(uint32_t));
+        c->colorigin[nkeys] = *o;
         got = c->k++;
     }
     *col = got;
     return LR_OK;
 }
 
-/* Evaluate the variables of a row and lay its accumulator values out in
- * c->row (growing the accumulator for level combinations seen first). */
+/* The model would pass LR_MAX_COLUMNS at this row, because of a level (or
+ * a combination of levels) of term t seen first here: the error names the
+ * place, the factor's column and level, and the cap. The factor named is the
+ * first of the term whose level is new to the chunk in this row (the first
+ * of the term when only the combination is new). */
+static size_t origin_var(const lr_chunk *c, size_t t, const unsigned char *fresh)
+{
+    const lr_frame *f = c->f;
+    const lr_term *tm = &f->formula->terms[t];
+    size_t v = SIZE_MAX;
+    for (size_t i = 0; i < tm->n && v == SIZE_MAX; i++)
+        if (f->vars[tm->vars[i]].factor && fresh && fresh[tm->vars[i]])
+            v = tm->vars[i];
+    for (size_t i = 0; i < tm->n && v == SIZE_MAX; i++)
+        if (f->vars[tm->vars[i]].factor)
+            v = tm->vars[i];
+    return v;
+}
+
+/* The error of a model that would pass LR_MAX_COLUMNS with its column k, made
+ * for level `label` of variable v at (line, col). */
+static int cap_error(const lr_frame *f, size_t v, const char *label, uint64_t line, uint64_t col,
+                     size_t k, lr_error *err)
+{
+    return lr_error_at(err, LR_ERANGE, f->source, line, col,
+                       "column '%s': level '%s' makes the model's column %zu, and linreg "
+                       "supports at most %d (the response, the predictors and a column per "
+                       "factor level): it keeps matrices of columns x columns while it streams; "
+                       "fit fewer levels (merge rare ones) or fewer predictors",
+                       f->colnames[f->formula->vars[v].col], label, k, LR_MAX_COLUMNS);
+}
+
+/* A value of the row being built: into c->row, or (a chunk that keeps its
+ * rows sparsely, see row_store.h) as the row's next entry. */
+static void put_value(lr_chunk *c, size_t col, double val)
+{
+    if (c->sparse)
+        c->ent[c->nent++] = (lr_row_entry){(uint32_t)col, val};
+    else
+        c->row[col] = val;
+}
+
+/* Evaluate the variables of a row and lay its accumulator values out
+ * (making columns for level combinations seen first). */
 static int build_row(lr_chunk *c, const lr_csv_row *row, lr_error *err)
 {
+    unsigned char freshbuf[64];
+    unsigned char *fresh = c->f->formula->nvars <= 64 ? freshbuf : NULL;
     const lr_frame *f = c->f;
     const lr_formula *fm = f->formula;
     int rc;
@@ -821,12 +898,15 @@ static int build_row(lr_chunk *c, const lr_csv_row *row, lr_error *err)
         const lr_var *x = &fm->vars[v];
         if (f->vars[v].factor) {
             const col_info *ci = &f->cols[x->col];
+            size_t before = lr_levels_count(c->levels[v]);
             rc = ci->text
                      ? lr_levels_intern_text(c->levels[v], c->cell[x->col], c->cell_len[x->col],
                                              &c->level[v], err)
                      : lr_levels_intern_number(c->levels[v], c->colval[x->col], &c->level[v], err);
             if (rc)
                 return rc;
+            if (fresh)
+                fresh[v] = lr_levels_count(c->levels[v]) != before;
             continue;
         }
         if (x->kind == LR_VAR_COLUMN) {
@@ -841,7 +921,6 @@ static int build_row(lr_chunk *c, const lr_csv_row *row, lr_error *err)
     }
 
     /* New cells first (the row's width must be known before it is written). */
-    size_t k_before = c->k;
     uint32_t key[66];
     if (f->keywidth > 66)
         return lr_error_set(err, LR_ERANGE, "a term interacts more than 64 factors");
@@ -852,25 +931,29 @@ static int build_row(lr_chunk *c, const lr_csv_row *row, lr_error *err)
         for (size_t combo = 0; combo < ti->ncombo; combo++) {
             size_t col;
             cell_key(c, t, combo, key);
-            if ((rc = cell_column(c, key, &col, err)))
+            if (lr_cell_map_get(&c->map, key) != SIZE_MAX)
+                continue;
+            /* a new column: where it came from, for this check and the fold's */
+            size_t v = origin_var(c, t, fresh);
+            col_origin o = {row->line, row->fields[fm->vars[v].col].col, v, c->level[v]};
+            if (c->k + 1 > LR_MAX_COLUMNS)
+                return cap_error(f, v, lr_levels_label(c->levels[v], c->level[v]), o.line, o.col,
+                                 c->k + 1, err);
+            if ((rc = cell_column(c, key, &o, &col, err)))
                 return rc;
         }
     }
-    if (c->k != k_before) {
-        /* Rows already in the block were zero in the new columns: add them
-         * with the old width, then widen. */
-        if ((rc = check_width(f, c->k, err)) || (rc = flush(c, err)) ||
-            (rc = lr_accum_grow(c->acc, c->k, err)))
-            return rc;
-    }
-    if ((rc = ensure_width(c, c->k, err)))
+    if (c->sparse) {
+        c->nent = 0;
+    } else {
+        if ((rc = ensure_width(c, c->k, err)))
         return rc;
+        memset(c->row, 0, c->k * sizeof(double));
+    }
 
     /* The values: response, then each term's product of numeric variables
      * times its poly powers, in the term's column. */
-    double *r = c->row;
-    memset(r, 0, c->k * sizeof(double));
-    r[0] = c->value[0];
+    put_value(c, 0, c->value[0]);
     for (size_t t = 0; t < fm->nterms; t++) {
         const term_info *ti = &f->terms[t];
         const lr_term *tm = &fm->terms[t];
@@ -902,7 +985,7 @@ static int build_row(lr_chunk *c, const lr_csv_row *row, lr_error *err)
                 cell_key(c, t, combo, key);
                 col = lr_cell_map_get(&c->map, key);
             }
-            r[col] = val;
+            put_value(c, col, val);
         }
     }
     return LR_OK;
@@ -916,6 +999,30 @@ static int ragged_row(const lr_frame *f, const lr_csv_row *row, lr_error *err)
     return lr_error_at(err, LR_EPARSE, f->source, at->line, at->col,
                        "row has %zu field%s but the header has %zu", row->nfields,
                        row->nfields == 1 ? "" : "s", f->ncsv);
+}
+
+/* The stored rows into blocks of the chunk's width (every column they can
+ * have is known now: zero in the columns a row has no entry in), and so
+ * into the accumulator. */
+static int store_flush(lr_chunk *c, lr_error *err)
+{
+    lr_row_store *s = &c->store;
+    int rc = s->rows ? ensure_width(c, c->k, err) : LR_OK;
+    for (size_t r = 0; r < s->rows && !rc; r++) {
+        const lr_row_head *h = &s->row[r];
+        size_t i = c->nblock, ld = c->block_rows;
+        if (i == 0)
+            memset(c->block, 0, c->k * ld * sizeof(double));
+        for (size_t e = h->start; e < h->start + h->n; e++)
+            c->block[s->e[e].col * ld + i] = s->e[e].val;
+        c->wblock[i] = h->w;
+        c->lblock[i] = h->line;
+        if (++c->nblock == ld)
+            rc = flush(c, err);
+    }
+    lr_row_store_clear(s);
+    /* the last block too: later rows may bring columns its rows lack */
+    return rc ? rc : flush(c, err);
 }
 
 /* The end of a row whose values the direct paths wrote into the block's
@@ -1081,6 +1188,13 @@ int lr_chunk_add_row(lr_chunk *c, const lr_csv_row *row, lr_error *err)
     }
     if ((rc = build_row(c, row, err)))
         return rc;
+    if (c->sparse) {
+        rc = lr_row_store_add(&c->store, c->ent, c->nent,
+                              f->wcol != SIZE_MAX ? c->colval[f->wcol] : 1.0, row->line, err);
+        if (!rc && c->store.n >= LR_ROW_STORE_ENTRIES)
+            rc = store_flush(c, err);
+        return rc;
+    }
     size_t i = c->nblock;
     for (size_t j = 0; j < c->k; j++)
         c->block[j * c->block_rows + i] = c->row[j];
@@ -1093,7 +1207,7 @@ int lr_chunk_add_row(lr_chunk *c, const lr_csv_row *row, lr_error *err)
 
 int lr_chunk_end(lr_chunk *c, lr_error *err)
 {
-    return flush(c, err);
+    return c->sparse ? store_flush(c, err) : flush(c, err);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1168,7 +1282,16 @@ int lr_frame_fold(lr_frame *f, lr_chunk *c, uint64_t lines_before, lr_error *err
         size_t g = lr_cell_map_get(&f->map, key);
         if (g == SIZE_MAX) {
             g = f->k;
-            if ((rc = check_width(f, f->k + 1, err)) || (rc = map_put(&f->map, key, g, err)))
+            if (f->k + 1 > LR_MAX_COLUMNS) {
+                /* the row that made it, in the file's lines (a later chunk's
+                 * own count stayed under the cap; the chunks before it had
+                 * the other levels) */
+                const col_origin *o = &c->colorigin[i];
+                rc = cap_error(f, o->var, lr_levels_label(c->levels[o->var], o->level),
+                               lines_before + o->line, o->col, f->k + 1, err);
+                goto done;
+            }
+            if ((rc = map_put(&f->map, key, g, err)))
                 goto done;
             f->k++;
         }
@@ -1276,25 +1399,34 @@ static int keep_row(lr_frame *f, const lr_csv_row *row, lr_error *err)
 }
 
 /* Decide the types and run the kept rows through the first chunk. */
+/* Kept row r as a row of fields (f->replay). */
+static void kept_row(lr_frame *f, size_t r, lr_csv_row *row)
+{
+    for (size_t u = 0; u < f->nused; u++) {
+        const kept_field *k = &f->kept[r * f->nused + u];
+        lr_csv_field *fl = &f->replay[f->used[u]];
+        fl->data = f->keep + k->off;
+        fl->len = k->len;
+        fl->line = k->line;
+        fl->col = k->col;
+        fl->quoted = k->quoted;
+    }
+    *row = (lr_csv_row){f->replay, f->ncsv, 0, 0};
+    row->line = f->kept_line[r];
+}
+
+/* The kept rows into the first chunk, once the column types are decided. */
 static int replay(lr_frame *f, lr_error *err)
 {
     int rc = resolve_types(f, err);
     if (rc || (rc = lr_chunk_create(f, &f->first, err)))
         return rc;
-    f->first->first = 1;
-    lr_csv_row row = {f->replay, f->ncsv, 0, 0};
+    lr_chunk *c = f->first;
+    c->first = 1;
+    lr_csv_row row;
     for (size_t r = 0; r < f->nkept_rows; r++) {
-        for (size_t u = 0; u < f->nused; u++) {
-            const kept_field *k = &f->kept[r * f->nused + u];
-            lr_csv_field *fl = &f->replay[f->used[u]];
-            fl->data = f->keep + k->off;
-            fl->len = k->len;
-            fl->line = k->line;
-            fl->col = k->col;
-            fl->quoted = k->quoted;
-        }
-        row.line = f->kept_line[r];
-        if ((rc = lr_chunk_add_row(f->first, &row, err)))
+        kept_row(f, r, &row);
+        if ((rc = lr_chunk_add_row(c, &row, err)))
             return rc;
     }
     /* The kept bytes are no longer needed. */

@@ -10,6 +10,7 @@
 #include "factor_levels.h"
 #include "model_frame.h"
 #include "row_spool.h"
+#include "row_store.h"
 
 /* Per data column the model uses. */
 typedef struct col_info {
@@ -58,6 +59,15 @@ typedef struct kept_field {
     int quoted;    /* was quoted */
 } kept_field;
 
+/* Where a chunk's factor-term column first appeared (for the column cap's
+ * error, which names the row, the factor and its level). */
+typedef struct col_origin {
+    uint64_t line;  /* the row's line (the chunk's count) */
+    uint64_t col;   /* the factor's field column in it */
+    size_t var;     /* the factor variable named */
+    uint32_t level; /* its level id (chunk-local) */
+} col_origin;
+
 /*
  * One chunk of rows, evaluated on its own (by whichever thread): its own
  * factor levels and accumulator columns, in the order the chunk shows them,
@@ -75,7 +85,8 @@ struct lr_chunk {
     lr_levels **levels; /* per variable: the chunk's levels (factor), in order seen */
     cell_map map;       /* factor-term columns of the chunk */
     uint32_t *colkeys;  /* the key of each factor-term column, in column order */
-    size_t colkeys_cap; /* capacity in keys */
+    size_t colkeys_cap; /* capacity in keys (and in colorigin) */
+    col_origin *colorigin; /* where each factor-term column first appeared, column order */
     size_t k;           /* accumulator columns */
     lr_accum *acc;      /* the chunk's statistics */
     double *block;      /* block_rows × block_k, column-major */
@@ -86,6 +97,12 @@ struct lr_chunk {
     size_t block_k;     /* columns the block holds */
     size_t nblock;      /* rows in the block */
     double *row;        /* the current row's accumulator values, k entries */
+    int sparse;            /* the model has factor terms: rows are kept in `store` until
+                              the chunk ends (row_store.h) */
+    lr_row_entry *ent;     /* sparse: the current row's entries */
+    size_t nent;           /* their number */
+    size_t ent_cap;        /* capacity: 1 + the columns the terms write a row */
+    lr_row_store store;    /* sparse: the chunk's rows so far */
     size_t row_cap;     /* capacity of row */
     uint64_t rows;      /* data rows seen */
     uint64_t dropped;   /* rows omitted for missing values */

@@ -234,6 +234,7 @@ static const char *const fits[] = {
     "toothgrowth_factor_dose", "plantgrowth_group",     "airquality_month_factor",
     "diabetes_all",           "mtcars_noint_factor",    "swiss_weighted_dot",
     "iris_species",           "warpbreaks_rankdef",     "mtcars_aliased_I",
+    "wide_factor_late_levels", /* 300 levels, the reference seen last */
 };
 #define NFITS (sizeof fits / sizeof *fits)
 

@@ -9,11 +9,13 @@
 #include <fcntl.h>
 #include <math.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -108,6 +110,8 @@ static void append(char **buf, size_t *len, size_t *cap, const char *data, size_
     (*buf)[*len] = '\0';
 }
 
+unsigned lr_test_cpu_limit;
+
 void lr_test_exec_linreg(const char *const *argv)
 {
     size_t n = 0;
@@ -118,6 +122,10 @@ void lr_test_exec_linreg(const char *const *argv)
     args[0] = strdup(LR_LINREG_EXE);
     for (size_t i = 1; i < n; i++)
         args[i] = strdup(argv[i]);
+    if (lr_test_cpu_limit) {
+        struct rlimit rl = {lr_test_cpu_limit, lr_test_cpu_limit};
+        setrlimit(RLIMIT_CPU, &rl);
+    }
     execv(LR_LINREG_EXE, args);
     _exit(127);
 }
@@ -377,4 +385,40 @@ char *lr_test_poly_csv(int n, int other, size_t *len)
     }
     *len = o;
     return b;
+}
+
+/* ---- generated data ---- */
+
+static uint64_t lr_test_rng;
+
+void lr_test_seed(uint64_t seed)
+{
+    lr_test_rng = seed;
+}
+
+double lr_test_urand(void)
+{
+    uint64_t z = (lr_test_rng += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    z ^= z >> 31;
+    return (double)(z >> 11) * 0x1.0p-53;
+}
+
+void lr_test_put(lr_test_text *t, const char *fmt, ...)
+{
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int k = vsnprintf(t->s ? t->s + t->n : NULL, t->s ? t->cap - t->n : 0, fmt, ap);
+        va_end(ap);
+        ck_assert_int_ge(k, 0);
+        if (t->s && (size_t)k < t->cap - t->n) {
+            t->n += (size_t)k;
+            return;
+        }
+        t->cap = (t->cap + (size_t)k + 1) * 2;
+        t->s = realloc(t->s, t->cap);
+        ck_assert_ptr_nonnull(t->s);
+    }
 }

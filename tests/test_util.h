@@ -6,6 +6,7 @@
 
 #include <check.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "linreg.h"
 
@@ -58,6 +59,9 @@ void lr_test_run_free(lr_test_run_result *res);
 /* In a forked child: exec the built linreg with argv (argv[0] replaced);
  * exits 127 if it cannot. */
 void lr_test_exec_linreg(const char *const *argv);
+/* When nonzero, lr_test_run's child (lr_test_exec_linreg) may use this many seconds of CPU time
+ * (RLIMIT_CPU); past them it is killed (SIGXCPU: exit_code 128 + 24). */
+extern unsigned lr_test_cpu_limit;
 
 /*
  * Allocation failure injection: install lr_test_failing_alloc with
@@ -91,6 +95,19 @@ void lr_test_remove_dir(char *dir);
  * with `other` another one (2, 3, ... 6 as coefficients); malloc'd, *len bytes. */
 char *lr_test_poly_csv(int n, int other, size_t *len);
 #define LR_TEST_POLY_FORMULA "y ~ x + I(x^2) + I(x^3) + I(x^4) + I(x^5)"
+
+/* A fixed-seed generator (splitmix64), so every run sees the same data:
+ * lr_test_seed, then numbers uniform in [0, 1). */
+void lr_test_seed(uint64_t seed);
+double lr_test_urand(void);
+
+/* A growing text buffer (a CSV built row by row); free(t.s) when done. */
+typedef struct lr_test_text {
+    char *s;    /* contents, NUL-terminated */
+    size_t n;   /* length */
+    size_t cap; /* capacity */
+} lr_test_text;
+void lr_test_put(lr_test_text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Run a suite with Check's runner; returns the process exit code (0 if all passed). */
 int lr_test_main(Suite *s);

@@ -48,7 +48,10 @@ fits <- list(
   list("mtcars_noint_factor", "mtcars.csv", "mpg ~ 0 + factor(cyl) + wt", NULL),
   list("swiss_weighted_dot", "swiss.csv", "Fertility ~ . - province", "Catholic"),
   list("warpbreaks_rankdef", "warpbreaks.csv", "breaks ~ wool:tension", NULL),
-  list("mtcars_aliased_I", "mtcars.csv", "mpg ~ wt + I(2 * wt) + hp", NULL)
+  list("mtcars_aliased_I", "mtcars.csv", "mpg ~ wt + I(2 * wt) + hp", NULL),
+  # 300 levels, the reference among the 100 seen only in the last 500 rows
+  # (datasets/wide_factor.csv, written by gen_wide_factor.R)
+  list("wide_factor_late_levels", "wide_factor.csv", "y ~ x + z + g", NULL)
 )
 print_ids <- c("iris_petal_x_species", "warpbreaks_wool_x_tension")
 
