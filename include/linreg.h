@@ -347,6 +347,11 @@ typedef struct lr_fit_options {
                                       residual) pairs for plots (a second pass) */
     int keep_model;                /* 1: keep what lr_fit_save needs (the levels, β,
                                       (XᵀX)⁻¹ and the accumulated statistics) */
+    const char *absorb;            /* fixed effects to absorb, comma-separated ("firm,year"),
+                                      as a formula's "| firm + year"; NULL: none */
+    double fe_tol;                 /* demeaning tolerance (0: the default, 1e-13 of each
+                                      column's scale) */
+    unsigned fe_max_iter;          /* demeaning sweeps before giving up (0: 10000) */
 } lr_fit_options;
 
 /* Fill *opt with the defaults. */

@@ -10,6 +10,7 @@
 
 #include "diagnostics.h"
 #include "extended.h"
+#include "fixed_effects.h"
 #include "model_file.h"
 #include "ingest.h"
 #include "model_frame.h"
@@ -209,6 +210,8 @@ typedef struct model_desc {
     lr_frame *frame;           /* the frame, for a second pass; NULL if none is possible */
     lr_source *input;          /* the data, kept open for a second pass (NULL: none) */
     char delimiter;            /* its delimiter */
+    lr_fe *fe;                 /* absorbed fixed effects, or NULL */
+    lr_vcov fe_vcov;           /* the covariance asked for with them */
 } model_desc;
 
 /* Extended precision is used when fewer than this many digits are expected
@@ -328,6 +331,12 @@ static int fit_from_accum(const lr_accum *acc, const model_desc *md, const lr_fi
     lr_blas_threads(blas_threads);
     if (rc)
         return with_source(err, md->source, rc);
+    double *fe_vcov = NULL;
+    size_t fe_vcov_size = (sol.p * sol.p + 1) * sizeof(double);
+    if (md->fe && (rc = lr_fe_finish(md->fe, &sol, md->fe_vcov, &fe_vcov, err))) {
+        lr_solution_free(&sol);
+        return rc;
+    }
 
     /* Why the data cannot be read a second time, or NULL. */
     const char *again_why =
@@ -337,7 +346,10 @@ static int fit_from_accum(const lr_accum *acc, const model_desc *md, const lr_fi
     char ext_note[LR_ERROR_MAX] = "";
     if (opt->method == LR_METHOD_AUTO && !(spec->ridge > 0) && sol.digits < LR_EXTENDED_DIGITS) {
         double width = (double)(spec->q + 3);
-        if (!md->frame) {
+        if (md->fe) {
+            snprintf(ext_note, sizeof ext_note, "extended precision is not used with absorbed "
+                     "fixed effects; about %.0f digits can be trusted", floor(sol.digits));
+        } else if (!md->frame) {
             snprintf(ext_note, sizeof ext_note, "extended precision was not used: the statistics "
                      "were accumulated by the caller, not read from a file");
         } else if (again_why) {
@@ -373,15 +385,12 @@ static int fit_from_accum(const lr_accum *acc, const model_desc *md, const lr_fi
         }
     }
 
-    if ((rc = check_range(&sol, spec->ridge > 0, md->source, err))) {
-        lr_solution_free(&sol);
-        return rc;
-    }
-
-    lr_fit *fit = lr_mem_calloc(1, sizeof *fit);
-    if (!fit) {
-        lr_solution_free(&sol);
-        return lr_error_nomem(err);
+    lr_fit *fit = NULL;
+    if ((rc = check_range(&sol, spec->ridge > 0, md->source, err)))
+        goto fail;
+    if (!(fit = lr_mem_calloc(1, sizeof *fit))) {
+        rc = lr_error_nomem(err);
+        goto fail;
     }
 
     /* A second pass for what needs the residuals. */
@@ -419,9 +428,11 @@ static int fit_from_accum(const lr_accum *acc, const model_desc *md, const lr_fi
             goto fail;
         }
     }
-    lr_stats_compute(&sol, nobs, lr_accum_sum_log_weight(acc), spec->intercept,
-                     spec->ridge > 0, opt->level, fit->diag.vcov, fit->coefs, &fit->summary);
-    fit->summary.vcov = fit->diag.vcov ? opt->vcov : LR_VCOV_CLASSICAL;
+    /* with fixed effects, lm's intercept is among the dummies */
+    lr_stats_compute(&sol, nobs, lr_accum_sum_log_weight(acc), spec->intercept || md->fe,
+                     spec->ridge > 0, opt->level, fe_vcov ? fe_vcov : fit->diag.vcov,
+                     fit->coefs, &fit->summary);
+    fit->summary.vcov = fe_vcov ? md->fe_vcov : fit->diag.vcov ? opt->vcov : LR_VCOV_CLASSICAL;
     if (fit->diag.has_q) {
         fit->summary.has_quantiles = 1;
         memcpy(fit->summary.residual_quantiles, fit->diag.q, sizeof fit->diag.q);
@@ -441,16 +452,21 @@ static int fit_from_accum(const lr_accum *acc, const model_desc *md, const lr_fi
     /* The solution's (XᵀX)⁻¹ moves into the fit. */
     fit->xtx_inv = sol.xtx_inv;
     sol.xtx_inv = NULL;
+    for (size_t i = 0; md->fe && i < lr_fe_nnotes(md->fe); i++)
+        if ((rc = add_note(fit, err, "%s", lr_fe_note(md->fe, i))))
+            goto fail;
     if ((rc = fit_notes(fit, &sol, err)) ||
         (ext_note[0] && (rc = add_note(fit, err, "%s", ext_note))) ||
         (diag_note[0] && (rc = add_note(fit, err, "%s", diag_note))))
         goto fail;
     lr_solution_free(&sol);
+    lr_mem_free(fe_vcov, fe_vcov ? fe_vcov_size : 0);
     *out = fit;
     return LR_OK;
 
 fail:
     lr_solution_free(&sol);
+    lr_mem_free(fe_vcov, fe_vcov ? fe_vcov_size : 0);
     lr_fit_free(fit);
     return rc;
 }
@@ -486,22 +502,86 @@ int lr_fit_accum(const lr_accum *acc, const char *const *names, const lr_fit_opt
     if (q == 0 && opt->intercept)
         snprintf(formula + o, flen - o, "1");
     lr_model_spec spec = {q, cols, names + 1, opt->intercept, opt->ridge, opt->ridge_scale};
-    model_desc md = {&spec, names[0], formula, NULL, NULL, n_dropped, 0, NULL, NULL, 0};
+    model_desc md = {&spec, names[0], formula, NULL, NULL, n_dropped, 0, NULL, NULL, 0, NULL,
+                     LR_VCOV_CLASSICAL};
     rc = fit_from_accum(acc, &md, opt, out, err);
     lr_mem_free(formula, flen);
     lr_mem_free(cols, (q ? q : 1) * sizeof(size_t));
     return rc;
 }
 
+/* "y ~ x | firm + year": the model as given, or built from the columns and --absorb. */
+static char *fe_formula(const lr_fit_options *opt, const lr_model_columns *mc,
+                        const lr_fe_spec *fes)
+{
+    if (opt->formula && strchr(opt->formula, '|'))
+        return lr_mem_strdup(opt->formula);
+    char buf[4096];
+    size_t o = (size_t)snprintf(buf, sizeof buf, "%s |", mc->formula);
+    for (size_t f = 0; f < fes->nf && o < sizeof buf; f++)
+        o += (size_t)snprintf(buf + o, sizeof buf - o, "%s %s", f ? " +" : "", fes->names[f]);
+    return lr_mem_strdup(buf);
+}
+
+/* The model without its intercept on the demeaned columns 1..q of fe's
+ * accumulator, solved and reported as lm with the dummies. */
+static int fit_absorbed(const lr_fit_options *opt, const lr_model_columns *mc,
+                        const lr_fe_spec *fes, model_desc *md, lr_fe *fe, lr_fit **out,
+                        lr_error *err)
+{
+    size_t *cols = lr_mem_calloc(mc->q + 1, sizeof(size_t));
+    char *formula = fe_formula(opt, mc, fes);
+    int rc = !cols || !formula ? lr_error_nomem(err) : LR_OK;
+    for (size_t j = 0; !rc && j < mc->q; j++)
+        cols[j] = j + 1;
+    lr_model_spec spec = {mc->q, cols, mc->names, 0, 0.0, opt->ridge_scale};
+    md->spec = &spec;
+    md->formula = formula;
+    md->n_dropped += lr_fe_dropped(fe);
+    md->frame = NULL;
+    md->fe = fe;
+    if (!rc)
+        rc = fit_from_accum(lr_fe_accum(fe), md, opt, out, err);
+    lr_mem_free(cols, (mc->q + 1) * sizeof(size_t));
+    if (formula)
+        lr_mem_strfree(formula);
+    return rc;
+}
+
+static int fit_csv(const char *path, const lr_fit_options *opt, const lr_fe_spec *fes,
+                   lr_vcov fe_vcov, lr_fit **out, lr_error *err);
+
 int lr_fit_csv(const char *path, const lr_fit_options *opt, lr_fit **out, lr_error *err)
+{
+    lr_fe_spec fes;
+    int rc = check_options(opt, err);
+    *out = NULL;
+    if (rc || (rc = lr_fe_parse(opt, &fes, err)))
+        return rc;
+    if (fes.nf == 0) {
+        lr_fe_spec_free(&fes);
+        return fit_csv(path, opt, &fes, LR_VCOV_CLASSICAL, out, err);
+    }
+    /* Absorbed fixed effects: the first pass reads the left-hand model alone
+     * (its coding, its means), the absorption reads the data once more. */
+    lr_fit_options o = *opt;
+    if (fes.left)
+        o.formula = fes.left;
+    o.absorb = NULL;
+    o.vcov = LR_VCOV_CLASSICAL;
+    o.residual_summary = 0;
+    if ((rc = lr_fe_check_options(opt, err)) == LR_OK)
+        rc = fit_csv(path, &o, &fes, opt->vcov, out, err);
+    lr_fe_spec_free(&fes);
+    return rc;
+}
+
+static int fit_csv(const char *path, const lr_fit_options *opt, const lr_fe_spec *fes,
+                   lr_vcov fe_vcov, lr_fit **out, lr_error *err)
 {
     lr_frame *frame = NULL;
     char delimiter = 0;
-    int rc = check_options(opt, err);
-
-    *out = NULL;
-    if (rc)
-        return rc;
+    int rc = LR_OK;
     /* The input stays open for second passes, read through its descriptor.
      * A stream is copied (to an unnamed file in TMPDIR) for them: whole when
      * HC covariances, per-row diagnostics or plot points are asked for; up
@@ -510,7 +590,7 @@ int lr_fit_csv(const char *path, const lr_fit_options *opt, lr_fit **out, lr_err
      * extended precision might need one (it only runs on small problems). */
     lr_source *input = NULL;
     int want_rows = opt->vcov != LR_VCOV_CLASSICAL || opt->residual_row || opt->plot_points > 0;
-    uint64_t limit = want_rows                       ? UINT64_MAX
+    uint64_t limit = want_rows || fes->nf            ? UINT64_MAX
                      : opt->residual_summary         ? (uint64_t)1 << 30
                      : opt->method == LR_METHOD_AUTO ? (uint64_t)64 << 20
                                                      : 0;
@@ -545,7 +625,22 @@ int lr_fit_csv(const char *path, const lr_fit_options *opt, lr_fit **out, lr_err
                      rows - lr_frame_dropped(frame) - lr_accum_nobs(acc),
                      frame,
                      input,
-                     delimiter};
+                     delimiter,
+                     NULL,
+                     fe_vcov};
+    if (fes->nf) {
+        lr_fe *fe = NULL;
+        const char *why = lr_source_again_why(input);
+        if (why)
+            rc = lr_error_set(err, LR_EIO, "%s: absorbing fixed effects reads the data twice, "
+                              "and %s %s; give a file instead of a pipe, or a writable TMPDIR",
+                              name, name, why);
+        else if (!(rc = lr_fe_absorb(input, delimiter, frame, &mc, fes, opt,
+                                     lr_method_kernel(opt->method), &fe, err)))
+            rc = fit_absorbed(opt, &mc, fes, &md, fe, out, err);
+        lr_fe_free(fe);
+        goto done;
+    }
     rc = fit_from_accum(acc, &md, opt, out, err);
     if (rc == LR_OK && lr_frame_header_numeric(frame) &&
         (rc = add_note(*out, err,

@@ -27,6 +27,12 @@ static const char fit_usage[] =
     "                           around each name are dropped\n"
     "      --no-intercept       fit without an intercept (R's y ~ 0 + ...)\n"
     "  -w, --weights NAME       weighted least squares with the case weights in NAME\n"
+    "      --absorb A,B         absorb fixed effects of the columns A, B (as a formula's\n"
+    "                           'y ~ x | A + B'): the slopes of lm with their dummies,\n"
+    "                           memory bounded by the levels, not the rows\n"
+    "      --fe-tol T           demeaning tolerance, relative to each column's scale\n"
+    "                           (default 1e-13)\n"
+    "      --fe-max-iter N      demeaning sweeps before giving up (default 10000)\n"
     "      --ridge LAMBDA       ridge regression with penalty LAMBDA (intercept not\n"
     "                           penalised); no standard errors or tests are reported\n"
     "      --ridge-scale S      standardized (default: penalise coefficients of columns\n"
@@ -80,7 +86,10 @@ enum {
     OPT_LEVEL,              /* --level */
     OPT_NA,                 /* --na */
     OPT_NA_STRINGS,         /* --na-strings */
-    OPT_FORMAT              /* --format */
+    OPT_FORMAT,             /* --format */
+    OPT_ABSORB,             /* --absorb */
+    OPT_FE_TOL,             /* --fe-tol */
+    OPT_FE_MAX_ITER         /* --fe-max-iter */
 };
 
 static const struct option long_options[] = {
@@ -103,6 +112,9 @@ static const struct option long_options[] = {
     {"save", required_argument, NULL, 'o'},
     {"residuals", required_argument, NULL, OPT_RESIDUALS},
     {"plot", required_argument, NULL, OPT_PLOT},
+    {"absorb", required_argument, NULL, OPT_ABSORB},
+    {"fe-tol", required_argument, NULL, OPT_FE_TOL},
+    {"fe-max-iter", required_argument, NULL, OPT_FE_MAX_ITER},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -233,6 +245,28 @@ int lr_cli_fit(int argc, char **argv)
                                    "or naive):", optarg);
             }
             break;
+        case OPT_ABSORB:
+            opt.absorb = optarg;
+            break;
+        case OPT_FE_TOL:
+        case OPT_FE_MAX_ITER: {
+            char *end;
+            errno = 0;
+            double v = strtod(optarg, &end);
+            int tol = c == OPT_FE_TOL;
+            if (errno || end == optarg || *end || !(v > 0) ||
+                (tol ? !(v < 1) : !(v <= 1e9 && v == (double)(unsigned)v))) {
+                free(features);
+                return usage_error(tol ? "--fe-tol must be a number between 0 and 1, not"
+                                       : "--fe-max-iter must be a positive integer, not",
+                                   optarg);
+            }
+            if (tol)
+                opt.fe_tol = v;
+            else
+                opt.fe_max_iter = (unsigned)v;
+            break;
+        }
         case OPT_LEVEL: {
             char *end;
             errno = 0;
