@@ -24,30 +24,33 @@
 
 #include "fixed_effects_impl.h"
 
-/* One sweep: out = G(in). */
-static int sweep(lr_fe *fe, const double *in, double *out, lr_error *err)
+/* End of the level arrays of the first nfac factors. */
+static size_t levels_of(const lr_fe *fe, size_t nfac)
 {
-    size_t m = fe->m, nf = fe->nf;
-    memcpy(out, in, fe->nlevels * m * sizeof(double));
+    return nfac < fe->nf ? fe->lev_off[nfac] : fe->nlevels;
+}
+
+/* One sweep over the first pr->nfac factors: out = G(in). */
+static int sweep(lr_fe *fe, const lr_fe_problem *pr, const double *in, double *out, lr_error *err)
+{
+    size_t m = pr->m, nf = pr->nfac;
+    memcpy(out, in, levels_of(fe, nf) * m * sizeof(double));
     for (size_t f = 0; f < nf; f++) {
         const fe_factor *ff = &fe->f[f];
-        double *t = fe->t + fe->lev_off[f] * m;
+        double *t = pr->t + fe->lev_off[f] * m;
         memset(t, 0, ff->nlev * m * sizeof(double));
         for (size_t b = 0; nf > 1 && b < fe->nblocks; b++) {
-            int rc = lr_fe_read_block(fe, b, 0, err);
+            int rc = lr_fe_load(fe, b, 0, err);
             if (rc)
                 return rc;
-            size_t nb = lr_fe_block_rows(fe, b);
-            for (size_t i = 0; i < nb; i++) {
-                if (!lr_fe_row_alive(fe, i))
-                    continue;
+            for (size_t k = 0; k < fe->nlive; k++) {
+                size_t i = fe->live[k];
                 double w = fe->w[i];
                 double *ti = t + (size_t)fe->ids[f * LR_FE_BLOCK + i] * m;
                 for (size_t g = 0; g < nf; g++) {
                     if (g == f)
                         continue;
-                    const double *a =
-                        out + (fe->lev_off[g] + fe->ids[g * LR_FE_BLOCK + i]) * m;
+                    const double *a = out + (fe->lev_off[g] + fe->ids[g * LR_FE_BLOCK + i]) * m;
                     for (size_t c = 0; c < m; c++)
                         ti[c] += w * a[c];
                 }
@@ -57,7 +60,7 @@ static int sweep(lr_fe *fe, const double *in, double *out, lr_error *err)
             size_t o = fe->lev_off[f] + l;
             double W = fe->wsum[o];
             for (size_t c = 0; c < m; c++)
-                out[o * m + c] = W > 0 ? (fe->sum[o * m + c] - t[l * m + c]) / W : 0.0;
+                out[o * m + c] = W > 0 ? (pr->sum[o * m + c] - t[l * m + c]) / W : 0.0;
         }
     }
     fe->iters++;
@@ -65,15 +68,16 @@ static int sweep(lr_fe *fe, const double *in, double *out, lr_error *err)
 }
 
 /* The largest change of a sweep, relative to each column's scale. */
-static double change(const lr_fe *fe, const double *a, const double *b)
+static double change(const lr_fe *fe, const lr_fe_problem *pr, const double *a, const double *b)
 {
     double worst = 0;
-    for (size_t c = 0; c < fe->m; c++) {
-        double scale = sqrt(fe->colss[c] / fe->wtotal), d = 0;
+    size_t nl = levels_of(fe, pr->nfac), m = pr->m;
+    for (size_t c = 0; c < m; c++) {
+        double scale = pr->scale[c], d = 0;
         if (!(scale > 0))
             continue;
-        for (size_t l = 0; l < fe->nlevels; l++) {
-            double v = fabs(a[l * fe->m + c] - b[l * fe->m + c]);
+        for (size_t l = 0; l < nl; l++) {
+            double v = fabs(a[l * m + c] - b[l * m + c]);
             d = v > d ? v : d;
         }
         worst = d / scale > worst ? d / scale : worst;
@@ -82,21 +86,53 @@ static double change(const lr_fe *fe, const double *a, const double *b)
 }
 
 /* X := GGX − (ΔGX · Δ²X / Δ²X · Δ²X) ΔGX, column by column. */
-static void irons_tuck(lr_fe *fe, double *x, const double *gx, const double *ggx)
+static void irons_tuck(const lr_fe *fe, const lr_fe_problem *pr, double *x, const double *gx,
+                       const double *ggx)
 {
-    for (size_t c = 0; c < fe->m; c++) {
+    size_t nl = levels_of(fe, pr->nfac), m = pr->m;
+    for (size_t c = 0; c < m; c++) {
         double num = 0, den = 0;
-        for (size_t l = 0; l < fe->nlevels; l++) {
-            size_t o = l * fe->m + c;
+        for (size_t l = 0; l < nl; l++) {
+            size_t o = l * m + c;
             double d1 = ggx[o] - gx[o], d2 = ggx[o] - 2.0 * gx[o] + x[o];
             num += d1 * d2;
             den += d2 * d2;
         }
         double k = den > 0 ? num / den : 0.0;
-        for (size_t l = 0; l < fe->nlevels; l++) {
-            size_t o = l * fe->m + c;
+        for (size_t l = 0; l < nl; l++) {
+            size_t o = l * m + c;
             x[o] = ggx[o] - k * (ggx[o] - gx[o]);
         }
+    }
+}
+
+int lr_fe_solve(lr_fe *fe, const lr_fe_problem *pr, double tol, unsigned max_iter,
+                const char *source, lr_error *err)
+{
+    size_t cells = levels_of(fe, pr->nfac) * pr->m;
+    double *x = pr->alpha, *gx = pr->ga, *ggx = pr->gga;
+    int rc;
+    unsigned start = fe->iters;
+    for (;;) {
+        if ((rc = sweep(fe, pr, x, gx, err)))
+            return rc;
+        if (pr->nfac == 1 || (fe->achieved = change(fe, pr, x, gx)) <= tol) {
+            memcpy(x, gx, cells * sizeof(double));
+            return LR_OK;
+        }
+        if ((rc = sweep(fe, pr, gx, ggx, err)))
+            return rc;
+        if ((fe->achieved = change(fe, pr, gx, ggx)) <= tol) {
+            memcpy(x, ggx, cells * sizeof(double));
+            return LR_OK;
+        }
+        if (fe->iters - start >= max_iter)
+            return lr_error_set(err, LR_EDATA,
+                                "%s: the fixed effects did not converge in %u "
+                                "sweeps: the last changed an effect by %.3g of its column's "
+                                "scale (tolerance %.3g); raise --fe-max-iter or --fe-tol",
+                                source, fe->iters - start, fe->achieved, tol);
+        irons_tuck(fe, pr, x, gx, ggx);
     }
 }
 
@@ -106,35 +142,21 @@ int lr_fe_demean(lr_fe *fe, double tol, unsigned max_iter, const char *source, l
     if (!(fe->alpha = lr_mem_calloc(cells, sizeof(double))) ||
         !(fe->ga = lr_mem_calloc(cells, sizeof(double))) ||
         !(fe->gga = lr_mem_calloc(cells, sizeof(double))) ||
-        !(fe->t = lr_mem_calloc(cells, sizeof(double))))
+        !(fe->t = lr_mem_calloc(cells, sizeof(double))) ||
+        !(fe->scale = lr_mem_calloc(fe->m, sizeof(double))))
         return lr_error_nomem(err);
-    int rc = LR_OK;
-    double *x = fe->alpha, *gx = fe->ga, *ggx = fe->gga;
-    for (;;) {
-        if ((rc = sweep(fe, x, gx, err)))
-            return rc;
-        if (fe->nf == 1 || (fe->achieved = change(fe, x, gx)) <= tol) {
-            memcpy(x, gx, (cells - 1) * sizeof(double));
-            break;
-        }
-        if ((rc = sweep(fe, gx, ggx, err)))
-            return rc;
-        if ((fe->achieved = change(fe, gx, ggx)) <= tol) {
-            memcpy(x, ggx, (cells - 1) * sizeof(double));
-            break;
-        }
-        if (fe->iters >= max_iter)
-            return lr_error_set(err, LR_EDATA, "%s: the fixed effects did not converge in %u "
-                                "sweeps: the last changed an effect by %.3g of its column's "
-                                "scale (tolerance %.3g); raise --fe-max-iter or --fe-tol",
-                                source, fe->iters, fe->achieved, tol);
-        irons_tuck(fe, x, gx, ggx);
-    }
+    for (size_t c = 0; c < fe->m; c++)
+        fe->scale[c] = sqrt(fe->colss[c] / fe->wtotal);
+    lr_fe_problem pr = {fe->nf, fe->m, fe->sum, fe->scale, fe->alpha, fe->ga, fe->gga, fe->t};
+    int rc = lr_fe_solve(fe, &pr, tol, max_iter, source, err);
+    if (rc)
+        return rc;
     char note[512];
     if (fe->nf == 1)
         snprintf(note, sizeof note, "demeaned exactly (one fixed effect: its level means)");
     else
-        snprintf(note, sizeof note, "demeaned by alternating projections (Irons-Tuck "
+        snprintf(note, sizeof note,
+                 "demeaned by alternating projections (Irons-Tuck "
                  "accelerated): %u sweeps, last change %.2g of a column's scale (tolerance %.2g)",
                  fe->iters, fe->achieved, tol);
     return lr_fe_add_note(fe, err, note);
@@ -171,6 +193,7 @@ int lr_fe_accumulate(lr_fe *fe, lr_kernel kernel, const char *const *names, lr_e
     double *blk = lr_mem_alloc(m * LR_FE_BLOCK * sizeof(double));
     double *wb = lr_mem_alloc(LR_FE_BLOCK * sizeof(double));
     double *ss = lr_mem_calloc(m, sizeof(double));
+    fe->names = names;
     int rc = !blk || !wb || !ss ? lr_error_nomem(err) : LR_OK;
     for (size_t b = 0; !rc && b < fe->nblocks; b++) {
         if ((rc = lr_fe_read_block(fe, b, 1, err)))
@@ -187,8 +210,10 @@ int lr_fe_accumulate(lr_fe *fe, lr_kernel kernel, const char *const *names, lr_e
             continue;
         fe->collinear[c] = 1;
         char note[LR_ERROR_MAX];
-        snprintf(note, sizeof note, "%s is collinear with the fixed effects (no variation "
-                 "within their levels): removed, as fixest does", names[c - 1]);
+        snprintf(note, sizeof note,
+                 "%s is collinear with the fixed effects (no variation "
+                 "within their levels): removed, as fixest does",
+                 names[c - 1]);
         rc = lr_fe_add_note(fe, err, note);
     }
     if (!rc)
@@ -287,6 +312,19 @@ static int sandwich(const lr_fe *fe, const lr_solution *sol, lr_vcov vcov, doubl
 int lr_fe_finish(lr_fe *fe, lr_solution *sol, lr_vcov vcov, double **vcov_out, lr_error *err)
 {
     *vcov_out = NULL;
+    /* a column in the dummies' span was zeroed: say why it is aliased */
+    for (size_t j = 0; j < sol->p && fe->collinear; j++) {
+        if (!fe->collinear[j + 1] || !sol->aliased[j])
+            continue;
+        char buf[LR_ERROR_MAX];
+        snprintf(buf, sizeof buf, "%s is in the span of the fixed effects", fe->names[j]);
+        char *d = lr_mem_strdup(buf);
+        if (!d)
+            return lr_error_nomem(err);
+        if (sol->depends[j])
+            lr_mem_strfree(sol->depends[j]);
+        sol->depends[j] = d;
+    }
     sol->rank += fe->fe_rank;
     sol->edf = (double)sol->rank;
     sol->tss = fe->tss;
@@ -304,4 +342,5 @@ void lr_fe_demean_free(lr_fe *fe)
     lr_mem_free(fe->gga, fe->gga ? cells * sizeof(double) : 0);
     lr_mem_free(fe->t, fe->t ? cells * sizeof(double) : 0);
     lr_mem_free(fe->collinear, fe->collinear ? fe->m : 0);
+    lr_mem_free(fe->scale, fe->scale ? fe->m * sizeof(double) : 0);
 }

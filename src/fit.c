@@ -347,8 +347,10 @@ static int fit_from_accum(const lr_accum *acc, const model_desc *md, const lr_fi
     if (opt->method == LR_METHOD_AUTO && !(spec->ridge > 0) && sol.digits < LR_EXTENDED_DIGITS) {
         double width = (double)(spec->q + 3);
         if (md->fe) {
-            snprintf(ext_note, sizeof ext_note, "extended precision is not used with absorbed "
-                     "fixed effects; about %.0f digits can be trusted", floor(sol.digits));
+            snprintf(ext_note, sizeof ext_note,
+                     "extended precision is not used with absorbed "
+                     "fixed effects; about %.0f digits can be trusted",
+                     floor(sol.digits));
         } else if (!md->frame) {
             snprintf(ext_note, sizeof ext_note, "extended precision was not used: the statistics "
                      "were accumulated by the caller, not read from a file");
@@ -430,8 +432,8 @@ static int fit_from_accum(const lr_accum *acc, const model_desc *md, const lr_fi
     }
     /* with fixed effects, lm's intercept is among the dummies */
     lr_stats_compute(&sol, nobs, lr_accum_sum_log_weight(acc), spec->intercept || md->fe,
-                     spec->ridge > 0, opt->level, fe_vcov ? fe_vcov : fit->diag.vcov,
-                     fit->coefs, &fit->summary);
+                     spec->ridge > 0, opt->level, fe_vcov ? fe_vcov : fit->diag.vcov, fit->coefs,
+                     &fit->summary);
     fit->summary.vcov = fe_vcov ? md->fe_vcov : fit->diag.vcov ? opt->vcov : LR_VCOV_CLASSICAL;
     if (fit->diag.has_q) {
         fit->summary.has_quantiles = 1;
@@ -502,8 +504,8 @@ int lr_fit_accum(const lr_accum *acc, const char *const *names, const lr_fit_opt
     if (q == 0 && opt->intercept)
         snprintf(formula + o, flen - o, "1");
     lr_model_spec spec = {q, cols, names + 1, opt->intercept, opt->ridge, opt->ridge_scale};
-    model_desc md = {&spec, names[0], formula, NULL, NULL, n_dropped, 0, NULL, NULL, 0, NULL,
-                     LR_VCOV_CLASSICAL};
+    model_desc md = {&spec, names[0], formula, NULL, NULL, n_dropped,
+                     0,     NULL,     NULL,    0,    NULL, LR_VCOV_CLASSICAL};
     rc = fit_from_accum(acc, &md, opt, out, err);
     lr_mem_free(formula, flen);
     lr_mem_free(cols, (q ? q : 1) * sizeof(size_t));

@@ -46,7 +46,8 @@ static int add_name(lr_fe_spec *s, const char *b, const char *e, lr_error *err)
     }
     size_t len = (size_t)(e - b);
     if (len == 0)
-        return lr_error_set(err, LR_EUSAGE, "an empty fixed-effect name (after '|' or in "
+        return lr_error_set(err, LR_EUSAGE,
+                            "an empty fixed-effect name (after '|' or in "
                             "--absorb)");
     for (size_t i = 0; i < s->nf; i++)
         if (strlen(s->names[i]) == len && !memcmp(s->names[i], b, len))
@@ -95,6 +96,8 @@ int lr_fe_parse(const lr_fit_options *opt, lr_fe_spec *out, lr_error *err)
                 bar = s;
         }
         size_t llen = bar ? (size_t)(bar - f) : strlen(f);
+        while (bar && llen > 0 && (f[llen - 1] == ' ' || f[llen - 1] == '\t'))
+            llen--;
         if (!(out->left = lr_mem_alloc(llen + 1)))
             return lr_error_nomem(err);
         memcpy(out->left, f, llen);
@@ -102,8 +105,8 @@ int lr_fe_parse(const lr_fit_options *opt, lr_fe_spec *out, lr_error *err)
         if (bar && (rc = add_list(out, bar + 1, bar + strlen(bar), '+', err)))
             goto fail;
     }
-    if (opt->absorb && (rc = add_list(out, opt->absorb, opt->absorb + strlen(opt->absorb), ',',
-                                      err)))
+    if (opt->absorb &&
+        (rc = add_list(out, opt->absorb, opt->absorb + strlen(opt->absorb), ',', err)))
         goto fail;
     return LR_OK;
 fail:
@@ -122,17 +125,17 @@ void lr_fe_spec_free(lr_fe_spec *s)
 
 int lr_fe_check_options(const lr_fit_options *opt, lr_error *err)
 {
-    const char *what = opt->ridge > 0                  ? "--ridge"
-                       : opt->vcov == LR_VCOV_HC2      ? "--vcov HC2 (it needs the leverages of "
-                                                         "the dummies' model)"
-                       : opt->vcov == LR_VCOV_HC3      ? "--vcov HC3 (it needs the leverages of "
-                                                         "the dummies' model)"
-                       : opt->residual_row             ? "--residuals"
-                       : opt->plot_points > 0          ? "--plot"
-                       : opt->keep_model               ? "--save"
-                       : !opt->intercept               ? "--no-intercept (the fixed effects "
-                                                         "contain one)"
-                                                       : NULL;
+    const char *what = opt->ridge > 0             ? "--ridge"
+                       : opt->vcov == LR_VCOV_HC2 ? "--vcov HC2 (it needs the leverages of "
+                                                    "the dummies' model)"
+                       : opt->vcov == LR_VCOV_HC3 ? "--vcov HC3 (it needs the leverages of "
+                                                    "the dummies' model)"
+                       : opt->residual_row        ? "--residuals"
+                       : opt->plot_points > 0     ? "--plot"
+                       : opt->keep_model          ? "--save"
+                       : !opt->intercept          ? "--no-intercept (the fixed effects "
+                                                    "contain one)"
+                                                  : NULL;
     if (what)
         return lr_error_set(err, LR_EUSAGE, "%s is not available with absorbed fixed effects",
                             what);
@@ -172,13 +175,15 @@ int lr_fe_read_block(const lr_fe *fe, size_t b, int values, lr_error *err)
         size_t done = 0;
         off_t off = part[k].off;
         while (done < part[k].len) {
-            ssize_t r = pread(part[k].fd, part[k].buf + done, part[k].len - done,
-                              off + (off_t)done);
+            ssize_t r =
+                pread(part[k].fd, part[k].buf + done, part[k].len - done, off + (off_t)done);
             if (r < 0 && errno == EINTR)
                 continue;
             if (r <= 0)
-                return lr_error_set(err, LR_EIO, "the fixed-effects spool could not be read "
-                                    "back (%s)", r < 0 ? strerror(errno) : "file short");
+                return lr_error_set(err, LR_EIO,
+                                    "the fixed-effects spool could not be read "
+                                    "back (%s)",
+                                    r < 0 ? strerror(errno) : "file short");
             done += (size_t)r;
         }
     }
@@ -191,15 +196,17 @@ static int flush_block(lr_fe *fe, lr_error *err)
     if (write_all(fe->idfd, fe->ids, idb) ||
         write_all(fe->idfd, fe->w, LR_FE_BLOCK * sizeof(double)) ||
         write_all(fe->valfd, fe->x, fe->m * LR_FE_BLOCK * sizeof(double)))
-        return lr_error_set(err, LR_EIO, "the fixed-effects spool could not be written in "
-                            "TMPDIR (%s)", strerror(errno));
+        return lr_error_set(err, LR_EIO,
+                            "the fixed-effects spool could not be written in "
+                            "TMPDIR (%s)",
+                            strerror(errno));
     fe->nblocks++;
     return LR_OK;
 }
 
 /* Header column of each fixed effect. */
-static int find_columns(lr_fe *fe, const lr_csv_row *h, const lr_fe_spec *spec,
-                        const char *source, lr_error *err)
+static int find_columns(lr_fe *fe, const lr_csv_row *h, const lr_fe_spec *spec, const char *source,
+                        lr_error *err)
 {
     for (size_t f = 0; f < spec->nf; f++) {
         size_t j = 0;
@@ -211,8 +218,10 @@ static int find_columns(lr_fe *fe, const lr_csv_row *h, const lr_fe_spec *spec,
                 break;
         }
         if (j == h->nfields)
-            return lr_error_set(err, LR_EUSAGE, "%s: fixed effect '%s' is not a column of the "
-                                "header", source, spec->names[f]);
+            return lr_error_set(err, LR_EUSAGE,
+                                "%s: fixed effect '%s' is not a column of the "
+                                "header",
+                                source, spec->names[f]);
         fe->f[f].col = j;
         fe->f[f].name = spec->names[f];
         int rc = lr_levels_create(0, &fe->f[f].lv, err);
@@ -319,6 +328,17 @@ size_t lr_fe_block_rows(const lr_fe *fe, size_t b)
     return left < LR_FE_BLOCK ? (size_t)left : LR_FE_BLOCK;
 }
 
+int lr_fe_load(lr_fe *fe, size_t b, int values, lr_error *err)
+{
+    int rc = lr_fe_read_block(fe, b, values, err);
+    size_t nb = lr_fe_block_rows(fe, b);
+    fe->nlive = 0;
+    for (size_t i = 0; !rc && i < nb; i++)
+        if (lr_fe_row_alive(fe, i))
+            fe->live[fe->nlive++] = i;
+    return rc;
+}
+
 int lr_fe_row_alive(const lr_fe *fe, size_t i)
 {
     for (size_t f = 0; f < fe->nf; f++)
@@ -339,15 +359,13 @@ static int drop_singletons(lr_fe *fe, lr_error *err)
         for (size_t f = 0; f < fe->nf; f++)
             memset(fe->f[f].count, 0, fe->f[f].nlev * sizeof(uint32_t));
         for (size_t b = 0; b < fe->nblocks; b++) {
-            if ((rc = lr_fe_read_block(fe, b, 0, err)))
+            if ((rc = lr_fe_load(fe, b, 0, err)))
                 return rc;
-            size_t nb = lr_fe_block_rows(fe, b);
-            for (size_t i = 0; i < nb; i++)
-                if (lr_fe_row_alive(fe, i))
-                    for (size_t f = 0; f < fe->nf; f++) {
-                        uint32_t *c = &fe->f[f].count[fe->ids[f * LR_FE_BLOCK + i]];
-                        *c += *c < 2;
-                    }
+            for (size_t k = 0; k < fe->nlive; k++)
+                for (size_t f = 0; f < fe->nf; f++) {
+                    uint32_t *c = &fe->f[f].count[fe->ids[f * LR_FE_BLOCK + fe->live[k]]];
+                    *c += *c < 2;
+                }
         }
         for (size_t f = 0; f < fe->nf; f++)
             for (size_t l = 0; l < fe->f[f].nlev; l++)
@@ -424,7 +442,7 @@ static int level_sums(lr_fe *fe, lr_error *err)
             comps += fe->wsum[fe->lev_off[f] + l] > 0 && parent[a] == a;
         }
         fe->components = comps;
-        fe->fe_rank = fe->nf == 1 ? levels : levels - comps - (fe->nf - 2);
+        fe->fe_rank = fe->nf == 1 ? levels : fe->f[0].used + fe->f[1].used - comps;
     }
     lr_mem_free(parent, (n0 + n1 + 1) * sizeof(uint32_t));
     return rc;
@@ -467,16 +485,24 @@ static int level_notes(lr_fe *fe, lr_error *err)
     int rc = add_fe_note(fe, err, "fixed effects absorbed: %s; the dummies have rank %zu%s", buf,
                          fe->fe_rank,
                          fe->nf == 1   ? ""
-                         : fe->nf == 2 ? " (levels minus the connected components of the two)"
-                                       : " (levels minus the components of the first two, "
-                                         "minus one for each further factor)");
+                         : fe->nf == 2 ? " (their levels less their connected components)"
+                                       : " (the first two factors' levels less their "
+                                         "connected components, plus the rank each further "
+                                         "one adds)");
+    for (size_t f = 2; !rc && f < fe->nf; f++)
+        rc = add_fe_note(fe, err, "%s adds rank %zu to the factors before it%s", fe->f[f].name,
+                         fe->f[f].added,
+                         fe->f[f].assumed ? " (not computed: too many levels; "
+                                            "assumed its levels less one, as lfe does)"
+                                          : "");
     if (!rc && fe->nf > 1)
         rc = add_fe_note(fe, err, "%s and %s form %zu connected component%s", fe->f[0].name,
                          fe->f[1].name, fe->components, fe->components == 1 ? "" : "s");
     if (!rc && fe->singletons)
-        rc = add_fe_note(fe, err, "%llu singleton observation%s dropped (a fixed-effect level "
-                         "seen once fits its row exactly)", (unsigned long long)fe->singletons,
-                         fe->singletons == 1 ? "" : "s");
+        rc = add_fe_note(fe, err,
+                         "%llu singleton observation%s dropped (a fixed-effect level "
+                         "seen once fits its row exactly)",
+                         (unsigned long long)fe->singletons, fe->singletons == 1 ? "" : "s");
     if (!rc && fe->dropped)
         rc = add_fe_note(fe, err, "%llu row%s omitted for a missing fixed-effect level",
                          (unsigned long long)fe->dropped, fe->dropped == 1 ? "" : "s");
@@ -500,21 +526,35 @@ int lr_fe_absorb(lr_source *input, char delimiter, const lr_frame *frame,
     fe->w = lr_mem_calloc(LR_FE_BLOCK, sizeof(double));
     fe->x = lr_mem_calloc(fe->m * LR_FE_BLOCK, sizeof(double));
     fe->mu = lr_mem_calloc(fe->m, sizeof(double));
+    fe->live = lr_mem_calloc(LR_FE_BLOCK, sizeof(size_t));
     int rc = LR_OK;
-    if (!fe->ids || !fe->w || !fe->x || !fe->mu)
+    if (!fe->ids || !fe->w || !fe->x || !fe->mu || !fe->live)
         rc = lr_error_nomem(err);
     else if (fe->idfd < 0 || fe->valfd < 0)
-        rc = lr_error_set(err, LR_EIO, "no temporary file for the fixed-effects spool in "
+        rc = lr_error_set(err, LR_EIO,
+                          "no temporary file for the fixed-effects spool in "
                           "TMPDIR (or /tmp)");
     if (rc || (rc = build_spool(fe, input, delimiter, frame, mc, spec, opt, err)) ||
         (rc = alloc_levels(fe, err)) || (rc = drop_singletons(fe, err)) ||
         (rc = level_sums(fe, err)))
         goto fail;
     fe->singletons = fe->nrows - fe->nalive;
+    for (size_t f = 2; f < fe->nf; f++) {
+        size_t r;
+        int exact;
+        if ((rc = lr_fe_further_rank(fe, f, opt->fe_tol > 0 ? opt->fe_tol : LR_FE_TOL,
+                                     opt->fe_max_iter > 0 ? opt->fe_max_iter : LR_FE_MAX_ITER,
+                                     lr_frame_source(frame), &r, &exact, err)))
+            goto fail;
+        fe->fe_rank += r;
+        fe->f[f].added = r;
+        fe->f[f].assumed = !exact;
+    }
     if ((rc = level_notes(fe, err)))
         goto fail;
     if (fe->nalive == 0) {
-        rc = lr_error_set(err, LR_EDATA, "%s: no observations left after dropping %llu "
+        rc = lr_error_set(err, LR_EDATA,
+                          "%s: no observations left after dropping %llu "
                           "singletons (every fixed-effect level is seen once)",
                           lr_frame_source(frame), (unsigned long long)fe->singletons);
         goto fail;
@@ -531,11 +571,26 @@ fail:
     return rc;
 }
 
-const lr_accum *lr_fe_accum(const lr_fe *fe) { return fe->acc; }
-uint64_t lr_fe_dropped(const lr_fe *fe) { return fe->dropped; }
-uint64_t lr_fe_singletons(const lr_fe *fe) { return fe->singletons; }
-size_t lr_fe_nnotes(const lr_fe *fe) { return fe->nnotes; }
-const char *lr_fe_note(const lr_fe *fe, size_t i) { return fe->notes[i]; }
+const lr_accum *lr_fe_accum(const lr_fe *fe)
+{
+    return fe->acc;
+}
+uint64_t lr_fe_dropped(const lr_fe *fe)
+{
+    return fe->dropped;
+}
+uint64_t lr_fe_singletons(const lr_fe *fe)
+{
+    return fe->singletons;
+}
+size_t lr_fe_nnotes(const lr_fe *fe)
+{
+    return fe->nnotes;
+}
+const char *lr_fe_note(const lr_fe *fe, size_t i)
+{
+    return fe->notes[i];
+}
 
 static int add_fe_note(lr_fe *fe, lr_error *err, const char *fmt, ...)
 {
@@ -581,6 +636,7 @@ void lr_fe_free(lr_fe *fe)
     lr_mem_free(fe->sum, (fe->nlevels + 1) * fe->m * sizeof(double));
     lr_mem_free(fe->colss, fe->m * sizeof(double));
     lr_mem_free(fe->mu, fe->m * sizeof(double));
+    lr_mem_free(fe->live, LR_FE_BLOCK * sizeof(size_t));
     lr_mem_free(fe->ids, fe->nf * LR_FE_BLOCK * sizeof(uint32_t));
     lr_mem_free(fe->w, LR_FE_BLOCK * sizeof(double));
     lr_mem_free(fe->x, fe->m * LR_FE_BLOCK * sizeof(double));

@@ -26,9 +26,9 @@
 
 /* The model split at its `|`: the left-hand formula and the factors absorbed. */
 typedef struct lr_fe_spec {
-    char *left;              /* the formula before `|` (owned), or NULL without a formula */
-    char *names[LR_FE_MAX];  /* the fixed-effect columns (owned) */
-    size_t nf;               /* their number; 0: no fixed effects */
+    char *left;             /* the formula before `|` (owned), or NULL without a formula */
+    char *names[LR_FE_MAX]; /* the fixed-effect columns (owned) */
+    size_t nf;              /* their number; 0: no fixed effects */
 } lr_fe_spec;
 
 /* Split opt->formula at a top-level `|` and/or read opt->absorb (comma

@@ -245,9 +245,7 @@ int lr_cli_fit(int argc, char **argv)
                                    "or naive):", optarg);
             }
             break;
-        case OPT_ABSORB:
-            opt.absorb = optarg;
-            break;
+        case OPT_ABSORB: opt.absorb = optarg; break;
         case OPT_FE_TOL:
         case OPT_FE_MAX_ITER: {
             char *end;
