@@ -352,6 +352,8 @@ typedef struct lr_fit_options {
     double fe_tol;                 /* demeaning tolerance (0: the default, 1e-13 of each
                                       column's scale) */
     unsigned fe_max_iter;          /* demeaning sweeps before giving up (0: 10000) */
+    const char *fe_out;            /* with fixed effects: write their estimates to this CSV
+                                      file (factor,level,effect), or NULL */
 } lr_fit_options;
 
 /* Fill *opt with the defaults. */

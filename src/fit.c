@@ -333,7 +333,8 @@ static int fit_from_accum(const lr_accum *acc, const model_desc *md, const lr_fi
         return with_source(err, md->source, rc);
     double *fe_vcov = NULL;
     size_t fe_vcov_size = (sol.p * sol.p + 1) * sizeof(double);
-    if (md->fe && (rc = lr_fe_finish(md->fe, &sol, md->fe_vcov, &fe_vcov, err))) {
+    if (md->fe && ((rc = lr_fe_finish(md->fe, &sol, md->fe_vcov, &fe_vcov, err)) ||
+                   (opt->fe_out && (rc = lr_fe_write(md->fe, &sol, opt->fe_out, err))))) {
         lr_solution_free(&sol);
         return rc;
     }
@@ -562,6 +563,9 @@ int lr_fit_csv(const char *path, const lr_fit_options *opt, lr_fit **out, lr_err
         return rc;
     if (fes.nf == 0) {
         lr_fe_spec_free(&fes);
+        if (opt->fe_out)
+            return lr_error_set(err, LR_EUSAGE, "--fe-out needs fixed effects ('y ~ x | firm' "
+                                "or --absorb)");
         return fit_csv(path, opt, &fes, LR_VCOV_CLASSICAL, out, err);
     }
     /* Absorbed fixed effects: the first pass reads the left-hand model alone

@@ -450,6 +450,15 @@ static int level_sums(lr_fe *fe, lr_error *err)
 
 /* ---- the object ---- */
 
+/* R's order of each factor's levels (for --fe-out; the ids stay as they are). */
+static int sort_levels(lr_fe *fe, lr_error *err)
+{
+    int rc = LR_OK;
+    for (size_t f = 0; f < fe->nf && !rc; f++)
+        rc = lr_levels_sort(fe->f[f].lv, err);
+    return rc;
+}
+
 static int alloc_levels(lr_fe *fe, lr_error *err)
 {
     size_t total = 0;
@@ -535,8 +544,8 @@ int lr_fe_absorb(lr_source *input, char delimiter, const lr_frame *frame,
                           "no temporary file for the fixed-effects spool in "
                           "TMPDIR (or /tmp)");
     if (rc || (rc = build_spool(fe, input, delimiter, frame, mc, spec, opt, err)) ||
-        (rc = alloc_levels(fe, err)) || (rc = drop_singletons(fe, err)) ||
-        (rc = level_sums(fe, err)))
+        (rc = sort_levels(fe, err)) || (rc = alloc_levels(fe, err)) ||
+        (rc = drop_singletons(fe, err)) || (rc = level_sums(fe, err)))
         goto fail;
     fe->singletons = fe->nrows - fe->nalive;
     for (size_t f = 2; f < fe->nf; f++) {

@@ -69,6 +69,11 @@ uint64_t lr_fe_singletons(const lr_fe *fe);
  */
 int lr_fe_finish(lr_fe *fe, lr_solution *sol, lr_vcov vcov, double **vcov_out, lr_error *err);
 
+/* Write the estimated effects of every kept level (factor, level, effect:
+ * the fitted value is xᵀβ plus the row's effects) to the CSV file `path`,
+ * from the solution of the demeaned model. LR_EIO naming the file. */
+int lr_fe_write(const lr_fe *fe, const lr_solution *sol, const char *path, lr_error *err);
+
 /* Number of notes, and note i: levels, singletons, components, iterations. */
 size_t lr_fe_nnotes(const lr_fe *fe);
 const char *lr_fe_note(const lr_fe *fe, size_t i);

@@ -244,6 +244,106 @@ START_TEST(test_missing_level)
 }
 END_TEST
 
+/* --fe-out's effects: one factor, lm's level coefficients; two, weighted:
+ * they and the slopes give back the fit's residual sum of squares. */
+typedef struct effect {
+    char factor[16]; /* the factor */
+    char level[16];  /* the level */
+    double value;    /* its effect */
+} effect;
+
+static size_t read_effects(const char *path, effect *e, size_t cap)
+{
+    char *text = lr_test_read_file(path, NULL);
+    ck_assert(text != NULL);
+    ck_assert(!strncmp(text, "factor,level,effect\n", 20));
+    size_t n = 0;
+    for (char *line = strchr(text, '\n') + 1; *line && n < cap; line = strchr(line, '\n') + 1) {
+        ck_assert_int_eq(sscanf(line, "%15[^,],%15[^,],%lf", e[n].factor, e[n].level, &e[n].value),
+                         3);
+        n++;
+    }
+    free(text);
+    return n;
+}
+
+static double lookup(const effect *e, size_t n, const char *factor, const char *level)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(e[i].factor, factor) && !strcmp(e[i].level, level))
+            return e[i].value;
+    return NAN; /* a singleton's level */
+}
+
+START_TEST(test_fe_out)
+{
+    static effect eff[256];
+    char *out = lr_test_write_temp("", 0);
+    for (size_t i = 0; i < json_array_size(reference); i++) {
+        json_t *e = json_array_get(reference, i), *ref = json_object_get(e, "effects");
+        if (!json_is_object(ref) || json_object_size(ref) == 0)
+            continue;
+        lr_fit_options opt;
+        lr_fit_options_init(&opt);
+        opt.formula = json_string_value(json_object_get(e, "formula"));
+        opt.fe_out = out;
+        lr_fit *fit = NULL;
+        lr_error err;
+        char path[1024];
+        snprintf(path, sizeof path, "%s",
+                 lr_test_path(json_string_value(json_object_get(e, "file"))));
+        ck_assert_msg(lr_fit_csv(path, &opt, &fit, &err) == LR_OK, "%s", err.message);
+        size_t n = read_effects(out, eff, 256);
+        ck_assert_uint_eq(n, json_object_size(ref));
+        const char *level;
+        json_t *v;
+        json_object_foreach(ref, level, v)
+        {
+            LR_CK_REL(lookup(eff, n, "firm", level), json_number_value(v), RTOL);
+        }
+        lr_fit_free(fit);
+    }
+    /* two factors, weighted: Σ w (y − x1 β1 − x2 β2 − firm − year)² = RSS */
+    lr_fit_options opt;
+    lr_fit_options_init(&opt);
+    opt.formula = "y ~ x1 + x2 | firm + year";
+    opt.weights = "w";
+    opt.fe_out = out;
+    lr_fit *fit = NULL;
+    lr_error err;
+    char path[1024];
+    snprintf(path, sizeof path, "%s", lr_test_path("datasets/panels/firms.csv"));
+    ck_assert_msg(lr_fit_csv(path, &opt, &fit, &err) == LR_OK, "%s", err.message);
+    size_t n = read_effects(out, eff, 256);
+    char *text = lr_test_read_file(path, NULL);
+    double rss = 0, b1 = lr_fit_coef(fit, 0)->estimate, b2 = lr_fit_coef(fit, 1)->estimate;
+    size_t used = 0;
+    for (char *line = strchr(text, '\n') + 1; *line; line = strchr(line, '\n') + 1) {
+        double y, x1, x2, x3, w;
+        char firm[16], year[16];
+        ck_assert_int_eq(
+            sscanf(line, "%lf,%lf,%lf,%lf,%lf,%15[^,],%15[^,]", &y, &x1, &x2, &x3, &w, firm, year),
+            7);
+        double ef = lookup(eff, n, "firm", firm), ey = lookup(eff, n, "year", year);
+        if (isnan(ef))
+            continue;
+        double r = y - b1 * x1 - b2 * x2 - ef - ey;
+        rss += w * r * r;
+        used++;
+    }
+    free(text);
+    ck_assert_uint_eq(used, lr_fit_summary(fit)->n);
+    LR_CK_REL(rss, lr_fit_summary(fit)->rss, 1e-9);
+    lr_fit_free(fit);
+    /* without fixed effects it is a usage error */
+    opt.formula = "y ~ x1";
+    ck_assert_int_eq(lr_fit_csv(path, &opt, &fit, &err), LR_EUSAGE);
+    ck_assert_msg(strstr(err.message, "--fe-out needs fixed effects"), "%s", err.message);
+    unlink(out);
+    free(out);
+}
+END_TEST
+
 /* A panel of several spool blocks (4096 rows each): the absorbed fit equals
  * linreg's own fit with the dummies (itself checked against R elsewhere),
  * weighted, with HC1 too. */
@@ -342,6 +442,7 @@ int main(void)
     tcase_add_loop_test(tc, test_matches_lm_with_dummies, 0, (int)json_array_size(reference));
     tcase_add_test(tc, test_threads_same_bits);
     tcase_add_test(tc, test_collinear_note);
+    tcase_add_test(tc, test_fe_out);
     tcase_add_test(tc, test_many_blocks_match_dummies);
     tcase_add_test(tc, test_alloc_failures);
     suite_add_tcase(s, tc);

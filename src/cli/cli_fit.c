@@ -33,6 +33,7 @@ static const char fit_usage[] =
     "      --fe-tol T           demeaning tolerance, relative to each column's scale\n"
     "                           (default 1e-13)\n"
     "      --fe-max-iter N      demeaning sweeps before giving up (default 10000)\n"
+    "      --fe-out FILE        write the estimated fixed effects (factor,level,effect)\n"
     "      --ridge LAMBDA       ridge regression with penalty LAMBDA (intercept not\n"
     "                           penalised); no standard errors or tests are reported\n"
     "      --ridge-scale S      standardized (default: penalise coefficients of columns\n"
@@ -89,7 +90,8 @@ enum {
     OPT_FORMAT,             /* --format */
     OPT_ABSORB,             /* --absorb */
     OPT_FE_TOL,             /* --fe-tol */
-    OPT_FE_MAX_ITER         /* --fe-max-iter */
+    OPT_FE_MAX_ITER,        /* --fe-max-iter */
+    OPT_FE_OUT              /* --fe-out */
 };
 
 static const struct option long_options[] = {
@@ -115,6 +117,7 @@ static const struct option long_options[] = {
     {"absorb", required_argument, NULL, OPT_ABSORB},
     {"fe-tol", required_argument, NULL, OPT_FE_TOL},
     {"fe-max-iter", required_argument, NULL, OPT_FE_MAX_ITER},
+    {"fe-out", required_argument, NULL, OPT_FE_OUT},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -246,6 +249,7 @@ int lr_cli_fit(int argc, char **argv)
             }
             break;
         case OPT_ABSORB: opt.absorb = optarg; break;
+        case OPT_FE_OUT: opt.fe_out = optarg; break;
         case OPT_FE_TOL:
         case OPT_FE_MAX_ITER: {
             char *end;

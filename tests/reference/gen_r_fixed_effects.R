@@ -13,7 +13,9 @@
 # "HC1": sandwich::vcovHC(fit, type = "HC1") on the dummies' lm), n,
 # singletons, rank (lm's, with the dummies), df_residual, sigma, r_squared,
 # adj_r_squared, f_statistic (classical only), coefficients [{name, estimate,
-# std_error, t, p, aliased}] for the left-hand terms only.
+# std_error, t, p, aliased}] for the left-hand terms only; with one factor,
+# effects {level: value}: lm's coefficients of y ~ 0 + factor(firm) + ...,
+# which `--fe-out` must write.
 #
 # Run from the repository root:  Rscript tests/reference/gen_r_fixed_effects.R
 # CI does not need R: the panels and the JSON are committed.
@@ -85,6 +87,16 @@ drop_singletons <- function(d, fes) {
 
 num <- function(x) if (is.null(x) || length(x) == 0 || is.na(x)) NA else unname(x)
 
+## one factor: its effects are the coefficients of lm without an intercept
+## (what --fe-out writes), named by level
+effects_of <- function(d, left, fe, weights) {
+  fml <- as.formula(paste(sub(" ~.*", "", left), "~ 0 + factor(", fe, ") +", sub(".*~ ", "", left)))
+  fit <- if (is.null(weights)) lm(fml, d) else lm(fml, d, weights = d[[weights]])
+  cf <- coef(fit)
+  cf <- cf[startsWith(names(cf), "factor(")]
+  as.list(setNames(unname(cf), sub("^factor\\([^)]*\\)", "", names(cf))))
+}
+
 one <- function(id, file, data, left, fes, weights = NULL, vcov = "classical") {
   d <- drop_singletons(data, fes)
   # the dummies first, so that a left-hand column in their span is the one
@@ -113,7 +125,9 @@ one <- function(id, file, data, left, fes, weights = NULL, vcov = "classical") {
        df_residual = fit$df.residual, sigma = s$sigma, r_squared = s$r.squared,
        adj_r_squared = s$adj.r.squared,
        f_statistic = if (vcov == "classical") num(s$fstatistic["value"]) else NA,
-       coefficients = coefs, r_version = R.version.string)
+       coefficients = coefs,
+       effects = if (length(fes) == 1) effects_of(d, left, fes, weights) else NULL,
+       r_version = R.version.string)
 }
 
 fp <- "datasets/panels/firms.csv"; wp <- "datasets/panels/workers.csv"
