@@ -329,8 +329,13 @@ int lr_fe_finish(lr_fe *fe, lr_solution *sol, lr_vcov vcov, double **vcov_out, l
     sol->edf = (double)sol->rank;
     sol->tss = fe->tss;
     sol->mss = fe->tss - sol->rss;
-    if (vcov == LR_VCOV_HC0 || vcov == LR_VCOV_HC1)
-        return sandwich(fe, sol, vcov, vcov_out, err);
+    if (vcov == LR_VCOV_HC0 || vcov == LR_VCOV_HC1) {
+        int rc = lr_fe_add_note(fe, err,
+                                "the Wald F statistic under the robust covariance "
+                                "would test every dummy too, whose covariance is not formed: "
+                                "NA");
+        return rc ? rc : sandwich(fe, sol, vcov, vcov_out, err);
+    }
     return LR_OK;
 }
 

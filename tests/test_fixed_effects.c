@@ -70,6 +70,9 @@ START_TEST(test_matches_lm_with_dummies)
     LR_CK_REL(s->adj_r_squared, num(e, "adj_r_squared"), RTOL);
     if (!isnan(num(e, "f_statistic")))
         LR_CK_REL(s->f_statistic, num(e, "f_statistic"), RTOL);
+    else
+        ck_assert_msg(isnan(s->f_statistic) && has_note(fit, "Wald F statistic under the robust"),
+                      "%s: F %g", id, s->f_statistic);
     double singletons = num(e, "singletons");
     if (singletons > 0) {
         char text[64];
