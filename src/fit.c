@@ -573,12 +573,21 @@ int lr_fit_csv(const char *path, const lr_fit_options *opt, lr_fit **out, lr_err
     lr_fit_options o = *opt;
     if (fes.left)
         o.formula = fes.left;
+    char *every = NULL; /* -y with --absorb alone: every other column but the fixed effects */
+    if (!opt->formula && !opt->features && (rc = lr_fe_every_other(opt, &fes, &every, err))) {
+        lr_fe_spec_free(&fes);
+        return rc;
+    }
+    if (every)
+        o.formula = every;
     o.absorb = NULL;
     o.vcov = LR_VCOV_CLASSICAL;
     o.residual_summary = 0;
     if ((rc = lr_fe_check_options(opt, err)) == LR_OK)
         rc = fit_csv(path, &o, &fes, opt->vcov, out, err);
     lr_fe_spec_free(&fes);
+    if (every)
+        lr_mem_strfree(every);
     return rc;
 }
 

@@ -123,6 +123,29 @@ void lr_fe_spec_free(lr_fe_spec *s)
     memset(s, 0, sizeof *s);
 }
 
+int lr_fe_every_other(const lr_fit_options *opt, const lr_fe_spec *spec, char **out, lr_error *err)
+{
+    *out = NULL;
+    if (!opt->target)
+        return lr_error_set(err, LR_EUSAGE,
+                            "--absorb needs the model: -f 'y ~ x | firm', -x, "
+                            "or -y (then every other column but the fixed effects is a "
+                            "predictor)");
+    size_t n = strlen(opt->target) + 16;
+    for (size_t f = 0; f < spec->nf; f++)
+        n += strlen(spec->names[f]) + 8;
+    char *s = lr_mem_alloc(n);
+    if (!s)
+        return lr_error_nomem(err);
+    size_t o = (size_t)snprintf(s, n, "`%s` ~ .", opt->target);
+    for (size_t f = 0; f < spec->nf; f++)
+        o += (size_t)snprintf(s + o, n - o, " - `%s`", spec->names[f]);
+    /* a string of the length lr_mem_strfree expects */
+    *out = lr_mem_strdup(s);
+    lr_mem_free(s, n);
+    return *out ? LR_OK : lr_error_nomem(err);
+}
+
 int lr_fe_check_options(const lr_fit_options *opt, lr_error *err)
 {
     const char *what = opt->ridge > 0             ? "--ridge"

@@ -37,6 +37,11 @@ typedef struct lr_fe_spec {
 int lr_fe_parse(const lr_fit_options *opt, lr_fe_spec *out, lr_error *err);
 void lr_fe_spec_free(lr_fe_spec *s);
 
+/* --absorb without a formula or -x: the model "`y` ~ . - `firm` - `year`"
+ * (every other column but the fixed effects; *out allocated, free with
+ * lr_mem_strfree). LR_EUSAGE without -y (the response must be named). */
+int lr_fe_every_other(const lr_fit_options *opt, const lr_fe_spec *spec, char **out, lr_error *err);
+
 /* Options a fixed-effects fit cannot honour: LR_EUSAGE naming them. */
 int lr_fe_check_options(const lr_fit_options *opt, lr_error *err);
 

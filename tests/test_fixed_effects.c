@@ -163,6 +163,31 @@ START_TEST(test_cli_spellings)
 }
 END_TEST
 
+/* --absorb with -y alone: every other column but the fixed effects; without
+ * -y, -x or -f it is a usage error. */
+START_TEST(test_cli_absorb_every_other)
+{
+    const char csv[] = "y,x1,g,x2,h\n1,2,a,0.5,p\n2,3,a,1.5,q\n3,1,b,0.25,p\n5,4,b,3,q\n"
+                       "2,2,c,1,p\n4,3,c,0.75,q\n3,5,a,2,p\n";
+    char *path = lr_test_write_temp(csv, strlen(csv));
+    const char *a1[] = {"linreg", "fit", "-q", "-y", "y", "--absorb", "g,h", path, NULL};
+    const char *a2[] = {"linreg", "fit", "-q", "-f", "y ~ x1 + x2 | g + h", path, NULL};
+    const char *a3[] = {"linreg", "fit", "-q", "--absorb", "g,h", path, NULL};
+    lr_test_run_result r1 = run(a1), r2 = run(a2), r3 = run(a3);
+    ck_assert_int_eq(r1.exit_code, 0);
+    const char *c1 = strstr(r1.out, "Coefficients:"), *c2 = strstr(r2.out, "Coefficients:");
+    ck_assert(c1 && c2);
+    ck_assert_str_eq(c1, c2);
+    ck_assert_int_eq(r3.exit_code, 2);
+    ck_assert_msg(strstr(r3.err, "--absorb needs the model"), "%s", r3.err);
+    lr_test_run_free(&r1);
+    lr_test_run_free(&r2);
+    lr_test_run_free(&r3);
+    unlink(path);
+    free(path);
+}
+END_TEST
+
 /* The tolerance is what the note reports and what the sweeps reach; a
  * limit too low is an error with the achieved change, and nothing on stdout. */
 START_TEST(test_cli_convergence)
@@ -452,6 +477,7 @@ int main(void)
     TCase *tcli = tcase_create("cli");
     tcase_add_test(tcli, test_cli_spellings);
     tcase_add_test(tcli, test_cli_convergence);
+    tcase_add_test(tcli, test_cli_absorb_every_other);
     tcase_add_test(tcli, test_cli_usage_errors);
     tcase_add_test(tcli, test_missing_level);
     suite_add_tcase(s, tcli);
