@@ -270,7 +270,7 @@ static int sandwich(const lr_fe *fe, const lr_solution *sol, lr_vcov vcov, doubl
     size_t *idx = lr_mem_alloc((p + 1) * sizeof(size_t));
     double *meat = lr_mem_calloc(p * p + 1, sizeof(double));
     double *am = lr_mem_calloc(p * p + 1, sizeof(double));
-    double *v = lr_mem_alloc((p * p + 1) * sizeof(double));
+    double *v = lr_mem_alloc((p ? p * p : 1) * sizeof(double)); /* p × p: diag's size */
     int rc = !idx || !meat || !am || !v ? lr_error_nomem(err) : LR_OK;
     for (size_t j = 0; !rc && j < p; j++)
         if (!sol->aliased[j])
@@ -305,7 +305,7 @@ static int sandwich(const lr_fe *fe, const lr_solution *sol, lr_vcov vcov, doubl
     lr_mem_free(idx, (p + 1) * sizeof(size_t));
     lr_mem_free(meat, (p * p + 1) * sizeof(double));
     lr_mem_free(am, (p * p + 1) * sizeof(double));
-    lr_mem_free(v, (p * p + 1) * sizeof(double));
+    lr_mem_free(v, (p ? p * p : 1) * sizeof(double));
     return rc;
 }
 

@@ -221,11 +221,14 @@ typedef struct model_desc {
 #define LR_EXTENDED_WORK 2e7
 
 /* What a user should know about the fit: aliasing, precision, warnings. */
-static int fit_notes(lr_fit *fit, const lr_solution *sol, lr_error *err)
+static int fit_notes(lr_fit *fit, const lr_solution *sol, const lr_fe *fe, lr_error *err)
 {
     const lr_summary *s = &fit->summary;
     int rc;
     size_t naliased = 0;
+    for (size_t i = 0; fe && i < lr_fe_nnotes(fe); i++) /* what was absorbed, first */
+        if ((rc = add_note(fit, err, "%s", lr_fe_note(fe, i))))
+            return rc;
     for (size_t j = 0; j < sol->p; j++)
         naliased += sol->aliased[j];
     if (naliased) {
@@ -310,6 +313,20 @@ static int diag_declined(const lr_fit_options *opt, const model_desc *md, const 
                         md->source, what, md->source, again_why);
 }
 
+/* Absorbed fixed effects (fixed_effects.h): the dummies' model's rank and
+ * sums of squares, its HC covariance into diag, --fe-out; a note when auto
+ * would have recomputed in extended precision, which reads the text. */
+static int fe_finish(lr_fe *fe, lr_solution *sol, const lr_fit_options *opt,
+                     lr_diag_result *diag, char *note, size_t size, lr_error *err)
+{
+    if (opt->method == LR_METHOD_AUTO && sol->digits < LR_EXTENDED_DIGITS)
+        snprintf(note, size, "extended precision is not used with absorbed fixed effects; about "
+                 "%.0f digits can be trusted", floor(sol->digits));
+    int rc = lr_fe_finish(fe, sol, opt->vcov, &diag->vcov, err);
+    diag->p = diag->vcov ? sol->p : 0;
+    return rc ? rc : opt->fe_out ? lr_fe_write(fe, sol, opt->fe_out, err) : LR_OK;
+}
+
 static int fit_from_accum(const lr_accum *acc, const model_desc *md, const lr_fit_options *opt,
                           lr_fit **out, lr_error *err)
 {
@@ -331,13 +348,6 @@ static int fit_from_accum(const lr_accum *acc, const model_desc *md, const lr_fi
     lr_blas_threads(blas_threads);
     if (rc)
         return with_source(err, md->source, rc);
-    double *fe_vcov = NULL;
-    size_t fe_vcov_size = (sol.p * sol.p + 1) * sizeof(double);
-    if (md->fe && ((rc = lr_fe_finish(md->fe, &sol, md->fe_vcov, &fe_vcov, err)) ||
-                   (opt->fe_out && (rc = lr_fe_write(md->fe, &sol, opt->fe_out, err))))) {
-        lr_solution_free(&sol);
-        return rc;
-    }
 
     /* Why the data cannot be read a second time, or NULL. */
     const char *again_why =
@@ -345,14 +355,10 @@ static int fit_from_accum(const lr_accum *acc, const model_desc *md, const lr_fi
     /* auto: when the condition number puts digits at risk, recompute in
      * extended precision from the decimal text (a second pass). */
     char ext_note[LR_ERROR_MAX] = "";
-    if (opt->method == LR_METHOD_AUTO && !(spec->ridge > 0) && sol.digits < LR_EXTENDED_DIGITS) {
+    if (opt->method == LR_METHOD_AUTO && !(spec->ridge > 0) && sol.digits < LR_EXTENDED_DIGITS &&
+        !md->fe) {
         double width = (double)(spec->q + 3);
-        if (md->fe) {
-            snprintf(ext_note, sizeof ext_note,
-                     "extended precision is not used with absorbed "
-                     "fixed effects; about %.0f digits can be trusted",
-                     floor(sol.digits));
-        } else if (!md->frame) {
+        if (!md->frame) {
             snprintf(ext_note, sizeof ext_note, "extended precision was not used: the statistics "
                      "were accumulated by the caller, not read from a file");
         } else if (again_why) {
@@ -400,7 +406,10 @@ static int fit_from_accum(const lr_accum *acc, const model_desc *md, const lr_fi
     char diag_note[LR_ERROR_MAX] = "";
     int want_diag = opt->vcov != LR_VCOV_CLASSICAL || opt->residual_summary || opt->residual_row ||
                     opt->plot_points > 0;
-    if (want_diag && md->frame && (!again_why || lr_frame_rows_fd(md->frame) >= 0) &&
+    if (md->fe) {
+        if ((rc = fe_finish(md->fe, &sol, opt, &fit->diag, diag_note, sizeof diag_note, err)))
+            goto fail;
+    } else if (want_diag && md->frame && (!again_why || lr_frame_rows_fd(md->frame) >= 0) &&
         !(spec->ridge > 0)) {
         lr_diag_request req = {opt->vcov,        opt->residual_summary, opt->residual_row,
                                opt->residual_ud, opt->plot_points,      opt->threads};
@@ -433,9 +442,8 @@ static int fit_from_accum(const lr_accum *acc, const model_desc *md, const lr_fi
     }
     /* with fixed effects, lm's intercept is among the dummies */
     lr_stats_compute(&sol, nobs, lr_accum_sum_log_weight(acc), spec->intercept || md->fe,
-                     spec->ridge > 0, opt->level, fe_vcov ? fe_vcov : fit->diag.vcov, fit->coefs,
-                     &fit->summary);
-    fit->summary.vcov = fe_vcov ? md->fe_vcov : fit->diag.vcov ? opt->vcov : LR_VCOV_CLASSICAL;
+                     spec->ridge > 0, opt->level, fit->diag.vcov, fit->coefs, &fit->summary);
+    fit->summary.vcov = fit->diag.vcov ? opt->vcov : LR_VCOV_CLASSICAL;
     if (fit->diag.has_q) {
         fit->summary.has_quantiles = 1;
         memcpy(fit->summary.residual_quantiles, fit->diag.q, sizeof fit->diag.q);
@@ -455,21 +463,16 @@ static int fit_from_accum(const lr_accum *acc, const model_desc *md, const lr_fi
     /* The solution's (XᵀX)⁻¹ moves into the fit. */
     fit->xtx_inv = sol.xtx_inv;
     sol.xtx_inv = NULL;
-    for (size_t i = 0; md->fe && i < lr_fe_nnotes(md->fe); i++)
-        if ((rc = add_note(fit, err, "%s", lr_fe_note(md->fe, i))))
-            goto fail;
-    if ((rc = fit_notes(fit, &sol, err)) ||
+    if ((rc = fit_notes(fit, &sol, md->fe, err)) ||
         (ext_note[0] && (rc = add_note(fit, err, "%s", ext_note))) ||
         (diag_note[0] && (rc = add_note(fit, err, "%s", diag_note))))
         goto fail;
     lr_solution_free(&sol);
-    lr_mem_free(fe_vcov, fe_vcov ? fe_vcov_size : 0);
     *out = fit;
     return LR_OK;
 
 fail:
     lr_solution_free(&sol);
-    lr_mem_free(fe_vcov, fe_vcov ? fe_vcov_size : 0);
     lr_fit_free(fit);
     return rc;
 }
@@ -543,8 +546,10 @@ static int fit_absorbed(const lr_fit_options *opt, const lr_model_columns *mc,
     md->n_dropped += lr_fe_dropped(fe);
     md->frame = NULL;
     md->fe = fe;
+    lr_fit_options o = *opt; /* the covariance asked for, which the first pass left out */
+    o.vcov = md->fe_vcov;
     if (!rc)
-        rc = fit_from_accum(lr_fe_accum(fe), md, opt, out, err);
+        rc = fit_from_accum(lr_fe_accum(fe), md, &o, out, err);
     lr_mem_free(cols, (mc->q + 1) * sizeof(size_t));
     if (formula)
         lr_mem_strfree(formula);
