@@ -247,9 +247,6 @@ static int find_columns(lr_fe *fe, const lr_csv_row *h, const lr_fe_spec *spec, 
                                 source, spec->names[f]);
         fe->f[f].col = j;
         fe->f[f].name = spec->names[f];
-        int rc = lr_levels_create(0, &fe->f[f].lv, err);
-        if (rc)
-            return rc;
     }
     return LR_OK;
 }
@@ -262,15 +259,30 @@ static int take_row(lr_fe *fe, const lr_csv_row *row, const double *xv, double y
     for (size_t f = 0; f < fe->nf; f++) {
         const lr_csv_field *fl = &row->fields[fe->f[f].col];
         double v;
-        if (lr_parse_cell(fl->data, fl->len, &v) == LR_CELL_MISSING) {
+        lr_cell_kind kind = lr_parse_cell(fl->data, fl->len, &v);
+        if (kind == LR_CELL_MISSING) {
             if (na_error)
                 return lr_error_at(err, LR_EMISSING, source, fl->line, fl->col,
                                    "column '%s': missing fixed-effect level", fe->f[f].name);
             fe->dropped++;
             return LR_OK;
         }
+        /* Levels are numbers when the first one is (2001 and 2001.0 are one
+         * level, as read.csv reads the column), else text. */
+        int rc = LR_OK;
+        if (!fe->f[f].lv) {
+            fe->f[f].numeric = kind == LR_CELL_NUMBER;
+            rc = lr_levels_create(fe->f[f].numeric, &fe->f[f].lv, err);
+        } else if (fe->f[f].numeric && kind != LR_CELL_NUMBER) {
+            return lr_error_at(err, LR_EVALUE, source, fl->line, fl->col,
+                               "column '%s': fixed-effect level \"%.*s\" is not a number, but "
+                               "the column's first level was one (its levels are then numbers)",
+                               fe->f[f].name, (int)(fl->len > 40 ? 40 : fl->len), fl->data);
+        }
         uint32_t id;
-        int rc = lr_levels_intern_text(fe->f[f].lv, fl->data, fl->len, &id, err);
+        if (!rc)
+            rc = fe->f[f].numeric ? lr_levels_intern_number(fe->f[f].lv, v, &id, err)
+                                  : lr_levels_intern_text(fe->f[f].lv, fl->data, fl->len, &id, err);
         if (rc)
             return rc;
         fe->ids[f * LR_FE_BLOCK + nb] = id;
@@ -566,8 +578,11 @@ int lr_fe_absorb(lr_source *input, char delimiter, const lr_frame *frame,
         rc = lr_error_set(err, LR_EIO,
                           "no temporary file for the fixed-effects spool in "
                           "TMPDIR (or /tmp)");
-    if (rc || (rc = build_spool(fe, input, delimiter, frame, mc, spec, opt, err)) ||
-        (rc = sort_levels(fe, err)) || (rc = alloc_levels(fe, err)) ||
+    if (!rc && !(rc = build_spool(fe, input, delimiter, frame, mc, spec, opt, err)) &&
+        fe->nrows == 0)
+        rc = lr_error_set(err, LR_EDATA, "%s: no rows with every fixed-effect level present",
+                          lr_frame_source(frame));
+    if (rc || (rc = sort_levels(fe, err)) || (rc = alloc_levels(fe, err)) ||
         (rc = drop_singletons(fe, err)) || (rc = level_sums(fe, err)))
         goto fail;
     fe->singletons = fe->nrows - fe->nalive;

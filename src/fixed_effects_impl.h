@@ -14,7 +14,8 @@
 typedef struct fe_factor {
     const char *name;    /* the column (borrowed from the spec) */
     size_t col;          /* its header position */
-    lr_levels *lv;       /* its levels (text) */
+    lr_levels *lv;       /* its levels (created at the first non-missing cell) */
+    int numeric;         /* 1: levels are numbers (the first was one), else text */
     size_t nlev;         /* levels seen */
     size_t used;         /* levels with observations after the singletons went */
     uint32_t *count;     /* observations per level, capped at 2 (singleton search) */

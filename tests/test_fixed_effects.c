@@ -427,6 +427,43 @@ START_TEST(test_many_blocks_match_dummies)
 }
 END_TEST
 
+/* Numeric levels are numbers (2001 and 2001.0 are one level, as read.csv
+ * reads the column); a text level in such a column is an error at its place;
+ * no row with every level is an error. */
+START_TEST(test_numeric_levels)
+{
+    const char csv[] = "y,x,yr\n1,1,2001\n2,2,2001.0\n3,1,2002\n5,4,2002\n4,3,2e3\n3,5,2000\n";
+    char *path = lr_test_write_temp(csv, strlen(csv));
+    const char *argv[] = {"linreg", "fit", "-f", "y ~ x | yr", path, NULL};
+    lr_test_run_result r = run(argv);
+    ck_assert_int_eq(r.exit_code, 0);
+    ck_assert_msg(strstr(r.out, "yr (3 levels)"), "%s", r.out);
+    lr_test_run_free(&r);
+    unlink(path);
+    free(path);
+    const char bad[] = "y,x,yr\n1,1,2001\n2,2,2001\n3,1,y2k\n5,4,2002\n";
+    path = lr_test_write_temp(bad, strlen(bad));
+    const char *argv2[] = {"linreg", "fit", "-f", "y ~ x | yr", path, NULL};
+    r = run(argv2);
+    ck_assert_int_eq(r.exit_code, 1);
+    ck_assert_str_eq(r.out, "");
+    ck_assert_msg(strstr(r.err, ":4:5: column 'yr': fixed-effect level \"y2k\" is not a number"),
+                  "%s", r.err);
+    lr_test_run_free(&r);
+    unlink(path);
+    free(path);
+    const char none[] = "y,x,g\n1,1,NA\n2,2,\n3,1,NA\n";
+    path = lr_test_write_temp(none, strlen(none));
+    const char *argv3[] = {"linreg", "fit", "-f", "y ~ x | g", path, NULL};
+    r = run(argv3);
+    ck_assert_int_eq(r.exit_code, 1);
+    ck_assert_msg(strstr(r.err, "no rows with every fixed-effect level present"), "%s", r.err);
+    lr_test_run_free(&r);
+    unlink(path);
+    free(path);
+}
+END_TEST
+
 /* Every allocation failing in turn: LR_ENOMEM (or success) and no leak. */
 START_TEST(test_alloc_failures)
 {
@@ -480,6 +517,7 @@ int main(void)
     tcase_add_test(tcli, test_cli_absorb_every_other);
     tcase_add_test(tcli, test_cli_usage_errors);
     tcase_add_test(tcli, test_missing_level);
+    tcase_add_test(tcli, test_numeric_levels);
     suite_add_tcase(s, tcli);
     int rc = lr_test_main(s);
     json_decref(reference);
