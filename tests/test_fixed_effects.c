@@ -461,6 +461,15 @@ START_TEST(test_numeric_levels)
     lr_test_run_free(&r);
     unlink(path);
     free(path);
+    const char single[] = "y,x,g\n1,1,a\n2,2,b\n3,1,c\n";
+    path = lr_test_write_temp(single, strlen(single));
+    const char *argv4[] = {"linreg", "fit", "-f", "y ~ x | g", path, NULL};
+    r = run(argv4);
+    ck_assert_int_eq(r.exit_code, 1);
+    ck_assert_msg(strstr(r.err, "no observations left after dropping 3 singletons"), "%s", r.err);
+    lr_test_run_free(&r);
+    unlink(path);
+    free(path);
 }
 END_TEST
 
