@@ -250,6 +250,26 @@ START_TEST(test_cli_usage_errors)
 }
 END_TEST
 
+/* Bad values of the demeaning's options: exit 2 naming the option. */
+START_TEST(test_cli_bad_fe_values)
+{
+    static const char *const cases[][3] = {
+        {"--fe-tol", "2", "--fe-tol must be a number between 0 and 1, not '2'"},
+        {"--fe-tol", "0", "--fe-tol must be a number between 0 and 1, not '0'"},
+        {"--fe-max-iter", "1.5", "--fe-max-iter must be a positive integer, not '1.5'"},
+        {"--fe-max-iter", "-3", "--fe-max-iter must be a positive integer, not '-3'"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        const char *argv[] = {"linreg", "fit",       cases[i][0], cases[i][1],
+                              "-f",     "y ~ x | g", "data.csv",  NULL};
+        lr_test_run_result r = run(argv);
+        ck_assert_int_eq(r.exit_code, 2);
+        ck_assert_msg(strstr(r.err, cases[i][2]), "%s", r.err);
+        lr_test_run_free(&r);
+    }
+}
+END_TEST
+
 /* A missing level: the row is omitted and counted, or with --na error an
  * error at its place. */
 START_TEST(test_missing_level)
@@ -526,6 +546,7 @@ int main(void)
     tcase_add_test(tcli, test_cli_absorb_every_other);
     tcase_add_test(tcli, test_cli_usage_errors);
     tcase_add_test(tcli, test_missing_level);
+    tcase_add_test(tcli, test_cli_bad_fe_values);
     tcase_add_test(tcli, test_numeric_levels);
     suite_add_tcase(s, tcli);
     int rc = lr_test_main(s);

@@ -132,6 +132,32 @@ static int usage_error(const char *msg, const char *arg)
     return LR_EXIT_USAGE;
 }
 
+/* --absorb, --fe-out, --fe-tol, --fe-max-iter into opt; nonzero (after the
+ * message) for a bad value. */
+static int fe_option(int c, const char *arg, lr_fit_options *opt)
+{
+    if (c == OPT_ABSORB || c == OPT_FE_OUT) {
+        *(c == OPT_ABSORB ? &opt->absorb : &opt->fe_out) = arg;
+        return 0;
+    }
+    char *end;
+    errno = 0;
+    double v = strtod(arg, &end);
+    int tol = c == OPT_FE_TOL;
+    if (errno || end == arg || *end || !(v > 0) ||
+        (tol ? !(v < 1) : !(v <= 1e9 && v == (double)(unsigned)v))) {
+        usage_error(tol ? "--fe-tol must be a number between 0 and 1, not"
+                        : "--fe-max-iter must be a positive integer, not",
+                    arg);
+        return 1;
+    }
+    if (tol)
+        opt->fe_tol = v;
+    else
+        opt->fe_max_iter = (unsigned)v;
+    return 0;
+}
+
 static int parse_delimiter(const char *s, char *out)
 {
     if (!strcmp(s, "tab") || !strcmp(s, "TAB") || !strcmp(s, "\\t")) {
@@ -248,27 +274,15 @@ int lr_cli_fit(int argc, char **argv)
                                    "or naive):", optarg);
             }
             break;
-        case OPT_ABSORB: opt.absorb = optarg; break;
-        case OPT_FE_OUT: opt.fe_out = optarg; break;
+        case OPT_ABSORB:
+        case OPT_FE_OUT:
         case OPT_FE_TOL:
-        case OPT_FE_MAX_ITER: {
-            char *end;
-            errno = 0;
-            double v = strtod(optarg, &end);
-            int tol = c == OPT_FE_TOL;
-            if (errno || end == optarg || *end || !(v > 0) ||
-                (tol ? !(v < 1) : !(v <= 1e9 && v == (double)(unsigned)v))) {
+        case OPT_FE_MAX_ITER:
+            if (fe_option(c, optarg, &opt)) {
                 free(features);
-                return usage_error(tol ? "--fe-tol must be a number between 0 and 1, not"
-                                       : "--fe-max-iter must be a positive integer, not",
-                                   optarg);
+                return LR_EXIT_USAGE;
             }
-            if (tol)
-                opt.fe_tol = v;
-            else
-                opt.fe_max_iter = (unsigned)v;
             break;
-        }
         case OPT_LEVEL: {
             char *end;
             errno = 0;
