@@ -53,13 +53,14 @@ _linreg()
             [ "$head" = "$cur" ] && head= || head="$head,"
             COMPREPLY=($(compgen -P "$head" -W "$(_linreg_columns)" -- "$last"))
             return 0 ;;
-        -o | --save | --residuals | --plot) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
-        -f | --formula | --ridge | --level | -t | --threads) return 0 ;;
+        -o | --save | --residuals | --plot | --fe-out) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        -f | --formula | --ridge | --level | -t | --threads | --absorb | --fe-tol | --fe-max-iter) return 0 ;;
         esac
         if [[ "$cur" == -* ]]; then
             COMPREPLY=($(compgen -W "--formula --target --features --no-intercept --weights
                 --ridge --ridge-scale --method --level --delimiter --na --threads --vcov
-                --format --save --residuals --plot --quiet --help" -- "$cur"))
+                --format --save --residuals --plot --quiet --help --absorb --fe-tol
+                --fe-max-iter --fe-out" -- "$cur"))
         else
             COMPREPLY=($(compgen -f -- "$cur"))
         fi

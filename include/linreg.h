@@ -360,6 +360,13 @@ typedef struct lr_fit_options {
                                       (XᵀX)⁻¹ and the accumulated statistics) */
     size_t max_line_bytes;         /* the longest row of the input accepted, as
                                       lr_csv_options.max_row_bytes (0: LR_MAX_LINE_DEFAULT) */
+    const char *absorb;            /* fixed effects to absorb, comma-separated ("firm,year"),
+                                      as a formula's "| firm + year"; NULL: none */
+    double fe_tol;                 /* demeaning tolerance (0: the default, 1e-13 of each
+                                      column's scale) */
+    unsigned fe_max_iter;          /* demeaning sweeps before giving up (0: 10000) */
+    const char *fe_out;            /* with fixed effects: write their estimates to this CSV
+                                      file (factor,level,effect), or NULL */
 } lr_fit_options;
 
 /* Fill *opt with the defaults. */

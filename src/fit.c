@@ -10,6 +10,7 @@
 
 #include "diagnostics.h"
 #include "extended.h"
+#include "fixed_effects.h"
 #include "model_file.h"
 #include "ingest.h"
 #include "model_frame.h"
@@ -232,6 +233,8 @@ typedef struct model_desc {
     lr_frame *frame;           /* the frame, for a second pass; NULL if none is possible */
     lr_source *input;          /* the data, kept open for a second pass (NULL: none) */
     char delimiter;            /* its delimiter */
+    lr_fe *fe;                 /* absorbed fixed effects, or NULL */
+    lr_vcov fe_vcov;           /* the covariance asked for with them */
 } model_desc;
 
 /* Extended precision is used when fewer than this many digits are expected
@@ -241,13 +244,16 @@ typedef struct model_desc {
 #define LR_EXTENDED_WORK 2e7
 
 /* What a user should know about the fit: aliasing, precision, warnings. */
-static int fit_notes(lr_fit *fit, const lr_solution *sol, lr_error *err)
+static int fit_notes(lr_fit *fit, const lr_solution *sol, const lr_fe *fe, lr_error *err)
 {
     const lr_summary *s = &fit->summary;
     int rc;
     size_t naliased = 0;
     char why[128];
     lr_digits_risk(sol, s->condition_number, why, sizeof why);
+    for (size_t i = 0; fe && i < lr_fe_nnotes(fe); i++) /* what was absorbed, first */
+        if ((rc = add_note(fit, err, "%s", lr_fe_note(fe, i))))
+            return rc;
     for (size_t j = 0; j < sol->p; j++)
         naliased += sol->aliased[j];
     if (naliased) {
@@ -332,6 +338,20 @@ static int diag_declined(const lr_fit_options *opt, const model_desc *md, const 
                         md->source, what, md->source, again_why);
 }
 
+/* Absorbed fixed effects (fixed_effects.h): the dummies' model's rank and
+ * sums of squares, its HC covariance into diag, --fe-out; a note when auto
+ * would have recomputed in extended precision, which reads the text. */
+static int fe_finish(lr_fe *fe, lr_solution *sol, const lr_fit_options *opt,
+                     lr_diag_result *diag, char *note, size_t size, lr_error *err)
+{
+    if (opt->method == LR_METHOD_AUTO && sol->digits < LR_EXTENDED_DIGITS)
+        snprintf(note, size, "extended precision is not used with absorbed fixed effects; about "
+                 "%.0f digits can be trusted", floor(sol->digits));
+    int rc = lr_fe_finish(fe, sol, opt->vcov, &diag->vcov, err);
+    diag->p = diag->vcov ? sol->p : 0;
+    return rc ? rc : opt->fe_out ? lr_fe_write(fe, sol, opt->fe_out, err) : LR_OK;
+}
+
 static int fit_from_accum(const lr_accum *acc, const model_desc *md, const lr_fit_options *opt,
                           lr_fit **out, lr_error *err)
 {
@@ -362,7 +382,8 @@ static int fit_from_accum(const lr_accum *acc, const model_desc *md, const lr_fi
     /* auto: when the condition number puts digits at risk, recompute in
      * extended precision from the decimal text (a second pass). */
     char ext_note[LR_ERROR_MAX] = "";
-    if (opt->method == LR_METHOD_AUTO && !(spec->ridge > 0) && sol.digits < LR_EXTENDED_DIGITS) {
+    if (opt->method == LR_METHOD_AUTO && !(spec->ridge > 0) && sol.digits < LR_EXTENDED_DIGITS &&
+        !md->fe) {
         double width = (double)(spec->q + 3);
         if (!md->frame) {
             snprintf(ext_note, sizeof ext_note, "extended precision was not used: the statistics "
@@ -401,22 +422,22 @@ static int fit_from_accum(const lr_accum *acc, const model_desc *md, const lr_fi
         }
     }
 
-    if ((rc = check_range(&sol, spec->ridge > 0, spec->intercept, md->source, err))) {
-        lr_solution_free(&sol);
-        return rc;
-    }
-
-    lr_fit *fit = lr_mem_calloc(1, sizeof *fit);
-    if (!fit) {
-        lr_solution_free(&sol);
-        return lr_error_nomem(err);
+    lr_fit *fit = NULL;
+    if ((rc = check_range(&sol, spec->ridge > 0, spec->intercept, md->source, err)))
+        goto fail;
+    if (!(fit = lr_mem_calloc(1, sizeof *fit))) {
+        rc = lr_error_nomem(err);
+        goto fail;
     }
 
     /* A second pass for what needs the residuals. */
     char diag_note[LR_ERROR_MAX] = "";
     int want_diag = opt->vcov != LR_VCOV_CLASSICAL || opt->residual_summary || opt->residual_row ||
                     opt->plot_points > 0;
-    if (want_diag && md->frame && (!again_why || lr_frame_rows_fd(md->frame) >= 0) &&
+    if (md->fe) {
+        if ((rc = fe_finish(md->fe, &sol, opt, &fit->diag, diag_note, sizeof diag_note, err)))
+            goto fail;
+    } else if (want_diag && md->frame && (!again_why || lr_frame_rows_fd(md->frame) >= 0) &&
         !(spec->ridge > 0)) {
         lr_diag_request req = {opt->vcov,        opt->residual_summary, opt->residual_row,
                                opt->residual_ud, opt->plot_points,      opt->threads};
@@ -450,7 +471,8 @@ static int fit_from_accum(const lr_accum *acc, const model_desc *md, const lr_fi
             goto fail;
         }
     }
-    lr_stats_compute(&sol, nobs, lr_accum_sum_log_weight(acc), spec->intercept,
+    /* with fixed effects, lm's intercept is among the dummies */
+    lr_stats_compute(&sol, nobs, lr_accum_sum_log_weight(acc), spec->intercept || md->fe,
                      spec->ridge > 0, opt->level, fit->diag.vcov, fit->coefs, &fit->summary);
     fit->summary.vcov = fit->diag.vcov ? opt->vcov : LR_VCOV_CLASSICAL;
     if (fit->diag.has_q) {
@@ -472,7 +494,7 @@ static int fit_from_accum(const lr_accum *acc, const model_desc *md, const lr_fi
     /* The solution's (XᵀX)⁻¹ moves into the fit. */
     fit->xtx_inv = sol.xtx_inv;
     sol.xtx_inv = NULL;
-    if ((rc = fit_notes(fit, &sol, err)) ||
+    if ((rc = fit_notes(fit, &sol, md->fe, err)) ||
         (ext_note[0] && (rc = add_note(fit, err, "%s", ext_note))) ||
         (diag_note[0] && (rc = add_note(fit, err, "%s", diag_note))))
         goto fail;
@@ -517,22 +539,100 @@ int lr_fit_accum(const lr_accum *acc, const char *const *names, const lr_fit_opt
     if (q == 0 && opt->intercept)
         snprintf(formula + o, flen - o, "1");
     lr_model_spec spec = {q, cols, names + 1, opt->intercept, opt->ridge, opt->ridge_scale};
-    model_desc md = {&spec, names[0], formula, NULL, NULL, n_dropped, 0, NULL, NULL, 0};
+    model_desc md = {&spec, names[0], formula, NULL, NULL, n_dropped,
+                     0,     NULL,     NULL,    0,    NULL, LR_VCOV_CLASSICAL};
     rc = fit_from_accum(acc, &md, opt, out, err);
     lr_mem_free(formula, flen);
     lr_mem_free(cols, (q ? q : 1) * sizeof(size_t));
     return rc;
 }
 
+/* "y ~ x | firm + year": the model as given, or built from the columns and --absorb. */
+static char *fe_formula(const lr_fit_options *opt, const lr_model_columns *mc,
+                        const lr_fe_spec *fes)
+{
+    if (opt->formula && strchr(opt->formula, '|'))
+        return lr_mem_strdup(opt->formula);
+    char buf[4096];
+    size_t o = (size_t)snprintf(buf, sizeof buf, "%s |", mc->formula);
+    for (size_t f = 0; f < fes->nf && o < sizeof buf; f++)
+        o += (size_t)snprintf(buf + o, sizeof buf - o, "%s %s", f ? " +" : "", fes->names[f]);
+    return lr_mem_strdup(buf);
+}
+
+/* The model without its intercept on the demeaned columns 1..q of fe's
+ * accumulator, solved and reported as lm with the dummies. */
+static int fit_absorbed(const lr_fit_options *opt, const lr_model_columns *mc,
+                        const lr_fe_spec *fes, model_desc *md, lr_fe *fe, lr_fit **out,
+                        lr_error *err)
+{
+    size_t *cols = lr_mem_calloc(mc->q + 1, sizeof(size_t));
+    char *formula = fe_formula(opt, mc, fes);
+    int rc = !cols || !formula ? lr_error_nomem(err) : LR_OK;
+    for (size_t j = 0; !rc && j < mc->q; j++)
+        cols[j] = j + 1;
+    lr_model_spec spec = {mc->q, cols, mc->names, 0, 0.0, opt->ridge_scale};
+    md->spec = &spec;
+    md->formula = formula;
+    md->n_dropped += lr_fe_dropped(fe);
+    md->frame = NULL;
+    md->fe = fe;
+    lr_fit_options o = *opt; /* the covariance asked for, which the first pass left out */
+    o.vcov = md->fe_vcov;
+    if (!rc)
+        rc = fit_from_accum(lr_fe_accum(fe), md, &o, out, err);
+    lr_mem_free(cols, (mc->q + 1) * sizeof(size_t));
+    if (formula)
+        lr_mem_strfree(formula);
+    return rc;
+}
+
+static int fit_csv(const char *path, const lr_fit_options *opt, const lr_fe_spec *fes,
+                   lr_vcov fe_vcov, lr_fit **out, lr_error *err);
+
 int lr_fit_csv(const char *path, const lr_fit_options *opt, lr_fit **out, lr_error *err)
+{
+    lr_fe_spec fes;
+    int rc = check_options(opt, err);
+    *out = NULL;
+    if (rc || (rc = lr_fe_parse(opt, &fes, err)))
+        return rc;
+    if (fes.nf == 0) {
+        lr_fe_spec_free(&fes);
+        if (opt->fe_out)
+            return lr_error_set(err, LR_EUSAGE, "--fe-out needs fixed effects ('y ~ x | firm' "
+                                "or --absorb)");
+        return fit_csv(path, opt, &fes, LR_VCOV_CLASSICAL, out, err);
+    }
+    /* Absorbed fixed effects: the first pass reads the left-hand model alone
+     * (its coding, its means), the absorption reads the data once more. */
+    lr_fit_options o = *opt;
+    if (fes.left)
+        o.formula = fes.left;
+    char *every = NULL; /* -y with --absorb alone: every other column but the fixed effects */
+    if (!opt->formula && !opt->features && (rc = lr_fe_every_other(opt, &fes, &every, err))) {
+        lr_fe_spec_free(&fes);
+        return rc;
+    }
+    if (every)
+        o.formula = every;
+    o.absorb = NULL;
+    o.vcov = LR_VCOV_CLASSICAL;
+    o.residual_summary = 0;
+    if ((rc = lr_fe_check_options(opt, err)) == LR_OK)
+        rc = fit_csv(path, &o, &fes, opt->vcov, out, err);
+    lr_fe_spec_free(&fes);
+    if (every)
+        lr_mem_strfree(every);
+    return rc;
+}
+
+static int fit_csv(const char *path, const lr_fit_options *opt, const lr_fe_spec *fes,
+                   lr_vcov fe_vcov, lr_fit **out, lr_error *err)
 {
     lr_frame *frame = NULL;
     char delimiter = 0;
-    int rc = check_options(opt, err);
-
-    *out = NULL;
-    if (rc)
-        return rc;
+    int rc = LR_OK;
     /* The input stays open for second passes, read through its descriptor.
      * A stream is copied (to an unnamed file in TMPDIR) for them: whole when
      * HC covariances, per-row diagnostics or plot points are asked for; up
@@ -541,7 +641,7 @@ int lr_fit_csv(const char *path, const lr_fit_options *opt, lr_fit **out, lr_err
      * extended precision might need one (it only runs on small problems). */
     lr_source *input = NULL;
     int want_rows = opt->vcov != LR_VCOV_CLASSICAL || opt->residual_row || opt->plot_points > 0;
-    uint64_t limit = want_rows                       ? UINT64_MAX
+    uint64_t limit = want_rows || fes->nf            ? UINT64_MAX
                      : opt->residual_summary         ? (uint64_t)1 << 30
                      : opt->method == LR_METHOD_AUTO ? (uint64_t)64 << 20
                                                      : 0;
@@ -579,7 +679,22 @@ int lr_fit_csv(const char *path, const lr_fit_options *opt, lr_fit **out, lr_err
                      rows - lr_frame_dropped(frame) - lr_accum_nobs(acc),
                      frame,
                      input,
-                     delimiter};
+                     delimiter,
+                     NULL,
+                     fe_vcov};
+    if (fes->nf) {
+        lr_fe *fe = NULL;
+        const char *why = lr_source_again_why(input);
+        if (why)
+            rc = lr_error_set(err, LR_EIO, "%s: absorbing fixed effects reads the data twice, "
+                              "and %s %s; give a file instead of a pipe, or a writable TMPDIR",
+                              name, name, why);
+        else if (!(rc = lr_fe_absorb(input, delimiter, frame, &mc, fes, opt,
+                                     lr_method_kernel(opt->method), &fe, err)))
+            rc = fit_absorbed(opt, &mc, fes, &md, fe, out, err);
+        lr_fe_free(fe);
+        goto done;
+    }
     rc = fit_from_accum(acc, &md, opt, out, err);
     if (rc == LR_OK && lr_frame_header_numeric(frame) &&
         (rc = add_note(*out, err,

@@ -28,6 +28,13 @@ static const char fit_usage[] =
     "                           around each name are dropped\n"
     "      --no-intercept       fit without an intercept (R's y ~ 0 + ...)\n"
     "  -w, --weights NAME       weighted least squares with the case weights in NAME\n"
+    "      --absorb A,B         absorb fixed effects of the columns A, B (as a formula's\n"
+    "                           'y ~ x | A + B'): the slopes of lm with their dummies,\n"
+    "                           memory bounded by the levels, not the rows\n"
+    "      --fe-tol T           demeaning tolerance, relative to each column's scale\n"
+    "                           (default 1e-13)\n"
+    "      --fe-max-iter N      demeaning sweeps before giving up (default 10000)\n"
+    "      --fe-out FILE        write the estimated fixed effects (factor,level,effect)\n"
     "      --ridge LAMBDA       ridge regression with penalty LAMBDA (intercept not\n"
     "                           penalised); no standard errors or tests are reported\n"
     "      --ridge-scale S      standardized (default: penalise coefficients of columns\n"
@@ -84,7 +91,11 @@ enum {
     OPT_NA,                 /* --na */
     OPT_NA_STRINGS,         /* --na-strings */
     OPT_FORMAT,             /* --format */
-    OPT_MAX_LINE            /* --max-line-bytes */
+    OPT_MAX_LINE,           /* --max-line-bytes */
+    OPT_ABSORB,             /* --absorb */
+    OPT_FE_TOL,             /* --fe-tol */
+    OPT_FE_MAX_ITER,        /* --fe-max-iter */
+    OPT_FE_OUT              /* --fe-out */
 };
 
 static const struct option long_options[] = {
@@ -108,6 +119,10 @@ static const struct option long_options[] = {
     {"save", required_argument, NULL, 'o'},
     {"residuals", required_argument, NULL, OPT_RESIDUALS},
     {"plot", required_argument, NULL, OPT_PLOT},
+    {"absorb", required_argument, NULL, OPT_ABSORB},
+    {"fe-tol", required_argument, NULL, OPT_FE_TOL},
+    {"fe-max-iter", required_argument, NULL, OPT_FE_MAX_ITER},
+    {"fe-out", required_argument, NULL, OPT_FE_OUT},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -120,6 +135,32 @@ static int usage_error(const char *msg, const char *arg)
         lr_cli_error("%s", msg);
     fputs("Try 'linreg fit --help' for more information.\n", stderr);
     return LR_EXIT_USAGE;
+}
+
+/* --absorb, --fe-out, --fe-tol, --fe-max-iter into opt; nonzero (after the
+ * message) for a bad value. */
+static int fe_option(int c, const char *arg, lr_fit_options *opt)
+{
+    if (c == OPT_ABSORB || c == OPT_FE_OUT) {
+        *(c == OPT_ABSORB ? &opt->absorb : &opt->fe_out) = arg;
+        return 0;
+    }
+    char *end;
+    errno = 0;
+    double v = strtod(arg, &end);
+    int tol = c == OPT_FE_TOL;
+    if (errno || end == arg || *end || !(v > 0) ||
+        (tol ? !(v < 1) : !(v <= 1e9 && v == (double)(unsigned)v))) {
+        usage_error(tol ? "--fe-tol must be a number between 0 and 1, not"
+                        : "--fe-max-iter must be a positive integer, not",
+                    arg);
+        return 1;
+    }
+    if (tol)
+        opt->fe_tol = v;
+    else
+        opt->fe_max_iter = (unsigned)v;
+    return 0;
 }
 
 static int parse_delimiter(const char *s, char *out)
@@ -306,6 +347,15 @@ int lr_cli_fit(int argc, char **argv)
                 free(features);
                 return usage_error("unknown --method (expected auto, inverse, cholesky, qr, svd "
                                    "or naive):", optarg);
+            }
+            break;
+        case OPT_ABSORB:
+        case OPT_FE_OUT:
+        case OPT_FE_TOL:
+        case OPT_FE_MAX_ITER:
+            if (fe_option(c, optarg, &opt)) {
+                free(features);
+                return LR_EXIT_USAGE;
             }
             break;
         case OPT_LEVEL:

@@ -1,0 +1,95 @@
+/*
+ * fe_write.c — the estimated fixed effects as a CSV file (--fe-out).
+ *
+ * The fitted value of a kept row is xᵀβ + Σ_f effect_f[level_f], where, for
+ * the centred columns the demeaning worked on (x − μ),
+ *     effect_f[l] = α_f,y[l] − Σ_j β_j α_f,j[l]   (+ μ_y − Σ_j β_j μ_j for f = 1),
+ * the aliased slopes left out. With one factor the effects are lm's
+ * intercept plus each level's dummy coefficient; with more, only their sums
+ * are identified (a constant can move between factors in each connected
+ * component), and these are the ones the demeaning converged to.
+ * The file is written beside its destination and renamed over it, so it is
+ * never left half written.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fixed_effects_impl.h"
+
+/* A field, quoted when it holds a delimiter, a quote, a line end or edge blanks. */
+static void put_field(FILE *f, const char *s)
+{
+    size_t n = strlen(s);
+    int q = n && (s[0] == ' ' || s[n - 1] == ' ') ? 1 : strpbrk(s, ",\"\r\n") != NULL;
+    if (!q) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+static void write_effects(const lr_fe *fe, const lr_solution *sol, FILE *f)
+{
+    size_t m = fe->m;
+    double c0 = fe->mu[0];
+    for (size_t j = 0; j < sol->p; j++)
+        if (!sol->aliased[j])
+            c0 -= sol->beta[j] * fe->mu[j + 1];
+    fputs("factor,level,effect\n", f);
+    for (size_t k = 0; k < fe->nf; k++) {
+        const fe_factor *ff = &fe->f[k];
+        for (size_t r = 0; r < ff->nlev; r++) {
+            uint32_t l = lr_levels_id_at(ff->lv, r); /* R's order of the levels */
+            size_t o = fe->lev_off[k] + l;
+            if (!(fe->wsum[o] > 0))
+                continue; /* a singleton's level, dropped */
+            double e = fe->alpha[o * m] + (k == 0 ? c0 : 0.0);
+            for (size_t j = 0; j < sol->p; j++)
+                if (!sol->aliased[j])
+                    e -= sol->beta[j] * fe->alpha[o * m + j + 1];
+            put_field(f, ff->name);
+            fputc(',', f);
+            put_field(f, lr_levels_label(ff->lv, l));
+            fprintf(f, ",%.17g\n", e);
+        }
+    }
+}
+
+int lr_fe_write(const lr_fe *fe, const lr_solution *sol, const char *path, lr_error *err)
+{
+    size_t n = strlen(path) + 16;
+    char *tmp = lr_mem_alloc(n);
+    if (!tmp)
+        return lr_error_nomem(err);
+    snprintf(tmp, n, "%s.XXXXXX", path);
+    int fd = mkstemp(tmp);
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    int rc = LR_OK;
+    if (!f) {
+        rc = lr_error_set(err, LR_EIO, "%s: cannot write the fixed effects: %s", path,
+                          strerror(errno));
+        if (fd >= 0) {
+            close(fd);
+            unlink(tmp);
+        }
+    } else {
+        write_effects(fe, sol, f);
+        int bad = ferror(f);
+        if (fclose(f) != 0 || bad || rename(tmp, path) != 0) {
+            rc = lr_error_set(err, LR_EIO, "%s: cannot write the fixed effects: %s", path,
+                              strerror(errno));
+            unlink(tmp);
+        }
+    }
+    lr_mem_free(tmp, n);
+    return rc;
+}

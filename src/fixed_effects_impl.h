@@ -1,0 +1,101 @@
+/*
+ * fixed_effects_impl.h — the fixed-effects object, shared by the two files
+ * of that module (fixed_effects.c: the spool; fe_demean.c: the demeaning).
+ */
+#ifndef LR_FIXED_EFFECTS_IMPL_H
+#define LR_FIXED_EFFECTS_IMPL_H
+
+#include "fixed_effects.h"
+#include "factor_levels.h"
+
+/* Rows per block of the spool. */
+#define LR_FE_BLOCK 4096
+
+typedef struct fe_factor {
+    const char *name;    /* the column (borrowed from the spec) */
+    size_t col;          /* its header position */
+    lr_levels *lv;       /* its levels (created at the first non-missing cell) */
+    int numeric;         /* 1: levels are numbers (the first was one), else text */
+    size_t nlev;         /* levels seen */
+    size_t used;         /* levels with observations after the singletons went */
+    uint32_t *count;     /* observations per level, capped at 2 (singleton search) */
+    unsigned char *dead; /* 1: the level's rows are dropped (a singleton) */
+    size_t added;        /* the rank its dummies add to the factors before it */
+    int assumed;         /* 1: added is assumed (levels less one), not computed */
+} fe_factor;
+
+struct lr_fe {
+    size_t nf;                 /* factors */
+    size_t m;                  /* columns: the response and the q model columns */
+    int weighted;              /* 1: case weights */
+    int idfd;                  /* spool of level ids and weights */
+    int valfd;                 /* spool of the centred columns */
+    uint32_t *ids;             /* a block's ids, factor by factor (LR_FE_BLOCK each) */
+    double *w;                 /* a block's weights */
+    double *x;                 /* a block's columns, m × LR_FE_BLOCK column-major */
+    double *mu;                /* the centre of each column (the first pass's means) */
+    size_t *live;              /* the kept rows of the block last loaded */
+    size_t nlive;              /* their number */
+    uint64_t nrows;            /* rows in the spool */
+    uint64_t nalive;           /* of them, rows kept (not singletons) */
+    uint64_t dropped;          /* rows omitted for a missing level */
+    uint64_t singletons;       /* rows dropped as singletons */
+    size_t nblocks;            /* blocks in the spool */
+    fe_factor f[LR_FE_MAX];    /* the factors */
+    size_t lev_off[LR_FE_MAX]; /* first index of each factor's levels in the arrays below */
+    size_t nlevels;            /* Σ nlev */
+    double *wsum;              /* Σ w per level */
+    double *sum;               /* Σ w x per level and column, nlevels × m (level-major) */
+    double *colss;             /* Σ w x² per column (the scale of convergence) */
+    double tss;                /* Σ w (y − ȳ)² over the kept rows */
+    double wtotal;             /* Σ w over the kept rows */
+    size_t components;         /* connected components of the first two factors */
+    size_t fe_rank;            /* rank of the dummies (with the intercept) */
+    double *alpha;             /* the fixed effects of each column, nlevels × m */
+    double *ga;                /* one sweep from alpha (then scratch) */
+    double *gga;               /* two sweeps (then scratch) */
+    double *t;                 /* per-level sums of the other factors' effects */
+    double *scale;             /* each column's root mean square (convergence) */
+    unsigned iters;            /* sweeps done */
+    double achieved;           /* the last sweep's largest relative change */
+    unsigned char *collinear;  /* m flags: the column is in the dummies' span */
+    const char *const *names;  /* the model columns' names (borrowed from the frame) */
+    lr_accum *acc;             /* the demeaned statistics */
+    char **notes;              /* notes (owned) */
+    size_t nnotes;             /* their number */
+};
+
+/* fixed_effects.c */
+int lr_fe_read_block(const lr_fe *fe, size_t b, int values, lr_error *err);
+size_t lr_fe_block_rows(const lr_fe *fe, size_t b);
+int lr_fe_row_alive(const lr_fe *fe, size_t i);
+/* Read block b (with the columns if values) and list its kept rows in live. */
+int lr_fe_load(lr_fe *fe, size_t b, int values, lr_error *err);
+int lr_fe_add_note(lr_fe *fe, lr_error *err, const char *msg);
+
+/* A least-squares problem of m columns on the first nfac factors' dummies. */
+typedef struct lr_fe_problem {
+    size_t nfac;         /* factors 0..nfac-1 */
+    size_t m;            /* columns */
+    const double *sum;   /* Σ w x per level and column (level-major, the factors' offsets) */
+    const double *scale; /* each column's scale, for the convergence test */
+    double *alpha;       /* in: the start (zeros); out: the effects */
+    double *ga;          /* scratch of the same size */
+    double *gga;         /* scratch of the same size */
+    double *t;           /* scratch of the same size */
+} lr_fe_problem;
+
+/* fe_demean.c */
+/* Alternating projections with Irons–Tuck acceleration to tolerance tol. */
+int lr_fe_solve(lr_fe *fe, const lr_fe_problem *pr, double tol, unsigned max_iter,
+                const char *source, lr_error *err);
+int lr_fe_demean(lr_fe *fe, double tol, unsigned max_iter, const char *source, lr_error *err);
+int lr_fe_accumulate(lr_fe *fe, lr_kernel kernel, const char *const *names, lr_error *err);
+void lr_fe_demean_free(lr_fe *fe);
+
+/* fe_rank.c: the rank that factor f >= 2 adds to the dummies of the factors
+ * before it (*exact = 0: too large to compute, its levels less one taken). */
+int lr_fe_further_rank(lr_fe *fe, size_t f, double tol, unsigned max_iter, const char *source,
+                       size_t *rank, int *exact, lr_error *err);
+
+#endif

@@ -1,0 +1,555 @@
+/*
+ * test_fixed_effects.c — absorbed fixed effects (y ~ x | firm + year) against
+ * R's lm with the factor dummies (tests/data/r_fixed_effects.json, made by
+ * tests/reference/gen_r_fixed_effects.R on datasets/panels/): slopes,
+ * standard errors (classical and sandwich's HC1), t, p, n, the residual
+ * degrees of freedom (connected components; a nested third factor), R²,
+ * σ and F, to 1e-9 relative; singletons, weights, collinear columns; the
+ * command's spellings, thread counts, and its errors.
+ */
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "test_util.h"
+
+#define RTOL 1e-9
+
+static json_t *reference;
+
+static double num(json_t *obj, const char *key)
+{
+    json_t *v = json_object_get(obj, key);
+    ck_assert_msg(v != NULL, "missing key %s", key);
+    return json_is_null(v) ? (double)NAN : json_number_value(v);
+}
+
+static int has_note(const lr_fit *fit, const char *text)
+{
+    for (size_t i = 0; i < lr_fit_nnotes(fit); i++)
+        if (strstr(lr_fit_note(fit, i), text))
+            return 1;
+    return 0;
+}
+
+/* Fit reference entry e with the library. */
+static lr_fit *fit_entry(json_t *e, int threads)
+{
+    lr_fit_options opt;
+    lr_fit_options_init(&opt);
+    opt.formula = json_string_value(json_object_get(e, "formula"));
+    json_t *w = json_object_get(e, "weights");
+    opt.weights = json_is_string(w) ? json_string_value(w) : NULL;
+    opt.vcov = !strcmp(json_string_value(json_object_get(e, "vcov")), "HC1") ? LR_VCOV_HC1
+                                                                             : LR_VCOV_CLASSICAL;
+    opt.threads = threads;
+    lr_fit *fit = NULL;
+    lr_error err;
+    char path[1024];
+    snprintf(path, sizeof path, "%s", lr_test_path(json_string_value(json_object_get(e, "file"))));
+    int rc = lr_fit_csv(path, &opt, &fit, &err);
+    ck_assert_msg(rc == LR_OK, "%s: %s", json_string_value(json_object_get(e, "id")), err.message);
+    return fit;
+}
+
+START_TEST(test_matches_lm_with_dummies)
+{
+    json_t *e = json_array_get(reference, (size_t)_i);
+    const char *id = json_string_value(json_object_get(e, "id"));
+    lr_fit *fit = fit_entry(e, 0);
+    const lr_summary *s = lr_fit_summary(fit);
+    ck_assert_msg(s->n == (uint64_t)num(e, "n"), "%s: n %llu", id, (unsigned long long)s->n);
+    ck_assert_msg(s->rank == (size_t)num(e, "rank"), "%s: rank %zu, lm %g", id, s->rank,
+                  num(e, "rank"));
+    LR_CK_REL(s->df_residual, num(e, "df_residual"), 0);
+    LR_CK_REL(s->sigma, num(e, "sigma"), RTOL);
+    LR_CK_REL(s->r_squared, num(e, "r_squared"), RTOL);
+    LR_CK_REL(s->adj_r_squared, num(e, "adj_r_squared"), RTOL);
+    if (!isnan(num(e, "f_statistic")))
+        LR_CK_REL(s->f_statistic, num(e, "f_statistic"), RTOL);
+    else
+        ck_assert_msg(isnan(s->f_statistic) && has_note(fit, "Wald F statistic under the robust"),
+                      "%s: F %g", id, s->f_statistic);
+    double singletons = num(e, "singletons");
+    if (singletons > 0) {
+        char text[64];
+        snprintf(text, sizeof text, "%.0f singleton observations dropped", singletons);
+        ck_assert_msg(has_note(fit, text), "%s: no note '%s'", id, text);
+    }
+    json_t *coefs = json_object_get(e, "coefficients");
+    ck_assert_uint_eq(lr_fit_ncoef(fit), json_array_size(coefs));
+    for (size_t j = 0; j < json_array_size(coefs); j++) {
+        json_t *c = json_array_get(coefs, j);
+        const lr_coef *k = lr_fit_coef(fit, j);
+        ck_assert_str_eq(k->name, json_string_value(json_object_get(c, "name")));
+        ck_assert_int_eq(k->aliased, json_is_true(json_object_get(c, "aliased")));
+        if (k->aliased)
+            continue;
+        LR_CK_REL(k->estimate, num(c, "estimate"), RTOL);
+        LR_CK_REL(k->std_error, num(c, "std_error"), RTOL);
+        LR_CK_REL(k->t, num(c, "t"), RTOL);
+        LR_CK_REL(k->p, num(c, "p"), 1e-8);
+    }
+    lr_fit_free(fit);
+}
+END_TEST
+
+/* The demeaning's result does not depend on the thread count: the same bits. */
+START_TEST(test_threads_same_bits)
+{
+    for (size_t i = 0; i < json_array_size(reference); i++) {
+        json_t *e = json_array_get(reference, i);
+        lr_fit *a = fit_entry(e, 1), *b = fit_entry(e, 2);
+        for (size_t j = 0; j < lr_fit_ncoef(a); j++) {
+            const lr_coef *ca = lr_fit_coef(a, j), *cb = lr_fit_coef(b, j);
+            ck_assert(!memcmp(&ca->estimate, &cb->estimate, sizeof(double)));
+            ck_assert(!memcmp(&ca->std_error, &cb->std_error, sizeof(double)));
+        }
+        ck_assert(!memcmp(&lr_fit_summary(a)->rss, &lr_fit_summary(b)->rss, sizeof(double)));
+        lr_fit_free(a);
+        lr_fit_free(b);
+    }
+}
+END_TEST
+
+/* The collinear column is aliased with a note that says why. */
+START_TEST(test_collinear_note)
+{
+    json_t *e = NULL;
+    for (size_t i = 0; i < json_array_size(reference) && !e; i++)
+        if (!strcmp(json_string_value(json_object_get(json_array_get(reference, i), "id")),
+                    "firms_collinear"))
+            e = json_array_get(reference, i);
+    ck_assert(e != NULL);
+    lr_fit *fit = fit_entry(e, 0);
+    ck_assert(lr_fit_coef(fit, 1)->aliased);
+    ck_assert(has_note(fit, "x3 is collinear with the fixed effects"));
+    ck_assert(has_note(fit, "x3 is in the span of the fixed effects"));
+    lr_fit_free(fit);
+}
+END_TEST
+
+static lr_test_run_result run(const char *const *argv)
+{
+    lr_test_run_result r;
+    ck_assert_int_eq(lr_test_run(argv, NULL, 0, &r), 0);
+    return r;
+}
+
+/* --absorb is the formula's `|`; -t 1 and -t 2 print the same bytes. */
+START_TEST(test_cli_spellings)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s", lr_test_path("datasets/panels/firms.csv"));
+    const char *a1[] = {"linreg", "fit", "-q", "-t", "1", "-f", "y ~ x1 + x2 | firm + year",
+                        path,     NULL};
+    const char *a2[] = {"linreg", "fit", "-q", "-t", "2", "-f", "y ~ x1 + x2 | firm + year",
+                        path,     NULL};
+    const char *a3[] = {"linreg",      "fit",      "-q",        "-t", "2", "-f",
+                        "y ~ x1 + x2", "--absorb", "firm,year", path, NULL};
+    lr_test_run_result r1 = run(a1), r2 = run(a2), r3 = run(a3);
+    ck_assert_int_eq(r1.exit_code, 0);
+    ck_assert_str_eq(r1.out, r2.out);
+    ck_assert_str_eq(r1.out, r3.out);
+    ck_assert_msg(strstr(r1.out, "on 623 degrees of freedom"), "%s", r1.out);
+    ck_assert_msg(strstr(r1.out, "4 singleton observations dropped"), "%s", r1.out);
+    ck_assert_msg(strstr(r1.out, "Linear model: y ~ x1 + x2 | firm + year"), "%s", r1.out);
+    lr_test_run_free(&r1);
+    lr_test_run_free(&r2);
+    lr_test_run_free(&r3);
+}
+END_TEST
+
+/* --absorb with -y alone: every other column but the fixed effects; without
+ * -y, -x or -f it is a usage error. */
+START_TEST(test_cli_absorb_every_other)
+{
+    const char csv[] = "y,x1,g,x2,h\n1,2,a,0.5,p\n2,3,a,1.5,q\n3,1,b,0.25,p\n5,4,b,3,q\n"
+                       "2,2,c,1,p\n4,3,c,0.75,q\n3,5,a,2,p\n";
+    char *path = lr_test_write_temp(csv, strlen(csv));
+    const char *a1[] = {"linreg", "fit", "-q", "-y", "y", "--absorb", "g,h", path, NULL};
+    const char *a2[] = {"linreg", "fit", "-q", "-f", "y ~ x1 + x2 | g + h", path, NULL};
+    const char *a3[] = {"linreg", "fit", "-q", "--absorb", "g,h", path, NULL};
+    lr_test_run_result r1 = run(a1), r2 = run(a2), r3 = run(a3);
+    ck_assert_int_eq(r1.exit_code, 0);
+    const char *c1 = strstr(r1.out, "Coefficients:"), *c2 = strstr(r2.out, "Coefficients:");
+    ck_assert(c1 && c2);
+    ck_assert_str_eq(c1, c2);
+    ck_assert_int_eq(r3.exit_code, 2);
+    ck_assert_msg(strstr(r3.err, "--absorb needs the model"), "%s", r3.err);
+    lr_test_run_free(&r1);
+    lr_test_run_free(&r2);
+    lr_test_run_free(&r3);
+    unlink(path);
+    free(path);
+}
+END_TEST
+
+/* The tolerance is what the note reports and what the sweeps reach; a
+ * limit too low is an error with the achieved change, and nothing on stdout. */
+START_TEST(test_cli_convergence)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s", lr_test_path("datasets/panels/workers.csv"));
+    const char *ok[] = {"linreg",
+                        "fit",
+                        "-q",
+                        "--fe-tol",
+                        "1e-6",
+                        "-f",
+                        "wage ~ exper + tenure | worker + employer",
+                        path,
+                        NULL};
+    lr_test_run_result r = run(ok);
+    ck_assert_int_eq(r.exit_code, 0);
+    const char *at = strstr(r.out, "last change ");
+    ck_assert_msg(at != NULL, "%s", r.out);
+    double change = strtod(at + strlen("last change "), NULL);
+    ck_assert_msg(change <= 1e-6 && change > 0, "%g", change);
+    ck_assert_msg(strstr(r.out, "(tolerance 1e-06)"), "%s", r.out);
+    lr_test_run_free(&r);
+
+    const char *bad[] = {"linreg", "fit", "--fe-max-iter",
+                         "2",      "-f",  "wage ~ exper + tenure | worker + employer",
+                         path,     NULL};
+    r = run(bad);
+    ck_assert_int_eq(r.exit_code, 1);
+    ck_assert_str_eq(r.out, "");
+    ck_assert_msg(strstr(r.err, "the fixed effects did not converge in 2 sweeps: the last "
+                                "changed an effect by "),
+                  "%s", r.err);
+    ck_assert_msg(strstr(r.err, "(tolerance 1e-13)"), "%s", r.err);
+    lr_test_run_free(&r);
+}
+END_TEST
+
+/* Usage errors: exit 2 with the reason. */
+START_TEST(test_cli_usage_errors)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s", lr_test_path("datasets/panels/firms.csv"));
+    static const char *const cases[][3] = {
+        {"y ~ x1 | firm + nosuch", "", "fixed effect 'nosuch' is not a column of the header"},
+        {"y ~ x1 | firm + firm", "", "fixed effect 'firm' named twice"},
+        {"y ~ x1 | firm + ", "", "an empty fixed-effect name"},
+        {"y ~ x1 | firm", "HC3", "--vcov HC3 (it needs the leverages"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        const char *argv[] = {"linreg",    "fit",    "-f",
+                              cases[i][0], "--vcov", cases[i][1][0] ? cases[i][1] : "classical",
+                              path,        NULL};
+        lr_test_run_result r = run(argv);
+        ck_assert_msg(r.exit_code == 2, "%s: exit %d", cases[i][0], r.exit_code);
+        ck_assert_msg(strstr(r.err, cases[i][2]), "%s: %s", cases[i][0], r.err);
+        ck_assert_str_eq(r.out, "");
+        lr_test_run_free(&r);
+    }
+}
+END_TEST
+
+/* Bad values of the demeaning's options: exit 2 naming the option. */
+START_TEST(test_cli_bad_fe_values)
+{
+    static const char *const cases[][3] = {
+        {"--fe-tol", "2", "--fe-tol must be a number between 0 and 1, not '2'"},
+        {"--fe-tol", "0", "--fe-tol must be a number between 0 and 1, not '0'"},
+        {"--fe-max-iter", "1.5", "--fe-max-iter must be a positive integer, not '1.5'"},
+        {"--fe-max-iter", "-3", "--fe-max-iter must be a positive integer, not '-3'"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        const char *argv[] = {"linreg", "fit",       cases[i][0], cases[i][1],
+                              "-f",     "y ~ x | g", "data.csv",  NULL};
+        lr_test_run_result r = run(argv);
+        ck_assert_int_eq(r.exit_code, 2);
+        ck_assert_msg(strstr(r.err, cases[i][2]), "%s", r.err);
+        lr_test_run_free(&r);
+    }
+}
+END_TEST
+
+/* A missing level: the row is omitted and counted, or with --na error an
+ * error at its place. */
+START_TEST(test_missing_level)
+{
+    const char csv[] = "y,x,g\n1,1,a\n2,2,a\n3,1,b\n5,4,b\n2,2,NA\n4,3,c\n3,5,c\n";
+    char *path = lr_test_write_temp(csv, strlen(csv));
+    const char *argv[] = {"linreg", "fit", "-f", "y ~ x | g", path, NULL};
+    lr_test_run_result r = run(argv);
+    ck_assert_int_eq(r.exit_code, 0);
+    ck_assert_msg(strstr(r.out, "6 rows used, 1 dropped"), "%s", r.out);
+    ck_assert_msg(strstr(r.out, "1 row omitted for a missing fixed-effect level"), "%s", r.out);
+    lr_test_run_free(&r);
+    const char *argv2[] = {"linreg", "fit", "--na", "error", "-f", "y ~ x | g", path, NULL};
+    r = run(argv2);
+    ck_assert_int_eq(r.exit_code, 1);
+    ck_assert_msg(strstr(r.err, ":6:5: column 'g': missing fixed-effect level"), "%s", r.err);
+    lr_test_run_free(&r);
+    unlink(path);
+    free(path);
+}
+END_TEST
+
+/* --fe-out's effects: one factor, lm's level coefficients; two, weighted:
+ * they and the slopes give back the fit's residual sum of squares. */
+typedef struct effect {
+    char factor[16]; /* the factor */
+    char level[16];  /* the level */
+    double value;    /* its effect */
+} effect;
+
+static size_t read_effects(const char *path, effect *e, size_t cap)
+{
+    char *text = lr_test_read_file(path, NULL);
+    ck_assert(text != NULL);
+    ck_assert(!strncmp(text, "factor,level,effect\n", 20));
+    size_t n = 0;
+    for (char *line = strchr(text, '\n') + 1; *line && n < cap; line = strchr(line, '\n') + 1) {
+        ck_assert_int_eq(sscanf(line, "%15[^,],%15[^,],%lf", e[n].factor, e[n].level, &e[n].value),
+                         3);
+        n++;
+    }
+    free(text);
+    return n;
+}
+
+static double lookup(const effect *e, size_t n, const char *factor, const char *level)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(e[i].factor, factor) && !strcmp(e[i].level, level))
+            return e[i].value;
+    return NAN; /* a singleton's level */
+}
+
+START_TEST(test_fe_out)
+{
+    static effect eff[256];
+    char *out = lr_test_write_temp("", 0);
+    for (size_t i = 0; i < json_array_size(reference); i++) {
+        json_t *e = json_array_get(reference, i), *ref = json_object_get(e, "effects");
+        if (!json_is_object(ref) || json_object_size(ref) == 0)
+            continue;
+        lr_fit_options opt;
+        lr_fit_options_init(&opt);
+        opt.formula = json_string_value(json_object_get(e, "formula"));
+        opt.fe_out = out;
+        lr_fit *fit = NULL;
+        lr_error err;
+        char path[1024];
+        snprintf(path, sizeof path, "%s",
+                 lr_test_path(json_string_value(json_object_get(e, "file"))));
+        ck_assert_msg(lr_fit_csv(path, &opt, &fit, &err) == LR_OK, "%s", err.message);
+        size_t n = read_effects(out, eff, 256);
+        ck_assert_uint_eq(n, json_object_size(ref));
+        const char *level;
+        json_t *v;
+        json_object_foreach(ref, level, v)
+        {
+            LR_CK_REL(lookup(eff, n, "firm", level), json_number_value(v), RTOL);
+        }
+        lr_fit_free(fit);
+    }
+    /* two factors, weighted: Σ w (y − x1 β1 − x2 β2 − firm − year)² = RSS */
+    lr_fit_options opt;
+    lr_fit_options_init(&opt);
+    opt.formula = "y ~ x1 + x2 | firm + year";
+    opt.weights = "w";
+    opt.fe_out = out;
+    lr_fit *fit = NULL;
+    lr_error err;
+    char path[1024];
+    snprintf(path, sizeof path, "%s", lr_test_path("datasets/panels/firms.csv"));
+    ck_assert_msg(lr_fit_csv(path, &opt, &fit, &err) == LR_OK, "%s", err.message);
+    size_t n = read_effects(out, eff, 256);
+    char *text = lr_test_read_file(path, NULL);
+    double rss = 0, b1 = lr_fit_coef(fit, 0)->estimate, b2 = lr_fit_coef(fit, 1)->estimate;
+    size_t used = 0;
+    for (char *line = strchr(text, '\n') + 1; *line; line = strchr(line, '\n') + 1) {
+        double y, x1, x2, x3, w;
+        char firm[16], year[16];
+        ck_assert_int_eq(
+            sscanf(line, "%lf,%lf,%lf,%lf,%lf,%15[^,],%15[^,]", &y, &x1, &x2, &x3, &w, firm, year),
+            7);
+        double ef = lookup(eff, n, "firm", firm), ey = lookup(eff, n, "year", year);
+        if (isnan(ef))
+            continue;
+        double r = y - b1 * x1 - b2 * x2 - ef - ey;
+        rss += w * r * r;
+        used++;
+    }
+    free(text);
+    ck_assert_uint_eq(used, lr_fit_summary(fit)->n);
+    LR_CK_REL(rss, lr_fit_summary(fit)->rss, 1e-9);
+    lr_fit_free(fit);
+    /* without fixed effects it is a usage error */
+    opt.formula = "y ~ x1";
+    ck_assert_int_eq(lr_fit_csv(path, &opt, &fit, &err), LR_EUSAGE);
+    ck_assert_msg(strstr(err.message, "--fe-out needs fixed effects"), "%s", err.message);
+    unlink(out);
+    free(out);
+}
+END_TEST
+
+/* A panel of several spool blocks (4096 rows each): the absorbed fit equals
+ * linreg's own fit with the dummies (itself checked against R elsewhere),
+ * weighted, with HC1 too. */
+START_TEST(test_many_blocks_match_dummies)
+{
+    size_t n = 10007, len = 0, cap = n * 80;
+    char *csv = malloc(cap);
+    ck_assert(csv != NULL);
+    len += (size_t)snprintf(csv, cap, "y,x1,x2,w,a,b\n");
+    uint64_t s = 12345;
+    for (size_t i = 0; i < n; i++) {
+        double u[4];
+        for (int k = 0; k < 4; k++) {
+            s = s * 6364136223846793005ull + 1442695040888963407ull;
+            u[k] = (double)(s >> 11) / 9007199254740992.0;
+        }
+        unsigned a = (unsigned)(u[0] * 37), b = (unsigned)(u[1] * 11);
+        double x1 = u[2] * 4 + a * 0.1, x2 = u[3] - b * 0.05;
+        double y = 1 + 0.5 * x1 - 2 * x2 + 0.3 * a - 0.2 * b + (u[0] * 37 - a) * (1 + x1);
+        len += (size_t)snprintf(csv + len, cap - len, "%.9g,%.9g,%.9g,%.3g,a%u,b%u\n", y, x1, x2,
+                                0.5 + u[1] * 11 - b, a, b);
+    }
+    char *path = lr_test_write_temp(csv, len);
+    free(csv);
+    for (int variant = 0; variant < 2; variant++) {
+        lr_fit_options o1, o2;
+        lr_fit_options_init(&o1);
+        lr_fit_options_init(&o2);
+        o1.formula = "y ~ x1 + x2 | a + b";
+        o2.formula = "y ~ factor(a) + factor(b) + x1 + x2";
+        o1.weights = o2.weights = variant ? "w" : NULL;
+        o1.vcov = o2.vcov = variant ? LR_VCOV_HC1 : LR_VCOV_CLASSICAL;
+        lr_fit *f1 = NULL, *f2 = NULL;
+        lr_error err;
+        ck_assert_msg(lr_fit_csv(path, &o1, &f1, &err) == LR_OK, "%s", err.message);
+        ck_assert_msg(lr_fit_csv(path, &o2, &f2, &err) == LR_OK, "%s", err.message);
+        const lr_summary *s1 = lr_fit_summary(f1), *s2 = lr_fit_summary(f2);
+        ck_assert_uint_eq(s1->n, n);
+        LR_CK_REL(s1->df_residual, s2->df_residual, 0);
+        LR_CK_REL(s1->sigma, s2->sigma, RTOL);
+        LR_CK_REL(s1->r_squared, s2->r_squared, RTOL);
+        for (size_t j = 0; j < 2; j++) {
+            const lr_coef *c1 = lr_fit_coef(f1, j), *c2 = lr_fit_coef(f2, lr_fit_ncoef(f2) - 2 + j);
+            ck_assert_str_eq(c1->name, c2->name);
+            LR_CK_REL(c1->estimate, c2->estimate, RTOL);
+            LR_CK_REL(c1->std_error, c2->std_error, RTOL);
+        }
+        lr_fit_free(f1);
+        lr_fit_free(f2);
+    }
+    unlink(path);
+    free(path);
+}
+END_TEST
+
+/* Numeric levels are numbers (2001 and 2001.0 are one level, as read.csv
+ * reads the column); a text level in such a column is an error at its place;
+ * no row with every level is an error. */
+START_TEST(test_numeric_levels)
+{
+    const char csv[] = "y,x,yr\n1,1,2001\n2,2,2001.0\n3,1,2002\n5,4,2002\n4,3,2e3\n3,5,2000\n";
+    char *path = lr_test_write_temp(csv, strlen(csv));
+    const char *argv[] = {"linreg", "fit", "-f", "y ~ x | yr", path, NULL};
+    lr_test_run_result r = run(argv);
+    ck_assert_int_eq(r.exit_code, 0);
+    ck_assert_msg(strstr(r.out, "yr (3 levels)"), "%s", r.out);
+    lr_test_run_free(&r);
+    unlink(path);
+    free(path);
+    const char bad[] = "y,x,yr\n1,1,2001\n2,2,2001\n3,1,y2k\n5,4,2002\n";
+    path = lr_test_write_temp(bad, strlen(bad));
+    const char *argv2[] = {"linreg", "fit", "-f", "y ~ x | yr", path, NULL};
+    r = run(argv2);
+    ck_assert_int_eq(r.exit_code, 1);
+    ck_assert_str_eq(r.out, "");
+    ck_assert_msg(strstr(r.err, ":4:5: column 'yr': fixed-effect level \"y2k\" is not a number"),
+                  "%s", r.err);
+    lr_test_run_free(&r);
+    unlink(path);
+    free(path);
+    const char none[] = "y,x,g\n1,1,NA\n2,2,\n3,1,NA\n";
+    path = lr_test_write_temp(none, strlen(none));
+    const char *argv3[] = {"linreg", "fit", "-f", "y ~ x | g", path, NULL};
+    r = run(argv3);
+    ck_assert_int_eq(r.exit_code, 1);
+    ck_assert_msg(strstr(r.err, "no rows with every fixed-effect level present"), "%s", r.err);
+    lr_test_run_free(&r);
+    unlink(path);
+    free(path);
+    const char single[] = "y,x,g\n1,1,a\n2,2,b\n3,1,c\n";
+    path = lr_test_write_temp(single, strlen(single));
+    const char *argv4[] = {"linreg", "fit", "-f", "y ~ x | g", path, NULL};
+    r = run(argv4);
+    ck_assert_int_eq(r.exit_code, 1);
+    ck_assert_msg(strstr(r.err, "no observations left after dropping 3 singletons"), "%s", r.err);
+    lr_test_run_free(&r);
+    unlink(path);
+    free(path);
+}
+END_TEST
+
+/* Every allocation failing in turn: LR_ENOMEM (or success) and no leak. */
+START_TEST(test_alloc_failures)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s", lr_test_path("datasets/panels/firms.csv"));
+    lr_fit_options opt;
+    lr_fit_options_init(&opt);
+    opt.formula = "y ~ x1 + x2 | firm + year + shift";
+    opt.vcov = LR_VCOV_HC1;
+    opt.threads = 1;
+    lr_set_allocator(lr_test_failing_alloc, NULL);
+    int done = 0;
+    for (long k = 1; !done && k < 100000; k++) {
+        lr_test_fail_at = k;
+        lr_test_allocs = 0;
+        lr_test_live = 0;
+        lr_fit *fit = NULL;
+        lr_error err;
+        int rc = lr_fit_csv(path, &opt, &fit, &err);
+        ck_assert_msg(rc == LR_OK || rc == LR_ENOMEM, "fail at %ld: %s", k, err.message);
+        lr_fit_free(fit);
+        ck_assert_msg(lr_test_live == 0, "fail at %ld: %lld bytes leaked", k, lr_test_live);
+        done = rc == LR_OK;
+    }
+    lr_test_fail_at = 0;
+    lr_set_allocator(NULL, NULL);
+    ck_assert(done);
+}
+END_TEST
+
+int main(void)
+{
+    json_error_t je;
+    reference = json_load_file(lr_test_path("tests/data/r_fixed_effects.json"), 0, &je);
+    if (!reference) {
+        fprintf(stderr, "tests/data/r_fixed_effects.json: %s\n", je.text);
+        return 1;
+    }
+    Suite *s = suite_create("fixed_effects");
+    TCase *tc = tcase_create("r");
+    tcase_add_loop_test(tc, test_matches_lm_with_dummies, 0, (int)json_array_size(reference));
+    tcase_add_test(tc, test_threads_same_bits);
+    tcase_add_test(tc, test_collinear_note);
+    tcase_add_test(tc, test_fe_out);
+    tcase_add_test(tc, test_many_blocks_match_dummies);
+    tcase_add_test(tc, test_alloc_failures);
+    suite_add_tcase(s, tc);
+    TCase *tcli = tcase_create("cli");
+    tcase_add_test(tcli, test_cli_spellings);
+    tcase_add_test(tcli, test_cli_convergence);
+    tcase_add_test(tcli, test_cli_absorb_every_other);
+    tcase_add_test(tcli, test_cli_usage_errors);
+    tcase_add_test(tcli, test_missing_level);
+    tcase_add_test(tcli, test_cli_bad_fe_values);
+    tcase_add_test(tcli, test_numeric_levels);
+    suite_add_tcase(s, tcli);
+    int rc = lr_test_main(s);
+    json_decref(reference);
+    return rc;
+}
