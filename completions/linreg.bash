@@ -47,18 +47,19 @@ _linreg()
             local IFS=$'\n'
             COMPREPLY=($(compgen -W "$(_linreg_columns)" -- "$cur"))
             return 0 ;;
-        -x | --features)
+        -x | --features | --absorb)
             # a comma-separated list: complete the last name
             local IFS=$'\n' head=${cur%,*} last=${cur##*,}
             [ "$head" = "$cur" ] && head= || head="$head,"
             COMPREPLY=($(compgen -P "$head" -W "$(_linreg_columns)" -- "$last"))
             return 0 ;;
         -o | --save | --residuals | --plot | --fe-out) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
-        -f | --formula | --ridge | --level | -t | --threads | --absorb | --fe-tol | --fe-max-iter) return 0 ;;
+        -f | --formula | --ridge | --level | -t | --threads | --fe-tol | --fe-max-iter | \
+            --na-strings | --max-line-bytes) return 0 ;;
         esac
         if [[ "$cur" == -* ]]; then
             COMPREPLY=($(compgen -W "--formula --target --features --no-intercept --weights
-                --ridge --ridge-scale --method --level --delimiter --na --threads --vcov
+                --ridge --ridge-scale --method --level --delimiter --na --na-strings --max-line-bytes --threads --vcov
                 --format --save --residuals --plot --quiet --help --absorb --fe-tol
                 --fe-max-iter --fe-out" -- "$cur"))
         else
@@ -70,10 +71,12 @@ _linreg()
         -m | --model) COMPREPLY=($(compgen -f -X '!*.json' -- "$cur")); return 0 ;;
         --interval) COMPREPLY=($(compgen -W "none confidence prediction" -- "$cur")); return 0 ;;
         --format) COMPREPLY=($(compgen -W "csv json" -- "$cur")); return 0 ;;
-        --level) return 0 ;;
+        -o | --output) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --level | --na-strings | --max-line-bytes) return 0 ;;
         esac
         if [[ "$cur" == -* ]]; then
-            COMPREPLY=($(compgen -W "--model --interval --level --format --quiet --help" -- "$cur"))
+            COMPREPLY=($(compgen -W "--model --interval --level --format --na-strings
+                --max-line-bytes --output --quiet --help" -- "$cur"))
         else
             COMPREPLY=($(compgen -f -- "$cur"))
         fi
