@@ -367,6 +367,8 @@ typedef struct lr_fit_options {
     unsigned fe_max_iter;          /* demeaning sweeps before giving up (0: 10000) */
     const char *fe_out;            /* with fixed effects: write their estimates to this CSV
                                       file (factor,level,effect), or NULL */
+    int anova;                     /* 1: R's sequential anova(lm) table (lr_fit_anova), from
+                                      the accumulated statistics, without another pass */
 } lr_fit_options;
 
 /* Fill *opt with the defaults. */
@@ -492,6 +494,77 @@ int lr_fit_save(const lr_fit *fit, const char *path, lr_error *err);
 
 /* lr_fit_free(NULL) is harmless. */
 void lr_fit_free(lr_fit *fit);
+
+/* ------------------------------------------------------------------------ */
+/* Inference after summary(): ANOVA, VIF, linear hypotheses                 */
+/* ------------------------------------------------------------------------ */
+
+/* The model's terms, R's attr(terms, "term.labels") ("wool", "wool:tension");
+ * a fit made by lr_fit_accum has one term per predictor. Borrowed. */
+size_t lr_fit_nterms(const lr_fit *fit);
+const char *lr_fit_term_label(const lr_fit *fit, size_t t);
+/* The term of coefficient j: 0 for the intercept, t + 1 for term t (R's
+ * attr(model.matrix, "assign")). */
+size_t lr_fit_coef_term(const lr_fit *fit, size_t j);
+
+/* One row of R's anova(lm): a term, or (last) the residuals. */
+typedef struct lr_anova_row {
+    const char *term; /* the term label, or "Residuals" (borrowed from the fit) */
+    double df;        /* degrees of freedom: the term's estimable columns */
+    double sum_sq;    /* sequential sum of squares: the squared effects Qᵀy of its columns */
+    double mean_sq;   /* sum_sq / df */
+    double f;         /* mean_sq / σ² (NaN for the residuals, or without residual df) */
+    double p;         /* upper tail of F(df, df_residual) at f (NaN likewise) */
+} lr_anova_row;
+
+/* The table (opt.anova = 1): terms in model order, a term whose columns are
+ * all aliased left out as R does, then the residuals. Returns the number of
+ * rows (0 when not asked for); *rows borrowed from the fit. */
+size_t lr_fit_anova(const lr_fit *fit, const lr_anova_row **rows);
+
+/* The covariance of β behind the coefficient table: σ²(XᵀX)⁻¹, or the
+ * opt.vcov one. Written to out (p × p, leading dimension ld >= p); NaN in the
+ * rows and columns of aliased coefficients, and everywhere for ridge fits. */
+void lr_fit_vcov(const lr_fit *fit, double *out, size_t ld);
+
+/* One term of car::vif: the generalized variance-inflation factor (Fox &
+ * Monette 1992), GVIF = det R₁₁ det R₂₂ / det R on the correlation matrix R
+ * of the coefficients other than the intercept, R₁₁ the term's block. */
+typedef struct lr_vif_row {
+    const char *term; /* the term label (borrowed from the fit) */
+    double gvif;      /* GVIF (the VIF for a one-column term) */
+    double df;        /* the term's columns */
+    double gvif_adj;  /* GVIF^(1/(2 df)), comparable across terms of different df */
+} lr_vif_row;
+
+/* car::vif: rows[0..nterms) (the caller's array of lr_fit_nterms entries).
+ * Refused where car::vif stops: LR_EDATA for aliased coefficients, LR_EUSAGE
+ * for fewer than two terms or a ridge fit. Without an intercept car warns
+ * that VIFs may not be sensible; so does *no_intercept = 1 here. */
+int lr_fit_vif(const lr_fit *fit, lr_vif_row *rows, int *no_intercept, lr_error *err);
+
+/* A Wald test of linear restrictions Lβ = r, car::linearHypothesis's. */
+typedef struct lr_hypothesis {
+    size_t q; /* restrictions: rows of L */
+    double f; /* W / q, W = (Lβ − r)ᵀ (L V Lᵀ)⁻¹ (Lβ − r), V the covariance in force */
+    double df1;            /* q */
+    double df2;            /* df_residual */
+    double p_f;            /* upper tail of F(q, df_residual) at f */
+    double chisq;          /* W (linearHypothesis(test = "Chisq")) */
+    double p_chisq;        /* upper tail of χ²(q) at W */
+    double sum_sq;         /* classical covariance: W σ², the rise of the RSS under the
+                              restrictions; NaN with a robust covariance */
+    double rss_restricted; /* classical: RSS + sum_sq, the restricted model's RSS; else NaN */
+} lr_hypothesis;
+
+/* Test restrictions in car::linearHypothesis's syntax, separated by ';' or
+ * newlines: "x1 = x2; 2*x3 + x4 = 1", each side a sum of terms
+ * [number [*]] coefficient or number, coefficient names as printed
+ * ("(Intercept)", "tensionM", "wool:tension" names); a side without '=' is
+ * "= 0". LR_EUSAGE with the position for a syntax error, an unknown or
+ * aliased coefficient, or restrictions that are linearly dependent; LR_EDATA
+ * when the fit has no covariance (ridge, minimum norm, no residual df). */
+int lr_fit_test(const lr_fit *fit, const char *restrictions, lr_hypothesis *out, lr_error *err);
 
 /* ------------------------------------------------------------------------ */
 /* Saved models and prediction                                              */

@@ -13,6 +13,7 @@
 #include "fixed_effects.h"
 #include "model_file.h"
 #include "ingest.h"
+#include "inference.h"
 #include "model_frame.h"
 #include "solver.h"
 #include "stats.h"
@@ -31,6 +32,7 @@ struct lr_fit {
     size_t nnotes;      /* their number */
     lr_diag_result diag; /* the second pass's results (plot points) */
     void *model_json;   /* the model file's content (lr_fit_csv fits), or NULL */
+    lr_fit_inference inf; /* terms and the ANOVA table (inference.h) */
 };
 
 void lr_fit_options_init(lr_fit_options *opt)
@@ -74,10 +76,27 @@ void lr_fit_free(lr_fit *fit)
     lr_mem_free(fit->notes, fit->nnotes * sizeof(char *));
     lr_diag_result_free(&fit->diag);
     lr_model_json_free(fit->model_json);
+    lr_inference_free(&fit->inf);
     lr_mem_free(fit, sizeof *fit);
 }
 
 const lr_summary *lr_fit_summary(const lr_fit *fit) { return &fit->summary; }
+const lr_fit_inference *lr_fit_inference_get(const lr_fit *fit)
+{
+    return &fit->inf;
+}
+
+void lr_fit_vcov(const lr_fit *fit, double *out, size_t ld)
+{
+    size_t p = fit->p;
+    double s2 = fit->summary.sigma * fit->summary.sigma;
+    int none = fit->summary.ridge > 0;
+    for (size_t j = 0; j < p; j++)
+        for (size_t i = 0; i < p; i++)
+            LR_AT(out, ld, i, j) = none             ? (double)NAN
+                                   : fit->diag.vcov ? LR_AT(fit->diag.vcov, p, i, j)
+                                                    : s2 * LR_AT(fit->xtx_inv, p, i, j);
+}
 size_t lr_fit_nnotes(const lr_fit *fit) { return fit->nnotes; }
 
 /* What lr_fit_save and lr_fit_save_to say of a fit made without keep_model. */
@@ -167,6 +186,10 @@ static int check_options(const lr_fit_options *opt, lr_error *err)
                             opt->threads);
     if (opt->ridge_scale != LR_RIDGE_STANDARDIZED && opt->ridge_scale != LR_RIDGE_RAW)
         return lr_error_set(err, LR_EUSAGE, "unknown ridge scale %d", (int)opt->ridge_scale);
+    if (opt->anova && opt->ridge > 0)
+        return lr_error_set(err, LR_EUSAGE,
+                            "the ANOVA table is not defined for a ridge fit "
+                            "(its sums of squares are those of least squares)");
     return LR_OK;
 }
 
@@ -508,6 +531,28 @@ fail:
     return rc;
 }
 
+/* The terms, and the ANOVA table when asked for; on failure the fit is freed. */
+static int fit_inference(lr_fit *fit, const lr_accum *acc, const lr_model_spec *spec,
+                         const size_t *term, const char *const *labels, size_t nterms,
+                         const lr_fit_options *opt, lr_error *err)
+{
+    int rc = lr_inference_set_terms(&fit->inf, spec->q, spec->intercept, term, nterms, labels, err);
+    if (rc == LR_OK && opt->anova) {
+        unsigned char *aliased = lr_mem_calloc(fit->p ? fit->p : 1, 1);
+        if (!aliased)
+            rc = lr_error_nomem(err);
+        for (size_t j = 0; aliased && j < fit->p; j++)
+            aliased[j] = (unsigned char)fit->coefs[j].aliased;
+        if (aliased)
+            rc = lr_anova_compute(&fit->inf, acc, spec, aliased, fit->summary.rss,
+                                  fit->summary.df_residual, err);
+        lr_mem_free(aliased, fit->p ? fit->p : 1);
+    }
+    if (rc)
+        lr_fit_free(fit);
+    return rc;
+}
+
 int lr_fit_accum(const lr_accum *acc, const char *const *names, const lr_fit_options *opt,
                  uint64_t n_dropped, lr_fit **out, lr_error *err)
 {
@@ -542,6 +587,9 @@ int lr_fit_accum(const lr_accum *acc, const char *const *names, const lr_fit_opt
     model_desc md = {&spec, names[0], formula, NULL, NULL, n_dropped,
                      0,     NULL,     NULL,    0,    NULL, LR_VCOV_CLASSICAL};
     rc = fit_from_accum(acc, &md, opt, out, err);
+    /* one term per predictor */
+    if (rc == LR_OK && (rc = fit_inference(*out, acc, &spec, NULL, names + 1, q, opt, err)))
+        *out = NULL;
     lr_mem_free(formula, flen);
     lr_mem_free(cols, (q ? q : 1) * sizeof(size_t));
     return rc;
@@ -696,6 +744,9 @@ static int fit_csv(const char *path, const lr_fit_options *opt, const lr_fe_spec
         goto done;
     }
     rc = fit_from_accum(acc, &md, opt, out, err);
+    if (rc == LR_OK &&
+        (rc = fit_inference(*out, acc, &spec, mc.term, mc.term_labels, mc.nterms, opt, err)))
+        *out = NULL;
     if (rc == LR_OK && lr_frame_header_numeric(frame) &&
         (rc = add_note(*out, err,
                        "warning: %s: every name in the header row is a number: the "

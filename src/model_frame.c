@@ -1715,6 +1715,26 @@ int lr_frame_model(lr_frame *f, lr_model_columns *out, lr_error *err)
         }
     }
     lr_mem_free(dummy, cells);
+    /* Term labels for the term-wise tables (ANOVA, VIF): the variables' labels
+     * joined by ':', as R's attr(terms, "term.labels"). */
+    char **labels = lr_arena_alloc(&f->names_arena, (nt ? nt : 1) * sizeof(char *));
+    if (!labels)
+        return lr_error_nomem(err);
+    for (size_t t = 0; t < nt; t++) {
+        char label[LR_ERROR_MAX];
+        size_t nl = 0;
+        for (size_t i = 0; i < fm->terms[t].n; i++) {
+            int k = snprintf(label + nl, sizeof label - nl, "%s%s", i ? ":" : "",
+                             fm->vars[fm->terms[t].vars[i]].label);
+            if (k > 0)
+                nl += (size_t)k < sizeof label - nl ? (size_t)k : sizeof label - nl - 1;
+        }
+        if (!(labels[t] = lr_arena_strndup(&f->names_arena, label, nl)))
+            return lr_error_nomem(err);
+    }
+    out->nterms = nt;
+    out->term = f->mterm;
+    out->term_labels = (const char *const *)labels;
     out->q = q;
     out->acc_col = f->macc;
     out->names = (const char *const *)f->mnames;

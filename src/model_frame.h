@@ -96,6 +96,9 @@ typedef struct lr_model_columns {
     int intercept;            /* 1 if the model has an intercept */
     const char *response;     /* the response's label ("log(Volume)") */
     const char *formula;      /* the model as a formula (as given, or built from -y/-x) */
+    size_t nterms;            /* right-hand-side terms (R's term.labels) */
+    const size_t *term;       /* q entries: the 0-based term of each column (R's assign − 1) */
+    const char *const *term_labels; /* nterms labels, as R's terms() gives them ("wool:tension") */
 } lr_model_columns;
 
 /* Choose R's coding and name the coefficients. Fails (LR_EDATA) for a factor

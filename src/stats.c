@@ -56,6 +56,16 @@ double lr_stats_t_quantile_upper(double q, double df)
     return gsl_cdf_tdist_Qinv(q, df);
 }
 
+double lr_stats_chisq_pvalue(double x, double df)
+{
+    if (isnan(x) || !(df > 0))
+        return (double)NAN;
+    if (isinf(x))
+        return 0.0;
+    gsl_quiet();
+    return gsl_cdf_chisq_Q(x, df);
+}
+
 double lr_stats_f_pvalue(double f, double df1, double df2)
 {
     if (isnan(f) || !(df1 > 0) || !(df2 > 0))

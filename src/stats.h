@@ -27,5 +27,7 @@ double lr_stats_t_pvalue(double t, double df);
 double lr_stats_t_quantile_upper(double q, double df);
 /* Upper tail of the F(df1, df2) distribution at f. */
 double lr_stats_f_pvalue(double f, double df1, double df2);
+/* Upper tail of the χ²(df) distribution at x. */
+double lr_stats_chisq_pvalue(double x, double df);
 
 #endif

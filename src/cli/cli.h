@@ -28,6 +28,10 @@ typedef enum lr_format {
 typedef struct lr_report_ctx {
     const lr_fit *fit;       /* the fitted model */
     const char *model_desc;  /* "dist ~ speed" */
+    const lr_vif_row *vif;   /* --vif: lr_fit_nterms rows, or NULL */
+    int vif_no_intercept;    /* car's warning applies: no intercept */
+    const lr_hypothesis *test; /* --test: the result, or NULL */
+    const char *test_text;     /* --test: the restrictions as given */
 } lr_report_ctx;
 
 /* A progress bar on stderr (progress_bar.c): drawn only when stderr is a
@@ -124,6 +128,21 @@ void lr_report_text(FILE *out, const lr_report_ctx *ctx);
 void lr_report_json(FILE *out, const lr_report_ctx *ctx);
 void lr_report_csv(FILE *out, const lr_report_ctx *ctx);
 void lr_report_markdown(FILE *out, const lr_report_ctx *ctx);
+
+/* The inference tables (report_inference.c): --anova, --vif and --test after
+ * the summary, in each format; json writes members ("anova": [...], ) to
+ * splice into the object before "notes". */
+void lr_report_inference_text(FILE *out, const lr_report_ctx *ctx, int markdown);
+void lr_report_inference_csv(FILE *out, const lr_report_ctx *ctx);
+void lr_report_inference_json(FILE *out, const lr_report_ctx *ctx);
+
+/* Cells of the CSV and Markdown tables (report_table.c): a CSV field (quoted
+ * when needed), ",number" (17 digits, NA when not finite), Markdown text. */
+void lr_cli_csv_field(FILE *f, const char *s);
+void lr_cli_csv_number(FILE *f, double x);
+void lr_cli_md_text(FILE *f, const char *s);
+/* "key": number (17 digits, null when not finite) followed by `after` (report_json.c). */
+void lr_cli_json_member(FILE *f, const char *key, double x, const char *after);
 
 /* The benchmark (report_bench.c): the tables as text; one JSON object; CSV
  * with one row per size (or, without a sweep, one row per fitted method). */

@@ -67,6 +67,13 @@ static const char fit_usage[] =
     "      --vcov TYPE          classical (default), or HC0, HC1, HC2, HC3: the\n"
     "                           heteroskedasticity-consistent covariance (a second pass)\n"
     "\n"
+    "Inference:\n"
+    "      --anova              R's anova(lm): sequential sums of squares by term\n"
+    "      --vif                car::vif: (generalized) variance-inflation factors\n"
+    "      --test 'H'           car::linearHypothesis: Wald F and chi-squared tests of\n"
+    "                           linear restrictions, e.g. 'x1 = x2; 2*x3 + x4 = 1'\n"
+    "                           (coefficient names as printed), under --vcov\n"
+    "\n"
     "Output:\n"
     "      --format FORMAT      text (default), json, csv or markdown; text and markdown\n"
     "                           read the data twice, for the residuals' quantiles\n"
@@ -95,7 +102,10 @@ enum {
     OPT_ABSORB,             /* --absorb */
     OPT_FE_TOL,             /* --fe-tol */
     OPT_FE_MAX_ITER,        /* --fe-max-iter */
-    OPT_FE_OUT              /* --fe-out */
+    OPT_FE_OUT,             /* --fe-out */
+    OPT_ANOVA,              /* --anova */
+    OPT_VIF,                /* --vif */
+    OPT_TEST                /* --test */
 };
 
 static const struct option long_options[] = {
@@ -123,6 +133,9 @@ static const struct option long_options[] = {
     {"fe-tol", required_argument, NULL, OPT_FE_TOL},
     {"fe-max-iter", required_argument, NULL, OPT_FE_MAX_ITER},
     {"fe-out", required_argument, NULL, OPT_FE_OUT},
+    {"anova", no_argument, NULL, OPT_ANOVA},
+    {"vif", no_argument, NULL, OPT_VIF},
+    {"test", required_argument, NULL, OPT_TEST},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -264,11 +277,31 @@ static int finish_outputs(lr_output **o, const lr_fit *fit, residual_out *ro)
     return rc;
 }
 
+/* --vif and --test: computed before anything is printed, so that a refusal
+ * (aliased coefficients, an unknown name) leaves no partial output. */
+static int fit_inference(const lr_fit *fit, int want_vif, const char *test_text, lr_vif_row **vif,
+                         int *no_intercept, lr_hypothesis *test, lr_error *err)
+{
+    int st = LR_OK;
+    if (want_vif) {
+        size_t n = lr_fit_nterms(fit);
+        if (!(*vif = calloc(n ? n : 1, sizeof **vif))) {
+            snprintf(err->message, sizeof err->message, "out of memory");
+            return LR_ENOMEM;
+        }
+        st = lr_fit_vif(fit, *vif, no_intercept, err);
+    }
+    if (st == LR_OK && test_text)
+        st = lr_fit_test(fit, test_text, test, err);
+    return st;
+}
+
 int lr_cli_fit(int argc, char **argv)
 {
     lr_fit_options opt;
     lr_format format = LR_FORMAT_TEXT;
-    int quiet = 0;
+    int quiet = 0, want_vif = 0;
+    const char *test_text = NULL;
     const char *save_path = NULL, *residuals_path = NULL, *plot_path = NULL;
     const char **features = NULL, *na_strings[LR_CLI_MAX_NA_STRINGS];
     int rc = LR_EXIT_OK;
@@ -428,6 +461,9 @@ int lr_cli_fit(int argc, char **argv)
         case OPT_PLOT:
             plot_path = optarg;
             break;
+        case OPT_ANOVA: opt.anova = 1; break;
+        case OPT_VIF: want_vif = 1; break;
+        case OPT_TEST: test_text = optarg; break;
         case 't': {
             char *end;
             errno = 0;
@@ -518,7 +554,20 @@ int lr_cli_fit(int argc, char **argv)
         lr_fit_free(fit);
         return LR_EXIT_DATA;
     }
-    lr_report_ctx ctx = {fit, lr_fit_summary(fit)->model};
+    lr_report_ctx ctx = {fit, lr_fit_summary(fit)->model, NULL, 0, NULL, test_text};
+    lr_vif_row *vif = NULL;
+    lr_hypothesis test;
+    if ((st = fit_inference(fit, want_vif, test_text, &vif, &ctx.vif_no_intercept, &test, &err)) !=
+        LR_OK) {
+        fclose(mem);
+        free(buf);
+        free(vif);
+        lr_cli_error("%s", err.message);
+        lr_fit_free(fit);
+        return lr_cli_exit_code(st);
+    }
+    ctx.vif = vif;
+    ctx.test = test_text ? &test : NULL;
     switch (format) {
     case LR_FORMAT_JSON: lr_report_json(mem, &ctx); break;
     case LR_FORMAT_CSV: lr_report_csv(mem, &ctx); break;
@@ -542,6 +591,7 @@ int lr_cli_fit(int argc, char **argv)
         }
     }
     free(buf);
+    free(vif);
     lr_fit_free(fit);
     return rc;
 }

@@ -15,6 +15,11 @@ static void json_number(FILE *f, const char *key, double x, const char *after)
     fprintf(f, "\"%s\": %s%s", key, b, after);
 }
 
+void lr_cli_json_member(FILE *f, const char *key, double x, const char *after)
+{
+    json_number(f, key, x, after);
+}
+
 void lr_report_json(FILE *out, const lr_report_ctx *ctx)
 {
     const lr_fit *fit = ctx->fit;
@@ -92,6 +97,7 @@ void lr_report_json(FILE *out, const lr_report_ctx *ctx)
         }
         fputs("],", out);
     }
+    lr_report_inference_json(out, ctx);
     fputs("\n \"notes\": [", out);
     for (size_t i = 0; i < lr_fit_nnotes(fit); i++) {
         fputs(i ? ", " : "", out);

@@ -158,6 +158,7 @@ void lr_report_csv(FILE *out, const lr_report_ctx *ctx)
         csv_number(out, c->ci_high);
         fputc('\n', out);
     }
+    lr_report_inference_csv(out, ctx);
 }
 
 /* Markdown table cells must not contain an unescaped '|'. */
@@ -232,4 +233,19 @@ void lr_report_markdown(FILE *out, const lr_report_ctx *ctx)
     lr_format_g(s->aic, 6, a);
     lr_format_g(s->bic, 6, b);
     fprintf(out, "| AIC | %s |\n| BIC | %s |\n", a, b);
+    lr_report_inference_text(out, ctx, 1);
+}
+
+/* The cell writers, for the other tables (report_inference.c). */
+void lr_cli_csv_field(FILE *f, const char *s)
+{
+    csv_field(f, s);
+}
+void lr_cli_csv_number(FILE *f, double x)
+{
+    csv_number(f, x);
+}
+void lr_cli_md_text(FILE *f, const char *s)
+{
+    md_text(f, s);
 }

@@ -316,5 +316,6 @@ void lr_report_text(FILE *out, const lr_report_ctx *ctx)
     lr_format_g(s->aic, 6, a);
     lr_format_g(s->bic, 6, b);
     fprintf(out, "AIC: %s,  BIC: %s\n", a, b);
+    lr_report_inference_text(out, ctx, 0);
     notes(out, fit);
 }
