@@ -309,7 +309,10 @@ typedef enum lr_vcov {
     LR_VCOV_HC0 = 1,       /* White: (XᵀX)⁻¹ Xᵀ diag(e²) X (XᵀX)⁻¹ */
     LR_VCOV_HC1 = 2,       /* HC0 × n / (n − p) */
     LR_VCOV_HC2 = 3,       /* e² / (1 − h) (MacKinnon & White 1985) */
-    LR_VCOV_HC3 = 4        /* e² / (1 − h)² */
+    LR_VCOV_HC3 = 4,       /* e² / (1 − h)² */
+    LR_VCOV_HAC = 5        /* Newey–West with lag hac_lag over the rows in file order (the
+                              file must be in time order): sandwich::NeweyWest(fit, lag,
+                              prewhite = FALSE) */
 } lr_vcov;
 
 /* One observation's diagnostics (R's fitted, residuals, hatvalues, rstandard,
@@ -369,6 +372,8 @@ typedef struct lr_fit_options {
                                       file (factor,level,effect), or NULL */
     int anova;                     /* 1: R's sequential anova(lm) table (lr_fit_anova), from
                                       the accumulated statistics, without another pass */
+    unsigned hac_lag;              /* LR_VCOV_HAC: the Newey–West lag L (Bartlett weights
+                                      1 − l/(L + 1)) */
 } lr_fit_options;
 
 /* Fill *opt with the defaults. */
@@ -429,6 +434,7 @@ typedef struct lr_summary {
     double residual_quantiles[5]; /* min, 1Q, median, 3Q, max of the (weighted) residuals,
                                  R's quantile type 7 */
     double quantile_error;    /* 0: exact; else their error bound (a sketch was used) */
+    unsigned hac_lag;         /* vcov LR_VCOV_HAC: its lag L */
 } lr_summary;
 
 typedef struct lr_fit lr_fit;
@@ -621,6 +627,8 @@ int lr_predict_csv(const lr_model *m, const char *path, lr_interval interval, do
 
 /* The name of a method as the command line spells it ("inverse", "naive"). */
 const char *lr_method_name(lr_method m);
+/* The name of a covariance as the command line spells it ("classical", "HC3", "HAC"). */
+const char *lr_vcov_name(lr_vcov v);
 
 /* ------------------------------------------------------------------------ */
 /* Output files                                                             */

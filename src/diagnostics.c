@@ -28,6 +28,7 @@
 #include "ingest.h"
 #include "residual_quantiles.h"
 #include "row_spool.h"
+#include "vcov_hac.h"
 
 /* Residuals kept in memory for exact quantiles (8 MB). */
 #define LR_RESID_BUDGET ((uint64_t)1 << 20)
@@ -95,6 +96,8 @@ typedef struct diag_pass {
     double *meat;        /* Σ ω w x xᵀ, pk × pk (upper), or NULL */
     double *mblock;      /* rows √ω √w x on their way into meat, LR_DIAG_BLOCK × pk */
     size_t mn;           /* rows in mblock */
+    lr_hac *hac;         /* HAC: the scores' lag products (vcov_hac.c), or NULL; then
+                            mblock carries the scores w e x, in file order */
     double *resid;       /* exact quantiles: every √w e, or NULL */
     uint64_t *hist;      /* else their histogram, or NULL */
     lr_diag_result *out; /* the result */
@@ -235,7 +238,11 @@ static void diag_block_run(const diag_pass *dp, diag_block *b, diag_chunk *c)
         }
         if (c->rw)
             c->rw[c->n + i] = rw;
-        if (c->u) {
+        if (c->u && req->vcov == LR_VCOV_HAC) { /* the score w e x */
+            double *u = c->u + (c->n + i) * pk;
+            for (size_t a = 0; a < pk; a++)
+                u[a] = b->x[a * LR_DIAG_BLOCK + i] * w * e;
+        } else if (c->u) {
             double om = rw * rw;
             if (one && hc23)
                 om = 0; /* the whole covariance is NaN (lr_diagnostics) */
@@ -327,7 +334,9 @@ done:
 /* meat += Σ of mblock's rows' outer products. */
 static void meat_flush(diag_pass *dp)
 {
-    if (dp->mn > 0 && dp->pk > 0)
+    if (dp->hac) /* HAC: the block's scores into the lag products */
+        lr_hac_add_block(dp->hac, dp->mblock, LR_DIAG_BLOCK, dp->mn);
+    else if (dp->mn > 0 && dp->pk > 0)
         cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, (int)dp->pk, (int)dp->mn, 1.0,
                     dp->mblock, LR_DIAG_BLOCK, 1.0, dp->meat, (int)dp->pk);
     dp->mn = 0;
@@ -740,6 +749,11 @@ int lr_diagnostics(lr_source *input, char delimiter, lr_frame *frame, const lr_m
         rc = lr_error_nomem(err);
         goto done;
     }
+    if (req->vcov == LR_VCOV_HAC && (!(dp.hac = lr_mem_calloc(1, sizeof *dp.hac)) ||
+                                     (rc = lr_hac_init(dp.hac, pk, req->hac_lag, err)))) {
+        rc = rc ? rc : lr_error_nomem(err);
+        goto done;
+    }
     if (req->quantiles) {
         if (nobs <= LR_RESID_BUDGET)
             dp.resid = lr_mem_alloc((nobs ? nobs : 1) * sizeof(double));
@@ -802,6 +816,9 @@ int lr_diagnostics(lr_source *input, char delimiter, lr_frame *frame, const lr_m
         goto done;
     }
 
+    /* HAC: the meat is the Bartlett-weighted sum of the lag products. */
+    if (dp.hac && pk > 0)
+        lr_hac_meat(dp.hac, dp.meat);
     /* HC covariance: V M V on the kept coefficients, NaN for the aliased. */
     if (dp.meat && (rc = hc_vcov(&dp, (double)nobs / df, err)))
         goto done;
@@ -842,6 +859,9 @@ done:
     lr_mem_free(bk, (pk ? pk : 1) * sizeof(double));
     lr_mem_free(dp.meat, pkk * sizeof(double));
     lr_mem_free(dp.mblock, LR_DIAG_BLOCK * (pk ? pk : 1) * sizeof(double));
+    if (dp.hac)
+        lr_hac_free(dp.hac);
+    lr_mem_free(dp.hac, sizeof *dp.hac);
     lr_mem_free(dp.resid, (nobs ? nobs : 1) * sizeof(double));
     lr_mem_free(dp.hist, ((size_t)1 << LR_HIST_BITS) * sizeof(uint64_t));
     if (rc)

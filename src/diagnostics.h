@@ -20,6 +20,7 @@ typedef struct lr_diag_request {
     void *residual_ud;                                    /* for residual_row */
     size_t plot_points;                                   /* > 0: a subsample for plots */
     int threads;                                          /* threads for the pass (0: every CPU) */
+    size_t hac_lag;                                       /* LR_VCOV_HAC: the lag L */
 } lr_diag_request;
 
 typedef struct lr_diag_result {

@@ -57,6 +57,12 @@ const char *lr_method_name(lr_method m)
     }
 }
 
+const char *lr_vcov_name(lr_vcov v)
+{
+    static const char *const names[] = {"classical", "HC0", "HC1", "HC2", "HC3", "HAC"};
+    return (int)v >= 0 && (int)v <= (int)LR_VCOV_HAC ? names[v] : "unknown";
+}
+
 void lr_fit_free(lr_fit *fit)
 {
     if (!fit)
@@ -186,6 +192,8 @@ static int check_options(const lr_fit_options *opt, lr_error *err)
                             opt->threads);
     if (opt->ridge_scale != LR_RIDGE_STANDARDIZED && opt->ridge_scale != LR_RIDGE_RAW)
         return lr_error_set(err, LR_EUSAGE, "unknown ridge scale %d", (int)opt->ridge_scale);
+    if ((int)opt->vcov < (int)LR_VCOV_CLASSICAL || (int)opt->vcov > (int)LR_VCOV_HAC)
+        return lr_error_set(err, LR_EUSAGE, "unknown covariance %d", (int)opt->vcov);
     if (opt->anova && opt->ridge > 0)
         return lr_error_set(err, LR_EUSAGE,
                             "the ANOVA table is not defined for a ridge fit "
@@ -463,7 +471,8 @@ static int fit_from_accum(const lr_accum *acc, const model_desc *md, const lr_fi
     } else if (want_diag && md->frame && (!again_why || lr_frame_rows_fd(md->frame) >= 0) &&
         !(spec->ridge > 0)) {
         lr_diag_request req = {opt->vcov,        opt->residual_summary, opt->residual_row,
-                               opt->residual_ud, opt->plot_points,      opt->threads};
+                               opt->residual_ud, opt->plot_points,      opt->threads,
+                               opt->hac_lag};
         if ((rc = lr_diagnostics(md->input, md->delimiter, md->frame, spec, &sol, nobs, &req,
                                  &fit->diag, err)))
             goto fail;
@@ -498,6 +507,7 @@ static int fit_from_accum(const lr_accum *acc, const model_desc *md, const lr_fi
     lr_stats_compute(&sol, nobs, lr_accum_sum_log_weight(acc), spec->intercept || md->fe,
                      spec->ridge > 0, opt->level, fit->diag.vcov, fit->coefs, &fit->summary);
     fit->summary.vcov = fit->diag.vcov ? opt->vcov : LR_VCOV_CLASSICAL;
+    fit->summary.hac_lag = fit->summary.vcov == LR_VCOV_HAC ? opt->hac_lag : 0;
     if (fit->diag.has_q) {
         fit->summary.has_quantiles = 1;
         memcpy(fit->summary.residual_quantiles, fit->diag.q, sizeof fit->diag.q);

@@ -65,7 +65,10 @@ static const char fit_usage[] =
     "                           the results are bit-identical for any N)\n"
     "\n"
     "      --vcov TYPE          classical (default), or HC0, HC1, HC2, HC3: the\n"
-    "                           heteroskedasticity-consistent covariance (a second pass)\n"
+    "                           heteroskedasticity-consistent covariance (a second pass),\n"
+    "                           or HAC: Newey-West with --lag L (sandwich::NeweyWest,\n"
+    "                           prewhite = FALSE); the rows must be in time order\n"
+    "      --lag L              the lag of --vcov HAC\n"
     "\n"
     "Inference:\n"
     "      --anova              R's anova(lm): sequential sums of squares by term\n"
@@ -105,7 +108,8 @@ enum {
     OPT_FE_OUT,             /* --fe-out */
     OPT_ANOVA,              /* --anova */
     OPT_VIF,                /* --vif */
-    OPT_TEST                /* --test */
+    OPT_TEST,               /* --test */
+    OPT_LAG                 /* --lag */
 };
 
 static const struct option long_options[] = {
@@ -136,6 +140,7 @@ static const struct option long_options[] = {
     {"anova", no_argument, NULL, OPT_ANOVA},
     {"vif", no_argument, NULL, OPT_VIF},
     {"test", required_argument, NULL, OPT_TEST},
+    {"lag", required_argument, NULL, OPT_LAG},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -300,7 +305,7 @@ int lr_cli_fit(int argc, char **argv)
 {
     lr_fit_options opt;
     lr_format format = LR_FORMAT_TEXT;
-    int quiet = 0, want_vif = 0;
+    int quiet = 0, want_vif = 0, lag_given = 0;
     const char *test_text = NULL;
     const char *save_path = NULL, *residuals_path = NULL, *plot_path = NULL;
     const char **features = NULL, *na_strings[LR_CLI_MAX_NA_STRINGS];
@@ -439,14 +444,15 @@ int lr_cli_fit(int argc, char **argv)
             quiet = 1;
             break;
         case OPT_VCOV: {
-            static const char *const names[] = {"classical", "HC0", "HC1", "HC2", "HC3"};
             int found = -1;
-            for (int i = 0; i < 5; i++)
-                if (!strcmp(optarg, names[i]) || (i > 0 && !strcasecmp_ascii(optarg, names[i])))
+            for (int i = 0; i <= (int)LR_VCOV_HAC; i++)
+                if (!strcmp(optarg, lr_vcov_name((lr_vcov)i)) ||
+                    (i > 0 && !strcasecmp_ascii(optarg, lr_vcov_name((lr_vcov)i))))
                     found = i;
             if (found < 0) {
                 free(features);
-                return usage_error("unknown --vcov (expected classical, HC0, HC1, HC2 or HC3):",
+                return usage_error("unknown --vcov (expected classical, HC0, HC1, HC2, HC3 or "
+                                   "HAC):",
                                    optarg);
             }
             opt.vcov = (lr_vcov)found;
@@ -464,6 +470,18 @@ int lr_cli_fit(int argc, char **argv)
         case OPT_ANOVA: opt.anova = 1; break;
         case OPT_VIF: want_vif = 1; break;
         case OPT_TEST: test_text = optarg; break;
+        case OPT_LAG: {
+            char *end;
+            errno = 0;
+            unsigned long l = strtoul(optarg, &end, 10);
+            if (errno || end == optarg || *end || optarg[0] == '-' || l > 100000) {
+                free(features);
+                return usage_error("--lag must be a whole number from 0 to 100000, not", optarg);
+            }
+            opt.hac_lag = (unsigned)l;
+            lag_given = 1;
+            break;
+        }
         case 't': {
             char *end;
             errno = 0;
@@ -495,6 +513,12 @@ int lr_cli_fit(int argc, char **argv)
     if (argc - optind > 1) {
         free(features);
         return usage_error("more than one input file:", argv[optind + 1]);
+    }
+    if ((opt.vcov == LR_VCOV_HAC) != lag_given) {
+        free(features);
+        return usage_error(lag_given ? "--lag is the lag of --vcov HAC: give --vcov HAC too"
+                                     : "--vcov HAC needs --lag L (the Newey-West lag)",
+                           NULL);
     }
     if (opt.formula && (opt.target || opt.features)) {
         free(features);

@@ -243,9 +243,9 @@ static void test_text(FILE *out, const lr_report_ctx *ctx, int markdown)
         return;
     }
     double nan = (double)NAN;
-    double resdf[2] = {h->df2 + h->df1, h->df2}, df[2] = {nan, -h->df1};
+    double resdf[2] = {h->df2 + h->df1, h->df2}, df[2] = {nan, h->df1};
     double f[2] = {nan, h->f}, p[2] = {nan, h->p_f};
-    double rss[2] = {h->rss_restricted, s->rss}, ss[2] = {nan, -h->sum_sq};
+    double rss[2] = {h->rss_restricted, s->rss}, ss[2] = {nan, h->sum_sq};
     t.label[0] = "1";
     t.label[1] = "2";
     t.stars[0] = "";
@@ -266,12 +266,7 @@ static void test_text(FILE *out, const lr_report_ctx *ctx, int markdown)
                      : "\nLinear hypothesis test (car::linearHypothesis)\n\n"
                        "Hypothesis: %s\nModel 1: restricted model\nModel 2: %s\n"
                        "Covariance: %s\n\n",
-            ctx->test_text, ctx->model_desc,
-            s->vcov == LR_VCOV_CLASSICAL ? "classical"
-            : s->vcov == LR_VCOV_HC0     ? "HC0"
-            : s->vcov == LR_VCOV_HC1     ? "HC1"
-            : s->vcov == LR_VCOV_HC2     ? "HC2"
-                                         : "HC3");
+            ctx->test_text, ctx->model_desc, lr_vcov_name(s->vcov));
     table_print(out, &t, markdown);
     char c[LR_NUM_MAX], pc[1][LR_NUM_MAX];
     lr_format_g(h->chisq, 5, c);

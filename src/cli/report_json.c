@@ -85,9 +85,10 @@ void lr_report_json(FILE *out, const lr_report_ctx *ctx)
     json_number(out, "rss", s->rss, ", ");
     json_number(out, "condition_number", s->condition_number, ", ");
     json_number(out, "digits", s->digits, ", ");
-    static const char *const vc[] = {"classical", "HC0", "HC1", "HC2", "HC3"};
     fprintf(out, "\"extended_bits\": %d, \"vcov\": \"%s\",", s->extended_bits,
-            vc[(int)s->vcov >= 0 && (int)s->vcov <= 4 ? s->vcov : 0]);
+            lr_vcov_name(s->vcov));
+    if (s->vcov == LR_VCOV_HAC)
+        fprintf(out, " \"hac_lag\": %u,", s->hac_lag);
     if (s->has_quantiles) {
         fputs(" \"residual_quantiles\": [", out);
         for (int i = 0; i < 5; i++) {

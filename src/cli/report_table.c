@@ -185,9 +185,11 @@ void lr_report_markdown(FILE *out, const lr_report_ctx *ctx)
             "Method: `%s`.\n\n",
             s->source, (unsigned long long)s->n, (unsigned long long)s->n_dropped,
             lr_method_name(s->method));
-    if (s->vcov != LR_VCOV_CLASSICAL)
-        fprintf(out, "Standard errors: `HC%d` (heteroskedasticity-consistent).\n\n",
-                (int)s->vcov - (int)LR_VCOV_HC0);
+    if (s->vcov == LR_VCOV_HAC)
+        fprintf(out, "Standard errors: `HAC` (Newey-West, lag %u).\n\n", s->hac_lag);
+    else if (s->vcov != LR_VCOV_CLASSICAL)
+        fprintf(out, "Standard errors: `%s` (heteroskedasticity-consistent).\n\n",
+                lr_vcov_name(s->vcov));
     if (s->has_quantiles && !(s->df_residual > 0)) {
         /* the quantiles of rounding noise mean nothing: R's words instead */
         fprintf(out, "ALL %zu residuals are 0: no residual degrees of freedom!\n\n", s->rank);

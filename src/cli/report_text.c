@@ -228,8 +228,7 @@ static void residual_block(FILE *out, const lr_fit *fit, const lr_summary *s)
 
 static const char *vcov_name(lr_vcov v)
 {
-    static const char *const names[] = {"classical", "HC0", "HC1", "HC2", "HC3"};
-    return (int)v >= 0 && (int)v <= 4 ? names[v] : "classical";
+    return lr_vcov_name(v);
 }
 
 void lr_report_text(FILE *out, const lr_report_ctx *ctx)
@@ -268,7 +267,9 @@ void lr_report_text(FILE *out, const lr_report_ctx *ctx)
         fprintf(out, "Coefficients: (%zu not defined because of singularities)", naliased);
     else
         fputs("Coefficients:", out);
-    if (s->vcov != LR_VCOV_CLASSICAL)
+    if (s->vcov == LR_VCOV_HAC)
+        fprintf(out, " standard errors HAC (Newey-West, lag %u, Bartlett weights)", s->hac_lag);
+    else if (s->vcov != LR_VCOV_CLASSICAL)
         fprintf(out, " standard errors %s (heteroskedasticity-consistent)", vcov_name(s->vcov));
     fputc('\n', out);
     fprintf(out, "%-*s %*s %*s %*s %*s", (int)wn, "", (int)we, "Estimate", (int)ws,

@@ -11,7 +11,10 @@
 #               ("classical") or sandwich::vcovHC(fit, type = "HC0".."HC3"):
 #               f, df1, df2, p_f (test = "F"), chisq, p_chisq (test = "Chisq"),
 #               and for the classical V the RSS of the restricted model and the
-#               sum of squares of the restrictions
+#               sum of squares of the restrictions; also under
+#               sandwich::NeweyWest(fit, lag = 3, prewhite = FALSE) ("HAC", hac_lag 3)
+#   hac:        sandwich::NeweyWest(fit, lag = L, prewhite = FALSE) (rows in file
+#               order): the full covariance, column-major, in "vcov"
 # Numbers with 15 significant digits (jsonlite digits = NA); NA is null.
 #
 # Run from the repository root:  Rscript tests/reference/gen_r_inference.R
@@ -93,15 +96,18 @@ vif_out <- lapply(vif_cases, function(c) {
 hyp_out <- list()
 for (c in hyp_cases) {
   fit <- fit_of(c[[2]], c[[3]], c[[4]])
-  vcs <- if (is.null(c[[4]])) c("classical", "HC0", "HC1", "HC2", "HC3") else "classical"
+  vcs <- if (is.null(c[[4]])) c("classical", "HC0", "HC1", "HC2", "HC3", "HAC") else "classical"
   for (vc in vcs) {
-    V <- if (vc == "classical") vcov(fit) else vcovHC(fit, type = vc)
+    V <- if (vc == "classical") vcov(fit)
+         else if (vc == "HAC") NeweyWest(fit, lag = 3, prewhite = FALSE)
+         else vcovHC(fit, type = vc)
     hf <- linearHypothesis(fit, c[[5]], vcov. = if (vc == "classical") NULL else V)
     hc <- linearHypothesis(fit, c[[5]], vcov. = V, test = "Chisq")
     classical <- vc == "classical"
     hyp_out[[length(hyp_out) + 1]] <- list(
       id = paste0(c[[1]], "_", vc), file = c[[2]], formula = c[[3]],
-      weights = nn(c[[4]]), vcov = vc, hypothesis = paste(c[[5]], collapse = "; "),
+      weights = nn(c[[4]]), vcov = vc, hac_lag = if (vc == "HAC") 3 else NA,
+      hypothesis = paste(c[[5]], collapse = "; "),
       f = hf$F[2], df1 = hf$Df[2], df2 = hf$Res.Df[2], p_f = hf$`Pr(>F)`[2],
       chisq = hc$Chisq[2], p_chisq = hc$`Pr(>Chisq)`[2],
       rss_restricted = if (classical) hf$RSS[1] else NA,
@@ -109,10 +115,29 @@ for (c in hyp_cases) {
   }
 }
 
+hac_cases <- list(
+  list("longley_gnp_pop", "longley.csv", "Employed ~ GNP + Population", NULL, c(0, 1, 2, 5)),
+  list("longley_all", "longley.csv", "Employed ~ .", NULL, c(3)),
+  list("airquality_na", "airquality.csv", "Ozone ~ Temp + Wind", NULL, c(1, 4, 12)),
+  list("mtcars_cyl", "mtcars.csv", "mpg ~ wt + factor(cyl)", NULL, c(2)),
+  list("trees_weighted", "trees.csv", "Volume ~ Girth + Height", "Height", c(0, 3)),
+  list("warpbreaks_wool_x_tension", "warpbreaks.csv", "breaks ~ wool * tension", NULL, c(6))
+)
+hac_out <- list()
+for (c in hac_cases) {
+  fit <- fit_of(c[[2]], c[[3]], c[[4]])
+  for (L in c[[5]]) {
+    V <- NeweyWest(fit, lag = L, prewhite = FALSE)
+    hac_out[[length(hac_out) + 1]] <- list(
+      id = paste0(c[[1]], "_lag", L), file = c[[2]], formula = c[[3]],
+      weights = nn(c[[4]]), lag = L, p = ncol(V), vcov = as.vector(V))
+  }
+}
+
 out <- list(r_version = R.version.string,
             car_version = as.character(packageVersion("car")),
             sandwich_version = as.character(packageVersion("sandwich")),
-            anova = anova_out, vif = vif_out, hypothesis = hyp_out)
+            anova = anova_out, vif = vif_out, hypothesis = hyp_out, hac = hac_out)
 writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, na = "null", null = "null",
                   pretty = TRUE),
            "tests/data/r_inference.json")
