@@ -38,7 +38,7 @@ _linreg()
     fit)
         case "$prev" in
         --method) COMPREPLY=($(compgen -W "auto qr svd inverse cholesky naive" -- "$cur")); return 0 ;;
-        --vcov) COMPREPLY=($(compgen -W "classical HC0 HC1 HC2 HC3" -- "$cur")); return 0 ;;
+        --vcov) COMPREPLY=($(compgen -W "classical HC0 HC1 HC2 HC3 HAC" -- "$cur")); return 0 ;;
         --format) COMPREPLY=($(compgen -W "text json csv markdown" -- "$cur")); return 0 ;;
         --na) COMPREPLY=($(compgen -W "omit error" -- "$cur")); return 0 ;;
         --ridge-scale) COMPREPLY=($(compgen -W "standardized raw" -- "$cur")); return 0 ;;
@@ -55,11 +55,12 @@ _linreg()
             return 0 ;;
         -o | --save | --residuals | --plot | --fe-out) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
         -f | --formula | --ridge | --level | -t | --threads | --fe-tol | --fe-max-iter | \
-            --na-strings | --max-line-bytes) return 0 ;;
+            --na-strings | --max-line-bytes | --lag | --test) return 0 ;;
         esac
         if [[ "$cur" == -* ]]; then
             COMPREPLY=($(compgen -W "--formula --target --features --no-intercept --weights
                 --ridge --ridge-scale --method --level --delimiter --na --na-strings --max-line-bytes --threads --vcov
+                --lag --anova --vif --test
                 --format --save --residuals --plot --quiet --help --absorb --fe-tol
                 --fe-max-iter --fe-out" -- "$cur"))
         else

@@ -273,6 +273,50 @@ START_TEST(test_hypothesis_errors)
 }
 END_TEST
 
+/* Any text built from the names' characters, numbers and operators either
+ * parses or is refused with a position; never a crash (ASan checks the rest). */
+START_TEST(test_hypothesis_garbage)
+{
+    static const char *const pieces[] = {
+        "wt", "hp", "(Intercept)", "=", ";",  "+", "-",     "*",  " ",  "2",     "1e3", ".5", "\n",
+        "(",  ")",  ":",           "w", "\t", "e", "1e999", "--", "==", "0x1p3", "nan", "inf"};
+    const size_t np = sizeof pieces / sizeof *pieces;
+    lr_fit_options opt;
+    lr_fit_options_init(&opt);
+    opt.formula = "mpg ~ wt + hp";
+    lr_fit *fit = NULL;
+    lr_error err;
+    ck_assert_int_eq(lr_fit_csv(lr_test_path("datasets/mtcars.csv"), &opt, &fit, &err), LR_OK);
+    uint64_t x = 0x9E3779B97F4A7C15ULL;
+    size_t ok = 0;
+    for (int k = 0; k < 2000; k++) {
+        char text[256] = "";
+        size_t n = 0;
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        size_t len = 1 + (size_t)(x % 12);
+        for (size_t i = 0; i < len; i++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            const char *pc = pieces[x % np];
+            if (n + strlen(pc) + 1 < sizeof text) {
+                memcpy(text + n, pc, strlen(pc) + 1);
+                n += strlen(pc);
+            }
+        }
+        lr_hypothesis h;
+        int rc = lr_fit_test(fit, text, &h, &err);
+        ck_assert_msg(rc == LR_OK || rc == LR_EUSAGE, "'%s': status %d", text, rc);
+        if (rc == LR_OK) {
+            ok++;
+            ck_assert(h.q >= 1 && h.f >= 0 && h.p_f >= 0 && h.p_f <= 1);
+        } else {
+            ck_assert_ptr_nonnull(strstr(err.message, "hypothesis"));
+        }
+    }
+    ck_assert_uint_gt(ok, 0);
+    lr_fit_free(fit);
+}
+END_TEST
+
 /* An aliased coefficient cannot be tested. */
 START_TEST(test_hypothesis_aliased)
 {
@@ -567,6 +611,7 @@ int main(void)
     tcase_add_loop_test(tc, test_r_hypothesis, 0, nh * (int)NMETHODS);
     tcase_add_loop_test(tc, test_hypothesis_errors, 0, (int)(sizeof bad_tests / sizeof *bad_tests));
     tcase_add_test(tc, test_hypothesis_aliased);
+    tcase_add_test(tc, test_hypothesis_garbage);
     int nhac = (int)json_array_size(json_object_get(ref, "hac"));
     tcase_add_loop_test(tc, test_r_hac, 0, nhac * (int)NMETHODS);
     tcase_add_test(tc, test_hac_merge);

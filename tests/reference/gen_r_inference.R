@@ -42,6 +42,7 @@ anova_cases <- list(
   list("iris_petal_x_species", "iris.csv", "Sepal.Length ~ Petal.Length * Species", NULL),
   list("swiss_weighted_dot", "swiss.csv", "Fertility ~ . - province", "Catholic"),
   list("trees_weighted", "trees.csv", "Volume ~ Girth + Height", "Height"),
+  list("mtcars_weighted_am", "mtcars.csv", "mpg ~ wt + hp", "am"),
   list("mtcars_noint_factor", "mtcars.csv", "mpg ~ 0 + factor(cyl) + wt", NULL),
   list("women_minus1", "women.csv", "weight ~ height - 1", NULL),
   list("mtcars_aliased_I", "mtcars.csv", "mpg ~ wt + I(2 * wt) + hp", NULL),
