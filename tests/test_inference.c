@@ -53,6 +53,21 @@ static lr_fit *fit_entry(json_t *e, lr_method method, lr_vcov vcov, int anova)
     return fit;
 }
 
+/* A default fit of `formula` to datasets/FILE. */
+static lr_fit *fit_formula(const char *file, const char *formula)
+{
+    char rel[256];
+    snprintf(rel, sizeof rel, "datasets/%s", file);
+    lr_fit_options opt;
+    lr_fit_options_init(&opt);
+    opt.formula = formula;
+    lr_fit *fit = NULL;
+    lr_error err;
+    int rc = lr_fit_csv(lr_test_path(rel), &opt, &fit, &err);
+    ck_assert_msg(rc == LR_OK, "%s: %s", formula, err.message);
+    return fit;
+}
+
 /* ---- anova ---- */
 
 START_TEST(test_r_anova)
@@ -257,12 +272,8 @@ static const bad_test bad_tests[] = {
 START_TEST(test_hypothesis_errors)
 {
     const bad_test *b = &bad_tests[_i];
-    lr_fit_options opt;
-    lr_fit_options_init(&opt);
-    opt.formula = "mpg ~ wt + hp";
-    lr_fit *fit = NULL;
+    lr_fit *fit = fit_formula("mtcars.csv", "mpg ~ wt + hp");
     lr_error err;
-    ck_assert_int_eq(lr_fit_csv(lr_test_path("datasets/mtcars.csv"), &opt, &fit, &err), LR_OK);
     lr_hypothesis h;
     int rc = lr_fit_test(fit, b->text, &h, &err);
     ck_assert_msg(rc == b->code, "'%s': status %d, expected %d (%s)", b->text, rc, b->code,
@@ -281,12 +292,8 @@ START_TEST(test_hypothesis_garbage)
         "wt", "hp", "(Intercept)", "=", ";",  "+", "-",     "*",  " ",  "2",     "1e3", ".5", "\n",
         "(",  ")",  ":",           "w", "\t", "e", "1e999", "--", "==", "0x1p3", "nan", "inf"};
     const size_t np = sizeof pieces / sizeof *pieces;
-    lr_fit_options opt;
-    lr_fit_options_init(&opt);
-    opt.formula = "mpg ~ wt + hp";
-    lr_fit *fit = NULL;
+    lr_fit *fit = fit_formula("mtcars.csv", "mpg ~ wt + hp");
     lr_error err;
-    ck_assert_int_eq(lr_fit_csv(lr_test_path("datasets/mtcars.csv"), &opt, &fit, &err), LR_OK);
     uint64_t x = 0x9E3779B97F4A7C15ULL;
     size_t ok = 0;
     for (int k = 0; k < 2000; k++) {
@@ -320,12 +327,8 @@ END_TEST
 /* An aliased coefficient cannot be tested. */
 START_TEST(test_hypothesis_aliased)
 {
-    lr_fit_options opt;
-    lr_fit_options_init(&opt);
-    opt.formula = "mpg ~ wt + I(2 * wt) + hp";
-    lr_fit *fit = NULL;
+    lr_fit *fit = fit_formula("mtcars.csv", "mpg ~ wt + I(2 * wt) + hp");
     lr_error err;
-    ck_assert_int_eq(lr_fit_csv(lr_test_path("datasets/mtcars.csv"), &opt, &fit, &err), LR_OK);
     lr_hypothesis h;
     ck_assert_int_eq(lr_fit_test(fit, "hp = 0; I(2 * wt) = 1", &h, &err), LR_EUSAGE);
     ck_assert_ptr_nonnull(strstr(err.message, "hypothesis:9: the coefficient is aliased"));
