@@ -310,9 +310,8 @@ typedef enum lr_vcov {
     LR_VCOV_HC1 = 2,       /* HC0 × n / (n − p) */
     LR_VCOV_HC2 = 3,       /* e² / (1 − h) (MacKinnon & White 1985) */
     LR_VCOV_HC3 = 4,       /* e² / (1 − h)² */
-    LR_VCOV_HAC = 5        /* Newey–West with lag hac_lag over the rows in file order (the
-                              file must be in time order): sandwich::NeweyWest(fit, lag,
-                              prewhite = FALSE) */
+    LR_VCOV_HAC = 5        /* Newey–West, lag hac_lag, rows in file order (time order):
+                              sandwich::NeweyWest(fit, lag, prewhite = FALSE) */
 } lr_vcov;
 
 /* One observation's diagnostics (R's fitted, residuals, hatvalues, rstandard,
@@ -372,8 +371,7 @@ typedef struct lr_fit_options {
                                       file (factor,level,effect), or NULL */
     int anova;                     /* 1: R's sequential anova(lm) table (lr_fit_anova), from
                                       the accumulated statistics, without another pass */
-    unsigned hac_lag;              /* LR_VCOV_HAC: the Newey–West lag L (Bartlett weights
-                                      1 − l/(L + 1)) */
+    unsigned hac_lag;              /* LR_VCOV_HAC: the lag L (weights 1 − l/(L + 1)) */
 } lr_fit_options;
 
 /* Fill *opt with the defaults. */
@@ -501,16 +499,12 @@ int lr_fit_save(const lr_fit *fit, const char *path, lr_error *err);
 /* lr_fit_free(NULL) is harmless. */
 void lr_fit_free(lr_fit *fit);
 
-/* ------------------------------------------------------------------------ */
-/* Inference after summary(): ANOVA, VIF, linear hypotheses                 */
-/* ------------------------------------------------------------------------ */
+/* ---- Inference after summary(): ANOVA, VIF, linear hypotheses ---------- */
 
-/* The model's terms, R's attr(terms, "term.labels") ("wool", "wool:tension");
- * a fit made by lr_fit_accum has one term per predictor. Borrowed. */
+/* The model's terms (R's term.labels, "wool:tension"; lr_fit_accum: one per
+ * predictor), borrowed; coefficient j's term, R's assign (0 intercept, t + 1 term t). */
 size_t lr_fit_nterms(const lr_fit *fit);
 const char *lr_fit_term_label(const lr_fit *fit, size_t t);
-/* The term of coefficient j: 0 for the intercept, t + 1 for term t (R's
- * attr(model.matrix, "assign")). */
 size_t lr_fit_coef_term(const lr_fit *fit, size_t j);
 
 /* One row of R's anova(lm): a term, or (last) the residuals. */
@@ -523,19 +517,16 @@ typedef struct lr_anova_row {
     double p;         /* upper tail of F(df, df_residual) at f (NaN likewise) */
 } lr_anova_row;
 
-/* The table (opt.anova = 1): terms in model order, a term whose columns are
- * all aliased left out as R does, then the residuals. Returns the number of
- * rows (0 when not asked for); *rows borrowed from the fit. */
+/* The table (opt.anova = 1), terms in model order (all-aliased ones left out,
+ * as R does), then the residuals: the number of rows, 0 if not asked for. */
 size_t lr_fit_anova(const lr_fit *fit, const lr_anova_row **rows);
 
-/* The covariance of β behind the coefficient table: σ²(XᵀX)⁻¹, or the
- * opt.vcov one. Written to out (p × p, leading dimension ld >= p); NaN in the
- * rows and columns of aliased coefficients, and everywhere for ridge fits. */
+/* The covariance of β behind the table, σ²(XᵀX)⁻¹ or opt.vcov's, into out (p × p,
+ * ld >= p); NaN for aliased coefficients, everywhere for ridge fits. */
 void lr_fit_vcov(const lr_fit *fit, double *out, size_t ld);
 
-/* One term of car::vif: the generalized variance-inflation factor (Fox &
- * Monette 1992), GVIF = det R₁₁ det R₂₂ / det R on the correlation matrix R
- * of the coefficients other than the intercept, R₁₁ the term's block. */
+/* car::vif's row: GVIF = det R₁₁ det R₂₂ / det R (Fox & Monette 1992), R the
+ * correlation matrix of the coefficients but the intercept, R₁₁ the term's. */
 typedef struct lr_vif_row {
     const char *term; /* the term label (borrowed from the fit) */
     double gvif;      /* GVIF (the VIF for a one-column term) */
@@ -543,33 +534,28 @@ typedef struct lr_vif_row {
     double gvif_adj;  /* GVIF^(1/(2 df)), comparable across terms of different df */
 } lr_vif_row;
 
-/* car::vif: rows[0..nterms) (the caller's array of lr_fit_nterms entries).
- * Refused where car::vif stops: LR_EDATA for aliased coefficients, LR_EUSAGE
- * for fewer than two terms or a ridge fit. Without an intercept car warns
- * that VIFs may not be sensible; so does *no_intercept = 1 here. */
+/* car::vif into rows[0..lr_fit_nterms): LR_EDATA if aliased, LR_EUSAGE for under two
+ * terms or ridge; *no_intercept = 1 when car warns that VIFs may not be sensible. */
 int lr_fit_vif(const lr_fit *fit, lr_vif_row *rows, int *no_intercept, lr_error *err);
 
-/* A Wald test of linear restrictions Lβ = r, car::linearHypothesis's. */
+/* car::linearHypothesis's Wald test of Lβ = r under the covariance V in force:
+ * W = (Lβ − r)ᵀ (L V Lᵀ)⁻¹ (Lβ − r). */
 typedef struct lr_hypothesis {
-    size_t q; /* restrictions: rows of L */
-    double f; /* W / q, W = (Lβ − r)ᵀ (L V Lᵀ)⁻¹ (Lβ − r), V the covariance in force */
+    size_t q;              /* restrictions: rows of L */
+    double f;              /* W / q */
     double df1;            /* q */
     double df2;            /* df_residual */
     double p_f;            /* upper tail of F(q, df_residual) at f */
-    double chisq;          /* W (linearHypothesis(test = "Chisq")) */
+    double chisq;          /* W (test = "Chisq") */
     double p_chisq;        /* upper tail of χ²(q) at W */
-    double sum_sq;         /* classical covariance: W σ², the rise of the RSS under the
-                              restrictions; NaN with a robust covariance */
-    double rss_restricted; /* classical: RSS + sum_sq, the restricted model's RSS; else NaN */
+    double sum_sq;         /* classical V: W σ², the RSS's rise; NaN otherwise */
+    double rss_restricted; /* classical V: RSS + sum_sq; NaN otherwise */
 } lr_hypothesis;
 
-/* Test restrictions in car::linearHypothesis's syntax, separated by ';' or
- * newlines: "x1 = x2; 2*x3 + x4 = 1", each side a sum of terms
- * [number [*]] coefficient or number, coefficient names as printed
- * ("(Intercept)", "tensionM", "wool:tension" names); a side without '=' is
- * "= 0". LR_EUSAGE with the position for a syntax error, an unknown or
- * aliased coefficient, or restrictions that are linearly dependent; LR_EDATA
- * when the fit has no covariance (ridge, minimum norm, no residual df). */
+/* Restrictions "x1 = x2; 2*x3 + x4 = 1" (';' or newlines between them; sides
+ * are sums of [number [*]] coefficient or number, names as printed; no '=':
+ * "= 0"). LR_EUSAGE with the position for a syntax error, an unknown or
+ * aliased name, dependent restrictions; LR_EDATA without a covariance. */
 int lr_fit_test(const lr_fit *fit, const char *restrictions, lr_hypothesis *out, lr_error *err);
 
 /* ------------------------------------------------------------------------ */
