@@ -50,16 +50,31 @@ static int effects_qr(const lr_accum *acc, const size_t *acc_col, size_t r, int 
         if (!intercept)
             s[c * rows + k] = sw * mu[col];
     }
-    lapack_int info =
-        LAPACKE_dgeqrf(LAPACK_COL_MAJOR, (lapack_int)rows, (lapack_int)m, s, (lapack_int)rows, tau);
+    /* the _work interface with a workspace from linreg's allocator: LAPACK
+     * allocates nothing behind it */
+    double wq = 0, *work = NULL;
+    size_t lwork = 0;
+    lapack_int info = LAPACKE_dgeqrf_work(LAPACK_COL_MAJOR, (lapack_int)rows, (lapack_int)m, s,
+                                          (lapack_int)rows, tau, &wq, -1);
+    if (info == 0) {
+        lwork = wq > (double)m ? (size_t)wq : m;
+        if (!(work = lr_mem_alloc(lwork * sizeof(double))))
+            info = LAPACK_WORK_MEMORY_ERROR;
+    }
+    if (info == 0)
+        info = LAPACKE_dgeqrf_work(LAPACK_COL_MAJOR, (lapack_int)rows, (lapack_int)m, s,
+                                   (lapack_int)rows, tau, work, (lapack_int)lwork);
     if (info == 0)
         for (size_t c = 0; c < r; c++)
             z[c] = s[r * rows + c];
+    lr_mem_free(work, lwork * sizeof(double));
     lr_mem_free(s, cells * sizeof(double));
     lr_mem_free(tau, m * sizeof(double));
-    if (info < 0)
+    if (info == LAPACK_WORK_MEMORY_ERROR)
+        return lr_error_nomem(err);
+    if (info != 0)
         return lr_error_set(err, LR_ELAPACK, "dgeqrf: argument %d (a bug in linreg)", -(int)info);
-    return info ? lr_error_nomem(err) : LR_OK;
+    return LR_OK;
 }
 
 /* The same from the centred cross products (inverse, cholesky, naive). */
@@ -91,7 +106,7 @@ static int effects_gram(const lr_accum *acc, const size_t *acc_col, size_t r, in
     }
     lapack_int info = 0;
     if (r > 0) {
-        info = LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'U', (lapack_int)r, g, (lapack_int)r);
+        info = LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'U', (lapack_int)r, g, (lapack_int)r);
         if (info == 0)
             cblas_dtrsv(CblasColMajor, CblasUpper, CblasTrans, CblasNonUnit, (blasint)r, g,
                         (blasint)r, z, 1);

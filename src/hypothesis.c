@@ -246,7 +246,8 @@ static int wald(const lr_fit *fit, const double *l, const double *r, size_t q, d
                               "hypothesis: the fit has no covariance to test "
                               "with (no residual degrees of freedom, or a ridge or "
                               "minimum-norm fit)");
-    if (rc == LR_OK && LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'U', (lapack_int)q, a, (lapack_int)q) != 0)
+    if (rc == LR_OK &&
+        LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'U', (lapack_int)q, a, (lapack_int)q) != 0)
         rc = lr_error_set(err, LR_EUSAGE,
                           "hypothesis: the restrictions are linearly "
                           "dependent (or test a combination with no variance): drop the "

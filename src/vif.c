@@ -25,7 +25,7 @@ static double logdet_sub(const double *r, size_t ldr, const size_t *idx, size_t 
     for (size_t b = 0; b < n; b++)
         for (size_t a = 0; a < n; a++)
             s[b * n + a] = LR_AT(r, ldr, idx[a], idx[b]);
-    if (LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'U', (lapack_int)n, s, (lapack_int)n) != 0)
+    if (LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'U', (lapack_int)n, s, (lapack_int)n) != 0)
         return (double)NAN;
     double ld = 0;
     for (size_t i = 0; i < n; i++)

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "test_util.h"
 #include "vcov_hac.h"
@@ -470,6 +471,54 @@ START_TEST(test_cli_hac)
 }
 END_TEST
 
+/* ---- allocation failures ---- */
+
+/* Every allocation of a fit with the ANOVA table and HAC, and of the VIF and a
+ * test after it, is made to fail in turn: LR_ENOMEM, nothing leaked. */
+START_TEST(test_alloc_failures)
+{
+    const char csv[] = "y,x,g\n1,0,a\n6,1,b\n6,2,a\n3,3,b\n1,4,c\n3,5,b\n9,6,c\n1,7,b\n"
+                       "3,8,a\n6,9,c\n11,10,a\n";
+    char *path = lr_test_write_temp(csv, sizeof csv - 1);
+    const lr_method alloc_methods[] = {LR_METHOD_AUTO, LR_METHOD_INVERSE};
+    for (int m = 0; m < 2; m++) {
+        int succeeded = 0;
+        for (lr_test_fail_at = 1; !succeeded && lr_test_fail_at < 3000; lr_test_fail_at++) {
+            lr_test_allocs = 0;
+            lr_test_live = 0;
+            lr_set_allocator(lr_test_failing_alloc, NULL);
+            lr_fit_options opt;
+            lr_fit_options_init(&opt);
+            opt.formula = "y ~ x + g";
+            opt.method = alloc_methods[m];
+            opt.anova = 1;
+            opt.vcov = LR_VCOV_HAC;
+            opt.hac_lag = 2;
+            lr_fit *fit = NULL;
+            lr_error err;
+            lr_vif_row v[2];
+            lr_hypothesis h;
+            int noint, rc = lr_fit_csv(path, &opt, &fit, &err);
+            if (rc == LR_OK && (rc = lr_fit_vif(fit, v, &noint, &err)) == LR_OK &&
+                (rc = lr_fit_test(fit, "x = 1; gb = gc", &h, &err)) == LR_OK) {
+                succeeded = 1;
+                const lr_anova_row *a;
+                ck_assert_uint_eq(lr_fit_anova(fit, &a), 3);
+            } else {
+                ck_assert_msg(rc == LR_ENOMEM, "allocation %ld: %s", lr_test_fail_at, err.message);
+            }
+            lr_fit_free(fit);
+            lr_set_allocator(NULL, NULL);
+            ck_assert_msg(lr_test_live == 0, "%lld bytes leaked when allocation %ld failed",
+                          lr_test_live, lr_test_fail_at);
+        }
+        ck_assert_msg(succeeded, "never succeeded");
+    }
+    unlink(path);
+    free(path);
+}
+END_TEST
+
 /* ---- the command ---- */
 
 static void run(const char *const *argv, lr_test_run_result *r)
@@ -619,6 +668,7 @@ int main(void)
     tcase_add_loop_test(tc, test_r_hac, 0, nhac * (int)NMETHODS);
     tcase_add_test(tc, test_hac_merge);
     tcase_add_test(tc, test_cli_hac);
+    tcase_add_test(tc, test_alloc_failures);
     tcase_add_test(tc, test_cli_anova_text);
     tcase_add_test(tc, test_cli_formats);
     tcase_add_test(tc, test_cli_refusals);
