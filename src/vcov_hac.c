@@ -11,6 +11,8 @@
  */
 #include <string.h>
 
+#include <cblas.h>
+
 #include "vcov_hac.h"
 
 int lr_hac_init(lr_hac *h, size_t p, size_t lag, lr_error *err)
@@ -100,6 +102,37 @@ void lr_hac_add(lr_hac *h, const double *s, size_t inc)
         memcpy(h->head + h->n * p, sc, p * sizeof(double));
     tail_push(h, sc);
     h->n++;
+}
+
+void lr_hac_add_block(lr_hac *h, const double *s, size_t ld, size_t n)
+{
+    size_t p = h->p, pp = p * p, lag = h->lag;
+    if (n == 0 || p == 0) {
+        h->n += n;
+        return;
+    }
+    /* the block's first rows with the scores before it (the tail) */
+    for (size_t i = 0; i < n && i < lag; i++) {
+        for (size_t a = 0; a < p; a++)
+            h->s[a] = s[a * ld + i];
+        for (size_t l = i + 1; l <= lag && l - i <= h->ntail; l++)
+            outer_add(h->gamma + l * pp, p, h->s, h->tail + (h->ntail - (l - i)) * p);
+    }
+    /* within the block: Γ_l += S[l:]ᵀ S[:n−l] */
+    int ip = (int)p;
+    for (size_t l = 0; l <= lag && l < n; l++)
+        cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, ip, ip, (int)(n - l), 1.0, s + l,
+                    (int)ld, s, (int)ld, 1.0, h->gamma + l * pp, ip);
+    /* the head (the run's first L scores) and the tail (its last L) */
+    for (size_t i = 0; i < n && h->n + i < lag; i++)
+        for (size_t a = 0; a < p; a++)
+            h->head[(h->n + i) * p + a] = s[a * ld + i];
+    for (size_t i = n > lag ? n - lag : 0; i < n; i++) {
+        for (size_t a = 0; a < p; a++)
+            h->s[a] = s[a * ld + i];
+        tail_push(h, h->s);
+    }
+    h->n += n;
 }
 
 void lr_hac_merge(lr_hac *dst, const lr_hac *src)

@@ -30,6 +30,11 @@ void lr_hac_free(lr_hac *h);
 void lr_hac_reset(lr_hac *h);
 /* Append the score s[0..p) (stride inc between entries). */
 void lr_hac_add(lr_hac *h, const double *s, size_t inc);
+/* Append n scores, the rows of the n × p column-major block s (leading
+ * dimension ld): the products within the block by dgemm, those with the
+ * scores before it row by row. The same sums as n calls of lr_hac_add, up
+ * to rounding. */
+void lr_hac_add_block(lr_hac *h, const double *s, size_t ld, size_t n);
 /* dst := the run dst followed by the run src (same p and L). */
 void lr_hac_merge(lr_hac *dst, const lr_hac *src);
 /* The Bartlett-weighted meat Σ_l (1 − l/(L+1)) (Γ_l + Γ_lᵀ), Γ_0 once: p × p,

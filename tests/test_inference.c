@@ -416,6 +416,27 @@ START_TEST(test_hac_merge)
     for (size_t k = 0; k < (size_t)(L + 1) * P * P; k++)
         ck_assert_msg(fabs(acc.gamma[k] - whole.gamma[k]) <= 1e-12 * (1 + fabs(whole.gamma[k])),
                       "gamma[%zu]: %.17g merged, %.17g whole", k, acc.gamma[k], whole.gamma[k]);
+    /* the same in blocks (lr_hac_add_block: dgemm within, rows across), merged */
+    double blk[N * P];
+    for (size_t u = 0; u < N; u++)
+        for (size_t i = 0; i < P; i++)
+            blk[i * N + u] = s[u][i];
+    lr_hac_reset(&acc);
+    t = 0;
+    for (size_t k = 0; k < sizeof cuts / sizeof *cuts; k++) {
+        lr_hac_reset(&part);
+        /* within a run, blocks of 1, 2, 7, ... rows */
+        for (size_t b = 1; t < cuts[k]; b = b * 2 + 1) {
+            size_t n = cuts[k] - t < b ? cuts[k] - t : b;
+            lr_hac_add_block(&part, blk + t, N, n);
+            t += n;
+        }
+        lr_hac_merge(&acc, &part);
+    }
+    ck_assert_uint_eq(acc.n, N);
+    for (size_t k = 0; k < (size_t)(L + 1) * P * P; k++)
+        ck_assert_msg(fabs(acc.gamma[k] - whole.gamma[k]) <= 1e-12 * (1 + fabs(whole.gamma[k])),
+                      "gamma[%zu]: %.17g in blocks, %.17g whole", k, acc.gamma[k], whole.gamma[k]);
     /* Γ_l by its definition */
     for (size_t l = 0; l <= L; l++) {
         double g = 0;
