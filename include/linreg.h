@@ -310,8 +310,7 @@ typedef enum lr_vcov {
     LR_VCOV_HC1 = 2,       /* HC0 × n / (n − p) */
     LR_VCOV_HC2 = 3,       /* e² / (1 − h) (MacKinnon & White 1985) */
     LR_VCOV_HC3 = 4,       /* e² / (1 − h)² */
-    LR_VCOV_HAC = 5        /* Newey–West, lag hac_lag, rows in file order (time order):
-                              sandwich::NeweyWest(fit, lag, prewhite = FALSE) */
+    LR_VCOV_HAC = 5        /* Newey–West, lag hac_lag, over the rows in file order */
 } lr_vcov;
 
 /* One observation's diagnostics (R's fitted, residuals, hatvalues, rstandard,
@@ -369,8 +368,7 @@ typedef struct lr_fit_options {
     unsigned fe_max_iter;          /* demeaning sweeps before giving up (0: 10000) */
     const char *fe_out;            /* with fixed effects: write their estimates to this CSV
                                       file (factor,level,effect), or NULL */
-    int anova;                     /* 1: R's sequential anova(lm) table (lr_fit_anova), from
-                                      the accumulated statistics, without another pass */
+    int anova;                     /* 1: anova(lm)'s table (lr_fit_anova), no further pass */
     unsigned hac_lag;              /* LR_VCOV_HAC: the lag L (weights 1 − l/(L + 1)) */
 } lr_fit_options;
 
@@ -499,63 +497,39 @@ int lr_fit_save(const lr_fit *fit, const char *path, lr_error *err);
 /* lr_fit_free(NULL) is harmless. */
 void lr_fit_free(lr_fit *fit);
 
-/* ---- Inference after summary(): ANOVA, VIF, linear hypotheses ---------- */
+/* ---- After summary(): ANOVA, VIF, linear hypotheses (README, "Inference") ---- */
 
-/* The model's terms (R's term.labels, "wool:tension"; lr_fit_accum: one per
- * predictor), borrowed; coefficient j's term, R's assign (0 intercept, t + 1 term t). */
-size_t lr_fit_nterms(const lr_fit *fit);
-const char *lr_fit_term_label(const lr_fit *fit, size_t t);
-size_t lr_fit_coef_term(const lr_fit *fit, size_t j);
-
-/* One row of R's anova(lm): a term, or (last) the residuals. */
-typedef struct lr_anova_row {
+size_t lr_fit_nterms(const lr_fit *fit); /* R's term.labels (lr_fit_accum: a predictor each) */
+typedef struct lr_anova_row {            /* a row of R's anova(lm), the residuals last */
     const char *term; /* the term label, or "Residuals" (borrowed from the fit) */
-    double df;        /* degrees of freedom: the term's estimable columns */
-    double sum_sq;    /* sequential sum of squares: the squared effects Qᵀy of its columns */
+    double df;        /* the term's estimable columns */
+    double sum_sq;    /* sequential sum of squares: its columns' squared effects Qᵀy */
     double mean_sq;   /* sum_sq / df */
     double f;         /* mean_sq / σ² (NaN for the residuals, or without residual df) */
-    double p;         /* upper tail of F(df, df_residual) at f (NaN likewise) */
+    double p;         /* upper tail of F(df, df_residual) at f */
 } lr_anova_row;
-
-/* The table (opt.anova = 1), terms in model order (all-aliased ones left out,
- * as R does), then the residuals: the number of rows, 0 if not asked for. */
+/* opt.anova's table (all-aliased terms left out, as R does): rows, 0 if not asked. */
 size_t lr_fit_anova(const lr_fit *fit, const lr_anova_row **rows);
-
-/* The covariance of β behind the table, σ²(XᵀX)⁻¹ or opt.vcov's, into out (p × p,
- * ld >= p); NaN for aliased coefficients, everywhere for ridge fits. */
+/* The covariance in force into out (p × p, ld >= p); NaN where aliased, or ridge. */
 void lr_fit_vcov(const lr_fit *fit, double *out, size_t ld);
-
-/* car::vif's row: GVIF = det R₁₁ det R₂₂ / det R (Fox & Monette 1992), R the
- * correlation matrix of the coefficients but the intercept, R₁₁ the term's. */
-typedef struct lr_vif_row {
+typedef struct lr_vif_row { /* car::vif: det R₁₁ det R₂₂ / det R, R the correlations */
     const char *term; /* the term label (borrowed from the fit) */
     double gvif;      /* GVIF (the VIF for a one-column term) */
     double df;        /* the term's columns */
-    double gvif_adj;  /* GVIF^(1/(2 df)), comparable across terms of different df */
+    double gvif_adj;  /* GVIF^(1/(2 df)) */
 } lr_vif_row;
-
-/* car::vif into rows[0..lr_fit_nterms): LR_EDATA if aliased, LR_EUSAGE for under two
- * terms or ridge; *no_intercept = 1 when car warns that VIFs may not be sensible. */
+/* rows[0..nterms): LR_EDATA if aliased, LR_EUSAGE for < 2 terms or ridge. */
 int lr_fit_vif(const lr_fit *fit, lr_vif_row *rows, int *no_intercept, lr_error *err);
-
-/* car::linearHypothesis's Wald test of Lβ = r under the covariance V in force:
- * W = (Lβ − r)ᵀ (L V Lᵀ)⁻¹ (Lβ − r). */
-typedef struct lr_hypothesis {
-    size_t q;              /* restrictions: rows of L */
-    double f;              /* W / q */
-    double df1;            /* q */
+typedef struct lr_hypothesis { /* car::linearHypothesis: W = dᵀ(L V Lᵀ)⁻¹d, d = Lβ − r */
+    size_t q;                  /* restrictions */
+    double f;                  /* W / q */
     double df2;            /* df_residual */
     double p_f;            /* upper tail of F(q, df_residual) at f */
-    double chisq;          /* W (test = "Chisq") */
+    double chisq;          /* W */
     double p_chisq;        /* upper tail of χ²(q) at W */
-    double sum_sq;         /* classical V: W σ², the RSS's rise; NaN otherwise */
-    double rss_restricted; /* classical V: RSS + sum_sq; NaN otherwise */
+    double sum_sq;         /* classical V: W σ², the restricted RSS's rise; else NaN */
 } lr_hypothesis;
-
-/* Restrictions "x1 = x2; 2*x3 + x4 = 1" (';' or newlines between them; sides
- * are sums of [number [*]] coefficient or number, names as printed; no '=':
- * "= 0"). LR_EUSAGE with the position for a syntax error, an unknown or
- * aliased name, dependent restrictions; LR_EDATA without a covariance. */
+/* "x1 = x2; 2*x3 + x4 = 1", names as printed: LR_EUSAGE with the position. */
 int lr_fit_test(const lr_fit *fit, const char *restrictions, lr_hypothesis *out, lr_error *err);
 
 /* ------------------------------------------------------------------------ */
@@ -613,8 +587,7 @@ int lr_predict_csv(const lr_model *m, const char *path, lr_interval interval, do
 
 /* The name of a method as the command line spells it ("inverse", "naive"). */
 const char *lr_method_name(lr_method m);
-/* The name of a covariance as the command line spells it ("classical", "HC3", "HAC"). */
-const char *lr_vcov_name(lr_vcov v);
+const char *lr_vcov_name(lr_vcov v); /* as the command line spells it: "HC3", "HAC" */
 
 /* ------------------------------------------------------------------------ */
 /* Output files                                                             */

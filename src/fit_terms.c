@@ -42,16 +42,6 @@ size_t lr_fit_nterms(const lr_fit *fit)
     return lr_fit_inference_get(fit)->nterms;
 }
 
-const char *lr_fit_term_label(const lr_fit *fit, size_t t)
-{
-    return lr_fit_inference_get(fit)->labels[t];
-}
-
-size_t lr_fit_coef_term(const lr_fit *fit, size_t j)
-{
-    return lr_fit_inference_get(fit)->assign[j];
-}
-
 size_t lr_fit_anova(const lr_fit *fit, const lr_anova_row **rows)
 {
     const lr_fit_inference *inf = lr_fit_inference_get(fit);

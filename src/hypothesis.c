@@ -85,12 +85,11 @@ static int unknown_name(hyp_parse *h, lr_error *err)
         return lr_error_nomem(err);
     for (size_t j = 0; j < h->p; j++)
         names[j] = lr_fit_coef(h->fit, j)->name;
-    size_t dist;
-    size_t c = lr_closest_name(s, n, names, h->p, &dist);
+    size_t c = lr_suggest_name(s, n, names, h->p);
     char what[LR_ERROR_MAX];
     snprintf(what, sizeof what, "'%.*s' is not a coefficient of the model%s%s%s",
-             (int)(n > 200 ? 200 : n), s, c < h->p && dist <= 3 ? " (did you mean '" : "",
-             c < h->p && dist <= 3 ? names[c] : "", c < h->p && dist <= 3 ? "'?)" : "");
+             (int)(n > 200 ? 200 : n), s, c < h->p ? " (did you mean '" : "",
+             c < h->p ? names[c] : "", c < h->p ? "'?)" : "");
     lr_mem_free(names, (h->p ? h->p : 1) * sizeof(char *));
     return syntax_error(h, err, what);
 }
@@ -283,16 +282,14 @@ int lr_fit_test(const lr_fit *fit, const char *restrictions, lr_hypothesis *out,
         return rc;
     double dq = (double)q;
     out->q = q;
-    out->df1 = dq;
     out->df2 = s->df_residual;
     out->chisq = w;
     out->p_chisq = lr_stats_chisq_pvalue(w, dq);
     out->f = w / dq;
     out->p_f = lr_stats_f_pvalue(out->f, dq, s->df_residual);
-    out->sum_sq = out->rss_restricted = (double)NAN;
+    out->sum_sq = (double)NAN;
     if (s->vcov == LR_VCOV_CLASSICAL) {
         out->sum_sq = w * s->sigma * s->sigma;
-        out->rss_restricted = s->rss + out->sum_sq;
     }
     return LR_OK;
 }

@@ -112,9 +112,6 @@ START_TEST(test_anova_off_and_ridge)
     const lr_anova_row *rows;
     ck_assert_uint_eq(lr_fit_anova(fit, &rows), 0);
     ck_assert_uint_eq(lr_fit_nterms(fit), 1);
-    ck_assert_str_eq(lr_fit_term_label(fit, 0), "speed");
-    ck_assert_uint_eq(lr_fit_coef_term(fit, 0), 0);
-    ck_assert_uint_eq(lr_fit_coef_term(fit, 1), 1);
     lr_fit_free(fit);
     opt.anova = 1;
     opt.ridge = 1;
@@ -238,13 +235,13 @@ START_TEST(test_r_hypothesis)
     lr_error err;
     int rc = lr_fit_test(fit, json_string_value(json_object_get(e, "hypothesis")), &h, &err);
     ck_assert_msg(rc == LR_OK, "%s: %s", id, err.message);
-    ck_assert(h.df1 == num(e, "df1"));
+    ck_assert(h.q == (size_t)num(e, "df1"));
     ck_assert(h.df2 == num(e, "df2"));
     LR_CK_REL(h.f, num(e, "f"), RTOL);
     LR_CK_REL(h.p_f, num(e, "p_f"), 10 * RTOL);
     LR_CK_REL(h.chisq, num(e, "chisq"), RTOL);
     LR_CK_REL(h.p_chisq, num(e, "p_chisq"), 10 * RTOL);
-    LR_CK_REL(h.rss_restricted, num(e, "rss_restricted"), RTOL);
+    LR_CK_REL(lr_fit_summary(fit)->rss + h.sum_sq, num(e, "rss_restricted"), RTOL);
     LR_CK_REL(h.sum_sq, num(e, "sum_sq"), RTOL);
     lr_fit_free(fit);
 }

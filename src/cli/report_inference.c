@@ -243,9 +243,9 @@ static void test_text(FILE *out, const lr_report_ctx *ctx, int markdown)
         return;
     }
     double nan = (double)NAN;
-    double resdf[2] = {h->df2 + h->df1, h->df2}, df[2] = {nan, h->df1};
+    double resdf[2] = {h->df2 + (double)h->q, h->df2}, df[2] = {nan, (double)h->q};
     double f[2] = {nan, h->f}, p[2] = {nan, h->p_f};
-    double rss[2] = {h->rss_restricted, s->rss}, ss[2] = {nan, h->sum_sq};
+    double rss[2] = {s->rss + h->sum_sq, s->rss}, ss[2] = {nan, h->sum_sq};
     t.label[0] = "1";
     t.label[1] = "2";
     t.stars[0] = "";
@@ -271,8 +271,8 @@ static void test_text(FILE *out, const lr_report_ctx *ctx, int markdown)
     char c[LR_NUM_MAX], pc[1][LR_NUM_MAX];
     lr_format_g(h->chisq, 5, c);
     lr_format_pvalues(&h->p_chisq, 1, 4, pc);
-    fprintf(out, "%sChisq = %s on %.0f Df, Pr(>Chisq) = %s\n", markdown ? "\n" : "", c, h->df1,
-            pc[0]);
+    fprintf(out, "%sChisq = %s on %.0f Df, Pr(>Chisq) = %s\n", markdown ? "\n" : "", c,
+            (double)h->q, pc[0]);
     itable_free(&t);
 }
 
@@ -313,8 +313,9 @@ void lr_report_inference_csv(FILE *out, const lr_report_ctx *ctx)
         const lr_hypothesis *h = ctx->test;
         fputs("\nhypothesis,df1,df2,f,p_f,chisq,p_chisq,sum_sq,rss_restricted\n", out);
         lr_cli_csv_field(out, ctx->test_text);
-        double v[] = {h->df1,   h->df2,     h->f,      h->p_f,
-                      h->chisq, h->p_chisq, h->sum_sq, h->rss_restricted};
+        double v[] = {
+            (double)h->q, h->df2,     h->f,      h->p_f,
+            h->chisq,     h->p_chisq, h->sum_sq, lr_fit_summary(ctx->fit)->rss + h->sum_sq};
         for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
             lr_cli_csv_number(out, v[i]);
         fputc('\n', out);
@@ -356,13 +357,13 @@ void lr_report_inference_json(FILE *out, const lr_report_ctx *ctx)
         fputs("\n \"hypothesis\": {\"restrictions\": ", out);
         lr_json_string(out, ctx->test_text);
         fputs(", ", out);
-        lr_cli_json_member(out, "df1", h->df1, ", ");
+        lr_cli_json_member(out, "df1", (double)h->q, ", ");
         lr_cli_json_member(out, "df2", h->df2, ", ");
         lr_cli_json_member(out, "f", h->f, ", ");
         lr_cli_json_member(out, "p_f", h->p_f, ", ");
         lr_cli_json_member(out, "chisq", h->chisq, ", ");
         lr_cli_json_member(out, "p_chisq", h->p_chisq, ", ");
         lr_cli_json_member(out, "sum_sq", h->sum_sq, ", ");
-        lr_cli_json_member(out, "rss_restricted", h->rss_restricted, "},");
+        lr_cli_json_member(out, "rss_restricted", lr_fit_summary(ctx->fit)->rss + h->sum_sq, "},");
     }
 }
