@@ -551,9 +551,18 @@ static int fit_inference(lr_fit *fit, const lr_accum *acc, const lr_model_spec *
         unsigned char *aliased = lr_mem_calloc(fit->p ? fit->p : 1, 1);
         if (!aliased)
             rc = lr_error_nomem(err);
+        size_t kept = fit->p;
         for (size_t j = 0; aliased && j < fit->p; j++)
-            aliased[j] = (unsigned char)fit->coefs[j].aliased;
-        if (aliased)
+            kept -= (aliased[j] = (unsigned char)fit->coefs[j].aliased);
+        /* svd's minimum-norm fit of a rank-deficient model marks no column
+         * aliased: the sequential sums need to know which are */
+        if (aliased && kept != fit->summary.rank)
+            rc = lr_error_set(err, LR_EUSAGE,
+                              "%s: the ANOVA table needs the aliased columns identified, which "
+                              "--method svd does not do for a rank-deficient model (rank %zu "
+                              "of %zu): use the default method",
+                              fit->summary.source, fit->summary.rank, fit->p);
+        else if (aliased)
             rc = lr_anova_compute(&fit->inf, acc, spec, aliased, fit->summary.rss,
                                   fit->summary.df_residual, err);
         lr_mem_free(aliased, fit->p ? fit->p : 1);

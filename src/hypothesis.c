@@ -273,6 +273,11 @@ int lr_fit_test(const lr_fit *fit, const char *restrictions, lr_hypothesis *out,
     memset(out, 0, sizeof *out);
     if (s->ridge > 0)
         return lr_error_set(err, LR_EUSAGE, "hypothesis: no tests for a ridge fit");
+    for (size_t j = 0; j < h.p; j++)
+        if (!lr_fit_coef(fit, j)->aliased && !isfinite(lr_fit_coef(fit, j)->std_error))
+            return lr_error_set(err, LR_EDATA,
+                                "hypothesis: the fit has no covariance to test with (no "
+                                "residual degrees of freedom, or a minimum-norm fit)");
     int rc = parse_all(&h, &l, &r, &q, &cap, err);
     if (rc == LR_OK)
         rc = wald(fit, l, r, q, &w, err);

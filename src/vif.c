@@ -46,6 +46,9 @@ int lr_fit_vif(const lr_fit *fit, lr_vif_row *rows, int *no_intercept, lr_error 
                                 lr_fit_coef(fit, j)->name);
     if (sum->ridge > 0)
         return lr_error_set(err, LR_EUSAGE, "VIF: not defined for a ridge fit");
+    if (sum->rank < p)
+        return lr_error_set(err, LR_EDATA, "VIF: the model is rank deficient (rank %zu of %zu)",
+                            sum->rank, p);
     if (nt < 2)
         return lr_error_set(err, LR_EUSAGE, "VIF: the model contains fewer than 2 terms");
     *no_intercept = !ic;

@@ -114,6 +114,24 @@ START_TEST(test_anova_off_and_ridge)
     ck_assert_uint_eq(lr_fit_nterms(fit), 1);
     lr_fit_free(fit);
     opt.anova = 1;
+    /* svd: R's table when the model has full rank; refused when it does not
+     * (its minimum-norm fit marks no column aliased) */
+    opt.method = LR_METHOD_SVD;
+    opt.formula = "breaks ~ wool * tension";
+    ck_assert_int_eq(lr_fit_csv(lr_test_path("datasets/warpbreaks.csv"), &opt, &fit, &err), LR_OK);
+    json_t *e = json_array_get(json_object_get(ref, "anova"), 1);
+    ck_assert_str_eq(json_string_value(json_object_get(e, "id")), "warpbreaks_wool_x_tension");
+    ck_assert_uint_eq(lr_fit_anova(fit, &rows), 4);
+    for (size_t i = 0; i < 4; i++)
+        LR_CK_REL(rows[i].sum_sq, num(json_array_get(json_object_get(e, "rows"), i), "sum_sq"),
+                  RTOL);
+    lr_fit_free(fit);
+    opt.formula = "mpg ~ wt + I(2 * wt) + hp";
+    ck_assert_int_eq(lr_fit_csv(lr_test_path("datasets/mtcars.csv"), &opt, &fit, &err), LR_EUSAGE);
+    ck_assert_ptr_null(fit);
+    ck_assert_ptr_nonnull(strstr(err.message, "rank 3 of 4): use the default method"));
+    opt.method = LR_METHOD_AUTO;
+    opt.formula = "dist ~ speed";
     opt.ridge = 1;
     ck_assert_int_eq(lr_fit_csv(lr_test_path("datasets/cars.csv"), &opt, &fit, &err), LR_EUSAGE);
     ck_assert_ptr_null(fit);
@@ -328,6 +346,20 @@ START_TEST(test_hypothesis_aliased)
     lr_fit *fit = fit_formula("mtcars.csv", "mpg ~ wt + I(2 * wt) + hp");
     lr_error err;
     lr_hypothesis h;
+    /* --method svd marks nothing aliased but gives no covariance */
+    lr_fit_options opt;
+    lr_fit_options_init(&opt);
+    opt.formula = "mpg ~ wt + I(2 * wt) + hp";
+    opt.method = LR_METHOD_SVD;
+    lr_fit *svd = NULL;
+    ck_assert_int_eq(lr_fit_csv(lr_test_path("datasets/mtcars.csv"), &opt, &svd, &err), LR_OK);
+    ck_assert_int_eq(lr_fit_test(svd, "hp = 0", &h, &err), LR_EDATA);
+    ck_assert_ptr_nonnull(strstr(err.message, "no covariance"));
+    lr_vif_row v[3];
+    int noint;
+    ck_assert_int_eq(lr_fit_vif(svd, v, &noint, &err), LR_EDATA);
+    ck_assert_ptr_nonnull(strstr(err.message, "rank deficient (rank 3 of 4)"));
+    lr_fit_free(svd);
     ck_assert_int_eq(lr_fit_test(fit, "hp = 0; I(2 * wt) = 1", &h, &err), LR_EUSAGE);
     ck_assert_ptr_nonnull(strstr(err.message, "hypothesis:9: the coefficient is aliased"));
     /* the others still can */
