@@ -669,12 +669,22 @@ START_TEST(test_cli_refusals)
 {
     char path[1024];
     snprintf(path, sizeof path, "%s", lr_test_path("datasets/mtcars.csv"));
-    const char *argv[] = {"linreg", "fit", "-q", "-f", "mpg ~ wt + I(2 * wt)", "--vif", path, NULL};
+    /* and a model to save or residuals to write are not left behind */
+    char *model = lr_test_write_temp("", 0), *resid = lr_test_write_temp("", 0);
+    unlink(model);
+    unlink(resid);
+    const char *argv[] = {"linreg", "fit",    "-q",  "-f",          "mpg ~ wt + I(2 * wt)",
+                          "--vif",  "--save", model, "--residuals", resid,
+                          path,     NULL};
     lr_test_run_result r;
     run(argv, &r);
     ck_assert_int_eq(r.exit_code, 1);
     ck_assert_uint_eq(r.out_len, 0);
     ck_assert_ptr_nonnull(strstr(r.err, "aliased"));
+    ck_assert_int_ne(access(model, F_OK), 0);
+    ck_assert_int_ne(access(resid, F_OK), 0);
+    free(model);
+    free(resid);
     lr_test_run_free(&r);
     const char *argv2[] = {"linreg", "fit",       "-q", "-f", "mpg ~ wt",
                            "--test", "wt = qsec", path, NULL};

@@ -560,12 +560,20 @@ int lr_cli_fit(int argc, char **argv)
     int st = lr_fit_csv(argv[optind], &opt, &fit, &err);
     lr_progress_done(&bar);
     free(features);
+    lr_vif_row *vif = NULL; /* --vif and --test before any output: a refusal leaves none */
+    lr_hypothesis test;
+    int no_int = 0;
+    if (st == LR_OK && (st = fit_inference(fit, want_vif, test_text, &vif, &no_int, &test, &err))) {
+        free(vif);
+        lr_fit_free(fit);
+    }
     if (st != LR_OK) {
         discard_outputs(outs); /* every output as it was */
         lr_cli_error("%s", err.message);
         return lr_cli_exit_code(st);
     }
     if ((rc = finish_outputs(outs, fit, &ro)) != LR_EXIT_OK) {
+        free(vif);
         lr_fit_free(fit);
         return rc;
     }
@@ -575,23 +583,12 @@ int lr_cli_fit(int argc, char **argv)
     FILE *mem = open_memstream(&buf, &len);
     if (!mem) {
         lr_cli_error("out of memory");
+        free(vif);
         lr_fit_free(fit);
         return LR_EXIT_DATA;
     }
-    lr_report_ctx ctx = {fit, lr_fit_summary(fit)->model, NULL, 0, NULL, test_text};
-    lr_vif_row *vif = NULL;
-    lr_hypothesis test;
-    if ((st = fit_inference(fit, want_vif, test_text, &vif, &ctx.vif_no_intercept, &test, &err)) !=
-        LR_OK) {
-        fclose(mem);
-        free(buf);
-        free(vif);
-        lr_cli_error("%s", err.message);
-        lr_fit_free(fit);
-        return lr_cli_exit_code(st);
-    }
-    ctx.vif = vif;
-    ctx.test = test_text ? &test : NULL;
+    lr_report_ctx ctx = {fit, lr_fit_summary(fit)->model, vif, no_int, test_text ? &test : NULL,
+                         test_text};
     switch (format) {
     case LR_FORMAT_JSON: lr_report_json(mem, &ctx); break;
     case LR_FORMAT_CSV: lr_report_csv(mem, &ctx); break;
