@@ -5,9 +5,9 @@
  * V Ω V, V = (XᵀX)⁻¹, with the Bartlett kernel
  *     Ω = Γ_0 + Σ_{l=1..L} (1 − l/(L + 1)) (Γ_l + Γ_lᵀ),  Γ_l = Σ_t s_t s_{t−l}ᵀ,
  * s_t = w_t e_t x_t the scores in file order (the data must be in time order).
- * Each chunk of rows keeps its Γ's and its first and last L scores; chunks
- * merge in file order, adding the products across each seam, so the result
- * is that of one run over the whole file, in O((L + 1) p²) memory.
+ * The diagnostics pass folds the scores in file order in blocks of rows
+ * (lr_hac_add_block); a run also keeps its first and last L scores, so runs
+ * can be joined exactly (lr_hac_merge). O((L + 1) p²) memory.
  */
 #include <string.h>
 
