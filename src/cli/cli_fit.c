@@ -496,8 +496,9 @@ int lr_cli_fit(int argc, char **argv)
         }
         case 'h':
             free(features);
-            fputs(fit_usage, stdout);
-            return LR_EXIT_OK;
+            /* over one stdio buffer: written and checked at once, so that a
+             * full disk is reported with its errno */
+            return lr_cli_write_stdout(fit_usage, sizeof fit_usage - 1);
         case ':':
             free(features);
             return usage_error("missing value for option", argv[optind - 1]);
