@@ -100,6 +100,8 @@ typedef struct diag_pass {
                             mblock carries the scores w e x, in file order */
     double *resid;       /* exact quantiles: every √w e, or NULL */
     uint64_t *hist;      /* else their histogram, or NULL */
+    double hmin, hmax;   /* with hist: the smallest and largest √w e, exact (Min and
+                            Max do not depend on the order the rows come in) */
     lr_diag_result *out; /* the result */
 } diag_pass;
 
@@ -376,8 +378,11 @@ static int diag_fold(void *ctx, void *result, uint64_t lines_before, lr_error *e
         }
         if (dp->resid)
             dp->resid[k] = c->rw[i];
-        else if (dp->hist)
+        else if (dp->hist) {
             dp->hist[lr_order_key(c->rw[i]) >> (64 - LR_HIST_BITS)]++;
+            dp->hmin = c->rw[i] < dp->hmin ? c->rw[i] : dp->hmin;
+            dp->hmax = c->rw[i] > dp->hmax ? c->rw[i] : dp->hmax;
+        }
     }
     /* the meat in blocks of LR_DIAG_BLOCK observations counted from the
      * first, whatever the chunks: the same sums in the same order for any
@@ -538,6 +543,7 @@ static void *spool_worker(void *arg)
     spool_eval se;
     lr_error err;
     uint64_t *hist = NULL;
+    double hmin = INFINITY, hmax = -INFINITY;
     size_t nb = (size_t)1 << LR_HIST_BITS;
     lr_row_reader_init(&rd, sh->fd);
     int rc = spool_eval_init(dp, sh->kacc, &se, &err);
@@ -562,8 +568,11 @@ static void *spool_worker(void *arg)
             break;
         const diag_chunk *c = se.c;
         if (hist) {
-            for (size_t r = 0; r < c->n; r++)
+            for (size_t r = 0; r < c->n; r++) {
                 hist[lr_order_key(c->rw[r]) >> (64 - LR_HIST_BITS)]++;
+                hmin = c->rw[r] < hmin ? c->rw[r] : hmin;
+                hmax = c->rw[r] > hmax ? c->rw[r] : hmax;
+            }
             pthread_mutex_lock(&sh->mu);
             sh->filled += c->n;
             pthread_mutex_unlock(&sh->mu);
@@ -587,9 +596,12 @@ static void *spool_worker(void *arg)
         sh->rc = rc;
         sh->err = err;
     }
-    if (hist && rc == LR_OK)
+    if (hist && rc == LR_OK) {
         for (size_t k = 0; k < nb; k++)
             dp->hist[k] += hist[k];
+        dp->hmin = hmin < dp->hmin ? hmin : dp->hmin;
+        dp->hmax = hmax > dp->hmax ? hmax : dp->hmax;
+    }
     pthread_mutex_unlock(&sh->mu);
     lr_mem_free(hist, nb * sizeof(uint64_t));
     lr_row_reader_free(&rd);
@@ -759,6 +771,8 @@ int lr_diagnostics(lr_source *input, char delimiter, lr_frame *frame, const lr_m
             dp.resid = lr_mem_alloc((nobs ? nobs : 1) * sizeof(double));
         else
             dp.hist = lr_mem_calloc((size_t)1 << LR_HIST_BITS, sizeof(uint64_t));
+        dp.hmin = INFINITY;
+        dp.hmax = -INFINITY;
         if (!dp.resid && !dp.hist) {
             rc = lr_error_nomem(err);
             goto done;
@@ -829,14 +843,17 @@ int lr_diagnostics(lr_source *input, char delimiter, lr_frame *frame, const lr_m
         if (dp.resid) {
             lr_quantiles7(dp.resid, nobs, probs, out->q);
         } else {
+            /* Min and Max exact; 1Q, median and 3Q within the histogram's bound */
             double bound = 0;
-            for (int i = 0; i < 5; i++) {
+            for (int i = 1; i < 4; i++) {
                 double hpos = (double)(nobs - 1) * probs[i];
                 uint64_t lo = (uint64_t)floor(hpos);
                 double a = lr_hist_order(dp.hist, lo, &bound);
                 double b = lo + 1 < nobs ? lr_hist_order(dp.hist, lo + 1, &bound) : a;
                 out->q[i] = a + (hpos - (double)lo) * (b - a);
             }
+            out->q[0] = dp.hmin;
+            out->q[4] = dp.hmax;
             out->q_err = bound;
         }
         out->has_q = 1;

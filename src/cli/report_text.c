@@ -16,8 +16,7 @@ static const char *method_desc(lr_method m)
     case LR_METHOD_QR:
         return "qr: streaming QR (dgeqrf per block, dtpqrt to merge), beta by dtrtrs, "
                "(X'X)^-1 by dpotri on R";
-    case LR_METHOD_SVD:
-        return "svd: streaming QR, then the minimum-norm solution by dgelsd";
+    case LR_METHOD_SVD: return "svd: streaming QR, then the minimum-norm solution by dgelsd";
     case LR_METHOD_INVERSE:
         return "inverse: X'X by BLAS dsyrk on shifted columns, (X'X)^-1 by LAPACKE "
                "dpotrf + dpotri";
@@ -26,8 +25,7 @@ static const char *method_desc(lr_method m)
                "dpotri";
     case LR_METHOD_NAIVE:
         return "naive: plain loops, (X'X)^-1 by Gauss-Jordan with partial pivoting";
-    default:
-        return "unknown";
+    default: return "unknown";
     }
 }
 
@@ -66,8 +64,7 @@ static void header(FILE *out, const lr_report_ctx *ctx)
                 s->extended_bits);
     lr_format_g(s->condition_number, 3, a);
     fprintf(out, "Condition number (%s): %s; about %.0f significant digits can be trusted\n\n",
-            s->intercept ? "centred, scaled predictors" : "scaled predictors", a,
-            floor(s->digits));
+            s->intercept ? "centred, scaled predictors" : "scaled predictors", a, floor(s->digits));
 }
 
 static void notes(FILE *out, const lr_fit *fit)
@@ -128,8 +125,7 @@ static void report_ridge(FILE *out, const lr_report_ctx *ctx)
     fprintf(out, "Effective degrees of freedom (trace of the hat matrix): %s\n", a);
     lr_format_g(s->sigma, 4, a);
     lr_format_g(s->df_residual, 4, b);
-    fprintf(out, "Residual standard error: %s on %s effective residual degrees of freedom\n", a,
-            b);
+    fprintf(out, "Residual standard error: %s on %s effective residual degrees of freedom\n", a, b);
     lr_format_g(s->r_squared, 4, a);
     lr_format_g(s->adj_r_squared, 4, b);
     fprintf(out, "R-squared (1 - RSS/TSS):  %s,  Adjusted R-squared:  %s\n", a, b);
@@ -216,12 +212,28 @@ static void residual_block(FILE *out, const lr_fit *fit, const lr_summary *s)
         dec = 0;
     double scale = pow(10.0, dec);
     for (int i = 0; i < 5; i++)
-        q[i] = dec <= 15 ? round(s->residual_quantiles[i] * scale) / scale
-                         : s->residual_quantiles[i];
+        q[i] =
+            dec <= 15 ? round(s->residual_quantiles[i] * scale) / scale : s->residual_quantiles[i];
     lr_format_joint(q, 5, 4, cells);
+    int known = s->quantile_error > 0 ? (int)-floor(log10(s->quantile_error)) : 0;
+    if (s->quantile_error > 0 && known < 15) {
+        /* 1Q, median and 3Q come from a histogram and are known to within
+         * the bound: printed to the decimal place the bound reaches (its
+         * leading digit's), never with digits that are not known; Min and
+         * Max are exact and printed as R prints them */
+        int qdec = known > 0 ? known : 0;
+        for (int i = 1; i < 4; i++) {
+            double v = known >= 0 ? s->residual_quantiles[i]
+                                  : round(s->residual_quantiles[i] / pow(10.0, -known)) *
+                                        pow(10.0, -known);
+            snprintf(cells[i], LR_NUM_MAX, "%.*f", qdec, v);
+        }
+    }
     named_vector(out, names, cells, 5);
     if (s->quantile_error > 0)
-        fprintf(out, "(from a histogram of the %llu residuals: each within %.3g)\n",
+        fprintf(out,
+                "(Min and Max exact; 1Q, Median and 3Q from a histogram of the %llu residuals, "
+                "each within %.2g, shown to that precision)\n",
                 (unsigned long long)s->n, s->quantile_error);
     fputc('\n', out);
 }
@@ -272,8 +284,8 @@ void lr_report_text(FILE *out, const lr_report_ctx *ctx)
     else if (s->vcov != LR_VCOV_CLASSICAL)
         fprintf(out, " standard errors %s (heteroskedasticity-consistent)", vcov_name(s->vcov));
     fputc('\n', out);
-    fprintf(out, "%-*s %*s %*s %*s %*s", (int)wn, "", (int)we, "Estimate", (int)ws,
-            "Std. Error", (int)wt, "t value", (int)wp, "Pr(>|t|)");
+    fprintf(out, "%-*s %*s %*s %*s %*s", (int)wn, "", (int)we, "Estimate", (int)ws, "Std. Error",
+            (int)wt, "t value", (int)wp, "Pr(>|t|)");
     if (c.any_stars)
         fputs("    ", out);
     fprintf(out, " %*s %*s\n", (int)wl, c.lo_label, (int)wh, c.hi_label);
