@@ -66,30 +66,11 @@ static void write_effects(const lr_fe *fe, const lr_solution *sol, FILE *f)
 
 int lr_fe_write(const lr_fe *fe, const lr_solution *sol, const char *path, lr_error *err)
 {
-    size_t n = strlen(path) + 16;
-    char *tmp = lr_mem_alloc(n);
-    if (!tmp)
-        return lr_error_nomem(err);
-    snprintf(tmp, n, "%s.XXXXXX", path);
-    int fd = mkstemp(tmp);
-    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-    int rc = LR_OK;
-    if (!f) {
-        rc = lr_error_set(err, LR_EIO, "%s: cannot write the fixed effects: %s", path,
-                          strerror(errno));
-        if (fd >= 0) {
-            close(fd);
-            unlink(tmp);
-        }
-    } else {
-        write_effects(fe, sol, f);
-        int bad = ferror(f);
-        if (fclose(f) != 0 || bad || rename(tmp, path) != 0) {
-            rc = lr_error_set(err, LR_EIO, "%s: cannot write the fixed effects: %s", path,
-                              strerror(errno));
-            unlink(tmp);
-        }
-    }
-    lr_mem_free(tmp, n);
-    return rc;
+    /* the shared atomic writer (output_file.c): temporary, fsync, rename */
+    lr_output *o = NULL;
+    int rc = lr_output_open(path, &o, err);
+    if (rc)
+        return rc;
+    write_effects(fe, sol, lr_output_stream(o));
+    return lr_output_commit(o, err);
 }
