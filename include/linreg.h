@@ -310,7 +310,8 @@ typedef enum lr_vcov {
     LR_VCOV_HC1 = 2,       /* HC0 × n / (n − p) */
     LR_VCOV_HC2 = 3,       /* e² / (1 − h) (MacKinnon & White 1985) */
     LR_VCOV_HC3 = 4,       /* e² / (1 − h)² */
-    LR_VCOV_HAC = 5        /* Newey–West, lag hac_lag, over the rows in file order */
+    LR_VCOV_HAC = 5,       /* Newey–West, lag hac_lag, over the rows in file order */
+    LR_VCOV_CL = 6         /* clustered by the cluster columns, as sandwich::vcovCL HC1 */
 } lr_vcov;
 
 /* One observation's diagnostics (R's fitted, residuals, hatvalues, rstandard,
@@ -370,6 +371,8 @@ typedef struct lr_fit_options {
                                       file (factor,level,effect), or NULL */
     int anova;                     /* 1: anova(lm)'s table (lr_fit_anova), no further pass */
     unsigned hac_lag;              /* LR_VCOV_HAC: the lag L (weights 1 − l/(L + 1)) */
+    const char *cluster;           /* LR_VCOV_CL: one or two cluster columns, "firm" or
+                                      "firm,year"; a row missing one is omitted */
 } lr_fit_options;
 
 /* Fill *opt with the defaults. */
@@ -431,6 +434,9 @@ typedef struct lr_summary {
                                  R's quantile type 7 */
     double quantile_error;    /* 0: exact; else their error bound (a sketch was used) */
     unsigned hac_lag;         /* vcov LR_VCOV_HAC: its lag L */
+    const char *cluster;      /* vcov LR_VCOV_CL: the cluster columns ("firm,year"; borrowed) */
+    uint64_t n_clusters[3];   /* vcov LR_VCOV_CL: clusters of each column, then of their
+                                 intersection (two-way), 0 where there is none */
 } lr_summary;
 
 typedef struct lr_fit lr_fit;

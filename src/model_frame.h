@@ -126,6 +126,9 @@ int lr_frame_eval_row(const lr_frame *f, double *colval, const lr_csv_row *row, 
  * have no header row, and its first row became the names. */
 int lr_frame_header_numeric(const lr_frame *f);
 
+/* The header field named name (1), or 0 if there is none. */
+int lr_frame_column(const lr_frame *f, const char *name, size_t *col);
+
 /* Fields in the header. */
 size_t lr_frame_ncols(const lr_frame *f);
 

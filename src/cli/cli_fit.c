@@ -67,8 +67,11 @@ static const char fit_usage[] =
     "      --vcov TYPE          classical (default), or HC0, HC1, HC2, HC3: the\n"
     "                           heteroskedasticity-consistent covariance (a second pass),\n"
     "                           or HAC: Newey-West with --lag L (sandwich::NeweyWest,\n"
-    "                           prewhite = FALSE); the rows must be in time order\n"
+    "                           prewhite = FALSE); the rows must be in time order,\n"
+    "                           or CL: clustered by --cluster (sandwich::vcovCL, HC1)\n"
     "      --lag L              the lag of --vcov HAC\n"
+    "      --cluster COL[,COL2] the cluster column(s) of --vcov CL (two: two-way);\n"
+    "                           a row missing one is omitted\n"
     "\n"
     "Inference:\n"
     "      --anova              R's anova(lm): sequential sums of squares by term\n"
@@ -109,7 +112,8 @@ enum {
     OPT_ANOVA,              /* --anova */
     OPT_VIF,                /* --vif */
     OPT_TEST,               /* --test */
-    OPT_LAG                 /* --lag */
+    OPT_LAG,                /* --lag */
+    OPT_CLUSTER             /* --cluster */
 };
 
 static const struct option long_options[] = {
@@ -141,6 +145,7 @@ static const struct option long_options[] = {
     {"vif", no_argument, NULL, OPT_VIF},
     {"test", required_argument, NULL, OPT_TEST},
     {"lag", required_argument, NULL, OPT_LAG},
+    {"cluster", required_argument, NULL, OPT_CLUSTER},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -445,14 +450,14 @@ int lr_cli_fit(int argc, char **argv)
             break;
         case OPT_VCOV: {
             int found = -1;
-            for (int i = 0; i <= (int)LR_VCOV_HAC; i++)
+            for (int i = 0; i <= (int)LR_VCOV_CL; i++)
                 if (!strcmp(optarg, lr_vcov_name((lr_vcov)i)) ||
                     (i > 0 && !strcasecmp_ascii(optarg, lr_vcov_name((lr_vcov)i))))
                     found = i;
             if (found < 0) {
                 free(features);
-                return usage_error("unknown --vcov (expected classical, HC0, HC1, HC2, HC3 or "
-                                   "HAC):",
+                return usage_error("unknown --vcov (expected classical, HC0, HC1, HC2, HC3, "
+                                   "HAC or CL):",
                                    optarg);
             }
             opt.vcov = (lr_vcov)found;
@@ -470,6 +475,7 @@ int lr_cli_fit(int argc, char **argv)
         case OPT_ANOVA: opt.anova = 1; break;
         case OPT_VIF: want_vif = 1; break;
         case OPT_TEST: test_text = optarg; break;
+        case OPT_CLUSTER: opt.cluster = optarg; break;
         case OPT_LAG: {
             char *end;
             errno = 0;
@@ -519,6 +525,13 @@ int lr_cli_fit(int argc, char **argv)
         free(features);
         return usage_error(lag_given ? "--lag is the lag of --vcov HAC: give --vcov HAC too"
                                      : "--vcov HAC needs --lag L (the Newey-West lag)",
+                           NULL);
+    }
+    if ((opt.vcov == LR_VCOV_CL) != (opt.cluster != NULL)) {
+        free(features);
+        return usage_error(opt.cluster ? "--cluster is for --vcov CL: give --vcov CL too"
+                                       : "--vcov CL needs --cluster COL[,COL2] (the cluster "
+                                         "columns)",
                            NULL);
     }
     if (opt.formula && (opt.target || opt.features)) {
