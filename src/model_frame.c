@@ -288,6 +288,7 @@ int lr_frame_create(const lr_csv_row *hdr, const char *source, const lr_fit_opti
     }
 
     /* A header of numbers is a first data row, most likely. */
+    f->delim = ','; /* lr_frame_set_delimiter: the input's */
     f->header_numeric = f->ncsv > 0;
     for (size_t j = 0; j < f->ncsv; j++) {
         double v;
@@ -1125,7 +1126,7 @@ int lr_chunk_add_text(lr_chunk *c, const char *buf, size_t len, char delim, uint
          * counted, so what it wrote there is overwritten) */
         c->rows++;
         nrows++;
-        lr_row_fp_add(&c->fp, line0 + nrows, lr_row_hash_text(row, (size_t)(rend - row), delim));
+        lr_row_fp_add(&c->fp, line0 + nrows, lr_row_hash_text(row, (size_t)(rend - row)));
         if ((rc = direct_row_done(c, wcol != SIZE_MAX ? colval[wcol] : 1.0, line0 + nrows, err)))
             break;
     }
@@ -1221,7 +1222,7 @@ static int chunk_add_hashed(lr_chunk *c, const lr_csv_row *row, uint64_t hash, l
 
 int lr_chunk_add_row(lr_chunk *c, const lr_csv_row *row, lr_error *err)
 {
-    return chunk_add_hashed(c, row, lr_row_hash_fields(row), err);
+    return chunk_add_hashed(c, row, lr_row_hash_fields(row, c->f->delim), err);
 }
 
 int lr_chunk_end(lr_chunk *c, lr_error *err)
@@ -1423,7 +1424,7 @@ static int keep_row(lr_frame *f, const lr_csv_row *row, lr_error *err)
             ci->text |= text;
         }
     }
-    f->kept_hash[f->nkept_rows] = lr_row_hash_fields(row);
+    f->kept_hash[f->nkept_rows] = lr_row_hash_fields(row, f->delim);
     f->kept_line[f->nkept_rows++] = row->line;
     return LR_OK;
 }
@@ -1791,6 +1792,11 @@ int lr_frame_keep_rows(lr_frame *f, int with_lines)
 int lr_frame_rows_fd(const lr_frame *f)
 {
     return f->rows_wanted && !f->rows_failed ? f->rows_fd : -1;
+}
+
+void lr_frame_set_delimiter(lr_frame *f, char delim)
+{
+    f->delim = delim;
 }
 
 int lr_frame_header_numeric(const lr_frame *f)

@@ -161,6 +161,7 @@ struct lr_frame {
     uint64_t rows;                   /* data rows */
     uint64_t dropped;                /* rows omitted for missing values */
     lr_row_fp fp;                    /* the rows used (row_fingerprint.c) */
+    char delim;                      /* the input's delimiter (',' until set) */
     uint64_t chunks;                 /* chunks folded */
     int rows_wanted;     /* chunks copy their blocks for the row spool (set before any) */
     int rows_lines;      /* ... with the rows' lines (for per-row output) */

@@ -14,12 +14,13 @@ typedef struct lr_row_fp {
     uint64_t s1; /* Σ h_i · line_i (mod 2^64) */
 } lr_row_fp;
 
-/* The hash of one row from its fields (the CSV reader's, quotes removed). */
-uint64_t lr_row_hash_fields(const lr_csv_row *row);
+/* The hash of one row from its fields (the CSV reader's, quotes removed),
+ * joined by the delimiter. */
+uint64_t lr_row_hash_fields(const lr_csv_row *row, char delim);
 
-/* The same hash from the row's text buf[0..len) when it holds no quote: its
- * fields are the bytes between the delimiters. */
-uint64_t lr_row_hash_text(const char *buf, size_t len, char delim);
+/* The same hash from the row's text buf[0..len) (line end excluded) when it
+ * holds no quote. */
+uint64_t lr_row_hash_text(const char *buf, size_t len);
 
 /* Add a used row: its physical line (counted from the chunk's first line
  * when the chunk's line offset is not known yet) and its hash. */
