@@ -554,6 +554,30 @@ int lr_model_weighted(const lr_model *m);
 /* Its rank and number of coefficients (rank < coefficients: aliased ones). */
 size_t lr_model_rank(const lr_model *m);
 size_t lr_model_ncoef(const lr_model *m);
+/* Its formula as fitted ("mpg ~ wt + hp"; borrowed, lives as long as m). */
+const char *lr_model_formula(const lr_model *m);
+
+/* R's anova(m1, m2, ...) of nested models fitted on the same rows
+ * (model_compare.c): a row per model, in the order given. */
+typedef struct lr_compare_row { /* a row of R's anova.lmlist table */
+    double res_df;              /* residual degrees of freedom */
+    double rss;                 /* residual (weighted) sum of squares, σ² res_df */
+    double df;                  /* res_df of the model before minus this one (NaN: row 1;
+                                   negative when the models are given in decreasing order) */
+    double sum_sq;              /* rss of the model before minus this one (NaN: row 1) */
+    double f;                   /* (sum_sq / df) / s², s² = rss / res_df of the model with
+                                   the fewest residual df; NaN: row 1, df 0 or f < 0 */
+    double p;                   /* upper tail of F(|df|, res_df of that model) at f */
+} lr_compare_row;
+/* Refused (LR_EDATA, the reason and the file named) unless the n models
+ * (n >= 2; borrowed) have the same response and weights, each pair nests
+ * (every term of the one with fewer terms is a term of the other; an
+ * intercept counts as a term), none is a ridge fit, and all have the same
+ * rows fingerprint (the rows used, row_fingerprint.c); `force` accepts files
+ * without one (written before linreg 0.x stored it). rows: n entries. */
+int lr_model_compare(const lr_model *const *models, size_t n, int force, lr_compare_row *rows,
+                     lr_error *err);
+
 /* The longest row lr_predict_csv reads from the new data (0, the default:
  * LR_MAX_LINE_DEFAULT); see lr_csv_options.max_row_bytes. */
 void lr_model_set_max_line(lr_model *m, size_t max_row_bytes);

@@ -536,6 +536,7 @@ static int first_chunk(const chunk_job *first, const char *name, const lr_fit_op
     if (keep_rows)
         lr_frame_keep_rows(*out, keep_rows & LR_KEEP_ROW_LINES);
     *delimiter = lr_csv_delimiter(csv);
+    lr_frame_set_delimiter(*out, *delimiter);
     if (guess && (rc = lr_frame_assume_numeric(*out, err)))
         goto done;
     for (;;) {

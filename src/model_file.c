@@ -16,6 +16,7 @@
  *   se = √(xᵀ V x) σ, confidence: ŷ ∓ t se, prediction: ŷ ∓ t √(se² + σ²),
  * t the (1 + level)/2 quantile with the residual degrees of freedom.
  */
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -221,6 +222,11 @@ int lr_model_json_build(const lr_frame *f, const lr_fit *fit, const lr_accum *ac
         ok &= !json_object_set_new(root, "rank", json_integer((json_int_t)s->rank));
         ok &= !json_object_set_new(root, "df_residual", num(s->df_residual));
         ok &= !json_object_set_new(root, "sigma", num(s->sigma));
+        /* which rows the fit used, for linreg compare (row_fingerprint.c) */
+        char fp[17];
+        snprintf(fp, sizeof fp, "%016" PRIx64, lr_row_fp_value(&f->fp));
+        ok &= !json_object_set_new(root, "rows_used", json_integer((json_int_t)f->fp.n));
+        ok &= !json_object_set_new(root, "rows_fingerprint", json_string(fp));
     }
     /* variables: factor levels in R's order */
     for (size_t v = 1; ok && v < fm->nvars; v++) {
@@ -546,6 +552,12 @@ int lr_model_load_buffer(const char *data, size_t len, const char *name, lr_mode
     if (!root)
         return load_error(&je, name, err);
     return model_from_json(root, name, out, err);
+}
+
+const void *lr_model_json(const lr_model *m, const char **path)
+{
+    *path = m->path;
+    return m->root;
 }
 
 int lr_model_weighted(const lr_model *m)

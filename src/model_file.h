@@ -21,4 +21,8 @@ void lr_model_json_free(void *j);
 int lr_model_load_buffer(const char *data, size_t len, const char *name, lr_model **out,
                          lr_error *err);
 
+/* The loaded file's content (a jansson object, borrowed: lives as long as m)
+ * and *path its name for messages. */
+const void *lr_model_json(const lr_model *m, const char **path);
+
 #endif

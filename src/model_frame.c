@@ -175,6 +175,7 @@ void lr_frame_free(lr_frame *f)
     lr_mem_free(f->keep, f->keep_cap);
     lr_mem_free(f->kept, f->kept_cap * sizeof(kept_field));
     lr_mem_free(f->kept_line, f->kept_rows_cap * sizeof(uint64_t));
+    lr_mem_free(f->kept_hash, f->kept_hash_cap * sizeof(uint64_t));
     lr_mem_free(f->used, f->ncsv * sizeof(size_t));
     lr_mem_free(f->replay, f->ncsv * sizeof(lr_csv_field));
     lr_mem_free(f->macc, f->mq * sizeof(size_t));
@@ -293,6 +294,7 @@ int lr_frame_create(const lr_csv_row *hdr, const char *source, const lr_fit_opti
     }
 
     /* A header of numbers is a first data row, most likely. */
+    f->delim = ','; /* lr_frame_set_delimiter: the input's */
     f->header_numeric = f->ncsv > 0;
     for (size_t j = 0; j < f->ncsv; j++) {
         double v;
@@ -1093,7 +1095,7 @@ int lr_chunk_add_text(lr_chunk *c, const char *buf, size_t len, char delim, uint
     *used = 0;
     *lines = 0;
     while (p < end) {
-        const char *row = p;
+        const char *row = p, *rend = p;
         size_t i = c->nblock, ld = c->block_rows;
         size_t j = 0;
         int ok = 1;
@@ -1129,6 +1131,7 @@ int lr_chunk_add_text(lr_chunk *c, const char *buf, size_t len, char delim, uint
                 continue;
             }
             /* the last field: the line end (or the input's end) must follow */
+            rend = p;
             if (p < end) {
                 if (*p == '\n')
                     p++;
@@ -1148,6 +1151,7 @@ int lr_chunk_add_text(lr_chunk *c, const char *buf, size_t len, char delim, uint
          * counted, so what it wrote there is overwritten) */
         c->rows++;
         nrows++;
+        lr_row_fp_add(&c->fp, line0 + nrows, lr_row_hash_text(row, (size_t)(rend - row)));
         if ((rc = direct_row_done(c, wcol != SIZE_MAX ? colval[wcol] : 1.0, line0 + nrows, err)))
             break;
     }
@@ -1156,7 +1160,7 @@ int lr_chunk_add_text(lr_chunk *c, const char *buf, size_t len, char delim, uint
     return rc;
 }
 
-int lr_chunk_add_row(lr_chunk *c, const lr_csv_row *row, lr_error *err)
+static int chunk_add(lr_chunk *c, const lr_csv_row *row, lr_error *err)
 {
     const lr_frame *f = c->f;
     if (row->nfields != f->ncsv)
@@ -1228,6 +1232,22 @@ int lr_chunk_add_row(lr_chunk *c, const lr_csv_row *row, lr_error *err)
     if (++c->nblock == c->block_rows)
         return flush(c, err);
     return LR_OK;
+}
+
+/* A row whose hash is known (a kept row has lost its unused cells): counted
+ * in the fingerprint when it is used, i.e. neither dropped nor an error. */
+static int chunk_add_hashed(lr_chunk *c, const lr_csv_row *row, uint64_t hash, lr_error *err)
+{
+    uint64_t dropped = c->dropped;
+    int rc = chunk_add(c, row, err);
+    if (rc == LR_OK && c->dropped == dropped)
+        lr_row_fp_add(&c->fp, row->line, hash);
+    return rc;
+}
+
+int lr_chunk_add_row(lr_chunk *c, const lr_csv_row *row, lr_error *err)
+{
+    return chunk_add_hashed(c, row, lr_row_hash_fields(row, c->f->delim), err);
 }
 
 int lr_chunk_end(lr_chunk *c, lr_error *err)
@@ -1350,6 +1370,7 @@ int lr_frame_fold(lr_frame *f, lr_chunk *c, uint64_t lines_before, lr_error *err
     }
     f->rows += c->rows;
     f->dropped += c->dropped;
+    lr_row_fp_fold(&f->fp, &c->fp, lines_before);
     f->chunks++;
 done:
     if (lmap)
@@ -1378,6 +1399,15 @@ static int keep_row(lr_frame *f, const lr_csv_row *row, lr_error *err)
             return lr_error_nomem(err);
         f->kept_line = l;
         f->kept_rows_cap = cap;
+    }
+    if (f->nkept_rows == f->kept_hash_cap) {
+        /* its own capacity: a failure here leaves kept_line consistent */
+        uint64_t *h = lr_mem_realloc(f->kept_hash, f->kept_hash_cap * sizeof(uint64_t),
+                                     f->kept_rows_cap * sizeof(uint64_t));
+        if (!h)
+            return lr_error_nomem(err);
+        f->kept_hash = h;
+        f->kept_hash_cap = f->kept_rows_cap;
     }
     if (f->nkept + f->nused > f->kept_cap) {
         size_t cap = (f->nkept + f->nused) * 2;
@@ -1419,6 +1449,7 @@ static int keep_row(lr_frame *f, const lr_csv_row *row, lr_error *err)
             ci->text |= text;
         }
     }
+    f->kept_hash[f->nkept_rows] = lr_row_hash_fields(row, f->delim);
     f->kept_line[f->nkept_rows++] = row->line;
     return LR_OK;
 }
@@ -1451,7 +1482,7 @@ static int replay(lr_frame *f, lr_error *err)
     lr_csv_row row;
     for (size_t r = 0; r < f->nkept_rows; r++) {
         kept_row(f, r, &row);
-        if ((rc = lr_chunk_add_row(c, &row, err)))
+        if ((rc = chunk_add_hashed(c, &row, f->kept_hash[r], err)))
             return rc;
     }
     /* The kept bytes are no longer needed. */
@@ -1786,6 +1817,11 @@ int lr_frame_keep_rows(lr_frame *f, int with_lines)
 int lr_frame_rows_fd(const lr_frame *f)
 {
     return f->rows_wanted && !f->rows_failed ? f->rows_fd : -1;
+}
+
+void lr_frame_set_delimiter(lr_frame *f, char delim)
+{
+    f->delim = delim;
 }
 
 int lr_frame_header_numeric(const lr_frame *f)

@@ -125,6 +125,9 @@ int lr_frame_eval_row(const lr_frame *f, double *colval, const lr_csv_row *row, 
 /* 1 if every field of the header is a number ("1.5,2,3"): the file may
  * have no header row, and its first row became the names. */
 int lr_frame_header_numeric(const lr_frame *f);
+/* The input's delimiter, which the rows fingerprint joins fields with (set
+ * before the first row). */
+void lr_frame_set_delimiter(lr_frame *f, char delim);
 
 /* The header field named name (1), or 0 if there is none. */
 int lr_frame_column(const lr_frame *f, const char *name, size_t *col);

@@ -11,6 +11,7 @@
 #include "model_frame.h"
 #include "row_spool.h"
 #include "row_store.h"
+#include "row_fingerprint.h"
 
 /* Per data column the model uses. */
 typedef struct col_info {
@@ -106,6 +107,7 @@ struct lr_chunk {
     size_t row_cap;     /* capacity of row */
     uint64_t rows;      /* data rows seen */
     uint64_t dropped;   /* rows omitted for missing values */
+    lr_row_fp fp;       /* the rows used, lines counted from the chunk's first */
 };
 
 /* The most accumulator columns a model may have (see check_width). */
@@ -144,6 +146,8 @@ struct lr_frame {
     size_t nkept;         /* kept fields */
     size_t kept_cap;      /* capacity */
     uint64_t *kept_line;  /* line of each kept row */
+    uint64_t *kept_hash;  /* its lr_row_hash_fields (its unused cells are not kept) */
+    size_t kept_hash_cap; /* capacity of kept_hash */
     size_t nkept_rows;    /* kept rows */
     size_t kept_rows_cap; /* capacity */
     lr_csv_field *replay; /* a full-width row for replaying kept rows */
@@ -156,6 +160,8 @@ struct lr_frame {
     lr_accum *acc;                   /* after lr_frame_finish: the statistics of every row */
     uint64_t rows;                   /* data rows */
     uint64_t dropped;                /* rows omitted for missing values */
+    lr_row_fp fp;                    /* the rows used (row_fingerprint.c) */
+    char delim;                      /* the input's delimiter (',' until set) */
     uint64_t chunks;                 /* chunks folded */
     int rows_wanted;     /* chunks copy their blocks for the row spool (set before any) */
     int rows_lines;      /* ... with the rows' lines (for per-row output) */
