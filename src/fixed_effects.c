@@ -155,7 +155,6 @@ int lr_fe_check_options(const lr_fit_options *opt, lr_error *err)
                                                     "the dummies' model)"
                        : opt->residual_row        ? "--residuals"
                        : opt->plot_points > 0     ? "--plot"
-                       : opt->keep_model          ? "--save"
                        : !opt->intercept          ? "--no-intercept (the fixed effects "
                                                     "contain one)"
                                                   : NULL;

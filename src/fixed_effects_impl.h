@@ -98,4 +98,11 @@ void lr_fe_demean_free(lr_fe *fe);
 int lr_fe_further_rank(lr_fe *fe, size_t f, double tol, unsigned max_iter, const char *source,
                        size_t *rank, int *exact, lr_error *err);
 
+/* fe_write.c: the effect of every level (fe->nlevels, at lev_off[k] + id;
+ * NaN for a level whose rows were all dropped as singletons) for the slopes
+ * beta[0..p) of the demeaned model, the aliased left out:
+ *     effect_f[l] = α_f,y[l] − Σ_j β_j α_f,j[l]   (+ μ_y − Σ_j β_j μ_j for f = 1). */
+void lr_fe_effects(const lr_fe *fe, size_t p, const double *beta, const unsigned char *aliased,
+                   double *out);
+
 #endif
