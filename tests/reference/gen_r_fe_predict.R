@@ -23,18 +23,7 @@ library(jsonlite)
 set.seed(20261207)
 firms <- read.csv("datasets/panels/firms.csv", stringsAsFactors = FALSE)
 
-## iterative singleton removal, as linreg does (gen_r_fixed_effects.R)
-drop_singletons <- function(d, fes) {
-  repeat {
-    keep <- rep(TRUE, nrow(d))
-    for (f in fes) {
-      tab <- table(d[[f]])
-      keep <- keep & !(d[[f]] %in% names(tab)[tab == 1])
-    }
-    if (all(keep)) return(d)
-    d <- d[keep, ]
-  }
-}
+source("tests/reference/fe_singletons.R") # drop_singletons(d, fes)
 
 ## new rows: 30 of seen firms, years and shifts with new x1, x2, w; then a
 ## firm never seen, a singleton firm, a year never seen, an empty firm, an
