@@ -6,21 +6,23 @@
  * and as R's predict(lm(y ~ x + factor(firm) + factor(year)), newdata) do for
  * the levels seen,
  *     ŷ = xᵀβ + Σ_f effect_f[level_f],
- * with the effects --fe-out writes (fe_write.c). With two or more factors
- * only the sums of effects are identified within a connected component of
- * the levels (a constant can move between factors), so the prediction is
- * that of lm for a row whose levels are in one component (as every seen
- * combination is); for a row pairing levels of different components it is
- * one of many, as lm's own prediction from its rank-deficient fit.
+ * with the effects --fe-out writes (fe_write.c).
  * A level not in the fit — new, or seen only in rows dropped as singletons —
  * has no estimated effect: the row is NA with a note (fixest gives NA).
+ * With two or more factors only sums of effects within a connected
+ * component of the first two factors' levels (linked by rows) are
+ * identified: a row pairing levels of two components has no estimable
+ * prediction (lm would give one of many with its rank-deficiency warning,
+ * fixest a value of its normalisation); it is NA with a note too.
  *
  * In the file:
  *   "fixed_effects": {"rank": r, "factors": [{"column": "firm",
  *       "numeric_levels": false, "levels": [...], "effects": [...],
- *       "dropped_levels": [...]}, ...]}
+ *       "dropped_levels": [...], "components": [...]}, ...]}
  * r the rank of the dummies (with the intercept), which the file's "rank"
- * includes. Levels as the model's factor levels: numbers, or strings
+ * includes. "components" (the first two factors, when their levels form
+ * more than one connected component): each kept level's component number.
+ * Levels as the model's factor levels: numbers, or strings
  * ({"latin1": ...} when not UTF-8, restored before this file sees them).
  */
 #include <math.h>
@@ -59,6 +61,9 @@ static json_t *factor_json(const lr_fe *fe, size_t k, const double *eff)
                           ff->numeric, "levels", levels, "effects", effects, "dropped_levels",
                           dropped);
     int ok = o != NULL;
+    json_t *comps = NULL;
+    if (ok && k < 2 && fe->comp && fe->components > 1)
+        ok = (comps = json_array()) && !json_object_set_new(o, "components", comps);
     for (size_t r = 0; ok && r < ff->nlev; r++) {
         uint32_t l = lr_levels_id_at(ff->lv, r);
         double e = eff[fe->lev_off[k] + l];
@@ -66,7 +71,10 @@ static json_t *factor_json(const lr_fe *fe, size_t k, const double *eff)
             ok = !json_array_append_new(dropped, level_json(ff->lv, l));
         else
             ok = !json_array_append_new(levels, level_json(ff->lv, l)) &&
-                 !json_array_append_new(effects, json_real(e));
+                 !json_array_append_new(effects, json_real(e)) &&
+                 (!comps ||
+                  !json_array_append_new(
+                      comps, json_integer(fe->comp[(k ? fe->f[0].nlev : 0) + l])));
     }
     if (!ok) {
         json_decref(o);
@@ -109,6 +117,7 @@ typedef struct fm_factor {
     lr_levels *lv;      /* the levels with an effect, ids in the file's order */
     lr_levels *dropped; /* the levels dropped with the singletons */
     double *effect;     /* effect of level id, lr_levels_count(lv) entries */
+    uint32_t *comp;     /* the first two factors: level id's component, or NULL */
 } fm_factor;
 
 struct lr_fe_model {
@@ -123,6 +132,8 @@ void lr_fe_model_free(lr_fe_model *fm)
     for (size_t k = 0; k < fm->nf; k++) {
         size_t n = fm->f[k].lv ? lr_levels_count(fm->f[k].lv) : 0;
         lr_mem_free(fm->f[k].effect, (n ? n : 1) * sizeof(double));
+        if (fm->f[k].comp)
+            lr_mem_free(fm->f[k].comp, (n ? n : 1) * sizeof(uint32_t));
         lr_levels_free(fm->f[k].lv);
         lr_levels_free(fm->f[k].dropped);
     }
@@ -237,6 +248,22 @@ static int load_factor(const json_t *o, size_t k, const char *path, lr_fe_model 
             return bad(err, path, k, f->column,
                        "a level is both in \"levels\" and \"dropped_levels\"", i + 1);
     }
+    const json_t *cp = json_object_get(o, "components");
+    if (cp && (k > 1 || !json_is_array(cp) || json_array_size(cp) != n))
+        return bad(err, path, k, f->column,
+                   k > 1 ? "has \"components\", which only the first two factors have"
+                         : "has \"components\" not one per level (counts differ)",
+                   0);
+    if (cp && !(f->comp = lr_mem_calloc(n, sizeof(uint32_t))))
+        return lr_error_nomem(err);
+    for (size_t i = 0; cp && i < n; i++) {
+        const json_t *c = json_array_get(cp, i);
+        if (!json_is_integer(c) || json_integer_value(c) < 0 ||
+            json_integer_value(c) > UINT32_MAX)
+            return bad(err, path, k, f->column,
+                       "an entry of \"components\" is not a whole number >= 0", i + 1);
+        f->comp[i] = (uint32_t)json_integer_value(c);
+    }
     *nlevels += n;
     return LR_OK;
 }
@@ -262,6 +289,9 @@ int lr_fe_model_load(const void *root, const char *path, lr_fe_model **out, lr_e
         rc = load_factor(json_array_get(factors, k), k, path, fm, &nlevels, err);
     /* the dummies' rank (with the intercept): 1 to the number of levels, less
      * one for each factor after the first at least (lm's model matrix) */
+    if (!rc && nf > 1 && (fm->f[0].comp == NULL) != (fm->f[1].comp == NULL))
+        rc = bad(err, path, SIZE_MAX, NULL,
+                 "has \"components\" in one of its first two factors only", 0);
     if (!rc && (!json_is_integer(rank) || json_integer_value(rank) < 1 ||
                 (double)json_integer_value(rank) > (double)(nlevels - (nf - 1))))
         rc = bad(err, path, SIZE_MAX, NULL,
@@ -303,6 +333,7 @@ int lr_fe_model_row(const lr_fe_model *fm, const size_t *cols, const lr_csv_row 
                     const char *source, double *sum, char *note, size_t size)
 {
     double s = 0;
+    uint32_t ids[2] = {0, 0};
     for (size_t k = 0; k < fm->nf; k++) {
         if (cols[k] >= row->nfields)
             return 0;
@@ -313,6 +344,8 @@ int lr_fe_model_row(const lr_fe_model *fm, const size_t *cols, const lr_csv_row 
         uint32_t id;
         if (lr_levels_find_cell(fm->f[k].lv, fl->data, fl->len, &id) == 0) {
             s += fm->f[k].effect[id];
+            if (k < 2)
+                ids[k] = id;
             continue;
         }
         int dropped = lr_levels_find_cell(fm->f[k].dropped, fl->data, fl->len, &id) == 0;
@@ -323,6 +356,17 @@ int lr_fe_model_row(const lr_fe_model *fm, const size_t *cols, const lr_csv_row 
                  fm->f[k].column, (int)(fl->len > 40 ? 40 : fl->len), fl->data,
                  dropped ? "was only in rows dropped as singletons in the fit"
                          : "was not in the fit");
+        return -1;
+    }
+    if (fm->nf > 1 && fm->f[0].comp && fm->f[0].comp[ids[0]] != fm->f[1].comp[ids[1]]) {
+        const lr_csv_field *a = &row->fields[cols[0]], *b = &row->fields[cols[1]];
+        snprintf(note, size,
+                 "%s:%llu:%llu: levels \"%.*s\" of '%s' and \"%.*s\" of '%s' are in different "
+                 "connected components of the fit (no row links them), so the prediction is "
+                 "not identified",
+                 source, (unsigned long long)a->line, (unsigned long long)a->col,
+                 (int)(a->len > 40 ? 40 : a->len), a->data, fm->f[0].column,
+                 (int)(b->len > 40 ? 40 : b->len), b->data, fm->f[1].column);
         return -1;
     }
     *sum = s;

@@ -50,6 +50,10 @@ struct lr_fe {
     double tss;                /* Σ w (y − ȳ)² over the kept rows */
     double wtotal;             /* Σ w over the kept rows */
     size_t components;         /* connected components of the first two factors */
+    uint32_t *comp;            /* with two or more factors: the component (0..components) of
+                                  each level of the first two (factor 0's ids, then factor
+                                  1's); a dropped level's own; else NULL */
+    size_t ncomp;              /* its entries: the first two factors' levels */
     size_t fe_rank;            /* rank of the dummies (with the intercept) */
     double *alpha;             /* the fixed effects of each column, nlevels × m */
     double *ga;                /* one sweep from alpha (then scratch) */

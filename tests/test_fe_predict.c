@@ -5,7 +5,9 @@
  * (tests/data/r_fe_predict.json and tests/data/fe_predict_new.csv, made by
  * tests/reference/gen_r_fe_predict.R): 1, 2 and 3 factors, weights, an
  * interaction; NA with a note for a level not in the fit and for one seen
- * only in dropped singletons, NA for a missing level; --interval refused;
+ * only in dropped singletons, NA for a missing level; workers × employers
+ * in three connected components: pairs never seen but linked predicted as
+ * lm, pairs across components NA with a note; --interval refused;
  * the saved effects equal --fe-out's; corrupted model files refused.
  */
 #include <jansson.h>
@@ -46,10 +48,11 @@ static void collect(void *ud, const lr_prediction *p)
     snprintf(r->note, sizeof r->note, "%s", p->note ? p->note : "");
 }
 
-/* Fit `formula` (weights: a column or NULL) on the firms panel and save the
- * model to a new temporary file (returned; caller unlinks and frees);
- * fe_out: also write --fe-out there when not NULL. */
-static char *fit_and_save(const char *formula, const char *weights, const char *fe_out)
+/* Fit `formula` (weights: a column or NULL) on `file` (below the source
+ * tree) and save the model to a new temporary file (returned; caller unlinks
+ * and frees); fe_out: also write --fe-out there when not NULL. */
+static char *fit_file_and_save(const char *file, const char *formula, const char *weights,
+                               const char *fe_out)
 {
     lr_fit_options opt;
     lr_fit_options_init(&opt);
@@ -60,7 +63,7 @@ static char *fit_and_save(const char *formula, const char *weights, const char *
     lr_fit *fit = NULL;
     lr_error err;
     char data[1024];
-    snprintf(data, sizeof data, "%s", lr_test_path("datasets/panels/firms.csv"));
+    snprintf(data, sizeof data, "%s", lr_test_path(file));
     ck_assert_msg(lr_fit_csv(data, &opt, &fit, &err) == LR_OK, "%s: %s", formula, err.message);
     char *path = lr_test_write_temp("", 0);
     ck_assert_msg(lr_fit_save(fit, path, &err) == LR_OK, "%s", err.message);
@@ -68,13 +71,19 @@ static char *fit_and_save(const char *formula, const char *weights, const char *
     return path;
 }
 
-static void predict_file(const char *model, lr_interval iv, got *g, int expect_rc)
+static char *fit_and_save(const char *formula, const char *weights, const char *fe_out)
+{
+    return fit_file_and_save("datasets/panels/firms.csv", formula, weights, fe_out);
+}
+
+static void predict_file(const char *model, const char *newdata, lr_interval iv, got *g,
+                         int expect_rc)
 {
     lr_model *m = NULL;
     lr_error err;
     ck_assert_msg(lr_model_load(model, &m, &err) == LR_OK, "%s", err.message);
     char data[1024];
-    snprintf(data, sizeof data, "%s", lr_test_path("tests/data/fe_predict_new.csv"));
+    snprintf(data, sizeof data, "%s", lr_test_path(newdata));
     g->n = 0;
     int rc = lr_predict_csv(m, data, iv, 0.95, collect, g, &err);
     ck_assert_msg(rc == expect_rc, "rc %d: %s", rc, rc ? err.message : "");
@@ -90,13 +99,14 @@ START_TEST(test_matches_lm)
     const char *id = json_string_value(json_object_get(e, "id"));
     json_t *w = json_object_get(e, "weights"), *fit = json_object_get(e, "fit"),
            *reason = json_object_get(e, "reason");
-    char *model =
-        fit_and_save(json_string_value(json_object_get(e, "formula")),
-                     json_is_string(w) ? json_string_value(w) : NULL, NULL);
+    const char *newdata = json_string_value(json_object_get(e, "newdata"));
+    char *model = fit_file_and_save(json_string_value(json_object_get(e, "file")),
+                                    json_string_value(json_object_get(e, "formula")),
+                                    json_is_string(w) ? json_string_value(w) : NULL, NULL);
     static got g;
-    predict_file(model, LR_INTERVAL_NONE, &g, LR_OK);
+    predict_file(model, newdata, LR_INTERVAL_NONE, &g, LR_OK);
     ck_assert_uint_eq(g.n, json_array_size(fit));
-    size_t npred = 0, nunseen = 0, nsingle = 0, nmissing = 0;
+    size_t npred = 0, nunseen = 0, nsingle = 0, nmissing = 0, ncomp = 0;
     for (size_t i = 0; i < g.n; i++) {
         json_t *y = json_array_get(fit, i);
         const char *why = json_string_value(json_array_get(reason, i));
@@ -114,25 +124,35 @@ START_TEST(test_matches_lm)
             nmissing++;
         } else {
             /* fe_predict_new.csv:<line>:<col>: column 'firm': level "F999" ... */
-            char where[64];
-            snprintf(where, sizeof where, "fe_predict_new.csv:%zu:", i + 2);
+            char where[128];
+            snprintf(where, sizeof where, "%s:%zu:", strrchr(newdata, '/') + 1, i + 2);
             ck_assert_msg(strstr(g.row[i].note, where), "%s", g.row[i].note);
-            ck_assert_msg(strstr(g.row[i].note, !strcmp(why, "unseen")
-                                                    ? "was not in the fit"
-                                                    : "was only in rows dropped as singletons"),
+            ck_assert_msg(strstr(g.row[i].note, !strcmp(why, "unseen") ? "was not in the fit"
+                                                : !strcmp(why, "singleton")
+                                                    ? "was only in rows dropped as singletons"
+                                                    : "are in different connected components "
+                                                      "of the fit (no row links them), so the "
+                                                      "prediction is not identified"),
                           "%s row %zu (%s): %s", id, i + 1, why, g.row[i].note);
             nunseen += !strcmp(why, "unseen");
             nsingle += !strcmp(why, "singleton");
+            ncomp += !strcmp(why, "components");
         }
     }
     /* every case is there */
-    ck_assert_uint_ge(npred, 30);
-    ck_assert_uint_ge(nunseen, 1);
-    ck_assert_uint_eq(nsingle, 1);
-    ck_assert_uint_ge(nmissing, 1);
+    if (strstr(newdata, "workers")) {
+        ck_assert_uint_eq(npred, 16); /* 8 pairs seen, 8 not but linked */
+        ck_assert_uint_eq(ncomp, 4);
+    } else {
+        ck_assert_uint_ge(npred, 30);
+        ck_assert_uint_ge(nunseen, 1);
+        ck_assert_uint_eq(nsingle, 1);
+        ck_assert_uint_ge(nmissing, 1);
+        ck_assert_uint_eq(ncomp, 0);
+    }
     /* no interval: the effects' covariance is not in the file */
-    predict_file(model, LR_INTERVAL_CONFIDENCE, &g, LR_EUSAGE);
-    predict_file(model, LR_INTERVAL_PREDICTION, &g, LR_EUSAGE);
+    predict_file(model, newdata, LR_INTERVAL_CONFIDENCE, &g, LR_EUSAGE);
+    predict_file(model, newdata, LR_INTERVAL_PREDICTION, &g, LR_EUSAGE);
     unlink(model);
     free(model);
 }
@@ -206,6 +226,10 @@ static const corruption corruptions[] = {
     {"rank_zero", "\"fixed_effects\" has no \"rank\" that is a whole number >= 1"},
     {"no_factors", "is not an object with 1 to 8 \"factors\""},
     {"formula_bar", "does not parse over \"predictor_columns\""},
+    {"components_short", "factor 1 ('worker'): has \"components\" not one per level"},
+    {"components_negative", "an entry of \"components\" is not a whole number >= 0 at "
+                            "position 2"},
+    {"components_one", "has \"components\" in one of its first two factors only"},
 };
 
 /* Set the dummies' rank to fe_rank, the model's to the slopes' (2) + fe_rank
@@ -256,6 +280,12 @@ static void corrupt(json_t *root, const char *what)
         json_object_set_new(fe, "rank", json_integer(0));
     else if (!strcmp(what, "no_factors"))
         json_array_clear(fs);
+    else if (!strcmp(what, "components_short"))
+        json_array_remove(json_object_get(firm, "components"), 0);
+    else if (!strcmp(what, "components_negative"))
+        json_array_set_new(json_object_get(firm, "components"), 1, json_integer(-1));
+    else if (!strcmp(what, "components_one"))
+        json_object_del(year, "components");
     else if (!strcmp(what, "formula_bar")) {
         /* no effects, the rank and df of the slopes alone: "y ~ x1 + x2 | firm + year" */
         set_rank(root, 0, 0);
@@ -267,10 +297,12 @@ static void corrupt(json_t *root, const char *what)
 
 START_TEST(test_corrupted)
 {
-    static char *model;
-    if (!model)
-        model = fit_and_save("y ~ x1 + x2 | firm + year", NULL, NULL);
     const corruption *c = &corruptions[_i];
+    int comps = !strncmp(c->what, "components", 10); /* workers: three components */
+    char *model = comps ? fit_file_and_save("datasets/panels/workers.csv",
+                                            "wage ~ exper + tenure | worker + employer", NULL,
+                                            NULL)
+                        : fit_and_save("y ~ x1 + x2 | firm + year", NULL, NULL);
     json_error_t je;
     json_t *root = json_load_file(model, 0, &je);
     ck_assert_msg(root != NULL, "%s", je.text);
@@ -286,6 +318,8 @@ START_TEST(test_corrupted)
     ck_assert_msg(!strncmp(err.message, bad, strlen(bad)), "%s", err.message); /* names the file */
     unlink(bad);
     free(bad);
+    unlink(model);
+    free(model);
 }
 END_TEST
 
