@@ -10,6 +10,7 @@
 
 #include "diagnostics.h"
 #include "extended.h"
+#include "fe_model.h"
 #include "fixed_effects.h"
 #include "model_file.h"
 #include "ingest.h"
@@ -791,6 +792,14 @@ static int fit_csv(const char *path, const lr_fit_options *opt, const lr_fe_spec
         else if (!(rc = lr_fe_absorb(input, delimiter, frame, &mc, fes, opt,
                                      lr_method_kernel(opt->method), &fe, err)))
             rc = fit_absorbed(opt, &mc, fes, &md, fe, out, err);
+        /* --save: the left-hand model, its demeaned statistics and the effects */
+        if (rc == LR_OK && opt->keep_model &&
+            ((rc = lr_model_json_build(frame, *out, lr_fe_accum(fe), &(*out)->model_json,
+                                       err)) ||
+             (rc = lr_fe_model_json(fe, *out, (*out)->model_json, err)))) {
+            lr_fit_free(*out);
+            *out = NULL;
+        }
         lr_fe_free(fe);
         goto done;
     }

@@ -26,7 +26,9 @@ static const char predict_usage[] =
     "Predictions for the rows of the CSV file FILE (- reads standard input) from a\n"
     "model saved by linreg fit --save; columns are matched by name. As R's\n"
     "predict.lm: a row with a missing value gets NA; so does a row whose term is\n"
-    "not finite (log(0)), with a warning naming its line.\n"
+    "not finite (log(0)), with a warning naming its line. A model with fixed\n"
+    "effects (y ~ x | firm) adds the row's estimated effects; a level not in the\n"
+    "fit gives NA with a warning; --interval is not available there.\n"
     "\n"
     "  -m, --model MODEL.json   the saved model\n"
     "      --interval KIND      none (default), confidence (for the mean response) or\n"
@@ -378,7 +380,8 @@ int lr_cli_predict(int argc, char **argv)
         for (size_t i = 0; i < o.nnote && i < LR_CLI_MAX_NOTES; i++)
             lr_cli_error("warning: %s: NA written for that row", o.note[i]);
         if (o.nnote > LR_CLI_MAX_NOTES)
-            lr_cli_error("warning: %zu more rows written NA for a term that is not finite",
+            lr_cli_error("warning: %zu more rows written NA for a term that is not finite "
+                         "or a fixed-effect level not in the fit",
                          o.nnote - LR_CLI_MAX_NOTES);
         /* R's warnings, in R's words */
         if (lr_model_rank(m) < lr_model_ncoef(m))
