@@ -589,6 +589,8 @@ typedef struct lr_prediction {
     const char *note; /* ok = 0 because a term is not finite for the row (log(0) in
                          new data): why, with the line ("new.csv:5:3: log(x) is -Inf:
                          the logarithm of 0"), borrowed for the callback; else NULL */
+    const char *file; /* the file the row is in (line is its line there); borrowed for
+                         the callback */
 } lr_prediction;
 
 /*
@@ -599,6 +601,14 @@ typedef struct lr_prediction {
  */
 int lr_predict_csv(const lr_model *m, const char *path, lr_interval interval, double level,
                    void (*row_cb)(void *ud, const lr_prediction *p), void *ud, lr_error *err);
+
+/* The same over the n >= 1 files paths[0..n) read as one, in order (their
+ * header rows alike, "-" at most once: as lr_fit_csv_files); p->file and
+ * p->line and every message name the file and its line there. */
+int lr_predict_csv_files(const lr_model *m, const char *const *paths, size_t n,
+                         lr_interval interval, double level,
+                         void (*row_cb)(void *ud, const lr_prediction *p), void *ud,
+                         lr_error *err);
 
 /* The name of a method as the command line spells it ("inverse", "naive"). */
 const char *lr_method_name(lr_method m);
