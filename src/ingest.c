@@ -599,12 +599,11 @@ int lr_ingest_spooled(const char *const *paths, size_t npaths, const lr_fit_opti
     *out = NULL;
     if (input)
         *input = NULL;
-    if ((rc = lr_source_open_files(paths, npaths, sp.max_line, &sp.src, err)))
+    if ((rc = lr_source_open_files(paths, npaths, sp.max_line, input ? spool_limit : 0, &sp.src,
+                                   err)))
         return rc;
     const char *name = lr_source_name(sp.src);
     uint64_t total = lr_source_size(sp.src);
-    if (input)
-        lr_source_spool(sp.src, spool_limit);
 
     /* The first chunk, on this thread: the header, the delimiter, the types. */
     if ((rc = blas_workers(nthreads, &nthreads, err)) || (rc = next_chunk(&sp, &first, err)))

@@ -744,7 +744,7 @@ int lr_predict_csv_files(const lr_model *m, const char *const *paths, size_t n,
     size_t p = m->p;
     lr_csv_options copt = {0, m->max_line};
     lr_source *src = NULL; /* several files: read as one, their lines told apart */
-    if ((rc = lr_source_open_files(paths, n, m->max_line, &src, err)) ||
+    if ((rc = lr_source_open_files(paths, n, m->max_line, 0, &src, err)) ||
         (rc = lr_csv_open_source(src, &copt, &csv, err)) ||
         (rc = lr_csv_next(csv, &row, &has, err)))
         goto done;

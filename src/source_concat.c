@@ -405,14 +405,18 @@ void lr_concat_locate(const lr_concat *c, uint64_t line, const char **name, uint
     *local = line - t->m[lo].first_line + t->m[lo].line_off;
 }
 
-int lr_source_open_files(const char *const *paths, size_t n, size_t max_line, lr_source **out,
-                         lr_error *err)
+int lr_source_open_files(const char *const *paths, size_t n, size_t max_line,
+                         uint64_t spool_limit, lr_source **out, lr_error *err)
 {
     *out = NULL;
     if (n == 0)
         return lr_error_set(err, LR_EUSAGE, "no input file");
-    if (n == 1)
-        return lr_source_open(paths[0], NULL, out, err);
+    if (n == 1) {
+        int rc = lr_source_open(paths[0], NULL, out, err);
+        if (rc == LR_OK)
+            lr_source_spool(*out, spool_limit);
+        return rc;
+    }
     size_t stdin_at = 0;
     for (size_t k = 0; k < n; k++)
         if (strcmp(paths[k], "-") == 0) {
@@ -427,6 +431,7 @@ int lr_source_open_files(const char *const *paths, size_t n, size_t max_line, lr
     if (!c)
         return lr_error_nomem(err);
     c->max_line = max_line ? max_line : LR_MAX_LINE_DEFAULT;
+    c->spool_limit = spool_limit; /* before the first file's first read */
     c->m = lr_mem_calloc(n, sizeof(member));
     if (!c->m) {
         lr_mem_free(c, sizeof *c);

@@ -126,6 +126,8 @@ static const struct {
     {"warpbreaks.csv", {"-f", "breaks ~ wool * tension", NULL}},
     {"airquality.csv", {"-f", "Ozone ~ Solar.R + Wind + Temp", "--vcov", "HAC", "--lag", "2", NULL}},
     {"cars.csv", {"-f", "dist ~ speed", "-w", "speed", NULL}},
+    /* absorbed fixed effects read every file once more */
+    {"panels/firms.csv", {"-f", "y ~ x1 + x2 | firm + year", NULL}},
 };
 
 START_TEST(test_datasets)
@@ -147,6 +149,13 @@ START_TEST(test_datasets)
         const char *files[3] = {p[0], p[1], "-"};
         b = fit_json(cases[i].args, files, 3, in);
         ck_assert_msg(strcmp(a, b) == 0, "%s: with stdin:\n%s\n%s", cases[i].file, a, b);
+        free(b);
+        /* and the first (a second pass reads its copy) */
+        free(in);
+        in = lr_test_read_file(p[0], &n3);
+        const char *files1[3] = {"-", p[1], p[2]};
+        b = fit_json(cases[i].args, files1, 3, in);
+        ck_assert_msg(strcmp(a, b) == 0, "%s: with stdin first:\n%s\n%s", cases[i].file, a, b);
         free(b);
         free(in);
         free(a);
@@ -391,6 +400,54 @@ START_TEST(test_library)
 }
 END_TEST
 
+/* Every allocation of a fit of three files (the concatenation, the header
+ * checks, the second readings of the diagnostics and extended-precision
+ * passes, the saved model's content) failed in turn: LR_ENOMEM, nothing
+ * leaked. */
+START_TEST(test_alloc_failures)
+{
+    char *dir = lr_test_temp_dir(), *p[3];
+    size_t len;
+    char *text = lr_test_poly_csv(30, 0, &len);
+    char *whole = lr_test_join(dir, "poly.csv");
+    lr_test_write_file(whole, text, len);
+    free(text);
+    split3(dir, whole, 0.3, 0.6, p);
+    int succeeded = 0, extended = 0;
+    for (lr_test_fail_at = 1; !succeeded && lr_test_fail_at < 3000; lr_test_fail_at++) {
+        lr_test_allocs = 0;
+        lr_test_live = 0;
+        lr_set_allocator(lr_test_failing_alloc, NULL);
+        lr_fit_options opt;
+        lr_fit_options_init(&opt);
+        opt.formula = LR_TEST_POLY_FORMULA;
+        opt.vcov = LR_VCOV_HC2;
+        opt.residual_summary = 1;
+        opt.keep_model = 1;
+        lr_fit *fit = NULL;
+        lr_error err;
+        int rc = lr_fit_csv_files((const char *const *)p, 3, &opt, &fit, &err);
+        if (rc == LR_OK) {
+            succeeded = 1;
+            extended = lr_fit_summary(fit)->extended_bits > 0;
+        } else {
+            ck_assert_msg(rc == LR_ENOMEM, "allocation %ld: %s", lr_test_fail_at, err.message);
+            ck_assert_ptr_null(fit);
+        }
+        lr_fit_free(fit);
+        lr_set_allocator(NULL, NULL);
+        ck_assert_msg(lr_test_live == 0, "%lld bytes leaked when allocation %ld failed",
+                      lr_test_live, lr_test_fail_at);
+    }
+    ck_assert(succeeded);
+    ck_assert_msg(extended, "the extended-precision pass did not run");
+    for (int k = 0; k < 3; k++)
+        free(p[k]);
+    free(whole);
+    lr_test_remove_dir(dir);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("multifile");
@@ -401,6 +458,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_residuals);
     tcase_add_test(tc, test_predict);
     tcase_add_test(tc, test_library);
+    tcase_add_test(tc, test_alloc_failures);
     suite_add_tcase(s, tc);
     return s;
 }
