@@ -29,6 +29,7 @@
 #include "residual_quantiles.h"
 #include "row_spool.h"
 #include "vcov_cluster.h"
+#include "source_concat.h"
 #include "vcov_hac.h"
 
 /* Residuals kept in memory for exact quantiles (8 MB). */
@@ -62,7 +63,11 @@ void lr_diag_one_note(const lr_diag_result *r, const char *type, char *buf, size
     for (size_t i = 0; i < k && n >= 0 && (size_t)n < cap; i++) {
         uint64_t l = r->one_line[i];
         const char *lead = i == 0 ? (r->n_one == 1 ? "line " : "lines ") : ", ";
-        n += l ? snprintf(buf + n, cap - (size_t)n, "%s%llu", lead, (unsigned long long)l)
+        if (l && r->one_file[i])
+            n += snprintf(buf + n, cap - (size_t)n, "%s%s:%llu", lead, r->one_file[i],
+                          (unsigned long long)l);
+        else
+            n += l ? snprintf(buf + n, cap - (size_t)n, "%s%llu", lead, (unsigned long long)l)
                : snprintf(buf + n, cap - (size_t)n, "%s?", lead);
     }
     if (n >= 0 && (size_t)n < cap && r->n_one > k)
@@ -80,6 +85,7 @@ typedef struct diag_pass {
     const lr_frame *frame;      /* the model's frame */
     char delimiter;             /* the data's delimiter */
     const char *name;           /* for messages */
+    const lr_source *input;     /* the data: its files' names and lines (lr_source_locate) */
     const lr_solution *sol;     /* β, (XᵀX)⁻¹, aliasing */
     const lr_diag_request *req; /* what is wanted */
     size_t q, icpt, p;          /* model columns, intercept, coefficients */
@@ -256,7 +262,7 @@ static void diag_block_run(const diag_pass *dp, diag_block *b, diag_chunk *c)
             double cooks =
                 one ? (double)NAN
                     : rw * rw * h / ((double)dp->sol->rank * dp->sigma2 * (1 - h) * (1 - h));
-            lr_residual r = {b->line[i], fit, e, h, std, cooks};
+            lr_residual r = {b->line[i], fit, e, h, std, cooks, NULL};
             c->r[c->n + i] = r;
         }
         if (c->rw)
@@ -461,6 +467,7 @@ static int diag_fold(void *ctx, void *result, uint64_t lines_before, lr_error *e
         if (dp->rows) {
             lr_residual r = c->r[i];
             r.line += lines_before;
+            lr_source_locate(dp->input, r.line, &r.file, &r.line); /* several files: its own */
             if (dp->req->residual_row)
                 dp->req->residual_row(dp->req->residual_ud, &r);
             if (out->pf && k % dp->stride == 0 && out->np < out->np_cap) {
@@ -496,8 +503,12 @@ static int diag_fold(void *ctx, void *result, uint64_t lines_before, lr_error *e
             meat_flush(dp);
     }
     for (size_t i = 0; i < c->n_one && i < LR_ONE_LINES; i++)
-        if (out->n_one + i < LR_ONE_LINES)
+        if (out->n_one + i < LR_ONE_LINES) {
             out->one_line[out->n_one + i] = c->one_line[i] + lines_before;
+            if (lr_source_concat(dp->input) && c->one_line[i]) /* several files: name it */
+                lr_source_locate(dp->input, c->one_line[i] + lines_before,
+                                 &out->one_file[out->n_one + i], &out->one_line[out->n_one + i]);
+        }
     out->n_one += c->n_one;
     dp->seen += c->n;
     return LR_OK;
@@ -907,6 +918,7 @@ int lr_diagnostics(lr_source *input, char delimiter, lr_frame *frame, const lr_m
     dp.frame = frame;
     dp.delimiter = delimiter;
     dp.name = lr_frame_source(frame);
+    dp.input = input;
     dp.sol = sol;
     dp.req = req;
     dp.q = q;

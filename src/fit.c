@@ -681,10 +681,16 @@ static int fit_absorbed(const lr_fit_options *opt, const lr_model_columns *mc,
     return rc;
 }
 
-static int fit_csv(const char *path, const lr_fit_options *opt, const lr_fe_spec *fes,
-                   lr_vcov fe_vcov, lr_fit **out, lr_error *err);
+static int fit_csv(const char *const *paths, size_t n, const lr_fit_options *opt,
+                   const lr_fe_spec *fes, lr_vcov fe_vcov, lr_fit **out, lr_error *err);
 
 int lr_fit_csv(const char *path, const lr_fit_options *opt, lr_fit **out, lr_error *err)
+{
+    return lr_fit_csv_files(&path, 1, opt, out, err);
+}
+
+int lr_fit_csv_files(const char *const *paths, size_t n, const lr_fit_options *opt, lr_fit **out,
+                     lr_error *err)
 {
     lr_fe_spec fes;
     int rc = check_options(opt, err);
@@ -696,7 +702,7 @@ int lr_fit_csv(const char *path, const lr_fit_options *opt, lr_fit **out, lr_err
         if (opt->fe_out)
             return lr_error_set(err, LR_EUSAGE, "--fe-out needs fixed effects ('y ~ x | firm' "
                                 "or --absorb)");
-        return fit_csv(path, opt, &fes, LR_VCOV_CLASSICAL, out, err);
+        return fit_csv(paths, n, opt, &fes, LR_VCOV_CLASSICAL, out, err);
     }
     /* Absorbed fixed effects: the first pass reads the left-hand model alone
      * (its coding, its means), the absorption reads the data once more. */
@@ -720,15 +726,15 @@ int lr_fit_csv(const char *path, const lr_fit_options *opt, lr_fit **out, lr_err
     o.vcov = LR_VCOV_CLASSICAL;
     o.residual_summary = 0;
     if ((rc = lr_fe_check_options(opt, err)) == LR_OK)
-        rc = fit_csv(path, &o, &fes, opt->vcov, out, err);
+        rc = fit_csv(paths, n, &o, &fes, opt->vcov, out, err);
     lr_fe_spec_free(&fes);
     if (every)
         lr_mem_strfree(every);
     return rc;
 }
 
-static int fit_csv(const char *path, const lr_fit_options *opt, const lr_fe_spec *fes,
-                   lr_vcov fe_vcov, lr_fit **out, lr_error *err)
+static int fit_csv(const char *const *paths, size_t n, const lr_fit_options *opt,
+                   const lr_fe_spec *fes, lr_vcov fe_vcov, lr_fit **out, lr_error *err)
 {
     lr_frame *frame = NULL;
     char delimiter = 0;
@@ -751,7 +757,7 @@ static int fit_csv(const char *path, const lr_fit_options *opt, const lr_fe_spec
                                    ? LR_KEEP_ROW_LINES
                                    : 0)
                         : 0;
-    if ((rc = lr_ingest_spooled(path, opt, limit, keep_rows, &frame, &delimiter, &input, err)))
+    if ((rc = lr_ingest_spooled(paths, n, opt, limit, keep_rows, &frame, &delimiter, &input, err)))
         return rc;
     const char *name = lr_frame_source(frame);
     const lr_accum *acc = lr_frame_accum(frame);

@@ -747,6 +747,13 @@ int lr_model_add_na_strings(lr_model *m, const char *const *s, size_t n, lr_erro
 int lr_predict_csv(const lr_model *m, const char *path, lr_interval interval, double level,
                    void (*row_cb)(void *ud, const lr_prediction *p), void *ud, lr_error *err)
 {
+    return lr_predict_csv_files(m, &path, 1, interval, level, row_cb, ud, err);
+}
+
+int lr_predict_csv_files(const lr_model *m, const char *const *paths, size_t n,
+                         lr_interval interval, double level,
+                         void (*row_cb)(void *ud, const lr_prediction *p), void *ud, lr_error *err)
+{
     if (!(level > 0 && level < 1))
         return lr_error_set(err, LR_EUSAGE, "confidence level %g is not between 0 and 1", level);
     if (m->fe && interval != LR_INTERVAL_NONE)
@@ -764,7 +771,9 @@ int lr_predict_csv(const lr_model *m, const char *path, lr_interval interval, do
     double *x = NULL, *xf = NULL;
     size_t p = m->p;
     lr_csv_options copt = {0, m->max_line};
-    if ((rc = lr_csv_open(path, NULL, &copt, &csv, err)) ||
+    lr_source *src = NULL; /* several files: read as one, their lines told apart */
+    if ((rc = lr_source_open_files(paths, n, m->max_line, 0, &src, err)) ||
+        (rc = lr_csv_open_source(src, &copt, &csv, err)) ||
         (rc = lr_csv_next(csv, &row, &has, err)))
         goto done;
     if (!has) {
@@ -791,7 +800,10 @@ int lr_predict_csv(const lr_model *m, const char *path, lr_interval interval, do
         int use;
         rc = lr_frame_eval_row(f, f->colval, &row, x, &y, &w, &use, err);
         lr_prediction pr = {row.line,    use == 1,    (double)NAN, (double)NAN,
-                            (double)NAN, (double)NAN, NULL};
+                            (double)NAN, (double)NAN, NULL, NULL};
+        lr_source_locate(src, row.line, &pr.file, &pr.line);
+        if (rc)
+            lr_source_relocate_error(src, err);
         if (rc == LR_EVALUE && use == -1) {
             /* a term not finite for this row (log(0)): NA, as R's predict
              * gives -Inf or NaN there, with the reason */
@@ -839,6 +851,8 @@ int lr_predict_csv(const lr_model *m, const char *path, lr_interval interval, do
     if (rc == LR_OK)
         rc = lr_source_check(lr_csv_source(csv), err);
 done:
+    if (rc && csv)
+        lr_source_relocate_error(lr_csv_source(csv), err);
     lr_mem_free(x, p * sizeof(double));
     lr_mem_free(xf, p * sizeof(double));
     lr_frame_free(f);
