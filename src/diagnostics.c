@@ -300,7 +300,13 @@ static int diag_eval(void *ctx, const char *buf, size_t len, uint64_t seq, void 
         if ((rc = lr_csv_next(csv, &row, &has, err)) || !has)
             break;
         double y, w;
-        if ((rc = lr_frame_eval_row(dp->frame, colval, &row, x, &y, &w, &use, err)))
+        use = 0;
+        rc = lr_frame_eval_row(dp->frame, colval, &row, x, &y, &w, &use, err);
+        if (rc == LR_EVALUE && use == -1) {
+            rc = LR_OK; /* NaN (log(-1)): the fit omitted the row */
+            continue;
+        }
+        if (rc)
             break;
         if (!use || w == 0)
             continue;

@@ -775,6 +775,17 @@ static int fit_csv(const char *path, const lr_fit_options *opt, const lr_fe_spec
         lr_fit_free(*out);
         *out = NULL;
     }
+    uint64_t nan_line, nan_rows;
+    const char *nan_label;
+    if (rc == LR_OK && (nan_rows = lr_frame_nan_rows(frame, &nan_line, &nan_label)) &&
+        (rc = add_note(*out, err,
+                       "warning: %s:%llu: %s is NaN (R: \"NaNs produced\"): %llu row%s "
+                       "omitted as missing, as R's lm does",
+                       name, (unsigned long long)nan_line, nan_label,
+                       (unsigned long long)nan_rows, nan_rows == 1 ? "" : "s"))) {
+        lr_fit_free(*out);
+        *out = NULL;
+    }
     if (rc == LR_OK && opt->keep_model && (rc = lr_model_json_build(frame, *out, acc, &(*out)->model_json, err))) {
         lr_fit_free(*out);
         *out = NULL;

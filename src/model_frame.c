@@ -197,6 +197,13 @@ uint64_t lr_frame_rows(const lr_frame *f)
 {
     return f->rows;
 }
+uint64_t lr_frame_nan_rows(const lr_frame *f, uint64_t *first_line, const char **label)
+{
+    *first_line = f->nan_line;
+    *label = f->nan_rows ? f->formula->vars[f->nan_var].label : NULL;
+    return f->nan_rows;
+}
+
 uint64_t lr_frame_dropped(const lr_frame *f)
 {
     return f->dropped;
@@ -656,22 +663,27 @@ static double eval_checked(const lr_node *n, const double *vals, const char **wh
     case LR_NODE_COL: return vals[n->col];
     case LR_NODE_PAREN: return eval_checked(n->a, vals, why);
     case LR_NODE_NEG: return -eval_checked(n->a, vals, why);
+    case LR_NODE_NOT:
+        a = eval_checked(n->a, vals, why);
+        return *why ? a : lr_node_eval(n, vals);
+    case LR_NODE_AND:
+    case LR_NODE_OR:
+        /* R's three-valued logic: FALSE & NA is FALSE, so an operand's NaN
+         * matters only when the result is NA */
+        r = lr_node_eval(n, vals);
+        if (isnan(r)) {
+            eval_checked(n->a, vals, why);
+            if (!*why)
+                eval_checked(n->b, vals, why);
+        }
+        return r;
     case LR_NODE_FN:
         a = eval_checked(n->a, vals, why);
         if (*why)
             return a;
         r = lr_node_eval(n, vals);
-        if (!isfinite(r)) {
-            switch (n->fn) {
-            case LR_FN_LOG:
-            case LR_FN_LOG2:
-            case LR_FN_LOG10:
-                *why = a == 0 ? "the logarithm of 0" : "the logarithm of a negative value";
-                break;
-            case LR_FN_SQRT: *why = "the square root of a negative value"; break;
-            default: *why = "overflow"; break;
-            }
-        }
+        if (!isfinite(r))
+            *why = lr_fn_why(n->fn, a);
         return r;
     default:
         a = eval_checked(n->a, vals, why);
@@ -682,7 +694,10 @@ static double eval_checked(const lr_node *n, const double *vals, const char **wh
             return b;
         r = lr_node_eval(n, vals);
         if (!isfinite(r))
-            *why = n->kind == LR_NODE_DIV && b == 0 ? "division by zero"
+            *why = n->kind == LR_NODE_LOGB ? (a == 0    ? "the logarithm of 0"
+                                              : a < 0   ? "the logarithm of a negative value"
+                                                        : "a logarithm to an invalid base")
+                   : n->kind == LR_NODE_DIV && b == 0 ? "division by zero"
                    : n->kind == LR_NODE_POW && a < 0 && b != floor(b)
                        ? "a negative number to a fractional power"
                    : n->kind == LR_NODE_POW && a == 0 && b < 0 ? "0 to a negative power"
@@ -887,13 +902,36 @@ static void put_value(lr_chunk *c, size_t col, double val)
 
 /* Evaluate the variables of a row and lay its accumulator values out
  * (making columns for level combinations seen first). */
-static int build_row(lr_chunk *c, const lr_csv_row *row, lr_error *err)
+static int build_row(lr_chunk *c, const lr_csv_row *row, int *omit, lr_error *err)
 {
     unsigned char freshbuf[64];
     unsigned char *fresh = c->f->formula->nvars <= 64 ? freshbuf : NULL;
     const lr_frame *f = c->f;
     const lr_formula *fm = f->formula;
     int rc;
+    /* Expressions first: one that is NaN (log(-1), sqrt(-1)) omits the row,
+     * as R's lm does (NaN is NA to na.omit; R warns "NaNs produced"), before
+     * any factor level of the row is recorded (lm drops unused levels). An
+     * infinite value stays an error, as in lm ("NA/NaN/Inf in 'x'"). */
+    *omit = 0;
+    for (size_t v = 0; v < fm->nvars; v++) {
+        const lr_var *x = &fm->vars[v];
+        if (f->vars[v].factor || x->kind == LR_VAR_COLUMN)
+            continue;
+        const char *why = NULL;
+        double value = eval_checked(x->expr, c->colval, &why);
+        if (isnan(value) && f->na != LR_NA_ERROR) {
+            if (!c->nan_rows++) {
+                c->nan_line = row->line;
+                c->nan_var = v;
+            }
+            *omit = 1;
+            return LR_OK;
+        }
+        if (!isfinite(value))
+            return nonfinite_error(f, row, x, value, why, err);
+        c->value[v] = value;
+    }
     for (size_t v = 0; v < fm->nvars; v++) {
         const lr_var *x = &fm->vars[v];
         if (f->vars[v].factor) {
@@ -909,15 +947,8 @@ static int build_row(lr_chunk *c, const lr_csv_row *row, lr_error *err)
                 fresh[v] = lr_levels_count(c->levels[v]) != before;
             continue;
         }
-        if (x->kind == LR_VAR_COLUMN) {
+        if (x->kind == LR_VAR_COLUMN)
             c->value[v] = c->colval[x->col]; /* finite: read_cells checked it */
-            continue;
-        }
-        const char *why = NULL;
-        double value = eval_checked(x->expr, c->colval, &why);
-        if (!isfinite(value))
-            return nonfinite_error(f, row, x, value, why, err);
-        c->value[v] = value;
     }
 
     /* New cells first (the row's width must be known before it is written). */
@@ -1186,8 +1217,13 @@ int lr_chunk_add_row(lr_chunk *c, const lr_csv_row *row, lr_error *err)
         c->dropped++;
         return LR_OK;
     }
-    if ((rc = build_row(c, row, err)))
+    int omit;
+    if ((rc = build_row(c, row, &omit, err)))
         return rc;
+    if (omit) {
+        c->dropped++;
+        return LR_OK;
+    }
     if (c->sparse) {
         rc = lr_row_store_add(&c->store, c->ent, c->nent,
                               f->wcol != SIZE_MAX ? c->colval[f->wcol] : 1.0, row->line, err);
@@ -1325,6 +1361,12 @@ int lr_frame_fold(lr_frame *f, lr_chunk *c, uint64_t lines_before, lr_error *err
     }
     f->rows += c->rows;
     f->dropped += c->dropped;
+    if (c->nan_rows && !f->nan_rows) {
+        /* chunks fold in file order: the first chunk with one has the first */
+        f->nan_line = c->nan_line;
+        f->nan_var = c->nan_var;
+    }
+    f->nan_rows += c->nan_rows;
     f->chunks++;
 done:
     if (lmap)
@@ -1689,6 +1731,8 @@ int lr_frame_model(lr_frame *f, lr_model_columns *out, lr_error *err)
                     suffix = num;
                     combo += digit[i] * mult;
                     mult *= radix[i];
+                } else if (fm->vars[v].logical) {
+                    suffix = "TRUE"; /* R: the TRUE level of a logical's treatment coding */
                 }
                 int k = snprintf(name + nl, sizeof name - nl, "%s%s%s", i ? ":" : "",
                                  fm->vars[v].label, suffix);

@@ -137,6 +137,9 @@ const lr_accum *lr_frame_accum(const lr_frame *f);
 /* Data rows seen and rows omitted for missing values. */
 uint64_t lr_frame_rows(const lr_frame *f);
 uint64_t lr_frame_dropped(const lr_frame *f);
+/* Of the rows dropped, those where a term was NaN (log(-1)); *first_line the
+ * first one's line and *label its term's label (borrowed; NULL if none). */
+uint64_t lr_frame_nan_rows(const lr_frame *f, uint64_t *first_line, const char **label);
 
 void lr_frame_free(lr_frame *f);
 

@@ -106,6 +106,9 @@ struct lr_chunk {
     size_t row_cap;     /* capacity of row */
     uint64_t rows;      /* data rows seen */
     uint64_t dropped;   /* rows omitted for missing values */
+    uint64_t nan_rows;  /* of those, rows where a term was NaN (log(-1)) */
+    uint64_t nan_line;  /* the first such row's line (0: none) */
+    size_t nan_var;     /* the variable that was NaN there */
 };
 
 /* The most accumulator columns a model may have (see check_width). */
@@ -156,6 +159,9 @@ struct lr_frame {
     lr_accum *acc;                   /* after lr_frame_finish: the statistics of every row */
     uint64_t rows;                   /* data rows */
     uint64_t dropped;                /* rows omitted for missing values */
+    uint64_t nan_rows;               /* of those, rows where a term was NaN (log(-1)) */
+    uint64_t nan_line;               /* the first such row's line (0: none) */
+    size_t nan_var;                  /* the variable that was NaN there */
     uint64_t chunks;                 /* chunks folded */
     int rows_wanted;     /* chunks copy their blocks for the row spool (set before any) */
     int rows_lines;      /* ... with the rows' lines (for per-row output) */
