@@ -39,6 +39,8 @@ typedef enum tok_kind {
     T_NAME,    /* identifier or backquoted name */
     T_NUM,     /* number */
     T_DOT,     /* . */
+    T_STR,     /* a string in double or single quotes (start/len: its bytes, no
+                  escapes: a backslash is refused) */
     T_OP       /* one of ~ + - * / : ^ ( ) , = < > ! & |, or a two-character
                   operator coded as OP_LE, OP_GE, OP_EQ, OP_NE */
 } tok_kind;
@@ -147,6 +149,23 @@ static void next(parser *p)
     if (c == '\0') {
         k->kind = T_END;
         p->off = i;
+        return;
+    }
+    if (c == '"' || c == '\'') {
+        size_t j = i + 1;
+        while (t[j] && t[j] != (char)c && t[j] != '\\')
+            j++;
+        if (t[j] != (char)c) {
+            perror_at(p, j + 1, t[j] ? "escapes in strings are not supported"
+                                     : "unterminated string");
+            k->kind = T_END;
+            p->off = j;
+            return;
+        }
+        k->kind = T_STR;
+        k->start = t + i + 1;
+        k->len = j - i - 1;
+        p->off = j + 1;
         return;
     }
     if (c == '`') {
@@ -1001,10 +1020,117 @@ static int parse_poly(parser *p, const token *fn_tok, tset *out)
     return single_var(p, intern_var(p, label, LR_VAR_POLY, x, 0, degree, fn_tok->pos), out);
 }
 
-/* factor(name) or C(name) */
+/* A string argument: its bytes, copied into the arena; sb gets it deparsed
+ * as R does ("..."). */
+static char *string_arg(parser *p, sbuf *sb)
+{
+    if (p->tok.kind != T_STR) {
+        perror_at(p, p->tok.pos, "expected a string in quotes");
+        return NULL;
+    }
+    char *s = lr_arena_strndup(&p->f->arena, p->tok.start, p->tok.len);
+    if (!s) {
+        p->failed = 1;
+        lr_error_nomem(p->err);
+        return NULL;
+    }
+    if (memchr(s, '"', p->tok.len)) {
+        perror_at(p, p->tok.pos, "a level with a double quote is not supported");
+        return NULL;
+    }
+    sb_str(sb, "\"");
+    sb_str(sb, s);
+    sb_str(sb, "\"");
+    next(p);
+    return s;
+}
+
+/* "name =" ahead (a named argument), the name not consumed. */
+static int named_arg(parser *p, const char *name)
+{
+    const char *after = p->text + p->off;
+    while (*after == ' ' || *after == '\t')
+        after++;
+    return tok_is(p, name) && after[0] == '=' && after[1] != '=';
+}
+
+/* The rest of factor(x, levels = c("a", ...)) or relevel(x, ref = "a")
+ * after x: the options into v, their deparse into b (R's). */
+static int factor_options(parser *p, const token *fn_tok, sbuf *b, lr_var *v)
+{
+    int relevel = fn_tok->len == 7;
+    if (!is_op(p, ','))
+        return relevel ? perror_at(p, p->tok.pos, "relevel() needs ref = \"level\"") : LR_OK;
+    if (fn_tok->len == 1)
+        return perror_at(p, p->tok.pos, "C() with contrasts is not supported");
+    next(p);
+    sb_str(b, ", ");
+    if (relevel) {
+        if (named_arg(p, "ref")) {
+            next(p);
+            next(p);
+            sb_str(b, "ref = ");
+        }
+        v->ref = string_arg(p, b);
+        return v->ref ? LR_OK : LR_EUSAGE;
+    }
+    if (!named_arg(p, "levels"))
+        return perror_at(p, p->tok.pos, "factor() takes levels = c(\"a\", \"b\", ...)");
+    next(p);
+    next(p);
+    sb_str(b, "levels = c(");
+    if (!tok_is(p, "c"))
+        return perror_at(p, p->tok.pos, "expected c(\"a\", \"b\", ...)");
+    next(p);
+    if (!is_op(p, '('))
+        return perror_at(p, p->tok.pos, "expected '(' after c");
+    next(p);
+    size_t cap = 0;
+    for (;;) {
+        if (v->nlevels == cap) {
+            cap = cap ? 2 * cap : 8;
+            char **nl = lr_arena_alloc(&p->f->arena, cap * sizeof *nl);
+            if (!nl) {
+                p->failed = 1;
+                return lr_error_nomem(p->err);
+            }
+            if (v->nlevels)
+                memcpy(nl, v->levels, v->nlevels * sizeof *nl);
+            v->levels = nl;
+        }
+        if (v->nlevels)
+            sb_str(b, ", ");
+        size_t pos = p->tok.pos;
+        char *s = string_arg(p, b);
+        if (!s)
+            return LR_EUSAGE;
+        for (size_t i = 0; i < v->nlevels; i++)
+            if (!strcmp(v->levels[i], s))
+                return perror_at(p, pos, "level \"%s\" is given twice", s);
+        v->levels[v->nlevels++] = s;
+        if (!is_op(p, ','))
+            break;
+        next(p);
+    }
+    if (!is_op(p, ')'))
+        return perror_at(p, p->tok.pos, "expected ')' to close c(");
+    next(p);
+    sb_str(b, ")");
+    return LR_OK;
+}
+
+/* factor(name), C(name), factor(name, levels = c(...)), relevel(name, ref = "a") */
 static int parse_factor(parser *p, const token *fn_tok, tset *out)
 {
     next(p); /* ( */
+    /* relevel(factor(x), ...): as R users write for a numeric column */
+    int inner = fn_tok->len == 7 && tok_is(p, "factor");
+    if (inner) {
+        next(p);
+        if (!is_op(p, '('))
+            return perror_at(p, p->tok.pos, "expected '(' after factor");
+        next(p);
+    }
     token t = p->tok;
     if (t.kind != T_NAME)
         return perror_at(p, t.pos, "%.*s() takes a column name", (int)fn_tok->len,
@@ -1013,20 +1139,36 @@ static int parse_factor(parser *p, const token *fn_tok, tset *out)
     if (find_col(p, &t, &col))
         return LR_EUSAGE;
     next(p);
+    if (inner) {
+        if (!is_op(p, ')'))
+            return perror_at(p, p->tok.pos, "expected ')' to close factor(");
+        next(p);
+    }
+    sbuf b = {NULL, 0, 0, &p->f->arena};
+    sb_put(&b, fn_tok->start, fn_tok->len);
+    sb_str(&b, inner ? "(factor(" : "(");
+    deparse_name(&b, p->columns[col]);
+    if (inner)
+        sb_str(&b, ")");
+    lr_var opts = {0};
+    if (factor_options(p, fn_tok, &b, &opts))
+        return LR_EUSAGE;
     if (!is_op(p, ')'))
         return perror_at(p, p->tok.pos, "expected ')' to close %.*s(", (int)fn_tok->len,
                          fn_tok->start);
     next(p);
-    sbuf b = {NULL, 0, 0, &p->f->arena};
-    sb_put(&b, fn_tok->start, fn_tok->len);
-    sb_str(&b, "(");
-    deparse_name(&b, p->columns[col]);
     sb_str(&b, ")");
     if (!b.s) {
         p->failed = 1;
         return lr_error_nomem(p->err);
     }
-    return single_var(p, intern_var(p, b.s, LR_VAR_FACTOR, NULL, col, 0, fn_tok->pos), out);
+    size_t v = intern_var(p, b.s, LR_VAR_FACTOR, NULL, col, 0, fn_tok->pos);
+    if (v != SIZE_MAX) {
+        p->f->vars[v].levels = opts.levels;
+        p->f->vars[v].nlevels = opts.nlevels;
+        p->f->vars[v].ref = opts.ref;
+    }
+    return single_var(p, v, out);
 }
 
 /* '.': every column not used by the response. */
@@ -1135,6 +1277,7 @@ static int model_primary(parser *p, tset *out)
                 return single_var(p, v, out);
             }
             if (!t.quoted && ((t.len == 6 && !memcmp(t.start, "factor", 6)) ||
+                              (t.len == 7 && !memcmp(t.start, "relevel", 7)) ||
                               (t.len == 1 && t.start[0] == 'C')))
                 return parse_factor(p, &t, out);
             if (!t.quoted && t.len == 4 && !memcmp(t.start, "poly", 4))
@@ -1154,7 +1297,7 @@ static int model_primary(parser *p, tset *out)
             }
             return perror_at(p, t.pos,
                              "unknown function '%.*s' (known: I, log, log2, log10, log1p, exp, "
-                             "expm1, sqrt, abs, sin, cos, tan, poly, factor, C)", (int)t.len, t.start);
+                             "expm1, sqrt, abs, sin, cos, tan, poly, factor, relevel, C)", (int)t.len, t.start);
         }
         size_t col;
         if (find_col(p, &t, &col))

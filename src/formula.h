@@ -108,6 +108,11 @@ typedef struct lr_var {
                          logical, a factor with levels FALSE, TRUE, so its one
                          column is named label + "TRUE" */
     size_t pos;       /* 1-based position of its first appearance in the formula */
+    char **levels;    /* LR_VAR_FACTOR from factor(x, levels = c(...)): the levels in
+                         the order given (a value not among them is NA); else NULL */
+    size_t nlevels;   /* their number */
+    char *ref;        /* LR_VAR_FACTOR from relevel(x, ref = "b"): the reference
+                         level, put first; else NULL */
 } lr_var;
 
 /* A term: a set of variables (indices into lr_formula.vars, ascending). */

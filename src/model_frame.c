@@ -706,6 +706,25 @@ static double eval_checked(const lr_node *n, const double *vals, const char **wh
     }
 }
 
+/* factor(x, levels = c(...)): 1 if the cell's level (its bytes, or the number
+ * as R's as.character writes it) is listed; R's factor() makes it NA if not,
+ * and lm omits the row. 1 for any other variable. */
+int lr_frame_level_listed(const lr_var *x, const char *s, size_t len, double num, int numeric)
+{
+    if (!x->levels)
+        return 1;
+    char buf[64];
+    if (numeric) {
+        lr_format_r_number(num, buf, sizeof buf);
+        s = buf;
+        len = strlen(buf);
+    }
+    for (size_t i = 0; i < x->nlevels; i++)
+        if (strlen(x->levels[i]) == len && !memcmp(x->levels[i], s, len))
+            return 1;
+    return 0;
+}
+
 /* The first data column an expression reads (for the position in messages). */
 static size_t first_col(const lr_node *n)
 {
@@ -916,6 +935,12 @@ static int build_row(lr_chunk *c, const lr_csv_row *row, int *omit, lr_error *er
     *omit = 0;
     for (size_t v = 0; v < fm->nvars; v++) {
         const lr_var *x = &fm->vars[v];
+        if (f->vars[v].factor &&
+            !lr_frame_level_listed(x, c->cell[x->col], c->cell_len[x->col], c->colval[x->col],
+                          !f->cols[x->col].text)) {
+            *omit = 1; /* NA, as R's factor(x, levels = ) makes it */
+            return LR_OK;
+        }
         if (f->vars[v].factor || x->kind == LR_VAR_COLUMN)
             continue;
         const char *why = NULL;
@@ -1588,6 +1613,52 @@ static int subset_except(const lr_term *a, size_t skip, const lr_term *b)
     return 1;
 }
 
+/* The label of level id of variable v is s. */
+static int level_is(const lr_levels *l, uint32_t id, const char *s)
+{
+    return lr_levels_length(l, id) == strlen(s) && !memcmp(lr_levels_label(l, id), s, strlen(s));
+}
+
+/* After sorting: relevel(x, ref = "b") puts b first (R: 'ref' must be an
+ * existing level); factor(x, levels = c(...)) orders the levels as listed
+ * (those with no row are dropped, as lm drops unused levels). */
+static int custom_order(lr_frame *f, size_t v, lr_error *err)
+{
+    const lr_var *x = &f->formula->vars[v];
+    lr_levels *l = f->vars[v].levels;
+    size_t n = lr_levels_count(l), k = 0;
+    if ((!x->ref && !x->levels) || n == 0)
+        return LR_OK;
+    uint32_t *ids = lr_mem_alloc(n * sizeof *ids);
+    if (!ids)
+        return lr_error_nomem(err);
+    if (x->ref) {
+        for (size_t r = 0; r < n && !k; r++)
+            if (level_is(l, lr_levels_id_at(l, r), x->ref))
+                ids[k++] = lr_levels_id_at(l, r);
+        for (size_t r = 0; r < n && k; r++)
+            if (lr_levels_id_at(l, r) != ids[0])
+                ids[k++] = lr_levels_id_at(l, r);
+    } else {
+        for (size_t i = 0; i < x->nlevels; i++)
+            for (size_t r = 0; r < n; r++)
+                if (level_is(l, lr_levels_id_at(l, r), x->levels[i]))
+                    ids[k++] = lr_levels_id_at(l, r);
+    }
+    int rc = LR_OK;
+    if (k != n)
+        rc = x->ref ? lr_error_set(err, LR_EDATA,
+                                   "%s: %s: \"%s\" is not a level of '%s' in the rows used "
+                                   "(R: 'ref' must be an existing level)",
+                                   f->source, x->label, x->ref, f->colnames[x->col])
+                    : lr_error_set(err, LR_EDATA, "%s: %s: the levels of the rows used are not "
+                                   "those listed", f->source, x->label);
+    else
+        lr_levels_set_order(l, ids);
+    lr_mem_free(ids, n * sizeof *ids);
+    return rc;
+}
+
 int lr_frame_model(lr_frame *f, lr_model_columns *out, lr_error *err)
 {
     lr_formula *fm = f->formula;
@@ -1599,7 +1670,7 @@ int lr_frame_model(lr_frame *f, lr_model_columns *out, lr_error *err)
         var_info *vi = &f->vars[v];
         if (!vi->factor)
             continue;
-        if ((rc = lr_levels_sort(vi->levels, err)))
+        if ((rc = lr_levels_sort(vi->levels, err)) || (rc = custom_order(f, v, err)))
             return rc;
         int in_model = 0;
         for (size_t t = 0; t < fm->nterms && !in_model; t++)
@@ -1857,6 +1928,9 @@ int lr_frame_eval_row(const lr_frame *f, double *colval, const lr_csv_row *row, 
         if (f->vars[v].factor) {
             const lr_csv_field *cf = &row->fields[xv->col];
             const char *lg = f->cols[xv->col].logical ? lr_logical_label(cf->data, cf->len) : NULL;
+            if (!lr_frame_level_listed(xv, lg ? lg : cf->data, lg ? strlen(lg) : cf->len, colval[xv->col],
+                              !f->cols[xv->col].text))
+                return LR_OK; /* NA (*use is 0): not among factor(x, levels = )'s */
             int found = lg ? lr_levels_find_text(f->vars[v].levels, lg, strlen(lg), &level[v])
                         : f->cols[xv->col].text
                             ? lr_levels_find_cell(f->vars[v].levels, cf->data, cf->len, &level[v])

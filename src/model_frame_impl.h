@@ -182,4 +182,9 @@ struct lr_frame {
 /* The accumulator column of a factor term's cell, or SIZE_MAX if never seen. */
 size_t lr_cell_map_get(const cell_map *m, const uint32_t *key);
 
+/* factor(x, levels = c(...)): 1 if the cell's level (bytes s[0..len), or num
+ * as R's as.character writes it if numeric) is listed, else 0 (R's NA); 1 for
+ * any other variable. */
+int lr_frame_level_listed(const lr_var *x, const char *s, size_t len, double num, int numeric);
+
 #endif

@@ -269,6 +269,8 @@ int lr_frame_mp_row(lr_frame_mp *m, const lr_csv_row *row, int *use, lr_error *e
         const lr_var *x = &fm->vars[v];
         if (f->vars[v].factor) {
             const col_info *c = &f->cols[x->col];
+            if (!lr_frame_level_listed(x, c->cell, c->cell_len, f->colval[x->col], !c->text))
+                return LR_OK; /* not among factor(x, levels = )'s: NA, omitted */
             int found =
                 c->text ? lr_levels_find_cell(f->vars[v].levels, c->cell, c->cell_len, &m->level[v])
                         : lr_levels_find_number(f->vars[v].levels, f->colval[x->col], &m->level[v]);

@@ -33,7 +33,18 @@ fits <- list(
   list("cars_log3_response", "cars.csv", "predict_cars_new.csv",
        "log(dist, 3) ~ speed + I(speed != 10)"),
   list("warpbreaks_log10_response", "warpbreaks.csv", "predict_warpbreaks_new.csv",
-       "log10(breaks) ~ wool * tension")
+       "log10(breaks) ~ wool * tension"),
+  list("warpbreaks_relevel", "warpbreaks.csv", "predict_warpbreaks_new.csv",
+       "breaks ~ relevel(tension, ref = \"M\") * wool"),
+  # "M" is not among the levels: its 18 rows are NA and dropped (and NA predicted)
+  list("warpbreaks_factor_levels", "warpbreaks.csv", "predict_warpbreaks_new.csv",
+       "breaks ~ factor(tension, levels = c(\"H\", \"L\")) * wool"),
+  list("iris_factor_levels", "iris.csv", "predict_iris_new.csv",
+       "Sepal.Length ~ factor(Species, levels = c(\"virginica\", \"setosa\", \"versicolor\")) + Petal.Length"),
+  list("mtcars_relevel_factor", "mtcars.csv", "predict_mtcars_new.csv",
+       "mpg ~ relevel(factor(cyl), ref = \"6\") + wt"),
+  list("mtcars_factor_levels_numeric", "mtcars.csv", "predict_mtcars_new.csv",
+       "mpg ~ factor(gear, levels = c(\"5\", \"4\", \"3\")) + wt + gear")
 )
 
 num <- function(x) {
