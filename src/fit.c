@@ -10,6 +10,7 @@
 
 #include "diagnostics.h"
 #include "extended.h"
+#include "fit_offset.h"
 #include "fixed_effects.h"
 #include "model_file.h"
 #include "ingest.h"
@@ -453,6 +454,9 @@ static int fit_from_accum(const lr_accum *acc, const model_desc *md, const lr_fi
         }
     }
 
+    /* offset(): R's mss counts the offset in the fitted values (fit_offset.c) */
+    if (md->frame && lr_frame_offset_col(md->frame) != SIZE_MAX)
+        sol.mss = lr_offset_mss(acc, spec, &sol, lr_frame_offset_col(md->frame));
     lr_fit *fit = NULL;
     if ((rc = check_range(&sol, spec->ridge > 0, spec->intercept, md->source, err)))
         goto fail;

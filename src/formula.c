@@ -1171,6 +1171,32 @@ static int parse_factor(parser *p, const token *fn_tok, tset *out)
     return single_var(p, v, out);
 }
 
+/* offset(expr): a variable in no term (R's terms() keeps it aside, in its
+ * "offset" attribute); the term set it adds is empty. */
+static int parse_offset(parser *p, const token *fn_tok)
+{
+    next(p); /* ( */
+    if (p->in_lhs)
+        return perror_at(p, fn_tok->pos, "offset() belongs on the right of '~'");
+    lr_node *x = arith_expr(p);
+    if (!x)
+        return LR_EUSAGE;
+    if (!is_op(p, ')'))
+        return perror_at(p, p->tok.pos, "expected ')' to close offset(");
+    next(p);
+    char *label = label_of(p, x, "offset(", ")");
+    if (!label)
+        return LR_ENOMEM;
+    size_t v = intern_var(p, label, LR_VAR_EXPR, x, 0, 0, fn_tok->pos);
+    if (v == SIZE_MAX)
+        return LR_ENOMEM;
+    if (p->f->offset && p->f->offset != v)
+        return perror_at(p, fn_tok->pos, "linreg supports one offset() (add them in one: "
+                                         "offset(a + b))");
+    p->f->offset = v;
+    return LR_OK;
+}
+
 /* '.': every column not used by the response. */
 static int parse_dot(parser *p, tset *out)
 {
@@ -1282,6 +1308,8 @@ static int model_primary(parser *p, tset *out)
                 return parse_factor(p, &t, out);
             if (!t.quoted && t.len == 4 && !memcmp(t.start, "poly", 4))
                 return parse_poly(p, &t, out);
+            if (!t.quoted && t.len == 6 && !memcmp(t.start, "offset", 6))
+                return parse_offset(p, &t);
             if (fn_of(&t, &fn)) {
                 next(p);
                 lr_node *x = arith_expr(p);

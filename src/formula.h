@@ -128,6 +128,8 @@ typedef struct lr_formula {
     lr_term *terms;   /* right-hand-side terms, sorted by order (stable), no duplicates */
     size_t nterms;    /* their number */
     int intercept;    /* 1 if the model has an intercept */
+    size_t offset;    /* the variable of offset(expr), in no term (0: none, as
+                         variable 0 is the response): lm fits y − offset */
     size_t nnodes;    /* expression nodes created (their ids are 0..nnodes−1) */
     lr_arena arena;   /* owns everything above */
 } lr_formula;

@@ -783,6 +783,8 @@ int lr_predict_csv(const lr_model *m, const char *path, lr_interval interval, do
                         s += LR_AT(m->xtx_inv, p, i, j) * xf[i];
                 q += xf[j] * s;
             }
+            /* R's predict.lm adds the offset evaluated on the new data */
+            fit += lr_frame_eval_offset(f, f->colval);
             pr.fit = fit;
             pr.se_fit = m->sigma * sqrt(q);
             if (interval == LR_INTERVAL_CONFIDENCE) {

@@ -204,6 +204,17 @@ uint64_t lr_frame_nan_rows(const lr_frame *f, uint64_t *first_line, const char *
     return f->nan_rows;
 }
 
+size_t lr_frame_offset_col(const lr_frame *f)
+{
+    return f->formula->offset ? f->offset_col : SIZE_MAX;
+}
+
+double lr_frame_eval_offset(const lr_frame *f, const double *colval)
+{
+    const lr_formula *fm = f->formula;
+    return fm->offset ? lr_node_eval(fm->vars[fm->offset].expr, colval) : 0.0;
+}
+
 uint64_t lr_frame_dropped(const lr_frame *f)
 {
     return f->dropped;
@@ -495,6 +506,7 @@ static int resolve_types(lr_frame *f, lr_error *err)
             k += ti->ncombo;
         }
     }
+    f->offset_col = fm->offset ? k++ : SIZE_MAX;
     f->keywidth = maxf + 2;
     f->map.width = f->keywidth;
     f->kfixed = k;
@@ -504,7 +516,8 @@ static int resolve_types(lr_frame *f, lr_error *err)
     /* The common case — every term a plain numeric column, the response one
      * too — needs no evaluation: each cell goes straight to its accumulator
      * column (lr_chunk_add_row's fast path). */
-    int direct = fm->vars[0].kind == LR_VAR_COLUMN && !f->vars[0].factor && f->nas.n == 0;
+    int direct = fm->vars[0].kind == LR_VAR_COLUMN && !f->vars[0].factor && f->nas.n == 0 &&
+                 !fm->offset;
     for (size_t t = 0; t < fm->nterms && direct; t++) {
         size_t v = fm->terms[t].vars[0];
         direct = fm->terms[t].n == 1 && fm->vars[v].kind == LR_VAR_COLUMN && !f->vars[v].factor;
@@ -1009,7 +1022,11 @@ static int build_row(lr_chunk *c, const lr_csv_row *row, int *omit, lr_error *er
 
     /* The values: response, then each term's product of numeric variables
      * times its poly powers, in the term's column. */
-    put_value(c, 0, c->value[0]);
+    /* lm fits y − offset (lm.fit: qr(x, y - offset)); R's summary then takes
+     * R² and F from fitted − offset, which are this fit's */
+    put_value(c, 0, fm->offset ? c->value[0] - c->value[fm->offset] : c->value[0]);
+    if (fm->offset)
+        put_value(c, f->offset_col, c->value[fm->offset]);
     for (size_t t = 0; t < fm->nterms; t++) {
         const term_info *ti = &f->terms[t];
         const lr_term *tm = &fm->terms[t];
@@ -1952,7 +1969,7 @@ int lr_frame_eval_row(const lr_frame *f, double *colval, const lr_csv_row *row, 
             return nonfinite_error(f, row, xv, value[v], why, err);
         }
     }
-    *y = value[0];
+    *y = fm->offset ? value[0] - value[fm->offset] : value[0];
     *w = f->wcol != SIZE_MAX ? colval[f->wcol] : 1.0;
     if (*w < 0) {
         const lr_csv_field *fl = &row->fields[f->wcol];

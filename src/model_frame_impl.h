@@ -133,6 +133,9 @@ struct lr_frame {
     var_info *vars;      /* formula->nvars entries */
     term_info *terms;    /* formula->nterms entries */
     size_t kfixed;       /* accumulator columns before the factor terms' ones */
+    size_t offset_col;   /* the accumulator column of offset(expr) (in no model column:
+                            R's summary takes its mss from fitted values that include
+                            it), or SIZE_MAX */
     size_t *direct;      /* a linear model in plain numeric columns: the accumulator
                             column of each data column (SIZE_MAX: none), else NULL */
     size_t keywidth;     /* words per cell key: 1 + most factors in a term + 1 */

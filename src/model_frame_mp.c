@@ -287,7 +287,10 @@ int lr_frame_mp_row(lr_frame_mp *m, const lr_csv_row *row, int *use, lr_error *e
             return lr_error_at(err, LR_EVALUE, f->source, row->line, 1,
                                "%s is not finite in extended precision", x->label);
     }
-    mpfr_set(m->y, m->var[0], MPFR_RNDN);
+    if (fm->offset) /* lm fits y − offset */
+        mpfr_sub(m->y, m->var[0], m->var[fm->offset], MPFR_RNDN);
+    else
+        mpfr_set(m->y, m->var[0], MPFR_RNDN);
     if (f->wcol != SIZE_MAX)
         mpfr_set(m->w, m->col[f->wcol], MPFR_RNDN);
     else

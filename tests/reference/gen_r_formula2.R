@@ -1,7 +1,7 @@
 # gen_r_formula2.R -- R reference values for the formula features of issue 14
 # (functions and I() on the response, log(x, base), log1p, expm1, sin, cos,
 # tan, comparisons and logical operators inside I(), NaN rows, relevel(),
-# factor(x, levels = )).
+# factor(x, levels = ), offset()).
 #
 # Produces tests/data/r_formula2.json: a JSON array with one object per fit:
 # id, file, newdata, formula, n (nobs), df_residual, coefficients [{name,
@@ -44,7 +44,14 @@ fits <- list(
   list("mtcars_relevel_factor", "mtcars.csv", "predict_mtcars_new.csv",
        "mpg ~ relevel(factor(cyl), ref = \"6\") + wt"),
   list("mtcars_factor_levels_numeric", "mtcars.csv", "predict_mtcars_new.csv",
-       "mpg ~ factor(gear, levels = c(\"5\", \"4\", \"3\")) + wt + gear")
+       "mpg ~ factor(gear, levels = c(\"5\", \"4\", \"3\")) + wt + gear"),
+  # offset(): lm fits y - offset; R 4.2's summary takes R2 and F from fitted
+  # values that include the offset; predict adds it from the new data
+  list("mtcars_offset_log", "mtcars.csv", "predict_mtcars_new.csv", "mpg ~ wt + offset(log(hp))"),
+  list("trees_offset_noint", "trees.csv", "predict_trees_new.csv",
+       "log(Volume) ~ 0 + log(Girth) + offset(0.5 * log(Height))"),
+  list("iris_offset_factor", "iris.csv", "predict_iris_new.csv",
+       "Sepal.Length ~ Species + offset(Petal.Length/2)")
 )
 
 num <- function(x) {
