@@ -50,6 +50,7 @@ typedef enum tok_kind {
 #define OP_GE 'G' /* >= */
 #define OP_EQ 'E' /* == */
 #define OP_NE 'N' /* != */
+#define OP_IN 'I' /* %in% */
 
 typedef struct token {
     tok_kind kind;     /* what it is */
@@ -236,6 +237,24 @@ static void next(parser *p)
         k->op = c == '<' ? OP_LE : c == '>' ? OP_GE : c == '=' ? OP_EQ : OP_NE;
         k->len = 2;
         p->off = i + 2;
+        return;
+    }
+    if (c == '%') {
+        /* R's %op% operators: %in% is nesting in a model formula */
+        size_t j = i + 1;
+        while (t[j] && t[j] != '%')
+            j++;
+        if (t[j] != '%' || j - i - 1 != 2 || memcmp(t + i + 1, "in", 2)) {
+            perror_at(p, i + 1, "unsupported operator '%.*s' (of R's %%op%% operators, "
+                      "formulas take %%in%%)", t[j] ? (int)(j - i + 1) : (int)(j - i), t + i);
+            k->kind = T_END;
+            p->off = j;
+            return;
+        }
+        k->kind = T_OP;
+        k->op = OP_IN;
+        k->len = 4;
+        p->off = j + 1;
         return;
     }
     if ((c == '&' || c == '|') && t[i + 1] == (char)c) {
@@ -1387,14 +1406,32 @@ static int model_inter(parser *p, tset *out)
     return rc;
 }
 
-static int model_prod(parser *p, tset *out)
+/* a %in% b: R's terms() reads it as a:b (the terms of a, each with b's),
+ * binding less tightly than ':' and more than '*' and '/' (R's precedence
+ * of %op% operators): a*b %in% c is a + b:c + a:b:c. */
+static int model_in(parser *p, tset *out)
 {
     int rc = model_inter(p, out);
+    while (!rc && is_op(p, OP_IN)) {
+        next(p);
+        tset b, c;
+        if ((rc = model_inter(p, &b)))
+            return rc;
+        if ((rc = ts_interact(p, out, &b, &c)))
+            return rc;
+        *out = c;
+    }
+    return rc;
+}
+
+static int model_prod(parser *p, tset *out)
+{
+    int rc = model_in(p, out);
     while (!rc && (is_op(p, '*') || is_op(p, '/'))) {
         int nest = is_op(p, '/');
         next(p);
         tset b, c, r = {0};
-        if ((rc = model_inter(p, &b)))
+        if ((rc = model_in(p, &b)))
             return rc;
         if (nest) {
             /* a/b = a + (all variables of a):b */

@@ -1,7 +1,7 @@
 # gen_r_formula2.R -- R reference values for the formula features of issue 14
 # (functions and I() on the response, log(x, base), log1p, expm1, sin, cos,
 # tan, comparisons and logical operators inside I(), NaN rows, relevel(),
-# factor(x, levels = ), offset()).
+# factor(x, levels = ), offset(), %in%).
 #
 # Produces tests/data/r_formula2.json: a JSON array with one object per fit:
 # id, file, newdata, formula, n (nobs), df_residual, coefficients [{name,
@@ -51,7 +51,11 @@ fits <- list(
   list("trees_offset_noint", "trees.csv", "predict_trees_new.csv",
        "log(Volume) ~ 0 + log(Girth) + offset(0.5 * log(Height))"),
   list("iris_offset_factor", "iris.csv", "predict_iris_new.csv",
-       "Sepal.Length ~ Species + offset(Petal.Length/2)")
+       "Sepal.Length ~ Species + offset(Petal.Length/2)"),
+  # %in%: terms() reads a %in% b as a:b, between ':' and '*' in precedence
+  list("warpbreaks_in", "warpbreaks.csv", "predict_warpbreaks_new.csv",
+       "breaks ~ wool + tension %in% wool"),
+  list("mtcars_in_precedence", "mtcars.csv", "predict_mtcars_new.csv", "mpg ~ wt * hp %in% qsec")
 )
 
 num <- function(x) {
