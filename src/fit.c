@@ -753,6 +753,11 @@ static int fit_csv(const char *path, const lr_fit_options *opt, const lr_fe_spec
                      delimiter,
                      NULL,
                      fe_vcov};
+    if (fes->nf && lr_frame_offset_col(frame) != SIZE_MAX) {
+        rc = lr_error_set(err, LR_EUSAGE, "%s: offset() is not supported with absorbed fixed "
+                          "effects", name);
+        goto done;
+    }
     if (fes->nf) {
         lr_fe *fe = NULL;
         const char *why = lr_source_again_why(input);

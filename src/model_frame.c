@@ -583,7 +583,7 @@ int lr_chunk_create(const lr_frame *f, lr_chunk **out, lr_error *err)
     c->k = f->kfixed;
     /* a row writes the response and each term's columns (one combination of
      * levels a factor term) */
-    c->ent_cap = 1;
+    c->ent_cap = f->formula->offset ? 2 : 1; /* the response (and the offset) */
     for (size_t t = 0; t < f->formula->nterms; t++) {
         c->ent_cap += f->terms[t].ncombo;
         c->sparse |= f->terms[t].nf > 0;
