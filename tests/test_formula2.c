@@ -110,6 +110,47 @@ START_TEST(test_r_formula2)
 }
 END_TEST
 
+/* A NaN term omits the row with a warning naming the first line and the
+ * count (R: "NaNs produced", and lm drops the rows); --na error refuses. */
+START_TEST(test_nan_rows_warn)
+{
+    lr_fit_options opt;
+    lr_fit_options_init(&opt);
+    opt.formula = "mpg ~ log(drat - 3.1) + wt";
+    lr_fit *fit;
+    lr_error err;
+    const char *data = lr_test_path("datasets/mtcars.csv");
+    ck_assert_msg(lr_fit_csv(data, &opt, &fit, &err) == LR_OK, "%s", err.message);
+    ck_assert_uint_eq(lr_fit_summary(fit)->n_dropped, 9);
+    int found = 0;
+    for (size_t i = 0; i < lr_fit_nnotes(fit); i++)
+        found |= strstr(lr_fit_note(fit, i),
+                        "mtcars.csv:5: log(drat - 3.1) is NaN (R: \"NaNs produced\"): 9 rows "
+                        "omitted as missing") != NULL;
+    ck_assert_msg(found, "no warning naming line 5");
+    lr_fit_free(fit);
+    opt.na_action = LR_NA_ERROR;
+    ck_assert_int_eq(lr_fit_csv(data, &opt, &fit, &err), LR_EVALUE);
+    ck_assert_msg(strstr(err.message, ":5:") && strstr(err.message, "log(drat - 3.1) is NaN"),
+                  "%s", err.message);
+}
+END_TEST
+
+/* offset() with absorbed fixed effects is refused, not guessed. */
+START_TEST(test_offset_absorb_refused)
+{
+    lr_fit_options opt;
+    lr_fit_options_init(&opt);
+    opt.formula = "breaks ~ tension + offset(log(breaks)) | wool";
+    lr_fit *fit;
+    lr_error err;
+    ck_assert_int_eq(lr_fit_csv(lr_test_path("datasets/warpbreaks.csv"), &opt, &fit, &err),
+                     LR_EUSAGE);
+    ck_assert_msg(strstr(err.message, "offset() is not supported with absorbed fixed effects"),
+                  "%s", err.message);
+}
+END_TEST
+
 int main(void)
 {
     json_error_t je;
@@ -121,6 +162,8 @@ int main(void)
     Suite *s = suite_create("formula2");
     TCase *tc = tcase_create("core");
     tcase_add_loop_test(tc, test_r_formula2, 0, (int)json_array_size(reference));
+    tcase_add_test(tc, test_nan_rows_warn);
+    tcase_add_test(tc, test_offset_absorb_refused);
     suite_add_tcase(s, tc);
     int rc = lr_test_main(s);
     json_decref(reference);
