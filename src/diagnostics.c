@@ -192,6 +192,7 @@ typedef struct diag_block {
     double *x; /* LR_DIAG_BLOCK × pk, column-major: the kept columns of the rows */
     double *t; /* the same shape: x V */
     double y[LR_DIAG_BLOCK], w[LR_DIAG_BLOCK], fit[LR_DIAG_BLOCK], h[LR_DIAG_BLOCK];
+    double off[LR_DIAG_BLOCK]; /* offset(): each row's (y is y − offset); 0 without */
     uint64_t line[LR_DIAG_BLOCK];
     size_t n; /* rows in the block */
 } diag_block;
@@ -262,7 +263,8 @@ static void diag_block_run(const diag_pass *dp, diag_block *b, diag_chunk *c)
             double cooks =
                 one ? (double)NAN
                     : rw * rw * h / ((double)dp->sol->rank * dp->sigma2 * (1 - h) * (1 - h));
-            lr_residual r = {b->line[i], fit, e, h, std, cooks, NULL};
+            /* R's fitted values include the offset */
+            lr_residual r = {b->line[i], fit + b->off[i], e, h, std, cooks, NULL};
             c->r[c->n + i] = r;
         }
         if (c->rw)
@@ -401,7 +403,13 @@ static int diag_eval(void *ctx, const char *buf, size_t len, uint64_t seq, void 
         if ((rc = lr_csv_next(csv, &row, &has, err)) || !has)
             break;
         double y, w;
-        if ((rc = lr_frame_eval_row(dp->frame, colval, &row, x, &y, &w, &use, err)))
+        use = 0;
+        rc = lr_frame_eval_row(dp->frame, colval, &row, x, &y, &w, &use, err);
+        if (rc == LR_EVALUE && use == -1) {
+            rc = LR_OK; /* NaN (log(-1)): the fit omitted the row */
+            continue;
+        }
+        if (rc)
             break;
         if (!use)
             continue;
@@ -417,6 +425,7 @@ static int diag_eval(void *ctx, const char *buf, size_t len, uint64_t seq, void 
         for (size_t a = 0; a < pk; a++)
             b->x[a * LR_DIAG_BLOCK + b->n] = xf[dp->kept[a]];
         b->y[b->n] = y;
+        b->off[b->n] = lr_frame_eval_offset(dp->frame, colval);
         b->w[b->n] = w;
         b->line[b->n] = row.line;
         if (++b->n == LR_DIAG_BLOCK)
@@ -562,6 +571,9 @@ static int spool_record(const diag_pass *dp, const lr_row_reader *rec, const siz
     diag_block *b = se->b;
     diag_chunk *c = se->c;
     size_t *pos = se->pos, pk = dp->pk;
+    size_t ocol = lr_frame_offset_col(dp->frame);
+    if (ocol != SIZE_MAX && ocol >= kacc)
+        ocol = SIZE_MAX;
     int rc;
     for (size_t i = 0; i < kacc; i++)
         pos[i] = SIZE_MAX;
@@ -594,6 +606,8 @@ static int spool_record(const diag_pass *dp, const lr_row_reader *rec, const siz
             if (zero && rec->w[r] == 0)
                 continue;
             b->y[b->n] = pos[0] == SIZE_MAX ? 0.0 : rec->x[pos[0] * n + r];
+            b->off[b->n] = ocol == SIZE_MAX || pos[ocol] == SIZE_MAX ? 0.0
+                                                                     : rec->x[pos[ocol] * n + r];
             b->w[b->n] = rec->w ? rec->w[r] : 1.0;
             b->line[b->n] = rec->line ? rec->line[r] : 0; /* kept when rows are reported */
             b->n++;

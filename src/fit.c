@@ -11,6 +11,7 @@
 #include "diagnostics.h"
 #include "extended.h"
 #include "fe_model.h"
+#include "fit_offset.h"
 #include "fixed_effects.h"
 #include "model_file.h"
 #include "ingest.h"
@@ -461,6 +462,9 @@ static int fit_from_accum(const lr_accum *acc, const model_desc *md, const lr_fi
         }
     }
 
+    /* offset(): R's mss counts the offset in the fitted values (fit_offset.c) */
+    if (md->frame && lr_frame_offset_col(md->frame) != SIZE_MAX)
+        sol.mss = lr_offset_mss(acc, spec, &sol, lr_frame_offset_col(md->frame));
     lr_fit *fit = NULL;
     if ((rc = check_range(&sol, spec->ridge > 0, spec->intercept, md->source, err)))
         goto fail;
@@ -788,6 +792,11 @@ static int fit_csv(const char *const *paths, size_t n, const lr_fit_options *opt
                      delimiter,
                      NULL,
                      fe_vcov};
+    if (fes->nf && lr_frame_offset_col(frame) != SIZE_MAX) {
+        rc = lr_error_set(err, LR_EUSAGE, "%s: offset() is not supported with absorbed fixed "
+                          "effects", name);
+        goto done;
+    }
     if (fes->nf) {
         lr_fe *fe = NULL;
         const char *why = lr_source_again_why(input);
@@ -819,6 +828,17 @@ static int fit_csv(const char *const *paths, size_t n, const lr_fit_options *opt
                        "file may have no header (linreg reads its first row as the "
                        "column names)",
                        name))) {
+        lr_fit_free(*out);
+        *out = NULL;
+    }
+    uint64_t nan_line, nan_rows;
+    const char *nan_label;
+    if (rc == LR_OK && (nan_rows = lr_frame_nan_rows(frame, &nan_line, &nan_label)) &&
+        (rc = add_note(*out, err,
+                       "warning: %s:%llu: %s is NaN (R: \"NaNs produced\"): %llu row%s "
+                       "omitted as missing, as R's lm does",
+                       name, (unsigned long long)nan_line, nan_label,
+                       (unsigned long long)nan_rows, nan_rows == 1 ? "" : "s"))) {
         lr_fit_free(*out);
         *out = NULL;
     }

@@ -337,7 +337,12 @@ static int build_spool(lr_fe *fe, lr_source *input, char delimiter, const lr_fra
             break;
         double y = 0, w = 1;
         int use = 0;
-        if ((rc = lr_frame_eval_row(frame, colval, &row, xv, &y, &w, &use, err)))
+        rc = lr_frame_eval_row(frame, colval, &row, xv, &y, &w, &use, err);
+        if (rc == LR_EVALUE && use == -1) {
+            rc = LR_OK; /* NaN (log(-1)): the fit omitted the row */
+            continue;
+        }
+        if (rc)
             break;
         if (use && w > 0)
             rc = take_row(fe, &row, xv, y, w, mu, source, opt->na_action == LR_NA_ERROR, err);

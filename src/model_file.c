@@ -833,6 +833,8 @@ int lr_predict_csv_files(const lr_model *m, const char *const *paths, size_t n,
                         s += LR_AT(m->xtx_inv, p, i, j) * xf[i];
                 q += xf[j] * s;
             }
+            /* R's predict.lm adds the offset evaluated on the new data */
+            fit += lr_frame_eval_offset(f, f->colval);
             pr.fit = fit + fe_sum;
             /* with fixed effects: NA, as the effects' own variance is not known */
             pr.se_fit = m->fe ? (double)NAN : m->sigma * sqrt(q);

@@ -108,6 +108,9 @@ struct lr_chunk {
     uint64_t rows;      /* data rows seen */
     uint64_t dropped;   /* rows omitted for missing values */
     lr_row_fp fp;       /* the rows used, lines counted from the chunk's first */
+    uint64_t nan_rows;  /* of those, rows where a term was NaN (log(-1)) */
+    uint64_t nan_line;  /* the first such row's line (0: none) */
+    size_t nan_var;     /* the variable that was NaN there */
 };
 
 /* The most accumulator columns a model may have (see check_width). */
@@ -132,6 +135,9 @@ struct lr_frame {
     var_info *vars;      /* formula->nvars entries */
     term_info *terms;    /* formula->nterms entries */
     size_t kfixed;       /* accumulator columns before the factor terms' ones */
+    size_t offset_col;   /* the accumulator column of offset(expr) (in no model column:
+                            R's summary takes its mss from fitted values that include
+                            it), or SIZE_MAX */
     size_t *direct;      /* a linear model in plain numeric columns: the accumulator
                             column of each data column (SIZE_MAX: none), else NULL */
     size_t keywidth;     /* words per cell key: 1 + most factors in a term + 1 */
@@ -162,6 +168,9 @@ struct lr_frame {
     uint64_t dropped;                /* rows omitted for missing values */
     lr_row_fp fp;                    /* the rows used (row_fingerprint.c) */
     char delim;                      /* the input's delimiter (',' until set) */
+    uint64_t nan_rows;               /* of those, rows where a term was NaN (log(-1)) */
+    uint64_t nan_line;               /* the first such row's line (0: none) */
+    size_t nan_var;                  /* the variable that was NaN there */
     uint64_t chunks;                 /* chunks folded */
     int rows_wanted;     /* chunks copy their blocks for the row spool (set before any) */
     int rows_lines;      /* ... with the rows' lines (for per-row output) */
@@ -181,5 +190,10 @@ struct lr_frame {
 
 /* The accumulator column of a factor term's cell, or SIZE_MAX if never seen. */
 size_t lr_cell_map_get(const cell_map *m, const uint32_t *key);
+
+/* factor(x, levels = c(...)): 1 if the cell's level (bytes s[0..len), or num
+ * as R's as.character writes it if numeric) is listed, else 0 (R's NA); 1 for
+ * any other variable. */
+int lr_frame_level_listed(const lr_var *x, const char *s, size_t len, double num, int numeric);
 
 #endif
