@@ -15,6 +15,7 @@
 #include <cblas.h>
 #include <lapacke.h>
 
+#include "linreg_bench.h"
 #include "solver.h"
 #include "test_util.h"
 
@@ -464,6 +465,13 @@ END_TEST
 
 /* ---- allocation failures ---- */
 
+static int bench_alloc_run(void *ctx, lr_error *err)
+{
+    lr_bench_result *r = NULL;
+    int rc = lr_bench_run(ctx, &r, err);
+    lr_bench_result_free(r);
+    return rc;
+}
 
 START_TEST(test_alloc_failures)
 {
@@ -475,24 +483,8 @@ START_TEST(test_alloc_failures)
     opt.repeat = 1;
     opt.fit_path = lr_test_path("datasets/cars.csv");
     opt.fit_repeat = 1;
-    int succeeded = 0;
-    for (lr_test_fail_at = 1; !succeeded && lr_test_fail_at < 5000; lr_test_fail_at++) {
-        lr_test_allocs = 0;
-        lr_test_live = 0;
-        lr_set_allocator(lr_test_failing_alloc, NULL);
-        lr_bench_result *r = NULL;
-        lr_error err;
-        int rc = lr_bench_run(&opt, &r, &err);
-        if (rc == LR_OK)
-            succeeded = 1;
-        else
-            ck_assert_msg(rc == LR_ENOMEM, "allocation %ld: %s", lr_test_fail_at, err.message);
-        lr_bench_result_free(r);
-        lr_set_allocator(NULL, NULL);
-        ck_assert_msg(lr_test_live == 0, "%lld bytes leaked when allocation %ld failed", lr_test_live, lr_test_fail_at);
-    }
-    ck_assert(succeeded);
-    ck_assert(lr_test_fail_at > 20);
+    /* more than 19 runs: allocations 1 to 19 at least each failed in turn */
+    ck_assert(lr_test_alloc_failures(bench_alloc_run, &opt, 5000) > 19);
 }
 END_TEST
 

@@ -731,6 +731,27 @@ END_TEST
 
 /* ---- allocation failures while loading and predicting ---- */
 
+/* Load the model file `model` and predict `newdata` (6 rows) with intervals. */
+typedef struct predict_run {
+    const char *model;   /* the saved model */
+    const char *newdata; /* the new data */
+} predict_run;
+
+static int predict_alloc_run(void *ctx, lr_error *err)
+{
+    const predict_run *c = ctx;
+    lr_model *m = NULL;
+    rows r = {0};
+    int rc = lr_model_load(c->model, &m, err);
+    if (rc == LR_OK)
+        rc = lr_predict_csv(m, c->newdata, LR_INTERVAL_PREDICTION, 0.95, collect, &r, err);
+    if (rc == LR_OK)
+        ck_assert_uint_eq(r.n, 6);
+    free(r.p);
+    lr_model_free(m);
+    return rc;
+}
+
 START_TEST(test_alloc_failures_predict)
 {
     size_t len;
@@ -738,31 +759,8 @@ START_TEST(test_alloc_failures_predict)
     char *model = lr_test_write_temp(text, len);
     char newdata[4096];
     snprintf(newdata, sizeof newdata, "%s", lr_test_path("tests/data/predict_iris_new.csv"));
-    int succeeded = 0;
-    for (lr_test_fail_at = 1; !succeeded && lr_test_fail_at < 2000; lr_test_fail_at++) {
-        lr_test_allocs = 0;
-        lr_test_live = 0;
-        lr_set_allocator(lr_test_failing_alloc, NULL);
-        lr_model *m = NULL;
-        lr_error err;
-        rows r = {0};
-        int rc = lr_model_load(model, &m, &err);
-        if (rc == LR_OK)
-            rc = lr_predict_csv(m, newdata, LR_INTERVAL_PREDICTION, 0.95, collect, &r, &err);
-        if (rc == LR_OK) {
-            succeeded = 1;
-            ck_assert_uint_eq(r.n, 6);
-        } else {
-            ck_assert_msg(rc == LR_ENOMEM, "allocation %ld: %s", lr_test_fail_at, err.message);
-        }
-        free(r.p);
-        lr_model_free(m);
-        lr_set_allocator(NULL, NULL);
-        ck_assert_msg(lr_test_live == 0, "%lld bytes leaked when allocation %ld failed",
-                      lr_test_live, lr_test_fail_at);
-    }
-    ck_assert(succeeded);
-    ck_assert(lr_test_fail_at > 5);
+    predict_run c = {model, newdata};
+    ck_assert(lr_test_alloc_failures(predict_alloc_run, &c, 2000) > 4);
     unlink(model);
     free(model);
     free(text);
