@@ -398,10 +398,8 @@ START_TEST(test_many_blocks_match_dummies)
     uint64_t s = 12345;
     for (size_t i = 0; i < n; i++) {
         double u[4];
-        for (int k = 0; k < 4; k++) {
-            s = s * 6364136223846793005ull + 1442695040888963407ull;
-            u[k] = (double)(s >> 11) / 9007199254740992.0;
-        }
+        for (int k = 0; k < 4; k++)
+            u[k] = lr_lcg_unit(&s);
         unsigned a = (unsigned)(u[0] * 37), b = (unsigned)(u[1] * 11);
         double x1 = u[2] * 4 + a * 0.1, x2 = u[3] - b * 0.05;
         double y = 1 + 0.5 * x1 - 2 * x2 + 0.3 * a - 0.2 * b + (u[0] * 37 - a) * (1 + x1);

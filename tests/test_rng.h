@@ -21,4 +21,13 @@ static inline double lr_splitmix_unit(uint64_t *state)
     return (double)(z >> 11) * 0x1.0p-53;
 }
 
+/* The next number of a 64-bit linear congruential sequence (Knuth's MMIX
+ * constants) from *state, as a double in [0, 1) from its top 53 bits: the
+ * data of test_edges' and test_fixed_effects' weighted-panel tests. */
+static inline double lr_lcg_unit(uint64_t *state)
+{
+    *state = *state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (double)(*state >> 11) / 9007199254740992.0;
+}
+
 #endif
