@@ -400,39 +400,6 @@ END_TEST
 
 /* ---- the commands ---- */
 
-/* A minimal well-formedness check of XML: tags nest and close. */
-static int xml_balanced(const char *s)
-{
-    const char *stack[256];
-    size_t depth = 0, lens[256];
-    while ((s = strchr(s, '<')) != NULL) {
-        if (s[1] == '?' || s[1] == '!') {
-            s = strchr(s, '>');
-            if (!s)
-                return 0;
-            continue;
-        }
-        int closing = s[1] == '/';
-        const char *name = s + 1 + closing;
-        size_t n = strcspn(name, " \t\n/>");
-        const char *end = strchr(s, '>');
-        if (!end)
-            return 0;
-        if (closing) {
-            if (depth == 0 || lens[depth - 1] != n || memcmp(stack[depth - 1], name, n))
-                return 0;
-            depth--;
-        } else if (end[-1] != '/') {
-            if (depth == 256)
-                return 0;
-            stack[depth] = name;
-            lens[depth++] = n;
-        }
-        s = end + 1;
-    }
-    return depth == 0;
-}
-
 START_TEST(test_cli_residuals_and_plot)
 {
     char *res = temp_path(), *plot = temp_path();
@@ -477,7 +444,8 @@ START_TEST(test_cli_residuals_and_plot)
     ck_assert_ptr_nonnull(svg);
     ck_assert(strstr(svg, "<svg") != NULL);
     ck_assert(strstr(svg, "Normal Q-Q") != NULL);
-    ck_assert(xml_balanced(svg));
+    char why[128];
+    ck_assert_msg(lr_test_xml_well_formed(svg, why, sizeof why), "SVG not well-formed: %s", why);
     /* one point per observation in each panel */
     size_t circles = 0;
     for (const char *s = svg; (s = strstr(s, "<circle")) != NULL; s++)

@@ -134,6 +134,10 @@ typedef struct lr_test_text {
 } lr_test_text;
 void lr_test_put(lr_test_text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* 1 if doc is one well-formed XML document (prolog, one root element, matched tags, quoted
+ * unique attributes, valid references); otherwise 0 and why (in why[0..whysize)). */
+int lr_test_xml_well_formed(const char *doc, char *why, size_t whysize);
+
 /* Run a suite with Check's runner; returns the process exit code (0 if all passed). */
 int lr_test_main(Suite *s);
 
