@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "linreg.h"
+#include "linreg_bench.h" /* lr_bench_result, for the bench reports */
 
 /* Exit codes of the command. */
 enum {
