@@ -280,6 +280,24 @@ START_TEST(test_errors)
 }
 END_TEST
 
+/* Lines are physical lines of each file: CRLF, a quoted line end in the
+ * header and in a row of the file before, a file without a final line end. */
+START_TEST(test_lines)
+{
+    char *dir = lr_test_temp_dir();
+    char *a = lr_test_join(dir, "a.csv"), *b = lr_test_join(dir, "b.csv");
+    char want[1024];
+    put(a, "y,x,\"note\r\nnote\"\r\n1,2,\"one\r\nline\"\r\n2,3,c\r\n3,5,\"d\"");
+    put(b, "y,x,\"note\r\nnote\"\r\n1,2,a\r\n2,3,\"p\nq\"\r\n5,1\"x,a\r\n");
+    const char *v[] = {"linreg", "fit", "-y", "y", "-x", "x", a, b, NULL};
+    snprintf(want, sizeof want, "linreg: %s:6:4: unexpected quote in unquoted field\n", b);
+    expect_error(v, 1, want);
+    free(a);
+    free(b);
+    lr_test_remove_dir(dir);
+}
+END_TEST
+
 /* A file without a final line end is followed by one; the lines of a
  * later file are its own in --residuals, which gains a file column. */
 START_TEST(test_residuals)
@@ -362,6 +380,16 @@ START_TEST(test_predict)
     lr_test_run_free(&a);
     lr_test_run_free(&b);
     lr_test_run_free(&c);
+    /* a header that differs: both files named, nothing on stdout */
+    char *h = lr_test_join(dir, "h.csv");
+    put(h, "mpg,wt,hp\n21,2.6,110\n");
+    const char *v4[] = {"linreg", "predict", "-m", model, p[0], h, NULL};
+    snprintf(want, sizeof want,
+             "linreg: %s:1:1: the header differs from %s's: column 1 is 'mpg' here, 'model' in "
+             "%s\n",
+             h, p[0], p[0]);
+    expect_error(v4, 1, want);
+    free(h);
     for (int k = 0; k < 3; k++)
         free(p[k]);
     free(model);
@@ -455,6 +483,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_datasets);
     tcase_add_test(tc, test_large_threads);
     tcase_add_test(tc, test_errors);
+    tcase_add_test(tc, test_lines);
     tcase_add_test(tc, test_residuals);
     tcase_add_test(tc, test_predict);
     tcase_add_test(tc, test_library);
