@@ -123,6 +123,10 @@ static int read_header(lr_concat *c, lr_source *src, const char *name, size_t *h
     *hstart = 0; /* empty lines before it are skipped, as the CSV reader does */
     c->pend_len = c->pend_off = 0;
     for (;;) {
+        /* a UTF-8 byte order mark first is no part of the header (the CSV
+         * reader drops it), and empty lines may follow it */
+        if (i == 0 && c->pend_len >= 3 && memcmp(c->pend, "\xef\xbb\xbf", 3) == 0)
+            i = *hstart = 3;
         for (; i < c->pend_len; i++) {
             char ch = c->pend[i];
             if (ch == '"')
@@ -176,6 +180,9 @@ static int same_header(const lr_concat *c, size_t k, const char *hdr, size_t len
     int rc = lr_csv_open_buffer(c->hdr, c->hdr_len, n0, &copt, &a, err);
     if (!rc)
         rc = lr_csv_next(a, &ra, &ha, err);
+    /* the later header read with the first one's delimiter: "y;x" is not "y,x" */
+    if (!rc)
+        copt.delimiter = lr_csv_delimiter(a);
     if (!rc)
         rc = lr_csv_open_buffer(hdr, len, nk, &copt, &b, err);
     if (!rc)

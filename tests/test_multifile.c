@@ -242,6 +242,13 @@ START_TEST(test_errors)
              "none here, 'x2' there)\n",
              b, a);
     expect_error(v1, 1, want);
+    /* another delimiter is another header */
+    put(b, "y;x1;x2\n4;1;1\n");
+    snprintf(want, sizeof want,
+             "linreg: %s:1:1: the header differs from %s's: column 1 is 'y;x1;x2' here, 'y' in "
+             "%s\n",
+             b, a, a);
+    expect_error(v1, 1, want);
     /* an error in the second file: its name and its own line, and the
      * message of the whole file at its line there */
     put(b, "y,x1,x2\n4,1,1\n5,2,2\n6,1\"x,3\n");
@@ -267,8 +274,10 @@ START_TEST(test_errors)
     /* a header and no rows is no error: the data are the other files' */
     put(h, "y,x1,x2\n");
     const char *none[] = {NULL};
-    const char *fa[] = {a}, *fha[] = {h, a, h};
-    char *r1 = fit_json(none, fa, 1, NULL), *r2 = fit_json(none, fha, 3, NULL);
+    const char *fa[] = {a}, *fha[] = {h, a, h, b};
+    /* nor is a byte order mark, or empty lines before the header */
+    put(b, "\xef\xbb\xbf\n\ny,x1,x2\n");
+    char *r1 = fit_json(none, fa, 1, NULL), *r2 = fit_json(none, fha, 4, NULL);
     ck_assert_str_eq(r1, r2);
     free(r1);
     free(r2);
