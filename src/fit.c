@@ -557,6 +557,13 @@ static int fit_from_accum(const lr_accum *acc, const model_desc *md, const lr_fi
         (ext_note[0] && (rc = add_note(fit, err, "%s", ext_note))) ||
         (diag_note[0] && (rc = add_note(fit, err, "%s", diag_note))))
         goto fail;
+    /* the Wald F needs the slopes' covariance positive definite, which a
+     * two-way clustered one need not be (R's waldtest inverts it anyway) */
+    if (fit->summary.vcov == LR_VCOV_CL && fit->diag.n_negative == 0 &&
+        isnan(fit->summary.f_statistic) && fit->summary.f_df1 > 0 &&
+        (rc = add_note(fit, err, "warning: the Wald F is NA: the clustered covariance of the "
+                                 "slopes is not positive definite")))
+        goto fail;
     lr_solution_free(&sol);
     *out = fit;
     return LR_OK;
@@ -744,7 +751,9 @@ static int fit_csv(const char *path, const lr_fit_options *opt, const lr_fe_spec
                      : opt->residual_summary         ? (uint64_t)1 << 30
                      : opt->method == LR_METHOD_AUTO ? (uint64_t)64 << 20
                                                      : 0;
-    int keep_rows = (want_rows || opt->residual_summary) && !(opt->ridge > 0)
+    /* CL reads the cluster keys from the text, so the spool would go unread */
+    int keep_rows = (want_rows || opt->residual_summary) && !(opt->ridge > 0) &&
+                            opt->vcov != LR_VCOV_CL
                         ? 1 | (opt->residual_row || opt->vcov == LR_VCOV_HC2 ||
                                        opt->vcov == LR_VCOV_HC3
                                    ? LR_KEEP_ROW_LINES

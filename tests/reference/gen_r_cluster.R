@@ -10,9 +10,11 @@
 #   the intercept-only model (null when V's slope block is not positive
 #   definite: linreg prints NA there); n_clusters: the G of each clustering
 #   (two-way: c1, c2, their intersection); dropped: rows omitted.
-# A row whose cluster cell is missing is dropped before the fit, as lm drops
-# it when the cluster column is in its model frame (vcovCL itself refuses NA
-# clusters). Cluster keys are compared as text: read.csv's values, pasted.
+# A row whose cluster cell is missing (NA or empty) is dropped before the
+# fit, as lm drops it when the cluster column is in its model frame (vcovCL
+# itself refuses NA clusters). Cluster keys are compared as text (read with
+# colClasses "character"). "file" is under datasets/ unless it starts with
+# tests/.
 # Numbers with 17 significant digits; NaN and NA are null.
 #
 # Run from the repository root:  Rscript tests/reference/gen_r_cluster.R
@@ -34,14 +36,20 @@ cases <- list(
   list("firms_two_way_weighted_factor", "panels/firms.csv", "y ~ x1 + shift", "w",
        c("year", "region")),
   list("airquality_missing_cluster", "airquality.csv", "Ozone ~ Temp + Wind", NULL, "Solar.R"),
-  list("mtcars_two_way_negative", "mtcars.csv", "mpg ~ wt + hp", NULL, c("am", "vs"))
+  list("mtcars_two_way_negative", "mtcars.csv", "mpg ~ wt + hp", NULL, c("am", "vs")),
+  # text keys, three empty and two NA (dropped), a missing response, and a
+  # missing second key for the two-way case
+  list("text_keys_missing", "tests/data/cluster_missing.csv", "y ~ x1 + x2", NULL, "school"),
+  list("text_keys_missing_two_way", "tests/data/cluster_missing.csv", "y ~ x1 + x2", NULL,
+       c("school", "district"))
 )
 
 num <- function(x) ifelse(is.finite(x), x, NA)
 
 out <- lapply(cases, function(cs) {
   id <- cs[[1]]; file <- cs[[2]]; formula <- cs[[3]]; weights <- cs[[4]]; cl <- cs[[5]]
-  d <- read.csv(file.path("datasets", file), colClasses = setNames(rep("character", length(cl)), cl))
+  path <- if (startsWith(file, "tests/")) file else file.path("datasets", file)
+  d <- read.csv(path, colClasses = setNames(rep("character", length(cl)), cl))
   n_rows <- nrow(d)
   keep <- Reduce(`&`, lapply(cl, function(c) !is.na(d[[c]]) & d[[c]] != ""))
   d <- d[keep, , drop = FALSE]
