@@ -112,6 +112,19 @@ START_TEST(test_r_cluster)
     check(id, "f_p", 0, s->f_p, num(json_object_get(e, "f_p")), 1e-8);
     ck_assert(s->f_df1 == num(json_object_get(e, "f_df1")));
     ck_assert(s->f_df2 == num(json_object_get(e, "f_df2")));
+    /* --test "every slope = 0" under the clustered covariance is the Wald F
+     * (car::linearHypothesis(fit, ..., vcov. = V) = waldtest's F) */
+    if (!isnan(num(json_object_get(e, "f")))) {
+        char h[512] = "";
+        size_t o = 0;
+        for (size_t j = 0; j < p; j++)
+            if (strcmp(lr_fit_coef(fit, j)->name, "(Intercept)"))
+                o += (size_t)snprintf(h + o, sizeof h - o, "%s%s = 0", o ? "; " : "",
+                                      lr_fit_coef(fit, j)->name);
+        lr_hypothesis hy;
+        ck_assert_msg(lr_fit_test(fit, h, &hy, &err) == LR_OK, "%s: %s: %s", id, h, err.message);
+        check(id, "test f", 0, hy.f, num(json_object_get(e, "f")), RTOL);
+    }
     /* a negative two-way variance: NA with a warning saying why */
     int warned = 0;
     for (size_t i = 0; i < lr_fit_nnotes(fit); i++)
