@@ -35,9 +35,9 @@ static int cluster_factors(const lr_fe *fe, const char *spec, size_t *fac, size_
     return rc;
 }
 
-/* Every kept row's score into its clusters' sums (cl: ncl, or 3 for two). */
+/* Every kept row's score into its clusters' sums, keyed by the level ids. */
 static int fold_scores(lr_fe *fe, const lr_solution *sol, const size_t *idx, size_t k,
-                       const size_t *fac, size_t ncl, lr_cluster *cl, lr_error *err)
+                       const size_t *fac, lr_clustering *cl, lr_error *err)
 {
     size_t m = fe->m;
     double *blk = lr_mem_alloc(m * LR_FE_BLOCK * sizeof(double));
@@ -57,13 +57,15 @@ static int fold_scores(lr_fe *fe, const lr_solution *sol, const size_t *idx, siz
                 e -= sol->beta[idx[a]] * blk[(idx[a] + 1) * LR_FE_BLOCK + r];
             for (size_t a = 0; a < k; a++)
                 s[a] = wb[r] * e * blk[(idx[a] + 1) * LR_FE_BLOCK + r];
-            uint32_t key[LR_CLUSTER_MAX];
-            for (size_t c = 0; c < ncl; c++) {
-                key[c] = fe->ids[fac[c] * LR_FE_BLOCK + i];
-                rc = rc ? rc : lr_cluster_add(&cl[c], (const char *)&key[c], sizeof key[c], s, err);
+            uint32_t id[LR_CLUSTER_MAX];
+            const char *key[LR_CLUSTER_MAX];
+            size_t len[LR_CLUSTER_MAX];
+            for (size_t c = 0; c < cl->ncl; c++) {
+                id[c] = fe->ids[fac[c] * LR_FE_BLOCK + i];
+                key[c] = (const char *)&id[c];
+                len[c] = sizeof id[c];
             }
-            if (!rc && ncl == 2)
-                rc = lr_cluster_add(&cl[2], (const char *)key, sizeof key, s, err);
+            rc = lr_clustering_add(cl, key, len, s, err);
             r++;
         }
     }
@@ -76,9 +78,9 @@ static int fold_scores(lr_fe *fe, const lr_solution *sol, const size_t *idx, siz
 int lr_fe_cluster_vcov(lr_fe *fe, const lr_solution *sol, const char *spec, double **vcov_out,
                        uint64_t n_clusters[3], size_t *n_negative, lr_error *err)
 {
-    size_t p = sol->p, k = 0, fac[LR_CLUSTER_MAX], ncl = 0, nt = 0;
-    lr_cluster cl[3];
-    memset(cl, 0, sizeof cl);
+    size_t p = sol->p, k = 0, fac[LR_CLUSTER_MAX], ncl = 0;
+    lr_clustering cl;
+    memset(&cl, 0, sizeof cl);
     *vcov_out = NULL;
     *n_negative = 0;
     size_t *idx = lr_mem_alloc((p ? p : 1) * sizeof(size_t));
@@ -88,25 +90,15 @@ int lr_fe_cluster_vcov(lr_fe *fe, const lr_solution *sol, const char *spec, doub
     int rc = !idx || !meat || !am || !v ? lr_error_nomem(err) : LR_OK;
     if (!rc)
         rc = cluster_factors(fe, spec, fac, &ncl, err);
-    nt = ncl == 2 ? 3 : ncl;
     for (size_t j = 0; !rc && j < p; j++)
         if (!sol->aliased[j])
             idx[k++] = j;
-    for (size_t c = 0; !rc && c < nt; c++)
-        rc = lr_cluster_init(&cl[c], k, err);
     if (!rc)
-        rc = fold_scores(fe, sol, idx, k, fac, ncl, cl, err);
-    for (size_t c = 0; !rc && c < nt; c++) {
-        double g = (double)cl[c].g;
-        n_clusters[c] = cl[c].g;
-        if (cl[c].g < 2)
-            rc = lr_error_set(err, LR_EDATA,
-                              "the clustered covariance needs at least two clusters; the rows "
-                              "used have %zu",
-                              cl[c].g);
-        else
-            lr_cluster_crossprod(&cl[c], (c == 2 ? -1.0 : 1.0) * g / (g - 1), meat);
-    }
+        rc = lr_clustering_init(&cl, ncl, k, err);
+    if (!rc)
+        rc = fold_scores(fe, sol, idx, k, fac, &cl, err);
+    if (!rc)
+        rc = lr_clustering_meat(&cl, meat, n_clusters, "the fixed-effects fit", err);
     double n = (double)lr_accum_nobs(fe->acc), rank = (double)sol->rank;
     if (!rc && !(n > rank))
         rc = lr_error_set(err, LR_EDATA, "the clustered covariance needs more observations "
@@ -127,8 +119,7 @@ int lr_fe_cluster_vcov(lr_fe *fe, const lr_solution *sol, const char *spec, doub
         *vcov_out = v;
         v = NULL;
     }
-    for (size_t c = 0; c < 3; c++)
-        lr_cluster_free(&cl[c]);
+    lr_clustering_free(&cl);
     lr_mem_free(idx, (p ? p : 1) * sizeof(size_t));
     lr_mem_free(meat, (p * p + 1) * sizeof(double));
     lr_mem_free(am, (p * p + 1) * sizeof(double));
