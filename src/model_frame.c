@@ -31,6 +31,7 @@
 
 #include "factor_levels.h"
 #include "model_frame_impl.h"
+#include "vcov_cluster.h"
 #include "solver.h"
 
 /* Bytes of model cells kept to decide column types (docs/design.md: "the first chunk"). */
@@ -213,6 +214,11 @@ static int find_header(const lr_frame *f, const char *name, size_t *col)
     return 0;
 }
 
+int lr_frame_column(const lr_frame *f, const char *name, size_t *col)
+{
+    return find_header(f, name, col);
+}
+
 /* Mark the data columns an expression reads. */
 static void mark_used(lr_frame *f, const lr_node *n)
 {
@@ -349,6 +355,25 @@ int lr_frame_create(const lr_csv_row *hdr, const char *source, const lr_fit_opti
             goto fail;
         }
         f->cols[f->wcol].used = 2;
+    }
+
+    /* The cluster columns (--vcov CL): read as text, so that a missing cell
+     * omits the row as it would if the column were in R's model frame. */
+    if (opt->vcov == LR_VCOV_CL && opt->cluster) {
+        const char *cn[LR_CLUSTER_MAX];
+        size_t cl[LR_CLUSTER_MAX], ncl, col;
+        if ((rc = lr_cluster_split(opt->cluster, cn, cl, &ncl, err)))
+            goto fail;
+        for (size_t i = 0; i < ncl; i++) {
+            char name[256];
+            snprintf(name, sizeof name, "%.*s", (int)(cl[i] < 255 ? cl[i] : 255), cn[i]);
+            if (!find_header(f, name, &col)) {
+                rc = lr_no_column_error(f->source, "cluster column", name, names, f->ncsv, err);
+                goto fail;
+            }
+            if (!f->cols[col].used)
+                f->cols[col].used = 1, f->cols[col].as_factor = 1;
+        }
     }
 
     /* Columns used: every variable's (as R's model.frame includes them all). */

@@ -129,6 +129,9 @@ int lr_frame_header_numeric(const lr_frame *f);
  * before the first row). */
 void lr_frame_set_delimiter(lr_frame *f, char delim);
 
+/* The header field named name (1), or 0 if there is none. */
+int lr_frame_column(const lr_frame *f, const char *name, size_t *col);
+
 /* Fields in the header. */
 size_t lr_frame_ncols(const lr_frame *f);
 
