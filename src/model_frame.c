@@ -381,6 +381,19 @@ int lr_frame_create(const lr_csv_row *hdr, const char *source, const lr_fit_opti
     if (rc)
         goto fail;
 
+    /* R codes a logical I() as a factor: without an intercept that gives it a
+     * column for FALSE and one for TRUE when it comes before any factor, which
+     * this 0/1 column does not; refused rather than wrong. */
+    for (size_t t = 0; !rc && !f->formula->intercept && t < f->formula->nterms; t++) {
+        const lr_var *x = &f->formula->vars[f->formula->terms[t].vars[0]];
+        if (x->logical) {
+            rc = lr_error_set(err, LR_EUSAGE, "%s is logical: linreg does not support it in a "
+                              "model without an intercept (write I(1 * (...)) to use it as a 0/1 "
+                              "number)", x->label);
+            goto fail;
+        }
+    }
+
     /* The weights column. */
     if (opt->weights) {
         if (!find_header(f, opt->weights, &f->wcol)) {

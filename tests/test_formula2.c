@@ -151,6 +151,24 @@ START_TEST(test_offset_absorb_refused)
 }
 END_TEST
 
+/* A logical I() without an intercept: R gives it FALSE and TRUE columns;
+ * refused rather than fitted with one. */
+START_TEST(test_logical_no_intercept_refused)
+{
+    lr_fit_options opt;
+    lr_fit_options_init(&opt);
+    opt.formula = "mpg ~ 0 + I(wt > 3) + hp";
+    lr_fit *fit;
+    lr_error err;
+    const char *data = lr_test_path("datasets/mtcars.csv");
+    ck_assert_int_eq(lr_fit_csv(data, &opt, &fit, &err), LR_EUSAGE);
+    ck_assert_msg(strstr(err.message, "I(wt > 3) is logical"), "%s", err.message);
+    opt.formula = "mpg ~ I(wt > 3) + hp";
+    opt.intercept = 0; /* --no-intercept */
+    ck_assert_int_eq(lr_fit_csv(data, &opt, &fit, &err), LR_EUSAGE);
+}
+END_TEST
+
 int main(void)
 {
     json_error_t je;
@@ -164,6 +182,7 @@ int main(void)
     tcase_add_loop_test(tc, test_r_formula2, 0, (int)json_array_size(reference));
     tcase_add_test(tc, test_nan_rows_warn);
     tcase_add_test(tc, test_offset_absorb_refused);
+    tcase_add_test(tc, test_logical_no_intercept_refused);
     suite_add_tcase(s, tc);
     int rc = lr_test_main(s);
     json_decref(reference);
