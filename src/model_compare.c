@@ -15,8 +15,9 @@
  * models must also have been fitted on the same rows (the fingerprint the
  * fit stores, row_fingerprint.c), with the same response and weights, and
  * nest: the terms of the one with fewer terms are all terms of the other
- * (a term is its set of variables, so b:a is a:b). Otherwise the F test is
- * not the test of the restrictions it appears to be.
+ * (a term is its set of variables, so b:a is a:b; an absorbed fixed effect
+ * "| firm" is a term of its own). Otherwise the F test is not the test of
+ * the restrictions it appears to be.
  */
 #include <math.h>
 #include <stdint.h>
@@ -77,7 +78,8 @@ static int read_terms(cmp_model *c, lr_error *err)
     if (rc)
         return rc;
     int icpt = json_is_true(json_object_get(c->root, "intercept"));
-    c->cap = f->nterms + 1;
+    const json_t *fe = json_object_get(json_object_get(c->root, "fixed_effects"), "factors");
+    c->cap = f->nterms + 1 + json_array_size(fe);
     c->terms = lr_mem_calloc(c->cap, sizeof(char *));
     if (!c->terms) {
         lr_formula_free(f);
@@ -117,6 +119,16 @@ static int read_terms(cmp_model *c, lr_error *err)
         c->terms[c->nterms++] = key;
     }
     lr_formula_free(f);
+    /* absorbed fixed effects (y ~ x | firm): a term each, "| firm" */
+    for (size_t i = 0; rc == LR_OK && i < json_array_size(fe); i++) {
+        const char *col = json_string_value(json_object_get(json_array_get(fe, i), "column"));
+        size_t len = strlen(col ? col : "") + 3;
+        char *key = lr_mem_calloc(len, 1);
+        if (!key)
+            return lr_error_nomem(err);
+        snprintf(key, len, "| %s", col ? col : "");
+        c->terms[c->nterms++] = key;
+    }
     return rc;
 }
 
@@ -174,6 +186,15 @@ static int check_pair(const cmp_model *a, size_t i, const cmp_model *b, size_t j
                             "differ: another file, or other values)",
                             i, a->path, j, b->path, (long long)na);
     }
+    /* the same rows read, the same observations fitted: a fixed-effects fit
+     * drops singletons after the rows are read */
+    json_int_t oa = json_integer_value(json_object_get(ra, "n")),
+               ob = json_integer_value(json_object_get(rb, "n"));
+    if (oa != ob)
+        return lr_error_set(err, LR_EDATA,
+                            "models %zu (%s) and %zu (%s) were fitted on different rows: "
+                            "%lld vs %lld observations (singletons dropped by fixed effects?)",
+                            i, a->path, j, b->path, (long long)oa, (long long)ob);
     /* the one with fewer terms must nest in the other */
     const cmp_model *s = a, *l = b;
     size_t si = i, li = j;

@@ -87,7 +87,9 @@ START_TEST(test_compare_matches_r)
 {
     const json_t *cs = json_array_get(json_object_get(reference, "cases"), (size_t)_i);
     const char *id = json_string_value(json_object_get(cs, "id"));
-    const json_t *formulas = json_object_get(cs, "formulas");
+    const json_t *formulas = json_object_get(cs, "linreg_formulas");
+    if (!formulas)
+        formulas = json_object_get(cs, "formulas");
     const json_t *w = json_object_get(cs, "weights");
     size_t n = json_array_size(formulas);
     char *dir = lr_test_temp_dir();
@@ -220,6 +222,13 @@ START_TEST(test_compare_refusals)
     fit_to(mt, "mpg ~ wt", NULL, m[0], NULL);
     fit_to(mt, "mpg ~ wt + hp + qsec - 1", NULL, m[1], NULL);
     refused(NULL, m, 2, "term '(Intercept)' of model 1 is not a term of model 2");
+    /* other absorbed fixed effects; fixed effects against their dummies
+     * (nested in column space, but not by terms: refused) */
+    fit_to(mt, "mpg ~ wt | cyl", NULL, m[0], NULL);
+    fit_to(mt, "mpg ~ wt + hp | gear", NULL, m[1], NULL);
+    refused(NULL, m, 2, "term '| cyl' of model 1 is not a term of model 2");
+    fit_to(mt, "mpg ~ wt + hp + factor(cyl)", NULL, m[1], NULL);
+    refused(NULL, m, 2, "term '| cyl' of model 1 is not a term of model 2");
     /* another response; other weights */
     fit_to(mt, "mpg ~ wt", NULL, m[0], NULL);
     fit_to(mt, "qsec ~ wt + hp", NULL, m[1], NULL);
@@ -279,6 +288,7 @@ START_TEST(test_fingerprint_threads_and_paths)
     char *data = lr_test_join(dir, "d.csv");
     lr_test_write_file(data, t.s, t.n);
     free(t.s);
+    t.s = NULL;
     static const char *const forms[] = {"y ~ x1", "y ~ x1 + x2", "y ~ x1 + x2 + g"};
     static const char *const threads[] = {"1", "3"};
     char fp0[64] = "";
@@ -298,6 +308,33 @@ START_TEST(test_fingerprint_threads_and_paths)
             json_decref(j);
             free(path);
         }
+    /* the same rows in two files (linreg fit A B reads them as one): the same
+     * fingerprint */
+    {
+        char *text = lr_test_read_file(data, NULL);
+        char *cut = strchr(text + t.n / 2, '\n') + 1;
+        char *a = lr_test_join(dir, "a.csv"), *b = lr_test_join(dir, "b.csv");
+        lr_test_write_file(a, text, (size_t)(cut - text));
+        lr_test_text tb = {0};
+        lr_test_put(&tb, "y,x1,x2,g\n%s", cut);
+        lr_test_write_file(b, tb.s, tb.n);
+        free(tb.s);
+        char *path = lr_test_join(dir, "m.json");
+        const char *argv[] = {"linreg", "fit", "-q", "-f", "y ~ x1", "-o", path, a, b, NULL};
+        lr_test_run_result r;
+        ck_assert_int_eq(lr_test_run(argv, NULL, 0, &r), 0);
+        ck_assert_msg(r.exit_code == 0, "%s", r.err);
+        lr_test_run_free(&r);
+        json_error_t je;
+        json_t *j = json_load_file(path, 0, &je);
+        ck_assert_ptr_nonnull(j);
+        ck_assert_str_eq(json_string_value(json_object_get(j, "rows_fingerprint")), fp0);
+        json_decref(j);
+        free(path);
+        free(a);
+        free(b);
+        free(text);
+    }
     /* one row dropped (a missing x1): another fingerprint */
     char *text = lr_test_read_file(data, NULL);
     char *second = strchr(strchr(text, '\n') + 1, '\n') + 1; /* row 2 */

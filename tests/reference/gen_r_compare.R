@@ -3,7 +3,8 @@
 #
 # Produces tests/data/r_compare.json: {"r_version": ..., "cases": [...]}, each
 # case: id, file (under datasets/), weights (null or a column name),
-# formulas (in the order given to anova, written as linreg reads them), and
+# formulas (in the order given to anova, written as linreg reads them unless
+# linreg_formulas gives linreg's spelling: y ~ x | g for R's factor(g)), and
 # the table's columns res_df, rss, df, sum_sq, f, p (one entry per model; the
 # first row's df, sum_sq, f and p are NA in R, null here; so are F and p where
 # R's stat.anova gives NA: Df 0, or F < 0).
@@ -11,7 +12,7 @@
 # Cases: nested pairs and triples on mtcars; warpbreaks with factors and
 # their interaction; a weighted pair; models in decreasing order (negative Df
 # and Sum of Sq, as R prints them); equal RSS (the same model twice, and a
-# model with an aliased column: Df 0, no F).
+# model with an aliased column: Df 0, no F); absorbed fixed effects.
 #
 # Numbers are written with sprintf("%.17g"); NA is null.
 # Run from the repository root:  Rscript tests/reference/gen_r_compare.R
@@ -34,6 +35,10 @@ cases <- list(
        formulas = c("breaks ~ tension:wool + wool + tension", "breaks ~ tension")),
   list(id = "mtcars_weighted", file = "mtcars.csv", weights = "wt",
        formulas = c("mpg ~ hp", "mpg ~ hp + qsec", "mpg ~ hp + qsec + factor(gear)")),
+  # absorbed fixed effects (linreg's y ~ x | g) against R's dummies
+  list(id = "mtcars_fixed_effects", file = "mtcars.csv", weights = NULL,
+       formulas = c("mpg ~ wt + factor(cyl)", "mpg ~ wt + hp + factor(cyl)"),
+       linreg = c("mpg ~ wt | cyl", "mpg ~ wt + hp | cyl")),
   list(id = "equal_rss_same_model", file = "mtcars.csv", weights = NULL,
        formulas = c("mpg ~ wt", "mpg ~ wt")),
   list(id = "equal_rss_aliased", file = "mtcars.csv", weights = NULL,
@@ -57,6 +62,8 @@ for (cs in cases) {
   out <- c(out, paste0(
     "  {\"id\": \"", cs$id, "\", \"file\": \"", cs$file, "\", \"weights\": ", str1(cs$weights),
     ",\n   \"formulas\": [", paste0("\"", cs$formulas, "\"", collapse = ", "), "]",
+    if (is.null(cs$linreg)) "" else
+      paste0(",\n   \"linreg_formulas\": [", paste0("\"", cs$linreg, "\"", collapse = ", "), "]"),
     ",\n   \"res_df\": ", num(a[["Res.Df"]]), ",\n   \"rss\": ", num(a[["RSS"]]),
     ",\n   \"df\": ", num(a[["Df"]]), ",\n   \"sum_sq\": ", num(a[["Sum of Sq"]]),
     ",\n   \"f\": ", num(a[["F"]]), ",\n   \"p\": ", num(a[["Pr(>F)"]]), "}"))
