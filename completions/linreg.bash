@@ -4,6 +4,7 @@
 # The header fields of the first existing CSV file among the words.
 _linreg_columns()
 {
+    # the first data file named (several share one header)
     local w f=
     for w in "${COMP_WORDS[@]}"; do
         case "$w" in

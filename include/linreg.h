@@ -354,7 +354,8 @@ typedef enum lr_vcov {
     LR_VCOV_HC1 = 2,       /* HC0 × n / (n − p) */
     LR_VCOV_HC2 = 3,       /* e² / (1 − h) (MacKinnon & White 1985) */
     LR_VCOV_HC3 = 4,       /* e² / (1 − h)² */
-    LR_VCOV_HAC = 5        /* Newey–West, lag hac_lag, over the rows in file order */
+    LR_VCOV_HAC = 5,       /* Newey–West, lag hac_lag, over the rows in file order */
+    LR_VCOV_CL = 6         /* clustered by the cluster columns, as sandwich::vcovCL HC1 */
 } lr_vcov;
 
 /* One observation's diagnostics (R's fitted, residuals, hatvalues, rstandard,
@@ -366,6 +367,8 @@ typedef struct lr_residual {
     double leverage;   /* h = w xᵀ(XᵀX)⁻¹x */
     double std_residual; /* √w e / (σ √(1 − h)) */
     double cooks;      /* (√w e)² h / (rank σ² (1 − h)²) */
+    const char *file;  /* the file the row is in (line is its line there): with several
+                          files (lr_fit_csv_files), one of them; borrowed for the callback */
 } lr_residual;
 
 typedef struct lr_fit_options {
@@ -414,6 +417,8 @@ typedef struct lr_fit_options {
                                       file (factor,level,effect), or NULL */
     int anova;                     /* 1: anova(lm)'s table (lr_fit_anova), no further pass */
     unsigned hac_lag;              /* LR_VCOV_HAC: the lag L (weights 1 − l/(L + 1)) */
+    const char *cluster;           /* LR_VCOV_CL: one or two cluster columns, "firm" or
+                                      "firm,year"; a row missing one is omitted */
 } lr_fit_options;
 
 /* Fill *opt with the defaults. */
@@ -475,6 +480,9 @@ typedef struct lr_summary {
                                  R's quantile type 7 */
     double quantile_error;    /* 0: exact; else their error bound (a sketch was used) */
     unsigned hac_lag;         /* vcov LR_VCOV_HAC: its lag L */
+    const char *cluster;      /* vcov LR_VCOV_CL: the cluster columns ("firm,year"; borrowed) */
+    uint64_t n_clusters[3];   /* vcov LR_VCOV_CL: clusters of each column, then of their
+                                 intersection (two-way), 0 where there is none */
 } lr_summary;
 
 typedef struct lr_fit lr_fit;
@@ -485,6 +493,19 @@ typedef struct lr_fit lr_fit;
  * with lr_fit_free. Errors carry file, line and column where there is one.
  */
 int lr_fit_csv(const char *path, const lr_fit_options *opt, lr_fit **out, lr_error *err);
+
+/*
+ * The same for the n >= 1 files paths[0..n) read as one data set (README,
+ * "Several files"): every file has the same header row (an error names both
+ * files and the first column that differs); each may be gzip-compressed;
+ * "-" (standard input) at most once; an empty file is an error, a header
+ * with no rows is not. The result is bit for bit that of the concatenation
+ * (the first file, then the rows of the others, each file ending with a line
+ * end) for any opt.threads; errors name the file and its line. n == 1 is
+ * lr_fit_csv. paths are borrowed for the call only.
+ */
+int lr_fit_csv_files(const char *const *paths, size_t n, const lr_fit_options *opt, lr_fit **out,
+                     lr_error *err);
 
 /*
  * Fit from statistics a caller accumulated: column 0 of acc is the response,
@@ -592,6 +613,30 @@ int lr_model_weighted(const lr_model *m);
 /* Its rank and number of coefficients (rank < coefficients: aliased ones). */
 size_t lr_model_rank(const lr_model *m);
 size_t lr_model_ncoef(const lr_model *m);
+/* Its formula as fitted ("mpg ~ wt + hp"; borrowed, lives as long as m). */
+const char *lr_model_formula(const lr_model *m);
+
+/* R's anova(m1, m2, ...) of nested models fitted on the same rows
+ * (model_compare.c): a row per model, in the order given. */
+typedef struct lr_compare_row { /* a row of R's anova.lmlist table */
+    double res_df;              /* residual degrees of freedom */
+    double rss;                 /* residual (weighted) sum of squares, σ² res_df */
+    double df;                  /* res_df of the model before minus this one (NaN: row 1;
+                                   negative when the models are given in decreasing order) */
+    double sum_sq;              /* rss of the model before minus this one (NaN: row 1) */
+    double f;                   /* (sum_sq / df) / s², s² = rss / res_df of the model with
+                                   the fewest residual df; NaN: row 1, df 0 or f < 0 */
+    double p;                   /* upper tail of F(|df|, res_df of that model) at f */
+} lr_compare_row;
+/* Refused (LR_EDATA, the reason and the file named) unless the n models
+ * (n >= 2; borrowed) have the same response and weights, each pair nests
+ * (every term of the one with fewer terms is a term of the other; an
+ * intercept counts as a term), none is a ridge fit, and all have the same
+ * rows fingerprint (the rows used, row_fingerprint.c); `force` accepts files
+ * without one (written before linreg 0.x stored it). rows: n entries. */
+int lr_model_compare(const lr_model *const *models, size_t n, int force, lr_compare_row *rows,
+                     lr_error *err);
+
 /* The longest row lr_predict_csv reads from the new data (0, the default:
  * LR_MAX_LINE_DEFAULT); see lr_csv_options.max_row_bytes. */
 void lr_model_set_max_line(lr_model *m, size_t max_row_bytes);
@@ -618,6 +663,8 @@ typedef struct lr_prediction {
     const char *note; /* ok = 0 because a term is not finite for the row (log(0) in
                          new data): why, with the line ("new.csv:5:3: log(x) is -Inf:
                          the logarithm of 0"), borrowed for the callback; else NULL */
+    const char *file; /* the file the row is in (line is its line there); borrowed for
+                         the callback */
 } lr_prediction;
 
 /*
@@ -628,6 +675,14 @@ typedef struct lr_prediction {
  */
 int lr_predict_csv(const lr_model *m, const char *path, lr_interval interval, double level,
                    void (*row_cb)(void *ud, const lr_prediction *p), void *ud, lr_error *err);
+
+/* The same over the n >= 1 files paths[0..n) read as one, in order (their
+ * header rows alike, "-" at most once: as lr_fit_csv_files); p->file and
+ * p->line and every message name the file and its line there. */
+int lr_predict_csv_files(const lr_model *m, const char *const *paths, size_t n,
+                         lr_interval interval, double level,
+                         void (*row_cb)(void *ud, const lr_prediction *p), void *ud,
+                         lr_error *err);
 
 /* The name of a method as the command line spells it ("inverse", "naive"). */
 const char *lr_method_name(lr_method m);

@@ -28,6 +28,8 @@
 #include "ingest.h"
 #include "residual_quantiles.h"
 #include "row_spool.h"
+#include "vcov_cluster.h"
+#include "source_concat.h"
 #include "vcov_hac.h"
 
 /* Residuals kept in memory for exact quantiles (8 MB). */
@@ -61,7 +63,11 @@ void lr_diag_one_note(const lr_diag_result *r, const char *type, char *buf, size
     for (size_t i = 0; i < k && n >= 0 && (size_t)n < cap; i++) {
         uint64_t l = r->one_line[i];
         const char *lead = i == 0 ? (r->n_one == 1 ? "line " : "lines ") : ", ";
-        n += l ? snprintf(buf + n, cap - (size_t)n, "%s%llu", lead, (unsigned long long)l)
+        if (l && r->one_file[i])
+            n += snprintf(buf + n, cap - (size_t)n, "%s%s:%llu", lead, r->one_file[i],
+                          (unsigned long long)l);
+        else
+            n += l ? snprintf(buf + n, cap - (size_t)n, "%s%llu", lead, (unsigned long long)l)
                : snprintf(buf + n, cap - (size_t)n, "%s?", lead);
     }
     if (n >= 0 && (size_t)n < cap && r->n_one > k)
@@ -79,6 +85,7 @@ typedef struct diag_pass {
     const lr_frame *frame;      /* the model's frame */
     char delimiter;             /* the data's delimiter */
     const char *name;           /* for messages */
+    const lr_source *input;     /* the data: its files' names and lines (lr_source_locate) */
     const lr_solution *sol;     /* β, (XᵀX)⁻¹, aliasing */
     const lr_diag_request *req; /* what is wanted */
     size_t q, icpt, p;          /* model columns, intercept, coefficients */
@@ -98,12 +105,26 @@ typedef struct diag_pass {
     size_t mn;           /* rows in mblock */
     lr_hac *hac;         /* HAC: the scores' lag products (vcov_hac.c), or NULL; then
                             mblock carries the scores w e x, in file order */
+    size_t ncl;          /* --vcov CL: cluster columns (0: not clustered) */
+    size_t ccol[LR_CLUSTER_MAX]; /* their fields */
+    lr_cluster *cl;      /* the clusterings: ncl == 1, the column's; two, both columns'
+                            and their intersection's (vcov_cluster.c) */
+    uint64_t nzero;      /* CL: rows of weight zero (sandwich's n counts them) */
+    char *kjoin;         /* CL: scratch for an intersection's key */
+    size_t kjoin_cap;    /* its capacity */
     double *resid;       /* exact quantiles: every √w e, or NULL */
     uint64_t *hist;      /* else their histogram, or NULL */
     double hmin, hmax;   /* with hist: the smallest and largest √w e, exact (Min and
                             Max do not depend on the order the rows come in) */
     lr_diag_result *out; /* the result */
 } diag_pass;
+
+/* CL: a row's cluster keys, in the chunk's key bytes. */
+typedef struct cl_row {
+    size_t obs;                       /* its observation in the chunk, or SIZE_MAX: weight 0 */
+    size_t off[LR_CLUSTER_MAX];       /* where each key starts in kb */
+    size_t len[LR_CLUSTER_MAX];       /* its length */
+} cl_row;
 
 /* One chunk's observations. */
 typedef struct diag_chunk {
@@ -116,6 +137,10 @@ typedef struct diag_chunk {
     size_t cap_u;   /* its capacity in rows */
     size_t n_one;   /* observations with a leverage of one */
     uint64_t one_line[LR_ONE_LINES]; /* the first ones' lines */
+    char *kb;       /* CL: the rows' cluster keys, back to back */
+    size_t nkb, cap_kb; /* its bytes used, allocated */
+    cl_row *kr;     /* CL: per row the model uses (weight zero included), in order */
+    size_t nkr, cap_kr; /* its entries used, allocated */
 } diag_chunk;
 
 static void diag_drop(void *ctx, void *result)
@@ -127,6 +152,8 @@ static void diag_drop(void *ctx, void *result)
     lr_mem_free(c->r, c->cap_r * sizeof(lr_residual));
     lr_mem_free(c->rw, c->cap_rw * sizeof(double));
     lr_mem_free(c->u, c->cap_u * (dp->pk ? dp->pk : 1) * sizeof(double));
+    lr_mem_free(c->kb, c->cap_kb);
+    lr_mem_free(c->kr, c->cap_kr * sizeof(cl_row));
     lr_mem_free(c, sizeof *c);
 }
 
@@ -165,6 +192,7 @@ typedef struct diag_block {
     double *x; /* LR_DIAG_BLOCK × pk, column-major: the kept columns of the rows */
     double *t; /* the same shape: x V */
     double y[LR_DIAG_BLOCK], w[LR_DIAG_BLOCK], fit[LR_DIAG_BLOCK], h[LR_DIAG_BLOCK];
+    double off[LR_DIAG_BLOCK]; /* offset(): each row's (y is y − offset); 0 without */
     uint64_t line[LR_DIAG_BLOCK];
     size_t n; /* rows in the block */
 } diag_block;
@@ -235,12 +263,13 @@ static void diag_block_run(const diag_pass *dp, diag_block *b, diag_chunk *c)
             double cooks =
                 one ? (double)NAN
                     : rw * rw * h / ((double)dp->sol->rank * dp->sigma2 * (1 - h) * (1 - h));
-            lr_residual r = {b->line[i], fit, e, h, std, cooks};
+            /* R's fitted values include the offset */
+            lr_residual r = {b->line[i], fit + b->off[i], e, h, std, cooks, NULL};
             c->r[c->n + i] = r;
         }
         if (c->rw)
             c->rw[c->n + i] = rw;
-        if (c->u && req->vcov == LR_VCOV_HAC) { /* the score w e x */
+        if (c->u && (req->vcov == LR_VCOV_HAC || req->vcov == LR_VCOV_CL)) { /* w e x */
             double *u = c->u + (c->n + i) * pk;
             for (size_t a = 0; a < pk; a++)
                 u[a] = b->x[a * LR_DIAG_BLOCK + i] * w * e;
@@ -260,6 +289,80 @@ static void diag_block_run(const diag_pass *dp, diag_block *b, diag_chunk *c)
     }
     c->n += n;
     b->n = 0;
+}
+
+/* *buf (of *cap bytes) at least need bytes, by doubling from first; -1 when
+ * memory runs out (*buf kept). */
+static int grow_bytes(char **buf, size_t *cap, size_t need, size_t first)
+{
+    size_t n = *cap ? *cap : first;
+    while (n < need)
+        n *= 2;
+    char *b = lr_mem_realloc(*buf, *cap, n);
+    if (!b)
+        return -1;
+    *buf = b;
+    *cap = n;
+    return 0;
+}
+
+/* CL: keep the row's cluster keys (obs: its observation in the chunk, or
+ * SIZE_MAX for a row of weight zero, which sandwich counts in n and G). */
+static int cl_keep(const diag_pass *dp, diag_chunk *c, const lr_csv_row *row, size_t obs,
+                   lr_error *err)
+{
+    size_t need = c->nkb;
+    for (size_t i = 0; i < dp->ncl; i++)
+        need += row->fields[dp->ccol[i]].len;
+    if (need > c->cap_kb && grow_bytes(&c->kb, &c->cap_kb, need, 4096))
+        return lr_error_nomem(err);
+    if (c->nkr == c->cap_kr) {
+        size_t cap = c->cap_kr ? 2 * c->cap_kr : 1024;
+        cl_row *kr = lr_mem_realloc(c->kr, c->cap_kr * sizeof(cl_row), cap * sizeof(cl_row));
+        if (!kr)
+            return lr_error_nomem(err);
+        c->kr = kr;
+        c->cap_kr = cap;
+    }
+    cl_row *r = &c->kr[c->nkr++];
+    r->obs = obs;
+    for (size_t i = 0; i < dp->ncl; i++) {
+        const lr_csv_field *fl = &row->fields[dp->ccol[i]];
+        r->off[i] = c->nkb;
+        r->len[i] = fl->len;
+        if (fl->len)
+            memcpy(c->kb + c->nkb, fl->data, fl->len);
+        c->nkb += fl->len;
+    }
+    return LR_OK;
+}
+
+/* CL, in file order: each row's score into its clusters' sums. Two columns:
+ * the intersection's key is the first key's length (8 bytes), then both
+ * keys, so that no two pairs share one (sandwich pastes them with "_"). */
+static int cl_fold(diag_pass *dp, const diag_chunk *c, lr_error *err)
+{
+    int rc;
+    for (size_t k = 0; k < c->nkr; k++) {
+        const cl_row *r = &c->kr[k];
+        const double *s = r->obs == SIZE_MAX ? NULL : c->u + r->obs * dp->pk;
+        dp->nzero += s == NULL;
+        for (size_t i = 0; i < dp->ncl; i++)
+            if ((rc = lr_cluster_add(&dp->cl[i], c->kb + r->off[i], r->len[i], s, err)))
+                return rc;
+        if (dp->ncl < 2)
+            continue;
+        size_t n = 8 + r->len[0] + r->len[1];
+        if (n > dp->kjoin_cap && grow_bytes(&dp->kjoin, &dp->kjoin_cap, n, 256))
+            return lr_error_nomem(err);
+        uint64_t l0 = r->len[0];
+        memcpy(dp->kjoin, &l0, 8);
+        memcpy(dp->kjoin + 8, c->kb + r->off[0], r->len[0]);
+        memcpy(dp->kjoin + 8 + r->len[0], c->kb + r->off[1], r->len[1]);
+        if ((rc = lr_cluster_add(&dp->cl[2], dp->kjoin, n, s, err)))
+            return rc;
+    }
+    return LR_OK;
 }
 
 /* A worker: fitted value, residual, leverage and the rest for each
@@ -300,9 +403,19 @@ static int diag_eval(void *ctx, const char *buf, size_t len, uint64_t seq, void 
         if ((rc = lr_csv_next(csv, &row, &has, err)) || !has)
             break;
         double y, w;
-        if ((rc = lr_frame_eval_row(dp->frame, colval, &row, x, &y, &w, &use, err)))
+        use = 0;
+        rc = lr_frame_eval_row(dp->frame, colval, &row, x, &y, &w, &use, err);
+        if (rc == LR_EVALUE && use == -1) {
+            rc = LR_OK; /* NaN (log(-1)): the fit omitted the row */
+            continue;
+        }
+        if (rc)
             break;
-        if (!use || w == 0)
+        if (!use)
+            continue;
+        if (dp->ncl && (rc = cl_keep(dp, c, &row, w == 0 ? SIZE_MAX : c->n + b->n, err)))
+            break;
+        if (w == 0)
             continue;
         if (c->n + b->n == c->cap && (rc = diag_grow(dp, c, err)))
             break;
@@ -312,6 +425,7 @@ static int diag_eval(void *ctx, const char *buf, size_t len, uint64_t seq, void 
         for (size_t a = 0; a < pk; a++)
             b->x[a * LR_DIAG_BLOCK + b->n] = xf[dp->kept[a]];
         b->y[b->n] = y;
+        b->off[b->n] = lr_frame_eval_offset(dp->frame, colval);
         b->w[b->n] = w;
         b->line[b->n] = row.line;
         if (++b->n == LR_DIAG_BLOCK)
@@ -362,6 +476,7 @@ static int diag_fold(void *ctx, void *result, uint64_t lines_before, lr_error *e
         if (dp->rows) {
             lr_residual r = c->r[i];
             r.line += lines_before;
+            lr_source_locate(dp->input, r.line, &r.file, &r.line); /* several files: its own */
             if (dp->req->residual_row)
                 dp->req->residual_row(dp->req->residual_ud, &r);
             if (out->pf && k % dp->stride == 0 && out->np < out->np_cap) {
@@ -387,15 +502,22 @@ static int diag_fold(void *ctx, void *result, uint64_t lines_before, lr_error *e
     /* the meat in blocks of LR_DIAG_BLOCK observations counted from the
      * first, whatever the chunks: the same sums in the same order for any
      * thread count and either second pass */
-    for (size_t i = 0; dp->meat && i < c->n; i++) {
+    int rc;
+    if (dp->ncl && (rc = cl_fold(dp, c, err)))
+        return rc;
+    for (size_t i = 0; dp->meat && !dp->ncl && i < c->n; i++) {
         for (size_t a = 0; a < dp->pk; a++)
             dp->mblock[a * LR_DIAG_BLOCK + dp->mn] = c->u[i * dp->pk + a];
         if (++dp->mn == LR_DIAG_BLOCK)
             meat_flush(dp);
     }
     for (size_t i = 0; i < c->n_one && i < LR_ONE_LINES; i++)
-        if (out->n_one + i < LR_ONE_LINES)
+        if (out->n_one + i < LR_ONE_LINES) {
             out->one_line[out->n_one + i] = c->one_line[i] + lines_before;
+            if (lr_source_concat(dp->input) && c->one_line[i]) /* several files: name it */
+                lr_source_locate(dp->input, c->one_line[i] + lines_before,
+                                 &out->one_file[out->n_one + i], &out->one_line[out->n_one + i]);
+        }
     out->n_one += c->n_one;
     dp->seen += c->n;
     return LR_OK;
@@ -449,6 +571,9 @@ static int spool_record(const diag_pass *dp, const lr_row_reader *rec, const siz
     diag_block *b = se->b;
     diag_chunk *c = se->c;
     size_t *pos = se->pos, pk = dp->pk;
+    size_t ocol = lr_frame_offset_col(dp->frame);
+    if (ocol != SIZE_MAX && ocol >= kacc)
+        ocol = SIZE_MAX;
     int rc;
     for (size_t i = 0; i < kacc; i++)
         pos[i] = SIZE_MAX;
@@ -481,6 +606,8 @@ static int spool_record(const diag_pass *dp, const lr_row_reader *rec, const siz
             if (zero && rec->w[r] == 0)
                 continue;
             b->y[b->n] = pos[0] == SIZE_MAX ? 0.0 : rec->x[pos[0] * n + r];
+            b->off[b->n] = ocol == SIZE_MAX || pos[ocol] == SIZE_MAX ? 0.0
+                                                                     : rec->x[pos[ocol] * n + r];
             b->w[b->n] = rec->w ? rec->w[r] : 1.0;
             b->line[b->n] = rec->line ? rec->line[r] : 0; /* kept when rows are reported */
             b->n++;
@@ -663,11 +790,11 @@ static int diag_spool_pass(diag_pass *dp, int fd, const lr_model_spec *spec, siz
     return rc;
 }
 
-/* out->vcov = V M V (× n/(n − p) for HC1) on the kept coefficients, NaN for
- * the aliased; all NaN for HC2/HC3 when a leverage is one: they divide a
- * residual of rounding noise by a 1 − h of rounding noise, so no digit of
- * V M V is known (sandwich gives NaN). hc1: n/(n − p). */
-static int hc_vcov(const diag_pass *dp, double hc1, lr_error *err)
+/* out->vcov = scale · V M V on the kept coefficients, NaN for the aliased;
+ * all NaN for HC2/HC3 when a leverage is one: they divide a residual of
+ * rounding noise by a 1 − h of rounding noise, so no digit of V M V is known
+ * (sandwich gives NaN). scale: n/(n − p) for HC1, CL's (cl_meat), else 1. */
+static int hc_vcov(const diag_pass *dp, double scale, lr_error *err)
 {
     lr_diag_result *out = dp->out;
     size_t p = dp->p, pk = dp->pk, pkk = pk ? pk * pk : 1;
@@ -688,7 +815,6 @@ static int hc_vcov(const diag_pass *dp, double hc1, lr_error *err)
                     vhc, n);
     }
     lr_vcov type = dp->req->vcov;
-    double scale = type == LR_VCOV_HC1 ? hc1 : 1.0;
     int unknown = out->n_one > 0 && (type == LR_VCOV_HC2 || type == LR_VCOV_HC3);
     for (size_t j = 0; j < p * p; j++)
         out->vcov[j] = (double)NAN;
@@ -698,6 +824,73 @@ static int hc_vcov(const diag_pass *dp, double hc1, lr_error *err)
                 scale * 0.5 * (LR_AT(vhc, pk, a, b) + LR_AT(vhc, pk, b, a));
     lr_mem_free(t, pkk * sizeof(double));
     lr_mem_free(vhc, pkk * sizeof(double));
+    return LR_OK;
+}
+
+/* Clusterings kept for ncl columns: two-way adds their intersection. */
+static size_t cl_count(size_t ncl)
+{
+    return ncl == 2 ? 3 : ncl;
+}
+
+/* CL: the cluster columns' fields and a clustering for each (and for their
+ * intersection). The keys are the text's: the pass reads it again. */
+static int cl_setup(diag_pass *dp, lr_source *input, lr_error *err)
+{
+    const char *name[LR_CLUSTER_MAX];
+    size_t len[LR_CLUSTER_MAX], n;
+    const char *why = input ? lr_source_again_why(input) : "is not a file";
+    int rc;
+    if (!dp->req->cluster)
+        return lr_error_set(err, LR_EUSAGE, "the clustered covariance needs cluster columns");
+    if (why)
+        return lr_error_set(err, LR_EIO,
+                            "%s: the clustered covariance reads the cluster columns in a second "
+                            "pass, and %s %s; give a file instead of a pipe, or a writable TMPDIR",
+                            dp->name, dp->name, why);
+    if ((rc = lr_cluster_split(dp->req->cluster, name, len, &n, err)))
+        return rc;
+    for (size_t i = 0; i < n; i++) {
+        char nm[256];
+        snprintf(nm, sizeof nm, "%.*s", (int)(len[i] < 255 ? len[i] : 255), name[i]);
+        if (!lr_frame_column(dp->frame, nm, &dp->ccol[i]))
+            return lr_error_set(err, LR_EUSAGE, "%s: no cluster column '%s'", dp->name, nm);
+    }
+    if (!(dp->cl = lr_mem_calloc(cl_count(n), sizeof(lr_cluster))))
+        return lr_error_nomem(err);
+    dp->ncl = n;
+    for (size_t i = 0; i < cl_count(n); i++)
+        if ((rc = lr_cluster_init(&dp->cl[i], dp->pk, err)))
+            return rc;
+    return LR_OK;
+}
+
+/* CL: the meat Σ_c ± G_c/(G_c − 1) Σ_g u_g u_gᵀ (minus for the intersection)
+ * and *scale = (n₊/n)² (n − 1)/(n − k), n counting rows of weight zero and n₊
+ * not (vcov_cluster.c has the derivation from sandwich::meatCL). */
+static int cl_meat(diag_pass *dp, double *scale, lr_error *err)
+{
+    lr_diag_result *out = dp->out;
+    double n = (double)(dp->nobs + dp->nzero), k = (double)dp->pk;
+    for (size_t i = 0; i < cl_count(dp->ncl); i++) {
+        double g = (double)dp->cl[i].g;
+        out->n_clusters[i] = dp->cl[i].g;
+        if (dp->cl[i].g < 2)
+            return lr_error_set(err, LR_EDATA,
+                                "%s: the clustered covariance needs at least two clusters; "
+                                "the rows used have %zu in %s",
+                                dp->name, dp->cl[i].g,
+                                i == 2 ? "the intersection of the cluster columns"
+                                       : "that cluster column");
+        lr_cluster_crossprod(&dp->cl[i], (i == 2 ? -1.0 : 1.0) * g / (g - 1), dp->meat);
+    }
+    if (!(n > k))
+        return lr_error_set(err, LR_EDATA,
+                            "%s: the clustered covariance needs more observations than "
+                            "coefficients",
+                            dp->name);
+    double r = (double)dp->nobs / n;
+    *scale = r * r * (n - 1) / (n - k);
     return LR_OK;
 }
 
@@ -739,6 +932,7 @@ int lr_diagnostics(lr_source *input, char delimiter, lr_frame *frame, const lr_m
     dp.frame = frame;
     dp.delimiter = delimiter;
     dp.name = lr_frame_source(frame);
+    dp.input = input;
     dp.sol = sol;
     dp.req = req;
     dp.q = q;
@@ -761,6 +955,8 @@ int lr_diagnostics(lr_source *input, char delimiter, lr_frame *frame, const lr_m
         rc = lr_error_nomem(err);
         goto done;
     }
+    if (req->vcov == LR_VCOV_CL && (rc = cl_setup(&dp, input, err)))
+        goto done;
     if (req->vcov == LR_VCOV_HAC && (!(dp.hac = lr_mem_calloc(1, sizeof *dp.hac)) ||
                                      (rc = lr_hac_init(dp.hac, pk, req->hac_lag, err)))) {
         rc = rc ? rc : lr_error_nomem(err);
@@ -805,14 +1001,15 @@ int lr_diagnostics(lr_source *input, char delimiter, lr_frame *frame, const lr_m
     }
 
     /* The pass: over the rows the first pass kept, or the text again on
-     * every core the fit used. */
+     * every core the fit used (always the text for CL: the spool holds the
+     * model's numbers, not the cluster keys). */
     int fd = lr_frame_rows_fd(frame);
     /* blocks of 256 rows: one BLAS thread (more would only spin, and a
      * threaded dsyrk need not sum in one order) */
     int blas_threads = lr_blas_threads(1);
     /* the residuals named by their rows want lines, which the spool may not
      * keep: the text again when it can be read */
-    if (fd >= 0 && !(out->few && input && !lr_source_again_why(input)))
+    if (fd >= 0 && !dp.ncl && !(out->few && input && !lr_source_again_why(input)))
         rc = diag_spool_pass(&dp, fd, spec, lr_accum_ncols(lr_frame_accum(frame)), req->threads,
                              err);
     else
@@ -834,8 +1031,13 @@ int lr_diagnostics(lr_source *input, char delimiter, lr_frame *frame, const lr_m
     if (dp.hac && pk > 0)
         lr_hac_meat(dp.hac, dp.meat);
     /* HC covariance: V M V on the kept coefficients, NaN for the aliased. */
-    if (dp.meat && (rc = hc_vcov(&dp, (double)nobs / df, err)))
+    double scale = req->vcov == LR_VCOV_HC1 ? (double)nobs / df : 1.0;
+    if (dp.ncl && (rc = cl_meat(&dp, &scale, err)))
         goto done;
+    if (dp.meat && (rc = hc_vcov(&dp, scale, err)))
+        goto done;
+    for (size_t a = 0; dp.ncl == 2 && out->vcov && a < pk; a++)
+        out->n_negative += LR_AT(out->vcov, p, kept[a], kept[a]) < 0;
 
     /* Quantiles. */
     if (req->quantiles && nobs > 0) {
@@ -879,6 +1081,10 @@ done:
     if (dp.hac)
         lr_hac_free(dp.hac);
     lr_mem_free(dp.hac, sizeof *dp.hac);
+    for (size_t i = 0; dp.cl && i < cl_count(dp.ncl); i++)
+        lr_cluster_free(&dp.cl[i]);
+    lr_mem_free(dp.cl, cl_count(dp.ncl) * sizeof(lr_cluster));
+    lr_mem_free(dp.kjoin, dp.kjoin_cap);
     lr_mem_free(dp.resid, (nobs ? nobs : 1) * sizeof(double));
     lr_mem_free(dp.hist, ((size_t)1 << LR_HIST_BITS) * sizeof(uint64_t));
     if (rc)

@@ -240,7 +240,9 @@ START_TEST(test_usage)
          "linreg: unknown --format (expected text, json, csv or markdown): 'xml'"},
         {{"linreg", "fit", "-d", "ab", "x.csv", NULL},
          "linreg: --delimiter must be one character or 'tab', not 'ab'"},
-        {{"linreg", "fit", "a.csv", "b.csv", NULL}, "linreg: more than one input file: 'b.csv'"},
+        {{"linreg", "fit", "-", "b.csv", "-", NULL},
+         "linreg: standard input ('-') is given twice (files 1 and 3): it can be read only "
+         "once"},
         {{"linreg", "fit", "-f", "y ~ x", "-y", "y", "a.csv", NULL},
          "linreg: --formula describes the whole model: it cannot be combined with --target"},
         {{"linreg", "fit", "--ridge", "-1", "a.csv", NULL},
