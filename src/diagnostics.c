@@ -107,24 +107,13 @@ typedef struct diag_pass {
                             mblock carries the scores w e x, in file order */
     size_t ncl;          /* --vcov CL: cluster columns (0: not clustered) */
     size_t ccol[LR_CLUSTER_MAX]; /* their fields */
-    lr_cluster *cl;      /* the clusterings: ncl == 1, the column's; two, both columns'
-                            and their intersection's (vcov_cluster.c) */
-    uint64_t nzero;      /* CL: rows of weight zero (sandwich's n counts them) */
-    char *kjoin;         /* CL: scratch for an intersection's key */
-    size_t kjoin_cap;    /* its capacity */
+    lr_clustering *cl;   /* CL: the clusterings' sums (vcov_cluster.c), or NULL */
     double *resid;       /* exact quantiles: every √w e, or NULL */
     uint64_t *hist;      /* else their histogram, or NULL */
     double hmin, hmax;   /* with hist: the smallest and largest √w e, exact (Min and
                             Max do not depend on the order the rows come in) */
     lr_diag_result *out; /* the result */
 } diag_pass;
-
-/* CL: a row's cluster keys, in the chunk's key bytes. */
-typedef struct cl_row {
-    size_t obs;                       /* its observation in the chunk, or SIZE_MAX: weight 0 */
-    size_t off[LR_CLUSTER_MAX];       /* where each key starts in kb */
-    size_t len[LR_CLUSTER_MAX];       /* its length */
-} cl_row;
 
 /* One chunk's observations. */
 typedef struct diag_chunk {
@@ -137,10 +126,7 @@ typedef struct diag_chunk {
     size_t cap_u;   /* its capacity in rows */
     size_t n_one;   /* observations with a leverage of one */
     uint64_t one_line[LR_ONE_LINES]; /* the first ones' lines */
-    char *kb;       /* CL: the rows' cluster keys, back to back */
-    size_t nkb, cap_kb; /* its bytes used, allocated */
-    cl_row *kr;     /* CL: per row the model uses (weight zero included), in order */
-    size_t nkr, cap_kr; /* its entries used, allocated */
+    lr_cluster_keys keys; /* CL: the keys of the rows the model uses (weight zero too) */
 } diag_chunk;
 
 static void diag_drop(void *ctx, void *result)
@@ -152,8 +138,7 @@ static void diag_drop(void *ctx, void *result)
     lr_mem_free(c->r, c->cap_r * sizeof(lr_residual));
     lr_mem_free(c->rw, c->cap_rw * sizeof(double));
     lr_mem_free(c->u, c->cap_u * (dp->pk ? dp->pk : 1) * sizeof(double));
-    lr_mem_free(c->kb, c->cap_kb);
-    lr_mem_free(c->kr, c->cap_kr * sizeof(cl_row));
+    lr_cluster_keys_free(&c->keys);
     lr_mem_free(c, sizeof *c);
 }
 
@@ -291,78 +276,18 @@ static void diag_block_run(const diag_pass *dp, diag_block *b, diag_chunk *c)
     b->n = 0;
 }
 
-/* *buf (of *cap bytes) at least need bytes, by doubling from first; -1 when
- * memory runs out (*buf kept). */
-static int grow_bytes(char **buf, size_t *cap, size_t need, size_t first)
-{
-    size_t n = *cap ? *cap : first;
-    while (n < need)
-        n *= 2;
-    char *b = lr_mem_realloc(*buf, *cap, n);
-    if (!b)
-        return -1;
-    *buf = b;
-    *cap = n;
-    return 0;
-}
-
 /* CL: keep the row's cluster keys (obs: its observation in the chunk, or
  * SIZE_MAX for a row of weight zero, which sandwich counts in n and G). */
 static int cl_keep(const diag_pass *dp, diag_chunk *c, const lr_csv_row *row, size_t obs,
                    lr_error *err)
 {
-    size_t need = c->nkb;
-    for (size_t i = 0; i < dp->ncl; i++)
-        need += row->fields[dp->ccol[i]].len;
-    if (need > c->cap_kb && grow_bytes(&c->kb, &c->cap_kb, need, 4096))
-        return lr_error_nomem(err);
-    if (c->nkr == c->cap_kr) {
-        size_t cap = c->cap_kr ? 2 * c->cap_kr : 1024;
-        cl_row *kr = lr_mem_realloc(c->kr, c->cap_kr * sizeof(cl_row), cap * sizeof(cl_row));
-        if (!kr)
-            return lr_error_nomem(err);
-        c->kr = kr;
-        c->cap_kr = cap;
-    }
-    cl_row *r = &c->kr[c->nkr++];
-    r->obs = obs;
+    const char *key[LR_CLUSTER_MAX];
+    size_t len[LR_CLUSTER_MAX];
     for (size_t i = 0; i < dp->ncl; i++) {
-        const lr_csv_field *fl = &row->fields[dp->ccol[i]];
-        r->off[i] = c->nkb;
-        r->len[i] = fl->len;
-        if (fl->len)
-            memcpy(c->kb + c->nkb, fl->data, fl->len);
-        c->nkb += fl->len;
+        key[i] = row->fields[dp->ccol[i]].data;
+        len[i] = row->fields[dp->ccol[i]].len;
     }
-    return LR_OK;
-}
-
-/* CL, in file order: each row's score into its clusters' sums. Two columns:
- * the intersection's key is the first key's length (8 bytes), then both
- * keys, so that no two pairs share one (sandwich pastes them with "_"). */
-static int cl_fold(diag_pass *dp, const diag_chunk *c, lr_error *err)
-{
-    int rc;
-    for (size_t k = 0; k < c->nkr; k++) {
-        const cl_row *r = &c->kr[k];
-        const double *s = r->obs == SIZE_MAX ? NULL : c->u + r->obs * dp->pk;
-        dp->nzero += s == NULL;
-        for (size_t i = 0; i < dp->ncl; i++)
-            if ((rc = lr_cluster_add(&dp->cl[i], c->kb + r->off[i], r->len[i], s, err)))
-                return rc;
-        if (dp->ncl < 2)
-            continue;
-        size_t n = 8 + r->len[0] + r->len[1];
-        if (n > dp->kjoin_cap && grow_bytes(&dp->kjoin, &dp->kjoin_cap, n, 256))
-            return lr_error_nomem(err);
-        uint64_t l0 = r->len[0];
-        memcpy(dp->kjoin, &l0, 8);
-        memcpy(dp->kjoin + 8, c->kb + r->off[0], r->len[0]);
-        memcpy(dp->kjoin + 8 + r->len[0], c->kb + r->off[1], r->len[1]);
-        if ((rc = lr_cluster_add(&dp->cl[2], dp->kjoin, n, s, err)))
-            return rc;
-    }
-    return LR_OK;
+    return lr_cluster_keys_add(&c->keys, dp->ncl, key, len, obs, err);
 }
 
 /* A worker: fitted value, residual, leverage and the rest for each
@@ -503,7 +428,7 @@ static int diag_fold(void *ctx, void *result, uint64_t lines_before, lr_error *e
      * first, whatever the chunks: the same sums in the same order for any
      * thread count and either second pass */
     int rc;
-    if (dp->ncl && (rc = cl_fold(dp, c, err)))
+    if (dp->ncl && (rc = lr_clustering_add_keys(dp->cl, &c->keys, c->u, dp->pk, err)))
         return rc;
     for (size_t i = 0; dp->meat && !dp->ncl && i < c->n; i++) {
         for (size_t a = 0; a < dp->pk; a++)
@@ -827,12 +752,6 @@ static int hc_vcov(const diag_pass *dp, double scale, lr_error *err)
     return LR_OK;
 }
 
-/* Clusterings kept for ncl columns: two-way adds their intersection. */
-static size_t cl_count(size_t ncl)
-{
-    return ncl == 2 ? 3 : ncl;
-}
-
 /* CL: the cluster columns' fields and a clustering for each (and for their
  * intersection). The keys are the text's: the pass reads it again. */
 static int cl_setup(diag_pass *dp, lr_source *input, lr_error *err)
@@ -856,12 +775,14 @@ static int cl_setup(diag_pass *dp, lr_source *input, lr_error *err)
         if (!lr_frame_column(dp->frame, nm, &dp->ccol[i]))
             return lr_error_set(err, LR_EUSAGE, "%s: no cluster column '%s'", dp->name, nm);
     }
-    if (!(dp->cl = lr_mem_calloc(cl_count(n), sizeof(lr_cluster))))
+    if (!(dp->cl = lr_mem_calloc(1, sizeof *dp->cl)))
         return lr_error_nomem(err);
+    if ((rc = lr_clustering_init(dp->cl, n, dp->pk, err))) {
+        lr_mem_free(dp->cl, sizeof *dp->cl);
+        dp->cl = NULL;
+        return rc;
+    }
     dp->ncl = n;
-    for (size_t i = 0; i < cl_count(n); i++)
-        if ((rc = lr_cluster_init(&dp->cl[i], dp->pk, err)))
-            return rc;
     return LR_OK;
 }
 
@@ -870,20 +791,10 @@ static int cl_setup(diag_pass *dp, lr_source *input, lr_error *err)
  * not (vcov_cluster.c has the derivation from sandwich::meatCL). */
 static int cl_meat(diag_pass *dp, double *scale, lr_error *err)
 {
-    lr_diag_result *out = dp->out;
-    double n = (double)(dp->nobs + dp->nzero), k = (double)dp->pk;
-    for (size_t i = 0; i < cl_count(dp->ncl); i++) {
-        double g = (double)dp->cl[i].g;
-        out->n_clusters[i] = dp->cl[i].g;
-        if (dp->cl[i].g < 2)
-            return lr_error_set(err, LR_EDATA,
-                                "%s: the clustered covariance needs at least two clusters; "
-                                "the rows used have %zu in %s",
-                                dp->name, dp->cl[i].g,
-                                i == 2 ? "the intersection of the cluster columns"
-                                       : "that cluster column");
-        lr_cluster_crossprod(&dp->cl[i], (i == 2 ? -1.0 : 1.0) * g / (g - 1), dp->meat);
-    }
+    double n = (double)(dp->nobs + dp->cl->nzero), k = (double)dp->pk;
+    int rc = lr_clustering_meat(dp->cl, dp->meat, dp->out->n_clusters, dp->name, err);
+    if (rc)
+        return rc;
     if (!(n > k))
         return lr_error_set(err, LR_EDATA,
                             "%s: the clustered covariance needs more observations than "
@@ -1081,10 +992,9 @@ done:
     if (dp.hac)
         lr_hac_free(dp.hac);
     lr_mem_free(dp.hac, sizeof *dp.hac);
-    for (size_t i = 0; dp.cl && i < cl_count(dp.ncl); i++)
-        lr_cluster_free(&dp.cl[i]);
-    lr_mem_free(dp.cl, cl_count(dp.ncl) * sizeof(lr_cluster));
-    lr_mem_free(dp.kjoin, dp.kjoin_cap);
+    if (dp.cl)
+        lr_clustering_free(dp.cl);
+    lr_mem_free(dp.cl, sizeof *dp.cl);
     lr_mem_free(dp.resid, (nobs ? nobs : 1) * sizeof(double));
     lr_mem_free(dp.hist, ((size_t)1 << LR_HIST_BITS) * sizeof(uint64_t));
     if (rc)

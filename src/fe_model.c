@@ -330,13 +330,13 @@ int lr_fe_model_columns(const lr_fe_model *fm, const lr_csv_row *hdr, const char
 }
 
 int lr_fe_model_row(const lr_fe_model *fm, const size_t *cols, const lr_csv_row *row,
-                    const char *source, double *sum, char *note, size_t size)
+                    const char *source, double *sum, lr_error *note)
 {
     double s = 0;
     uint32_t ids[2] = {0, 0};
     for (size_t k = 0; k < fm->nf; k++) {
         if (cols[k] >= row->nfields)
-            return 0;
+            return 2; /* a short row: the frame's reading reports it */
         const lr_csv_field *fl = &row->fields[cols[k]];
         double v;
         if (lr_parse_cell(fl->data, fl->len, &v) == LR_CELL_MISSING)
@@ -349,24 +349,21 @@ int lr_fe_model_row(const lr_fe_model *fm, const size_t *cols, const lr_csv_row 
             continue;
         }
         int dropped = lr_levels_find_cell(fm->f[k].dropped, fl->data, fl->len, &id) == 0;
-        snprintf(note, size,
-                 "%s:%llu:%llu: column '%s': level \"%.*s\" %s, so its effect is not "
-                 "estimated",
-                 source, (unsigned long long)fl->line, (unsigned long long)fl->col,
-                 fm->f[k].column, (int)(fl->len > 40 ? 40 : fl->len), fl->data,
-                 dropped ? "was only in rows dropped as singletons in the fit"
-                         : "was not in the fit");
+        lr_error_at(note, LR_EVALUE, source, fl->line, fl->col,
+                    "column '%s': level \"%.*s\" %s, so its effect is not estimated",
+                    fm->f[k].column, (int)(fl->len > 40 ? 40 : fl->len), fl->data,
+                    dropped ? "was only in rows dropped as singletons in the fit"
+                            : "was not in the fit");
         return -1;
     }
     if (fm->nf > 1 && fm->f[0].comp && fm->f[0].comp[ids[0]] != fm->f[1].comp[ids[1]]) {
         const lr_csv_field *a = &row->fields[cols[0]], *b = &row->fields[cols[1]];
-        snprintf(note, size,
-                 "%s:%llu:%llu: levels \"%.*s\" of '%s' and \"%.*s\" of '%s' are in different "
-                 "connected components of the fit (no row links them), so the prediction is "
-                 "not identified",
-                 source, (unsigned long long)a->line, (unsigned long long)a->col,
-                 (int)(a->len > 40 ? 40 : a->len), a->data, fm->f[0].column,
-                 (int)(b->len > 40 ? 40 : b->len), b->data, fm->f[1].column);
+        lr_error_at(note, LR_EVALUE, source, a->line, a->col,
+                    "levels \"%.*s\" of '%s' and \"%.*s\" of '%s' are in different connected "
+                    "components of the fit (no row links them), so the prediction is not "
+                    "identified",
+                    (int)(a->len > 40 ? 40 : a->len), a->data, fm->f[0].column,
+                    (int)(b->len > 40 ? 40 : b->len), b->data, fm->f[1].column);
         return -1;
     }
     *sum = s;

@@ -37,13 +37,15 @@ int lr_fe_model_columns(const lr_fe_model *fm, const lr_csv_row *hdr, const char
 
 /*
  * Σ_f effect_f[level of the row] into *sum: 1. 0 when a level is missing
- * (NA, as the fit omitted such rows). -1 when a level is not in the fit or
- * was dropped there with the singletons, or when the row's levels of the
+ * (NA, as the fit omitted such rows). 2 when the row is too short to hold
+ * a factor's column (for the caller's reading of the row to report). -1
+ * when a level is not in the fit or was dropped there with the
+ * singletons, or when the row's levels of the
  * first two factors are in different connected components (its prediction
- * is not identified): NA too, and note (size bytes) says which, with
- * source:line:col.
+ * is not identified): NA too, and *note (LR_EVALUE, with the row's line
+ * and the column's, "source:line:col: ...") says which.
  */
 int lr_fe_model_row(const lr_fe_model *fm, const size_t *cols, const lr_csv_row *row,
-                    const char *source, double *sum, char *note, size_t size);
+                    const char *source, double *sum, lr_error *note);
 
 #endif

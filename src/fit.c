@@ -388,6 +388,9 @@ static int fe_finish(lr_fe *fe, lr_solution *sol, const lr_fit_options *opt,
         snprintf(note, size, "extended precision is not used with absorbed fixed effects; about "
                  "%.0f digits can be trusted", floor(sol->digits));
     int rc = lr_fe_finish(fe, sol, opt->vcov, &diag->vcov, err);
+    if (!rc && opt->vcov == LR_VCOV_CL)
+        rc = lr_fe_cluster_vcov(fe, sol, opt->cluster, &diag->vcov, diag->n_clusters,
+                                &diag->n_negative, err);
     diag->p = diag->vcov ? sol->p : 0;
     return rc ? rc : opt->fe_out ? lr_fe_write(fe, sol, opt->fe_out, err) : LR_OK;
 }
@@ -491,21 +494,20 @@ static int fit_from_accum(const lr_accum *acc, const model_desc *md, const lr_fi
         if (fit->diag.n_one > 0 && (opt->vcov == LR_VCOV_HC2 || opt->vcov == LR_VCOV_HC3))
             lr_diag_one_note(&fit->diag, opt->vcov == LR_VCOV_HC2 ? "HC2" : "HC3", diag_note,
                              sizeof diag_note);
-        if (fit->diag.n_negative > 0)
-            snprintf(diag_note, sizeof diag_note,
-                     "warning: the two-way clustered covariance V1 + V2 - V12 is not positive "
-                     "semi-definite: %zu variance%s negative, so %s standard error%s, t, p and "
-                     "interval%s are NA, and so is a Wald F that needs it (R's vcovCL returns the "
-                     "negative variance%s, whose square "
-                     "root is NaN)",
-                     fit->diag.n_negative, fit->diag.n_negative == 1 ? " is" : "s are",
-                     fit->diag.n_negative == 1 ? "its" : "their",
-                     fit->diag.n_negative == 1 ? "" : "s", fit->diag.n_negative == 1 ? "" : "s",
-                     fit->diag.n_negative == 1 ? "" : "s");
     } else if (want_diag &&
                (rc = diag_declined(opt, md, again_why, diag_note, sizeof diag_note, err))) {
         goto fail;
     }
+    char cl_note[LR_ERROR_MAX] = "";
+    if (fit->diag.n_negative > 0)
+        snprintf(cl_note, sizeof cl_note,
+                 "warning: the two-way clustered covariance V1 + V2 - V12 is not positive "
+                 "semi-definite: %zu variance%s negative, so %s standard error%s, t, p and "
+                 "interval%s are NA, and so is a Wald F that needs it (R's vcovCL returns the "
+                 "negative variance%s, whose square root is NaN)",
+                 fit->diag.n_negative, fit->diag.n_negative == 1 ? " is" : "s are",
+                 fit->diag.n_negative == 1 ? "its" : "their", fit->diag.n_negative == 1 ? "" : "s",
+                 fit->diag.n_negative == 1 ? "" : "s", fit->diag.n_negative == 1 ? "" : "s");
     fit->p = sol.p;
     fit->coefs = lr_mem_calloc(sol.p, sizeof(lr_coef));
     fit->names = lr_mem_calloc(sol.p, sizeof(char *));
@@ -560,7 +562,15 @@ static int fit_from_accum(const lr_accum *acc, const model_desc *md, const lr_fi
     sol.xtx_inv = NULL;
     if ((rc = fit_notes(fit, &sol, md->fe, err)) ||
         (ext_note[0] && (rc = add_note(fit, err, "%s", ext_note))) ||
-        (diag_note[0] && (rc = add_note(fit, err, "%s", diag_note))))
+        (diag_note[0] && (rc = add_note(fit, err, "%s", diag_note))) ||
+        (cl_note[0] && (rc = add_note(fit, err, "%s", cl_note))))
+        goto fail;
+    /* the Wald F needs the slopes' covariance positive definite, which a
+     * two-way clustered one need not be (R's waldtest inverts it anyway) */
+    if (fit->summary.vcov == LR_VCOV_CL && !md->fe && fit->diag.n_negative == 0 &&
+        isnan(fit->summary.f_statistic) && fit->summary.f_df1 > 0 &&
+        (rc = add_note(fit, err, "warning: the Wald F is NA: the clustered covariance of the "
+                                 "slopes is not positive definite")))
         goto fail;
     lr_solution_free(&sol);
     *out = fit;
@@ -710,12 +720,6 @@ int lr_fit_csv_files(const char *const *paths, size_t n, const lr_fit_options *o
     }
     /* Absorbed fixed effects: the first pass reads the left-hand model alone
      * (its coding, its means), the absorption reads the data once more. */
-    if (opt->vcov == LR_VCOV_CL) {
-        lr_fe_spec_free(&fes);
-        return lr_error_set(err, LR_EUSAGE,
-                            "--vcov CL with absorbed fixed effects is not available yet: write "
-                            "the fixed effects as factor() terms of the formula");
-    }
     lr_fit_options o = *opt;
     if (fes.left)
         o.formula = fes.left;
@@ -755,7 +759,9 @@ static int fit_csv(const char *const *paths, size_t n, const lr_fit_options *opt
                      : opt->residual_summary         ? (uint64_t)1 << 30
                      : opt->method == LR_METHOD_AUTO ? (uint64_t)64 << 20
                                                      : 0;
-    int keep_rows = (want_rows || opt->residual_summary) && !(opt->ridge > 0)
+    /* CL reads the cluster keys from the text, so the spool would go unread */
+    int keep_rows = (want_rows || opt->residual_summary) && !(opt->ridge > 0) &&
+                            opt->vcov != LR_VCOV_CL
                         ? 1 | (opt->residual_row || opt->vcov == LR_VCOV_HC2 ||
                                        opt->vcov == LR_VCOV_HC3
                                    ? LR_KEEP_ROW_LINES

@@ -73,6 +73,13 @@ struct lr_fe {
 int lr_fe_read_block(const lr_fe *fe, size_t b, int values, lr_error *err);
 size_t lr_fe_block_rows(const lr_fe *fe, size_t b);
 int lr_fe_row_alive(const lr_fe *fe, size_t i);
+/* The demeaned rows of the block just read (alive ones only, in order,
+ * compacted into blk, m × LR_FE_BLOCK, and wb); returns their number. */
+size_t lr_fe_demeaned_block(const lr_fe *fe, size_t nb, double *blk, double *wb);
+/* v (p × p, NaN but for the kept slopes idx[0..k)) = scale · A M A, A the
+ * slope block of sol->xtx_inv, M = meat (k × k, full); am: k × k scratch. */
+void lr_fe_sandwich_apply(const lr_solution *sol, const size_t *idx, size_t k, const double *meat,
+                          double scale, double *am, double *v);
 /* Read block b (with the columns if values) and list its kept rows in live. */
 int lr_fe_load(lr_fe *fe, size_t b, int values, lr_error *err);
 int lr_fe_add_note(lr_fe *fe, lr_error *err, const char *msg);

@@ -781,7 +781,7 @@ int lr_predict_csv_files(const lr_model *m, const char *const *paths, size_t n,
         goto done;
     }
     size_t fe_cols[LR_FE_MAX];
-    char fe_note[LR_ERROR_MAX];
+    lr_error fe_note; /* why a row is NA for its fixed effects */
     if ((rc = predict_frame(m, &row, lr_csv_name(csv), &f, err)) ||
         (m->fe && (rc = lr_fe_model_columns(m->fe, &row, lr_csv_name(csv), fe_cols, err))))
         goto done;
@@ -796,12 +796,23 @@ int lr_predict_csv_files(const lr_model *m, const char *const *paths, size_t n,
     for (;;) {
         if ((rc = lr_csv_next(csv, &row, &has, err)) || !has)
             break;
-        double y, w;
-        int use;
-        rc = lr_frame_eval_row(f, f->colval, &row, x, &y, &w, &use, err);
-        lr_prediction pr = {row.line,    use == 1,    (double)NAN, (double)NAN,
-                            (double)NAN, (double)NAN, NULL, NULL};
+        double y, w, fe_sum = 0;
+        int use = 0, got = 1;
+        /* The fixed effects first: a row with a level missing, or one the
+         * fit has no effect for, is NA (the latter with the reason), and its
+         * left-hand columns are not read (with "y ~ . | firm" the left-hand
+         * frame holds firm as well, and would refuse the level as a factor
+         * level never seen). */
+        if (m->fe)
+            got = lr_fe_model_row(m->fe, fe_cols, &row, lr_csv_name(csv), &fe_sum, &fe_note);
+        rc = got <= 0 ? LR_OK : lr_frame_eval_row(f, f->colval, &row, x, &y, &w, &use, err);
+        lr_prediction pr = {row.line,    use == 1 && got == 1, (double)NAN, (double)NAN,
+                            (double)NAN, (double)NAN,          NULL,        NULL};
         lr_source_locate(src, row.line, &pr.file, &pr.line);
+        if (got == -1) {
+            lr_source_relocate_error(src, &fe_note); /* several files: name the one */
+            pr.note = fe_note.message;
+        }
         if (rc)
             lr_source_relocate_error(src, err);
         if (rc == LR_EVALUE && use == -1) {
@@ -811,13 +822,6 @@ int lr_predict_csv_files(const lr_model *m, const char *const *paths, size_t n,
             rc = LR_OK;
         } else if (rc)
             break;
-        double fe_sum = 0;
-        if (pr.ok && m->fe) {
-            int got = lr_fe_model_row(m->fe, fe_cols, &row, lr_csv_name(csv), &fe_sum, fe_note,
-                                      sizeof fe_note);
-            pr.ok = got == 1;
-            pr.note = got == -1 ? fe_note : NULL;
-        }
         if (pr.ok) {
             if (icpt)
                 xf[0] = 1;

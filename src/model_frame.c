@@ -232,6 +232,21 @@ static int find_header(const lr_frame *f, const char *name, size_t *col)
     return 0;
 }
 
+/* A cluster key is missing when its cell is empty or NA (or one of
+ * --na-strings): an empty cell is a key in R's text columns, but a missing
+ * value in its numeric ones, and a cluster of blank keys is more likely lost
+ * data than a group. The first such field, or NULL. */
+static const lr_csv_field *cluster_missing(const lr_frame *f, const lr_csv_row *row)
+{
+    for (size_t i = 0; i < f->ncl; i++) {
+        const lr_csv_field *fl = &row->fields[f->ccol[i]];
+        double v;
+        if (fl->len == 0 || lr_cell_classify(&f->nas, 1, fl->data, fl->len, &v) == LR_CELL_MISSING)
+            return fl;
+    }
+    return NULL;
+}
+
 int lr_frame_column(const lr_frame *f, const char *name, size_t *col)
 {
     return find_header(f, name, col);
@@ -391,6 +406,7 @@ int lr_frame_create(const lr_csv_row *hdr, const char *source, const lr_fit_opti
             }
             if (!f->cols[col].used)
                 f->cols[col].used = 1, f->cols[col].as_factor = 1;
+            f->ccol[f->ncl++] = col;
         }
     }
 
@@ -845,6 +861,8 @@ static int read_cells(lr_chunk *c, const lr_csv_row *row, int *missing, lr_error
                                "column '%s': expected a number, got \"%s\"", ci->name, q);
         }
     }
+    if (!miss && f->ncl && (miss = cluster_missing(f, row)) != NULL)
+        miss_col = (size_t)(miss - row->fields);
     if (f->wcol != SIZE_MAX && !miss) {
         double w = c->colval[f->wcol];
         if (w < 0) {
@@ -1187,10 +1205,17 @@ int lr_chunk_add_text(lr_chunk *c, const char *buf, size_t len, char delim, uint
             } else {
                 /* a field the model does not read: any bytes but quotes, line
                  * ends and NUL up to the delimiter */
+                const char *start = p;
                 while (p < end && *p != delim && *p != '\n' && *p != '\r' && *p != '"' &&
                        *p != '\0')
                     p++;
                 if (p < end && (*p == '"' || *p == '\0')) {
+                    ok = 0;
+                    break;
+                }
+                /* a cluster column's missing key: the row path omits the row */
+                if (f->cols[j].used &&
+                    (p == start || (p - start == 2 && start[0] == 'N' && start[1] == 'A'))) {
                     ok = 0;
                     break;
                 }
@@ -1262,6 +1287,8 @@ static int chunk_add(lr_chunk *c, const lr_csv_row *row, lr_error *err)
             if (f->direct[j] != SIZE_MAX)
                 c->block[f->direct[j] * ld + i] = v;
         }
+        if (miss == 0 && f->ncl && cluster_missing(f, row))
+            miss = 1;
         if (miss == 0 && (f->wcol == SIZE_MAX || c->colval[f->wcol] >= 0))
             return direct_row_done(c, f->wcol != SIZE_MAX ? c->colval[f->wcol] : 1.0, row->line,
                                    err);
@@ -1994,6 +2021,8 @@ int lr_frame_eval_row(const lr_frame *f, double *colval, const lr_csv_row *row, 
         }
         colval[j] = v;
     }
+    if (f->ncl && cluster_missing(f, row))
+        return LR_OK; /* omitted, as in the fit */
     /* variables: values and levels (levels must be known: no new ones now) */
     uint32_t levelbuf[64];
     double valbuf[64];

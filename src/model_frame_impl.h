@@ -130,6 +130,8 @@ struct lr_frame {
     int header_numeric;  /* every header name is a number (no header row?) */
     lr_kernel kernel;    /* accumulator kernel */
     size_t wcol;         /* weights column, SIZE_MAX if none */
+    size_t ncl;          /* --vcov CL: cluster columns (also in used, read as text) */
+    size_t ccol[2];      /* their fields (LR_CLUSTER_MAX) */
     col_info *cols;      /* ncsv entries */
     double *colval;      /* extended pass: this row's value of each column, ncsv entries */
     var_info *vars;      /* formula->nvars entries */

@@ -56,8 +56,38 @@ struct lr_concat {
     char why[640];          /* lr_concat_again_why's answer */
 };
 
+/* The bytes '\n' of b[0..n), eight at a time: a byte x of w ^ 0x0a..0a is 0
+ * exactly when the high bit of ((x & 0x7f) + 0x7f) | x is clear (no carry
+ * crosses a byte: the sum is at most 0xfe). */
+static uint64_t count_lf(const char *b, size_t n)
+{
+    const uint64_t low7 = 0x7f7f7f7f7f7f7f7fULL, lf = 0x0a0a0a0a0a0a0a0aULL;
+    uint64_t k = 0;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, b + i, 8);
+        uint64_t x = w ^ lf, t = ((x & low7) + low7) | x;
+        /* one bit per LF byte, summed into the top byte by one multiply */
+        k += (((~t & ~low7) >> 7) * 0x0101010101010101ULL) >> 56;
+    }
+    for (; i < n; i++)
+        k += b[i] == '\n';
+    return k;
+}
+
+/* Physical lines ended in b[0..n), as the CSV reader counts them: LF, CR and
+ * CRLF (also split between two reads) each end one. */
 static void count_lines(lr_concat *c, const char *b, size_t n)
 {
+    if (n > 0 && !memchr(b, '\r', n)) { /* LF only: the common case */
+        const char *p = b, *e = b + n;
+        if (c->prev_cr && *p == '\n')
+            p++; /* the LF of a CRLF split between two reads */
+        c->lines += count_lf(p, (size_t)(e - p));
+        c->prev_cr = 0;
+        return;
+    }
     for (size_t i = 0; i < n; i++) {
         if (b[i] == '\r')
             c->lines++;
@@ -93,6 +123,10 @@ static int read_header(lr_concat *c, lr_source *src, const char *name, size_t *h
     *hstart = 0; /* empty lines before it are skipped, as the CSV reader does */
     c->pend_len = c->pend_off = 0;
     for (;;) {
+        /* a UTF-8 byte order mark first is no part of the header (the CSV
+         * reader drops it), and empty lines may follow it */
+        if (i == 0 && c->pend_len >= 3 && memcmp(c->pend, "\xef\xbb\xbf", 3) == 0)
+            i = *hstart = 3;
         for (; i < c->pend_len; i++) {
             char ch = c->pend[i];
             if (ch == '"')
@@ -146,6 +180,9 @@ static int same_header(const lr_concat *c, size_t k, const char *hdr, size_t len
     int rc = lr_csv_open_buffer(c->hdr, c->hdr_len, n0, &copt, &a, err);
     if (!rc)
         rc = lr_csv_next(a, &ra, &ha, err);
+    /* the later header read with the first one's delimiter: "y;x" is not "y,x" */
+    if (!rc)
+        copt.delimiter = lr_csv_delimiter(a);
     if (!rc)
         rc = lr_csv_open_buffer(hdr, len, nk, &copt, &b, err);
     if (!rc)
@@ -263,10 +300,12 @@ int lr_concat_read(lr_concat *c, char *buf, size_t n, size_t *got, lr_error *err
     if (n == 0)
         return LR_OK;
     for (;;) {
-        if (c->eol) {
+        if (c->eol) { /* after a byte that is no line end: one more line */
             c->eol = 0;
-            hand_out(c, buf, "\n", 1);
-            c->emitted = 0;
+            buf[0] = '\n';
+            c->last = '\n';
+            c->prev_cr = 0;
+            c->lines += !c->table;
             *got = 1;
             return LR_OK;
         }

@@ -9,8 +9,8 @@
  * with its own G/(G − 1)). The sandwich is B M B / n with bread B = V n₊,
  * V = (XᵀX)⁻¹, n₊ the rows of nonzero weight (bread.lm's rank + df), so
  *     vcov = (n₊/n)² (n − 1)/(n − k) Σ_c ± G_c/(G_c − 1) V (Σ_g u_g u_gᵀ) V.
- * This file keeps one clustering's sums; diagnostics.c feeds the scores in
- * file order and combines them.
+ * This file keeps the clusterings' sums and combines them; diagnostics.c
+ * (and fe_cluster.c with fixed effects) feed the scores in file order.
  */
 #include <string.h>
 
@@ -94,6 +94,21 @@ static int grow(lr_cluster *c, lr_error *err)
     return LR_OK;
 }
 
+/* *buf (of *cap bytes) at least need bytes, doubling from first; -1 when
+ * memory runs out (*buf kept). */
+static int grow_bytes(char **buf, size_t *cap, size_t need, size_t first)
+{
+    size_t n = *cap ? *cap : first;
+    while (n < need)
+        n *= 2;
+    char *b = lr_mem_realloc(*buf, *cap, n);
+    if (!b)
+        return -1;
+    *buf = b;
+    *cap = n;
+    return 0;
+}
+
 static int rehash(lr_cluster *c, lr_error *err)
 {
     size_t n = 2 * c->nslot, mask = n - 1;
@@ -129,16 +144,8 @@ int lr_cluster_add(lr_cluster *c, const char *key, size_t len, const double *s, 
     /* a new cluster */
     if (c->g == c->cap && (rc = grow(c, err)))
         return rc;
-    if (c->nbytes + len > c->bcap) {
-        size_t bcap = c->bcap;
-        while (c->nbytes + len > bcap)
-            bcap *= 2;
-        char *b = lr_mem_realloc(c->bytes, c->bcap, bcap);
-        if (!b)
-            return lr_error_nomem(err);
-        c->bytes = b;
-        c->bcap = bcap;
-    }
+    if (c->nbytes + len > c->bcap && grow_bytes(&c->bytes, &c->bcap, c->nbytes + len, 1024))
+        return lr_error_nomem(err);
     g = c->g++;
     memcpy(c->bytes + c->nbytes, key, len);
     c->off[g] = c->nbytes;
@@ -167,6 +174,123 @@ void lr_cluster_crossprod(const lr_cluster *c, double alpha, double *meat)
         cblas_dsyrk(CblasColMajor, CblasUpper, CblasNoTrans, (int)p, (int)m, alpha,
                     c->sum + g0 * p, (int)p, 1.0, meat, (int)p);
     }
+}
+
+static size_t clusterings(size_t ncl)
+{
+    return ncl == 2 ? 3 : ncl;
+}
+
+int lr_clustering_init(lr_clustering *c, size_t ncl, size_t p, lr_error *err)
+{
+    memset(c, 0, sizeof *c);
+    c->ncl = ncl;
+    for (size_t i = 0; i < clusterings(ncl); i++) {
+        int rc = lr_cluster_init(&c->cl[i], p, err);
+        if (rc) {
+            lr_clustering_free(c);
+            return rc;
+        }
+    }
+    return LR_OK;
+}
+
+void lr_clustering_free(lr_clustering *c)
+{
+    for (size_t i = 0; i < 3; i++)
+        lr_cluster_free(&c->cl[i]);
+    lr_mem_free(c->join, c->join_cap);
+    memset(c, 0, sizeof *c);
+}
+
+int lr_clustering_add(lr_clustering *c, const char *const *key, const size_t *len,
+                      const double *s, lr_error *err)
+{
+    int rc;
+    c->nzero += s == NULL;
+    for (size_t i = 0; i < c->ncl; i++)
+        if ((rc = lr_cluster_add(&c->cl[i], key[i], len[i], s, err)))
+            return rc;
+    if (c->ncl < 2)
+        return LR_OK;
+    size_t n = 8 + len[0] + len[1];
+    if (n > c->join_cap && grow_bytes(&c->join, &c->join_cap, n, 256))
+        return lr_error_nomem(err);
+    uint64_t l0 = len[0];
+    memcpy(c->join, &l0, 8);
+    memcpy(c->join + 8, key[0], len[0]);
+    memcpy(c->join + 8 + len[0], key[1], len[1]);
+    return lr_cluster_add(&c->cl[2], c->join, n, s, err);
+}
+
+int lr_clustering_meat(lr_clustering *c, double *meat, uint64_t n_clusters[3],
+                       const char *source, lr_error *err)
+{
+    for (size_t i = 0; i < clusterings(c->ncl); i++) {
+        double g = (double)c->cl[i].g;
+        n_clusters[i] = c->cl[i].g;
+        if (c->cl[i].g < 2)
+            return lr_error_set(err, LR_EDATA,
+                                "%s: the clustered covariance needs at least two clusters; "
+                                "the rows used have %zu in %s",
+                                source, c->cl[i].g,
+                                i == 2 ? "the intersection of the cluster columns"
+                                       : "a cluster column");
+        lr_cluster_crossprod(&c->cl[i], (i == 2 ? -1.0 : 1.0) * g / (g - 1), meat);
+    }
+    return LR_OK;
+}
+
+int lr_cluster_keys_add(lr_cluster_keys *k, size_t ncl, const char *const *key, const size_t *len,
+                        size_t obs, lr_error *err)
+{
+    size_t need = k->nbytes;
+    for (size_t i = 0; i < ncl; i++)
+        need += len[i];
+    if (need > k->bcap && grow_bytes(&k->bytes, &k->bcap, need, 4096))
+        return lr_error_nomem(err);
+    if (k->n == k->cap) {
+        size_t cap = k->cap ? 2 * k->cap : 1024;
+        lr_cluster_row *r =
+            lr_mem_realloc(k->row, k->cap * sizeof(lr_cluster_row), cap * sizeof(lr_cluster_row));
+        if (!r)
+            return lr_error_nomem(err);
+        k->row = r;
+        k->cap = cap;
+    }
+    lr_cluster_row *r = &k->row[k->n++];
+    r->obs = obs;
+    for (size_t i = 0; i < ncl; i++) {
+        r->off[i] = k->nbytes;
+        r->len[i] = len[i];
+        if (len[i])
+            memcpy(k->bytes + k->nbytes, key[i], len[i]);
+        k->nbytes += len[i];
+    }
+    return LR_OK;
+}
+
+void lr_cluster_keys_free(lr_cluster_keys *k)
+{
+    lr_mem_free(k->bytes, k->bcap);
+    lr_mem_free(k->row, k->cap * sizeof(lr_cluster_row));
+    memset(k, 0, sizeof *k);
+}
+
+int lr_clustering_add_keys(lr_clustering *c, const lr_cluster_keys *k, const double *u, size_t ld,
+                           lr_error *err)
+{
+    for (size_t i = 0; i < k->n; i++) {
+        const lr_cluster_row *r = &k->row[i];
+        const char *key[LR_CLUSTER_MAX];
+        for (size_t j = 0; j < c->ncl; j++)
+            key[j] = k->bytes + r->off[j];
+        int rc = lr_clustering_add(c, key, r->len, r->obs == SIZE_MAX ? NULL : u + r->obs * ld,
+                                   err);
+        if (rc)
+            return rc;
+    }
+    return LR_OK;
 }
 
 int lr_cluster_split(const char *spec, const char **name, size_t *len, size_t *n, lr_error *err)

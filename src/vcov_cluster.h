@@ -39,6 +39,50 @@ int lr_cluster_add(lr_cluster *c, const char *key, size_t len, const double *s, 
 /* meat (p × p, upper triangle, leading dimension p) += alpha Σ_g u_g u_gᵀ. */
 void lr_cluster_crossprod(const lr_cluster *c, double alpha, double *meat);
 
+/* One or two clusterings (two: also their intersection, whose key joins
+ * both without ambiguity: the first key's length in 8 bytes, then both). */
+typedef struct lr_clustering {
+    size_t ncl;       /* cluster columns, 1 or 2 */
+    lr_cluster cl[3]; /* by each column, then by the intersection */
+    uint64_t nzero;   /* rows of weight zero added (sandwich's n counts them) */
+    char *join;       /* scratch: an intersection's key */
+    size_t join_cap;  /* its capacity */
+} lr_clustering;
+
+int lr_clustering_init(lr_clustering *c, size_t ncl, size_t p, lr_error *err);
+void lr_clustering_free(lr_clustering *c);
+/* A row with keys key[0..ncl) (len bytes each) and score s[0..p), or NULL
+ * for a row of weight zero. */
+int lr_clustering_add(lr_clustering *c, const char *const *key, const size_t *len,
+                      const double *s, lr_error *err);
+/* meat (p × p, upper) += Σ_c ± G_c/(G_c − 1) Σ_g u_g u_gᵀ, minus for the
+ * intersection; n_clusters[c] = G_c. LR_EDATA (named by source) for a
+ * clustering with fewer than two clusters. */
+int lr_clustering_meat(lr_clustering *c, double *meat, uint64_t n_clusters[3],
+                       const char *source, lr_error *err);
+
+/* A run of rows' keys, kept in order until they can be added in file order
+ * (a chunk evaluated on another thread). */
+typedef struct lr_cluster_row {
+    size_t obs;                 /* the row's observation, or SIZE_MAX: weight zero */
+    size_t off[LR_CLUSTER_MAX]; /* where each key starts in bytes */
+    size_t len[LR_CLUSTER_MAX]; /* its length */
+} lr_cluster_row;
+
+typedef struct lr_cluster_keys {
+    char *bytes;         /* the keys, back to back */
+    size_t nbytes, bcap; /* bytes used, allocated */
+    lr_cluster_row *row; /* per row */
+    size_t n, cap;       /* rows kept, allocated */
+} lr_cluster_keys;
+
+int lr_cluster_keys_add(lr_cluster_keys *k, size_t ncl, const char *const *key, const size_t *len,
+                        size_t obs, lr_error *err);
+void lr_cluster_keys_free(lr_cluster_keys *k);
+/* Every kept row into c, row i's score at u + obs·ld (SIZE_MAX: none). */
+int lr_clustering_add_keys(lr_clustering *c, const lr_cluster_keys *k, const double *u, size_t ld,
+                           lr_error *err);
+
 /* Split "a,b" into at most LR_CLUSTER_MAX names (borrowed pointers into
  * spec with their lengths); LR_EUSAGE for an empty name or too many. */
 int lr_cluster_split(const char *spec, const char **name, size_t *len, size_t *n, lr_error *err);

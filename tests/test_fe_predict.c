@@ -158,6 +158,65 @@ START_TEST(test_matches_lm)
 }
 END_TEST
 
+/* --absorb with -y alone ("`y` ~ . - `firm` - `year` | firm + year", whose
+ * left-hand frame holds firm and year too): the same predictions as the
+ * formula, NA and notes included, on the firms panel's y, x1, x2, firm and
+ * year columns. */
+START_TEST(test_absorb_every_other)
+{
+    char *text = lr_test_read_file(lr_test_path("datasets/panels/firms.csv"), NULL);
+    ck_assert_ptr_nonnull(text);
+    /* y,x1,x2,x3,w,firm,year,region,shift -> y,x1,x2,firm,year */
+    size_t cap = strlen(text) + 1, o = 0;
+    char *cut = malloc(cap);
+    ck_assert_ptr_nonnull(cut);
+    for (char *line = text; *line;) {
+        char *end = strchr(line, '\n');
+        char f[9][32];
+        ck_assert_int_eq(sscanf(line, "%31[^,],%31[^,],%31[^,],%31[^,],%31[^,],%31[^,],%31[^,],"
+                                      "%31[^,],%31[^\n]",
+                                f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8]),
+                         9);
+        o += (size_t)snprintf(cut + o, cap - o, "%s,%s,%s,%s,%s\n", f[0], f[1], f[2], f[5], f[6]);
+        line = end ? end + 1 : line + strlen(line);
+    }
+    char *data = lr_test_write_temp(cut, o);
+    lr_fit_options opt;
+    lr_fit_options_init(&opt);
+    opt.target = "y";
+    opt.absorb = "firm,year";
+    opt.keep_model = 1;
+    lr_fit *fit = NULL;
+    lr_error err;
+    ck_assert_msg(lr_fit_csv(data, &opt, &fit, &err) == LR_OK, "%s", err.message);
+    char *every = lr_test_write_temp("", 0);
+    ck_assert_msg(lr_fit_save(fit, every, &err) == LR_OK, "%s", err.message);
+    lr_fit_free(fit);
+    char *formula = fit_and_save("y ~ x1 + x2 | firm + year", NULL, NULL);
+    static got a, b;
+    predict_file(every, "tests/data/fe_predict_new.csv", LR_INTERVAL_NONE, &a, LR_OK);
+    predict_file(formula, "tests/data/fe_predict_new.csv", LR_INTERVAL_NONE, &b, LR_OK);
+    ck_assert_uint_eq(a.n, b.n);
+    size_t nnote = 0;
+    for (size_t i = 0; i < a.n; i++) {
+        ck_assert_int_eq(a.row[i].ok, b.row[i].ok);
+        ck_assert_str_eq(a.row[i].note, b.row[i].note);
+        nnote += a.row[i].note[0] != 0;
+        if (a.row[i].ok)
+            LR_CK_REL(a.row[i].fit, b.row[i].fit, 1e-12);
+    }
+    ck_assert_uint_eq(nnote, 3); /* F999, F092 (a singleton), 1999 */
+    unlink(data);
+    unlink(every);
+    unlink(formula);
+    free(data);
+    free(every);
+    free(formula);
+    free(cut);
+    free(text);
+}
+END_TEST
+
 /* The model file's effects are --fe-out's, level by level. */
 START_TEST(test_effects_are_fe_out)
 {
@@ -417,6 +476,7 @@ int main(void)
     TCase *tc = tcase_create("r");
     tcase_add_loop_test(tc, test_matches_lm, 0, (int)json_array_size(reference));
     tcase_add_test(tc, test_effects_are_fe_out);
+    tcase_add_test(tc, test_absorb_every_other);
     tcase_add_loop_test(tc, test_corrupted, 0, (int)(sizeof corruptions / sizeof corruptions[0]));
     tcase_add_test(tc, test_cli);
     tcase_add_test(tc, test_alloc_failures);

@@ -242,6 +242,13 @@ START_TEST(test_errors)
              "none here, 'x2' there)\n",
              b, a);
     expect_error(v1, 1, want);
+    /* another delimiter is another header */
+    put(b, "y;x1;x2\n4;1;1\n");
+    snprintf(want, sizeof want,
+             "linreg: %s:1:1: the header differs from %s's: column 1 is 'y;x1;x2' here, 'y' in "
+             "%s\n",
+             b, a, a);
+    expect_error(v1, 1, want);
     /* an error in the second file: its name and its own line, and the
      * message of the whole file at its line there */
     put(b, "y,x1,x2\n4,1,1\n5,2,2\n6,1\"x,3\n");
@@ -267,8 +274,10 @@ START_TEST(test_errors)
     /* a header and no rows is no error: the data are the other files' */
     put(h, "y,x1,x2\n");
     const char *none[] = {NULL};
-    const char *fa[] = {a}, *fha[] = {h, a, h};
-    char *r1 = fit_json(none, fa, 1, NULL), *r2 = fit_json(none, fha, 3, NULL);
+    const char *fa[] = {a}, *fha[] = {h, a, h, b};
+    /* nor is a byte order mark, or empty lines before the header */
+    put(b, "\xef\xbb\xbf\n\ny,x1,x2\n");
+    char *r1 = fit_json(none, fa, 1, NULL), *r2 = fit_json(none, fha, 4, NULL);
     ck_assert_str_eq(r1, r2);
     free(r1);
     free(r2);
@@ -276,6 +285,24 @@ START_TEST(test_errors)
     free(b);
     free(e);
     free(h);
+    lr_test_remove_dir(dir);
+}
+END_TEST
+
+/* Lines are physical lines of each file: CRLF, a quoted line end in the
+ * header and in a row of the file before, a file without a final line end. */
+START_TEST(test_lines)
+{
+    char *dir = lr_test_temp_dir();
+    char *a = lr_test_join(dir, "a.csv"), *b = lr_test_join(dir, "b.csv");
+    char want[1024];
+    put(a, "y,x,\"note\r\nnote\"\r\n1,2,\"one\r\nline\"\r\n2,3,c\r\n3,5,\"d\"");
+    put(b, "y,x,\"note\r\nnote\"\r\n1,2,a\r\n2,3,\"p\nq\"\r\n5,1\"x,a\r\n");
+    const char *v[] = {"linreg", "fit", "-y", "y", "-x", "x", a, b, NULL};
+    snprintf(want, sizeof want, "linreg: %s:6:4: unexpected quote in unquoted field\n", b);
+    expect_error(v, 1, want);
+    free(a);
+    free(b);
     lr_test_remove_dir(dir);
 }
 END_TEST
@@ -362,6 +389,16 @@ START_TEST(test_predict)
     lr_test_run_free(&a);
     lr_test_run_free(&b);
     lr_test_run_free(&c);
+    /* a header that differs: both files named, nothing on stdout */
+    char *h = lr_test_join(dir, "h.csv");
+    put(h, "mpg,wt,hp\n21,2.6,110\n");
+    const char *v4[] = {"linreg", "predict", "-m", model, p[0], h, NULL};
+    snprintf(want, sizeof want,
+             "linreg: %s:1:1: the header differs from %s's: column 1 is 'mpg' here, 'model' in "
+             "%s\n",
+             h, p[0], p[0]);
+    expect_error(v4, 1, want);
+    free(h);
     for (int k = 0; k < 3; k++)
         free(p[k]);
     free(model);
@@ -455,6 +492,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_datasets);
     tcase_add_test(tc, test_large_threads);
     tcase_add_test(tc, test_errors);
+    tcase_add_test(tc, test_lines);
     tcase_add_test(tc, test_residuals);
     tcase_add_test(tc, test_predict);
     tcase_add_test(tc, test_library);

@@ -62,11 +62,14 @@ static void compare_text(FILE *out, const lr_model *const *m, const lr_compare_r
     itable t;
     double *x = calloc(6 * n, sizeof(double));
     char(*lab)[24] = calloc(n, sizeof *lab);
+    char(*star)[8] = calloc(n, sizeof *star);
     int stars = 0;
-    if (itable_alloc(&t, n, 6, head) || !x || !lab || !(t.stars = calloc(n, sizeof(char *)))) {
+    if (itable_alloc(&t, n, 6, head) || !x || !lab || !star ||
+        !(t.stars = calloc(n, sizeof(char *)))) {
         itable_free(&t);
         free(x);
         free(lab);
+        free(star);
         return;
     }
     for (size_t i = 0; i < n; i++) {
@@ -75,7 +78,9 @@ static void compare_text(FILE *out, const lr_model *const *m, const lr_compare_r
         double v[6] = {r[i].res_df, r[i].rss, r[i].df, r[i].sum_sq, r[i].f, r[i].p};
         for (size_t j = 0; j < 6; j++)
             x[j * n + i] = v[j];
-        t.stars[i] = isnan(r[i].p) ? "" : lr_signif_stars(r[i].p);
+        /* R pads the stars to a common width, left aligned */
+        snprintf(star[i], sizeof star[i], markdown ? "%s" : "%-3s", isnan(r[i].p) ? "" : lr_signif_stars(r[i].p));
+        t.stars[i] = star[i];
         stars |= r[i].p < 0.1;
     }
     if (!stars) {
@@ -106,6 +111,7 @@ static void compare_text(FILE *out, const lr_model *const *m, const lr_compare_r
     itable_free(&t);
     free(x);
     free(lab);
+    free(star);
 }
 
 static void compare_json(FILE *out, const lr_model *const *m, const lr_compare_row *r, size_t n)

@@ -65,7 +65,7 @@ static const char usage[] =
     "Commands:\n"
     "  fit [OPTIONS] FILE|-    fit a linear model and print its summary\n"
     "  predict -m MODEL FILE|- predictions (and intervals) from a saved model\n"
-    "  compare M1.json M2.json [...]  R's anova(m1, m2, ...) of nested saved models\n"
+    "  compare M1 M2 [...]     R's anova(m1, m2, ...): F tests of nested saved models\n"
     "  bench [OPTIONS]         time BLAS/LAPACK against naive loops (X'X, inverse, solve)\n"
     "\n"
     "Options:\n"
