@@ -1,5 +1,6 @@
 /*
- * linreg.h — the whole public API of liblinreg.
+ * linreg.h — the public API of liblinreg: everything but the benchmark
+ * (linreg_bench.h).
  *
  * liblinreg fits linear least-squares models from CSV files (or from blocks of
  * rows a caller supplies) in one streaming pass and bounded memory, and

@@ -236,6 +236,23 @@ START_TEST(test_one_cluster)
 }
 END_TEST
 
+/* A two-way clustered fit of the file ctx. */
+static int cluster_alloc_run(void *ctx, lr_error *err)
+{
+    lr_fit_options opt;
+    lr_fit_options_init(&opt);
+    opt.formula = "y ~ x";
+    opt.vcov = LR_VCOV_CL;
+    opt.cluster = "a,b";
+    opt.threads = 1;
+    lr_fit *fit = NULL;
+    int rc = lr_fit_csv(ctx, &opt, &fit, err);
+    if (rc == LR_OK)
+        ck_assert_uint_gt(lr_fit_summary(fit)->n_clusters[0], 64);
+    lr_fit_free(fit);
+    return rc;
+}
+
 /* Every allocation of a two-way clustered fit fails in turn: LR_ENOMEM,
  * nothing leaked; the cluster tables grow past their first size (70 keys in
  * the first column). */
@@ -246,32 +263,7 @@ START_TEST(test_alloc_failures)
     for (int i = 0; i < 140; i++)
         lr_test_put(&t, "%d,%d,k%d,%s\n", (i * 7) % 11, i % 13, i % 70, i % 3 ? "u" : "v");
     char *path = lr_test_write_temp(t.s, t.n);
-    int succeeded = 0;
-    for (lr_test_fail_at = 1; !succeeded && lr_test_fail_at < 3000; lr_test_fail_at++) {
-        lr_test_allocs = 0;
-        lr_test_live = 0;
-        lr_set_allocator(lr_test_failing_alloc, NULL);
-        lr_fit_options opt;
-        lr_fit_options_init(&opt);
-        opt.formula = "y ~ x";
-        opt.vcov = LR_VCOV_CL;
-        opt.cluster = "a,b";
-        opt.threads = 1;
-        lr_fit *fit = NULL;
-        lr_error err;
-        int rc = lr_fit_csv(path, &opt, &fit, &err);
-        if (rc == LR_OK) {
-            succeeded = 1;
-            ck_assert_uint_gt(lr_fit_summary(fit)->n_clusters[0], 64);
-        } else {
-            ck_assert_msg(rc == LR_ENOMEM, "allocation %ld: %s", lr_test_fail_at, err.message);
-        }
-        lr_fit_free(fit);
-        lr_set_allocator(NULL, NULL);
-        ck_assert_msg(lr_test_live == 0, "%lld bytes leaked when allocation %ld failed",
-                      lr_test_live, lr_test_fail_at);
-    }
-    ck_assert_msg(succeeded, "never succeeded");
+    lr_test_alloc_failures(cluster_alloc_run, path, 3000);
     unlink(path);
     free(path);
     free(t.s);

@@ -208,8 +208,7 @@ START_TEST(test_quantile_sketch_bound)
     uint64_t state = 42;
     for (size_t i = 0; i < n; i++) {
         /* a skewed error: the square of a uniform, centred */
-        state = state * 6364136223846793005ULL + 1442695040888963407ULL;
-        double u = (double)(state >> 11) / 9007199254740992.0;
+        double u = lr_lcg_unit(&state);
         double x = (double)(i % 1000) / 10;
         len += (size_t)sprintf(buf + len, "%.4f,%.9f\n", x, 3 + 0.5 * x + 10 * u * u);
     }
@@ -293,8 +292,7 @@ START_TEST(test_second_pass_paths)
     size_t len = (size_t)sprintf(buf, "g,x,z,wt,y\n");
     uint64_t state = 7;
     for (size_t i = 0; i < n; i++) {
-        state = state * 6364136223846793005ULL + 1442695040888963407ULL;
-        double u = (double)(state >> 11) / 9007199254740992.0;
+        double u = lr_lcg_unit(&state);
         const char *g = i < 300000 ? (i % 2 ? "a" : "b") : (i % 3 ? "c" : "a");
         double x = (double)(i % 977) / 97, z = 1 + (double)(i % 13);
         len += (size_t)sprintf(buf + len, "%s,%.6f,%.0f,%d,%.9f\n", g, x, z, (int)(i % 7 % 4),

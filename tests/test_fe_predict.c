@@ -430,6 +430,25 @@ START_TEST(test_cli)
 }
 END_TEST
 
+/* Load the model file `model` and predict `data`, collecting into g. */
+typedef struct fe_predict_run {
+    const char *model; /* the saved model */
+    const char *data;  /* the new data */
+    got *g;            /* the predictions of the last run */
+} fe_predict_run;
+
+static int fe_predict_alloc_run(void *ctx, lr_error *err)
+{
+    fe_predict_run *c = ctx;
+    lr_model *m = NULL;
+    int rc = lr_model_load(c->model, &m, err);
+    c->g->n = 0;
+    if (rc == LR_OK)
+        rc = lr_predict_csv(m, c->data, LR_INTERVAL_NONE, 0.95, collect, c->g, err);
+    lr_model_free(m);
+    return rc;
+}
+
 /* Loading and predicting under allocation failures: LR_ENOMEM, no leak. */
 START_TEST(test_alloc_failures)
 {
@@ -437,26 +456,8 @@ START_TEST(test_alloc_failures)
     char data[1024];
     snprintf(data, sizeof data, "%s", lr_test_path("tests/data/fe_predict_new.csv"));
     static got g;
-    lr_set_allocator(lr_test_failing_alloc, NULL);
-    int done = 0;
-    for (long k = 1; !done && k < 100000; k++) {
-        lr_test_fail_at = k;
-        lr_test_allocs = 0;
-        lr_test_live = 0;
-        lr_model *m = NULL;
-        lr_error err;
-        int rc = lr_model_load(model, &m, &err);
-        g.n = 0;
-        if (rc == LR_OK)
-            rc = lr_predict_csv(m, data, LR_INTERVAL_NONE, 0.95, collect, &g, &err);
-        ck_assert_msg(rc == LR_OK || rc == LR_ENOMEM, "fail at %ld: %s", k, err.message);
-        lr_model_free(m);
-        ck_assert_msg(lr_test_live == 0, "fail at %ld: %lld bytes leaked", k, lr_test_live);
-        done = rc == LR_OK;
-    }
-    lr_test_fail_at = 0;
-    lr_set_allocator(NULL, NULL);
-    ck_assert(done);
+    fe_predict_run c = {model, data, &g};
+    lr_test_alloc_failures(fe_predict_alloc_run, &c, 100000);
     ck_assert_uint_eq(g.n, 36);
     unlink(model);
     free(model);

@@ -437,6 +437,31 @@ START_TEST(test_library)
 }
 END_TEST
 
+/* A fit of the three files `p` with HC2, the residual quantiles and the model kept. */
+typedef struct files_run {
+    const char *const *p; /* the three files */
+    int extended;         /* set by the successful run: the extended-precision pass ran */
+} files_run;
+
+static int files_alloc_run(void *ctx, lr_error *err)
+{
+    files_run *c = ctx;
+    lr_fit_options opt;
+    lr_fit_options_init(&opt);
+    opt.formula = LR_TEST_POLY_FORMULA;
+    opt.vcov = LR_VCOV_HC2;
+    opt.residual_summary = 1;
+    opt.keep_model = 1;
+    lr_fit *fit = NULL;
+    int rc = lr_fit_csv_files(c->p, 3, &opt, &fit, err);
+    if (rc == LR_OK)
+        c->extended = lr_fit_summary(fit)->extended_bits > 0;
+    else
+        ck_assert_ptr_null(fit);
+    lr_fit_free(fit);
+    return rc;
+}
+
 /* Every allocation of a fit of three files (the concatenation, the header
  * checks, the second readings of the diagnostics and extended-precision
  * passes, the saved model's content) failed in turn: LR_ENOMEM, nothing
@@ -450,34 +475,9 @@ START_TEST(test_alloc_failures)
     lr_test_write_file(whole, text, len);
     free(text);
     split3(dir, whole, 0.3, 0.6, p);
-    int succeeded = 0, extended = 0;
-    for (lr_test_fail_at = 1; !succeeded && lr_test_fail_at < 3000; lr_test_fail_at++) {
-        lr_test_allocs = 0;
-        lr_test_live = 0;
-        lr_set_allocator(lr_test_failing_alloc, NULL);
-        lr_fit_options opt;
-        lr_fit_options_init(&opt);
-        opt.formula = LR_TEST_POLY_FORMULA;
-        opt.vcov = LR_VCOV_HC2;
-        opt.residual_summary = 1;
-        opt.keep_model = 1;
-        lr_fit *fit = NULL;
-        lr_error err;
-        int rc = lr_fit_csv_files((const char *const *)p, 3, &opt, &fit, &err);
-        if (rc == LR_OK) {
-            succeeded = 1;
-            extended = lr_fit_summary(fit)->extended_bits > 0;
-        } else {
-            ck_assert_msg(rc == LR_ENOMEM, "allocation %ld: %s", lr_test_fail_at, err.message);
-            ck_assert_ptr_null(fit);
-        }
-        lr_fit_free(fit);
-        lr_set_allocator(NULL, NULL);
-        ck_assert_msg(lr_test_live == 0, "%lld bytes leaked when allocation %ld failed",
-                      lr_test_live, lr_test_fail_at);
-    }
-    ck_assert(succeeded);
-    ck_assert_msg(extended, "the extended-precision pass did not run");
+    files_run c = {(const char *const *)p, 0};
+    lr_test_alloc_failures(files_alloc_run, &c, 3000);
+    ck_assert_msg(c.extended, "the extended-precision pass did not run");
     for (int k = 0; k < 3; k++)
         free(p[k]);
     free(whole);
