@@ -661,8 +661,10 @@ typedef struct lr_prediction {
     double lwr;      /* lower bound of the interval (NaN without one) */
     double upr;      /* upper bound */
     const char *note; /* ok = 0 because a term is not finite for the row (log(0) in
-                         new data): why, with the line ("new.csv:5:3: log(x) is -Inf:
-                         the logarithm of 0"), borrowed for the callback; else NULL */
+                         new data), or (fixed effects) a level has no estimated effect
+                         or two levels are in different connected components: why,
+                         with the line ("new.csv:5:3: log(x) is -Inf: the logarithm of
+                         0"), borrowed for the callback; else NULL */
     const char *file; /* the file the row is in (line is its line there); borrowed for
                          the callback */
 } lr_prediction;
@@ -671,7 +673,10 @@ typedef struct lr_prediction {
  * Predict for every data row of the CSV file `path` ("-": standard input),
  * columns matched by name; row_cb is called for each row in order. A factor
  * level not seen in the fit is an error naming the line; a row whose term is
- * not finite (log(0)) gets ok = 0 and a note, and the rows go on.
+ * not finite (log(0)) gets ok = 0 and a note, and the rows go on. A model
+ * with absorbed fixed effects predicts xᵀβ plus the row's effects (se_fit
+ * NaN); a fixed-effect level not in the fit (or only in dropped singletons)
+ * gives ok = 0 with a note; a missing one ok = 0; an interval is LR_EUSAGE.
  */
 int lr_predict_csv(const lr_model *m, const char *path, lr_interval interval, double level,
                    void (*row_cb)(void *ud, const lr_prediction *p), void *ud, lr_error *err);

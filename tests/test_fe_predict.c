@@ -423,6 +423,19 @@ START_TEST(test_cli)
     ck_assert_msg(strstr(r.err, "no column named 'year', the fixed effect the model needs"), "%s",
                   r.err);
     lr_test_run_free(&r);
+    /* several files read as one: the note names the file and its own line */
+    static const char second[] = "y,x1,x2,w,firm,year,shift\n,0.5,0.2,1,F001,2003,a\n"
+                                 ",0.5,0.2,1,F999,2003,a\n";
+    char *two = lr_test_write_temp(second, sizeof second - 1);
+    const char *both[] = {"linreg", "predict", "-m", model, newdata, two, NULL};
+    ck_assert_int_eq(lr_test_run(both, NULL, 0, &r), 0);
+    ck_assert_int_eq(r.exit_code, 0);
+    char want[1024];
+    snprintf(want, sizeof want, "%s:3:12: column 'firm': level \"F999\" was not in the fit", two);
+    ck_assert_msg(strstr(r.err, want), "%s", r.err);
+    lr_test_run_free(&r);
+    unlink(two);
+    free(two);
     unlink(nofe);
     free(nofe);
     unlink(model);
