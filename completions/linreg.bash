@@ -4,6 +4,7 @@
 # The header fields of the first existing CSV file among the words.
 _linreg_columns()
 {
+    # the first data file named (several share one header)
     local w f=
     for w in "${COMP_WORDS[@]}"; do
         case "$w" in
@@ -30,7 +31,7 @@ _linreg()
     cmd=${COMP_WORDS[1]}
 
     if [ "$COMP_CWORD" -eq 1 ]; then
-        COMPREPLY=($(compgen -W "fit predict bench --help --version" -- "$cur"))
+        COMPREPLY=($(compgen -W "fit predict compare bench --help --version" -- "$cur"))
         return 0
     fi
 
@@ -80,6 +81,16 @@ _linreg()
                 --max-line-bytes --output --quiet --help" -- "$cur"))
         else
             COMPREPLY=($(compgen -f -- "$cur"))
+        fi
+        ;;
+    compare)
+        case "$prev" in
+        --format) COMPREPLY=($(compgen -W "text json csv markdown" -- "$cur")); return 0 ;;
+        esac
+        if [[ "$cur" == -* ]]; then
+            COMPREPLY=($(compgen -W "--format --force --help" -- "$cur"))
+        else
+            COMPREPLY=($(compgen -f -X '!*.json' -- "$cur"))
         fi
         ;;
     bench)

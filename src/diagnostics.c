@@ -29,6 +29,7 @@
 #include "residual_quantiles.h"
 #include "row_spool.h"
 #include "vcov_cluster.h"
+#include "source_concat.h"
 #include "vcov_hac.h"
 
 /* Residuals kept in memory for exact quantiles (8 MB). */
@@ -62,7 +63,11 @@ void lr_diag_one_note(const lr_diag_result *r, const char *type, char *buf, size
     for (size_t i = 0; i < k && n >= 0 && (size_t)n < cap; i++) {
         uint64_t l = r->one_line[i];
         const char *lead = i == 0 ? (r->n_one == 1 ? "line " : "lines ") : ", ";
-        n += l ? snprintf(buf + n, cap - (size_t)n, "%s%llu", lead, (unsigned long long)l)
+        if (l && r->one_file[i])
+            n += snprintf(buf + n, cap - (size_t)n, "%s%s:%llu", lead, r->one_file[i],
+                          (unsigned long long)l);
+        else
+            n += l ? snprintf(buf + n, cap - (size_t)n, "%s%llu", lead, (unsigned long long)l)
                : snprintf(buf + n, cap - (size_t)n, "%s?", lead);
     }
     if (n >= 0 && (size_t)n < cap && r->n_one > k)
@@ -92,6 +97,7 @@ typedef struct diag_pass {
     const lr_frame *frame;      /* the model's frame */
     char delimiter;             /* the data's delimiter */
     const char *name;           /* for messages */
+    const lr_source *input;     /* the data: its files' names and lines (lr_source_locate) */
     const lr_solution *sol;     /* β, (XᵀX)⁻¹, aliasing */
     const lr_diag_request *req; /* what is wanted */
     size_t q, icpt, p;          /* model columns, intercept, coefficients */
@@ -183,6 +189,7 @@ typedef struct diag_block {
     double *x; /* LR_DIAG_BLOCK × pk, column-major: the kept columns of the rows */
     double *t; /* the same shape: x V */
     double y[LR_DIAG_BLOCK], w[LR_DIAG_BLOCK], fit[LR_DIAG_BLOCK], h[LR_DIAG_BLOCK];
+    double off[LR_DIAG_BLOCK]; /* offset(): each row's (y is y − offset); 0 without */
     uint64_t line[LR_DIAG_BLOCK];
     size_t n; /* rows in the block */
 } diag_block;
@@ -253,7 +260,8 @@ static void diag_block_run(const diag_pass *dp, diag_block *b, diag_chunk *c)
             double cooks =
                 one ? (double)NAN
                     : rw * rw * h / ((double)dp->sol->rank * dp->sigma2 * (1 - h) * (1 - h));
-            lr_residual r = {b->line[i], fit, e, h, std, cooks};
+            /* R's fitted values include the offset */
+            lr_residual r = {b->line[i], fit + b->off[i], e, h, std, cooks, NULL};
             c->r[c->n + i] = r;
         }
         if (c->rw)
@@ -332,7 +340,13 @@ static int diag_eval(void *ctx, const char *buf, size_t len, uint64_t seq, void 
         if ((rc = lr_csv_next(csv, &row, &has, err)) || !has)
             break;
         double y, w;
-        if ((rc = lr_frame_eval_row(dp->frame, colval, &row, x, &y, &w, &use, err)))
+        use = 0;
+        rc = lr_frame_eval_row(dp->frame, colval, &row, x, &y, &w, &use, err);
+        if (rc == LR_EVALUE && use == -1) {
+            rc = LR_OK; /* NaN (log(-1)): the fit omitted the row */
+            continue;
+        }
+        if (rc)
             break;
         if (!use)
             continue;
@@ -348,6 +362,7 @@ static int diag_eval(void *ctx, const char *buf, size_t len, uint64_t seq, void 
         for (size_t a = 0; a < pk; a++)
             b->x[a * LR_DIAG_BLOCK + b->n] = xf[dp->kept[a]];
         b->y[b->n] = y;
+        b->off[b->n] = lr_frame_eval_offset(dp->frame, colval);
         b->w[b->n] = w;
         b->line[b->n] = row.line;
         if (++b->n == LR_DIAG_BLOCK)
@@ -398,6 +413,7 @@ static int diag_fold(void *ctx, void *result, uint64_t lines_before, lr_error *e
         if (dp->rows) {
             lr_residual r = c->r[i];
             r.line += lines_before;
+            lr_source_locate(dp->input, r.line, &r.file, &r.line); /* several files: its own */
             if (dp->req->residual_row)
                 dp->req->residual_row(dp->req->residual_ud, &r);
             if (out->pf && k % dp->stride == 0 && out->np < out->np_cap) {
@@ -433,8 +449,12 @@ static int diag_fold(void *ctx, void *result, uint64_t lines_before, lr_error *e
             meat_flush(dp);
     }
     for (size_t i = 0; i < c->n_one && i < LR_ONE_LINES; i++)
-        if (out->n_one + i < LR_ONE_LINES)
+        if (out->n_one + i < LR_ONE_LINES) {
             out->one_line[out->n_one + i] = c->one_line[i] + lines_before;
+            if (lr_source_concat(dp->input) && c->one_line[i]) /* several files: name it */
+                lr_source_locate(dp->input, c->one_line[i] + lines_before,
+                                 &out->one_file[out->n_one + i], &out->one_line[out->n_one + i]);
+        }
     out->n_one += c->n_one;
     dp->seen += c->n;
     return LR_OK;
@@ -488,6 +508,9 @@ static int spool_record(const diag_pass *dp, const lr_row_reader *rec, const siz
     diag_block *b = se->b;
     diag_chunk *c = se->c;
     size_t *pos = se->pos, pk = dp->pk;
+    size_t ocol = lr_frame_offset_col(dp->frame);
+    if (ocol != SIZE_MAX && ocol >= kacc)
+        ocol = SIZE_MAX;
     int rc;
     for (size_t i = 0; i < kacc; i++)
         pos[i] = SIZE_MAX;
@@ -520,6 +543,8 @@ static int spool_record(const diag_pass *dp, const lr_row_reader *rec, const siz
             if (zero && rec->w[r] == 0)
                 continue;
             b->y[b->n] = pos[0] == SIZE_MAX ? 0.0 : rec->x[pos[0] * n + r];
+            b->off[b->n] = ocol == SIZE_MAX || pos[ocol] == SIZE_MAX ? 0.0
+                                                                     : rec->x[pos[ocol] * n + r];
             b->w[b->n] = rec->w ? rec->w[r] : 1.0;
             b->line[b->n] = rec->line ? rec->line[r] : 0; /* kept when rows are reported */
             b->n++;
@@ -830,6 +855,7 @@ int lr_diagnostics(lr_source *input, char delimiter, lr_frame *frame, const lr_m
     dp.frame = frame;
     dp.delimiter = delimiter;
     dp.name = lr_frame_source(frame);
+    dp.input = input;
     dp.sol = sol;
     dp.req = req;
     dp.q = q;

@@ -35,6 +35,8 @@ typedef struct lr_diag_result {
     size_t n_negative; /* CL two-way: kept coefficients whose variance came out negative */
     uint64_t n_one; /* observations with a leverage of one (to working precision) */
     uint64_t one_line[LR_ONE_LINES]; /* the first ones' lines (0: not known) */
+    const char *one_file[LR_ONE_LINES]; /* several files: the file of each (its line in
+                                           one_line; borrowed from the input); else NULL */
     double *pf;                      /* subsample: fitted values */
     double *pr;                      /* subsample: standardized residuals (NaN where undefined) */
     double *pe;                      /* subsample: residuals y − xᵀβ */

@@ -10,6 +10,8 @@
 
 #include "diagnostics.h"
 #include "extended.h"
+#include "fe_model.h"
+#include "fit_offset.h"
 #include "fixed_effects.h"
 #include "model_file.h"
 #include "ingest.h"
@@ -463,6 +465,9 @@ static int fit_from_accum(const lr_accum *acc, const model_desc *md, const lr_fi
         }
     }
 
+    /* offset(): R's mss counts the offset in the fitted values (fit_offset.c) */
+    if (md->frame && lr_frame_offset_col(md->frame) != SIZE_MAX)
+        sol.mss = lr_offset_mss(acc, spec, &sol, lr_frame_offset_col(md->frame));
     lr_fit *fit = NULL;
     if ((rc = check_range(&sol, spec->ridge > 0, spec->intercept, md->source, err)))
         goto fail;
@@ -683,10 +688,16 @@ static int fit_absorbed(const lr_fit_options *opt, const lr_model_columns *mc,
     return rc;
 }
 
-static int fit_csv(const char *path, const lr_fit_options *opt, const lr_fe_spec *fes,
-                   lr_vcov fe_vcov, lr_fit **out, lr_error *err);
+static int fit_csv(const char *const *paths, size_t n, const lr_fit_options *opt,
+                   const lr_fe_spec *fes, lr_vcov fe_vcov, lr_fit **out, lr_error *err);
 
 int lr_fit_csv(const char *path, const lr_fit_options *opt, lr_fit **out, lr_error *err)
+{
+    return lr_fit_csv_files(&path, 1, opt, out, err);
+}
+
+int lr_fit_csv_files(const char *const *paths, size_t n, const lr_fit_options *opt, lr_fit **out,
+                     lr_error *err)
 {
     lr_fe_spec fes;
     int rc = check_options(opt, err);
@@ -698,7 +709,7 @@ int lr_fit_csv(const char *path, const lr_fit_options *opt, lr_fit **out, lr_err
         if (opt->fe_out)
             return lr_error_set(err, LR_EUSAGE, "--fe-out needs fixed effects ('y ~ x | firm' "
                                 "or --absorb)");
-        return fit_csv(path, opt, &fes, LR_VCOV_CLASSICAL, out, err);
+        return fit_csv(paths, n, opt, &fes, LR_VCOV_CLASSICAL, out, err);
     }
     /* Absorbed fixed effects: the first pass reads the left-hand model alone
      * (its coding, its means), the absorption reads the data once more. */
@@ -716,15 +727,15 @@ int lr_fit_csv(const char *path, const lr_fit_options *opt, lr_fit **out, lr_err
     o.vcov = LR_VCOV_CLASSICAL;
     o.residual_summary = 0;
     if ((rc = lr_fe_check_options(opt, err)) == LR_OK)
-        rc = fit_csv(path, &o, &fes, opt->vcov, out, err);
+        rc = fit_csv(paths, n, &o, &fes, opt->vcov, out, err);
     lr_fe_spec_free(&fes);
     if (every)
         lr_mem_strfree(every);
     return rc;
 }
 
-static int fit_csv(const char *path, const lr_fit_options *opt, const lr_fe_spec *fes,
-                   lr_vcov fe_vcov, lr_fit **out, lr_error *err)
+static int fit_csv(const char *const *paths, size_t n, const lr_fit_options *opt,
+                   const lr_fe_spec *fes, lr_vcov fe_vcov, lr_fit **out, lr_error *err)
 {
     lr_frame *frame = NULL;
     char delimiter = 0;
@@ -749,7 +760,7 @@ static int fit_csv(const char *path, const lr_fit_options *opt, const lr_fe_spec
                                    ? LR_KEEP_ROW_LINES
                                    : 0)
                         : 0;
-    if ((rc = lr_ingest_spooled(path, opt, limit, keep_rows, &frame, &delimiter, &input, err)))
+    if ((rc = lr_ingest_spooled(paths, n, opt, limit, keep_rows, &frame, &delimiter, &input, err)))
         return rc;
     const char *name = lr_frame_source(frame);
     const lr_accum *acc = lr_frame_accum(frame);
@@ -780,6 +791,11 @@ static int fit_csv(const char *path, const lr_fit_options *opt, const lr_fe_spec
                      delimiter,
                      NULL,
                      fe_vcov};
+    if (fes->nf && lr_frame_offset_col(frame) != SIZE_MAX) {
+        rc = lr_error_set(err, LR_EUSAGE, "%s: offset() is not supported with absorbed fixed "
+                          "effects", name);
+        goto done;
+    }
     if (fes->nf) {
         lr_fe *fe = NULL;
         const char *why = lr_source_again_why(input);
@@ -790,6 +806,14 @@ static int fit_csv(const char *path, const lr_fit_options *opt, const lr_fe_spec
         else if (!(rc = lr_fe_absorb(input, delimiter, frame, &mc, fes, opt,
                                      lr_method_kernel(opt->method), &fe, err)))
             rc = fit_absorbed(opt, &mc, fes, &md, fe, out, err);
+        /* --save: the left-hand model, its demeaned statistics and the effects */
+        if (rc == LR_OK && opt->keep_model &&
+            ((rc = lr_model_json_build(frame, *out, lr_fe_accum(fe), &(*out)->model_json,
+                                       err)) ||
+             (rc = lr_fe_model_json(fe, *out, (*out)->model_json, err)))) {
+            lr_fit_free(*out);
+            *out = NULL;
+        }
         lr_fe_free(fe);
         goto done;
     }
@@ -803,6 +827,17 @@ static int fit_csv(const char *path, const lr_fit_options *opt, const lr_fe_spec
                        "file may have no header (linreg reads its first row as the "
                        "column names)",
                        name))) {
+        lr_fit_free(*out);
+        *out = NULL;
+    }
+    uint64_t nan_line, nan_rows;
+    const char *nan_label;
+    if (rc == LR_OK && (nan_rows = lr_frame_nan_rows(frame, &nan_line, &nan_label)) &&
+        (rc = add_note(*out, err,
+                       "warning: %s:%llu: %s is NaN (R: \"NaNs produced\"): %llu row%s "
+                       "omitted as missing, as R's lm does",
+                       name, (unsigned long long)nan_line, nan_label,
+                       (unsigned long long)nan_rows, nan_rows == 1 ? "" : "s"))) {
         lr_fit_free(*out);
         *out = NULL;
     }

@@ -50,6 +50,10 @@ struct lr_fe {
     double tss;                /* Σ w (y − ȳ)² over the kept rows */
     double wtotal;             /* Σ w over the kept rows */
     size_t components;         /* connected components of the first two factors */
+    uint32_t *comp;            /* with two or more factors: the component (0..components) of
+                                  each level of the first two (factor 0's ids, then factor
+                                  1's); a dropped level's own; else NULL */
+    size_t ncomp;              /* its entries: the first two factors' levels */
     size_t fe_rank;            /* rank of the dummies (with the intercept) */
     double *alpha;             /* the fixed effects of each column, nlevels × m */
     double *ga;                /* one sweep from alpha (then scratch) */
@@ -104,5 +108,12 @@ void lr_fe_demean_free(lr_fe *fe);
  * before it (*exact = 0: too large to compute, its levels less one taken). */
 int lr_fe_further_rank(lr_fe *fe, size_t f, double tol, unsigned max_iter, const char *source,
                        size_t *rank, int *exact, lr_error *err);
+
+/* fe_write.c: the effect of every level (fe->nlevels, at lev_off[k] + id;
+ * NaN for a level whose rows were all dropped as singletons) for the slopes
+ * beta[0..p) of the demeaned model, the aliased left out:
+ *     effect_f[l] = α_f,y[l] − Σ_j β_j α_f,j[l]   (+ μ_y − Σ_j β_j μ_j for f = 1). */
+void lr_fe_effects(const lr_fe *fe, size_t p, const double *beta, const unsigned char *aliased,
+                   double *out);
 
 #endif
