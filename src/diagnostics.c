@@ -80,6 +80,18 @@ void lr_diag_one_note(const lr_diag_result *r, const char *type, char *buf, size
                  r->n_one == 1 ? "has" : "have", type);
 }
 
+void lr_diag_negative_note(const lr_diag_result *r, char *buf, size_t cap)
+{
+    int one = r->n_negative == 1;
+    snprintf(buf, cap,
+             "warning: the two-way clustered covariance V1 + V2 - V12 is not positive "
+             "semi-definite: %zu variance%s negative, so %s standard error%s, t, p and "
+             "interval%s are NA, and so is a Wald F that needs it (R's vcovCL returns the "
+             "negative variance%s, whose square root is NaN)",
+             r->n_negative, one ? " is" : "s are", one ? "its" : "their", one ? "" : "s",
+             one ? "" : "s", one ? "" : "s");
+}
+
 /* What the pass shares, read only by the workers. */
 typedef struct diag_pass {
     const lr_frame *frame;      /* the model's frame */

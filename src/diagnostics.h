@@ -64,4 +64,7 @@ void lr_diag_result_free(lr_diag_result *r);
  * the lines as sandwich names the observations, into buf[0..cap). */
 void lr_diag_one_note(const lr_diag_result *r, const char *type, char *buf, size_t cap);
 
+/* The warning for r->n_negative > 0 (two-way CL), into buf[0..cap). */
+void lr_diag_negative_note(const lr_diag_result *r, char *buf, size_t cap);
+
 #endif

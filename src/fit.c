@@ -500,14 +500,7 @@ static int fit_from_accum(const lr_accum *acc, const model_desc *md, const lr_fi
     }
     char cl_note[LR_ERROR_MAX] = "";
     if (fit->diag.n_negative > 0)
-        snprintf(cl_note, sizeof cl_note,
-                 "warning: the two-way clustered covariance V1 + V2 - V12 is not positive "
-                 "semi-definite: %zu variance%s negative, so %s standard error%s, t, p and "
-                 "interval%s are NA, and so is a Wald F that needs it (R's vcovCL returns the "
-                 "negative variance%s, whose square root is NaN)",
-                 fit->diag.n_negative, fit->diag.n_negative == 1 ? " is" : "s are",
-                 fit->diag.n_negative == 1 ? "its" : "their", fit->diag.n_negative == 1 ? "" : "s",
-                 fit->diag.n_negative == 1 ? "" : "s", fit->diag.n_negative == 1 ? "" : "s");
+        lr_diag_negative_note(&fit->diag, cl_note, sizeof cl_note);
     fit->p = sol.p;
     fit->coefs = lr_mem_calloc(sol.p, sizeof(lr_coef));
     fit->names = lr_mem_calloc(sol.p, sizeof(char *));

@@ -20,7 +20,10 @@
 # itself refuses NA clusters). Cluster keys are compared as text (read with
 # colClasses "character"). "file" is under datasets/ unless it starts with
 # tests/.
-# Numbers with 17 significant digits; NaN and NA are null.
+# tests/data/cluster_missing.csv is synthetic (60 rows of random draws,
+# committed as is): text cluster keys "school" with three empty and two NA
+# cells, "district" with one NA, and one missing response.
+# Numbers with 15 significant digits (jsonlite digits = NA); NaN and NA are null.
 #
 # Run from the repository root:  Rscript tests/reference/gen_r_cluster.R
 # Needs r-cran-sandwich, r-cran-lmtest, r-cran-jsonlite. CI does not need R:
