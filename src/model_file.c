@@ -22,6 +22,7 @@
 
 #include <jansson.h>
 
+#include "basis_json.h"
 #include "byte_source.h"
 #include "model_check.h"
 #include "model_file.h"
@@ -230,6 +231,8 @@ int lr_model_json_build(const lr_frame *f, const lr_fit *fit, const lr_accum *ac
             break;
         ok &= !json_object_set_new(o, "label", jstr(fm->vars[v].label));
         ok &= !json_object_set_new(o, "factor", json_boolean(f->vars[v].factor));
+        if (fm->vars[v].basis) /* poly, scale, ns, bs: the basis prediction evaluates */
+            ok &= !json_object_set_new(o, "basis", lr_basis_json(fm->vars[v].basis));
         if (f->vars[v].factor) {
             const lr_levels *l = f->vars[v].levels;
             int numeric = lr_levels_numeric(l);
@@ -651,6 +654,11 @@ static int predict_frame(const lr_model *m, const lr_csv_row *hdr, const char *n
         json_t *jv = json_array_get(vars, v - 1);
         json_t *lv = json_object_get(jv, "levels");
         int factor = json_is_true(json_object_get(jv, "factor"));
+        lr_var *xv = &f->formula->vars[v];
+        if (xv->basis &&
+            (rc = lr_basis_from_json(xv->basis, json_object_get(jv, "basis"), m->path, xv->label,
+                                     err)))
+            goto fail;
         if (factor != f->vars[v].factor || (factor && !json_is_array(lv))) {
             rc = lr_error_set(err, LR_EDATA, "%s: variable %s is %s in the model file", m->path,
                               f->formula->vars[v].label, factor ? "a factor" : "numeric");

@@ -138,6 +138,15 @@ const lr_accum *lr_frame_accum(const lr_frame *f);
 uint64_t lr_frame_rows(const lr_frame *f);
 uint64_t lr_frame_dropped(const lr_frame *f);
 
+/* Data-dependent bases (poly, scale, ns, bs: model_frame_basis.c). The
+ * variables whose basis is not known yet: their values are collected over
+ * the kept rows of this pass, and lr_frame_fit_bases (after lr_frame_finish)
+ * computes the bases from them; a new frame for the second pass gets them
+ * with lr_frame_copy_bases (same formula). */
+int lr_frame_basis_vars(const lr_frame *f);
+int lr_frame_fit_bases(lr_frame *f, lr_error *err);
+void lr_frame_copy_bases(lr_frame *dst, const lr_frame *src);
+
 void lr_frame_free(lr_frame *f);
 
 #endif
