@@ -31,6 +31,7 @@ typedef struct lr_basis {
     lr_basis_kind kind;      /* which basis */
     int ncol;                /* columns it makes */
     int ready;               /* the parameters below are known */
+    uint64_t serial;         /* unique per lr_basis_prepare (lr_basis_column's cache key) */
     /* as written in the formula */
     int degree;              /* poly: the degree; bs: the spline's degree (3) */
     int df;                  /* ns/bs: df = (0: not given) */

@@ -19,6 +19,9 @@
 
 #include "basis.h"
 
+/* Serials for lr_basis_column's cache. */
+static _Atomic uint64_t next_serial = 1;
+
 int lr_basis_fit(lr_basis *b, const double *x, size_t n, size_t stride, const char *label,
                  lr_error *err)
 {
@@ -58,6 +61,7 @@ int lr_basis_prepare(lr_basis *b, const char *label, lr_error *err)
             return rc;
     }
     }
+    b->serial = next_serial++;
     b->ready = 1;
     return LR_OK;
 }
@@ -76,13 +80,27 @@ void lr_basis_eval(const lr_basis *b, double x, double *out)
     }
 }
 
+/* The model frame asks for a row's columns one at a time: the last row's
+ * basis is kept per thread, keyed by the basis' serial (new at every
+ * lr_basis_prepare) and the bits of x. */
+static _Thread_local struct {
+    uint64_t serial; /* the basis evaluated (0: none) */
+    double x;        /* at this x */
+    double out[LR_BASIS_MAX_KNOTS + LR_BASIS_MAX_DEGREE + 2]; /* its columns */
+} last;
+
 double lr_basis_column(const lr_basis *b, double x, unsigned j)
 {
-    double out[LR_BASIS_MAX_KNOTS + LR_BASIS_MAX_DEGREE + 2];
     if (j < 1 || (int)j > b->ncol)
         return 0;
-    lr_basis_eval(b, x, out);
-    return out[j - 1];
+    if (!b->ready)
+        return 0;
+    if (last.serial != b->serial || memcmp(&last.x, &x, sizeof x) != 0) {
+        lr_basis_eval(b, x, last.out);
+        last.serial = b->serial;
+        last.x = x;
+    }
+    return last.out[j - 1];
 }
 
 static int cmp_double(const void *a, const void *b)

@@ -61,20 +61,8 @@ static double max_abs(json_t *a)
     return m;
 }
 
-typedef struct rows {
-    lr_prediction *p; /* collected predictions */
-    size_t n, cap;    /* count, capacity */
-} rows;
-
-static void collect(void *ud, const lr_prediction *p)
-{
-    rows *r = ud;
-    if (r->n == r->cap) {
-        r->cap = r->cap ? 2 * r->cap : 64;
-        r->p = realloc(r->p, r->cap * sizeof *r->p);
-    }
-    r->p[r->n++] = *p;
-}
+typedef lr_test_predictions rows;
+#define collect lr_test_collect_prediction
 
 static char *temp_path(void)
 {

@@ -79,20 +79,8 @@ static char *temp_path(void)
 
 /* ---- fit → save → load → predict against predict.lm ---- */
 
-typedef struct rows {
-    lr_prediction *p; /* collected predictions */
-    size_t n, cap;    /* count, capacity */
-} rows;
-
-static void collect(void *ud, const lr_prediction *p)
-{
-    rows *r = ud;
-    if (r->n == r->cap) {
-        r->cap = r->cap ? 2 * r->cap : 64;
-        r->p = realloc(r->p, r->cap * sizeof *r->p);
-    }
-    r->p[r->n++] = *p;
-}
+typedef lr_test_predictions rows;
+#define collect lr_test_collect_prediction
 
 static const lr_method save_methods[] = {LR_METHOD_AUTO, LR_METHOD_QR, LR_METHOD_INVERSE,
                                          LR_METHOD_CHOLESKY};

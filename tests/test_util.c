@@ -387,6 +387,17 @@ char *lr_test_poly_csv(int n, int other, size_t *len)
     return b;
 }
 
+void lr_test_collect_prediction(void *ud, const lr_prediction *p)
+{
+    lr_test_predictions *r = ud;
+    if (r->n == r->cap) {
+        r->cap = r->cap ? 2 * r->cap : 64;
+        r->p = realloc(r->p, r->cap * sizeof *r->p);
+        ck_assert_ptr_nonnull(r->p);
+    }
+    r->p[r->n++] = *p;
+}
+
 /* ---- generated data ---- */
 
 static uint64_t lr_test_rng;

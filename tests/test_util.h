@@ -109,6 +109,14 @@ typedef struct lr_test_text {
 } lr_test_text;
 void lr_test_put(lr_test_text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Predictions gathered by lr_test_collect_prediction, lr_predict_csv's
+ * callback (ud: the struct, zeroed first); free(p) when done. */
+typedef struct lr_test_predictions {
+    lr_prediction *p; /* collected predictions */
+    size_t n, cap;    /* count, capacity */
+} lr_test_predictions;
+void lr_test_collect_prediction(void *ud, const lr_prediction *p);
+
 /* Run a suite with Check's runner; returns the process exit code (0 if all passed). */
 int lr_test_main(Suite *s);
 
