@@ -784,7 +784,7 @@ static int single_var(parser *p, size_t v, tset *out)
     return ts_add(p, out, &t);
 }
 
-/* A number argument, possibly signed; its text (%.15g, as R deparses) appended to b. */
+/* A number argument, possibly signed; its text as R deparses it appended to b. */
 static int basis_number(parser *p, double *x, char *b, size_t bn)
 {
     int neg = 0;
@@ -795,8 +795,11 @@ static int basis_number(parser *p, double *x, char *b, size_t bn)
     if (p->tok.kind != T_NUM)
         return perror_at(p, p->tok.pos, "expected a number");
     *x = neg ? -p->tok.num : p->tok.num;
-    size_t l = strlen(b);
-    snprintf(b + l, bn - l, "%.15g", *x);
+    sbuf t = {NULL, 0, 0, &p->f->arena};
+    deparse_number(&t, *x);
+    if (!t.s)
+        return (p->failed = 1, lr_error_nomem(p->err));
+    strncat(b, t.s, bn - strlen(b) - 1);
     next(p);
     return LR_OK;
 }

@@ -55,6 +55,11 @@ static const parse_case parse_cases[] = {
     {"y ~ `my x` + I(1e5 * x) + I(123456 * x) + I(0.0001 * x)",
      "`my x`;I(1e+05 * x);I(123456 * x);I(1e-04 * x)", 1},
     {"y~a+a+a:a", "a", 1},
+    {"y ~ poly(x,2) + scale(a,scale=FALSE) + ns(b, df=3) + bs(c,knots=c(1e5,-2.50),degree=2)",
+     "poly(x, 2);scale(a, scale = FALSE);ns(b, df = 3);bs(c, knots = c(1e+05, -2.5), degree = 2)",
+     1},
+    {"y ~ ns(x, Boundary.knots = c(0, 10)):g + poly(x, 1, raw = F)",
+     "poly(x, 1, raw = F);ns(x, Boundary.knots = c(0, 10)):g", 1},
 };
 
 START_TEST(test_parse)
