@@ -28,17 +28,17 @@ typedef enum lr_basis_kind {
 } lr_basis_kind;
 
 typedef struct lr_basis {
-    lr_basis_kind kind;      /* which basis */
-    int ncol;                /* columns it makes */
-    int ready;               /* the parameters below are known */
-    uint64_t serial;         /* unique per lr_basis_prepare (lr_basis_column's cache key) */
+    lr_basis_kind kind; /* which basis */
+    int ncol;           /* columns it makes */
+    int ready;          /* the parameters below are known */
+    uint64_t serial;    /* unique per lr_basis_prepare (lr_basis_column's cache key) */
     /* as written in the formula */
-    int degree;              /* poly: the degree; bs: the spline's degree (3) */
-    int df;                  /* ns/bs: df = (0: not given) */
-    int center;              /* scale: centre (scale(x, center = FALSE) clears it) */
-    int scale;               /* scale: divide by the sd (scale = FALSE clears it) */
-    int knots_given;         /* ns/bs: knots = c(...) given */
-    int boundary_given;      /* ns/bs: Boundary.knots = c(a, b) given */
+    int degree;         /* poly: the degree; bs: the spline's degree (3) */
+    int df;             /* ns/bs: df = (0: not given) */
+    int center;         /* scale: centre (scale(x, center = FALSE) clears it) */
+    int scale;          /* scale: divide by the sd (scale = FALSE clears it) */
+    int knots_given;    /* ns/bs: knots = c(...) given */
+    int boundary_given; /* ns/bs: Boundary.knots = c(a, b) given */
     /* from the data (or as given) */
     size_t nknots;                         /* ns/bs: interior knots */
     double knots[LR_BASIS_MAX_KNOTS];      /* ns/bs: interior knots, ascending */

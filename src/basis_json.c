@@ -43,7 +43,9 @@ void *lr_basis_json(const lr_basis *b)
              !json_object_set_new(o, "scale", json_real(b->scale_v));
         break;
     default:
-        ok = ok && !json_object_set_new(o, "degree", json_integer(b->kind == LR_BASIS_NS ? 3 : b->degree)) &&
+        ok = ok &&
+             !json_object_set_new(o, "degree",
+                                  json_integer(b->kind == LR_BASIS_NS ? 3 : b->degree)) &&
              !json_object_set_new(o, "knots", reals(b->knots, b->nknots)) &&
              !json_object_set_new(o, "boundary_knots", reals(b->boundary, 2));
         break;
@@ -58,8 +60,8 @@ void *lr_basis_json(const lr_basis *b)
 static int bad(lr_error *err, const char *path, const char *label, const char *what)
 {
     return lr_error_set(err, LR_EDATA,
-                        "%s: not a valid linreg model file: the \"basis\" of variable %s %s",
-                        path, label, what);
+                        "%s: not a valid linreg model file: the \"basis\" of variable %s %s", path,
+                        label, what);
 }
 
 /* An array of exactly n numbers (max ≥ n) or, with n = SIZE_MAX, up to max. */

@@ -52,8 +52,10 @@ int lr_basis_prepare(lr_basis *b, const char *label, lr_error *err)
         break;
     case LR_BASIS_SCALE:
         if (!isfinite(b->center_v) || !(b->scale_v > 0) || !isfinite(b->scale_v))
-            return lr_error_set(err, LR_EDATA, "%s: the centre must be finite and the scale "
-                                               "positive", label);
+            return lr_error_set(err, LR_EDATA,
+                                "%s: the centre must be finite and the scale "
+                                "positive",
+                                label);
         break;
     default: {
         int rc = lr_basis_prepare_spline(b, label, err);
@@ -84,8 +86,8 @@ void lr_basis_eval(const lr_basis *b, double x, double *out)
  * basis is kept per thread, keyed by the basis' serial (new at every
  * lr_basis_prepare) and the bits of x. */
 static _Thread_local struct {
-    uint64_t serial; /* the basis evaluated (0: none) */
-    double x;        /* at this x */
+    uint64_t serial;                                          /* the basis evaluated (0: none) */
+    double x;                                                 /* at this x */
     double out[LR_BASIS_MAX_KNOTS + LR_BASIS_MAX_DEGREE + 2]; /* its columns */
 } last;
 
@@ -126,8 +128,9 @@ int lr_basis_fit_poly(lr_basis *b, const double *x, size_t n, size_t stride, con
         uniq += c[i] != c[i - 1];
     if ((size_t)d >= uniq) {
         lr_mem_free(buf, 3 * n * sizeof(double));
-        return lr_error_set(err, LR_EDATA, "%s: the degree must be less than the number of "
-                                           "distinct values (%zu), as R's poly() requires",
+        return lr_error_set(err, LR_EDATA,
+                            "%s: the degree must be less than the number of "
+                            "distinct values (%zu), as R's poly() requires",
                             label, uniq);
     }
     double mean = 0;
@@ -193,8 +196,10 @@ int lr_basis_fit_scale(lr_basis *b, const double *x, size_t n, size_t stride, co
             ss += (x[i * stride] - mean) * (x[i * stride] - mean);
         b->scale_v = sqrt(ss / (double)(n > 1 ? n - 1 : 1));
         if (!(b->scale_v > 0))
-            return lr_error_set(err, LR_EDATA, "%s: the column is constant, so scaling divides "
-                                               "by a standard deviation of 0", label);
+            return lr_error_set(err, LR_EDATA,
+                                "%s: the column is constant, so scaling divides "
+                                "by a standard deviation of 0",
+                                label);
     }
     return LR_OK;
 }

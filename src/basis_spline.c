@@ -9,9 +9,9 @@
  *
  * B-splines. B_{i,1} is 1 on [t_i, t_{i+1}) (the last non-empty interval
  * also holding its right end, as splineDesign's set_cursor), and
- *   B_{i,k} = (x − t_i)/(t_{i+k−1} − t_i) B_{i,k−1} + (t_{i+k} − x)/(t_{i+k} − t_{i+1}) B_{i+1,k−1},
- * derivatives by B'_{i,k} = (k − 1)(B_{i,k−1}/(t_{i+k−1} − t_i) − B_{i+1,k−1}/(t_{i+k} − t_{i+1})),
- * a term whose knot span is empty being 0.
+ *   B_{i,k} = (x − t_i)/(t_{i+k−1} − t_i) B_{i,k−1} + (t_{i+k} − x)/(t_{i+k} − t_{i+1})
+ * B_{i+1,k−1}, derivatives by B'_{i,k} = (k − 1)(B_{i,k−1}/(t_{i+k−1} − t_i) − B_{i+1,k−1}/(t_{i+k}
+ * − t_{i+1})), a term whose knot span is empty being 0.
  *
  * bs drops the first B-spline (intercept = FALSE). Outside the boundary
  * knots it is R's Taylor expansion at a pivot a quarter of the way to the
@@ -137,8 +137,10 @@ int lr_basis_fit_spline(lr_basis *b, const double *x, size_t n, size_t stride, c
     if (!b->knots_given && b->nknots > 0) {
         if (m == 0) {
             lr_mem_free(s, n * sizeof(double));
-            return lr_error_set(err, LR_EDATA, "%s: no value inside the boundary knots to "
-                                               "place knots at", label);
+            return lr_error_set(err, LR_EDATA,
+                                "%s: no value inside the boundary knots to "
+                                "place knots at",
+                                label);
         }
         qsort(s, m, sizeof(double), cmp_double);
         for (size_t i = 0; i < b->nknots; i++) {
@@ -161,8 +163,10 @@ int lr_basis_prepare_spline(lr_basis *b, const char *label, lr_error *err)
 {
     if (!(b->boundary[0] < b->boundary[1]) || !isfinite(b->boundary[0]) ||
         !isfinite(b->boundary[1]))
-        return lr_error_set(err, LR_EDATA, "%s: the boundary knots must be finite and distinct "
-                                           "(is x constant?)", label);
+        return lr_error_set(err, LR_EDATA,
+                            "%s: the boundary knots must be finite and distinct "
+                            "(is x constant?)",
+                            label);
     for (size_t i = 0; i < b->nknots; i++)
         if (!isfinite(b->knots[i]))
             return lr_error_set(err, LR_EDATA, "%s: a knot is not finite", label);
@@ -251,7 +255,8 @@ void lr_basis_eval_spline(const lr_basis *b, double x, double *out)
     if (x < lo || x > hi) {
         /* R's bs: Σ_r (x − pivot)^r / r! B^{(r)}(pivot), the pivot a quarter of
          * the way from the boundary knot to the next knot inward */
-        double piv = x < lo ? 0.75 * lo + 0.25 * t[ord] : 0.75 * hi + 0.25 * t[nt - (size_t)ord - 1];
+        double piv =
+            x < lo ? 0.75 * lo + 0.25 * t[ord] : 0.75 * hi + 0.25 * t[nt - (size_t)ord - 1];
         double pw = 1, fact = 1;
         for (size_t i = 0; i < nb; i++)
             v[i] = 0;

@@ -858,8 +858,10 @@ static int parse_basis(parser *p, const token *fn_tok, tset *out)
     lr_basis *b = lr_arena_alloc(&p->f->arena, sizeof *b);
     if (!b)
         return (p->failed = 1, lr_error_nomem(p->err));
-    b->kind = *fn == 'p' ? LR_BASIS_POLY : *fn == 's' ? LR_BASIS_SCALE
-              : *fn == 'n' ? LR_BASIS_NS : LR_BASIS_BS;
+    b->kind = *fn == 'p'   ? LR_BASIS_POLY
+              : *fn == 's' ? LR_BASIS_SCALE
+              : *fn == 'n' ? LR_BASIS_NS
+                           : LR_BASIS_BS;
     b->degree = b->kind == LR_BASIS_BS ? 3 : 0;
     b->center = b->scale = 1;
     int raw = 0;
@@ -877,16 +879,20 @@ static int parse_basis(parser *p, const token *fn_tok, tset *out)
             if (basis_number(p, &v, args, sizeof args))
                 return LR_EUSAGE;
             if (v < 1 || v > LR_BASIS_MAX_DEGREE || v != floor(v))
-                return perror_at(p, at, "the degree of poly() must be a whole number "
-                                                "from 1 to %d", LR_BASIS_MAX_DEGREE);
+                return perror_at(p, at,
+                                 "the degree of poly() must be a whole number "
+                                 "from 1 to %d",
+                                 LR_BASIS_MAX_DEGREE);
             b->degree = (int)v;
             continue;
         }
-        static const char *const names[] = {"raw", "center", "scale", "df", "knots",
-                                            "Boundary.knots", "degree"};
+        static const char *const names[] = {"raw",   "center",         "scale", "df",
+                                            "knots", "Boundary.knots", "degree"};
         /* which names each function takes: bit i for names[i] */
-        unsigned ok = b->kind == LR_BASIS_POLY ? 1u : b->kind == LR_BASIS_SCALE ? 6u
-                      : b->kind == LR_BASIS_NS ? 56u : 120u;
+        unsigned ok = b->kind == LR_BASIS_POLY    ? 1u
+                      : b->kind == LR_BASIS_SCALE ? 6u
+                      : b->kind == LR_BASIS_NS    ? 56u
+                                                  : 120u;
         int a = -1;
         for (int i = 0; i < 7; i++)
             if ((ok >> i & 1) && tok_is(p, names[i]))
@@ -895,9 +901,9 @@ static int parse_basis(parser *p, const token *fn_tok, tset *out)
             return perror_at(p, p->tok.pos, "%.*s() takes %s here", (int)fn_tok->len, fn,
                              b->kind == LR_BASIS_POLY    ? "the degree, then raw ="
                              : b->kind == LR_BASIS_SCALE ? "center = and scale ="
-                             : b->kind == LR_BASIS_NS ? "df =, knots = and Boundary.knots ="
-                                                      : "df =, knots =, degree = and "
-                                                        "Boundary.knots =");
+                             : b->kind == LR_BASIS_NS    ? "df =, knots = and Boundary.knots ="
+                                                         : "df =, knots =, degree = and "
+                                                           "Boundary.knots =");
         strncat(args, names[a], sizeof args - strlen(args) - 1);
         strncat(args, " = ", sizeof args - strlen(args) - 1);
         next(p);
@@ -908,8 +914,8 @@ static int parse_basis(parser *p, const token *fn_tok, tset *out)
         int rc = a == 0   ? basis_flag(p, &raw, args, sizeof args)
                  : a == 1 ? basis_flag(p, &b->center, args, sizeof args)
                  : a == 2 ? basis_flag(p, &b->scale, args, sizeof args)
-                 : a == 4 ? basis_numbers(p, b->knots, LR_BASIS_MAX_KNOTS, &b->nknots, args,
-                                          sizeof args)
+                 : a == 4
+                     ? basis_numbers(p, b->knots, LR_BASIS_MAX_KNOTS, &b->nknots, args, sizeof args)
                  : a == 5 ? basis_numbers(p, b->boundary, 2, &n, args, sizeof args)
                           : basis_number(p, &v, args, sizeof args);
         if (rc)
@@ -1099,10 +1105,10 @@ static int model_primary(parser *p, tset *out)
             if (!t.quoted && ((t.len == 6 && !memcmp(t.start, "factor", 6)) ||
                               (t.len == 1 && t.start[0] == 'C')))
                 return parse_factor(p, &t, out);
-            if (!t.quoted && ((t.len == 4 && !memcmp(t.start, "poly", 4)) ||
-                              (t.len == 5 && !memcmp(t.start, "scale", 5)) ||
-                              (t.len == 2 && (!memcmp(t.start, "ns", 2) ||
-                                              !memcmp(t.start, "bs", 2)))))
+            if (!t.quoted &&
+                ((t.len == 4 && !memcmp(t.start, "poly", 4)) ||
+                 (t.len == 5 && !memcmp(t.start, "scale", 5)) ||
+                 (t.len == 2 && (!memcmp(t.start, "ns", 2) || !memcmp(t.start, "bs", 2)))))
                 return parse_basis(p, &t, out);
             if (fn_of(&t, &fn)) {
                 next(p);
@@ -1123,7 +1129,8 @@ static int model_primary(parser *p, tset *out)
             }
             return perror_at(p, t.pos,
                              "unknown function '%.*s' (known: I, log, log2, log10, exp, sqrt, "
-                             "abs, poly, scale, ns, bs, factor, C)", (int)t.len, t.start);
+                             "abs, poly, scale, ns, bs, factor, C)",
+                             (int)t.len, t.start);
         }
         size_t col;
         if (find_col(p, &t, &col))

@@ -610,13 +610,12 @@ static int frame_read(splitter *sp, const lr_fit_options *opt, int nthreads, int
     /* Numeric columns guessed first; if the chunk does not go through, again
      * with its rows kept until the types are decided (out of memory is not
      * retried). */
-    rc = first_chunk(&first, name, opt, keep_rows, 1, bases, &frame, delimiter, &lines_before,
-                     err);
+    rc = first_chunk(&first, name, opt, keep_rows, 1, bases, &frame, delimiter, &lines_before, err);
     if (rc && rc != LR_ENOMEM) {
         lr_frame_free(frame);
         frame = NULL;
-        rc = first_chunk(&first, name, opt, keep_rows, 0, bases, &frame, delimiter,
-                         &lines_before, err);
+        rc = first_chunk(&first, name, opt, keep_rows, 0, bases, &frame, delimiter, &lines_before,
+                         err);
     }
     if (rc)
         goto done;

@@ -655,9 +655,8 @@ static int predict_frame(const lr_model *m, const lr_csv_row *hdr, const char *n
         json_t *lv = json_object_get(jv, "levels");
         int factor = json_is_true(json_object_get(jv, "factor"));
         lr_var *xv = &f->formula->vars[v];
-        if (xv->basis &&
-            (rc = lr_basis_from_json(xv->basis, json_object_get(jv, "basis"), m->path, xv->label,
-                                     err)))
+        if (xv->basis && (rc = lr_basis_from_json(xv->basis, json_object_get(jv, "basis"), m->path,
+                                                  xv->label, err)))
             goto fail;
         if (factor != f->vars[v].factor || (factor && !json_is_array(lv))) {
             rc = lr_error_set(err, LR_EDATA, "%s: variable %s is %s in the model file", m->path,

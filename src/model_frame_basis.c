@@ -74,7 +74,7 @@ int lr_chunk_collect(lr_chunk *c, const lr_csv_row *row, int complete, lr_error 
             continue;
         /* R evaluates the basis on every row where its own variable has a
          * value, before na.omit drops rows missing another one (NaN: none) */
-        double val = complete              ? c->value[v]
+        double val = complete                   ? c->value[v]
                      : present(f, x->expr, row) ? lr_node_eval(x->expr, c->colval)
                                                 : (double)NAN;
         if (!isfinite(val))
@@ -119,9 +119,11 @@ int lr_frame_fit_bases(lr_frame *f, lr_error *err)
                 x[n++] = f->bvals[r * nb + i];
         i++;
         if (b->kind == LR_BASIS_POLY && n < rows)
-            rc = lr_error_set(err, LR_EDATA, "%s: missing values are not allowed in poly() "
-                                             "(R stops here too: it computes the basis before "
-                                             "rows are omitted)", fm->vars[v].label);
+            rc = lr_error_set(err, LR_EDATA,
+                              "%s: missing values are not allowed in poly() "
+                              "(R stops here too: it computes the basis before "
+                              "rows are omitted)",
+                              fm->vars[v].label);
         else
             rc = lr_basis_fit(b, x, n, 1, fm->vars[v].label, err);
     }

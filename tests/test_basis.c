@@ -155,10 +155,10 @@ static void check_predictions(json_t *c, const char *model_path)
             check_close(r.p[i].se_fit, num(json_array_get(want_se, i)), scale, id, "se_fit", i);
             if (!iv)
                 continue;
-            check_close(r.p[i].lwr, num(json_array_get(json_object_get(iv, "lwr"), i)), scale,
-                        id, "lwr", i);
-            check_close(r.p[i].upr, num(json_array_get(json_object_get(iv, "upr"), i)), scale,
-                        id, "upr", i);
+            check_close(r.p[i].lwr, num(json_array_get(json_object_get(iv, "lwr"), i)), scale, id,
+                        "lwr", i);
+            check_close(r.p[i].upr, num(json_array_get(json_object_get(iv, "upr"), i)), scale, id,
+                        "upr", i);
         }
         free(r.p);
     }
@@ -188,8 +188,8 @@ START_TEST(test_basis_stdin)
     size_t len;
     char *data = lr_test_read_file(lr_test_path("datasets/airquality.csv"), &len);
     const char *formula = "Ozone ~ poly(Temp, 2) + ns(Wind, df = 3) + scale(Solar.R)";
-    const char *file_argv[] = {"linreg", "fit", "-f", formula,
-                               lr_test_path("datasets/airquality.csv"), NULL};
+    const char *file_argv[] = {
+        "linreg", "fit", "-f", formula, lr_test_path("datasets/airquality.csv"), NULL};
     lr_test_run_result a, b;
     ck_assert_int_eq(lr_test_run(file_argv, NULL, 0, &a), 0);
     const char *stdin_argv[] = {"linreg", "fit", "-f", formula, "-", NULL};
@@ -310,8 +310,9 @@ START_TEST(test_basis_data_errors)
     static const struct {
         const char *data, *formula, *message;
     } cases[] = {
-        {"x,y\n1,1\n2,2\n3,1\n", "y ~ poly(x, 3)", "poly(x, 3): the degree must be less than "
-                                                   "the number of distinct values (3)"},
+        {"x,y\n1,1\n2,2\n3,1\n", "y ~ poly(x, 3)",
+         "poly(x, 3): the degree must be less than "
+         "the number of distinct values (3)"},
         {"x,y\n1,1\n1,2\n1,1\n", "y ~ scale(x)", "scale(x): the column is constant"},
         {"x,y\n2,1\n2,2\n2,1\n", "y ~ ns(x, df = 2)", "ns(x, df = 2): the boundary knots"},
         {"x,y\nNA,1\nNA,2\n", "y ~ bs(x)", "no complete rows"},
