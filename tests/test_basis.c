@@ -316,6 +316,8 @@ START_TEST(test_basis_data_errors)
         {"x,y\n1,1\n1,2\n1,1\n", "y ~ scale(x)", "scale(x): the column is constant"},
         {"x,y\n2,1\n2,2\n2,1\n", "y ~ ns(x, df = 2)", "ns(x, df = 2): the boundary knots"},
         {"x,y\nNA,1\nNA,2\n", "y ~ bs(x)", "no complete rows"},
+        {"x,y\n1,1\nNA,2\n3,1\n4,2\n", "y ~ poly(x, 2)",
+         "poly(x, 2): missing values are not allowed in poly()"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         char *path = lr_test_write_temp(cases[i].data, strlen(cases[i].data));
