@@ -574,6 +574,8 @@ typedef struct lr_prediction {
     const char *note; /* ok = 0 because a term is not finite for the row (log(0) in
                          new data): why, with the line ("new.csv:5:3: log(x) is -Inf:
                          the logarithm of 0"), borrowed for the callback; else NULL */
+    int beyond_knots; /* a bs() term's x lies beyond its boundary knots: the value is R's
+                         extrapolation, which R warns "may cause ill-conditioned bases" */
 } lr_prediction;
 
 /*

@@ -767,7 +767,7 @@ int lr_predict_csv(const lr_model *m, const char *path, lr_interval interval, do
         int use;
         rc = lr_frame_eval_row(f, f->colval, &row, x, &y, &w, &use, err);
         lr_prediction pr = {row.line,    use == 1,    (double)NAN, (double)NAN,
-                            (double)NAN, (double)NAN, NULL};
+                            (double)NAN, (double)NAN, NULL, 0};
         if (rc == LR_EVALUE && use == -1) {
             /* a term not finite for this row (log(0)): NA, as R's predict
              * gives -Inf or NaN there, with the reason */
@@ -776,6 +776,7 @@ int lr_predict_csv(const lr_model *m, const char *path, lr_interval interval, do
         } else if (rc)
             break;
         if (pr.ok) {
+            pr.beyond_knots = lr_frame_beyond_knots(f, f->colval);
             if (icpt)
                 xf[0] = 1;
             memcpy(xf + icpt, x, (p - icpt) * sizeof(double));

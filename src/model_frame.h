@@ -146,6 +146,9 @@ uint64_t lr_frame_dropped(const lr_frame *f);
 int lr_frame_basis_vars(const lr_frame *f);
 int lr_frame_fit_bases(lr_frame *f, lr_error *err);
 void lr_frame_copy_bases(lr_frame *dst, const lr_frame *src);
+/* After lr_frame_eval_row filled colval: 1 if a bs() variable's value lies
+ * beyond its boundary knots (R's bs() warns there). */
+int lr_frame_beyond_knots(const lr_frame *f, const double *colval);
 
 void lr_frame_free(lr_frame *f);
 

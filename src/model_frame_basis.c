@@ -132,6 +132,19 @@ int lr_frame_fit_bases(lr_frame *f, lr_error *err)
     return rc;
 }
 
+int lr_frame_beyond_knots(const lr_frame *f, const double *colval)
+{
+    for (size_t v = 0; v < f->formula->nvars; v++) {
+        const lr_var *x = &f->formula->vars[v];
+        if (!x->basis || x->basis->kind != LR_BASIS_BS)
+            continue;
+        double val = lr_node_eval(x->expr, colval);
+        if (val < x->basis->boundary[0] || val > x->basis->boundary[1])
+            return 1;
+    }
+    return 0;
+}
+
 void lr_frame_copy_bases(lr_frame *dst, const lr_frame *src)
 {
     for (size_t v = 0; v < dst->formula->nvars && v < src->formula->nvars; v++)

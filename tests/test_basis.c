@@ -149,8 +149,12 @@ static void check_predictions(json_t *c, const char *model_path)
         json_t *iv = kind == 1   ? json_object_get(c, "confidence")
                      : kind == 2 ? json_object_get(c, "prediction")
                                  : NULL;
+        /* R warns when a bs() x lies beyond the boundary knots */
+        const char *note = json_string_value(json_object_get(c, "note"));
+        int beyond = note && strstr(note, "beyond boundary knots"), any = 0;
         for (size_t i = 0; i < n; i++) {
             ck_assert(r.p[i].ok);
+            any |= r.p[i].beyond_knots;
             check_close(r.p[i].fit, num(json_array_get(want_fit, i)), scale, id, "fit", i);
             check_close(r.p[i].se_fit, num(json_array_get(want_se, i)), scale, id, "se_fit", i);
             if (!iv)
@@ -160,6 +164,8 @@ static void check_predictions(json_t *c, const char *model_path)
             check_close(r.p[i].upr, num(json_array_get(json_object_get(iv, "upr"), i)), scale, id,
                         "upr", i);
         }
+        ck_assert_msg(any == (beyond != 0), "%s: beyond the knots %d, R's warning %d", id, any,
+                      beyond != 0);
         free(r.p);
     }
     lr_model_free(m);
@@ -251,6 +257,34 @@ START_TEST(test_basis_chunks)
         lr_fit_free(fit[k]);
     unlink(path);
     free(path);
+}
+END_TEST
+
+/* linreg predict says R's warning for new x beyond a bs() basis' knots, and
+ * not for ns(), which is linear there by construction. */
+START_TEST(test_basis_predict_warning)
+{
+    static const char *const formulas[] = {"dist ~ bs(speed, df = 5)", "dist ~ ns(speed, df = 5)"};
+    for (int k = 0; k < 2; k++) {
+        char *model = temp_path();
+        const char *fit_argv[] = {
+            "linreg", "fit", "-f", formulas[k], "-o", model, lr_test_path("datasets/cars.csv"),
+            NULL};
+        lr_test_run_result a, b;
+        ck_assert_int_eq(lr_test_run(fit_argv, NULL, 0, &a), 0);
+        ck_assert_msg(a.exit_code == 0, "%s", a.err);
+        const char *pred_argv[] = {
+            "linreg", "predict", "-m", model, lr_test_path("tests/data/basis_cars_new.csv"), NULL};
+        ck_assert_int_eq(lr_test_run(pred_argv, NULL, 0, &b), 0);
+        ck_assert_msg(b.exit_code == 0, "%s", b.err);
+        const char *w = strstr(b.err, "warning: some 'x' values beyond boundary knots may cause "
+                                      "ill-conditioned bases (bs(), 2 rows)");
+        ck_assert_msg(k == 0 ? w != NULL : w == NULL, "%s: %s", formulas[k], b.err);
+        lr_test_run_free(&a);
+        lr_test_run_free(&b);
+        unlink(model);
+        free(model);
+    }
 }
 END_TEST
 
@@ -352,6 +386,7 @@ int main(void)
     tcase_add_loop_test(tc, test_r_basis, 0, (int)(nfits * NMETHODS));
     tcase_add_test(tc, test_basis_stdin);
     tcase_add_test(tc, test_basis_chunks);
+    tcase_add_test(tc, test_basis_predict_warning);
     tcase_add_test(tc, test_basis_model_damaged);
     tcase_add_test(tc, test_basis_data_errors);
     suite_add_tcase(s, tc);

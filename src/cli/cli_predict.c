@@ -88,6 +88,7 @@ typedef struct out_ctx {
     size_t n;                                  /* rows written */
     size_t nnote;                              /* rows written NA because a term is not finite */
     char note[LR_CLI_MAX_NOTES][LR_ERROR_MAX]; /* the first ones' reasons */
+    size_t nbeyond;                            /* rows with a bs() x beyond its knots */
 } out_ctx;
 
 /* An unnamed temporary file in TMPDIR (or /tmp), or -1. */
@@ -197,6 +198,7 @@ static void text(char *line, size_t *at, size_t cap, const char *s)
 static void on_row(void *ud, const lr_prediction *p)
 {
     out_ctx *o = ud;
+    o->nbeyond += p->beyond_knots != 0;
     if (p->note && o->nnote++ < LR_CLI_MAX_NOTES)
         snprintf(o->note[o->nnote - 1], sizeof o->note[0], "%s", p->note);
     char line[512]; /* four numbers of at most 24 characters and the keys */
@@ -381,6 +383,10 @@ int lr_cli_predict(int argc, char **argv)
             lr_cli_error("warning: %zu more rows written NA for a term that is not finite",
                          o.nnote - LR_CLI_MAX_NOTES);
         /* R's warnings, in R's words */
+        if (o.nbeyond)
+            lr_cli_error("warning: some 'x' values beyond boundary knots may cause "
+                         "ill-conditioned bases (bs(), %zu row%s)",
+                         o.nbeyond, o.nbeyond == 1 ? "" : "s");
         if (lr_model_rank(m) < lr_model_ncoef(m))
             lr_cli_error("warning: prediction from a rank-deficient fit may be misleading");
         if (lr_model_weighted(m) && iv == LR_INTERVAL_PREDICTION)
