@@ -7,7 +7,10 @@
 #      firm + year' --format json` (no residual quantiles): wall time and peak
 #      RSS by /usr/bin/time, the sweeps from the notes;
 #   2. the same with -t 1 and -t 2: the coefficients must be the same bits;
-#   3. for scale, R's lm with the dummies (lm(y ~ x1 + ... + x5 +
+#   3. the same fit saved with -o (the effects of 100,000 + 20 levels in the
+#      model file), then `linreg predict` on the 1,000,000 rows and on their
+#      first 1,000 (the cost of loading the model): wall time, peak RSS;
+#   4. for scale, R's lm with the dummies (lm(y ~ x1 + ... + x5 +
 #      factor(firm) + factor(year))) on a panel of 10,000 rows and 1,000 firms
 #      (read by read.csv), and linreg on the same file: wall time, peak RSS,
 #      and the largest relative difference of the five slopes.
@@ -50,6 +53,15 @@ same = all(x["estimate"].hex() == y["estimate"].hex() and x["std_error"].hex() =
 print("-t 1 and -t 2 coefficients bit-identical:", same)
 print("df_residual", a["df_residual"], " slopes", [round(c["estimate"], 6) for c in a["coefficients"]])
 PY
+
+echo "== the same model saved (--save) and predicted on the 1,000,000 rows =="
+measure "linreg fit -o MODEL.json (json)" "$build/linreg" fit -q --format json -f "$model" \
+    -o "$work/fe_model.json" "$big"
+echo "model file: $(wc -c < "$work/fe_model.json") bytes"
+measure "linreg predict (1,000,000 rows)" "$build/linreg" predict -m "$work/fe_model.json" "$big"
+head -1001 "$big" > "$work/panel_head1000.csv"
+measure "linreg predict (its first 1,000 rows)" "$build/linreg" predict -m "$work/fe_model.json" \
+    "$work/panel_head1000.csv"
 
 echo "== 10,000 rows, firm (1,000 levels) + year (20): linreg and R's lm with dummies =="
 measure "linreg fit (json)" "$build/linreg" fit -q --format json -f "$model" "$small"

@@ -10,15 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "../tests/test_rng.h" /* the tests' generator: lr_splitmix_unit */
+
 static uint64_t state;
 
 static double urand(void)
 {
-    uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    z ^= z >> 31;
-    return (double)(z >> 11) * 0x1.0p-53;
+    return lr_splitmix_unit(&state);
 }
 
 int main(int argc, char **argv)

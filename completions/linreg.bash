@@ -4,6 +4,7 @@
 # The header fields of the first existing CSV file among the words.
 _linreg_columns()
 {
+    # the first data file named (several share one header)
     local w f=
     for w in "${COMP_WORDS[@]}"; do
         case "$w" in
@@ -30,7 +31,7 @@ _linreg()
     cmd=${COMP_WORDS[1]}
 
     if [ "$COMP_CWORD" -eq 1 ]; then
-        COMPREPLY=($(compgen -W "fit predict bench --help --version" -- "$cur"))
+        COMPREPLY=($(compgen -W "fit predict compare bench --help --version" -- "$cur"))
         return 0
     fi
 
@@ -38,7 +39,7 @@ _linreg()
     fit)
         case "$prev" in
         --method) COMPREPLY=($(compgen -W "auto qr svd inverse cholesky naive" -- "$cur")); return 0 ;;
-        --vcov) COMPREPLY=($(compgen -W "classical HC0 HC1 HC2 HC3 HAC" -- "$cur")); return 0 ;;
+        --vcov) COMPREPLY=($(compgen -W "classical HC0 HC1 HC2 HC3 HAC CL" -- "$cur")); return 0 ;;
         --format) COMPREPLY=($(compgen -W "text json csv markdown" -- "$cur")); return 0 ;;
         --na) COMPREPLY=($(compgen -W "omit error" -- "$cur")); return 0 ;;
         --ridge-scale) COMPREPLY=($(compgen -W "standardized raw" -- "$cur")); return 0 ;;
@@ -47,7 +48,7 @@ _linreg()
             local IFS=$'\n'
             COMPREPLY=($(compgen -W "$(_linreg_columns)" -- "$cur"))
             return 0 ;;
-        -x | --features | --absorb)
+        -x | --features | --absorb | --cluster)
             # a comma-separated list: complete the last name
             local IFS=$'\n' head=${cur%,*} last=${cur##*,}
             [ "$head" = "$cur" ] && head= || head="$head,"
@@ -60,7 +61,7 @@ _linreg()
         if [[ "$cur" == -* ]]; then
             COMPREPLY=($(compgen -W "--formula --target --features --no-intercept --weights
                 --ridge --ridge-scale --method --level --delimiter --na --na-strings --max-line-bytes --threads --vcov
-                --lag --anova --vif --test
+                --lag --cluster --anova --vif --test
                 --format --save --residuals --plot --quiet --help --absorb --fe-tol
                 --fe-max-iter --fe-out" -- "$cur"))
         else
@@ -80,6 +81,16 @@ _linreg()
                 --max-line-bytes --output --quiet --help" -- "$cur"))
         else
             COMPREPLY=($(compgen -f -- "$cur"))
+        fi
+        ;;
+    compare)
+        case "$prev" in
+        --format) COMPREPLY=($(compgen -W "text json csv markdown" -- "$cur")); return 0 ;;
+        esac
+        if [[ "$cur" == -* ]]; then
+            COMPREPLY=($(compgen -W "--format --force --help" -- "$cur"))
+        else
+            COMPREPLY=($(compgen -f -X '!*.json' -- "$cur"))
         fi
         ;;
     bench)

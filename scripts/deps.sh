@@ -4,7 +4,7 @@
 # Runs apt-get as root, or through sudo when not root. Idempotent.
 set -eu
 
-PACKAGES="build-essential cmake pkg-config libopenblas-dev liblapacke-dev check libgsl-dev libmpfr-dev zlib1g-dev libjansson-dev time"
+PACKAGES="build-essential cmake pkg-config libopenblas-dev liblapacke-dev check libgsl-dev libmpfr-dev zlib1g-dev libjansson-dev libxxhash-dev time"
 # With --test: also what the test runner uses beyond the build — valgrind for the
 # memcheck run, clang and its libFuzzer runtime for the fuzz targets.
 if [ "${1:-}" = "--test" ]; then

@@ -24,6 +24,7 @@
 #include <lapacke.h>
 
 #include "internal.h"
+#include "linreg_bench.h"
 #include "solver.h"
 
 /* The default sweep: powers of two from 16 to 1024. */

@@ -28,6 +28,7 @@
 #include <zlib.h>
 
 #include "byte_source.h"
+#include "source_concat.h"
 #include "temp_file.h"
 
 /* Compressed bytes read per call. */
@@ -60,6 +61,7 @@ struct lr_source {
     size_t peek_off;        /* offset of the next one */
     int eof;                /* the descriptor reached its end */
     uint64_t consumed;      /* raw bytes read from the descriptor so far */
+    lr_concat *cat;         /* several files (source_concat.c): every call goes there */
 };
 
 /* strerror is not thread-safe; this file is compiled with _GNU_SOURCE, so
@@ -75,6 +77,7 @@ void lr_source_free(lr_source *s)
 {
     if (!s)
         return;
+    lr_concat_free(s->cat);
     if (s->z_live)
         inflateEnd(&s->z);
     if (s->owns_fd && s->fd >= 0)
@@ -368,6 +371,8 @@ static void spool_append(lr_source *s, const char *buf, size_t n)
 
 int lr_source_read(lr_source *s, char *buf, size_t n, size_t *got, lr_error *err)
 {
+    if (s->cat)
+        return lr_concat_read(s->cat, buf, n, got, err);
     int rc = read_bytes(s, buf, n, got, err);
     if (rc == LR_OK)
         spool_append(s, buf, *got);
@@ -376,6 +381,10 @@ int lr_source_read(lr_source *s, char *buf, size_t n, size_t *got, lr_error *err
 
 void lr_source_spool(lr_source *s, uint64_t limit)
 {
+    if (s->cat) {
+        lr_concat_spool(s->cat, limit);
+        return;
+    }
     if (s->regular || limit == 0 || s->spool_fd >= 0)
         return;
     char tmp[256], why[384];
@@ -388,6 +397,8 @@ void lr_source_spool(lr_source *s, uint64_t limit)
 
 const char *lr_source_again_why(const lr_source *s)
 {
+    if (s->cat)
+        return lr_concat_again_why(s->cat);
     if (s->regular || (s->spool_fd >= 0 && s->eof))
         return NULL;
     return s->why;
@@ -395,6 +406,8 @@ const char *lr_source_again_why(const lr_source *s)
 
 int lr_source_check(const lr_source *s, lr_error *err)
 {
+    if (s->cat)
+        return lr_concat_check(s->cat, err);
     if (!s->regular || s->ours)
         return LR_OK;
     struct stat st;
@@ -423,6 +436,11 @@ int lr_source_check(const lr_source *s, lr_error *err)
 int lr_source_again(lr_source *s, lr_source **out, lr_error *err)
 {
     *out = NULL;
+    if (s->cat) {
+        lr_concat *c;
+        int r = lr_concat_again(s->cat, &c, err);
+        return r ? r : lr_source_wrap_concat(c, s->name, out, err);
+    }
     const char *why = lr_source_again_why(s);
     if (why)
         return lr_error_at(err, LR_EIO, s->name, 0, 0, "%s", why);
@@ -458,11 +476,15 @@ int lr_source_regular(const lr_source *s)
 
 uint64_t lr_source_size(const lr_source *s)
 {
+    if (s->cat)
+        return lr_concat_size(s->cat);
     return s->regular ? s->size : 0;
 }
 
 uint64_t lr_source_consumed(const lr_source *s)
 {
+    if (s->cat)
+        return lr_concat_consumed(s->cat);
     return s->consumed;
 }
 
@@ -479,4 +501,21 @@ int lr_source_is_gzip(const lr_source *s)
 const char *lr_source_name(const lr_source *s)
 {
     return s->name;
+}
+
+int lr_source_wrap_concat(lr_concat *c, const char *name, lr_source **out, lr_error *err)
+{
+    int rc = new_source(-1, 0, name, out, err);
+    if (rc) {
+        lr_concat_free(c);
+        return rc;
+    }
+    (*out)->cat = c;
+    (*out)->eof = 1;
+    return LR_OK;
+}
+
+lr_concat *lr_source_concat(const lr_source *s)
+{
+    return s->cat;
 }

@@ -12,6 +12,22 @@ typedef struct lr_source lr_source;
  * bytes and decompressed transparently. Errors: "NAME: cannot open: ...",
  * "NAME: is a directory". */
 int lr_source_open(const char *path, const char *display_name, lr_source **out, lr_error *err);
+/* Several files read as one (source_concat.c): paths[0] whole, then the
+ * rows of each other file, whose header row must match the first file's;
+ * "-" at most once. n == 1: lr_source_open. max_line bounds the header rows
+ * read (0: LR_MAX_LINE_DEFAULT); spool_limit is lr_source_spool's for each
+ * stream among them (0: no copy), set before anything is read. The first
+ * file is opened now, the others when the reading reaches them (their
+ * errors come from lr_source_read). */
+int lr_source_open_files(const char *const *paths, size_t n, size_t max_line,
+                         uint64_t spool_limit, lr_source **out, lr_error *err);
+/* Line `line` of s (of the concatenation, for several files): the name of
+ * the file it is in and its line there (borrowed names, live as long as s). */
+void lr_source_locate(const lr_source *s, uint64_t line, const char **name, uint64_t *local);
+/* An error at "NAME:LINE[:COL]: " of s's concatenation made to name the file
+ * and its line; anything else (or s of one file, or NULL) is left alone. */
+void lr_source_relocate_error(const lr_source *s, lr_error *err);
+
 /* Over a descriptor; owns_fd: close it in lr_source_free. */
 int lr_source_open_fd(int fd, int owns_fd, const char *name, lr_source **out, lr_error *err);
 

@@ -28,6 +28,8 @@
 #include "ingest.h"
 #include "residual_quantiles.h"
 #include "row_spool.h"
+#include "vcov_cluster.h"
+#include "source_concat.h"
 #include "vcov_hac.h"
 
 /* Residuals kept in memory for exact quantiles (8 MB). */
@@ -61,7 +63,11 @@ void lr_diag_one_note(const lr_diag_result *r, const char *type, char *buf, size
     for (size_t i = 0; i < k && n >= 0 && (size_t)n < cap; i++) {
         uint64_t l = r->one_line[i];
         const char *lead = i == 0 ? (r->n_one == 1 ? "line " : "lines ") : ", ";
-        n += l ? snprintf(buf + n, cap - (size_t)n, "%s%llu", lead, (unsigned long long)l)
+        if (l && r->one_file[i])
+            n += snprintf(buf + n, cap - (size_t)n, "%s%s:%llu", lead, r->one_file[i],
+                          (unsigned long long)l);
+        else
+            n += l ? snprintf(buf + n, cap - (size_t)n, "%s%llu", lead, (unsigned long long)l)
                : snprintf(buf + n, cap - (size_t)n, "%s?", lead);
     }
     if (n >= 0 && (size_t)n < cap && r->n_one > k)
@@ -79,6 +85,7 @@ typedef struct diag_pass {
     const lr_frame *frame;      /* the model's frame */
     char delimiter;             /* the data's delimiter */
     const char *name;           /* for messages */
+    const lr_source *input;     /* the data: its files' names and lines (lr_source_locate) */
     const lr_solution *sol;     /* β, (XᵀX)⁻¹, aliasing */
     const lr_diag_request *req; /* what is wanted */
     size_t q, icpt, p;          /* model columns, intercept, coefficients */
@@ -98,6 +105,9 @@ typedef struct diag_pass {
     size_t mn;           /* rows in mblock */
     lr_hac *hac;         /* HAC: the scores' lag products (vcov_hac.c), or NULL; then
                             mblock carries the scores w e x, in file order */
+    size_t ncl;          /* --vcov CL: cluster columns (0: not clustered) */
+    size_t ccol[LR_CLUSTER_MAX]; /* their fields */
+    lr_clustering *cl;   /* CL: the clusterings' sums (vcov_cluster.c), or NULL */
     double *resid;       /* exact quantiles: every √w e, or NULL */
     uint64_t *hist;      /* else their histogram, or NULL */
     double hmin, hmax;   /* with hist: the smallest and largest √w e, exact (Min and
@@ -116,6 +126,7 @@ typedef struct diag_chunk {
     size_t cap_u;   /* its capacity in rows */
     size_t n_one;   /* observations with a leverage of one */
     uint64_t one_line[LR_ONE_LINES]; /* the first ones' lines */
+    lr_cluster_keys keys; /* CL: the keys of the rows the model uses (weight zero too) */
 } diag_chunk;
 
 static void diag_drop(void *ctx, void *result)
@@ -127,6 +138,7 @@ static void diag_drop(void *ctx, void *result)
     lr_mem_free(c->r, c->cap_r * sizeof(lr_residual));
     lr_mem_free(c->rw, c->cap_rw * sizeof(double));
     lr_mem_free(c->u, c->cap_u * (dp->pk ? dp->pk : 1) * sizeof(double));
+    lr_cluster_keys_free(&c->keys);
     lr_mem_free(c, sizeof *c);
 }
 
@@ -165,6 +177,7 @@ typedef struct diag_block {
     double *x; /* LR_DIAG_BLOCK × pk, column-major: the kept columns of the rows */
     double *t; /* the same shape: x V */
     double y[LR_DIAG_BLOCK], w[LR_DIAG_BLOCK], fit[LR_DIAG_BLOCK], h[LR_DIAG_BLOCK];
+    double off[LR_DIAG_BLOCK]; /* offset(): each row's (y is y − offset); 0 without */
     uint64_t line[LR_DIAG_BLOCK];
     size_t n; /* rows in the block */
 } diag_block;
@@ -235,12 +248,13 @@ static void diag_block_run(const diag_pass *dp, diag_block *b, diag_chunk *c)
             double cooks =
                 one ? (double)NAN
                     : rw * rw * h / ((double)dp->sol->rank * dp->sigma2 * (1 - h) * (1 - h));
-            lr_residual r = {b->line[i], fit, e, h, std, cooks};
+            /* R's fitted values include the offset */
+            lr_residual r = {b->line[i], fit + b->off[i], e, h, std, cooks, NULL};
             c->r[c->n + i] = r;
         }
         if (c->rw)
             c->rw[c->n + i] = rw;
-        if (c->u && req->vcov == LR_VCOV_HAC) { /* the score w e x */
+        if (c->u && (req->vcov == LR_VCOV_HAC || req->vcov == LR_VCOV_CL)) { /* w e x */
             double *u = c->u + (c->n + i) * pk;
             for (size_t a = 0; a < pk; a++)
                 u[a] = b->x[a * LR_DIAG_BLOCK + i] * w * e;
@@ -260,6 +274,20 @@ static void diag_block_run(const diag_pass *dp, diag_block *b, diag_chunk *c)
     }
     c->n += n;
     b->n = 0;
+}
+
+/* CL: keep the row's cluster keys (obs: its observation in the chunk, or
+ * SIZE_MAX for a row of weight zero, which sandwich counts in n and G). */
+static int cl_keep(const diag_pass *dp, diag_chunk *c, const lr_csv_row *row, size_t obs,
+                   lr_error *err)
+{
+    const char *key[LR_CLUSTER_MAX];
+    size_t len[LR_CLUSTER_MAX];
+    for (size_t i = 0; i < dp->ncl; i++) {
+        key[i] = row->fields[dp->ccol[i]].data;
+        len[i] = row->fields[dp->ccol[i]].len;
+    }
+    return lr_cluster_keys_add(&c->keys, dp->ncl, key, len, obs, err);
 }
 
 /* A worker: fitted value, residual, leverage and the rest for each
@@ -300,9 +328,19 @@ static int diag_eval(void *ctx, const char *buf, size_t len, uint64_t seq, void 
         if ((rc = lr_csv_next(csv, &row, &has, err)) || !has)
             break;
         double y, w;
-        if ((rc = lr_frame_eval_row(dp->frame, colval, &row, x, &y, &w, &use, err)))
+        use = 0;
+        rc = lr_frame_eval_row(dp->frame, colval, &row, x, &y, &w, &use, err);
+        if (rc == LR_EVALUE && use == -1) {
+            rc = LR_OK; /* NaN (log(-1)): the fit omitted the row */
+            continue;
+        }
+        if (rc)
             break;
-        if (!use || w == 0)
+        if (!use)
+            continue;
+        if (dp->ncl && (rc = cl_keep(dp, c, &row, w == 0 ? SIZE_MAX : c->n + b->n, err)))
+            break;
+        if (w == 0)
             continue;
         if (c->n + b->n == c->cap && (rc = diag_grow(dp, c, err)))
             break;
@@ -312,6 +350,7 @@ static int diag_eval(void *ctx, const char *buf, size_t len, uint64_t seq, void 
         for (size_t a = 0; a < pk; a++)
             b->x[a * LR_DIAG_BLOCK + b->n] = xf[dp->kept[a]];
         b->y[b->n] = y;
+        b->off[b->n] = lr_frame_eval_offset(dp->frame, colval);
         b->w[b->n] = w;
         b->line[b->n] = row.line;
         if (++b->n == LR_DIAG_BLOCK)
@@ -362,6 +401,7 @@ static int diag_fold(void *ctx, void *result, uint64_t lines_before, lr_error *e
         if (dp->rows) {
             lr_residual r = c->r[i];
             r.line += lines_before;
+            lr_source_locate(dp->input, r.line, &r.file, &r.line); /* several files: its own */
             if (dp->req->residual_row)
                 dp->req->residual_row(dp->req->residual_ud, &r);
             if (out->pf && k % dp->stride == 0 && out->np < out->np_cap) {
@@ -387,15 +427,22 @@ static int diag_fold(void *ctx, void *result, uint64_t lines_before, lr_error *e
     /* the meat in blocks of LR_DIAG_BLOCK observations counted from the
      * first, whatever the chunks: the same sums in the same order for any
      * thread count and either second pass */
-    for (size_t i = 0; dp->meat && i < c->n; i++) {
+    int rc;
+    if (dp->ncl && (rc = lr_clustering_add_keys(dp->cl, &c->keys, c->u, dp->pk, err)))
+        return rc;
+    for (size_t i = 0; dp->meat && !dp->ncl && i < c->n; i++) {
         for (size_t a = 0; a < dp->pk; a++)
             dp->mblock[a * LR_DIAG_BLOCK + dp->mn] = c->u[i * dp->pk + a];
         if (++dp->mn == LR_DIAG_BLOCK)
             meat_flush(dp);
     }
     for (size_t i = 0; i < c->n_one && i < LR_ONE_LINES; i++)
-        if (out->n_one + i < LR_ONE_LINES)
+        if (out->n_one + i < LR_ONE_LINES) {
             out->one_line[out->n_one + i] = c->one_line[i] + lines_before;
+            if (lr_source_concat(dp->input) && c->one_line[i]) /* several files: name it */
+                lr_source_locate(dp->input, c->one_line[i] + lines_before,
+                                 &out->one_file[out->n_one + i], &out->one_line[out->n_one + i]);
+        }
     out->n_one += c->n_one;
     dp->seen += c->n;
     return LR_OK;
@@ -449,6 +496,9 @@ static int spool_record(const diag_pass *dp, const lr_row_reader *rec, const siz
     diag_block *b = se->b;
     diag_chunk *c = se->c;
     size_t *pos = se->pos, pk = dp->pk;
+    size_t ocol = lr_frame_offset_col(dp->frame);
+    if (ocol != SIZE_MAX && ocol >= kacc)
+        ocol = SIZE_MAX;
     int rc;
     for (size_t i = 0; i < kacc; i++)
         pos[i] = SIZE_MAX;
@@ -481,6 +531,8 @@ static int spool_record(const diag_pass *dp, const lr_row_reader *rec, const siz
             if (zero && rec->w[r] == 0)
                 continue;
             b->y[b->n] = pos[0] == SIZE_MAX ? 0.0 : rec->x[pos[0] * n + r];
+            b->off[b->n] = ocol == SIZE_MAX || pos[ocol] == SIZE_MAX ? 0.0
+                                                                     : rec->x[pos[ocol] * n + r];
             b->w[b->n] = rec->w ? rec->w[r] : 1.0;
             b->line[b->n] = rec->line ? rec->line[r] : 0; /* kept when rows are reported */
             b->n++;
@@ -663,11 +715,11 @@ static int diag_spool_pass(diag_pass *dp, int fd, const lr_model_spec *spec, siz
     return rc;
 }
 
-/* out->vcov = V M V (× n/(n − p) for HC1) on the kept coefficients, NaN for
- * the aliased; all NaN for HC2/HC3 when a leverage is one: they divide a
- * residual of rounding noise by a 1 − h of rounding noise, so no digit of
- * V M V is known (sandwich gives NaN). hc1: n/(n − p). */
-static int hc_vcov(const diag_pass *dp, double hc1, lr_error *err)
+/* out->vcov = scale · V M V on the kept coefficients, NaN for the aliased;
+ * all NaN for HC2/HC3 when a leverage is one: they divide a residual of
+ * rounding noise by a 1 − h of rounding noise, so no digit of V M V is known
+ * (sandwich gives NaN). scale: n/(n − p) for HC1, CL's (cl_meat), else 1. */
+static int hc_vcov(const diag_pass *dp, double scale, lr_error *err)
 {
     lr_diag_result *out = dp->out;
     size_t p = dp->p, pk = dp->pk, pkk = pk ? pk * pk : 1;
@@ -688,7 +740,6 @@ static int hc_vcov(const diag_pass *dp, double hc1, lr_error *err)
                     vhc, n);
     }
     lr_vcov type = dp->req->vcov;
-    double scale = type == LR_VCOV_HC1 ? hc1 : 1.0;
     int unknown = out->n_one > 0 && (type == LR_VCOV_HC2 || type == LR_VCOV_HC3);
     for (size_t j = 0; j < p * p; j++)
         out->vcov[j] = (double)NAN;
@@ -698,6 +749,59 @@ static int hc_vcov(const diag_pass *dp, double hc1, lr_error *err)
                 scale * 0.5 * (LR_AT(vhc, pk, a, b) + LR_AT(vhc, pk, b, a));
     lr_mem_free(t, pkk * sizeof(double));
     lr_mem_free(vhc, pkk * sizeof(double));
+    return LR_OK;
+}
+
+/* CL: the cluster columns' fields and a clustering for each (and for their
+ * intersection). The keys are the text's: the pass reads it again. */
+static int cl_setup(diag_pass *dp, lr_source *input, lr_error *err)
+{
+    const char *name[LR_CLUSTER_MAX];
+    size_t len[LR_CLUSTER_MAX], n;
+    const char *why = input ? lr_source_again_why(input) : "is not a file";
+    int rc;
+    if (!dp->req->cluster)
+        return lr_error_set(err, LR_EUSAGE, "the clustered covariance needs cluster columns");
+    if (why)
+        return lr_error_set(err, LR_EIO,
+                            "%s: the clustered covariance reads the cluster columns in a second "
+                            "pass, and %s %s; give a file instead of a pipe, or a writable TMPDIR",
+                            dp->name, dp->name, why);
+    if ((rc = lr_cluster_split(dp->req->cluster, name, len, &n, err)))
+        return rc;
+    for (size_t i = 0; i < n; i++) {
+        char nm[256];
+        snprintf(nm, sizeof nm, "%.*s", (int)(len[i] < 255 ? len[i] : 255), name[i]);
+        if (!lr_frame_column(dp->frame, nm, &dp->ccol[i]))
+            return lr_error_set(err, LR_EUSAGE, "%s: no cluster column '%s'", dp->name, nm);
+    }
+    if (!(dp->cl = lr_mem_calloc(1, sizeof *dp->cl)))
+        return lr_error_nomem(err);
+    if ((rc = lr_clustering_init(dp->cl, n, dp->pk, err))) {
+        lr_mem_free(dp->cl, sizeof *dp->cl);
+        dp->cl = NULL;
+        return rc;
+    }
+    dp->ncl = n;
+    return LR_OK;
+}
+
+/* CL: the meat Σ_c ± G_c/(G_c − 1) Σ_g u_g u_gᵀ (minus for the intersection)
+ * and *scale = (n₊/n)² (n − 1)/(n − k), n counting rows of weight zero and n₊
+ * not (vcov_cluster.c has the derivation from sandwich::meatCL). */
+static int cl_meat(diag_pass *dp, double *scale, lr_error *err)
+{
+    double n = (double)(dp->nobs + dp->cl->nzero), k = (double)dp->pk;
+    int rc = lr_clustering_meat(dp->cl, dp->meat, dp->out->n_clusters, dp->name, err);
+    if (rc)
+        return rc;
+    if (!(n > k))
+        return lr_error_set(err, LR_EDATA,
+                            "%s: the clustered covariance needs more observations than "
+                            "coefficients",
+                            dp->name);
+    double r = (double)dp->nobs / n;
+    *scale = r * r * (n - 1) / (n - k);
     return LR_OK;
 }
 
@@ -739,6 +843,7 @@ int lr_diagnostics(lr_source *input, char delimiter, lr_frame *frame, const lr_m
     dp.frame = frame;
     dp.delimiter = delimiter;
     dp.name = lr_frame_source(frame);
+    dp.input = input;
     dp.sol = sol;
     dp.req = req;
     dp.q = q;
@@ -761,6 +866,8 @@ int lr_diagnostics(lr_source *input, char delimiter, lr_frame *frame, const lr_m
         rc = lr_error_nomem(err);
         goto done;
     }
+    if (req->vcov == LR_VCOV_CL && (rc = cl_setup(&dp, input, err)))
+        goto done;
     if (req->vcov == LR_VCOV_HAC && (!(dp.hac = lr_mem_calloc(1, sizeof *dp.hac)) ||
                                      (rc = lr_hac_init(dp.hac, pk, req->hac_lag, err)))) {
         rc = rc ? rc : lr_error_nomem(err);
@@ -805,14 +912,15 @@ int lr_diagnostics(lr_source *input, char delimiter, lr_frame *frame, const lr_m
     }
 
     /* The pass: over the rows the first pass kept, or the text again on
-     * every core the fit used. */
+     * every core the fit used (always the text for CL: the spool holds the
+     * model's numbers, not the cluster keys). */
     int fd = lr_frame_rows_fd(frame);
     /* blocks of 256 rows: one BLAS thread (more would only spin, and a
      * threaded dsyrk need not sum in one order) */
     int blas_threads = lr_blas_threads(1);
     /* the residuals named by their rows want lines, which the spool may not
      * keep: the text again when it can be read */
-    if (fd >= 0 && !(out->few && input && !lr_source_again_why(input)))
+    if (fd >= 0 && !dp.ncl && !(out->few && input && !lr_source_again_why(input)))
         rc = diag_spool_pass(&dp, fd, spec, lr_accum_ncols(lr_frame_accum(frame)), req->threads,
                              err);
     else
@@ -834,8 +942,13 @@ int lr_diagnostics(lr_source *input, char delimiter, lr_frame *frame, const lr_m
     if (dp.hac && pk > 0)
         lr_hac_meat(dp.hac, dp.meat);
     /* HC covariance: V M V on the kept coefficients, NaN for the aliased. */
-    if (dp.meat && (rc = hc_vcov(&dp, (double)nobs / df, err)))
+    double scale = req->vcov == LR_VCOV_HC1 ? (double)nobs / df : 1.0;
+    if (dp.ncl && (rc = cl_meat(&dp, &scale, err)))
         goto done;
+    if (dp.meat && (rc = hc_vcov(&dp, scale, err)))
+        goto done;
+    for (size_t a = 0; dp.ncl == 2 && out->vcov && a < pk; a++)
+        out->n_negative += LR_AT(out->vcov, p, kept[a], kept[a]) < 0;
 
     /* Quantiles. */
     if (req->quantiles && nobs > 0) {
@@ -879,6 +992,9 @@ done:
     if (dp.hac)
         lr_hac_free(dp.hac);
     lr_mem_free(dp.hac, sizeof *dp.hac);
+    if (dp.cl)
+        lr_clustering_free(dp.cl);
+    lr_mem_free(dp.cl, sizeof *dp.cl);
     lr_mem_free(dp.resid, (nobs ? nobs : 1) * sizeof(double));
     lr_mem_free(dp.hist, ((size_t)1 << LR_HIST_BITS) * sizeof(uint64_t));
     if (rc)

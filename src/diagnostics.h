@@ -21,6 +21,7 @@ typedef struct lr_diag_request {
     size_t plot_points;                                   /* > 0: a subsample for plots */
     int threads;                                          /* threads for the pass (0: every CPU) */
     size_t hac_lag;                                       /* LR_VCOV_HAC: the lag L */
+    const char *cluster; /* LR_VCOV_CL: the cluster columns, "a" or "a,b" (borrowed) */
 } lr_diag_request;
 
 typedef struct lr_diag_result {
@@ -30,8 +31,12 @@ typedef struct lr_diag_result {
     int has_q;      /* q is set */
     double q[5];    /* min, 1Q, median, 3Q, max */
     double q_err;   /* 0: exact; else the bound of the histogram's error */
+    uint64_t n_clusters[3]; /* CL: clusters of each column, then of their intersection */
+    size_t n_negative; /* CL two-way: kept coefficients whose variance came out negative */
     uint64_t n_one; /* observations with a leverage of one (to working precision) */
     uint64_t one_line[LR_ONE_LINES]; /* the first ones' lines (0: not known) */
+    const char *one_file[LR_ONE_LINES]; /* several files: the file of each (its line in
+                                           one_line; borrowed from the input); else NULL */
     double *pf;                      /* subsample: fitted values */
     double *pr;                      /* subsample: standardized residuals (NaN where undefined) */
     double *pe;                      /* subsample: residuals y − xᵀβ */

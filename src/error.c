@@ -87,10 +87,10 @@ int lr_error_at(lr_error *err, int code, const char *name, uint64_t line, uint64
     return code;
 }
 
-void lr_error_relocate(lr_error *err, const char *name, uint64_t line_offset)
+int lr_error_after_place(const lr_error *err, const char *name, char *rest, size_t size)
 {
-    if (!err || err->line == 0 || line_offset == 0)
-        return;
+    if (!err || err->line == 0)
+        return 0;
     char old[512];
     if (err->col)
         snprintf(old, sizeof old, "%s:%llu:%llu: ", name, (unsigned long long)err->line,
@@ -99,9 +99,16 @@ void lr_error_relocate(lr_error *err, const char *name, uint64_t line_offset)
         snprintf(old, sizeof old, "%s:%llu: ", name, (unsigned long long)err->line);
     size_t n = strlen(old);
     if (strncmp(err->message, old, n) != 0)
-        return;
+        return 0;
+    snprintf(rest, size, "%s", err->message + n);
+    return 1;
+}
+
+void lr_error_relocate(lr_error *err, const char *name, uint64_t line_offset)
+{
     char rest[LR_ERROR_MAX];
-    snprintf(rest, sizeof rest, "%s", err->message + n);
+    if (line_offset == 0 || !lr_error_after_place(err, name, rest, sizeof rest))
+        return;
     lr_error_at(err, err->code, name, err->line + line_offset, err->col, "%s", rest);
 }
 

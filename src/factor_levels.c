@@ -88,6 +88,10 @@ const char *lr_levels_label(const lr_levels *l, uint32_t id) { return l->label[i
 size_t lr_levels_length(const lr_levels *l, uint32_t id) { return l->len[id]; }
 void lr_levels_value(const lr_levels *l, uint32_t id, double *x) { *x = l->value[id]; }
 uint32_t lr_levels_id_at(const lr_levels *l, size_t rank) { return l->order[rank]; }
+void lr_levels_set_order(lr_levels *l, const uint32_t *ids)
+{
+    memcpy(l->order, ids, l->n * sizeof *ids);
+}
 
 /* FNV-1a: adequate for level strings, which are short and few. */
 static uint64_t hash_bytes(const void *data, size_t len)

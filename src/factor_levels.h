@@ -46,6 +46,9 @@ size_t lr_levels_count(const lr_levels *l);
  * of the r-th level in R's order (r = 0 is the reference level). */
 int lr_levels_sort(lr_levels *l, lr_error *err);
 uint32_t lr_levels_id_at(const lr_levels *l, size_t rank);
+/* After lr_levels_sort: put the levels in the order ids[0..count) (a
+ * permutation of the ids), for relevel() and factor(x, levels = ). */
+void lr_levels_set_order(lr_levels *l, const uint32_t *ids);
 
 /* A numeric level's value; the byte length of a level's label. */
 void lr_levels_value(const lr_levels *l, uint32_t id, double *x);

@@ -164,7 +164,7 @@ int lr_fe_demean(lr_fe *fe, double tol, unsigned max_iter, const char *source, l
 
 /* The demeaned rows of the block just read (alive ones only, compacted into
  * blk, m × LR_FE_BLOCK, and wb); returns their number. */
-static size_t demeaned_block(const lr_fe *fe, size_t nb, double *blk, double *wb)
+size_t lr_fe_demeaned_block(const lr_fe *fe, size_t nb, double *blk, double *wb)
 {
     size_t k = 0, m = fe->m;
     for (size_t i = 0; i < nb; i++) {
@@ -198,7 +198,7 @@ int lr_fe_accumulate(lr_fe *fe, lr_kernel kernel, const char *const *names, lr_e
     for (size_t b = 0; !rc && b < fe->nblocks; b++) {
         if ((rc = lr_fe_read_block(fe, b, 1, err)))
             break;
-        size_t k = demeaned_block(fe, lr_fe_block_rows(fe, b), blk, wb);
+        size_t k = lr_fe_demeaned_block(fe, lr_fe_block_rows(fe, b), blk, wb);
         for (size_t c = 0; c < m; c++)
             for (size_t i = 0; i < k; i++)
                 ss[c] += wb[i] * blk[c * LR_FE_BLOCK + i] * blk[c * LR_FE_BLOCK + i];
@@ -221,7 +221,7 @@ int lr_fe_accumulate(lr_fe *fe, lr_kernel kernel, const char *const *names, lr_e
     for (size_t b = 0; !rc && b < fe->nblocks; b++) {
         if ((rc = lr_fe_read_block(fe, b, 1, err)))
             break;
-        size_t k = demeaned_block(fe, lr_fe_block_rows(fe, b), blk, wb);
+        size_t k = lr_fe_demeaned_block(fe, lr_fe_block_rows(fe, b), blk, wb);
         if (k)
             rc = lr_accum_add(fe->acc, k, blk, LR_FE_BLOCK, fe->weighted ? wb : NULL, err);
     }
@@ -242,7 +242,7 @@ static int hc_meat(const lr_fe *fe, const lr_solution *sol, const size_t *idx, s
     for (size_t b = 0; !rc && b < fe->nblocks; b++) {
         if ((rc = lr_fe_read_block(fe, b, 1, err)))
             break;
-        size_t nk = demeaned_block(fe, lr_fe_block_rows(fe, b), blk, wb);
+        size_t nk = lr_fe_demeaned_block(fe, lr_fe_block_rows(fe, b), blk, wb);
         for (size_t i = 0; i < nk; i++) {
             double e = blk[i];
             for (size_t a = 0; a < k; a++)
@@ -258,6 +258,28 @@ static int hc_meat(const lr_fe *fe, const lr_solution *sol, const size_t *idx, s
     lr_mem_free(blk, m * LR_FE_BLOCK * sizeof(double));
     lr_mem_free(wb, LR_FE_BLOCK * sizeof(double));
     return rc;
+}
+
+void lr_fe_sandwich_apply(const lr_solution *sol, const size_t *idx, size_t k, const double *meat,
+                          double scale, double *am, double *v)
+{
+    size_t p = sol->p;
+    for (size_t a = 0; a < k; a++) /* A M */
+        for (size_t z = 0; z < k; z++) {
+            double s = 0;
+            for (size_t r = 0; r < k; r++)
+                s += LR_AT(sol->xtx_inv, p, idx[a], idx[r]) * meat[z * k + r];
+            am[z * k + a] = s;
+        }
+    for (size_t j = 0; j < p * p; j++)
+        v[j] = (double)NAN;
+    for (size_t a = 0; a < k; a++) /* (A M) A */
+        for (size_t z = 0; z < k; z++) {
+            double s = 0;
+            for (size_t r = 0; r < k; r++)
+                s += am[r * k + a] * LR_AT(sol->xtx_inv, p, idx[r], idx[z]);
+            LR_AT(v, p, idx[a], idx[z]) = scale * s;
+        }
 }
 
 /* The slopes' sandwich V = c A M A, A = (X̃ᵀWX̃)⁻¹ (the slope block of the
@@ -283,22 +305,7 @@ static int sandwich(const lr_fe *fe, const lr_solution *sol, lr_vcov vcov, doubl
         for (size_t a = 0; a < k; a++) /* full meat */
             for (size_t z = 0; z < a; z++)
                 meat[z * k + a] = meat[a * k + z];
-        for (size_t a = 0; a < k; a++) /* A M */
-            for (size_t z = 0; z < k; z++) {
-                double s = 0;
-                for (size_t r = 0; r < k; r++)
-                    s += LR_AT(sol->xtx_inv, p, idx[a], idx[r]) * meat[z * k + r];
-                am[z * k + a] = s;
-            }
-        for (size_t j = 0; j < p * p; j++)
-            v[j] = (double)NAN;
-        for (size_t a = 0; a < k; a++) /* (A M) A */
-            for (size_t z = 0; z < k; z++) {
-                double s = 0;
-                for (size_t r = 0; r < k; r++)
-                    s += am[r * k + a] * LR_AT(sol->xtx_inv, p, idx[r], idx[z]);
-                LR_AT(v, p, idx[a], idx[z]) = scale * s;
-            }
+        lr_fe_sandwich_apply(sol, idx, k, meat, scale, am, v);
         *out = v;
         v = NULL;
     }

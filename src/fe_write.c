@@ -12,6 +12,7 @@
  * never left half written.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,31 +38,51 @@ static void put_field(FILE *f, const char *s)
     fputc('"', f);
 }
 
-static void write_effects(const lr_fe *fe, const lr_solution *sol, FILE *f)
+void lr_fe_effects(const lr_fe *fe, size_t p, const double *beta, const unsigned char *aliased,
+                   double *out)
 {
     size_t m = fe->m;
     double c0 = fe->mu[0];
-    for (size_t j = 0; j < sol->p; j++)
-        if (!sol->aliased[j])
-            c0 -= sol->beta[j] * fe->mu[j + 1];
+    for (size_t j = 0; j < p; j++)
+        if (!aliased[j])
+            c0 -= beta[j] * fe->mu[j + 1];
+    for (size_t k = 0; k < fe->nf; k++)
+        for (size_t l = 0; l < fe->f[k].nlev; l++) {
+            size_t o = fe->lev_off[k] + l;
+            if (!(fe->wsum[o] > 0)) {
+                out[o] = (double)NAN; /* a singleton's level, dropped */
+                continue;
+            }
+            double e = fe->alpha[o * m] + (k == 0 ? c0 : 0.0);
+            for (size_t j = 0; j < p; j++)
+                if (!aliased[j])
+                    e -= beta[j] * fe->alpha[o * m + j + 1];
+            out[o] = e;
+        }
+}
+
+static int write_effects(const lr_fe *fe, const lr_solution *sol, FILE *f, lr_error *err)
+{
+    double *eff = lr_mem_calloc(fe->nlevels ? fe->nlevels : 1, sizeof(double));
+    if (!eff)
+        return lr_error_nomem(err);
+    lr_fe_effects(fe, sol->p, sol->beta, sol->aliased, eff);
     fputs("factor,level,effect\n", f);
     for (size_t k = 0; k < fe->nf; k++) {
         const fe_factor *ff = &fe->f[k];
         for (size_t r = 0; r < ff->nlev; r++) {
             uint32_t l = lr_levels_id_at(ff->lv, r); /* R's order of the levels */
-            size_t o = fe->lev_off[k] + l;
-            if (!(fe->wsum[o] > 0))
+            double e = eff[fe->lev_off[k] + l];
+            if (isnan(e))
                 continue; /* a singleton's level, dropped */
-            double e = fe->alpha[o * m] + (k == 0 ? c0 : 0.0);
-            for (size_t j = 0; j < sol->p; j++)
-                if (!sol->aliased[j])
-                    e -= sol->beta[j] * fe->alpha[o * m + j + 1];
             put_field(f, ff->name);
             fputc(',', f);
             put_field(f, lr_levels_label(ff->lv, l));
             fprintf(f, ",%.17g\n", e);
         }
     }
+    lr_mem_free(eff, (fe->nlevels ? fe->nlevels : 1) * sizeof(double));
+    return LR_OK;
 }
 
 int lr_fe_write(const lr_fe *fe, const lr_solution *sol, const char *path, lr_error *err)
@@ -71,6 +92,9 @@ int lr_fe_write(const lr_fe *fe, const lr_solution *sol, const char *path, lr_er
     int rc = lr_output_open(path, &o, err);
     if (rc)
         return rc;
-    write_effects(fe, sol, lr_output_stream(o));
+    if ((rc = write_effects(fe, sol, lr_output_stream(o), err))) {
+        lr_output_discard(o);
+        return rc;
+    }
     return lr_output_commit(o, err);
 }

@@ -10,6 +10,8 @@
 
 #include "diagnostics.h"
 #include "extended.h"
+#include "fe_model.h"
+#include "fit_offset.h"
 #include "fixed_effects.h"
 #include "model_file.h"
 #include "ingest.h"
@@ -28,6 +30,7 @@ struct lr_fit {
     char *source;       /* data display name (owned) */
     char *model;        /* the model formula (owned) */
     char *weights;      /* weights column (owned), or NULL */
+    char *cluster;      /* CL: the cluster columns (owned), or NULL */
     char **notes;       /* notes (owned), nnotes entries */
     size_t nnotes;      /* their number */
     lr_diag_result diag; /* the second pass's results (plot points) */
@@ -59,8 +62,8 @@ const char *lr_method_name(lr_method m)
 
 const char *lr_vcov_name(lr_vcov v)
 {
-    static const char *const names[] = {"classical", "HC0", "HC1", "HC2", "HC3", "HAC"};
-    return (int)v >= 0 && (int)v <= (int)LR_VCOV_HAC ? names[v] : "unknown";
+    static const char *const names[] = {"classical", "HC0", "HC1", "HC2", "HC3", "HAC", "CL"};
+    return (int)v >= 0 && (int)v <= (int)LR_VCOV_CL ? names[v] : "unknown";
 }
 
 void lr_fit_free(lr_fit *fit)
@@ -77,6 +80,7 @@ void lr_fit_free(lr_fit *fit)
     lr_mem_strfree(fit->source);
     lr_mem_strfree(fit->model);
     lr_mem_strfree(fit->weights);
+    lr_mem_strfree(fit->cluster);
     for (size_t i = 0; i < fit->nnotes; i++)
         lr_mem_strfree(fit->notes[i]);
     lr_mem_free(fit->notes, fit->nnotes * sizeof(char *));
@@ -192,8 +196,13 @@ static int check_options(const lr_fit_options *opt, lr_error *err)
                             opt->threads);
     if (opt->ridge_scale != LR_RIDGE_STANDARDIZED && opt->ridge_scale != LR_RIDGE_RAW)
         return lr_error_set(err, LR_EUSAGE, "unknown ridge scale %d", (int)opt->ridge_scale);
-    if ((int)opt->vcov < (int)LR_VCOV_CLASSICAL || (int)opt->vcov > (int)LR_VCOV_HAC)
+    if ((int)opt->vcov < (int)LR_VCOV_CLASSICAL || (int)opt->vcov > (int)LR_VCOV_CL)
         return lr_error_set(err, LR_EUSAGE, "unknown covariance %d", (int)opt->vcov);
+    if ((opt->vcov == LR_VCOV_CL) != (opt->cluster != NULL))
+        return lr_error_set(err, LR_EUSAGE, opt->cluster ? "cluster columns are for the "
+                                                           "clustered covariance (LR_VCOV_CL)"
+                                                         : "the clustered covariance needs "
+                                                           "cluster columns");
     if (opt->anova && opt->ridge > 0)
         return lr_error_set(err, LR_EUSAGE,
                             "the ANOVA table is not defined for a ridge fit "
@@ -379,6 +388,9 @@ static int fe_finish(lr_fe *fe, lr_solution *sol, const lr_fit_options *opt,
         snprintf(note, size, "extended precision is not used with absorbed fixed effects; about "
                  "%.0f digits can be trusted", floor(sol->digits));
     int rc = lr_fe_finish(fe, sol, opt->vcov, &diag->vcov, err);
+    if (!rc && opt->vcov == LR_VCOV_CL)
+        rc = lr_fe_cluster_vcov(fe, sol, opt->cluster, &diag->vcov, diag->n_clusters,
+                                &diag->n_negative, err);
     diag->p = diag->vcov ? sol->p : 0;
     return rc ? rc : opt->fe_out ? lr_fe_write(fe, sol, opt->fe_out, err) : LR_OK;
 }
@@ -453,6 +465,9 @@ static int fit_from_accum(const lr_accum *acc, const model_desc *md, const lr_fi
         }
     }
 
+    /* offset(): R's mss counts the offset in the fitted values (fit_offset.c) */
+    if (md->frame && lr_frame_offset_col(md->frame) != SIZE_MAX)
+        sol.mss = lr_offset_mss(acc, spec, &sol, lr_frame_offset_col(md->frame));
     lr_fit *fit = NULL;
     if ((rc = check_range(&sol, spec->ridge > 0, spec->intercept, md->source, err)))
         goto fail;
@@ -472,7 +487,7 @@ static int fit_from_accum(const lr_accum *acc, const model_desc *md, const lr_fi
         !(spec->ridge > 0)) {
         lr_diag_request req = {opt->vcov,        opt->residual_summary, opt->residual_row,
                                opt->residual_ud, opt->plot_points,      opt->threads,
-                               opt->hac_lag};
+                               opt->hac_lag,     opt->cluster};
         if ((rc = lr_diagnostics(md->input, md->delimiter, md->frame, spec, &sol, nobs, &req,
                                  &fit->diag, err)))
             goto fail;
@@ -483,6 +498,16 @@ static int fit_from_accum(const lr_accum *acc, const model_desc *md, const lr_fi
                (rc = diag_declined(opt, md, again_why, diag_note, sizeof diag_note, err))) {
         goto fail;
     }
+    char cl_note[LR_ERROR_MAX] = "";
+    if (fit->diag.n_negative > 0)
+        snprintf(cl_note, sizeof cl_note,
+                 "warning: the two-way clustered covariance V1 + V2 - V12 is not positive "
+                 "semi-definite: %zu variance%s negative, so %s standard error%s, t, p and "
+                 "interval%s are NA, and so is a Wald F that needs it (R's vcovCL returns the "
+                 "negative variance%s, whose square root is NaN)",
+                 fit->diag.n_negative, fit->diag.n_negative == 1 ? " is" : "s are",
+                 fit->diag.n_negative == 1 ? "its" : "their", fit->diag.n_negative == 1 ? "" : "s",
+                 fit->diag.n_negative == 1 ? "" : "s", fit->diag.n_negative == 1 ? "" : "s");
     fit->p = sol.p;
     fit->coefs = lr_mem_calloc(sol.p, sizeof(lr_coef));
     fit->names = lr_mem_calloc(sol.p, sizeof(char *));
@@ -508,6 +533,14 @@ static int fit_from_accum(const lr_accum *acc, const model_desc *md, const lr_fi
                      spec->ridge > 0, opt->level, fit->diag.vcov, fit->coefs, &fit->summary);
     fit->summary.vcov = fit->diag.vcov ? opt->vcov : LR_VCOV_CLASSICAL;
     fit->summary.hac_lag = fit->summary.vcov == LR_VCOV_HAC ? opt->hac_lag : 0;
+    if (fit->summary.vcov == LR_VCOV_CL) {
+        if (!(fit->cluster = lr_mem_strdup(opt->cluster))) {
+            rc = lr_error_nomem(err);
+            goto fail;
+        }
+        fit->summary.cluster = fit->cluster;
+        memcpy(fit->summary.n_clusters, fit->diag.n_clusters, sizeof fit->diag.n_clusters);
+    }
     if (fit->diag.has_q) {
         fit->summary.has_quantiles = 1;
         memcpy(fit->summary.residual_quantiles, fit->diag.q, sizeof fit->diag.q);
@@ -529,7 +562,15 @@ static int fit_from_accum(const lr_accum *acc, const model_desc *md, const lr_fi
     sol.xtx_inv = NULL;
     if ((rc = fit_notes(fit, &sol, md->fe, err)) ||
         (ext_note[0] && (rc = add_note(fit, err, "%s", ext_note))) ||
-        (diag_note[0] && (rc = add_note(fit, err, "%s", diag_note))))
+        (diag_note[0] && (rc = add_note(fit, err, "%s", diag_note))) ||
+        (cl_note[0] && (rc = add_note(fit, err, "%s", cl_note))))
+        goto fail;
+    /* the Wald F needs the slopes' covariance positive definite, which a
+     * two-way clustered one need not be (R's waldtest inverts it anyway) */
+    if (fit->summary.vcov == LR_VCOV_CL && !md->fe && fit->diag.n_negative == 0 &&
+        isnan(fit->summary.f_statistic) && fit->summary.f_df1 > 0 &&
+        (rc = add_note(fit, err, "warning: the Wald F is NA: the clustered covariance of the "
+                                 "slopes is not positive definite")))
         goto fail;
     lr_solution_free(&sol);
     *out = fit;
@@ -654,10 +695,16 @@ static int fit_absorbed(const lr_fit_options *opt, const lr_model_columns *mc,
     return rc;
 }
 
-static int fit_csv(const char *path, const lr_fit_options *opt, const lr_fe_spec *fes,
-                   lr_vcov fe_vcov, lr_fit **out, lr_error *err);
+static int fit_csv(const char *const *paths, size_t n, const lr_fit_options *opt,
+                   const lr_fe_spec *fes, lr_vcov fe_vcov, lr_fit **out, lr_error *err);
 
 int lr_fit_csv(const char *path, const lr_fit_options *opt, lr_fit **out, lr_error *err)
+{
+    return lr_fit_csv_files(&path, 1, opt, out, err);
+}
+
+int lr_fit_csv_files(const char *const *paths, size_t n, const lr_fit_options *opt, lr_fit **out,
+                     lr_error *err)
 {
     lr_fe_spec fes;
     int rc = check_options(opt, err);
@@ -669,7 +716,7 @@ int lr_fit_csv(const char *path, const lr_fit_options *opt, lr_fit **out, lr_err
         if (opt->fe_out)
             return lr_error_set(err, LR_EUSAGE, "--fe-out needs fixed effects ('y ~ x | firm' "
                                 "or --absorb)");
-        return fit_csv(path, opt, &fes, LR_VCOV_CLASSICAL, out, err);
+        return fit_csv(paths, n, opt, &fes, LR_VCOV_CLASSICAL, out, err);
     }
     /* Absorbed fixed effects: the first pass reads the left-hand model alone
      * (its coding, its means), the absorption reads the data once more. */
@@ -687,15 +734,15 @@ int lr_fit_csv(const char *path, const lr_fit_options *opt, lr_fit **out, lr_err
     o.vcov = LR_VCOV_CLASSICAL;
     o.residual_summary = 0;
     if ((rc = lr_fe_check_options(opt, err)) == LR_OK)
-        rc = fit_csv(path, &o, &fes, opt->vcov, out, err);
+        rc = fit_csv(paths, n, &o, &fes, opt->vcov, out, err);
     lr_fe_spec_free(&fes);
     if (every)
         lr_mem_strfree(every);
     return rc;
 }
 
-static int fit_csv(const char *path, const lr_fit_options *opt, const lr_fe_spec *fes,
-                   lr_vcov fe_vcov, lr_fit **out, lr_error *err)
+static int fit_csv(const char *const *paths, size_t n, const lr_fit_options *opt,
+                   const lr_fe_spec *fes, lr_vcov fe_vcov, lr_fit **out, lr_error *err)
 {
     lr_frame *frame = NULL;
     char delimiter = 0;
@@ -712,13 +759,15 @@ static int fit_csv(const char *path, const lr_fit_options *opt, const lr_fe_spec
                      : opt->residual_summary         ? (uint64_t)1 << 30
                      : opt->method == LR_METHOD_AUTO ? (uint64_t)64 << 20
                                                      : 0;
-    int keep_rows = (want_rows || opt->residual_summary) && !(opt->ridge > 0)
+    /* CL reads the cluster keys from the text, so the spool would go unread */
+    int keep_rows = (want_rows || opt->residual_summary) && !(opt->ridge > 0) &&
+                            opt->vcov != LR_VCOV_CL
                         ? 1 | (opt->residual_row || opt->vcov == LR_VCOV_HC2 ||
                                        opt->vcov == LR_VCOV_HC3
                                    ? LR_KEEP_ROW_LINES
                                    : 0)
                         : 0;
-    if ((rc = lr_ingest_spooled(path, opt, limit, keep_rows, &frame, &delimiter, &input, err)))
+    if ((rc = lr_ingest_spooled(paths, n, opt, limit, keep_rows, &frame, &delimiter, &input, err)))
         return rc;
     const char *name = lr_frame_source(frame);
     const lr_accum *acc = lr_frame_accum(frame);
@@ -749,6 +798,11 @@ static int fit_csv(const char *path, const lr_fit_options *opt, const lr_fe_spec
                      delimiter,
                      NULL,
                      fe_vcov};
+    if (fes->nf && lr_frame_offset_col(frame) != SIZE_MAX) {
+        rc = lr_error_set(err, LR_EUSAGE, "%s: offset() is not supported with absorbed fixed "
+                          "effects", name);
+        goto done;
+    }
     if (fes->nf) {
         lr_fe *fe = NULL;
         const char *why = lr_source_again_why(input);
@@ -759,6 +813,14 @@ static int fit_csv(const char *path, const lr_fit_options *opt, const lr_fe_spec
         else if (!(rc = lr_fe_absorb(input, delimiter, frame, &mc, fes, opt,
                                      lr_method_kernel(opt->method), &fe, err)))
             rc = fit_absorbed(opt, &mc, fes, &md, fe, out, err);
+        /* --save: the left-hand model, its demeaned statistics and the effects */
+        if (rc == LR_OK && opt->keep_model &&
+            ((rc = lr_model_json_build(frame, *out, lr_fe_accum(fe), &(*out)->model_json,
+                                       err)) ||
+             (rc = lr_fe_model_json(fe, *out, (*out)->model_json, err)))) {
+            lr_fit_free(*out);
+            *out = NULL;
+        }
         lr_fe_free(fe);
         goto done;
     }
@@ -772,6 +834,17 @@ static int fit_csv(const char *path, const lr_fit_options *opt, const lr_fe_spec
                        "file may have no header (linreg reads its first row as the "
                        "column names)",
                        name))) {
+        lr_fit_free(*out);
+        *out = NULL;
+    }
+    uint64_t nan_line, nan_rows;
+    const char *nan_label;
+    if (rc == LR_OK && (nan_rows = lr_frame_nan_rows(frame, &nan_line, &nan_label)) &&
+        (rc = add_note(*out, err,
+                       "warning: %s:%llu: %s is NaN (R: \"NaNs produced\"): %llu row%s "
+                       "omitted as missing, as R's lm does",
+                       name, (unsigned long long)nan_line, nan_label,
+                       (unsigned long long)nan_rows, nan_rows == 1 ? "" : "s"))) {
         lr_fit_free(*out);
         *out = NULL;
     }

@@ -155,7 +155,6 @@ int lr_fe_check_options(const lr_fit_options *opt, lr_error *err)
                                                     "the dummies' model)"
                        : opt->residual_row        ? "--residuals"
                        : opt->plot_points > 0     ? "--plot"
-                       : opt->keep_model          ? "--save"
                        : !opt->intercept          ? "--no-intercept (the fixed effects "
                                                     "contain one)"
                                                   : NULL;
@@ -338,7 +337,12 @@ static int build_spool(lr_fe *fe, lr_source *input, char delimiter, const lr_fra
             break;
         double y = 0, w = 1;
         int use = 0;
-        if ((rc = lr_frame_eval_row(frame, colval, &row, xv, &y, &w, &use, err)))
+        rc = lr_frame_eval_row(frame, colval, &row, xv, &y, &w, &use, err);
+        if (rc == LR_EVALUE && use == -1) {
+            rc = LR_OK; /* NaN (log(-1)): the fit omitted the row */
+            continue;
+        }
+        if (rc)
             break;
         if (use && w > 0)
             rc = take_row(fe, &row, xv, y, w, mu, source, opt->na_action == LR_NA_ERROR, err);
@@ -478,6 +482,24 @@ static int level_sums(lr_fe *fe, lr_error *err)
         }
         fe->components = comps;
         fe->fe_rank = fe->nf == 1 ? levels : fe->f[0].used + fe->f[1].used - comps;
+    }
+    /* each level's component, numbered from 0 in the order of the levels, so
+     * that a prediction can tell a pair of levels the fit does not link */
+    if (!rc && fe->nf > 1 && !(fe->comp = lr_mem_alloc((n0 + n1 + 1) * sizeof(uint32_t))))
+        rc = lr_error_nomem(err);
+    if (!rc && fe->nf > 1) {
+        fe->ncomp = n0 + n1;
+        for (size_t a = 0; a < n0 + n1; a++)
+            fe->comp[a] = uf_find(parent, (uint32_t)a);
+        for (size_t a = 0; a < n0 + n1; a++)
+            parent[a] = UINT32_MAX; /* now: a root's number */
+        uint32_t next = 0;
+        for (size_t a = 0; a < n0 + n1; a++) {
+            uint32_t r = fe->comp[a];
+            if (parent[r] == UINT32_MAX)
+                parent[r] = next++;
+            fe->comp[a] = parent[r];
+        }
     }
     lr_mem_free(parent, (n0 + n1 + 1) * sizeof(uint32_t));
     return rc;
@@ -679,6 +701,8 @@ void lr_fe_free(lr_fe *fe)
         lr_mem_free(fe->f[f].dead, fe->f[f].nlev + 1);
     }
     lr_fe_demean_free(fe);
+    if (fe->comp)
+        lr_mem_free(fe->comp, (fe->ncomp + 1) * sizeof(uint32_t));
     lr_mem_free(fe->wsum, (fe->nlevels + 1) * sizeof(double));
     lr_mem_free(fe->sum, (fe->nlevels + 1) * fe->m * sizeof(double));
     lr_mem_free(fe->colss, fe->m * sizeof(double));

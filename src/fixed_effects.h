@@ -74,6 +74,14 @@ uint64_t lr_fe_singletons(const lr_fe *fe);
  */
 int lr_fe_finish(lr_fe *fe, lr_solution *sol, lr_vcov vcov, double **vcov_out, lr_error *err);
 
+/* After lr_fe_finish: the slopes' sandwich::vcovCL (HC1) on the dummies' lm,
+ * clustered by the fixed effects named in spec ("firm" or "firm,year";
+ * LR_EUSAGE for another column) into *vcov_out (lr_mem_alloc'd, p × p, NaN
+ * for the aliased), with each clustering's count (two-way: then the
+ * intersection's) and the kept slopes whose variance is negative (fe_cluster.c). */
+int lr_fe_cluster_vcov(lr_fe *fe, const lr_solution *sol, const char *spec, double **vcov_out,
+                       uint64_t n_clusters[3], size_t *n_negative, lr_error *err);
+
 /* Write the estimated effects of every kept level (factor, level, effect:
  * the fitted value is xᵀβ plus the row's effects) to the CSV file `path`,
  * from the solution of the demeaned model. LR_EIO naming the file. */

@@ -50,6 +50,10 @@ struct lr_fe {
     double tss;                /* Σ w (y − ȳ)² over the kept rows */
     double wtotal;             /* Σ w over the kept rows */
     size_t components;         /* connected components of the first two factors */
+    uint32_t *comp;            /* with two or more factors: the component (0..components) of
+                                  each level of the first two (factor 0's ids, then factor
+                                  1's); a dropped level's own; else NULL */
+    size_t ncomp;              /* its entries: the first two factors' levels */
     size_t fe_rank;            /* rank of the dummies (with the intercept) */
     double *alpha;             /* the fixed effects of each column, nlevels × m */
     double *ga;                /* one sweep from alpha (then scratch) */
@@ -69,6 +73,13 @@ struct lr_fe {
 int lr_fe_read_block(const lr_fe *fe, size_t b, int values, lr_error *err);
 size_t lr_fe_block_rows(const lr_fe *fe, size_t b);
 int lr_fe_row_alive(const lr_fe *fe, size_t i);
+/* The demeaned rows of the block just read (alive ones only, in order,
+ * compacted into blk, m × LR_FE_BLOCK, and wb); returns their number. */
+size_t lr_fe_demeaned_block(const lr_fe *fe, size_t nb, double *blk, double *wb);
+/* v (p × p, NaN but for the kept slopes idx[0..k)) = scale · A M A, A the
+ * slope block of sol->xtx_inv, M = meat (k × k, full); am: k × k scratch. */
+void lr_fe_sandwich_apply(const lr_solution *sol, const size_t *idx, size_t k, const double *meat,
+                          double scale, double *am, double *v);
 /* Read block b (with the columns if values) and list its kept rows in live. */
 int lr_fe_load(lr_fe *fe, size_t b, int values, lr_error *err);
 int lr_fe_add_note(lr_fe *fe, lr_error *err, const char *msg);
@@ -97,5 +108,12 @@ void lr_fe_demean_free(lr_fe *fe);
  * before it (*exact = 0: too large to compute, its levels less one taken). */
 int lr_fe_further_rank(lr_fe *fe, size_t f, double tol, unsigned max_iter, const char *source,
                        size_t *rank, int *exact, lr_error *err);
+
+/* fe_write.c: the effect of every level (fe->nlevels, at lev_off[k] + id;
+ * NaN for a level whose rows were all dropped as singletons) for the slopes
+ * beta[0..p) of the demeaned model, the aliased left out:
+ *     effect_f[l] = α_f,y[l] − Σ_j β_j α_f,j[l]   (+ μ_y − Σ_j β_j μ_j for f = 1). */
+void lr_fe_effects(const lr_fe *fe, size_t p, const double *beta, const unsigned char *aliased,
+                   double *out);
 
 #endif

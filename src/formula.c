@@ -41,8 +41,18 @@ typedef enum tok_kind {
     T_NAME,    /* identifier or backquoted name */
     T_NUM,     /* number */
     T_DOT,     /* . */
-    T_OP       /* one of ~ + - * / : ^ ( ) , = */
+    T_STR,     /* a string in double or single quotes (start/len: its bytes, no
+                  escapes: a backslash is refused) */
+    T_OP       /* one of ~ + - * / : ^ ( ) , = < > ! & |, or a two-character
+                  operator coded as OP_LE, OP_GE, OP_EQ, OP_NE */
 } tok_kind;
+
+/* Two-character operators, as token op codes (no single character uses them). */
+#define OP_LE 'L' /* <= */
+#define OP_GE 'G' /* >= */
+#define OP_EQ 'E' /* == */
+#define OP_NE 'N' /* != */
+#define OP_IN 'I' /* %in% */
 
 typedef struct token {
     tok_kind kind;     /* what it is */
@@ -144,6 +154,23 @@ static void next(parser *p)
         p->off = i;
         return;
     }
+    if (c == '"' || c == '\'') {
+        size_t j = i + 1;
+        while (t[j] && t[j] != (char)c && t[j] != '\\')
+            j++;
+        if (t[j] != (char)c) {
+            perror_at(p, j + 1, t[j] ? "escapes in strings are not supported"
+                                     : "unterminated string");
+            k->kind = T_END;
+            p->off = j;
+            return;
+        }
+        k->kind = T_STR;
+        k->start = t + i + 1;
+        k->len = j - i - 1;
+        p->off = j + 1;
+        return;
+    }
     if (c == '`') {
         size_t j = i + 1;
         while (t[j] && t[j] != '`')
@@ -207,7 +234,39 @@ static void next(parser *p)
         p->off = j;
         return;
     }
-    if (strchr("~+-*/:^(),=", (int)c)) {
+    if (t[i + 1] == '=' && strchr("<>=!", (int)c)) {
+        k->kind = T_OP;
+        k->op = c == '<' ? OP_LE : c == '>' ? OP_GE : c == '=' ? OP_EQ : OP_NE;
+        k->len = 2;
+        p->off = i + 2;
+        return;
+    }
+    if (c == '%') {
+        /* R's %op% operators: %in% is nesting in a model formula */
+        size_t j = i + 1;
+        while (t[j] && t[j] != '%')
+            j++;
+        if (t[j] != '%' || j - i - 1 != 2 || memcmp(t + i + 1, "in", 2)) {
+            perror_at(p, i + 1, "unsupported operator '%.*s' (of R's %%op%% operators, "
+                      "formulas take %%in%%)", t[j] ? (int)(j - i + 1) : (int)(j - i), t + i);
+            k->kind = T_END;
+            p->off = j;
+            return;
+        }
+        k->kind = T_OP;
+        k->op = OP_IN;
+        k->len = 4;
+        p->off = j + 1;
+        return;
+    }
+    if ((c == '&' || c == '|') && t[i + 1] == (char)c) {
+        /* R's && and || take one value, not a column */
+        perror_at(p, i + 1, "'%c%c' compares single values; use '%c' in a formula", c, c, c);
+        k->kind = T_END;
+        p->off = i + 2;
+        return;
+    }
+    if (strchr("~+-*/:^(),=<>!&|", (int)c)) {
         k->kind = T_OP;
         k->op = (char)c;
         k->len = 1;
@@ -310,8 +369,7 @@ static void deparse_name(sbuf *b, const char *name)
 
 static const char *fn_name(lr_fn fn)
 {
-    static const char *const names[] = {"log", "log2", "log10", "exp", "sqrt", "abs"};
-    return names[fn];
+    return lr_fn_name(fn);
 }
 
 static void deparse_node(sbuf *b, const lr_node *n, const char *const *columns)
@@ -334,10 +392,25 @@ static void deparse_node(sbuf *b, const lr_node *n, const char *const *columns)
         deparse_node(b, n->a, columns);
         sb_str(b, ")");
         break;
+    case LR_NODE_LOGB:
+        sb_str(b, "log(");
+        deparse_node(b, n->a, columns);
+        sb_str(b, n->named ? ", base = " : ", ");
+        deparse_node(b, n->b, columns);
+        sb_str(b, ")");
+        break;
+    case LR_NODE_NOT:
+        sb_str(b, "!");
+        deparse_node(b, n->a, columns);
+        break;
     default: {
-        static const char *const ops[] = {[LR_NODE_ADD] = " + ", [LR_NODE_SUB] = " - ",
-                                          [LR_NODE_MUL] = " * ", [LR_NODE_DIV] = "/",
-                                          [LR_NODE_POW] = "^"};
+        /* R's deparse: spaces around + - * and comparisons and & |, none around / ^ */
+        static const char *const ops[] = {
+            [LR_NODE_ADD] = " + ", [LR_NODE_SUB] = " - ", [LR_NODE_MUL] = " * ",
+            [LR_NODE_DIV] = "/",   [LR_NODE_POW] = "^",   [LR_NODE_LT] = " < ",
+            [LR_NODE_LE] = " <= ", [LR_NODE_GT] = " > ",  [LR_NODE_GE] = " >= ",
+            [LR_NODE_EQ] = " == ", [LR_NODE_NE] = " != ", [LR_NODE_AND] = " & ",
+            [LR_NODE_OR] = " | "};
         deparse_node(b, n->a, columns);
         sb_str(b, ops[n->kind]);
         deparse_node(b, n->b, columns);
@@ -427,16 +500,51 @@ static int find_col(parser *p, const token *t, size_t *col)
 }
 
 static lr_node *arith_sum(parser *p);
+static lr_node *arith_expr(parser *p);
 
 static int fn_of(const token *t, lr_fn *fn)
 {
-    static const char *const names[] = {"log", "log2", "log10", "exp", "sqrt", "abs"};
-    for (int i = 0; i < 6; i++)
-        if (!t->quoted && t->len == strlen(names[i]) && !memcmp(t->start, names[i], t->len)) {
-            *fn = (lr_fn)i;
-            return 1;
+    return !t->quoted && lr_fn_lookup(t->start, t->len, fn);
+}
+
+/* The rest of a call fn(arg ...) after its argument: ')' or, for log, a base
+ * ", b" or ", base = b" (R's log(x, base)). */
+static lr_node *finish_call(parser *p, const token *t, lr_fn fn, lr_node *arg)
+{
+    if (fn == LR_FN_LOG && is_op(p, ',')) {
+        next(p);
+        int named = 0;
+        /* "base =" names the argument; a lone "base" is a column */
+        const char *after = p->text + p->off;
+        while (*after == ' ' || *after == '\t')
+            after++;
+        if (tok_is(p, "base") && after[0] == '=' && after[1] != '=') {
+            next(p);
+            if (!is_op(p, '='))
+                return perror_at(p, p->tok.pos, "expected '=' after base"), NULL;
+            next(p);
+            named = 1;
         }
-    return 0;
+        lr_node *base = arith_expr(p);
+        if (!base)
+            return NULL;
+        if (!is_op(p, ')'))
+            return perror_at(p, p->tok.pos, "expected ')' to close log("), NULL;
+        next(p);
+        lr_node *n = new_op(p, LR_NODE_LOGB, t->pos, arg, base);
+        if (n)
+            n->named = named;
+        return n;
+    }
+    if (!is_op(p, ')')) {
+        perror_at(p, p->tok.pos, "expected ')' to close %s(", fn_name(fn));
+        return NULL;
+    }
+    next(p);
+    lr_node *n = new_op(p, LR_NODE_FN, t->pos, arg, NULL);
+    if (n)
+        n->fn = fn;
+    return n;
 }
 
 static lr_node *arith_primary(parser *p)
@@ -460,7 +568,7 @@ static lr_node *arith_primary(parser *p)
     }
     if (is_op(p, '(')) {
         next(p);
-        lr_node *inner = arith_sum(p);
+        lr_node *inner = arith_expr(p);
         if (!inner)
             return NULL;
         if (!is_op(p, ')')) {
@@ -475,23 +583,16 @@ static lr_node *arith_primary(parser *p)
         lr_fn fn;
         if (is_op(p, '(')) {
             if (!fn_of(&t, &fn)) {
-                perror_at(p, t.pos, "unknown function '%.*s' (inside I() and functions: log, "
-                          "log2, log10, exp, sqrt, abs)", (int)t.len, t.start);
+                perror_at(p, t.pos, "unknown function '%.*s' (inside I() and functions: I, "
+                          "log, log2, log10, log1p, exp, expm1, sqrt, abs, sin, cos, tan)",
+                          (int)t.len, t.start);
                 return NULL;
             }
             next(p);
-            lr_node *arg = arith_sum(p);
+            lr_node *arg = arith_expr(p);
             if (!arg)
                 return NULL;
-            if (!is_op(p, ')')) {
-                perror_at(p, p->tok.pos, "expected ')' to close %s(", fn_name(fn));
-                return NULL;
-            }
-            next(p);
-            lr_node *n = new_op(p, LR_NODE_FN, t.pos, arg, NULL);
-            if (n)
-                n->fn = fn;
-            return n;
+            return finish_call(p, &t, fn, arg);
         }
         size_t col;
         if (find_col(p, &t, &col))
@@ -578,6 +679,84 @@ static lr_node *arith_sum(parser *p)
     return a;
 }
 
+/* R's precedence below + and -: comparisons (not associative: a < b < c is
+ * an error in R), then !, then &, then |. */
+static lr_node *arith_cmp(parser *p)
+{
+    lr_node *a = arith_sum(p);
+    if (!a || p->tok.kind != T_OP)
+        return a;
+    lr_node_kind k;
+    switch (p->tok.op) {
+    case '<': k = LR_NODE_LT; break;
+    case OP_LE: k = LR_NODE_LE; break;
+    case '>': k = LR_NODE_GT; break;
+    case OP_GE: k = LR_NODE_GE; break;
+    case OP_EQ: k = LR_NODE_EQ; break;
+    case OP_NE: k = LR_NODE_NE; break;
+    default: return a;
+    }
+    size_t pos = p->tok.pos;
+    next(p);
+    lr_node *b = arith_sum(p);
+    if (!b)
+        return NULL;
+    lr_node *n = new_op(p, k, pos, a, b);
+    if (n && p->tok.kind == T_OP && strchr("<>LGEN", p->tok.op)) {
+        perror_at(p, p->tok.pos, "comparisons do not chain in R: write (a < b) & (b < c)");
+        return NULL;
+    }
+    return n;
+}
+
+static lr_node *arith_not(parser *p)
+{
+    if (!is_op(p, '!'))
+        return arith_cmp(p);
+    if (nest(p))
+        return NULL;
+    size_t pos = p->tok.pos;
+    next(p);
+    lr_node *a = arith_not(p);
+    p->depth--;
+    return a ? new_op(p, LR_NODE_NOT, pos, a, NULL) : NULL;
+}
+
+static lr_node *arith_and(parser *p)
+{
+    lr_node *a = arith_not(p);
+    while (a && is_op(p, '&')) {
+        size_t pos = p->tok.pos;
+        next(p);
+        lr_node *b = arith_not(p);
+        if (!b)
+            return NULL;
+        a = new_op(p, LR_NODE_AND, pos, a, b);
+    }
+    return a;
+}
+
+/* An expression inside a call or parentheses: R's full precedence. */
+static lr_node *arith_expr(parser *p)
+{
+    lr_node *a = arith_and(p);
+    while (a && is_op(p, '|')) {
+        size_t pos = p->tok.pos;
+        next(p);
+        lr_node *b = arith_and(p);
+        if (!b)
+            return NULL;
+        a = new_op(p, LR_NODE_OR, pos, a, b);
+    }
+    return a;
+}
+
+/* R's logical as a double: 1 TRUE, 0 FALSE, NaN NA. */
+static double lgl(int v, double a, double b)
+{
+    return isnan(a) || isnan(b) ? (double)NAN : (v ? 1.0 : 0.0);
+}
+
 double lr_node_eval(const lr_node *n, const double *vals)
 {
     switch (n->kind) {
@@ -594,15 +773,35 @@ double lr_node_eval(const lr_node *n, const double *vals)
         double a = lr_node_eval(n->a, vals);
         return pow(a, b);
     }
-    case LR_NODE_FN: {
+    case LR_NODE_FN: return lr_fn_eval(n->fn, lr_node_eval(n->a, vals));
+    case LR_NODE_LOGB: return lr_log_base(lr_node_eval(n->a, vals), lr_node_eval(n->b, vals));
+    case LR_NODE_NOT: {
         double a = lr_node_eval(n->a, vals);
-        switch (n->fn) {
-        case LR_FN_LOG: return log(a);
-        case LR_FN_LOG2: return log2(a);
-        case LR_FN_LOG10: return log10(a);
-        case LR_FN_EXP: return exp(a);
-        case LR_FN_SQRT: return sqrt(a);
-        case LR_FN_ABS: return fabs(a);
+        return lgl(a == 0, a, 0);
+    }
+    case LR_NODE_AND: {
+        /* three-valued: FALSE & NA is FALSE */
+        double a = lr_node_eval(n->a, vals), b = lr_node_eval(n->b, vals);
+        if (a == 0 || b == 0)
+            return 0;
+        return lgl(1, a, b);
+    }
+    case LR_NODE_OR: {
+        double a = lr_node_eval(n->a, vals), b = lr_node_eval(n->b, vals);
+        if ((!isnan(a) && a != 0) || (!isnan(b) && b != 0))
+            return 1;
+        return lgl(0, a, b);
+    }
+    default: {
+        double a = lr_node_eval(n->a, vals), b = lr_node_eval(n->b, vals);
+        switch (n->kind) {
+        case LR_NODE_LT: return lgl(a < b, a, b);
+        case LR_NODE_LE: return lgl(a <= b, a, b);
+        case LR_NODE_GT: return lgl(a > b, a, b);
+        case LR_NODE_GE: return lgl(a >= b, a, b);
+        case LR_NODE_EQ: return lgl(a == b, a, b);
+        case LR_NODE_NE: return lgl(a != b, a, b);
+        default: break;
         }
         return (double)NAN;
     }
@@ -774,6 +973,14 @@ static int ts_interact(parser *p, const tset *a, const tset *b, tset *out)
 }
 
 static int model_sum(parser *p, tset *out);
+
+/* R's logical: a comparison or logical operator, possibly in parentheses. */
+static int expr_is_logical(const lr_node *n)
+{
+    while (n->kind == LR_NODE_PAREN)
+        n = n->a;
+    return lr_node_is_logical(n->kind);
+}
 
 static int single_var(parser *p, size_t v, tset *out)
 {
@@ -972,10 +1179,117 @@ static int parse_basis(parser *p, const token *fn_tok, tset *out)
     return single_var(p, v, out);
 }
 
-/* factor(name) or C(name) */
+/* A string argument: its bytes, copied into the arena; sb gets it deparsed
+ * as R does ("..."). */
+static char *string_arg(parser *p, sbuf *sb)
+{
+    if (p->tok.kind != T_STR) {
+        perror_at(p, p->tok.pos, "expected a string in quotes");
+        return NULL;
+    }
+    char *s = lr_arena_strndup(&p->f->arena, p->tok.start, p->tok.len);
+    if (!s) {
+        p->failed = 1;
+        lr_error_nomem(p->err);
+        return NULL;
+    }
+    if (memchr(s, '"', p->tok.len)) {
+        perror_at(p, p->tok.pos, "a level with a double quote is not supported");
+        return NULL;
+    }
+    sb_str(sb, "\"");
+    sb_str(sb, s);
+    sb_str(sb, "\"");
+    next(p);
+    return s;
+}
+
+/* "name =" ahead (a named argument), the name not consumed. */
+static int named_arg(parser *p, const char *name)
+{
+    const char *after = p->text + p->off;
+    while (*after == ' ' || *after == '\t')
+        after++;
+    return tok_is(p, name) && after[0] == '=' && after[1] != '=';
+}
+
+/* The rest of factor(x, levels = c("a", ...)) or relevel(x, ref = "a")
+ * after x: the options into v, their deparse into b (R's). */
+static int factor_options(parser *p, const token *fn_tok, sbuf *b, lr_var *v)
+{
+    int relevel = fn_tok->len == 7;
+    if (!is_op(p, ','))
+        return relevel ? perror_at(p, p->tok.pos, "relevel() needs ref = \"level\"") : LR_OK;
+    if (fn_tok->len == 1)
+        return perror_at(p, p->tok.pos, "C() with contrasts is not supported");
+    next(p);
+    sb_str(b, ", ");
+    if (relevel) {
+        if (named_arg(p, "ref")) {
+            next(p);
+            next(p);
+            sb_str(b, "ref = ");
+        }
+        v->ref = string_arg(p, b);
+        return v->ref ? LR_OK : LR_EUSAGE;
+    }
+    if (!named_arg(p, "levels"))
+        return perror_at(p, p->tok.pos, "factor() takes levels = c(\"a\", \"b\", ...)");
+    next(p);
+    next(p);
+    sb_str(b, "levels = c(");
+    if (!tok_is(p, "c"))
+        return perror_at(p, p->tok.pos, "expected c(\"a\", \"b\", ...)");
+    next(p);
+    if (!is_op(p, '('))
+        return perror_at(p, p->tok.pos, "expected '(' after c");
+    next(p);
+    size_t cap = 0;
+    for (;;) {
+        if (v->nlevels == cap) {
+            cap = cap ? 2 * cap : 8;
+            char **nl = lr_arena_alloc(&p->f->arena, cap * sizeof *nl);
+            if (!nl) {
+                p->failed = 1;
+                return lr_error_nomem(p->err);
+            }
+            if (v->nlevels)
+                memcpy(nl, v->levels, v->nlevels * sizeof *nl);
+            v->levels = nl;
+        }
+        if (v->nlevels)
+            sb_str(b, ", ");
+        size_t pos = p->tok.pos;
+        char *s = string_arg(p, b);
+        if (!s)
+            return LR_EUSAGE;
+        for (size_t i = 0; i < v->nlevels; i++)
+            if (!strcmp(v->levels[i], s))
+                return perror_at(p, pos, "level \"%s\" is given twice", s);
+        v->levels[v->nlevels++] = s;
+        if (!is_op(p, ','))
+            break;
+        next(p);
+    }
+    if (!is_op(p, ')'))
+        return perror_at(p, p->tok.pos, "expected ')' to close c(");
+    next(p);
+    sb_str(b, ")");
+    return LR_OK;
+}
+
+/* factor(name), C(name), factor(name, levels = c(...)), relevel(name, ref = "a") */
 static int parse_factor(parser *p, const token *fn_tok, tset *out)
 {
     next(p); /* ( */
+    /* relevel(factor(x), ...): as R users write for a numeric column */
+    int inner = fn_tok->len == 7 && tok_is(p, "factor");
+    if (inner) {
+        next(p);
+        if (!is_op(p, '('))
+            return perror_at(p, p->tok.pos, "expected '(' after factor");
+        next(p);
+    }
     token t = p->tok;
     if (t.kind != T_NAME)
         return perror_at(p, t.pos, "%.*s() takes a column name", (int)fn_tok->len,
@@ -984,20 +1298,62 @@ static int parse_factor(parser *p, const token *fn_tok, tset *out)
     if (find_col(p, &t, &col))
         return LR_EUSAGE;
     next(p);
+    if (inner) {
+        if (!is_op(p, ')'))
+            return perror_at(p, p->tok.pos, "expected ')' to close factor(");
+        next(p);
+    }
+    sbuf b = {NULL, 0, 0, &p->f->arena};
+    sb_put(&b, fn_tok->start, fn_tok->len);
+    sb_str(&b, inner ? "(factor(" : "(");
+    deparse_name(&b, p->columns[col]);
+    if (inner)
+        sb_str(&b, ")");
+    lr_var opts = {0};
+    if (factor_options(p, fn_tok, &b, &opts))
+        return LR_EUSAGE;
     if (!is_op(p, ')'))
         return perror_at(p, p->tok.pos, "expected ')' to close %.*s(", (int)fn_tok->len,
                          fn_tok->start);
     next(p);
-    sbuf b = {NULL, 0, 0, &p->f->arena};
-    sb_put(&b, fn_tok->start, fn_tok->len);
-    sb_str(&b, "(");
-    deparse_name(&b, p->columns[col]);
     sb_str(&b, ")");
     if (!b.s) {
         p->failed = 1;
         return lr_error_nomem(p->err);
     }
-    return single_var(p, intern_var(p, b.s, LR_VAR_FACTOR, NULL, col, 0, fn_tok->pos), out);
+    size_t v = intern_var(p, b.s, LR_VAR_FACTOR, NULL, col, 0, fn_tok->pos);
+    if (v != SIZE_MAX) {
+        p->f->vars[v].levels = opts.levels;
+        p->f->vars[v].nlevels = opts.nlevels;
+        p->f->vars[v].ref = opts.ref;
+    }
+    return single_var(p, v, out);
+}
+
+/* offset(expr): a variable in no term (R's terms() keeps it aside, in its
+ * "offset" attribute); the term set it adds is empty. */
+static int parse_offset(parser *p, const token *fn_tok)
+{
+    next(p); /* ( */
+    if (p->in_lhs)
+        return perror_at(p, fn_tok->pos, "offset() belongs on the right of '~'");
+    lr_node *x = arith_expr(p);
+    if (!x)
+        return LR_EUSAGE;
+    if (!is_op(p, ')'))
+        return perror_at(p, p->tok.pos, "expected ')' to close offset(");
+    next(p);
+    char *label = label_of(p, x, "offset(", ")");
+    if (!label)
+        return LR_ENOMEM;
+    size_t v = intern_var(p, label, LR_VAR_EXPR, x, 0, 0, fn_tok->pos);
+    if (v == SIZE_MAX)
+        return LR_ENOMEM;
+    if (p->f->offset && p->f->offset != v)
+        return perror_at(p, fn_tok->pos, "linreg supports one offset() (add them in one: "
+                                         "offset(a + b))");
+    p->f->offset = v;
+    return LR_OK;
 }
 
 /* '.': every column not used by the response. */
@@ -1091,7 +1447,7 @@ static int model_primary(parser *p, tset *out)
             if (!t.quoted && t.len == 1 && t.start[0] == 'I') {
                 size_t open = p->tok.pos;
                 next(p);
-                lr_node *x = arith_sum(p);
+                lr_node *x = arith_expr(p);
                 if (!x)
                     return LR_EUSAGE;
                 if (!is_op(p, ')'))
@@ -1100,9 +1456,13 @@ static int model_primary(parser *p, tset *out)
                 char *label = label_of(p, x, "I(", ")");
                 if (!label)
                     return LR_ENOMEM;
-                return single_var(p, intern_var(p, label, LR_VAR_EXPR, x, 0, 0, t.pos), out);
+                size_t v = intern_var(p, label, LR_VAR_EXPR, x, 0, 0, t.pos);
+                if (v != SIZE_MAX)
+                    p->f->vars[v].logical = expr_is_logical(x);
+                return single_var(p, v, out);
             }
             if (!t.quoted && ((t.len == 6 && !memcmp(t.start, "factor", 6)) ||
+                              (t.len == 7 && !memcmp(t.start, "relevel", 7)) ||
                               (t.len == 1 && t.start[0] == 'C')))
                 return parse_factor(p, &t, out);
             if (!t.quoted &&
@@ -1110,26 +1470,25 @@ static int model_primary(parser *p, tset *out)
                  (t.len == 5 && !memcmp(t.start, "scale", 5)) ||
                  (t.len == 2 && (!memcmp(t.start, "ns", 2) || !memcmp(t.start, "bs", 2)))))
                 return parse_basis(p, &t, out);
+            if (!t.quoted && t.len == 6 && !memcmp(t.start, "offset", 6))
+                return parse_offset(p, &t);
             if (fn_of(&t, &fn)) {
                 next(p);
-                lr_node *x = arith_sum(p);
+                lr_node *x = arith_expr(p);
                 if (!x)
                     return LR_EUSAGE;
-                if (!is_op(p, ')'))
-                    return perror_at(p, p->tok.pos, "expected ')' to close %s(", fn_name(fn));
-                next(p);
-                lr_node *n = new_op(p, LR_NODE_FN, t.pos, x, NULL);
+                lr_node *n = finish_call(p, &t, fn, x);
                 if (!n)
                     return LR_EUSAGE; /* too deep, or out of memory: err says which */
-                n->fn = fn;
                 char *label = label_of(p, n, "", "");
                 if (!label)
                     return LR_ENOMEM;
                 return single_var(p, intern_var(p, label, LR_VAR_EXPR, n, 0, 0, t.pos), out);
             }
             return perror_at(p, t.pos,
-                             "unknown function '%.*s' (known: I, log, log2, log10, exp, sqrt, "
-                             "abs, poly, scale, ns, bs, factor, C)",
+                             "unknown function '%.*s' (known: I, log, log2, log10, log1p, exp, "
+                             "expm1, sqrt, abs, sin, cos, tan, poly, scale, ns, bs, factor, "
+                             "relevel, C)",
                              (int)t.len, t.start);
         }
         size_t col;
@@ -1192,14 +1551,32 @@ static int model_inter(parser *p, tset *out)
     return rc;
 }
 
-static int model_prod(parser *p, tset *out)
+/* a %in% b: R's terms() reads it as a:b (the terms of a, each with b's),
+ * binding less tightly than ':' and more than '*' and '/' (R's precedence
+ * of %op% operators): a*b %in% c is a + b:c + a:b:c. */
+static int model_in(parser *p, tset *out)
 {
     int rc = model_inter(p, out);
+    while (!rc && is_op(p, OP_IN)) {
+        next(p);
+        tset b, c;
+        if ((rc = model_inter(p, &b)))
+            return rc;
+        if ((rc = ts_interact(p, out, &b, &c)))
+            return rc;
+        *out = c;
+    }
+    return rc;
+}
+
+static int model_prod(parser *p, tset *out)
+{
+    int rc = model_in(p, out);
     while (!rc && (is_op(p, '*') || is_op(p, '/'))) {
         int nest = is_op(p, '/');
         next(p);
         tset b, c, r = {0};
-        if ((rc = model_inter(p, &b)))
+        if ((rc = model_in(p, &b)))
             return rc;
         if (nest) {
             /* a/b = a + (all variables of a):b */
@@ -1316,6 +1693,16 @@ static int finish(parser *p, tset *rhs)
         p->failed = 1;
         return lr_error_nomem(p->err);
     }
+    /* A logical I() is R's logical, which model.matrix codes as a factor: in an
+     * interaction its coding depends on R's marginality rules for factors,
+     * which this numeric column does not follow; refused rather than wrong. */
+    for (size_t i = 0; i < rhs->n; i++)
+        for (size_t j = 0; rhs->t[i].n > 1 && j < rhs->t[i].n; j++)
+            if (f->vars[rhs->t[i].vars[j]].logical)
+                return perror_at(p, f->vars[rhs->t[i].vars[j]].pos,
+                                 "%s is logical: linreg does not support it in an interaction "
+                                 "(write I(1 * (...)) to use it as a 0/1 number)",
+                                 f->vars[rhs->t[i].vars[j]].label);
     /* Sort by order, stably (R's keep.order = FALSE). */
     size_t maxo = 0;
     for (size_t i = 0; i < rhs->n; i++)
@@ -1357,7 +1744,7 @@ int lr_formula_parse(const char *text, const char *const *columns, size_t ncols,
     p.in_lhs = 1;
     {
         token first = p.tok;
-        lr_node *y = arith_sum(&p);
+        lr_node *y = arith_expr(&p);
         if (!y)
             goto fail;
         char *label = label_of(&p, y, "", "");

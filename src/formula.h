@@ -17,8 +17,27 @@ typedef enum lr_fn {
     LR_FN_LOG10,   /* base-10 logarithm */
     LR_FN_EXP,     /* exponential */
     LR_FN_SQRT,    /* square root */
-    LR_FN_ABS      /* absolute value */
+    LR_FN_ABS,     /* absolute value */
+    LR_FN_LOG1P,   /* log(1 + a), accurate near 0 */
+    LR_FN_EXPM1,   /* exp(a) − 1, accurate near 0 */
+    LR_FN_SIN,     /* sine (radians) */
+    LR_FN_COS,     /* cosine (radians) */
+    LR_FN_TAN,     /* tangent (radians) */
+    LR_FN_I,       /* I(a): the identity, kept so labels deparse as written */
+    LR_FN_COUNT    /* the number of functions (not a function) */
 } lr_fn;
+
+/* The function table (formula_functions.c): R's name of fn, and fn's value at a
+ * in double (R's value: NaN outside the domain, e.g. log(−1)). */
+const char *lr_fn_name(lr_fn fn);
+/* The function called `name` (len bytes): 1 and *fn, or 0 if none. */
+int lr_fn_lookup(const char *name, size_t len, lr_fn *fn);
+double lr_fn_eval(lr_fn fn, double a);
+/* R's log(x, base): log10/log2 for those bases (as R's logbase does), else
+ * log(x) / log(base). */
+double lr_log_base(double x, double base);
+/* Why fn(a) is not finite ("the logarithm of a negative value"). */
+const char *lr_fn_why(lr_fn fn, double a);
 
 /* A node of an arithmetic expression (inside I(), a function, or poly()). */
 typedef enum lr_node_kind {
@@ -31,8 +50,22 @@ typedef enum lr_node_kind {
     LR_NODE_DIV,     /* a / b */
     LR_NODE_POW,     /* a ^ b */
     LR_NODE_FN,      /* fn(a) */
-    LR_NODE_PAREN    /* (a): kept so labels deparse as written */
+    LR_NODE_PAREN,   /* (a): kept so labels deparse as written */
+    LR_NODE_LOGB,    /* log(a, b): logarithm of a to base b */
+    LR_NODE_LT,      /* a < b: 1 or 0 (NaN if either is NaN, as R's NA) */
+    LR_NODE_LE,      /* a <= b */
+    LR_NODE_GT,      /* a > b */
+    LR_NODE_GE,      /* a >= b */
+    LR_NODE_EQ,      /* a == b */
+    LR_NODE_NE,      /* a != b */
+    LR_NODE_AND,     /* a & b: R's three-valued and (FALSE & NA is FALSE) */
+    LR_NODE_OR,      /* a | b: R's three-valued or (TRUE | NA is TRUE) */
+    LR_NODE_NOT      /* !a */
 } lr_node_kind;
+
+/* 1 if the node's value is R's logical (a comparison, &, |, !, or one of
+ * those in parentheses). */
+int lr_node_is_logical(lr_node_kind kind);
 
 /*
  * The deepest a formula may nest: levels of parentheses, calls, unary signs and
@@ -49,6 +82,7 @@ typedef struct lr_node {
     const char *text;    /* LR_NODE_NUM: the number as written (for extended precision) */
     size_t col;          /* LR_NODE_COL: data column index */
     lr_fn fn;            /* LR_NODE_FN: the function */
+    int named;           /* LR_NODE_LOGB: the base was written "base = b" */
     struct lr_node *a;   /* first operand */
     struct lr_node *b;   /* second operand (binary nodes) */
     size_t pos;          /* 1-based position in the formula text */
@@ -72,7 +106,15 @@ typedef struct lr_var {
     size_t col;       /* LR_VAR_COLUMN and LR_VAR_FACTOR: the data column */
     int degree;       /* LR_VAR_POLY: the degree (with a basis: its columns) */
     struct lr_basis *basis; /* LR_VAR_POLY: a data-dependent basis (basis.h), NULL: raw powers */
+    int logical;      /* LR_VAR_EXPR: R's logical (I(x > 5)): coded as R codes a
+                         logical, a factor with levels FALSE, TRUE, so its one
+                         column is named label + "TRUE" */
     size_t pos;       /* 1-based position of its first appearance in the formula */
+    char **levels;    /* LR_VAR_FACTOR from factor(x, levels = c(...)): the levels in
+                         the order given (a value not among them is NA); else NULL */
+    size_t nlevels;   /* their number */
+    char *ref;        /* LR_VAR_FACTOR from relevel(x, ref = "b"): the reference
+                         level, put first; else NULL */
 } lr_var;
 
 /* A term: a set of variables (indices into lr_formula.vars, ascending). */
@@ -88,6 +130,8 @@ typedef struct lr_formula {
     lr_term *terms;   /* right-hand-side terms, sorted by order (stable), no duplicates */
     size_t nterms;    /* their number */
     int intercept;    /* 1 if the model has an intercept */
+    size_t offset;    /* the variable of offset(expr), in no term (0: none, as
+                         variable 0 is the response): lm fits y − offset */
     size_t nnodes;    /* expression nodes created (their ids are 0..nnodes−1) */
     lr_arena arena;   /* owns everything above */
 } lr_formula;

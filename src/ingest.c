@@ -538,6 +538,7 @@ static int first_chunk(const chunk_job *first, const char *name, const lr_fit_op
     if (keep_rows)
         lr_frame_keep_rows(*out, keep_rows & LR_KEEP_ROW_LINES);
     *delimiter = lr_csv_delimiter(csv);
+    lr_frame_set_delimiter(*out, *delimiter);
     if (guess && (rc = lr_frame_assume_numeric(*out, err)))
         goto done;
     for (;;) {
@@ -584,7 +585,7 @@ int lr_ingest_threads(int requested)
 int lr_ingest(const char *path, const lr_fit_options *opt, lr_frame **out, char *delimiter,
               lr_error *err)
 {
-    return lr_ingest_spooled(path, opt, 0, 0, out, delimiter, NULL, err);
+    return lr_ingest_spooled(&path, 1, opt, 0, 0, out, delimiter, NULL, err);
 }
 
 /* One pass that builds a frame from sp's input: the first chunk on this
@@ -660,9 +661,9 @@ static int may_need_bases(const char *formula)
     return 0;
 }
 
-int lr_ingest_spooled(const char *path, const lr_fit_options *opt, uint64_t spool_limit,
-                      int keep_rows, lr_frame **out, char *delimiter, lr_source **input,
-                      lr_error *err)
+int lr_ingest_spooled(const char *const *paths, size_t npaths, const lr_fit_options *opt,
+                      uint64_t spool_limit, int keep_rows, lr_frame **out, char *delimiter,
+                      lr_source **input, lr_error *err)
 {
     splitter sp = {0};
     sp.max_line = opt->max_line_bytes ? opt->max_line_bytes : LR_MAX_LINE_DEFAULT;
@@ -674,10 +675,10 @@ int lr_ingest_spooled(const char *path, const lr_fit_options *opt, uint64_t spoo
     *out = NULL;
     if (input)
         *input = NULL;
-    if ((rc = lr_source_open(path, NULL, &sp.src, err)))
+    /* a stream is copied whole for the second pass a basis needs */
+    uint64_t spool = bases ? UINT64_MAX : input ? spool_limit : 0;
+    if ((rc = lr_source_open_files(paths, npaths, sp.max_line, spool, &sp.src, err)))
         return rc;
-    if (input || bases)
-        lr_source_spool(sp.src, bases ? UINT64_MAX : spool_limit);
 
     if ((rc = blas_workers(nthreads, &nthreads, err)))
         goto done;
@@ -704,6 +705,8 @@ done:
     if (blas_threads)
         lr_blas_threads(blas_threads);
     lr_mem_free(sp.carry, sp.carry_cap);
+    if (rc)
+        lr_source_relocate_error(sp.src, err); /* several files: name the one */
     if (rc || !input)
         lr_source_free(sp.src);
     else
@@ -729,6 +732,8 @@ int lr_ingest_pass(lr_source *input, int threads, const lr_chunk_ops *ops, void 
     lr_blas_threads(blas_threads);
     if (!rc)
         rc = lr_source_check(sp.src, err);
+    if (rc)
+        lr_source_relocate_error(sp.src, err);
     lr_mem_free(sp.carry, sp.carry_cap);
     lr_source_free(sp.src);
     return rc;

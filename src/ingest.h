@@ -27,7 +27,9 @@ int lr_ingest_threads(int requested);
 int lr_ingest(const char *path, const lr_fit_options *opt, lr_frame **out, char *delimiter,
               lr_error *err);
 
-/* The same, and with input non-NULL the input is kept open for second
+/* The same for the files paths[0..npaths) read as one (lr_source_open_files:
+ * the chunks are those of their concatenation; errors name the file and its
+ * line), and with input non-NULL the input is kept open for second
  * passes: *input (caller frees with lr_source_free) is then the source, read
  * to its end and checked (lr_source_check); when it is not a regular file,
  * its bytes (decompressed) are also copied to an unnamed temporary file, up
@@ -38,9 +40,9 @@ int lr_ingest(const char *path, const lr_fit_options *opt, lr_frame **out, char 
  * model's rows but not the text: nonzero keeps them, LR_KEEP_ROW_LINES with
  * their lines. */
 #define LR_KEEP_ROW_LINES 2
-int lr_ingest_spooled(const char *path, const lr_fit_options *opt, uint64_t spool_limit,
-                      int keep_rows, lr_frame **out, char *delimiter, lr_source **input,
-                      lr_error *err);
+int lr_ingest_spooled(const char *const *paths, size_t npaths, const lr_fit_options *opt,
+                      uint64_t spool_limit, int keep_rows, lr_frame **out, char *delimiter,
+                      lr_source **input, lr_error *err);
 
 /*
  * What a pass over the input does with its chunks. eval runs on a worker

@@ -61,6 +61,9 @@ int lr_error_at(lr_error *err, int code, const char *name, uint64_t line, uint64
 /* An error made with lr_error_at(name, line, ...) where line counted from a
  * chunk's first line: add line_offset to its line, message included. */
 void lr_error_relocate(lr_error *err, const char *name, uint64_t line_offset);
+/* 1 if err's message starts with "name:LINE[:COL]: " for its line and
+ * column, with what follows copied to rest[0..size); else 0. */
+int lr_error_after_place(const lr_error *err, const char *name, char *rest, size_t size);
 /* Out of memory: sets LR_ENOMEM with a fixed message; returns LR_ENOMEM. */
 int lr_error_nomem(lr_error *err);
 /* Write a byte string for a message: printable ASCII kept, others as \xHH, truncated

@@ -6,7 +6,10 @@
  * field, before any data are read.
  *
  * What holds for every saved fit (R's lm as well):
- *   rank     = the coefficients not aliased, 0 ≤ rank ≤ p;
+ *   rank     = the coefficients not aliased, 0 ≤ rank ≤ p; with absorbed
+ *              fixed effects, plus the rank of their dummies (with the
+ *              intercept), "fixed_effects"."rank" (the effects themselves
+ *              are checked by fe_model.c);
  *   n        ≥ rank, an integer (the rows with nonzero weight);
  *   df_resid = n − rank for least squares. A ridge fit saves n − edf, where
  *              the effective degrees of freedom edf = tr(H) lie between 0 and
@@ -45,13 +48,19 @@ static int get_count(const json_t *root, const char *key, double *out)
 /* sigma, df_residual, n and rank, as the header comment states. */
 static int check_numbers(const json_t *root, const char *path, size_t p, size_t rank, lr_error *err)
 {
-    double n, r;
+    double n, r, fe_rank = 0;
+    const json_t *fe = json_object_get(root, "fixed_effects");
+    if (fe && (!json_is_object(fe) || !get_count(fe, "rank", &fe_rank) || fe_rank < 1))
+        return bad(err, path, "fixed_effects", "has no \"rank\" that is a whole number >= 1");
     if (!get_count(root, "rank", &r))
         return bad(err, path, "rank", "is not a whole number >= 0");
-    if (r > (double)p)
+    if (r > (double)p + fe_rank)
         return bad(err, path, "rank", "is larger than the number of coefficients");
-    if (r != (double)rank)
-        return bad(err, path, "rank", "is not the number of coefficients that are not aliased");
+    if (r != (double)rank + fe_rank)
+        return bad(err, path, "rank",
+                   fe ? "is not the number of coefficients that are not aliased plus the "
+                        "fixed effects' rank"
+                      : "is not the number of coefficients that are not aliased");
     if (!get_count(root, "n", &n))
         return bad(err, path, "n", "is not a whole number >= 0");
     if (n < r)
@@ -151,9 +160,28 @@ static int check_formula(const char *text, const char *field, const char *const 
     return ok ? LR_OK : bad(err, path, field, "does not have the variables of \"variables\"");
 }
 
+/* The length of `model` before its top-level `|` (outside backquotes and
+ * parentheses: "y ~ x | firm + year"), or all of it. */
+static size_t before_bar(const char *model)
+{
+    int quoted = 0, depth = 0;
+    for (size_t i = 0; model[i]; i++) {
+        if (model[i] == '`')
+            quoted = !quoted;
+        else if (!quoted && model[i] == '(')
+            depth++;
+        else if (!quoted && model[i] == ')')
+            depth--;
+        else if (!quoted && depth == 0 && model[i] == '|')
+            return i;
+    }
+    return strlen(model);
+}
+
 /* "prediction_formula" as it is, and "formula" with its left-hand side
  * blanked to "0" (the response's columns are not stored; the positions in a
- * message stay those of the text saved). */
+ * message stay those of the text saved); with fixed effects, without the
+ * `| firm + year` (fe_model.c checks those). */
 static int check_formulas(const json_t *root, const char *path, lr_error *err)
 {
     const json_t *pcols = string_array(root, "predictor_columns");
@@ -190,6 +218,8 @@ static int check_formulas(const json_t *root, const char *path, lr_error *err)
             /* "log(y) ~ x" → "0      ~ x"; "~ x" → "0~ x" */
             snprintf(rhs, n, "0%s", lhs ? model + 1 : model);
             memset(rhs + 1, ' ', lhs ? lhs - 1 : 0);
+            if (json_object_get(root, "fixed_effects"))
+                rhs[before_bar(rhs)] = '\0';
             rc = check_formula(rhs, "formula", cols, ncols, vars, path, err);
             lr_mem_free(rhs, n);
         }

@@ -16,6 +16,7 @@
  *   se = √(xᵀ V x) σ, confidence: ŷ ∓ t se, prediction: ŷ ∓ t √(se² + σ²),
  * t the (1 + level)/2 quantile with the residual degrees of freedom.
  */
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -24,6 +25,7 @@
 
 #include "basis_json.h"
 #include "byte_source.h"
+#include "fe_model.h"
 #include "model_check.h"
 #include "model_file.h"
 #include "model_frame_impl.h"
@@ -65,6 +67,11 @@ static json_t *jstrn(const char *s, size_t n)
     j = json_stringn(u, k);
     lr_mem_free(u, 2 * n + 1);
     return j ? json_pack("{s:o}", "latin1", j) : NULL;
+}
+
+void *lr_model_json_text(const char *s, size_t n)
+{
+    return jstrn(s, n);
 }
 
 static json_t *jstr(const char *s)
@@ -222,6 +229,11 @@ int lr_model_json_build(const lr_frame *f, const lr_fit *fit, const lr_accum *ac
         ok &= !json_object_set_new(root, "rank", json_integer((json_int_t)s->rank));
         ok &= !json_object_set_new(root, "df_residual", num(s->df_residual));
         ok &= !json_object_set_new(root, "sigma", num(s->sigma));
+        /* which rows the fit used, for linreg compare (row_fingerprint.c) */
+        char fp[17];
+        snprintf(fp, sizeof fp, "%016" PRIx64, lr_row_fp_value(&f->fp));
+        ok &= !json_object_set_new(root, "rows_used", json_integer((json_int_t)f->fp.n));
+        ok &= !json_object_set_new(root, "rows_fingerprint", json_string(fp));
     }
     /* variables: factor levels in R's order */
     for (size_t v = 1; ok && v < fm->nvars; v++) {
@@ -377,6 +389,7 @@ struct lr_model {
     int weighted;           /* the fit had weights */
     size_t rank;            /* rank */
     size_t max_line;        /* the longest row of new data read (0: the default) */
+    lr_fe_model *fe;        /* the fixed effects (fe_model.c), or NULL */
 };
 
 void lr_model_free(lr_model *m)
@@ -384,6 +397,7 @@ void lr_model_free(lr_model *m)
     if (!m)
         return;
     json_decref(m->root);
+    lr_fe_model_free(m->fe);
     lr_mem_strfree(m->path);
     lr_mem_free(m->beta, (m->p ? m->p : 1) * sizeof(double));
     lr_mem_free(m->aliased, m->p ? m->p : 1);
@@ -520,7 +534,8 @@ static int model_from_json(json_t *root, const char *path, lr_model **out, lr_er
         rc = bad_field(err, path, "\"variables\"", "is missing");
         goto fail;
     }
-    if ((rc = lr_model_check(root, path, m->p, m->rank, err)))
+    if ((rc = lr_model_check(root, path, m->p, m->rank, err)) ||
+        (rc = lr_fe_model_load(root, path, &m->fe, err)))
         goto fail;
     m->weighted = json_is_string(json_object_get(root, "weights"));
     *out = m;
@@ -549,6 +564,12 @@ int lr_model_load_buffer(const char *data, size_t len, const char *name, lr_mode
     if (!root)
         return load_error(&je, name, err);
     return model_from_json(root, name, out, err);
+}
+
+const void *lr_model_json(const lr_model *m, const char **path)
+{
+    *path = m->path;
+    return m->root;
 }
 
 int lr_model_weighted(const lr_model *m)
@@ -685,7 +706,8 @@ static int predict_frame(const lr_model *m, const lr_csv_row *hdr, const char *n
     if ((rc = lr_frame_model(f, &mc, err)))
         goto fail;
     json_t *coefs = json_object_get(m->root, "coefficients");
-    size_t icpt = mc.intercept ? 1 : 0;
+    /* with fixed effects the intercept is among them, not a coefficient */
+    size_t icpt = mc.intercept && !m->fe ? 1 : 0;
     if (mc.q + icpt != m->p) {
         rc = lr_error_set(err, LR_EDATA,
                           "%s: the model file's coefficients do not match its "
@@ -732,8 +754,21 @@ int lr_model_add_na_strings(lr_model *m, const char *const *s, size_t n, lr_erro
 int lr_predict_csv(const lr_model *m, const char *path, lr_interval interval, double level,
                    void (*row_cb)(void *ud, const lr_prediction *p), void *ud, lr_error *err)
 {
+    return lr_predict_csv_files(m, &path, 1, interval, level, row_cb, ud, err);
+}
+
+int lr_predict_csv_files(const lr_model *m, const char *const *paths, size_t n,
+                         lr_interval interval, double level,
+                         void (*row_cb)(void *ud, const lr_prediction *p), void *ud, lr_error *err)
+{
     if (!(level > 0 && level < 1))
         return lr_error_set(err, LR_EUSAGE, "confidence level %g is not between 0 and 1", level);
+    if (m->fe && interval != LR_INTERVAL_NONE)
+        return lr_error_set(err, LR_EUSAGE,
+                            "--interval is not available with fixed effects: the model file "
+                            "does not hold the covariance of the estimated effects, which "
+                            "the standard error of a prediction needs (fixest's predict has "
+                            "no se.fit either)");
     if (lr_blas_room(1) == 0) /* OpenBLAS would retry its buffer forever */
         return lr_error_nomem(err);
     lr_csv *csv = NULL;
@@ -743,14 +778,19 @@ int lr_predict_csv(const lr_model *m, const char *path, lr_interval interval, do
     double *x = NULL, *xf = NULL;
     size_t p = m->p;
     lr_csv_options copt = {0, m->max_line};
-    if ((rc = lr_csv_open(path, NULL, &copt, &csv, err)) ||
+    lr_source *src = NULL; /* several files: read as one, their lines told apart */
+    if ((rc = lr_source_open_files(paths, n, m->max_line, 0, &src, err)) ||
+        (rc = lr_csv_open_source(src, &copt, &csv, err)) ||
         (rc = lr_csv_next(csv, &row, &has, err)))
         goto done;
     if (!has) {
         rc = lr_error_set(err, LR_EDATA, "%s: empty file (no header row)", lr_csv_name(csv));
         goto done;
     }
-    if ((rc = predict_frame(m, &row, lr_csv_name(csv), &f, err)))
+    size_t fe_cols[LR_FE_MAX];
+    lr_error fe_note; /* why a row is NA for its fixed effects */
+    if ((rc = predict_frame(m, &row, lr_csv_name(csv), &f, err)) ||
+        (m->fe && (rc = lr_fe_model_columns(m->fe, &row, lr_csv_name(csv), fe_cols, err))))
         goto done;
     x = lr_mem_calloc(p, sizeof(double));
     xf = lr_mem_calloc(p, sizeof(double));
@@ -758,16 +798,30 @@ int lr_predict_csv(const lr_model *m, const char *path, lr_interval interval, do
         rc = lr_error_nomem(err);
         goto done;
     }
-    size_t icpt = f->formula->intercept ? 1 : 0;
+    size_t icpt = f->formula->intercept && !m->fe ? 1 : 0;
     double tq = lr_stats_t_quantile_upper((1 - level) / 2, m->df);
     for (;;) {
         if ((rc = lr_csv_next(csv, &row, &has, err)) || !has)
             break;
-        double y, w;
-        int use;
-        rc = lr_frame_eval_row(f, f->colval, &row, x, &y, &w, &use, err);
-        lr_prediction pr = {row.line,    use == 1,    (double)NAN, (double)NAN,
-                            (double)NAN, (double)NAN, NULL, 0};
+        double y, w, fe_sum = 0;
+        int use = 0, got = 1;
+        /* The fixed effects first: a row with a level missing, or one the
+         * fit has no effect for, is NA (the latter with the reason), and its
+         * left-hand columns are not read (with "y ~ . | firm" the left-hand
+         * frame holds firm as well, and would refuse the level as a factor
+         * level never seen). */
+        if (m->fe)
+            got = lr_fe_model_row(m->fe, fe_cols, &row, lr_csv_name(csv), &fe_sum, &fe_note);
+        rc = got <= 0 ? LR_OK : lr_frame_eval_row(f, f->colval, &row, x, &y, &w, &use, err);
+        lr_prediction pr = {row.line,    use == 1 && got == 1, (double)NAN, (double)NAN,
+                            (double)NAN, (double)NAN,          NULL,        NULL, 0};
+        lr_source_locate(src, row.line, &pr.file, &pr.line);
+        if (got == -1) {
+            lr_source_relocate_error(src, &fe_note); /* several files: name the one */
+            pr.note = fe_note.message;
+        }
+        if (rc)
+            lr_source_relocate_error(src, err);
         if (rc == LR_EVALUE && use == -1) {
             /* a term not finite for this row (log(0)): NA, as R's predict
              * gives -Inf or NaN there, with the reason */
@@ -791,8 +845,11 @@ int lr_predict_csv(const lr_model *m, const char *path, lr_interval interval, do
                         s += LR_AT(m->xtx_inv, p, i, j) * xf[i];
                 q += xf[j] * s;
             }
-            pr.fit = fit;
-            pr.se_fit = m->sigma * sqrt(q);
+            /* R's predict.lm adds the offset evaluated on the new data */
+            fit += lr_frame_eval_offset(f, f->colval);
+            pr.fit = fit + fe_sum;
+            /* with fixed effects: NA, as the effects' own variance is not known */
+            pr.se_fit = m->fe ? (double)NAN : m->sigma * sqrt(q);
             if (interval == LR_INTERVAL_CONFIDENCE) {
                 pr.lwr = fit - tq * pr.se_fit;
                 pr.upr = fit + tq * pr.se_fit;
@@ -808,6 +865,8 @@ int lr_predict_csv(const lr_model *m, const char *path, lr_interval interval, do
     if (rc == LR_OK)
         rc = lr_source_check(lr_csv_source(csv), err);
 done:
+    if (rc && csv)
+        lr_source_relocate_error(lr_csv_source(csv), err);
     lr_mem_free(x, p * sizeof(double));
     lr_mem_free(xf, p * sizeof(double));
     lr_frame_free(f);

@@ -31,6 +31,7 @@
 
 #include "factor_levels.h"
 #include "model_frame_impl.h"
+#include "vcov_cluster.h"
 #include "solver.h"
 
 /* Bytes of model cells kept to decide column types (docs/design.md: "the first chunk"). */
@@ -176,6 +177,7 @@ void lr_frame_free(lr_frame *f)
     lr_mem_free(f->keep, f->keep_cap);
     lr_mem_free(f->kept, f->kept_cap * sizeof(kept_field));
     lr_mem_free(f->kept_line, f->kept_rows_cap * sizeof(uint64_t));
+    lr_mem_free(f->kept_hash, f->kept_hash_cap * sizeof(uint64_t));
     lr_mem_free(f->used, f->ncsv * sizeof(size_t));
     lr_mem_free(f->replay, f->ncsv * sizeof(lr_csv_field));
     lr_mem_free(f->macc, f->mq * sizeof(size_t));
@@ -199,6 +201,24 @@ uint64_t lr_frame_rows(const lr_frame *f)
 {
     return f->rows;
 }
+uint64_t lr_frame_nan_rows(const lr_frame *f, uint64_t *first_line, const char **label)
+{
+    *first_line = f->nan_line;
+    *label = f->nan_rows ? f->formula->vars[f->nan_var].label : NULL;
+    return f->nan_rows;
+}
+
+size_t lr_frame_offset_col(const lr_frame *f)
+{
+    return f->formula->offset ? f->offset_col : SIZE_MAX;
+}
+
+double lr_frame_eval_offset(const lr_frame *f, const double *colval)
+{
+    const lr_formula *fm = f->formula;
+    return fm->offset ? lr_node_eval(fm->vars[fm->offset].expr, colval) : 0.0;
+}
+
 uint64_t lr_frame_dropped(const lr_frame *f)
 {
     return f->dropped;
@@ -212,6 +232,26 @@ static int find_header(const lr_frame *f, const char *name, size_t *col)
             return 1;
         }
     return 0;
+}
+
+/* A cluster key is missing when its cell is empty or NA (or one of
+ * --na-strings): an empty cell is a key in R's text columns, but a missing
+ * value in its numeric ones, and a cluster of blank keys is more likely lost
+ * data than a group. The first such field, or NULL. */
+static const lr_csv_field *cluster_missing(const lr_frame *f, const lr_csv_row *row)
+{
+    for (size_t i = 0; i < f->ncl; i++) {
+        const lr_csv_field *fl = &row->fields[f->ccol[i]];
+        double v;
+        if (fl->len == 0 || lr_cell_classify(&f->nas, 1, fl->data, fl->len, &v) == LR_CELL_MISSING)
+            return fl;
+    }
+    return NULL;
+}
+
+int lr_frame_column(const lr_frame *f, const char *name, size_t *col)
+{
+    return find_header(f, name, col);
 }
 
 /* Mark the data columns an expression reads. */
@@ -289,6 +329,7 @@ int lr_frame_create(const lr_csv_row *hdr, const char *source, const lr_fit_opti
     }
 
     /* A header of numbers is a first data row, most likely. */
+    f->delim = ','; /* lr_frame_set_delimiter: the input's */
     f->header_numeric = f->ncsv > 0;
     for (size_t j = 0; j < f->ncsv; j++) {
         double v;
@@ -342,6 +383,19 @@ int lr_frame_create(const lr_csv_row *hdr, const char *source, const lr_fit_opti
     if (rc)
         goto fail;
 
+    /* R codes a logical I() as a factor: without an intercept that gives it a
+     * column for FALSE and one for TRUE when it comes before any factor, which
+     * this 0/1 column does not; refused rather than wrong. */
+    for (size_t t = 0; !rc && !f->formula->intercept && t < f->formula->nterms; t++) {
+        const lr_var *x = &f->formula->vars[f->formula->terms[t].vars[0]];
+        if (x->logical) {
+            rc = lr_error_set(err, LR_EUSAGE, "%s is logical: linreg does not support it in a "
+                              "model without an intercept (write I(1 * (...)) to use it as a 0/1 "
+                              "number)", x->label);
+            goto fail;
+        }
+    }
+
     /* The weights column. */
     if (opt->weights) {
         if (!find_header(f, opt->weights, &f->wcol)) {
@@ -349,6 +403,26 @@ int lr_frame_create(const lr_csv_row *hdr, const char *source, const lr_fit_opti
             goto fail;
         }
         f->cols[f->wcol].used = 2;
+    }
+
+    /* The cluster columns (--vcov CL): read as text, so that a missing cell
+     * omits the row as it would if the column were in R's model frame. */
+    if (opt->vcov == LR_VCOV_CL && opt->cluster) {
+        const char *cn[LR_CLUSTER_MAX];
+        size_t cl[LR_CLUSTER_MAX], ncl, col;
+        if ((rc = lr_cluster_split(opt->cluster, cn, cl, &ncl, err)))
+            goto fail;
+        for (size_t i = 0; i < ncl; i++) {
+            char name[256];
+            snprintf(name, sizeof name, "%.*s", (int)(cl[i] < 255 ? cl[i] : 255), cn[i]);
+            if (!find_header(f, name, &col)) {
+                rc = lr_no_column_error(f->source, "cluster column", name, names, f->ncsv, err);
+                goto fail;
+            }
+            if (!f->cols[col].used)
+                f->cols[col].used = 1, f->cols[col].as_factor = 1;
+            f->ccol[f->ncl++] = col;
+        }
     }
 
     /* Columns used: every variable's (as R's model.frame includes them all). */
@@ -491,6 +565,7 @@ static int resolve_types(lr_frame *f, lr_error *err)
             k += ti->ncombo;
         }
     }
+    f->offset_col = fm->offset ? k++ : SIZE_MAX;
     f->keywidth = maxf + 2;
     f->map.width = f->keywidth;
     f->kfixed = k;
@@ -500,7 +575,8 @@ static int resolve_types(lr_frame *f, lr_error *err)
     /* The common case — every term a plain numeric column, the response one
      * too — needs no evaluation: each cell goes straight to its accumulator
      * column (lr_chunk_add_row's fast path). */
-    int direct = fm->vars[0].kind == LR_VAR_COLUMN && !f->vars[0].factor && f->nas.n == 0;
+    int direct = fm->vars[0].kind == LR_VAR_COLUMN && !f->vars[0].factor && f->nas.n == 0 &&
+                 !fm->offset;
     for (size_t t = 0; t < fm->nterms && direct; t++) {
         size_t v = fm->terms[t].vars[0];
         direct = fm->terms[t].n == 1 && fm->vars[v].kind == LR_VAR_COLUMN && !f->vars[v].factor;
@@ -566,7 +642,7 @@ int lr_chunk_create(const lr_frame *f, lr_chunk **out, lr_error *err)
     c->k = f->kfixed;
     /* a row writes the response and each term's columns (one combination of
      * levels a factor term) */
-    c->ent_cap = 1;
+    c->ent_cap = f->formula->offset ? 2 : 1; /* the response (and the offset) */
     for (size_t t = 0; t < f->formula->nterms; t++) {
         c->ent_cap += f->terms[t].ncombo;
         c->sparse |= f->terms[t].nf > 0;
@@ -659,22 +735,27 @@ static double eval_checked(const lr_node *n, const double *vals, const char **wh
     case LR_NODE_COL: return vals[n->col];
     case LR_NODE_PAREN: return eval_checked(n->a, vals, why);
     case LR_NODE_NEG: return -eval_checked(n->a, vals, why);
+    case LR_NODE_NOT:
+        a = eval_checked(n->a, vals, why);
+        return *why ? a : lr_node_eval(n, vals);
+    case LR_NODE_AND:
+    case LR_NODE_OR:
+        /* R's three-valued logic: FALSE & NA is FALSE, so an operand's NaN
+         * matters only when the result is NA */
+        r = lr_node_eval(n, vals);
+        if (isnan(r)) {
+            eval_checked(n->a, vals, why);
+            if (!*why)
+                eval_checked(n->b, vals, why);
+        }
+        return r;
     case LR_NODE_FN:
         a = eval_checked(n->a, vals, why);
         if (*why)
             return a;
         r = lr_node_eval(n, vals);
-        if (!isfinite(r)) {
-            switch (n->fn) {
-            case LR_FN_LOG:
-            case LR_FN_LOG2:
-            case LR_FN_LOG10:
-                *why = a == 0 ? "the logarithm of 0" : "the logarithm of a negative value";
-                break;
-            case LR_FN_SQRT: *why = "the square root of a negative value"; break;
-            default: *why = "overflow"; break;
-            }
-        }
+        if (!isfinite(r))
+            *why = lr_fn_why(n->fn, a);
         return r;
     default:
         a = eval_checked(n->a, vals, why);
@@ -685,13 +766,35 @@ static double eval_checked(const lr_node *n, const double *vals, const char **wh
             return b;
         r = lr_node_eval(n, vals);
         if (!isfinite(r))
-            *why = n->kind == LR_NODE_DIV && b == 0 ? "division by zero"
+            *why = n->kind == LR_NODE_LOGB ? (a == 0    ? "the logarithm of 0"
+                                              : a < 0   ? "the logarithm of a negative value"
+                                                        : "a logarithm to an invalid base")
+                   : n->kind == LR_NODE_DIV && b == 0 ? "division by zero"
                    : n->kind == LR_NODE_POW && a < 0 && b != floor(b)
                        ? "a negative number to a fractional power"
                    : n->kind == LR_NODE_POW && a == 0 && b < 0 ? "0 to a negative power"
                                                                : "overflow";
         return r;
     }
+}
+
+/* factor(x, levels = c(...)): 1 if the cell's level (its bytes, or the number
+ * as R's as.character writes it) is listed; R's factor() makes it NA if not,
+ * and lm omits the row. 1 for any other variable. */
+int lr_frame_level_listed(const lr_var *x, const char *s, size_t len, double num, int numeric)
+{
+    if (!x->levels)
+        return 1;
+    char buf[64];
+    if (numeric) {
+        lr_format_r_number(num, buf, sizeof buf);
+        s = buf;
+        len = strlen(buf);
+    }
+    for (size_t i = 0; i < x->nlevels; i++)
+        if (strlen(x->levels[i]) == len && !memcmp(x->levels[i], s, len))
+            return 1;
+    return 0;
 }
 
 /* The first data column an expression reads (for the position in messages). */
@@ -774,6 +877,8 @@ static int read_cells(lr_chunk *c, const lr_csv_row *row, int *missing, lr_error
                                "column '%s': expected a number, got \"%s\"", ci->name, q);
         }
     }
+    if (!miss && f->ncl && (miss = cluster_missing(f, row)) != NULL)
+        miss_col = (size_t)(miss - row->fields);
     if (f->wcol != SIZE_MAX && !miss) {
         double w = c->colval[f->wcol];
         if (w < 0) {
@@ -890,13 +995,42 @@ static void put_value(lr_chunk *c, size_t col, double val)
 
 /* Evaluate the variables of a row and lay its accumulator values out
  * (making columns for level combinations seen first). */
-static int build_row(lr_chunk *c, const lr_csv_row *row, lr_error *err)
+static int build_row(lr_chunk *c, const lr_csv_row *row, int *omit, lr_error *err)
 {
     unsigned char freshbuf[64];
     unsigned char *fresh = c->f->formula->nvars <= 64 ? freshbuf : NULL;
     const lr_frame *f = c->f;
     const lr_formula *fm = f->formula;
     int rc;
+    /* Expressions first: one that is NaN (log(-1), sqrt(-1)) omits the row,
+     * as R's lm does (NaN is NA to na.omit; R warns "NaNs produced"), before
+     * any factor level of the row is recorded (lm drops unused levels). An
+     * infinite value stays an error, as in lm ("NA/NaN/Inf in 'x'"). */
+    *omit = 0;
+    for (size_t v = 0; v < fm->nvars; v++) {
+        const lr_var *x = &fm->vars[v];
+        if (f->vars[v].factor &&
+            !lr_frame_level_listed(x, c->cell[x->col], c->cell_len[x->col], c->colval[x->col],
+                          !f->cols[x->col].text)) {
+            *omit = 1; /* NA, as R's factor(x, levels = ) makes it */
+            return LR_OK;
+        }
+        if (f->vars[v].factor || x->kind == LR_VAR_COLUMN)
+            continue;
+        const char *why = NULL;
+        double value = eval_checked(x->expr, c->colval, &why);
+        if (isnan(value) && f->na != LR_NA_ERROR) {
+            if (!c->nan_rows++) {
+                c->nan_line = row->line;
+                c->nan_var = v;
+            }
+            *omit = 1;
+            return LR_OK;
+        }
+        if (!isfinite(value))
+            return nonfinite_error(f, row, x, value, why, err);
+        c->value[v] = value;
+    }
     for (size_t v = 0; v < fm->nvars; v++) {
         const lr_var *x = &fm->vars[v];
         if (f->vars[v].factor) {
@@ -912,15 +1046,8 @@ static int build_row(lr_chunk *c, const lr_csv_row *row, lr_error *err)
                 fresh[v] = lr_levels_count(c->levels[v]) != before;
             continue;
         }
-        if (x->kind == LR_VAR_COLUMN) {
+        if (x->kind == LR_VAR_COLUMN)
             c->value[v] = c->colval[x->col]; /* finite: read_cells checked it */
-            continue;
-        }
-        const char *why = NULL;
-        double value = eval_checked(x->expr, c->colval, &why);
-        if (!isfinite(value))
-            return nonfinite_error(f, row, x, value, why, err);
-        c->value[v] = value;
     }
 
     /* New cells first (the row's width must be known before it is written). */
@@ -956,7 +1083,11 @@ static int build_row(lr_chunk *c, const lr_csv_row *row, lr_error *err)
 
     /* The values: response, then each term's product of numeric variables
      * times its poly powers, in the term's column. */
-    put_value(c, 0, c->value[0]);
+    /* lm fits y − offset (lm.fit: qr(x, y - offset)); R's summary then takes
+     * R² and F from fitted − offset, which are this fit's */
+    put_value(c, 0, fm->offset ? c->value[0] - c->value[fm->offset] : c->value[0]);
+    if (fm->offset)
+        put_value(c, f->offset_col, c->value[fm->offset]);
     for (size_t t = 0; t < fm->nterms; t++) {
         const term_info *ti = &f->terms[t];
         const lr_term *tm = &fm->terms[t];
@@ -1071,7 +1202,7 @@ int lr_chunk_add_text(lr_chunk *c, const char *buf, size_t len, char delim, uint
     *used = 0;
     *lines = 0;
     while (p < end) {
-        const char *row = p;
+        const char *row = p, *rend = p;
         size_t i = c->nblock, ld = c->block_rows;
         size_t j = 0;
         int ok = 1;
@@ -1090,10 +1221,17 @@ int lr_chunk_add_text(lr_chunk *c, const char *buf, size_t len, char delim, uint
             } else {
                 /* a field the model does not read: any bytes but quotes, line
                  * ends and NUL up to the delimiter */
+                const char *start = p;
                 while (p < end && *p != delim && *p != '\n' && *p != '\r' && *p != '"' &&
                        *p != '\0')
                     p++;
                 if (p < end && (*p == '"' || *p == '\0')) {
+                    ok = 0;
+                    break;
+                }
+                /* a cluster column's missing key: the row path omits the row */
+                if (f->cols[j].used &&
+                    (p == start || (p - start == 2 && start[0] == 'N' && start[1] == 'A'))) {
                     ok = 0;
                     break;
                 }
@@ -1107,6 +1245,7 @@ int lr_chunk_add_text(lr_chunk *c, const char *buf, size_t len, char delim, uint
                 continue;
             }
             /* the last field: the line end (or the input's end) must follow */
+            rend = p;
             if (p < end) {
                 if (*p == '\n')
                     p++;
@@ -1126,6 +1265,7 @@ int lr_chunk_add_text(lr_chunk *c, const char *buf, size_t len, char delim, uint
          * counted, so what it wrote there is overwritten) */
         c->rows++;
         nrows++;
+        lr_row_fp_add(&c->fp, line0 + nrows, lr_row_hash_text(row, (size_t)(rend - row)));
         if ((rc = direct_row_done(c, wcol != SIZE_MAX ? colval[wcol] : 1.0, line0 + nrows, err)))
             break;
     }
@@ -1134,7 +1274,7 @@ int lr_chunk_add_text(lr_chunk *c, const char *buf, size_t len, char delim, uint
     return rc;
 }
 
-int lr_chunk_add_row(lr_chunk *c, const lr_csv_row *row, lr_error *err)
+static int chunk_add(lr_chunk *c, const lr_csv_row *row, lr_error *err)
 {
     const lr_frame *f = c->f;
     if (row->nfields != f->ncsv)
@@ -1163,6 +1303,8 @@ int lr_chunk_add_row(lr_chunk *c, const lr_csv_row *row, lr_error *err)
             if (f->direct[j] != SIZE_MAX)
                 c->block[f->direct[j] * ld + i] = v;
         }
+        if (miss == 0 && f->ncl && cluster_missing(f, row))
+            miss = 1;
         if (miss == 0 && (f->wcol == SIZE_MAX || c->colval[f->wcol] >= 0))
             return direct_row_done(c, f->wcol != SIZE_MAX ? c->colval[f->wcol] : 1.0, row->line,
                                    err);
@@ -1189,8 +1331,13 @@ int lr_chunk_add_row(lr_chunk *c, const lr_csv_row *row, lr_error *err)
         c->dropped++;
         return f->bn_vars ? lr_chunk_collect(c, row, 0, err) : LR_OK;
     }
-    if ((rc = build_row(c, row, err)))
+    int omit;
+    if ((rc = build_row(c, row, &omit, err)))
         return rc;
+    if (omit) {
+        c->dropped++;
+        return f->bn_vars ? lr_chunk_collect(c, row, 0, err) : LR_OK;
+    }
     if (f->bn_vars && (rc = lr_chunk_collect(c, row, 1, err)))
         return rc;
     if (c->sparse) {
@@ -1208,6 +1355,22 @@ int lr_chunk_add_row(lr_chunk *c, const lr_csv_row *row, lr_error *err)
     if (++c->nblock == c->block_rows)
         return flush(c, err);
     return LR_OK;
+}
+
+/* A row whose hash is known (a kept row has lost its unused cells): counted
+ * in the fingerprint when it is used, i.e. neither dropped nor an error. */
+static int chunk_add_hashed(lr_chunk *c, const lr_csv_row *row, uint64_t hash, lr_error *err)
+{
+    uint64_t dropped = c->dropped;
+    int rc = chunk_add(c, row, err);
+    if (rc == LR_OK && c->dropped == dropped)
+        lr_row_fp_add(&c->fp, row->line, hash);
+    return rc;
+}
+
+int lr_chunk_add_row(lr_chunk *c, const lr_csv_row *row, lr_error *err)
+{
+    return chunk_add_hashed(c, row, lr_row_hash_fields(row, c->f->delim), err);
 }
 
 int lr_chunk_end(lr_chunk *c, lr_error *err)
@@ -1332,6 +1495,13 @@ int lr_frame_fold(lr_frame *f, lr_chunk *c, uint64_t lines_before, lr_error *err
         goto done;
     f->rows += c->rows;
     f->dropped += c->dropped;
+    lr_row_fp_fold(&f->fp, &c->fp, lines_before);
+    if (c->nan_rows && !f->nan_rows) {
+        /* chunks fold in file order: the first chunk with one has the first */
+        f->nan_line = c->nan_line;
+        f->nan_var = c->nan_var;
+    }
+    f->nan_rows += c->nan_rows;
     f->chunks++;
 done:
     if (lmap)
@@ -1360,6 +1530,15 @@ static int keep_row(lr_frame *f, const lr_csv_row *row, lr_error *err)
             return lr_error_nomem(err);
         f->kept_line = l;
         f->kept_rows_cap = cap;
+    }
+    if (f->nkept_rows == f->kept_hash_cap) {
+        /* its own capacity: a failure here leaves kept_line consistent */
+        uint64_t *h = lr_mem_realloc(f->kept_hash, f->kept_hash_cap * sizeof(uint64_t),
+                                     f->kept_rows_cap * sizeof(uint64_t));
+        if (!h)
+            return lr_error_nomem(err);
+        f->kept_hash = h;
+        f->kept_hash_cap = f->kept_rows_cap;
     }
     if (f->nkept + f->nused > f->kept_cap) {
         size_t cap = (f->nkept + f->nused) * 2;
@@ -1401,6 +1580,7 @@ static int keep_row(lr_frame *f, const lr_csv_row *row, lr_error *err)
             ci->text |= text;
         }
     }
+    f->kept_hash[f->nkept_rows] = lr_row_hash_fields(row, f->delim);
     f->kept_line[f->nkept_rows++] = row->line;
     return LR_OK;
 }
@@ -1433,7 +1613,7 @@ static int replay(lr_frame *f, lr_error *err)
     lr_csv_row row;
     for (size_t r = 0; r < f->nkept_rows; r++) {
         kept_row(f, r, &row);
-        if ((rc = lr_chunk_add_row(c, &row, err)))
+        if ((rc = chunk_add_hashed(c, &row, f->kept_hash[r], err)))
             return rc;
     }
     /* The kept bytes are no longer needed. */
@@ -1553,6 +1733,52 @@ static int subset_except(const lr_term *a, size_t skip, const lr_term *b)
     return 1;
 }
 
+/* The label of level id of variable v is s. */
+static int level_is(const lr_levels *l, uint32_t id, const char *s)
+{
+    return lr_levels_length(l, id) == strlen(s) && !memcmp(lr_levels_label(l, id), s, strlen(s));
+}
+
+/* After sorting: relevel(x, ref = "b") puts b first (R: 'ref' must be an
+ * existing level); factor(x, levels = c(...)) orders the levels as listed
+ * (those with no row are dropped, as lm drops unused levels). */
+static int custom_order(lr_frame *f, size_t v, lr_error *err)
+{
+    const lr_var *x = &f->formula->vars[v];
+    lr_levels *l = f->vars[v].levels;
+    size_t n = lr_levels_count(l), k = 0;
+    if ((!x->ref && !x->levels) || n == 0)
+        return LR_OK;
+    uint32_t *ids = lr_mem_alloc(n * sizeof *ids);
+    if (!ids)
+        return lr_error_nomem(err);
+    if (x->ref) {
+        for (size_t r = 0; r < n && !k; r++)
+            if (level_is(l, lr_levels_id_at(l, r), x->ref))
+                ids[k++] = lr_levels_id_at(l, r);
+        for (size_t r = 0; r < n && k; r++)
+            if (lr_levels_id_at(l, r) != ids[0])
+                ids[k++] = lr_levels_id_at(l, r);
+    } else {
+        for (size_t i = 0; i < x->nlevels; i++)
+            for (size_t r = 0; r < n; r++)
+                if (level_is(l, lr_levels_id_at(l, r), x->levels[i]))
+                    ids[k++] = lr_levels_id_at(l, r);
+    }
+    int rc = LR_OK;
+    if (k != n)
+        rc = x->ref ? lr_error_set(err, LR_EDATA,
+                                   "%s: %s: \"%s\" is not a level of '%s' in the rows used "
+                                   "(R: 'ref' must be an existing level)",
+                                   f->source, x->label, x->ref, f->colnames[x->col])
+                    : lr_error_set(err, LR_EDATA, "%s: %s: the levels of the rows used are not "
+                                   "those listed", f->source, x->label);
+    else
+        lr_levels_set_order(l, ids);
+    lr_mem_free(ids, n * sizeof *ids);
+    return rc;
+}
+
 int lr_frame_model(lr_frame *f, lr_model_columns *out, lr_error *err)
 {
     lr_formula *fm = f->formula;
@@ -1564,7 +1790,7 @@ int lr_frame_model(lr_frame *f, lr_model_columns *out, lr_error *err)
         var_info *vi = &f->vars[v];
         if (!vi->factor)
             continue;
-        if ((rc = lr_levels_sort(vi->levels, err)))
+        if ((rc = lr_levels_sort(vi->levels, err)) || (rc = custom_order(f, v, err)))
             return rc;
         int in_model = 0;
         for (size_t t = 0; t < fm->nterms && !in_model; t++)
@@ -1698,6 +1924,8 @@ int lr_frame_model(lr_frame *f, lr_model_columns *out, lr_error *err)
                     suffix = num;
                     combo += digit[i] * mult;
                     mult *= radix[i];
+                } else if (fm->vars[v].logical) {
+                    suffix = "TRUE"; /* R: the TRUE level of a logical's treatment coding */
                 }
                 int k = snprintf(name + nl, sizeof name - nl, "%s%s%s", i ? ":" : "",
                                  fm->vars[v].label, suffix);
@@ -1772,6 +2000,11 @@ int lr_frame_rows_fd(const lr_frame *f)
     return f->rows_wanted && !f->rows_failed ? f->rows_fd : -1;
 }
 
+void lr_frame_set_delimiter(lr_frame *f, char delim)
+{
+    f->delim = delim;
+}
+
 int lr_frame_header_numeric(const lr_frame *f)
 {
     return f->header_numeric;
@@ -1810,6 +2043,8 @@ int lr_frame_eval_row(const lr_frame *f, double *colval, const lr_csv_row *row, 
         }
         colval[j] = v;
     }
+    if (f->ncl && cluster_missing(f, row))
+        return LR_OK; /* omitted, as in the fit */
     /* variables: values and levels (levels must be known: no new ones now) */
     uint32_t levelbuf[64];
     double valbuf[64];
@@ -1822,6 +2057,9 @@ int lr_frame_eval_row(const lr_frame *f, double *colval, const lr_csv_row *row, 
         if (f->vars[v].factor) {
             const lr_csv_field *cf = &row->fields[xv->col];
             const char *lg = f->cols[xv->col].logical ? lr_logical_label(cf->data, cf->len) : NULL;
+            if (!lr_frame_level_listed(xv, lg ? lg : cf->data, lg ? strlen(lg) : cf->len, colval[xv->col],
+                              !f->cols[xv->col].text))
+                return LR_OK; /* NA (*use is 0): not among factor(x, levels = )'s */
             int found = lg ? lr_levels_find_text(f->vars[v].levels, lg, strlen(lg), &level[v])
                         : f->cols[xv->col].text
                             ? lr_levels_find_cell(f->vars[v].levels, cf->data, cf->len, &level[v])
@@ -1843,7 +2081,7 @@ int lr_frame_eval_row(const lr_frame *f, double *colval, const lr_csv_row *row, 
             return nonfinite_error(f, row, xv, value[v], why, err);
         }
     }
-    *y = value[0];
+    *y = fm->offset ? value[0] - value[fm->offset] : value[0];
     *w = f->wcol != SIZE_MAX ? colval[f->wcol] : 1.0;
     if (*w < 0) {
         const lr_csv_field *fl = &row->fields[f->wcol];

@@ -122,9 +122,22 @@ void lr_frame_header_name(const lr_csv_field *fl, const char **name, size_t *len
 int lr_frame_eval_row(const lr_frame *f, double *colval, const lr_csv_row *row, double *x,
                       double *y, double *w, int *use, lr_error *err);
 
+/* After lr_frame_eval_row gave *use = 1 with the same colval: the row's
+ * offset (offset(expr) in the formula; 0 without one), which a prediction
+ * adds to xᵀβ as R's predict.lm does. */
+double lr_frame_eval_offset(const lr_frame *f, const double *colval);
+/* The accumulator column holding the offset (in no model column), or SIZE_MAX. */
+size_t lr_frame_offset_col(const lr_frame *f);
+
 /* 1 if every field of the header is a number ("1.5,2,3"): the file may
  * have no header row, and its first row became the names. */
 int lr_frame_header_numeric(const lr_frame *f);
+/* The input's delimiter, which the rows fingerprint joins fields with (set
+ * before the first row). */
+void lr_frame_set_delimiter(lr_frame *f, char delim);
+
+/* The header field named name (1), or 0 if there is none. */
+int lr_frame_column(const lr_frame *f, const char *name, size_t *col);
 
 /* Fields in the header. */
 size_t lr_frame_ncols(const lr_frame *f);
@@ -137,6 +150,9 @@ const lr_accum *lr_frame_accum(const lr_frame *f);
 /* Data rows seen and rows omitted for missing values. */
 uint64_t lr_frame_rows(const lr_frame *f);
 uint64_t lr_frame_dropped(const lr_frame *f);
+/* Of the rows dropped, those where a term was NaN (log(-1)); *first_line the
+ * first one's line and *label its term's label (borrowed; NULL if none). */
+uint64_t lr_frame_nan_rows(const lr_frame *f, uint64_t *first_line, const char **label);
 
 /* Data-dependent bases (poly, scale, ns, bs: model_frame_basis.c). The
  * variables whose basis is not known yet: their values are collected over

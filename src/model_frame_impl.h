@@ -11,6 +11,7 @@
 #include "model_frame.h"
 #include "row_spool.h"
 #include "row_store.h"
+#include "row_fingerprint.h"
 
 /* Per data column the model uses. */
 typedef struct col_info {
@@ -109,6 +110,10 @@ struct lr_chunk {
     double *bvals;      /* first pass of a model with bases: each kept row's basis
                            variables' values (model_frame_basis.c) */
     size_t bn, bcap;    /* doubles in bvals, its capacity */
+    lr_row_fp fp;       /* the rows used, lines counted from the chunk's first */
+    uint64_t nan_rows;  /* of those, rows where a term was NaN (log(-1)) */
+    uint64_t nan_line;  /* the first such row's line (0: none) */
+    size_t nan_var;     /* the variable that was NaN there */
 };
 
 /* The most accumulator columns a model may have (see check_width). */
@@ -128,11 +133,16 @@ struct lr_frame {
     int header_numeric;  /* every header name is a number (no header row?) */
     lr_kernel kernel;    /* accumulator kernel */
     size_t wcol;         /* weights column, SIZE_MAX if none */
+    size_t ncl;          /* --vcov CL: cluster columns (also in used, read as text) */
+    size_t ccol[2];      /* their fields (LR_CLUSTER_MAX) */
     col_info *cols;      /* ncsv entries */
     double *colval;      /* extended pass: this row's value of each column, ncsv entries */
     var_info *vars;      /* formula->nvars entries */
     term_info *terms;    /* formula->nterms entries */
     size_t kfixed;       /* accumulator columns before the factor terms' ones */
+    size_t offset_col;   /* the accumulator column of offset(expr) (in no model column:
+                            R's summary takes its mss from fitted values that include
+                            it), or SIZE_MAX */
     size_t *direct;      /* a linear model in plain numeric columns: the accumulator
                             column of each data column (SIZE_MAX: none), else NULL */
     size_t keywidth;     /* words per cell key: 1 + most factors in a term + 1 */
@@ -147,6 +157,8 @@ struct lr_frame {
     size_t nkept;         /* kept fields */
     size_t kept_cap;      /* capacity */
     uint64_t *kept_line;  /* line of each kept row */
+    uint64_t *kept_hash;  /* its lr_row_hash_fields (its unused cells are not kept) */
+    size_t kept_hash_cap; /* capacity of kept_hash */
     size_t nkept_rows;    /* kept rows */
     size_t kept_rows_cap; /* capacity */
     lr_csv_field *replay; /* a full-width row for replaying kept rows */
@@ -159,6 +171,11 @@ struct lr_frame {
     lr_accum *acc;                   /* after lr_frame_finish: the statistics of every row */
     uint64_t rows;                   /* data rows */
     uint64_t dropped;                /* rows omitted for missing values */
+    lr_row_fp fp;                    /* the rows used (row_fingerprint.c) */
+    char delim;                      /* the input's delimiter (',' until set) */
+    uint64_t nan_rows;               /* of those, rows where a term was NaN (log(-1)) */
+    uint64_t nan_line;               /* the first such row's line (0: none) */
+    size_t nan_var;                  /* the variable that was NaN there */
     uint64_t chunks;                 /* chunks folded */
     int rows_wanted;     /* chunks copy their blocks for the row spool (set before any) */
     int rows_lines;      /* ... with the rows' lines (for per-row output) */
@@ -189,5 +206,10 @@ double lr_var_column(const lr_var *x, double value, unsigned j);
 
 /* The accumulator column of a factor term's cell, or SIZE_MAX if never seen. */
 size_t lr_cell_map_get(const cell_map *m, const uint32_t *key);
+
+/* factor(x, levels = c(...)): 1 if the cell's level (bytes s[0..len), or num
+ * as R's as.character writes it if numeric) is listed, else 0 (R's NA); 1 for
+ * any other variable. */
+int lr_frame_level_listed(const lr_var *x, const char *s, size_t len, double num, int numeric);
 
 #endif

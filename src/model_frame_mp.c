@@ -156,7 +156,26 @@ static mpfr_ptr eval(lr_frame_mp *m, const lr_node *n)
         case LR_FN_EXP: mpfr_exp(r, a, MPFR_RNDN); break;
         case LR_FN_SQRT: mpfr_sqrt(r, a, MPFR_RNDN); break;
         case LR_FN_ABS: mpfr_abs(r, a, MPFR_RNDN); break;
+        case LR_FN_LOG1P: mpfr_log1p(r, a, MPFR_RNDN); break;
+        case LR_FN_EXPM1: mpfr_expm1(r, a, MPFR_RNDN); break;
+        case LR_FN_SIN: mpfr_sin(r, a, MPFR_RNDN); break;
+        case LR_FN_COS: mpfr_cos(r, a, MPFR_RNDN); break;
+        case LR_FN_TAN: mpfr_tan(r, a, MPFR_RNDN); break;
+        case LR_FN_I: mpfr_set(r, a, MPFR_RNDN); break;
+        case LR_FN_COUNT: mpfr_set_nan(r); break;
         }
+        return r;
+    case LR_NODE_NOT:
+        a = eval(m, n->a);
+        if (mpfr_nan_p(a))
+            mpfr_set_nan(r);
+        else
+            mpfr_set_ui(r, mpfr_zero_p(a) ? 1 : 0, MPFR_RNDN);
+        return r;
+    case LR_NODE_AND:
+    case LR_NODE_OR:
+        /* logical values are exact: the double evaluation is R's answer */
+        mpfr_set_d(r, lr_node_eval(n, m->f->colval), MPFR_RNDN);
         return r;
     default:
         a = eval(m, n->a);
@@ -173,7 +192,39 @@ static mpfr_ptr eval(lr_frame_mp *m, const lr_node *n)
             else
                 mpfr_pow(r, a, b, MPFR_RNDN);
             break;
-        default: mpfr_set_nan(r); break;
+        case LR_NODE_LOGB: {
+            /* R's logbase: log10 and log2 for those bases, else log(a)/log(b) */
+            if (mpfr_cmp_ui(b, 10) == 0) {
+                mpfr_log10(r, a, MPFR_RNDN);
+            } else if (mpfr_cmp_ui(b, 2) == 0) {
+                mpfr_log2(r, a, MPFR_RNDN);
+            } else {
+                mpfr_t lb;
+                mpfr_init2(lb, mpfr_get_prec(r));
+                mpfr_log(lb, b, MPFR_RNDN);
+                mpfr_log(r, a, MPFR_RNDN);
+                mpfr_div(r, r, lb, MPFR_RNDN);
+                mpfr_clear(lb);
+            }
+            break;
+        }
+        default:
+            if (lr_node_is_logical(n->kind)) {
+                /* comparisons of the row's values (NaN: NA) */
+                int c = n->kind == LR_NODE_LT   ? mpfr_less_p(a, b)
+                        : n->kind == LR_NODE_LE ? mpfr_lessequal_p(a, b)
+                        : n->kind == LR_NODE_GT ? mpfr_greater_p(a, b)
+                        : n->kind == LR_NODE_GE ? mpfr_greaterequal_p(a, b)
+                        : n->kind == LR_NODE_EQ ? mpfr_equal_p(a, b)
+                                                : mpfr_lessgreater_p(a, b);
+                if (mpfr_nan_p(a) || mpfr_nan_p(b))
+                    mpfr_set_nan(r);
+                else
+                    mpfr_set_ui(r, c ? 1 : 0, MPFR_RNDN);
+            } else {
+                mpfr_set_nan(r);
+            }
+            break;
         }
         return r;
     }
@@ -218,6 +269,8 @@ int lr_frame_mp_row(lr_frame_mp *m, const lr_csv_row *row, int *use, lr_error *e
         const lr_var *x = &fm->vars[v];
         if (f->vars[v].factor) {
             const col_info *c = &f->cols[x->col];
+            if (!lr_frame_level_listed(x, c->cell, c->cell_len, f->colval[x->col], !c->text))
+                return LR_OK; /* not among factor(x, levels = )'s: NA, omitted */
             int found =
                 c->text ? lr_levels_find_cell(f->vars[v].levels, c->cell, c->cell_len, &m->level[v])
                         : lr_levels_find_number(f->vars[v].levels, f->colval[x->col], &m->level[v]);
@@ -228,11 +281,16 @@ int lr_frame_mp_row(lr_frame_mp *m, const lr_csv_row *row, int *use, lr_error *e
             continue;
         }
         mpfr_set(m->var[v], eval(m, x->expr), MPFR_RNDN);
+        if (mpfr_nan_p(m->var[v]) && f->na != LR_NA_ERROR)
+            return LR_OK; /* NaN (log(-1)): omitted, as in the first pass */
         if (!mpfr_number_p(m->var[v]))
             return lr_error_at(err, LR_EVALUE, f->source, row->line, 1,
                                "%s is not finite in extended precision", x->label);
     }
-    mpfr_set(m->y, m->var[0], MPFR_RNDN);
+    if (fm->offset) /* lm fits y − offset */
+        mpfr_sub(m->y, m->var[0], m->var[fm->offset], MPFR_RNDN);
+    else
+        mpfr_set(m->y, m->var[0], MPFR_RNDN);
     if (f->wcol != SIZE_MAX)
         mpfr_set(m->w, m->col[f->wcol], MPFR_RNDN);
     else

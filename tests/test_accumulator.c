@@ -11,16 +11,6 @@
 #include "test_util.h"
 
 /* A fixed-seed generator (splitmix64) so every run sees the same data. */
-static uint64_t rng_state;
-static double urand(void)
-{
-    uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    z ^= z >> 31;
-    return (double)(z >> 11) * 0x1.0p-53;
-}
-
 /* Exact-ish reference moments in long double, two-pass. */
 static void reference_moments(size_t n, size_t k, const double *x, size_t ld, const double *w,
                               long double *mean, long double *m2)
@@ -48,7 +38,8 @@ static double *make_data(size_t n, size_t k, double offset)
     double *x = malloc(n * k * sizeof(double));
     for (size_t j = 0; j < k; j++)
         for (size_t i = 0; i < n; i++)
-            x[j * n + i] = offset + (double)(j + 1) * (urand() - 0.5) + (j ? 0.3 * x[i] : 0);
+            x[j * n + i] =
+                offset + (double)(j + 1) * (lr_test_urand() - 0.5) + (j ? 0.3 * x[i] : 0);
     return x;
 }
 
@@ -77,7 +68,7 @@ static void check_against_reference(const lr_accum *a, size_t n, size_t k, const
  * gives the same statistics. */
 START_TEST(test_blocks_and_merge)
 {
-    rng_state = 1;
+    lr_test_seed(1);
     size_t n = 5000, k = 6;
     double *x = make_data(n, k, 3.0);
     size_t sizes[] = {1, 7, 100, 1024, 5000};
@@ -118,7 +109,7 @@ END_TEST
 /* The naive kernel computes the same statistics in plain loops. */
 START_TEST(test_naive_kernel)
 {
-    rng_state = 2;
+    lr_test_seed(2);
     size_t n = 3000, k = 5;
     double *x = make_data(n, k, -7.0);
     lr_accum *a, *b;
@@ -145,7 +136,7 @@ END_TEST
 /* A column 1e9 + unit noise keeps its digits: every block is centred first. */
 START_TEST(test_large_offset)
 {
-    rng_state = 3;
+    lr_test_seed(3);
     size_t n = 4000, k = 3;
     double *x = make_data(n, k, 1e9);
     lr_accum *a;
@@ -163,7 +154,7 @@ END_TEST
 /* Weight 2 is the row twice; weight 0 rows count for nothing. */
 START_TEST(test_weights)
 {
-    rng_state = 4;
+    lr_test_seed(4);
     size_t n = 200, k = 3;
     double *x = make_data(n, k, 1.0);
     double *w = malloc(n * sizeof(double));
@@ -213,7 +204,7 @@ END_TEST
  * and merging factors equals one pass. */
 START_TEST(test_qr_kernel)
 {
-    rng_state = 5;
+    lr_test_seed(5);
     size_t n = 3000, k = 5;
     double *x = make_data(n, k, 1e6);
     lr_accum *a, *b, *c, *d;
@@ -253,7 +244,7 @@ END_TEST
 /* Values of size 1e150 and 1e-150: the factor neither overflows nor underflows. */
 START_TEST(test_qr_extreme_scale)
 {
-    rng_state = 6;
+    lr_test_seed(6);
     size_t n = 500, k = 3;
     for (int e = -1; e <= 1; e += 2) {
         double s = e > 0 ? 1e150 : 1e-150;
@@ -287,7 +278,7 @@ END_TEST
 START_TEST(test_grow)
 {
     lr_kernel kernels[] = {LR_KERNEL_BLAS, LR_KERNEL_NAIVE, LR_KERNEL_QR};
-    rng_state = 7;
+    lr_test_seed(7);
     size_t n = 200, k = 4;
     double *x = make_data(n, k, 0.5);
     for (size_t i = 0; i < n / 2; i++)
@@ -342,44 +333,43 @@ END_TEST
 
 /* ---- allocation failure injection ---- */
 
+/* Two accumulators of kernels ka and kb: created, fed, grown and merged. */
+typedef struct accum_run {
+    const double *x; /* 10 × 3, column-major */
+    lr_kernel ka;    /* kernel of the first */
+    lr_kernel kb;    /* kernel of the second */
+} accum_run;
+
+static int accum_alloc_run(void *ctx, lr_error *err)
+{
+    const accum_run *c = ctx;
+    lr_accum *a = NULL, *b = NULL;
+    int rc = lr_accum_create(3, c->ka, &a, err);
+    if (rc == LR_OK)
+        rc = lr_accum_add(a, 10, c->x, 10, NULL, err);
+    if (rc == LR_OK)
+        rc = lr_accum_create(3, c->kb, &b, err);
+    if (rc == LR_OK)
+        rc = lr_accum_add(b, 10, c->x, 10, NULL, err);
+    if (rc == LR_OK)
+        rc = lr_accum_grow(b, 4, err);
+    if (rc == LR_OK)
+        rc = lr_accum_grow(a, 4, err);
+    if (rc == LR_OK)
+        rc = lr_accum_merge(a, b, err);
+    lr_accum_free(a);
+    lr_accum_free(b);
+    return rc;
+}
+
 START_TEST(test_alloc_failures)
 {
     double x[3 * 10];
     for (int i = 0; i < 30; i++)
         x[i] = i * 0.5 + (i % 7);
-    int succeeded = 0;
-    for (lr_test_fail_at = 1; !succeeded && lr_test_fail_at < 100; lr_test_fail_at++) {
-        lr_test_allocs = 0;
-        lr_test_live = 0;
-        lr_set_allocator(lr_test_failing_alloc, NULL);
-        lr_accum *a = NULL, *b = NULL;
-        lr_error err;
-        lr_kernel ka = _i == 0 ? LR_KERNEL_BLAS : LR_KERNEL_QR;
-        lr_kernel kb = _i == 0 ? LR_KERNEL_NAIVE : LR_KERNEL_QR;
-        int rc = lr_accum_create(3, ka, &a, &err);
-        if (rc == LR_OK)
-            rc = lr_accum_add(a, 10, x, 10, NULL, &err);
-        if (rc == LR_OK)
-            rc = lr_accum_create(3, kb, &b, &err);
-        if (rc == LR_OK)
-            rc = lr_accum_add(b, 10, x, 10, NULL, &err);
-        if (rc == LR_OK)
-            rc = lr_accum_grow(b, 4, &err);
-        if (rc == LR_OK)
-            rc = lr_accum_grow(a, 4, &err);
-        if (rc == LR_OK)
-            rc = lr_accum_merge(a, b, &err);
-        if (rc == LR_OK)
-            succeeded = 1;
-        else
-            ck_assert_int_eq(rc, LR_ENOMEM);
-        lr_accum_free(a);
-        lr_accum_free(b);
-        lr_set_allocator(NULL, NULL);
-        ck_assert_msg(lr_test_live == 0, "%lld bytes leaked when allocation %ld failed",
-                      lr_test_live, lr_test_fail_at);
-    }
-    ck_assert(succeeded);
+    accum_run c = {x, _i == 0 ? LR_KERNEL_BLAS : LR_KERNEL_QR,
+                   _i == 0 ? LR_KERNEL_NAIVE : LR_KERNEL_QR};
+    lr_test_alloc_failures(accum_alloc_run, &c, 100);
 }
 END_TEST
 

@@ -22,16 +22,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "predict_fixture.h"
 #include "test_util.h"
 
 #define RTOL 1e-9
 
-static json_t *reference;
-
-static double num(json_t *v)
-{
-    return json_is_null(v) ? (double)NAN : json_number_value(v);
-}
+static json_t *basis_ref;
 
 static double key(json_t *o, const char *k)
 {
@@ -41,34 +37,11 @@ static double key(json_t *o, const char *k)
 }
 
 /* Relative agreement, or absolute at `scale` (values that are zero up to rounding). */
-static void check_close(double got, double want, double scale, const char *id, const char *what,
-                        size_t i)
+static void check_ref(double got, double want, double scale, const char *id, const char *what,
+                      size_t i)
 {
     int ok = lr_test_rel_close(got, want, RTOL) || fabs(got - want) <= RTOL * scale;
     ck_assert_msg(ok, "%s: %s[%zu] = %.17g, R: %.17g", id, what, i, got, want);
-}
-
-static double max_abs(json_t *a)
-{
-    double m = 0;
-    size_t i;
-    json_t *v;
-    json_array_foreach(a, i, v)
-    {
-        if (fabs(num(v)) > m)
-            m = fabs(num(v));
-    }
-    return m;
-}
-
-typedef lr_test_predictions rows;
-#define collect lr_test_collect_prediction
-
-static char *temp_path(void)
-{
-    char *p = lr_test_write_temp("", 0);
-    unlink(p);
-    return p;
 }
 
 static const lr_method methods[] = {LR_METHOD_AUTO, LR_METHOD_QR, LR_METHOD_INVERSE,
@@ -106,24 +79,24 @@ static void check_summary(json_t *c, const lr_fit *fit)
         ck_assert_msg(!strcmp(cf->name, json_string_value(json_object_get(r, "name"))),
                       "%s: coefficient %zu is '%s', R's is '%s'", id, j, cf->name,
                       json_string_value(json_object_get(r, "name")));
-        check_close(cf->estimate, key(r, "estimate"), 0, id, "estimate", j);
-        check_close(cf->std_error, key(r, "std_error"), 0, id, "std_error", j);
-        check_close(cf->t, key(r, "t"), 0, id, "t", j);
-        check_close(cf->p, key(r, "p"), 0, id, "p", j);
-        check_close(cf->ci_low, key(r, "ci_low"), 0, id, "ci_low", j);
-        check_close(cf->ci_high, key(r, "ci_high"), 0, id, "ci_high", j);
+        check_ref(cf->estimate, key(r, "estimate"), 0, id, "estimate", j);
+        check_ref(cf->std_error, key(r, "std_error"), 0, id, "std_error", j);
+        check_ref(cf->t, key(r, "t"), 0, id, "t", j);
+        check_ref(cf->p, key(r, "p"), 0, id, "p", j);
+        check_ref(cf->ci_low, key(r, "ci_low"), 0, id, "ci_low", j);
+        check_ref(cf->ci_high, key(r, "ci_high"), 0, id, "ci_high", j);
     }
     const lr_summary *s = lr_fit_summary(fit);
     ck_assert_msg(s->n == (uint64_t)json_integer_value(json_object_get(c, "n")), "%s: n %llu", id,
                   (unsigned long long)s->n);
     ck_assert_int_eq((long long)s->rank, json_integer_value(json_object_get(c, "rank")));
-    check_close(s->df_residual, key(c, "df_residual"), 0, id, "df_residual", 0);
-    check_close(s->sigma, key(c, "sigma"), 0, id, "sigma", 0);
-    check_close(s->r_squared, key(c, "r_squared"), 0, id, "r_squared", 0);
-    check_close(s->adj_r_squared, key(c, "adj_r_squared"), 0, id, "adj_r_squared", 0);
-    check_close(s->f_statistic, key(c, "f_statistic"), 0, id, "f_statistic", 0);
-    check_close(s->f_p, key(c, "f_p"), 0, id, "f_p", 0);
-    check_close(s->rss, key(c, "rss"), 0, id, "rss", 0);
+    check_ref(s->df_residual, key(c, "df_residual"), 0, id, "df_residual", 0);
+    check_ref(s->sigma, key(c, "sigma"), 0, id, "sigma", 0);
+    check_ref(s->r_squared, key(c, "r_squared"), 0, id, "r_squared", 0);
+    check_ref(s->adj_r_squared, key(c, "adj_r_squared"), 0, id, "adj_r_squared", 0);
+    check_ref(s->f_statistic, key(c, "f_statistic"), 0, id, "f_statistic", 0);
+    check_ref(s->f_p, key(c, "f_p"), 0, id, "f_p", 0);
+    check_ref(s->rss, key(c, "rss"), 0, id, "rss", 0);
 }
 
 static void check_predictions(json_t *c, const char *model_path)
@@ -155,14 +128,14 @@ static void check_predictions(json_t *c, const char *model_path)
         for (size_t i = 0; i < n; i++) {
             ck_assert(r.p[i].ok);
             any |= r.p[i].beyond_knots;
-            check_close(r.p[i].fit, num(json_array_get(want_fit, i)), scale, id, "fit", i);
-            check_close(r.p[i].se_fit, num(json_array_get(want_se, i)), scale, id, "se_fit", i);
+            check_ref(r.p[i].fit, num(json_array_get(want_fit, i)), scale, id, "fit", i);
+            check_ref(r.p[i].se_fit, num(json_array_get(want_se, i)), scale, id, "se_fit", i);
             if (!iv)
                 continue;
-            check_close(r.p[i].lwr, num(json_array_get(json_object_get(iv, "lwr"), i)), scale, id,
-                        "lwr", i);
-            check_close(r.p[i].upr, num(json_array_get(json_object_get(iv, "upr"), i)), scale, id,
-                        "upr", i);
+            check_ref(r.p[i].lwr, num(json_array_get(json_object_get(iv, "lwr"), i)), scale, id,
+                      "lwr", i);
+            check_ref(r.p[i].upr, num(json_array_get(json_object_get(iv, "upr"), i)), scale, id,
+                      "upr", i);
         }
         ck_assert_msg(any == (beyond != 0), "%s: beyond the knots %d, R's warning %d", id, any,
                       beyond != 0);
@@ -174,7 +147,7 @@ static void check_predictions(json_t *c, const char *model_path)
 /* Every fit by every method that saves, then its predictions. */
 START_TEST(test_r_basis)
 {
-    json_t *fits = json_object_get(reference, "fits");
+    json_t *fits = json_object_get(basis_ref, "fits");
     json_t *c = json_array_get(fits, (size_t)_i / NMETHODS);
     lr_fit *fit = fit_ref(c, methods[(size_t)_i % NMETHODS]);
     check_summary(c, fit);
@@ -244,15 +217,15 @@ START_TEST(test_basis_chunks)
     }
     const lr_summary *a = lr_fit_summary(fit[0]), *b = lr_fit_summary(fit[1]);
     ck_assert_uint_eq(a->n, (uint64_t)n);
-    check_close(a->sigma, b->sigma, 0, "chunks", "sigma", 0);
-    check_close(a->r_squared, b->r_squared, 0, "chunks", "r_squared", 0);
+    check_ref(a->sigma, b->sigma, 0, "chunks", "sigma", 0);
+    check_ref(a->r_squared, b->r_squared, 0, "chunks", "r_squared", 0);
     /* orthonormal columns: the intercept is the mean of y, and the coefficients'
      * standard errors are all sigma */
     for (size_t j = 1; j < 4; j++)
-        check_close(lr_fit_coef(fit[0], j)->std_error, a->sigma, 0, "chunks", "se", j);
+        check_ref(lr_fit_coef(fit[0], j)->std_error, a->sigma, 0, "chunks", "se", j);
     double sd = sqrt((sxx - sx * sx / n) / (n - 1));
-    check_close(lr_fit_coef(fit[2], 1)->estimate, lr_fit_coef(fit[3], 1)->estimate * sd, 0,
-                "chunks", "scale slope", 0);
+    check_ref(lr_fit_coef(fit[2], 1)->estimate, lr_fit_coef(fit[3], 1)->estimate * sd, 0, "chunks",
+              "scale slope", 0);
     for (int k = 0; k < 4; k++)
         lr_fit_free(fit[k]);
     unlink(path);
@@ -291,7 +264,7 @@ END_TEST
 /* A saved basis missing or damaged: the model file is refused, naming it. */
 START_TEST(test_basis_model_damaged)
 {
-    json_t *c = json_array_get(json_object_get(reference, "fits"), 5); /* cars_ns3 */
+    json_t *c = json_array_get(json_object_get(basis_ref, "fits"), 5); /* cars_ns3 */
     ck_assert_str_eq(json_string_value(json_object_get(c, "id")), "cars_ns3");
     lr_fit *fit = fit_ref(c, LR_METHOD_AUTO);
     char *path = temp_path();
@@ -374,15 +347,15 @@ END_TEST
 int main(void)
 {
     json_error_t je;
-    reference = json_load_file(lr_test_path("tests/data/r_basis.json"), 0, &je);
-    if (!reference) {
+    basis_ref = json_load_file(lr_test_path("tests/data/r_basis.json"), 0, &je);
+    if (!basis_ref) {
         fprintf(stderr, "cannot read tests/data/r_basis.json: %s\n", je.text);
         return 1;
     }
     Suite *s = suite_create("basis");
     TCase *tc = tcase_create("core");
     tcase_set_timeout(tc, 120);
-    size_t nfits = json_array_size(json_object_get(reference, "fits"));
+    size_t nfits = json_array_size(json_object_get(basis_ref, "fits"));
     tcase_add_loop_test(tc, test_r_basis, 0, (int)(nfits * NMETHODS));
     tcase_add_test(tc, test_basis_stdin);
     tcase_add_test(tc, test_basis_chunks);
@@ -391,6 +364,6 @@ int main(void)
     tcase_add_test(tc, test_basis_data_errors);
     suite_add_tcase(s, tc);
     int rc = lr_test_main(s);
-    json_decref(reference);
+    json_decref(basis_ref);
     return rc;
 }

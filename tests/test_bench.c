@@ -15,6 +15,7 @@
 #include <cblas.h>
 #include <lapacke.h>
 
+#include "linreg_bench.h"
 #include "solver.h"
 #include "test_util.h"
 
@@ -464,6 +465,13 @@ END_TEST
 
 /* ---- allocation failures ---- */
 
+static int bench_alloc_run(void *ctx, lr_error *err)
+{
+    lr_bench_result *r = NULL;
+    int rc = lr_bench_run(ctx, &r, err);
+    lr_bench_result_free(r);
+    return rc;
+}
 
 START_TEST(test_alloc_failures)
 {
@@ -475,210 +483,12 @@ START_TEST(test_alloc_failures)
     opt.repeat = 1;
     opt.fit_path = lr_test_path("datasets/cars.csv");
     opt.fit_repeat = 1;
-    int succeeded = 0;
-    for (lr_test_fail_at = 1; !succeeded && lr_test_fail_at < 5000; lr_test_fail_at++) {
-        lr_test_allocs = 0;
-        lr_test_live = 0;
-        lr_set_allocator(lr_test_failing_alloc, NULL);
-        lr_bench_result *r = NULL;
-        lr_error err;
-        int rc = lr_bench_run(&opt, &r, &err);
-        if (rc == LR_OK)
-            succeeded = 1;
-        else
-            ck_assert_msg(rc == LR_ENOMEM, "allocation %ld: %s", lr_test_fail_at, err.message);
-        lr_bench_result_free(r);
-        lr_set_allocator(NULL, NULL);
-        ck_assert_msg(lr_test_live == 0, "%lld bytes leaked when allocation %ld failed", lr_test_live, lr_test_fail_at);
-    }
-    ck_assert(succeeded);
-    ck_assert(lr_test_fail_at > 20);
+    /* more than 19 runs: allocations 1 to 19 at least each failed in turn */
+    ck_assert(lr_test_alloc_failures(bench_alloc_run, &opt, 5000) > 19);
 }
 END_TEST
 
-/* ---- a minimal XML well-formedness checker ---- */
-
-static int name_start(int c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':' || c >= 0x80;
-}
-static int name_char(int c)
-{
-    return name_start(c) || (c >= '0' && c <= '9') || c == '-' || c == '.';
-}
-
-/* An entity or character reference at s ('&'); returns its length, 0 if invalid. */
-static size_t reference(const char *s)
-{
-    static const char *const named[] = {"&amp;", "&lt;", "&gt;", "&quot;", "&apos;"};
-    for (size_t i = 0; i < 5; i++)
-        if (!strncmp(s, named[i], strlen(named[i])))
-            return strlen(named[i]);
-    if (s[1] == '#') {
-        size_t k = 2;
-        int hex = s[2] == 'x';
-        k += (size_t)hex;
-        size_t d = k;
-        while (hex ? strchr("0123456789abcdefABCDEF", s[k]) && s[k] : s[k] >= '0' && s[k] <= '9')
-            k++;
-        return k > d && s[k] == ';' ? k + 1 : 0;
-    }
-    return 0;
-}
-
-/* Character data up to the next '<': every '&' a valid reference. */
-static int char_data(const char **ps)
-{
-    const char *s = *ps;
-    while (*s && *s != '<') {
-        if (*s == '&') {
-            size_t k = reference(s);
-            if (!k)
-                return 0;
-            s += k;
-        } else if (*s == '>' && s >= *ps + 2 && s[-1] == ']' && s[-2] == ']') {
-            return 0;
-        } else {
-            s++;
-        }
-    }
-    *ps = s;
-    return 1;
-}
-
-/* 1 if doc is one well-formed XML document (prolog, one root element, matched
- * tags, quoted unique attributes, valid references); otherwise 0 and why. */
-static int xml_well_formed(const char *doc, char *why, size_t whysize)
-{
-    const char *stack[256];
-    size_t stack_len[256], depth = 0;
-    int roots = 0;
-    const char *s = doc;
-#define XML_FAIL(msg)                                                                              \
-    do {                                                                                           \
-        snprintf(why, whysize, "%s at byte %ld", msg, (long)(s - doc));                            \
-        return 0;                                                                                  \
-    } while (0)
-    if (!strncmp(s, "<?xml", 5)) {
-        const char *e = strstr(s, "?>");
-        if (!e)
-            XML_FAIL("unterminated XML declaration");
-        s = e + 2;
-    }
-    for (;;) {
-        const char *t = s;
-        if (!char_data(&s))
-            XML_FAIL("bad character data");
-        if (depth == 0)
-            for (; t < s; t++)
-                if (!strchr(" \t\r\n", *t))
-                    XML_FAIL("text outside the root element");
-        if (!*s)
-            break;
-        if (!strncmp(s, "<!--", 4)) {
-            const char *e = strstr(s + 4, "--");
-            if (!e || e[2] != '>')
-                XML_FAIL("bad comment");
-            s = e + 3;
-            continue;
-        }
-        if (!strncmp(s, "<?", 2)) {
-            const char *e = strstr(s, "?>");
-            if (!e)
-                XML_FAIL("unterminated processing instruction");
-            s = e + 2;
-            continue;
-        }
-        if (s[1] == '/') {
-            const char *n = s + 2;
-            size_t len = 0;
-            while (name_char((unsigned char)n[len]))
-                len++;
-            if (depth == 0 || len != stack_len[depth - 1] || strncmp(n, stack[depth - 1], len))
-                XML_FAIL("end tag does not match");
-            s = n + len;
-            while (*s == ' ' || *s == '\n' || *s == '\t' || *s == '\r')
-                s++;
-            if (*s != '>')
-                XML_FAIL("bad end tag");
-            s++;
-            depth--;
-            continue;
-        }
-        /* a start tag */
-        const char *n = s + 1;
-        if (!name_start((unsigned char)*n))
-            XML_FAIL("bad element name");
-        size_t len = 0;
-        while (name_char((unsigned char)n[len]))
-            len++;
-        if (depth == 0 && roots++ > 0)
-            XML_FAIL("a second root element");
-        s = n + len;
-        const char *attrs[64];
-        size_t alens[64], nattr = 0;
-        for (;;) {
-            int space = 0;
-            while (*s == ' ' || *s == '\n' || *s == '\t' || *s == '\r') {
-                s++;
-                space = 1;
-            }
-            if (*s == '>' || (s[0] == '/' && s[1] == '>'))
-                break;
-            if (!space || !name_start((unsigned char)*s))
-                XML_FAIL("bad attribute");
-            const char *an = s;
-            size_t al = 0;
-            while (name_char((unsigned char)an[al]))
-                al++;
-            for (size_t i = 0; i < nattr; i++)
-                if (alens[i] == al && !strncmp(attrs[i], an, al))
-                    XML_FAIL("duplicate attribute");
-            if (nattr < 64) {
-                attrs[nattr] = an;
-                alens[nattr++] = al;
-            }
-            s = an + al;
-            if (*s != '=')
-                XML_FAIL("attribute without a value");
-            s++;
-            char q = *s;
-            if (q != '"' && q != '\'')
-                XML_FAIL("unquoted attribute value");
-            s++;
-            while (*s && *s != q) {
-                if (*s == '<')
-                    XML_FAIL("'<' in an attribute value");
-                if (*s == '&') {
-                    size_t k = reference(s);
-                    if (!k)
-                        XML_FAIL("bad reference in an attribute value");
-                    s += k;
-                } else {
-                    s++;
-                }
-            }
-            if (!*s)
-                XML_FAIL("unterminated attribute value");
-            s++;
-        }
-        if (*s == '/') {
-            s += 2; /* empty element */
-            continue;
-        }
-        s++;
-        if (depth == 256)
-            XML_FAIL("nesting too deep");
-        stack[depth] = n;
-        stack_len[depth++] = len;
-    }
-    if (depth != 0)
-        XML_FAIL("unclosed element");
-    if (roots != 1)
-        XML_FAIL("no root element");
-#undef XML_FAIL
-    return 1;
-}
+/* ---- the XML checker (tests/test_util.c) ---- */
 
 START_TEST(test_xml_checker)
 {
@@ -703,7 +513,7 @@ START_TEST(test_xml_checker)
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         char why[128];
-        ck_assert_msg(xml_well_formed(cases[i].doc, why, sizeof why) == cases[i].ok,
+        ck_assert_msg(lr_test_xml_well_formed(cases[i].doc, why, sizeof why) == cases[i].ok,
                       "case %zu (%s): %s", i, cases[i].doc, cases[i].ok ? why : "accepted");
     }
 }
@@ -747,7 +557,7 @@ START_TEST(test_cli_text_and_plot)
     char *doc = lr_test_read_file(svg, &len);
     ck_assert_ptr_nonnull(doc);
     char why[128];
-    ck_assert_msg(xml_well_formed(doc, why, sizeof why), "SVG not well-formed: %s", why);
+    ck_assert_msg(lr_test_xml_well_formed(doc, why, sizeof why), "SVG not well-formed: %s", why);
     ck_assert_ptr_nonnull(strstr(doc, "<svg xmlns=\"http://www.w3.org/2000/svg\""));
     static const char *const in_svg[] = {
         "<title>",                            /* a title for the document */

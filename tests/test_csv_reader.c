@@ -27,15 +27,12 @@ enum { BUF_SIZE = 1 << 20 }; /* the reader's buffer size, for boundary tests */
  */
 
 /* ------------------------------------------------------------------------ */
-/* A test allocator: counts live bytes, tracks the peak, fails on demand      */
+/* A test allocator: counts live bytes, tracks the peak                     */
 /* ------------------------------------------------------------------------ */
 
 typedef struct test_alloc {
-    size_t live;    /* bytes currently allocated */
-    size_t peak;    /* largest value live reached */
-    size_t count;   /* allocations and resizes so far */
-    size_t fail_at; /* the count that fails (0: never) */
-    int failed;     /* 1 once a request was refused */
+    size_t live; /* bytes currently allocated */
+    size_t peak; /* largest value live reached */
 } test_alloc;
 
 static void *test_alloc_fn(void *ud, void *ptr, size_t old_size, size_t new_size)
@@ -44,10 +41,6 @@ static void *test_alloc_fn(void *ud, void *ptr, size_t old_size, size_t new_size
     if (new_size == 0) {
         free(ptr);
         a->live -= old_size;
-        return NULL;
-    }
-    if (++a->count == a->fail_at) {
-        a->failed = 1;
         return NULL;
     }
     void *p = realloc(ptr, new_size);
@@ -1108,6 +1101,37 @@ static int read_all(lr_csv *r, size_t *nrows)
     }
 }
 
+/* One open and read of data (from the file `path` when set, else the buffer). */
+typedef struct csv_alloc_run {
+    const char *data; /* the bytes */
+    size_t len;       /* their number */
+    const char *path; /* a file holding them, or NULL: read the buffer */
+    size_t want_rows; /* rows a complete read yields */
+} csv_alloc_run;
+
+static int csv_alloc_run_fn(void *ctx, lr_error *err)
+{
+    const csv_alloc_run *c = ctx;
+    lr_csv *r = NULL;
+    int rc = c->path ? lr_csv_open(c->path, "f.csv", NULL, &r, err)
+                     : lr_csv_open_buffer(c->data, c->len, "f.csv", NULL, &r, err);
+    size_t nrows = 0;
+    if (rc == LR_OK) {
+        rc = read_all(r, &nrows);
+        lr_csv_free(r);
+    } else {
+        ck_assert_ptr_null(r);
+        ck_assert_str_eq(err->message, "out of memory");
+    }
+    if (rc == LR_OK) {
+        /* a refused allocation is never swallowed: success means none was refused */
+        ck_assert_msg(lr_test_allocs < lr_test_fail_at, "allocation %ld refused, yet a success",
+                      lr_test_fail_at);
+        ck_assert_uint_eq(nrows, c->want_rows);
+    }
+    return rc;
+}
+
 /*
  * Fail the k-th allocation for k = 1, 2, ... until a run needs no more than
  * k - 1: every failure must surface as LR_ENOMEM and leave nothing allocated.
@@ -1115,33 +1139,9 @@ static int read_all(lr_csv *r, size_t *nrows)
 static void alloc_failure_sweep(const char *data, size_t len, int from_file, size_t want_rows)
 {
     char *path = from_file ? lr_test_write_temp(data, len) : NULL;
-    size_t k;
-    for (k = 1;; k++) {
-        test_alloc a = {0};
-        a.fail_at = k;
-        lr_set_allocator(test_alloc_fn, &a);
-        lr_csv *r = NULL;
-        lr_error err;
-        int rc = from_file ? lr_csv_open(path, "f.csv", NULL, &r, &err)
-                           : lr_csv_open_buffer(data, len, "f.csv", NULL, &r, &err);
-        size_t nrows = 0;
-        if (rc == LR_OK) {
-            rc = read_all(r, &nrows);
-            lr_csv_free(r);
-        } else {
-            ck_assert_ptr_null(r);
-            ck_assert_str_eq(err.message, "out of memory");
-        }
-        lr_set_allocator(NULL, NULL);
-        ck_assert_msg(a.live == 0, "k = %zu: %zu bytes leaked", k, a.live);
-        if (!a.failed) {
-            ck_assert_int_eq(rc, LR_OK);
-            ck_assert_uint_eq(nrows, want_rows);
-            break;
-        }
-        ck_assert_msg(rc == LR_ENOMEM, "k = %zu: rc %d", k, rc);
-    }
-    ck_assert_uint_gt(k, 4); /* the sweep did reach the row-time allocations */
+    csv_alloc_run c = {data, len, path, want_rows};
+    /* more than 4 runs: the sweep did reach the row-time allocations */
+    ck_assert(lr_test_alloc_failures(csv_alloc_run_fn, &c, 1000000) > 4);
     if (path) {
         unlink(path);
         free(path);

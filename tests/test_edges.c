@@ -238,10 +238,8 @@ static char *late_levels_file(void)
     n += (size_t)snprintf(data + n, cap - n, "y,x1,x2,g,w\n");
     for (size_t i = 0; i < rows; i++) {
         double u[3];
-        for (int k = 0; k < 3; k++) {
-            s = s * 6364136223846793005ULL + 1442695040888963407ULL;
-            u[k] = (double)(s >> 11) / 9007199254740992.0;
-        }
+        for (int k = 0; k < 3; k++)
+            u[k] = lr_lcg_unit(&s);
         const char *lv = i < rows * 3 / 10 ? "mno" : i < rows * 6 / 10 ? "mnoab" : "mnoabz";
         char g = lv[(size_t)(u[2] * (double)strlen(lv))];
         double x1 = 6 * u[0] - 3, x2 = 4 * u[1] - 2;

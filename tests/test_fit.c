@@ -14,16 +14,6 @@
 #include "stats.h"
 #include "test_util.h"
 
-static uint64_t rng_state;
-static double urand(void)
-{
-    uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    z ^= z >> 31;
-    return (double)(z >> 11) * 0x1.0p-53;
-}
-
 /* Fit columns x (n × k, column 0 the response) through an accumulator. */
 static int fit_matrix(size_t n, size_t k, const double *x, int intercept, lr_method m, lr_fit **fit,
                       lr_error *err)
@@ -83,14 +73,14 @@ END_TEST
  * double from the raw (unshifted) columns, for both methods. */
 START_TEST(test_inverse_unshifted)
 {
-    rng_state = 11;
+    lr_test_seed(11);
     size_t n = 400, k = 4, p = 4;
     double *x = malloc(n * k * sizeof(double));
     for (size_t i = 0; i < n; i++) {
-        x[n + i] = 100 + 10 * urand();
-        x[2 * n + i] = -50 + urand() + 0.2 * x[n + i];
-        x[3 * n + i] = urand() * urand();
-        x[i] = 3 + 0.5 * x[n + i] - x[2 * n + i] + 4 * x[3 * n + i] + (urand() - 0.5);
+        x[n + i] = 100 + 10 * lr_test_urand();
+        x[2 * n + i] = -50 + lr_test_urand() + 0.2 * x[n + i];
+        x[3 * n + i] = lr_test_urand() * lr_test_urand();
+        x[i] = 3 + 0.5 * x[n + i] - x[2 * n + i] + 4 * x[3 * n + i] + (lr_test_urand() - 0.5);
     }
     long double xtx[16] = {0};
     for (size_t i = 0; i < n; i++) {
@@ -124,11 +114,11 @@ END_TEST
 /* inverse and naive agree on a random, well-conditioned problem. */
 START_TEST(test_inverse_vs_naive)
 {
-    rng_state = 12;
+    lr_test_seed(12);
     size_t n = 1000, k = 6;
     double *x = malloc(n * k * sizeof(double));
     for (size_t i = 0; i < n * k; i++)
-        x[i] = urand() * 10 - 3;
+        x[i] = lr_test_urand() * 10 - 3;
     for (int icpt = 0; icpt < 2; icpt++) {
         lr_fit *f1, *f2;
         lr_error err;
@@ -210,11 +200,11 @@ END_TEST
 /* Every method gives the same answer on a well-conditioned problem. */
 START_TEST(test_methods_agree)
 {
-    rng_state = 15;
+    lr_test_seed(15);
     size_t n = 700, k = 5;
     double *x = malloc(n * k * sizeof(double));
     for (size_t i = 0; i < n * k; i++)
-        x[i] = urand() * 4 - 1 + (double)(i % 3);
+        x[i] = lr_test_urand() * 4 - 1 + (double)(i % 3);
     lr_fit *base;
     lr_error err;
     ck_assert_int_eq(fit_matrix(n, k, x, 1, LR_METHOD_INVERSE, &base, &err), LR_OK);
@@ -240,13 +230,13 @@ END_TEST
 /* A column 1e9 + noise is not mistaken for a constant, and is fitted. */
 START_TEST(test_offset_column_fits)
 {
-    rng_state = 13;
+    lr_test_seed(13);
     size_t n = 500, k = 2;
     double x[1000];
     for (size_t i = 0; i < n; i++) {
-        double u = urand() - 0.5;
+        double u = lr_test_urand() - 0.5;
         x[n + i] = 1e9 + u;
-        x[i] = 2 + 3 * u + 0.01 * (urand() - 0.5);
+        x[i] = 2 + 3 * u + 0.01 * (lr_test_urand() - 0.5);
     }
     lr_fit *fit;
     lr_error err;
@@ -282,13 +272,13 @@ END_TEST
 /* Gauss–Jordan with partial pivoting: A A⁻¹ = I on a matrix that needs pivoting. */
 START_TEST(test_gauss_jordan)
 {
-    rng_state = 14;
+    lr_test_seed(14);
     size_t n = 40;
     double *a = malloc(n * n * sizeof(double)), *inv = malloc(n * n * sizeof(double));
     double *work = malloc(n * sizeof(double));
     size_t *perm = malloc(n * sizeof(size_t));
     for (size_t i = 0; i < n * n; i++)
-        a[i] = urand() - 0.5;
+        a[i] = lr_test_urand() - 0.5;
     a[0] = 0; /* forces a row interchange at the first step */
     memcpy(inv, a, n * n * sizeof(double));
     ck_assert_uint_eq(lr_naive_invert(n, inv, n, 1e-300, perm, work), 0);
@@ -329,42 +319,67 @@ END_TEST
 
 /* ---- allocation failure injection through the whole CSV pipeline ---- */
 
+/* A fit of the file `path` (one row with NA) by `method`. */
+typedef struct csv_run {
+    const char *path; /* the CSV file */
+    lr_method method; /* the method */
+} csv_run;
+
+static int csv_alloc_run(void *ctx, lr_error *err)
+{
+    const csv_run *c = ctx;
+    lr_fit_options opt;
+    lr_fit_options_init(&opt);
+    opt.method = c->method;
+    lr_fit *fit = NULL;
+    int rc = lr_fit_csv(c->path, &opt, &fit, err);
+    if (rc == LR_OK)
+        ck_assert_uint_eq(lr_fit_summary(fit)->n_dropped, 1);
+    else
+        ck_assert_ptr_null(fit);
+    lr_fit_free(fit);
+    return rc;
+}
+
 START_TEST(test_alloc_failures)
 {
     const char csv[] = "\"y\",\"a\",\"b\"\n1,2,3\n2,NA,1\n3,5,9\n4,4,4\n5,1,0\n6,7,2\n";
     char *path = lr_test_write_temp(csv, sizeof csv - 1);
     lr_method methods[] = {LR_METHOD_INVERSE, LR_METHOD_NAIVE, LR_METHOD_AUTO};
     for (int m = 0; m < 3; m++) {
-        int succeeded = 0;
-        for (lr_test_fail_at = 1; !succeeded && lr_test_fail_at < 500; lr_test_fail_at++) {
-            lr_test_allocs = 0;
-            lr_test_live = 0;
-            lr_set_allocator(lr_test_failing_alloc, NULL);
-            lr_fit_options opt;
-            lr_fit_options_init(&opt);
-            opt.method = methods[m];
-            lr_fit *fit = NULL;
-            lr_error err;
-            int rc = lr_fit_csv(path, &opt, &fit, &err);
-            if (rc == LR_OK) {
-                succeeded = 1;
-                ck_assert_uint_eq(lr_fit_summary(fit)->n_dropped, 1);
-            } else {
-                ck_assert_msg(rc == LR_ENOMEM, "allocation %ld: %s", lr_test_fail_at, err.message);
-                ck_assert_ptr_null(fit);
-            }
-            lr_fit_free(fit);
-            lr_set_allocator(NULL, NULL);
-            ck_assert_msg(lr_test_live == 0, "%lld bytes leaked when allocation %ld failed",
-                          lr_test_live, lr_test_fail_at);
-        }
-        ck_assert(succeeded);
-        ck_assert(lr_test_fail_at > 5); /* the pipeline did allocate, and each failure was seen */
+        csv_run c = {path, methods[m]};
+        /* the pipeline did allocate, and each failure was seen */
+        ck_assert(lr_test_alloc_failures(csv_alloc_run, &c, 500) > 4);
     }
     unlink(path);
     free(path);
 }
 END_TEST
+
+/* A fit of the file `path` with a formula, the diagnostics and the model kept. */
+typedef struct extended_run {
+    const char *path; /* the CSV file */
+    int extended;     /* set by the successful run: the extended-precision pass ran */
+} extended_run;
+
+static int extended_alloc_run(void *ctx, lr_error *err)
+{
+    extended_run *c = ctx;
+    lr_fit_options opt;
+    lr_fit_options_init(&opt);
+    opt.formula = "y ~ x + I(x^2) + I(x^3) + I(x^4) + I(x^5) + g";
+    /* and the diagnostics pass and the saved model's content */
+    opt.vcov = LR_VCOV_HC2;
+    opt.residual_summary = 1;
+    opt.plot_points = 5;
+    opt.keep_model = 1;
+    lr_fit *fit = NULL;
+    int rc = lr_fit_csv(c->path, &opt, &fit, err);
+    if (rc == LR_OK)
+        c->extended = lr_fit_summary(fit)->extended_bits > 0;
+    lr_fit_free(fit);
+    return rc;
+}
 
 /* The same through auto's extended-precision second pass (Wampler1 triggers it),
  * with a factor and a formula, the diagnostics pass (HC2, residual quantiles,
@@ -375,35 +390,9 @@ START_TEST(test_alloc_failures_extended)
     const char csv[] = "y,x,g\n1,0,a\n6,1,b\n63,2,a\n364,3,b\n1365,4,a\n3906,5,b\n"
                        "9331,6,a\n19608,7,b\n37449,8,a\n66430,9,b\n111111,10,a\n";
     char *path = lr_test_write_temp(csv, sizeof csv - 1);
-    int succeeded = 0, extended = 0;
-    for (lr_test_fail_at = 1; !succeeded && lr_test_fail_at < 2000; lr_test_fail_at++) {
-        lr_test_allocs = 0;
-        lr_test_live = 0;
-        lr_set_allocator(lr_test_failing_alloc, NULL);
-        lr_fit_options opt;
-        lr_fit_options_init(&opt);
-        opt.formula = "y ~ x + I(x^2) + I(x^3) + I(x^4) + I(x^5) + g";
-        /* and the diagnostics pass and the saved model's content */
-        opt.vcov = LR_VCOV_HC2;
-        opt.residual_summary = 1;
-        opt.plot_points = 5;
-        opt.keep_model = 1;
-        lr_fit *fit = NULL;
-        lr_error err;
-        int rc = lr_fit_csv(path, &opt, &fit, &err);
-        if (rc == LR_OK) {
-            succeeded = 1;
-            extended = lr_fit_summary(fit)->extended_bits > 0;
-        } else {
-            ck_assert_msg(rc == LR_ENOMEM, "allocation %ld: %s", lr_test_fail_at, err.message);
-        }
-        lr_fit_free(fit);
-        lr_set_allocator(NULL, NULL);
-        ck_assert_msg(lr_test_live == 0, "%lld bytes leaked when allocation %ld failed",
-                      lr_test_live, lr_test_fail_at);
-    }
-    ck_assert(succeeded);
-    ck_assert_msg(extended, "the extended-precision pass did not run");
+    extended_run c = {path, 0};
+    lr_test_alloc_failures(extended_alloc_run, &c, 2000);
+    ck_assert_msg(c.extended, "the extended-precision pass did not run");
     unlink(path);
     free(path);
 }
@@ -438,21 +427,23 @@ static int cmp_dbl(const void *a, const void *b)
 START_TEST(test_quantiles7)
 {
     static const double probs[5] = {0, 0.25, 0.5, 0.75, 1};
-    rng_state = 7;
+    lr_test_seed(7);
     size_t sizes[] = {1, 2, 3, 4, 5, 7, 100, 1001, 65537, 300000};
     for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++) {
         size_t n = sizes[si];
         double *x = malloc(n * sizeof(double)), *s = malloc(n * sizeof(double));
         for (int kind = 0; kind < 6; kind++) {
             for (size_t i = 0; i < n; i++) {
-                double u = urand() - 0.5;
+                double u = lr_test_urand() - 0.5;
                 switch (kind) {
                 case 0: x[i] = u; break;                         /* spread over binades */
                 case 1: x[i] = 0.025 + u * 1e-9; break;          /* one bucket or two */
                 case 2: x[i] = 0.0; break;                       /* every value equal */
                 case 3: x[i] = (i % 3 == 0) ? -0.0 : 0.0; break; /* signed zeros */
                 case 4: x[i] = floor(u * 8); break;              /* many ties */
-                default: x[i] = ldexp(u, (int)(urand() * 2000) - 1000); break; /* wide range */
+                default: /* wide range */
+                    x[i] = ldexp(u, (int)(lr_test_urand() * 2000) - 1000);
+                    break;
                 }
                 s[i] = x[i];
             }

@@ -20,13 +20,6 @@
 
 static json_t *reference;
 
-static double num(json_t *obj, const char *key)
-{
-    json_t *v = json_object_get(obj, key);
-    ck_assert_msg(v != NULL, "missing key %s", key);
-    return json_is_null(v) ? (double)NAN : json_number_value(v);
-}
-
 static int has_note(const lr_fit *fit, const char *text)
 {
     for (size_t i = 0; i < lr_fit_nnotes(fit); i++)
@@ -61,19 +54,20 @@ START_TEST(test_matches_lm_with_dummies)
     const char *id = json_string_value(json_object_get(e, "id"));
     lr_fit *fit = fit_entry(e, 0);
     const lr_summary *s = lr_fit_summary(fit);
-    ck_assert_msg(s->n == (uint64_t)num(e, "n"), "%s: n %llu", id, (unsigned long long)s->n);
-    ck_assert_msg(s->rank == (size_t)num(e, "rank"), "%s: rank %zu, lm %g", id, s->rank,
-                  num(e, "rank"));
-    LR_CK_REL(s->df_residual, num(e, "df_residual"), 0);
-    LR_CK_REL(s->sigma, num(e, "sigma"), RTOL);
-    LR_CK_REL(s->r_squared, num(e, "r_squared"), RTOL);
-    LR_CK_REL(s->adj_r_squared, num(e, "adj_r_squared"), RTOL);
-    if (!isnan(num(e, "f_statistic")))
-        LR_CK_REL(s->f_statistic, num(e, "f_statistic"), RTOL);
+    ck_assert_msg(s->n == (uint64_t)lr_test_ref_num(e, "n"), "%s: n %llu", id,
+                  (unsigned long long)s->n);
+    ck_assert_msg(s->rank == (size_t)lr_test_ref_num(e, "rank"), "%s: rank %zu, lm %g", id, s->rank,
+                  lr_test_ref_num(e, "rank"));
+    LR_CK_REL(s->df_residual, lr_test_ref_num(e, "df_residual"), 0);
+    LR_CK_REL(s->sigma, lr_test_ref_num(e, "sigma"), RTOL);
+    LR_CK_REL(s->r_squared, lr_test_ref_num(e, "r_squared"), RTOL);
+    LR_CK_REL(s->adj_r_squared, lr_test_ref_num(e, "adj_r_squared"), RTOL);
+    if (!isnan(lr_test_ref_num(e, "f_statistic")))
+        LR_CK_REL(s->f_statistic, lr_test_ref_num(e, "f_statistic"), RTOL);
     else
         ck_assert_msg(isnan(s->f_statistic) && has_note(fit, "Wald F statistic under the robust"),
                       "%s: F %g", id, s->f_statistic);
-    double singletons = num(e, "singletons");
+    double singletons = lr_test_ref_num(e, "singletons");
     if (singletons > 0) {
         char text[64];
         snprintf(text, sizeof text, "%.0f singleton observations dropped", singletons);
@@ -88,10 +82,10 @@ START_TEST(test_matches_lm_with_dummies)
         ck_assert_int_eq(k->aliased, json_is_true(json_object_get(c, "aliased")));
         if (k->aliased)
             continue;
-        LR_CK_REL(k->estimate, num(c, "estimate"), RTOL);
-        LR_CK_REL(k->std_error, num(c, "std_error"), RTOL);
-        LR_CK_REL(k->t, num(c, "t"), RTOL);
-        LR_CK_REL(k->p, num(c, "p"), 1e-8);
+        LR_CK_REL(k->estimate, lr_test_ref_num(c, "estimate"), RTOL);
+        LR_CK_REL(k->std_error, lr_test_ref_num(c, "std_error"), RTOL);
+        LR_CK_REL(k->t, lr_test_ref_num(c, "t"), RTOL);
+        LR_CK_REL(k->p, lr_test_ref_num(c, "p"), 1e-8);
     }
     lr_fit_free(fit);
 }
@@ -404,10 +398,8 @@ START_TEST(test_many_blocks_match_dummies)
     uint64_t s = 12345;
     for (size_t i = 0; i < n; i++) {
         double u[4];
-        for (int k = 0; k < 4; k++) {
-            s = s * 6364136223846793005ull + 1442695040888963407ull;
-            u[k] = (double)(s >> 11) / 9007199254740992.0;
-        }
+        for (int k = 0; k < 4; k++)
+            u[k] = lr_lcg_unit(&s);
         unsigned a = (unsigned)(u[0] * 37), b = (unsigned)(u[1] * 11);
         double x1 = u[2] * 4 + a * 0.1, x2 = u[3] - b * 0.05;
         double y = 1 + 0.5 * x1 - 2 * x2 + 0.3 * a - 0.2 * b + (u[0] * 37 - a) * (1 + x1);
@@ -493,33 +485,23 @@ START_TEST(test_numeric_levels)
 }
 END_TEST
 
+static int fe_alloc_run(void *ctx, lr_error *err)
+{
+    lr_fit *fit = NULL;
+    int rc = lr_fit_csv(lr_test_path("datasets/panels/firms.csv"), ctx, &fit, err);
+    lr_fit_free(fit);
+    return rc;
+}
+
 /* Every allocation failing in turn: LR_ENOMEM (or success) and no leak. */
 START_TEST(test_alloc_failures)
 {
-    char path[1024];
-    snprintf(path, sizeof path, "%s", lr_test_path("datasets/panels/firms.csv"));
     lr_fit_options opt;
     lr_fit_options_init(&opt);
     opt.formula = "y ~ x1 + x2 | firm + year + shift";
     opt.vcov = LR_VCOV_HC1;
     opt.threads = 1;
-    lr_set_allocator(lr_test_failing_alloc, NULL);
-    int done = 0;
-    for (long k = 1; !done && k < 100000; k++) {
-        lr_test_fail_at = k;
-        lr_test_allocs = 0;
-        lr_test_live = 0;
-        lr_fit *fit = NULL;
-        lr_error err;
-        int rc = lr_fit_csv(path, &opt, &fit, &err);
-        ck_assert_msg(rc == LR_OK || rc == LR_ENOMEM, "fail at %ld: %s", k, err.message);
-        lr_fit_free(fit);
-        ck_assert_msg(lr_test_live == 0, "fail at %ld: %lld bytes leaked", k, lr_test_live);
-        done = rc == LR_OK;
-    }
-    lr_test_fail_at = 0;
-    lr_set_allocator(NULL, NULL);
-    ck_assert(done);
+    lr_test_alloc_failures(fe_alloc_run, &opt, 100000);
 }
 END_TEST
 

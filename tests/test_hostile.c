@@ -390,7 +390,8 @@ START_TEST(test_messages)
         {{"linreg", "fit", "-f", "y ~ I(x1^1e10)", neg, NULL},
          1,
          "linreg: PATH:2:3: I(x1^1e+10) is Inf: overflow\n"},
-        {{"linreg", "fit", "-f", "y ~ I(x1^0.5)", neg, NULL},
+        /* NaN omits the row as R's lm does; with --na error it is an error */
+        {{"linreg", "fit", "--na", "error", "-f", "y ~ I(x1^0.5)", neg, NULL},
          1,
          "linreg: PATH:2:3: I(x1^0.5) is NaN: a negative number to a fractional power\n"},
         {{"linreg", "fit", "-f", "y ~ I(z^-1)", neg, NULL},

@@ -523,6 +523,35 @@ END_TEST
 
 /* ---- allocation failures ---- */
 
+/* A fit of `path` by `method` with the ANOVA table and HAC, then the VIF and a test. */
+typedef struct inference_run {
+    const char *path; /* the CSV file */
+    lr_method method; /* the method */
+} inference_run;
+
+static int inference_alloc_run(void *ctx, lr_error *err)
+{
+    const inference_run *c = ctx;
+    lr_fit_options opt;
+    lr_fit_options_init(&opt);
+    opt.formula = "y ~ x + g";
+    opt.method = c->method;
+    opt.anova = 1;
+    opt.vcov = LR_VCOV_HAC;
+    opt.hac_lag = 2;
+    lr_fit *fit = NULL;
+    lr_vif_row v[2];
+    lr_hypothesis h;
+    int noint, rc = lr_fit_csv(c->path, &opt, &fit, err);
+    if (rc == LR_OK && (rc = lr_fit_vif(fit, v, &noint, err)) == LR_OK &&
+        (rc = lr_fit_test(fit, "x = 1; gb = gc", &h, err)) == LR_OK) {
+        const lr_anova_row *a;
+        ck_assert_uint_eq(lr_fit_anova(fit, &a), 3);
+    }
+    lr_fit_free(fit);
+    return rc;
+}
+
 /* Every allocation of a fit with the ANOVA table and HAC, and of the VIF and a
  * test after it, is made to fail in turn: LR_ENOMEM, nothing leaked. */
 START_TEST(test_alloc_failures)
@@ -532,37 +561,8 @@ START_TEST(test_alloc_failures)
     char *path = lr_test_write_temp(csv, sizeof csv - 1);
     const lr_method alloc_methods[] = {LR_METHOD_AUTO, LR_METHOD_INVERSE};
     for (int m = 0; m < 2; m++) {
-        int succeeded = 0;
-        for (lr_test_fail_at = 1; !succeeded && lr_test_fail_at < 3000; lr_test_fail_at++) {
-            lr_test_allocs = 0;
-            lr_test_live = 0;
-            lr_set_allocator(lr_test_failing_alloc, NULL);
-            lr_fit_options opt;
-            lr_fit_options_init(&opt);
-            opt.formula = "y ~ x + g";
-            opt.method = alloc_methods[m];
-            opt.anova = 1;
-            opt.vcov = LR_VCOV_HAC;
-            opt.hac_lag = 2;
-            lr_fit *fit = NULL;
-            lr_error err;
-            lr_vif_row v[2];
-            lr_hypothesis h;
-            int noint, rc = lr_fit_csv(path, &opt, &fit, &err);
-            if (rc == LR_OK && (rc = lr_fit_vif(fit, v, &noint, &err)) == LR_OK &&
-                (rc = lr_fit_test(fit, "x = 1; gb = gc", &h, &err)) == LR_OK) {
-                succeeded = 1;
-                const lr_anova_row *a;
-                ck_assert_uint_eq(lr_fit_anova(fit, &a), 3);
-            } else {
-                ck_assert_msg(rc == LR_ENOMEM, "allocation %ld: %s", lr_test_fail_at, err.message);
-            }
-            lr_fit_free(fit);
-            lr_set_allocator(NULL, NULL);
-            ck_assert_msg(lr_test_live == 0, "%lld bytes leaked when allocation %ld failed",
-                          lr_test_live, lr_test_fail_at);
-        }
-        ck_assert_msg(succeeded, "never succeeded");
+        inference_run c = {path, alloc_methods[m]};
+        lr_test_alloc_failures(inference_alloc_run, &c, 3000);
     }
     unlink(path);
     free(path);

@@ -6,7 +6,6 @@
  * ends across chunk boundaries; progress reports.
  */
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,60 +15,26 @@
 #include "ingest.h"
 #include "test_util.h"
 
-static uint64_t rng_state;
-static double urand(void)
-{
-    uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    z ^= z >> 31;
-    return (double)(z >> 11) * 0x1.0p-53;
-}
-
-/* A growing text buffer. */
-typedef struct text {
-    char *s;    /* contents */
-    size_t n;   /* length */
-    size_t cap; /* capacity */
-} text;
-
-static void put(text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(text *t, const char *fmt, ...)
-{
-    va_list ap;
-    for (;;) {
-        va_start(ap, fmt);
-        int k = vsnprintf(t->s ? t->s + t->n : NULL, t->s ? t->cap - t->n : 0, fmt, ap);
-        va_end(ap);
-        if (t->s && (size_t)k < t->cap - t->n) {
-            t->n += (size_t)k;
-            return;
-        }
-        t->cap = (t->cap + (size_t)k + 1) * 2;
-        t->s = realloc(t->s, t->cap);
-    }
-}
-
 /* About 45 bytes a row: y = 1 + 2 x + effect(g) + x·slope(g) + noise; the level
  * "late" appears only in the last 40% of the rows (later chunks), "early" only in the
  * first rows; quoted text in a column the model ignores holds line ends. */
 static const char *levels[] = {"early", "mid", "b", "a", "late"};
 static const double effect[] = {0.0, 1.5, -2.0, 0.5, 3.0};
 
-static text make_data(size_t rows, long double *xty_unused)
+static lr_test_text make_data(size_t rows, long double *xty_unused)
 {
     (void)xty_unused;
-    text t = {0};
-    rng_state = 99;
-    put(&t, "y,x,g,note\n");
+    lr_test_text t = {0};
+    lr_test_seed(99);
+    lr_test_put(&t, "y,x,g,note\n");
     for (size_t i = 0; i < rows; i++) {
         int g = i < 1000 ? 0 : (i > rows * 3 / 5 ? 1 + (int)(i % 4) : 1 + (int)(i % 3));
-        double x = urand() * 10 - 5;
-        double y = 1 + 2 * x + effect[g] + 0.1 * (g + 1) * x + (urand() - 0.5);
+        double x = lr_test_urand() * 10 - 5;
+        double y = 1 + 2 * x + effect[g] + 0.1 * (g + 1) * x + (lr_test_urand() - 0.5);
         if (i % 5000 == 17)
-            put(&t, "%.17g,%.17g,%s,\"a note\nover two lines\"\n", y, x, levels[g]);
+            lr_test_put(&t, "%.17g,%.17g,%s,\"a note\nover two lines\"\n", y, x, levels[g]);
         else
-            put(&t, "%.17g,%.17g,%s,plain\n", y, x, levels[g]);
+            lr_test_put(&t, "%.17g,%.17g,%s,plain\n", y, x, levels[g]);
     }
     return t;
 }
@@ -104,7 +69,7 @@ static void same_bits(const lr_fit *a, const lr_fit *b)
 }
 
 static char *data_path;
-static text data;
+static lr_test_text data;
 static size_t data_rows;
 
 /* Threads 1, 2, 3, 4: the same bits; stdin and gzip too. */
@@ -221,26 +186,26 @@ END_TEST
  * count; with two, the first in file order. */
 START_TEST(test_error_positions)
 {
-    text t = {0};
+    lr_test_text t = {0};
     size_t bad1 = 0, bad2 = 0, line = 1, col1 = 0;
-    put(&t, "y,x,note\n");
-    rng_state = 5;
+    lr_test_put(&t, "y,x,note\n");
+    lr_test_seed(5);
     for (size_t i = 0; i < 900000; i++) {
         line++;
         if (i % 7000 == 3) {
-            put(&t, "%.17g,%.17g,\"two\nlines\"\n", urand(), urand());
+            lr_test_put(&t, "%.17g,%.17g,\"two\nlines\"\n", lr_test_urand(), lr_test_urand());
             line++;
         } else if (i == 700000) {
             char y[40];
-            snprintf(y, sizeof y, "%.17g", urand());
-            put(&t, "%s,oops1,x\n", y);
+            snprintf(y, sizeof y, "%.17g", lr_test_urand());
+            lr_test_put(&t, "%s,oops1,x\n", y);
             bad1 = line;
             col1 = strlen(y) + 2;
         } else if (i == 800000) {
-            put(&t, "%.17g,oops2,x\n", urand());
+            lr_test_put(&t, "%.17g,oops2,x\n", lr_test_urand());
             bad2 = line;
         } else {
-            put(&t, "%.17g,%.17g,x\n", urand(), urand());
+            lr_test_put(&t, "%.17g,%.17g,x\n", lr_test_urand(), lr_test_urand());
         }
     }
     (void)bad2;
@@ -269,12 +234,12 @@ END_TEST
 /* CRLF line ends, with a chunk boundary somewhere among them. */
 START_TEST(test_crlf_chunks)
 {
-    text t = {0};
-    put(&t, "y,x\r\n");
-    rng_state = 6;
+    lr_test_text t = {0};
+    lr_test_put(&t, "y,x\r\n");
+    lr_test_seed(6);
     for (size_t i = 0; i < 400000; i++) {
-        double x = urand();
-        put(&t, "%.17g,%.17g\r\n", 3 * x + 0.01 * urand(), x);
+        double x = lr_test_urand();
+        lr_test_put(&t, "%.17g,%.17g\r\n", 3 * x + 0.01 * lr_test_urand(), x);
     }
     char *path = lr_test_write_temp(t.s, t.n);
     lr_fit_options opt;
@@ -332,7 +297,7 @@ END_TEST
 
 /* The shared data file, written before the tests run (no Check asserts here:
  * outside a test they cannot report). */
-static char *write_data_file(const text *t)
+static char *write_data_file(const lr_test_text *t)
 {
     char *path = malloc(4096);
     const char *dir = getenv("TMPDIR");
@@ -413,11 +378,12 @@ START_TEST(test_fused_fallbacks)
     size_t every_of[2] = {5003, 97};
     for (int d = 0; d < 2; d++) {
         size_t every = every_of[d];
-        text t = {0};
-        rng_state = 11 + (uint64_t)d;
-        put(&t, "y,x1,note,x2,w\n");
+        lr_test_text t = {0};
+        lr_test_seed(11 + (uint64_t)d);
+        lr_test_put(&t, "y,x1,note,x2,w\n");
         for (size_t i = 0; i < 80000; i++) {
-            double x1 = urand() * 4 - 2, x2 = urand(), y = 1 + x1 - 2 * x2 + urand();
+            double x1 = lr_test_urand() * 4 - 2, x2 = lr_test_urand();
+            double y = 1 + x1 - 2 * x2 + lr_test_urand();
             char a[64], b[64], nt[64], w[16], end[4] = "\n";
             snprintf(a, sizeof a, "%.17g", x1);
             snprintf(b, sizeof b, "%.17g", x2);
@@ -428,7 +394,7 @@ START_TEST(test_fused_fallbacks)
             case 2: snprintf(a, sizeof a, "\"%.17g\"", x1); break; /* quoted */
             case 3: snprintf(b, sizeof b, " %.6g ", x2); break;    /* padded */
             case 4: snprintf(end, sizeof end, "\r\n"); break;      /* CRLF */
-            case 5: put(&t, "\n"); break;                          /* a blank line */
+            case 5: lr_test_put(&t, "\n"); break;                          /* a blank line */
             case 6: snprintf(nt, sizeof nt, "\"a,b\nc\""); break;  /* quoted line end */
             case 7: snprintf(b, sizeof b, "%.3e", x2); break;      /* exponent */
             case 8: snprintf(a, sizeof a, "%.25f", x1); break;     /* 25+ digits */
@@ -438,7 +404,7 @@ START_TEST(test_fused_fallbacks)
             case 12: snprintf(nt, sizeof nt, "%s", ""); break;     /* empty unused cell */
             default: break;
             }
-            put(&t, "%.17g,%s,%s,%s,%s%s", y, a, nt, b, w, end);
+            lr_test_put(&t, "%.17g,%s,%s,%s,%s%s", y, a, nt, b, w, end);
         }
         char *path = lr_test_write_temp(t.s, t.n);
         line_log g1 = {0}, g2 = {0};
@@ -471,18 +437,19 @@ END_TEST
 START_TEST(test_fused_mutations)
 {
     static const char bytes[] = {',', '"', 'x', ' ', '\r', '\n', '\0', '-', '.', 'e', '9', '+'};
-    text t = {0};
-    rng_state = 21;
-    put(&t, "y,x1,note,x2,w\n");
+    lr_test_text t = {0};
+    lr_test_seed(21);
+    lr_test_put(&t, "y,x1,note,x2,w\n");
     for (size_t i = 0; i < 60000; i++) {
-        double x1 = urand() * 4 - 2, x2 = urand(), y = 1 + x1 - 2 * x2 + urand();
-        put(&t, "%.17g,%.17g,n%zu,%.17g,%d\n", y, x1, i, x2, (int)(i % 3) + 1);
+        double x1 = lr_test_urand() * 4 - 2, x2 = lr_test_urand();
+        double y = 1 + x1 - 2 * x2 + lr_test_urand();
+        lr_test_put(&t, "%.17g,%.17g,n%zu,%.17g,%d\n", y, x1, i, x2, (int)(i % 3) + 1);
     }
     int rounds = lr_test_under_valgrind() ? 4 : 40;
     /* the last round: the bytes of a UTF-8 byte order mark at a row's start,
      * which are data there (only a file's first bytes can be one) */
     for (int r = 0; r <= rounds; r++) {
-        size_t at = (size_t)(1.2e6 + urand() * (double)(t.n - 1300000));
+        size_t at = (size_t)(1.2e6 + lr_test_urand() * (double)(t.n - 1300000));
         char old[3];
         if (r == rounds)
             at = (size_t)((const char *)memchr(t.s + at, '\n', t.n - at) - t.s) + 1;
@@ -490,7 +457,7 @@ START_TEST(test_fused_mutations)
         if (r == rounds)
             memcpy(t.s + at, "\xEF\xBB\xBF", 3);
         else
-            t.s[at] = bytes[(size_t)(urand() * sizeof bytes)];
+            t.s[at] = bytes[(size_t)(lr_test_urand() * sizeof bytes)];
         char *path = lr_test_write_temp(t.s, t.n);
         memcpy(t.s + at, old, 3);
         lr_fit *fit[2] = {NULL, NULL};

@@ -22,24 +22,9 @@ static json_t *reference;
 
 static json_t *entry(const char *id)
 {
-    size_t i;
-    json_t *e;
-    json_array_foreach(reference, i, e)
-    {
-        if (!strcmp(json_string_value(json_object_get(e, "id")), id))
-            return e;
-    }
-    ck_abort_msg("no reference entry %s", id);
-    return NULL;
-}
-
-static double num(json_t *obj, const char *key)
-{
-    json_t *v = json_object_get(obj, key);
-    ck_assert_msg(v != NULL, "missing key %s", key);
-    if (json_is_null(v))
-        return NAN;
-    return json_number_value(v);
+    json_t *e = lr_test_ref_entry(reference, id);
+    ck_assert_msg(e != NULL, "no reference entry %s", id);
+    return e;
 }
 
 /* "y ~ a + b" or "y ~ 0 + x" → target, features, intercept. */
@@ -86,35 +71,6 @@ static void parse_formula(const char *f, model_spec *m)
     }
 }
 
-static void compare_summary(json_t *ref, const lr_summary *s, const char *id)
-{
-    ck_assert_msg(s->n == (uint64_t)json_integer_value(json_object_get(ref, "n")), "%s: n", id);
-    ck_assert_msg(s->df_residual == num(ref, "df_residual"), "%s: df", id);
-    ck_assert_msg(s->rank == (size_t)json_integer_value(json_object_get(ref, "rank")), "%s", id);
-    LR_CK_REL(s->sigma, num(ref, "sigma"), RTOL);
-    LR_CK_REL(s->r_squared, num(ref, "r_squared"), RTOL);
-    LR_CK_REL(s->adj_r_squared, num(ref, "adj_r_squared"), RTOL);
-    LR_CK_REL(s->f_statistic, num(ref, "f_statistic"), RTOL);
-    LR_CK_REL(s->f_df1, num(ref, "f_df1"), 0);
-    LR_CK_REL(s->f_df2, num(ref, "f_df2"), 0);
-    LR_CK_REL(s->f_p, num(ref, "f_p"), RTOL);
-    LR_CK_REL(s->log_likelihood, num(ref, "log_likelihood"), RTOL);
-    LR_CK_REL(s->aic, num(ref, "aic"), RTOL);
-    LR_CK_REL(s->bic, num(ref, "bic"), RTOL);
-}
-
-static void compare_coef(json_t *rc, const char *name, double est, double se, double t, double p,
-                         double lo, double hi)
-{
-    ck_assert_str_eq(name, json_string_value(json_object_get(rc, "name")));
-    LR_CK_REL(est, num(rc, "estimate"), RTOL);
-    LR_CK_REL(se, num(rc, "std_error"), RTOL);
-    LR_CK_REL(t, num(rc, "t"), RTOL);
-    LR_CK_REL(p, num(rc, "p"), RTOL);
-    LR_CK_REL(lo, num(rc, "ci_low"), RTOL);
-    LR_CK_REL(hi, num(rc, "ci_high"), RTOL);
-}
-
 static void run_library(const char *id, lr_method method)
 {
     json_t *ref = entry(id);
@@ -137,12 +93,9 @@ static void run_library(const char *id, lr_method method)
 
     json_t *coefs = json_object_get(ref, "coefficients");
     ck_assert_uint_eq(lr_fit_ncoef(fit), json_array_size(coefs));
-    for (size_t j = 0; j < lr_fit_ncoef(fit); j++) {
-        const lr_coef *c = lr_fit_coef(fit, j);
-        compare_coef(json_array_get(coefs, j), c->name, c->estimate, c->std_error, c->t, c->p,
-                     c->ci_low, c->ci_high);
-    }
-    compare_summary(ref, lr_fit_summary(fit), id);
+    for (size_t j = 0; j < lr_fit_ncoef(fit); j++)
+        lr_test_check_coef(json_array_get(coefs, j), lr_fit_coef(fit, j), RTOL, id);
+    lr_test_check_summary(ref, lr_fit_summary(fit), RTOL, id);
     if (!strcmp(id, "airquality_na"))
         ck_assert_uint_eq(lr_fit_summary(fit)->n_dropped, 42);
     lr_fit_free(fit);
@@ -191,14 +144,20 @@ START_TEST(test_cli_json)
     for (size_t j = 0; j < json_array_size(ocoefs); j++) {
         json_t *o = json_array_get(ocoefs, j);
         ck_assert(json_is_false(json_object_get(o, "aliased")));
-        compare_coef(json_array_get(rcoefs, j), json_string_value(json_object_get(o, "name")),
-                     num(o, "estimate"), num(o, "std_error"), num(o, "t"), num(o, "p"),
-                     num(o, "ci_low"), num(o, "ci_high"));
+        lr_coef c = {json_string_value(json_object_get(o, "name")),
+                     lr_test_ref_num(o, "estimate"),
+                     lr_test_ref_num(o, "std_error"),
+                     lr_test_ref_num(o, "t"),
+                     lr_test_ref_num(o, "p"),
+                     lr_test_ref_num(o, "ci_low"),
+                     lr_test_ref_num(o, "ci_high"),
+                     0};
+        lr_test_check_coef(json_array_get(rcoefs, j), &c, RTOL, id);
     }
     const char *keys[] = {"sigma", "r_squared", "adj_r_squared", "f_statistic", "f_df1", "f_df2",
                           "f_p", "log_likelihood", "aic", "bic", "df_residual"};
     for (size_t q = 0; q < sizeof keys / sizeof *keys; q++)
-        LR_CK_REL(num(out, keys[q]), num(ref, keys[q]), RTOL);
+        LR_CK_REL(lr_test_ref_num(out, keys[q]), lr_test_ref_num(ref, keys[q]), RTOL);
     ck_assert_int_eq(json_integer_value(json_object_get(out, "n")),
                      json_integer_value(json_object_get(ref, "n")));
     ck_assert_int_eq(json_integer_value(json_object_get(out, "rank")),

@@ -269,6 +269,31 @@ void *lr_test_failing_alloc(void *ud, void *ptr, size_t old, size_t n)
     return p;
 }
 
+long lr_test_alloc_failures(lr_test_alloc_run run, void *ctx, long max_runs)
+{
+    int succeeded = 0;
+    long runs = 0;
+    for (lr_test_fail_at = 1; !succeeded && lr_test_fail_at < max_runs; lr_test_fail_at++) {
+        lr_test_allocs = 0;
+        lr_test_live = 0;
+        lr_set_allocator(lr_test_failing_alloc, NULL);
+        lr_error err;
+        err.message[0] = '\0';
+        int rc = run(ctx, &err);
+        lr_set_allocator(NULL, NULL);
+        runs++;
+        if (rc == LR_OK)
+            succeeded = 1;
+        else
+            ck_assert_msg(rc == LR_ENOMEM, "allocation %ld: %s", lr_test_fail_at, err.message);
+        ck_assert_msg(lr_test_live == 0, "%lld bytes leaked when allocation %ld failed",
+                      lr_test_live, lr_test_fail_at);
+    }
+    lr_test_fail_at = 0;
+    ck_assert_msg(succeeded, "never succeeded in %ld runs", runs);
+    return runs;
+}
+
 #if defined(__has_include)
 #if __has_include(<valgrind/valgrind.h>)
 #include <valgrind/valgrind.h>
@@ -387,15 +412,64 @@ char *lr_test_poly_csv(int n, int other, size_t *len)
     return b;
 }
 
-void lr_test_collect_prediction(void *ud, const lr_prediction *p)
+/* ---- R's reference results ---- */
+
+json_t *lr_test_ref_entry(json_t *entries, const char *id)
 {
-    lr_test_predictions *r = ud;
-    if (r->n == r->cap) {
-        r->cap = r->cap ? 2 * r->cap : 64;
-        r->p = realloc(r->p, r->cap * sizeof *r->p);
-        ck_assert_ptr_nonnull(r->p);
+    size_t i;
+    json_t *e;
+    json_array_foreach(entries, i, e)
+    {
+        if (!strcmp(json_string_value(json_object_get(e, "id")), id))
+            return e;
     }
-    r->p[r->n++] = *p;
+    return NULL;
+}
+
+double lr_test_ref_num(json_t *obj, const char *key)
+{
+    json_t *v = json_object_get(obj, key);
+    ck_assert_msg(v != NULL, "missing key %s", key);
+    return json_is_null(v) ? (double)NAN : json_number_value(v);
+}
+
+void lr_test_check_coef(json_t *ref, const lr_coef *c, double rtol, const char *id)
+{
+    const char *name = json_string_value(json_object_get(ref, "name"));
+    ck_assert_msg(name && !strcmp(c->name, name), "%s: coefficient '%s', R's is '%s'", id,
+                  c->name, name ? name : "(none)");
+    json_t *al = json_object_get(ref, "aliased");
+    ck_assert_msg(c->aliased == (al && json_is_true(al)), "%s: %s aliased %d", id, c->name,
+                  c->aliased);
+    LR_CK_REL(c->estimate, lr_test_ref_num(ref, "estimate"), rtol);
+    LR_CK_REL(c->std_error, lr_test_ref_num(ref, "std_error"), rtol);
+    LR_CK_REL(c->t, lr_test_ref_num(ref, "t"), rtol);
+    LR_CK_REL(c->p, lr_test_ref_num(ref, "p"), rtol);
+    LR_CK_REL(c->ci_low, lr_test_ref_num(ref, "ci_low"), rtol);
+    LR_CK_REL(c->ci_high, lr_test_ref_num(ref, "ci_high"), rtol);
+}
+
+void lr_test_check_summary(json_t *ref, const lr_summary *s, double rtol, const char *id)
+{
+    ck_assert_msg(s->n == (uint64_t)json_integer_value(json_object_get(ref, "n")), "%s: n %llu",
+                  id, (unsigned long long)s->n);
+    json_t *rank = json_object_get(ref, "rank");
+    if (rank)
+        ck_assert_msg(s->rank == (size_t)json_integer_value(rank), "%s: rank %zu", id, s->rank);
+    LR_CK_REL(s->df_residual, lr_test_ref_num(ref, "df_residual"), 0);
+    LR_CK_REL(s->sigma, lr_test_ref_num(ref, "sigma"), rtol);
+    LR_CK_REL(s->r_squared, lr_test_ref_num(ref, "r_squared"), rtol);
+    LR_CK_REL(s->adj_r_squared, lr_test_ref_num(ref, "adj_r_squared"), rtol);
+    LR_CK_REL(s->f_statistic, lr_test_ref_num(ref, "f_statistic"), rtol);
+    LR_CK_REL(s->f_df1, lr_test_ref_num(ref, "f_df1"), 0);
+    LR_CK_REL(s->f_df2, lr_test_ref_num(ref, "f_df2"), 0);
+    LR_CK_REL(s->f_p, lr_test_ref_num(ref, "f_p"), rtol);
+    LR_CK_REL(s->log_likelihood, lr_test_ref_num(ref, "log_likelihood"), rtol);
+    LR_CK_REL(s->aic, lr_test_ref_num(ref, "aic"), rtol);
+    LR_CK_REL(s->bic, lr_test_ref_num(ref, "bic"), rtol);
+    json_t *rss = json_object_get(ref, "rss");
+    if (rss)
+        LR_CK_REL(s->rss, json_number_value(rss), rtol);
 }
 
 /* ---- generated data ---- */
@@ -409,11 +483,7 @@ void lr_test_seed(uint64_t seed)
 
 double lr_test_urand(void)
 {
-    uint64_t z = (lr_test_rng += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    z ^= z >> 31;
-    return (double)(z >> 11) * 0x1.0p-53;
+    return lr_splitmix_unit(&lr_test_rng);
 }
 
 void lr_test_put(lr_test_text *t, const char *fmt, ...)
@@ -423,13 +493,202 @@ void lr_test_put(lr_test_text *t, const char *fmt, ...)
         va_start(ap, fmt);
         int k = vsnprintf(t->s ? t->s + t->n : NULL, t->s ? t->cap - t->n : 0, fmt, ap);
         va_end(ap);
-        ck_assert_int_ge(k, 0);
+        /* not ck_assert: suites build their data before Check runs (test_ingest's main) */
+        if (k < 0) {
+            fprintf(stderr, "lr_test_put: vsnprintf failed\n");
+            abort();
+        }
         if (t->s && (size_t)k < t->cap - t->n) {
             t->n += (size_t)k;
             return;
         }
         t->cap = (t->cap + (size_t)k + 1) * 2;
         t->s = realloc(t->s, t->cap);
-        ck_assert_ptr_nonnull(t->s);
+        if (!t->s) {
+            fprintf(stderr, "lr_test_put: out of memory\n");
+            abort();
+        }
     }
+}
+
+/* ---- a minimal XML well-formedness checker (the SVG plots) ---- */
+
+static int xml_name_start(int c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':' || c >= 0x80;
+}
+static int xml_name_char(int c)
+{
+    return xml_name_start(c) || (c >= '0' && c <= '9') || c == '-' || c == '.';
+}
+
+/* An entity or character reference at s ('&'); returns its length, 0 if invalid. */
+static size_t xml_reference(const char *s)
+{
+    static const char *const named[] = {"&amp;", "&lt;", "&gt;", "&quot;", "&apos;"};
+    for (size_t i = 0; i < 5; i++)
+        if (!strncmp(s, named[i], strlen(named[i])))
+            return strlen(named[i]);
+    if (s[1] == '#') {
+        size_t k = 2;
+        int hex = s[2] == 'x';
+        k += (size_t)hex;
+        size_t d = k;
+        while (hex ? strchr("0123456789abcdefABCDEF", s[k]) && s[k] : s[k] >= '0' && s[k] <= '9')
+            k++;
+        return k > d && s[k] == ';' ? k + 1 : 0;
+    }
+    return 0;
+}
+
+/* Character data up to the next '<': every '&' a valid reference. */
+static int xml_char_data(const char **ps)
+{
+    const char *s = *ps;
+    while (*s && *s != '<') {
+        if (*s == '&') {
+            size_t k = xml_reference(s);
+            if (!k)
+                return 0;
+            s += k;
+        } else if (*s == '>' && s >= *ps + 2 && s[-1] == ']' && s[-2] == ']') {
+            return 0;
+        } else {
+            s++;
+        }
+    }
+    *ps = s;
+    return 1;
+}
+
+int lr_test_xml_well_formed(const char *doc, char *why, size_t whysize)
+{
+    const char *stack[256];
+    size_t stack_len[256], depth = 0;
+    int roots = 0;
+    const char *s = doc;
+#define XML_FAIL(msg)                                                                              \
+    do {                                                                                           \
+        snprintf(why, whysize, "%s at byte %ld", msg, (long)(s - doc));                            \
+        return 0;                                                                                  \
+    } while (0)
+    if (!strncmp(s, "<?xml", 5)) {
+        const char *e = strstr(s, "?>");
+        if (!e)
+            XML_FAIL("unterminated XML declaration");
+        s = e + 2;
+    }
+    for (;;) {
+        const char *t = s;
+        if (!xml_char_data(&s))
+            XML_FAIL("bad character data");
+        if (depth == 0)
+            for (; t < s; t++)
+                if (!strchr(" \t\r\n", *t))
+                    XML_FAIL("text outside the root element");
+        if (!*s)
+            break;
+        if (!strncmp(s, "<!--", 4)) {
+            const char *e = strstr(s + 4, "--");
+            if (!e || e[2] != '>')
+                XML_FAIL("bad comment");
+            s = e + 3;
+            continue;
+        }
+        if (!strncmp(s, "<?", 2)) {
+            const char *e = strstr(s, "?>");
+            if (!e)
+                XML_FAIL("unterminated processing instruction");
+            s = e + 2;
+            continue;
+        }
+        if (s[1] == '/') {
+            const char *n = s + 2;
+            size_t len = 0;
+            while (xml_name_char((unsigned char)n[len]))
+                len++;
+            if (depth == 0 || len != stack_len[depth - 1] || strncmp(n, stack[depth - 1], len))
+                XML_FAIL("end tag does not match");
+            s = n + len;
+            while (*s == ' ' || *s == '\n' || *s == '\t' || *s == '\r')
+                s++;
+            if (*s != '>')
+                XML_FAIL("bad end tag");
+            s++;
+            depth--;
+            continue;
+        }
+        /* a start tag */
+        const char *n = s + 1;
+        if (!xml_name_start((unsigned char)*n))
+            XML_FAIL("bad element name");
+        size_t len = 0;
+        while (xml_name_char((unsigned char)n[len]))
+            len++;
+        if (depth == 0 && roots++ > 0)
+            XML_FAIL("a second root element");
+        s = n + len;
+        const char *attrs[64];
+        size_t alens[64], nattr = 0;
+        for (;;) {
+            int space = 0;
+            while (*s == ' ' || *s == '\n' || *s == '\t' || *s == '\r') {
+                s++;
+                space = 1;
+            }
+            if (*s == '>' || (s[0] == '/' && s[1] == '>'))
+                break;
+            if (!space || !xml_name_start((unsigned char)*s))
+                XML_FAIL("bad attribute");
+            const char *an = s;
+            size_t al = 0;
+            while (xml_name_char((unsigned char)an[al]))
+                al++;
+            for (size_t i = 0; i < nattr; i++)
+                if (alens[i] == al && !strncmp(attrs[i], an, al))
+                    XML_FAIL("duplicate attribute");
+            if (nattr < 64) {
+                attrs[nattr] = an;
+                alens[nattr++] = al;
+            }
+            s = an + al;
+            if (*s != '=')
+                XML_FAIL("attribute without a value");
+            s++;
+            char q = *s;
+            if (q != '"' && q != '\'')
+                XML_FAIL("unquoted attribute value");
+            s++;
+            while (*s && *s != q) {
+                if (*s == '<')
+                    XML_FAIL("'<' in an attribute value");
+                if (*s == '&') {
+                    size_t k = xml_reference(s);
+                    if (!k)
+                        XML_FAIL("bad reference in an attribute value");
+                    s += k;
+                } else {
+                    s++;
+                }
+            }
+            if (!*s)
+                XML_FAIL("unterminated attribute value");
+            s++;
+        }
+        if (*s == '/') {
+            s += 2; /* empty element */
+            continue;
+        }
+        s++;
+        if (depth == 256)
+            XML_FAIL("nesting too deep");
+        stack[depth] = n;
+        stack_len[depth++] = len;
+    }
+    if (depth != 0)
+        XML_FAIL("unclosed element");
+    if (roots != 1)
+        XML_FAIL("no root element");
+#undef XML_FAIL
+    return 1;
 }

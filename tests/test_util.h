@@ -5,10 +5,12 @@
 #define LR_TEST_UTIL_H
 
 #include <check.h>
+#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "linreg.h"
+#include "test_rng.h"
 
 /* 1 if a and b agree to relative tolerance rtol (both zero, or both NaN, also agree). */
 int lr_test_rel_close(double a, double b, double rtol);
@@ -74,6 +76,15 @@ extern long lr_test_allocs;
 extern long long lr_test_live;
 void *lr_test_failing_alloc(void *ud, void *ptr, size_t old, size_t n);
 
+/* One run of the operation an allocation-failure test checks: make and free
+ * everything (whatever the outcome); return its status, err filled on failure. */
+typedef int (*lr_test_alloc_run)(void *ctx, lr_error *err);
+/* The driver: run(ctx) with allocation 1, 2, ... made to fail in turn (fewer
+ * than max_runs runs), until a run succeeds. Asserts that every failing run
+ * returned LR_ENOMEM, that no run leaked (lr_test_live == 0) and that one
+ * succeeded. Returns the number of runs, the successful one included. */
+long lr_test_alloc_failures(lr_test_alloc_run run, void *ctx, long max_runs);
+
 /* 1 when the test runs under valgrind. Valgrind computes x87 long double in
  * 64 bits, so references computed in long double are no more accurate than
  * what they check: tests loosen those tolerances there (and only there). */
@@ -96,12 +107,26 @@ void lr_test_remove_dir(char *dir);
 char *lr_test_poly_csv(int n, int other, size_t *len);
 #define LR_TEST_POLY_FORMULA "y ~ x + I(x^2) + I(x^3) + I(x^4) + I(x^5)"
 
+/* R's reference results (tests/data/r_*.json, written by tests/reference/gen_r_*.R):
+ * an array of entries, each with an "id", the model's statistics and its "coefficients". */
+/* The entry of entries whose "id" is id, or NULL. */
+json_t *lr_test_ref_entry(json_t *entries, const char *id);
+/* The number obj[key] (asserted present); JSON null (R's NA) is NaN. */
+double lr_test_ref_num(json_t *obj, const char *key);
+/* A coefficient against R's (name, aliased, estimate, std_error, t, p, ci_low, ci_high) to
+ * relative rtol; id names the fit in messages. */
+void lr_test_check_coef(json_t *ref, const lr_coef *c, double rtol, const char *id);
+/* A fit's summary against R's (n, rank, df_residual and F's degrees of freedom exactly; sigma,
+ * R², adjusted R², F and its p, log-likelihood, AIC, BIC, and rss when present, to rtol). */
+void lr_test_check_summary(json_t *ref, const lr_summary *s, double rtol, const char *id);
+
 /* A fixed-seed generator (splitmix64), so every run sees the same data:
  * lr_test_seed, then numbers uniform in [0, 1). */
 void lr_test_seed(uint64_t seed);
 double lr_test_urand(void);
 
-/* A growing text buffer (a CSV built row by row); free(t.s) when done. */
+/* A growing text buffer (a CSV built row by row); free(t.s) when done. lr_test_put appends
+ * (aborts if out of memory; usable outside a Check test, e.g. from main). */
 typedef struct lr_test_text {
     char *s;    /* contents, NUL-terminated */
     size_t n;   /* length */
@@ -109,13 +134,9 @@ typedef struct lr_test_text {
 } lr_test_text;
 void lr_test_put(lr_test_text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Predictions gathered by lr_test_collect_prediction, lr_predict_csv's
- * callback (ud: the struct, zeroed first); free(p) when done. */
-typedef struct lr_test_predictions {
-    lr_prediction *p; /* collected predictions */
-    size_t n, cap;    /* count, capacity */
-} lr_test_predictions;
-void lr_test_collect_prediction(void *ud, const lr_prediction *p);
+/* 1 if doc is one well-formed XML document (prolog, one root element, matched tags, quoted
+ * unique attributes, valid references); otherwise 0 and why (in why[0..whysize)). */
+int lr_test_xml_well_formed(const char *doc, char *why, size_t whysize);
 
 /* Run a suite with Check's runner; returns the process exit code (0 if all passed). */
 int lr_test_main(Suite *s);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "linreg.h"
+#include "linreg_bench.h" /* lr_bench_result, for the bench reports */
 
 /* Exit codes of the command. */
 enum {
@@ -55,6 +56,9 @@ int lr_cli_predict(int argc, char **argv);
 
 /* `linreg fit ...` (argv[0] is "fit"). Returns the exit code. */
 int lr_cli_fit(int argc, char **argv);
+
+/* `linreg compare ...` (argv[0] is "compare", cli_compare.c). Returns the exit code. */
+int lr_cli_compare(int argc, char **argv);
 
 /* `linreg bench ...` (argv[0] is "bench"). Returns the exit code. */
 int lr_cli_bench(int argc, char **argv);
@@ -125,6 +129,8 @@ int lr_cli_stdout_done(int rc);
 /* Reports: write to out (a memory stream; the caller copies it to stdout only
  * when everything succeeded). */
 void lr_report_text(FILE *out, const lr_report_ctx *ctx);
+/* " (clustered by firm: 12 clusters)" for a CL fit's summary. */
+void lr_cli_cluster_describe(FILE *out, const lr_summary *s);
 void lr_report_json(FILE *out, const lr_report_ctx *ctx);
 void lr_report_csv(FILE *out, const lr_report_ctx *ctx);
 void lr_report_markdown(FILE *out, const lr_report_ctx *ctx);

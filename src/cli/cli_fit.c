@@ -14,9 +14,10 @@
 #include "cli.h"
 
 static const char fit_usage[] =
-    "Usage: linreg fit [OPTIONS] FILE|-\n"
+    "Usage: linreg fit [OPTIONS] FILE|-...\n"
     "\n"
-    "Fit a linear least-squares model to the CSV file FILE (- reads standard input)\n"
+    "Fit a linear least-squares model to the CSV file FILE (- reads standard input;\n"
+    "several files with the same header are one data set, read in the order given)\n"
     "and print the statistics of R's summary(lm(...)).\n"
     "\n"
     "Model:\n"
@@ -67,8 +68,11 @@ static const char fit_usage[] =
     "      --vcov TYPE          classical (default), or HC0, HC1, HC2, HC3: the\n"
     "                           heteroskedasticity-consistent covariance (a second pass),\n"
     "                           or HAC: Newey-West with --lag L (sandwich::NeweyWest,\n"
-    "                           prewhite = FALSE); the rows must be in time order\n"
+    "                           prewhite = FALSE); the rows must be in time order,\n"
+    "                           or CL: clustered by --cluster (sandwich::vcovCL, HC1)\n"
     "      --lag L              the lag of --vcov HAC\n"
+    "      --cluster COL[,COL2] the cluster column(s) of --vcov CL (two: two-way);\n"
+    "                           a row missing one is omitted\n"
     "\n"
     "Inference:\n"
     "      --anova              R's anova(lm): sequential sums of squares by term\n"
@@ -109,7 +113,8 @@ enum {
     OPT_ANOVA,              /* --anova */
     OPT_VIF,                /* --vif */
     OPT_TEST,               /* --test */
-    OPT_LAG                 /* --lag */
+    OPT_LAG,                /* --lag */
+    OPT_CLUSTER             /* --cluster */
 };
 
 static const struct option long_options[] = {
@@ -141,6 +146,7 @@ static const struct option long_options[] = {
     {"vif", no_argument, NULL, OPT_VIF},
     {"test", required_argument, NULL, OPT_TEST},
     {"lag", required_argument, NULL, OPT_LAG},
+    {"cluster", required_argument, NULL, OPT_CLUSTER},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -207,15 +213,25 @@ static int strcasecmp_ascii(const char *a, const char *b)
     }
 }
 
+/* --residuals: its header goes out with the first row, so that a fit that
+ * fails before producing rows writes nothing to a device or pipe. */
+typedef struct residual_out {
+    FILE *f;     /* the output's stream */
+    int started; /* the header is written */
+    int files;   /* several input files: a first column names the row's */
+} residual_out;
+
 /* --residuals: one CSV line per observation, 17 significant digits; a value
  * that is not a number (the standardized residual and Cook's distance at a
  * leverage of one or with no residual degrees of freedom, where R gives NaN)
  * is NA, as R's write.csv writes it. */
-static void write_residual(void *ud, const lr_residual *r)
+static void write_residual(const residual_out *ro, const lr_residual *r)
 {
     const double v[5] = {r->fitted, r->residual, r->leverage, r->std_residual, r->cooks};
-    FILE *f = ud;
-    fprintf(f, "%llu", (unsigned long long)r->line);
+    FILE *f = ro->f;
+    if (ro->files) /* several files: which one, and the line there */
+        lr_cli_csv_field(f, r->file ? r->file : "");
+    fprintf(f, "%s%llu", ro->files ? "," : "", (unsigned long long)r->line);
     for (int i = 0; i < 5; i++) {
         if (isfinite(v[i]))
             fprintf(f, ",%.17g", v[i]);
@@ -225,17 +241,11 @@ static void write_residual(void *ud, const lr_residual *r)
     fputc('\n', f);
 }
 
-/* --residuals: its header goes out with the first row, so that a fit that
- * fails before producing rows writes nothing to a device or pipe. */
-typedef struct residual_out {
-    FILE *f;     /* the output's stream */
-    int started; /* the header is written */
-} residual_out;
-
 static void residual_header(residual_out *ro)
 {
     if (!ro->started)
-        fputs("line,fitted,residual,leverage,std_residual,cooks_distance\n", ro->f);
+        fputs(ro->files ? "file,line,fitted,residual,leverage,std_residual,cooks_distance\n"
+                        : "line,fitted,residual,leverage,std_residual,cooks_distance\n", ro->f);
     ro->started = 1;
 }
 
@@ -243,7 +253,7 @@ static void residual_row(void *ud, const lr_residual *r)
 {
     residual_out *ro = ud;
     residual_header(ro);
-    write_residual(ro->f, r);
+    write_residual(ro, r);
 }
 
 /* The files fit writes; each is written through lr_output and committed only
@@ -445,14 +455,14 @@ int lr_cli_fit(int argc, char **argv)
             break;
         case OPT_VCOV: {
             int found = -1;
-            for (int i = 0; i <= (int)LR_VCOV_HAC; i++)
+            for (int i = 0; i <= (int)LR_VCOV_CL; i++)
                 if (!strcmp(optarg, lr_vcov_name((lr_vcov)i)) ||
                     (i > 0 && !strcasecmp_ascii(optarg, lr_vcov_name((lr_vcov)i))))
                     found = i;
             if (found < 0) {
                 free(features);
-                return usage_error("unknown --vcov (expected classical, HC0, HC1, HC2, HC3 or "
-                                   "HAC):",
+                return usage_error("unknown --vcov (expected classical, HC0, HC1, HC2, HC3, "
+                                   "HAC or CL):",
                                    optarg);
             }
             opt.vcov = (lr_vcov)found;
@@ -470,6 +480,7 @@ int lr_cli_fit(int argc, char **argv)
         case OPT_ANOVA: opt.anova = 1; break;
         case OPT_VIF: want_vif = 1; break;
         case OPT_TEST: test_text = optarg; break;
+        case OPT_CLUSTER: opt.cluster = optarg; break;
         case OPT_LAG: {
             char *end;
             errno = 0;
@@ -511,14 +522,17 @@ int lr_cli_fit(int argc, char **argv)
         free(features);
         return usage_error("no input file (give a CSV file, or - for standard input)", NULL);
     }
-    if (argc - optind > 1) {
-        free(features);
-        return usage_error("more than one input file:", argv[optind + 1]);
-    }
     if ((opt.vcov == LR_VCOV_HAC) != lag_given) {
         free(features);
         return usage_error(lag_given ? "--lag is the lag of --vcov HAC: give --vcov HAC too"
                                      : "--vcov HAC needs --lag L (the Newey-West lag)",
+                           NULL);
+    }
+    if ((opt.vcov == LR_VCOV_CL) != (opt.cluster != NULL)) {
+        free(features);
+        return usage_error(opt.cluster ? "--cluster is for --vcov CL: give --vcov CL too"
+                                       : "--vcov CL needs --cluster COL[,COL2] (the cluster "
+                                         "columns)",
                            NULL);
     }
     if (opt.formula && (opt.target || opt.features)) {
@@ -529,12 +543,21 @@ int lr_cli_fit(int argc, char **argv)
 
     /* Outputs: none may name the input or each other; all are opened (as
      * temporaries) before the fit, so that an unwritable one fails at once. */
-    const lr_cli_path in_paths[] = {{"", argv[optind]}};
+    size_t nin = (size_t)(argc - optind); /* several files: one data set */
+    lr_cli_path *in_paths = calloc(nin, sizeof *in_paths);
+    if (!in_paths) {
+        free(features);
+        lr_cli_error("out of memory");
+        return LR_EXIT_DATA;
+    }
+    for (size_t i = 0; i < nin; i++)
+        in_paths[i] = (lr_cli_path){"", argv[optind + (int)i]};
     const lr_cli_path out_paths[OUT_COUNT] = {
         {"--save", save_path}, {"--residuals", residuals_path}, {"--plot", plot_path}};
     lr_output *outs[OUT_COUNT] = {NULL, NULL, NULL};
-    residual_out ro = {NULL, 0};
-    rc = lr_cli_refuse_aliases(in_paths, 1, out_paths, OUT_COUNT);
+    residual_out ro = {NULL, 0, nin > 1};
+    rc = lr_cli_refuse_aliases(in_paths, nin, out_paths, OUT_COUNT);
+    free(in_paths);
     for (int i = 0; i < OUT_COUNT && rc == LR_EXIT_OK; i++)
         if (out_paths[i].path)
             rc = lr_cli_output_open(out_paths[i].path, &outs[i]);
@@ -558,7 +581,7 @@ int lr_cli_fit(int argc, char **argv)
     lr_progress_init(&bar, !quiet);
     opt.progress = lr_progress_update;
     opt.progress_ud = &bar;
-    int st = lr_fit_csv(argv[optind], &opt, &fit, &err);
+    int st = lr_fit_csv_files((const char *const *)(argv + optind), nin, &opt, &fit, &err);
     lr_progress_done(&bar);
     free(features);
     lr_vif_row *vif = NULL; /* --vif and --test before any output: a refusal leaves none */

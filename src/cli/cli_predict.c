@@ -21,12 +21,15 @@
 #include "cli.h"
 
 static const char predict_usage[] =
-    "Usage: linreg predict -m MODEL.json [OPTIONS] FILE|-\n"
+    "Usage: linreg predict -m MODEL.json [OPTIONS] FILE|-...\n"
     "\n"
-    "Predictions for the rows of the CSV file FILE (- reads standard input) from a\n"
+    "Predictions for the rows of the CSV file FILE (- reads standard input; several\n"
+    "files with the same header are read in order, as one) from a\n"
     "model saved by linreg fit --save; columns are matched by name. As R's\n"
     "predict.lm: a row with a missing value gets NA; so does a row whose term is\n"
-    "not finite (log(0)), with a warning naming its line.\n"
+    "not finite (log(0)), with a warning naming its line. A model with fixed\n"
+    "effects (y ~ x | firm) adds the row's estimated effects; a level not in the\n"
+    "fit gives NA with a warning; --interval is not available there.\n"
     "\n"
     "  -m, --model MODEL.json   the saved model\n"
     "      --interval KIND      none (default), confidence (for the mean response) or\n"
@@ -88,6 +91,10 @@ typedef struct out_ctx {
     size_t n;                                  /* rows written */
     size_t nnote;                              /* rows written NA because a term is not finite */
     char note[LR_CLI_MAX_NOTES][LR_ERROR_MAX]; /* the first ones' reasons */
+    int files;                                 /* several input files: JSON rows name theirs */
+    const char *file;                          /* the file of the last row (borrowed) */
+    char *file_json;                           /* `"file": "NAME", ` for it (malloc) */
+    size_t file_json_len;                      /* its bytes */
     size_t nbeyond;                            /* rows with a bs() x beyond its knots */
 } out_ctx;
 
@@ -195,6 +202,29 @@ static void text(char *line, size_t *at, size_t cap, const char *s)
     *at += k > 0 ? (size_t)k : 0;
 }
 
+/* `"file": "NAME", ` for the row's file (made once per file). */
+static void file_member(out_ctx *o, const char *file)
+{
+    if (file != o->file || !o->file_json) {
+        free(o->file_json);
+        o->file_json = NULL;
+        o->file = file;
+        FILE *ms = open_memstream(&o->file_json, &o->file_json_len);
+        if (!ms) {
+            o->sp.nomem = 1;
+            return;
+        }
+        fputs("\"file\": ", ms);
+        lr_json_string(ms, file ? file : "");
+        fputs(", ", ms);
+        if (fclose(ms) != 0) {
+            o->sp.nomem = 1;
+            return;
+        }
+    }
+    spool_add(&o->sp, o->file_json, o->file_json_len);
+}
+
 static void on_row(void *ud, const lr_prediction *p)
 {
     out_ctx *o = ud;
@@ -204,9 +234,16 @@ static void on_row(void *ud, const lr_prediction *p)
     char line[512]; /* four numbers of at most 24 characters and the keys */
     size_t at = 0, cap = sizeof line;
     if (o->json) {
-        int k = snprintf(line, cap, "%s\n  {\"line\": %llu, \"fit\": ", o->n ? "," : "",
-                         (unsigned long long)p->line);
+        int k = snprintf(line, cap, "%s\n  {", o->n ? "," : "");
         at = k > 0 ? (size_t)k : 0;
+        if (o->files) { /* several files: which one (the line is its line there) */
+            spool_add(&o->sp, line, at);
+            at = 0;
+            file_member(o, p->file);
+        }
+        k = snprintf(line + at, cap - at, "\"line\": %llu, \"fit\": ",
+                     (unsigned long long)p->line);
+        at += k > 0 ? (size_t)k : 0;
         num(line, &at, cap, p->fit, 1);
         text(line, &at, cap, ", \"se_fit\": ");
         num(line, &at, cap, p->se_fit, 1);
@@ -331,12 +368,18 @@ int lr_cli_predict(int argc, char **argv)
         return usage_error("no model (give one with -m MODEL.json)", NULL);
     if (optind >= argc)
         return usage_error("no input file (give a CSV file, or - for standard input)", NULL);
-    if (argc - optind > 1)
-        return usage_error("more than one input file:", argv[optind + 1]);
-
-    const lr_cli_path in_paths[] = {{"", argv[optind]}, {"-m", model_path}};
+    size_t nin = (size_t)(argc - optind); /* several files: one data set */
+    lr_cli_path *in_paths = calloc(nin + 1, sizeof *in_paths);
+    if (!in_paths) {
+        lr_cli_error("out of memory");
+        return LR_EXIT_DATA;
+    }
+    in_paths[0] = (lr_cli_path){"-m", model_path};
+    for (size_t i = 0; i < nin; i++)
+        in_paths[i + 1] = (lr_cli_path){"", argv[optind + (int)i]};
     const lr_cli_path out_paths[] = {{"-o", out_path}};
-    int rc = lr_cli_refuse_aliases(in_paths, 2, out_paths, 1);
+    int rc = lr_cli_refuse_aliases(in_paths, nin + 1, out_paths, 1);
+    free(in_paths);
     if (rc != LR_EXIT_OK)
         return rc;
     lr_error err;
@@ -362,7 +405,9 @@ int lr_cli_predict(int argc, char **argv)
     else
         text_header(&o.sp, iv);
     lr_model_set_max_line(m, max_line);
-    st = lr_predict_csv(m, argv[optind], iv, level, on_row, &o, &err);
+    o.files = nin > 1;
+    st = lr_predict_csv_files(m, (const char *const *)(argv + optind), nin, iv, level, on_row, &o,
+                              &err);
     if (json)
         spool_add(&o.sp, "\n]}\n", 4);
     if (st) {
@@ -380,7 +425,8 @@ int lr_cli_predict(int argc, char **argv)
         for (size_t i = 0; i < o.nnote && i < LR_CLI_MAX_NOTES; i++)
             lr_cli_error("warning: %s: NA written for that row", o.note[i]);
         if (o.nnote > LR_CLI_MAX_NOTES)
-            lr_cli_error("warning: %zu more rows written NA for a term that is not finite",
+            lr_cli_error("warning: %zu more rows written NA for a term that is not finite "
+                         "or a fixed-effect level not in the fit",
                          o.nnote - LR_CLI_MAX_NOTES);
         /* R's warnings, in R's words */
         if (o.nbeyond)
@@ -394,6 +440,8 @@ int lr_cli_predict(int argc, char **argv)
                          "is weighted");
     }
     spool_free(&o.sp);
+    free(o.file_json);
+    o.file_json = NULL;
     lr_model_free(m);
     return rc;
 }

@@ -65,6 +65,7 @@ static const char usage[] =
     "Commands:\n"
     "  fit [OPTIONS] FILE|-    fit a linear model and print its summary\n"
     "  predict -m MODEL FILE|- predictions (and intervals) from a saved model\n"
+    "  compare M1 M2 [...]     R's anova(m1, m2, ...): F tests of nested saved models\n"
     "  bench [OPTIONS]         time BLAS/LAPACK against naive loops (X'X, inverse, solve)\n"
     "\n"
     "Options:\n"
@@ -117,6 +118,8 @@ int main(int argc, char **argv)
         lr_blas_info(info, sizeof info);
         printf("linreg %s\n%s\n", LR_VERSION_STRING, info);
         rc = LR_EXIT_OK;
+    } else if (!strcmp(cmd, "compare")) {
+        rc = lr_cli_compare(argc - 1, argv + 1); /* no data, no BLAS: reads JSON only */
     } else if (!strcmp(cmd, "fit") || !strcmp(cmd, "predict") || !strcmp(cmd, "bench")) {
         /* under a memory limit, fit and predict start again with one
          * OpenBLAS thread (this returns only when no restart is needed) */

@@ -13,18 +13,10 @@
 #include <string.h>
 
 #include "cli.h"
+#include "itable.h"
 
-/* A table of formatted cells: rows × cols, row-major, with row labels. */
-typedef struct itable {
-    size_t nrows;             /* rows */
-    size_t ncols;             /* numeric columns */
-    const char *const *head;  /* ncols column headings */
-    const char **label;       /* nrows row labels */
-    char (*cell)[LR_NUM_MAX]; /* nrows × ncols */
-    const char **stars;       /* nrows significance stars, or NULL */
-} itable;
 
-static int itable_alloc(itable *t, size_t nrows, size_t ncols, const char *const *head)
+int itable_alloc(itable *t, size_t nrows, size_t ncols, const char *const *head)
 {
     t->nrows = nrows;
     t->ncols = ncols;
@@ -35,7 +27,7 @@ static int itable_alloc(itable *t, size_t nrows, size_t ncols, const char *const
     return t->label && t->cell ? 0 : -1;
 }
 
-static void itable_free(itable *t)
+void itable_free(itable *t)
 {
     free((void *)t->label);
     free(t->cell);
@@ -45,7 +37,7 @@ static void itable_free(itable *t)
 /* Column j from x[0..nrows) formatted as R's format(x, digits) jointly (NaN
  * blank); zap: first rounded to `digits` significant digits of the largest
  * (zapsmall); round_dec >= 0: first rounded to that many decimals. */
-static void column_num(itable *t, size_t j, const double *x, int digits, int zap, int round_dec)
+void column_num(itable *t, size_t j, const double *x, int digits, int zap, int round_dec)
 {
     size_t n = t->nrows;
     double *v = calloc(n ? n : 1, sizeof(double));
@@ -77,7 +69,7 @@ static void column_num(itable *t, size_t j, const double *x, int digits, int zap
 }
 
 /* Column j of p-values: format.pval(digits = 4), NaN blank. */
-static void column_p(itable *t, size_t j, const double *p)
+void column_p(itable *t, size_t j, const double *p)
 {
     size_t n = t->nrows;
     char(*tmp)[LR_NUM_MAX] = calloc(n ? n : 1, LR_NUM_MAX);
@@ -143,7 +135,7 @@ static void table_markdown(FILE *out, const itable *t)
     }
 }
 
-static void table_print(FILE *out, const itable *t, int markdown)
+void table_print(FILE *out, const itable *t, int markdown)
 {
     if (markdown)
         table_markdown(out, t);

@@ -89,6 +89,14 @@ void lr_report_json(FILE *out, const lr_report_ctx *ctx)
             lr_vcov_name(s->vcov));
     if (s->vcov == LR_VCOV_HAC)
         fprintf(out, " \"hac_lag\": %u,", s->hac_lag);
+    if (s->vcov == LR_VCOV_CL) {
+        fputs(" \"cluster\": ", out);
+        lr_json_string(out, s->cluster);
+        fprintf(out, ", \"n_clusters\": [%llu", (unsigned long long)s->n_clusters[0]);
+        for (int i = 1; i < 3 && s->n_clusters[i]; i++)
+            fprintf(out, ", %llu", (unsigned long long)s->n_clusters[i]);
+        fputs("],", out);
+    }
     if (s->has_quantiles) {
         fputs(" \"residual_quantiles\": [", out);
         for (int i = 0; i < 5; i++) {

@@ -187,6 +187,11 @@ void lr_report_markdown(FILE *out, const lr_report_ctx *ctx)
             lr_method_name(s->method));
     if (s->vcov == LR_VCOV_HAC)
         fprintf(out, "Standard errors: `HAC` (Newey-West, lag %u).\n\n", s->hac_lag);
+    else if (s->vcov == LR_VCOV_CL) {
+        fputs("Standard errors: `CL`", out);
+        lr_cli_cluster_describe(out, s);
+        fputs(".\n\n", out);
+    }
     else if (s->vcov != LR_VCOV_CLASSICAL)
         fprintf(out, "Standard errors: `%s` (heteroskedasticity-consistent).\n\n",
                 lr_vcov_name(s->vcov));

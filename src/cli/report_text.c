@@ -238,6 +238,20 @@ static void residual_block(FILE *out, const lr_fit *fit, const lr_summary *s)
     fputc('\n', out);
 }
 
+void lr_cli_cluster_describe(FILE *out, const lr_summary *s)
+{
+    const char *comma = strchr(s->cluster, ',');
+    if (!comma) {
+        fprintf(out, " (clustered by %s: %llu clusters)", s->cluster,
+                (unsigned long long)s->n_clusters[0]);
+        return;
+    }
+    fprintf(out, " (two-way clustered by %.*s and %s: %llu, %llu and %llu in the intersection)",
+            (int)(comma - s->cluster), s->cluster, comma + 1,
+            (unsigned long long)s->n_clusters[0], (unsigned long long)s->n_clusters[1],
+            (unsigned long long)s->n_clusters[2]);
+}
+
 static const char *vcov_name(lr_vcov v)
 {
     return lr_vcov_name(v);
@@ -281,6 +295,10 @@ void lr_report_text(FILE *out, const lr_report_ctx *ctx)
         fputs("Coefficients:", out);
     if (s->vcov == LR_VCOV_HAC)
         fprintf(out, " standard errors HAC (Newey-West, lag %u, Bartlett weights)", s->hac_lag);
+    else if (s->vcov == LR_VCOV_CL) {
+        fputs(" standard errors CL", out);
+        lr_cli_cluster_describe(out, s);
+    }
     else if (s->vcov != LR_VCOV_CLASSICAL)
         fprintf(out, " standard errors %s (heteroskedasticity-consistent)", vcov_name(s->vcov));
     fputc('\n', out);

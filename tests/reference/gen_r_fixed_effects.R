@@ -72,18 +72,7 @@ workers <- data.frame(wage = round(wage, 6), exper = round(exper, 6), tenure = r
                       worker = sprintf("w%d", wr$worker), employer = sprintf("e%d", wr$employer))
 write.csv(workers, "datasets/panels/workers.csv", row.names = FALSE, quote = FALSE)
 
-## iterative singleton removal, as linreg does
-drop_singletons <- function(d, fes) {
-  repeat {
-    keep <- rep(TRUE, nrow(d))
-    for (f in fes) {
-      tab <- table(d[[f]])
-      keep <- keep & !(d[[f]] %in% names(tab)[tab == 1])
-    }
-    if (all(keep)) return(d)
-    d <- d[keep, ]
-  }
-}
+source("tests/reference/fe_singletons.R") # drop_singletons(d, fes)
 
 num <- function(x) if (is.null(x) || length(x) == 0 || is.na(x)) NA else unname(x)
 

@@ -1,0 +1,110 @@
+/*
+ * predict_fixture.c — the helpers of predict_fixture.h.
+ */
+#include "predict_fixture.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+json_t *reference;
+
+int predict_reference_load(void)
+{
+    json_error_t je;
+    reference = json_load_file(lr_test_path("tests/data/r_predict.json"), 0, &je);
+    if (!reference) {
+        fprintf(stderr, "tests/data/r_predict.json: %s\n", je.text);
+        return 1;
+    }
+    return 0;
+}
+
+void predict_reference_free(void)
+{
+    json_decref(reference);
+    reference = NULL;
+}
+
+json_t *ref_array(const char *key)
+{
+    json_t *a = json_object_get(reference, key);
+    ck_assert_msg(json_is_array(a), "r_predict.json has no array %s", key);
+    return a;
+}
+
+double num(json_t *v)
+{
+    return json_is_null(v) ? (double)NAN : json_number_value(v);
+}
+
+void check_close(double got, double want, double scale, const char *what, size_t i)
+{
+    int ok = lr_test_rel_close(got, want, RTOL) || fabs(got - want) <= RTOL * scale;
+    ck_assert_msg(ok, "%s[%zu] = %.17g, R: %.17g", what, i, got, want);
+}
+
+double max_abs(json_t *a)
+{
+    double m = 0;
+    size_t i;
+    json_t *v;
+    json_array_foreach(a, i, v)
+    {
+        if (fabs(num(v)) > m)
+            m = fabs(num(v));
+    }
+    return m;
+}
+
+static char dataset[4096];
+const char *data_path(const char *file)
+{
+    snprintf(dataset, sizeof dataset, "%s", lr_test_path("datasets/"));
+    strncat(dataset, file, sizeof dataset - strlen(dataset) - 1);
+    return dataset;
+}
+
+char *temp_path(void)
+{
+    char *p = lr_test_write_temp("", 0);
+    unlink(p);
+    return p;
+}
+
+void collect(void *ud, const lr_prediction *p)
+{
+    rows *r = ud;
+    if (r->n == r->cap) {
+        r->cap = r->cap ? 2 * r->cap : 64;
+        r->p = realloc(r->p, r->cap * sizeof *r->p);
+    }
+    r->p[r->n++] = *p;
+}
+
+char *saved_model(const char *file, const char *formula, size_t *len)
+{
+    lr_fit_options opt;
+    lr_fit_options_init(&opt);
+    opt.formula = formula;
+    opt.keep_model = 1;
+    lr_fit *fit = NULL;
+    lr_error err;
+    ck_assert_int_eq(lr_fit_csv(data_path(file), &opt, &fit, &err), LR_OK);
+    char *path = temp_path();
+    ck_assert_msg(lr_fit_save(fit, path, &err) == LR_OK, "%s", err.message);
+    lr_fit_free(fit);
+    char *text = lr_test_read_file(path, len);
+    unlink(path);
+    free(path);
+    return text;
+}
+
+lr_test_run_result run(const char *const *argv, const char *in)
+{
+    lr_test_run_result r;
+    ck_assert_int_eq(lr_test_run(argv, in, in ? strlen(in) : 0, &r), 0);
+    return r;
+}
