@@ -667,6 +667,8 @@ typedef struct lr_prediction {
                          0"), borrowed for the callback; else NULL */
     const char *file; /* the file the row is in (line is its line there); borrowed for
                          the callback */
+    int beyond_knots; /* a bs() term's x lies beyond its boundary knots: the value is R's
+                         extrapolation, which R warns "may cause ill-conditioned bases" */
 } lr_prediction;
 
 /*

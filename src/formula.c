@@ -10,7 +10,8 @@
  *   power    := primary ['^' integer]                  (a + b)^2: crossing up to order 2
  *   primary  := name | `name` | '.' | 0 | 1 | '(' rhs ')' | call
  *   call     := I(arith) | log(arith) | log2 | log10 | exp | sqrt | abs
- *             | poly(arith, k, raw = TRUE) | factor(name) | C(name)
+ *             | poly(arith, k [, raw = TRUE]) | scale(arith, ...) | ns(arith, ...)
+ *             | bs(arith, ...) | factor(name) | C(name)
  *   arith    := the usual + - * / ^, unary minus, numbers, names, calls, parentheses
  *
  * Term algebra: a model expression denotes a set of terms; a term is a set of
@@ -28,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "basis.h"
 #include "formula.h"
 
 /* ------------------------------------------------------------------------ */
@@ -989,54 +991,192 @@ static int single_var(parser *p, size_t v, tset *out)
     return ts_add(p, out, &t);
 }
 
-/* poly(arith, k, raw = TRUE|T) */
-static int parse_poly(parser *p, const token *fn_tok, tset *out)
+/* A number argument, possibly signed; its text as R deparses it appended to b. */
+static int basis_number(parser *p, double *x, char *b, size_t bn)
 {
+    int neg = 0;
+    if (is_op(p, '-')) {
+        neg = 1;
+        next(p);
+    }
+    if (p->tok.kind != T_NUM)
+        return perror_at(p, p->tok.pos, "expected a number");
+    *x = neg ? -p->tok.num : p->tok.num;
+    sbuf t = {NULL, 0, 0, &p->f->arena};
+    deparse_number(&t, *x);
+    if (!t.s)
+        return (p->failed = 1, lr_error_nomem(p->err));
+    strncat(b, t.s, bn - strlen(b) - 1);
+    next(p);
+    return LR_OK;
+}
+
+/* NUM or c(NUM, ...): up to max numbers into x[0..*n). */
+static int basis_numbers(parser *p, double *x, size_t max, size_t *n, char *b, size_t bn)
+{
+    *n = 0;
+    if (!tok_is(p, "c"))
+        return (*n = 1, basis_number(p, x, b, bn));
+    next(p);
+    if (!is_op(p, '('))
+        return perror_at(p, p->tok.pos, "expected '(' after c");
+    next(p);
+    strncat(b, "c(", bn - strlen(b) - 1);
+    for (;;) {
+        if (*n == max)
+            return perror_at(p, p->tok.pos, "at most %zu values here", max);
+        if (basis_number(p, &x[(*n)++], b, bn))
+            return LR_EUSAGE;
+        if (!is_op(p, ','))
+            break;
+        strncat(b, ", ", bn - strlen(b) - 1);
+        next(p);
+    }
+    if (!is_op(p, ')'))
+        return perror_at(p, p->tok.pos, "expected ')' to close c(");
+    next(p);
+    strncat(b, ")", bn - strlen(b) - 1);
+    return LR_OK;
+}
+
+/* TRUE/T/FALSE/F, as written into b. */
+static int basis_flag(parser *p, int *v, char *b, size_t bn)
+{
+    static const char *const w[] = {"TRUE", "T", "FALSE", "F"};
+    for (int i = 0; i < 4; i++)
+        if (tok_is(p, w[i])) {
+            *v = i < 2;
+            strncat(b, w[i], bn - strlen(b) - 1);
+            next(p);
+            return LR_OK;
+        }
+    return perror_at(p, p->tok.pos, "expected TRUE or FALSE");
+}
+
+/*
+ * poly(arith, d [, raw = TRUE|FALSE]), scale(arith [, center =] [, scale =]),
+ * ns(arith [, df =] [, knots =] [, Boundary.knots =]) and bs(... [, degree =]):
+ * raw poly is powers; the others a data-dependent basis (basis.h). The label
+ * is the call as R deparses it.
+ */
+static int parse_basis(parser *p, const token *fn_tok, tset *out)
+{
+    const char *fn = fn_tok->start;
+    lr_basis *b = lr_arena_alloc(&p->f->arena, sizeof *b);
+    if (!b)
+        return (p->failed = 1, lr_error_nomem(p->err));
+    b->kind = *fn == 'p'   ? LR_BASIS_POLY
+              : *fn == 's' ? LR_BASIS_SCALE
+              : *fn == 'n' ? LR_BASIS_NS
+                           : LR_BASIS_BS;
+    b->degree = b->kind == LR_BASIS_BS ? 3 : 0;
+    b->center = b->scale = 1;
+    int raw = 0;
+    char args[512] = "";
     next(p); /* ( */
     lr_node *x = arith_sum(p);
     if (!x)
         return LR_EUSAGE;
-    if (!is_op(p, ','))
-        return perror_at(p, p->tok.pos, "poly() needs a degree: poly(x, 3, raw = TRUE)");
-    next(p);
-    if (p->tok.kind != T_NUM || p->tok.num < 1 || p->tok.num > 30 ||
-        p->tok.num != floor(p->tok.num))
-        return perror_at(p, p->tok.pos, "the degree of poly() must be a whole number from 1 "
-                                        "to 30");
-    int degree = (int)p->tok.num;
-    next(p);
-    const char *rawtxt = NULL;
-    if (is_op(p, ',')) {
+    for (int argi = 1; is_op(p, ','); argi++) {
         next(p);
-        if (!tok_is(p, "raw"))
-            return perror_at(p, p->tok.pos, "expected raw = TRUE");
+        strncat(args, ", ", sizeof args - strlen(args) - 1);
+        double v = 0;
+        size_t n, at = p->tok.pos;
+        if (b->kind == LR_BASIS_POLY && argi == 1) {
+            if (basis_number(p, &v, args, sizeof args))
+                return LR_EUSAGE;
+            if (v < 1 || v > LR_BASIS_MAX_DEGREE || v != floor(v))
+                return perror_at(p, at,
+                                 "the degree of poly() must be a whole number "
+                                 "from 1 to %d",
+                                 LR_BASIS_MAX_DEGREE);
+            b->degree = (int)v;
+            continue;
+        }
+        static const char *const names[] = {"raw",   "center",         "scale", "df",
+                                            "knots", "Boundary.knots", "degree"};
+        /* which names each function takes: bit i for names[i] */
+        unsigned ok = b->kind == LR_BASIS_POLY    ? 1u
+                      : b->kind == LR_BASIS_SCALE ? 6u
+                      : b->kind == LR_BASIS_NS    ? 56u
+                                                  : 120u;
+        int a = -1;
+        for (int i = 0; i < 7; i++)
+            if ((ok >> i & 1) && tok_is(p, names[i]))
+                a = i;
+        if (a < 0)
+            return perror_at(p, p->tok.pos, "%.*s() takes %s here", (int)fn_tok->len, fn,
+                             b->kind == LR_BASIS_POLY    ? "the degree, then raw ="
+                             : b->kind == LR_BASIS_SCALE ? "center = and scale ="
+                             : b->kind == LR_BASIS_NS    ? "df =, knots = and Boundary.knots ="
+                                                         : "df =, knots =, degree = and "
+                                                           "Boundary.knots =");
+        strncat(args, names[a], sizeof args - strlen(args) - 1);
+        strncat(args, " = ", sizeof args - strlen(args) - 1);
         next(p);
         if (!is_op(p, '='))
-            return perror_at(p, p->tok.pos, "expected '=' after raw");
+            return perror_at(p, p->tok.pos, "expected '=' after %s", names[a]);
         next(p);
-        if (tok_is(p, "TRUE"))
-            rawtxt = "TRUE";
-        else if (tok_is(p, "T"))
-            rawtxt = "T";
-        else if (tok_is(p, "FALSE") || tok_is(p, "F"))
-            return perror_at(p, p->tok.pos, "orthogonal polynomials (raw = FALSE) need two "
-                                            "passes over the data; use raw = TRUE");
-        else
-            return perror_at(p, p->tok.pos, "expected TRUE");
-        next(p);
+        at = p->tok.pos;
+        int rc = a == 0   ? basis_flag(p, &raw, args, sizeof args)
+                 : a == 1 ? basis_flag(p, &b->center, args, sizeof args)
+                 : a == 2 ? basis_flag(p, &b->scale, args, sizeof args)
+                 : a == 4
+                     ? basis_numbers(p, b->knots, LR_BASIS_MAX_KNOTS, &b->nknots, args, sizeof args)
+                 : a == 5 ? basis_numbers(p, b->boundary, 2, &n, args, sizeof args)
+                          : basis_number(p, &v, args, sizeof args);
+        if (rc)
+            return rc;
+        if (a == 4)
+            b->knots_given = 1;
+        if (a == 5 && (n != 2 || b->boundary[0] == b->boundary[1]))
+            return perror_at(p, at, "Boundary.knots needs two different values");
+        if (a == 5) {
+            b->boundary_given = 1;
+            if (b->boundary[0] > b->boundary[1]) {
+                double t = b->boundary[0];
+                b->boundary[0] = b->boundary[1];
+                b->boundary[1] = t;
+            }
+        }
+        if ((a == 3 || a == 6) && (v != floor(v) || v < 1 || v > LR_BASIS_MAX_DEGREE))
+            return perror_at(p, at, "%s must be a whole number from 1 to %d", names[a],
+                             LR_BASIS_MAX_DEGREE);
+        if (a == 3)
+            b->df = (int)v;
+        if (a == 6)
+            b->degree = (int)v;
     }
-    if (!rawtxt)
-        return perror_at(p, p->tok.pos, "poly() is supported with raw = TRUE (orthogonal "
-                                        "polynomials need two passes over the data)");
     if (!is_op(p, ')'))
-        return perror_at(p, p->tok.pos, "expected ')' to close poly(");
+        return perror_at(p, p->tok.pos, "expected ')' to close %.*s(", (int)fn_tok->len, fn);
     next(p);
-    char suffix[64];
-    snprintf(suffix, sizeof suffix, ", %d, raw = %s)", degree, rawtxt);
-    char *label = label_of(p, x, "poly(", suffix);
+    if (b->kind == LR_BASIS_POLY && b->degree == 0)
+        return perror_at(p, fn_tok->pos, "poly() needs a degree: poly(x, 3)");
+    /* columns: poly d; scale 1; ns knots + 1; bs knots + degree, where df (without
+     * knots) makes df − 1 (ns) or df − degree (bs) interior knots, at least 0 */
+    int ord = b->kind == LR_BASIS_NS ? 4 : b->degree + 1;
+    if ((b->kind == LR_BASIS_NS || b->kind == LR_BASIS_BS) && !b->knots_given && b->df) {
+        int m = b->kind == LR_BASIS_NS ? b->df - 1 : b->df - b->degree;
+        b->nknots = m > 0 ? (size_t)m : 0;
+        if (m > LR_BASIS_MAX_KNOTS)
+            return perror_at(p, fn_tok->pos, "df makes more than %d knots", LR_BASIS_MAX_KNOTS);
+    }
+    b->ncol = b->kind == LR_BASIS_POLY    ? b->degree
+              : b->kind == LR_BASIS_SCALE ? 1
+              : b->kind == LR_BASIS_NS    ? (int)b->nknots + 1
+                                          : (int)b->nknots + ord - 1;
+    if (b->kind == LR_BASIS_SCALE && !b->center && !b->scale)
+        b->ready = 1, b->scale_v = 1; /* scale(x, FALSE, FALSE) is x */
+    char prefix[16];
+    snprintf(prefix, sizeof prefix, "%.*s(", (int)fn_tok->len, fn);
+    strncat(args, ")", sizeof args - strlen(args) - 1);
+    char *label = label_of(p, x, prefix, args);
     if (!label)
         return LR_ENOMEM;
-    return single_var(p, intern_var(p, label, LR_VAR_POLY, x, 0, degree, fn_tok->pos), out);
+    size_t v = intern_var(p, label, LR_VAR_POLY, x, 0, b->ncol, fn_tok->pos);
+    if (v != SIZE_MAX && !raw && !p->f->vars[v].basis)
+        p->f->vars[v].basis = b;
+    return single_var(p, v, out);
 }
 
 /* A string argument: its bytes, copied into the arena; sb gets it deparsed
@@ -1325,8 +1465,11 @@ static int model_primary(parser *p, tset *out)
                               (t.len == 7 && !memcmp(t.start, "relevel", 7)) ||
                               (t.len == 1 && t.start[0] == 'C')))
                 return parse_factor(p, &t, out);
-            if (!t.quoted && t.len == 4 && !memcmp(t.start, "poly", 4))
-                return parse_poly(p, &t, out);
+            if (!t.quoted &&
+                ((t.len == 4 && !memcmp(t.start, "poly", 4)) ||
+                 (t.len == 5 && !memcmp(t.start, "scale", 5)) ||
+                 (t.len == 2 && (!memcmp(t.start, "ns", 2) || !memcmp(t.start, "bs", 2)))))
+                return parse_basis(p, &t, out);
             if (!t.quoted && t.len == 6 && !memcmp(t.start, "offset", 6))
                 return parse_offset(p, &t);
             if (fn_of(&t, &fn)) {
@@ -1344,7 +1487,9 @@ static int model_primary(parser *p, tset *out)
             }
             return perror_at(p, t.pos,
                              "unknown function '%.*s' (known: I, log, log2, log10, log1p, exp, "
-                             "expm1, sqrt, abs, sin, cos, tan, poly, factor, relevel, C)", (int)t.len, t.start);
+                             "expm1, sqrt, abs, sin, cos, tan, poly, scale, ns, bs, factor, "
+                             "relevel, C)",
+                             (int)t.len, t.start);
         }
         size_t col;
         if (find_col(p, &t, &col))

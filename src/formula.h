@@ -95,7 +95,8 @@ typedef enum lr_var_kind {
     LR_VAR_COLUMN = 0, /* a bare column: numeric, or a factor if the column holds text */
     LR_VAR_EXPR,       /* a numeric expression: I(...), log(...), ... */
     LR_VAR_FACTOR,     /* factor(col) or C(col): a categorical variable */
-    LR_VAR_POLY        /* poly(expr, degree, raw = TRUE): degree columns */
+    LR_VAR_POLY        /* poly(expr, degree, raw = TRUE): degree columns; with a basis
+                          (poly, scale, ns, bs: basis.h) its ncol columns */
 } lr_var_kind;
 
 typedef struct lr_var {
@@ -103,7 +104,8 @@ typedef struct lr_var {
     lr_var_kind kind; /* see lr_var_kind */
     lr_node *expr;    /* LR_VAR_EXPR and LR_VAR_POLY: the expression; LR_VAR_COLUMN: the column node */
     size_t col;       /* LR_VAR_COLUMN and LR_VAR_FACTOR: the data column */
-    int degree;       /* LR_VAR_POLY: the degree */
+    int degree;       /* LR_VAR_POLY: the degree (with a basis: its columns) */
+    struct lr_basis *basis; /* LR_VAR_POLY: a data-dependent basis (basis.h), NULL: raw powers */
     int logical;      /* LR_VAR_EXPR: R's logical (I(x > 5)): coded as R codes a
                          logical, a factor with levels FALSE, TRUE, so its one
                          column is named label + "TRUE" */

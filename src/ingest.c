@@ -515,8 +515,8 @@ static const lr_chunk_ops frame_ops = {frame_eval, frame_fold, frame_drop};
  * that every column is numeric: lr_frame_assume_numeric), and the chunk is
  * folded. *lines gets its physical lines. On error *out may hold a frame. */
 static int first_chunk(const chunk_job *first, const char *name, const lr_fit_options *opt,
-                       int keep_rows, int guess, lr_frame **out, char *delimiter, uint64_t *lines,
-                       lr_error *err)
+                       int keep_rows, int guess, const lr_frame *bases, lr_frame **out,
+                       char *delimiter, uint64_t *lines, lr_error *err)
 {
     lr_csv *csv = NULL;
     lr_csv_options copt = {opt->delimiter, opt->max_line_bytes};
@@ -532,6 +532,8 @@ static int first_chunk(const chunk_job *first, const char *name, const lr_fit_op
     }
     if ((rc = lr_frame_create(&row, name, opt, out, err)))
         goto done;
+    if (bases)
+        lr_frame_copy_bases(*out, bases);
     /* without a temporary file for them, the text is read again */
     if (keep_rows)
         lr_frame_keep_rows(*out, keep_rows & LR_KEEP_ROW_LINES);
@@ -586,6 +588,79 @@ int lr_ingest(const char *path, const lr_fit_options *opt, lr_frame **out, char 
     return lr_ingest_spooled(&path, 1, opt, 0, 0, out, delimiter, NULL, err);
 }
 
+/* One pass that builds a frame from sp's input: the first chunk on this
+ * thread (the header, the delimiter, the types), then the rest on the pool.
+ * bases: a frame of the same model whose data-dependent bases are known
+ * (lr_frame_fit_bases), given to the new frame before any row; NULL for the
+ * first pass. */
+static int frame_read(splitter *sp, const lr_fit_options *opt, int nthreads, int keep_rows,
+                      const lr_frame *bases, lr_frame **out, char *delimiter, lr_error *err)
+{
+    const char *name = lr_source_name(sp->src);
+    uint64_t total = lr_source_size(sp->src);
+    chunk_job first = {0};
+    lr_frame *frame = NULL;
+    int rc;
+    if ((rc = next_chunk(sp, &first, err)))
+        goto done;
+    if (sp->overlong && first.len == 0) { /* the header row */
+        rc = lr_csv_row_too_long(err, name, 1, sp->max_line);
+        goto done;
+    }
+    uint64_t lines_before = 0;
+    /* Numeric columns guessed first; if the chunk does not go through, again
+     * with its rows kept until the types are decided (out of memory is not
+     * retried). */
+    rc = first_chunk(&first, name, opt, keep_rows, 1, bases, &frame, delimiter, &lines_before, err);
+    if (rc && rc != LR_ENOMEM) {
+        lr_frame_free(frame);
+        frame = NULL;
+        rc = first_chunk(&first, name, opt, keep_rows, 0, bases, &frame, delimiter, &lines_before,
+                         err);
+    }
+    if (rc)
+        goto done;
+    if (opt->progress)
+        opt->progress(opt->progress_ud, lr_source_consumed(sp->src), total, lr_frame_rows(frame));
+
+    /* The other chunks. */
+    frame_pass fp = {frame, *delimiter, name, opt, sp->src, total};
+    rc = run_pool(sp, &frame_ops, &fp, nthreads, 1, lines_before, name, err);
+    if (!rc)
+        rc = lr_frame_finish(frame, err);
+    /* A file cut, grown or written while it was read is not fitted. */
+    if (!rc)
+        rc = lr_source_check(sp->src, err);
+done:
+    lr_mem_free(first.buf, first.cap);
+    lr_mem_free(sp->carry, sp->carry_cap);
+    sp->carry = NULL;
+    sp->carry_len = sp->carry_cap = 0;
+    if (rc) {
+        lr_frame_free(frame);
+        return rc;
+    }
+    *out = frame;
+    return LR_OK;
+}
+
+/* Whether a formula may call a data-dependent basis (poly, scale, ns, bs):
+ * a stream is then copied for the second pass their statistics need. A
+ * false positive only costs that copy. */
+static int may_need_bases(const char *formula)
+{
+    static const char *const fn[] = {"poly", "scale", "ns", "bs"};
+    for (int i = 0; formula && i < 4; i++)
+        for (const char *s = formula; (s = strstr(s, fn[i])) != NULL; s++) {
+            const char *e = s + strlen(fn[i]);
+            while (*e == ' ' || *e == '\t')
+                e++;
+            if (*e == '(')
+                return 1;
+        }
+    return 0;
+}
+
 int lr_ingest_spooled(const char *const *paths, size_t npaths, const lr_fit_options *opt,
                       uint64_t spool_limit, int keep_rows, lr_frame **out, char *delimiter,
                       lr_source **input, lr_error *err)
@@ -593,57 +668,42 @@ int lr_ingest_spooled(const char *const *paths, size_t npaths, const lr_fit_opti
     splitter sp = {0};
     sp.max_line = opt->max_line_bytes ? opt->max_line_bytes : LR_MAX_LINE_DEFAULT;
     lr_frame *frame = NULL;
-    chunk_job first = {0};
     int nthreads = lr_ingest_threads(opt->threads), rc;
     int blas_threads = 0;
+    int bases = may_need_bases(opt->formula);
 
     *out = NULL;
     if (input)
         *input = NULL;
-    if ((rc = lr_source_open_files(paths, npaths, sp.max_line, input ? spool_limit : 0, &sp.src,
-                                   err)))
+    /* a stream is copied whole for the second pass a basis needs */
+    uint64_t spool = bases ? UINT64_MAX : input ? spool_limit : 0;
+    if ((rc = lr_source_open_files(paths, npaths, sp.max_line, spool, &sp.src, err)))
         return rc;
-    const char *name = lr_source_name(sp.src);
-    uint64_t total = lr_source_size(sp.src);
 
-    /* The first chunk, on this thread: the header, the delimiter, the types. */
-    if ((rc = blas_workers(nthreads, &nthreads, err)) || (rc = next_chunk(&sp, &first, err)))
+    if ((rc = blas_workers(nthreads, &nthreads, err)))
         goto done;
-    if (sp.overlong && first.len == 0) { /* the header row */
-        rc = lr_csv_row_too_long(err, name, 1, sp.max_line);
-        goto done;
-    }
     /* Accumulation uses one BLAS thread per worker: the kernels then run the
      * same way for any thread count (docs/design.md). */
     blas_threads = lr_blas_threads(1);
-    uint64_t lines_before = 0;
-    /* Numeric columns guessed first; if the chunk does not go through, again
-     * with its rows kept until the types are decided (out of memory is not
-     * retried). */
-    rc = first_chunk(&first, name, opt, keep_rows, 1, &frame, delimiter, &lines_before, err);
-    if (rc && rc != LR_ENOMEM) {
+    rc = frame_read(&sp, opt, nthreads, keep_rows, NULL, &frame, delimiter, err);
+    if (rc == LR_OK && lr_frame_basis_vars(frame) > 0) {
+        /* poly(), scale(), ns(), bs(): their bases from the first pass's
+         * values, then the model from a second pass over the same bytes */
+        splitter again = {0};
+        lr_frame *second = NULL;
+        again.max_line = sp.max_line;
+        if (!(rc = lr_frame_fit_bases(frame, err)) &&
+            !(rc = lr_source_again(sp.src, &again.src, err))) {
+            rc = frame_read(&again, opt, nthreads, keep_rows, frame, &second, delimiter, err);
+            lr_source_free(again.src);
+        }
         lr_frame_free(frame);
-        frame = NULL;
-        rc = first_chunk(&first, name, opt, keep_rows, 0, &frame, delimiter, &lines_before, err);
+        frame = second;
     }
-    if (rc)
-        goto done;
-    if (opt->progress)
-        opt->progress(opt->progress_ud, lr_source_consumed(sp.src), total, lr_frame_rows(frame));
-
-    /* The other chunks. */
-    frame_pass fp = {frame, *delimiter, name, opt, sp.src, total};
-    rc = run_pool(&sp, &frame_ops, &fp, nthreads, 1, lines_before, name, err);
-    if (!rc)
-        rc = lr_frame_finish(frame, err);
-    /* A file cut, grown or written while it was read is not fitted. */
-    if (!rc)
-        rc = lr_source_check(sp.src, err);
 
 done:
     if (blas_threads)
         lr_blas_threads(blas_threads);
-    lr_mem_free(first.buf, first.cap);
     lr_mem_free(sp.carry, sp.carry_cap);
     if (rc)
         lr_source_relocate_error(sp.src, err); /* several files: name the one */

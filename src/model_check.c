@@ -23,6 +23,7 @@
 
 #include <jansson.h>
 
+#include "basis_json.h"
 #include "formula.h"
 #include "model_check.h"
 
@@ -146,7 +147,16 @@ static int check_formula(const char *text, const char *field, const char *const 
             json_string_value(json_object_get(json_array_get(vars, v - 1), "label"));
         ok = label && !strcmp(label, f->vars[v].label);
     }
+    /* data-dependent bases: their stored parameters complete and consistent */
+    int rc = LR_OK;
+    for (size_t v = 1; ok && rc == LR_OK && v < f->nvars; v++)
+        if (f->vars[v].basis)
+            rc = lr_basis_from_json(f->vars[v].basis,
+                                    json_object_get(json_array_get(vars, v - 1), "basis"), path,
+                                    f->vars[v].label, err);
     lr_formula_free(f);
+    if (rc)
+        return rc;
     return ok ? LR_OK : bad(err, path, field, "does not have the variables of \"variables\"");
 }
 

@@ -23,6 +23,7 @@
 
 #include <jansson.h>
 
+#include "basis_json.h"
 #include "byte_source.h"
 #include "fe_model.h"
 #include "model_check.h"
@@ -242,6 +243,8 @@ int lr_model_json_build(const lr_frame *f, const lr_fit *fit, const lr_accum *ac
             break;
         ok &= !json_object_set_new(o, "label", jstr(fm->vars[v].label));
         ok &= !json_object_set_new(o, "factor", json_boolean(f->vars[v].factor));
+        if (fm->vars[v].basis) /* poly, scale, ns, bs: the basis prediction evaluates */
+            ok &= !json_object_set_new(o, "basis", lr_basis_json(fm->vars[v].basis));
         if (f->vars[v].factor) {
             const lr_levels *l = f->vars[v].levels;
             int numeric = lr_levels_numeric(l);
@@ -672,6 +675,10 @@ static int predict_frame(const lr_model *m, const lr_csv_row *hdr, const char *n
         json_t *jv = json_array_get(vars, v - 1);
         json_t *lv = json_object_get(jv, "levels");
         int factor = json_is_true(json_object_get(jv, "factor"));
+        lr_var *xv = &f->formula->vars[v];
+        if (xv->basis && (rc = lr_basis_from_json(xv->basis, json_object_get(jv, "basis"), m->path,
+                                                  xv->label, err)))
+            goto fail;
         if (factor != f->vars[v].factor || (factor && !json_is_array(lv))) {
             rc = lr_error_set(err, LR_EDATA, "%s: variable %s is %s in the model file", m->path,
                               f->formula->vars[v].label, factor ? "a factor" : "numeric");
@@ -807,7 +814,7 @@ int lr_predict_csv_files(const lr_model *m, const char *const *paths, size_t n,
             got = lr_fe_model_row(m->fe, fe_cols, &row, lr_csv_name(csv), &fe_sum, &fe_note);
         rc = got <= 0 ? LR_OK : lr_frame_eval_row(f, f->colval, &row, x, &y, &w, &use, err);
         lr_prediction pr = {row.line,    use == 1 && got == 1, (double)NAN, (double)NAN,
-                            (double)NAN, (double)NAN,          NULL,        NULL};
+                            (double)NAN, (double)NAN,          NULL,        NULL, 0};
         lr_source_locate(src, row.line, &pr.file, &pr.line);
         if (got == -1) {
             lr_source_relocate_error(src, &fe_note); /* several files: name the one */
@@ -823,6 +830,7 @@ int lr_predict_csv_files(const lr_model *m, const char *const *paths, size_t n,
         } else if (rc)
             break;
         if (pr.ok) {
+            pr.beyond_knots = lr_frame_beyond_knots(f, f->colval);
             if (icpt)
                 xf[0] = 1;
             memcpy(xf + icpt, x, (p - icpt) * sizeof(double));

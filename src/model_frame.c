@@ -142,6 +142,7 @@ void lr_chunk_free(lr_chunk *c)
     lr_mem_free(c->row, c->row_cap * sizeof(double));
     lr_mem_free(c->ent, c->ent_cap * sizeof(lr_row_entry));
     lr_row_store_free(&c->store);
+    lr_mem_free(c->bvals, c->bcap * sizeof(double));
     lr_mem_free(c, sizeof *c);
 }
 
@@ -165,6 +166,7 @@ void lr_frame_free(lr_frame *f)
     lr_formula_free(f->formula);
     lr_mem_free(f->cols, f->ncsv * sizeof(col_info));
     lr_mem_free(f->colval, f->ncsv * sizeof(double));
+    lr_frame_basis_free(f);
     if (f->rows_fd >= 0)
         close(f->rows_fd);
     lr_mem_free(f->direct, f->ncsv * sizeof(size_t));
@@ -465,6 +467,7 @@ int lr_frame_create(const lr_csv_row *hdr, const char *source, const lr_fit_opti
         rc = lr_error_nomem(err);
         goto fail;
     }
+    f->bn_vars = (size_t)lr_frame_basis_vars(f);
     *out = f;
     return LR_OK;
 fail:
@@ -1104,7 +1107,7 @@ static int build_row(lr_chunk *c, const lr_csv_row *row, int *omit, lr_error *er
                 if (fm->vars[v].kind != LR_VAR_POLY || f->vars[v].factor)
                     continue;
                 size_t deg = (size_t)fm->vars[v].degree;
-                val *= pow(c->value[v], (double)(rest % deg + 1));
+                val *= lr_var_column(&fm->vars[v], c->value[v], (unsigned)(rest % deg + 1));
                 rest /= deg;
             }
             if (!isfinite(val))
@@ -1326,15 +1329,17 @@ static int chunk_add(lr_chunk *c, const lr_csv_row *row, lr_error *err)
     if (missing) {
         /* As R's model.frame with na.omit: the whole row goes, and is counted. */
         c->dropped++;
-        return LR_OK;
+        return f->bn_vars ? lr_chunk_collect(c, row, 0, err) : LR_OK;
     }
     int omit;
     if ((rc = build_row(c, row, &omit, err)))
         return rc;
     if (omit) {
         c->dropped++;
-        return LR_OK;
+        return f->bn_vars ? lr_chunk_collect(c, row, 0, err) : LR_OK;
     }
+    if (f->bn_vars && (rc = lr_chunk_collect(c, row, 1, err)))
+        return rc;
     if (c->sparse) {
         rc = lr_row_store_add(&c->store, c->ent, c->nent,
                               f->wcol != SIZE_MAX ? c->colval[f->wcol] : 1.0, row->line, err);
@@ -1486,6 +1491,8 @@ int lr_frame_fold(lr_frame *f, lr_chunk *c, uint64_t lines_before, lr_error *err
         a = f->stack[l];
         f->stack[l] = NULL;
     }
+    if (f->bn_vars && (rc = lr_frame_collect_fold(f, c, err)))
+        goto done;
     f->rows += c->rows;
     f->dropped += c->dropped;
     lr_row_fp_fold(&f->fp, &c->fp, lines_before);
@@ -1912,6 +1919,8 @@ int lr_frame_model(lr_frame *f, lr_model_columns *out, lr_error *err)
                 } else if (fm->vars[v].kind == LR_VAR_POLY) {
                     f->mchoice[m * width + i] = (uint32_t)(digit[i] + 1);
                     snprintf(num, sizeof num, "%zu", digit[i] + 1);
+                    if (fm->vars[v].degree == 1) /* R: a one-column matrix's name alone */
+                        num[0] = '\0';
                     suffix = num;
                     combo += digit[i] * mult;
                     mult *= radix[i];
@@ -2088,7 +2097,7 @@ int lr_frame_eval_row(const lr_frame *f, double *colval, const lr_csv_row *row, 
             if (f->vars[v].factor)
                 p *= level[v] == choice[i] ? 1.0 : 0.0;
             else if (fm->vars[v].kind == LR_VAR_POLY)
-                p *= pow(value[v], (double)choice[i]);
+                p *= lr_var_column(&fm->vars[v], value[v], choice[i]);
             else
                 p *= value[v];
         }

@@ -154,6 +154,18 @@ uint64_t lr_frame_dropped(const lr_frame *f);
  * first one's line and *label its term's label (borrowed; NULL if none). */
 uint64_t lr_frame_nan_rows(const lr_frame *f, uint64_t *first_line, const char **label);
 
+/* Data-dependent bases (poly, scale, ns, bs: model_frame_basis.c). The
+ * variables whose basis is not known yet: their values are collected over
+ * the kept rows of this pass, and lr_frame_fit_bases (after lr_frame_finish)
+ * computes the bases from them; a new frame for the second pass gets them
+ * with lr_frame_copy_bases (same formula). */
+int lr_frame_basis_vars(const lr_frame *f);
+int lr_frame_fit_bases(lr_frame *f, lr_error *err);
+void lr_frame_copy_bases(lr_frame *dst, const lr_frame *src);
+/* After lr_frame_eval_row filled colval: 1 if a bs() variable's value lies
+ * beyond its boundary knots (R's bs() warns there). */
+int lr_frame_beyond_knots(const lr_frame *f, const double *colval);
+
 void lr_frame_free(lr_frame *f);
 
 #endif

@@ -107,6 +107,9 @@ struct lr_chunk {
     size_t row_cap;     /* capacity of row */
     uint64_t rows;      /* data rows seen */
     uint64_t dropped;   /* rows omitted for missing values */
+    double *bvals;      /* first pass of a model with bases: each kept row's basis
+                           variables' values (model_frame_basis.c) */
+    size_t bn, bcap;    /* doubles in bvals, its capacity */
     lr_row_fp fp;       /* the rows used, lines counted from the chunk's first */
     uint64_t nan_rows;  /* of those, rows where a term was NaN (log(-1)) */
     uint64_t nan_line;  /* the first such row's line (0: none) */
@@ -188,7 +191,18 @@ struct lr_frame {
     size_t *macc;         /* their accumulator columns */
     char **mnames;        /* their names */
     lr_arena names_arena; /* storage of mnames' strings */
+    size_t bn_vars;       /* basis variables collected in this pass (0: none) */
+    double *bvals;        /* the chunks' bvals folded, in file order */
+    size_t bn, bcap;      /* doubles in bvals, its capacity */
 };
+
+/* model_frame_basis.c: a row's basis values collected (complete: the row is
+ * kept and c->value holds them, else from the cells its variable has); a chunk's folded;
+ * the frame's freed; column j (1-based) of a poly-kind variable at value. */
+int lr_chunk_collect(lr_chunk *c, const lr_csv_row *row, int complete, lr_error *err);
+int lr_frame_collect_fold(lr_frame *f, lr_chunk *c, lr_error *err);
+void lr_frame_basis_free(lr_frame *f);
+double lr_var_column(const lr_var *x, double value, unsigned j);
 
 /* The accumulator column of a factor term's cell, or SIZE_MAX if never seen. */
 size_t lr_cell_map_get(const cell_map *m, const uint32_t *key);

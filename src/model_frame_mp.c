@@ -307,6 +307,12 @@ int lr_frame_mp_row(lr_frame_mp *m, const lr_csv_row *row, int *use, lr_error *e
                     mpfr_set_zero(m->x[c], 1);
                     break;
                 }
+            } else if (fm->vars[v].kind == LR_VAR_POLY && fm->vars[v].basis) {
+                /* a data-dependent basis: evaluated in double (its parameters are) */
+                mpfr_set_d(m->tmp,
+                           lr_var_column(&fm->vars[v], mpfr_get_d(m->var[v], MPFR_RNDN), choice[i]),
+                           MPFR_RNDN);
+                mpfr_mul(m->x[c], m->x[c], m->tmp, MPFR_RNDN);
             } else if (fm->vars[v].kind == LR_VAR_POLY) {
                 mpfr_pow_ui(m->tmp, m->var[v], choice[i], MPFR_RNDN);
                 mpfr_mul(m->x[c], m->x[c], m->tmp, MPFR_RNDN);

@@ -63,6 +63,11 @@ static const parse_case parse_cases[] = {
     {"y ~ `my x` + I(1e5 * x) + I(123456 * x) + I(0.0001 * x)",
      "`my x`;I(1e+05 * x);I(123456 * x);I(1e-04 * x)", 1},
     {"y~a+a+a:a", "a", 1},
+    {"y ~ poly(x,2) + scale(a,scale=FALSE) + ns(b, df=3) + bs(c,knots=c(1e5,-2.50),degree=2)",
+     "poly(x, 2);scale(a, scale = FALSE);ns(b, df = 3);bs(c, knots = c(1e+05, -2.5), degree = 2)",
+     1},
+    {"y ~ ns(x, Boundary.knots = c(0, 10)):g + poly(x, 1, raw = F)",
+     "poly(x, 1, raw = F);ns(x, Boundary.knots = c(0, 10)):g", 1},
 };
 
 START_TEST(test_parse)
@@ -104,7 +109,11 @@ static const parse_error_case error_cases[] = {
     {"y ~ q", 5, "no column named 'q'"},
     {"y ~ A + bb", 5, "no column named 'A' (did you mean 'a'?)"},
     {"y ~ foo(a)", 5, "unknown function 'foo'"},
-    {"y ~ poly(x, 3)", 14, "poly() is supported with raw = TRUE"},
+    {"y ~ poly(x, 0)", 13, "the degree of poly() must be a whole number from 1 to 30"},
+    {"y ~ ns(x, foo = 1)", 11, "ns() takes df =, knots = and Boundary.knots = here"},
+    {"y ~ bs(x, df = 2.5)", 16, "df must be a whole number from 1 to 30"},
+    {"y ~ ns(x, Boundary.knots = c(1, 1))", 28, "Boundary.knots needs two different values"},
+    {"y ~ poly(x)", 5, "poly() needs a degree: poly(x, 3)"},
     {"y ~ a + 2", 9, "a number in a formula must be 0 or 1"},
     {"y ~ (a + b", 11, "expected ')'"},
     {"y ~ a $ b", 7, "unexpected character '$'"},

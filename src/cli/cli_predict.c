@@ -95,6 +95,7 @@ typedef struct out_ctx {
     const char *file;                          /* the file of the last row (borrowed) */
     char *file_json;                           /* `"file": "NAME", ` for it (malloc) */
     size_t file_json_len;                      /* its bytes */
+    size_t nbeyond;                            /* rows with a bs() x beyond its knots */
 } out_ctx;
 
 /* An unnamed temporary file in TMPDIR (or /tmp), or -1. */
@@ -227,6 +228,7 @@ static void file_member(out_ctx *o, const char *file)
 static void on_row(void *ud, const lr_prediction *p)
 {
     out_ctx *o = ud;
+    o->nbeyond += p->beyond_knots != 0;
     if (p->note && o->nnote++ < LR_CLI_MAX_NOTES)
         snprintf(o->note[o->nnote - 1], sizeof o->note[0], "%s", p->note);
     char line[512]; /* four numbers of at most 24 characters and the keys */
@@ -427,6 +429,10 @@ int lr_cli_predict(int argc, char **argv)
                          "or a fixed-effect level not in the fit",
                          o.nnote - LR_CLI_MAX_NOTES);
         /* R's warnings, in R's words */
+        if (o.nbeyond)
+            lr_cli_error("warning: some 'x' values beyond boundary knots may cause "
+                         "ill-conditioned bases (bs(), %zu row%s)",
+                         o.nbeyond, o.nbeyond == 1 ? "" : "s");
         if (lr_model_rank(m) < lr_model_ncoef(m))
             lr_cli_error("warning: prediction from a rank-deficient fit may be misleading");
         if (lr_model_weighted(m) && iv == LR_INTERVAL_PREDICTION)

@@ -1,0 +1,369 @@
+/*
+ * test_basis.c — data-dependent bases in formulas against R
+ * (tests/data/r_basis.json from tests/reference/gen_r_basis.R): orthogonal
+ * poly(), scale(), and the splines package's ns() and bs(), alone, weighted,
+ * with factors and interactions, after rows dropped for missing values:
+ *
+ *   - every coefficient (estimate, SE, t, p, interval) and the summary's
+ *     statistics, by each method that saves, to relative 1e-9;
+ *   - fit → save → load → predict on new data inside, at and beyond the
+ *     fitted range (poly's alpha/norm2, scale's centre/scale, the splines'
+ *     knots stored in the model file, as R's makepredictcall), fit, se.fit
+ *     and both intervals to 1e-9;
+ *   - the same fit from standard input (the second pass reads the spool) and
+ *     from a file many chunks long on two threads;
+ *   - model files whose stored basis is missing or damaged, and data that
+ *     cannot make a basis: clear LR_EDATA errors.
+ */
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "predict_fixture.h"
+#include "test_util.h"
+
+#define RTOL 1e-9
+
+static json_t *basis_ref;
+
+static double key(json_t *o, const char *k)
+{
+    json_t *v = json_object_get(o, k);
+    ck_assert_msg(v != NULL, "missing key %s", k);
+    return num(v);
+}
+
+/* Relative agreement, or absolute at `scale` (values that are zero up to rounding). */
+static void check_ref(double got, double want, double scale, const char *id, const char *what,
+                      size_t i)
+{
+    int ok = lr_test_rel_close(got, want, RTOL) || fabs(got - want) <= RTOL * scale;
+    ck_assert_msg(ok, "%s: %s[%zu] = %.17g, R: %.17g", id, what, i, got, want);
+}
+
+static const lr_method methods[] = {LR_METHOD_AUTO, LR_METHOD_QR, LR_METHOD_INVERSE,
+                                    LR_METHOD_CHOLESKY};
+#define NMETHODS (sizeof methods / sizeof *methods)
+
+static lr_fit *fit_ref(json_t *c, lr_method method)
+{
+    const char *id = json_string_value(json_object_get(c, "id"));
+    char rel[256];
+    snprintf(rel, sizeof rel, "datasets/%s", json_string_value(json_object_get(c, "file")));
+    json_t *w = json_object_get(c, "weights");
+    lr_fit_options opt;
+    lr_fit_options_init(&opt);
+    opt.formula = json_string_value(json_object_get(c, "formula"));
+    opt.weights = json_is_string(w) ? json_string_value(w) : NULL;
+    opt.method = method;
+    opt.keep_model = 1;
+    lr_fit *fit = NULL;
+    lr_error err;
+    int rc = lr_fit_csv(lr_test_path(rel), &opt, &fit, &err);
+    ck_assert_msg(rc == LR_OK, "%s: %s", id, err.message);
+    return fit;
+}
+
+static void check_summary(json_t *c, const lr_fit *fit)
+{
+    const char *id = json_string_value(json_object_get(c, "id"));
+    json_t *coefs = json_object_get(c, "coefficients");
+    ck_assert_msg(lr_fit_ncoef(fit) == json_array_size(coefs), "%s: %zu coefficients, R has %zu",
+                  id, lr_fit_ncoef(fit), json_array_size(coefs));
+    for (size_t j = 0; j < lr_fit_ncoef(fit); j++) {
+        const lr_coef *cf = lr_fit_coef(fit, j);
+        json_t *r = json_array_get(coefs, j);
+        ck_assert_msg(!strcmp(cf->name, json_string_value(json_object_get(r, "name"))),
+                      "%s: coefficient %zu is '%s', R's is '%s'", id, j, cf->name,
+                      json_string_value(json_object_get(r, "name")));
+        check_ref(cf->estimate, key(r, "estimate"), 0, id, "estimate", j);
+        check_ref(cf->std_error, key(r, "std_error"), 0, id, "std_error", j);
+        check_ref(cf->t, key(r, "t"), 0, id, "t", j);
+        check_ref(cf->p, key(r, "p"), 0, id, "p", j);
+        check_ref(cf->ci_low, key(r, "ci_low"), 0, id, "ci_low", j);
+        check_ref(cf->ci_high, key(r, "ci_high"), 0, id, "ci_high", j);
+    }
+    const lr_summary *s = lr_fit_summary(fit);
+    ck_assert_msg(s->n == (uint64_t)json_integer_value(json_object_get(c, "n")), "%s: n %llu", id,
+                  (unsigned long long)s->n);
+    ck_assert_int_eq((long long)s->rank, json_integer_value(json_object_get(c, "rank")));
+    check_ref(s->df_residual, key(c, "df_residual"), 0, id, "df_residual", 0);
+    check_ref(s->sigma, key(c, "sigma"), 0, id, "sigma", 0);
+    check_ref(s->r_squared, key(c, "r_squared"), 0, id, "r_squared", 0);
+    check_ref(s->adj_r_squared, key(c, "adj_r_squared"), 0, id, "adj_r_squared", 0);
+    check_ref(s->f_statistic, key(c, "f_statistic"), 0, id, "f_statistic", 0);
+    check_ref(s->f_p, key(c, "f_p"), 0, id, "f_p", 0);
+    check_ref(s->rss, key(c, "rss"), 0, id, "rss", 0);
+}
+
+static void check_predictions(json_t *c, const char *model_path)
+{
+    const char *id = json_string_value(json_object_get(c, "id"));
+    lr_model *m = NULL;
+    lr_error err;
+    ck_assert_msg(lr_model_load(model_path, &m, &err) == LR_OK, "%s: %s", id, err.message);
+    char rel[256];
+    snprintf(rel, sizeof rel, "tests/data/%s", json_string_value(json_object_get(c, "newdata")));
+    char newdata[4096];
+    snprintf(newdata, sizeof newdata, "%s", lr_test_path(rel));
+    json_t *want_fit = json_object_get(c, "fit"), *want_se = json_object_get(c, "se_fit");
+    size_t n = json_array_size(want_fit);
+    double scale = max_abs(want_fit);
+    static const lr_interval kinds[] = {LR_INTERVAL_NONE, LR_INTERVAL_CONFIDENCE,
+                                        LR_INTERVAL_PREDICTION};
+    for (int kind = 0; kind < 3; kind++) {
+        rows r = {0};
+        int rc = lr_predict_csv(m, newdata, kinds[kind], key(c, "level"), collect, &r, &err);
+        ck_assert_msg(rc == LR_OK, "%s: %s", id, err.message);
+        ck_assert_msg(r.n == n, "%s: %zu predictions, R has %zu", id, r.n, n);
+        json_t *iv = kind == 1   ? json_object_get(c, "confidence")
+                     : kind == 2 ? json_object_get(c, "prediction")
+                                 : NULL;
+        /* R warns when a bs() x lies beyond the boundary knots */
+        const char *note = json_string_value(json_object_get(c, "note"));
+        int beyond = note && strstr(note, "beyond boundary knots"), any = 0;
+        for (size_t i = 0; i < n; i++) {
+            ck_assert(r.p[i].ok);
+            any |= r.p[i].beyond_knots;
+            check_ref(r.p[i].fit, num(json_array_get(want_fit, i)), scale, id, "fit", i);
+            check_ref(r.p[i].se_fit, num(json_array_get(want_se, i)), scale, id, "se_fit", i);
+            if (!iv)
+                continue;
+            check_ref(r.p[i].lwr, num(json_array_get(json_object_get(iv, "lwr"), i)), scale, id,
+                      "lwr", i);
+            check_ref(r.p[i].upr, num(json_array_get(json_object_get(iv, "upr"), i)), scale, id,
+                      "upr", i);
+        }
+        ck_assert_msg(any == (beyond != 0), "%s: beyond the knots %d, R's warning %d", id, any,
+                      beyond != 0);
+        free(r.p);
+    }
+    lr_model_free(m);
+}
+
+/* Every fit by every method that saves, then its predictions. */
+START_TEST(test_r_basis)
+{
+    json_t *fits = json_object_get(basis_ref, "fits");
+    json_t *c = json_array_get(fits, (size_t)_i / NMETHODS);
+    lr_fit *fit = fit_ref(c, methods[(size_t)_i % NMETHODS]);
+    check_summary(c, fit);
+    char *model_path = temp_path();
+    lr_error err;
+    ck_assert_msg(lr_fit_save(fit, model_path, &err) == LR_OK, "%s", err.message);
+    lr_fit_free(fit);
+    check_predictions(c, model_path);
+    unlink(model_path);
+    free(model_path);
+}
+END_TEST
+
+/* From standard input the second pass reads the spooled copy: the same text. */
+START_TEST(test_basis_stdin)
+{
+    size_t len;
+    char *data = lr_test_read_file(lr_test_path("datasets/airquality.csv"), &len);
+    const char *formula = "Ozone ~ poly(Temp, 2) + ns(Wind, df = 3) + scale(Solar.R)";
+    const char *file_argv[] = {
+        "linreg", "fit", "-f", formula, lr_test_path("datasets/airquality.csv"), NULL};
+    lr_test_run_result a, b;
+    ck_assert_int_eq(lr_test_run(file_argv, NULL, 0, &a), 0);
+    const char *stdin_argv[] = {"linreg", "fit", "-f", formula, "-", NULL};
+    ck_assert_int_eq(lr_test_run(stdin_argv, data, len, &b), 0);
+    ck_assert_msg(a.exit_code == 0 && b.exit_code == 0, "%s%s", a.err, b.err);
+    /* the data line names the input; the rest must be identical */
+    const char *ca = strstr(a.out, "Coefficients:"), *cb = strstr(b.out, "Coefficients:");
+    ck_assert(ca && cb);
+    ck_assert_str_eq(ca, cb);
+    ck_assert_ptr_nonnull(strstr(a.out, "poly(Temp, 2)1"));
+    lr_test_run_free(&a);
+    lr_test_run_free(&b);
+    free(data);
+}
+END_TEST
+
+/* Many chunks on two threads: the bases see every row in file order, so
+ * poly(x, 3) spans what raw powers span (the same fit), and scale(x)'s
+ * slope is the raw slope times sd(x). */
+START_TEST(test_basis_chunks)
+{
+    lr_test_text t = {0};
+    lr_test_seed(14);
+    lr_test_put(&t, "x,y\n");
+    double sx = 0, sxx = 0;
+    int n = 200000;
+    for (int i = 0; i < n; i++) {
+        double x = 10 * lr_test_urand();
+        double y = 1 + 0.5 * x - 0.2 * x * x + 0.01 * x * x * x + lr_test_urand();
+        lr_test_put(&t, "%.17g,%.17g\n", x, y);
+        sx += x;
+        sxx += x * x;
+    }
+    char *path = lr_test_write_temp(t.s, t.n);
+    free(t.s);
+    static const char *const formulas[] = {"y ~ poly(x, 3)", "y ~ poly(x, 3, raw = TRUE)",
+                                           "y ~ scale(x)", "y ~ x"};
+    lr_fit *fit[4];
+    for (int k = 0; k < 4; k++) {
+        lr_fit_options opt;
+        lr_fit_options_init(&opt);
+        opt.formula = formulas[k];
+        opt.threads = 2;
+        lr_error err;
+        ck_assert_msg(lr_fit_csv(path, &opt, &fit[k], &err) == LR_OK, "%s", err.message);
+    }
+    const lr_summary *a = lr_fit_summary(fit[0]), *b = lr_fit_summary(fit[1]);
+    ck_assert_uint_eq(a->n, (uint64_t)n);
+    check_ref(a->sigma, b->sigma, 0, "chunks", "sigma", 0);
+    check_ref(a->r_squared, b->r_squared, 0, "chunks", "r_squared", 0);
+    /* orthonormal columns: the intercept is the mean of y, and the coefficients'
+     * standard errors are all sigma */
+    for (size_t j = 1; j < 4; j++)
+        check_ref(lr_fit_coef(fit[0], j)->std_error, a->sigma, 0, "chunks", "se", j);
+    double sd = sqrt((sxx - sx * sx / n) / (n - 1));
+    check_ref(lr_fit_coef(fit[2], 1)->estimate, lr_fit_coef(fit[3], 1)->estimate * sd, 0, "chunks",
+              "scale slope", 0);
+    for (int k = 0; k < 4; k++)
+        lr_fit_free(fit[k]);
+    unlink(path);
+    free(path);
+}
+END_TEST
+
+/* linreg predict says R's warning for new x beyond a bs() basis' knots, and
+ * not for ns(), which is linear there by construction. */
+START_TEST(test_basis_predict_warning)
+{
+    static const char *const formulas[] = {"dist ~ bs(speed, df = 5)", "dist ~ ns(speed, df = 5)"};
+    for (int k = 0; k < 2; k++) {
+        char *model = temp_path();
+        const char *fit_argv[] = {
+            "linreg", "fit", "-f", formulas[k], "-o", model, lr_test_path("datasets/cars.csv"),
+            NULL};
+        lr_test_run_result a, b;
+        ck_assert_int_eq(lr_test_run(fit_argv, NULL, 0, &a), 0);
+        ck_assert_msg(a.exit_code == 0, "%s", a.err);
+        const char *pred_argv[] = {
+            "linreg", "predict", "-m", model, lr_test_path("tests/data/basis_cars_new.csv"), NULL};
+        ck_assert_int_eq(lr_test_run(pred_argv, NULL, 0, &b), 0);
+        ck_assert_msg(b.exit_code == 0, "%s", b.err);
+        const char *w = strstr(b.err, "warning: some 'x' values beyond boundary knots may cause "
+                                      "ill-conditioned bases (bs(), 2 rows)");
+        ck_assert_msg(k == 0 ? w != NULL : w == NULL, "%s: %s", formulas[k], b.err);
+        lr_test_run_free(&a);
+        lr_test_run_free(&b);
+        unlink(model);
+        free(model);
+    }
+}
+END_TEST
+
+/* A saved basis missing or damaged: the model file is refused, naming it. */
+START_TEST(test_basis_model_damaged)
+{
+    json_t *c = json_array_get(json_object_get(basis_ref, "fits"), 5); /* cars_ns3 */
+    ck_assert_str_eq(json_string_value(json_object_get(c, "id")), "cars_ns3");
+    lr_fit *fit = fit_ref(c, LR_METHOD_AUTO);
+    char *path = temp_path();
+    lr_error err;
+    ck_assert_int_eq(lr_fit_save(fit, path, &err), LR_OK);
+    lr_fit_free(fit);
+    json_error_t je;
+    json_t *root = json_load_file(path, 0, &je);
+    ck_assert_ptr_nonnull(root);
+    static const char *const damage[] = {"drop", "kind", "knots", "boundary", "reversed", "degree"};
+    for (size_t d = 0; d < sizeof damage / sizeof *damage; d++) {
+        json_t *copy = json_deep_copy(root);
+        json_t *var = json_array_get(json_object_get(copy, "variables"), 0);
+        json_t *basis = json_object_get(var, "basis");
+        ck_assert_ptr_nonnull(basis);
+        if (d == 0)
+            json_object_del(var, "basis");
+        else if (d == 1)
+            json_object_set_new(basis, "kind", json_string("bs"));
+        else if (d == 2)
+            json_array_append_new(json_object_get(basis, "knots"), json_real(20));
+        else if (d == 3)
+            json_object_set_new(basis, "boundary_knots", json_pack("[f]", 4.0));
+        else if (d == 4)
+            json_object_set_new(basis, "boundary_knots", json_pack("[f, f]", 25.0, 4.0));
+        else
+            json_object_set_new(basis, "degree", json_integer(2));
+        char *bad = temp_path();
+        ck_assert_int_eq(json_dump_file(copy, bad, 0), 0);
+        lr_model *m = NULL;
+        int rc = lr_model_load(bad, &m, &err);
+        ck_assert_msg(rc == LR_EDATA, "%s: rc %d", damage[d], rc);
+        ck_assert_msg(strstr(err.message, "\"basis\" of variable ns(speed, df = 3)"), "%s: %s",
+                      damage[d], err.message);
+        ck_assert_ptr_null(m);
+        json_decref(copy);
+        unlink(bad);
+        free(bad);
+    }
+    json_decref(root);
+    unlink(path);
+    free(path);
+}
+END_TEST
+
+/* Data that cannot make the basis (R's poly() stops; scale() would divide by
+ * zero; a spline of a constant has no boundary knots). */
+START_TEST(test_basis_data_errors)
+{
+    static const struct {
+        const char *data, *formula, *message;
+    } cases[] = {
+        {"x,y\n1,1\n2,2\n3,1\n", "y ~ poly(x, 3)",
+         "poly(x, 3): the degree must be less than "
+         "the number of distinct values (3)"},
+        {"x,y\n1,1\n1,2\n1,1\n", "y ~ scale(x)", "scale(x): the column is constant"},
+        {"x,y\n2,1\n2,2\n2,1\n", "y ~ ns(x, df = 2)", "ns(x, df = 2): the boundary knots"},
+        {"x,y\nNA,1\nNA,2\n", "y ~ bs(x)", "no complete rows"},
+        {"x,y\n1,1\nNA,2\n3,1\n4,2\n", "y ~ poly(x, 2)",
+         "poly(x, 2): missing values are not allowed in poly()"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char *path = lr_test_write_temp(cases[i].data, strlen(cases[i].data));
+        lr_fit_options opt;
+        lr_fit_options_init(&opt);
+        opt.formula = cases[i].formula;
+        lr_fit *fit = NULL;
+        lr_error err;
+        int rc = lr_fit_csv(path, &opt, &fit, &err);
+        ck_assert_msg(rc == LR_EDATA, "%s: rc %d", cases[i].formula, rc);
+        ck_assert_msg(strstr(err.message, cases[i].message), "%s: %s", cases[i].formula,
+                      err.message);
+        ck_assert_ptr_null(fit);
+        unlink(path);
+        free(path);
+    }
+}
+END_TEST
+
+int main(void)
+{
+    json_error_t je;
+    basis_ref = json_load_file(lr_test_path("tests/data/r_basis.json"), 0, &je);
+    if (!basis_ref) {
+        fprintf(stderr, "cannot read tests/data/r_basis.json: %s\n", je.text);
+        return 1;
+    }
+    Suite *s = suite_create("basis");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 120);
+    size_t nfits = json_array_size(json_object_get(basis_ref, "fits"));
+    tcase_add_loop_test(tc, test_r_basis, 0, (int)(nfits * NMETHODS));
+    tcase_add_test(tc, test_basis_stdin);
+    tcase_add_test(tc, test_basis_chunks);
+    tcase_add_test(tc, test_basis_predict_warning);
+    tcase_add_test(tc, test_basis_model_damaged);
+    tcase_add_test(tc, test_basis_data_errors);
+    suite_add_tcase(s, tc);
+    int rc = lr_test_main(s);
+    json_decref(basis_ref);
+    return rc;
+}
