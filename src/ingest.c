@@ -496,9 +496,9 @@ static int frame_fold(void *ctx, void *result, uint64_t lines_before, lr_error *
 {
     const frame_pass *fp = ctx;
     int rc = lr_frame_fold(fp->frame, result, lines_before, err);
-    if (rc == LR_OK && fp->opt->progress)
-        fp->opt->progress(fp->opt->progress_ud, lr_source_consumed(fp->src), fp->total,
-                          lr_frame_rows(fp->frame));
+    if (rc == LR_OK)
+        lr_progress_send(fp->opt->progress, fp->opt->progress_ud, "reading", "bytes",
+                         lr_source_consumed(fp->src), fp->total, lr_frame_rows(fp->frame));
     return rc;
 }
 
@@ -605,6 +605,7 @@ int lr_ingest_spooled(const char *const *paths, size_t npaths, const lr_fit_opti
         return rc;
     const char *name = lr_source_name(sp.src);
     uint64_t total = lr_source_size(sp.src);
+    lr_progress_send(opt->progress, opt->progress_ud, "reading", "bytes", 0, total, 0);
 
     /* The first chunk, on this thread: the header, the delimiter, the types. */
     if ((rc = blas_workers(nthreads, &nthreads, err)) || (rc = next_chunk(&sp, &first, err)))
@@ -628,8 +629,8 @@ int lr_ingest_spooled(const char *const *paths, size_t npaths, const lr_fit_opti
     }
     if (rc)
         goto done;
-    if (opt->progress)
-        opt->progress(opt->progress_ud, lr_source_consumed(sp.src), total, lr_frame_rows(frame));
+    lr_progress_send(opt->progress, opt->progress_ud, "reading", "bytes",
+                     lr_source_consumed(sp.src), total, lr_frame_rows(frame));
 
     /* The other chunks. */
     frame_pass fp = {frame, *delimiter, name, opt, sp.src, total};
