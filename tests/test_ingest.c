@@ -270,8 +270,13 @@ typedef struct progress_log {
 static void on_progress(void *ud, const lr_progress *p)
 {
     progress_log *log = ud;
-    if (strcmp(p->pass, "reading") != 0) {
+    if (strncmp(p->pass, "reading", 7) != 0) { /* "solving" and after */
         log->after++;
+        return;
+    }
+    if (strcmp(p->pass, "reading") != 0) { /* "reading: evaluating the first rows" */
+        ck_assert_str_eq(p->unit, "rows");
+        ck_assert_uint_le(p->done, p->total);
         return;
     }
     ck_assert_str_eq(p->unit, "bytes");
