@@ -130,8 +130,11 @@ int lr_extended_fit(lr_source *input, char delimiter, lr_frame *frame, const lr_
                              nread, nrows, 0);
         if ((rc = lr_csv_next(csv, &row, &has, err)))
             goto done;
-        if (!has)
+        if (!has) {
+            lr_progress_send(opt->progress, opt->progress_ud, "extended precision", "rows",
+                             nread, nrows, 0);
             break;
+        }
         if ((rc = lr_frame_mp_row(mp, &row, &use, err)))
             goto done;
         mpfr_ptr w = lr_frame_mp_w(mp);

@@ -46,6 +46,7 @@ typedef struct lr_progress_bar {
     int tty;            /* stderr is a terminal: one line rewritten in place */
     int eager;          /* LINREG_PROGRESS=always: from the start, a line per pass */
     int drawn;          /* something is on the line (to be cleared) */
+    int pending;        /* a report not drawn yet (drawn at the pass's end in a log) */
     double start;       /* when the work began (seconds, monotonic) */
     double last;        /* when the bar was last drawn */
     double pass_start;  /* when the current pass began */

@@ -6,7 +6,8 @@
  * the work ends so that messages start on a clean line), only after the first
  * second (short runs stay clean), at most ten times a second, and at once
  * when a pass begins. LINREG_PROGRESS=always draws on any stderr from the
- * start: a line per pass and then at most one a second (logs and tests).
+ * start: a line when a pass begins, at most one a second after, and its last
+ * state when it ends (logs and tests).
  *
  * Honesty: an estimate is the pass's own (its elapsed time scaled by what is
  * left of it), shown only after the pass has run a second and done 2% of its
@@ -100,6 +101,7 @@ static void draw(lr_progress_bar *b, double t)
     }
     fflush(stderr);
     b->drawn = b->tty;
+    b->pending = 0;
     b->last = t;
 }
 
@@ -146,6 +148,8 @@ void lr_progress_update(void *bar, const lr_progress *p)
     double t = now();
     pthread_mutex_lock(&b->mu);
     int fresh = b->cur.pass == NULL || strcmp(b->cur.pass, p->pass) != 0;
+    if (fresh && b->pending && !b->tty)
+        draw(b, t); /* a log gets each pass's last state: how far it went */
     if (fresh) {
         b->pass_start = t;
         snprintf(b->pass, sizeof b->pass, "%s", p->pass); /* borrowed for the call only */
@@ -154,6 +158,7 @@ void lr_progress_update(void *bar, const lr_progress *p)
     b->cur.pass = b->pass;
     b->cur.unit = p->unit;
     double gap = b->tty ? 0.1 : 1.0;
+    b->pending = 1;
     if (b->eager || t - b->start >= 1.0)
         if (fresh || t - b->last >= gap)
             draw(b, t);
@@ -169,6 +174,8 @@ void lr_progress_done(lr_progress_bar *b)
     if (b->ticking)
         pthread_join(b->tick, NULL);
     b->ticking = 0;
+    if (b->enabled && b->pending && !b->tty && b->cur.pass)
+        draw(b, now()); /* the last pass's end, in a log */
     if (b->drawn) {
         fputs("\r\033[K", stderr);
         fflush(stderr);
