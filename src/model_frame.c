@@ -1151,9 +1151,12 @@ static int store_flush(lr_chunk *c, lr_error *err)
         if (++c->nblock == ld && !(rc = flush(c, err)) && c->f->on_kept)
             c->f->on_kept(c->f->on_kept_ud, r + 1, s->rows); /* a wide factor: seconds */
     }
+    size_t kept = s->rows;
     lr_row_store_clear(s);
     /* the last block too: later rows may bring columns its rows lack */
-    return rc ? rc : flush(c, err);
+    if (!rc && !(rc = flush(c, err)) && c->f->on_kept && kept)
+        c->f->on_kept(c->f->on_kept_ud, kept, kept);
+    return rc;
 }
 
 /* The end of a row whose values the direct paths wrote into the block's
