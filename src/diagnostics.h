@@ -22,6 +22,8 @@ typedef struct lr_diag_request {
     int threads;                                          /* threads for the pass (0: every CPU) */
     size_t hac_lag;                                       /* LR_VCOV_HAC: the lag L */
     const char *cluster; /* LR_VCOV_CL: the cluster columns, "a" or "a,b" (borrowed) */
+    void (*progress)(void *ud, const lr_progress *p); /* told the pass's rows, or NULL */
+    void *progress_ud;                                /* for progress */
 } lr_diag_request;
 
 typedef struct lr_diag_result {

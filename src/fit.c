@@ -414,6 +414,9 @@ static int fit_from_accum(const lr_accum *acc, const model_desc *md, const lr_fi
      * were on one thread already: OpenBLAS's helpers busy-wait about 0.1 s
      * after a call and take a core from the second pass. */
     int blas_threads = lr_blas_threads(1);
+    /* one call with no steps inside: a display shows the time it takes */
+    lr_progress_send(opt->progress, opt->progress_ud, "solving", "coefficients", 0,
+                     spec->q + (spec->intercept ? 1u : 0u), 0);
     rc = lr_solve(acc, spec, opt->method, &sol, err);
     lr_blas_threads(blas_threads);
     if (rc)
@@ -453,7 +456,7 @@ static int fit_from_accum(const lr_accum *acc, const model_desc *md, const lr_fi
                 bits = 4096;
             lr_solution ext;
             rc = lr_extended_fit(md->input, md->delimiter, md->frame, spec, acc, (mpfr_prec_t)bits,
-                                 &ext, err);
+                                 opt, &ext, err);
             if (rc) {
                 lr_solution_free(&sol);
                 return rc;
@@ -487,7 +490,8 @@ static int fit_from_accum(const lr_accum *acc, const model_desc *md, const lr_fi
         !(spec->ridge > 0)) {
         lr_diag_request req = {opt->vcov,        opt->residual_summary, opt->residual_row,
                                opt->residual_ud, opt->plot_points,      opt->threads,
-                               opt->hac_lag,     opt->cluster};
+                               opt->hac_lag,     opt->cluster,          opt->progress,
+                               opt->progress_ud};
         if ((rc = lr_diagnostics(md->input, md->delimiter, md->frame, spec, &sol, nobs, &req,
                                  &fit->diag, err)))
             goto fail;
