@@ -47,6 +47,7 @@
 void lr_diag_result_free(lr_diag_result *r)
 {
     lr_mem_free(r->vcov, r->p * r->p * sizeof(double));
+    lr_mem_free(r->cl_zero, r->p ? r->p : 1);
     lr_mem_free(r->pf, r->np_cap * sizeof(double));
     lr_mem_free(r->pr, r->np_cap * sizeof(double));
     lr_mem_free(r->pe, r->np_cap * sizeof(double));
@@ -983,6 +984,15 @@ int lr_diagnostics(lr_source *input, char delimiter, lr_frame *frame, const lr_m
         goto done;
     if (dp.meat && (rc = hc_vcov(&dp, scale, err)))
         goto done;
+    if (dp.ncl && out->vcov) {
+        /* variances that are only rounding noise (the clusters nested in a term) */
+        out->cl_zero = lr_mem_calloc(p ? p : 1, 1);
+        rc = out->cl_zero ? lr_cluster_zero(dp.cl, p, pk, kept, vk, scale, out->vcov,
+                                            out->cl_zero, &out->n_zero, err)
+                          : lr_error_nomem(err);
+        if (rc)
+            goto done;
+    }
     for (size_t a = 0; dp.ncl == 2 && out->vcov && a < pk; a++)
         out->n_negative += LR_AT(out->vcov, p, kept[a], kept[a]) < 0;
 
