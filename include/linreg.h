@@ -371,6 +371,34 @@ typedef struct lr_residual {
                           files (lr_fit_csv_files), one of them; borrowed for the callback */
 } lr_residual;
 
+/* What lr_fit_options.progress is told: the pass under way and how far it
+ * is. A fit runs these passes, each only when needed, in this order:
+ *   "reading"               the first pass over the input (unit "bytes"; total 0
+ *                           for a stream)
+ *   "fixed effects: reading" the absorption's pass over the rows (unit "rows")
+ *   "demeaning"             alternating projections of the fixed effects (unit
+ *                           "sweeps", total 0: it ends when it converges)
+ *   "solving"               the factorization (unit "coefficients", done 0 and
+ *                           total the coefficients: one call, no steps inside)
+ *   "extended precision"    the recomputation from the decimal text (unit "rows")
+ *   "second pass: ..."      the pass over the residuals for what needs them, named
+ *                           for it: "residuals" (per-row output), "HC covariance",
+ *                           "clustered covariance", "HAC covariance", "residual
+ *                           quantiles" or "plot points" (unit "rows")
+ * The first call of a pass has done 0; later calls (after each block of work,
+ * at most about every 4,096 rows or one chunk) never decrease done. total is 0
+ * when the pass's length is unknown: a progress display should then show the
+ * elapsed time, not a fraction. The pointer and its strings are borrowed for
+ * the call. */
+typedef struct lr_progress {
+    const char *pass; /* the pass under way (one of the names above; static) */
+    const char *unit; /* what done and total count: "bytes", "rows", "sweeps",
+                         "coefficients" (static) */
+    uint64_t done;    /* units done in this pass */
+    uint64_t total;   /* units in the pass, 0 if unknown */
+    uint64_t rows;    /* "reading": data rows read so far; otherwise 0 */
+} lr_progress;
+
 typedef struct lr_fit_options {
     const char *formula;           /* R model formula ("y ~ a + log(b) + factor(g)"); when set,
                                       target and features are ignored */
@@ -391,10 +419,9 @@ typedef struct lr_fit_options {
     double level;                  /* confidence level of the intervals (default 0.95) */
     int threads;                   /* threads that parse and accumulate (0: every CPU the
                                       process may use); results do not depend on it */
-    void (*progress)(void *ud, uint64_t done, uint64_t total, uint64_t rows);
-                                   /* called after each chunk of the input: bytes read, the
-                                      input's size (0 if unknown: a stream), rows so far;
-                                      NULL for none */
+    void (*progress)(void *ud, const lr_progress *p);
+                                   /* told which pass runs and how far it is (lr_progress),
+                                      on the calling thread; NULL for none */
     void *progress_ud;             /* passed to progress */
     lr_vcov vcov;                  /* covariance of β used for the coefficient table;
                                       HC types take a second pass over the data */

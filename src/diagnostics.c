@@ -47,6 +47,7 @@
 void lr_diag_result_free(lr_diag_result *r)
 {
     lr_mem_free(r->vcov, r->p * r->p * sizeof(double));
+    lr_mem_free(r->cl_zero, r->p ? r->p : 1);
     lr_mem_free(r->pf, r->np_cap * sizeof(double));
     lr_mem_free(r->pr, r->np_cap * sizeof(double));
     lr_mem_free(r->pe, r->np_cap * sizeof(double));
@@ -92,6 +93,17 @@ void lr_diag_negative_note(const lr_diag_result *r, char *buf, size_t cap)
              one ? "" : "s", one ? "" : "s");
 }
 
+/* The second pass named for progress by the first thing that needs it. */
+static const char *pass_name(const lr_diag_request *req)
+{
+    return req->residual_row              ? "second pass: residuals"
+           : req->vcov == LR_VCOV_CL      ? "second pass: clustered covariance"
+           : req->vcov == LR_VCOV_HAC     ? "second pass: HAC covariance"
+           : req->vcov != LR_VCOV_CLASSICAL ? "second pass: HC covariance"
+           : req->quantiles               ? "second pass: residual quantiles"
+                                          : "second pass: plot points";
+}
+
 /* What the pass shares, read only by the workers. */
 typedef struct diag_pass {
     const lr_frame *frame;      /* the model's frame */
@@ -108,6 +120,7 @@ typedef struct diag_pass {
     double sigma, sigma2;       /* residual standard error, its square */
     double h_one;               /* a leverage above this is one (LR_ONE_ULPS) */
     int rows;                   /* per-observation values are wanted (rows or plot) */
+    const char *pass;           /* the pass's name for progress (pass_name) */
     /* the fold's state (calling thread only) */
     uint64_t nobs;       /* observations the fit counted */
     uint64_t seen;       /* observations so far */
@@ -457,6 +470,8 @@ static int diag_fold(void *ctx, void *result, uint64_t lines_before, lr_error *e
         }
     out->n_one += c->n_one;
     dp->seen += c->n;
+    lr_progress_send(dp->req->progress, dp->req->progress_ud, dp->pass, "rows", dp->seen, dp->nobs,
+                     0);
     return LR_OK;
 }
 
@@ -597,6 +612,7 @@ typedef struct spool_shared {
     uint64_t filled;    /* residuals stored */
     int rc;             /* the first failure */
     lr_error err;
+    pthread_t caller;   /* the thread that tells progress (the caller's callback) */
 } spool_shared;
 
 static void *spool_worker(void *arg)
@@ -638,13 +654,19 @@ static void *spool_worker(void *arg)
                 hmax = c->rw[r] > hmax ? c->rw[r] : hmax;
             }
             pthread_mutex_lock(&sh->mu);
-            sh->filled += c->n;
+            uint64_t now = sh->filled += c->n;
             pthread_mutex_unlock(&sh->mu);
+            if (pthread_equal(pthread_self(), sh->caller))
+                lr_progress_send(dp->req->progress, dp->req->progress_ud, dp->pass, "rows", now,
+                                 dp->nobs, 0);
         } else {
             pthread_mutex_lock(&sh->mu);
             uint64_t at = sh->filled;
             sh->filled += c->n;
             pthread_mutex_unlock(&sh->mu);
+            if (pthread_equal(pthread_self(), sh->caller))
+                lr_progress_send(dp->req->progress, dp->req->progress_ud, dp->pass, "rows",
+                                 at + c->n, dp->nobs, 0);
             if (at + c->n > dp->nobs) {
                 rc = lr_error_set(&err, LR_EDATA,
                                   "%s: more observations when read again than the first "
@@ -682,6 +704,7 @@ static int spool_pass_any_order(diag_pass *dp, int fd, const size_t *acol, size_
     sh.fd = fd;
     sh.acol = acol;
     sh.kacc = kacc;
+    sh.caller = pthread_self();
     int rc = lr_row_spool_index(fd, &sh.offs, &sh.nrec, err);
     if (rc)
         return rc;
@@ -930,6 +953,8 @@ int lr_diagnostics(lr_source *input, char delimiter, lr_frame *frame, const lr_m
     /* blocks of 256 rows: one BLAS thread (more would only spin, and a
      * threaded dsyrk need not sum in one order) */
     int blas_threads = lr_blas_threads(1);
+    dp.pass = pass_name(req);
+    lr_progress_send(req->progress, req->progress_ud, dp.pass, "rows", 0, nobs, 0);
     /* the residuals named by their rows want lines, which the spool may not
      * keep: the text again when it can be read */
     if (fd >= 0 && !dp.ncl && !(out->few && input && !lr_source_again_why(input)))
@@ -959,6 +984,15 @@ int lr_diagnostics(lr_source *input, char delimiter, lr_frame *frame, const lr_m
         goto done;
     if (dp.meat && (rc = hc_vcov(&dp, scale, err)))
         goto done;
+    if (dp.ncl && out->vcov) {
+        /* variances that are only rounding noise (the clusters nested in a term) */
+        out->cl_zero = lr_mem_calloc(p ? p : 1, 1);
+        rc = out->cl_zero ? lr_cluster_zero(dp.cl, p, pk, kept, vk, scale, out->vcov,
+                                            out->cl_zero, &out->n_zero, err)
+                          : lr_error_nomem(err);
+        if (rc)
+            goto done;
+    }
     for (size_t a = 0; dp.ncl == 2 && out->vcov && a < pk; a++)
         out->n_negative += LR_AT(out->vcov, p, kept[a], kept[a]) < 0;
 

@@ -22,6 +22,8 @@ typedef struct lr_diag_request {
     int threads;                                          /* threads for the pass (0: every CPU) */
     size_t hac_lag;                                       /* LR_VCOV_HAC: the lag L */
     const char *cluster; /* LR_VCOV_CL: the cluster columns, "a" or "a,b" (borrowed) */
+    void (*progress)(void *ud, const lr_progress *p); /* told the pass's rows, or NULL */
+    void *progress_ud;                                /* for progress */
 } lr_diag_request;
 
 typedef struct lr_diag_result {
@@ -33,6 +35,8 @@ typedef struct lr_diag_result {
     double q_err;   /* 0: exact; else the bound of the histogram's error */
     uint64_t n_clusters[3]; /* CL: clusters of each column, then of their intersection */
     size_t n_negative; /* CL two-way: kept coefficients whose variance came out negative */
+    unsigned char *cl_zero; /* CL: p flags, 1 where the variance is zero to rounding, or NULL */
+    size_t n_zero;     /* CL: how many (their vcov rows are NaN) */
     uint64_t n_one; /* observations with a leverage of one (to working precision) */
     uint64_t one_line[LR_ONE_LINES]; /* the first ones' lines (0: not known) */
     const char *one_file[LR_ONE_LINES]; /* several files: the file of each (its line in

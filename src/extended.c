@@ -71,7 +71,8 @@ static int reopen(lr_source *input, char delimiter, lr_csv **out, lr_error *err)
 #define M(m, i, j) ((m).a[(size_t)(j) * (m).n + (size_t)(i)])
 
 int lr_extended_fit(lr_source *input, char delimiter, lr_frame *frame, const lr_model_spec *spec,
-                    const lr_accum *acc, mpfr_prec_t prec, lr_solution *out, lr_error *err)
+                    const lr_accum *acc, mpfr_prec_t prec, const lr_fit_options *opt,
+                    lr_solution *out, lr_error *err)
 {
     size_t q = spec->q;
     size_t icpt = spec->intercept ? 1 : 0;
@@ -122,11 +123,18 @@ int lr_extended_fit(lr_source *input, char delimiter, lr_frame *frame, const lr_
     int has = 0, use = 0;
     if ((rc = reopen(input, delimiter, &csv, err)))
         goto done;
-    for (;;) {
+    const uint64_t nrows = lr_frame_rows(frame);
+    for (uint64_t nread = 0;; nread++) {
+        if (nread % 4096 == 0) /* a row costs microseconds in MPFR: a call per 4,096 is noise */
+            lr_progress_send(opt->progress, opt->progress_ud, "extended precision", "rows",
+                             nread, nrows, 0);
         if ((rc = lr_csv_next(csv, &row, &has, err)))
             goto done;
-        if (!has)
+        if (!has) {
+            lr_progress_send(opt->progress, opt->progress_ud, "extended precision", "rows",
+                             nread, nrows, 0);
             break;
+        }
         if ((rc = lr_frame_mp_row(mp, &row, &use, err)))
             goto done;
         mpfr_ptr w = lr_frame_mp_w(mp);

@@ -40,9 +40,10 @@ void lr_frame_mp_free(lr_frame_mp *m);
  * same delimiter; checked after with lr_source_check) and recompute the fit
  * of `spec` in `prec` bits; acc is the first pass's statistics (for the shift
  * and to check the count of observations). On success *out replaces a double
- * solution.
+ * solution. opt->progress (if set) is told the rows read ("extended precision").
  */
 int lr_extended_fit(lr_source *input, char delimiter, lr_frame *frame, const lr_model_spec *spec,
-                    const lr_accum *acc, mpfr_prec_t prec, lr_solution *out, lr_error *err);
+                    const lr_accum *acc, mpfr_prec_t prec, const lr_fit_options *opt,
+                    lr_solution *out, lr_error *err);
 
 #endif

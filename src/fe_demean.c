@@ -64,6 +64,9 @@ static int sweep(lr_fe *fe, const lr_fe_problem *pr, const double *in, double *o
         }
     }
     fe->iters++;
+    if (fe->opt) /* a sweep reads every row: a call each is nothing */
+        lr_progress_send(fe->opt->progress, fe->opt->progress_ud, "demeaning", "sweeps", fe->iters,
+                         0, 0);
     return LR_OK;
 }
 

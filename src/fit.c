@@ -395,6 +395,27 @@ static int fe_finish(lr_fe *fe, lr_solution *sol, const lr_fit_options *opt,
     return rc ? rc : opt->fe_out ? lr_fe_write(fe, sol, opt->fe_out, err) : LR_OK;
 }
 
+/* CL: a warning naming the coefficients whose clustered variance is zero to
+ * rounding (vcov_cluster.c), and why their inference and the Wald F are NA. */
+static int cl_zero_note(lr_fit *fit, lr_error *err)
+{
+    char names[LR_ERROR_MAX / 2] = "";
+    size_t used = 0, n = fit->diag.n_zero;
+    for (size_t j = 0; j < fit->p && used < sizeof names; j++)
+        if (fit->diag.cl_zero[j]) {
+            int w = snprintf(names + used, sizeof names - used, "%s%s", used ? ", " : "",
+                             fit->names[j]);
+            used += w > 0 ? (size_t)w : 0;
+        }
+    return add_note(fit, err,
+                    "warning: %s: %s clustered variance is zero to rounding: the clusters are "
+                    "nested in %s, so each cluster's residuals sum to zero; %s standard "
+                    "error%s, t, p and interval%s are NA (R's vcovCL gives rounding noise), and "
+                    "so is the Wald F, whose slopes' covariance is singular",
+                    names, n == 1 ? "its" : "their", n == 1 ? "this term" : "these terms",
+                    n == 1 ? "its" : "their", n == 1 ? "" : "s", n == 1 ? "" : "s");
+}
+
 static int fit_from_accum(const lr_accum *acc, const model_desc *md, const lr_fit_options *opt,
                           lr_fit **out, lr_error *err)
 {
@@ -414,6 +435,9 @@ static int fit_from_accum(const lr_accum *acc, const model_desc *md, const lr_fi
      * were on one thread already: OpenBLAS's helpers busy-wait about 0.1 s
      * after a call and take a core from the second pass. */
     int blas_threads = lr_blas_threads(1);
+    /* one call with no steps inside: a display shows the time it takes */
+    lr_progress_send(opt->progress, opt->progress_ud, "solving", "coefficients", 0,
+                     spec->q + (spec->intercept ? 1u : 0u), 0);
     rc = lr_solve(acc, spec, opt->method, &sol, err);
     lr_blas_threads(blas_threads);
     if (rc)
@@ -453,7 +477,7 @@ static int fit_from_accum(const lr_accum *acc, const model_desc *md, const lr_fi
                 bits = 4096;
             lr_solution ext;
             rc = lr_extended_fit(md->input, md->delimiter, md->frame, spec, acc, (mpfr_prec_t)bits,
-                                 &ext, err);
+                                 opt, &ext, err);
             if (rc) {
                 lr_solution_free(&sol);
                 return rc;
@@ -487,7 +511,8 @@ static int fit_from_accum(const lr_accum *acc, const model_desc *md, const lr_fi
         !(spec->ridge > 0)) {
         lr_diag_request req = {opt->vcov,        opt->residual_summary, opt->residual_row,
                                opt->residual_ud, opt->plot_points,      opt->threads,
-                               opt->hac_lag,     opt->cluster};
+                               opt->hac_lag,     opt->cluster,          opt->progress,
+                               opt->progress_ud};
         if ((rc = lr_diagnostics(md->input, md->delimiter, md->frame, spec, &sol, nobs, &req,
                                  &fit->diag, err)))
             goto fail;
@@ -556,11 +581,13 @@ static int fit_from_accum(const lr_accum *acc, const model_desc *md, const lr_fi
     if ((rc = fit_notes(fit, &sol, md->fe, err)) ||
         (ext_note[0] && (rc = add_note(fit, err, "%s", ext_note))) ||
         (diag_note[0] && (rc = add_note(fit, err, "%s", diag_note))) ||
-        (cl_note[0] && (rc = add_note(fit, err, "%s", cl_note))))
+        (cl_note[0] && (rc = add_note(fit, err, "%s", cl_note))) ||
+        (fit->diag.n_zero > 0 && (rc = cl_zero_note(fit, err))))
         goto fail;
     /* the Wald F needs the slopes' covariance positive definite, which a
      * two-way clustered one need not be (R's waldtest inverts it anyway) */
     if (fit->summary.vcov == LR_VCOV_CL && !md->fe && fit->diag.n_negative == 0 &&
+        fit->diag.n_zero == 0 &&
         isnan(fit->summary.f_statistic) && fit->summary.f_df1 > 0 &&
         (rc = add_note(fit, err, "warning: the Wald F is NA: the clustered covariance of the "
                                  "slopes is not positive definite")))

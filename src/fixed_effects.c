@@ -332,7 +332,11 @@ static int build_spool(lr_fe *fe, lr_source *input, char delimiter, const lr_fra
         rc = find_columns(fe, &row, spec, source, err);
     if (!rc)
         frame_means(frame, mc, fe->mu);
-    while (!rc && has) {
+    const uint64_t nrows = lr_frame_rows(frame);
+    for (uint64_t nread = 0; !rc && has; nread++) {
+        if (nread % 4096 == 0)
+            lr_progress_send(opt->progress, opt->progress_ud, "fixed effects: reading", "rows",
+                             nread, nrows, 0);
         if ((rc = lr_csv_next(csv, &row, &has, err)) || !has)
             break;
         double y = 0, w = 1;
@@ -586,6 +590,7 @@ int lr_fe_absorb(lr_source *input, char delimiter, const lr_frame *frame,
     fe->nf = spec->nf;
     fe->m = mc->q + 1;
     fe->weighted = opt->weights != NULL;
+    fe->opt = opt;
     fe->idfd = lr_row_spool_create();
     fe->valfd = lr_row_spool_create();
     fe->ids = lr_mem_calloc(fe->nf * LR_FE_BLOCK, sizeof(uint32_t));

@@ -37,6 +37,7 @@ struct lr_fe {
     size_t *live;              /* the kept rows of the block last loaded */
     size_t nlive;              /* their number */
     uint64_t nrows;            /* rows in the spool */
+    const lr_fit_options *opt; /* the fit's options: progress (borrowed for the fit) */
     uint64_t nalive;           /* of them, rows kept (not singletons) */
     uint64_t dropped;          /* rows omitted for a missing level */
     uint64_t singletons;       /* rows dropped as singletons */

@@ -273,12 +273,23 @@ int lr_fit_test(const lr_fit *fit, const char *restrictions, lr_hypothesis *out,
     memset(out, 0, sizeof *out);
     if (s->ridge > 0)
         return lr_error_set(err, LR_EUSAGE, "hypothesis: no tests for a ridge fit");
-    for (size_t j = 0; j < h.p; j++)
+    /* a clustered variance zero to rounding (vcov_cluster.c) is NaN for its
+     * coefficient only: tests that do not involve it are still defined */
+    int cl = s->vcov == LR_VCOV_CL;
+    for (size_t j = 0; j < h.p && !cl; j++)
         if (!lr_fit_coef(fit, j)->aliased && !isfinite(lr_fit_coef(fit, j)->std_error))
             return lr_error_set(err, LR_EDATA,
                                 "hypothesis: the fit has no covariance to test with (no "
                                 "residual degrees of freedom, or a minimum-norm fit)");
     int rc = parse_all(&h, &l, &r, &q, &cap, err);
+    for (size_t k = 0; cl && rc == LR_OK && k < q; k++)
+        for (size_t j = 0; rc == LR_OK && j < h.p; j++)
+            if (l[k * h.p + j] != 0 && !lr_fit_coef(fit, j)->aliased &&
+                !isfinite(lr_fit_coef(fit, j)->std_error))
+                rc = lr_error_set(err, LR_EDATA,
+                                  "hypothesis: NA: the clustered variance of %s is not known "
+                                  "(zero to rounding, or negative): no test involving it",
+                                  lr_fit_coef(fit, j)->name);
     if (rc == LR_OK)
         rc = wald(fit, l, r, q, &w, err);
     lr_mem_free(l, cap * h.p * sizeof(double));

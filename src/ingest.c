@@ -496,9 +496,9 @@ static int frame_fold(void *ctx, void *result, uint64_t lines_before, lr_error *
 {
     const frame_pass *fp = ctx;
     int rc = lr_frame_fold(fp->frame, result, lines_before, err);
-    if (rc == LR_OK && fp->opt->progress)
-        fp->opt->progress(fp->opt->progress_ud, lr_source_consumed(fp->src), fp->total,
-                          lr_frame_rows(fp->frame));
+    if (rc == LR_OK)
+        lr_progress_send(fp->opt->progress, fp->opt->progress_ud, "reading", "bytes",
+                         lr_source_consumed(fp->src), fp->total, lr_frame_rows(fp->frame));
     return rc;
 }
 
@@ -510,14 +510,23 @@ static void frame_drop(void *ctx, void *result)
 
 static const lr_chunk_ops frame_ops = {frame_eval, frame_fold, frame_drop};
 
+/* The first chunk's kept rows, evaluated once their types are known. */
+static void kept_progress(void *ud, uint64_t done, uint64_t total)
+{
+    const lr_fit_options *opt = *(const lr_fit_options *const *)ud;
+    lr_progress_send(opt->progress, opt->progress_ud, "reading: evaluating the first rows", "rows",
+                     done, total, 0);
+}
+
 /* The first chunk on the calling thread: the header makes the frame, the
  * rows decide the column types (or, with `guess`, are evaluated on the guess
  * that every column is numeric: lr_frame_assume_numeric), and the chunk is
  * folded. *lines gets its physical lines. On error *out may hold a frame. */
 static int first_chunk(const chunk_job *first, const char *name, const lr_fit_options *opt,
-                       int keep_rows, int guess, const lr_frame *bases, lr_frame **out,
-                       char *delimiter, uint64_t *lines, lr_error *err)
+                       int keep_rows, int guess, const lr_frame *bases, uint64_t total,
+                       lr_frame **out, char *delimiter, uint64_t *lines, lr_error *err)
 {
+    const lr_fit_options *kept = opt; /* for kept_progress, while this runs */
     lr_csv *csv = NULL;
     lr_csv_options copt = {opt->delimiter, opt->max_line_bytes};
     lr_csv_row row;
@@ -541,14 +550,21 @@ static int first_chunk(const chunk_job *first, const char *name, const lr_fit_op
     lr_frame_set_delimiter(*out, *delimiter);
     if (guess && (rc = lr_frame_assume_numeric(*out, err)))
         goto done;
-    for (;;) {
+    if (opt->progress)
+        lr_frame_on_kept_rows(*out, kept_progress, &kept);
+    for (uint64_t n = 1;; n++) {
         if ((rc = lr_csv_next(csv, &row, &has, err)) || !has)
             break;
         if ((rc = lr_frame_add_row(*out, &row, err)))
             break;
+        if (n % 1024 == 0) /* the first chunk is one block of work for the pool */
+            lr_progress_send(opt->progress, opt->progress_ud, "reading", "bytes",
+                             (uint64_t)lr_csv_consumed(csv), total, 0);
     }
     if (!rc)
         rc = lr_frame_end_first(*out, err);
+    if (*out)
+        lr_frame_on_kept_rows(*out, NULL, NULL); /* `kept` ends here */
     *lines = lr_csv_line(csv) - 1;
 done:
     lr_csv_free(csv);
@@ -611,17 +627,18 @@ static int frame_read(splitter *sp, const lr_fit_options *opt, int nthreads, int
     /* Numeric columns guessed first; if the chunk does not go through, again
      * with its rows kept until the types are decided (out of memory is not
      * retried). */
-    rc = first_chunk(&first, name, opt, keep_rows, 1, bases, &frame, delimiter, &lines_before, err);
+    rc = first_chunk(&first, name, opt, keep_rows, 1, bases, total, &frame, delimiter,
+                     &lines_before, err);
     if (rc && rc != LR_ENOMEM) {
         lr_frame_free(frame);
         frame = NULL;
-        rc = first_chunk(&first, name, opt, keep_rows, 0, bases, &frame, delimiter, &lines_before,
-                         err);
+        rc = first_chunk(&first, name, opt, keep_rows, 0, bases, total, &frame, delimiter,
+                         &lines_before, err);
     }
     if (rc)
         goto done;
-    if (opt->progress)
-        opt->progress(opt->progress_ud, lr_source_consumed(sp->src), total, lr_frame_rows(frame));
+    lr_progress_send(opt->progress, opt->progress_ud, "reading", "bytes",
+                     lr_source_consumed(sp->src), total, lr_frame_rows(frame));
 
     /* The other chunks. */
     frame_pass fp = {frame, *delimiter, name, opt, sp->src, total};
@@ -679,6 +696,8 @@ int lr_ingest_spooled(const char *const *paths, size_t npaths, const lr_fit_opti
     uint64_t spool = bases ? UINT64_MAX : input ? spool_limit : 0;
     if ((rc = lr_source_open_files(paths, npaths, sp.max_line, spool, &sp.src, err)))
         return rc;
+    lr_progress_send(opt->progress, opt->progress_ud, "reading", "bytes", 0,
+                     lr_source_size(sp.src), 0);
 
     if ((rc = blas_workers(nthreads, &nthreads, err)))
         goto done;

@@ -18,6 +18,21 @@
 #define LR_PRINTF(f, a)
 #endif
 
+/* ---- progress: lr_fit_options.progress told which pass runs and how far ---- */
+
+/* Calls fn (when set) with an lr_progress made of the rest (linreg.h says
+ * what each pass reports). Callers call it once per block of work: a chunk,
+ * a spool record, a sweep, 4,096 rows. */
+static inline void lr_progress_send(void (*fn)(void *, const lr_progress *), void *ud,
+                                    const char *pass, const char *unit, uint64_t done,
+                                    uint64_t total, uint64_t rows)
+{
+    if (fn) {
+        lr_progress p = {pass, unit, done, total, rows};
+        fn(ud, &p);
+    }
+}
+
 /* ---- allocation (alloc.c): every allocation goes through the installed allocator ---- */
 
 /* Allocate n bytes (n may be 0: returns a unique non-NULL pointer of size 1). */

@@ -1151,12 +1151,15 @@ static int store_flush(lr_chunk *c, lr_error *err)
             c->block[s->e[e].col * ld + i] = s->e[e].val;
         c->wblock[i] = h->w;
         c->lblock[i] = h->line;
-        if (++c->nblock == ld)
-            rc = flush(c, err);
+        if (++c->nblock == ld && !(rc = flush(c, err)) && c->f->on_kept)
+            c->f->on_kept(c->f->on_kept_ud, r + 1, s->rows); /* a wide factor: seconds */
     }
+    size_t kept = s->rows;
     lr_row_store_clear(s);
     /* the last block too: later rows may bring columns its rows lack */
-    return rc ? rc : flush(c, err);
+    if (!rc && !(rc = flush(c, err)) && c->f->on_kept && kept)
+        c->f->on_kept(c->f->on_kept_ud, kept, kept);
+    return rc;
 }
 
 /* The end of a row whose values the direct paths wrote into the block's
@@ -1652,6 +1655,13 @@ int lr_frame_assume_numeric(lr_frame *f, lr_error *err)
                                 "first rows");
     /* no kept rows: no column has shown text, so every undecided one is numeric */
     return replay(f, err);
+}
+
+void lr_frame_on_kept_rows(lr_frame *f, void (*fn)(void *ud, uint64_t done, uint64_t total),
+                           void *ud)
+{
+    f->on_kept = fn;
+    f->on_kept_ud = ud;
 }
 
 int lr_frame_end_first(lr_frame *f, lr_error *err)

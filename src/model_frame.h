@@ -40,6 +40,11 @@ int lr_frame_create(const lr_csv_row *header, const char *source, const lr_fit_o
  */
 int lr_frame_add_row(lr_frame *f, const lr_csv_row *row, lr_error *err);
 int lr_frame_end_first(lr_frame *f, lr_error *err);
+/* fn (or NULL) is told, after each block, how many of the first chunk's kept
+ * rows have been evaluated and accumulated (done of total): with a wide
+ * factor that takes seconds. Called on the thread that adds the rows. */
+void lr_frame_on_kept_rows(lr_frame *f, void (*fn)(void *ud, uint64_t done, uint64_t total),
+                           void *ud);
 
 /* A guess that saves keeping and replaying the first rows: every column not
  * forced to be a factor is numeric, decided now, before any row is added.

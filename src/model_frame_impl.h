@@ -182,6 +182,9 @@ struct lr_frame {
     int rows_fd;         /* the row spool (unlinked temporary file), or -1 */
     int rows_failed;     /* it was given up (too large, a write failed) */
     uint64_t rows_bytes; /* bytes written to it */
+    void (*on_kept)(void *ud, uint64_t done, uint64_t total); /* told the first chunk's kept
+                            rows evaluated, per block (store_flush), or NULL */
+    void *on_kept_ud;    /* for on_kept */
     /* lr_frame_model's result */
     size_t mq;            /* model columns besides the intercept */
     size_t *mterm;        /* the term of each model column, mq entries */

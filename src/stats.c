@@ -102,7 +102,8 @@ static double wald_f(const lr_solution *sol, const double *vcov, int intercept, 
     for (size_t j = 0; j < k; j++) {
         b[j] = sol->beta[idx[j]];
         for (size_t i = 0; i < k; i++)
-            LR_AT(v, k, i, j) = LR_AT(vcov, p, idx[i], idx[j]);
+            if (isnan(LR_AT(v, k, i, j) = LR_AT(vcov, p, idx[i], idx[j])))
+                goto done; /* a variance that is not known (clustered, zero to rounding) */
     }
     lapack_int n = (lapack_int)k;
     if (LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'U', n, v, n) != 0 ||

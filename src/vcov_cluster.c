@@ -12,6 +12,8 @@
  * This file keeps the clusterings' sums and combines them; diagnostics.c
  * (and fe_cluster.c with fixed effects) feed the scores in file order.
  */
+#include <float.h>
+#include <math.h>
 #include <string.h>
 
 #include <cblas.h>
@@ -25,7 +27,7 @@ int lr_cluster_init(lr_cluster *c, size_t p, lr_error *err)
     c->cap = 64;
     c->nslot = 256;
     c->bcap = 1024;
-    c->sum = lr_mem_calloc(c->cap * (p ? p : 1), sizeof(double));
+    c->sum = lr_mem_calloc(c->cap * (p ? 2 * p : 1), sizeof(double));
     c->off = lr_mem_alloc(c->cap * sizeof(size_t));
     c->len = lr_mem_alloc(c->cap * sizeof(size_t));
     c->hash = lr_mem_alloc(c->cap * sizeof(uint64_t));
@@ -40,7 +42,7 @@ int lr_cluster_init(lr_cluster *c, size_t p, lr_error *err)
 
 void lr_cluster_free(lr_cluster *c)
 {
-    size_t w = c->p ? c->p : 1;
+    size_t w = c->p ? 2 * c->p : 1;
     lr_mem_free(c->sum, c->cap * w * sizeof(double));
     lr_mem_free(c->off, c->cap * sizeof(size_t));
     lr_mem_free(c->len, c->cap * sizeof(size_t));
@@ -65,7 +67,7 @@ static uint64_t key_hash(const char *s, size_t n)
 
 static int grow(lr_cluster *c, lr_error *err)
 {
-    size_t w = c->p ? c->p : 1, cap = 2 * c->cap;
+    size_t w = c->p ? 2 * c->p : 1, cap = 2 * c->cap;
     double *sum = lr_mem_calloc(cap * w, sizeof(double));
     size_t *off = lr_mem_alloc(cap * sizeof(size_t));
     size_t *len = lr_mem_alloc(cap * sizeof(size_t));
@@ -157,22 +159,26 @@ int lr_cluster_add(lr_cluster *c, const char *key, size_t len, const double *s, 
         return rc;
 found:
     if (s) {
-        double *u = c->sum + g * c->p;
-        for (size_t a = 0; a < c->p; a++)
+        /* u_g, then the sum of |s_i| that bounds its rounding error */
+        double *u = c->sum + g * 2 * c->p;
+        for (size_t a = 0; a < c->p; a++) {
             u[a] += s[a];
+            u[c->p + a] += fabs(s[a]);
+        }
     }
     return LR_OK;
 }
 
-void lr_cluster_crossprod(const lr_cluster *c, double alpha, double *meat)
+void lr_cluster_crossprod(const lr_cluster *c, int abs_sums, double alpha, double *meat)
 {
-    /* the sums are the columns of a p × G matrix U (leading dimension p):
-     * meat += alpha U Uᵀ, in slices of G that an int can count */
+    /* the sums are the columns of a 2p × G matrix (leading dimension 2p), U
+     * its first p rows and S (the |s_i| sums) its last: meat += alpha U Uᵀ
+     * (or S Sᵀ), in slices of G that an int can count */
     size_t p = c->p, step = (size_t)1 << 30;
     for (size_t g0 = 0; p > 0 && g0 < c->g; g0 += step) {
         size_t m = c->g - g0 < step ? c->g - g0 : step;
         cblas_dsyrk(CblasColMajor, CblasUpper, CblasNoTrans, (int)p, (int)m, alpha,
-                    c->sum + g0 * p, (int)p, 1.0, meat, (int)p);
+                    c->sum + g0 * 2 * p + (abs_sums ? p : 0), (int)(2 * p), 1.0, meat, (int)p);
     }
 }
 
@@ -236,8 +242,49 @@ int lr_clustering_meat(lr_clustering *c, double *meat, uint64_t n_clusters[3],
                                 source, c->cl[i].g,
                                 i == 2 ? "the intersection of the cluster columns"
                                        : "a cluster column");
-        lr_cluster_crossprod(&c->cl[i], (i == 2 ? -1.0 : 1.0) * g / (g - 1), meat);
+        lr_cluster_crossprod(&c->cl[i], 0, (i == 2 ? -1.0 : 1.0) * g / (g - 1), meat);
     }
+    return LR_OK;
+}
+
+void lr_clustering_meat_abs(const lr_clustering *c, double *meat_abs)
+{
+    /* every clustering with a plus sign: the intersection's rounding errors
+     * add to the others' as well */
+    for (size_t i = 0; i < clusterings(c->ncl); i++) {
+        double g = (double)c->cl[i].g;
+        if (c->cl[i].g >= 2)
+            lr_cluster_crossprod(&c->cl[i], 1, g / (g - 1), meat_abs);
+    }
+}
+
+int lr_cluster_zero(const lr_clustering *c, size_t p, size_t k, const size_t *kept,
+                    const double *a, double scale, double *vcov, unsigned char *zero,
+                    size_t *n_zero, lr_error *err)
+{
+    double *mabs = lr_mem_calloc(k ? k * k : 1, sizeof(double));
+    if (!mabs)
+        return lr_error_nomem(err);
+    lr_clustering_meat_abs(c, mabs);
+    *n_zero = 0;
+    memset(zero, 0, p);
+    for (size_t j = 0; j < k; j++) {
+        /* the rounding bound of V_jj: scale (|A| M_abs |A|)_jj, M_abs upper */
+        double b = 0;
+        for (size_t x = 0; x < k; x++)
+            for (size_t y = 0; y < k; y++) {
+                double m = x <= y ? LR_AT(mabs, k, x, y) : LR_AT(mabs, k, y, x);
+                b += fabs(LR_AT(a, k, j, x)) * m * fabs(LR_AT(a, k, y, j));
+            }
+        size_t jj = kept[j];
+        zero[jj] = fabs(LR_AT(vcov, p, jj, jj)) <= LR_CLUSTER_ZERO_TOL * DBL_EPSILON * scale * b;
+        *n_zero += zero[jj];
+    }
+    /* no digit of such a row of the covariance is known: NaN, printed NA */
+    for (size_t jj = 0; jj < p; jj++)
+        for (size_t x = 0; zero[jj] && x < p; x++)
+            LR_AT(vcov, p, jj, x) = LR_AT(vcov, p, x, jj) = (double)NAN;
+    lr_mem_free(mabs, (k ? k * k : 1) * sizeof(double));
     return LR_OK;
 }
 

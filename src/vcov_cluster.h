@@ -36,8 +36,9 @@ void lr_cluster_free(lr_cluster *c);
 /* u_key += s[0..p) (s NULL: the key is counted as a cluster, a row of weight
  * zero, which sandwich counts, adds nothing). */
 int lr_cluster_add(lr_cluster *c, const char *key, size_t len, const double *s, lr_error *err);
-/* meat (p × p, upper triangle, leading dimension p) += alpha Σ_g u_g u_gᵀ. */
-void lr_cluster_crossprod(const lr_cluster *c, double alpha, double *meat);
+/* meat (p × p, upper triangle, leading dimension p) += alpha Σ_g u_g u_gᵀ,
+ * or alpha Σ_g s_g s_gᵀ with s_g = Σ_{i∈g} |s_i| when abs_sums. */
+void lr_cluster_crossprod(const lr_cluster *c, int abs_sums, double alpha, double *meat);
 
 /* One or two clusterings (two: also their intersection, whose key joins
  * both without ambiguity: the first key's length in 8 bytes, then both). */
@@ -60,6 +61,25 @@ int lr_clustering_add(lr_clustering *c, const char *const *key, const size_t *le
  * clustering with fewer than two clusters. */
 int lr_clustering_meat(lr_clustering *c, double *meat, uint64_t n_clusters[3],
                        const char *source, lr_error *err);
+/* meat_abs (p × p, upper) += Σ_c G_c/(G_c − 1) Σ_g s_g s_gᵀ, s_g the cluster
+ * sums of |s_i|, every clustering with a plus sign (clusterings with fewer
+ * than two clusters skipped: lr_clustering_meat refuses them). */
+void lr_clustering_meat_abs(const lr_clustering *c, double *meat_abs);
+
+/* V_jj is zero to working precision when |V_jj| ≤ c ε scale (|A| M_abs |A|)_jj:
+ * each computed u_g carries rounding errors that the sums of |s_i| bound, and
+ * when every cluster's exact sum is zero (the clusters nested in the term, so
+ * each cluster's residuals sum to zero) V_jj is only those errors, squared:
+ * of order ε² against the ε here. c = 1e-4 flags nothing whose standard error
+ * is above 1.5e-10 of sqrt((|A| M_abs |A|)_jj) (README, "Cluster-robust"). */
+#define LR_CLUSTER_ZERO_TOL 1e-4
+/* zero[j] = 1 (j < p) for the kept coefficients whose variance in vcov
+ * (p × p, leading dimension p) is zero to rounding, whose rows and columns of
+ * vcov become NaN; *n_zero how many. kept[0..k): the kept coefficients; a:
+ * (XᵀWX)⁻¹ on them (k × k); scale: the factor that took the meat to vcov. */
+int lr_cluster_zero(const lr_clustering *c, size_t p, size_t k, const size_t *kept,
+                    const double *a, double scale, double *vcov, unsigned char *zero,
+                    size_t *n_zero, lr_error *err);
 
 /* A run of rows' keys, kept in order until they can be added in file order
  * (a chunk evaluated on another thread). */

@@ -258,21 +258,37 @@ START_TEST(test_crlf_chunks)
 END_TEST
 
 typedef struct progress_log {
-    int calls;      /* how many */
+    int calls;      /* "reading" calls */
+    uint64_t first; /* the first reading call's bytes (0: the pass announced) */
     uint64_t last;  /* the last bytes value */
     uint64_t total; /* the total reported */
     int monotonic;  /* never went backwards */
+    int after;      /* calls of another pass after reading ("solving") */
+    int back;       /* a reading call after another pass (the order broken) */
 } progress_log;
 
-static void on_progress(void *ud, uint64_t done, uint64_t total, uint64_t rows)
+static void on_progress(void *ud, const lr_progress *p)
 {
-    progress_log *p = ud;
-    (void)rows;
-    if (done < p->last)
-        p->monotonic = 0;
-    p->last = done;
-    p->total = total;
-    p->calls++;
+    progress_log *log = ud;
+    if (strncmp(p->pass, "reading", 7) != 0) { /* "solving" and after */
+        log->after++;
+        return;
+    }
+    if (strcmp(p->pass, "reading") != 0) { /* "reading: evaluating the first rows" */
+        ck_assert_str_eq(p->unit, "rows");
+        ck_assert_uint_le(p->done, p->total);
+        return;
+    }
+    ck_assert_str_eq(p->unit, "bytes");
+    if (log->after)
+        log->back = 1;
+    if (log->calls == 0)
+        log->first = p->done;
+    if (p->done < log->last)
+        log->monotonic = 0;
+    log->last = p->done;
+    log->total = p->total;
+    log->calls++;
 }
 
 START_TEST(test_progress_callback)
@@ -281,16 +297,19 @@ START_TEST(test_progress_callback)
     lr_fit_options_init(&opt);
     opt.formula = "y ~ x * g";
     opt.threads = 2;
-    progress_log log = {0, 0, 0, 1};
+    progress_log log = {0, 1, 0, 0, 1, 0, 0};
     opt.progress = on_progress;
     opt.progress_ud = &log;
     lr_fit *fit = NULL;
     lr_error err;
     ck_assert_int_eq(lr_fit_csv(data_path, &opt, &fit, &err), LR_OK);
     ck_assert(log.calls >= 3);
+    ck_assert_uint_eq(log.first, 0); /* the pass is announced before any work */
     ck_assert(log.monotonic);
     ck_assert_uint_eq(log.total, data.n);
     ck_assert_uint_eq(log.last, data.n);
+    ck_assert_int_ge(log.after, 1); /* the solve is announced after reading */
+    ck_assert_int_eq(log.back, 0);
     lr_fit_free(fit);
 }
 END_TEST

@@ -5,6 +5,7 @@
 #ifndef LR_CLI_H
 #define LR_CLI_H
 
+#include <pthread.h>
 #include <stdio.h>
 
 #include "linreg.h"
@@ -35,16 +36,31 @@ typedef struct lr_report_ctx {
     const char *test_text;     /* --test: the restrictions as given */
 } lr_report_ctx;
 
-/* A progress bar on stderr (progress_bar.c): drawn only when stderr is a
- * terminal, not quiet, and the work has taken more than a second. */
+/* A progress bar on stderr (progress_bar.c): the pass under way, how far it
+ * is and an estimate when one is honest. Drawn when stderr is a terminal (or
+ * LINREG_PROGRESS=always), not quiet, and the work has taken more than a
+ * second (at once with LINREG_PROGRESS=always). init and done pair up: done
+ * stops the ticker thread and erases the line. */
 typedef struct lr_progress_bar {
-    int enabled;     /* a terminal, and not --quiet */
-    int drawn;       /* something is on the line (to be cleared) */
-    double start;    /* when the work began (seconds, monotonic) */
-    double last;     /* when the bar was last drawn */
+    int enabled;        /* a terminal or LINREG_PROGRESS=always, and not --quiet */
+    int tty;            /* stderr is a terminal: one line rewritten in place */
+    int eager;          /* LINREG_PROGRESS=always: from the start, a line per pass */
+    int drawn;          /* something is on the line (to be cleared) */
+    int pending;        /* a report not drawn yet (drawn at the pass's end in a log) */
+    double start;       /* when the work began (seconds, monotonic) */
+    double last;        /* when the bar was last drawn */
+    double pass_start;  /* when the current pass began */
+    lr_progress cur;    /* the current pass's last report (pass points into `pass`) */
+    char pass[64];      /* its name, copied (the library's pointer is borrowed) */
+    unsigned spin;      /* spinner frame for passes of unknown length */
+    int stop;           /* done: the ticker returns */
+    int ticking;        /* the ticker thread runs */
+    pthread_t tick;     /* redraws every 1/4 s on a terminal (the elapsed time moves) */
+    pthread_mutex_t mu; /* guards the fields above between the callback and the ticker */
+    pthread_cond_t wake; /* wakes the ticker to stop */
 } lr_progress_bar;
 void lr_progress_init(lr_progress_bar *b, int allowed);
-void lr_progress_update(void *bar, uint64_t done, uint64_t total, uint64_t rows);
+void lr_progress_update(void *bar, const lr_progress *p);
 void lr_progress_done(lr_progress_bar *b);
 
 /* --plot: residuals vs fitted and a normal Q-Q plot as SVG (plot_diagnostics.c),

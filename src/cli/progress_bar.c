@@ -1,11 +1,28 @@
 /*
- * progress_bar.c — bytes, rows per second and the time left, on stderr.
+ * progress_bar.c — which pass runs, how far it is and, when it can be known,
+ * the time it still needs, on stderr.
  *
- * Only when stderr is a terminal (a log file or a pipe gets nothing), only
- * after the first second (short runs stay clean), at most ten times a second,
- * and erased when the work ends so that messages start on a clean line.
+ * Drawn when stderr is a terminal (one line rewritten in place, erased when
+ * the work ends so that messages start on a clean line), only after the first
+ * second (short runs stay clean), at most ten times a second, and at once
+ * when a pass begins. LINREG_PROGRESS=always draws on any stderr from the
+ * start: a line when a pass begins, at most one a second after, and its last
+ * state when it ends (logs and tests).
+ *
+ * Honesty: an estimate is the pass's own (its elapsed time scaled by what is
+ * left of it), shown only after the pass has run a second and done 2% of its
+ * work, rounded up ("<1 s" rather than "0 s" while work remains); a pass of
+ * unknown length (a stream, demeaning sweeps that stop when they converge, a
+ * factorization with no steps inside) shows its elapsed time and a spinner,
+ * never a percentage. On a terminal a ticker thread redraws every quarter
+ * second, so the elapsed time moves while the library is inside one long
+ * call (a solve of thousands of coefficients) and the bar is never frozen.
  */
+#include <math.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -16,14 +33,6 @@ static double now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-void lr_progress_init(lr_progress_bar *b, int allowed)
-{
-    b->enabled = allowed && isatty(2);
-    b->drawn = 0;
-    b->start = now();
-    b->last = 0;
 }
 
 static void human_bytes(double x, char *out, size_t n)
@@ -37,42 +46,141 @@ static void human_bytes(double x, char *out, size_t n)
     snprintf(out, n, u ? "%.1f %s" : "%.0f %s", x, unit[u]);
 }
 
-void lr_progress_update(void *bar, uint64_t done, uint64_t total, uint64_t rows)
+/* "~12 s left", "<1 s left", or "" while no honest estimate exists. */
+static void estimate(const lr_progress_bar *b, double t, char *out, size_t n)
 {
-    lr_progress_bar *b = bar;
-    if (!b->enabled)
+    const lr_progress *p = &b->cur;
+    double el = t - b->pass_start, frac = (double)p->done / (double)p->total;
+    out[0] = '\0';
+    if (el < 1.0 || frac < 0.02 || p->done >= p->total)
         return;
-    double t = now(), el = t - b->start;
-    if (el < 1.0 || t - b->last < 0.1)
-        return;
-    b->last = t;
-    char d[32], tot[32];
-    human_bytes((double)done, d, sizeof d);
-    double rate = (double)rows / el;
-    if (total > 0 && done <= total) {
-        double frac = (double)done / (double)total;
-        int w = 24, fill = (int)(frac * w);
+    double left = el * (1 - frac) / frac;
+    if (left < 1)
+        snprintf(out, n, "  <1 s left");
+    else
+        snprintf(out, n, "  ~%.0f s left", ceil(left));
+}
+
+/* Draw the current pass (called with b->mu held). */
+static void draw(lr_progress_bar *b, double t)
+{
+    static const char spin[] = "|/-\\";
+    const lr_progress *p = &b->cur;
+    double el = t - b->pass_start;
+    char d[32], tot[32], est[32];
+    const char *pre = b->tty ? "\r" : "", *post = b->tty ? "\033[K" : "\n";
+    int bytes = strcmp(p->unit, "bytes") == 0;
+    if (p->total == 0 || strcmp(p->unit, "coefficients") == 0) {
+        /* no fraction to show: what is known, the elapsed time, a spinner */
+        char what[48] = "";
+        if (p->total) /* a solve: its size */
+            snprintf(what, sizeof what, "  %llu %s", (unsigned long long)p->total, p->unit);
+        else if (bytes) {
+            human_bytes((double)p->done, d, sizeof d);
+            snprintf(what, sizeof what, "  %s, %.2f M rows", d, (double)p->rows / 1e6);
+        } else if (p->done)
+            snprintf(what, sizeof what, "  %llu %s", (unsigned long long)p->done, p->unit);
+        fprintf(stderr, "%s%s%s  %c %.0f s%s", pre, p->pass, what, spin[b->spin++ % 4], el, post);
+    } else {
+        double frac = p->done >= p->total ? 1.0 : (double)p->done / (double)p->total;
+        int w = 20, fill = (int)(frac * w);
         char barc[32];
         for (int i = 0; i < w; i++)
             barc[i] = i < fill ? '#' : '.';
         barc[w] = '\0';
-        human_bytes((double)total, tot, sizeof tot);
-        double left = frac > 0 ? el * (1 - frac) / frac : 0;
-        fprintf(stderr, "\r[%s] %3.0f%%  %s of %s  %.2f M rows/s  %.0f s left\033[K", barc,
-                100 * frac, d, tot, rate / 1e6, left);
-    } else {
-        fprintf(stderr, "\r%s read  %.2f M rows  %.2f M rows/s\033[K", d, (double)rows / 1e6,
-                rate / 1e6);
+        estimate(b, t, est, sizeof est);
+        if (bytes) {
+            human_bytes((double)p->done, d, sizeof d);
+            human_bytes((double)p->total, tot, sizeof tot);
+        } else {
+            snprintf(d, sizeof d, "%llu", (unsigned long long)p->done);
+            snprintf(tot, sizeof tot, "%llu %s", (unsigned long long)p->total, p->unit);
+        }
+        fprintf(stderr, "%s%s [%s] %3.0f%%  %s of %s  %.0f s%s%s", pre, p->pass, barc,
+                floor(100 * frac), d, tot, el, est, post);
     }
     fflush(stderr);
-    b->drawn = 1;
+    b->drawn = b->tty;
+    b->pending = 0;
+    b->last = t;
+}
+
+static void *ticker(void *arg)
+{
+    lr_progress_bar *b = arg;
+    pthread_mutex_lock(&b->mu);
+    while (!b->stop) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 250000000L;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&b->wake, &b->mu, &ts);
+        double t = now();
+        if (!b->stop && b->cur.pass && t - b->start >= 1.0 && t - b->last >= 0.2)
+            draw(b, t);
+    }
+    pthread_mutex_unlock(&b->mu);
+    return NULL;
+}
+
+void lr_progress_init(lr_progress_bar *b, int allowed)
+{
+    const char *env = getenv("LINREG_PROGRESS");
+    memset(b, 0, sizeof *b);
+    b->tty = isatty(2);
+    b->eager = env && strcmp(env, "always") == 0;
+    b->enabled = allowed && (b->tty || b->eager);
+    b->start = now();
+    pthread_mutex_init(&b->mu, NULL);
+    pthread_cond_init(&b->wake, NULL);
+    if (b->enabled && b->tty && pthread_create(&b->tick, NULL, ticker, b) == 0)
+        b->ticking = 1; /* without it (no thread) the bar moves only when told */
+}
+
+void lr_progress_update(void *bar, const lr_progress *p)
+{
+    lr_progress_bar *b = bar;
+    if (!b->enabled)
+        return;
+    double t = now();
+    pthread_mutex_lock(&b->mu);
+    int fresh = b->cur.pass == NULL || strcmp(b->cur.pass, p->pass) != 0;
+    if (fresh && b->pending && !b->tty)
+        draw(b, t); /* a log gets each pass's last state: how far it went */
+    if (fresh) {
+        b->pass_start = t;
+        snprintf(b->pass, sizeof b->pass, "%s", p->pass); /* borrowed for the call only */
+    }
+    b->cur = *p;
+    b->cur.pass = b->pass;
+    b->cur.unit = p->unit;
+    double gap = b->tty ? 0.1 : 1.0;
+    b->pending = 1;
+    if (b->eager || t - b->start >= 1.0)
+        if (fresh || t - b->last >= gap)
+            draw(b, t);
+    pthread_mutex_unlock(&b->mu);
 }
 
 void lr_progress_done(lr_progress_bar *b)
 {
+    pthread_mutex_lock(&b->mu);
+    b->stop = 1;
+    pthread_cond_signal(&b->wake);
+    pthread_mutex_unlock(&b->mu);
+    if (b->ticking)
+        pthread_join(b->tick, NULL);
+    b->ticking = 0;
+    if (b->enabled && b->pending && !b->tty && b->cur.pass)
+        draw(b, now()); /* the last pass's end, in a log */
     if (b->drawn) {
         fputs("\r\033[K", stderr);
         fflush(stderr);
     }
     b->drawn = 0;
+    pthread_cond_destroy(&b->wake);
+    pthread_mutex_destroy(&b->mu);
 }

@@ -23,6 +23,7 @@
 # tests/data/cluster_missing.csv is synthetic (60 rows of random draws,
 # committed as is): text cluster keys "school" with three empty and two NA
 # cells, "district" with one NA, and one missing response.
+# zero_cases: see below.
 # Numbers with 15 significant digits (jsonlite digits = NA); NaN and NA are null.
 #
 # Run from the repository root:  Rscript tests/reference/gen_r_cluster.R
@@ -123,5 +124,37 @@ out <- lapply(cases, function(cs) {
        n_clusters = G, nobs = nobs(fit),
        dropped = n_rows - nobs(fit) - singletons, singletons = singletons)
 })
-writeLines(toJSON(list(cases = out), auto_unbox = TRUE, digits = NA, na = "null", pretty = TRUE),
+
+# Variances zero to rounding (linreg prints NA): with the cluster's dummies
+# in the model every cluster's residuals sum to zero, so the exact clustered
+# variance of those terms is 0 and R's is rounding noise. "ratio" is
+# V_jj / (eps (|A| M_abs |A|)_jj) with A = (X'X)^-1, M_abs the meat of the
+# cluster sums of |e x| (the same factors): linreg prints NA below 1e-4.
+# tests/data/cluster_near_zero.csv is written here: warpbreaks with tL the L
+# dummy plus 1e-8 sin(i), so tL's variance is tiny but real (a ratio ~70
+# times the threshold) and must stay a number.
+near <- read.csv("datasets/warpbreaks.csv")
+near$tL <- (near$tension == "L") + 1e-8 * sin(seq_len(nrow(near)))
+near$tM <- 1 * (near$tension == "M")
+write.csv(transform(near, tL = sprintf("%.17g", tL)), "tests/data/cluster_near_zero.csv",
+          row.names = FALSE, quote = FALSE)
+zero_cases <- list(
+  list("warpbreaks_tension_by_tension", "datasets/warpbreaks.csv", "breaks ~ wool + tension",
+       "tension"),
+  list("near_zero_by_tension", "tests/data/cluster_near_zero.csv", "breaks ~ wool + tL + tM",
+       "tension"))
+zero_out <- lapply(zero_cases, function(cs) {
+  d <- read.csv(cs[[2]])
+  fit <- lm(as.formula(cs[[3]]), data = d)
+  g <- d[[cs[[4]]]]
+  X <- model.matrix(fit); e <- resid(fit); n <- nrow(X); k <- ncol(X); G <- length(unique(g))
+  A <- solve(crossprod(X))
+  S <- rowsum(abs(e * X), g)
+  B <- G / (G - 1) * (n - 1) / (n - k) * abs(A) %*% crossprod(S) %*% abs(A)
+  V <- vcovCL(fit, cluster = g, type = "HC1")
+  list(id = cs[[1]], file = cs[[2]], formula = cs[[3]], cluster = cs[[4]],
+       names = colnames(X), estimate = unname(coef(fit)), se = unname(sqrt(diag(V))),
+       ratio = unname(diag(V) / diag(B) / .Machine$double.eps))
+})
+writeLines(toJSON(list(cases = out, zero_cases = zero_out), auto_unbox = TRUE, digits = NA, na = "null", pretty = TRUE),
            "tests/data/r_cluster.json")

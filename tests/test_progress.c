@@ -1,0 +1,183 @@
+/*
+ * test_progress.c — the progress display of `linreg fit` (src/cli/progress_bar.c
+ * and the passes the library reports): with LINREG_PROGRESS=always it is drawn
+ * on a pipe, a line per pass and at most one a second after, so a run shows
+ * every pass it makes, in order; -q and a stderr that is not a terminal (the
+ * variable unset) show nothing; a percentage never passes 100 and no line
+ * says "0 s left".
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "test_util.h"
+
+/* A CSV of n rows: y, x, a factor g of `levels` levels (text), a second
+ * factor h of 7 levels for two-way absorption; fixed seed. */
+static char *write_csv(size_t n, size_t levels)
+{
+    size_t cap = 64 * n + 64, len = 0;
+    char *buf = malloc(cap);
+    ck_assert_ptr_nonnull(buf);
+    len += (size_t)snprintf(buf, cap, "y,x,g,h\n");
+    uint64_t rng = 42;
+    for (size_t i = 0; i < n; i++) {
+        double x = lr_splitmix_unit(&rng) * 2 - 1;
+        size_t g = i % levels, h = (i * 31) % 7;
+        double y = 1 + 2 * x + 0.1 * (double)(g % 13) + 0.05 * (double)h +
+                   (lr_splitmix_unit(&rng) - 0.5);
+        len += (size_t)snprintf(buf + len, cap - len, "%.6f,%.6f,L%04zu,H%zu\n", y, x, g, h);
+    }
+    char *path = lr_test_write_temp(buf, len);
+    free(buf);
+    return path;
+}
+
+static lr_test_run_result run(const char *const *argv)
+{
+    lr_test_run_result r;
+    ck_assert_int_eq(lr_test_run(argv, NULL, 0, &r), 0);
+    ck_assert_msg(r.exit_code == 0, "exit %d: %s", r.exit_code, r.err);
+    return r;
+}
+
+/* Every line of err is a progress line: a pass name from `passes` at its
+ * start (in the order given, each at least once), no percentage over 100,
+ * no "0 s left". */
+static void check_passes(const char *err, const char *const *passes, size_t npasses)
+{
+    size_t at = 0; /* the furthest pass so far */
+    for (const char *l = err; *l;) {
+        const char *e = strchr(l, '\n');
+        ck_assert_msg(e != NULL, "an unterminated progress line: %s", l);
+        ck_assert_msg(l[0] != '\r' && memchr(l, '\033', (size_t)(e - l)) == NULL,
+                      "terminal codes on a pipe: %.*s", (int)(e - l), l);
+        /* the longest name that matches ("reading: evaluating ..." over "reading") */
+        size_t best = npasses, blen = 0;
+        for (size_t j = 0; j < npasses; j++) {
+            size_t n = strlen(passes[j]);
+            if (strncmp(l, passes[j], n) == 0 && l[n] == ' ' && n > blen) {
+                best = j;
+                blen = n;
+            }
+        }
+        ck_assert_msg(best < npasses, "not a known pass: %.*s", (int)(e - l), l);
+        /* in order; "reading" goes on after the first chunk's rows (passes[1]) */
+        ck_assert_msg(best >= at || (best == 0 && at == 1), "pass out of order: %.*s",
+                      (int)(e - l), l);
+        at = best > at ? best : at;
+        const char *pct = strstr(l, "%");
+        if (pct && pct < e) {
+            const char *s = pct;
+            while (s > l && (s[-1] == ' ' || (s[-1] >= '0' && s[-1] <= '9')))
+                s--;
+            ck_assert_int_le(atoi(s), 100);
+        }
+        const char *zero = strstr(l, " 0 s left");
+        ck_assert_msg(zero == NULL || zero > e, "0 s left: %.*s", (int)(e - l), l);
+        l = e + 1;
+    }
+    ck_assert_msg(at == npasses - 1, "the last pass (%s) was not announced: %s",
+                  passes[npasses - 1], err);
+}
+
+static int has_pass(const char *err, const char *pass)
+{
+    size_t n = strlen(pass);
+    for (const char *l = err; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : l)
+        if (strncmp(l, pass, n) == 0)
+            return 1;
+    return 0;
+}
+
+START_TEST(test_every_pass_announced)
+{
+    char *data = write_csv(3000, 40);
+    char *res = lr_test_write_temp("", 0);
+    setenv("LINREG_PROGRESS", "always", 1);
+    const char *argv[] = {"linreg", "fit", "--format", "json", "-f", "y ~ x + g", "--vcov", "HC3",
+                          "--residuals", res, data, NULL};
+    lr_test_run_result r = run(argv);
+    /* (auto may recompute in extended precision: 40 levels cost digits) */
+    static const char *const passes[] = {"reading", "reading: evaluating the first rows",
+                                         "solving", "extended precision",
+                                         "second pass: residuals"};
+    check_passes(r.err, passes, 5);
+    ck_assert(has_pass(r.err, "reading: evaluating the first rows"));
+    ck_assert(strstr(r.err, "3000 of 3000 rows") != NULL); /* the second pass to its end */
+    lr_test_run_free(&r);
+
+    /* -q: nothing on stderr, even when forced */
+    const char *argv_q[] = {"linreg", "fit", "-q", "--format", "json", "-f", "y ~ x + g",
+                            "--vcov", "HC3", "--residuals", res, data, NULL};
+    r = run(argv_q);
+    ck_assert_uint_eq(r.err_len, 0);
+    lr_test_run_free(&r);
+
+    /* not forced, stderr a pipe: nothing */
+    unsetenv("LINREG_PROGRESS");
+    r = run(argv);
+    ck_assert_uint_eq(r.err_len, 0);
+    lr_test_run_free(&r);
+    unlink(res);
+    unlink(data);
+    free(res);
+    free(data);
+}
+END_TEST
+
+START_TEST(test_fixed_effects_passes)
+{
+    char *data = write_csv(3000, 40);
+    setenv("LINREG_PROGRESS", "always", 1);
+    const char *argv[] = {"linreg", "fit", "--format", "json", "-f", "y ~ x | g + h", data, NULL};
+    lr_test_run_result r = run(argv);
+    static const char *const passes[] = {"reading", "fixed effects: reading", "demeaning",
+                                         "solving"};
+    check_passes(r.err, passes, 4);
+    ck_assert(has_pass(r.err, "fixed effects: reading"));
+    ck_assert(has_pass(r.err, "demeaning"));
+    ck_assert(strstr(r.err, "sweeps") != NULL); /* a count, not a fraction */
+    lr_test_run_free(&r);
+    unsetenv("LINREG_PROGRESS");
+    unlink(data);
+    free(data);
+}
+END_TEST
+
+START_TEST(test_extended_precision_pass)
+{
+    setenv("LINREG_PROGRESS", "always", 1);
+    const char *argv[] = {"linreg", "fit", "--format", "json", "-f",
+                          "y ~ x + I(x^2) + I(x^3) + I(x^4) + I(x^5)",
+                          lr_test_path("datasets/nist/Wampler1.csv"), NULL};
+    lr_test_run_result r = run(argv);
+    static const char *const passes[] = {"reading", "solving", "extended precision"};
+    check_passes(r.err, passes, 3);
+    ck_assert(strstr(r.err, "extended precision [####################] 100%  21 of 21 rows") !=
+              NULL); /* every row of Wampler1, read again */
+    lr_test_run_free(&r);
+    unsetenv("LINREG_PROGRESS");
+}
+END_TEST
+
+static Suite *progress_suite(void)
+{
+    Suite *s = suite_create("progress");
+    TCase *tc = tcase_create("passes");
+    tcase_add_test(tc, test_every_pass_announced);
+    tcase_add_test(tc, test_fixed_effects_passes);
+    tcase_add_test(tc, test_extended_precision_pass);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(progress_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
