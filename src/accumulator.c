@@ -27,21 +27,24 @@
  * for a factor: R' = qr([R; R_b; √(W W_b / W') δᵀ]). The same merge combines
  * accumulators built separately, in a fixed order.
  *
+ * Because every block is centred by its own mean, a column like 1e9 + noise
+ * keeps its digits: the products formed are of deviations.
+ *
  * Wide rows. Merging a factor costs 2 m k² flops for the m rows stacked under
  * R, and dtpqrt only runs at level-3 speed when m is large: a 1 MiB chunk of
  * 1,000-column rows has ~50 rows, and merging its full k × k triangle (the old
  * scheme) cost 2 k³ per chunk. So the rows to stack — a block's R_b (at most
  * n − 1 nonzero rows for n rows), the √f δᵀ row, and whatever another
  * accumulator has not folded yet — are appended to a pending block P, and P is
- * folded into R by one dtpqrt only when it holds B = max(4k, 256) rows (or when
- * R is asked for). Since RᵀR + PᵀP is the same sum of Gram contributions
- * whichever way the rows are grouped, this changes rounding only; and since
- * when P is folded depends on the row counts alone (blocks, chunks and the
- * fold's tree are all defined by the data), the bits are the same for any
- * thread count. Memory: R and RᵀR (k² each, RᵀR only when asked for, neither
- * zeroed before use) and P (at most B × k, grown as rows come, released once
- * folded when large) per accumulator. Because every block is centred by its own mean, a column like
- * 1e9 + noise keeps its digits: the products formed are of deviations.
+ * folded into R by one dtpqrt when it holds B rows (2k, or 256 for k < 128),
+ * when R is read, and after a merge into an accumulator that already has R.
+ * RᵀR + PᵀP is the same sum of Gram contributions however the rows are
+ * grouped, so this changes rounding only; and when P is folded depends on row
+ * counts alone (blocks, chunks and the fold's tree are defined by the data),
+ * so the bits are the same for any thread count. Memory per accumulator: R
+ * and RᵀR (k² each, allocated but not zeroed: RᵀR is only written when asked
+ * for) and P (at most B × k, grown as rows come, released once folded when
+ * over 1 MiB).
  *
  * The means are kept as a double shift c plus a small offset d (μ = c + d,
  * c the first block's provisional mean): rounding μ to one double would cost
@@ -153,10 +156,11 @@ static void pend_release(lr_accum *a)
 
 /* B: the rows P gathers before it is folded into R. dtpqrt's updates are
  * matrix products with inner dimension B, so B a few times k keeps them at
- * level-3 speed while P stays O(k²). */
+ * level-3 speed while P stays O(k²): 2k measured as fast as 4k on 20k × 1,000
+ * and 45 MB smaller at its peak (docs/performance.md). */
 static size_t pend_limit(size_t k)
 {
-    return k < 64 ? 256 : 4 * k;
+    return k < 128 ? 256 : 2 * k;
 }
 
 /* R := qr([R; P]) (dtpqrt, P rectangular), P emptied. */
@@ -667,9 +671,15 @@ int lr_accum_merge(lr_accum *dst, const lr_accum *src, lr_error *err)
         return lr_error_set(err, LR_EUSAGE, "accumulator: cannot merge a factor with a Gram "
                             "matrix");
     int rc = LR_OK;
-    if (dst->kernel == LR_KERNEL_QR)
+    if (dst->kernel == LR_KERNEL_QR) {
         rc = merge_factor(dst, src->w, src->shift, src->dmean, src->m2, src->k,
                           src->rinit ? src->rrows : 0, src->pend, src->npend, src->pcap, err);
+        /* An accumulator that already holds R (B rows or more) keeps no pending
+         * rows between merges: the fold's upper levels then hold k² doubles
+         * each, not k² + B k. Whether R exists depends on the row counts alone. */
+        if (rc == LR_OK && dst->rinit && dst->npend)
+            rc = pend_flush(dst, err);
+    }
     else
         merge_moments(dst, src->w, src->shift, src->dmean, src->m2, src->k);
     if (rc == LR_OK) {

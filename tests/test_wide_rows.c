@@ -1,7 +1,7 @@
 /*
  * test_wide_rows.c — rows wider than a chunk holds many of: 3,000 rows of 300
  * predictors (about 5 MB, so six 1 MiB chunks of ~550 rows, fewer rows each
- * than the accumulator gathers before it factors, B = 4 k = 1,204). The QR
+ * than the accumulator gathers before it factors, B = 2 k = 602). The QR
  * accumulator's pending rows then span chunks, are folded into R in the merge
  * tree, and full factors merge: the JSON must be the same bytes on 1, 2 and 4
  * threads, and the fit R's (tests/data/r_wide_rows.json, made by
