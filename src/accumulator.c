@@ -75,12 +75,12 @@ struct lr_accum {
     double *dmean;     /* d, k entries */
     double *mean;      /* c + d rounded, k entries (what lr_accum_mean returns) */
     double *m2;        /* Gram: M (upper triangle); QR: R (upper, zeros below); k × k, ld k */
-    int rinit;         /* QR: m2 holds R (it is zeroed on first use, not at creation) */
+    int rinit;         /* QR: m2 exists and holds R (allocated when P is first folded) */
     size_t rrows;      /* QR: rows of R that may be nonzero, ≤ k */
     double *pend;      /* QR: pending rows P, npend × k, ld pcap: M = RᵀR + PᵀP */
     size_t npend;      /* QR: rows in P */
     size_t pcap;       /* QR: rows P has room for */
-    double *mcache;    /* QR: RᵀR for lr_accum_comoments, k × k */
+    double *mcache;    /* QR: RᵀR for lr_accum_comoments, k × k (allocated when asked) */
     double *bmean;     /* block: provisional mean m, k entries (workspace) */
     double *bsum;      /* block: s = Zᵀ√w, k entries (workspace) */
     double *bsum2;     /* block: mean offset s / W_b, k entries (workspace) */
@@ -102,7 +102,7 @@ typedef struct karray {
     double **p;   /* the field */
     size_t rows;  /* rows per column: 1 for vectors, k for matrices, or NB */
     int matrix;   /* 1: k × k, 2: rows × k, 0: a vector (rows 2: k + 1 entries) */
-    int nozero;   /* 1: not zeroed when allocated (QR's R and RᵀR: see rinit) */
+    int lazy;     /* 1: allocated when first needed, not at creation (QR's R and RᵀR) */
 } karray;
 
 static size_t karrays(lr_accum *a, karray *out)
@@ -140,11 +140,6 @@ static size_t ksize(const karray *ka, size_t k)
     return ka->rows * k; /* NB × k */
 }
 
-static double *kalloc(const karray *ka, size_t k)
-{
-    return ka->nozero ? lr_mem_alloc(ksize(ka, k) * sizeof(double))
-                      : lr_mem_calloc(ksize(ka, k), sizeof(double));
-}
 
 /* P is released (its layout depends on k and its room on the rows it held). */
 static void pend_release(lr_accum *a)
@@ -168,7 +163,8 @@ static int pend_flush(lr_accum *a, lr_error *err)
 {
     size_t k = a->k;
     if (!a->rinit) {
-        memset(a->m2, 0, k * k * sizeof(double));
+        if (!(a->m2 = lr_mem_calloc(k * k, sizeof(double))))
+            return lr_error_nomem(err);
         a->rinit = 1;
     }
     if (a->npend == 0)
@@ -188,14 +184,14 @@ static int pend_flush(lr_accum *a, lr_error *err)
 
 /* The statistics a reader sees: everything folded into R. The reading
  * functions take a const accumulator; folding changes how the same sums are
- * held, not what they are, and cannot fail once R and dtpqrt's workspaces
- * exist (lr_accum_create allocates them). */
-static void settle(const lr_accum *ca)
+ * held, not what they are. It fails only if R cannot be allocated. */
+static int settle(const lr_accum *ca)
 {
     lr_accum *a = (lr_accum *)(uintptr_t)ca;
     lr_error ignored;
     if (a->kernel == LR_KERNEL_QR && (a->npend || !a->rinit))
-        (void)pend_flush(a, &ignored);
+        return pend_flush(a, &ignored);
+    return LR_OK;
 }
 
 /* Room for `rows` rows in P (rows ≤ B). */
@@ -290,7 +286,9 @@ int lr_accum_create(size_t k, lr_kernel kernel, lr_accum **out, lr_error *err)
     karray ka[16];
     size_t n = karrays(a, ka);
     for (size_t i = 0; i < n; i++) {
-        *ka[i].p = kalloc(&ka[i], k);
+        if (ka[i].lazy)
+            continue;
+        *ka[i].p = lr_mem_calloc(ksize(&ka[i], k), sizeof(double));
         if (!*ka[i].p) {
             lr_accum_free(a);
             return lr_error_nomem(err);
@@ -317,8 +315,10 @@ const double *lr_accum_comoments(const lr_accum *a, size_t *ld)
     *ld = a->k;
     if (a->kernel != LR_KERNEL_QR)
         return a->m2;
-    settle(a);
-    /* M = RᵀR, upper triangle (the lower one zeroed: the array is not at creation) */
+    lr_accum *m = (lr_accum *)(uintptr_t)a; /* RᵀR's array, made on first use */
+    if (settle(a) || (!m->mcache && !(m->mcache = lr_mem_alloc(a->k * a->k * sizeof(double)))))
+        return NULL;
+    /* M = RᵀR, upper triangle (the lower one zeroed: the array was not) */
     int k = (int)a->k;
     cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, k, k, 1.0, a->m2, k, 0.0, a->mcache, k);
     for (size_t j = 0; j < a->k; j++)
@@ -329,9 +329,8 @@ const double *lr_accum_comoments(const lr_accum *a, size_t *ld)
 const double *lr_accum_factor(const lr_accum *a, size_t *ld)
 {
     *ld = a->k;
-    if (a->kernel != LR_KERNEL_QR)
+    if (a->kernel != LR_KERNEL_QR || settle(a))
         return NULL;
-    settle(a);
     return a->m2;
 }
 
@@ -629,9 +628,10 @@ int lr_accum_grow(lr_accum *a, size_t kn, lr_error *err)
     if (a->pcap && (lr_mul_overflows(a->pcap, kn, &pn) || !(pend = lr_mem_calloc(pn, sizeof(double)))))
         return lr_error_nomem(err);
     for (size_t i = 0; i < n; i++) {
-        /* R is zeroed here if it holds rows: its new rows and columns must be 0 */
-        nv[i] = *ka[i].p == a->m2 && a->rinit ? lr_mem_calloc(ksize(&ka[i], kn), sizeof(double))
-                                               : kalloc(&ka[i], kn);
+        /* lazy arrays: R only if it exists (its new rows and columns 0), RᵀR never */
+        if (ka[i].lazy && (*ka[i].p != a->m2 || !a->rinit))
+            continue;
+        nv[i] = lr_mem_calloc(ksize(&ka[i], kn), sizeof(double));
         if (!nv[i]) {
             for (size_t j = 0; j <= i; j++)
                 lr_mem_free(nv[j], ksize(&ka[j], kn) * sizeof(double));
@@ -646,7 +646,7 @@ int lr_accum_grow(lr_accum *a, size_t kn, lr_error *err)
         double *old = *ka[i].p;
         if (old == a->shift || old == a->dmean)
             memcpy(nv[i], old, k * sizeof(double));
-        else if (old == a->m2 && (a->kernel != LR_KERNEL_QR || a->rinit))
+        else if (old && old == a->m2)
             for (size_t j = 0; j < k; j++)
                 memcpy(nv[i] + j * kn, old + j * k, k * sizeof(double));
         lr_mem_free(old, ksize(&ka[i], k) * sizeof(double));
@@ -745,6 +745,9 @@ int lr_accum_remap(const lr_accum *src, size_t k, const size_t *map, lr_accum **
         return rc;
     } else if (!src->rinit) {
         /* no rows folded into R yet: only P carries rows */
+    } else if (!(a->m2 = lr_mem_calloc(k * k, sizeof(double)))) {
+        lr_accum_free(a);
+        return lr_error_nomem(err);
     } else if (identity) {
         memcpy(a->m2, src->m2, k * k * sizeof(double));
         a->rinit = 1;
@@ -769,7 +772,6 @@ int lr_accum_remap(const lr_accum *src, size_t k, const size_t *map, lr_accum **
             for (size_t i = 0; i <= j; i++)
                 LR_AT(b, ks, i, map[j]) = LR_AT(src->m2, ks, i, j);
         /* rows of R P beyond src's rrows are zero, and stay so in its QR */
-        memset(a->m2, 0, k * k * sizeof(double));
         a->rinit = 1;
         a->rrows = src->rrows;
         lapack_int info = LAPACKE_dgeqrf_work(LAPACK_COL_MAJOR, (lapack_int)ks, (lapack_int)k, b,
