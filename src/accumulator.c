@@ -429,6 +429,17 @@ static int merge_factor(lr_accum *a, double wb, const double *bshift, const doub
     if (a->w == 0) {
         memcpy(a->shift, bshift, k * sizeof(double));
         memcpy(a->dmean, bd, k * sizeof(double));
+        if (rows == k && !a->rinit && a->npend == 0) {
+            /* a full triangle into an empty accumulator is its R as it is:
+             * stacking it would fold k rows more (a chunk of more than k rows) */
+            if (!(a->m2 = lr_mem_calloc(k * k, sizeof(double))))
+                return lr_error_nomem(err);
+            for (size_t j = 0; j < k; j++)
+                memcpy(a->m2 + j * k, rb + j * ldb, (j + 1) * sizeof(double));
+            a->rinit = 1;
+            a->rrows = k;
+            rows = 0;
+        }
         if ((rows && (rc = pend_append(a, rb, ldb, rows, 1, err))) ||
             (npb && (rc = pend_append(a, pb, ldp, npb, 0, err))))
             return rc;
