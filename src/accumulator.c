@@ -41,10 +41,11 @@
  * RᵀR + PᵀP is the same sum of Gram contributions however the rows are
  * grouped, so this changes rounding only; and when P is folded depends on row
  * counts alone (blocks, chunks and the fold's tree are defined by the data),
- * so the bits are the same for any thread count. Memory per accumulator: R
- * and RᵀR (k² each, allocated but not zeroed: RᵀR is only written when asked
- * for) and P (at most B × k, grown as rows come, released once folded when
- * over 1 MiB).
+ * so the bits are the same for any thread count. A full triangle (a block of
+ * more rows than columns) merged into an empty accumulator becomes its R as
+ * it is, as before. Memory per accumulator: R (k², made when P is first
+ * folded), RᵀR (k², made when asked for) and P (at most B × k, grown as rows
+ * come, released once folded when over 1 MiB).
  *
  * The means are kept as a double shift c plus a small offset d (μ = c + d,
  * c the first block's provisional mean): rounding μ to one double would cost
