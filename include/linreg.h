@@ -311,10 +311,12 @@ double lr_accum_weight(const lr_accum *acc);
 /* Column means μ[0..k) (borrowed, valid until the next call on acc). */
 const double *lr_accum_mean(const lr_accum *acc);
 /* Centred cross products M (k × k, upper triangle valid, leading dimension
- * *ld). Borrowed like lr_accum_mean (for LR_KERNEL_QR computed as RᵀR). */
+ * *ld). Borrowed like lr_accum_mean (for LR_KERNEL_QR computed as RᵀR; NULL
+ * if memory runs out for R or RᵀR, which a QR accumulator makes on first use). */
 const double *lr_accum_comoments(const lr_accum *acc, size_t *ld);
 /* LR_KERNEL_QR: the factor R (k × k upper triangular, zeros below, leading
- * dimension *ld) with RᵀR = M; NULL for the Gram kernels. Borrowed. */
+ * dimension *ld) with RᵀR = M, rows still pending folded in first; NULL for
+ * the Gram kernels, or if memory runs out for R. Borrowed. */
 const double *lr_accum_factor(const lr_accum *acc, size_t *ld);
 /* The kernel the accumulator was created with. */
 lr_kernel lr_accum_kernel(const lr_accum *acc);

@@ -33,6 +33,8 @@ static int effects_qr(const lr_accum *acc, const size_t *acc_col, size_t r, int 
     const double *f = lr_accum_factor(acc, &ld);
     const double *mu = lr_accum_mean(acc);
     double sw = sqrt(lr_accum_weight(acc));
+    if (!f)
+        return lr_error_nomem(err);
     size_t rows = k + (intercept ? 0 : 1), cells;
     if (lr_mul_overflows(rows, m, &cells) || rows > (size_t)INT32_MAX)
         return lr_error_set(err, LR_ERANGE, "model too large for the ANOVA table");
@@ -85,6 +87,8 @@ static int effects_gram(const lr_accum *acc, const size_t *acc_col, size_t r, in
     const double *mm = lr_accum_comoments(acc, &ld);
     const double *mu = lr_accum_mean(acc);
     double w = lr_accum_weight(acc);
+    if (!mm)
+        return lr_error_nomem(err);
     if (lr_mul_overflows(r ? r : 1, r ? r : 1, &cells) || r > (size_t)INT32_MAX)
         return lr_error_set(err, LR_ERANGE, "model too large for the ANOVA table");
     double *g = lr_mem_calloc(cells, sizeof(double));

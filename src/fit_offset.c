@@ -28,6 +28,8 @@ double lr_offset_mss(const lr_accum *acc, const lr_model_spec *spec, const lr_so
     const double *m = lr_accum_comoments(acc, &ld);
     const double *mu = lr_accum_mean(acc);
     size_t icpt = spec->intercept ? 1 : 0;
+    if (!m) /* out of memory for RᵀR: R² and F become NA */
+        return NAN;
     /* the columns: the model's (beyond the intercept), then the offset */
     long double quad = 0, mean = icpt && !sol->aliased[0] ? sol->beta[0] : 0;
     for (size_t a = 0; a <= spec->q; a++) {

@@ -304,7 +304,7 @@ int lr_model_json_build(const lr_frame *f, const lr_fit *fit, const lr_accum *ac
         kern == LR_KERNEL_QR ? lr_accum_factor(acc, &ldm) : lr_accum_comoments(acc, &ldm);
     const double *mu = lr_accum_mean(acc);
     json_t *mean = json_array(), *mat = json_array();
-    ok &= mean && mat;
+    ok &= mean && mat && m;
     for (size_t j = 0; ok && j < k; j++) {
         ok &= !json_array_append_new(mean, json_real(mu[j]));
         json_t *row = json_array();

@@ -185,7 +185,7 @@ int lr_solve_normal(const lr_accum *acc, const lr_model_spec *spec, lr_method me
     int rc = LR_OK;
     nws w;
 
-    if (!nws_alloc(&w, q)) {
+    if (!m || !nws_alloc(&w, q)) {
         nws_free(&w);
         return lr_error_nomem(err);
     }

@@ -182,6 +182,8 @@ int lr_solve_factor(const lr_accum *acc, const lr_model_spec *spec, lr_method me
     int rc = LR_OK;
     qws w;
 
+    if (!r) /* folding the accumulator's last rows needed memory */
+        return lr_error_nomem(err);
     /* Rows: the factor, the mean row without an intercept, √Λ with ridge. */
     size_t extra = spec->intercept ? 0 : 1;
     size_t m = k + extra + (ridge ? q : 0);

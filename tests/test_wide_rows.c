@@ -1,0 +1,153 @@
+/*
+ * test_wide_rows.c — rows wider than a chunk holds many of: 3,000 rows of 300
+ * predictors (about 5 MB, so six 1 MiB chunks of ~550 rows, fewer rows each
+ * than the accumulator gathers before it factors, B = 2 k = 602). The QR
+ * accumulator's pending rows then span chunks, are folded into R in the merge
+ * tree, and full factors merge: the JSON must be the same bytes on 1, 2 and 4
+ * threads, and the fit R's (tests/data/r_wide_rows.json, made by
+ * tests/reference/gen_r_wide_rows.R from the same integer recurrence).
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "test_util.h"
+
+/* Every number is R's to about 10 digits: the model is well conditioned. */
+#define RTOL 1e-9
+
+static json_t *ref;
+
+/* x / 100 for an integer x, written exactly (no rounding of a double). */
+static void put_hundredths(lr_test_text *t, long long x, const char *sep)
+{
+    long long a = x < 0 ? -x : x;
+    lr_test_put(t, "%s%lld.%02lld%s", x < 0 ? "-" : "", a / 100, a % 100, sep);
+}
+
+static size_t csv_bytes; /* the data set's size */
+
+/* The data set of gen_r_wide_rows.R (its header comment has the recipe). */
+static char *wide_csv(int n, int p, uint64_t seed)
+{
+    lr_test_text t = {NULL, 0, 0};
+    uint64_t s = seed;
+    long long *x = malloc((size_t)p * sizeof *x);
+    ck_assert_ptr_nonnull(x);
+    lr_test_put(&t, "y");
+    for (int j = 1; j <= p; j++)
+        lr_test_put(&t, ",x%d", j);
+    lr_test_put(&t, "\n");
+    for (int i = 0; i < n; i++) {
+        long long y = 500;
+        for (int j = 0; j <= p; j++) {
+            s = s * 48271 % 2147483647;
+            long long v = (long long)(s % 2001) - 1000;
+            if (j < p) {
+                x[j] = v;
+                y += (long long)((j + 1) % 7 - 3) * v;
+            } else {
+                y += 10 * v;
+            }
+        }
+        put_hundredths(&t, y, ",");
+        for (int j = 0; j < p; j++)
+            put_hundredths(&t, x[j], j + 1 < p ? "," : "\n");
+    }
+    free(x);
+    char *file = lr_test_write_temp(t.s, t.n);
+    csv_bytes = t.n;
+    free(t.s);
+    return file;
+}
+
+/* The data set of the reference, as a temporary file (each test makes its own). */
+static char *ref_csv(void)
+{
+    return wide_csv((int)json_integer_value(json_object_get(ref, "n")),
+                    (int)json_integer_value(json_object_get(ref, "p")),
+                    (uint64_t)json_integer_value(json_object_get(ref, "seed")));
+}
+
+/* The JSON on 1, 2 and 4 threads, byte for byte. */
+START_TEST(test_wide_rows_threads)
+{
+    char *path = ref_csv();
+    char *first = NULL;
+    const char *threads[] = {"1", "2", "4"};
+    size_t nthreads = lr_test_under_valgrind() ? 2 : 3;
+    ck_assert_uint_gt(csv_bytes, 4u << 20); /* several chunks */
+    for (size_t k = 0; k < nthreads; k++) {
+        const char *argv[] = {"linreg", "fit", "--format", "json", "-t", threads[k],
+                              "-f",     "y ~ .", path,     NULL};
+        lr_test_run_result r;
+        ck_assert_int_eq(lr_test_run(argv, NULL, 0, &r), 0);
+        ck_assert_msg(r.exit_code == 0, "-t %s: exit %d: %s", threads[k], r.exit_code, r.err);
+        ck_assert_ptr_nonnull(strstr(r.out, "\"rank\": 301,"));
+        if (!first)
+            first = strdup(r.out);
+        else
+            ck_assert_msg(!strcmp(first, r.out), "-t %s differs from -t 1", threads[k]);
+        lr_test_run_free(&r);
+    }
+    free(first);
+    unlink(path);
+    free(path);
+}
+END_TEST
+
+/* R's coefficients, standard errors, t values, σ and R² (default method, two threads). */
+START_TEST(test_wide_rows_r)
+{
+    char *path = ref_csv();
+    lr_fit_options opt;
+    lr_fit_options_init(&opt);
+    opt.formula = "y ~ .";
+    opt.threads = 2;
+    lr_fit *fit = NULL;
+    lr_error err;
+    ck_assert_msg(lr_fit_csv(path, &opt, &fit, &err) == LR_OK, "%s", err.message);
+    json_t *coefs = json_object_get(ref, "coefficients");
+    ck_assert_uint_eq(lr_fit_ncoef(fit), json_array_size(coefs));
+    ck_assert_uint_eq(json_array_size(coefs), 301);
+    for (size_t j = 0; j < lr_fit_ncoef(fit); j++) {
+        json_t *r = json_array_get(coefs, j);
+        const lr_coef *c = lr_fit_coef(fit, j);
+        ck_assert_str_eq(c->name, json_string_value(json_object_get(r, "name")));
+        LR_CK_REL(c->estimate, lr_test_ref_num(r, "estimate"), RTOL);
+        LR_CK_REL(c->std_error, lr_test_ref_num(r, "std_error"), RTOL);
+        LR_CK_REL(c->t, lr_test_ref_num(r, "t"), RTOL);
+    }
+    const lr_summary *s = lr_fit_summary(fit);
+    ck_assert_uint_eq(s->n, (uint64_t)json_integer_value(json_object_get(ref, "n")));
+    LR_CK_REL(s->df_residual, lr_test_ref_num(ref, "df_residual"), 0);
+    LR_CK_REL(s->sigma, lr_test_ref_num(ref, "sigma"), RTOL);
+    LR_CK_REL(s->r_squared, lr_test_ref_num(ref, "r_squared"), RTOL);
+    lr_fit_free(fit);
+    unlink(path);
+    free(path);
+}
+END_TEST
+
+int main(void)
+{
+    json_error_t je;
+    ref = json_load_file(lr_test_path("tests/data/r_wide_rows.json"), 0, &je);
+    if (!ref) {
+        fprintf(stderr, "tests/data/r_wide_rows.json: %s\n", je.text);
+        return 1;
+    }
+    Suite *s = suite_create("wide_rows");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 600);
+    tcase_add_test(tc, test_wide_rows_threads);
+    tcase_add_test(tc, test_wide_rows_r);
+    suite_add_tcase(s, tc);
+    int rc = lr_test_main(s);
+    json_decref(ref);
+    return rc;
+}
