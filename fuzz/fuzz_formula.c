@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "basis.h"
 #include "formula.h"
 #include "fuzz.h"
 
@@ -31,13 +32,16 @@ static size_t check_expr(const lr_node *n, size_t nnodes)
     for (; n; n = n->b) {
         count++;
         FUZZ_CHECK(n->id < nnodes);
-        FUZZ_CHECK(n->kind >= LR_NODE_NUM && n->kind <= LR_NODE_PAREN);
+        FUZZ_CHECK(n->kind >= LR_NODE_NUM && n->kind <= LR_NODE_NOT);
         if (n->kind == LR_NODE_COL)
             FUZZ_CHECK(n->col < NCOLS);
         if (n->kind == LR_NODE_NUM)
             FUZZ_CHECK(n->text != NULL && n->text[0] != '\0');
-        int binary = n->kind >= LR_NODE_ADD && n->kind <= LR_NODE_POW;
-        int unary = n->kind == LR_NODE_NEG || n->kind == LR_NODE_FN || n->kind == LR_NODE_PAREN;
+        /* log(a, b), comparisons and & | are binary; ! is unary */
+        int binary = (n->kind >= LR_NODE_ADD && n->kind <= LR_NODE_POW) ||
+                     (n->kind >= LR_NODE_LOGB && n->kind <= LR_NODE_OR);
+        int unary = n->kind == LR_NODE_NEG || n->kind == LR_NODE_FN ||
+                    n->kind == LR_NODE_PAREN || n->kind == LR_NODE_NOT;
         FUZZ_CHECK((n->a != NULL) == (binary || unary));
         FUZZ_CHECK((n->b != NULL) == binary);
         /* the depth every walker's recursion relies on */
@@ -70,7 +74,10 @@ static void check_formula(const lr_formula *f)
         case LR_VAR_FACTOR: FUZZ_CHECK(var->col < NCOLS); break;
         case LR_VAR_EXPR: FUZZ_CHECK(var->expr != NULL); break;
         case LR_VAR_POLY:
-            FUZZ_CHECK(var->expr != NULL && var->degree >= 1 && var->degree <= 30);
+            /* degree: raw powers' degree, or a basis's columns (ns/bs: knots + order − 1) */
+            FUZZ_CHECK(var->expr != NULL && var->degree >= 1 &&
+                       var->degree <= (var->basis ? LR_BASIS_MAX_KNOTS + LR_BASIS_MAX_DEGREE
+                                                  : LR_BASIS_MAX_DEGREE));
             break;
         default: FUZZ_CHECK(0);
         }
