@@ -1,6 +1,6 @@
 /*
  * probe.c — two costs of this machine that shaped the ingestion code
- * (README, "Memory and speed"):
+ * (docs/performance.md, "Memory and speed"):
  *
  *   1. a page fault: 256 MiB of fresh anonymous memory touched one page at a
  *      time (why chunks are 1 MiB and the CLI keeps freed buffers in the heap);

@@ -524,7 +524,7 @@ typedef struct lr_fit lr_fit;
 int lr_fit_csv(const char *path, const lr_fit_options *opt, lr_fit **out, lr_error *err);
 
 /*
- * The same for the n >= 1 files paths[0..n) read as one data set (README,
+ * The same for the n >= 1 files paths[0..n) read as one data set (docs/guide.md,
  * "Several files"): every file has the same header row (an error names both
  * files and the first column that differs); each may be gzip-compressed;
  * "-" (standard input) at most once; an empty file is an error, a header
@@ -583,7 +583,7 @@ size_t lr_fit_small_residuals(const lr_fit *fit, const double **resid, const uin
  * *ld (full, symmetric); σ² times it is the covariance of β. Borrowed. */
 const double *lr_fit_xtx_inverse(const lr_fit *fit, size_t *ld);
 
-/* Write the fitted model to `path` as JSON (see README, "Saved models"): what
+/* Write the fitted model to `path` as JSON (see docs/guide.md, "Saved models and prediction"): what
  * linreg predict needs, and the accumulated statistics. Only for fits made by
  * lr_fit_csv with opt.keep_model = 1 (LR_EUSAGE otherwise). */
 int lr_fit_save(const lr_fit *fit, const char *path, lr_error *err);
@@ -591,7 +591,7 @@ int lr_fit_save(const lr_fit *fit, const char *path, lr_error *err);
 /* lr_fit_free(NULL) is harmless. */
 void lr_fit_free(lr_fit *fit);
 
-/* ---- After summary(): ANOVA, VIF, linear hypotheses (README, "Inference") ---- */
+/* ---- After summary(): ANOVA, VIF, linear hypotheses (docs/guide.md, "Inference") ---- */
 
 size_t lr_fit_nterms(const lr_fit *fit); /* R's term.labels (lr_fit_accum: a predictor each) */
 typedef struct lr_anova_row {            /* a row of R's anova(lm), the residuals last */

@@ -199,7 +199,7 @@ typedef struct lr_bench_result {
  * fails, and with lr_fit_csv's error if the default fit of fit_path fails
  * (--method naive refusing the data is a result, not an error). opt may be
  * NULL for the defaults; out must not be NULL and is set to NULL on failure.
- * Takes seconds to minutes (see the README for measured times).
+ * Takes seconds to minutes (see docs/performance.md for measured times).
  */
 int lr_bench_run(const lr_bench_options *opt, lr_bench_result **out, lr_error *err);
 

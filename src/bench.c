@@ -10,7 +10,7 @@
  * they run in the calling thread, the BLAS/LAPACK kernels on OpenBLAS's
  * default threads. Next to the speed, each inverse's accuracy on problems
  * with a known exact solution. The operation counts are documented in
- * linreg.h (lr_bench_flops) and the README.
+ * linreg.h (lr_bench_flops) and docs/performance.md.
  */
 #include <float.h>
 #include <limits.h>

@@ -71,7 +71,7 @@ void lr_clustering_meat_abs(const lr_clustering *c, double *meat_abs);
  * when every cluster's exact sum is zero (the clusters nested in the term, so
  * each cluster's residuals sum to zero) V_jj is only those errors, squared:
  * of order ε² against the ε here. c = 1e-4 flags nothing whose standard error
- * is above 1.5e-10 of sqrt((|A| M_abs |A|)_jj) (README, "Cluster-robust"). */
+ * is above 1.5e-10 of sqrt((|A| M_abs |A|)_jj) (docs/guide.md, "Cluster-robust"). */
 #define LR_CLUSTER_ZERO_TOL 1e-4
 /* zero[j] = 1 (j < p) for the kept coefficients whose variance in vcov
  * (p × p, leading dimension p) is zero to rounding, whose rows and columns of

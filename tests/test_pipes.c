@@ -2,7 +2,7 @@
  * test_pipes.c — the command on pipes, FIFOs and standard input (issues 22,
  * 23 and 13): a second pass never reopens a stream (a FIFO's second open
  * waited forever), what cannot be computed without one is an error or a
- * warning by the rule of the README's exit codes, a file needs no TMPDIR, and
+ * warning by the rule of docs/guide.md's exit codes, a file needs no TMPDIR, and
  * a killed run leaves nothing in TMPDIR. Each run has a timeout: a hang is a
  * failure, not a stuck suite.
  */

@@ -5,7 +5,7 @@
 # (FILE relative to the repository root, WEIGHTS a column name or empty) and
 # then capture.output(print(summary(fit))) with options(digits = 7, width = 80)
 # in the C locale. tests/test_edges.c compares linreg's text report against
-# these lines (see the comparison rules there and in the README).
+# these lines (see the comparison rules there and in docs/guide.md).
 #
 # Run from the repository root:  LC_ALL=C Rscript tests/reference/gen_r_print.R
 # CI does not need R: the output is committed.
