@@ -87,6 +87,11 @@ int lr_cli_parse_ridge(const char *s, double *out, char *why, size_t size);
 /* A size in bytes: digits, then nothing or K, M, G (KiB, MiB, GiB), >= 1. */
 int lr_cli_parse_bytes(const char *s, size_t *out, char *why, size_t size);
 
+/* A usage error of `linreg command`: "linreg: msg 'arg'" (or "linreg: msg"
+ * when arg is NULL) and the pointer to its --help on stderr; returns
+ * LR_EXIT_USAGE. */
+int lr_cli_usage_error(const char *command, const char *msg, const char *arg);
+
 /* Print "linreg: msg" to stderr. */
 void lr_cli_error(const char *fmt, ...)
 #if defined(__GNUC__)

@@ -69,12 +69,7 @@ static const struct option long_options[] = {
 
 static int usage_error(const char *msg, const char *arg)
 {
-    if (arg)
-        lr_cli_error("%s '%s'", msg, arg);
-    else
-        lr_cli_error("%s", msg);
-    fputs("Try 'linreg bench --help' for more information.\n", stderr);
-    return LR_EXIT_USAGE;
+    return lr_cli_usage_error("bench", msg, arg);
 }
 
 /* A decimal integer in [lo, hi], the whole string. */

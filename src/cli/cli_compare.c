@@ -47,12 +47,7 @@ static const struct option long_options[] = {
 
 static int usage_error(const char *msg, const char *arg)
 {
-    if (arg)
-        lr_cli_error("%s '%s'", msg, arg);
-    else
-        lr_cli_error("%s", msg);
-    fputs("Try 'linreg compare --help' for more information.\n", stderr);
-    return LR_EXIT_USAGE;
+    return lr_cli_usage_error("compare", msg, arg);
 }
 
 static void compare_text(FILE *out, const lr_model *const *m, const lr_compare_row *r, size_t n,

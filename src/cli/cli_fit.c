@@ -153,12 +153,7 @@ static const struct option long_options[] = {
 
 static int usage_error(const char *msg, const char *arg)
 {
-    if (arg)
-        lr_cli_error("%s '%s'", msg, arg);
-    else
-        lr_cli_error("%s", msg);
-    fputs("Try 'linreg fit --help' for more information.\n", stderr);
-    return LR_EXIT_USAGE;
+    return lr_cli_usage_error("fit", msg, arg);
 }
 
 /* --absorb, --fe-out, --fe-tol, --fe-max-iter into opt; nonzero (after the

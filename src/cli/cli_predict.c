@@ -299,12 +299,7 @@ static void text_header(spool *sp, lr_interval iv)
 
 static int usage_error(const char *msg, const char *arg)
 {
-    if (arg)
-        lr_cli_error("%s '%s'", msg, arg);
-    else
-        lr_cli_error("%s", msg);
-    fputs("Try 'linreg predict --help' for more information.\n", stderr);
-    return LR_EXIT_USAGE;
+    return lr_cli_usage_error("predict", msg, arg);
 }
 
 int lr_cli_predict(int argc, char **argv)

@@ -84,6 +84,16 @@ void lr_cli_error(const char *fmt, ...)
     va_end(ap);
 }
 
+int lr_cli_usage_error(const char *command, const char *msg, const char *arg)
+{
+    if (arg)
+        lr_cli_error("%s '%s'", msg, arg);
+    else
+        lr_cli_error("%s", msg);
+    fprintf(stderr, "Try 'linreg %s --help' for more information.\n", command);
+    return LR_EXIT_USAGE;
+}
+
 int lr_cli_exit_code(int status)
 {
     if (status == LR_OK)
