@@ -17,6 +17,8 @@
 #include <string.h>
 
 #include <cblas.h>
+#define XXH_INLINE_ALL /* header-only, as in row_fingerprint.c */
+#include <xxhash.h>
 
 #include "vcov_cluster.h"
 
@@ -52,18 +54,9 @@ void lr_cluster_free(lr_cluster *c)
     memset(c, 0, sizeof *c);
 }
 
-/* FNV-1a, then a final mix (keys are often short decimal numbers, whose
- * FNV values differ only in their low bits) */
-static uint64_t key_hash(const char *s, size_t n)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdull;
-    h ^= h >> 33;
-    return h;
-}
+/* The same hash as the rows' fingerprint (xxhash, already a dependency);
+ * the clusters stay in order of discovery, so it decides only the slots. */
+static uint64_t key_hash(const char *s, size_t n) { return XXH3_64bits(s, n); }
 
 static int grow(lr_cluster *c, lr_error *err)
 {
