@@ -379,6 +379,18 @@ int lr_source_read(lr_source *s, char *buf, size_t n, size_t *got, lr_error *err
     return rc;
 }
 
+void lr_source_split_files(lr_source *s)
+{
+    if (s->cat)
+        lr_concat_split(s->cat);
+}
+
+int lr_source_next_file(lr_source *s, uint64_t *start, lr_error *err)
+{
+    *start = 0;
+    return s->cat ? lr_concat_next(s->cat, start, err) : 0;
+}
+
 void lr_source_spool(lr_source *s, uint64_t limit)
 {
     if (s->cat) {

@@ -56,6 +56,16 @@ void lr_source_free(lr_source *s);
  * so. */
 void lr_source_spool(lr_source *s, uint64_t limit);
 
+/* Several files (lr_source_open_files): from now on reads stop (0 bytes) at
+ * the end of each file — after the line end added to a file whose last row
+ * has none — until lr_source_next_file, which returns 1 with *start the
+ * offset in the next file of the first byte it reads (the length of the
+ * header row skipped), 0 after the last file (and always for one file), or
+ * minus an error code. The chunker uses it to cut every file at its own
+ * offsets. */
+void lr_source_split_files(lr_source *s);
+int lr_source_next_file(lr_source *s, uint64_t *start, lr_error *err);
+
 /* NULL if s, read to its end, can be read again (a regular file, or a
  * complete copy); otherwise why not, to follow its name in messages ("can be read
  * only once (a pipe or another stream) and ..."; borrowed, lives as long as

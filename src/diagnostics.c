@@ -475,7 +475,7 @@ static int diag_fold(void *ctx, void *result, uint64_t lines_before, lr_error *e
     return LR_OK;
 }
 
-static const lr_chunk_ops diag_ops = {diag_eval, diag_fold, diag_drop};
+static const lr_chunk_ops diag_ops = {diag_eval, diag_fold, diag_drop, NULL};
 
 /* What a pass over the spool keeps per thread: a block, a chunk's worth of
  * results, and where a record holds each accumulator column. */

@@ -50,6 +50,9 @@ typedef struct chunk_job {
     lr_error err;   /* its error, lines counted from the chunk's first */
     void *result;   /* what eval made of it (owned until folded) */
     uint64_t lines; /* physical lines in the chunk */
+    size_t file;    /* the file it is from (several files), from 0 */
+    uint64_t block; /* its index in that file: its first row starts in
+                       [block·LR_CHUNK, (block + 1)·LR_CHUNK) of the file */
 } chunk_job;
 
 typedef struct pool {
@@ -112,7 +115,10 @@ typedef struct splitter {
     char *carry;      /* bytes read past the last chunk's end */
     size_t carry_len; /* their number */
     size_t carry_cap; /* capacity */
-    int eof;          /* the input is exhausted */
+    int eof;          /* the current file is exhausted */
+    int done;         /* every file is */
+    size_t file;      /* the current file (several files), from 0 */
+    uint64_t off;     /* offset in it of the next chunk's first byte (carry[0]) */
     size_t max_line;  /* the longest row (line end excluded) the input may have */
     int overlong;     /* the last chunk stopped before a row longer than max_line:
                          nothing more is read, and that row is the error */
@@ -212,30 +218,61 @@ static int grow_buf(chunk_job *j, size_t need, lr_error *err)
     return LR_OK;
 }
 
-/* The next chunk into j (its bytes, len; 0 at the end of the input). */
+/* The next chunk into j (its bytes, len; 0 at the end of the input): the
+ * rows of the current file that start in the block [i·C, (i+1)·C) of it
+ * holding the first byte not yet handed out, C = LR_CHUNK. The first row
+ * start at or after (i+1)·C is the first line end outside quotes that ends
+ * there or later; the reading is sequential, so the quote parity is that of
+ * the chunk's own bytes (a chunk starts at a row start, outside quotes). */
 static int next_chunk(splitter *s, chunk_job *j, lr_error *err)
 {
     int rc;
+    size_t len = 0, want = 0;
     j->len = 0;
-    if ((rc = grow_buf(j, s->carry_len + LR_CHUNK, err)))
-        return rc;
-    if (s->carry_len)
-        memcpy(j->buf, s->carry, s->carry_len);
-    size_t len = s->carry_len;
-    s->carry_len = 0;
-    /* fill up to the nominal size */
-    while (len < LR_CHUNK && !s->eof) {
-        size_t got;
-        if ((rc = lr_source_read(s->src, j->buf + len, LR_CHUNK - len, &got, err)))
+    for (;;) {
+        /* the next file, once this one is used up */
+        while (s->eof && s->carry_len == 0 && !s->done) {
+            uint64_t start;
+            int more = lr_source_next_file(s->src, &start, err);
+            if (more < 0)
+                return -more;
+            if (!more) {
+                s->done = 1;
+                break;
+            }
+            s->file++;
+            s->off = start;
+            s->eof = 0;
+        }
+        if (s->done)
+            return LR_OK;
+        want = (size_t)((s->off / LR_CHUNK + 1) * LR_CHUNK - s->off);
+        if ((rc = grow_buf(j, s->carry_len + want, err)))
             return rc;
-        if (got == 0)
-            s->eof = 1;
-        len += got;
+        if (s->carry_len)
+            memcpy(j->buf, s->carry, s->carry_len);
+        len = s->carry_len;
+        s->carry_len = 0;
+        /* fill up to the block's end */
+        while (len < want && !s->eof) {
+            size_t got;
+            if ((rc = lr_source_read(s->src, j->buf + len, want - len, &got, err)))
+                return rc;
+            if (got == 0)
+                s->eof = 1;
+            len += got;
+        }
+        if (len > 0)
+            break;
     }
-    size_t nominal = len < LR_CHUNK ? len : LR_CHUNK;
-    int odd = parity(j->buf, nominal);
-    const int odd_nominal = odd;
-    size_t scanned = nominal, end = 0, rs = SIZE_MAX; /* rs: see row_start */
+    j->file = s->file;
+    j->block = s->off / LR_CHUNK;
+    size_t nominal = len < want ? len : want;
+    int odd_nominal = parity(j->buf, nominal);
+    /* the search starts at the block's last byte: a line end there makes the
+     * next row start the next block's first byte */
+    int odd = odd_nominal ^ (j->buf[nominal - 1] == '"');
+    size_t scanned = nominal - 1, end = 0, rs = SIZE_MAX; /* rs: see row_start */
     /* the first row boundary after the nominal end, reading on as needed */
     while (!(end = boundary(j->buf, len, scanned, &odd, &scanned))) {
         if (s->eof) {
@@ -294,6 +331,7 @@ static int next_chunk(splitter *s, chunk_job *j, lr_error *err)
     if (rest)
         memcpy(s->carry, j->buf + end, rest);
     s->carry_len = rest;
+    s->off += end;
     j->len = end;
     return LR_OK;
 }
@@ -330,7 +368,7 @@ static int run_pool(splitter *sp, const lr_chunk_ops *ops, void *ctx, int nthrea
     uint64_t next_read = seq, next_fold = seq;
     for (;;) {
         /* queue chunks while slots are free */
-        while ((!sp->eof || sp->carry_len > 0) && !sp->overlong) {
+        while (!sp->done && !sp->overlong) {
             chunk_job *slot = NULL;
             pthread_mutex_lock(&p.mu);
             for (size_t i = 0; i < p.njobs && !slot; i++)
@@ -374,7 +412,8 @@ static int run_pool(splitter *sp, const lr_chunk_ops *ops, void *ctx, int nthrea
                 *err = j->err;
             rc = j->rc;
         } else {
-            rc = ops->fold(ctx, j->result, lines_before, err);
+            rc = ops->fold_at ? ops->fold_at(ctx, j->result, lines_before, j->file, j->block, err)
+                              : ops->fold(ctx, j->result, lines_before, err);
         }
         lines_before += j->lines;
         ops->drop(ctx, j->result);
@@ -492,10 +531,11 @@ static int frame_eval(void *ctx, const char *buf, size_t len, uint64_t seq, void
     return rc;
 }
 
-static int frame_fold(void *ctx, void *result, uint64_t lines_before, lr_error *err)
+static int frame_fold(void *ctx, void *result, uint64_t lines_before, size_t file,
+                      uint64_t block, lr_error *err)
 {
     const frame_pass *fp = ctx;
-    int rc = lr_frame_fold(fp->frame, result, lines_before, err);
+    int rc = lr_frame_fold_at(fp->frame, result, file, block, lines_before, err);
     if (rc == LR_OK)
         lr_progress_send(fp->opt->progress, fp->opt->progress_ud, "reading", "bytes",
                          lr_source_consumed(fp->src), fp->total, lr_frame_rows(fp->frame));
@@ -508,7 +548,7 @@ static void frame_drop(void *ctx, void *result)
     lr_chunk_free(result);
 }
 
-static const lr_chunk_ops frame_ops = {frame_eval, frame_fold, frame_drop};
+static const lr_chunk_ops frame_ops = {frame_eval, NULL, frame_drop, frame_fold};
 
 /* The first chunk's kept rows, evaluated once their types are known. */
 static void kept_progress(void *ud, uint64_t done, uint64_t total)
@@ -696,6 +736,7 @@ int lr_ingest_spooled(const char *const *paths, size_t npaths, const lr_fit_opti
     uint64_t spool = bases ? UINT64_MAX : input ? spool_limit : 0;
     if ((rc = lr_source_open_files(paths, npaths, sp.max_line, spool, &sp.src, err)))
         return rc;
+    lr_source_split_files(sp.src); /* every file cut at its own offsets */
     lr_progress_send(opt->progress, opt->progress_ud, "reading", "bytes", 0,
                      lr_source_size(sp.src), 0);
 
@@ -713,6 +754,7 @@ int lr_ingest_spooled(const char *const *paths, size_t npaths, const lr_fit_opti
         again.max_line = sp.max_line;
         if (!(rc = lr_frame_fit_bases(frame, err)) &&
             !(rc = lr_source_again(sp.src, &again.src, err))) {
+            lr_source_split_files(again.src);
             rc = frame_read(&again, opt, nthreads, keep_rows, frame, &second, delimiter, err);
             lr_source_free(again.src);
         }
@@ -745,6 +787,7 @@ int lr_ingest_pass(lr_source *input, int threads, const lr_chunk_ops *ops, void 
     int rc = lr_source_again(input, &sp.src, err);
     if (rc)
         return rc;
+    lr_source_split_files(sp.src);
     int blas_threads = lr_blas_threads(1), workers = 1;
     if ((rc = blas_workers(lr_ingest_threads(threads), &workers, err)) == LR_OK)
         rc = run_pool(&sp, ops, ctx, workers, 0, 0, lr_source_name(sp.src), err);

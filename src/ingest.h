@@ -57,6 +57,11 @@ typedef struct lr_chunk_ops {
                 uint64_t *lines, lr_error *err);
     int (*fold)(void *ctx, void *result, uint64_t lines_before, lr_error *err);
     void (*drop)(void *ctx, void *result);
+    /* if set, called instead of fold, with the chunk's file (from 0) and its
+     * block in it (chunk i holds the rows that start in the file's bytes
+     * [i·C, (i+1)·C); blocks no row starts in have no chunk) */
+    int (*fold_at)(void *ctx, void *result, uint64_t lines_before, size_t file, uint64_t block,
+                   lr_error *err);
 } lr_chunk_ops;
 
 /* A further pass over the input lr_ingest_spooled kept (through its

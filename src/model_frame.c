@@ -56,7 +56,7 @@ static uint64_t hash_words(const uint32_t *w, size_t n)
     return h;
 }
 
-static void map_free(cell_map *m)
+void lr_cell_map_free(cell_map *m)
 {
     lr_mem_free(m->keys, m->nslots * m->width * sizeof(uint32_t));
     lr_mem_free(m->cols, m->nslots * sizeof(size_t));
@@ -77,7 +77,7 @@ size_t lr_cell_map_get(const cell_map *m, const uint32_t *key)
     return SIZE_MAX;
 }
 
-static int map_put(cell_map *m, const uint32_t *key, size_t col, lr_error *err)
+int lr_cell_map_put(cell_map *m, const uint32_t *key, size_t col, lr_error *err)
 {
     if (2 * (m->n + 1) > m->nslots) {
         size_t ns = m->nslots ? 2 * m->nslots : 64;
@@ -131,7 +131,7 @@ void lr_chunk_free(lr_chunk *c)
     lr_mem_free(c->colval, (nc ? nc : 1) * sizeof(double));
     lr_mem_free(c->cell, (nc ? nc : 1) * sizeof(char *));
     lr_mem_free(c->cell_len, (nc ? nc : 1) * sizeof(size_t));
-    map_free(&c->map);
+    lr_cell_map_free(&c->map);
     lr_mem_free(c->colkeys, c->colkeys_cap * c->f->keywidth * sizeof(uint32_t));
     lr_mem_free(c->colorigin, c->colkeys_cap * sizeof(col_origin));
     lr_accum_free(c->acc);
@@ -159,6 +159,7 @@ void lr_frame_free(lr_frame *f)
     if (f->vars && f->formula)
         for (size_t v = 0; v < f->formula->nvars; v++)
             lr_levels_free(f->vars[v].levels);
+    lr_frame_files_free(f);
     if (f->formula) {
         lr_mem_free(f->vars, f->formula->nvars * sizeof(var_info));
         lr_mem_free(f->terms, (f->formula->nterms ? f->formula->nterms : 1) * sizeof(term_info));
@@ -170,7 +171,7 @@ void lr_frame_free(lr_frame *f)
     if (f->rows_fd >= 0)
         close(f->rows_fd);
     lr_mem_free(f->direct, f->ncsv * sizeof(size_t));
-    map_free(&f->map);
+    lr_cell_map_free(&f->map);
     for (int l = 0; l < LR_FOLD_LEVELS; l++)
         lr_accum_free(f->stack[l]);
     lr_accum_free(f->acc);
@@ -940,7 +941,7 @@ static int cell_column(lr_chunk *c, const uint32_t *key, const col_origin *o, si
             c->colorigin = co;
             c->colkeys_cap = cap;
         }
-        int rc = map_put(&c->map, key, c->k, err);
+        int rc = lr_cell_map_put(&c->map, key, c->k, err);
         if (rc)
             return rc;
         memcpy(c->colkeys + nkeys * kw, key, kw * sizeof(uint32_t));
@@ -1386,8 +1387,8 @@ int lr_chunk_end(lr_chunk *c, lr_error *err)
 /* ------------------------------------------------------------------------ */
 
 /* dst := dst then src, both grown to the frame's columns first. */
-static int merge_grown(lr_frame *f, lr_accum *dst, const lr_accum *src, lr_accum *src_mut,
-                       lr_error *err)
+int lr_frame_merge_grown(lr_frame *f, lr_accum *dst, const lr_accum *src, lr_accum *src_mut,
+                         lr_error *err)
 {
     int rc = lr_accum_grow(dst, f->k, err);
     if (!rc && src_mut)
@@ -1397,7 +1398,8 @@ static int merge_grown(lr_frame *f, lr_accum *dst, const lr_accum *src, lr_accum
     return rc;
 }
 
-int lr_frame_fold(lr_frame *f, lr_chunk *c, uint64_t lines_before, lr_error *err)
+int lr_frame_map_chunk(lr_frame *f, const lr_chunk *c, uint64_t lines_before, lr_accum **out,
+                       size_t **colmap_out, lr_error *err)
 {
     const lr_formula *fm = f->formula;
     size_t nv = fm->nvars, kw = f->keywidth;
@@ -1405,7 +1407,8 @@ int lr_frame_fold(lr_frame *f, lr_chunk *c, uint64_t lines_before, lr_error *err
     int rc = LR_OK;
     uint32_t **lmap = lr_mem_calloc(nv ? nv : 1, sizeof(uint32_t *));
     size_t *colmap = lr_mem_calloc(c->k, sizeof(size_t));
-    lr_accum *a = NULL;
+    *out = NULL;
+    *colmap_out = NULL;
     if (!lmap || !colmap) {
         rc = lr_error_nomem(err);
         goto done;
@@ -1453,21 +1456,46 @@ int lr_frame_fold(lr_frame *f, lr_chunk *c, uint64_t lines_before, lr_error *err
         size_t g = lr_cell_map_get(&f->map, key);
         if (g == SIZE_MAX) {
             g = f->k;
+            const col_origin *o = &c->colorigin[i];
             if (f->k + 1 > LR_MAX_COLUMNS) {
                 /* the row that made it, in the file's lines (a later chunk's
                  * own count stayed under the cap; the chunks before it had
                  * the other levels) */
-                const col_origin *o = &c->colorigin[i];
                 rc = cap_error(f, o->var, lr_levels_label(c->levels[o->var], o->level),
                                lines_before + o->line, o->col, f->k + 1, err);
                 goto done;
             }
-            if ((rc = map_put(&f->map, key, g, err)))
+            if ((rc = lr_cell_map_put(&f->map, key, g, err)) ||
+                (rc = lr_frame_note_origin(f, g - f->kfixed, o, lines_before,
+                                           lmap[o->var][o->level], err)))
                 goto done;
             f->k++;
         }
         colmap[f->kfixed + i] = g;
     }
+    rc = lr_accum_remap(c->acc, f->k, colmap, out, err);
+done:
+    if (lmap)
+        for (size_t v = 0; v < nv; v++)
+            if (lmap[v])
+                lr_mem_free(lmap[v],
+                            (lr_levels_count(c->levels[v]) ? lr_levels_count(c->levels[v]) : 1) *
+                                sizeof(uint32_t));
+    lr_mem_free(lmap, (nv ? nv : 1) * sizeof(uint32_t *));
+    if (rc)
+        lr_mem_free(colmap, c->k * sizeof(size_t));
+    else
+        *colmap_out = colmap;
+    return rc;
+}
+
+int lr_frame_fold(lr_frame *f, lr_chunk *c, uint64_t lines_before, lr_error *err)
+{
+    size_t *colmap = NULL;
+    lr_accum *a = NULL;
+    int rc = lr_frame_map_chunk(f, c, lines_before, &a, &colmap, err);
+    if (rc)
+        return rc;
     /* Its rows to the spool, in the frame's columns. */
     if (f->rows_wanted && !f->rows_failed) {
         f->rows_failed =
@@ -1476,26 +1504,12 @@ int lr_frame_fold(lr_frame *f, lr_chunk *c, uint64_t lines_before, lr_error *err
             f->rows_bytes > LR_ROW_SPOOL_MAX;
         lr_row_buf_free(&c->spool);
     }
-    /* The chunk's statistics in the frame's columns, then the binary-counter
-     * fold: stack[l] holds 2^l consecutive chunks; a new chunk merges with
-     * its predecessors as a carry propagates. The tree depends on the chunk
-     * count only. */
-    if ((rc = lr_accum_remap(c->acc, f->k, colmap, &a, err)))
-        goto done;
-    for (int l = 0; l < LR_FOLD_LEVELS; l++) {
-        if (!f->stack[l]) {
-            f->stack[l] = a;
-            a = NULL;
-            break;
-        }
-        if ((rc = merge_grown(f, f->stack[l], a, a, err)))
-            goto done;
-        lr_accum_free(a);
-        a = f->stack[l];
-        f->stack[l] = NULL;
-    }
+    lr_mem_free(colmap, c->k * sizeof(size_t));
+    /* The chunk's statistics along the current file's tree (frame_files.c) */
+    if ((rc = lr_frame_tree_push(f, f->stack, &f->leaves, a, err)))
+        return rc;
     if (f->bn_vars && (rc = lr_frame_collect_fold(f, c, err)))
-        goto done;
+        return rc;
     f->rows += c->rows;
     f->dropped += c->dropped;
     lr_row_fp_fold(&f->fp, &c->fp, lines_before);
@@ -1506,17 +1520,7 @@ int lr_frame_fold(lr_frame *f, lr_chunk *c, uint64_t lines_before, lr_error *err
     }
     f->nan_rows += c->nan_rows;
     f->chunks++;
-done:
-    if (lmap)
-        for (size_t v = 0; v < nv; v++)
-            if (lmap[v])
-                lr_mem_free(lmap[v],
-                            (lr_levels_count(c->levels[v]) ? lr_levels_count(c->levels[v]) : 1) *
-                                sizeof(uint32_t));
-    lr_mem_free(lmap, (nv ? nv : 1) * sizeof(uint32_t *));
-    lr_mem_free(colmap, c->k * sizeof(size_t));
-    lr_accum_free(a);
-    return rc;
+    return LR_OK;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1686,31 +1690,9 @@ int lr_frame_end_first(lr_frame *f, lr_error *err)
 int lr_frame_finish(lr_frame *f, lr_error *err)
 {
     int rc = lr_frame_end_first(f, err);
-    if (rc)
+    /* the last file's tree, then the files' (frame_files.c) */
+    if (rc || (rc = lr_frame_files_finish(f, err)))
         return rc;
-    /* The stack from the earliest chunks (highest level) to the latest. */
-    lr_accum *acc = NULL;
-    for (int l = LR_FOLD_LEVELS; l-- > 0;) {
-        if (!f->stack[l])
-            continue;
-        if (!acc) {
-            acc = f->stack[l];
-            f->stack[l] = NULL;
-            continue;
-        }
-        if ((rc = merge_grown(f, acc, f->stack[l], f->stack[l], err))) {
-            lr_accum_free(acc);
-            return rc;
-        }
-        lr_accum_free(f->stack[l]);
-        f->stack[l] = NULL;
-    }
-    if (acc && (rc = lr_accum_grow(acc, f->k, err))) {
-        lr_accum_free(acc);
-        return rc;
-    }
-    lr_accum_free(f->acc);
-    f->acc = acc;
     /* every level known: factor() levels that are all numbers become numbers */
     for (size_t v = 0; v < f->formula->nvars; v++) {
         if (!f->vars[v].factor)

@@ -77,6 +77,13 @@ void lr_chunk_free(lr_chunk *c);
 /* Fold an ended chunk into the frame: chunks must be folded in file order;
  * lines_before is the physical lines of the input before the chunk. */
 int lr_frame_fold(lr_frame *f, lr_chunk *c, uint64_t lines_before, lr_error *err);
+/* The same for chunk `block` of file `file` (both from 0, in file order; the
+ * chunk of file 0 block 0 is the first chunk, folded by lr_frame_end_first):
+ * the blocks of a file skipped (no row starts in them) are empty leaves of
+ * its tree, and each file's tree, once the next file begins, is one leaf of
+ * the files' tree (docs/design.md, "Chunks at absolute offsets"). */
+int lr_frame_fold_at(lr_frame *f, lr_chunk *c, size_t file, uint64_t block,
+                     uint64_t lines_before, lr_error *err);
 
 /* Keep the evaluated rows in a binary spool for second passes (row_spool.h;
  * call before any row is added), with their lines if with_lines (per-row

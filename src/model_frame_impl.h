@@ -194,6 +194,23 @@ struct lr_frame {
     size_t *macc;         /* their accumulator columns */
     char **mnames;        /* their names */
     lr_arena names_arena; /* storage of mnames' strings */
+    /* Files (frame_files.c): the current file's chunks fold into the tables
+     * above (levels, map, k) along `stack`; at the file's end its state is
+     * mapped onto the data set's tables below as one leaf of the files' tree
+     * and the tables above start afresh. lr_frame_finish swaps them. */
+    lr_levels **glevels;               /* per variable: the data set's levels (factor) */
+    cell_map gmap;                     /* the data set's factor-term columns */
+    size_t gk;                         /* the data set's accumulator columns */
+    lr_accum *gstack[LR_FOLD_LEVELS];  /* the files' tree: gstack[l] holds 2^l files */
+    uint64_t gfiles;                   /* files folded into it */
+    size_t cur_file;                   /* the file whose chunks are folding */
+    uint64_t leaves;                   /* its leaves (chunks and empty blocks) so far */
+    int files_done;                    /* lr_frame_files_finish ran: the tables are swapped */
+    int mapping_file;                  /* a file's state is being mapped onto the data
+                                          set's tables (swapped in for that) */
+    col_origin *forigin;               /* where each of the file's factor-term columns
+                                          first appeared (lines of the data set) */
+    size_t forigin_cap;                /* capacity */
     size_t bn_vars;       /* basis variables collected in this pass (0: none) */
     double *bvals;        /* the chunks' bvals folded, in file order */
     size_t bn, bcap;      /* doubles in bvals, its capacity */
@@ -209,6 +226,31 @@ double lr_var_column(const lr_var *x, double value, unsigned j);
 
 /* The accumulator column of a factor term's cell, or SIZE_MAX if never seen. */
 size_t lr_cell_map_get(const cell_map *m, const uint32_t *key);
+void lr_cell_map_free(cell_map *m);
+int lr_cell_map_put(cell_map *m, const uint32_t *key, size_t col, lr_error *err);
+
+/* model_frame.c: c's levels and columns onto f's current tables (new ones
+ * added in c's order); *out = c's statistics in f's columns and *colmap the
+ * map (c->k entries; both the caller's). Lines of c's origins are c's own
+ * plus lines_before. */
+int lr_frame_map_chunk(lr_frame *f, const lr_chunk *c, uint64_t lines_before, lr_accum **out,
+                       size_t **colmap, lr_error *err);
+/* dst := dst then src, both grown to f->k first (src_mut: src, to grow). */
+int lr_frame_merge_grown(lr_frame *f, lr_accum *dst, const lr_accum *src, lr_accum *src_mut,
+                         lr_error *err);
+
+/* frame_files.c */
+/* One more leaf (a, taken over; NULL: an empty one) along a binary-counter
+ * tree: stack[l] holds the 2^l leaves before, when bit l of *count is set. */
+int lr_frame_tree_push(lr_frame *f, lr_accum **stack, uint64_t *count, lr_accum *a,
+                       lr_error *err);
+/* Where the current file's factor-term column j (from kfixed) first appeared. */
+int lr_frame_note_origin(lr_frame *f, size_t j, const col_origin *o, uint64_t lines_before,
+                         uint32_t level, lr_error *err);
+/* The last file closed, the files' tree collapsed into f->acc and the data
+ * set's tables made f's own. */
+int lr_frame_files_finish(lr_frame *f, lr_error *err);
+void lr_frame_files_free(lr_frame *f);
 
 /* factor(x, levels = c(...)): 1 if the cell's level (bytes s[0..len), or num
  * as R's as.character writes it if numeric) is listed, else 0 (R's NA); 1 for

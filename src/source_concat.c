@@ -53,6 +53,8 @@ struct lr_concat {
     size_t max_line;        /* the longest header row read */
     uint64_t spool_limit;   /* for lr_source_spool of each stream */
     uint64_t size;          /* the files' sizes (stat; 0 for streams) */
+    int split;              /* reads stop at each file's end (lr_concat_split) */
+    int held;               /* split: stopped at a file's end until lr_concat_next */
     char why[640];          /* lr_concat_again_why's answer */
 };
 
@@ -309,7 +311,7 @@ int lr_concat_read(lr_concat *c, char *buf, size_t n, size_t *got, lr_error *err
             *got = 1;
             return LR_OK;
         }
-        if (c->cur == c->n)
+        if (c->held || c->cur == c->n)
             return LR_OK;
         if (!c->opened && (rc = open_member(c, err)))
             return rc;
@@ -334,7 +336,26 @@ int lr_concat_read(lr_concat *c, char *buf, size_t n, size_t *got, lr_error *err
         c->eol = c->emitted && c->last != '\n' && c->last != '\r' && c->cur + 1 < c->n;
         c->cur++;
         c->opened = 0;
+        c->held = c->split; /* after the line end owed, if any */
     }
+}
+
+void lr_concat_split(lr_concat *c)
+{
+    c->split = 1;
+}
+
+int lr_concat_next(lr_concat *c, uint64_t *start, lr_error *err)
+{
+    int rc;
+    *start = 0;
+    if (c->eol || c->cur == c->n)
+        return 0;
+    c->held = 0;
+    if (!c->opened && (rc = open_member(c, err)))
+        return -rc;
+    *start = c->m[c->cur].skip;
+    return 1;
 }
 
 void lr_concat_spool(lr_concat *c, uint64_t limit)

@@ -13,6 +13,12 @@ typedef struct lr_concat lr_concat;
 
 int lr_concat_read(lr_concat *c, char *buf, size_t n, size_t *got, lr_error *err);
 void lr_concat_spool(lr_concat *c, uint64_t limit);
+/* Reads stop (0 bytes) at the end of each file, after the line end owed. */
+void lr_concat_split(lr_concat *c);
+/* After such a stop: 1 and *start = the offset in the next file of its
+ * first byte to be read (its header row's length), 0 after the last file,
+ * or minus an error code. */
+int lr_concat_next(lr_concat *c, uint64_t *start, lr_error *err);
 const char *lr_concat_again_why(lr_concat *c);
 /* A concatenation over the members' second readings (lr_source_again of
  * each, their headers skipped again); c must outlive it. */

@@ -1,0 +1,283 @@
+/*
+ * frame_files.c — the fold's two levels: a file's chunks, then the files.
+ *
+ * Chunk i of a file holds the rows that start in its bytes [i·C, (i+1)·C)
+ * (ingest.c), so a file's chunks, and their indices, are functions of the
+ * file's bytes alone. They fold along a binary-counter tree over the chunk
+ * index, into tables (levels, factor-term columns) of the file's own: what a
+ * file folds to depends on its bytes only, not on the files before it. A
+ * block in which no row starts (a row longer than C crosses it) is an empty
+ * leaf, so the tree's shape is that of the block count. Once the next file
+ * begins, the file's state is mapped onto the data set's tables (its new
+ * levels and columns appended in its order: first appearance in file order)
+ * and becomes one leaf of a second binary-counter tree, over the file index.
+ *
+ * Floating-point addition is not associative; what makes the result a
+ * function of the files' bytes and order only — for any thread count, and
+ * for a file's state saved by `linreg fit --save-partial` and merged later
+ * (partial_io.c) — is that both trees are fixed by those alone and that a
+ * file's state is computed the same way wherever it is computed.
+ */
+#include <string.h>
+
+#include "model_frame_impl.h"
+
+int lr_frame_tree_push(lr_frame *f, lr_accum **stack, uint64_t *count, lr_accum *a,
+                       lr_error *err)
+{
+    uint64_t n = *count;
+    int rc = LR_OK;
+    for (int l = 0; l < LR_FOLD_LEVELS; l++) {
+        if (!(n >> l & 1)) {
+            stack[l] = a;
+            a = NULL;
+            break;
+        }
+        /* stack[l] holds the 2^l leaves before a's 2^l: merge in that order
+         * (an empty side leaves the other as it is) */
+        if (stack[l] && a) {
+            if ((rc = lr_frame_merge_grown(f, stack[l], a, a, err)))
+                break;
+            lr_accum_free(a);
+            a = NULL;
+        }
+        if (stack[l]) {
+            a = stack[l];
+            stack[l] = NULL;
+        }
+    }
+    lr_accum_free(a);
+    if (rc == LR_OK)
+        (*count)++;
+    return rc;
+}
+
+/* The tree's leaves so far into *out (NULL if all were empty), from the
+ * earliest (highest level) to the latest, grown to f->k. */
+static int tree_collapse(lr_frame *f, lr_accum **stack, lr_accum **out, lr_error *err)
+{
+    lr_accum *acc = NULL;
+    int rc = LR_OK;
+    *out = NULL;
+    for (int l = LR_FOLD_LEVELS; l-- > 0;) {
+        if (!stack[l])
+            continue;
+        if (!acc) {
+            acc = stack[l];
+            stack[l] = NULL;
+            continue;
+        }
+        if ((rc = lr_frame_merge_grown(f, acc, stack[l], stack[l], err)))
+            break;
+        lr_accum_free(stack[l]);
+        stack[l] = NULL;
+    }
+    if (!rc && acc)
+        rc = lr_accum_grow(acc, f->k, err);
+    if (rc) {
+        lr_accum_free(acc);
+        return rc;
+    }
+    *out = acc;
+    return LR_OK;
+}
+
+int lr_frame_note_origin(lr_frame *f, size_t j, const col_origin *o, uint64_t lines_before,
+                         uint32_t level, lr_error *err)
+{
+    if (f->mapping_file)
+        return LR_OK; /* the data set's columns: the last cap checked */
+    if (j >= f->forigin_cap) {
+        size_t cap = f->forigin_cap ? 2 * f->forigin_cap : 64;
+        while (cap <= j)
+            cap *= 2;
+        col_origin *n = lr_mem_realloc(f->forigin, f->forigin_cap * sizeof(col_origin),
+                                       cap * sizeof(col_origin));
+        if (!n)
+            return lr_error_nomem(err);
+        f->forigin = n;
+        f->forigin_cap = cap;
+    }
+    f->forigin[j] = *o;
+    f->forigin[j].line = lines_before + o->line;
+    f->forigin[j].level = level;
+    return LR_OK;
+}
+
+/* The data set's tables, made at the first file's end. */
+static int tables_init(lr_frame *f, lr_error *err)
+{
+    size_t nv = f->formula->nvars;
+    if (f->glevels)
+        return LR_OK;
+    if (!(f->glevels = lr_mem_calloc(nv ? nv : 1, sizeof(lr_levels *))))
+        return lr_error_nomem(err);
+    for (size_t v = 0; v < nv; v++) {
+        int rc;
+        if (f->vars[v].factor &&
+            (rc = lr_levels_create(!f->cols[f->formula->vars[v].col].text, &f->glevels[v], err)))
+            return rc;
+    }
+    f->gmap.width = f->keywidth;
+    f->gk = f->kfixed;
+    return LR_OK;
+}
+
+/* The file's tables and the data set's trade places. */
+static void tables_swap(lr_frame *f)
+{
+    for (size_t v = 0; v < f->formula->nvars; v++) {
+        lr_levels *t = f->vars[v].levels;
+        f->vars[v].levels = f->glevels[v];
+        f->glevels[v] = t;
+    }
+    cell_map m = f->map;
+    f->map = f->gmap;
+    f->gmap = m;
+    size_t k = f->k;
+    f->k = f->gk;
+    f->gk = k;
+}
+
+/* The file's tables afresh, for the next file. */
+static int tables_reset(lr_frame *f, lr_error *err)
+{
+    for (size_t v = 0; v < f->formula->nvars; v++) {
+        int rc;
+        if (!f->vars[v].factor)
+            continue;
+        lr_levels_free(f->vars[v].levels);
+        f->vars[v].levels = NULL;
+        if ((rc = lr_levels_create(!f->cols[f->formula->vars[v].col].text, &f->vars[v].levels,
+                                   err)))
+            return rc;
+    }
+    lr_cell_map_free(&f->map);
+    f->map.width = f->keywidth;
+    f->k = f->kfixed;
+    f->leaves = 0;
+    return LR_OK;
+}
+
+/* The state of the file f's tables hold (acc, in its columns; NULL: no
+ * rows) as a chunk in the data set's tables, into the files' tree. */
+static int fold_file(lr_frame *f, lr_accum *acc, lr_error *err)
+{
+    size_t nv = f->formula->nvars, kw = f->keywidth, nk = f->k - f->kfixed;
+    int rc = tables_init(f, err);
+    if (rc || !acc) {
+        lr_accum_free(acc);
+        if (rc)
+            return rc;
+        tables_swap(f);
+        rc = lr_frame_tree_push(f, f->gstack, &f->gfiles, NULL, err);
+        tables_swap(f);
+        return rc;
+    }
+    /* the file as one chunk: its levels, its columns' keys in column order */
+    lr_chunk pc;
+    memset(&pc, 0, sizeof pc);
+    pc.f = f;
+    pc.k = f->k;
+    pc.acc = acc;
+    pc.colorigin = f->forigin;
+    pc.levels = lr_mem_calloc(nv ? nv : 1, sizeof(lr_levels *));
+    pc.colkeys = lr_mem_calloc(nk ? nk * kw : 1, sizeof(uint32_t));
+    lr_accum *g = NULL;
+    size_t *colmap = NULL;
+    if (!pc.levels || !pc.colkeys) {
+        rc = lr_error_nomem(err);
+        goto done;
+    }
+    for (size_t v = 0; v < nv; v++)
+        pc.levels[v] = f->vars[v].levels;
+    for (size_t s = 0; s < f->map.nslots; s++)
+        if (f->map.keys[s * kw])
+            memcpy(pc.colkeys + (f->map.cols[s] - f->kfixed) * kw, f->map.keys + s * kw,
+                   kw * sizeof(uint32_t));
+    /* with the data set's tables in place (f->k theirs) */
+    tables_swap(f);
+    f->mapping_file = 1;
+    rc = lr_frame_map_chunk(f, &pc, 0, &g, &colmap, err);
+    if (!rc) {
+        rc = lr_frame_tree_push(f, f->gstack, &f->gfiles, g, err);
+        g = NULL;
+    }
+    f->mapping_file = 0;
+    tables_swap(f);
+    /* The row spool holds the file's rows in its own columns: still right
+     * only if they are the data set's. */
+    for (size_t j = 0; !rc && j < pc.k && !f->rows_failed; j++)
+        if (colmap[j] != j)
+            f->rows_failed = f->rows_wanted;
+done:
+    lr_accum_free(g);
+    lr_accum_free(acc);
+    lr_mem_free(colmap, pc.k * sizeof(size_t));
+    lr_mem_free(pc.levels, (nv ? nv : 1) * sizeof(lr_levels *));
+    lr_mem_free(pc.colkeys, (nk ? nk * kw : 1) * sizeof(uint32_t));
+    return rc;
+}
+
+/* The current file's tree collapsed and folded as one leaf of the files';
+ * its tables start afresh. */
+static int close_file(lr_frame *f, lr_error *err)
+{
+    lr_accum *acc = NULL;
+    int rc = tree_collapse(f, f->stack, &acc, err);
+    if (!rc)
+        rc = fold_file(f, acc, err);
+    if (!rc)
+        rc = tables_reset(f, err);
+    return rc;
+}
+
+int lr_frame_fold_at(lr_frame *f, lr_chunk *c, size_t file, uint64_t block,
+                     uint64_t lines_before, lr_error *err)
+{
+    int rc;
+    if (file < f->cur_file || (file == f->cur_file && block < f->leaves))
+        return lr_error_set(err, LR_EUSAGE, "fold: chunk %zu:%llu out of order", file,
+                            (unsigned long long)block);
+    for (; f->cur_file < file; f->cur_file++)
+        if ((rc = close_file(f, err)))
+            return rc;
+    while (f->leaves < block) /* blocks no row starts in */
+        if ((rc = lr_frame_tree_push(f, f->stack, &f->leaves, NULL, err)))
+            return rc;
+    return lr_frame_fold(f, c, lines_before, err);
+}
+
+int lr_frame_files_finish(lr_frame *f, lr_error *err)
+{
+    if (f->files_done)
+        return LR_OK;
+    int rc = tables_init(f, err);
+    lr_accum *acc = NULL;
+    if (!rc)
+        rc = close_file(f, err);
+    if (rc)
+        return rc;
+    /* from here on the data set's tables are the frame's */
+    tables_swap(f);
+    f->files_done = 1;
+    if ((rc = tree_collapse(f, f->gstack, &acc, err)))
+        return rc;
+    lr_accum_free(f->acc);
+    f->acc = acc;
+    return LR_OK;
+}
+
+void lr_frame_files_free(lr_frame *f)
+{
+    if (f->glevels) {
+        size_t nv = f->formula->nvars;
+        for (size_t v = 0; v < nv; v++)
+            lr_levels_free(f->glevels[v]);
+        lr_mem_free(f->glevels, (nv ? nv : 1) * sizeof(lr_levels *));
+    }
+    lr_cell_map_free(&f->gmap);
+    for (int l = 0; l < LR_FOLD_LEVELS; l++)
+        lr_accum_free(f->gstack[l]);
+    lr_mem_free(f->forigin, f->forigin_cap * sizeof(col_origin));
+}
