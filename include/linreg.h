@@ -528,13 +528,43 @@ int lr_fit_csv(const char *path, const lr_fit_options *opt, lr_fit **out, lr_err
  * "Several files"): every file has the same header row (an error names both
  * files and the first column that differs); each may be gzip-compressed;
  * "-" (standard input) at most once; an empty file is an error, a header
- * with no rows is not. The result is bit for bit that of the concatenation
- * (the first file, then the rows of the others, each file ending with a line
- * end) for any opt.threads; errors name the file and its line. n == 1 is
+ * with no rows is not. The result depends only on the files' bytes and
+ * order, bit for bit for any opt.threads (each file is cut into chunks at
+ * its own offsets and folds along its own tree; it equals the fit of their
+ * concatenation to rounding); errors name the file and its line. n == 1 is
  * lr_fit_csv. paths are borrowed for the call only.
  */
 int lr_fit_csv_files(const char *const *paths, size_t n, const lr_fit_options *opt, lr_fit **out,
                      lr_error *err);
+
+/*
+ * Partial fits (docs/guide.md, "On a cluster"): the first pass of
+ * lr_fit_csv_files over paths[0..n) — each file's accumulated state, the
+ * factor levels, the counts, the model options of opt and the column types —
+ * written losslessly to part_path (atomically, lr_output_open; a versioned,
+ * checksummed binary format). Nothing is solved. LR_EUSAGE for what cannot be
+ * merged: absorbed fixed effects, poly()/scale()/ns()/bs() (their bases need
+ * every row).
+ */
+int lr_fit_save_partial(const char *const *paths, size_t n, const lr_fit_options *opt,
+                        const char *part_path, lr_error *err);
+
+/*
+ * The fit of the files the parts parts[0..nparts) cover, in that order:
+ * bit for bit what lr_fit_csv_files gives for those files in that order with
+ * the parts' model options and opt's output options (opt's model options —
+ * formula, target, features, intercept, weights, method, missing values,
+ * delimiter, ridge — are ignored; its cluster must be the parts'). With
+ * data[0..ndata) (the same files, ndata > 0) the second passes run on them
+ * (residual quantiles, HC and HAC covariances, per-row output, extended
+ * precision); without, what needs them is an error if asked for by name and
+ * otherwise left out with a note. A part that is not one, of another
+ * version, whose checksum fails, or made with other model options, header
+ * or column types than the first is refused with the reason (LR_EDATA or
+ * LR_EUSAGE).
+ */
+int lr_fit_merge(const char *const *parts, size_t nparts, const char *const *data, size_t ndata,
+                 const lr_fit_options *opt, lr_fit **out, lr_error *err);
 
 /*
  * Fit from statistics a caller accumulated: column 0 of acc is the response,

@@ -817,3 +817,57 @@ int lr_accum_remap(const lr_accum *src, size_t k, const size_t *map, lr_accum **
     *out = a;
     return LR_OK;
 }
+
+void lr_accum_get_state(const lr_accum *a, lr_accum_state *s)
+{
+    memset(s, 0, sizeof *s);
+    s->k = a->k;
+    s->kernel = a->kernel;
+    s->nobs = a->nobs;
+    s->w = a->w;
+    s->sum_log_w = a->sum_log_w;
+    s->shift = a->shift;
+    s->dmean = a->dmean;
+    s->m2 = a->kernel != LR_KERNEL_QR || a->rinit ? a->m2 : NULL;
+    s->rrows = a->rinit ? a->rrows : 0;
+    s->pend = a->npend ? a->pend : NULL;
+    s->npend = a->npend;
+    s->ldp = a->pcap;
+}
+
+int lr_accum_from_state(const lr_accum_state *s, lr_accum **out, lr_error *err)
+{
+    lr_accum *a;
+    int rc = lr_accum_create(s->k, s->kernel, &a, err);
+    *out = NULL;
+    if (rc)
+        return rc;
+    size_t k = s->k;
+    a->nobs = s->nobs;
+    a->w = s->w;
+    a->sum_log_w = s->sum_log_w;
+    memcpy(a->shift, s->shift, k * sizeof(double));
+    memcpy(a->dmean, s->dmean, k * sizeof(double));
+    if (s->m2 && a->kernel == LR_KERNEL_QR) {
+        if (!(a->m2 = lr_mem_alloc(k * k * sizeof(double)))) {
+            lr_accum_free(a);
+            return lr_error_nomem(err);
+        }
+        a->rinit = 1;
+        a->rrows = s->rrows;
+    }
+    if (s->m2)
+        memcpy(a->m2, s->m2, k * k * sizeof(double));
+    if (s->npend) {
+        if (a->kernel != LR_KERNEL_QR || (rc = pend_reserve(a, s->npend, err))) {
+            lr_accum_free(a);
+            return rc ? rc : lr_error_set(err, LR_EUSAGE, "accumulator: pending rows in a Gram "
+                                          "accumulator");
+        }
+        for (size_t j = 0; j < k; j++)
+            memcpy(a->pend + j * a->pcap, s->pend + j * s->ldp, s->npend * sizeof(double));
+        a->npend = s->npend;
+    }
+    *out = a;
+    return LR_OK;
+}

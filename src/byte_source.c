@@ -379,6 +379,11 @@ int lr_source_read(lr_source *s, char *buf, size_t n, size_t *got, lr_error *err
     return rc;
 }
 
+const char *lr_source_file_name(const lr_source *s, size_t k)
+{
+    return s->cat ? lr_concat_name(s->cat, k) : k == 0 ? s->name : NULL;
+}
+
 void lr_source_split_files(lr_source *s)
 {
     if (s->cat)

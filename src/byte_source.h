@@ -64,6 +64,8 @@ void lr_source_spool(lr_source *s, uint64_t limit);
  * minus an error code. The chunker uses it to cut every file at its own
  * offsets. */
 void lr_source_split_files(lr_source *s);
+/* The name of file k (from 0) of s for messages; NULL beyond the last. */
+const char *lr_source_file_name(const lr_source *s, size_t k);
 int lr_source_next_file(lr_source *s, uint64_t *start, lr_error *err);
 
 /* NULL if s, read to its end, can be read again (a regular file, or a

@@ -11,6 +11,7 @@
 #include "diagnostics.h"
 #include "extended.h"
 #include "fe_model.h"
+#include "fit_frame.h"
 #include "fit_offset.h"
 #include "fixed_effects.h"
 #include "model_file.h"
@@ -275,6 +276,8 @@ typedef struct model_desc {
     char delimiter;            /* its delimiter */
     lr_fe *fe;                 /* absorbed fixed effects, or NULL */
     lr_vcov fe_vcov;           /* the covariance asked for with them */
+    const char *no_input;      /* without input: why the data cannot be read again (merged
+                                  partial fits), or NULL */
 } model_desc;
 
 /* Extended precision is used when fewer than this many digits are expected
@@ -351,6 +354,15 @@ static int diag_declined(const lr_fit_options *opt, const model_desc *md, const 
         snprintf(note, size,
                  "residual diagnostics and robust covariances are not available for "
                  "statistics accumulated by the caller");
+        return LR_OK;
+    }
+    if (md->no_input && !md->input) {
+        if (asked)
+            return lr_error_set(err, LR_EUSAGE, "%s: %s: give --data FILE... (the files, in "
+                                "the same order) for what needs the residuals", md->source,
+                                md->no_input);
+        snprintf(note, size, "the residual quantiles were not computed: %s (give --data FILE... "
+                 "to read the files again)", md->no_input);
         return LR_OK;
     }
     if (!asked) {
@@ -444,8 +456,9 @@ static int fit_from_accum(const lr_accum *acc, const model_desc *md, const lr_fi
         return with_source(err, md->source, rc);
 
     /* Why the data cannot be read a second time, or NULL. */
-    const char *again_why =
-        !md->input ? "was not kept for a second reading" : lr_source_again_why(md->input);
+    const char *again_why = md->input ? lr_source_again_why(md->input)
+                            : md->no_input ? md->no_input
+                                           : "was not kept for a second reading";
     /* auto: when the condition number puts digits at risk, recompute in
      * extended precision from the decimal text (a second pass). */
     char ext_note[LR_ERROR_MAX] = "";
@@ -455,6 +468,10 @@ static int fit_from_accum(const lr_accum *acc, const model_desc *md, const lr_fi
         if (!md->frame) {
             snprintf(ext_note, sizeof ext_note, "extended precision was not used: the statistics "
                      "were accumulated by the caller, not read from a file");
+        } else if (md->no_input && !md->input) {
+            snprintf(ext_note, sizeof ext_note, "extended precision was not used: %s; about %.0f "
+                     "digits can be trusted (give --data FILE... to get every digit)",
+                     md->no_input, floor(sol.digits));
         } else if (again_why) {
             snprintf(ext_note, sizeof ext_note,
                      "extended precision was declined: %s %s; about "
@@ -665,7 +682,7 @@ int lr_fit_accum(const lr_accum *acc, const char *const *names, const lr_fit_opt
         snprintf(formula + o, flen - o, "1");
     lr_model_spec spec = {q, cols, names + 1, opt->intercept, opt->ridge, opt->ridge_scale};
     model_desc md = {&spec, names[0], formula, NULL, NULL, n_dropped,
-                     0,     NULL,     NULL,    0,    NULL, LR_VCOV_CLASSICAL};
+                     0,     NULL,     NULL,    0,    NULL, LR_VCOV_CLASSICAL, NULL};
     rc = fit_from_accum(acc, &md, opt, out, err);
     /* one term per predictor */
     if (rc == LR_OK && (rc = fit_inference(*out, acc, &spec, NULL, names + 1, q, opt, err)))
@@ -715,8 +732,16 @@ static int fit_absorbed(const lr_fit_options *opt, const lr_model_columns *mc,
     return rc;
 }
 
+int lr_fit_options_check(const lr_fit_options *opt, lr_error *err)
+{
+    return check_options(opt, err);
+}
+
 static int fit_csv(const char *const *paths, size_t n, const lr_fit_options *opt,
                    const lr_fe_spec *fes, lr_vcov fe_vcov, lr_fit **out, lr_error *err);
+static int fit_frame(lr_frame *frame, lr_source *input, char delimiter,
+                     const lr_fit_options *opt, const lr_fe_spec *fes, lr_vcov fe_vcov,
+                     const char *no_input, lr_fit **out, lr_error *err);
 
 int lr_fit_csv(const char *path, const lr_fit_options *opt, lr_fit **out, lr_error *err)
 {
@@ -789,6 +814,24 @@ static int fit_csv(const char *const *paths, size_t n, const lr_fit_options *opt
                         : 0;
     if ((rc = lr_ingest_spooled(paths, n, opt, limit, keep_rows, &frame, &delimiter, &input, err)))
         return rc;
+    return fit_frame(frame, input, delimiter, opt, fes, fe_vcov, NULL, out, err);
+}
+
+int lr_fit_from_frame(lr_frame *frame, lr_source *input, char delimiter,
+                      const lr_fit_options *opt, const char *no_input, lr_fit **out, lr_error *err)
+{
+    lr_fe_spec fes;
+    memset(&fes, 0, sizeof fes);
+    return fit_frame(frame, input, delimiter, opt, &fes, LR_VCOV_CLASSICAL, no_input, out, err);
+}
+
+/* The fit of the frame a first pass made (input: the data for second passes,
+ * or NULL); both are freed. */
+static int fit_frame(lr_frame *frame, lr_source *input, char delimiter,
+                     const lr_fit_options *opt, const lr_fe_spec *fes, lr_vcov fe_vcov,
+                     const char *no_input, lr_fit **out, lr_error *err)
+{
+    int rc = LR_OK;
     const char *name = lr_frame_source(frame);
     const lr_accum *acc = lr_frame_accum(frame);
     uint64_t rows = lr_frame_rows(frame);
@@ -817,7 +860,8 @@ static int fit_csv(const char *const *paths, size_t n, const lr_fit_options *opt
                      input,
                      delimiter,
                      NULL,
-                     fe_vcov};
+                     fe_vcov,
+                     no_input};
     if (fes->nf && lr_frame_offset_col(frame) != SIZE_MAX) {
         rc = lr_error_set(err, LR_EUSAGE, "%s: offset() is not supported with absorbed fixed "
                           "effects", name);

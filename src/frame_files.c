@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "model_frame_impl.h"
+#include "partial_io.h"
 
 int lr_frame_tree_push(lr_frame *f, lr_accum **stack, uint64_t *count, lr_accum *a,
                        lr_error *err)
@@ -159,42 +160,35 @@ static int tables_reset(lr_frame *f, lr_error *err)
     return LR_OK;
 }
 
-/* The state of the file f's tables hold (acc, in its columns; NULL: no
- * rows) as a chunk in the data set's tables, into the files' tree. */
-static int fold_file(lr_frame *f, lr_accum *acc, lr_error *err)
+int lr_frame_fold_file(lr_frame *f, lr_levels *const *levels, const uint32_t *colkeys, size_t k,
+                       const col_origin *origins, lr_accum *acc, lr_error *err)
 {
-    size_t nv = f->formula->nvars, kw = f->keywidth, nk = f->k - f->kfixed;
+    size_t nv = f->formula->nvars;
     int rc = tables_init(f, err);
-    if (rc || !acc) {
+    if (!rc && f->partial)
+        rc = lr_partial_put_file(f->partial, f, levels, colkeys, k, acc, err);
+    if (rc) {
         lr_accum_free(acc);
-        if (rc)
-            return rc;
-        tables_swap(f);
-        rc = lr_frame_tree_push(f, f->gstack, &f->gfiles, NULL, err);
-        tables_swap(f);
         return rc;
     }
-    /* the file as one chunk: its levels, its columns' keys in column order */
+    /* A file without an observation is an empty leaf (its levels and columns
+     * still count): the same whether it had a chunk or only a header. */
+    if (acc && lr_accum_nobs(acc) == 0) {
+        lr_accum_free(acc);
+        acc = NULL;
+    }
+    /* the file as one chunk of the data set */
     lr_chunk pc;
     memset(&pc, 0, sizeof pc);
     pc.f = f;
-    pc.k = f->k;
+    pc.k = k;
     pc.acc = acc;
-    pc.colorigin = f->forigin;
-    pc.levels = lr_mem_calloc(nv ? nv : 1, sizeof(lr_levels *));
-    pc.colkeys = lr_mem_calloc(nk ? nk * kw : 1, sizeof(uint32_t));
+    pc.colorigin = (col_origin *)(uintptr_t)origins;
+    pc.colkeys = (uint32_t *)(uintptr_t)colkeys;
+    pc.levels = (lr_levels **)(uintptr_t)levels;
     lr_accum *g = NULL;
     size_t *colmap = NULL;
-    if (!pc.levels || !pc.colkeys) {
-        rc = lr_error_nomem(err);
-        goto done;
-    }
-    for (size_t v = 0; v < nv; v++)
-        pc.levels[v] = f->vars[v].levels;
-    for (size_t s = 0; s < f->map.nslots; s++)
-        if (f->map.keys[s * kw])
-            memcpy(pc.colkeys + (f->map.cols[s] - f->kfixed) * kw, f->map.keys + s * kw,
-                   kw * sizeof(uint32_t));
+    (void)nv;
     /* with the data set's tables in place (f->k theirs) */
     tables_swap(f);
     f->mapping_file = 1;
@@ -207,15 +201,38 @@ static int fold_file(lr_frame *f, lr_accum *acc, lr_error *err)
     tables_swap(f);
     /* The row spool holds the file's rows in its own columns: still right
      * only if they are the data set's. */
-    for (size_t j = 0; !rc && j < pc.k && !f->rows_failed; j++)
+    for (size_t j = 0; !rc && j < k && !f->rows_failed; j++)
         if (colmap[j] != j)
             f->rows_failed = f->rows_wanted;
-done:
     lr_accum_free(g);
     lr_accum_free(acc);
-    lr_mem_free(colmap, pc.k * sizeof(size_t));
-    lr_mem_free(pc.levels, (nv ? nv : 1) * sizeof(lr_levels *));
-    lr_mem_free(pc.colkeys, (nk ? nk * kw : 1) * sizeof(uint32_t));
+    lr_mem_free(colmap, k * sizeof(size_t));
+    return rc;
+}
+
+/* The state of the file f's tables hold (acc, in its columns; NULL: no
+ * chunk) into the files' tree. */
+static int fold_file(lr_frame *f, lr_accum *acc, lr_error *err)
+{
+    size_t nv = f->formula->nvars, kw = f->keywidth, nk = f->k - f->kfixed;
+    lr_levels **levels = lr_mem_calloc(nv ? nv : 1, sizeof(lr_levels *));
+    uint32_t *colkeys = lr_mem_calloc(nk ? nk * kw : 1, sizeof(uint32_t));
+    int rc;
+    if (!levels || !colkeys) {
+        lr_accum_free(acc);
+        rc = lr_error_nomem(err);
+        goto done;
+    }
+    for (size_t v = 0; v < nv; v++)
+        levels[v] = f->vars[v].levels;
+    for (size_t s = 0; s < f->map.nslots; s++)
+        if (f->map.keys[s * kw])
+            memcpy(colkeys + (f->map.cols[s] - f->kfixed) * kw, f->map.keys + s * kw,
+                   kw * sizeof(uint32_t));
+    rc = lr_frame_fold_file(f, levels, colkeys, f->k, f->forigin, acc, err);
+done:
+    lr_mem_free(levels, (nv ? nv : 1) * sizeof(lr_levels *));
+    lr_mem_free(colkeys, (nk ? nk * kw : 1) * sizeof(uint32_t));
     return rc;
 }
 
@@ -254,8 +271,11 @@ int lr_frame_files_finish(lr_frame *f, lr_error *err)
         return LR_OK;
     int rc = tables_init(f, err);
     lr_accum *acc = NULL;
-    if (!rc)
-        rc = close_file(f, err);
+    /* the last file with a chunk, then those with none after it: every file
+     * is a leaf */
+    if (!rc && !f->merged)
+        for (rc = close_file(f, err); !rc && f->cur_file + 1 < f->nfiles; f->cur_file++)
+            rc = close_file(f, err);
     if (rc)
         return rc;
     /* from here on the data set's tables are the frame's */
@@ -263,9 +283,31 @@ int lr_frame_files_finish(lr_frame *f, lr_error *err)
     f->files_done = 1;
     if ((rc = tree_collapse(f, f->gstack, &acc, err)))
         return rc;
+    /* no observation in any file: the statistics of none */
+    if (!acc && (rc = lr_accum_create(f->k, f->kernel, &acc, err)))
+        return rc;
     lr_accum_free(f->acc);
     f->acc = acc;
     return LR_OK;
+}
+
+void lr_frame_set_files(lr_frame *f, uint64_t nfiles, struct lr_partial_sink *sink)
+{
+    f->nfiles = nfiles;
+    f->partial = sink;
+}
+
+int lr_frame_files_merge(lr_frame *f, uint64_t nfiles, lr_error *err)
+{
+    for (int l = 0; l < LR_FOLD_LEVELS; l++) {
+        lr_accum_free(f->stack[l]);
+        f->stack[l] = NULL;
+    }
+    f->rows = f->dropped = f->nan_rows = f->nan_line = 0;
+    memset(&f->fp, 0, sizeof f->fp);
+    f->nfiles = nfiles;
+    f->merged = 1;
+    return tables_reset(f, err);
 }
 
 void lr_frame_files_free(lr_frame *f)

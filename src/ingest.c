@@ -34,6 +34,7 @@
 
 #include "byte_source.h"
 #include "ingest.h"
+#include "partial_io.h"
 
 /* Nominal bytes per chunk. */
 #define LR_CHUNK ((size_t)1 << 20)
@@ -119,6 +120,7 @@ typedef struct splitter {
     int done;         /* every file is */
     size_t file;      /* the current file (several files), from 0 */
     uint64_t off;     /* offset in it of the next chunk's first byte (carry[0]) */
+    uint64_t lines;   /* after a pass: the physical lines of its chunks */
     size_t max_line;  /* the longest row (line end excluded) the input may have */
     int overlong;     /* the last chunk stopped before a row longer than max_line:
                          nothing more is read, and that row is the error */
@@ -427,6 +429,7 @@ static int run_pool(splitter *sp, const lr_chunk_ops *ops, void *ctx, int nthrea
         if (rc)
             break;
     }
+    sp->lines = lines_before;
     /* every chunk before the row too long went through: it is the error */
     if (!rc && sp->overlong)
         rc = lr_csv_row_too_long(err, name, lines_before + 1, sp->max_line);
@@ -564,7 +567,8 @@ static void kept_progress(void *ud, uint64_t done, uint64_t total)
  * folded. *lines gets its physical lines. On error *out may hold a frame. */
 static int first_chunk(const chunk_job *first, const char *name, const lr_fit_options *opt,
                        int keep_rows, int guess, const lr_frame *bases, uint64_t total,
-                       lr_frame **out, char *delimiter, uint64_t *lines, lr_error *err)
+                       uint64_t nfiles, lr_partial_sink *sink, lr_frame **out, char *delimiter,
+                       uint64_t *lines, lr_error *err)
 {
     const lr_fit_options *kept = opt; /* for kept_progress, while this runs */
     lr_csv *csv = NULL;
@@ -579,8 +583,11 @@ static int first_chunk(const chunk_job *first, const char *name, const lr_fit_op
         rc = lr_error_set(err, LR_EDATA, "%s: empty file (no header row)", name);
         goto done;
     }
+    if (sink)
+        lr_partial_put_header(sink, &row);
     if ((rc = lr_frame_create(&row, name, opt, out, err)))
         goto done;
+    lr_frame_set_files(*out, nfiles, sink);
     if (bases)
         lr_frame_copy_bases(*out, bases);
     /* without a temporary file for them, the text is read again */
@@ -650,7 +657,8 @@ int lr_ingest(const char *path, const lr_fit_options *opt, lr_frame **out, char 
  * (lr_frame_fit_bases), given to the new frame before any row; NULL for the
  * first pass. */
 static int frame_read(splitter *sp, const lr_fit_options *opt, int nthreads, int keep_rows,
-                      const lr_frame *bases, lr_frame **out, char *delimiter, lr_error *err)
+                      const lr_frame *bases, uint64_t nfiles, lr_partial_sink *sink,
+                      lr_frame **out, char *delimiter, lr_error *err)
 {
     const char *name = lr_source_name(sp->src);
     uint64_t total = lr_source_size(sp->src);
@@ -667,13 +675,13 @@ static int frame_read(splitter *sp, const lr_fit_options *opt, int nthreads, int
     /* Numeric columns guessed first; if the chunk does not go through, again
      * with its rows kept until the types are decided (out of memory is not
      * retried). */
-    rc = first_chunk(&first, name, opt, keep_rows, 1, bases, total, &frame, delimiter,
-                     &lines_before, err);
+    rc = first_chunk(&first, name, opt, keep_rows, 1, bases, total, nfiles, sink, &frame,
+                     delimiter, &lines_before, err);
     if (rc && rc != LR_ENOMEM) {
         lr_frame_free(frame);
         frame = NULL;
-        rc = first_chunk(&first, name, opt, keep_rows, 0, bases, total, &frame, delimiter,
-                         &lines_before, err);
+        rc = first_chunk(&first, name, opt, keep_rows, 0, bases, total, nfiles, sink, &frame,
+                         delimiter, &lines_before, err);
     }
     if (rc)
         goto done;
@@ -683,6 +691,8 @@ static int frame_read(splitter *sp, const lr_fit_options *opt, int nthreads, int
     /* The other chunks. */
     frame_pass fp = {frame, *delimiter, name, opt, sp->src, total};
     rc = run_pool(sp, &frame_ops, &fp, nthreads, 1, lines_before, name, err);
+    if (sink)
+        sink->lines = sp->lines;
     if (!rc)
         rc = lr_frame_finish(frame, err);
     /* A file cut, grown or written while it was read is not fitted. */
@@ -704,7 +714,7 @@ done:
 /* Whether a formula may call a data-dependent basis (poly, scale, ns, bs):
  * a stream is then copied for the second pass their statistics need. A
  * false positive only costs that copy. */
-static int may_need_bases(const char *formula)
+int lr_ingest_may_need_bases(const char *formula)
 {
     static const char *const fn[] = {"poly", "scale", "ns", "bs"};
     for (int i = 0; formula && i < 4; i++)
@@ -722,12 +732,20 @@ int lr_ingest_spooled(const char *const *paths, size_t npaths, const lr_fit_opti
                       uint64_t spool_limit, int keep_rows, lr_frame **out, char *delimiter,
                       lr_source **input, lr_error *err)
 {
+    return lr_ingest_partial(paths, npaths, opt, spool_limit, keep_rows, NULL, out, delimiter,
+                             input, err);
+}
+
+int lr_ingest_partial(const char *const *paths, size_t npaths, const lr_fit_options *opt,
+                      uint64_t spool_limit, int keep_rows, lr_partial_sink *sink, lr_frame **out,
+                      char *delimiter, lr_source **input, lr_error *err)
+{
     splitter sp = {0};
     sp.max_line = opt->max_line_bytes ? opt->max_line_bytes : LR_MAX_LINE_DEFAULT;
     lr_frame *frame = NULL;
     int nthreads = lr_ingest_threads(opt->threads), rc;
     int blas_threads = 0;
-    int bases = may_need_bases(opt->formula);
+    int bases = lr_ingest_may_need_bases(opt->formula);
 
     *out = NULL;
     if (input)
@@ -745,7 +763,7 @@ int lr_ingest_spooled(const char *const *paths, size_t npaths, const lr_fit_opti
     /* Accumulation uses one BLAS thread per worker: the kernels then run the
      * same way for any thread count (docs/design.md). */
     blas_threads = lr_blas_threads(1);
-    rc = frame_read(&sp, opt, nthreads, keep_rows, NULL, &frame, delimiter, err);
+    rc = frame_read(&sp, opt, nthreads, keep_rows, NULL, npaths, sink, &frame, delimiter, err);
     if (rc == LR_OK && lr_frame_basis_vars(frame) > 0) {
         /* poly(), scale(), ns(), bs(): their bases from the first pass's
          * values, then the model from a second pass over the same bytes */
@@ -755,7 +773,8 @@ int lr_ingest_spooled(const char *const *paths, size_t npaths, const lr_fit_opti
         if (!(rc = lr_frame_fit_bases(frame, err)) &&
             !(rc = lr_source_again(sp.src, &again.src, err))) {
             lr_source_split_files(again.src);
-            rc = frame_read(&again, opt, nthreads, keep_rows, frame, &second, delimiter, err);
+            rc = frame_read(&again, opt, nthreads, keep_rows, frame, npaths, NULL, &second,
+                            delimiter, err);
             lr_source_free(again.src);
         }
         lr_frame_free(frame);

@@ -44,6 +44,18 @@ int lr_ingest_spooled(const char *const *paths, size_t npaths, const lr_fit_opti
                       uint64_t spool_limit, int keep_rows, lr_frame **out, char *delimiter,
                       lr_source **input, lr_error *err);
 
+/* Whether a formula may call a data-dependent basis (poly, scale, ns, bs);
+ * a false positive only costs a copy of a stream (or, for --save-partial,
+ * a refusal of a name like "ns (" that is no call). */
+int lr_ingest_may_need_bases(const char *formula);
+
+/* The same, and with sink non-NULL each file's state and the header row are
+ * recorded there for --save-partial (partial_io.h). */
+struct lr_partial_sink;
+int lr_ingest_partial(const char *const *paths, size_t npaths, const lr_fit_options *opt,
+                      uint64_t spool_limit, int keep_rows, struct lr_partial_sink *sink,
+                      lr_frame **out, char *delimiter, lr_source **input, lr_error *err);
+
 /*
  * What a pass over the input does with its chunks. eval runs on a worker
  * thread (several at once, so it may only read shared state): it turns the

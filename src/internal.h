@@ -127,4 +127,26 @@ int lr_blas_room(int n);
 int lr_no_column_error(const char *source, const char *what, const char *name,
                        const char *const *names, size_t n, lr_error *err);
 
+/* ---- an accumulator's state, exactly (accumulator.c; for partial_io.c) ---- */
+
+/* What lr_accum_from_state needs to rebuild an accumulator bit for bit
+ * (workspaces excluded). The arrays are borrowed from the accumulator (get)
+ * or the caller (from). */
+typedef struct lr_accum_state {
+    size_t k;          /* columns */
+    lr_kernel kernel;  /* Gram or QR */
+    uint64_t nobs;     /* rows with nonzero weight */
+    double w;          /* Σ w */
+    double sum_log_w;  /* Σ log w */
+    const double *shift; /* c, k entries */
+    const double *dmean; /* d, k entries */
+    const double *m2;  /* Gram: M; QR: R (NULL: no R yet); k × k, ld k */
+    size_t rrows;      /* QR: rows of R that may be nonzero */
+    const double *pend; /* QR: pending rows, npend × k, ld ldp (NULL: none) */
+    size_t npend;      /* their number */
+    size_t ldp;        /* their leading dimension */
+} lr_accum_state;
+void lr_accum_get_state(const lr_accum *a, lr_accum_state *s);
+int lr_accum_from_state(const lr_accum_state *s, lr_accum **out, lr_error *err);
+
 #endif /* LR_INTERNAL_H */

@@ -1473,7 +1473,8 @@ int lr_frame_map_chunk(lr_frame *f, const lr_chunk *c, uint64_t lines_before, lr
         }
         colmap[f->kfixed + i] = g;
     }
-    rc = lr_accum_remap(c->acc, f->k, colmap, out, err);
+    if (c->acc) /* NULL: a file without an observation (frame_files.c) */
+        rc = lr_accum_remap(c->acc, f->k, colmap, out, err);
 done:
     if (lmap)
         for (size_t v = 0; v < nv; v++)

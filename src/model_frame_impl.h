@@ -208,6 +208,11 @@ struct lr_frame {
     int files_done;                    /* lr_frame_files_finish ran: the tables are swapped */
     int mapping_file;                  /* a file's state is being mapped onto the data
                                           set's tables (swapped in for that) */
+    uint64_t nfiles;                   /* the files of the data set (0: as many as folded) */
+    int merged;                        /* the files came from partial fits (partial_io.c):
+                                          no file of its own to close at the end */
+    struct lr_partial_sink *partial;   /* --save-partial: each file's state is recorded
+                                          here as it is folded (not owned), or NULL */
     col_origin *forigin;               /* where each of the file's factor-term columns
                                           first appeared (lines of the data set) */
     size_t forigin_cap;                /* capacity */
@@ -251,6 +256,20 @@ int lr_frame_note_origin(lr_frame *f, size_t j, const col_origin *o, uint64_t li
  * set's tables made f's own. */
 int lr_frame_files_finish(lr_frame *f, lr_error *err);
 void lr_frame_files_free(lr_frame *f);
+/* The state of one file (its levels per variable, in id order; its
+ * factor-term columns' keys in column order, k columns in all; its
+ * statistics, taken over, NULL if it has no observation) as the next leaf
+ * of the files' tree: what the end of a file does, and what merging a
+ * partial fit does for each of its files. */
+/* Before any chunk: the data set has nfiles files (each a leaf of the
+ * files' tree, whether it has rows or not), and --save-partial records each
+ * file's state into sink (NULL: none). */
+void lr_frame_set_files(lr_frame *f, uint64_t nfiles, struct lr_partial_sink *sink);
+/* After lr_frame_end_first of a frame made for merging parts: the (empty)
+ * first chunk forgotten, nfiles files to come by lr_frame_fold_file. */
+int lr_frame_files_merge(lr_frame *f, uint64_t nfiles, lr_error *err);
+int lr_frame_fold_file(lr_frame *f, lr_levels *const *levels, const uint32_t *colkeys, size_t k,
+                       const col_origin *origins, lr_accum *acc, lr_error *err);
 
 /* factor(x, levels = c(...)): 1 if the cell's level (bytes s[0..len), or num
  * as R's as.character writes it if numeric) is listed, else 0 (R's NA); 1 for

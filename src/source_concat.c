@@ -340,6 +340,12 @@ int lr_concat_read(lr_concat *c, char *buf, size_t n, size_t *got, lr_error *err
     }
 }
 
+const char *lr_concat_name(const lr_concat *c, size_t k)
+{
+    const lr_concat *t = c->table ? c->table : c;
+    return k >= t->n ? NULL : t->m[k].name ? t->m[k].name : t->m[k].path;
+}
+
 void lr_concat_split(lr_concat *c)
 {
     c->split = 1;

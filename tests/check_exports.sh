@@ -16,7 +16,8 @@ for s in $syms; do
 done
 # The entry points named here must be exported (a missing declaration or a
 # rename shows here rather than in a user's link).
-for s in lr_fit_csv lr_fit_csv_files lr_predict_csv lr_predict_csv_files lr_bench_run; do
+for s in lr_fit_csv lr_fit_csv_files lr_fit_save_partial lr_fit_merge lr_predict_csv \
+    lr_predict_csv_files lr_bench_run; do
     printf '%s\n' "$syms" | grep -qx "$s" || { echo "not exported: $s" >&2; exit 1; }
 done
 echo "$n exported symbols, all declared in $inc/linreg.h or linreg_bench.h"

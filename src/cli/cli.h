@@ -72,6 +72,8 @@ int lr_cli_predict(int argc, char **argv);
 
 /* `linreg fit ...` (argv[0] is "fit"). Returns the exit code. */
 int lr_cli_fit(int argc, char **argv);
+/* linreg merge [OPTIONS] PART... [--data FILE...]: the fit of the files of partial fits. */
+int lr_cli_merge(int argc, char **argv);
 
 /* `linreg compare ...` (argv[0] is "compare", cli_compare.c). Returns the exit code. */
 int lr_cli_compare(int argc, char **argv);

@@ -85,6 +85,9 @@ static const char fit_usage[] =
     "      --format FORMAT      text (default), json, csv or markdown; text and markdown\n"
     "                           read the data twice, for the residuals' quantiles\n"
     "  -o, --save MODEL.json    write the fitted model, for linreg predict\n"
+    "      --save-partial PART  write the first pass's state of these files to PART and\n"
+    "                           print nothing: linreg merge PART... prints the fit of\n"
+    "                           the files of all the parts (see linreg merge --help)\n"
     "      --residuals FILE     per observation: line, fitted, residual, leverage,\n"
     "                           standardized residual, Cook's distance (CSV)\n"
     "      --plot FILE.svg      residuals against fitted values, and a normal Q-Q plot\n"
@@ -92,6 +95,31 @@ static const char fit_usage[] =
     "  -h, --help               show this help\n"
     "\n"
     "Exit codes: 0 success, 1 data or numerical error, 2 usage error.\n";
+
+static const char merge_usage[] =
+    "Usage: linreg merge [OPTIONS] PART... [--data FILE...]\n"
+    "\n"
+    "Print the fit of the files of the partial fits PART... (written by linreg fit\n"
+    "--save-partial, in the order of their files): what linreg fit prints for those\n"
+    "files in that order, bit for bit. The model options are the parts' (every part\n"
+    "must have been made with the same ones, and agree on the header and the column\n"
+    "types); the options below are the merge's.\n"
+    "\n"
+    "      --data FILE...       the same files, in the same order (everything after\n"
+    "                           --data): the second passes read them for the residual\n"
+    "                           quantiles, --vcov HC0-HC3/HAC/CL, --residuals, --plot\n"
+    "                           and extended precision. Without it, the residual\n"
+    "                           quantiles are left out with a note, and asking for the\n"
+    "                           others is an error.\n"
+    "      --vcov TYPE, --lag L, --cluster COL[,COL2], --level L, --anova, --vif,\n"
+    "      --test 'H', --format FORMAT, -o/--save MODEL.json, --residuals FILE,\n"
+    "      --plot FILE.svg, -t/--threads N, -q/--quiet\n"
+    "                           as for linreg fit (--cluster must be the parts')\n"
+    "  -h, --help               show this help\n"
+    "\n"
+    "Exit codes: 0 success, 1 data or numerical error (a part that is not one, of\n"
+    "another version or whose checksum fails), 2 usage error (parts of different\n"
+    "models).\n";
 
 enum {
     OPT_NO_INTERCEPT = 256, /* --no-intercept */
@@ -114,7 +142,8 @@ enum {
     OPT_VIF,                /* --vif */
     OPT_TEST,               /* --test */
     OPT_LAG,                /* --lag */
-    OPT_CLUSTER             /* --cluster */
+    OPT_CLUSTER,            /* --cluster */
+    OPT_SAVE_PARTIAL        /* --save-partial */
 };
 
 static const struct option long_options[] = {
@@ -147,6 +176,7 @@ static const struct option long_options[] = {
     {"test", required_argument, NULL, OPT_TEST},
     {"lag", required_argument, NULL, OPT_LAG},
     {"cluster", required_argument, NULL, OPT_CLUSTER},
+    {"save-partial", required_argument, NULL, OPT_SAVE_PARTIAL},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -306,8 +336,12 @@ static int fit_inference(const lr_fit *fit, int want_vif, const char *test_text,
     return st;
 }
 
-int lr_cli_fit(int argc, char **argv)
+/* fit, or merge (merge: the positional arguments are parts, data[0..ndata)
+ * the --data files). */
+static int cli_fit(int argc, char **argv, int merge, const char *const *data, size_t ndata)
 {
+    const char *save_partial = NULL;
+    int model_given = 0; /* merge: a model option, which the parts fix */
     lr_fit_options opt;
     lr_format format = LR_FORMAT_TEXT;
     int quiet = 0, want_vif = 0, lag_given = 0;
@@ -324,7 +358,15 @@ int lr_cli_fit(int argc, char **argv)
         int c = getopt_long(argc, argv, ":f:w:y:x:d:t:o:qh", long_options, NULL);
         if (c == -1)
             break;
+        if (c == 'f' || c == 'w' || c == 'y' || c == 'x' || c == 'd' || c == OPT_RIDGE ||
+            c == OPT_RIDGE_SCALE || c == OPT_NO_INTERCEPT || c == OPT_METHOD || c == OPT_NA ||
+            c == OPT_NA_STRINGS || c == OPT_MAX_LINE || c == OPT_ABSORB || c == OPT_FE_OUT ||
+            c == OPT_FE_TOL || c == OPT_FE_MAX_ITER)
+            model_given = 1;
         switch (c) {
+        case OPT_SAVE_PARTIAL:
+            save_partial = optarg;
+            break;
         case 'f':
             opt.formula = optarg;
             break;
@@ -504,7 +546,8 @@ int lr_cli_fit(int argc, char **argv)
             free(features);
             /* over one stdio buffer: written and checked at once, so that a
              * full disk is reported with its errno */
-            return lr_cli_write_stdout(fit_usage, sizeof fit_usage - 1);
+            return merge ? lr_cli_write_stdout(merge_usage, sizeof merge_usage - 1)
+                         : lr_cli_write_stdout(fit_usage, sizeof fit_usage - 1);
         case ':':
             free(features);
             return usage_error("missing value for option", argv[optind - 1]);
@@ -515,7 +558,25 @@ int lr_cli_fit(int argc, char **argv)
     }
     if (optind >= argc) {
         free(features);
-        return usage_error("no input file (give a CSV file, or - for standard input)", NULL);
+        return usage_error(merge ? "no partial fit to merge (give the PART files that linreg "
+                                   "fit --save-partial wrote)"
+                                 : "no input file (give a CSV file, or - for standard input)",
+                           NULL);
+    }
+    if (merge && (model_given || save_partial)) {
+        free(features);
+        return usage_error(save_partial ? "--save-partial is an option of linreg fit"
+                                        : "the model options (formula, weights, method, missing "
+                                          "values, delimiter, ridge, fixed effects) come from "
+                                          "the parts: give them to linreg fit --save-partial",
+                           NULL);
+    }
+    if (save_partial && (save_path || residuals_path || plot_path || want_vif || test_text ||
+                         opt.anova)) {
+        free(features);
+        return usage_error("--save-partial writes the first pass only: --save, --residuals, "
+                           "--plot, --vif, --test and --anova are options of linreg merge",
+                           NULL);
     }
     if ((opt.vcov == LR_VCOV_HAC) != lag_given) {
         free(features);
@@ -547,10 +608,25 @@ int lr_cli_fit(int argc, char **argv)
     }
     for (size_t i = 0; i < nin; i++)
         in_paths[i] = (lr_cli_path){"", argv[optind + (int)i]};
+    if (save_partial) {
+        /* the part is this run's only output */
+        const lr_cli_path part = {"--save-partial", save_partial};
+        rc = lr_cli_refuse_aliases(in_paths, nin, &part, 1);
+        free(in_paths);
+        lr_error err;
+        if (rc == LR_EXIT_OK &&
+            lr_fit_save_partial((const char *const *)(argv + optind), nin, &opt, save_partial,
+                                &err) != LR_OK) {
+            lr_cli_error("%s", err.message);
+            rc = lr_cli_exit_code(err.code);
+        }
+        free(features);
+        return rc;
+    }
     const lr_cli_path out_paths[OUT_COUNT] = {
         {"--save", save_path}, {"--residuals", residuals_path}, {"--plot", plot_path}};
     lr_output *outs[OUT_COUNT] = {NULL, NULL, NULL};
-    residual_out ro = {NULL, 0, nin > 1};
+    residual_out ro = {NULL, 0, merge ? ndata > 1 : nin > 1};
     rc = lr_cli_refuse_aliases(in_paths, nin, out_paths, OUT_COUNT);
     free(in_paths);
     for (int i = 0; i < OUT_COUNT && rc == LR_EXIT_OK; i++)
@@ -576,7 +652,9 @@ int lr_cli_fit(int argc, char **argv)
     lr_progress_init(&bar, !quiet);
     opt.progress = lr_progress_update;
     opt.progress_ud = &bar;
-    int st = lr_fit_csv_files((const char *const *)(argv + optind), nin, &opt, &fit, &err);
+    int st = merge ? lr_fit_merge((const char *const *)(argv + optind), nin, data, ndata, &opt,
+                                  &fit, &err)
+                   : lr_fit_csv_files((const char *const *)(argv + optind), nin, &opt, &fit, &err);
     lr_progress_done(&bar);
     free(features);
     lr_vif_row *vif = NULL; /* --vif and --test before any output: a refusal leaves none */
@@ -633,5 +711,32 @@ int lr_cli_fit(int argc, char **argv)
     free(buf);
     free(vif);
     lr_fit_free(fit);
+    return rc;
+}
+
+int lr_cli_fit(int argc, char **argv)
+{
+    return cli_fit(argc, argv, 0, NULL, 0);
+}
+
+int lr_cli_merge(int argc, char **argv)
+{
+    /* everything after --data is a data file */
+    int at = argc;
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--data")) {
+            at = i;
+            break;
+        }
+    if (at < argc && at + 1 == argc)
+        return usage_error("--data needs the data files (the parts' files, in order)", NULL);
+    const char *const *data = at < argc ? (const char *const *)(argv + at + 1) : NULL;
+    size_t ndata = at < argc ? (size_t)(argc - at - 1) : 0;
+    char *saved = at < argc ? argv[at] : NULL;
+    if (at < argc)
+        argv[at] = NULL; /* getopt stops there */
+    int rc = cli_fit(at, argv, 1, data, ndata);
+    if (saved)
+        argv[at] = saved;
     return rc;
 }

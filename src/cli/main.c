@@ -65,6 +65,8 @@ static const char usage[] =
     "Commands:\n"
     "  fit [OPTIONS] FILE|-    fit a linear model and print its summary\n"
     "  predict -m MODEL FILE|- predictions (and intervals) from a saved model\n"
+    "  merge PART... [--data FILE...]\n"
+    "                          the fit of partial fits (linreg fit --save-partial)\n"
     "  compare M1 M2 [...]     R's anova(m1, m2, ...): F tests of nested saved models\n"
     "  bench [OPTIONS]         time BLAS/LAPACK against naive loops (X'X, inverse, solve)\n"
     "\n"
@@ -130,7 +132,8 @@ int main(int argc, char **argv)
         rc = LR_EXIT_OK;
     } else if (!strcmp(cmd, "compare")) {
         rc = lr_cli_compare(argc - 1, argv + 1); /* no data, no BLAS: reads JSON only */
-    } else if (!strcmp(cmd, "fit") || !strcmp(cmd, "predict") || !strcmp(cmd, "bench")) {
+    } else if (!strcmp(cmd, "fit") || !strcmp(cmd, "predict") || !strcmp(cmd, "bench") ||
+               !strcmp(cmd, "merge")) {
         /* under a memory limit, fit and predict start again with one
          * OpenBLAS thread (this returns only when no restart is needed) */
         if (strcmp(cmd, "bench") != 0)
@@ -141,6 +144,8 @@ int main(int argc, char **argv)
             quiet_blas_threads();
         if (!strcmp(cmd, "fit"))
             rc = lr_cli_fit(argc - 1, argv + 1);
+        else if (!strcmp(cmd, "merge"))
+            rc = lr_cli_merge(argc - 1, argv + 1);
         else if (!strcmp(cmd, "predict"))
             rc = lr_cli_predict(argc - 1, argv + 1);
         else

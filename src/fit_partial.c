@@ -1,0 +1,173 @@
+/*
+ * fit_partial.c — lr_fit_save_partial and lr_fit_merge: a fit split into
+ * first passes over some files each (any scheduler runs them: xargs, Slurm
+ * arrays, Spark's pipe) and a merge that prints what the fit of all the
+ * files prints, bit for bit (docs/design.md, "Partial fits").
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "fit_frame.h"
+#include "fixed_effects.h"
+#include "ingest.h"
+#include "partial_parts.h"
+
+int lr_fit_save_partial(const char *const *paths, size_t n, const lr_fit_options *opt,
+                        const char *part_path, lr_error *err)
+{
+    lr_fe_spec fes;
+    int rc = lr_fit_options_check(opt, err);
+    if (rc || (rc = lr_fe_parse(opt, &fes, err)))
+        return rc;
+    size_t nf = fes.nf;
+    lr_fe_spec_free(&fes);
+    if (nf)
+        return lr_error_set(err, LR_EUSAGE, "--save-partial: absorbed fixed effects cannot be "
+                            "saved as partial fits (their demeaning reads every row)");
+    if (lr_ingest_may_need_bases(opt->formula))
+        return lr_error_set(err, LR_EUSAGE, "--save-partial: poly(), scale(), ns() and bs() "
+                            "cannot be saved as partial fits (their bases need every row)");
+    lr_output *o = NULL;
+    if ((rc = lr_output_open(part_path, &o, err)))
+        return rc;
+    lr_partial_sink sink;
+    memset(&sink, 0, sizeof sink);
+    lr_frame *frame = NULL;
+    lr_source *input = NULL;
+    lr_pbuf bytes = {0};
+    char delimiter = 0;
+    rc = lr_ingest_partial(paths, n, opt, 0, 0, &sink, &frame, &delimiter, &input, err);
+    const char **names = rc ? NULL : lr_mem_calloc(n, sizeof(char *));
+    if (!rc && !names)
+        rc = lr_error_nomem(err);
+    for (size_t i = 0; !rc && i < n; i++)
+        names[i] = lr_source_file_name(input, i);
+    if (!rc)
+        rc = lr_partial_serialize(&sink, frame, opt, delimiter, names, n, &bytes, err);
+    if (!rc && fwrite(bytes.b, 1, bytes.n, lr_output_stream(o)) != bytes.n)
+        rc = lr_error_set(err, LR_EIO, "%s: cannot write the partial fit", part_path);
+    if (!rc)
+        rc = lr_output_commit(o, err);
+    else
+        lr_output_discard(o);
+    lr_mem_free(names, n * sizeof(char *));
+    lr_pbuf_free(&bytes);
+    lr_pbuf_free(&sink.header);
+    lr_pbuf_free(&sink.files);
+    lr_frame_free(frame);
+    lr_source_free(input);
+    return rc;
+}
+
+/* The whole file at path into a part. */
+static int load_part(const char *path, lr_partial **out, lr_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return lr_error_set(err, LR_EIO, "%s: cannot open the partial fit", path);
+    lr_pbuf b = {0};
+    char buf[65536];
+    size_t got;
+    while ((got = fread(buf, 1, sizeof buf, f)) > 0)
+        lr_pbuf_bytes(&b, buf, got);
+    int bad = ferror(f);
+    fclose(f);
+    int rc = bad ? lr_error_set(err, LR_EIO, "%s: cannot read the partial fit", path)
+             : b.failed ? lr_error_nomem(err)
+                        : lr_partial_parse(b.b, b.n, path, out, err);
+    lr_pbuf_free(&b);
+    return rc;
+}
+
+/* The data files for the second passes: opened as the fit opens them, read
+ * through once (each file's header checked against the first's, a stream
+ * copied for the passes), and their header checked against the parts'. */
+static int open_data(const char *const *data, size_t ndata, const lr_fit_options *opt,
+                     const lr_frame *frame, lr_source **out, lr_error *err)
+{
+    lr_source *src = NULL;
+    size_t max_line = opt->max_line_bytes ? opt->max_line_bytes : LR_MAX_LINE_DEFAULT;
+    int rc = lr_source_open_files(data, ndata, max_line, UINT64_MAX, &src, err);
+    char *buf = rc ? NULL : lr_mem_alloc(1 << 16);
+    if (!rc && !buf)
+        rc = lr_error_nomem(err);
+    for (size_t got = 1; !rc && got > 0;)
+        rc = lr_source_read(src, buf, 1 << 16, &got, err);
+    lr_mem_free(buf, 1 << 16);
+    if (!rc)
+        rc = lr_source_check(src, err);
+    /* the same columns as the parts' header, by the frame's names */
+    lr_source *again = NULL;
+    lr_csv *csv = NULL;
+    lr_csv_options copt = {frame->delim, max_line};
+    lr_csv_row row;
+    int has = 0;
+    if (!rc && !(rc = lr_source_again(src, &again, err))) {
+        rc = lr_csv_open_source(again, &copt, &csv, err); /* taken over */
+        again = NULL;
+    }
+    if (!rc && !(rc = lr_csv_next(csv, &row, &has, err))) {
+        int same = has && row.nfields == lr_frame_ncols(frame);
+        for (size_t j = 0; same && j < row.nfields; j++) {
+            const char *nm;
+            size_t n;
+            lr_frame_header_name(&row.fields[j], &nm, &n);
+            same = n == strlen(frame->colnames[j]) && !memcmp(nm, frame->colnames[j], n);
+        }
+        if (!same)
+            rc = lr_error_set(err, LR_EUSAGE, "--data: %s does not have the parts' header row",
+                              data[0]);
+    }
+    lr_csv_free(csv);
+    lr_source_free(again);
+    if (rc) {
+        lr_source_free(src);
+        return rc;
+    }
+    *out = src;
+    return LR_OK;
+}
+
+int lr_fit_merge(const char *const *parts, size_t nparts, const char *const *data, size_t ndata,
+                 const lr_fit_options *opt, lr_fit **out, lr_error *err)
+{
+    *out = NULL;
+    if (nparts == 0)
+        return lr_error_set(err, LR_EUSAGE, "no partial fit to merge");
+    lr_partial **p = lr_mem_calloc(nparts, sizeof *p);
+    if (!p)
+        return lr_error_nomem(err);
+    lr_fit_options o = *opt;
+    lr_frame *frame = NULL;
+    lr_source *input = NULL;
+    char delimiter = 0, *name = NULL;
+    uint64_t nfiles = 0;
+    int rc = LR_OK;
+    for (size_t i = 0; i < nparts && !rc; i++)
+        rc = load_part(parts[i], &p[i], err);
+    if (!rc)
+        rc = lr_partial_frame(p, nparts, &o, &frame, &delimiter, &name, err);
+    if (!rc)
+        rc = lr_fit_options_check(&o, err);
+    for (size_t i = 0; !rc && i < nparts; i++)
+        nfiles += p[i]->nfiles;
+    if (!rc && ndata && ndata != nfiles)
+        rc = lr_error_set(err, LR_EUSAGE, "--data: %zu file%s given, but the parts cover %llu: "
+                          "give the same files in the same order", ndata, ndata == 1 ? "" : "s",
+                          (unsigned long long)nfiles);
+    if (!rc && ndata)
+        rc = open_data(data, ndata, &o, frame, &input, err);
+    if (!rc) {
+        rc = lr_fit_from_frame(frame, input, delimiter, &o,
+                               "the fit was merged from partial fits", out, err);
+        frame = NULL;
+        input = NULL;
+    }
+    lr_frame_free(frame);
+    lr_source_free(input);
+    lr_mem_strfree(name);
+    for (size_t i = 0; i < nparts; i++)
+        lr_partial_free(p[i]);
+    lr_mem_free(p, nparts * sizeof *p);
+    return rc;
+}

@@ -1,0 +1,69 @@
+/*
+ * partial_io.h — partial fits: a first pass's state, saved losslessly and
+ * merged (internal; partial_io.c, partial_merge.c; docs/design.md, "Partial
+ * fits").
+ */
+#ifndef LR_PARTIAL_IO_H
+#define LR_PARTIAL_IO_H
+
+#include "byte_source.h"
+#include "model_frame_impl.h"
+
+/* The format's version: a part of another version is refused. */
+#define LR_PARTIAL_VERSION 1u
+
+/* A growing byte buffer of little-endian fields (the serialized form). */
+typedef struct lr_pbuf {
+    unsigned char *b; /* the bytes (owned) */
+    size_t n;         /* used */
+    size_t cap;       /* capacity */
+    int failed;       /* an allocation failed: the buffer is unusable */
+} lr_pbuf;
+
+void lr_pbuf_bytes(lr_pbuf *p, const void *x, size_t n);
+void lr_pbuf_u64(lr_pbuf *p, uint64_t x);
+void lr_pbuf_f64(lr_pbuf *p, double x); /* its bits, exactly */
+void lr_pbuf_str(lr_pbuf *p, const char *s, size_t n); /* NULL: absent */
+void lr_pbuf_free(lr_pbuf *p);
+
+/* What `linreg fit --save-partial` gathers during its first pass. */
+typedef struct lr_partial_sink {
+    lr_pbuf header;      /* the first file's header row: its fields */
+    uint64_t head_lines; /* the physical lines before its first data row */
+    lr_pbuf files;       /* one record per file, in file order (lr_partial_put_file) */
+    uint64_t nfiles;     /* records */
+    uint64_t lines;      /* physical lines of the part's input (its concatenation) */
+} lr_partial_sink;
+
+/* frame_files.c: the record of one file (see lr_frame_fold_file). */
+int lr_partial_put_file(lr_partial_sink *s, const lr_frame *f, lr_levels *const *levels,
+                        const uint32_t *colkeys, size_t k, const lr_accum *acc, lr_error *err);
+/* ingest.c: the header row, as the first pass read it. */
+void lr_partial_put_header(lr_partial_sink *s, const lr_csv_row *row);
+
+/* The whole part — version, model options, header and column types, counts,
+ * file names, the file records, XXH3 checksum — into *out (caller frees with
+ * lr_pbuf_free); from the finished frame f of the fit of `names[0..n)`
+ * with options opt, the delimiter read. The same bytes are what a later MPI
+ * build would send between ranks. */
+int lr_partial_serialize(const lr_partial_sink *s, const lr_frame *f, const lr_fit_options *opt,
+                         char delimiter, const char *const *names, size_t n, lr_pbuf *out,
+                         lr_error *err);
+
+typedef struct lr_partial lr_partial;
+
+/* Read and check a part (magic, version, length, checksum, structure) from
+ * bytes[0..len) (copied); `name` for messages. */
+int lr_partial_parse(const void *bytes, size_t len, const char *name, lr_partial **out,
+                     lr_error *err);
+void lr_partial_free(lr_partial *p);
+
+/* The frame of the data set the parts parts[0..n) cover, in order: each part's
+ * model options must be the first's, and so its header and column types; opt
+ * (the caller's output options) gets the model options of the parts (its
+ * strings borrowed from parts[0]). *name: the data's name as the fit of the
+ * files names it (caller frees with lr_mem_strfree). */
+int lr_partial_frame(lr_partial *const *parts, size_t n, lr_fit_options *opt, lr_frame **out,
+                     char *delimiter, char **name, lr_error *err);
+
+#endif
