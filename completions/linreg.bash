@@ -31,7 +31,7 @@ _linreg()
     cmd=${COMP_WORDS[1]}
 
     if [ "$COMP_CWORD" -eq 1 ]; then
-        COMPREPLY=($(compgen -W "fit predict compare bench --help --version" -- "$cur"))
+        COMPREPLY=($(compgen -W "fit predict merge compare bench --help --version" -- "$cur"))
         return 0
     fi
 
@@ -54,7 +54,7 @@ _linreg()
             [ "$head" = "$cur" ] && head= || head="$head,"
             COMPREPLY=($(compgen -P "$head" -W "$(_linreg_columns)" -- "$last"))
             return 0 ;;
-        -o | --save | --residuals | --plot | --fe-out) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        -o | --save | --save-partial | --residuals | --plot | --fe-out) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
         -f | --formula | --ridge | --level | -t | --threads | --fe-tol | --fe-max-iter | \
             --na-strings | --max-line-bytes | --lag | --test) return 0 ;;
         esac
@@ -62,7 +62,7 @@ _linreg()
             COMPREPLY=($(compgen -W "--formula --target --features --no-intercept --weights
                 --ridge --ridge-scale --method --level --delimiter --na --na-strings --max-line-bytes --threads --vcov
                 --lag --cluster --anova --vif --test
-                --format --save --residuals --plot --quiet --help --absorb --fe-tol
+                --format --save --save-partial --residuals --plot --quiet --help --absorb --fe-tol
                 --fe-max-iter --fe-out" -- "$cur"))
         else
             COMPREPLY=($(compgen -f -- "$cur"))
@@ -79,6 +79,20 @@ _linreg()
         if [[ "$cur" == -* ]]; then
             COMPREPLY=($(compgen -W "--model --interval --level --format --na-strings
                 --max-line-bytes --output --quiet --help" -- "$cur"))
+        else
+            COMPREPLY=($(compgen -f -- "$cur"))
+        fi
+        ;;
+    merge)
+        case "$prev" in
+        --vcov) COMPREPLY=($(compgen -W "classical HC0 HC1 HC2 HC3 HAC CL" -- "$cur")); return 0 ;;
+        --format) COMPREPLY=($(compgen -W "text json csv markdown" -- "$cur")); return 0 ;;
+        -o | --save | --residuals | --plot) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --lag | --cluster | --level | --test | -t | --threads) return 0 ;;
+        esac
+        if [[ "$cur" == -* ]]; then
+            COMPREPLY=($(compgen -W "--data --vcov --lag --cluster --level --anova --vif --test
+                --format --save --residuals --plot --threads --quiet --help" -- "$cur"))
         else
             COMPREPLY=($(compgen -f -- "$cur"))
         fi
