@@ -360,12 +360,13 @@ int lr_partial_parse(const void *bytes, size_t len, const char *name, lr_partial
     if (len < 8 + 8 + 8 + 8 || memcmp(bytes, magic, sizeof magic) != 0)
         return corrupt(err, name, "it does not start as one (made by linreg fit --save-partial)");
     lr_partial *p = lr_mem_calloc(1, sizeof *p);
-    if (!p || !(p->bytes = lr_mem_alloc(len)) || !(p->name = lr_mem_strdup(name))) {
+    if (p && (p->bytes = lr_mem_alloc(len)))
+        p->len = len;
+    if (!p || !p->bytes || !(p->name = lr_mem_strdup(name))) {
         lr_partial_free(p);
         return lr_error_nomem(err);
     }
     memcpy(p->bytes, bytes, len);
-    p->len = len;
     cursor c = {p->bytes, len, 8, 0};
     uint64_t version = get_u64(&c), total = get_u64(&c);
     int rc = LR_OK;

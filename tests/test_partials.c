@@ -370,6 +370,80 @@ START_TEST(test_refused)
 }
 END_TEST
 
+/* The library: a part of two files and one of a third saved, then merged
+ * with their data, every allocation failing in turn: LR_ENOMEM, nothing
+ * leaked, and the successful merge's coefficients those of the fit. */
+typedef struct alloc_ctx {
+    const char *const *files; /* three CSV files */
+    const char *parts[2];     /* the parts' paths */
+} alloc_ctx;
+
+static void alloc_opt(lr_fit_options *opt)
+{
+    lr_fit_options_init(opt);
+    opt->formula = "Sepal.Length ~ Petal.Length * Species";
+    opt->threads = 2;
+}
+
+static int alloc_save(void *ctx, lr_error *err)
+{
+    alloc_ctx *c = ctx;
+    lr_fit_options opt;
+    alloc_opt(&opt);
+    int rc = lr_fit_save_partial(c->files, 2, &opt, c->parts[0], err);
+    return rc ? rc : lr_fit_save_partial(c->files + 2, 1, &opt, c->parts[1], err);
+}
+
+static int alloc_merge(void *ctx, lr_error *err)
+{
+    alloc_ctx *c = ctx;
+    lr_fit_options opt;
+    alloc_opt(&opt);
+    opt.vcov = LR_VCOV_HC3;
+    opt.residual_summary = 1;
+    lr_fit *fit = NULL;
+    int rc = lr_fit_merge(c->parts, 2, c->files, 3, &opt, &fit, err);
+    lr_fit_free(fit);
+    return rc;
+}
+
+START_TEST(test_alloc_failures)
+{
+    char *dir = lr_test_temp_dir(), *p[3];
+    static const double frac[] = {0.34, 0.67};
+    size_t len;
+    char *text = lr_test_read_file(lr_test_path("datasets/iris.csv"), &len);
+    split_rows(dir, text, len, 3, frac, p);
+    char *pa = lr_test_join(dir, "a.lrp"), *pb = lr_test_join(dir, "b.lrp");
+    alloc_ctx c = {(const char *const *)p, {pa, pb}};
+    lr_test_alloc_failures(alloc_save, &c, 3000);
+    lr_test_alloc_failures(alloc_merge, &c, 3000);
+    /* and the merge is the fit */
+    lr_fit_options opt;
+    alloc_opt(&opt);
+    opt.vcov = LR_VCOV_HC3;
+    lr_fit *a = NULL, *b = NULL;
+    lr_error err;
+    ck_assert_msg(lr_fit_csv_files(c.files, 3, &opt, &a, &err) == LR_OK, "%s", err.message);
+    ck_assert_msg(lr_fit_merge(c.parts, 2, c.files, 3, &opt, &b, &err) == LR_OK, "%s",
+                  err.message);
+    ck_assert_uint_eq(lr_fit_ncoef(a), lr_fit_ncoef(b));
+    for (size_t j = 0; j < lr_fit_ncoef(a); j++) {
+        const lr_coef *x = lr_fit_coef(a, j), *y = lr_fit_coef(b, j);
+        ck_assert(!memcmp(&x->estimate, &y->estimate, sizeof(double)));
+        ck_assert(!memcmp(&x->std_error, &y->std_error, sizeof(double)));
+    }
+    lr_fit_free(a);
+    lr_fit_free(b);
+    for (int k = 0; k < 3; k++)
+        free(p[k]);
+    free(pa);
+    free(pb);
+    free(text);
+    lr_test_remove_dir(dir);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("partials");
@@ -378,6 +452,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_splits);
     tcase_add_test(tc, test_quoted_chunks);
     tcase_add_test(tc, test_refused);
+    tcase_add_test(tc, test_alloc_failures);
     suite_add_tcase(s, tc);
     return s;
 }
