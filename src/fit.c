@@ -901,13 +901,16 @@ static int fit_frame(lr_frame *frame, lr_source *input, char delimiter,
         lr_fit_free(*out);
         *out = NULL;
     }
-    uint64_t nan_line, nan_rows;
+    uint64_t nan_line = 0, nan_rows = 0;
     const char *nan_label;
-    if (rc == LR_OK && (nan_rows = lr_frame_nan_rows(frame, &nan_line, &nan_label)) &&
+    const char *nan_file = name; /* several files: the one it is in, and its line */
+    if (rc == LR_OK && (nan_rows = lr_frame_nan_rows(frame, &nan_line, &nan_label)) && input)
+        lr_source_locate(input, nan_line, &nan_file, &nan_line);
+    if (rc == LR_OK && nan_rows &&
         (rc = add_note(*out, err,
                        "warning: %s:%llu: %s is NaN (R: \"NaNs produced\"): %llu row%s "
                        "omitted as missing, as R's lm does",
-                       name, (unsigned long long)nan_line, nan_label,
+                       nan_file, (unsigned long long)nan_line, nan_label,
                        (unsigned long long)nan_rows, nan_rows == 1 ? "" : "s"))) {
         lr_fit_free(*out);
         *out = NULL;

@@ -121,6 +121,7 @@ typedef struct splitter {
     size_t file;      /* the current file (several files), from 0 */
     uint64_t off;     /* offset in it of the next chunk's first byte (carry[0]) */
     uint64_t lines;   /* after a pass: the physical lines of its chunks */
+    char last;        /* the last byte of the last chunk (0: none yet) */
     size_t max_line;  /* the longest row (line end excluded) the input may have */
     int overlong;     /* the last chunk stopped before a row longer than max_line:
                          nothing more is read, and that row is the error */
@@ -335,6 +336,8 @@ static int next_chunk(splitter *s, chunk_job *j, lr_error *err)
     s->carry_len = rest;
     s->off += end;
     j->len = end;
+    if (end)
+        s->last = j->buf[end - 1];
     return LR_OK;
 }
 
@@ -691,8 +694,12 @@ static int frame_read(splitter *sp, const lr_fit_options *opt, int nthreads, int
     /* The other chunks. */
     frame_pass fp = {frame, *delimiter, name, opt, sp->src, total};
     rc = run_pool(sp, &frame_ops, &fp, nthreads, 1, lines_before, name, err);
-    if (sink)
+    if (sink) {
         sink->lines = sp->lines;
+        /* several files read as one put a line end after a file without
+         * one: the merge counts it when another part follows */
+        sink->unterminated = sp->last && sp->last != '\n' && sp->last != '\r';
+    }
     if (!rc)
         rc = lr_frame_finish(frame, err);
     /* A file cut, grown or written while it was read is not fitted. */

@@ -1515,8 +1515,9 @@ int lr_frame_fold(lr_frame *f, lr_chunk *c, uint64_t lines_before, lr_error *err
     f->dropped += c->dropped;
     lr_row_fp_fold(&f->fp, &c->fp, lines_before);
     if (c->nan_rows && !f->nan_rows) {
-        /* chunks fold in file order: the first chunk with one has the first */
-        f->nan_line = c->nan_line;
+        /* chunks fold in file order: the first chunk with one has the first
+         * (its line counted from the chunk's first) */
+        f->nan_line = c->nan_line + lines_before;
         f->nan_var = c->nan_var;
     }
     f->nan_rows += c->nan_rows;

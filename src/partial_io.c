@@ -219,6 +219,7 @@ int lr_partial_serialize(const lr_partial_sink *s, const lr_frame *f, const lr_f
     lr_pbuf_u64(&sec[2], f->fp.s0);
     lr_pbuf_u64(&sec[2], f->fp.s1);
     lr_pbuf_u64(&sec[2], s->lines);
+    lr_pbuf_u64(&sec[2], (uint64_t)s->unterminated);
     lr_pbuf_u64(&sec[3], n);
     for (size_t i = 0; i < n; i++)
         put_cstr(&sec[3], names[i]);
@@ -461,6 +462,7 @@ int lr_partial_parse(const void *bytes, size_t len, const char *name, lr_partial
     p->fp.s0 = get_u64(&k);
     p->fp.s1 = get_u64(&k);
     p->lines = get_u64(&k);
+    p->unterminated = get_u64(&k) != 0;
     /* names */
     cursor m = {p->bytes, end[3], at[3], 0};
     if (get_strings(&m, &p->names, &p->nnames, &absent))

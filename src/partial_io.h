@@ -33,6 +33,7 @@ typedef struct lr_partial_sink {
     lr_pbuf files;       /* one record per file, in file order (lr_partial_put_file) */
     uint64_t nfiles;     /* records */
     uint64_t lines;      /* physical lines of the part's input (its concatenation) */
+    int unterminated;    /* its last row has no line end */
 } lr_partial_sink;
 
 /* frame_files.c: the record of one file (see lr_frame_fold_file). */

@@ -167,7 +167,7 @@ int lr_partial_frame(lr_partial *const *parts, size_t n, lr_fit_options *opt, lr
         uint64_t head = i ? parts[i]->head_lines : 0;
         if ((rc = fold_part(f, parts[i], lines - head, err)))
             goto fail;
-        lines += parts[i]->lines - head;
+        lines += parts[i]->lines - head + (parts[i]->unterminated && i + 1 < n);
     }
     if ((rc = lr_frame_finish(f, err)))
         goto fail;

@@ -41,6 +41,8 @@ struct lr_partial {
     uint64_t nan_rows, nan_line, nan_var;
     lr_row_fp fp;              /* the rows' fingerprint, lines of the part's input */
     uint64_t lines;            /* physical lines of the part's input */
+    int unterminated;          /* its last row has no line end (one is added when files
+                                  follow, as for several files read as one) */
     const char **names;        /* the files' names (owned array) */
     size_t nnames;
     size_t files_at, files_end; /* the file records' section */

@@ -285,6 +285,67 @@ START_TEST(test_quoted_chunks)
 }
 END_TEST
 
+/* A file without a final line end, CR LF line ends, an empty line, a
+ * missing value and a NaN (log(-1)) in the last file: the report (its NaN
+ * warning names n3.csv:4), the saved model (its rows' fingerprint counts
+ * lines) and --residuals are the fit's, byte for byte, for both splits. */
+START_TEST(test_line_ends)
+{
+    char *dir = lr_test_temp_dir();
+    char *n[3] = {lr_test_join(dir, "n1.csv"), lr_test_join(dir, "n2.csv"),
+                  lr_test_join(dir, "n3.csv")};
+    static const char *text[] = {"y,x,g\n1,2,a\n2,3.5,b\n3,1,a",
+                                 "y,x,g\r\n3,4,c\r\n\r\n5,6.5,a\r\n4,4.5,NA\r\n",
+                                 "y,x,g\n7,1,b\n8,2,c\n9,-1,d\n"};
+    for (int i = 0; i < 3; i++)
+        lr_test_write_file(n[i], text[i], strlen(text[i]));
+    char *out[6], *q1 = lr_test_join(dir, "q1"), *q2 = lr_test_join(dir, "q2");
+    static const char *names[] = {"f.txt", "f.json", "f.csv", "m.txt", "m.json", "m.csv"};
+    for (int i = 0; i < 6; i++)
+        out[i] = lr_test_join(dir, names[i]);
+    const char *fit[] = {"linreg", "fit",  "-q",   "-f", "y ~ log(x) + g", "-o", out[1],
+                         "--residuals", out[2], n[0], n[1], n[2], NULL};
+    lr_test_run_result a = run(fit);
+    ck_assert_msg(a.exit_code == 0, "%s", a.err);
+    ck_assert_ptr_nonnull(strstr(a.out, "n3.csv:4: log(x) is NaN"));
+    for (size_t cut = 1; cut <= 2; cut++) {
+        const char *s1[] = {"linreg", "fit", "-q", "-f", "y ~ log(x) + g", "--save-partial", q1,
+                            n[0], cut == 2 ? n[1] : NULL, NULL};
+        const char *s2[] = {"linreg", "fit", "-q", "-f", "y ~ log(x) + g", "--save-partial", q2,
+                            cut == 1 ? n[1] : n[2], cut == 1 ? n[2] : NULL, NULL};
+        lr_test_run_result r = run(s1);
+        ck_assert_int_eq(r.exit_code, 0);
+        lr_test_run_free(&r);
+        r = run(s2);
+        ck_assert_int_eq(r.exit_code, 0);
+        lr_test_run_free(&r);
+        const char *merge[] = {"linreg", "merge", "-q", "-o", out[4], "--residuals", out[5], q1,
+                               q2, "--data", n[0], n[1], n[2], NULL};
+        r = run(merge);
+        ck_assert_msg(r.exit_code == 0, "%s", r.err);
+        ck_assert_msg(r.out_len == a.out_len && !memcmp(r.out, a.out, a.out_len),
+                      "split %zu:\n%s\n%s", cut, r.out, a.out);
+        lr_test_run_free(&r);
+        for (int i = 1; i < 3; i++) {
+            size_t la, lb;
+            char *x = lr_test_read_file(out[i], &la), *y = lr_test_read_file(out[i + 3], &lb);
+            ck_assert_msg(la == lb && !memcmp(x, y, la), "split %zu, %s:\n%s\n%s", cut,
+                          names[i], x, y);
+            free(x);
+            free(y);
+        }
+    }
+    lr_test_run_free(&a);
+    for (int i = 0; i < 6; i++)
+        free(out[i]);
+    for (int i = 0; i < 3; i++)
+        free(n[i]);
+    free(q1);
+    free(q2);
+    lr_test_remove_dir(dir);
+}
+END_TEST
+
 /* linreg ARGV fails with `code` and a message holding `what`, no stdout. */
 static void expect_refusal(const char *const *argv, int code, const char *what)
 {
@@ -382,7 +443,7 @@ static void alloc_opt(lr_fit_options *opt)
 {
     lr_fit_options_init(opt);
     opt->formula = "Sepal.Length ~ Petal.Length * Species";
-    opt->threads = 2;
+    opt->threads = 1; /* the counting allocator is not thread-safe */
 }
 
 static int alloc_save(void *ctx, lr_error *err)
@@ -451,6 +512,7 @@ static Suite *suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_splits);
     tcase_add_test(tc, test_quoted_chunks);
+    tcase_add_test(tc, test_line_ends);
     tcase_add_test(tc, test_refused);
     tcase_add_test(tc, test_alloc_failures);
     suite_add_tcase(s, tc);
