@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "accumulator.h"
 #include "diagnostics.h"
 #include "extended.h"
 #include "fe_model.h"
@@ -45,19 +46,6 @@ void lr_fit_options_init(lr_fit_options *opt)
     opt->method = LR_METHOD_AUTO;
     opt->na_action = LR_NA_OMIT;
     opt->level = 0.95;
-}
-
-const char *lr_method_name(lr_method m)
-{
-    switch (m) {
-    case LR_METHOD_AUTO: return "auto";
-    case LR_METHOD_INVERSE: return "inverse";
-    case LR_METHOD_CHOLESKY: return "cholesky";
-    case LR_METHOD_QR: return "qr";
-    case LR_METHOD_SVD: return "svd";
-    case LR_METHOD_NAIVE: return "naive";
-    default: return "unknown";
-    }
 }
 
 const char *lr_vcov_name(lr_vcov v)

@@ -20,16 +20,6 @@
 
 #include "solver.h"
 
-lr_kernel lr_method_kernel(lr_method m)
-{
-    switch (m) {
-    case LR_METHOD_NAIVE: return LR_KERNEL_NAIVE;
-    case LR_METHOD_INVERSE:
-    case LR_METHOD_CHOLESKY: return LR_KERNEL_BLAS;
-    default: return LR_KERNEL_QR;
-    }
-}
-
 int lr_column_is_constant(double centred_norm, double wsum, double mean)
 {
     return !(centred_norm > 100.0 * DBL_EPSILON * fabs(mean) * sqrt(wsum));
