@@ -28,7 +28,8 @@
 #include "fe_model.h"
 #include "model_check.h"
 #include "model_file.h"
-#include "model_frame_impl.h"
+#include "factor_levels.h"
+#include "model_frame.h"
 #include "stats.h"
 
 #define LR_MODEL_FORMAT "linreg-model"
@@ -159,7 +160,7 @@ static void mark_columns(const lr_node *n, unsigned char *mark)
 /* The formula prediction rebuilds the frame from (see the top of the file). */
 static char *rebuild_formula(const lr_frame *f)
 {
-    const lr_formula *fm = f->formula;
+    const lr_formula *fm = lr_frame_formula(f);
     size_t n = 64;
     for (size_t v = 1; v < fm->nvars; v++)
         n += 2 * strlen(fm->vars[v].label) + 8;
@@ -195,9 +196,12 @@ static char *rebuild_formula(const lr_frame *f)
  * reads new data with the same ones. */
 static json_t *na_strings_json(const lr_frame *f)
 {
+    const char *const *s;
+    const size_t *len;
+    size_t n = lr_frame_na_strings(f, &s, &len);
     json_t *a = json_array();
-    for (size_t i = 0; a && i < f->nas.n; i++)
-        if (json_array_append_new(a, jstrn(f->nas.s[i], f->nas.len[i]))) {
+    for (size_t i = 0; a && i < n; i++)
+        if (json_array_append_new(a, jstrn(s[i], len[i]))) {
             json_decref(a);
             return NULL;
         }
@@ -208,7 +212,8 @@ int lr_model_json_build(const lr_frame *f, const lr_fit *fit, const lr_accum *ac
                         lr_error *err)
 {
     *out = NULL;
-    const lr_formula *fm = f->formula;
+    const lr_formula *fm = lr_frame_formula(f);
+    size_t ncsv = lr_frame_ncols(f);
     const lr_summary *s = lr_fit_summary(fit);
     size_t p = lr_fit_ncoef(fit), ld;
     char *rebuild = rebuild_formula(f);
@@ -231,8 +236,9 @@ int lr_model_json_build(const lr_frame *f, const lr_fit *fit, const lr_accum *ac
         ok &= !json_object_set_new(root, "sigma", num(s->sigma));
         /* which rows the fit used, for linreg compare (row_fingerprint.c) */
         char fp[17];
-        snprintf(fp, sizeof fp, "%016" PRIx64, lr_row_fp_value(&f->fp));
-        ok &= !json_object_set_new(root, "rows_used", json_integer((json_int_t)f->fp.n));
+        uint64_t fpv, used = lr_frame_rows_used(f, &fpv);
+        snprintf(fp, sizeof fp, "%016" PRIx64, fpv);
+        ok &= !json_object_set_new(root, "rows_used", json_integer((json_int_t)used));
         ok &= !json_object_set_new(root, "rows_fingerprint", json_string(fp));
     }
     /* variables: factor levels in R's order */
@@ -242,11 +248,11 @@ int lr_model_json_build(const lr_frame *f, const lr_fit *fit, const lr_accum *ac
         if (!ok)
             break;
         ok &= !json_object_set_new(o, "label", jstr(fm->vars[v].label));
-        ok &= !json_object_set_new(o, "factor", json_boolean(f->vars[v].factor));
+        const lr_levels *l = lr_frame_var_levels(f, v);
+        ok &= !json_object_set_new(o, "factor", json_boolean(l != NULL));
         if (fm->vars[v].basis) /* poly, scale, ns, bs: the basis prediction evaluates */
             ok &= !json_object_set_new(o, "basis", lr_basis_json(fm->vars[v].basis));
-        if (f->vars[v].factor) {
-            const lr_levels *l = f->vars[v].levels;
+        if (l) {
             int numeric = lr_levels_numeric(l);
             json_t *lv = json_array();
             ok &= lv && !json_object_set_new(o, "levels", lv);
@@ -263,15 +269,17 @@ int lr_model_json_build(const lr_frame *f, const lr_fit *fit, const lr_accum *ac
     }
     json_t *logicals = json_array();
     ok &= logicals && !json_object_set_new(root, "logical_columns", logicals);
-    for (size_t j = 0; ok && j < f->ncsv; j++) {
-        if (f->cols[j].used && f->cols[j].text && !f->cols[j].levels_numeric)
-            ok &= !json_array_append_new(cats, jstr(f->colnames[j]));
-        if (f->cols[j].used && f->cols[j].logical)
-            ok &= !json_array_append_new(logicals, jstr(f->colnames[j]));
+    for (size_t j = 0; ok && j < ncsv; j++) {
+        lr_frame_column_info ci;
+        lr_frame_column_describe(f, j, &ci);
+        if (ci.categorical)
+            ok &= !json_array_append_new(cats, jstr(ci.name));
+        if (ci.logical)
+            ok &= !json_array_append_new(logicals, jstr(ci.name));
     }
     /* the columns prediction needs: those the predictors read */
     json_t *pcols = json_array();
-    unsigned char *mark = lr_mem_calloc(f->ncsv ? f->ncsv : 1, 1);
+    unsigned char *mark = lr_mem_calloc(ncsv ? ncsv : 1, 1);
     /* set_new takes pcols (NULL too) even when it fails */
     ok &= !json_object_set_new(root, "predictor_columns", pcols) && mark;
     for (size_t v = 1; ok && v < fm->nvars; v++) {
@@ -280,10 +288,13 @@ int lr_model_json_build(const lr_frame *f, const lr_fit *fit, const lr_accum *ac
         else
             mark_columns(fm->vars[v].expr, mark);
     }
-    for (size_t j = 0; ok && j < f->ncsv; j++)
+    for (size_t j = 0; ok && j < ncsv; j++) {
+        lr_frame_column_info ci;
+        lr_frame_column_describe(f, j, &ci);
         if (mark[j])
-            ok &= !json_array_append_new(pcols, jstr(f->colnames[j]));
-    lr_mem_free(mark, f->ncsv ? f->ncsv : 1);
+            ok &= !json_array_append_new(pcols, jstr(ci.name));
+    }
+    lr_mem_free(mark, ncsv ? ncsv : 1);
     /* coefficients and (XᵀX)⁻¹ */
     const double *xi = lr_fit_xtx_inverse(fit, &ld);
     for (size_t j = 0; ok && j < p; j++) {
@@ -642,58 +653,58 @@ static int predict_frame(const lr_model *m, const lr_csv_row *hdr, const char *n
     if (rc)
         return rc;
     /* column types: categorical as saved (not as the formula's factor()
-     * would make them: the saved levels say whether they are numbers) */
-    for (size_t j = 0; j < f->ncsv; j++)
-        f->cols[j].as_factor = 0;
+     * would make them: the saved levels say whether they are numbers);
+     * logical columns: T and TRUE are the level TRUE (absent before: none) */
     json_t *cats = json_object_get(m->root, "categorical_columns");
-    for (size_t i = 0; i < json_array_size(cats); i++) {
-        const char *c = json_string_value(json_array_get(cats, i));
-        for (size_t j = 0; c && j < f->ncsv; j++)
-            if (f->cols[j].used && !strcmp(f->colnames[j], c))
-                f->cols[j].text = 1;
-    }
-    /* logical columns: T and TRUE are the level TRUE (absent before: none) */
     json_t *lgs = json_object_get(m->root, "logical_columns");
-    for (size_t i = 0; i < json_array_size(lgs); i++) {
-        const char *c = json_string_value(json_array_get(lgs, i));
-        for (size_t j = 0; c && j < f->ncsv; j++)
-            if (f->cols[j].used && f->cols[j].text && !strcmp(f->colnames[j], c))
-                f->cols[j].logical = 1;
+    size_t ncat = json_array_size(cats), nlog = json_array_size(lgs);
+    const char **names = lr_mem_calloc(ncat + nlog + 1, sizeof(char *));
+    if (!names) {
+        lr_frame_free(f);
+        return lr_error_nomem(err);
     }
+    for (size_t i = 0; i < ncat + nlog; i++)
+        names[i] = json_string_value(i < ncat ? json_array_get(cats, i)
+                                              : json_array_get(lgs, i - ncat));
+    lr_frame_set_column_types(f, names, ncat, names + ncat, nlog);
+    lr_mem_free(names, (ncat + nlog + 1) * sizeof(char *));
     /* the first-chunk machinery decides the rest from no rows: numeric */
     if ((rc = lr_frame_end_first(f, err)))
         goto fail;
     json_t *vars = json_object_get(m->root, "variables");
-    if (json_array_size(vars) + 1 != f->formula->nvars) {
+    const lr_formula *fm = lr_frame_formula(f);
+    if (json_array_size(vars) + 1 != fm->nvars) {
         rc = lr_error_set(err, LR_EDATA,
                           "%s: the model file's variables do not match its "
                           "formula",
                           m->path);
         goto fail;
     }
-    for (size_t v = 1; v < f->formula->nvars; v++) {
+    for (size_t v = 1; v < fm->nvars; v++) {
         json_t *jv = json_array_get(vars, v - 1);
         json_t *lv = json_object_get(jv, "levels");
         int factor = json_is_true(json_object_get(jv, "factor"));
-        lr_var *xv = &f->formula->vars[v];
-        if (xv->basis && (rc = lr_basis_from_json(xv->basis, json_object_get(jv, "basis"), m->path,
-                                                  xv->label, err)))
-            goto fail;
-        if (factor != f->vars[v].factor || (factor && !json_is_array(lv))) {
+        const lr_var *xv = &fm->vars[v];
+        if (xv->basis) {
+            lr_basis b = *xv->basis; /* kind and width from the formula, the rest from the file */
+            if ((rc = lr_basis_from_json(&b, json_object_get(jv, "basis"), m->path, xv->label,
+                                         err)))
+                goto fail;
+            lr_frame_set_basis(f, v, &b);
+        }
+        if (factor != (lr_frame_var_levels(f, v) != NULL) || (factor && !json_is_array(lv))) {
             rc = lr_error_set(err, LR_EDATA, "%s: variable %s is %s in the model file", m->path,
-                              f->formula->vars[v].label, factor ? "a factor" : "numeric");
+                              xv->label, factor ? "a factor" : "numeric");
             goto fail;
         }
+        int text = factor && lr_frame_var_text_levels(f, v);
         for (size_t r = 0; factor && r < json_array_size(lv); r++) {
             json_t *e = json_array_get(lv, r);
-            uint32_t id;
-            int bad =
-                f->cols[f->formula->vars[v].col].text
-                    ? (!json_is_string(e) ||
-                       lr_levels_intern_text(f->vars[v].levels, json_string_value(e),
-                                             json_string_length(e), &id, err))
-                    : (!json_is_number(e) ||
-                       lr_levels_intern_number(f->vars[v].levels, json_number_value(e), &id, err));
+            int bad = text ? (!json_is_string(e) ||
+                              lr_frame_add_level(f, v, json_string_value(e),
+                                                 json_string_length(e), 0, err))
+                           : (!json_is_number(e) ||
+                              lr_frame_add_level(f, v, NULL, 0, json_number_value(e), err));
             if (bad) {
                 rc = err->code == LR_ENOMEM
                          ? LR_ENOMEM
@@ -775,8 +786,8 @@ int lr_predict_csv_files(const lr_model *m, const char *const *paths, size_t n,
     lr_frame *f = NULL;
     lr_csv_row row;
     int has = 0, rc;
-    double *x = NULL, *xf = NULL;
-    size_t p = m->p;
+    double *x = NULL, *xf = NULL, *colval = NULL; /* colval: lr_frame_eval_row's scratch */
+    size_t p = m->p, ncsv = 0;
     lr_csv_options copt = {0, m->max_line};
     lr_source *src = NULL; /* several files: read as one, their lines told apart */
     if ((rc = lr_source_open_files(paths, n, m->max_line, 0, &src, err)) ||
@@ -798,7 +809,12 @@ int lr_predict_csv_files(const lr_model *m, const char *const *paths, size_t n,
         rc = lr_error_nomem(err);
         goto done;
     }
-    size_t icpt = f->formula->intercept && !m->fe ? 1 : 0;
+    size_t icpt = lr_frame_formula(f)->intercept && !m->fe ? 1 : 0;
+    ncsv = lr_frame_ncols(f);
+    if (!(colval = lr_mem_calloc(ncsv ? ncsv : 1, sizeof(double)))) {
+        rc = lr_error_nomem(err);
+        goto done;
+    }
     double tq = lr_stats_t_quantile_upper((1 - level) / 2, m->df);
     for (;;) {
         if ((rc = lr_csv_next(csv, &row, &has, err)) || !has)
@@ -812,7 +828,7 @@ int lr_predict_csv_files(const lr_model *m, const char *const *paths, size_t n,
          * level never seen). */
         if (m->fe)
             got = lr_fe_model_row(m->fe, fe_cols, &row, lr_csv_name(csv), &fe_sum, &fe_note);
-        rc = got <= 0 ? LR_OK : lr_frame_eval_row(f, f->colval, &row, x, &y, &w, &use, err);
+        rc = got <= 0 ? LR_OK : lr_frame_eval_row(f, colval, &row, x, &y, &w, &use, err);
         lr_prediction pr = {row.line,    use == 1 && got == 1, (double)NAN, (double)NAN,
                             (double)NAN, (double)NAN,          NULL,        NULL, 0};
         lr_source_locate(src, row.line, &pr.file, &pr.line);
@@ -830,7 +846,7 @@ int lr_predict_csv_files(const lr_model *m, const char *const *paths, size_t n,
         } else if (rc)
             break;
         if (pr.ok) {
-            pr.beyond_knots = lr_frame_beyond_knots(f, f->colval);
+            pr.beyond_knots = lr_frame_beyond_knots(f, colval);
             if (icpt)
                 xf[0] = 1;
             memcpy(xf + icpt, x, (p - icpt) * sizeof(double));
@@ -846,7 +862,7 @@ int lr_predict_csv_files(const lr_model *m, const char *const *paths, size_t n,
                 q += xf[j] * s;
             }
             /* R's predict.lm adds the offset evaluated on the new data */
-            fit += lr_frame_eval_offset(f, f->colval);
+            fit += lr_frame_eval_offset(f, colval);
             pr.fit = fit + fe_sum;
             /* with fixed effects: NA, as the effects' own variance is not known */
             pr.se_fit = m->fe ? (double)NAN : m->sigma * sqrt(q);
@@ -869,6 +885,7 @@ done:
         lr_source_relocate_error(lr_csv_source(csv), err);
     lr_mem_free(x, p * sizeof(double));
     lr_mem_free(xf, p * sizeof(double));
+    lr_mem_free(colval, (ncsv ? ncsv : 1) * sizeof(double));
     lr_frame_free(f);
     lr_csv_free(csv);
     return rc;
