@@ -14,7 +14,8 @@
 #include "fe_model.h"
 #include "fit_offset.h"
 #include "fixed_effects.h"
-#include "model_file.h"
+#include "model.h"
+#include "options.h"
 #include "ingest.h"
 #include "inference.h"
 #include "model_frame.h"
@@ -35,24 +36,9 @@ struct lr_fit {
     char **notes;       /* notes (owned), nnotes entries */
     size_t nnotes;      /* their number */
     lr_diag_result diag; /* the second pass's results (plot points) */
-    void *model_json;   /* the model file's content (lr_fit_csv fits), or NULL */
+    lr_model *saved;    /* the model lr_fit_save writes (keep_model), or NULL */
     lr_fit_inference inf; /* terms and the ANOVA table (inference.h) */
 };
-
-void lr_fit_options_init(lr_fit_options *opt)
-{
-    memset(opt, 0, sizeof *opt);
-    opt->intercept = 1;
-    opt->method = LR_METHOD_AUTO;
-    opt->na_action = LR_NA_OMIT;
-    opt->level = 0.95;
-}
-
-const char *lr_vcov_name(lr_vcov v)
-{
-    static const char *const names[] = {"classical", "HC0", "HC1", "HC2", "HC3", "HAC", "CL"};
-    return (int)v >= 0 && (int)v <= (int)LR_VCOV_CL ? names[v] : "unknown";
-}
 
 void lr_fit_free(lr_fit *fit)
 {
@@ -73,7 +59,7 @@ void lr_fit_free(lr_fit *fit)
         lr_mem_strfree(fit->notes[i]);
     lr_mem_free(fit->notes, fit->nnotes * sizeof(char *));
     lr_diag_result_free(&fit->diag);
-    lr_model_json_free(fit->model_json);
+    lr_model_free(fit->saved);
     lr_inference_free(&fit->inf);
     lr_mem_free(fit, sizeof *fit);
 }
@@ -106,16 +92,30 @@ static int not_saveable(lr_error *err)
 
 int lr_fit_save(const lr_fit *fit, const char *path, lr_error *err)
 {
-    if (!fit->model_json)
-        return not_saveable(err);
-    return lr_model_json_save(fit->model_json, path, err);
+    return fit->saved ? lr_model_save(fit->saved, path, err) : not_saveable(err);
 }
 
 int lr_fit_save_to(const lr_fit *fit, lr_output *o, lr_error *err)
 {
-    if (!fit->model_json)
-        return not_saveable(err);
-    return lr_model_json_write(fit->model_json, o, err);
+    return fit->saved ? lr_model_write(fit->saved, o, err) : not_saveable(err);
+}
+
+/* The model lr_fit_save writes: the frame's description, the fit's results,
+ * the statistics acc; with absorbed fixed effects (fe) their estimates. On
+ * failure the fit is freed. */
+static int keep_model(lr_fit *fit, const lr_frame *frame, const lr_accum *acc, const lr_fe *fe,
+                      lr_error *err)
+{
+    const lr_summary *s = &fit->summary;
+    lr_model_result r = {s->model, s->response, s->intercept,   s->weights,  s->method,
+                         s->n,     s->rank,     s->df_residual, s->sigma,    fit->p,
+                         fit->coefs, fit->xtx_inv, fit->p};
+    int rc = lr_model_create(frame, &r, acc, &fit->saved, err);
+    if (rc == LR_OK && fe)
+        rc = lr_fe_model_from_fe(fe, fit->p, fit->coefs, &fit->saved->fe, err);
+    if (rc)
+        lr_fit_free(fit);
+    return rc;
 }
 
 size_t lr_fit_plot_points(const lr_fit *fit, const double **fitted, const double **std_resid,
@@ -164,38 +164,6 @@ const double *lr_fit_xtx_inverse(const lr_fit *fit, size_t *ld)
 {
     *ld = fit->p;
     return fit->xtx_inv;
-}
-
-static int check_options(const lr_fit_options *opt, lr_error *err)
-{
-    if (!(opt->level > 0 && opt->level < 1))
-        return lr_error_set(err, LR_EUSAGE, "confidence level %g is not between 0 and 1",
-                            opt->level);
-    if ((int)opt->method < (int)LR_METHOD_AUTO || (int)opt->method > (int)LR_METHOD_NAIVE)
-        return lr_error_set(err, LR_EUSAGE, "unknown method %d", (int)opt->method);
-    if (opt->na_action != LR_NA_OMIT && opt->na_action != LR_NA_ERROR)
-        return lr_error_set(err, LR_EUSAGE, "unknown missing-value action %d",
-                            (int)opt->na_action);
-    if (!(opt->ridge >= 0) || !isfinite(opt->ridge))
-        return lr_error_set(err, LR_EUSAGE, "the ridge penalty must be a number >= 0, not %g",
-                            opt->ridge);
-    if (opt->threads < 0)
-        return lr_error_set(err, LR_EUSAGE, "the thread count must be positive, not %d",
-                            opt->threads);
-    if (opt->ridge_scale != LR_RIDGE_STANDARDIZED && opt->ridge_scale != LR_RIDGE_RAW)
-        return lr_error_set(err, LR_EUSAGE, "unknown ridge scale %d", (int)opt->ridge_scale);
-    if ((int)opt->vcov < (int)LR_VCOV_CLASSICAL || (int)opt->vcov > (int)LR_VCOV_CL)
-        return lr_error_set(err, LR_EUSAGE, "unknown covariance %d", (int)opt->vcov);
-    if ((opt->vcov == LR_VCOV_CL) != (opt->cluster != NULL))
-        return lr_error_set(err, LR_EUSAGE, opt->cluster ? "cluster columns are for the "
-                                                           "clustered covariance (LR_VCOV_CL)"
-                                                         : "the clustered covariance needs "
-                                                           "cluster columns");
-    if (opt->anova && opt->ridge > 0)
-        return lr_error_set(err, LR_EUSAGE,
-                            "the ANOVA table is not defined for a ridge fit "
-                            "(its sums of squares are those of least squares)");
-    return LR_OK;
 }
 
 /* Prefix err's message with "source: " (solver messages have no place of their own). */
@@ -624,7 +592,7 @@ static int fit_inference(lr_fit *fit, const lr_accum *acc, const lr_model_spec *
 int lr_fit_accum(const lr_accum *acc, const char *const *names, const lr_fit_options *opt,
                  uint64_t n_dropped, lr_fit **out, lr_error *err)
 {
-    int rc = check_options(opt, err);
+    int rc = lr_fit_options_check(opt, err);
     *out = NULL;
     if (rc)
         return rc;
@@ -715,7 +683,7 @@ int lr_fit_csv_files(const char *const *paths, size_t n, const lr_fit_options *o
                      lr_error *err)
 {
     lr_fe_spec fes;
-    int rc = check_options(opt, err);
+    int rc = lr_fit_options_check(opt, err);
     *out = NULL;
     if (rc || (rc = lr_fe_parse(opt, &fes, err)))
         return rc;
@@ -822,13 +790,8 @@ static int fit_csv(const char *const *paths, size_t n, const lr_fit_options *opt
                                      lr_method_kernel(opt->method), &fe, err)))
             rc = fit_absorbed(opt, &mc, fes, &md, fe, out, err);
         /* --save: the left-hand model, its demeaned statistics and the effects */
-        if (rc == LR_OK && opt->keep_model &&
-            ((rc = lr_model_json_build(frame, *out, lr_fe_accum(fe), &(*out)->model_json,
-                                       err)) ||
-             (rc = lr_fe_model_json(fe, *out, (*out)->model_json, err)))) {
-            lr_fit_free(*out);
+        if (rc == LR_OK && opt->keep_model && (rc = keep_model(*out, frame, lr_fe_accum(fe), fe, err)))
             *out = NULL;
-        }
         lr_fe_free(fe);
         goto done;
     }
@@ -856,10 +819,8 @@ static int fit_csv(const char *const *paths, size_t n, const lr_fit_options *opt
         lr_fit_free(*out);
         *out = NULL;
     }
-    if (rc == LR_OK && opt->keep_model && (rc = lr_model_json_build(frame, *out, acc, &(*out)->model_json, err))) {
-        lr_fit_free(*out);
+    if (rc == LR_OK && opt->keep_model && (rc = keep_model(*out, frame, acc, NULL, err)))
         *out = NULL;
-    }
 
 done:
     lr_source_free(input);
