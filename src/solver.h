@@ -59,6 +59,13 @@ int lr_solve(const lr_accum *acc, const lr_model_spec *spec, lr_method method, l
 
 void lr_solution_free(lr_solution *s);
 
+/* LR_ERANGE (its message prefixed "source: " if source is not NULL) when the
+ * data are too large or too small for double precision: the sums of squares
+ * or (XᵀX)⁻¹ overflowed or underflowed, so σ and the standard errors would be
+ * wrong. ridge and intercept: the model's. */
+int lr_solution_check_range(const lr_solution *sol, int ridge, int intercept, const char *source,
+                            lr_error *err);
+
 /* ---- the reduced problem the methods solve (predictors only) ---- */
 
 typedef struct lr_reduced {
