@@ -80,7 +80,8 @@ if [ -n "$objects" ]; then
     # each module's defined (T, D, B, R) and undefined (U) lr_ symbols
     found=0
     for o in "$objects"/CMakeFiles/linreg_objects.dir/src/*.c.o; do
-        [ -f "$o" ] || continue
+        # an object whose source is gone (a file removed since the build) is stale
+        [ -f "$o" ] && [ -f "$(basename "$o" .o)" ] || continue
         found=1
         m=$(module "$(basename "$o" .o)")
         nm "$o" | awk -v m="$m" '$2 ~ /^[TDBR]$/ && $3 ~ /^lr_/ { print "D", $3, m }
