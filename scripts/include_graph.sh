@@ -34,7 +34,7 @@ module() {
     b=${1%.[ch]}
     b=${b%.c}
     case $b in
-    model_frame*) echo model_frame ;;
+    model_frame* | frame_files | partial_io | partial_merge) echo model_frame ;;
     solver*) echo solver ;;
     fe_* | fixed_effects*) echo fixed_effects ;;
     fit*) echo fit ;;

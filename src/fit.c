@@ -648,11 +648,6 @@ static int fit_absorbed(const lr_fit_options *opt, const lr_model_columns *mc,
     return rc;
 }
 
-int lr_fit_options_check(const lr_fit_options *opt, lr_error *err)
-{
-    return check_options(opt, err);
-}
-
 static int fit_csv(const char *const *paths, size_t n, const lr_fit_options *opt,
                    const lr_fe_spec *fes, lr_vcov fe_vcov, lr_fit **out, lr_error *err);
 static int fit_frame(lr_frame *frame, lr_source *input, char delimiter,

@@ -8,9 +8,6 @@
 #include "byte_source.h"
 #include "model_frame.h"
 
-/* lr_fit's checks of the options. */
-int lr_fit_options_check(const lr_fit_options *opt, lr_error *err);
-
 /* The fit of a finished frame: input is the data for second passes, or NULL,
  * and then no_input says why there is none (in notes and errors); frame and
  * input are taken over. */

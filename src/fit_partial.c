@@ -10,7 +10,8 @@
 #include "fit_frame.h"
 #include "fixed_effects.h"
 #include "ingest.h"
-#include "partial_parts.h"
+#include "options.h"
+#include "partial_io.h"
 
 int lr_fit_save_partial(const char *const *paths, size_t n, const lr_fit_options *opt,
                         const char *part_path, lr_error *err)

@@ -23,36 +23,6 @@
 #include "model_frame_impl.h"
 #include "partial_io.h"
 
-int lr_frame_tree_push(lr_frame *f, lr_accum **stack, uint64_t *count, lr_accum *a,
-                       lr_error *err)
-{
-    uint64_t n = *count;
-    int rc = LR_OK;
-    for (int l = 0; l < LR_FOLD_LEVELS; l++) {
-        if (!(n >> l & 1)) {
-            stack[l] = a;
-            a = NULL;
-            break;
-        }
-        /* stack[l] holds the 2^l leaves before a's 2^l: merge in that order
-         * (an empty side leaves the other as it is) */
-        if (stack[l] && a) {
-            if ((rc = lr_frame_merge_grown(f, stack[l], a, a, err)))
-                break;
-            lr_accum_free(a);
-            a = NULL;
-        }
-        if (stack[l]) {
-            a = stack[l];
-            stack[l] = NULL;
-        }
-    }
-    lr_accum_free(a);
-    if (rc == LR_OK)
-        (*count)++;
-    return rc;
-}
-
 /* The tree's leaves so far into *out (NULL if all were empty), from the
  * earliest (highest level) to the latest, grown to f->k. */
 static int tree_collapse(lr_frame *f, lr_accum **stack, lr_accum **out, lr_error *err)
@@ -80,28 +50,6 @@ static int tree_collapse(lr_frame *f, lr_accum **stack, lr_accum **out, lr_error
         return rc;
     }
     *out = acc;
-    return LR_OK;
-}
-
-int lr_frame_note_origin(lr_frame *f, size_t j, const col_origin *o, uint64_t lines_before,
-                         uint32_t level, lr_error *err)
-{
-    if (f->mapping_file)
-        return LR_OK; /* the data set's columns: the last cap checked */
-    if (j >= f->forigin_cap) {
-        size_t cap = f->forigin_cap ? 2 * f->forigin_cap : 64;
-        while (cap <= j)
-            cap *= 2;
-        col_origin *n = lr_mem_realloc(f->forigin, f->forigin_cap * sizeof(col_origin),
-                                       cap * sizeof(col_origin));
-        if (!n)
-            return lr_error_nomem(err);
-        f->forigin = n;
-        f->forigin_cap = cap;
-    }
-    f->forigin[j] = *o;
-    f->forigin[j].line = lines_before + o->line;
-    f->forigin[j].level = level;
     return LR_OK;
 }
 
@@ -310,16 +258,21 @@ int lr_frame_files_merge(lr_frame *f, uint64_t nfiles, lr_error *err)
     return tables_reset(f, err);
 }
 
-void lr_frame_files_free(lr_frame *f)
+int lr_frame_finish(lr_frame *f, lr_error *err)
 {
-    if (f->glevels) {
-        size_t nv = f->formula->nvars;
-        for (size_t v = 0; v < nv; v++)
-            lr_levels_free(f->glevels[v]);
-        lr_mem_free(f->glevels, (nv ? nv : 1) * sizeof(lr_levels *));
+    int rc = lr_frame_end_first(f, err);
+    /* the last file's tree, then the files' (frame_files.c) */
+    if (rc || (rc = lr_frame_files_finish(f, err)))
+        return rc;
+    /* every level known: factor() levels that are all numbers become numbers */
+    for (size_t v = 0; v < f->formula->nvars; v++) {
+        if (!f->vars[v].factor)
+            continue;
+        col_info *ci = &f->cols[f->formula->vars[v].col];
+        if (ci->as_factor &&
+            (rc = lr_factor_as_numbers(f->vars[v].levels, f->source, f->formula->vars[v].label,
+                                       &ci->levels_numeric, err)))
+            return rc;
     }
-    lr_cell_map_free(&f->gmap);
-    for (int l = 0; l < LR_FOLD_LEVELS; l++)
-        lr_accum_free(f->gstack[l]);
-    lr_mem_free(f->forigin, f->forigin_cap * sizeof(col_origin));
+    return LR_OK;
 }

@@ -246,7 +246,6 @@ int lr_frame_map_chunk(lr_frame *f, const lr_chunk *c, uint64_t lines_before, lr
 int lr_frame_merge_grown(lr_frame *f, lr_accum *dst, const lr_accum *src, lr_accum *src_mut,
                          lr_error *err);
 
-/* frame_files.c */
 /* One more leaf (a, taken over; NULL: an empty one) along a binary-counter
  * tree: stack[l] holds the 2^l leaves before, when bit l of *count is set. */
 int lr_frame_tree_push(lr_frame *f, lr_accum **stack, uint64_t *count, lr_accum *a,
@@ -254,10 +253,9 @@ int lr_frame_tree_push(lr_frame *f, lr_accum **stack, uint64_t *count, lr_accum 
 /* Where the current file's factor-term column j (from kfixed) first appeared. */
 int lr_frame_note_origin(lr_frame *f, size_t j, const col_origin *o, uint64_t lines_before,
                          uint32_t level, lr_error *err);
-/* The last file closed, the files' tree collapsed into f->acc and the data
- * set's tables made f's own. */
+/* frame_files.c: the last file closed, the files' tree collapsed into f->acc
+ * and the data set's tables made f's own (lr_frame_finish). */
 int lr_frame_files_finish(lr_frame *f, lr_error *err);
-void lr_frame_files_free(lr_frame *f);
 /* The state of one file (its levels per variable, in id order; its
  * factor-term columns' keys in column order, k columns in all; its
  * statistics, taken over, NULL if it has no observation) as the next leaf

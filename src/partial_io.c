@@ -31,7 +31,6 @@
 #include <string.h>
 
 #include "partial_io.h"
-#include "partial_parts.h"
 
 static const char magic[8] = {'L', 'R', 'P', 'A', 'R', 'T', '\r', '\n'};
 

@@ -13,7 +13,7 @@
  */
 #include <string.h>
 
-#include "partial_parts.h"
+#include "partial_io.h"
 
 /* A part's section of model options, or of header and types, is the first
  * part's. */
