@@ -185,8 +185,6 @@ const double *lr_accum_factor(const lr_accum *a, size_t *ld)
     return a->m2 + a->k + 2; /* R: R⁺ without its first row and column */
 }
 
-/* Internal: Σ log w over the rows with nonzero weight (weighted logLik). */
-double lr_accum_sum_log_weight(const lr_accum *acc);
 double lr_accum_sum_log_weight(const lr_accum *a) { return a->sum_log_w; }
 
 /* Row workspaces for blocks of nrows rows: w and √w, and for the Gram

@@ -6,7 +6,7 @@
 #ifndef LR_ACCUMULATOR_IMPL_H
 #define LR_ACCUMULATOR_IMPL_H
 
-#include "internal.h"
+#include "accumulator.h"
 
 /* Largest block size of dtpqrt's compact WY representation (its T and work). */
 #define LR_TPQRT_NB 32
