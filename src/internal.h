@@ -140,9 +140,10 @@ typedef struct lr_accum_state {
     double sum_log_w;  /* Σ log w */
     const double *shift; /* c, k entries */
     const double *dmean; /* d, k entries */
-    const double *m2;  /* Gram: M; QR: R (NULL: no R yet); k × k, ld k */
-    size_t rrows;      /* QR: rows of R that may be nonzero */
-    const double *pend; /* QR: pending rows, npend × k, ld ldp (NULL: none) */
+    size_t mdim;       /* k (Gram) or k + 1 (QR: the augmented factor R⁺) */
+    const double *m2;  /* Gram: M; QR: R⁺ (NULL: none yet); mdim × mdim, ld mdim */
+    size_t rrows;      /* QR: rows of R⁺ that may be nonzero */
+    const double *pend; /* QR: pending rows, npend × mdim, ld ldp (NULL: none) */
     size_t npend;      /* their number */
     size_t ldp;        /* their leading dimension */
 } lr_accum_state;

@@ -152,10 +152,10 @@ int lr_partial_put_file(lr_partial_sink *s, const lr_frame *f, lr_levels *const 
         put_doubles(p, st.dmean, k);
         lr_pbuf_u64(p, st.m2 != NULL);
         if (st.m2)
-            put_doubles(p, st.m2, k * k);
+            put_doubles(p, st.m2, st.mdim * st.mdim);
         lr_pbuf_u64(p, st.rrows);
         lr_pbuf_u64(p, st.npend);
-        for (size_t j = 0; j < k && st.npend; j++)
+        for (size_t j = 0; j < st.mdim && st.npend; j++)
             put_doubles(p, st.pend + j * st.ldp, st.npend);
     }
     s->nfiles++;
@@ -547,7 +547,8 @@ int lr_partial_get_file(lr_partial_cursor *pc, const lr_frame *f, lr_levels **le
         st.nobs = get_u64(&c);
         st.w = get_f64(&c);
         st.sum_log_w = get_f64(&c);
-        size_t kk = *k * *k;
+        st.mdim = st.kernel == LR_KERNEL_QR ? *k + 1 : *k;
+        size_t kk = st.mdim * st.mdim;
         size_t need = 2 * *k;
         double *arr = NULL;
         /* shift, dmean, [R or M], pending rows: one array */
@@ -561,9 +562,9 @@ int lr_partial_get_file(lr_partial_cursor *pc, const lr_frame *f, lr_levels **le
                 c.bad = 1;
             c.off += has_m2 && !c.bad ? 8 * kk : 0;
             st.rrows = (size_t)get_u64(&c);
-            st.npend = get_count(&c, 8 * *k);
+            st.npend = get_count(&c, 8 * st.mdim);
             c.off = save;
-            size_t total = need + (has_m2 ? kk : 0) + st.npend * *k;
+            size_t total = need + (has_m2 ? kk : 0) + st.npend * st.mdim;
             if (!c.bad && !(arr = lr_mem_alloc((total ? total : 1) * sizeof(double)))) {
                 lr_mem_free(*colkeys, (nk ? nk : 1) * sizeof(uint32_t));
                 *colkeys = NULL;
@@ -577,9 +578,9 @@ int lr_partial_get_file(lr_partial_cursor *pc, const lr_frame *f, lr_levels **le
             get_u64(&c);
             get_u64(&c);
             double *pend = arr ? arr + need + (has_m2 ? kk : 0) : NULL;
-            for (size_t i = 0; !c.bad && i < st.npend * *k; i++)
+            for (size_t i = 0; !c.bad && i < st.npend * st.mdim; i++)
                 pend[i] = get_f64(&c);
-            if (!c.bad && (st.kernel > LR_KERNEL_QR || st.rrows > *k || !isfinite(st.w)))
+            if (!c.bad && (st.kernel > LR_KERNEL_QR || st.rrows > st.mdim || !isfinite(st.w)))
                 c.bad = 1;
             if (!c.bad) {
                 st.shift = arr;
