@@ -338,6 +338,7 @@ const double *lr_accum_factor(const lr_accum *a, size_t *ld)
 /* Internal: Σ log w over the rows with nonzero weight (weighted logLik). */
 double lr_accum_sum_log_weight(const lr_accum *acc);
 double lr_accum_sum_log_weight(const lr_accum *a) { return a->sum_log_w; }
+uint64_t lr_accum_pending_rows(const lr_accum *a) { return a->npend; }
 
 static int ensure_rows(lr_accum *a, size_t nrows, lr_error *err)
 {
