@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli.h" /* lr_progress_left (progress_bar.c, built into this test) */
 #include "test_util.h"
 
 /* A CSV of n rows: y, x, a factor g of `levels` levels (text), a second
@@ -197,6 +198,175 @@ START_TEST(test_extended_precision_pass)
 }
 END_TEST
 
+
+/* ---- the estimate: lr_progress_left ---- */
+
+/* A pass that works at a constant rate is never told less than it has left,
+ * also when it resumes after another pass (reading after the first chunk's
+ * rows): the rate is the one since it resumed. And no estimate at all
+ * before a second, before 2% of what was left, or with nothing left. */
+START_TEST(test_estimate_never_short)
+{
+    static const struct {
+        uint64_t done0, total; /* done at the (re)start, the pass's units */
+        double rate;           /* units a second */
+    } cases[] = {
+        {0, 1000, 10},       /* a pass from its start */
+        {780, 1000, 1},      /* resumed at 78%, slower than its first part */
+        {999000, 1000000, 50}, /* resumed at 99.9% */
+        {0, 100, 1000},      /* fast */
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        uint64_t d0 = cases[c].done0, tot = cases[c].total;
+        double rate = cases[c].rate;
+        for (double t = 0.25; d0 + (uint64_t)(rate * t) < tot; t += 0.25) {
+            uint64_t done = d0 + (uint64_t)(rate * t);
+            double truth = (double)(tot - done) / rate;
+            double left = lr_progress_left(t, d0, done, tot);
+            if (t < 1.0 || (double)(done - d0) < 0.02 * (double)(tot - d0)) {
+                ck_assert_msg(left < 0, "case %zu: an estimate at %.2f s", c, t);
+                continue;
+            }
+            ck_assert_msg(left >= truth * (1 - 1e-12), "case %zu at %.2f s: %g s left of %g", c,
+                          t, left, truth);
+        }
+    }
+    /* nothing done since the pass resumed: no estimate, however long it ran
+     * (the old whole-pass fraction said 5 × 22 / 78 = 1.4 s) */
+    ck_assert(lr_progress_left(5.0, 780, 780, 1000) < 0);
+    ck_assert(lr_progress_left(5.0, 0, 1000, 1000) < 0); /* done */
+    ck_assert(lr_progress_left(0.99, 0, 500, 1000) < 0); /* under a second */
+    /* a pass resumed at 78% that then did 5% in 5 s: 17% left at that rate */
+    ck_assert_double_eq_tol(lr_progress_left(5.0, 780, 830, 1000), 17.0, 1e-12);
+}
+END_TEST
+
+/* ---- what the library reports ---- */
+
+typedef struct pass_log {
+    const char *text;       /* the input's bytes */
+    size_t len;             /* their number */
+    int reading_calls;      /* "reading" calls with done > 0 */
+    uint64_t last_reading;  /* the last "reading" done */
+    uint64_t reading_total; /* its total */
+    int eval_calls;         /* "reading: evaluating the first rows" calls */
+    int eval_distinct;      /* distinct done values among them */
+    uint64_t last_eval;     /* the last one's done */
+    uint64_t eval_total;    /* its total */
+    int merged;             /* "reading: merging the first chunk" calls */
+    int combined;           /* "reading: combining the chunks" calls */
+} pass_log;
+
+static void log_pass(void *ud, const lr_progress *p)
+{
+    pass_log *g = ud;
+    if (strcmp(p->pass, "reading") == 0) {
+        ck_assert_str_eq(p->unit, "bytes");
+        ck_assert_uint_ge(p->done, g->last_reading); /* resumed too */
+        ck_assert_uint_le(p->done, p->total);
+        /* the bytes parsed and folded: whole rows, so a line end before */
+        if (p->done > 0) {
+            ck_assert_msg(g->text[p->done - 1] == '\n', "reading reports %llu, not a line end",
+                          (unsigned long long)p->done);
+            g->reading_calls++;
+        }
+        g->last_reading = p->done;
+        g->reading_total = p->total;
+    } else if (strcmp(p->pass, "reading: evaluating the first rows") == 0) {
+        ck_assert_uint_ge(p->done, g->eval_calls ? g->last_eval : 0);
+        ck_assert_uint_le(p->done, p->total);
+        g->eval_distinct += g->eval_calls == 0 || p->done != g->last_eval;
+        g->eval_calls++;
+        g->last_eval = p->done;
+        g->eval_total = p->total;
+    } else if (strcmp(p->pass, "reading: merging the first chunk") == 0) {
+        ck_assert_uint_eq(p->total, 0); /* one step: a spinner */
+        ck_assert_int_eq(g->combined, 0);
+        g->merged++;
+    } else if (strcmp(p->pass, "reading: combining the chunks") == 0) {
+        ck_assert_uint_eq(p->total, 0);
+        ck_assert_uint_eq(g->last_reading, g->len); /* after every chunk */
+        g->combined++;
+    }
+}
+
+/* A CSV text of n rows of y, x and a factor g of `levels` levels. */
+static char *csv_text(size_t n, size_t levels, size_t *len)
+{
+    size_t cap = 64 * n + 64, l = 0;
+    char *buf = malloc(cap);
+    ck_assert_ptr_nonnull(buf);
+    l += (size_t)snprintf(buf, cap, "y,x,g\n");
+    uint64_t rng = 7;
+    for (size_t i = 0; i < n; i++) {
+        double x = lr_splitmix_unit(&rng) * 2 - 1;
+        size_t g = (i * 7919) % levels;
+        double y = 1 + 2 * x + 0.1 * (double)(g % 13) + (lr_splitmix_unit(&rng) - 0.5);
+        l += (size_t)snprintf(buf + l, cap - l, "%.9f,%.9f,L%04zu\n", y, x, g);
+    }
+    *len = l;
+    return buf;
+}
+
+static void fit_logged(const char *formula, size_t n, size_t levels, int threads, pass_log *g)
+{
+    size_t len;
+    char *text = csv_text(n, levels, &len);
+    char *path = lr_test_write_temp(text, len);
+    *g = (pass_log){0};
+    g->text = text;
+    g->len = len;
+    lr_fit_options opt;
+    lr_fit_options_init(&opt);
+    opt.formula = formula;
+    opt.threads = threads;
+    opt.progress = log_pass;
+    opt.progress_ud = g;
+    lr_fit *fit = NULL;
+    lr_error err;
+    ck_assert_msg(lr_fit_csv(path, &opt, &fit, &err) == LR_OK, "%s", err.message);
+    lr_fit_free(fit);
+    unlink(path);
+    free(path);
+    free(text);
+    g->text = NULL;
+}
+
+/* Reading follows what has been parsed and folded: each report is the end of
+ * a row, never less than the one before (after the first chunk's rows and
+ * its merge too), the whole file at the end; then the chunks are combined. */
+START_TEST(test_reading_follows_folded_bytes)
+{
+    pass_log g;
+    fit_logged("y ~ x", 150000, 10, 2, &g); /* ~5 MB: five chunks and more */
+    ck_assert_int_ge(g.reading_calls, 5);
+    ck_assert_uint_eq(g.last_reading, g.reading_total);
+    ck_assert_int_eq(g.merged, 1);
+    ck_assert_int_eq(g.combined, 1);
+    pass_log one;
+    fit_logged("y ~ x", 150000, 10, 1, &one); /* the same reports on one thread */
+    ck_assert_int_eq(one.reading_calls, g.reading_calls);
+}
+END_TEST
+
+/* A factor of 900 levels (a QR accumulator folding its pending rows every
+ * 2k = 1,802, in blocks of fewer rows than columns, which stay pending
+ * whole): the first rows count as done when folded, so the done values stay
+ * put between folds instead of growing with every block, and they reach
+ * every row at the end. */
+START_TEST(test_wide_factor_rows_count_when_folded)
+{
+    pass_log g;
+    fit_logged("y ~ x + g", 5000, 900, 1, &g);
+    ck_assert_int_ge(g.eval_calls, 4);
+    ck_assert_uint_eq(g.last_eval, g.eval_total);
+    ck_assert_uint_eq(g.eval_total, 5000);
+    ck_assert_msg(g.eval_distinct < g.eval_calls, "%d calls, %d values", g.eval_calls,
+                  g.eval_distinct);
+    ck_assert_int_eq(g.merged, 1);
+}
+END_TEST
+
 static Suite *progress_suite(void)
 {
     Suite *s = suite_create("progress");
@@ -205,6 +375,13 @@ static Suite *progress_suite(void)
     tcase_add_test(tc, test_fixed_effects_passes);
     tcase_add_test(tc, test_extended_precision_pass);
     suite_add_tcase(s, tc);
+    TCase *est = tcase_create("estimate");
+    tcase_add_test(est, test_estimate_never_short);
+    suite_add_tcase(s, est);
+    TCase *lib = tcase_create("library");
+    tcase_add_test(lib, test_reading_follows_folded_bytes);
+    tcase_add_test(lib, test_wide_factor_rows_count_when_folded);
+    suite_add_tcase(s, lib);
     return s;
 }
 
