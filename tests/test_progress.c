@@ -14,22 +14,32 @@
 #include "cli.h" /* lr_progress_left (progress_bar.c, built into this test) */
 #include "test_util.h"
 
-/* A CSV of n rows: y, x, a factor g of `levels` levels (text), a second
- * factor h of 7 levels for two-way absorption; fixed seed. */
-static char *write_csv(size_t n, size_t levels)
+/* A CSV text of n rows: y, x, a factor g of `levels` levels (text), a second
+ * factor h of 7 levels for two-way absorption; fixed seed. *len gets its
+ * length; caller frees. */
+static char *csv_text(size_t n, size_t levels, size_t *len)
 {
-    size_t cap = 64 * n + 64, len = 0;
+    size_t cap = 64 * n + 64, l = 0;
     char *buf = malloc(cap);
     ck_assert_ptr_nonnull(buf);
-    len += (size_t)snprintf(buf, cap, "y,x,g,h\n");
+    l += (size_t)snprintf(buf, cap, "y,x,g,h\n");
     uint64_t rng = 42;
     for (size_t i = 0; i < n; i++) {
         double x = lr_splitmix_unit(&rng) * 2 - 1;
         size_t g = i % levels, h = (i * 31) % 7;
         double y = 1 + 2 * x + 0.1 * (double)(g % 13) + 0.05 * (double)h +
                    (lr_splitmix_unit(&rng) - 0.5);
-        len += (size_t)snprintf(buf + len, cap - len, "%.6f,%.6f,L%04zu,H%zu\n", y, x, g, h);
+        l += (size_t)snprintf(buf + l, cap - l, "%.6f,%.6f,L%04zu,H%zu\n", y, x, g, h);
     }
+    *len = l;
+    return buf;
+}
+
+/* csv_text in a temporary file: its path (caller frees). */
+static char *write_csv(size_t n, size_t levels)
+{
+    size_t len;
+    char *buf = csv_text(n, levels, &len);
     char *path = lr_test_write_temp(buf, len);
     free(buf);
     return path;
@@ -288,24 +298,6 @@ static void log_pass(void *ud, const lr_progress *p)
         ck_assert_uint_eq(g->last_reading, g->len); /* after every chunk */
         g->combined++;
     }
-}
-
-/* A CSV text of n rows of y, x and a factor g of `levels` levels. */
-static char *csv_text(size_t n, size_t levels, size_t *len)
-{
-    size_t cap = 64 * n + 64, l = 0;
-    char *buf = malloc(cap);
-    ck_assert_ptr_nonnull(buf);
-    l += (size_t)snprintf(buf, cap, "y,x,g\n");
-    uint64_t rng = 7;
-    for (size_t i = 0; i < n; i++) {
-        double x = lr_splitmix_unit(&rng) * 2 - 1;
-        size_t g = (i * 7919) % levels;
-        double y = 1 + 2 * x + 0.1 * (double)(g % 13) + (lr_splitmix_unit(&rng) - 0.5);
-        l += (size_t)snprintf(buf + l, cap - l, "%.9f,%.9f,L%04zu\n", y, x, g);
-    }
-    *len = l;
-    return buf;
 }
 
 static void fit_logged(const char *formula, size_t n, size_t levels, int threads, pass_log *g)
