@@ -385,6 +385,8 @@ typedef struct lr_residual {
  *   "reading: combining the chunks"  the chunks' partial sums merged (total 0)
  *                           (the three "reading: ..." passes come between calls of
  *                           "reading", whose done goes on from where it was)
+ *   "reading again"         as "reading", once more, when poly(), scale(), ns() or
+ *                           bs() needed the first reading's statistics
  *   "fixed effects: reading" the absorption's pass over the rows (unit "rows")
  *   "demeaning"             alternating projections of the fixed effects (unit
  *                           "sweeps", total 0: it ends when it converges)

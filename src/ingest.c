@@ -432,7 +432,15 @@ typedef struct frame_pass {
     const lr_fit_options *opt; /* for progress */
     const splitter *sp;        /* for progress: the bytes folded (sp->folded) */
     uint64_t total;            /* the input's size, 0 if unknown */
+    const char *pass;          /* its name for progress (reading_pass) */
 } frame_pass;
+
+/* The pass that builds a frame: "reading", or "reading again" when a first
+ * reading gave the data-dependent bases (its done starts again from 0). */
+static const char *reading_pass(const lr_frame *bases)
+{
+    return bases ? "reading again" : "reading";
+}
 
 /* Rows of the CSV reader csv into chunk: one, or all of them when `all`.
  * *has = 0 at the reader's end. */
@@ -509,7 +517,7 @@ static int frame_fold(void *ctx, void *result, uint64_t lines_before, lr_error *
     const frame_pass *fp = ctx;
     int rc = lr_frame_fold(fp->frame, result, lines_before, err);
     if (rc == LR_OK)
-        lr_progress_send(fp->opt->progress, fp->opt->progress_ud, "reading", "bytes",
+        lr_progress_send(fp->opt->progress, fp->opt->progress_ud, fp->pass, "bytes",
                          fp->sp->folded, fp->total, lr_frame_rows(fp->frame));
     return rc;
 }
@@ -584,7 +592,7 @@ static int first_chunk(const chunk_job *first, const char *name, const lr_fit_op
         if ((rc = lr_frame_add_row(*out, &row, err)))
             break;
         if (n % 1024 == 0) /* the first chunk is one block of work for the pool */
-            lr_progress_send(opt->progress, opt->progress_ud, "reading", "bytes",
+            lr_progress_send(opt->progress, opt->progress_ud, reading_pass(bases), "bytes",
                              first_raw(first, (uint64_t)lr_csv_consumed(csv)), total, 0);
     }
     if (!rc)
@@ -664,12 +672,12 @@ static int frame_read(splitter *sp, const lr_fit_options *opt, int nthreads, int
     if (rc)
         goto done;
     sp->folded = first.raw_end;
-    lr_progress_send(opt->progress, opt->progress_ud, "reading", "bytes", sp->folded, total,
-                     lr_frame_rows(frame));
+    lr_progress_send(opt->progress, opt->progress_ud, reading_pass(bases), "bytes", sp->folded,
+                     total, lr_frame_rows(frame));
 
     /* The other chunks, then the fold's partial sums merged (a step of
      * unknown length: seconds when each is a factor of thousands of columns). */
-    frame_pass fp = {frame, *delimiter, name, opt, sp, total};
+    frame_pass fp = {frame, *delimiter, name, opt, sp, total, reading_pass(bases)};
     rc = run_pool(sp, &frame_ops, &fp, nthreads, 1, lines_before, name, err);
     if (!rc) {
         lr_progress_send(opt->progress, opt->progress_ud, "reading: combining the chunks", "rows",

@@ -259,6 +259,8 @@ typedef struct pass_log {
     int reading_calls;      /* "reading" calls with done > 0 */
     uint64_t last_reading;  /* the last "reading" done */
     uint64_t reading_total; /* its total */
+    int again_calls;        /* "reading again" calls with done > 0 */
+    uint64_t last_again;    /* the last "reading again" done */
     int eval_calls;         /* "reading: evaluating the first rows" calls */
     int eval_distinct;      /* distinct done values among them */
     uint64_t last_eval;     /* the last one's done */
@@ -270,17 +272,20 @@ typedef struct pass_log {
 static void log_pass(void *ud, const lr_progress *p)
 {
     pass_log *g = ud;
-    if (strcmp(p->pass, "reading") == 0) {
+    int again = strcmp(p->pass, "reading again") == 0;
+    if (again || strcmp(p->pass, "reading") == 0) {
+        uint64_t *last = again ? &g->last_again : &g->last_reading;
         ck_assert_str_eq(p->unit, "bytes");
-        ck_assert_uint_ge(p->done, g->last_reading); /* resumed too */
+        ck_assert_uint_ge(p->done, *last); /* resumed too */
         ck_assert_uint_le(p->done, p->total);
+        ck_assert(!again || g->combined); /* after the first reading's end */
         /* the bytes parsed and folded: whole rows, so a line end before */
         if (p->done > 0) {
-            ck_assert_msg(g->text[p->done - 1] == '\n', "reading reports %llu, not a line end",
-                          (unsigned long long)p->done);
-            g->reading_calls++;
+            ck_assert_msg(g->text[p->done - 1] == '\n', "%s reports %llu, not a line end",
+                          p->pass, (unsigned long long)p->done);
+            *(again ? &g->again_calls : &g->reading_calls) += 1;
         }
-        g->last_reading = p->done;
+        *last = p->done;
         g->reading_total = p->total;
     } else if (strcmp(p->pass, "reading: evaluating the first rows") == 0) {
         ck_assert_uint_ge(p->done, g->eval_calls ? g->last_eval : 0);
@@ -291,11 +296,12 @@ static void log_pass(void *ud, const lr_progress *p)
         g->eval_total = p->total;
     } else if (strcmp(p->pass, "reading: merging the first chunk") == 0) {
         ck_assert_uint_eq(p->total, 0); /* one step: a spinner */
-        ck_assert_int_eq(g->combined, 0);
+        ck_assert_int_eq(g->combined, g->merged); /* once per reading, before combining */
         g->merged++;
     } else if (strcmp(p->pass, "reading: combining the chunks") == 0) {
         ck_assert_uint_eq(p->total, 0);
-        ck_assert_uint_eq(g->last_reading, g->len); /* after every chunk */
+        /* after every chunk */
+        ck_assert_uint_eq(g->combined ? g->last_again : g->last_reading, g->len);
         g->combined++;
     }
 }
@@ -338,6 +344,16 @@ START_TEST(test_reading_follows_folded_bytes)
     pass_log one;
     fit_logged("y ~ x", 150000, 10, 1, &one); /* the same reports on one thread */
     ck_assert_int_eq(one.reading_calls, g.reading_calls);
+    ck_assert_int_eq(g.again_calls, 0);
+    /* poly() reads the data twice: the second reading has a name of its own
+     * (its done starts again from 0), and the same reports */
+    pass_log twice;
+    fit_logged("y ~ poly(x, 2)", 150000, 10, 2, &twice);
+    ck_assert_int_eq(twice.reading_calls, g.reading_calls);
+    ck_assert_int_eq(twice.again_calls, g.reading_calls);
+    ck_assert_uint_eq(twice.last_again, twice.reading_total);
+    ck_assert_int_eq(twice.merged, 2);
+    ck_assert_int_eq(twice.combined, 2);
 }
 END_TEST
 
