@@ -33,11 +33,6 @@ static inline void lr_progress_send(void (*fn)(void *, const lr_progress *), voi
     }
 }
 
-/* Rows a QR accumulator holds pending, not yet folded into its factor (0 for
- * the Gram kernels): their cost (2 k² flops each) is still to be paid, so
- * progress counts them as not done (accumulator.c). */
-uint64_t lr_accum_pending_rows(const lr_accum *acc);
-
 /* ---- allocation (alloc.c): every allocation goes through the installed allocator ---- */
 
 /* Allocate n bytes (n may be 0: returns a unique non-NULL pointer of size 1). */

@@ -29,6 +29,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "accumulator.h"
 #include "factor_levels.h"
 #include "model_frame_impl.h"
 #include "method.h"
