@@ -1093,24 +1093,25 @@ static int parse_basis(parser *p, const token *fn_tok, tset *out)
             b->degree = (int)v;
             continue;
         }
-        static const char *const names[] = {"raw",   "center",         "scale", "df",
-                                            "knots", "Boundary.knots", "degree"};
+        static const char *const names[] = {"raw",   "center",         "scale",  "df",
+                                            "knots", "Boundary.knots", "degree", "intercept"};
         /* which names each function takes: bit i for names[i] */
         unsigned ok = b->kind == LR_BASIS_POLY    ? 1u
                       : b->kind == LR_BASIS_SCALE ? 6u
-                      : b->kind == LR_BASIS_NS    ? 56u
-                                                  : 120u;
+                      : b->kind == LR_BASIS_NS    ? 184u
+                                                  : 248u;
         int a = -1;
-        for (int i = 0; i < 7; i++)
+        for (int i = 0; i < 8; i++)
             if ((ok >> i & 1) && tok_is(p, names[i]))
                 a = i;
         if (a < 0)
             return perror_at(p, p->tok.pos, "%.*s() takes %s here", (int)fn_tok->len, fn,
                              b->kind == LR_BASIS_POLY    ? "the degree, then raw ="
                              : b->kind == LR_BASIS_SCALE ? "center = and scale ="
-                             : b->kind == LR_BASIS_NS    ? "df =, knots = and Boundary.knots ="
-                                                         : "df =, knots =, degree = and "
-                                                           "Boundary.knots =");
+                             : b->kind == LR_BASIS_NS    ? "df =, knots =, intercept = and "
+                                                           "Boundary.knots ="
+                                                         : "df =, knots =, degree =, "
+                                                           "intercept = and Boundary.knots =");
         strncat(args, names[a], sizeof args - strlen(args) - 1);
         strncat(args, " = ", sizeof args - strlen(args) - 1);
         next(p);
@@ -1121,6 +1122,7 @@ static int parse_basis(parser *p, const token *fn_tok, tset *out)
         int rc = a == 0   ? basis_flag(p, &raw, args, sizeof args)
                  : a == 1 ? basis_flag(p, &b->center, args, sizeof args)
                  : a == 2 ? basis_flag(p, &b->scale, args, sizeof args)
+                 : a == 7 ? basis_flag(p, &b->intercept, args, sizeof args)
                  : a == 4
                      ? basis_numbers(p, b->knots, LR_BASIS_MAX_KNOTS, &b->nknots, args, sizeof args)
                  : a == 5 ? basis_numbers(p, b->boundary, 2, &n, args, sizeof args)
@@ -1152,19 +1154,21 @@ static int parse_basis(parser *p, const token *fn_tok, tset *out)
     next(p);
     if (b->kind == LR_BASIS_POLY && b->degree == 0)
         return perror_at(p, fn_tok->pos, "poly() needs a degree: poly(x, 3)");
-    /* columns: poly d; scale 1; ns knots + 1; bs knots + degree, where df (without
-     * knots) makes df − 1 (ns) or df − degree (bs) interior knots, at least 0 */
+    /* columns: poly d; scale 1; ns knots + 1; bs knots + degree, one more with
+     * intercept = TRUE, where df (without knots) makes df − 1 (ns) or df − degree
+     * (bs) interior knots, one fewer with intercept = TRUE, at least 0 (R's
+     * nIknots) */
     int ord = b->kind == LR_BASIS_NS ? 4 : b->degree + 1;
     if ((b->kind == LR_BASIS_NS || b->kind == LR_BASIS_BS) && !b->knots_given && b->df) {
-        int m = b->kind == LR_BASIS_NS ? b->df - 1 : b->df - b->degree;
+        int m = (b->kind == LR_BASIS_NS ? b->df - 1 : b->df - b->degree) - b->intercept;
         b->nknots = m > 0 ? (size_t)m : 0;
         if (m > LR_BASIS_MAX_KNOTS)
             return perror_at(p, fn_tok->pos, "df makes more than %d knots", LR_BASIS_MAX_KNOTS);
     }
     b->ncol = b->kind == LR_BASIS_POLY    ? b->degree
               : b->kind == LR_BASIS_SCALE ? 1
-              : b->kind == LR_BASIS_NS    ? (int)b->nknots + 1
-                                          : (int)b->nknots + ord - 1;
+              : b->kind == LR_BASIS_NS    ? (int)b->nknots + 1 + b->intercept
+                                          : (int)b->nknots + ord - 1 + b->intercept;
     if (b->kind == LR_BASIS_SCALE && !b->center && !b->scale)
         b->ready = 1, b->scale_v = 1; /* scale(x, FALSE, FALSE) is x */
     char prefix[16];

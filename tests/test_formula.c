@@ -110,7 +110,7 @@ static const parse_error_case error_cases[] = {
     {"y ~ A + bb", 5, "no column named 'A' (did you mean 'a'?)"},
     {"y ~ foo(a)", 5, "unknown function 'foo'"},
     {"y ~ poly(x, 0)", 13, "the degree of poly() must be a whole number from 1 to 30"},
-    {"y ~ ns(x, foo = 1)", 11, "ns() takes df =, knots = and Boundary.knots = here"},
+    {"y ~ ns(x, foo = 1)", 11, "ns() takes df =, knots =, intercept = and Boundary.knots = here"},
     {"y ~ bs(x, df = 2.5)", 16, "df must be a whole number from 1 to 30"},
     {"y ~ ns(x, Boundary.knots = c(1, 1))", 28, "Boundary.knots needs two different values"},
     {"y ~ poly(x)", 5, "poly() needs a degree: poly(x, 3)"},

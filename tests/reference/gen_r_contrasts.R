@@ -1,0 +1,122 @@
+# gen_r_contrasts.R -- R reference values for linreg's coded factors in
+# formulas: C(g, contr) with sum, Helmert and treatment contrasts,
+# interaction(a, b) as one factor, and the splines package's ns() and bs()
+# with intercept = TRUE.
+#
+# Produces tests/data/r_contrasts.json: {"r_version", "fits": [...]}, one
+# entry per model fit with
+#   id, file (under tests/data/), formula, weights (null or column name), n,
+#   df_residual, rank, coefficients [{name, estimate, std_error, t, p,
+#   ci_low, ci_high}] (the estimable ones, as coef(summary(fit))), aliased
+#   (names of the NA coefficients, in order), sigma, r_squared,
+#   adj_r_squared, f_statistic, f_p, rss, level (0.95),
+#   anova [{term, df, sum_sq, mean_sq, f, p}] (anova(fit), "Residuals" last),
+#   fit and se_fit (predict.lm(fit, newdata, se.fit = TRUE) on
+#   tests/data/contrasts_new.csv), confidence {lwr, upr} and prediction
+#   {lwr, upr} (interval = "confidence" / "prediction").
+#
+# The data tests/data/contrasts.csv (60 rows: y, x, w, text factors g with
+# four levels, h with two, k with three, and the combination g = "d", k = "r"
+# absent, which interaction(g, k) leaves out as lm drops unused levels) and
+# the new data tests/data/contrasts_new.csv are written by this script and
+# read back with read.csv(stringsAsFactors = TRUE): R's C() takes factors
+# only. Levels sort the same in the C locale and in linreg (byte order).
+#
+# Numbers are written with sprintf("%.17g"); NA/NaN/Inf are null.
+# Run from the repository root:  Rscript tests/reference/gen_r_contrasts.R
+# CI does not need R: the generated JSON and CSVs are committed.
+# Generated with: R version 4.2.2 Patched (2022-11-10 r83330).
+
+suppressPackageStartupMessages(library(splines))
+options(contrasts = c("contr.treatment", "contr.poly"))
+invisible(Sys.setlocale("LC_COLLATE", "C"))
+
+set.seed(20261206)
+n <- 60
+g <- rep(c("a", "b", "c", "d"), length.out = n)
+k <- rep(c("p", "q", "r"), each = 1, length.out = n)
+k[g == "d" & k == "r"] <- "p"
+h <- sample(c("u", "v"), n, replace = TRUE)
+x <- round(runif(n, 0, 10), 3)
+w <- round(runif(n, 0.5, 2), 3)
+eff <- c(a = 1, b = 2.5, c = -1, d = 0.5)
+y <- round(3 + eff[g] + 0.8 * x + ifelse(h == "v", 1.5, 0) + 0.3 * x * (g == "b") +
+           rnorm(n), 4)
+write.csv(data.frame(y, x, w, g, h, k), "tests/data/contrasts.csv", row.names = FALSE)
+write.csv(data.frame(y = NA, x = c(0, 2.5, 7.25, 12), w = 1, g = c("a", "b", "c", "d"),
+                     h = c("u", "v", "v", "u"), k = c("p", "q", "r", "q")),
+          "tests/data/contrasts_new.csv", row.names = FALSE)
+
+fits <- list(
+  list("ns_intercept", "y ~ ns(x, df = 3, intercept = TRUE)", NULL),
+  list("ns_intercept_noint", "y ~ ns(x, df = 4, intercept = TRUE) - 1", NULL),
+  list("bs_intercept", "y ~ bs(x, df = 5, intercept = TRUE) + g", "w"),
+  list("bs_intercept_knots", "y ~ bs(x, knots = c(3, 6), intercept = TRUE) - 1", NULL)
+)
+
+num <- function(x) {
+  if (is.null(x) || length(x) != 1L || !is.finite(x)) return("null")
+  sprintf("%.17g", as.double(x))
+}
+nums <- function(x) paste0("[", paste(vapply(x, num, ""), collapse = ", "), "]")
+str_json <- function(s) {
+  if (is.null(s)) return("null")
+  s <- gsub("\\", "\\\\", s, fixed = TRUE)
+  s <- gsub("\"", "\\\"", s, fixed = TRUE)
+  paste0("\"", s, "\"")
+}
+strs <- function(s) paste0("[", paste(vapply(s, str_json, ""), collapse = ", "), "]")
+field <- function(k, v) paste0("\"", k, "\": ", v)
+row_json <- function(...) paste0("  {", paste(..., sep = ", "), "}")
+
+level <- 0.95
+d <- read.csv("tests/data/contrasts.csv", stringsAsFactors = TRUE)
+nd <- read.csv("tests/data/contrasts_new.csv", stringsAsFactors = TRUE)
+entries <- character(0)
+for (spec in fits) {
+  id <- spec[[1]]; formula <- spec[[2]]; wcol <- spec[[3]]
+  fit <- if (is.null(wcol)) lm(as.formula(formula), data = d)
+         else lm(as.formula(formula), data = d, weights = d[[wcol]])
+  s <- summary(fit)
+  cf <- coef(s)
+  ci <- confint(fit, level = level)
+  coefs <- vapply(rownames(cf), function(nm) row_json(
+      field("name", str_json(nm)), field("estimate", num(cf[nm, 1])),
+      field("std_error", num(cf[nm, 2])), field("t", num(cf[nm, 3])),
+      field("p", num(cf[nm, 4])), field("ci_low", num(ci[nm, 1])),
+      field("ci_high", num(ci[nm, 2]))), "")
+  a <- anova(fit)
+  arows <- vapply(seq_len(nrow(a)), function(i) row_json(
+      field("term", str_json(trimws(rownames(a)[i]))), field("df", num(a[i, 1])),
+      field("sum_sq", num(a[i, 2])), field("mean_sq", num(a[i, 3])),
+      field("f", num(a[i, 4])), field("p", num(a[i, 5]))), "")
+  fs <- s$fstatistic
+  pr <- predict(fit, nd, se.fit = TRUE)
+  pc <- predict(fit, nd, interval = "confidence", level = level)
+  pp <- predict(fit, nd, interval = "prediction", level = level)
+  e <- paste0("{", paste(
+    field("id", str_json(id)), field("file", str_json("contrasts.csv")),
+    field("formula", str_json(formula)), field("weights", str_json(wcol)),
+    field("n", nobs(fit)), field("df_residual", num(fit$df.residual)),
+    field("rank", fit$rank), sep = ", "),
+    ",\n \"coefficients\": [\n", paste(coefs, collapse = ",\n"), "],\n ",
+    field("aliased", strs(names(coef(fit))[is.na(coef(fit))])), ",\n ",
+    paste(field("sigma", num(s$sigma)), field("r_squared", num(s$r.squared)),
+          field("adj_r_squared", num(s$adj.r.squared)),
+          field("f_statistic", num(if (is.null(fs)) NA else fs[[1]])),
+          field("f_p", num(if (is.null(fs)) NA else
+                           pf(fs[[1]], fs[[2]], fs[[3]], lower.tail = FALSE))),
+          field("rss", num(deviance(fit))), field("level", num(level)), sep = ", "),
+    ",\n \"anova\": [\n", paste(arows, collapse = ",\n"), "],\n ",
+    field("fit", nums(unname(pr$fit))),
+    ",\n ", field("se_fit", nums(unname(pr$se.fit))),
+    ",\n ", field("confidence", paste0("{", field("lwr", nums(unname(pc[, "lwr"]))), ", ",
+                                        field("upr", nums(unname(pc[, "upr"]))), "}")),
+    ",\n ", field("prediction", paste0("{", field("lwr", nums(unname(pp[, "lwr"]))), ", ",
+                                        field("upr", nums(unname(pp[, "upr"]))), "}")),
+    "}")
+  entries <- c(entries, e)
+}
+out <- paste0("{\n", field("r_version", str_json(R.version.string)), ",\n\"fits\": [\n",
+              paste(entries, collapse = ",\n"), "\n]}\n")
+writeLines(out, "tests/data/r_contrasts.json", sep = "")

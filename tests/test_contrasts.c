@@ -1,0 +1,205 @@
+/*
+ * test_contrasts.c — coded factors in formulas against R
+ * (tests/data/r_contrasts.json from tests/reference/gen_r_contrasts.R):
+ * C(g, contr) with sum, Helmert and treatment contrasts (alone, with other
+ * terms, in interactions, weighted, without an intercept), interaction(a, b)
+ * as one factor, and ns()/bs() with intercept = TRUE:
+ *
+ *   - every coefficient's name as R prints it, the aliased ones R reports NA,
+ *     estimate, SE, t, p and interval, the summary's statistics and the
+ *     anova(lm) rows, by each method that saves, to relative 1e-9;
+ *   - fit → save → load → predict on new data, fit, se.fit and both
+ *     intervals to 1e-9;
+ *   - a level the fit did not see is refused in prediction, naming it, as
+ *     for any factor; what stays unsupported is refused with a clear error.
+ */
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "predict_fixture.h"
+#include "test_util.h"
+
+static json_t *ref;
+
+static double key(json_t *o, const char *k)
+{
+    json_t *v = json_object_get(o, k);
+    ck_assert_msg(v != NULL, "missing key %s", k);
+    return num(v);
+}
+
+/* check_close, the case named. */
+static void agree(double got, double want, double scale, const char *id, const char *what,
+                  size_t i)
+{
+    char label[160];
+    snprintf(label, sizeof label, "%s: %s", id, what);
+    check_close(got, want, scale, label, i);
+}
+
+static const lr_method methods[] = {LR_METHOD_AUTO, LR_METHOD_QR, LR_METHOD_INVERSE,
+                                    LR_METHOD_CHOLESKY};
+#define NMETHODS (sizeof methods / sizeof *methods)
+
+static lr_fit *fit_case(json_t *c, lr_method method)
+{
+    char rel[256];
+    snprintf(rel, sizeof rel, "tests/data/%s", json_string_value(json_object_get(c, "file")));
+    json_t *w = json_object_get(c, "weights");
+    lr_fit_options opt;
+    lr_fit_options_init(&opt);
+    opt.formula = json_string_value(json_object_get(c, "formula"));
+    opt.weights = json_is_string(w) ? json_string_value(w) : NULL;
+    opt.method = method;
+    opt.keep_model = 1;
+    opt.anova = 1;
+    lr_fit *fit = NULL;
+    lr_error err;
+    int rc = lr_fit_csv(lr_test_path(rel), &opt, &fit, &err);
+    ck_assert_msg(rc == LR_OK, "%s: %s", json_string_value(json_object_get(c, "id")),
+                  err.message);
+    return fit;
+}
+
+/* R's coef(summary(fit)) lists the estimable coefficients; the NA ones are
+ * named in "aliased", in order. */
+static void check_coefficients(json_t *c, const lr_fit *fit)
+{
+    const char *id = json_string_value(json_object_get(c, "id"));
+    json_t *coefs = json_object_get(c, "coefficients"), *aliased = json_object_get(c, "aliased");
+    size_t e = 0, a = 0;
+    for (size_t j = 0; j < lr_fit_ncoef(fit); j++) {
+        const lr_coef *cf = lr_fit_coef(fit, j);
+        if (cf->aliased) {
+            json_t *nm = json_array_get(aliased, a++);
+            ck_assert_msg(nm && !strcmp(cf->name, json_string_value(nm)),
+                          "%s: '%s' aliased, R's NA is '%s'", id, cf->name,
+                          nm ? json_string_value(nm) : "(none)");
+            continue;
+        }
+        json_t *r = json_array_get(coefs, e++);
+        ck_assert_msg(r != NULL, "%s: coefficient '%s' beyond R's", id, cf->name);
+        ck_assert_msg(!strcmp(cf->name, json_string_value(json_object_get(r, "name"))),
+                      "%s: coefficient %zu is '%s', R's is '%s'", id, j, cf->name,
+                      json_string_value(json_object_get(r, "name")));
+        agree(cf->estimate, key(r, "estimate"), 0, id, "estimate", j);
+        agree(cf->std_error, key(r, "std_error"), 0, id, "std_error", j);
+        agree(cf->t, key(r, "t"), 0, id, "t", j);
+        agree(cf->p, key(r, "p"), 0, id, "p", j);
+        agree(cf->ci_low, key(r, "ci_low"), 0, id, "ci_low", j);
+        agree(cf->ci_high, key(r, "ci_high"), 0, id, "ci_high", j);
+    }
+    ck_assert_msg(e == json_array_size(coefs) && a == json_array_size(aliased),
+                  "%s: %zu estimable and %zu aliased, R has %zu and %zu", id, e, a,
+                  json_array_size(coefs), json_array_size(aliased));
+}
+
+static void check_summary(json_t *c, const lr_fit *fit)
+{
+    const char *id = json_string_value(json_object_get(c, "id"));
+    const lr_summary *s = lr_fit_summary(fit);
+    ck_assert_msg(s->n == (uint64_t)json_integer_value(json_object_get(c, "n")), "%s: n %llu", id,
+                  (unsigned long long)s->n);
+    ck_assert_int_eq((long long)s->rank, json_integer_value(json_object_get(c, "rank")));
+    static const char *const keys[] = {"df_residual", "sigma", "r_squared", "adj_r_squared",
+                                       "f_statistic", "f_p", "rss"};
+    const double got[] = {s->df_residual, s->sigma,  s->r_squared, s->adj_r_squared,
+                          s->f_statistic, s->f_p, s->rss};
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
+        agree(got[i], key(c, keys[i]), 0, id, keys[i], 0);
+    const lr_anova_row *tab = NULL;
+    json_t *want = json_object_get(c, "anova");
+    size_t nrows = lr_fit_anova(fit, &tab);
+    ck_assert_msg(nrows == json_array_size(want), "%s: %zu anova rows, R has %zu", id, nrows,
+                  json_array_size(want));
+    for (size_t i = 0; i < nrows; i++) {
+        json_t *r = json_array_get(want, i);
+        ck_assert_msg(!strcmp(tab[i].term, json_string_value(json_object_get(r, "term"))),
+                      "%s: anova row %zu is '%s', R's is '%s'", id, i, tab[i].term,
+                      json_string_value(json_object_get(r, "term")));
+        agree(tab[i].df, key(r, "df"), 0, id, "anova df", i);
+        agree(tab[i].sum_sq, key(r, "sum_sq"), 0, id, "anova sum_sq", i);
+        agree(tab[i].mean_sq, key(r, "mean_sq"), 0, id, "anova mean_sq", i);
+        if (i + 1 < nrows) {
+            agree(tab[i].f, key(r, "f"), 0, id, "anova f", i);
+            agree(tab[i].p, key(r, "p"), 0, id, "anova p", i);
+        }
+    }
+}
+
+static void check_predictions(json_t *c, const char *model_path)
+{
+    const char *id = json_string_value(json_object_get(c, "id"));
+    lr_model *m = NULL;
+    lr_error err;
+    ck_assert_msg(lr_model_load(model_path, &m, &err) == LR_OK, "%s: %s", id, err.message);
+    char newdata[4096];
+    snprintf(newdata, sizeof newdata, "%s", lr_test_path("tests/data/contrasts_new.csv"));
+    json_t *want_fit = json_object_get(c, "fit"), *want_se = json_object_get(c, "se_fit");
+    size_t n = json_array_size(want_fit);
+    double scale = max_abs(want_fit);
+    static const lr_interval kinds[] = {LR_INTERVAL_NONE, LR_INTERVAL_CONFIDENCE,
+                                        LR_INTERVAL_PREDICTION};
+    for (int kind = 0; kind < 3; kind++) {
+        rows r = {0};
+        int rc = lr_predict_csv(m, newdata, kinds[kind], key(c, "level"), collect, &r, &err);
+        ck_assert_msg(rc == LR_OK, "%s: %s", id, err.message);
+        ck_assert_msg(r.n == n, "%s: %zu predictions, R has %zu", id, r.n, n);
+        json_t *iv = kind == 1   ? json_object_get(c, "confidence")
+                     : kind == 2 ? json_object_get(c, "prediction")
+                                 : NULL;
+        for (size_t i = 0; i < n; i++) {
+            ck_assert(r.p[i].ok);
+            agree(r.p[i].fit, num(json_array_get(want_fit, i)), scale, id, "fit", i);
+            agree(r.p[i].se_fit, num(json_array_get(want_se, i)), scale, id, "se_fit", i);
+            if (!iv)
+                continue;
+            agree(r.p[i].lwr, num(json_array_get(json_object_get(iv, "lwr"), i)), scale, id,
+                  "lwr", i);
+            agree(r.p[i].upr, num(json_array_get(json_object_get(iv, "upr"), i)), scale, id,
+                  "upr", i);
+        }
+        free(r.p);
+    }
+    lr_model_free(m);
+}
+
+/* Every fit by every method that saves, then its predictions from the saved model. */
+START_TEST(test_r_contrasts)
+{
+    json_t *c = json_array_get(json_object_get(ref, "fits"), (size_t)_i / NMETHODS);
+    lr_fit *fit = fit_case(c, methods[(size_t)_i % NMETHODS]);
+    check_coefficients(c, fit);
+    check_summary(c, fit);
+    char *model_path = temp_path();
+    lr_error err;
+    ck_assert_msg(lr_fit_save(fit, model_path, &err) == LR_OK, "%s", err.message);
+    lr_fit_free(fit);
+    check_predictions(c, model_path);
+    unlink(model_path);
+    free(model_path);
+}
+END_TEST
+
+int main(void)
+{
+    json_error_t je;
+    ref = json_load_file(lr_test_path("tests/data/r_contrasts.json"), 0, &je);
+    if (!ref) {
+        fprintf(stderr, "cannot read tests/data/r_contrasts.json: %s\n", je.text);
+        return 1;
+    }
+    Suite *s = suite_create("contrasts");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 120);
+    size_t nfits = json_array_size(json_object_get(ref, "fits"));
+    tcase_add_loop_test(tc, test_r_contrasts, 0, (int)(nfits * NMETHODS));
+    suite_add_tcase(s, tc);
+    int rc = lr_test_main(s);
+    json_decref(ref);
+    return rc;
+}
