@@ -1217,6 +1217,31 @@ static int named_arg(parser *p, const char *name)
     return tok_is(p, name) && after[0] == '=' && after[1] != '=';
 }
 
+/* C(x, contr): R's contrasts by the function's name, with or without "contr."
+ * (R deparses it as written). */
+static int contrast_option(parser *p, sbuf *b, lr_var *v)
+{
+    static const struct {
+        const char *name;
+        lr_contrast kind;
+    } known[] = {{"treatment", LR_CONTR_DEFAULT}, {"contr.treatment", LR_CONTR_TREATMENT_FN},
+                 {"sum", LR_CONTR_SUM},           {"contr.sum", LR_CONTR_SUM},
+                 {"helmert", LR_CONTR_HELMERT},   {"contr.helmert", LR_CONTR_HELMERT}};
+    for (size_t i = 0; i < sizeof known / sizeof *known; i++)
+        if (tok_is(p, known[i].name)) {
+            v->contrast = known[i].kind;
+            sb_str(b, known[i].name);
+            next(p);
+            if (is_op(p, ','))
+                return perror_at(p, p->tok.pos, "C() takes a factor and its contrasts only "
+                                                "(how.many is not supported)");
+            return LR_OK;
+        }
+    return perror_at(p, p->tok.pos, "C() takes contr.treatment, contr.sum or contr.helmert "
+                                    "(or treatment, sum, helmert): other contrasts are not "
+                                    "supported");
+}
+
 /* The rest of factor(x, levels = c("a", ...)) or relevel(x, ref = "a")
  * after x: the options into v, their deparse into b (R's). */
 static int factor_options(parser *p, const token *fn_tok, sbuf *b, lr_var *v)
@@ -1224,10 +1249,10 @@ static int factor_options(parser *p, const token *fn_tok, sbuf *b, lr_var *v)
     int relevel = fn_tok->len == 7;
     if (!is_op(p, ','))
         return relevel ? perror_at(p, p->tok.pos, "relevel() needs ref = \"level\"") : LR_OK;
-    if (fn_tok->len == 1)
-        return perror_at(p, p->tok.pos, "C() with contrasts is not supported");
     next(p);
     sb_str(b, ", ");
+    if (fn_tok->len == 1)
+        return contrast_option(p, b, v);
     if (relevel) {
         if (named_arg(p, "ref")) {
             next(p);
@@ -1330,6 +1355,7 @@ static int parse_factor(parser *p, const token *fn_tok, tset *out)
         p->f->vars[v].levels = opts.levels;
         p->f->vars[v].nlevels = opts.nlevels;
         p->f->vars[v].ref = opts.ref;
+        p->f->vars[v].contrast = opts.contrast;
     }
     return single_var(p, v, out);
 }

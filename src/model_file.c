@@ -237,6 +237,8 @@ int lr_model_json_build(const lr_frame *f, const lr_fit *fit, const lr_accum *ac
     }
     /* variables: factor levels in R's order */
     for (size_t v = 1; ok && v < fm->nvars; v++) {
+        if (fm->vars[v].codes)
+            continue; /* C(g, sum)'s columns: made again from its factor's levels */
         json_t *o = json_object();
         ok &= o && !json_array_append_new(vars, o);
         if (!ok)
@@ -702,8 +704,12 @@ static int predict_frame(const lr_model *m, const lr_csv_row *hdr, const char *n
             }
         }
     }
+    /* C(g, sum), C(g, helmert): contrast columns from the saved levels */
+    for (size_t v = 1; v < f->formula->nvars && rc == LR_OK; v++)
+        if (f->vars[v].factor && f->formula->vars[v].contrast != LR_CONTR_DEFAULT)
+            rc = lr_levels_sort(f->vars[v].levels, err);
     lr_model_columns mc;
-    if ((rc = lr_frame_model(f, &mc, err)))
+    if (rc || (rc = lr_frame_code_contrasts(f, f, err)) || (rc = lr_frame_model(f, &mc, err)))
         goto fail;
     json_t *coefs = json_object_get(m->root, "coefficients");
     /* with fixed effects the intercept is among them, not a coefficient */

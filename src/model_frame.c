@@ -1017,6 +1017,14 @@ static int build_row(lr_chunk *c, const lr_csv_row *row, int *omit, lr_error *er
         }
         if (f->vars[v].factor || x->kind == LR_VAR_COLUMN)
             continue;
+        if (x->codes) { /* C(g, sum): the level's rank (model_frame_coded.c) */
+            if (lr_frame_coded_rank(f, v, c->cell[x->col], c->cell_len[x->col],
+                                    c->colval[x->col], &c->value[v]))
+                return lr_error_at(err, LR_EDATA, f->source, row->line, 1,
+                                   "a level of %s not seen in the first pass (the file "
+                                   "changed between passes?)", x->label);
+            continue;
+        }
         const char *why = NULL;
         double value = eval_checked(x->expr, c->colval, &why);
         if (isnan(value) && f->na != LR_NA_ERROR) {
@@ -1728,21 +1736,6 @@ int lr_frame_finish(lr_frame *f, lr_error *err)
 /* R's coding of the model matrix                                           */
 /* ------------------------------------------------------------------------ */
 
-/* 1 if every variable of a, except skip, is in b. */
-static int subset_except(const lr_term *a, size_t skip, const lr_term *b)
-{
-    for (size_t i = 0; i < a->n; i++) {
-        if (a->vars[i] == skip)
-            continue;
-        int found = 0;
-        for (size_t j = 0; j < b->n && !found; j++)
-            found = b->vars[j] == a->vars[i];
-        if (!found)
-            return 0;
-    }
-    return 1;
-}
-
 /* The label of level id of variable v is s. */
 static int level_is(const lr_levels *l, uint32_t id, const char *s)
 {
@@ -1819,37 +1812,14 @@ int lr_frame_model(lr_frame *f, lr_model_columns *out, lr_error *err)
                 lr_levels_count(vi->levels) ? "'" : "");
     }
 
-    /* Coding of each factor in each term (R's TermCode, after Chambers &
-     * Hastie 1992, p. 38): contrasts when the term without that factor is
-     * empty or is contained in a preceding term; otherwise indicators for
-     * every level. Without an intercept, the first factor of the first term
-     * that has one gets indicators. dummy[t * nvars + v] = 1 for indicators. */
+    /* Coding of each factor in each term (R's TermCode: model_frame_coded.c). */
     size_t nv = fm->nvars, nt = fm->nterms, cells;
     if (lr_mul_overflows(nv, nt ? nt : 1, &cells))
         return lr_error_set(err, LR_ERANGE, "model too large");
     unsigned char *dummy = lr_mem_calloc(cells, 1);
     if (!dummy)
         return lr_error_nomem(err);
-    for (size_t t = 0; t < nt; t++) {
-        const lr_term *tm = &fm->terms[t];
-        for (size_t i = 0; i < tm->n; i++) {
-            size_t v = tm->vars[i];
-            if (!f->vars[v].factor)
-                continue;
-            int contrast = tm->n == 1;
-            for (size_t u = 0; u < t && !contrast; u++)
-                contrast = subset_except(tm, v, &fm->terms[u]);
-            dummy[t * nv + v] = (unsigned char)!contrast;
-        }
-    }
-    if (!fm->intercept) {
-        for (size_t t = 0, done = 0; t < nt && !done; t++)
-            for (size_t i = 0; i < fm->terms[t].n && !done; i++)
-                if (f->vars[fm->terms[t].vars[i]].factor) {
-                    dummy[t * nv + fm->terms[t].vars[i]] = 1;
-                    done = 1;
-                }
-    }
+    lr_frame_coding(f, dummy);
 
     /* Count the columns: per term, the product of each variable's choices. */
     size_t q = 0;
@@ -1924,12 +1894,18 @@ int lr_frame_model(lr_frame *f, lr_model_columns *out, lr_error *err)
                     size_t rank = digit[i] + (dummy[t * nv + v] ? 0 : 1);
                     uint32_t id = lr_levels_id_at(f->vars[v].levels, rank);
                     suffix = lr_levels_label(f->vars[v].levels, id);
+                    if (fm->vars[v].contrast == LR_CONTR_TREATMENT_FN && !dummy[t * nv + v]) {
+                        /* R: contr.treatment(K)'s columns are named 2..K */
+                        snprintf(num, sizeof num, "%zu", rank + 1);
+                        suffix = num;
+                    }
                     key[w++] = id;
                     f->mchoice[m * width + i] = id;
                 } else if (fm->vars[v].kind == LR_VAR_POLY) {
                     f->mchoice[m * width + i] = (uint32_t)(digit[i] + 1);
                     snprintf(num, sizeof num, "%zu", digit[i] + 1);
-                    if (fm->vars[v].degree == 1) /* R: a one-column matrix's name alone */
+                    /* R: a one-column matrix's name alone, but contrasts are numbered */
+                    if (fm->vars[v].degree == 1 && !fm->vars[v].codes)
                         num[0] = '\0';
                     suffix = num;
                     combo += digit[i] * mult;
@@ -2064,7 +2040,7 @@ int lr_frame_eval_row(const lr_frame *f, double *colval, const lr_csv_row *row, 
         return lr_error_set(err, LR_ERANGE, "more than 64 variables in a formula");
     for (size_t v = 0; v < fm->nvars; v++) {
         const lr_var *xv = &fm->vars[v];
-        if (f->vars[v].factor) {
+        if (f->vars[v].factor || xv->codes) { /* C(g, sum) codes its level's rank */
             const lr_csv_field *cf = &row->fields[xv->col];
             const char *lg = f->cols[xv->col].logical ? lr_logical_label(cf->data, cf->len) : NULL;
             if (!lr_frame_level_listed(xv, lg ? lg : cf->data, lg ? strlen(lg) : cf->len, colval[xv->col],
@@ -2082,6 +2058,7 @@ int lr_frame_eval_row(const lr_frame *f, double *colval, const lr_csv_row *row, 
                                    "%s: level \"%s\" was not seen when the model was fitted",
                                    xv->label, q);
             }
+            value[v] = level[v];
             continue;
         }
         const char *why = NULL;

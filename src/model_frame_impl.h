@@ -207,6 +207,18 @@ int lr_frame_collect_fold(lr_frame *f, lr_chunk *c, lr_error *err);
 void lr_frame_basis_free(lr_frame *f);
 double lr_var_column(const lr_var *x, double value, unsigned j);
 
+/* model_frame_coded.c: C(x, sum) and C(x, helmert). R's contrast matrix entry
+ * [rank + 1, j]; R's coding of each factor in each term (dummy[t * nvars + v] =
+ * 1: indicators); 1 while a sum or Helmert factor awaits its levels (a first
+ * pass); the coded variables appended to dst from src's sorted levels (src is
+ * dst itself for a loaded model); a coded variable's level rank for a row's
+ * cell (text columns) or number, 0, or −1 if the level is not known. */
+double lr_contrast_entry(lr_contrast kind, size_t nlev, size_t rank, unsigned j);
+void lr_frame_coding(const lr_frame *f, unsigned char *dummy);
+int lr_frame_code_contrasts(lr_frame *dst, const lr_frame *src, lr_error *err);
+int lr_frame_coded_rank(const lr_frame *f, size_t v, const char *cell, size_t len, double num,
+                        double *rank);
+
 /* The accumulator column of a factor term's cell, or SIZE_MAX if never seen. */
 size_t lr_cell_map_get(const cell_map *m, const uint32_t *key);
 

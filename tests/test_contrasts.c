@@ -10,6 +10,9 @@
  *     anova(lm) rows, by each method that saves, to relative 1e-9;
  *   - fit → save → load → predict on new data, fit, se.fit and both
  *     intervals to 1e-9;
+ *   - the same fit from standard input (the second pass reads the spool),
+ *     and from a file many chunks long on two threads (sum and Helmert
+ *     intercepts are the mean of the treatment fit's level means);
  *   - a level the fit did not see is refused in prediction, naming it, as
  *     for any factor; what stays unsupported is refused with a clear error.
  */
@@ -185,6 +188,134 @@ START_TEST(test_r_contrasts)
 }
 END_TEST
 
+/* From standard input the second pass (which codes the contrasts from the
+ * first pass's levels) reads the spooled copy: the same text. */
+START_TEST(test_contrasts_stdin)
+{
+    size_t len;
+    const char *path = lr_test_path("tests/data/contrasts.csv");
+    char *data = lr_test_read_file(path, &len);
+    const char *formula = "y ~ C(g, sum) * x + C(h, helmert)";
+    const char *file_argv[] = {"linreg", "fit", "-f", formula, "--vcov", "HC3", path, NULL};
+    const char *stdin_argv[] = {"linreg", "fit", "-f", formula, "--vcov", "HC3", "-", NULL};
+    lr_test_run_result a, b;
+    ck_assert_int_eq(lr_test_run(file_argv, NULL, 0, &a), 0);
+    ck_assert_int_eq(lr_test_run(stdin_argv, data, len, &b), 0);
+    ck_assert_msg(a.exit_code == 0 && b.exit_code == 0, "%s%s", a.err, b.err);
+    const char *ca = strstr(a.out, "Coefficients:"), *cb = strstr(b.out, "Coefficients:");
+    ck_assert(ca && cb);
+    ck_assert_str_eq(ca, cb);
+    ck_assert_ptr_nonnull(strstr(a.out, "C(g, sum)3:x"));
+    lr_test_run_free(&a);
+    lr_test_run_free(&b);
+    free(data);
+}
+END_TEST
+
+/* Many chunks on two threads: C(g, sum) spans what g spans (the same fit),
+ * and its intercept is the mean of the level means, which the treatment
+ * coding gives as b0 and b0 + bj. */
+START_TEST(test_contrasts_chunks)
+{
+    lr_test_text t = {0};
+    lr_test_seed(1406);
+    lr_test_put(&t, "g,y\n");
+    static const char *const level[] = {"lo", "mid", "high", "top", "zero"};
+    for (int i = 0; i < 200000; i++) {
+        int g = (int)(5 * lr_test_urand());
+        lr_test_put(&t, "%s,%.17g\n", level[g], g * 1.5 + lr_test_urand());
+    }
+    char *path = lr_test_write_temp(t.s, t.n);
+    free(t.s);
+    static const char *const formulas[] = {"y ~ C(g, sum)", "y ~ g", "y ~ C(g, helmert)"};
+    lr_fit *fit[3];
+    for (int k = 0; k < 3; k++) {
+        lr_fit_options opt;
+        lr_fit_options_init(&opt);
+        opt.formula = formulas[k];
+        opt.threads = 2;
+        lr_error err;
+        ck_assert_msg(lr_fit_csv(path, &opt, &fit[k], &err) == LR_OK, "%s", err.message);
+    }
+    double mean = lr_fit_coef(fit[1], 0)->estimate * 5;
+    for (size_t j = 1; j < 5; j++)
+        mean += lr_fit_coef(fit[1], j)->estimate;
+    agree(lr_fit_coef(fit[0], 0)->estimate, mean / 5, 0, "chunks", "intercept", 0);
+    agree(lr_fit_coef(fit[2], 0)->estimate, mean / 5, 0, "chunks", "helmert intercept", 0);
+    for (int k = 0; k < 3; k += 2) {
+        agree(lr_fit_summary(fit[k])->sigma, lr_fit_summary(fit[1])->sigma, 0, "chunks", "sigma",
+              (size_t)k);
+        agree(lr_fit_summary(fit[k])->r_squared, lr_fit_summary(fit[1])->r_squared, 0, "chunks",
+              "r_squared", (size_t)k);
+    }
+    for (int k = 0; k < 3; k++)
+        lr_fit_free(fit[k]);
+    unlink(path);
+    free(path);
+}
+END_TEST
+
+/* A level the fit did not see is refused in prediction, naming it and its
+ * line, as for any factor (R: "factor C(g, sum) has new level e"). */
+START_TEST(test_contrasts_new_level)
+{
+    char *model = temp_path();
+    const char *fit_argv[] = {"linreg", "fit", "-f", "y ~ C(g, sum) + x", "-o", model,
+                              lr_test_path("tests/data/contrasts.csv"), NULL};
+    lr_test_run_result a, b;
+    ck_assert_int_eq(lr_test_run(fit_argv, NULL, 0, &a), 0);
+    ck_assert_msg(a.exit_code == 0, "%s", a.err);
+    const char *csv = "y,x,w,g,h,k\n1,2,1,a,u,p\n1,2,1,e,u,p\n";
+    char *nd = lr_test_write_temp(csv, strlen(csv));
+    const char *pred_argv[] = {"linreg", "predict", "-m", model, nd, NULL};
+    ck_assert_int_eq(lr_test_run(pred_argv, NULL, 0, &b), 0);
+    ck_assert_int_eq(b.exit_code, 1);
+    ck_assert_msg(strstr(b.err, ":3:7: C(g, sum): level \"e\" was not seen when the model was "
+                                "fitted"), "%s", b.err);
+    lr_test_run_free(&a);
+    lr_test_run_free(&b);
+    unlink(nd);
+    unlink(model);
+    free(nd);
+    free(model);
+}
+END_TEST
+
+/* What stays unsupported, and data that cannot be coded: clear errors. */
+START_TEST(test_contrasts_errors)
+{
+    static const struct {
+        const char *data, *formula, *message;
+        int code;
+    } cases[] = {
+        {"g,y\na,1\nb,2\n", "y ~ C(g, poly)",
+         "C() takes contr.treatment, contr.sum or contr.helmert", LR_EUSAGE},
+        {"g,y\na,1\nb,2\n", "y ~ C(g, sum, 1)", "how.many is not supported", LR_EUSAGE},
+        {"g,y\na,1\na,2\n", "y ~ C(g, sum)",
+         "factor C(g, sum) has a single level in the rows used", LR_EDATA},
+        {"g,y\nNA,1\nb,2\nc,3\n", "y ~ C(g, helmert) - 1", "", LR_OK},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char *path = lr_test_write_temp(cases[i].data, strlen(cases[i].data));
+        lr_fit_options opt;
+        lr_fit_options_init(&opt);
+        opt.formula = cases[i].formula;
+        lr_fit *fit = NULL;
+        lr_error err;
+        int rc = lr_fit_csv(path, &opt, &fit, &err);
+        ck_assert_msg(rc == cases[i].code, "%s: rc %d", cases[i].formula, rc);
+        if (rc)
+            ck_assert_msg(strstr(err.message, cases[i].message), "%s: %s", cases[i].formula,
+                          err.message);
+        else /* without an intercept the factor is coded by indicators, named by level */
+            ck_assert_str_eq(lr_fit_coef(fit, 1)->name, "C(g, helmert)c");
+        lr_fit_free(fit);
+        unlink(path);
+        free(path);
+    }
+}
+END_TEST
+
 int main(void)
 {
     json_error_t je;
@@ -198,6 +329,10 @@ int main(void)
     tcase_set_timeout(tc, 120);
     size_t nfits = json_array_size(json_object_get(ref, "fits"));
     tcase_add_loop_test(tc, test_r_contrasts, 0, (int)(nfits * NMETHODS));
+    tcase_add_test(tc, test_contrasts_stdin);
+    tcase_add_test(tc, test_contrasts_chunks);
+    tcase_add_test(tc, test_contrasts_new_level);
+    tcase_add_test(tc, test_contrasts_errors);
     suite_add_tcase(s, tc);
     int rc = lr_test_main(s);
     json_decref(ref);

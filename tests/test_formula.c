@@ -122,7 +122,7 @@ static const parse_error_case error_cases[] = {
     {"y ~ I(a && b)", 9, "'&&' compares single values; use '&'"},
     {"y ~ a %o% b", 7, "unsupported operator '%o%'"},
     {"y ~ relevel(a)", 14, "relevel() needs ref = \"level\""},
-    {"y ~ C(a, contr.sum)", 8, "C() with contrasts is not supported"},
+    {"y ~ C(a, contr.poly)", 10, "C() takes contr.treatment, contr.sum or contr.helmert"},
     {"y ~ factor(a, levels = c(\"u\", \"u\"))", 31, "level \"u\" is given twice"},
     {"y ~ I(a > 1):b", 5, "I(a > 1) is logical: linreg does not support it in an interaction"},
     {"y ~ offset(a) + offset(b)", 17, "linreg supports one offset()"},
