@@ -1360,6 +1360,74 @@ static int parse_factor(parser *p, const token *fn_tok, tset *out)
     return single_var(p, v, out);
 }
 
+/* interaction(a, b, ... [, drop = ] [, sep = "."] [, lex.order = ]): one factor
+ * whose levels are the combinations seen (lm drops unused levels, so drop =
+ * changes nothing but the label), ordered with a varying fastest. */
+static int parse_interaction(parser *p, const token *fn_tok, tset *out)
+{
+    sbuf b = {NULL, 0, 0, &p->f->arena};
+    sb_str(&b, "interaction(");
+    next(p); /* ( */
+    size_t cols[64], n = 0;
+    int flag = 0, lex = 0;
+    const char *sep = ".";
+    for (;;) {
+        token t = p->tok;
+        if (named_arg(p, "drop") || named_arg(p, "lex.order") || named_arg(p, "sep")) {
+            int is_sep = tok_is(p, "sep"), is_lex = tok_is(p, "lex.order");
+            sb_str(&b, is_sep ? ", sep = " : is_lex ? ", lex.order = " : ", drop = ");
+            next(p);
+            next(p);
+            if (is_sep) {
+                size_t at = p->tok.pos;
+                if (!(sep = string_arg(p, &b)))
+                    return LR_EUSAGE;
+                if (strchr(sep, '\x1f'))
+                    return perror_at(p, at, "sep cannot hold the byte 0x1f");
+            } else {
+                char word[8] = ""; /* as written: R deparses T as T */
+                if (basis_flag(p, is_lex ? &lex : &flag, word, sizeof word))
+                    return LR_EUSAGE;
+                sb_str(&b, word);
+            }
+        } else {
+            if (t.kind != T_NAME)
+                return perror_at(p, t.pos, "interaction() takes column names");
+            if (n == 64)
+                return perror_at(p, t.pos, "interaction() of more than 64 columns");
+            if (find_col(p, &t, &cols[n]))
+                return LR_EUSAGE;
+            if (n)
+                sb_str(&b, ", ");
+            deparse_name(&b, p->columns[cols[n++]]);
+            next(p);
+        }
+        if (!is_op(p, ','))
+            break;
+        next(p);
+    }
+    if (!is_op(p, ')'))
+        return perror_at(p, p->tok.pos, "expected ')' to close interaction(");
+    if (n < 2)
+        return perror_at(p, fn_tok->pos, "interaction() needs two columns or more");
+    next(p);
+    sb_str(&b, ")");
+    size_t *ic = lr_arena_alloc(&p->f->arena, n * sizeof *ic);
+    if (!b.s || !ic) {
+        p->failed = 1;
+        return lr_error_nomem(p->err);
+    }
+    memcpy(ic, cols, n * sizeof *ic);
+    size_t v = intern_var(p, b.s, LR_VAR_FACTOR, NULL, cols[0], 0, fn_tok->pos);
+    if (v != SIZE_MAX) {
+        p->f->vars[v].icols = ic;
+        p->f->vars[v].nicols = n;
+        p->f->vars[v].isep = sep;
+        p->f->vars[v].lex_order = lex;
+    }
+    return single_var(p, v, out);
+}
+
 /* offset(expr): a variable in no term (R's terms() keeps it aside, in its
  * "offset" attribute); the term set it adds is empty. */
 static int parse_offset(parser *p, const token *fn_tok)
@@ -1491,6 +1559,8 @@ static int model_primary(parser *p, tset *out)
                     p->f->vars[v].logical = expr_is_logical(x);
                 return single_var(p, v, out);
             }
+            if (!t.quoted && t.len == 11 && !memcmp(t.start, "interaction", 11))
+                return parse_interaction(p, &t, out);
             if (!t.quoted && ((t.len == 6 && !memcmp(t.start, "factor", 6)) ||
                               (t.len == 7 && !memcmp(t.start, "relevel", 7)) ||
                               (t.len == 1 && t.start[0] == 'C')))

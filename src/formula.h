@@ -133,6 +133,11 @@ typedef struct lr_var {
                          which replaces it in the terms that code it by contrasts
                          (model_frame_coded.c); 0: none */
     size_t codes;     /* that appended variable: the factor variable it codes; 0: none */
+    const size_t *icols; /* LR_VAR_FACTOR from interaction(a, b, ...): the columns whose
+                            levels combine (col is icols[0]); else NULL */
+    size_t nicols;    /* their number (at least 2) */
+    const char *isep; /* interaction(): sep, between the parts of a level's name (".") */
+    int lex_order;    /* interaction(lex.order = TRUE): the first part varies slowest */
 } lr_var;
 
 /* A term: a set of variables (indices into lr_formula.vars, ascending). */

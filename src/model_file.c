@@ -279,8 +279,11 @@ int lr_model_json_build(const lr_frame *f, const lr_fit *fit, const lr_accum *ac
     for (size_t v = 1; ok && v < fm->nvars; v++) {
         if (fm->vars[v].kind == LR_VAR_COLUMN || fm->vars[v].kind == LR_VAR_FACTOR)
             mark[fm->vars[v].col] = 1;
-        else
-            mark_columns(fm->vars[v].expr, mark);
+        for (size_t i = 0; i < fm->vars[v].nicols; i++) /* interaction(a, b) */
+            mark[fm->vars[v].icols[i]] = 1;
+        if (fm->vars[v].kind == LR_VAR_COLUMN || fm->vars[v].kind == LR_VAR_FACTOR)
+            continue;
+        mark_columns(fm->vars[v].expr, mark);
     }
     for (size_t j = 0; ok && j < f->ncsv; j++)
         if (mark[j])
@@ -690,7 +693,7 @@ static int predict_frame(const lr_model *m, const lr_csv_row *hdr, const char *n
             json_t *e = json_array_get(lv, r);
             uint32_t id;
             int bad =
-                f->cols[f->formula->vars[v].col].text
+                f->cols[f->formula->vars[v].col].text || f->formula->vars[v].icols
                     ? (!json_is_string(e) ||
                        lr_levels_intern_text(f->vars[v].levels, json_string_value(e),
                                              json_string_length(e), &id, err))

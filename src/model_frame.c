@@ -433,13 +433,20 @@ int lr_frame_create(const lr_csv_row *hdr, const char *source, const lr_fit_opti
             f->cols[fm->vars[v].col].used = 2;
         else if (fm->vars[v].kind == LR_VAR_FACTOR && !f->cols[fm->vars[v].col].used)
             f->cols[fm->vars[v].col].used = 1;
+        for (size_t i = 1; i < fm->vars[v].nicols; i++) /* interaction(a, b): b too */
+            if (!f->cols[fm->vars[v].icols[i]].used)
+                f->cols[fm->vars[v].icols[i]].used = 1;
     }
-    /* A column read only through factor() or C() is read as text (its type
-     * follows the formula, not its first rows): as_factor until another use
-     * (a plain term, an expression, the weights) says otherwise. */
+    /* A column read only through factor(), C() or interaction() is read as text
+     * (its type follows the formula, not its first rows): as_factor until
+     * another use (a plain term, an expression, the weights) says otherwise. */
     for (size_t v = 0; v < fm->nvars; v++)
-        if (fm->vars[v].kind == LR_VAR_FACTOR && f->cols[fm->vars[v].col].used == 1)
-            f->cols[fm->vars[v].col].as_factor = 1;
+        for (size_t i = 0; fm->vars[v].kind == LR_VAR_FACTOR &&
+                           i < (fm->vars[v].icols ? fm->vars[v].nicols : 1); i++) {
+            size_t j = fm->vars[v].icols ? fm->vars[v].icols[i] : fm->vars[v].col;
+            if (f->cols[j].used == 1)
+                f->cols[j].as_factor = 1;
+        }
     for (size_t j = 0; j < f->ncsv; j++) {
         if (!f->cols[j].used)
             continue;
@@ -537,7 +544,7 @@ static int resolve_types(lr_frame *f, lr_error *err)
             break;
         }
         if (vi->factor) {
-            int numeric = !f->cols[x->col].text;
+            int numeric = !f->cols[x->col].text && !x->icols; /* interaction(): text */
             if ((rc = lr_levels_create(numeric, &vi->levels, err)))
                 return rc;
         }
@@ -1044,7 +1051,13 @@ static int build_row(lr_chunk *c, const lr_csv_row *row, int *omit, lr_error *er
         if (f->vars[v].factor) {
             const col_info *ci = &f->cols[x->col];
             size_t before = lr_levels_count(c->levels[v]);
-            rc = ci->text
+            char joined[LR_INTERACTION_MAX];
+            size_t jn = 0;
+            if (x->icols &&
+                (rc = lr_interaction_join(f, x, row, c->colval, joined, sizeof joined, &jn, err)))
+                return rc;
+            rc = x->icols ? lr_levels_intern_text(c->levels[v], joined, jn, &c->level[v], err)
+                 : ci->text
                      ? lr_levels_intern_text(c->levels[v], c->cell[x->col], c->cell_len[x->col],
                                              &c->level[v], err)
                      : lr_levels_intern_number(c->levels[v], c->colval[x->col], &c->level[v], err);
@@ -1724,7 +1737,7 @@ int lr_frame_finish(lr_frame *f, lr_error *err)
         if (!f->vars[v].factor)
             continue;
         col_info *ci = &f->cols[f->formula->vars[v].col];
-        if (ci->as_factor &&
+        if (ci->as_factor && !f->formula->vars[v].icols &&
             (rc = lr_factor_as_numbers(f->vars[v].levels, f->source, f->formula->vars[v].label,
                                        &ci->levels_numeric, err)))
             return rc;
@@ -1793,7 +1806,8 @@ int lr_frame_model(lr_frame *f, lr_model_columns *out, lr_error *err)
         var_info *vi = &f->vars[v];
         if (!vi->factor)
             continue;
-        if ((rc = lr_levels_sort(vi->levels, err)) || (rc = custom_order(f, v, err)))
+        if ((rc = lr_levels_sort(vi->levels, err)) || (rc = custom_order(f, v, err)) ||
+            (fm->vars[v].icols && (rc = lr_interaction_order(vi->levels, &fm->vars[v], err))))
             return rc;
         int in_model = 0;
         for (size_t t = 0; t < fm->nterms && !in_model; t++)
@@ -1889,11 +1903,17 @@ int lr_frame_model(lr_frame *f, lr_model_columns *out, lr_error *err)
             for (size_t i = 0; i < tm->n; i++) {
                 size_t v = tm->vars[i];
                 const char *suffix = "";
-                char num[24];
+                char num[24], ilabel[LR_ERROR_MAX];
                 if (f->vars[v].factor) {
                     size_t rank = digit[i] + (dummy[t * nv + v] ? 0 : 1);
                     uint32_t id = lr_levels_id_at(f->vars[v].levels, rank);
                     suffix = lr_levels_label(f->vars[v].levels, id);
+                    if (fm->vars[v].icols) { /* interaction(a, b): "a.b" */
+                        lr_interaction_label(&fm->vars[v], suffix,
+                                             lr_levels_length(f->vars[v].levels, id), ilabel,
+                                             sizeof ilabel);
+                        suffix = ilabel;
+                    }
                     if (fm->vars[v].contrast == LR_CONTR_TREATMENT_FN && !dummy[t * nv + v]) {
                         /* R: contr.treatment(K)'s columns are named 2..K */
                         snprintf(num, sizeof num, "%zu", rank + 1);
@@ -2046,14 +2066,25 @@ int lr_frame_eval_row(const lr_frame *f, double *colval, const lr_csv_row *row, 
             if (!lr_frame_level_listed(xv, lg ? lg : cf->data, lg ? strlen(lg) : cf->len, colval[xv->col],
                               !f->cols[xv->col].text))
                 return LR_OK; /* NA (*use is 0): not among factor(x, levels = )'s */
-            int found = lg ? lr_levels_find_text(f->vars[v].levels, lg, strlen(lg), &level[v])
+            char joined[LR_INTERACTION_MAX];
+            size_t jn = 0;
+            if (xv->icols) { /* interaction(a, b): its parts joined */
+                int rc = lr_interaction_join(f, xv, row, colval, joined, sizeof joined, &jn, err);
+                if (rc)
+                    return rc;
+            }
+            int found = xv->icols ? lr_levels_find_text(f->vars[v].levels, joined, jn, &level[v])
+                        : lg ? lr_levels_find_text(f->vars[v].levels, lg, strlen(lg), &level[v])
                         : f->cols[xv->col].text
                             ? lr_levels_find_cell(f->vars[v].levels, cf->data, cf->len, &level[v])
                             : lr_levels_find_number(f->vars[v].levels, colval[xv->col], &level[v]);
             if (found != 0) {
                 const lr_csv_field *fl = &row->fields[xv->col];
                 char q[96];
-                lr_error_quote(q, sizeof q, fl->data, fl->len, 60);
+                if (xv->icols)
+                    lr_interaction_label(xv, joined, jn, q, sizeof q);
+                else
+                    lr_error_quote(q, sizeof q, fl->data, fl->len, 60);
                 return lr_error_at(err, LR_EDATA, f->source, fl->line, fl->col,
                                    "%s: level \"%s\" was not seen when the model was fitted",
                                    xv->label, q);

@@ -219,6 +219,16 @@ int lr_frame_code_contrasts(lr_frame *dst, const lr_frame *src, lr_error *err);
 int lr_frame_coded_rank(const lr_frame *f, size_t v, const char *cell, size_t len, double num,
                         double *rank);
 
+/* model_frame_interaction.c: interaction(a, b, ...). A row's level (its parts
+ * joined by 0x1f) into buf[0..cap), *len bytes; a level's name with sep for
+ * 0x1f into out (NUL-terminated); the levels put in R's order (after
+ * lr_levels_sort). The most bytes a level may have: */
+#define LR_INTERACTION_MAX 4096
+int lr_interaction_join(const lr_frame *f, const lr_var *x, const lr_csv_row *row,
+                        const double *colval, char *buf, size_t cap, size_t *len, lr_error *err);
+void lr_interaction_label(const lr_var *x, const char *s, size_t n, char *out, size_t cap);
+int lr_interaction_order(lr_levels *l, const lr_var *x, lr_error *err);
+
 /* The accumulator column of a factor term's cell, or SIZE_MAX if never seen. */
 size_t lr_cell_map_get(const cell_map *m, const uint32_t *key);
 

@@ -281,9 +281,15 @@ int lr_frame_mp_row(lr_frame_mp *m, const lr_csv_row *row, int *use, lr_error *e
             const col_info *c = &f->cols[x->col];
             if (!lr_frame_level_listed(x, c->cell, c->cell_len, f->colval[x->col], !c->text))
                 return LR_OK; /* not among factor(x, levels = )'s: NA, omitted */
+            char joined[LR_INTERACTION_MAX];
+            size_t jn = 0;
+            if (x->icols && (rc = lr_interaction_join(f, x, row, f->colval, joined, sizeof joined,
+                                                      &jn, err)))
+                return rc;
             int found =
-                c->text ? lr_levels_find_cell(f->vars[v].levels, c->cell, c->cell_len, &m->level[v])
-                        : lr_levels_find_number(f->vars[v].levels, f->colval[x->col], &m->level[v]);
+                x->icols ? lr_levels_find_text(f->vars[v].levels, joined, jn, &m->level[v])
+                : c->text ? lr_levels_find_cell(f->vars[v].levels, c->cell, c->cell_len, &m->level[v])
+                          : lr_levels_find_number(f->vars[v].levels, f->colval[x->col], &m->level[v]);
             if (found != 0)
                 return lr_error_at(err, LR_EDATA, f->source, row->line, 1,
                                    "a level of %s not seen in the first pass (the file changed "

@@ -214,22 +214,24 @@ END_TEST
 
 /* Many chunks on two threads: C(g, sum) spans what g spans (the same fit),
  * and its intercept is the mean of the level means, which the treatment
- * coding gives as b0 and b0 + bj. */
+ * coding gives as b0 and b0 + bj; interaction(g, h) - 1 is the cell means,
+ * as g:h - 1 is. */
 START_TEST(test_contrasts_chunks)
 {
     lr_test_text t = {0};
     lr_test_seed(1406);
-    lr_test_put(&t, "g,y\n");
+    lr_test_put(&t, "g,h,y\n");
     static const char *const level[] = {"lo", "mid", "high", "top", "zero"};
     for (int i = 0; i < 200000; i++) {
-        int g = (int)(5 * lr_test_urand());
-        lr_test_put(&t, "%s,%.17g\n", level[g], g * 1.5 + lr_test_urand());
+        int g = (int)(5 * lr_test_urand()), h = (int)(3 * lr_test_urand());
+        lr_test_put(&t, "%s,%d,%.17g\n", level[g], h * 10, g * 1.5 + h + lr_test_urand());
     }
     char *path = lr_test_write_temp(t.s, t.n);
     free(t.s);
-    static const char *const formulas[] = {"y ~ C(g, sum)", "y ~ g", "y ~ C(g, helmert)"};
-    lr_fit *fit[3];
-    for (int k = 0; k < 3; k++) {
+    static const char *const formulas[] = {"y ~ C(g, sum)", "y ~ g", "y ~ C(g, helmert)",
+                                           "y ~ interaction(g, h) - 1", "y ~ g:factor(h) - 1"};
+    lr_fit *fit[5];
+    for (int k = 0; k < 5; k++) {
         lr_fit_options opt;
         lr_fit_options_init(&opt);
         opt.formula = formulas[k];
@@ -248,7 +250,13 @@ START_TEST(test_contrasts_chunks)
         agree(lr_fit_summary(fit[k])->r_squared, lr_fit_summary(fit[1])->r_squared, 0, "chunks",
               "r_squared", (size_t)k);
     }
-    for (int k = 0; k < 3; k++)
+    ck_assert_uint_eq(lr_fit_ncoef(fit[3]), 15);
+    ck_assert_str_eq(lr_fit_coef(fit[3], 1)->name, "interaction(g, h)lo.0");
+    agree(lr_fit_summary(fit[3])->sigma, lr_fit_summary(fit[4])->sigma, 0, "chunks",
+          "interaction sigma", 0);
+    agree(lr_fit_summary(fit[3])->r_squared, lr_fit_summary(fit[4])->r_squared, 0, "chunks",
+          "interaction r_squared", 0);
+    for (int k = 0; k < 5; k++)
         lr_fit_free(fit[k]);
     unlink(path);
     free(path);
@@ -256,27 +264,33 @@ START_TEST(test_contrasts_chunks)
 END_TEST
 
 /* A level the fit did not see is refused in prediction, naming it and its
- * line, as for any factor (R: "factor C(g, sum) has new level e"). */
+ * line, as for any factor (R: "factor C(g, sum) has new level e"); so is a
+ * combination of interaction(g, k) that no row of the fit had. */
 START_TEST(test_contrasts_new_level)
 {
     char *model = temp_path();
-    const char *fit_argv[] = {"linreg", "fit", "-f", "y ~ C(g, sum) + x", "-o", model,
-                              lr_test_path("tests/data/contrasts.csv"), NULL};
+    const char *fit_argv[] = {"linreg", "fit", "-f", "y ~ C(g, sum) + x + interaction(g, k)",
+                              "-o", model, lr_test_path("tests/data/contrasts.csv"), NULL};
     lr_test_run_result a, b;
     ck_assert_int_eq(lr_test_run(fit_argv, NULL, 0, &a), 0);
     ck_assert_msg(a.exit_code == 0, "%s", a.err);
-    const char *csv = "y,x,w,g,h,k\n1,2,1,a,u,p\n1,2,1,e,u,p\n";
-    char *nd = lr_test_write_temp(csv, strlen(csv));
-    const char *pred_argv[] = {"linreg", "predict", "-m", model, nd, NULL};
-    ck_assert_int_eq(lr_test_run(pred_argv, NULL, 0, &b), 0);
-    ck_assert_int_eq(b.exit_code, 1);
-    ck_assert_msg(strstr(b.err, ":3:7: C(g, sum): level \"e\" was not seen when the model was "
-                                "fitted"), "%s", b.err);
+    static const char *const csv[] = {"y,x,w,g,h,k,dose\n1,2,1,a,u,p,1\n1,2,1,e,u,p,1\n",
+                                      "y,x,w,g,h,k,dose\n1,2,1,a,u,p,1\n1,2,1,d,u,r,1\n"};
+    static const char *const want[] = {
+        ":3:7: C(g, sum): level \"e\" was not seen when the model was fitted",
+        ":3:7: interaction(g, k): level \"d.r\" was not seen when the model was fitted"};
+    for (int i = 0; i < 2; i++) {
+        char *nd = lr_test_write_temp(csv[i], strlen(csv[i]));
+        const char *pred_argv[] = {"linreg", "predict", "-m", model, nd, NULL};
+        ck_assert_int_eq(lr_test_run(pred_argv, NULL, 0, &b), 0);
+        ck_assert_int_eq(b.exit_code, 1);
+        ck_assert_msg(strstr(b.err, want[i]), "%s", b.err);
+        lr_test_run_free(&b);
+        unlink(nd);
+        free(nd);
+    }
     lr_test_run_free(&a);
-    lr_test_run_free(&b);
-    unlink(nd);
     unlink(model);
-    free(nd);
     free(model);
 }
 END_TEST
@@ -293,6 +307,9 @@ START_TEST(test_contrasts_errors)
         {"g,y\na,1\nb,2\n", "y ~ C(g, sum, 1)", "how.many is not supported", LR_EUSAGE},
         {"g,y\na,1\na,2\n", "y ~ C(g, sum)",
          "factor C(g, sum) has a single level in the rows used", LR_EDATA},
+        {"g,y\na,1\nb,2\n", "y ~ interaction(g)", "interaction() needs two columns or more",
+         LR_EUSAGE},
+        {"g,y\na,1\nb,2\n", "y ~ interaction(g, y, sep = 1)", "expected a string", LR_EUSAGE},
         {"g,y\nNA,1\nb,2\nc,3\n", "y ~ C(g, helmert) - 1", "", LR_OK},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {

@@ -17,7 +17,8 @@
 #
 # The data tests/data/contrasts.csv (60 rows: y, x, w, text factors g with
 # four levels, h with two, k with three, and the combination g = "d", k = "r"
-# absent, which interaction(g, k) leaves out as lm drops unused levels) and
+# absent, which interaction(g, k) leaves out as lm drops unused levels; dose,
+# numbers whose factor levels sort numerically and hold the sep "."), and
 # the new data tests/data/contrasts_new.csv are written by this script and
 # read back with read.csv(stringsAsFactors = TRUE): R's C() takes factors
 # only. Levels sort the same in the C locale and in linreg (byte order).
@@ -42,9 +43,11 @@ w <- round(runif(n, 0.5, 2), 3)
 eff <- c(a = 1, b = 2.5, c = -1, d = 0.5)
 y <- round(3 + eff[g] + 0.8 * x + ifelse(h == "v", 1.5, 0) + 0.3 * x * (g == "b") +
            rnorm(n), 4)
-write.csv(data.frame(y, x, w, g, h, k), "tests/data/contrasts.csv", row.names = FALSE)
+dose <- rep(c(0.5, 1, 2, 10), each = 3, length.out = n)
+write.csv(data.frame(y, x, w, g, h, k, dose), "tests/data/contrasts.csv", row.names = FALSE)
 write.csv(data.frame(y = NA, x = c(0, 2.5, 7.25, 12), w = 1, g = c("a", "b", "c", "d"),
-                     h = c("u", "v", "v", "u"), k = c("p", "q", "r", "q")),
+                     h = c("u", "v", "v", "u"), k = c("p", "q", "r", "q"),
+                     dose = c(0.5, 10, 2, 1)),
           "tests/data/contrasts_new.csv", row.names = FALSE)
 
 fits <- list(
@@ -71,6 +74,13 @@ fits <- list(
   list("sum_and_helmert", "y ~ C(k, sum) + C(g, helmert) + x", NULL),
   list("sum_empty_cell", "y ~ C(g, sum) * C(k, helmert)", NULL),
   list("sum_factor_same_col", "y ~ C(g, sum) + x:g", NULL),
+  list("interaction", "y ~ interaction(g, k)", NULL),
+  list("interaction_drop", "y ~ interaction(g, k, drop = TRUE) + x", NULL),
+  list("interaction_x_sep", "y ~ x:interaction(h, k, sep = \"_\")", NULL),
+  list("interaction_lex_noint", "y ~ interaction(g, k, lex.order = TRUE) - 1", "w"),
+  list("interaction_numeric", "y ~ interaction(dose, h)", NULL),
+  list("interaction_times_x", "y ~ interaction(h, k) * x", NULL),
+  list("interaction_sum", "y ~ interaction(h, k) + C(g, sum)", NULL),
   list("ns_intercept", "y ~ ns(x, df = 3, intercept = TRUE)", NULL),
   list("ns_intercept_noint", "y ~ ns(x, df = 4, intercept = TRUE) - 1", NULL),
   list("bs_intercept", "y ~ bs(x, df = 5, intercept = TRUE) + g", "w"),
