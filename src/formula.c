@@ -1793,16 +1793,6 @@ static int finish(parser *p, tset *rhs)
         p->failed = 1;
         return lr_error_nomem(p->err);
     }
-    /* A logical I() is R's logical, which model.matrix codes as a factor: in an
-     * interaction its coding depends on R's marginality rules for factors,
-     * which this numeric column does not follow; refused rather than wrong. */
-    for (size_t i = 0; i < rhs->n; i++)
-        for (size_t j = 0; rhs->t[i].n > 1 && j < rhs->t[i].n; j++)
-            if (f->vars[rhs->t[i].vars[j]].logical)
-                return perror_at(p, f->vars[rhs->t[i].vars[j]].pos,
-                                 "%s is logical: linreg does not support it in an interaction "
-                                 "(write I(1 * (...)) to use it as a 0/1 number)",
-                                 f->vars[rhs->t[i].vars[j]].label);
     /* Sort by order, stably (R's keep.order = FALSE). */
     size_t maxo = 0;
     for (size_t i = 0; i < rhs->n; i++)

@@ -693,7 +693,8 @@ static int predict_frame(const lr_model *m, const lr_csv_row *hdr, const char *n
             json_t *e = json_array_get(lv, r);
             uint32_t id;
             int bad =
-                f->cols[f->formula->vars[v].col].text || f->formula->vars[v].icols
+                f->cols[f->formula->vars[v].col].text || f->formula->vars[v].icols ||
+                        f->formula->vars[v].logical
                     ? (!json_is_string(e) ||
                        lr_levels_intern_text(f->vars[v].levels, json_string_value(e),
                                              json_string_length(e), &id, err))

@@ -383,19 +383,6 @@ int lr_frame_create(const lr_csv_row *hdr, const char *source, const lr_fit_opti
     if (rc)
         goto fail;
 
-    /* R codes a logical I() as a factor: without an intercept that gives it a
-     * column for FALSE and one for TRUE when it comes before any factor, which
-     * this 0/1 column does not; refused rather than wrong. */
-    for (size_t t = 0; !rc && !f->formula->intercept && t < f->formula->nterms; t++) {
-        const lr_var *x = &f->formula->vars[f->formula->terms[t].vars[0]];
-        if (x->logical) {
-            rc = lr_error_set(err, LR_EUSAGE, "%s is logical: linreg does not support it in a "
-                              "model without an intercept (write I(1 * (...)) to use it as a 0/1 "
-                              "number)", x->label);
-            goto fail;
-        }
-    }
-
     /* The weights column. */
     if (opt->weights) {
         if (!find_header(f, opt->weights, &f->wcol)) {
@@ -541,10 +528,14 @@ static int resolve_types(lr_frame *f, lr_error *err)
                 snprintf(what, sizeof what, "cannot be used in %s", x->label);
                 return text_error(f, col, what, err);
             }
+            /* R's logical (I(x > 5)): model.matrix codes it as a factor of the
+             * levels FALSE, TRUE that the rows have */
+            vi->factor = x->logical && v > 0;
             break;
         }
         if (vi->factor) {
-            int numeric = !f->cols[x->col].text && !x->icols; /* interaction(): text */
+            /* interaction() and a logical: text levels */
+            int numeric = !f->cols[x->col].text && !x->icols && !x->logical;
             if ((rc = lr_levels_create(numeric, &vi->levels, err)))
                 return rc;
         }
@@ -642,8 +633,8 @@ int lr_chunk_create(const lr_frame *f, lr_chunk **out, lr_error *err)
         goto fail;
     }
     for (size_t v = 0; v < nv; v++)
-        if (f->vars[v].factor &&
-            (rc = lr_levels_create(!f->cols[f->formula->vars[v].col].text, &c->levels[v], err)))
+        if (f->vars[v].factor && (rc = lr_levels_create(lr_levels_numeric(f->vars[v].levels),
+                                                        &c->levels[v], err)))
             goto fail;
     c->map.width = f->keywidth;
     c->k = f->kfixed;
@@ -1022,7 +1013,7 @@ static int build_row(lr_chunk *c, const lr_csv_row *row, int *omit, lr_error *er
             *omit = 1; /* NA, as R's factor(x, levels = ) makes it */
             return LR_OK;
         }
-        if (f->vars[v].factor || x->kind == LR_VAR_COLUMN)
+        if ((f->vars[v].factor && !x->logical) || x->kind == LR_VAR_COLUMN)
             continue;
         if (x->codes) { /* C(g, sum): the level's rank (model_frame_coded.c) */
             if (lr_frame_coded_rank(f, v, c->cell[x->col], c->cell_len[x->col],
@@ -1056,7 +1047,12 @@ static int build_row(lr_chunk *c, const lr_csv_row *row, int *omit, lr_error *er
             if (x->icols &&
                 (rc = lr_interaction_join(f, x, row, c->colval, joined, sizeof joined, &jn, err)))
                 return rc;
-            rc = x->icols ? lr_levels_intern_text(c->levels[v], joined, jn, &c->level[v], err)
+            if (x->logical) { /* I(x > 5): its level's label */
+                jn = c->value[v] != 0 ? 4 : 5;
+                memcpy(joined, c->value[v] != 0 ? "TRUE" : "FALSE", jn);
+            }
+            rc = x->icols || x->logical
+                     ? lr_levels_intern_text(c->levels[v], joined, jn, &c->level[v], err)
                  : ci->text
                      ? lr_levels_intern_text(c->levels[v], c->cell[x->col], c->cell_len[x->col],
                                              &c->level[v], err)
@@ -1441,7 +1437,7 @@ int lr_frame_fold(lr_frame *f, lr_chunk *c, uint64_t lines_before, lr_error *err
             rc = lr_error_nomem(err);
             goto done;
         }
-        int numeric = !f->cols[fm->vars[v].col].text;
+        int numeric = lr_levels_numeric(c->levels[v]);
         for (size_t id = 0; id < n; id++) {
             double x = 0;
             const char *label = lr_levels_label(c->levels[v], (uint32_t)id);
@@ -1737,7 +1733,7 @@ int lr_frame_finish(lr_frame *f, lr_error *err)
         if (!f->vars[v].factor)
             continue;
         col_info *ci = &f->cols[f->formula->vars[v].col];
-        if (ci->as_factor && !f->formula->vars[v].icols &&
+        if (ci->as_factor && !f->formula->vars[v].icols && !f->formula->vars[v].logical &&
             (rc = lr_factor_as_numbers(f->vars[v].levels, f->source, f->formula->vars[v].label,
                                        &ci->levels_numeric, err)))
             return rc;
@@ -2073,7 +2069,15 @@ int lr_frame_eval_row(const lr_frame *f, double *colval, const lr_csv_row *row, 
                 if (rc)
                     return rc;
             }
-            int found = xv->icols ? lr_levels_find_text(f->vars[v].levels, joined, jn, &level[v])
+            if (xv->logical) { /* I(x > 5): NA (NaN) makes the row NA */
+                double lv = lr_node_eval(xv->expr, colval);
+                if (isnan(lv))
+                    return LR_OK;
+                jn = lv != 0 ? 4 : 5;
+                memcpy(joined, lv != 0 ? "TRUE" : "FALSE", jn);
+            }
+            int found = xv->icols || xv->logical
+                            ? lr_levels_find_text(f->vars[v].levels, joined, jn, &level[v])
                         : lg ? lr_levels_find_text(f->vars[v].levels, lg, strlen(lg), &level[v])
                         : f->cols[xv->col].text
                             ? lr_levels_find_cell(f->vars[v].levels, cf->data, cf->len, &level[v])
@@ -2081,7 +2085,7 @@ int lr_frame_eval_row(const lr_frame *f, double *colval, const lr_csv_row *row, 
             if (found != 0) {
                 const lr_csv_field *fl = &row->fields[xv->col];
                 char q[96];
-                if (xv->icols)
+                if (xv->icols || xv->logical)
                     lr_interaction_label(xv, joined, jn, q, sizeof q);
                 else
                     lr_error_quote(q, sizeof q, fl->data, fl->len, 60);

@@ -286,8 +286,16 @@ int lr_frame_mp_row(lr_frame_mp *m, const lr_csv_row *row, int *use, lr_error *e
             if (x->icols && (rc = lr_interaction_join(f, x, row, f->colval, joined, sizeof joined,
                                                       &jn, err)))
                 return rc;
+            if (x->logical) { /* I(x > 5): exact in double; NA omits the row */
+                double lv = lr_node_eval(x->expr, f->colval);
+                if (isnan(lv))
+                    return LR_OK;
+                jn = lv != 0 ? 4 : 5;
+                memcpy(joined, lv != 0 ? "TRUE" : "FALSE", jn);
+            }
             int found =
-                x->icols ? lr_levels_find_text(f->vars[v].levels, joined, jn, &m->level[v])
+                x->icols || x->logical
+                    ? lr_levels_find_text(f->vars[v].levels, joined, jn, &m->level[v])
                 : c->text ? lr_levels_find_cell(f->vars[v].levels, c->cell, c->cell_len, &m->level[v])
                           : lr_levels_find_number(f->vars[v].levels, f->colval[x->col], &m->level[v]);
             if (found != 0)

@@ -124,7 +124,6 @@ static const parse_error_case error_cases[] = {
     {"y ~ relevel(a)", 14, "relevel() needs ref = \"level\""},
     {"y ~ C(a, contr.poly)", 10, "C() takes contr.treatment, contr.sum or contr.helmert"},
     {"y ~ factor(a, levels = c(\"u\", \"u\"))", 31, "level \"u\" is given twice"},
-    {"y ~ I(a > 1):b", 5, "I(a > 1) is logical: linreg does not support it in an interaction"},
     {"y ~ offset(a) + offset(b)", 17, "linreg supports one offset()"},
     {"y ~ `a", 5, "unterminated backquoted name"},
     {"y ~ I(a +)", 10, "unexpected ')'"},

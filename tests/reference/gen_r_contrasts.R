@@ -1,7 +1,8 @@
 # gen_r_contrasts.R -- R reference values for linreg's coded factors in
 # formulas: C(g, contr) with sum, Helmert and treatment contrasts,
-# interaction(a, b) as one factor, and the splines package's ns() and bs()
-# with intercept = TRUE.
+# interaction(a, b) as one factor, a logical I() coded as the factor R makes
+# of it (in interactions, without an intercept), and the splines package's
+# ns() and bs() with intercept = TRUE.
 #
 # Produces tests/data/r_contrasts.json: {"r_version", "fits": [...]}, one
 # entry per model fit with
@@ -81,6 +82,11 @@ fits <- list(
   list("interaction_numeric", "y ~ interaction(dose, h)", NULL),
   list("interaction_times_x", "y ~ interaction(h, k) * x", NULL),
   list("interaction_sum", "y ~ interaction(h, k) + C(g, sum)", NULL),
+  list("logical_in_g", "y ~ I(x > 5):g", NULL),
+  list("logical_noint", "y ~ I(x > 5) - 1", NULL),
+  list("x_in_logical", "y ~ x:I(x > 5)", "w"),
+  list("logical_times_sum", "y ~ I(x > 5) * C(g, sum)", NULL),
+  list("h_plus_logical_in_h", "y ~ h + I(x > 2 & w < 1.5):h", NULL),
   list("ns_intercept", "y ~ ns(x, df = 3, intercept = TRUE)", NULL),
   list("ns_intercept_noint", "y ~ ns(x, df = 4, intercept = TRUE) - 1", NULL),
   list("bs_intercept", "y ~ bs(x, df = 5, intercept = TRUE) + g", "w"),
