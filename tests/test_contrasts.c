@@ -134,43 +134,6 @@ static void check_summary(json_t *c, const lr_fit *fit)
     }
 }
 
-static void check_predictions(json_t *c, const char *model_path)
-{
-    const char *id = json_string_value(json_object_get(c, "id"));
-    lr_model *m = NULL;
-    lr_error err;
-    ck_assert_msg(lr_model_load(model_path, &m, &err) == LR_OK, "%s: %s", id, err.message);
-    char newdata[4096];
-    snprintf(newdata, sizeof newdata, "%s", lr_test_path("tests/data/contrasts_new.csv"));
-    json_t *want_fit = json_object_get(c, "fit"), *want_se = json_object_get(c, "se_fit");
-    size_t n = json_array_size(want_fit);
-    double scale = max_abs(want_fit);
-    static const lr_interval kinds[] = {LR_INTERVAL_NONE, LR_INTERVAL_CONFIDENCE,
-                                        LR_INTERVAL_PREDICTION};
-    for (int kind = 0; kind < 3; kind++) {
-        rows r = {0};
-        int rc = lr_predict_csv(m, newdata, kinds[kind], key(c, "level"), collect, &r, &err);
-        ck_assert_msg(rc == LR_OK, "%s: %s", id, err.message);
-        ck_assert_msg(r.n == n, "%s: %zu predictions, R has %zu", id, r.n, n);
-        json_t *iv = kind == 1   ? json_object_get(c, "confidence")
-                     : kind == 2 ? json_object_get(c, "prediction")
-                                 : NULL;
-        for (size_t i = 0; i < n; i++) {
-            ck_assert(r.p[i].ok);
-            agree(r.p[i].fit, num(json_array_get(want_fit, i)), scale, id, "fit", i);
-            agree(r.p[i].se_fit, num(json_array_get(want_se, i)), scale, id, "se_fit", i);
-            if (!iv)
-                continue;
-            agree(r.p[i].lwr, num(json_array_get(json_object_get(iv, "lwr"), i)), scale, id,
-                  "lwr", i);
-            agree(r.p[i].upr, num(json_array_get(json_object_get(iv, "upr"), i)), scale, id,
-                  "upr", i);
-        }
-        free(r.p);
-    }
-    lr_model_free(m);
-}
-
 /* Every fit by every method that saves, then its predictions from the saved model. */
 START_TEST(test_r_contrasts)
 {
@@ -182,7 +145,13 @@ START_TEST(test_r_contrasts)
     lr_error err;
     ck_assert_msg(lr_fit_save(fit, model_path, &err) == LR_OK, "%s", err.message);
     lr_fit_free(fit);
-    check_predictions(c, model_path);
+    char newdata[4096];
+    snprintf(newdata, sizeof newdata, "%s", lr_test_path("tests/data/contrasts_new.csv"));
+    /* R warns when a bs() x lies beyond the boundary knots; linreg flags the rows */
+    const char *note = json_string_value(json_object_get(c, "note"));
+    int beyond = note && strstr(note, "beyond boundary knots") != NULL;
+    ck_assert_msg(check_r_predictions(c, model_path, newdata) == beyond, "%s: beyond the knots",
+                  json_string_value(json_object_get(c, "id")));
     unlink(model_path);
     free(model_path);
 }

@@ -14,7 +14,9 @@
 #   anova [{term, df, sum_sq, mean_sq, f, p}] (anova(fit), "Residuals" last),
 #   fit and se_fit (predict.lm(fit, newdata, se.fit = TRUE) on
 #   tests/data/contrasts_new.csv), confidence {lwr, upr} and prediction
-#   {lwr, upr} (interval = "confidence" / "prediction").
+#   {lwr, upr} (interval = "confidence" / "prediction"), and note (R's
+#   warnings while predicting, joined with "; ", or null: bs() warns for new
+#   x beyond its boundary knots, predict.lm for a rank-deficient fit).
 #
 # The data tests/data/contrasts.csv (60 rows: y, x, w, text factors g with
 # four levels, h with two, k with three, and the combination g = "d", k = "r"
@@ -102,6 +104,7 @@ str_json <- function(s) {
   if (is.null(s)) return("null")
   s <- gsub("\\", "\\\\", s, fixed = TRUE)
   s <- gsub("\"", "\\\"", s, fixed = TRUE)
+  s <- gsub("\n", " ", s, fixed = TRUE)
   paste0("\"", s, "\"")
 }
 strs <- function(s) paste0("[", paste(vapply(s, str_json, ""), collapse = ", "), "]")
@@ -130,9 +133,14 @@ for (spec in fits) {
       field("sum_sq", num(a[i, 2])), field("mean_sq", num(a[i, 3])),
       field("f", num(a[i, 4])), field("p", num(a[i, 5]))), "")
   fs <- s$fstatistic
-  pr <- predict(fit, nd, se.fit = TRUE)
-  pc <- predict(fit, nd, interval = "confidence", level = level)
-  pp <- predict(fit, nd, interval = "prediction", level = level)
+  warns <- character(0)
+  keep <- function(w) { warns <<- c(warns, conditionMessage(w)); invokeRestart("muffleWarning") }
+  pr <- withCallingHandlers(predict(fit, nd, se.fit = TRUE), warning = keep)
+  pc <- withCallingHandlers(predict(fit, nd, interval = "confidence", level = level),
+                            warning = keep)
+  pp <- withCallingHandlers(predict(fit, nd, interval = "prediction", level = level),
+                            warning = keep)
+  warns <- unique(warns)
   e <- paste0("{", paste(
     field("id", str_json(id)), field("file", str_json("contrasts.csv")),
     field("formula", str_json(formula)), field("weights", str_json(wcol)),
@@ -153,6 +161,7 @@ for (spec in fits) {
                                         field("upr", nums(unname(pc[, "upr"]))), "}")),
     ",\n ", field("prediction", paste0("{", field("lwr", nums(unname(pp[, "lwr"]))), ", ",
                                         field("upr", nums(unname(pp[, "upr"]))), "}")),
+    ",\n ", field("note", if (length(warns)) str_json(paste(warns, collapse = "; ")) else "null"),
     "}")
   entries <- c(entries, e)
 }
