@@ -191,3 +191,13 @@ int lr_frame_coded_rank(const lr_frame *f, size_t v, const char *cell, size_t le
     *rank = found == 0 ? (double)id : 0.0;
     return found;
 }
+
+int lr_frame_code_saved_contrasts(lr_frame *f, lr_error *err)
+{
+    const lr_formula *fm = f->formula;
+    int rc = LR_OK;
+    for (size_t v = 1; v < fm->nvars && rc == LR_OK; v++)
+        if (f->vars[v].factor && fm->vars[v].contrast != LR_CONTR_DEFAULT)
+            rc = lr_levels_sort(f->vars[v].levels, err);
+    return rc ? rc : lr_frame_code_contrasts(f, f, err);
+}
