@@ -13,7 +13,8 @@
 #     (every public lr_ function is declared in linreg.h).
 #
 # A module is one concern spread over files named for it: model_frame*.c and
-# model_frame*.h are the model frame, solver*.c the solver, fit*.c the fit,
+# model_frame*.h are the model frame, accumulator*.c and accumulator*.h the
+# accumulator, solver*.c the solver, fit*.c the fit,
 # model.c, model_io.c and predict.c the saved model, fe_*.c and
 # fixed_effects*.c the fixed effects, byte_source, source_concat and
 # csv_reader the input, error.c and alloc.c the core; any other file is its
@@ -35,6 +36,7 @@ module() {
     b=${b%.c}
     case $b in
     model_frame*) echo model_frame ;;
+    accumulator*) echo accumulator ;;
     solver*) echo solver ;;
     fe_* | fixed_effects*) echo fixed_effects ;;
     fit*) echo fit ;;
