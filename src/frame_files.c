@@ -64,7 +64,7 @@ static int tables_init(lr_frame *f, lr_error *err)
     for (size_t v = 0; v < nv; v++) {
         int rc;
         if (f->vars[v].factor &&
-            (rc = lr_levels_create(!f->cols[f->formula->vars[v].col].text, &f->glevels[v], err)))
+            (rc = lr_levels_create(lr_frame_levels_numeric(f, v), &f->glevels[v], err)))
             return rc;
     }
     f->gmap.width = f->keywidth;
@@ -75,7 +75,11 @@ static int tables_init(lr_frame *f, lr_error *err)
 /* The file's tables and the data set's trade places. */
 static void tables_swap(lr_frame *f)
 {
+    /* only factors' levels are per file: a coded variable's (C(g, sum),
+     * model_frame_coded.c) are the first pass's, the same for every file */
     for (size_t v = 0; v < f->formula->nvars; v++) {
+        if (!f->vars[v].factor)
+            continue;
         lr_levels *t = f->vars[v].levels;
         f->vars[v].levels = f->glevels[v];
         f->glevels[v] = t;
@@ -97,8 +101,7 @@ static int tables_reset(lr_frame *f, lr_error *err)
             continue;
         lr_levels_free(f->vars[v].levels);
         f->vars[v].levels = NULL;
-        if ((rc = lr_levels_create(!f->cols[f->formula->vars[v].col].text, &f->vars[v].levels,
-                                   err)))
+        if ((rc = lr_levels_create(lr_frame_levels_numeric(f, v), &f->vars[v].levels, err)))
             return rc;
     }
     lr_cell_map_free(&f->map);
@@ -269,7 +272,7 @@ int lr_frame_finish(lr_frame *f, lr_error *err)
         if (!f->vars[v].factor)
             continue;
         col_info *ci = &f->cols[f->formula->vars[v].col];
-        if (ci->as_factor &&
+        if (ci->as_factor && !f->formula->vars[v].icols && !f->formula->vars[v].logical &&
             (rc = lr_factor_as_numbers(f->vars[v].levels, f->source, f->formula->vars[v].label,
                                        &ci->levels_numeric, err)))
             return rc;

@@ -124,7 +124,7 @@ int lr_partial_put_file(lr_partial_sink *s, const lr_frame *f, lr_levels *const 
         if (!f->vars[v].factor)
             continue;
         size_t n = lr_levels_count(levels[v]);
-        int text = f->cols[fm->vars[v].col].text;
+        int text = !lr_frame_levels_numeric(f, v);
         lr_pbuf_u64(p, n);
         for (uint32_t id = 0; id < n; id++) {
             if (text) {
@@ -496,7 +496,7 @@ int lr_partial_get_file(lr_partial_cursor *pc, const lr_frame *f, lr_levels **le
     for (size_t v = 0; v < fm->nvars; v++) {
         if (!f->vars[v].factor)
             continue;
-        int text = f->cols[fm->vars[v].col].text;
+        int text = !lr_frame_levels_numeric(f, v);
         size_t n = get_count(&c, 8);
         for (size_t i = 0; i < n && !c.bad && !rc; i++) {
             uint32_t id;

@@ -57,7 +57,7 @@ static int fold_part(lr_frame *f, const lr_partial *p, uint64_t shift, lr_error 
             return lr_error_nomem(err);
         for (size_t v = 0; v < nv && !rc; v++)
             if (f->vars[v].factor)
-                rc = lr_levels_create(!f->cols[f->formula->vars[v].col].text, &levels[v], err);
+                rc = lr_levels_create(lr_frame_levels_numeric(f, v), &levels[v], err);
         if (!rc)
             rc = lr_partial_get_file(&pc, f, levels, &colkeys, &k, &acc, err);
         if (!rc && !(orig = origins_of(f, colkeys, k))) {
