@@ -627,6 +627,14 @@ static int first_chunk(const chunk_job *first, const char *name, const lr_fit_op
     lr_frame_set_files(*out, nfiles, sink);
     if (bases && (rc = lr_frame_copy_bases(*out, bases, err)))
         goto done;
+    /* A part is one pass over its files; C(g, sum)'s columns need the levels
+     * of every file first (a second pass), which no part has. */
+    if (sink && lr_frame_coded_pending(*out)) {
+        rc = lr_error_set(err, LR_EUSAGE,
+                          "--save-partial: C(x, sum) and C(x, helmert) cannot be saved as "
+                          "partial fits (their coding needs every file's levels: a second pass)");
+        goto done;
+    }
     /* without a temporary file for them, the text is read again */
     if (keep_rows)
         lr_frame_keep_rows(*out, keep_rows & LR_KEEP_ROW_LINES);

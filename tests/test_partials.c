@@ -7,7 +7,7 @@
  * line ends (CR LF) straddle the 1 MiB chunk boundaries, and with -t 1, 2
  * and 4 (the parts' bytes themselves do not depend on -t). Parts that are
  * corrupted, truncated, of another version or of another model are refused
- * with the reason. The reference is the fit of the files, itself checked
+ * with the reason, and so are models a part cannot hold (bases, C(g, sum)). The reference is the fit of the files, itself checked
  * against R by the other suites (tests/reference/gen_r_*.R).
  */
 #include <stdio.h>
@@ -83,6 +83,9 @@ static const model_case models[] = {
     {"iris.csv", {"-f", "Sepal.Length ~ Petal.Length * Species", NULL}},
     {"cars.csv", {"-f", "dist ~ speed", "-w", "speed", NULL}},
     {"warpbreaks.csv", {"-f", "breaks ~ wool * tension", NULL}},
+    /* text levels of numeric columns: a logical's (FALSE, TRUE) and
+     * interaction()'s, in every file's tables and in the parts */
+    {"mtcars.csv", {"-f", "mpg ~ 0 + I(hp > 120) + interaction(cyl, am) + wt", NULL}},
 };
 
 /* Output options of the fit and the merge. */
@@ -405,6 +408,14 @@ START_TEST(test_refused)
     expect_refusal((const char *const[]){"linreg", "fit", "-f", "dist ~ poly(speed, 2)",
                                          "--save-partial", bad, carsp, NULL},
                    2, "bases need every row");
+    /* nor the coding of C(g, sum) and C(g, helmert), which needs every
+     * file's levels first; no part is written */
+    remove(bad);
+    expect_refusal((const char *const[]){"linreg", "fit", "-f", "dist ~ C(speed, helmert)",
+                                         "--save-partial", bad, carsp, NULL},
+                   2, "C(x, sum) and C(x, helmert) cannot be saved");
+    FILE *none = fopen(bad, "rb");
+    ck_assert_msg(none == NULL, "a refused part was written");
     /* without --data: the fit, its residual quantiles left out with a note */
     const char *fit[] = {"linreg", "fit", "-f", "dist ~ speed", "--format", "json", carsp, NULL};
     const char *merge[] = {"linreg", "merge", "--format", "json", p1, NULL};
