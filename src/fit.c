@@ -779,9 +779,8 @@ static int fit_csv(const char *const *paths, size_t n, const lr_fit_options *opt
                      : opt->residual_summary         ? (uint64_t)1 << 30
                      : opt->method == LR_METHOD_AUTO ? (uint64_t)64 << 20
                                                      : 0;
-    /* CL reads the cluster keys from the text, so the spool would go unread */
-    int keep_rows = (want_rows || opt->residual_summary) && !(opt->ridge > 0) &&
-                            opt->vcov != LR_VCOV_CL
+    /* CL: the spool's records carry the cluster cells too (row_spool.h) */
+    int keep_rows = (want_rows || opt->residual_summary) && !(opt->ridge > 0)
                         ? 1 | (opt->residual_row || opt->vcov == LR_VCOV_HC2 ||
                                        opt->vcov == LR_VCOV_HC3
                                    ? LR_KEEP_ROW_LINES

@@ -139,6 +139,7 @@ void lr_chunk_free(lr_chunk *c)
     lr_mem_free(c->wblock, c->block_rows * sizeof(double));
     lr_mem_free(c->lblock, c->block_rows * sizeof(uint64_t));
     lr_row_buf_free(&c->spool);
+    lr_row_keys_free(&c->keys);
     lr_mem_free(c->row, c->row_cap * sizeof(double));
     lr_mem_free(c->ent, c->ent_cap * sizeof(lr_row_entry));
     lr_row_store_free(&c->store);
@@ -639,6 +640,7 @@ int lr_chunk_create(const lr_frame *f, lr_chunk **out, lr_error *err)
             (rc = lr_levels_create(!f->cols[f->formula->vars[v].col].text, &c->levels[v], err)))
             goto fail;
     c->map.width = f->keywidth;
+    c->keys.nkey = f->rows_wanted ? f->ncl : 0; /* the cluster cells (--vcov CL) */
     c->k = f->kfixed;
     /* a row writes the response and each term's columns (one combination of
      * levels a factor term) */
@@ -672,7 +674,7 @@ static int flush(lr_chunk *c, lr_error *err)
     if (c->f->rows_wanted)
         lr_row_buf_add(&c->spool, c->nblock, lr_accum_ncols(c->acc), c->block, c->block_rows,
                        c->f->wcol != SIZE_MAX ? c->wblock : NULL,
-                       c->f->rows_lines ? c->lblock : NULL);
+                       c->f->rows_lines ? c->lblock : NULL, &c->keys);
     rc = lr_accum_add(c->acc, c->nblock, c->block, c->block_rows,
                       c->f->wcol != SIZE_MAX ? c->wblock : NULL, err);
     c->nblock = 0;
@@ -1173,6 +1175,19 @@ static int direct_row_done(lr_chunk *c, double w, uint64_t line, lr_error *err)
     return LR_OK;
 }
 
+/* A row taken (into the block or the store): its key cells for the spool,
+ * which flush hands on with the row's values (the rows in the same order). */
+static void take_keys(lr_chunk *c, const lr_csv_row *row)
+{
+    const char *cell[LR_CLUSTER_MAX];
+    size_t len[LR_CLUSTER_MAX];
+    for (size_t i = 0; i < c->keys.nkey; i++) {
+        cell[i] = row->fields[c->f->ccol[i]].data;
+        len[i] = row->fields[c->f->ccol[i]].len;
+    }
+    lr_row_keys_add(&c->keys, cell, len);
+}
+
 int lr_chunk_fast_text(lr_chunk *c)
 {
     /* the block is made by the first row otherwise */
@@ -1202,6 +1217,8 @@ int lr_chunk_add_text(lr_chunk *c, const char *buf, size_t len, char delim, uint
     double *colval = c->colval;
     uint64_t nrows = 0, nlines = 0;
     int rc = LR_OK;
+    const char *kcell[LR_CLUSTER_MAX] = {NULL}; /* the row's key cells (c->keys) */
+    size_t klen[LR_CLUSTER_MAX] = {0};
     *used = 0;
     *lines = 0;
     while (p < end) {
@@ -1210,6 +1227,7 @@ int lr_chunk_add_text(lr_chunk *c, const char *buf, size_t len, char delim, uint
         size_t j = 0;
         int ok = 1;
         for (;; j++) {
+            const char *field = p;
             if (direct[j] != SIZE_MAX || j == wcol) {
                 double v;
                 const char *stop;
@@ -1239,6 +1257,11 @@ int lr_chunk_add_text(lr_chunk *c, const char *buf, size_t len, char delim, uint
                     break;
                 }
             }
+            for (size_t q = 0; q < c->keys.nkey; q++)
+                if (f->ccol[q] == j) { /* unquoted: the bytes the CSV reader hands out */
+                    kcell[q] = field;
+                    klen[q] = (size_t)(p - field);
+                }
             if (j + 1 < ncsv) {
                 if (p == end || *p != delim) {
                     ok = 0;
@@ -1269,6 +1292,8 @@ int lr_chunk_add_text(lr_chunk *c, const char *buf, size_t len, char delim, uint
         c->rows++;
         nrows++;
         lr_row_fp_add(&c->fp, line0 + nrows, lr_row_hash_text(row, (size_t)(rend - row)));
+        if (c->keys.nkey)
+            lr_row_keys_add(&c->keys, kcell, klen);
         if ((rc = direct_row_done(c, wcol != SIZE_MAX ? colval[wcol] : 1.0, line0 + nrows, err)))
             break;
     }
@@ -1308,9 +1333,12 @@ static int chunk_add(lr_chunk *c, const lr_csv_row *row, lr_error *err)
         }
         if (miss == 0 && f->ncl && cluster_missing(f, row))
             miss = 1;
-        if (miss == 0 && (f->wcol == SIZE_MAX || c->colval[f->wcol] >= 0))
+        if (miss == 0 && (f->wcol == SIZE_MAX || c->colval[f->wcol] >= 0)) {
+            if (c->keys.nkey)
+                take_keys(c, row);
             return direct_row_done(c, f->wcol != SIZE_MAX ? c->colval[f->wcol] : 1.0, row->line,
                                    err);
+        }
         if (miss == 1 && f->na != LR_NA_ERROR) {
             /* the general path below would find the same; but a text cell or a
              * negative weight in this row must still be an error */
@@ -1343,6 +1371,8 @@ static int chunk_add(lr_chunk *c, const lr_csv_row *row, lr_error *err)
     }
     if (f->bn_vars && (rc = lr_chunk_collect(c, row, 1, err)))
         return rc;
+    if (c->keys.nkey)
+        take_keys(c, row);
     if (c->sparse) {
         rc = lr_row_store_add(&c->store, c->ent, c->nent,
                               f->wcol != SIZE_MAX ? c->colval[f->wcol] : 1.0, row->line, err);
@@ -2003,6 +2033,12 @@ int lr_frame_keep_rows(lr_frame *f, int with_lines)
     f->rows_fd = lr_row_spool_create();
     f->rows_wanted = f->rows_fd >= 0;
     return f->rows_wanted;
+}
+
+size_t lr_frame_key_cols(const lr_frame *f, const size_t **cols)
+{
+    *cols = f->ccol;
+    return f->rows_wanted ? f->ncl : 0;
 }
 
 int lr_frame_rows_fd(const lr_frame *f)

@@ -94,6 +94,7 @@ struct lr_chunk {
     double *wblock;     /* weights of the block's rows */
     uint64_t *lblock;   /* physical lines of the block's rows */
     lr_row_buf spool;   /* the blocks again, for a second pass (if the frame keeps rows) */
+    lr_row_keys keys;   /* with it, the key cells of the rows taken and not yet in spool */
     size_t block_rows;  /* rows the block holds */
     size_t block_k;     /* columns the block holds */
     size_t nblock;      /* rows in the block */
