@@ -282,6 +282,46 @@ void lr_frame_header_name(const lr_csv_field *fl, const char **name, size_t *len
     *len = n;
 }
 
+/* The key columns (row_spool.h): --vcov CL's cluster columns, else the
+ * absorbed factors that opt->absorb names ("a,b": the fixed effects of the
+ * first pass of fit.c's absorption), whose cells the first pass does not
+ * read but carries for the absorption. A name not in the header makes none
+ * (the absorption then reads the text, and reports it). */
+static void key_columns(lr_frame *f, const lr_fit_options *opt)
+{
+    f->nkey = 0;
+    if (f->ncl) {
+        memcpy(f->kcol, f->ccol, f->ncl * sizeof(size_t));
+        f->nkey = f->ncl;
+        return;
+    }
+    const char *s = opt->absorb;
+    while (s && *s && f->nkey < LR_ROW_KEYS_MAX) {
+        const char *e = strchr(s, ',');
+        size_t l = e ? (size_t)(e - s) : strlen(s), col;
+        char name[256];
+        if (l == 0 || l > 255)
+            break;
+        memcpy(name, s, l);
+        name[l] = '\0';
+        if (!find_header(f, name, &col))
+            break;
+        f->kcol[f->nkey++] = col;
+        s = e ? e + 1 : NULL;
+    }
+    if (s && *s) { /* some name not found or too many: none */
+        f->nkey = 0;
+        return;
+    }
+    for (size_t i = 0; i < f->nkey; i++) {
+        int kept = f->cols[f->kcol[i]].used != 0;
+        for (size_t u = f->nused; u < f->nkeep && !kept; u++)
+            kept = f->used[u] == f->kcol[i];
+        if (!kept)
+            f->used[f->nkeep++] = f->kcol[i];
+    }
+}
+
 int lr_frame_create(const lr_csv_row *hdr, const char *source, const lr_fit_options *opt,
                     lr_frame **out, lr_error *err)
 {
@@ -462,6 +502,8 @@ int lr_frame_create(const lr_csv_row *hdr, const char *source, const lr_fit_opti
             goto fail;
         }
     }
+    f->nkeep = f->nused;
+    key_columns(f, opt);
     f->vars = lr_mem_calloc(fm->nvars, sizeof(var_info));
     f->terms = lr_mem_calloc(fm->nterms ? fm->nterms : 1, sizeof(term_info));
     if (!f->vars || !f->terms) {
@@ -640,7 +682,7 @@ int lr_chunk_create(const lr_frame *f, lr_chunk **out, lr_error *err)
             (rc = lr_levels_create(!f->cols[f->formula->vars[v].col].text, &c->levels[v], err)))
             goto fail;
     c->map.width = f->keywidth;
-    c->keys.nkey = f->rows_wanted ? f->ncl : 0; /* the cluster cells (--vcov CL) */
+    c->keys.nkey = f->rows_wanted ? f->nkey : 0; /* the key cells for the spool */
     c->k = f->kfixed;
     /* a row writes the response and each term's columns (one combination of
      * levels a factor term) */
@@ -1179,11 +1221,11 @@ static int direct_row_done(lr_chunk *c, double w, uint64_t line, lr_error *err)
  * which flush hands on with the row's values (the rows in the same order). */
 static void take_keys(lr_chunk *c, const lr_csv_row *row)
 {
-    const char *cell[LR_CLUSTER_MAX];
-    size_t len[LR_CLUSTER_MAX];
+    const char *cell[LR_ROW_KEYS_MAX];
+    size_t len[LR_ROW_KEYS_MAX];
     for (size_t i = 0; i < c->keys.nkey; i++) {
-        cell[i] = row->fields[c->f->ccol[i]].data;
-        len[i] = row->fields[c->f->ccol[i]].len;
+        cell[i] = row->fields[c->f->kcol[i]].data;
+        len[i] = row->fields[c->f->kcol[i]].len;
     }
     lr_row_keys_add(&c->keys, cell, len);
 }
@@ -1217,8 +1259,8 @@ int lr_chunk_add_text(lr_chunk *c, const char *buf, size_t len, char delim, uint
     double *colval = c->colval;
     uint64_t nrows = 0, nlines = 0;
     int rc = LR_OK;
-    const char *kcell[LR_CLUSTER_MAX] = {NULL}; /* the row's key cells (c->keys) */
-    size_t klen[LR_CLUSTER_MAX] = {0};
+    const char *kcell[LR_ROW_KEYS_MAX] = {NULL}; /* the row's key cells (c->keys) */
+    size_t klen[LR_ROW_KEYS_MAX] = {0};
     *used = 0;
     *lines = 0;
     while (p < end) {
@@ -1258,7 +1300,7 @@ int lr_chunk_add_text(lr_chunk *c, const char *buf, size_t len, char delim, uint
                 }
             }
             for (size_t q = 0; q < c->keys.nkey; q++)
-                if (f->ccol[q] == j) { /* unquoted: the bytes the CSV reader hands out */
+                if (f->kcol[q] == j) { /* unquoted: the bytes the CSV reader hands out */
                     kcell[q] = field;
                     klen[q] = (size_t)(p - field);
                 }
@@ -1573,8 +1615,8 @@ static int keep_row(lr_frame *f, const lr_csv_row *row, lr_error *err)
         f->kept_hash = h;
         f->kept_hash_cap = f->kept_rows_cap;
     }
-    if (f->nkept + f->nused > f->kept_cap) {
-        size_t cap = (f->nkept + f->nused) * 2;
+    if (f->nkept + f->nkeep > f->kept_cap) {
+        size_t cap = (f->nkept + f->nkeep) * 2;
         kept_field *k =
             lr_mem_realloc(f->kept, f->kept_cap * sizeof(kept_field), cap * sizeof(kept_field));
         if (!k)
@@ -1583,7 +1625,7 @@ static int keep_row(lr_frame *f, const lr_csv_row *row, lr_error *err)
         f->kept_cap = cap;
     }
     size_t bytes = 0;
-    for (size_t u = 0; u < f->nused; u++)
+    for (size_t u = 0; u < f->nkeep; u++)
         bytes += row->fields[f->used[u]].len;
     if (f->keep_len + bytes > f->keep_cap) {
         size_t cap = (f->keep_len + bytes) * 2 + 4096;
@@ -1593,7 +1635,7 @@ static int keep_row(lr_frame *f, const lr_csv_row *row, lr_error *err)
         f->keep = k;
         f->keep_cap = cap;
     }
-    for (size_t u = 0; u < f->nused; u++) {
+    for (size_t u = 0; u < f->nkeep; u++) {
         const lr_csv_field *fl = &row->fields[f->used[u]];
         kept_field *k = &f->kept[f->nkept++];
         k->off = f->keep_len;
@@ -1603,6 +1645,9 @@ static int keep_row(lr_frame *f, const lr_csv_row *row, lr_error *err)
         k->quoted = fl->quoted;
         memcpy(f->keep + f->keep_len, fl->data, fl->len);
         f->keep_len += fl->len;
+        if (u >= f->nused)
+            continue; /* a key cell alone: no type to decide */
+        f->first_bytes += fl->len + 16;
         /* Column types: a non-missing cell that is not a number makes the column
          * categorical (column_types.c). */
         double v;
@@ -1622,8 +1667,8 @@ static int keep_row(lr_frame *f, const lr_csv_row *row, lr_error *err)
 /* Kept row r as a row of fields (f->replay). */
 static void kept_row(lr_frame *f, size_t r, lr_csv_row *row)
 {
-    for (size_t u = 0; u < f->nused; u++) {
-        const kept_field *k = &f->kept[r * f->nused + u];
+    for (size_t u = 0; u < f->nkeep; u++) {
+        const kept_field *k = &f->kept[r * f->nkeep + u];
         lr_csv_field *fl = &f->replay[f->used[u]];
         fl->data = f->keep + k->off;
         fl->len = k->len;
@@ -1667,7 +1712,7 @@ int lr_frame_add_row(lr_frame *f, const lr_csv_row *row, lr_error *err)
     if (row->nfields != f->ncsv)
         return ragged_row(f, row, err);
     int rc = keep_row(f, row, err);
-    if (rc == LR_OK && f->keep_len + 16 * f->nkept >= LR_FIRST_CHUNK)
+    if (rc == LR_OK && f->first_bytes >= LR_FIRST_CHUNK)
         rc = replay(f, err);
     return rc;
 }
@@ -2037,8 +2082,8 @@ int lr_frame_keep_rows(lr_frame *f, int with_lines)
 
 size_t lr_frame_key_cols(const lr_frame *f, const size_t **cols)
 {
-    *cols = f->ccol;
-    return f->rows_wanted ? f->ncl : 0;
+    *cols = f->kcol;
+    return f->rows_wanted ? f->nkey : 0;
 }
 
 int lr_frame_rows_fd(const lr_frame *f)
