@@ -153,133 +153,118 @@ static void progress_done(progress_state *st)
     st->dirty = 0;
 }
 
-int lr_cli_bench(int argc, char **argv)
-{
-    lr_bench_options opt;
-    lr_format format = LR_FORMAT_TEXT;
-    int quiet = 0, sizes_given = 0;
-    size_t *sizes = NULL;
-    const char *plot = NULL;
+/* What `linreg bench`'s options say, beyond lr_bench_options. */
+typedef struct bench_args {
+    lr_bench_options opt; /* the run's options (sizes points to `sizes`) */
+    lr_format format;     /* --format */
+    int quiet;            /* -q */
+    int sizes_given;      /* --sizes was given */
+    size_t *sizes;        /* --sizes parsed (malloc'd; the caller frees) */
+    const char *plot;     /* --plot, or NULL */
+} bench_args;
 
-    lr_bench_options_init(&opt);
+/* One option into a: LR_EXIT_OK, an exit code after the message (or, for
+ * -h, after the help), or -1 for an option bench does not have. */
+static int bench_option(int c, char *arg, bench_args *a)
+{
+    lr_bench_options *opt = &a->opt;
+    unsigned long long v;
+    switch (c) {
+    case OPT_SIZES: {
+        free(a->sizes);
+        a->sizes = NULL;
+        int e = parse_sizes(arg, &a->sizes, &opt->n_sizes);
+        if (e == -1) {
+            lr_cli_error("out of memory");
+            return LR_EXIT_DATA;
+        }
+        if (e == -2)
+            return usage_error("--sizes must be a comma-separated list of integers from 2 "
+                               "to 16384, not",
+                               arg);
+        opt->sizes = a->sizes;
+        a->sizes_given = 1;
+        break;
+    }
+    case OPT_ROWS:
+        if (parse_count(arg, 2, BENCH_MAX_ROWS, &v))
+            return usage_error("--rows must be an integer from 2 to 100000000, not", arg);
+        opt->rows = (size_t)v;
+        break;
+    case OPT_REPEAT:
+        if (parse_count(arg, 1, 1000, &v))
+            return usage_error("--repeat must be an integer from 1 to 1000, not", arg);
+        opt->repeat = (unsigned)v;
+        opt->fit_repeat = (unsigned)v; /* given: for the fits too */
+        break;
+    case OPT_FIT: opt->fit_path = arg; break;
+    case OPT_FORMAT:
+        if (!strcmp(arg, "text"))
+            a->format = LR_FORMAT_TEXT;
+        else if (!strcmp(arg, "json"))
+            a->format = LR_FORMAT_JSON;
+        else if (!strcmp(arg, "csv"))
+            a->format = LR_FORMAT_CSV;
+        else
+            return usage_error("unknown --format (expected text, json or csv):", arg);
+        break;
+    case OPT_PLOT: a->plot = arg; break;
+    case 'q': a->quiet = 1; break;
+    case 'h': fputs(bench_usage, stdout); return LR_EXIT_OK;
+    default: return -1; /* not an option of bench's: the caller says so */
+    }
+    return LR_EXIT_OK;
+}
+
+/* Parse the options into a, and check the ones that go together. -1 to go
+ * on with the run, or the exit code (after the message, or after the help).
+ * a->sizes is the caller's to free in either case. */
+static int parse_bench_options(int argc, char **argv, bench_args *a)
+{
+    lr_bench_options *opt = &a->opt;
+    lr_bench_options_init(opt);
+    a->format = LR_FORMAT_TEXT;
     opterr = 0;
     optind = 1;
     for (;;) {
         int c = getopt_long(argc, argv, ":qh", long_options, NULL);
         if (c == -1)
             break;
-        unsigned long long v;
-        switch (c) {
-        case OPT_SIZES: {
-            free(sizes);
-            sizes = NULL;
-            int e = parse_sizes(optarg, &sizes, &opt.n_sizes);
-            if (e == -1) {
-                lr_cli_error("out of memory");
-                return LR_EXIT_DATA;
-            }
-            if (e == -2)
-                return usage_error("--sizes must be a comma-separated list of integers from 2 "
-                                   "to 16384, not",
-                                   optarg);
-            opt.sizes = sizes;
-            sizes_given = 1;
-            break;
-        }
-        case OPT_ROWS:
-            if (parse_count(optarg, 2, BENCH_MAX_ROWS, &v)) {
-                free(sizes);
-                return usage_error("--rows must be an integer from 2 to 100000000, not", optarg);
-            }
-            opt.rows = (size_t)v;
-            break;
-        case OPT_REPEAT:
-            if (parse_count(optarg, 1, 1000, &v)) {
-                free(sizes);
-                return usage_error("--repeat must be an integer from 1 to 1000, not", optarg);
-            }
-            opt.repeat = (unsigned)v;
-            opt.fit_repeat = (unsigned)v; /* given: for the fits too */
-            break;
-        case OPT_FIT: opt.fit_path = optarg; break;
-        case OPT_FORMAT:
-            if (!strcmp(optarg, "text"))
-                format = LR_FORMAT_TEXT;
-            else if (!strcmp(optarg, "json"))
-                format = LR_FORMAT_JSON;
-            else if (!strcmp(optarg, "csv"))
-                format = LR_FORMAT_CSV;
-            else {
-                free(sizes);
-                return usage_error("unknown --format (expected text, json or csv):", optarg);
-            }
-            break;
-        case OPT_PLOT: plot = optarg; break;
-        case 'q': quiet = 1; break;
-        case 'h':
-            free(sizes);
-            fputs(bench_usage, stdout);
-            return LR_EXIT_OK;
-        case ':': free(sizes); return usage_error("missing value for option", argv[optind - 1]);
-        default: free(sizes); return usage_error("unknown option", argv[optind - 1]);
-        }
+        if (c == ':')
+            return usage_error("missing value for option", argv[optind - 1]);
+        int rc = bench_option(c, optarg, a);
+        if (rc == -1)
+            return usage_error("unknown option", argv[optind - 1]);
+        if (rc != LR_EXIT_OK || c == 'h')
+            return rc;
     }
-    if (optind < argc) {
-        free(sizes);
+    if (optind < argc)
         return usage_error("unexpected argument (the data to fit is given with --fit):",
                            argv[optind]);
-    }
     /* --fit alone times the fit only; with --sizes, the sweep too. */
-    opt.sweep = !opt.fit_path || sizes_given;
-    if (plot && !opt.sweep) {
-        free(sizes);
+    opt->sweep = !opt->fit_path || a->sizes_given;
+    if (a->plot && !opt->sweep)
         return usage_error("--plot draws the size sweep, which --fit alone does not run: add "
                            "--sizes",
                            NULL);
-    }
-    if (format == LR_FORMAT_CSV && opt.sweep && opt.fit_path) {
-        free(sizes);
+    if (a->format == LR_FORMAT_CSV && opt->sweep && opt->fit_path)
         return usage_error("--format csv writes one table: give --sizes or --fit, not both", NULL);
-    }
-    if (opt.rows && sizes_given)
-        for (size_t i = 0; i < opt.n_sizes; i++)
-            if (opt.rows < opt.sizes[i]) {
+    if (opt->rows && a->sizes_given)
+        for (size_t i = 0; i < opt->n_sizes; i++)
+            if (opt->rows < opt->sizes[i]) {
                 char p[32];
-                snprintf(p, sizeof p, "%zu", opt.sizes[i]);
-                free(sizes);
+                snprintf(p, sizeof p, "%zu", opt->sizes[i]);
                 return usage_error("--rows is smaller than the size", p);
             }
+    return -1;
+}
 
-    /* the picture may replace neither the data nor, through a link, itself */
-    const lr_cli_path in_paths[] = {{"--fit", opt.fit_path}};
-    const lr_cli_path out_paths[] = {{"--plot", plot}};
-    int alias = lr_cli_refuse_aliases(in_paths, 1, out_paths, 1);
-    /* opened before the run, so that an unwritable one fails at once */
-    lr_output *plot_out = NULL;
-    if (alias == LR_EXIT_OK && plot)
-        alias = lr_cli_output_open(plot, &plot_out);
-    if (alias != LR_EXIT_OK) {
-        free(sizes);
-        return alias;
-    }
-
-    progress_state st = {0, 0, 0};
-    if (!quiet) {
-        st.tty = isatty(STDERR_FILENO);
-        opt.progress = on_progress;
-        opt.progress_ud = &st;
-    }
-    lr_error err;
-    lr_bench_result *r = NULL;
-    int status = lr_bench_run(&opt, &r, &err);
-    progress_done(&st);
-    free(sizes);
-    if (status != LR_OK) {
-        lr_cli_output_discard(plot_out);
-        lr_cli_error("%s", err.message);
-        return lr_cli_exit_code(status);
-    }
-
+/* The report, written to a memory stream; the picture, committed; then the
+ * report copied to stdout, so that a failed run prints nothing there. An exit
+ * code; plot_out is committed or discarded. */
+static int write_bench_report(const lr_bench_result *r, lr_format format, lr_output *plot_out,
+                              int quiet)
+{
     int rc = LR_EXIT_OK;
     char *buf = NULL;
     size_t len = 0;
@@ -287,7 +272,6 @@ int lr_cli_bench(int argc, char **argv)
     if (!mem) {
         lr_cli_error("out of memory");
         lr_cli_output_discard(plot_out);
-        lr_bench_result_free(r);
         return LR_EXIT_DATA;
     }
     switch (format) {
@@ -311,6 +295,49 @@ int lr_cli_bench(int argc, char **argv)
     if (rc == LR_EXIT_OK && !quiet && r->has_fit && r->fit.naive.status != LR_OK)
         lr_cli_error("warning: --method naive refused the data: %s", r->fit.naive.message);
     free(buf);
+    return rc;
+}
+
+int lr_cli_bench(int argc, char **argv)
+{
+    bench_args a = {0};
+    int rc = parse_bench_options(argc, argv, &a);
+    if (rc != -1) {
+        free(a.sizes);
+        return rc;
+    }
+    lr_bench_options *opt = &a.opt;
+
+    /* the picture may replace neither the data nor, through a link, itself */
+    const lr_cli_path in_paths[] = {{"--fit", opt->fit_path}};
+    const lr_cli_path out_paths[] = {{"--plot", a.plot}};
+    int alias = lr_cli_refuse_aliases(in_paths, 1, out_paths, 1);
+    /* opened before the run, so that an unwritable one fails at once */
+    lr_output *plot_out = NULL;
+    if (alias == LR_EXIT_OK && a.plot)
+        alias = lr_cli_output_open(a.plot, &plot_out);
+    if (alias != LR_EXIT_OK) {
+        free(a.sizes);
+        return alias;
+    }
+
+    progress_state st = {0, 0, 0};
+    if (!a.quiet) {
+        st.tty = isatty(STDERR_FILENO);
+        opt->progress = on_progress;
+        opt->progress_ud = &st;
+    }
+    lr_error err;
+    lr_bench_result *r = NULL;
+    int status = lr_bench_run(opt, &r, &err);
+    progress_done(&st);
+    free(a.sizes);
+    if (status != LR_OK) {
+        lr_cli_output_discard(plot_out);
+        lr_cli_error("%s", err.message);
+        return lr_cli_exit_code(status);
+    }
+    rc = write_bench_report(r, a.format, plot_out, a.quiet);
     lr_bench_result_free(r);
     return rc;
 }

@@ -306,283 +306,341 @@ static int fit_inference(const lr_fit *fit, int want_vif, const char *test_text,
     return st;
 }
 
-int lr_cli_fit(int argc, char **argv)
-{
-    lr_fit_options opt;
-    lr_format format = LR_FORMAT_TEXT;
-    int quiet = 0, want_vif = 0, lag_given = 0;
-    const char *test_text = NULL;
-    const char *save_path = NULL, *residuals_path = NULL, *plot_path = NULL;
-    const char **features = NULL, *na_strings[LR_CLI_MAX_NA_STRINGS];
-    int rc = LR_EXIT_OK;
-    char why[256];
+/* What `linreg fit`'s options say, beyond lr_fit_options. */
+typedef struct fit_args {
+    lr_fit_options opt;     /* the fit's options (na_strings points into this struct) */
+    lr_format format;       /* --format */
+    int quiet;              /* -q */
+    int want_vif;           /* --vif */
+    int lag_given;          /* --lag was given (0 is a valid lag) */
+    const char *test_text;  /* --test, or NULL */
+    const char *save_path;  /* -o, or NULL */
+    const char *residuals_path; /* --residuals, or NULL */
+    const char *plot_path;  /* --plot, or NULL */
+    const char **features;  /* --features split (malloc'd; the caller frees) */
+    const char *na_strings[LR_CLI_MAX_NA_STRINGS]; /* --na-strings split (borrowed from argv) */
+} fit_args;
 
-    lr_fit_options_init(&opt);
+/* An option that is not one of a group's: the next group is asked. */
+enum { OPTION_NOT_MINE = -1 };
+
+/* The model's options (-f, -w, -y, -x, --no-intercept, --ridge*, --absorb,
+ * --fe-*, --method, --level): LR_EXIT_OK, an exit code after the message, or
+ * OPTION_NOT_MINE. */
+static int model_option(int c, char *arg, fit_args *a)
+{
+    lr_fit_options *opt = &a->opt;
+    char why[256];
+    switch (c) {
+    case 'f': opt->formula = arg; break;
+    case 'w': opt->weights = arg; break;
+    case OPT_RIDGE:
+        if (lr_cli_parse_ridge(arg, &opt->ridge, why, sizeof why))
+            return usage_error(why, NULL);
+        break;
+    case OPT_RIDGE_SCALE:
+        if (!strcmp(arg, "standardized") || !strcmp(arg, "standardised"))
+            opt->ridge_scale = LR_RIDGE_STANDARDIZED;
+        else if (!strcmp(arg, "raw"))
+            opt->ridge_scale = LR_RIDGE_RAW;
+        else
+            return usage_error("unknown --ridge-scale (expected standardized or raw):", arg);
+        break;
+    case 'y': opt->target = arg; break;
+    case 'x': {
+        free(a->features);
+        a->features = NULL;
+        int e = lr_cli_split_names(arg, &a->features, &opt->n_features);
+        if (e == -1) {
+            lr_cli_error("out of memory");
+            return LR_EXIT_DATA;
+        }
+        if (e == -2)
+            return usage_error("empty column name in --features", NULL);
+        opt->features = a->features;
+        break;
+    }
+    case OPT_NO_INTERCEPT: opt->intercept = 0; break;
+    case OPT_METHOD:
+        if (!strcmp(arg, "auto"))
+            opt->method = LR_METHOD_AUTO;
+        else if (!strcmp(arg, "inverse"))
+            opt->method = LR_METHOD_INVERSE;
+        else if (!strcmp(arg, "cholesky"))
+            opt->method = LR_METHOD_CHOLESKY;
+        else if (!strcmp(arg, "qr"))
+            opt->method = LR_METHOD_QR;
+        else if (!strcmp(arg, "svd"))
+            opt->method = LR_METHOD_SVD;
+        else if (!strcmp(arg, "naive"))
+            opt->method = LR_METHOD_NAIVE;
+        else
+            return usage_error("unknown --method (expected auto, inverse, cholesky, qr, svd "
+                               "or naive):", arg);
+        break;
+    case OPT_ABSORB:
+    case OPT_FE_OUT:
+    case OPT_FE_TOL:
+    case OPT_FE_MAX_ITER:
+        if (fe_option(c, arg, opt))
+            return LR_EXIT_USAGE;
+        break;
+    case OPT_LEVEL:
+        if (lr_cli_parse_level(arg, &opt->level, why, sizeof why))
+            return usage_error(why, NULL);
+        break;
+    default: return OPTION_NOT_MINE;
+    }
+    return LR_EXIT_OK;
+}
+
+/* The input's options (-d, --na, --na-strings, --max-line-bytes, -t):
+ * LR_EXIT_OK, an exit code after the message, or OPTION_NOT_MINE. */
+static int input_option(int c, char *arg, fit_args *a)
+{
+    lr_fit_options *opt = &a->opt;
+    char why[256];
+    switch (c) {
+    case OPT_MAX_LINE:
+        if (lr_cli_parse_bytes(arg, &opt->max_line_bytes, why, sizeof why))
+            return usage_error(why, NULL);
+        break;
+    case 'd':
+        if (parse_delimiter(arg, &opt->delimiter))
+            return usage_error("--delimiter must be one character or 'tab', not", arg);
+        break;
+    case OPT_NA:
+        if (!strcmp(arg, "omit"))
+            opt->na_action = LR_NA_OMIT;
+        else if (!strcmp(arg, "error"))
+            opt->na_action = LR_NA_ERROR;
+        else
+            return usage_error("unknown --na (expected omit or error):", arg);
+        break;
+    case OPT_NA_STRINGS:
+        if (lr_cli_split_fixed(arg, a->na_strings, LR_CLI_MAX_NA_STRINGS, &opt->n_na_strings))
+            return usage_error("--na-strings takes at most 64 spellings, not", arg);
+        opt->na_strings = a->na_strings;
+        break;
+    case 't': {
+        char *end;
+        errno = 0;
+        long t = strtol(arg, &end, 10);
+        if (errno || end == arg || *end || t < 1 || t > 256)
+            return usage_error("--threads must be a whole number from 1 to 256, not", arg);
+        opt->threads = (int)t;
+        break;
+    }
+    default: return OPTION_NOT_MINE;
+    }
+    return LR_EXIT_OK;
+}
+
+/* The inference and output options (--vcov, --lag, --cluster, --anova, --vif,
+ * --test, --format, -o, --residuals, --plot, -q): LR_EXIT_OK, an exit code
+ * after the message, or OPTION_NOT_MINE. */
+static int output_option(int c, char *arg, fit_args *a)
+{
+    lr_fit_options *opt = &a->opt;
+    switch (c) {
+    case OPT_FORMAT:
+        if (!strcmp(arg, "text"))
+            a->format = LR_FORMAT_TEXT;
+        else if (!strcmp(arg, "json"))
+            a->format = LR_FORMAT_JSON;
+        else if (!strcmp(arg, "csv"))
+            a->format = LR_FORMAT_CSV;
+        else if (!strcmp(arg, "markdown") || !strcmp(arg, "md"))
+            a->format = LR_FORMAT_MARKDOWN;
+        else
+            return usage_error("unknown --format (expected text, json, csv or markdown):", arg);
+        break;
+    case 'q': a->quiet = 1; break;
+    case OPT_VCOV: {
+        int found = -1;
+        for (int i = 0; i <= (int)LR_VCOV_CL; i++)
+            if (!strcmp(arg, lr_vcov_name((lr_vcov)i)) ||
+                (i > 0 && !strcasecmp_ascii(arg, lr_vcov_name((lr_vcov)i))))
+                found = i;
+        if (found < 0)
+            return usage_error("unknown --vcov (expected classical, HC0, HC1, HC2, HC3, "
+                               "HAC or CL):",
+                               arg);
+        opt->vcov = (lr_vcov)found;
+        break;
+    }
+    case 'o': a->save_path = arg; break;
+    case OPT_RESIDUALS: a->residuals_path = arg; break;
+    case OPT_PLOT: a->plot_path = arg; break;
+    case OPT_ANOVA: opt->anova = 1; break;
+    case OPT_VIF: a->want_vif = 1; break;
+    case OPT_TEST: a->test_text = arg; break;
+    case OPT_CLUSTER: opt->cluster = arg; break;
+    case OPT_LAG: {
+        char *end;
+        errno = 0;
+        unsigned long l = strtoul(arg, &end, 10);
+        if (errno || end == arg || *end || arg[0] == '-' || l > 100000)
+            return usage_error("--lag must be a whole number from 0 to 100000, not", arg);
+        opt->hac_lag = (unsigned)l;
+        a->lag_given = 1;
+        break;
+    }
+    default: return OPTION_NOT_MINE;
+    }
+    return LR_EXIT_OK;
+}
+
+/* Parse the options into a, and check the ones that go together. -1 to go
+ * on with the fit, or the exit code (after the message, or after the help).
+ * a->features is the caller's to free in either case. */
+static int parse_fit_options(int argc, char **argv, fit_args *a)
+{
+    lr_fit_options_init(&a->opt);
+    a->format = LR_FORMAT_TEXT;
     opterr = 0;
     optind = 1;
     for (;;) {
         int c = getopt_long(argc, argv, ":f:w:y:x:d:t:o:qh", long_options, NULL);
         if (c == -1)
             break;
-        switch (c) {
-        case 'f':
-            opt.formula = optarg;
-            break;
-        case 'w':
-            opt.weights = optarg;
-            break;
-        case OPT_RIDGE:
-            if (lr_cli_parse_ridge(optarg, &opt.ridge, why, sizeof why)) {
-                free(features);
-                return usage_error(why, NULL);
-            }
-            break;
-        case OPT_MAX_LINE:
-            if (lr_cli_parse_bytes(optarg, &opt.max_line_bytes, why, sizeof why)) {
-                free(features);
-                return usage_error(why, NULL);
-            }
-            break;
-        case OPT_RIDGE_SCALE:
-            if (!strcmp(optarg, "standardized") || !strcmp(optarg, "standardised"))
-                opt.ridge_scale = LR_RIDGE_STANDARDIZED;
-            else if (!strcmp(optarg, "raw"))
-                opt.ridge_scale = LR_RIDGE_RAW;
-            else {
-                free(features);
-                return usage_error("unknown --ridge-scale (expected standardized or raw):",
-                                   optarg);
-            }
-            break;
-        case 'y':
-            opt.target = optarg;
-            break;
-        case 'x': {
-            free(features);
-            features = NULL;
-            int e = lr_cli_split_names(optarg, &features, &opt.n_features);
-            if (e == -1) {
-                lr_cli_error("out of memory");
-                return LR_EXIT_DATA;
-            }
-            if (e == -2)
-                return usage_error("empty column name in --features", NULL);
-            opt.features = features;
-            break;
-        }
-        case OPT_NO_INTERCEPT:
-            opt.intercept = 0;
-            break;
-        case OPT_METHOD:
-            if (!strcmp(optarg, "auto"))
-                opt.method = LR_METHOD_AUTO;
-            else if (!strcmp(optarg, "inverse"))
-                opt.method = LR_METHOD_INVERSE;
-            else if (!strcmp(optarg, "cholesky"))
-                opt.method = LR_METHOD_CHOLESKY;
-            else if (!strcmp(optarg, "qr"))
-                opt.method = LR_METHOD_QR;
-            else if (!strcmp(optarg, "svd"))
-                opt.method = LR_METHOD_SVD;
-            else if (!strcmp(optarg, "naive"))
-                opt.method = LR_METHOD_NAIVE;
-            else {
-                free(features);
-                return usage_error("unknown --method (expected auto, inverse, cholesky, qr, svd "
-                                   "or naive):", optarg);
-            }
-            break;
-        case OPT_ABSORB:
-        case OPT_FE_OUT:
-        case OPT_FE_TOL:
-        case OPT_FE_MAX_ITER:
-            if (fe_option(c, optarg, &opt)) {
-                free(features);
-                return LR_EXIT_USAGE;
-            }
-            break;
-        case OPT_LEVEL:
-            if (lr_cli_parse_level(optarg, &opt.level, why, sizeof why)) {
-                free(features);
-                return usage_error(why, NULL);
-            }
-            break;
-        case 'd':
-            if (parse_delimiter(optarg, &opt.delimiter)) {
-                free(features);
-                return usage_error("--delimiter must be one character or 'tab', not", optarg);
-            }
-            break;
-        case OPT_NA:
-            if (!strcmp(optarg, "omit"))
-                opt.na_action = LR_NA_OMIT;
-            else if (!strcmp(optarg, "error"))
-                opt.na_action = LR_NA_ERROR;
-            else {
-                free(features);
-                return usage_error("unknown --na (expected omit or error):", optarg);
-            }
-            break;
-        case OPT_NA_STRINGS:
-            if (lr_cli_split_fixed(optarg, na_strings, LR_CLI_MAX_NA_STRINGS, &opt.n_na_strings)) {
-                free(features);
-                return usage_error("--na-strings takes at most 64 spellings, not", optarg);
-            }
-            opt.na_strings = na_strings;
-            break;
-        case OPT_FORMAT:
-            if (!strcmp(optarg, "text"))
-                format = LR_FORMAT_TEXT;
-            else if (!strcmp(optarg, "json"))
-                format = LR_FORMAT_JSON;
-            else if (!strcmp(optarg, "csv"))
-                format = LR_FORMAT_CSV;
-            else if (!strcmp(optarg, "markdown") || !strcmp(optarg, "md"))
-                format = LR_FORMAT_MARKDOWN;
-            else {
-                free(features);
-                return usage_error("unknown --format (expected text, json, csv or markdown):",
-                                   optarg);
-            }
-            break;
-        case 'q':
-            quiet = 1;
-            break;
-        case OPT_VCOV: {
-            int found = -1;
-            for (int i = 0; i <= (int)LR_VCOV_CL; i++)
-                if (!strcmp(optarg, lr_vcov_name((lr_vcov)i)) ||
-                    (i > 0 && !strcasecmp_ascii(optarg, lr_vcov_name((lr_vcov)i))))
-                    found = i;
-            if (found < 0) {
-                free(features);
-                return usage_error("unknown --vcov (expected classical, HC0, HC1, HC2, HC3, "
-                                   "HAC or CL):",
-                                   optarg);
-            }
-            opt.vcov = (lr_vcov)found;
-            break;
-        }
-        case 'o':
-            save_path = optarg;
-            break;
-        case OPT_RESIDUALS:
-            residuals_path = optarg;
-            break;
-        case OPT_PLOT:
-            plot_path = optarg;
-            break;
-        case OPT_ANOVA: opt.anova = 1; break;
-        case OPT_VIF: want_vif = 1; break;
-        case OPT_TEST: test_text = optarg; break;
-        case OPT_CLUSTER: opt.cluster = optarg; break;
-        case OPT_LAG: {
-            char *end;
-            errno = 0;
-            unsigned long l = strtoul(optarg, &end, 10);
-            if (errno || end == optarg || *end || optarg[0] == '-' || l > 100000) {
-                free(features);
-                return usage_error("--lag must be a whole number from 0 to 100000, not", optarg);
-            }
-            opt.hac_lag = (unsigned)l;
-            lag_given = 1;
-            break;
-        }
-        case 't': {
-            char *end;
-            errno = 0;
-            long t = strtol(optarg, &end, 10);
-            if (errno || end == optarg || *end || t < 1 || t > 256) {
-                free(features);
-                return usage_error("--threads must be a whole number from 1 to 256, not",
-                                   optarg);
-            }
-            opt.threads = (int)t;
-            break;
-        }
-        case 'h':
-            free(features);
+        if (c == 'h')
             /* over one stdio buffer: written and checked at once, so that a
              * full disk is reported with its errno */
             return lr_cli_write_stdout(fit_usage, sizeof fit_usage - 1);
-        case ':':
-            free(features);
+        if (c == ':')
             return usage_error("missing value for option", argv[optind - 1]);
-        default:
-            free(features);
+        int rc = model_option(c, optarg, a);
+        if (rc == OPTION_NOT_MINE)
+            rc = input_option(c, optarg, a);
+        if (rc == OPTION_NOT_MINE)
+            rc = output_option(c, optarg, a);
+        if (rc == OPTION_NOT_MINE)
             return usage_error(lr_cli_unknown_option(argv[optind - 1], long_options), NULL);
-        }
+        if (rc != LR_EXIT_OK)
+            return rc;
     }
-    if (optind >= argc) {
-        free(features);
+    const lr_fit_options *opt = &a->opt;
+    if (optind >= argc)
         return usage_error("no input file (give a CSV file, or - for standard input)", NULL);
-    }
-    if ((opt.vcov == LR_VCOV_HAC) != lag_given) {
-        free(features);
-        return usage_error(lag_given ? "--lag is the lag of --vcov HAC: give --vcov HAC too"
-                                     : "--vcov HAC needs --lag L (the Newey-West lag)",
+    if ((opt->vcov == LR_VCOV_HAC) != a->lag_given)
+        return usage_error(a->lag_given ? "--lag is the lag of --vcov HAC: give --vcov HAC too"
+                                        : "--vcov HAC needs --lag L (the Newey-West lag)",
                            NULL);
-    }
-    if ((opt.vcov == LR_VCOV_CL) != (opt.cluster != NULL)) {
-        free(features);
-        return usage_error(opt.cluster ? "--cluster is for --vcov CL: give --vcov CL too"
-                                       : "--vcov CL needs --cluster COL[,COL2] (the cluster "
-                                         "columns)",
+    if ((opt->vcov == LR_VCOV_CL) != (opt->cluster != NULL))
+        return usage_error(opt->cluster ? "--cluster is for --vcov CL: give --vcov CL too"
+                                        : "--vcov CL needs --cluster COL[,COL2] (the cluster "
+                                          "columns)",
                            NULL);
-    }
-    if (opt.formula && (opt.target || opt.features)) {
-        free(features);
+    if (opt->formula && (opt->target || opt->features))
         return usage_error("--formula describes the whole model: it cannot be combined with "
                            "--target or --features", NULL);
-    }
+    return -1;
+}
 
-    /* Outputs: none may name the input or each other; all are opened (as
-     * temporaries) before the fit, so that an unwritable one fails at once. */
-    size_t nin = (size_t)(argc - optind); /* several files: one data set */
+/* Outputs: none may name the input or each other; all are opened (as
+ * temporaries) before the fit, so that an unwritable one fails at once.
+ * The nin input files are argv[0..nin). An exit code; on failure every
+ * output is discarded. */
+static int open_outputs(char **argv, size_t nin, const fit_args *a, lr_output **outs)
+{
     lr_cli_path *in_paths = calloc(nin, sizeof *in_paths);
     if (!in_paths) {
-        free(features);
         lr_cli_error("out of memory");
         return LR_EXIT_DATA;
     }
     for (size_t i = 0; i < nin; i++)
-        in_paths[i] = (lr_cli_path){"", argv[optind + (int)i]};
-    const lr_cli_path out_paths[OUT_COUNT] = {
-        {"--save", save_path}, {"--residuals", residuals_path}, {"--plot", plot_path}};
-    lr_output *outs[OUT_COUNT] = {NULL, NULL, NULL};
-    residual_out ro = {NULL, 0, nin > 1};
-    rc = lr_cli_refuse_aliases(in_paths, nin, out_paths, OUT_COUNT);
+        in_paths[i] = (lr_cli_path){"", argv[i]};
+    const lr_cli_path out_paths[OUT_COUNT] = {{"--save", a->save_path},
+                                              {"--residuals", a->residuals_path},
+                                              {"--plot", a->plot_path}};
+    int rc = lr_cli_refuse_aliases(in_paths, nin, out_paths, OUT_COUNT);
     free(in_paths);
     for (int i = 0; i < OUT_COUNT && rc == LR_EXIT_OK; i++)
         if (out_paths[i].path)
             rc = lr_cli_output_open(out_paths[i].path, &outs[i]);
-    if (rc != LR_EXIT_OK) {
+    if (rc != LR_EXIT_OK)
         discard_outputs(outs);
-        free(features);
+    return rc;
+}
+
+/* The report, written to a memory stream and copied to stdout only when it is
+ * whole; then the warnings. An exit code. */
+static int write_report(const lr_report_ctx *ctx, lr_format format, int quiet)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&buf, &len);
+    if (!mem) {
+        lr_cli_error("out of memory");
+        return LR_EXIT_DATA;
+    }
+    switch (format) {
+    case LR_FORMAT_JSON: lr_report_json(mem, ctx); break;
+    case LR_FORMAT_CSV: lr_report_csv(mem, ctx); break;
+    case LR_FORMAT_MARKDOWN: lr_report_markdown(mem, ctx); break;
+    case LR_FORMAT_TEXT:
+    default: lr_report_text(mem, ctx); break;
+    }
+    int rc;
+    if (fclose(mem) != 0) {
+        lr_cli_error("out of memory");
+        rc = LR_EXIT_DATA;
+    } else if ((rc = lr_cli_write_stdout(buf, len)) != LR_EXIT_OK) {
+        /* the message is printed */
+    } else if (!quiet) {
+        /* Warnings also go to stderr, where a script's user sees them. */
+        for (size_t i = 0; i < lr_fit_nnotes(ctx->fit); i++) {
+            const char *n = lr_fit_note(ctx->fit, i);
+            if (!strncmp(n, "warning: ", 9))
+                lr_cli_error("%s", n);
+            else if (strstr(n, "response is constant"))
+                lr_cli_error("warning: %s", n);
+        }
+    }
+    free(buf);
+    return rc;
+}
+
+int lr_cli_fit(int argc, char **argv)
+{
+    fit_args a = {0};
+    int rc = parse_fit_options(argc, argv, &a);
+    if (rc != -1) {
+        free(a.features);
+        return rc;
+    }
+    lr_fit_options *opt = &a.opt;
+    size_t nin = (size_t)(argc - optind); /* several files: one data set */
+    lr_output *outs[OUT_COUNT] = {NULL, NULL, NULL};
+    residual_out ro = {NULL, 0, nin > 1};
+    if ((rc = open_outputs(argv + optind, nin, &a, outs)) != LR_EXIT_OK) {
+        free(a.features);
         return rc;
     }
     if (outs[OUT_RESIDUALS]) {
         ro.f = lr_output_stream(outs[OUT_RESIDUALS]);
-        opt.residual_row = residual_row;
-        opt.residual_ud = &ro;
+        opt->residual_row = residual_row;
+        opt->residual_ud = &ro;
     }
-    opt.residual_summary = format == LR_FORMAT_TEXT || format == LR_FORMAT_MARKDOWN;
-    opt.keep_model = save_path != NULL;
-    if (plot_path)
-        opt.plot_points = 4000;
+    opt->residual_summary = a.format == LR_FORMAT_TEXT || a.format == LR_FORMAT_MARKDOWN;
+    opt->keep_model = a.save_path != NULL;
+    if (a.plot_path)
+        opt->plot_points = 4000;
     lr_error err;
     lr_fit *fit = NULL;
     lr_progress_bar bar;
-    lr_progress_init(&bar, !quiet);
-    opt.progress = lr_progress_update;
-    opt.progress_ud = &bar;
-    int st = lr_fit_csv_files((const char *const *)(argv + optind), nin, &opt, &fit, &err);
+    lr_progress_init(&bar, !a.quiet);
+    opt->progress = lr_progress_update;
+    opt->progress_ud = &bar;
+    int st = lr_fit_csv_files((const char *const *)(argv + optind), nin, opt, &fit, &err);
     lr_progress_done(&bar);
-    free(features);
+    free(a.features);
     lr_vif_row *vif = NULL; /* --vif and --test before any output: a refusal leaves none */
     lr_hypothesis test;
     int no_int = 0;
-    if (st == LR_OK && (st = fit_inference(fit, want_vif, test_text, &vif, &no_int, &test, &err))) {
+    if (st == LR_OK &&
+        (st = fit_inference(fit, a.want_vif, a.test_text, &vif, &no_int, &test, &err))) {
         free(vif);
         lr_fit_free(fit);
     }
@@ -591,46 +649,11 @@ int lr_cli_fit(int argc, char **argv)
         lr_cli_error("%s", err.message);
         return lr_cli_exit_code(st);
     }
-    if ((rc = finish_outputs(outs, fit, &ro)) != LR_EXIT_OK) {
-        free(vif);
-        lr_fit_free(fit);
-        return rc;
+    if ((rc = finish_outputs(outs, fit, &ro)) == LR_EXIT_OK) {
+        lr_report_ctx ctx = {fit,    lr_fit_summary(fit)->model, vif, no_int,
+                             a.test_text ? &test : NULL, a.test_text};
+        rc = write_report(&ctx, a.format, a.quiet);
     }
-
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *mem = open_memstream(&buf, &len);
-    if (!mem) {
-        lr_cli_error("out of memory");
-        free(vif);
-        lr_fit_free(fit);
-        return LR_EXIT_DATA;
-    }
-    lr_report_ctx ctx = {fit, lr_fit_summary(fit)->model, vif, no_int, test_text ? &test : NULL,
-                         test_text};
-    switch (format) {
-    case LR_FORMAT_JSON: lr_report_json(mem, &ctx); break;
-    case LR_FORMAT_CSV: lr_report_csv(mem, &ctx); break;
-    case LR_FORMAT_MARKDOWN: lr_report_markdown(mem, &ctx); break;
-    case LR_FORMAT_TEXT:
-    default: lr_report_text(mem, &ctx); break;
-    }
-    if (fclose(mem) != 0) {
-        lr_cli_error("out of memory");
-        rc = LR_EXIT_DATA;
-    } else if ((rc = lr_cli_write_stdout(buf, len)) != LR_EXIT_OK) {
-        /* the message is printed */
-    } else if (!quiet) {
-        /* Warnings also go to stderr, where a script's user sees them. */
-        for (size_t i = 0; i < lr_fit_nnotes(fit); i++) {
-            const char *n = lr_fit_note(fit, i);
-            if (!strncmp(n, "warning: ", 9))
-                lr_cli_error("%s", n);
-            else if (strstr(n, "response is constant"))
-                lr_cli_error("warning: %s", n);
-        }
-    }
-    free(buf);
     free(vif);
     lr_fit_free(fit);
     return rc;
