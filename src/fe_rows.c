@@ -34,7 +34,8 @@ int lr_fe_rows_spooled(lr_fe *fe, const lr_frame *frame, const lr_model_columns 
     const size_t *kcol;
     int fd = lr_frame_rows_fd(frame);
     *again = 1;
-    if (fd < 0 || lr_frame_key_cols(frame, &kcol) != spec->nf)
+    /* the text when the spool's values are not the text pass's to the bit */
+    if (fd < 0 || lr_frame_key_cols(frame, &kcol) != spec->nf || !lr_frame_rows_as_eval(frame))
         return LR_OK;
     for (size_t f = 0; f < spec->nf; f++) {
         size_t col;

@@ -2080,6 +2080,33 @@ int lr_frame_keep_rows(lr_frame *f, int with_lines)
     return f->rows_wanted;
 }
 
+int lr_frame_rows_as_eval(const lr_frame *f)
+{
+    /* build_row multiplies a term's plain values first, then its poly
+     * columns; lr_frame_eval_row multiplies them in the term's order (a
+     * factor's 1 or 0 between them is exact). Two operands commute exactly;
+     * from three on, a plain value after a poly column rounds differently. */
+    const lr_formula *fm = f->formula;
+    for (size_t t = 0; t < fm->nterms; t++) {
+        const lr_term *tm = &fm->terms[t];
+        size_t n = 0;
+        int poly = 0, after = 0;
+        for (size_t i = 0; i < tm->n; i++) {
+            size_t v = tm->vars[i];
+            if (f->vars[v].factor)
+                continue;
+            n++;
+            if (fm->vars[v].kind == LR_VAR_POLY)
+                poly = 1;
+            else
+                after |= poly;
+        }
+        if (after && n > 2)
+            return 0;
+    }
+    return 1;
+}
+
 size_t lr_frame_key_cols(const lr_frame *f, const size_t **cols)
 {
     *cols = f->kcol;
