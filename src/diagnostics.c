@@ -827,7 +827,10 @@ static int cl_setup(diag_pass *dp, lr_source *input, int fd, int *spooled, lr_er
         if (!lr_frame_column(dp->frame, nm, &dp->ccol[i]))
             return lr_error_set(err, LR_EUSAGE, "%s: no cluster column '%s'", dp->name, nm);
     }
-    *spooled = fd >= 0 && lr_frame_key_cols(dp->frame, &kcol) == n;
+    /* (and the spool's values are the text pass's to the bit: CL read the
+     * text before, and its results stay the same) */
+    *spooled = fd >= 0 && lr_frame_key_cols(dp->frame, &kcol) == n &&
+               lr_frame_rows_as_eval(dp->frame);
     for (size_t i = 0; *spooled && i < n; i++)
         *spooled = kcol[i] == dp->ccol[i];
     const char *why = *spooled ? NULL : input ? lr_source_again_why(input) : "is not a file";
