@@ -377,6 +377,39 @@ START_TEST(test_cluster_paths)
 }
 END_TEST
 
+/* A term that multiplies a plain variable after a poly() column, among three:
+ * the first pass rounds its product in another order than the text pass, so
+ * the clustered pass reads the text, spool or not (the spool gave other
+ * last bits of the SE on this file). */
+START_TEST(test_cluster_poly_order)
+{
+    lr_fit *fit[2] = {NULL, NULL};
+    const char *tmpdir = getenv("TMPDIR");
+    char *saved = tmpdir ? strdup(tmpdir) : NULL;
+    for (int v = 0; v < 2; v++) {
+        lr_fit_options opt;
+        lr_fit_options_init(&opt);
+        opt.formula = "y ~ x1:poly(x2, 2):x3";
+        opt.weights = "w";
+        opt.vcov = LR_VCOV_CL;
+        opt.cluster = "firm,year";
+        lr_error err;
+        if (v)
+            setenv("TMPDIR", "/nonexistent/linreg-test", 1); /* no spool: the text */
+        int rc = lr_fit_csv(lr_test_path("datasets/panels/firms.csv"), &opt, &fit[v], &err);
+        if (saved)
+            setenv("TMPDIR", saved, 1);
+        else
+            unsetenv("TMPDIR");
+        ck_assert_msg(rc == LR_OK, "%s", err.message);
+    }
+    lr_test_same_fit_bits(fit[0], fit[1], "x1:poly(x2, 2):x3, spool kept or not");
+    lr_fit_free(fit[0]);
+    lr_fit_free(fit[1]);
+    free(saved);
+}
+END_TEST
+
 /* Refusals: each a usage error naming what is wrong. */
 static const struct {
     const char *args[4]; /* after fit -f 'mpg ~ wt' */
@@ -475,6 +508,7 @@ int main(void)
     tcase_add_loop_test(tc, test_r_cluster, 0, nc * (int)NMETHODS * 2);
     tcase_add_test(tc, test_cli_cluster);
     tcase_add_loop_test(tc, test_cluster_paths, 0, 3);
+    tcase_add_test(tc, test_cluster_poly_order);
     tcase_add_loop_test(tc, test_r_cluster_zero, 0,
                         (int)(json_array_size(json_object_get(ref, "zero_cases")) * NMETHODS));
     tcase_add_test(tc, test_cli_cluster_zero);
