@@ -41,8 +41,10 @@ int lr_frame_create(const lr_csv_row *header, const char *source, const lr_fit_o
 int lr_frame_add_row(lr_frame *f, const lr_csv_row *row, lr_error *err);
 int lr_frame_end_first(lr_frame *f, lr_error *err);
 /* fn (or NULL) is told, after each block, how many of the first chunk's kept
- * rows have been evaluated and accumulated (done of total): with a wide
- * factor that takes seconds. Called on the thread that adds the rows. */
+ * rows have been evaluated and accumulated (done of total; rows a QR
+ * accumulator holds pending count once folded): with a wide factor that
+ * takes seconds; then 0 of 0 when the chunk's merge into the frame begins
+ * (seconds too). Called on the thread that adds the rows. */
 void lr_frame_on_kept_rows(lr_frame *f, void (*fn)(void *ud, uint64_t done, uint64_t total),
                            void *ud);
 
@@ -171,10 +173,16 @@ uint64_t lr_frame_nan_rows(const lr_frame *f, uint64_t *first_line, const char *
  * variables whose basis is not known yet: their values are collected over
  * the kept rows of this pass, and lr_frame_fit_bases (after lr_frame_finish)
  * computes the bases from them; a new frame for the second pass gets them
- * with lr_frame_copy_bases (same formula). */
+ * with lr_frame_copy_bases (same formula), which also codes the contrasts
+ * of C(g, sum) and C(g, helmert) from the first pass's levels. */
 int lr_frame_basis_vars(const lr_frame *f);
 int lr_frame_fit_bases(lr_frame *f, lr_error *err);
-void lr_frame_copy_bases(lr_frame *dst, const lr_frame *src);
+int lr_frame_copy_bases(lr_frame *dst, const lr_frame *src, lr_error *err);
+/* C(g, sum) and C(g, helmert) need their levels from a first pass too
+ * (model_frame_coded.c): 1 while they do. */
+int lr_frame_coded_pending(const lr_frame *f);
+/* A prediction's frame (levels added from a saved model): the same coding. */
+int lr_frame_code_saved_contrasts(lr_frame *f, lr_error *err);
 /* After lr_frame_eval_row filled colval: 1 if a bs() variable's value lies
  * beyond its boundary knots (R's bs() warns there). */
 int lr_frame_beyond_knots(const lr_frame *f, const double *colval);
