@@ -315,6 +315,20 @@ static int cl_keep(const diag_pass *dp, diag_chunk *c, const lr_csv_row *row, si
     return lr_cluster_keys_add(&c->keys, dp->ncl, key, len, obs, err);
 }
 
+/* CL over the spool: row r's cluster cells, which its record carries (as
+ * cl_keep's from the text: the same bytes, the rows in the same order). */
+static int cl_keep_spooled(const diag_pass *dp, diag_chunk *c, const lr_row_reader *rec,
+                           size_t r, size_t obs, lr_error *err)
+{
+    const char *key[LR_CLUSTER_MAX];
+    size_t len[LR_CLUSTER_MAX];
+    if (rec->nkey != dp->ncl)
+        return lr_error_set(err, LR_EIO, "the spool of model rows cannot be read back");
+    for (size_t i = 0; i < dp->ncl; i++)
+        key[i] = lr_row_reader_key(rec, r, i, &len[i]);
+    return lr_cluster_keys_add(&c->keys, dp->ncl, key, len, obs, err);
+}
+
 /* A worker: fitted value, residual, leverage and the rest for each
  * observation of the chunk, and the chunk's part of the HC meat. */
 static int diag_eval(void *ctx, const char *buf, size_t len, uint64_t seq, void **result,
@@ -535,6 +549,8 @@ static int spool_record(const diag_pass *dp, const lr_row_reader *rec, const siz
     size_t n = (size_t)rec->n;
     c->n = 0;
     c->n_one = 0;
+    c->keys.n = 0; /* CL: the record's keys, added in diag_fold */
+    c->keys.nbytes = 0;
     while (c->cap < n)
         if ((rc = diag_grow(dp, c, err)))
             return rc;
@@ -555,6 +571,11 @@ static int spool_record(const diag_pass *dp, const lr_row_reader *rec, const siz
                     dst[o++] = src ? src[r] : fill;
         }
         for (size_t r = i; r < i + m; r++) {
+            if (dp->ncl && (rc = cl_keep_spooled(dp, c, rec, r,
+                                                 zero && rec->w[r] == 0 ? SIZE_MAX
+                                                                        : c->n + b->n,
+                                                 err)))
+                return rc;
             if (zero && rec->w[r] == 0)
                 continue;
             b->y[b->n] = pos[0] == SIZE_MAX ? 0.0 : rec->x[pos[0] * n + r];
@@ -788,20 +809,16 @@ static int hc_vcov(const diag_pass *dp, double scale, lr_error *err)
 }
 
 /* CL: the cluster columns' fields and a clustering for each (and for their
- * intersection). The keys are the text's: the pass reads it again. */
-static int cl_setup(diag_pass *dp, lr_source *input, lr_error *err)
+ * intersection). The keys are in the row spool's records when the frame kept
+ * them (*spooled = 1), else the pass reads the text again. */
+static int cl_setup(diag_pass *dp, lr_source *input, int fd, int *spooled, lr_error *err)
 {
     const char *name[LR_CLUSTER_MAX];
     size_t len[LR_CLUSTER_MAX], n;
-    const char *why = input ? lr_source_again_why(input) : "is not a file";
+    const size_t *kcol;
     int rc;
     if (!dp->req->cluster)
         return lr_error_set(err, LR_EUSAGE, "the clustered covariance needs cluster columns");
-    if (why)
-        return lr_error_set(err, LR_EIO,
-                            "%s: the clustered covariance reads the cluster columns in a second "
-                            "pass, and %s %s; give a file instead of a pipe, or a writable TMPDIR",
-                            dp->name, dp->name, why);
     if ((rc = lr_cluster_split(dp->req->cluster, name, len, &n, err)))
         return rc;
     for (size_t i = 0; i < n; i++) {
@@ -810,6 +827,18 @@ static int cl_setup(diag_pass *dp, lr_source *input, lr_error *err)
         if (!lr_frame_column(dp->frame, nm, &dp->ccol[i]))
             return lr_error_set(err, LR_EUSAGE, "%s: no cluster column '%s'", dp->name, nm);
     }
+    /* (and the spool's values are the text pass's to the bit: CL read the
+     * text before, and its results stay the same) */
+    *spooled = fd >= 0 && lr_frame_key_cols(dp->frame, &kcol) == n &&
+               lr_frame_rows_as_eval(dp->frame);
+    for (size_t i = 0; *spooled && i < n; i++)
+        *spooled = kcol[i] == dp->ccol[i];
+    const char *why = *spooled ? NULL : input ? lr_source_again_why(input) : "is not a file";
+    if (why)
+        return lr_error_set(err, LR_EIO,
+                            "%s: the clustered covariance reads the cluster columns in a second "
+                            "pass, and %s %s; give a file instead of a pipe, or a writable TMPDIR",
+                            dp->name, dp->name, why);
     if (!(dp->cl = lr_mem_calloc(1, sizeof *dp->cl)))
         return lr_error_nomem(err);
     if ((rc = lr_clustering_init(dp->cl, n, dp->pk, err))) {
@@ -901,7 +930,11 @@ int lr_diagnostics(lr_source *input, char delimiter, lr_frame *frame, const lr_m
         rc = lr_error_nomem(err);
         goto done;
     }
-    if (req->vcov == LR_VCOV_CL && (rc = cl_setup(&dp, input, err)))
+    /* The pass: over the rows the first pass kept, or the text again on
+     * every core the fit used (for CL, the text when the spool lacks the
+     * cluster cells: it was given up, or the frame kept none). */
+    int fd = lr_frame_rows_fd(frame), cl_spooled = 0;
+    if (req->vcov == LR_VCOV_CL && (rc = cl_setup(&dp, input, fd, &cl_spooled, err)))
         goto done;
     if (req->vcov == LR_VCOV_HAC && (!(dp.hac = lr_mem_calloc(1, sizeof *dp.hac)) ||
                                      (rc = lr_hac_init(dp.hac, pk, req->hac_lag, err)))) {
@@ -946,10 +979,6 @@ int lr_diagnostics(lr_source *input, char delimiter, lr_frame *frame, const lr_m
         }
     }
 
-    /* The pass: over the rows the first pass kept, or the text again on
-     * every core the fit used (always the text for CL: the spool holds the
-     * model's numbers, not the cluster keys). */
-    int fd = lr_frame_rows_fd(frame);
     /* blocks of 256 rows: one BLAS thread (more would only spin, and a
      * threaded dsyrk need not sum in one order) */
     int blas_threads = lr_blas_threads(1);
@@ -957,7 +986,7 @@ int lr_diagnostics(lr_source *input, char delimiter, lr_frame *frame, const lr_m
     lr_progress_send(req->progress, req->progress_ud, dp.pass, "rows", 0, nobs, 0);
     /* the residuals named by their rows want lines, which the spool may not
      * keep: the text again when it can be read */
-    if (fd >= 0 && !dp.ncl && !(out->few && input && !lr_source_again_why(input)))
+    if (fd >= 0 && (!dp.ncl || cl_spooled) && !(out->few && input && !lr_source_again_why(input)))
         rc = diag_spool_pass(&dp, fd, spec, lr_accum_ncols(lr_frame_accum(frame)), req->threads,
                              err);
     else

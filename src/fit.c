@@ -677,7 +677,8 @@ int lr_fit_csv_files(const char *const *paths, size_t n, const lr_fit_options *o
         return fit_csv(paths, n, opt, &fes, LR_VCOV_CLASSICAL, out, err);
     }
     /* Absorbed fixed effects: the first pass reads the left-hand model alone
-     * (its coding, its means), the absorption reads the data once more. */
+     * (its coding, its means) and keeps the factors' cells in its row spool,
+     * which the absorption reads back (the text again only without it). */
     lr_fit_options o = *opt;
     if (fes.left)
         o.formula = fes.left;
@@ -688,7 +689,13 @@ int lr_fit_csv_files(const char *const *paths, size_t n, const lr_fit_options *o
     }
     if (every)
         o.formula = every;
-    o.absorb = NULL;
+    /* the frame's key columns: the factors, named "a,b" (model_frame.c) */
+    char absorb[1024];
+    size_t at = 0;
+    for (size_t f = 0; f < fes.nf && at < sizeof absorb; f++)
+        at += (size_t)snprintf(absorb + at, sizeof absorb - at, "%s%s", f ? "," : "",
+                               fes.names[f]);
+    o.absorb = at < sizeof absorb ? absorb : NULL; /* too long: the text is read again */
     o.vcov = LR_VCOV_CLASSICAL;
     o.residual_summary = 0;
     if ((rc = lr_fe_check_options(opt, err)) == LR_OK)
@@ -717,9 +724,8 @@ static int fit_csv(const char *const *paths, size_t n, const lr_fit_options *opt
                      : opt->residual_summary         ? (uint64_t)1 << 30
                      : opt->method == LR_METHOD_AUTO ? (uint64_t)64 << 20
                                                      : 0;
-    /* CL reads the cluster keys from the text, so the spool would go unread */
-    int keep_rows = (want_rows || opt->residual_summary) && !(opt->ridge > 0) &&
-                            opt->vcov != LR_VCOV_CL
+    /* CL: the spool's records carry the cluster cells too (row_spool.h) */
+    int keep_rows = (want_rows || opt->residual_summary || fes->nf) && !(opt->ridge > 0)
                         ? 1 | (opt->residual_row || opt->vcov == LR_VCOV_HC2 ||
                                        opt->vcov == LR_VCOV_HC3
                                    ? LR_KEEP_ROW_LINES
@@ -782,13 +788,8 @@ static int fit_frame(lr_frame *frame, lr_source *input, char delimiter,
     }
     if (fes->nf) {
         lr_fe *fe = NULL;
-        const char *why = lr_source_again_why(input);
-        if (why)
-            rc = lr_error_set(err, LR_EIO, "%s: absorbing fixed effects reads the data twice, "
-                              "and %s %s; give a file instead of a pipe, or a writable TMPDIR",
-                              name, name, why);
-        else if (!(rc = lr_fe_absorb(input, delimiter, frame, &mc, fes, opt,
-                                     lr_method_kernel(opt->method), &fe, err)))
+        if (!(rc = lr_fe_absorb(input, delimiter, frame, &mc, fes, opt,
+                                lr_method_kernel(opt->method), &fe, err)))
             rc = fit_absorbed(opt, &mc, fes, &md, fe, out, err);
         /* --save: the left-hand model, its demeaned statistics and the effects */
         if (rc == LR_OK && opt->keep_model && (rc = keep_model(*out, frame, lr_fe_accum(fe), fe, err)))

@@ -212,7 +212,7 @@ int lr_fe_read_block(const lr_fe *fe, size_t b, int values, lr_error *err)
     return LR_OK;
 }
 
-static int flush_block(lr_fe *fe, lr_error *err)
+int lr_fe_flush_block(lr_fe *fe, lr_error *err)
 {
     size_t idb = fe->nf * LR_FE_BLOCK * sizeof(uint32_t);
     if (write_all(fe->idfd, fe->ids, idb) ||
@@ -250,16 +250,21 @@ static int find_columns(lr_fe *fe, const lr_csv_row *h, const lr_fe_spec *spec, 
     return LR_OK;
 }
 
-/* One data row into the block: its level ids, weight and centred columns. */
-static int take_row(lr_fe *fe, const lr_csv_row *row, const double *xv, double y, double w,
-                    const double *mu, const char *source, int na_error, lr_error *err)
+int lr_fe_take_row(lr_fe *fe, const char *const *cell, const size_t *len, const lr_csv_row *row,
+                   const double *xv, double y, double w, const char *source, int na_error,
+                   lr_error *err)
 {
+    const double *mu = fe->mu;
     size_t nb = (size_t)(fe->nrows % LR_FE_BLOCK);
     for (size_t f = 0; f < fe->nf; f++) {
-        const lr_csv_field *fl = &row->fields[fe->f[f].col];
+        /* the field, for the place of an error (the text's row; from the
+         * row spool there is none: the text then reads the row again) */
+        const lr_csv_field *fl = row ? &row->fields[fe->f[f].col] : NULL;
         double v;
-        lr_cell_kind kind = lr_parse_cell(fl->data, fl->len, &v);
+        lr_cell_kind kind = lr_parse_cell(cell[f], len[f], &v);
         if (kind == LR_CELL_MISSING) {
+            if (na_error && !fl)
+                return LR_FE_TEXT;
             if (na_error)
                 return lr_error_at(err, LR_EMISSING, source, fl->line, fl->col,
                                    "column '%s': missing fixed-effect level", fe->f[f].name);
@@ -273,6 +278,8 @@ static int take_row(lr_fe *fe, const lr_csv_row *row, const double *xv, double y
             fe->f[f].numeric = kind == LR_CELL_NUMBER;
             rc = lr_levels_create(fe->f[f].numeric, &fe->f[f].lv, err);
         } else if (fe->f[f].numeric && kind != LR_CELL_NUMBER) {
+            if (!fl)
+                return LR_FE_TEXT;
             return lr_error_at(err, LR_EVALUE, source, fl->line, fl->col,
                                "column '%s': fixed-effect level \"%.*s\" is not a number, but "
                                "the column's first level was one (its levels are then numbers)",
@@ -281,7 +288,7 @@ static int take_row(lr_fe *fe, const lr_csv_row *row, const double *xv, double y
         uint32_t id;
         if (!rc)
             rc = fe->f[f].numeric ? lr_levels_intern_number(fe->f[f].lv, v, &id, err)
-                                  : lr_levels_intern_text(fe->f[f].lv, fl->data, fl->len, &id, err);
+                                  : lr_levels_intern_text(fe->f[f].lv, cell[f], len[f], &id, err);
         if (rc)
             return rc;
         fe->ids[f * LR_FE_BLOCK + nb] = id;
@@ -292,7 +299,24 @@ static int take_row(lr_fe *fe, const lr_csv_row *row, const double *xv, double y
         fe->x[j * LR_FE_BLOCK + nb] = xv[j - 1] - mu[j];
     fe->nrows++;
     if (fe->nrows % LR_FE_BLOCK == 0)
-        return flush_block(fe, err);
+        return lr_fe_flush_block(fe, err);
+    return LR_OK;
+}
+
+int lr_fe_rows_reset(lr_fe *fe, lr_error *err)
+{
+    for (size_t f = 0; f < fe->nf; f++) {
+        lr_levels_free(fe->f[f].lv);
+        fe->f[f].lv = NULL;
+        fe->f[f].numeric = 0;
+    }
+    fe->nrows = 0;
+    fe->nblocks = 0;
+    fe->dropped = 0;
+    if (ftruncate(fe->idfd, 0) || ftruncate(fe->valfd, 0) || lseek(fe->idfd, 0, SEEK_SET) < 0 ||
+        lseek(fe->valfd, 0, SEEK_SET) < 0)
+        return lr_error_set(err, LR_EIO, "the fixed-effects spool could not be emptied (%s)",
+                            strerror(errno));
     return LR_OK;
 }
 
@@ -324,7 +348,6 @@ static int build_spool(lr_fe *fe, lr_source *input, char delimiter, const lr_fra
     int has = 0;
     double *colval = lr_mem_calloc(lr_frame_ncols(frame) + 1, sizeof(double));
     double *xv = lr_mem_calloc(fe->m, sizeof(double));
-    const double *mu = fe->mu;
     int rc = !colval || !xv ? lr_error_nomem(err) : LR_OK;
     if (!rc)
         rc = open_again(input, &copt, &csv, err);
@@ -348,16 +371,50 @@ static int build_spool(lr_fe *fe, lr_source *input, char delimiter, const lr_fra
         }
         if (rc)
             break;
-        if (use && w > 0)
-            rc = take_row(fe, &row, xv, y, w, mu, source, opt->na_action == LR_NA_ERROR, err);
+        if (use && w > 0) {
+            const char *cell[LR_FE_MAX];
+            size_t len[LR_FE_MAX];
+            for (size_t f = 0; f < fe->nf; f++) {
+                cell[f] = row.fields[fe->f[f].col].data;
+                len[f] = row.fields[fe->f[f].col].len;
+            }
+            rc = lr_fe_take_row(fe, cell, len, &row, xv, y, w, source,
+                                opt->na_action == LR_NA_ERROR, err);
+        }
     }
     if (!rc) /* the data did not change since the first pass */
         rc = lr_source_check(lr_csv_source(csv), err);
-    if (!rc && fe->nrows % LR_FE_BLOCK != 0)
-        rc = flush_block(fe, err);
     lr_csv_free(csv);
     lr_mem_free(colval, (lr_frame_ncols(frame) + 1) * sizeof(double));
     lr_mem_free(xv, fe->m * sizeof(double));
+    return rc;
+}
+
+/* The rows: from the first pass's row spool, which carries the factors'
+ * cells (fe_rows.c), else from the text again — when the spool was given up
+ * (no TMPDIR, past its size limits), or for a row with an error to report
+ * at its place (a missing level with --na error, text in a numeric factor),
+ * which the spool does not keep. */
+static int read_rows(lr_fe *fe, lr_source *input, char delimiter, const lr_frame *frame,
+                     const lr_model_columns *mc, const lr_fe_spec *spec,
+                     const lr_fit_options *opt, lr_error *err)
+{
+    int again = 1, rc;
+    frame_means(frame, mc, fe->mu);
+    if ((rc = lr_fe_rows_spooled(fe, frame, mc, spec, opt, &again, err)))
+        return rc;
+    if (again) {
+        const char *name = lr_frame_source(frame), *why = lr_source_again_why(input);
+        if ((rc = lr_fe_rows_reset(fe, err)))
+            return rc;
+        if (why)
+            return lr_error_set(err, LR_EIO, "%s: absorbing fixed effects reads the data twice, "
+                                "and %s %s; give a file instead of a pipe, or a writable TMPDIR",
+                                name, name, why);
+        rc = build_spool(fe, input, delimiter, frame, mc, spec, opt, err);
+    }
+    if (!rc && fe->nrows % LR_FE_BLOCK != 0)
+        rc = lr_fe_flush_block(fe, err);
     return rc;
 }
 
@@ -605,7 +662,7 @@ int lr_fe_absorb(lr_source *input, char delimiter, const lr_frame *frame,
         rc = lr_error_set(err, LR_EIO,
                           "no temporary file for the fixed-effects spool in "
                           "TMPDIR (or /tmp)");
-    if (!rc && !(rc = build_spool(fe, input, delimiter, frame, mc, spec, opt, err)) &&
+    if (!rc && !(rc = read_rows(fe, input, delimiter, frame, mc, spec, opt, err)) &&
         fe->nrows == 0)
         rc = lr_error_set(err, LR_EDATA, "%s: no rows with every fixed-effect level present",
                           lr_frame_source(frame));

@@ -117,4 +117,27 @@ int lr_fe_further_rank(lr_fe *fe, size_t f, double tol, unsigned max_iter, const
 void lr_fe_effects(const lr_fe *fe, size_t p, const double *beta, const unsigned char *aliased,
                    double *out);
 
+/* lr_fe_take_row's answer for a row whose error the text pass must report
+ * (its place is not in the row spool). */
+#define LR_FE_TEXT (-1)
+
+/* One row into the block: the factors' cells cell[f] (len[f] bytes), its
+ * model columns xv (q), response y and weight w (> 0), centred by fe->mu.
+ * row: the text's row, for the place of an error, or NULL (the row spool:
+ * LR_FE_TEXT instead of such an error). A row missing a level is dropped
+ * (counted) after the levels before it are interned, as always. */
+int lr_fe_take_row(lr_fe *fe, const char *const *cell, const size_t *len, const lr_csv_row *row,
+                   const double *xv, double y, double w, const char *source, int na_error,
+                   lr_error *err);
+/* A full block to the spool files. */
+int lr_fe_flush_block(lr_fe *fe, lr_error *err);
+/* Nothing taken yet: no levels, no rows, empty spool files. */
+int lr_fe_rows_reset(lr_fe *fe, lr_error *err);
+/* fe_rows.c: the rows from the frame's row spool (fe->mu set). *again = 1
+ * (fe as it was, or partly filled: reset it) when the spool lacks them or a
+ * row needs the text for its error. */
+int lr_fe_rows_spooled(lr_fe *fe, const lr_frame *frame, const lr_model_columns *mc,
+                       const lr_fe_spec *spec, const lr_fit_options *opt, int *again,
+                       lr_error *err);
+
 #endif

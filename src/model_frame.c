@@ -140,6 +140,7 @@ void lr_chunk_free(lr_chunk *c)
     lr_mem_free(c->wblock, c->block_rows * sizeof(double));
     lr_mem_free(c->lblock, c->block_rows * sizeof(uint64_t));
     lr_row_buf_free(&c->spool);
+    lr_row_keys_free(&c->keys);
     lr_mem_free(c->row, c->row_cap * sizeof(double));
     lr_mem_free(c->ent, c->ent_cap * sizeof(lr_row_entry));
     lr_row_store_free(&c->store);
@@ -296,6 +297,46 @@ void lr_frame_header_name(const lr_csv_field *fl, const char **name, size_t *len
     }
     *name = s;
     *len = n;
+}
+
+/* The key columns (row_spool.h): --vcov CL's cluster columns, else the
+ * absorbed factors that opt->absorb names ("a,b": the fixed effects of the
+ * first pass of fit.c's absorption), whose cells the first pass does not
+ * read but carries for the absorption. A name not in the header makes none
+ * (the absorption then reads the text, and reports it). */
+static void key_columns(lr_frame *f, const lr_fit_options *opt)
+{
+    f->nkey = 0;
+    if (f->ncl) {
+        memcpy(f->kcol, f->ccol, f->ncl * sizeof(size_t));
+        f->nkey = f->ncl;
+        return;
+    }
+    const char *s = opt->absorb;
+    while (s && *s && f->nkey < LR_ROW_KEYS_MAX) {
+        const char *e = strchr(s, ',');
+        size_t l = e ? (size_t)(e - s) : strlen(s), col;
+        char name[256];
+        if (l == 0 || l > 255)
+            break;
+        memcpy(name, s, l);
+        name[l] = '\0';
+        if (!find_header(f, name, &col))
+            break;
+        f->kcol[f->nkey++] = col;
+        s = e ? e + 1 : NULL;
+    }
+    if (s && *s) { /* some name not found or too many: none */
+        f->nkey = 0;
+        return;
+    }
+    for (size_t i = 0; i < f->nkey; i++) {
+        int kept = f->cols[f->kcol[i]].used != 0;
+        for (size_t u = f->nused; u < f->nkeep && !kept; u++)
+            kept = f->used[u] == f->kcol[i];
+        if (!kept)
+            f->used[f->nkeep++] = f->kcol[i];
+    }
 }
 
 int lr_frame_create(const lr_csv_row *hdr, const char *source, const lr_fit_options *opt,
@@ -472,6 +513,8 @@ int lr_frame_create(const lr_csv_row *hdr, const char *source, const lr_fit_opti
             goto fail;
         }
     }
+    f->nkeep = f->nused;
+    key_columns(f, opt);
     f->vars = lr_mem_calloc(fm->nvars, sizeof(var_info));
     f->terms = lr_mem_calloc(fm->nterms ? fm->nterms : 1, sizeof(term_info));
     if (!f->vars || !f->terms) {
@@ -659,6 +702,7 @@ int lr_chunk_create(const lr_frame *f, lr_chunk **out, lr_error *err)
                                                         &c->levels[v], err)))
             goto fail;
     c->map.width = f->keywidth;
+    c->keys.nkey = f->rows_wanted ? f->nkey : 0; /* the key cells for the spool */
     c->k = f->kfixed;
     /* a row writes the response and each term's columns (one combination of
      * levels a factor term) */
@@ -692,7 +736,7 @@ static int flush(lr_chunk *c, lr_error *err)
     if (c->f->rows_wanted)
         lr_row_buf_add(&c->spool, c->nblock, lr_accum_ncols(c->acc), c->block, c->block_rows,
                        c->f->wcol != SIZE_MAX ? c->wblock : NULL,
-                       c->f->rows_lines ? c->lblock : NULL);
+                       c->f->rows_lines ? c->lblock : NULL, &c->keys);
     rc = lr_accum_add(c->acc, c->nblock, c->block, c->block_rows,
                       c->f->wcol != SIZE_MAX ? c->wblock : NULL, err);
     c->nblock = 0;
@@ -1217,6 +1261,19 @@ static int direct_row_done(lr_chunk *c, double w, uint64_t line, lr_error *err)
     return LR_OK;
 }
 
+/* A row taken (into the block or the store): its key cells for the spool,
+ * which flush hands on with the row's values (the rows in the same order). */
+static void take_keys(lr_chunk *c, const lr_csv_row *row)
+{
+    const char *cell[LR_ROW_KEYS_MAX];
+    size_t len[LR_ROW_KEYS_MAX];
+    for (size_t i = 0; i < c->keys.nkey; i++) {
+        cell[i] = row->fields[c->f->kcol[i]].data;
+        len[i] = row->fields[c->f->kcol[i]].len;
+    }
+    lr_row_keys_add(&c->keys, cell, len);
+}
+
 int lr_chunk_fast_text(lr_chunk *c)
 {
     /* the block is made by the first row otherwise */
@@ -1246,6 +1303,8 @@ int lr_chunk_add_text(lr_chunk *c, const char *buf, size_t len, char delim, uint
     double *colval = c->colval;
     uint64_t nrows = 0, nlines = 0;
     int rc = LR_OK;
+    const char *kcell[LR_ROW_KEYS_MAX] = {NULL}; /* the row's key cells (c->keys) */
+    size_t klen[LR_ROW_KEYS_MAX] = {0};
     *used = 0;
     *lines = 0;
     while (p < end) {
@@ -1254,6 +1313,7 @@ int lr_chunk_add_text(lr_chunk *c, const char *buf, size_t len, char delim, uint
         size_t j = 0;
         int ok = 1;
         for (;; j++) {
+            const char *field = p;
             if (direct[j] != SIZE_MAX || j == wcol) {
                 double v;
                 const char *stop;
@@ -1283,6 +1343,11 @@ int lr_chunk_add_text(lr_chunk *c, const char *buf, size_t len, char delim, uint
                     break;
                 }
             }
+            for (size_t q = 0; q < c->keys.nkey; q++)
+                if (f->kcol[q] == j) { /* unquoted: the bytes the CSV reader hands out */
+                    kcell[q] = field;
+                    klen[q] = (size_t)(p - field);
+                }
             if (j + 1 < ncsv) {
                 if (p == end || *p != delim) {
                     ok = 0;
@@ -1313,6 +1378,8 @@ int lr_chunk_add_text(lr_chunk *c, const char *buf, size_t len, char delim, uint
         c->rows++;
         nrows++;
         lr_row_fp_add(&c->fp, line0 + nrows, lr_row_hash_text(row, (size_t)(rend - row)));
+        if (c->keys.nkey)
+            lr_row_keys_add(&c->keys, kcell, klen);
         if ((rc = direct_row_done(c, wcol != SIZE_MAX ? colval[wcol] : 1.0, line0 + nrows, err)))
             break;
     }
@@ -1352,9 +1419,12 @@ static int chunk_add(lr_chunk *c, const lr_csv_row *row, lr_error *err)
         }
         if (miss == 0 && f->ncl && cluster_missing(f, row))
             miss = 1;
-        if (miss == 0 && (f->wcol == SIZE_MAX || c->colval[f->wcol] >= 0))
+        if (miss == 0 && (f->wcol == SIZE_MAX || c->colval[f->wcol] >= 0)) {
+            if (c->keys.nkey)
+                take_keys(c, row);
             return direct_row_done(c, f->wcol != SIZE_MAX ? c->colval[f->wcol] : 1.0, row->line,
                                    err);
+        }
         if (miss == 1 && f->na != LR_NA_ERROR) {
             /* the general path below would find the same; but a text cell or a
              * negative weight in this row must still be an error */
@@ -1387,6 +1457,8 @@ static int chunk_add(lr_chunk *c, const lr_csv_row *row, lr_error *err)
     }
     if (f->bn_vars && (rc = lr_chunk_collect(c, row, 1, err)))
         return rc;
+    if (c->keys.nkey)
+        take_keys(c, row);
     if (c->sparse) {
         rc = lr_row_store_add(&c->store, c->ent, c->nent,
                               f->wcol != SIZE_MAX ? c->colval[f->wcol] : 1.0, row->line, err);
@@ -1644,8 +1716,8 @@ static int keep_row(lr_frame *f, const lr_csv_row *row, lr_error *err)
         f->kept_hash = h;
         f->kept_hash_cap = f->kept_rows_cap;
     }
-    if (f->nkept + f->nused > f->kept_cap) {
-        size_t cap = (f->nkept + f->nused) * 2;
+    if (f->nkept + f->nkeep > f->kept_cap) {
+        size_t cap = (f->nkept + f->nkeep) * 2;
         kept_field *k =
             lr_mem_realloc(f->kept, f->kept_cap * sizeof(kept_field), cap * sizeof(kept_field));
         if (!k)
@@ -1654,7 +1726,7 @@ static int keep_row(lr_frame *f, const lr_csv_row *row, lr_error *err)
         f->kept_cap = cap;
     }
     size_t bytes = 0;
-    for (size_t u = 0; u < f->nused; u++)
+    for (size_t u = 0; u < f->nkeep; u++)
         bytes += row->fields[f->used[u]].len;
     if (f->keep_len + bytes > f->keep_cap) {
         size_t cap = (f->keep_len + bytes) * 2 + 4096;
@@ -1664,7 +1736,7 @@ static int keep_row(lr_frame *f, const lr_csv_row *row, lr_error *err)
         f->keep = k;
         f->keep_cap = cap;
     }
-    for (size_t u = 0; u < f->nused; u++) {
+    for (size_t u = 0; u < f->nkeep; u++) {
         const lr_csv_field *fl = &row->fields[f->used[u]];
         kept_field *k = &f->kept[f->nkept++];
         k->off = f->keep_len;
@@ -1674,6 +1746,9 @@ static int keep_row(lr_frame *f, const lr_csv_row *row, lr_error *err)
         k->quoted = fl->quoted;
         memcpy(f->keep + f->keep_len, fl->data, fl->len);
         f->keep_len += fl->len;
+        if (u >= f->nused)
+            continue; /* a key cell alone: no type to decide */
+        f->first_bytes += fl->len + 16;
         /* Column types: a non-missing cell that is not a number makes the column
          * categorical (column_types.c). */
         double v;
@@ -1693,8 +1768,8 @@ static int keep_row(lr_frame *f, const lr_csv_row *row, lr_error *err)
 /* Kept row r as a row of fields (f->replay). */
 static void kept_row(lr_frame *f, size_t r, lr_csv_row *row)
 {
-    for (size_t u = 0; u < f->nused; u++) {
-        const kept_field *k = &f->kept[r * f->nused + u];
+    for (size_t u = 0; u < f->nkeep; u++) {
+        const kept_field *k = &f->kept[r * f->nkeep + u];
         lr_csv_field *fl = &f->replay[f->used[u]];
         fl->data = f->keep + k->off;
         fl->len = k->len;
@@ -1738,7 +1813,7 @@ int lr_frame_add_row(lr_frame *f, const lr_csv_row *row, lr_error *err)
     if (row->nfields != f->ncsv)
         return ragged_row(f, row, err);
     int rc = keep_row(f, row, err);
-    if (rc == LR_OK && f->keep_len + 16 * f->nkept >= LR_FIRST_CHUNK)
+    if (rc == LR_OK && f->first_bytes >= LR_FIRST_CHUNK)
         rc = replay(f, err);
     return rc;
 }
@@ -2040,6 +2115,39 @@ int lr_frame_keep_rows(lr_frame *f, int with_lines)
     f->rows_fd = lr_row_spool_create();
     f->rows_wanted = f->rows_fd >= 0;
     return f->rows_wanted;
+}
+
+int lr_frame_rows_as_eval(const lr_frame *f)
+{
+    /* build_row multiplies a term's plain values first, then its poly
+     * columns; lr_frame_eval_row multiplies them in the term's order (a
+     * factor's 1 or 0 between them is exact). Two operands commute exactly;
+     * from three on, a plain value after a poly column rounds differently. */
+    const lr_formula *fm = f->formula;
+    for (size_t t = 0; t < fm->nterms; t++) {
+        const lr_term *tm = &fm->terms[t];
+        size_t n = 0;
+        int poly = 0, after = 0;
+        for (size_t i = 0; i < tm->n; i++) {
+            size_t v = tm->vars[i];
+            if (f->vars[v].factor)
+                continue;
+            n++;
+            if (fm->vars[v].kind == LR_VAR_POLY)
+                poly = 1;
+            else
+                after |= poly;
+        }
+        if (after && n > 2)
+            return 0;
+    }
+    return 1;
+}
+
+size_t lr_frame_key_cols(const lr_frame *f, const size_t **cols)
+{
+    *cols = f->kcol;
+    return f->rows_wanted ? f->nkey : 0;
 }
 
 int lr_frame_rows_fd(const lr_frame *f)

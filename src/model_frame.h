@@ -95,6 +95,14 @@ int lr_frame_keep_rows(lr_frame *f, int with_lines);
  * if rows were not kept or the spool was given up (too large, a chunk's rows
  * exceeded its buffer, a write failed). */
 int lr_frame_rows_fd(const lr_frame *f);
+/* The key columns whose cells the spool's records carry (row_spool.h: the
+ * cluster columns of --vcov CL, in --cluster's order): their number (0 when
+ * rows are not kept or there are none) and *cols, their fields (borrowed). */
+size_t lr_frame_key_cols(const lr_frame *f, const size_t **cols);
+/* 1 if the spool's model columns are lr_frame_eval_row's values to the last
+ * bit (0: a term multiplies a plain value after a poly column, among three
+ * or more, which the two compute in different orders). */
+int lr_frame_rows_as_eval(const lr_frame *f);
 
 /* After the last chunk: the first chunk is folded if it was not, and the fold
  * completed; lr_frame_accum is then the statistics of every row. The levels

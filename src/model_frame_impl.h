@@ -96,6 +96,7 @@ struct lr_chunk {
     double *wblock;     /* weights of the block's rows */
     uint64_t *lblock;   /* physical lines of the block's rows */
     lr_row_buf spool;   /* the blocks again, for a second pass (if the frame keeps rows) */
+    lr_row_keys keys;   /* with it, the key cells of the rows taken and not yet in spool */
     size_t block_rows;  /* rows the block holds */
     size_t block_k;     /* columns the block holds */
     size_t nblock;      /* rows in the block */
@@ -150,7 +151,13 @@ struct lr_frame {
     size_t keywidth;     /* words per cell key: 1 + most factors in a term + 1 */
     int types_known;     /* column types decided */
     size_t *used;        /* indices of the used columns */
-    size_t nused;        /* their number */
+    size_t nused;        /* their number (then, up to nkeep, the key columns the model does
+                            not use: cells the first chunk keeps too) */
+    size_t nkeep;        /* used columns and those key columns */
+    size_t nkey;         /* key columns: their cells go with the rows into the spool
+                            (row_spool.h), the cluster columns or the absorbed factors */
+    size_t kcol[LR_ROW_KEYS_MAX]; /* their fields */
+    size_t first_bytes;  /* the kept used cells' bytes + 16 each (when types are decided) */
     /* the first chunk, until types are decided */
     char *keep;           /* first-chunk cell bytes */
     size_t keep_len;      /* used */

@@ -43,16 +43,107 @@ void lr_row_buf_free(lr_row_buf *b)
     memset(b, 0, sizeof *b);
 }
 
-void lr_row_buf_add(lr_row_buf *b, size_t n, size_t k, const double *x, size_t ld, const double *w,
-                    const uint64_t *line)
+void lr_row_keys_add(lr_row_keys *k, const char *const *cell, const size_t *len)
 {
+    if (k->failed || k->nkey == 0)
+        return;
+    size_t need = k->nbytes;
+    for (size_t i = 0; i < k->nkey; i++) {
+        if (len[i] > UINT32_MAX) {
+            k->failed = 1;
+            return;
+        }
+        need += len[i];
+    }
+    if (need > k->bcap) {
+        size_t cap = k->bcap ? k->bcap : 4096;
+        while (cap < need)
+            cap *= 2;
+        char *nb = lr_mem_realloc(k->bytes, k->bcap, cap);
+        if (!nb) {
+            k->failed = 1;
+            return;
+        }
+        k->bytes = nb;
+        k->bcap = cap;
+    }
+    if (k->rows == k->rcap) {
+        size_t cap = k->rcap ? 2 * k->rcap : 1024, w = k->nkey * sizeof(uint32_t);
+        uint32_t *nl = lr_mem_realloc(k->len, k->rcap * w, cap * w);
+        if (!nl) {
+            k->failed = 1;
+            return;
+        }
+        k->len = nl;
+        k->rcap = cap;
+    }
+    for (size_t i = 0; i < k->nkey; i++) {
+        k->len[k->rows * k->nkey + i] = (uint32_t)len[i];
+        if (len[i])
+            memcpy(k->bytes + k->nbytes, cell[i], len[i]);
+        k->nbytes += len[i];
+    }
+    k->rows++;
+}
+
+void lr_row_keys_free(lr_row_keys *k)
+{
+    size_t nkey = k->nkey;
+    lr_mem_free(k->bytes, k->bcap);
+    lr_mem_free(k->len, k->rcap * nkey * sizeof(uint32_t));
+    memset(k, 0, sizeof *k);
+    k->nkey = nkey;
+}
+
+/* The next n pending rows' key bytes, and what a record needs for them:
+ * their lengths, then their bytes, padded to 8. SIZE_MAX: fewer than n
+ * rows are pending (keys were lost: the spool is given up). */
+static size_t keys_section(const lr_row_keys *k, size_t n, size_t *cells)
+{
+    if (k->failed || k->done + n > k->rows)
+        return SIZE_MAX;
+    size_t bytes = 0;
+    for (size_t i = k->done * k->nkey; i < (k->done + n) * k->nkey; i++)
+        bytes += k->len[i];
+    *cells = bytes;
+    return (4 * n * k->nkey + bytes + 7) & ~(size_t)7;
+}
+
+/* n rows handed on (bytes of cells): when none are left pending the storage
+ * is reused from its start. */
+static void keys_consume(lr_row_keys *k, size_t n, size_t bytes)
+{
+    k->done += n;
+    k->done_at += bytes;
+    if (k->done >= k->rows)
+        k->rows = k->done = k->nbytes = k->done_at = 0;
+}
+
+void lr_row_buf_add(lr_row_buf *b, size_t n, size_t k, const double *x, size_t ld, const double *w,
+                    const uint64_t *line, lr_row_keys *keys)
+{
+    size_t nkey = keys ? keys->nkey : 0, cells = 0, ksize = 0;
+    if (nkey && !b->over && n > 0 && (ksize = keys_section(keys, n, &cells)) == SIZE_MAX) {
+        lr_row_buf_free(b);
+        b->over = 1;
+    }
+    if (nkey && b->over) {
+        /* nothing more is kept for this buffer: its keys neither */
+        keys->failed = 1;
+        keys->rows = keys->done = keys->nbytes = keys->done_at = 0;
+    }
     if (b->over || n == 0)
         return;
-    uint64_t parts = (w ? LR_ROWS_WEIGHTS : 0) | (line ? LR_ROWS_LINES : 0);
-    size_t bytes = 24 + 8 * k + 8 * k * n + (w ? 8 * n : 0) + (line ? 8 * n : 0);
+    uint64_t parts = (w ? LR_ROWS_WEIGHTS : 0) | (line ? LR_ROWS_LINES : 0) |
+                     (nkey ? LR_ROWS_KEYS | (uint64_t)nkey << 8 | (uint64_t)ksize << 16 : 0);
+    size_t bytes = 24 + 8 * k + 8 * k * n + (w ? 8 * n : 0) + (line ? 8 * n : 0) + ksize;
     if (!reserve(b, bytes)) {
         lr_row_buf_free(b);
         b->over = 1;
+        if (nkey) {
+            keys->failed = 1;
+            keys->rows = keys->done = keys->nbytes = keys->done_at = 0;
+        }
         return;
     }
     unsigned char *p = b->data + b->len;
@@ -72,8 +163,18 @@ void lr_row_buf_add(lr_row_buf *b, size_t n, size_t k, const double *x, size_t l
         memcpy(p, w, 8 * n);
         p += 8 * n;
     }
-    if (line)
+    if (line) {
         memcpy(p, line, 8 * n);
+        p += 8 * n;
+    }
+    if (nkey) {
+        size_t nl = n * nkey;
+        memcpy(p, keys->len + keys->done * nkey, 4 * nl);
+        if (cells)
+            memcpy(p + 4 * nl, keys->bytes + keys->done_at, cells);
+        memset(p + 4 * nl + cells, 0, ksize - 4 * nl - cells);
+        keys_consume(keys, n, cells);
+    }
     b->len += bytes;
 }
 
@@ -82,14 +183,19 @@ static uint64_t record_size(const uint64_t hdr[3])
 {
     uint64_t n = hdr[0], k = hdr[1];
     return 24 + 8 * k + 8 * k * n + (hdr[2] & LR_ROWS_WEIGHTS ? 8 * n : 0) +
-           (hdr[2] & LR_ROWS_LINES ? 8 * n : 0);
+           (hdr[2] & LR_ROWS_LINES ? 8 * n : 0) + (hdr[2] & LR_ROWS_KEYS ? hdr[2] >> 16 : 0);
 }
 
 /* A header that the writer could have written. */
 static int header_ok(const uint64_t hdr[3])
 {
+    uint64_t flags = hdr[2] & 0xff, nkey = hdr[2] >> 8 & 0xff, ksize = hdr[2] >> 16;
+    int keys = (flags & LR_ROWS_KEYS) != 0;
     return hdr[0] > 0 && hdr[0] <= ((uint64_t)1 << 32) && hdr[1] <= ((uint64_t)1 << 32) &&
-           hdr[2] <= (LR_ROWS_WEIGHTS | LR_ROWS_LINES);
+           flags <= (LR_ROWS_WEIGHTS | LR_ROWS_LINES | LR_ROWS_KEYS) &&
+           (keys ? nkey > 0 && nkey <= LR_ROW_KEYS_MAX && ksize % 8 == 0 &&
+                       ksize >= 4 * hdr[0] * nkey
+                 : nkey == 0 && ksize == 0);
 }
 
 static int write_all(int fd, const void *data, size_t n)
@@ -122,7 +228,7 @@ int lr_row_buf_write(int fd, lr_row_buf *b, const size_t *colmap, uint64_t lines
             uint64_t c = colmap[i];
             memcpy(p + 24 + 8 * i, &c, 8);
         }
-        unsigned char *lines = p + size - 8 * n;
+        unsigned char *lines = p + 24 + 8 * k + 8 * k * n + (hdr[2] & LR_ROWS_WEIGHTS ? 8 * n : 0);
         for (size_t i = 0; hdr[2] & LR_ROWS_LINES && i < n; i++) {
             uint64_t l;
             memcpy(&l, lines + 8 * i, 8);
@@ -154,6 +260,8 @@ void lr_row_reader_free(lr_row_reader *r)
     lr_mem_free(r->x, r->cap_x * 8);
     lr_mem_free(r->w_buf, r->cap_w * 8);
     lr_mem_free(r->line_buf, r->cap_line * 8);
+    lr_mem_free(r->koff, r->cap_koff * 8); /* grow counts 8-byte elements */
+    lr_mem_free(r->ksec, r->cap_ksec * 8);
     memset(r, 0, sizeof *r);
     r->fd = -1;
 }
@@ -255,6 +363,25 @@ int lr_row_reader_next(lr_row_reader *r, int *has, lr_error *err)
         (has_w && read_all(r->fd, r->w, 8 * n, &r->off)) ||
         (has_line && read_all(r->fd, r->line, 8 * n, &r->off)))
         return lr_error_set(err, LR_EIO, "the spool of model rows cannot be read back");
+    r->nkey = 0;
+    if (hdr[2] & LR_ROWS_KEYS) {
+        size_t nkey = (size_t)(hdr[2] >> 8 & 0xff), ksize = (size_t)(hdr[2] >> 16), nl = n * nkey;
+        if (!grow((void **)&r->ksec, &r->cap_ksec, ksize / 8 ? ksize / 8 : 1) ||
+            !grow((void **)&r->koff, &r->cap_koff, nl))
+            return lr_error_nomem(err);
+        if (read_all(r->fd, r->ksec, ksize, &r->off))
+            return lr_error_set(err, LR_EIO, "the spool of model rows cannot be read back");
+        r->klen = (const uint32_t *)r->ksec;
+        r->kbytes = (const char *)r->ksec + 4 * nl;
+        size_t at = 0;
+        for (size_t i = 0; i < nl; i++) {
+            r->koff[i] = at;
+            at += r->klen[i];
+        }
+        if (at > ksize - 4 * nl)
+            return lr_error_set(err, LR_EIO, "the spool of model rows cannot be read back");
+        r->nkey = nkey;
+    }
     r->n = n;
     r->k = k;
     *has = 1;

@@ -286,6 +286,73 @@ START_TEST(test_missing_level)
 }
 END_TEST
 
+/* A 60,000-row panel past the first chunk (later rows take the fused text
+ * loop when the model allows): firm (500 levels, text), year (numeric), k
+ * (levels levels) and weights. quoted: firm in quotes, every row through
+ * the CSV reader, and an unused column two bytes shorter, so both files
+ * have the same bytes per row, the same chunks and the same sums. */
+static char *panel_csv(int quoted, int rows, int levels, size_t *len)
+{
+    lr_test_text t = {0};
+    lr_test_put(&t, "y,x1,x2,k,w,firm,year,pad\n");
+    for (int i = 0; i < rows; i++) {
+        double x1 = (i * 37) % 101 / 10.0, x2 = 1 + (i * 11) % 53;
+        double y = 0.5 * x1 - 0.2 * x2 + (i % 500) * 0.01 + ((i * 7919) % 1000) / 500.0;
+        lr_test_put(&t, "%.6g,%.6g,%.6g,%d,%d,", y, x1, x2, (i * 13) % levels, 1 + i % 3);
+        lr_test_put(&t, quoted ? "\"f%d\",%d,\n" : "f%d,%d,ab\n", i % 500, 2000 + (i * 7) % 20);
+    }
+    *len = t.n;
+    return t.s;
+}
+
+/* The factors' cells from the row spool, on every add path of the first
+ * pass (fused text loop and direct rows; dense rows; factor rows through
+ * the row store), one and three threads, files read by either path and
+ * stdin: the same fit to the last bit. And where the spool is given up (a
+ * model of 120 columns makes more than a chunk's 12 MiB of records), the
+ * text is read again: the same fit at -t 1 and 3, and on stdin. */
+START_TEST(test_fe_paths)
+{
+    static const char *const formulas[] = {
+        "y ~ x1 + x2 | firm + year", "y ~ x1 + log(x2) | firm", "y ~ x1 + factor(k) | firm + year",
+        "y ~ x1 + factor(k) | firm + year"};
+    const char *formula = formulas[_i];
+    int rows = _i == 3 ? 20000 : 60000, levels = _i == 3 ? 120 : 5;
+    size_t la, lb;
+    char *a = panel_csv(0, rows, levels, &la), *b = panel_csv(1, rows, levels, &lb);
+    char *pa = lr_test_write_temp(a, la), *pb = lr_test_write_temp(b, lb);
+    lr_fit *ref_fit = NULL;
+    for (int v = 0; v < 4; v++) {
+        lr_fit_options opt;
+        lr_fit_options_init(&opt);
+        opt.formula = formula;
+        opt.weights = "w";
+        opt.threads = v % 2 ? 3 : 1;
+        lr_fit *fit = NULL;
+        lr_error err;
+        ck_assert_msg(lr_fit_csv(v < 2 ? pa : pb, &opt, &fit, &err) == LR_OK, "%s", err.message);
+        if (!ref_fit) {
+            ref_fit = fit;
+            continue;
+        }
+        char what[96];
+        snprintf(what, sizeof what, "%s, variant %d", formula, v);
+        lr_test_same_fit_bits(fit, ref_fit, what);
+        lr_fit_free(fit);
+    }
+    lr_fit_free(ref_fit);
+    const char *argv[] = {"linreg", "fit", "-f",     formula, "-w", "w",
+                          "--format", "json", pa, NULL};
+    lr_test_same_json_stdin(argv, 8, a, la);
+    unlink(pa);
+    unlink(pb);
+    free(pa);
+    free(pb);
+    free(a);
+    free(b);
+}
+END_TEST
+
 /* --fe-out's effects: one factor, lm's level coefficients; two, weighted:
  * they and the slopes give back the fit's residual sum of squares. */
 typedef struct effect {
@@ -531,6 +598,10 @@ int main(void)
     tcase_add_test(tcli, test_cli_bad_fe_values);
     tcase_add_test(tcli, test_numeric_levels);
     suite_add_tcase(s, tcli);
+    TCase *tpaths = tcase_create("paths"); /* 60,000-row files, four fits and two runs each */
+    tcase_set_timeout(tpaths, 300);
+    tcase_add_loop_test(tpaths, test_fe_paths, 0, 4);
+    suite_add_tcase(s, tpaths);
     int rc = lr_test_main(s);
     json_decref(reference);
     return rc;

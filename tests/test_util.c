@@ -692,3 +692,32 @@ int lr_test_xml_well_formed(const char *doc, char *why, size_t whysize)
 #undef XML_FAIL
     return 1;
 }
+
+void lr_test_same_fit_bits(const lr_fit *a, const lr_fit *b, const char *what)
+{
+    ck_assert_uint_eq(lr_fit_ncoef(a), lr_fit_ncoef(b));
+    for (size_t j = 0; j < lr_fit_ncoef(a); j++) {
+        const lr_coef *c = lr_fit_coef(a, j), *r = lr_fit_coef(b, j);
+        ck_assert_msg(memcmp(&c->estimate, &r->estimate, sizeof(double)) == 0 &&
+                          memcmp(&c->std_error, &r->std_error, sizeof(double)) == 0,
+                      "%s, %s: %.17g (%.17g) against %.17g (%.17g)", what, c->name, c->estimate,
+                      c->std_error, r->estimate, r->std_error);
+    }
+    ck_assert_msg(!memcmp(&lr_fit_summary(a)->rss, &lr_fit_summary(b)->rss, sizeof(double)),
+                  "%s: the residual sums of squares differ", what);
+}
+
+void lr_test_same_json_stdin(const char **argv, size_t at, const char *data, size_t len)
+{
+    lr_test_run_result r1, r2;
+    ck_assert_int_eq(lr_test_run(argv, NULL, 0, &r1), 0);
+    argv[at] = "-";
+    ck_assert_int_eq(lr_test_run(argv, data, len, &r2), 0);
+    ck_assert_msg(r1.exit_code == 0 && r2.exit_code == 0, "%s%s", r1.err, r2.err);
+    const char *c1 = strstr(r1.out, "\"coefficients\""), *c2 = strstr(r2.out, "\"coefficients\"");
+    ck_assert_ptr_nonnull(c1);
+    ck_assert_ptr_nonnull(c2);
+    ck_assert_str_eq(c1, c2);
+    lr_test_run_free(&r1);
+    lr_test_run_free(&r2);
+}

@@ -14,6 +14,13 @@
 
 /* 1 if a and b agree to relative tolerance rtol (both zero, or both NaN, also agree). */
 int lr_test_rel_close(double a, double b, double rtol);
+/* Fits a and b have the same coefficients (estimates and standard errors) and
+ * residual sum of squares to the last bit; what names the case on failure. */
+void lr_test_same_fit_bits(const lr_fit *a, const lr_fit *b, const char *what);
+/* The command argv (NULL-terminated, argv[at] a data file holding data[0..len))
+ * prints the same JSON from "coefficients" on when argv[at] is "-" and the
+ * bytes come on stdin (argv[at] is changed). */
+void lr_test_same_json_stdin(const char **argv, size_t at, const char *data, size_t len);
 
 /* Assert that `actual` agrees with `expected` to relative tolerance rtol. */
 #define LR_CK_REL(actual, expected, rtol)                                                          \
