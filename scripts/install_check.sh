@@ -33,6 +33,7 @@ libdir=$(dirname "$(find "$stage" -name 'liblinreg.so' | head -n 1)")
 [ -n "$libdir" ] && [ -d "$libdir" ] || fail "no liblinreg.so installed"
 pcdir=$libdir/pkgconfig
 for f in "$stage/bin/linreg" "$libdir/liblinreg.a" "$stage/include/linreg.h" \
+         "$stage/include/linreg_csv.h" \
          "$stage/include/linreg_bench.h" "$stage/include/linreg_version.h" "$pcdir/linreg.pc" \
          "$libdir/cmake/linreg/linregConfig.cmake" \
          "$libdir/cmake/linreg/linregConfigVersion.cmake" \
@@ -53,7 +54,7 @@ while read -r sym; do
     grep -Eq "\\b$sym *\\(" "$stage"/include/linreg*.h ||
         fail "exported but not declared in an installed header: $sym"
 done <"$work/exports"
-echo "$count exported symbols, each declared in include/linreg.h or linreg_bench.h"
+echo "$count exported symbols, each declared in include/linreg.h, linreg_csv.h or linreg_bench.h"
 
 echo "-- versions"
 version=$("$stage/bin/linreg" --version | head -n 1 | cut -d' ' -f2)
