@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "fuzz.h"
-#include "model_file.h"
+#include "model.h"
 
 /* The new data: written once to a temporary file (lr_predict_csv reads a path). */
 static const char newdata[] =

@@ -1,5 +1,7 @@
 #!/bin/sh
-# Build and run the whole test suite four ways: a release build with -Werror;
+# Check the include graph (scripts/include_graph.sh), then build and run the
+# whole test suite four ways: a release build with -Werror (and the call
+# graph of its objects checked);
 # the same tests under AddressSanitizer + UndefinedBehaviorSanitizer; once
 # under valgrind memcheck (leaks, invalid reads and writes, uninitialised
 # values, in the test programs and in every linreg they start); and each
@@ -25,9 +27,14 @@ done
 ./scripts/deps.sh --test
 jobs="$(nproc)"
 
+echo "== cheap checks: no include cycle between modules, private headers kept private"
+./scripts/include_graph.sh >/dev/null
+
 echo "== release build (-Werror)"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DLINREG_WERROR=ON -DLINREG_TESTS=ON >/dev/null
 cmake --build build -j"$jobs"
+# the compiled modules: no call cycle between them (nm on the objects)
+./scripts/include_graph.sh --objects build >/dev/null
 (cd build && ctest --output-on-failure -j"$jobs")
 
 echo "== AddressSanitizer + UndefinedBehaviorSanitizer build"

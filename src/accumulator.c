@@ -59,7 +59,7 @@
 #include <cblas.h>
 #include <lapacke.h>
 
-#include "internal.h"
+#include "accumulator.h"
 
 /* Block size of dtpqrt's compact WY representation. */
 #define LR_TPQRT_NB 32
@@ -335,8 +335,6 @@ const double *lr_accum_factor(const lr_accum *a, size_t *ld)
     return a->m2;
 }
 
-/* Internal: Σ log w over the rows with nonzero weight (weighted logLik). */
-double lr_accum_sum_log_weight(const lr_accum *acc);
 double lr_accum_sum_log_weight(const lr_accum *a) { return a->sum_log_w; }
 
 static int ensure_rows(lr_accum *a, size_t nrows, lr_error *err)

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "extended.h"
+#include "model_frame_mp.h"
 
 /* An MPFR matrix of n × n, column-major. */
 typedef struct mpmat {

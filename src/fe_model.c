@@ -34,12 +34,109 @@
 #include "factor_levels.h"
 #include "fe_model.h"
 #include "fixed_effects_impl.h"
-#include "model_file.h"
+#include "json_text.h"
 #include "model_frame.h"
+
+typedef struct fm_factor {
+    char *column;       /* its column (owned) */
+    int numeric;        /* its levels are numbers */
+    lr_levels *lv;      /* the levels with an effect, ids in R's order (the file's) */
+    lr_levels *dropped; /* the levels dropped with the singletons */
+    double *effect;     /* effect of level id, lr_levels_count(lv) entries */
+    size_t neff;        /* entries allocated in effect (and comp) */
+    uint32_t *comp;     /* the first two factors: level id's component, or NULL */
+} fm_factor;
+
+struct lr_fe_model {
+    size_t nf;              /* factors */
+    size_t rank;            /* the dummies' rank, with the intercept */
+    fm_factor f[LR_FE_MAX]; /* each factor */
+};
+
+/* ---- a fit's ---- */
+
+/* Level l of lv into *to (numbers or text as lv's). LR_OK or LR_ENOMEM. */
+static int copy_level(const lr_levels *lv, uint32_t l, lr_levels *to, lr_error *err)
+{
+    uint32_t id;
+    double x;
+    if (lr_levels_numeric(lv)) {
+        lr_levels_value(lv, l, &x);
+        return lr_levels_intern_number(to, x, &id, err);
+    }
+    return lr_levels_intern_text(to, lr_levels_label(lv, l), lr_levels_length(lv, l), &id, err);
+}
+
+/* Factor k of fe with the effects eff: its kept levels in R's order with
+ * their effects and components, and the levels dropped with the singletons. */
+static int factor_from_fe(const lr_fe *fe, size_t k, const double *eff, fm_factor *f,
+                          lr_error *err)
+{
+    const fe_factor *ff = &fe->f[k];
+    size_t kept = 0;
+    for (size_t r = 0; r < ff->nlev; r++)
+        kept += isnan(eff[fe->lev_off[k] + lr_levels_id_at(ff->lv, r)]) ? 0u : 1u;
+    f->numeric = ff->numeric;
+    f->neff = kept;
+    int numeric = lr_levels_numeric(ff->lv);
+    if (!(f->column = lr_mem_strdup(ff->name)) || lr_levels_create(numeric, &f->lv, err) ||
+        lr_levels_create(numeric, &f->dropped, err) ||
+        !(f->effect = lr_mem_calloc(kept ? kept : 1, sizeof(double))) ||
+        (k < 2 && fe->comp && fe->components > 1 &&
+         !(f->comp = lr_mem_calloc(kept ? kept : 1, sizeof(uint32_t)))))
+        return lr_error_nomem(err);
+    size_t i = 0;
+    for (size_t r = 0; r < ff->nlev; r++) {
+        uint32_t l = lr_levels_id_at(ff->lv, r);
+        double e = eff[fe->lev_off[k] + l];
+        if (isnan(e)) {
+            if (copy_level(ff->lv, l, f->dropped, err))
+                return err->code;
+            continue;
+        }
+        if (copy_level(ff->lv, l, f->lv, err))
+            return err->code;
+        if (f->comp)
+            f->comp[i] = fe->comp[(k ? fe->f[0].nlev : 0) + l];
+        f->effect[i++] = e;
+    }
+    return LR_OK;
+}
+
+int lr_fe_model_from_fe(const lr_fe *fe, size_t p, const lr_coef *coefs, lr_fe_model **out,
+                        lr_error *err)
+{
+    *out = NULL;
+    double *beta = lr_mem_calloc(p ? p : 1, sizeof(double));
+    unsigned char *aliased = lr_mem_calloc(p ? p : 1, 1);
+    double *eff = lr_mem_calloc(fe->nlevels ? fe->nlevels : 1, sizeof(double));
+    lr_fe_model *fm = lr_mem_calloc(1, sizeof *fm);
+    int rc = beta && aliased && eff && fm ? LR_OK : lr_error_nomem(err);
+    if (rc == LR_OK) {
+        for (size_t j = 0; j < p; j++) {
+            aliased[j] = (unsigned char)(coefs[j].aliased != 0);
+            beta[j] = coefs[j].estimate;
+        }
+        lr_fe_effects(fe, p, beta, aliased, eff);
+        fm->nf = fe->nf;
+        fm->rank = fe->fe_rank;
+    }
+    for (size_t k = 0; rc == LR_OK && k < fe->nf; k++)
+        rc = factor_from_fe(fe, k, eff, &fm->f[k], err);
+    lr_mem_free(beta, (p ? p : 1) * sizeof(double));
+    lr_mem_free(aliased, p ? p : 1);
+    lr_mem_free(eff, (fe->nlevels ? fe->nlevels : 1) * sizeof(double));
+    if (rc) {
+        lr_fe_model_free(fm);
+        return rc;
+    }
+    *out = fm;
+    return LR_OK;
+}
 
 /* ---- saving ---- */
 
-/* A level as the file holds it: its number, or its bytes. */
+/* Level id of lv as the file holds it: its number, or its bytes. */
 static json_t *level_json(const lr_levels *lv, uint32_t id)
 {
     if (lr_levels_numeric(lv)) {
@@ -47,35 +144,29 @@ static json_t *level_json(const lr_levels *lv, uint32_t id)
         lr_levels_value(lv, id, &x);
         return json_real(x);
     }
-    return lr_model_json_text(lr_levels_label(lv, id), lr_levels_length(lv, id));
+    return lr_json_text(lr_levels_label(lv, id), lr_levels_length(lv, id));
 }
 
 /* One factor's object: its kept levels in R's order with their effects, and
  * the levels dropped with the singletons. */
-static json_t *factor_json(const lr_fe *fe, size_t k, const double *eff)
+static json_t *factor_json(const fm_factor *f)
 {
-    const fe_factor *ff = &fe->f[k];
     json_t *levels = json_array(), *effects = json_array(), *dropped = json_array();
     json_t *o = json_pack("{s:o, s:b, s:o, s:o, s:o}", "column",
-                          lr_model_json_text(ff->name, strlen(ff->name)), "numeric_levels",
-                          ff->numeric, "levels", levels, "effects", effects, "dropped_levels",
+                          lr_json_text(f->column, strlen(f->column)), "numeric_levels",
+                          f->numeric, "levels", levels, "effects", effects, "dropped_levels",
                           dropped);
     int ok = o != NULL;
     json_t *comps = NULL;
-    if (ok && k < 2 && fe->comp && fe->components > 1)
+    if (ok && f->comp)
         ok = (comps = json_array()) && !json_object_set_new(o, "components", comps);
-    for (size_t r = 0; ok && r < ff->nlev; r++) {
-        uint32_t l = lr_levels_id_at(ff->lv, r);
-        double e = eff[fe->lev_off[k] + l];
-        if (isnan(e))
-            ok = !json_array_append_new(dropped, level_json(ff->lv, l));
-        else
-            ok = !json_array_append_new(levels, level_json(ff->lv, l)) &&
-                 !json_array_append_new(effects, json_real(e)) &&
-                 (!comps ||
-                  !json_array_append_new(
-                      comps, json_integer(fe->comp[(k ? fe->f[0].nlev : 0) + l])));
-    }
+    size_t n = lr_levels_count(f->lv), nd = lr_levels_count(f->dropped);
+    for (size_t i = 0; ok && i < n; i++)
+        ok = !json_array_append_new(levels, level_json(f->lv, (uint32_t)i)) &&
+             !json_array_append_new(effects, json_real(f->effect[i])) &&
+             (!comps || !json_array_append_new(comps, json_integer(f->comp[i])));
+    for (size_t i = 0; ok && i < nd; i++)
+        ok = !json_array_append_new(dropped, level_json(f->dropped, (uint32_t)i));
     if (!ok) {
         json_decref(o);
         return NULL;
@@ -83,59 +174,32 @@ static json_t *factor_json(const lr_fe *fe, size_t k, const double *eff)
     return o;
 }
 
-int lr_fe_model_json(const lr_fe *fe, const lr_fit *fit, void *root, lr_error *err)
+void *lr_fe_model_json(const lr_fe_model *fm)
 {
-    size_t p = lr_fit_ncoef(fit);
-    double *beta = lr_mem_calloc(p ? p : 1, sizeof(double));
-    unsigned char *aliased = lr_mem_calloc(p ? p : 1, 1);
-    double *eff = lr_mem_calloc(fe->nlevels ? fe->nlevels : 1, sizeof(double));
     json_t *factors = json_array();
-    int ok = beta && aliased && eff && factors;
-    if (ok) {
-        for (size_t j = 0; j < p; j++) {
-            aliased[j] = (unsigned char)(lr_fit_coef(fit, j)->aliased != 0);
-            beta[j] = lr_fit_coef(fit, j)->estimate;
-        }
-        lr_fe_effects(fe, p, beta, aliased, eff);
-    }
-    for (size_t k = 0; ok && k < fe->nf; k++)
-        ok = !json_array_append_new(factors, factor_json(fe, k, eff));
-    json_t *o = ok ? json_pack("{s:I, s:O}", "rank", (json_int_t)fe->fe_rank, "factors", factors)
+    int ok = factors != NULL;
+    for (size_t k = 0; ok && k < fm->nf; k++)
+        ok = !json_array_append_new(factors, factor_json(&fm->f[k]));
+    json_t *o = ok ? json_pack("{s:I, s:O}", "rank", (json_int_t)fm->rank, "factors", factors)
                    : NULL;
-    ok = o && !json_object_set_new((json_t *)root, "fixed_effects", o);
     json_decref(factors);
-    lr_mem_free(beta, (p ? p : 1) * sizeof(double));
-    lr_mem_free(aliased, p ? p : 1);
-    lr_mem_free(eff, (fe->nlevels ? fe->nlevels : 1) * sizeof(double));
-    return ok ? LR_OK : lr_error_nomem(err);
+    return o;
 }
 
 /* ---- loading ---- */
-
-typedef struct fm_factor {
-    const char *column; /* its column (borrowed from the file's content) */
-    lr_levels *lv;      /* the levels with an effect, ids in the file's order */
-    lr_levels *dropped; /* the levels dropped with the singletons */
-    double *effect;     /* effect of level id, lr_levels_count(lv) entries */
-    uint32_t *comp;     /* the first two factors: level id's component, or NULL */
-} fm_factor;
-
-struct lr_fe_model {
-    size_t nf;                /* factors */
-    fm_factor f[LR_FE_MAX];   /* each factor */
-};
 
 void lr_fe_model_free(lr_fe_model *fm)
 {
     if (!fm)
         return;
     for (size_t k = 0; k < fm->nf; k++) {
-        size_t n = fm->f[k].lv ? lr_levels_count(fm->f[k].lv) : 0;
+        size_t n = fm->f[k].neff;
         lr_mem_free(fm->f[k].effect, (n ? n : 1) * sizeof(double));
         if (fm->f[k].comp)
             lr_mem_free(fm->f[k].comp, (n ? n : 1) * sizeof(uint32_t));
         lr_levels_free(fm->f[k].lv);
         lr_levels_free(fm->f[k].dropped);
+        lr_mem_strfree(fm->f[k].column);
     }
     lr_mem_free(fm, sizeof *fm);
 }
@@ -143,6 +207,11 @@ void lr_fe_model_free(lr_fe_model *fm)
 size_t lr_fe_model_nf(const lr_fe_model *fm)
 {
     return fm->nf;
+}
+
+const char *lr_fe_model_column(const lr_fe_model *fm, size_t k)
+{
+    return fm->f[k].column;
 }
 
 /* "path: not a valid linreg model file: "fixed_effects" factor k ('firm') ...". */
@@ -197,10 +266,12 @@ static int load_factor(const json_t *o, size_t k, const char *path, lr_fe_model 
     const json_t *col = json_object_get(o, "column"), *num = json_object_get(o, "numeric_levels");
     const json_t *lv = json_object_get(o, "levels"), *ef = json_object_get(o, "effects");
     const json_t *dr = json_object_get(o, "dropped_levels");
-    f->column = json_string_value(col);
+    const char *column = json_string_value(col);
     if (!json_is_object(o) || !json_is_string(col) || json_string_length(col) == 0 ||
-        strlen(f->column) != json_string_length(col))
+        strlen(column) != json_string_length(col))
         return bad(err, path, k, NULL, "has no \"column\" name", 0);
+    if (!(f->column = lr_mem_strdup(column)))
+        return lr_error_nomem(err);
     for (size_t j = 0; j < k; j++)
         if (!strcmp(fm->f[j].column, f->column))
             return bad(err, path, k, f->column, "is the column of an earlier factor", 0);
@@ -212,7 +283,7 @@ static int load_factor(const json_t *o, size_t k, const char *path, lr_fe_model 
         return bad(err, path, k, f->column,
                    "has no levels, or not one effect per level (counts differ)", 0);
     size_t pos = 0;
-    int numeric = json_is_true(num);
+    int numeric = f->numeric = json_is_true(num);
     long rc = intern_all(lv, numeric, &f->lv, &pos, err);
     if (rc == -2)
         return err->code;
@@ -222,6 +293,7 @@ static int load_factor(const json_t *o, size_t k, const char *path, lr_fe_model 
                    : numeric ? "a level in \"levels\" is not a finite number"
                              : "a level in \"levels\" is not a string",
                    pos);
+    f->neff = n;
     if (!(f->effect = lr_mem_calloc(n, sizeof(double))))
         return lr_error_nomem(err);
     for (size_t i = 0; i < n; i++) {
@@ -302,6 +374,7 @@ int lr_fe_model_load(const void *root, const char *path, lr_fe_model **out, lr_e
         lr_fe_model_free(fm);
         return rc;
     }
+    fm->rank = (size_t)json_integer_value(rank);
     *out = fm;
     return LR_OK;
 }

@@ -8,14 +8,19 @@
 
 #include "fixed_effects.h"
 
-/* Add "fixed_effects" to the model file's content `root` (a jansson object,
- * as lr_model_json_build makes it) for the fit `fit` of the demeaned model of
- * fe: the dummies' rank, and per factor its column, its levels in R's order,
- * their effects (as --fe-out writes them) and the levels dropped with the
- * singletons. LR_ENOMEM. */
-int lr_fe_model_json(const lr_fe *fe, const lr_fit *fit, void *root, lr_error *err);
-
 typedef struct lr_fe_model lr_fe_model;
+
+/* The fixed effects of a fit (the fit of the demeaned model of fe, whose p
+ * coefficients are coefs) as a saved model holds them: the dummies' rank,
+ * and per factor its column, its levels in R's order, their effects (as
+ * --fe-out writes them), the levels dropped with the singletons and the
+ * connected components. *out freed with lr_fe_model_free. LR_ENOMEM. */
+int lr_fe_model_from_fe(const lr_fe *fe, size_t p, const lr_coef *coefs, lr_fe_model **out,
+                        lr_error *err);
+
+/* The "fixed_effects" object of the model file (a new jansson value), NULL
+ * out of memory. */
+void *lr_fe_model_json(const lr_fe_model *fm);
 
 /*
  * The "fixed_effects" of a parsed model file (root, borrowed; `path` names
@@ -27,8 +32,9 @@ typedef struct lr_fe_model lr_fe_model;
 int lr_fe_model_load(const void *root, const char *path, lr_fe_model **out, lr_error *err);
 void lr_fe_model_free(lr_fe_model *fm);
 
-/* Number of factors. */
+/* Number of factors; factor k's column (borrowed). */
 size_t lr_fe_model_nf(const lr_fe_model *fm);
+const char *lr_fe_model_column(const lr_fe_model *fm, size_t k);
 
 /* The position of each factor's column in the new data's header (cols: nf
  * entries, caller's). LR_EDATA naming `source` for a column not there. */

@@ -8,12 +8,14 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "accumulator.h"
 #include "diagnostics.h"
 #include "extended.h"
 #include "fe_model.h"
 #include "fit_offset.h"
 #include "fixed_effects.h"
-#include "model_file.h"
+#include "model.h"
+#include "options.h"
 #include "ingest.h"
 #include "inference.h"
 #include "model_frame.h"
@@ -34,37 +36,9 @@ struct lr_fit {
     char **notes;       /* notes (owned), nnotes entries */
     size_t nnotes;      /* their number */
     lr_diag_result diag; /* the second pass's results (plot points) */
-    void *model_json;   /* the model file's content (lr_fit_csv fits), or NULL */
+    lr_model *saved;    /* the model lr_fit_save writes (keep_model), or NULL */
     lr_fit_inference inf; /* terms and the ANOVA table (inference.h) */
 };
-
-void lr_fit_options_init(lr_fit_options *opt)
-{
-    memset(opt, 0, sizeof *opt);
-    opt->intercept = 1;
-    opt->method = LR_METHOD_AUTO;
-    opt->na_action = LR_NA_OMIT;
-    opt->level = 0.95;
-}
-
-const char *lr_method_name(lr_method m)
-{
-    switch (m) {
-    case LR_METHOD_AUTO: return "auto";
-    case LR_METHOD_INVERSE: return "inverse";
-    case LR_METHOD_CHOLESKY: return "cholesky";
-    case LR_METHOD_QR: return "qr";
-    case LR_METHOD_SVD: return "svd";
-    case LR_METHOD_NAIVE: return "naive";
-    default: return "unknown";
-    }
-}
-
-const char *lr_vcov_name(lr_vcov v)
-{
-    static const char *const names[] = {"classical", "HC0", "HC1", "HC2", "HC3", "HAC", "CL"};
-    return (int)v >= 0 && (int)v <= (int)LR_VCOV_CL ? names[v] : "unknown";
-}
 
 void lr_fit_free(lr_fit *fit)
 {
@@ -85,7 +59,7 @@ void lr_fit_free(lr_fit *fit)
         lr_mem_strfree(fit->notes[i]);
     lr_mem_free(fit->notes, fit->nnotes * sizeof(char *));
     lr_diag_result_free(&fit->diag);
-    lr_model_json_free(fit->model_json);
+    lr_model_free(fit->saved);
     lr_inference_free(&fit->inf);
     lr_mem_free(fit, sizeof *fit);
 }
@@ -118,16 +92,30 @@ static int not_saveable(lr_error *err)
 
 int lr_fit_save(const lr_fit *fit, const char *path, lr_error *err)
 {
-    if (!fit->model_json)
-        return not_saveable(err);
-    return lr_model_json_save(fit->model_json, path, err);
+    return fit->saved ? lr_model_save(fit->saved, path, err) : not_saveable(err);
 }
 
 int lr_fit_save_to(const lr_fit *fit, lr_output *o, lr_error *err)
 {
-    if (!fit->model_json)
-        return not_saveable(err);
-    return lr_model_json_write(fit->model_json, o, err);
+    return fit->saved ? lr_model_write(fit->saved, o, err) : not_saveable(err);
+}
+
+/* The model lr_fit_save writes: the frame's description, the fit's results,
+ * the statistics acc; with absorbed fixed effects (fe) their estimates. On
+ * failure the fit is freed. */
+static int keep_model(lr_fit *fit, const lr_frame *frame, const lr_accum *acc, const lr_fe *fe,
+                      lr_error *err)
+{
+    const lr_summary *s = &fit->summary;
+    lr_model_result r = {s->model, s->response, s->intercept,   s->weights,  s->method,
+                         s->n,     s->rank,     s->df_residual, s->sigma,    fit->p,
+                         fit->coefs, fit->xtx_inv, fit->p};
+    int rc = lr_model_create(frame, &r, acc, &fit->saved, err);
+    if (rc == LR_OK && fe)
+        rc = lr_fe_model_from_fe(fe, fit->p, fit->coefs, &fit->saved->fe, err);
+    if (rc)
+        lr_fit_free(fit);
+    return rc;
 }
 
 size_t lr_fit_plot_points(const lr_fit *fit, const double **fitted, const double **std_resid,
@@ -178,38 +166,6 @@ const double *lr_fit_xtx_inverse(const lr_fit *fit, size_t *ld)
     return fit->xtx_inv;
 }
 
-static int check_options(const lr_fit_options *opt, lr_error *err)
-{
-    if (!(opt->level > 0 && opt->level < 1))
-        return lr_error_set(err, LR_EUSAGE, "confidence level %g is not between 0 and 1",
-                            opt->level);
-    if ((int)opt->method < (int)LR_METHOD_AUTO || (int)opt->method > (int)LR_METHOD_NAIVE)
-        return lr_error_set(err, LR_EUSAGE, "unknown method %d", (int)opt->method);
-    if (opt->na_action != LR_NA_OMIT && opt->na_action != LR_NA_ERROR)
-        return lr_error_set(err, LR_EUSAGE, "unknown missing-value action %d",
-                            (int)opt->na_action);
-    if (!(opt->ridge >= 0) || !isfinite(opt->ridge))
-        return lr_error_set(err, LR_EUSAGE, "the ridge penalty must be a number >= 0, not %g",
-                            opt->ridge);
-    if (opt->threads < 0)
-        return lr_error_set(err, LR_EUSAGE, "the thread count must be positive, not %d",
-                            opt->threads);
-    if (opt->ridge_scale != LR_RIDGE_STANDARDIZED && opt->ridge_scale != LR_RIDGE_RAW)
-        return lr_error_set(err, LR_EUSAGE, "unknown ridge scale %d", (int)opt->ridge_scale);
-    if ((int)opt->vcov < (int)LR_VCOV_CLASSICAL || (int)opt->vcov > (int)LR_VCOV_CL)
-        return lr_error_set(err, LR_EUSAGE, "unknown covariance %d", (int)opt->vcov);
-    if ((opt->vcov == LR_VCOV_CL) != (opt->cluster != NULL))
-        return lr_error_set(err, LR_EUSAGE, opt->cluster ? "cluster columns are for the "
-                                                           "clustered covariance (LR_VCOV_CL)"
-                                                         : "the clustered covariance needs "
-                                                           "cluster columns");
-    if (opt->anova && opt->ridge > 0)
-        return lr_error_set(err, LR_EUSAGE,
-                            "the ANOVA table is not defined for a ridge fit "
-                            "(its sums of squares are those of least squares)");
-    return LR_OK;
-}
-
 /* Prefix err's message with "source: " (solver messages have no place of their own). */
 static int with_source(lr_error *err, const char *source, int rc)
 {
@@ -222,46 +178,6 @@ static int with_source(lr_error *err, const char *source, int rc)
 }
 
 /* What fit_from_accum needs to know about the model besides the statistics. */
-/*
- * β comes out right for data near the ends of a double's range (the QR
- * factor is formed with scaled norms), but the sums of squares and (XᵀX)⁻¹
- * are squares of the data: around 1e±154 they overflow to Inf or underflow
- * to zero or to subnormals, and σ, the standard errors, t and p would be
- * wrong (an SE of Inf, t = 0, p = 1). That is an error, not a report.
- */
-static int check_range(const lr_solution *sol, int ridge, int intercept, const char *source,
-                       lr_error *err)
-{
-    /* A subnormal x carries about log10(x / 2^-1074) digits; below 2^-1034
-     * that is fewer than 12, and zero (underflow) none. Sums of squares that
-     * overflow, or an (XᵀX)⁻¹ that underflows, mean values too large; sums
-     * that underflow, or an (XᵀX)⁻¹ that overflows, values too small. */
-    const double tiny = 0x1p-1034;
-    int large = !isfinite(sol->rss) || !isfinite(sol->tss) || !isfinite(sol->mss);
-    int small = (sol->tss > 0 && sol->tss < tiny) || (sol->rss > 0 && sol->rss < tiny);
-    /* TSS = 0 says the response is constant; then Xᵀy_c = 0 and every slope
-     * is exactly 0. A nonzero slope with TSS = 0 means y_c's squares
-     * underflowed to zero (a response of magnitude 1e-200), not a constant. */
-    for (size_t j = intercept ? 1 : 0; !ridge && sol->tss == 0 && j < sol->p && !small; j++)
-        small |= !(sol->aliased && sol->aliased[j]) && sol->beta[j] != 0;
-    for (size_t j = 0; !ridge && !sol->no_se && j < sol->p && !large && !small; j++) {
-        if (sol->aliased && sol->aliased[j])
-            continue;
-        double v = LR_AT(sol->xtx_inv, sol->p, j, j);
-        small |= !(v <= DBL_MAX);
-        large |= !(v >= tiny);
-    }
-    if (!large && !small)
-        return LR_OK;
-    return lr_error_set(err, LR_ERANGE,
-                        "%s%svalues too %s for double precision: their squares %s (magnitudes "
-                        "%s about 1e%s154), so the standard errors cannot be computed; rescale "
-                        "the data (multiply or divide the columns by a power of ten)",
-                        source ? source : "", source ? ": " : "", large ? "large" : "small",
-                        large ? "overflow" : "underflow", large ? "beyond" : "below",
-                        large ? "" : "-");
-}
-
 typedef struct model_desc {
     const lr_model_spec *spec; /* columns and penalty */
     const char *response;      /* the response's label */
@@ -493,7 +409,7 @@ static int fit_from_accum(const lr_accum *acc, const model_desc *md, const lr_fi
     if (md->frame && lr_frame_offset_col(md->frame) != SIZE_MAX)
         sol.mss = lr_offset_mss(acc, spec, &sol, lr_frame_offset_col(md->frame));
     lr_fit *fit = NULL;
-    if ((rc = check_range(&sol, spec->ridge > 0, spec->intercept, md->source, err)))
+    if ((rc = lr_solution_check_range(&sol, spec->ridge > 0, spec->intercept, md->source, err)))
         goto fail;
     if (!(fit = lr_mem_calloc(1, sizeof *fit))) {
         rc = lr_error_nomem(err);
@@ -636,7 +552,7 @@ static int fit_inference(lr_fit *fit, const lr_accum *acc, const lr_model_spec *
 int lr_fit_accum(const lr_accum *acc, const char *const *names, const lr_fit_options *opt,
                  uint64_t n_dropped, lr_fit **out, lr_error *err)
 {
-    int rc = check_options(opt, err);
+    int rc = lr_fit_options_check(opt, err);
     *out = NULL;
     if (rc)
         return rc;
@@ -727,7 +643,7 @@ int lr_fit_csv_files(const char *const *paths, size_t n, const lr_fit_options *o
                      lr_error *err)
 {
     lr_fe_spec fes;
-    int rc = check_options(opt, err);
+    int rc = lr_fit_options_check(opt, err);
     *out = NULL;
     if (rc || (rc = lr_fe_parse(opt, &fes, err)))
         return rc;
@@ -834,13 +750,8 @@ static int fit_csv(const char *const *paths, size_t n, const lr_fit_options *opt
                                      lr_method_kernel(opt->method), &fe, err)))
             rc = fit_absorbed(opt, &mc, fes, &md, fe, out, err);
         /* --save: the left-hand model, its demeaned statistics and the effects */
-        if (rc == LR_OK && opt->keep_model &&
-            ((rc = lr_model_json_build(frame, *out, lr_fe_accum(fe), &(*out)->model_json,
-                                       err)) ||
-             (rc = lr_fe_model_json(fe, *out, (*out)->model_json, err)))) {
-            lr_fit_free(*out);
+        if (rc == LR_OK && opt->keep_model && (rc = keep_model(*out, frame, lr_fe_accum(fe), fe, err)))
             *out = NULL;
-        }
         lr_fe_free(fe);
         goto done;
     }
@@ -868,10 +779,8 @@ static int fit_csv(const char *const *paths, size_t n, const lr_fit_options *opt
         lr_fit_free(*out);
         *out = NULL;
     }
-    if (rc == LR_OK && opt->keep_model && (rc = lr_model_json_build(frame, *out, acc, &(*out)->model_json, err))) {
-        lr_fit_free(*out);
+    if (rc == LR_OK && opt->keep_model && (rc = keep_model(*out, frame, acc, NULL, err)))
         *out = NULL;
-    }
 
 done:
     lr_source_free(input);

@@ -24,25 +24,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-
 #include "formula.h"
-#include "model_file.h"
+#include "model.h"
 #include "stats.h"
 
 /* What the comparison reads from one model file. */
 typedef struct cmp_model {
-    const json_t *root; /* the file */
-    const char *path;   /* its name */
+    const lr_model *m;  /* the model */
+    const char *path;   /* its file's name */
     char **terms;       /* term keys: variable labels sorted, joined by ':' */
     size_t nterms;      /* their number (the intercept is one, "(Intercept)") */
     size_t cap;         /* entries allocated in terms */
 } cmp_model;
-
-static const char *formula_of(const json_t *root)
-{
-    return json_string_value(json_object_get(root, "formula"));
-}
 
 static int cmp_str(const void *a, const void *b)
 {
@@ -62,24 +55,23 @@ static void terms_free(cmp_model *c)
  * after its variables), parsed over the stored predictor columns. */
 static int read_terms(cmp_model *c, lr_error *err)
 {
-    const json_t *pcols = json_object_get(c->root, "predictor_columns");
-    size_t ncols = json_array_size(pcols);
+    const lr_model *m = c->m;
+    size_t ncols = m->predictors.n;
     const char **cols = lr_mem_calloc(ncols ? ncols : 1, sizeof *cols);
     lr_formula *f = NULL;
     int rc = LR_OK;
     if (!cols)
         return lr_error_nomem(err);
     for (size_t i = 0; i < ncols; i++)
-        cols[i] = json_string_value(json_array_get(pcols, i));
+        cols[i] = m->predictors.s[i].s;
     /* lr_model_load parsed this formula already: it cannot fail but for memory */
-    rc = lr_formula_parse(json_string_value(json_object_get(c->root, "prediction_formula")), cols,
-                          ncols, &f, err);
+    rc = lr_formula_parse(m->prediction.s, cols, ncols, &f, err);
     lr_mem_free(cols, (ncols ? ncols : 1) * sizeof *cols);
     if (rc)
         return rc;
-    int icpt = json_is_true(json_object_get(c->root, "intercept"));
-    const json_t *fe = json_object_get(json_object_get(c->root, "fixed_effects"), "factors");
-    c->cap = f->nterms + 1 + json_array_size(fe);
+    int icpt = m->intercept;
+    size_t nfe = m->fe ? lr_fe_model_nf(m->fe) : 0;
+    c->cap = f->nterms + 1 + nfe;
     c->terms = lr_mem_calloc(c->cap, sizeof(char *));
     if (!c->terms) {
         lr_formula_free(f);
@@ -120,8 +112,8 @@ static int read_terms(cmp_model *c, lr_error *err)
     }
     lr_formula_free(f);
     /* absorbed fixed effects (y ~ x | firm): a term each, "| firm" */
-    for (size_t i = 0; rc == LR_OK && i < json_array_size(fe); i++) {
-        const char *col = json_string_value(json_object_get(json_array_get(fe, i), "column"));
+    for (size_t i = 0; rc == LR_OK && i < nfe; i++) {
+        const char *col = lr_fe_model_column(m->fe, i);
         size_t len = strlen(col ? col : "") + 3;
         char *key = lr_mem_calloc(len, 1);
         if (!key)
@@ -145,56 +137,55 @@ static const char *missing_term(const cmp_model *a, const cmp_model *b)
     return NULL;
 }
 
-static int same_json(const json_t *a, const json_t *b)
+/* Two strings of the data equal (both absent too). */
+static int same_text(const lr_model_text *a, const lr_model_text *b)
 {
-    return json_equal((json_t *)(uintptr_t)a, (json_t *)(uintptr_t)b);
+    if (!a->s || !b->s)
+        return !a->s && !b->s;
+    return a->n == b->n && !memcmp(a->s, b->s, a->n);
 }
 
 /* The checks of the header comment between models a and b (1-based i, j). */
 static int check_pair(const cmp_model *a, size_t i, const cmp_model *b, size_t j, int force,
                       lr_error *err)
 {
-    const json_t *ra = a->root, *rb = b->root;
-    if (!same_json(json_object_get(ra, "response"), json_object_get(rb, "response")))
+    const lr_model *ra = a->m, *rb = b->m;
+    if (!same_text(&ra->response, &rb->response))
         return lr_error_set(err, LR_EDATA,
                             "models %zu (%s) and %zu (%s) have different responses: %s and %s", i,
-                            a->path, j, b->path, formula_of(ra), formula_of(rb));
-    if (!same_json(json_object_get(ra, "weights"), json_object_get(rb, "weights")))
+                            a->path, j, b->path, ra->formula.s, rb->formula.s);
+    if (!same_text(&ra->weights, &rb->weights))
         return lr_error_set(err, LR_EDATA,
                             "models %zu (%s) and %zu (%s) were fitted with different weights", i,
                             a->path, j, b->path);
-    const json_t *fa = json_object_get(ra, "rows_fingerprint"),
-                 *fb = json_object_get(rb, "rows_fingerprint");
-    if (!json_is_string(fa) || !json_is_string(fb)) {
+    if (!ra->fingerprint.s || !rb->fingerprint.s) {
         if (!force)
             return lr_error_set(err, LR_EDATA,
                                 "%s has no rows fingerprint (written by an older linreg): "
                                 "cannot check that the models were fitted on the same rows "
                                 "(fit it again, or --force to compare anyway)",
-                                json_is_string(fa) ? b->path : a->path);
-    } else if (!json_equal((json_t *)(uintptr_t)fa, (json_t *)(uintptr_t)fb)) {
-        json_int_t na = json_integer_value(json_object_get(ra, "rows_used")),
-                   nb = json_integer_value(json_object_get(rb, "rows_used"));
+                                ra->fingerprint.s ? b->path : a->path);
+    } else if (!same_text(&ra->fingerprint, &rb->fingerprint)) {
+        long long na = (long long)ra->rows_used, nb = (long long)rb->rows_used;
         if (na != nb)
             return lr_error_set(err, LR_EDATA,
                                 "models %zu (%s) and %zu (%s) were fitted on different rows: "
                                 "%lld vs %lld rows used",
-                                i, a->path, j, b->path, (long long)na, (long long)nb);
+                                i, a->path, j, b->path, na, nb);
         return lr_error_set(err, LR_EDATA,
                             "models %zu (%s) and %zu (%s) were fitted on different rows: "
                             "%lld rows each, but not the same ones (their rows fingerprints "
                             "differ: another file, or other values)",
-                            i, a->path, j, b->path, (long long)na);
+                            i, a->path, j, b->path, na);
     }
     /* the same rows read, the same observations fitted: a fixed-effects fit
      * drops singletons after the rows are read */
-    json_int_t oa = json_integer_value(json_object_get(ra, "n")),
-               ob = json_integer_value(json_object_get(rb, "n"));
+    long long oa = (long long)ra->n, ob = (long long)rb->n;
     if (oa != ob)
         return lr_error_set(err, LR_EDATA,
                             "models %zu (%s) and %zu (%s) were fitted on different rows: "
                             "%lld vs %lld observations (singletons dropped by fixed effects?)",
-                            i, a->path, j, b->path, (long long)oa, (long long)ob);
+                            i, a->path, j, b->path, oa, ob);
     /* the one with fewer terms must nest in the other */
     const cmp_model *s = a, *l = b;
     size_t si = i, li = j;
@@ -213,21 +204,15 @@ static int check_pair(const cmp_model *a, size_t i, const cmp_model *b, size_t j
 
 static int read_model(const lr_model *m, cmp_model *c, size_t i, lr_error *err)
 {
-    c->root = lr_model_json(m, &c->path);
-    const json_t *df = json_object_get(c->root, "df_residual");
-    double d = json_number_value(df);
+    c->m = m;
+    c->path = m->path;
+    double d = isnan(m->df) ? 0 : m->df; /* null in the file (none) reads as 0 */
     if (d != floor(d))
         return lr_error_set(err, LR_EDATA,
                             "model %zu (%s) is a ridge fit: its residual degrees of freedom "
                             "(%g) are not those of least squares, and anova() does not apply",
                             i, c->path, d);
     return read_terms(c, err);
-}
-
-const char *lr_model_formula(const lr_model *m)
-{
-    const char *path;
-    return formula_of(lr_model_json(m, &path));
 }
 
 int lr_model_compare(const lr_model *const *models, size_t n, int force, lr_compare_row *rows,
@@ -247,12 +232,11 @@ int lr_model_compare(const lr_model *const *models, size_t n, int force, lr_comp
     if (rc == LR_OK) {
         size_t big = 0;
         for (size_t i = 0; i < n; i++) {
-            const json_t *sg = json_object_get(c[i].root, "sigma");
-            double d = json_number_value(json_object_get(c[i].root, "df_residual"));
-            double sigma = json_number_value(sg);
+            const lr_model *m = c[i].m;
+            double d = isnan(m->df) ? 0 : m->df;
             rows[i].res_df = d;
             /* sigma is null only without residual df: a perfect fit, RSS 0 */
-            rows[i].rss = json_is_null(sg) ? 0 : sigma * sigma * d;
+            rows[i].rss = isnan(m->sigma) ? 0 : m->sigma * m->sigma * d;
             if (d < rows[big].res_df)
                 big = i;
         }

@@ -31,8 +31,8 @@
 
 #include "factor_levels.h"
 #include "model_frame_impl.h"
+#include "method.h"
 #include "vcov_cluster.h"
-#include "solver.h"
 
 /* Bytes of model cells kept to decide column types (docs/design.md: "the first chunk"). */
 #define LR_FIRST_CHUNK (1u << 20)

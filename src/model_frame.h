@@ -171,6 +171,56 @@ void lr_frame_copy_bases(lr_frame *dst, const lr_frame *src);
  * beyond its boundary knots (R's bs() warns there). */
 int lr_frame_beyond_knots(const lr_frame *f, const double *colval);
 
+/* ---- the frame described (model_frame_describe.c), for the code that saves
+ * a model: read only, after lr_frame_model; everything returned is borrowed
+ * from the frame ---- */
+
+typedef struct lr_levels lr_levels;
+
+/* The model: its variables (labels, kinds, the data column or expression each
+ * reads, bases) and its terms. Variable 0 is the response. */
+const lr_formula *lr_frame_formula(const lr_frame *f);
+/* Variable v's levels (a factor; lr_levels_id_at gives them in R's order),
+ * or NULL for a numeric variable. */
+const lr_levels *lr_frame_var_levels(const lr_frame *f, size_t v);
+
+/* What the frame decided about data column j (< lr_frame_ncols). */
+typedef struct lr_frame_column_info {
+    const char *name; /* the header's name */
+    int used;         /* the model reads it */
+    int categorical;  /* read as text: its cells are levels, not numbers */
+    int logical;      /* of those, a logical column (T/F/TRUE/FALSE) */
+} lr_frame_column_info;
+void lr_frame_column_describe(const lr_frame *f, size_t j, lr_frame_column_info *out);
+
+/* The extra missing-value spellings (--na-strings): *s and *len n entries. */
+size_t lr_frame_na_strings(const lr_frame *f, const char *const **s, const size_t **len);
+
+/* The rows the fit used (row_fingerprint.c): their number, and into *fp
+ * their fingerprint. */
+uint64_t lr_frame_rows_used(const lr_frame *f, uint64_t *fp);
+
+/* ---- setters, for the code that predicts from a saved model: a frame
+ * created from the model's prediction formula, told what the fit knew ---- */
+
+/* Column types as saved, before lr_frame_end_first: the used columns named
+ * in categorical[0..ncat) are text (their levels as saved, not as factor()
+ * would read them), those also in logical[0..nlog) logical; every other
+ * column is read as numbers. */
+void lr_frame_set_column_types(lr_frame *f, const char *const *categorical, size_t ncat,
+                               const char *const *logical, size_t nlog);
+/* Variable v's basis (poly, scale, ns, bs) as fitted: a copy of *b, which
+ * must be of the kind and width the formula gives it. */
+void lr_frame_set_basis(lr_frame *f, size_t v, const struct lr_basis *b);
+/* 1 if factor variable v's levels are text (its column is categorical), 0
+ * if they are numbers. */
+int lr_frame_var_text_levels(const lr_frame *f, size_t v);
+/* Add a level to factor variable v, after lr_frame_end_first and in R's
+ * order: the text s[0..len) (text levels) or the number x (numeric ones);
+ * one already there is not added again. LR_OK or LR_ENOMEM. */
+int lr_frame_add_level(lr_frame *f, size_t v, const char *s, size_t len, double x,
+                       lr_error *err);
+
 void lr_frame_free(lr_frame *f);
 
 #endif

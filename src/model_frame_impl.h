@@ -1,7 +1,9 @@
 /*
- * model_frame_impl.h — the model frame's state, shared by model_frame.c (rows
- * in double) and model_frame_mp.c (rows again, in extended precision).
- * Internal to those two files.
+ * model_frame_impl.h — the model frame's state, shared by the frame's own
+ * files: model_frame.c (rows in double), model_frame_basis.c (data-dependent
+ * bases), model_frame_mp.c (rows again, in extended precision) and
+ * model_frame_describe.c (the frame described and set through model_frame.h).
+ * No other file includes it (scripts/include_graph.sh checks).
  */
 #ifndef LR_MODEL_FRAME_IMPL_H
 #define LR_MODEL_FRAME_IMPL_H

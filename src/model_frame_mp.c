@@ -12,8 +12,8 @@
 #include <math.h>
 #include <string.h>
 
-#include "extended.h"
 #include "model_frame_impl.h"
+#include "model_frame_mp.h"
 
 struct lr_frame_mp {
     lr_frame *f;         /* the frame (borrowed) */

@@ -20,16 +20,6 @@
 
 #include "solver.h"
 
-lr_kernel lr_method_kernel(lr_method m)
-{
-    switch (m) {
-    case LR_METHOD_NAIVE: return LR_KERNEL_NAIVE;
-    case LR_METHOD_INVERSE:
-    case LR_METHOD_CHOLESKY: return LR_KERNEL_BLAS;
-    default: return LR_KERNEL_QR;
-    }
-}
-
 int lr_column_is_constant(double centred_norm, double wsum, double mean)
 {
     return !(centred_norm > 100.0 * DBL_EPSILON * fabs(mean) * sqrt(wsum));
@@ -61,6 +51,46 @@ void lr_reduced_free(lr_reduced *r)
     lr_mem_free(r->v, n * n * sizeof(double));
     lr_mem_free(r->dep, n * n * sizeof(double));
     memset(r, 0, sizeof *r);
+}
+
+/*
+ * β comes out right for data near the ends of a double's range (the QR
+ * factor is formed with scaled norms), but the sums of squares and (XᵀX)⁻¹
+ * are squares of the data: around 1e±154 they overflow to Inf or underflow
+ * to zero or to subnormals, and σ, the standard errors, t and p would be
+ * wrong (an SE of Inf, t = 0, p = 1). That is an error, not a report.
+ */
+int lr_solution_check_range(const lr_solution *sol, int ridge, int intercept, const char *source,
+                       lr_error *err)
+{
+    /* A subnormal x carries about log10(x / 2^-1074) digits; below 2^-1034
+     * that is fewer than 12, and zero (underflow) none. Sums of squares that
+     * overflow, or an (XᵀX)⁻¹ that underflows, mean values too large; sums
+     * that underflow, or an (XᵀX)⁻¹ that overflows, values too small. */
+    const double tiny = 0x1p-1034;
+    int large = !isfinite(sol->rss) || !isfinite(sol->tss) || !isfinite(sol->mss);
+    int small = (sol->tss > 0 && sol->tss < tiny) || (sol->rss > 0 && sol->rss < tiny);
+    /* TSS = 0 says the response is constant; then Xᵀy_c = 0 and every slope
+     * is exactly 0. A nonzero slope with TSS = 0 means y_c's squares
+     * underflowed to zero (a response of magnitude 1e-200), not a constant. */
+    for (size_t j = intercept ? 1 : 0; !ridge && sol->tss == 0 && j < sol->p && !small; j++)
+        small |= !(sol->aliased && sol->aliased[j]) && sol->beta[j] != 0;
+    for (size_t j = 0; !ridge && !sol->no_se && j < sol->p && !large && !small; j++) {
+        if (sol->aliased && sol->aliased[j])
+            continue;
+        double v = LR_AT(sol->xtx_inv, sol->p, j, j);
+        small |= !(v <= DBL_MAX);
+        large |= !(v >= tiny);
+    }
+    if (!large && !small)
+        return LR_OK;
+    return lr_error_set(err, LR_ERANGE,
+                        "%s%svalues too %s for double precision: their squares %s (magnitudes "
+                        "%s about 1e%s154), so the standard errors cannot be computed; rescale "
+                        "the data (multiply or divide the columns by a power of ten)",
+                        source ? source : "", source ? ": " : "", large ? "large" : "small",
+                        large ? "overflow" : "underflow", large ? "beyond" : "below",
+                        large ? "" : "-");
 }
 
 void lr_solution_free(lr_solution *s)

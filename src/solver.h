@@ -12,6 +12,7 @@
 #define LR_SOLVER_H
 
 #include "internal.h"
+#include "method.h"
 
 /* The least-squares solution of one model. All arrays owned; free with lr_solution_free. */
 typedef struct lr_solution {
@@ -58,8 +59,12 @@ int lr_solve(const lr_accum *acc, const lr_model_spec *spec, lr_method method, l
 
 void lr_solution_free(lr_solution *s);
 
-/* Which accumulator kernel a method needs. */
-lr_kernel lr_method_kernel(lr_method m);
+/* LR_ERANGE (its message prefixed "source: " if source is not NULL) when the
+ * data are too large or too small for double precision: the sums of squares
+ * or (XᵀX)⁻¹ overflowed or underflowed, so σ and the standard errors would be
+ * wrong. ridge and intercept: the model's. */
+int lr_solution_check_range(const lr_solution *sol, int ridge, int intercept, const char *source,
+                            lr_error *err);
 
 /* ---- the reduced problem the methods solve (predictors only) ---- */
 
@@ -137,8 +142,5 @@ void lr_naive_matvec(size_t n, const double *a, size_t lda, const double *x, dou
  * in plain loops: p(p+1)/2 dot products of contiguous columns, n p (p + 1)
  * flops. The strict lower triangle of C is not touched. */
 void lr_naive_gram(size_t n, size_t p, const double *x, size_t ldx, double *c, size_t ldc);
-
-/* Internal accessor of the accumulator (accumulator.c). */
-double lr_accum_sum_log_weight(const lr_accum *acc);
 
 #endif

@@ -1,0 +1,13 @@
+/*
+ * accumulator.h — the accumulator's internal accessors (accumulator.c); its
+ * public API is in linreg.h.
+ */
+#ifndef LR_ACCUMULATOR_H
+#define LR_ACCUMULATOR_H
+
+#include "internal.h"
+
+/* Σ log w over the rows with nonzero weight (a weighted fit's logLik). */
+double lr_accum_sum_log_weight(const lr_accum *acc);
+
+#endif
