@@ -23,7 +23,7 @@
 
 #include <cblas.h>
 
-#include "diagnostics_pass.h"
+#include "diagnostics_impl.h"
 #include "ingest.h"
 #include "residual_quantiles.h"
 #include "source_concat.h"

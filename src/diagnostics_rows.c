@@ -8,7 +8,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "diagnostics_pass.h"
+#include "diagnostics_impl.h"
 
 void lr_diag_chunk_drop(void *ctx, void *result)
 {

@@ -8,7 +8,7 @@
 #include <pthread.h>
 #include <string.h>
 
-#include "diagnostics_pass.h"
+#include "diagnostics_impl.h"
 #include "ingest.h"
 #include "row_spool.h"
 

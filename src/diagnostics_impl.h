@@ -1,5 +1,5 @@
 /*
- * diagnostics_pass.h — the second pass's shared state and its parts
+ * diagnostics_impl.h — the second pass's shared state and its parts
  * (internal to diagnostics.c, diagnostics_rows.c and diagnostics_spool.c).
  *
  * diagnostics.c drives the pass and folds its results in file order;
@@ -7,8 +7,8 @@
  * meat's rows) from the text; diagnostics_spool.c feeds the same evaluation
  * from the row spool.
  */
-#ifndef LR_DIAGNOSTICS_PASS_H
-#define LR_DIAGNOSTICS_PASS_H
+#ifndef LR_DIAGNOSTICS_IMPL_H
+#define LR_DIAGNOSTICS_IMPL_H
 
 #include "diagnostics.h"
 #include "vcov_cluster.h"
