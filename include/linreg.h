@@ -175,7 +175,7 @@ typedef enum lr_kernel {
     LR_KERNEL_BLAS = 0,  /* centred cross products by cblas_dsyrk / cblas_dgemv */
     LR_KERNEL_NAIVE = 1, /* the same arithmetic in plain loops (the baseline) */
     LR_KERNEL_QR = 2     /* a triangular factor R, RᵀR = M, by streaming Householder QR
-                            (dgeqrf per block, dtpqrt to merge): κ is never squared */
+                            (rows with a √w column folded by dtpqrt): κ is never squared */
 } lr_kernel;
 
 /* New, empty accumulator for k >= 1 columns. Caller frees with lr_accum_free. */

@@ -13,11 +13,12 @@
 #     (every public lr_ function is declared in linreg.h).
 #
 # A module is one concern spread over files named for it: model_frame*.c and
-# model_frame*.h are the model frame, solver*.c the solver, diagnostics*.c
-# the second pass, fit*.c the fit, model.c, model_io.c and predict.c the
-# saved model, fe_*.c and fixed_effects*.c the fixed effects, byte_source,
-# source_concat and csv_reader the input, error.c and alloc.c the core; any
-# other file is its own module, a header belonging to the .c of its name.
+# model_frame*.h are the model frame, accumulator*.c and accumulator*.h the
+# accumulator, solver*.c the solver, diagnostics*.c the second pass, fit*.c
+# the fit, model.c, model_io.c and predict.c the saved model, fe_*.c and
+# fixed_effects*.c the fixed effects, byte_source, source_concat and
+# csv_reader the input, error.c and alloc.c the core; any other file is its
+# own module, a header belonging to the .c of its name.
 #
 # usage: scripts/include_graph.sh [--objects BUILD_DIR]
 set -eu
@@ -35,6 +36,7 @@ module() {
     b=${b%.c}
     case $b in
     model_frame*) echo model_frame ;;
+    accumulator*) echo accumulator ;;
     solver*) echo solver ;;
     diagnostics*) echo diagnostics ;;
     fe_* | fixed_effects*) echo fixed_effects ;;

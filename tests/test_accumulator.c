@@ -241,6 +241,58 @@ START_TEST(test_qr_kernel)
 }
 END_TEST
 
+/* The QR kernel's merges (accumulator_qr.c) on rows wide enough to gather
+ * pending rows (k + 1 = 121: B = 256): accumulators of a few rows (pending
+ * rows only) and of many (a factor R⁺ and pending rows), whose shifts differ
+ * because the columns drift from 1e6 by up to 3e4, merged in a tree — a factor
+ * into an accumulator without one, a triangle under a triangle (dtpqrt's
+ * pentagonal form), pending rows under both — equal one pass and the
+ * long-double reference; and the same rows through a column permutation
+ * (lr_accum_remap re-triangularises R⁺) give the permuted statistics. */
+START_TEST(test_qr_merge_paths)
+{
+    lr_test_seed(9);
+    size_t n = 3000, k = 120;
+    double *x = make_data(n, k, 1e6);
+    for (size_t j = 0; j < k; j++)
+        for (size_t i = 0; i < n; i++)
+            x[j * n + i] += 10.0 * (double)i * (double)(j % 3);
+    size_t cut[] = {0, 40, 440, 460, 1160, 1165, 1465, 2465, 3000};
+    lr_accum *part[8], *one, *perm;
+    lr_error err;
+    ck_assert_int_eq(lr_accum_create(k, LR_KERNEL_QR, &one, &err), LR_OK);
+    for (size_t i = 0; i < n; i += 97)
+        ck_assert_int_eq(lr_accum_add(one, n - i < 97 ? n - i : 97, x + i, n, NULL, &err), LR_OK);
+    for (int q = 0; q < 8; q++) {
+        ck_assert_int_eq(lr_accum_create(k, LR_KERNEL_QR, &part[q], &err), LR_OK);
+        ck_assert_int_eq(lr_accum_add(part[q], cut[q + 1] - cut[q], x + cut[q], n, NULL, &err),
+                         LR_OK);
+    }
+    for (int step = 1; step < 8; step *= 2)
+        for (int q = 0; q + step < 8; q += 2 * step)
+            ck_assert_int_eq(lr_accum_merge(part[q], part[q + step], &err), LR_OK);
+    ck_assert_uint_eq(lr_accum_nobs(part[0]), n);
+    check_against_reference(one, n, k, x, NULL, 1e-11);
+    check_against_reference(part[0], n, k, x, NULL, 1e-11);
+    /* reversed columns */
+    size_t *map = malloc(k * sizeof *map);
+    double *xr = malloc(n * k * sizeof *xr);
+    for (size_t j = 0; j < k; j++) {
+        map[j] = k - 1 - j;
+        memcpy(xr + map[j] * n, x + j * n, n * sizeof *xr);
+    }
+    ck_assert_int_eq(lr_accum_remap(part[0], k, map, &perm, &err), LR_OK);
+    check_against_reference(perm, n, k, xr, NULL, 1e-11);
+    lr_accum_free(perm);
+    for (int q = 0; q < 8; q++)
+        lr_accum_free(part[q]);
+    lr_accum_free(one);
+    free(map);
+    free(xr);
+    free(x);
+}
+END_TEST
+
 /* Values of size 1e150 and 1e-150: the factor neither overflows nor underflows. */
 START_TEST(test_qr_extreme_scale)
 {
@@ -385,6 +437,7 @@ int main(void)
     tcase_add_loop_test(tc, test_alloc_failures, 0, 2);
     tcase_add_test(tc, test_qr_kernel);
     tcase_add_test(tc, test_qr_extreme_scale);
+    tcase_add_test(tc, test_qr_merge_paths);
     tcase_add_test(tc, test_grow);
     suite_add_tcase(s, tc);
     return lr_test_main(s);

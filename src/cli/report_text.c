@@ -11,10 +11,10 @@ static const char *method_desc(lr_method m)
 {
     switch (m) {
     case LR_METHOD_AUTO:
-        return "auto: streaming QR (dgeqrf per block, dtpqrt to merge), rank by pivoting, beta "
+        return "auto: streaming QR (rows folded by dtpqrt), rank by pivoting, beta "
                "by dtrtrs, (X'X)^-1 by dpotri on R";
     case LR_METHOD_QR:
-        return "qr: streaming QR (dgeqrf per block, dtpqrt to merge), beta by dtrtrs, "
+        return "qr: streaming QR (rows folded by dtpqrt), beta by dtrtrs, "
                "(X'X)^-1 by dpotri on R";
     case LR_METHOD_SVD: return "svd: streaming QR, then the minimum-norm solution by dgelsd";
     case LR_METHOD_INVERSE:

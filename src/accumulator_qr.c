@@ -1,0 +1,338 @@
+/*
+ * accumulator_qr.c — the QR kernel of the accumulator: a streaming Householder
+ * QR of the weighted rows that centres them inside the factorisation.
+ *
+ * With a fixed shift c (the accumulator's first block's provisional mean),
+ * a row x of weight w is stacked as the augmented row
+ *   z = [√w, √w (x − c)ᵀ]                              (k + 1 entries).
+ * The Gram matrix of the stacked rows is, with W = Σ w, d = μ − c and
+ * M = Σ w (x − μ)(x − μ)ᵀ the centred co-moments,
+ *   G = Σ z zᵀ = [ W      W dᵀ      ]
+ *                [ W d    M + W d dᵀ ],
+ * so the triangular factor of a QR of the stacked rows (G's Cholesky factor,
+ * up to the signs of its rows) is
+ *   R⁺ = [ √W   √W dᵀ ]
+ *        [ 0    R     ]    with RᵀR = M:
+ * the mean offset is d = R⁺₀ⱼ / R⁺₀₀ and the factor of the centred co-moments
+ * is R⁺'s trailing block. The centring happens inside a backward-stable QR;
+ * no cross product is formed, so κ is not squared and values of size 1e±150
+ * neither overflow nor underflow; and each row is factored once. (The kernel
+ * before this one factored each block, centred by its own mean, by dgeqrf and
+ * then stacked the block's triangle under R — every row factored twice, about
+ * 3× the flops of the Gram path's dsyrk on 100,000 × 200.)
+ *
+ * Pending rows. Folding m rows into R⁺ (dtpqrt) costs 2 m (k + 1)² flops and
+ * runs at level-3 speed only when m is large, so rows are appended to P and
+ * folded when P holds B rows (2(k + 1); 256 when k + 1 < 128), when R⁺ is
+ * read, and after a merge into an accumulator that has R⁺. R⁺ᵀR⁺ + PᵀP = G
+ * however the rows are grouped, so grouping changes rounding only; and when P
+ * is folded depends on row counts alone (blocks, chunks and the fold's fixed
+ * tree are defined by the data), so the bits are the same for any thread
+ * count.
+ *
+ * Merging accumulators with shifts c_a and c_b: b's stacked rows are moved to
+ * a's shift by z₁₊ⱼ += z₀ (c_b − c_a)ⱼ — exact algebra, [1, x − c_a] =
+ * [1, x − c_b] T with T unit upper triangular — which leaves a triangle
+ * triangular (only its row 0 has z₀ ≠ 0). Nearby shifts differ exactly
+ * (Sterbenz), so a column like 1e9 + noise keeps its digits. A triangle
+ * stacked under a triangle is folded in dtpqrt's pentagonal form, (2/3)(k + 1)³
+ * flops instead of 2(k + 1)³; a triangle merged into an accumulator without
+ * one becomes its R⁺ as it is.
+ */
+#include <math.h>
+#include <string.h>
+
+#include <cblas.h>
+#include <lapacke.h>
+
+#include "accumulator_impl.h"
+
+/* A pending block larger than this many doubles is released once folded. */
+#define LR_PEND_KEEP ((size_t)1 << 17)
+
+/* B: the rows P gathers before it is folded. dtpqrt's updates are products
+ * of inner dimension B, so B a few times k + 1 keeps them at level-3 speed
+ * while P stays O(k²): 2k measured as fast as 4k (docs/performance.md). */
+static size_t pend_limit(size_t k1)
+{
+    return k1 < 128 ? 256 : 2 * k1;
+}
+
+/* dtpqrt's block size nb. Its panels are factored at level-2 speed — about
+ * (3/2) nb / (k + 1) of its flops — and its updates are products of inner
+ * dimension nb. Measured on one thread with B = 2(k + 1) rows
+ * (docs/performance.md): fastest at nb = 4–6 for k + 1 = 202 (34 GFLOP/s
+ * against 23 at nb = 32) and at 32–64 for k + 1 = 1,002. */
+static lapack_int tpqrt_nb(size_t k1)
+{
+    size_t nb = k1 / 32;
+    if (nb < 4)
+        nb = 4;
+    if (nb > LR_TPQRT_NB)
+        nb = LR_TPQRT_NB;
+    if (nb > k1)
+        nb = k1;
+    return (lapack_int)nb;
+}
+
+void lr_qr_pend_release(lr_accum *a)
+{
+    lr_mem_free(a->pend, a->pcap * (a->k + 1) * sizeof(double));
+    a->pend = NULL;
+    a->pcap = a->npend = 0;
+}
+
+/* R⁺'s array, zero, made when rows are first folded. */
+static int r_alloc(lr_accum *a, lr_error *err)
+{
+    size_t k1 = a->k + 1;
+    if (a->rinit)
+        return LR_OK;
+    if (!(a->m2 = lr_mem_calloc(k1 * k1, sizeof(double))))
+        return lr_error_nomem(err);
+    a->rinit = 1;
+    a->rrows = 0;
+    return LR_OK;
+}
+
+/* R⁺ := qr([R⁺; P]) by dtpqrt, P emptied. The last l rows of P are upper
+ * trapezoidal (a triangle; l = 0: P is rectangular). */
+static int fold(lr_accum *a, size_t l, lr_error *err)
+{
+    size_t k1 = a->k + 1;
+    int rc = r_alloc(a, err);
+    if (rc || a->npend == 0)
+        return rc;
+    lapack_int nb = tpqrt_nb(k1), info;
+    if (a->rrows == 0 && l == 0) {
+        /* The first rows into an empty R⁺ are factored on their own (dgeqrf in
+         * place; its T and work arrays serve as τ and workspace): data of one
+         * block gets the factor of a plain Householder QR of its rows. */
+        size_t m = a->npend;
+        info = LAPACKE_dgeqrf_work(LAPACK_COL_MAJOR, (lapack_int)m, (lapack_int)k1, a->pend,
+                                   (lapack_int)a->pcap, a->twork, a->tmat,
+                                   (lapack_int)(LR_TPQRT_NB * k1));
+        if (info != 0)
+            return lr_error_set(err, LR_ELAPACK, "dgeqrf: argument %d is invalid", (int)-info);
+        for (size_t j = 0; j < k1; j++)
+            for (size_t i = 0; i <= j && i < m; i++)
+                LR_AT(a->m2, k1, i, j) = LR_AT(a->pend, a->pcap, i, j);
+    } else
+        info = LAPACKE_dtpqrt_work(LAPACK_COL_MAJOR, (lapack_int)a->npend, (lapack_int)k1,
+                                   (lapack_int)l, nb, a->m2, (lapack_int)k1, a->pend,
+                                   (lapack_int)a->pcap, a->tmat, nb, a->twork);
+    if (info != 0)
+        return lr_error_set(err, LR_ELAPACK, "dtpqrt: argument %d is invalid", (int)-info);
+    a->rrows = a->rrows + a->npend < k1 ? a->rrows + a->npend : k1;
+    a->npend = 0;
+    if (a->pcap * k1 > LR_PEND_KEEP)
+        lr_qr_pend_release(a);
+    return LR_OK;
+}
+
+int lr_qr_fold(lr_accum *a, lr_error *err)
+{
+    return fold(a, 0, err);
+}
+
+int lr_qr_settle(const lr_accum *ca)
+{
+    /* Readers take a const accumulator: folding changes how the same sums are
+     * held, not what they are. */
+    lr_accum *a = (lr_accum *)(uintptr_t)ca;
+    lr_error ignored;
+    if (a->npend || !a->rinit)
+        return fold(a, 0, &ignored);
+    return LR_OK;
+}
+
+/* Room in P for `rows` rows (rows ≤ B). */
+static int pend_reserve(lr_accum *a, size_t rows, lr_error *err)
+{
+    size_t k1 = a->k + 1, cap = a->pcap * 2, lim = pend_limit(k1);
+    if (rows <= a->pcap)
+        return LR_OK;
+    if (cap < rows)
+        cap = rows;
+    if (cap > lim)
+        cap = lim;
+    size_t n;
+    if (lr_mul_overflows(cap, k1, &n) || n > SIZE_MAX / sizeof(double) || cap > (size_t)INT32_MAX)
+        return lr_error_set(err, LR_ERANGE, "accumulator: %zu pending rows are too many", cap);
+    double *p = lr_mem_alloc(n * sizeof(double));
+    if (!p)
+        return lr_error_nomem(err);
+    for (size_t j = 0; j < k1 && a->npend; j++)
+        memcpy(p + j * cap, a->pend + j * a->pcap, a->npend * sizeof(double));
+    lr_mem_free(a->pend, a->pcap * k1 * sizeof(double));
+    a->pend = p;
+    a->pcap = cap;
+    return LR_OK;
+}
+
+/* How many of the next r rows fit in P now (≥ 1), folding P first when it
+ * holds B rows; 0 on failure, with *rc set. */
+static size_t pend_room(lr_accum *a, size_t r, int *rc, lr_error *err)
+{
+    size_t lim = pend_limit(a->k + 1);
+    if (a->npend == lim && (*rc = fold(a, 0, err)))
+        return 0;
+    size_t m = r < lim - a->npend ? r : lim - a->npend;
+    if ((*rc = pend_reserve(a, a->npend + m, err)))
+        return 0;
+    return m;
+}
+
+int lr_qr_add(lr_accum *a, size_t n, const double *x, size_t ld, double wb, lr_error *err)
+{
+    size_t k = a->k;
+    int rc = LR_OK;
+    if (a->w == 0) /* the shift: this block's provisional mean Xᵀw / W_b */
+        cblas_dgemv(CblasColMajor, CblasTrans, (int)n, (int)k, 1.0 / wb, x, (int)ld, a->wv, 1, 0.0,
+                    a->shift, 1);
+    for (size_t i0 = 0; i0 < n;) {
+        size_t m = pend_room(a, n - i0, &rc, err);
+        if (!m)
+            return rc;
+        size_t ldp = a->pcap;
+        double *p = a->pend + a->npend;
+        const double *sw = a->sw + i0;
+        memcpy(p, sw, m * sizeof(double));
+        for (size_t j = 0; j < k; j++) {
+            const double *xj = x + j * ld + i0;
+            double *pj = p + (j + 1) * ldp, cj = a->shift[j];
+            for (size_t i = 0; i < m; i++)
+                pj[i] = (xj[i] - cj) * sw[i];
+        }
+        a->npend += m;
+        i0 += m;
+    }
+    a->w += wb;
+    return LR_OK;
+}
+
+/* r rows of src (r × (k + 1), ld lds) into P after its rows (room made by the
+ * caller), moved to a's shift: column j + 1 gains column 0 times dc[j]. */
+static void put_rows(lr_accum *a, const double *src, size_t lds, size_t r, const double *dc)
+{
+    size_t k1 = a->k + 1, ldp = a->pcap;
+    double *p = a->pend + a->npend;
+    memcpy(p, src, r * sizeof(double));
+    for (size_t j = 1; j < k1; j++) {
+        const double *sj = src + j * lds;
+        double *pj = p + j * ldp, cj = dc[j - 1];
+        for (size_t i = 0; i < r; i++)
+            pj[i] = sj[i] + src[i] * cj;
+    }
+    a->npend += r;
+}
+
+int lr_qr_merge(lr_accum *a, const lr_accum *b, lr_error *err)
+{
+    size_t k = a->k, k1 = k + 1;
+    int rc = LR_OK;
+    if (b->w == 0)
+        return LR_OK;
+    if (a->w == 0)
+        memcpy(a->shift, b->shift, k * sizeof(double));
+    double *dc = a->bsum; /* workspace: c_b − c_a */
+    for (size_t j = 0; j < k; j++)
+        dc[j] = b->shift[j] - a->shift[j];
+    size_t rb = b->rinit ? b->rrows : 0;
+    if (rb && !(a->rinit && a->rrows)) {
+        /* b's triangle becomes a's R⁺ as it is (a's own rows stay pending);
+         * only its row 0 moves to a's shift */
+        if ((rc = r_alloc(a, err)))
+            return rc;
+        memcpy(a->m2, b->m2, k1 * k1 * sizeof(double));
+        for (size_t j = 0; j < k; j++)
+            a->m2[(j + 1) * k1] += a->m2[0] * dc[j];
+        a->rrows = rb;
+    } else if (rb) {
+        /* a triangle under a's: one pentagonal dtpqrt, a's pending rows on top */
+        if (a->npend + rb > pend_limit(k1) && (rc = fold(a, 0, err)))
+            return rc;
+        if ((rc = pend_reserve(a, a->npend + rb, err)))
+            return rc;
+        put_rows(a, b->m2, k1, rb, dc);
+        if ((rc = fold(a, rb, err)))
+            return rc;
+    }
+    for (size_t i0 = 0; i0 < b->npend;) {
+        size_t m = pend_room(a, b->npend - i0, &rc, err);
+        if (!m)
+            return rc;
+        put_rows(a, b->pend + i0, b->pcap, m, dc);
+        i0 += m;
+    }
+    a->w += b->w;
+    return LR_OK;
+}
+
+int lr_qr_remap(const lr_accum *src, const size_t *map, int identity, lr_accum *a, lr_error *err)
+{
+    size_t ks = src->k, k1 = a->k + 1, rr = src->rinit ? src->rrows : 0;
+    int rc;
+    /* P: rows stay rows; column j + 1 moves to map[j] + 1, column 0 stays */
+    if (src->npend) {
+        if ((rc = pend_reserve(a, src->npend, err)))
+            return rc;
+        for (size_t j = 0; j < k1; j++)
+            memset(a->pend + j * a->pcap, 0, src->npend * sizeof(double));
+        memcpy(a->pend, src->pend, src->npend * sizeof(double));
+        for (size_t j = 0; j < ks; j++)
+            memcpy(a->pend + (map[j] + 1) * a->pcap, src->pend + (j + 1) * src->pcap,
+                   src->npend * sizeof(double));
+        a->npend = src->npend;
+    }
+    if (rr == 0)
+        return LR_OK;
+    if ((rc = r_alloc(a, err)))
+        return rc;
+    a->rrows = rr;
+    if (identity) {
+        memcpy(a->m2, src->m2, k1 * k1 * sizeof(double));
+        return LR_OK;
+    }
+    /* R⁺ with its columns moved is no longer triangular: re-triangularise,
+     * (R⁺Π)ᵀ(R⁺Π) = Πᵀ G Π, the same sums in the new column order. Rows of R⁺
+     * beyond rr are zero and stay so. */
+    size_t ks1 = ks + 1, cells;
+    if (lr_mul_overflows(rr, k1, &cells))
+        return lr_error_set(err, LR_ERANGE, "accumulator: remap too large");
+    double *b = lr_mem_calloc(cells, sizeof(double));
+    double *tau = lr_mem_calloc(rr, sizeof(double));
+    double wq = 0, *work = NULL;
+    size_t lw = 0;
+    rc = LR_OK;
+    if (!b || !tau) {
+        rc = lr_error_nomem(err);
+        goto done;
+    }
+    for (size_t j = 0; j < ks1; j++) {
+        size_t c = j ? map[j - 1] + 1 : 0;
+        for (size_t i = 0; i <= j && i < rr; i++)
+            LR_AT(b, rr, i, c) = LR_AT(src->m2, ks1, i, j);
+    }
+    lapack_int info = LAPACKE_dgeqrf_work(LAPACK_COL_MAJOR, (lapack_int)rr, (lapack_int)k1, b,
+                                          (lapack_int)rr, tau, &wq, -1);
+    lw = info == 0 && wq >= (double)k1 ? (size_t)wq : k1;
+    if (!(work = lr_mem_alloc(lw * sizeof(double)))) {
+        rc = lr_error_nomem(err);
+        goto done;
+    }
+    info = LAPACKE_dgeqrf_work(LAPACK_COL_MAJOR, (lapack_int)rr, (lapack_int)k1, b, (lapack_int)rr,
+                               tau, work, (lapack_int)lw);
+    if (info != 0) {
+        rc = lr_error_set(err, LR_ELAPACK, "dgeqrf: argument %d is invalid", (int)-info);
+        goto done;
+    }
+    for (size_t j = 0; j < k1; j++)
+        for (size_t i = 0; i <= j && i < rr; i++)
+            LR_AT(a->m2, k1, i, j) = LR_AT(b, rr, i, j);
+done:
+    lr_mem_free(work, lw * sizeof(double));
+    lr_mem_free(b, cells * sizeof(double));
+    lr_mem_free(tau, rr * sizeof(double));
+    return rc;
+}
