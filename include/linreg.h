@@ -279,11 +279,23 @@ typedef struct lr_residual {
 
 /* What lr_fit_options.progress is told: the pass under way and how far it
  * is. A fit runs these passes, each only when needed, in this order:
- *   "reading"               the first pass over the input (unit "bytes"; total 0
- *                           for a stream)
+ *   "reading"               the first pass over the input (unit "bytes": the input's
+ *                           bytes up to the end of the last chunk parsed and folded,
+ *                           not those read ahead; total 0 for a stream)
+ *   "reading: evaluating the first rows"  the first chunk's rows once their types
+ *                           are known (unit "rows"; rows a wide factor's factor holds
+ *                           pending count once folded into it)
+ *   "reading: merging the first chunk"  the first chunk into the frame (total 0)
+ *   "reading: combining the chunks"  the chunks' partial sums merged (total 0)
+ *                           (the three "reading: ..." passes come between calls of
+ *                           "reading", whose done goes on from where it was)
+ *   "reading again"         as "reading", once more, when poly(), scale(), ns() or
+ *                           bs() needed the first reading's statistics
  *   "fixed effects: reading" the absorption's pass over the rows (unit "rows")
  *   "demeaning"             alternating projections of the fixed effects (unit
  *                           "sweeps", total 0: it ends when it converges)
+ *   "fixed effects: checking collinearity", "fixed effects: accumulating"
+ *                           two passes over the demeaned rows (unit "rows")
  *   "solving"               the factorization (unit "coefficients", done 0 and
  *                           total the coefficients: one call, no steps inside)
  *   "extended precision"    the recomputation from the decimal text (unit "rows")

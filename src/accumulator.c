@@ -186,6 +186,7 @@ const double *lr_accum_factor(const lr_accum *a, size_t *ld)
 }
 
 double lr_accum_sum_log_weight(const lr_accum *a) { return a->sum_log_w; }
+uint64_t lr_accum_pending_rows(const lr_accum *a) { return a->npend; }
 
 /* Row workspaces for blocks of nrows rows: w and √w, and for the Gram
  * kernels the shifted block Z (the QR kernel writes its rows straight into

@@ -9,5 +9,9 @@
 
 /* Σ log w over the rows with nonzero weight (a weighted fit's logLik). */
 double lr_accum_sum_log_weight(const lr_accum *acc);
+/* Rows a QR accumulator holds pending, not yet folded into its factor (0 for
+ * the Gram kernels): their cost (2 k² flops each) is still to be paid, so
+ * progress counts them as not done. */
+uint64_t lr_accum_pending_rows(const lr_accum *acc);
 
 #endif

@@ -190,15 +190,29 @@ size_t lr_fe_demeaned_block(const lr_fe *fe, size_t nb, double *blk, double *wb)
  * about tol of the scale, so the gap between the two is wide. */
 #define LR_FE_COLLINEAR 1e-9
 
+/* Progress of a pass over the spool's blocks: block b is done (b = 0 for the
+ * pass's start), in rows. */
+static void block_progress(const lr_fe *fe, const char *pass, size_t b, uint64_t *rows)
+{
+    if (!fe->opt)
+        return;
+    *rows = b ? *rows + lr_fe_block_rows(fe, b - 1) : 0;
+    lr_progress_send(fe->opt->progress, fe->opt->progress_ud, pass, "rows", *rows, fe->nrows, 0);
+}
+
 int lr_fe_accumulate(lr_fe *fe, lr_kernel kernel, const char *const *names, lr_error *err)
 {
+    static const char check[] = "fixed effects: checking collinearity",
+                      acc[] = "fixed effects: accumulating";
     size_t m = fe->m;
+    uint64_t rows = 0;
     double *blk = lr_mem_alloc(m * LR_FE_BLOCK * sizeof(double));
     double *wb = lr_mem_alloc(LR_FE_BLOCK * sizeof(double));
     double *ss = lr_mem_calloc(m, sizeof(double));
     fe->names = names;
     int rc = !blk || !wb || !ss ? lr_error_nomem(err) : LR_OK;
     for (size_t b = 0; !rc && b < fe->nblocks; b++) {
+        block_progress(fe, check, b, &rows);
         if ((rc = lr_fe_read_block(fe, b, 1, err)))
             break;
         size_t k = lr_fe_demeaned_block(fe, lr_fe_block_rows(fe, b), blk, wb);
@@ -206,6 +220,8 @@ int lr_fe_accumulate(lr_fe *fe, lr_kernel kernel, const char *const *names, lr_e
             for (size_t i = 0; i < k; i++)
                 ss[c] += wb[i] * blk[c * LR_FE_BLOCK + i] * blk[c * LR_FE_BLOCK + i];
     }
+    if (!rc)
+        block_progress(fe, check, fe->nblocks, &rows);
     if (!rc && !(fe->collinear = lr_mem_calloc(m, 1)))
         rc = lr_error_nomem(err);
     for (size_t c = 1; !rc && c < m; c++) {
@@ -222,12 +238,15 @@ int lr_fe_accumulate(lr_fe *fe, lr_kernel kernel, const char *const *names, lr_e
     if (!rc)
         rc = lr_accum_create(m, kernel, &fe->acc, err);
     for (size_t b = 0; !rc && b < fe->nblocks; b++) {
+        block_progress(fe, acc, b, &rows);
         if ((rc = lr_fe_read_block(fe, b, 1, err)))
             break;
         size_t k = lr_fe_demeaned_block(fe, lr_fe_block_rows(fe, b), blk, wb);
         if (k)
             rc = lr_accum_add(fe->acc, k, blk, LR_FE_BLOCK, fe->weighted ? wb : NULL, err);
     }
+    if (!rc)
+        block_progress(fe, acc, fe->nblocks, &rows);
     lr_mem_free(blk, m * LR_FE_BLOCK * sizeof(double));
     lr_mem_free(wb, LR_FE_BLOCK * sizeof(double));
     lr_mem_free(ss, m * sizeof(double));

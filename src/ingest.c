@@ -50,6 +50,8 @@ typedef struct chunk_job {
     lr_error err;   /* its error, lines counted from the chunk's first */
     void *result;   /* what eval made of it (owned until folded) */
     uint64_t lines; /* physical lines in the chunk */
+    uint64_t raw_end; /* the input's raw (compressed) bytes up to the chunk's end: what
+                         "reading" reports once it is folded */
 } chunk_job;
 
 typedef struct pool {
@@ -116,6 +118,8 @@ typedef struct splitter {
     size_t max_line;  /* the longest row (line end excluded) the input may have */
     int overlong;     /* the last chunk stopped before a row longer than max_line:
                          nothing more is read, and that row is the error */
+    uint64_t raw_end; /* raw_end of the last chunk cut */
+    uint64_t folded;  /* raw_end of the last chunk folded (progress: bytes done) */
 } splitter;
 
 /* The first line end outside quotes at or after `from`, with quote parity
@@ -295,6 +299,13 @@ static int next_chunk(splitter *s, chunk_job *j, lr_error *err)
         memcpy(s->carry, j->buf + end, rest);
     s->carry_len = rest;
     j->len = end;
+    /* Where the chunk ends in the raw input, for progress: the bytes read but
+     * those carried to the next chunk (text bytes, so subtracted only from an
+     * uncompressed count), never less than the last chunk's. */
+    uint64_t raw = lr_source_consumed(s->src);
+    if (!lr_source_is_gzip(s->src) && raw >= rest)
+        raw -= rest;
+    s->raw_end = j->raw_end = raw > s->raw_end ? raw : s->raw_end;
     return LR_OK;
 }
 
@@ -374,6 +385,7 @@ static int run_pool(splitter *sp, const lr_chunk_ops *ops, void *ctx, int nthrea
                 *err = j->err;
             rc = j->rc;
         } else {
+            sp->folded = j->raw_end;
             rc = ops->fold(ctx, j->result, lines_before, err);
         }
         lines_before += j->lines;
@@ -418,9 +430,17 @@ typedef struct frame_pass {
     char delimiter;            /* the input's delimiter */
     const char *name;          /* for messages */
     const lr_fit_options *opt; /* for progress */
-    const lr_source *src;      /* for progress: bytes consumed */
+    const splitter *sp;        /* for progress: the bytes folded (sp->folded) */
     uint64_t total;            /* the input's size, 0 if unknown */
+    const char *pass;          /* its name for progress (reading_pass) */
 } frame_pass;
+
+/* The pass that builds a frame: "reading", or "reading again" when a first
+ * reading gave the data-dependent bases (its done starts again from 0). */
+static const char *reading_pass(const lr_frame *bases)
+{
+    return bases ? "reading again" : "reading";
+}
 
 /* Rows of the CSV reader csv into chunk: one, or all of them when `all`.
  * *has = 0 at the reader's end. */
@@ -497,8 +517,8 @@ static int frame_fold(void *ctx, void *result, uint64_t lines_before, lr_error *
     const frame_pass *fp = ctx;
     int rc = lr_frame_fold(fp->frame, result, lines_before, err);
     if (rc == LR_OK)
-        lr_progress_send(fp->opt->progress, fp->opt->progress_ud, "reading", "bytes",
-                         lr_source_consumed(fp->src), fp->total, lr_frame_rows(fp->frame));
+        lr_progress_send(fp->opt->progress, fp->opt->progress_ud, fp->pass, "bytes",
+                         fp->sp->folded, fp->total, lr_frame_rows(fp->frame));
     return rc;
 }
 
@@ -510,12 +530,26 @@ static void frame_drop(void *ctx, void *result)
 
 static const lr_chunk_ops frame_ops = {frame_eval, frame_fold, frame_drop};
 
-/* The first chunk's kept rows, evaluated once their types are known. */
+/* The first chunk's kept rows, evaluated once their types are known; then
+ * (0 of 0) the chunk's merge into the frame, one step of unknown length
+ * (seconds for a factor of thousands of levels: its factor is copied, or
+ * re-triangularised when its columns move). */
 static void kept_progress(void *ud, uint64_t done, uint64_t total)
 {
     const lr_fit_options *opt = *(const lr_fit_options *const *)ud;
-    lr_progress_send(opt->progress, opt->progress_ud, "reading: evaluating the first rows", "rows",
-                     done, total, 0);
+    lr_progress_send(opt->progress, opt->progress_ud,
+                     total ? "reading: evaluating the first rows" : "reading: merging the first chunk",
+                     "rows", done, total, 0);
+}
+
+/* The raw input's bytes up to `parsed` bytes into the first chunk: exact for
+ * an uncompressed input (the chunk starts the file), in proportion for a
+ * compressed one. */
+static uint64_t first_raw(const chunk_job *first, uint64_t parsed)
+{
+    if (first->raw_end == first->len || first->len == 0)
+        return parsed;
+    return (uint64_t)((double)first->raw_end * ((double)parsed / (double)first->len));
 }
 
 /* The first chunk on the calling thread: the header makes the frame, the
@@ -558,8 +592,8 @@ static int first_chunk(const chunk_job *first, const char *name, const lr_fit_op
         if ((rc = lr_frame_add_row(*out, &row, err)))
             break;
         if (n % 1024 == 0) /* the first chunk is one block of work for the pool */
-            lr_progress_send(opt->progress, opt->progress_ud, "reading", "bytes",
-                             (uint64_t)lr_csv_consumed(csv), total, 0);
+            lr_progress_send(opt->progress, opt->progress_ud, reading_pass(bases), "bytes",
+                             first_raw(first, (uint64_t)lr_csv_consumed(csv)), total, 0);
     }
     if (!rc)
         rc = lr_frame_end_first(*out, err);
@@ -637,14 +671,19 @@ static int frame_read(splitter *sp, const lr_fit_options *opt, int nthreads, int
     }
     if (rc)
         goto done;
-    lr_progress_send(opt->progress, opt->progress_ud, "reading", "bytes",
-                     lr_source_consumed(sp->src), total, lr_frame_rows(frame));
+    sp->folded = first.raw_end;
+    lr_progress_send(opt->progress, opt->progress_ud, reading_pass(bases), "bytes", sp->folded,
+                     total, lr_frame_rows(frame));
 
-    /* The other chunks. */
-    frame_pass fp = {frame, *delimiter, name, opt, sp->src, total};
+    /* The other chunks, then the fold's partial sums merged (a step of
+     * unknown length: seconds when each is a factor of thousands of columns). */
+    frame_pass fp = {frame, *delimiter, name, opt, sp, total, reading_pass(bases)};
     rc = run_pool(sp, &frame_ops, &fp, nthreads, 1, lines_before, name, err);
-    if (!rc)
+    if (!rc) {
+        lr_progress_send(opt->progress, opt->progress_ud, "reading: combining the chunks", "rows",
+                         0, 0, 0);
         rc = lr_frame_finish(frame, err);
+    }
     /* A file cut, grown or written while it was read is not fitted. */
     if (!rc)
         rc = lr_source_check(sp->src, err);

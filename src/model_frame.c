@@ -29,6 +29,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "accumulator.h"
 #include "factor_levels.h"
 #include "model_frame_impl.h"
 #include "method.h"
@@ -1151,8 +1152,13 @@ static int store_flush(lr_chunk *c, lr_error *err)
             c->block[s->e[e].col * ld + i] = s->e[e].val;
         c->wblock[i] = h->w;
         c->lblock[i] = h->line;
-        if (++c->nblock == ld && !(rc = flush(c, err)) && c->f->on_kept)
-            c->f->on_kept(c->f->on_kept_ud, r + 1, s->rows); /* a wide factor: seconds */
+        if (++c->nblock == ld && !(rc = flush(c, err)) && c->f->on_kept) {
+            /* a wide factor: seconds, mostly when the pending rows are folded
+             * (every 2k): rows count as done once folded, so that a rate
+             * taken between folds is not one of the cheap part alone */
+            uint64_t pend = lr_accum_pending_rows(c->acc);
+            c->f->on_kept(c->f->on_kept_ud, r + 1 > pend ? r + 1 - pend : 0, s->rows);
+        }
     }
     size_t kept = s->rows;
     lr_row_store_clear(s);
@@ -1673,6 +1679,8 @@ int lr_frame_end_first(lr_frame *f, lr_error *err)
         rc = replay(f, err);
     if (!rc)
         rc = lr_chunk_end(f->first, err);
+    if (!rc && f->on_kept)
+        f->on_kept(f->on_kept_ud, 0, 0); /* the merge begins */
     if (!rc)
         rc = lr_frame_fold(f, f->first, 0, err);
     if (!rc) {

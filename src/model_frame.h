@@ -41,8 +41,10 @@ int lr_frame_create(const lr_csv_row *header, const char *source, const lr_fit_o
 int lr_frame_add_row(lr_frame *f, const lr_csv_row *row, lr_error *err);
 int lr_frame_end_first(lr_frame *f, lr_error *err);
 /* fn (or NULL) is told, after each block, how many of the first chunk's kept
- * rows have been evaluated and accumulated (done of total): with a wide
- * factor that takes seconds. Called on the thread that adds the rows. */
+ * rows have been evaluated and accumulated (done of total; rows a QR
+ * accumulator holds pending count once folded): with a wide factor that
+ * takes seconds; then 0 of 0 when the chunk's merge into the frame begins
+ * (seconds too). Called on the thread that adds the rows. */
 void lr_frame_on_kept_rows(lr_frame *f, void (*fn)(void *ud, uint64_t done, uint64_t total),
                            void *ud);
 

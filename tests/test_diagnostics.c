@@ -6,6 +6,8 @@
  *   - HC0–HC3 standard errors, t, p and intervals, and the Wald F under them;
  *   - the residual quantiles, fitted values, residuals, leverages,
  *     standardized residuals and Cook's distances of every observation;
+ *   - the residual quantiles beyond 2^20 rows (tests/data/r_quantiles_large.json
+ *     from tests/reference/gen_r_quantiles_large.R);
  *   - the second pass over a spool, the text again or standard input;
  *   - the commands: linreg fit --residuals, --plot.
  */
@@ -253,6 +255,104 @@ START_TEST(test_quantile_sketch_bound)
 }
 END_TEST
 
+/* Beyond 2^20 rows against R (tests/data/r_quantiles_large.json, made by
+ * tests/reference/gen_r_quantiles_large.R, which says how the data are made
+ * and is followed here): Min and Max are R's; 1Q, Median and 3Q are within
+ * the bound the summary states; the text report prints them to the bound's
+ * precision, still R's to that precision, and says so. */
+static char *large_quantile_data(const json_t *ref, size_t *len)
+{
+    size_t n = (size_t)json_integer_value(json_object_get(ref, "n"));
+    uint64_t s = (uint64_t)json_integer_value(json_object_get(ref, "seed"));
+    size_t cap = n * 24 + 16, l = 0;
+    char *buf = malloc(cap);
+    ck_assert_ptr_nonnull(buf);
+    l += (size_t)snprintf(buf, cap, "y,x\n");
+    for (size_t i = 0; i < n; i++) {
+        s = s * 48271 % 2147483647;
+        long long x = (long long)(s % 1000);
+        s = s * 48271 % 2147483647;
+        long long e = (long long)(s % 2001) - 1000;
+        long long y = 300 + 5 * x + e + e * e / 1000, a = y < 0 ? -y : y;
+        l += (size_t)snprintf(buf + l, cap - l, "%s%lld.%02lld,%lld.%lld\n", y < 0 ? "-" : "",
+                              a / 100, a % 100, x / 10, x % 10);
+    }
+    *len = l;
+    return buf;
+}
+
+START_TEST(test_quantiles_beyond_memory_match_r)
+{
+    json_error_t je;
+    json_t *ref = json_load_file(lr_test_path("tests/data/r_quantiles_large.json"), 0, &je);
+    ck_assert_msg(ref != NULL, "%s", je.text);
+    json_t *rq = json_object_get(ref, "quantiles");
+    double r[5];
+    for (size_t k = 0; k < 5; k++)
+        r[k] = json_real_value(json_array_get(rq, k));
+    size_t len;
+    char *text = large_quantile_data(ref, &len);
+    char *path = lr_test_write_temp(text, len);
+    free(text);
+
+    lr_fit_options opt;
+    lr_fit_options_init(&opt);
+    opt.formula = "y ~ x";
+    opt.residual_summary = 1;
+    lr_fit *fit = NULL;
+    lr_error err;
+    ck_assert_msg(lr_fit_csv(path, &opt, &fit, &err) == LR_OK, "%s", err.message);
+    const lr_summary *sm = lr_fit_summary(fit);
+    ck_assert_uint_eq(sm->n, (uint64_t)json_integer_value(json_object_get(ref, "n")));
+    ck_assert(sm->has_quantiles);
+    ck_assert(sm->quantile_error > 0); /* more rows than memory keeps for them */
+    double spread = r[4] - r[0], bound = sm->quantile_error;
+    ck_assert(bound < spread / 32); /* a fraction of the spread, not the whole */
+    /* Min and Max: R's, to the rounding of two fits of the same data */
+    ck_assert_double_eq_tol(sm->residual_quantiles[0], r[0], 1e-9 * spread);
+    ck_assert_double_eq_tol(sm->residual_quantiles[4], r[4], 1e-9 * spread);
+    for (int k = 1; k < 4; k++)
+        ck_assert_msg(fabs(sm->residual_quantiles[k] - r[k]) <= bound * (1 + 1e-9),
+                      "quantile %d: %.17g, R %.17g, bound %.3g", k, sm->residual_quantiles[k],
+                      r[k], bound);
+    lr_fit_free(fit);
+
+    /* the text report: the numbers under "Min 1Q Median 3Q Max", and the note */
+    const char *argv[] = {"linreg", "fit", "-f", "y ~ x", path, NULL};
+    lr_test_run_result res;
+    ck_assert_int_eq(lr_test_run(argv, NULL, 0, &res), 0);
+    ck_assert_msg(res.exit_code == 0, "%s", res.err);
+    const char *head = strstr(res.out, "Max\n");
+    ck_assert_ptr_nonnull(head);
+    double p[5];
+    char cell[5][32];
+    ck_assert_int_eq(sscanf(head + 4, "%31s %31s %31s %31s %31s", cell[0], cell[1], cell[2],
+                            cell[3], cell[4]),
+                     5);
+    json_t *printed = json_object_get(ref, "printed");
+    for (int k = 0; k < 5; k++) {
+        if (k == 0 || k == 4) { /* exact: as R prints them */
+            ck_assert_str_eq(cell[k], json_string_value(json_array_get(printed, (size_t)k)));
+            continue;
+        }
+        /* R's value to the digits shown, give or take the bound, and no digit
+         * the bound does not reach */
+        p[k] = strtod(cell[k], NULL);
+        const char *dot = strchr(cell[k], '.');
+        double unit = pow(10.0, -(dot ? (int)strlen(dot + 1) : 0));
+        ck_assert_msg(fabs(p[k] - r[k]) <= (0.5 * unit + bound) * (1 + 1e-9),
+                      "%s printed, R %.17g, bound %.3g", cell[k], r[k], bound);
+        ck_assert_msg(unit >= bound / 10, "%s printed with bound %.3g", cell[k], bound);
+    }
+    ck_assert_ptr_nonnull(strstr(res.out, "(Min and Max exact; 1Q, Median and 3Q from a "
+                                          "histogram of the 1100000 residuals, each within"));
+    lr_test_run_free(&res);
+    unlink(path);
+    free(path);
+    json_decref(ref);
+}
+END_TEST
+
 /* The second pass reads the rows the first pass kept (a binary spool in
  * TMPDIR), or, when none can be kept, parses the text again on every core:
  * both must give the same diagnostics. The data span several chunks and a
@@ -476,6 +576,7 @@ int main(void)
     tcase_add_test(tc, test_diagnostics_match_r);
     tcase_add_test(tc, test_diagnostics_ridge);
     tcase_add_test(tc, test_quantile_sketch_bound);
+    tcase_add_test(tc, test_quantiles_beyond_memory_match_r);
     tcase_add_test(tc, test_second_pass_paths);
     suite_add_tcase(s, tc);
     TCase *tcli = tcase_create("cli");

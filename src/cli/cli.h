@@ -49,7 +49,8 @@ typedef struct lr_progress_bar {
     int pending;        /* a report not drawn yet (drawn at the pass's end in a log) */
     double start;       /* when the work began (seconds, monotonic) */
     double last;        /* when the bar was last drawn */
-    double pass_start;  /* when the current pass began */
+    double pass_start;  /* when the current pass began (or resumed after another) */
+    uint64_t done0;     /* its done then: its rate counts only what it did since */
     lr_progress cur;    /* the current pass's last report (pass points into `pass`) */
     char pass[64];      /* its name, copied (the library's pointer is borrowed) */
     unsigned spin;      /* spinner frame for passes of unknown length */
@@ -60,6 +61,11 @@ typedef struct lr_progress_bar {
     pthread_cond_t wake; /* wakes the ticker to stop */
 } lr_progress_bar;
 void lr_progress_init(lr_progress_bar *b, int allowed);
+/* Seconds a pass still needs, from its own rate since it began or resumed
+ * (elapsed seconds since then, done0 of total done then, done now):
+ * elapsed × (total − done) / (done − done0); −1 when no estimate is honest:
+ * under a second, under 2% of what was left at the start, or nothing left. */
+double lr_progress_left(double elapsed, uint64_t done0, uint64_t done, uint64_t total);
 void lr_progress_update(void *bar, const lr_progress *p);
 void lr_progress_done(lr_progress_bar *b);
 

@@ -10,8 +10,9 @@
  * state when it ends (logs and tests).
  *
  * Honesty: an estimate is the pass's own (its elapsed time scaled by what is
- * left of it), shown only after the pass has run a second and done 2% of its
- * work, rounded up ("<1 s" rather than "0 s" while work remains); a pass of
+ * left of it, counting only what it did since it began or resumed: see
+ * lr_progress_left), shown only after the pass has run a second and done 2% of
+ * what it had left, rounded up ("<1 s" rather than "0 s" while work remains); a pass of
  * unknown length (a stream, demeaning sweeps that stop when they converge, a
  * factorization with no steps inside) shows its elapsed time and a spinner,
  * never a percentage. On a terminal a ticker thread redraws every quarter
@@ -46,15 +47,27 @@ static void human_bytes(double x, char *out, size_t n)
     snprintf(out, n, u ? "%.1f %s" : "%.0f %s", x, unit[u]);
 }
 
+double lr_progress_left(double elapsed, uint64_t done0, uint64_t done, uint64_t total)
+{
+    if (elapsed < 1.0 || done >= total || done <= done0)
+        return -1;
+    /* the rate since the pass (re)started: a pass resumed after another (the
+     * reading after the first chunk's evaluation) did its earlier part at
+     * another rate, in time that `elapsed` does not count */
+    double did = (double)(done - done0), todo = (double)(total - done);
+    if (did < 0.02 * (double)(total - done0))
+        return -1;
+    return elapsed * todo / did;
+}
+
 /* "~12 s left", "<1 s left", or "" while no honest estimate exists. */
 static void estimate(const lr_progress_bar *b, double t, char *out, size_t n)
 {
     const lr_progress *p = &b->cur;
-    double el = t - b->pass_start, frac = (double)p->done / (double)p->total;
+    double left = lr_progress_left(t - b->pass_start, b->done0, p->done, p->total);
     out[0] = '\0';
-    if (el < 1.0 || frac < 0.02 || p->done >= p->total)
+    if (left < 0)
         return;
-    double left = el * (1 - frac) / frac;
     if (left < 1)
         snprintf(out, n, "  <1 s left");
     else
@@ -152,6 +165,7 @@ void lr_progress_update(void *bar, const lr_progress *p)
         draw(b, t); /* a log gets each pass's last state: how far it went */
     if (fresh) {
         b->pass_start = t;
+        b->done0 = p->done;
         snprintf(b->pass, sizeof b->pass, "%s", p->pass); /* borrowed for the call only */
     }
     b->cur = *p;
