@@ -39,6 +39,8 @@ typedef struct lr_basis {
     int scale;          /* scale: divide by the sd (scale = FALSE clears it) */
     int knots_given;    /* ns/bs: knots = c(...) given */
     int boundary_given; /* ns/bs: Boundary.knots = c(a, b) given */
+    int intercept;      /* ns/bs: intercept = TRUE: the first B-spline is kept (one
+                           column more, one knot fewer from df) */
     /* from the data (or as given) */
     size_t nknots;                         /* ns/bs: interior knots */
     double knots[LR_BASIS_MAX_KNOTS];      /* ns/bs: interior knots, ascending */

@@ -13,12 +13,13 @@
  * B_{i+1,k−1}, derivatives by B'_{i,k} = (k − 1)(B_{i,k−1}/(t_{i+k−1} − t_i) − B_{i+1,k−1}/(t_{i+k}
  * − t_{i+1})), a term whose knot span is empty being 0.
  *
- * bs drops the first B-spline (intercept = FALSE). Outside the boundary
+ * bs drops the first B-spline (intercept = FALSE; intercept = TRUE keeps it,
+ * and df then makes one interior knot fewer). Outside the boundary
  * knots it is R's Taylor expansion at a pivot a quarter of the way to the
  * next knot: Σ_r (x − pivot)^r / r! B^{(r)}(pivot) (R warns there).
  *
- * ns: the cubic B-splines without the first, projected onto the null space
- * of their second derivatives at the boundary knots: with C the 2 × (nb − 1)
+ * ns: the cubic B-splines without the first (with it for intercept = TRUE),
+ * projected onto the null space of their second derivatives at the boundary knots: with C the 2 × (nb − 1)
  * matrix of those, R takes the Householder QR of Cᵀ (LINPACK dqrdc2) and
  * keeps columns 3.. of Qᵀ b for each row's b. Outside the boundary knots b
  * is extended linearly from the boundary knot (value and first derivative).
@@ -172,20 +173,23 @@ int lr_basis_prepare_spline(lr_basis *b, const char *label, lr_error *err)
             return lr_error_set(err, LR_EDATA, "%s: a knot is not finite", label);
     qsort(b->knots, b->nknots, sizeof(double), cmp_double);
     int ord = order_of(b);
-    int want = b->kind == LR_BASIS_NS ? (int)b->nknots + 1 : (int)b->nknots + ord - 1;
+    int want = (b->kind == LR_BASIS_NS ? (int)b->nknots + 1 : (int)b->nknots + ord - 1) +
+               b->intercept;
     if (want != b->ncol)
         return lr_error_set(err, LR_EDATA, "%s: %zu knots make %d columns, not %d", label,
                             b->nknots, want, b->ncol);
     if (b->kind != LR_BASIS_NS)
         return LR_OK;
-    /* C = second derivatives at the boundary knots, without the first B-spline;
-     * Cᵀ is (nb − 1) × 2, factored as LINPACK's dqrdc2 (no pivoting: full rank) */
+    /* C = second derivatives at the boundary knots, without the first B-spline
+     * (unless intercept = TRUE); Cᵀ is mrow × 2, factored as LINPACK's dqrdc2
+     * (no pivoting: full rank) */
     double t[LR_MAX_FULL], d2[LR_MAX_FULL];
-    size_t nt = full_knots(b, t), nb = nt - 4, mrow = nb - 1;
+    size_t drop = b->intercept ? 0 : 1;
+    size_t nt = full_knots(b, t), nb = nt - 4, mrow = nb - drop;
     for (int c = 0; c < 2; c++) {
         bspline_design(t, nt, 4, b->boundary[c], 2, d2);
         for (size_t i = 0; i < mrow; i++)
-            b->qr[(size_t)c * mrow + i] = d2[i + 1];
+            b->qr[(size_t)c * mrow + i] = d2[i + drop];
     }
     for (size_t l = 0; l < 2; l++) {
         double *xl = &b->qr[l * mrow];
@@ -232,9 +236,10 @@ void lr_basis_eval_spline(const lr_basis *b, double x, double *out)
         } else {
             bspline_design(t, nt, 4, x, 0, v);
         }
-        /* y = Qᵀ b (LINPACK dqrsl), b without the first B-spline */
-        size_t mrow = nb - 1;
-        double *y = v + 1;
+        /* y = Qᵀ b (LINPACK dqrsl), b without the first B-spline (unless
+         * intercept = TRUE) */
+        size_t drop = b->intercept ? 0 : 1, mrow = nb - drop;
+        double *y = v + drop;
         for (size_t j = 0; j < 2; j++) {
             if (b->qraux[j] == 0)
                 continue;
@@ -272,6 +277,6 @@ void lr_basis_eval_spline(const lr_basis *b, double x, double *out)
     } else {
         bspline_design(t, nt, ord, x, 0, v);
     }
-    for (size_t i = 1; i < nb; i++)
-        out[i - 1] = v[i];
+    for (size_t i = b->intercept ? 0 : 1; i < nb; i++)
+        out[i - (b->intercept ? 0 : 1)] = v[i];
 }

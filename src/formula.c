@@ -1093,24 +1093,25 @@ static int parse_basis(parser *p, const token *fn_tok, tset *out)
             b->degree = (int)v;
             continue;
         }
-        static const char *const names[] = {"raw",   "center",         "scale", "df",
-                                            "knots", "Boundary.knots", "degree"};
+        static const char *const names[] = {"raw",   "center",         "scale",  "df",
+                                            "knots", "Boundary.knots", "degree", "intercept"};
         /* which names each function takes: bit i for names[i] */
         unsigned ok = b->kind == LR_BASIS_POLY    ? 1u
                       : b->kind == LR_BASIS_SCALE ? 6u
-                      : b->kind == LR_BASIS_NS    ? 56u
-                                                  : 120u;
+                      : b->kind == LR_BASIS_NS    ? 184u
+                                                  : 248u;
         int a = -1;
-        for (int i = 0; i < 7; i++)
+        for (int i = 0; i < 8; i++)
             if ((ok >> i & 1) && tok_is(p, names[i]))
                 a = i;
         if (a < 0)
             return perror_at(p, p->tok.pos, "%.*s() takes %s here", (int)fn_tok->len, fn,
                              b->kind == LR_BASIS_POLY    ? "the degree, then raw ="
                              : b->kind == LR_BASIS_SCALE ? "center = and scale ="
-                             : b->kind == LR_BASIS_NS    ? "df =, knots = and Boundary.knots ="
-                                                         : "df =, knots =, degree = and "
-                                                           "Boundary.knots =");
+                             : b->kind == LR_BASIS_NS    ? "df =, knots =, intercept = and "
+                                                           "Boundary.knots ="
+                                                         : "df =, knots =, degree =, "
+                                                           "intercept = and Boundary.knots =");
         strncat(args, names[a], sizeof args - strlen(args) - 1);
         strncat(args, " = ", sizeof args - strlen(args) - 1);
         next(p);
@@ -1121,6 +1122,7 @@ static int parse_basis(parser *p, const token *fn_tok, tset *out)
         int rc = a == 0   ? basis_flag(p, &raw, args, sizeof args)
                  : a == 1 ? basis_flag(p, &b->center, args, sizeof args)
                  : a == 2 ? basis_flag(p, &b->scale, args, sizeof args)
+                 : a == 7 ? basis_flag(p, &b->intercept, args, sizeof args)
                  : a == 4
                      ? basis_numbers(p, b->knots, LR_BASIS_MAX_KNOTS, &b->nknots, args, sizeof args)
                  : a == 5 ? basis_numbers(p, b->boundary, 2, &n, args, sizeof args)
@@ -1152,19 +1154,21 @@ static int parse_basis(parser *p, const token *fn_tok, tset *out)
     next(p);
     if (b->kind == LR_BASIS_POLY && b->degree == 0)
         return perror_at(p, fn_tok->pos, "poly() needs a degree: poly(x, 3)");
-    /* columns: poly d; scale 1; ns knots + 1; bs knots + degree, where df (without
-     * knots) makes df − 1 (ns) or df − degree (bs) interior knots, at least 0 */
+    /* columns: poly d; scale 1; ns knots + 1; bs knots + degree, one more with
+     * intercept = TRUE, where df (without knots) makes df − 1 (ns) or df − degree
+     * (bs) interior knots, one fewer with intercept = TRUE, at least 0 (R's
+     * nIknots) */
     int ord = b->kind == LR_BASIS_NS ? 4 : b->degree + 1;
     if ((b->kind == LR_BASIS_NS || b->kind == LR_BASIS_BS) && !b->knots_given && b->df) {
-        int m = b->kind == LR_BASIS_NS ? b->df - 1 : b->df - b->degree;
+        int m = (b->kind == LR_BASIS_NS ? b->df - 1 : b->df - b->degree) - b->intercept;
         b->nknots = m > 0 ? (size_t)m : 0;
         if (m > LR_BASIS_MAX_KNOTS)
             return perror_at(p, fn_tok->pos, "df makes more than %d knots", LR_BASIS_MAX_KNOTS);
     }
     b->ncol = b->kind == LR_BASIS_POLY    ? b->degree
               : b->kind == LR_BASIS_SCALE ? 1
-              : b->kind == LR_BASIS_NS    ? (int)b->nknots + 1
-                                          : (int)b->nknots + ord - 1;
+              : b->kind == LR_BASIS_NS    ? (int)b->nknots + 1 + b->intercept
+                                          : (int)b->nknots + ord - 1 + b->intercept;
     if (b->kind == LR_BASIS_SCALE && !b->center && !b->scale)
         b->ready = 1, b->scale_v = 1; /* scale(x, FALSE, FALSE) is x */
     char prefix[16];
@@ -1213,6 +1217,31 @@ static int named_arg(parser *p, const char *name)
     return tok_is(p, name) && after[0] == '=' && after[1] != '=';
 }
 
+/* C(x, contr): R's contrasts by the function's name, with or without "contr."
+ * (R deparses it as written). */
+static int contrast_option(parser *p, sbuf *b, lr_var *v)
+{
+    static const struct {
+        const char *name;
+        lr_contrast kind;
+    } known[] = {{"treatment", LR_CONTR_DEFAULT}, {"contr.treatment", LR_CONTR_TREATMENT_FN},
+                 {"sum", LR_CONTR_SUM},           {"contr.sum", LR_CONTR_SUM},
+                 {"helmert", LR_CONTR_HELMERT},   {"contr.helmert", LR_CONTR_HELMERT}};
+    for (size_t i = 0; i < sizeof known / sizeof *known; i++)
+        if (tok_is(p, known[i].name)) {
+            v->contrast = known[i].kind;
+            sb_str(b, known[i].name);
+            next(p);
+            if (is_op(p, ','))
+                return perror_at(p, p->tok.pos, "C() takes a factor and its contrasts only "
+                                                "(how.many is not supported)");
+            return LR_OK;
+        }
+    return perror_at(p, p->tok.pos, "C() takes contr.treatment, contr.sum or contr.helmert "
+                                    "(or treatment, sum, helmert): other contrasts are not "
+                                    "supported");
+}
+
 /* The rest of factor(x, levels = c("a", ...)) or relevel(x, ref = "a")
  * after x: the options into v, their deparse into b (R's). */
 static int factor_options(parser *p, const token *fn_tok, sbuf *b, lr_var *v)
@@ -1220,10 +1249,10 @@ static int factor_options(parser *p, const token *fn_tok, sbuf *b, lr_var *v)
     int relevel = fn_tok->len == 7;
     if (!is_op(p, ','))
         return relevel ? perror_at(p, p->tok.pos, "relevel() needs ref = \"level\"") : LR_OK;
-    if (fn_tok->len == 1)
-        return perror_at(p, p->tok.pos, "C() with contrasts is not supported");
     next(p);
     sb_str(b, ", ");
+    if (fn_tok->len == 1)
+        return contrast_option(p, b, v);
     if (relevel) {
         if (named_arg(p, "ref")) {
             next(p);
@@ -1326,6 +1355,75 @@ static int parse_factor(parser *p, const token *fn_tok, tset *out)
         p->f->vars[v].levels = opts.levels;
         p->f->vars[v].nlevels = opts.nlevels;
         p->f->vars[v].ref = opts.ref;
+        p->f->vars[v].contrast = opts.contrast;
+    }
+    return single_var(p, v, out);
+}
+
+/* interaction(a, b, ... [, drop = ] [, sep = "."] [, lex.order = ]): one factor
+ * whose levels are the combinations seen (lm drops unused levels, so drop =
+ * changes nothing but the label), ordered with a varying fastest. */
+static int parse_interaction(parser *p, const token *fn_tok, tset *out)
+{
+    sbuf b = {NULL, 0, 0, &p->f->arena};
+    sb_str(&b, "interaction(");
+    next(p); /* ( */
+    size_t cols[64], n = 0;
+    int flag = 0, lex = 0;
+    const char *sep = ".";
+    for (;;) {
+        token t = p->tok;
+        if (named_arg(p, "drop") || named_arg(p, "lex.order") || named_arg(p, "sep")) {
+            int is_sep = tok_is(p, "sep"), is_lex = tok_is(p, "lex.order");
+            sb_str(&b, is_sep ? ", sep = " : is_lex ? ", lex.order = " : ", drop = ");
+            next(p);
+            next(p);
+            if (is_sep) {
+                size_t at = p->tok.pos;
+                if (!(sep = string_arg(p, &b)))
+                    return LR_EUSAGE;
+                if (strchr(sep, '\x1f'))
+                    return perror_at(p, at, "sep cannot hold the byte 0x1f");
+            } else {
+                char word[8] = ""; /* as written: R deparses T as T */
+                if (basis_flag(p, is_lex ? &lex : &flag, word, sizeof word))
+                    return LR_EUSAGE;
+                sb_str(&b, word);
+            }
+        } else {
+            if (t.kind != T_NAME)
+                return perror_at(p, t.pos, "interaction() takes column names");
+            if (n == 64)
+                return perror_at(p, t.pos, "interaction() of more than 64 columns");
+            if (find_col(p, &t, &cols[n]))
+                return LR_EUSAGE;
+            if (n)
+                sb_str(&b, ", ");
+            deparse_name(&b, p->columns[cols[n++]]);
+            next(p);
+        }
+        if (!is_op(p, ','))
+            break;
+        next(p);
+    }
+    if (!is_op(p, ')'))
+        return perror_at(p, p->tok.pos, "expected ')' to close interaction(");
+    if (n < 2)
+        return perror_at(p, fn_tok->pos, "interaction() needs two columns or more");
+    next(p);
+    sb_str(&b, ")");
+    size_t *ic = lr_arena_alloc(&p->f->arena, n * sizeof *ic);
+    if (!b.s || !ic) {
+        p->failed = 1;
+        return lr_error_nomem(p->err);
+    }
+    memcpy(ic, cols, n * sizeof *ic);
+    size_t v = intern_var(p, b.s, LR_VAR_FACTOR, NULL, cols[0], 0, fn_tok->pos);
+    if (v != SIZE_MAX) {
+        p->f->vars[v].icols = ic;
+        p->f->vars[v].nicols = n;
+        p->f->vars[v].isep = sep;
+        p->f->vars[v].lex_order = lex;
     }
     return single_var(p, v, out);
 }
@@ -1461,6 +1559,8 @@ static int model_primary(parser *p, tset *out)
                     p->f->vars[v].logical = expr_is_logical(x);
                 return single_var(p, v, out);
             }
+            if (!t.quoted && t.len == 11 && !memcmp(t.start, "interaction", 11))
+                return parse_interaction(p, &t, out);
             if (!t.quoted && ((t.len == 6 && !memcmp(t.start, "factor", 6)) ||
                               (t.len == 7 && !memcmp(t.start, "relevel", 7)) ||
                               (t.len == 1 && t.start[0] == 'C')))
@@ -1693,16 +1793,6 @@ static int finish(parser *p, tset *rhs)
         p->failed = 1;
         return lr_error_nomem(p->err);
     }
-    /* A logical I() is R's logical, which model.matrix codes as a factor: in an
-     * interaction its coding depends on R's marginality rules for factors,
-     * which this numeric column does not follow; refused rather than wrong. */
-    for (size_t i = 0; i < rhs->n; i++)
-        for (size_t j = 0; rhs->t[i].n > 1 && j < rhs->t[i].n; j++)
-            if (f->vars[rhs->t[i].vars[j]].logical)
-                return perror_at(p, f->vars[rhs->t[i].vars[j]].pos,
-                                 "%s is logical: linreg does not support it in an interaction "
-                                 "(write I(1 * (...)) to use it as a 0/1 number)",
-                                 f->vars[rhs->t[i].vars[j]].label);
     /* Sort by order, stably (R's keep.order = FALSE). */
     size_t maxo = 0;
     for (size_t i = 0; i < rhs->n; i++)

@@ -99,6 +99,17 @@ typedef enum lr_var_kind {
                           (poly, scale, ns, bs: basis.h) its ncol columns */
 } lr_var_kind;
 
+/* The contrasts of C(x, contr): R's contrast matrices (stats::contr.*). */
+typedef enum lr_contrast {
+    LR_CONTR_DEFAULT = 0, /* treatment, columns named by level: factor(x), C(x), and
+                             C(x, treatment) (R passes the name, so the levels name them) */
+    LR_CONTR_TREATMENT_FN, /* C(x, contr.treatment): treatment, R calls the function
+                              with the level count, so columns are named 2, 3, ... */
+    LR_CONTR_SUM,         /* C(x, sum) or C(x, contr.sum): level i − last level */
+    LR_CONTR_HELMERT      /* C(x, helmert) or C(x, contr.helmert): level j + 1 against
+                             the mean of levels 1..j, scaled (column j: −1 ... −1, j) */
+} lr_contrast;
+
 typedef struct lr_var {
     char *label;      /* as R deparses it: "log(d)", "I(x^2)", "`my x`", "factor(cyl)" */
     lr_var_kind kind; /* see lr_var_kind */
@@ -115,6 +126,18 @@ typedef struct lr_var {
     size_t nlevels;   /* their number */
     char *ref;        /* LR_VAR_FACTOR from relevel(x, ref = "b"): the reference
                          level, put first; else NULL */
+    lr_contrast contrast; /* LR_VAR_FACTOR from C(x, contr): how it is coded where R
+                             codes it by contrasts (LR_CONTR_DEFAULT otherwise) */
+    size_t coded;     /* C(x, sum or helmert) once its levels are known: the variable
+                         (LR_VAR_POLY, appended) holding its contrast-coded columns,
+                         which replaces it in the terms that code it by contrasts
+                         (model_frame_coded.c); 0: none */
+    size_t codes;     /* that appended variable: the factor variable it codes; 0: none */
+    const size_t *icols; /* LR_VAR_FACTOR from interaction(a, b, ...): the columns whose
+                            levels combine (col is icols[0]); else NULL */
+    size_t nicols;    /* their number (at least 2) */
+    const char *isep; /* interaction(): sep, between the parts of a level's name (".") */
+    int lex_order;    /* interaction(lex.order = TRUE): the first part varies slowest */
 } lr_var;
 
 /* A term: a set of variables (indices into lr_formula.vars, ascending). */

@@ -575,8 +575,8 @@ static int first_chunk(const chunk_job *first, const char *name, const lr_fit_op
     }
     if ((rc = lr_frame_create(&row, name, opt, out, err)))
         goto done;
-    if (bases)
-        lr_frame_copy_bases(*out, bases);
+    if (bases && (rc = lr_frame_copy_bases(*out, bases, err)))
+        goto done;
     /* without a temporary file for them, the text is read again */
     if (keep_rows)
         lr_frame_keep_rows(*out, keep_rows & LR_KEEP_ROW_LINES);
@@ -744,9 +744,10 @@ int lr_ingest_spooled(const char *const *paths, size_t npaths, const lr_fit_opti
      * same way for any thread count (docs/design.md). */
     blas_threads = lr_blas_threads(1);
     rc = frame_read(&sp, opt, nthreads, keep_rows, NULL, &frame, delimiter, err);
-    if (rc == LR_OK && lr_frame_basis_vars(frame) > 0) {
+    if (rc == LR_OK && (lr_frame_basis_vars(frame) > 0 || lr_frame_coded_pending(frame))) {
         /* poly(), scale(), ns(), bs(): their bases from the first pass's
-         * values, then the model from a second pass over the same bytes */
+         * values, C(g, sum) its levels; then the model from a second pass
+         * over the same bytes */
         splitter again = {0};
         lr_frame *second = NULL;
         again.max_line = sp.max_line;

@@ -134,13 +134,23 @@ static void mark_columns(const lr_node *n, unsigned char *mark)
     }
 }
 
+/* The formula's own variables: without those coding C(g, sum) (appended to
+ * it, model_frame_coded.c), which prediction makes again from the levels. */
+static size_t parsed_vars(const lr_formula *fm)
+{
+    size_t nv = fm->nvars;
+    while (nv > 1 && fm->vars[nv - 1].codes)
+        nv--;
+    return nv;
+}
+
 /* The formula prediction rebuilds the frame from: every variable in its
  * original order, then the terms ("0 ~ a + b - a - b + a + b:a"), so that
  * variables, terms and coefficient names come out exactly as in the fit. */
 static char *rebuild_formula(const lr_formula *fm)
 {
-    size_t n = 64;
-    for (size_t v = 1; v < fm->nvars; v++)
+    size_t n = 64, nv = parsed_vars(fm);
+    for (size_t v = 1; v < nv; v++)
         n += 2 * strlen(fm->vars[v].label) + 8;
     for (size_t t = 0; t < fm->nterms; t++)
         for (size_t i = 0; i < fm->terms[t].n; i++)
@@ -150,9 +160,9 @@ static char *rebuild_formula(const lr_formula *fm)
         return NULL;
     size_t o = (size_t)snprintf(s, n, "0 ~ ");
     int any = 0;
-    for (size_t v = 1; v < fm->nvars; v++)
+    for (size_t v = 1; v < nv; v++)
         o += (size_t)snprintf(s + o, n - o, "%s%s", any++ ? " + " : "", fm->vars[v].label);
-    for (size_t v = 1; v < fm->nvars; v++)
+    for (size_t v = 1; v < nv; v++)
         o += (size_t)snprintf(s + o, n - o, " - %s", fm->vars[v].label);
     for (size_t t = 0; t < fm->nterms; t++) {
         o += (size_t)snprintf(s + o, n - o, "%s", any++ ? " + " : "");
@@ -224,9 +234,9 @@ static int from_frame(lr_model *m, const lr_frame *f)
     m->rows_used = lr_frame_rows_used(f, &fp);
     snprintf(hex, sizeof hex, "%016" PRIx64, fp);
     ok = ok && text_of(&m->fingerprint, hex) == 0;
-    m->nvars = fm->nvars - 1;
+    m->nvars = parsed_vars(fm) - 1;
     ok = ok && (m->vars = lr_mem_calloc(m->nvars ? m->nvars : 1, sizeof *m->vars));
-    for (size_t v = 1; ok && v < fm->nvars; v++) {
+    for (size_t v = 1; ok && v <= m->nvars; v++) {
         lr_model_var *x = &m->vars[v - 1];
         const lr_levels *l = lr_frame_var_levels(f, v);
         ok = text_of(&x->label, fm->vars[v].label) == 0 && (!l || var_levels(x, l));
@@ -242,6 +252,8 @@ static int from_frame(lr_model *m, const lr_frame *f)
     ok = ok && mark && list_init(&m->logical, cap) && list_init(&m->predictors, cap) &&
          list_init(&m->categorical, cap);
     for (size_t v = 1; ok && v < fm->nvars; v++) {
+        for (size_t i = 0; i < fm->vars[v].nicols; i++) /* interaction(a, b) */
+            mark[fm->vars[v].icols[i]] = 1;
         if (fm->vars[v].kind == LR_VAR_COLUMN || fm->vars[v].kind == LR_VAR_FACTOR)
             mark[fm->vars[v].col] = 1;
         else

@@ -384,19 +384,6 @@ int lr_frame_create(const lr_csv_row *hdr, const char *source, const lr_fit_opti
     if (rc)
         goto fail;
 
-    /* R codes a logical I() as a factor: without an intercept that gives it a
-     * column for FALSE and one for TRUE when it comes before any factor, which
-     * this 0/1 column does not; refused rather than wrong. */
-    for (size_t t = 0; !rc && !f->formula->intercept && t < f->formula->nterms; t++) {
-        const lr_var *x = &f->formula->vars[f->formula->terms[t].vars[0]];
-        if (x->logical) {
-            rc = lr_error_set(err, LR_EUSAGE, "%s is logical: linreg does not support it in a "
-                              "model without an intercept (write I(1 * (...)) to use it as a 0/1 "
-                              "number)", x->label);
-            goto fail;
-        }
-    }
-
     /* The weights column. */
     if (opt->weights) {
         if (!find_header(f, opt->weights, &f->wcol)) {
@@ -434,13 +421,20 @@ int lr_frame_create(const lr_csv_row *hdr, const char *source, const lr_fit_opti
             f->cols[fm->vars[v].col].used = 2;
         else if (fm->vars[v].kind == LR_VAR_FACTOR && !f->cols[fm->vars[v].col].used)
             f->cols[fm->vars[v].col].used = 1;
+        for (size_t i = 1; i < fm->vars[v].nicols; i++) /* interaction(a, b): b too */
+            if (!f->cols[fm->vars[v].icols[i]].used)
+                f->cols[fm->vars[v].icols[i]].used = 1;
     }
-    /* A column read only through factor() or C() is read as text (its type
-     * follows the formula, not its first rows): as_factor until another use
-     * (a plain term, an expression, the weights) says otherwise. */
+    /* A column read only through factor(), C() or interaction() is read as text
+     * (its type follows the formula, not its first rows): as_factor until
+     * another use (a plain term, an expression, the weights) says otherwise. */
     for (size_t v = 0; v < fm->nvars; v++)
-        if (fm->vars[v].kind == LR_VAR_FACTOR && f->cols[fm->vars[v].col].used == 1)
-            f->cols[fm->vars[v].col].as_factor = 1;
+        for (size_t i = 0; fm->vars[v].kind == LR_VAR_FACTOR &&
+                           i < (fm->vars[v].icols ? fm->vars[v].nicols : 1); i++) {
+            size_t j = fm->vars[v].icols ? fm->vars[v].icols[i] : fm->vars[v].col;
+            if (f->cols[j].used == 1)
+                f->cols[j].as_factor = 1;
+        }
     for (size_t j = 0; j < f->ncsv; j++) {
         if (!f->cols[j].used)
             continue;
@@ -535,10 +529,14 @@ static int resolve_types(lr_frame *f, lr_error *err)
                 snprintf(what, sizeof what, "cannot be used in %s", x->label);
                 return text_error(f, col, what, err);
             }
+            /* R's logical (I(x > 5)): model.matrix codes it as a factor of the
+             * levels FALSE, TRUE that the rows have */
+            vi->factor = x->logical && v > 0;
             break;
         }
         if (vi->factor) {
-            int numeric = !f->cols[x->col].text;
+            /* interaction() and a logical: text levels */
+            int numeric = !f->cols[x->col].text && !x->icols && !x->logical;
             if ((rc = lr_levels_create(numeric, &vi->levels, err)))
                 return rc;
         }
@@ -636,8 +634,8 @@ int lr_chunk_create(const lr_frame *f, lr_chunk **out, lr_error *err)
         goto fail;
     }
     for (size_t v = 0; v < nv; v++)
-        if (f->vars[v].factor &&
-            (rc = lr_levels_create(!f->cols[f->formula->vars[v].col].text, &c->levels[v], err)))
+        if (f->vars[v].factor && (rc = lr_levels_create(lr_levels_numeric(f->vars[v].levels),
+                                                        &c->levels[v], err)))
             goto fail;
     c->map.width = f->keywidth;
     c->k = f->kfixed;
@@ -1016,8 +1014,16 @@ static int build_row(lr_chunk *c, const lr_csv_row *row, int *omit, lr_error *er
             *omit = 1; /* NA, as R's factor(x, levels = ) makes it */
             return LR_OK;
         }
-        if (f->vars[v].factor || x->kind == LR_VAR_COLUMN)
+        if ((f->vars[v].factor && !x->logical) || x->kind == LR_VAR_COLUMN)
             continue;
+        if (x->codes) { /* C(g, sum): the level's rank (model_frame_coded.c) */
+            if (lr_frame_coded_rank(f, v, c->cell[x->col], c->cell_len[x->col],
+                                    c->colval[x->col], &c->value[v]))
+                return lr_error_at(err, LR_EDATA, f->source, row->line, 1,
+                                   "a level of %s not seen in the first pass (the file "
+                                   "changed between passes?)", x->label);
+            continue;
+        }
         const char *why = NULL;
         double value = eval_checked(x->expr, c->colval, &why);
         if (isnan(value) && f->na != LR_NA_ERROR) {
@@ -1037,7 +1043,18 @@ static int build_row(lr_chunk *c, const lr_csv_row *row, int *omit, lr_error *er
         if (f->vars[v].factor) {
             const col_info *ci = &f->cols[x->col];
             size_t before = lr_levels_count(c->levels[v]);
-            rc = ci->text
+            char joined[LR_INTERACTION_MAX];
+            size_t jn = 0;
+            if (x->icols &&
+                (rc = lr_interaction_join(f, x, row, c->colval, joined, sizeof joined, &jn, err)))
+                return rc;
+            if (x->logical) { /* I(x > 5): its level's label */
+                jn = c->value[v] != 0 ? 4 : 5;
+                memcpy(joined, c->value[v] != 0 ? "TRUE" : "FALSE", jn);
+            }
+            rc = x->icols || x->logical
+                     ? lr_levels_intern_text(c->levels[v], joined, jn, &c->level[v], err)
+                 : ci->text
                      ? lr_levels_intern_text(c->levels[v], c->cell[x->col], c->cell_len[x->col],
                                              &c->level[v], err)
                      : lr_levels_intern_number(c->levels[v], c->colval[x->col], &c->level[v], err);
@@ -1426,7 +1443,7 @@ int lr_frame_fold(lr_frame *f, lr_chunk *c, uint64_t lines_before, lr_error *err
             rc = lr_error_nomem(err);
             goto done;
         }
-        int numeric = !f->cols[fm->vars[v].col].text;
+        int numeric = lr_levels_numeric(c->levels[v]);
         for (size_t id = 0; id < n; id++) {
             double x = 0;
             const char *label = lr_levels_label(c->levels[v], (uint32_t)id);
@@ -1724,7 +1741,7 @@ int lr_frame_finish(lr_frame *f, lr_error *err)
         if (!f->vars[v].factor)
             continue;
         col_info *ci = &f->cols[f->formula->vars[v].col];
-        if (ci->as_factor &&
+        if (ci->as_factor && !f->formula->vars[v].icols && !f->formula->vars[v].logical &&
             (rc = lr_factor_as_numbers(f->vars[v].levels, f->source, f->formula->vars[v].label,
                                        &ci->levels_numeric, err)))
             return rc;
@@ -1735,21 +1752,6 @@ int lr_frame_finish(lr_frame *f, lr_error *err)
 /* ------------------------------------------------------------------------ */
 /* R's coding of the model matrix                                           */
 /* ------------------------------------------------------------------------ */
-
-/* 1 if every variable of a, except skip, is in b. */
-static int subset_except(const lr_term *a, size_t skip, const lr_term *b)
-{
-    for (size_t i = 0; i < a->n; i++) {
-        if (a->vars[i] == skip)
-            continue;
-        int found = 0;
-        for (size_t j = 0; j < b->n && !found; j++)
-            found = b->vars[j] == a->vars[i];
-        if (!found)
-            return 0;
-    }
-    return 1;
-}
 
 /* The label of level id of variable v is s. */
 static int level_is(const lr_levels *l, uint32_t id, const char *s)
@@ -1808,7 +1810,8 @@ int lr_frame_model(lr_frame *f, lr_model_columns *out, lr_error *err)
         var_info *vi = &f->vars[v];
         if (!vi->factor)
             continue;
-        if ((rc = lr_levels_sort(vi->levels, err)) || (rc = custom_order(f, v, err)))
+        if ((rc = lr_levels_sort(vi->levels, err)) || (rc = custom_order(f, v, err)) ||
+            (fm->vars[v].icols && (rc = lr_interaction_order(vi->levels, &fm->vars[v], err))))
             return rc;
         int in_model = 0;
         for (size_t t = 0; t < fm->nterms && !in_model; t++)
@@ -1827,37 +1830,14 @@ int lr_frame_model(lr_frame *f, lr_model_columns *out, lr_error *err)
                 lr_levels_count(vi->levels) ? "'" : "");
     }
 
-    /* Coding of each factor in each term (R's TermCode, after Chambers &
-     * Hastie 1992, p. 38): contrasts when the term without that factor is
-     * empty or is contained in a preceding term; otherwise indicators for
-     * every level. Without an intercept, the first factor of the first term
-     * that has one gets indicators. dummy[t * nvars + v] = 1 for indicators. */
+    /* Coding of each factor in each term (R's TermCode: model_frame_coded.c). */
     size_t nv = fm->nvars, nt = fm->nterms, cells;
     if (lr_mul_overflows(nv, nt ? nt : 1, &cells))
         return lr_error_set(err, LR_ERANGE, "model too large");
     unsigned char *dummy = lr_mem_calloc(cells, 1);
     if (!dummy)
         return lr_error_nomem(err);
-    for (size_t t = 0; t < nt; t++) {
-        const lr_term *tm = &fm->terms[t];
-        for (size_t i = 0; i < tm->n; i++) {
-            size_t v = tm->vars[i];
-            if (!f->vars[v].factor)
-                continue;
-            int contrast = tm->n == 1;
-            for (size_t u = 0; u < t && !contrast; u++)
-                contrast = subset_except(tm, v, &fm->terms[u]);
-            dummy[t * nv + v] = (unsigned char)!contrast;
-        }
-    }
-    if (!fm->intercept) {
-        for (size_t t = 0, done = 0; t < nt && !done; t++)
-            for (size_t i = 0; i < fm->terms[t].n && !done; i++)
-                if (f->vars[fm->terms[t].vars[i]].factor) {
-                    dummy[t * nv + fm->terms[t].vars[i]] = 1;
-                    done = 1;
-                }
-    }
+    lr_frame_coding(f, dummy);
 
     /* Count the columns: per term, the product of each variable's choices. */
     size_t q = 0;
@@ -1927,17 +1907,29 @@ int lr_frame_model(lr_frame *f, lr_model_columns *out, lr_error *err)
             for (size_t i = 0; i < tm->n; i++) {
                 size_t v = tm->vars[i];
                 const char *suffix = "";
-                char num[24];
+                char num[24], ilabel[LR_ERROR_MAX];
                 if (f->vars[v].factor) {
                     size_t rank = digit[i] + (dummy[t * nv + v] ? 0 : 1);
                     uint32_t id = lr_levels_id_at(f->vars[v].levels, rank);
                     suffix = lr_levels_label(f->vars[v].levels, id);
+                    if (fm->vars[v].icols) { /* interaction(a, b): "a.b" */
+                        lr_interaction_label(&fm->vars[v], suffix,
+                                             lr_levels_length(f->vars[v].levels, id), ilabel,
+                                             sizeof ilabel);
+                        suffix = ilabel;
+                    }
+                    if (fm->vars[v].contrast == LR_CONTR_TREATMENT_FN && !dummy[t * nv + v]) {
+                        /* R: contr.treatment(K)'s columns are named 2..K */
+                        snprintf(num, sizeof num, "%zu", rank + 1);
+                        suffix = num;
+                    }
                     key[w++] = id;
                     f->mchoice[m * width + i] = id;
                 } else if (fm->vars[v].kind == LR_VAR_POLY) {
                     f->mchoice[m * width + i] = (uint32_t)(digit[i] + 1);
                     snprintf(num, sizeof num, "%zu", digit[i] + 1);
-                    if (fm->vars[v].degree == 1) /* R: a one-column matrix's name alone */
+                    /* R: a one-column matrix's name alone, but contrasts are numbered */
+                    if (fm->vars[v].degree == 1 && !fm->vars[v].codes)
                         num[0] = '\0';
                     suffix = num;
                     combo += digit[i] * mult;
@@ -2072,24 +2064,44 @@ int lr_frame_eval_row(const lr_frame *f, double *colval, const lr_csv_row *row, 
         return lr_error_set(err, LR_ERANGE, "more than 64 variables in a formula");
     for (size_t v = 0; v < fm->nvars; v++) {
         const lr_var *xv = &fm->vars[v];
-        if (f->vars[v].factor) {
+        if (f->vars[v].factor || xv->codes) { /* C(g, sum) codes its level's rank */
             const lr_csv_field *cf = &row->fields[xv->col];
             const char *lg = f->cols[xv->col].logical ? lr_logical_label(cf->data, cf->len) : NULL;
             if (!lr_frame_level_listed(xv, lg ? lg : cf->data, lg ? strlen(lg) : cf->len, colval[xv->col],
                               !f->cols[xv->col].text))
                 return LR_OK; /* NA (*use is 0): not among factor(x, levels = )'s */
-            int found = lg ? lr_levels_find_text(f->vars[v].levels, lg, strlen(lg), &level[v])
+            char joined[LR_INTERACTION_MAX];
+            size_t jn = 0;
+            if (xv->icols) { /* interaction(a, b): its parts joined */
+                int rc = lr_interaction_join(f, xv, row, colval, joined, sizeof joined, &jn, err);
+                if (rc)
+                    return rc;
+            }
+            if (xv->logical) { /* I(x > 5): NA (NaN) makes the row NA */
+                double lv = lr_node_eval(xv->expr, colval);
+                if (isnan(lv))
+                    return LR_OK;
+                jn = lv != 0 ? 4 : 5;
+                memcpy(joined, lv != 0 ? "TRUE" : "FALSE", jn);
+            }
+            int found = xv->icols || xv->logical
+                            ? lr_levels_find_text(f->vars[v].levels, joined, jn, &level[v])
+                        : lg ? lr_levels_find_text(f->vars[v].levels, lg, strlen(lg), &level[v])
                         : f->cols[xv->col].text
                             ? lr_levels_find_cell(f->vars[v].levels, cf->data, cf->len, &level[v])
                             : lr_levels_find_number(f->vars[v].levels, colval[xv->col], &level[v]);
             if (found != 0) {
                 const lr_csv_field *fl = &row->fields[xv->col];
                 char q[96];
-                lr_error_quote(q, sizeof q, fl->data, fl->len, 60);
+                if (xv->icols || xv->logical)
+                    lr_interaction_label(xv, joined, jn, q, sizeof q);
+                else
+                    lr_error_quote(q, sizeof q, fl->data, fl->len, 60);
                 return lr_error_at(err, LR_EDATA, f->source, fl->line, fl->col,
                                    "%s: level \"%s\" was not seen when the model was fitted",
                                    xv->label, q);
             }
+            value[v] = level[v];
             continue;
         }
         const char *why = NULL;

@@ -165,10 +165,16 @@ uint64_t lr_frame_nan_rows(const lr_frame *f, uint64_t *first_line, const char *
  * variables whose basis is not known yet: their values are collected over
  * the kept rows of this pass, and lr_frame_fit_bases (after lr_frame_finish)
  * computes the bases from them; a new frame for the second pass gets them
- * with lr_frame_copy_bases (same formula). */
+ * with lr_frame_copy_bases (same formula), which also codes the contrasts
+ * of C(g, sum) and C(g, helmert) from the first pass's levels. */
 int lr_frame_basis_vars(const lr_frame *f);
 int lr_frame_fit_bases(lr_frame *f, lr_error *err);
-void lr_frame_copy_bases(lr_frame *dst, const lr_frame *src);
+int lr_frame_copy_bases(lr_frame *dst, const lr_frame *src, lr_error *err);
+/* C(g, sum) and C(g, helmert) need their levels from a first pass too
+ * (model_frame_coded.c): 1 while they do. */
+int lr_frame_coded_pending(const lr_frame *f);
+/* A prediction's frame (levels added from a saved model): the same coding. */
+int lr_frame_code_saved_contrasts(lr_frame *f, lr_error *err);
 /* After lr_frame_eval_row filled colval: 1 if a bs() variable's value lies
  * beyond its boundary knots (R's bs() warns there). */
 int lr_frame_beyond_knots(const lr_frame *f, const double *colval);

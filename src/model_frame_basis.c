@@ -28,6 +28,8 @@ int lr_frame_basis_vars(const lr_frame *f)
 
 double lr_var_column(const lr_var *x, double value, unsigned j)
 {
+    if (x->codes) /* C(g, sum), C(g, helmert): value is the level's rank */
+        return lr_contrast_entry(x->contrast, (size_t)x->degree + 1, (size_t)value, j);
     return x->basis ? lr_basis_column(x->basis, value, j) : pow(value, (double)j);
 }
 
@@ -129,6 +131,10 @@ int lr_frame_fit_bases(lr_frame *f, lr_error *err)
     }
     lr_mem_free(x, (rows ? rows : 1) * sizeof(double));
     lr_frame_basis_free(f);
+    /* C(g, sum), C(g, helmert): their levels in R's order, for the next frame */
+    for (size_t v = 0; v < fm->nvars && rc == LR_OK; v++)
+        if (f->vars[v].factor && fm->vars[v].contrast != LR_CONTR_DEFAULT)
+            rc = lr_levels_sort(f->vars[v].levels, err);
     return rc;
 }
 
@@ -145,10 +151,11 @@ int lr_frame_beyond_knots(const lr_frame *f, const double *colval)
     return 0;
 }
 
-void lr_frame_copy_bases(lr_frame *dst, const lr_frame *src)
+int lr_frame_copy_bases(lr_frame *dst, const lr_frame *src, lr_error *err)
 {
     for (size_t v = 0; v < dst->formula->nvars && v < src->formula->nvars; v++)
         if (dst->formula->vars[v].basis && src->formula->vars[v].basis)
             *dst->formula->vars[v].basis = *src->formula->vars[v].basis;
     dst->bn_vars = (size_t)lr_frame_basis_vars(dst);
+    return lr_frame_code_contrasts(dst, src, err);
 }

@@ -72,7 +72,8 @@ void lr_frame_set_basis(lr_frame *f, size_t v, const lr_basis *b)
 
 int lr_frame_var_text_levels(const lr_frame *f, size_t v)
 {
-    return f->cols[f->formula->vars[v].col].text;
+    const lr_var *x = &f->formula->vars[v];
+    return f->cols[x->col].text || x->icols || x->logical; /* interaction(), I(x > 5): text */
 }
 
 int lr_frame_add_level(lr_frame *f, size_t v, const char *s, size_t len, double x, lr_error *err)

@@ -209,6 +209,28 @@ int lr_frame_collect_fold(lr_frame *f, lr_chunk *c, lr_error *err);
 void lr_frame_basis_free(lr_frame *f);
 double lr_var_column(const lr_var *x, double value, unsigned j);
 
+/* model_frame_coded.c: C(x, sum) and C(x, helmert). R's contrast matrix entry
+ * [rank + 1, j]; R's coding of each factor in each term (dummy[t * nvars + v] =
+ * 1: indicators); 1 while a sum or Helmert factor awaits its levels (a first
+ * pass); the coded variables appended to dst from src's sorted levels (src is
+ * dst itself for a loaded model); a coded variable's level rank for a row's
+ * cell (text columns) or number, 0, or −1 if the level is not known. */
+double lr_contrast_entry(lr_contrast kind, size_t nlev, size_t rank, unsigned j);
+void lr_frame_coding(const lr_frame *f, unsigned char *dummy);
+int lr_frame_code_contrasts(lr_frame *dst, const lr_frame *src, lr_error *err);
+int lr_frame_coded_rank(const lr_frame *f, size_t v, const char *cell, size_t len, double num,
+                        double *rank);
+
+/* model_frame_interaction.c: interaction(a, b, ...). A row's level (its parts
+ * joined by 0x1f) into buf[0..cap), *len bytes; a level's name with sep for
+ * 0x1f into out (NUL-terminated); the levels put in R's order (after
+ * lr_levels_sort). The most bytes a level may have: */
+#define LR_INTERACTION_MAX 4096
+int lr_interaction_join(const lr_frame *f, const lr_var *x, const lr_csv_row *row,
+                        const double *colval, char *buf, size_t cap, size_t *len, lr_error *err);
+void lr_interaction_label(const lr_var *x, const char *s, size_t n, char *out, size_t cap);
+int lr_interaction_order(lr_levels *l, const lr_var *x, lr_error *err);
+
 /* The accumulator column of a factor term's cell, or SIZE_MAX if never seen. */
 size_t lr_cell_map_get(const cell_map *m, const uint32_t *key);
 

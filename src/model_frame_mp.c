@@ -267,13 +267,37 @@ int lr_frame_mp_row(lr_frame_mp *m, const lr_csv_row *row, int *use, lr_error *e
     /* Variables. */
     for (size_t v = 0; v < fm->nvars; v++) {
         const lr_var *x = &fm->vars[v];
+        if (x->codes) { /* C(g, sum): the level's rank, exact */
+            const col_info *c = &f->cols[x->col];
+            double rank;
+            if (lr_frame_coded_rank(f, v, c->cell, c->cell_len, f->colval[x->col], &rank))
+                return lr_error_at(err, LR_EDATA, f->source, row->line, 1,
+                                   "a level of %s not seen in the first pass (the file changed "
+                                   "between passes?)", x->label);
+            mpfr_set_d(m->var[v], rank, MPFR_RNDN);
+            continue;
+        }
         if (f->vars[v].factor) {
             const col_info *c = &f->cols[x->col];
             if (!lr_frame_level_listed(x, c->cell, c->cell_len, f->colval[x->col], !c->text))
                 return LR_OK; /* not among factor(x, levels = )'s: NA, omitted */
+            char joined[LR_INTERACTION_MAX];
+            size_t jn = 0;
+            if (x->icols && (rc = lr_interaction_join(f, x, row, f->colval, joined, sizeof joined,
+                                                      &jn, err)))
+                return rc;
+            if (x->logical) { /* I(x > 5): exact in double; NA omits the row */
+                double lv = lr_node_eval(x->expr, f->colval);
+                if (isnan(lv))
+                    return LR_OK;
+                jn = lv != 0 ? 4 : 5;
+                memcpy(joined, lv != 0 ? "TRUE" : "FALSE", jn);
+            }
             int found =
-                c->text ? lr_levels_find_cell(f->vars[v].levels, c->cell, c->cell_len, &m->level[v])
-                        : lr_levels_find_number(f->vars[v].levels, f->colval[x->col], &m->level[v]);
+                x->icols || x->logical
+                    ? lr_levels_find_text(f->vars[v].levels, joined, jn, &m->level[v])
+                : c->text ? lr_levels_find_cell(f->vars[v].levels, c->cell, c->cell_len, &m->level[v])
+                          : lr_levels_find_number(f->vars[v].levels, f->colval[x->col], &m->level[v]);
             if (found != 0)
                 return lr_error_at(err, LR_EDATA, f->source, row->line, 1,
                                    "a level of %s not seen in the first pass (the file changed "
@@ -307,8 +331,10 @@ int lr_frame_mp_row(lr_frame_mp *m, const lr_csv_row *row, int *use, lr_error *e
                     mpfr_set_zero(m->x[c], 1);
                     break;
                 }
-            } else if (fm->vars[v].kind == LR_VAR_POLY && fm->vars[v].basis) {
-                /* a data-dependent basis: evaluated in double (its parameters are) */
+            } else if (fm->vars[v].kind == LR_VAR_POLY &&
+                       (fm->vars[v].basis || fm->vars[v].codes)) {
+                /* a data-dependent basis: evaluated in double (its parameters are;
+                 * contrasts are small integers, exact) */
                 mpfr_set_d(m->tmp,
                            lr_var_column(&fm->vars[v], mpfr_get_d(m->var[v], MPFR_RNDN), choice[i]),
                            MPFR_RNDN);

@@ -59,7 +59,8 @@ static int check_frame(const lr_model *m, lr_frame *f, lr_error *err)
             return rc;
     }
     lr_model_columns mc;
-    if ((rc = lr_frame_model(f, &mc, err)))
+    /* C(g, sum), C(g, helmert): their columns coded from the saved levels */
+    if ((rc = lr_frame_code_saved_contrasts(f, err)) || (rc = lr_frame_model(f, &mc, err)))
         return rc;
     /* with fixed effects the intercept is among them, not a coefficient */
     size_t icpt = mc.intercept && !m->fe ? 1 : 0;

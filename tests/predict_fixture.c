@@ -84,6 +84,48 @@ void collect(void *ud, const lr_prediction *p)
     r->p[r->n++] = *p;
 }
 
+int check_r_predictions(json_t *c, const char *model_path, const char *newdata)
+{
+    const char *id = json_string_value(json_object_get(c, "id"));
+    lr_model *m = NULL;
+    lr_error err;
+    ck_assert_msg(lr_model_load(model_path, &m, &err) == LR_OK, "%s: %s", id, err.message);
+    json_t *want_fit = json_object_get(c, "fit"), *want_se = json_object_get(c, "se_fit");
+    size_t n = json_array_size(want_fit);
+    double scale = max_abs(want_fit);
+    static const lr_interval kinds[] = {LR_INTERVAL_NONE, LR_INTERVAL_CONFIDENCE,
+                                        LR_INTERVAL_PREDICTION};
+    static const char *const bounds[] = {"lwr", "upr"};
+    int beyond = 0;
+    char what[160];
+    for (int kind = 0; kind < 3; kind++) {
+        rows r = {0};
+        int rc = lr_predict_csv(m, newdata, kinds[kind], num(json_object_get(c, "level")),
+                                collect, &r, &err);
+        ck_assert_msg(rc == LR_OK, "%s: %s", id, err.message);
+        ck_assert_msg(r.n == n, "%s: %zu predictions, R has %zu", id, r.n, n);
+        json_t *iv = kind == 1   ? json_object_get(c, "confidence")
+                     : kind == 2 ? json_object_get(c, "prediction")
+                                 : NULL;
+        for (size_t i = 0; i < n; i++) {
+            ck_assert_msg(r.p[i].ok, "%s: row %zu not predicted", id, i);
+            beyond |= r.p[i].beyond_knots;
+            snprintf(what, sizeof what, "%s: fit", id);
+            check_close(r.p[i].fit, num(json_array_get(want_fit, i)), scale, what, i);
+            snprintf(what, sizeof what, "%s: se_fit", id);
+            check_close(r.p[i].se_fit, num(json_array_get(want_se, i)), scale, what, i);
+            for (int b = 0; iv && b < 2; b++) {
+                snprintf(what, sizeof what, "%s: %s", id, bounds[b]);
+                check_close(b ? r.p[i].upr : r.p[i].lwr,
+                            num(json_array_get(json_object_get(iv, bounds[b]), i)), scale, what, i);
+            }
+        }
+        free(r.p);
+    }
+    lr_model_free(m);
+    return beyond;
+}
+
 char *saved_model(const char *file, const char *formula, size_t *len)
 {
     lr_fit_options opt;

@@ -43,6 +43,11 @@ typedef struct rows {
 } rows;
 void collect(void *ud, const lr_prediction *p);
 
+/* A saved model's predictions on `newdata` against R's in case c ("id", "level",
+ * "fit", "se_fit", "confidence" and "prediction" {"lwr", "upr"}), each kind of
+ * interval, to RTOL; returns 1 if any row lay beyond a bs() basis' knots. */
+int check_r_predictions(json_t *c, const char *model_path, const char *newdata);
+
 /* The model file of `formula` fitted to datasets/FILE, read back (malloc'd, *len bytes). */
 char *saved_model(const char *file, const char *formula, size_t *len);
 

@@ -151,21 +151,26 @@ START_TEST(test_offset_absorb_refused)
 }
 END_TEST
 
-/* A logical I() without an intercept: R gives it FALSE and TRUE columns;
- * refused rather than fitted with one. */
-START_TEST(test_logical_no_intercept_refused)
+/* A logical I() without an intercept: R codes it as a factor, FALSE and TRUE
+ * columns (its numbers against R: test_contrasts.c), also by --no-intercept. */
+START_TEST(test_logical_no_intercept)
 {
     lr_fit_options opt;
     lr_fit_options_init(&opt);
     opt.formula = "mpg ~ 0 + I(wt > 3) + hp";
-    lr_fit *fit;
-    lr_error err;
     const char *data = lr_test_path("datasets/mtcars.csv");
-    ck_assert_int_eq(lr_fit_csv(data, &opt, &fit, &err), LR_EUSAGE);
-    ck_assert_msg(strstr(err.message, "I(wt > 3) is logical"), "%s", err.message);
-    opt.formula = "mpg ~ I(wt > 3) + hp";
-    opt.intercept = 0; /* --no-intercept */
-    ck_assert_int_eq(lr_fit_csv(data, &opt, &fit, &err), LR_EUSAGE);
+    for (int k = 0; k < 2; k++) {
+        lr_fit *fit = NULL;
+        lr_error err;
+        ck_assert_msg(lr_fit_csv(data, &opt, &fit, &err) == LR_OK, "%s", err.message);
+        ck_assert_uint_eq(lr_fit_ncoef(fit), 3);
+        ck_assert_str_eq(lr_fit_coef(fit, 0)->name, "I(wt > 3)FALSE");
+        ck_assert_str_eq(lr_fit_coef(fit, 1)->name, "I(wt > 3)TRUE");
+        ck_assert_str_eq(lr_fit_coef(fit, 2)->name, "hp");
+        lr_fit_free(fit);
+        opt.formula = "mpg ~ I(wt > 3) + hp";
+        opt.intercept = 0; /* --no-intercept */
+    }
 }
 END_TEST
 
@@ -182,7 +187,7 @@ int main(void)
     tcase_add_loop_test(tc, test_r_formula2, 0, (int)json_array_size(reference));
     tcase_add_test(tc, test_nan_rows_warn);
     tcase_add_test(tc, test_offset_absorb_refused);
-    tcase_add_test(tc, test_logical_no_intercept_refused);
+    tcase_add_test(tc, test_logical_no_intercept);
     suite_add_tcase(s, tc);
     int rc = lr_test_main(s);
     json_decref(reference);
