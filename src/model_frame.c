@@ -698,8 +698,10 @@ int lr_chunk_create(const lr_frame *f, lr_chunk **out, lr_error *err)
         goto fail;
     }
     for (size_t v = 0; v < nv; v++)
-        if (f->vars[v].factor && (rc = lr_levels_create(lr_levels_numeric(f->vars[v].levels),
-                                                        &c->levels[v], err)))
+        /* from the formula, not f's tables: the fold swaps those (frame_files.c)
+         * while workers make chunks */
+        if (f->vars[v].factor &&
+            (rc = lr_levels_create(lr_frame_levels_numeric(f, v), &c->levels[v], err)))
             goto fail;
     c->map.width = f->keywidth;
     c->keys.nkey = f->rows_wanted ? f->nkey : 0; /* the key cells for the spool */
