@@ -489,6 +489,9 @@ static int files_alloc_run(void *ctx, lr_error *err)
     opt.vcov = LR_VCOV_HC2;
     opt.residual_summary = 1;
     opt.keep_model = 1;
+    /* the counting allocator is not thread-safe, and each file is a chunk of
+     * its own now (frame_files.c): three workers would allocate at once */
+    opt.threads = 1;
     lr_fit *fit = NULL;
     int rc = lr_fit_csv_files(c->p, 3, &opt, &fit, err);
     if (rc == LR_OK)
