@@ -16,15 +16,9 @@
 # usage: bench/cluster.sh [BUILD_DIR] [WORK_DIR] [RUNS]
 set -eu
 cd "$(dirname "$0")/.."
-build="${1:-build}"
-work="${2:-${TMPDIR:-/tmp}/linreg-bench}"
-runs="${3:-3}"
-mkdir -p "$work"
-[ -x /usr/bin/time ] || { echo "bench/cluster.sh needs /usr/bin/time" >&2; exit 1; }
-[ -x "$build/linreg" ] || { echo "build linreg first (cmake --build $build)" >&2; exit 1; }
-cc -O2 -o "$work/gen_csv" bench/gen_csv.c
-base="$work/bench_1000000x20.csv"
-[ -s "$base" ] || "$work/gen_csv" 1000000 20 > "$base"
+. bench/common.sh
+bench_init cluster "$@"
+base=$(bench_data 1000000 20)
 f="$work/bench_1000000x20_clusters.csv"
 [ -s "$f" ] || awk 'NR == 1 {print $0 ",g,firm"; next}
                     {print $0 "," (NR - 2) % 1000 ",f" (NR - 2) % 10000}' "$base" > "$f"

@@ -11,16 +11,9 @@
 # usage: bench/inference.sh [BUILD_DIR] [WORK_DIR] [RUNS]
 set -eu
 cd "$(dirname "$0")/.."
-build="${1:-build}"
-work="${2:-${TMPDIR:-/tmp}/linreg-bench}"
-runs="${3:-3}"
-mkdir -p "$work"
-[ -x /usr/bin/time ] || { echo "bench/inference.sh needs /usr/bin/time" >&2; exit 1; }
-[ -x "$build/linreg" ] || { echo "build linreg first (cmake --build $build)" >&2; exit 1; }
-cc -O2 -o "$work/gen_csv" bench/gen_csv.c
-f="$work/bench_1000000x20.csv"
-[ -s "$f" ] || "$work/gen_csv" 1000000 20 > "$f"
-cat "$f" > /dev/null # into the page cache
+. bench/common.sh
+bench_init inference "$@"
+f=$(bench_data 1000000 20)
 
 measure() { # label, then the options
     label="$1"
@@ -36,7 +29,7 @@ measure() { # label, then the options
         [ "$m" -gt "$rss" ] && rss="$m"
         i=$((i + 1))
     done
-    med=$(printf '%s\n' $times | sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}')
+    med=$(printf '%s\n' $times | median)
     printf '%-40s %8s s %10s KiB   (runs:%s)\n' "$label" "$med" "$rss" "$times"
 }
 

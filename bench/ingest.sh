@@ -20,24 +20,15 @@
 # usage: bench/ingest.sh [BUILD_DIR] [WORK_DIR]
 set -eu
 cd "$(dirname "$0")/.."
-build="${1:-build}"
-work="${2:-${TMPDIR:-/tmp}/linreg-bench}"
-mkdir -p "$work"
-[ -x /usr/bin/time ] || { echo "bench/ingest.sh needs /usr/bin/time (apt-get install time)" >&2; exit 1; }
-if [ ! -x "$build/linreg" ]; then
-    cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
-    cmake --build "$build" -j"$(nproc)" >/dev/null
-fi
-cc -O2 -o "$work/gen_csv" bench/gen_csv.c
+. bench/common.sh
+bench_init ingest "$@"
 cc -O2 -o "$work/floor_strtod" bench/floor_strtod.c $(pkg-config --cflags --libs openblas)
 cc -O2 -Iinclude -Isrc -o "$work/check_parse" bench/check_parse.c "$build/liblinreg.a" \
     $(pkg-config --libs openblas lapacke mpfr zlib jansson) -lgsl -lm -lpthread
 cc -O2 -Iinclude -Isrc -o "$work/probe" bench/probe.c "$build/liblinreg.a" \
     $(pkg-config --libs openblas lapacke mpfr zlib jansson) -lgsl -lm -lpthread
 
-f="$work/bench_1000000x20.csv"
-[ -s "$f" ] || "$work/gen_csv" 1000000 20 > "$f"
-cat "$f" > /dev/null # into the page cache
+f=$(bench_data 1000000 20)
 
 have_r=0
 if ! Rscript -e 'suppressMessages(library(data.table))' >/dev/null 2>&1; then
@@ -50,7 +41,6 @@ fi
 Rscript -e 'suppressMessages(library(data.table))' >/dev/null 2>&1 && have_r=1
 [ "$have_r" = 1 ] || echo "R with data.table is not available: install r-base-core r-cran-data.table to compare" >&2
 
-median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 # wall seconds, peak RSS (MB) and CPU seconds (user + system) of a command, via /usr/bin/time
 measure() { /usr/bin/time -f "%e %M %U %S" -o "$work/t.txt" "$@" > "$work/out.txt" 2>/dev/null; awk '{ printf "%s %.1f %.2f\n", $1, $2 / 1024, $3 + $4 }' "$work/t.txt"; }
 

@@ -18,20 +18,10 @@
 # usage: [BASE=old/linreg] [RUNS=3] bench/wide_rows.sh [BUILD_DIR] [WORK_DIR]
 set -eu
 cd "$(dirname "$0")/.."
-build="${1:-build}"
-work="${2:-${TMPDIR:-/tmp}/linreg-bench}"
-runs="${RUNS:-3}"
+. bench/common.sh
+bench_init wide_rows "${1:-build}" "${2:-${TMPDIR:-/tmp}/linreg-bench}" # RUNS from the environment
 base="${BASE:-}"
-mkdir -p "$work"
-[ -x /usr/bin/time ] || { echo "bench/wide_rows.sh needs /usr/bin/time (apt-get install time)" >&2; exit 1; }
-if [ ! -x "$build/linreg" ]; then
-    cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
-    cmake --build "$build" -j"$(nproc)" >/dev/null
-fi
-cc -O2 -o "$work/gen_csv" bench/gen_csv.c
 
-median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
-largest() { sort -n | tail -1; }
 # wall seconds and peak RSS (MiB) of a command, via /usr/bin/time
 measure() { /usr/bin/time -f "%e %M" -o "$work/t.txt" "$@" > /dev/null 2>&1; awk '{ printf "%s %.1f\n", $1, $2 / 1024 }' "$work/t.txt"; }
 
@@ -41,9 +31,7 @@ printf '%-14s %-22s %10s %12s %14s\n' "data" "run" "wall s" "peak RSS MiB" "rati
 for shape in "20000 1000 1.3 128" "100000 200 1.2 -" "1000000 20 - -"; do
     set -- $shape
     rows=$1; p=$2; tmax=$3; mmax=$4
-    f="$work/bench_${rows}x${p}.csv"
-    [ -s "$f" ] || "$work/gen_csv" "$rows" "$p" > "$f"
-    cat "$f" > /dev/null # into the page cache
+    f=$(bench_data "$rows" "$p")
     dt=""; dm=""; it=""; im=""; ratio=""; bt=""; bm=""
     i=0
     while [ "$i" -lt "$runs" ]; do

@@ -14,8 +14,8 @@
 #
 # A module is one concern spread over files named for it: model_frame*.c and
 # model_frame*.h are the model frame, accumulator*.c and accumulator*.h the
-# accumulator, solver*.c the solver, fit*.c the fit,
-# model.c, model_io.c and predict.c the saved model, fe_*.c and
+# accumulator, solver*.c the solver, diagnostics*.c the second pass, fit*.c
+# the fit, model.c, model_io.c and predict.c the saved model, fe_*.c and
 # fixed_effects*.c the fixed effects, byte_source, source_concat and
 # csv_reader the input, error.c and alloc.c the core; any other file is its
 # own module, a header belonging to the .c of its name.
@@ -38,6 +38,7 @@ module() {
     model_frame*) echo model_frame ;;
     accumulator*) echo accumulator ;;
     solver*) echo solver ;;
+    diagnostics*) echo diagnostics ;;
     fe_* | fixed_effects*) echo fixed_effects ;;
     fit*) echo fit ;;
     model | model_io | predict) echo model ;;

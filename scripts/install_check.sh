@@ -2,6 +2,8 @@
 # The install stage of scripts/test.sh: linreg installed as a C library is
 # used as one.
 #   1. cmake --install into a staging prefix; the installed files listed;
+#      docs/ installed beside the README and every link of the installed
+#      Markdown resolving there (scripts/check_links.sh);
 #   2. every symbol the shared library exports is declared in an installed
 #      header; the soname, `linreg --version` and `pkg-config --modversion`
 #      agree;
@@ -33,6 +35,7 @@ libdir=$(dirname "$(find "$stage" -name 'liblinreg.so' | head -n 1)")
 [ -n "$libdir" ] && [ -d "$libdir" ] || fail "no liblinreg.so installed"
 pcdir=$libdir/pkgconfig
 for f in "$stage/bin/linreg" "$libdir/liblinreg.a" "$stage/include/linreg.h" \
+         "$stage/include/linreg_csv.h" \
          "$stage/include/linreg_bench.h" "$stage/include/linreg_version.h" "$pcdir/linreg.pc" \
          "$libdir/cmake/linreg/linregConfig.cmake" \
          "$libdir/cmake/linreg/linregConfigVersion.cmake" \
@@ -44,6 +47,11 @@ for f in "$stage/bin/linreg" "$libdir/liblinreg.a" "$stage/include/linreg.h" \
          "$stage/share/doc/linreg/README.md" "$stage/share/doc/linreg/LICENSE"; do
     [ -e "$f" ] || fail "not installed: ${f#"$stage"/}"
 done
+# every page of docs/ beside the README, and the README's links to them work there
+for f in docs/*.md docs/*.svg; do
+    [ -e "$stage/share/doc/linreg/$f" ] || fail "not installed: share/doc/linreg/$f"
+done
+scripts/check_links.sh "$stage/share/doc/linreg" || fail "a link of the installed documentation"
 
 echo "-- exported symbols"
 nm -D --defined-only "$libdir/liblinreg.so" | awk '{print $3}' | sort >"$work/exports"
@@ -53,7 +61,7 @@ while read -r sym; do
     grep -Eq "\\b$sym *\\(" "$stage"/include/linreg*.h ||
         fail "exported but not declared in an installed header: $sym"
 done <"$work/exports"
-echo "$count exported symbols, each declared in include/linreg.h or linreg_bench.h"
+echo "$count exported symbols, each declared in include/linreg.h, linreg_csv.h or linreg_bench.h"
 
 echo "-- versions"
 version=$("$stage/bin/linreg" --version | head -n 1 | cut -d' ' -f2)

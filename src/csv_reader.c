@@ -450,11 +450,6 @@ static int unescape_fields(lr_csv *r, size_t nf, size_t need)
     return LR_OK;
 }
 
-/*
- * Parse one row starting at r->pos, which is not at a line end. Works on
- * local copies of the position state and commits them only when the row is
- * complete, so ROW_MORE leaves the reader as it was.
- */
 /* CSV is text: a NUL byte means a binary file, or text in UTF-16 or UTF-32. */
 static int nul_byte(lr_csv *r, uint64_t line, uint64_t col)
 {
@@ -472,6 +467,147 @@ int lr_csv_row_too_long(lr_error *err, const char *name, uint64_t line, size_t m
                        max);
 }
 
+/* Where parse_row's scan is: local to it (and to the field scanners, which
+ * are inlined into it), committed to the reader only when the row is whole;
+ * with the reader's fields it reads, copied once a row (in locals the
+ * compiler need not reload after each store to a field). */
+typedef struct row_scan {
+    size_t p;                 /* the next byte */
+    uint64_t line;            /* its physical line */
+    uint64_t lstart;          /* where that line starts (as r->line_start) */
+    const char *d;            /* r->data */
+    size_t e;                 /* r->end */
+    int eof;                  /* r->eof */
+    char delim;               /* r->delim */
+    const unsigned char *cls; /* r->cls */
+    uint64_t base;            /* r->base */
+} row_scan;
+
+/* A quoted field whose opening quote is at q: its contents into f (quoted 2
+ * when they hold "" pairs, whose raw length is added to *escaped), then past
+ * the closing quote and the blanks after it to the delimiter or line end.
+ * ROW_DONE (s moved past the field), ROW_MORE or ROW_FAIL. */
+static inline __attribute__((always_inline)) int scan_quoted(lr_csv *r, row_scan *s, size_t q,
+                                                             lr_csv_field *f, size_t *escaped)
+{
+    const char *const d = s->d;
+    const size_t e = s->e;
+    const int eof = s->eof;
+    const unsigned char *const cls = s->cls;
+    const uint64_t base = s->base;
+    uint64_t line = s->line, lstart = s->lstart;
+    const uint64_t qline = line, qcol = base + q - lstart + 1;
+    const size_t cs = q + 1;
+    size_t i = cs;
+    int esc = 0;
+    for (;;) {
+        while (i < e && !(cls[(unsigned char)d[i]] & CLS_END_QUOTED))
+            i++;
+        if (i == e || (i + 1 == e && !eof)) {
+            /* The byte after a quote or CR decides what it is. */
+            if (!eof)
+                return ROW_MORE;
+            lr_error_at(&r->error, LR_EPARSE, r->name, qline, qcol,
+                        "unterminated quoted field");
+            return ROW_FAIL;
+        }
+        if (d[i] == '\0')
+            return nul_byte(r, line, base + i - lstart + 1);
+        if (d[i] == '"') {
+            if (i + 1 < e && d[i + 1] == '"') {
+                esc = 1;
+                i += 2;
+                continue;
+            }
+            break;
+        }
+        /* A line end inside quotes is data, but still a physical line. */
+        if (d[i] == '\r' && i + 1 < e && d[i + 1] == '\n')
+            i++;
+        i++;
+        line++;
+        lstart = base + i;
+    }
+    f->data = d + cs;
+    f->len = i - cs;
+    f->quoted = esc ? 2 : 1;
+    if (esc)
+        *escaped += f->len;
+    size_t p = i + 1;
+    while (p < e && (cls[(unsigned char)d[p]] & CLS_PAD))
+        p++;
+    if (p == e && !eof)
+        return ROW_MORE;
+    if (p < e && d[p] != s->delim && d[p] != '\n' && d[p] != '\r') {
+        lr_error_at(&r->error, LR_EPARSE, r->name, line, base + p - lstart + 1,
+                    "unexpected character after closing quote");
+        return ROW_FAIL;
+    }
+    s->p = p;
+    s->line = line;
+    s->lstart = lstart;
+    return ROW_DONE;
+}
+
+/* An unquoted field from fstart, whose first byte that is not a blank is at
+ * q, to the delimiter or line end: into f. The hot loop: numeric CSV spends
+ * its time here. ROW_DONE (s->p at the byte that ends the field), ROW_MORE or
+ * ROW_FAIL. */
+static inline __attribute__((always_inline)) int scan_unquoted(lr_csv *r, row_scan *s,
+                                                               size_t fstart, size_t q,
+                                                               lr_csv_field *f)
+{
+    const char *const d = s->d;
+    const size_t e = s->e;
+    const unsigned char *const cls = s->cls;
+    size_t i = q;
+#if defined(__SSE2__)
+    /* Sixteen bytes at a time: the first delimiter, line end or quote. */
+    {
+        const __m128i vd = _mm_set1_epi8(s->delim), vn = _mm_set1_epi8('\n'),
+                      vr = _mm_set1_epi8('\r'), vq = _mm_set1_epi8('"'),
+                      v0 = _mm_setzero_si128();
+        while (i + 16 <= e) {
+            __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(d + i));
+            __m128i m = _mm_or_si128(
+                _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, vd), _mm_cmpeq_epi8(x, vn)),
+                             _mm_or_si128(_mm_cmpeq_epi8(x, vr), _mm_cmpeq_epi8(x, vq))),
+                _mm_cmpeq_epi8(x, v0));
+            unsigned mask = (unsigned)_mm_movemask_epi8(m);
+            if (mask) {
+                i += (size_t)__builtin_ctz(mask);
+                goto found;
+            }
+            i += 16;
+        }
+    }
+#endif
+    while (i < e && !(cls[(unsigned char)d[i]] & CLS_END_UNQUOTED))
+        i++;
+#if defined(__SSE2__)
+found:
+#endif
+    if (i == e && !s->eof)
+        return ROW_MORE;
+    if (i < e && d[i] == '"') {
+        lr_error_at(&r->error, LR_EPARSE, r->name, s->line, s->base + i - s->lstart + 1,
+                    "unexpected quote in unquoted field");
+        return ROW_FAIL;
+    }
+    if (i < e && d[i] == '\0')
+        return nul_byte(r, s->line, s->base + i - s->lstart + 1);
+    f->data = d + fstart;
+    f->len = i - fstart;
+    f->quoted = 0;
+    s->p = i;
+    return ROW_DONE;
+}
+
+/*
+ * Parse one row starting at r->pos, which is not at a line end. Works on
+ * local copies of the position state and commits them only when the row is
+ * complete, so ROW_MORE leaves the reader as it was.
+ */
 static int parse_row(lr_csv *r, lr_csv_row *row)
 {
     const char *const d = r->data;
@@ -480,9 +616,8 @@ static int parse_row(lr_csv *r, lr_csv_row *row)
     const char delim = r->delim;
     const unsigned char *const cls = r->cls;
     const uint64_t base = r->base;
-    size_t p = r->pos;
-    uint64_t line = r->line, lstart = r->line_start;
-    size_t nf = 0, escaped = 0, content_end = p;
+    row_scan s = {r->pos, r->line, r->line_start, d, e, eof, delim, cls, base};
+    size_t nf = 0, escaped = 0, content_end = s.p;
     int ended_by_cr = 0;
     /* Locals, not r->fields: stores through f could otherwise alias them. */
     lr_csv_field *fields = r->fields;
@@ -496,121 +631,35 @@ static int parse_row(lr_csv *r, lr_csv_row *row)
             fields_cap = r->fields_cap;
         }
         lr_csv_field *f = &fields[nf++];
-        const size_t fstart = p;
-        f->line = line;
-        f->col = base + p - lstart + 1;
+        const size_t fstart = s.p;
+        f->line = s.line;
+        f->col = base + s.p - s.lstart + 1;
 
-        size_t q = p;
+        size_t q = s.p;
         while (q < e && (cls[(unsigned char)d[q]] & CLS_PAD))
             q++;
         if (q == e && !eof)
             return ROW_MORE;
+        int st = q < e && d[q] == '"' ? scan_quoted(r, &s, q, f, &escaped)
+                                      : scan_unquoted(r, &s, fstart, q, f);
+        if (st != ROW_DONE)
+            return st;
 
-        if (q < e && d[q] == '"') {
-            const uint64_t qline = line, qcol = base + q - lstart + 1;
-            const size_t cs = q + 1;
-            size_t i = cs;
-            int esc = 0;
-            for (;;) {
-                while (i < e && !(cls[(unsigned char)d[i]] & CLS_END_QUOTED))
-                    i++;
-                if (i == e || (i + 1 == e && !eof)) {
-                    /* The byte after a quote or CR decides what it is. */
-                    if (!eof)
-                        return ROW_MORE;
-                    lr_error_at(&r->error, LR_EPARSE, r->name, qline, qcol,
-                                "unterminated quoted field");
-                    return ROW_FAIL;
-                }
-                if (d[i] == '\0')
-                    return nul_byte(r, line, base + i - lstart + 1);
-                if (d[i] == '"') {
-                    if (i + 1 < e && d[i + 1] == '"') {
-                        esc = 1;
-                        i += 2;
-                        continue;
-                    }
-                    break;
-                }
-                /* A line end inside quotes is data, but still a physical line. */
-                if (d[i] == '\r' && i + 1 < e && d[i + 1] == '\n')
-                    i++;
-                i++;
-                line++;
-                lstart = base + i;
-            }
-            f->data = d + cs;
-            f->len = i - cs;
-            f->quoted = esc ? 2 : 1;
-            if (esc)
-                escaped += f->len;
-            p = i + 1;
-            while (p < e && (cls[(unsigned char)d[p]] & CLS_PAD))
-                p++;
-            if (p == e && !eof)
-                return ROW_MORE;
-            if (p < e && d[p] != delim && d[p] != '\n' && d[p] != '\r') {
-                lr_error_at(&r->error, LR_EPARSE, r->name, line, base + p - lstart + 1,
-                            "unexpected character after closing quote");
-                return ROW_FAIL;
-            }
-        } else {
-            /* The hot loop: numeric CSV spends its time here. */
-            size_t i = q;
-#if defined(__SSE2__)
-            /* Sixteen bytes at a time: the first delimiter, line end or quote. */
-            {
-                const __m128i vd = _mm_set1_epi8(delim), vn = _mm_set1_epi8('\n'),
-                              vr = _mm_set1_epi8('\r'), vq = _mm_set1_epi8('"'),
-                              v0 = _mm_setzero_si128();
-                while (i + 16 <= e) {
-                    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(d + i));
-                    __m128i m = _mm_or_si128(
-                        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, vd), _mm_cmpeq_epi8(x, vn)),
-                                     _mm_or_si128(_mm_cmpeq_epi8(x, vr), _mm_cmpeq_epi8(x, vq))),
-                        _mm_cmpeq_epi8(x, v0));
-                    unsigned mask = (unsigned)_mm_movemask_epi8(m);
-                    if (mask) {
-                        i += (size_t)__builtin_ctz(mask);
-                        goto found;
-                    }
-                    i += 16;
-                }
-            }
-#endif
-            while (i < e && !(cls[(unsigned char)d[i]] & CLS_END_UNQUOTED))
-                i++;
-#if defined(__SSE2__)
-        found:
-#endif
-            if (i == e && !eof)
-                return ROW_MORE;
-            if (i < e && d[i] == '"') {
-                lr_error_at(&r->error, LR_EPARSE, r->name, line, base + i - lstart + 1,
-                            "unexpected quote in unquoted field");
-                return ROW_FAIL;
-            }
-            if (i < e && d[i] == '\0')
-                return nul_byte(r, line, base + i - lstart + 1);
-            f->data = d + fstart;
-            f->len = i - fstart;
-            f->quoted = 0;
-            p = i;
-        }
-
+        size_t p = s.p;
         if (p == e) {
             content_end = p;
             break; /* the last line has no line end */
         }
         content_end = p;
         const char c = d[p++];
+        s.p = p;
         if (c == delim)
             continue;
         /* A CR ends the line; whether a LF follows is settled by the next call,
          * which may need to read first. */
         ended_by_cr = c == '\r';
-        line++;
-        lstart = base + p;
+        s.line++;
+        s.lstart = base + p;
         break;
     }
     /* The row's bytes without its line end. */
@@ -621,9 +670,9 @@ static int parse_row(lr_csv *r, lr_csv_row *row)
 
     if (escaped && unescape_fields(r, nf, escaped))
         return ROW_FAIL;
-    r->pos = p;
-    r->line = line;
-    r->line_start = lstart;
+    r->pos = s.p;
+    r->line = s.line;
+    r->line_start = s.lstart;
     r->skip_lf = ended_by_cr;
     row->fields = r->fields;
     row->nfields = nf;

@@ -173,165 +173,184 @@ static int invert_lapack(nws *w, size_t n, const lr_model_spec *spec, double *rc
     return LR_OK;
 }
 
-int lr_solve_normal(const lr_accum *acc, const lr_model_spec *spec, lr_method method,
-                    lr_reduced *red, lr_error *err)
+/* G and Gᵀy from the accumulator's comoments m (ld ldm): centred with an
+ * intercept, raw without; *yy is yᵀy, likewise. Zero and constant columns are
+ * aliased outright; the rest equilibrated into Gs = D (G + Λ) D. LR_OK or
+ * LR_ERANGE when a sum of squares overflows. */
+static int gram_equilibrated(nws *w, const lr_accum *acc, const double *m, size_t ldm,
+                             const lr_model_spec *spec, lr_reduced *red, double *yy_out,
+                             lr_error *err)
 {
-    size_t q = spec->q, ldm;
+    size_t q = spec->q;
     const size_t *col = spec->cols;
     const double *mu = lr_accum_mean(acc);
-    const double *m = lr_accum_comoments(acc, &ldm);
     double wsum = lr_accum_weight(acc);
-    int naive = method == LR_METHOD_NAIVE;
-    int rc = LR_OK;
-    nws w;
-
-    if (!m || !nws_alloc(&w, q)) {
-        nws_free(&w);
-        return lr_error_nomem(err);
-    }
-    /* G and Gᵀy: centred with an intercept, raw without. */
     double yy;
     for (size_t j = 0; j < q; j++) {
         for (size_t i = 0; i <= j; i++) {
             double g = comoment(m, ldm, col[i], col[j]);
             if (!spec->intercept)
                 g += wsum * mean_of(mu, col[i]) * mean_of(mu, col[j]);
-            LR_AT(w.g, q, i, j) = LR_AT(w.g, q, j, i) = g;
+            LR_AT(w->g, q, i, j) = LR_AT(w->g, q, j, i) = g;
         }
-        w.b[j] = comoment(m, ldm, 0, col[j]) +
-                 (spec->intercept ? 0.0 : wsum * mu[0] * mean_of(mu, col[j]));
+        w->b[j] = comoment(m, ldm, 0, col[j]) +
+                  (spec->intercept ? 0.0 : wsum * mu[0] * mean_of(mu, col[j]));
     }
     yy = LR_AT(m, ldm, 0, 0) + (spec->intercept ? 0.0 : wsum * mu[0] * mu[0]);
     red->tss = yy;
-    if (!isfinite(yy)) {
-        nws_free(&w);
+    *yy_out = yy;
+    if (!isfinite(yy))
         return lr_error_set(err, LR_ERANGE, "the sums of squares overflow a double (values too "
                             "large for the normal equations; use --method auto or qr)");
-    }
 
     /* Zero and constant columns are aliased outright. */
     for (size_t j = 0; j < q; j++) {
-        double gjj = LR_AT(w.g, q, j, j);
-        if (!isfinite(gjj)) {
-            nws_free(&w);
+        double gjj = LR_AT(w->g, q, j, j);
+        if (!isfinite(gjj))
             return lr_error_set(err, LR_ERANGE, "the sums of squares of '%s' overflow a double "
                                 "(use --method auto or qr)", spec->names[j]);
-        }
         red->zero[j] = col[j] == SIZE_MAX || (spec->intercept
                                                   ? lr_column_is_constant(sqrt(gjj), wsum,
                                                                           mean_of(mu, col[j]))
                                                   : !(gjj > 0));
         if (red->zero[j] && col[j] != SIZE_MAX && gjj > 0)
             red->zero[j] = 2; /* constant to working precision only */
-        w.pen[j] = spec->ridge_scale == LR_RIDGE_RAW ? spec->ridge : spec->ridge * gjj / wsum;
-        w.d[j] = red->zero[j] ? 0.0 : 1.0 / sqrt(gjj + w.pen[j]);
+        w->pen[j] = spec->ridge_scale == LR_RIDGE_RAW ? spec->ridge : spec->ridge * gjj / wsum;
+        w->d[j] = red->zero[j] ? 0.0 : 1.0 / sqrt(gjj + w->pen[j]);
     }
     for (size_t j = 0; j < q; j++)
         for (size_t i = 0; i < q; i++)
-            LR_AT(w.gs, q, i, j) =
-                w.d[i] * (LR_AT(w.g, q, i, j) + (i == j ? w.pen[j] : 0.0)) * w.d[j];
+            LR_AT(w->gs, q, i, j) =
+                w->d[i] * (LR_AT(w->g, q, i, j) + (i == j ? w->pen[j] : 0.0)) * w->d[j];
+    return LR_OK;
+}
 
-    /* Aliasing by an in-order Cholesky of Gs that skips dependent columns:
-     * l[r, j] for kept row r, and d_j = Gs_jj − Σ l[r, j]² the relative residual
-     * sum of squares of column j given the kept columns before it. */
-    size_t nk = 0;
+/* Aliasing by an in-order Cholesky of Gs that skips dependent columns:
+ * l[r, j] for kept row r, and d_j = Gs_jj − Σ l[r, j]² the relative residual
+ * sum of squares of column j given the kept columns before it. Sets w->idx
+ * and red->keep; returns how many are kept. */
+static size_t alias_in_order(nws *w, lr_reduced *red)
+{
+    size_t q = w->q, nk = 0;
     for (size_t j = 0; j < q; j++) {
         if (red->zero[j])
             continue;
         for (size_t r = 0; r < nk; r++) {
-            size_t i = w.idx[r];
-            double s = LR_AT(w.gs, q, i, j);
+            size_t i = w->idx[r];
+            double s = LR_AT(w->gs, q, i, j);
             for (size_t t = 0; t < r; t++)
-                s -= LR_AT(w.l, q, t, i) * LR_AT(w.l, q, t, j);
-            LR_AT(w.l, q, r, j) = s / LR_AT(w.l, q, r, i);
+                s -= LR_AT(w->l, q, t, i) * LR_AT(w->l, q, t, j);
+            LR_AT(w->l, q, r, j) = s / LR_AT(w->l, q, r, i);
         }
-        double dj = LR_AT(w.gs, q, j, j);
+        double dj = LR_AT(w->gs, q, j, j);
         for (size_t r = 0; r < nk; r++)
-            dj -= LR_AT(w.l, q, r, j) * LR_AT(w.l, q, r, j);
+            dj -= LR_AT(w->l, q, r, j) * LR_AT(w->l, q, r, j);
         if (!(dj > LR_RANK_TOL_NORMAL))
             continue; /* aliased */
-        LR_AT(w.l, q, nk, j) = sqrt(dj);
-        w.idx[nk++] = j;
+        LR_AT(w->l, q, nk, j) = sqrt(dj);
+        w->idx[nk++] = j;
         red->keep[j] = 1;
     }
+    return nk;
+}
 
-    if (nk > 0) {
-        for (size_t c = 0; c < nk; c++)
-            for (size_t r = 0; r < nk; r++)
-                LR_AT(w.gk, nk, r, c) = LR_AT(w.gs, q, w.idx[r], w.idx[c]);
-        double anorm = norm1(nk, w.gk, nk);
-        if (naive) {
-            memcpy(w.fac, w.gk, nk * nk * sizeof(double));
-            size_t *perm = (size_t *)(void *)w.t;
-            size_t bad = lr_naive_invert(nk, w.fac, nk, (double)nk * DBL_EPSILON, perm, w.t + q);
-            if (bad) {
-                rc = singular_error(err, spec, w.idx[bad - 1], 0);
-                goto done;
-            }
-            red->rcond = 1.0 / (anorm * norm1(nk, w.fac, nk));
-            if (!(red->rcond >= DBL_EPSILON)) {
-                size_t jm = 0;
-                for (size_t j = 1; j < nk; j++)
-                    if (LR_AT(w.fac, nk, j, j) > LR_AT(w.fac, nk, jm, jm))
-                        jm = j;
-                rc = singular_error(err, spec, w.idx[jm], red->rcond);
-                goto done;
-            }
-            memcpy(w.gk, w.fac, nk * nk * sizeof(double));
-        } else if ((rc = invert_lapack(&w, nk, spec, &red->rcond, err))) {
-            goto done;
-        }
-
-        /* β = D Gs⁻¹ D b over the kept columns. */
-        double *db = w.t, *bs = w.t + q;
-        for (size_t r = 0; r < nk; r++)
-            db[r] = w.d[w.idx[r]] * w.b[w.idx[r]];
-        if (naive) {
-            lr_naive_matvec(nk, w.gk, nk, db, bs);
-        } else if (method == LR_METHOD_CHOLESKY && LR_AT(w.fac, nk, 0, 0) != 0) {
-            /* triangular solves with the Cholesky factor instead of the inverse */
-            memcpy(bs, db, nk * sizeof(double));
-            lapack_int info = LAPACKE_dpotrs_work(LAPACK_COL_MAJOR, 'U', (lapack_int)nk, 1,
-                                                  w.fac, (lapack_int)nk, bs, (lapack_int)nk);
-            if (info != 0) {
-                rc = lr_error_set(err, LR_ELAPACK, "dpotrs: argument %d is invalid", (int)-info);
-                goto done;
-            }
-        } else {
-            cblas_dsymv(CblasColMajor, CblasUpper, (int)nk, 1.0, w.gk, (int)nk, db, 1, 0.0, bs,
-                        1);
-        }
-        for (size_t r = 0; r < nk; r++)
-            red->beta[w.idx[r]] = w.d[w.idx[r]] * bs[r];
-        for (size_t c = 0; c < nk; c++)
-            for (size_t r = 0; r < nk; r++)
-                LR_AT(red->v, q, w.idx[r], w.idx[c]) =
-                    w.d[w.idx[r]] * LR_AT(w.gk, nk, r, c) * w.d[w.idx[c]];
-    } else {
-        red->rcond = 1;
+/* --method naive: the kept block gk (n × n) inverted in place by Gauss–Jordan
+ * in plain loops; rcond from the 1-norms of the block and its inverse. */
+static int invert_naive(nws *w, size_t nk, const lr_model_spec *spec, double *rcond,
+                        lr_error *err)
+{
+    size_t q = w->q;
+    double anorm = norm1(nk, w->gk, nk);
+    memcpy(w->fac, w->gk, nk * nk * sizeof(double));
+    size_t *perm = (size_t *)(void *)w->t;
+    size_t bad = lr_naive_invert(nk, w->fac, nk, (double)nk * DBL_EPSILON, perm, w->t + q);
+    if (bad)
+        return singular_error(err, spec, w->idx[bad - 1], 0);
+    *rcond = 1.0 / (anorm * norm1(nk, w->fac, nk));
+    if (!(*rcond >= DBL_EPSILON)) {
+        size_t jm = 0;
+        for (size_t j = 1; j < nk; j++)
+            if (LR_AT(w->fac, nk, j, j) > LR_AT(w->fac, nk, jm, jm))
+                jm = j;
+        return singular_error(err, spec, w->idx[jm], *rcond);
     }
+    memcpy(w->gk, w->fac, nk * nk * sizeof(double));
+    return LR_OK;
+}
 
-    /* The dependency of each aliased column on the kept ones:
-     * c = G_KK⁻¹ G_Kj = D_K Gs_KK⁻¹ Gs_Kj / D_j. */
+/* The kept block of Gs inverted (naive or LAPACK), then β = D Gs⁻¹ D b over
+ * the kept columns and their (XᵀX)⁻¹ = D Gs⁻¹ D. */
+static int solve_kept(nws *w, size_t nk, const lr_model_spec *spec, lr_method method,
+                      lr_reduced *red, lr_error *err)
+{
+    size_t q = w->q;
+    int naive = method == LR_METHOD_NAIVE, rc;
+    if (nk == 0) {
+        red->rcond = 1;
+        return LR_OK;
+    }
+    for (size_t c = 0; c < nk; c++)
+        for (size_t r = 0; r < nk; r++)
+            LR_AT(w->gk, nk, r, c) = LR_AT(w->gs, q, w->idx[r], w->idx[c]);
+    if ((rc = naive ? invert_naive(w, nk, spec, &red->rcond, err)
+                    : invert_lapack(w, nk, spec, &red->rcond, err)))
+        return rc;
+
+    /* β = D Gs⁻¹ D b over the kept columns. */
+    double *db = w->t, *bs = w->t + q;
+    for (size_t r = 0; r < nk; r++)
+        db[r] = w->d[w->idx[r]] * w->b[w->idx[r]];
+    if (naive) {
+        lr_naive_matvec(nk, w->gk, nk, db, bs);
+    } else if (method == LR_METHOD_CHOLESKY && LR_AT(w->fac, nk, 0, 0) != 0) {
+        /* triangular solves with the Cholesky factor instead of the inverse */
+        memcpy(bs, db, nk * sizeof(double));
+        lapack_int info = LAPACKE_dpotrs_work(LAPACK_COL_MAJOR, 'U', (lapack_int)nk, 1, w->fac,
+                                              (lapack_int)nk, bs, (lapack_int)nk);
+        if (info != 0)
+            return lr_error_set(err, LR_ELAPACK, "dpotrs: argument %d is invalid", (int)-info);
+    } else {
+        cblas_dsymv(CblasColMajor, CblasUpper, (int)nk, 1.0, w->gk, (int)nk, db, 1, 0.0, bs, 1);
+    }
+    for (size_t r = 0; r < nk; r++)
+        red->beta[w->idx[r]] = w->d[w->idx[r]] * bs[r];
+    for (size_t c = 0; c < nk; c++)
+        for (size_t r = 0; r < nk; r++)
+            LR_AT(red->v, q, w->idx[r], w->idx[c]) =
+                w->d[w->idx[r]] * LR_AT(w->gk, nk, r, c) * w->d[w->idx[c]];
+    return LR_OK;
+}
+
+/* The dependency of each aliased column on the kept ones:
+ * c = G_KK⁻¹ G_Kj = D_K Gs_KK⁻¹ Gs_Kj / D_j. */
+static void dependencies(const nws *w, size_t nk, lr_reduced *red)
+{
+    size_t q = w->q;
     for (size_t j = 0; j < q; j++) {
         if (red->keep[j] || red->zero[j])
             continue;
         for (size_t r = 0; r < nk; r++) {
             double s = 0;
             for (size_t t = 0; t < nk; t++)
-                s += LR_AT(w.gk, nk, r, t) * LR_AT(w.gs, q, w.idx[t], j);
-            LR_AT(red->dep, q, w.idx[r], j) = w.d[w.idx[r]] * s / w.d[j];
+                s += LR_AT(w->gk, nk, r, t) * LR_AT(w->gs, q, w->idx[t], j);
+            LR_AT(red->dep, q, w->idx[r], j) = w->d[w->idx[r]] * s / w->d[j];
         }
     }
+}
 
-    /* Sums of squares from the quadratic form, unpenalised G. */
+/* Sums of squares from the quadratic form, unpenalised G; with a penalty,
+ * the effective degrees of freedom tr H. */
+static void sums_of_squares(const nws *w, size_t nk, double yy, const lr_model_spec *spec,
+                            lr_reduced *red)
+{
+    size_t q = w->q;
     double btb = 0, bgb = 0;
     for (size_t r = 0; r < nk; r++) {
-        size_t i = w.idx[r];
+        size_t i = w->idx[r];
         double gb = 0;
         for (size_t t = 0; t < nk; t++)
-            gb += LR_AT(w.g, q, i, w.idx[t]) * red->beta[w.idx[t]];
-        btb += red->beta[i] * w.b[i];
+            gb += LR_AT(w->g, q, i, w->idx[t]) * red->beta[w->idx[t]];
+        btb += red->beta[i] * w->b[i];
         bgb += red->beta[i] * gb;
     }
     red->mss = bgb;
@@ -347,11 +366,35 @@ int lr_solve_normal(const lr_accum *acc, const lr_model_spec *spec, lr_method me
         double tr = 0;
         for (size_t a = 0; a < nk; a++)
             for (size_t c = 0; c < nk; c++)
-                tr += LR_AT(red->v, q, w.idx[a], w.idx[c]) * LR_AT(w.g, q, w.idx[c], w.idx[a]);
+                tr += LR_AT(red->v, q, w->idx[a], w->idx[c]) *
+                      LR_AT(w->g, q, w->idx[c], w->idx[a]);
         red->edf = tr;
         red->no_se = 1;
     }
-done:
+}
+
+int lr_solve_normal(const lr_accum *acc, const lr_model_spec *spec, lr_method method,
+                    lr_reduced *red, lr_error *err)
+{
+    size_t ldm;
+    double yy = 0;
+    int rc;
+    nws w;
+
+    const double *m = lr_accum_comoments(acc, &ldm);
+    if (!m) /* a QR accumulator's RᵀR needed memory */
+        return lr_error_nomem(err);
+    if (!nws_alloc(&w, spec->q)) {
+        nws_free(&w);
+        return lr_error_nomem(err);
+    }
+    if (!(rc = gram_equilibrated(&w, acc, m, ldm, spec, red, &yy, err))) {
+        size_t nk = alias_in_order(&w, red);
+        if (!(rc = solve_kept(&w, nk, spec, method, red, err))) {
+            dependencies(&w, nk, red);
+            sums_of_squares(&w, nk, yy, spec, red);
+        }
+    }
     nws_free(&w);
     return rc;
 }

@@ -43,6 +43,12 @@ typedef struct qws {
     size_t *idx;      /* kept columns, q */
     size_t *row_of;   /* for each column, the rows the reflections had reached when it was
                          kept or aliased (for the dependency), q */
+    const double *r;  /* the accumulator's factor (borrowed), k × (its columns), ld ldr */
+    size_t ldr;       /* its leading dimension */
+    size_t k;         /* its rows */
+    size_t extra;     /* 1: the mean row √W μᵀ follows (no intercept), else 0 */
+    const double *mu; /* the accumulator's means (borrowed) */
+    double wsum;      /* the accumulator's total weight W */
 } qws;
 
 static void qws_free(qws *w)
@@ -170,28 +176,16 @@ done:
     return rc;
 }
 
-int lr_solve_factor(const lr_accum *acc, const lr_model_spec *spec, lr_method method,
-                    lr_reduced *red, lr_error *err)
+/* The model's columns (and the response, last) picked out of the factor with
+ * the mean row and the ridge rows; zero and constant columns flagged; each
+ * column scaled to unit norm (w->d), the response's squared norm the TSS. */
+static void gather_scaled(qws *w, const lr_model_spec *spec, lr_reduced *red)
 {
-    size_t q = spec->q, k = lr_accum_ncols(acc), ldr;
+    size_t q = spec->q, k = w->k, extra = w->extra, m = w->rows, ldr = w->ldr;
     const size_t *col = spec->cols;
-    const double *r = lr_accum_factor(acc, &ldr);
-    const double *mu = lr_accum_mean(acc);
-    double wsum = lr_accum_weight(acc);
+    const double *r = w->r, *mu = w->mu;
+    double wsum = w->wsum, *b = w->b;
     int ridge = spec->ridge > 0;
-    int rc = LR_OK;
-    qws w;
-
-    if (!r) /* folding the accumulator's last rows needed memory */
-        return lr_error_nomem(err);
-    /* Rows: the factor, the mean row without an intercept, √Λ with ridge. */
-    size_t extra = spec->intercept ? 0 : 1;
-    size_t m = k + extra + (ridge ? q : 0);
-    if (!qws_alloc(&w, m, q)) {
-        qws_free(&w);
-        return lr_error_nomem(err);
-    }
-    double *b = w.b;
     for (size_t j = 0; j <= q; j++) {
         size_t c = j < q ? col[j] : 0;
         for (size_t i = 0; i < k; i++)
@@ -214,193 +208,312 @@ int lr_solve_factor(const lr_accum *acc, const lr_model_spec *spec, lr_method me
         if (ridge && !red->zero[j])
             LR_AT(b, m, k + extra + j, j) = sp;
         double full = hypot(nrm, ridge ? sp : 0.0);
-        w.d[j] = red->zero[j] ? 0.0 : 1.0 / full;
+        w->d[j] = red->zero[j] ? 0.0 : 1.0 / full;
         for (size_t i = 0; i < m; i++)
-            LR_AT(b, m, i, j) *= w.d[j];
+            LR_AT(b, m, i, j) *= w->d[j];
     }
     red->tss = 0;
-    {
-        double ny = cblas_dnrm2((int)(k + extra), b + q * m, 1);
-        red->tss = ny * ny;
+    double ny = cblas_dnrm2((int)(k + extra), b + q * m, 1);
+    red->tss = ny * ny;
+}
+
+/* dgelsd on the n × n triangle w->rk and right side w->z (singular values
+ * into w->t): the minimum-norm solution, *rank from the singular values. */
+static int svd_solve(qws *w, size_t n, lapack_int *rank, lr_error *err)
+{
+    /* workspace query, then the solve (allocated here: sizes depend on n) */
+    double wq = 0;
+    lapack_int iwq = 0;
+    double *s = w->t;
+    LAPACKE_dgelsd_work(LAPACK_COL_MAJOR, (lapack_int)n, (lapack_int)n, 1, w->rk, (lapack_int)n,
+                        w->z, (lapack_int)n, s, LR_RANK_TOL_QR, rank, &wq, -1, &iwq);
+    size_t lw = (size_t)wq + 1, liw = (size_t)(iwq > 0 ? iwq : 1);
+    double *work = lr_mem_alloc(lw * sizeof(double));
+    lapack_int *iwork = lr_mem_alloc(liw * sizeof(lapack_int));
+    if (!work || !iwork) {
+        lr_mem_free(work, lw * sizeof(double));
+        lr_mem_free(iwork, liw * sizeof(lapack_int));
+        return lr_error_nomem(err);
     }
+    lapack_int info = LAPACKE_dgelsd_work(LAPACK_COL_MAJOR, (lapack_int)n, (lapack_int)n, 1, w->rk,
+                                          (lapack_int)n, w->z, (lapack_int)n, s, LR_RANK_TOL_QR,
+                                          rank, work, (lapack_int)lw, iwork);
+    lr_mem_free(work, lw * sizeof(double));
+    lr_mem_free(iwork, liw * sizeof(lapack_int));
+    if (info != 0)
+        return info < 0 ? lr_error_set(err, LR_ELAPACK, "dgelsd: argument %d is invalid",
+                                       (int)-info)
+                        : lr_error_set(err, LR_ESINGULAR, "dgelsd: the SVD did not "
+                                                          "converge");
+    return LR_OK;
+}
 
-    if (method == LR_METHOD_SVD) {
-        /* Minimum-norm solution of the scaled problem; rank from the singular values. */
-        size_t nz = 0;
-        for (size_t j = 0; j < q; j++)
-            if (!red->zero[j])
-                w.idx[nz++] = j;
-        /* Householder QR without pivoting of the non-zero columns, response along. */
-        size_t rr = 0;
-        for (size_t t = 0; t < nz && rr < m; t++) {
-            size_t j = w.idx[t];
-            double alpha = LR_AT(b, m, rr, j), tau = 0;
-            LAPACKE_dlarfg_work((lapack_int)(m - rr), &alpha, b + j * m + rr + 1, 1, &tau);
-            LR_AT(b, m, rr, j) = 1.0;
-            for (size_t u = t + 1; u < nz; u++)
-                reflect(b, m, m, rr, j, tau, w.idx[u]);
-            reflect(b, m, m, rr, j, tau, q);
-            LR_AT(b, m, rr, j) = alpha;
-            rr++;
-        }
-        /* The nz × nz triangle and Qᵀy, then dgelsd. */
-        size_t n = nz;
-        memset(w.rk, 0, q * q * sizeof(double));
-        for (size_t t = 0; t < n; t++)
-            for (size_t i = 0; i <= t && i < rr; i++)
-                LR_AT(w.rk, n ? n : 1, i, t) = LR_AT(b, m, i, w.idx[t]);
-        for (size_t i = 0; i < n; i++)
-            w.z[i] = i < rr ? LR_AT(b, m, i, q) : 0.0;
-        lapack_int rank = 0;
-        if (n > 0) {
-            /* workspace query, then the solve (allocated here: sizes depend on n) */
-            double wq = 0;
-            lapack_int iwq = 0;
-            double *s = w.t;
-            LAPACKE_dgelsd_work(LAPACK_COL_MAJOR, (lapack_int)n, (lapack_int)n, 1, w.rk,
-                                (lapack_int)n, w.z, (lapack_int)n, s, LR_RANK_TOL_QR, &rank, &wq,
-                                -1, &iwq);
-            size_t lw = (size_t)wq + 1, liw = (size_t)(iwq > 0 ? iwq : 1);
-            double *work = lr_mem_alloc(lw * sizeof(double));
-            lapack_int *iwork = lr_mem_alloc(liw * sizeof(lapack_int));
-            if (!work || !iwork) {
-                lr_mem_free(work, lw * sizeof(double));
-                lr_mem_free(iwork, liw * sizeof(lapack_int));
-                rc = lr_error_nomem(err);
-                goto done;
-            }
-            lapack_int info = LAPACKE_dgelsd_work(LAPACK_COL_MAJOR, (lapack_int)n, (lapack_int)n,
-                                                  1, w.rk, (lapack_int)n, w.z, (lapack_int)n, s,
-                                                  LR_RANK_TOL_QR, &rank, work, (lapack_int)lw,
-                                                  iwork);
-            lr_mem_free(work, lw * sizeof(double));
-            lr_mem_free(iwork, liw * sizeof(lapack_int));
-            if (info != 0) {
-                rc = info < 0 ? lr_error_set(err, LR_ELAPACK, "dgelsd: argument %d is invalid",
-                                             (int)-info)
-                              : lr_error_set(err, LR_ESINGULAR, "dgelsd: the SVD did not "
-                                                                "converge");
-                goto done;
-            }
-            red->rcond = s[0] > 0 ? s[n - 1] / s[0] : 0;
-        } else {
-            red->rcond = 1;
-        }
-        for (size_t t = 0; t < n; t++) {
-            red->keep[w.idx[t]] = 1;
-            red->beta[w.idx[t]] = w.d[w.idx[t]] * w.z[t];
-        }
-        red->edf = (double)rank;
-        red->rank = (size_t)rank;
-        if ((size_t)rank < n) {
-            red->no_se = 1; /* minimum norm: coefficients not identifiable one by one */
-        } else if (n > 0) {
-            /* full rank: the covariance from the triangle, as --method qr */
-            for (size_t t = 0; t < n; t++)
-                for (size_t i = 0; i < n; i++)
-                    LR_AT(w.rk, n, i, t) = i <= t && i < rr ? LR_AT(b, m, i, w.idx[t]) : 0.0;
-            lapack_int info = LAPACKE_dpotri_work(LAPACK_COL_MAJOR, 'U', (lapack_int)n, w.rk,
-                                                  (lapack_int)n);
-            if (info != 0)
-                red->no_se = 1;
-            else
-                for (size_t t = 0; t < n; t++)
-                    for (size_t i = 0; i < n; i++) {
-                        double v = i <= t ? LR_AT(w.rk, n, i, t) : LR_AT(w.rk, n, t, i);
-                        LR_AT(red->v, q, w.idx[i], w.idx[t]) = w.d[w.idx[i]] * v * w.d[w.idx[t]];
-                    }
-        }
-        goto sums;
+/* --method svd: the minimum-norm solution of the scaled problem; rank from
+ * the singular values; the covariance only at full rank. */
+static int solve_minimum_norm(qws *w, lr_reduced *red, lr_error *err)
+{
+    size_t q = w->cols - 1, m = w->rows, nz = 0;
+    double *b = w->b;
+    for (size_t j = 0; j < q; j++)
+        if (!red->zero[j])
+            w->idx[nz++] = j;
+    /* Householder QR without pivoting of the non-zero columns, response along. */
+    size_t rr = 0;
+    for (size_t t = 0; t < nz && rr < m; t++) {
+        size_t j = w->idx[t];
+        double alpha = LR_AT(b, m, rr, j), tau = 0;
+        LAPACKE_dlarfg_work((lapack_int)(m - rr), &alpha, b + j * m + rr + 1, 1, &tau);
+        LR_AT(b, m, rr, j) = 1.0;
+        for (size_t u = t + 1; u < nz; u++)
+            reflect(b, m, m, rr, j, tau, w->idx[u]);
+        reflect(b, m, m, rr, j, tau, q);
+        LR_AT(b, m, rr, j) = alpha;
+        rr++;
     }
-
-    /* In-order Householder QR that sets dependent columns aside (dqrdc2). */
-    size_t nk = 0;
-    if ((rc = qr_in_order(&w, m, q, red, &nk, err)))
-        goto done;
-
-    /* The kept triangle, Qᵀy, β by back substitution. */
-    for (size_t t = 0; t < nk; t++)
-        for (size_t i = 0; i < nk; i++)
-            LR_AT(w.rk, nk, i, t) = i <= t ? LR_AT(b, m, i, w.idx[t]) : 0.0;
-    for (size_t i = 0; i < nk; i++)
-        w.z[i] = LR_AT(b, m, i, q);
-    if (nk > 0) {
-        /* dtrcon on a copy at a 64-byte boundary: OpenBLAS's kernels take
-         * other instruction paths (and round differently) for other
-         * alignments, and the estimate's last bits were seen to follow the
-         * heap's (-t 4 in the wide_factor test) */
-        size_t tri = (nk * nk + 7) / 8 * 8, cells = tri + 3 * nk + 8, spare = 0;
-        double *raw = lr_mem_alloc(cells * sizeof(double));
-        if (!raw) {
-            rc = lr_error_nomem(err);
-            goto done;
-        }
-        while (((uintptr_t)(raw + spare) & 63u) != 0)
-            spare++;
-        double *ra = raw + spare;
-        memcpy(ra, w.rk, nk * nk * sizeof(double));
-        lapack_int info = LAPACKE_dtrcon_work(LAPACK_COL_MAJOR, '1', 'U', 'N', (lapack_int)nk, ra,
-                                              (lapack_int)nk, &red->rcond, ra + tri, w.iw);
-        lr_mem_free(raw, cells * sizeof(double));
-        if (info != 0) {
-            rc = lr_error_set(err, LR_ELAPACK, "dtrcon: argument %d is invalid", (int)-info);
-            goto done;
-        }
-        info = LAPACKE_dtrtrs_work(LAPACK_COL_MAJOR, 'U', 'N', 'N', (lapack_int)nk, 1, w.rk,
-                                   (lapack_int)nk, w.z, (lapack_int)nk);
-        if (info != 0) {
-            rc = info < 0 ? lr_error_set(err, LR_ELAPACK, "dtrtrs: argument %d is invalid",
-                                         (int)-info)
-                          : lr_error_set(err, LR_ESINGULAR, "the factor is singular");
-            goto done;
-        }
-        for (size_t t = 0; t < nk; t++)
-            red->beta[w.idx[t]] = w.d[w.idx[t]] * w.z[t];
+    /* The nz × nz triangle and Qᵀy, then dgelsd. */
+    size_t n = nz;
+    memset(w->rk, 0, q * q * sizeof(double));
+    for (size_t t = 0; t < n; t++)
+        for (size_t i = 0; i <= t && i < rr; i++)
+            LR_AT(w->rk, n ? n : 1, i, t) = LR_AT(b, m, i, w->idx[t]);
+    for (size_t i = 0; i < n; i++)
+        w->z[i] = i < rr ? LR_AT(b, m, i, q) : 0.0;
+    lapack_int rank = 0;
+    if (n > 0) {
+        int rc = svd_solve(w, n, &rank, err);
+        if (rc)
+            return rc;
+        const double *s = w->t;
+        red->rcond = s[0] > 0 ? s[n - 1] / s[0] : 0;
     } else {
         red->rcond = 1;
     }
+    for (size_t t = 0; t < n; t++) {
+        red->keep[w->idx[t]] = 1;
+        red->beta[w->idx[t]] = w->d[w->idx[t]] * w->z[t];
+    }
+    red->edf = (double)rank;
+    red->rank = (size_t)rank;
+    if ((size_t)rank < n) {
+        red->no_se = 1; /* minimum norm: coefficients not identifiable one by one */
+    } else if (n > 0) {
+        /* full rank: the covariance from the triangle, as --method qr */
+        for (size_t t = 0; t < n; t++)
+            for (size_t i = 0; i < n; i++)
+                LR_AT(w->rk, n, i, t) = i <= t && i < rr ? LR_AT(b, m, i, w->idx[t]) : 0.0;
+        lapack_int info = LAPACKE_dpotri_work(LAPACK_COL_MAJOR, 'U', (lapack_int)n, w->rk,
+                                              (lapack_int)n);
+        if (info != 0)
+            red->no_se = 1;
+        else
+            for (size_t t = 0; t < n; t++)
+                for (size_t i = 0; i < n; i++) {
+                    double v = i <= t ? LR_AT(w->rk, n, i, t) : LR_AT(w->rk, n, t, i);
+                    LR_AT(red->v, q, w->idx[i], w->idx[t]) =
+                        w->d[w->idx[i]] * v * w->d[w->idx[t]];
+                }
+    }
+    return LR_OK;
+}
 
-    /* Dependencies: aliased column j = Σ c_s,t kept_t over the kept columns before
-     * it, c_s = R⁻¹ (its first row_of[j] entries); in user units c_t D_t / D_j. */
+/* The kept triangle, Qᵀy, β by back substitution (and the triangle's
+ * reciprocal condition number). */
+static int triangle_beta(qws *w, size_t nk, lr_reduced *red, lr_error *err)
+{
+    size_t q = w->cols - 1, m = w->rows;
+    const double *b = w->b;
+    for (size_t t = 0; t < nk; t++)
+        for (size_t i = 0; i < nk; i++)
+            LR_AT(w->rk, nk, i, t) = i <= t ? LR_AT(b, m, i, w->idx[t]) : 0.0;
+    for (size_t i = 0; i < nk; i++)
+        w->z[i] = LR_AT(b, m, i, q);
+    if (nk == 0) {
+        red->rcond = 1;
+        return LR_OK;
+    }
+    /* dtrcon on a copy at a 64-byte boundary: OpenBLAS's kernels take
+     * other instruction paths (and round differently) for other
+     * alignments, and the estimate's last bits were seen to follow the
+     * heap's (-t 4 in the wide_factor test) */
+    size_t tri = (nk * nk + 7) / 8 * 8, cells = tri + 3 * nk + 8, spare = 0;
+    double *raw = lr_mem_alloc(cells * sizeof(double));
+    if (!raw)
+        return lr_error_nomem(err);
+    while (((uintptr_t)(raw + spare) & 63u) != 0)
+        spare++;
+    double *ra = raw + spare;
+    memcpy(ra, w->rk, nk * nk * sizeof(double));
+    lapack_int info = LAPACKE_dtrcon_work(LAPACK_COL_MAJOR, '1', 'U', 'N', (lapack_int)nk, ra,
+                                          (lapack_int)nk, &red->rcond, ra + tri, w->iw);
+    lr_mem_free(raw, cells * sizeof(double));
+    if (info != 0)
+        return lr_error_set(err, LR_ELAPACK, "dtrcon: argument %d is invalid", (int)-info);
+    info = LAPACKE_dtrtrs_work(LAPACK_COL_MAJOR, 'U', 'N', 'N', (lapack_int)nk, 1, w->rk,
+                               (lapack_int)nk, w->z, (lapack_int)nk);
+    if (info != 0)
+        return info < 0 ? lr_error_set(err, LR_ELAPACK, "dtrtrs: argument %d is invalid",
+                                       (int)-info)
+                        : lr_error_set(err, LR_ESINGULAR, "the factor is singular");
+    for (size_t t = 0; t < nk; t++)
+        red->beta[w->idx[t]] = w->d[w->idx[t]] * w->z[t];
+    return LR_OK;
+}
+
+/* Dependencies: aliased column j = Σ c_s,t kept_t over the kept columns before
+ * it, c_s = R⁻¹ (its first row_of[j] entries); in user units c_t D_t / D_j. */
+static void dependencies(qws *w, size_t nk, lr_reduced *red)
+{
+    size_t q = w->cols - 1, m = w->rows;
+    const double *b = w->b;
     for (size_t j = 0; j < q; j++) {
         if (red->keep[j] || red->zero[j])
             continue;
-        size_t nr = w.row_of[j];
-        double *c = w.t;
+        size_t nr = w->row_of[j];
+        double *c = w->t;
         for (size_t i = 0; i < nr; i++)
             c[i] = LR_AT(b, m, i, j);
         if (nr > 0)
-            cblas_dtrsv(CblasColMajor, CblasUpper, CblasNoTrans, CblasNonUnit, (int)nr, w.rk,
+            cblas_dtrsv(CblasColMajor, CblasUpper, CblasNoTrans, CblasNonUnit, (int)nr, w->rk,
                         (int)nk, c, 1);
         for (size_t t = 0; t < nr; t++)
-            LR_AT(red->dep, q, w.idx[t], j) = c[t] * w.d[w.idx[t]] / w.d[j];
+            LR_AT(red->dep, q, w->idx[t], j) = c[t] * w->d[w->idx[t]] / w->d[j];
     }
+}
 
-    /* (XᵀX)⁻¹ of the kept columns: D (R_KᵀR_K)⁻¹ D by dpotri. */
-    if (nk > 0) {
-        lapack_int info = LAPACKE_dpotri_work(LAPACK_COL_MAJOR, 'U', (lapack_int)nk, w.rk,
-                                              (lapack_int)nk);
-        if (info != 0) {
-            rc = info < 0 ? lr_error_set(err, LR_ELAPACK, "dpotri: argument %d is invalid",
-                                         (int)-info)
-                          : lr_error_set(err, LR_ESINGULAR, "the factor is singular");
-            goto done;
+/* (XᵀX)⁻¹ of the kept columns: D (R_KᵀR_K)⁻¹ D by dpotri. */
+static int kept_inverse(qws *w, size_t nk, lr_reduced *red, lr_error *err)
+{
+    size_t q = w->cols - 1;
+    if (nk == 0)
+        return LR_OK;
+    lapack_int info = LAPACKE_dpotri_work(LAPACK_COL_MAJOR, 'U', (lapack_int)nk, w->rk,
+                                          (lapack_int)nk);
+    if (info != 0)
+        return info < 0 ? lr_error_set(err, LR_ELAPACK, "dpotri: argument %d is invalid",
+                                       (int)-info)
+                        : lr_error_set(err, LR_ESINGULAR, "the factor is singular");
+    for (size_t t = 0; t < nk; t++)
+        for (size_t i = 0; i < nk; i++) {
+            double v = i <= t ? LR_AT(w->rk, nk, i, t) : LR_AT(w->rk, nk, t, i);
+            LR_AT(red->v, q, w->idx[i], w->idx[t]) = w->d[w->idx[i]] * v * w->d[w->idx[t]];
         }
-        for (size_t t = 0; t < nk; t++)
-            for (size_t i = 0; i < nk; i++) {
-                double v = i <= t ? LR_AT(w.rk, nk, i, t) : LR_AT(w.rk, nk, t, i);
-                LR_AT(red->v, q, w.idx[i], w.idx[t]) = w.d[w.idx[i]] * v * w.d[w.idx[t]];
-            }
-    }
+    return LR_OK;
+}
+
+/* auto and qr: the in-order Householder QR that sets dependent columns aside
+ * (dqrdc2), then β, the dependencies and the inverse. */
+static int solve_in_order(qws *w, lr_reduced *red, lr_error *err)
+{
+    size_t q = w->cols - 1, nk = 0;
+    int rc;
+    if ((rc = qr_in_order(w, w->rows, q, red, &nk, err)) ||
+        (rc = triangle_beta(w, nk, red, err)))
+        return rc;
+    dependencies(w, nk, red);
+    if ((rc = kept_inverse(w, nk, red, err)))
+        return rc;
     red->edf = (double)nk;
     red->rank = nk;
+    return LR_OK;
+}
 
-sums:
+/* With a penalty (or svd) the residual is formed explicitly from the small
+ * factor: ‖Xβ − y‖² = ‖A_S β − a_y‖² since AᵀA = [X y]ᵀ[X y]; with a penalty,
+ * the effective degrees of freedom tr H too. */
+static int sums_explicit(const qws *w, const lr_model_spec *spec, lr_reduced *red, lr_error *err)
+{
+    size_t q = spec->q, k = w->k, extra = w->extra, ldr = w->ldr;
+    const size_t *col = spec->cols;
+    const double *r = w->r, *mu = w->mu;
+    double wsum = w->wsum;
+    /* rebuild the unscaled columns from the factor: e = A_S β − a_y */
+    size_t ma = k + extra;
+    double *e = lr_mem_calloc(ma, sizeof(double));
+    double *f = lr_mem_calloc(ma, sizeof(double));
+    if (!e || !f) {
+        lr_mem_free(e, ma * sizeof(double));
+        lr_mem_free(f, ma * sizeof(double));
+        return lr_error_nomem(err);
+    }
+    for (size_t i = 0; i < k; i++) {
+        double fi = 0;
+        for (size_t j = 0; j < q; j++)
+            if (red->keep[j] && col[j] != SIZE_MAX)
+                fi += LR_AT(r, ldr, i, col[j]) * red->beta[j];
+        f[i] = fi;
+        e[i] = fi - LR_AT(r, ldr, i, 0);
+    }
+    if (extra) {
+        double fi = 0;
+        for (size_t j = 0; j < q; j++)
+            if (red->keep[j] && col[j] != SIZE_MAX)
+                fi += sqrt(wsum) * mu[col[j]] * red->beta[j];
+        f[k] = fi;
+        e[k] = fi - sqrt(wsum) * mu[0];
+    }
+    double ne = cblas_dnrm2((int)ma, e, 1), nf = cblas_dnrm2((int)ma, f, 1);
+    red->rss = ne * ne;
+    red->mss = nf * nf;
+    lr_mem_free(e, ma * sizeof(double));
+    lr_mem_free(f, ma * sizeof(double));
+    if (spec->ridge > 0) {
+        /* tr(H) = tr((G + Λ)⁻¹ G), G = A_SᵀA_S over the kept columns */
+        double tr = 0;
+        for (size_t a = 0; a < q; a++) {
+            if (!red->keep[a])
+                continue;
+            for (size_t c2 = 0; c2 < q; c2++) {
+                if (!red->keep[c2] || col[a] == SIZE_MAX || col[c2] == SIZE_MAX)
+                    continue;
+                double g = 0; /* (A_SᵀA_S)[c2, a] */
+                for (size_t i = 0; i < k; i++)
+                    g += LR_AT(r, ldr, i, col[c2]) * LR_AT(r, ldr, i, col[a]);
+                if (extra)
+                    g += wsum * mu[col[c2]] * mu[col[a]];
+                tr += LR_AT(red->v, q, a, c2) * g;
+            }
+        }
+        red->edf = tr;
+        red->no_se = 1;
+    }
+    return LR_OK;
+}
+
+int lr_solve_factor(const lr_accum *acc, const lr_model_spec *spec, lr_method method,
+                    lr_reduced *red, lr_error *err)
+{
+    size_t q = spec->q, k = lr_accum_ncols(acc), ldr;
+    const double *r = lr_accum_factor(acc, &ldr);
+    int ridge = spec->ridge > 0;
+    int rc;
+    qws w;
+
+    if (!r) /* folding the accumulator's last rows needed memory */
+        return lr_error_nomem(err);
+    /* Rows: the factor, the mean row without an intercept, √Λ with ridge. */
+    size_t extra = spec->intercept ? 0 : 1;
+    size_t m = k + extra + (ridge ? q : 0);
+    if (!qws_alloc(&w, m, q)) {
+        qws_free(&w);
+        return lr_error_nomem(err);
+    }
+    w.r = r;
+    w.ldr = ldr;
+    w.k = k;
+    w.extra = extra;
+    w.mu = lr_accum_mean(acc);
+    w.wsum = lr_accum_weight(acc);
+    gather_scaled(&w, spec, red);
+    rc = method == LR_METHOD_SVD ? solve_minimum_norm(&w, red, err)
+                                 : solve_in_order(&w, red, err);
+    if (rc)
+        goto done;
+
     /* RSS and MSS. Least squares: MSS = ‖Qᵀy‖² and RSS the rest of ‖y‖², both
-     * norms of what the reflections left (no cancellation). With a penalty (or
-     * svd) the residual is formed explicitly from the small factor:
-     * ‖Xβ − y‖² = ‖A_S β − a_y‖² since AᵀA = [X y]ᵀ[X y]. */
+     * norms of what the reflections left (no cancellation); otherwise
+     * sums_explicit. */
     if (!ridge && method != LR_METHOD_SVD) {
+        const double *b = w.b;
         double mss = 0, rss;
         size_t nk2 = 0;
         for (size_t j = 0; j < q; j++)
@@ -411,57 +524,7 @@ sums:
         red->mss = mss;
         red->rss = rss * rss;
     } else {
-        /* rebuild the unscaled columns from the factor: e = A_S β − a_y */
-        size_t ma = k + extra;
-        double *e = lr_mem_calloc(ma, sizeof(double));
-        double *f = lr_mem_calloc(ma, sizeof(double));
-        if (!e || !f) {
-            lr_mem_free(e, ma * sizeof(double));
-            lr_mem_free(f, ma * sizeof(double));
-            rc = lr_error_nomem(err);
-            goto done;
-        }
-        for (size_t i = 0; i < k; i++) {
-            double fi = 0;
-            for (size_t j = 0; j < q; j++)
-                if (red->keep[j] && col[j] != SIZE_MAX)
-                    fi += LR_AT(r, ldr, i, col[j]) * red->beta[j];
-            f[i] = fi;
-            e[i] = fi - LR_AT(r, ldr, i, 0);
-        }
-        if (extra) {
-            double fi = 0;
-            for (size_t j = 0; j < q; j++)
-                if (red->keep[j] && col[j] != SIZE_MAX)
-                    fi += sqrt(wsum) * mu[col[j]] * red->beta[j];
-            f[k] = fi;
-            e[k] = fi - sqrt(wsum) * mu[0];
-        }
-        double ne = cblas_dnrm2((int)ma, e, 1), nf = cblas_dnrm2((int)ma, f, 1);
-        red->rss = ne * ne;
-        red->mss = nf * nf;
-        lr_mem_free(e, ma * sizeof(double));
-        lr_mem_free(f, ma * sizeof(double));
-        if (ridge) {
-            /* tr(H) = tr((G + Λ)⁻¹ G), G = A_SᵀA_S over the kept columns */
-            double tr = 0;
-            for (size_t a = 0; a < q; a++) {
-                if (!red->keep[a])
-                    continue;
-                for (size_t c2 = 0; c2 < q; c2++) {
-                    if (!red->keep[c2] || col[a] == SIZE_MAX || col[c2] == SIZE_MAX)
-                        continue;
-                    double g = 0; /* (A_SᵀA_S)[c2, a] */
-                    for (size_t i = 0; i < k; i++)
-                        g += LR_AT(r, ldr, i, col[c2]) * LR_AT(r, ldr, i, col[a]);
-                    if (extra)
-                        g += wsum * mu[col[c2]] * mu[col[a]];
-                    tr += LR_AT(red->v, q, a, c2) * g;
-                }
-            }
-            red->edf = tr;
-            red->no_se = 1;
-        }
+        rc = sums_explicit(&w, spec, red, err);
     }
 done:
     qws_free(&w);

@@ -1,6 +1,7 @@
 # fe_singletons.R -- iterative singleton removal, as linreg does it (a level
 # seen once in any factor drops its row, until none is left), for the
-# gen_r_fe*.R scripts: source("tests/reference/fe_singletons.R").
+# gen_r_fe*.R and gen_r_cluster.R scripts:
+# source("tests/reference/fe_singletons.R").
 drop_singletons <- function(d, fes) {
   repeat {
     keep <- rep(TRUE, nrow(d))

@@ -74,19 +74,7 @@ for (nm in names(newdata))
   write.csv(newdata[[nm]], file.path("tests/data", paste0("basis_", nm, "_new.csv")),
             row.names = FALSE)
 
-num <- function(x) {
-  if (is.null(x) || length(x) != 1L || !is.finite(x)) return("null")
-  sprintf("%.17g", as.double(x))
-}
-nums <- function(x) paste0("[", paste(vapply(x, num, ""), collapse = ", "), "]")
-str_json <- function(s) {
-  if (is.null(s)) return("null")
-  s <- gsub("\\", "\\\\", s, fixed = TRUE)
-  s <- gsub("\"", "\\\"", s, fixed = TRUE)
-  s <- gsub("\n", " ", s, fixed = TRUE)
-  paste0("\"", s, "\"")
-}
-field <- function(k, v) paste0("\"", k, "\": ", v)
+source("tests/reference/json_text.R") # num, nums, str_json, field
 
 level <- 0.95
 entries <- character(0)
@@ -134,7 +122,7 @@ for (spec in fits) {
                                         field("upr", nums(unname(pc[, "upr"]))), "}")),
     ",\n ", field("prediction", paste0("{", field("lwr", nums(unname(pp[, "lwr"]))), ", ",
                                         field("upr", nums(unname(pp[, "upr"]))), "}")),
-    ",\n ", field("note", if (length(warns)) str_json(paste(warns, collapse = "; ")) else "null"),
+    ",\n ", field("note", if (length(warns)) str_json(paste(warns, collapse = "; "), newline = " ") else "null"),
     "}")
   entries <- c(entries, e)
 }

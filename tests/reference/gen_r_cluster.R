@@ -59,17 +59,7 @@ cases <- list(
        c("firm", "year"))
 )
 
-drop_singletons <- function(d, fes) {
-  repeat {
-    keep <- rep(TRUE, nrow(d))
-    for (f in fes) {
-      tab <- table(d[[f]])
-      keep <- keep & !(d[[f]] %in% names(tab)[tab == 1])
-    }
-    if (all(keep)) return(d)
-    d <- d[keep, ]
-  }
-}
+source("tests/reference/fe_singletons.R") # drop_singletons(d, fes)
 
 num <- function(x) ifelse(is.finite(x), x, NA)
 

@@ -55,18 +55,7 @@ fits <- list(
 )
 print_ids <- c("iris_petal_x_species", "warpbreaks_wool_x_tension")
 
-# 17 significant digits; whole numbers print plainly ("50"), non-finite -> null.
-num <- function(x) {
-  if (is.null(x) || length(x) != 1L || !is.finite(x)) return("null")
-  sprintf("%.17g", as.double(x))
-}
-str_json <- function(s) {
-  if (is.null(s)) return("null")
-  s <- gsub("\\", "\\\\", s, fixed = TRUE)
-  s <- gsub("\"", "\\\"", s, fixed = TRUE)
-  paste0("\"", s, "\"")
-}
-field <- function(k, v) paste0("\"", k, "\": ", v)
+source("tests/reference/json_text.R") # num, str_json, field
 
 data_dir <- "datasets"
 level <- 0.95

@@ -58,16 +58,7 @@ fits <- list(
   list("mtcars_in_precedence", "mtcars.csv", "predict_mtcars_new.csv", "mpg ~ wt * hp %in% qsec")
 )
 
-num <- function(x) {
-  if (is.null(x) || length(x) != 1L || !is.finite(x)) return("null")
-  sprintf("%.17g", as.double(x))
-}
-str_json <- function(s) {
-  s <- gsub("\\", "\\\\", s, fixed = TRUE)
-  s <- gsub("\"", "\\\"", s, fixed = TRUE)
-  paste0("\"", s, "\"")
-}
-field <- function(k, v) paste0("\"", k, "\": ", v)
+source("tests/reference/json_text.R") # num, str_json, field
 
 entries <- character(0)
 for (spec in fits) {

@@ -64,21 +64,10 @@ out_dir <- "tests/data"
 level <- 0.95
 
 # ---------------------------------------------------------------- JSON helpers
-num <- function(x) {
-  if (is.null(x) || length(x) != 1L || !is.finite(x)) return("null")
-  sprintf("%.17g", as.double(x))
-}
-arr <- function(x) paste0("[", paste(vapply(as.numeric(x), num, ""), collapse = ", "), "]")
+source("tests/reference/json_text.R") # num, nums, str_json, field
+arr <- nums
 int_arr <- function(x) paste0("[", paste(sprintf("%d", as.integer(x)), collapse = ", "), "]")
-str_json <- function(s) {
-  if (is.null(s) || length(s) == 0L) return("null")
-  s <- gsub("\\", "\\\\", s, fixed = TRUE)
-  s <- gsub("\"", "\\\"", s, fixed = TRUE)
-  s <- gsub("\n", "\\n", s, fixed = TRUE)
-  paste0("\"", s, "\"")
-}
 str_arr <- function(x) paste0("[", paste(vapply(x, str_json, ""), collapse = ", "), "]")
-field <- function(k, v) paste0("\"", k, "\": ", v)
 obj <- function(...) paste0("{", paste(c(...), collapse = ", "), "}")
 mat_json <- function(m) {
   rows <- vapply(seq_len(nrow(m)), function(i) arr(m[i, ]), "")
