@@ -1,31 +1,24 @@
 #!/bin/sh
 # The second pass's cost (issue #20 item 3): the default text summary needs
 # the residuals' quantiles, so it reads the first pass's row spool back
-# (src/row_spool.c, src/diagnostics.c); --format json makes one pass. The
+# (src/row_spool.c, src/diagnostics_spool.c); --format json makes one pass. The
 # target: text ≤ 1.3 × JSON in CPU time (user + system) and wall time on the
 # 1,000,000-row × 20-predictor file of bench/gen_csv.c.
 #
-# Runs are paired and interleaved (text, JSON, and the same with a second
-# binary when one is given), ROUNDS rounds, medians reported: on a shared
-# machine only paired figures compare. Also checks that the text summary is
-# byte-identical for --threads 1, 2 and 4 (and to the second binary's).
+# Runs are paired and interleaved (text, JSON, and the same with the binary
+# $BASE, e.g. main's, when it is set), RUNS rounds (default 7), medians
+# reported: on a shared machine only paired figures compare. Also checks that
+# the text summary is byte-identical for --threads 1, 2 and 4 (and to BASE's).
 #
-# usage: bench/second_pass.sh [BUILD_DIR] [OTHER_LINREG] [ROUNDS] [WORK_DIR]
+# usage: [BASE=/path/to/other/linreg] [RUNS=7] bench/second_pass.sh [BUILD_DIR] [WORK_DIR] [RUNS]
 set -eu
 cd "$(dirname "$0")/.."
-build="${1:-build}"
-other="${2:-}"
-rounds="${3:-7}"
-work="${4:-${TMPDIR:-/tmp}/linreg-bench}"
-mkdir -p "$work"
-[ -x /usr/bin/time ] || { echo "bench/second_pass.sh needs /usr/bin/time (apt-get install time)" >&2; exit 1; }
-[ -x "$build/linreg" ] || { echo "no $build/linreg: build first" >&2; exit 1; }
-cc -O2 -o "$work/gen_csv" bench/gen_csv.c
-f="$work/bench_1000000x20.csv"
-[ -s "$f" ] || "$work/gen_csv" 1000000 20 > "$f"
-cat "$f" > /dev/null # into the page cache
+. bench/common.sh
+RUNS="${RUNS:-7}" bench_init second_pass "$@"
+other="${BASE:-}"
+rounds="$runs"
+f=$(bench_data 1000000 20)
 
-median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 # "wall cpu" seconds of one run (cpu = user + system)
 run() { /usr/bin/time -f "%e %U %S" -o "$work/sp_t.txt" "$@" > /dev/null 2>&1; awk '{ printf "%s %.2f\n", $1, $2 + $3 }' "$work/sp_t.txt"; }
 
