@@ -101,9 +101,12 @@ static int spool_record(const lr_diag_pass *dp, const lr_row_reader *rec, const 
             size_t ac = acol[a], at = ac == SIZE_MAX ? SIZE_MAX : pos[ac];
             const double *src = at == SIZE_MAX ? NULL : rec->x + at * n + i;
             double fill = dp->icpt && dp->kept[a] == 0 ? 1.0 : 0.0;
-            for (size_t r = 0, o = 0; r < m; r++)
-                if (!zero || rec->w[i + r] != 0)
-                    dst[o++] = src ? src[r] : fill;
+            if (!zero && src)
+                memcpy(dst, src, m * sizeof(double));
+            else
+                for (size_t r = 0, o = 0; r < m; r++)
+                    if (!zero || rec->w[i + r] != 0)
+                        dst[o++] = src ? src[r] : fill;
         }
         for (size_t r = i; r < i + m; r++) {
             if (dp->ncl && (rc = cl_keep_spooled(dp, c, rec, r,
