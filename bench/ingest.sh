@@ -23,9 +23,9 @@ cd "$(dirname "$0")/.."
 . bench/common.sh
 bench_init ingest "$@"
 cc -O2 -o "$work/floor_strtod" bench/floor_strtod.c $(pkg-config --cflags --libs openblas)
-cc -O2 -Iinclude -Isrc -o "$work/check_parse" bench/check_parse.c "$build/liblinreg.a" \
+cc -O2 -Iinclude -I"$build/include" -Isrc -o "$work/check_parse" bench/check_parse.c "$build/liblinreg.a" \
     $(pkg-config --libs openblas lapacke mpfr zlib jansson) -lgsl -lm -lpthread
-cc -O2 -Iinclude -Isrc -o "$work/probe" bench/probe.c "$build/liblinreg.a" \
+cc -O2 -Iinclude -I"$build/include" -Isrc -o "$work/probe" bench/probe.c "$build/liblinreg.a" \
     $(pkg-config --libs openblas lapacke mpfr zlib jansson) -lgsl -lm -lpthread
 
 f=$(bench_data 1000000 20)
