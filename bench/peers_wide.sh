@@ -22,17 +22,12 @@
 # usage: [RUNS=3] [SHAPES="20000x1000 100000x200"] bench/peers_wide.sh [BUILD_DIR] [WORK_DIR]
 set -eu
 cd "$(dirname "$0")/.."
-build="${1:-build}"
-work="${2:-${TMPDIR:-/tmp}/linreg-bench}"
-runs="${RUNS:-3}"
+. bench/common.sh
+bench_init peers_wide "$@"
 shapes="${SHAPES:-20000x1000 100000x200}"
 py=/usr/bin/python3
-mkdir -p "$work"
-[ -x /usr/bin/time ] || { echo "$0 needs /usr/bin/time" >&2; exit 1; }
-[ -x "$build/linreg" ] || { echo "$0: build linreg first ($build/linreg)" >&2; exit 1; }
 Rscript -e 'library(data.table)' > /dev/null 2>&1 || { echo "$0 needs R with data.table (apt-get install r-cran-data.table)" >&2; exit 1; }
 $py -c 'import numpy, pandas, statsmodels' 2>/dev/null || { echo "$0 needs $py with numpy, pandas, statsmodels" >&2; exit 1; }
-cc -O2 -o "$work/gen_csv" bench/gen_csv.c
 
 cat > "$work/peer_numpy.py" <<'PY'
 import sys, numpy as np, pandas as pd

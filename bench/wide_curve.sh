@@ -13,17 +13,12 @@
 # usage: [RUNS=3] [MB=100] [PS="20 50 100 200 500 1000 2000"] bench/wide_curve.sh [BUILD_DIR] [WORK_DIR]
 set -eu
 cd "$(dirname "$0")/.."
-build="${1:-build}"
-work="${2:-${TMPDIR:-/tmp}/linreg-bench}"
-runs="${RUNS:-3}"
+. bench/common.sh
+bench_init wide_curve "$@"
 mb="${MB:-100}"
 ps="${PS:-20 50 100 200 500 1000 2000}"
 py=/usr/bin/python3
-mkdir -p "$work"
-[ -x /usr/bin/time ] || { echo "$0 needs /usr/bin/time" >&2; exit 1; }
-[ -x "$build/linreg" ] || { echo "$0: build linreg first ($build/linreg)" >&2; exit 1; }
 $py -c 'import numpy, pandas' 2>/dev/null || { echo "$0 needs $py with numpy and pandas" >&2; exit 1; }
-cc -O2 -o "$work/gen_csv" bench/gen_csv.c
 cat > "$work/curve_numpy.py" <<'PY'
 import sys, numpy as np, pandas as pd
 d = pd.read_csv(sys.argv[1])
