@@ -101,7 +101,7 @@ echo "$cases" | while IFS='|' read -r name opts files; do
         done
         n=$((n + 1))
     done
-    echo "ok: $name, N = 1..$MAXN"
+    echo "checked: $name, N = 1..$MAXN"
 done >"$T/log"
 cat "$T/log"
 grep -q FAIL "$T/log" && fail=1
