@@ -3,10 +3,11 @@
 # process, byte for byte (issue 16, item 5): for N = 1..MAXN (default 4),
 # stdout, the --save model file and the --residuals file of each case are
 # the single-process run's, and an error gives the same message and exit
-# code. The data (four files of about 1.5 MB: chunks of 1 MiB, so every rank
-# gets chunks; quoted CR LF line ends across the chunk boundaries; a factor
-# level that first appears in the last file) are made here in a temporary
-# directory. Registered in CTest when built with -DLINREG_MPI=ON.
+# code. The data (four files of about 1.4 MB, two chunks of 1 MiB each, one
+# file per rank at N = 4; quoted CR LF line ends across the chunk boundary; a
+# factor level that first appears in the last file; two also gzipped) are
+# made here in a temporary directory. Registered in CTest when built with
+# -DLINREG_MPI=ON; the MPI stage of scripts/test.sh runs it.
 set -u -f
 L=$1
 MPIEXEC=$2
@@ -49,6 +50,7 @@ done
 awk 'NR == 29000 { sub(/^[^,]*,[^,]*/, "1,abc") } 1' "$T/d3.csv" >"$T/e3.csv"
 awk 'NR == 15000 { sub(/^[^,]*,[^,]*/, "1,oops") } 1' "$T/d1.csv" >"$T/e1.csv"
 grep -q abc "$T/e3.csv" && grep -q oops "$T/e1.csv" || bad "the error files were not made"
+gzip -c "$T/d0.csv" >"$T/d0.csv.gz" && gzip -c "$T/d2.csv" >"$T/d2.csv.gz" || bad "gzip failed"
 # the test means something only if a chunk boundary falls inside quotes
 straddle=0
 for f in 0 1 2 3; do
@@ -69,6 +71,7 @@ hc3|--vcov HC3 -f y~x1+x2 -w w --format json|$D
 outputs|-f y~x1*g+x2 -w w SAVE RESID|$D
 two_files|-f y~x1+g SAVE RESID|$T/d2.csv $T/d3.csv
 one_file|--format json -f y~x1+x2+g|$T/d3.csv
+gzip|--format json -f y~x1+x2+g SAVE RESID|$T/d0.csv.gz $T/d1.csv $T/d2.csv.gz $T/d3.csv
 error_last|-f y~x1+x2+g|$T/d0.csv $T/d1.csv $T/d2.csv $T/e3.csv
 error_first|-f y~x1+x2+g|$T/d0.csv $T/e1.csv $T/d2.csv $T/e3.csv"
 
