@@ -341,138 +341,107 @@ static void key_columns(lr_frame *f, const lr_fit_options *opt)
     }
 }
 
-int lr_frame_create(const lr_csv_row *hdr, const char *source, const lr_fit_options *opt,
-                    lr_frame **out, lr_error *err)
+/* The header's names, copied (a quoted name as it is, an unquoted one
+ * without its surrounding blanks). */
+static int header_names(lr_frame *f, const lr_csv_row *hdr, const char *source, lr_error *err)
 {
-    int rc;
-    *out = NULL;
-    lr_frame *f = lr_mem_calloc(1, sizeof *f);
-    if (!f)
-        return lr_error_nomem(err);
-    f->wcol = SIZE_MAX;
-    f->na = opt->na_action;
-    if ((rc = lr_na_set_init(&f->nas, opt->na_strings, opt->n_na_strings, err))) {
-        lr_frame_free(f);
-        return rc;
-    }
-    f->kernel = lr_method_kernel(opt->method);
-    f->ncsv = hdr->nfields;
-    f->rows_fd = -1;
-    f->source = lr_mem_strdup(source);
-    f->colnames = lr_mem_calloc(f->ncsv, sizeof(char *));
-    f->cols = lr_mem_calloc(f->ncsv, sizeof(col_info));
-    f->colval = lr_mem_calloc(f->ncsv, sizeof(double));
-    f->used = lr_mem_calloc(f->ncsv, sizeof(size_t));
-    f->replay = lr_mem_calloc(f->ncsv, sizeof(lr_csv_field));
-    if (!f->source || !f->colnames || !f->cols || !f->colval || !f->used || !f->replay) {
-        rc = lr_error_nomem(err);
-        goto fail;
-    }
     for (size_t j = 0; j < f->ncsv; j++) {
         const lr_csv_field *fl = &hdr->fields[j];
-        if (memchr(fl->data, '\0', fl->len)) {
-            rc = lr_error_at(err, LR_EDATA, source, fl->line, fl->col,
-                             "column %zu has a NUL byte in its name", j + 1);
-            goto fail;
-        }
+        if (memchr(fl->data, '\0', fl->len))
+            return lr_error_at(err, LR_EDATA, source, fl->line, fl->col,
+                               "column %zu has a NUL byte in its name", j + 1);
         const char *nm;
         size_t nlen;
         lr_frame_header_name(fl, &nm, &nlen);
         f->colnames[j] = lr_mem_alloc(nlen + 1);
-        if (!f->colnames[j]) {
-            rc = lr_error_nomem(err);
-            goto fail;
-        }
+        if (!f->colnames[j])
+            return lr_error_nomem(err);
         memcpy(f->colnames[j], nm, nlen);
         f->colnames[j][nlen] = '\0';
         f->cols[j].name = f->colnames[j];
     }
+    return LR_OK;
+}
 
-    /* A header of numbers is a first data row, most likely. */
-    f->delim = ','; /* lr_frame_set_delimiter: the input's */
-    f->header_numeric = f->ncsv > 0;
-    for (size_t j = 0; j < f->ncsv; j++) {
-        double v;
-        f->header_numeric &=
-            lr_parse_cell(f->colnames[j], strlen(f->colnames[j]), &v) == LR_CELL_NUMBER;
-    }
-
-    /* The model. */
+/* The model: the formula parsed, or one made of -y and -x (checked: every
+ * column named exists, none twice, the response not a predictor). */
+static int parse_model(lr_frame *f, const char *source, const lr_fit_options *opt, lr_error *err)
+{
+    int rc;
     const char *const *names = (const char *const *)f->colnames;
     if (opt->formula) {
         rc = lr_formula_parse(opt->formula, names, f->ncsv, &f->formula, err);
         if (rc == LR_OK && !opt->intercept)
             f->formula->intercept = 0;
-    } else {
-        size_t dummy;
-        if (opt->target && !find_header(f, opt->target, &dummy)) {
-            rc = lr_no_column_error(f->source, "column", opt->target, names, f->ncsv, err);
-            goto fail;
-        }
-        size_t npred = opt->features ? opt->n_features : f->ncsv - 1;
-        if (npred + 1 > LR_MAX_COLUMNS) {
-            rc = lr_error_set(err, LR_ERANGE,
-                              "%s: %zu predictor columns: linreg supports at most %d (it keeps "
-                              "matrices of columns × columns while it streams); choose some "
-                              "with -x",
-                              source, npred, LR_MAX_COLUMNS - 1);
-            goto fail;
-        }
-        for (size_t i = 0; opt->features && i < opt->n_features; i++) {
-            if (!find_header(f, opt->features[i], &dummy)) {
-                rc = lr_no_column_error(f->source, "column", opt->features[i], names, f->ncsv, err);
-                goto fail;
-            }
-            const char *y = opt->target ? opt->target : names[0];
-            if (!strcmp(opt->features[i], y)) {
-                rc = lr_error_set(err, LR_EUSAGE,
-                                  "%s: column '%s' is the response and cannot be a predictor",
-                                  source, y);
-                goto fail;
-            }
-            for (size_t q = 0; q < i; q++)
-                if (!strcmp(opt->features[q], opt->features[i])) {
-                    rc = lr_error_set(err, LR_EUSAGE, "column '%s' is listed twice",
-                                      opt->features[i]);
-                    goto fail;
-                }
-        }
-        rc = lr_formula_from_columns(opt->target, opt->features, opt->n_features, opt->intercept,
-                                     names, f->ncsv, &f->formula, err);
+        return rc;
     }
-    if (rc)
-        goto fail;
-
-    /* The weights column. */
-    if (opt->weights) {
-        if (!find_header(f, opt->weights, &f->wcol)) {
-            rc = lr_no_column_error(f->source, "weights column", opt->weights, names, f->ncsv, err);
-            goto fail;
-        }
-        f->cols[f->wcol].used = 2;
+    size_t dummy;
+    if (opt->target && !find_header(f, opt->target, &dummy))
+        return lr_no_column_error(f->source, "column", opt->target, names, f->ncsv, err);
+    size_t npred = opt->features ? opt->n_features : f->ncsv - 1;
+    if (npred + 1 > LR_MAX_COLUMNS)
+        return lr_error_set(err, LR_ERANGE,
+                            "%s: %zu predictor columns: linreg supports at most %d (it keeps "
+                            "matrices of columns × columns while it streams); choose some "
+                            "with -x",
+                            source, npred, LR_MAX_COLUMNS - 1);
+    for (size_t i = 0; opt->features && i < opt->n_features; i++) {
+        if (!find_header(f, opt->features[i], &dummy))
+            return lr_no_column_error(f->source, "column", opt->features[i], names, f->ncsv, err);
+        const char *y = opt->target ? opt->target : names[0];
+        if (!strcmp(opt->features[i], y))
+            return lr_error_set(err, LR_EUSAGE,
+                                "%s: column '%s' is the response and cannot be a predictor",
+                                source, y);
+        for (size_t q = 0; q < i; q++)
+            if (!strcmp(opt->features[q], opt->features[i]))
+                return lr_error_set(err, LR_EUSAGE, "column '%s' is listed twice",
+                                    opt->features[i]);
     }
+    return lr_formula_from_columns(opt->target, opt->features, opt->n_features, opt->intercept,
+                                   names, f->ncsv, &f->formula, err);
+}
 
-    /* The cluster columns (--vcov CL): read as text, so that a missing cell
-     * omits the row as it would if the column were in R's model frame. */
-    if (opt->vcov == LR_VCOV_CL && opt->cluster) {
-        const char *cn[LR_CLUSTER_MAX];
-        size_t cl[LR_CLUSTER_MAX], ncl, col;
-        if ((rc = lr_cluster_split(opt->cluster, cn, cl, &ncl, err)))
-            goto fail;
-        for (size_t i = 0; i < ncl; i++) {
-            char name[256];
-            snprintf(name, sizeof name, "%.*s", (int)(cl[i] < 255 ? cl[i] : 255), cn[i]);
-            if (!find_header(f, name, &col)) {
-                rc = lr_no_column_error(f->source, "cluster column", name, names, f->ncsv, err);
-                goto fail;
-            }
-            if (!f->cols[col].used)
-                f->cols[col].used = 1, f->cols[col].as_factor = 1;
-            f->ccol[f->ncl++] = col;
-        }
+/* The weights column (--weights), if any. */
+static int weights_column(lr_frame *f, const lr_fit_options *opt, lr_error *err)
+{
+    if (!opt->weights)
+        return LR_OK;
+    if (!find_header(f, opt->weights, &f->wcol))
+        return lr_no_column_error(f->source, "weights column", opt->weights,
+                                  (const char *const *)f->colnames, f->ncsv, err);
+    f->cols[f->wcol].used = 2;
+    return LR_OK;
+}
+
+/* The cluster columns (--vcov CL): read as text, so that a missing cell
+ * omits the row as it would if the column were in R's model frame. */
+static int cluster_columns(lr_frame *f, const lr_fit_options *opt, lr_error *err)
+{
+    if (opt->vcov != LR_VCOV_CL || !opt->cluster)
+        return LR_OK;
+    const char *cn[LR_CLUSTER_MAX];
+    size_t cl[LR_CLUSTER_MAX], ncl, col;
+    int rc;
+    if ((rc = lr_cluster_split(opt->cluster, cn, cl, &ncl, err)))
+        return rc;
+    for (size_t i = 0; i < ncl; i++) {
+        char name[256];
+        snprintf(name, sizeof name, "%.*s", (int)(cl[i] < 255 ? cl[i] : 255), cn[i]);
+        if (!find_header(f, name, &col))
+            return lr_no_column_error(f->source, "cluster column", name,
+                                      (const char *const *)f->colnames, f->ncsv, err);
+        if (!f->cols[col].used)
+            f->cols[col].used = 1, f->cols[col].as_factor = 1;
+        f->ccol[f->ncl++] = col;
     }
+    return LR_OK;
+}
 
-    /* Columns used: every variable's (as R's model.frame includes them all). */
+/* Columns used: every variable's (as R's model.frame includes them all),
+ * each with a name of its own in the header. */
+static int columns_used(lr_frame *f, const lr_csv_row *hdr, const char *source, lr_error *err)
+{
     lr_formula *fm = f->formula;
     for (size_t v = 0; v < fm->nvars; v++) {
         mark_used(f, fm->vars[v].expr);
@@ -502,23 +471,66 @@ int lr_frame_create(const lr_csv_row *hdr, const char *source, const lr_fit_opti
         for (size_t i = 0; i < f->ncsv; i++)
             if (i != j && !strcmp(f->colnames[i], f->colnames[j])) {
                 size_t dup = i > j ? i : j;
-                rc = lr_error_at(err, LR_EDATA, source, hdr->fields[dup].line, hdr->fields[dup].col,
-                                 "column name '%s' appears more than once in the header",
-                                 f->colnames[j]);
-                goto fail;
+                return lr_error_at(err, LR_EDATA, source, hdr->fields[dup].line,
+                                   hdr->fields[dup].col,
+                                   "column name '%s' appears more than once in the header",
+                                   f->colnames[j]);
             }
-        if (f->colnames[j][0] == '\0') {
-            rc = lr_error_at(err, LR_EDATA, source, hdr->fields[j].line, hdr->fields[j].col,
-                             "column %zu has an empty name in the header%s", j + 1,
-                             j + 1 == f->ncsv ? " (a delimiter at the end of the header line?)"
-                                              : "");
-            goto fail;
-        }
+        if (f->colnames[j][0] == '\0')
+            return lr_error_at(err, LR_EDATA, source, hdr->fields[j].line, hdr->fields[j].col,
+                               "column %zu has an empty name in the header%s", j + 1,
+                               j + 1 == f->ncsv ? " (a delimiter at the end of the header line?)"
+                                                : "");
     }
+    return LR_OK;
+}
+
+int lr_frame_create(const lr_csv_row *hdr, const char *source, const lr_fit_options *opt,
+                    lr_frame **out, lr_error *err)
+{
+    int rc;
+    *out = NULL;
+    lr_frame *f = lr_mem_calloc(1, sizeof *f);
+    if (!f)
+        return lr_error_nomem(err);
+    f->wcol = SIZE_MAX;
+    f->na = opt->na_action;
+    if ((rc = lr_na_set_init(&f->nas, opt->na_strings, opt->n_na_strings, err))) {
+        lr_frame_free(f);
+        return rc;
+    }
+    f->kernel = lr_method_kernel(opt->method);
+    f->ncsv = hdr->nfields;
+    f->rows_fd = -1;
+    f->source = lr_mem_strdup(source);
+    f->colnames = lr_mem_calloc(f->ncsv, sizeof(char *));
+    f->cols = lr_mem_calloc(f->ncsv, sizeof(col_info));
+    f->colval = lr_mem_calloc(f->ncsv, sizeof(double));
+    f->used = lr_mem_calloc(f->ncsv, sizeof(size_t));
+    f->replay = lr_mem_calloc(f->ncsv, sizeof(lr_csv_field));
+    if (!f->source || !f->colnames || !f->cols || !f->colval || !f->used || !f->replay) {
+        rc = lr_error_nomem(err);
+        goto fail;
+    }
+    if ((rc = header_names(f, hdr, source, err)))
+        goto fail;
+
+    /* A header of numbers is a first data row, most likely. */
+    f->delim = ','; /* lr_frame_set_delimiter: the input's */
+    f->header_numeric = f->ncsv > 0;
+    for (size_t j = 0; j < f->ncsv; j++) {
+        double v;
+        f->header_numeric &=
+            lr_parse_cell(f->colnames[j], strlen(f->colnames[j]), &v) == LR_CELL_NUMBER;
+    }
+
+    if ((rc = parse_model(f, source, opt, err)) || (rc = weights_column(f, opt, err)) ||
+        (rc = cluster_columns(f, opt, err)) || (rc = columns_used(f, hdr, source, err)))
+        goto fail;
     f->nkeep = f->nused;
     key_columns(f, opt);
-    f->vars = lr_mem_calloc(fm->nvars, sizeof(var_info));
-    f->terms = lr_mem_calloc(fm->nterms ? fm->nterms : 1, sizeof(term_info));
+    f->vars = lr_mem_calloc(f->formula->nvars, sizeof(var_info));
+    f->terms = lr_mem_calloc(f->formula->nterms ? f->formula->nterms : 1, sizeof(term_info));
     if (!f->vars || !f->terms) {
         rc = lr_error_nomem(err);
         goto fail;

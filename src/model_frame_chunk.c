@@ -127,21 +127,15 @@ int lr_chunk_ensure_width(lr_chunk *c, size_t k, lr_error *err)
     size_t n;
     if (lr_mul_overflows(rows, kb, &n) || n > SIZE_MAX / sizeof(double))
         return lr_error_set(err, LR_ERANGE, "too many model columns (%zu)", k);
-    double *block = lr_mem_alloc(n * sizeof(double));
-    double *wblock = lr_mem_alloc(rows * sizeof(double));
-    uint64_t *lblock = lr_mem_alloc(rows * sizeof(uint64_t));
-    if (!block || !wblock || !lblock) {
-        lr_mem_free(block, n * sizeof(double));
-        lr_mem_free(wblock, rows * sizeof(double));
-        lr_mem_free(lblock, rows * sizeof(uint64_t));
+    lr_mem_array a[] = {
+        {c->block, c->block_rows * c->block_k * sizeof(double), n * sizeof(double), 0, 0},
+        {c->wblock, c->block_rows * sizeof(double), rows * sizeof(double), 0, 0},
+        {c->lblock, c->block_rows * sizeof(uint64_t), rows * sizeof(uint64_t), 0, 0}};
+    if (lr_mem_replace(a, 3))
         return lr_error_nomem(err);
-    }
-    lr_mem_free(c->block, c->block_rows * c->block_k * sizeof(double));
-    lr_mem_free(c->wblock, c->block_rows * sizeof(double));
-    lr_mem_free(c->lblock, c->block_rows * sizeof(uint64_t));
-    c->block = block;
-    c->wblock = wblock;
-    c->lblock = lblock;
+    c->block = a[0].p;
+    c->wblock = a[1].p;
+    c->lblock = a[2].p;
     c->block_rows = rows;
     c->block_k = kb;
     return LR_OK;

@@ -60,13 +60,11 @@ static int custom_order(lr_frame *f, size_t v, lr_error *err)
     return rc;
 }
 
-int lr_frame_model(lr_frame *f, lr_model_columns *out, lr_error *err)
+/* Levels in R's order; a factor in the model needs two of them. */
+static int order_levels(lr_frame *f, lr_error *err)
 {
     lr_formula *fm = f->formula;
     int rc;
-    memset(out, 0, sizeof *out);
-
-    /* Levels in R's order; a factor in the model needs two of them. */
     for (size_t v = 0; v < fm->nvars; v++) {
         var_info *vi = &f->vars[v];
         if (!vi->factor)
@@ -90,17 +88,16 @@ int lr_frame_model(lr_frame *f, lr_model_columns *out, lr_error *err)
                     : "",
                 lr_levels_count(vi->levels) ? "'" : "");
     }
+    return LR_OK;
+}
 
-    /* Coding of each factor in each term (R's TermCode: model_frame_coded.c). */
-    size_t nv = fm->nvars, nt = fm->nterms, cells;
-    if (lr_mul_overflows(nv, nt ? nt : 1, &cells))
-        return lr_error_set(err, LR_ERANGE, "model too large");
-    unsigned char *dummy = lr_mem_calloc(cells, 1);
-    if (!dummy)
-        return lr_error_nomem(err);
-    lr_frame_coding(f, dummy);
-
-    /* Count the columns: per term, the product of each variable's choices. */
+/* Count the columns: per term, the product of each variable's choices
+ * (dummy: the coding of each factor in each term, lr_frame_coding). */
+static int count_columns(const lr_frame *f, const unsigned char *dummy, size_t *q_out,
+                         lr_error *err)
+{
+    const lr_formula *fm = f->formula;
+    size_t nv = fm->nvars, nt = fm->nterms;
     size_t q = 0;
     for (size_t t = 0; t < nt; t++) {
         size_t n = 1;
@@ -114,19 +111,26 @@ int lr_frame_model(lr_frame *f, lr_model_columns *out, lr_error *err)
             if (lr_mul_overflows(n, c, &n))
                 n = SIZE_MAX;
         }
-        if (n == SIZE_MAX || q > SIZE_MAX / 2 - n) {
-            lr_mem_free(dummy, cells);
+        if (n == SIZE_MAX || q > SIZE_MAX / 2 - n)
             return lr_error_set(err, LR_ERANGE, "model too large");
-        }
         q += n;
     }
+    *q_out = q;
+    return LR_OK;
+}
+
+/* Room for q model columns (a former lr_frame_model's freed): their
+ * accumulator columns, names, terms and choices. */
+static int make_room(lr_frame *f, size_t q, lr_error *err)
+{
+    const lr_formula *fm = f->formula;
     lr_mem_free(f->macc, f->mq * sizeof(size_t));
     lr_mem_free(f->mnames, f->mq * sizeof(char *));
     lr_mem_free(f->mterm, (f->mq ? f->mq : 1) * sizeof(size_t));
     lr_mem_free(f->mchoice, (f->mq ? f->mq : 1) * (f->mwidth ? f->mwidth : 1) * sizeof(uint32_t));
     lr_arena_free(&f->names_arena);
     size_t width = 1;
-    for (size_t t = 0; t < nt; t++)
+    for (size_t t = 0; t < fm->nterms; t++)
         if (fm->terms[t].n > width)
             width = fm->terms[t].n;
     f->mq = q;
@@ -135,22 +139,24 @@ int lr_frame_model(lr_frame *f, lr_model_columns *out, lr_error *err)
     f->mnames = lr_mem_calloc(q ? q : 1, sizeof(char *));
     f->mterm = lr_mem_calloc(q ? q : 1, sizeof(size_t));
     f->mchoice = lr_mem_calloc((q ? q : 1) * width, sizeof(uint32_t));
-    if (!f->macc || !f->mnames || !f->mterm || !f->mchoice) {
-        lr_mem_free(dummy, cells);
+    if (!f->macc || !f->mnames || !f->mterm || !f->mchoice)
         return lr_error_nomem(err);
-    }
+    return LR_OK;
+}
 
-    /* Enumerate: within a term the first variable varies fastest. */
+/* Enumerate: within a term the first variable varies fastest. */
+static int enumerate_columns(lr_frame *f, const unsigned char *dummy, lr_error *err)
+{
+    const lr_formula *fm = f->formula;
+    size_t nv = fm->nvars, nt = fm->nterms, width = f->mwidth;
     size_t m = 0;
     size_t digit[66], radix[66];
     uint32_t key[66];
     for (size_t t = 0; t < nt; t++) {
         const lr_term *tm = &fm->terms[t];
         const term_info *ti = &f->terms[t];
-        if (tm->n > 64) {
-            lr_mem_free(dummy, cells);
+        if (tm->n > 64)
             return lr_error_set(err, LR_ERANGE, "a term interacts more than 64 variables");
-        }
         for (size_t i = 0; i < tm->n; i++) {
             size_t v = tm->vars[i];
             digit[i] = 0;
@@ -209,10 +215,8 @@ int lr_frame_model(lr_frame *f, lr_model_columns *out, lr_error *err)
             f->macc[m] = ti->nf == 0 ? ti->first_col + combo : lr_cell_map_get(&f->map, key);
             f->mterm[m] = t;
             f->mnames[m] = lr_arena_strndup(&f->names_arena, name, nl);
-            if (!f->mnames[m]) {
-                lr_mem_free(dummy, cells);
+            if (!f->mnames[m])
                 return lr_error_nomem(err);
-            }
             m++;
             /* next combination */
             size_t i = 0;
@@ -222,9 +226,15 @@ int lr_frame_model(lr_frame *f, lr_model_columns *out, lr_error *err)
                 break;
         }
     }
-    lr_mem_free(dummy, cells);
-    /* Term labels for the term-wise tables (ANOVA, VIF): the variables' labels
-     * joined by ':', as R's attr(terms, "term.labels"). */
+    return LR_OK;
+}
+
+/* Term labels for the term-wise tables (ANOVA, VIF): the variables' labels
+ * joined by ':', as R's attr(terms, "term.labels"). */
+static int term_labels(lr_frame *f, char ***out, lr_error *err)
+{
+    const lr_formula *fm = f->formula;
+    size_t nt = fm->nterms;
     char **labels = lr_arena_alloc(&f->names_arena, (nt ? nt : 1) * sizeof(char *));
     if (!labels)
         return lr_error_nomem(err);
@@ -240,6 +250,32 @@ int lr_frame_model(lr_frame *f, lr_model_columns *out, lr_error *err)
         if (!(labels[t] = lr_arena_strndup(&f->names_arena, label, nl)))
             return lr_error_nomem(err);
     }
+    *out = labels;
+    return LR_OK;
+}
+
+int lr_frame_model(lr_frame *f, lr_model_columns *out, lr_error *err)
+{
+    lr_formula *fm = f->formula;
+    int rc;
+    memset(out, 0, sizeof *out);
+    if ((rc = order_levels(f, err)))
+        return rc;
+
+    /* Coding of each factor in each term (R's TermCode: model_frame_coded.c). */
+    size_t nv = fm->nvars, nt = fm->nterms, cells, q = 0;
+    if (lr_mul_overflows(nv, nt ? nt : 1, &cells))
+        return lr_error_set(err, LR_ERANGE, "model too large");
+    unsigned char *dummy = lr_mem_calloc(cells, 1);
+    if (!dummy)
+        return lr_error_nomem(err);
+    lr_frame_coding(f, dummy);
+    if (!(rc = count_columns(f, dummy, &q, err)) && !(rc = make_room(f, q, err)))
+        rc = enumerate_columns(f, dummy, err);
+    lr_mem_free(dummy, cells);
+    char **labels = NULL;
+    if (rc || (rc = term_labels(f, &labels, err)))
+        return rc;
     out->nterms = nt;
     out->term = f->mterm;
     out->term_labels = (const char *const *)labels;

@@ -212,21 +212,14 @@ static int cell_column(lr_chunk *c, const uint32_t *key, const col_origin *o, si
         size_t nkeys = c->k - c->f->kfixed;
         if (nkeys == c->colkeys_cap) {
             size_t cap = c->colkeys_cap ? 2 * c->colkeys_cap : 16;
-            uint32_t *ck = lr_mem_alloc(cap * kw * sizeof(uint32_t));
-            col_origin *co = lr_mem_alloc(cap * sizeof(col_origin));
-            if (!ck || !co) {
-                lr_mem_free(ck, cap * kw * sizeof(uint32_t));
-                lr_mem_free(co, cap * sizeof(col_origin));
+            lr_mem_array a[] = {{c->colkeys, c->colkeys_cap * kw * sizeof(uint32_t),
+                                 cap * kw * sizeof(uint32_t), nkeys * kw * sizeof(uint32_t), 0},
+                                {c->colorigin, c->colkeys_cap * sizeof(col_origin),
+                                 cap * sizeof(col_origin), nkeys * sizeof(col_origin), 0}};
+            if (lr_mem_replace(a, 2))
                 return lr_error_nomem(err);
-            }
-            if (nkeys) {
-                memcpy(ck, c->colkeys, nkeys * kw * sizeof(uint32_t));
-                memcpy(co, c->colorigin, nkeys * sizeof(col_origin));
-            }
-            lr_mem_free(c->colkeys, c->colkeys_cap * kw * sizeof(uint32_t));
-            lr_mem_free(c->colorigin, c->colkeys_cap * sizeof(col_origin));
-            c->colkeys = ck;
-            c->colorigin = co;
+            c->colkeys = a[0].p;
+            c->colorigin = a[1].p;
             c->colkeys_cap = cap;
         }
         int rc = lr_cell_map_put(&c->map, key, c->k, err);
