@@ -275,20 +275,15 @@ static void put_value(lr_chunk *c, size_t col, double val)
         c->row[col] = val;
 }
 
-/* Evaluate the variables of a row and lay its accumulator values out
- * (making columns for level combinations seen first). */
-int lr_chunk_build_row(lr_chunk *c, const lr_csv_row *row, int *omit, lr_error *err)
+/* Expressions first: one that is NaN (log(-1), sqrt(-1)) omits the row
+ * (*omit = 1), as R's lm does (NaN is NA to na.omit; R warns "NaNs
+ * produced"), before any factor level of the row is recorded (lm drops
+ * unused levels). An infinite value stays an error, as in lm ("NA/NaN/Inf
+ * in 'x'"). */
+static int row_expressions(lr_chunk *c, const lr_csv_row *row, int *omit, lr_error *err)
 {
-    unsigned char freshbuf[64];
-    unsigned char *fresh = c->f->formula->nvars <= 64 ? freshbuf : NULL;
     const lr_frame *f = c->f;
     const lr_formula *fm = f->formula;
-    int rc;
-    /* Expressions first: one that is NaN (log(-1), sqrt(-1)) omits the row,
-     * as R's lm does (NaN is NA to na.omit; R warns "NaNs produced"), before
-     * any factor level of the row is recorded (lm drops unused levels). An
-     * infinite value stays an error, as in lm ("NA/NaN/Inf in 'x'"). */
-    *omit = 0;
     for (size_t v = 0; v < fm->nvars; v++) {
         const lr_var *x = &fm->vars[v];
         if (f->vars[v].factor &&
@@ -321,6 +316,17 @@ int lr_chunk_build_row(lr_chunk *c, const lr_csv_row *row, int *omit, lr_error *
             return nonfinite_error(f, row, x, value, why, err);
         c->value[v] = value;
     }
+    return LR_OK;
+}
+
+/* The row's factor levels, interned in the chunk's tables (fresh[v] = 1
+ * where v's level is new to the chunk, if fresh is not NULL), and the
+ * plain columns' values. */
+static int row_levels(lr_chunk *c, const lr_csv_row *row, unsigned char *fresh, lr_error *err)
+{
+    const lr_frame *f = c->f;
+    const lr_formula *fm = f->formula;
+    int rc;
     for (size_t v = 0; v < fm->nvars; v++) {
         const lr_var *x = &fm->vars[v];
         if (f->vars[v].factor) {
@@ -350,8 +356,17 @@ int lr_chunk_build_row(lr_chunk *c, const lr_csv_row *row, int *omit, lr_error *
         if (x->kind == LR_VAR_COLUMN)
             c->value[v] = c->colval[x->col]; /* finite: lr_chunk_read_cells checked it */
     }
+    return LR_OK;
+}
 
-    /* New cells first (the row's width must be known before it is written). */
+/* New cells first (the row's width must be known before it is written): a
+ * column for each level combination the chunk sees first in this row. */
+static int new_cells(lr_chunk *c, const lr_csv_row *row, const unsigned char *fresh,
+                     lr_error *err)
+{
+    const lr_frame *f = c->f;
+    const lr_formula *fm = f->formula;
+    int rc;
     uint32_t key[66];
     if (f->keywidth > 66)
         return lr_error_set(err, LR_ERANGE, "a term interacts more than 64 factors");
@@ -374,16 +389,16 @@ int lr_chunk_build_row(lr_chunk *c, const lr_csv_row *row, int *omit, lr_error *
                 return rc;
         }
     }
-    if (c->sparse) {
-        c->nent = 0;
-    } else {
-        if ((rc = lr_chunk_ensure_width(c, c->k, err)))
-        return rc;
-        memset(c->row, 0, c->k * sizeof(double));
-    }
+    return LR_OK;
+}
 
-    /* The values: response, then each term's product of numeric variables
-     * times its poly powers, in the term's column. */
+/* The values: response, then each term's product of numeric variables
+ * times its poly powers, in the term's column. */
+static int row_values(lr_chunk *c, const lr_csv_row *row, lr_error *err)
+{
+    const lr_frame *f = c->f;
+    const lr_formula *fm = f->formula;
+    uint32_t key[66]; /* f->keywidth words: new_cells checked */
     /* lm fits y − offset (lm.fit: qr(x, y - offset)); R's summary then takes
      * R² and F from fitted − offset, which are this fit's */
     put_value(c, 0, fm->offset ? c->value[0] - c->value[fm->offset] : c->value[0]);
@@ -424,6 +439,28 @@ int lr_chunk_build_row(lr_chunk *c, const lr_csv_row *row, int *omit, lr_error *
         }
     }
     return LR_OK;
+}
+
+/* Evaluate the variables of a row and lay its accumulator values out
+ * (making columns for level combinations seen first). */
+int lr_chunk_build_row(lr_chunk *c, const lr_csv_row *row, int *omit, lr_error *err)
+{
+    unsigned char freshbuf[64];
+    unsigned char *fresh = c->f->formula->nvars <= 64 ? freshbuf : NULL;
+    int rc;
+    *omit = 0;
+    if ((rc = row_expressions(c, row, omit, err)) || *omit)
+        return rc;
+    if ((rc = row_levels(c, row, fresh, err)) || (rc = new_cells(c, row, fresh, err)))
+        return rc;
+    if (c->sparse) {
+        c->nent = 0;
+    } else {
+        if ((rc = lr_chunk_ensure_width(c, c->k, err)))
+            return rc;
+        memset(c->row, 0, c->k * sizeof(double));
+    }
+    return row_values(c, row, err);
 }
 
 /* ------------------------------------------------------------------------ */
