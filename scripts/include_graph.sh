@@ -43,6 +43,7 @@ module() {
     fe_* | fixed_effects*) echo fixed_effects ;;
     fit*) echo fit ;;
     ingest*) echo ingest ;;
+    formula*) echo formula ;;
     model | model_io | predict) echo model ;;
     byte_source | source_concat | csv_reader) echo input ;;
     error | alloc | internal) echo core ;;
