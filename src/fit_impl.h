@@ -18,20 +18,20 @@
 #include "solver.h"
 
 struct lr_fit {
-    lr_summary summary; /* model-level statistics; string members point into this object */
-    size_t p;           /* coefficients */
-    lr_coef *coefs;     /* p entries; names point to names[] */
-    char **names;       /* coefficient names (owned), p entries */
-    double *xtx_inv;    /* (XᵀX)⁻¹, p × p, ld p */
-    char *response;     /* response label (owned) */
-    char *source;       /* data display name (owned) */
-    char *model;        /* the model formula (owned) */
-    char *weights;      /* weights column (owned), or NULL */
-    char *cluster;      /* CL: the cluster columns (owned), or NULL */
-    char **notes;       /* notes (owned), nnotes entries */
-    size_t nnotes;      /* their number */
-    lr_diag_result diag; /* the second pass's results (plot points) */
-    lr_model *saved;    /* the model lr_fit_save writes (keep_model), or NULL */
+    lr_summary summary;   /* model-level statistics; string members point into this object */
+    size_t p;             /* coefficients */
+    lr_coef *coefs;       /* p entries; names point to names[] */
+    char **names;         /* coefficient names (owned), p entries */
+    double *xtx_inv;      /* (XᵀX)⁻¹, p × p, ld p */
+    char *response;       /* response label (owned) */
+    char *source;         /* data display name (owned) */
+    char *model;          /* the model formula (owned) */
+    char *weights;        /* weights column (owned), or NULL */
+    char *cluster;        /* CL: the cluster columns (owned), or NULL */
+    char **notes;         /* notes (owned), nnotes entries */
+    size_t nnotes;        /* their number */
+    lr_diag_result diag;  /* the second pass's results (plot points) */
+    lr_model *saved;      /* the model lr_fit_save writes (keep_model), or NULL */
     lr_fit_inference inf; /* terms and the ANOVA table (inference.h) */
 };
 

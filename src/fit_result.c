@@ -33,7 +33,10 @@ void lr_fit_free(lr_fit *fit)
     lr_mem_free(fit, sizeof *fit);
 }
 
-const lr_summary *lr_fit_summary(const lr_fit *fit) { return &fit->summary; }
+const lr_summary *lr_fit_summary(const lr_fit *fit)
+{
+    return &fit->summary;
+}
 const lr_fit_inference *lr_fit_inference_get(const lr_fit *fit)
 {
     return &fit->inf;
@@ -50,7 +53,10 @@ void lr_fit_vcov(const lr_fit *fit, double *out, size_t ld)
                                    : fit->diag.vcov ? LR_AT(fit->diag.vcov, p, i, j)
                                                     : s2 * LR_AT(fit->xtx_inv, p, i, j);
 }
-size_t lr_fit_nnotes(const lr_fit *fit) { return fit->nnotes; }
+size_t lr_fit_nnotes(const lr_fit *fit)
+{
+    return fit->nnotes;
+}
 
 /* What lr_fit_save and lr_fit_save_to say of a fit made without keep_model. */
 static int not_saveable(lr_error *err)
@@ -76,8 +82,8 @@ int lr_fit_keep_model(lr_fit *fit, const lr_frame *frame, const lr_accum *acc, c
                       lr_error *err)
 {
     const lr_summary *s = &fit->summary;
-    lr_model_result r = {s->model, s->response, s->intercept,   s->weights,  s->method,
-                         s->n,     s->rank,     s->df_residual, s->sigma,    fit->p,
+    lr_model_result r = {s->model,   s->response,  s->intercept,   s->weights, s->method,
+                         s->n,       s->rank,      s->df_residual, s->sigma,   fit->p,
                          fit->coefs, fit->xtx_inv, fit->p};
     int rc = lr_model_create(frame, &r, acc, &fit->saved, err);
     if (rc == LR_OK && fe)
@@ -95,14 +101,20 @@ size_t lr_fit_plot_points(const lr_fit *fit, const double **fitted, const double
     *sorted_std_resid = fit->diag.psorted;
     return fit->diag.np;
 }
-const double *lr_fit_plot_residuals(const lr_fit *fit) { return fit->diag.pe; }
+const double *lr_fit_plot_residuals(const lr_fit *fit)
+{
+    return fit->diag.pe;
+}
 size_t lr_fit_small_residuals(const lr_fit *fit, const double **resid, const uint64_t **row)
 {
     *resid = fit->diag.few;
     *row = fit->diag.few_row;
     return fit->diag.few ? fit->diag.nfew : 0;
 }
-const char *lr_fit_note(const lr_fit *fit, size_t i) { return fit->notes[i]; }
+const char *lr_fit_note(const lr_fit *fit, size_t i)
+{
+    return fit->notes[i];
+}
 
 /* Append a note (printf-style). LR_OK or LR_ENOMEM. */
 int lr_fit_add_note(lr_fit *fit, lr_error *err, const char *fmt, ...)
@@ -113,8 +125,14 @@ int lr_fit_add_note(lr_fit *fit, lr_error *err, const char *fmt, ...)
     va_end(ap);
     return rc;
 }
-size_t lr_fit_ncoef(const lr_fit *fit) { return fit->p; }
-const lr_coef *lr_fit_coef(const lr_fit *fit, size_t j) { return &fit->coefs[j]; }
+size_t lr_fit_ncoef(const lr_fit *fit)
+{
+    return fit->p;
+}
+const lr_coef *lr_fit_coef(const lr_fit *fit, size_t j)
+{
+    return &fit->coefs[j];
+}
 
 const double *lr_fit_xtx_inverse(const lr_fit *fit, size_t *ld)
 {

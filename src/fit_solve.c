@@ -46,9 +46,10 @@ static int fit_notes(lr_fit *fit, const lr_solution *sol, const lr_fe *fe, lr_er
     for (size_t j = 0; j < sol->p; j++)
         naliased += sol->aliased[j];
     if (naliased) {
-        rc = lr_fit_add_note(fit, err, "%zu coefficient%s not defined because of singularities "
-                             "(aliased, as R reports NA):", naliased,
-                             naliased == 1 ? " is" : "s are");
+        rc = lr_fit_add_note(fit, err,
+                             "%zu coefficient%s not defined because of singularities "
+                             "(aliased, as R reports NA):",
+                             naliased, naliased == 1 ? " is" : "s are");
         if (rc)
             return rc;
         for (size_t j = 0; j < sol->p; j++)
@@ -56,20 +57,23 @@ static int fit_notes(lr_fit *fit, const lr_solution *sol, const lr_fe *fe, lr_er
                 return rc;
     }
     if (s->extended_bits > 0 &&
-        (rc = lr_fit_add_note(fit, err, "recomputed in %d-bit arithmetic from the decimal text "
+        (rc = lr_fit_add_note(fit, err,
+                              "recomputed in %d-bit arithmetic from the decimal text "
                               "of the data (digits were at risk in double precision: %s)",
                               s->extended_bits, why)))
         return rc;
-    if (!(sol->tss > 0) &&
-        (rc = lr_fit_add_note(fit, err, "the response is constant in the rows used: "
-                              "R-squared is undefined (0/0)")))
+    if (!(sol->tss > 0) && (rc = lr_fit_add_note(fit, err,
+                                                 "the response is constant in the rows used: "
+                                                 "R-squared is undefined (0/0)")))
         return rc;
-    if (s->digits < 6 &&
-        (rc = lr_fit_add_note(fit, err, "warning: only about %.0f significant digits "
-                              "of these results can be trusted (%s)", floor(s->digits), why)))
+    if (s->digits < 6 && (rc = lr_fit_add_note(fit, err,
+                                               "warning: only about %.0f significant digits "
+                                               "of these results can be trusted (%s)",
+                                               floor(s->digits), why)))
         return rc;
     if (sol->no_se && !(s->ridge > 0) &&
-        (rc = lr_fit_add_note(fit, err, "the model is rank deficient: --method svd gives the "
+        (rc = lr_fit_add_note(fit, err,
+                              "the model is rank deficient: --method svd gives the "
                               "minimum-norm coefficients, which are not identifiable one by one, "
                               "so no standard errors or tests are given")))
         return rc;
@@ -106,11 +110,14 @@ static int diag_declined(const lr_fit_options *opt, const model_desc *md, const 
     }
     if (md->no_input && !md->input) {
         if (asked)
-            return lr_error_set(err, LR_EUSAGE, "%s: %s: give --data FILE... (the files, in "
-                                "the same order) for what needs the residuals", md->source,
-                                md->no_input);
-        snprintf(note, size, "the residual quantiles were not computed: %s (give --data FILE... "
-                 "to read the files again)", md->no_input);
+            return lr_error_set(err, LR_EUSAGE,
+                                "%s: %s: give --data FILE... (the files, in "
+                                "the same order) for what needs the residuals",
+                                md->source, md->no_input);
+        snprintf(note, size,
+                 "the residual quantiles were not computed: %s (give --data FILE... "
+                 "to read the files again)",
+                 md->no_input);
         return LR_OK;
     }
     if (!asked) {
@@ -141,12 +148,14 @@ static int diag_declined(const lr_fit_options *opt, const model_desc *md, const 
 /* Absorbed fixed effects (fixed_effects.h): the dummies' model's rank and
  * sums of squares, its HC covariance into diag, --fe-out; a note when auto
  * would have recomputed in extended precision, which reads the text. */
-static int fe_finish(lr_fe *fe, lr_solution *sol, const lr_fit_options *opt,
-                     lr_diag_result *diag, char *note, size_t size, lr_error *err)
+static int fe_finish(lr_fe *fe, lr_solution *sol, const lr_fit_options *opt, lr_diag_result *diag,
+                     char *note, size_t size, lr_error *err)
 {
     if (opt->method == LR_METHOD_AUTO && sol->digits < LR_EXTENDED_DIGITS)
-        snprintf(note, size, "extended precision is not used with absorbed fixed effects; about "
-                 "%.0f digits can be trusted", floor(sol->digits));
+        snprintf(note, size,
+                 "extended precision is not used with absorbed fixed effects; about "
+                 "%.0f digits can be trusted",
+                 floor(sol->digits));
     int rc = lr_fe_finish(fe, sol, opt->vcov, &diag->vcov, err);
     if (!rc && opt->vcov == LR_VCOV_CL)
         rc = lr_fe_cluster_vcov(fe, sol, opt->cluster, &diag->vcov, diag->n_clusters,
@@ -167,13 +176,14 @@ static int cl_zero_note(lr_fit *fit, lr_error *err)
                              fit->names[j]);
             used += w > 0 ? (size_t)w : 0;
         }
-    return lr_fit_add_note(fit, err,
-                    "warning: %s: %s clustered variance is zero to rounding: the clusters are "
-                    "nested in %s, so each cluster's residuals sum to zero; %s standard "
-                    "error%s, t, p and interval%s are NA (R's vcovCL gives rounding noise), and "
-                    "so is the Wald F, whose slopes' covariance is singular",
-                    names, n == 1 ? "its" : "their", n == 1 ? "this term" : "these terms",
-                    n == 1 ? "its" : "their", n == 1 ? "" : "s", n == 1 ? "" : "s");
+    return lr_fit_add_note(
+        fit, err,
+        "warning: %s: %s clustered variance is zero to rounding: the clusters are "
+        "nested in %s, so each cluster's residuals sum to zero; %s standard "
+        "error%s, t, p and interval%s are NA (R's vcovCL gives rounding noise), and "
+        "so is the Wald F, whose slopes' covariance is singular",
+        names, n == 1 ? "its" : "their", n == 1 ? "this term" : "these terms",
+        n == 1 ? "its" : "their", n == 1 ? "" : "s", n == 1 ? "" : "s");
 }
 
 /* The final solve on one BLAS thread, whatever -t says: OpenBLAS's
@@ -215,10 +225,12 @@ static int extended_recompute(const lr_accum *acc, const model_desc *md, const l
         return LR_OK;
     double width = (double)(spec->q + 3);
     if (!md->frame) {
-        snprintf(note, size, "extended precision was not used: the statistics "
+        snprintf(note, size,
+                 "extended precision was not used: the statistics "
                  "were accumulated by the caller, not read from a file");
     } else if (md->no_input && !md->input) {
-        snprintf(note, size, "extended precision was not used: %s; about %.0f "
+        snprintf(note, size,
+                 "extended precision was not used: %s; about %.0f "
                  "digits can be trusted (give --data FILE... to get every digit)",
                  md->no_input, floor(sol->digits));
     } else if (again_why) {
@@ -228,9 +240,11 @@ static int extended_recompute(const lr_accum *acc, const model_desc *md, const l
                  "TMPDIR, to get every digit",
                  md->source, again_why, floor(sol->digits));
     } else if ((double)nobs * width * width > LR_EXTENDED_WORK) {
-        snprintf(note, size, "extended precision was not used: the data are "
+        snprintf(note, size,
+                 "extended precision was not used: the data are "
                  "too large for the second pass (n (p + 2)^2 > %.0g); about %.0f digits can "
-                 "be trusted", LR_EXTENDED_WORK, floor(sol->digits));
+                 "be trusted",
+                 LR_EXTENDED_WORK, floor(sol->digits));
     } else {
         /* 2 log₂ κ bits are lost to the normal equations; keep 160 beyond that. */
         double kappa = sol->rcond > 0 ? 1.0 / sol->rcond : 1e17;
@@ -242,8 +256,8 @@ static int extended_recompute(const lr_accum *acc, const model_desc *md, const l
         if (bits > 4096)
             bits = 4096;
         lr_solution ext;
-        int rc = lr_extended_fit(md->input, md->delimiter, md->frame, spec, acc,
-                                 (mpfr_prec_t)bits, opt, &ext, err);
+        int rc = lr_extended_fit(md->input, md->delimiter, md->frame, spec, acc, (mpfr_prec_t)bits,
+                                 opt, &ext, err);
         if (rc)
             return rc;
         ext.rcond = sol->rcond;
@@ -268,7 +282,7 @@ static int residual_pass(lr_fit *fit, const model_desc *md, const lr_fit_options
     if (md->fe) {
         rc = fe_finish(md->fe, sol, opt, &fit->diag, note, size, err);
     } else if (want_diag && md->frame && (!again_why || lr_frame_rows_fd(md->frame) >= 0) &&
-        !(spec->ridge > 0)) {
+               !(spec->ridge > 0)) {
         lr_diag_request req = {opt->vcov,        opt->residual_summary, opt->residual_row,
                                opt->residual_ud, opt->plot_points,      opt->threads,
                                opt->hac_lag,     opt->cluster,          opt->progress,
@@ -301,8 +315,8 @@ static int fill_fit(lr_fit *fit, const lr_accum *acc, const model_desc *md,
         (md->weights && !fit->weights))
         return lr_error_nomem(err);
     for (size_t j = 0; j < sol->p; j++) {
-        const char *nm = spec->intercept ? (j == 0 ? "(Intercept)" : spec->names[j - 1])
-                                         : spec->names[j];
+        const char *nm =
+            spec->intercept ? (j == 0 ? "(Intercept)" : spec->names[j - 1]) : spec->names[j];
         if (!(fit->names[j] = lr_mem_strdup(nm)))
             return lr_error_nomem(err);
     }
@@ -352,7 +366,7 @@ int lr_fit_from_accum(const lr_accum *acc, const model_desc *md, const lr_fit_op
         return rc;
 
     /* Why the data cannot be read a second time, or NULL. */
-    const char *again_why = md->input ? lr_source_again_why(md->input)
+    const char *again_why = md->input      ? lr_source_again_why(md->input)
                             : md->no_input ? md->no_input
                                            : "was not kept for a second reading";
     char ext_note[LR_ERROR_MAX] = "";
@@ -390,10 +404,10 @@ int lr_fit_from_accum(const lr_accum *acc, const model_desc *md, const lr_fit_op
     /* the Wald F needs the slopes' covariance positive definite, which a
      * two-way clustered one need not be (R's waldtest inverts it anyway) */
     if (fit->summary.vcov == LR_VCOV_CL && !md->fe && fit->diag.n_negative == 0 &&
-        fit->diag.n_zero == 0 &&
-        isnan(fit->summary.f_statistic) && fit->summary.f_df1 > 0 &&
-        (rc = lr_fit_add_note(fit, err, "warning: the Wald F is NA: the clustered covariance "
-                                        "of the slopes is not positive definite")))
+        fit->diag.n_zero == 0 && isnan(fit->summary.f_statistic) && fit->summary.f_df1 > 0 &&
+        (rc = lr_fit_add_note(fit, err,
+                              "warning: the Wald F is NA: the clustered covariance "
+                              "of the slopes is not positive definite")))
         goto fail;
     lr_solution_free(&sol);
     *out = fit;

@@ -56,7 +56,7 @@ int lr_ingest_next_chunk(splitter *s, chunk_job *j, lr_error *err);
 
 /* Evaluate sp's chunks on up to nthreads workers and fold them in order:
  * ingest_pool.c. */
-int lr_ingest_run_pool(splitter *sp, const lr_chunk_ops *ops, void *ctx, int nthreads,
-                       uint64_t seq, uint64_t lines_before, const char *name, lr_error *err);
+int lr_ingest_run_pool(splitter *sp, const lr_chunk_ops *ops, void *ctx, int nthreads, uint64_t seq,
+                       uint64_t lines_before, const char *name, lr_error *err);
 
 #endif

@@ -69,8 +69,8 @@ static void *worker(void *arg)
  * of the chunks before it (lines_before counts those already consumed) and
  * is the first in file order.
  */
-int lr_ingest_run_pool(splitter *sp, const lr_chunk_ops *ops, void *ctx, int nthreads,
-                       uint64_t seq, uint64_t lines_before, const char *name, lr_error *err)
+int lr_ingest_run_pool(splitter *sp, const lr_chunk_ops *ops, void *ctx, int nthreads, uint64_t seq,
+                       uint64_t lines_before, const char *name, lr_error *err)
 {
     pool p;
     pthread_t tid[LR_INGEST_MAX_THREADS];
