@@ -39,8 +39,12 @@
 #define LR_FIRST_CHUNK (1u << 20)
 /* Rows per block handed to the accumulator (fewer when there are many columns). */
 #define LR_BLOCK_ROWS 1024
-/* Doubles a block may hold at most (its rows shrink as columns grow). */
-#define LR_BLOCK_DOUBLES (1u << 20)
+/* Doubles a block may hold at most (its rows shrink as columns grow): 2 MiB.
+ * A chunk's block is column-major with ld = its rows, so a 1 MiB chunk of
+ * 1,000-column rows (~50 rows) touches a page of every column, and buffers
+ * reused across chunks end up touched whole: at 8 MiB a block the chunks in
+ * flight held ~35 MiB of 20,000 × 1,000's 137 MiB peak (docs/performance.md). */
+#define LR_BLOCK_DOUBLES (1u << 18)
 
 /* ------------------------------------------------------------------------ */
 /* The cell map                                                             */
