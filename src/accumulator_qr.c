@@ -53,9 +53,10 @@
 /* B: the rows P gathers before it is folded. dtpqrt's updates are products
  * of inner dimension B, so B a few times k + 1 keeps them at level-3 speed
  * while P stays O(k²): 2k measured as fast as 4k (docs/performance.md). */
+#define LR_QR_WIDE 128 /* k + 1 from which B = 2(k + 1) and the wide choices below */
 static size_t pend_limit(size_t k1)
 {
-    return k1 < 128 ? 256 : 2 * k1;
+    return k1 < LR_QR_WIDE ? 256 : 2 * k1;
 }
 
 /* dtpqrt's block size nb. Its panels are factored at level-2 speed — about
@@ -105,12 +106,14 @@ static int fold(lr_accum *a, size_t l, int full, lr_error *err)
     if (rc || a->npend == 0)
         return rc;
     lapack_int nb = tpqrt_nb(k1), info;
-    if (a->rrows == 0 && l == 0 && full) {
-        /* The first B rows of a stream: dgeqrt, whose panels are factored
-         * recursively at level-3 speed (dgeqrt3), where dgeqrf's 32-column
-         * panels run at level-2 speed: 0.84 against 1.11 ms for 404 × 202
-         * on one thread (docs/performance.md), (2/3)(k + 1)³ flops fewer
-         * than dtpqrt into a zero R⁺. Only R is kept: T is workspace. */
+    if (a->rrows == 0 && l == 0 && full && k1 >= LR_QR_WIDE) {
+        /* The first B rows of a wide stream: dgeqrt, whose panels are
+         * factored recursively at level-3 speed (dgeqrt3), where dgeqrf's
+         * 32-column panels run at level-2 speed: 0.84 against 1.11 ms for
+         * 404 × 202 on one thread (docs/performance.md), (2/3)(k + 1)³ flops
+         * fewer than dtpqrt into a zero R⁺. Only R is kept: T is workspace.
+         * Narrower models (where the two cost the same) keep dgeqrf and
+         * their bits. */
         size_t m = a->npend;
         info = LAPACKE_dgeqrt_work(LAPACK_COL_MAJOR, (lapack_int)m, (lapack_int)k1, nb, a->pend,
                                    (lapack_int)a->pcap, a->tmat, nb, a->twork);
@@ -276,16 +279,17 @@ int lr_qr_merge(lr_accum *a, const lr_accum *b, lr_error *err)
         i0 += m;
     }
     a->w += b->w;
-    /* A wide accumulator that holds R⁺ (B rows or more) keeps no pending
-     * rows between merges: the fold's upper levels then hold (k + 1)²
-     * doubles each, not (k + 1)² + B (k + 1). Where B rows are at most
-     * LR_PEND_KEEP doubles (k + 1 ≤ 256) they stay, and go into the next
+    /* An accumulator that holds R⁺ (B rows or more) keeps no pending rows
+     * between merges: the fold's upper levels then hold (k + 1)² doubles
+     * each, not (k + 1)² + B (k + 1). Where B rows are at most LR_PEND_KEEP
+     * doubles (128 ≤ k + 1 ≤ 256) they stay, and go into the next
      * merge's pentagonal dtpqrt (its triangle under them) or the next full
      * block: one call instead of a small rectangular fold and a triangle
      * merge (on 100,000 × 200 a merge's pending rows are ~100: 0.31 + 0.30
-     * ms against 0.54 ms, docs/performance.md). Both depend on k and the
-     * row counts alone. */
-    if (a->rinit && a->npend && pend_limit(k1) * k1 > LR_PEND_KEEP)
+     * ms against 0.54 ms, docs/performance.md). Models narrower than
+     * LR_QR_WIDE fold as before (their bits unchanged). Both depend on k
+     * and the row counts alone. */
+    if (a->rinit && a->npend && (k1 < LR_QR_WIDE || pend_limit(k1) * k1 > LR_PEND_KEEP))
         return fold(a, 0, 0, err);
     return LR_OK;
 }

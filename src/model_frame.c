@@ -39,12 +39,16 @@
 #define LR_FIRST_CHUNK (1u << 20)
 /* Rows per block handed to the accumulator (fewer when there are many columns). */
 #define LR_BLOCK_ROWS 1024
-/* Doubles a block may hold at most (its rows shrink as columns grow): 2 MiB.
- * A chunk's block is column-major with ld = its rows, so a 1 MiB chunk of
- * 1,000-column rows (~50 rows) touches a page of every column, and buffers
- * reused across chunks end up touched whole: at 8 MiB a block the chunks in
- * flight held ~35 MiB of 20,000 × 1,000's 137 MiB peak (docs/performance.md). */
-#define LR_BLOCK_DOUBLES (1u << 18)
+/* Doubles a block may hold at most (its rows shrink as columns grow). */
+#define LR_BLOCK_DOUBLES (1u << 20)
+/* And rows × width² at most this: from 342 columns on (kb > 512) a block
+ * shrinks as 1/k², 1.4 MiB at k = 1,001. A chunk's block is column-major
+ * with ld = its rows, so a 1 MiB chunk of 1,000-column rows (~50 rows)
+ * touches a page of every column, and buffers reused across chunks end up
+ * touched whole: with 8 MiB blocks the chunks in flight held ~35 MiB of
+ * 20,000 × 1,000's 137 MiB peak RSS (docs/performance.md). Narrower models
+ * keep their blocks, and their bits. */
+#define LR_BLOCK_WIDE ((size_t)1 << 28)
 
 /* ------------------------------------------------------------------------ */
 /* The cell map                                                             */
@@ -768,6 +772,8 @@ static int ensure_width(lr_chunk *c, size_t k, lr_error *err)
         return rc;
     size_t kb = k < 8 ? 8 : k + k / 2;
     size_t rows = LR_BLOCK_DOUBLES / kb;
+    if (rows > LR_BLOCK_WIDE / kb / kb)
+        rows = LR_BLOCK_WIDE / kb / kb;
     if (rows > LR_BLOCK_ROWS)
         rows = LR_BLOCK_ROWS;
     if (rows < 16)
