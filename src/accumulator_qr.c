@@ -240,12 +240,29 @@ static void put_rows(lr_accum *a, const double *src, size_t lds, size_t r, const
     a->npend += r;
 }
 
+/* After a merge into a. An accumulator that holds R⁺ (B rows or more) keeps
+ * no pending rows between merges: the fold's upper levels then hold (k + 1)²
+ * doubles each, not (k + 1)² + B (k + 1). Where B rows are at most
+ * LR_PEND_KEEP doubles (128 ≤ k + 1 ≤ 256) they stay, and go into the next
+ * merge's pentagonal dtpqrt (its triangle under them) or the next full
+ * block: one call instead of a small rectangular fold and a triangle merge
+ * (on 100,000 × 200 a merge's pending rows are ~100: 0.31 + 0.30 ms against
+ * 0.54 ms, docs/performance.md). Models narrower than LR_QR_WIDE fold as
+ * before (their bits unchanged). Both depend on k and the row counts alone. */
+static int merged(lr_accum *a, lr_error *err)
+{
+    size_t k1 = a->k + 1;
+    if (a->rinit && a->npend && (k1 < LR_QR_WIDE || pend_limit(k1) * k1 > LR_PEND_KEEP))
+        return fold(a, 0, 0, err);
+    return LR_OK;
+}
+
 int lr_qr_merge(lr_accum *a, const lr_accum *b, lr_error *err)
 {
     size_t k = a->k, k1 = k + 1;
     int rc = LR_OK;
     if (b->w == 0)
-        return LR_OK;
+        return merged(a, err);
     if (a->w == 0)
         memcpy(a->shift, b->shift, k * sizeof(double));
     double *dc = a->bsum; /* workspace: c_b − c_a */
@@ -279,19 +296,7 @@ int lr_qr_merge(lr_accum *a, const lr_accum *b, lr_error *err)
         i0 += m;
     }
     a->w += b->w;
-    /* An accumulator that holds R⁺ (B rows or more) keeps no pending rows
-     * between merges: the fold's upper levels then hold (k + 1)² doubles
-     * each, not (k + 1)² + B (k + 1). Where B rows are at most LR_PEND_KEEP
-     * doubles (128 ≤ k + 1 ≤ 256) they stay, and go into the next
-     * merge's pentagonal dtpqrt (its triangle under them) or the next full
-     * block: one call instead of a small rectangular fold and a triangle
-     * merge (on 100,000 × 200 a merge's pending rows are ~100: 0.31 + 0.30
-     * ms against 0.54 ms, docs/performance.md). Models narrower than
-     * LR_QR_WIDE fold as before (their bits unchanged). Both depend on k
-     * and the row counts alone. */
-    if (a->rinit && a->npend && (k1 < LR_QR_WIDE || pend_limit(k1) * k1 > LR_PEND_KEEP))
-        return fold(a, 0, 0, err);
-    return LR_OK;
+    return merged(a, err);
 }
 
 int lr_qr_remap(const lr_accum *src, const size_t *map, int identity, lr_accum *a, lr_error *err)
