@@ -26,7 +26,6 @@ y = d.pop("y").to_numpy()
 X = np.column_stack([np.ones(len(y)), d.to_numpy()])
 np.linalg.lstsq(X, y, rcond=None)
 PY
-median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
 out="$work/wide_curve.csv"
 echo "# $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1); load average at start $(cut -d' ' -f1-3 /proc/loadavg); $runs paired rounds, medians" > "$out"
