@@ -163,6 +163,9 @@ void lr_cli_cluster_describe(FILE *out, const lr_summary *s);
 void lr_report_json(FILE *out, const lr_report_ctx *ctx);
 void lr_report_csv(FILE *out, const lr_report_ctx *ctx);
 void lr_report_markdown(FILE *out, const lr_report_ctx *ctx);
+/* The log-likelihood (with its degrees of freedom), AIC and BIC after the
+ * summary, as text or as Markdown table rows (report_text.c). */
+void lr_report_likelihood(FILE *out, const lr_summary *s, int markdown);
 
 /* The inference tables (report_inference.c): --anova, --vif and --test after
  * the summary, in each format; json writes members ("anova": [...], ) to
@@ -178,6 +181,9 @@ void lr_cli_csv_number(FILE *f, double x);
 void lr_cli_md_text(FILE *f, const char *s);
 /* "key": number (17 digits, null when not finite) followed by `after` (report_json.c). */
 void lr_cli_json_member(FILE *f, const char *key, double x, const char *after);
+/* The members key[i]: v[i] for i < n, separated by ", ", the last followed by `after`. */
+void lr_cli_json_members(FILE *f, const char *const *key, const double *v, size_t n,
+                         const char *after);
 
 /* The benchmark (report_bench.c): the tables as text; one JSON object; CSV
  * with one row per size (or, without a sweep, one row per fitted method). */

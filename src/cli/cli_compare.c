@@ -111,17 +111,14 @@ static void compare_text(FILE *out, const lr_model *const *m, const lr_compare_r
 
 static void compare_json(FILE *out, const lr_model *const *m, const lr_compare_row *r, size_t n)
 {
+    static const char *const key[] = {"res_df", "rss", "df", "sum_sq", "f", "p"};
     fputs("{\"analysis\": \"anova\", \"models\": [", out);
     for (size_t i = 0; i < n; i++) {
         fputs(i ? ",\n  {\"formula\": " : "\n  {\"formula\": ", out);
         lr_json_string(out, lr_model_formula(m[i]));
         fputs(", ", out);
-        lr_cli_json_member(out, "res_df", r[i].res_df, ", ");
-        lr_cli_json_member(out, "rss", r[i].rss, ", ");
-        lr_cli_json_member(out, "df", r[i].df, ", ");
-        lr_cli_json_member(out, "sum_sq", r[i].sum_sq, ", ");
-        lr_cli_json_member(out, "f", r[i].f, ", ");
-        lr_cli_json_member(out, "p", r[i].p, "}");
+        const double v[] = {r[i].res_df, r[i].rss, r[i].df, r[i].sum_sq, r[i].f, r[i].p};
+        lr_cli_json_members(out, key, v, 6, "}");
     }
     fputs("]}\n", out);
 }

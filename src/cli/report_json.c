@@ -20,6 +20,13 @@ void lr_cli_json_member(FILE *f, const char *key, double x, const char *after)
     json_number(f, key, x, after);
 }
 
+void lr_cli_json_members(FILE *f, const char *const *key, const double *v, size_t n,
+                         const char *after)
+{
+    for (size_t i = 0; i < n; i++)
+        json_number(f, key[i], v[i], i + 1 < n ? ", " : after);
+}
+
 void lr_report_json(FILE *out, const lr_report_ctx *ctx)
 {
     const lr_fit *fit = ctx->fit;

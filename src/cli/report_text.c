@@ -257,6 +257,20 @@ static const char *vcov_name(lr_vcov v)
     return lr_vcov_name(v);
 }
 
+void lr_report_likelihood(FILE *out, const lr_summary *s, int markdown)
+{
+    char ll[LR_NUM_MAX], aic[LR_NUM_MAX], bic[LR_NUM_MAX];
+    lr_format_g(s->log_likelihood, 6, ll);
+    lr_format_g(s->aic, 6, aic);
+    lr_format_g(s->bic, 6, bic);
+    if (markdown)
+        fprintf(out, "| Log-likelihood | %s (df = %zu) |\n| AIC | %s |\n| BIC | %s |\n", ll,
+                s->rank + 1, aic, bic);
+    else
+        fprintf(out, "Log-likelihood: %s (df = %zu),  AIC: %s,  BIC: %s\n", ll, s->rank + 1, aic,
+                bic);
+}
+
 void lr_report_text(FILE *out, const lr_report_ctx *ctx)
 {
     const lr_fit *fit = ctx->fit;
@@ -342,11 +356,7 @@ void lr_report_text(FILE *out, const lr_report_ctx *ctx)
             fprintf(out, "F-statistic: %5s on %.0f and %.0f DF,  p-value: %s\n", a, s->f_df1,
                     s->f_df2, d);
     }
-    lr_format_g(s->log_likelihood, 6, a);
-    fprintf(out, "Log-likelihood: %s (df = %zu),  ", a, s->rank + 1);
-    lr_format_g(s->aic, 6, a);
-    lr_format_g(s->bic, 6, b);
-    fprintf(out, "AIC: %s,  BIC: %s\n", a, b);
+    lr_report_likelihood(out, s, 0);
     lr_report_inference_text(out, ctx, 0);
     notes(out, fit);
 }
