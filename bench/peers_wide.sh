@@ -51,16 +51,12 @@ s <- summary(lm(y ~ ., data = d))
 print(head(coef(s), 3))
 RS
 
-median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
-largest() { sort -n | tail -1; }
 
 echo "machine: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
 echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 for shape in $shapes; do
     rows=${shape%x*}; p=${shape#*x}
-    f="$work/bench_${rows}x${p}.csv"
-    [ -s "$f" ] || "$work/gen_csv" "$rows" "$p" > "$f"
-    cat "$f" > /dev/null
+    f=$(bench_data "$rows" "$p")
     : > "$work/peers.txt"
     i=0
     while [ "$i" -lt "$runs" ]; do
