@@ -153,8 +153,7 @@ START_TEST(test_matches_lm)
     /* no interval: the effects' covariance is not in the file */
     predict_file(model, newdata, LR_INTERVAL_CONFIDENCE, &g, LR_EUSAGE);
     predict_file(model, newdata, LR_INTERVAL_PREDICTION, &g, LR_EUSAGE);
-    unlink(model);
-    free(model);
+    lr_test_remove_file(model);
 }
 END_TEST
 
@@ -186,10 +185,9 @@ START_TEST(test_absorb_every_other)
     opt.target = "y";
     opt.absorb = "firm,year";
     opt.keep_model = 1;
-    lr_fit *fit = NULL;
-    lr_error err;
-    ck_assert_msg(lr_fit_csv(data, &opt, &fit, &err) == LR_OK, "%s", err.message);
+    lr_fit *fit = lr_test_fit_path(data, &opt);
     char *every = lr_test_write_temp("", 0);
+    lr_error err;
     ck_assert_msg(lr_fit_save(fit, every, &err) == LR_OK, "%s", err.message);
     lr_fit_free(fit);
     char *formula = fit_and_save("y ~ x1 + x2 | firm + year", NULL, NULL);
@@ -375,10 +373,8 @@ START_TEST(test_corrupted)
     ck_assert_ptr_null(m);
     ck_assert_msg(strstr(err.message, c->expect), "%s: %s", c->what, err.message);
     ck_assert_msg(!strncmp(err.message, bad, strlen(bad)), "%s", err.message); /* names the file */
-    unlink(bad);
-    free(bad);
-    unlink(model);
-    free(model);
+    lr_test_remove_file(bad);
+    lr_test_remove_file(model);
 }
 END_TEST
 
@@ -434,12 +430,9 @@ START_TEST(test_cli)
     snprintf(want, sizeof want, "%s:3:12: column 'firm': level \"F999\" was not in the fit", two);
     ck_assert_msg(strstr(r.err, want), "%s", r.err);
     lr_test_run_free(&r);
-    unlink(two);
-    free(two);
-    unlink(nofe);
-    free(nofe);
-    unlink(model);
-    free(model);
+    lr_test_remove_file(two);
+    lr_test_remove_file(nofe);
+    lr_test_remove_file(model);
 }
 END_TEST
 
@@ -472,29 +465,24 @@ START_TEST(test_alloc_failures)
     fe_predict_run c = {model, data, &g};
     lr_test_alloc_failures(fe_predict_alloc_run, &c, 100000);
     ck_assert_uint_eq(g.n, 36);
-    unlink(model);
-    free(model);
+    lr_test_remove_file(model);
 }
 END_TEST
 
 int main(void)
 {
-    json_error_t je;
-    reference = json_load_file(lr_test_path("tests/data/r_fe_predict.json"), 0, &je);
-    if (!reference) {
-        fprintf(stderr, "tests/data/r_fe_predict.json: %s\n", je.text);
+    reference = lr_test_load_json("tests/data/r_fe_predict.json");
+    if (!reference)
         return 1;
-    }
-    Suite *s = suite_create("fe_predict");
-    TCase *tc = tcase_create("r");
-    tcase_add_loop_test(tc, test_matches_lm, 0, (int)json_array_size(reference));
-    tcase_add_test(tc, test_effects_are_fe_out);
-    tcase_add_test(tc, test_absorb_every_other);
-    tcase_add_loop_test(tc, test_corrupted, 0, (int)(sizeof corruptions / sizeof corruptions[0]));
-    tcase_add_test(tc, test_cli);
-    tcase_add_test(tc, test_alloc_failures);
-    suite_add_tcase(s, tc);
-    int rc = lr_test_main(s);
+    const lr_test_case tests[] = {
+        LR_TEST_LOOP(test_matches_lm, (int)json_array_size(reference)),
+        LR_TEST(test_effects_are_fe_out),
+        LR_TEST(test_absorb_every_other),
+        LR_TEST_LOOP(test_corrupted, (int)LR_TEST_COUNT(corruptions)),
+        LR_TEST(test_cli),
+        LR_TEST(test_alloc_failures),
+    };
+    int rc = lr_test_run_cases("fe_predict", 0, tests, LR_TEST_COUNT(tests));
     json_decref(reference);
     return rc;
 }

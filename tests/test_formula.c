@@ -250,18 +250,10 @@ static const lr_method fit_methods[] = {LR_METHOD_AUTO,     LR_METHOD_QR,    LR_
 static void check_fit(json_t *ref, lr_method method)
 {
     const char *id = json_string_value(json_object_get(ref, "id"));
-    char rel[256];
-    snprintf(rel, sizeof rel, "datasets/%s", json_string_value(json_object_get(ref, "file")));
     lr_fit_options opt;
-    lr_fit_options_init(&opt);
-    opt.formula = json_string_value(json_object_get(ref, "formula"));
-    json_t *w = json_object_get(ref, "weights");
-    opt.weights = w && json_is_string(w) ? json_string_value(w) : NULL;
+    lr_test_ref_options(ref, &opt);
     opt.method = method;
-    lr_fit *fit = NULL;
-    lr_error err;
-    int rc = lr_fit_csv(lr_test_path(rel), &opt, &fit, &err);
-    ck_assert_msg(rc == LR_OK, "%s: %s", id, err.message);
+    lr_fit *fit = lr_test_ref_fit(ref, "datasets", &opt);
 
     json_t *coefs = json_object_get(ref, "coefficients");
     ck_assert_msg(lr_fit_ncoef(fit) == json_array_size(coefs), "%s: %zu coefficients, R has %zu",
@@ -463,18 +455,15 @@ int main(void)
         fprintf(stderr, "cannot read the R reference files\n");
         return 1;
     }
-    Suite *s = suite_create("formula");
-    TCase *tc = tcase_create("core");
-    tcase_set_timeout(tc, 120);
-    tcase_add_loop_test(tc, test_parse, 0, (int)(sizeof parse_cases / sizeof *parse_cases));
-    tcase_add_loop_test(tc, test_parse_errors, 0,
-                        (int)(sizeof error_cases / sizeof *error_cases));
-    tcase_add_test(tc, test_nesting_depth);
-    tcase_add_loop_test(tc, test_r_formula, 0, (int)(NFITS * NFMETHODS));
-    tcase_add_test(tc, test_ridge_closed_form);
-    tcase_add_test(tc, test_ridge_zero_is_ols);
-    suite_add_tcase(s, tc);
-    int rc = lr_test_main(s);
+    const lr_test_case tests[] = {
+        LR_TEST_LOOP(test_parse, (int)LR_TEST_COUNT(parse_cases)),
+        LR_TEST_LOOP(test_parse_errors, (int)LR_TEST_COUNT(error_cases)),
+        LR_TEST(test_nesting_depth),
+        LR_TEST_LOOP(test_r_formula, (int)(NFITS * NFMETHODS)),
+        LR_TEST(test_ridge_closed_form),
+        LR_TEST(test_ridge_zero_is_ols),
+    };
+    int rc = lr_test_run_cases("formula", 120, tests, LR_TEST_COUNT(tests));
     json_decref(formula_ref);
     json_decref(lm_ref);
     return rc;

@@ -232,10 +232,9 @@ END_TEST
 int main(void)
 {
     load_manifest();
-    Suite *s = suite_create("malformed");
-    TCase *tc = tcase_create("corpus");
-    tcase_add_loop_test(tc, test_corpus, 0, nentries);
-    tcase_add_test(tc, test_every_file_listed);
-    suite_add_tcase(s, tc);
-    return lr_test_main(s);
+    const lr_test_case tests[] = {
+        LR_TEST_LOOP(test_corpus, nentries),
+        LR_TEST(test_every_file_listed),
+    };
+    return lr_test_run_cases("malformed", 0, tests, LR_TEST_COUNT(tests));
 }

@@ -474,34 +474,6 @@ START_TEST(test_library)
 }
 END_TEST
 
-/* A fit of the three files `p` with HC2, the residual quantiles and the model kept. */
-typedef struct files_run {
-    const char *const *p; /* the three files */
-    int extended;         /* set by the successful run: the extended-precision pass ran */
-} files_run;
-
-static int files_alloc_run(void *ctx, lr_error *err)
-{
-    files_run *c = ctx;
-    lr_fit_options opt;
-    lr_fit_options_init(&opt);
-    opt.formula = LR_TEST_POLY_FORMULA;
-    opt.vcov = LR_VCOV_HC2;
-    opt.residual_summary = 1;
-    opt.keep_model = 1;
-    /* the counting allocator is not thread-safe, and each file is a chunk of
-     * its own now (frame_files.c): three workers would allocate at once */
-    opt.threads = 1;
-    lr_fit *fit = NULL;
-    int rc = lr_fit_csv_files(c->p, 3, &opt, &fit, err);
-    if (rc == LR_OK)
-        c->extended = lr_fit_summary(fit)->extended_bits > 0;
-    else
-        ck_assert_ptr_null(fit);
-    lr_fit_free(fit);
-    return rc;
-}
-
 /* Every allocation of a fit of three files (the concatenation, the header
  * checks, the second readings of the diagnostics and extended-precision
  * passes, the saved model's content) failed in turn: LR_ENOMEM, nothing
@@ -515,8 +487,8 @@ START_TEST(test_alloc_failures)
     lr_test_write_file(whole, text, len);
     free(text);
     split3(dir, whole, 0.3, 0.6, p);
-    files_run c = {(const char *const *)p, 0};
-    lr_test_alloc_failures(files_alloc_run, &c, 3000);
+    lr_test_extended_run c = {(const char *const *)p, 3, LR_TEST_POLY_FORMULA, 0, 0};
+    lr_test_alloc_failures(lr_test_extended_alloc_run, &c, 3000);
     ck_assert_msg(c.extended, "the extended-precision pass did not run");
     for (int k = 0; k < 3; k++)
         free(p[k]);
@@ -525,23 +497,12 @@ START_TEST(test_alloc_failures)
 }
 END_TEST
 
-static Suite *suite(void)
-{
-    Suite *s = suite_create("multifile");
-    TCase *tc = tcase_create("core");
-    tcase_add_test(tc, test_datasets);
-    tcase_add_test(tc, test_large_threads);
-    tcase_add_test(tc, test_errors);
-    tcase_add_test(tc, test_lines);
-    tcase_add_test(tc, test_residuals);
-    tcase_add_test(tc, test_predict);
-    tcase_add_test(tc, test_library);
-    tcase_add_test(tc, test_alloc_failures);
-    suite_add_tcase(s, tc);
-    return s;
-}
-
 int main(void)
 {
-    return lr_test_main(suite());
+    const lr_test_case tests[] = {
+        LR_TEST(test_datasets), LR_TEST(test_large_threads),  LR_TEST(test_errors),
+        LR_TEST(test_lines),    LR_TEST(test_residuals),      LR_TEST(test_predict),
+        LR_TEST(test_library),  LR_TEST(test_alloc_failures),
+    };
+    return lr_test_run_cases("multifile", 0, tests, LR_TEST_COUNT(tests));
 }

@@ -66,6 +66,15 @@ static double cert_num(json_t *v)
     return strtod(json_string_value(v), NULL);
 }
 
+/* The LRE of linreg's value got (a JSON number; anything else scores 0)
+ * against the certified cert[key]. */
+static double value_lre(json_t *got, json_t *cert, const char *key)
+{
+    return json_is_number(got)
+               ? lr_test_lre(json_number_value(got), cert_num(json_object_get(cert, key)))
+               : 0;
+}
+
 /* The dataset's certified block and formula. */
 static json_t *dataset(const lre_case *c, char *formula, size_t size, json_t **cert)
 {
@@ -104,24 +113,14 @@ static double lre_of(json_t *out, json_t *cert, int print)
     for (size_t j = 0; j < json_array_size(params); j++) {
         json_t *pc = json_array_get(params, j), *oc = json_array_get(coefs, j);
         json_t *est = json_object_get(oc, "estimate"), *se = json_object_get(oc, "std_error");
-        double le = json_is_number(est) ? lr_test_lre(json_number_value(est),
-                                                      cert_num(json_object_get(pc, "estimate")))
-                                        : 0;
-        double ls = json_is_number(se) ? lr_test_lre(json_number_value(se),
-                                                     cert_num(json_object_get(pc, "std_dev")))
-                                       : 0;
+        double le = value_lre(est, pc, "estimate"), ls = value_lre(se, pc, "std_dev");
         if (print)
             printf("      %-12s estimate LRE %5.2f, std. dev. LRE %5.2f\n",
                    json_string_value(json_object_get(oc, "name")), le, ls);
         min = fmin(min, fmin(le, ls));
     }
     json_t *sig = json_object_get(out, "sigma"), *r2 = json_object_get(out, "r_squared");
-    double lsig = json_is_number(sig) ? lr_test_lre(json_number_value(sig),
-                                                    cert_num(json_object_get(cert, "residual_sd")))
-                                      : 0;
-    double lr2 = json_is_number(r2) ? lr_test_lre(json_number_value(r2),
-                                                  cert_num(json_object_get(cert, "r_squared")))
-                                    : 0;
+    double lsig = value_lre(sig, cert, "residual_sd"), lr2 = value_lre(r2, cert, "r_squared");
     if (print)
         printf("      residual sd LRE %5.2f, R-squared LRE %5.2f\n", lsig, lr2);
     return fmin(min, fmin(lsig, lr2));
@@ -183,12 +182,10 @@ int main(void)
         fprintf(stderr, "cannot read the certified values: %s\n", je.text);
         return 1;
     }
-    Suite *s = suite_create("nist");
-    TCase *tc = tcase_create("lre");
-    tcase_set_timeout(tc, 300);
-    tcase_add_loop_test(tc, test_lre, 0, (int)(NCASES * NMETHODS));
-    suite_add_tcase(s, tc);
-    int rc = lr_test_main(s);
+    const lr_test_case tests[] = {
+        LR_TEST_LOOP(test_lre, (int)(NCASES * NMETHODS)),
+    };
+    int rc = lr_test_run_cases("nist", 300, tests, LR_TEST_COUNT(tests));
     printf("\nMinimum LRE over every certified value (15 = all digits):\n%-22s", "data set");
     for (int m = 0; m < NMETHODS; m++)
         printf(" %8s", methods[m]);

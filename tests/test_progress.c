@@ -185,8 +185,7 @@ START_TEST(test_fixed_effects_passes)
     ck_assert(strstr(r.err, "sweeps") != NULL); /* a count, not a fraction */
     lr_test_run_free(&r);
     unsetenv("LINREG_PROGRESS");
-    unlink(data);
-    free(data);
+    lr_test_remove_file(data);
 }
 END_TEST
 
@@ -320,12 +319,9 @@ static void fit_logged(const char *formula, size_t n, size_t levels, int threads
     opt.threads = threads;
     opt.progress = log_pass;
     opt.progress_ud = g;
-    lr_fit *fit = NULL;
-    lr_error err;
-    ck_assert_msg(lr_fit_csv(path, &opt, &fit, &err) == LR_OK, "%s", err.message);
+    lr_fit *fit = lr_test_fit_path(path, &opt);
     lr_fit_free(fit);
-    unlink(path);
-    free(path);
+    lr_test_remove_file(path);
     free(text);
     g->text = NULL;
 }
@@ -375,29 +371,15 @@ START_TEST(test_wide_factor_rows_count_when_folded)
 }
 END_TEST
 
-static Suite *progress_suite(void)
-{
-    Suite *s = suite_create("progress");
-    TCase *tc = tcase_create("passes");
-    tcase_add_test(tc, test_every_pass_announced);
-    tcase_add_test(tc, test_fixed_effects_passes);
-    tcase_add_test(tc, test_extended_precision_pass);
-    suite_add_tcase(s, tc);
-    TCase *est = tcase_create("estimate");
-    tcase_add_test(est, test_estimate_never_short);
-    suite_add_tcase(s, est);
-    TCase *lib = tcase_create("library");
-    tcase_add_test(lib, test_reading_follows_folded_bytes);
-    tcase_add_test(lib, test_wide_factor_rows_count_when_folded);
-    suite_add_tcase(s, lib);
-    return s;
-}
-
 int main(void)
 {
-    SRunner *sr = srunner_create(progress_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    const lr_test_case tests[] = {
+        {test_every_pass_announced, 0, "passes"},
+        LR_TEST(test_fixed_effects_passes),
+        LR_TEST(test_extended_precision_pass),
+        {test_estimate_never_short, 0, "estimate"},
+        {test_reading_follows_folded_bytes, 0, "library"},
+        LR_TEST(test_wide_factor_rows_count_when_folded),
+    };
+    return lr_test_run_cases("progress", 0, tests, LR_TEST_COUNT(tests));
 }

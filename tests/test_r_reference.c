@@ -169,20 +169,16 @@ END_TEST
 
 int main(void)
 {
-    json_error_t je;
-    reference = json_load_file(lr_test_path("tests/data/r_lm.json"), 0, &je);
-    if (!reference) {
-        fprintf(stderr, "cannot read r_lm.json: %s\n", je.text);
+    reference = lr_test_load_json("tests/data/r_lm.json");
+    if (!reference)
         return 1;
-    }
     int n = (int)(sizeof cases / sizeof *cases);
-    Suite *s = suite_create("r_reference");
-    TCase *tc = tcase_create("core");
-    tcase_add_loop_test(tc, test_library_inverse, 0, n);
-    tcase_add_loop_test(tc, test_library_naive, 0, n);
-    tcase_add_loop_test(tc, test_cli_json, 0, n);
-    suite_add_tcase(s, tc);
-    int rc = lr_test_main(s);
+    const lr_test_case tests[] = {
+        LR_TEST_LOOP(test_library_inverse, n),
+        LR_TEST_LOOP(test_library_naive, n),
+        LR_TEST_LOOP(test_cli_json, n),
+    };
+    int rc = lr_test_run_cases("r_reference", 0, tests, LR_TEST_COUNT(tests));
     json_decref(reference);
     return rc;
 }

@@ -707,17 +707,26 @@ void lr_test_same_fit_bits(const lr_fit *a, const lr_fit *b, const char *what)
                   "%s: the residual sums of squares differ", what);
 }
 
-void lr_test_same_json_stdin(const char **argv, size_t at, const char *data, size_t len)
+char *lr_test_same_stdin(const char **argv, size_t at, const char *data, size_t len,
+                         const char *from)
 {
     lr_test_run_result r1, r2;
     ck_assert_int_eq(lr_test_run(argv, NULL, 0, &r1), 0);
     argv[at] = "-";
     ck_assert_int_eq(lr_test_run(argv, data, len, &r2), 0);
     ck_assert_msg(r1.exit_code == 0 && r2.exit_code == 0, "%s%s", r1.err, r2.err);
-    const char *c1 = strstr(r1.out, "\"coefficients\""), *c2 = strstr(r2.out, "\"coefficients\"");
+    const char *c1 = strstr(r1.out, from), *c2 = strstr(r2.out, from);
     ck_assert_ptr_nonnull(c1);
     ck_assert_ptr_nonnull(c2);
     ck_assert_str_eq(c1, c2);
+    char *out = r1.out;
+    r1.out = NULL;
     lr_test_run_free(&r1);
     lr_test_run_free(&r2);
+    return out;
+}
+
+void lr_test_same_json_stdin(const char **argv, size_t at, const char *data, size_t len)
+{
+    free(lr_test_same_stdin(argv, at, data, len, "\"coefficients\""));
 }
