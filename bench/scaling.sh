@@ -22,8 +22,10 @@
 #   3. the same for a wide file: 100,000 rows × 200 predictors (411 MB), since
 #      a part holds a (k + 1)² triangle for k accumulator columns.
 #   4. with an MPI build (build-mpi/linreg, or $LINREG_MPI_BIN): 1 and 2 ranks
-#      (`mpirun --oversubscribe -n N`) on the 1M file, text and JSON, time and
-#      output against one process; skipped with a message without one.
+#      (`mpirun --oversubscribe -n N`) on the 1M file and on its 20 parts of
+#      section 2 (a file is read by one rank), text and JSON, time and output
+#      against one process, and the bytes rank 1 sends (computed: the part of
+#      its files); skipped with a message without one.
 #
 # The split files and parts (about 2.5 GB) stay in WORK_DIR/scaling for the
 # next run; delete it to start again. Run from anywhere; builds linreg in
@@ -202,7 +204,7 @@ echo "(-t $cores; MB/CPU-s: the $mb MB over the CPU time; load average $(load))"
 echo "== 3. the same, wide: 100,000 rows x 200 predictors ($(size_mb "$fw") MB, k = 202)"
 merge_costs "$fw" wide 20 200 2000
 
-echo "== 4. MPI: 1 and 2 ranks on the 1,000,000-row file"
+echo "== 4. MPI: 1 and 2 ranks on the 1,000,000-row file, and on its 20 parts of section 2"
 mpi_bin="${LINREG_MPI_BIN:-build-mpi/linreg}"
 if [ ! -x "$mpi_bin" ]; then
     echo "no MPI build ($mpi_bin): build one with cmake -DLINREG_MPI=ON, or set LINREG_MPI_BIN; skipped"
@@ -210,32 +212,59 @@ if [ ! -x "$mpi_bin" ]; then
 fi
 command -v mpirun > /dev/null || { echo "no mpirun (apt-get install openmpi-bin); skipped"; exit 0; }
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-mpi() { n="$1"; shift; mpirun --oversubscribe -n "$n" "$mpi_bin" "$@"; }
+d="$sdir/narrow_20"
 for fmt in json text; do
     for n in 1 2; do
-        a=$(mpi "$n" fit -q -y y --format "$fmt" "$f" | sha256sum | cut -c1-16)
-        b=$("$linreg" fit -q -y y --format "$fmt" "$f" | sha256sum | cut -c1-16)
-        [ "$a" = "$b" ] || { echo "FAIL: $fmt, $n ranks: $a, one process: $b" >&2; exit 1; }
+        for set in one twenty; do
+            if [ "$set" = one ]; then files="$f"; else files=$(ls "$d"/f*.csv); fi
+            a=$(mpirun --oversubscribe -n "$n" "$mpi_bin" fit -q -y y --format "$fmt" $files | sha256sum | cut -c1-16)
+            b=$("$linreg" fit -q -y y --format "$fmt" $files | sha256sum | cut -c1-16)
+            [ "$a" = "$b" ] || { echo "FAIL: $fmt, $set, $n ranks: $a, one process: $b" >&2; exit 1; }
+        done
     done
 done
-echo "1 and 2 ranks print what one process prints (text and JSON)"
+echo "1 and 2 ranks print what one process prints (text and JSON, the file and its 20 parts)"
 : > "$sdir/runs.txt"
 i=0
 while [ "$i" -lt "$runs" ]; do
-    echo "one-json $(run "$mpi_bin" fit -q -y y --format json "$f")" >> "$sdir/runs.txt"
-    for n in 1 2; do
-        echo "n$n-json $(run mpirun --oversubscribe -n "$n" "$mpi_bin" fit -q -y y --format json "$f")" >> "$sdir/runs.txt"
-        echo "n$n-text $(run mpirun --oversubscribe -n "$n" "$mpi_bin" fit -q -y y "$f")" >> "$sdir/runs.txt"
+    for set in one twenty; do
+        if [ "$set" = one ]; then files="$f"; else files=$(ls "$d"/f*.csv); fi
+        echo "$set-plain $(run "$mpi_bin" fit -q -y y --format json $files)" >> "$sdir/runs.txt"
+        for fmt in json text; do
+            echo "$set-n1-$fmt $(run mpirun --oversubscribe -n 1 "$mpi_bin" fit -q -y y --format "$fmt" $files)" \
+                >> "$sdir/runs.txt"
+            # 2 ranks, each also under time: what rank 0 and rank 1 spend
+            # (a rank that waits polls, Open MPI's default, and that counts)
+            echo "$set-n2-$fmt $(run mpirun --oversubscribe -n 2 sh -c \
+                '/usr/bin/time -f "%e %U %S %M" -o "$0.$OMPI_COMM_WORLD_RANK" "$@"' "$sdir/rank" \
+                "$mpi_bin" fit -q -y y --format "$fmt" $files)" >> "$sdir/runs.txt"
+            for r in 0 1; do
+                echo "$set-r$r-$fmt $(awk '{ printf "%s %.2f %s\n", $1, $2 + $3, $4 }' "$sdir/rank.$r")" >> "$sdir/runs.txt"
+            done
+        done
     done
     i=$((i + 1))
 done
-printf '%-44s %8s %8s %10s\n' "" "wall s" "CPU s" "RSS MiB"
-for l in one-json n1-json n2-json n1-text n2-text; do
-    case $l in
-    one-json) d="no mpirun, --format json" ;;
-    n*) d="mpirun -n ${l#n}, ${l#n?-}" ;;
-    esac
-    set -- $(summarise "$l")
-    printf '%-44s %8s %8s %10s\n' "$d" "$1" "$2" "$3"
+printf '%-52s %8s %8s %10s\n' "" "wall s" "CPU s" "RSS MiB"
+for set in one twenty; do
+    for l in plain n1-json n2-json r0-json r1-json n1-text n2-text r0-text r1-text; do
+        case $set in one) t="1 file" ;; *) t="20 files" ;; esac
+        case $l in
+        plain) t="$t, no mpirun, json" ;;
+        n1-*) t="$t, mpirun -n 1, ${l#*-}" ;;
+        n2-*) t="$t, mpirun -n 2, ${l#*-}" ;;
+        r0-*) t="   of which rank 0" ;;
+        r1-*) t="   of which rank 1" ;;
+        esac
+        set -- $(summarise "$set-$l")
+        printf '%-52s %8s %8s %10s\n' "$t" "$1" "$2" "$3"
+    done
 done
-echo "(CPU: mpirun and every rank; RSS: the largest process; load average $(load))"
+echo "(-t $cores on every rank; CPU: mpirun and its ranks; RSS: the largest process; load average $(load))"
+# what rank 1 sends to rank 0 with 2 ranks: the part of its files (the files
+# whose middle byte is in the second half: f0010..f0019 of 20 equal files),
+# and an 8-byte length; a rank without a file sends nothing
+"$linreg" fit -q -y y --save-partial "$sdir/rank1.lrp" "$d"/f001*.csv
+echo "bytes sent with 2 ranks: 1 file: none (one file is read by one rank: rank 1 has none);"
+echo "20 files: rank 1's part of 10 files, $(wc -c < "$sdir/rank1.lrp") bytes (computed: --save-partial of f0010..f0019; the message adds 8 bytes and a header record)"
+rm -f "$sdir/rank1.lrp"
