@@ -85,6 +85,27 @@ void lr_mem_strfree(char *s)
         lr_mem_free(s, strlen(s) + 1);
 }
 
+int lr_mem_replace(lr_mem_array *a, size_t n)
+{
+    void *fresh[LR_MEM_ARRAYS_MAX];
+    int ok = n <= LR_MEM_ARRAYS_MAX;
+    for (size_t i = 0; i < n && i < LR_MEM_ARRAYS_MAX; i++) {
+        fresh[i] = a[i].zero ? lr_mem_calloc(a[i].size, 1) : lr_mem_alloc(a[i].size);
+        ok &= fresh[i] != NULL;
+    }
+    for (size_t i = 0; i < n && i < LR_MEM_ARRAYS_MAX; i++) {
+        if (!ok) {
+            lr_mem_free(fresh[i], a[i].size);
+            continue;
+        }
+        if (a[i].keep)
+            memcpy(fresh[i], a[i].p, a[i].keep);
+        lr_mem_free(a[i].p, a[i].old);
+        a[i].p = fresh[i];
+    }
+    return ok ? 0 : -1;
+}
+
 /* ---- arena ---- */
 
 struct lr_arena_block {

@@ -6,7 +6,7 @@
  * rows (after na.omit): poly's recurrence coefficients alpha and norm2,
  * scale's centre and standard deviation, the splines' knots at quantiles of
  * x and their boundary knots at its range. The frame collects the variable's
- * values in a first pass (model_frame.c), lr_basis_fit computes these, and
+ * values in a first pass (model_frame_basis.c), lr_basis_fit computes these, and
  * the second pass, the model file and prediction evaluate the basis from
  * them (as R's makepredictcall does).
  */

@@ -111,26 +111,15 @@ static int grow(lr_levels *l, lr_error *err)
      * leaves the level set as it was */
     if (l->n == l->cap) {
         size_t cap = l->cap ? 2 * l->cap : 8;
-        char **label = lr_mem_alloc(cap * sizeof(char *));
-        size_t *len = lr_mem_alloc(cap * sizeof(size_t));
-        double *value = lr_mem_alloc(cap * sizeof(double));
-        if (!label || !len || !value) {
-            lr_mem_free(label, cap * sizeof(char *));
-            lr_mem_free(len, cap * sizeof(size_t));
-            lr_mem_free(value, cap * sizeof(double));
+        lr_mem_array a[] = {
+            {l->label, l->cap * sizeof(char *), cap * sizeof(char *), l->n * sizeof(char *), 0},
+            {l->len, l->cap * sizeof(size_t), cap * sizeof(size_t), l->n * sizeof(size_t), 0},
+            {l->value, l->cap * sizeof(double), cap * sizeof(double), l->n * sizeof(double), 0}};
+        if (lr_mem_replace(a, 3))
             return lr_error_nomem(err);
-        }
-        if (l->n) {
-            memcpy(label, l->label, l->n * sizeof(char *));
-            memcpy(len, l->len, l->n * sizeof(size_t));
-            memcpy(value, l->value, l->n * sizeof(double));
-        }
-        lr_mem_free(l->label, l->cap * sizeof(char *));
-        lr_mem_free(l->len, l->cap * sizeof(size_t));
-        lr_mem_free(l->value, l->cap * sizeof(double));
-        l->label = label;
-        l->len = len;
-        l->value = value;
+        l->label = a[0].p;
+        l->len = a[1].p;
+        l->value = a[2].p;
         l->cap = cap;
     }
     /* hash table: keep the load factor at most 1/2 */

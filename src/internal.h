@@ -50,6 +50,22 @@ void lr_mem_strfree(char *s);
 /* 1 if a * b overflows size_t, else 0 and *out = a * b. */
 int lr_mul_overflows(size_t a, size_t b, size_t *out);
 
+/* One of the arrays lr_mem_replace replaces together. */
+typedef struct lr_mem_array {
+    void *p;     /* in: the array (NULL: none); out: its replacement */
+    size_t old;  /* bytes of the array */
+    size_t size; /* bytes of the replacement */
+    size_t keep; /* bytes copied from the array's start into it (at most old and size) */
+    int zero;    /* its bytes past keep zeroed */
+} lr_mem_array;
+/* The most arrays one lr_mem_replace call takes. */
+#define LR_MEM_ARRAYS_MAX 8
+/* Replace n (at most LR_MEM_ARRAYS_MAX) arrays all at once or not at all:
+ * every replacement is allocated before any array is freed, so that the
+ * parallel arrays of a table that grows stay as they were when memory runs
+ * out. 0, or -1 when memory runs out (every a[i].p then unchanged). */
+int lr_mem_replace(lr_mem_array *a, size_t n);
+
 /* ---- arena (alloc.c): many small allocations freed together ---- */
 
 /* A chain of blocks from the installed allocator; objects are never freed one by one. */

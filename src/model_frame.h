@@ -68,7 +68,7 @@ int lr_chunk_end(lr_chunk *c, lr_error *err);
 /* The fused path: whether c can take rows straight from text (every term a
  * plain numeric column), and the rows of buf[0..len) it takes that way,
  * stopping at the first row it leaves to lr_csv_next + lr_chunk_add_row
- * (see model_frame.c). buf starts at a row's first byte, whose line is
+ * (see model_frame_fused.c). buf starts at a row's first byte, whose line is
  * line0 + 1 within the chunk; *used gets the bytes taken, *lines the line
  * ends taken (one per row, but for a last row that the input's end ends). */
 int lr_chunk_fast_text(lr_chunk *c);

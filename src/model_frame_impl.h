@@ -1,9 +1,15 @@
 /*
  * model_frame_impl.h — the model frame's state, shared by the frame's own
- * files: model_frame.c (rows in double), model_frame_basis.c (data-dependent
- * bases), model_frame_mp.c (rows again, in extended precision) and
- * model_frame_describe.c (the frame described and set through model_frame.h).
- * No other file includes it (scripts/include_graph.sh checks).
+ * files: model_frame.c (construction, the cell map), model_frame_types.c
+ * (the first chunk, column types), model_frame_chunk.c (a chunk's blocks
+ * and rows), model_frame_fused.c (rows straight from the text),
+ * model_frame_eval.c (rows in double), model_frame_fold.c (chunks into the
+ * frame), model_frame_columns.c (R's coding), frame_files.c (files into the
+ * data set), model_frame_basis.c (data-dependent bases), model_frame_coded.c
+ * (contrasts), model_frame_interaction.c (interaction()), model_frame_mp.c
+ * (rows again, in extended precision) and model_frame_describe.c (the frame
+ * described and set through model_frame.h). No other file includes it
+ * (scripts/include_graph.sh checks).
  */
 #ifndef LR_MODEL_FRAME_IMPL_H
 #define LR_MODEL_FRAME_IMPL_H
@@ -265,7 +271,31 @@ size_t lr_cell_map_get(const cell_map *m, const uint32_t *key);
 void lr_cell_map_free(cell_map *m);
 int lr_cell_map_put(cell_map *m, const uint32_t *key, size_t col, lr_error *err);
 
-/* model_frame.c: c's levels and columns onto f's current tables (new ones
+/* model_frame.c: the first of the cluster columns (--vcov CL) whose cell in
+ * row is missing (empty, NA or one of --na-strings), or NULL. */
+const lr_csv_field *lr_frame_cluster_missing(const lr_frame *f, const lr_csv_row *row);
+
+/* model_frame_chunk.c: the error of a row whose field count differs from
+ * the header's; room for k columns in c's block and row (a flush first when
+ * the width changes); the end of a row the direct paths wrote into the
+ * block's next row (its weight and line; a flush when the block is full); a
+ * row whose hash is known added to c (counted in the fingerprint if used). */
+int lr_frame_ragged_row(const lr_frame *f, const lr_csv_row *row, lr_error *err);
+int lr_chunk_ensure_width(lr_chunk *c, size_t k, lr_error *err);
+int lr_chunk_direct_row_done(lr_chunk *c, double w, uint64_t line, lr_error *err);
+int lr_chunk_add_hashed(lr_chunk *c, const lr_csv_row *row, uint64_t hash, lr_error *err);
+
+/* model_frame_eval.c: a row's model cells into c->colval / c->cell
+ * (*missing = 1 if one is missing and that is not an error); its variables
+ * evaluated and its accumulator values laid out (*omit = 1: the row is NA);
+ * the error of a model that would pass LR_MAX_COLUMNS with its column k,
+ * made for level `label` of variable v at (line, col). */
+int lr_chunk_read_cells(lr_chunk *c, const lr_csv_row *row, int *missing, lr_error *err);
+int lr_chunk_build_row(lr_chunk *c, const lr_csv_row *row, int *omit, lr_error *err);
+int lr_frame_cap_error(const lr_frame *f, size_t v, const char *label, uint64_t line,
+                       uint64_t col, size_t k, lr_error *err);
+
+/* model_frame_fold.c: c's levels and columns onto f's current tables (new ones
  * added in c's order); *out = c's statistics in f's columns and *colmap the
  * map (c->k entries; both the caller's). Lines of c's origins are c's own
  * plus lines_before. */

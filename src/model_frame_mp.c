@@ -1,7 +1,7 @@
 /*
  * model_frame_mp.c — the model frame's rows again, in MPFR arithmetic.
  *
- * The same row, the same rules as model_frame.c — the model's columns, the
+ * The same row, the same rules as model_frame_eval.c — the model's columns, the
  * missing-value policy, factor levels — but every number is read from its
  * decimal text with mpfr_strtofr and every term evaluated in `prec` bits, so
  * nothing is rounded to double before the final result. Every MPFR variable

@@ -6,7 +6,7 @@
  * Row i (physical line ℓ_i, fields f_1..f_m) hashes to
  *   h_i = XXH3(f_1 d f_2 d … d f_m),  d the delimiter,
  * the fields as the CSV reader gives them (quotes removed): for a row
- * without quotes that is its text, which the fused path (model_frame.c)
+ * without quotes that is its text, which the fused path (model_frame_fused.c)
  * hashes in one call (one XXH3 of the row costs about what parsing one of
  * its numbers does; a call per field cost 60% more CPU time on the 1M-row
  * benchmark), so that which path read a row does not matter. (A quoted

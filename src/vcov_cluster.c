@@ -60,31 +60,19 @@ static uint64_t key_hash(const char *s, size_t n) { return XXH3_64bits(s, n); }
 
 static int grow(lr_cluster *c, lr_error *err)
 {
-    size_t w = c->p ? 2 * c->p : 1, cap = 2 * c->cap;
-    double *sum = lr_mem_calloc(cap * w, sizeof(double));
-    size_t *off = lr_mem_alloc(cap * sizeof(size_t));
-    size_t *len = lr_mem_alloc(cap * sizeof(size_t));
-    uint64_t *hash = lr_mem_alloc(cap * sizeof(uint64_t));
-    if (!sum || !off || !len || !hash) {
-        lr_mem_free(sum, cap * w * sizeof(double));
-        lr_mem_free(off, cap * sizeof(size_t));
-        lr_mem_free(len, cap * sizeof(size_t));
-        lr_mem_free(hash, cap * sizeof(uint64_t));
+    size_t w = c->p ? 2 * c->p : 1, cap = 2 * c->cap, old = c->cap, g = c->g;
+    /* the sums past the clusters so far start at zero */
+    lr_mem_array a[] = {
+        {c->sum, old * w * sizeof(double), cap * w * sizeof(double), g * w * sizeof(double), 1},
+        {c->off, old * sizeof(size_t), cap * sizeof(size_t), g * sizeof(size_t), 0},
+        {c->len, old * sizeof(size_t), cap * sizeof(size_t), g * sizeof(size_t), 0},
+        {c->hash, old * sizeof(uint64_t), cap * sizeof(uint64_t), g * sizeof(uint64_t), 0}};
+    if (lr_mem_replace(a, 4))
         return lr_error_nomem(err);
-    }
-    memcpy(sum, c->sum, c->g * w * sizeof(double));
-    memcpy(off, c->off, c->g * sizeof(size_t));
-    memcpy(len, c->len, c->g * sizeof(size_t));
-    memcpy(hash, c->hash, c->g * sizeof(uint64_t));
-    size_t old = c->cap;
-    lr_mem_free(c->sum, old * w * sizeof(double));
-    lr_mem_free(c->off, old * sizeof(size_t));
-    lr_mem_free(c->len, old * sizeof(size_t));
-    lr_mem_free(c->hash, old * sizeof(uint64_t));
-    c->sum = sum;
-    c->off = off;
-    c->len = len;
-    c->hash = hash;
+    c->sum = a[0].p;
+    c->off = a[1].p;
+    c->len = a[2].p;
+    c->hash = a[3].p;
     c->cap = cap;
     return LR_OK;
 }
