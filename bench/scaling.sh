@@ -27,7 +27,7 @@
 #      against one process, and the bytes rank 1 sends (computed: the part of
 #      its files); skipped with a message without one.
 #
-# The split files and parts (about 2.5 GB) stay in WORK_DIR/scaling for the
+# The split files and parts (about 3 GB) stay in WORK_DIR/scaling for the
 # next run; delete it to start again. Run from anywhere; builds linreg in
 # BUILD_DIR if needed.
 #
@@ -47,6 +47,16 @@ run() {
     /usr/bin/time -f "%e %U %S %M" -o "$sdir/t.txt" "$@" > /dev/null 2> "$sdir/err.txt" ||
         { cat "$sdir/err.txt" >&2; echo "FAIL: $*" >&2; exit 1; }
     awk '{ printf "%s %.2f %s\n", $1, $2 + $3, $4 }' "$sdir/t.txt"
+}
+
+# record LABEL COMMAND...: run COMMAND and append "LABEL wall cpu rss" to
+# $sdir/runs.txt (run is not in a command substitution, so a failure stops
+# the script)
+record() {
+    label="$1"
+    shift
+    run "$@" > "$sdir/one.txt"
+    echo "$label $(cat "$sdir/one.txt")" >> "$sdir/runs.txt"
 }
 
 # summarise LABEL: the rows of $sdir/runs.txt labelled LABEL ("label wall
@@ -71,12 +81,12 @@ echo "== 1. one process, 1,000,000 rows x 20 predictors ($mb MB), $runs rounds, 
 : > "$sdir/runs.txt"
 i=0
 while [ "$i" -lt "$runs" ]; do
-    echo "json-t1 $(run "$linreg" fit -q -t 1 -y y --format json "$f")" >> "$sdir/runs.txt"
-    echo "json $(run "$linreg" fit -q -y y --format json "$f")" >> "$sdir/runs.txt"
-    echo "text $(run "$linreg" fit -q -y y "$f")" >> "$sdir/runs.txt"
-    echo "hc1 $(run "$linreg" fit -q -y y --format json --vcov HC1 "$f")" >> "$sdir/runs.txt"
-    echo "wide-t1 $(run "$linreg" fit -q -t 1 -y y --format json "$fw")" >> "$sdir/runs.txt"
-    echo "residuals $(run "$linreg" fit -q -y y --format json --residuals "$sdir/res.csv" "$f")" >> "$sdir/runs.txt"
+    record json-t1 "$linreg" fit -q -t 1 -y y --format json "$f"
+    record json "$linreg" fit -q -y y --format json "$f"
+    record text "$linreg" fit -q -y y "$f"
+    record hc1 "$linreg" fit -q -y y --format json --vcov HC1 "$f"
+    record wide-t1 "$linreg" fit -q -t 1 -y y --format json "$fw"
+    record residuals "$linreg" fit -q -y y --format json --residuals "$sdir/res.csv" "$f"
     i=$((i + 1))
 done
 res_mb=$(size_mb "$sdir/res.csv")
@@ -131,8 +141,9 @@ merge_costs() {
             # a merge of few parts takes milliseconds, below time's 10 ms:
             # 2000/p merges a measurement, the figures per merge
             reps=$(((2000 + p - 1) / p))
-            set -- $(run sh -c 'i=0; while [ "$i" -lt "$0" ]; do "$@" > /dev/null || exit 1; i=$((i + 1)); done' \
-                "$reps" "$linreg" merge -q -t 1 --format json "$sdir/${name}_$p"/f*.lrp)
+            run sh -c 'i=0; while [ "$i" -lt "$0" ]; do "$@" > /dev/null || exit 1; i=$((i + 1)); done' \
+                "$reps" "$linreg" merge -q -t 1 --format json "$sdir/${name}_$p"/f*.lrp > "$sdir/one.txt"
+            set -- $(cat "$sdir/one.txt")
             echo "$p $(awk -v w="$1" -v c="$2" -v r="$reps" 'BEGIN { printf "%.1f %.1f", w / r * 1000, c / r * 1000 }') $3" \
                 >> "$sdir/runs.txt"
         done
@@ -182,10 +193,10 @@ echo "== 2b. the second pass where the rows were read elsewhere: linreg merge of
 : > "$sdir/runs.txt"
 i=0
 while [ "$i" -lt "$runs" ]; do
-    echo "m-json $(run "$linreg" merge -q --format json "$d"/f*.lrp)" >> "$sdir/runs.txt"
-    echo "m-text $(run "$linreg" merge -q "$d"/f*.lrp --data "$d"/f*.csv)" >> "$sdir/runs.txt"
-    echo "m-hc1 $(run "$linreg" merge -q --format json --vcov HC1 "$d"/f*.lrp --data "$d"/f*.csv)" >> "$sdir/runs.txt"
-    echo "f-text $(run "$linreg" fit -q -y y "$d"/f*.csv)" >> "$sdir/runs.txt"
+    record m-json "$linreg" merge -q --format json "$d"/f*.lrp
+    record m-text "$linreg" merge -q "$d"/f*.lrp --data "$d"/f*.csv
+    record m-hc1 "$linreg" merge -q --format json --vcov HC1 "$d"/f*.lrp --data "$d"/f*.csv
+    record f-text "$linreg" fit -q -y y "$d"/f*.csv
     i=$((i + 1))
 done
 printf '%-52s %8s %8s %10s %10s\n' "" "wall s" "CPU s" "RSS MiB" "MB/CPU-s"
@@ -229,15 +240,14 @@ i=0
 while [ "$i" -lt "$runs" ]; do
     for set in one twenty; do
         if [ "$set" = one ]; then files="$f"; else files=$(ls "$d"/f*.csv); fi
-        echo "$set-plain $(run "$mpi_bin" fit -q -y y --format json $files)" >> "$sdir/runs.txt"
+        record "$set-plain" "$mpi_bin" fit -q -y y --format json $files
         for fmt in json text; do
-            echo "$set-n1-$fmt $(run mpirun --oversubscribe -n 1 "$mpi_bin" fit -q -y y --format "$fmt" $files)" \
-                >> "$sdir/runs.txt"
+            record "$set-n1-$fmt" mpirun --oversubscribe -n 1 "$mpi_bin" fit -q -y y --format "$fmt" $files
             # 2 ranks, each also under time: what rank 0 and rank 1 spend
             # (a rank that waits polls, Open MPI's default, and that counts)
-            echo "$set-n2-$fmt $(run mpirun --oversubscribe -n 2 sh -c \
+            record "$set-n2-$fmt" mpirun --oversubscribe -n 2 sh -c \
                 '/usr/bin/time -f "%e %U %S %M" -o "$0.$OMPI_COMM_WORLD_RANK" "$@"' "$sdir/rank" \
-                "$mpi_bin" fit -q -y y --format "$fmt" $files)" >> "$sdir/runs.txt"
+                "$mpi_bin" fit -q -y y --format "$fmt" $files
             for r in 0 1; do
                 echo "$set-r$r-$fmt $(awk '{ printf "%s %.2f %s\n", $1, $2 + $3, $4 }' "$sdir/rank.$r")" >> "$sdir/runs.txt"
             done
