@@ -161,13 +161,13 @@ coverage)
     echo "Coverage of every corpus run (all targets' executables):"
     # shellcheck disable=SC2086
     llvm-cov-14 report $objects -instr-profile="$prof/all.profdata" \
-        src/csv_reader.c src/number_parse.c src/formula.c src/model_file.c
+        src/csv_reader.c src/number_parse.c src/formula*.c src/model_file.c
     echo
     echo "Line coverage of each target's own module by its corpus alone:"
     for t in $targets; do
         llvm-profdata-14 merge -sparse "$prof/$t"-*.profraw -o "$prof/$t.profdata"
         llvm-cov-14 report "build-coverage/fuzz/fuzz_$t" -instr-profile="$prof/$t.profdata" \
-            "src/$t.c" | awk -v t="$t" '$1 ~ /\.c$/ { print "  fuzz_" t ": " $1 " lines " $(NF-3) }'
+            src/"$t"*.c | awk -v t="$t" '$1 ~ /\.c$/ { print "  fuzz_" t ": " $1 " lines " $(NF-3) }'
     done
     echo "(HTML: llvm-cov-14 show $objects -instr-profile=$prof/all.profdata -format=html -output-dir=DIR)"
     ;;

@@ -15,10 +15,11 @@
 # A module is one concern spread over files named for it: model_frame*.c and
 # model_frame*.h are the model frame, accumulator*.c and accumulator*.h the
 # accumulator, solver*.c the solver, diagnostics*.c the second pass, fit*.c
-# the fit, model.c, model_io.c and predict.c the saved model, fe_*.c and
-# fixed_effects*.c the fixed effects, byte_source, source_concat and
-# csv_reader the input, error.c and alloc.c the core; any other file is its
-# own module, a header belonging to the .c of its name.
+# the fit, ingest*.c the passes over the input, model.c, model_io.c and
+# predict.c the saved model, fe_*.c and fixed_effects*.c the fixed effects,
+# byte_source, source_concat and csv_reader the input, error.c and alloc.c
+# the core; any other file is its own module, a header belonging to the .c
+# of its name.
 #
 # usage: scripts/include_graph.sh [--objects BUILD_DIR]
 set -eu
@@ -41,6 +42,8 @@ module() {
     diagnostics*) echo diagnostics ;;
     fe_* | fixed_effects*) echo fixed_effects ;;
     fit*) echo fit ;;
+    ingest*) echo ingest ;;
+    formula*) echo formula ;;
     model | model_io | predict) echo model ;;
     byte_source | source_concat | csv_reader) echo input ;;
     error | alloc | internal) echo core ;;

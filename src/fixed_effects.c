@@ -30,6 +30,7 @@
 
 #include "factor_levels.h"
 #include "fixed_effects_impl.h"
+#include "note_list.h"
 #include "row_spool.h"
 
 /* ---- parsing ---- */
@@ -725,23 +726,11 @@ const char *lr_fe_note(const lr_fe *fe, size_t i)
 
 static int add_fe_note(lr_fe *fe, lr_error *err, const char *fmt, ...)
 {
-    char buf[LR_ERROR_MAX];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
+    int rc = lr_note_vappend(&fe->notes, &fe->nnotes, err, fmt, ap);
     va_end(ap);
-    char *copy = lr_mem_strdup(buf);
-    char **n = copy ? lr_mem_realloc(fe->notes, fe->nnotes * sizeof(char *),
-                                     (fe->nnotes + 1) * sizeof(char *))
-                    : NULL;
-    if (!n) {
-        if (copy)
-            lr_mem_strfree(copy);
-        return lr_error_nomem(err);
-    }
-    fe->notes = n;
-    n[fe->nnotes++] = copy;
-    return LR_OK;
+    return rc;
 }
 
 int lr_fe_add_note(lr_fe *fe, lr_error *err, const char *msg)

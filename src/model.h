@@ -96,7 +96,7 @@ struct lr_model {
     size_t max_line;            /* the longest row of new data read (0: the default) */
 };
 
-/* A finished fit's results, as fit.c hands them to lr_model_create. */
+/* A finished fit's results, as fit_result.c hands them to lr_model_create. */
 typedef struct lr_model_result {
     const char *formula;      /* the model as given */
     const char *response;     /* the response's label */

@@ -25,7 +25,8 @@ extern int blas_thread_shutdown_(void) __attribute__((weak));
  * so that spinning only takes a core from the parsers: on the 1M-row
  * benchmark it spun through the first 0.1 s of a 0.4 s run. So fit and
  * predict set OpenBLAS to one thread and stop its server threads (the final
- * solve runs on one thread too, so that its bits do not depend on -t: fit.c).
+ * solve runs on one thread too, so that its bits do not depend on -t:
+ * fit_solve.c).
  * bench keeps them.
  */
 static void quiet_blas_threads(void)

@@ -1,0 +1,62 @@
+/*
+ * ingest_impl.h — the chunks of the input, shared by the ingest module's own
+ * files: ingest_split.c (cutting the input into chunks), ingest_pool.c (the
+ * worker threads that evaluate them and the in-order fold) and ingest.c (the
+ * passes). No other file includes it (scripts/include_graph.sh checks).
+ */
+#ifndef LR_INGEST_IMPL_H
+#define LR_INGEST_IMPL_H
+
+#include "byte_source.h"
+#include "ingest.h"
+
+/* Nominal bytes per chunk. */
+#define LR_CHUNK ((size_t)1 << 20)
+/* Bytes read at a time past a chunk's nominal end, looking for its end. */
+#define LR_OVERREAD ((size_t)64 << 10)
+
+typedef struct chunk_job {
+    char *buf;        /* the chunk's bytes (owned) */
+    size_t cap;       /* buffer capacity */
+    size_t len;       /* bytes of the chunk */
+    uint64_t seq;     /* its number in the input (0: the one with the header) */
+    int state;        /* 0 free, 1 queued, 2 running, 3 done */
+    int rc;           /* result */
+    lr_error err;     /* its error, lines counted from the chunk's first */
+    void *result;     /* what eval made of it (owned until folded) */
+    uint64_t lines;   /* physical lines in the chunk */
+    size_t file;      /* the file it is from (several files), from 0 */
+    uint64_t block;   /* its index in that file: its first row starts in
+                         [block·LR_CHUNK, (block + 1)·LR_CHUNK) of the file */
+    uint64_t raw_end; /* the input's raw (compressed) bytes up to the chunk's end: what
+                         "reading" reports once it is folded */
+} chunk_job;
+
+typedef struct splitter {
+    lr_source *src;   /* the input */
+    char *carry;      /* bytes read past the last chunk's end */
+    size_t carry_len; /* their number */
+    size_t carry_cap; /* capacity */
+    int eof;          /* the current file is exhausted */
+    int done;         /* every file is */
+    size_t file;      /* the current file (several files), from 0 */
+    uint64_t off;     /* offset in it of the next chunk's first byte (carry[0]) */
+    uint64_t lines;   /* after a pass: the physical lines of its chunks */
+    char last;        /* the last byte of the last chunk (0: none yet) */
+    size_t max_line;  /* the longest row (line end excluded) the input may have */
+    int overlong;     /* the last chunk stopped before a row longer than max_line:
+                         nothing more is read, and that row is the error */
+    uint64_t raw_end; /* raw_end of the last chunk cut */
+    uint64_t folded;  /* raw_end of the last chunk folded (progress: bytes done) */
+} splitter;
+
+/* The next chunk into j (its bytes, j->len; 0 at the end of the input):
+ * ingest_split.c. */
+int lr_ingest_next_chunk(splitter *s, chunk_job *j, lr_error *err);
+
+/* Evaluate sp's chunks on up to nthreads workers and fold them in order:
+ * ingest_pool.c. */
+int lr_ingest_run_pool(splitter *sp, const lr_chunk_ops *ops, void *ctx, int nthreads, uint64_t seq,
+                       uint64_t lines_before, const char *name, lr_error *err);
+
+#endif
