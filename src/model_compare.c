@@ -30,11 +30,11 @@
 
 /* What the comparison reads from one model file. */
 typedef struct cmp_model {
-    const lr_model *m;  /* the model */
-    const char *path;   /* its file's name */
-    char **terms;       /* term keys: variable labels sorted, joined by ':' */
-    size_t nterms;      /* their number (the intercept is one, "(Intercept)") */
-    size_t cap;         /* entries allocated in terms */
+    const lr_model *m; /* the model */
+    const char *path;  /* its file's name */
+    char **terms;      /* term keys: variable labels sorted, joined by ':' */
+    size_t nterms;     /* their number (the intercept is one, "(Intercept)") */
+    size_t cap;        /* entries allocated in terms */
 } cmp_model;
 
 static int cmp_str(const void *a, const void *b)

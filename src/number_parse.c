@@ -307,8 +307,7 @@ static lr_cell_kind parse_exact(const char *s, const char *end, double *value)
  * every byte of v is '0'..'9'. */
 static int eight_digits(uint64_t v)
 {
-    return !(((v + 0x4646464646464646ULL) | (v - 0x3030303030303030ULL)) &
-             0x8080808080808080ULL);
+    return !(((v + 0x4646464646464646ULL) | (v - 0x3030303030303030ULL)) & 0x8080808080808080ULL);
 }
 
 /* Their value, first byte most significant: three multiply-and-shift steps

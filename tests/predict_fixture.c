@@ -125,8 +125,8 @@ int check_r_predictions(json_t *c, const char *model_path, const char *newdata)
     char what[160];
     for (int kind = 0; kind < 3; kind++) {
         rows r = {0};
-        int rc = lr_predict_csv(m, newdata, kinds[kind], num(json_object_get(c, "level")),
-                                collect, &r, &err);
+        int rc = lr_predict_csv(m, newdata, kinds[kind], num(json_object_get(c, "level")), collect,
+                                &r, &err);
         ck_assert_msg(rc == LR_OK, "%s: %s", id, err.message);
         ck_assert_msg(r.n == n, "%s: %zu predictions, R has %zu", id, r.n, n);
         json_t *iv = kind == 1   ? json_object_get(c, "confidence")

@@ -24,8 +24,7 @@ START_TEST(test_openblas_runs)
     void *addr;
     memcpy(&addr, &f, sizeof addr);
     ck_assert(dladdr(addr, &dl) != 0);
-    ck_assert_msg(strstr(dl.dli_fname, "openblas") != NULL, "cblas_dsyrk is from %s",
-                  dl.dli_fname);
+    ck_assert_msg(strstr(dl.dli_fname, "openblas") != NULL, "cblas_dsyrk is from %s", dl.dli_fname);
 }
 END_TEST
 

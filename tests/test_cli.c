@@ -15,12 +15,12 @@
 /* One error case: a data file (or none), extra arguments, and the expected
  * exit code and stderr. "%F" in the expected message stands for the file's path. */
 typedef struct error_case {
-    const char *name;      /* what is tested */
-    const char *data;      /* file contents; NULL: use `path` as given */
-    const char *path;      /* when data is NULL */
-    const char *args[8];   /* arguments before the file, NULL-terminated */
-    int exit_code;         /* expected exit code */
-    const char *message;   /* expected stderr line (without the trailing newline) */
+    const char *name;    /* what is tested */
+    const char *data;    /* file contents; NULL: use `path` as given */
+    const char *path;    /* when data is NULL */
+    const char *args[8]; /* arguments before the file, NULL-terminated */
+    int exit_code;       /* expected exit code */
+    const char *message; /* expected stderr line (without the trailing newline) */
 } error_case;
 
 static const error_case error_cases[] = {
@@ -215,11 +215,12 @@ END_TEST
 START_TEST(test_usage)
 {
     static const struct {
-        const char *argv[8];  /* the command line */
-        const char *message;  /* the first line of stderr */
+        const char *argv[8]; /* the command line */
+        const char *message; /* the first line of stderr */
     } cases[] = {
         {{"linreg", NULL}, "Usage: linreg COMMAND [OPTIONS] ..."},
-        {{"linreg", "frobnicate", NULL}, "linreg: unknown command 'frobnicate' (try 'linreg --help')"},
+        {{"linreg", "frobnicate", NULL},
+         "linreg: unknown command 'frobnicate' (try 'linreg --help')"},
         {{"linreg", "fit", NULL},
          "linreg: no input file (give a CSV file, or - for standard input)"},
         {{"linreg", "fit", "--bogus", "x.csv", NULL}, "linreg: unknown option '--bogus'"},
@@ -295,8 +296,8 @@ START_TEST(test_text_golden)
 
     golden = lr_test_read_file(lr_test_path("tests/golden/cars_markdown.md"), NULL);
     ck_assert_ptr_nonnull(golden);
-    const char *argv2[] = {"linreg", "fit", "-y", "dist", "-x", "speed", "--format", "markdown",
-                           "-", NULL};
+    const char *argv2[] = {"linreg", "fit",      "-y",       "dist", "-x",
+                           "speed",  "--format", "markdown", "-",    NULL};
     r = lr_test_cmd(argv2, cars);
     ck_assert_int_eq(r.exit_code, 0);
     ck_assert_msg(!strcmp(r.out, golden), "got:\n%s\nwant:\n%s", r.out, golden);
@@ -309,8 +310,8 @@ END_TEST
 /* CSV output: a header and one row per coefficient, 17 significant digits. */
 START_TEST(test_csv_format)
 {
-    const char *argv[] = {"linreg", "fit", "-y", "dist", "--format", "csv",
-                          lr_test_path("datasets/cars.csv"), NULL};
+    const char *argv[] = {
+        "linreg", "fit", "-y", "dist", "--format", "csv", lr_test_path("datasets/cars.csv"), NULL};
     lr_test_run_result r = lr_test_cmd(argv, NULL);
     ck_assert_int_eq(r.exit_code, 0);
     const char *head = "name,estimate,std_error,t,p,ci_low,ci_high\n(Intercept),-17.57909489051";
@@ -394,8 +395,14 @@ END_TEST
 /* Ridge output: estimates only, with the reason. */
 START_TEST(test_ridge_output)
 {
-    const char *argv[] = {"linreg", "fit", "-f", "Volume ~ Girth + Height", "--ridge", "2",
-                          lr_test_path("datasets/trees.csv"), NULL};
+    const char *argv[] = {"linreg",
+                          "fit",
+                          "-f",
+                          "Volume ~ Girth + Height",
+                          "--ridge",
+                          "2",
+                          lr_test_path("datasets/trees.csv"),
+                          NULL};
     lr_test_run_result r = lr_test_cmd(argv, NULL);
     ck_assert_int_eq(r.exit_code, 0);
     ck_assert(strstr(r.out, "Ridge: lambda = 2 on standardized columns") != NULL);
@@ -468,8 +475,9 @@ START_TEST(test_degenerate_fits)
     lr_test_run_free(&r);
 
     const char *f = "y ~ x + I(x^2) + I(x^3) + I(x^4) + I(x^5)";
-    const char *argv2[] = {"linreg", "fit", "-f", f, "--format", "json",
-                           lr_test_path("datasets/nist/Wampler1.csv"), NULL};
+    const char *argv2[] = {
+        "linreg", "fit", "-f", f, "--format", "json", lr_test_path("datasets/nist/Wampler1.csv"),
+        NULL};
     r = lr_test_cmd(argv2, NULL);
     ck_assert_msg(r.exit_code == 0, "%s", r.err);
     json_t *o = lr_test_out_json(&r);
@@ -498,7 +506,7 @@ START_TEST(test_extended_on_stdin)
 {
     char *data = lr_test_read_file(lr_test_path("datasets/nist/Wampler1.csv"), NULL);
     const char *argv[] = {"linreg", "fit", "-f", "y ~ x + I(x^2) + I(x^3) + I(x^4) + I(x^5)",
-                          "-", NULL};
+                          "-",      NULL};
     lr_test_run_result r = lr_test_cmd(argv, data);
     ck_assert_msg(r.exit_code == 0, "%s", r.err);
     ck_assert(strstr(r.out, "Precision: recomputed in 256-bit arithmetic") != NULL);

@@ -44,8 +44,7 @@ static void check(const char *id, const char *what, size_t i, double a, double b
         ck_assert_msg(isnan(a), "%s: %s[%zu] = %.17g, R has NA", id, what, i, a);
         return;
     }
-    ck_assert_msg(lr_test_rel_close(a, b, rtol), "%s: %s[%zu] = %.17g, R %.17g", id, what, i, a,
-                  b);
+    ck_assert_msg(lr_test_rel_close(a, b, rtol), "%s: %s[%zu] = %.17g, R %.17g", id, what, i, a, b);
 }
 
 START_TEST(test_r_cluster)
@@ -78,15 +77,16 @@ START_TEST(test_r_cluster)
     size_t ng = json_is_array(g) ? json_array_size(g) : 1;
     for (size_t i = 0; i < 3; i++)
         ck_assert_uint_eq(s->n_clusters[i],
-                          i >= ng ? 0 : (uint64_t)(json_is_array(g) ? at(e, "n_clusters", i)
-                                                                    : num(g)));
+                          i >= ng ? 0
+                                  : (uint64_t)(json_is_array(g) ? at(e, "n_clusters", i) : num(g)));
     double *v = calloc(p * p, sizeof(double));
     ck_assert_ptr_nonnull(v);
     lr_fit_vcov(fit, v, p);
     int negative = 0;
     for (size_t j = 0; j < p; j++) {
         const lr_coef *c = lr_fit_coef(fit, j);
-        ck_assert_str_eq(c->name, json_string_value(json_array_get(json_object_get(e, "names"), j)));
+        ck_assert_str_eq(c->name,
+                         json_string_value(json_array_get(json_object_get(e, "names"), j)));
         check(id, "estimate", j, c->estimate, at(e, "estimate", j), RTOL);
         check(id, "se", j, c->std_error, at(e, "se", j), RTOL);
         check(id, "t", j, c->t, at(e, "t", j), RTOL);
@@ -103,8 +103,8 @@ START_TEST(test_r_cluster)
             }
             /* off-diagonal entries near zero: relative to the diagonal's scale */
             double scale = sqrt(fabs(at(e, "vcov", i * p + i) * at(e, "vcov", j * p + j)));
-            ck_assert_msg(fabs(v[j * p + i] - r) <= RTOL * scale, "%s: vcov[%zu,%zu] = %.17g, R %.17g",
-                          id, i, j, v[j * p + i], r);
+            ck_assert_msg(fabs(v[j * p + i] - r) <= RTOL * scale,
+                          "%s: vcov[%zu,%zu] = %.17g, R %.17g", id, i, j, v[j * p + i], r);
         }
     }
     free(v);
@@ -176,8 +176,8 @@ START_TEST(test_r_cluster_zero)
         check(id, "estimate", j, c->estimate, at(e, "estimate", j), RTOL);
         if (ratio < 1e-6) {
             nzero++;
-            ck_assert_msg(isnan(c->std_error) && isnan(c->t) && isnan(c->p) &&
-                              isnan(c->ci_low) && isnan(c->ci_high),
+            ck_assert_msg(isnan(c->std_error) && isnan(c->t) && isnan(c->p) && isnan(c->ci_low) &&
+                              isnan(c->ci_high),
                           "%s: %s: SE %g (R's noise %g)", id, c->name, c->std_error,
                           at(e, "se", j));
             ck_assert_msg(note && strstr(note, c->name), "%s: no note names %s", id, c->name);
@@ -212,9 +212,9 @@ START_TEST(test_cli_cluster_zero)
 {
     char path[1024];
     snprintf(path, sizeof path, "%s", lr_test_path("datasets/warpbreaks.csv"));
-    const char *argv[] = {"linreg", "fit",     "-f",       "breaks ~ wool + tension",
-                          "--vcov", "CL",      "--cluster", "tension",
-                          "--format", "json",  path,        NULL};
+    const char *argv[] = {"linreg",   "fit",  "-f",        "breaks ~ wool + tension",
+                          "--vcov",   "CL",   "--cluster", "tension",
+                          "--format", "json", path,        NULL};
     lr_test_run_result r = lr_test_cmd(argv, NULL);
     ck_assert_int_eq(r.exit_code, 0);
     json_t *o = lr_test_out_json(&r);
@@ -237,9 +237,8 @@ START_TEST(test_cli_cluster)
 {
     char path[1024];
     snprintf(path, sizeof path, "%s", lr_test_path("datasets/mtcars.csv"));
-    const char *argv[] = {"linreg", "fit",       "-f",   "mpg ~ wt + hp",
-                          "--vcov", "CL",        "--cluster", "am,vs", "--format",
-                          "json",   path,        NULL};
+    const char *argv[] = {"linreg",    "fit",   "-f",       "mpg ~ wt + hp", "--vcov", "CL",
+                          "--cluster", "am,vs", "--format", "json",          path,     NULL};
     lr_test_run_result r = lr_test_cmd(argv, NULL);
     ck_assert_int_eq(r.exit_code, 0);
     json_t *o = lr_test_out_json(&r);
@@ -255,8 +254,8 @@ START_TEST(test_cli_cluster)
     lr_test_run_free(&r);
     json_decref(o);
 
-    const char *text[] = {"linreg", "fit",  "-f",        "breaks ~ wool", "--vcov",
-                          "CL",     "--cluster", "tension", NULL, NULL};
+    const char *text[] = {"linreg",  "fit", "-f", "breaks ~ wool", "--vcov", "CL", "--cluster",
+                          "tension", NULL,  NULL};
     char wb[1024];
     snprintf(wb, sizeof wb, "%s", lr_test_path("datasets/warpbreaks.csv"));
     text[8] = wb;
@@ -343,8 +342,8 @@ START_TEST(test_cluster_paths)
     free(saved);
     /* the command on the file and on stdin (whose rows only the spool has
      * again, the copy of the text aside) prints the same JSON */
-    const char *argv[] = {"linreg", "fit",  "-f", formula,    "-w",     "w",    "--vcov",
-                          "CL",     "--cluster", "g,s", "--format", "json", pa, NULL};
+    const char *argv[] = {"linreg", "fit",       "-f",  formula,    "-w",   "w", "--vcov",
+                          "CL",     "--cluster", "g,s", "--format", "json", pa,  NULL};
     /* (argv[12]: the file, then "-") */
     lr_test_same_json_stdin(argv, 12, a, la);
     lr_test_remove_file(pa);

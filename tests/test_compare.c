@@ -170,7 +170,8 @@ START_TEST(test_compare_text)
     lr_test_run_free(&r);
     compare("--format=markdown", m, 3, &r);
     ck_assert_int_eq(r.exit_code, 0);
-    ck_assert_ptr_nonnull(strstr(r.out, "| 3 | 27 | 160.78 | 2 | 34.270 | 2.8776 | 0.0736450 | . |"));
+    ck_assert_ptr_nonnull(
+        strstr(r.out, "| 3 | 27 | 160.78 | 2 | 34.270 | 2.8776 | 0.0736450 | . |"));
     lr_test_run_free(&r);
     free_models(m, 3);
     json_decref(f);

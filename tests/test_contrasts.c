@@ -75,9 +75,9 @@ static void check_summary(json_t *c, const lr_fit *fit)
                   (unsigned long long)s->n);
     ck_assert_int_eq((long long)s->rank, json_integer_value(json_object_get(c, "rank")));
     static const char *const keys[] = {"df_residual", "sigma", "r_squared", "adj_r_squared",
-                                       "f_statistic", "f_p", "rss"};
-    const double got[] = {s->df_residual, s->sigma,  s->r_squared, s->adj_r_squared,
-                          s->f_statistic, s->f_p, s->rss};
+                                       "f_statistic", "f_p",   "rss"};
+    const double got[] = {s->df_residual, s->sigma, s->r_squared, s->adj_r_squared,
+                          s->f_statistic, s->f_p,   s->rss};
     for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
         check_case(got[i], ref_key(c, keys[i]), 0, id, keys[i], 0);
     const lr_anova_row *tab = NULL;
@@ -193,8 +193,14 @@ END_TEST
 START_TEST(test_contrasts_new_level)
 {
     char *model = temp_path();
-    const char *fit_argv[] = {"linreg", "fit", "-f", "y ~ C(g, sum) + x + interaction(g, k)",
-                              "-o", model, lr_test_path("tests/data/contrasts.csv"), NULL};
+    const char *fit_argv[] = {"linreg",
+                              "fit",
+                              "-f",
+                              "y ~ C(g, sum) + x + interaction(g, k)",
+                              "-o",
+                              model,
+                              lr_test_path("tests/data/contrasts.csv"),
+                              NULL};
     lr_test_run_result a, b;
     ck_assert_int_eq(lr_test_run(fit_argv, NULL, 0, &a), 0);
     ck_assert_msg(a.exit_code == 0, "%s", a.err);
@@ -227,8 +233,8 @@ START_TEST(test_contrasts_errors)
         {"g,y\na,1\nb,2\n", "y ~ C(g, poly)",
          "C() takes contr.treatment, contr.sum or contr.helmert", LR_EUSAGE},
         {"g,y\na,1\nb,2\n", "y ~ C(g, sum, 1)", "how.many is not supported", LR_EUSAGE},
-        {"g,y\na,1\na,2\n", "y ~ C(g, sum)",
-         "factor C(g, sum) has a single level in the rows used", LR_EDATA},
+        {"g,y\na,1\na,2\n", "y ~ C(g, sum)", "factor C(g, sum) has a single level in the rows used",
+         LR_EDATA},
         {"g,y\na,1\nb,2\n", "y ~ interaction(g)", "interaction() needs two columns or more",
          LR_EUSAGE},
         {"g,y\na,1\nb,2\n", "y ~ interaction(g, y, sep = 1)", "expected a string", LR_EUSAGE},

@@ -298,8 +298,8 @@ START_TEST(test_quantiles_beyond_memory_match_r)
     ck_assert_double_eq_tol(sm->residual_quantiles[4], r[4], 1e-9 * spread);
     for (int k = 1; k < 4; k++)
         ck_assert_msg(fabs(sm->residual_quantiles[k] - r[k]) <= bound * (1 + 1e-9),
-                      "quantile %d: %.17g, R %.17g, bound %.3g", k, sm->residual_quantiles[k],
-                      r[k], bound);
+                      "quantile %d: %.17g, R %.17g, bound %.3g", k, sm->residual_quantiles[k], r[k],
+                      bound);
     lr_fit_free(fit);
 
     /* the text report: the numbers under "Min 1Q Median 3Q Max", and the note */
@@ -311,9 +311,9 @@ START_TEST(test_quantiles_beyond_memory_match_r)
     ck_assert_ptr_nonnull(head);
     double p[5];
     char cell[5][32];
-    ck_assert_int_eq(sscanf(head + 4, "%31s %31s %31s %31s %31s", cell[0], cell[1], cell[2],
-                            cell[3], cell[4]),
-                     5);
+    ck_assert_int_eq(
+        sscanf(head + 4, "%31s %31s %31s %31s %31s", cell[0], cell[1], cell[2], cell[3], cell[4]),
+        5);
     json_t *printed = json_object_get(ref, "printed");
     for (int k = 0; k < 5; k++) {
         if (k == 0 || k == 4) { /* exact: as R prints them */

@@ -33,8 +33,8 @@ typedef struct got_row {
 } got_row;
 
 typedef struct got {
-    size_t n;               /* rows seen */
-    got_row row[MAX_ROWS];  /* each */
+    size_t n;              /* rows seen */
+    got_row row[MAX_ROWS]; /* each */
 } got;
 
 static void collect(void *ud, const lr_prediction *p)
@@ -172,8 +172,9 @@ START_TEST(test_absorb_every_other)
     for (char *line = text; *line;) {
         char *end = strchr(line, '\n');
         char f[9][32];
-        ck_assert_int_eq(sscanf(line, "%31[^,],%31[^,],%31[^,],%31[^,],%31[^,],%31[^,],%31[^,],"
-                                      "%31[^,],%31[^\n]",
+        ck_assert_int_eq(sscanf(line,
+                                "%31[^,],%31[^,],%31[^,],%31[^,],%31[^,],%31[^,],%31[^,],"
+                                "%31[^,],%31[^\n]",
                                 f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8]),
                          9);
         o += (size_t)snprintf(cut + o, cap - o, "%s,%s,%s,%s,%s\n", f[0], f[1], f[2], f[5], f[6]);
@@ -328,9 +329,10 @@ static void corrupt(json_t *root, const char *what)
     else if (!strcmp(what, "no_column"))
         json_object_del(firm, "column");
     else if (!strcmp(what, "rank_high")) /* every level, where lm's dummies have one less */
-        set_rank(root, (json_int_t)(json_array_size(lv) +
-                                    json_array_size(json_object_get(year, "levels"))),
-                 0);
+        set_rank(
+            root,
+            (json_int_t)(json_array_size(lv) + json_array_size(json_object_get(year, "levels"))),
+            0);
     else if (!strcmp(what, "rank_total")) /* one less in all, none less in the dummies */
         set_rank(root, json_integer_value(json_object_get(fe, "rank")), -1);
     else if (!strcmp(what, "rank_zero"))
@@ -347,8 +349,7 @@ static void corrupt(json_t *root, const char *what)
         /* no effects, the rank and df of the slopes alone: "y ~ x1 + x2 | firm + year" */
         set_rank(root, 0, 0);
         json_object_del(root, "fixed_effects");
-    }
-    else
+    } else
         ck_abort_msg("unknown corruption %s", what);
 }
 
@@ -357,8 +358,7 @@ START_TEST(test_corrupted)
     const corruption *c = &corruptions[_i];
     int comps = !strncmp(c->what, "components", 10); /* workers: three components */
     char *model = comps ? fit_file_and_save("datasets/panels/workers.csv",
-                                            "wage ~ exper + tenure | worker + employer", NULL,
-                                            NULL)
+                                            "wage ~ exper + tenure | worker + employer", NULL, NULL)
                         : fit_and_save("y ~ x1 + x2 | firm + year", NULL, NULL);
     json_error_t je;
     json_t *root = json_load_file(model, 0, &je);
@@ -385,8 +385,8 @@ START_TEST(test_cli)
     char *model = lr_test_write_temp("", 0), data[1024], newdata[1024];
     snprintf(data, sizeof data, "%s", lr_test_path("datasets/panels/firms.csv"));
     snprintf(newdata, sizeof newdata, "%s", lr_test_path("tests/data/fe_predict_new.csv"));
-    const char *fit[] = {"linreg", "fit", "-f", "y ~ x1 + x2 | firm + year", "-o", model, data,
-                         NULL};
+    const char *fit[] = {"linreg", "fit", "-f", "y ~ x1 + x2 | firm + year",
+                         "-o",     model, data, NULL};
     lr_test_run_result r;
     ck_assert_int_eq(lr_test_run(fit, NULL, 0, &r), 0);
     ck_assert_int_eq(r.exit_code, 0);
@@ -404,8 +404,8 @@ START_TEST(test_cli)
                   "%s", r.err);
     ck_assert(!strncmp(r.out, "fit\n", 4));
     lr_test_run_free(&r);
-    const char *iv[] = {"linreg", "predict", "-m", model, "--interval", "prediction", newdata,
-                        NULL};
+    const char *iv[] = {"linreg",     "predict",    "-m",    model,
+                        "--interval", "prediction", newdata, NULL};
     ck_assert_int_eq(lr_test_run(iv, NULL, 0, &r), 0);
     ck_assert_int_eq(r.exit_code, 2);
     ck_assert_msg(strstr(r.err, "--interval is not available with fixed effects"), "%s", r.err);

@@ -411,7 +411,7 @@ START_TEST(test_quantiles7)
                 case 2: x[i] = 0.0; break;                       /* every value equal */
                 case 3: x[i] = (i % 3 == 0) ? -0.0 : 0.0; break; /* signed zeros */
                 case 4: x[i] = floor(u * 8); break;              /* many ties */
-                default: /* wide range */
+                default:                                         /* wide range */
                     x[i] = ldexp(u, (int)(lr_test_urand() * 2000) - 1000);
                     break;
                 }

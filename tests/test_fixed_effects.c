@@ -297,9 +297,9 @@ static char *panel_csv(int quoted, int rows, int levels, size_t *len)
  * text is read again: the same fit at -t 1 and 3, and on stdin. */
 START_TEST(test_fe_paths)
 {
-    static const char *const formulas[] = {
-        "y ~ x1 + x2 | firm + year", "y ~ x1 + log(x2) | firm", "y ~ x1 + factor(k) | firm + year",
-        "y ~ x1 + factor(k) | firm + year"};
+    static const char *const formulas[] = {"y ~ x1 + x2 | firm + year", "y ~ x1 + log(x2) | firm",
+                                           "y ~ x1 + factor(k) | firm + year",
+                                           "y ~ x1 + factor(k) | firm + year"};
     const char *formula = formulas[_i];
     int rows = _i == 3 ? 20000 : 60000, levels = _i == 3 ? 120 : 5;
     size_t la, lb;
@@ -316,8 +316,7 @@ START_TEST(test_fe_paths)
         lr_test_same_as_first(&ref_fit, fit, formula, v);
     }
     lr_fit_free(ref_fit);
-    const char *argv[] = {"linreg", "fit", "-f",     formula, "-w", "w",
-                          "--format", "json", pa, NULL};
+    const char *argv[] = {"linreg", "fit", "-f", formula, "-w", "w", "--format", "json", pa, NULL};
     lr_test_same_json_stdin(argv, 8, a, la);
     lr_test_remove_file(pa);
     lr_test_remove_file(pb);

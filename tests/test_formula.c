@@ -37,8 +37,10 @@ static const parse_case parse_cases[] = {
     {"y ~ (a + b) %in% c", "a:c;b:c", 1},
     {"y ~ a:b %in% c", "a:b:c", 1},
     /* labels deparsed as R does */
-    {"y ~ I(a>=1&b!=2|!c) + log(x,base=10) + log(a, 2)", "I(a >= 1 & b != 2 | !c);log(x, base = 10);log(a, 2)", 1},
-    {"y ~ relevel(g, 'q') + factor(a, levels = c('1','2')) + offset(b)", "relevel(g, \"q\");factor(a, levels = c(\"1\", \"2\"))", 1},
+    {"y ~ I(a>=1&b!=2|!c) + log(x,base=10) + log(a, 2)",
+     "I(a >= 1 & b != 2 | !c);log(x, base = 10);log(a, 2)", 1},
+    {"y ~ relevel(g, 'q') + factor(a, levels = c('1','2')) + offset(b)",
+     "relevel(g, \"q\");factor(a, levels = c(\"1\", \"2\"))", 1},
     {"y ~ b:a + a", "a;b:a", 1},
     {"y ~ a + b:a", "a;a:b", 1},
     {"y ~ (a + b + c)^2", "a;b;c;a:b;a:c;b:c", 1},
@@ -142,8 +144,8 @@ START_TEST(test_parse_errors)
     ck_assert_ptr_null(f);
     char want[256];
     snprintf(want, sizeof want, "formula:%zu: %s", c->pos, c->message);
-    ck_assert_msg(!strncmp(err.message, want, strlen(want)), "%s:\n got  %s\n want %s",
-                  c->formula, err.message, want);
+    ck_assert_msg(!strncmp(err.message, want, strlen(want)), "%s:\n got  %s\n want %s", c->formula,
+                  err.message, want);
     /* the formula, then the caret under POS, on two more lines */
     char caret[256];
     snprintf(caret, sizeof caret, "\n  %s\n  %*s^", c->formula, (int)c->pos - 1, "");
@@ -155,8 +157,8 @@ END_TEST
 static char *nested(const char *prefix, const char *unit, size_t n, const char *middle,
                     const char *close, const char *suffix)
 {
-    size_t len = strlen(prefix) + n * (strlen(unit) + strlen(close)) + strlen(middle) +
-                 strlen(suffix) + 1;
+    size_t len =
+        strlen(prefix) + n * (strlen(unit) + strlen(close)) + strlen(middle) + strlen(suffix) + 1;
     char *s = malloc(len), *o = s;
     ck_assert_ptr_nonnull(s);
     o += sprintf(o, "%s", prefix);
@@ -231,19 +233,35 @@ static json_t *formula_ref, *lm_ref;
 
 /* The formula fits this suite covers (aliasing is the numerics issue's). */
 static const char *const fits[] = {
-    "mtcars_wt_x_hp",         "iris_petal_x_species",   "warpbreaks_wool_x_tension",
-    "cars_poly3",             "trees_loglog",           "mtcars_weighted_am",
-    "trees_weighted_height",  "women_minus1",           "stackloss_dot_minus",
-    "mtcars_I_terms",         "mtcars_factor_cyl",      "mtcars_cube",
-    "warpbreaks_marginal",    "iris_slopes_by_species", "trees_functions",
-    "toothgrowth_factor_dose", "plantgrowth_group",     "airquality_month_factor",
-    "diabetes_all",           "mtcars_noint_factor",    "swiss_weighted_dot",
-    "iris_species",           "warpbreaks_rankdef",     "mtcars_aliased_I",
+    "mtcars_wt_x_hp",
+    "iris_petal_x_species",
+    "warpbreaks_wool_x_tension",
+    "cars_poly3",
+    "trees_loglog",
+    "mtcars_weighted_am",
+    "trees_weighted_height",
+    "women_minus1",
+    "stackloss_dot_minus",
+    "mtcars_I_terms",
+    "mtcars_factor_cyl",
+    "mtcars_cube",
+    "warpbreaks_marginal",
+    "iris_slopes_by_species",
+    "trees_functions",
+    "toothgrowth_factor_dose",
+    "plantgrowth_group",
+    "airquality_month_factor",
+    "diabetes_all",
+    "mtcars_noint_factor",
+    "swiss_weighted_dot",
+    "iris_species",
+    "warpbreaks_rankdef",
+    "mtcars_aliased_I",
     "wide_factor_late_levels", /* 300 levels, the reference seen last */
 };
 #define NFITS (sizeof fits / sizeof *fits)
 
-static const lr_method fit_methods[] = {LR_METHOD_AUTO,     LR_METHOD_QR,    LR_METHOD_SVD,
+static const lr_method fit_methods[] = {LR_METHOD_AUTO,     LR_METHOD_QR,      LR_METHOD_SVD,
                                         LR_METHOD_CHOLESKY, LR_METHOD_INVERSE, LR_METHOD_NAIVE};
 #define NFMETHODS (sizeof fit_methods / sizeof *fit_methods)
 

@@ -35,9 +35,9 @@ static void check_close(double got, double want, double scale, const char *id, c
 }
 
 typedef struct preds {
-    json_t *want; /* R's predictions */
-    size_t n;     /* rows seen */
-    double scale; /* largest |fit| of R's */
+    json_t *want;   /* R's predictions */
+    size_t n;       /* rows seen */
+    double scale;   /* largest |fit| of R's */
     const char *id; /* the fit */
 } preds;
 
@@ -47,8 +47,7 @@ static void on_row(void *ud, const lr_prediction *p)
     json_t *w = json_array_get(c->want, c->n);
     ck_assert_msg(w != NULL, "%s: more predictions than R's", c->id);
     check_close(p->ok ? p->fit : (double)NAN, num(w, "fit"), c->scale, c->id, "fit", c->n);
-    check_close(p->ok ? p->se_fit : (double)NAN, num(w, "se_fit"), c->scale, c->id, "se_fit",
-                c->n);
+    check_close(p->ok ? p->se_fit : (double)NAN, num(w, "se_fit"), c->scale, c->id, "se_fit", c->n);
     c->n++;
 }
 
@@ -130,8 +129,8 @@ START_TEST(test_nan_rows_warn)
     lr_fit_free(fit);
     opt.na_action = LR_NA_ERROR;
     ck_assert_int_eq(lr_fit_csv(data, &opt, &fit, &err), LR_EVALUE);
-    ck_assert_msg(strstr(err.message, ":5:") && strstr(err.message, "log(drat - 3.1) is NaN"),
-                  "%s", err.message);
+    ck_assert_msg(strstr(err.message, ":5:") && strstr(err.message, "log(drat - 3.1) is NaN"), "%s",
+                  err.message);
 }
 END_TEST
 

@@ -411,7 +411,7 @@ START_TEST(test_fused_fallbacks)
             case 2: snprintf(a, sizeof a, "\"%.17g\"", x1); break; /* quoted */
             case 3: snprintf(b, sizeof b, " %.6g ", x2); break;    /* padded */
             case 4: snprintf(end, sizeof end, "\r\n"); break;      /* CRLF */
-            case 5: lr_test_put(&t, "\n"); break;                          /* a blank line */
+            case 5: lr_test_put(&t, "\n"); break;                  /* a blank line */
             case 6: snprintf(nt, sizeof nt, "\"a,b\nc\""); break;  /* quoted line end */
             case 7: snprintf(b, sizeof b, "%.3e", x2); break;      /* exponent */
             case 8: snprintf(a, sizeof a, "%.25f", x1); break;     /* 25+ digits */

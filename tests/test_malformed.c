@@ -98,7 +98,6 @@ static void load_manifest(void)
     /* text stays allocated: the entries point into it */
 }
 
-
 /* Check one KEY=VALUE, coef:NAME=VALUE or warn:WORD against the output. */
 static void check_one(const entry *e, const char *check, json_t *o, const char *err)
 {

@@ -27,7 +27,8 @@ static size_t *line_starts(const char *text, size_t len, size_t *n)
 {
     size_t cap = 1024, k = 0;
     size_t *at = malloc(cap * sizeof *at);
-    for (size_t i = 0; i < len; i = (size_t)((const char *)memchr(text + i, '\n', len - i) - text) + 1) {
+    for (size_t i = 0; i < len;
+         i = (size_t)((const char *)memchr(text + i, '\n', len - i) - text) + 1) {
         if (k == cap)
             at = realloc(at, (cap *= 2) * sizeof *at);
         at[k++] = i;
@@ -152,7 +153,8 @@ static const struct {
     {"mtcars.csv", {"-f", "mpg ~ wt * hp", "--vcov", "HC3", NULL}},
     {"iris.csv", {"-f", "Sepal.Length ~ Petal.Length + Species", "--vcov", "HC1", NULL}},
     {"warpbreaks.csv", {"-f", "breaks ~ wool * tension", NULL}},
-    {"airquality.csv", {"-f", "Ozone ~ Solar.R + Wind + Temp", "--vcov", "HAC", "--lag", "2", NULL}},
+    {"airquality.csv",
+     {"-f", "Ozone ~ Solar.R + Wind + Temp", "--vcov", "HAC", "--lag", "2", NULL}},
     {"cars.csv", {"-f", "dist ~ speed", "-w", "speed", NULL}},
     /* absorbed fixed effects read every file once more */
     {"panels/firms.csv", {"-f", "y ~ x1 + x2 | firm + year", NULL}},
@@ -168,8 +170,8 @@ START_TEST(test_datasets)
         split3(dir, whole, 0.3, 0.7, p);
         char *w = fit_json(cases[i].args, &whole, 1, NULL);
         char *a = fit_json(cases[i].args, (const char *const *)p, 3, NULL);
-        ck_assert_msg(same_numbers(w, a), "%s: the parts fit differently:\n%s\n%s",
-                      cases[i].file, w, a);
+        ck_assert_msg(same_numbers(w, a), "%s: the parts fit differently:\n%s\n%s", cases[i].file,
+                      w, a);
         free(w);
         char *b;
         /* the third part on standard input */
@@ -265,8 +267,8 @@ START_TEST(test_errors)
     put(b, "y,x1,x3\n4,1,1\n");
     const char *v1[] = {"linreg", "fit", a, b, NULL};
     snprintf(want, sizeof want,
-             "linreg: %s:1:6: the header differs from %s's: column 3 is 'x3' here, 'x2' in %s\n",
-             b, a, a);
+             "linreg: %s:1:6: the header differs from %s's: column 3 is 'x3' here, 'x2' in %s\n", b,
+             a, a);
     expect_error(v1, 1, want);
     put(b, "y,x1\n4,1\n");
     snprintf(want, sizeof want,
@@ -397,8 +399,8 @@ START_TEST(test_predict)
     char *dir = lr_test_temp_dir();
     char *model = lr_test_join(dir, "m.json"), *p[3];
     const char *whole = lr_test_path("datasets/mtcars.csv");
-    const char *fv[] = {"linreg", "fit", "-q", "-f", "mpg ~ wt + log(hp)", "--save", model,
-                        whole, NULL};
+    const char *fv[] = {"linreg", "fit", "-q",  "-f", "mpg ~ wt + log(hp)",
+                        "--save", model, whole, NULL};
     lr_test_run_result r;
     ck_assert_int_eq(lr_test_run(fv, NULL, 0, &r), 0);
     ck_assert_int_eq(r.exit_code, 0);
@@ -406,8 +408,8 @@ START_TEST(test_predict)
     split3(dir, whole, 0.25, 0.5, p);
     const char *v1[] = {"linreg", "predict", "-m", model, whole, NULL};
     const char *v2[] = {"linreg", "predict", "-m", model, p[0], p[1], p[2], NULL};
-    const char *v3[] = {"linreg", "predict", "-m", model, "--format", "json", p[0], p[1], p[2],
-                        NULL};
+    const char *v3[] = {"linreg", "predict", "-m", model, "--format",
+                        "json",   p[0],      p[1], p[2],  NULL};
     lr_test_run_result a, b, c;
     ck_assert_int_eq(lr_test_run(v1, NULL, 0, &a), 0);
     ck_assert_int_eq(lr_test_run(v2, NULL, 0, &b), 0);
@@ -459,8 +461,9 @@ START_TEST(test_library)
     ck_assert_uint_eq(lr_fit_ncoef(f1), lr_fit_ncoef(f2));
     for (size_t j = 0; j < lr_fit_ncoef(f1); j++) {
         const lr_coef *a = lr_fit_coef(f1, j), *b = lr_fit_coef(f2, j);
-        ck_assert(isnan(a->estimate) ? isnan(b->estimate)
-                                     : fabs(a->estimate - b->estimate) <= 1e-12 * fabs(a->estimate));
+        ck_assert(isnan(a->estimate)
+                      ? isnan(b->estimate)
+                      : fabs(a->estimate - b->estimate) <= 1e-12 * fabs(a->estimate));
         ck_assert(isnan(a->std_error)
                       ? isnan(b->std_error)
                       : fabs(a->std_error - b->std_error) <= 1e-12 * fabs(a->std_error));

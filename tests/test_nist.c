@@ -24,8 +24,8 @@ static const char *const methods[] = {"auto", "qr", "svd", "cholesky", "inverse"
 #define NMETHODS 6
 
 typedef struct lre_case {
-    const char *dir;      /* datasets/nist or datasets/oracle */
-    const char *name;     /* data set */
+    const char *dir;        /* datasets/nist or datasets/oracle */
+    const char *name;       /* data set */
     double floor[NMETHODS]; /* minimum LRE required per method (−1: not asserted) */
 } lre_case;
 
@@ -38,21 +38,21 @@ typedef struct lre_case {
  * X'X (integer sums below 2^53); their floors there are the lower of the two. */
 static const lre_case cases[] = {
     /*                          auto  qr    svd   chol  inv   naive */
-    {"nist", "Norris",           {13, 12.3, 12.3, 10.5, 10.5, 11.4}},
-    {"nist", "Pontius",          {13, 11.6, 11.6, 8.6, 8.6, 8.9}},
-    {"nist", "NoInt1",           {13, 13.5, 13.5, 13.2, 13.2, 13.2}},
-    {"nist", "Longley",          {13, 12.6, 12.8, 11.8, 11.7, 11.7}},
-    {"nist", "Wampler1",         {13, 9.3, 8.8, 1.5, 1.5, 4.2}},
-    {"nist", "Wampler3",         {13, 8.8, 9.1, 6.3, 3.8, 4.0}},
+    {"nist", "Norris", {13, 12.3, 12.3, 10.5, 10.5, 11.4}},
+    {"nist", "Pontius", {13, 11.6, 11.6, 8.6, 8.6, 8.9}},
+    {"nist", "NoInt1", {13, 13.5, 13.5, 13.2, 13.2, 13.2}},
+    {"nist", "Longley", {13, 12.6, 12.8, 11.8, 11.7, 11.7}},
+    {"nist", "Wampler1", {13, 9.3, 8.8, 1.5, 1.5, 4.2}},
+    {"nist", "Wampler3", {13, 8.8, 9.1, 6.3, 3.8, 4.0}},
     /* the normal equations refuse filip_like (X'X singular to working precision)
      * and longley_scaled_big (sums of squares overflow): not asserted (−1) */
-    {"oracle", "filip_like",     {12, 7.2, 7.3, -1, -1, -1}},
-    {"oracle", "wampler2_like",  {12, 12.2, 12.3, 6.1, 6.3, 6.2}},
-    {"oracle", "wampler4_like",  {12, 11.4, 11.4, 8.8, 8.8, 8.8}},
-    {"oracle", "wampler5_like",  {12, 11.4, 11.4, 8.8, 8.8, 8.8}},
+    {"oracle", "filip_like", {12, 7.2, 7.3, -1, -1, -1}},
+    {"oracle", "wampler2_like", {12, 12.2, 12.3, 6.1, 6.3, 6.2}},
+    {"oracle", "wampler4_like", {12, 11.4, 11.4, 8.8, 8.8, 8.8}},
+    {"oracle", "wampler5_like", {12, 11.4, 11.4, 8.8, 8.8, 8.8}},
     {"oracle", "wampler5_noisier", {12, 11.5, 11.5, 8.8, 8.8, 8.8}},
-    {"oracle", "noint2_like",    {12, 14.4, 14.5, 13.2, 13.2, 13.2}},
-    {"oracle", "filip_shifted",  {12, 1.8, -1, -1, -1, -1}},
+    {"oracle", "noint2_like", {12, 14.4, 14.5, 13.2, 13.2, 13.2}},
+    {"oracle", "filip_shifted", {12, 1.8, -1, -1, -1, -1}},
     {"oracle", "longley_scaled_big", {12, 10.8, 10.8, -1, -1, -1}},
     {"oracle", "longley_scaled_small", {12, 11.9, 11.9, 11.2, 11.2, 11.5}},
 };
@@ -137,8 +137,8 @@ START_TEST(test_lre)
     snprintf(rel, sizeof rel, "datasets/%s/%s", c->dir,
              json_string_value(json_object_get(ds, "csv")));
     snprintf(path, sizeof path, "%s", lr_test_path(rel));
-    const char *argv[] = {"linreg", "fit",  "-f",     formula, "--method",
-                          method,   "--format", "json", "-q",   path,      NULL};
+    const char *argv[] = {"linreg",   "fit",  "-f", formula, "--method", method,
+                          "--format", "json", "-q", path,    NULL};
     lr_test_run_result r;
     ck_assert_int_eq(lr_test_run(argv, NULL, 0, &r), 0);
     double min = 0;

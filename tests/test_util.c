@@ -436,8 +436,8 @@ double lr_test_ref_num(json_t *obj, const char *key)
 void lr_test_check_coef(json_t *ref, const lr_coef *c, double rtol, const char *id)
 {
     const char *name = json_string_value(json_object_get(ref, "name"));
-    ck_assert_msg(name && !strcmp(c->name, name), "%s: coefficient '%s', R's is '%s'", id,
-                  c->name, name ? name : "(none)");
+    ck_assert_msg(name && !strcmp(c->name, name), "%s: coefficient '%s', R's is '%s'", id, c->name,
+                  name ? name : "(none)");
     json_t *al = json_object_get(ref, "aliased");
     ck_assert_msg(c->aliased == (al && json_is_true(al)), "%s: %s aliased %d", id, c->name,
                   c->aliased);
@@ -451,8 +451,8 @@ void lr_test_check_coef(json_t *ref, const lr_coef *c, double rtol, const char *
 
 void lr_test_check_summary(json_t *ref, const lr_summary *s, double rtol, const char *id)
 {
-    ck_assert_msg(s->n == (uint64_t)json_integer_value(json_object_get(ref, "n")), "%s: n %llu",
-                  id, (unsigned long long)s->n);
+    ck_assert_msg(s->n == (uint64_t)json_integer_value(json_object_get(ref, "n")), "%s: n %llu", id,
+                  (unsigned long long)s->n);
     json_t *rank = json_object_get(ref, "rank");
     if (rank)
         ck_assert_msg(s->rank == (size_t)json_integer_value(rank), "%s: rank %zu", id, s->rank);

@@ -74,7 +74,8 @@ static void compare_text(FILE *out, const lr_model *const *m, const lr_compare_r
         for (size_t j = 0; j < 6; j++)
             x[j * n + i] = v[j];
         /* R pads the stars to a common width, left aligned */
-        snprintf(star[i], sizeof star[i], markdown ? "%s" : "%-3s", isnan(r[i].p) ? "" : lr_signif_stars(r[i].p));
+        snprintf(star[i], sizeof star[i], markdown ? "%s" : "%-3s",
+                 isnan(r[i].p) ? "" : lr_signif_stars(r[i].p));
         t.stars[i] = star[i];
         stars |= r[i].p < 0.1;
     }

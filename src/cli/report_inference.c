@@ -15,7 +15,6 @@
 #include "cli.h"
 #include "itable.h"
 
-
 int itable_alloc(itable *t, size_t nrows, size_t ncols, const char *const *head)
 {
     t->nrows = nrows;

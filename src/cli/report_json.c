@@ -7,7 +7,6 @@
 
 #include "cli.h"
 
-
 static void json_number(FILE *f, const char *key, double x, const char *after)
 {
     char b[LR_NUM_MAX];
@@ -49,16 +48,16 @@ void lr_report_json(FILE *out, const lr_report_ctx *ctx)
     fputs(",\n", out);
     char df[LR_NUM_MAX];
     lr_format_json_number(s->df_residual, df);
-    fprintf(out, " \"n\": %llu, \"n_dropped\": %llu, \"n_zero_weight\": %llu, "
-                 "\"df_residual\": %s, \"rank\": %zu, \"method\": ",
+    fprintf(out,
+            " \"n\": %llu, \"n_dropped\": %llu, \"n_zero_weight\": %llu, "
+            "\"df_residual\": %s, \"rank\": %zu, \"method\": ",
             (unsigned long long)s->n, (unsigned long long)s->n_dropped,
             (unsigned long long)s->n_zero_weight, df, s->rank);
     lr_json_string(out, lr_method_name(s->method));
     fputs(", ", out);
     json_number(out, "level", s->level, ", ");
     json_number(out, "ridge", s->ridge, ", \"ridge_scale\": ");
-    fputs(s->ridge > 0 ? (s->ridge_scale == LR_RIDGE_RAW ? "\"raw\"" : "\"standardized\"")
-                       : "null",
+    fputs(s->ridge > 0 ? (s->ridge_scale == LR_RIDGE_RAW ? "\"raw\"" : "\"standardized\"") : "null",
           out);
     fputs(", ", out);
     json_number(out, "edf", s->edf, ",\n \"coefficients\": [");

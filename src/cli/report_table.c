@@ -191,8 +191,7 @@ void lr_report_markdown(FILE *out, const lr_report_ctx *ctx)
         fputs("Standard errors: `CL`", out);
         lr_cli_cluster_describe(out, s);
         fputs(".\n\n", out);
-    }
-    else if (s->vcov != LR_VCOV_CLASSICAL)
+    } else if (s->vcov != LR_VCOV_CLASSICAL)
         fprintf(out, "Standard errors: `%s` (heteroskedasticity-consistent).\n\n",
                 lr_vcov_name(s->vcov));
     if (s->has_quantiles && !(s->df_residual > 0)) {

@@ -247,9 +247,8 @@ void lr_cli_cluster_describe(FILE *out, const lr_summary *s)
         return;
     }
     fprintf(out, " (two-way clustered by %.*s and %s: %llu, %llu and %llu in the intersection)",
-            (int)(comma - s->cluster), s->cluster, comma + 1,
-            (unsigned long long)s->n_clusters[0], (unsigned long long)s->n_clusters[1],
-            (unsigned long long)s->n_clusters[2]);
+            (int)(comma - s->cluster), s->cluster, comma + 1, (unsigned long long)s->n_clusters[0],
+            (unsigned long long)s->n_clusters[1], (unsigned long long)s->n_clusters[2]);
 }
 
 static const char *vcov_name(lr_vcov v)
@@ -312,8 +311,7 @@ void lr_report_text(FILE *out, const lr_report_ctx *ctx)
     else if (s->vcov == LR_VCOV_CL) {
         fputs(" standard errors CL", out);
         lr_cli_cluster_describe(out, s);
-    }
-    else if (s->vcov != LR_VCOV_CLASSICAL)
+    } else if (s->vcov != LR_VCOV_CLASSICAL)
         fprintf(out, " standard errors %s (heteroskedasticity-consistent)", vcov_name(s->vcov));
     fputc('\n', out);
     fprintf(out, "%-*s %*s %*s %*s %*s", (int)wn, "", (int)we, "Estimate", (int)ws, "Std. Error",
