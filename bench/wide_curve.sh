@@ -32,9 +32,7 @@ echo "# $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo 
 echo "p,rows,MB,default_wall,default_cpu,inverse_wall,inverse_cpu,numpy_wall,numpy_cpu" >> "$out"
 for p in $ps; do
     rows=$(awk -v mb="$mb" -v p="$p" 'BEGIN { printf "%d", mb * 1e6 / (20.4 * (p + 1)) }')
-    f="$work/curve_${p}.csv"
-    [ -s "$f" ] || "$work/gen_csv" "$rows" "$p" > "$f"
-    cat "$f" > /dev/null
+    f=$(bench_data "$rows" "$p")
     : > "$work/curve.txt"
     i=0
     while [ "$i" -lt "$runs" ]; do

@@ -436,19 +436,12 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("accumulator");
-    TCase *tc = tcase_create("core");
-    tcase_add_test(tc, test_blocks_and_merge);
-    tcase_add_test(tc, test_naive_kernel);
-    tcase_add_test(tc, test_large_offset);
-    tcase_add_test(tc, test_weights);
-    tcase_add_test(tc, test_errors);
-    tcase_add_loop_test(tc, test_alloc_failures, 0, 2);
-    tcase_add_test(tc, test_qr_kernel);
-    tcase_add_test(tc, test_qr_extreme_scale);
-    tcase_add_loop_test(tc, test_qr_merge_paths, 0,
-                        (int)(sizeof merge_paths_k / sizeof merge_paths_k[0]));
-    tcase_add_test(tc, test_grow);
-    suite_add_tcase(s, tc);
-    return lr_test_main(s);
+    const lr_test_case tests[] = {
+        LR_TEST(test_blocks_and_merge), LR_TEST(test_naive_kernel),
+        LR_TEST(test_large_offset),     LR_TEST(test_weights),
+        LR_TEST(test_errors),           LR_TEST_LOOP(test_alloc_failures, 2),
+        LR_TEST(test_qr_kernel),        LR_TEST(test_qr_extreme_scale),
+        LR_TEST_LOOP(test_qr_merge_paths, 2),   LR_TEST(test_grow),
+    };
+    return lr_test_run_cases("accumulator", 0, tests, LR_TEST_COUNT(tests));
 }
