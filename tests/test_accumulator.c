@@ -437,11 +437,16 @@ END_TEST
 int main(void)
 {
     const lr_test_case tests[] = {
-        LR_TEST(test_blocks_and_merge), LR_TEST(test_naive_kernel),
-        LR_TEST(test_large_offset),     LR_TEST(test_weights),
-        LR_TEST(test_errors),           LR_TEST_LOOP(test_alloc_failures, 2),
-        LR_TEST(test_qr_kernel),        LR_TEST(test_qr_extreme_scale),
-        LR_TEST_LOOP(test_qr_merge_paths, 2),   LR_TEST(test_grow),
+        LR_TEST(test_blocks_and_merge),
+        LR_TEST(test_naive_kernel),
+        LR_TEST(test_large_offset),
+        LR_TEST(test_weights),
+        LR_TEST(test_errors),
+        LR_TEST_LOOP(test_alloc_failures, 2),
+        LR_TEST(test_qr_kernel),
+        LR_TEST(test_qr_extreme_scale),
+        LR_TEST_LOOP(test_qr_merge_paths, sizeof merge_paths_k / sizeof merge_paths_k[0]),
+        LR_TEST(test_grow),
     };
     return lr_test_run_cases("accumulator", 0, tests, LR_TEST_COUNT(tests));
 }
