@@ -11,7 +11,8 @@
 #       prints the path of gen_csv's ROWS × P file (y,x1..xP) in $work,
 #       written the first time, and reads it into the page cache.
 #   median, largest
-#       the median / the largest of the numbers on standard input, one a line.
+#       the median (of an even count: the mean of the middle two) / the
+#       largest of the numbers on standard input, one a line.
 
 bench_init() {
     build="${2:-build}"
@@ -33,5 +34,5 @@ bench_data() {
     echo "$bench_file"
 }
 
-median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+median() { sort -n | awk '{ a[NR] = $1 } END { m = int((NR + 1) / 2); print NR % 2 ? a[m] : (a[m] + a[m + 1]) / 2 }'; }
 largest() { sort -n | tail -1; }

@@ -44,8 +44,9 @@ int main(int argc, char **argv)
     }
     fclose(f);
     clock_gettime(CLOCK_MONOTONIC, &b);
-    printf("%.3f %ld %.17g\n", (double)(b.tv_sec - a.tv_sec) + 1e-9 * (double)(b.tv_nsec - a.tv_nsec),
-           rows, g[n * n - 1]);
+    printf("%.3f %ld %.17g\n",
+           (double)(b.tv_sec - a.tv_sec) + 1e-9 * (double)(b.tv_nsec - a.tv_nsec), rows,
+           g[n * n - 1]);
     free(g);
     free(row);
     return 0;

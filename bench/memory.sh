@@ -8,17 +8,12 @@
 # usage: bench/memory.sh [BUILD_DIR] [WORK_DIR]
 set -eu
 cd "$(dirname "$0")/.."
-build="${1:-build}"
-work="${2:-${TMPDIR:-/tmp}/linreg-bench}"
-mkdir -p "$work"
-[ -x "$build/linreg" ] || { cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null && cmake --build "$build" -j"$(nproc)" >/dev/null; }
-[ -x /usr/bin/time ] || { echo "bench/memory.sh needs /usr/bin/time (apt-get install time)" >&2; exit 1; }
-cc -O2 -o "$work/gen_csv" bench/gen_csv.c
+. bench/common.sh
+bench_init memory "$@"
 
 printf '%-10s %10s %10s %12s %12s\n' rows "file MB" "wall s" "peak RSS MB" "limit MB"
 for rows in 100000 1000000; do
-    f="$work/bench_${rows}x20.csv"
-    [ -s "$f" ] || "$work/gen_csv" "$rows" 20 > "$f"
+    f=$(bench_data "$rows" 20)
     /usr/bin/time -v "$build/linreg" fit -y y "$f" > "$work/out.txt" 2> "$work/time.txt"
     rss_kb=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$work/time.txt")
     wall=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$work/time.txt")

@@ -10,16 +10,10 @@
 # usage: bench/methods.sh [BUILD_DIR] [WORK_DIR]
 set -eu
 cd "$(dirname "$0")/.."
-build="${1:-build}"
-work="${2:-${TMPDIR:-/tmp}/linreg-bench}"
-mkdir -p "$work"
-[ -x "$build/linreg" ] || { cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null && cmake --build "$build" -j"$(nproc)" >/dev/null; }
-cc -O2 -o "$work/gen_csv" bench/gen_csv.c
-f="$work/bench_1000000x20.csv"
-[ -s "$f" ] || "$work/gen_csv" 1000000 20 > "$f"
-cat "$f" > /dev/null   # into the page cache
+. bench/common.sh
+bench_init methods "$@"
+f=$(bench_data 1000000 20)
 
-median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 now() { date +%s.%N; }
 
 printf '%-10s %10s %10s\n' method "median s" "vs inverse"

@@ -98,7 +98,8 @@ int main(int argc, char **argv)
         th += now() - t;
         p += k;
     }
-    printf("parser, cold (100 MiB buffer): %ld cells, %.1f ns a cell\n", cold, tc * 1e9 / (double)cold);
+    printf("parser, cold (100 MiB buffer): %ld cells, %.1f ns a cell\n", cold,
+           tc * 1e9 / (double)cold);
     printf("parser, hot (each 1 MiB copied first): %ld cells, %.1f ns a cell (checksum %g)\n", hot,
            th * 1e9 / (double)hot, sum);
     free(buf);

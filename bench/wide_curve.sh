@@ -26,16 +26,13 @@ y = d.pop("y").to_numpy()
 X = np.column_stack([np.ones(len(y)), d.to_numpy()])
 np.linalg.lstsq(X, y, rcond=None)
 PY
-median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
 out="$work/wide_curve.csv"
 echo "# $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1); load average at start $(cut -d' ' -f1-3 /proc/loadavg); $runs paired rounds, medians" > "$out"
 echo "p,rows,MB,default_wall,default_cpu,inverse_wall,inverse_cpu,numpy_wall,numpy_cpu" >> "$out"
 for p in $ps; do
     rows=$(awk -v mb="$mb" -v p="$p" 'BEGIN { printf "%d", mb * 1e6 / (20.4 * (p + 1)) }')
-    f="$work/curve_${p}.csv"
-    [ -s "$f" ] || "$work/gen_csv" "$rows" "$p" > "$f"
-    cat "$f" > /dev/null
+    f=$(bench_data "$rows" "$p")
     : > "$work/curve.txt"
     i=0
     while [ "$i" -lt "$runs" ]; do

@@ -40,8 +40,8 @@ static size_t check_expr(const lr_node *n, size_t nnodes)
         /* log(a, b), comparisons and & | are binary; ! is unary */
         int binary = (n->kind >= LR_NODE_ADD && n->kind <= LR_NODE_POW) ||
                      (n->kind >= LR_NODE_LOGB && n->kind <= LR_NODE_OR);
-        int unary = n->kind == LR_NODE_NEG || n->kind == LR_NODE_FN ||
-                    n->kind == LR_NODE_PAREN || n->kind == LR_NODE_NOT;
+        int unary = n->kind == LR_NODE_NEG || n->kind == LR_NODE_FN || n->kind == LR_NODE_PAREN ||
+                    n->kind == LR_NODE_NOT;
         FUZZ_CHECK((n->a != NULL) == (binary || unary));
         FUZZ_CHECK((n->b != NULL) == binary);
         /* the depth every walker's recursion relies on */
@@ -175,8 +175,8 @@ static void check_round_trip(const lr_formula *f)
         FUZZ_CHECK(g->nterms == f->nterms);
         for (size_t t = 0; t < f->nterms; t++) {
             FUZZ_CHECK(g->terms[t].n == f->terms[t].n);
-            FUZZ_CHECK(memcmp(g->terms[t].vars, f->terms[t].vars,
-                              f->terms[t].n * sizeof(size_t)) == 0);
+            FUZZ_CHECK(memcmp(g->terms[t].vars, f->terms[t].vars, f->terms[t].n * sizeof(size_t)) ==
+                       0);
         }
         FUZZ_CHECK(g->intercept == f->intercept);
     }

@@ -199,8 +199,7 @@ int lr_accum_grow(lr_accum *acc, size_t k, lr_error *err);
  * (every map[j] distinct and below k; other columns zero): how a chunk's
  * statistics, whose factor columns are in the order the chunk saw the levels,
  * join the statistics of the whole. Caller frees *out. */
-int lr_accum_remap(const lr_accum *src, size_t k, const size_t *map, lr_accum **out,
-                   lr_error *err);
+int lr_accum_remap(const lr_accum *src, size_t k, const size_t *map, lr_accum **out, lr_error *err);
 
 /* dst := statistics of the rows of dst followed by those of src. Both must
  * have the same k. src is unchanged. */
@@ -267,14 +266,14 @@ typedef enum lr_vcov {
 /* One observation's diagnostics (R's fitted, residuals, hatvalues, rstandard,
  * cooks.distance), handed to lr_fit_options.residual_row in file order. */
 typedef struct lr_residual {
-    uint64_t line;     /* the row's line in the file */
-    double fitted;     /* xᵀβ */
-    double residual;   /* y − xᵀβ */
-    double leverage;   /* h = w xᵀ(XᵀX)⁻¹x */
+    uint64_t line;       /* the row's line in the file */
+    double fitted;       /* xᵀβ */
+    double residual;     /* y − xᵀβ */
+    double leverage;     /* h = w xᵀ(XᵀX)⁻¹x */
     double std_residual; /* √w e / (σ √(1 − h)) */
-    double cooks;      /* (√w e)² h / (rank σ² (1 − h)²) */
-    const char *file;  /* the file the row is in (line is its line there): with several
-                          files (lr_fit_csv_files), one of them; borrowed for the callback */
+    double cooks;        /* (√w e)² h / (rank σ² (1 − h)²) */
+    const char *file;    /* the file the row is in (line is its line there): with several
+                            files (lr_fit_csv_files), one of them; borrowed for the callback */
 } lr_residual;
 
 /* What lr_fit_options.progress is told: the pass under way and how far it
@@ -337,33 +336,33 @@ typedef struct lr_fit_options {
     double level;                  /* confidence level of the intervals (default 0.95) */
     int threads;                   /* threads that parse and accumulate (0: every CPU the
                                       process may use); results do not depend on it */
+    /* told which pass runs and how far it is (lr_progress), on the calling thread;
+       NULL for none */
     void (*progress)(void *ud, const lr_progress *p);
-                                   /* told which pass runs and how far it is (lr_progress),
-                                      on the calling thread; NULL for none */
-    void *progress_ud;             /* passed to progress */
-    lr_vcov vcov;                  /* covariance of β used for the coefficient table;
-                                      HC types take a second pass over the data */
-    int residual_summary;          /* 1: the residuals' quantiles (a second pass) */
+    void *progress_ud;    /* passed to progress */
+    lr_vcov vcov;         /* covariance of β used for the coefficient table;
+                             HC types take a second pass over the data */
+    int residual_summary; /* 1: the residuals' quantiles (a second pass) */
+    /* called for every observation in a second pass, or NULL */
     void (*residual_row)(void *ud, const lr_residual *r);
-                                   /* called for every observation in a second pass, or NULL */
-    void *residual_ud;             /* passed to residual_row */
-    size_t plot_points;            /* > 0: keep up to this many (fitted, standardized
-                                      residual) pairs for plots (a second pass) */
-    int keep_model;                /* 1: keep what lr_fit_save needs (the levels, β,
-                                      (XᵀX)⁻¹ and the accumulated statistics) */
-    size_t max_line_bytes;         /* the longest row of the input accepted, as
-                                      lr_csv_options.max_row_bytes (0: LR_MAX_LINE_DEFAULT) */
-    const char *absorb;            /* fixed effects to absorb, comma-separated ("firm,year"),
-                                      as a formula's "| firm + year"; NULL: none */
-    double fe_tol;                 /* demeaning tolerance (0: the default, 1e-13 of each
-                                      column's scale) */
-    unsigned fe_max_iter;          /* demeaning sweeps before giving up (0: 10000) */
-    const char *fe_out;            /* with fixed effects: write their estimates to this CSV
-                                      file (factor,level,effect), or NULL */
-    int anova;                     /* 1: anova(lm)'s table (lr_fit_anova), no further pass */
-    unsigned hac_lag;              /* LR_VCOV_HAC: the lag L (weights 1 − l/(L + 1)) */
-    const char *cluster;           /* LR_VCOV_CL: one or two cluster columns, "firm" or
-                                      "firm,year"; a row missing one is omitted */
+    void *residual_ud;     /* passed to residual_row */
+    size_t plot_points;    /* > 0: keep up to this many (fitted, standardized
+                              residual) pairs for plots (a second pass) */
+    int keep_model;        /* 1: keep what lr_fit_save needs (the levels, β,
+                              (XᵀX)⁻¹ and the accumulated statistics) */
+    size_t max_line_bytes; /* the longest row of the input accepted, as
+                              lr_csv_options.max_row_bytes (0: LR_MAX_LINE_DEFAULT) */
+    const char *absorb;    /* fixed effects to absorb, comma-separated ("firm,year"),
+                              as a formula's "| firm + year"; NULL: none */
+    double fe_tol;         /* demeaning tolerance (0: the default, 1e-13 of each
+                              column's scale) */
+    unsigned fe_max_iter;  /* demeaning sweeps before giving up (0: 10000) */
+    const char *fe_out;    /* with fixed effects: write their estimates to this CSV
+                              file (factor,level,effect), or NULL */
+    int anova;             /* 1: anova(lm)'s table (lr_fit_anova), no further pass */
+    unsigned hac_lag;      /* LR_VCOV_HAC: the lag L (weights 1 − l/(L + 1)) */
+    const char *cluster;   /* LR_VCOV_CL: one or two cluster columns, "firm" or
+                              "firm,year"; a row missing one is omitted */
 } lr_fit_options;
 
 /* Fill *opt with the defaults. */
@@ -372,62 +371,62 @@ void lr_fit_options_init(lr_fit_options *opt);
 /* One coefficient of a fitted model. Non-finite values (an SE with no
  * residual degrees of freedom) are NaN. */
 typedef struct lr_coef {
-    const char *name;  /* as R names it: "(Intercept)", "speed"; borrowed from the fit */
-    double estimate;   /* β_j */
-    double std_error;  /* sqrt(σ² [(XᵀX)⁻¹]_jj) */
-    double t;          /* estimate / std_error */
-    double p;          /* two-sided p-value, Student t with df_residual df */
-    double ci_low;     /* estimate − t_{(1+level)/2, df} · std_error */
-    double ci_high;    /* estimate + t_{(1+level)/2, df} · std_error */
-    int aliased;       /* 1 if the coefficient is not estimable (then the numbers are NaN) */
+    const char *name; /* as R names it: "(Intercept)", "speed"; borrowed from the fit */
+    double estimate;  /* β_j */
+    double std_error; /* sqrt(σ² [(XᵀX)⁻¹]_jj) */
+    double t;         /* estimate / std_error */
+    double p;         /* two-sided p-value, Student t with df_residual df */
+    double ci_low;    /* estimate − t_{(1+level)/2, df} · std_error */
+    double ci_high;   /* estimate + t_{(1+level)/2, df} · std_error */
+    int aliased;      /* 1 if the coefficient is not estimable (then the numbers are NaN) */
 } lr_coef;
 
 /* The model-level statistics, with R's summary.lm definitions. */
 typedef struct lr_summary {
-    const char *response;     /* the response as R labels it ("log(Volume)"; borrowed) */
-    const char *source;       /* the data's display name (borrowed from the fit) */
-    const char *model;        /* the model as a formula ("dist ~ speed"; borrowed) */
-    const char *weights;      /* the weights column, or NULL (borrowed) */
-    double ridge;             /* the ridge penalty λ (0: least squares) */
+    const char *response;       /* the response as R labels it ("log(Volume)"; borrowed) */
+    const char *source;         /* the data's display name (borrowed from the fit) */
+    const char *model;          /* the model as a formula ("dist ~ speed"; borrowed) */
+    const char *weights;        /* the weights column, or NULL (borrowed) */
+    double ridge;               /* the ridge penalty λ (0: least squares) */
     lr_ridge_scale ridge_scale; /* what the ridge penalty applied to */
-    double edf;               /* effective degrees of freedom of the fit: the rank, or
-                                 tr(H) for ridge */
-    uint64_t n;               /* observations used (nonzero weight) */
-    uint64_t n_dropped;       /* rows omitted for missing values */
-    uint64_t n_zero_weight;   /* rows of weight 0: in the data, but not observations */
-    size_t n_coef;            /* number of coefficients p */
-    size_t rank;              /* rank of the model matrix */
-    double df_residual;       /* n − rank (n − edf for ridge) */
-    int intercept;            /* 1 if the model has an intercept */
-    lr_method method;         /* the solver that ran */
-    double level;             /* confidence level of the intervals */
-    double rss;               /* residual sum of squares Σ w e² */
-    double tss;               /* total sum of squares (about the mean, or zero without intercept) */
-    double sigma;             /* residual standard error sqrt(rss / df_residual) */
-    double r_squared;         /* mss / (mss + rss) */
-    double adj_r_squared;     /* 1 − (1 − R²)(n − intercept) / df_residual */
-    double f_statistic;       /* (mss / f_df1) / σ²; with an HC vcov, the Wald statistic
-                                 β_Sᵀ V_SS⁻¹ β_S / f_df1 of the slopes S under it */
-    double f_df1;             /* rank − intercept */
-    double f_df2;             /* df_residual */
-    double f_p;               /* upper tail of F(f_df1, f_df2) */
-    double log_likelihood;    /* Gaussian log-likelihood at the ML σ² (R's logLik.lm) */
-    double aic;               /* −2 logLik + 2 (rank + 1) */
-    double bic;               /* −2 logLik + log(n) (rank + 1) */
-    double condition_number;  /* estimated condition number of the column-scaled (centred,
-                                 with an intercept) model matrix the solver worked with */
-    double digits;            /* significant digits the results can be trusted to, estimated
-                                 from the condition number and the size of the residuals */
-    int extended_bits;        /* > 0: recomputed in this many bits of precision */
-    lr_vcov vcov;             /* the covariance behind std_error, t, p and the intervals */
-    int has_quantiles;        /* residual_quantiles is set */
+    double edf;                 /* effective degrees of freedom of the fit: the rank, or
+                                   tr(H) for ridge */
+    uint64_t n;                 /* observations used (nonzero weight) */
+    uint64_t n_dropped;         /* rows omitted for missing values */
+    uint64_t n_zero_weight;     /* rows of weight 0: in the data, but not observations */
+    size_t n_coef;              /* number of coefficients p */
+    size_t rank;                /* rank of the model matrix */
+    double df_residual;         /* n − rank (n − edf for ridge) */
+    int intercept;              /* 1 if the model has an intercept */
+    lr_method method;           /* the solver that ran */
+    double level;               /* confidence level of the intervals */
+    double rss;                 /* residual sum of squares Σ w e² */
+    double tss;              /* total sum of squares (about the mean, or zero without intercept) */
+    double sigma;            /* residual standard error sqrt(rss / df_residual) */
+    double r_squared;        /* mss / (mss + rss) */
+    double adj_r_squared;    /* 1 − (1 − R²)(n − intercept) / df_residual */
+    double f_statistic;      /* (mss / f_df1) / σ²; with an HC vcov, the Wald statistic
+                                β_Sᵀ V_SS⁻¹ β_S / f_df1 of the slopes S under it */
+    double f_df1;            /* rank − intercept */
+    double f_df2;            /* df_residual */
+    double f_p;              /* upper tail of F(f_df1, f_df2) */
+    double log_likelihood;   /* Gaussian log-likelihood at the ML σ² (R's logLik.lm) */
+    double aic;              /* −2 logLik + 2 (rank + 1) */
+    double bic;              /* −2 logLik + log(n) (rank + 1) */
+    double condition_number; /* estimated condition number of the column-scaled (centred,
+                                with an intercept) model matrix the solver worked with */
+    double digits;           /* significant digits the results can be trusted to, estimated
+                                from the condition number and the size of the residuals */
+    int extended_bits;       /* > 0: recomputed in this many bits of precision */
+    lr_vcov vcov;            /* the covariance behind std_error, t, p and the intervals */
+    int has_quantiles;       /* residual_quantiles is set */
     double residual_quantiles[5]; /* min, 1Q, median, 3Q, max of the (weighted) residuals,
                                  R's quantile type 7 */
-    double quantile_error;    /* 0: exact; else their error bound (a sketch was used) */
-    unsigned hac_lag;         /* vcov LR_VCOV_HAC: its lag L */
-    const char *cluster;      /* vcov LR_VCOV_CL: the cluster columns ("firm,year"; borrowed) */
-    uint64_t n_clusters[3];   /* vcov LR_VCOV_CL: clusters of each column, then of their
-                                 intersection (two-way), 0 where there is none */
+    double quantile_error;        /* 0: exact; else their error bound (a sketch was used) */
+    unsigned hac_lag;             /* vcov LR_VCOV_HAC: its lag L */
+    const char *cluster;          /* vcov LR_VCOV_CL: the cluster columns ("firm,year"; borrowed) */
+    uint64_t n_clusters[3];       /* vcov LR_VCOV_CL: clusters of each column, then of their
+                                     intersection (two-way), 0 where there is none */
 } lr_summary;
 
 typedef struct lr_fit lr_fit;
@@ -553,21 +552,21 @@ size_t lr_fit_anova(const lr_fit *fit, const lr_anova_row **rows);
 /* The covariance in force into out (p × p, ld >= p); NaN where aliased, or ridge. */
 void lr_fit_vcov(const lr_fit *fit, double *out, size_t ld);
 typedef struct lr_vif_row { /* car::vif: det R₁₁ det R₂₂ / det R, R the correlations */
-    const char *term; /* the term label (borrowed from the fit) */
-    double gvif;      /* GVIF (the VIF for a one-column term) */
-    double df;        /* the term's columns */
-    double gvif_adj;  /* GVIF^(1/(2 df)) */
+    const char *term;       /* the term label (borrowed from the fit) */
+    double gvif;            /* GVIF (the VIF for a one-column term) */
+    double df;              /* the term's columns */
+    double gvif_adj;        /* GVIF^(1/(2 df)) */
 } lr_vif_row;
 /* rows[0..nterms): LR_EDATA if aliased, LR_EUSAGE for < 2 terms or ridge. */
 int lr_fit_vif(const lr_fit *fit, lr_vif_row *rows, int *no_intercept, lr_error *err);
 typedef struct lr_hypothesis { /* car::linearHypothesis: W = dᵀ(L V Lᵀ)⁻¹d, d = Lβ − r */
     size_t q;                  /* restrictions */
     double f;                  /* W / q */
-    double df2;            /* df_residual */
-    double p_f;            /* upper tail of F(q, df_residual) at f */
-    double chisq;          /* W */
-    double p_chisq;        /* upper tail of χ²(q) at W */
-    double sum_sq;         /* classical V: W σ², the restricted RSS's rise; else NaN */
+    double df2;                /* df_residual */
+    double p_f;                /* upper tail of F(q, df_residual) at f */
+    double chisq;              /* W */
+    double p_chisq;            /* upper tail of χ²(q) at W */
+    double sum_sq;             /* classical V: W σ², the restricted RSS's rise; else NaN */
 } lr_hypothesis;
 /* "x1 = x2; 2*x3 + x4 = 1", names as printed: LR_EUSAGE with the position. */
 int lr_fit_test(const lr_fit *fit, const char *restrictions, lr_hypothesis *out, lr_error *err);
@@ -629,12 +628,12 @@ typedef enum lr_interval {
 
 /* One prediction, as R's predict.lm computes it. */
 typedef struct lr_prediction {
-    uint64_t line;   /* the row's line in the file */
-    int ok;          /* 0: a value the model needs is missing: everything NaN (R's NA) */
-    double fit;      /* xᵀβ over the estimable coefficients */
-    double se_fit;   /* σ √(xᵀ (XᵀX)⁻¹ x) */
-    double lwr;      /* lower bound of the interval (NaN without one) */
-    double upr;      /* upper bound */
+    uint64_t line;    /* the row's line in the file */
+    int ok;           /* 0: a value the model needs is missing: everything NaN (R's NA) */
+    double fit;       /* xᵀβ over the estimable coefficients */
+    double se_fit;    /* σ √(xᵀ (XᵀX)⁻¹ x) */
+    double lwr;       /* lower bound of the interval (NaN without one) */
+    double upr;       /* upper bound */
     const char *note; /* ok = 0 because a term is not finite for the row (log(0) in
                          new data), or (fixed effects) a level has no estimated effect
                          or two levels are in different connected components: why,
@@ -663,8 +662,7 @@ int lr_predict_csv(const lr_model *m, const char *path, lr_interval interval, do
  * p->line and every message name the file and its line there. */
 int lr_predict_csv_files(const lr_model *m, const char *const *paths, size_t n,
                          lr_interval interval, double level,
-                         void (*row_cb)(void *ud, const lr_prediction *p), void *ud,
-                         lr_error *err);
+                         void (*row_cb)(void *ud, const lr_prediction *p), void *ud, lr_error *err);
 
 /* The name of a method as the command line spells it ("inverse", "naive"). */
 const char *lr_method_name(lr_method m);

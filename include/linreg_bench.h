@@ -101,20 +101,20 @@ typedef enum lr_bench_problem {
 typedef void (*lr_bench_progress_fn)(void *ud, size_t p, size_t n, const char *stage);
 
 typedef struct lr_bench_options {
-    const size_t *sizes;       /* the p of the sweep (each >= 2; borrowed for the call);
-                                  NULL: 16, 32, ..., 1024 */
-    size_t n_sizes;            /* entries in sizes */
-    int sweep;                 /* 1 (default): run the sweep; 0: only the end-to-end fit */
-    size_t rows;               /* n for every size (>= p); 0 (default): n = max(4p, 256) */
-    unsigned repeat;           /* timed runs after the warm-up (default 5, at least 1) */
-    double single_run_seconds; /* a warm-up run longer than this is the only run (default 2) */
-    uint64_t seed;             /* seed of the problems (default 1) */
-    const char *fit_path;      /* CSV file to fit end to end with --method naive and the
-                                  default (lr_fit_options_init's model: the first column on
-                                  all the others), or NULL (default); borrowed for the call */
-    unsigned fit_repeat;       /* timed fits of each method after a warm-up (default 3) */
+    const size_t *sizes;           /* the p of the sweep (each >= 2; borrowed for the call);
+                                      NULL: 16, 32, ..., 1024 */
+    size_t n_sizes;                /* entries in sizes */
+    int sweep;                     /* 1 (default): run the sweep; 0: only the end-to-end fit */
+    size_t rows;                   /* n for every size (>= p); 0 (default): n = max(4p, 256) */
+    unsigned repeat;               /* timed runs after the warm-up (default 5, at least 1) */
+    double single_run_seconds;     /* a warm-up run longer than this is the only run (default 2) */
+    uint64_t seed;                 /* seed of the problems (default 1) */
+    const char *fit_path;          /* CSV file to fit end to end with --method naive and the
+                                      default (lr_fit_options_init's model: the first column on
+                                      all the others), or NULL (default); borrowed for the call */
+    unsigned fit_repeat;           /* timed fits of each method after a warm-up (default 3) */
     lr_bench_progress_fn progress; /* NULL (default), or called before each stage */
-    void *progress_ud;         /* passed to progress */
+    void *progress_ud;             /* passed to progress */
 } lr_bench_options;
 
 /* Fill *opt with the defaults. */
@@ -122,74 +122,74 @@ void lr_bench_options_init(lr_bench_options *opt);
 
 /* The measurements of one kernel. */
 typedef struct lr_bench_timing {
-    double median;   /* median time of the timed runs, seconds */
-    double min;      /* fastest run, seconds */
-    double max;      /* slowest run, seconds */
-    double spread;   /* (max − min) / median: the run-to-run variation */
-    unsigned runs;   /* number of timed runs */
-    int single;      /* 1: one run only, because the warm-up exceeded single_run_seconds */
-    double flops;    /* the operation count (table above); NaN where there is none */
-    double gflops;   /* flops / median / 10⁹ */
+    double median; /* median time of the timed runs, seconds */
+    double min;    /* fastest run, seconds */
+    double max;    /* slowest run, seconds */
+    double spread; /* (max − min) / median: the run-to-run variation */
+    unsigned runs; /* number of timed runs */
+    int single;    /* 1: one run only, because the warm-up exceeded single_run_seconds */
+    double flops;  /* the operation count (table above); NaN where there is none */
+    double gflops; /* flops / median / 10⁹ */
 } lr_bench_timing;
 
 /* The accuracy of each inverse on one problem. NaN where an inversion failed
  * (A not numerically positive definite for dpotrf, a zero pivot). */
 typedef struct lr_bench_accuracy {
-    double cond;                         /* κ₁(A) = ‖A‖₁ ‖A⁻¹‖₁ estimated by dpocon */
+    double cond; /* κ₁(A) = ‖A‖₁ ‖A⁻¹‖₁ estimated by dpocon */
     double residual[LR_BENCH_NINVERSES]; /* ‖I − A·A⁻¹‖₁ (the product formed in double by
                                             dgemm, the same for every inverse) */
-    double lre[LR_BENCH_NINVERSES];      /* min over j of the LRE of β_j = (A⁻¹·Xᵀy)_j against
-                                            β*_j: −log10(|β_j − β*_j| / |β*_j|), 0..15 */
+    double lre[LR_BENCH_NINVERSES]; /* min over j of the LRE of β_j = (A⁻¹·Xᵀy)_j against
+                                       β*_j: −log10(|β_j − β*_j| / |β*_j|), 0..15 */
 } lr_bench_accuracy;
 
 /* Everything measured at one size. */
 typedef struct lr_bench_size {
-    size_t p;                                /* columns of X */
-    size_t n;                                /* rows of X */
-    lr_bench_timing t[LR_BENCH_NKERNELS];    /* indexed by lr_bench_kernel */
-    double speedup_gram;                     /* naive XᵀX time / dsyrk time (medians) */
-    double speedup_potri;                    /* Gauss–Jordan time / dpotrf + dpotri time */
-    double speedup_getri;                    /* Gauss–Jordan time / dgetrf + dgetri time */
-    double speedup_solve;                    /* naive solve time / LAPACK solve time */
-    double dsyrk_of_dgemm;                   /* dsyrk's GFLOP/s / dgemm's GFLOP/s */
+    size_t p;                                  /* columns of X */
+    size_t n;                                  /* rows of X */
+    lr_bench_timing t[LR_BENCH_NKERNELS];      /* indexed by lr_bench_kernel */
+    double speedup_gram;                       /* naive XᵀX time / dsyrk time (medians) */
+    double speedup_potri;                      /* Gauss–Jordan time / dpotrf + dpotri time */
+    double speedup_getri;                      /* Gauss–Jordan time / dgetrf + dgetri time */
+    double speedup_solve;                      /* naive solve time / LAPACK solve time */
+    double dsyrk_of_dgemm;                     /* dsyrk's GFLOP/s / dgemm's GFLOP/s */
     lr_bench_accuracy acc[LR_BENCH_NPROBLEMS]; /* indexed by lr_bench_problem */
 } lr_bench_size;
 
 /* One method of the end-to-end fit. */
 typedef struct lr_bench_fit_run {
-    lr_method requested;  /* the method asked for (LR_METHOD_NAIVE or LR_METHOD_AUTO) */
-    lr_method ran;        /* the method the fit reports it ran */
-    int extended_bits;    /* > 0: auto recomputed the fit in this many bits, reading the
-                             file a second time */
-    int status;           /* LR_OK, or why this method refused the data (LR_ESINGULAR) */
+    lr_method requested;        /* the method asked for (LR_METHOD_NAIVE or LR_METHOD_AUTO) */
+    lr_method ran;              /* the method the fit reports it ran */
+    int extended_bits;          /* > 0: auto recomputed the fit in this many bits, reading the
+                                   file a second time */
+    int status;                 /* LR_OK, or why this method refused the data (LR_ESINGULAR) */
     char message[LR_ERROR_MAX]; /* the error message when status != LR_OK */
-    lr_bench_timing t;    /* wall time of lr_fit_csv (flops NaN) */
+    lr_bench_timing t;          /* wall time of lr_fit_csv (flops NaN) */
 } lr_bench_fit_run;
 
 /* The end-to-end comparison: the same CSV file fitted by lr_fit_csv. */
 typedef struct lr_bench_fit {
-    char path[1024];         /* the file (truncated if longer) */
-    uint64_t n;              /* observations used */
-    size_t p;                /* coefficients */
-    lr_bench_fit_run naive;  /* --method naive */
-    lr_bench_fit_run dflt;   /* the default, --method auto */
-    double speedup;          /* naive median / default median (NaN if naive refused) */
+    char path[1024];        /* the file (truncated if longer) */
+    uint64_t n;             /* observations used */
+    size_t p;               /* coefficients */
+    lr_bench_fit_run naive; /* --method naive */
+    lr_bench_fit_run dflt;  /* the default, --method auto */
+    double speedup;         /* naive median / default median (NaN if naive refused) */
 } lr_bench_fit;
 
 /* The result of lr_bench_run. */
 typedef struct lr_bench_result {
-    size_t n_sizes;          /* rows of the sweep (0 without one) */
-    lr_bench_size *sizes;    /* n_sizes entries, in the order given (owned by the result) */
-    int has_fit;             /* 1 if fit holds an end-to-end comparison */
-    lr_bench_fit fit;        /* the end-to-end comparison */
-    char blas[1024];         /* lr_blas_info(): the BLAS/LAPACK, its core type and threads */
-    int blas_threads;        /* OpenBLAS threads used by the BLAS/LAPACK kernels */
-    unsigned repeat;         /* the options used */
-    unsigned fit_repeat;     /* the options used */
+    size_t n_sizes;            /* rows of the sweep (0 without one) */
+    lr_bench_size *sizes;      /* n_sizes entries, in the order given (owned by the result) */
+    int has_fit;               /* 1 if fit holds an end-to-end comparison */
+    lr_bench_fit fit;          /* the end-to-end comparison */
+    char blas[1024];           /* lr_blas_info(): the BLAS/LAPACK, its core type and threads */
+    int blas_threads;          /* OpenBLAS threads used by the BLAS/LAPACK kernels */
+    unsigned repeat;           /* the options used */
+    unsigned fit_repeat;       /* the options used */
     double single_run_seconds; /* the options used */
-    size_t rows;             /* the options used (0: n = max(4p, 256)) */
-    uint64_t seed;           /* the options used */
-    double seconds;          /* wall time of the whole benchmark */
+    size_t rows;               /* the options used (0: n = max(4p, 256)) */
+    uint64_t seed;             /* the options used */
+    double seconds;            /* wall time of the whole benchmark */
 } lr_bench_result;
 
 /*

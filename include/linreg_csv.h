@@ -66,8 +66,8 @@ typedef struct lr_csv_row {
  * error messages (NULL: `path`, or "<stdin>" for "-"). `opt` may be NULL.
  * On success *out is a new reader the caller frees with lr_csv_free.
  */
-int lr_csv_open(const char *path, const char *display_name, const lr_csv_options *opt,
-                lr_csv **out, lr_error *err);
+int lr_csv_open(const char *path, const char *display_name, const lr_csv_options *opt, lr_csv **out,
+                lr_error *err);
 
 /* Read from a caller-owned file descriptor (not closed by lr_csv_free). */
 int lr_csv_open_fd(int fd, const char *display_name, const lr_csv_options *opt, lr_csv **out,

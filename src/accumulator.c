@@ -436,12 +436,6 @@ int lr_accum_merge(lr_accum *dst, const lr_accum *src, lr_error *err)
     int rc = LR_OK;
     if (dst->kernel == LR_KERNEL_QR) {
         rc = lr_qr_merge(dst, src, err);
-        /* An accumulator that already holds R⁺ (B rows or more) keeps no
-         * pending rows between merges: the fold's upper levels then hold k²
-         * doubles each, not k² + B k. Whether R⁺ exists depends on the row
-         * counts alone. */
-        if (rc == LR_OK && dst->rinit && dst->npend)
-            rc = lr_qr_fold(dst, err);
     }
     else
         merge_moments(dst, src->w, src->shift, src->dmean, src->m2, src->k);

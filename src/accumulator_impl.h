@@ -46,8 +46,6 @@ struct lr_accum {
 int lr_qr_add(lr_accum *a, size_t n, const double *x, size_t ld, double wb, lr_error *err);
 /* a := a then b (same k). */
 int lr_qr_merge(lr_accum *a, const lr_accum *b, lr_error *err);
-/* Fold every pending row into R⁺ (allocating it if needed). */
-int lr_qr_fold(lr_accum *a, lr_error *err);
 /* The same for a reader (a const accumulator); nonzero if memory ran out. */
 int lr_qr_settle(const lr_accum *a);
 /* The QR state of src with column j moved to map[j], into a fresh accumulator a

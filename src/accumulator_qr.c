@@ -53,9 +53,10 @@
 /* B: the rows P gathers before it is folded. dtpqrt's updates are products
  * of inner dimension B, so B a few times k + 1 keeps them at level-3 speed
  * while P stays O(k²): 2k measured as fast as 4k (docs/performance.md). */
+#define LR_QR_WIDE 128 /* k + 1 from which B = 2(k + 1) and the wide choices below */
 static size_t pend_limit(size_t k1)
 {
-    return k1 < 128 ? 256 : 2 * k1;
+    return k1 < LR_QR_WIDE ? 256 : 2 * k1;
 }
 
 /* dtpqrt's block size nb. Its panels are factored at level-2 speed — about
@@ -96,15 +97,32 @@ static int r_alloc(lr_accum *a, lr_error *err)
 }
 
 /* R⁺ := qr([R⁺; P]) by dtpqrt, P emptied. The last l rows of P are upper
- * trapezoidal (a triangle; l = 0: P is rectangular). */
-static int fold(lr_accum *a, size_t l, lr_error *err)
+ * trapezoidal (a triangle; l = 0: P is rectangular). full: P holds B rows
+ * and more may follow (the fold that makes room), not R⁺ being read. */
+static int fold(lr_accum *a, size_t l, int full, lr_error *err)
 {
     size_t k1 = a->k + 1;
     int rc = r_alloc(a, err);
     if (rc || a->npend == 0)
         return rc;
     lapack_int nb = tpqrt_nb(k1), info;
-    if (a->rrows == 0 && l == 0) {
+    if (a->rrows == 0 && l == 0 && full && k1 >= LR_QR_WIDE) {
+        /* The first B rows of a wide stream: dgeqrt, whose panels are
+         * factored recursively at level-3 speed (dgeqrt3), where dgeqrf's
+         * 32-column panels run at level-2 speed: 0.84 against 1.11 ms for
+         * 404 × 202 on one thread (docs/performance.md), (2/3)(k + 1)³ flops
+         * fewer than dtpqrt into a zero R⁺. Only R is kept: T is workspace.
+         * Narrower models (where the two cost the same) keep dgeqrf and
+         * their bits. */
+        size_t m = a->npend;
+        info = LAPACKE_dgeqrt_work(LAPACK_COL_MAJOR, (lapack_int)m, (lapack_int)k1, nb, a->pend,
+                                   (lapack_int)a->pcap, a->tmat, nb, a->twork);
+        if (info != 0)
+            return lr_error_set(err, LR_ELAPACK, "dgeqrt: argument %d is invalid", (int)-info);
+        for (size_t j = 0; j < k1; j++)
+            for (size_t i = 0; i <= j && i < m; i++)
+                LR_AT(a->m2, k1, i, j) = LR_AT(a->pend, a->pcap, i, j);
+    } else if (a->rrows == 0 && l == 0) {
         /* The first rows into an empty R⁺ are factored on their own (dgeqrf in
          * place; its T and work arrays serve as τ and workspace): data of one
          * block gets the factor of a plain Householder QR of its rows. */
@@ -130,11 +148,6 @@ static int fold(lr_accum *a, size_t l, lr_error *err)
     return LR_OK;
 }
 
-int lr_qr_fold(lr_accum *a, lr_error *err)
-{
-    return fold(a, 0, err);
-}
-
 int lr_qr_settle(const lr_accum *ca)
 {
     /* Readers take a const accumulator: folding changes how the same sums are
@@ -142,7 +155,7 @@ int lr_qr_settle(const lr_accum *ca)
     lr_accum *a = (lr_accum *)(uintptr_t)ca;
     lr_error ignored;
     if (a->npend || !a->rinit)
-        return fold(a, 0, &ignored);
+        return fold(a, 0, 0, &ignored);
     return LR_OK;
 }
 
@@ -175,7 +188,7 @@ int lr_qr_pend_reserve(lr_accum *a, size_t rows, lr_error *err)
 static size_t pend_room(lr_accum *a, size_t r, int *rc, lr_error *err)
 {
     size_t lim = pend_limit(a->k + 1);
-    if (a->npend == lim && (*rc = fold(a, 0, err)))
+    if (a->npend == lim && (*rc = fold(a, 0, 1, err)))
         return 0;
     size_t m = r < lim - a->npend ? r : lim - a->npend;
     if ((*rc = lr_qr_pend_reserve(a, a->npend + m, err)))
@@ -227,12 +240,29 @@ static void put_rows(lr_accum *a, const double *src, size_t lds, size_t r, const
     a->npend += r;
 }
 
+/* After a merge into a. An accumulator that holds R⁺ (B rows or more) keeps
+ * no pending rows between merges: the fold's upper levels then hold (k + 1)²
+ * doubles each, not (k + 1)² + B (k + 1). Where B rows are at most
+ * LR_PEND_KEEP doubles (128 ≤ k + 1 ≤ 256) they stay, and go into the next
+ * merge's pentagonal dtpqrt (its triangle under them) or the next full
+ * block: one call instead of a small rectangular fold and a triangle merge
+ * (on 100,000 × 200 a merge's pending rows are ~100: 0.31 + 0.30 ms against
+ * 0.54 ms, docs/performance.md). Models narrower than LR_QR_WIDE fold as
+ * before (their bits unchanged). Both depend on k and the row counts alone. */
+static int merged(lr_accum *a, lr_error *err)
+{
+    size_t k1 = a->k + 1;
+    if (a->rinit && a->npend && (k1 < LR_QR_WIDE || pend_limit(k1) * k1 > LR_PEND_KEEP))
+        return fold(a, 0, 0, err);
+    return LR_OK;
+}
+
 int lr_qr_merge(lr_accum *a, const lr_accum *b, lr_error *err)
 {
     size_t k = a->k, k1 = k + 1;
     int rc = LR_OK;
     if (b->w == 0)
-        return LR_OK;
+        return merged(a, err);
     if (a->w == 0)
         memcpy(a->shift, b->shift, k * sizeof(double));
     double *dc = a->bsum; /* workspace: c_b − c_a */
@@ -250,12 +280,12 @@ int lr_qr_merge(lr_accum *a, const lr_accum *b, lr_error *err)
         a->rrows = rb;
     } else if (rb) {
         /* a triangle under a's: one pentagonal dtpqrt, a's pending rows on top */
-        if (a->npend + rb > pend_limit(k1) && (rc = fold(a, 0, err)))
+        if (a->npend + rb > pend_limit(k1) && (rc = fold(a, 0, 0, err)))
             return rc;
         if ((rc = lr_qr_pend_reserve(a, a->npend + rb, err)))
             return rc;
         put_rows(a, b->m2, k1, rb, dc);
-        if ((rc = fold(a, rb, err)))
+        if ((rc = fold(a, rb, 0, err)))
             return rc;
     }
     for (size_t i0 = 0; i0 < b->npend;) {
@@ -266,7 +296,7 @@ int lr_qr_merge(lr_accum *a, const lr_accum *b, lr_error *err)
         i0 += m;
     }
     a->w += b->w;
-    return LR_OK;
+    return merged(a, err);
 }
 
 int lr_qr_remap(const lr_accum *src, const size_t *map, int identity, lr_accum *a, lr_error *err)

@@ -19,10 +19,10 @@
  * next knot: Σ_r (x − pivot)^r / r! B^{(r)}(pivot) (R warns there).
  *
  * ns: the cubic B-splines without the first (with it for intercept = TRUE),
- * projected onto the null space of their second derivatives at the boundary knots: with C the 2 × (nb − 1)
- * matrix of those, R takes the Householder QR of Cᵀ (LINPACK dqrdc2) and
- * keeps columns 3.. of Qᵀ b for each row's b. Outside the boundary knots b
- * is extended linearly from the boundary knot (value and first derivative).
+ * projected onto the null space of their second derivatives at the boundary knots: with C the 2 ×
+ * (nb − 1) matrix of those, R takes the Householder QR of Cᵀ (LINPACK dqrdc2) and keeps columns 3..
+ * of Qᵀ b for each row's b. Outside the boundary knots b is extended linearly from the boundary
+ * knot (value and first derivative).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -173,8 +173,8 @@ int lr_basis_prepare_spline(lr_basis *b, const char *label, lr_error *err)
             return lr_error_set(err, LR_EDATA, "%s: a knot is not finite", label);
     qsort(b->knots, b->nknots, sizeof(double), cmp_double);
     int ord = order_of(b);
-    int want = (b->kind == LR_BASIS_NS ? (int)b->nknots + 1 : (int)b->nknots + ord - 1) +
-               b->intercept;
+    int want =
+        (b->kind == LR_BASIS_NS ? (int)b->nknots + 1 : (int)b->nknots + ord - 1) + b->intercept;
     if (want != b->ncol)
         return lr_error_set(err, LR_EDATA, "%s: %zu knots make %d columns, not %d", label,
                             b->nknots, want, b->ncol);

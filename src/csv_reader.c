@@ -507,8 +507,7 @@ static inline __attribute__((always_inline)) int scan_quoted(lr_csv *r, row_scan
             /* The byte after a quote or CR decides what it is. */
             if (!eof)
                 return ROW_MORE;
-            lr_error_at(&r->error, LR_EPARSE, r->name, qline, qcol,
-                        "unterminated quoted field");
+            lr_error_at(&r->error, LR_EPARSE, r->name, qline, qcol, "unterminated quoted field");
             return ROW_FAIL;
         }
         if (d[i] == '\0')
@@ -553,9 +552,8 @@ static inline __attribute__((always_inline)) int scan_quoted(lr_csv *r, row_scan
  * q, to the delimiter or line end: into f. The hot loop: numeric CSV spends
  * its time here. ROW_DONE (s->p at the byte that ends the field), ROW_MORE or
  * ROW_FAIL. */
-static inline __attribute__((always_inline)) int scan_unquoted(lr_csv *r, row_scan *s,
-                                                               size_t fstart, size_t q,
-                                                               lr_csv_field *f)
+static inline __attribute__((always_inline)) int
+scan_unquoted(lr_csv *r, row_scan *s, size_t fstart, size_t q, lr_csv_field *f)
 {
     const char *const d = s->d;
     const size_t e = s->e;
@@ -565,8 +563,7 @@ static inline __attribute__((always_inline)) int scan_unquoted(lr_csv *r, row_sc
     /* Sixteen bytes at a time: the first delimiter, line end or quote. */
     {
         const __m128i vd = _mm_set1_epi8(s->delim), vn = _mm_set1_epi8('\n'),
-                      vr = _mm_set1_epi8('\r'), vq = _mm_set1_epi8('"'),
-                      v0 = _mm_setzero_si128();
+                      vr = _mm_set1_epi8('\r'), vq = _mm_set1_epi8('"'), v0 = _mm_setzero_si128();
         while (i + 16 <= e) {
             __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(d + i));
             __m128i m = _mm_or_si128(

@@ -63,7 +63,7 @@ void lr_diag_one_note(const lr_diag_result *r, const char *type, char *buf, size
                           (unsigned long long)l);
         else
             n += l ? snprintf(buf + n, cap - (size_t)n, "%s%llu", lead, (unsigned long long)l)
-               : snprintf(buf + n, cap - (size_t)n, "%s?", lead);
+                   : snprintf(buf + n, cap - (size_t)n, "%s?", lead);
     }
     if (n >= 0 && (size_t)n < cap && r->n_one > k)
         n += snprintf(buf + n, cap - (size_t)n, " and %llu more",
@@ -90,12 +90,12 @@ void lr_diag_negative_note(const lr_diag_result *r, char *buf, size_t cap)
 /* The second pass named for progress by the first thing that needs it. */
 static const char *pass_name(const lr_diag_request *req)
 {
-    return req->residual_row              ? "second pass: residuals"
-           : req->vcov == LR_VCOV_CL      ? "second pass: clustered covariance"
-           : req->vcov == LR_VCOV_HAC     ? "second pass: HAC covariance"
+    return req->residual_row                ? "second pass: residuals"
+           : req->vcov == LR_VCOV_CL        ? "second pass: clustered covariance"
+           : req->vcov == LR_VCOV_HAC       ? "second pass: HAC covariance"
            : req->vcov != LR_VCOV_CLASSICAL ? "second pass: HC covariance"
-           : req->quantiles               ? "second pass: residual quantiles"
-                                          : "second pass: plot points";
+           : req->quantiles                 ? "second pass: residual quantiles"
+                                            : "second pass: plot points";
 }
 
 /* meat += Σ of mblock's rows' outer products. */
@@ -236,8 +236,8 @@ static int cl_setup(lr_diag_pass *dp, lr_source *input, lr_error *err)
     }
     /* (and the spool's values are the text pass's to the bit: CL read the
      * text before, and its results stay the same) */
-    dp->cl_spooled = fd >= 0 && lr_frame_key_cols(dp->frame, &kcol) == n &&
-                     lr_frame_rows_as_eval(dp->frame);
+    dp->cl_spooled =
+        fd >= 0 && lr_frame_key_cols(dp->frame, &kcol) == n && lr_frame_rows_as_eval(dp->frame);
     for (size_t i = 0; dp->cl_spooled && i < n; i++)
         dp->cl_spooled = kcol[i] == dp->ccol[i];
     const char *why = dp->cl_spooled ? NULL : input ? lr_source_again_why(input) : "is not a file";
@@ -378,8 +378,8 @@ static void pass_free(lr_diag_pass *dp)
 /* The pass: over the rows the first pass kept, or the text again on
  * every core the fit used (for CL, the text when the spool lacks the
  * cluster cells: it was given up, or the frame kept none). */
-static int pass_run(lr_diag_pass *dp, lr_source *input, lr_frame *frame,
-                    const lr_model_spec *spec, lr_error *err)
+static int pass_run(lr_diag_pass *dp, lr_source *input, lr_frame *frame, const lr_model_spec *spec,
+                    lr_error *err)
 {
     const lr_diag_request *req = dp->req;
     int rc, fd = lr_frame_rows_fd(frame);
@@ -390,9 +390,10 @@ static int pass_run(lr_diag_pass *dp, lr_source *input, lr_frame *frame,
     lr_progress_send(req->progress, req->progress_ud, dp->pass, "rows", 0, dp->nobs, 0);
     /* the residuals named by their rows want lines, which the spool may not
      * keep: the text again when it can be read */
-    if (fd >= 0 && (!dp->ncl || dp->cl_spooled) && !(dp->out->few && input && !lr_source_again_why(input)))
-        rc = lr_diag_spool_pass(dp, fd, spec, lr_accum_ncols(lr_frame_accum(frame)),
-                                req->threads, err);
+    if (fd >= 0 && (!dp->ncl || dp->cl_spooled) &&
+        !(dp->out->few && input && !lr_source_again_why(input)))
+        rc = lr_diag_spool_pass(dp, fd, spec, lr_accum_ncols(lr_frame_accum(frame)), req->threads,
+                                err);
     else
         rc = lr_ingest_pass(input, req->threads, &diag_ops, dp, err);
     if (rc == LR_OK && dp->meat)
@@ -404,8 +405,7 @@ static int pass_run(lr_diag_pass *dp, lr_source *input, lr_frame *frame,
         return lr_error_set(err, LR_EIO,
                             "%s: changed while being read: %llu observations when read again, "
                             "%llu the first time",
-                            dp->name, (unsigned long long)dp->seen,
-                            (unsigned long long)dp->nobs);
+                            dp->name, (unsigned long long)dp->seen, (unsigned long long)dp->nobs);
     return LR_OK;
 }
 

@@ -27,29 +27,29 @@ typedef struct lr_diag_request {
 } lr_diag_request;
 
 typedef struct lr_diag_result {
-    size_t p;       /* coefficients */
-    double *vcov;   /* the HC covariance, p × p (NaN for aliased; all NaN for HC2/HC3
-                       when n_one > 0), or NULL */
-    int has_q;      /* q is set */
-    double q[5];    /* min, 1Q, median, 3Q, max */
-    double q_err;   /* 0: exact; else the bound of the histogram's error */
+    size_t p;               /* coefficients */
+    double *vcov;           /* the HC covariance, p × p (NaN for aliased; all NaN for HC2/HC3
+                               when n_one > 0), or NULL */
+    int has_q;              /* q is set */
+    double q[5];            /* min, 1Q, median, 3Q, max */
+    double q_err;           /* 0: exact; else the bound of the histogram's error */
     uint64_t n_clusters[3]; /* CL: clusters of each column, then of their intersection */
-    size_t n_negative; /* CL two-way: kept coefficients whose variance came out negative */
+    size_t n_negative;      /* CL two-way: kept coefficients whose variance came out negative */
     unsigned char *cl_zero; /* CL: p flags, 1 where the variance is zero to rounding, or NULL */
-    size_t n_zero;     /* CL: how many (their vcov rows are NaN) */
-    uint64_t n_one; /* observations with a leverage of one (to working precision) */
-    uint64_t one_line[LR_ONE_LINES]; /* the first ones' lines (0: not known) */
+    size_t n_zero;          /* CL: how many (their vcov rows are NaN) */
+    uint64_t n_one;         /* observations with a leverage of one (to working precision) */
+    uint64_t one_line[LR_ONE_LINES];    /* the first ones' lines (0: not known) */
     const char *one_file[LR_ONE_LINES]; /* several files: the file of each (its line in
                                            one_line; borrowed from the input); else NULL */
-    double *pf;                      /* subsample: fitted values */
-    double *pr;                      /* subsample: standardized residuals (NaN where undefined) */
-    double *pe;                      /* subsample: residuals y − xᵀβ */
-    double *few;                     /* 1–5 residual df: every √w e, in file order, or NULL */
-    uint64_t *few_row;               /* their row numbers (line − 1; else the observation's) */
-    size_t nfew;                     /* entries in few */
-    double *psorted;                 /* the same, sorted */
-    size_t np;                       /* points */
-    size_t np_cap;                   /* capacity */
+    double *pf;                         /* subsample: fitted values */
+    double *pr;        /* subsample: standardized residuals (NaN where undefined) */
+    double *pe;        /* subsample: residuals y − xᵀβ */
+    double *few;       /* 1–5 residual df: every √w e, in file order, or NULL */
+    uint64_t *few_row; /* their row numbers (line − 1; else the observation's) */
+    size_t nfew;       /* entries in few */
+    double *psorted;   /* the same, sorted */
+    size_t np;         /* points */
+    size_t np_cap;     /* capacity */
 } lr_diag_result;
 
 /*

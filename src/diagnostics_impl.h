@@ -35,23 +35,23 @@ typedef struct lr_diag_pass {
     int rows;                   /* per-observation values are wanted (rows or plot) */
     const char *pass;           /* the pass's name for progress (pass_name) */
     /* the fold's state (calling thread only) */
-    uint64_t nobs;       /* observations the fit counted */
-    uint64_t seen;       /* observations so far */
-    uint64_t stride;     /* plot subsample: every stride-th observation */
-    double *meat;        /* Σ ω w x xᵀ, pk × pk (upper), or NULL */
-    double *mblock;      /* rows √ω √w x on their way into meat, LR_DIAG_BLOCK × pk */
-    size_t mn;           /* rows in mblock */
-    lr_hac *hac;         /* HAC: the scores' lag products (vcov_hac.c), or NULL; then
-                            mblock carries the scores w e x, in file order */
-    size_t ncl;          /* --vcov CL: cluster columns (0: not clustered) */
+    uint64_t nobs;               /* observations the fit counted */
+    uint64_t seen;               /* observations so far */
+    uint64_t stride;             /* plot subsample: every stride-th observation */
+    double *meat;                /* Σ ω w x xᵀ, pk × pk (upper), or NULL */
+    double *mblock;              /* rows √ω √w x on their way into meat, LR_DIAG_BLOCK × pk */
+    size_t mn;                   /* rows in mblock */
+    lr_hac *hac;                 /* HAC: the scores' lag products (vcov_hac.c), or NULL; then
+                                    mblock carries the scores w e x, in file order */
+    size_t ncl;                  /* --vcov CL: cluster columns (0: not clustered) */
     size_t ccol[LR_CLUSTER_MAX]; /* their fields */
-    lr_clustering *cl;   /* CL: the clusterings' sums (vcov_cluster.c), or NULL */
-    double *resid;       /* exact quantiles: every √w e, or NULL */
-    uint64_t *hist;      /* else their histogram, or NULL */
-    double hmin, hmax;   /* with hist: the smallest and largest √w e, exact (Min and
-                            Max do not depend on the order the rows come in) */
-    lr_diag_result *out; /* the result */
-    int cl_spooled; /* CL: the cluster cells are read from the row spool */
+    lr_clustering *cl;           /* CL: the clusterings' sums (vcov_cluster.c), or NULL */
+    double *resid;               /* exact quantiles: every √w e, or NULL */
+    uint64_t *hist;              /* else their histogram, or NULL */
+    double hmin, hmax;           /* with hist: the smallest and largest √w e, exact (Min and
+                                    Max do not depend on the order the rows come in) */
+    lr_diag_result *out;         /* the result */
+    int cl_spooled;              /* CL: the cluster cells are read from the row spool */
 } lr_diag_pass;
 
 /* One chunk's observations. */
@@ -65,7 +65,7 @@ typedef struct lr_diag_chunk {
     size_t cap_u;   /* its capacity in rows */
     size_t n_one;   /* observations with a leverage of one */
     uint64_t one_line[LR_ONE_LINES]; /* the first ones' lines */
-    lr_cluster_keys keys; /* CL: the keys of the rows the model uses (weight zero too) */
+    lr_cluster_keys keys;            /* CL: the keys of the rows the model uses (weight zero too) */
 } lr_diag_chunk;
 
 /* A block of observations being evaluated by a worker. */

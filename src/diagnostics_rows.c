@@ -53,7 +53,6 @@ int lr_diag_chunk_grow(const lr_diag_pass *dp, lr_diag_chunk *c, lr_error *err)
     return LR_OK;
 }
 
-
 /* Fitted values ŷ = Xβ and leverages hᵢ = wᵢ xᵢᵀ V xᵢ, each row by the same
  * operations in the same order wherever it lies in whatever block: BLAS
  * kernels treat a block's edge rows with other instruction sequences (so a
@@ -165,7 +164,7 @@ static int cl_keep(const lr_diag_pass *dp, lr_diag_chunk *c, const lr_csv_row *r
 /* A worker: fitted value, residual, leverage and the rest for each
  * observation of the chunk, and the chunk's part of the HC meat. */
 int lr_diag_eval(void *ctx, const char *buf, size_t len, uint64_t seq, void **result,
-                     uint64_t *lines, lr_error *err)
+                 uint64_t *lines, lr_error *err)
 {
     const lr_diag_pass *dp = ctx;
     size_t pk = dp->pk, q = dp->q, icpt = dp->icpt;

@@ -17,7 +17,7 @@
 typedef struct spool_eval {
     lr_diag_block *b; /* rows on their way to the BLAS calls */
     lr_diag_chunk *c; /* a record's results */
-    size_t *pos;   /* per accumulator column: its place in the record, or SIZE_MAX */
+    size_t *pos;      /* per accumulator column: its place in the record, or SIZE_MAX */
 } spool_eval;
 
 static void spool_eval_free(lr_diag_pass *dp, size_t kacc, spool_eval *se)
@@ -109,16 +109,15 @@ static int spool_record(const lr_diag_pass *dp, const lr_row_reader *rec, const 
                         dst[o++] = src ? src[r] : fill;
         }
         for (size_t r = i; r < i + m; r++) {
-            if (dp->ncl && (rc = cl_keep_spooled(dp, c, rec, r,
-                                                 zero && rec->w[r] == 0 ? SIZE_MAX
-                                                                        : c->n + b->n,
-                                                 err)))
+            if (dp->ncl &&
+                (rc = cl_keep_spooled(dp, c, rec, r,
+                                      zero && rec->w[r] == 0 ? SIZE_MAX : c->n + b->n, err)))
                 return rc;
             if (zero && rec->w[r] == 0)
                 continue;
             b->y[b->n] = pos[0] == SIZE_MAX ? 0.0 : rec->x[pos[0] * n + r];
-            b->off[b->n] = ocol == SIZE_MAX || pos[ocol] == SIZE_MAX ? 0.0
-                                                                     : rec->x[pos[ocol] * n + r];
+            b->off[b->n] =
+                ocol == SIZE_MAX || pos[ocol] == SIZE_MAX ? 0.0 : rec->x[pos[ocol] * n + r];
             b->w[b->n] = rec->w ? rec->w[r] : 1.0;
             b->line[b->n] = rec->line ? rec->line[r] : 0; /* kept when rows are reported */
             b->n++;
@@ -135,7 +134,8 @@ static int spool_record(const lr_diag_pass *dp, const lr_row_reader *rec, const 
  * meat's sums). (Reading the next record on a thread of its own, one
  * thread per record, was slower: 0.71 s against 0.63 s for --vcov HC3 on
  * the 1M-row benchmark file.) */
-static int spool_pass_ordered(lr_diag_pass *dp, int fd, const size_t *acol, size_t kacc, lr_error *err)
+static int spool_pass_ordered(lr_diag_pass *dp, int fd, const size_t *acol, size_t kacc,
+                              lr_error *err)
 {
     lr_row_reader rd;
     lr_row_reader_init(&rd, fd);
@@ -171,7 +171,7 @@ typedef struct spool_shared {
     uint64_t filled;    /* residuals stored */
     int rc;             /* the first failure */
     lr_error err;
-    pthread_t caller;   /* the thread that tells progress (the caller's callback) */
+    pthread_t caller; /* the thread that tells progress (the caller's callback) */
 } spool_shared;
 
 static void *spool_worker(void *arg)
@@ -254,8 +254,8 @@ static void *spool_worker(void *arg)
     return NULL;
 }
 
-static int spool_pass_any_order(lr_diag_pass *dp, int fd, const size_t *acol, size_t kacc, int threads,
-                                lr_error *err)
+static int spool_pass_any_order(lr_diag_pass *dp, int fd, const size_t *acol, size_t kacc,
+                                int threads, lr_error *err)
 {
     spool_shared sh;
     memset(&sh, 0, sizeof sh);
@@ -291,7 +291,7 @@ static int spool_pass_any_order(lr_diag_pass *dp, int fd, const size_t *acol, si
 
 /* The pass over the row spool: the first pass's evaluated rows, read back. */
 int lr_diag_spool_pass(lr_diag_pass *dp, int fd, const lr_model_spec *spec, size_t kacc,
-                           int threads, lr_error *err)
+                       int threads, lr_error *err)
 {
     size_t pk = dp->pk, bcols = pk ? pk : 1;
     size_t *acol = lr_mem_alloc(bcols * sizeof(size_t));

@@ -38,7 +38,8 @@ void lr_error_clear(lr_error *err)
 #if defined(__GNUC__)
 __attribute__((format(printf, 4, 0)))
 #endif
-static void set_v(lr_error *err, int code, const char *prefix, const char *fmt, va_list ap)
+static void
+set_v(lr_error *err, int code, const char *prefix, const char *fmt, va_list ap)
 {
     size_t used = 0;
     err->code = code;

@@ -24,8 +24,8 @@
 
 /* An MPFR matrix of n × n, column-major. */
 typedef struct mpmat {
-    mpfr_t *a;  /* entries */
-    size_t n;   /* order */
+    mpfr_t *a; /* entries */
+    size_t n;  /* order */
 } mpmat;
 
 static int mat_init(mpmat *m, size_t n, mpfr_prec_t prec)
@@ -74,21 +74,21 @@ static int reopen(lr_source *input, char delimiter, lr_csv **out, lr_error *err)
 /* The recomputation's state, shared by its phases below. Columns are
  * [1], x, y: P = p + 1 of them, the response last. */
 typedef struct ext_work {
-    size_t q;            /* the model's columns without the intercept */
-    size_t icpt;         /* 1 with an intercept, else 0 */
-    size_t p;            /* coefficients: icpt + q */
-    size_t P;            /* columns: p + 1 (the response) */
-    mpfr_prec_t prec;    /* the working precision */
-    mpmat G;             /* Σ w c cᵀ (upper triangle); later S = (XᵀX)⁻¹ in the kept block */
-    mpmat R;             /* the Cholesky factor; R[y, y] is the RSS */
-    mpmat V;             /* R⁻¹ (kept × kept, upper triangle) */
-    mpfr_t *c;           /* one row's shifted columns */
-    mpfr_t *mu;          /* the shift: the first pass's means (zero without an intercept) */
-    mpfr_t *beta;        /* β on the shifted columns, then unshifted */
-    mpfr_t *coef;        /* scratch: V_xx μ, then a dependency's coefficients */
-    mpfr_t t1, t2;       /* scratch */
-    mpfr_t wsum;         /* Σ w */
-    int tinit;           /* c..coef, t1, t2 and wsum are initialised */
+    size_t q;         /* the model's columns without the intercept */
+    size_t icpt;      /* 1 with an intercept, else 0 */
+    size_t p;         /* coefficients: icpt + q */
+    size_t P;         /* columns: p + 1 (the response) */
+    mpfr_prec_t prec; /* the working precision */
+    mpmat G;          /* Σ w c cᵀ (upper triangle); later S = (XᵀX)⁻¹ in the kept block */
+    mpmat R;          /* the Cholesky factor; R[y, y] is the RSS */
+    mpmat V;          /* R⁻¹ (kept × kept, upper triangle) */
+    mpfr_t *c;        /* one row's shifted columns */
+    mpfr_t *mu;       /* the shift: the first pass's means (zero without an intercept) */
+    mpfr_t *beta;     /* β on the shifted columns, then unshifted */
+    mpfr_t *coef;     /* scratch: V_xx μ, then a dependency's coefficients */
+    mpfr_t t1, t2;    /* scratch */
+    mpfr_t wsum;      /* Σ w */
+    int tinit;        /* c..coef, t1, t2 and wsum are initialised */
     unsigned char *keep; /* keep[j]: column j is not aliased */
     size_t *kept;        /* the kept columns, in order */
     size_t nk;           /* how many are kept (the rank) */
@@ -119,8 +119,8 @@ static void work_clear(ext_work *w)
 /* Allocate w for spec in prec bits and set the shift: the first pass's means
  * (exact doubles), with an intercept only. LR_OK or LR_ENOMEM (err set);
  * work_clear frees either way. */
-static int work_init(ext_work *w, const lr_model_spec *spec, const lr_accum *acc,
-                     mpfr_prec_t prec, lr_error *err)
+static int work_init(ext_work *w, const lr_model_spec *spec, const lr_accum *acc, mpfr_prec_t prec,
+                     lr_error *err)
 {
     size_t q = spec->q, icpt = spec->intercept ? 1 : 0;
     size_t P = icpt + q + 1;
@@ -174,13 +174,13 @@ static int second_pass(ext_work *w, lr_source *input, char delimiter, lr_frame *
     const uint64_t nrows = lr_frame_rows(frame);
     for (uint64_t nread = 0;; nread++) {
         if (nread % 4096 == 0) /* a row costs microseconds in MPFR: a call per 4,096 is noise */
-            lr_progress_send(opt->progress, opt->progress_ud, "extended precision", "rows",
-                             nread, nrows, 0);
+            lr_progress_send(opt->progress, opt->progress_ud, "extended precision", "rows", nread,
+                             nrows, 0);
         if ((rc = lr_csv_next(csv, &row, &has, err)))
             goto done;
         if (!has) {
-            lr_progress_send(opt->progress, opt->progress_ud, "extended precision", "rows",
-                             nread, nrows, 0);
+            lr_progress_send(opt->progress, opt->progress_ud, "extended precision", "rows", nread,
+                             nrows, 0);
             break;
         }
         if ((rc = lr_frame_mp_row(mp, &row, &use, err)))
@@ -415,8 +415,7 @@ static int round_solution(ext_work *w, lr_solution *out, lr_error *err)
 /* Dependencies of aliased predictors: c = R_KK⁻¹ R_Kj over the columns kept
  * before j (coefficients on the shifted columns, the intercept's being the
  * constant), described into out->depends. LR_OK or LR_ENOMEM. */
-static int describe_aliased(ext_work *w, const lr_model_spec *spec, lr_solution *out,
-                            lr_error *err)
+static int describe_aliased(ext_work *w, const lr_model_spec *spec, lr_solution *out, lr_error *err)
 {
     size_t icpt = w->icpt, p = w->p, q = w->q, nk = w->nk;
     const size_t *kept = w->kept;
@@ -448,8 +447,7 @@ static int describe_aliased(ext_work *w, const lr_model_spec *spec, lr_solution 
         }
         double big = 0;
         for (size_t i = 0; i < q; i++) {
-            dcoef[i] = keep[icpt + i] && icpt + i < j ? mpfr_get_d(coef[icpt + i], MPFR_RNDN)
-                                                      : 0.0;
+            dcoef[i] = keep[icpt + i] && icpt + i < j ? mpfr_get_d(coef[icpt + i], MPFR_RNDN) : 0.0;
             if (fabs(dcoef[i]) > big)
                 big = fabs(dcoef[i]);
         }

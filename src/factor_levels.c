@@ -14,16 +14,16 @@
 #include "factor_levels.h"
 
 struct lr_levels {
-    int numeric;       /* 1: levels are numbers; 0: byte strings */
-    size_t n;          /* levels seen */
-    size_t cap;        /* capacity of the arrays below */
-    char **label;      /* label of each level (arena) */
-    size_t *len;       /* label length (text levels: the value's bytes) */
-    double *value;     /* numeric levels: the value */
-    uint32_t *order;   /* after sorting: ids in R's order */
-    uint32_t *slots;   /* hash table of id + 1 (0 = empty), size nslots */
-    size_t nslots;     /* a power of two, at least 2n */
-    lr_arena arena;    /* label storage */
+    int numeric;     /* 1: levels are numbers; 0: byte strings */
+    size_t n;        /* levels seen */
+    size_t cap;      /* capacity of the arrays below */
+    char **label;    /* label of each level (arena) */
+    size_t *len;     /* label length (text levels: the value's bytes) */
+    double *value;   /* numeric levels: the value */
+    uint32_t *order; /* after sorting: ids in R's order */
+    uint32_t *slots; /* hash table of id + 1 (0 = empty), size nslots */
+    size_t nslots;   /* a power of two, at least 2n */
+    lr_arena arena;  /* label storage */
 };
 
 void lr_format_r_number(double x, char *out, size_t size)
@@ -83,11 +83,26 @@ void lr_levels_free(lr_levels *l)
     lr_mem_free(l, sizeof *l);
 }
 
-size_t lr_levels_count(const lr_levels *l) { return l->n; }
-const char *lr_levels_label(const lr_levels *l, uint32_t id) { return l->label[id]; }
-size_t lr_levels_length(const lr_levels *l, uint32_t id) { return l->len[id]; }
-void lr_levels_value(const lr_levels *l, uint32_t id, double *x) { *x = l->value[id]; }
-uint32_t lr_levels_id_at(const lr_levels *l, size_t rank) { return l->order[rank]; }
+size_t lr_levels_count(const lr_levels *l)
+{
+    return l->n;
+}
+const char *lr_levels_label(const lr_levels *l, uint32_t id)
+{
+    return l->label[id];
+}
+size_t lr_levels_length(const lr_levels *l, uint32_t id)
+{
+    return l->len[id];
+}
+void lr_levels_value(const lr_levels *l, uint32_t id, double *x)
+{
+    *x = l->value[id];
+}
+uint32_t lr_levels_id_at(const lr_levels *l, size_t rank)
+{
+    return l->order[rank];
+}
 void lr_levels_set_order(lr_levels *l, const uint32_t *ids)
 {
     memcpy(l->order, ids, l->n * sizeof *ids);

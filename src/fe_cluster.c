@@ -15,8 +15,7 @@
 #include "vcov_cluster.h"
 
 /* The factors named by spec ("firm" or "firm,year"), as indices into fe->f. */
-static int cluster_factors(const lr_fe *fe, const char *spec, size_t *fac, size_t *n,
-                           lr_error *err)
+static int cluster_factors(const lr_fe *fe, const char *spec, size_t *fac, size_t *n, lr_error *err)
 {
     const char *name[LR_CLUSTER_MAX];
     size_t len[LR_CLUSTER_MAX];
@@ -101,8 +100,9 @@ int lr_fe_cluster_vcov(lr_fe *fe, const lr_solution *sol, const char *spec, doub
         rc = lr_clustering_meat(&cl, meat, n_clusters, "the fixed-effects fit", err);
     double n = (double)lr_accum_nobs(fe->acc), rank = (double)sol->rank;
     if (!rc && !(n > rank))
-        rc = lr_error_set(err, LR_EDATA, "the clustered covariance needs more observations "
-                                         "than coefficients");
+        rc = lr_error_set(err, LR_EDATA,
+                          "the clustered covariance needs more observations "
+                          "than coefficients");
     if (!rc) {
         double scale = (n - 1) / (n - rank);
         for (size_t a = 0; a < k; a++) /* the full meat from its upper triangle */

@@ -69,8 +69,7 @@ static int copy_level(const lr_levels *lv, uint32_t l, lr_levels *to, lr_error *
 
 /* Factor k of fe with the effects eff: its kept levels in R's order with
  * their effects and components, and the levels dropped with the singletons. */
-static int factor_from_fe(const lr_fe *fe, size_t k, const double *eff, fm_factor *f,
-                          lr_error *err)
+static int factor_from_fe(const lr_fe *fe, size_t k, const double *eff, fm_factor *f, lr_error *err)
 {
     const fe_factor *ff = &fe->f[k];
     size_t kept = 0;
@@ -153,9 +152,8 @@ static json_t *factor_json(const fm_factor *f)
 {
     json_t *levels = json_array(), *effects = json_array(), *dropped = json_array();
     json_t *o = json_pack("{s:o, s:b, s:o, s:o, s:o}", "column",
-                          lr_json_text(f->column, strlen(f->column)), "numeric_levels",
-                          f->numeric, "levels", levels, "effects", effects, "dropped_levels",
-                          dropped);
+                          lr_json_text(f->column, strlen(f->column)), "numeric_levels", f->numeric,
+                          "levels", levels, "effects", effects, "dropped_levels", dropped);
     int ok = o != NULL;
     json_t *comps = NULL;
     if (ok && f->comp)
@@ -180,8 +178,8 @@ void *lr_fe_model_json(const lr_fe_model *fm)
     int ok = factors != NULL;
     for (size_t k = 0; ok && k < fm->nf; k++)
         ok = !json_array_append_new(factors, factor_json(&fm->f[k]));
-    json_t *o = ok ? json_pack("{s:I, s:O}", "rank", (json_int_t)fm->rank, "factors", factors)
-                   : NULL;
+    json_t *o =
+        ok ? json_pack("{s:I, s:O}", "rank", (json_int_t)fm->rank, "factors", factors) : NULL;
     json_decref(factors);
     return o;
 }
@@ -247,8 +245,7 @@ static long intern_all(const json_t *a, int numeric, lr_levels **out, size_t *po
         } else {
             if (!json_is_string(e))
                 return 1;
-            rc = lr_levels_intern_text(*out, json_string_value(e), json_string_length(e), &id,
-                                       err);
+            rc = lr_levels_intern_text(*out, json_string_value(e), json_string_length(e), &id, err);
         }
         if (rc)
             return -2;
@@ -289,7 +286,7 @@ static int load_factor(const json_t *o, size_t k, const char *path, lr_fe_model 
         return err->code;
     if (rc)
         return bad(err, path, k, f->column,
-                   rc == -1 ? "a level is repeated in \"levels\""
+                   rc == -1  ? "a level is repeated in \"levels\""
                    : numeric ? "a level in \"levels\" is not a finite number"
                              : "a level in \"levels\" is not a string",
                    pos);
@@ -314,9 +311,9 @@ static int load_factor(const json_t *o, size_t k, const char *path, lr_fe_model 
     for (size_t i = 0; i < json_array_size(dr); i++) {
         const json_t *e = json_array_get(dr, i);
         uint32_t id;
-        if (numeric ? lr_levels_find_number(f->lv, json_number_value(e), &id) == 0
-                    : lr_levels_find_text(f->lv, json_string_value(e), json_string_length(e),
-                                          &id) == 0)
+        if (numeric
+                ? lr_levels_find_number(f->lv, json_number_value(e), &id) == 0
+                : lr_levels_find_text(f->lv, json_string_value(e), json_string_length(e), &id) == 0)
             return bad(err, path, k, f->column,
                        "a level is both in \"levels\" and \"dropped_levels\"", i + 1);
     }
@@ -330,8 +327,7 @@ static int load_factor(const json_t *o, size_t k, const char *path, lr_fe_model 
         return lr_error_nomem(err);
     for (size_t i = 0; cp && i < n; i++) {
         const json_t *c = json_array_get(cp, i);
-        if (!json_is_integer(c) || json_integer_value(c) < 0 ||
-            json_integer_value(c) > UINT32_MAX)
+        if (!json_is_integer(c) || json_integer_value(c) < 0 || json_integer_value(c) > UINT32_MAX)
             return bad(err, path, k, f->column,
                        "an entry of \"components\" is not a whole number >= 0", i + 1);
         f->comp[i] = (uint32_t)json_integer_value(c);
@@ -349,8 +345,7 @@ int lr_fe_model_load(const void *root, const char *path, lr_fe_model **out, lr_e
     const json_t *factors = json_object_get(fe, "factors"), *rank = json_object_get(fe, "rank");
     size_t nf = json_array_size(factors);
     if (!json_is_object(fe) || !json_is_array(factors) || nf == 0 || nf > LR_FE_MAX)
-        return bad(err, path, SIZE_MAX, NULL,
-                   "is not an object with 1 to 8 \"factors\"", 0);
+        return bad(err, path, SIZE_MAX, NULL, "is not an object with 1 to 8 \"factors\"", 0);
     lr_fe_model *fm = lr_mem_calloc(1, sizeof *fm);
     if (!fm)
         return lr_error_nomem(err);

@@ -28,8 +28,7 @@ static double value(const lr_row_reader *rd, const size_t *pos, size_t kacc, siz
 }
 
 int lr_fe_rows_spooled(lr_fe *fe, const lr_frame *frame, const lr_model_columns *mc,
-                       const lr_fe_spec *spec, const lr_fit_options *opt, int *again,
-                       lr_error *err)
+                       const lr_fe_spec *spec, const lr_fit_options *opt, int *again, lr_error *err)
 {
     const size_t *kcol;
     int fd = lr_frame_rows_fd(frame);

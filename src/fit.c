@@ -83,13 +83,13 @@ int lr_fit_accum(const lr_accum *acc, const char *const *names, const lr_fit_opt
     /* "y ~ a + b" (or "y ~ 0 + a"), for the summary */
     size_t o = (size_t)snprintf(formula, flen, "%s ~ %s", names[0], opt->intercept ? "" : "0");
     for (size_t j = 0; j < q; j++)
-        o += (size_t)snprintf(formula + o, flen - o, "%s%s",
-                              (j || !opt->intercept) ? " + " : "", names[j + 1]);
+        o += (size_t)snprintf(formula + o, flen - o, "%s%s", (j || !opt->intercept) ? " + " : "",
+                              names[j + 1]);
     if (q == 0 && opt->intercept)
         snprintf(formula + o, flen - o, "1");
     lr_model_spec spec = {q, cols, names + 1, opt->intercept, opt->ridge, opt->ridge_scale};
-    model_desc md = {&spec, names[0], formula, NULL, NULL, n_dropped,
-                     0,     NULL,     NULL,    0,    NULL, LR_VCOV_CLASSICAL, NULL};
+    model_desc md = {&spec, names[0], formula,           NULL, NULL, n_dropped, 0, NULL, NULL,
+                     0,     NULL,     LR_VCOV_CLASSICAL, NULL};
     rc = lr_fit_from_accum(acc, &md, opt, out, err);
     /* one term per predictor */
     if (rc == LR_OK && (rc = fit_inference(*out, acc, &spec, NULL, names + 1, q, opt, err)))
@@ -141,9 +141,9 @@ static int fit_absorbed(const lr_fit_options *opt, const lr_model_columns *mc,
 
 static int fit_csv(const char *const *paths, size_t n, const lr_fit_options *opt,
                    const lr_fe_spec *fes, lr_vcov fe_vcov, lr_fit **out, lr_error *err);
-static int fit_frame(lr_frame *frame, lr_source *input, char delimiter,
-                     const lr_fit_options *opt, const lr_fe_spec *fes, lr_vcov fe_vcov,
-                     const char *no_input, lr_fit **out, lr_error *err);
+static int fit_frame(lr_frame *frame, lr_source *input, char delimiter, const lr_fit_options *opt,
+                     const lr_fe_spec *fes, lr_vcov fe_vcov, const char *no_input, lr_fit **out,
+                     lr_error *err);
 
 int lr_fit_csv(const char *path, const lr_fit_options *opt, lr_fit **out, lr_error *err)
 {
@@ -161,7 +161,8 @@ int lr_fit_csv_files(const char *const *paths, size_t n, const lr_fit_options *o
     if (fes.nf == 0) {
         lr_fe_spec_free(&fes);
         if (opt->fe_out)
-            return lr_error_set(err, LR_EUSAGE, "--fe-out needs fixed effects ('y ~ x | firm' "
+            return lr_error_set(err, LR_EUSAGE,
+                                "--fe-out needs fixed effects ('y ~ x | firm' "
                                 "or --absorb)");
         return fit_csv(paths, n, opt, &fes, LR_VCOV_CLASSICAL, out, err);
     }
@@ -182,8 +183,7 @@ int lr_fit_csv_files(const char *const *paths, size_t n, const lr_fit_options *o
     char absorb[1024];
     size_t at = 0;
     for (size_t f = 0; f < fes.nf && at < sizeof absorb; f++)
-        at += (size_t)snprintf(absorb + at, sizeof absorb - at, "%s%s", f ? "," : "",
-                               fes.names[f]);
+        at += (size_t)snprintf(absorb + at, sizeof absorb - at, "%s%s", f ? "," : "", fes.names[f]);
     o.absorb = at < sizeof absorb ? absorb : NULL; /* too long: the text is read again */
     o.vcov = LR_VCOV_CLASSICAL;
     o.residual_summary = 0;
@@ -214,19 +214,19 @@ static int fit_csv(const char *const *paths, size_t n, const lr_fit_options *opt
                      : opt->method == LR_METHOD_AUTO ? (uint64_t)64 << 20
                                                      : 0;
     /* CL: the spool's records carry the cluster cells too (row_spool.h) */
-    int keep_rows = (want_rows || opt->residual_summary || fes->nf) && !(opt->ridge > 0)
-                        ? 1 | (opt->residual_row || opt->vcov == LR_VCOV_HC2 ||
-                                       opt->vcov == LR_VCOV_HC3
-                                   ? LR_KEEP_ROW_LINES
-                                   : 0)
-                        : 0;
+    int keep_rows =
+        (want_rows || opt->residual_summary || fes->nf) && !(opt->ridge > 0)
+            ? 1 | (opt->residual_row || opt->vcov == LR_VCOV_HC2 || opt->vcov == LR_VCOV_HC3
+                       ? LR_KEEP_ROW_LINES
+                       : 0)
+            : 0;
     if ((rc = lr_ingest_spooled(paths, n, opt, limit, keep_rows, &frame, &delimiter, &input, err)))
         return rc;
     return fit_frame(frame, input, delimiter, opt, fes, fe_vcov, NULL, out, err);
 }
 
-int lr_fit_from_frame(lr_frame *frame, lr_source *input, char delimiter,
-                      const lr_fit_options *opt, const char *no_input, lr_fit **out, lr_error *err)
+int lr_fit_from_frame(lr_frame *frame, lr_source *input, char delimiter, const lr_fit_options *opt,
+                      const char *no_input, lr_fit **out, lr_error *err)
 {
     lr_fe_spec fes;
     memset(&fes, 0, sizeof fes);
@@ -235,9 +235,9 @@ int lr_fit_from_frame(lr_frame *frame, lr_source *input, char delimiter,
 
 /* The fit of the frame a first pass made (input: the data for second passes,
  * or NULL); both are freed. */
-static int fit_frame(lr_frame *frame, lr_source *input, char delimiter,
-                     const lr_fit_options *opt, const lr_fe_spec *fes, lr_vcov fe_vcov,
-                     const char *no_input, lr_fit **out, lr_error *err)
+static int fit_frame(lr_frame *frame, lr_source *input, char delimiter, const lr_fit_options *opt,
+                     const lr_fe_spec *fes, lr_vcov fe_vcov, const char *no_input, lr_fit **out,
+                     lr_error *err)
 {
     int rc = LR_OK;
     const char *name = lr_frame_source(frame);
@@ -250,7 +250,8 @@ static int fit_frame(lr_frame *frame, lr_source *input, char delimiter,
     if (lr_accum_nobs(acc) == 0 && lr_frame_dropped(frame) == rows) {
         rc = lr_error_set(err, LR_EDATA,
                           "%s: no complete rows: all %llu data rows have a missing value in a "
-                          "column the model uses", name, (unsigned long long)rows);
+                          "column the model uses",
+                          name, (unsigned long long)rows);
         goto done;
     }
     lr_model_columns mc;
@@ -271,8 +272,10 @@ static int fit_frame(lr_frame *frame, lr_source *input, char delimiter,
                      fe_vcov,
                      no_input};
     if (fes->nf && lr_frame_offset_col(frame) != SIZE_MAX) {
-        rc = lr_error_set(err, LR_EUSAGE, "%s: offset() is not supported with absorbed fixed "
-                          "effects", name);
+        rc = lr_error_set(err, LR_EUSAGE,
+                          "%s: offset() is not supported with absorbed fixed "
+                          "effects",
+                          name);
         goto done;
     }
     if (fes->nf) {
@@ -293,10 +296,10 @@ static int fit_frame(lr_frame *frame, lr_source *input, char delimiter,
         *out = NULL;
     if (rc == LR_OK && lr_frame_header_numeric(frame) &&
         (rc = lr_fit_add_note(*out, err,
-                       "warning: %s: every name in the header row is a number: the "
-                       "file may have no header (linreg reads its first row as the "
-                       "column names)",
-                       name))) {
+                              "warning: %s: every name in the header row is a number: the "
+                              "file may have no header (linreg reads its first row as the "
+                              "column names)",
+                              name))) {
         lr_fit_free(*out);
         *out = NULL;
     }
@@ -307,10 +310,10 @@ static int fit_frame(lr_frame *frame, lr_source *input, char delimiter,
         lr_source_locate(input, nan_line, &nan_file, &nan_line);
     if (rc == LR_OK && nan_rows &&
         (rc = lr_fit_add_note(*out, err,
-                       "warning: %s:%llu: %s is NaN (R: \"NaNs produced\"): %llu row%s "
-                       "omitted as missing, as R's lm does",
-                       nan_file, (unsigned long long)nan_line, nan_label,
-                       (unsigned long long)nan_rows, nan_rows == 1 ? "" : "s"))) {
+                              "warning: %s:%llu: %s is NaN (R: \"NaNs produced\"): %llu row%s "
+                              "omitted as missing, as R's lm does",
+                              nan_file, (unsigned long long)nan_line, nan_label,
+                              (unsigned long long)nan_rows, nan_rows == 1 ? "" : "s"))) {
         lr_fit_free(*out);
         *out = NULL;
     }

@@ -11,7 +11,7 @@
 /* The fit of a finished frame: input is the data for second passes, or NULL,
  * and then no_input says why there is none (in notes and errors); frame and
  * input are taken over. */
-int lr_fit_from_frame(lr_frame *frame, lr_source *input, char delimiter,
-                      const lr_fit_options *opt, const char *no_input, lr_fit **out, lr_error *err);
+int lr_fit_from_frame(lr_frame *frame, lr_source *input, char delimiter, const lr_fit_options *opt,
+                      const char *no_input, lr_fit **out, lr_error *err);
 
 #endif

@@ -397,8 +397,8 @@ static int build_spool(lr_fe *fe, lr_source *input, char delimiter, const lr_fra
  * at its place (a missing level with --na error, text in a numeric factor),
  * which the spool does not keep. */
 static int read_rows(lr_fe *fe, lr_source *input, char delimiter, const lr_frame *frame,
-                     const lr_model_columns *mc, const lr_fe_spec *spec,
-                     const lr_fit_options *opt, lr_error *err)
+                     const lr_model_columns *mc, const lr_fe_spec *spec, const lr_fit_options *opt,
+                     lr_error *err)
 {
     int again = 1, rc;
     frame_means(frame, mc, fe->mu);
@@ -409,7 +409,8 @@ static int read_rows(lr_fe *fe, lr_source *input, char delimiter, const lr_frame
         if ((rc = lr_fe_rows_reset(fe, err)))
             return rc;
         if (why)
-            return lr_error_set(err, LR_EIO, "%s: absorbing fixed effects reads the data twice, "
+            return lr_error_set(err, LR_EIO,
+                                "%s: absorbing fixed effects reads the data twice, "
                                 "and %s %s; give a file instead of a pipe, or a writable TMPDIR",
                                 name, name, why);
         rc = build_spool(fe, input, delimiter, frame, mc, spec, opt, err);
@@ -663,8 +664,7 @@ int lr_fe_absorb(lr_source *input, char delimiter, const lr_frame *frame,
         rc = lr_error_set(err, LR_EIO,
                           "no temporary file for the fixed-effects spool in "
                           "TMPDIR (or /tmp)");
-    if (!rc && !(rc = read_rows(fe, input, delimiter, frame, mc, spec, opt, err)) &&
-        fe->nrows == 0)
+    if (!rc && !(rc = read_rows(fe, input, delimiter, frame, mc, spec, opt, err)) && fe->nrows == 0)
         rc = lr_error_set(err, LR_EDATA, "%s: no rows with every fixed-effect level present",
                           lr_frame_source(frame));
     if (rc || (rc = sort_levels(fe, err)) || (rc = alloc_levels(fe, err)) ||

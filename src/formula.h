@@ -77,17 +77,17 @@ int lr_node_is_logical(lr_node_kind kind);
 #define LR_FORMULA_MAX_DEPTH 500
 
 typedef struct lr_node {
-    lr_node_kind kind;   /* what the node is */
-    double num;          /* LR_NODE_NUM: the value */
-    const char *text;    /* LR_NODE_NUM: the number as written (for extended precision) */
-    size_t col;          /* LR_NODE_COL: data column index */
-    lr_fn fn;            /* LR_NODE_FN: the function */
-    int named;           /* LR_NODE_LOGB: the base was written "base = b" */
-    struct lr_node *a;   /* first operand */
-    struct lr_node *b;   /* second operand (binary nodes) */
-    size_t pos;          /* 1-based position in the formula text */
-    size_t id;           /* 0..nnodes−1, unique in the formula: a slot for evaluators */
-    size_t depth;        /* nodes on the longest path from here to a leaf (1: a leaf) */
+    lr_node_kind kind; /* what the node is */
+    double num;        /* LR_NODE_NUM: the value */
+    const char *text;  /* LR_NODE_NUM: the number as written (for extended precision) */
+    size_t col;        /* LR_NODE_COL: data column index */
+    lr_fn fn;          /* LR_NODE_FN: the function */
+    int named;         /* LR_NODE_LOGB: the base was written "base = b" */
+    struct lr_node *a; /* first operand */
+    struct lr_node *b; /* second operand (binary nodes) */
+    size_t pos;        /* 1-based position in the formula text */
+    size_t id;         /* 0..nnodes−1, unique in the formula: a slot for evaluators */
+    size_t depth;      /* nodes on the longest path from here to a leaf (1: a leaf) */
 } lr_node;
 
 /* A variable of the model ("factor" in R's terms vocabulary). */
@@ -101,43 +101,43 @@ typedef enum lr_var_kind {
 
 /* The contrasts of C(x, contr): R's contrast matrices (stats::contr.*). */
 typedef enum lr_contrast {
-    LR_CONTR_DEFAULT = 0, /* treatment, columns named by level: factor(x), C(x), and
-                             C(x, treatment) (R passes the name, so the levels name them) */
+    LR_CONTR_DEFAULT = 0,  /* treatment, columns named by level: factor(x), C(x), and
+                              C(x, treatment) (R passes the name, so the levels name them) */
     LR_CONTR_TREATMENT_FN, /* C(x, contr.treatment): treatment, R calls the function
                               with the level count, so columns are named 2, 3, ... */
-    LR_CONTR_SUM,         /* C(x, sum) or C(x, contr.sum): level i − last level */
-    LR_CONTR_HELMERT      /* C(x, helmert) or C(x, contr.helmert): level j + 1 against
-                             the mean of levels 1..j, scaled (column j: −1 ... −1, j) */
+    LR_CONTR_SUM,          /* C(x, sum) or C(x, contr.sum): level i − last level */
+    LR_CONTR_HELMERT       /* C(x, helmert) or C(x, contr.helmert): level j + 1 against
+                              the mean of levels 1..j, scaled (column j: −1 ... −1, j) */
 } lr_contrast;
 
 typedef struct lr_var {
     char *label;      /* as R deparses it: "log(d)", "I(x^2)", "`my x`", "factor(cyl)" */
     lr_var_kind kind; /* see lr_var_kind */
-    lr_node *expr;    /* LR_VAR_EXPR and LR_VAR_POLY: the expression; LR_VAR_COLUMN: the column node */
-    size_t col;       /* LR_VAR_COLUMN and LR_VAR_FACTOR: the data column */
-    int degree;       /* LR_VAR_POLY: the degree (with a basis: its columns) */
+    lr_node *expr; /* LR_VAR_EXPR and LR_VAR_POLY: the expression; LR_VAR_COLUMN: the column node */
+    size_t col;    /* LR_VAR_COLUMN and LR_VAR_FACTOR: the data column */
+    int degree;    /* LR_VAR_POLY: the degree (with a basis: its columns) */
     struct lr_basis *basis; /* LR_VAR_POLY: a data-dependent basis (basis.h), NULL: raw powers */
-    int logical;      /* LR_VAR_EXPR: R's logical (I(x > 5)): coded as R codes a
-                         logical, a factor with levels FALSE, TRUE, so its one
-                         column is named label + "TRUE" */
-    size_t pos;       /* 1-based position of its first appearance in the formula */
-    char **levels;    /* LR_VAR_FACTOR from factor(x, levels = c(...)): the levels in
-                         the order given (a value not among them is NA); else NULL */
-    size_t nlevels;   /* their number */
-    char *ref;        /* LR_VAR_FACTOR from relevel(x, ref = "b"): the reference
-                         level, put first; else NULL */
-    lr_contrast contrast; /* LR_VAR_FACTOR from C(x, contr): how it is coded where R
-                             codes it by contrasts (LR_CONTR_DEFAULT otherwise) */
-    size_t coded;     /* C(x, sum or helmert) once its levels are known: the variable
-                         (LR_VAR_POLY, appended) holding its contrast-coded columns,
-                         which replaces it in the terms that code it by contrasts
-                         (model_frame_coded.c); 0: none */
-    size_t codes;     /* that appended variable: the factor variable it codes; 0: none */
-    const size_t *icols; /* LR_VAR_FACTOR from interaction(a, b, ...): the columns whose
-                            levels combine (col is icols[0]); else NULL */
-    size_t nicols;    /* their number (at least 2) */
-    const char *isep; /* interaction(): sep, between the parts of a level's name (".") */
-    int lex_order;    /* interaction(lex.order = TRUE): the first part varies slowest */
+    int logical;            /* LR_VAR_EXPR: R's logical (I(x > 5)): coded as R codes a
+                               logical, a factor with levels FALSE, TRUE, so its one
+                               column is named label + "TRUE" */
+    size_t pos;             /* 1-based position of its first appearance in the formula */
+    char **levels;          /* LR_VAR_FACTOR from factor(x, levels = c(...)): the levels in
+                               the order given (a value not among them is NA); else NULL */
+    size_t nlevels;         /* their number */
+    char *ref;              /* LR_VAR_FACTOR from relevel(x, ref = "b"): the reference
+                               level, put first; else NULL */
+    lr_contrast contrast;   /* LR_VAR_FACTOR from C(x, contr): how it is coded where R
+                               codes it by contrasts (LR_CONTR_DEFAULT otherwise) */
+    size_t coded;           /* C(x, sum or helmert) once its levels are known: the variable
+                               (LR_VAR_POLY, appended) holding its contrast-coded columns,
+                               which replaces it in the terms that code it by contrasts
+                               (model_frame_coded.c); 0: none */
+    size_t codes;           /* that appended variable: the factor variable it codes; 0: none */
+    const size_t *icols;    /* LR_VAR_FACTOR from interaction(a, b, ...): the columns whose
+                               levels combine (col is icols[0]); else NULL */
+    size_t nicols;          /* their number (at least 2) */
+    const char *isep;       /* interaction(): sep, between the parts of a level's name (".") */
+    int lex_order;          /* interaction(lex.order = TRUE): the first part varies slowest */
 } lr_var;
 
 /* A term: a set of variables (indices into lr_formula.vars, ascending). */
@@ -147,16 +147,16 @@ typedef struct lr_term {
 } lr_term;
 
 typedef struct lr_formula {
-    char *text;       /* the formula as given */
-    lr_var *vars;     /* variables in order of first appearance; vars[0] is the response */
-    size_t nvars;     /* their number */
-    lr_term *terms;   /* right-hand-side terms, sorted by order (stable), no duplicates */
-    size_t nterms;    /* their number */
-    int intercept;    /* 1 if the model has an intercept */
-    size_t offset;    /* the variable of offset(expr), in no term (0: none, as
-                         variable 0 is the response): lm fits y − offset */
-    size_t nnodes;    /* expression nodes created (their ids are 0..nnodes−1) */
-    lr_arena arena;   /* owns everything above */
+    char *text;     /* the formula as given */
+    lr_var *vars;   /* variables in order of first appearance; vars[0] is the response */
+    size_t nvars;   /* their number */
+    lr_term *terms; /* right-hand-side terms, sorted by order (stable), no duplicates */
+    size_t nterms;  /* their number */
+    int intercept;  /* 1 if the model has an intercept */
+    size_t offset;  /* the variable of offset(expr), in no term (0: none, as
+                       variable 0 is the response): lm fits y − offset */
+    size_t nnodes;  /* expression nodes created (their ids are 0..nnodes−1) */
+    lr_arena arena; /* owns everything above */
 } lr_formula;
 
 /*
@@ -165,8 +165,8 @@ typedef struct lr_formula {
  * "formula:POS: what is wrong" followed by the formula and a caret under POS
  * on two further lines; unknown columns suggest the closest name.
  */
-int lr_formula_parse(const char *text, const char *const *columns, size_t ncols,
-                     lr_formula **out, lr_error *err);
+int lr_formula_parse(const char *text, const char *const *columns, size_t ncols, lr_formula **out,
+                     lr_error *err);
 
 /* The formula for -y NAME [-x A,B,...] [--no-intercept]: features NULL means
  * every other column. Names are backquoted where R would need it. */

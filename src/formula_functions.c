@@ -13,10 +13,9 @@
 #include "formula.h"
 
 static const char *const fn_names[LR_FN_COUNT] = {
-    [LR_FN_LOG] = "log",     [LR_FN_LOG2] = "log2", [LR_FN_LOG10] = "log10",
-    [LR_FN_EXP] = "exp",     [LR_FN_SQRT] = "sqrt", [LR_FN_ABS] = "abs",
-    [LR_FN_LOG1P] = "log1p", [LR_FN_EXPM1] = "expm1", [LR_FN_SIN] = "sin",
-    [LR_FN_COS] = "cos",     [LR_FN_TAN] = "tan",   [LR_FN_I] = "I",
+    [LR_FN_LOG] = "log",   [LR_FN_LOG2] = "log2", [LR_FN_LOG10] = "log10", [LR_FN_EXP] = "exp",
+    [LR_FN_SQRT] = "sqrt", [LR_FN_ABS] = "abs",   [LR_FN_LOG1P] = "log1p", [LR_FN_EXPM1] = "expm1",
+    [LR_FN_SIN] = "sin",   [LR_FN_COS] = "cos",   [LR_FN_TAN] = "tan",     [LR_FN_I] = "I",
 };
 
 const char *lr_fn_name(lr_fn fn)

@@ -200,8 +200,8 @@ static int close_file(lr_frame *f, lr_error *err)
     return rc;
 }
 
-int lr_frame_fold_at(lr_frame *f, lr_chunk *c, size_t file, uint64_t block,
-                     uint64_t lines_before, lr_error *err)
+int lr_frame_fold_at(lr_frame *f, lr_chunk *c, size_t file, uint64_t block, uint64_t lines_before,
+                     lr_error *err)
 {
     int rc;
     if (file < f->cur_file || (file == f->cur_file && block < f->leaves))

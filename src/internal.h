@@ -149,19 +149,19 @@ int lr_no_column_error(const char *source, const char *what, const char *name,
  * (workspaces excluded). The arrays are borrowed from the accumulator (get)
  * or the caller (from). */
 typedef struct lr_accum_state {
-    size_t k;          /* columns */
-    lr_kernel kernel;  /* Gram or QR */
-    uint64_t nobs;     /* rows with nonzero weight */
-    double w;          /* Σ w */
-    double sum_log_w;  /* Σ log w */
+    size_t k;            /* columns */
+    lr_kernel kernel;    /* Gram or QR */
+    uint64_t nobs;       /* rows with nonzero weight */
+    double w;            /* Σ w */
+    double sum_log_w;    /* Σ log w */
     const double *shift; /* c, k entries */
     const double *dmean; /* d, k entries */
-    size_t mdim;       /* k (Gram) or k + 1 (QR: the augmented factor R⁺) */
-    const double *m2;  /* Gram: M; QR: R⁺ (NULL: none yet); mdim × mdim, ld mdim */
-    size_t rrows;      /* QR: rows of R⁺ that may be nonzero */
-    const double *pend; /* QR: pending rows, npend × mdim, ld ldp (NULL: none) */
-    size_t npend;      /* their number */
-    size_t ldp;        /* their leading dimension */
+    size_t mdim;         /* k (Gram) or k + 1 (QR: the augmented factor R⁺) */
+    const double *m2;    /* Gram: M; QR: R⁺ (NULL: none yet); mdim × mdim, ld mdim */
+    size_t rrows;        /* QR: rows of R⁺ that may be nonzero */
+    const double *pend;  /* QR: pending rows, npend × mdim, ld ldp (NULL: none) */
+    size_t npend;        /* their number */
+    size_t ldp;          /* their leading dimension */
 } lr_accum_state;
 void lr_accum_get_state(const lr_accum *a, lr_accum_state *s);
 int lr_accum_from_state(const lr_accum_state *s, lr_accum **out, lr_error *err);

@@ -213,8 +213,7 @@ static int var_levels(lr_model_var *x, const lr_levels *l)
         uint32_t id = lr_levels_id_at(l, r);
         if (x->numeric_levels)
             lr_levels_value(l, id, &x->level_x[r]);
-        else if (lr_model_text_set(&x->level[r], lr_levels_label(l, id),
-                                   lr_levels_length(l, id)))
+        else if (lr_model_text_set(&x->level[r], lr_levels_label(l, id), lr_levels_length(l, id)))
             return 0;
     }
     return 1;

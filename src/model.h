@@ -39,14 +39,14 @@ typedef enum lr_level_kind {
 
 /* A formula variable after the response. */
 typedef struct lr_model_var {
-    lr_model_text label;   /* as R's terms() print it */
-    int factor;            /* categorical */
-    int numeric_levels;    /* factor: its levels are numbers (as the file says) */
-    lr_level_kind kind;    /* factor: what its levels are */
-    size_t nlevels;        /* factor: its levels, in R's order */
-    lr_model_text *level;  /* factor with text levels: nlevels entries, else NULL */
-    double *level_x;       /* factor with numeric levels: nlevels entries, else NULL */
-    lr_basis *basis;       /* poly, scale, ns, bs: the fitted basis, else NULL */
+    lr_model_text label;  /* as R's terms() print it */
+    int factor;           /* categorical */
+    int numeric_levels;   /* factor: its levels are numbers (as the file says) */
+    lr_level_kind kind;   /* factor: what its levels are */
+    size_t nlevels;       /* factor: its levels, in R's order */
+    lr_model_text *level; /* factor with text levels: nlevels entries, else NULL */
+    double *level_x;      /* factor with numeric levels: nlevels entries, else NULL */
+    lr_basis *basis;      /* poly, scale, ns, bs: the fitted basis, else NULL */
 } lr_model_var;
 
 /* A list of strings (column names, missing-value spellings). */
@@ -57,60 +57,60 @@ typedef struct lr_model_list {
 } lr_model_list;
 
 struct lr_model {
-    char *path;                 /* loaded: the file's name for messages; NULL for a fit's */
-    lr_model_text formula;      /* the model as given (R's formula) */
-    lr_model_text prediction;   /* the formula prediction rebuilds the frame from
-                                   (predict.c's header comment) */
-    lr_model_text response;     /* the response's label */
-    int intercept;              /* the model has an intercept */
-    lr_model_text weights;      /* the weights column (s NULL: none) */
-    char *method;               /* the method's name (lr_method_name) */
-    uint64_t n;                 /* observations (rows with nonzero weight) */
-    size_t rank;                /* rank, with absorbed fixed effects' dummies */
-    double df;                  /* residual degrees of freedom */
-    double sigma;               /* residual standard error (NaN: none) */
-    uint64_t rows_used;         /* the rows the fit used */
-    lr_model_text fingerprint;  /* their fingerprint, 16 hex digits (row_fingerprint.c);
-                                   s NULL: not known (a file of an older linreg) */
-    lr_model_list logical;      /* the logical columns */
-    lr_model_list predictors;   /* the columns the predictors read */
-    size_t nvars;               /* variables after the response */
-    lr_model_var *vars;         /* nvars entries */
-    lr_model_list categorical;  /* the columns read as text */
-    lr_model_list na_strings;   /* extra missing-value spellings (the fit's, then added) */
-    size_t p;                   /* coefficients */
-    lr_model_text *names;       /* their names, p entries */
-    double *beta;               /* estimates, p (NaN where aliased) */
-    unsigned char *aliased;     /* p flags */
-    size_t nkept;               /* coefficients not aliased */
-    double *xtx_inv;            /* (XᵀX)⁻¹, p × p, ld p */
+    char *path;                /* loaded: the file's name for messages; NULL for a fit's */
+    lr_model_text formula;     /* the model as given (R's formula) */
+    lr_model_text prediction;  /* the formula prediction rebuilds the frame from
+                                  (predict.c's header comment) */
+    lr_model_text response;    /* the response's label */
+    int intercept;             /* the model has an intercept */
+    lr_model_text weights;     /* the weights column (s NULL: none) */
+    char *method;              /* the method's name (lr_method_name) */
+    uint64_t n;                /* observations (rows with nonzero weight) */
+    size_t rank;               /* rank, with absorbed fixed effects' dummies */
+    double df;                 /* residual degrees of freedom */
+    double sigma;              /* residual standard error (NaN: none) */
+    uint64_t rows_used;        /* the rows the fit used */
+    lr_model_text fingerprint; /* their fingerprint, 16 hex digits (row_fingerprint.c);
+                                  s NULL: not known (a file of an older linreg) */
+    lr_model_list logical;     /* the logical columns */
+    lr_model_list predictors;  /* the columns the predictors read */
+    size_t nvars;              /* variables after the response */
+    lr_model_var *vars;        /* nvars entries */
+    lr_model_list categorical; /* the columns read as text */
+    lr_model_list na_strings;  /* extra missing-value spellings (the fit's, then added) */
+    size_t p;                  /* coefficients */
+    lr_model_text *names;      /* their names, p entries */
+    double *beta;              /* estimates, p (NaN where aliased) */
+    unsigned char *aliased;    /* p flags */
+    size_t nkept;              /* coefficients not aliased */
+    double *xtx_inv;           /* (XᵀX)⁻¹, p × p, ld p */
     /* the accumulated statistics (a later version can update or merge the fit) */
-    int stats_factor;           /* 1: the triangle is the QR factor R, 0: the centred
-                                   cross products */
-    size_t k;                   /* accumulator columns */
-    double weight_sum;          /* Σ w */
-    uint64_t nobs;              /* rows accumulated */
-    double *mean;               /* k means */
-    double *tri;                /* k × k, ld k: the upper triangle (the rest unset) */
-    lr_fe_model *fe;            /* absorbed fixed effects (fe_model.c), or NULL */
-    size_t max_line;            /* the longest row of new data read (0: the default) */
+    int stats_factor;  /* 1: the triangle is the QR factor R, 0: the centred
+                          cross products */
+    size_t k;          /* accumulator columns */
+    double weight_sum; /* Σ w */
+    uint64_t nobs;     /* rows accumulated */
+    double *mean;      /* k means */
+    double *tri;       /* k × k, ld k: the upper triangle (the rest unset) */
+    lr_fe_model *fe;   /* absorbed fixed effects (fe_model.c), or NULL */
+    size_t max_line;   /* the longest row of new data read (0: the default) */
 };
 
 /* A finished fit's results, as fit_result.c hands them to lr_model_create. */
 typedef struct lr_model_result {
-    const char *formula;      /* the model as given */
-    const char *response;     /* the response's label */
-    int intercept;            /* 1 with an intercept */
-    const char *weights;      /* weights column, or NULL */
-    lr_method method;         /* the method asked for */
-    uint64_t n;               /* observations */
-    size_t rank;              /* rank */
-    double df;                /* residual degrees of freedom */
-    double sigma;             /* residual standard error */
-    size_t p;                 /* coefficients */
-    const lr_coef *coefs;     /* p entries */
-    const double *xtx_inv;    /* (XᵀX)⁻¹, p × p */
-    size_t ld;                /* its leading dimension */
+    const char *formula;   /* the model as given */
+    const char *response;  /* the response's label */
+    int intercept;         /* 1 with an intercept */
+    const char *weights;   /* weights column, or NULL */
+    lr_method method;      /* the method asked for */
+    uint64_t n;            /* observations */
+    size_t rank;           /* rank */
+    double df;             /* residual degrees of freedom */
+    double sigma;          /* residual standard error */
+    size_t p;              /* coefficients */
+    const lr_coef *coefs;  /* p entries */
+    const double *xtx_inv; /* (XᵀX)⁻¹, p × p */
+    size_t ld;             /* its leading dimension */
 } lr_model_result;
 
 /* The model of a fit (model_build.c): its variables, levels, columns and

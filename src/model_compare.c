@@ -30,11 +30,11 @@
 
 /* What the comparison reads from one model file. */
 typedef struct cmp_model {
-    const lr_model *m;  /* the model */
-    const char *path;   /* its file's name */
-    char **terms;       /* term keys: variable labels sorted, joined by ':' */
-    size_t nterms;      /* their number (the intercept is one, "(Intercept)") */
-    size_t cap;         /* entries allocated in terms */
+    const lr_model *m; /* the model */
+    const char *path;  /* its file's name */
+    char **terms;      /* term keys: variable labels sorted, joined by ':' */
+    size_t nterms;     /* their number (the intercept is one, "(Intercept)") */
+    size_t cap;        /* entries allocated in terms */
 } cmp_model;
 
 static int cmp_str(const void *a, const void *b)
@@ -145,6 +145,16 @@ static int same_text(const lr_model_text *a, const lr_model_text *b)
     return a->n == b->n && !memcmp(a->s, b->s, a->n);
 }
 
+/* Models i (a) and j (b) fitted on na and nb `what`: an error. */
+static int other_counts(const cmp_model *a, size_t i, const cmp_model *b, size_t j, long long na,
+                        long long nb, const char *what, lr_error *err)
+{
+    return lr_error_set(err, LR_EDATA,
+                        "models %zu (%s) and %zu (%s) were fitted on different rows: %lld vs "
+                        "%lld %s",
+                        i, a->path, j, b->path, na, nb, what);
+}
+
 /* The checks of the header comment between models a and b (1-based i, j). */
 static int check_pair(const cmp_model *a, size_t i, const cmp_model *b, size_t j, int force,
                       lr_error *err)
@@ -168,10 +178,7 @@ static int check_pair(const cmp_model *a, size_t i, const cmp_model *b, size_t j
     } else if (!same_text(&ra->fingerprint, &rb->fingerprint)) {
         long long na = (long long)ra->rows_used, nb = (long long)rb->rows_used;
         if (na != nb)
-            return lr_error_set(err, LR_EDATA,
-                                "models %zu (%s) and %zu (%s) were fitted on different rows: "
-                                "%lld vs %lld rows used",
-                                i, a->path, j, b->path, na, nb);
+            return other_counts(a, i, b, j, na, nb, "rows used", err);
         return lr_error_set(err, LR_EDATA,
                             "models %zu (%s) and %zu (%s) were fitted on different rows: "
                             "%lld rows each, but not the same ones (their rows fingerprints "
@@ -182,10 +189,8 @@ static int check_pair(const cmp_model *a, size_t i, const cmp_model *b, size_t j
      * drops singletons after the rows are read */
     long long oa = (long long)ra->n, ob = (long long)rb->n;
     if (oa != ob)
-        return lr_error_set(err, LR_EDATA,
-                            "models %zu (%s) and %zu (%s) were fitted on different rows: "
-                            "%lld vs %lld observations (singletons dropped by fixed effects?)",
-                            i, a->path, j, b->path, oa, ob);
+        return other_counts(a, i, b, j, oa, ob,
+                            "observations (singletons dropped by fixed effects?)", err);
     /* the one with fewer terms must nest in the other */
     const cmp_model *s = a, *l = b;
     size_t si = i, li = j;

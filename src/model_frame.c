@@ -391,8 +391,8 @@ static int parse_model(lr_frame *f, const char *source, const lr_fit_options *op
         const char *y = opt->target ? opt->target : names[0];
         if (!strcmp(opt->features[i], y))
             return lr_error_set(err, LR_EUSAGE,
-                                "%s: column '%s' is the response and cannot be a predictor",
-                                source, y);
+                                "%s: column '%s' is the response and cannot be a predictor", source,
+                                y);
         for (size_t q = 0; q < i; q++)
             if (!strcmp(opt->features[q], opt->features[i]))
                 return lr_error_set(err, LR_EUSAGE, "column '%s' is listed twice",
@@ -457,8 +457,9 @@ static int columns_used(lr_frame *f, const lr_csv_row *hdr, const char *source, 
      * (its type follows the formula, not its first rows): as_factor until
      * another use (a plain term, an expression, the weights) says otherwise. */
     for (size_t v = 0; v < fm->nvars; v++)
-        for (size_t i = 0; fm->vars[v].kind == LR_VAR_FACTOR &&
-                           i < (fm->vars[v].icols ? fm->vars[v].nicols : 1); i++) {
+        for (size_t i = 0;
+             fm->vars[v].kind == LR_VAR_FACTOR && i < (fm->vars[v].icols ? fm->vars[v].nicols : 1);
+             i++) {
             size_t j = fm->vars[v].icols ? fm->vars[v].icols[i] : fm->vars[v].col;
             if (f->cols[j].used == 1)
                 f->cols[j].as_factor = 1;
@@ -471,10 +472,9 @@ static int columns_used(lr_frame *f, const lr_csv_row *hdr, const char *source, 
         for (size_t i = 0; i < f->ncsv; i++)
             if (i != j && !strcmp(f->colnames[i], f->colnames[j])) {
                 size_t dup = i > j ? i : j;
-                return lr_error_at(err, LR_EDATA, source, hdr->fields[dup].line,
-                                   hdr->fields[dup].col,
-                                   "column name '%s' appears more than once in the header",
-                                   f->colnames[j]);
+                return lr_error_at(
+                    err, LR_EDATA, source, hdr->fields[dup].line, hdr->fields[dup].col,
+                    "column name '%s' appears more than once in the header", f->colnames[j]);
             }
         if (f->colnames[j][0] == '\0')
             return lr_error_at(err, LR_EDATA, source, hdr->fields[j].line, hdr->fields[j].col,

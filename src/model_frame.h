@@ -84,8 +84,8 @@ int lr_frame_fold(lr_frame *f, lr_chunk *c, uint64_t lines_before, lr_error *err
  * the blocks of a file skipped (no row starts in them) are empty leaves of
  * its tree, and each file's tree, once the next file begins, is one leaf of
  * the files' tree (docs/design.md, "Chunks at absolute offsets"). */
-int lr_frame_fold_at(lr_frame *f, lr_chunk *c, size_t file, uint64_t block,
-                     uint64_t lines_before, lr_error *err);
+int lr_frame_fold_at(lr_frame *f, lr_chunk *c, size_t file, uint64_t block, uint64_t lines_before,
+                     lr_error *err);
 
 /* Keep the evaluated rows in a binary spool for second passes (row_spool.h;
  * call before any row is added), with their lines if with_lines (per-row
@@ -241,8 +241,7 @@ int lr_frame_var_text_levels(const lr_frame *f, size_t v);
 /* Add a level to factor variable v, after lr_frame_end_first and in R's
  * order: the text s[0..len) (text levels) or the number x (numeric ones);
  * one already there is not added again. LR_OK or LR_ENOMEM. */
-int lr_frame_add_level(lr_frame *f, size_t v, const char *s, size_t len, double x,
-                       lr_error *err);
+int lr_frame_add_level(lr_frame *f, size_t v, const char *s, size_t len, double x, lr_error *err);
 
 void lr_frame_free(lr_frame *f);
 

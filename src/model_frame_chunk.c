@@ -16,6 +16,14 @@
 #define LR_BLOCK_ROWS 1024
 /* Doubles a block may hold at most (its rows shrink as columns grow). */
 #define LR_BLOCK_DOUBLES (1u << 20)
+/* And rows × width² at most this: from 342 columns on (kb > 512) a block
+ * shrinks as 1/k², 1.4 MiB at k = 1,001. A chunk's block is column-major
+ * with ld = its rows, so a 1 MiB chunk of 1,000-column rows (~50 rows)
+ * touches a page of every column, and buffers reused across chunks end up
+ * touched whole: with 8 MiB blocks the chunks in flight held ~35 MiB of
+ * 20,000 × 1,000's 137 MiB peak RSS (docs/performance.md). Narrower models
+ * keep their blocks, and their bits. */
+#define LR_BLOCK_WIDE ((size_t)1 << 28)
 
 /* The streaming accumulators keep k × k matrices (one per chunk in flight,
  * and the fold's), so k is bounded: LR_MAX_COLUMNS columns of 8-byte
@@ -120,6 +128,8 @@ int lr_chunk_ensure_width(lr_chunk *c, size_t k, lr_error *err)
         return rc;
     size_t kb = k < 8 ? 8 : k + k / 2;
     size_t rows = LR_BLOCK_DOUBLES / kb;
+    if (rows > LR_BLOCK_WIDE / kb / kb)
+        rows = LR_BLOCK_WIDE / kb / kb;
     if (rows > LR_BLOCK_ROWS)
         rows = LR_BLOCK_ROWS;
     if (rows < 16)

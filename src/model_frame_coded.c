@@ -185,7 +185,7 @@ int lr_frame_coded_rank(const lr_frame *f, size_t v, const char *cell, size_t le
     const col_info *ci = &f->cols[x->col];
     uint32_t id;
     const char *lg = ci->logical ? lr_logical_label(cell, len) : NULL;
-    int found = lg          ? lr_levels_find_text(f->vars[v].levels, lg, strlen(lg), &id)
+    int found = lg         ? lr_levels_find_text(f->vars[v].levels, lg, strlen(lg), &id)
                 : ci->text ? lr_levels_find_cell(f->vars[v].levels, cell, len, &id)
                            : lr_levels_find_number(f->vars[v].levels, num, &id);
     *rank = found == 0 ? (double)id : 0.0;

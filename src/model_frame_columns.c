@@ -52,8 +52,10 @@ static int custom_order(lr_frame *f, size_t v, lr_error *err)
                                    "%s: %s: \"%s\" is not a level of '%s' in the rows used "
                                    "(R: 'ref' must be an existing level)",
                                    f->source, x->label, x->ref, f->colnames[x->col])
-                    : lr_error_set(err, LR_EDATA, "%s: %s: the levels of the rows used are not "
-                                   "those listed", f->source, x->label);
+                    : lr_error_set(err, LR_EDATA,
+                                   "%s: %s: the levels of the rows used are not "
+                                   "those listed",
+                                   f->source, x->label);
     else
         lr_levels_set_order(l, ids);
     lr_mem_free(ids, n * sizeof *ids);

@@ -24,9 +24,7 @@ static double eval_checked(const lr_node *n, const double *vals, const char **wh
     case LR_NODE_COL: return vals[n->col];
     case LR_NODE_PAREN: return eval_checked(n->a, vals, why);
     case LR_NODE_NEG: return -eval_checked(n->a, vals, why);
-    case LR_NODE_NOT:
-        a = eval_checked(n->a, vals, why);
-        return *why ? a : lr_node_eval(n, vals);
+    case LR_NODE_NOT: a = eval_checked(n->a, vals, why); return *why ? a : lr_node_eval(n, vals);
     case LR_NODE_AND:
     case LR_NODE_OR:
         /* R's three-valued logic: FALSE & NA is FALSE, so an operand's NaN
@@ -55,9 +53,9 @@ static double eval_checked(const lr_node *n, const double *vals, const char **wh
             return b;
         r = lr_node_eval(n, vals);
         if (!isfinite(r))
-            *why = n->kind == LR_NODE_LOGB ? (a == 0    ? "the logarithm of 0"
-                                              : a < 0   ? "the logarithm of a negative value"
-                                                        : "a logarithm to an invalid base")
+            *why = n->kind == LR_NODE_LOGB            ? (a == 0  ? "the logarithm of 0"
+                                                         : a < 0 ? "the logarithm of a negative value"
+                                                                 : "a logarithm to an invalid base")
                    : n->kind == LR_NODE_DIV && b == 0 ? "division by zero"
                    : n->kind == LR_NODE_POW && a < 0 && b != floor(b)
                        ? "a negative number to a fractional power"
@@ -254,8 +252,8 @@ static size_t origin_var(const lr_chunk *c, size_t t, const unsigned char *fresh
 
 /* The error of a model that would pass LR_MAX_COLUMNS with its column k, made
  * for level `label` of variable v at (line, col). */
-int lr_frame_cap_error(const lr_frame *f, size_t v, const char *label, uint64_t line,
-                       uint64_t col, size_t k, lr_error *err)
+int lr_frame_cap_error(const lr_frame *f, size_t v, const char *label, uint64_t line, uint64_t col,
+                       size_t k, lr_error *err)
 {
     return lr_error_at(err, LR_ERANGE, f->source, line, col,
                        "column '%s': level '%s' makes the model's column %zu, and linreg "
@@ -286,20 +284,20 @@ static int row_expressions(lr_chunk *c, const lr_csv_row *row, int *omit, lr_err
     const lr_formula *fm = f->formula;
     for (size_t v = 0; v < fm->nvars; v++) {
         const lr_var *x = &fm->vars[v];
-        if (f->vars[v].factor &&
-            !lr_frame_level_listed(x, c->cell[x->col], c->cell_len[x->col], c->colval[x->col],
-                          !f->cols[x->col].text)) {
+        if (f->vars[v].factor && !lr_frame_level_listed(x, c->cell[x->col], c->cell_len[x->col],
+                                                        c->colval[x->col], !f->cols[x->col].text)) {
             *omit = 1; /* NA, as R's factor(x, levels = ) makes it */
             return LR_OK;
         }
         if ((f->vars[v].factor && !x->logical) || x->kind == LR_VAR_COLUMN)
             continue;
         if (x->codes) { /* C(g, sum): the level's rank (model_frame_coded.c) */
-            if (lr_frame_coded_rank(f, v, c->cell[x->col], c->cell_len[x->col],
-                                    c->colval[x->col], &c->value[v]))
+            if (lr_frame_coded_rank(f, v, c->cell[x->col], c->cell_len[x->col], c->colval[x->col],
+                                    &c->value[v]))
                 return lr_error_at(err, LR_EDATA, f->source, row->line, 1,
                                    "a level of %s not seen in the first pass (the file "
-                                   "changed between passes?)", x->label);
+                                   "changed between passes?)",
+                                   x->label);
             continue;
         }
         const char *why = NULL;
@@ -361,8 +359,7 @@ static int row_levels(lr_chunk *c, const lr_csv_row *row, unsigned char *fresh, 
 
 /* New cells first (the row's width must be known before it is written): a
  * column for each level combination the chunk sees first in this row. */
-static int new_cells(lr_chunk *c, const lr_csv_row *row, const unsigned char *fresh,
-                     lr_error *err)
+static int new_cells(lr_chunk *c, const lr_csv_row *row, const unsigned char *fresh, lr_error *err)
 {
     const lr_frame *f = c->f;
     const lr_formula *fm = f->formula;
@@ -383,8 +380,8 @@ static int new_cells(lr_chunk *c, const lr_csv_row *row, const unsigned char *fr
             size_t v = origin_var(c, t, fresh);
             col_origin o = {row->line, row->fields[fm->vars[v].col].col, v, c->level[v]};
             if (c->k + 1 > LR_MAX_COLUMNS)
-                return lr_frame_cap_error(f, v, lr_levels_label(c->levels[v], c->level[v]),
-                                          o.line, o.col, c->k + 1, err);
+                return lr_frame_cap_error(f, v, lr_levels_label(c->levels[v], c->level[v]), o.line,
+                                          o.col, c->k + 1, err);
             if ((rc = cell_column(c, key, &o, &col, err)))
                 return rc;
         }
@@ -572,8 +569,8 @@ int lr_frame_eval_row(const lr_frame *f, double *colval, const lr_csv_row *row, 
         if (f->vars[v].factor || xv->codes) { /* C(g, sum) codes its level's rank */
             const lr_csv_field *cf = &row->fields[xv->col];
             const char *lg = f->cols[xv->col].logical ? lr_logical_label(cf->data, cf->len) : NULL;
-            if (!lr_frame_level_listed(xv, lg ? lg : cf->data, lg ? strlen(lg) : cf->len, colval[xv->col],
-                              !f->cols[xv->col].text))
+            if (!lr_frame_level_listed(xv, lg ? lg : cf->data, lg ? strlen(lg) : cf->len,
+                                       colval[xv->col], !f->cols[xv->col].text))
                 return LR_OK; /* NA (*use is 0): not among factor(x, levels = )'s */
             char joined[LR_INTERACTION_MAX];
             size_t jn = 0;

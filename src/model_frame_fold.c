@@ -25,8 +25,7 @@ int lr_frame_merge_grown(lr_frame *f, lr_accum *dst, const lr_accum *src, lr_acc
     return rc;
 }
 
-int lr_frame_tree_push(lr_frame *f, lr_accum **stack, uint64_t *count, lr_accum *a,
-                       lr_error *err)
+int lr_frame_tree_push(lr_frame *f, lr_accum **stack, uint64_t *count, lr_accum *a, lr_error *err)
 {
     uint64_t n = *count;
     int rc = LR_OK;

@@ -84,45 +84,45 @@ typedef struct col_origin {
  * levels and columns onto the frame's.
  */
 struct lr_chunk {
-    const lr_frame *f;  /* the model (read only) */
-    int first;          /* the first chunk (the one types were decided on) */
-    double *colval;     /* this row's numeric value of each column, ncsv entries */
-    const char **cell;  /* this row's cell of each text column, ncsv entries */
-    size_t *cell_len;   /* their lengths */
-    double *value;      /* per variable: this row's value (numeric, or the poly base) */
-    uint32_t *level;    /* per variable: this row's level id, chunk-local (factor) */
-    lr_levels **levels; /* per variable: the chunk's levels (factor), in order seen */
-    cell_map map;       /* factor-term columns of the chunk */
-    uint32_t *colkeys;  /* the key of each factor-term column, in column order */
-    size_t colkeys_cap; /* capacity in keys (and in colorigin) */
+    const lr_frame *f;     /* the model (read only) */
+    int first;             /* the first chunk (the one types were decided on) */
+    double *colval;        /* this row's numeric value of each column, ncsv entries */
+    const char **cell;     /* this row's cell of each text column, ncsv entries */
+    size_t *cell_len;      /* their lengths */
+    double *value;         /* per variable: this row's value (numeric, or the poly base) */
+    uint32_t *level;       /* per variable: this row's level id, chunk-local (factor) */
+    lr_levels **levels;    /* per variable: the chunk's levels (factor), in order seen */
+    cell_map map;          /* factor-term columns of the chunk */
+    uint32_t *colkeys;     /* the key of each factor-term column, in column order */
+    size_t colkeys_cap;    /* capacity in keys (and in colorigin) */
     col_origin *colorigin; /* where each factor-term column first appeared, column order */
-    size_t k;           /* accumulator columns */
-    lr_accum *acc;      /* the chunk's statistics */
-    double *block;      /* block_rows × block_k, column-major */
-    double *wblock;     /* weights of the block's rows */
-    uint64_t *lblock;   /* physical lines of the block's rows */
-    lr_row_buf spool;   /* the blocks again, for a second pass (if the frame keeps rows) */
-    lr_row_keys keys;   /* with it, the key cells of the rows taken and not yet in spool */
-    size_t block_rows;  /* rows the block holds */
-    size_t block_k;     /* columns the block holds */
-    size_t nblock;      /* rows in the block */
-    double *row;        /* the current row's accumulator values, k entries */
+    size_t k;              /* accumulator columns */
+    lr_accum *acc;         /* the chunk's statistics */
+    double *block;         /* block_rows × block_k, column-major */
+    double *wblock;        /* weights of the block's rows */
+    uint64_t *lblock;      /* physical lines of the block's rows */
+    lr_row_buf spool;      /* the blocks again, for a second pass (if the frame keeps rows) */
+    lr_row_keys keys;      /* with it, the key cells of the rows taken and not yet in spool */
+    size_t block_rows;     /* rows the block holds */
+    size_t block_k;        /* columns the block holds */
+    size_t nblock;         /* rows in the block */
+    double *row;           /* the current row's accumulator values, k entries */
     int sparse;            /* the model has factor terms: rows are kept in `store` until
                               the chunk ends (row_store.h) */
     lr_row_entry *ent;     /* sparse: the current row's entries */
     size_t nent;           /* their number */
     size_t ent_cap;        /* capacity: 1 + the columns the terms write a row */
     lr_row_store store;    /* sparse: the chunk's rows so far */
-    size_t row_cap;     /* capacity of row */
-    uint64_t rows;      /* data rows seen */
-    uint64_t dropped;   /* rows omitted for missing values */
-    double *bvals;      /* first pass of a model with bases: each kept row's basis
-                           variables' values (model_frame_basis.c) */
-    size_t bn, bcap;    /* doubles in bvals, its capacity */
-    lr_row_fp fp;       /* the rows used, lines counted from the chunk's first */
-    uint64_t nan_rows;  /* of those, rows where a term was NaN (log(-1)) */
-    uint64_t nan_line;  /* the first such row's line (0: none) */
-    size_t nan_var;     /* the variable that was NaN there */
+    size_t row_cap;        /* capacity of row */
+    uint64_t rows;         /* data rows seen */
+    uint64_t dropped;      /* rows omitted for missing values */
+    double *bvals;         /* first pass of a model with bases: each kept row's basis
+                              variables' values (model_frame_basis.c) */
+    size_t bn, bcap;       /* doubles in bvals, its capacity */
+    lr_row_fp fp;          /* the rows used, lines counted from the chunk's first */
+    uint64_t nan_rows;     /* of those, rows where a term was NaN (log(-1)) */
+    uint64_t nan_line;     /* the first such row's line (0: none) */
+    size_t nan_var;        /* the variable that was NaN there */
 };
 
 /* The most accumulator columns a model may have (see check_width). */
@@ -133,37 +133,37 @@ struct lr_chunk {
 #define LR_FOLD_LEVELS 64
 
 struct lr_frame {
-    char *source;        /* display name of the data (owned) */
-    size_t ncsv;         /* fields in the header */
-    char **colnames;     /* header names (owned) */
-    lr_formula *formula; /* the model (owned) */
-    lr_na_action na;     /* missing-value policy */
-    lr_na_set nas;       /* extra missing-value spellings (--na-strings) */
-    int header_numeric;  /* every header name is a number (no header row?) */
-    lr_kernel kernel;    /* accumulator kernel */
-    size_t wcol;         /* weights column, SIZE_MAX if none */
-    size_t ncl;          /* --vcov CL: cluster columns (also in used, read as text) */
-    size_t ccol[2];      /* their fields (LR_CLUSTER_MAX) */
-    col_info *cols;      /* ncsv entries */
-    double *colval;      /* extended pass: this row's value of each column, ncsv entries */
-    var_info *vars;      /* formula->nvars entries */
-    term_info *terms;    /* formula->nterms entries */
-    size_t kfixed;       /* accumulator columns before the factor terms' ones */
-    size_t offset_col;   /* the accumulator column of offset(expr) (in no model column:
-                            R's summary takes its mss from fitted values that include
-                            it), or SIZE_MAX */
-    size_t *direct;      /* a linear model in plain numeric columns: the accumulator
-                            column of each data column (SIZE_MAX: none), else NULL */
-    size_t keywidth;     /* words per cell key: 1 + most factors in a term + 1 */
-    int types_known;     /* column types decided */
-    size_t *used;        /* indices of the used columns */
-    size_t nused;        /* their number (then, up to nkeep, the key columns the model does
-                            not use: cells the first chunk keeps too) */
-    size_t nkeep;        /* used columns and those key columns */
-    size_t nkey;         /* key columns: their cells go with the rows into the spool
-                            (row_spool.h), the cluster columns or the absorbed factors */
+    char *source;                 /* display name of the data (owned) */
+    size_t ncsv;                  /* fields in the header */
+    char **colnames;              /* header names (owned) */
+    lr_formula *formula;          /* the model (owned) */
+    lr_na_action na;              /* missing-value policy */
+    lr_na_set nas;                /* extra missing-value spellings (--na-strings) */
+    int header_numeric;           /* every header name is a number (no header row?) */
+    lr_kernel kernel;             /* accumulator kernel */
+    size_t wcol;                  /* weights column, SIZE_MAX if none */
+    size_t ncl;                   /* --vcov CL: cluster columns (also in used, read as text) */
+    size_t ccol[2];               /* their fields (LR_CLUSTER_MAX) */
+    col_info *cols;               /* ncsv entries */
+    double *colval;               /* extended pass: this row's value of each column, ncsv entries */
+    var_info *vars;               /* formula->nvars entries */
+    term_info *terms;             /* formula->nterms entries */
+    size_t kfixed;                /* accumulator columns before the factor terms' ones */
+    size_t offset_col;            /* the accumulator column of offset(expr) (in no model column:
+                                     R's summary takes its mss from fitted values that include
+                                     it), or SIZE_MAX */
+    size_t *direct;               /* a linear model in plain numeric columns: the accumulator
+                                     column of each data column (SIZE_MAX: none), else NULL */
+    size_t keywidth;              /* words per cell key: 1 + most factors in a term + 1 */
+    int types_known;              /* column types decided */
+    size_t *used;                 /* indices of the used columns */
+    size_t nused;                 /* their number (then, up to nkeep, the key columns the model does
+                                     not use: cells the first chunk keeps too) */
+    size_t nkeep;                 /* used columns and those key columns */
+    size_t nkey;                  /* key columns: their cells go with the rows into the spool
+                                     (row_spool.h), the cluster columns or the absorbed factors */
     size_t kcol[LR_ROW_KEYS_MAX]; /* their fields */
-    size_t first_bytes;  /* the kept used cells' bytes + 16 each (when types are decided) */
+    size_t first_bytes; /* the kept used cells' bytes + 16 each (when types are decided) */
     /* the first chunk, until types are decided */
     char *keep;           /* first-chunk cell bytes */
     size_t keep_len;      /* used */
@@ -199,7 +199,7 @@ struct lr_frame {
     uint64_t rows_bytes; /* bytes written to it */
     void (*on_kept)(void *ud, uint64_t done, uint64_t total); /* told the first chunk's kept
                             rows evaluated, per block (store_flush), or NULL */
-    void *on_kept_ud;    /* for on_kept */
+    void *on_kept_ud;                                         /* for on_kept */
     /* lr_frame_model's result */
     size_t mq;            /* model columns besides the intercept */
     size_t *mterm;        /* the term of each model column, mq entries */
@@ -213,27 +213,27 @@ struct lr_frame {
      * above (levels, map, k) along `stack`; at the file's end its state is
      * mapped onto the data set's tables below as one leaf of the files' tree
      * and the tables above start afresh. lr_frame_finish swaps them. */
-    lr_levels **glevels;               /* per variable: the data set's levels (factor) */
-    cell_map gmap;                     /* the data set's factor-term columns */
-    size_t gk;                         /* the data set's accumulator columns */
-    lr_accum *gstack[LR_FOLD_LEVELS];  /* the files' tree: gstack[l] holds 2^l files */
-    uint64_t gfiles;                   /* files folded into it */
-    size_t cur_file;                   /* the file whose chunks are folding */
-    uint64_t leaves;                   /* its leaves (chunks and empty blocks) so far */
-    int files_done;                    /* lr_frame_files_finish ran: the tables are swapped */
-    int mapping_file;                  /* a file's state is being mapped onto the data
-                                          set's tables (swapped in for that) */
-    uint64_t nfiles;                   /* the files of the data set (0: as many as folded) */
-    int merged;                        /* the files came from partial fits (partial_io.c):
-                                          no file of its own to close at the end */
-    struct lr_partial_sink *partial;   /* --save-partial: each file's state is recorded
-                                          here as it is folded (not owned), or NULL */
-    col_origin *forigin;               /* where each of the file's factor-term columns
-                                          first appeared (lines of the data set) */
-    size_t forigin_cap;                /* capacity */
-    size_t bn_vars;       /* basis variables collected in this pass (0: none) */
-    double *bvals;        /* the chunks' bvals folded, in file order */
-    size_t bn, bcap;      /* doubles in bvals, its capacity */
+    lr_levels **glevels;              /* per variable: the data set's levels (factor) */
+    cell_map gmap;                    /* the data set's factor-term columns */
+    size_t gk;                        /* the data set's accumulator columns */
+    lr_accum *gstack[LR_FOLD_LEVELS]; /* the files' tree: gstack[l] holds 2^l files */
+    uint64_t gfiles;                  /* files folded into it */
+    size_t cur_file;                  /* the file whose chunks are folding */
+    uint64_t leaves;                  /* its leaves (chunks and empty blocks) so far */
+    int files_done;                   /* lr_frame_files_finish ran: the tables are swapped */
+    int mapping_file;                 /* a file's state is being mapped onto the data
+                                         set's tables (swapped in for that) */
+    uint64_t nfiles;                  /* the files of the data set (0: as many as folded) */
+    int merged;                       /* the files came from partial fits (partial_io.c):
+                                         no file of its own to close at the end */
+    struct lr_partial_sink *partial;  /* --save-partial: each file's state is recorded
+                                         here as it is folded (not owned), or NULL */
+    col_origin *forigin;              /* where each of the file's factor-term columns
+                                         first appeared (lines of the data set) */
+    size_t forigin_cap;               /* capacity */
+    size_t bn_vars;                   /* basis variables collected in this pass (0: none) */
+    double *bvals;                    /* the chunks' bvals folded, in file order */
+    size_t bn, bcap;                  /* doubles in bvals, its capacity */
 };
 
 /* model_frame_basis.c: a row's basis values collected (complete: the row is
@@ -292,8 +292,8 @@ int lr_chunk_add_hashed(lr_chunk *c, const lr_csv_row *row, uint64_t hash, lr_er
  * made for level `label` of variable v at (line, col). */
 int lr_chunk_read_cells(lr_chunk *c, const lr_csv_row *row, int *missing, lr_error *err);
 int lr_chunk_build_row(lr_chunk *c, const lr_csv_row *row, int *omit, lr_error *err);
-int lr_frame_cap_error(const lr_frame *f, size_t v, const char *label, uint64_t line,
-                       uint64_t col, size_t k, lr_error *err);
+int lr_frame_cap_error(const lr_frame *f, size_t v, const char *label, uint64_t line, uint64_t col,
+                       size_t k, lr_error *err);
 
 /* model_frame_fold.c: c's levels and columns onto f's current tables (new ones
  * added in c's order); *out = c's statistics in f's columns and *colmap the
@@ -307,8 +307,7 @@ int lr_frame_merge_grown(lr_frame *f, lr_accum *dst, const lr_accum *src, lr_acc
 
 /* One more leaf (a, taken over; NULL: an empty one) along a binary-counter
  * tree: stack[l] holds the 2^l leaves before, when bit l of *count is set. */
-int lr_frame_tree_push(lr_frame *f, lr_accum **stack, uint64_t *count, lr_accum *a,
-                       lr_error *err);
+int lr_frame_tree_push(lr_frame *f, lr_accum **stack, uint64_t *count, lr_accum *a, lr_error *err);
 /* Where the current file's factor-term column j (from kfixed) first appeared. */
 int lr_frame_note_origin(lr_frame *f, size_t j, const col_origin *o, uint64_t lines_before,
                          uint32_t level, lr_error *err);

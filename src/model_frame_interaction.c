@@ -39,8 +39,8 @@ int lr_interaction_join(const lr_frame *f, const lr_var *x, const lr_csv_row *ro
             sn = strlen(num);
         }
         if (memchr(s, SEP, sn) || n + sn + 1 > cap)
-            return lr_error_at(err, LR_EDATA, f->source, fl->line, fl->col,
-                               "%s: column '%s': %s", x->label, f->colnames[j],
+            return lr_error_at(err, LR_EDATA, f->source, fl->line, fl->col, "%s: column '%s': %s",
+                               x->label, f->colnames[j],
                                n + sn + 1 > cap ? "the level is too long"
                                                 : "a cell holds the byte 0x1f");
         if (i)

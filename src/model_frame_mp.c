@@ -16,23 +16,23 @@
 #include "model_frame_mp.h"
 
 struct lr_frame_mp {
-    lr_frame *f;         /* the frame (borrowed) */
-    mpfr_prec_t prec;    /* bits */
-    mpfr_t *col;         /* per data column: this row's value (numeric columns) */
-    mpfr_t *node;        /* per expression node: its value */
-    mpfr_t *var;         /* per formula variable: its value (numeric and poly) */
-    uint32_t *level;     /* per formula variable: this row's level id (factors) */
-    mpfr_t *x;           /* per model column */
-    mpfr_t y;            /* the response */
-    mpfr_t w;            /* the weight */
-    mpfr_t tmp;          /* scratch */
-    size_t ncol;         /* columns in the header */
-    size_t nnode;        /* expression nodes */
-    size_t nvar;         /* variables */
-    size_t nx;           /* model columns */
-    char *text;          /* a cell's trimmed text, NUL-terminated */
-    size_t text_cap;     /* its capacity */
-    int inited;          /* the mpfr_t above are initialised */
+    lr_frame *f;      /* the frame (borrowed) */
+    mpfr_prec_t prec; /* bits */
+    mpfr_t *col;      /* per data column: this row's value (numeric columns) */
+    mpfr_t *node;     /* per expression node: its value */
+    mpfr_t *var;      /* per formula variable: its value (numeric and poly) */
+    uint32_t *level;  /* per formula variable: this row's level id (factors) */
+    mpfr_t *x;        /* per model column */
+    mpfr_t y;         /* the response */
+    mpfr_t w;         /* the weight */
+    mpfr_t tmp;       /* scratch */
+    size_t ncol;      /* columns in the header */
+    size_t nnode;     /* expression nodes */
+    size_t nvar;      /* variables */
+    size_t nx;        /* model columns */
+    char *text;       /* a cell's trimmed text, NUL-terminated */
+    size_t text_cap;  /* its capacity */
+    int inited;       /* the mpfr_t above are initialised */
 };
 
 static void clear_array(mpfr_t *a, size_t n)
@@ -99,9 +99,18 @@ int lr_frame_mp_create(lr_frame *f, mpfr_prec_t prec, lr_frame_mp **out, lr_erro
     return LR_OK;
 }
 
-mpfr_t *lr_frame_mp_x(lr_frame_mp *m) { return m->x; }
-mpfr_ptr lr_frame_mp_y(lr_frame_mp *m) { return m->y; }
-mpfr_ptr lr_frame_mp_w(lr_frame_mp *m) { return m->w; }
+mpfr_t *lr_frame_mp_x(lr_frame_mp *m)
+{
+    return m->x;
+}
+mpfr_ptr lr_frame_mp_y(lr_frame_mp *m)
+{
+    return m->y;
+}
+mpfr_ptr lr_frame_mp_w(lr_frame_mp *m)
+{
+    return m->w;
+}
 
 /* The number in a cell (validated by lr_parse_cell) into v, exactly rounded. */
 static int read_number(lr_frame_mp *m, const lr_csv_field *fl, mpfr_ptr v, lr_error *err)
@@ -139,14 +148,10 @@ static mpfr_ptr eval(lr_frame_mp *m, const lr_node *n)
     mpfr_ptr r = m->node[n->id];
     mpfr_ptr a, b;
     switch (n->kind) {
-    case LR_NODE_NUM:
-        mpfr_strtofr(r, n->text, NULL, 10, MPFR_RNDN);
-        return r;
+    case LR_NODE_NUM: mpfr_strtofr(r, n->text, NULL, 10, MPFR_RNDN); return r;
     case LR_NODE_COL: return m->col[n->col];
     case LR_NODE_PAREN: return eval(m, n->a);
-    case LR_NODE_NEG:
-        mpfr_neg(r, eval(m, n->a), MPFR_RNDN);
-        return r;
+    case LR_NODE_NEG: mpfr_neg(r, eval(m, n->a), MPFR_RNDN); return r;
     case LR_NODE_FN:
         a = eval(m, n->a);
         switch (n->fn) {
@@ -239,7 +244,8 @@ int lr_frame_mp_row(lr_frame_mp *m, const lr_csv_row *row, int *use, lr_error *e
     if (row->nfields != f->ncsv)
         return lr_error_at(err, LR_EPARSE, f->source, row->line, 1,
                            "row has %zu fields but the header has %zu (the file changed "
-                           "between passes?)", row->nfields, f->ncsv);
+                           "between passes?)",
+                           row->nfields, f->ncsv);
     /* Cells: a missing one omits the row, as in the first pass. */
     for (size_t u = 0; u < f->nused; u++) {
         size_t j = f->used[u];
@@ -258,7 +264,8 @@ int lr_frame_mp_row(lr_frame_mp *m, const lr_csv_row *row, int *use, lr_error *e
             if (kind != LR_CELL_NUMBER)
                 return lr_error_at(err, LR_EVALUE, f->source, fl->line, fl->col,
                                    "column '%s': not a number when read again (the file "
-                                   "changed between passes?)", f->colnames[j]);
+                                   "changed between passes?)",
+                                   f->colnames[j]);
             f->colval[j] = v;
             if ((rc = read_number(m, fl, m->col[j], err)))
                 return rc;
@@ -273,7 +280,8 @@ int lr_frame_mp_row(lr_frame_mp *m, const lr_csv_row *row, int *use, lr_error *e
             if (lr_frame_coded_rank(f, v, c->cell, c->cell_len, f->colval[x->col], &rank))
                 return lr_error_at(err, LR_EDATA, f->source, row->line, 1,
                                    "a level of %s not seen in the first pass (the file changed "
-                                   "between passes?)", x->label);
+                                   "between passes?)",
+                                   x->label);
             mpfr_set_d(m->var[v], rank, MPFR_RNDN);
             continue;
         }
@@ -283,8 +291,8 @@ int lr_frame_mp_row(lr_frame_mp *m, const lr_csv_row *row, int *use, lr_error *e
                 return LR_OK; /* not among factor(x, levels = )'s: NA, omitted */
             char joined[LR_INTERACTION_MAX];
             size_t jn = 0;
-            if (x->icols && (rc = lr_interaction_join(f, x, row, f->colval, joined, sizeof joined,
-                                                      &jn, err)))
+            if (x->icols &&
+                (rc = lr_interaction_join(f, x, row, f->colval, joined, sizeof joined, &jn, err)))
                 return rc;
             if (x->logical) { /* I(x > 5): exact in double; NA omits the row */
                 double lv = lr_node_eval(x->expr, f->colval);
@@ -296,12 +304,14 @@ int lr_frame_mp_row(lr_frame_mp *m, const lr_csv_row *row, int *use, lr_error *e
             int found =
                 x->icols || x->logical
                     ? lr_levels_find_text(f->vars[v].levels, joined, jn, &m->level[v])
-                : c->text ? lr_levels_find_cell(f->vars[v].levels, c->cell, c->cell_len, &m->level[v])
-                          : lr_levels_find_number(f->vars[v].levels, f->colval[x->col], &m->level[v]);
+                : c->text
+                    ? lr_levels_find_cell(f->vars[v].levels, c->cell, c->cell_len, &m->level[v])
+                    : lr_levels_find_number(f->vars[v].levels, f->colval[x->col], &m->level[v]);
             if (found != 0)
                 return lr_error_at(err, LR_EDATA, f->source, row->line, 1,
                                    "a level of %s not seen in the first pass (the file changed "
-                                   "between passes?)", x->label);
+                                   "between passes?)",
+                                   x->label);
             continue;
         }
         mpfr_set(m->var[v], eval(m, x->expr), MPFR_RNDN);

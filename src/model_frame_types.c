@@ -122,8 +122,8 @@ static int resolve_types(lr_frame *f, lr_error *err)
     /* The common case — every term a plain numeric column, the response one
      * too — needs no evaluation: each cell goes straight to its accumulator
      * column (lr_chunk_add_row's fast path). */
-    int direct = fm->vars[0].kind == LR_VAR_COLUMN && !f->vars[0].factor && f->nas.n == 0 &&
-                 !fm->offset;
+    int direct =
+        fm->vars[0].kind == LR_VAR_COLUMN && !f->vars[0].factor && f->nas.n == 0 && !fm->offset;
     for (size_t t = 0; t < fm->nterms && direct; t++) {
         size_t v = fm->terms[t].vars[0];
         direct = fm->terms[t].n == 1 && fm->vars[v].kind == LR_VAR_COLUMN && !f->vars[v].factor;

@@ -59,8 +59,8 @@ static json_t *var_json(const lr_model_var *x)
         ok = lv && !json_object_set_new(o, "levels", lv) &&
              !json_object_set_new(o, "numeric_levels", json_boolean(x->numeric_levels));
         for (size_t r = 0; ok && r < x->nlevels; r++)
-            ok = !json_array_append_new(
-                lv, x->level_x ? json_real(x->level_x[r]) : text(&x->level[r]));
+            ok = !json_array_append_new(lv,
+                                        x->level_x ? json_real(x->level_x[r]) : text(&x->level[r]));
     }
     if (!ok) {
         json_decref(o);

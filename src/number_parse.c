@@ -163,6 +163,20 @@ static inline __attribute__((always_inline)) int eisel_lemire(uint64_t w, int64_
     return 1;
 }
 
+/* One significant digit c (leading zeros are not) into the mantissa: the first
+ * 19 also into *mant (the fast path's integer), the first MAX_DIGITS into dig,
+ * and a nonzero one past those into *sticky (the dropped digits are not all
+ * zero, which decides a tie). */
+static inline void keep_digit(char c, char *dig, size_t *nd, uint64_t *mant, int *sticky)
+{
+    if (*nd < 19)
+        *mant = *mant * 10 + (uint64_t)(c - '0');
+    if (*nd < MAX_DIGITS)
+        dig[(*nd)++] = c;
+    else if (c != '0')
+        *sticky = 1;
+}
+
 /* The exact path: any number of digits, normalised and handed to strtod. s and
  * end delimit the trimmed, non-missing cell. */
 static lr_cell_kind parse_exact(const char *s, const char *end, double *value)
@@ -187,12 +201,7 @@ static lr_cell_kind parse_exact(const char *s, const char *end, double *value)
         ndigits++;
         if (nd == 0 && c == '0')
             continue;
-        if (nd < 19)
-            mant = mant * 10 + (uint64_t)(c - '0');
-        if (nd < MAX_DIGITS)
-            dig[nd++] = c;
-        else if (c != '0')
-            sticky = 1;
+        keep_digit(c, dig, &nd, &mant, &sticky);
         dexp++;
     }
     if (s < end && *s == '.') {
@@ -204,12 +213,7 @@ static lr_cell_kind parse_exact(const char *s, const char *end, double *value)
                 dexp--; /* a zero between the point and the first significant digit */
                 continue;
             }
-            if (nd < 19)
-                mant = mant * 10 + (uint64_t)(c - '0');
-            if (nd < MAX_DIGITS)
-                dig[nd++] = c;
-            else if (c != '0')
-                sticky = 1;
+            keep_digit(c, dig, &nd, &mant, &sticky);
         }
     }
     if (ndigits == 0)
@@ -303,8 +307,7 @@ static lr_cell_kind parse_exact(const char *s, const char *end, double *value)
  * every byte of v is '0'..'9'. */
 static int eight_digits(uint64_t v)
 {
-    return !(((v + 0x4646464646464646ULL) | (v - 0x3030303030303030ULL)) &
-             0x8080808080808080ULL);
+    return !(((v + 0x4646464646464646ULL) | (v - 0x3030303030303030ULL)) & 0x8080808080808080ULL);
 }
 
 /* Their value, first byte most significant: three multiply-and-shift steps
@@ -339,6 +342,48 @@ typedef struct num_parts {
     int dropped; /* a 20th significant digit or more: exact path */
 } num_parts;
 
+/* Eight digits at p (a little-endian machine's SWAR test) into *w, when there
+ * are eight and the 19 kept digits have room for them (*nd <= 11): 1 if so. */
+static inline __attribute__((always_inline)) int eight_digits_more(const char *p, const char *end,
+                                                                   uint64_t *w, int *nd)
+{
+    uint64_t v;
+    if (*nd > 11 || end - p < 8)
+        return 0;
+    memcpy(&v, p, 8);
+    if (!eight_digits(v))
+        return 0;
+    *w = *w * 100000000 + eight_digits_value(v);
+    *nd += 8;
+    return 1;
+}
+
+/* The digits from p on, one at a time (past the last one returned): the first
+ * 19 significant ones into *w (*dropped for any more), leading zeros skipped;
+ * after the point (frac), each leading zero and kept digit lowers *q. */
+static inline __attribute__((always_inline)) const char *digit_run(const char *p, const char *end,
+                                                                   int frac, uint64_t *w, int *nd,
+                                                                   int *ndigits, int64_t *q,
+                                                                   int *dropped)
+{
+    while (p < end && (unsigned)(*p - '0') < 10) {
+        unsigned d = (unsigned)(*p++ - '0');
+        (*ndigits)++;
+        if (*nd == 0 && d == 0) {
+            *q -= frac;
+            continue;
+        }
+        if (*nd < 19) {
+            *w = *w * 10 + d;
+            (*nd)++;
+            *q -= frac;
+        } else {
+            *dropped = 1;
+        }
+    }
+    return p;
+}
+
 /*
  * Read [+-]digits[.digits][(e|E)[+-]digits] from s (s < end), validating the
  * grammar as the significand goes into an integer: the pointer just past the
@@ -361,28 +406,11 @@ static inline __attribute__((always_inline)) const char *scan_number(const char 
     int64_t q = 0;
     int dropped = 0;
     int le = little_endian();
-    while (le && nd > 0 && nd <= 11 && end - p >= 8) {
-        uint64_t v;
-        memcpy(&v, p, 8);
-        if (!eight_digits(v))
-            break;
-        w = w * 100000000 + eight_digits_value(v);
-        nd += 8;
+    while (le && nd > 0 && eight_digits_more(p, end, &w, &nd)) {
         ndigits += 8;
         p += 8;
     }
-    while (p < end && (unsigned)(*p - '0') < 10) {
-        unsigned d = (unsigned)(*p++ - '0');
-        ndigits++;
-        if (nd == 0 && d == 0)
-            continue;
-        if (nd < 19) {
-            w = w * 10 + d;
-            nd++;
-        } else {
-            dropped = 1;
-        }
-    }
+    p = digit_run(p, end, 0, &w, &nd, &ndigits, &q, &dropped);
     if (p < end && *p == '.') {
         p++;
         for (;;) {
@@ -392,33 +420,13 @@ static inline __attribute__((always_inline)) const char *scan_number(const char 
                 ndigits++;
                 q--;
             }
-            if (!le || nd > 11 || end - p < 8)
+            if (!le || !eight_digits_more(p, end, &w, &nd))
                 break;
-            uint64_t v;
-            memcpy(&v, p, 8);
-            if (!eight_digits(v))
-                break;
-            w = w * 100000000 + eight_digits_value(v);
-            nd += 8;
             ndigits += 8;
             q -= 8;
             p += 8;
         }
-        while (p < end && (unsigned)(*p - '0') < 10) {
-            unsigned d = (unsigned)(*p++ - '0');
-            ndigits++;
-            if (nd == 0 && d == 0) {
-                q--;
-                continue;
-            }
-            if (nd < 19) {
-                w = w * 10 + d;
-                nd++;
-                q--;
-            } else {
-                dropped = 1;
-            }
-        }
+        p = digit_run(p, end, 1, &w, &nd, &ndigits, &q, &dropped);
     }
     np->neg = neg;
     np->nd = nd;

@@ -30,8 +30,7 @@ int lr_fit_options_check(const lr_fit_options *opt, lr_error *err)
     if ((int)opt->method < (int)LR_METHOD_AUTO || (int)opt->method > (int)LR_METHOD_NAIVE)
         return lr_error_set(err, LR_EUSAGE, "unknown method %d", (int)opt->method);
     if (opt->na_action != LR_NA_OMIT && opt->na_action != LR_NA_ERROR)
-        return lr_error_set(err, LR_EUSAGE, "unknown missing-value action %d",
-                            (int)opt->na_action);
+        return lr_error_set(err, LR_EUSAGE, "unknown missing-value action %d", (int)opt->na_action);
     if (!(opt->ridge >= 0) || !isfinite(opt->ridge))
         return lr_error_set(err, LR_EUSAGE, "the ridge penalty must be a number >= 0, not %g",
                             opt->ridge);
@@ -43,10 +42,11 @@ int lr_fit_options_check(const lr_fit_options *opt, lr_error *err)
     if ((int)opt->vcov < (int)LR_VCOV_CLASSICAL || (int)opt->vcov > (int)LR_VCOV_CL)
         return lr_error_set(err, LR_EUSAGE, "unknown covariance %d", (int)opt->vcov);
     if ((opt->vcov == LR_VCOV_CL) != (opt->cluster != NULL))
-        return lr_error_set(err, LR_EUSAGE, opt->cluster ? "cluster columns are for the "
-                                                           "clustered covariance (LR_VCOV_CL)"
-                                                         : "the clustered covariance needs "
-                                                           "cluster columns");
+        return lr_error_set(err, LR_EUSAGE,
+                            opt->cluster ? "cluster columns are for the "
+                                           "clustered covariance (LR_VCOV_CL)"
+                                         : "the clustered covariance needs "
+                                           "cluster columns");
     if (opt->anova && opt->ridge > 0)
         return lr_error_set(err, LR_EUSAGE,
                             "the ANOVA table is not defined for a ridge fit "

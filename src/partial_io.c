@@ -110,7 +110,8 @@ void lr_partial_put_header(lr_partial_sink *s, const lr_csv_row *row)
         lr_pbuf_u64(&s->header, (uint64_t)fl->quoted);
         /* line ends inside quoted names: CR, LF and CR LF each one */
         for (size_t i = 0; i < fl->len; i++)
-            ends += fl->data[i] == '\r' || (fl->data[i] == '\n' && (i == 0 || fl->data[i - 1] != '\r'));
+            ends +=
+                fl->data[i] == '\r' || (fl->data[i] == '\n' && (i == 0 || fl->data[i - 1] != '\r'));
     }
     s->head_lines = row->line + ends; /* blank lines before it, and its own */
 }
@@ -378,15 +379,18 @@ int lr_partial_parse(const void *bytes, size_t len, const char *name, lr_partial
         goto fail;
     }
     if (total != len) {
-        rc = lr_error_set(err, LR_EDATA, "%s: partial fit truncated or extended: %llu bytes, "
-                          "%llu expected", name, (unsigned long long)len,
-                          (unsigned long long)total);
+        rc = lr_error_set(err, LR_EDATA,
+                          "%s: partial fit truncated or extended: %llu bytes, "
+                          "%llu expected",
+                          name, (unsigned long long)len, (unsigned long long)total);
         goto fail;
     }
     cursor t = {p->bytes, len, len - 8, 0};
     if (get_u64(&t) != XXH3_64bits(p->bytes, len - 8)) {
-        rc = lr_error_set(err, LR_EDATA, "%s: partial fit corrupted: its checksum does not "
-                          "match its bytes", name);
+        rc = lr_error_set(err, LR_EDATA,
+                          "%s: partial fit corrupted: its checksum does not "
+                          "match its bytes",
+                          name);
         goto fail;
     }
     c.n = len - 8;
@@ -468,8 +472,8 @@ int lr_partial_parse(const void *bytes, size_t len, const char *name, lr_partial
         goto nomem;
     p->files_at = at[4];
     p->files_end = end[4];
-    if (s.bad || s.off != end[0] || h.bad || h.off != end[1] || k.bad || k.off != end[2] ||
-        m.bad || m.off != end[3] || absent || p->nnames != p->nfiles || p->ncsv != p->nfields ||
+    if (s.bad || s.off != end[0] || h.bad || h.off != end[1] || k.bad || k.off != end[2] || m.bad ||
+        m.off != end[3] || absent || p->nnames != p->nfiles || p->ncsv != p->nfields ||
         p->nfiles == 0) {
         rc = corrupt(err, name, "a section does not hold what it should");
         goto fail;

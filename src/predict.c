@@ -216,8 +216,15 @@ int lr_predict_csv_files(const lr_model *m, const char *const *paths, size_t n,
         if (m->fe)
             got = lr_fe_model_row(m->fe, fe_cols, &row, lr_csv_name(csv), &fe_sum, &fe_note);
         rc = got <= 0 ? LR_OK : lr_frame_eval_row(f, colval, &row, x, &y, &w, &use, err);
-        lr_prediction pr = {row.line,    use == 1 && got == 1, (double)NAN, (double)NAN,
-                            (double)NAN, (double)NAN,          NULL,        NULL, 0};
+        lr_prediction pr = {row.line,
+                            use == 1 && got == 1,
+                            (double)NAN,
+                            (double)NAN,
+                            (double)NAN,
+                            (double)NAN,
+                            NULL,
+                            NULL,
+                            0};
         lr_source_locate(src, row.line, &pr.file, &pr.line);
         if (got == -1) {
             lr_source_relocate_error(src, &fe_note); /* several files: name the one */

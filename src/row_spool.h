@@ -97,18 +97,18 @@ int lr_row_spool_create(void);
 
 /* Reading the records back (pread: several readers may share the file). */
 typedef struct lr_row_reader {
-    int fd;         /* the spool */
-    uint64_t off;   /* file offset of the next record */
-    uint64_t n, k;  /* the current record's rows and columns */
-    uint64_t *col;  /* its columns */
-    double *x;      /* its values, k × n column-major */
-    double *w;      /* its weights, NULL when they are all one */
-    uint64_t *line; /* its lines, NULL when the records leave them out */
-    size_t nkey;        /* its key columns (0: it has none) */
+    int fd;               /* the spool */
+    uint64_t off;         /* file offset of the next record */
+    uint64_t n, k;        /* the current record's rows and columns */
+    uint64_t *col;        /* its columns */
+    double *x;            /* its values, k × n column-major */
+    double *w;            /* its weights, NULL when they are all one */
+    uint64_t *line;       /* its lines, NULL when the records leave them out */
+    size_t nkey;          /* its key columns (0: it has none) */
     const uint32_t *klen; /* n × nkey key cell lengths, row by row (in ksec) */
-    const char *kbytes; /* the cells' bytes (in ksec) */
-    size_t *koff;       /* where each cell starts in kbytes */
-    size_t cap_col;     /* capacities, in elements (8 bytes each for ksec) */
+    const char *kbytes;   /* the cells' bytes (in ksec) */
+    size_t *koff;         /* where each cell starts in kbytes */
+    size_t cap_col;       /* capacities, in elements (8 bytes each for ksec) */
     size_t cap_x;
     size_t cap_w;
     size_t cap_line;
@@ -121,8 +121,7 @@ typedef struct lr_row_reader {
 
 /* Row i's key cell c of the current record (lr_row_reader_next): its bytes
  * and *len; valid until the next record is read. */
-static inline const char *lr_row_reader_key(const lr_row_reader *r, size_t i, size_t c,
-                                            size_t *len)
+static inline const char *lr_row_reader_key(const lr_row_reader *r, size_t i, size_t c, size_t *len)
 {
     *len = r->klen[i * r->nkey + c];
     return r->kbytes + r->koff[i * r->nkey + c];

@@ -61,7 +61,7 @@ void lr_reduced_free(lr_reduced *r)
  * wrong (an SE of Inf, t = 0, p = 1). That is an error, not a report.
  */
 int lr_solution_check_range(const lr_solution *sol, int ridge, int intercept, const char *source,
-                       lr_error *err)
+                            lr_error *err)
 {
     /* A subnormal x carries about log10(x / 2^-1074) digits; below 2^-1034
      * that is fewer than 12, and zero (underflow) none. Sums of squares that
@@ -125,11 +125,11 @@ char *lr_describe_dependency(const lr_model_spec *spec, size_t j, int zero,
     char buf[LR_ERROR_MAX];
     size_t n = 0;
     const char *name = spec->names[j];
-#define PUT(...)                                                                                  \
-    do {                                                                                          \
-        int k_ = snprintf(buf + n, sizeof buf - n, __VA_ARGS__);                                  \
-        if (k_ > 0)                                                                               \
-            n += (size_t)k_ < sizeof buf - n ? (size_t)k_ : sizeof buf - n - 1;                   \
+#define PUT(...)                                                                                   \
+    do {                                                                                           \
+        int k_ = snprintf(buf + n, sizeof buf - n, __VA_ARGS__);                                   \
+        if (k_ > 0)                                                                                \
+            n += (size_t)k_ < sizeof buf - n ? (size_t)k_ : sizeof buf - n - 1;                    \
     } while (0)
     if (spec->cols[j] == SIZE_MAX) {
         PUT("%s is zero in every row used (no row has this combination of levels)", name);
@@ -295,9 +295,8 @@ int lr_solve(const lr_accum *acc, const lr_model_spec *spec, lr_method method, l
         }
         for (size_t i = 0; i < q; i++) {
             size_t r = i + (size_t)icpt;
-            LR_AT(out->xtx_inv, p, r, c) = (red.keep[i] && red.keep[j])
-                                               ? LR_AT(red.v, q, i, j)
-                                               : (double)NAN;
+            LR_AT(out->xtx_inv, p, r, c) =
+                (red.keep[i] && red.keep[j]) ? LR_AT(red.v, q, i, j) : (double)NAN;
         }
     }
     /* The intercept: undo the shift (top of this file). */

@@ -16,25 +16,25 @@
 
 /* The least-squares solution of one model. All arrays owned; free with lr_solution_free. */
 typedef struct lr_solution {
-    size_t p;                /* number of coefficients (intercept first when present) */
-    size_t rank;             /* rank of the model matrix: coefficients not aliased */
-    double *beta;            /* β, p entries, in the user's units; NaN where aliased */
-    double *xtx_inv;         /* (XᵀX)⁻¹ of the estimable coefficients, p × p, ld p; NaN in
-                                the rows and columns of aliased ones */
-    unsigned char *aliased;  /* p flags */
-    char **depends;          /* p entries: for an aliased coefficient, how it depends on the
-                                others ("I(2 * wt) = 2 * wt"); NULL otherwise (owned) */
-    int no_se;               /* 1: standard errors are not defined (ridge; minimum-norm) */
-    double rss;              /* residual sum of squares Σ w e² */
-    double mss;              /* regression sum of squares (about the mean with an intercept,
-                                about zero without) */
-    double tss;              /* total sum of squares, same convention as mss */
-    double rcond;            /* reciprocal condition number of the scaled model matrix */
-    double edf;              /* effective degrees of freedom: the rank, or tr(H) with ridge */
-    double digits;           /* estimated significant digits the results can be trusted to */
-    int digits_by_rss;       /* 1: digits limited by a small residual sum of squares
-                                (u √(TSS/RSS)) rather than by the condition number */
-    int extended_bits;       /* > 0: recomputed with this many bits of precision */
+    size_t p;               /* number of coefficients (intercept first when present) */
+    size_t rank;            /* rank of the model matrix: coefficients not aliased */
+    double *beta;           /* β, p entries, in the user's units; NaN where aliased */
+    double *xtx_inv;        /* (XᵀX)⁻¹ of the estimable coefficients, p × p, ld p; NaN in
+                               the rows and columns of aliased ones */
+    unsigned char *aliased; /* p flags */
+    char **depends;         /* p entries: for an aliased coefficient, how it depends on the
+                               others ("I(2 * wt) = 2 * wt"); NULL otherwise (owned) */
+    int no_se;              /* 1: standard errors are not defined (ridge; minimum-norm) */
+    double rss;             /* residual sum of squares Σ w e² */
+    double mss;             /* regression sum of squares (about the mean with an intercept,
+                               about zero without) */
+    double tss;             /* total sum of squares, same convention as mss */
+    double rcond;           /* reciprocal condition number of the scaled model matrix */
+    double edf;             /* effective degrees of freedom: the rank, or tr(H) with ridge */
+    double digits;          /* estimated significant digits the results can be trusted to */
+    int digits_by_rss;      /* 1: digits limited by a small residual sum of squares
+                               (u √(TSS/RSS)) rather than by the condition number */
+    int extended_bits;      /* > 0: recomputed with this many bits of precision */
 } lr_solution;
 
 /* Which accumulated columns make the model, and how it is penalised. */
@@ -69,22 +69,22 @@ int lr_solution_check_range(const lr_solution *sol, int ridge, int intercept, co
 /* ---- the reduced problem the methods solve (predictors only) ---- */
 
 typedef struct lr_reduced {
-    size_t q;               /* predictor columns */
-    unsigned char *keep;    /* q flags: estimable */
-    double *beta;           /* q: slopes (kept entries) in the user's units */
-    double *v;              /* q × q, ld q: (X_cᵀX_c)⁻¹ of the kept columns (user's units) */
-    double *dep;            /* q × q, ld q: column j (aliased) = Σ dep[i, j] column i (kept),
-                               in centred (or, without intercept, raw) terms */
-    unsigned char *zero;    /* q flags: aliased because the column is zero / constant (1:
-                               exactly, 2: to working precision, its centred norm not 0) */
-    int no_se;              /* 1: no covariance (ridge, minimum norm) */
-    double rss;             /* residual sum of squares */
-    double mss;             /* regression sum of squares */
-    double tss;             /* total sum of squares */
-    double rcond;           /* reciprocal condition number of the scaled model matrix */
-    int squared;            /* 1: the method's error grows as κ² (normal equations) */
-    double edf;             /* effective df of the slopes (tr H; the kept count without ridge) */
-    size_t rank;            /* rank of the predictors' block */
+    size_t q;            /* predictor columns */
+    unsigned char *keep; /* q flags: estimable */
+    double *beta;        /* q: slopes (kept entries) in the user's units */
+    double *v;           /* q × q, ld q: (X_cᵀX_c)⁻¹ of the kept columns (user's units) */
+    double *dep;         /* q × q, ld q: column j (aliased) = Σ dep[i, j] column i (kept),
+                            in centred (or, without intercept, raw) terms */
+    unsigned char *zero; /* q flags: aliased because the column is zero / constant (1:
+                            exactly, 2: to working precision, its centred norm not 0) */
+    int no_se;           /* 1: no covariance (ridge, minimum norm) */
+    double rss;          /* residual sum of squares */
+    double mss;          /* regression sum of squares */
+    double tss;          /* total sum of squares */
+    double rcond;        /* reciprocal condition number of the scaled model matrix */
+    int squared;         /* 1: the method's error grows as κ² (normal equations) */
+    double edf;          /* effective df of the slopes (tr H; the kept count without ridge) */
+    size_t rank;         /* rank of the predictors' block */
 } lr_reduced;
 
 /* "x3 = 2 * x1 - 0.5 * x2 + 3": how aliased model column j depends on the kept

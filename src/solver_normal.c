@@ -115,8 +115,7 @@ static int nws_alloc(nws *w, size_t q0)
 }
 
 /* Inverse of the kept block gk (n × n) in place by LAPACK; rcond estimated. */
-static int invert_lapack(nws *w, size_t n, const lr_model_spec *spec, double *rcond,
-                         lr_error *err)
+static int invert_lapack(nws *w, size_t n, const lr_model_spec *spec, double *rcond, lr_error *err)
 {
     lapack_int ni = (lapack_int)n;
     double anorm = norm1(n, w->gk, n);
@@ -125,8 +124,8 @@ static int invert_lapack(nws *w, size_t n, const lr_model_spec *spec, double *rc
     if (info < 0)
         return lr_error_set(err, LR_ELAPACK, "dpotrf: argument %d is invalid", (int)-info);
     if (info == 0) {
-        info = LAPACKE_dpocon_work(LAPACK_COL_MAJOR, 'U', ni, w->fac, ni, anorm, rcond, w->t,
-                                   w->iw);
+        info =
+            LAPACKE_dpocon_work(LAPACK_COL_MAJOR, 'U', ni, w->fac, ni, anorm, rcond, w->t, w->iw);
         if (info < 0)
             return lr_error_set(err, LR_ELAPACK, "dpocon: argument %d is invalid", (int)-info);
         if (!(*rcond >= DBL_EPSILON)) {
@@ -139,9 +138,9 @@ static int invert_lapack(nws *w, size_t n, const lr_model_spec *spec, double *rc
         memcpy(w->gk, w->fac, n * n * sizeof(double)); /* keep the factor in fac */
         info = LAPACKE_dpotri_work(LAPACK_COL_MAJOR, 'U', ni, w->gk, ni);
         if (info != 0)
-            return info < 0 ? lr_error_set(err, LR_ELAPACK, "dpotri: argument %d is invalid",
-                                           (int)-info)
-                            : singular_error(err, spec, w->idx[info - 1], 0);
+            return info < 0
+                       ? lr_error_set(err, LR_ELAPACK, "dpotri: argument %d is invalid", (int)-info)
+                       : singular_error(err, spec, w->idx[info - 1], 0);
         for (size_t j = 0; j < n; j++)
             for (size_t i = j + 1; i < n; i++)
                 LR_AT(w->gk, n, i, j) = LR_AT(w->gk, n, j, i);
@@ -155,17 +154,17 @@ static int invert_lapack(nws *w, size_t n, const lr_model_spec *spec, double *rc
         return lr_error_set(err, LR_ELAPACK, "dgetrf: argument %d is invalid", (int)-info);
     if (info > 0)
         return singular_error(err, spec, w->idx[bad], 0);
-    info = LAPACKE_dgecon_work(LAPACK_COL_MAJOR, '1', ni, w->fac, ni, anorm, rcond, w->t,
-                               w->iw + n);
+    info =
+        LAPACKE_dgecon_work(LAPACK_COL_MAJOR, '1', ni, w->fac, ni, anorm, rcond, w->t, w->iw + n);
     if (info < 0)
         return lr_error_set(err, LR_ELAPACK, "dgecon: argument %d is invalid", (int)-info);
     if (!(*rcond >= DBL_EPSILON))
         return singular_error(err, spec, w->idx[bad], *rcond);
     info = LAPACKE_dgetri_work(LAPACK_COL_MAJOR, ni, w->fac, ni, w->iw, w->t, (lapack_int)(4 * n));
     if (info != 0)
-        return info < 0 ? lr_error_set(err, LR_ELAPACK, "dgetri: argument %d is invalid",
-                                       (int)-info)
-                        : singular_error(err, spec, w->idx[info - 1], 0);
+        return info < 0
+                   ? lr_error_set(err, LR_ELAPACK, "dgetri: argument %d is invalid", (int)-info)
+                   : singular_error(err, spec, w->idx[info - 1], 0);
     for (size_t j = 0; j < n; j++)
         for (size_t i = 0; i < n; i++)
             LR_AT(w->gk, n, i, j) = 0.5 * (LR_AT(w->fac, n, i, j) + LR_AT(w->fac, n, j, i));
@@ -200,19 +199,22 @@ static int gram_equilibrated(nws *w, const lr_accum *acc, const double *m, size_
     red->tss = yy;
     *yy_out = yy;
     if (!isfinite(yy))
-        return lr_error_set(err, LR_ERANGE, "the sums of squares overflow a double (values too "
+        return lr_error_set(err, LR_ERANGE,
+                            "the sums of squares overflow a double (values too "
                             "large for the normal equations; use --method auto or qr)");
 
     /* Zero and constant columns are aliased outright. */
     for (size_t j = 0; j < q; j++) {
         double gjj = LR_AT(w->g, q, j, j);
         if (!isfinite(gjj))
-            return lr_error_set(err, LR_ERANGE, "the sums of squares of '%s' overflow a double "
-                                "(use --method auto or qr)", spec->names[j]);
-        red->zero[j] = col[j] == SIZE_MAX || (spec->intercept
-                                                  ? lr_column_is_constant(sqrt(gjj), wsum,
-                                                                          mean_of(mu, col[j]))
-                                                  : !(gjj > 0));
+            return lr_error_set(err, LR_ERANGE,
+                                "the sums of squares of '%s' overflow a double "
+                                "(use --method auto or qr)",
+                                spec->names[j]);
+        red->zero[j] =
+            col[j] == SIZE_MAX ||
+            (spec->intercept ? lr_column_is_constant(sqrt(gjj), wsum, mean_of(mu, col[j]))
+                             : !(gjj > 0));
         if (red->zero[j] && col[j] != SIZE_MAX && gjj > 0)
             red->zero[j] = 2; /* constant to working precision only */
         w->pen[j] = spec->ridge_scale == LR_RIDGE_RAW ? spec->ridge : spec->ridge * gjj / wsum;
@@ -256,8 +258,7 @@ static size_t alias_in_order(nws *w, lr_reduced *red)
 
 /* --method naive: the kept block gk (n × n) inverted in place by Gauss–Jordan
  * in plain loops; rcond from the 1-norms of the block and its inverse. */
-static int invert_naive(nws *w, size_t nk, const lr_model_spec *spec, double *rcond,
-                        lr_error *err)
+static int invert_naive(nws *w, size_t nk, const lr_model_spec *spec, double *rcond, lr_error *err)
 {
     size_t q = w->q;
     double anorm = norm1(nk, w->gk, nk);
@@ -366,8 +367,7 @@ static void sums_of_squares(const nws *w, size_t nk, double yy, const lr_model_s
         double tr = 0;
         for (size_t a = 0; a < nk; a++)
             for (size_t c = 0; c < nk; c++)
-                tr += LR_AT(red->v, q, w->idx[a], w->idx[c]) *
-                      LR_AT(w->g, q, w->idx[c], w->idx[a]);
+                tr += LR_AT(red->v, q, w->idx[a], w->idx[c]) * LR_AT(w->g, q, w->idx[c], w->idx[a]);
         red->edf = tr;
         red->no_se = 1;
     }

@@ -241,10 +241,11 @@ static int svd_solve(qws *w, size_t n, lapack_int *rank, lr_error *err)
     lr_mem_free(work, lw * sizeof(double));
     lr_mem_free(iwork, liw * sizeof(lapack_int));
     if (info != 0)
-        return info < 0 ? lr_error_set(err, LR_ELAPACK, "dgelsd: argument %d is invalid",
-                                       (int)-info)
-                        : lr_error_set(err, LR_ESINGULAR, "dgelsd: the SVD did not "
-                                                          "converge");
+        return info < 0
+                   ? lr_error_set(err, LR_ELAPACK, "dgelsd: argument %d is invalid", (int)-info)
+                   : lr_error_set(err, LR_ESINGULAR,
+                                  "dgelsd: the SVD did not "
+                                  "converge");
     return LR_OK;
 }
 
@@ -301,16 +302,15 @@ static int solve_minimum_norm(qws *w, lr_reduced *red, lr_error *err)
         for (size_t t = 0; t < n; t++)
             for (size_t i = 0; i < n; i++)
                 LR_AT(w->rk, n, i, t) = i <= t && i < rr ? LR_AT(b, m, i, w->idx[t]) : 0.0;
-        lapack_int info = LAPACKE_dpotri_work(LAPACK_COL_MAJOR, 'U', (lapack_int)n, w->rk,
-                                              (lapack_int)n);
+        lapack_int info =
+            LAPACKE_dpotri_work(LAPACK_COL_MAJOR, 'U', (lapack_int)n, w->rk, (lapack_int)n);
         if (info != 0)
             red->no_se = 1;
         else
             for (size_t t = 0; t < n; t++)
                 for (size_t i = 0; i < n; i++) {
                     double v = i <= t ? LR_AT(w->rk, n, i, t) : LR_AT(w->rk, n, t, i);
-                    LR_AT(red->v, q, w->idx[i], w->idx[t]) =
-                        w->d[w->idx[i]] * v * w->d[w->idx[t]];
+                    LR_AT(red->v, q, w->idx[i], w->idx[t]) = w->d[w->idx[i]] * v * w->d[w->idx[t]];
                 }
     }
     return LR_OK;
@@ -351,9 +351,9 @@ static int triangle_beta(qws *w, size_t nk, lr_reduced *red, lr_error *err)
     info = LAPACKE_dtrtrs_work(LAPACK_COL_MAJOR, 'U', 'N', 'N', (lapack_int)nk, 1, w->rk,
                                (lapack_int)nk, w->z, (lapack_int)nk);
     if (info != 0)
-        return info < 0 ? lr_error_set(err, LR_ELAPACK, "dtrtrs: argument %d is invalid",
-                                       (int)-info)
-                        : lr_error_set(err, LR_ESINGULAR, "the factor is singular");
+        return info < 0
+                   ? lr_error_set(err, LR_ELAPACK, "dtrtrs: argument %d is invalid", (int)-info)
+                   : lr_error_set(err, LR_ESINGULAR, "the factor is singular");
     for (size_t t = 0; t < nk; t++)
         red->beta[w->idx[t]] = w->d[w->idx[t]] * w->z[t];
     return LR_OK;
@@ -386,12 +386,12 @@ static int kept_inverse(qws *w, size_t nk, lr_reduced *red, lr_error *err)
     size_t q = w->cols - 1;
     if (nk == 0)
         return LR_OK;
-    lapack_int info = LAPACKE_dpotri_work(LAPACK_COL_MAJOR, 'U', (lapack_int)nk, w->rk,
-                                          (lapack_int)nk);
+    lapack_int info =
+        LAPACKE_dpotri_work(LAPACK_COL_MAJOR, 'U', (lapack_int)nk, w->rk, (lapack_int)nk);
     if (info != 0)
-        return info < 0 ? lr_error_set(err, LR_ELAPACK, "dpotri: argument %d is invalid",
-                                       (int)-info)
-                        : lr_error_set(err, LR_ESINGULAR, "the factor is singular");
+        return info < 0
+                   ? lr_error_set(err, LR_ELAPACK, "dpotri: argument %d is invalid", (int)-info)
+                   : lr_error_set(err, LR_ESINGULAR, "the factor is singular");
     for (size_t t = 0; t < nk; t++)
         for (size_t i = 0; i < nk; i++) {
             double v = i <= t ? LR_AT(w->rk, nk, i, t) : LR_AT(w->rk, nk, t, i);
@@ -406,8 +406,7 @@ static int solve_in_order(qws *w, lr_reduced *red, lr_error *err)
 {
     size_t q = w->cols - 1, nk = 0;
     int rc;
-    if ((rc = qr_in_order(w, w->rows, q, red, &nk, err)) ||
-        (rc = triangle_beta(w, nk, red, err)))
+    if ((rc = qr_in_order(w, w->rows, q, red, &nk, err)) || (rc = triangle_beta(w, nk, red, err)))
         return rc;
     dependencies(w, nk, red);
     if ((rc = kept_inverse(w, nk, red, err)))
@@ -504,8 +503,7 @@ int lr_solve_factor(const lr_accum *acc, const lr_model_spec *spec, lr_method me
     w.mu = lr_accum_mean(acc);
     w.wsum = lr_accum_weight(acc);
     gather_scaled(&w, spec, red);
-    rc = method == LR_METHOD_SVD ? solve_minimum_norm(&w, red, err)
-                                 : solve_in_order(&w, red, err);
+    rc = method == LR_METHOD_SVD ? solve_minimum_norm(&w, red, err) : solve_in_order(&w, red, err);
     if (rc)
         goto done;
 

@@ -18,8 +18,7 @@
  * is then the Wald statistic under it.
  */
 void lr_stats_compute(const lr_solution *sol, uint64_t nobs, double sum_log_w, int intercept,
-                      int ridge, double level, const double *vcov, lr_coef *coefs,
-                      lr_summary *sum);
+                      int ridge, double level, const double *vcov, lr_coef *coefs, lr_summary *sum);
 
 /* Two-sided p-value of a t statistic with df degrees of freedom. */
 double lr_stats_t_pvalue(double t, double df);

@@ -56,7 +56,10 @@ void lr_cluster_free(lr_cluster *c)
 
 /* The same hash as the rows' fingerprint (xxhash, already a dependency);
  * the clusters stay in order of discovery, so it decides only the slots. */
-static uint64_t key_hash(const char *s, size_t n) { return XXH3_64bits(s, n); }
+static uint64_t key_hash(const char *s, size_t n)
+{
+    return XXH3_64bits(s, n);
+}
 
 static int grow(lr_cluster *c, lr_error *err)
 {
@@ -190,8 +193,8 @@ void lr_clustering_free(lr_clustering *c)
     memset(c, 0, sizeof *c);
 }
 
-int lr_clustering_add(lr_clustering *c, const char *const *key, const size_t *len,
-                      const double *s, lr_error *err)
+int lr_clustering_add(lr_clustering *c, const char *const *key, const size_t *len, const double *s,
+                      lr_error *err)
 {
     int rc;
     c->nzero += s == NULL;
@@ -210,8 +213,8 @@ int lr_clustering_add(lr_clustering *c, const char *const *key, const size_t *le
     return lr_cluster_add(&c->cl[2], c->join, n, s, err);
 }
 
-int lr_clustering_meat(lr_clustering *c, double *meat, uint64_t n_clusters[3],
-                       const char *source, lr_error *err)
+int lr_clustering_meat(lr_clustering *c, double *meat, uint64_t n_clusters[3], const char *source,
+                       lr_error *err)
 {
     for (size_t i = 0; i < clusterings(c->ncl); i++) {
         double g = (double)c->cl[i].g;
@@ -239,9 +242,8 @@ void lr_clustering_meat_abs(const lr_clustering *c, double *meat_abs)
     }
 }
 
-int lr_cluster_zero(const lr_clustering *c, size_t p, size_t k, const size_t *kept,
-                    const double *a, double scale, double *vcov, unsigned char *zero,
-                    size_t *n_zero, lr_error *err)
+int lr_cluster_zero(const lr_clustering *c, size_t p, size_t k, const size_t *kept, const double *a,
+                    double scale, double *vcov, unsigned char *zero, size_t *n_zero, lr_error *err)
 {
     double *mabs = lr_mem_calloc(k ? k * k : 1, sizeof(double));
     if (!mabs)
@@ -313,8 +315,8 @@ int lr_clustering_add_keys(lr_clustering *c, const lr_cluster_keys *k, const dou
         const char *key[LR_CLUSTER_MAX];
         for (size_t j = 0; j < c->ncl; j++)
             key[j] = k->bytes + r->off[j];
-        int rc = lr_clustering_add(c, key, r->len, r->obs == SIZE_MAX ? NULL : u + r->obs * ld,
-                                   err);
+        int rc =
+            lr_clustering_add(c, key, r->len, r->obs == SIZE_MAX ? NULL : u + r->obs * ld, err);
         if (rc)
             return rc;
     }

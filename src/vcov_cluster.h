@@ -16,18 +16,18 @@
  * a 64-bit hash of the key. Memory O(G (p + key bytes)), whatever the rows.
  */
 typedef struct lr_cluster {
-    size_t p;         /* score length (kept coefficients) */
-    size_t g;         /* clusters seen */
-    size_t cap;       /* clusters allocated (sums, keys' offsets) */
-    double *sum;      /* cap × p: cluster g's u_g at sum + g p */
-    size_t *off;      /* cap: where cluster g's key starts in bytes */
-    size_t *len;      /* cap: its length */
-    uint64_t *hash;   /* cap: its hash */
-    char *bytes;      /* the keys, back to back */
-    size_t nbytes;    /* bytes used */
-    size_t bcap;      /* bytes allocated */
-    size_t *slot;     /* nslot: cluster index + 1, or 0 for an empty slot */
-    size_t nslot;     /* a power of two, at least twice g */
+    size_t p;       /* score length (kept coefficients) */
+    size_t g;       /* clusters seen */
+    size_t cap;     /* clusters allocated (sums, keys' offsets) */
+    double *sum;    /* cap × p: cluster g's u_g at sum + g p */
+    size_t *off;    /* cap: where cluster g's key starts in bytes */
+    size_t *len;    /* cap: its length */
+    uint64_t *hash; /* cap: its hash */
+    char *bytes;    /* the keys, back to back */
+    size_t nbytes;  /* bytes used */
+    size_t bcap;    /* bytes allocated */
+    size_t *slot;   /* nslot: cluster index + 1, or 0 for an empty slot */
+    size_t nslot;   /* a power of two, at least twice g */
 } lr_cluster;
 
 int lr_cluster_init(lr_cluster *c, size_t p, lr_error *err);
@@ -54,13 +54,13 @@ int lr_clustering_init(lr_clustering *c, size_t ncl, size_t p, lr_error *err);
 void lr_clustering_free(lr_clustering *c);
 /* A row with keys key[0..ncl) (len bytes each) and score s[0..p), or NULL
  * for a row of weight zero. */
-int lr_clustering_add(lr_clustering *c, const char *const *key, const size_t *len,
-                      const double *s, lr_error *err);
+int lr_clustering_add(lr_clustering *c, const char *const *key, const size_t *len, const double *s,
+                      lr_error *err);
 /* meat (p × p, upper) += Σ_c ± G_c/(G_c − 1) Σ_g u_g u_gᵀ, minus for the
  * intersection; n_clusters[c] = G_c. LR_EDATA (named by source) for a
  * clustering with fewer than two clusters. */
-int lr_clustering_meat(lr_clustering *c, double *meat, uint64_t n_clusters[3],
-                       const char *source, lr_error *err);
+int lr_clustering_meat(lr_clustering *c, double *meat, uint64_t n_clusters[3], const char *source,
+                       lr_error *err);
 /* meat_abs (p × p, upper) += Σ_c G_c/(G_c − 1) Σ_g s_g s_gᵀ, s_g the cluster
  * sums of |s_i|, every clustering with a plus sign (clusterings with fewer
  * than two clusters skipped: lr_clustering_meat refuses them). */
@@ -77,9 +77,8 @@ void lr_clustering_meat_abs(const lr_clustering *c, double *meat_abs);
  * (p × p, leading dimension p) is zero to rounding, whose rows and columns of
  * vcov become NaN; *n_zero how many. kept[0..k): the kept coefficients; a:
  * (XᵀWX)⁻¹ on them (k × k); scale: the factor that took the meat to vcov. */
-int lr_cluster_zero(const lr_clustering *c, size_t p, size_t k, const size_t *kept,
-                    const double *a, double scale, double *vcov, unsigned char *zero,
-                    size_t *n_zero, lr_error *err);
+int lr_cluster_zero(const lr_clustering *c, size_t p, size_t k, const size_t *kept, const double *a,
+                    double scale, double *vcov, unsigned char *zero, size_t *n_zero, lr_error *err);
 
 /* A run of rows' keys, kept in order until they can be added in file order
  * (a chunk evaluated on another thread). */

@@ -46,6 +46,31 @@ void check_close(double got, double want, double scale, const char *what, size_t
     ck_assert_msg(ok, "%s[%zu] = %.17g, R: %.17g", what, i, got, want);
 }
 
+void check_case(double got, double want, double scale, const char *id, const char *what, size_t i)
+{
+    char label[160];
+    snprintf(label, sizeof label, "%s: %s", id, what);
+    check_close(got, want, scale, label, i);
+}
+
+double ref_key(json_t *o, const char *k)
+{
+    json_t *v = json_object_get(o, k);
+    ck_assert_msg(v != NULL, "missing key %s", k);
+    return num(v);
+}
+
+void check_coef_case(json_t *r, const lr_coef *cf, const char *id, size_t j)
+{
+    const char *name = json_string_value(json_object_get(r, "name"));
+    ck_assert_msg(name && !strcmp(cf->name, name), "%s: coefficient %zu is '%s', R's is '%s'", id,
+                  j, cf->name, name ? name : "(none)");
+    static const char *const key[] = {"estimate", "std_error", "t", "p", "ci_low", "ci_high"};
+    const double got[] = {cf->estimate, cf->std_error, cf->t, cf->p, cf->ci_low, cf->ci_high};
+    for (size_t i = 0; i < 6; i++)
+        check_case(got[i], ref_key(r, key[i]), 0, id, key[i], j);
+}
+
 double max_abs(json_t *a)
 {
     double m = 0;
@@ -100,8 +125,8 @@ int check_r_predictions(json_t *c, const char *model_path, const char *newdata)
     char what[160];
     for (int kind = 0; kind < 3; kind++) {
         rows r = {0};
-        int rc = lr_predict_csv(m, newdata, kinds[kind], num(json_object_get(c, "level")),
-                                collect, &r, &err);
+        int rc = lr_predict_csv(m, newdata, kinds[kind], num(json_object_get(c, "level")), collect,
+                                &r, &err);
         ck_assert_msg(rc == LR_OK, "%s: %s", id, err.message);
         ck_assert_msg(r.n == n, "%s: %zu predictions, R has %zu", id, r.n, n);
         json_t *iv = kind == 1   ? json_object_get(c, "confidence")
@@ -109,11 +134,14 @@ int check_r_predictions(json_t *c, const char *model_path, const char *newdata)
                                  : NULL;
         for (size_t i = 0; i < n; i++) {
             ck_assert_msg(r.p[i].ok, "%s: row %zu not predicted", id, i);
+            ck_assert_uint_eq(r.p[i].line, i + 2); /* after the header, in order */
             beyond |= r.p[i].beyond_knots;
             snprintf(what, sizeof what, "%s: fit", id);
             check_close(r.p[i].fit, num(json_array_get(want_fit, i)), scale, what, i);
             snprintf(what, sizeof what, "%s: se_fit", id);
             check_close(r.p[i].se_fit, num(json_array_get(want_se, i)), scale, what, i);
+            if (!iv)
+                ck_assert(isnan(r.p[i].lwr) && isnan(r.p[i].upr));
             for (int b = 0; iv && b < 2; b++) {
                 snprintf(what, sizeof what, "%s: %s", id, bounds[b]);
                 check_close(b ? r.p[i].upr : r.p[i].lwr,
@@ -139,8 +167,7 @@ char *saved_model(const char *file, const char *formula, size_t *len)
     ck_assert_msg(lr_fit_save(fit, path, &err) == LR_OK, "%s", err.message);
     lr_fit_free(fit);
     char *text = lr_test_read_file(path, len);
-    unlink(path);
-    free(path);
+    lr_test_remove_file(path);
     return text;
 }
 

@@ -29,6 +29,13 @@ double num(json_t *v);
 /* Relative agreement, or absolute agreement at `scale` (for values that are
  * zero up to rounding, where relative error means nothing). */
 void check_close(double got, double want, double scale, const char *what, size_t i);
+/* check_close with the case's id in the message. */
+void check_case(double got, double want, double scale, const char *id, const char *what, size_t i);
+/* Coefficient j, cf, against R's r (name, estimate, std_error, t, p, ci_low, ci_high) to
+ * RTOL, named by the case's id. */
+void check_coef_case(json_t *r, const lr_coef *cf, const char *id, size_t j);
+/* The number o[k] (asserted present; null is NaN). */
+double ref_key(json_t *o, const char *k);
 /* The largest absolute value of an array of numbers. */
 double max_abs(json_t *a);
 /* datasets/FILE below the source tree (a static buffer: the next call overwrites it). */

@@ -242,17 +242,21 @@ START_TEST(test_qr_kernel)
 END_TEST
 
 /* The QR kernel's merges (accumulator_qr.c) on rows wide enough to gather
- * pending rows (k + 1 = 121: B = 256): accumulators of a few rows (pending
- * rows only) and of many (a factor R⁺ and pending rows), whose shifts differ
- * because the columns drift from 1e6 by up to 3e4, merged in a tree — a factor
- * into an accumulator without one, a triangle under a triangle (dtpqrt's
- * pentagonal form), pending rows under both — equal one pass and the
- * long-double reference; and the same rows through a column permutation
+ * pending rows (k + 1 = 121: B = 256; k + 1 = 141: B = 282, the wide
+ * choices — a full first block by dgeqrt, pending rows kept across merges):
+ * accumulators of a few rows (pending rows only) and of many (a factor R⁺
+ * and pending rows), whose shifts differ because the columns drift from 1e6
+ * by up to 3e4, merged in a tree — a factor into an accumulator without one,
+ * a triangle under a triangle (dtpqrt's pentagonal form), pending rows under
+ * both, an empty accumulator — equal one pass and the long-double
+ * reference; and the same rows through a column permutation
  * (lr_accum_remap re-triangularises R⁺) give the permuted statistics. */
+static const size_t merge_paths_k[] = {120, 140};
+
 START_TEST(test_qr_merge_paths)
 {
     lr_test_seed(9);
-    size_t n = 3000, k = 120;
+    size_t n = 3000, k = merge_paths_k[_i];
     double *x = make_data(n, k, 1e6);
     for (size_t j = 0; j < k; j++)
         for (size_t i = 0; i < n; i++)
@@ -268,9 +272,14 @@ START_TEST(test_qr_merge_paths)
         ck_assert_int_eq(lr_accum_add(part[q], cut[q + 1] - cut[q], x + cut[q], n, NULL, &err),
                          LR_OK);
     }
-    for (int step = 1; step < 8; step *= 2)
+    lr_accum *empty;
+    ck_assert_int_eq(lr_accum_create(k, LR_KERNEL_QR, &empty, &err), LR_OK);
+    for (int step = 1; step < 8; step *= 2) {
         for (int q = 0; q + step < 8; q += 2 * step)
             ck_assert_int_eq(lr_accum_merge(part[q], part[q + step], &err), LR_OK);
+        ck_assert_int_eq(lr_accum_merge(part[0], empty, &err), LR_OK);
+    }
+    lr_accum_free(empty);
     ck_assert_uint_eq(lr_accum_nobs(part[0]), n);
     check_against_reference(one, n, k, x, NULL, 1e-11);
     check_against_reference(part[0], n, k, x, NULL, 1e-11);
@@ -427,18 +436,17 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("accumulator");
-    TCase *tc = tcase_create("core");
-    tcase_add_test(tc, test_blocks_and_merge);
-    tcase_add_test(tc, test_naive_kernel);
-    tcase_add_test(tc, test_large_offset);
-    tcase_add_test(tc, test_weights);
-    tcase_add_test(tc, test_errors);
-    tcase_add_loop_test(tc, test_alloc_failures, 0, 2);
-    tcase_add_test(tc, test_qr_kernel);
-    tcase_add_test(tc, test_qr_extreme_scale);
-    tcase_add_test(tc, test_qr_merge_paths);
-    tcase_add_test(tc, test_grow);
-    suite_add_tcase(s, tc);
-    return lr_test_main(s);
+    const lr_test_case tests[] = {
+        LR_TEST(test_blocks_and_merge),
+        LR_TEST(test_naive_kernel),
+        LR_TEST(test_large_offset),
+        LR_TEST(test_weights),
+        LR_TEST(test_errors),
+        LR_TEST_LOOP(test_alloc_failures, 2),
+        LR_TEST(test_qr_kernel),
+        LR_TEST(test_qr_extreme_scale),
+        LR_TEST_LOOP(test_qr_merge_paths, sizeof merge_paths_k / sizeof merge_paths_k[0]),
+        LR_TEST(test_grow),
+    };
+    return lr_test_run_cases("accumulator", 0, tests, LR_TEST_COUNT(tests));
 }

@@ -25,24 +25,7 @@
 #include "predict_fixture.h"
 #include "test_util.h"
 
-#define RTOL 1e-9
-
 static json_t *basis_ref;
-
-static double key(json_t *o, const char *k)
-{
-    json_t *v = json_object_get(o, k);
-    ck_assert_msg(v != NULL, "missing key %s", k);
-    return num(v);
-}
-
-/* Relative agreement, or absolute at `scale` (values that are zero up to rounding). */
-static void check_ref(double got, double want, double scale, const char *id, const char *what,
-                      size_t i)
-{
-    int ok = lr_test_rel_close(got, want, RTOL) || fabs(got - want) <= RTOL * scale;
-    ck_assert_msg(ok, "%s: %s[%zu] = %.17g, R: %.17g", id, what, i, got, want);
-}
 
 static const lr_method methods[] = {LR_METHOD_AUTO, LR_METHOD_QR, LR_METHOD_INVERSE,
                                     LR_METHOD_CHOLESKY};
@@ -50,21 +33,11 @@ static const lr_method methods[] = {LR_METHOD_AUTO, LR_METHOD_QR, LR_METHOD_INVE
 
 static lr_fit *fit_ref(json_t *c, lr_method method)
 {
-    const char *id = json_string_value(json_object_get(c, "id"));
-    char rel[256];
-    snprintf(rel, sizeof rel, "datasets/%s", json_string_value(json_object_get(c, "file")));
-    json_t *w = json_object_get(c, "weights");
     lr_fit_options opt;
-    lr_fit_options_init(&opt);
-    opt.formula = json_string_value(json_object_get(c, "formula"));
-    opt.weights = json_is_string(w) ? json_string_value(w) : NULL;
+    lr_test_ref_options(c, &opt);
     opt.method = method;
     opt.keep_model = 1;
-    lr_fit *fit = NULL;
-    lr_error err;
-    int rc = lr_fit_csv(lr_test_path(rel), &opt, &fit, &err);
-    ck_assert_msg(rc == LR_OK, "%s: %s", id, err.message);
-    return fit;
+    return lr_test_ref_fit(c, "datasets", &opt);
 }
 
 static void check_summary(json_t *c, const lr_fit *fit)
@@ -76,27 +49,19 @@ static void check_summary(json_t *c, const lr_fit *fit)
     for (size_t j = 0; j < lr_fit_ncoef(fit); j++) {
         const lr_coef *cf = lr_fit_coef(fit, j);
         json_t *r = json_array_get(coefs, j);
-        ck_assert_msg(!strcmp(cf->name, json_string_value(json_object_get(r, "name"))),
-                      "%s: coefficient %zu is '%s', R's is '%s'", id, j, cf->name,
-                      json_string_value(json_object_get(r, "name")));
-        check_ref(cf->estimate, key(r, "estimate"), 0, id, "estimate", j);
-        check_ref(cf->std_error, key(r, "std_error"), 0, id, "std_error", j);
-        check_ref(cf->t, key(r, "t"), 0, id, "t", j);
-        check_ref(cf->p, key(r, "p"), 0, id, "p", j);
-        check_ref(cf->ci_low, key(r, "ci_low"), 0, id, "ci_low", j);
-        check_ref(cf->ci_high, key(r, "ci_high"), 0, id, "ci_high", j);
+        check_coef_case(r, cf, id, j);
     }
     const lr_summary *s = lr_fit_summary(fit);
     ck_assert_msg(s->n == (uint64_t)json_integer_value(json_object_get(c, "n")), "%s: n %llu", id,
                   (unsigned long long)s->n);
     ck_assert_int_eq((long long)s->rank, json_integer_value(json_object_get(c, "rank")));
-    check_ref(s->df_residual, key(c, "df_residual"), 0, id, "df_residual", 0);
-    check_ref(s->sigma, key(c, "sigma"), 0, id, "sigma", 0);
-    check_ref(s->r_squared, key(c, "r_squared"), 0, id, "r_squared", 0);
-    check_ref(s->adj_r_squared, key(c, "adj_r_squared"), 0, id, "adj_r_squared", 0);
-    check_ref(s->f_statistic, key(c, "f_statistic"), 0, id, "f_statistic", 0);
-    check_ref(s->f_p, key(c, "f_p"), 0, id, "f_p", 0);
-    check_ref(s->rss, key(c, "rss"), 0, id, "rss", 0);
+    check_case(s->df_residual, ref_key(c, "df_residual"), 0, id, "df_residual", 0);
+    check_case(s->sigma, ref_key(c, "sigma"), 0, id, "sigma", 0);
+    check_case(s->r_squared, ref_key(c, "r_squared"), 0, id, "r_squared", 0);
+    check_case(s->adj_r_squared, ref_key(c, "adj_r_squared"), 0, id, "adj_r_squared", 0);
+    check_case(s->f_statistic, ref_key(c, "f_statistic"), 0, id, "f_statistic", 0);
+    check_case(s->f_p, ref_key(c, "f_p"), 0, id, "f_p", 0);
+    check_case(s->rss, ref_key(c, "rss"), 0, id, "rss", 0);
 }
 
 /* Predictions from the saved model against R's; R warns when a bs() x lies
@@ -126,8 +91,7 @@ START_TEST(test_r_basis)
     ck_assert_msg(lr_fit_save(fit, model_path, &err) == LR_OK, "%s", err.message);
     lr_fit_free(fit);
     check_predictions(c, model_path);
-    unlink(model_path);
-    free(model_path);
+    lr_test_remove_file(model_path);
 }
 END_TEST
 
@@ -137,20 +101,12 @@ START_TEST(test_basis_stdin)
     size_t len;
     char *data = lr_test_read_file(lr_test_path("datasets/airquality.csv"), &len);
     const char *formula = "Ozone ~ poly(Temp, 2) + ns(Wind, df = 3) + scale(Solar.R)";
-    const char *file_argv[] = {
-        "linreg", "fit", "-f", formula, lr_test_path("datasets/airquality.csv"), NULL};
-    lr_test_run_result a, b;
-    ck_assert_int_eq(lr_test_run(file_argv, NULL, 0, &a), 0);
-    const char *stdin_argv[] = {"linreg", "fit", "-f", formula, "-", NULL};
-    ck_assert_int_eq(lr_test_run(stdin_argv, data, len, &b), 0);
-    ck_assert_msg(a.exit_code == 0 && b.exit_code == 0, "%s%s", a.err, b.err);
+    const char *argv[] = {"linreg", "fit", "-f", formula, lr_test_path("datasets/airquality.csv"),
+                          NULL};
     /* the data line names the input; the rest must be identical */
-    const char *ca = strstr(a.out, "Coefficients:"), *cb = strstr(b.out, "Coefficients:");
-    ck_assert(ca && cb);
-    ck_assert_str_eq(ca, cb);
-    ck_assert_ptr_nonnull(strstr(a.out, "poly(Temp, 2)1"));
-    lr_test_run_free(&a);
-    lr_test_run_free(&b);
+    char *out = lr_test_same_stdin(argv, 4, data, len, "Coefficients:");
+    ck_assert_ptr_nonnull(strstr(out, "poly(Temp, 2)1"));
+    free(out);
     free(data);
 }
 END_TEST
@@ -182,24 +138,22 @@ START_TEST(test_basis_chunks)
         lr_fit_options_init(&opt);
         opt.formula = formulas[k];
         opt.threads = 2;
-        lr_error err;
-        ck_assert_msg(lr_fit_csv(path, &opt, &fit[k], &err) == LR_OK, "%s", err.message);
+        fit[k] = lr_test_fit_path(path, &opt);
     }
     const lr_summary *a = lr_fit_summary(fit[0]), *b = lr_fit_summary(fit[1]);
     ck_assert_uint_eq(a->n, (uint64_t)n);
-    check_ref(a->sigma, b->sigma, 0, "chunks", "sigma", 0);
-    check_ref(a->r_squared, b->r_squared, 0, "chunks", "r_squared", 0);
+    check_case(a->sigma, b->sigma, 0, "chunks", "sigma", 0);
+    check_case(a->r_squared, b->r_squared, 0, "chunks", "r_squared", 0);
     /* orthonormal columns: the intercept is the mean of y, and the coefficients'
      * standard errors are all sigma */
     for (size_t j = 1; j < 4; j++)
-        check_ref(lr_fit_coef(fit[0], j)->std_error, a->sigma, 0, "chunks", "se", j);
+        check_case(lr_fit_coef(fit[0], j)->std_error, a->sigma, 0, "chunks", "se", j);
     double sd = sqrt((sxx - sx * sx / n) / (n - 1));
-    check_ref(lr_fit_coef(fit[2], 1)->estimate, lr_fit_coef(fit[3], 1)->estimate * sd, 0, "chunks",
-              "scale slope", 0);
+    check_case(lr_fit_coef(fit[2], 1)->estimate, lr_fit_coef(fit[3], 1)->estimate * sd, 0, "chunks",
+               "scale slope", 0);
     for (int k = 0; k < 4; k++)
         lr_fit_free(fit[k]);
-    unlink(path);
-    free(path);
+    lr_test_remove_file(path);
 }
 END_TEST
 
@@ -225,8 +179,7 @@ START_TEST(test_basis_predict_warning)
         ck_assert_msg(k == 0 ? w != NULL : w == NULL, "%s: %s", formulas[k], b.err);
         lr_test_run_free(&a);
         lr_test_run_free(&b);
-        unlink(model);
-        free(model);
+        lr_test_remove_file(model);
     }
 }
 END_TEST
@@ -271,12 +224,10 @@ START_TEST(test_basis_model_damaged)
                       damage[d], err.message);
         ck_assert_ptr_null(m);
         json_decref(copy);
-        unlink(bad);
-        free(bad);
+        lr_test_remove_file(bad);
     }
     json_decref(root);
-    unlink(path);
-    free(path);
+    lr_test_remove_file(path);
 }
 END_TEST
 
@@ -297,43 +248,32 @@ START_TEST(test_basis_data_errors)
          "poly(x, 2): missing values are not allowed in poly()"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-        char *path = lr_test_write_temp(cases[i].data, strlen(cases[i].data));
-        lr_fit_options opt;
-        lr_fit_options_init(&opt);
-        opt.formula = cases[i].formula;
-        lr_fit *fit = NULL;
+        lr_fit *fit;
         lr_error err;
-        int rc = lr_fit_csv(path, &opt, &fit, &err);
+        int rc = lr_test_fit_text(cases[i].data, cases[i].formula, &fit, &err);
         ck_assert_msg(rc == LR_EDATA, "%s: rc %d", cases[i].formula, rc);
         ck_assert_msg(strstr(err.message, cases[i].message), "%s: %s", cases[i].formula,
                       err.message);
         ck_assert_ptr_null(fit);
-        unlink(path);
-        free(path);
     }
 }
 END_TEST
 
 int main(void)
 {
-    json_error_t je;
-    basis_ref = json_load_file(lr_test_path("tests/data/r_basis.json"), 0, &je);
-    if (!basis_ref) {
-        fprintf(stderr, "cannot read tests/data/r_basis.json: %s\n", je.text);
+    basis_ref = lr_test_load_json("tests/data/r_basis.json");
+    if (!basis_ref)
         return 1;
-    }
-    Suite *s = suite_create("basis");
-    TCase *tc = tcase_create("core");
-    tcase_set_timeout(tc, 120);
     size_t nfits = json_array_size(json_object_get(basis_ref, "fits"));
-    tcase_add_loop_test(tc, test_r_basis, 0, (int)(nfits * NMETHODS));
-    tcase_add_test(tc, test_basis_stdin);
-    tcase_add_test(tc, test_basis_chunks);
-    tcase_add_test(tc, test_basis_predict_warning);
-    tcase_add_test(tc, test_basis_model_damaged);
-    tcase_add_test(tc, test_basis_data_errors);
-    suite_add_tcase(s, tc);
-    int rc = lr_test_main(s);
+    const lr_test_case tests[] = {
+        LR_TEST_LOOP(test_r_basis, (int)(nfits * NMETHODS)),
+        LR_TEST(test_basis_stdin),
+        LR_TEST(test_basis_chunks),
+        LR_TEST(test_basis_predict_warning),
+        LR_TEST(test_basis_model_damaged),
+        LR_TEST(test_basis_data_errors),
+    };
+    int rc = lr_test_run_cases("basis", 120, tests, LR_TEST_COUNT(tests));
     json_decref(basis_ref);
     return rc;
 }

@@ -521,19 +521,12 @@ END_TEST
 
 /* ---- the command ---- */
 
-static lr_test_run_result run(const char *const *argv)
-{
-    lr_test_run_result r;
-    ck_assert_int_eq(lr_test_run(argv, NULL, 0, &r), 0);
-    return r;
-}
-
 START_TEST(test_cli_text_and_plot)
 {
     char *svg = lr_test_write_temp("", 0);
     const char *argv[] = {"linreg",   "bench", "-q",     "--sizes", "8,16",
                           "--repeat", "2",     "--plot", svg,       NULL};
-    lr_test_run_result r = run(argv);
+    lr_test_run_result r = lr_test_cmd(argv, NULL);
     ck_assert_msg(r.exit_code == 0, "exit %d: %s", r.exit_code, r.err);
     ck_assert_uint_eq(r.err_len, 0); /* -q: no progress */
     static const char *const in_text[] = {"BLAS/LAPACK: OpenBLAS",
@@ -578,8 +571,7 @@ START_TEST(test_cli_text_and_plot)
     for (size_t i = 0; i < sizeof in_svg / sizeof *in_svg; i++)
         ck_assert_msg(strstr(doc, in_svg[i]), "no '%s' in the SVG", in_svg[i]);
     free(doc);
-    unlink(svg);
-    free(svg);
+    lr_test_remove_file(svg);
 }
 END_TEST
 
@@ -587,7 +579,7 @@ START_TEST(test_cli_json_csv)
 {
     const char *argv[] = {"linreg",   "bench", "-q",       "--sizes", "8,16",
                           "--repeat", "1",     "--format", "json",    NULL};
-    lr_test_run_result r = run(argv);
+    lr_test_run_result r = lr_test_cmd(argv, NULL);
     ck_assert_msg(r.exit_code == 0, "exit %d: %s", r.exit_code, r.err);
     json_error_t jerr;
     json_t *root = json_loads(r.out, 0, &jerr);
@@ -608,7 +600,7 @@ START_TEST(test_cli_json_csv)
 
     const char *argv2[] = {"linreg",   "bench", "-q",       "--sizes", "8,16",
                            "--repeat", "1",     "--format", "csv",     NULL};
-    r = run(argv2);
+    r = lr_test_cmd(argv2, NULL);
     ck_assert_msg(r.exit_code == 0, "exit %d: %s", r.exit_code, r.err);
     /* a header and two rows, every row with the header's number of fields */
     size_t lines = 0, fields[3] = {0};
@@ -633,7 +625,7 @@ START_TEST(test_cli_fit)
     char path[4096];
     snprintf(path, sizeof path, "%s", cars);
     const char *argv[] = {"linreg", "bench", "-q", "--fit", path, "--repeat", "1", NULL};
-    lr_test_run_result r = run(argv);
+    lr_test_run_result r = lr_test_cmd(argv, NULL);
     ck_assert_msg(r.exit_code == 0, "exit %d: %s", r.exit_code, r.err);
     ck_assert_ptr_nonnull(strstr(r.out, "End to end: linreg fit"));
     ck_assert_ptr_nonnull(strstr(r.out, "50 rows used, 2 coefficients"));
@@ -644,7 +636,7 @@ START_TEST(test_cli_fit)
 
     const char *argv2[] = {"linreg",   "bench", "-q",       "--fit", path,
                            "--repeat", "1",     "--format", "csv",   NULL};
-    r = run(argv2);
+    r = lr_test_cmd(argv2, NULL);
     ck_assert_msg(r.exit_code == 0, "exit %d: %s", r.exit_code, r.err);
     ck_assert(!strncmp(r.out, "method,ran,extended_bits,status,n,p,runs,", 41));
     ck_assert_ptr_nonnull(strstr(r.out, "\nauto,auto,0,ok,50,2,1,"));
@@ -687,7 +679,7 @@ START_TEST(test_cli_errors)
         for (size_t k = 0; cases[i].args[k]; k++)
             argv[a++] = cases[i].args[k];
         argv[a] = NULL;
-        lr_test_run_result r = run(argv);
+        lr_test_run_result r = lr_test_cmd(argv, NULL);
         ck_assert_msg(r.exit_code == cases[i].exit_code, "case %zu: exit %d, stderr %s", i,
                       r.exit_code, r.err);
         ck_assert_msg(strstr(r.err, cases[i].message), "case %zu: stderr %s", i, r.err);
@@ -695,12 +687,12 @@ START_TEST(test_cli_errors)
         lr_test_run_free(&r);
     }
     const char *help[] = {"linreg", "bench", "--help", NULL};
-    lr_test_run_result r = run(help);
+    lr_test_run_result r = lr_test_cmd(help, NULL);
     ck_assert_int_eq(r.exit_code, 0);
     ck_assert(!strncmp(r.out, "Usage: linreg bench", 19));
     lr_test_run_free(&r);
     const char *top[] = {"linreg", "--help", NULL};
-    r = run(top);
+    r = lr_test_cmd(top, NULL);
     ck_assert_ptr_nonnull(strstr(r.out, "  bench [OPTIONS]"));
     lr_test_run_free(&r);
 }
@@ -708,25 +700,23 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("bench");
-    TCase *tc = tcase_create("core");
-    tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, test_flops);
-    tcase_add_test(tc, test_naive_gram);
-    tcase_add_test(tc, test_summarize);
-    tcase_add_test(tc, test_lre);
-    tcase_add_test(tc, test_residual_exact);
-    tcase_add_test(tc, test_inverses_known_case);
-    tcase_add_test(tc, test_tiny_sweep);
-    tcase_add_test(tc, test_single_run);
-    tcase_add_test(tc, test_bad_options);
-    tcase_add_test(tc, test_fit_bench);
-    tcase_add_test(tc, test_alloc_failures);
-    tcase_add_test(tc, test_xml_checker);
-    tcase_add_test(tc, test_cli_text_and_plot);
-    tcase_add_test(tc, test_cli_json_csv);
-    tcase_add_test(tc, test_cli_fit);
-    tcase_add_test(tc, test_cli_errors);
-    suite_add_tcase(s, tc);
-    return lr_test_main(s);
+    const lr_test_case tests[] = {
+        LR_TEST(test_flops),
+        LR_TEST(test_naive_gram),
+        LR_TEST(test_summarize),
+        LR_TEST(test_lre),
+        LR_TEST(test_residual_exact),
+        LR_TEST(test_inverses_known_case),
+        LR_TEST(test_tiny_sweep),
+        LR_TEST(test_single_run),
+        LR_TEST(test_bad_options),
+        LR_TEST(test_fit_bench),
+        LR_TEST(test_alloc_failures),
+        LR_TEST(test_xml_checker),
+        LR_TEST(test_cli_text_and_plot),
+        LR_TEST(test_cli_json_csv),
+        LR_TEST(test_cli_fit),
+        LR_TEST(test_cli_errors),
+    };
+    return lr_test_run_cases("bench", 120, tests, LR_TEST_COUNT(tests));
 }

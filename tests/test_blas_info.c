@@ -24,16 +24,14 @@ START_TEST(test_openblas_runs)
     void *addr;
     memcpy(&addr, &f, sizeof addr);
     ck_assert(dladdr(addr, &dl) != 0);
-    ck_assert_msg(strstr(dl.dli_fname, "openblas") != NULL, "cblas_dsyrk is from %s",
-                  dl.dli_fname);
+    ck_assert_msg(strstr(dl.dli_fname, "openblas") != NULL, "cblas_dsyrk is from %s", dl.dli_fname);
 }
 END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("blas_info");
-    TCase *tc = tcase_create("core");
-    tcase_add_test(tc, test_openblas_runs);
-    suite_add_tcase(s, tc);
-    return lr_test_main(s);
+    const lr_test_case tests[] = {
+        LR_TEST(test_openblas_runs),
+    };
+    return lr_test_run_cases("blas_info", 0, tests, LR_TEST_COUNT(tests));
 }

@@ -15,12 +15,12 @@
 /* One error case: a data file (or none), extra arguments, and the expected
  * exit code and stderr. "%F" in the expected message stands for the file's path. */
 typedef struct error_case {
-    const char *name;      /* what is tested */
-    const char *data;      /* file contents; NULL: use `path` as given */
-    const char *path;      /* when data is NULL */
-    const char *args[8];   /* arguments before the file, NULL-terminated */
-    int exit_code;         /* expected exit code */
-    const char *message;   /* expected stderr line (without the trailing newline) */
+    const char *name;    /* what is tested */
+    const char *data;    /* file contents; NULL: use `path` as given */
+    const char *path;    /* when data is NULL */
+    const char *args[8]; /* arguments before the file, NULL-terminated */
+    int exit_code;       /* expected exit code */
+    const char *message; /* expected stderr line (without the trailing newline) */
 } error_case;
 
 static const error_case error_cases[] = {
@@ -195,19 +195,12 @@ START_TEST(test_errors)
 END_TEST
 
 /* Run with args and stdin; returns the result (caller frees). */
-static lr_test_run_result run(const char *const *argv, const char *in)
-{
-    lr_test_run_result r;
-    ck_assert_int_eq(lr_test_run(argv, in, in ? strlen(in) : 0, &r), 0);
-    return r;
-}
-
 START_TEST(test_directory)
 {
     char dir[] = "/tmp/linreg-dir-XXXXXX";
     ck_assert_ptr_nonnull(mkdtemp(dir));
     const char *argv[] = {"linreg", "fit", dir, NULL};
-    lr_test_run_result r = run(argv, NULL);
+    lr_test_run_result r = lr_test_cmd(argv, NULL);
     char want[256];
     snprintf(want, sizeof want, "linreg: %s: is a directory\n", dir);
     ck_assert_int_eq(r.exit_code, 1);
@@ -222,11 +215,12 @@ END_TEST
 START_TEST(test_usage)
 {
     static const struct {
-        const char *argv[8];  /* the command line */
-        const char *message;  /* the first line of stderr */
+        const char *argv[8]; /* the command line */
+        const char *message; /* the first line of stderr */
     } cases[] = {
         {{"linreg", NULL}, "Usage: linreg COMMAND [OPTIONS] ..."},
-        {{"linreg", "frobnicate", NULL}, "linreg: unknown command 'frobnicate' (try 'linreg --help')"},
+        {{"linreg", "frobnicate", NULL},
+         "linreg: unknown command 'frobnicate' (try 'linreg --help')"},
         {{"linreg", "fit", NULL},
          "linreg: no input file (give a CSV file, or - for standard input)"},
         {{"linreg", "fit", "--bogus", "x.csv", NULL}, "linreg: unknown option '--bogus'"},
@@ -251,7 +245,7 @@ START_TEST(test_usage)
          "linreg: unknown --ridge-scale (expected standardized or raw): 'log'"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-        lr_test_run_result r = run(cases[i].argv, NULL);
+        lr_test_run_result r = lr_test_cmd(cases[i].argv, NULL);
         ck_assert_msg(r.exit_code == 2, "case %zu: exit %d", i, r.exit_code);
         ck_assert_msg(!strncmp(r.err, cases[i].message, strlen(cases[i].message)),
                       "case %zu: stderr %s", i, r.err);
@@ -264,19 +258,19 @@ END_TEST
 START_TEST(test_help_and_version)
 {
     const char *h1[] = {"linreg", "--help", NULL};
-    lr_test_run_result r = run(h1, NULL);
+    lr_test_run_result r = lr_test_cmd(h1, NULL);
     ck_assert_int_eq(r.exit_code, 0);
     ck_assert(strstr(r.out, "Usage: linreg COMMAND") != NULL);
     ck_assert_uint_eq(r.err_len, 0);
     lr_test_run_free(&r);
     const char *h2[] = {"linreg", "fit", "--help", NULL};
-    r = run(h2, NULL);
+    r = lr_test_cmd(h2, NULL);
     ck_assert_int_eq(r.exit_code, 0);
     ck_assert(strstr(r.out, "Usage: linreg fit [OPTIONS] FILE|-") != NULL);
     ck_assert(strstr(r.out, "--no-intercept") != NULL);
     lr_test_run_free(&r);
     const char *v[] = {"linreg", "--version", NULL};
-    r = run(v, NULL);
+    r = lr_test_cmd(v, NULL);
     ck_assert_int_eq(r.exit_code, 0);
     static const char version_line[] = "linreg " LR_VERSION_STRING "\n";
     ck_assert(!strncmp(r.out, version_line, sizeof version_line - 1));
@@ -293,7 +287,7 @@ START_TEST(test_text_golden)
     char *golden = lr_test_read_file(lr_test_path("tests/golden/cars_text.txt"), NULL);
     ck_assert_ptr_nonnull(golden);
     const char *argv[] = {"linreg", "fit", "-y", "dist", "-x", "speed", "-", NULL};
-    lr_test_run_result r = run(argv, cars);
+    lr_test_run_result r = lr_test_cmd(argv, cars);
     ck_assert_int_eq(r.exit_code, 0);
     ck_assert_msg(!strcmp(r.out, golden), "got:\n%s\nwant:\n%s", r.out, golden);
     ck_assert_uint_eq(r.err_len, 0);
@@ -302,9 +296,9 @@ START_TEST(test_text_golden)
 
     golden = lr_test_read_file(lr_test_path("tests/golden/cars_markdown.md"), NULL);
     ck_assert_ptr_nonnull(golden);
-    const char *argv2[] = {"linreg", "fit", "-y", "dist", "-x", "speed", "--format", "markdown",
-                           "-", NULL};
-    r = run(argv2, cars);
+    const char *argv2[] = {"linreg", "fit",      "-y",       "dist", "-x",
+                           "speed",  "--format", "markdown", "-",    NULL};
+    r = lr_test_cmd(argv2, cars);
     ck_assert_int_eq(r.exit_code, 0);
     ck_assert_msg(!strcmp(r.out, golden), "got:\n%s\nwant:\n%s", r.out, golden);
     lr_test_run_free(&r);
@@ -316,9 +310,9 @@ END_TEST
 /* CSV output: a header and one row per coefficient, 17 significant digits. */
 START_TEST(test_csv_format)
 {
-    const char *argv[] = {"linreg", "fit", "-y", "dist", "--format", "csv",
-                          lr_test_path("datasets/cars.csv"), NULL};
-    lr_test_run_result r = run(argv, NULL);
+    const char *argv[] = {
+        "linreg", "fit", "-y", "dist", "--format", "csv", lr_test_path("datasets/cars.csv"), NULL};
+    lr_test_run_result r = lr_test_cmd(argv, NULL);
     ck_assert_int_eq(r.exit_code, 0);
     const char *head = "name,estimate,std_error,t,p,ci_low,ci_high\n(Intercept),-17.57909489051";
     ck_assert_msg(!strncmp(r.out, head, strlen(head)), "%s", r.out);
@@ -332,11 +326,9 @@ START_TEST(test_reading_variants)
 {
     const char *data = "\xEF\xBB\xBF\"y\";\"x\"\r\n1;\"2\"\r\n2;NA\r\n 3 ;  5\r\n4;7\r\n";
     const char *argv[] = {"linreg", "fit", "--format", "json", "-", NULL};
-    lr_test_run_result r = run(argv, data);
+    lr_test_run_result r = lr_test_cmd(argv, data);
     ck_assert_msg(r.exit_code == 0, "%s", r.err);
-    json_error_t je;
-    json_t *o = json_loads(r.out, 0, &je);
-    ck_assert_ptr_nonnull(o);
+    json_t *o = lr_test_out_json(&r);
     ck_assert_int_eq(json_integer_value(json_object_get(o, "n")), 3);
     ck_assert_int_eq(json_integer_value(json_object_get(o, "n_dropped")), 1);
     ck_assert_str_eq(json_string_value(json_object_get(o, "data")), "<stdin>");
@@ -347,7 +339,7 @@ START_TEST(test_reading_variants)
     /* TAB given explicitly; an error from stdin names <stdin>. */
     const char *tsv = "y\tx\n1\t2\nfoo\t3\n";
     const char *argv2[] = {"linreg", "fit", "-d", "tab", "-", NULL};
-    r = run(argv2, tsv);
+    r = lr_test_cmd(argv2, tsv);
     ck_assert_int_eq(r.exit_code, 1);
     ck_assert_str_eq(r.err, "linreg: <stdin>:3:1: column 'y' holds text (\"foo\"), so it cannot "
                             "be the response\n");
@@ -360,12 +352,10 @@ END_TEST
 START_TEST(test_json_nonfinite)
 {
     const char *argv[] = {"linreg", "fit", "--format", "json", "-", NULL};
-    lr_test_run_result r = run(argv, "y,x\n1,0\n3,1\n");
+    lr_test_run_result r = lr_test_cmd(argv, "y,x\n1,0\n3,1\n");
     ck_assert_msg(r.exit_code == 0, "%s", r.err);
     ck_assert(strstr(r.out, "nan") == NULL && strstr(r.out, "inf") == NULL);
-    json_error_t je;
-    json_t *o = json_loads(r.out, 0, &je);
-    ck_assert_msg(o != NULL, "%s", r.out);
+    json_t *o = lr_test_out_json(&r);
     ck_assert(json_is_null(json_object_get(o, "sigma")));
     json_t *c1 = json_array_get(json_object_get(o, "coefficients"), 1);
     ck_assert(json_is_null(json_object_get(c1, "std_error")));
@@ -387,7 +377,7 @@ START_TEST(test_text_after_first_chunk)
     n += (size_t)sprintf(data + n, "5,oops\n");
     char *path = lr_test_write_temp(data, n);
     const char *argv[] = {"linreg", "fit", path, NULL};
-    lr_test_run_result r = run(argv, NULL);
+    lr_test_run_result r = lr_test_cmd(argv, NULL);
     char want[512];
     snprintf(want, sizeof want,
              "linreg: %s:%zu:3: column 'x': expected a number, got \"oops\" (the column holds "
@@ -397,8 +387,7 @@ START_TEST(test_text_after_first_chunk)
     ck_assert_str_eq(r.err, want);
     ck_assert_uint_eq(r.out_len, 0);
     lr_test_run_free(&r);
-    unlink(path);
-    free(path);
+    lr_test_remove_file(path);
     free(data);
 }
 END_TEST
@@ -406,9 +395,15 @@ END_TEST
 /* Ridge output: estimates only, with the reason. */
 START_TEST(test_ridge_output)
 {
-    const char *argv[] = {"linreg", "fit", "-f", "Volume ~ Girth + Height", "--ridge", "2",
-                          lr_test_path("datasets/trees.csv"), NULL};
-    lr_test_run_result r = run(argv, NULL);
+    const char *argv[] = {"linreg",
+                          "fit",
+                          "-f",
+                          "Volume ~ Girth + Height",
+                          "--ridge",
+                          "2",
+                          lr_test_path("datasets/trees.csv"),
+                          NULL};
+    lr_test_run_result r = lr_test_cmd(argv, NULL);
     ck_assert_int_eq(r.exit_code, 0);
     ck_assert(strstr(r.out, "Ridge: lambda = 2 on standardized columns") != NULL);
     ck_assert(strstr(r.out, "no standard errors, t or p values") != NULL);
@@ -423,11 +418,9 @@ START_TEST(test_aliased_output)
 {
     const char *data = "y,a,b,c\n1,1,2,7\n2,2,4,7\n4,3,6,7\n3,5,10,7\n";
     const char *argv[] = {"linreg", "fit", "--format", "json", "-", NULL};
-    lr_test_run_result r = run(argv, data);
+    lr_test_run_result r = lr_test_cmd(argv, data);
     ck_assert_msg(r.exit_code == 0, "%s", r.err);
-    json_error_t je;
-    json_t *o = json_loads(r.out, 0, &je);
-    ck_assert_msg(o != NULL, "%s", r.out);
+    json_t *o = lr_test_out_json(&r);
     json_t *cs = json_object_get(o, "coefficients");
     ck_assert(json_is_true(json_object_get(json_array_get(cs, 2), "aliased")));
     ck_assert(json_is_null(json_object_get(json_array_get(cs, 2), "estimate")));
@@ -445,19 +438,19 @@ START_TEST(test_aliased_output)
      * them; the QR path keeps the column. */
     const char *near = "y,a,b\n1,1,1\n2,2,2.000000001\n4,3,3\n3,5,5\n";
     const char *argv3[] = {"linreg", "fit", "--method", "inverse", "--format", "json", "-", NULL};
-    r = run(argv3, near);
+    r = lr_test_cmd(argv3, near);
     ck_assert_msg(r.exit_code == 0, "%s", r.err);
     ck_assert(strstr(r.out, "\"name\": \"b\", \"estimate\": null") != NULL);
     lr_test_run_free(&r);
     const char *argv4[] = {"linreg", "fit", "--format", "json", "-", NULL};
-    r = run(argv4, near);
+    r = lr_test_cmd(argv4, near);
     ck_assert_msg(r.exit_code == 0, "%s", r.err);
     ck_assert(strstr(r.out, "\"name\": \"b\", \"estimate\": null") == NULL);
     ck_assert(strstr(r.out, "\"rank\": 3") != NULL);
     lr_test_run_free(&r);
 
     const char *argv2[] = {"linreg", "fit", "-", NULL};
-    r = run(argv2, "y,a,b\n1,2,3\n");
+    r = lr_test_cmd(argv2, "y,a,b\n1,2,3\n");
     ck_assert_msg(r.exit_code == 0, "%s", r.err);
     ck_assert(strstr(r.out, "Coefficients: (2 not defined because of singularities)") != NULL);
     ck_assert(strstr(r.out, "ALL 1 residuals are 0: no residual degrees of freedom!") != NULL);
@@ -470,25 +463,24 @@ END_TEST
 START_TEST(test_degenerate_fits)
 {
     const char *argv[] = {"linreg", "fit", "--format", "json", "-", NULL};
-    lr_test_run_result r = run(argv, "y,x\n5,1\n5,2\n5,3\n5,7\n");
+    lr_test_run_result r = lr_test_cmd(argv, "y,x\n5,1\n5,2\n5,3\n5,7\n");
     ck_assert_msg(r.exit_code == 0, "%s", r.err);
     ck_assert(strstr(r.out, "\"r_squared\": null") != NULL);
     ck_assert_str_eq(r.err, "linreg: warning: the response is constant in the rows used: "
                             "R-squared is undefined (0/0)\n");
     lr_test_run_free(&r);
     const char *argv_q[] = {"linreg", "fit", "-q", "--format", "json", "-", NULL};
-    r = run(argv_q, "y,x\n5,1\n5,2\n5,3\n5,7\n");
+    r = lr_test_cmd(argv_q, "y,x\n5,1\n5,2\n5,3\n5,7\n");
     ck_assert_uint_eq(r.err_len, 0); /* -q: no warnings */
     lr_test_run_free(&r);
 
     const char *f = "y ~ x + I(x^2) + I(x^3) + I(x^4) + I(x^5)";
-    const char *argv2[] = {"linreg", "fit", "-f", f, "--format", "json",
-                           lr_test_path("datasets/nist/Wampler1.csv"), NULL};
-    r = run(argv2, NULL);
+    const char *argv2[] = {
+        "linreg", "fit", "-f", f, "--format", "json", lr_test_path("datasets/nist/Wampler1.csv"),
+        NULL};
+    r = lr_test_cmd(argv2, NULL);
     ck_assert_msg(r.exit_code == 0, "%s", r.err);
-    json_error_t je;
-    json_t *o = json_loads(r.out, 0, &je);
-    ck_assert_ptr_nonnull(o);
+    json_t *o = lr_test_out_json(&r);
     ck_assert(json_number_value(json_object_get(o, "sigma")) == 0);
     ck_assert(json_number_value(json_object_get(o, "r_squared")) == 1);
     ck_assert(json_is_null(json_object_get(o, "f_statistic")));
@@ -498,7 +490,7 @@ START_TEST(test_degenerate_fits)
     lr_test_run_free(&r);
     const char *argv3[] = {"linreg", "fit", "-f", f, lr_test_path("datasets/nist/Wampler1.csv"),
                            NULL};
-    r = run(argv3, NULL);
+    r = lr_test_cmd(argv3, NULL);
     /* formatC(x, digits = 4) right-aligns in five places, as R prints them */
     ck_assert(strstr(r.out, "F-statistic:   Inf on 5 and 15 DF") != NULL);
     ck_assert(strstr(r.out, "Multiple R-squared:      1,") != NULL);
@@ -514,8 +506,8 @@ START_TEST(test_extended_on_stdin)
 {
     char *data = lr_test_read_file(lr_test_path("datasets/nist/Wampler1.csv"), NULL);
     const char *argv[] = {"linreg", "fit", "-f", "y ~ x + I(x^2) + I(x^3) + I(x^4) + I(x^5)",
-                          "-", NULL};
-    lr_test_run_result r = run(argv, data);
+                          "-",      NULL};
+    lr_test_run_result r = lr_test_cmd(argv, data);
     ck_assert_msg(r.exit_code == 0, "%s", r.err);
     ck_assert(strstr(r.out, "Precision: recomputed in 256-bit arithmetic") != NULL);
     ck_assert(strstr(r.out, "Residuals:") != NULL);
@@ -530,7 +522,7 @@ START_TEST(test_extended_on_stdin)
     const char *old = getenv("TMPDIR");
     char *saved = old ? strdup(old) : NULL;
     setenv("TMPDIR", "/nonexistent-linreg-tmp", 1);
-    r = run(argv, data);
+    r = lr_test_cmd(argv, data);
     if (saved)
         setenv("TMPDIR", saved, 1);
     else
@@ -553,22 +545,20 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("cli");
-    TCase *tc = tcase_create("core");
-    tcase_set_timeout(tc, 120);
-    tcase_add_loop_test(tc, test_errors, 0, (int)(sizeof error_cases / sizeof *error_cases));
-    tcase_add_test(tc, test_directory);
-    tcase_add_test(tc, test_usage);
-    tcase_add_test(tc, test_help_and_version);
-    tcase_add_test(tc, test_text_golden);
-    tcase_add_test(tc, test_csv_format);
-    tcase_add_test(tc, test_reading_variants);
-    tcase_add_test(tc, test_json_nonfinite);
-    tcase_add_test(tc, test_text_after_first_chunk);
-    tcase_add_test(tc, test_ridge_output);
-    tcase_add_test(tc, test_aliased_output);
-    tcase_add_test(tc, test_degenerate_fits);
-    tcase_add_test(tc, test_extended_on_stdin);
-    suite_add_tcase(s, tc);
-    return lr_test_main(s);
+    const lr_test_case tests[] = {
+        LR_TEST_LOOP(test_errors, (int)LR_TEST_COUNT(error_cases)),
+        LR_TEST(test_directory),
+        LR_TEST(test_usage),
+        LR_TEST(test_help_and_version),
+        LR_TEST(test_text_golden),
+        LR_TEST(test_csv_format),
+        LR_TEST(test_reading_variants),
+        LR_TEST(test_json_nonfinite),
+        LR_TEST(test_text_after_first_chunk),
+        LR_TEST(test_ridge_output),
+        LR_TEST(test_aliased_output),
+        LR_TEST(test_degenerate_fits),
+        LR_TEST(test_extended_on_stdin),
+    };
+    return lr_test_run_cases("cli", 120, tests, LR_TEST_COUNT(tests));
 }

@@ -44,8 +44,7 @@ static void check(const char *id, const char *what, size_t i, double a, double b
         ck_assert_msg(isnan(a), "%s: %s[%zu] = %.17g, R has NA", id, what, i, a);
         return;
     }
-    ck_assert_msg(lr_test_rel_close(a, b, rtol), "%s: %s[%zu] = %.17g, R %.17g", id, what, i, a,
-                  b);
+    ck_assert_msg(lr_test_rel_close(a, b, rtol), "%s: %s[%zu] = %.17g, R %.17g", id, what, i, a, b);
 }
 
 START_TEST(test_r_cluster)
@@ -59,10 +58,7 @@ START_TEST(test_r_cluster)
     const char *file = json_string_value(json_object_get(e, "file"));
     snprintf(rel, sizeof rel, "%s%s", strncmp(file, "tests/", 6) ? "datasets/" : "", file);
     lr_fit_options opt;
-    lr_fit_options_init(&opt);
-    opt.formula = json_string_value(json_object_get(e, "formula"));
-    json_t *w = json_object_get(e, "weights");
-    opt.weights = json_is_string(w) ? json_string_value(w) : NULL;
+    lr_test_ref_options(e, &opt);
     opt.cluster = json_string_value(json_object_get(e, "cluster"));
     opt.vcov = LR_VCOV_CL;
     opt.method = m;
@@ -81,15 +77,16 @@ START_TEST(test_r_cluster)
     size_t ng = json_is_array(g) ? json_array_size(g) : 1;
     for (size_t i = 0; i < 3; i++)
         ck_assert_uint_eq(s->n_clusters[i],
-                          i >= ng ? 0 : (uint64_t)(json_is_array(g) ? at(e, "n_clusters", i)
-                                                                    : num(g)));
+                          i >= ng ? 0
+                                  : (uint64_t)(json_is_array(g) ? at(e, "n_clusters", i) : num(g)));
     double *v = calloc(p * p, sizeof(double));
     ck_assert_ptr_nonnull(v);
     lr_fit_vcov(fit, v, p);
     int negative = 0;
     for (size_t j = 0; j < p; j++) {
         const lr_coef *c = lr_fit_coef(fit, j);
-        ck_assert_str_eq(c->name, json_string_value(json_array_get(json_object_get(e, "names"), j)));
+        ck_assert_str_eq(c->name,
+                         json_string_value(json_array_get(json_object_get(e, "names"), j)));
         check(id, "estimate", j, c->estimate, at(e, "estimate", j), RTOL);
         check(id, "se", j, c->std_error, at(e, "se", j), RTOL);
         check(id, "t", j, c->t, at(e, "t", j), RTOL);
@@ -106,8 +103,8 @@ START_TEST(test_r_cluster)
             }
             /* off-diagonal entries near zero: relative to the diagonal's scale */
             double scale = sqrt(fabs(at(e, "vcov", i * p + i) * at(e, "vcov", j * p + j)));
-            ck_assert_msg(fabs(v[j * p + i] - r) <= RTOL * scale, "%s: vcov[%zu,%zu] = %.17g, R %.17g",
-                          id, i, j, v[j * p + i], r);
+            ck_assert_msg(fabs(v[j * p + i] - r) <= RTOL * scale,
+                          "%s: vcov[%zu,%zu] = %.17g, R %.17g", id, i, j, v[j * p + i], r);
         }
     }
     free(v);
@@ -144,11 +141,6 @@ START_TEST(test_r_cluster)
 }
 END_TEST
 
-static void run(const char *const *argv, lr_test_run_result *r)
-{
-    ck_assert_int_eq(lr_test_run(argv, NULL, 0, r), 0);
-}
-
 /* A variance zero to rounding: R's "ratio" V_jj / (eps (|A| M_abs |A|)_jj)
  * far below linreg's 1e-4 (the clusters nested in the term: R prints noise)
  * gives NA with a warning naming the term and an NA Wald F; far above it
@@ -184,8 +176,8 @@ START_TEST(test_r_cluster_zero)
         check(id, "estimate", j, c->estimate, at(e, "estimate", j), RTOL);
         if (ratio < 1e-6) {
             nzero++;
-            ck_assert_msg(isnan(c->std_error) && isnan(c->t) && isnan(c->p) &&
-                              isnan(c->ci_low) && isnan(c->ci_high),
+            ck_assert_msg(isnan(c->std_error) && isnan(c->t) && isnan(c->p) && isnan(c->ci_low) &&
+                              isnan(c->ci_high),
                           "%s: %s: SE %g (R's noise %g)", id, c->name, c->std_error,
                           at(e, "se", j));
             ck_assert_msg(note && strstr(note, c->name), "%s: no note names %s", id, c->name);
@@ -220,15 +212,12 @@ START_TEST(test_cli_cluster_zero)
 {
     char path[1024];
     snprintf(path, sizeof path, "%s", lr_test_path("datasets/warpbreaks.csv"));
-    const char *argv[] = {"linreg", "fit",     "-f",       "breaks ~ wool + tension",
-                          "--vcov", "CL",      "--cluster", "tension",
-                          "--format", "json",  path,        NULL};
-    lr_test_run_result r;
-    run(argv, &r);
+    const char *argv[] = {"linreg",   "fit",  "-f",        "breaks ~ wool + tension",
+                          "--vcov",   "CL",   "--cluster", "tension",
+                          "--format", "json", path,        NULL};
+    lr_test_run_result r = lr_test_cmd(argv, NULL);
     ck_assert_int_eq(r.exit_code, 0);
-    json_error_t je;
-    json_t *o = json_loads(r.out, 0, &je);
-    ck_assert_msg(o != NULL, "invalid JSON: %s\n%s", je.text, r.out);
+    json_t *o = lr_test_out_json(&r);
     json_t *c = json_array_get(json_object_get(o, "coefficients"), 2);
     ck_assert_str_eq(json_string_value(json_object_get(c, "name")), "tensionL");
     ck_assert(json_is_null(json_object_get(c, "std_error")) &&
@@ -248,15 +237,11 @@ START_TEST(test_cli_cluster)
 {
     char path[1024];
     snprintf(path, sizeof path, "%s", lr_test_path("datasets/mtcars.csv"));
-    const char *argv[] = {"linreg", "fit",       "-f",   "mpg ~ wt + hp",
-                          "--vcov", "CL",        "--cluster", "am,vs", "--format",
-                          "json",   path,        NULL};
-    lr_test_run_result r;
-    run(argv, &r);
+    const char *argv[] = {"linreg",    "fit",   "-f",       "mpg ~ wt + hp", "--vcov", "CL",
+                          "--cluster", "am,vs", "--format", "json",          path,     NULL};
+    lr_test_run_result r = lr_test_cmd(argv, NULL);
     ck_assert_int_eq(r.exit_code, 0);
-    json_error_t je;
-    json_t *o = json_loads(r.out, 0, &je);
-    ck_assert_msg(o != NULL, "invalid JSON: %s\n%s", je.text, r.out);
+    json_t *o = lr_test_out_json(&r);
     json_t *e = NULL;
     json_t *cases = json_object_get(ref, "cases");
     for (size_t i = 0; i < json_array_size(cases); i++)
@@ -269,12 +254,12 @@ START_TEST(test_cli_cluster)
     lr_test_run_free(&r);
     json_decref(o);
 
-    const char *text[] = {"linreg", "fit",  "-f",        "breaks ~ wool", "--vcov",
-                          "CL",     "--cluster", "tension", NULL, NULL};
+    const char *text[] = {"linreg",  "fit", "-f", "breaks ~ wool", "--vcov", "CL", "--cluster",
+                          "tension", NULL,  NULL};
     char wb[1024];
     snprintf(wb, sizeof wb, "%s", lr_test_path("datasets/warpbreaks.csv"));
     text[8] = wb;
-    run(text, &r);
+    r = lr_test_cmd(text, NULL);
     ck_assert_int_eq(r.exit_code, 0);
     ck_assert_msg(strstr(r.out, "standard errors CL (clustered by tension: 3 clusters)"), "%s",
                   r.out);
@@ -351,27 +336,18 @@ START_TEST(test_cluster_paths)
         ck_assert_uint_eq(s->n_clusters[0], 97);
         ck_assert_uint_eq(s->n_clusters[1], 211);
         ck_assert_uint_eq(s->n_clusters[2], pairs);
-        if (!ref_fit) {
-            ref_fit = fit;
-            continue;
-        }
-        char what[96];
-        snprintf(what, sizeof what, "%s, variant %d", formula, v);
-        lr_test_same_fit_bits(fit, ref_fit, what);
-        lr_fit_free(fit);
+        lr_test_same_as_first(&ref_fit, fit, formula, v);
     }
     lr_fit_free(ref_fit);
     free(saved);
     /* the command on the file and on stdin (whose rows only the spool has
      * again, the copy of the text aside) prints the same JSON */
-    const char *argv[] = {"linreg", "fit",  "-f", formula,    "-w",     "w",    "--vcov",
-                          "CL",     "--cluster", "g,s", "--format", "json", pa, NULL};
+    const char *argv[] = {"linreg", "fit",       "-f",  formula,    "-w",   "w", "--vcov",
+                          "CL",     "--cluster", "g,s", "--format", "json", pa,  NULL};
     /* (argv[12]: the file, then "-") */
     lr_test_same_json_stdin(argv, 12, a, la);
-    unlink(pa);
-    unlink(pb);
-    free(pa);
-    free(pb);
+    lr_test_remove_file(pa);
+    lr_test_remove_file(pb);
     free(a);
     free(b);
 }
@@ -433,8 +409,7 @@ START_TEST(test_cli_refusals)
         argv[n++] = refusals[_i].args[i];
     argv[n++] = path;
     argv[n] = NULL;
-    lr_test_run_result r;
-    run(argv, &r);
+    lr_test_run_result r = lr_test_cmd(argv, NULL);
     ck_assert_msg(r.exit_code != 0, "case %d: exit 0", _i);
     ck_assert_msg(strstr(r.err, refusals[_i].msg), "case %d: stderr '%s'", _i, r.err);
     lr_test_run_free(&r);
@@ -454,8 +429,7 @@ START_TEST(test_one_cluster)
     lr_error err;
     ck_assert_int_eq(lr_fit_csv(csv, &opt, &fit, &err), LR_EDATA);
     ck_assert(strstr(err.message, "at least two clusters"));
-    unlink(csv);
-    free(csv);
+    lr_test_remove_file(csv);
 }
 END_TEST
 
@@ -487,36 +461,30 @@ START_TEST(test_alloc_failures)
         lr_test_put(&t, "%d,%d,k%d,%s\n", (i * 7) % 11, i % 13, i % 70, i % 3 ? "u" : "v");
     char *path = lr_test_write_temp(t.s, t.n);
     lr_test_alloc_failures(cluster_alloc_run, path, 3000);
-    unlink(path);
-    free(path);
+    lr_test_remove_file(path);
     free(t.s);
 }
 END_TEST
 
 int main(void)
 {
-    json_error_t je;
-    ref = json_load_file(lr_test_path("tests/data/r_cluster.json"), 0, &je);
-    if (!ref) {
-        fprintf(stderr, "cannot read tests/data/r_cluster.json: %s\n", je.text);
+    ref = lr_test_load_json("tests/data/r_cluster.json");
+    if (!ref)
         return 1;
-    }
-    Suite *s = suite_create("cluster");
-    TCase *tc = tcase_create("core");
-    tcase_set_timeout(tc, 300);
     int nc = (int)json_array_size(json_object_get(ref, "cases"));
-    tcase_add_loop_test(tc, test_r_cluster, 0, nc * (int)NMETHODS * 2);
-    tcase_add_test(tc, test_cli_cluster);
-    tcase_add_loop_test(tc, test_cluster_paths, 0, 3);
-    tcase_add_test(tc, test_cluster_poly_order);
-    tcase_add_loop_test(tc, test_r_cluster_zero, 0,
-                        (int)(json_array_size(json_object_get(ref, "zero_cases")) * NMETHODS));
-    tcase_add_test(tc, test_cli_cluster_zero);
-    tcase_add_loop_test(tc, test_cli_refusals, 0, (int)(sizeof refusals / sizeof *refusals));
-    tcase_add_test(tc, test_one_cluster);
-    tcase_add_test(tc, test_alloc_failures);
-    suite_add_tcase(s, tc);
-    int rc = lr_test_main(s);
+    const lr_test_case tests[] = {
+        LR_TEST_LOOP(test_r_cluster, nc * (int)NMETHODS * 2),
+        LR_TEST(test_cli_cluster),
+        LR_TEST_LOOP(test_cluster_paths, 3),
+        LR_TEST(test_cluster_poly_order),
+        LR_TEST_LOOP(test_r_cluster_zero,
+                     (int)(json_array_size(json_object_get(ref, "zero_cases")) * NMETHODS)),
+        LR_TEST(test_cli_cluster_zero),
+        LR_TEST_LOOP(test_cli_refusals, (int)LR_TEST_COUNT(refusals)),
+        LR_TEST(test_one_cluster),
+        LR_TEST(test_alloc_failures),
+    };
+    int rc = lr_test_run_cases("cluster", 300, tests, LR_TEST_COUNT(tests));
     json_decref(ref);
     return rc;
 }

@@ -170,7 +170,8 @@ START_TEST(test_compare_text)
     lr_test_run_free(&r);
     compare("--format=markdown", m, 3, &r);
     ck_assert_int_eq(r.exit_code, 0);
-    ck_assert_ptr_nonnull(strstr(r.out, "| 3 | 27 | 160.78 | 2 | 34.270 | 2.8776 | 0.0736450 | . |"));
+    ck_assert_ptr_nonnull(
+        strstr(r.out, "| 3 | 27 | 160.78 | 2 | 34.270 | 2.8776 | 0.0736450 | . |"));
     lr_test_run_free(&r);
     free_models(m, 3);
     json_decref(f);
@@ -197,12 +198,7 @@ START_TEST(test_compare_refusals)
     snprintf(aq, sizeof aq, "%s", lr_test_path("datasets/airquality.csv"));
     m[0] = lr_test_join(dir, "a.json");
     m[1] = lr_test_join(dir, "b.json");
-    /* missing values in Solar.R: 116 rows against 111 (R: "models were not
-     * all fitted to the same size of dataset") */
-    fit_to(aq, "Ozone ~ Temp", NULL, m[0], NULL);
-    fit_to(aq, "Ozone ~ Temp + Solar.R", NULL, m[1], NULL);
-    refused(NULL, m, 2, "were fitted on different rows: 116 vs 111 rows used");
-    /* the same number of rows, one value changed (in a column neither reads) */
+    /* the same number of rows as mtcars, one value changed (in a column neither reads) */
     size_t len;
     char *text = lr_test_read_file(mt, &len);
     char *p = strstr(text, "16.46");
@@ -211,30 +207,62 @@ START_TEST(test_compare_refusals)
     char *mt2 = lr_test_join(dir, "mtcars2.csv");
     lr_test_write_file(mt2, text, len);
     free(text);
-    fit_to(mt, "mpg ~ wt", NULL, m[0], NULL);
-    fit_to(mt2, "mpg ~ wt + hp", NULL, m[1], NULL);
-    refused(NULL, m, 2, "32 rows each, but not the same ones");
-    /* not nested */
-    fit_to(mt, "mpg ~ hp", NULL, m[1], NULL);
-    refused(NULL, m, 2, "are not nested: term 'wt' of model 1 is not a term of model 2");
-    fit_to(mt, "mpg ~ wt:hp + hp", NULL, m[1], NULL);
-    refused(NULL, m, 2, "term 'wt' of model 1 is not a term of model 2");
-    fit_to(mt, "mpg ~ wt", NULL, m[0], NULL);
-    fit_to(mt, "mpg ~ wt + hp + qsec - 1", NULL, m[1], NULL);
-    refused(NULL, m, 2, "term '(Intercept)' of model 1 is not a term of model 2");
-    /* other absorbed fixed effects; fixed effects against their dummies
-     * (nested in column space, but not by terms: refused) */
-    fit_to(mt, "mpg ~ wt | cyl", NULL, m[0], NULL);
-    fit_to(mt, "mpg ~ wt + hp | gear", NULL, m[1], NULL);
-    refused(NULL, m, 2, "term '| cyl' of model 1 is not a term of model 2");
-    fit_to(mt, "mpg ~ wt + hp + factor(cyl)", NULL, m[1], NULL);
-    refused(NULL, m, 2, "term '| cyl' of model 1 is not a term of model 2");
-    /* another response; other weights */
-    fit_to(mt, "mpg ~ wt", NULL, m[0], NULL);
-    fit_to(mt, "qsec ~ wt + hp", NULL, m[1], NULL);
-    refused(NULL, m, 2, "have different responses: mpg ~ wt and qsec ~ wt + hp");
-    fit_to(mt, "mpg ~ wt + hp", "qsec", m[1], NULL);
-    refused(NULL, m, 2, "were fitted with different weights");
+    const char *const data[] = {mt, aq, mt2};
+    /* two models (data, formula, weights) that compare refuses, and why */
+    static const struct {
+        int data[2];            /* the files: data[] */
+        const char *formula[2]; /* the models */
+        const char *weights[2]; /* their weights (NULL: none) */
+        const char *why;        /* in the message */
+    } cases[] = {
+        /* missing values in Solar.R: 116 rows against 111 (R: "models were not
+         * all fitted to the same size of dataset") */
+        {{1, 1},
+         {"Ozone ~ Temp", "Ozone ~ Temp + Solar.R"},
+         {NULL, NULL},
+         "were fitted on different rows: 116 vs 111 rows used"},
+        {{0, 2},
+         {"mpg ~ wt", "mpg ~ wt + hp"},
+         {NULL, NULL},
+         "32 rows each, but not the same ones"},
+        /* not nested */
+        {{0, 0},
+         {"mpg ~ wt", "mpg ~ hp"},
+         {NULL, NULL},
+         "are not nested: term 'wt' of model 1 is not a term of model 2"},
+        {{0, 0},
+         {"mpg ~ wt", "mpg ~ wt:hp + hp"},
+         {NULL, NULL},
+         "term 'wt' of model 1 is not a term of model 2"},
+        {{0, 0},
+         {"mpg ~ wt", "mpg ~ wt + hp + qsec - 1"},
+         {NULL, NULL},
+         "term '(Intercept)' of model 1 is not a term of model 2"},
+        /* other absorbed fixed effects; fixed effects against their dummies
+         * (nested in column space, but not by terms: refused) */
+        {{0, 0},
+         {"mpg ~ wt | cyl", "mpg ~ wt + hp | gear"},
+         {NULL, NULL},
+         "term '| cyl' of model 1 is not a term of model 2"},
+        {{0, 0},
+         {"mpg ~ wt | cyl", "mpg ~ wt + hp + factor(cyl)"},
+         {NULL, NULL},
+         "term '| cyl' of model 1 is not a term of model 2"},
+        /* another response; other weights */
+        {{0, 0},
+         {"mpg ~ wt", "qsec ~ wt + hp"},
+         {NULL, NULL},
+         "have different responses: mpg ~ wt and qsec ~ wt + hp"},
+        {{0, 0},
+         {"mpg ~ wt", "mpg ~ wt + hp"},
+         {NULL, "qsec"},
+         "were fitted with different weights"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        for (int k = 0; k < 2; k++)
+            fit_to(data[cases[i].data[k]], cases[i].formula[k], cases[i].weights[k], m[k], NULL);
+        refused(NULL, m, 2, cases[i].why);
+    }
     /* a file without the fingerprint (an older linreg's): refused, or
      * compared with --force */
     fit_to(mt, "mpg ~ wt + hp", NULL, m[1], NULL);
@@ -392,24 +420,17 @@ END_TEST
 
 int main(void)
 {
-    json_error_t je;
-    reference = json_load_file(lr_test_path("tests/data/r_compare.json"), 0, &je);
-    if (!reference) {
-        fprintf(stderr, "tests/data/r_compare.json: %s\n", je.text);
+    reference = lr_test_load_json("tests/data/r_compare.json");
+    if (!reference)
         return 1;
-    }
-    Suite *s = suite_create("compare");
-    TCase *tc = tcase_create("r");
-    tcase_add_loop_test(tc, test_compare_matches_r, 0,
-                        (int)json_array_size(json_object_get(reference, "cases")));
-    tcase_add_test(tc, test_compare_text);
-    suite_add_tcase(s, tc);
-    TCase *tr = tcase_create("refusals");
-    tcase_add_test(tr, test_compare_refusals);
-    tcase_add_test(tr, test_fingerprint_threads_and_paths);
-    tcase_add_test(tr, test_alloc_failures_compare);
-    suite_add_tcase(s, tr);
-    int rc = lr_test_main(s);
+    const lr_test_case tests[] = {
+        {test_compare_matches_r, (int)json_array_size(json_object_get(reference, "cases")), "r"},
+        LR_TEST(test_compare_text),
+        {test_compare_refusals, 0, "refusals"},
+        LR_TEST(test_fingerprint_threads_and_paths),
+        LR_TEST(test_alloc_failures_compare),
+    };
+    int rc = lr_test_run_cases("compare", 0, tests, LR_TEST_COUNT(tests));
     json_decref(reference);
     return rc;
 }

@@ -28,44 +28,18 @@
 
 static json_t *ref;
 
-static double key(json_t *o, const char *k)
-{
-    json_t *v = json_object_get(o, k);
-    ck_assert_msg(v != NULL, "missing key %s", k);
-    return num(v);
-}
-
-/* check_close, the case named. */
-static void agree(double got, double want, double scale, const char *id, const char *what,
-                  size_t i)
-{
-    char label[160];
-    snprintf(label, sizeof label, "%s: %s", id, what);
-    check_close(got, want, scale, label, i);
-}
-
 static const lr_method methods[] = {LR_METHOD_AUTO, LR_METHOD_QR, LR_METHOD_INVERSE,
                                     LR_METHOD_CHOLESKY};
 #define NMETHODS (sizeof methods / sizeof *methods)
 
 static lr_fit *fit_case(json_t *c, lr_method method)
 {
-    char rel[256];
-    snprintf(rel, sizeof rel, "tests/data/%s", json_string_value(json_object_get(c, "file")));
-    json_t *w = json_object_get(c, "weights");
     lr_fit_options opt;
-    lr_fit_options_init(&opt);
-    opt.formula = json_string_value(json_object_get(c, "formula"));
-    opt.weights = json_is_string(w) ? json_string_value(w) : NULL;
+    lr_test_ref_options(c, &opt);
     opt.method = method;
     opt.keep_model = 1;
     opt.anova = 1;
-    lr_fit *fit = NULL;
-    lr_error err;
-    int rc = lr_fit_csv(lr_test_path(rel), &opt, &fit, &err);
-    ck_assert_msg(rc == LR_OK, "%s: %s", json_string_value(json_object_get(c, "id")),
-                  err.message);
-    return fit;
+    return lr_test_ref_fit(c, "tests/data", &opt);
 }
 
 /* R's coef(summary(fit)) lists the estimable coefficients; the NA ones are
@@ -86,15 +60,7 @@ static void check_coefficients(json_t *c, const lr_fit *fit)
         }
         json_t *r = json_array_get(coefs, e++);
         ck_assert_msg(r != NULL, "%s: coefficient '%s' beyond R's", id, cf->name);
-        ck_assert_msg(!strcmp(cf->name, json_string_value(json_object_get(r, "name"))),
-                      "%s: coefficient %zu is '%s', R's is '%s'", id, j, cf->name,
-                      json_string_value(json_object_get(r, "name")));
-        agree(cf->estimate, key(r, "estimate"), 0, id, "estimate", j);
-        agree(cf->std_error, key(r, "std_error"), 0, id, "std_error", j);
-        agree(cf->t, key(r, "t"), 0, id, "t", j);
-        agree(cf->p, key(r, "p"), 0, id, "p", j);
-        agree(cf->ci_low, key(r, "ci_low"), 0, id, "ci_low", j);
-        agree(cf->ci_high, key(r, "ci_high"), 0, id, "ci_high", j);
+        check_coef_case(r, cf, id, j);
     }
     ck_assert_msg(e == json_array_size(coefs) && a == json_array_size(aliased),
                   "%s: %zu estimable and %zu aliased, R has %zu and %zu", id, e, a,
@@ -109,11 +75,11 @@ static void check_summary(json_t *c, const lr_fit *fit)
                   (unsigned long long)s->n);
     ck_assert_int_eq((long long)s->rank, json_integer_value(json_object_get(c, "rank")));
     static const char *const keys[] = {"df_residual", "sigma", "r_squared", "adj_r_squared",
-                                       "f_statistic", "f_p", "rss"};
-    const double got[] = {s->df_residual, s->sigma,  s->r_squared, s->adj_r_squared,
-                          s->f_statistic, s->f_p, s->rss};
+                                       "f_statistic", "f_p",   "rss"};
+    const double got[] = {s->df_residual, s->sigma, s->r_squared, s->adj_r_squared,
+                          s->f_statistic, s->f_p,   s->rss};
     for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
-        agree(got[i], key(c, keys[i]), 0, id, keys[i], 0);
+        check_case(got[i], ref_key(c, keys[i]), 0, id, keys[i], 0);
     const lr_anova_row *tab = NULL;
     json_t *want = json_object_get(c, "anova");
     size_t nrows = lr_fit_anova(fit, &tab);
@@ -124,12 +90,12 @@ static void check_summary(json_t *c, const lr_fit *fit)
         ck_assert_msg(!strcmp(tab[i].term, json_string_value(json_object_get(r, "term"))),
                       "%s: anova row %zu is '%s', R's is '%s'", id, i, tab[i].term,
                       json_string_value(json_object_get(r, "term")));
-        agree(tab[i].df, key(r, "df"), 0, id, "anova df", i);
-        agree(tab[i].sum_sq, key(r, "sum_sq"), 0, id, "anova sum_sq", i);
-        agree(tab[i].mean_sq, key(r, "mean_sq"), 0, id, "anova mean_sq", i);
+        check_case(tab[i].df, ref_key(r, "df"), 0, id, "anova df", i);
+        check_case(tab[i].sum_sq, ref_key(r, "sum_sq"), 0, id, "anova sum_sq", i);
+        check_case(tab[i].mean_sq, ref_key(r, "mean_sq"), 0, id, "anova mean_sq", i);
         if (i + 1 < nrows) {
-            agree(tab[i].f, key(r, "f"), 0, id, "anova f", i);
-            agree(tab[i].p, key(r, "p"), 0, id, "anova p", i);
+            check_case(tab[i].f, ref_key(r, "f"), 0, id, "anova f", i);
+            check_case(tab[i].p, ref_key(r, "p"), 0, id, "anova p", i);
         }
     }
 }
@@ -152,8 +118,7 @@ START_TEST(test_r_contrasts)
     int beyond = note && strstr(note, "beyond boundary knots") != NULL;
     ck_assert_msg(check_r_predictions(c, model_path, newdata) == beyond, "%s: beyond the knots",
                   json_string_value(json_object_get(c, "id")));
-    unlink(model_path);
-    free(model_path);
+    lr_test_remove_file(model_path);
 }
 END_TEST
 
@@ -165,18 +130,10 @@ START_TEST(test_contrasts_stdin)
     const char *path = lr_test_path("tests/data/contrasts.csv");
     char *data = lr_test_read_file(path, &len);
     const char *formula = "y ~ C(g, sum) * x + C(h, helmert)";
-    const char *file_argv[] = {"linreg", "fit", "-f", formula, "--vcov", "HC3", path, NULL};
-    const char *stdin_argv[] = {"linreg", "fit", "-f", formula, "--vcov", "HC3", "-", NULL};
-    lr_test_run_result a, b;
-    ck_assert_int_eq(lr_test_run(file_argv, NULL, 0, &a), 0);
-    ck_assert_int_eq(lr_test_run(stdin_argv, data, len, &b), 0);
-    ck_assert_msg(a.exit_code == 0 && b.exit_code == 0, "%s%s", a.err, b.err);
-    const char *ca = strstr(a.out, "Coefficients:"), *cb = strstr(b.out, "Coefficients:");
-    ck_assert(ca && cb);
-    ck_assert_str_eq(ca, cb);
-    ck_assert_ptr_nonnull(strstr(a.out, "C(g, sum)3:x"));
-    lr_test_run_free(&a);
-    lr_test_run_free(&b);
+    const char *argv[] = {"linreg", "fit", "-f", formula, "--vcov", "HC3", path, NULL};
+    char *out = lr_test_same_stdin(argv, 6, data, len, "Coefficients:");
+    ck_assert_ptr_nonnull(strstr(out, "C(g, sum)3:x"));
+    free(out);
     free(data);
 }
 END_TEST
@@ -205,30 +162,28 @@ START_TEST(test_contrasts_chunks)
         lr_fit_options_init(&opt);
         opt.formula = formulas[k];
         opt.threads = 2;
-        lr_error err;
-        ck_assert_msg(lr_fit_csv(path, &opt, &fit[k], &err) == LR_OK, "%s", err.message);
+        fit[k] = lr_test_fit_path(path, &opt);
     }
     double mean = lr_fit_coef(fit[1], 0)->estimate * 5;
     for (size_t j = 1; j < 5; j++)
         mean += lr_fit_coef(fit[1], j)->estimate;
-    agree(lr_fit_coef(fit[0], 0)->estimate, mean / 5, 0, "chunks", "intercept", 0);
-    agree(lr_fit_coef(fit[2], 0)->estimate, mean / 5, 0, "chunks", "helmert intercept", 0);
+    check_case(lr_fit_coef(fit[0], 0)->estimate, mean / 5, 0, "chunks", "intercept", 0);
+    check_case(lr_fit_coef(fit[2], 0)->estimate, mean / 5, 0, "chunks", "helmert intercept", 0);
     for (int k = 0; k < 3; k += 2) {
-        agree(lr_fit_summary(fit[k])->sigma, lr_fit_summary(fit[1])->sigma, 0, "chunks", "sigma",
-              (size_t)k);
-        agree(lr_fit_summary(fit[k])->r_squared, lr_fit_summary(fit[1])->r_squared, 0, "chunks",
-              "r_squared", (size_t)k);
+        check_case(lr_fit_summary(fit[k])->sigma, lr_fit_summary(fit[1])->sigma, 0, "chunks",
+                   "sigma", (size_t)k);
+        check_case(lr_fit_summary(fit[k])->r_squared, lr_fit_summary(fit[1])->r_squared, 0,
+                   "chunks", "r_squared", (size_t)k);
     }
     ck_assert_uint_eq(lr_fit_ncoef(fit[3]), 15);
     ck_assert_str_eq(lr_fit_coef(fit[3], 1)->name, "interaction(g, h)lo.0");
-    agree(lr_fit_summary(fit[3])->sigma, lr_fit_summary(fit[4])->sigma, 0, "chunks",
-          "interaction sigma", 0);
-    agree(lr_fit_summary(fit[3])->r_squared, lr_fit_summary(fit[4])->r_squared, 0, "chunks",
-          "interaction r_squared", 0);
+    check_case(lr_fit_summary(fit[3])->sigma, lr_fit_summary(fit[4])->sigma, 0, "chunks",
+               "interaction sigma", 0);
+    check_case(lr_fit_summary(fit[3])->r_squared, lr_fit_summary(fit[4])->r_squared, 0, "chunks",
+               "interaction r_squared", 0);
     for (int k = 0; k < 5; k++)
         lr_fit_free(fit[k]);
-    unlink(path);
-    free(path);
+    lr_test_remove_file(path);
 }
 END_TEST
 
@@ -238,8 +193,14 @@ END_TEST
 START_TEST(test_contrasts_new_level)
 {
     char *model = temp_path();
-    const char *fit_argv[] = {"linreg", "fit", "-f", "y ~ C(g, sum) + x + interaction(g, k)",
-                              "-o", model, lr_test_path("tests/data/contrasts.csv"), NULL};
+    const char *fit_argv[] = {"linreg",
+                              "fit",
+                              "-f",
+                              "y ~ C(g, sum) + x + interaction(g, k)",
+                              "-o",
+                              model,
+                              lr_test_path("tests/data/contrasts.csv"),
+                              NULL};
     lr_test_run_result a, b;
     ck_assert_int_eq(lr_test_run(fit_argv, NULL, 0, &a), 0);
     ck_assert_msg(a.exit_code == 0, "%s", a.err);
@@ -255,12 +216,10 @@ START_TEST(test_contrasts_new_level)
         ck_assert_int_eq(b.exit_code, 1);
         ck_assert_msg(strstr(b.err, want[i]), "%s", b.err);
         lr_test_run_free(&b);
-        unlink(nd);
-        free(nd);
+        lr_test_remove_file(nd);
     }
     lr_test_run_free(&a);
-    unlink(model);
-    free(model);
+    lr_test_remove_file(model);
 }
 END_TEST
 
@@ -274,21 +233,17 @@ START_TEST(test_contrasts_errors)
         {"g,y\na,1\nb,2\n", "y ~ C(g, poly)",
          "C() takes contr.treatment, contr.sum or contr.helmert", LR_EUSAGE},
         {"g,y\na,1\nb,2\n", "y ~ C(g, sum, 1)", "how.many is not supported", LR_EUSAGE},
-        {"g,y\na,1\na,2\n", "y ~ C(g, sum)",
-         "factor C(g, sum) has a single level in the rows used", LR_EDATA},
+        {"g,y\na,1\na,2\n", "y ~ C(g, sum)", "factor C(g, sum) has a single level in the rows used",
+         LR_EDATA},
         {"g,y\na,1\nb,2\n", "y ~ interaction(g)", "interaction() needs two columns or more",
          LR_EUSAGE},
         {"g,y\na,1\nb,2\n", "y ~ interaction(g, y, sep = 1)", "expected a string", LR_EUSAGE},
         {"g,y\nNA,1\nb,2\nc,3\n", "y ~ C(g, helmert) - 1", "", LR_OK},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-        char *path = lr_test_write_temp(cases[i].data, strlen(cases[i].data));
-        lr_fit_options opt;
-        lr_fit_options_init(&opt);
-        opt.formula = cases[i].formula;
-        lr_fit *fit = NULL;
+        lr_fit *fit;
         lr_error err;
-        int rc = lr_fit_csv(path, &opt, &fit, &err);
+        int rc = lr_test_fit_text(cases[i].data, cases[i].formula, &fit, &err);
         ck_assert_msg(rc == cases[i].code, "%s: rc %d", cases[i].formula, rc);
         if (rc)
             ck_assert_msg(strstr(err.message, cases[i].message), "%s: %s", cases[i].formula,
@@ -296,31 +251,24 @@ START_TEST(test_contrasts_errors)
         else /* without an intercept the factor is coded by indicators, named by level */
             ck_assert_str_eq(lr_fit_coef(fit, 1)->name, "C(g, helmert)c");
         lr_fit_free(fit);
-        unlink(path);
-        free(path);
     }
 }
 END_TEST
 
 int main(void)
 {
-    json_error_t je;
-    ref = json_load_file(lr_test_path("tests/data/r_contrasts.json"), 0, &je);
-    if (!ref) {
-        fprintf(stderr, "cannot read tests/data/r_contrasts.json: %s\n", je.text);
+    ref = lr_test_load_json("tests/data/r_contrasts.json");
+    if (!ref)
         return 1;
-    }
-    Suite *s = suite_create("contrasts");
-    TCase *tc = tcase_create("core");
-    tcase_set_timeout(tc, 120);
     size_t nfits = json_array_size(json_object_get(ref, "fits"));
-    tcase_add_loop_test(tc, test_r_contrasts, 0, (int)(nfits * NMETHODS));
-    tcase_add_test(tc, test_contrasts_stdin);
-    tcase_add_test(tc, test_contrasts_chunks);
-    tcase_add_test(tc, test_contrasts_new_level);
-    tcase_add_test(tc, test_contrasts_errors);
-    suite_add_tcase(s, tc);
-    int rc = lr_test_main(s);
+    const lr_test_case tests[] = {
+        LR_TEST_LOOP(test_r_contrasts, (int)(nfits * NMETHODS)),
+        LR_TEST(test_contrasts_stdin),
+        LR_TEST(test_contrasts_chunks),
+        LR_TEST(test_contrasts_new_level),
+        LR_TEST(test_contrasts_errors),
+    };
+    int rc = lr_test_run_cases("contrasts", 120, tests, LR_TEST_COUNT(tests));
     json_decref(ref);
     return rc;
 }

@@ -120,66 +120,54 @@ static void collect_residual(void *ud, const lr_residual *r)
 
 START_TEST(test_diagnostics_match_r)
 {
-    json_t *cases = ref_array("diagnostics");
-    size_t k;
-    json_t *c;
-    json_array_foreach(cases, k, c)
-    {
-        const char *id = json_string_value(json_object_get(c, "id"));
-        json_t *w = json_object_get(c, "weights");
-        lr_fit_options opt;
-        lr_fit_options_init(&opt);
-        opt.formula = json_string_value(json_object_get(c, "formula"));
-        opt.weights = json_is_string(w) ? json_string_value(w) : NULL;
-        opt.residual_summary = 1;
-        diag_rows d = {0};
-        opt.residual_row = collect_residual;
-        opt.residual_ud = &d;
-        opt.plot_points = 1000;
-        lr_fit *fit = NULL;
-        lr_error err;
-        int rc =
-            lr_fit_csv(data_path(json_string_value(json_object_get(c, "file"))), &opt, &fit, &err);
-        ck_assert_msg(rc == LR_OK, "%s: %s", id, err.message);
-        const lr_summary *s = lr_fit_summary(fit);
-        LR_CK_REL(s->sigma, num(json_object_get(c, "sigma")), RTOL);
-        ck_assert(s->has_quantiles);
-        ck_assert(s->quantile_error == 0);
-        json_t *rows_ = json_object_get(c, "rows");
-        size_t n = json_array_size(rows_);
-        json_t *q = json_object_get(c, "residual_quantiles");
-        double rscale = max_abs(json_object_get(c, "residuals"));
-        for (size_t i = 0; i < 5; i++)
-            check_close(s->residual_quantiles[i], num(json_array_get(q, i)), rscale, "quantile", i);
-        ck_assert_msg(d.n == n, "%s: %zu rows, R has %zu", id, d.n, n);
-        double fscale = max_abs(json_object_get(c, "fitted"));
-        for (size_t i = 0; i < n; i++) {
-            /* R's row names are data row numbers: line − 1 */
-            ck_assert_uint_eq(d.r[i].line, (uint64_t)num(json_array_get(rows_, i)) + 1);
-            check_close(d.r[i].fitted, num(json_array_get(json_object_get(c, "fitted"), i)), fscale,
-                        "fitted", i);
-            check_close(d.r[i].residual, num(json_array_get(json_object_get(c, "residuals"), i)),
-                        fscale, "residual", i);
-            check_close(d.r[i].leverage, num(json_array_get(json_object_get(c, "hat"), i)), 1,
-                        "hat", i);
-            check_close(d.r[i].std_residual,
-                        num(json_array_get(json_object_get(c, "rstandard"), i)), 1, "rstandard", i);
-            check_close(d.r[i].cooks, num(json_array_get(json_object_get(c, "cooks"), i)),
-                        max_abs(json_object_get(c, "cooks")), "cooks", i);
-        }
-        /* the plot subsample: every observation here, in file order, and sorted */
-        const double *pf, *pr, *ps;
-        size_t np = lr_fit_plot_points(fit, &pf, &pr, &ps);
-        ck_assert_uint_eq(np, n);
-        for (size_t i = 0; i < np; i++) {
-            ck_assert(pf[i] == d.r[i].fitted);
-            ck_assert(pr[i] == d.r[i].std_residual);
-            if (i)
-                ck_assert(ps[i - 1] <= ps[i]);
-        }
-        free(d.r);
-        lr_fit_free(fit);
+    json_t *c = json_array_get(ref_array("diagnostics"), (size_t)_i);
+    const char *id = json_string_value(json_object_get(c, "id"));
+    lr_fit_options opt;
+    lr_test_ref_options(c, &opt);
+    opt.residual_summary = 1;
+    diag_rows d = {0};
+    opt.residual_row = collect_residual;
+    opt.residual_ud = &d;
+    opt.plot_points = 1000;
+    lr_fit *fit = lr_test_ref_fit(c, "datasets", &opt);
+    const lr_summary *s = lr_fit_summary(fit);
+    LR_CK_REL(s->sigma, num(json_object_get(c, "sigma")), RTOL);
+    ck_assert(s->has_quantiles);
+    ck_assert(s->quantile_error == 0);
+    json_t *rows_ = json_object_get(c, "rows");
+    size_t n = json_array_size(rows_);
+    json_t *q = json_object_get(c, "residual_quantiles");
+    double rscale = max_abs(json_object_get(c, "residuals"));
+    for (size_t i = 0; i < 5; i++)
+        check_close(s->residual_quantiles[i], num(json_array_get(q, i)), rscale, "quantile", i);
+    ck_assert_msg(d.n == n, "%s: %zu rows, R has %zu", id, d.n, n);
+    double fscale = max_abs(json_object_get(c, "fitted"));
+    for (size_t i = 0; i < n; i++) {
+        /* R's row names are data row numbers: line − 1 */
+        ck_assert_uint_eq(d.r[i].line, (uint64_t)num(json_array_get(rows_, i)) + 1);
+        check_close(d.r[i].fitted, num(json_array_get(json_object_get(c, "fitted"), i)), fscale,
+                    "fitted", i);
+        check_close(d.r[i].residual, num(json_array_get(json_object_get(c, "residuals"), i)),
+                    fscale, "residual", i);
+        check_close(d.r[i].leverage, num(json_array_get(json_object_get(c, "hat"), i)), 1, "hat",
+                    i);
+        check_close(d.r[i].std_residual, num(json_array_get(json_object_get(c, "rstandard"), i)), 1,
+                    "rstandard", i);
+        check_close(d.r[i].cooks, num(json_array_get(json_object_get(c, "cooks"), i)),
+                    max_abs(json_object_get(c, "cooks")), "cooks", i);
     }
+    /* the plot subsample: every observation here, in file order, and sorted */
+    const double *pf, *pr, *ps;
+    size_t np = lr_fit_plot_points(fit, &pf, &pr, &ps);
+    ck_assert_uint_eq(np, n);
+    for (size_t i = 0; i < np; i++) {
+        ck_assert(pf[i] == d.r[i].fitted);
+        ck_assert(pr[i] == d.r[i].std_residual);
+        if (i)
+            ck_assert(ps[i - 1] <= ps[i]);
+    }
+    free(d.r);
+    lr_fit_free(fit);
 }
 END_TEST
 
@@ -205,17 +193,17 @@ static void keep_residual(void *ud, const lr_residual *r)
 START_TEST(test_quantile_sketch_bound)
 {
     const size_t n = 1200000;
-    char *buf = malloc(n * 40 + 16);
-    size_t len = (size_t)sprintf(buf, "x,y\n");
+    lr_test_text t = {0};
+    lr_test_put(&t, "x,y\n");
     uint64_t state = 42;
     for (size_t i = 0; i < n; i++) {
         /* a skewed error: the square of a uniform, centred */
         double u = lr_lcg_unit(&state);
         double x = (double)(i % 1000) / 10;
-        len += (size_t)sprintf(buf + len, "%.4f,%.9f\n", x, 3 + 0.5 * x + 10 * u * u);
+        lr_test_put(&t, "%.4f,%.9f\n", x, 3 + 0.5 * x + 10 * u * u);
     }
-    char *path = lr_test_write_temp(buf, len);
-    free(buf);
+    char *path = lr_test_write_temp(t.s, t.n);
+    free(t.s);
     lr_fit_options opt;
     lr_fit_options_init(&opt);
     opt.residual_summary = 1;
@@ -250,8 +238,7 @@ START_TEST(test_quantile_sketch_bound)
     free(e);
     free(d.r);
     lr_fit_free(fit);
-    unlink(path);
-    free(path);
+    lr_test_remove_file(path);
 }
 END_TEST
 
@@ -299,9 +286,7 @@ START_TEST(test_quantiles_beyond_memory_match_r)
     lr_fit_options_init(&opt);
     opt.formula = "y ~ x";
     opt.residual_summary = 1;
-    lr_fit *fit = NULL;
-    lr_error err;
-    ck_assert_msg(lr_fit_csv(path, &opt, &fit, &err) == LR_OK, "%s", err.message);
+    lr_fit *fit = lr_test_fit_path(path, &opt);
     const lr_summary *sm = lr_fit_summary(fit);
     ck_assert_uint_eq(sm->n, (uint64_t)json_integer_value(json_object_get(ref, "n")));
     ck_assert(sm->has_quantiles);
@@ -313,8 +298,8 @@ START_TEST(test_quantiles_beyond_memory_match_r)
     ck_assert_double_eq_tol(sm->residual_quantiles[4], r[4], 1e-9 * spread);
     for (int k = 1; k < 4; k++)
         ck_assert_msg(fabs(sm->residual_quantiles[k] - r[k]) <= bound * (1 + 1e-9),
-                      "quantile %d: %.17g, R %.17g, bound %.3g", k, sm->residual_quantiles[k],
-                      r[k], bound);
+                      "quantile %d: %.17g, R %.17g, bound %.3g", k, sm->residual_quantiles[k], r[k],
+                      bound);
     lr_fit_free(fit);
 
     /* the text report: the numbers under "Min 1Q Median 3Q Max", and the note */
@@ -326,9 +311,9 @@ START_TEST(test_quantiles_beyond_memory_match_r)
     ck_assert_ptr_nonnull(head);
     double p[5];
     char cell[5][32];
-    ck_assert_int_eq(sscanf(head + 4, "%31s %31s %31s %31s %31s", cell[0], cell[1], cell[2],
-                            cell[3], cell[4]),
-                     5);
+    ck_assert_int_eq(
+        sscanf(head + 4, "%31s %31s %31s %31s %31s", cell[0], cell[1], cell[2], cell[3], cell[4]),
+        5);
     json_t *printed = json_object_get(ref, "printed");
     for (int k = 0; k < 5; k++) {
         if (k == 0 || k == 4) { /* exact: as R prints them */
@@ -347,8 +332,7 @@ START_TEST(test_quantiles_beyond_memory_match_r)
     ck_assert_ptr_nonnull(strstr(res.out, "(Min and Max exact; 1Q, Median and 3Q from a "
                                           "histogram of the 1100000 residuals, each within"));
     lr_test_run_free(&res);
-    unlink(path);
-    free(path);
+    lr_test_remove_file(path);
     json_decref(ref);
 }
 END_TEST
@@ -388,18 +372,18 @@ static void fit_with_tmpdir(const char *path, const char *tmpdir, int threads, l
 START_TEST(test_second_pass_paths)
 {
     const size_t n = 400000;
-    char *buf = malloc(n * 64 + 32);
-    size_t len = (size_t)sprintf(buf, "g,x,z,wt,y\n");
+    lr_test_text t = {0};
+    lr_test_put(&t, "g,x,z,wt,y\n");
     uint64_t state = 7;
     for (size_t i = 0; i < n; i++) {
         double u = lr_lcg_unit(&state);
         const char *g = i < 300000 ? (i % 2 ? "a" : "b") : (i % 3 ? "c" : "a");
         double x = (double)(i % 977) / 97, z = 1 + (double)(i % 13);
-        len += (size_t)sprintf(buf + len, "%s,%.6f,%.0f,%d,%.9f\n", g, x, z, (int)(i % 7 % 4),
-                               2 + x * (g[0] == 'c' ? 2 : 1) + 0.3 * log(z) + u * u * (1 + x));
+        lr_test_put(&t, "%s,%.6f,%.0f,%d,%.9f\n", g, x, z, (int)(i % 7 % 4),
+                    2 + x * (g[0] == 'c' ? 2 : 1) + 0.3 * log(z) + u * u * (1 + x));
     }
-    char *path = lr_test_write_temp(buf, len);
-    free(buf);
+    char *path = lr_test_write_temp(t.s, t.n);
+    free(t.s);
     lr_fit *a = NULL, *b = NULL, *c = NULL;
     diag_rows da = {0}, db = {0}, dc = {0};
     fit_with_tmpdir(path, NULL, 2, &a, &da, NULL);                      /* the row spool */
@@ -465,8 +449,7 @@ START_TEST(test_second_pass_paths)
     free(dt.r);
     for (int k = 0; k < 4; k++)
         lr_fit_free(w[k]);
-    unlink(path);
-    free(path);
+    lr_test_remove_file(path);
 }
 END_TEST
 
@@ -570,19 +553,17 @@ int main(void)
 {
     if (predict_reference_load())
         return 1;
-    Suite *s = suite_create("diagnostics");
-    TCase *tc = tcase_create("r");
-    tcase_add_test(tc, test_hc_matches_sandwich);
-    tcase_add_test(tc, test_diagnostics_match_r);
-    tcase_add_test(tc, test_diagnostics_ridge);
-    tcase_add_test(tc, test_quantile_sketch_bound);
-    tcase_add_test(tc, test_quantiles_beyond_memory_match_r);
-    tcase_add_test(tc, test_second_pass_paths);
-    suite_add_tcase(s, tc);
-    TCase *tcli = tcase_create("cli");
-    tcase_add_test(tcli, test_cli_residuals_and_plot);
-    suite_add_tcase(s, tcli);
-    int rc = lr_test_main(s);
+    const lr_test_case tests[] = {
+        {test_hc_matches_sandwich, 0, "r"},
+        LR_TEST_LOOP(test_diagnostics_match_r,
+                     json_array_size(json_object_get(reference, "diagnostics"))),
+        LR_TEST(test_diagnostics_ridge),
+        LR_TEST(test_quantile_sketch_bound),
+        LR_TEST(test_quantiles_beyond_memory_match_r),
+        LR_TEST(test_second_pass_paths),
+        {test_cli_residuals_and_plot, 0, "cli"},
+    };
+    int rc = lr_test_run_cases("diagnostics", 0, tests, LR_TEST_COUNT(tests));
     predict_reference_free();
     return rc;
 }

@@ -15,13 +15,6 @@
 #include "test_util.h"
 
 /* Run argv (no stdin); the run must happen. */
-static lr_test_run_result run(const char *const *argv)
-{
-    lr_test_run_result r;
-    ck_assert_int_eq(lr_test_run(argv, NULL, 0, &r), 0);
-    return r;
-}
-
 /* Run with TMPDIR set to dir (NULL: as it is), restoring it after. */
 static lr_test_run_result run_tmpdir(const char *const *argv, const char *dir)
 {
@@ -29,7 +22,7 @@ static lr_test_run_result run_tmpdir(const char *const *argv, const char *dir)
     char *saved = old ? strdup(old) : NULL;
     if (dir)
         setenv("TMPDIR", dir, 1);
-    lr_test_run_result r = run(argv);
+    lr_test_run_result r = lr_test_cmd(argv, NULL);
     if (saved)
         setenv("TMPDIR", saved, 1);
     else
@@ -91,12 +84,10 @@ START_TEST(test_hc_singleton_level)
     for (int k = 0; k < 4; k++) {
         const char *argv[] = {"linreg",   "fit",  "-f",       "y ~ x + g", "--vcov", types[k],
                               "--method", method, "--format", "json",      path,     NULL};
-        lr_test_run_result r = run(argv);
+        lr_test_run_result r = lr_test_cmd(argv, NULL);
         ck_assert_msg(r.exit_code == 0, "%s %s: %s", method, types[k], r.err);
         ck_no_nonfinite_text("JSON", r.out);
-        json_error_t je;
-        json_t *o = json_loads(r.out, 0, &je);
-        ck_assert_msg(o != NULL, "%s", r.out);
+        json_t *o = lr_test_out_json(&r);
         json_t *coefs = json_object_get(o, "coefficients");
         ck_assert_uint_eq(json_array_size(coefs), 5);
         int unstable = k >= 2;
@@ -129,7 +120,7 @@ START_TEST(test_hc_singleton_level)
     /* the text report: NA with the reason, never nan */
     const char *argv[] = {"linreg", "fit",      "-f",   "y ~ x + g", "--vcov",
                           "HC3",    "--method", method, path,        NULL};
-    lr_test_run_result r = run(argv);
+    lr_test_run_result r = lr_test_cmd(argv, NULL);
     ck_assert_msg(r.exit_code == 0, "%s", r.err);
     ck_no_nonfinite_text("text", r.out);
     ck_assert_msg(strstr(r.out, "gsolo") && strstr(r.out, " NA "), "%s", r.out);
@@ -170,7 +161,7 @@ static char *residuals_of(const char *const *args, const char *data)
     argv[a++] = out;
     argv[a++] = data;
     argv[a] = NULL;
-    lr_test_run_result r = run(argv);
+    lr_test_run_result r = lr_test_cmd(argv, NULL);
     ck_assert_msg(r.exit_code == 0, "%s", r.err);
     lr_test_run_free(&r);
     char *csv = lr_test_read_file(out, NULL);
@@ -218,8 +209,7 @@ START_TEST(test_residuals_leverage_one)
         ck_field(csv, line, 5, "NA", "df 0");
     }
     free(csv);
-    unlink(data);
-    free(data);
+    lr_test_remove_file(data);
 }
 END_TEST
 
@@ -323,8 +313,7 @@ START_TEST(test_bit_identical_diagnostics)
     diag_run_free(&t1);
     diag_run_free(&t2);
     diag_run_free(&t3);
-    unlink(path);
-    free(path);
+    lr_test_remove_file(path);
 }
 END_TEST
 
@@ -353,22 +342,20 @@ START_TEST(test_response_range)
         char *path = lr_test_write_temp(data, n);
         for (size_t m = 0; m < sizeof methods / sizeof *methods; m++) {
             const char *argv[] = {"linreg", "fit", "--method", methods[m], path, NULL};
-            lr_test_run_result r = run(argv);
+            lr_test_run_result r = lr_test_cmd(argv, NULL);
             ck_assert_msg(r.exit_code == 1 && r.out_len == 0 && strstr(r.err, cases[c].want),
                           "%s %s: exit %d\n%s%s", cases[c].exp, methods[m], r.exit_code, r.out,
                           r.err);
             lr_test_run_free(&r);
         }
-        unlink(path);
-        free(path);
+        lr_test_remove_file(path);
     }
     char *path = lr_test_write_temp("y,x\n3,1\n3,2\n3,4\n", 16);
     const char *argv[] = {"linreg", "fit", path, NULL};
-    lr_test_run_result r = run(argv);
+    lr_test_run_result r = lr_test_cmd(argv, NULL);
     ck_assert_msg(r.exit_code == 0 && strstr(r.out, "the response is constant"), "%s", r.err);
     lr_test_run_free(&r);
-    unlink(path);
-    free(path);
+    lr_test_remove_file(path);
 }
 END_TEST
 
@@ -387,7 +374,7 @@ START_TEST(test_precision_note_reason)
                               3 + 2 * i + 1e-9 * ((i * 7) % 5 - 2), i);
     char *path = lr_test_write_temp(data, n);
     const char *argv[] = {"linreg", "fit", "--method", "auto", path, NULL};
-    lr_test_run_result r = run(argv);
+    lr_test_run_result r = lr_test_cmd(argv, NULL);
     ck_assert_msg(r.exit_code == 0, "%s", r.err);
     ck_assert_msg(strstr(r.out, "Condition number (centred, scaled predictors): 1;") &&
                       strstr(r.out, "recomputed in 256-bit arithmetic") &&
@@ -397,7 +384,7 @@ START_TEST(test_precision_note_reason)
                   "%s", r.out);
     lr_test_run_free(&r);
     argv[3] = "qr";
-    r = run(argv);
+    r = lr_test_cmd(argv, NULL);
     ck_assert_msg(r.exit_code == 0, "%s", r.err);
     ck_assert_msg(strstr(r.err, "warning: only about 5 significant digits of these results can "
                                 "be trusted (residual sum of squares 1.5e-20 of the total: a "
@@ -405,8 +392,7 @@ START_TEST(test_precision_note_reason)
                   "%s", r.err);
     ck_assert(strstr(r.out, "about 5 significant digits can be trusted") != NULL);
     lr_test_run_free(&r);
-    unlink(path);
-    free(path);
+    lr_test_remove_file(path);
     /* an ill-conditioned fit still names κ */
     const char *argv3[] = {"linreg",
                            "fit",
@@ -414,7 +400,7 @@ START_TEST(test_precision_note_reason)
                            "y ~ x + I(x^2) + I(x^3) + I(x^4) + I(x^5)",
                            lr_test_path("datasets/nist/Wampler3.csv"),
                            NULL};
-    r = run(argv3);
+    r = lr_test_cmd(argv3, NULL);
     ck_assert_msg(r.exit_code == 0, "%s", r.err);
     ck_assert_msg(strstr(r.out, "(digits were at risk in double precision: condition number "),
                   "%s", r.out);
@@ -432,13 +418,12 @@ static char *fit_text(const char *const *args, const char *data, size_t len)
         argv[a++] = args[k];
     argv[a++] = path;
     argv[a] = NULL;
-    lr_test_run_result r = run(argv);
+    lr_test_run_result r = lr_test_cmd(argv, NULL);
     ck_assert_msg(r.exit_code == 0, "%s", r.err);
     char *out = r.out;
     r.out = NULL;
     lr_test_run_free(&r);
-    unlink(path);
-    free(path);
+    lr_test_remove_file(path);
     return out;
 }
 
@@ -542,7 +527,7 @@ START_TEST(test_plot_panels)
     const char *argv[] = {
         "linreg", "fit", "-f", "dist ~ speed", "--plot", svg, lr_test_path("datasets/cars.csv"),
         NULL};
-    lr_test_run_result r = run(argv);
+    lr_test_run_result r = lr_test_cmd(argv, NULL);
     ck_assert_msg(r.exit_code == 0, "%s", r.err);
     lr_test_run_free(&r);
     char *text = lr_test_read_file(svg, NULL);
@@ -558,7 +543,7 @@ START_TEST(test_plot_panels)
     char *data = lr_test_write_temp("y,x\n1,0\n3,1\n", 12);
     argv[3] = "y ~ x";
     argv[6] = data;
-    r = run(argv);
+    r = lr_test_cmd(argv, NULL);
     ck_assert_msg(r.exit_code == 0, "%s", r.err);
     lr_test_run_free(&r);
     text = lr_test_read_file(svg, NULL);
@@ -567,8 +552,7 @@ START_TEST(test_plot_panels)
     ck_assert(strstr(text, ">Scale-Location<") != NULL);
     ck_assert_uint_eq(count(text, "<circle"), 2); /* panel 1 only */
     free(text);
-    unlink(data);
-    free(data);
+    lr_test_remove_file(data);
     unlink(svg);
 }
 END_TEST
@@ -651,7 +635,7 @@ START_TEST(test_summary_like_r)
         argv[4] = path;
         argv[5] = NULL;
     }
-    lr_test_run_result r = run(argv);
+    lr_test_run_result r = lr_test_cmd(argv, NULL);
     ck_assert_msg(r.exit_code == 0, "%s: %s", field[0], r.err);
     const char *ours = r.out;
     int started = 0;
@@ -685,7 +669,7 @@ START_TEST(test_summary_like_r)
     if (!strcmp(field[0], "two_rows")) {
         /* nor does the Markdown report print quantiles of rounding noise */
         const char *md[] = {"linreg", "fit", "--format", "markdown", path, NULL};
-        r = run(md);
+        r = lr_test_cmd(md, NULL);
         ck_assert_msg(r.exit_code == 0 && strstr(r.out, "ALL 2 residuals are 0") &&
                           !strstr(r.out, "e-16"),
                       "%s", r.out);
@@ -696,20 +680,19 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("edges");
-    TCase *tc = tcase_create("edges");
-    tcase_add_loop_test(tc, test_hc_singleton_level, 0, (int)(sizeof methods / sizeof *methods));
-    tcase_add_test(tc, test_residuals_leverage_one);
-    tcase_add_test(tc, test_bit_identical_diagnostics);
-    tcase_add_test(tc, test_response_range);
-    tcase_add_test(tc, test_precision_note_reason);
-    tcase_add_test(tc, test_dependency_noise);
-    tcase_add_test(tc, test_constant_digits);
-    tcase_add_test(tc, test_escaped_names);
-    tcase_add_test(tc, test_plot_panels);
-    tcase_add_loop_test(tc, test_summary_like_r, 0, R_PRINT_FITS);
-    suite_add_tcase(s, tc);
-    int rc = lr_test_main(s);
+    const lr_test_case tests[] = {
+        LR_TEST_LOOP(test_hc_singleton_level, (int)LR_TEST_COUNT(methods)),
+        LR_TEST(test_residuals_leverage_one),
+        LR_TEST(test_bit_identical_diagnostics),
+        LR_TEST(test_response_range),
+        LR_TEST(test_precision_note_reason),
+        LR_TEST(test_dependency_noise),
+        LR_TEST(test_constant_digits),
+        LR_TEST(test_escaped_names),
+        LR_TEST(test_plot_panels),
+        LR_TEST_LOOP(test_summary_like_r, R_PRINT_FITS),
+    };
+    int rc = lr_test_run_cases("edges", 0, tests, LR_TEST_COUNT(tests));
     free(r_print_text);
     return rc;
 }

@@ -33,8 +33,8 @@ typedef struct got_row {
 } got_row;
 
 typedef struct got {
-    size_t n;               /* rows seen */
-    got_row row[MAX_ROWS];  /* each */
+    size_t n;              /* rows seen */
+    got_row row[MAX_ROWS]; /* each */
 } got;
 
 static void collect(void *ud, const lr_prediction *p)
@@ -153,8 +153,7 @@ START_TEST(test_matches_lm)
     /* no interval: the effects' covariance is not in the file */
     predict_file(model, newdata, LR_INTERVAL_CONFIDENCE, &g, LR_EUSAGE);
     predict_file(model, newdata, LR_INTERVAL_PREDICTION, &g, LR_EUSAGE);
-    unlink(model);
-    free(model);
+    lr_test_remove_file(model);
 }
 END_TEST
 
@@ -173,8 +172,9 @@ START_TEST(test_absorb_every_other)
     for (char *line = text; *line;) {
         char *end = strchr(line, '\n');
         char f[9][32];
-        ck_assert_int_eq(sscanf(line, "%31[^,],%31[^,],%31[^,],%31[^,],%31[^,],%31[^,],%31[^,],"
-                                      "%31[^,],%31[^\n]",
+        ck_assert_int_eq(sscanf(line,
+                                "%31[^,],%31[^,],%31[^,],%31[^,],%31[^,],%31[^,],%31[^,],"
+                                "%31[^,],%31[^\n]",
                                 f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8]),
                          9);
         o += (size_t)snprintf(cut + o, cap - o, "%s,%s,%s,%s,%s\n", f[0], f[1], f[2], f[5], f[6]);
@@ -186,10 +186,9 @@ START_TEST(test_absorb_every_other)
     opt.target = "y";
     opt.absorb = "firm,year";
     opt.keep_model = 1;
-    lr_fit *fit = NULL;
-    lr_error err;
-    ck_assert_msg(lr_fit_csv(data, &opt, &fit, &err) == LR_OK, "%s", err.message);
+    lr_fit *fit = lr_test_fit_path(data, &opt);
     char *every = lr_test_write_temp("", 0);
+    lr_error err;
     ck_assert_msg(lr_fit_save(fit, every, &err) == LR_OK, "%s", err.message);
     lr_fit_free(fit);
     char *formula = fit_and_save("y ~ x1 + x2 | firm + year", NULL, NULL);
@@ -330,9 +329,10 @@ static void corrupt(json_t *root, const char *what)
     else if (!strcmp(what, "no_column"))
         json_object_del(firm, "column");
     else if (!strcmp(what, "rank_high")) /* every level, where lm's dummies have one less */
-        set_rank(root, (json_int_t)(json_array_size(lv) +
-                                    json_array_size(json_object_get(year, "levels"))),
-                 0);
+        set_rank(
+            root,
+            (json_int_t)(json_array_size(lv) + json_array_size(json_object_get(year, "levels"))),
+            0);
     else if (!strcmp(what, "rank_total")) /* one less in all, none less in the dummies */
         set_rank(root, json_integer_value(json_object_get(fe, "rank")), -1);
     else if (!strcmp(what, "rank_zero"))
@@ -349,8 +349,7 @@ static void corrupt(json_t *root, const char *what)
         /* no effects, the rank and df of the slopes alone: "y ~ x1 + x2 | firm + year" */
         set_rank(root, 0, 0);
         json_object_del(root, "fixed_effects");
-    }
-    else
+    } else
         ck_abort_msg("unknown corruption %s", what);
 }
 
@@ -359,8 +358,7 @@ START_TEST(test_corrupted)
     const corruption *c = &corruptions[_i];
     int comps = !strncmp(c->what, "components", 10); /* workers: three components */
     char *model = comps ? fit_file_and_save("datasets/panels/workers.csv",
-                                            "wage ~ exper + tenure | worker + employer", NULL,
-                                            NULL)
+                                            "wage ~ exper + tenure | worker + employer", NULL, NULL)
                         : fit_and_save("y ~ x1 + x2 | firm + year", NULL, NULL);
     json_error_t je;
     json_t *root = json_load_file(model, 0, &je);
@@ -375,10 +373,8 @@ START_TEST(test_corrupted)
     ck_assert_ptr_null(m);
     ck_assert_msg(strstr(err.message, c->expect), "%s: %s", c->what, err.message);
     ck_assert_msg(!strncmp(err.message, bad, strlen(bad)), "%s", err.message); /* names the file */
-    unlink(bad);
-    free(bad);
-    unlink(model);
-    free(model);
+    lr_test_remove_file(bad);
+    lr_test_remove_file(model);
 }
 END_TEST
 
@@ -389,8 +385,8 @@ START_TEST(test_cli)
     char *model = lr_test_write_temp("", 0), data[1024], newdata[1024];
     snprintf(data, sizeof data, "%s", lr_test_path("datasets/panels/firms.csv"));
     snprintf(newdata, sizeof newdata, "%s", lr_test_path("tests/data/fe_predict_new.csv"));
-    const char *fit[] = {"linreg", "fit", "-f", "y ~ x1 + x2 | firm + year", "-o", model, data,
-                         NULL};
+    const char *fit[] = {"linreg", "fit", "-f", "y ~ x1 + x2 | firm + year",
+                         "-o",     model, data, NULL};
     lr_test_run_result r;
     ck_assert_int_eq(lr_test_run(fit, NULL, 0, &r), 0);
     ck_assert_int_eq(r.exit_code, 0);
@@ -408,8 +404,8 @@ START_TEST(test_cli)
                   "%s", r.err);
     ck_assert(!strncmp(r.out, "fit\n", 4));
     lr_test_run_free(&r);
-    const char *iv[] = {"linreg", "predict", "-m", model, "--interval", "prediction", newdata,
-                        NULL};
+    const char *iv[] = {"linreg",     "predict",    "-m",    model,
+                        "--interval", "prediction", newdata, NULL};
     ck_assert_int_eq(lr_test_run(iv, NULL, 0, &r), 0);
     ck_assert_int_eq(r.exit_code, 2);
     ck_assert_msg(strstr(r.err, "--interval is not available with fixed effects"), "%s", r.err);
@@ -434,12 +430,9 @@ START_TEST(test_cli)
     snprintf(want, sizeof want, "%s:3:12: column 'firm': level \"F999\" was not in the fit", two);
     ck_assert_msg(strstr(r.err, want), "%s", r.err);
     lr_test_run_free(&r);
-    unlink(two);
-    free(two);
-    unlink(nofe);
-    free(nofe);
-    unlink(model);
-    free(model);
+    lr_test_remove_file(two);
+    lr_test_remove_file(nofe);
+    lr_test_remove_file(model);
 }
 END_TEST
 
@@ -472,29 +465,24 @@ START_TEST(test_alloc_failures)
     fe_predict_run c = {model, data, &g};
     lr_test_alloc_failures(fe_predict_alloc_run, &c, 100000);
     ck_assert_uint_eq(g.n, 36);
-    unlink(model);
-    free(model);
+    lr_test_remove_file(model);
 }
 END_TEST
 
 int main(void)
 {
-    json_error_t je;
-    reference = json_load_file(lr_test_path("tests/data/r_fe_predict.json"), 0, &je);
-    if (!reference) {
-        fprintf(stderr, "tests/data/r_fe_predict.json: %s\n", je.text);
+    reference = lr_test_load_json("tests/data/r_fe_predict.json");
+    if (!reference)
         return 1;
-    }
-    Suite *s = suite_create("fe_predict");
-    TCase *tc = tcase_create("r");
-    tcase_add_loop_test(tc, test_matches_lm, 0, (int)json_array_size(reference));
-    tcase_add_test(tc, test_effects_are_fe_out);
-    tcase_add_test(tc, test_absorb_every_other);
-    tcase_add_loop_test(tc, test_corrupted, 0, (int)(sizeof corruptions / sizeof corruptions[0]));
-    tcase_add_test(tc, test_cli);
-    tcase_add_test(tc, test_alloc_failures);
-    suite_add_tcase(s, tc);
-    int rc = lr_test_main(s);
+    const lr_test_case tests[] = {
+        LR_TEST_LOOP(test_matches_lm, (int)json_array_size(reference)),
+        LR_TEST(test_effects_are_fe_out),
+        LR_TEST(test_absorb_every_other),
+        LR_TEST_LOOP(test_corrupted, (int)LR_TEST_COUNT(corruptions)),
+        LR_TEST(test_cli),
+        LR_TEST(test_alloc_failures),
+    };
+    int rc = lr_test_run_cases("fe_predict", 0, tests, LR_TEST_COUNT(tests));
     json_decref(reference);
     return rc;
 }

@@ -114,11 +114,8 @@ END_TEST
 /* inverse and naive agree on a random, well-conditioned problem. */
 START_TEST(test_inverse_vs_naive)
 {
-    lr_test_seed(12);
     size_t n = 1000, k = 6;
-    double *x = malloc(n * k * sizeof(double));
-    for (size_t i = 0; i < n * k; i++)
-        x[i] = lr_test_urand() * 10 - 3;
+    double *x = lr_test_uniform(12, n * k, 10, -3);
     for (int icpt = 0; icpt < 2; icpt++) {
         lr_fit *f1, *f2;
         lr_error err;
@@ -200,11 +197,10 @@ END_TEST
 /* Every method gives the same answer on a well-conditioned problem. */
 START_TEST(test_methods_agree)
 {
-    lr_test_seed(15);
     size_t n = 700, k = 5;
-    double *x = malloc(n * k * sizeof(double));
+    double *x = lr_test_uniform(15, n * k, 4, -1);
     for (size_t i = 0; i < n * k; i++)
-        x[i] = lr_test_urand() * 4 - 1 + (double)(i % 3);
+        x[i] += (double)(i % 3);
     lr_fit *base;
     lr_error err;
     ck_assert_int_eq(fit_matrix(n, k, x, 1, LR_METHOD_INVERSE, &base, &err), LR_OK);
@@ -351,35 +347,9 @@ START_TEST(test_alloc_failures)
         /* the pipeline did allocate, and each failure was seen */
         ck_assert(lr_test_alloc_failures(csv_alloc_run, &c, 500) > 4);
     }
-    unlink(path);
-    free(path);
+    lr_test_remove_file(path);
 }
 END_TEST
-
-/* A fit of the file `path` with a formula, the diagnostics and the model kept. */
-typedef struct extended_run {
-    const char *path; /* the CSV file */
-    int extended;     /* set by the successful run: the extended-precision pass ran */
-} extended_run;
-
-static int extended_alloc_run(void *ctx, lr_error *err)
-{
-    extended_run *c = ctx;
-    lr_fit_options opt;
-    lr_fit_options_init(&opt);
-    opt.formula = "y ~ x + I(x^2) + I(x^3) + I(x^4) + I(x^5) + g";
-    /* and the diagnostics pass and the saved model's content */
-    opt.vcov = LR_VCOV_HC2;
-    opt.residual_summary = 1;
-    opt.plot_points = 5;
-    opt.keep_model = 1;
-    lr_fit *fit = NULL;
-    int rc = lr_fit_csv(c->path, &opt, &fit, err);
-    if (rc == LR_OK)
-        c->extended = lr_fit_summary(fit)->extended_bits > 0;
-    lr_fit_free(fit);
-    return rc;
-}
 
 /* The same through auto's extended-precision second pass (Wampler1 triggers it),
  * with a factor and a formula, the diagnostics pass (HC2, residual quantiles,
@@ -390,11 +360,11 @@ START_TEST(test_alloc_failures_extended)
     const char csv[] = "y,x,g\n1,0,a\n6,1,b\n63,2,a\n364,3,b\n1365,4,a\n3906,5,b\n"
                        "9331,6,a\n19608,7,b\n37449,8,a\n66430,9,b\n111111,10,a\n";
     char *path = lr_test_write_temp(csv, sizeof csv - 1);
-    extended_run c = {path, 0};
-    lr_test_alloc_failures(extended_alloc_run, &c, 2000);
+    const char *paths[] = {path};
+    lr_test_extended_run c = {paths, 1, "y ~ x + I(x^2) + I(x^3) + I(x^4) + I(x^5) + g", 5, 0};
+    lr_test_alloc_failures(lr_test_extended_alloc_run, &c, 2000);
     ck_assert_msg(c.extended, "the extended-precision pass did not run");
-    unlink(path);
-    free(path);
+    lr_test_remove_file(path);
 }
 END_TEST
 
@@ -441,7 +411,7 @@ START_TEST(test_quantiles7)
                 case 2: x[i] = 0.0; break;                       /* every value equal */
                 case 3: x[i] = (i % 3 == 0) ? -0.0 : 0.0; break; /* signed zeros */
                 case 4: x[i] = floor(u * 8); break;              /* many ties */
-                default: /* wide range */
+                default:                                         /* wide range */
                     x[i] = ldexp(u, (int)(lr_test_urand() * 2000) - 1000);
                     break;
                 }
@@ -467,21 +437,20 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("fit");
-    TCase *tc = tcase_create("core");
-    tcase_add_test(tc, test_exact_solution);
-    tcase_add_test(tc, test_inverse_unshifted);
-    tcase_add_test(tc, test_inverse_vs_naive);
-    tcase_add_loop_test(tc, test_aliasing, 0, (int)(sizeof all_methods / sizeof *all_methods));
-    tcase_add_test(tc, test_methods_agree);
-    tcase_add_test(tc, test_offset_column_fits);
-    tcase_add_test(tc, test_no_residual_df);
-    tcase_add_test(tc, test_gauss_jordan);
-    tcase_add_test(tc, test_distributions);
-    tcase_add_test(tc, test_alloc_failures);
-    tcase_add_test(tc, test_alloc_failures_extended);
-    tcase_add_test(tc, test_options);
-    tcase_add_test(tc, test_quantiles7);
-    suite_add_tcase(s, tc);
-    return lr_test_main(s);
+    const lr_test_case tests[] = {
+        LR_TEST(test_exact_solution),
+        LR_TEST(test_inverse_unshifted),
+        LR_TEST(test_inverse_vs_naive),
+        LR_TEST_LOOP(test_aliasing, (int)LR_TEST_COUNT(all_methods)),
+        LR_TEST(test_methods_agree),
+        LR_TEST(test_offset_column_fits),
+        LR_TEST(test_no_residual_df),
+        LR_TEST(test_gauss_jordan),
+        LR_TEST(test_distributions),
+        LR_TEST(test_alloc_failures),
+        LR_TEST(test_alloc_failures_extended),
+        LR_TEST(test_options),
+        LR_TEST(test_quantiles7),
+    };
+    return lr_test_run_cases("fit", 0, tests, LR_TEST_COUNT(tests));
 }

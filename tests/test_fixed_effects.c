@@ -32,20 +32,11 @@ static int has_note(const lr_fit *fit, const char *text)
 static lr_fit *fit_entry(json_t *e, int threads)
 {
     lr_fit_options opt;
-    lr_fit_options_init(&opt);
-    opt.formula = json_string_value(json_object_get(e, "formula"));
-    json_t *w = json_object_get(e, "weights");
-    opt.weights = json_is_string(w) ? json_string_value(w) : NULL;
+    lr_test_ref_options(e, &opt);
     opt.vcov = !strcmp(json_string_value(json_object_get(e, "vcov")), "HC1") ? LR_VCOV_HC1
                                                                              : LR_VCOV_CLASSICAL;
     opt.threads = threads;
-    lr_fit *fit = NULL;
-    lr_error err;
-    char path[1024];
-    snprintf(path, sizeof path, "%s", lr_test_path(json_string_value(json_object_get(e, "file"))));
-    int rc = lr_fit_csv(path, &opt, &fit, &err);
-    ck_assert_msg(rc == LR_OK, "%s: %s", json_string_value(json_object_get(e, "id")), err.message);
-    return fit;
+    return lr_test_ref_fit(e, "", &opt);
 }
 
 START_TEST(test_matches_lm_with_dummies)
@@ -126,13 +117,6 @@ START_TEST(test_collinear_note)
 }
 END_TEST
 
-static lr_test_run_result run(const char *const *argv)
-{
-    lr_test_run_result r;
-    ck_assert_int_eq(lr_test_run(argv, NULL, 0, &r), 0);
-    return r;
-}
-
 /* --absorb is the formula's `|`; -t 1 and -t 2 print the same bytes. */
 START_TEST(test_cli_spellings)
 {
@@ -144,7 +128,8 @@ START_TEST(test_cli_spellings)
                         path,     NULL};
     const char *a3[] = {"linreg",      "fit",      "-q",        "-t", "2", "-f",
                         "y ~ x1 + x2", "--absorb", "firm,year", path, NULL};
-    lr_test_run_result r1 = run(a1), r2 = run(a2), r3 = run(a3);
+    lr_test_run_result r1 = lr_test_cmd(a1, NULL), r2 = lr_test_cmd(a2, NULL),
+                       r3 = lr_test_cmd(a3, NULL);
     ck_assert_int_eq(r1.exit_code, 0);
     ck_assert_str_eq(r1.out, r2.out);
     ck_assert_str_eq(r1.out, r3.out);
@@ -167,7 +152,8 @@ START_TEST(test_cli_absorb_every_other)
     const char *a1[] = {"linreg", "fit", "-q", "-y", "y", "--absorb", "g,h", path, NULL};
     const char *a2[] = {"linreg", "fit", "-q", "-f", "y ~ x1 + x2 | g + h", path, NULL};
     const char *a3[] = {"linreg", "fit", "-q", "--absorb", "g,h", path, NULL};
-    lr_test_run_result r1 = run(a1), r2 = run(a2), r3 = run(a3);
+    lr_test_run_result r1 = lr_test_cmd(a1, NULL), r2 = lr_test_cmd(a2, NULL),
+                       r3 = lr_test_cmd(a3, NULL);
     ck_assert_int_eq(r1.exit_code, 0);
     const char *c1 = strstr(r1.out, "Coefficients:"), *c2 = strstr(r2.out, "Coefficients:");
     ck_assert(c1 && c2);
@@ -177,8 +163,7 @@ START_TEST(test_cli_absorb_every_other)
     lr_test_run_free(&r1);
     lr_test_run_free(&r2);
     lr_test_run_free(&r3);
-    unlink(path);
-    free(path);
+    lr_test_remove_file(path);
 }
 END_TEST
 
@@ -197,7 +182,7 @@ START_TEST(test_cli_convergence)
                         "wage ~ exper + tenure | worker + employer",
                         path,
                         NULL};
-    lr_test_run_result r = run(ok);
+    lr_test_run_result r = lr_test_cmd(ok, NULL);
     ck_assert_int_eq(r.exit_code, 0);
     const char *at = strstr(r.out, "last change ");
     ck_assert_msg(at != NULL, "%s", r.out);
@@ -209,7 +194,7 @@ START_TEST(test_cli_convergence)
     const char *bad[] = {"linreg", "fit", "--fe-max-iter",
                          "2",      "-f",  "wage ~ exper + tenure | worker + employer",
                          path,     NULL};
-    r = run(bad);
+    r = lr_test_cmd(bad, NULL);
     ck_assert_int_eq(r.exit_code, 1);
     ck_assert_str_eq(r.out, "");
     ck_assert_msg(strstr(r.err, "the fixed effects did not converge in 2 sweeps: the last "
@@ -235,7 +220,7 @@ START_TEST(test_cli_usage_errors)
         const char *argv[] = {"linreg",    "fit",    "-f",
                               cases[i][0], "--vcov", cases[i][1][0] ? cases[i][1] : "classical",
                               path,        NULL};
-        lr_test_run_result r = run(argv);
+        lr_test_run_result r = lr_test_cmd(argv, NULL);
         ck_assert_msg(r.exit_code == 2, "%s: exit %d", cases[i][0], r.exit_code);
         ck_assert_msg(strstr(r.err, cases[i][2]), "%s: %s", cases[i][0], r.err);
         ck_assert_str_eq(r.out, "");
@@ -256,7 +241,7 @@ START_TEST(test_cli_bad_fe_values)
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         const char *argv[] = {"linreg", "fit",       cases[i][0], cases[i][1],
                               "-f",     "y ~ x | g", "data.csv",  NULL};
-        lr_test_run_result r = run(argv);
+        lr_test_run_result r = lr_test_cmd(argv, NULL);
         ck_assert_int_eq(r.exit_code, 2);
         ck_assert_msg(strstr(r.err, cases[i][2]), "%s", r.err);
         lr_test_run_free(&r);
@@ -271,18 +256,17 @@ START_TEST(test_missing_level)
     const char csv[] = "y,x,g\n1,1,a\n2,2,a\n3,1,b\n5,4,b\n2,2,NA\n4,3,c\n3,5,c\n";
     char *path = lr_test_write_temp(csv, strlen(csv));
     const char *argv[] = {"linreg", "fit", "-f", "y ~ x | g", path, NULL};
-    lr_test_run_result r = run(argv);
+    lr_test_run_result r = lr_test_cmd(argv, NULL);
     ck_assert_int_eq(r.exit_code, 0);
     ck_assert_msg(strstr(r.out, "6 rows used, 1 dropped"), "%s", r.out);
     ck_assert_msg(strstr(r.out, "1 row omitted for a missing fixed-effect level"), "%s", r.out);
     lr_test_run_free(&r);
     const char *argv2[] = {"linreg", "fit", "--na", "error", "-f", "y ~ x | g", path, NULL};
-    r = run(argv2);
+    r = lr_test_cmd(argv2, NULL);
     ck_assert_int_eq(r.exit_code, 1);
     ck_assert_msg(strstr(r.err, ":6:5: column 'g': missing fixed-effect level"), "%s", r.err);
     lr_test_run_free(&r);
-    unlink(path);
-    free(path);
+    lr_test_remove_file(path);
 }
 END_TEST
 
@@ -313,9 +297,9 @@ static char *panel_csv(int quoted, int rows, int levels, size_t *len)
  * text is read again: the same fit at -t 1 and 3, and on stdin. */
 START_TEST(test_fe_paths)
 {
-    static const char *const formulas[] = {
-        "y ~ x1 + x2 | firm + year", "y ~ x1 + log(x2) | firm", "y ~ x1 + factor(k) | firm + year",
-        "y ~ x1 + factor(k) | firm + year"};
+    static const char *const formulas[] = {"y ~ x1 + x2 | firm + year", "y ~ x1 + log(x2) | firm",
+                                           "y ~ x1 + factor(k) | firm + year",
+                                           "y ~ x1 + factor(k) | firm + year"};
     const char *formula = formulas[_i];
     int rows = _i == 3 ? 20000 : 60000, levels = _i == 3 ? 120 : 5;
     size_t la, lb;
@@ -328,26 +312,14 @@ START_TEST(test_fe_paths)
         opt.formula = formula;
         opt.weights = "w";
         opt.threads = v % 2 ? 3 : 1;
-        lr_fit *fit = NULL;
-        lr_error err;
-        ck_assert_msg(lr_fit_csv(v < 2 ? pa : pb, &opt, &fit, &err) == LR_OK, "%s", err.message);
-        if (!ref_fit) {
-            ref_fit = fit;
-            continue;
-        }
-        char what[96];
-        snprintf(what, sizeof what, "%s, variant %d", formula, v);
-        lr_test_same_fit_bits(fit, ref_fit, what);
-        lr_fit_free(fit);
+        lr_fit *fit = lr_test_fit_path(v < 2 ? pa : pb, &opt);
+        lr_test_same_as_first(&ref_fit, fit, formula, v);
     }
     lr_fit_free(ref_fit);
-    const char *argv[] = {"linreg", "fit", "-f",     formula, "-w", "w",
-                          "--format", "json", pa, NULL};
+    const char *argv[] = {"linreg", "fit", "-f", formula, "-w", "w", "--format", "json", pa, NULL};
     lr_test_same_json_stdin(argv, 8, a, la);
-    unlink(pa);
-    unlink(pb);
-    free(pa);
-    free(pb);
+    lr_test_remove_file(pa);
+    lr_test_remove_file(pb);
     free(a);
     free(b);
 }
@@ -448,8 +420,7 @@ START_TEST(test_fe_out)
     opt.formula = "y ~ x1";
     ck_assert_int_eq(lr_fit_csv(path, &opt, &fit, &err), LR_EUSAGE);
     ck_assert_msg(strstr(err.message, "--fe-out needs fixed effects"), "%s", err.message);
-    unlink(out);
-    free(out);
+    lr_test_remove_file(out);
 }
 END_TEST
 
@@ -501,8 +472,7 @@ START_TEST(test_many_blocks_match_dummies)
         lr_fit_free(f1);
         lr_fit_free(f2);
     }
-    unlink(path);
-    free(path);
+    lr_test_remove_file(path);
 }
 END_TEST
 
@@ -514,41 +484,37 @@ START_TEST(test_numeric_levels)
     const char csv[] = "y,x,yr\n1,1,2001\n2,2,2001.0\n3,1,2002\n5,4,2002\n4,3,2e3\n3,5,2000\n";
     char *path = lr_test_write_temp(csv, strlen(csv));
     const char *argv[] = {"linreg", "fit", "-f", "y ~ x | yr", path, NULL};
-    lr_test_run_result r = run(argv);
+    lr_test_run_result r = lr_test_cmd(argv, NULL);
     ck_assert_int_eq(r.exit_code, 0);
     ck_assert_msg(strstr(r.out, "yr (3 levels)"), "%s", r.out);
     lr_test_run_free(&r);
-    unlink(path);
-    free(path);
+    lr_test_remove_file(path);
     const char bad[] = "y,x,yr\n1,1,2001\n2,2,2001\n3,1,y2k\n5,4,2002\n";
     path = lr_test_write_temp(bad, strlen(bad));
     const char *argv2[] = {"linreg", "fit", "-f", "y ~ x | yr", path, NULL};
-    r = run(argv2);
+    r = lr_test_cmd(argv2, NULL);
     ck_assert_int_eq(r.exit_code, 1);
     ck_assert_str_eq(r.out, "");
     ck_assert_msg(strstr(r.err, ":4:5: column 'yr': fixed-effect level \"y2k\" is not a number"),
                   "%s", r.err);
     lr_test_run_free(&r);
-    unlink(path);
-    free(path);
+    lr_test_remove_file(path);
     const char none[] = "y,x,g\n1,1,NA\n2,2,\n3,1,NA\n";
     path = lr_test_write_temp(none, strlen(none));
     const char *argv3[] = {"linreg", "fit", "-f", "y ~ x | g", path, NULL};
-    r = run(argv3);
+    r = lr_test_cmd(argv3, NULL);
     ck_assert_int_eq(r.exit_code, 1);
     ck_assert_msg(strstr(r.err, "no rows with every fixed-effect level present"), "%s", r.err);
     lr_test_run_free(&r);
-    unlink(path);
-    free(path);
+    lr_test_remove_file(path);
     const char single[] = "y,x,g\n1,1,a\n2,2,b\n3,1,c\n";
     path = lr_test_write_temp(single, strlen(single));
     const char *argv4[] = {"linreg", "fit", "-f", "y ~ x | g", path, NULL};
-    r = run(argv4);
+    r = lr_test_cmd(argv4, NULL);
     ck_assert_int_eq(r.exit_code, 1);
     ck_assert_msg(strstr(r.err, "no observations left after dropping 3 singletons"), "%s", r.err);
     lr_test_run_free(&r);
-    unlink(path);
-    free(path);
+    lr_test_remove_file(path);
 }
 END_TEST
 
@@ -574,35 +540,26 @@ END_TEST
 
 int main(void)
 {
-    json_error_t je;
-    reference = json_load_file(lr_test_path("tests/data/r_fixed_effects.json"), 0, &je);
-    if (!reference) {
-        fprintf(stderr, "tests/data/r_fixed_effects.json: %s\n", je.text);
+    reference = lr_test_load_json("tests/data/r_fixed_effects.json");
+    if (!reference)
         return 1;
-    }
-    Suite *s = suite_create("fixed_effects");
-    TCase *tc = tcase_create("r");
-    tcase_add_loop_test(tc, test_matches_lm_with_dummies, 0, (int)json_array_size(reference));
-    tcase_add_test(tc, test_threads_same_bits);
-    tcase_add_test(tc, test_collinear_note);
-    tcase_add_test(tc, test_fe_out);
-    tcase_add_test(tc, test_many_blocks_match_dummies);
-    tcase_add_test(tc, test_alloc_failures);
-    suite_add_tcase(s, tc);
-    TCase *tcli = tcase_create("cli");
-    tcase_add_test(tcli, test_cli_spellings);
-    tcase_add_test(tcli, test_cli_convergence);
-    tcase_add_test(tcli, test_cli_absorb_every_other);
-    tcase_add_test(tcli, test_cli_usage_errors);
-    tcase_add_test(tcli, test_missing_level);
-    tcase_add_test(tcli, test_cli_bad_fe_values);
-    tcase_add_test(tcli, test_numeric_levels);
-    suite_add_tcase(s, tcli);
-    TCase *tpaths = tcase_create("paths"); /* 60,000-row files, four fits and two runs each */
-    tcase_set_timeout(tpaths, 300);
-    tcase_add_loop_test(tpaths, test_fe_paths, 0, 4);
-    suite_add_tcase(s, tpaths);
-    int rc = lr_test_main(s);
+    const lr_test_case tests[] = {
+        {test_matches_lm_with_dummies, (int)json_array_size(reference), "r"},
+        LR_TEST(test_threads_same_bits),
+        LR_TEST(test_collinear_note),
+        LR_TEST(test_fe_out),
+        LR_TEST(test_many_blocks_match_dummies),
+        LR_TEST(test_alloc_failures),
+        {test_cli_spellings, 0, "cli"},
+        LR_TEST(test_cli_convergence),
+        LR_TEST(test_cli_absorb_every_other),
+        LR_TEST(test_cli_usage_errors),
+        LR_TEST(test_missing_level),
+        LR_TEST(test_cli_bad_fe_values),
+        LR_TEST(test_numeric_levels),
+        {test_fe_paths, 4, "paths"}, /* 60,000-row files, four fits and two runs each */
+    };
+    int rc = lr_test_run_cases("fixed_effects", 300, tests, LR_TEST_COUNT(tests));
     json_decref(reference);
     return rc;
 }

@@ -37,8 +37,10 @@ static const parse_case parse_cases[] = {
     {"y ~ (a + b) %in% c", "a:c;b:c", 1},
     {"y ~ a:b %in% c", "a:b:c", 1},
     /* labels deparsed as R does */
-    {"y ~ I(a>=1&b!=2|!c) + log(x,base=10) + log(a, 2)", "I(a >= 1 & b != 2 | !c);log(x, base = 10);log(a, 2)", 1},
-    {"y ~ relevel(g, 'q') + factor(a, levels = c('1','2')) + offset(b)", "relevel(g, \"q\");factor(a, levels = c(\"1\", \"2\"))", 1},
+    {"y ~ I(a>=1&b!=2|!c) + log(x,base=10) + log(a, 2)",
+     "I(a >= 1 & b != 2 | !c);log(x, base = 10);log(a, 2)", 1},
+    {"y ~ relevel(g, 'q') + factor(a, levels = c('1','2')) + offset(b)",
+     "relevel(g, \"q\");factor(a, levels = c(\"1\", \"2\"))", 1},
     {"y ~ b:a + a", "a;b:a", 1},
     {"y ~ a + b:a", "a;a:b", 1},
     {"y ~ (a + b + c)^2", "a;b;c;a:b;a:c;b:c", 1},
@@ -142,8 +144,8 @@ START_TEST(test_parse_errors)
     ck_assert_ptr_null(f);
     char want[256];
     snprintf(want, sizeof want, "formula:%zu: %s", c->pos, c->message);
-    ck_assert_msg(!strncmp(err.message, want, strlen(want)), "%s:\n got  %s\n want %s",
-                  c->formula, err.message, want);
+    ck_assert_msg(!strncmp(err.message, want, strlen(want)), "%s:\n got  %s\n want %s", c->formula,
+                  err.message, want);
     /* the formula, then the caret under POS, on two more lines */
     char caret[256];
     snprintf(caret, sizeof caret, "\n  %s\n  %*s^", c->formula, (int)c->pos - 1, "");
@@ -155,8 +157,8 @@ END_TEST
 static char *nested(const char *prefix, const char *unit, size_t n, const char *middle,
                     const char *close, const char *suffix)
 {
-    size_t len = strlen(prefix) + n * (strlen(unit) + strlen(close)) + strlen(middle) +
-                 strlen(suffix) + 1;
+    size_t len =
+        strlen(prefix) + n * (strlen(unit) + strlen(close)) + strlen(middle) + strlen(suffix) + 1;
     char *s = malloc(len), *o = s;
     ck_assert_ptr_nonnull(s);
     o += sprintf(o, "%s", prefix);
@@ -231,37 +233,45 @@ static json_t *formula_ref, *lm_ref;
 
 /* The formula fits this suite covers (aliasing is the numerics issue's). */
 static const char *const fits[] = {
-    "mtcars_wt_x_hp",         "iris_petal_x_species",   "warpbreaks_wool_x_tension",
-    "cars_poly3",             "trees_loglog",           "mtcars_weighted_am",
-    "trees_weighted_height",  "women_minus1",           "stackloss_dot_minus",
-    "mtcars_I_terms",         "mtcars_factor_cyl",      "mtcars_cube",
-    "warpbreaks_marginal",    "iris_slopes_by_species", "trees_functions",
-    "toothgrowth_factor_dose", "plantgrowth_group",     "airquality_month_factor",
-    "diabetes_all",           "mtcars_noint_factor",    "swiss_weighted_dot",
-    "iris_species",           "warpbreaks_rankdef",     "mtcars_aliased_I",
+    "mtcars_wt_x_hp",
+    "iris_petal_x_species",
+    "warpbreaks_wool_x_tension",
+    "cars_poly3",
+    "trees_loglog",
+    "mtcars_weighted_am",
+    "trees_weighted_height",
+    "women_minus1",
+    "stackloss_dot_minus",
+    "mtcars_I_terms",
+    "mtcars_factor_cyl",
+    "mtcars_cube",
+    "warpbreaks_marginal",
+    "iris_slopes_by_species",
+    "trees_functions",
+    "toothgrowth_factor_dose",
+    "plantgrowth_group",
+    "airquality_month_factor",
+    "diabetes_all",
+    "mtcars_noint_factor",
+    "swiss_weighted_dot",
+    "iris_species",
+    "warpbreaks_rankdef",
+    "mtcars_aliased_I",
     "wide_factor_late_levels", /* 300 levels, the reference seen last */
 };
 #define NFITS (sizeof fits / sizeof *fits)
 
-static const lr_method fit_methods[] = {LR_METHOD_AUTO,     LR_METHOD_QR,    LR_METHOD_SVD,
+static const lr_method fit_methods[] = {LR_METHOD_AUTO,     LR_METHOD_QR,      LR_METHOD_SVD,
                                         LR_METHOD_CHOLESKY, LR_METHOD_INVERSE, LR_METHOD_NAIVE};
 #define NFMETHODS (sizeof fit_methods / sizeof *fit_methods)
 
 static void check_fit(json_t *ref, lr_method method)
 {
     const char *id = json_string_value(json_object_get(ref, "id"));
-    char rel[256];
-    snprintf(rel, sizeof rel, "datasets/%s", json_string_value(json_object_get(ref, "file")));
     lr_fit_options opt;
-    lr_fit_options_init(&opt);
-    opt.formula = json_string_value(json_object_get(ref, "formula"));
-    json_t *w = json_object_get(ref, "weights");
-    opt.weights = w && json_is_string(w) ? json_string_value(w) : NULL;
+    lr_test_ref_options(ref, &opt);
     opt.method = method;
-    lr_fit *fit = NULL;
-    lr_error err;
-    int rc = lr_fit_csv(lr_test_path(rel), &opt, &fit, &err);
-    ck_assert_msg(rc == LR_OK, "%s: %s", id, err.message);
+    lr_fit *fit = lr_test_ref_fit(ref, "datasets", &opt);
 
     json_t *coefs = json_object_get(ref, "coefficients");
     ck_assert_msg(lr_fit_ncoef(fit) == json_array_size(coefs), "%s: %zu coefficients, R has %zu",
@@ -463,18 +473,15 @@ int main(void)
         fprintf(stderr, "cannot read the R reference files\n");
         return 1;
     }
-    Suite *s = suite_create("formula");
-    TCase *tc = tcase_create("core");
-    tcase_set_timeout(tc, 120);
-    tcase_add_loop_test(tc, test_parse, 0, (int)(sizeof parse_cases / sizeof *parse_cases));
-    tcase_add_loop_test(tc, test_parse_errors, 0,
-                        (int)(sizeof error_cases / sizeof *error_cases));
-    tcase_add_test(tc, test_nesting_depth);
-    tcase_add_loop_test(tc, test_r_formula, 0, (int)(NFITS * NFMETHODS));
-    tcase_add_test(tc, test_ridge_closed_form);
-    tcase_add_test(tc, test_ridge_zero_is_ols);
-    suite_add_tcase(s, tc);
-    int rc = lr_test_main(s);
+    const lr_test_case tests[] = {
+        LR_TEST_LOOP(test_parse, (int)LR_TEST_COUNT(parse_cases)),
+        LR_TEST_LOOP(test_parse_errors, (int)LR_TEST_COUNT(error_cases)),
+        LR_TEST(test_nesting_depth),
+        LR_TEST_LOOP(test_r_formula, (int)(NFITS * NFMETHODS)),
+        LR_TEST(test_ridge_closed_form),
+        LR_TEST(test_ridge_zero_is_ols),
+    };
+    int rc = lr_test_run_cases("formula", 120, tests, LR_TEST_COUNT(tests));
     json_decref(formula_ref);
     json_decref(lm_ref);
     return rc;

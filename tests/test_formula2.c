@@ -35,9 +35,9 @@ static void check_close(double got, double want, double scale, const char *id, c
 }
 
 typedef struct preds {
-    json_t *want; /* R's predictions */
-    size_t n;     /* rows seen */
-    double scale; /* largest |fit| of R's */
+    json_t *want;   /* R's predictions */
+    size_t n;       /* rows seen */
+    double scale;   /* largest |fit| of R's */
     const char *id; /* the fit */
 } preds;
 
@@ -47,8 +47,7 @@ static void on_row(void *ud, const lr_prediction *p)
     json_t *w = json_array_get(c->want, c->n);
     ck_assert_msg(w != NULL, "%s: more predictions than R's", c->id);
     check_close(p->ok ? p->fit : (double)NAN, num(w, "fit"), c->scale, c->id, "fit", c->n);
-    check_close(p->ok ? p->se_fit : (double)NAN, num(w, "se_fit"), c->scale, c->id, "se_fit",
-                c->n);
+    check_close(p->ok ? p->se_fit : (double)NAN, num(w, "se_fit"), c->scale, c->id, "se_fit", c->n);
     c->n++;
 }
 
@@ -104,8 +103,7 @@ START_TEST(test_r_formula2)
                   "%s: %s", id, err.message);
     ck_assert_uint_eq(c.n, json_array_size(c.want));
     lr_model_free(m);
-    unlink(model);
-    free(model);
+    lr_test_remove_file(model);
     lr_fit_free(fit);
 }
 END_TEST
@@ -131,8 +129,8 @@ START_TEST(test_nan_rows_warn)
     lr_fit_free(fit);
     opt.na_action = LR_NA_ERROR;
     ck_assert_int_eq(lr_fit_csv(data, &opt, &fit, &err), LR_EVALUE);
-    ck_assert_msg(strstr(err.message, ":5:") && strstr(err.message, "log(drat - 3.1) is NaN"),
-                  "%s", err.message);
+    ck_assert_msg(strstr(err.message, ":5:") && strstr(err.message, "log(drat - 3.1) is NaN"), "%s",
+                  err.message);
 }
 END_TEST
 
@@ -160,9 +158,7 @@ START_TEST(test_logical_no_intercept)
     opt.formula = "mpg ~ 0 + I(wt > 3) + hp";
     const char *data = lr_test_path("datasets/mtcars.csv");
     for (int k = 0; k < 2; k++) {
-        lr_fit *fit = NULL;
-        lr_error err;
-        ck_assert_msg(lr_fit_csv(data, &opt, &fit, &err) == LR_OK, "%s", err.message);
+        lr_fit *fit = lr_test_fit_path(data, &opt);
         ck_assert_uint_eq(lr_fit_ncoef(fit), 3);
         ck_assert_str_eq(lr_fit_coef(fit, 0)->name, "I(wt > 3)FALSE");
         ck_assert_str_eq(lr_fit_coef(fit, 1)->name, "I(wt > 3)TRUE");
@@ -176,20 +172,16 @@ END_TEST
 
 int main(void)
 {
-    json_error_t je;
-    reference = json_load_file(lr_test_path("tests/data/r_formula2.json"), 0, &je);
-    if (!reference || json_array_size(reference) == 0) {
-        fprintf(stderr, "cannot read tests/data/r_formula2.json\n");
+    reference = lr_test_load_json("tests/data/r_formula2.json");
+    if (!reference)
         return 1;
-    }
-    Suite *s = suite_create("formula2");
-    TCase *tc = tcase_create("core");
-    tcase_add_loop_test(tc, test_r_formula2, 0, (int)json_array_size(reference));
-    tcase_add_test(tc, test_nan_rows_warn);
-    tcase_add_test(tc, test_offset_absorb_refused);
-    tcase_add_test(tc, test_logical_no_intercept);
-    suite_add_tcase(s, tc);
-    int rc = lr_test_main(s);
+    const lr_test_case tests[] = {
+        LR_TEST_LOOP(test_r_formula2, (int)json_array_size(reference)),
+        LR_TEST(test_nan_rows_warn),
+        LR_TEST(test_offset_absorb_refused),
+        LR_TEST(test_logical_no_intercept),
+    };
+    int rc = lr_test_run_cases("formula2", 0, tests, LR_TEST_COUNT(tests));
     json_decref(reference);
     return rc;
 }

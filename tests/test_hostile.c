@@ -197,8 +197,7 @@ START_TEST(test_long_row)
     fit[7] = "1K";
     r = run_limited(fit, NULL, 20, 0);
     ck_assert_msg(r.exit_code == 0, "%s", r.err);
-    unlink(p);
-    free(p);
+    lr_test_remove_file(p);
 
     /* line 120,001 lies past the first MiB */
     p = write_rows(0, 150000, 120000, 1001);
@@ -209,8 +208,7 @@ START_TEST(test_long_row)
     fit[8] = "-";
     r = run_limited(fit, p, 20, 0);
     assert_long_row(&r, "<stdin>", 120001, 1000);
-    unlink(p);
-    free(p);
+    lr_test_remove_file(p);
 
     /* one byte over a limit above the chunk's size, on a row that crosses the
      * second chunk's end: its line end comes in the read that passes the limit */
@@ -220,16 +218,14 @@ START_TEST(test_long_row)
     r = run_limited(fit, NULL, 20, 0);
     assert_long_row(&r, p, 170001, 2u << 20);
     fit[7] = "1000";
-    unlink(p);
-    free(p);
+    lr_test_remove_file(p);
 
     /* the header */
     p = write_rows(1001, 10, 0, 0);
     fit[8] = p;
     r = run_limited(fit, NULL, 20, 0);
     assert_long_row(&r, p, 1, 1000);
-    unlink(p);
-    free(p);
+    lr_test_remove_file(p);
 }
 END_TEST
 
@@ -260,8 +256,7 @@ START_TEST(test_long_row_default)
     r = run_limited(pred, NULL, 20, 0);
     ck_assert_msg(r.exit_code == 0, "%s", r.err);
     unlink(model);
-    unlink(p);
-    free(p);
+    lr_test_remove_file(p);
 }
 END_TEST
 
@@ -345,8 +340,7 @@ START_TEST(test_memory_limit)
         if (kb[i] >= 300000)
             ck_assert_msg(r.exit_code == 0, "ulimit -v %lu: %s", (unsigned long)kb[i], r.err);
     }
-    unlink(p);
-    free(p);
+    lr_test_remove_file(p);
 }
 END_TEST
 
@@ -455,23 +449,12 @@ START_TEST(test_messages)
 }
 END_TEST
 
-static Suite *hostile_suite(void)
-{
-    Suite *s = suite_create("hostile");
-    TCase *tc = tcase_create("core");
-    tcase_set_timeout(tc, 300);
-    tcase_add_test(tc, test_dev_zero);
-    tcase_add_test(tc, test_gzip_bomb);
-    tcase_add_test(tc, test_long_row);
-    tcase_add_test(tc, test_long_row_default);
-    tcase_add_test(tc, test_max_line_option);
-    tcase_add_test(tc, test_memory_limit);
-    tcase_add_test(tc, test_messages);
-    suite_add_tcase(s, tc);
-    return s;
-}
-
 int main(void)
 {
-    return lr_test_main(hostile_suite());
+    const lr_test_case tests[] = {
+        LR_TEST(test_dev_zero),         LR_TEST(test_gzip_bomb),       LR_TEST(test_long_row),
+        LR_TEST(test_long_row_default), LR_TEST(test_max_line_option), LR_TEST(test_memory_limit),
+        LR_TEST(test_messages),
+    };
+    return lr_test_run_cases("hostile", 300, tests, LR_TEST_COUNT(tests));
 }

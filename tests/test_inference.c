@@ -34,24 +34,15 @@ static double num(json_t *o, const char *key)
  * the HAC lag from its "hac_lag" or "lag"). */
 static lr_fit *fit_entry(json_t *e, lr_method method, lr_vcov vcov, int anova)
 {
-    char rel[256];
-    snprintf(rel, sizeof rel, "datasets/%s", json_string_value(json_object_get(e, "file")));
     lr_fit_options opt;
-    lr_fit_options_init(&opt);
-    opt.formula = json_string_value(json_object_get(e, "formula"));
-    json_t *w = json_object_get(e, "weights");
-    opt.weights = json_is_string(w) ? json_string_value(w) : NULL;
+    lr_test_ref_options(e, &opt);
     opt.method = method;
     opt.vcov = vcov;
     opt.anova = anova;
     opt.threads = 1;
     double lag = num(e, json_object_get(e, "lag") ? "lag" : "hac_lag");
     opt.hac_lag = isnan(lag) ? 0 : (unsigned)lag;
-    lr_fit *fit = NULL;
-    lr_error err;
-    int rc = lr_fit_csv(lr_test_path(rel), &opt, &fit, &err);
-    ck_assert_msg(rc == LR_OK, "%s: %s", json_string_value(json_object_get(e, "id")), err.message);
-    return fit;
+    return lr_test_ref_fit(e, "datasets", &opt);
 }
 
 /* A default fit of `formula` to datasets/FILE. */
@@ -493,9 +484,7 @@ START_TEST(test_cli_hac)
     lr_test_run_result r;
     ck_assert_int_eq(lr_test_run(argv, data, len, &r), 0);
     ck_assert_int_eq(r.exit_code, 0);
-    json_error_t je;
-    json_t *o = json_loads(r.out, 0, &je);
-    ck_assert_ptr_nonnull(o);
+    json_t *o = lr_test_out_json(&r);
     ck_assert_str_eq(json_string_value(json_object_get(o, "vcov")), "HAC");
     ck_assert_int_eq(json_integer_value(json_object_get(o, "hac_lag")), 2);
     json_t *vr = json_object_get(e, "vcov");
@@ -564,17 +553,11 @@ START_TEST(test_alloc_failures)
         inference_run c = {path, alloc_methods[m]};
         lr_test_alloc_failures(inference_alloc_run, &c, 3000);
     }
-    unlink(path);
-    free(path);
+    lr_test_remove_file(path);
 }
 END_TEST
 
 /* ---- the command ---- */
-
-static void run(const char *const *argv, lr_test_run_result *r)
-{
-    ck_assert_int_eq(lr_test_run(argv, NULL, 0, r), 0);
-}
 
 /* Text: the ANOVA and hypothesis tables as R prints them (trailing blanks
  * aside). */
@@ -592,8 +575,7 @@ START_TEST(test_cli_anova_text)
                           "woolB:tensionL = woolB:tensionM; woolB:tensionL = 0",
                           path,
                           NULL};
-    lr_test_run_result r;
-    run(argv, &r);
+    lr_test_run_result r = lr_test_cmd(argv, NULL);
     ck_assert_int_eq(r.exit_code, 0);
     static const char *const lines[] = {
         "Response: breaks\n", "             Df Sum Sq Mean Sq F value    Pr(>F)\n",
@@ -617,12 +599,9 @@ START_TEST(test_cli_formats)
     const char *argv[] = {"linreg",  "fit",   "-q",     "-f",        "mpg ~ wt + hp + factor(cyl)",
                           "--anova", "--vif", "--test", "wt = 2*hp", "--format",
                           "json",    path,    NULL};
-    lr_test_run_result r;
-    run(argv, &r);
+    lr_test_run_result r = lr_test_cmd(argv, NULL);
     ck_assert_int_eq(r.exit_code, 0);
-    json_error_t je;
-    json_t *o = json_loads(r.out, 0, &je);
-    ck_assert_msg(o != NULL, "invalid JSON: %s\n%s", je.text, r.out);
+    json_t *o = lr_test_out_json(&r);
     json_t *a = json_object_get(o, "anova");
     ck_assert_uint_eq(json_array_size(a), 4);
     json_t *e = json_array_get(json_object_get(ref, "anova"), 2); /* mtcars_wt_hp_cyl */
@@ -643,7 +622,7 @@ START_TEST(test_cli_formats)
     lr_test_run_free(&r);
 
     argv[10] = "csv";
-    run(argv, &r);
+    r = lr_test_cmd(argv, NULL);
     ck_assert_int_eq(r.exit_code, 0);
     ck_assert_ptr_nonnull(strstr(r.out, "\nterm,df,sum_sq,mean_sq,f_value,p_value\nwt,1,"));
     ck_assert_ptr_nonnull(strstr(r.out, "\nResiduals,27,"));
@@ -654,7 +633,7 @@ START_TEST(test_cli_formats)
     lr_test_run_free(&r);
 
     argv[10] = "markdown";
-    run(argv, &r);
+    r = lr_test_cmd(argv, NULL);
     ck_assert_int_eq(r.exit_code, 0);
     ck_assert_ptr_nonnull(strstr(r.out, "#### Analysis of Variance Table"));
     ck_assert_ptr_nonnull(
@@ -676,8 +655,7 @@ START_TEST(test_cli_refusals)
     const char *argv[] = {"linreg", "fit",    "-q",  "-f",          "mpg ~ wt + I(2 * wt)",
                           "--vif",  "--save", model, "--residuals", resid,
                           path,     NULL};
-    lr_test_run_result r;
-    run(argv, &r);
+    lr_test_run_result r = lr_test_cmd(argv, NULL);
     ck_assert_int_eq(r.exit_code, 1);
     ck_assert_uint_eq(r.out_len, 0);
     ck_assert_ptr_nonnull(strstr(r.err, "aliased"));
@@ -688,13 +666,13 @@ START_TEST(test_cli_refusals)
     lr_test_run_free(&r);
     const char *argv2[] = {"linreg", "fit",       "-q", "-f", "mpg ~ wt",
                            "--test", "wt = qsec", path, NULL};
-    run(argv2, &r);
+    r = lr_test_cmd(argv2, NULL);
     ck_assert_int_eq(r.exit_code, 2);
     ck_assert_uint_eq(r.out_len, 0);
     ck_assert_ptr_nonnull(strstr(r.err, "'qsec' is not a coefficient"));
     lr_test_run_free(&r);
     const char *argv3[] = {"linreg", "fit", "-q", "--ridge", "1", "--anova", path, NULL};
-    run(argv3, &r);
+    r = lr_test_cmd(argv3, NULL);
     ck_assert_int_eq(r.exit_code, 2);
     ck_assert_uint_eq(r.out_len, 0);
     lr_test_run_free(&r);
@@ -703,37 +681,32 @@ END_TEST
 
 int main(void)
 {
-    json_error_t je;
-    ref = json_load_file(lr_test_path("tests/data/r_inference.json"), 0, &je);
-    if (!ref) {
-        fprintf(stderr, "cannot read tests/data/r_inference.json: %s\n", je.text);
+    ref = lr_test_load_json("tests/data/r_inference.json");
+    if (!ref)
         return 1;
-    }
-    Suite *s = suite_create("inference");
-    TCase *tc = tcase_create("core");
-    tcase_set_timeout(tc, 300);
     int na = (int)json_array_size(json_object_get(ref, "anova"));
     int nv = (int)json_array_size(json_object_get(ref, "vif"));
     int nh = (int)json_array_size(json_object_get(ref, "hypothesis"));
-    tcase_add_loop_test(tc, test_r_anova, 0, na * (int)NMETHODS);
-    tcase_add_test(tc, test_anova_off_and_ridge);
-    tcase_add_test(tc, test_anova_accum);
-    tcase_add_loop_test(tc, test_r_vif, 0, nv);
-    tcase_add_test(tc, test_vif_refusals);
-    tcase_add_loop_test(tc, test_r_hypothesis, 0, nh * (int)NMETHODS);
-    tcase_add_loop_test(tc, test_hypothesis_errors, 0, (int)(sizeof bad_tests / sizeof *bad_tests));
-    tcase_add_test(tc, test_hypothesis_aliased);
-    tcase_add_test(tc, test_hypothesis_garbage);
     int nhac = (int)json_array_size(json_object_get(ref, "hac"));
-    tcase_add_loop_test(tc, test_r_hac, 0, nhac * (int)NMETHODS);
-    tcase_add_test(tc, test_hac_merge);
-    tcase_add_test(tc, test_cli_hac);
-    tcase_add_test(tc, test_alloc_failures);
-    tcase_add_test(tc, test_cli_anova_text);
-    tcase_add_test(tc, test_cli_formats);
-    tcase_add_test(tc, test_cli_refusals);
-    suite_add_tcase(s, tc);
-    int rc = lr_test_main(s);
+    const lr_test_case tests[] = {
+        LR_TEST_LOOP(test_r_anova, na * (int)NMETHODS),
+        LR_TEST(test_anova_off_and_ridge),
+        LR_TEST(test_anova_accum),
+        LR_TEST_LOOP(test_r_vif, nv),
+        LR_TEST(test_vif_refusals),
+        LR_TEST_LOOP(test_r_hypothesis, nh * (int)NMETHODS),
+        LR_TEST_LOOP(test_hypothesis_errors, (int)LR_TEST_COUNT(bad_tests)),
+        LR_TEST(test_hypothesis_aliased),
+        LR_TEST(test_hypothesis_garbage),
+        LR_TEST_LOOP(test_r_hac, nhac * (int)NMETHODS),
+        LR_TEST(test_hac_merge),
+        LR_TEST(test_cli_hac),
+        LR_TEST(test_alloc_failures),
+        LR_TEST(test_cli_anova_text),
+        LR_TEST(test_cli_formats),
+        LR_TEST(test_cli_refusals),
+    };
+    int rc = lr_test_run_cases("inference", 300, tests, LR_TEST_COUNT(tests));
     json_decref(ref);
     return rc;
 }

@@ -225,8 +225,7 @@ START_TEST(test_error_positions)
                       threads, err.message, want);
         ck_assert_uint_eq(err.line, bad1);
     }
-    unlink(path);
-    free(path);
+    lr_test_remove_file(path);
     free(t.s);
 }
 END_TEST
@@ -251,8 +250,7 @@ START_TEST(test_crlf_chunks)
     ck_assert_uint_eq(lr_fit_summary(fit)->n, 400000);
     ck_assert(fabs(lr_fit_coef(fit, 1)->estimate - 3) < 1e-3);
     lr_fit_free(fit);
-    unlink(path);
-    free(path);
+    lr_test_remove_file(path);
     free(t.s);
 }
 END_TEST
@@ -413,7 +411,7 @@ START_TEST(test_fused_fallbacks)
             case 2: snprintf(a, sizeof a, "\"%.17g\"", x1); break; /* quoted */
             case 3: snprintf(b, sizeof b, " %.6g ", x2); break;    /* padded */
             case 4: snprintf(end, sizeof end, "\r\n"); break;      /* CRLF */
-            case 5: lr_test_put(&t, "\n"); break;                          /* a blank line */
+            case 5: lr_test_put(&t, "\n"); break;                  /* a blank line */
             case 6: snprintf(nt, sizeof nt, "\"a,b\nc\""); break;  /* quoted line end */
             case 7: snprintf(b, sizeof b, "%.3e", x2); break;      /* exponent */
             case 8: snprintf(a, sizeof a, "%.25f", x1); break;     /* 25+ digits */
@@ -442,8 +440,7 @@ START_TEST(test_fused_fallbacks)
         free(g1.resid);
         free(g2.line);
         free(g2.resid);
-        unlink(path);
-        free(path);
+        lr_test_remove_file(path);
         free(t.s);
     }
 }
@@ -496,8 +493,7 @@ START_TEST(test_fused_mutations)
         }
         lr_fit_free(fit[0]);
         lr_fit_free(fit[1]);
-        unlink(path);
-        free(path);
+        lr_test_remove_file(path);
     }
     free(t.s);
 }
@@ -509,21 +505,18 @@ int main(void)
     data_rows = lr_test_under_valgrind() ? 300000 : 1500000;
     data = make_data(data_rows, NULL);
     data_path = write_data_file(&data);
-    Suite *s = suite_create("ingest");
-    TCase *tc = tcase_create("core");
-    tcase_set_timeout(tc, 300);
-    tcase_add_test(tc, test_thread_count_invariance);
-    tcase_add_test(tc, test_late_levels);
-    tcase_add_test(tc, test_stdin_and_gzip);
-    tcase_add_test(tc, test_error_positions);
-    tcase_add_test(tc, test_crlf_chunks);
-    tcase_add_test(tc, test_progress_callback);
-    tcase_add_test(tc, test_fused_fallbacks);
-    tcase_add_test(tc, test_fused_mutations);
-    suite_add_tcase(s, tc);
-    int rc = lr_test_main(s);
-    unlink(data_path);
-    free(data_path);
+    const lr_test_case tests[] = {
+        LR_TEST(test_thread_count_invariance),
+        LR_TEST(test_late_levels),
+        LR_TEST(test_stdin_and_gzip),
+        LR_TEST(test_error_positions),
+        LR_TEST(test_crlf_chunks),
+        LR_TEST(test_progress_callback),
+        LR_TEST(test_fused_fallbacks),
+        LR_TEST(test_fused_mutations),
+    };
+    int rc = lr_test_run_cases("ingest", 300, tests, LR_TEST_COUNT(tests));
+    lr_test_remove_file(data_path);
     free(data.s);
     return rc;
 }

@@ -424,16 +424,11 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("inputs");
-    TCase *tc = tcase_create("core");
-    tcase_set_timeout(tc, 300);
-    tcase_add_test(tc, test_replaced_between_passes);
-    tcase_add_test(tc, test_written_between_passes);
-    tcase_add_test(tc, test_truncated_while_read);
-    tcase_add_test(tc, test_grown_while_read);
-    tcase_add_test(tc, test_predict_input_truncated);
-    tcase_add_test(tc, test_stream_copy);
-    tcase_add_test(tc, test_file_from_offset);
-    suite_add_tcase(s, tc);
-    return lr_test_main(s);
+    const lr_test_case tests[] = {
+        LR_TEST(test_replaced_between_passes), LR_TEST(test_written_between_passes),
+        LR_TEST(test_truncated_while_read),    LR_TEST(test_grown_while_read),
+        LR_TEST(test_predict_input_truncated), LR_TEST(test_stream_copy),
+        LR_TEST(test_file_from_offset),
+    };
+    return lr_test_run_cases("inputs", 300, tests, LR_TEST_COUNT(tests));
 }

@@ -98,7 +98,6 @@ static void load_manifest(void)
     /* text stays allocated: the entries point into it */
 }
 
-
 /* Check one KEY=VALUE, coef:NAME=VALUE or warn:WORD against the output. */
 static void check_one(const entry *e, const char *check, json_t *o, const char *err)
 {
@@ -232,10 +231,9 @@ END_TEST
 int main(void)
 {
     load_manifest();
-    Suite *s = suite_create("malformed");
-    TCase *tc = tcase_create("corpus");
-    tcase_add_loop_test(tc, test_corpus, 0, nentries);
-    tcase_add_test(tc, test_every_file_listed);
-    suite_add_tcase(s, tc);
-    return lr_test_main(s);
+    const lr_test_case tests[] = {
+        LR_TEST_LOOP(test_corpus, nentries),
+        LR_TEST(test_every_file_listed),
+    };
+    return lr_test_run_cases("malformed", 0, tests, LR_TEST_COUNT(tests));
 }

@@ -21,17 +21,15 @@ static json_t *saved(const char *file, const char *formula, const char *weights,
     opt.weights = weights;
     opt.ridge = ridge;
     opt.keep_model = 1;
-    lr_fit *fit = NULL;
-    lr_error err;
-    ck_assert_msg(lr_fit_csv(lr_test_path(file), &opt, &fit, &err) == LR_OK, "%s", err.message);
+    lr_fit *fit = lr_test_fit_path(lr_test_path(file), &opt);
     char *path = lr_test_write_temp("", 0);
+    lr_error err;
     ck_assert_msg(lr_fit_save(fit, path, &err) == LR_OK, "%s", err.message);
     lr_fit_free(fit);
     json_error_t je;
     json_t *root = json_load_file(path, 0, &je);
     ck_assert_ptr_nonnull(root);
-    unlink(path);
-    free(path);
+    lr_test_remove_file(path);
     return root;
 }
 
@@ -46,8 +44,7 @@ static int load(json_t *root, char **path_out, lr_error *err)
     if (path_out)
         *path_out = path;
     else {
-        unlink(path);
-        free(path);
+        lr_test_remove_file(path);
     }
     return rc;
 }
@@ -174,8 +171,7 @@ START_TEST(test_tampered_models)
             ck_assert_uint_eq(r.out_len, 0);
             lr_test_run_free(&r);
         }
-        unlink(path);
-        free(path);
+        lr_test_remove_file(path);
         json_decref(root);
     }
     json_decref(base);
@@ -184,10 +180,9 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("model_check");
-    TCase *tc = tcase_create("core");
-    tcase_add_test(tc, test_saved_models_load);
-    tcase_add_test(tc, test_tampered_models);
-    suite_add_tcase(s, tc);
-    return lr_test_main(s);
+    const lr_test_case tests[] = {
+        LR_TEST(test_saved_models_load),
+        LR_TEST(test_tampered_models),
+    };
+    return lr_test_run_cases("model_check", 0, tests, LR_TEST_COUNT(tests));
 }

@@ -36,8 +36,7 @@ static int try_model(const char *bytes, size_t len, const char *newdata, lr_erro
         ck_assert(m == NULL);
     }
     lr_model_free(m);
-    unlink(path);
-    free(path);
+    lr_test_remove_file(path);
     return rc;
 }
 
@@ -141,8 +140,7 @@ START_TEST(test_model_file_fields)
         ck_assert_msg(rc == LR_EDATA, "case %zu (%s): status %d", i, cases[i].to, rc);
         ck_assert_msg(strstr(err.message, path) && strstr(err.message, cases[i].message),
                       "case %zu: message '%s' lacks '%s'", i, err.message, cases[i].message);
-        unlink(path);
-        free(path);
+        lr_test_remove_file(path);
         free(t);
     }
     /* a prediction formula that names a column the saved list lacks: the
@@ -161,8 +159,7 @@ START_TEST(test_model_file_fields)
                  p);
         ck_assert_str_eq(err.message, want);
         ck_assert_ptr_null(mm);
-        unlink(p);
-        free(p);
+        lr_test_remove_file(p);
         free(t);
     }
     /* not a model file at all */
@@ -171,8 +168,7 @@ START_TEST(test_model_file_fields)
     lr_model *m = NULL;
     ck_assert_int_eq(lr_model_load(path, &m, &err), LR_EDATA);
     ck_assert_uint_eq(err.line, 1);
-    unlink(path);
-    free(path);
+    lr_test_remove_file(path);
     ck_assert_int_eq(lr_model_load("/nonexistent/model.json", &m, &err), LR_EIO);
     ck_assert(strstr(err.message, "/nonexistent/model.json") != NULL);
     free(text);
@@ -211,20 +207,18 @@ START_TEST(test_alloc_failures_predict)
     snprintf(newdata, sizeof newdata, "%s", lr_test_path("tests/data/predict_iris_new.csv"));
     predict_run c = {model, newdata};
     ck_assert(lr_test_alloc_failures(predict_alloc_run, &c, 2000) > 4);
-    unlink(model);
-    free(model);
+    lr_test_remove_file(model);
     free(text);
 }
 END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("model_file");
-    TCase *tm = tcase_create("model_file");
-    tcase_add_test(tm, test_truncated_model_files);
-    tcase_add_test(tm, test_mutated_model_files);
-    tcase_add_test(tm, test_model_file_fields);
-    tcase_add_test(tm, test_alloc_failures_predict);
-    suite_add_tcase(s, tm);
-    return lr_test_main(s);
+    const lr_test_case tests[] = {
+        LR_TEST(test_truncated_model_files),
+        LR_TEST(test_mutated_model_files),
+        LR_TEST(test_model_file_fields),
+        LR_TEST(test_alloc_failures_predict),
+    };
+    return lr_test_run_cases("model_file", 0, tests, LR_TEST_COUNT(tests));
 }

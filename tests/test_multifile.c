@@ -27,7 +27,8 @@ static size_t *line_starts(const char *text, size_t len, size_t *n)
 {
     size_t cap = 1024, k = 0;
     size_t *at = malloc(cap * sizeof *at);
-    for (size_t i = 0; i < len; i = (size_t)((const char *)memchr(text + i, '\n', len - i) - text) + 1) {
+    for (size_t i = 0; i < len;
+         i = (size_t)((const char *)memchr(text + i, '\n', len - i) - text) + 1) {
         if (k == cap)
             at = realloc(at, (cap *= 2) * sizeof *at);
         at[k++] = i;
@@ -152,7 +153,8 @@ static const struct {
     {"mtcars.csv", {"-f", "mpg ~ wt * hp", "--vcov", "HC3", NULL}},
     {"iris.csv", {"-f", "Sepal.Length ~ Petal.Length + Species", "--vcov", "HC1", NULL}},
     {"warpbreaks.csv", {"-f", "breaks ~ wool * tension", NULL}},
-    {"airquality.csv", {"-f", "Ozone ~ Solar.R + Wind + Temp", "--vcov", "HAC", "--lag", "2", NULL}},
+    {"airquality.csv",
+     {"-f", "Ozone ~ Solar.R + Wind + Temp", "--vcov", "HAC", "--lag", "2", NULL}},
     {"cars.csv", {"-f", "dist ~ speed", "-w", "speed", NULL}},
     /* absorbed fixed effects read every file once more */
     {"panels/firms.csv", {"-f", "y ~ x1 + x2 | firm + year", NULL}},
@@ -168,8 +170,8 @@ START_TEST(test_datasets)
         split3(dir, whole, 0.3, 0.7, p);
         char *w = fit_json(cases[i].args, &whole, 1, NULL);
         char *a = fit_json(cases[i].args, (const char *const *)p, 3, NULL);
-        ck_assert_msg(same_numbers(w, a), "%s: the parts fit differently:\n%s\n%s",
-                      cases[i].file, w, a);
+        ck_assert_msg(same_numbers(w, a), "%s: the parts fit differently:\n%s\n%s", cases[i].file,
+                      w, a);
         free(w);
         char *b;
         /* the third part on standard input */
@@ -265,8 +267,8 @@ START_TEST(test_errors)
     put(b, "y,x1,x3\n4,1,1\n");
     const char *v1[] = {"linreg", "fit", a, b, NULL};
     snprintf(want, sizeof want,
-             "linreg: %s:1:6: the header differs from %s's: column 3 is 'x3' here, 'x2' in %s\n",
-             b, a, a);
+             "linreg: %s:1:6: the header differs from %s's: column 3 is 'x3' here, 'x2' in %s\n", b,
+             a, a);
     expect_error(v1, 1, want);
     put(b, "y,x1\n4,1\n");
     snprintf(want, sizeof want,
@@ -397,8 +399,8 @@ START_TEST(test_predict)
     char *dir = lr_test_temp_dir();
     char *model = lr_test_join(dir, "m.json"), *p[3];
     const char *whole = lr_test_path("datasets/mtcars.csv");
-    const char *fv[] = {"linreg", "fit", "-q", "-f", "mpg ~ wt + log(hp)", "--save", model,
-                        whole, NULL};
+    const char *fv[] = {"linreg", "fit", "-q",  "-f", "mpg ~ wt + log(hp)",
+                        "--save", model, whole, NULL};
     lr_test_run_result r;
     ck_assert_int_eq(lr_test_run(fv, NULL, 0, &r), 0);
     ck_assert_int_eq(r.exit_code, 0);
@@ -406,8 +408,8 @@ START_TEST(test_predict)
     split3(dir, whole, 0.25, 0.5, p);
     const char *v1[] = {"linreg", "predict", "-m", model, whole, NULL};
     const char *v2[] = {"linreg", "predict", "-m", model, p[0], p[1], p[2], NULL};
-    const char *v3[] = {"linreg", "predict", "-m", model, "--format", "json", p[0], p[1], p[2],
-                        NULL};
+    const char *v3[] = {"linreg", "predict", "-m", model, "--format",
+                        "json",   p[0],      p[1], p[2],  NULL};
     lr_test_run_result a, b, c;
     ck_assert_int_eq(lr_test_run(v1, NULL, 0, &a), 0);
     ck_assert_int_eq(lr_test_run(v2, NULL, 0, &b), 0);
@@ -459,8 +461,9 @@ START_TEST(test_library)
     ck_assert_uint_eq(lr_fit_ncoef(f1), lr_fit_ncoef(f2));
     for (size_t j = 0; j < lr_fit_ncoef(f1); j++) {
         const lr_coef *a = lr_fit_coef(f1, j), *b = lr_fit_coef(f2, j);
-        ck_assert(isnan(a->estimate) ? isnan(b->estimate)
-                                     : fabs(a->estimate - b->estimate) <= 1e-12 * fabs(a->estimate));
+        ck_assert(isnan(a->estimate)
+                      ? isnan(b->estimate)
+                      : fabs(a->estimate - b->estimate) <= 1e-12 * fabs(a->estimate));
         ck_assert(isnan(a->std_error)
                       ? isnan(b->std_error)
                       : fabs(a->std_error - b->std_error) <= 1e-12 * fabs(a->std_error));
@@ -473,34 +476,6 @@ START_TEST(test_library)
     lr_test_remove_dir(dir);
 }
 END_TEST
-
-/* A fit of the three files `p` with HC2, the residual quantiles and the model kept. */
-typedef struct files_run {
-    const char *const *p; /* the three files */
-    int extended;         /* set by the successful run: the extended-precision pass ran */
-} files_run;
-
-static int files_alloc_run(void *ctx, lr_error *err)
-{
-    files_run *c = ctx;
-    lr_fit_options opt;
-    lr_fit_options_init(&opt);
-    opt.formula = LR_TEST_POLY_FORMULA;
-    opt.vcov = LR_VCOV_HC2;
-    opt.residual_summary = 1;
-    opt.keep_model = 1;
-    /* the counting allocator is not thread-safe, and each file is a chunk of
-     * its own now (frame_files.c): three workers would allocate at once */
-    opt.threads = 1;
-    lr_fit *fit = NULL;
-    int rc = lr_fit_csv_files(c->p, 3, &opt, &fit, err);
-    if (rc == LR_OK)
-        c->extended = lr_fit_summary(fit)->extended_bits > 0;
-    else
-        ck_assert_ptr_null(fit);
-    lr_fit_free(fit);
-    return rc;
-}
 
 /* Every allocation of a fit of three files (the concatenation, the header
  * checks, the second readings of the diagnostics and extended-precision
@@ -515,8 +490,8 @@ START_TEST(test_alloc_failures)
     lr_test_write_file(whole, text, len);
     free(text);
     split3(dir, whole, 0.3, 0.6, p);
-    files_run c = {(const char *const *)p, 0};
-    lr_test_alloc_failures(files_alloc_run, &c, 3000);
+    lr_test_extended_run c = {(const char *const *)p, 3, LR_TEST_POLY_FORMULA, 0, 0};
+    lr_test_alloc_failures(lr_test_extended_alloc_run, &c, 3000);
     ck_assert_msg(c.extended, "the extended-precision pass did not run");
     for (int k = 0; k < 3; k++)
         free(p[k]);
@@ -525,23 +500,12 @@ START_TEST(test_alloc_failures)
 }
 END_TEST
 
-static Suite *suite(void)
-{
-    Suite *s = suite_create("multifile");
-    TCase *tc = tcase_create("core");
-    tcase_add_test(tc, test_datasets);
-    tcase_add_test(tc, test_large_threads);
-    tcase_add_test(tc, test_errors);
-    tcase_add_test(tc, test_lines);
-    tcase_add_test(tc, test_residuals);
-    tcase_add_test(tc, test_predict);
-    tcase_add_test(tc, test_library);
-    tcase_add_test(tc, test_alloc_failures);
-    suite_add_tcase(s, tc);
-    return s;
-}
-
 int main(void)
 {
-    return lr_test_main(suite());
+    const lr_test_case tests[] = {
+        LR_TEST(test_datasets), LR_TEST(test_large_threads),  LR_TEST(test_errors),
+        LR_TEST(test_lines),    LR_TEST(test_residuals),      LR_TEST(test_predict),
+        LR_TEST(test_library),  LR_TEST(test_alloc_failures),
+    };
+    return lr_test_run_cases("multifile", 0, tests, LR_TEST_COUNT(tests));
 }

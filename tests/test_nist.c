@@ -24,8 +24,8 @@ static const char *const methods[] = {"auto", "qr", "svd", "cholesky", "inverse"
 #define NMETHODS 6
 
 typedef struct lre_case {
-    const char *dir;      /* datasets/nist or datasets/oracle */
-    const char *name;     /* data set */
+    const char *dir;        /* datasets/nist or datasets/oracle */
+    const char *name;       /* data set */
     double floor[NMETHODS]; /* minimum LRE required per method (−1: not asserted) */
 } lre_case;
 
@@ -38,21 +38,21 @@ typedef struct lre_case {
  * X'X (integer sums below 2^53); their floors there are the lower of the two. */
 static const lre_case cases[] = {
     /*                          auto  qr    svd   chol  inv   naive */
-    {"nist", "Norris",           {13, 12.3, 12.3, 10.5, 10.5, 11.4}},
-    {"nist", "Pontius",          {13, 11.6, 11.6, 8.6, 8.6, 8.9}},
-    {"nist", "NoInt1",           {13, 13.5, 13.5, 13.2, 13.2, 13.2}},
-    {"nist", "Longley",          {13, 12.6, 12.8, 11.8, 11.7, 11.7}},
-    {"nist", "Wampler1",         {13, 9.3, 8.8, 1.5, 1.5, 4.2}},
-    {"nist", "Wampler3",         {13, 8.8, 9.1, 6.3, 3.8, 4.0}},
+    {"nist", "Norris", {13, 12.3, 12.3, 10.5, 10.5, 11.4}},
+    {"nist", "Pontius", {13, 11.6, 11.6, 8.6, 8.6, 8.9}},
+    {"nist", "NoInt1", {13, 13.5, 13.5, 13.2, 13.2, 13.2}},
+    {"nist", "Longley", {13, 12.6, 12.8, 11.8, 11.7, 11.7}},
+    {"nist", "Wampler1", {13, 9.3, 8.8, 1.5, 1.5, 4.2}},
+    {"nist", "Wampler3", {13, 8.8, 9.1, 6.3, 3.8, 4.0}},
     /* the normal equations refuse filip_like (X'X singular to working precision)
      * and longley_scaled_big (sums of squares overflow): not asserted (−1) */
-    {"oracle", "filip_like",     {12, 7.2, 7.3, -1, -1, -1}},
-    {"oracle", "wampler2_like",  {12, 12.2, 12.3, 6.1, 6.3, 6.2}},
-    {"oracle", "wampler4_like",  {12, 11.4, 11.4, 8.8, 8.8, 8.8}},
-    {"oracle", "wampler5_like",  {12, 11.4, 11.4, 8.8, 8.8, 8.8}},
+    {"oracle", "filip_like", {12, 7.2, 7.3, -1, -1, -1}},
+    {"oracle", "wampler2_like", {12, 12.2, 12.3, 6.1, 6.3, 6.2}},
+    {"oracle", "wampler4_like", {12, 11.4, 11.4, 8.8, 8.8, 8.8}},
+    {"oracle", "wampler5_like", {12, 11.4, 11.4, 8.8, 8.8, 8.8}},
     {"oracle", "wampler5_noisier", {12, 11.5, 11.5, 8.8, 8.8, 8.8}},
-    {"oracle", "noint2_like",    {12, 14.4, 14.5, 13.2, 13.2, 13.2}},
-    {"oracle", "filip_shifted",  {12, 1.8, -1, -1, -1, -1}},
+    {"oracle", "noint2_like", {12, 14.4, 14.5, 13.2, 13.2, 13.2}},
+    {"oracle", "filip_shifted", {12, 1.8, -1, -1, -1, -1}},
     {"oracle", "longley_scaled_big", {12, 10.8, 10.8, -1, -1, -1}},
     {"oracle", "longley_scaled_small", {12, 11.9, 11.9, 11.2, 11.2, 11.5}},
 };
@@ -64,6 +64,15 @@ static double table[NCASES][NMETHODS];
 static double cert_num(json_t *v)
 {
     return strtod(json_string_value(v), NULL);
+}
+
+/* The LRE of linreg's value got (a JSON number; anything else scores 0)
+ * against the certified cert[key]. */
+static double value_lre(json_t *got, json_t *cert, const char *key)
+{
+    return json_is_number(got)
+               ? lr_test_lre(json_number_value(got), cert_num(json_object_get(cert, key)))
+               : 0;
 }
 
 /* The dataset's certified block and formula. */
@@ -104,24 +113,14 @@ static double lre_of(json_t *out, json_t *cert, int print)
     for (size_t j = 0; j < json_array_size(params); j++) {
         json_t *pc = json_array_get(params, j), *oc = json_array_get(coefs, j);
         json_t *est = json_object_get(oc, "estimate"), *se = json_object_get(oc, "std_error");
-        double le = json_is_number(est) ? lr_test_lre(json_number_value(est),
-                                                      cert_num(json_object_get(pc, "estimate")))
-                                        : 0;
-        double ls = json_is_number(se) ? lr_test_lre(json_number_value(se),
-                                                     cert_num(json_object_get(pc, "std_dev")))
-                                       : 0;
+        double le = value_lre(est, pc, "estimate"), ls = value_lre(se, pc, "std_dev");
         if (print)
             printf("      %-12s estimate LRE %5.2f, std. dev. LRE %5.2f\n",
                    json_string_value(json_object_get(oc, "name")), le, ls);
         min = fmin(min, fmin(le, ls));
     }
     json_t *sig = json_object_get(out, "sigma"), *r2 = json_object_get(out, "r_squared");
-    double lsig = json_is_number(sig) ? lr_test_lre(json_number_value(sig),
-                                                    cert_num(json_object_get(cert, "residual_sd")))
-                                      : 0;
-    double lr2 = json_is_number(r2) ? lr_test_lre(json_number_value(r2),
-                                                  cert_num(json_object_get(cert, "r_squared")))
-                                    : 0;
+    double lsig = value_lre(sig, cert, "residual_sd"), lr2 = value_lre(r2, cert, "r_squared");
     if (print)
         printf("      residual sd LRE %5.2f, R-squared LRE %5.2f\n", lsig, lr2);
     return fmin(min, fmin(lsig, lr2));
@@ -138,8 +137,8 @@ START_TEST(test_lre)
     snprintf(rel, sizeof rel, "datasets/%s/%s", c->dir,
              json_string_value(json_object_get(ds, "csv")));
     snprintf(path, sizeof path, "%s", lr_test_path(rel));
-    const char *argv[] = {"linreg", "fit",  "-f",     formula, "--method",
-                          method,   "--format", "json", "-q",   path,      NULL};
+    const char *argv[] = {"linreg",   "fit",  "-f", formula, "--method", method,
+                          "--format", "json", "-q", path,    NULL};
     lr_test_run_result r;
     ck_assert_int_eq(lr_test_run(argv, NULL, 0, &r), 0);
     double min = 0;
@@ -183,12 +182,10 @@ int main(void)
         fprintf(stderr, "cannot read the certified values: %s\n", je.text);
         return 1;
     }
-    Suite *s = suite_create("nist");
-    TCase *tc = tcase_create("lre");
-    tcase_set_timeout(tc, 300);
-    tcase_add_loop_test(tc, test_lre, 0, (int)(NCASES * NMETHODS));
-    suite_add_tcase(s, tc);
-    int rc = lr_test_main(s);
+    const lr_test_case tests[] = {
+        LR_TEST_LOOP(test_lre, (int)(NCASES * NMETHODS)),
+    };
+    int rc = lr_test_run_cases("nist", 300, tests, LR_TEST_COUNT(tests));
     printf("\nMinimum LRE over every certified value (15 = all digits):\n%-22s", "data set");
     for (int m = 0; m < NMETHODS; m++)
         printf(" %8s", methods[m]);

@@ -751,23 +751,21 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("outputs");
-    TCase *tc = tcase_create("outputs");
-    tcase_set_timeout(tc, 600);
-    tcase_add_checked_fixture(tc, NULL, unmount_tmpfs);
-    tcase_add_test(tc, test_output_api);
-    tcase_add_test(tc, test_output_names_input);
-    tcase_add_test(tc, test_failed_fit_keeps_outputs);
-    tcase_add_test(tc, test_replace_through_symlink_and_mode);
-    tcase_add_test(tc, test_stdout_symlink_and_dev_stdout);
-    tcase_add_test(tc, test_device_outputs);
-    tcase_add_test(tc, test_stdout_full);
-    tcase_add_test(tc, test_full_disk);
-    tcase_add_test(tc, test_predict_full_tmpdir);
-    tcase_add_test(tc, test_concurrent_saves);
-    tcase_add_test(tc, test_signals);
-    suite_add_tcase(s, tc);
-    int rc = lr_test_main(s);
+    const lr_test_case tests[] = {
+        {test_output_api, 0, "outputs"},
+        LR_TEST(test_output_names_input),
+        LR_TEST(test_failed_fit_keeps_outputs),
+        LR_TEST(test_replace_through_symlink_and_mode),
+        LR_TEST(test_stdout_symlink_and_dev_stdout),
+        LR_TEST(test_device_outputs),
+        LR_TEST(test_stdout_full),
+        LR_TEST(test_full_disk),
+        LR_TEST(test_predict_full_tmpdir),
+        LR_TEST(test_concurrent_saves),
+        LR_TEST(test_signals),
+    };
+    lr_test_teardown = unmount_tmpfs;
+    int rc = lr_test_run_cases("outputs", 600, tests, LR_TEST_COUNT(tests));
     free(out_text);
     free(err_text);
     return rc;

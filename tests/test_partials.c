@@ -7,8 +7,8 @@
  * line ends (CR LF) straddle the 1 MiB chunk boundaries, and with -t 1, 2
  * and 4 (the parts' bytes themselves do not depend on -t). Parts that are
  * corrupted, truncated, of another version or of another model are refused
- * with the reason, and so are models a part cannot hold (bases, C(g, sum)). The reference is the fit of the files, itself checked
- * against R by the other suites (tests/reference/gen_r_*.R).
+ * with the reason, and so are models a part cannot hold (bases, C(g, sum)). The reference is the
+ * fit of the files, itself checked against R by the other suites (tests/reference/gen_r_*.R).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,13 +17,6 @@
 #include "test_util.h"
 
 /* linreg ARGV: its run (exit code, stdout, stderr); the caller frees. */
-static lr_test_run_result run(const char *const *argv)
-{
-    lr_test_run_result r;
-    ck_assert_int_eq(lr_test_run(argv, NULL, 0, &r), 0);
-    return r;
-}
-
 /* argv = head..., then list[0..n), then tail... (NULL-terminated lists). */
 static const char **args(const char *const *head, const char *const *list, size_t n,
                          const char *const *tail)
@@ -44,8 +37,8 @@ static const char **args(const char *const *head, const char *const *list, size_
 /* Split the CSV text into nf files of dir (header repeated, rows in order,
  * cut at the given fractions of the rows); the last one gzip-free, names
  * f0.csv, f1.csv, ... into p. Rows are lines here (no quoted line ends). */
-static void split_rows(const char *dir, const char *text, size_t len, size_t nf,
-                       const double *frac, char **p)
+static void split_rows(const char *dir, const char *text, size_t len, size_t nf, const double *frac,
+                       char **p)
 {
     const char *hdr_end = memchr(text, '\n', len);
     ck_assert_ptr_nonnull(hdr_end);
@@ -121,7 +114,7 @@ static void check_split(const char *dir, const model_case *m, char **p, size_t n
         const char *argv[64];
         memcpy(argv, v, sizeof argv);
         v = args(argv, (const char *const *)(p + at), cut[i], NULL);
-        lr_test_run_result r = run(v);
+        lr_test_run_result r = lr_test_cmd(v, NULL);
         ck_assert_msg(r.exit_code == 0 && r.out_len == 0, "%s: save-partial: %s", m->file, r.err);
         lr_test_run_free(&r);
         at += cut[i];
@@ -134,7 +127,7 @@ static void check_split(const char *dir, const model_case *m, char **p, size_t n
         for (size_t j = 0; j < 4 && outputs[o][j]; j++)
             fh[k++] = outputs[o][j];
         fh[k] = NULL;
-        lr_test_run_result a = run(args(fh, (const char *const *)p, nf, NULL));
+        lr_test_run_result a = lr_test_cmd(args(fh, (const char *const *)p, nf, NULL), NULL);
         ck_assert_msg(a.exit_code == 0, "%s: fit: %s", m->file, a.err);
         const char *mh[16] = {"linreg", "merge", "-q"};
         k = 3;
@@ -142,9 +135,10 @@ static void check_split(const char *dir, const model_case *m, char **p, size_t n
             mh[k++] = outputs[o][j];
         mh[k] = NULL;
         const char *argv[64];
-        memcpy(argv, args(mh, (const char *const *)parts, nparts, (const char *const[]){"--data", NULL}),
+        memcpy(argv,
+               args(mh, (const char *const *)parts, nparts, (const char *const[]){"--data", NULL}),
                sizeof argv);
-        lr_test_run_result b = run(args(argv, (const char *const *)p, nf, NULL));
+        lr_test_run_result b = lr_test_cmd(args(argv, (const char *const *)p, nf, NULL), NULL);
         ck_assert_msg(b.exit_code == 0, "%s: merge: %s", m->file, b.err);
         ck_assert_msg(a.out_len == b.out_len && !memcmp(a.out, b.out, a.out_len),
                       "%s, %zu parts, output %zu: the merge prints\n%s\nthe fit\n%s", m->file,
@@ -192,8 +186,9 @@ static char *quoted_data(size_t rows, size_t *len)
         double x = lr_test_urand(), e = lr_test_urand() - 0.5;
         lr_test_put(&t, "%.9f,%.9f,\"", 1 + 2 * x + e, x);
         for (int l = 0; l < 10; l++)
-            lr_test_put(&t, "%s%s", "a note, \"\"quoted\"\" over many lines of the cell .........."
-                                    "..............................................",
+            lr_test_put(&t, "%s%s",
+                        "a note, \"\"quoted\"\" over many lines of the cell .........."
+                        "..............................................",
                         l < 9 ? "\r\n" : "");
         lr_test_put(&t, "\",%c\r\n", "pqrs"[(i * 7) % 4 + (i > rows - 3 ? 0 : 0)]);
     }
@@ -231,9 +226,9 @@ START_TEST(test_quoted_chunks)
     char *part_ref = NULL;
     size_t part_len = 0;
     for (int t = 0; t < 3; t++) {
-        const char *fit[] = {"linreg", "fit", "-q", "-t", threads[t], "-f", "y ~ x + g", "--vcov",
-                             "HC3", a, b, NULL};
-        lr_test_run_result r = run(fit);
+        const char *fit[] = {"linreg",    "fit",    "-q",  "-t", threads[t], "-f",
+                             "y ~ x + g", "--vcov", "HC3", a,    b,          NULL};
+        lr_test_run_result r = lr_test_cmd(fit, NULL);
         ck_assert_msg(r.exit_code == 0, "%s", r.err);
         if (!ref) {
             ref = r.out;
@@ -248,9 +243,9 @@ START_TEST(test_quoted_chunks)
         char name[16];
         snprintf(name, sizeof name, "pa%d", t);
         pa[t] = lr_test_join(dir, name);
-        const char *save[] = {"linreg", "fit", "-q", "-t", threads[t], "-f", "y ~ x + g",
-                              "--save-partial", pa[t], a, NULL};
-        r = run(save);
+        const char *save[] = {"linreg",         "fit", "-q", "-t", threads[t], "-f", "y ~ x + g",
+                              "--save-partial", pa[t], a,    NULL};
+        r = lr_test_cmd(save, NULL);
         ck_assert_msg(r.exit_code == 0, "%s", r.err);
         lr_test_run_free(&r);
         size_t n;
@@ -264,14 +259,13 @@ START_TEST(test_quoted_chunks)
             free(bytes);
         }
     }
-    const char *save_b[] = {"linreg", "fit", "-q", "-f", "y ~ x + g", "--save-partial", pb, b, NULL};
-    lr_test_run_result r = run(save_b);
-    ck_assert_int_eq(r.exit_code, 0);
-    lr_test_run_free(&r);
+    const char *save_b[] = {"linreg",         "fit", "-q", "-f", "y ~ x + g",
+                            "--save-partial", pb,    b,    NULL};
+    lr_test_cmd_ok(save_b);
     for (int t = 0; t < 3; t++) {
-        const char *merge[] = {"linreg", "merge", "-q", "-t", threads[t], "--vcov", "HC3", pa[t],
-                               pb, "--data", files[0], files[1], NULL};
-        r = run(merge);
+        const char *merge[] = {"linreg", "merge", "-q",     "-t",     threads[t], "--vcov", "HC3",
+                               pa[t],    pb,      "--data", files[0], files[1],   NULL};
+        lr_test_run_result r = lr_test_cmd(merge, NULL);
         ck_assert_msg(r.exit_code == 0, "%s", r.err);
         ck_assert_msg(r.out_len == ref_len && !memcmp(r.out, ref, ref_len), "merge -t %s:\n%s\n%s",
                       threads[t], r.out, ref);
@@ -306,25 +300,38 @@ START_TEST(test_line_ends)
     static const char *names[] = {"f.txt", "f.json", "f.csv", "m.txt", "m.json", "m.csv"};
     for (int i = 0; i < 6; i++)
         out[i] = lr_test_join(dir, names[i]);
-    const char *fit[] = {"linreg", "fit",  "-q",   "-f", "y ~ log(x) + g", "-o", out[1],
-                         "--residuals", out[2], n[0], n[1], n[2], NULL};
-    lr_test_run_result a = run(fit);
+    const char *fit[] = {"linreg", "fit",  "-q",          "-f",   "y ~ log(x) + g",
+                         "-o",     out[1], "--residuals", out[2], n[0],
+                         n[1],     n[2],   NULL};
+    lr_test_run_result a = lr_test_cmd(fit, NULL);
     ck_assert_msg(a.exit_code == 0, "%s", a.err);
     ck_assert_ptr_nonnull(strstr(a.out, "n3.csv:4: log(x) is NaN"));
     for (size_t cut = 1; cut <= 2; cut++) {
-        const char *s1[] = {"linreg", "fit", "-q", "-f", "y ~ log(x) + g", "--save-partial", q1,
-                            n[0], cut == 2 ? n[1] : NULL, NULL};
-        const char *s2[] = {"linreg", "fit", "-q", "-f", "y ~ log(x) + g", "--save-partial", q2,
-                            cut == 1 ? n[1] : n[2], cut == 1 ? n[2] : NULL, NULL};
-        lr_test_run_result r = run(s1);
-        ck_assert_int_eq(r.exit_code, 0);
-        lr_test_run_free(&r);
-        r = run(s2);
-        ck_assert_int_eq(r.exit_code, 0);
-        lr_test_run_free(&r);
-        const char *merge[] = {"linreg", "merge", "-q", "-o", out[4], "--residuals", out[5], q1,
-                               q2, "--data", n[0], n[1], n[2], NULL};
-        r = run(merge);
+        const char *s1[] = {"linreg",
+                            "fit",
+                            "-q",
+                            "-f",
+                            "y ~ log(x) + g",
+                            "--save-partial",
+                            q1,
+                            n[0],
+                            cut == 2 ? n[1] : NULL,
+                            NULL};
+        const char *s2[] = {"linreg",
+                            "fit",
+                            "-q",
+                            "-f",
+                            "y ~ log(x) + g",
+                            "--save-partial",
+                            q2,
+                            cut == 1 ? n[1] : n[2],
+                            cut == 1 ? n[2] : NULL,
+                            NULL};
+        lr_test_cmd_ok(s1);
+        lr_test_cmd_ok(s2);
+        const char *merge[] = {"linreg", "merge", "-q",     "-o", out[4], "--residuals", out[5],
+                               q1,       q2,      "--data", n[0], n[1],   n[2],          NULL};
+        lr_test_run_result r = lr_test_cmd(merge, NULL);
         ck_assert_msg(r.exit_code == 0, "%s", r.err);
         ck_assert_msg(r.out_len == a.out_len && !memcmp(r.out, a.out, a.out_len),
                       "split %zu:\n%s\n%s", cut, r.out, a.out);
@@ -332,8 +339,8 @@ START_TEST(test_line_ends)
         for (int i = 1; i < 3; i++) {
             size_t la, lb;
             char *x = lr_test_read_file(out[i], &la), *y = lr_test_read_file(out[i + 3], &lb);
-            ck_assert_msg(la == lb && !memcmp(x, y, la), "split %zu, %s:\n%s\n%s", cut,
-                          names[i], x, y);
+            ck_assert_msg(la == lb && !memcmp(x, y, la), "split %zu, %s:\n%s\n%s", cut, names[i], x,
+                          y);
             free(x);
             free(y);
         }
@@ -352,7 +359,7 @@ END_TEST
 /* linreg ARGV fails with `code` and a message holding `what`, no stdout. */
 static void expect_refusal(const char *const *argv, int code, const char *what)
 {
-    lr_test_run_result r = run(argv);
+    lr_test_run_result r = lr_test_cmd(argv, NULL);
     ck_assert_msg(r.exit_code == code, "exit %d, not %d: %s", r.exit_code, code, r.err);
     ck_assert_msg(strstr(r.err, what) != NULL, "stderr\n%s\nlacks\n%s", r.err, what);
     ck_assert_uint_eq(r.out_len, 0);
@@ -365,16 +372,13 @@ START_TEST(test_refused)
     const char *cars = lr_test_path("datasets/cars.csv");
     char carsp[4096];
     snprintf(carsp, sizeof carsp, "%s", cars);
-    char *p1 = lr_test_join(dir, "p1"), *p2 = lr_test_join(dir, "p2"), *bad = lr_test_join(dir, "bad");
+    char *p1 = lr_test_join(dir, "p1"), *p2 = lr_test_join(dir, "p2"),
+         *bad = lr_test_join(dir, "bad");
     const char *s1[] = {"linreg", "fit", "-f", "dist ~ speed", "--save-partial", p1, carsp, NULL};
-    const char *s2[] = {"linreg", "fit", "-f", "dist ~ log(speed)", "--save-partial", p2, carsp,
-                        NULL};
-    lr_test_run_result r = run(s1);
-    ck_assert_int_eq(r.exit_code, 0);
-    lr_test_run_free(&r);
-    r = run(s2);
-    ck_assert_int_eq(r.exit_code, 0);
-    lr_test_run_free(&r);
+    const char *s2[] = {"linreg",         "fit", "-f",  "dist ~ log(speed)",
+                        "--save-partial", p2,    carsp, NULL};
+    lr_test_cmd_ok(s1);
+    lr_test_cmd_ok(s2);
     size_t n;
     char *bytes = lr_test_read_file(p1, &n);
     /* one bit flipped in a double of the state: the checksum */
@@ -391,7 +395,8 @@ START_TEST(test_refused)
     lr_test_write_file(bad, bytes, n);
     expect_refusal(m1, 1, "format version 9");
     /* not a part at all */
-    expect_refusal((const char *const[]){"linreg", "merge", carsp, NULL}, 1, "not a valid partial fit");
+    expect_refusal((const char *const[]){"linreg", "merge", carsp, NULL}, 1,
+                   "not a valid partial fit");
     /* parts of different models */
     expect_refusal((const char *const[]){"linreg", "merge", p1, p2, NULL}, 2,
                    "different model options");
@@ -419,7 +424,7 @@ START_TEST(test_refused)
     /* without --data: the fit, its residual quantiles left out with a note */
     const char *fit[] = {"linreg", "fit", "-f", "dist ~ speed", "--format", "json", carsp, NULL};
     const char *merge[] = {"linreg", "merge", "--format", "json", p1, NULL};
-    lr_test_run_result a = run(fit), b = run(merge);
+    lr_test_run_result a = lr_test_cmd(fit, NULL), b = lr_test_cmd(merge, NULL);
     ck_assert_int_eq(b.exit_code, 0);
     char *ca = strstr(a.out, "\"coefficients\""), *cb = strstr(b.out, "\"coefficients\"");
     ck_assert_ptr_nonnull(ca);
@@ -429,7 +434,7 @@ START_TEST(test_refused)
     lr_test_run_free(&a);
     lr_test_run_free(&b);
     const char *text[] = {"linreg", "merge", p1, NULL};
-    r = run(text);
+    lr_test_run_result r = lr_test_cmd(text, NULL);
     ck_assert_int_eq(r.exit_code, 0);
     ck_assert_ptr_nonnull(strstr(r.out, "residual quantiles were not computed"));
     ck_assert_ptr_null(strstr(r.out, "Residuals:"));
@@ -497,8 +502,7 @@ START_TEST(test_alloc_failures)
     lr_fit *a = NULL, *b = NULL;
     lr_error err;
     ck_assert_msg(lr_fit_csv_files(c.files, 3, &opt, &a, &err) == LR_OK, "%s", err.message);
-    ck_assert_msg(lr_fit_merge(c.parts, 2, c.files, 3, &opt, &b, &err) == LR_OK, "%s",
-                  err.message);
+    ck_assert_msg(lr_fit_merge(c.parts, 2, c.files, 3, &opt, &b, &err) == LR_OK, "%s", err.message);
     ck_assert_uint_eq(lr_fit_ncoef(a), lr_fit_ncoef(b));
     for (size_t j = 0; j < lr_fit_ncoef(a); j++) {
         const lr_coef *x = lr_fit_coef(a, j), *y = lr_fit_coef(b, j);
@@ -516,21 +520,11 @@ START_TEST(test_alloc_failures)
 }
 END_TEST
 
-static Suite *suite(void)
-{
-    Suite *s = suite_create("partials");
-    TCase *tc = tcase_create("core");
-    tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, test_splits);
-    tcase_add_test(tc, test_quoted_chunks);
-    tcase_add_test(tc, test_line_ends);
-    tcase_add_test(tc, test_refused);
-    tcase_add_test(tc, test_alloc_failures);
-    suite_add_tcase(s, tc);
-    return s;
-}
-
 int main(void)
 {
-    return lr_test_main(suite());
+    const lr_test_case tests[] = {
+        LR_TEST(test_splits),  LR_TEST(test_quoted_chunks),  LR_TEST(test_line_ends),
+        LR_TEST(test_refused), LR_TEST(test_alloc_failures),
+    };
+    return lr_test_run_cases("partials", 120, tests, LR_TEST_COUNT(tests));
 }

@@ -154,8 +154,7 @@ START_TEST(test_fifo_second_pass)
     ck_assert(strstr(out, "declined") == NULL);
     free(out);
     free(err);
-    unlink(fifo);
-    free(fifo);
+    lr_test_remove_file(fifo);
     free(data);
     lr_test_remove_dir(dir);
 }
@@ -308,8 +307,7 @@ START_TEST(test_file_without_tmpdir)
             lines += rows[k] == '\n';
         ck_assert_uint_eq(lines, 201); /* a header and every row */
         free(rows);
-        unlink(res);
-        free(res);
+        lr_test_remove_file(res);
         free(out);
         free(err);
     }
@@ -456,16 +454,13 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("pipes");
-    TCase *tc = tcase_create("core");
-    tcase_set_timeout(tc, 300);
-    tcase_add_test(tc, test_fifo_second_pass);
-    tcase_add_loop_test(tc, test_asked_without_second_pass, 0,
-                        (int)(sizeof asked_cases / sizeof *asked_cases));
-    tcase_add_test(tc, test_dev_stdin_pipe);
-    tcase_add_test(tc, test_file_without_tmpdir);
-    tcase_add_test(tc, test_full_tmpdir);
-    tcase_add_test(tc, test_sigkill_leaves_no_spool);
-    suite_add_tcase(s, tc);
-    return lr_test_main(s);
+    const lr_test_case tests[] = {
+        LR_TEST(test_fifo_second_pass),
+        LR_TEST_LOOP(test_asked_without_second_pass, (int)LR_TEST_COUNT(asked_cases)),
+        LR_TEST(test_dev_stdin_pipe),
+        LR_TEST(test_file_without_tmpdir),
+        LR_TEST(test_full_tmpdir),
+        LR_TEST(test_sigkill_leaves_no_spool),
+    };
+    return lr_test_run_cases("pipes", 300, tests, LR_TEST_COUNT(tests));
 }

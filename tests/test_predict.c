@@ -29,71 +29,31 @@ static const lr_method save_methods[] = {LR_METHOD_AUTO, LR_METHOD_QR, LR_METHOD
 
 START_TEST(test_predict_matches_r)
 {
-    json_t *cases = ref_array("predict");
-    size_t k;
-    json_t *c;
-    json_array_foreach(cases, k, c)
-    {
-        const char *id = json_string_value(json_object_get(c, "id"));
-        json_t *w = json_object_get(c, "weights");
-        lr_method method = save_methods[_i];
-        /* the rank-deficient case needs pivoting or the Schur test: every method here has one */
-        lr_fit_options opt;
-        lr_fit_options_init(&opt);
-        opt.formula = json_string_value(json_object_get(c, "formula"));
-        opt.weights = json_is_string(w) ? json_string_value(w) : NULL;
-        opt.method = method;
-        opt.level = num(json_object_get(c, "level"));
-        opt.keep_model = 1;
-        lr_fit *fit = NULL;
-        lr_error err;
-        int rc =
-            lr_fit_csv(data_path(json_string_value(json_object_get(c, "file"))), &opt, &fit, &err);
-        ck_assert_msg(rc == LR_OK, "%s: %s", id, err.message);
-        char *model_path = temp_path();
-        ck_assert_msg(lr_fit_save(fit, model_path, &err) == LR_OK, "%s: %s", id, err.message);
-        lr_fit_free(fit);
+    /* every case by every method */
+    json_t *c = json_array_get(ref_array("predict"), (size_t)_i / LR_TEST_COUNT(save_methods));
+    const char *id = json_string_value(json_object_get(c, "id"));
+    lr_fit_options opt;
+    lr_test_ref_options(c, &opt);
+    /* the rank-deficient case needs pivoting or the Schur test: every method here has one */
+    opt.method = save_methods[(size_t)_i % LR_TEST_COUNT(save_methods)];
+    opt.level = num(json_object_get(c, "level"));
+    opt.keep_model = 1;
+    lr_fit *fit = lr_test_ref_fit(c, "datasets", &opt);
+    lr_error err;
+    char *model_path = temp_path();
+    ck_assert_msg(lr_fit_save(fit, model_path, &err) == LR_OK, "%s: %s", id, err.message);
+    lr_fit_free(fit);
 
-        lr_model *m = NULL;
-        ck_assert_msg(lr_model_load(model_path, &m, &err) == LR_OK, "%s: %s", id, err.message);
-        ck_assert_int_eq(lr_model_weighted(m), opt.weights != NULL);
-        char newdata[4096];
-        snprintf(newdata, sizeof newdata, "%s", lr_test_path("tests/data/"));
-        strncat(newdata, json_string_value(json_object_get(c, "newdata")),
-                sizeof newdata - strlen(newdata) - 1);
-        json_t *want_fit = json_object_get(c, "fit"), *want_se = json_object_get(c, "se_fit");
-        size_t n = json_array_size(want_fit);
-        double scale = max_abs(want_fit);
-        static const lr_interval kinds[] = {LR_INTERVAL_NONE, LR_INTERVAL_CONFIDENCE,
-                                            LR_INTERVAL_PREDICTION};
-        for (int kind = 0; kind < 3; kind++) {
-            rows r = {0};
-            rc = lr_predict_csv(m, newdata, kinds[kind], opt.level, collect, &r, &err);
-            ck_assert_msg(rc == LR_OK, "%s: %s", id, err.message);
-            ck_assert_msg(r.n == n, "%s: %zu predictions, R has %zu", id, r.n, n);
-            json_t *iv = kind == 1   ? json_object_get(c, "confidence")
-                         : kind == 2 ? json_object_get(c, "prediction")
-                                     : NULL;
-            for (size_t i = 0; i < n; i++) {
-                ck_assert(r.p[i].ok);
-                ck_assert_uint_eq(r.p[i].line, i + 2);
-                check_close(r.p[i].fit, num(json_array_get(want_fit, i)), scale, "fit", i);
-                check_close(r.p[i].se_fit, num(json_array_get(want_se, i)), scale, "se_fit", i);
-                if (!iv) {
-                    ck_assert(isnan(r.p[i].lwr) && isnan(r.p[i].upr));
-                    continue;
-                }
-                check_close(r.p[i].lwr, num(json_array_get(json_object_get(iv, "lwr"), i)), scale,
-                            "lwr", i);
-                check_close(r.p[i].upr, num(json_array_get(json_object_get(iv, "upr"), i)), scale,
-                            "upr", i);
-            }
-            free(r.p);
-        }
-        lr_model_free(m);
-        unlink(model_path);
-        free(model_path);
-    }
+    lr_model *m = NULL;
+    ck_assert_msg(lr_model_load(model_path, &m, &err) == LR_OK, "%s: %s", id, err.message);
+    ck_assert_int_eq(lr_model_weighted(m), opt.weights != NULL);
+    lr_model_free(m);
+    char newdata[4096];
+    snprintf(newdata, sizeof newdata, "%s", lr_test_path("tests/data/"));
+    strncat(newdata, json_string_value(json_object_get(c, "newdata")),
+            sizeof newdata - strlen(newdata) - 1);
+    check_r_predictions(c, model_path, newdata);
+    lr_test_remove_file(model_path);
 }
 END_TEST
 
@@ -116,8 +76,7 @@ START_TEST(test_predict_errors)
     ck_assert_uint_eq(err.line, 4);
     ck_assert_msg(strstr(err.message, "maritima") != NULL, "%s", err.message);
     ck_assert_uint_le(r.n, 2);
-    unlink(data);
-    free(data);
+    lr_test_remove_file(data);
 
     /* a missing predictor column names it */
     const char *nocol = "Species,Petal.Width\nsetosa,3\n";
@@ -125,8 +84,7 @@ START_TEST(test_predict_errors)
     r.n = 0;
     ck_assert_int_eq(lr_predict_csv(m, data, LR_INTERVAL_NONE, 0.95, collect, &r, &err), LR_EDATA);
     ck_assert_msg(strstr(err.message, "no column named 'Sepal.Width'") != NULL, "%s", err.message);
-    unlink(data);
-    free(data);
+    lr_test_remove_file(data);
 
     /* missing values give NA rows (the response need not be there) */
     /* (in a text column only NA is missing: an empty cell is the level "",
@@ -142,8 +100,7 @@ START_TEST(test_predict_errors)
         ck_assert(!r.p[i].ok);
         ck_assert(isnan(r.p[i].fit) && isnan(r.p[i].se_fit) && isnan(r.p[i].lwr));
     }
-    unlink(data);
-    free(data);
+    lr_test_remove_file(data);
 
     /* a value outside log's domain makes its row NA with the reason, naming
      * the cell, and the rows go on (R's predict gives NaN with a warning) */
@@ -156,16 +113,14 @@ START_TEST(test_predict_errors)
     ck_assert(!r.p[1].ok && isnan(r.p[1].fit) && r.p[1].note != NULL);
     ck_assert_uint_eq(err.line, 3);
     ck_assert_msg(strstr(err.message, "log(Sepal.Width)") != NULL, "%s", err.message);
-    unlink(data);
-    free(data);
+    lr_test_remove_file(data);
 
     ck_assert_int_eq(
         lr_predict_csv(m, data_path("iris.csv"), LR_INTERVAL_NONE, 1.5, collect, &r, &err),
         LR_EUSAGE);
     free(r.p);
     lr_model_free(m);
-    unlink(model);
-    free(model);
+    lr_test_remove_file(model);
     free(text);
 }
 END_TEST
@@ -212,9 +167,7 @@ START_TEST(test_cli_save_and_predict)
                                "json",   "--interval", "confidence", "-",   NULL};
     r = run(json_argv, in);
     ck_assert_msg(r.exit_code == 0, "%s", r.err);
-    json_error_t je;
-    json_t *o = json_loads(r.out, 0, &je);
-    ck_assert_msg(o != NULL, "%s: %s", r.out, je.text);
+    json_t *o = lr_test_out_json(&r);
     json_t *preds = json_object_get(o, "predictions");
     ck_assert_uint_eq(json_array_size(preds), 2);
     ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(preds, 0), "line")), 2);
@@ -250,8 +203,7 @@ START_TEST(test_cli_save_and_predict)
     ck_assert_msg(strstr(r.err, "not a valid linreg model file") != NULL, "%s", r.err);
     ck_assert_uint_eq(r.out_len, 0);
     lr_test_run_free(&r);
-    unlink(model);
-    free(model);
+    lr_test_remove_file(model);
 }
 END_TEST
 
@@ -292,8 +244,7 @@ START_TEST(test_cli_predict_warnings)
     ck_assert_int_eq(r.exit_code, 0);
     ck_assert_uint_eq(r.err_len, 0);
     lr_test_run_free(&r);
-    unlink(model);
-    free(model);
+    lr_test_remove_file(model);
 }
 END_TEST
 
@@ -301,17 +252,16 @@ int main(void)
 {
     if (predict_reference_load())
         return 1;
-    Suite *s = suite_create("predict");
-    TCase *tc = tcase_create("r");
-    tcase_add_loop_test(tc, test_predict_matches_r, 0,
-                        (int)(sizeof save_methods / sizeof *save_methods));
-    tcase_add_test(tc, test_predict_errors);
-    suite_add_tcase(s, tc);
-    TCase *tcli = tcase_create("cli");
-    tcase_add_test(tcli, test_cli_save_and_predict);
-    tcase_add_test(tcli, test_cli_predict_warnings);
-    suite_add_tcase(s, tcli);
-    int rc = lr_test_main(s);
+    const lr_test_case tests[] = {
+        {test_predict_matches_r,
+         (int)(LR_TEST_COUNT(save_methods) *
+               json_array_size(json_object_get(reference, "predict"))),
+         "r"},
+        LR_TEST(test_predict_errors),
+        {test_cli_save_and_predict, 0, "cli"},
+        LR_TEST(test_cli_predict_warnings),
+    };
+    int rc = lr_test_run_cases("predict", 0, tests, LR_TEST_COUNT(tests));
     predict_reference_free();
     return rc;
 }

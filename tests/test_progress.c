@@ -27,8 +27,8 @@ static char *csv_text(size_t n, size_t levels, size_t *len)
     for (size_t i = 0; i < n; i++) {
         double x = lr_splitmix_unit(&rng) * 2 - 1;
         size_t g = i % levels, h = (i * 31) % 7;
-        double y = 1 + 2 * x + 0.1 * (double)(g % 13) + 0.05 * (double)h +
-                   (lr_splitmix_unit(&rng) - 0.5);
+        double y =
+            1 + 2 * x + 0.1 * (double)(g % 13) + 0.05 * (double)h + (lr_splitmix_unit(&rng) - 0.5);
         l += (size_t)snprintf(buf + l, cap - l, "%.6f,%.6f,L%04zu,H%zu\n", y, x, g, h);
     }
     *len = l;
@@ -72,8 +72,8 @@ static int line_percent(const char *l, const char *e)
  * "0 s left". */
 static void check_passes(const char *err, const char *const *passes, size_t npasses)
 {
-    size_t at = 0;    /* the furthest pass so far */
-    int pct[16];      /* each pass's last percentage */
+    size_t at = 0; /* the furthest pass so far */
+    int pct[16];   /* each pass's last percentage */
     ck_assert_uint_le(npasses, 16);
     for (size_t j = 0; j < npasses; j++)
         pct[j] = -1;
@@ -123,8 +123,8 @@ START_TEST(test_every_pass_announced)
     char *data = write_csv(3000, 40);
     char *res = lr_test_write_temp("", 0);
     setenv("LINREG_PROGRESS", "always", 1);
-    const char *argv[] = {"linreg", "fit", "--format", "json", "-f", "y ~ x + g", "--vcov", "HC3",
-                          "--residuals", res, data, NULL};
+    const char *argv[] = {"linreg", "fit", "--format",    "json", "-f", "y ~ x + g",
+                          "--vcov", "HC3", "--residuals", res,    data, NULL};
     lr_test_run_result r = run(argv);
     /* (auto may recompute in extended precision: 40 levels cost digits) */
     static const char *const passes[] = {"reading",
@@ -142,8 +142,8 @@ START_TEST(test_every_pass_announced)
     lr_test_run_free(&r);
 
     /* -q: nothing on stderr, even when forced */
-    const char *argv_q[] = {"linreg", "fit", "-q", "--format", "json", "-f", "y ~ x + g",
-                            "--vcov", "HC3", "--residuals", res, data, NULL};
+    const char *argv_q[] = {"linreg", "fit", "-q",          "--format", "json", "-f", "y ~ x + g",
+                            "--vcov", "HC3", "--residuals", res,        data,   NULL};
     r = run(argv_q);
     ck_assert_uint_eq(r.err_len, 0);
     lr_test_run_free(&r);
@@ -185,17 +185,21 @@ START_TEST(test_fixed_effects_passes)
     ck_assert(strstr(r.err, "sweeps") != NULL); /* a count, not a fraction */
     lr_test_run_free(&r);
     unsetenv("LINREG_PROGRESS");
-    unlink(data);
-    free(data);
+    lr_test_remove_file(data);
 }
 END_TEST
 
 START_TEST(test_extended_precision_pass)
 {
     setenv("LINREG_PROGRESS", "always", 1);
-    const char *argv[] = {"linreg", "fit", "--format", "json", "-f",
+    const char *argv[] = {"linreg",
+                          "fit",
+                          "--format",
+                          "json",
+                          "-f",
                           "y ~ x + I(x^2) + I(x^3) + I(x^4) + I(x^5)",
-                          lr_test_path("datasets/nist/Wampler1.csv"), NULL};
+                          lr_test_path("datasets/nist/Wampler1.csv"),
+                          NULL};
     lr_test_run_result r = run(argv);
     static const char *const passes[] = {"reading", "reading: merging the first chunk",
                                          "reading: combining the chunks", "solving",
@@ -207,7 +211,6 @@ START_TEST(test_extended_precision_pass)
     unsetenv("LINREG_PROGRESS");
 }
 END_TEST
-
 
 /* ---- the estimate: lr_progress_left ---- */
 
@@ -221,10 +224,10 @@ START_TEST(test_estimate_never_short)
         uint64_t done0, total; /* done at the (re)start, the pass's units */
         double rate;           /* units a second */
     } cases[] = {
-        {0, 1000, 10},       /* a pass from its start */
-        {780, 1000, 1},      /* resumed at 78%, slower than its first part */
+        {0, 1000, 10},         /* a pass from its start */
+        {780, 1000, 1},        /* resumed at 78%, slower than its first part */
         {999000, 1000000, 50}, /* resumed at 99.9% */
-        {0, 100, 1000},      /* fast */
+        {0, 100, 1000},        /* fast */
     };
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         uint64_t d0 = cases[c].done0, tot = cases[c].total;
@@ -237,8 +240,8 @@ START_TEST(test_estimate_never_short)
                 ck_assert_msg(left < 0, "case %zu: an estimate at %.2f s", c, t);
                 continue;
             }
-            ck_assert_msg(left >= truth * (1 - 1e-12), "case %zu at %.2f s: %g s left of %g", c,
-                          t, left, truth);
+            ck_assert_msg(left >= truth * (1 - 1e-12), "case %zu at %.2f s: %g s left of %g", c, t,
+                          left, truth);
         }
     }
     /* nothing done since the pass resumed: no estimate, however long it ran
@@ -281,8 +284,8 @@ static void log_pass(void *ud, const lr_progress *p)
         ck_assert(!again || g->combined); /* after the first reading's end */
         /* the bytes parsed and folded: whole rows, so a line end before */
         if (p->done > 0) {
-            ck_assert_msg(g->text[p->done - 1] == '\n', "%s reports %llu, not a line end",
-                          p->pass, (unsigned long long)p->done);
+            ck_assert_msg(g->text[p->done - 1] == '\n', "%s reports %llu, not a line end", p->pass,
+                          (unsigned long long)p->done);
             *(again ? &g->again_calls : &g->reading_calls) += 1;
         }
         *last = p->done;
@@ -295,7 +298,7 @@ static void log_pass(void *ud, const lr_progress *p)
         g->last_eval = p->done;
         g->eval_total = p->total;
     } else if (strcmp(p->pass, "reading: merging the first chunk") == 0) {
-        ck_assert_uint_eq(p->total, 0); /* one step: a spinner */
+        ck_assert_uint_eq(p->total, 0);           /* one step: a spinner */
         ck_assert_int_eq(g->combined, g->merged); /* once per reading, before combining */
         g->merged++;
     } else if (strcmp(p->pass, "reading: combining the chunks") == 0) {
@@ -320,12 +323,9 @@ static void fit_logged(const char *formula, size_t n, size_t levels, int threads
     opt.threads = threads;
     opt.progress = log_pass;
     opt.progress_ud = g;
-    lr_fit *fit = NULL;
-    lr_error err;
-    ck_assert_msg(lr_fit_csv(path, &opt, &fit, &err) == LR_OK, "%s", err.message);
+    lr_fit *fit = lr_test_fit_path(path, &opt);
     lr_fit_free(fit);
-    unlink(path);
-    free(path);
+    lr_test_remove_file(path);
     free(text);
     g->text = NULL;
 }
@@ -375,29 +375,15 @@ START_TEST(test_wide_factor_rows_count_when_folded)
 }
 END_TEST
 
-static Suite *progress_suite(void)
-{
-    Suite *s = suite_create("progress");
-    TCase *tc = tcase_create("passes");
-    tcase_add_test(tc, test_every_pass_announced);
-    tcase_add_test(tc, test_fixed_effects_passes);
-    tcase_add_test(tc, test_extended_precision_pass);
-    suite_add_tcase(s, tc);
-    TCase *est = tcase_create("estimate");
-    tcase_add_test(est, test_estimate_never_short);
-    suite_add_tcase(s, est);
-    TCase *lib = tcase_create("library");
-    tcase_add_test(lib, test_reading_follows_folded_bytes);
-    tcase_add_test(lib, test_wide_factor_rows_count_when_folded);
-    suite_add_tcase(s, lib);
-    return s;
-}
-
 int main(void)
 {
-    SRunner *sr = srunner_create(progress_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    const lr_test_case tests[] = {
+        {test_every_pass_announced, 0, "passes"},
+        LR_TEST(test_fixed_effects_passes),
+        LR_TEST(test_extended_precision_pass),
+        {test_estimate_never_short, 0, "estimate"},
+        {test_reading_follows_folded_bytes, 0, "library"},
+        LR_TEST(test_wide_factor_rows_count_when_folded),
+    };
+    return lr_test_run_cases("progress", 0, tests, LR_TEST_COUNT(tests));
 }

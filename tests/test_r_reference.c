@@ -15,7 +15,7 @@
 #define RTOL 1e-9
 
 /* The entries this suite covers (factors come with the formula language). */
-static const char *const cases[] = {"cars_line",  "trees_2",       "stackloss_all", "swiss_all",
+static const char *const cases[] = {"cars_line",    "trees_2",       "stackloss_all", "swiss_all",
                                     "mtcars_wt_hp", "airquality_na", "women_noint"};
 
 static json_t *reference;
@@ -29,12 +29,12 @@ static json_t *entry(const char *id)
 
 /* "y ~ a + b" or "y ~ 0 + x" → target, features, intercept. */
 typedef struct model_spec {
-    char target[512];     /* response */
-    char *features[16];   /* predictors */
-    size_t n;             /* number of predictors */
-    int intercept;        /* 1 unless "0 +" */
-    char list[512];       /* features joined by commas (for the CLI) */
-    char buf[512];        /* storage */
+    char target[512];   /* response */
+    char *features[16]; /* predictors */
+    size_t n;           /* number of predictors */
+    int intercept;      /* 1 unless "0 +" */
+    char list[512];     /* features joined by commas (for the CLI) */
+    char buf[512];      /* storage */
 } model_spec;
 
 static void trim(char *s)
@@ -121,11 +121,10 @@ START_TEST(test_cli_json)
     model_spec m;
     parse_formula(json_string_value(json_object_get(ref, "formula")), &m);
     char path[4096];
-    snprintf(path, sizeof path, "%s",
-             lr_test_path("datasets/"));
+    snprintf(path, sizeof path, "%s", lr_test_path("datasets/"));
     strncat(path, json_string_value(json_object_get(ref, "file")), sizeof path - strlen(path) - 1);
-    const char *argv[16] = {"linreg", "fit", "-y", m.target, "-x", m.list, "--method",
-                            "inverse", "--format", "json"};
+    const char *argv[16] = {"linreg", "fit",      "-y",      m.target,   "-x",
+                            m.list,   "--method", "inverse", "--format", "json"};
     int a = 10;
     if (!m.intercept)
         argv[a++] = "--no-intercept";
@@ -154,8 +153,9 @@ START_TEST(test_cli_json)
                      0};
         lr_test_check_coef(json_array_get(rcoefs, j), &c, RTOL, id);
     }
-    const char *keys[] = {"sigma", "r_squared", "adj_r_squared", "f_statistic", "f_df1", "f_df2",
-                          "f_p", "log_likelihood", "aic", "bic", "df_residual"};
+    const char *keys[] = {"sigma", "r_squared", "adj_r_squared", "f_statistic",
+                          "f_df1", "f_df2",     "f_p",           "log_likelihood",
+                          "aic",   "bic",       "df_residual"};
     for (size_t q = 0; q < sizeof keys / sizeof *keys; q++)
         LR_CK_REL(lr_test_ref_num(out, keys[q]), lr_test_ref_num(ref, keys[q]), RTOL);
     ck_assert_int_eq(json_integer_value(json_object_get(out, "n")),
@@ -169,20 +169,16 @@ END_TEST
 
 int main(void)
 {
-    json_error_t je;
-    reference = json_load_file(lr_test_path("tests/data/r_lm.json"), 0, &je);
-    if (!reference) {
-        fprintf(stderr, "cannot read r_lm.json: %s\n", je.text);
+    reference = lr_test_load_json("tests/data/r_lm.json");
+    if (!reference)
         return 1;
-    }
     int n = (int)(sizeof cases / sizeof *cases);
-    Suite *s = suite_create("r_reference");
-    TCase *tc = tcase_create("core");
-    tcase_add_loop_test(tc, test_library_inverse, 0, n);
-    tcase_add_loop_test(tc, test_library_naive, 0, n);
-    tcase_add_loop_test(tc, test_cli_json, 0, n);
-    suite_add_tcase(s, tc);
-    int rc = lr_test_main(s);
+    const lr_test_case tests[] = {
+        LR_TEST_LOOP(test_library_inverse, n),
+        LR_TEST_LOOP(test_library_naive, n),
+        LR_TEST_LOOP(test_cli_json, n),
+    };
+    int rc = lr_test_run_cases("r_reference", 0, tests, LR_TEST_COUNT(tests));
     json_decref(reference);
     return rc;
 }

@@ -14,13 +14,6 @@
 #include "test_util.h"
 
 /* Run linreg; the result is the caller's to free. */
-static lr_test_run_result run(const char *const *argv, const char *in)
-{
-    lr_test_run_result r;
-    ck_assert_int_eq(lr_test_run(argv, in, in ? strlen(in) : 0, &r), 0);
-    return r;
-}
-
 /* Check a --format json fit against every value R gave for the case:
  * the number of rows used and each coefficient (and no other). */
 static void check_against_r(const char *rcase, const lr_test_run_result *r)
@@ -69,7 +62,7 @@ static void fit_against_r(const char *rcase, const char *file, const char *formu
     char path[4096];
     snprintf(path, sizeof path, "%s", lr_test_path(file));
     const char *argv[] = {"linreg", "fit", "--format", "json", "-f", formula, path, NULL};
-    lr_test_run_result r = run(argv, NULL);
+    lr_test_run_result r = lr_test_cmd(argv, NULL);
     check_against_r(rcase, &r);
     lr_test_run_free(&r);
 }
@@ -84,7 +77,7 @@ static void fit_has(const char *opt, const char *optval, const char *data, const
         argv[5] = optval;
         argv[6] = "-";
     }
-    lr_test_run_result r = run(argv, data);
+    lr_test_run_result r = lr_test_cmd(argv, data);
     ck_assert_msg(r.exit_code == 0, "%s", r.err);
     for (size_t i = 0; want[i]; i++)
         ck_assert_msg(strstr(r.out, want[i]) != NULL, "no %s in %s", want[i], r.out);
@@ -97,7 +90,7 @@ START_TEST(mostly_numeric_is_an_error)
 {
     const char *data = "y,x\n1,1\n2,2\n3,3\n4,1_000\n5,5\n6,6\n7,7\n8,8\n9,9\n10,10\n11,12\n";
     const char *argv[] = {"linreg", "fit", "-", NULL};
-    lr_test_run_result r = run(argv, data);
+    lr_test_run_result r = lr_test_cmd(argv, data);
     ck_assert_int_eq(r.exit_code, 1);
     ck_assert_str_eq(r.out, "");
     ck_assert_str_eq(r.err, "linreg: <stdin>:5:3: column 'x': \"1_000\" is not a number, "
@@ -148,23 +141,22 @@ START_TEST(late_text_as_factor)
     free(buf);
     const char *argv[] = {"linreg",           "fit", "--format", "json", "-f",
                           "y ~ factor(site)", path,  NULL};
-    lr_test_run_result r = run(argv, NULL);
+    lr_test_run_result r = lr_test_cmd(argv, NULL);
     check_against_r("latetext", &r);
     lr_test_run_free(&r);
     /* C(site) is the same factor (its names are R's C(site)...: check one) */
     const char *argv_c[] = {"linreg", "fit", "--format", "json", "-f", "y ~ C(site)", path, NULL};
-    r = run(argv_c, NULL);
+    r = lr_test_cmd(argv_c, NULL);
     ck_assert_msg(r.exit_code == 0, "%s", r.err);
     ck_assert_ptr_nonnull(strstr(r.out, "\"C(site)B7\""));
     lr_test_run_free(&r);
     /* without factor(): the error's hint names what works */
     const char *argv_plain[] = {"linreg", "fit", "-f", "y ~ site", path, NULL};
-    r = run(argv_plain, NULL);
+    r = lr_test_cmd(argv_plain, NULL);
     ck_assert_int_eq(r.exit_code, 1);
     ck_assert_ptr_nonnull(strstr(r.err, "write factor(site)"));
     lr_test_run_free(&r);
-    unlink(path);
-    free(path);
+    lr_test_remove_file(path);
 }
 END_TEST
 
@@ -174,7 +166,7 @@ START_TEST(numeric_codes_spelt_twice)
 {
     const char *data = "y,site\n1,7\n2,007\n3,8\n4,8\n";
     const char *argv[] = {"linreg", "fit", "-f", "y ~ factor(site)", "-", NULL};
-    lr_test_run_result r = run(argv, data);
+    lr_test_run_result r = lr_test_cmd(argv, data);
     ck_assert_int_eq(r.exit_code, 1);
     ck_assert_str_eq(r.err, "linreg: <stdin>: factor(site): \"7\" and \"007\" are the same "
                             "number, which R reads as one level; write them one way\n");
@@ -205,7 +197,7 @@ START_TEST(lowercase_na_in_numbers)
 {
     const char *data = "y,x\n1,1\n2,2\n3,3\n4,4\n5,5\n6,6\n7,7\n8,8\n9,9\n10,na\n";
     const char *argv[] = {"linreg", "fit", "-", NULL};
-    lr_test_run_result r = run(argv, data);
+    lr_test_run_result r = lr_test_cmd(argv, data);
     ck_assert_int_eq(r.exit_code, 1);
     ck_assert_ptr_nonnull(strstr(r.err, "<stdin>:11:4: column 'x': \"na\" is not a number"));
     lr_test_run_free(&r);
@@ -221,7 +213,7 @@ START_TEST(na_strings_option)
     char *model = lr_test_write_temp("", 0);
     const char *argv[] = {"linreg", "fit", "--na-strings", "-999, .,?", "--format",
                           "json",   "-o",  model,          "-",         NULL};
-    lr_test_run_result r = run(argv, data);
+    lr_test_run_result r = lr_test_cmd(argv, data);
     ck_assert_msg(r.exit_code == 0, "%s", r.err);
     ck_assert_ptr_nonnull(strstr(r.out, "\"n\": 4,"));
     ck_assert_ptr_nonnull(strstr(r.out, "\"n_dropped\": 3,"));
@@ -230,15 +222,14 @@ START_TEST(na_strings_option)
     fit_has(NULL, NULL, data, want);
     const char *newdata = "x,g\n-999,a\n2,b\nmissing,a\n";
     const char *argv_p[] = {"linreg", "predict", "-m", model, "--na-strings", "missing", "-", NULL};
-    r = run(argv_p, newdata);
+    r = lr_test_cmd(argv_p, newdata);
     ck_assert_msg(r.exit_code == 0, "%s", r.err);
     double mid;
     char last[8];
     ck_assert_msg(sscanf(r.out, "fit\nNA\n%lf\n%7s\n", &mid, last) == 2, "%s", r.out);
     ck_assert_str_eq(last, "NA");
     lr_test_run_free(&r);
-    unlink(model);
-    free(model);
+    lr_test_remove_file(model);
 }
 END_TEST
 
@@ -258,12 +249,12 @@ START_TEST(logical_predict)
     char path[4096];
     snprintf(path, sizeof path, "%s", lr_test_path("tests/data/types_logical.csv"));
     const char *argv[] = {"linreg", "fit", "-f", "y ~ x + flag", "-o", model, path, NULL};
-    lr_test_run_result r = run(argv, NULL);
+    lr_test_run_result r = lr_test_cmd(argv, NULL);
     ck_assert_msg(r.exit_code == 0, "%s", r.err);
     lr_test_run_free(&r);
     const char *newdata = "x,flag\n1,T\n1,TRUE\n1,F\n1,FALSE\n";
     const char *argv_p[] = {"linreg", "predict", "-m", model, "-", NULL};
-    r = run(argv_p, newdata);
+    r = lr_test_cmd(argv_p, newdata);
     ck_assert_msg(r.exit_code == 0, "%s", r.err);
     double a, b, c, d;
     ck_assert_int_eq(sscanf(r.out, "fit\n%lf\n%lf\n%lf\n%lf", &a, &b, &c, &d), 4);
@@ -272,8 +263,7 @@ START_TEST(logical_predict)
     LR_CK_REL(a, -0.77906976744185619 + 2.0808139534883714 + 1.4988372093023241, 1e-9);
     LR_CK_REL(c, -0.77906976744185619 + 2.0808139534883714, 1e-9);
     lr_test_run_free(&r);
-    unlink(model);
-    free(model);
+    lr_test_remove_file(model);
 }
 END_TEST
 
@@ -284,12 +274,12 @@ START_TEST(predict_log_zero_is_na)
     char *model = lr_test_write_temp("", 0);
     const char *data = "y,x\n1,1\n2,2\n3,4\n4,3\n5,6\n";
     const char *argv[] = {"linreg", "fit", "-f", "y ~ log(x)", "-o", model, "-", NULL};
-    lr_test_run_result r = run(argv, data);
+    lr_test_run_result r = lr_test_cmd(argv, data);
     ck_assert_msg(r.exit_code == 0, "%s", r.err);
     lr_test_run_free(&r);
     const char *newdata = "x\n2\n0\n-1\n3\n";
     const char *argv_p[] = {"linreg", "predict", "-m", model, "-", NULL};
-    r = run(argv_p, newdata);
+    r = lr_test_cmd(argv_p, newdata);
     ck_assert_msg(r.exit_code == 0, "%s", r.err);
     double a, b;
     char na1[8], na2[8];
@@ -301,8 +291,7 @@ START_TEST(predict_log_zero_is_na)
                             "linreg: warning: <stdin>:4:1: log(x) is NaN: the logarithm of a "
                             "negative value: NA written for that row\n");
     lr_test_run_free(&r);
-    unlink(model);
-    free(model);
+    lr_test_remove_file(model);
 }
 END_TEST
 
@@ -310,7 +299,7 @@ END_TEST
 
 static void expect_usage(const char *const *argv, const char *in, const char *err)
 {
-    lr_test_run_result r = run(argv, in);
+    lr_test_run_result r = lr_test_cmd(argv, in);
     ck_assert_int_eq(r.exit_code, 2);
     ck_assert_str_eq(r.out, "");
     ck_assert_msg(strstr(r.err, err) != NULL, "stderr: %s", r.err);
@@ -335,7 +324,7 @@ START_TEST(option_suggestions)
     const char *far[] = {"linreg", "fit", "--zzzzzz", "-", NULL};
     expect_usage(far, "", "linreg: unknown option '--zzzzzz'\nTry");
     const char *help[] = {"linreg", "fit", "--help", NULL};
-    lr_test_run_result r = run(help, NULL);
+    lr_test_run_result r = lr_test_cmd(help, NULL);
     ck_assert_ptr_nonnull(strstr(r.out, "'Formulas' of README.md"));
     lr_test_run_free(&r);
 }
@@ -366,46 +355,39 @@ START_TEST(numeric_header_warns)
 {
     const char *data = "1.5,2\n3,4\n5,7\n7,7\n";
     const char *argv[] = {"linreg", "fit", "-", NULL};
-    lr_test_run_result r = run(argv, data);
+    lr_test_run_result r = lr_test_cmd(argv, data);
     ck_assert_int_eq(r.exit_code, 0);
     ck_assert_str_eq(r.err, "linreg: warning: <stdin>: every name in the header row is a "
                             "number: the file may have no header (linreg reads its first row "
                             "as the column names)\n");
     lr_test_run_free(&r);
     const char *named = "y,x2\n3,4\n5,7\n7,7\n";
-    r = run(argv, named);
+    r = lr_test_cmd(argv, named);
     ck_assert_str_eq(r.err, "");
     lr_test_run_free(&r);
 }
 END_TEST
 
-Suite *types_suite(void);
-Suite *types_suite(void)
-{
-    Suite *s = suite_create("types");
-    TCase *tc = tcase_create("types");
-    tcase_add_test(tc, mostly_numeric_is_an_error);
-    tcase_add_test(tc, mostly_numeric_as_factor);
-    tcase_add_test(tc, text_column_with_numbers_is_a_factor);
-    tcase_add_test(tc, numeric_codes_sort_numerically);
-    tcase_add_test(tc, late_text_as_factor);
-    tcase_add_test(tc, numeric_codes_spelt_twice);
-    tcase_add_test(tc, na_spellings_as_r);
-    tcase_add_test(tc, text_column_levels_that_look_missing);
-    tcase_add_test(tc, lowercase_na_in_numbers);
-    tcase_add_test(tc, na_strings_option);
-    tcase_add_test(tc, logical_column_as_r);
-    tcase_add_test(tc, logical_predict);
-    tcase_add_test(tc, predict_log_zero_is_na);
-    tcase_add_test(tc, features_with_blanks);
-    tcase_add_test(tc, option_suggestions);
-    tcase_add_test(tc, name_suggestions);
-    tcase_add_test(tc, numeric_header_warns);
-    suite_add_tcase(s, tc);
-    return s;
-}
-
 int main(void)
 {
-    return lr_test_main(types_suite());
+    const lr_test_case tests[] = {
+        LR_TEST(mostly_numeric_is_an_error),
+        LR_TEST(mostly_numeric_as_factor),
+        LR_TEST(text_column_with_numbers_is_a_factor),
+        LR_TEST(numeric_codes_sort_numerically),
+        LR_TEST(late_text_as_factor),
+        LR_TEST(numeric_codes_spelt_twice),
+        LR_TEST(na_spellings_as_r),
+        LR_TEST(text_column_levels_that_look_missing),
+        LR_TEST(lowercase_na_in_numbers),
+        LR_TEST(na_strings_option),
+        LR_TEST(logical_column_as_r),
+        LR_TEST(logical_predict),
+        LR_TEST(predict_log_zero_is_na),
+        LR_TEST(features_with_blanks),
+        LR_TEST(option_suggestions),
+        LR_TEST(name_suggestions),
+        LR_TEST(numeric_header_warns),
+    };
+    return lr_test_run_cases("types", 0, tests, LR_TEST_COUNT(tests));
 }

@@ -436,8 +436,8 @@ double lr_test_ref_num(json_t *obj, const char *key)
 void lr_test_check_coef(json_t *ref, const lr_coef *c, double rtol, const char *id)
 {
     const char *name = json_string_value(json_object_get(ref, "name"));
-    ck_assert_msg(name && !strcmp(c->name, name), "%s: coefficient '%s', R's is '%s'", id,
-                  c->name, name ? name : "(none)");
+    ck_assert_msg(name && !strcmp(c->name, name), "%s: coefficient '%s', R's is '%s'", id, c->name,
+                  name ? name : "(none)");
     json_t *al = json_object_get(ref, "aliased");
     ck_assert_msg(c->aliased == (al && json_is_true(al)), "%s: %s aliased %d", id, c->name,
                   c->aliased);
@@ -451,8 +451,8 @@ void lr_test_check_coef(json_t *ref, const lr_coef *c, double rtol, const char *
 
 void lr_test_check_summary(json_t *ref, const lr_summary *s, double rtol, const char *id)
 {
-    ck_assert_msg(s->n == (uint64_t)json_integer_value(json_object_get(ref, "n")), "%s: n %llu",
-                  id, (unsigned long long)s->n);
+    ck_assert_msg(s->n == (uint64_t)json_integer_value(json_object_get(ref, "n")), "%s: n %llu", id,
+                  (unsigned long long)s->n);
     json_t *rank = json_object_get(ref, "rank");
     if (rank)
         ck_assert_msg(s->rank == (size_t)json_integer_value(rank), "%s: rank %zu", id, s->rank);
@@ -707,17 +707,26 @@ void lr_test_same_fit_bits(const lr_fit *a, const lr_fit *b, const char *what)
                   "%s: the residual sums of squares differ", what);
 }
 
-void lr_test_same_json_stdin(const char **argv, size_t at, const char *data, size_t len)
+char *lr_test_same_stdin(const char **argv, size_t at, const char *data, size_t len,
+                         const char *from)
 {
     lr_test_run_result r1, r2;
     ck_assert_int_eq(lr_test_run(argv, NULL, 0, &r1), 0);
     argv[at] = "-";
     ck_assert_int_eq(lr_test_run(argv, data, len, &r2), 0);
     ck_assert_msg(r1.exit_code == 0 && r2.exit_code == 0, "%s%s", r1.err, r2.err);
-    const char *c1 = strstr(r1.out, "\"coefficients\""), *c2 = strstr(r2.out, "\"coefficients\"");
+    const char *c1 = strstr(r1.out, from), *c2 = strstr(r2.out, from);
     ck_assert_ptr_nonnull(c1);
     ck_assert_ptr_nonnull(c2);
     ck_assert_str_eq(c1, c2);
+    char *out = r1.out;
+    r1.out = NULL;
     lr_test_run_free(&r1);
     lr_test_run_free(&r2);
+    return out;
+}
+
+void lr_test_same_json_stdin(const char **argv, size_t at, const char *data, size_t len)
+{
+    free(lr_test_same_stdin(argv, at, data, len, "\"coefficients\""));
 }

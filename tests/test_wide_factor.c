@@ -35,8 +35,7 @@ static void expect_refusal(lr_test_text *t, const char *formula, const char *wan
     ck_assert_uint_eq(r.out_len, 0);
     free(msg);
     lr_test_run_free(&r);
-    unlink(path);
-    free(path);
+    lr_test_remove_file(path);
     free(t->s);
 }
 
@@ -121,41 +120,24 @@ START_TEST(test_late_levels_threads)
     ck_assert_uint_gt(t.n, 5u << 20);
     char *path = lr_test_write_temp(t.s, t.n);
     free(t.s);
-    char *first = NULL;
-    const char *threads[] = {"1", "2", "4"};
     /* valgrind runs one thread at a time and each fit here for minutes: its
      * run checks -t 1 against -t 2 (the release and sanitizer runs all three) */
-    size_t nthreads = lr_test_under_valgrind() ? 2 : 3;
-    for (size_t k = 0; k < nthreads; k++) {
-        const char *argv[] = {"linreg",   "fit", "--format",  "json", "-t",
-                              threads[k], "-f",  "y ~ x + g", path,   NULL};
-        lr_test_run_result r;
-        ck_assert_int_eq(lr_test_run(argv, NULL, 0, &r), 0);
-        ck_assert_msg(r.exit_code == 0, "-t %s: exit %d: %s", threads[k], r.exit_code, r.err);
-        ck_assert_ptr_nonnull(strstr(r.out, "\"rank\": 301,"));
-        ck_assert_ptr_nonnull(strstr(r.out, "\"name\": \"gL001\""));
-        ck_assert_ptr_null(strstr(r.out, "\"name\": \"gL000\"")); /* the reference */
-        if (!first)
-            first = strdup(r.out);
-        else
-            ck_assert_msg(!strcmp(first, r.out), "-t %s differs from -t 1", threads[k]);
-        lr_test_run_free(&r);
-    }
-    free(first);
-    unlink(path);
-    free(path);
+    char *out = lr_test_json_same_threads("y ~ x + g", path);
+    ck_assert_ptr_nonnull(strstr(out, "\"rank\": 301,"));
+    ck_assert_ptr_nonnull(strstr(out, "\"name\": \"gL001\""));
+    ck_assert_ptr_null(strstr(out, "\"name\": \"gL000\"")); /* the reference */
+    free(out);
+    lr_test_remove_file(path);
 }
 END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("wide_factor");
-    TCase *tc = tcase_create("core");
-    tcase_set_timeout(tc, 600);
-    tcase_add_test(tc, test_cap_first_chunk);
-    tcase_add_test(tc, test_cap_slow_levels);
-    tcase_add_test(tc, test_cap_later_chunk);
-    tcase_add_test(tc, test_late_levels_threads);
-    suite_add_tcase(s, tc);
-    return lr_test_main(s);
+    const lr_test_case tests[] = {
+        LR_TEST(test_cap_first_chunk),
+        LR_TEST(test_cap_slow_levels),
+        LR_TEST(test_cap_later_chunk),
+        LR_TEST(test_late_levels_threads),
+    };
+    return lr_test_run_cases("wide_factor", 600, tests, LR_TEST_COUNT(tests));
 }

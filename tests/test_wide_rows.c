@@ -77,26 +77,11 @@ static char *ref_csv(void)
 START_TEST(test_wide_rows_threads)
 {
     char *path = ref_csv();
-    char *first = NULL;
-    const char *threads[] = {"1", "2", "4"};
-    size_t nthreads = lr_test_under_valgrind() ? 2 : 3;
     ck_assert_uint_gt(csv_bytes, 4u << 20); /* several chunks */
-    for (size_t k = 0; k < nthreads; k++) {
-        const char *argv[] = {"linreg", "fit", "--format", "json", "-t", threads[k],
-                              "-f",     "y ~ .", path,     NULL};
-        lr_test_run_result r;
-        ck_assert_int_eq(lr_test_run(argv, NULL, 0, &r), 0);
-        ck_assert_msg(r.exit_code == 0, "-t %s: exit %d: %s", threads[k], r.exit_code, r.err);
-        ck_assert_ptr_nonnull(strstr(r.out, "\"rank\": 301,"));
-        if (!first)
-            first = strdup(r.out);
-        else
-            ck_assert_msg(!strcmp(first, r.out), "-t %s differs from -t 1", threads[k]);
-        lr_test_run_free(&r);
-    }
-    free(first);
-    unlink(path);
-    free(path);
+    char *out = lr_test_json_same_threads("y ~ .", path);
+    ck_assert_ptr_nonnull(strstr(out, "\"rank\": 301,"));
+    free(out);
+    lr_test_remove_file(path);
 }
 END_TEST
 
@@ -108,9 +93,7 @@ START_TEST(test_wide_rows_r)
     lr_fit_options_init(&opt);
     opt.formula = "y ~ .";
     opt.threads = 2;
-    lr_fit *fit = NULL;
-    lr_error err;
-    ck_assert_msg(lr_fit_csv(path, &opt, &fit, &err) == LR_OK, "%s", err.message);
+    lr_fit *fit = lr_test_fit_path(path, &opt);
     json_t *coefs = json_object_get(ref, "coefficients");
     ck_assert_uint_eq(lr_fit_ncoef(fit), json_array_size(coefs));
     ck_assert_uint_eq(json_array_size(coefs), 301);
@@ -128,26 +111,20 @@ START_TEST(test_wide_rows_r)
     LR_CK_REL(s->sigma, lr_test_ref_num(ref, "sigma"), RTOL);
     LR_CK_REL(s->r_squared, lr_test_ref_num(ref, "r_squared"), RTOL);
     lr_fit_free(fit);
-    unlink(path);
-    free(path);
+    lr_test_remove_file(path);
 }
 END_TEST
 
 int main(void)
 {
-    json_error_t je;
-    ref = json_load_file(lr_test_path("tests/data/r_wide_rows.json"), 0, &je);
-    if (!ref) {
-        fprintf(stderr, "tests/data/r_wide_rows.json: %s\n", je.text);
+    ref = lr_test_load_json("tests/data/r_wide_rows.json");
+    if (!ref)
         return 1;
-    }
-    Suite *s = suite_create("wide_rows");
-    TCase *tc = tcase_create("core");
-    tcase_set_timeout(tc, 600);
-    tcase_add_test(tc, test_wide_rows_threads);
-    tcase_add_test(tc, test_wide_rows_r);
-    suite_add_tcase(s, tc);
-    int rc = lr_test_main(s);
+    const lr_test_case tests[] = {
+        LR_TEST(test_wide_rows_threads),
+        LR_TEST(test_wide_rows_r),
+    };
+    int rc = lr_test_run_cases("wide_rows", 600, tests, LR_TEST_COUNT(tests));
     json_decref(ref);
     return rc;
 }

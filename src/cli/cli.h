@@ -13,25 +13,25 @@
 
 /* Exit codes of the command. */
 enum {
-    LR_EXIT_OK = 0,    /* success */
-    LR_EXIT_DATA = 1,  /* data or numerical error */
-    LR_EXIT_USAGE = 2  /* usage error */
+    LR_EXIT_OK = 0,   /* success */
+    LR_EXIT_DATA = 1, /* data or numerical error */
+    LR_EXIT_USAGE = 2 /* usage error */
 };
 
 /* Output formats of linreg fit. */
 typedef enum lr_format {
-    LR_FORMAT_TEXT = 0,     /* R-like summary */
-    LR_FORMAT_JSON = 1,     /* one JSON object (docs/design.md schema) */
-    LR_FORMAT_CSV = 2,      /* the coefficient table */
-    LR_FORMAT_MARKDOWN = 3  /* coefficient table and statistics as Markdown */
+    LR_FORMAT_TEXT = 0,    /* R-like summary */
+    LR_FORMAT_JSON = 1,    /* one JSON object (docs/design.md schema) */
+    LR_FORMAT_CSV = 2,     /* the coefficient table */
+    LR_FORMAT_MARKDOWN = 3 /* coefficient table and statistics as Markdown */
 } lr_format;
 
 /* What the reports need beyond the fit itself. */
 typedef struct lr_report_ctx {
-    const lr_fit *fit;       /* the fitted model */
-    const char *model_desc;  /* "dist ~ speed" */
-    const lr_vif_row *vif;   /* --vif: lr_fit_nterms rows, or NULL */
-    int vif_no_intercept;    /* car's warning applies: no intercept */
+    const lr_fit *fit;         /* the fitted model */
+    const char *model_desc;    /* "dist ~ speed" */
+    const lr_vif_row *vif;     /* --vif: lr_fit_nterms rows, or NULL */
+    int vif_no_intercept;      /* car's warning applies: no intercept */
     const lr_hypothesis *test; /* --test: the result, or NULL */
     const char *test_text;     /* --test: the restrictions as given */
 } lr_report_ctx;
@@ -42,22 +42,22 @@ typedef struct lr_report_ctx {
  * second (at once with LINREG_PROGRESS=always). init and done pair up: done
  * stops the ticker thread and erases the line. */
 typedef struct lr_progress_bar {
-    int enabled;        /* a terminal or LINREG_PROGRESS=always, and not --quiet */
-    int tty;            /* stderr is a terminal: one line rewritten in place */
-    int eager;          /* LINREG_PROGRESS=always: from the start, a line per pass */
-    int drawn;          /* something is on the line (to be cleared) */
-    int pending;        /* a report not drawn yet (drawn at the pass's end in a log) */
-    double start;       /* when the work began (seconds, monotonic) */
-    double last;        /* when the bar was last drawn */
-    double pass_start;  /* when the current pass began (or resumed after another) */
-    uint64_t done0;     /* its done then: its rate counts only what it did since */
-    lr_progress cur;    /* the current pass's last report (pass points into `pass`) */
-    char pass[64];      /* its name, copied (the library's pointer is borrowed) */
-    unsigned spin;      /* spinner frame for passes of unknown length */
-    int stop;           /* done: the ticker returns */
-    int ticking;        /* the ticker thread runs */
-    pthread_t tick;     /* redraws every 1/4 s on a terminal (the elapsed time moves) */
-    pthread_mutex_t mu; /* guards the fields above between the callback and the ticker */
+    int enabled;         /* a terminal or LINREG_PROGRESS=always, and not --quiet */
+    int tty;             /* stderr is a terminal: one line rewritten in place */
+    int eager;           /* LINREG_PROGRESS=always: from the start, a line per pass */
+    int drawn;           /* something is on the line (to be cleared) */
+    int pending;         /* a report not drawn yet (drawn at the pass's end in a log) */
+    double start;        /* when the work began (seconds, monotonic) */
+    double last;         /* when the bar was last drawn */
+    double pass_start;   /* when the current pass began (or resumed after another) */
+    uint64_t done0;      /* its done then: its rate counts only what it did since */
+    lr_progress cur;     /* the current pass's last report (pass points into `pass`) */
+    char pass[64];       /* its name, copied (the library's pointer is borrowed) */
+    unsigned spin;       /* spinner frame for passes of unknown length */
+    int stop;            /* done: the ticker returns */
+    int ticking;         /* the ticker thread runs */
+    pthread_t tick;      /* redraws every 1/4 s on a terminal (the elapsed time moves) */
+    pthread_mutex_t mu;  /* guards the fields above between the callback and the ticker */
     pthread_cond_t wake; /* wakes the ticker to stop */
 } lr_progress_bar;
 void lr_progress_init(lr_progress_bar *b, int allowed);
@@ -163,6 +163,9 @@ void lr_cli_cluster_describe(FILE *out, const lr_summary *s);
 void lr_report_json(FILE *out, const lr_report_ctx *ctx);
 void lr_report_csv(FILE *out, const lr_report_ctx *ctx);
 void lr_report_markdown(FILE *out, const lr_report_ctx *ctx);
+/* The log-likelihood (with its degrees of freedom), AIC and BIC after the
+ * summary, as text or as Markdown table rows (report_text.c). */
+void lr_report_likelihood(FILE *out, const lr_summary *s, int markdown);
 
 /* The inference tables (report_inference.c): --anova, --vif and --test after
  * the summary, in each format; json writes members ("anova": [...], ) to
@@ -178,6 +181,9 @@ void lr_cli_csv_number(FILE *f, double x);
 void lr_cli_md_text(FILE *f, const char *s);
 /* "key": number (17 digits, null when not finite) followed by `after` (report_json.c). */
 void lr_cli_json_member(FILE *f, const char *key, double x, const char *after);
+/* The members key[i]: v[i] for i < n, separated by ", ", the last followed by `after`. */
+void lr_cli_json_members(FILE *f, const char *const *key, const double *v, size_t n,
+                         const char *after);
 
 /* The benchmark (report_bench.c): the tables as text; one JSON object; CSV
  * with one row per size (or, without a sweep, one row per fitted method). */
@@ -220,17 +226,17 @@ const char *lr_signif_stars(double p);
 /* The coefficient table formatted as R's printCoefmat formats it (digits 4),
  * with the confidence interval columns formatted like the estimates. */
 typedef struct lr_coef_cells {
-    size_t n;                   /* rows (coefficients) */
-    char **name;                /* coefficient names, control characters escaped as R
-                                   prints them (lr_text_escape) */
-    char (*est)[LR_NUM_MAX];    /* Estimate */
-    char (*se)[LR_NUM_MAX];     /* Std. Error */
-    char (*t)[LR_NUM_MAX];      /* t value */
-    char (*p)[LR_NUM_MAX];      /* Pr(>|t|) */
-    char (*lo)[LR_NUM_MAX];     /* lower confidence bound */
-    char (*hi)[LR_NUM_MAX];     /* upper confidence bound */
-    const char **stars;         /* significance stars */
-    int any_stars;              /* 1 if some p-value is below 0.1 (R then prints stars) */
+    size_t n;                      /* rows (coefficients) */
+    char **name;                   /* coefficient names, control characters escaped as R
+                                      prints them (lr_text_escape) */
+    char (*est)[LR_NUM_MAX];       /* Estimate */
+    char (*se)[LR_NUM_MAX];        /* Std. Error */
+    char (*t)[LR_NUM_MAX];         /* t value */
+    char (*p)[LR_NUM_MAX];         /* Pr(>|t|) */
+    char (*lo)[LR_NUM_MAX];        /* lower confidence bound */
+    char (*hi)[LR_NUM_MAX];        /* upper confidence bound */
+    const char **stars;            /* significance stars */
+    int any_stars;                 /* 1 if some p-value is below 0.1 (R then prints stars) */
     char lo_label[LR_NUM_MAX + 4]; /* "2.5 %" */
     char hi_label[LR_NUM_MAX + 4]; /* "97.5 %" */
 } lr_coef_cells;

@@ -74,7 +74,8 @@ static void compare_text(FILE *out, const lr_model *const *m, const lr_compare_r
         for (size_t j = 0; j < 6; j++)
             x[j * n + i] = v[j];
         /* R pads the stars to a common width, left aligned */
-        snprintf(star[i], sizeof star[i], markdown ? "%s" : "%-3s", isnan(r[i].p) ? "" : lr_signif_stars(r[i].p));
+        snprintf(star[i], sizeof star[i], markdown ? "%s" : "%-3s",
+                 isnan(r[i].p) ? "" : lr_signif_stars(r[i].p));
         t.stars[i] = star[i];
         stars |= r[i].p < 0.1;
     }
@@ -111,17 +112,14 @@ static void compare_text(FILE *out, const lr_model *const *m, const lr_compare_r
 
 static void compare_json(FILE *out, const lr_model *const *m, const lr_compare_row *r, size_t n)
 {
+    static const char *const key[] = {"res_df", "rss", "df", "sum_sq", "f", "p"};
     fputs("{\"analysis\": \"anova\", \"models\": [", out);
     for (size_t i = 0; i < n; i++) {
         fputs(i ? ",\n  {\"formula\": " : "\n  {\"formula\": ", out);
         lr_json_string(out, lr_model_formula(m[i]));
         fputs(", ", out);
-        lr_cli_json_member(out, "res_df", r[i].res_df, ", ");
-        lr_cli_json_member(out, "rss", r[i].rss, ", ");
-        lr_cli_json_member(out, "df", r[i].df, ", ");
-        lr_cli_json_member(out, "sum_sq", r[i].sum_sq, ", ");
-        lr_cli_json_member(out, "f", r[i].f, ", ");
-        lr_cli_json_member(out, "p", r[i].p, "}");
+        const double v[] = {r[i].res_df, r[i].rss, r[i].df, r[i].sum_sq, r[i].f, r[i].p};
+        lr_cli_json_members(out, key, v, 6, "}");
     }
     fputs("]}\n", out);
 }

@@ -32,6 +32,13 @@ static int whole_double(const char *s, double *out, int *subnormal)
     return isnan(*out) ? -1 : 0;
 }
 
+/* why: the value s of --option underflows to 0; then what to do. */
+static void too_small(char *why, size_t size, const char *option, const char *s, const char *then)
+{
+    snprintf(why, size, "--%s '%s' is too small for a double (it rounds to 0); %s", option, s,
+             then);
+}
+
 int lr_cli_parse_level(const char *s, double *out, char *why, size_t size)
 {
     int sub;
@@ -39,10 +46,7 @@ int lr_cli_parse_level(const char *s, double *out, char *why, size_t size)
     if (k == -1 || (k == 0 && !(*out > 0 && *out < 1)))
         snprintf(why, size, "--level must be a number between 0 and 1, not '%s'", s);
     else if (k == 2)
-        snprintf(why, size,
-                 "--level '%s' is too small for a double (it rounds to 0); the level must be "
-                 "between 0 and 1",
-                 s);
+        too_small(why, size, "level", s, "the level must be between 0 and 1");
     else
         return 0;
     /* A subnormal level is accepted: the interval is then the estimate itself
@@ -60,9 +64,7 @@ int lr_cli_parse_ridge(const char *s, double *out, char *why, size_t size)
         snprintf(why, size, "--ridge '%s' is above the largest penalty accepted, %g", s,
                  LR_CLI_RIDGE_MAX);
     else if (k == 2)
-        snprintf(why, size,
-                 "--ridge '%s' is too small for a double (it rounds to 0); give 0 for no penalty",
-                 s);
+        too_small(why, size, "ridge", s, "give 0 for no penalty");
     else
         return 0;
     return -1;

@@ -241,8 +241,7 @@ static void on_row(void *ud, const lr_prediction *p)
             at = 0;
             file_member(o, p->file);
         }
-        k = snprintf(line + at, cap - at, "\"line\": %llu, \"fit\": ",
-                     (unsigned long long)p->line);
+        k = snprintf(line + at, cap - at, "\"line\": %llu, \"fit\": ", (unsigned long long)p->line);
         at += k > 0 ? (size_t)k : 0;
         num(line, &at, cap, p->fit, 1);
         text(line, &at, cap, ", \"se_fit\": ");

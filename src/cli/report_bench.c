@@ -314,29 +314,40 @@ void lr_report_bench_text(FILE *out, const lr_bench_result *r)
 
 /* ---- JSON ---- */
 
-static void json_num(FILE *f, double x)
+/* before, then x to 6 digits, or `missing` when it is not finite (JSON null,
+ * CSV NA). */
+static void put_num(FILE *f, const char *before, double x, const char *missing)
 {
+    fputs(before, f);
     if (isfinite(x))
         fprintf(f, "%.6g", x);
     else
-        fputs("null", f);
+        fputs(missing, f);
+}
+
+static void json_num(FILE *f, double x)
+{
+    put_num(f, "", x, "null");
+}
+
+/* "key[0]": v[0], "key[1]": v[1], ... (n members). */
+static void json_nums(FILE *f, const char *const *key, const double *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        fprintf(f, "%s\"%s\": ", i ? ", " : "", key[i]);
+        json_num(f, v[i]);
+    }
 }
 
 static void json_timing(FILE *f, const lr_bench_timing *t)
 {
-    fputs("{\"median_s\": ", f);
-    json_num(f, t->median);
-    fputs(", \"min_s\": ", f);
-    json_num(f, t->min);
-    fputs(", \"max_s\": ", f);
-    json_num(f, t->max);
-    fputs(", \"spread\": ", f);
-    json_num(f, t->spread);
-    fprintf(f, ", \"runs\": %u, \"single_run\": %s, \"flops\": ", t->runs,
-            t->single ? "true" : "false");
-    json_num(f, t->flops);
-    fputs(", \"gflops\": ", f);
-    json_num(f, t->gflops);
+    static const char *const spread_key[] = {"median_s", "min_s", "max_s", "spread"};
+    static const char *const rate_key[] = {"flops", "gflops"};
+    const double spread[] = {t->median, t->min, t->max, t->spread}, rate[] = {t->flops, t->gflops};
+    fputc('{', f);
+    json_nums(f, spread_key, spread, 4);
+    fprintf(f, ", \"runs\": %u, \"single_run\": %s, ", t->runs, t->single ? "true" : "false");
+    json_nums(f, rate_key, rate, 2);
     fputc('}', f);
 }
 
@@ -396,14 +407,12 @@ void lr_report_bench_json(FILE *out, const lr_bench_result *r)
             fputs(": ", out);
             json_timing(out, &s->t[k]);
         }
-        fputs("},\n   \"speedup\": {\"gram\": ", out);
-        json_num(out, s->speedup_gram);
-        fputs(", \"inv_potrf_potri\": ", out);
-        json_num(out, s->speedup_potri);
-        fputs(", \"inv_getrf_getri\": ", out);
-        json_num(out, s->speedup_getri);
-        fputs(", \"solve\": ", out);
-        json_num(out, s->speedup_solve);
+        static const char *const speedup_key[] = {"gram", "inv_potrf_potri", "inv_getrf_getri",
+                                                  "solve"};
+        const double speedup[] = {s->speedup_gram, s->speedup_potri, s->speedup_getri,
+                                  s->speedup_solve};
+        fputs("},\n   \"speedup\": {", out);
+        json_nums(out, speedup_key, speedup, 4);
         fputs("}, \"dsyrk_of_dgemm\": ", out);
         json_num(out, s->dsyrk_of_dgemm);
         fputs(",\n   \"accuracy\": {", out);
@@ -442,28 +451,11 @@ void lr_report_bench_json(FILE *out, const lr_bench_result *r)
 
 /* ---- CSV ---- */
 
-static void csv_num(FILE *f, double x)
+/* ",v[0],v[1],..." (n numbers). */
+static void csv_nums(FILE *f, const double *v, size_t n)
 {
-    if (isfinite(x))
-        fprintf(f, ",%.6g", x);
-    else
-        fputs(",NA", f);
-}
-
-/* A field quoted as RFC 4180 wants when it needs it. */
-static void csv_field(FILE *f, const char *s)
-{
-    if (!strpbrk(s, ",\"\r\n")) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
+    for (size_t i = 0; i < n; i++)
+        put_num(f, ",", v[i], "NA");
 }
 
 void lr_report_bench_csv(FILE *out, const lr_bench_result *r)
@@ -476,12 +468,10 @@ void lr_report_bench_csv(FILE *out, const lr_bench_result *r)
             const lr_bench_fit_run *run = runs[i];
             fprintf(out, "%s,%s,%d,", lr_method_name(run->requested), lr_method_name(run->ran),
                     run->extended_bits);
-            csv_field(out, run->status == LR_OK ? "ok" : lr_strerror(run->status));
+            lr_cli_csv_field(out, run->status == LR_OK ? "ok" : lr_strerror(run->status));
             fprintf(out, ",%llu,%zu,%u", (unsigned long long)f->n, f->p, run->t.runs);
-            csv_num(out, run->t.median);
-            csv_num(out, run->t.min);
-            csv_num(out, run->t.max);
-            csv_num(out, run->t.spread);
+            const double v[] = {run->t.median, run->t.min, run->t.max, run->t.spread};
+            csv_nums(out, v, 4);
             fputc('\n', out);
         }
         return;
@@ -505,22 +495,19 @@ void lr_report_bench_csv(FILE *out, const lr_bench_result *r)
         fprintf(out, "%zu,%zu", s->p, s->n);
         for (int k = 0; k < LR_BENCH_NKERNELS; k++) {
             const lr_bench_timing *t = &s->t[k];
-            csv_num(out, t->median);
-            csv_num(out, t->min);
-            csv_num(out, t->max);
+            const double spread[] = {t->median, t->min, t->max};
+            csv_nums(out, spread, 3);
             fprintf(out, ",%u", t->runs);
-            csv_num(out, t->gflops);
+            csv_nums(out, &t->gflops, 1);
         }
-        csv_num(out, s->speedup_gram);
-        csv_num(out, s->speedup_potri);
-        csv_num(out, s->speedup_getri);
-        csv_num(out, s->speedup_solve);
-        csv_num(out, s->dsyrk_of_dgemm);
+        const double speedup[] = {s->speedup_gram, s->speedup_potri, s->speedup_getri,
+                                  s->speedup_solve, s->dsyrk_of_dgemm};
+        csv_nums(out, speedup, 5);
         for (int q = 0; q < LR_BENCH_NPROBLEMS; q++) {
-            csv_num(out, s->acc[q].cond);
+            csv_nums(out, &s->acc[q].cond, 1);
             for (int k = 0; k < LR_BENCH_NINVERSES; k++) {
-                csv_num(out, s->acc[q].residual[k]);
-                csv_num(out, s->acc[q].lre[k]);
+                const double acc[] = {s->acc[q].residual[k], s->acc[q].lre[k]};
+                csv_nums(out, acc, 2);
             }
         }
         fputc('\n', out);

@@ -15,7 +15,6 @@
 #include "cli.h"
 #include "itable.h"
 
-
 int itable_alloc(itable *t, size_t nrows, size_t ncols, const char *const *head)
 {
     t->nrows = nrows;
@@ -324,11 +323,9 @@ void lr_report_inference_json(FILE *out, const lr_report_ctx *ctx)
             fputs(i ? ",\n  {\"term\": " : "\n  {\"term\": ", out);
             lr_json_string(out, rows[i].term);
             fputs(", ", out);
-            lr_cli_json_member(out, "df", rows[i].df, ", ");
-            lr_cli_json_member(out, "sum_sq", rows[i].sum_sq, ", ");
-            lr_cli_json_member(out, "mean_sq", rows[i].mean_sq, ", ");
-            lr_cli_json_member(out, "f", rows[i].f, ", ");
-            lr_cli_json_member(out, "p", rows[i].p, "}");
+            static const char *const key[] = {"df", "sum_sq", "mean_sq", "f", "p"};
+            const double v[] = {rows[i].df, rows[i].sum_sq, rows[i].mean_sq, rows[i].f, rows[i].p};
+            lr_cli_json_members(out, key, v, 5, "}");
         }
         fputs("],", out);
     }
@@ -349,13 +346,11 @@ void lr_report_inference_json(FILE *out, const lr_report_ctx *ctx)
         fputs("\n \"hypothesis\": {\"restrictions\": ", out);
         lr_json_string(out, ctx->test_text);
         fputs(", ", out);
-        lr_cli_json_member(out, "df1", (double)h->q, ", ");
-        lr_cli_json_member(out, "df2", h->df2, ", ");
-        lr_cli_json_member(out, "f", h->f, ", ");
-        lr_cli_json_member(out, "p_f", h->p_f, ", ");
-        lr_cli_json_member(out, "chisq", h->chisq, ", ");
-        lr_cli_json_member(out, "p_chisq", h->p_chisq, ", ");
-        lr_cli_json_member(out, "sum_sq", h->sum_sq, ", ");
-        lr_cli_json_member(out, "rss_restricted", lr_fit_summary(ctx->fit)->rss + h->sum_sq, "},");
+        static const char *const key[] = {"df1",   "df2",     "f",      "p_f",
+                                          "chisq", "p_chisq", "sum_sq", "rss_restricted"};
+        const double v[] = {
+            (double)h->q, h->df2,     h->f,      h->p_f,
+            h->chisq,     h->p_chisq, h->sum_sq, lr_fit_summary(ctx->fit)->rss + h->sum_sq};
+        lr_cli_json_members(out, key, v, 8, "},");
     }
 }

@@ -7,7 +7,6 @@
 
 #include "cli.h"
 
-
 static void json_number(FILE *f, const char *key, double x, const char *after)
 {
     char b[LR_NUM_MAX];
@@ -18,6 +17,13 @@ static void json_number(FILE *f, const char *key, double x, const char *after)
 void lr_cli_json_member(FILE *f, const char *key, double x, const char *after)
 {
     json_number(f, key, x, after);
+}
+
+void lr_cli_json_members(FILE *f, const char *const *key, const double *v, size_t n,
+                         const char *after)
+{
+    for (size_t i = 0; i < n; i++)
+        json_number(f, key[i], v[i], i + 1 < n ? ", " : after);
 }
 
 void lr_report_json(FILE *out, const lr_report_ctx *ctx)
@@ -42,16 +48,16 @@ void lr_report_json(FILE *out, const lr_report_ctx *ctx)
     fputs(",\n", out);
     char df[LR_NUM_MAX];
     lr_format_json_number(s->df_residual, df);
-    fprintf(out, " \"n\": %llu, \"n_dropped\": %llu, \"n_zero_weight\": %llu, "
-                 "\"df_residual\": %s, \"rank\": %zu, \"method\": ",
+    fprintf(out,
+            " \"n\": %llu, \"n_dropped\": %llu, \"n_zero_weight\": %llu, "
+            "\"df_residual\": %s, \"rank\": %zu, \"method\": ",
             (unsigned long long)s->n, (unsigned long long)s->n_dropped,
             (unsigned long long)s->n_zero_weight, df, s->rank);
     lr_json_string(out, lr_method_name(s->method));
     fputs(", ", out);
     json_number(out, "level", s->level, ", ");
     json_number(out, "ridge", s->ridge, ", \"ridge_scale\": ");
-    fputs(s->ridge > 0 ? (s->ridge_scale == LR_RIDGE_RAW ? "\"raw\"" : "\"standardized\"")
-                       : "null",
+    fputs(s->ridge > 0 ? (s->ridge_scale == LR_RIDGE_RAW ? "\"raw\"" : "\"standardized\"") : "null",
           out);
     fputs(", ", out);
     json_number(out, "edf", s->edf, ",\n \"coefficients\": [");

@@ -191,8 +191,7 @@ void lr_report_markdown(FILE *out, const lr_report_ctx *ctx)
         fputs("Standard errors: `CL`", out);
         lr_cli_cluster_describe(out, s);
         fputs(".\n\n", out);
-    }
-    else if (s->vcov != LR_VCOV_CLASSICAL)
+    } else if (s->vcov != LR_VCOV_CLASSICAL)
         fprintf(out, "Standard errors: `%s` (heteroskedasticity-consistent).\n\n",
                 lr_vcov_name(s->vcov));
     if (s->has_quantiles && !(s->df_residual > 0)) {
@@ -235,11 +234,7 @@ void lr_report_markdown(FILE *out, const lr_report_ctx *ctx)
                 s->vcov != LR_VCOV_CLASSICAL ? "Wald F-statistic" : "F-statistic", a, s->f_df1,
                 s->f_df2, d);
     }
-    lr_format_g(s->log_likelihood, 6, a);
-    fprintf(out, "| Log-likelihood | %s (df = %zu) |\n", a, s->rank + 1);
-    lr_format_g(s->aic, 6, a);
-    lr_format_g(s->bic, 6, b);
-    fprintf(out, "| AIC | %s |\n| BIC | %s |\n", a, b);
+    lr_report_likelihood(out, s, 1);
     lr_report_inference_text(out, ctx, 1);
 }
 

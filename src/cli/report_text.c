@@ -247,14 +247,27 @@ void lr_cli_cluster_describe(FILE *out, const lr_summary *s)
         return;
     }
     fprintf(out, " (two-way clustered by %.*s and %s: %llu, %llu and %llu in the intersection)",
-            (int)(comma - s->cluster), s->cluster, comma + 1,
-            (unsigned long long)s->n_clusters[0], (unsigned long long)s->n_clusters[1],
-            (unsigned long long)s->n_clusters[2]);
+            (int)(comma - s->cluster), s->cluster, comma + 1, (unsigned long long)s->n_clusters[0],
+            (unsigned long long)s->n_clusters[1], (unsigned long long)s->n_clusters[2]);
 }
 
 static const char *vcov_name(lr_vcov v)
 {
     return lr_vcov_name(v);
+}
+
+void lr_report_likelihood(FILE *out, const lr_summary *s, int markdown)
+{
+    char ll[LR_NUM_MAX], aic[LR_NUM_MAX], bic[LR_NUM_MAX];
+    lr_format_g(s->log_likelihood, 6, ll);
+    lr_format_g(s->aic, 6, aic);
+    lr_format_g(s->bic, 6, bic);
+    if (markdown)
+        fprintf(out, "| Log-likelihood | %s (df = %zu) |\n| AIC | %s |\n| BIC | %s |\n", ll,
+                s->rank + 1, aic, bic);
+    else
+        fprintf(out, "Log-likelihood: %s (df = %zu),  AIC: %s,  BIC: %s\n", ll, s->rank + 1, aic,
+                bic);
 }
 
 void lr_report_text(FILE *out, const lr_report_ctx *ctx)
@@ -298,8 +311,7 @@ void lr_report_text(FILE *out, const lr_report_ctx *ctx)
     else if (s->vcov == LR_VCOV_CL) {
         fputs(" standard errors CL", out);
         lr_cli_cluster_describe(out, s);
-    }
-    else if (s->vcov != LR_VCOV_CLASSICAL)
+    } else if (s->vcov != LR_VCOV_CLASSICAL)
         fprintf(out, " standard errors %s (heteroskedasticity-consistent)", vcov_name(s->vcov));
     fputc('\n', out);
     fprintf(out, "%-*s %*s %*s %*s %*s", (int)wn, "", (int)we, "Estimate", (int)ws, "Std. Error",
@@ -342,11 +354,7 @@ void lr_report_text(FILE *out, const lr_report_ctx *ctx)
             fprintf(out, "F-statistic: %5s on %.0f and %.0f DF,  p-value: %s\n", a, s->f_df1,
                     s->f_df2, d);
     }
-    lr_format_g(s->log_likelihood, 6, a);
-    fprintf(out, "Log-likelihood: %s (df = %zu),  ", a, s->rank + 1);
-    lr_format_g(s->aic, 6, a);
-    lr_format_g(s->bic, 6, b);
-    fprintf(out, "AIC: %s,  BIC: %s\n", a, b);
+    lr_report_likelihood(out, s, 0);
     lr_report_inference_text(out, ctx, 0);
     notes(out, fit);
 }

@@ -82,48 +82,20 @@ for (spec in fits) {
   id <- spec[[1]]; file <- spec[[2]]; formula <- spec[[3]]; wcol <- spec[[4]]
   dname <- sub("\\.csv$", "", file)
   d <- read.csv(file.path("datasets", file), stringsAsFactors = TRUE)
-  fit <- if (is.null(wcol)) lm(as.formula(formula), data = d)
-         else lm(as.formula(formula), data = d, weights = d[[wcol]])
+  fit <- fit_lm(formula, d, wcol)
   s <- summary(fit)
-  cf <- coef(s)
-  ci <- confint(fit, level = level)
-  coefs <- character(0)
-  for (nm in rownames(cf))
-    coefs <- c(coefs, paste0("  {", paste(
-      field("name", str_json(nm)), field("estimate", num(cf[nm, 1])),
-      field("std_error", num(cf[nm, 2])), field("t", num(cf[nm, 3])),
-      field("p", num(cf[nm, 4])), field("ci_low", num(ci[nm, 1])),
-      field("ci_high", num(ci[nm, 2])), sep = ", "), "}"))
-  fs <- s$fstatistic
+  coefs <- coef_rows(fit, level)
   ndfile <- paste0("basis_", dname, "_new.csv")
   nd <- read.csv(file.path("tests/data", ndfile), stringsAsFactors = TRUE)
-  warns <- character(0)
-  keep <- function(w) { warns <<- c(warns, conditionMessage(w)); invokeRestart("muffleWarning") }
-  pr <- withCallingHandlers(predict(fit, nd, se.fit = TRUE), warning = keep)
-  pc <- withCallingHandlers(predict(fit, nd, interval = "confidence", level = level), warning = keep)
-  pp <- withCallingHandlers(predict(fit, nd, interval = "prediction", level = level), warning = keep)
-  warns <- unique(warns)
   e <- paste0("{", paste(
     field("id", str_json(id)), field("file", str_json(file)),
     field("formula", str_json(formula)), field("weights", str_json(wcol)),
     field("n", nobs(fit)), field("df_residual", num(fit$df.residual)),
     field("rank", fit$rank), sep = ", "),
     ",\n \"coefficients\": [\n", paste(coefs, collapse = ",\n"), "],\n ",
-    paste(field("sigma", num(s$sigma)), field("r_squared", num(s$r.squared)),
-          field("adj_r_squared", num(s$adj.r.squared)),
-          field("f_statistic", num(if (is.null(fs)) NA else fs[[1]])),
-          field("f_p", num(if (is.null(fs)) NA else
-                           pf(fs[[1]], fs[[2]], fs[[3]], lower.tail = FALSE))),
-          field("rss", num(deviance(fit))), field("level", num(level)), sep = ", "),
+    summary_fields(fit, s, level),
     ",\n ", field("newdata", str_json(ndfile)),
-    ",\n ", field("fit", nums(unname(pr$fit))),
-    ",\n ", field("se_fit", nums(unname(pr$se.fit))),
-    ",\n ", field("confidence", paste0("{", field("lwr", nums(unname(pc[, "lwr"]))), ", ",
-                                        field("upr", nums(unname(pc[, "upr"]))), "}")),
-    ",\n ", field("prediction", paste0("{", field("lwr", nums(unname(pp[, "lwr"]))), ", ",
-                                        field("upr", nums(unname(pp[, "upr"]))), "}")),
-    ",\n ", field("note", if (length(warns)) str_json(paste(warns, collapse = "; "), newline = " ") else "null"),
-    "}")
+    ",\n ", predict_fields(fit, nd, level), "}")
   entries <- c(entries, e)
 }
 out <- paste0("{\n", field("r_version", str_json(R.version.string)), ",\n\"fits\": [\n",

@@ -95,20 +95,8 @@ fits <- list(
   list("bs_intercept_knots", "y ~ bs(x, knots = c(3, 6), intercept = TRUE) - 1", NULL)
 )
 
-num <- function(x) {
-  if (is.null(x) || length(x) != 1L || !is.finite(x)) return("null")
-  sprintf("%.17g", as.double(x))
-}
-nums <- function(x) paste0("[", paste(vapply(x, num, ""), collapse = ", "), "]")
-str_json <- function(s) {
-  if (is.null(s)) return("null")
-  s <- gsub("\\", "\\\\", s, fixed = TRUE)
-  s <- gsub("\"", "\\\"", s, fixed = TRUE)
-  s <- gsub("\n", " ", s, fixed = TRUE)
-  paste0("\"", s, "\"")
-}
+source("tests/reference/json_text.R") # num, nums, str_json, field, coef_rows, ...
 strs <- function(s) paste0("[", paste(vapply(s, str_json, ""), collapse = ", "), "]")
-field <- function(k, v) paste0("\"", k, "\": ", v)
 row_json <- function(...) paste0("  {", paste(..., sep = ", "), "}")
 
 level <- 0.95
@@ -117,30 +105,14 @@ nd <- read.csv("tests/data/contrasts_new.csv", stringsAsFactors = TRUE)
 entries <- character(0)
 for (spec in fits) {
   id <- spec[[1]]; formula <- spec[[2]]; wcol <- spec[[3]]
-  fit <- if (is.null(wcol)) lm(as.formula(formula), data = d)
-         else lm(as.formula(formula), data = d, weights = d[[wcol]])
+  fit <- fit_lm(formula, d, wcol)
   s <- summary(fit)
-  cf <- coef(s)
-  ci <- confint(fit, level = level)
-  coefs <- vapply(rownames(cf), function(nm) row_json(
-      field("name", str_json(nm)), field("estimate", num(cf[nm, 1])),
-      field("std_error", num(cf[nm, 2])), field("t", num(cf[nm, 3])),
-      field("p", num(cf[nm, 4])), field("ci_low", num(ci[nm, 1])),
-      field("ci_high", num(ci[nm, 2]))), "")
+  coefs <- coef_rows(fit, level)
   a <- anova(fit)
   arows <- vapply(seq_len(nrow(a)), function(i) row_json(
       field("term", str_json(trimws(rownames(a)[i]))), field("df", num(a[i, 1])),
       field("sum_sq", num(a[i, 2])), field("mean_sq", num(a[i, 3])),
       field("f", num(a[i, 4])), field("p", num(a[i, 5]))), "")
-  fs <- s$fstatistic
-  warns <- character(0)
-  keep <- function(w) { warns <<- c(warns, conditionMessage(w)); invokeRestart("muffleWarning") }
-  pr <- withCallingHandlers(predict(fit, nd, se.fit = TRUE), warning = keep)
-  pc <- withCallingHandlers(predict(fit, nd, interval = "confidence", level = level),
-                            warning = keep)
-  pp <- withCallingHandlers(predict(fit, nd, interval = "prediction", level = level),
-                            warning = keep)
-  warns <- unique(warns)
   e <- paste0("{", paste(
     field("id", str_json(id)), field("file", str_json("contrasts.csv")),
     field("formula", str_json(formula)), field("weights", str_json(wcol)),
@@ -148,21 +120,9 @@ for (spec in fits) {
     field("rank", fit$rank), sep = ", "),
     ",\n \"coefficients\": [\n", paste(coefs, collapse = ",\n"), "],\n ",
     field("aliased", strs(names(coef(fit))[is.na(coef(fit))])), ",\n ",
-    paste(field("sigma", num(s$sigma)), field("r_squared", num(s$r.squared)),
-          field("adj_r_squared", num(s$adj.r.squared)),
-          field("f_statistic", num(if (is.null(fs)) NA else fs[[1]])),
-          field("f_p", num(if (is.null(fs)) NA else
-                           pf(fs[[1]], fs[[2]], fs[[3]], lower.tail = FALSE))),
-          field("rss", num(deviance(fit))), field("level", num(level)), sep = ", "),
+    summary_fields(fit, s, level),
     ",\n \"anova\": [\n", paste(arows, collapse = ",\n"), "],\n ",
-    field("fit", nums(unname(pr$fit))),
-    ",\n ", field("se_fit", nums(unname(pr$se.fit))),
-    ",\n ", field("confidence", paste0("{", field("lwr", nums(unname(pc[, "lwr"]))), ", ",
-                                        field("upr", nums(unname(pc[, "upr"]))), "}")),
-    ",\n ", field("prediction", paste0("{", field("lwr", nums(unname(pp[, "lwr"]))), ", ",
-                                        field("upr", nums(unname(pp[, "upr"]))), "}")),
-    ",\n ", field("note", if (length(warns)) str_json(paste(warns, collapse = "; ")) else "null"),
-    "}")
+    predict_fields(fit, nd, level), "}")
   entries <- c(entries, e)
 }
 out <- paste0("{\n", field("r_version", str_json(R.version.string)), ",\n\"fits\": [\n",

@@ -541,18 +541,17 @@ def self_check():
                        "0.100000000000000E-02", "0.100000000000000E-03", "0.100000000000000E-04"],
                       ["0"] * 6, "0", "1.00000000000000", "0")
     report.append(("Wampler2", k))
-    y4 = [a + 100 * e for a, e in zip(y1, WAMPLER_E)]
-    assert y4[:3] == [75901, -204794, 204863]
-    res = fit_exact(cols, y4, True)
-    k = check_against("Wampler4", res, ["1.00000000000000"] * 6, WAMPLER4_SD,
-                      "236014.502379268", "0.957478440825662", "835542680000.000")
-    report.append(("Wampler4", k))
-    y5 = [a + 10000 * e for a, e in zip(y1, WAMPLER_E)]
-    assert y5[:3] == [7590001, -20479994, 20480063]
-    res = fit_exact(cols, y5, True)
-    k = check_against("Wampler5", res, ["1.00000000000000"] * 6, WAMPLER5_SD,
-                      "23601450.2379268", "0.224668921574940E-02", "8355426800000000.00")
-    report.append(("Wampler5", k))
+    # Wampler4 and 5: Wampler1's y plus scale times NIST's error column
+    for name, scale, head, sd, certified in (
+            ("Wampler4", 100, [75901, -204794, 204863], WAMPLER4_SD,
+             ("236014.502379268", "0.957478440825662", "835542680000.000")),
+            ("Wampler5", 10000, [7590001, -20479994, 20480063], WAMPLER5_SD,
+             ("23601450.2379268", "0.224668921574940E-02", "8355426800000000.00"))):
+        y = [a + scale * e for a, e in zip(y1, WAMPLER_E)]
+        assert y[:3] == head
+        k = check_against(name, fit_exact(cols, y, True), ["1.00000000000000"] * 6, sd,
+                          *certified)
+        report.append((name, k))
     return report, filip_kappa
 
 
