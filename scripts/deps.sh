@@ -9,7 +9,7 @@ PACKAGES="build-essential cmake pkg-config libopenblas-dev liblapacke-dev check 
 # memcheck run, clang and its libFuzzer runtime for the fuzz targets, OpenMPI
 # for the MPI stage (-DLINREG_MPI=ON: mpirun -n N linreg fit).
 if [ "${1:-}" = "--test" ]; then
-    PACKAGES="$PACKAGES valgrind clang libclang-rt-14-dev llvm-14 libopenmpi-dev openmpi-bin"
+    PACKAGES="$PACKAGES valgrind clang libclang-rt-14-dev llvm-14 libopenmpi-dev openmpi-bin clang-format"
 fi
 
 missing=""

@@ -1,5 +1,6 @@
 #!/bin/sh
-# Check the include graph (scripts/include_graph.sh), then build and run the
+# Check the include graph (scripts/include_graph.sh) and the C format
+# (scripts/format_check.sh), then build and run the
 # whole test suite four ways: a release build with -Werror (and the call
 # graph of its objects checked);
 # the same tests under AddressSanitizer + UndefinedBehaviorSanitizer; once
@@ -32,8 +33,9 @@ done
 ./scripts/deps.sh --test
 jobs="$(nproc)"
 
-echo "== cheap checks: no include cycle between modules, private headers kept private"
+echo "== cheap checks: no include cycle between modules, private headers kept private, format"
 ./scripts/include_graph.sh >/dev/null
+./scripts/format_check.sh
 
 echo "== release build (-Werror)"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DLINREG_WERROR=ON -DLINREG_TESTS=ON >/dev/null

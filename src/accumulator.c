@@ -41,10 +41,10 @@
 
 /* The k-dependent arrays, for allocation, growth and release in one place. */
 typedef struct karray {
-    double **p;   /* the field */
-    size_t rows;  /* rows per column of a matrix of kind 2 (NB) */
-    int matrix;   /* 0: a vector of k; 1: k × k; 2: rows × (k + 1); 3: (k + 1) × (k + 1) */
-    int lazy;     /* 1: allocated when first needed, not at creation (QR's R⁺ and RᵀR) */
+    double **p;  /* the field */
+    size_t rows; /* rows per column of a matrix of kind 2 (NB) */
+    int matrix;  /* 0: a vector of k; 1: k × k; 2: rows × (k + 1); 3: (k + 1) × (k + 1) */
+    int lazy;    /* 1: allocated when first needed, not at creation (QR's R⁺ and RᵀR) */
 } karray;
 
 static size_t karrays(lr_accum *a, karray *out)
@@ -75,14 +75,10 @@ static size_t karrays(lr_accum *a, karray *out)
 static size_t ksize(const karray *ka, size_t k)
 {
     switch (ka->matrix) {
-    case 0:
-        return k;
-    case 1:
-        return k * k;
-    case 2:
-        return ka->rows * (k + 1);
-    default:
-        return (k + 1) * (k + 1);
+    case 0: return k;
+    case 1: return k * k;
+    case 2: return ka->rows * (k + 1);
+    default: return (k + 1) * (k + 1);
     }
 }
 
@@ -137,10 +133,22 @@ int lr_accum_create(size_t k, lr_kernel kernel, lr_accum **out, lr_error *err)
     return LR_OK;
 }
 
-size_t lr_accum_ncols(const lr_accum *a) { return a->k; }
-uint64_t lr_accum_nobs(const lr_accum *a) { return a->nobs; }
-double lr_accum_weight(const lr_accum *a) { return a->w; }
-lr_kernel lr_accum_kernel(const lr_accum *a) { return a->kernel; }
+size_t lr_accum_ncols(const lr_accum *a)
+{
+    return a->k;
+}
+uint64_t lr_accum_nobs(const lr_accum *a)
+{
+    return a->nobs;
+}
+double lr_accum_weight(const lr_accum *a)
+{
+    return a->w;
+}
+lr_kernel lr_accum_kernel(const lr_accum *a)
+{
+    return a->kernel;
+}
 
 const double *lr_accum_mean(const lr_accum *a)
 {
@@ -185,8 +193,14 @@ const double *lr_accum_factor(const lr_accum *a, size_t *ld)
     return a->m2 + a->k + 2; /* R: R⁺ without its first row and column */
 }
 
-double lr_accum_sum_log_weight(const lr_accum *a) { return a->sum_log_w; }
-uint64_t lr_accum_pending_rows(const lr_accum *a) { return a->npend; }
+double lr_accum_sum_log_weight(const lr_accum *a)
+{
+    return a->sum_log_w;
+}
+uint64_t lr_accum_pending_rows(const lr_accum *a)
+{
+    return a->npend;
+}
 
 /* Row workspaces for blocks of nrows rows: w and √w, and for the Gram
  * kernels the shifted block Z (the QR kernel writes its rows straight into
@@ -319,13 +333,15 @@ int lr_accum_add(lr_accum *a, size_t nrows, const double *block, size_t ld, cons
     if (nrows == 0)
         return LR_OK;
     if (ld < nrows || nrows > (size_t)INT32_MAX || ld > (size_t)INT32_MAX)
-        return lr_error_set(err, LR_ERANGE, "accumulator: invalid block (%zu rows, ld %zu)",
-                            nrows, ld);
+        return lr_error_set(err, LR_ERANGE, "accumulator: invalid block (%zu rows, ld %zu)", nrows,
+                            ld);
     for (size_t j = 0; j < a->k; j++)
         for (size_t i = 0; i < nrows; i++)
             if (!isfinite(block[j * ld + i]))
-                return lr_error_set(err, LR_EVALUE, "accumulator: value %g in row %zu, column "
-                                    "%zu is not finite", block[j * ld + i], i, j);
+                return lr_error_set(err, LR_EVALUE,
+                                    "accumulator: value %g in row %zu, column "
+                                    "%zu is not finite",
+                                    block[j * ld + i], i, j);
     int rc = ensure_rows(a, nrows, err);
     if (rc)
         return rc;
@@ -335,8 +351,10 @@ int lr_accum_add(lr_accum *a, size_t nrows, const double *block, size_t ld, cons
     for (size_t i = 0; i < nrows; i++) {
         double wi = w ? w[i] : 1.0;
         if (!(wi >= 0) || !isfinite(wi))
-            return lr_error_set(err, LR_EVALUE, "accumulator: weight %g of row %zu is not a "
-                                "non-negative finite number", wi, i);
+            return lr_error_set(err, LR_EVALUE,
+                                "accumulator: weight %g of row %zu is not a "
+                                "non-negative finite number",
+                                wi, i);
         a->wv[i] = wi;
         a->sw[i] = sqrt(wi);
         wb += wi;
@@ -377,8 +395,8 @@ int lr_accum_grow(lr_accum *a, size_t kn, lr_error *err)
         return LR_OK;
     if (kn < k || kn > (size_t)INT32_MAX / 2 || lr_mul_overflows(kn + 1, kn + 1, &kk) ||
         kk > SIZE_MAX / sizeof(double) / LR_TPQRT_NB)
-        return lr_error_set(err, LR_ERANGE, "accumulator: cannot grow from %zu to %zu columns",
-                            k, kn);
+        return lr_error_set(err, LR_ERANGE, "accumulator: cannot grow from %zu to %zu columns", k,
+                            kn);
     /* Everything is allocated first, so a failure leaves a unchanged. */
     karray ka[16];
     double *nv[16] = {NULL};
@@ -431,13 +449,13 @@ int lr_accum_merge(lr_accum *dst, const lr_accum *src, lr_error *err)
         return lr_error_set(err, LR_EUSAGE, "accumulator: cannot merge %zu columns into %zu",
                             src->k, dst->k);
     if ((dst->kernel == LR_KERNEL_QR) != (src->kernel == LR_KERNEL_QR))
-        return lr_error_set(err, LR_EUSAGE, "accumulator: cannot merge a factor with a Gram "
+        return lr_error_set(err, LR_EUSAGE,
+                            "accumulator: cannot merge a factor with a Gram "
                             "matrix");
     int rc = LR_OK;
     if (dst->kernel == LR_KERNEL_QR) {
         rc = lr_qr_merge(dst, src, err);
-    }
-    else
+    } else
         merge_moments(dst, src->w, src->shift, src->dmean, src->m2, src->k);
     if (rc == LR_OK) {
         dst->nobs += src->nobs;
@@ -446,8 +464,7 @@ int lr_accum_merge(lr_accum *dst, const lr_accum *src, lr_error *err)
     return rc;
 }
 
-int lr_accum_remap(const lr_accum *src, size_t k, const size_t *map, lr_accum **out,
-                   lr_error *err)
+int lr_accum_remap(const lr_accum *src, size_t k, const size_t *map, lr_accum **out, lr_error *err)
 {
     size_t ks = src->k;
     int identity = k == ks;
@@ -537,8 +554,10 @@ int lr_accum_from_state(const lr_accum_state *s, lr_accum **out, lr_error *err)
     if (s->npend) {
         if (a->kernel != LR_KERNEL_QR || (rc = lr_qr_pend_reserve(a, s->npend, err))) {
             lr_accum_free(a);
-            return rc ? rc : lr_error_set(err, LR_EUSAGE, "accumulator: pending rows in a Gram "
-                                          "accumulator");
+            return rc ? rc
+                      : lr_error_set(err, LR_EUSAGE,
+                                     "accumulator: pending rows in a Gram "
+                                     "accumulator");
         }
         for (size_t j = 0; j < md; j++)
             memcpy(a->pend + j * a->pcap, s->pend + j * s->ldp, s->npend * sizeof(double));

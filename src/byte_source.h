@@ -19,8 +19,8 @@ int lr_source_open(const char *path, const char *display_name, lr_source **out, 
  * stream among them (0: no copy), set before anything is read. The first
  * file is opened now, the others when the reading reaches them (their
  * errors come from lr_source_read). */
-int lr_source_open_files(const char *const *paths, size_t n, size_t max_line,
-                         uint64_t spool_limit, lr_source **out, lr_error *err);
+int lr_source_open_files(const char *const *paths, size_t n, size_t max_line, uint64_t spool_limit,
+                         lr_source **out, lr_error *err);
 /* Line `line` of s (of the concatenation, for several files): the name of
  * the file it is in and its line there (borrowed names, live as long as s). */
 void lr_source_locate(const lr_source *s, uint64_t line, const char **name, uint64_t *local);

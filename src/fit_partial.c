@@ -24,11 +24,15 @@ static int refuse_unmergeable(const lr_fit_options *opt, const char *who, lr_err
     size_t nf = fes.nf;
     lr_fe_spec_free(&fes);
     if (nf)
-        return lr_error_set(err, LR_EUSAGE, "%s: absorbed fixed effects cannot be "
-                            "saved as partial fits (their demeaning reads every row)", who);
+        return lr_error_set(err, LR_EUSAGE,
+                            "%s: absorbed fixed effects cannot be "
+                            "saved as partial fits (their demeaning reads every row)",
+                            who);
     if (lr_ingest_may_need_bases(opt->formula))
-        return lr_error_set(err, LR_EUSAGE, "%s: poly(), scale(), ns() and bs() "
-                            "cannot be saved as partial fits (their bases need every row)", who);
+        return lr_error_set(err, LR_EUSAGE,
+                            "%s: poly(), scale(), ns() and bs() "
+                            "cannot be saved as partial fits (their bases need every row)",
+                            who);
     return LR_OK;
 }
 
@@ -79,8 +83,8 @@ int lr_fit_save_partial(const char *const *paths, size_t n, const lr_fit_options
     return rc;
 }
 
-int lr_fit_part(const char *const *paths, size_t n, size_t lo, size_t hi,
-                const lr_fit_options *opt, const char *who, lr_pbuf *bytes, lr_error *err)
+int lr_fit_part(const char *const *paths, size_t n, size_t lo, size_t hi, const lr_fit_options *opt,
+                const char *who, lr_pbuf *bytes, lr_error *err)
 {
     memset(bytes, 0, sizeof *bytes);
     if (lo >= hi || hi > n)
@@ -125,7 +129,7 @@ static int load_part(const char *path, lr_partial **out, lr_error *err)
         lr_pbuf_bytes(&b, buf, got);
     int bad = ferror(f);
     fclose(f);
-    int rc = bad ? lr_error_set(err, LR_EIO, "%s: cannot read the partial fit", path)
+    int rc = bad        ? lr_error_set(err, LR_EIO, "%s: cannot read the partial fit", path)
              : b.failed ? lr_error_nomem(err)
                         : lr_partial_parse(b.b, b.n, path, out, err);
     lr_pbuf_free(&b);
@@ -181,8 +185,8 @@ static int open_data(const char *const *data, size_t ndata, const lr_fit_options
     return LR_OK;
 }
 
-int lr_fit_merge_parts(lr_partial *const *p, size_t nparts, const char *const *data,
-                       size_t ndata, const lr_fit_options *opt, lr_fit **out, lr_error *err)
+int lr_fit_merge_parts(lr_partial *const *p, size_t nparts, const char *const *data, size_t ndata,
+                       const lr_fit_options *opt, lr_fit **out, lr_error *err)
 {
     lr_fit_options o = *opt;
     lr_frame *frame = NULL;
@@ -195,14 +199,15 @@ int lr_fit_merge_parts(lr_partial *const *p, size_t nparts, const char *const *d
     for (size_t i = 0; !rc && i < nparts; i++)
         nfiles += p[i]->nfiles - p[i]->skip;
     if (!rc && ndata && ndata != nfiles)
-        rc = lr_error_set(err, LR_EUSAGE, "--data: %zu file%s given, but the parts cover %llu: "
-                          "give the same files in the same order", ndata, ndata == 1 ? "" : "s",
-                          (unsigned long long)nfiles);
+        rc = lr_error_set(err, LR_EUSAGE,
+                          "--data: %zu file%s given, but the parts cover %llu: "
+                          "give the same files in the same order",
+                          ndata, ndata == 1 ? "" : "s", (unsigned long long)nfiles);
     if (!rc && ndata)
         rc = open_data(data, ndata, &o, frame, &input, err);
     if (!rc) {
-        rc = lr_fit_from_frame(frame, input, delimiter, &o,
-                               "the fit was merged from partial fits", out, err);
+        rc = lr_fit_from_frame(frame, input, delimiter, &o, "the fit was merged from partial fits",
+                               out, err);
         frame = NULL;
         input = NULL;
     }

@@ -126,14 +126,14 @@ static int frame_eval(void *ctx, const char *buf, size_t len, uint64_t seq, void
     return rc;
 }
 
-static int frame_fold(void *ctx, void *result, uint64_t lines_before, size_t file,
-                      uint64_t block, lr_error *err)
+static int frame_fold(void *ctx, void *result, uint64_t lines_before, size_t file, uint64_t block,
+                      lr_error *err)
 {
     const frame_pass *fp = ctx;
     int rc = lr_frame_fold_at(fp->frame, result, file, block, lines_before, err);
     if (rc == LR_OK)
-        lr_progress_send(fp->opt->progress, fp->opt->progress_ud, fp->pass, "bytes",
-                         fp->sp->folded, fp->total, lr_frame_rows(fp->frame));
+        lr_progress_send(fp->opt->progress, fp->opt->progress_ud, fp->pass, "bytes", fp->sp->folded,
+                         fp->total, lr_frame_rows(fp->frame));
     return rc;
 }
 
@@ -153,7 +153,8 @@ static void kept_progress(void *ud, uint64_t done, uint64_t total)
 {
     const lr_fit_options *opt = *(const lr_fit_options *const *)ud;
     lr_progress_send(opt->progress, opt->progress_ud,
-                     total ? "reading: evaluating the first rows" : "reading: merging the first chunk",
+                     total ? "reading: evaluating the first rows"
+                           : "reading: merging the first chunk",
                      "rows", done, total, 0);
 }
 
@@ -276,8 +277,8 @@ int lr_ingest(const char *path, const lr_fit_options *opt, lr_frame **out, char 
  * (lr_frame_fit_bases), given to the new frame before any row; NULL for the
  * first pass. */
 static int frame_read(splitter *sp, const lr_fit_options *opt, int nthreads, int keep_rows,
-                      const lr_frame *bases, uint64_t nfiles, lr_partial_sink *sink,
-                      lr_frame **out, char *delimiter, lr_error *err)
+                      const lr_frame *bases, uint64_t nfiles, lr_partial_sink *sink, lr_frame **out,
+                      char *delimiter, lr_error *err)
 {
     const char *name = lr_source_name(sp->src);
     uint64_t total = lr_source_size(sp->src);
@@ -294,8 +295,8 @@ static int frame_read(splitter *sp, const lr_fit_options *opt, int nthreads, int
     /* Numeric columns guessed first; if the chunk does not go through, again
      * with its rows kept until the types are decided (out of memory is not
      * retried). */
-    rc = first_chunk(&first, name, opt, keep_rows, 1, bases, total, nfiles, sink, &frame,
-                     delimiter, &lines_before, err);
+    rc = first_chunk(&first, name, opt, keep_rows, 1, bases, total, nfiles, sink, &frame, delimiter,
+                     &lines_before, err);
     if (rc && rc != LR_ENOMEM) {
         lr_frame_free(frame);
         frame = NULL;
@@ -354,12 +355,13 @@ int lr_ingest_first_types(const char *path, const lr_fit_options *opt, unsigned 
     if (!rc && sp.overlong && first.len == 0)
         rc = lr_csv_row_too_long(err, path, 1, sp.max_line);
     /* as frame_read decides them: on the numeric guess, else with the rows */
-    if (!rc && (rc = first_chunk(&first, path, opt, 0, 1, NULL, 0, 1, NULL, &frame, delimiter,
-                                 &lines, err)) && rc != LR_ENOMEM) {
+    if (!rc &&
+        (rc = first_chunk(&first, path, opt, 0, 1, NULL, 0, 1, NULL, &frame, delimiter, &lines,
+                          err)) &&
+        rc != LR_ENOMEM) {
         lr_frame_free(frame);
         frame = NULL;
-        rc = first_chunk(&first, path, opt, 0, 0, NULL, 0, 1, NULL, &frame, delimiter, &lines,
-                         err);
+        rc = first_chunk(&first, path, opt, 0, 0, NULL, 0, 1, NULL, &frame, delimiter, &lines, err);
     }
     *ntypes = frame ? lr_frame_ncols(frame) : 0;
     if (!rc && !(*types = lr_mem_calloc(*ntypes ? *ntypes : 1, 1)))
@@ -419,8 +421,8 @@ int lr_ingest_partial(const char *const *paths, size_t npaths, const lr_fit_opti
     lr_source_split_files(sp.src); /* every file cut at its own offsets */
     if (sink && sink->types)
         lr_source_header_only(sp.src); /* an MPI rank after the first */
-    lr_progress_send(opt->progress, opt->progress_ud, "reading", "bytes", 0,
-                     lr_source_size(sp.src), 0);
+    lr_progress_send(opt->progress, opt->progress_ud, "reading", "bytes", 0, lr_source_size(sp.src),
+                     0);
 
     if ((rc = blas_workers(nthreads, &nthreads, err)))
         goto done;

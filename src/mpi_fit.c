@@ -33,7 +33,7 @@
 #include "mpi_fit.h"
 #include "partial_io.h"
 
-static int mpi_on;            /* MPI_Init was called */
+static int mpi_on; /* MPI_Init was called */
 static int mpi_rank, mpi_size = 1;
 
 /* The job's size from the launcher's environment (Open MPI, PMIx, Slurm's
@@ -203,8 +203,7 @@ int lr_mpi_fit(const char *const *paths, size_t n, const lr_fit_options *opt, lr
         deal(paths, n, mpi_size, first);
         size_t lo = first[mpi_rank], hi = first[mpi_rank + 1];
         if (lo < hi)
-            rc = lr_fit_part(paths, n, lo, hi, opt, "linreg fit on several MPI ranks", &mine,
-                             err);
+            rc = lr_fit_part(paths, n, lo, hi, opt, "linreg fit on several MPI ranks", &mine, err);
     }
     /* Every rank learns every status (integers); the first failure in rank
      * order is the first in file order. */

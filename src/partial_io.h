@@ -22,7 +22,7 @@ typedef struct lr_pbuf {
 
 void lr_pbuf_bytes(lr_pbuf *p, const void *x, size_t n);
 void lr_pbuf_u64(lr_pbuf *p, uint64_t x);
-void lr_pbuf_f64(lr_pbuf *p, double x); /* its bits, exactly */
+void lr_pbuf_f64(lr_pbuf *p, double x);                /* its bits, exactly */
 void lr_pbuf_str(lr_pbuf *p, const char *s, size_t n); /* NULL: absent */
 void lr_pbuf_free(lr_pbuf *p);
 
@@ -81,46 +81,46 @@ int lr_partial_frame(lr_partial *const *parts, size_t n, lr_fit_options *opt, lr
 
 /* A part read back (partial_io.c), for partial_merge.c and fit_partial.c. */
 struct lr_partial {
-    char *name;                /* for messages (owned) */
-    unsigned char *bytes;      /* the part (owned); the strings below point into it */
-    size_t len;                /* its length */
-    size_t spec_at, spec_len;  /* the model options' section */
-    size_t head_at, head_len;  /* the header and column types' section */
-    const char *formula;       /* model options, as lr_fit_options */
+    char *name;               /* for messages (owned) */
+    unsigned char *bytes;     /* the part (owned); the strings below point into it */
+    size_t len;               /* its length */
+    size_t spec_at, spec_len; /* the model options' section */
+    size_t head_at, head_len; /* the header and column types' section */
+    const char *formula;      /* model options, as lr_fit_options */
     const char *target;
-    const char **features;     /* (owned array) */
+    const char **features; /* (owned array) */
     size_t n_features;
-    int features_absent;       /* features was NULL */
+    int features_absent; /* features was NULL */
     int intercept;
     const char *weights;
     int method;
     int na_action;
-    const char **na_strings;   /* (owned array) */
+    const char **na_strings; /* (owned array) */
     size_t n_na;
-    int na_absent;             /* na_strings was NULL */
-    char delim_opt;            /* the --delimiter given (0: detect) */
+    int na_absent;  /* na_strings was NULL */
+    char delim_opt; /* the --delimiter given (0: detect) */
     uint64_t max_line;
     double ridge;
     int ridge_scale;
     const char *cluster;
-    char delimiter;            /* the delimiter read */
-    lr_csv_field *fields;      /* the header row's fields (owned array) */
+    char delimiter;       /* the delimiter read */
+    lr_csv_field *fields; /* the header row's fields (owned array) */
     size_t nfields;
-    uint64_t head_lines;       /* physical lines before the first data row */
-    unsigned char *types;      /* per column: 1 text, 2 logical (owned) */
+    uint64_t head_lines;  /* physical lines before the first data row */
+    unsigned char *types; /* per column: 1 text, 2 logical (owned) */
     size_t ncsv;
-    uint64_t nfiles;           /* file records */
-    uint64_t rows, dropped;    /* counts of the fold */
+    uint64_t nfiles;        /* file records */
+    uint64_t rows, dropped; /* counts of the fold */
     uint64_t nan_rows, nan_line, nan_var;
-    lr_row_fp fp;              /* the rows' fingerprint, lines of the part's input */
-    uint64_t lines;            /* physical lines of the part's input */
-    int unterminated;          /* its last row has no line end (one is added when files
-                                  follow, as for several files read as one) */
-    const char **names;        /* the files' names (owned array) */
+    lr_row_fp fp;       /* the rows' fingerprint, lines of the part's input */
+    uint64_t lines;     /* physical lines of the part's input */
+    int unterminated;   /* its last row has no line end (one is added when files
+                           follow, as for several files read as one) */
+    const char **names; /* the files' names (owned array) */
     size_t nnames;
     size_t files_at, files_end; /* the file records' section */
-    uint64_t skip;             /* leading file records to pass over (an MPI rank's first,
-                                  the header-only first file; set after parsing) */
+    uint64_t skip;              /* leading file records to pass over (an MPI rank's first,
+                                   the header-only first file; set after parsing) */
 };
 
 /* Reading a part's file records in order. */
@@ -141,10 +141,10 @@ int lr_partial_get_file(lr_partial_cursor *pc, const lr_frame *f, lr_levels **le
  * types its first chunk decides, so that its file records are those the fit
  * of all the files folds, after one header-only record (lr_partial.skip).
  * who names the refusal of what cannot be a part. */
-int lr_fit_part(const char *const *paths, size_t n, size_t lo, size_t hi,
-                const lr_fit_options *opt, const char *who, lr_pbuf *bytes, lr_error *err);
+int lr_fit_part(const char *const *paths, size_t n, size_t lo, size_t hi, const lr_fit_options *opt,
+                const char *who, lr_pbuf *bytes, lr_error *err);
 /* What lr_fit_merge does with the parts read already (borrowed). */
-int lr_fit_merge_parts(lr_partial *const *p, size_t nparts, const char *const *data,
-                       size_t ndata, const lr_fit_options *opt, lr_fit **out, lr_error *err);
+int lr_fit_merge_parts(lr_partial *const *p, size_t nparts, const char *const *data, size_t ndata,
+                       const lr_fit_options *opt, lr_fit **out, lr_error *err);
 
 #endif

@@ -93,8 +93,10 @@ static int fold_part(lr_frame *f, const lr_partial *p, uint64_t shift, lr_error 
         }
     }
     if (!rc && pc.off != p->files_end)
-        rc = lr_error_set(err, LR_EDATA, "%s: not a valid partial fit: bytes after its last file "
-                          "record", p->name);
+        rc = lr_error_set(err, LR_EDATA,
+                          "%s: not a valid partial fit: bytes after its last file "
+                          "record",
+                          p->name);
     if (rc)
         return rc;
     f->rows += p->rows;

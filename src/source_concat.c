@@ -120,8 +120,8 @@ static int pend_grow(lr_concat *c, size_t need, lr_error *err)
 /* Read src into c->pend until it holds a whole first row (a line end outside
  * quotes; a CR at the end waits for the next byte) or the file ends:
  * *hlen = the row's bytes without its line end, *skip with it. */
-static int read_header(lr_concat *c, lr_source *src, const char *name, size_t *hstart,
-                       size_t *hlen, size_t *skip, lr_error *err)
+static int read_header(lr_concat *c, lr_source *src, const char *name, size_t *hstart, size_t *hlen,
+                       size_t *skip, lr_error *err)
 {
     size_t i = 0;
     int odd = 0, rc;
@@ -240,8 +240,7 @@ static int open_member(lr_concat *c, lr_error *err)
         while (left > 0) {
             size_t got;
             if ((rc = pend_grow(c, 65536, err)) ||
-                (rc = lr_source_read(c->again[k], c->pend, left < 65536 ? left : 65536, &got,
-                                     err)))
+                (rc = lr_source_read(c->again[k], c->pend, left < 65536 ? left : 65536, &got, err)))
                 return rc;
             if (got == 0)
                 break;
@@ -485,8 +484,8 @@ void lr_concat_locate(const lr_concat *c, uint64_t line, const char **name, uint
     *local = line - t->m[lo].first_line + t->m[lo].line_off;
 }
 
-int lr_source_open_files(const char *const *paths, size_t n, size_t max_line,
-                         uint64_t spool_limit, lr_source **out, lr_error *err)
+int lr_source_open_files(const char *const *paths, size_t n, size_t max_line, uint64_t spool_limit,
+                         lr_source **out, lr_error *err)
 {
     *out = NULL;
     if (n == 0)

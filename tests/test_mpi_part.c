@@ -33,8 +33,8 @@ static char *make_file(const char *dir, size_t f, size_t rows, size_t bad)
         const char *g = (const char *[]){"a", "b", "c", "d"}[k];
         if (f == NFILES - 1 && i > rows / 2 && lr_test_urand() < 0.3)
             g = "zlast";
-        double y = 1 + 2 * x1 - 3 * x2 + (g[0] == 'b') * 0.5 + (g[0] == 'z') * 2 +
-                   lr_test_urand() - 0.5;
+        double y =
+            1 + 2 * x1 - 3 * x2 + (g[0] == 'b') * 0.5 + (g[0] == 'z') * 2 + lr_test_urand() - 0.5;
         if (i == bad)
             lr_test_put(&t, "%.15g,oops,%.15g,%.6g,%s,", y, x2, w, g);
         else
@@ -86,12 +86,11 @@ static int fit_dealt(const char *const *paths, size_t n, const size_t *first, si
 }
 
 static const size_t deals[][NFILES + 1] = {
-    {0, 4, 4, 4, 4}, /* one rank */
-    {0, 1, 4, 4, 4}, /* two */
-    {0, 3, 4, 4, 4},
-    {0, 2, 3, 4, 4}, /* three */
-    {0, 1, 2, 3, 4}, /* four */
-    {0, 1, 1, 3, 4}, /* a rank without a file */
+    {0, 4, 4, 4, 4},                  /* one rank */
+    {0, 1, 4, 4, 4},                  /* two */
+    {0, 3, 4, 4, 4}, {0, 2, 3, 4, 4}, /* three */
+    {0, 1, 2, 3, 4},                  /* four */
+    {0, 1, 1, 3, 4},                  /* a rank without a file */
 };
 
 START_TEST(test_deals)

@@ -278,7 +278,8 @@ static void residual_header(residual_out *ro)
 {
     if (!ro->started)
         fputs(ro->files ? "file,line,fitted,residual,leverage,std_residual,cooks_distance\n"
-                        : "line,fitted,residual,leverage,std_residual,cooks_distance\n", ro->f);
+                        : "line,fitted,residual,leverage,std_residual,cooks_distance\n",
+              ro->f);
     ro->started = 1;
 }
 
@@ -346,19 +347,19 @@ static int fit_inference(const lr_fit *fit, int want_vif, const char *test_text,
 
 /* What `linreg fit`'s options say, beyond lr_fit_options. */
 typedef struct fit_args {
-    lr_fit_options opt;     /* the fit's options (na_strings points into this struct) */
-    lr_format format;       /* --format */
-    int quiet;              /* -q */
-    int want_vif;           /* --vif */
-    int lag_given;          /* --lag was given (0 is a valid lag) */
-    const char *test_text;  /* --test, or NULL */
-    const char *save_path;  /* -o, or NULL */
+    lr_fit_options opt;         /* the fit's options (na_strings points into this struct) */
+    lr_format format;           /* --format */
+    int quiet;                  /* -q */
+    int want_vif;               /* --vif */
+    int lag_given;              /* --lag was given (0 is a valid lag) */
+    const char *test_text;      /* --test, or NULL */
+    const char *save_path;      /* -o, or NULL */
     const char *residuals_path; /* --residuals, or NULL */
-    const char *plot_path;  /* --plot, or NULL */
-    const char *save_partial; /* --save-partial, or NULL */
-    int merge;              /* linreg merge: the arguments are parts */
-    int model_given;        /* a model option was given (merge refuses them) */
-    const char **features;  /* --features split (malloc'd; the caller frees) */
+    const char *plot_path;      /* --plot, or NULL */
+    const char *save_partial;   /* --save-partial, or NULL */
+    int merge;                  /* linreg merge: the arguments are parts */
+    int model_given;            /* a model option was given (merge refuses them) */
+    const char **features;      /* --features split (malloc'd; the caller frees) */
     const char *na_strings[LR_CLI_MAX_NA_STRINGS]; /* --na-strings split (borrowed from argv) */
 } fit_args;
 
@@ -417,7 +418,8 @@ static int model_option(int c, char *arg, fit_args *a)
             opt->method = LR_METHOD_NAIVE;
         else
             return usage_error("unknown --method (expected auto, inverse, cholesky, qr, svd "
-                               "or naive):", arg);
+                               "or naive):",
+                               arg);
         break;
     case OPT_ABSORB:
     case OPT_FE_OUT:
@@ -594,7 +596,8 @@ static int parse_fit_options(int argc, char **argv, fit_args *a)
                            NULL);
     if (opt->formula && (opt->target || opt->features))
         return usage_error("--formula describes the whole model: it cannot be combined with "
-                           "--target or --features", NULL);
+                           "--target or --features",
+                           NULL);
     return -1;
 }
 
@@ -611,9 +614,8 @@ static int open_outputs(char **argv, size_t nin, const fit_args *a, lr_output **
     }
     for (size_t i = 0; i < nin; i++)
         in_paths[i] = (lr_cli_path){"", argv[i]};
-    const lr_cli_path out_paths[OUT_COUNT] = {{"--save", a->save_path},
-                                              {"--residuals", a->residuals_path},
-                                              {"--plot", a->plot_path}};
+    const lr_cli_path out_paths[OUT_COUNT] = {
+        {"--save", a->save_path}, {"--residuals", a->residuals_path}, {"--plot", a->plot_path}};
     int rc = lr_cli_refuse_aliases(in_paths, nin, out_paths, OUT_COUNT);
     free(in_paths);
     for (int i = 0; i < OUT_COUNT && rc == LR_EXIT_OK; i++)
@@ -676,9 +678,8 @@ static int save_partial(char **files, size_t nin, const fit_args *a)
     int rc = lr_cli_refuse_aliases(in_paths, nin, &part, 1);
     free(in_paths);
     lr_error err;
-    if (rc == LR_EXIT_OK &&
-        lr_fit_save_partial((const char *const *)files, nin, &a->opt, a->save_partial, &err) !=
-            LR_OK) {
+    if (rc == LR_EXIT_OK && lr_fit_save_partial((const char *const *)files, nin, &a->opt,
+                                                a->save_partial, &err) != LR_OK) {
         lr_cli_error("%s", err.message);
         rc = lr_cli_exit_code(err.code);
     }
@@ -700,7 +701,8 @@ static int cli_fit(int argc, char **argv, int merge, const char *const *data, si
     size_t nin = (size_t)(argc - optind); /* several files: one data set */
     if (a.save_partial) {
         rc = lr_mpi_size() > 1 ? usage_error("--save-partial runs as one process, not on "
-                                             "several MPI ranks", NULL)
+                                             "several MPI ranks",
+                                             NULL)
                                : save_partial(argv + optind, nin, &a);
         free(a.features);
         return rc;
@@ -708,8 +710,9 @@ static int cli_fit(int argc, char **argv, int merge, const char *const *data, si
     lr_output *outs[OUT_COUNT] = {NULL, NULL, NULL};
     residual_out ro = {NULL, 0, merge ? ndata > 1 : nin > 1};
     /* on several MPI ranks rank 0 alone opens and writes them */
-    if ((rc = lr_mpi_agree(lr_mpi_rank() ? LR_EXIT_OK : open_outputs(argv + optind, nin, &a,
-                                                                       outs))) != LR_EXIT_OK) {
+    if ((rc = lr_mpi_agree(lr_mpi_rank() ? LR_EXIT_OK
+                                         : open_outputs(argv + optind, nin, &a, outs))) !=
+        LR_EXIT_OK) {
         free(a.features);
         return rc;
     }
@@ -728,11 +731,11 @@ static int cli_fit(int argc, char **argv, int merge, const char *const *data, si
     lr_progress_init(&bar, !a.quiet);
     opt->progress = lr_progress_update;
     opt->progress_ud = &bar;
-    int st = merge ? lr_fit_merge((const char *const *)(argv + optind), nin, data, ndata, opt,
-                                  &fit, &err)
-           : lr_mpi_size() > 1
-               ? lr_mpi_fit((const char *const *)(argv + optind), nin, opt, &fit, &err)
-               : lr_fit_csv_files((const char *const *)(argv + optind), nin, opt, &fit, &err);
+    int st = merge ? lr_fit_merge((const char *const *)(argv + optind), nin, data, ndata, opt, &fit,
+                                  &err)
+             : lr_mpi_size() > 1
+                 ? lr_mpi_fit((const char *const *)(argv + optind), nin, opt, &fit, &err)
+                 : lr_fit_csv_files((const char *const *)(argv + optind), nin, opt, &fit, &err);
     lr_progress_done(&bar);
     free(a.features);
     if (lr_mpi_rank() > 0) /* its status only: rank 0 reports */
@@ -751,8 +754,8 @@ static int cli_fit(int argc, char **argv, int merge, const char *const *data, si
         return lr_cli_exit_code(st);
     }
     if ((rc = finish_outputs(outs, fit, &ro)) == LR_EXIT_OK) {
-        lr_report_ctx ctx = {fit,    lr_fit_summary(fit)->model, vif, no_int,
-                             a.test_text ? &test : NULL, a.test_text};
+        lr_report_ctx ctx = {fit,    lr_fit_summary(fit)->model, vif,
+                             no_int, a.test_text ? &test : NULL, a.test_text};
         rc = write_report(&ctx, a.format, a.quiet);
     }
     free(vif);
