@@ -171,15 +171,8 @@ END_TEST
 START_TEST(test_cli_convergence)
 {
     const char *path = lr_test_path("datasets/panels/workers.csv");
-    const char *ok[] = {"linreg",
-                        "fit",
-                        "-q",
-                        "--fe-tol",
-                        "1e-6",
-                        "-f",
-                        "wage ~ exper + tenure | worker + employer",
-                        path,
-                        NULL};
+    const char *model = "wage ~ exper + tenure | worker + employer";
+    const char *ok[] = {"linreg", "fit", "-q", "--fe-tol", "1e-6", "-f", model, path, NULL};
     lr_test_run_result r = lr_test_cmd(ok, NULL);
     ck_assert_int_eq(r.exit_code, 0);
     const char *at = strstr(r.out, "last change ");
@@ -189,9 +182,7 @@ START_TEST(test_cli_convergence)
     ck_assert_msg(strstr(r.out, "(tolerance 1e-06)"), "%s", r.out);
     lr_test_run_free(&r);
 
-    const char *bad[] = {"linreg", "fit", "--fe-max-iter",
-                         "2",      "-f",  "wage ~ exper + tenure | worker + employer",
-                         path,     NULL};
+    const char *bad[] = {"linreg", "fit", "--fe-max-iter", "2", "-f", model, path, NULL};
     r = lr_test_cmd(bad, NULL);
     ck_assert_int_eq(r.exit_code, 1);
     ck_assert_str_eq(r.out, "");
