@@ -363,14 +363,44 @@ END_TEST
 /* Notes                                                                    */
 /* ------------------------------------------------------------------------ */
 
+/* CSV text: header, then rows row(t, 0) .. row(t, n - 1); free(t.s) when done. */
+static lr_test_text csv_rows(const char *header, int n, void (*row)(lr_test_text *t, int i))
+{
+    lr_test_text t = {0};
+    lr_test_put(&t, "%s\n", header);
+    for (int i = 0; i < n; i++)
+        row(&t, i);
+    return t;
+}
+
+/* y = 3 + 2x with an error of about 1e-9: a near-exact fit. */
+static void near_exact_row(lr_test_text *t, int i)
+{
+    lr_test_put(t, "%.12f,%d\n", 3 + 2 * i + 1e-9 * ((i * 7) % 5 - 2), i);
+}
+
+/* x3 = x1 + x2 exactly in decimal (thousandths), y = x1 + 2 x2 plus about 1e-9. */
+static void dependent_row(lr_test_text *t, int i)
+{
+    int a = (i * 7919) % 10007, b = (i * 104729) % 9973; /* thousandths */
+    double e = 1e-9 * ((i * 37) % 11 - 5);
+    lr_test_put(t, "%.12f,%d.%03d,%d.%03d,%d.%03d\n", (a + 2.0 * b) / 1000 + e, a / 1000, a % 1000,
+                b / 1000, b % 1000, (a + b) / 1000, (a + b) % 1000);
+}
+
+/* x: integers near 2^53 varying in their last digits. As doubles (even above 2^53) their
+ * mean is 9007199254740995, rounded to ...996; the accumulators' means are within an ulp
+ * of that. */
+static void near_2_53_row(lr_test_text *t, int i)
+{
+    lr_test_put(t, "%d.%d,%lld,7\n", (i * 37) % 11, i % 7, 9007199254740990LL + i % 11);
+}
+
 /* A near-exact fit with κ = 1 loses digits to its tiny residual sum of
  * squares: the notes say so instead of blaming the condition number. */
 START_TEST(test_precision_note_reason)
 {
-    lr_test_text t = {0};
-    lr_test_put(&t, "y,x\n");
-    for (int i = 0; i < 20; i++)
-        lr_test_put(&t, "%.12f,%d\n", 3 + 2 * i + 1e-9 * ((i * 7) % 5 - 2), i);
+    lr_test_text t = csv_rows("y,x", 20, near_exact_row);
     char *path = lr_test_write_temp(t.s, t.n);
     free(t.s);
     const char *argv[] = {"linreg", "fit", "--method", "auto", path, NULL};
@@ -431,14 +461,7 @@ static char *fit_text(const char *const *args, const char *data, size_t len)
  * arithmetic's residue ("x3 = x1 + x2 - 2.10844e-81"). */
 START_TEST(test_dependency_noise)
 {
-    lr_test_text t = {0};
-    lr_test_put(&t, "y,x1,x2,x3\n");
-    for (int i = 0; i < 30; i++) {
-        int a = (i * 7919) % 10007, b = (i * 104729) % 9973; /* thousandths */
-        double e = 1e-9 * ((i * 37) % 11 - 5);
-        lr_test_put(&t, "%.12f,%d.%03d,%d.%03d,%d.%03d\n", (a + 2.0 * b) / 1000 + e, a / 1000,
-                    a % 1000, b / 1000, b % 1000, (a + b) / 1000, (a + b) % 1000);
-    }
+    lr_test_text t = csv_rows("y,x1,x2,x3", 30, dependent_row);
     const char *args[] = {"-f", "y ~ x1 + x2 + x3 + I(x1/3)", NULL};
     char *out = fit_text(args, t.s, t.n);
     free(t.s);
@@ -454,12 +477,7 @@ END_TEST
  * (9.0072e+15 in every row used)". */
 START_TEST(test_constant_digits)
 {
-    lr_test_text t = {0};
-    lr_test_put(&t, "y,x,c\n");
-    /* as doubles (even above 2^53) the mean is 9007199254740995, rounded to
-     * ...996; the accumulators' means are within an ulp of that */
-    for (int i = 0; i < 22; i++)
-        lr_test_put(&t, "%d.%d,%lld,7\n", (i * 37) % 11, i % 7, 9007199254740990LL + i % 11);
+    lr_test_text t = csv_rows("y,x,c", 22, near_2_53_row);
     const char *args[] = {"-f", "y ~ x + c", "--method", "auto", NULL};
     static const char *const ms[] = {"auto", "qr", "inverse", "naive"};
     for (size_t m = 0; m < 4; m++) {
