@@ -630,6 +630,17 @@ static const char *r_print_block(int k, char *head, size_t cap)
 
 enum { R_PRINT_FITS = 13 };
 
+/* Copy the line at *p (its newline left out) to buf[0..cap), asserting that it fits, and
+ * move *p past it. */
+static void next_line(const char **p, char *buf, size_t cap)
+{
+    size_t n = strcspn(*p, "\n");
+    ck_assert(n < cap);
+    memcpy(buf, *p, n);
+    buf[n] = '\0';
+    *p += n + ((*p)[n] == '\n');
+}
+
 /* Every line R prints from "Residuals:" on appears in linreg's report, in
  * order, as a line or the start of one (linreg's own lines -- method,
  * condition number, log-likelihood, notes -- and its interval columns are
@@ -659,11 +670,7 @@ START_TEST(test_summary_like_r)
     int started = 0;
     for (const char *p = body; *p && strncmp(p, "### ", 4);) {
         char line[1024];
-        size_t n = strcspn(p, "\n");
-        ck_assert(n < sizeof line);
-        memcpy(line, p, n);
-        line[n] = '\0';
-        p += n + (p[n] == '\n');
+        next_line(&p, line, sizeof line);
         started |= !strcmp(line, "Residuals:") || !strcmp(line, "Weighted Residuals:");
         normalise(line, 1);
         if (!started || !line[0])
@@ -671,11 +678,7 @@ START_TEST(test_summary_like_r)
         int found = 0;
         while (*ours && !found) {
             char mine[1024];
-            size_t m = strcspn(ours, "\n");
-            ck_assert(m < sizeof mine);
-            memcpy(mine, ours, m);
-            mine[m] = '\0';
-            ours += m + (ours[m] == '\n');
+            next_line(&ours, mine, sizeof mine);
             normalise(mine, 0);
             found = !strncmp(mine, line, strlen(line));
         }
