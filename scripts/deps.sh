@@ -6,9 +6,10 @@ set -eu
 
 PACKAGES="build-essential cmake pkg-config libopenblas-dev liblapacke-dev check libgsl-dev libmpfr-dev zlib1g-dev libjansson-dev libxxhash-dev time"
 # With --test: also what the test runner uses beyond the build — valgrind for the
-# memcheck run, clang and its libFuzzer runtime for the fuzz targets.
+# memcheck run, clang and its libFuzzer runtime for the fuzz targets, OpenMPI
+# for the MPI stage (-DLINREG_MPI=ON: mpirun -n N linreg fit).
 if [ "${1:-}" = "--test" ]; then
-    PACKAGES="$PACKAGES valgrind clang libclang-rt-14-dev llvm-14"
+    PACKAGES="$PACKAGES valgrind clang libclang-rt-14-dev llvm-14 libopenmpi-dev openmpi-bin"
 fi
 
 missing=""

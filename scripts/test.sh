@@ -8,20 +8,25 @@
 # libFuzzer target briefly on its seed corpus (scripts/fuzz.sh brief); and
 # the install stage (scripts/install_check.sh): the library installed into a
 # staging prefix and used by the examples through pkg-config and CMake, and,
-# as root, the Debian packages installed, used and removed.
+# as root, the Debian packages installed, used and removed; and the MPI stage:
+# a build with -DLINREG_MPI=ON whose `mpirun -n 1..4 linreg fit` must print
+# and write what one process does, byte for byte (tests/mpi_identity.sh).
 #
-# usage: scripts/test.sh [--no-valgrind] [--no-fuzz] [--no-install]
+# usage: scripts/test.sh [--no-valgrind] [--no-fuzz] [--no-install] [--no-mpi]
 set -eu
 cd "$(dirname "$0")/.."
 valgrind=1
 fuzz=1
 install=1
+mpi=1
 for a in "$@"; do
     case "$a" in
     --no-valgrind) valgrind=0 ;;
     --no-fuzz) fuzz=0 ;;
     --no-install) install=0 ;;
-    *) echo "usage: scripts/test.sh [--no-valgrind] [--no-fuzz] [--no-install]" >&2; exit 2 ;;
+    --no-mpi) mpi=0 ;;
+    *) echo "usage: scripts/test.sh [--no-valgrind] [--no-fuzz] [--no-install] [--no-mpi]" >&2
+       exit 2 ;;
     esac
 done
 ./scripts/deps.sh --test
@@ -61,5 +66,14 @@ fi
 if [ "$install" = 1 ]; then
     echo "== install: staging prefix, pkg-config, find_package, Debian packages"
     ./scripts/install_check.sh
+fi
+if [ "$mpi" = 1 ]; then
+    # only the command is built: the other tests ran above; as root OpenMPI
+    # needs its two "allow" variables (tests/mpi_identity.sh sets them)
+    echo "== MPI: mpirun -n 1..4 linreg fit against one process, byte for byte"
+    cmake -S . -B build-mpi -DCMAKE_BUILD_TYPE=Release -DLINREG_WERROR=ON -DLINREG_TESTS=ON \
+          -DLINREG_MPI=ON >/dev/null
+    cmake --build build-mpi -j"$jobs" --target linreg
+    (cd build-mpi && ctest --output-on-failure -R '^mpi_identity$')
 fi
 echo "== all tests passed"

@@ -390,6 +390,12 @@ void lr_source_split_files(lr_source *s)
         lr_concat_split(s->cat);
 }
 
+void lr_source_header_only(lr_source *s)
+{
+    if (s->cat)
+        lr_concat_header_only(s->cat);
+}
+
 int lr_source_next_file(lr_source *s, uint64_t *start, lr_error *err)
 {
     *start = 0;

@@ -67,6 +67,9 @@ void lr_source_split_files(lr_source *s);
 /* The name of file k (from 0) of s for messages; NULL beyond the last. */
 const char *lr_source_file_name(const lr_source *s, size_t k);
 int lr_source_next_file(lr_source *s, uint64_t *start, lr_error *err);
+/* Several files, before the first read: the first file hands out its header
+ * row only (its rows are another MPI rank's); nothing for one file. */
+void lr_source_header_only(lr_source *s);
 
 /* NULL if s, read to its end, can be read again (a regular file, or a
  * complete copy); otherwise why not, to follow its name in messages ("can be read

@@ -13,8 +13,9 @@
 #include "options.h"
 #include "partial_io.h"
 
-int lr_fit_save_partial(const char *const *paths, size_t n, const lr_fit_options *opt,
-                        const char *part_path, lr_error *err)
+/* What cannot be a part, refused before any reading; who: the option or
+ * command that asks. */
+static int refuse_unmergeable(const lr_fit_options *opt, const char *who, lr_error *err)
 {
     lr_fe_spec fes;
     int rc = lr_fit_options_check(opt, err);
@@ -23,40 +24,91 @@ int lr_fit_save_partial(const char *const *paths, size_t n, const lr_fit_options
     size_t nf = fes.nf;
     lr_fe_spec_free(&fes);
     if (nf)
-        return lr_error_set(err, LR_EUSAGE, "--save-partial: absorbed fixed effects cannot be "
-                            "saved as partial fits (their demeaning reads every row)");
+        return lr_error_set(err, LR_EUSAGE, "%s: absorbed fixed effects cannot be "
+                            "saved as partial fits (their demeaning reads every row)", who);
     if (lr_ingest_may_need_bases(opt->formula))
-        return lr_error_set(err, LR_EUSAGE, "--save-partial: poly(), scale(), ns() and bs() "
-                            "cannot be saved as partial fits (their bases need every row)");
-    lr_output *o = NULL;
-    if ((rc = lr_output_open(part_path, &o, err)))
-        return rc;
-    lr_partial_sink sink;
-    memset(&sink, 0, sizeof sink);
+        return lr_error_set(err, LR_EUSAGE, "%s: poly(), scale(), ns() and bs() "
+                            "cannot be saved as partial fits (their bases need every row)", who);
+    return LR_OK;
+}
+
+/* The first pass over paths[0..n) serialized into *bytes (caller frees with
+ * lr_pbuf_free); sink may carry the types of an MPI rank after the first. */
+static int part_bytes(const char *const *paths, size_t n, const lr_fit_options *opt,
+                      lr_partial_sink *sink, lr_pbuf *bytes, lr_error *err)
+{
     lr_frame *frame = NULL;
     lr_source *input = NULL;
-    lr_pbuf bytes = {0};
     char delimiter = 0;
-    rc = lr_ingest_partial(paths, n, opt, 0, 0, &sink, &frame, &delimiter, &input, err);
+    int rc = lr_ingest_partial(paths, n, opt, 0, 0, sink, &frame, &delimiter, &input, err);
     const char **names = rc ? NULL : lr_mem_calloc(n, sizeof(char *));
     if (!rc && !names)
         rc = lr_error_nomem(err);
     for (size_t i = 0; !rc && i < n; i++)
         names[i] = lr_source_file_name(input, i);
     if (!rc)
-        rc = lr_partial_serialize(&sink, frame, opt, delimiter, names, n, &bytes, err);
+        rc = lr_partial_serialize(sink, frame, opt, delimiter, names, n, bytes, err);
+    lr_mem_free(names, n * sizeof(char *));
+    lr_pbuf_free(&sink->header);
+    lr_pbuf_free(&sink->files);
+    lr_frame_free(frame);
+    lr_source_free(input);
+    return rc;
+}
+
+int lr_fit_save_partial(const char *const *paths, size_t n, const lr_fit_options *opt,
+                        const char *part_path, lr_error *err)
+{
+    int rc = refuse_unmergeable(opt, "--save-partial", err);
+    if (rc)
+        return rc;
+    lr_output *o = NULL;
+    if ((rc = lr_output_open(part_path, &o, err)))
+        return rc;
+    lr_partial_sink sink;
+    memset(&sink, 0, sizeof sink);
+    lr_pbuf bytes = {0};
+    rc = part_bytes(paths, n, opt, &sink, &bytes, err);
     if (!rc && fwrite(bytes.b, 1, bytes.n, lr_output_stream(o)) != bytes.n)
         rc = lr_error_set(err, LR_EIO, "%s: cannot write the partial fit", part_path);
     if (!rc)
         rc = lr_output_commit(o, err);
     else
         lr_output_discard(o);
-    lr_mem_free(names, n * sizeof(char *));
     lr_pbuf_free(&bytes);
-    lr_pbuf_free(&sink.header);
-    lr_pbuf_free(&sink.files);
-    lr_frame_free(frame);
-    lr_source_free(input);
+    return rc;
+}
+
+int lr_fit_part(const char *const *paths, size_t n, size_t lo, size_t hi,
+                const lr_fit_options *opt, const char *who, lr_pbuf *bytes, lr_error *err)
+{
+    memset(bytes, 0, sizeof *bytes);
+    if (lo >= hi || hi > n)
+        return lr_error_set(err, LR_EUSAGE, "%s: files %zu to %zu of %zu", who, lo + 1, hi, n);
+    int rc = refuse_unmergeable(opt, who, err);
+    if (rc)
+        return rc;
+    lr_partial_sink sink;
+    memset(&sink, 0, sizeof sink);
+    sink.who = who;
+    if (lo == 0)
+        return part_bytes(paths, hi, opt, &sink, bytes, err);
+    /* the first file's header row, then the files lo..hi-1, with the types
+     * the first file's first chunk decides */
+    unsigned char *types = NULL;
+    size_t ntypes = 0;
+    const char **list = lr_mem_calloc(hi - lo + 1, sizeof(char *));
+    if (!list)
+        return lr_error_nomem(err);
+    list[0] = paths[0];
+    for (size_t i = lo; i < hi; i++)
+        list[i - lo + 1] = paths[i];
+    rc = lr_ingest_first_types(paths[0], opt, &types, &ntypes, &sink.delimiter, err);
+    sink.types = types;
+    if (!rc)
+        rc = part_bytes(list, hi - lo + 1, opt, &sink, bytes, err);
+    lr_mem_free(types, ntypes ? ntypes : 1);
+    lr_mem_free(list, (hi - lo + 1) * sizeof(char *));
     return rc;
 }
 
@@ -129,29 +181,19 @@ static int open_data(const char *const *data, size_t ndata, const lr_fit_options
     return LR_OK;
 }
 
-int lr_fit_merge(const char *const *parts, size_t nparts, const char *const *data, size_t ndata,
-                 const lr_fit_options *opt, lr_fit **out, lr_error *err)
+int lr_fit_merge_parts(lr_partial *const *p, size_t nparts, const char *const *data,
+                       size_t ndata, const lr_fit_options *opt, lr_fit **out, lr_error *err)
 {
-    *out = NULL;
-    if (nparts == 0)
-        return lr_error_set(err, LR_EUSAGE, "no partial fit to merge");
-    lr_partial **p = lr_mem_calloc(nparts, sizeof *p);
-    if (!p)
-        return lr_error_nomem(err);
     lr_fit_options o = *opt;
     lr_frame *frame = NULL;
     lr_source *input = NULL;
     char delimiter = 0, *name = NULL;
     uint64_t nfiles = 0;
-    int rc = LR_OK;
-    for (size_t i = 0; i < nparts && !rc; i++)
-        rc = load_part(parts[i], &p[i], err);
-    if (!rc)
-        rc = lr_partial_frame(p, nparts, &o, &frame, &delimiter, &name, err);
+    int rc = lr_partial_frame(p, nparts, &o, &frame, &delimiter, &name, err);
     if (!rc)
         rc = lr_fit_options_check(&o, err);
     for (size_t i = 0; !rc && i < nparts; i++)
-        nfiles += p[i]->nfiles;
+        nfiles += p[i]->nfiles - p[i]->skip;
     if (!rc && ndata && ndata != nfiles)
         rc = lr_error_set(err, LR_EUSAGE, "--data: %zu file%s given, but the parts cover %llu: "
                           "give the same files in the same order", ndata, ndata == 1 ? "" : "s",
@@ -167,6 +209,23 @@ int lr_fit_merge(const char *const *parts, size_t nparts, const char *const *dat
     lr_frame_free(frame);
     lr_source_free(input);
     lr_mem_strfree(name);
+    return rc;
+}
+
+int lr_fit_merge(const char *const *parts, size_t nparts, const char *const *data, size_t ndata,
+                 const lr_fit_options *opt, lr_fit **out, lr_error *err)
+{
+    *out = NULL;
+    if (nparts == 0)
+        return lr_error_set(err, LR_EUSAGE, "no partial fit to merge");
+    lr_partial **p = lr_mem_calloc(nparts, sizeof *p);
+    if (!p)
+        return lr_error_nomem(err);
+    int rc = LR_OK;
+    for (size_t i = 0; i < nparts && !rc; i++)
+        rc = load_part(parts[i], &p[i], err);
+    if (!rc)
+        rc = lr_fit_merge_parts(p, nparts, data, ndata, opt, out, err);
     for (size_t i = 0; i < nparts; i++)
         lr_partial_free(p[i]);
     lr_mem_free(p, nparts * sizeof *p);

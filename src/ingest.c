@@ -178,7 +178,9 @@ static int first_chunk(const chunk_job *first, const char *name, const lr_fit_op
 {
     const lr_fit_options *kept = opt; /* for kept_progress, while this runs */
     lr_csv *csv = NULL;
-    lr_csv_options copt = {opt->delimiter, opt->max_line_bytes};
+    /* an MPI rank after the first: the first file's delimiter and types */
+    const unsigned char *types = sink ? sink->types : NULL;
+    lr_csv_options copt = {types ? sink->delimiter : opt->delimiter, opt->max_line_bytes};
     lr_csv_row row;
     int has = 0, rc;
     *out = NULL;
@@ -200,8 +202,9 @@ static int first_chunk(const chunk_job *first, const char *name, const lr_fit_op
      * of every file first (a second pass), which no part has. */
     if (sink && lr_frame_coded_pending(*out)) {
         rc = lr_error_set(err, LR_EUSAGE,
-                          "--save-partial: C(x, sum) and C(x, helmert) cannot be saved as "
-                          "partial fits (their coding needs every file's levels: a second pass)");
+                          "%s: C(x, sum) and C(x, helmert) cannot be saved as "
+                          "partial fits (their coding needs every file's levels: a second pass)",
+                          sink->who ? sink->who : "--save-partial");
         goto done;
     }
     /* without a temporary file for them, the text is read again */
@@ -209,7 +212,9 @@ static int first_chunk(const chunk_job *first, const char *name, const lr_fit_op
         lr_frame_keep_rows(*out, keep_rows & LR_KEEP_ROW_LINES);
     *delimiter = lr_csv_delimiter(csv);
     lr_frame_set_delimiter(*out, *delimiter);
-    if (guess && (rc = lr_frame_assume_numeric(*out, err)))
+    if (types)
+        lr_partial_set_types(*out, types);
+    else if (guess && (rc = lr_frame_assume_numeric(*out, err)))
         goto done;
     if (opt->progress)
         lr_frame_on_kept_rows(*out, kept_progress, &kept);
@@ -334,6 +339,40 @@ done:
     return LR_OK;
 }
 
+int lr_ingest_first_types(const char *path, const lr_fit_options *opt, unsigned char **types,
+                          size_t *ntypes, char *delimiter, lr_error *err)
+{
+    splitter sp = {0};
+    sp.max_line = opt->max_line_bytes ? opt->max_line_bytes : LR_MAX_LINE_DEFAULT;
+    chunk_job first = {0};
+    lr_frame *frame = NULL;
+    uint64_t lines = 0;
+    *types = NULL;
+    int rc = lr_source_open_files(&path, 1, sp.max_line, 0, &sp.src, err);
+    if (!rc)
+        rc = lr_ingest_next_chunk(&sp, &first, err);
+    if (!rc && sp.overlong && first.len == 0)
+        rc = lr_csv_row_too_long(err, path, 1, sp.max_line);
+    /* as frame_read decides them: on the numeric guess, else with the rows */
+    if (!rc && (rc = first_chunk(&first, path, opt, 0, 1, NULL, 0, 1, NULL, &frame, delimiter,
+                                 &lines, err)) && rc != LR_ENOMEM) {
+        lr_frame_free(frame);
+        frame = NULL;
+        rc = first_chunk(&first, path, opt, 0, 0, NULL, 0, 1, NULL, &frame, delimiter, &lines,
+                         err);
+    }
+    *ntypes = frame ? lr_frame_ncols(frame) : 0;
+    if (!rc && !(*types = lr_mem_calloc(*ntypes ? *ntypes : 1, 1)))
+        rc = lr_error_nomem(err);
+    if (!rc)
+        lr_partial_get_types(frame, *types);
+    lr_frame_free(frame);
+    lr_mem_free(first.buf, first.cap);
+    lr_mem_free(sp.carry, sp.carry_cap);
+    lr_source_free(sp.src);
+    return rc;
+}
+
 /* Whether a formula may call a data-dependent basis (poly, scale, ns, bs):
  * a stream is then copied for the second pass their statistics need. A
  * false positive only costs that copy. */
@@ -378,6 +417,8 @@ int lr_ingest_partial(const char *const *paths, size_t npaths, const lr_fit_opti
     if ((rc = lr_source_open_files(paths, npaths, sp.max_line, spool, &sp.src, err)))
         return rc;
     lr_source_split_files(sp.src); /* every file cut at its own offsets */
+    if (sink && sink->types)
+        lr_source_header_only(sp.src); /* an MPI rank after the first */
     lr_progress_send(opt->progress, opt->progress_ud, "reading", "bytes", 0,
                      lr_source_size(sp.src), 0);
 

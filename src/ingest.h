@@ -56,6 +56,14 @@ int lr_ingest_partial(const char *const *paths, size_t npaths, const lr_fit_opti
                       uint64_t spool_limit, int keep_rows, struct lr_partial_sink *sink,
                       lr_frame **out, char *delimiter, lr_source **input, lr_error *err);
 
+/* The column types (1 text, 2 logical; *types[0..*ntypes), caller frees
+ * with lr_mem_free) and the delimiter the first chunk of `path` decides, as
+ * the first pass over files starting with it decides them: what an MPI rank
+ * reading later files gives lr_ingest_partial (sink->types). Its errors are
+ * the first pass's over that chunk. */
+int lr_ingest_first_types(const char *path, const lr_fit_options *opt, unsigned char **types,
+                          size_t *ntypes, char *delimiter, lr_error *err);
+
 /*
  * What a pass over the input does with its chunks. eval runs on a worker
  * thread (several at once, so it may only read shared state): it turns the

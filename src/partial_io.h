@@ -34,6 +34,12 @@ typedef struct lr_partial_sink {
     uint64_t nfiles;     /* records */
     uint64_t lines;      /* physical lines of the part's input (its concatenation) */
     int unterminated;    /* its last row has no line end */
+    /* An MPI rank after the first (mpi_fit.c): its input is the first file's
+     * header row, then its own files; the types are the first file's. */
+    const unsigned char *types; /* per column: 1 text, 2 logical (lr_partial_get_types);
+                                   NULL: decided by the first chunk as usual */
+    char delimiter;             /* with types: the delimiter the first file's chunk read */
+    const char *who;            /* who refuses what cannot be a part (NULL: --save-partial) */
 } lr_partial_sink;
 
 /* frame_files.c: the record of one file (see lr_frame_fold_file). */
@@ -52,6 +58,12 @@ int lr_partial_serialize(const lr_partial_sink *s, const lr_frame *f, const lr_f
                          lr_error *err);
 
 typedef struct lr_partial lr_partial;
+
+/* The column types the frame f decided, types[0..f->ncsv) (1 text, 2
+ * logical), as a part saves them; and given to a frame made from the same
+ * header row (only the columns the model uses; before its first row). */
+void lr_partial_get_types(const lr_frame *f, unsigned char *types);
+void lr_partial_set_types(lr_frame *f, const unsigned char *types);
 
 /* Read and check a part (magic, version, length, checksum, structure) from
  * bytes[0..len) (copied); `name` for messages. */
@@ -107,6 +119,8 @@ struct lr_partial {
     const char **names;        /* the files' names (owned array) */
     size_t nnames;
     size_t files_at, files_end; /* the file records' section */
+    uint64_t skip;             /* leading file records to pass over (an MPI rank's first,
+                                  the header-only first file; set after parsing) */
 };
 
 /* Reading a part's file records in order. */
@@ -120,5 +134,17 @@ typedef struct lr_partial_cursor {
  * f->kfixed) × f->keywidth entries), *k, *acc (NULL: no observation). */
 int lr_partial_get_file(lr_partial_cursor *pc, const lr_frame *f, lr_levels **levels,
                         uint32_t **colkeys, size_t *k, lr_accum **acc, lr_error *err);
+
+/* fit_partial.c, for an MPI rank (mpi_fit.c): the part of the files
+ * paths[lo..hi) of the data set paths[0..n) into *bytes (caller frees with
+ * lr_pbuf_free): for lo > 0 made with the first file's header row and the
+ * types its first chunk decides, so that its file records are those the fit
+ * of all the files folds, after one header-only record (lr_partial.skip).
+ * who names the refusal of what cannot be a part. */
+int lr_fit_part(const char *const *paths, size_t n, size_t lo, size_t hi,
+                const lr_fit_options *opt, const char *who, lr_pbuf *bytes, lr_error *err);
+/* What lr_fit_merge does with the parts read already (borrowed). */
+int lr_fit_merge_parts(lr_partial *const *p, size_t nparts, const char *const *data,
+                       size_t ndata, const lr_fit_options *opt, lr_fit **out, lr_error *err);
 
 #endif

@@ -41,6 +41,21 @@ static col_origin *origins_of(const lr_frame *f, const uint32_t *colkeys, size_t
     return o;
 }
 
+void lr_partial_get_types(const lr_frame *f, unsigned char *types)
+{
+    for (size_t j = 0; j < f->ncsv; j++)
+        types[j] = (unsigned char)(f->cols[j].text | f->cols[j].logical << 1);
+}
+
+void lr_partial_set_types(lr_frame *f, const unsigned char *types)
+{
+    for (size_t j = 0; j < f->ncsv; j++)
+        if (f->cols[j].used) {
+            f->cols[j].text = types[j] & 1;
+            f->cols[j].logical = types[j] >> 1 & 1;
+        }
+}
+
 /* The part's file records into f, its counts with its lines moved by shift. */
 static int fold_part(lr_frame *f, const lr_partial *p, uint64_t shift, lr_error *err)
 {
@@ -64,7 +79,9 @@ static int fold_part(lr_frame *f, const lr_partial *p, uint64_t shift, lr_error 
             lr_accum_free(acc);
             rc = lr_error_nomem(err);
         }
-        if (!rc)
+        if (!rc && r < p->skip) /* not this part's file */
+            lr_accum_free(acc);
+        else if (!rc)
             rc = lr_frame_fold_file(f, levels, colkeys, k, orig, acc, err);
         for (size_t v = 0; v < nv; v++)
             lr_levels_free(levels[v]);
@@ -114,7 +131,7 @@ int lr_partial_frame(lr_partial *const *parts, size_t n, lr_fit_options *opt, lr
                                 "(types are decided by each part's first rows: a column numeric in "
                                 "one part and text in another cannot be merged)",
                                 p0->name, p->name);
-        nfiles += p->nfiles;
+        nfiles += p->nfiles - p->skip;
     }
     if ((opt->cluster != NULL) != (p0->cluster != NULL) ||
         (opt->cluster && strcmp(opt->cluster, p0->cluster)))
@@ -151,11 +168,7 @@ int lr_partial_frame(lr_partial *const *parts, size_t n, lr_fit_options *opt, lr
     if ((rc = lr_frame_create(&hdr, *name, opt, &f, err)))
         goto fail;
     /* the column types the first chunk decided */
-    for (size_t j = 0; j < f->ncsv; j++)
-        if (f->cols[j].used) {
-            f->cols[j].text = p0->types[j] & 1;
-            f->cols[j].logical = p0->types[j] >> 1 & 1;
-        }
+    lr_partial_set_types(f, p0->types);
     lr_frame_set_delimiter(f, p0->delimiter);
     *delimiter = p0->delimiter;
     if ((rc = lr_frame_end_first(f, err)) || (rc = lr_frame_files_merge(f, nfiles, err)))

@@ -55,6 +55,9 @@ struct lr_concat {
     uint64_t size;          /* the files' sizes (stat; 0 for streams) */
     int split;              /* reads stop at each file's end (lr_concat_split) */
     int held;               /* split: stopped at a file's end until lr_concat_next */
+    size_t hdr_skip;        /* the first file's bytes up to its first data row */
+    int head_only;          /* the first file hands out its header row only (an MPI
+                               rank's types come from it; lr_concat_header_only) */
     char why[640];          /* lr_concat_again_why's answer */
 };
 
@@ -261,6 +264,7 @@ static int open_member(lr_concat *c, lr_error *err)
             return lr_error_nomem(err);
         memcpy(c->hdr, c->pend + hstart, hlen);
         c->hdr_len = hlen;
+        c->hdr_skip = skip;
         m->line_off = 1;
     } else {
         if ((rc = same_header(c, k, c->pend + hstart, hlen, err)))
@@ -324,8 +328,8 @@ int lr_concat_read(lr_concat *c, char *buf, size_t n, size_t *got, lr_error *err
             *got = k;
             return LR_OK;
         }
-        size_t k;
-        if ((rc = lr_source_read(cur_src(c), buf, n, &k, err)))
+        size_t k = 0;
+        if (!(c->head_only && c->cur == 0) && (rc = lr_source_read(cur_src(c), buf, n, &k, err)))
             return rc;
         if (k > 0) {
             hand_out(c, buf, buf, k);
@@ -362,6 +366,16 @@ int lr_concat_next(lr_concat *c, uint64_t *start, lr_error *err)
         return -rc;
     *start = c->m[c->cur].skip;
     return 1;
+}
+
+void lr_concat_header_only(lr_concat *c)
+{
+    /* only before the first byte is handed out */
+    if (c->table || c->cur != 0 || !c->opened || c->pend_off != 0)
+        return;
+    c->head_only = 1;
+    if (c->pend_len > c->hdr_skip)
+        c->pend_len = c->hdr_skip;
 }
 
 void lr_concat_spool(lr_concat *c, uint64_t limit)

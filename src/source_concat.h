@@ -15,6 +15,9 @@ int lr_concat_read(lr_concat *c, char *buf, size_t n, size_t *got, lr_error *err
 void lr_concat_spool(lr_concat *c, uint64_t limit);
 /* Reads stop (0 bytes) at the end of each file, after the line end owed. */
 void lr_concat_split(lr_concat *c);
+/* The first file hands out its header row only, as if it had no data rows
+ * (an MPI rank reading files after it: mpi_fit.c); before any read. */
+void lr_concat_header_only(lr_concat *c);
 /* File k's name for messages (NULL beyond the last). */
 const char *lr_concat_name(const lr_concat *c, size_t k);
 /* After such a stop: 1 and *start = the offset in the next file of its

@@ -12,6 +12,14 @@
 #include <string.h>
 
 #include "cli.h"
+#ifdef LINREG_MPI
+#include "mpi_fit.h" /* mpirun -n N linreg fit: rank 0 writes every output */
+#else
+#define lr_mpi_rank() 0
+#define lr_mpi_size() 1
+#define lr_mpi_agree(code) (code)
+#define lr_mpi_fit(paths, n, opt, fit, err) lr_fit_csv_files(paths, n, opt, fit, err)
+#endif
 
 static const char fit_usage[] =
     "Usage: linreg fit [OPTIONS] FILE|-...\n"
@@ -691,13 +699,17 @@ static int cli_fit(int argc, char **argv, int merge, const char *const *data, si
     lr_fit_options *opt = &a.opt;
     size_t nin = (size_t)(argc - optind); /* several files: one data set */
     if (a.save_partial) {
-        rc = save_partial(argv + optind, nin, &a);
+        rc = lr_mpi_size() > 1 ? usage_error("--save-partial runs as one process, not on "
+                                             "several MPI ranks", NULL)
+                               : save_partial(argv + optind, nin, &a);
         free(a.features);
         return rc;
     }
     lr_output *outs[OUT_COUNT] = {NULL, NULL, NULL};
     residual_out ro = {NULL, 0, merge ? ndata > 1 : nin > 1};
-    if ((rc = open_outputs(argv + optind, nin, &a, outs)) != LR_EXIT_OK) {
+    /* on several MPI ranks rank 0 alone opens and writes them */
+    if ((rc = lr_mpi_agree(lr_mpi_rank() ? LR_EXIT_OK : open_outputs(argv + optind, nin, &a,
+                                                                       outs))) != LR_EXIT_OK) {
         free(a.features);
         return rc;
     }
@@ -718,9 +730,13 @@ static int cli_fit(int argc, char **argv, int merge, const char *const *data, si
     opt->progress_ud = &bar;
     int st = merge ? lr_fit_merge((const char *const *)(argv + optind), nin, data, ndata, opt,
                                   &fit, &err)
-                   : lr_fit_csv_files((const char *const *)(argv + optind), nin, opt, &fit, &err);
+           : lr_mpi_size() > 1
+               ? lr_mpi_fit((const char *const *)(argv + optind), nin, opt, &fit, &err)
+               : lr_fit_csv_files((const char *const *)(argv + optind), nin, opt, &fit, &err);
     lr_progress_done(&bar);
     free(a.features);
+    if (lr_mpi_rank() > 0) /* its status only: rank 0 reports */
+        return lr_cli_exit_code(st);
     lr_vif_row *vif = NULL; /* --vif and --test before any output: a refusal leaves none */
     lr_hypothesis test;
     int no_int = 0;

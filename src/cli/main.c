@@ -12,6 +12,9 @@
 #include <cblas.h>
 
 #include "cli.h"
+#ifdef LINREG_MPI
+#include "mpi_fit.h"
+#endif
 
 /* Exported by OpenBLAS (its fork handler uses it), not declared in its
  * headers; weak, so that another BLAS simply lacks it. */
@@ -123,6 +126,21 @@ int main(int argc, char **argv)
     mallopt(M_TRIM_THRESHOLD, 64 << 20);
     const char *cmd = argv[1];
     int rc;
+#ifdef LINREG_MPI
+    /* under mpirun: MPI starts after any restart (it may exec), and only fit
+     * runs on several ranks */
+    if (!strcmp(cmd, "fit") || !strcmp(cmd, "predict") || !strcmp(cmd, "merge"))
+        restart_under_memory_limit(argv);
+    if (!lr_mpi_init(&argc, &argv)) {
+        lr_cli_error("cannot start MPI");
+        return LR_EXIT_DATA;
+    }
+    if (lr_mpi_size() > 1 && strcmp(cmd, "fit") != 0) {
+        lr_cli_error("only 'linreg fit' runs on several MPI ranks: run '%s' as one process", cmd);
+        lr_mpi_finalize();
+        return LR_EXIT_USAGE;
+    }
+#endif
     if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
         fputs(usage, stdout);
         rc = LR_EXIT_OK;
@@ -156,5 +174,9 @@ int main(int argc, char **argv)
         rc = LR_EXIT_USAGE;
     }
     /* --help, --version and every report: exit 0 only if stdout took it all */
-    return lr_cli_stdout_done(rc);
+    rc = lr_cli_stdout_done(rc);
+#ifdef LINREG_MPI
+    lr_mpi_finalize();
+#endif
+    return rc;
 }

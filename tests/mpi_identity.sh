@@ -1,0 +1,112 @@
+#!/bin/sh
+# mpi_identity.sh LINREG MPIEXEC [MAXN] — `mpirun -n N linreg fit` against one
+# process, byte for byte (issue 16, item 5): for N = 1..MAXN (default 4),
+# stdout, the --save model file and the --residuals file of each case are
+# the single-process run's, and an error gives the same message and exit
+# code. The data (four files of about 1.4 MB, two chunks of 1 MiB each, one
+# file per rank at N = 4; quoted CR LF line ends across the chunk boundary; a
+# factor level that first appears in the last file; two also gzipped) are
+# made here in a temporary directory. Registered in CTest when built with
+# -DLINREG_MPI=ON; the MPI stage of scripts/test.sh runs it.
+set -u -f
+L=$1
+MPIEXEC=$2
+MAXN=${3:-4}
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+T=$(mktemp -d "${TMPDIR:-/tmp}/lr_mpi.XXXXXX") || exit 1
+trap 'rm -rf "$T"' EXIT
+fail=0
+bad() {
+    echo "FAIL: $*"
+    fail=1
+}
+
+# Rows y,x1,x2,w,g,note from a Park-Miller generator (the same bytes with
+# any awk); most bytes sit in quoted notes with CR LF inside. File f of nf;
+# level "zlast" of g only in the last file's second half.
+gen() {
+    awk -v f="$1" -v nf=4 -v n="$2" -v s="$3" 'function r() { s = (s * 16807) % 2147483647; return s / 2147483647 }
+    BEGIN {
+        print "y,x1,x2,w,g,note"
+        for (i = 0; i < n; i++) {
+            x1 = r() * 10; x2 = r() - 0.5; w = 0.5 + r(); k = int(r() * 4)
+            g = substr("abcd", k + 1, 1)
+            if (f == nf - 1 && i > n / 2 && r() < 0.3) g = "zlast"
+            y = 1 + 2 * x1 - 3 * x2 + (g == "b") * 0.5 + (g == "zlast") * 2 + r() - 0.5
+            note = ""
+            if (r() < 0.6) {
+                note = "\"first line of a note"
+                for (m = int(r() * 4); m >= 0; m--) note = note "\r\n\"\"quoted\"\", and more text"
+                note = note "\""
+            }
+            printf "%.15g,%.15g,%.15g,%.6g,%s,%s\n", y, x1, x2, w, g, note
+        }
+    }'
+}
+for f in 0 1 2 3; do
+    gen $f 12000 $((f * 1000 + 7)) >"$T/d$f.csv"
+done
+# errors: a bad cell in the last file's last chunk, and one in file 2
+awk 'NR == 29000 { sub(/^[^,]*,[^,]*/, "1,abc") } 1' "$T/d3.csv" >"$T/e3.csv"
+awk 'NR == 15000 { sub(/^[^,]*,[^,]*/, "1,oops") } 1' "$T/d1.csv" >"$T/e1.csv"
+grep -q abc "$T/e3.csv" && grep -q oops "$T/e1.csv" || bad "the error files were not made"
+gzip -c "$T/d0.csv" >"$T/d0.csv.gz" && gzip -c "$T/d2.csv" >"$T/d2.csv.gz" || bad "gzip failed"
+# the test means something only if a chunk boundary falls inside quotes
+straddle=0
+for f in 0 1 2 3; do
+    q=$(head -c 1048576 "$T/d$f.csv" | tr -cd '"' | wc -c)
+    [ $((q % 2)) -eq 1 ] && straddle=$((straddle + 1))
+done
+[ $straddle -ge 1 ] || bad "no 1 MiB boundary falls inside quotes"
+
+D="$T/d0.csv $T/d1.csv $T/d2.csv $T/d3.csv"
+# name|options|files (outputs: -o and --residuals are added to some)
+cases="text|-f y~x1+x2+g|$D
+json|--format json -f y~x1+x2+g|$D
+weights|-f y~x1+x2+g -w w|$D
+hc0|--vcov HC0 -f y~x1+x2+g -w w|$D
+hc1|--vcov HC1 -f y~x1+x2|$D
+hc2|--vcov HC2 -f y~x1+x2+g|$D
+hc3|--vcov HC3 -f y~x1+x2 -w w --format json|$D
+outputs|-f y~x1*g+x2 -w w SAVE RESID|$D
+two_files|-f y~x1+g SAVE RESID|$T/d2.csv $T/d3.csv
+one_file|--format json -f y~x1+x2+g|$T/d3.csv
+gzip|--format json -f y~x1+x2+g SAVE RESID|$T/d0.csv.gz $T/d1.csv $T/d2.csv.gz $T/d3.csv
+error_last|-f y~x1+x2+g|$T/d0.csv $T/d1.csv $T/d2.csv $T/e3.csv
+error_first|-f y~x1+x2+g|$T/d0.csv $T/e1.csv $T/d2.csv $T/e3.csv"
+
+# run DIR CMD...: the options' SAVE and RESID become files in DIR
+run() {
+    dir=$1
+    shift
+    mkdir -p "$dir"
+    set -- $(echo "$@" | sed "s#SAVE#-o $dir/model.json#; s#RESID#--residuals $dir/res.csv#")
+    "$@" -q </dev/null >"$dir/out" 2>"$dir/err"
+    echo $? >"$dir/rc"
+    grep '^linreg:' "$dir/err" >"$dir/msg"
+}
+
+echo "$cases" | while IFS='|' read -r name opts files; do
+    ref="$T/$name/ref"
+    run "$ref" "$L" fit $opts $files
+    case $name in
+    error*) [ "$(cat "$ref/rc")" = 1 ] && [ -s "$ref/msg" ] || bad "$name: no error in one process" ;;
+    *) [ "$(cat "$ref/rc")" = 0 ] && [ -s "$ref/out" ] || bad "$name: one process failed" ;;
+    esac
+    n=1
+    while [ $n -le "$MAXN" ]; do
+        dir="$T/$name/n$n"
+        run "$dir" "$MPIEXEC" --oversubscribe -n $n "$L" fit $opts $files
+        for f in out rc msg model.json res.csv; do
+            if [ -e "$ref/$f" ] || [ -e "$dir/$f" ]; then
+                cmp -s "$ref/$f" "$dir/$f" || bad "$name: -n $n: $f differs"
+            fi
+        done
+        n=$((n + 1))
+    done
+    echo "checked: $name, N = 1..$MAXN"
+done >"$T/log"
+cat "$T/log"
+grep -q FAIL "$T/log" && fail=1
+[ $fail -eq 0 ] && echo "PASS" || echo "FAILED"
+exit $fail
