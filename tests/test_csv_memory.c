@@ -157,19 +157,12 @@ START_TEST(test_alloc_failure_file)
 }
 END_TEST
 
-static Suite *csv_memory_suite(void)
-{
-    Suite *s = suite_create("csv_memory");
-    TCase *tm = tcase_create("memory");
-    tcase_set_timeout(tm, 600);
-    tcase_add_test(tm, test_bounded_memory);
-    tcase_add_test(tm, test_alloc_failure_buffer);
-    tcase_add_test(tm, test_alloc_failure_file);
-    suite_add_tcase(s, tm);
-    return s;
-}
-
 int main(void)
 {
-    return lr_test_main(csv_memory_suite());
+    const lr_test_case tests[] = {
+        {test_bounded_memory, 0, "memory"},
+        LR_TEST(test_alloc_failure_buffer),
+        LR_TEST(test_alloc_failure_file),
+    };
+    return lr_test_run_cases("csv_memory", 600, tests, LR_TEST_COUNT(tests));
 }

@@ -385,20 +385,13 @@ START_TEST(test_boundary_patterns)
 }
 END_TEST
 
-static Suite *csv_streaming_suite(void)
-{
-    Suite *s = suite_create("csv_streaming");
-    TCase *tl = tcase_create("large");
-    tcase_set_timeout(tl, 600);
-    tcase_add_test(tl, test_row_larger_than_buffer);
-    tcase_add_test(tl, test_many_columns);
-    tcase_add_loop_test(tl, test_generated_straddling, 0, 8);
-    tcase_add_loop_test(tl, test_boundary_patterns, 0, 7);
-    suite_add_tcase(s, tl);
-    return s;
-}
-
 int main(void)
 {
-    return lr_test_main(csv_streaming_suite());
+    const lr_test_case tests[] = {
+        {test_row_larger_than_buffer, 0, "large"},
+        LR_TEST(test_many_columns),
+        LR_TEST_LOOP(test_generated_straddling, 8),
+        LR_TEST_LOOP(test_boundary_patterns, 7),
+    };
+    return lr_test_run_cases("csv_streaming", 600, tests, LR_TEST_COUNT(tests));
 }

@@ -190,20 +190,32 @@ static void keep_residual(void *ud, const lr_residual *r)
     d->r[d->n++].residual = r->residual;
 }
 
+/* A temporary CSV file (its malloc'd path): header, then n rows row(t, i, u), each with the
+ * next number u of lr_lcg_unit from seed, so every run sees the same data. */
+static char *lcg_csv(const char *header, size_t n, uint64_t seed,
+                     void (*row)(lr_test_text *t, size_t i, double u))
+{
+    lr_test_text t = {0};
+    lr_test_put(&t, "%s\n", header);
+    uint64_t state = seed;
+    for (size_t i = 0; i < n; i++)
+        row(&t, i, lr_lcg_unit(&state));
+    char *path = lr_test_write_temp(t.s, t.n);
+    free(t.s);
+    return path;
+}
+
+/* x on a grid and a skewed error: the square of a uniform, centred. */
+static void skewed_row(lr_test_text *t, size_t i, double u)
+{
+    double x = (double)(i % 1000) / 10;
+    lr_test_put(t, "%.4f,%.9f\n", x, 3 + 0.5 * x + 10 * u * u);
+}
+
 START_TEST(test_quantile_sketch_bound)
 {
     const size_t n = 1200000;
-    lr_test_text t = {0};
-    lr_test_put(&t, "x,y\n");
-    uint64_t state = 42;
-    for (size_t i = 0; i < n; i++) {
-        /* a skewed error: the square of a uniform, centred */
-        double u = lr_lcg_unit(&state);
-        double x = (double)(i % 1000) / 10;
-        lr_test_put(&t, "%.4f,%.9f\n", x, 3 + 0.5 * x + 10 * u * u);
-    }
-    char *path = lr_test_write_temp(t.s, t.n);
-    free(t.s);
+    char *path = lcg_csv("x,y", n, 42, skewed_row);
     lr_fit_options opt;
     lr_fit_options_init(&opt);
     opt.residual_summary = 1;
@@ -369,21 +381,20 @@ static void fit_with_tmpdir(const char *path, const char *tmpdir, int threads, l
     ck_assert_msg(rc == LR_OK, "%s", err.message);
 }
 
+/* A factor whose levels change after row 300,000, weights with zeros, and a skewed,
+ * heteroskedastic error. */
+static void second_pass_row(lr_test_text *t, size_t i, double u)
+{
+    const char *g = i < 300000 ? (i % 2 ? "a" : "b") : (i % 3 ? "c" : "a");
+    double x = (double)(i % 977) / 97, z = 1 + (double)(i % 13);
+    lr_test_put(t, "%s,%.6f,%.0f,%d,%.9f\n", g, x, z, (int)(i % 7 % 4),
+                2 + x * (g[0] == 'c' ? 2 : 1) + 0.3 * log(z) + u * u * (1 + x));
+}
+
 START_TEST(test_second_pass_paths)
 {
     const size_t n = 400000;
-    lr_test_text t = {0};
-    lr_test_put(&t, "g,x,z,wt,y\n");
-    uint64_t state = 7;
-    for (size_t i = 0; i < n; i++) {
-        double u = lr_lcg_unit(&state);
-        const char *g = i < 300000 ? (i % 2 ? "a" : "b") : (i % 3 ? "c" : "a");
-        double x = (double)(i % 977) / 97, z = 1 + (double)(i % 13);
-        lr_test_put(&t, "%s,%.6f,%.0f,%d,%.9f\n", g, x, z, (int)(i % 7 % 4),
-                    2 + x * (g[0] == 'c' ? 2 : 1) + 0.3 * log(z) + u * u * (1 + x));
-    }
-    char *path = lr_test_write_temp(t.s, t.n);
-    free(t.s);
+    char *path = lcg_csv("g,x,z,wt,y", n, 7, second_pass_row);
     lr_fit *a = NULL, *b = NULL, *c = NULL;
     diag_rows da = {0}, db = {0}, dc = {0};
     fit_with_tmpdir(path, NULL, 2, &a, &da, NULL);                      /* the row spool */

@@ -334,12 +334,12 @@ START_TEST(test_response_range)
                  {"e-160", "values too small for double precision"},
                  {"e+200", "overflow"}};
     for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
-        char data[2048];
-        size_t n = (size_t)snprintf(data, sizeof data, "y,x\n");
+        lr_test_text t = {0};
+        lr_test_put(&t, "y,x\n");
         for (int i = 0; i < 20; i++)
-            n += (size_t)snprintf(data + n, sizeof data - n, "%d.%d%s,%d\n", 1 + i % 7,
-                                  (i * 37) % 100, cases[c].exp, i);
-        char *path = lr_test_write_temp(data, n);
+            lr_test_put(&t, "%d.%d%s,%d\n", 1 + i % 7, (i * 37) % 100, cases[c].exp, i);
+        char *path = lr_test_write_temp(t.s, t.n);
+        free(t.s);
         for (size_t m = 0; m < sizeof methods / sizeof *methods; m++) {
             const char *argv[] = {"linreg", "fit", "--method", methods[m], path, NULL};
             lr_test_run_result r = lr_test_cmd(argv, NULL);
@@ -363,16 +363,46 @@ END_TEST
 /* Notes                                                                    */
 /* ------------------------------------------------------------------------ */
 
+/* CSV text: header, then rows row(t, 0) .. row(t, n - 1); free(t.s) when done. */
+static lr_test_text csv_rows(const char *header, int n, void (*row)(lr_test_text *t, int i))
+{
+    lr_test_text t = {0};
+    lr_test_put(&t, "%s\n", header);
+    for (int i = 0; i < n; i++)
+        row(&t, i);
+    return t;
+}
+
+/* y = 3 + 2x with an error of about 1e-9: a near-exact fit. */
+static void near_exact_row(lr_test_text *t, int i)
+{
+    lr_test_put(t, "%.12f,%d\n", 3 + 2 * i + 1e-9 * ((i * 7) % 5 - 2), i);
+}
+
+/* x3 = x1 + x2 exactly in decimal (thousandths), y = x1 + 2 x2 plus about 1e-9. */
+static void dependent_row(lr_test_text *t, int i)
+{
+    int a = (i * 7919) % 10007, b = (i * 104729) % 9973; /* thousandths */
+    double e = 1e-9 * ((i * 37) % 11 - 5);
+    lr_test_put(t, "%.12f,%d.%03d,%d.%03d,%d.%03d\n", (a + 2.0 * b) / 1000 + e, a / 1000, a % 1000,
+                b / 1000, b % 1000, (a + b) / 1000, (a + b) % 1000);
+}
+
+/* x: integers near 2^53 varying in their last digits. As doubles (even above 2^53) their
+ * mean is 9007199254740995, rounded to ...996; the accumulators' means are within an ulp
+ * of that. */
+static void near_2_53_row(lr_test_text *t, int i)
+{
+    lr_test_put(t, "%d.%d,%lld,7\n", (i * 37) % 11, i % 7, 9007199254740990LL + i % 11);
+}
+
 /* A near-exact fit with κ = 1 loses digits to its tiny residual sum of
  * squares: the notes say so instead of blaming the condition number. */
 START_TEST(test_precision_note_reason)
 {
-    char data[1024];
-    size_t n = (size_t)snprintf(data, sizeof data, "y,x\n");
-    for (int i = 0; i < 20; i++)
-        n += (size_t)snprintf(data + n, sizeof data - n, "%.12f,%d\n",
-                              3 + 2 * i + 1e-9 * ((i * 7) % 5 - 2), i);
-    char *path = lr_test_write_temp(data, n);
+    lr_test_text t = csv_rows("y,x", 20, near_exact_row);
+    char *path = lr_test_write_temp(t.s, t.n);
+    free(t.s);
     const char *argv[] = {"linreg", "fit", "--method", "auto", path, NULL};
     lr_test_run_result r = lr_test_cmd(argv, NULL);
     ck_assert_msg(r.exit_code == 0, "%s", r.err);
@@ -431,17 +461,10 @@ static char *fit_text(const char *const *args, const char *data, size_t len)
  * arithmetic's residue ("x3 = x1 + x2 - 2.10844e-81"). */
 START_TEST(test_dependency_noise)
 {
-    char data[4096];
-    size_t n = (size_t)snprintf(data, sizeof data, "y,x1,x2,x3\n");
-    for (int i = 0; i < 30; i++) {
-        int a = (i * 7919) % 10007, b = (i * 104729) % 9973; /* thousandths */
-        double e = 1e-9 * ((i * 37) % 11 - 5);
-        n += (size_t)snprintf(data + n, sizeof data - n, "%.12f,%d.%03d,%d.%03d,%d.%03d\n",
-                              (a + 2.0 * b) / 1000 + e, a / 1000, a % 1000, b / 1000, b % 1000,
-                              (a + b) / 1000, (a + b) % 1000);
-    }
+    lr_test_text t = csv_rows("y,x1,x2,x3", 30, dependent_row);
     const char *args[] = {"-f", "y ~ x1 + x2 + x3 + I(x1/3)", NULL};
-    char *out = fit_text(args, data, n);
+    char *out = fit_text(args, t.s, t.n);
+    free(t.s);
     ck_assert_msg(strstr(out, "recomputed in") && strstr(out, "    x3 = x1 + x2\n") &&
                       strstr(out, "    I(x1/3) = 0.333333 * x1\n"),
                   "%s", out);
@@ -454,24 +477,19 @@ END_TEST
  * (9.0072e+15 in every row used)". */
 START_TEST(test_constant_digits)
 {
-    char data[4096];
-    size_t n = (size_t)snprintf(data, sizeof data, "y,x,c\n");
-    /* as doubles (even above 2^53) the mean is 9007199254740995, rounded to
-     * ...996; the accumulators' means are within an ulp of that */
-    for (int i = 0; i < 22; i++)
-        n += (size_t)snprintf(data + n, sizeof data - n, "%d.%d,%lld,7\n", (i * 37) % 11, i % 7,
-                              9007199254740990LL + i % 11);
+    lr_test_text t = csv_rows("y,x,c", 22, near_2_53_row);
     const char *args[] = {"-f", "y ~ x + c", "--method", "auto", NULL};
     static const char *const ms[] = {"auto", "qr", "inverse", "naive"};
     for (size_t m = 0; m < 4; m++) {
         args[3] = ms[m];
-        char *out = fit_text(args, data, n);
+        char *out = fit_text(args, t.s, t.n);
         const char *at = strstr(out, "x is constant to working precision (mean 900719925474099");
         ck_assert_msg(at && strstr(at, "): it is collinear with the intercept") == at + 57 &&
                           !strstr(out, "9.0072e+15"),
                       "%s: %s", ms[m], out);
         free(out);
     }
+    free(t.s);
 }
 END_TEST
 
@@ -612,6 +630,17 @@ static const char *r_print_block(int k, char *head, size_t cap)
 
 enum { R_PRINT_FITS = 13 };
 
+/* Copy the line at *p (its newline left out) to buf[0..cap), asserting that it fits, and
+ * move *p past it. */
+static void next_line(const char **p, char *buf, size_t cap)
+{
+    size_t n = strcspn(*p, "\n");
+    ck_assert(n < cap);
+    memcpy(buf, *p, n);
+    buf[n] = '\0';
+    *p += n + ((*p)[n] == '\n');
+}
+
 /* Every line R prints from "Residuals:" on appears in linreg's report, in
  * order, as a line or the start of one (linreg's own lines -- method,
  * condition number, log-likelihood, notes -- and its interval columns are
@@ -641,11 +670,7 @@ START_TEST(test_summary_like_r)
     int started = 0;
     for (const char *p = body; *p && strncmp(p, "### ", 4);) {
         char line[1024];
-        size_t n = strcspn(p, "\n");
-        ck_assert(n < sizeof line);
-        memcpy(line, p, n);
-        line[n] = '\0';
-        p += n + (p[n] == '\n');
+        next_line(&p, line, sizeof line);
         started |= !strcmp(line, "Residuals:") || !strcmp(line, "Weighted Residuals:");
         normalise(line, 1);
         if (!started || !line[0])
@@ -653,11 +678,7 @@ START_TEST(test_summary_like_r)
         int found = 0;
         while (*ours && !found) {
             char mine[1024];
-            size_t m = strcspn(ours, "\n");
-            ck_assert(m < sizeof mine);
-            memcpy(mine, ours, m);
-            mine[m] = '\0';
-            ours += m + (ours[m] == '\n');
+            next_line(&ours, mine, sizeof mine);
             normalise(mine, 0);
             found = !strncmp(mine, line, strlen(line));
         }

@@ -120,8 +120,7 @@ END_TEST
 /* --absorb is the formula's `|`; -t 1 and -t 2 print the same bytes. */
 START_TEST(test_cli_spellings)
 {
-    char path[1024];
-    snprintf(path, sizeof path, "%s", lr_test_path("datasets/panels/firms.csv"));
+    const char *path = lr_test_path("datasets/panels/firms.csv");
     const char *a1[] = {"linreg", "fit", "-q", "-t", "1", "-f", "y ~ x1 + x2 | firm + year",
                         path,     NULL};
     const char *a2[] = {"linreg", "fit", "-q", "-t", "2", "-f", "y ~ x1 + x2 | firm + year",
@@ -171,17 +170,9 @@ END_TEST
  * limit too low is an error with the achieved change, and nothing on stdout. */
 START_TEST(test_cli_convergence)
 {
-    char path[1024];
-    snprintf(path, sizeof path, "%s", lr_test_path("datasets/panels/workers.csv"));
-    const char *ok[] = {"linreg",
-                        "fit",
-                        "-q",
-                        "--fe-tol",
-                        "1e-6",
-                        "-f",
-                        "wage ~ exper + tenure | worker + employer",
-                        path,
-                        NULL};
+    const char *path = lr_test_path("datasets/panels/workers.csv");
+    const char *model = "wage ~ exper + tenure | worker + employer";
+    const char *ok[] = {"linreg", "fit", "-q", "--fe-tol", "1e-6", "-f", model, path, NULL};
     lr_test_run_result r = lr_test_cmd(ok, NULL);
     ck_assert_int_eq(r.exit_code, 0);
     const char *at = strstr(r.out, "last change ");
@@ -191,9 +182,7 @@ START_TEST(test_cli_convergence)
     ck_assert_msg(strstr(r.out, "(tolerance 1e-06)"), "%s", r.out);
     lr_test_run_free(&r);
 
-    const char *bad[] = {"linreg", "fit", "--fe-max-iter",
-                         "2",      "-f",  "wage ~ exper + tenure | worker + employer",
-                         path,     NULL};
+    const char *bad[] = {"linreg", "fit", "--fe-max-iter", "2", "-f", model, path, NULL};
     r = lr_test_cmd(bad, NULL);
     ck_assert_int_eq(r.exit_code, 1);
     ck_assert_str_eq(r.out, "");
@@ -208,8 +197,7 @@ END_TEST
 /* Usage errors: exit 2 with the reason. */
 START_TEST(test_cli_usage_errors)
 {
-    char path[1024];
-    snprintf(path, sizeof path, "%s", lr_test_path("datasets/panels/firms.csv"));
+    const char *path = lr_test_path("datasets/panels/firms.csv");
     static const char *const cases[][3] = {
         {"y ~ x1 | firm + nosuch", "", "fixed effect 'nosuch' is not a column of the header"},
         {"y ~ x1 | firm + firm", "", "fixed effect 'firm' named twice"},
@@ -249,22 +237,62 @@ START_TEST(test_cli_bad_fe_values)
 }
 END_TEST
 
-/* A missing level: the row is omitted and counted, or with --na error an
- * error at its place. */
-START_TEST(test_missing_level)
+/* Levels on the command line, one case a row: a missing level is omitted and counted, or
+ * with --na error an error at its place; numeric levels are numbers (2001 and 2001.0 are one
+ * level, as read.csv reads the column) and a text level in such a column is an error at its
+ * place; no row with every level, or none left after the singletons, is an error. A fit
+ * prints want[] on stdout; a failure prints nothing there and want[] on stderr. */
+static const struct {
+    const char *csv, *na, *formula;
+    int code;
+    const char *want[2];
+} level_cases[] = {
+    {"y,x,g\n1,1,a\n2,2,a\n3,1,b\n5,4,b\n2,2,NA\n4,3,c\n3,5,c\n",
+     "omit",
+     "y ~ x | g",
+     0,
+     {"6 rows used, 1 dropped", "1 row omitted for a missing fixed-effect level"}},
+    {"y,x,g\n1,1,a\n2,2,a\n3,1,b\n5,4,b\n2,2,NA\n4,3,c\n3,5,c\n",
+     "error",
+     "y ~ x | g",
+     1,
+     {":6:5: column 'g': missing fixed-effect level", NULL}},
+    {"y,x,yr\n1,1,2001\n2,2,2001.0\n3,1,2002\n5,4,2002\n4,3,2e3\n3,5,2000\n",
+     "omit",
+     "y ~ x | yr",
+     0,
+     {"yr (3 levels)", NULL}},
+    {"y,x,yr\n1,1,2001\n2,2,2001\n3,1,y2k\n5,4,2002\n",
+     "omit",
+     "y ~ x | yr",
+     1,
+     {":4:5: column 'yr': fixed-effect level \"y2k\" is not a number", NULL}},
+    {"y,x,g\n1,1,NA\n2,2,\n3,1,NA\n",
+     "omit",
+     "y ~ x | g",
+     1,
+     {"no rows with every fixed-effect level present", NULL}},
+    {"y,x,g\n1,1,a\n2,2,b\n3,1,c\n",
+     "omit",
+     "y ~ x | g",
+     1,
+     {"no observations left after dropping 3 singletons", NULL}},
+};
+
+START_TEST(test_levels)
 {
-    const char csv[] = "y,x,g\n1,1,a\n2,2,a\n3,1,b\n5,4,b\n2,2,NA\n4,3,c\n3,5,c\n";
+    const char *csv = level_cases[_i].csv;
     char *path = lr_test_write_temp(csv, strlen(csv));
-    const char *argv[] = {"linreg", "fit", "-f", "y ~ x | g", path, NULL};
+    const char *argv[] = {
+        "linreg", "fit", "--na", level_cases[_i].na, "-f", level_cases[_i].formula, path, NULL};
     lr_test_run_result r = lr_test_cmd(argv, NULL);
-    ck_assert_int_eq(r.exit_code, 0);
-    ck_assert_msg(strstr(r.out, "6 rows used, 1 dropped"), "%s", r.out);
-    ck_assert_msg(strstr(r.out, "1 row omitted for a missing fixed-effect level"), "%s", r.out);
-    lr_test_run_free(&r);
-    const char *argv2[] = {"linreg", "fit", "--na", "error", "-f", "y ~ x | g", path, NULL};
-    r = lr_test_cmd(argv2, NULL);
-    ck_assert_int_eq(r.exit_code, 1);
-    ck_assert_msg(strstr(r.err, ":6:5: column 'g': missing fixed-effect level"), "%s", r.err);
+    ck_assert_msg(r.exit_code == level_cases[_i].code, "case %d: exit %d: %s", _i, r.exit_code,
+                  r.err);
+    if (r.exit_code != 0)
+        ck_assert_str_eq(r.out, "");
+    for (size_t k = 0; k < 2 && level_cases[_i].want[k]; k++)
+        ck_assert_msg(strstr(r.exit_code ? r.err : r.out, level_cases[_i].want[k]),
+                      "case %d: no %s in %s%s", _i, level_cases[_i].want[k], r.out, r.err);
     lr_test_run_free(&r);
     lr_test_remove_file(path);
 }
@@ -392,8 +420,7 @@ START_TEST(test_fe_out)
     opt.fe_out = out;
     lr_fit *fit = NULL;
     lr_error err;
-    char path[1024];
-    snprintf(path, sizeof path, "%s", lr_test_path("datasets/panels/firms.csv"));
+    const char *path = lr_test_path("datasets/panels/firms.csv");
     ck_assert_msg(lr_fit_csv(path, &opt, &fit, &err) == LR_OK, "%s", err.message);
     size_t n = read_effects(out, eff, 256);
     char *text = lr_test_read_file(path, NULL);
@@ -476,48 +503,6 @@ START_TEST(test_many_blocks_match_dummies)
 }
 END_TEST
 
-/* Numeric levels are numbers (2001 and 2001.0 are one level, as read.csv
- * reads the column); a text level in such a column is an error at its place;
- * no row with every level is an error. */
-START_TEST(test_numeric_levels)
-{
-    const char csv[] = "y,x,yr\n1,1,2001\n2,2,2001.0\n3,1,2002\n5,4,2002\n4,3,2e3\n3,5,2000\n";
-    char *path = lr_test_write_temp(csv, strlen(csv));
-    const char *argv[] = {"linreg", "fit", "-f", "y ~ x | yr", path, NULL};
-    lr_test_run_result r = lr_test_cmd(argv, NULL);
-    ck_assert_int_eq(r.exit_code, 0);
-    ck_assert_msg(strstr(r.out, "yr (3 levels)"), "%s", r.out);
-    lr_test_run_free(&r);
-    lr_test_remove_file(path);
-    const char bad[] = "y,x,yr\n1,1,2001\n2,2,2001\n3,1,y2k\n5,4,2002\n";
-    path = lr_test_write_temp(bad, strlen(bad));
-    const char *argv2[] = {"linreg", "fit", "-f", "y ~ x | yr", path, NULL};
-    r = lr_test_cmd(argv2, NULL);
-    ck_assert_int_eq(r.exit_code, 1);
-    ck_assert_str_eq(r.out, "");
-    ck_assert_msg(strstr(r.err, ":4:5: column 'yr': fixed-effect level \"y2k\" is not a number"),
-                  "%s", r.err);
-    lr_test_run_free(&r);
-    lr_test_remove_file(path);
-    const char none[] = "y,x,g\n1,1,NA\n2,2,\n3,1,NA\n";
-    path = lr_test_write_temp(none, strlen(none));
-    const char *argv3[] = {"linreg", "fit", "-f", "y ~ x | g", path, NULL};
-    r = lr_test_cmd(argv3, NULL);
-    ck_assert_int_eq(r.exit_code, 1);
-    ck_assert_msg(strstr(r.err, "no rows with every fixed-effect level present"), "%s", r.err);
-    lr_test_run_free(&r);
-    lr_test_remove_file(path);
-    const char single[] = "y,x,g\n1,1,a\n2,2,b\n3,1,c\n";
-    path = lr_test_write_temp(single, strlen(single));
-    const char *argv4[] = {"linreg", "fit", "-f", "y ~ x | g", path, NULL};
-    r = lr_test_cmd(argv4, NULL);
-    ck_assert_int_eq(r.exit_code, 1);
-    ck_assert_msg(strstr(r.err, "no observations left after dropping 3 singletons"), "%s", r.err);
-    lr_test_run_free(&r);
-    lr_test_remove_file(path);
-}
-END_TEST
-
 static int fe_alloc_run(void *ctx, lr_error *err)
 {
     lr_fit *fit = NULL;
@@ -554,9 +539,8 @@ int main(void)
         LR_TEST(test_cli_convergence),
         LR_TEST(test_cli_absorb_every_other),
         LR_TEST(test_cli_usage_errors),
-        LR_TEST(test_missing_level),
+        LR_TEST_LOOP(test_levels, LR_TEST_COUNT(level_cases)),
         LR_TEST(test_cli_bad_fe_values),
-        LR_TEST(test_numeric_levels),
         {test_fe_paths, 4, "paths"}, /* 60,000-row files, four fits and two runs each */
     };
     int rc = lr_test_run_cases("fixed_effects", 300, tests, LR_TEST_COUNT(tests));

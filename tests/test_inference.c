@@ -563,8 +563,7 @@ END_TEST
  * aside). */
 START_TEST(test_cli_anova_text)
 {
-    char path[1024];
-    snprintf(path, sizeof path, "%s", lr_test_path("datasets/warpbreaks.csv"));
+    const char *path = lr_test_path("datasets/warpbreaks.csv");
     const char *argv[] = {"linreg",
                           "fit",
                           "-q",
@@ -594,8 +593,7 @@ END_TEST
 /* JSON, CSV and Markdown carry the tables; the numbers round-trip. */
 START_TEST(test_cli_formats)
 {
-    char path[1024];
-    snprintf(path, sizeof path, "%s", lr_test_path("datasets/mtcars.csv"));
+    const char *path = lr_test_path("datasets/mtcars.csv");
     const char *argv[] = {"linreg",  "fit",   "-q",     "-f",        "mpg ~ wt + hp + factor(cyl)",
                           "--anova", "--vif", "--test", "wt = 2*hp", "--format",
                           "json",    path,    NULL};
@@ -646,8 +644,7 @@ END_TEST
 /* Refusals print nothing on stdout and exit with the status's code. */
 START_TEST(test_cli_refusals)
 {
-    char path[1024];
-    snprintf(path, sizeof path, "%s", lr_test_path("datasets/mtcars.csv"));
+    const char *path = lr_test_path("datasets/mtcars.csv");
     /* and a model to save or residuals to write are not left behind */
     char *model = lr_test_write_temp("", 0), *resid = lr_test_write_temp("", 0);
     unlink(model);

@@ -344,9 +344,7 @@ END_TEST
 START_TEST(test_stdout_symlink_and_dev_stdout)
 {
     char *dir = make_dir(), *cap = make_dir();
-    char so[4096], bad[4096];
-    snprintf(so, sizeof so, "%s", in_dir(dir, "so"));
-    snprintf(bad, sizeof bad, "%s", in_dir(dir, "bad.csv"));
+    char *so = lr_test_join(dir, "so"), *bad = lr_test_join(dir, "bad.csv");
     put_file(bad, bad_csv);
     ck_assert_int_eq(symlink("/proc/self/fd/1", so), 0);
     const char *paths[] = {so, "/dev/stdout"};
@@ -367,6 +365,8 @@ START_TEST(test_stdout_symlink_and_dev_stdout)
     ck_assert_int_eq(lstat(so, &st), 0);
     ck_assert(S_ISLNK(st.st_mode));
     ck_assert_int_eq(stat("/dev/stdout", &st), 0);
+    free(so);
+    free(bad);
     drop_dirs(dir, cap);
 }
 END_TEST
@@ -588,9 +588,7 @@ END_TEST
 START_TEST(test_concurrent_saves)
 {
     char *dir = make_dir(), *cap = make_dir();
-    char model[4096], wide[4096];
-    snprintf(model, sizeof model, "%s", in_dir(dir, "model.json"));
-    snprintf(wide, sizeof wide, "%s", in_dir(cap, "wide.csv"));
+    char *model = lr_test_join(dir, "model.json"), *wide = lr_test_join(cap, "wide.csv");
     /* 40 predictors: a model file of about 60 KB, written in many pieces
      * (writers truncating each other's files then leave holes) */
     FILE *f = fopen(wide, "w");
@@ -633,6 +631,8 @@ START_TEST(test_concurrent_saves)
         ck_assert(!strncmp(out_text, "fit\n", 4));
         ck_listing(dir, "model.json");
     }
+    free(model);
+    free(wide);
     drop_dirs(dir, cap);
 }
 END_TEST
