@@ -26,12 +26,10 @@ suppressPackageStartupMessages({
 })
 options(contrasts = c("contr.treatment", "contr.poly"))
 
+source("tests/reference/json_text.R") # fit_lm
+
 rd <- function(file) read.csv(file.path("datasets", file))
-fit_of <- function(file, formula, weights) {
-  d <- rd(file)
-  if (is.null(weights)) lm(as.formula(formula), data = d)
-  else lm(as.formula(formula), data = d, weights = d[[weights]])
-}
+fit_of <- function(file, formula, weights) fit_lm(formula, rd(file), weights)
 nn <- function(x) if (is.null(x) || is.na(x)) NA else x
 
 anova_cases <- list(
