@@ -60,6 +60,7 @@ cases <- list(
 )
 
 source("tests/reference/fe_singletons.R") # drop_singletons(d, fes)
+source("tests/reference/json_text.R") # fit_lm (its num is replaced below)
 
 num <- function(x) ifelse(is.finite(x), x, NA)
 
@@ -82,8 +83,7 @@ out <- lapply(cases, function(cs) {
     fml <- paste(sub(" ~.*", "", left), "~", paste(sprintf("factor(%s)", fes), collapse = " + "),
                  "+", sub(".*~ ", "", left))
   }
-  fit <- if (is.null(weights)) lm(as.formula(fml), data = d)
-         else lm(as.formula(fml), data = d, weights = d[[weights]])
+  fit <- fit_lm(fml, d, weights)
   V <- vcovCL(fit, cluster = as.formula(paste("~", paste(cl, collapse = " + "))), type = "HC1")
   ok <- !is.na(coef(fit))
   # the coefficients linreg reports: all of them, or the slopes with fixed effects

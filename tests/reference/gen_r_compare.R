@@ -45,6 +45,7 @@ cases <- list(
        formulas = c("mpg ~ wt", "mpg ~ wt + I(2 * wt)"))
 )
 
+source("tests/reference/json_text.R") # fit_lm (its num is replaced here)
 num <- function(x) {
   s <- ifelse(is.na(x), "null", sprintf("%.17g", x))
   paste0("[", paste(s, collapse = ", "), "]")
@@ -54,10 +55,7 @@ str1 <- function(x) if (is.null(x)) "null" else paste0("\"", x, "\"")
 out <- character()
 for (cs in cases) {
   d <- read.csv(file.path("datasets", cs$file))
-  fits <- lapply(cs$formulas, function(f) {
-    if (is.null(cs$weights)) lm(as.formula(f), data = d)
-    else lm(as.formula(f), data = d, weights = d[[cs$weights]])
-  })
+  fits <- lapply(cs$formulas, fit_lm, d, cs$weights)
   a <- do.call(anova, unname(fits))
   out <- c(out, paste0(
     "  {\"id\": \"", cs$id, "\", \"file\": \"", cs$file, "\", \"weights\": ", str1(cs$weights),

@@ -58,14 +58,14 @@ fits <- list(
   list("mtcars_in_precedence", "mtcars.csv", "predict_mtcars_new.csv", "mpg ~ wt * hp %in% qsec")
 )
 
-source("tests/reference/json_text.R") # num, str_json, field
+source("tests/reference/json_text.R") # num, str_json, field, fit_lm
 
 entries <- character(0)
 for (spec in fits) {
   id <- spec[[1]]; file <- spec[[2]]; newfile <- spec[[3]]; formula <- spec[[4]]
   d <- read.csv(file.path("datasets", file), stringsAsFactors = TRUE)
   nd <- read.csv(file.path("tests/data", newfile), stringsAsFactors = TRUE)
-  fit <- lm(as.formula(formula), data = d)
+  fit <- fit_lm(formula, d, NULL)
   s <- summary(fit)
   tab <- s$coefficients
   cf <- coef(fit)
