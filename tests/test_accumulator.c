@@ -43,6 +43,15 @@ static double *make_data(size_t n, size_t k, double offset)
     return x;
 }
 
+/* An accumulator of k columns on kernel; its creation must succeed. */
+static lr_accum *accum_new(size_t k, lr_kernel kernel)
+{
+    lr_accum *a = NULL;
+    lr_error err;
+    ck_assert_int_eq(lr_accum_create(k, kernel, &a, &err), LR_OK);
+    return a;
+}
+
 static void check_against_reference(const lr_accum *a, size_t n, size_t k, const double *x,
                                     const double *w, double rtol)
 {
@@ -75,7 +84,7 @@ START_TEST(test_blocks_and_merge)
     for (size_t s = 0; s < sizeof sizes / sizeof *sizes; s++) {
         lr_accum *a;
         lr_error err;
-        ck_assert_int_eq(lr_accum_create(k, LR_KERNEL_BLAS, &a, &err), LR_OK);
+        a = accum_new(k, LR_KERNEL_BLAS);
         for (size_t i = 0; i < n; i += sizes[s]) {
             size_t m = n - i < sizes[s] ? n - i : sizes[s];
             ck_assert_int_eq(lr_accum_add(a, m, x + i, n, NULL, &err), LR_OK);
@@ -90,11 +99,11 @@ START_TEST(test_blocks_and_merge)
     lr_error err;
     size_t cut[4] = {0, 1234, 1235, n};
     for (int q = 0; q < 3; q++) {
-        ck_assert_int_eq(lr_accum_create(k, LR_KERNEL_BLAS, &parts[q], &err), LR_OK);
+        parts[q] = accum_new(k, LR_KERNEL_BLAS);
         ck_assert_int_eq(lr_accum_add(parts[q], cut[q + 1] - cut[q], x + cut[q], n, NULL, &err),
                          LR_OK);
     }
-    ck_assert_int_eq(lr_accum_create(k, LR_KERNEL_BLAS, &all, &err), LR_OK);
+    all = accum_new(k, LR_KERNEL_BLAS);
     for (int q = 0; q < 3; q++)
         ck_assert_int_eq(lr_accum_merge(all, parts[q], &err), LR_OK);
     ck_assert_uint_eq(lr_accum_nobs(all), n);
@@ -114,8 +123,8 @@ START_TEST(test_naive_kernel)
     double *x = make_data(n, k, -7.0);
     lr_accum *a, *b;
     lr_error err;
-    ck_assert_int_eq(lr_accum_create(k, LR_KERNEL_BLAS, &a, &err), LR_OK);
-    ck_assert_int_eq(lr_accum_create(k, LR_KERNEL_NAIVE, &b, &err), LR_OK);
+    a = accum_new(k, LR_KERNEL_BLAS);
+    b = accum_new(k, LR_KERNEL_NAIVE);
     for (size_t i = 0; i < n; i += 512) {
         size_t m = n - i < 512 ? n - i : 512;
         ck_assert_int_eq(lr_accum_add(a, m, x + i, n, NULL, &err), LR_OK);
@@ -141,7 +150,7 @@ START_TEST(test_large_offset)
     double *x = make_data(n, k, 1e9);
     lr_accum *a;
     lr_error err;
-    ck_assert_int_eq(lr_accum_create(k, LR_KERNEL_BLAS, &a, &err), LR_OK);
+    a = accum_new(k, LR_KERNEL_BLAS);
     for (size_t i = 0; i < n; i += 1000)
         ck_assert_int_eq(lr_accum_add(a, 1000, x + i, n, NULL, &err), LR_OK);
     /* Uncentred sums would lose all 16 digits here (1e18 against ~1e3). */
@@ -170,8 +179,8 @@ START_TEST(test_weights)
     }
     lr_accum *a, *b;
     lr_error err;
-    ck_assert_int_eq(lr_accum_create(k, LR_KERNEL_BLAS, &a, &err), LR_OK);
-    ck_assert_int_eq(lr_accum_create(k, LR_KERNEL_BLAS, &b, &err), LR_OK);
+    a = accum_new(k, LR_KERNEL_BLAS);
+    b = accum_new(k, LR_KERNEL_BLAS);
     ck_assert_int_eq(lr_accum_add(a, n, x, n, w, &err), LR_OK);
     ck_assert_int_eq(lr_accum_add(b, nd, dup, 2 * n, NULL, &err), LR_OK);
     /* rows with w = 0 are not observations */
@@ -209,10 +218,10 @@ START_TEST(test_qr_kernel)
     double *x = make_data(n, k, 1e6);
     lr_accum *a, *b, *c, *d;
     lr_error err;
-    ck_assert_int_eq(lr_accum_create(k, LR_KERNEL_QR, &a, &err), LR_OK);
-    ck_assert_int_eq(lr_accum_create(k, LR_KERNEL_QR, &b, &err), LR_OK);
-    ck_assert_int_eq(lr_accum_create(k, LR_KERNEL_QR, &c, &err), LR_OK);
-    ck_assert_int_eq(lr_accum_create(k, LR_KERNEL_BLAS, &d, &err), LR_OK);
+    a = accum_new(k, LR_KERNEL_QR);
+    b = accum_new(k, LR_KERNEL_QR);
+    c = accum_new(k, LR_KERNEL_QR);
+    d = accum_new(k, LR_KERNEL_BLAS);
     ck_assert_uint_eq(lr_accum_kernel(a), LR_KERNEL_QR);
     for (size_t i = 0; i < n; i += 333) {
         size_t m = n - i < 333 ? n - i : 333;
@@ -264,16 +273,16 @@ START_TEST(test_qr_merge_paths)
     size_t cut[] = {0, 40, 440, 460, 1160, 1165, 1465, 2465, 3000};
     lr_accum *part[8], *one, *perm;
     lr_error err;
-    ck_assert_int_eq(lr_accum_create(k, LR_KERNEL_QR, &one, &err), LR_OK);
+    one = accum_new(k, LR_KERNEL_QR);
     for (size_t i = 0; i < n; i += 97)
         ck_assert_int_eq(lr_accum_add(one, n - i < 97 ? n - i : 97, x + i, n, NULL, &err), LR_OK);
     for (int q = 0; q < 8; q++) {
-        ck_assert_int_eq(lr_accum_create(k, LR_KERNEL_QR, &part[q], &err), LR_OK);
+        part[q] = accum_new(k, LR_KERNEL_QR);
         ck_assert_int_eq(lr_accum_add(part[q], cut[q + 1] - cut[q], x + cut[q], n, NULL, &err),
                          LR_OK);
     }
     lr_accum *empty;
-    ck_assert_int_eq(lr_accum_create(k, LR_KERNEL_QR, &empty, &err), LR_OK);
+    empty = accum_new(k, LR_KERNEL_QR);
     for (int step = 1; step < 8; step *= 2) {
         for (int q = 0; q + step < 8; q += 2 * step)
             ck_assert_int_eq(lr_accum_merge(part[q], part[q + step], &err), LR_OK);
@@ -312,11 +321,11 @@ START_TEST(test_qr_extreme_scale)
         double *x = make_data(n, k, 2.0);
         lr_accum *a, *u;
         lr_error err;
-        ck_assert_int_eq(lr_accum_create(k, LR_KERNEL_QR, &u, &err), LR_OK);
+        u = accum_new(k, LR_KERNEL_QR);
         ck_assert_int_eq(lr_accum_add(u, n, x, n, NULL, &err), LR_OK);
         for (size_t i = 0; i < n * k; i++)
             x[i] *= s;
-        ck_assert_int_eq(lr_accum_create(k, LR_KERNEL_QR, &a, &err), LR_OK);
+        a = accum_new(k, LR_KERNEL_QR);
         for (size_t i = 0; i < n; i += 100)
             ck_assert_int_eq(lr_accum_add(a, 100, x + i, n, NULL, &err), LR_OK);
         size_t ld, ldu;
@@ -347,11 +356,11 @@ START_TEST(test_grow)
     for (int q = 0; q < 3; q++) {
         lr_accum *a, *b;
         lr_error err;
-        ck_assert_int_eq(lr_accum_create(3, kernels[q], &a, &err), LR_OK);
+        a = accum_new(3, kernels[q]);
         ck_assert_int_eq(lr_accum_add(a, n / 2, x, n, NULL, &err), LR_OK);
         ck_assert_int_eq(lr_accum_grow(a, 4, &err), LR_OK);
         ck_assert_int_eq(lr_accum_add(a, n / 2, x + n / 2, n, NULL, &err), LR_OK);
-        ck_assert_int_eq(lr_accum_create(4, kernels[q], &b, &err), LR_OK);
+        b = accum_new(4, kernels[q]);
         ck_assert_int_eq(lr_accum_add(b, n, x, n, NULL, &err), LR_OK);
         ck_assert_int_eq(lr_accum_grow(b, 3, &err), LR_ERANGE); /* cannot shrink */
         size_t la, lb;
@@ -380,10 +389,10 @@ START_TEST(test_errors)
     double x[4] = {1, 2, 3, 4};
     ck_assert_int_eq(lr_accum_create(0, LR_KERNEL_BLAS, &a, &err), LR_ERANGE);
     ck_assert_ptr_null(a);
-    ck_assert_int_eq(lr_accum_create(2, LR_KERNEL_BLAS, &a, &err), LR_OK);
+    a = accum_new(2, LR_KERNEL_BLAS);
     ck_assert_int_eq(lr_accum_add(a, 2, x, 1, NULL, &err), LR_ERANGE); /* ld < rows */
     ck_assert_int_eq(lr_accum_add(a, 0, x, 1, NULL, &err), LR_OK);
-    ck_assert_int_eq(lr_accum_create(3, LR_KERNEL_BLAS, &b, &err), LR_OK);
+    b = accum_new(3, LR_KERNEL_BLAS);
     ck_assert_int_eq(lr_accum_merge(a, b, &err), LR_EUSAGE);
     ck_assert_uint_eq(lr_accum_ncols(b), 3);
     lr_accum_free(a);
