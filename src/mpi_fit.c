@@ -93,8 +93,8 @@ int lr_mpi_agree(int code)
 
 /* The ranks' first files: rank r reads paths[first[r]..first[r + 1]).
  * File j goes to the rank whose share of the bytes holds its middle byte,
- * never before the previous file's rank; the first file to rank 0. Every
- * rank computes the same from the same sizes. */
+ * never before the previous file's rank; the first file to rank 0. Rank 0
+ * computes it from the sizes it sees and sends it to the others. */
 static void deal(const char *const *paths, size_t n, int size, size_t *first)
 {
     uint64_t total = 0, *sz = calloc(n, sizeof *sz);
@@ -193,14 +193,19 @@ int lr_mpi_fit(const char *const *paths, size_t n, const lr_fit_options *opt, lr
     int rc = LR_OK;
     lr_pbuf mine = {0};
     if (!first || !status)
-        rc = lr_error_nomem(err);
+        MPI_Abort(MPI_COMM_WORLD, 1); /* cannot take part: end the job rather than hang it */
     for (size_t j = 0; !rc && j < n; j++)
         if (!strcmp(paths[j], "-"))
             rc = lr_error_set(err, LR_EUSAGE,
                               "standard input ('-') cannot be read by several MPI ranks: give "
                               "files, or run one process");
-    if (!rc) {
+    /* rank 0 deals and tells the others (integers): ranks on other nodes
+     * could see other sizes (a file still being copied), and a deal that
+     * differed between ranks would fold some files twice or not at all */
+    if (mpi_rank == 0 && !rc)
         deal(paths, n, mpi_size, first);
+    MPI_Bcast(first, (int)(sizeof *first * ((size_t)mpi_size + 1)), MPI_BYTE, 0, MPI_COMM_WORLD);
+    if (!rc) {
         size_t lo = first[mpi_rank], hi = first[mpi_rank + 1];
         if (lo < hi)
             rc = lr_fit_part(paths, n, lo, hi, opt, "linreg fit on several MPI ranks", &mine, err);
@@ -208,15 +213,10 @@ int lr_mpi_fit(const char *const *paths, size_t n, const lr_fit_options *opt, lr
     /* Every rank learns every status (integers); the first failure in rank
      * order is the first in file order. */
     int fail = -1;
-    if (status) {
-        MPI_Allgather(&rc, 1, MPI_INT, status, 1, MPI_INT, MPI_COMM_WORLD);
-        for (int r = 0; r < mpi_size && fail < 0; r++)
-            if (status[r] != LR_OK)
-                fail = r;
-    } else {
-        /* cannot take part: abort the job rather than leave it waiting */
-        MPI_Abort(MPI_COMM_WORLD, 1);
-    }
+    MPI_Allgather(&rc, 1, MPI_INT, status, 1, MPI_INT, MPI_COMM_WORLD);
+    for (int r = 0; r < mpi_size && fail < 0; r++)
+        if (status[r] != LR_OK)
+            fail = r;
     if (fail > 0 && mpi_rank == fail)
         MPI_Send(err, (int)sizeof *err, MPI_BYTE, 0, 3, MPI_COMM_WORLD);
     else if (fail > 0 && mpi_rank == 0)
