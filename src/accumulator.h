@@ -13,5 +13,9 @@ double lr_accum_sum_log_weight(const lr_accum *acc);
  * the Gram kernels): their cost (2 k² flops each) is still to be paid, so
  * progress counts them as not done. */
 uint64_t lr_accum_pending_rows(const lr_accum *acc);
+/* Whether a fold of k-column accumulators of this kernel merges its chunks
+ * in a chain rather than along a tree (model_frame_fold.c): the QR kernel
+ * from k + 1 ≥ LR_QR_WIDE (accumulator_qr.c). */
+int lr_accum_chains(lr_kernel kernel, size_t k);
 
 #endif

@@ -24,7 +24,8 @@
  * Pending rows. Folding m rows into R⁺ (dtpqrt) costs 2 m (k + 1)² flops and
  * runs at level-3 speed only when m is large, so rows are appended to P and
  * folded when P holds B rows (2(k + 1); 256 when k + 1 < 128), when R⁺ is
- * read, and after a merge into an accumulator that has R⁺. R⁺ᵀR⁺ + PᵀP = G
+ * read, and, for narrow models, after a merge into an accumulator that has
+ * R⁺ (merged()). R⁺ᵀR⁺ + PᵀP = G
  * however the rows are grouped, so grouping changes rounding only; and when P
  * is folded depends on row counts alone (blocks, chunks and the fold's fixed
  * tree are defined by the data), so the bits are the same for any thread
@@ -59,16 +60,23 @@ static size_t pend_limit(size_t k1)
     return k1 < LR_QR_WIDE ? 256 : 2 * k1;
 }
 
+int lr_accum_chains(lr_kernel kernel, size_t k)
+{
+    return kernel == LR_KERNEL_QR && k + 1 >= LR_QR_WIDE;
+}
+
 /* dtpqrt's block size nb. Its panels are factored at level-2 speed — about
  * (3/2) nb / (k + 1) of its flops — and its updates are products of inner
- * dimension nb. Measured on one thread with B = 2(k + 1) rows
- * (docs/performance.md): fastest at nb = 4–6 for k + 1 = 202 (34 GFLOP/s
- * against 23 at nb = 32) and at 32–64 for k + 1 = 1,002. */
+ * dimension nb. Measured on one thread (docs/performance.md, 2026-12-07):
+ * for k + 1 = 203 and 406 rows 1.43 ms at nb = 16 against 2.00 at nb = 6 and
+ * 1.48 at 32; for k + 1 = 1,001 and 2,002 rows 143 ms at 32 against 189 at
+ * 16. So about (k + 1)/12 within [8, 32] for wide models; narrower ones keep
+ * (k + 1)/32, at least 4, and their bits. */
 static lapack_int tpqrt_nb(size_t k1)
 {
-    size_t nb = k1 / 32;
-    if (nb < 4)
-        nb = 4;
+    size_t nb = k1 < LR_QR_WIDE ? k1 / 32 : k1 / 12;
+    if (nb < (k1 < LR_QR_WIDE ? 4 : 8))
+        nb = k1 < LR_QR_WIDE ? 4 : 8;
     if (nb > LR_TPQRT_NB)
         nb = LR_TPQRT_NB;
     if (nb > k1)
@@ -143,7 +151,7 @@ static int fold(lr_accum *a, size_t l, int full, lr_error *err)
         return lr_error_set(err, LR_ELAPACK, "dtpqrt: argument %d is invalid", (int)-info);
     a->rrows = a->rrows + a->npend < k1 ? a->rrows + a->npend : k1;
     a->npend = 0;
-    if (a->pcap * k1 > LR_PEND_KEEP)
+    if (!full && a->pcap * k1 > LR_PEND_KEEP)
         lr_qr_pend_release(a);
     return LR_OK;
 }
@@ -240,19 +248,21 @@ static void put_rows(lr_accum *a, const double *src, size_t lds, size_t r, const
     a->npend += r;
 }
 
-/* After a merge into a. An accumulator that holds R⁺ (B rows or more) keeps
- * no pending rows between merges: the fold's upper levels then hold (k + 1)²
- * doubles each, not (k + 1)² + B (k + 1). Where B rows are at most
- * LR_PEND_KEEP doubles (128 ≤ k + 1 ≤ 256) they stay, and go into the next
- * merge's pentagonal dtpqrt (its triangle under them) or the next full
- * block: one call instead of a small rectangular fold and a triangle merge
- * (on 100,000 × 200 a merge's pending rows are ~100: 0.31 + 0.30 ms against
- * 0.54 ms, docs/performance.md). Models narrower than LR_QR_WIDE fold as
- * before (their bits unchanged). Both depend on k and the row counts alone. */
-static int merged(lr_accum *a, lr_error *err)
+/* After a merge into a. Models narrower than LR_QR_WIDE fold P into R⁺
+ * after every merge into an accumulator that has R⁺ (their bits as before).
+ * Wide ones keep their pending rows, except where b brought a triangle and
+ * B rows are more than LR_PEND_KEEP doubles (k + 1 > 256): the files' tree
+ * then holds R⁺ only at its upper levels, (k + 1)² doubles each, not
+ * (k + 1)² + B (k + 1). A wide model's chunks are merged into one
+ * accumulator in a chain (model_frame_fold.c) and bring rows, not
+ * triangles: they gather in P and are folded B at a time (pend_room). Where
+ * 128 ≤ k + 1 ≤ 256 a merged triangle's leftover rows stay for the next
+ * merge's pentagonal dtpqrt: one call instead of two. All of it depends on
+ * k and the row counts alone. */
+static int merged(lr_accum *a, int tri, lr_error *err)
 {
     size_t k1 = a->k + 1;
-    if (a->rinit && a->npend && (k1 < LR_QR_WIDE || pend_limit(k1) * k1 > LR_PEND_KEEP))
+    if (a->rinit && a->npend && (k1 < LR_QR_WIDE || (tri && pend_limit(k1) * k1 > LR_PEND_KEEP)))
         return fold(a, 0, 0, err);
     return LR_OK;
 }
@@ -262,7 +272,7 @@ int lr_qr_merge(lr_accum *a, const lr_accum *b, lr_error *err)
     size_t k = a->k, k1 = k + 1;
     int rc = LR_OK;
     if (b->w == 0)
-        return merged(a, err);
+        return merged(a, 0, err);
     if (a->w == 0)
         memcpy(a->shift, b->shift, k * sizeof(double));
     double *dc = a->bsum; /* workspace: c_b − c_a */
@@ -296,7 +306,7 @@ int lr_qr_merge(lr_accum *a, const lr_accum *b, lr_error *err)
         i0 += m;
     }
     a->w += b->w;
-    return merged(a, err);
+    return merged(a, rb != 0, err);
 }
 
 int lr_qr_remap(const lr_accum *src, const size_t *map, int identity, lr_accum *a, lr_error *err)

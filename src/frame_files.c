@@ -23,9 +23,7 @@
 #include "model_frame_impl.h"
 #include "partial_io.h"
 
-/* The tree's leaves so far into *out (NULL if all were empty), from the
- * earliest (highest level) to the latest, grown to f->k. */
-static int tree_collapse(lr_frame *f, lr_accum **stack, lr_accum **out, lr_error *err)
+int lr_frame_tree_collapse(lr_frame *f, lr_accum **stack, lr_accum **out, lr_error *err)
 {
     lr_accum *acc = NULL;
     int rc = LR_OK;
@@ -192,7 +190,7 @@ done:
 static int close_file(lr_frame *f, lr_error *err)
 {
     lr_accum *acc = NULL;
-    int rc = tree_collapse(f, f->stack, &acc, err);
+    int rc = lr_frame_tree_collapse(f, f->stack, &acc, err);
     if (!rc)
         rc = fold_file(f, acc, err);
     if (!rc)
@@ -211,7 +209,7 @@ int lr_frame_fold_at(lr_frame *f, lr_chunk *c, size_t file, uint64_t block, uint
         if ((rc = close_file(f, err)))
             return rc;
     while (f->leaves < block) /* blocks no row starts in */
-        if ((rc = lr_frame_tree_push(f, f->stack, &f->leaves, NULL, err)))
+        if ((rc = lr_frame_chunk_push(f, NULL, err)))
             return rc;
     return lr_frame_fold(f, c, lines_before, err);
 }
@@ -232,7 +230,7 @@ int lr_frame_files_finish(lr_frame *f, lr_error *err)
     /* from here on the data set's tables are the frame's */
     tables_swap(f);
     f->files_done = 1;
-    if ((rc = tree_collapse(f, f->gstack, &acc, err)))
+    if ((rc = lr_frame_tree_collapse(f, f->gstack, &acc, err)))
         return rc;
     /* no observation in any file: the statistics of none */
     if (!acc && (rc = lr_accum_create(f->k, f->kernel, &acc, err)))

@@ -54,6 +54,38 @@ int lr_frame_tree_push(lr_frame *f, lr_accum **stack, uint64_t *count, lr_accum 
     return rc;
 }
 
+/* A wide QR model's chunks are merged in file order into one accumulator,
+ * a chain, not along the tree. Folding rows into a QR factor is backward
+ * stable in any order (the tree is for the Gram kernels' sums), and in a
+ * tree every node that gathers B rows factors them on its own and its
+ * triangle is merged into its parent's later: (2/3)(k + 1)³ flops a
+ * triangle, at level-2 speed (dtpqrt's panels), about a third of the fold's
+ * time on 100,000 × 200 (docs/performance.md). In the chain the rows go
+ * into one pending block and are folded B at a time into one R⁺ by
+ * rectangular dtpqrt, each row once, and only one R⁺ and one block are held.
+ * Whether a push chains depends on the kernel and the file's columns so far
+ * (k only grows within a file), so on the data alone: the bits are the same
+ * for any thread count. A file whose model becomes wide midway collapses its
+ * tree into the chain first (its earlier chunks, in order). */
+int lr_frame_chunk_push(lr_frame *f, lr_accum *a, lr_error *err)
+{
+    if (!lr_accum_chains(f->kernel, f->k))
+        return lr_frame_tree_push(f, f->stack, &f->leaves, a, err);
+    lr_accum **chain = &f->stack[LR_FOLD_CHAIN];
+    int rc = LR_OK;
+    if (!*chain)
+        rc = lr_frame_tree_collapse(f, f->stack, chain, err);
+    if (!rc && a && !*chain) {
+        *chain = a;
+        a = NULL;
+    } else if (!rc && a)
+        rc = lr_frame_merge_grown(f, *chain, a, a, err);
+    lr_accum_free(a);
+    if (rc == LR_OK)
+        f->leaves++;
+    return rc;
+}
+
 int lr_frame_note_origin(lr_frame *f, size_t j, const col_origin *o, uint64_t lines_before,
                          uint32_t level, lr_error *err)
 {
@@ -185,7 +217,7 @@ int lr_frame_fold(lr_frame *f, lr_chunk *c, uint64_t lines_before, lr_error *err
     }
     lr_mem_free(colmap, c->k * sizeof(size_t));
     /* The chunk's statistics along the current file's tree (frame_files.c) */
-    if ((rc = lr_frame_tree_push(f, f->stack, &f->leaves, a, err)))
+    if ((rc = lr_frame_chunk_push(f, a, err)))
         return rc;
     if (f->bn_vars && (rc = lr_frame_collect_fold(f, c, err)))
         return rc;

@@ -131,6 +131,9 @@ struct lr_chunk {
 /* Levels of 64 of them: the fold's binary-counter stack has at most one
  * accumulator per power of two of chunks. */
 #define LR_FOLD_LEVELS 64
+/* The stack's top level, which a counter of chunks never reaches, holds the
+ * chain of a wide QR model (lr_frame_chunk_push). */
+#define LR_FOLD_CHAIN (LR_FOLD_LEVELS - 1)
 
 struct lr_frame {
     char *source;                 /* display name of the data (owned) */
@@ -308,6 +311,13 @@ int lr_frame_merge_grown(lr_frame *f, lr_accum *dst, const lr_accum *src, lr_acc
 /* One more leaf (a, taken over; NULL: an empty one) along a binary-counter
  * tree: stack[l] holds the 2^l leaves before, when bit l of *count is set. */
 int lr_frame_tree_push(lr_frame *f, lr_accum **stack, uint64_t *count, lr_accum *a, lr_error *err);
+/* The tree's leaves so far into *out (NULL if all were empty), from the
+ * earliest (highest level) to the latest, grown to f->k (frame_files.c). */
+int lr_frame_tree_collapse(lr_frame *f, lr_accum **stack, lr_accum **out, lr_error *err);
+/* The current file's next chunk (a, taken over; NULL: an empty one): along
+ * the binary-counter tree f->stack, or, for a QR model of k + 1 ≥
+ * LR_QR_WIDE, merged into the chain f->stack[LR_FOLD_CHAIN]. */
+int lr_frame_chunk_push(lr_frame *f, lr_accum *a, lr_error *err);
 /* Where the current file's factor-term column j (from kfixed) first appeared. */
 int lr_frame_note_origin(lr_frame *f, size_t j, const col_origin *o, uint64_t lines_before,
                          uint32_t level, lr_error *err);
