@@ -25,11 +25,10 @@
  * runs at level-3 speed only when m is large, so rows are appended to P and
  * folded when P holds B rows (2(k + 1); 256 when k + 1 < 128), when R⁺ is
  * read, and, for narrow models, after a merge into an accumulator that has
- * R⁺ (merged()). R⁺ᵀR⁺ + PᵀP = G
- * however the rows are grouped, so grouping changes rounding only; and when P
- * is folded depends on row counts alone (blocks, chunks and the fold's fixed
- * tree are defined by the data), so the bits are the same for any thread
- * count.
+ * R⁺ (merged()). R⁺ᵀR⁺ + PᵀP = G however the rows are grouped, so grouping
+ * changes rounding only; and when P is folded depends on row counts alone
+ * (blocks, chunks and the fold's fixed tree or chain are defined by the
+ * data), so the bits are the same for any thread count.
  *
  * Merging accumulators with shifts c_a and c_b: b's stacked rows are moved to
  * a's shift by z₁₊ⱼ += z₀ (c_b − c_a)ⱼ — exact algebra, [1, x − c_a] =
@@ -67,11 +66,11 @@ int lr_accum_chains(lr_kernel kernel, size_t k)
 
 /* dtpqrt's block size nb. Its panels are factored at level-2 speed — about
  * (3/2) nb / (k + 1) of its flops — and its updates are products of inner
- * dimension nb. Measured on one thread (docs/performance.md, 2026-12-07):
- * for k + 1 = 203 and 406 rows 1.43 ms at nb = 16 against 2.00 at nb = 6 and
- * 1.48 at 32; for k + 1 = 1,001 and 2,002 rows 143 ms at 32 against 189 at
- * 16. So about (k + 1)/12 within [8, 32] for wide models; narrower ones keep
- * (k + 1)/32, at least 4, and their bits. */
+ * dimension nb. Measured on one thread (bench/qr_fold_nb.c,
+ * docs/performance.md, 2026-12-07): 406 rows into k + 1 = 203 take 1.47 ms
+ * at nb = 16 against 2.09 at nb = 6 and 1.48 at 32; 2,002 rows into
+ * k + 1 = 1,001 take 132 ms at 32 against 150 at 16. So about (k + 1)/12 within [8, 32] for wide
+ * models; narrower ones keep (k + 1)/32, at least 4, and their bits. */
 static lapack_int tpqrt_nb(size_t k1)
 {
     size_t nb = k1 < LR_QR_WIDE ? k1 / 32 : k1 / 12;

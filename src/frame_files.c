@@ -4,10 +4,11 @@
  * Chunk i of a file holds the rows that start in its bytes [i·C, (i+1)·C)
  * (ingest.c), so a file's chunks, and their indices, are functions of the
  * file's bytes alone. They fold along a binary-counter tree over the chunk
- * index, into tables (levels, factor-term columns) of the file's own: what a
- * file folds to depends on its bytes only, not on the files before it. A
- * block in which no row starts (a row longer than C crosses it) is an empty
- * leaf, so the tree's shape is that of the block count. Once the next file
+ * index (a wide QR model's: a chain in chunk order, model_frame_fold.c),
+ * into tables (levels, factor-term columns) of the file's own: what a file
+ * folds to depends on its bytes only, not on the files before it. A block
+ * in which no row starts (a row longer than C crosses it) is an empty leaf,
+ * so the tree's shape is that of the block count. Once the next file
  * begins, the file's state is mapped onto the data set's tables (its new
  * levels and columns appended in its order: first appearance in file order)
  * and becomes one leaf of a second binary-counter tree, over the file index.

@@ -6,6 +6,9 @@
  * tree, and full factors merge: the JSON must be the same bytes on 1, 2 and 4
  * threads, and the fit R's (tests/data/r_wide_rows.json, made by
  * tests/reference/gen_r_wide_rows.R from the same integer recurrence).
+ * And a model that becomes wide midway through a file (a factor's levels
+ * come late): its first chunks fold along the tree, the rest in a chain
+ * (model_frame_fold.c).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -115,6 +118,68 @@ START_TEST(test_wide_rows_r)
 }
 END_TEST
 
+/* y = 3 + x/2 + (level of g)/10 + noise; g has 10 levels in the first
+ * 150,000 rows (about 2.4 MB: several chunks with k + 1 < 128) and 200 from
+ * there on, so the model becomes wide (k + 1 = 202) midway and its tree is
+ * collapsed into the chain. */
+static char *late_levels_csv(void)
+{
+    lr_test_text t = {NULL, 0, 0};
+    uint64_t s = 12345;
+    lr_test_put(&t, "y,x,g\n");
+    for (int i = 0; i < 220000; i++) {
+        s = s * 48271 % 2147483647;
+        long long x = (long long)(s % 2001) - 1000;
+        s = s * 48271 % 2147483647;
+        int g = (int)(s % (i < 150000 ? 10 : 200));
+        s = s * 48271 % 2147483647;
+        long long e = (long long)(s % 201) - 100;
+        put_hundredths(&t, 300 + x / 2 + 10 * g + e, ",");
+        put_hundredths(&t, x, ",");
+        lr_test_put(&t, "L%03d\n", g);
+    }
+    char *file = lr_test_write_temp(t.s, t.n);
+    csv_bytes = t.n;
+    free(t.s);
+    return file;
+}
+
+/* y ~ x + g on two threads by the method m. */
+static lr_fit *fit_method(const char *path, lr_method m)
+{
+    lr_fit_options opt;
+    lr_fit_options_init(&opt);
+    opt.formula = "y ~ x + g";
+    opt.threads = 2;
+    opt.method = m;
+    return lr_test_fit_path(path, &opt);
+}
+
+/* The chained fit: the same bytes on 1, 2 and 4 threads, and the Gram
+ * path's numbers (this model is well conditioned) to 1e-9. */
+START_TEST(test_wide_rows_late_levels)
+{
+    char *path = late_levels_csv();
+    ck_assert_uint_gt(csv_bytes, 3u << 20); /* several chunks before and after */
+    char *out = lr_test_json_same_threads("y ~ x + g", path);
+    ck_assert_ptr_nonnull(strstr(out, "\"rank\": 201,"));
+    free(out);
+    lr_fit *qr = fit_method(path, LR_METHOD_AUTO), *gram = fit_method(path, LR_METHOD_INVERSE);
+    ck_assert_uint_eq(lr_fit_ncoef(qr), 201);
+    ck_assert_uint_eq(lr_fit_ncoef(gram), 201);
+    for (size_t j = 0; j < lr_fit_ncoef(qr); j++) {
+        const lr_coef *a = lr_fit_coef(qr, j), *b = lr_fit_coef(gram, j);
+        ck_assert_str_eq(a->name, b->name);
+        LR_CK_REL(a->estimate, b->estimate, RTOL);
+        LR_CK_REL(a->std_error, b->std_error, RTOL);
+    }
+    LR_CK_REL(lr_fit_summary(qr)->sigma, lr_fit_summary(gram)->sigma, RTOL);
+    lr_fit_free(qr);
+    lr_fit_free(gram);
+    lr_test_remove_file(path);
+}
+END_TEST
+
 int main(void)
 {
     ref = lr_test_load_json("tests/data/r_wide_rows.json");
@@ -123,6 +188,7 @@ int main(void)
     const lr_test_case tests[] = {
         LR_TEST(test_wide_rows_threads),
         LR_TEST(test_wide_rows_r),
+        LR_TEST(test_wide_rows_late_levels),
     };
     int rc = lr_test_run_cases("wide_rows", 600, tests, LR_TEST_COUNT(tests));
     json_decref(ref);
