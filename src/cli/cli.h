@@ -174,9 +174,9 @@ void lr_report_inference_text(FILE *out, const lr_report_ctx *ctx, int markdown)
 void lr_report_inference_csv(FILE *out, const lr_report_ctx *ctx);
 void lr_report_inference_json(FILE *out, const lr_report_ctx *ctx);
 
-/* Cells of the CSV and Markdown tables (report_table.c): a CSV field (quoted
- * when needed), ",number" (17 digits, NA when not finite), Markdown text. */
-void lr_cli_csv_field(FILE *f, const char *s);
+/* Cells of the CSV and Markdown tables (report_table.c): ",number" (17
+ * digits, NA when not finite), Markdown text. A CSV field is the library's
+ * lr_csv_write_field (linreg_csv.h), so the two quote alike. */
 void lr_cli_csv_number(FILE *f, double x);
 void lr_cli_md_text(FILE *f, const char *s);
 /* "key": number (17 digits, null when not finite) followed by `after` (report_json.c). */

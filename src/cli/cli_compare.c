@@ -129,7 +129,7 @@ static void compare_csv(FILE *out, const lr_model *const *m, const lr_compare_ro
     fputs("model,formula,res_df,rss,df,sum_sq,f,p_value\n", out);
     for (size_t i = 0; i < n; i++) {
         fprintf(out, "%zu,", i + 1);
-        lr_cli_csv_field(out, lr_model_formula(m[i]));
+        lr_csv_write_field(out, lr_model_formula(m[i]));
         double v[6] = {r[i].res_df, r[i].rss, r[i].df, r[i].sum_sq, r[i].f, r[i].p};
         for (size_t j = 0; j < 6; j++)
             lr_cli_csv_number(out, v[j]);

@@ -263,7 +263,7 @@ static void write_residual(const residual_out *ro, const lr_residual *r)
     const double v[5] = {r->fitted, r->residual, r->leverage, r->std_residual, r->cooks};
     FILE *f = ro->f;
     if (ro->files) /* several files: which one, and the line there */
-        lr_cli_csv_field(f, r->file ? r->file : "");
+        lr_csv_write_field(f, r->file ? r->file : "");
     fprintf(f, "%s%llu", ro->files ? "," : "", (unsigned long long)r->line);
     for (int i = 0; i < 5; i++) {
         if (isfinite(v[i]))
