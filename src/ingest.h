@@ -64,6 +64,30 @@ int lr_ingest_partial(const char *const *paths, size_t npaths, const lr_fit_opti
 int lr_ingest_first_types(const char *path, const lr_fit_options *opt, unsigned char **types,
                           size_t *ntypes, char *delimiter, lr_error *err);
 
+/* ---- one file's blocks (an MPI rank's share of a file: mpi_fit.c) ---- */
+
+/* The quote parity (1: an odd count of '"') of the bytes [from, to) of the
+ * plain file `path` (to beyond its end: to its end). The parity at b·C of a
+ * file is the XOR of those of the ranges before it: each rank counts its own
+ * range, and no rank reads another's. */
+int lr_ingest_quote_parity(const char *path, uint64_t from, uint64_t to, int *odd, lr_error *err);
+
+/* What lr_ingest_cut gives each chunk: its block (the rows that start in the
+ * file's bytes [block·C, (block + 1)·C), C = 1 MiB), the offset of its first
+ * byte and its bytes (borrowed for the call). Nonzero stops the cut and is
+ * its status. */
+typedef int (*lr_ingest_cut_fn)(void *ud, uint64_t block, uint64_t offset, const char *buf,
+                                size_t len);
+
+/* The chunks of the blocks [b0, b1) (b1 = 0: to the end) of the plain file
+ * `path`, in order, as a pass over the whole file cuts them (rows up to
+ * max_line bytes, 0: LR_MAX_LINE_DEFAULT), the bytes before b0·C − 1 not
+ * read: `odd` is the quote parity of [0, b0·C) (lr_ingest_quote_parity). A
+ * block no row starts in has no chunk. b0 = b1 = 0: the pass over the whole
+ * file (gzip too), through the first pass's own reading. */
+int lr_ingest_cut(const char *path, uint64_t b0, uint64_t b1, int odd, size_t max_line,
+                  lr_ingest_cut_fn each, void *ud, lr_error *err);
+
 /*
  * What a pass over the input does with its chunks. eval runs on a worker
  * thread (several at once, so it may only read shared state): it turns the

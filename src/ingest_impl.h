@@ -30,6 +30,7 @@ typedef struct chunk_job {
                          [block·LR_CHUNK, (block + 1)·LR_CHUNK) of the file */
     uint64_t raw_end; /* the input's raw (compressed) bytes up to the chunk's end: what
                          "reading" reports once it is folded */
+    uint64_t offset;  /* the offset in its file of its first byte */
 } chunk_job;
 
 typedef struct splitter {
@@ -48,11 +49,25 @@ typedef struct splitter {
                          nothing more is read, and that row is the error */
     uint64_t raw_end; /* raw_end of the last chunk cut */
     uint64_t folded;  /* raw_end of the last chunk folded (progress: bytes done) */
+    uint64_t stop;    /* entered (lr_ingest_enter): the input ends once the next
+                         chunk would start at or past this offset (0: no end) */
 } splitter;
 
 /* The next chunk into j (its bytes, j->len; 0 at the end of the input):
  * ingest_split.c. */
 int lr_ingest_next_chunk(splitter *s, chunk_job *j, lr_error *err);
+
+/* The quote parity of b[0..n) (1: odd count of '"'). ingest_split.c. */
+int lr_ingest_parity(const char *b, size_t n);
+
+/* A splitter over one plain file that cuts the chunks of its blocks [b0, b1)
+ * (b1 = 0: to its end) exactly as a pass over the whole file does, without
+ * reading the bytes before b0·C − 1: `odd` is the quote parity of the
+ * file's bytes [0, b0·C). s is zeroed but for max_line, which the caller
+ * sets (s->file is 0: the caller may number the file); the caller frees
+ * s->src and s->carry, also on error. ingest_split.c. */
+int lr_ingest_enter(splitter *s, const char *path, uint64_t b0, uint64_t b1, int odd,
+                    lr_error *err);
 
 /* Evaluate sp's chunks on up to nthreads workers and fold them in order:
  * ingest_pool.c. */

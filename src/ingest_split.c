@@ -40,7 +40,7 @@ static size_t boundary(const char *b, size_t len, size_t from, int *odd, size_t 
 }
 
 /* Quote parity of b[0..n): counted with memchr (numeric CSV has no quotes). */
-static int parity(const char *b, size_t n)
+int lr_ingest_parity(const char *b, size_t n)
 {
     int odd = 0;
     const char *p = b, *e = b + n;
@@ -113,6 +113,8 @@ int lr_ingest_next_chunk(splitter *s, chunk_job *j, lr_error *err)
     int rc;
     size_t len = 0, want = 0;
     j->len = 0;
+    if (s->stop && s->off >= s->stop)
+        s->done = 1; /* entered: the chunk of the last block was cut */
     for (;;) {
         /* the next file, once this one is used up */
         while (s->eof && s->carry_len == 0 && !s->done) {
@@ -151,8 +153,9 @@ int lr_ingest_next_chunk(splitter *s, chunk_job *j, lr_error *err)
     }
     j->file = s->file;
     j->block = s->off / LR_CHUNK;
+    j->offset = s->off;
     size_t nominal = len < want ? len : want;
-    int odd_nominal = parity(j->buf, nominal);
+    int odd_nominal = lr_ingest_parity(j->buf, nominal);
     /* the search starts at the block's last byte: a line end there makes the
      * next row start the next block's first byte */
     int odd = odd_nominal ^ (j->buf[nominal - 1] == '"');
@@ -226,5 +229,68 @@ int lr_ingest_next_chunk(splitter *s, chunk_job *j, lr_error *err)
     if (!lr_source_is_gzip(s->src) && raw >= rest)
         raw -= rest;
     s->raw_end = j->raw_end = raw > s->raw_end ? raw : s->raw_end;
+    return LR_OK;
+}
+
+/* Up to n more bytes of s's input appended to its carry (s->eof at its end). */
+static int carry_more(splitter *s, size_t n, lr_error *err)
+{
+    if (s->carry_len + n > s->carry_cap) {
+        size_t cap = s->carry_cap ? s->carry_cap : LR_OVERREAD;
+        while (cap < s->carry_len + n)
+            cap *= 2;
+        char *c = lr_mem_realloc(s->carry, s->carry_cap, cap);
+        if (!c)
+            return lr_error_nomem(err);
+        s->carry = c;
+        s->carry_cap = cap;
+    }
+    size_t got;
+    int rc = lr_source_read(s->src, s->carry + s->carry_len, n, &got, err);
+    if (!rc && got == 0)
+        s->eof = 1;
+    s->carry_len += got;
+    return rc;
+}
+
+/* The first row start at or after b0·C is where the chunk of block b0 − 1
+ * (or of the block its row began in) ends: just past the first line end
+ * outside quotes that ends at or after b0·C, found as lr_ingest_next_chunk
+ * finds it — the search starts at the byte b0·C − 1 (a line end there makes
+ * b0·C a row start; a CR there with an LF at b0·C is one line end) with the
+ * parity before that byte. A whole pass's chunks all start outside quotes,
+ * so its parity there is the file's: `odd` is that of [0, b0·C). */
+int lr_ingest_enter(splitter *s, const char *path, uint64_t b0, uint64_t b1, int odd, lr_error *err)
+{
+    size_t max_line = s->max_line;
+    memset(s, 0, sizeof *s);
+    s->max_line = max_line;
+    s->stop = b1 ? b1 * LR_CHUNK : 0;
+    uint64_t at = b0 ? b0 * LR_CHUNK - 1 : 0;
+    int rc = lr_source_open_at(path, at, &s->src, err);
+    if (rc || b0 == 0)
+        return rc;
+    size_t scanned = 0, end = 0;
+    if ((rc = carry_more(s, LR_OVERREAD, err)))
+        return rc;
+    if (s->carry_len == 0) { /* the file ends before the block: nothing */
+        s->done = 1;
+        return LR_OK;
+    }
+    odd ^= s->carry[0] == '"';
+    while (!(end = boundary(s->carry, s->carry_len, scanned, &odd, &scanned))) {
+        /* No row starts in the blocks from b0 on (the last row crosses
+         * b0·C), or the row that crosses b0·C is longer than the limit:
+         * the chunk it is in, an earlier one, reports it. */
+        if (s->eof || (s->carry_len > 2 && s->carry_len - 2 > max_line)) {
+            s->done = 1;
+            return LR_OK;
+        }
+        if ((rc = carry_more(s, LR_OVERREAD, err)))
+            return rc;
+    }
+    memmove(s->carry, s->carry + end, s->carry_len - end);
+    s->carry_len -= end;
+    s->off = at + end;
     return LR_OK;
 }

@@ -1,0 +1,238 @@
+/*
+ * test_ingest_enter.c — entering a file at block b0 with its quote parity
+ * (ingest_enter.c, what an MPI rank does with its share of a file): for
+ * every b0 of a quoted multi-block file the chunks cut from b0 on are those
+ * the pass over the whole file cuts there (block, offset, bytes, physical
+ * lines), and those chunks are the definition's (a chunk per block a row
+ * starts in, starting at the first such row). The file puts the hard cases
+ * on block boundaries: a CR LF row end split by one, a quoted CR LF split by
+ * one, a closing quote as a block's last byte, a row longer than a block
+ * across two boundaries (a block no row starts in), a row ending exactly at
+ * one, escaped quotes around one.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "ingest.h"
+#include "test_util.h"
+
+#define C ((size_t)1 << 20) /* the chunk size (LR_CHUNK) */
+
+typedef struct piece {
+    uint64_t block, offset, lines;
+    size_t len;
+    uLong crc;
+} piece;
+
+typedef struct pieces {
+    piece *p;
+    size_t n, cap;
+} pieces;
+
+/* Physical lines of b[0..n): a CR LF is one line end. */
+static uint64_t count_lines(const char *b, size_t n)
+{
+    uint64_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (b[i] == '\n' || (b[i] == '\r' && (i + 1 == n || b[i + 1] != '\n')))
+            k++;
+    return k;
+}
+
+static int collect(void *ud, uint64_t block, uint64_t offset, const char *buf, size_t len)
+{
+    pieces *ps = ud;
+    if (ps->n == ps->cap) {
+        ps->cap = ps->cap ? 2 * ps->cap : 16;
+        ps->p = realloc(ps->p, ps->cap * sizeof *ps->p);
+        ck_assert_ptr_nonnull(ps->p);
+    }
+    piece *q = &ps->p[ps->n++];
+    q->block = block;
+    q->offset = offset;
+    q->len = len;
+    q->lines = count_lines(buf, len);
+    q->crc = crc32(0L, (const Bytef *)buf, (uInt)len);
+    return 0;
+}
+
+static pieces cut(const char *path, uint64_t b0, uint64_t b1, int odd)
+{
+    pieces ps = {0};
+    lr_error err;
+    int rc = lr_ingest_cut(path, b0, b1, odd, 0, collect, &ps, &err);
+    ck_assert_msg(rc == LR_OK, "%s", err.message);
+    return ps;
+}
+
+/* A row whose quoted note makes `before` end exactly at offset `at` (its
+ * last byte at − 1), then `after`: the rest of that row. */
+static void put_at(lr_test_text *t, size_t at, const char *before, const char *after)
+{
+    static const char head[] = "1,2,a,\"";
+    size_t fixed = t->n + sizeof head - 1 + strlen(before);
+    ck_assert(at >= fixed);
+    lr_test_put(t, "%s", head);
+    for (size_t i = 0; i < at - fixed; i++)
+        lr_test_put(t, "%c", i % 7 == 3 ? ' ' : 'x');
+    lr_test_put(t, "%s%s", before, after);
+    ck_assert_uint_eq(t->n, at + strlen(after));
+}
+
+/* Ordinary rows (some with quoted line ends) up to about `to`. */
+static void fill(lr_test_text *t, size_t to)
+{
+    for (size_t i = 0; t->n + 400 < to; i++) {
+        if (i % 97 == 5)
+            lr_test_put(t, "%zu.5,%zu,b,\"two\r\nlines, \"\"q\"\"\"\r\n", i, i % 13);
+        else
+            lr_test_put(t, "%zu.25,%zu,c,plain\r\n", i, i % 11);
+    }
+}
+
+static lr_test_text make_file(void)
+{
+    lr_test_text t = {0};
+    lr_test_put(&t, "y,x,g,note\r\n");
+    fill(&t, C);
+    put_at(&t, C, "end\"\r", "\n"); /* a row's CR LF split by the boundary */
+    fill(&t, 2 * C);
+    put_at(&t, 2 * C, "in\r", "\nside\"\r\n"); /* a quoted CR LF split by it */
+    fill(&t, 3 * C);
+    put_at(&t, 3 * C, "closed\"", "\r\n"); /* the closing quote, the block's last byte */
+    fill(&t, 4 * C - 5000);
+    /* longer than a block, across 4C and 5C: no row starts in block 4 */
+    put_at(&t, 5 * C + C / 4, "long\r\n", "still\"\r\n");
+    fill(&t, 6 * C);
+    put_at(&t, 6 * C, "exact\"\n", ""); /* a row ending at the boundary */
+    fill(&t, 7 * C);
+    put_at(&t, 7 * C, "x\"\"y\r", "\n\"\"z\"\r\n"); /* escaped quotes around a quoted CR LF */
+    fill(&t, 7 * C + C / 3);
+    return t;
+}
+
+/* The chunks by their definition: block i has one if a row starts in
+ * [i·C, (i+1)·C), from its first row start. */
+static void check_definition(const lr_test_text *t, const pieces *ref)
+{
+    size_t nb = (t->n + C - 1) / C, k = 0, empty = 0;
+    size_t *starts = malloc((t->n + 1) * sizeof *starts), ns = 0;
+    ck_assert_ptr_nonnull(starts);
+    starts[ns++] = 0;
+    int odd = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        char ch = t->s[i];
+        if (ch == '"')
+            odd ^= 1;
+        else if (!odd && (ch == '\n' || ch == '\r')) {
+            if (ch == '\r' && i + 1 < t->n && t->s[i + 1] == '\n')
+                i++;
+            if (i + 1 < t->n)
+                starts[ns++] = i + 1;
+        }
+    }
+    for (size_t b = 0, s = 0; b < nb; b++) {
+        while (s < ns && starts[s] < b * C)
+            s++;
+        if (s == ns || starts[s] >= (b + 1) * C) {
+            empty++;
+            continue;
+        }
+        ck_assert_uint_lt(k, ref->n);
+        ck_assert_uint_eq(ref->p[k].block, b);
+        ck_assert_uint_eq(ref->p[k].offset, starts[s]);
+        k++;
+    }
+    ck_assert_uint_eq(k, ref->n);
+    ck_assert_uint_ge(empty, 1); /* the long row's block */
+    free(starts);
+}
+
+static void same_pieces(const pieces *got, const pieces *ref, uint64_t b0, uint64_t b1)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < ref->n; i++) {
+        const piece *r = &ref->p[i];
+        if (r->block < b0 || (b1 && r->block >= b1))
+            continue;
+        ck_assert_msg(k < got->n, "b0 %llu: chunk of block %llu missing", (unsigned long long)b0,
+                      (unsigned long long)r->block);
+        const piece *g = &got->p[k++];
+        ck_assert_uint_eq(g->block, r->block);
+        ck_assert_uint_eq(g->offset, r->offset);
+        ck_assert_uint_eq(g->len, r->len);
+        ck_assert_uint_eq(g->lines, r->lines);
+        ck_assert_uint_eq(g->crc, r->crc);
+    }
+    ck_assert_uint_eq(k, got->n);
+}
+
+START_TEST(test_enter_every_block)
+{
+    lr_test_text t = make_file();
+    char *path = lr_test_write_temp(t.s, t.n);
+    pieces ref = cut(path, 0, 0, 0);
+    check_definition(&t, &ref);
+    size_t nb = (t.n + C - 1) / C;
+    lr_error err;
+    for (uint64_t b0 = 1; b0 <= nb + 1; b0++) {
+        /* the parity at b0·C from two ranges, as two ranks would count it */
+        int p1, p2, naive = 0;
+        uint64_t mid = b0 * C / 3;
+        ck_assert_int_eq(lr_ingest_quote_parity(path, 0, mid, &p1, &err), LR_OK);
+        ck_assert_int_eq(lr_ingest_quote_parity(path, mid, b0 * C, &p2, &err), LR_OK);
+        for (size_t i = 0; i < b0 * C && i < t.n; i++)
+            naive ^= t.s[i] == '"';
+        ck_assert_int_eq(p1 ^ p2, naive);
+        pieces all = cut(path, b0, 0, p1 ^ p2), two = cut(path, b0, b0 + 2, p1 ^ p2);
+        same_pieces(&all, &ref, b0, 0);
+        same_pieces(&two, &ref, b0, b0 + 2);
+        free(all.p);
+        free(two.p);
+    }
+    /* the parity matters: inside the quoted CR LF at 2C, the wrong one
+     * takes it for a row end */
+    int p;
+    ck_assert_int_eq(lr_ingest_quote_parity(path, 0, 2 * C, &p, &err), LR_OK);
+    ck_assert_int_eq(p, 1);
+    pieces wrong = cut(path, 2, 3, !p);
+    ck_assert_uint_eq(wrong.n, 1);
+    ck_assert_uint_eq(wrong.p[0].offset, 2 * C + 1);
+    free(wrong.p);
+    free(ref.p);
+    lr_test_remove_file(path);
+    free(t.s);
+}
+END_TEST
+
+/* A gzip file has no offsets to enter at: refused, not misread. */
+START_TEST(test_enter_gzip_refused)
+{
+    char *path = lr_test_write_temp("", 0);
+    gzFile gz = gzopen(path, "wb");
+    ck_assert_ptr_nonnull(gz);
+    for (int i = 0; i < 200000; i++)
+        gzprintf(gz, "%d,%d\n", i, i % 7);
+    gzclose(gz);
+    pieces ps = {0};
+    lr_error err;
+    ck_assert_int_eq(lr_ingest_cut(path, 1, 0, 0, 0, collect, &ps, &err), LR_EUSAGE);
+    ck_assert_ptr_nonnull(strstr(err.message, "cannot be read from an offset"));
+    ck_assert_uint_eq(ps.n, 0);
+    ps = cut(path, 0, 0, 0); /* the whole pass reads it */
+    ck_assert_uint_ge(ps.n, 1);
+    free(ps.p);
+    lr_test_remove_file(path);
+}
+END_TEST
+
+int main(void)
+{
+    const lr_test_case tests[] = {
+        LR_TEST(test_enter_every_block),
+        LR_TEST(test_enter_gzip_refused),
+    };
+    return lr_test_run_cases("ingest_enter", 300, tests, LR_TEST_COUNT(tests));
+}
