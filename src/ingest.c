@@ -77,6 +77,37 @@ int lr_ingest_fused = 1;
  * ordinary way. */
 #define LR_FALLBACK_ROWS 64
 
+int lr_ingest_chunk_records = 0;
+
+/* The chunk just evaluated (or its error) through a chunk record and back,
+ * as an MPI rank sends it to rank 0 (partial_io.h). */
+static int through_record(const frame_pass *fp, int rc, void **result, uint64_t *lines,
+                          lr_error *err)
+{
+    lr_pbuf pb = {0};
+    lr_error perr;
+    lr_chunk_record r;
+    size_t off = 0;
+    int put = rc ? lr_partial_put_chunk_error(&pb, 0, 0, rc, err, &perr)
+                 : lr_partial_put_chunk(&pb, *result, 0, 0, *lines, &perr);
+    lr_chunk_free(*result);
+    *result = NULL;
+    if (!put)
+        put = lr_partial_get_chunk(pb.b, pb.n, &off, "a chunk record", fp->frame, &r, &perr);
+    lr_pbuf_free(&pb);
+    if (put) {
+        *err = perr;
+        return put;
+    }
+    if (r.rc) {
+        *err = r.err;
+        return r.rc;
+    }
+    *result = r.chunk;
+    *lines = r.lines;
+    return LR_OK;
+}
+
 /* Parse and accumulate one chunk: what a worker does (or the main thread with
  * one thread). Rows go through the fused path (lr_chunk_add_text) while it
  * takes them; a row it leaves goes through the CSV reader. */
@@ -123,6 +154,8 @@ static int frame_eval(void *ctx, const char *buf, size_t len, uint64_t seq, void
         rc = lr_chunk_end(chunk, err);
     *lines = line0;
     *result = chunk;
+    if (lr_ingest_chunk_records && !lr_frame_basis_vars(fp->frame))
+        rc = through_record(fp, rc, result, lines, err);
     return rc;
 }
 

@@ -14,6 +14,11 @@
  * path (lr_chunk_add_text); 1 unless a test turns it off to compare. */
 extern int lr_ingest_fused;
 
+/* Tests set it: every chunk a worker evaluates (or its error) goes through a
+ * chunk record and back before it is folded (lr_partial_put_chunk,
+ * lr_partial_get_chunk), as an MPI rank's chunk would; 0 otherwise. */
+extern int lr_ingest_chunk_records;
+
 /* The worker count for a request (0: the CPUs this process may use). */
 int lr_ingest_threads(int requested);
 
