@@ -77,21 +77,27 @@ int lr_ingest_first_types(const char *path, const lr_fit_options *opt, unsigned 
  * range, and no rank reads another's. */
 int lr_ingest_quote_parity(const char *path, uint64_t from, uint64_t to, int *odd, lr_error *err);
 
-/* What lr_ingest_cut gives each chunk: its block (the rows that start in the
- * file's bytes [block·C, (block + 1)·C), C = 1 MiB), the offset of its first
- * byte and its bytes (borrowed for the call). Nonzero stops the cut and is
- * its status. */
-typedef int (*lr_ingest_cut_fn)(void *ud, uint64_t block, uint64_t offset, const char *buf,
-                                size_t len);
+/* What lr_ingest_cut gives each chunk: its file (from 0) and block (the
+ * rows that start in the file's bytes [block·C, (block + 1)·C), C = 1 MiB),
+ * the offset in the file of its first byte and its bytes (borrowed for the
+ * call). Nonzero stops the cut and is its status. */
+typedef int (*lr_ingest_cut_fn)(void *ud, size_t file, uint64_t block, uint64_t offset,
+                                const char *buf, size_t len);
 
-/* The chunks of the blocks [b0, b1) (b1 = 0: to the end) of the plain file
- * `path`, in order, as a pass over the whole file cuts them (rows up to
- * max_line bytes, 0: LR_MAX_LINE_DEFAULT), the bytes before b0·C − 1 not
- * read: `odd` is the quote parity of [0, b0·C) (lr_ingest_quote_parity). A
- * block no row starts in has no chunk. b0 = b1 = 0: the pass over the whole
- * file (gzip too), through the first pass's own reading. */
-int lr_ingest_cut(const char *path, uint64_t b0, uint64_t b1, int odd, size_t max_line,
-                  lr_ingest_cut_fn each, void *ud, lr_error *err);
+/* Every file of the data set, for lr_ingest_cut. */
+#define LR_INGEST_ALL_FILES SIZE_MAX
+
+/* The chunks of the blocks [b0, b1) (b1 = 0: to its end) of file `file` of
+ * the data set paths[0..n), in order, as the first pass over the data set
+ * cuts them (rows up to max_line bytes, 0: LR_MAX_LINE_DEFAULT; the cut stops
+ * before a longer row), without reading the file's bytes before b0·C − 1:
+ * for b0 > 0 the file is a plain regular file and `odd` is the quote parity
+ * of its bytes [0, b0·C) (lr_ingest_quote_parity); from b0 = 0 it may be
+ * gzip, and a file after the first is checked against the first's header.
+ * A block no row starts in has no chunk. file = LR_INGEST_ALL_FILES: the
+ * first pass's own cut of every file. */
+int lr_ingest_cut(const char *const *paths, size_t n, size_t file, uint64_t b0, uint64_t b1,
+                  int odd, size_t max_line, lr_ingest_cut_fn each, void *ud, lr_error *err);
 
 /*
  * What a pass over the input does with its chunks. eval runs on a worker

@@ -36,23 +36,23 @@ int lr_ingest_quote_parity(const char *path, uint64_t from, uint64_t to, int *od
     return rc;
 }
 
-int lr_ingest_cut(const char *path, uint64_t b0, uint64_t b1, int odd, size_t max_line,
-                  lr_ingest_cut_fn each, void *ud, lr_error *err)
+int lr_ingest_cut(const char *const *paths, size_t n, size_t file, uint64_t b0, uint64_t b1,
+                  int odd, size_t max_line, lr_ingest_cut_fn each, void *ud, lr_error *err)
 {
     splitter sp = {0};
     chunk_job j = {0};
     sp.max_line = max_line ? max_line : LR_MAX_LINE_DEFAULT;
     int rc;
-    if (b0 == 0 && b1 == 0) {
-        if (!(rc = lr_source_open_files(&path, 1, sp.max_line, 0, &sp.src, err)))
+    if (file == LR_INGEST_ALL_FILES) {
+        if (!(rc = lr_source_open_files(paths, n, sp.max_line, 0, &sp.src, err)))
             lr_source_split_files(sp.src);
     } else {
-        rc = lr_ingest_enter(&sp, path, b0, b1, odd, err);
+        rc = lr_ingest_enter(&sp, paths, n, file, b0, b1, odd, err);
     }
     while (!rc && !sp.overlong) {
         if ((rc = lr_ingest_next_chunk(&sp, &j, err)) || j.len == 0)
             break;
-        rc = each(ud, j.block, j.offset, j.buf, j.len);
+        rc = each(ud, file == LR_INGEST_ALL_FILES ? j.file : file, j.block, j.offset, j.buf, j.len);
     }
     lr_mem_free(j.buf, j.cap);
     lr_mem_free(sp.carry, sp.carry_cap);

@@ -51,6 +51,10 @@ typedef struct splitter {
     uint64_t folded;  /* raw_end of the last chunk folded (progress: bytes done) */
     uint64_t stop;    /* entered (lr_ingest_enter): the input ends once the next
                          chunk would start at or past this offset (0: no end) */
+    int owe_eol;      /* entered in a file other files follow: a line end is put
+                         after its last row if it has none (once) */
+    size_t eol_file;  /* the splitter's number of that file */
+    char last_read;   /* the last byte read (0: none yet) */
 } splitter;
 
 /* The next chunk into j (its bytes, j->len; 0 at the end of the input):
@@ -60,14 +64,19 @@ int lr_ingest_next_chunk(splitter *s, chunk_job *j, lr_error *err);
 /* The quote parity of b[0..n) (1: odd count of '"'). ingest_split.c. */
 int lr_ingest_parity(const char *b, size_t n);
 
-/* A splitter over one plain file that cuts the chunks of its blocks [b0, b1)
- * (b1 = 0: to its end) exactly as a pass over the whole file does, without
- * reading the bytes before b0·C − 1: `odd` is the quote parity of the
- * file's bytes [0, b0·C). s is zeroed but for max_line, which the caller
- * sets (s->file is 0: the caller may number the file); the caller frees
- * s->src and s->carry, also on error. ingest_split.c. */
-int lr_ingest_enter(splitter *s, const char *path, uint64_t b0, uint64_t b1, int odd,
-                    lr_error *err);
+/* A splitter that cuts the chunks of the blocks [b0, b1) (b1 = 0: to its
+ * end) of file `file` of the data set paths[0..n) exactly as the pass over
+ * the data set cuts them (lr_source_open_files, split at each file), the
+ * file's own bytes before b0·C − 1 not read. For b0 > 0 the file must be a
+ * plain regular file and `odd` is the quote parity of its bytes [0, b0·C);
+ * from b0 = 0 it may be gzip, and a file after the first starts past its
+ * header row, checked against the first file's. The pass's line end after
+ * a file without one that others follow is put after it too. s is zeroed
+ * but for max_line, which the caller sets; s->file numbers the file 0 (or 1
+ * after the first file's header row); the caller frees s->src and s->carry,
+ * also on error. ingest_split.c. */
+int lr_ingest_enter(splitter *s, const char *const *paths, size_t n, size_t file, uint64_t b0,
+                    uint64_t b1, int odd, lr_error *err);
 
 /* Evaluate sp's chunks on up to nthreads workers and fold them in order:
  * ingest_pool.c. */

@@ -22,6 +22,7 @@
 #define C ((size_t)1 << 20) /* the chunk size (LR_CHUNK) */
 
 typedef struct piece {
+    size_t file;
     uint64_t block, offset, lines;
     size_t len;
     uLong crc;
@@ -42,7 +43,8 @@ static uint64_t count_lines(const char *b, size_t n)
     return k;
 }
 
-static int collect(void *ud, uint64_t block, uint64_t offset, const char *buf, size_t len)
+static int collect(void *ud, size_t file, uint64_t block, uint64_t offset, const char *buf,
+                   size_t len)
 {
     pieces *ps = ud;
     if (ps->n == ps->cap) {
@@ -51,6 +53,7 @@ static int collect(void *ud, uint64_t block, uint64_t offset, const char *buf, s
         ck_assert_ptr_nonnull(ps->p);
     }
     piece *q = &ps->p[ps->n++];
+    q->file = file;
     q->block = block;
     q->offset = offset;
     q->len = len;
@@ -59,13 +62,21 @@ static int collect(void *ud, uint64_t block, uint64_t offset, const char *buf, s
     return 0;
 }
 
-static pieces cut(const char *path, uint64_t b0, uint64_t b1, int odd)
+/* The chunks of blocks [b0, b1) of file `file` of paths[0..n) (every file's
+ * with LR_INGEST_ALL_FILES). */
+static pieces cut_files(const char *const *paths, size_t n, size_t file, uint64_t b0, uint64_t b1,
+                        int odd)
 {
     pieces ps = {0};
     lr_error err;
-    int rc = lr_ingest_cut(path, b0, b1, odd, 0, collect, &ps, &err);
+    int rc = lr_ingest_cut(paths, n, file, b0, b1, odd, 0, collect, &ps, &err);
     ck_assert_msg(rc == LR_OK, "%s", err.message);
     return ps;
+}
+
+static pieces cut(const char *path, uint64_t b0, uint64_t b1, int odd)
+{
+    return cut_files(&path, 1, b0 || b1 ? 0 : LR_INGEST_ALL_FILES, b0, b1, odd);
 }
 
 /* A row whose quoted note makes `before` end exactly at offset `at` (its
@@ -151,16 +162,19 @@ static void check_definition(const lr_test_text *t, const pieces *ref)
     free(starts);
 }
 
-static void same_pieces(const pieces *got, const pieces *ref, uint64_t b0, uint64_t b1)
+/* got: the chunks of blocks [b0, b1) of file `file` of ref's. */
+static void same_file_pieces(const pieces *got, const pieces *ref, size_t file, uint64_t b0,
+                             uint64_t b1)
 {
     size_t k = 0;
     for (size_t i = 0; i < ref->n; i++) {
         const piece *r = &ref->p[i];
-        if (r->block < b0 || (b1 && r->block >= b1))
+        if (r->file != file || r->block < b0 || (b1 && r->block >= b1))
             continue;
         ck_assert_msg(k < got->n, "b0 %llu: chunk of block %llu missing", (unsigned long long)b0,
                       (unsigned long long)r->block);
         const piece *g = &got->p[k++];
+        ck_assert_uint_eq(g->file, r->file);
         ck_assert_uint_eq(g->block, r->block);
         ck_assert_uint_eq(g->offset, r->offset);
         ck_assert_uint_eq(g->len, r->len);
@@ -168,6 +182,11 @@ static void same_pieces(const pieces *got, const pieces *ref, uint64_t b0, uint6
         ck_assert_uint_eq(g->crc, r->crc);
     }
     ck_assert_uint_eq(k, got->n);
+}
+
+static void same_pieces(const pieces *got, const pieces *ref, uint64_t b0, uint64_t b1)
+{
+    same_file_pieces(got, ref, 0, b0, b1);
 }
 
 START_TEST(test_enter_every_block)
@@ -219,13 +238,79 @@ START_TEST(test_enter_gzip_refused)
     gzclose(gz);
     pieces ps = {0};
     lr_error err;
-    ck_assert_int_eq(lr_ingest_cut(path, 1, 0, 0, 0, collect, &ps, &err), LR_EUSAGE);
+    const char *one[] = {path};
+    ck_assert_int_eq(lr_ingest_cut(one, 1, 0, 1, 0, 0, 0, collect, &ps, &err), LR_EUSAGE);
     ck_assert_ptr_nonnull(strstr(err.message, "cannot be read from an offset"));
     ck_assert_uint_eq(ps.n, 0);
     ps = cut(path, 0, 0, 0); /* the whole pass reads it */
     ck_assert_uint_ge(ps.n, 1);
     free(ps.p);
     lr_test_remove_file(path);
+}
+END_TEST
+
+/* Several files: the quoted file, a file whose last row has no line end
+ * (the pass puts one after it), a gzip file, a last file without a final
+ * line end (none put). Every file entered at every block cuts the chunks
+ * the pass over the four cuts; a header that differs is the same error. */
+START_TEST(test_enter_files)
+{
+    lr_test_text t[4] = {make_file(), {0}, {0}, {0}};
+    for (int f = 1; f < 4; f++) {
+        lr_test_put(&t[f], "y,x,g,note\r\n");
+        fill(&t[f], f == 2 ? C / 3 : 2 * C + C / 2 * (size_t)f);
+        lr_test_put(&t[f], "9,9,z,\"last\"");
+    }
+    char *paths[5];
+    for (int f = 0; f < 4; f++)
+        paths[f] = lr_test_write_temp(t[f].s, t[f].n);
+    gzFile gz = gzopen(paths[2], "wb");
+    ck_assert_ptr_nonnull(gz);
+    ck_assert_int_eq(gzwrite(gz, t[2].s, (unsigned)t[2].n), (int)t[2].n);
+    gzclose(gz);
+    const char *const *pp = (const char *const *)paths;
+    pieces ref = cut_files(pp, 4, LR_INGEST_ALL_FILES, 0, 0, 0);
+    lr_error err;
+    for (size_t f = 0; f < 4; f++) {
+        size_t nb = f == 2 ? 1 : (t[f].n + C - 1) / C;
+        for (uint64_t b0 = 0; b0 < nb + (f != 2); b0++) {
+            int odd = 0;
+            if (b0)
+                ck_assert_int_eq(lr_ingest_quote_parity(pp[f], 0, b0 * C, &odd, &err), LR_OK);
+            pieces all = cut_files(pp, 4, f, b0, 0, odd),
+                   one = cut_files(pp, 4, f, b0, b0 + 1, odd);
+            same_file_pieces(&all, &ref, f, b0, 0);
+            same_file_pieces(&one, &ref, f, b0, b0 + 1);
+            free(all.p);
+            free(one.p);
+        }
+    }
+    /* the line end put after file 1's last row, none after file 3's */
+    ck_assert_uint_eq(ref.p[ref.n - 1].file, 3);
+    for (size_t i = ref.n - 1; i > 0; i--)
+        if (ref.p[i].file == 1) {
+            ck_assert_uint_eq(ref.p[i].offset + ref.p[i].len, t[1].n + 1);
+            break;
+        }
+    ck_assert_uint_eq(ref.p[ref.n - 1].offset + ref.p[ref.n - 1].len, t[3].n);
+    /* a header that differs, found where the pass finds it */
+    t[3].s[0] = 'Y';
+    lr_test_write_file(paths[3], t[3].s, t[3].n);
+    pieces ps = {0};
+    lr_error e1, e2;
+    ck_assert_int_ne(lr_ingest_cut(pp, 4, LR_INGEST_ALL_FILES, 0, 0, 0, 0, collect, &ps, &e1),
+                     LR_OK);
+    free(ps.p);
+    ps = (pieces){0};
+    ck_assert_int_ne(lr_ingest_cut(pp, 4, 3, 0, 0, 0, 0, collect, &ps, &e2), LR_OK);
+    ck_assert_uint_eq(ps.n, 0);
+    ck_assert_str_eq(e1.message, e2.message);
+    free(ps.p);
+    free(ref.p);
+    for (int f = 0; f < 4; f++) {
+        lr_test_remove_file(paths[f]);
+        free(t[f].s);
+    }
 }
 END_TEST
 
@@ -386,9 +471,8 @@ END_TEST
 int main(void)
 {
     const lr_test_case tests[] = {
-        LR_TEST(test_enter_every_block),
-        LR_TEST(test_enter_gzip_refused),
-        LR_TEST(test_chunk_records_fold_the_same),
+        LR_TEST(test_enter_every_block),    LR_TEST(test_enter_gzip_refused),
+        LR_TEST(test_enter_files),          LR_TEST(test_chunk_records_fold_the_same),
         LR_TEST(test_chunk_record_corrupt),
     };
     return lr_test_run_cases("ingest_enter", 300, tests, LR_TEST_COUNT(tests));
