@@ -99,6 +99,42 @@ typedef int (*lr_ingest_cut_fn)(void *ud, size_t file, uint64_t block, uint64_t 
 int lr_ingest_cut(const char *const *paths, size_t n, size_t file, uint64_t b0, uint64_t b1,
                   int odd, size_t max_line, lr_ingest_cut_fn each, void *ud, lr_error *err);
 
+/* ---- the first pass split among MPI ranks by chunks (ingest_ranks.c) ---- */
+
+/* What rank 0 folds after its own chunks: fold(ud, f, src, lines_before)
+ * with rank 0's input src (its files, for lr_source_locate) and the physical
+ * lines of the data set before the next chunk. */
+typedef struct lr_ingest_more {
+    int (*fold)(void *ud, lr_frame *f, const lr_source *src, uint64_t lines_before, lr_error *err);
+    void *ud; /* its context */
+} lr_ingest_more;
+
+/* Rank 0: the first pass over the files paths[0..last] of the data set
+ * paths[0..n), the last one up to its block b1 (0: whole), then more; *out
+ * is the finished frame (caller frees). Errors as the fit's. */
+int lr_ingest_rank0(const char *const *paths, size_t n, size_t last, uint64_t b1,
+                    const lr_fit_options *opt, const lr_ingest_more *more, lr_frame **out,
+                    char *delimiter, lr_error *err);
+
+/* A rank's segment: blocks [b0, b1) of file `file` (b1 = 0: to its end),
+ * `odd` the quote parity of the file's bytes [0, b0·C). */
+typedef struct lr_ingest_segment {
+    size_t file; /* the file, from 0 */
+    uint64_t b0; /* its first block */
+    uint64_t b1; /* the block after its last (0: to the file's end) */
+    int odd;     /* the quote parity at b0·C */
+} lr_ingest_segment;
+
+/* Where a rank's records go, in file order (nonzero stops the pass). */
+typedef int (*lr_ingest_emit_fn)(void *ud, const unsigned char *rec, size_t len, lr_error *err);
+
+/* A rank after the first: the chunks of seg[0..nseg), in order, as chunk
+ * records (partial_io.h) to emit, on opt->threads threads; a failure is an
+ * error record at its place, and the last record. LR_OK unless emit
+ * failed. */
+int lr_ingest_records(const char *const *paths, size_t n, const lr_ingest_segment *seg, size_t nseg,
+                      const lr_fit_options *opt, lr_ingest_emit_fn emit, void *ud, lr_error *err);
+
 /*
  * What a pass over the input does with its chunks. eval runs on a worker
  * thread (several at once, so it may only read shared state): it turns the

@@ -132,12 +132,16 @@ int lr_ingest_next_chunk(splitter *s, chunk_job *j, lr_error *err)
     int rc;
     size_t len = 0, want = 0;
     j->len = 0;
-    if (s->stop && s->off >= s->stop)
+    if (s->stop && s->file == s->eol_file && s->off >= s->stop)
         s->done = 1; /* entered: the chunk of the last block was cut */
     for (;;) {
         /* the next file, once this one is used up */
         while (s->eof && s->carry_len == 0 && !s->done) {
             uint64_t start;
+            if (s->end_file && s->file == s->eol_file) {
+                s->done = 1;
+                break;
+            }
             int more = lr_source_next_file(s->src, &start, err);
             if (more < 0)
                 return -more;
@@ -336,6 +340,29 @@ int lr_ingest_enter(splitter *s, const char *const *paths, size_t n, size_t file
     rc = lr_ingest_next_chunk(s, &head, err);
     if (!rc && s->overlong) /* the first file's header: its fit reports it */
         s->done = 1;
+    /* the file's line that follows the header's lines in the concatenation
+     * (its own header row may span more than one) */
+    uint64_t hl = 0, local = 0;
+    for (size_t i = 0; i < head.len; i++)
+        hl += head.buf[i] == '\n' ||
+              (head.buf[i] == '\r' && (i + 1 == head.len || head.buf[i + 1] != '\n'));
     lr_mem_free(head.buf, head.cap);
+    if (!rc && !s->done) {
+        /* the next chunk opens the file (its header checked) */
+        const char *nm;
+        uint64_t start;
+        int more = lr_source_next_file(s->src, &start, err);
+        if (more < 0)
+            return -more;
+        if (!more) {
+            s->done = 1;
+            return LR_OK;
+        }
+        s->file++;
+        s->off = start;
+        s->eof = 0;
+        lr_source_locate(s->src, hl + 1, &nm, &local);
+        s->line_off = local ? local - 1 : 0;
+    }
     return rc;
 }

@@ -634,6 +634,15 @@ int lr_partial_get_file(lr_partial_cursor *pc, const lr_frame *f, lr_levels **le
 /* Record kinds, after the part's section tags (1 to 5). */
 #define REC_CHUNK 6u /* a parsed chunk */
 #define REC_ERROR 7u /* a chunk that failed */
+#define REC_START 8u /* a file after the first starts: its header's lines */
+
+void lr_partial_put_file_start(lr_pbuf *p, uint64_t file, uint64_t line_off)
+{
+    lr_pbuf_u64(p, REC_START);
+    lr_pbuf_u64(p, file);
+    lr_pbuf_u64(p, 0);
+    lr_pbuf_u64(p, line_off);
+}
 
 int lr_partial_put_chunk(lr_pbuf *p, const lr_chunk *c, uint64_t file, uint64_t block,
                          uint64_t lines, lr_error *err)
@@ -738,6 +747,11 @@ int lr_partial_get_chunk(const void *bytes, size_t len, size_t *off, const char 
         out->rc = (int)code;
         out->err.code = (int)code;
         snprintf(out->err.message, sizeof out->err.message, "%s", msg);
+    } else if (kind == REC_START) {
+        out->start = 1;
+        out->lines = get_u64(&c);
+        if (c.bad)
+            return corrupt(err, name, "a file's start record is cut short");
     } else if (kind == REC_CHUNK) {
         out->lines = get_u64(&c);
         if (c.bad)
