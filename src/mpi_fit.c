@@ -233,6 +233,7 @@ static int gather(void *ud, const unsigned char *rec, size_t len, lr_error *err)
 /* Rank 0's fold of the other ranks' records. */
 typedef struct root_fold {
     const char *const *paths; /* the data set */
+    size_t n;                 /* its files */
     size_t last;              /* rank 0's last file */
     const uint64_t *start;    /* the deal */
     int *received;            /* per rank: its stream was received */
@@ -279,20 +280,28 @@ static int fold_stream(root_fold *rf, lr_frame *f, const lr_source *src, int r,
     rf->received[r] = 1;
     int rc = recv_bytes(r, &b, &len) ? LR_OK : lr_error_nomem(err);
     for (size_t off = 0; !rc && off < len;) {
+        /* each record after its length (gather) */
         uint64_t n = 0;
-        for (int i = 0; i < 8 && off + 8 <= len; i++)
-            n |= (uint64_t)b[off + (size_t)i] << (8 * i);
-        off += 8;
-        size_t at = off;
-        lr_chunk_record rec;
-        if (n > len - off + 8 || off > len) {
+        if (len - off < 8) {
             rc = lr_error_set(err, LR_EDATA, "%s: a record is cut short", name);
             break;
         }
+        for (int i = 0; i < 8; i++)
+            n |= (uint64_t)b[off + (size_t)i] << (8 * i);
+        off += 8;
+        if (n > len - off) {
+            rc = lr_error_set(err, LR_EDATA, "%s: a record is cut short", name);
+            break;
+        }
+        size_t at = off;
+        lr_chunk_record rec;
         if ((rc = lr_partial_get_chunk(b, off + (size_t)n, &at, name, f, &rec, err)))
             break;
         off += (size_t)n;
-        if (rec.start) {
+        if (rec.file >= rf->n) {
+            lr_chunk_free(rec.chunk);
+            rc = lr_error_set(err, LR_EDATA, "%s: a record of no file", name);
+        } else if (rec.start) {
             rf->first_line[rec.file] = *lines_before;
             rf->line_off[rec.file] = rec.lines;
         } else if (rec.rc) {
@@ -367,14 +376,14 @@ int lr_mpi_fit(const char *const *paths, size_t n, const lr_fit_options *opt, lr
         }
         lr_pbuf_free(&recs);
     } else {
-        root_fold rf = {paths,
-                        0,
-                        start,
-                        calloc((size_t)mpi_size, sizeof(int)),
-                        calloc(n, sizeof(uint64_t)),
-                        calloc(n, sizeof(uint64_t)),
-                        0,
-                        {0}};
+        root_fold rf;
+        memset(&rf, 0, sizeof rf);
+        rf.paths = paths;
+        rf.n = n;
+        rf.start = start;
+        rf.received = calloc((size_t)mpi_size, sizeof(int));
+        rf.first_line = calloc(n, sizeof(uint64_t));
+        rf.line_off = calloc(n, sizeof(uint64_t));
         lr_ingest_more more = {fold_remote, &rf};
         char delimiter = 0;
         rf.last = start[3] > 0 ? start[2] : start[2] - 1;
