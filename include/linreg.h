@@ -71,18 +71,13 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#ifdef __cplusplus
-extern "C" {
-#endif
-
+#include "linreg_export.h"  /* LR_API_BEGIN, LR_API_END */
 #include "linreg_version.h" /* LR_VERSION_MAJOR, _MINOR, _PATCH, _STRING */
 
 /* Everything this header declares is the library's API and is exported from
  * the shared library; the library is compiled with hidden visibility, so
  * nothing else is. */
-#if defined(__GNUC__)
-#pragma GCC visibility push(default)
-#endif
+LR_API_BEGIN
 
 /* ------------------------------------------------------------------------ */
 /* Status codes and errors                                                  */
@@ -754,12 +749,6 @@ void lr_blas_info(char *buf, size_t size);
  */
 size_t lr_suggest_name(const char *name, size_t len, const char *const *names, size_t n);
 
-#if defined(__GNUC__)
-#pragma GCC visibility pop
-#endif
-
-#ifdef __cplusplus
-}
-#endif
+LR_API_END
 
 #endif /* LINREG_H */

@@ -12,14 +12,8 @@
 
 #include "linreg.h" /* lr_error, lr_method, LR_ERROR_MAX */
 
-#ifdef __cplusplus
-extern "C" {
-#endif
-
-/* Everything declared here is exported (see linreg.h). */
-#if defined(__GNUC__)
-#pragma GCC visibility push(default)
-#endif
+/* Everything declared here is exported (see linreg_export.h). */
+LR_API_BEGIN
 
 /* ------------------------------------------------------------------------ */
 /* Benchmark: the BLAS/LAPACK normal equations against naive loops          */
@@ -230,12 +224,6 @@ int lr_bench_inverse_residual(size_t p, const double *a, size_t lda, const doubl
  * [0, 15]; 0 for a NaN estimate). */
 double lr_bench_lre(size_t p, const double *est, const double *exact);
 
-#if defined(__GNUC__)
-#pragma GCC visibility pop
-#endif
-
-#ifdef __cplusplus
-}
-#endif
+LR_API_END
 
 #endif /* LINREG_BENCH_H */

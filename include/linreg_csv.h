@@ -98,6 +98,14 @@ uint64_t lr_csv_line(const lr_csv *r);
 /* Close and free. lr_csv_free(NULL) is harmless. */
 void lr_csv_free(lr_csv *r);
 
+/*
+ * Write s to f as one comma-separated field that lr_csv_next reads back as s:
+ * quoted (RFC 4180, a quote doubled) when it holds a comma, a quote or a line
+ * end, or begins or ends with a space or TAB (which the reader trims from an
+ * unquoted field); as it is otherwise. s is only read; write errors are f's.
+ */
+void lr_csv_write_field(FILE *f, const char *s);
+
 /* ------------------------------------------------------------------------ */
 /* Numbers and missing values                                               */
 /* ------------------------------------------------------------------------ */

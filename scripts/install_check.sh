@@ -35,7 +35,7 @@ libdir=$(dirname "$(find "$stage" -name 'liblinreg.so' | head -n 1)")
 [ -n "$libdir" ] && [ -d "$libdir" ] || fail "no liblinreg.so installed"
 pcdir=$libdir/pkgconfig
 for f in "$stage/bin/linreg" "$libdir/liblinreg.a" "$stage/include/linreg.h" \
-         "$stage/include/linreg_csv.h" \
+         "$stage/include/linreg_csv.h" "$stage/include/linreg_export.h" \
          "$stage/include/linreg_bench.h" "$stage/include/linreg_version.h" "$pcdir/linreg.pc" \
          "$libdir/cmake/linreg/linregConfig.cmake" \
          "$libdir/cmake/linreg/linregConfigVersion.cmake" \

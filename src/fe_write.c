@@ -20,24 +20,6 @@
 
 #include "fixed_effects_impl.h"
 
-/* A field, quoted when it holds a delimiter, a quote, a line end or edge blanks. */
-static void put_field(FILE *f, const char *s)
-{
-    size_t n = strlen(s);
-    int q = n && (s[0] == ' ' || s[n - 1] == ' ') ? 1 : strpbrk(s, ",\"\r\n") != NULL;
-    if (!q) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-}
-
 void lr_fe_effects(const lr_fe *fe, size_t p, const double *beta, const unsigned char *aliased,
                    double *out)
 {
@@ -75,9 +57,9 @@ static int write_effects(const lr_fe *fe, const lr_solution *sol, FILE *f, lr_er
             double e = eff[fe->lev_off[k] + l];
             if (isnan(e))
                 continue; /* a singleton's level, dropped */
-            put_field(f, ff->name);
+            lr_csv_write_field(f, ff->name);
             fputc(',', f);
-            put_field(f, lr_levels_label(ff->lv, l));
+            lr_csv_write_field(f, lr_levels_label(ff->lv, l));
             fprintf(f, ",%.17g\n", e);
         }
     }

@@ -52,6 +52,29 @@ static lr_accum *accum_new(size_t k, lr_kernel kernel)
     return a;
 }
 
+/* x's n rows (leading dimension ld) added to a in blocks of `block` rows. */
+static void add_blocks(lr_accum *a, size_t n, const double *x, size_t ld, size_t block)
+{
+    lr_error err;
+    for (size_t i = 0; i < n; i += block)
+        ck_assert_int_eq(lr_accum_add(a, n - i < block ? n - i : block, x + i, ld, NULL, &err),
+                         LR_OK);
+}
+
+/* a's means and co-moments (lower triangle) against b's, k columns: the
+ * means first, as a mean may settle a QR accumulator's co-moments. */
+static void check_same_moments(const lr_accum *a, const lr_accum *b, size_t k, double rtol_mean,
+                               double rtol)
+{
+    for (size_t j = 0; j < k; j++)
+        LR_CK_REL(lr_accum_mean(a)[j], lr_accum_mean(b)[j], rtol_mean);
+    size_t la, lb;
+    const double *ma = lr_accum_comoments(a, &la), *mb = lr_accum_comoments(b, &lb);
+    for (size_t j = 0; j < k; j++)
+        for (size_t l = 0; l <= j; l++)
+            LR_CK_REL(ma[j * la + l], mb[j * lb + l], rtol);
+}
+
 static void check_against_reference(const lr_accum *a, size_t n, size_t k, const double *x,
                                     const double *w, double rtol)
 {
@@ -73,89 +96,55 @@ static void check_against_reference(const lr_accum *a, size_t n, size_t k, const
     free(m2);
 }
 
-/* Adding rows in blocks of any size, or merging separately built accumulators,
- * gives the same statistics. */
-START_TEST(test_blocks_and_merge)
-{
-    lr_test_seed(1);
-    size_t n = 5000, k = 6;
-    double *x = make_data(n, k, 3.0);
-    size_t sizes[] = {1, 7, 100, 1024, 5000};
-    for (size_t s = 0; s < sizeof sizes / sizeof *sizes; s++) {
-        lr_accum *a;
-        lr_error err;
-        a = accum_new(k, LR_KERNEL_BLAS);
-        for (size_t i = 0; i < n; i += sizes[s]) {
-            size_t m = n - i < sizes[s] ? n - i : sizes[s];
-            ck_assert_int_eq(lr_accum_add(a, m, x + i, n, NULL, &err), LR_OK);
-        }
-        ck_assert_uint_eq(lr_accum_nobs(a), n);
-        LR_CK_REL(lr_accum_weight(a), (double)n, 0);
-        check_against_reference(a, n, k, x, NULL, 1e-13);
-        lr_accum_free(a);
-    }
-    /* Three accumulators merged in order. */
-    lr_accum *parts[3], *all;
-    lr_error err;
-    size_t cut[4] = {0, 1234, 1235, n};
-    for (int q = 0; q < 3; q++) {
-        parts[q] = accum_new(k, LR_KERNEL_BLAS);
-        ck_assert_int_eq(lr_accum_add(parts[q], cut[q + 1] - cut[q], x + cut[q], n, NULL, &err),
-                         LR_OK);
-    }
-    all = accum_new(k, LR_KERNEL_BLAS);
-    for (int q = 0; q < 3; q++)
-        ck_assert_int_eq(lr_accum_merge(all, parts[q], &err), LR_OK);
-    ck_assert_uint_eq(lr_accum_nobs(all), n);
-    check_against_reference(all, n, k, x, NULL, 1e-13);
-    for (int q = 0; q < 3; q++)
-        lr_accum_free(parts[q]);
-    lr_accum_free(all);
-    free(x);
-}
-END_TEST
+/* Rows added in blocks of any size, on each kernel, give the reference
+ * statistics; so do accumulators of one block each merged in order (a
+ * one-row part, a short last part). */
+typedef struct block_case {
+    unsigned seed;  /* lr_test_seed's */
+    size_t n;       /* rows */
+    size_t k;       /* columns */
+    double offset;  /* make_data's */
+    size_t block;   /* rows a call */
+    lr_kernel kern; /* the accumulator's */
+    double rtol;    /* against the long-double reference */
+} block_case;
 
-/* The naive kernel computes the same statistics in plain loops. */
-START_TEST(test_naive_kernel)
-{
-    lr_test_seed(2);
-    size_t n = 3000, k = 5;
-    double *x = make_data(n, k, -7.0);
-    lr_accum *a, *b;
-    lr_error err;
-    a = accum_new(k, LR_KERNEL_BLAS);
-    b = accum_new(k, LR_KERNEL_NAIVE);
-    for (size_t i = 0; i < n; i += 512) {
-        size_t m = n - i < 512 ? n - i : 512;
-        ck_assert_int_eq(lr_accum_add(a, m, x + i, n, NULL, &err), LR_OK);
-        ck_assert_int_eq(lr_accum_add(b, m, x + i, n, NULL, &err), LR_OK);
-    }
-    check_against_reference(b, n, k, x, NULL, 1e-13);
-    size_t lda, ldb;
-    const double *ma = lr_accum_comoments(a, &lda), *mb = lr_accum_comoments(b, &ldb);
-    for (size_t j = 0; j < k; j++)
-        for (size_t l = 0; l <= j; l++)
-            LR_CK_REL(mb[j * ldb + l], ma[j * lda + l], 1e-12);
-    lr_accum_free(a);
-    lr_accum_free(b);
-    free(x);
-}
-END_TEST
+static const block_case block_cases[] = {
+    {1, 5000, 6, 3.0, 1, LR_KERNEL_BLAS, 1e-13},
+    {1, 5000, 6, 3.0, 7, LR_KERNEL_BLAS, 1e-13},
+    {1, 5000, 6, 3.0, 100, LR_KERNEL_BLAS, 1e-13},
+    {1, 5000, 6, 3.0, 1024, LR_KERNEL_BLAS, 1e-13},
+    {1, 5000, 6, 3.0, 5000, LR_KERNEL_BLAS, 1e-13},
+    /* the naive kernel: the same statistics in plain loops */
+    {2, 3000, 5, -7.0, 512, LR_KERNEL_NAIVE, 1e-13},
+    {2, 3000, 5, -7.0, 512, LR_KERNEL_BLAS, 1e-13},
+    /* a column 1e9 + unit noise keeps its digits: every block is centred
+     * first (uncentred sums would lose all 16 digits, 1e18 against ~1e3) */
+    {3, 4000, 3, 1e9, 1000, LR_KERNEL_BLAS, 1e-12},
+};
 
-/* A column 1e9 + unit noise keeps its digits: every block is centred first. */
-START_TEST(test_large_offset)
+START_TEST(test_blocks)
 {
-    lr_test_seed(3);
-    size_t n = 4000, k = 3;
-    double *x = make_data(n, k, 1e9);
-    lr_accum *a;
+    const block_case *c = &block_cases[_i];
+    lr_test_seed(c->seed);
+    double *x = make_data(c->n, c->k, c->offset);
+    lr_accum *a = accum_new(c->k, c->kern), *merged = accum_new(c->k, c->kern);
+    add_blocks(a, c->n, x, c->n, c->block);
     lr_error err;
-    a = accum_new(k, LR_KERNEL_BLAS);
-    for (size_t i = 0; i < n; i += 1000)
-        ck_assert_int_eq(lr_accum_add(a, 1000, x + i, n, NULL, &err), LR_OK);
-    /* Uncentred sums would lose all 16 digits here (1e18 against ~1e3). */
-    check_against_reference(a, n, k, x, NULL, 1e-12);
+    for (size_t i = 0; i < c->n; i += c->block) { /* each block its own, merged in order */
+        lr_accum *part = accum_new(c->k, c->kern);
+        add_blocks(part, c->n - i < c->block ? c->n - i : c->block, x + i, c->n, c->block);
+        ck_assert_int_eq(lr_accum_merge(merged, part, &err), LR_OK);
+        lr_accum_free(part);
+    }
+    const lr_accum *both[2] = {a, merged};
+    for (int q = 0; q < 2; q++) {
+        ck_assert_uint_eq(lr_accum_nobs(both[q]), c->n);
+        LR_CK_REL(lr_accum_weight(both[q]), (double)c->n, 0);
+        check_against_reference(both[q], c->n, c->k, x, NULL, c->rtol);
+    }
     lr_accum_free(a);
+    lr_accum_free(merged);
     free(x);
 }
 END_TEST
@@ -177,10 +166,8 @@ START_TEST(test_weights)
             nd++;
         }
     }
-    lr_accum *a, *b;
+    lr_accum *a = accum_new(k, LR_KERNEL_BLAS), *b = accum_new(k, LR_KERNEL_BLAS);
     lr_error err;
-    a = accum_new(k, LR_KERNEL_BLAS);
-    b = accum_new(k, LR_KERNEL_BLAS);
     ck_assert_int_eq(lr_accum_add(a, n, x, n, w, &err), LR_OK);
     ck_assert_int_eq(lr_accum_add(b, nd, dup, 2 * n, NULL, &err), LR_OK);
     /* rows with w = 0 are not observations */
@@ -189,13 +176,7 @@ START_TEST(test_weights)
         nonzero += w[i] > 0;
     ck_assert_uint_eq(lr_accum_nobs(a), nonzero);
     LR_CK_REL(lr_accum_weight(a), lr_accum_weight(b), 1e-15);
-    size_t lda, ldb;
-    const double *ma = lr_accum_comoments(a, &lda), *mb = lr_accum_comoments(b, &ldb);
-    for (size_t j = 0; j < k; j++) {
-        LR_CK_REL(lr_accum_mean(a)[j], lr_accum_mean(b)[j], 1e-13);
-        for (size_t l = 0; l <= j; l++)
-            LR_CK_REL(ma[j * lda + l], mb[j * ldb + l], 1e-12);
-    }
+    check_same_moments(a, b, k, 1e-13, 1e-12);
     /* A negative or non-finite weight is an error. */
     w[5] = -1;
     ck_assert_int_eq(lr_accum_add(a, n, x, n, w, &err), LR_EVALUE);
@@ -271,18 +252,15 @@ START_TEST(test_qr_merge_paths)
         for (size_t i = 0; i < n; i++)
             x[j * n + i] += 10.0 * (double)i * (double)(j % 3);
     size_t cut[] = {0, 40, 440, 460, 1160, 1165, 1465, 2465, 3000};
-    lr_accum *part[8], *one, *perm;
+    lr_accum *part[8], *one = accum_new(k, LR_KERNEL_QR), *perm;
     lr_error err;
-    one = accum_new(k, LR_KERNEL_QR);
-    for (size_t i = 0; i < n; i += 97)
-        ck_assert_int_eq(lr_accum_add(one, n - i < 97 ? n - i : 97, x + i, n, NULL, &err), LR_OK);
+    add_blocks(one, n, x, n, 97);
     for (int q = 0; q < 8; q++) {
         part[q] = accum_new(k, LR_KERNEL_QR);
         ck_assert_int_eq(lr_accum_add(part[q], cut[q + 1] - cut[q], x + cut[q], n, NULL, &err),
                          LR_OK);
     }
-    lr_accum *empty;
-    empty = accum_new(k, LR_KERNEL_QR);
+    lr_accum *empty = accum_new(k, LR_KERNEL_QR);
     for (int step = 1; step < 8; step *= 2) {
         for (int q = 0; q + step < 8; q += 2 * step)
             ck_assert_int_eq(lr_accum_merge(part[q], part[q + step], &err), LR_OK);
@@ -319,15 +297,12 @@ START_TEST(test_qr_extreme_scale)
     for (int e = -1; e <= 1; e += 2) {
         double s = e > 0 ? 1e150 : 1e-150;
         double *x = make_data(n, k, 2.0);
-        lr_accum *a, *u;
-        lr_error err;
-        u = accum_new(k, LR_KERNEL_QR);
-        ck_assert_int_eq(lr_accum_add(u, n, x, n, NULL, &err), LR_OK);
+        lr_accum *u = accum_new(k, LR_KERNEL_QR);
+        add_blocks(u, n, x, n, n);
         for (size_t i = 0; i < n * k; i++)
             x[i] *= s;
-        a = accum_new(k, LR_KERNEL_QR);
-        for (size_t i = 0; i < n; i += 100)
-            ck_assert_int_eq(lr_accum_add(a, 100, x + i, n, NULL, &err), LR_OK);
+        lr_accum *a = accum_new(k, LR_KERNEL_QR);
+        add_blocks(a, n, x, n, 100);
         size_t ld, ldu;
         const double *r = lr_accum_factor(a, &ld), *ru = lr_accum_factor(u, &ldu);
         for (size_t j = 0; j < k; j++)
@@ -354,27 +329,14 @@ START_TEST(test_grow)
     for (size_t i = 0; i < n / 2; i++)
         x[3 * n + i] = 0; /* column 3 is zero in the first half */
     for (int q = 0; q < 3; q++) {
-        lr_accum *a, *b;
+        lr_accum *a = accum_new(3, kernels[q]), *b = accum_new(4, kernels[q]);
         lr_error err;
-        a = accum_new(3, kernels[q]);
-        ck_assert_int_eq(lr_accum_add(a, n / 2, x, n, NULL, &err), LR_OK);
+        add_blocks(a, n / 2, x, n, n);
         ck_assert_int_eq(lr_accum_grow(a, 4, &err), LR_OK);
-        ck_assert_int_eq(lr_accum_add(a, n / 2, x + n / 2, n, NULL, &err), LR_OK);
-        b = accum_new(4, kernels[q]);
-        ck_assert_int_eq(lr_accum_add(b, n, x, n, NULL, &err), LR_OK);
+        add_blocks(a, n / 2, x + n / 2, n, n);
+        add_blocks(b, n, x, n, n);
         ck_assert_int_eq(lr_accum_grow(b, 3, &err), LR_ERANGE); /* cannot shrink */
-        size_t la, lb;
-        const double *ma = lr_accum_comoments(a, &la);
-        double mac[16];
-        for (size_t j = 0; j < 4; j++)
-            for (size_t i = 0; i <= j; i++)
-                mac[j * 4 + i] = ma[j * la + i];
-        const double *mb = lr_accum_comoments(b, &lb);
-        for (size_t j = 0; j < 4; j++) {
-            LR_CK_REL(lr_accum_mean(a)[j], lr_accum_mean(b)[j], 1e-13);
-            for (size_t i = 0; i <= j; i++)
-                LR_CK_REL(mac[j * 4 + i], mb[j * lb + i], 1e-12);
-        }
+        check_same_moments(a, b, 4, 1e-13, 1e-12);
         lr_accum_free(a);
         lr_accum_free(b);
     }
@@ -446,9 +408,7 @@ END_TEST
 int main(void)
 {
     const lr_test_case tests[] = {
-        LR_TEST(test_blocks_and_merge),
-        LR_TEST(test_naive_kernel),
-        LR_TEST(test_large_offset),
+        LR_TEST_LOOP(test_blocks, LR_TEST_COUNT(block_cases)),
         LR_TEST(test_weights),
         LR_TEST(test_errors),
         LR_TEST_LOOP(test_alloc_failures, 2),

@@ -663,6 +663,8 @@ START_TEST(test_cli_errors)
         {{"--fit", "x.csv", "--plot", "x.svg", NULL}, 2, "--plot draws the size sweep"},
         {{"--fit", "x.csv", "--sizes", "8", "--format", "csv", NULL}, 2, "one table"},
         {{"--bogus", NULL}, 2, "unknown option '--bogus'"},
+        {{"--sizs", "8", NULL}, 2, "unknown option '--sizs' (did you mean '--sizes'?)"},
+        {{"--format", "markdown", NULL}, 2, "unknown --format (expected text, json or csv)"},
         {{"--sizes", NULL}, 2, "missing value for option '--sizes'"},
         {{"extra", NULL}, 2, "unexpected argument"},
         {{"-q", "--fit", "/nonexistent/linreg.csv", NULL},

@@ -307,7 +307,8 @@ START_TEST(test_text_golden)
 }
 END_TEST
 
-/* CSV output: a header and one row per coefficient, 17 significant digits. */
+/* CSV output: a header and one row per coefficient, 17 significant digits;
+ * names quoted where a reader would change them. */
 START_TEST(test_csv_format)
 {
     const char *argv[] = {
@@ -317,6 +318,15 @@ START_TEST(test_csv_format)
     const char *head = "name,estimate,std_error,t,p,ci_low,ci_high\n(Intercept),-17.57909489051";
     ck_assert_msg(!strncmp(r.out, head, strlen(head)), "%s", r.out);
     ck_assert(strstr(r.out, "\nspeed,3.93240875912408") != NULL);
+    lr_test_run_free(&r);
+
+    /* a name that ends in a blank (a level "c ") is quoted, or a CSV reader
+     * would trim it */
+    const char *data = "y,x,g\n1,1,\"a \"\n2,3,b\n3,2,\"a \"\n4,5,b\n5,4,\"c \"\n7,8,\"c \"\n";
+    const char *argv2[] = {"linreg", "fit", "-f", "y ~ x + g", "--format", "csv", "-", NULL};
+    r = lr_test_cmd(argv2, data);
+    ck_assert_msg(r.exit_code == 0, "%s", r.err);
+    ck_assert_msg(strstr(r.out, "\ngb,") && strstr(r.out, "\n\"gc \",1,"), "%s", r.out);
     lr_test_run_free(&r);
 }
 END_TEST

@@ -4,9 +4,11 @@
  * byte-order mark, quotes and escapes, blanks, NUL bytes, delimiter
  * detection, errors with their line and column — each read from memory, a
  * file and a pipe; then what holds around the table: the end and errors are
- * sticky, invalid delimiters are refused, rows reuse their storage.
+ * sticky, invalid delimiters are refused, rows reuse their storage, and
+ * what lr_csv_write_field writes is read back unchanged.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -332,6 +334,47 @@ START_TEST(test_reuse_between_rows)
 }
 END_TEST
 
+/* lr_csv_write_field: every field read back as written, quoted only when
+ * it must be (edge blanks, which the reader trims from an unquoted field,
+ * the delimiter, a quote, a line end). */
+START_TEST(test_write_field_round_trip)
+{
+    static const char *const fields[] = {"plain", "a b", " lead", "trail ",    "\ttab",
+                                         "tab\t", "a,b", "q\"q",  "line\nend", ""};
+    static const char want[] = "plain,a b,\" lead\",\"trail \",\"\ttab\",\"tab\t\",\"a,b\","
+                               "\"q\"\"q\",\"line\nend\",\n";
+    enum { N = sizeof fields / sizeof fields[0] };
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    ck_assert_ptr_nonnull(f);
+    for (size_t i = 0; i < N; i++) {
+        if (i)
+            fputc(',', f);
+        lr_csv_write_field(f, fields[i]);
+    }
+    fputc('\n', f);
+    ck_assert_int_eq(fclose(f), 0);
+    ck_assert_str_eq(buf, want);
+    lr_csv_options opt = {0};
+    opt.delimiter = ',';
+    lr_csv *r;
+    lr_error err;
+    lr_csv_row row;
+    int has_row;
+    ck_assert_int_eq(lr_csv_open_buffer(buf, len, "w", &opt, &r, &err), LR_OK);
+    ck_assert_int_eq(lr_csv_next(r, &row, &has_row, &err), LR_OK);
+    ck_assert_int_eq(has_row, 1);
+    ck_assert_uint_eq(row.nfields, N);
+    for (size_t i = 0; i < N; i++)
+        ck_assert_msg(row.fields[i].len == strlen(fields[i]) &&
+                          !memcmp(row.fields[i].data, fields[i], row.fields[i].len),
+                      "field %zu: '%.*s'", i, (int)row.fields[i].len, row.fields[i].data);
+    lr_csv_free(r);
+    free(buf);
+}
+END_TEST
+
 static Suite *csv_grammar_suite(void)
 {
     Suite *s = suite_create("csv_grammar");
@@ -341,6 +384,7 @@ static Suite *csv_grammar_suite(void)
     tcase_add_test(tc, test_end_and_errors_are_sticky);
     tcase_add_test(tc, test_invalid_delimiter);
     tcase_add_test(tc, test_reuse_between_rows);
+    tcase_add_test(tc, test_write_field_round_trip);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -111,15 +111,50 @@ void lr_cli_error(const char *fmt, ...)
 #define LR_CLI_MAX_NA_STRINGS 64
 
 /* Split a comma-separated list in place, blanks around each entry dropped:
- * into a malloc'd array *out (-1: out of memory; -2: an empty entry), or
- * into v of cap entries, empty entries kept (-1: more than cap). */
+ * into a malloc'd array that replaces *out (the old one freed; -1: out of
+ * memory; -2: an empty entry; *out kept on failure), or into v of cap
+ * entries, empty entries kept (-1: more than cap). */
 int lr_cli_split_names(char *list, const char ***out, size_t *n);
 int lr_cli_split_fixed(char *list, const char **v, size_t cap, size_t *n);
+
+/* A list option's split (0, -1 out of memory, -2 malformed) as an exit
+ * code: LR_EXIT_OK; LR_EXIT_DATA after "out of memory"; the usage error
+ * "msg 'arg'" of `linreg command`. */
+int lr_cli_list_status(const char *command, int e, const char *msg, const char *arg);
 
 /* The message for an unknown option arg ("--formla" or "--formla=x"): with
  * the nearest of opts' long names when one is close (a static buffer). */
 struct option;
 const char *lr_cli_unknown_option(const char *arg, const struct option *opts);
+
+/* A command's options, for lr_cli_getopt. */
+typedef struct lr_cli_command {
+    const char *name;              /* "fit": in "Try 'linreg fit --help'" */
+    const char *shortopts;         /* getopt_long's, starting with ':' and holding 'h' */
+    const struct option *longopts; /* getopt_long's, ended by a NULL name */
+    const char *usage;             /* the --help text */
+} lr_cli_command;
+
+/* What an option handler returns for an option that is not its own. */
+#define LR_CLI_NOT_MINE (-1)
+
+/* One option (getopt_long's code and value) into ud: LR_EXIT_OK, an exit
+ * code after the message, or LR_CLI_NOT_MINE. */
+typedef int (*lr_cli_option_fn)(int c, char *arg, void *ud);
+
+/* The options of argv (argv[0] the command's name), each handed to `each`,
+ * -h and the errors of the loop handled alike for every command: -1 when all
+ * were taken (optind is the first operand), or the exit code: after the help
+ * on stdout; 2 after "missing value for option" or an unknown option (with
+ * lr_cli_unknown_option's hint); what `each` returned. */
+int lr_cli_getopt(const lr_cli_command *cmd, int argc, char **argv, lr_cli_option_fn each,
+                  void *ud);
+
+/* --format's value among the formats a command writes (a mask of
+ * LR_CLI_FORMAT bits; "md" is markdown): 0 and *out, or -1. */
+#define LR_CLI_FORMAT(f) (1u << (f))
+#define LR_CLI_FORMATS_ALL 15u /* text, json, csv and markdown (fit, compare) */
+int lr_cli_parse_format(const char *arg, unsigned formats, lr_format *out);
 
 /* Exit code for a library status. */
 int lr_cli_exit_code(int status);
@@ -137,6 +172,11 @@ typedef struct lr_cli_path {
  * inode; "-" is standard input) or another output is refused with a message
  * naming both. LR_EXIT_OK or LR_EXIT_USAGE. */
 int lr_cli_refuse_aliases(const lr_cli_path *in, size_t nin, const lr_cli_path *out, size_t nout);
+/* The same with the inputs named by options, named[0..nnamed), then the
+ * input operands files[0..nfiles); also LR_EXIT_DATA (after the message)
+ * when out of memory. */
+int lr_cli_refuse_file_aliases(const lr_cli_path *named, size_t nnamed, char *const *files,
+                               size_t nfiles, const lr_cli_path *out, size_t nout);
 
 /* SIGINT and SIGTERM: remove the pending named temporaries, exit 130 / 143. */
 void lr_cli_signals_install(void);
@@ -174,9 +214,9 @@ void lr_report_inference_text(FILE *out, const lr_report_ctx *ctx, int markdown)
 void lr_report_inference_csv(FILE *out, const lr_report_ctx *ctx);
 void lr_report_inference_json(FILE *out, const lr_report_ctx *ctx);
 
-/* Cells of the CSV and Markdown tables (report_table.c): a CSV field (quoted
- * when needed), ",number" (17 digits, NA when not finite), Markdown text. */
-void lr_cli_csv_field(FILE *f, const char *s);
+/* Cells of the CSV and Markdown tables (report_table.c): ",number" (17
+ * digits, NA when not finite), Markdown text. A CSV field is the library's
+ * lr_csv_write_field (linreg_csv.h), so the two quote alike. */
 void lr_cli_csv_number(FILE *f, double x);
 void lr_cli_md_text(FILE *f, const char *s);
 /* "key": number (17 digits, null when not finite) followed by `after` (report_json.c). */

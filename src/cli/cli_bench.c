@@ -87,7 +87,8 @@ static int parse_count(const char *s, unsigned long long lo, unsigned long long 
     return 0;
 }
 
-/* "16,32,64" → a malloc'd array of sizes. 0, -1 out of memory, -2 malformed. */
+/* "16,32,64" → a malloc'd array of sizes, replacing *out (freed). 0, -1 out
+ * of memory, -2 malformed (*out kept). */
 static int parse_sizes(const char *list, size_t **out, size_t *n)
 {
     size_t count = 1;
@@ -115,6 +116,7 @@ static int parse_sizes(const char *list, size_t **out, size_t *n)
         v[i] = (size_t)p;
         s = comma ? comma + 1 : s + len;
     }
+    free(*out);
     *out = v;
     *n = count;
     return 0;
@@ -163,25 +165,21 @@ typedef struct bench_args {
     const char *plot;     /* --plot, or NULL */
 } bench_args;
 
-/* One option into a: LR_EXIT_OK, an exit code after the message (or, for
- * -h, after the help), or -1 for an option bench does not have. */
-static int bench_option(int c, char *arg, bench_args *a)
+/* One option into a (a bench_args): LR_EXIT_OK, an exit code after the
+ * message, or LR_CLI_NOT_MINE. */
+static int bench_option(int c, char *arg, void *ud)
 {
+    bench_args *a = ud;
     lr_bench_options *opt = &a->opt;
     unsigned long long v;
     switch (c) {
     case OPT_SIZES: {
-        free(a->sizes);
-        a->sizes = NULL;
-        int e = parse_sizes(arg, &a->sizes, &opt->n_sizes);
-        if (e == -1) {
-            lr_cli_error("out of memory");
-            return LR_EXIT_DATA;
-        }
-        if (e == -2)
-            return usage_error("--sizes must be a comma-separated list of integers from 2 "
-                               "to 16384, not",
-                               arg);
+        int rc = lr_cli_list_status("bench", parse_sizes(arg, &a->sizes, &opt->n_sizes),
+                                    "--sizes must be a comma-separated list of integers from 2 "
+                                    "to 16384, not",
+                                    arg);
+        if (rc != LR_EXIT_OK)
+            return rc;
         opt->sizes = a->sizes;
         a->sizes_given = 1;
         break;
@@ -199,19 +197,13 @@ static int bench_option(int c, char *arg, bench_args *a)
         break;
     case OPT_FIT: opt->fit_path = arg; break;
     case OPT_FORMAT:
-        if (!strcmp(arg, "text"))
-            a->format = LR_FORMAT_TEXT;
-        else if (!strcmp(arg, "json"))
-            a->format = LR_FORMAT_JSON;
-        else if (!strcmp(arg, "csv"))
-            a->format = LR_FORMAT_CSV;
-        else
+        if (lr_cli_parse_format(arg, LR_CLI_FORMATS_ALL & ~LR_CLI_FORMAT(LR_FORMAT_MARKDOWN),
+                                &a->format))
             return usage_error("unknown --format (expected text, json or csv):", arg);
         break;
     case OPT_PLOT: a->plot = arg; break;
     case 'q': a->quiet = 1; break;
-    case 'h': fputs(bench_usage, stdout); return LR_EXIT_OK;
-    default: return -1; /* not an option of bench's: the caller says so */
+    default: return LR_CLI_NOT_MINE;
     }
     return LR_EXIT_OK;
 }
@@ -224,20 +216,10 @@ static int parse_bench_options(int argc, char **argv, bench_args *a)
     lr_bench_options *opt = &a->opt;
     lr_bench_options_init(opt);
     a->format = LR_FORMAT_TEXT;
-    opterr = 0;
-    optind = 1;
-    for (;;) {
-        int c = getopt_long(argc, argv, ":qh", long_options, NULL);
-        if (c == -1)
-            break;
-        if (c == ':')
-            return usage_error("missing value for option", argv[optind - 1]);
-        int rc = bench_option(c, optarg, a);
-        if (rc == -1)
-            return usage_error("unknown option", argv[optind - 1]);
-        if (rc != LR_EXIT_OK || c == 'h')
-            return rc;
-    }
+    const lr_cli_command cmd = {"bench", ":qh", long_options, bench_usage};
+    int rc = lr_cli_getopt(&cmd, argc, argv, bench_option, a);
+    if (rc != -1)
+        return rc;
     if (optind < argc)
         return usage_error("unexpected argument (the data to fit is given with --fit):",
                            argv[optind]);

@@ -129,7 +129,7 @@ static void compare_csv(FILE *out, const lr_model *const *m, const lr_compare_ro
     fputs("model,formula,res_df,rss,df,sum_sq,f,p_value\n", out);
     for (size_t i = 0; i < n; i++) {
         fprintf(out, "%zu,", i + 1);
-        lr_cli_csv_field(out, lr_model_formula(m[i]));
+        lr_csv_write_field(out, lr_model_formula(m[i]));
         double v[6] = {r[i].res_df, r[i].rss, r[i].df, r[i].sum_sq, r[i].f, r[i].p};
         for (size_t j = 0; j < 6; j++)
             lr_cli_csv_number(out, v[j]);
@@ -137,36 +137,33 @@ static void compare_csv(FILE *out, const lr_model *const *m, const lr_compare_ro
     }
 }
 
+/* What `linreg compare`'s options say. */
+typedef struct compare_args {
+    lr_format format; /* --format */
+    int force;        /* --force */
+} compare_args;
+
+static int compare_option(int c, char *arg, void *ud)
+{
+    compare_args *a = ud;
+    switch (c) {
+    case OPT_FORMAT:
+        if (lr_cli_parse_format(arg, LR_CLI_FORMATS_ALL, &a->format))
+            return usage_error("unknown --format (expected text, json, csv or markdown):", arg);
+        break;
+    case OPT_FORCE: a->force = 1; break;
+    default: return LR_CLI_NOT_MINE;
+    }
+    return LR_EXIT_OK;
+}
+
 int lr_cli_compare(int argc, char **argv)
 {
-    int force = 0;
-    lr_format format = LR_FORMAT_TEXT;
-    opterr = 0;
-    optind = 1;
-    for (;;) {
-        int c = getopt_long(argc, argv, ":h", long_options, NULL);
-        if (c == -1)
-            break;
-        switch (c) {
-        case OPT_FORMAT:
-            if (!strcmp(optarg, "text"))
-                format = LR_FORMAT_TEXT;
-            else if (!strcmp(optarg, "json"))
-                format = LR_FORMAT_JSON;
-            else if (!strcmp(optarg, "csv"))
-                format = LR_FORMAT_CSV;
-            else if (!strcmp(optarg, "markdown") || !strcmp(optarg, "md"))
-                format = LR_FORMAT_MARKDOWN;
-            else
-                return usage_error("unknown --format (expected text, json, csv or markdown):",
-                                   optarg);
-            break;
-        case OPT_FORCE: force = 1; break;
-        case 'h': fputs(compare_usage, stdout); return LR_EXIT_OK;
-        case ':': return usage_error("missing value for option", argv[optind - 1]);
-        default: return usage_error(lr_cli_unknown_option(argv[optind - 1], long_options), NULL);
-        }
-    }
+    compare_args a = {LR_FORMAT_TEXT, 0};
+    const lr_cli_command cmd = {"compare", ":h", long_options, compare_usage};
+    int parsed = lr_cli_getopt(&cmd, argc, argv, compare_option, &a);
+    if (parsed != -1)
+        return parsed;
     size_t n = (size_t)(argc - optind);
     if (n < 2)
         return usage_error("compare needs at least two model files", NULL);
@@ -179,7 +176,7 @@ int lr_cli_compare(int argc, char **argv)
     for (size_t i = 0; st == LR_OK && i < n; i++)
         if ((st = lr_model_load(argv[optind + (int)i], &m[i], &err)))
             lr_cli_error("%s", err.message);
-    if (st == LR_OK && (st = lr_model_compare((const lr_model *const *)m, n, force, rows, &err)))
+    if (st == LR_OK && (st = lr_model_compare((const lr_model *const *)m, n, a.force, rows, &err)))
         lr_cli_error("%s", err.message);
     int rc = lr_cli_exit_code(st);
     if (st == LR_OK) {
@@ -192,12 +189,12 @@ int lr_cli_compare(int argc, char **argv)
             rc = LR_EXIT_DATA;
         } else {
             const lr_model *const *cm = (const lr_model *const *)m;
-            if (format == LR_FORMAT_JSON)
+            if (a.format == LR_FORMAT_JSON)
                 compare_json(out, cm, rows, n);
-            else if (format == LR_FORMAT_CSV)
+            else if (a.format == LR_FORMAT_CSV)
                 compare_csv(out, cm, rows, n);
             else
-                compare_text(out, cm, rows, n, format == LR_FORMAT_MARKDOWN);
+                compare_text(out, cm, rows, n, a.format == LR_FORMAT_MARKDOWN);
             if (fclose(out) != 0) {
                 lr_cli_error("out of memory");
                 rc = LR_EXIT_DATA;

@@ -263,7 +263,7 @@ static void write_residual(const residual_out *ro, const lr_residual *r)
     const double v[5] = {r->fitted, r->residual, r->leverage, r->std_residual, r->cooks};
     FILE *f = ro->f;
     if (ro->files) /* several files: which one, and the line there */
-        lr_cli_csv_field(f, r->file ? r->file : "");
+        lr_csv_write_field(f, r->file ? r->file : "");
     fprintf(f, "%s%llu", ro->files ? "," : "", (unsigned long long)r->line);
     for (int i = 0; i < 5; i++) {
         if (isfinite(v[i]))
@@ -363,12 +363,9 @@ typedef struct fit_args {
     const char *na_strings[LR_CLI_MAX_NA_STRINGS]; /* --na-strings split (borrowed from argv) */
 } fit_args;
 
-/* An option that is not one of a group's: the next group is asked. */
-enum { OPTION_NOT_MINE = -1 };
-
 /* The model's options (-f, -w, -y, -x, --no-intercept, --ridge*, --absorb,
  * --fe-*, --method, --level): LR_EXIT_OK, an exit code after the message, or
- * OPTION_NOT_MINE. */
+ * LR_CLI_NOT_MINE. */
 static int model_option(int c, char *arg, fit_args *a)
 {
     lr_fit_options *opt = &a->opt;
@@ -390,15 +387,10 @@ static int model_option(int c, char *arg, fit_args *a)
         break;
     case 'y': opt->target = arg; break;
     case 'x': {
-        free(a->features);
-        a->features = NULL;
-        int e = lr_cli_split_names(arg, &a->features, &opt->n_features);
-        if (e == -1) {
-            lr_cli_error("out of memory");
-            return LR_EXIT_DATA;
-        }
-        if (e == -2)
-            return usage_error("empty column name in --features", NULL);
+        int rc = lr_cli_list_status("fit", lr_cli_split_names(arg, &a->features, &opt->n_features),
+                                    "empty column name in --features", NULL);
+        if (rc != LR_EXIT_OK)
+            return rc;
         opt->features = a->features;
         break;
     }
@@ -432,13 +424,13 @@ static int model_option(int c, char *arg, fit_args *a)
         if (lr_cli_parse_level(arg, &opt->level, why, sizeof why))
             return usage_error(why, NULL);
         break;
-    default: return OPTION_NOT_MINE;
+    default: return LR_CLI_NOT_MINE;
     }
     return LR_EXIT_OK;
 }
 
 /* The input's options (-d, --na, --na-strings, --max-line-bytes, -t):
- * LR_EXIT_OK, an exit code after the message, or OPTION_NOT_MINE. */
+ * LR_EXIT_OK, an exit code after the message, or LR_CLI_NOT_MINE. */
 static int input_option(int c, char *arg, fit_args *a)
 {
     lr_fit_options *opt = &a->opt;
@@ -474,28 +466,20 @@ static int input_option(int c, char *arg, fit_args *a)
         opt->threads = (int)t;
         break;
     }
-    default: return OPTION_NOT_MINE;
+    default: return LR_CLI_NOT_MINE;
     }
     return LR_EXIT_OK;
 }
 
 /* The inference and output options (--vcov, --lag, --cluster, --anova, --vif,
  * --test, --format, -o, --residuals, --plot, -q): LR_EXIT_OK, an exit code
- * after the message, or OPTION_NOT_MINE. */
+ * after the message, or LR_CLI_NOT_MINE. */
 static int output_option(int c, char *arg, fit_args *a)
 {
     lr_fit_options *opt = &a->opt;
     switch (c) {
     case OPT_FORMAT:
-        if (!strcmp(arg, "text"))
-            a->format = LR_FORMAT_TEXT;
-        else if (!strcmp(arg, "json"))
-            a->format = LR_FORMAT_JSON;
-        else if (!strcmp(arg, "csv"))
-            a->format = LR_FORMAT_CSV;
-        else if (!strcmp(arg, "markdown") || !strcmp(arg, "md"))
-            a->format = LR_FORMAT_MARKDOWN;
-        else
+        if (lr_cli_parse_format(arg, LR_CLI_FORMATS_ALL, &a->format))
             return usage_error("unknown --format (expected text, json, csv or markdown):", arg);
         break;
     case 'q': a->quiet = 1; break;
@@ -530,9 +514,23 @@ static int output_option(int c, char *arg, fit_args *a)
         a->lag_given = 1;
         break;
     }
-    default: return OPTION_NOT_MINE;
+    default: return LR_CLI_NOT_MINE;
     }
     return LR_EXIT_OK;
+}
+
+/* One option of fit's (or merge's) into a: each group asked in turn. */
+static int fit_option(int c, char *arg, void *ud)
+{
+    fit_args *a = ud;
+    int rc = model_option(c, arg, a);
+    if (rc == LR_CLI_NOT_MINE)
+        rc = input_option(c, arg, a);
+    if (rc != LR_CLI_NOT_MINE && c != 't' && c != OPT_LEVEL)
+        a->model_given = 1; /* a model or input option: the parts' in a merge */
+    if (rc == LR_CLI_NOT_MINE)
+        rc = output_option(c, arg, a);
+    return rc;
 }
 
 /* Parse the options into a, and check the ones that go together. -1 to go
@@ -542,31 +540,11 @@ static int parse_fit_options(int argc, char **argv, fit_args *a)
 {
     lr_fit_options_init(&a->opt);
     a->format = LR_FORMAT_TEXT;
-    opterr = 0;
-    optind = 1;
-    for (;;) {
-        int c = getopt_long(argc, argv, ":f:w:y:x:d:t:o:qh", long_options, NULL);
-        if (c == -1)
-            break;
-        if (c == 'h')
-            /* over one stdio buffer: written and checked at once, so that a
-             * full disk is reported with its errno */
-            return a->merge ? lr_cli_write_stdout(merge_usage, sizeof merge_usage - 1)
-                            : lr_cli_write_stdout(fit_usage, sizeof fit_usage - 1);
-        if (c == ':')
-            return usage_error("missing value for option", argv[optind - 1]);
-        int rc = model_option(c, optarg, a);
-        if (rc == OPTION_NOT_MINE)
-            rc = input_option(c, optarg, a);
-        if (rc != OPTION_NOT_MINE && c != 't' && c != OPT_LEVEL)
-            a->model_given = 1; /* a model or input option: the parts' in a merge */
-        if (rc == OPTION_NOT_MINE)
-            rc = output_option(c, optarg, a);
-        if (rc == OPTION_NOT_MINE)
-            return usage_error(lr_cli_unknown_option(argv[optind - 1], long_options), NULL);
-        if (rc != LR_EXIT_OK)
-            return rc;
-    }
+    const lr_cli_command cmd = {"fit", ":f:w:y:x:d:t:o:qh", long_options,
+                                a->merge ? merge_usage : fit_usage};
+    int rc = lr_cli_getopt(&cmd, argc, argv, fit_option, a);
+    if (rc != -1)
+        return rc;
     const lr_fit_options *opt = &a->opt;
     if (optind >= argc)
         return usage_error(a->merge ? "no partial fit to merge (give the PART files that linreg "
@@ -607,17 +585,9 @@ static int parse_fit_options(int argc, char **argv, fit_args *a)
  * output is discarded. */
 static int open_outputs(char **argv, size_t nin, const fit_args *a, lr_output **outs)
 {
-    lr_cli_path *in_paths = calloc(nin, sizeof *in_paths);
-    if (!in_paths) {
-        lr_cli_error("out of memory");
-        return LR_EXIT_DATA;
-    }
-    for (size_t i = 0; i < nin; i++)
-        in_paths[i] = (lr_cli_path){"", argv[i]};
     const lr_cli_path out_paths[OUT_COUNT] = {
         {"--save", a->save_path}, {"--residuals", a->residuals_path}, {"--plot", a->plot_path}};
-    int rc = lr_cli_refuse_aliases(in_paths, nin, out_paths, OUT_COUNT);
-    free(in_paths);
+    int rc = lr_cli_refuse_file_aliases(NULL, 0, argv, nin, out_paths, OUT_COUNT);
     for (int i = 0; i < OUT_COUNT && rc == LR_EXIT_OK; i++)
         if (out_paths[i].path)
             rc = lr_cli_output_open(out_paths[i].path, &outs[i]);
@@ -667,16 +637,8 @@ static int write_report(const lr_report_ctx *ctx, lr_format format, int quiet)
 /* --save-partial: the part is the run's only output. An exit code. */
 static int save_partial(char **files, size_t nin, const fit_args *a)
 {
-    lr_cli_path *in_paths = calloc(nin, sizeof *in_paths);
-    if (!in_paths) {
-        lr_cli_error("out of memory");
-        return LR_EXIT_DATA;
-    }
-    for (size_t i = 0; i < nin; i++)
-        in_paths[i] = (lr_cli_path){"", files[i]};
     const lr_cli_path part = {"--save-partial", a->save_partial};
-    int rc = lr_cli_refuse_aliases(in_paths, nin, &part, 1);
-    free(in_paths);
+    int rc = lr_cli_refuse_file_aliases(NULL, 0, files, nin, &part, 1);
     lr_error err;
     if (rc == LR_EXIT_OK && lr_fit_save_partial((const char *const *)files, nin, &a->opt,
                                                 a->save_partial, &err) != LR_OK) {

@@ -1,6 +1,8 @@
 /*
- * cli_options.c — option values that fit and predict share: comma lists of
- * names (-x, --na-strings) and the hint for an unknown option.
+ * cli_options.c — what the commands' option parsing shares: the getopt loop
+ * with its help, missing-value and unknown-option handling, --format's
+ * values, comma lists of names (-x, --na-strings) and the hint for an
+ * unknown option.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -58,8 +60,18 @@ int lr_cli_split_names(char *list, const char ***out, size_t *n)
         free(v);
         return -2;
     }
+    free(*out);
     *out = v;
     return 0;
+}
+
+int lr_cli_list_status(const char *command, int e, const char *msg, const char *arg)
+{
+    if (e == -1) {
+        lr_cli_error("out of memory");
+        return LR_EXIT_DATA;
+    }
+    return e == -2 ? lr_cli_usage_error(command, msg, arg) : LR_EXIT_OK;
 }
 
 int lr_cli_split_fixed(char *list, const char **v, size_t cap, size_t *n)
@@ -91,4 +103,45 @@ const char *lr_cli_unknown_option(const char *arg, const struct option *opts)
     else
         snprintf(msg, size, "unknown option '--%.*s'", (int)len, name);
     return msg;
+}
+
+int lr_cli_getopt(const lr_cli_command *cmd, int argc, char **argv, lr_cli_option_fn each, void *ud)
+{
+    opterr = 0;
+    optind = 1;
+    for (;;) {
+        int c = getopt_long(argc, argv, cmd->shortopts, cmd->longopts, NULL);
+        if (c == -1)
+            return -1;
+        if (c == 'h')
+            /* over one stdio buffer: written and checked at once, so that a
+             * full disk is reported with its errno */
+            return lr_cli_write_stdout(cmd->usage, strlen(cmd->usage));
+        if (c == ':')
+            return lr_cli_usage_error(cmd->name, "missing value for option", argv[optind - 1]);
+        int rc = c == '?' ? LR_CLI_NOT_MINE : each(c, optarg, ud);
+        if (rc == LR_CLI_NOT_MINE)
+            return lr_cli_usage_error(cmd->name,
+                                      lr_cli_unknown_option(argv[optind - 1], cmd->longopts), NULL);
+        if (rc != LR_EXIT_OK)
+            return rc;
+    }
+}
+
+int lr_cli_parse_format(const char *arg, unsigned formats, lr_format *out)
+{
+    static const struct {
+        const char *name; /* the spelling */
+        lr_format format; /* what it selects */
+    } names[] = {{"text", LR_FORMAT_TEXT},
+                 {"json", LR_FORMAT_JSON},
+                 {"csv", LR_FORMAT_CSV},
+                 {"markdown", LR_FORMAT_MARKDOWN},
+                 {"md", LR_FORMAT_MARKDOWN}};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (!strcmp(arg, names[i].name) && (formats & LR_CLI_FORMAT(names[i].format))) {
+            *out = names[i].format;
+            return 0;
+        }
+    return -1;
 }

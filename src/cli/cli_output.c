@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -62,6 +63,24 @@ int lr_cli_refuse_aliases(const lr_cli_path *in, size_t nin, const lr_cli_path *
             }
     }
     return LR_EXIT_OK;
+}
+
+int lr_cli_refuse_file_aliases(const lr_cli_path *named, size_t nnamed, char *const *files,
+                               size_t nfiles, const lr_cli_path *out, size_t nout)
+{
+    size_t nin = nnamed + nfiles;
+    lr_cli_path *in = calloc(nin ? nin : 1, sizeof *in);
+    if (!in) {
+        lr_cli_error("out of memory");
+        return LR_EXIT_DATA;
+    }
+    for (size_t i = 0; i < nnamed; i++)
+        in[i] = named[i];
+    for (size_t i = 0; i < nfiles; i++)
+        in[nnamed + i] = (lr_cli_path){"", files[i]};
+    int rc = lr_cli_refuse_aliases(in, nin, out, nout);
+    free(in);
+    return rc;
 }
 
 /* ---- named temporaries and signals ---- */

@@ -301,85 +301,83 @@ static int usage_error(const char *msg, const char *arg)
     return lr_cli_usage_error("predict", msg, arg);
 }
 
+/* What `linreg predict`'s options say. */
+typedef struct predict_args {
+    const char *model_path;                        /* -m */
+    const char *out_path;                          /* -o, or NULL */
+    lr_interval iv;                                /* --interval */
+    double level;                                  /* --level */
+    size_t max_line;                               /* --max-line-bytes (0: the default) */
+    lr_format format;                              /* --format: csv or json */
+    int quiet;                                     /* -q */
+    size_t n_na;                                   /* --na-strings: how many */
+    const char *na_strings[LR_CLI_MAX_NA_STRINGS]; /* --na-strings split (borrowed from argv) */
+} predict_args;
+
+static int predict_option(int c, char *arg, void *ud)
+{
+    predict_args *a = ud;
+    char why[256];
+    switch (c) {
+    case 'm': a->model_path = arg; break;
+    case 'o': a->out_path = arg; break;
+    case OPT_INTERVAL:
+        if (!strcmp(arg, "none"))
+            a->iv = LR_INTERVAL_NONE;
+        else if (!strcmp(arg, "confidence"))
+            a->iv = LR_INTERVAL_CONFIDENCE;
+        else if (!strcmp(arg, "prediction"))
+            a->iv = LR_INTERVAL_PREDICTION;
+        else
+            return usage_error("unknown --interval (expected none, confidence or prediction):",
+                               arg);
+        break;
+    case OPT_LEVEL:
+        if (lr_cli_parse_level(arg, &a->level, why, sizeof why))
+            return usage_error(why, NULL);
+        break;
+    case OPT_MAX_LINE:
+        if (lr_cli_parse_bytes(arg, &a->max_line, why, sizeof why))
+            return usage_error(why, NULL);
+        break;
+    case OPT_FORMAT:
+        if (lr_cli_parse_format(arg, LR_CLI_FORMAT(LR_FORMAT_CSV) | LR_CLI_FORMAT(LR_FORMAT_JSON),
+                                &a->format))
+            return usage_error("unknown --format (expected csv or json):", arg);
+        break;
+    case OPT_NA_STRINGS:
+        if (lr_cli_split_fixed(arg, a->na_strings, LR_CLI_MAX_NA_STRINGS, &a->n_na))
+            return usage_error("--na-strings takes at most 64 spellings, not", arg);
+        break;
+    case 'q': a->quiet = 1; break;
+    default: return LR_CLI_NOT_MINE;
+    }
+    return LR_EXIT_OK;
+}
+
 int lr_cli_predict(int argc, char **argv)
 {
-    const char *model_path = NULL, *out_path = NULL;
-    lr_interval iv = LR_INTERVAL_NONE;
-    double level = 0.95;
-    size_t max_line = 0;
-    char why[256];
-    int json = 0, quiet = 0;
-    const char *na_strings[LR_CLI_MAX_NA_STRINGS];
-    size_t n_na = 0;
-    opterr = 0;
-    optind = 1;
-    for (;;) {
-        int c = getopt_long(argc, argv, ":m:o:qh", long_options, NULL);
-        if (c == -1)
-            break;
-        switch (c) {
-        case 'm': model_path = optarg; break;
-        case 'o': out_path = optarg; break;
-        case OPT_INTERVAL:
-            if (!strcmp(optarg, "none"))
-                iv = LR_INTERVAL_NONE;
-            else if (!strcmp(optarg, "confidence"))
-                iv = LR_INTERVAL_CONFIDENCE;
-            else if (!strcmp(optarg, "prediction"))
-                iv = LR_INTERVAL_PREDICTION;
-            else
-                return usage_error("unknown --interval (expected none, confidence or "
-                                   "prediction):",
-                                   optarg);
-            break;
-        case OPT_LEVEL:
-            if (lr_cli_parse_level(optarg, &level, why, sizeof why))
-                return usage_error(why, NULL);
-            break;
-        case OPT_MAX_LINE:
-            if (lr_cli_parse_bytes(optarg, &max_line, why, sizeof why))
-                return usage_error(why, NULL);
-            break;
-        case OPT_FORMAT:
-            if (!strcmp(optarg, "csv"))
-                json = 0;
-            else if (!strcmp(optarg, "json"))
-                json = 1;
-            else
-                return usage_error("unknown --format (expected csv or json):", optarg);
-            break;
-        case OPT_NA_STRINGS:
-            if (lr_cli_split_fixed(optarg, na_strings, LR_CLI_MAX_NA_STRINGS, &n_na))
-                return usage_error("--na-strings takes at most 64 spellings, not", optarg);
-            break;
-        case 'q': quiet = 1; break;
-        case 'h': fputs(predict_usage, stdout); return LR_EXIT_OK;
-        case ':': return usage_error("missing value for option", argv[optind - 1]);
-        default: return usage_error(lr_cli_unknown_option(argv[optind - 1], long_options), NULL);
-        }
-    }
+    predict_args a = {.iv = LR_INTERVAL_NONE, .level = 0.95, .format = LR_FORMAT_CSV};
+    const lr_cli_command cmd = {"predict", ":m:o:qh", long_options, predict_usage};
+    int parsed = lr_cli_getopt(&cmd, argc, argv, predict_option, &a);
+    if (parsed != -1)
+        return parsed;
+    const char *model_path = a.model_path, *out_path = a.out_path;
+    lr_interval iv = a.iv;
+    int json = a.format == LR_FORMAT_JSON;
     if (!model_path)
         return usage_error("no model (give one with -m MODEL.json)", NULL);
     if (optind >= argc)
         return usage_error("no input file (give a CSV file, or - for standard input)", NULL);
     size_t nin = (size_t)(argc - optind); /* several files: one data set */
-    lr_cli_path *in_paths = calloc(nin + 1, sizeof *in_paths);
-    if (!in_paths) {
-        lr_cli_error("out of memory");
-        return LR_EXIT_DATA;
-    }
-    in_paths[0] = (lr_cli_path){"-m", model_path};
-    for (size_t i = 0; i < nin; i++)
-        in_paths[i + 1] = (lr_cli_path){"", argv[optind + (int)i]};
-    const lr_cli_path out_paths[] = {{"-o", out_path}};
-    int rc = lr_cli_refuse_aliases(in_paths, nin + 1, out_paths, 1);
-    free(in_paths);
+    const lr_cli_path model_in = {"-m", model_path}, out_paths[] = {{"-o", out_path}};
+    int rc = lr_cli_refuse_file_aliases(&model_in, 1, argv + optind, nin, out_paths, 1);
     if (rc != LR_EXIT_OK)
         return rc;
     lr_error err;
     lr_model *m = NULL;
     int st = lr_model_load(model_path, &m, &err);
-    if (!st && (st = lr_model_add_na_strings(m, na_strings, n_na, &err)))
+    if (!st && (st = lr_model_add_na_strings(m, a.na_strings, a.n_na, &err)))
         st = LR_EDATA; /* too many with the model's own: about the file */
     if (st) {
         lr_cli_error("%s", err.message);
@@ -398,9 +396,9 @@ int lr_cli_predict(int argc, char **argv)
         spool_add(&o.sp, "{\"predictions\": [", 17);
     else
         text_header(&o.sp, iv);
-    lr_model_set_max_line(m, max_line);
+    lr_model_set_max_line(m, a.max_line);
     o.files = nin > 1;
-    st = lr_predict_csv_files(m, (const char *const *)(argv + optind), nin, iv, level, on_row, &o,
+    st = lr_predict_csv_files(m, (const char *const *)(argv + optind), nin, iv, a.level, on_row, &o,
                               &err);
     if (json)
         spool_add(&o.sp, "\n]}\n", 4);
@@ -414,7 +412,7 @@ int lr_cli_predict(int argc, char **argv)
         rc = LR_EXIT_DATA;
     } else if ((rc = deliver(&o.sp, out)) != LR_EXIT_OK) {
         /* the message is printed */
-    } else if (!quiet) {
+    } else if (!a.quiet) {
         /* R's predict gives -Inf or NaN for such a row, with a warning */
         for (size_t i = 0; i < o.nnote && i < LR_CLI_MAX_NOTES; i++)
             lr_cli_error("warning: %s: NA written for that row", o.note[i]);

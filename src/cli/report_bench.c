@@ -468,7 +468,7 @@ void lr_report_bench_csv(FILE *out, const lr_bench_result *r)
             const lr_bench_fit_run *run = runs[i];
             fprintf(out, "%s,%s,%d,", lr_method_name(run->requested), lr_method_name(run->ran),
                     run->extended_bits);
-            lr_cli_csv_field(out, run->status == LR_OK ? "ok" : lr_strerror(run->status));
+            lr_csv_write_field(out, run->status == LR_OK ? "ok" : lr_strerror(run->status));
             fprintf(out, ",%llu,%zu,%u", (unsigned long long)f->n, f->p, run->t.runs);
             const double v[] = {run->t.median, run->t.min, run->t.max, run->t.spread};
             csv_nums(out, v, 4);

@@ -281,7 +281,7 @@ void lr_report_inference_csv(FILE *out, const lr_report_ctx *ctx)
     if (n) {
         fputs("\nterm,df,sum_sq,mean_sq,f_value,p_value\n", out);
         for (size_t i = 0; i < n; i++) {
-            lr_cli_csv_field(out, rows[i].term);
+            lr_csv_write_field(out, rows[i].term);
             lr_cli_csv_number(out, rows[i].df);
             lr_cli_csv_number(out, rows[i].sum_sq);
             lr_cli_csv_number(out, rows[i].mean_sq);
@@ -293,7 +293,7 @@ void lr_report_inference_csv(FILE *out, const lr_report_ctx *ctx)
     if (ctx->vif) {
         fputs("\nterm,gvif,df,gvif_adj\n", out);
         for (size_t i = 0; i < lr_fit_nterms(ctx->fit); i++) {
-            lr_cli_csv_field(out, ctx->vif[i].term);
+            lr_csv_write_field(out, ctx->vif[i].term);
             lr_cli_csv_number(out, ctx->vif[i].gvif);
             lr_cli_csv_number(out, ctx->vif[i].df);
             lr_cli_csv_number(out, ctx->vif[i].gvif_adj);
@@ -303,7 +303,7 @@ void lr_report_inference_csv(FILE *out, const lr_report_ctx *ctx)
     if (ctx->test) {
         const lr_hypothesis *h = ctx->test;
         fputs("\nhypothesis,df1,df2,f,p_f,chisq,p_chisq,sum_sq,rss_restricted\n", out);
-        lr_cli_csv_field(out, ctx->test_text);
+        lr_csv_write_field(out, ctx->test_text);
         double v[] = {
             (double)h->q, h->df2,     h->f,      h->p_f,
             h->chisq,     h->p_chisq, h->sum_sq, lr_fit_summary(ctx->fit)->rss + h->sum_sq};

@@ -118,22 +118,6 @@ int lr_coef_cells_format(const lr_fit *fit, lr_coef_cells *c)
     return 0;
 }
 
-/* A CSV field: quoted when it holds a delimiter, quote or line end. */
-static void csv_field(FILE *f, const char *s)
-{
-    if (!strpbrk(s, ",\"\r\n")) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-}
-
 /* A number for CSV: 17 significant digits, NA when not finite (as R writes). */
 static void csv_number(FILE *f, double x)
 {
@@ -149,7 +133,7 @@ void lr_report_csv(FILE *out, const lr_report_ctx *ctx)
     fputs("name,estimate,std_error,t,p,ci_low,ci_high\n", out);
     for (size_t j = 0; j < n; j++) {
         const lr_coef *c = lr_fit_coef(ctx->fit, j);
-        csv_field(out, c->name);
+        lr_csv_write_field(out, c->name);
         csv_number(out, c->estimate);
         csv_number(out, c->std_error);
         csv_number(out, c->t);
@@ -238,11 +222,8 @@ void lr_report_markdown(FILE *out, const lr_report_ctx *ctx)
     lr_report_inference_text(out, ctx, 1);
 }
 
-/* The cell writers, for the other tables (report_inference.c). */
-void lr_cli_csv_field(FILE *f, const char *s)
-{
-    csv_field(f, s);
-}
+/* The cell writers, for the other tables (report_inference.c); a CSV field
+ * is lr_csv_write_field's. */
 void lr_cli_csv_number(FILE *f, double x)
 {
     csv_number(f, x);

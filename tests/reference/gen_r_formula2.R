@@ -16,53 +16,46 @@
 
 options(warn = 1)
 
+# id, the data set (datasets/<name>.csv), the formula
 fits <- list(
-  list("mtcars_I_response", "mtcars.csv", "predict_mtcars_new.csv", "I(mpg/100) ~ wt + hp"),
-  list("mtcars_log_base", "mtcars.csv", "predict_mtcars_new.csv",
-       "log(mpg) ~ log(wt, 2) + log(hp, base = 10) + log(qsec, 3)"),
-  list("trees_sqrt_response", "trees.csv", "predict_trees_new.csv",
-       "sqrt(Volume) ~ log1p(Girth) + expm1(Height/100)"),
-  list("mtcars_trig", "mtcars.csv", "predict_mtcars_new.csv",
-       "mpg ~ sin(wt) + cos(hp/100) + tan(qsec/10) + abs(drat - 3.7)"),
+  list("mtcars_I_response", "mtcars", "I(mpg/100) ~ wt + hp"),
+  list("mtcars_log_base", "mtcars", "log(mpg) ~ log(wt, 2) + log(hp, base = 10) + log(qsec, 3)"),
+  list("trees_sqrt_response", "trees", "sqrt(Volume) ~ log1p(Girth) + expm1(Height/100)"),
+  list("mtcars_trig", "mtcars", "mpg ~ sin(wt) + cos(hp/100) + tan(qsec/10) + abs(drat - 3.7)"),
   # log of a negative value: NaN, the rows dropped (R warns "NaNs produced")
-  list("mtcars_nan_rows", "mtcars.csv", "predict_mtcars_new.csv", "mpg ~ log(drat - 3.1) + wt"),
-  list("mtcars_logical", "mtcars.csv", "predict_mtcars_new.csv",
+  list("mtcars_nan_rows", "mtcars", "mpg ~ log(drat - 3.1) + wt"),
+  list("mtcars_logical", "mtcars",
        "mpg ~ I(wt > 3) + I(hp >= 100 & cyl < 8) + I(!(am == 1) | vs != 0)"),
-  list("iris_logical_factor", "iris.csv", "predict_iris_new.csv",
+  list("iris_logical_factor", "iris",
        "Sepal.Length ~ Species + I(Petal.Width <= 1.5) + I(Sepal.Width == 3)"),
-  list("cars_log3_response", "cars.csv", "predict_cars_new.csv",
-       "log(dist, 3) ~ speed + I(speed != 10)"),
-  list("warpbreaks_log10_response", "warpbreaks.csv", "predict_warpbreaks_new.csv",
-       "log10(breaks) ~ wool * tension"),
-  list("warpbreaks_relevel", "warpbreaks.csv", "predict_warpbreaks_new.csv",
-       "breaks ~ relevel(tension, ref = \"M\") * wool"),
+  list("cars_log3_response", "cars", "log(dist, 3) ~ speed + I(speed != 10)"),
+  list("warpbreaks_log10_response", "warpbreaks", "log10(breaks) ~ wool * tension"),
+  list("warpbreaks_relevel", "warpbreaks", "breaks ~ relevel(tension, ref = \"M\") * wool"),
   # "M" is not among the levels: its 18 rows are NA and dropped (and NA predicted)
-  list("warpbreaks_factor_levels", "warpbreaks.csv", "predict_warpbreaks_new.csv",
+  list("warpbreaks_factor_levels", "warpbreaks",
        "breaks ~ factor(tension, levels = c(\"H\", \"L\")) * wool"),
-  list("iris_factor_levels", "iris.csv", "predict_iris_new.csv",
+  list("iris_factor_levels", "iris",
        "Sepal.Length ~ factor(Species, levels = c(\"virginica\", \"setosa\", \"versicolor\")) + Petal.Length"),
-  list("mtcars_relevel_factor", "mtcars.csv", "predict_mtcars_new.csv",
-       "mpg ~ relevel(factor(cyl), ref = \"6\") + wt"),
-  list("mtcars_factor_levels_numeric", "mtcars.csv", "predict_mtcars_new.csv",
+  list("mtcars_relevel_factor", "mtcars", "mpg ~ relevel(factor(cyl), ref = \"6\") + wt"),
+  list("mtcars_factor_levels_numeric", "mtcars",
        "mpg ~ factor(gear, levels = c(\"5\", \"4\", \"3\")) + wt + gear"),
   # offset(): lm fits y - offset; R 4.2's summary takes R2 and F from fitted
   # values that include the offset; predict adds it from the new data
-  list("mtcars_offset_log", "mtcars.csv", "predict_mtcars_new.csv", "mpg ~ wt + offset(log(hp))"),
-  list("trees_offset_noint", "trees.csv", "predict_trees_new.csv",
-       "log(Volume) ~ 0 + log(Girth) + offset(0.5 * log(Height))"),
-  list("iris_offset_factor", "iris.csv", "predict_iris_new.csv",
-       "Sepal.Length ~ Species + offset(Petal.Length/2)"),
+  list("mtcars_offset_log", "mtcars", "mpg ~ wt + offset(log(hp))"),
+  list("trees_offset_noint", "trees", "log(Volume) ~ 0 + log(Girth) + offset(0.5 * log(Height))"),
+  list("iris_offset_factor", "iris", "Sepal.Length ~ Species + offset(Petal.Length/2)"),
   # %in%: terms() reads a %in% b as a:b, between ':' and '*' in precedence
-  list("warpbreaks_in", "warpbreaks.csv", "predict_warpbreaks_new.csv",
-       "breaks ~ wool + tension %in% wool"),
-  list("mtcars_in_precedence", "mtcars.csv", "predict_mtcars_new.csv", "mpg ~ wt * hp %in% qsec")
+  list("warpbreaks_in", "warpbreaks", "breaks ~ wool + tension %in% wool"),
+  list("mtcars_in_precedence", "mtcars", "mpg ~ wt * hp %in% qsec")
 )
 
 source("tests/reference/json_text.R") # num, str_json, field, fit_lm
 
 entries <- character(0)
 for (spec in fits) {
-  id <- spec[[1]]; file <- spec[[2]]; newfile <- spec[[3]]; formula <- spec[[4]]
+  # a data set's new rows are always tests/data/predict_<data set>_new.csv
+  id <- spec[[1]]; file <- paste0(spec[[2]], ".csv"); formula <- spec[[3]]
+  newfile <- paste0("predict_", spec[[2]], "_new.csv")
   d <- read.csv(file.path("datasets", file), stringsAsFactors = TRUE)
   nd <- read.csv(file.path("tests/data", newfile), stringsAsFactors = TRUE)
   fit <- fit_lm(formula, d, NULL)
