@@ -202,12 +202,15 @@ static int start(lr_source *s, lr_error *err)
     return LR_OK;
 }
 
-int lr_source_open_fd(int fd, int owns_fd, const char *name, lr_source **out, lr_error *err)
+/* lr_source_open_fd; no_detect: the bytes are text (no gzip detection). */
+static int open_fd(int fd, int owns_fd, const char *name, int no_detect, lr_source **out,
+                   lr_error *err)
 {
     lr_source *s;
     int rc = new_source(fd, owns_fd, name, &s, err);
     if (rc)
         return rc;
+    s->no_detect = no_detect;
     struct stat st;
     off_t at;
     /* A regular file is read by position from where its descriptor stood
@@ -237,6 +240,11 @@ int lr_source_open_fd(int fd, int owns_fd, const char *name, lr_source **out, lr
     return LR_OK;
 }
 
+int lr_source_open_fd(int fd, int owns_fd, const char *name, lr_source **out, lr_error *err)
+{
+    return open_fd(fd, owns_fd, name, 0, out, err);
+}
+
 int lr_source_open(const char *path, const char *display_name, lr_source **out, lr_error *err)
 {
     int is_stdin = strcmp(path, "-") == 0;
@@ -260,6 +268,38 @@ int lr_source_open(const char *path, const char *display_name, lr_source **out, 
         return lr_error_at(err, LR_EIO, name, 0, 0, "is a directory");
     }
     return lr_source_open_fd(fd, 1, name, out, err);
+}
+
+int lr_source_open_at(const char *path, uint64_t offset, lr_source **out, lr_error *err)
+{
+    *out = NULL;
+    int fd;
+    do
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+    while (fd < 0 && errno == EINTR);
+    if (fd < 0) {
+        char msg[256];
+        errno_text(errno, msg, sizeof msg);
+        return lr_error_at(err, LR_EIO, path, 0, 0, "cannot open: %s", msg);
+    }
+    /* only a plain regular file has its bytes at known offsets: gzip's
+     * decompressed offsets can only be reached by inflating from the start */
+    struct stat st;
+    unsigned char magic[2];
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || pread(fd, magic, 2, 0) < 0 ||
+        (st.st_size >= 2 && magic[0] == 0x1f && magic[1] == 0x8b)) {
+        close(fd);
+        return lr_error_at(err, LR_EUSAGE, path, 0, 0,
+                           "cannot be read from an offset (not a plain regular file)");
+    }
+    uint64_t at = offset < (uint64_t)st.st_size ? offset : (uint64_t)st.st_size;
+    if (lseek(fd, (off_t)at, SEEK_SET) < 0) {
+        char msg[256];
+        errno_text(errno, msg, sizeof msg);
+        close(fd);
+        return lr_error_at(err, LR_EIO, path, 0, 0, "cannot seek: %s", msg);
+    }
+    return open_fd(fd, 1, path, 1, out, err);
 }
 
 /* Up to n bytes of the input (decompressed) into buf. */

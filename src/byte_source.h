@@ -28,6 +28,12 @@ void lr_source_locate(const lr_source *s, uint64_t line, const char **name, uint
  * and its line; anything else (or s of one file, or NULL) is left alone. */
 void lr_source_relocate_error(const lr_source *s, lr_error *err);
 
+/* The plain (not gzip) regular file `path` from byte `offset` on (its end if
+ * beyond): an MPI rank reading its blocks of a file (ingest_split.c).
+ * Errors: "PATH: cannot open: ...", LR_EUSAGE "PATH: cannot be read from an
+ * offset (not a plain regular file)". */
+int lr_source_open_at(const char *path, uint64_t offset, lr_source **out, lr_error *err);
+
 /* Over a descriptor; owns_fd: close it in lr_source_free. */
 int lr_source_open_fd(int fd, int owns_fd, const char *name, lr_source **out, lr_error *err);
 

@@ -217,6 +217,25 @@ int lr_fit_merge_parts(lr_partial *const *p, size_t nparts, const char *const *d
     return rc;
 }
 
+int lr_fit_split_check(const lr_fit_options *opt, const char *who, lr_error *err)
+{
+    return refuse_unmergeable(opt, who, err);
+}
+
+int lr_fit_split_finish(lr_frame *frame, char delimiter, const char *const *paths, size_t n,
+                        const lr_fit_options *opt, lr_fit **out, lr_error *err)
+{
+    lr_source *input = NULL;
+    *out = NULL;
+    int rc = open_data(paths, n, opt, frame, &input, err);
+    if (rc) {
+        lr_frame_free(frame);
+        return rc;
+    }
+    return lr_fit_from_frame(frame, input, delimiter, opt, "the fit was split among MPI ranks", out,
+                             err);
+}
+
 int lr_fit_merge(const char *const *parts, size_t nparts, const char *const *data, size_t ndata,
                  const lr_fit_options *opt, lr_fit **out, lr_error *err)
 {

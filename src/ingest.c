@@ -39,16 +39,6 @@
 
 /* ---- the first pass: the frame's chunks ---- */
 
-typedef struct frame_pass {
-    lr_frame *frame;           /* read only while workers run; folded into here */
-    char delimiter;            /* the input's delimiter */
-    const char *name;          /* for messages */
-    const lr_fit_options *opt; /* for progress */
-    const splitter *sp;        /* for progress: the bytes folded (sp->folded) */
-    uint64_t total;            /* the input's size, 0 if unknown */
-    const char *pass;          /* its name for progress (reading_pass) */
-} frame_pass;
-
 /* The pass that builds a frame: "reading", or "reading again" when a first
  * reading gave the data-dependent bases (its done starts again from 0). */
 static const char *reading_pass(const lr_frame *bases)
@@ -77,11 +67,42 @@ int lr_ingest_fused = 1;
  * ordinary way. */
 #define LR_FALLBACK_ROWS 64
 
+int lr_ingest_chunk_records = 0;
+
+/* The chunk just evaluated (or its error) through a chunk record and back,
+ * as an MPI rank sends it to rank 0 (partial_io.h). */
+static int through_record(const frame_pass *fp, int rc, void **result, uint64_t *lines,
+                          lr_error *err)
+{
+    lr_pbuf pb = {0};
+    lr_error perr;
+    lr_chunk_record r;
+    size_t off = 0;
+    int put = rc ? lr_partial_put_chunk_error(&pb, 0, 0, rc, err, &perr)
+                 : lr_partial_put_chunk(&pb, *result, 0, 0, *lines, &perr);
+    lr_chunk_free(*result);
+    *result = NULL;
+    if (!put)
+        put = lr_partial_get_chunk(pb.b, pb.n, &off, "a chunk record", fp->frame, &r, &perr);
+    lr_pbuf_free(&pb);
+    if (put) {
+        *err = perr;
+        return put;
+    }
+    if (r.rc) {
+        *err = r.err;
+        return r.rc;
+    }
+    *result = r.chunk;
+    *lines = r.lines;
+    return LR_OK;
+}
+
 /* Parse and accumulate one chunk: what a worker does (or the main thread with
  * one thread). Rows go through the fused path (lr_chunk_add_text) while it
  * takes them; a row it leaves goes through the CSV reader. */
-static int frame_eval(void *ctx, const char *buf, size_t len, uint64_t seq, void **result,
-                      uint64_t *lines, lr_error *err)
+int lr_ingest_frame_eval(void *ctx, const char *buf, size_t len, uint64_t seq, void **result,
+                         uint64_t *lines, lr_error *err)
 {
     const frame_pass *fp = ctx;
     lr_csv *csv = NULL;
@@ -123,6 +144,8 @@ static int frame_eval(void *ctx, const char *buf, size_t len, uint64_t seq, void
         rc = lr_chunk_end(chunk, err);
     *lines = line0;
     *result = chunk;
+    if (lr_ingest_chunk_records && !lr_frame_basis_vars(fp->frame))
+        rc = through_record(fp, rc, result, lines, err);
     return rc;
 }
 
@@ -143,7 +166,7 @@ static void frame_drop(void *ctx, void *result)
     lr_chunk_free(result);
 }
 
-static const lr_chunk_ops frame_ops = {frame_eval, NULL, frame_drop, frame_fold};
+static const lr_chunk_ops frame_ops = {lr_ingest_frame_eval, NULL, frame_drop, frame_fold};
 
 /* The first chunk's kept rows, evaluated once their types are known; then
  * (0 of 0) the chunk's merge into the frame, one step of unknown length
@@ -241,7 +264,7 @@ done:
 /* The workers of a pass on nthreads threads, each calling OpenBLAS (and the
  * calling thread too): fewer if a memory limit leaves no room for their
  * buffers, and none (out of memory) if there is none for this thread. */
-static int blas_workers(int nthreads, int *workers, lr_error *err)
+int lr_ingest_blas_workers(int nthreads, int *workers, lr_error *err)
 {
     int room = lr_blas_room(nthreads > 1 ? nthreads + 1 : 1);
     if (room == 0)
@@ -276,9 +299,9 @@ int lr_ingest(const char *path, const lr_fit_options *opt, lr_frame **out, char 
  * bases: a frame of the same model whose data-dependent bases are known
  * (lr_frame_fit_bases), given to the new frame before any row; NULL for the
  * first pass. */
-static int frame_read(splitter *sp, const lr_fit_options *opt, int nthreads, int keep_rows,
-                      const lr_frame *bases, uint64_t nfiles, lr_partial_sink *sink, lr_frame **out,
-                      char *delimiter, lr_error *err)
+int lr_ingest_frame_read(splitter *sp, const lr_fit_options *opt, int nthreads, int keep_rows,
+                         const lr_frame *bases, uint64_t nfiles, lr_partial_sink *sink,
+                         const lr_ingest_more *more, lr_frame **out, char *delimiter, lr_error *err)
 {
     const char *name = lr_source_name(sp->src);
     uint64_t total = lr_source_size(sp->src);
@@ -319,6 +342,9 @@ static int frame_read(splitter *sp, const lr_fit_options *opt, int nthreads, int
          * one: the merge counts it when another part follows */
         sink->unterminated = sp->last && sp->last != '\n' && sp->last != '\r';
     }
+    /* an MPI rank 0: the other ranks' chunks, after its own */
+    if (!rc && more)
+        rc = more->fold(more->ud, frame, sp->src, sp->lines, err);
     if (!rc) {
         lr_progress_send(opt->progress, opt->progress_ud, "reading: combining the chunks", "rows",
                          0, 0, 0);
@@ -340,15 +366,15 @@ done:
     return LR_OK;
 }
 
-int lr_ingest_first_types(const char *path, const lr_fit_options *opt, unsigned char **types,
-                          size_t *ntypes, char *delimiter, lr_error *err)
+int lr_ingest_first_frame(const char *path, const lr_fit_options *opt, lr_frame **out,
+                          char *delimiter, lr_error *err)
 {
     splitter sp = {0};
     sp.max_line = opt->max_line_bytes ? opt->max_line_bytes : LR_MAX_LINE_DEFAULT;
     chunk_job first = {0};
     lr_frame *frame = NULL;
     uint64_t lines = 0;
-    *types = NULL;
+    *out = NULL;
     int rc = lr_source_open_files(&path, 1, sp.max_line, 0, &sp.src, err);
     if (!rc)
         rc = lr_ingest_next_chunk(&sp, &first, err);
@@ -363,15 +389,32 @@ int lr_ingest_first_types(const char *path, const lr_fit_options *opt, unsigned 
         frame = NULL;
         rc = first_chunk(&first, path, opt, 0, 0, NULL, 0, 1, NULL, &frame, delimiter, &lines, err);
     }
-    *ntypes = frame ? lr_frame_ncols(frame) : 0;
-    if (!rc && !(*types = lr_mem_calloc(*ntypes ? *ntypes : 1, 1)))
-        rc = lr_error_nomem(err);
-    if (!rc)
-        lr_partial_get_types(frame, *types);
-    lr_frame_free(frame);
     lr_mem_free(first.buf, first.cap);
     lr_mem_free(sp.carry, sp.carry_cap);
     lr_source_free(sp.src);
+    if (rc) {
+        lr_frame_free(frame);
+        return rc;
+    }
+    *out = frame;
+    return LR_OK;
+}
+
+int lr_ingest_first_types(const char *path, const lr_fit_options *opt, unsigned char **types,
+                          size_t *ntypes, char *delimiter, lr_error *err)
+{
+    lr_frame *frame = NULL;
+    *types = NULL;
+    *ntypes = 0;
+    int rc = lr_ingest_first_frame(path, opt, &frame, delimiter, err);
+    if (rc)
+        return rc;
+    *ntypes = lr_frame_ncols(frame);
+    if (!(*types = lr_mem_calloc(*ntypes ? *ntypes : 1, 1)))
+        rc = lr_error_nomem(err);
+    else
+        lr_partial_get_types(frame, *types);
+    lr_frame_free(frame);
     return rc;
 }
 
@@ -424,12 +467,13 @@ int lr_ingest_partial(const char *const *paths, size_t npaths, const lr_fit_opti
     lr_progress_send(opt->progress, opt->progress_ud, "reading", "bytes", 0, lr_source_size(sp.src),
                      0);
 
-    if ((rc = blas_workers(nthreads, &nthreads, err)))
+    if ((rc = lr_ingest_blas_workers(nthreads, &nthreads, err)))
         goto done;
     /* Accumulation uses one BLAS thread per worker: the kernels then run the
      * same way for any thread count (docs/design.md). */
     blas_threads = lr_blas_threads(1);
-    rc = frame_read(&sp, opt, nthreads, keep_rows, NULL, npaths, sink, &frame, delimiter, err);
+    rc = lr_ingest_frame_read(&sp, opt, nthreads, keep_rows, NULL, npaths, sink, NULL, &frame,
+                              delimiter, err);
     if (rc == LR_OK && (lr_frame_basis_vars(frame) > 0 || lr_frame_coded_pending(frame))) {
         /* poly(), scale(), ns(), bs(): their bases from the first pass's
          * values, C(g, sum) its levels; then the model from a second pass
@@ -440,8 +484,8 @@ int lr_ingest_partial(const char *const *paths, size_t npaths, const lr_fit_opti
         if (!(rc = lr_frame_fit_bases(frame, err)) &&
             !(rc = lr_source_again(sp.src, &again.src, err))) {
             lr_source_split_files(again.src);
-            rc = frame_read(&again, opt, nthreads, keep_rows, frame, npaths, NULL, &second,
-                            delimiter, err);
+            rc = lr_ingest_frame_read(&again, opt, nthreads, keep_rows, frame, npaths, NULL, NULL,
+                                      &second, delimiter, err);
             lr_source_free(again.src);
         }
         lr_frame_free(frame);
@@ -475,7 +519,7 @@ int lr_ingest_pass(lr_source *input, int threads, const lr_chunk_ops *ops, void 
         return rc;
     lr_source_split_files(sp.src);
     int blas_threads = lr_blas_threads(1), workers = 1;
-    if ((rc = blas_workers(lr_ingest_threads(threads), &workers, err)) == LR_OK)
+    if ((rc = lr_ingest_blas_workers(lr_ingest_threads(threads), &workers, err)) == LR_OK)
         rc = lr_ingest_run_pool(&sp, ops, ctx, workers, 0, 0, lr_source_name(sp.src), err);
     lr_blas_threads(blas_threads);
     if (!rc)

@@ -40,7 +40,7 @@ static size_t boundary(const char *b, size_t len, size_t from, int *odd, size_t 
 }
 
 /* Quote parity of b[0..n): counted with memchr (numeric CSV has no quotes). */
-static int parity(const char *b, size_t n)
+int lr_ingest_parity(const char *b, size_t n)
 {
     int odd = 0;
     const char *p = b, *e = b + n;
@@ -87,6 +87,25 @@ static size_t first_long_row(const char *b, size_t from, size_t to, size_t max)
     return to;
 }
 
+/* lr_source_read; and, entered (lr_ingest_enter) in a file that other files
+ * follow in the data set, the line end the concatenation of the files puts
+ * after its last row when it has none (source_concat.c), at its end. */
+static int read_input(splitter *s, char *buf, size_t n, size_t *got, lr_error *err)
+{
+    int rc = lr_source_read(s->src, buf, n, got, err);
+    if (rc || n == 0)
+        return rc;
+    if (*got) {
+        s->last_read = buf[*got - 1];
+    } else if (s->owe_eol && s->file == s->eol_file && s->last_read && s->last_read != '\n' &&
+               s->last_read != '\r') {
+        buf[0] = s->last_read = '\n';
+        *got = 1;
+        s->owe_eol = 0;
+    }
+    return LR_OK;
+}
+
 static int grow_buf(chunk_job *j, size_t need, lr_error *err)
 {
     if (need <= j->cap)
@@ -113,10 +132,16 @@ int lr_ingest_next_chunk(splitter *s, chunk_job *j, lr_error *err)
     int rc;
     size_t len = 0, want = 0;
     j->len = 0;
+    if (s->stop && s->file == s->eol_file && s->off >= s->stop)
+        s->done = 1; /* entered: the chunk of the last block was cut */
     for (;;) {
         /* the next file, once this one is used up */
         while (s->eof && s->carry_len == 0 && !s->done) {
             uint64_t start;
+            if (s->end_file && s->file == s->eol_file) {
+                s->done = 1;
+                break;
+            }
             int more = lr_source_next_file(s->src, &start, err);
             if (more < 0)
                 return -more;
@@ -140,7 +165,7 @@ int lr_ingest_next_chunk(splitter *s, chunk_job *j, lr_error *err)
         /* fill up to the block's end */
         while (len < want && !s->eof) {
             size_t got;
-            if ((rc = lr_source_read(s->src, j->buf + len, want - len, &got, err)))
+            if ((rc = read_input(s, j->buf + len, want - len, &got, err)))
                 return rc;
             if (got == 0)
                 s->eof = 1;
@@ -151,8 +176,9 @@ int lr_ingest_next_chunk(splitter *s, chunk_job *j, lr_error *err)
     }
     j->file = s->file;
     j->block = s->off / LR_CHUNK;
+    j->offset = s->off;
     size_t nominal = len < want ? len : want;
-    int odd_nominal = parity(j->buf, nominal);
+    int odd_nominal = lr_ingest_parity(j->buf, nominal);
     /* the search starts at the block's last byte: a line end there makes the
      * next row start the next block's first byte */
     int odd = odd_nominal ^ (j->buf[nominal - 1] == '"');
@@ -181,7 +207,7 @@ int lr_ingest_next_chunk(splitter *s, chunk_job *j, lr_error *err)
         if ((rc = grow_buf(j, len + LR_OVERREAD, err)))
             return rc;
         size_t got;
-        if ((rc = lr_source_read(s->src, j->buf + len, LR_OVERREAD, &got, err)))
+        if ((rc = read_input(s, j->buf + len, LR_OVERREAD, &got, err)))
             return rc;
         if (got == 0)
             s->eof = 1;
@@ -227,4 +253,116 @@ int lr_ingest_next_chunk(splitter *s, chunk_job *j, lr_error *err)
         raw -= rest;
     s->raw_end = j->raw_end = raw > s->raw_end ? raw : s->raw_end;
     return LR_OK;
+}
+
+/* Up to n more bytes of s's input appended to its carry (s->eof at its end). */
+static int carry_more(splitter *s, size_t n, lr_error *err)
+{
+    if (s->carry_len + n > s->carry_cap) {
+        size_t cap = s->carry_cap ? s->carry_cap : LR_OVERREAD;
+        while (cap < s->carry_len + n)
+            cap *= 2;
+        char *c = lr_mem_realloc(s->carry, s->carry_cap, cap);
+        if (!c)
+            return lr_error_nomem(err);
+        s->carry = c;
+        s->carry_cap = cap;
+    }
+    size_t got;
+    int rc = read_input(s, s->carry + s->carry_len, n, &got, err);
+    if (!rc && got == 0)
+        s->eof = 1;
+    s->carry_len += got;
+    return rc;
+}
+
+/* The first row start at or after b0·C is where the chunk of block b0 − 1
+ * (or of the block its row began in) ends: just past the first line end
+ * outside quotes that ends at or after b0·C, found as lr_ingest_next_chunk
+ * finds it — the search starts at the byte b0·C − 1 (a line end there makes
+ * b0·C a row start; a CR there with an LF at b0·C is one line end) with the
+ * parity before that byte. A whole pass's chunks all start outside quotes,
+ * so its parity there is the file's: `odd` is that of [0, b0·C). */
+static int enter_at(splitter *s, uint64_t b0, int odd, lr_error *err)
+{
+    size_t scanned = 0, end = 0;
+    int rc = carry_more(s, LR_OVERREAD, err);
+    if (rc)
+        return rc;
+    if (s->carry_len == 0) { /* the file ends before the block: nothing */
+        s->done = 1;
+        return LR_OK;
+    }
+    odd ^= s->carry[0] == '"';
+    while (!(end = boundary(s->carry, s->carry_len, scanned, &odd, &scanned))) {
+        /* No row starts in the blocks from b0 on (the last row crosses
+         * b0·C), or the row that crosses b0·C is longer than the limit:
+         * the chunk it is in, an earlier one, reports it. */
+        if (s->eof || (s->carry_len > 2 && s->carry_len - 2 > s->max_line)) {
+            s->done = 1;
+            return LR_OK;
+        }
+        if ((rc = carry_more(s, LR_OVERREAD, err)))
+            return rc;
+    }
+    memmove(s->carry, s->carry + end, s->carry_len - end);
+    s->carry_len -= end;
+    s->off = b0 * LR_CHUNK - 1 + end;
+    return LR_OK;
+}
+
+int lr_ingest_enter(splitter *s, const char *const *paths, size_t n, size_t file, uint64_t b0,
+                    uint64_t b1, int odd, lr_error *err)
+{
+    size_t max_line = s->max_line;
+    memset(s, 0, sizeof *s);
+    s->max_line = max_line;
+    s->stop = b1 ? b1 * LR_CHUNK : 0;
+    s->owe_eol = file + 1 < n;
+    int rc;
+    if (b0 > 0) { /* its bytes from b0·C − 1 on */
+        if ((rc = lr_source_open_at(paths[file], b0 * LR_CHUNK - 1, &s->src, err)))
+            return rc;
+        return enter_at(s, b0, odd, err);
+    }
+    if (file == 0) /* from its start, as the pass reads it (gzip too) */
+        return lr_source_open_files(paths, 1, max_line, 0, &s->src, err);
+    /* After the first file's header row (the concatenation checks the file's
+     * against it and skips it: its first chunk starts past it, as in the
+     * pass): the header's chunk, of "file" 0, is passed over. */
+    const char *two[] = {paths[0], paths[file]};
+    chunk_job head = {0};
+    if ((rc = lr_source_open_files(two, 2, max_line, 0, &s->src, err)))
+        return rc;
+    lr_source_split_files(s->src);
+    lr_source_header_only(s->src);
+    s->eol_file = 1;
+    rc = lr_ingest_next_chunk(s, &head, err);
+    if (!rc && s->overlong) /* the first file's header: its fit reports it */
+        s->done = 1;
+    /* the file's line that follows the header's lines in the concatenation
+     * (its own header row may span more than one) */
+    uint64_t hl = 0, local = 0;
+    for (size_t i = 0; i < head.len; i++)
+        hl += head.buf[i] == '\n' ||
+              (head.buf[i] == '\r' && (i + 1 == head.len || head.buf[i + 1] != '\n'));
+    lr_mem_free(head.buf, head.cap);
+    if (!rc && !s->done) {
+        /* the next chunk opens the file (its header checked) */
+        const char *nm;
+        uint64_t start;
+        int more = lr_source_next_file(s->src, &start, err);
+        if (more < 0)
+            return -more;
+        if (!more) {
+            s->done = 1;
+            return LR_OK;
+        }
+        s->file++;
+        s->off = start;
+        s->eof = 0;
+        lr_source_locate(s->src, hl + 1, &nm, &local);
+        s->line_off = local ? local - 1 : 0;
+    }
+    return rc;
 }

@@ -2,26 +2,29 @@
  * mpi_fit.c — `mpirun -n N linreg fit FILE...` (built with -DLINREG_MPI=ON;
  * docs/design.md, "MPI (issue 16, item 4)").
  *
- * The files are dealt to the ranks in order, in contiguous runs balanced by
- * bytes (a file whole to one rank; the first file to rank 0). Each rank runs
- * the first pass over its files on its own threads and serializes their
- * states as a part (partial_io.c: host-independent bytes, checksummed): rank
- * r > 0 reads the first file's header row and the column types its first
- * chunk decides, so each of its file records is bit for bit what the
- * single-process fit computes for that file (every file folds along its own
- * chunk tree into tables of its own: frame_files.c). The parts go to rank 0
- * by point-to-point messages, and rank 0 folds the records in file order
- * along the files' tree with lr_frame_fold_file — the function the single
- * process runs — then solves, runs the second passes over the files itself
- * and writes every output: the output is that of `linreg merge PART...
- * --data FILE...`, which is the fit's byte for byte.
+ * Rank 0 deals the chunks of the files: each rank a contiguous run of
+ * (file, block range) segments of about T/N bytes, plain files cut at
+ * 1 MiB block boundaries, gzip files whole (only one reader can inflate
+ * them). A rank that enters a file at block b0 needs the quote parity of
+ * the file's bytes [0, b0·C): each rank counts the quotes of its last file's
+ * segment, the bits are all-gathered (integers), and the ranks before it in
+ * that file tile [0, b0·C). Each rank cuts its segments into the single
+ * process's own chunks (ingest_split.c), evaluates them on its threads and
+ * serializes each as a chunk record — its own tables and exact accumulator
+ * state (partial_io.c) — and rank 0, after its own chunks, folds every record
+ * with lr_frame_fold_at in file and block order: the single process's fold
+ * of the same chunks, so every bit is the same. Leaves, not subtrees, travel:
+ * a chunk folds into its file's running tables, whose column order depends
+ * on the chunks before it. Rank 0 then solves and runs the second passes
+ * over all the files itself, as `linreg merge --data` does.
  *
  * No floating-point number goes through an MPI reduction (an implementation
- * may re-associate them: open-mpi/ompi#7765); the only collectives carry
- * integers — statuses and an exit code. Every rank reaches the same
- * collective calls whatever fails where, so none waits for ever: the
- * statuses are gathered everywhere and the first failing rank in rank order
- * (so in file order) gives the error; rank 0 prints it.
+ * may re-associate them: open-mpi/ompi#7765); the collectives carry
+ * integers. Every rank reaches the same calls whatever fails where: a rank's
+ * failure is a record at its place in its stream (the first in file order
+ * wins, relocated by rank 0 to its file and line), each rank after the first
+ * sends its stream to rank 0 once whatever happens, and rank 0's status is
+ * broadcast to all.
  */
 #include <limits.h>
 #include <mpi.h>
@@ -31,6 +34,7 @@
 #include <sys/stat.h>
 
 #include "mpi_fit.h"
+#include "ingest.h"
 #include "partial_io.h"
 
 static int mpi_on; /* MPI_Init was called */
@@ -91,37 +95,6 @@ int lr_mpi_agree(int code)
     return code;
 }
 
-/* The ranks' first files: rank r reads paths[first[r]..first[r + 1]).
- * File j goes to the rank whose share of the bytes holds its middle byte,
- * never before the previous file's rank; the first file to rank 0. Rank 0
- * computes it from the sizes it sees and sends it to the others. */
-static void deal(const char *const *paths, size_t n, int size, size_t *first)
-{
-    uint64_t total = 0, *sz = calloc(n, sizeof *sz);
-    for (size_t j = 0; j < n; j++) {
-        struct stat st;
-        uint64_t b = sz && stat(paths[j], &st) == 0 ? (uint64_t)st.st_size : 0;
-        if (sz)
-            sz[j] = b + 1; /* an empty file still counts */
-        total += b + 1;
-    }
-    size_t r = 0;
-    uint64_t before = 0;
-    first[0] = 0;
-    for (size_t j = 0; j < n; j++) {
-        uint64_t mid = before + (sz ? sz[j] : 1) / 2;
-        size_t want = j == 0 ? 0 : (size_t)((double)mid / (double)total * size);
-        if (want >= (size_t)size)
-            want = (size_t)size - 1;
-        while (r < want)
-            first[++r] = j;
-        before += sz ? sz[j] : 1;
-    }
-    while (r < (size_t)size)
-        first[++r] = n;
-    free(sz);
-}
-
 /* A message of any length: its length, then pieces of at most INT_MAX. */
 static void send_bytes(const void *b, uint64_t n, int to)
 {
@@ -152,35 +125,206 @@ static int recv_bytes(int from, unsigned char **out, uint64_t *n)
     return *out != NULL;
 }
 
-/* Rank 0: the parts of the ranks that have files, folded in order; the
- * second passes over all the files. */
-static int merge_at_root(const char *const *paths, size_t n, const size_t *first,
-                         const lr_pbuf *mine, const lr_fit_options *opt, lr_fit **out,
-                         lr_error *err)
+/* C, the chunk size (ingest_impl.h's LR_CHUNK). */
+#define BLOCK ((uint64_t)1 << 20)
+
+/* Whether path starts with gzip's magic bytes (such a file is dealt whole). */
+static int is_gzip(const char *path)
 {
-    lr_partial **p = calloc((size_t)mpi_size, sizeof *p);
-    size_t np = 0;
-    int rc = p ? LR_OK : lr_error_nomem(err);
-    for (int r = 0; r < mpi_size; r++) {
-        if (first[r] == first[r + 1])
-            continue; /* no file */
-        char name[64];
-        snprintf(name, sizeof name, "MPI rank %d's part", r);
-        unsigned char *b = NULL;
-        uint64_t len = mine->n;
-        if (r > 0 && !recv_bytes(r, &b, &len) && !rc)
-            rc = lr_error_nomem(err);
-        if (!rc)
-            rc = lr_partial_parse(r ? b : mine->b, (size_t)len, name, &p[np], err);
-        free(b);
-        if (!rc)
-            p[np++]->skip = r > 0; /* its header-only first file */
+    unsigned char m[2] = {0, 0};
+    FILE *f = fopen(path, "rb");
+    size_t got = f ? fread(m, 1, 2, f) : 0;
+    if (f)
+        fclose(f);
+    return got == 2 && m[0] == 0x1f && m[1] == 0x8b;
+}
+
+/* The deal: rank r's share starts at block start[2r + 1] of file start[2r]
+ * and ends where rank r + 1's starts ((n, 0) after the last). A plain file
+ * of s bytes is max(1, ceil(s / C)) units of up to C bytes, a gzip file one;
+ * rank r starts at the first unit that begins at or after r·T/N of the T
+ * bytes, rank 0 at the first. */
+static void deal(const char *const *paths, size_t n, int size, uint64_t *start)
+{
+    uint64_t total = 0;
+    uint64_t *sz = calloc(n ? n : 1, sizeof *sz);
+    unsigned char *gz = calloc(n ? n : 1, 1);
+    for (size_t j = 0; j < n; j++) {
+        struct stat st;
+        uint64_t b = stat(paths[j], &st) == 0 ? (uint64_t)st.st_size : 0;
+        if (sz && gz) {
+            sz[j] = b;
+            gz[j] = (unsigned char)is_gzip(paths[j]);
+        }
+        total += b + 1;
     }
-    if (!rc)
-        rc = lr_fit_merge_parts(p, np, paths, n, opt, out, err);
-    for (size_t i = 0; i < np; i++)
-        lr_partial_free(p[i]);
-    free(p);
+    int r = 1;
+    uint64_t before = 0;
+    start[0] = start[1] = 0;
+    for (size_t j = 0; j < n && sz && gz; j++) {
+        uint64_t units = gz[j] || sz[j] == 0 ? 1 : (sz[j] + BLOCK - 1) / BLOCK;
+        for (uint64_t u = 0; u < units; u++) {
+            uint64_t at = before + (gz[j] ? 0 : u * BLOCK);
+            while (r < size && (j > 0 || u > 0) && (double)at >= (double)total * r / size) {
+                start[2 * r] = j;
+                start[2 * r + 1] = u;
+                r++;
+            }
+        }
+        before += sz[j] + 1;
+    }
+    for (; r <= size; r++) {
+        start[2 * r] = n;
+        start[2 * r + 1] = 0;
+    }
+    free(sz);
+    free(gz);
+}
+
+/* Whether rank r's share holds a unit. */
+static int has_share(const uint64_t *start, int r)
+{
+    return start[2 * r] < start[2 * r + 2] ||
+           (start[2 * r] == start[2 * r + 2] && start[2 * r + 1] < start[2 * r + 3]);
+}
+
+/* Rank r's segments (at most n + 1) from the deal; their number. */
+static size_t segments(const uint64_t *start, int r, lr_ingest_segment *seg)
+{
+    size_t sf = start[2 * r], ef = start[2 * r + 2], k = 0;
+    uint64_t sb = start[2 * r + 1], eb = start[2 * r + 3];
+    if (sf == ef) {
+        if (eb > sb)
+            seg[k++] = (lr_ingest_segment){sf, sb, eb, 0};
+        return k;
+    }
+    seg[k++] = (lr_ingest_segment){sf, sb, 0, 0};
+    for (size_t j = sf + 1; j < ef; j++)
+        seg[k++] = (lr_ingest_segment){j, 0, 0, 0};
+    if (eb > 0)
+        seg[k++] = (lr_ingest_segment){ef, 0, eb, 0};
+    return k;
+}
+
+/* The quote parity of rank r's segment of its last file when another rank
+ * enters that file after it (its share ends inside the file); else 0. */
+static int last_parity(const char *const *paths, const uint64_t *start, int r)
+{
+    size_t sf = start[2 * r], ef = start[2 * r + 2];
+    uint64_t sb = start[2 * r + 1], eb = start[2 * r + 3];
+    int odd = 0;
+    lr_error err;
+    if (eb == 0 || (sf == ef && eb <= sb))
+        return 0;
+    if (lr_ingest_quote_parity(paths[ef], sf == ef ? sb * BLOCK : 0, eb * BLOCK, &odd, &err))
+        return 0; /* unreadable: the rank that enters it fails on it too */
+    return odd;
+}
+
+/* A rank's records, gathered for rank 0. */
+static int gather(void *ud, const unsigned char *rec, size_t len, lr_error *err)
+{
+    lr_pbuf *p = ud;
+    lr_pbuf_u64(p, len);
+    lr_pbuf_bytes(p, rec, len);
+    return p->failed ? lr_error_nomem(err) : LR_OK;
+}
+
+/* Rank 0's fold of the other ranks' records. */
+typedef struct root_fold {
+    const char *const *paths; /* the data set */
+    size_t n;                 /* its files */
+    size_t last;              /* rank 0's last file */
+    const uint64_t *start;    /* the deal */
+    int *received;            /* per rank: its stream was received */
+    uint64_t *first_line;     /* per file after rank 0's: the data set's lines before it */
+    uint64_t *line_off;       /* per file: its lines before its first data row */
+    int remote;               /* the error is a record's, placed already: */
+    lr_error rerr;            /* that error */
+} root_fold;
+
+/* A record's error at its file and line: moved by the lines before it in
+ * its file (for rank 0's last file, from rank 0's own line table). */
+static void place_error(root_fold *rf, const lr_source *src, lr_chunk_record *rec,
+                        uint64_t lines_before, lr_error *err)
+{
+    if (rec->block != UINT64_MAX) {
+        size_t j = (size_t)rec->file;
+        uint64_t off;
+        if (j == rf->last) {
+            const char *nm;
+            uint64_t local = 0;
+            lr_source_locate(src, lines_before + 1, &nm, &local);
+            off = local ? local - 1 : 0;
+        } else {
+            off = lines_before - rf->first_line[j] + rf->line_off[j];
+        }
+        /* "FIRST:LINE[:COL]: ..." (the remote frame's name) to the file's */
+        char rest[LR_ERROR_MAX];
+        if (lr_error_after_place(&rec->err, rf->paths[0], rest, sizeof rest))
+            lr_error_at(&rec->err, rec->err.code, rf->paths[j], rec->err.line + off, rec->err.col,
+                        "%s", rest);
+    }
+    *err = rf->rerr = rec->err;
+    rf->remote = 1;
+}
+
+/* Rank r's stream, folded in order after what came before. */
+static int fold_stream(root_fold *rf, lr_frame *f, const lr_source *src, int r,
+                       uint64_t *lines_before, lr_error *err)
+{
+    unsigned char *b = NULL;
+    uint64_t len = 0;
+    char name[64];
+    snprintf(name, sizeof name, "MPI rank %d's chunks", r);
+    rf->received[r] = 1;
+    int rc = recv_bytes(r, &b, &len) ? LR_OK : lr_error_nomem(err);
+    for (size_t off = 0; !rc && off < len;) {
+        /* each record after its length (gather) */
+        uint64_t n = 0;
+        if (len - off < 8) {
+            rc = lr_error_set(err, LR_EDATA, "%s: a record is cut short", name);
+            break;
+        }
+        for (int i = 0; i < 8; i++)
+            n |= (uint64_t)b[off + (size_t)i] << (8 * i);
+        off += 8;
+        if (n > len - off) {
+            rc = lr_error_set(err, LR_EDATA, "%s: a record is cut short", name);
+            break;
+        }
+        size_t at = off;
+        lr_chunk_record rec;
+        if ((rc = lr_partial_get_chunk(b, off + (size_t)n, &at, name, f, &rec, err)))
+            break;
+        off += (size_t)n;
+        if (rec.file >= rf->n) {
+            lr_chunk_free(rec.chunk);
+            rc = lr_error_set(err, LR_EDATA, "%s: a record of no file", name);
+        } else if (rec.start) {
+            rf->first_line[rec.file] = *lines_before;
+            rf->line_off[rec.file] = rec.lines;
+        } else if (rec.rc) {
+            place_error(rf, src, &rec, *lines_before, err);
+            rc = rec.rc;
+        } else {
+            rc = lr_frame_fold_at(f, rec.chunk, (size_t)rec.file, rec.block, *lines_before, err);
+            *lines_before += rec.lines;
+            lr_chunk_free(rec.chunk);
+        }
+    }
+    free(b);
+    return rc;
+}
+
+static int fold_remote(void *ud, lr_frame *f, const lr_source *src, uint64_t lines_before,
+                       lr_error *err)
+{
+    root_fold *rf = ud;
+    int rc = LR_OK;
+    for (int r = 1; r < mpi_size && !rc; r++)
+        if (has_share(rf->start, r))
+            rc = fold_stream(rf, f, src, r, &lines_before, err);
     return rc;
 }
 
@@ -188,52 +332,98 @@ int lr_mpi_fit(const char *const *paths, size_t n, const lr_fit_options *opt, lr
                lr_error *err)
 {
     *out = NULL;
-    size_t *first = calloc((size_t)mpi_size + 1, sizeof *first);
+    const char *who = "linreg fit on several MPI ranks";
+    uint64_t *start = calloc(2 * ((size_t)mpi_size + 1), sizeof *start);
+    int *odd = calloc((size_t)mpi_size, sizeof *odd);
+    lr_ingest_segment *seg = calloc(n + 1, sizeof *seg);
     int *status = calloc((size_t)mpi_size, sizeof *status);
+    lr_frame *frame = NULL;
+    char rf_delim = 0;
     int rc = LR_OK;
-    lr_pbuf mine = {0};
-    if (!first || !status)
+    if (!start || !odd || !seg || !status)
         MPI_Abort(MPI_COMM_WORLD, 1); /* cannot take part: end the job rather than hang it */
     for (size_t j = 0; !rc && j < n; j++)
         if (!strcmp(paths[j], "-"))
             rc = lr_error_set(err, LR_EUSAGE,
                               "standard input ('-') cannot be read by several MPI ranks: give "
                               "files, or run one process");
+    if (!rc)
+        rc = lr_fit_split_check(opt, who, err);
+    /* every rank has the same options and files: the same refusal */
+    if (rc)
+        goto done;
     /* rank 0 deals and tells the others (integers): ranks on other nodes
      * could see other sizes (a file still being copied), and a deal that
-     * differed between ranks would fold some files twice or not at all */
-    if (mpi_rank == 0 && !rc)
-        deal(paths, n, mpi_size, first);
-    MPI_Bcast(first, (int)(sizeof *first * ((size_t)mpi_size + 1)), MPI_BYTE, 0, MPI_COMM_WORLD);
-    if (!rc) {
-        size_t lo = first[mpi_rank], hi = first[mpi_rank + 1];
-        if (lo < hi)
-            rc = lr_fit_part(paths, n, lo, hi, opt, "linreg fit on several MPI ranks", &mine, err);
-    }
-    /* Every rank learns every status (integers); the first failure in rank
-     * order is the first in file order. */
-    int fail = -1;
-    MPI_Allgather(&rc, 1, MPI_INT, status, 1, MPI_INT, MPI_COMM_WORLD);
-    for (int r = 0; r < mpi_size && fail < 0; r++)
-        if (status[r] != LR_OK)
-            fail = r;
-    if (fail > 0 && mpi_rank == fail)
-        MPI_Send(err, (int)sizeof *err, MPI_BYTE, 0, 3, MPI_COMM_WORLD);
-    else if (fail > 0 && mpi_rank == 0)
-        MPI_Recv(err, (int)sizeof *err, MPI_BYTE, fail, 3, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-    if (fail >= 0) {
-        rc = status[fail];
-    } else if (mpi_rank > 0) {
-        if (first[mpi_rank] < first[mpi_rank + 1])
-            send_bytes(mine.b, mine.n, 0);
+     * differed between ranks would fold some chunks twice or not at all */
+    if (mpi_rank == 0)
+        deal(paths, n, mpi_size, start);
+    MPI_Bcast(start, 2 * (mpi_size + 1), MPI_UINT64_T, 0, MPI_COMM_WORLD);
+    int mine = last_parity(paths, start, mpi_rank);
+    MPI_Allgather(&mine, 1, MPI_INT, odd, 1, MPI_INT, MPI_COMM_WORLD);
+    if (mpi_rank > 0) {
+        size_t k = segments(start, mpi_rank, seg);
+        lr_pbuf recs = {0};
+        if (k > 0) {
+            /* the parity where it enters its first file: the ranks before it
+             * whose share ends inside that file tile the bytes before */
+            for (int q = 0; q < mpi_rank && seg[0].b0 > 0; q++)
+                if (start[2 * q + 2] == seg[0].file && start[2 * q + 3] > 0)
+                    seg[0].odd ^= odd[q];
+            rc = lr_ingest_records(paths, n, seg, k, opt, gather, &recs, err);
+            /* out of memory for the records: an empty stream, and rank 0
+             * reports it from the statuses */
+            send_bytes(recs.b, rc ? 0 : recs.n, 0);
+        }
+        lr_pbuf_free(&recs);
     } else {
-        rc = merge_at_root(paths, n, first, &mine, opt, out, err);
+        root_fold rf;
+        memset(&rf, 0, sizeof rf);
+        rf.paths = paths;
+        rf.n = n;
+        rf.start = start;
+        rf.received = calloc((size_t)mpi_size, sizeof(int));
+        rf.first_line = calloc(n, sizeof(uint64_t));
+        rf.line_off = calloc(n, sizeof(uint64_t));
+        lr_ingest_more more = {fold_remote, &rf};
+        char delimiter = 0;
+        rf.last = start[3] > 0 ? start[2] : start[2] - 1;
+        if (!rf.received || !rf.first_line || !rf.line_off)
+            MPI_Abort(MPI_COMM_WORLD, 1);
+        rc = lr_ingest_rank0(paths, n, rf.last, start[3], opt, &more, &frame, &delimiter, err);
+        /* a record's error is placed already (rank 0 relocates its own) */
+        if (rc && rf.remote)
+            *err = rf.rerr;
+        /* the streams not taken (rank 0 failed first): received, so that no
+         * rank waits for ever */
+        for (int r = 1; r < mpi_size; r++) {
+            unsigned char *b = NULL;
+            uint64_t len;
+            if (!rf.received[r] && has_share(start, r) && recv_bytes(r, &b, &len))
+                free(b);
+        }
+        free(rf.received);
+        free(rf.first_line);
+        free(rf.line_off);
+        rf_delim = delimiter;
     }
+    /* A rank that could not make its records (out of memory) sent none: its
+     * status says so, and rank 0 must not fit without its chunks. */
+    MPI_Allgather(&rc, 1, MPI_INT, status, 1, MPI_INT, MPI_COMM_WORLD);
+    if (mpi_rank == 0) {
+        for (int r = 1; r < mpi_size && !rc; r++)
+            if (status[r])
+                rc = lr_error_set(err, status[r], "MPI rank %d: %s", r, lr_strerror(status[r]));
+        if (!rc)
+            rc = lr_fit_split_finish(frame, rf_delim, paths, n, opt, out, err);
+        else
+            lr_frame_free(frame);
+    }
+done:
     /* rank 0's outcome is everyone's exit status */
-    if (fail < 0)
-        MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
-    lr_pbuf_free(&mine);
-    free(first);
+    MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    free(start);
+    free(odd);
+    free(seg);
     free(status);
     return rc;
 }

@@ -28,6 +28,7 @@
 #include <xxhash.h>
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "partial_io.h"
@@ -116,10 +117,11 @@ void lr_partial_put_header(lr_partial_sink *s, const lr_csv_row *row)
     s->head_lines = row->line + ends; /* blank lines before it, and its own */
 }
 
-int lr_partial_put_file(lr_partial_sink *s, const lr_frame *f, lr_levels *const *levels,
-                        const uint32_t *colkeys, size_t k, const lr_accum *acc, lr_error *err)
+/* A state's tables and accumulator: a file record's body, and a chunk
+ * record's (lr_partial_put_chunk). */
+static void put_state(lr_pbuf *p, const lr_frame *f, lr_levels *const *levels,
+                      const uint32_t *colkeys, size_t k, const lr_accum *acc)
 {
-    lr_pbuf *p = &s->files;
     const lr_formula *fm = f->formula;
     for (size_t v = 0; v < fm->nvars; v++) {
         if (!f->vars[v].factor)
@@ -159,8 +161,14 @@ int lr_partial_put_file(lr_partial_sink *s, const lr_frame *f, lr_levels *const 
         for (size_t j = 0; j < st.mdim && st.npend; j++)
             put_doubles(p, st.pend + j * st.ldp, st.npend);
     }
+}
+
+int lr_partial_put_file(lr_partial_sink *s, const lr_frame *f, lr_levels *const *levels,
+                        const uint32_t *colkeys, size_t k, const lr_accum *acc, lr_error *err)
+{
+    put_state(&s->files, f, levels, colkeys, k, acc);
     s->nfiles++;
-    return p->failed ? lr_error_nomem(err) : LR_OK;
+    return s->files.failed ? lr_error_nomem(err) : LR_OK;
 }
 
 static void section(lr_pbuf *out, uint64_t tag, const lr_pbuf *body)
@@ -489,10 +497,11 @@ fail:
 
 /* ---- a file record back ---- */
 
-int lr_partial_get_file(lr_partial_cursor *pc, const lr_frame *f, lr_levels **levels,
-                        uint32_t **colkeys, size_t *k, lr_accum **acc, lr_error *err)
+/* put_state's fields back from *cp (name: the bytes' name for messages). */
+static int get_state(cursor *cp, const char *name, const lr_frame *f, lr_levels **levels,
+                     uint32_t **colkeys, size_t *k, lr_accum **acc, lr_error *err)
 {
-    cursor c = {pc->p->bytes, pc->p->files_end, pc->off, 0};
+    cursor c = *cp;
     const lr_formula *fm = f->formula;
     int rc = LR_OK;
     *colkeys = NULL;
@@ -520,7 +529,7 @@ int lr_partial_get_file(lr_partial_cursor *pc, const lr_frame *f, lr_levels **le
     size_t kw = f->keywidth;
     *k = (size_t)get_u64(&c);
     if (c.bad || *k < f->kfixed || *k > LR_MAX_COLUMNS)
-        return corrupt(err, pc->p->name, "a file's column count is out of range");
+        return corrupt(err, name, "a file's column count is out of range");
     size_t nk = (*k - f->kfixed) * kw;
     if (!(*colkeys = lr_mem_calloc(nk ? nk : 1, sizeof(uint32_t))))
         return lr_error_nomem(err);
@@ -598,7 +607,7 @@ int lr_partial_get_file(lr_partial_cursor *pc, const lr_frame *f, lr_levels **le
         }
     }
     if (!rc && c.bad)
-        rc = corrupt(err, pc->p->name, "a file record does not hold what it should");
+        rc = corrupt(err, name, "a file record does not hold what it should");
     if (rc) {
         lr_mem_free(*colkeys, (nk ? nk : 1) * sizeof(uint32_t));
         *colkeys = NULL;
@@ -606,6 +615,156 @@ int lr_partial_get_file(lr_partial_cursor *pc, const lr_frame *f, lr_levels **le
         *acc = NULL;
         return rc;
     }
-    pc->off = c.off;
+    *cp = c;
+    return LR_OK;
+}
+
+int lr_partial_get_file(lr_partial_cursor *pc, const lr_frame *f, lr_levels **levels,
+                        uint32_t **colkeys, size_t *k, lr_accum **acc, lr_error *err)
+{
+    cursor c = {pc->p->bytes, pc->p->files_end, pc->off, 0};
+    int rc = get_state(&c, pc->p->name, f, levels, colkeys, k, acc, err);
+    if (!rc)
+        pc->off = c.off;
+    return rc;
+}
+
+/* ---- a parsed chunk as a record (an MPI rank's, for rank 0's fold) ---- */
+
+/* Record kinds, after the part's section tags (1 to 5). */
+#define REC_CHUNK 6u /* a parsed chunk */
+#define REC_ERROR 7u /* a chunk that failed */
+#define REC_START 8u /* a file after the first starts: its header's lines */
+
+void lr_partial_put_file_start(lr_pbuf *p, uint64_t file, uint64_t line_off)
+{
+    lr_pbuf_u64(p, REC_START);
+    lr_pbuf_u64(p, file);
+    lr_pbuf_u64(p, 0);
+    lr_pbuf_u64(p, line_off);
+}
+
+int lr_partial_put_chunk(lr_pbuf *p, const lr_chunk *c, uint64_t file, uint64_t block,
+                         uint64_t lines, lr_error *err)
+{
+    const lr_frame *f = c->f;
+    /* a first pass of bases collects values rank 0 would need as well */
+    if (f->bn_vars || c->bn)
+        return lr_error_set(err, LR_EUSAGE,
+                            "a chunk of a model with poly/scale/ns/bs "
+                            "cannot be sent as a record");
+    uint64_t head[] = {REC_CHUNK,   file,        block,      lines,   c->rows,  c->dropped,
+                       c->nan_rows, c->nan_line, c->nan_var, c->fp.n, c->fp.s0, c->fp.s1};
+    for (size_t i = 0; i < sizeof head / sizeof head[0]; i++)
+        lr_pbuf_u64(p, head[i]);
+    put_state(p, f, c->levels, c->colkeys, c->k, c->acc);
+    for (size_t i = 0; i < c->k - f->kfixed; i++) {
+        const col_origin *o = &c->colorigin[i];
+        lr_pbuf_u64(p, o->line);
+        lr_pbuf_u64(p, o->col);
+        lr_pbuf_u64(p, o->var);
+        lr_pbuf_u64(p, o->level);
+    }
+    return p->failed ? lr_error_nomem(err) : LR_OK;
+}
+
+int lr_partial_put_chunk_error(lr_pbuf *p, uint64_t file, uint64_t block, int code,
+                               const lr_error *e, lr_error *err)
+{
+    uint64_t head[] = {REC_ERROR, file, block, (uint64_t)code, e->line, e->col};
+    for (size_t i = 0; i < sizeof head / sizeof head[0]; i++)
+        lr_pbuf_u64(p, head[i]);
+    put_cstr(p, e->message);
+    return p->failed ? lr_error_nomem(err) : LR_OK;
+}
+
+/* The chunk's own fields of a REC_CHUNK record into c (made by
+ * lr_chunk_create: fresh levels, no column). */
+static int get_chunk_body(cursor *cp, const char *name, lr_chunk *c, lr_error *err)
+{
+    const lr_frame *f = c->f;
+    uint64_t *head[] = {&c->rows,       &c->dropped, &c->nan_rows, &c->nan_line,
+                        NULL /* var */, &c->fp.n,    &c->fp.s0,    &c->fp.s1};
+    for (size_t i = 0; i < sizeof head / sizeof head[0]; i++) {
+        uint64_t x = get_u64(cp);
+        if (head[i])
+            *head[i] = x;
+        else
+            c->nan_var = (size_t)x;
+    }
+    uint32_t *colkeys = NULL;
+    lr_accum *acc = NULL;
+    size_t k = 0;
+    int rc = get_state(cp, name, f, c->levels, &colkeys, &k, &acc, err);
+    if (rc)
+        return rc;
+    size_t nk = k - f->kfixed;
+    lr_accum_free(c->acc);
+    c->acc = acc;
+    c->k = k;
+    c->colkeys_cap = nk;
+    c->colkeys = colkeys;
+    if (!nk) { /* get_state's one spare key */
+        lr_mem_free(colkeys, sizeof(uint32_t));
+        c->colkeys = NULL;
+    }
+    if (nk && !(c->colorigin = lr_mem_calloc(nk, sizeof(col_origin))))
+        return lr_error_nomem(err);
+    for (size_t i = 0; i < nk && !cp->bad; i++) {
+        col_origin *o = &c->colorigin[i];
+        o->line = get_u64(cp);
+        o->col = get_u64(cp);
+        uint64_t var = get_u64(cp), level = get_u64(cp);
+        if (var >= f->formula->nvars || !f->vars[var].factor ||
+            level >= lr_levels_count(c->levels[var]))
+            cp->bad = 1;
+        o->var = (size_t)var;
+        o->level = (uint32_t)level;
+    }
+    if (cp->bad)
+        return corrupt(err, name, "a chunk record does not hold what it should");
+    /* its rows are not sent: a second pass reads the text again */
+    c->spool.over = f->rows_wanted != 0;
+    return LR_OK;
+}
+
+int lr_partial_get_chunk(const void *bytes, size_t len, size_t *off, const char *name,
+                         const lr_frame *f, lr_chunk_record *out, lr_error *err)
+{
+    cursor c = {bytes, len, *off, 0};
+    memset(out, 0, sizeof *out);
+    uint64_t kind = get_u64(&c);
+    out->file = get_u64(&c);
+    out->block = get_u64(&c);
+    int rc = LR_OK;
+    if (kind == REC_ERROR) {
+        uint64_t code = get_u64(&c);
+        out->err.line = get_u64(&c);
+        out->err.col = get_u64(&c);
+        const char *msg = get_cstr(&c);
+        if (c.bad || !msg || code == LR_OK || code > INT32_MAX)
+            return corrupt(err, name, "an error record does not hold what it should");
+        out->rc = (int)code;
+        out->err.code = (int)code;
+        snprintf(out->err.message, sizeof out->err.message, "%s", msg);
+    } else if (kind == REC_START) {
+        out->start = 1;
+        out->lines = get_u64(&c);
+        if (c.bad)
+            return corrupt(err, name, "a file's start record is cut short");
+    } else if (kind == REC_CHUNK) {
+        out->lines = get_u64(&c);
+        if (c.bad)
+            return corrupt(err, name, "a chunk record is cut short");
+        if ((rc = lr_chunk_create(f, &out->chunk, err)) ||
+            (rc = get_chunk_body(&c, name, out->chunk, err))) {
+            lr_chunk_free(out->chunk);
+            out->chunk = NULL;
+            return rc;
+        }
+    } else {
+        return corrupt(err, name, "not a chunk record");
+    }
+    *off = c.off;
     return LR_OK;
 }

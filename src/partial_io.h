@@ -135,6 +135,44 @@ typedef struct lr_partial_cursor {
 int lr_partial_get_file(lr_partial_cursor *pc, const lr_frame *f, lr_levels **levels,
                         uint32_t **colkeys, size_t *k, lr_accum **acc, lr_error *err);
 
+/* ---- a parsed chunk as a record: what an MPI rank that splits a file's
+ * chunks with others would send rank 0 (docs/design.md, "MPI") ---- */
+
+/* Chunk c of block `block` of file `file`, `lines` physical lines, as a
+ * record appended to p: its counts (rows, dropped, NaN rows, the rows'
+ * fingerprint), its tables (levels in order of appearance, factor-term
+ * column keys and origins: the chunk's own, which the fold maps into the
+ * file's) and its accumulator's exact state. Not for a first pass of
+ * data-dependent bases (LR_EUSAGE). */
+int lr_partial_put_chunk(lr_pbuf *p, const lr_chunk *c, uint64_t file, uint64_t block,
+                         uint64_t lines, lr_error *err);
+/* A chunk whose evaluation failed (code, e: its error, lines counted from
+ * the chunk's first): the fold relocates it by the lines before it. */
+int lr_partial_put_chunk_error(lr_pbuf *p, uint64_t file, uint64_t block, int code,
+                               const lr_error *e, lr_error *err);
+
+/* A file after the first begins: line_off, its lines before its first data
+ * row (its header row's), places its errors. */
+void lr_partial_put_file_start(lr_pbuf *p, uint64_t file, uint64_t line_off);
+
+/* A chunk record read back. */
+typedef struct lr_chunk_record {
+    uint64_t file;   /* its file (from 0) */
+    uint64_t block;  /* its block in it (an error's: UINT64_MAX if its message
+                        is placed already, else it is moved by the lines before it) */
+    int start;       /* a file's start record (lines: its line_off) */
+    uint64_t lines;  /* its physical lines (a chunk) */
+    lr_chunk *chunk; /* the chunk, for lr_frame_fold_at (caller frees); NULL for an error */
+    int rc;          /* an error record: its code (LR_OK for a chunk) */
+    lr_error err;    /* and its error, lines counted from the chunk's first */
+} lr_chunk_record;
+
+/* The record at bytes[*off..len) (name for messages) into *out, a chunk's
+ * made for the frame f (the frame of the same model, types decided); *off
+ * moves past it. */
+int lr_partial_get_chunk(const void *bytes, size_t len, size_t *off, const char *name,
+                         const lr_frame *f, lr_chunk_record *out, lr_error *err);
+
 /* fit_partial.c, for an MPI rank (mpi_fit.c): the part of the files
  * paths[lo..hi) of the data set paths[0..n) into *bytes (caller frees with
  * lr_pbuf_free): for lo > 0 made with the first file's header row and the
@@ -143,6 +181,14 @@ int lr_partial_get_file(lr_partial_cursor *pc, const lr_frame *f, lr_levels **le
  * who names the refusal of what cannot be a part. */
 int lr_fit_part(const char *const *paths, size_t n, size_t lo, size_t hi, const lr_fit_options *opt,
                 const char *who, lr_pbuf *bytes, lr_error *err);
+/* For an MPI fit split by chunks (mpi_fit.c): LR_EUSAGE for what cannot be
+ * split (as for a part; who names the refusal); and the fit of rank 0's
+ * finished frame (taken over) with the second passes over paths[0..n), as
+ * lr_fit_merge_parts does with --data. */
+int lr_fit_split_check(const lr_fit_options *opt, const char *who, lr_error *err);
+int lr_fit_split_finish(lr_frame *frame, char delimiter, const char *const *paths, size_t n,
+                        const lr_fit_options *opt, lr_fit **out, lr_error *err);
+
 /* What lr_fit_merge does with the parts read already (borrowed). */
 int lr_fit_merge_parts(lr_partial *const *p, size_t nparts, const char *const *data, size_t ndata,
                        const lr_fit_options *opt, lr_fit **out, lr_error *err);

@@ -3,7 +3,8 @@
 # process, byte for byte (issue 16, item 5): for N = 1..MAXN (default 4),
 # stdout, the --save model file and the --residuals file of each case are
 # the single-process run's, and an error gives the same message and exit
-# code. The data (four files of about 1.4 MB, two chunks of 1 MiB each, one
+# code. One 5.6 MB file (split among the ranks by blocks, the quote parity
+# exchanged) and a version with a 1.6 MB row are made too. The data (four files of about 1.4 MB, two chunks of 1 MiB each, one
 # file per rank at N = 4; quoted CR LF line ends across the chunk boundary; a
 # factor level that first appears in the last file; two also gzipped) are
 # made here in a temporary directory. Registered in CTest when built with
@@ -25,13 +26,14 @@ bad() {
 # any awk); most bytes sit in quoted notes with CR LF inside. File f of nf;
 # level "zlast" of g only in the last file's second half.
 gen() {
-    awk -v f="$1" -v nf=4 -v n="$2" -v s="$3" 'function r() { s = (s * 16807) % 2147483647; return s / 2147483647 }
+    awk -v f="$1" -v nf=4 -v n="$2" -v s="$3" -v late="${4:-0.5}" -v bad="${5:--1}" -v bad2="${6:--1}" \
+        -v long="${7:--1}" 'function r() { s = (s * 16807) % 2147483647; return s / 2147483647 }
     BEGIN {
         print "y,x1,x2,w,g,note"
         for (i = 0; i < n; i++) {
             x1 = r() * 10; x2 = r() - 0.5; w = 0.5 + r(); k = int(r() * 4)
             g = substr("abcd", k + 1, 1)
-            if (f == nf - 1 && i > n / 2 && r() < 0.3) g = "zlast"
+            if (f == nf - 1 && i > n * late && r() < 0.3) g = "zlast"
             y = 1 + 2 * x1 - 3 * x2 + (g == "b") * 0.5 + (g == "zlast") * 2 + r() - 0.5
             note = ""
             if (r() < 0.6) {
@@ -39,7 +41,13 @@ gen() {
                 for (m = int(r() * 4); m >= 0; m--) note = note "\r\n\"\"quoted\"\", and more text"
                 note = note "\""
             }
-            printf "%.15g,%.15g,%.15g,%.6g,%s,%s\n", y, x1, x2, w, g, note
+            if (i == long) { # a quoted note longer than a 1 MiB block
+                xs = "x"
+                while (length(xs) < 1600000) xs = xs xs
+                note = "\"" xs "\r\nend\""
+            }
+            if (i == bad || i == bad2) printf "%.15g,abc%d,%.15g,%.6g,%s,%s\n", y, i, x2, w, g, note
+            else printf "%.15g,%.15g,%.15g,%.6g,%s,%s\n", y, x1, x2, w, g, note
         }
     }'
 }
@@ -51,6 +59,23 @@ awk 'NR == 29000 { sub(/^[^,]*,[^,]*/, "1,abc") } 1' "$T/d3.csv" >"$T/e3.csv"
 awk 'NR == 15000 { sub(/^[^,]*,[^,]*/, "1,oops") } 1' "$T/d1.csv" >"$T/e1.csv"
 grep -q abc "$T/e3.csv" && grep -q oops "$T/e1.csv" || bad "the error files were not made"
 gzip -c "$T/d0.csv" >"$T/d0.csv.gz" && gzip -c "$T/d2.csv" >"$T/d2.csv.gz" || bad "gzip failed"
+# One file of 5.6 MB (six blocks: N = 2..4 split it), its level "zlast" only
+# in the last 4% of the rows (the last block); with errors in the middle
+# and in the last chunk, in the last chunk alone, and with a row of 2.1 MB
+# (quoted, with a CR LF) across the 3 and 4 MiB boundaries (no row starts
+# in block 3).
+gen 3 48000 77 0.96 >"$T/big.csv"
+gen 3 48000 77 0.96 24000 47990 >"$T/big_e2.csv"
+gen 3 48000 77 0.96 47990 >"$T/big_e1.csv"
+gen 3 48000 77 0.96 -1 -1 18000 >"$T/big_long.csv"
+[ "$(wc -c <"$T/big_long.csv")" -gt 7000000 ] || bad "the long row was not made"
+# the split means something only if a block boundary of big.csv falls in quotes
+odd=0
+for b in 1 2 3 4 5; do
+    q=$(head -c $((b * 1048576)) "$T/big.csv" | tr -cd '"' | wc -c)
+    [ $((q % 2)) -eq 1 ] && odd=$((odd + 1))
+done
+[ $odd -ge 1 ] || bad "no block boundary of big.csv falls inside quotes"
 # the test means something only if a chunk boundary falls inside quotes
 straddle=0
 for f in 0 1 2 3; do
@@ -73,7 +98,19 @@ two_files|-f y~x1+g SAVE RESID|$T/d2.csv $T/d3.csv
 one_file|--format json -f y~x1+x2+g|$T/d3.csv
 gzip|--format json -f y~x1+x2+g SAVE RESID|$T/d0.csv.gz $T/d1.csv $T/d2.csv.gz $T/d3.csv
 error_last|-f y~x1+x2+g|$T/d0.csv $T/d1.csv $T/d2.csv $T/e3.csv
-error_first|-f y~x1+x2+g|$T/d0.csv $T/e1.csv $T/d2.csv $T/e3.csv"
+error_first|-f y~x1+x2+g|$T/d0.csv $T/e1.csv $T/d2.csv $T/e3.csv
+big_text|-f y~x1+x2+g|$T/big.csv
+big_json|--format json -f y~x1*g+x2 -w w|$T/big.csv
+big_hc0|--vcov HC0 -f y~x1+x2+g -w w|$T/big.csv
+big_hc1|--vcov HC1 -f y~x1+x2+g|$T/big.csv
+big_hc2|--vcov HC2 -f y~x1+x2+g -w w|$T/big.csv
+big_hc3|--vcov HC3 -f y~x1+x2+g -w w --format json|$T/big.csv
+big_outputs|-f y~x1*g+x2 -w w SAVE RESID|$T/big.csv
+big_long|--vcov HC3 -f y~x1+x2+g -w w SAVE RESID|$T/big_long.csv
+big_gzip|--format json -f y~x1+x2+g SAVE RESID|$T/d0.csv.gz $T/big.csv $T/d2.csv.gz $T/d1.csv
+error_big_middle|-f y~x1+x2+g|$T/big_e2.csv
+error_big_last|-f y~x1+x2+g|$T/big_e1.csv
+error_big_second|-f y~x1+x2+g|$T/d0.csv $T/big_e1.csv"
 
 # run DIR CMD...: the options' SAVE and RESID become files in DIR
 run() {
@@ -92,6 +129,10 @@ echo "$cases" | while IFS='|' read -r name opts files; do
     case $name in
     error*) [ "$(cat "$ref/rc")" = 1 ] && [ -s "$ref/msg" ] || bad "$name: no error in one process" ;;
     *) [ "$(cat "$ref/rc")" = 0 ] && [ -s "$ref/out" ] || bad "$name: one process failed" ;;
+    esac
+    case $name in # the error meant (the first in file order)
+    error_big_middle) grep -q 'abc24000' "$ref/msg" || bad "$name: not the middle row's error" ;;
+    error_big_*) grep -q 'abc47990' "$ref/msg" || bad "$name: not the last chunk's error" ;;
     esac
     n=1
     while [ $n -le "$MAXN" ]; do
