@@ -172,7 +172,7 @@ int lr_diag_eval(void *ctx, const char *buf, size_t len, uint64_t seq, void **re
     lr_csv_options copt = {dp->delimiter, SIZE_MAX}; /* rows bounded by the first pass */
     lr_csv_row row;
     int has = 0, use = 0, rc;
-    size_t ncol = lr_frame_ncols(dp->frame), bcols = pk ? pk : 1;
+    size_t ncol = lr_frame_eval_scratch(dp->frame), bcols = pk ? pk : 1;
     double *colval = lr_mem_calloc(ncol ? ncol : 1, sizeof(double));
     double *x = lr_mem_calloc(q ? q : 1, sizeof(double));
     double *xf = lr_mem_calloc(dp->p, sizeof(double));

@@ -347,7 +347,7 @@ static int build_spool(lr_fe *fe, lr_source *input, char delimiter, const lr_fra
     lr_csv *csv = NULL;
     lr_csv_row row;
     int has = 0;
-    double *colval = lr_mem_calloc(lr_frame_ncols(frame) + 1, sizeof(double));
+    double *colval = lr_mem_calloc(lr_frame_eval_scratch(frame), sizeof(double));
     double *xv = lr_mem_calloc(fe->m, sizeof(double));
     int rc = !colval || !xv ? lr_error_nomem(err) : LR_OK;
     if (!rc)
@@ -386,7 +386,7 @@ static int build_spool(lr_fe *fe, lr_source *input, char delimiter, const lr_fra
     if (!rc) /* the data did not change since the first pass */
         rc = lr_source_check(lr_csv_source(csv), err);
     lr_csv_free(csv);
-    lr_mem_free(colval, (lr_frame_ncols(frame) + 1) * sizeof(double));
+    lr_mem_free(colval, lr_frame_eval_scratch(frame) * sizeof(double));
     lr_mem_free(xv, fe->m * sizeof(double));
     return rc;
 }

@@ -138,9 +138,11 @@ void lr_frame_header_name(const lr_csv_field *fl, const char **name, size_t *len
  * cell the model needs is missing. A factor level not seen in the fit is an
  * error naming the row; so is a term that is not finite (log(0)), with
  * *use = -1 (a prediction makes that row NA and goes on). Evaluates in double, like the fit. colval
- * is the caller's scratch of lr_frame_ncols(f) doubles; the frame is only read, so threads with
+ * is the caller's scratch of lr_frame_eval_scratch(f) doubles, the row's cells first (what
+ * lr_frame_eval_offset and lr_frame_beyond_knots read); the frame is only read, so threads with
  * their own scratch may evaluate rows at once.
  */
+size_t lr_frame_eval_scratch(const lr_frame *f);
 int lr_frame_eval_row(const lr_frame *f, double *colval, const lr_csv_row *row, double *x,
                       double *y, double *w, int *use, lr_error *err);
 

@@ -527,6 +527,14 @@ size_t lr_frame_ncols(const lr_frame *f)
     return f->ncsv;
 }
 
+size_t lr_frame_eval_scratch(const lr_frame *f)
+{
+    /* the cells, each variable's value, each factor's level (uint32_t: two
+     * to a double) */
+    size_t nv = f->formula->nvars;
+    return f->ncsv + nv + (nv + 1) / 2 + 1;
+}
+
 int lr_frame_eval_row(const lr_frame *f, double *colval, const lr_csv_row *row, double *x,
                       double *y, double *w, int *use, lr_error *err)
 {
@@ -557,13 +565,10 @@ int lr_frame_eval_row(const lr_frame *f, double *colval, const lr_csv_row *row, 
     }
     if (f->ncl && lr_frame_cluster_missing(f, row))
         return LR_OK; /* omitted, as in the fit */
-    /* variables: values and levels (levels must be known: no new ones now) */
-    uint32_t levelbuf[64];
-    double valbuf[64];
-    uint32_t *level = fm->nvars <= 64 ? levelbuf : NULL;
-    double *value = fm->nvars <= 64 ? valbuf : NULL;
-    if (!level)
-        return lr_error_set(err, LR_ERANGE, "more than 64 variables in a formula");
+    /* variables: values and levels (levels must be known: no new ones now),
+     * in the scratch after the cells (lr_frame_eval_scratch) */
+    double *value = colval + f->ncsv;
+    uint32_t *level = (uint32_t *)(void *)(value + fm->nvars);
     for (size_t v = 0; v < fm->nvars; v++) {
         const lr_var *xv = &fm->vars[v];
         if (f->vars[v].factor || xv->codes) { /* C(g, sum) codes its level's rank */

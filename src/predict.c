@@ -174,7 +174,7 @@ int lr_predict_csv_files(const lr_model *m, const char *const *paths, size_t n,
     lr_csv_row row;
     int has = 0, rc;
     double *x = NULL, *xf = NULL, *colval = NULL; /* colval: lr_frame_eval_row's scratch */
-    size_t p = m->p, ncsv = 0;
+    size_t p = m->p, nscratch = 0;
     lr_csv_options copt = {0, m->max_line};
     lr_source *src = NULL; /* several files: read as one, their lines told apart */
     if ((rc = lr_source_open_files(paths, n, m->max_line, 0, &src, err)) ||
@@ -197,8 +197,8 @@ int lr_predict_csv_files(const lr_model *m, const char *const *paths, size_t n,
         goto done;
     }
     size_t icpt = lr_frame_formula(f)->intercept && !m->fe ? 1 : 0;
-    ncsv = lr_frame_ncols(f);
-    if (!(colval = lr_mem_calloc(ncsv ? ncsv : 1, sizeof(double)))) {
+    nscratch = lr_frame_eval_scratch(f);
+    if (!(colval = lr_mem_calloc(nscratch ? nscratch : 1, sizeof(double)))) {
         rc = lr_error_nomem(err);
         goto done;
     }
@@ -279,7 +279,7 @@ done:
         lr_source_relocate_error(lr_csv_source(csv), err);
     lr_mem_free(x, p * sizeof(double));
     lr_mem_free(xf, p * sizeof(double));
-    lr_mem_free(colval, (ncsv ? ncsv : 1) * sizeof(double));
+    lr_mem_free(colval, (nscratch ? nscratch : 1) * sizeof(double));
     lr_frame_free(f);
     lr_csv_free(csv);
     return rc;

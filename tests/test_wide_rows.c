@@ -8,8 +8,9 @@
  * tests/reference/gen_r_wide_rows.R from the same integer recurrence).
  * And a model that becomes wide midway through a file (a factor's levels
  * come late): its first chunks fold along the tree, the rest in a chain
- * (model_frame_fold.c).
+ * (model_frame_fold.c). And predictions with the 300-variable model.
  */
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +34,7 @@ static void put_hundredths(lr_test_text *t, long long x, const char *sep)
 }
 
 static size_t csv_bytes; /* the data set's size */
+static double *csv_y;    /* when set (n entries): each row's response */
 
 /* The data set of gen_r_wide_rows.R (its header comment has the recipe). */
 static char *wide_csv(int n, int p, uint64_t seed)
@@ -57,6 +59,8 @@ static char *wide_csv(int n, int p, uint64_t seed)
                 y += 10 * v;
             }
         }
+        if (csv_y)
+            csv_y[i] = (double)y / 100;
         put_hundredths(&t, y, ",");
         for (int j = 0; j < p; j++)
             put_hundredths(&t, x[j], j + 1 < p ? "," : "\n");
@@ -114,6 +118,59 @@ START_TEST(test_wide_rows_r)
     LR_CK_REL(s->sigma, lr_test_ref_num(ref, "sigma"), RTOL);
     LR_CK_REL(s->r_squared, lr_test_ref_num(ref, "r_squared"), RTOL);
     lr_fit_free(fit);
+    lr_test_remove_file(path);
+}
+END_TEST
+
+/* Predictions with a model of 300 variables (more than the 64 a row's
+ * evaluation once held on its stack, which made every such prediction an
+ * error): over the data it was fitted to, Σ (y − ŷ)² is the fit's RSS. */
+typedef struct rss_sum {
+    double rss;
+    size_t n, bad;
+} rss_sum;
+
+static void add_residual(void *ud, const lr_prediction *p)
+{
+    rss_sum *r = ud;
+    if (!p->ok || !(fabs(p->se_fit) >= 0))
+        r->bad++;
+    double e = csv_y[r->n++] - p->fit;
+    r->rss += e * e;
+}
+
+START_TEST(test_wide_rows_predict)
+{
+    size_t n = (size_t)json_integer_value(json_object_get(ref, "n"));
+    csv_y = malloc(n * sizeof *csv_y);
+    ck_assert_ptr_nonnull(csv_y);
+    char *path = ref_csv();
+    lr_fit_options opt;
+    lr_fit_options_init(&opt);
+    opt.formula = "y ~ .";
+    opt.keep_model = 1;
+    lr_fit *fit = lr_test_fit_path(path, &opt);
+    const lr_summary *s = lr_fit_summary(fit);
+    char *dir = lr_test_temp_dir(), model[4096];
+    snprintf(model, sizeof model, "%s/wide.json", dir);
+    lr_error err;
+    ck_assert_msg(lr_fit_save(fit, model, &err) == LR_OK, "%s", err.message);
+    lr_model *m = NULL;
+    ck_assert_msg(lr_model_load(model, &m, &err) == LR_OK, "%s", err.message);
+    rss_sum r = {0, 0, 0};
+    ck_assert_msg(lr_predict_csv(m, path, LR_INTERVAL_CONFIDENCE, 0.95, add_residual, &r, &err) ==
+                      LR_OK,
+                  "%s", err.message);
+    ck_assert_uint_eq(r.n, n);
+    ck_assert_uint_eq(r.bad, 0);
+    LR_CK_REL(r.rss, s->sigma * s->sigma * s->df_residual, RTOL);
+    lr_model_free(m);
+    lr_fit_free(fit);
+    unlink(model);
+    rmdir(dir);
+    free(dir);
+    free(csv_y);
+    csv_y = NULL;
     lr_test_remove_file(path);
 }
 END_TEST
@@ -189,6 +246,7 @@ int main(void)
         LR_TEST(test_wide_rows_threads),
         LR_TEST(test_wide_rows_r),
         LR_TEST(test_wide_rows_late_levels),
+        LR_TEST(test_wide_rows_predict),
     };
     int rc = lr_test_run_cases("wide_rows", 600, tests, LR_TEST_COUNT(tests));
     json_decref(ref);
