@@ -240,6 +240,20 @@ static int open_fd(int fd, int owns_fd, const char *name, int no_detect, lr_sour
     return LR_OK;
 }
 
+/* path opened for reading into *fd (EINTR retried); an error names `name`. */
+static int open_read(const char *path, const char *name, int *fd, lr_error *err)
+{
+    do
+        *fd = open(path, O_RDONLY | O_CLOEXEC);
+    while (*fd < 0 && errno == EINTR);
+    if (*fd < 0) {
+        char msg[256];
+        errno_text(errno, msg, sizeof msg);
+        return lr_error_at(err, LR_EIO, name, 0, 0, "cannot open: %s", msg);
+    }
+    return LR_OK;
+}
+
 int lr_source_open_fd(int fd, int owns_fd, const char *name, lr_source **out, lr_error *err)
 {
     return open_fd(fd, owns_fd, name, 0, out, err);
@@ -252,15 +266,9 @@ int lr_source_open(const char *path, const char *display_name, lr_source **out, 
     *out = NULL;
     if (is_stdin)
         return lr_source_open_fd(0, 0, name, out, err);
-    int fd;
-    do
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-    while (fd < 0 && errno == EINTR);
-    if (fd < 0) {
-        char msg[256];
-        errno_text(errno, msg, sizeof msg);
-        return lr_error_at(err, LR_EIO, name, 0, 0, "cannot open: %s", msg);
-    }
+    int fd, rc = open_read(path, name, &fd, err);
+    if (rc)
+        return rc;
     /* open(2) accepts a directory; reading it would fail with a less clear EISDIR. */
     struct stat st;
     if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
@@ -273,15 +281,9 @@ int lr_source_open(const char *path, const char *display_name, lr_source **out, 
 int lr_source_open_at(const char *path, uint64_t offset, lr_source **out, lr_error *err)
 {
     *out = NULL;
-    int fd;
-    do
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-    while (fd < 0 && errno == EINTR);
-    if (fd < 0) {
-        char msg[256];
-        errno_text(errno, msg, sizeof msg);
-        return lr_error_at(err, LR_EIO, path, 0, 0, "cannot open: %s", msg);
-    }
+    int fd, rc = open_read(path, path, &fd, err);
+    if (rc)
+        return rc;
     /* only a plain regular file has its bytes at known offsets: gzip's
      * decompressed offsets can only be reached by inflating from the start */
     struct stat st;

@@ -80,6 +80,18 @@ static char *ref_csv(void)
                     (uint64_t)json_integer_value(json_object_get(ref, "seed")));
 }
 
+/* The fit of formula by method on two threads (keep_model: for lr_fit_save). */
+static lr_fit *fit_with(const char *path, const char *formula, lr_method m, int keep_model)
+{
+    lr_fit_options opt;
+    lr_fit_options_init(&opt);
+    opt.formula = formula;
+    opt.threads = 2;
+    opt.method = m;
+    opt.keep_model = keep_model;
+    return lr_test_fit_path(path, &opt);
+}
+
 /* The JSON on 1, 2 and 4 threads, byte for byte. */
 START_TEST(test_wide_rows_threads)
 {
@@ -96,11 +108,7 @@ END_TEST
 START_TEST(test_wide_rows_r)
 {
     char *path = ref_csv();
-    lr_fit_options opt;
-    lr_fit_options_init(&opt);
-    opt.formula = "y ~ .";
-    opt.threads = 2;
-    lr_fit *fit = lr_test_fit_path(path, &opt);
+    lr_fit *fit = fit_with(path, "y ~ .", LR_METHOD_AUTO, 0);
     json_t *coefs = json_object_get(ref, "coefficients");
     ck_assert_uint_eq(lr_fit_ncoef(fit), json_array_size(coefs));
     ck_assert_uint_eq(json_array_size(coefs), 301);
@@ -145,11 +153,7 @@ START_TEST(test_wide_rows_predict)
     csv_y = malloc(n * sizeof *csv_y);
     ck_assert_ptr_nonnull(csv_y);
     char *path = ref_csv();
-    lr_fit_options opt;
-    lr_fit_options_init(&opt);
-    opt.formula = "y ~ .";
-    opt.keep_model = 1;
-    lr_fit *fit = lr_test_fit_path(path, &opt);
+    lr_fit *fit = fit_with(path, "y ~ .", LR_METHOD_AUTO, 1);
     const lr_summary *s = lr_fit_summary(fit);
     char *dir = lr_test_temp_dir(), model[4096];
     snprintf(model, sizeof model, "%s/wide.json", dir);
@@ -202,16 +206,6 @@ static char *late_levels_csv(void)
 }
 
 /* y ~ x + g on two threads by the method m. */
-static lr_fit *fit_method(const char *path, lr_method m)
-{
-    lr_fit_options opt;
-    lr_fit_options_init(&opt);
-    opt.formula = "y ~ x + g";
-    opt.threads = 2;
-    opt.method = m;
-    return lr_test_fit_path(path, &opt);
-}
-
 /* The chained fit: the same bytes on 1, 2 and 4 threads, and the Gram
  * path's numbers (this model is well conditioned) to 1e-9. */
 START_TEST(test_wide_rows_late_levels)
@@ -221,7 +215,8 @@ START_TEST(test_wide_rows_late_levels)
     char *out = lr_test_json_same_threads("y ~ x + g", path);
     ck_assert_ptr_nonnull(strstr(out, "\"rank\": 201,"));
     free(out);
-    lr_fit *qr = fit_method(path, LR_METHOD_AUTO), *gram = fit_method(path, LR_METHOD_INVERSE);
+    lr_fit *qr = fit_with(path, "y ~ x + g", LR_METHOD_AUTO, 0),
+           *gram = fit_with(path, "y ~ x + g", LR_METHOD_INVERSE, 0);
     ck_assert_uint_eq(lr_fit_ncoef(qr), 201);
     ck_assert_uint_eq(lr_fit_ncoef(gram), 201);
     for (size_t j = 0; j < lr_fit_ncoef(qr); j++) {
