@@ -69,6 +69,22 @@ gen 3 48000 77 0.96 24000 47990 >"$T/big_e2.csv"
 gen 3 48000 77 0.96 47990 >"$T/big_e1.csv"
 gen 3 48000 77 0.96 -1 -1 18000 >"$T/big_long.csv"
 [ "$(wc -c <"$T/big_long.csv")" -gt 7000000 ] || bad "the long row was not made"
+# 3,600 rows of 140 predictors (3.8 MB, four blocks): a model of k + 1 = 141
+# columns, whose chunks fold in a chain (issue 20), and of more than 64
+# variables, which rank 0's second pass evaluates from the text.
+awk -v n=3600 -v p=140 'BEGIN {
+    s = 4242; printf "y"; for (j = 1; j <= p; j++) printf ",x%d", j; printf "\n"
+    for (i = 0; i < n; i++) {
+        y = 0; line = ""
+        for (j = 1; j <= p; j++) {
+            s = (s * 16807) % 2147483647; v = (s % 200001 - 100000) / 1000
+            y += v * ((j % 5) - 2); line = line sprintf(",%.3f", v)
+        }
+        s = (s * 16807) % 2147483647
+        printf "%.3f%s\n", y + (s % 2001 - 1000) / 100, line
+    }
+}' >"$T/wide.csv"
+[ "$(wc -c <"$T/wide.csv")" -gt 3200000 ] || bad "the wide file was not made"
 # the split means something only if a block boundary of big.csv falls in quotes
 odd=0
 for b in 1 2 3 4 5; do
@@ -108,6 +124,8 @@ big_hc3|--vcov HC3 -f y~x1+x2+g -w w --format json|$T/big.csv
 big_outputs|-f y~x1*g+x2 -w w SAVE RESID|$T/big.csv
 big_long|--vcov HC3 -f y~x1+x2+g -w w SAVE RESID|$T/big_long.csv
 big_gzip|--format json -f y~x1+x2+g SAVE RESID|$T/d0.csv.gz $T/big.csv $T/d2.csv.gz $T/d1.csv
+wide|--vcov HC3 -f y~. SAVE RESID|$T/wide.csv
+wide_json|--format json -f y~.|$T/wide.csv $T/wide.csv
 error_big_middle|-f y~x1+x2+g|$T/big_e2.csv
 error_big_last|-f y~x1+x2+g|$T/big_e1.csv
 error_big_second|-f y~x1+x2+g|$T/d0.csv $T/big_e1.csv"
