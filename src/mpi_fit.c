@@ -35,6 +35,7 @@
 
 #include "mpi_fit.h"
 #include "ingest.h"
+#include "mpi_stream.h"
 #include "partial_io.h"
 
 static int mpi_on; /* MPI_Init was called */
@@ -93,36 +94,6 @@ int lr_mpi_agree(int code)
     if (mpi_size > 1)
         MPI_Bcast(&code, 1, MPI_INT, 0, MPI_COMM_WORLD);
     return code;
-}
-
-/* A message of any length: its length, then pieces of at most INT_MAX. */
-static void send_bytes(const void *b, uint64_t n, int to)
-{
-    MPI_Send(&n, 1, MPI_UINT64_T, to, 1, MPI_COMM_WORLD);
-    for (uint64_t off = 0; off < n;) {
-        int k = n - off > INT_MAX ? INT_MAX : (int)(n - off);
-        MPI_Send((const char *)b + off, k, MPI_BYTE, to, 2, MPI_COMM_WORLD);
-        off += (uint64_t)k;
-    }
-}
-
-/* A message from send_bytes, into *out (caller frees with free). */
-static int recv_bytes(int from, unsigned char **out, uint64_t *n)
-{
-    MPI_Recv(n, 1, MPI_UINT64_T, from, 1, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-    *out = malloc(*n ? *n : 1);
-    for (uint64_t off = 0; off < *n;) {
-        int k = *n - off > INT_MAX ? INT_MAX : (int)(*n - off);
-        /* received into a scratch byte if there is no room: the sender
-         * must not wait for ever */
-        static unsigned char sink[1];
-        MPI_Recv(*out ? *out + off : sink, *out ? k : 0, MPI_BYTE, from, 2, MPI_COMM_WORLD,
-                 MPI_STATUS_IGNORE);
-        if (!*out)
-            return 0; /* (a shorter receive than sent is an MPI error: aborts) */
-        off += (uint64_t)k;
-    }
-    return *out != NULL;
 }
 
 /* C, the chunk size (ingest_impl.h's LR_CHUNK). */
@@ -221,15 +192,6 @@ static int last_parity(const char *const *paths, const uint64_t *start, int r)
     return odd;
 }
 
-/* A rank's records, gathered for rank 0. */
-static int gather(void *ud, const unsigned char *rec, size_t len, lr_error *err)
-{
-    lr_pbuf *p = ud;
-    lr_pbuf_u64(p, len);
-    lr_pbuf_bytes(p, rec, len);
-    return p->failed ? lr_error_nomem(err) : LR_OK;
-}
-
 /* Rank 0's fold of the other ranks' records. */
 typedef struct root_fold {
     const char *const *paths; /* the data set */
@@ -273,31 +235,26 @@ static void place_error(root_fold *rf, const lr_source *src, lr_chunk_record *re
 static int fold_stream(root_fold *rf, lr_frame *f, const lr_source *src, int r,
                        uint64_t *lines_before, lr_error *err)
 {
-    unsigned char *b = NULL;
-    uint64_t len = 0;
     char name[64];
     snprintf(name, sizeof name, "MPI rank %d's chunks", r);
     rf->received[r] = 1;
-    int rc = recv_bytes(r, &b, &len) ? LR_OK : lr_error_nomem(err);
-    for (size_t off = 0; !rc && off < len;) {
-        /* each record after its length (gather) */
-        uint64_t n = 0;
-        if (len - off < 8) {
+    lr_mpi_in in;
+    lr_mpi_in_open(&in, r);
+    int rc = LR_OK;
+    while (!rc) {
+        /* the records as their pieces arrive (mpi_stream.c) */
+        const unsigned char *b;
+        size_t len, at = 0;
+        int got = lr_mpi_in_next(&in, &b, &len);
+        if (got == 0)
+            break;
+        if (got < 0) {
             rc = lr_error_set(err, LR_EDATA, "%s: a record is cut short", name);
             break;
         }
-        for (int i = 0; i < 8; i++)
-            n |= (uint64_t)b[off + (size_t)i] << (8 * i);
-        off += 8;
-        if (n > len - off) {
-            rc = lr_error_set(err, LR_EDATA, "%s: a record is cut short", name);
-            break;
-        }
-        size_t at = off;
         lr_chunk_record rec;
-        if ((rc = lr_partial_get_chunk(b, off + (size_t)n, &at, name, f, &rec, err)))
+        if ((rc = lr_partial_get_chunk(b, len, &at, name, f, &rec, err)))
             break;
-        off += (size_t)n;
         if (rec.file >= rf->n) {
             lr_chunk_free(rec.chunk);
             rc = lr_error_set(err, LR_EDATA, "%s: a record of no file", name);
@@ -313,7 +270,7 @@ static int fold_stream(root_fold *rf, lr_frame *f, const lr_source *src, int r,
             lr_chunk_free(rec.chunk);
         }
     }
-    free(b);
+    lr_mpi_in_close(&in); /* what a failure left, dropped */
     return rc;
 }
 
@@ -362,19 +319,19 @@ int lr_mpi_fit(const char *const *paths, size_t n, const lr_fit_options *opt, lr
     MPI_Allgather(&mine, 1, MPI_INT, odd, 1, MPI_INT, MPI_COMM_WORLD);
     if (mpi_rank > 0) {
         size_t k = segments(start, mpi_rank, seg);
-        lr_pbuf recs = {0};
         if (k > 0) {
+            lr_mpi_out *recs = lr_mpi_out_create();
             /* the parity where it enters its first file: the ranks before it
              * whose share ends inside that file tile the bytes before */
             for (int q = 0; q < mpi_rank && seg[0].b0 > 0; q++)
                 if (start[2 * q + 2] == seg[0].file && start[2 * q + 3] > 0)
                     seg[0].odd ^= odd[q];
-            rc = lr_ingest_records(paths, n, seg, k, opt, gather, &recs, err);
-            /* out of memory for the records: an empty stream, and rank 0
-             * reports it from the statuses */
-            send_bytes(recs.b, rc ? 0 : recs.n, 0);
+            rc = recs ? lr_ingest_records(paths, n, seg, k, opt, lr_mpi_out_put, recs, err)
+                      : lr_error_nomem(err);
+            /* records that could not be made or kept: an empty stream, and
+             * rank 0 reports it from the statuses */
+            lr_mpi_out_send(recs, rc != LR_OK, 0);
         }
-        lr_pbuf_free(&recs);
     } else {
         root_fold rf;
         memset(&rf, 0, sizeof rf);
@@ -396,10 +353,11 @@ int lr_mpi_fit(const char *const *paths, size_t n, const lr_fit_options *opt, lr
         /* the streams not taken (rank 0 failed first): received, so that no
          * rank waits for ever */
         for (int r = 1; r < mpi_size; r++) {
-            unsigned char *b = NULL;
-            uint64_t len;
-            if (!rf.received[r] && has_share(start, r) && recv_bytes(r, &b, &len))
-                free(b);
+            lr_mpi_in in;
+            if (!rf.received[r] && has_share(start, r)) {
+                lr_mpi_in_open(&in, r);
+                lr_mpi_in_close(&in);
+            }
         }
         free(rf.received);
         free(rf.first_line);

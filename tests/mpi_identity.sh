@@ -7,7 +7,9 @@
 # exchanged) and a version with a 1.6 MB row are made too. The data (four files of about 1.4 MB, two chunks of 1 MiB each, one
 # file per rank at N = 4; quoted CR LF line ends across the chunk boundary; a
 # factor level that first appears in the last file; two also gzipped) are
-# made here in a temporary directory. Registered in CTest when built with
+# made here in a temporary directory. N = 3 sends each rank's records in 4 KiB
+# pieces (LINREG_MPI_PIECE), so they straddle pieces and spill to a file.
+# Registered in CTest when built with
 # -DLINREG_MPI=ON; the MPI stage of scripts/test.sh runs it.
 set -u -f
 L=$1
@@ -155,7 +157,12 @@ echo "$cases" | while IFS='|' read -r name opts files; do
     n=1
     while [ $n -le "$MAXN" ]; do
         dir="$T/$name/n$n"
-        run "$dir" "$MPIEXEC" --oversubscribe -n $n "$L" fit $opts $files
+        # N = 3 sends the records in 4 KiB pieces (mpi_stream.c): every
+        # record straddles pieces and is spilled to the rank's temporary file
+        LINREG_MPI_PIECE=
+        [ $n -eq 3 ] && LINREG_MPI_PIECE=4096
+        export LINREG_MPI_PIECE
+        run "$dir" "$MPIEXEC" --oversubscribe -x LINREG_MPI_PIECE -n $n "$L" fit $opts $files
         for f in out rc msg model.json res.csv; do
             if [ -e "$ref/$f" ] || [ -e "$dir/$f" ]; then
                 cmp -s "$ref/$f" "$dir/$f" || bad "$name: -n $n: $f differs"
