@@ -553,11 +553,6 @@ uint64_t lr_source_consumed(const lr_source *s)
     return s->consumed;
 }
 
-int lr_source_is_file(const lr_source *s)
-{
-    return s->regular;
-}
-
 int lr_source_is_gzip(const lr_source *s)
 {
     return s->gzip;

@@ -47,8 +47,6 @@ uint64_t lr_source_size(const lr_source *s);
 /* Raw (compressed) bytes read so far: progress against lr_source_size. */
 uint64_t lr_source_consumed(const lr_source *s);
 int lr_source_is_gzip(const lr_source *s);
-/* 1 for a regular file (compressed or not), read by position. */
-int lr_source_is_file(const lr_source *s);
 const char *lr_source_name(const lr_source *s);
 
 void lr_source_free(lr_source *s);

@@ -711,10 +711,6 @@ uint64_t lr_fe_dropped(const lr_fe *fe)
 {
     return fe->dropped;
 }
-uint64_t lr_fe_singletons(const lr_fe *fe)
-{
-    return fe->singletons;
-}
 size_t lr_fe_nnotes(const lr_fe *fe)
 {
     return fe->nnotes;

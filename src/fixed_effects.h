@@ -61,9 +61,9 @@ int lr_fe_absorb(lr_source *input, char delimiter, const lr_frame *frame,
 
 /* The demeaned statistics (owned by fe). */
 const lr_accum *lr_fe_accum(const lr_fe *fe);
-/* Rows dropped for a missing fixed-effect level, and singletons dropped. */
+/* Rows dropped for a missing fixed-effect level (singletons dropped are
+ * counted in a note: lr_fe_note). */
 uint64_t lr_fe_dropped(const lr_fe *fe);
-uint64_t lr_fe_singletons(const lr_fe *fe);
 
 /*
  * Turn the solution of the demeaned model into that of the model with the

@@ -288,12 +288,6 @@ int lr_ingest_threads(int requested)
     return n > LR_INGEST_MAX_THREADS ? LR_INGEST_MAX_THREADS : n;
 }
 
-int lr_ingest(const char *path, const lr_fit_options *opt, lr_frame **out, char *delimiter,
-              lr_error *err)
-{
-    return lr_ingest_spooled(&path, 1, opt, 0, 0, out, delimiter, NULL, err);
-}
-
 /* One pass that builds a frame from sp's input: the first chunk on this
  * thread (the header, the delimiter, the types), then the rest on the pool.
  * bases: a frame of the same model whose data-dependent bases are known

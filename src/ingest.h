@@ -23,18 +23,13 @@ extern int lr_ingest_chunk_records;
 int lr_ingest_threads(int requested);
 
 /*
- * Read `path` ("-": standard input; gzip detected), build the frame of the
- * model opt describes, and evaluate and fold every row with opt->threads
- * threads. On success *out is the finished frame (caller frees) and
- * *delimiter the delimiter used. opt->progress, if set, is called from this
- * thread after each chunk.
- */
-int lr_ingest(const char *path, const lr_fit_options *opt, lr_frame **out, char *delimiter,
-              lr_error *err);
-
-/* The same for the files paths[0..npaths) read as one (lr_source_open_files:
- * the chunks are those of their concatenation; errors name the file and its
- * line), and with input non-NULL the input is kept open for second
+ * Read the files paths[0..npaths) ("-": standard input; gzip detected) as
+ * one (lr_source_open_files: each file cut at its own offsets; errors name
+ * the file and its line), build the frame of the model opt describes, and
+ * evaluate and fold every row with opt->threads threads. On success *out is
+ * the finished frame (caller frees) and *delimiter the delimiter used.
+ * opt->progress, if set, is called from this thread after each chunk. With
+ * input non-NULL the input is kept open for second
  * passes: *input (caller frees with lr_source_free) is then the source, read
  * to its end and checked (lr_source_check); when it is not a regular file,
  * its bytes (decompressed) are also copied to an unnamed temporary file, up
