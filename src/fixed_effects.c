@@ -32,6 +32,7 @@
 #include "fixed_effects_impl.h"
 #include "note_list.h"
 #include "row_spool.h"
+#include "temp_file.h"
 
 /* ---- parsing ---- */
 
@@ -167,21 +168,6 @@ int lr_fe_check_options(const lr_fit_options *opt, lr_error *err)
 
 /* ---- the spool ---- */
 
-static int write_all(int fd, const void *buf, size_t len)
-{
-    const char *p = buf;
-    while (len > 0) {
-        ssize_t w = write(fd, p, len);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        p += w;
-        len -= (size_t)w;
-    }
-    return 0;
-}
-
 int lr_fe_read_block(const lr_fe *fe, size_t b, int values, lr_error *err)
 {
     size_t idb = fe->nf * LR_FE_BLOCK * sizeof(uint32_t), wb = LR_FE_BLOCK * sizeof(double);
@@ -216,9 +202,9 @@ int lr_fe_read_block(const lr_fe *fe, size_t b, int values, lr_error *err)
 int lr_fe_flush_block(lr_fe *fe, lr_error *err)
 {
     size_t idb = fe->nf * LR_FE_BLOCK * sizeof(uint32_t);
-    if (write_all(fe->idfd, fe->ids, idb) ||
-        write_all(fe->idfd, fe->w, LR_FE_BLOCK * sizeof(double)) ||
-        write_all(fe->valfd, fe->x, fe->m * LR_FE_BLOCK * sizeof(double)))
+    if (lr_temp_write(fe->idfd, fe->ids, idb) ||
+        lr_temp_write(fe->idfd, fe->w, LR_FE_BLOCK * sizeof(double)) ||
+        lr_temp_write(fe->valfd, fe->x, fe->m * LR_FE_BLOCK * sizeof(double)))
         return lr_error_set(err, LR_EIO,
                             "the fixed-effects spool could not be written in "
                             "TMPDIR (%s)",

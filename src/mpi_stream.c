@@ -64,17 +64,11 @@ static int spill(lr_mpi_out *s, lr_error *err)
         s->fd = -2;
     if (s->fd < 0)
         return LR_OK; /* no file: the records stay in memory */
-    for (size_t off = 0; off < s->buf.n;) {
-        ssize_t w = write(s->fd, s->buf.b + off, s->buf.n - off);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return lr_error_set(err, LR_EIO,
-                                "cannot write this MPI rank's chunk records to a temporary file "
-                                "(TMPDIR): %s",
-                                w < 0 ? strerror(errno) : "no space");
-        off += (size_t)w;
-    }
+    if (lr_temp_write(s->fd, s->buf.b, s->buf.n))
+        return lr_error_set(err, LR_EIO,
+                            "cannot write this MPI rank's chunk records to a temporary file "
+                            "(TMPDIR): %s",
+                            errno ? strerror(errno) : "no space");
     s->spilled += s->buf.n;
     s->buf.n = 0;
     return LR_OK;

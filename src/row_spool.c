@@ -198,21 +198,6 @@ static int header_ok(const uint64_t hdr[3])
                  : nkey == 0 && ksize == 0);
 }
 
-static int write_all(int fd, const void *data, size_t n)
-{
-    const unsigned char *p = data;
-    while (n > 0) {
-        ssize_t k = write(fd, p, n);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            return 1;
-        p += k;
-        n -= (size_t)k;
-    }
-    return 0;
-}
-
 int lr_row_buf_write(int fd, lr_row_buf *b, const size_t *colmap, uint64_t lines_before,
                      uint64_t *bytes)
 {
@@ -235,7 +220,7 @@ int lr_row_buf_write(int fd, lr_row_buf *b, const size_t *colmap, uint64_t lines
             l += lines_before;
             memcpy(lines + 8 * i, &l, 8);
         }
-        if (write_all(fd, p, size))
+        if (lr_temp_write(fd, p, size))
             return 1;
         *bytes += size;
         off += size;

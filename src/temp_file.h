@@ -13,5 +13,8 @@
  * -1 with why[] saying which directory failed and how (why may be NULL).
  */
 int lr_temp_fd(char *why, size_t why_size);
+/* All n bytes of buf written to fd (a spool), EINTR retried: 0, or -1 with
+ * errno set (0 when the file system took no bytes). */
+int lr_temp_write(int fd, const void *buf, size_t n);
 
 #endif
