@@ -1,7 +1,7 @@
 #!/bin/sh
 # mpi_identity.sh LINREG MPIEXEC [MAXN] — `mpirun -n N linreg fit` against one
 # process, byte for byte (issue 16, item 5): for N = 1..MAXN (default 4),
-# stdout, the --save model file and the --residuals file of each case are
+# stdout, the --save model file, the --residuals file and the --plot SVG are
 # the single-process run's, and an error gives the same message and exit
 # code. One 5.6 MB file (split among the ranks by blocks, the quote parity
 # exchanged) and a version with a 1.6 MB row are made too. The data (four files of about 1.4 MB, two chunks of 1 MiB each, one
@@ -116,7 +116,7 @@ printf 'y,x1,g\n4.2,5,b\n5.9,6,a\n' >"$T/s2.csv"
 printf 'y,x1,g\n7.3,7,b\n\n8,8,z\n7.7,9,a\n' >"$T/s3.csv"
 
 D="$T/d0.csv $T/d1.csv $T/d2.csv $T/d3.csv"
-# name|options|files (outputs: -o and --residuals are added to some)
+# name|options|files (outputs: -o, --residuals and --plot are added to some)
 cases="text|-f y~x1+x2+g|$D
 json|--format json -f y~x1+x2+g|$D
 weights|-f y~x1+x2+g -w w|$D
@@ -136,7 +136,7 @@ big_hc0|--vcov HC0 -f y~x1+x2+g -w w|$T/big.csv
 big_hc1|--vcov HC1 -f y~x1+x2+g|$T/big.csv
 big_hc2|--vcov HC2 -f y~x1+x2+g -w w|$T/big.csv
 piece_big_hc3|--vcov HC3 -f y~x1+x2+g -w w RESID|$T/big.csv
-hac|--vcov HAC --lag 3 -f y~x1+x2+g|$D
+hac|--vcov HAC --lag 3 -f y~x1+x2+g PLOT|$D
 small|--vcov HC2 -f y~x1+g RESID|$T/s0.csv $T/s1.csv $T/s2.csv $T/s3.csv
 big_outputs|-f y~x1*g+x2 -w w SAVE RESID|$T/big.csv
 big_long|--vcov HC3 -f y~x1+x2+g -w w SAVE RESID|$T/big_long.csv
@@ -152,7 +152,7 @@ run() {
     dir=$1
     shift
     mkdir -p "$dir"
-    set -- $(echo "$@" | sed "s#SAVE#-o $dir/model.json#; s#RESID#--residuals $dir/res.csv#")
+    set -- $(echo "$@" | sed "s#SAVE#-o $dir/model.json#; s#RESID#--residuals $dir/res.csv#; s#PLOT#--plot $dir/plot.svg#")
     "$@" -q </dev/null >"$dir/out" 2>"$dir/err"
     echo $? >"$dir/rc"
     grep '^linreg:' "$dir/err" >"$dir/msg"
@@ -181,7 +181,7 @@ echo "$cases" | while IFS='|' read -r name opts files; do
         case $n,$name in 3,* | *,piece_*) LINREG_MPI_PIECE=4096 ;; esac
         export LINREG_MPI_PIECE
         run "$dir" "$MPIEXEC" --oversubscribe -x LINREG_MPI_PIECE -n $n "$L" fit $opts $files
-        for f in out rc msg model.json res.csv; do
+        for f in out rc msg model.json res.csv plot.svg; do
             if [ -e "$ref/$f" ] || [ -e "$dir/$f" ]; then
                 cmp -s "$ref/$f" "$dir/$f" || bad "$name: -n $n: $f differs"
             fi
