@@ -106,7 +106,7 @@ typedef struct remote_pass {
     double meat_flag; /* dp.meat points here when rank 0 has a meat: a flag only */
     lr_ingest_emit_fn emit;
     void *ud;
-    size_t file; /* the segment's file (records name it for order only) */
+    int failed; /* an error record went: the rank stops */
 } remote_pass;
 
 static int job_get(remote_pass *rp, const unsigned char *job, size_t len, lr_error *err)
@@ -221,8 +221,10 @@ static int remote_fold(void *ctx, void *result, uint64_t lines_before, size_t fi
     (void)file;
     (void)block;
     int rc = rp->emit(rp->ud, pb->b, pb->n, err);
-    if (!rc && pb->b[0] == REC_DIAG_ERROR) /* the first error in order: the last record */
+    if (!rc && pb->b[0] == REC_DIAG_ERROR) { /* the first error in order: the last record */
+        rp->failed = 1;
         rc = lr_error_set(err, LR_EDATA, "stopped at an error record");
+    }
     return rc;
 }
 
@@ -269,10 +271,7 @@ int lr_diag_remote(const lr_frame *frame, char delimiter, const unsigned char *j
         rc = lr_ingest_segments_pass(paths, n, seg, nseg, max_line, threads, &remote_ops, rp, &e);
     /* an error record went (rc LR_EDATA from remote_fold) or another error
      * becomes one; only a failed emit is this rank's own failure */
-    if (rc && strcmp(e.message, "stopped at an error record"))
-        rc = emit_error(rp, rc, &e, err);
-    else
-        rc = LR_OK;
+    rc = rc && !rp->failed ? emit_error(rp, rc, &e, err) : LR_OK;
     size_t pk = rp->dp.pk, pkk = pk ? pk * pk : 1;
     lr_mem_free(rp->dp.kept, (rp->dp.p ? rp->dp.p : 1) * sizeof(size_t));
     lr_mem_free(rp->dp.vk, pkk * sizeof(double));
@@ -295,8 +294,8 @@ int lr_diag_fold_record(void *ctx, const unsigned char *rec, size_t len, const c
         err->code = (int)code;
         err->line = line == UINT64_MAX ? 0 : line;
         err->col = col;
-        snprintf(err->message, sizeof err->message, "%.*s", (int)(nl < LR_ERROR_MAX ? nl : 0),
-                 (const char *)rec + r.off);
+        snprintf(err->message, sizeof err->message, "%.*s",
+                 (int)(nl < LR_ERROR_MAX ? nl : LR_ERROR_MAX - 1), (const char *)rec + r.off);
         if (line != UINT64_MAX) /* a chunk's: at its place in the data set */
             lr_error_relocate(err, name, *lines_before);
         return (int)code;
