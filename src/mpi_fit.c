@@ -15,8 +15,12 @@
  * with lr_frame_fold_at in file and block order: the single process's fold
  * of the same chunks, so every bit is the same. Leaves, not subtrees, travel:
  * a chunk folds into its file's running tables, whose column order depends
- * on the chunks before it. Rank 0 then solves and runs the second passes
- * over all the files itself, as `linreg merge --data` does.
+ * on the chunks before it. Rank 0 then solves as `linreg merge --data` does.
+ * The second pass (quantiles, HC, HAC, --residuals, plots) is split the same
+ * way (diagnostics_share.c): rank 0 broadcasts its frame, as a partial fit of
+ * the data set, and the job as bytes; each rank evaluates its share's chunks
+ * and streams their per-row values, which rank 0 folds in file order after
+ * its own. The ranks after 0 serve rank 0's jobs until it says it is done.
  *
  * No floating-point number goes through an MPI reduction (an implementation
  * may re-associate them: open-mpi/ompi#7765); the collectives carry
