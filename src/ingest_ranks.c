@@ -224,10 +224,12 @@ int lr_ingest_pass_share(lr_source *input, size_t last, uint64_t b1, int threads
     if ((rc = lr_ingest_blas_workers(lr_ingest_threads(threads), &workers, err)) == LR_OK)
         rc = lr_ingest_run_pool(&sp, ops, ctx, workers, 0, 0, lr_source_name(sp.src), err);
     lr_blas_threads(blas_threads);
-    if (!rc)
-        rc = lr_source_check(sp.src, err);
+    /* the other ranks' chunks come before what a check of the whole input
+     * finds, as the single pass meets a changed row before its end */
     if (!rc && then)
         rc = then->fold(then->ud, sp.src, sp.lines, err);
+    if (!rc)
+        rc = lr_source_check(sp.src, err);
     if (rc)
         lr_source_relocate_error(sp.src, err);
     lr_mem_free(sp.carry, sp.carry_cap);
