@@ -195,6 +195,13 @@ int lr_qr_pend_reserve(lr_accum *a, size_t rows, lr_error *err)
         return LR_OK;
     if (cap < rows)
         cap = rows;
+    /* Between LR_QR_CHAIN and LR_QR_WIDE, where B = 2,048 rows (at most
+     * 2 MB), all of B once P grows a second time or is asked for half of it
+     * (a chunk's rows arrive 1,024 at a time): growing 1,024 → 2,048 copied
+     * half of it, which ate the fold's gain at p = 40, and B at once for a
+     * chunk of 500 rows cost more at p = 100 (docs/performance.md). */
+    if (k1 >= LR_QR_CHAIN && k1 < LR_QR_WIDE && (a->pcap || 2 * rows >= lim))
+        cap = lim;
     if (cap > lim)
         cap = lim;
     size_t n;
