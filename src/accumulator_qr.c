@@ -57,14 +57,14 @@
  * - k + 1 < LR_QR_CHAIN: B = 256, the fold's tree, nb = (k + 1)/32 (at
  *   least 4), as before (1,000,000 × 20's bits);
  * - LR_QR_CHAIN ≤ k + 1 < LR_QR_WIDE: the chain (model_frame_fold.c) with
- *   B = 2,048 rows (2 MB at most), more than a 1 MiB chunk holds from
- *   about 60 columns on, so chunks bring rows rather than triangles, and
- *   the wide nb. The fold's thread CPU time on gen_csv's 100 MB files
- *   (2026-12-07, medians of 7-9 runs, docs/performance.md): p = 100,
- *   102 ms on the tree → 80 with the chain (B = 512, 1,024, 4,096: 84, 81,
- *   79 against 2,048's 73 in a later round); p = 50, 69 → 46 (B = 512:
- *   59). nb = 4 was the larger part at p = 100: dtpqrt of 256 rows into
- *   k + 1 = 103 took 0.59 ms at nb = 4, 0.31–0.35 at 8–16;
+ *   B = 2,048 rows (2 MB at most), more than a 1 MiB chunk of 20-byte
+ *   cells holds from k + 1 ≈ 26, so chunks bring rows rather than
+ *   triangles, and the wide nb. The accumulator's thread CPU time on
+ *   gen_csv's 100 MB files (2026-12-07, medians of 9 runs, load 7,
+ *   docs/performance.md): p = 40 / 50 / 100: 61 / 74 / 134 ms on the tree,
+ *   51 / 59 / 102 chained; the fold alone at p = 100 with B = 512, 1,024,
+ *   2,048 and 4,096: 84, 81, 72, 79 ms. nb = 4 was much of it: dtpqrt of
+ *   256 rows into k + 1 = 103 took 0.59 ms at nb = 4, 0.31–0.35 at 8–16;
  * - k + 1 ≥ LR_QR_WIDE: the chain with B = 2(k + 1). */
 #define LR_QR_CHAIN 32
 #define LR_QR_WIDE 128

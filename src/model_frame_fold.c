@@ -64,8 +64,8 @@ int lr_frame_tree_push(lr_frame *f, lr_accum **stack, uint64_t *count, lr_accum 
  * (docs/performance.md). In the chain the rows go into one pending block
  * and are folded B at a time into one R⁺ by rectangular dtpqrt, each row
  * once, and only one R⁺ and one block are held. Between 32 and 128
- * columns (B = 2,048 rows) the chain and a larger nb took a fifth off the
- * fold's CPU time at p = 40, 50 and 100; below 32 the tree stays, and its
+ * columns (B = 2,048 rows) the chain and a larger nb took 16–24% off the
+ * accumulator's CPU time at p = 40, 50 and 100; below 32 the tree stays, and its
  * bits. Whether a push chains depends on the kernel and the file's columns
  * so far (k only grows within a file), so on the data alone: the bits are
  * the same for any thread count. A file whose model becomes wide midway
