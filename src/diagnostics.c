@@ -25,6 +25,7 @@
 
 #include "diagnostics_impl.h"
 #include "ingest.h"
+#include "partial_io.h"
 #include "residual_quantiles.h"
 #include "source_concat.h"
 
@@ -375,6 +376,19 @@ static void pass_free(lr_diag_pass *dp)
     lr_mem_free(dp->hist, ((size_t)1 << LR_HIST_BITS) * sizeof(uint64_t));
 }
 
+/* The pass split among MPI ranks (diagnostics_share.c): the job, then the
+ * run of the rank 0 that set lr_diag_shared. */
+static int shared_pass(lr_diag_pass *dp, lr_source *input, lr_frame *frame, lr_error *err)
+{
+    lr_pbuf job = {0};
+    int rc = lr_diag_job_put(dp, &job)
+                 ? lr_error_nomem(err)
+                 : lr_diag_shared->run(lr_diag_shared->ud, frame, input, job.b, job.n,
+                                       dp->req->threads, &diag_ops, dp, err);
+    lr_pbuf_free(&job);
+    return rc;
+}
+
 /* The pass: over the rows the first pass kept, or the text again on
  * every core the fit used (for CL, the text when the spool lacks the
  * cluster cells: it was given up, or the frame kept none). */
@@ -394,6 +408,8 @@ static int pass_run(lr_diag_pass *dp, lr_source *input, lr_frame *frame, const l
         !(dp->out->few && input && !lr_source_again_why(input)))
         rc = lr_diag_spool_pass(dp, fd, spec, lr_accum_ncols(lr_frame_accum(frame)), req->threads,
                                 err);
+    else if (lr_diag_shared && input && !dp->ncl)
+        rc = shared_pass(dp, input, frame, err);
     else
         rc = lr_ingest_pass(input, req->threads, &diag_ops, dp, err);
     if (rc == LR_OK && dp->meat)

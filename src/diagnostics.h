@@ -5,6 +5,7 @@
 #define LR_DIAGNOSTICS_H
 
 #include "byte_source.h"
+#include "ingest.h"
 #include "model_frame.h"
 #include "residual_quantiles.h" /* lr_quantiles7 */
 #include "solver.h"
@@ -63,6 +64,35 @@ int lr_diagnostics(lr_source *input, char delimiter, lr_frame *frame, const lr_m
                    lr_diag_result *out, lr_error *err);
 
 void lr_diag_result_free(lr_diag_result *r);
+
+/* ---- the second pass split among MPI ranks (diagnostics_share.c) ---- */
+
+/* Set by an MPI rank 0 (mpi_fit.c) for the time of its fit: a pass over the
+ * text (not CL's) calls run instead of lr_ingest_pass — with the frame, the
+ * input, the job (what a rank needs besides the frame to evaluate chunks:
+ * lr_diag_remote) and ops/ctx, the pass's chunk operations — which
+ * evaluates rank 0's share with ops and folds the others' records with
+ * lr_diag_fold_record(ctx, ...), all in file order. NULL: no MPI. */
+typedef struct lr_diag_share {
+    int (*run)(void *ud, const lr_frame *frame, lr_source *input, const unsigned char *job,
+               size_t jlen, int threads, const lr_chunk_ops *ops, void *ctx, lr_error *err);
+    void *ud; /* its context */
+} lr_diag_share;
+extern const lr_diag_share *lr_diag_shared;
+
+/* A rank after the first: the chunks of its segments seg[0..nseg) of the
+ * data set paths[0..n), evaluated in frame (rank 0's, rebuilt; lr_frame_model
+ * called) as rank 0's job[0..jlen) says (max_line, threads: the fit's options), each as a record to
+ * emit, in order; a failure is an error record, the last. LR_OK unless emit failed. */
+int lr_diag_remote(const lr_frame *frame, char delimiter, const unsigned char *job, size_t jlen,
+                   const char *const *paths, size_t n, const lr_ingest_segment *seg, size_t nseg,
+                   size_t max_line, int threads, lr_ingest_emit_fn emit, void *ud, lr_error *err);
+
+/* Rank 0: a record rec[0..len) of another rank folded by the pass ctx (the
+ * run's) after *lines_before lines of the data set (moved past it); name:
+ * the input's, for an error's place. An error record is its error. */
+int lr_diag_fold_record(void *ctx, const unsigned char *rec, size_t len, const char *name,
+                        uint64_t *lines_before, lr_error *err);
 
 /* The warning for r->n_one > 0 under HC2 or HC3 (type: its name), naming
  * the lines as sandwich names the observations, into buf[0..cap). */

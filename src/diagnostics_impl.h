@@ -100,4 +100,9 @@ int lr_diag_fold(void *ctx, void *result, uint64_t lines_before, lr_error *err);
 int lr_diag_spool_pass(lr_diag_pass *dp, int fd, const lr_model_spec *spec, size_t kacc,
                        int threads, lr_error *err);
 
+/* diagnostics_share.c: what a rank needs to evaluate the pass's chunks
+ * besides the frame, appended to p (LR_ENOMEM if it could not be). */
+struct lr_pbuf;
+int lr_diag_job_put(const lr_diag_pass *dp, struct lr_pbuf *p);
+
 #endif

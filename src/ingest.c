@@ -224,7 +224,7 @@ static int first_chunk(const chunk_job *first, const char *name, const lr_fit_op
         goto done;
     /* A part is one pass over its files; C(g, sum)'s columns need the levels
      * of every file first (a second pass), which no part has. */
-    if (sink && lr_frame_coded_pending(*out)) {
+    if (sink && !sink->rank0 && lr_frame_coded_pending(*out)) {
         rc = lr_error_set(err, LR_EUSAGE,
                           "%s: C(x, sum) and C(x, helmert) cannot be saved as "
                           "partial fits (their coding needs every file's levels: a second pass)",

@@ -107,9 +107,10 @@ typedef struct lr_ingest_more {
 /* Rank 0: the first pass over the files paths[0..last] of the data set
  * paths[0..n), the last one up to its block b1 (0: whole), then more; *out
  * is the finished frame (caller frees). Errors as the fit's. */
+struct lr_partial_sink;
 int lr_ingest_rank0(const char *const *paths, size_t n, size_t last, uint64_t b1,
-                    const lr_fit_options *opt, const lr_ingest_more *more, lr_frame **out,
-                    char *delimiter, lr_error *err);
+                    const lr_fit_options *opt, const lr_ingest_more *more,
+                    struct lr_partial_sink *sink, lr_frame **out, char *delimiter, lr_error *err);
 
 /* A rank's segment: blocks [b0, b1) of file `file` (b1 = 0: to its end),
  * `odd` the quote parity of the file's bytes [0, b0·C). */
@@ -149,6 +150,31 @@ typedef struct lr_chunk_ops {
     int (*fold_at)(void *ctx, void *result, uint64_t lines_before, size_t file, uint64_t block,
                    lr_error *err);
 } lr_chunk_ops;
+
+/* ---- a further pass split among MPI ranks (the second pass: mpi_fit.c) ---- */
+
+/* What rank 0 folds after its own chunks of a further pass: fold(ud, src,
+ * lines_before), src its input (for lr_source_name) and lines_before the
+ * physical lines of the data set before the next chunk. */
+typedef struct lr_ingest_then {
+    int (*fold)(void *ud, const lr_source *src, uint64_t lines_before, lr_error *err);
+    void *ud; /* its context */
+} lr_ingest_then;
+
+/* Rank 0: lr_ingest_pass over its share of the input only — the files up to
+ * `last`, that one up to its block b1 (0: whole), as lr_ingest_rank0 reads
+ * them — then then->fold. Errors as lr_ingest_pass's. */
+int lr_ingest_pass_share(lr_source *input, size_t last, uint64_t b1, int threads,
+                         const lr_chunk_ops *ops, void *ctx, const lr_ingest_then *then,
+                         lr_error *err);
+
+/* A rank after the first: the chunks of seg[0..nseg) of the data set
+ * paths[0..n), cut as the pass over the data set cuts them (max_line: the first
+ * pass's bound, 0 the default), through ops
+ * (fold_at, in order) on `threads` threads; stops at the first failure. */
+int lr_ingest_segments_pass(const char *const *paths, size_t n, const lr_ingest_segment *seg,
+                            size_t nseg, size_t max_line, int threads, const lr_chunk_ops *ops,
+                            void *ctx, lr_error *err);
 
 /* A further pass over the input lr_ingest_spooled kept (through its
  * descriptor or its copy: lr_source_again) with `threads` threads (0: every

@@ -18,8 +18,8 @@
 #include "ingest_impl.h"
 
 int lr_ingest_rank0(const char *const *paths, size_t n, size_t last, uint64_t b1,
-                    const lr_fit_options *opt, const lr_ingest_more *more, lr_frame **out,
-                    char *delimiter, lr_error *err)
+                    const lr_fit_options *opt, const lr_ingest_more *more, lr_partial_sink *sink,
+                    lr_frame **out, char *delimiter, lr_error *err)
 {
     splitter sp = {0};
     sp.max_line = opt->max_line_bytes ? opt->max_line_bytes : LR_MAX_LINE_DEFAULT;
@@ -37,7 +37,7 @@ int lr_ingest_rank0(const char *const *paths, size_t n, size_t last, uint64_t b1
     sp.stop = b1 * LR_CHUNK;
     if (!(rc = lr_ingest_blas_workers(nthreads, &nthreads, err))) {
         blas_threads = lr_blas_threads(1);
-        rc = lr_ingest_frame_read(&sp, opt, nthreads, 0, NULL, n, NULL, more, out, delimiter, err);
+        rc = lr_ingest_frame_read(&sp, opt, nthreads, 0, NULL, n, sink, more, out, delimiter, err);
         lr_blas_threads(blas_threads);
     }
     if (!rc && lr_frame_coded_pending(*out)) {
@@ -203,5 +203,55 @@ int lr_ingest_records(const char *const *paths, size_t n, const lr_ingest_segmen
         rc = segment(&rp, paths, n, &seg[i], nthreads, err);
     lr_blas_threads(blas_threads);
     lr_frame_free(frame);
+    return rc;
+}
+
+int lr_ingest_pass_share(lr_source *input, size_t last, uint64_t b1, int threads,
+                         const lr_chunk_ops *ops, void *ctx, const lr_ingest_then *then,
+                         lr_error *err)
+{
+    splitter sp = {0};
+    sp.max_line = SIZE_MAX; /* the first pass bounded the rows of these bytes */
+    int rc = lr_source_again(input, &sp.src, err);
+    if (rc)
+        return rc;
+    /* cut as lr_ingest_rank0 cuts rank 0's share: the same chunks */
+    lr_source_split_files(sp.src);
+    sp.eol_file = last;
+    sp.end_file = 1;
+    sp.stop = b1 * LR_CHUNK;
+    int blas_threads = lr_blas_threads(1), workers = 1;
+    if ((rc = lr_ingest_blas_workers(lr_ingest_threads(threads), &workers, err)) == LR_OK)
+        rc = lr_ingest_run_pool(&sp, ops, ctx, workers, 0, 0, lr_source_name(sp.src), err);
+    lr_blas_threads(blas_threads);
+    /* the other ranks' chunks come before what a check of the whole input
+     * finds, as the single pass meets a changed row before its end */
+    if (!rc && then)
+        rc = then->fold(then->ud, sp.src, sp.lines, err);
+    if (!rc)
+        rc = lr_source_check(sp.src, err);
+    if (rc)
+        lr_source_relocate_error(sp.src, err);
+    lr_mem_free(sp.carry, sp.carry_cap);
+    lr_source_free(sp.src);
+    return rc;
+}
+
+int lr_ingest_segments_pass(const char *const *paths, size_t n, const lr_ingest_segment *seg,
+                            size_t nseg, size_t max_line, int threads, const lr_chunk_ops *ops,
+                            void *ctx, lr_error *err)
+{
+    int blas_threads = lr_blas_threads(1), workers = 1;
+    int rc = lr_ingest_blas_workers(lr_ingest_threads(threads), &workers, err);
+    for (size_t i = 0; i < nseg && !rc; i++) {
+        splitter sp = {0};
+        sp.max_line = max_line ? max_line : LR_MAX_LINE_DEFAULT; /* entering reads a header */
+        rc = lr_ingest_enter(&sp, paths, n, seg[i].file, seg[i].b0, seg[i].b1, seg[i].odd, err);
+        if (!rc)
+            rc = lr_ingest_run_pool(&sp, ops, ctx, workers, 1, 0, paths[0], err);
+        lr_mem_free(sp.carry, sp.carry_cap);
+        lr_source_free(sp.src);
+    }
+    lr_blas_threads(blas_threads);
     return rc;
 }

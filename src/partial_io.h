@@ -40,6 +40,8 @@ typedef struct lr_partial_sink {
                                    NULL: decided by the first chunk as usual */
     char delimiter;             /* with types: the delimiter the first file's chunk read */
     const char *who;            /* who refuses what cannot be a part (NULL: --save-partial) */
+    int rank0; /* an MPI rank 0's first pass (its frame for the second pass's ranks):
+                  it refuses C(x, sum) itself (lr_ingest_rank0) */
 } lr_partial_sink;
 
 /* frame_files.c: the record of one file (see lr_frame_fold_file). */

@@ -1,14 +1,18 @@
 #!/bin/sh
 # mpi_identity.sh LINREG MPIEXEC [MAXN] — `mpirun -n N linreg fit` against one
 # process, byte for byte (issue 16, item 5): for N = 1..MAXN (default 4),
-# stdout, the --save model file and the --residuals file of each case are
+# stdout, the --save model file, the --residuals file and the --plot SVG are
 # the single-process run's, and an error gives the same message and exit
 # code. One 5.6 MB file (split among the ranks by blocks, the quote parity
 # exchanged) and a version with a 1.6 MB row are made too. The data (four files of about 1.4 MB, two chunks of 1 MiB each, one
 # file per rank at N = 4; quoted CR LF line ends across the chunk boundary; a
 # factor level that first appears in the last file; two also gzipped) are
 # made here in a temporary directory. N = 3 sends each rank's records in 4 KiB
-# pieces (LINREG_MPI_PIECE), so they straddle pieces and spill to a file.
+# pieces (LINREG_MPI_PIECE), so they straddle pieces and spill to a file;
+# the piece_ cases do so at every N. The second pass (the text summary's
+# residual quantiles, HC0..HC3, HAC, --residuals) runs on every rank's share
+# too (diagnostics_share.c), so its cases check the streamed chunk records'
+# fold: quantiles, meat, residual rows and line numbers.
 # Registered in CTest when built with
 # -DLINREG_MPI=ON; the MPI stage of scripts/test.sh runs it.
 set -u -f
@@ -102,8 +106,17 @@ for f in 0 1 2 3; do
 done
 [ $straddle -ge 1 ] || bad "no 1 MiB boundary falls inside quotes"
 
+# Eight rows in four files (one a rank at N = 4): 4 residual degrees of
+# freedom, so the summary prints each residual named by its line, and the
+# level z in one row of the last file: a leverage of one, which HC2's note
+# names by its file and line (the second pass's lines on a rank after 0).
+printf 'y,x1,g\n1,2,a\n2.5,3,b\n' >"$T/s0.csv"
+printf 'y,x1,g\n3.1,4,a\n' >"$T/s1.csv"
+printf 'y,x1,g\n4.2,5,b\n5.9,6,a\n' >"$T/s2.csv"
+printf 'y,x1,g\n7.3,7,b\n\n8,8,z\n7.7,9,a\n' >"$T/s3.csv"
+
 D="$T/d0.csv $T/d1.csv $T/d2.csv $T/d3.csv"
-# name|options|files (outputs: -o and --residuals are added to some)
+# name|options|files (outputs: -o, --residuals and --plot are added to some)
 cases="text|-f y~x1+x2+g|$D
 json|--format json -f y~x1+x2+g|$D
 weights|-f y~x1+x2+g -w w|$D
@@ -122,7 +135,9 @@ big_json|--format json -f y~x1*g+x2 -w w|$T/big.csv
 big_hc0|--vcov HC0 -f y~x1+x2+g -w w|$T/big.csv
 big_hc1|--vcov HC1 -f y~x1+x2+g|$T/big.csv
 big_hc2|--vcov HC2 -f y~x1+x2+g -w w|$T/big.csv
-big_hc3|--vcov HC3 -f y~x1+x2+g -w w --format json|$T/big.csv
+piece_big_hc3|--vcov HC3 -f y~x1+x2+g -w w RESID|$T/big.csv
+hac|--vcov HAC --lag 3 -f y~x1+x2+g PLOT|$D
+small|--vcov HC2 -f y~x1+g RESID|$T/s0.csv $T/s1.csv $T/s2.csv $T/s3.csv
 big_outputs|-f y~x1*g+x2 -w w SAVE RESID|$T/big.csv
 big_long|--vcov HC3 -f y~x1+x2+g -w w SAVE RESID|$T/big_long.csv
 big_gzip|--format json -f y~x1+x2+g SAVE RESID|$T/d0.csv.gz $T/big.csv $T/d2.csv.gz $T/d1.csv
@@ -137,7 +152,7 @@ run() {
     dir=$1
     shift
     mkdir -p "$dir"
-    set -- $(echo "$@" | sed "s#SAVE#-o $dir/model.json#; s#RESID#--residuals $dir/res.csv#")
+    set -- $(echo "$@" | sed "s#SAVE#-o $dir/model.json#; s#RESID#--residuals $dir/res.csv#; s#PLOT#--plot $dir/plot.svg#")
     "$@" -q </dev/null >"$dir/out" 2>"$dir/err"
     echo $? >"$dir/rc"
     grep '^linreg:' "$dir/err" >"$dir/msg"
@@ -153,17 +168,20 @@ echo "$cases" | while IFS='|' read -r name opts files; do
     case $name in # the error meant (the first in file order)
     error_big_middle) grep -q 'abc24000' "$ref/msg" || bad "$name: not the middle row's error" ;;
     error_big_*) grep -q 'abc47990' "$ref/msg" || bad "$name: not the last chunk's error" ;;
+    small) grep -q 's3.csv:4 has a leverage of 1' "$ref/out" && grep -q '^ *1  *2  *3' "$ref/out" ||
+        bad "$name: no residuals by line or no leverage of one in the last file" ;;
     esac
     n=1
     while [ $n -le "$MAXN" ]; do
         dir="$T/$name/n$n"
         # N = 3 sends the records in 4 KiB pieces (mpi_stream.c): every
         # record straddles pieces and is spilled to the rank's temporary file
+        # (and at every N for the piece_ cases: the second pass's records too)
         LINREG_MPI_PIECE=
-        [ $n -eq 3 ] && LINREG_MPI_PIECE=4096
+        case $n,$name in 3,* | *,piece_*) LINREG_MPI_PIECE=4096 ;; esac
         export LINREG_MPI_PIECE
         run "$dir" "$MPIEXEC" --oversubscribe -x LINREG_MPI_PIECE -n $n "$L" fit $opts $files
-        for f in out rc msg model.json res.csv; do
+        for f in out rc msg model.json res.csv plot.svg; do
             if [ -e "$ref/$f" ] || [ -e "$dir/$f" ]; then
                 cmp -s "$ref/$f" "$dir/$f" || bad "$name: -n $n: $f differs"
             fi

@@ -1,0 +1,343 @@
+/*
+ * diagnostics_share.c — the second pass split among MPI ranks (mpi_fit.c;
+ * docs/design.md, "MPI (issue 16, item 4)").
+ *
+ * Rank 0 has solved. Every rank evaluates the chunks of its own share of
+ * the text (the first pass's deal, the same chunks) with lr_diag_eval, in
+ * the frame rank 0 had when it solved (rebuilt from its partial-fit bytes,
+ * partial_io.c) and the solution's values that evaluation reads (the job
+ * below, raw doubles: a broadcast of bytes is exact). A rank after the
+ * first writes each chunk's lr_diag_chunk as a record — its rows' √w e, the
+ * meat's rows u, the --residuals rows, the leverage-one lines and its
+ * physical lines — and rank 0 folds them with lr_diag_fold after its own
+ * chunks, in file and block order, each with the lines of the data set
+ * before it: the single process's fold of the same values in the same
+ * order, so the quantiles' selection, the meat's dsyrk blocks, the
+ * --residuals rows and every line number are the same bits.
+ *
+ * Not shared: CL (its chunks carry cluster keys; rank 0 reads the text
+ * itself, as before) and the spool pass (an MPI frame keeps no rows).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "diagnostics_impl.h"
+#include "ingest.h"
+#include "partial_io.h"
+
+const lr_diag_share *lr_diag_shared;
+
+/* Record kinds of the second pass's stream (partial_io.c's are 1 to 8). */
+#define REC_DIAG 9u        /* a chunk's lr_diag_chunk */
+#define REC_DIAG_ERROR 10u /* a chunk that failed: its code and error */
+
+/* Reading little-endian fields; bad once past the end. */
+typedef struct rd {
+    const unsigned char *b;
+    size_t n, off;
+    int bad;
+} rd;
+
+static uint64_t rd_u64(rd *r)
+{
+    uint64_t x = 0;
+    if (r->n - r->off < 8 || r->off > r->n) {
+        r->bad = 1;
+        return 0;
+    }
+    for (int i = 0; i < 8; i++)
+        x |= (uint64_t)r->b[r->off + (size_t)i] << (8 * i);
+    r->off += 8;
+    return x;
+}
+
+static double rd_f64(rd *r)
+{
+    uint64_t u = rd_u64(r);
+    double x;
+    memcpy(&x, &u, sizeof x);
+    return x;
+}
+
+/* A count of items of `each` bytes that the rest can hold, else bad. */
+static size_t rd_count(rd *r, size_t each)
+{
+    uint64_t k = rd_u64(r);
+    if (r->bad || k > (r->n - r->off) / each) {
+        r->bad = 1;
+        return 0;
+    }
+    return (size_t)k;
+}
+
+int lr_diag_job_put(const lr_diag_pass *dp, lr_pbuf *p)
+{
+    uint64_t head[] = {dp->q,
+                       dp->icpt,
+                       dp->p,
+                       dp->pk,
+                       dp->sol->rank,
+                       (uint64_t)dp->rows,
+                       (uint64_t)dp->req->quantiles,
+                       (uint64_t)dp->req->vcov,
+                       dp->meat != NULL};
+    for (size_t i = 0; i < sizeof head / sizeof head[0]; i++)
+        lr_pbuf_u64(p, head[i]);
+    lr_pbuf_str(p, dp->name, strlen(dp->name));
+    for (size_t a = 0; a < dp->pk; a++)
+        lr_pbuf_u64(p, dp->kept[a]);
+    lr_pbuf_f64(p, dp->sigma);
+    lr_pbuf_f64(p, dp->sigma2);
+    lr_pbuf_f64(p, dp->h_one);
+    for (size_t a = 0; a < dp->pk * dp->pk; a++)
+        lr_pbuf_f64(p, dp->vk[a]);
+    for (size_t a = 0; a < dp->pk; a++)
+        lr_pbuf_f64(p, dp->bk[a]);
+    return p->failed ? LR_ENOMEM : LR_OK;
+}
+
+/* A rank after the first: the pass, its request and solution as the job
+ * says (all owned here). */
+typedef struct remote_pass {
+    lr_diag_pass dp;
+    lr_diag_request req;
+    lr_solution sol;
+    char name[512];
+    double meat_flag; /* dp.meat points here when rank 0 has a meat: a flag only */
+    lr_ingest_emit_fn emit;
+    void *ud;
+    int failed; /* an error record went: the rank stops */
+} remote_pass;
+
+static int job_get(remote_pass *rp, const unsigned char *job, size_t len, lr_error *err)
+{
+    rd r = {job, len, 0, 0};
+    lr_diag_pass *dp = &rp->dp;
+    dp->q = (size_t)rd_u64(&r);
+    dp->icpt = (size_t)rd_u64(&r);
+    dp->p = (size_t)rd_u64(&r);
+    dp->pk = (size_t)rd_u64(&r);
+    rp->sol.rank = (size_t)rd_u64(&r);
+    dp->rows = (int)rd_u64(&r);
+    rp->req.quantiles = (int)rd_u64(&r);
+    rp->req.vcov = (lr_vcov)rd_u64(&r);
+    int meat = (int)rd_u64(&r);
+    size_t nl = rd_count(&r, 1);
+    if (!r.bad) {
+        snprintf(rp->name, sizeof rp->name, "%.*s", (int)(nl < 511 ? nl : 511),
+                 (const char *)job + r.off);
+        r.off += nl + 1; /* and its NUL */
+        r.bad = r.off > len;
+    }
+    if (r.bad || dp->pk > dp->p || dp->p != dp->q + dp->icpt ||
+        dp->pk > (len - r.off) / 8 / (dp->pk ? dp->pk : 1))
+        return lr_error_set(err, LR_EDATA, "MPI: rank 0's second-pass job is cut short");
+    size_t pk = dp->pk, pkk = pk ? pk * pk : 1;
+    dp->kept = lr_mem_calloc(dp->p ? dp->p : 1, sizeof(size_t));
+    dp->vk = lr_mem_calloc(pkk, sizeof(double));
+    dp->bk = lr_mem_calloc(pk ? pk : 1, sizeof(double));
+    if (!dp->kept || !dp->vk || !dp->bk)
+        return lr_error_nomem(err);
+    for (size_t a = 0; a < pk; a++)
+        dp->kept[a] = (size_t)rd_u64(&r);
+    dp->sigma = rd_f64(&r);
+    dp->sigma2 = rd_f64(&r);
+    dp->h_one = rd_f64(&r);
+    for (size_t a = 0; a < pk * pk; a++)
+        dp->vk[a] = rd_f64(&r);
+    for (size_t a = 0; a < pk; a++)
+        dp->bk[a] = rd_f64(&r);
+    for (size_t a = 0; a < pk && !r.bad; a++)
+        r.bad = dp->kept[a] >= dp->p;
+    if (r.bad || r.off != len)
+        return lr_error_set(err, LR_EDATA, "MPI: rank 0's second-pass job is malformed");
+    dp->name = rp->name;
+    dp->sol = &rp->sol;
+    dp->req = &rp->req;
+    dp->meat = meat ? &rp->meat_flag : NULL;
+    return LR_OK;
+}
+
+/* A chunk's results as a record (kind REC_DIAG). */
+static void put_chunk(lr_pbuf *p, const lr_diag_pass *dp, const lr_diag_chunk *c, uint64_t lines)
+{
+    lr_pbuf_u64(p, REC_DIAG);
+    lr_pbuf_u64(p, lines);
+    lr_pbuf_u64(p, c->n);
+    for (size_t i = 0; dp->rows && i < c->n; i++) {
+        const lr_residual *r = &c->r[i];
+        lr_pbuf_u64(p, r->line);
+        double v[] = {r->fitted, r->residual, r->leverage, r->std_residual, r->cooks};
+        for (size_t j = 0; j < 5; j++)
+            lr_pbuf_f64(p, v[j]);
+    }
+    for (size_t i = 0; c->rw && i < c->n; i++)
+        lr_pbuf_f64(p, c->rw[i]);
+    for (size_t i = 0; c->u && i < c->n * dp->pk; i++)
+        lr_pbuf_f64(p, c->u[i]);
+    lr_pbuf_u64(p, c->n_one);
+    for (size_t i = 0; i < c->n_one && i < LR_ONE_LINES; i++)
+        lr_pbuf_u64(p, c->one_line[i]);
+}
+
+/* A worker: the chunk evaluated and written as its record (or its error's,
+ * lines counted from the chunk's first: rank 0 places it). */
+static int remote_eval(void *ctx, const char *buf, size_t len, uint64_t seq, void **result,
+                       uint64_t *lines, lr_error *err)
+{
+    remote_pass *rp = ctx;
+    void *c = NULL;
+    lr_error cerr;
+    lr_pbuf *pb = lr_mem_calloc(1, sizeof *pb);
+    *result = NULL;
+    if (!pb)
+        return lr_error_nomem(err);
+    int rc = lr_diag_eval(&rp->dp, buf, len, seq, &c, lines, &cerr);
+    if (rc) {
+        lr_pbuf_u64(pb, REC_DIAG_ERROR);
+        lr_pbuf_u64(pb, (uint64_t)rc);
+        lr_pbuf_u64(pb, cerr.line);
+        lr_pbuf_u64(pb, cerr.col);
+        lr_pbuf_str(pb, cerr.message, strlen(cerr.message));
+    } else {
+        put_chunk(pb, &rp->dp, c, *lines);
+    }
+    lr_diag_chunk_drop(&rp->dp, c);
+    if (pb->failed) {
+        lr_pbuf_free(pb);
+        lr_mem_free(pb, sizeof *pb);
+        return lr_error_nomem(err);
+    }
+    *result = pb;
+    return LR_OK;
+}
+
+static int remote_fold(void *ctx, void *result, uint64_t lines_before, size_t file, uint64_t block,
+                       lr_error *err)
+{
+    remote_pass *rp = ctx;
+    lr_pbuf *pb = result;
+    (void)lines_before;
+    (void)file;
+    (void)block;
+    int rc = rp->emit(rp->ud, pb->b, pb->n, err);
+    if (!rc && pb->b[0] == REC_DIAG_ERROR) { /* the first error in order: the last record */
+        rp->failed = 1;
+        rc = lr_error_set(err, LR_EDATA, "stopped at an error record");
+    }
+    return rc;
+}
+
+static void remote_drop(void *ctx, void *result)
+{
+    (void)ctx;
+    if (result) {
+        lr_pbuf_free(result);
+        lr_mem_free(result, sizeof(lr_pbuf));
+    }
+}
+
+static const lr_chunk_ops remote_ops = {remote_eval, NULL, remote_drop, remote_fold};
+
+/* An error that is no chunk's (the text unreadable or changed, out of
+ * memory) as the stream's last record, with its final place (line 0). */
+static int emit_error(remote_pass *rp, int code, const lr_error *e, lr_error *err)
+{
+    lr_pbuf pb = {0};
+    lr_pbuf_u64(&pb, REC_DIAG_ERROR);
+    lr_pbuf_u64(&pb, (uint64_t)code);
+    lr_pbuf_u64(&pb, UINT64_MAX); /* placed already */
+    lr_pbuf_u64(&pb, e->col);
+    lr_pbuf_str(&pb, e->message, strlen(e->message));
+    int rc = pb.failed ? lr_error_nomem(err) : rp->emit(rp->ud, pb.b, pb.n, err);
+    lr_pbuf_free(&pb);
+    return rc;
+}
+
+int lr_diag_remote(const lr_frame *frame, char delimiter, const unsigned char *job, size_t jlen,
+                   const char *const *paths, size_t n, const lr_ingest_segment *seg, size_t nseg,
+                   size_t max_line, int threads, lr_ingest_emit_fn emit, void *ud, lr_error *err)
+{
+    remote_pass *rp = lr_mem_calloc(1, sizeof *rp);
+    if (!rp)
+        return lr_error_nomem(err);
+    rp->dp.frame = frame;
+    rp->dp.delimiter = delimiter;
+    rp->emit = emit;
+    rp->ud = ud;
+    lr_error e;
+    int rc = job_get(rp, job, jlen, &e);
+    if (!rc)
+        rc = lr_ingest_segments_pass(paths, n, seg, nseg, max_line, threads, &remote_ops, rp, &e);
+    /* an error record went (rc LR_EDATA from remote_fold) or another error
+     * becomes one; only a failed emit is this rank's own failure */
+    rc = rc && !rp->failed ? emit_error(rp, rc, &e, err) : LR_OK;
+    size_t pk = rp->dp.pk, pkk = pk ? pk * pk : 1;
+    lr_mem_free(rp->dp.kept, (rp->dp.p ? rp->dp.p : 1) * sizeof(size_t));
+    lr_mem_free(rp->dp.vk, pkk * sizeof(double));
+    lr_mem_free(rp->dp.bk, (pk ? pk : 1) * sizeof(double));
+    lr_mem_free(rp, sizeof *rp);
+    return rc;
+}
+
+int lr_diag_fold_record(void *ctx, const unsigned char *rec, size_t len, const char *name,
+                        uint64_t *lines_before, lr_error *err)
+{
+    lr_diag_pass *dp = ctx;
+    rd r = {rec, len, 0, 0};
+    uint64_t kind = rd_u64(&r);
+    if (kind == REC_DIAG_ERROR) {
+        uint64_t code = rd_u64(&r), line = rd_u64(&r), col = rd_u64(&r);
+        size_t nl = rd_count(&r, 1);
+        if (r.bad || code == LR_OK || code > INT32_MAX)
+            return lr_error_set(err, LR_EDATA, "MPI: an error record is malformed");
+        err->code = (int)code;
+        err->line = line == UINT64_MAX ? 0 : line;
+        err->col = col;
+        snprintf(err->message, sizeof err->message, "%.*s",
+                 (int)(nl < LR_ERROR_MAX ? nl : LR_ERROR_MAX - 1), (const char *)rec + r.off);
+        if (line != UINT64_MAX) /* a chunk's: at its place in the data set */
+            lr_error_relocate(err, name, *lines_before);
+        return (int)code;
+    }
+    uint64_t lines = rd_u64(&r);
+    size_t cn = rd_count(&r, 8), pk = dp->pk;
+    if (r.bad || kind != REC_DIAG)
+        return lr_error_set(err, LR_EDATA, "MPI: a second-pass record is malformed");
+    lr_diag_chunk *c = lr_mem_calloc(1, sizeof *c);
+    int rc = c ? LR_OK : lr_error_nomem(err);
+    size_t cap = cn ? cn : 1;
+    if (!rc && dp->rows && !(c->r = lr_mem_calloc(c->cap_r = cap, sizeof(lr_residual))))
+        rc = lr_error_nomem(err);
+    if (!rc && dp->req->quantiles && !(c->rw = lr_mem_calloc(c->cap_rw = cap, sizeof(double))))
+        rc = lr_error_nomem(err);
+    if (!rc && dp->meat &&
+        !(c->u = lr_mem_calloc((c->cap_u = cap) * (pk ? pk : 1), sizeof(double))))
+        rc = lr_error_nomem(err);
+    if (!rc) {
+        c->n = c->cap = cn;
+        for (size_t i = 0; c->r && i < cn; i++) {
+            lr_residual *x = &c->r[i];
+            x->line = rd_u64(&r);
+            x->fitted = rd_f64(&r);
+            x->residual = rd_f64(&r);
+            x->leverage = rd_f64(&r);
+            x->std_residual = rd_f64(&r);
+            x->cooks = rd_f64(&r);
+        }
+        for (size_t i = 0; c->rw && i < cn; i++)
+            c->rw[i] = rd_f64(&r);
+        for (size_t i = 0; c->u && i < cn * pk; i++)
+            c->u[i] = rd_f64(&r);
+        c->n_one = (size_t)rd_u64(&r);
+        for (size_t i = 0; i < c->n_one && i < LR_ONE_LINES; i++)
+            c->one_line[i] = rd_u64(&r);
+        if (r.bad || r.off != len)
+            rc = lr_error_set(err, LR_EDATA, "MPI: a second-pass record is malformed");
+    }
+    if (!rc)
+        rc = lr_diag_fold(dp, c, *lines_before, err);
+    *lines_before += lines;
+    lr_diag_chunk_drop(dp, c);
+    return rc;
+}
