@@ -15,7 +15,7 @@ double lr_accum_sum_log_weight(const lr_accum *acc);
 uint64_t lr_accum_pending_rows(const lr_accum *acc);
 /* Whether a fold of k-column accumulators of this kernel merges its chunks
  * in a chain rather than along a tree (model_frame_fold.c): the QR kernel
- * from k + 1 ≥ LR_QR_WIDE (accumulator_qr.c). */
+ * from k + 1 ≥ LR_QR_CHAIN = 32 (accumulator_qr.c). */
 int lr_accum_chains(lr_kernel kernel, size_t k);
 
 #endif

@@ -52,16 +52,32 @@
 
 /* B: the rows P gathers before it is folded. dtpqrt's updates are products
  * of inner dimension B, so B a few times k + 1 keeps them at level-3 speed
- * while P stays O(k²): 2k measured as fast as 4k (docs/performance.md). */
-#define LR_QR_WIDE 128 /* k + 1 from which B = 2(k + 1) and the wide choices below */
+ * while P stays O(k²): 2k measured as fast as 4k (docs/performance.md).
+ * Three widths:
+ * - k + 1 < LR_QR_CHAIN: B = 256, the fold's tree, nb = (k + 1)/32 (at
+ *   least 4), as before (1,000,000 × 20's bits);
+ * - LR_QR_CHAIN ≤ k + 1 < LR_QR_WIDE: the chain (model_frame_fold.c) with
+ *   B = 2,048 rows (2 MB at most), more than a 1 MiB chunk of 20-byte
+ *   cells holds from k + 1 ≈ 26, so chunks bring rows rather than
+ *   triangles, and the wide nb. The accumulator's thread CPU time on
+ *   gen_csv's 100 MB files (2026-12-07, medians of 9 runs, load 7,
+ *   docs/performance.md): p = 40 / 50 / 100: 61 / 74 / 134 ms on the tree,
+ *   51 / 59 / 102 chained; the fold alone at p = 100 with B = 512, 1,024,
+ *   2,048 and 4,096: 84, 81, 72, 79 ms. nb = 4 was much of it: dtpqrt of
+ *   256 rows into k + 1 = 103 took 0.59 ms at nb = 4, 0.31–0.35 at 8–16;
+ * - k + 1 ≥ LR_QR_WIDE: the chain with B = 2(k + 1). */
+#define LR_QR_CHAIN 32
+#define LR_QR_WIDE 128
+#define LR_QR_MID_B 2048
+#define LR_QR_GEQRT 80 /* k + 1 from which a first full block is factored by dgeqrt */
 static size_t pend_limit(size_t k1)
 {
-    return k1 < LR_QR_WIDE ? 256 : 2 * k1;
+    return k1 < LR_QR_CHAIN ? 256 : k1 < LR_QR_WIDE ? LR_QR_MID_B : 2 * k1;
 }
 
 int lr_accum_chains(lr_kernel kernel, size_t k)
 {
-    return kernel == LR_KERNEL_QR && k + 1 >= LR_QR_WIDE;
+    return kernel == LR_KERNEL_QR && k + 1 >= LR_QR_CHAIN;
 }
 
 /* dtpqrt's block size nb. Its panels are factored at level-2 speed — about
@@ -69,13 +85,15 @@ int lr_accum_chains(lr_kernel kernel, size_t k)
  * dimension nb. Measured on one thread (bench/qr_fold_nb.c,
  * docs/performance.md, 2026-12-07): 406 rows into k + 1 = 203 take 1.47 ms
  * at nb = 16 against 2.09 at nb = 6 and 1.48 at 32; 2,002 rows into
- * k + 1 = 1,001 take 132 ms at 32 against 150 at 16. So about (k + 1)/12 within [8, 32] for wide
- * models; narrower ones keep (k + 1)/32, at least 4, and their bits. */
+ * k + 1 = 1,001 take 132 ms at 32 against 150 at 16; 256 rows into
+ * k + 1 = 103 0.31–0.35 ms at nb = 8–16 against 0.59 at 4, into 51 0.10
+ * against 0.12. So about (k + 1)/12 within [8, 32] from k + 1 = 32;
+ * narrower models keep (k + 1)/32, at least 4, and their bits. */
 static lapack_int tpqrt_nb(size_t k1)
 {
-    size_t nb = k1 < LR_QR_WIDE ? k1 / 32 : k1 / 12;
-    if (nb < (k1 < LR_QR_WIDE ? 4 : 8))
-        nb = k1 < LR_QR_WIDE ? 4 : 8;
+    size_t nb = k1 < LR_QR_CHAIN ? k1 / 32 : k1 / 12;
+    if (nb < (k1 < LR_QR_CHAIN ? 4 : 8))
+        nb = k1 < LR_QR_CHAIN ? 4 : 8;
     if (nb > LR_TPQRT_NB)
         nb = LR_TPQRT_NB;
     if (nb > k1)
@@ -113,14 +131,17 @@ static int fold(lr_accum *a, size_t l, int full, lr_error *err)
     if (rc || a->npend == 0)
         return rc;
     lapack_int nb = tpqrt_nb(k1), info;
-    if (a->rrows == 0 && l == 0 && full && k1 >= LR_QR_WIDE) {
+    if (a->rrows == 0 && l == 0 && full && k1 >= LR_QR_GEQRT) {
         /* The first B rows of a wide stream: dgeqrt, whose panels are
          * factored recursively at level-3 speed (dgeqrt3), where dgeqrf's
          * 32-column panels run at level-2 speed: 0.84 against 1.11 ms for
          * 404 × 202 on one thread (docs/performance.md), (2/3)(k + 1)³ flops
          * fewer than dtpqrt into a zero R⁺. Only R is kept: T is workspace.
-         * Narrower models (where the two cost the same) keep dgeqrf and
-         * their bits. */
+         * Narrower models keep dgeqrf (and below LR_QR_CHAIN their bits):
+         * on 2,048 rows (one thread, medians of 21) it took 0.43 / 0.68 /
+         * 0.99 / 1.61 / 2.57 / 3.70 ms at k + 1 = 33 / 41 / 51 / 64 / 80 /
+         * 96 against dgeqrt's (nb 8) 0.62 / 0.86 / 1.19 / 1.78 / 2.58 /
+         * 3.47. */
         size_t m = a->npend;
         info = LAPACKE_dgeqrt_work(LAPACK_COL_MAJOR, (lapack_int)m, (lapack_int)k1, nb, a->pend,
                                    (lapack_int)a->pcap, a->tmat, nb, a->twork);
@@ -174,6 +195,13 @@ int lr_qr_pend_reserve(lr_accum *a, size_t rows, lr_error *err)
         return LR_OK;
     if (cap < rows)
         cap = rows;
+    /* Between LR_QR_CHAIN and LR_QR_WIDE, where B = 2,048 rows (at most
+     * 2 MB), all of B once P grows a second time or is asked for half of it
+     * (a chunk's rows arrive 1,024 at a time): growing 1,024 → 2,048 copied
+     * half of it, which ate the fold's gain at p = 40, and B at once for a
+     * chunk of 500 rows cost more at p = 100 (docs/performance.md). */
+    if (k1 >= LR_QR_CHAIN && k1 < LR_QR_WIDE && (a->pcap || 2 * rows >= lim))
+        cap = lim;
     if (cap > lim)
         cap = lim;
     size_t n;
@@ -247,12 +275,12 @@ static void put_rows(lr_accum *a, const double *src, size_t lds, size_t r, const
     a->npend += r;
 }
 
-/* After a merge into a. Models narrower than LR_QR_WIDE fold P into R⁺
+/* After a merge into a. Models narrower than LR_QR_CHAIN fold P into R⁺
  * after every merge into an accumulator that has R⁺ (their bits as before).
- * Wide ones keep their pending rows, except where b brought a triangle and
+ * Wider ones keep their pending rows, except where b brought a triangle and
  * B rows are more than LR_PEND_KEEP doubles (k + 1 > 256): the files' tree
  * then holds R⁺ only at its upper levels, (k + 1)² doubles each, not
- * (k + 1)² + B (k + 1). A wide model's chunks are merged into one
+ * (k + 1)² + B (k + 1). A chained model's chunks are merged into one
  * accumulator in a chain (model_frame_fold.c) and bring rows, not
  * triangles: they gather in P and are folded B at a time (pend_room). Where
  * 128 ≤ k + 1 ≤ 256 a merged triangle's leftover rows stay for the next
@@ -261,7 +289,7 @@ static void put_rows(lr_accum *a, const double *src, size_t lds, size_t r, const
 static int merged(lr_accum *a, int tri, lr_error *err)
 {
     size_t k1 = a->k + 1;
-    if (a->rinit && a->npend && (k1 < LR_QR_WIDE || (tri && pend_limit(k1) * k1 > LR_PEND_KEEP)))
+    if (a->rinit && a->npend && (k1 < LR_QR_CHAIN || (tri && pend_limit(k1) * k1 > LR_PEND_KEEP)))
         return fold(a, 0, 0, err);
     return LR_OK;
 }

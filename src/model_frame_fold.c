@@ -54,19 +54,22 @@ int lr_frame_tree_push(lr_frame *f, lr_accum **stack, uint64_t *count, lr_accum 
     return rc;
 }
 
-/* A wide QR model's chunks are merged in file order into one accumulator,
- * a chain, not along the tree. Folding rows into a QR factor is backward
- * stable in any order (the tree is for the Gram kernels' sums), and in a
- * tree every node that gathers B rows factors them on its own and its
- * triangle is merged into its parent's later: (2/3)(k + 1)³ flops a
- * triangle, at level-2 speed (dtpqrt's panels), about a third of the fold's
- * time on 100,000 × 200 (docs/performance.md). In the chain the rows go
- * into one pending block and are folded B at a time into one R⁺ by
- * rectangular dtpqrt, each row once, and only one R⁺ and one block are held.
- * Whether a push chains depends on the kernel and the file's columns so far
- * (k only grows within a file), so on the data alone: the bits are the same
- * for any thread count. A file whose model becomes wide midway collapses its
- * tree into the chain first (its earlier chunks, in order). */
+/* A QR model's chunks, from k + 1 = 32 (accumulator_qr.c), are merged in
+ * file order into one accumulator, a chain, not along the tree. Folding
+ * rows into a QR factor is backward stable in any order (the tree is for
+ * the Gram kernels' sums), and in a tree every node that gathers B rows
+ * factors them on its own and its triangle is merged into its parent's
+ * later: (2/3)(k + 1)³ flops a triangle, at level-2 speed (dtpqrt's
+ * panels), about a third of the fold's time on 100,000 × 200
+ * (docs/performance.md). In the chain the rows go into one pending block
+ * and are folded B at a time into one R⁺ by rectangular dtpqrt, each row
+ * once, and only one R⁺ and one block are held. Between 32 and 128
+ * columns (B = 2,048 rows) the chain and a larger nb took 16–24% off the
+ * accumulator's CPU time at p = 40, 50 and 100; below 32 the tree stays, and its
+ * bits. Whether a push chains depends on the kernel and the file's columns
+ * so far (k only grows within a file), so on the data alone: the bits are
+ * the same for any thread count. A file whose model becomes wide midway
+ * collapses its tree into the chain first (its earlier chunks, in order). */
 int lr_frame_chunk_push(lr_frame *f, lr_accum *a, lr_error *err)
 {
     if (!lr_accum_chains(f->kernel, f->k))

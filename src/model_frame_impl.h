@@ -316,7 +316,7 @@ int lr_frame_tree_push(lr_frame *f, lr_accum **stack, uint64_t *count, lr_accum 
 int lr_frame_tree_collapse(lr_frame *f, lr_accum **stack, lr_accum **out, lr_error *err);
 /* The current file's next chunk (a, taken over; NULL: an empty one): along
  * the binary-counter tree f->stack, or, for a QR model of k + 1 ≥
- * LR_QR_WIDE, merged into the chain f->stack[LR_FOLD_CHAIN]. */
+ * LR_QR_CHAIN (32), merged into the chain f->stack[LR_FOLD_CHAIN]. */
 int lr_frame_chunk_push(lr_frame *f, lr_accum *a, lr_error *err);
 /* Where the current file's factor-term column j (from kfixed) first appeared. */
 int lr_frame_note_origin(lr_frame *f, size_t j, const col_origin *o, uint64_t lines_before,

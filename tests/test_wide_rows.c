@@ -8,7 +8,8 @@
  * tests/reference/gen_r_wide_rows.R from the same integer recurrence).
  * And a model that becomes wide midway through a file (a factor's levels
  * come late): its first chunks fold along the tree, the rest in a chain
- * (model_frame_fold.c). And predictions with a model of 80 variables.
+ * (model_frame_fold.c). Mid-width models (32 <= k + 1 < 128), which chain
+ * with blocks of 2,048 rows. And predictions with a model of 80 variables.
  */
 #include <math.h>
 #include <stdint.h>
@@ -181,11 +182,12 @@ START_TEST(test_wide_rows_predict)
 END_TEST
 
 /* y = 3 + x/2 + (level of g)/10 + noise; g has 10 levels in the first
- * 24,000 rows (about 2.4 MB: several chunks with k + 1 < 128) and 200 from
- * there on, so the model becomes wide (k + 1 = 202) midway and its tree is
- * collapsed into the chain. Each row carries a note the model does not use
- * (80 bytes), so that the chunks hold few rows: the QR work of the rows, not
- * the bytes, is what this test costs under valgrind. */
+ * 24,000 rows (about 2.4 MB: several chunks with k + 1 < 32, which fold
+ * along the tree) and 200 from there on, so the model becomes wide (k + 1 =
+ * 202) midway and its tree is collapsed into the chain. Each row carries a
+ * note the model does not use (80 bytes), so that the chunks hold few rows:
+ * the QR work of the rows, not the bytes, is what this test costs under
+ * valgrind. */
 #define NOTE "a note of eighty bytes that the model does not read: it only makes rows wider..."
 static char *late_levels_csv(void)
 {
@@ -236,15 +238,46 @@ START_TEST(test_wide_rows_late_levels)
 }
 END_TEST
 
+/* Mid-width models (32 <= k + 1 < 128) chain too, gathering B = 2,048 rows
+ * before each fold (accumulator_qr.c): 12,000 x 40 has chunks of ~4,600
+ * rows, more than B (each folds its own block and brings a triangle and
+ * leftover rows), 5,000 x 100 chunks of ~1,900, fewer (they bring rows
+ * only). Either way the JSON must be the same bytes on 1, 2 and 4 threads
+ * and the numbers the Gram path's (the model is well conditioned). */
+START_TEST(test_wide_rows_mid)
+{
+    const int shapes[2][2] = {{12000, 40}, {5000, 100}};
+    for (int c = 0; c < 2; c++) {
+        char *path = wide_csv(shapes[c][0], shapes[c][1], 7 + (uint64_t)c);
+        ck_assert_uint_gt(csv_bytes, 5u << 19); /* three chunks or more */
+        char rank[32];
+        snprintf(rank, sizeof rank, "\"rank\": %d,", shapes[c][1] + 1);
+        char *out = lr_test_json_same_threads("y ~ .", path);
+        ck_assert_ptr_nonnull(strstr(out, rank));
+        free(out);
+        lr_fit *qr = fit_with(path, "y ~ .", LR_METHOD_AUTO, 0),
+               *gram = fit_with(path, "y ~ .", LR_METHOD_INVERSE, 0);
+        ck_assert_uint_eq(lr_fit_ncoef(qr), (size_t)shapes[c][1] + 1);
+        for (size_t j = 0; j < lr_fit_ncoef(qr); j++) {
+            LR_CK_REL(lr_fit_coef(qr, j)->estimate, lr_fit_coef(gram, j)->estimate, RTOL);
+            LR_CK_REL(lr_fit_coef(qr, j)->std_error, lr_fit_coef(gram, j)->std_error, RTOL);
+        }
+        LR_CK_REL(lr_fit_summary(qr)->sigma, lr_fit_summary(gram)->sigma, RTOL);
+        lr_fit_free(qr);
+        lr_fit_free(gram);
+        lr_test_remove_file(path);
+    }
+}
+END_TEST
+
 int main(void)
 {
     ref = lr_test_load_json("tests/data/r_wide_rows.json");
     if (!ref)
         return 1;
     const lr_test_case tests[] = {
-        LR_TEST(test_wide_rows_threads),
-        LR_TEST(test_wide_rows_r),
-        LR_TEST(test_wide_rows_late_levels),
+        LR_TEST(test_wide_rows_threads),     LR_TEST(test_wide_rows_r),
+        LR_TEST(test_wide_rows_late_levels), LR_TEST(test_wide_rows_mid),
         LR_TEST(test_wide_rows_predict),
     };
     int rc = lr_test_run_cases("wide_rows", 600, tests, LR_TEST_COUNT(tests));
