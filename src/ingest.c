@@ -261,15 +261,16 @@ done:
     return rc;
 }
 
-/* The workers of a pass on nthreads threads, each calling OpenBLAS (and the
- * calling thread too): fewer if a memory limit leaves no room for their
- * buffers, and none (out of memory) if there is none for this thread. */
+/* The threads of a pass on nthreads threads (the calling thread and
+ * nthreads − 1 workers: ingest_pool.c), each calling OpenBLAS: fewer if a
+ * memory limit leaves no room for their buffers, and none (out of memory)
+ * if there is none for this thread. */
 int lr_ingest_blas_workers(int nthreads, int *workers, lr_error *err)
 {
-    int room = lr_blas_room(nthreads > 1 ? nthreads + 1 : 1);
+    int room = lr_blas_room(nthreads > 1 ? nthreads : 1);
     if (room == 0)
         return lr_error_nomem(err);
-    *workers = nthreads > 1 && room > 2 ? room - 1 : 1;
+    *workers = room;
     return LR_OK;
 }
 

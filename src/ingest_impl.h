@@ -98,7 +98,8 @@ typedef struct frame_pass {
 /* A chunk into an lr_chunk of fp->frame (lr_chunk_ops.eval; ctx: frame_pass). */
 int lr_ingest_frame_eval(void *ctx, const char *buf, size_t len, uint64_t seq, void **result,
                          uint64_t *lines, lr_error *err);
-/* The workers a pass may have (memory for their BLAS buffers). */
+/* The threads a pass may have, the calling one included (memory for their
+ * BLAS buffers). */
 int lr_ingest_blas_workers(int nthreads, int *workers, lr_error *err);
 /* The pass that builds a frame from sp's input (the first chunk here, the
  * rest on the pool); more, if set, folds more chunks after sp's, before the
