@@ -265,12 +265,12 @@ done:
  * nthreads − 1 workers: ingest_pool.c), each calling OpenBLAS: fewer if a
  * memory limit leaves no room for their buffers, and none (out of memory)
  * if there is none for this thread. */
-int lr_ingest_blas_workers(int nthreads, int *workers, lr_error *err)
+int lr_ingest_pass_threads(int nthreads, int *threads, lr_error *err)
 {
     int room = lr_blas_room(nthreads > 1 ? nthreads : 1);
     if (room == 0)
         return lr_error_nomem(err);
-    *workers = room;
+    *threads = room;
     return LR_OK;
 }
 
@@ -462,7 +462,7 @@ int lr_ingest_partial(const char *const *paths, size_t npaths, const lr_fit_opti
     lr_progress_send(opt->progress, opt->progress_ud, "reading", "bytes", 0, lr_source_size(sp.src),
                      0);
 
-    if ((rc = lr_ingest_blas_workers(nthreads, &nthreads, err)))
+    if ((rc = lr_ingest_pass_threads(nthreads, &nthreads, err)))
         goto done;
     /* Accumulation uses one BLAS thread per worker: the kernels then run the
      * same way for any thread count (docs/design.md). */
@@ -514,7 +514,7 @@ int lr_ingest_pass(lr_source *input, int threads, const lr_chunk_ops *ops, void 
         return rc;
     lr_source_split_files(sp.src);
     int blas_threads = lr_blas_threads(1), workers = 1;
-    if ((rc = lr_ingest_blas_workers(lr_ingest_threads(threads), &workers, err)) == LR_OK)
+    if ((rc = lr_ingest_pass_threads(lr_ingest_threads(threads), &workers, err)) == LR_OK)
         rc = lr_ingest_run_pool(&sp, ops, ctx, workers, 0, 0, lr_source_name(sp.src), err);
     lr_blas_threads(blas_threads);
     if (!rc)

@@ -100,7 +100,7 @@ int lr_ingest_frame_eval(void *ctx, const char *buf, size_t len, uint64_t seq, v
                          uint64_t *lines, lr_error *err);
 /* The threads a pass may have, the calling one included (memory for their
  * BLAS buffers). */
-int lr_ingest_blas_workers(int nthreads, int *workers, lr_error *err);
+int lr_ingest_pass_threads(int nthreads, int *threads, lr_error *err);
 /* The pass that builds a frame from sp's input (the first chunk here, the
  * rest on the pool); more, if set, folds more chunks after sp's, before the
  * frame is finished. */

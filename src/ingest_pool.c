@@ -27,7 +27,7 @@ typedef struct pool {
     size_t njobs;            /* their number */
     pthread_mutex_t mu;      /* guards the states below */
     pthread_cond_t work;     /* a job was queued, or stop */
-    pthread_cond_t done;     /* a job finished, or was folded */
+    pthread_cond_t done;     /* a job finished */
     int stop;                /* workers exit */
     int cancel;              /* an error was found: skip the remaining jobs */
     /* the fold, on the calling thread in chunk order (next_fold guarded by mu) */
@@ -88,18 +88,20 @@ static void fold_ready(pool *p)
     }
 }
 
-/* The queued job with the lowest number, or NULL; *n: how many are queued
- * (mu held). */
+/* The queued job with the lowest number, or NULL; *n, if n is set: how many
+ * are queued (mu held). */
 static chunk_job *next_queued(pool *p, size_t *n)
 {
     chunk_job *j = NULL;
-    *n = 0;
+    size_t queued = 0;
     for (size_t i = 0; i < p->njobs; i++)
         if (p->jobs[i].state == 1) {
-            ++*n;
+            queued++;
             if (!j || p->jobs[i].seq < j->seq)
                 j = &p->jobs[i];
         }
+    if (n)
+        *n = queued;
     return j;
 }
 
@@ -126,8 +128,7 @@ static void *worker(void *arg)
     pool *p = arg;
     pthread_mutex_lock(&p->mu);
     for (;;) {
-        size_t n;
-        chunk_job *j = next_queued(p, &n);
+        chunk_job *j = next_queued(p, NULL);
         if (j)
             take_job(p, j);
         else if (p->stop)
@@ -150,8 +151,8 @@ static chunk_job *free_slot(pool *p)
 
 /*
  * Evaluate the chunks the splitter yields, numbered from `seq`, on nthreads
- * threads (nthreads − 1 workers and this one; up to nthreads + 1 chunks in
- * flight), and fold each in chunk order on this thread. An error of a chunk
+ * threads (nthreads − 1 workers and this one; up to 2 nthreads + 2 chunks in
+ * flight, 2 on one thread), and fold each in chunk order on this thread. An error of a chunk
  * is relocated by the lines of the chunks before it (lines_before counts
  * those already consumed) and is the first in file order: after a read
  * error the chunks read before it are still folded, and the read error is

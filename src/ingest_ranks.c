@@ -35,7 +35,7 @@ int lr_ingest_rank0(const char *const *paths, size_t n, size_t last, uint64_t b1
     sp.eol_file = last;
     sp.end_file = 1;
     sp.stop = b1 * LR_CHUNK;
-    if (!(rc = lr_ingest_blas_workers(nthreads, &nthreads, err))) {
+    if (!(rc = lr_ingest_pass_threads(nthreads, &nthreads, err))) {
         blas_threads = lr_blas_threads(1);
         rc = lr_ingest_frame_read(&sp, opt, nthreads, 0, NULL, n, sink, more, out, delimiter, err);
         lr_blas_threads(blas_threads);
@@ -192,7 +192,7 @@ int lr_ingest_records(const char *const *paths, size_t n, const lr_ingest_segmen
     /* the model's frame, from the first file's first chunk (rank 0 reports
      * its errors: they come first) */
     if ((rc = lr_ingest_first_frame(paths[0], opt, &frame, &rp.fp.delimiter, &e)) ||
-        (rc = lr_ingest_blas_workers(nthreads, &nthreads, &e))) {
+        (rc = lr_ingest_pass_threads(nthreads, &nthreads, &e))) {
         lr_frame_free(frame);
         rp.file = 0;
         return emit_error(&rp, UINT64_MAX, rc, &e, err);
@@ -221,7 +221,7 @@ int lr_ingest_pass_share(lr_source *input, size_t last, uint64_t b1, int threads
     sp.end_file = 1;
     sp.stop = b1 * LR_CHUNK;
     int blas_threads = lr_blas_threads(1), workers = 1;
-    if ((rc = lr_ingest_blas_workers(lr_ingest_threads(threads), &workers, err)) == LR_OK)
+    if ((rc = lr_ingest_pass_threads(lr_ingest_threads(threads), &workers, err)) == LR_OK)
         rc = lr_ingest_run_pool(&sp, ops, ctx, workers, 0, 0, lr_source_name(sp.src), err);
     lr_blas_threads(blas_threads);
     /* the other ranks' chunks come before what a check of the whole input
@@ -242,7 +242,7 @@ int lr_ingest_segments_pass(const char *const *paths, size_t n, const lr_ingest_
                             void *ctx, lr_error *err)
 {
     int blas_threads = lr_blas_threads(1), workers = 1;
-    int rc = lr_ingest_blas_workers(lr_ingest_threads(threads), &workers, err);
+    int rc = lr_ingest_pass_threads(lr_ingest_threads(threads), &workers, err);
     for (size_t i = 0; i < nseg && !rc; i++) {
         splitter sp = {0};
         sp.max_line = max_line ? max_line : LR_MAX_LINE_DEFAULT; /* entering reads a header */
