@@ -29,8 +29,6 @@
 #include "residual_quantiles.h"
 #include "source_concat.h"
 
-/* Residuals kept in memory for exact quantiles (8 MB). */
-#define LR_RESID_BUDGET ((uint64_t)1 << 20)
 /* A leverage is one to working precision when 1 − h < LR_ONE_ULPS · p · ε:
  * h = Σ_ab x_a V_ab x_b sums p² products whose rounding errors (and V's own,
  * a few ε relative for a well-conditioned fit) are each within ε of the
@@ -143,14 +141,10 @@ int lr_diag_fold(void *ctx, void *result, uint64_t lines_before, lr_error *err)
             out->few[k] = c->rw[i];
             out->few_row[k] = line ? line + lines_before - 1 : k + 1;
         }
-        if (dp->resid)
-            dp->resid[k] = c->rw[i];
-        else if (dp->hist) {
-            dp->hist[lr_order_key(c->rw[i]) >> (64 - LR_HIST_BITS)]++;
-            dp->hmin = c->rw[i] < dp->hmin ? c->rw[i] : dp->hmin;
-            dp->hmax = c->rw[i] > dp->hmax ? c->rw[i] : dp->hmax;
-        }
     }
+    /* the quantiles' values (none in an MPI rank's record: they stay there) */
+    if (dp->qv.on && c->rw && lr_qvalues_add(&dp->qv, c->rw, c->n))
+        return lr_error_nomem(err);
     /* the meat in blocks of LR_DIAG_BLOCK observations counted from the
      * first, whatever the chunks: the same sums in the same order for any
      * thread count and either second pass */
@@ -325,13 +319,7 @@ static int pass_alloc(lr_diag_pass *dp, lr_source *input, double df, lr_error *e
             return rc;
     }
     if (req->quantiles) {
-        if (nobs <= LR_RESID_BUDGET)
-            dp->resid = lr_mem_alloc((nobs ? nobs : 1) * sizeof(double));
-        else
-            dp->hist = lr_mem_calloc((size_t)1 << LR_HIST_BITS, sizeof(uint64_t));
-        dp->hmin = INFINITY;
-        dp->hmax = -INFINITY;
-        if (!dp->resid && !dp->hist)
+        if (lr_qvalues_init(&dp->qv, nobs, nobs))
             return lr_error_nomem(err);
     }
     if (req->quantiles && df > 0 && df <= 5) {
@@ -372,18 +360,17 @@ static void pass_free(lr_diag_pass *dp)
     if (dp->cl)
         lr_clustering_free(dp->cl);
     lr_mem_free(dp->cl, sizeof *dp->cl);
-    lr_mem_free(dp->resid, (dp->nobs ? dp->nobs : 1) * sizeof(double));
-    lr_mem_free(dp->hist, ((size_t)1 << LR_HIST_BITS) * sizeof(uint64_t));
+    lr_qvalues_free(&dp->qv);
 }
 
 /* The pass split among MPI ranks (diagnostics_share.c): the job, then the
- * run of the rank 0 that set lr_diag_shared. */
+ * request's share's run (rank 0's). */
 static int shared_pass(lr_diag_pass *dp, lr_source *input, lr_frame *frame, lr_error *err)
 {
     lr_pbuf job = {0};
     int rc = lr_diag_job_put(dp, &job)
                  ? lr_error_nomem(err)
-                 : lr_diag_shared->run(lr_diag_shared->ud, frame, input, job.b, job.n,
+                 : dp->req->share->run(dp->req->share->ud, frame, input, job.b, job.n,
                                        dp->req->threads, &diag_ops, dp, err);
     lr_pbuf_free(&job);
     return rc;
@@ -408,7 +395,7 @@ static int pass_run(lr_diag_pass *dp, lr_source *input, lr_frame *frame, const l
         !(dp->out->few && input && !lr_source_again_why(input)))
         rc = lr_diag_spool_pass(dp, fd, spec, lr_accum_ncols(lr_frame_accum(frame)), req->threads,
                                 err);
-    else if (lr_diag_shared && input && !dp->ncl)
+    else if (req->share && input && !dp->ncl)
         rc = shared_pass(dp, input, frame, err);
     else
         rc = lr_ingest_pass(input, req->threads, &diag_ops, dp, err);
@@ -463,21 +450,22 @@ static void pass_quantiles(const lr_diag_pass *dp)
     lr_diag_result *out = dp->out;
     uint64_t nobs = dp->nobs;
     if (dp->req->quantiles && nobs > 0) {
-        static const double probs[5] = {0, 0.25, 0.5, 0.75, 1};
-        if (dp->resid) {
-            lr_quantiles7(dp->resid, nobs, probs, out->q);
+        if (dp->q_done) {
+            /* the MPI ranks' selection made them */
+        } else if (dp->qv.exact) {
+            lr_quantiles7(dp->qv.v, nobs, lr_quantile_probs, out->q);
         } else {
             /* Min and Max exact; 1Q, median and 3Q within the histogram's bound */
             double bound = 0;
             for (int i = 1; i < 4; i++) {
-                double hpos = (double)(nobs - 1) * probs[i];
+                double hpos = (double)(nobs - 1) * lr_quantile_probs[i];
                 uint64_t lo = (uint64_t)floor(hpos);
-                double a = lr_hist_order(dp->hist, lo, &bound);
-                double b = lo + 1 < nobs ? lr_hist_order(dp->hist, lo + 1, &bound) : a;
+                double a = lr_hist_order(dp->qv.hist, lo, &bound);
+                double b = lo + 1 < nobs ? lr_hist_order(dp->qv.hist, lo + 1, &bound) : a;
                 out->q[i] = a + (hpos - (double)lo) * (b - a);
             }
-            out->q[0] = dp->hmin;
-            out->q[4] = dp->hmax;
+            out->q[0] = dp->qv.hmin;
+            out->q[4] = dp->qv.hmax;
             out->q_err = bound;
         }
         out->has_q = 1;

@@ -13,6 +13,18 @@
 /* Lines of observations with a leverage of one kept for messages. */
 #define LR_ONE_LINES 5
 
+/* An MPI rank 0's second pass (mpi_fit.c; a request's share): a pass over
+ * the text (not CL's) calls run instead of lr_ingest_pass — with the frame, the
+ * input, the job (what a rank needs besides the frame to evaluate chunks:
+ * lr_diag_remote) and ops/ctx, the pass's chunk operations — which
+ * evaluates rank 0's share with ops and folds the others' records with
+ * lr_diag_fold_record(ctx, ...), all in file order. */
+typedef struct lr_diag_share {
+    int (*run)(void *ud, const lr_frame *frame, lr_source *input, const unsigned char *job,
+               size_t jlen, int threads, const lr_chunk_ops *ops, void *ctx, lr_error *err);
+    void *ud; /* its context */
+} lr_diag_share;
+
 /* What the second pass is for. */
 typedef struct lr_diag_request {
     lr_vcov vcov;  /* an HC covariance, or classical (none) */
@@ -25,6 +37,7 @@ typedef struct lr_diag_request {
     const char *cluster; /* LR_VCOV_CL: the cluster columns, "a" or "a,b" (borrowed) */
     void (*progress)(void *ud, const lr_progress *p); /* told the pass's rows, or NULL */
     void *progress_ud;                                /* for progress */
+    const lr_diag_share *share; /* an MPI rank 0's: the pass split among the ranks, or NULL */
 } lr_diag_request;
 
 typedef struct lr_diag_result {
@@ -67,26 +80,37 @@ void lr_diag_result_free(lr_diag_result *r);
 
 /* ---- the second pass split among MPI ranks (diagnostics_share.c) ---- */
 
-/* Set by an MPI rank 0 (mpi_fit.c) for the time of its fit: a pass over the
- * text (not CL's) calls run instead of lr_ingest_pass — with the frame, the
- * input, the job (what a rank needs besides the frame to evaluate chunks:
- * lr_diag_remote) and ops/ctx, the pass's chunk operations — which
- * evaluates rank 0's share with ops and folds the others' records with
- * lr_diag_fold_record(ctx, ...), all in file order. NULL: no MPI. */
-typedef struct lr_diag_share {
-    int (*run)(void *ud, const lr_frame *frame, lr_source *input, const unsigned char *job,
-               size_t jlen, int threads, const lr_chunk_ops *ops, void *ctx, lr_error *err);
-    void *ud; /* its context */
-} lr_diag_share;
-extern const lr_diag_share *lr_diag_shared;
-
 /* A rank after the first: the chunks of its segments seg[0..nseg) of the
  * data set paths[0..n), evaluated in frame (rank 0's, rebuilt; lr_frame_model
  * called) as rank 0's job[0..jlen) says (max_line, threads: the fit's options), each as a record to
- * emit, in order; a failure is an error record, the last. LR_OK unless emit failed. */
+ * emit, in order; a failure is an error record, the last. LR_OK unless emit failed.
+ * *qv: the quantiles' values of its share when they stay on the ranks (the
+ * caller frees it; qv->on 0 otherwise, and after a failure). */
 int lr_diag_remote(const lr_frame *frame, char delimiter, const unsigned char *job, size_t jlen,
                    const char *const *paths, size_t n, const lr_ingest_segment *seg, size_t nseg,
-                   size_t max_line, int threads, lr_ingest_emit_fn emit, void *ud, lr_error *err);
+                   size_t max_line, int threads, lr_ingest_emit_fn emit, void *ud, lr_qvalues *qv,
+                   lr_error *err);
+
+/* The quantiles' selection among the ranks, after a pass that run split
+ * and every rank's status is known to be good. The values stay where they
+ * were evaluated; the ranks' integer counts are summed (in any order: the
+ * same sum), and only the values of the few buckets that hold the order
+ * statistics travel, so rank 0 receives about 0.5 MB a rank plus those, not
+ * 8 bytes a row; the quantiles are the same bits as one process's.
+ *   1. every rank: lr_qvalues_count of its values (rank 0: lr_diag_qvalues)
+ *      into counts of lr_qvalues_buckets(exact) buckets, summed at rank 0;
+ *      and its extremes, gathered in rank order;
+ *   2. rank 0: lr_diag_qsel_plan with them: the histogram's quantiles are
+ *      complete (nw = 0), or the exact selection wants buckets want[0..nw);
+ *   3. nw > 0: every rank's lr_qvalues_pick of those buckets, gathered in
+ *      rank order (counts nranks × nw, values rank after rank), and rank
+ *      0's lr_diag_qsel_finish. */
+/* Rank 0: its share's values when they stay on the ranks (the pass ctx's),
+ * else NULL (no selection: every value reached rank 0). */
+lr_qvalues *lr_diag_qvalues(void *ctx);
+int lr_diag_qsel_plan(void *ctx, const uint64_t *h, const double *ext, int nranks, uint32_t *want,
+                      int *nw, lr_error *err);
+int lr_diag_qsel_finish(void *ctx, const uint64_t *cnt, const double *v, int nranks, lr_error *err);
 
 /* Rank 0: a record rec[0..len) of another rank folded by the pass ctx (the
  * run's) after *lines_before lines of the data set (moved past it); name:

@@ -11,6 +11,7 @@
 #define LR_DIAGNOSTICS_IMPL_H
 
 #include "diagnostics.h"
+#include "residual_quantiles.h"
 #include "vcov_cluster.h"
 #include "vcov_hac.h"
 
@@ -46,10 +47,11 @@ typedef struct lr_diag_pass {
     size_t ncl;                  /* --vcov CL: cluster columns (0: not clustered) */
     size_t ccol[LR_CLUSTER_MAX]; /* their fields */
     lr_clustering *cl;           /* CL: the clusterings' sums (vcov_cluster.c), or NULL */
-    double *resid;               /* exact quantiles: every √w e, or NULL */
-    uint64_t *hist;              /* else their histogram, or NULL */
-    double hmin, hmax;           /* with hist: the smallest and largest √w e, exact (Min and
-                                    Max do not depend on the order the rows come in) */
+    lr_qvalues qv;               /* the quantiles' √w e (every one, or their histogram and
+                                    extremes: Min and Max do not depend on the rows' order);
+                                    qv.on: wanted. Split among MPI ranks, rank 0's share */
+    lr_q7_plan qplan;            /* the ranks' selection: where the order statistics lie */
+    int q_done;                  /* out->q made already (the ranks' selection) */
     lr_diag_result *out;         /* the result */
     int cl_spooled;              /* CL: the cluster cells are read from the row spool */
 } lr_diag_pass;

@@ -18,14 +18,13 @@
  * Not shared: CL (its chunks carry cluster keys; rank 0 reads the text
  * itself, as before) and the spool pass (an MPI frame keeps no rows).
  */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "diagnostics_impl.h"
 #include "ingest.h"
 #include "partial_io.h"
-
-const lr_diag_share *lr_diag_shared;
 
 /* Record kinds of the second pass's stream (partial_io.c's are 1 to 8). */
 #define REC_DIAG 9u        /* a chunk's lr_diag_chunk */
@@ -70,6 +69,14 @@ static size_t rd_count(rd *r, size_t each)
     return (size_t)k;
 }
 
+/* The quantiles' values stay on the ranks, which take part in a selection
+ * after the pass (lr_diag_qsel_*), unless summary.lm prints the residuals
+ * one by one (a few rows: their records carry them). */
+static int values_stay(const lr_diag_pass *dp)
+{
+    return dp->qv.on && !dp->out->few;
+}
+
 int lr_diag_job_put(const lr_diag_pass *dp, lr_pbuf *p)
 {
     uint64_t head[] = {dp->q,
@@ -80,7 +87,9 @@ int lr_diag_job_put(const lr_diag_pass *dp, lr_pbuf *p)
                        (uint64_t)dp->rows,
                        (uint64_t)dp->req->quantiles,
                        (uint64_t)dp->req->vcov,
-                       dp->meat != NULL};
+                       dp->meat != NULL,
+                       dp->nobs,
+                       (uint64_t)values_stay(dp)};
     for (size_t i = 0; i < sizeof head / sizeof head[0]; i++)
         lr_pbuf_u64(p, head[i]);
     lr_pbuf_str(p, dp->name, strlen(dp->name));
@@ -104,6 +113,8 @@ typedef struct remote_pass {
     lr_solution sol;
     char name[512];
     double meat_flag; /* dp.meat points here when rank 0 has a meat: a flag only */
+    int stay;         /* the quantiles' values stay here, in qv (values_stay) */
+    lr_qvalues qv;    /* them, in file order */
     lr_ingest_emit_fn emit;
     void *ud;
     int failed; /* an error record went: the rank stops */
@@ -122,6 +133,8 @@ static int job_get(remote_pass *rp, const unsigned char *job, size_t len, lr_err
     rp->req.quantiles = (int)rd_u64(&r);
     rp->req.vcov = (lr_vcov)rd_u64(&r);
     int meat = (int)rd_u64(&r);
+    dp->nobs = rd_u64(&r);
+    rp->stay = (int)rd_u64(&r);
     size_t nl = rd_count(&r, 1);
     if (!r.bad) {
         snprintf(rp->name, sizeof rp->name, "%.*s", (int)(nl < 511 ? nl : 511),
@@ -155,11 +168,15 @@ static int job_get(remote_pass *rp, const unsigned char *job, size_t len, lr_err
     dp->sol = &rp->sol;
     dp->req = &rp->req;
     dp->meat = meat ? &rp->meat_flag : NULL;
+    if (rp->stay && (!rp->req.quantiles || lr_qvalues_init(&rp->qv, dp->nobs, 4096)))
+        return rp->req.quantiles ? lr_error_nomem(err)
+                                 : lr_error_set(err, LR_EDATA, "MPI: rank 0's job is malformed");
     return LR_OK;
 }
 
-/* A chunk's results as a record (kind REC_DIAG). */
-static void put_chunk(lr_pbuf *p, const lr_diag_pass *dp, const lr_diag_chunk *c, uint64_t lines)
+/* A chunk's results as a record (kind REC_DIAG): its √w e unless they stay. */
+static void put_chunk(lr_pbuf *p, const lr_diag_pass *dp, const lr_diag_chunk *c, uint64_t lines,
+                      int stay)
 {
     lr_pbuf_u64(p, REC_DIAG);
     lr_pbuf_u64(p, lines);
@@ -171,13 +188,31 @@ static void put_chunk(lr_pbuf *p, const lr_diag_pass *dp, const lr_diag_chunk *c
         for (size_t j = 0; j < 5; j++)
             lr_pbuf_f64(p, v[j]);
     }
-    for (size_t i = 0; c->rw && i < c->n; i++)
+    for (size_t i = 0; c->rw && !stay && i < c->n; i++)
         lr_pbuf_f64(p, c->rw[i]);
     for (size_t i = 0; c->u && i < c->n * dp->pk; i++)
         lr_pbuf_f64(p, c->u[i]);
     lr_pbuf_u64(p, c->n_one);
     for (size_t i = 0; i < c->n_one && i < LR_ONE_LINES; i++)
         lr_pbuf_u64(p, c->one_line[i]);
+}
+
+/* A worker's chunk: its record, and its √w e when they stay (kept in file
+ * order by the fold). */
+typedef struct remote_chunk {
+    lr_pbuf pb;
+    lr_diag_chunk *c; /* when the values stay */
+} remote_chunk;
+
+static void remote_drop(void *ctx, void *result)
+{
+    remote_pass *rp = ctx;
+    remote_chunk *rc = result;
+    if (rc) {
+        lr_diag_chunk_drop(&rp->dp, rc->c);
+        lr_pbuf_free(&rc->pb);
+        lr_mem_free(rc, sizeof *rc);
+    }
 }
 
 /* A worker: the chunk evaluated and written as its record (or its error's,
@@ -188,10 +223,11 @@ static int remote_eval(void *ctx, const char *buf, size_t len, uint64_t seq, voi
     remote_pass *rp = ctx;
     void *c = NULL;
     lr_error cerr;
-    lr_pbuf *pb = lr_mem_calloc(1, sizeof *pb);
+    remote_chunk *ch = lr_mem_calloc(1, sizeof *ch);
     *result = NULL;
-    if (!pb)
+    if (!ch)
         return lr_error_nomem(err);
+    lr_pbuf *pb = &ch->pb;
     int rc = lr_diag_eval(&rp->dp, buf, len, seq, &c, lines, &cerr);
     if (rc) {
         lr_pbuf_u64(pb, REC_DIAG_ERROR);
@@ -200,15 +236,17 @@ static int remote_eval(void *ctx, const char *buf, size_t len, uint64_t seq, voi
         lr_pbuf_u64(pb, cerr.col);
         lr_pbuf_str(pb, cerr.message, strlen(cerr.message));
     } else {
-        put_chunk(pb, &rp->dp, c, *lines);
+        put_chunk(pb, &rp->dp, c, *lines, rp->stay);
     }
-    lr_diag_chunk_drop(&rp->dp, c);
+    if (rp->stay && !rc)
+        ch->c = c;
+    else
+        lr_diag_chunk_drop(&rp->dp, c);
     if (pb->failed) {
-        lr_pbuf_free(pb);
-        lr_mem_free(pb, sizeof *pb);
+        remote_drop(rp, ch);
         return lr_error_nomem(err);
     }
-    *result = pb;
+    *result = ch;
     return LR_OK;
 }
 
@@ -216,25 +254,18 @@ static int remote_fold(void *ctx, void *result, uint64_t lines_before, size_t fi
                        lr_error *err)
 {
     remote_pass *rp = ctx;
-    lr_pbuf *pb = result;
+    remote_chunk *ch = result;
     (void)lines_before;
     (void)file;
     (void)block;
-    int rc = rp->emit(rp->ud, pb->b, pb->n, err);
-    if (!rc && pb->b[0] == REC_DIAG_ERROR) { /* the first error in order: the last record */
+    int rc = rp->emit(rp->ud, ch->pb.b, ch->pb.n, err);
+    if (!rc && ch->pb.b[0] == REC_DIAG_ERROR) { /* the first error in order: the last record */
         rp->failed = 1;
         rc = lr_error_set(err, LR_EDATA, "stopped at an error record");
     }
+    if (!rc && ch->c && lr_qvalues_add(&rp->qv, ch->c->rw, ch->c->n))
+        rc = lr_error_nomem(err);
     return rc;
-}
-
-static void remote_drop(void *ctx, void *result)
-{
-    (void)ctx;
-    if (result) {
-        lr_pbuf_free(result);
-        lr_mem_free(result, sizeof(lr_pbuf));
-    }
 }
 
 static const lr_chunk_ops remote_ops = {remote_eval, NULL, remote_drop, remote_fold};
@@ -256,7 +287,8 @@ static int emit_error(remote_pass *rp, int code, const lr_error *e, lr_error *er
 
 int lr_diag_remote(const lr_frame *frame, char delimiter, const unsigned char *job, size_t jlen,
                    const char *const *paths, size_t n, const lr_ingest_segment *seg, size_t nseg,
-                   size_t max_line, int threads, lr_ingest_emit_fn emit, void *ud, lr_error *err)
+                   size_t max_line, int threads, lr_ingest_emit_fn emit, void *ud, lr_qvalues *qv,
+                   lr_error *err)
 {
     remote_pass *rp = lr_mem_calloc(1, sizeof *rp);
     if (!rp)
@@ -272,6 +304,9 @@ int lr_diag_remote(const lr_frame *frame, char delimiter, const unsigned char *j
     /* an error record went (rc LR_EDATA from remote_fold) or another error
      * becomes one; only a failed emit is this rank's own failure */
     rc = rc && !rp->failed ? emit_error(rp, rc, &e, err) : LR_OK;
+    if (rc || rp->failed)
+        lr_qvalues_free(&rp->qv);
+    *qv = rp->qv; /* the values that stay (none after a failure: rank 0 stops) */
     size_t pk = rp->dp.pk, pkk = pk ? pk * pk : 1;
     lr_mem_free(rp->dp.kept, (rp->dp.p ? rp->dp.p : 1) * sizeof(size_t));
     lr_mem_free(rp->dp.vk, pkk * sizeof(double));
@@ -301,7 +336,15 @@ int lr_diag_fold_record(void *ctx, const unsigned char *rec, size_t len, const c
         return (int)code;
     }
     uint64_t lines = rd_u64(&r);
-    size_t cn = rd_count(&r, 8), pk = dp->pk;
+    size_t pk = dp->pk;
+    int stay = values_stay(dp);
+    /* a row's bytes: none when the quantiles' values stay and nothing else
+     * is wanted, so then the count is bounded by the fit's */
+    size_t each = (dp->rows ? 48u : 0u) + (dp->req->quantiles && !stay ? 8u : 0u) +
+                  (dp->meat ? 8 * (pk ? pk : 1) : 0u);
+    size_t cn = each ? rd_count(&r, each) : (size_t)rd_u64(&r);
+    if (!each && cn > dp->nobs)
+        r.bad = 1;
     if (r.bad || kind != REC_DIAG)
         return lr_error_set(err, LR_EDATA, "MPI: a second-pass record is malformed");
     lr_diag_chunk *c = lr_mem_calloc(1, sizeof *c);
@@ -309,7 +352,8 @@ int lr_diag_fold_record(void *ctx, const unsigned char *rec, size_t len, const c
     size_t cap = cn ? cn : 1;
     if (!rc && dp->rows && !(c->r = lr_mem_calloc(c->cap_r = cap, sizeof(lr_residual))))
         rc = lr_error_nomem(err);
-    if (!rc && dp->req->quantiles && !(c->rw = lr_mem_calloc(c->cap_rw = cap, sizeof(double))))
+    if (!rc && dp->req->quantiles && !stay &&
+        !(c->rw = lr_mem_calloc(c->cap_rw = cap, sizeof(double))))
         rc = lr_error_nomem(err);
     if (!rc && dp->meat &&
         !(c->u = lr_mem_calloc((c->cap_u = cap) * (pk ? pk : 1), sizeof(double))))
@@ -340,4 +384,82 @@ int lr_diag_fold_record(void *ctx, const unsigned char *rec, size_t len, const c
     *lines_before += lines;
     lr_diag_chunk_drop(dp, c);
     return rc;
+}
+
+/* ---- the quantiles' selection among the ranks ---- */
+
+lr_qvalues *lr_diag_qvalues(void *ctx)
+{
+    lr_diag_pass *dp = ctx;
+    return values_stay(dp) ? &dp->qv : NULL;
+}
+
+int lr_diag_qsel_plan(void *ctx, const uint64_t *h, const double *ext, int nranks, uint32_t *want,
+                      int *nw, lr_error *err)
+{
+    lr_diag_pass *dp = ctx;
+    size_t nb = lr_qvalues_buckets(dp->qv.exact);
+    uint64_t sum = 0;
+    *nw = 0;
+    for (size_t b = 0; b < nb; b++)
+        sum += h[b];
+    if (sum != dp->nobs)
+        return lr_error_set(err, LR_EDATA,
+                            "MPI: the ranks kept %llu residuals for the quantiles, the fit counted "
+                            "%llu observations",
+                            (unsigned long long)sum, (unsigned long long)dp->nobs);
+    if (!dp->qv.exact) {
+        /* the histogram is the ranks' summed; Min and Max the least and
+         * greatest of theirs, compared in rank (so file) order as one
+         * process compares its rows */
+        memcpy(dp->qv.hist, h, nb * sizeof(uint64_t));
+        dp->qv.hmin = INFINITY;
+        dp->qv.hmax = -INFINITY;
+        for (int r = 0; r < nranks; r++) {
+            dp->qv.hmin = ext[2 * r] < dp->qv.hmin ? ext[2 * r] : dp->qv.hmin;
+            dp->qv.hmax = ext[2 * r + 1] > dp->qv.hmax ? ext[2 * r + 1] : dp->qv.hmax;
+        }
+        return LR_OK;
+    }
+    if (dp->nobs == 0)
+        return LR_OK;
+    lr_q7_plan_make(h, dp->nobs, lr_quantile_probs, &dp->qplan);
+    memcpy(want, dp->qplan.want, (size_t)dp->qplan.nw * sizeof(uint32_t));
+    *nw = dp->qplan.nw;
+    return LR_OK;
+}
+
+int lr_diag_qsel_finish(void *ctx, const uint64_t *cnt, const double *v, int nranks, lr_error *err)
+{
+    lr_diag_pass *dp = ctx;
+    const lr_q7_plan *pl = &dp->qplan;
+    int nw = pl->nw;
+    /* rank r's values start after the ranks' before it */
+    uint64_t base = 0, got[LR_Q7_WANT] = {0};
+    for (int r = 0; r < nranks; r++)
+        for (int j = 0; j < nw; j++)
+            got[j] += cnt[(size_t)r * (size_t)nw + (size_t)j];
+    for (int j = 0; j < nw; j++)
+        if (got[j] != (j + 1 < nw ? pl->start[j + 1] : pl->total) - pl->start[j])
+            return lr_error_set(err, LR_EDATA,
+                                "MPI: the ranks sent other values for the quantiles than they "
+                                "counted");
+    double *g = lr_mem_alloc((size_t)(pl->total ? pl->total : 1) * sizeof(double));
+    if (!g)
+        return lr_error_nomem(err);
+    /* bucket after bucket, each in rank order: the values of one process's
+     * order within a bucket (not that the selection needs it) */
+    uint64_t at[LR_Q7_WANT];
+    memcpy(at, pl->start, sizeof at);
+    for (int r = 0; r < nranks; r++)
+        for (int j = 0; j < nw; j++) {
+            uint64_t k = cnt[(size_t)r * (size_t)nw + (size_t)j];
+            memcpy(g + at[j], v + base, (size_t)k * sizeof(double));
+            at[j] += k;
+            base += k;
+        }
+    lr_q7_plan_finish(pl, g, dp->out->q);
+    lr_mem_free(g, (size_t)(pl->total ? pl->total : 1) * sizeof(double));
+    dp->q_done = 1;
+    return LR_OK;
 }

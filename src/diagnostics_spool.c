@@ -186,7 +186,7 @@ static void *spool_worker(void *arg)
     size_t nb = (size_t)1 << LR_HIST_BITS;
     lr_row_reader_init(&rd, sh->fd);
     int rc = spool_eval_init(dp, sh->kacc, &se, &err);
-    if (rc == LR_OK && dp->hist && !(hist = lr_mem_calloc(nb, sizeof(uint64_t))))
+    if (rc == LR_OK && dp->qv.on && !dp->qv.exact && !(hist = lr_mem_calloc(nb, sizeof(uint64_t))))
         rc = lr_error_nomem(&err);
     for (;;) {
         pthread_mutex_lock(&sh->mu);
@@ -233,7 +233,8 @@ static void *spool_worker(void *arg)
                                   dp->name);
                 break;
             }
-            memcpy(dp->resid + at, c->rw, c->n * sizeof(double));
+            if (dp->qv.on)
+                memcpy(dp->qv.v + at, c->rw, c->n * sizeof(double));
         }
     }
     pthread_mutex_lock(&sh->mu);
@@ -243,9 +244,9 @@ static void *spool_worker(void *arg)
     }
     if (hist && rc == LR_OK) {
         for (size_t k = 0; k < nb; k++)
-            dp->hist[k] += hist[k];
-        dp->hmin = hmin < dp->hmin ? hmin : dp->hmin;
-        dp->hmax = hmax > dp->hmax ? hmax : dp->hmax;
+            dp->qv.hist[k] += hist[k];
+        dp->qv.hmin = hmin < dp->qv.hmin ? hmin : dp->qv.hmin;
+        dp->qv.hmax = hmax > dp->qv.hmax ? hmax : dp->qv.hmax;
     }
     pthread_mutex_unlock(&sh->mu);
     lr_mem_free(hist, nb * sizeof(uint64_t));
@@ -286,6 +287,8 @@ static int spool_pass_any_order(lr_diag_pass *dp, int fd, const size_t *acol, si
         return sh.rc;
     }
     dp->seen = sh.filled;
+    if (dp->qv.exact)
+        dp->qv.n = sh.filled;
     return LR_OK;
 }
 

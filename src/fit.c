@@ -89,7 +89,7 @@ int lr_fit_accum(const lr_accum *acc, const char *const *names, const lr_fit_opt
         snprintf(formula + o, flen - o, "1");
     lr_model_spec spec = {q, cols, names + 1, opt->intercept, opt->ridge, opt->ridge_scale};
     model_desc md = {&spec, names[0], formula,           NULL, NULL, n_dropped, 0, NULL, NULL,
-                     0,     NULL,     LR_VCOV_CLASSICAL, NULL};
+                     0,     NULL,     LR_VCOV_CLASSICAL, NULL, NULL};
     rc = lr_fit_from_accum(acc, &md, opt, out, err);
     /* one term per predictor */
     if (rc == LR_OK && (rc = fit_inference(*out, acc, &spec, NULL, names + 1, q, opt, err)))
@@ -142,8 +142,8 @@ static int fit_absorbed(const lr_fit_options *opt, const lr_model_columns *mc,
 static int fit_csv(const char *const *paths, size_t n, const lr_fit_options *opt,
                    const lr_fe_spec *fes, lr_vcov fe_vcov, lr_fit **out, lr_error *err);
 static int fit_frame(lr_frame *frame, lr_source *input, char delimiter, const lr_fit_options *opt,
-                     const lr_fe_spec *fes, lr_vcov fe_vcov, const char *no_input, lr_fit **out,
-                     lr_error *err);
+                     const lr_fe_spec *fes, lr_vcov fe_vcov, const char *no_input,
+                     const lr_diag_share *share, lr_fit **out, lr_error *err);
 
 int lr_fit_csv(const char *path, const lr_fit_options *opt, lr_fit **out, lr_error *err)
 {
@@ -222,22 +222,23 @@ static int fit_csv(const char *const *paths, size_t n, const lr_fit_options *opt
             : 0;
     if ((rc = lr_ingest_spooled(paths, n, opt, limit, keep_rows, &frame, &delimiter, &input, err)))
         return rc;
-    return fit_frame(frame, input, delimiter, opt, fes, fe_vcov, NULL, out, err);
+    return fit_frame(frame, input, delimiter, opt, fes, fe_vcov, NULL, NULL, out, err);
 }
 
 int lr_fit_from_frame(lr_frame *frame, lr_source *input, char delimiter, const lr_fit_options *opt,
-                      const char *no_input, lr_fit **out, lr_error *err)
+                      const char *no_input, const lr_diag_share *share, lr_fit **out, lr_error *err)
 {
     lr_fe_spec fes;
     memset(&fes, 0, sizeof fes);
-    return fit_frame(frame, input, delimiter, opt, &fes, LR_VCOV_CLASSICAL, no_input, out, err);
+    return fit_frame(frame, input, delimiter, opt, &fes, LR_VCOV_CLASSICAL, no_input, share, out,
+                     err);
 }
 
 /* The fit of the frame a first pass made (input: the data for second passes,
  * or NULL); both are freed. */
 static int fit_frame(lr_frame *frame, lr_source *input, char delimiter, const lr_fit_options *opt,
-                     const lr_fe_spec *fes, lr_vcov fe_vcov, const char *no_input, lr_fit **out,
-                     lr_error *err)
+                     const lr_fe_spec *fes, lr_vcov fe_vcov, const char *no_input,
+                     const lr_diag_share *share, lr_fit **out, lr_error *err)
 {
     int rc = LR_OK;
     const char *name = lr_frame_source(frame);
@@ -270,7 +271,8 @@ static int fit_frame(lr_frame *frame, lr_source *input, char delimiter, const lr
                      delimiter,
                      NULL,
                      fe_vcov,
-                     no_input};
+                     no_input,
+                     share};
     if (fes->nf && lr_frame_offset_col(frame) != SIZE_MAX) {
         rc = lr_error_set(err, LR_EUSAGE,
                           "%s: offset() is not supported with absorbed fixed "

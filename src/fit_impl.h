@@ -37,20 +37,21 @@ struct lr_fit {
 
 /* What lr_fit_from_accum needs to know about the model besides the statistics. */
 typedef struct model_desc {
-    const lr_model_spec *spec; /* columns and penalty */
-    const char *response;      /* the response's label */
-    const char *formula;       /* the model as a formula */
-    const char *weights;       /* weights column or NULL */
-    const char *source;        /* data display name or NULL */
-    uint64_t n_dropped;        /* rows omitted for missing values */
-    uint64_t n_zero_weight;    /* rows of weight 0 */
-    lr_frame *frame;           /* the frame, for a second pass; NULL if none is possible */
-    lr_source *input;          /* the data, kept open for a second pass (NULL: none) */
-    char delimiter;            /* its delimiter */
-    lr_fe *fe;                 /* absorbed fixed effects, or NULL */
-    lr_vcov fe_vcov;           /* the covariance asked for with them */
-    const char *no_input;      /* without input: why the data cannot be read again (merged
-                                  partial fits), or NULL */
+    const lr_model_spec *spec;  /* columns and penalty */
+    const char *response;       /* the response's label */
+    const char *formula;        /* the model as a formula */
+    const char *weights;        /* weights column or NULL */
+    const char *source;         /* data display name or NULL */
+    uint64_t n_dropped;         /* rows omitted for missing values */
+    uint64_t n_zero_weight;     /* rows of weight 0 */
+    lr_frame *frame;            /* the frame, for a second pass; NULL if none is possible */
+    lr_source *input;           /* the data, kept open for a second pass (NULL: none) */
+    char delimiter;             /* its delimiter */
+    lr_fe *fe;                  /* absorbed fixed effects, or NULL */
+    lr_vcov fe_vcov;            /* the covariance asked for with them */
+    const char *no_input;       /* without input: why the data cannot be read again (merged
+                                   partial fits), or NULL */
+    const lr_diag_share *share; /* an MPI rank 0's second pass split among the ranks, or NULL */
 } model_desc;
 
 /* Append a note (printf-style) to the fit's notes: fit_result.c. LR_OK or

@@ -186,7 +186,8 @@ static int open_data(const char *const *data, size_t ndata, const lr_fit_options
 }
 
 int lr_fit_merge_parts(lr_partial *const *p, size_t nparts, const char *const *data, size_t ndata,
-                       const lr_fit_options *opt, lr_fit **out, lr_error *err)
+                       const lr_fit_options *opt, const struct lr_diag_share *share, lr_fit **out,
+                       lr_error *err)
 {
     lr_fit_options o = *opt;
     lr_frame *frame = NULL;
@@ -207,7 +208,7 @@ int lr_fit_merge_parts(lr_partial *const *p, size_t nparts, const char *const *d
         rc = open_data(data, ndata, &o, frame, &input, err);
     if (!rc) {
         rc = lr_fit_from_frame(frame, input, delimiter, &o, "the fit was merged from partial fits",
-                               out, err);
+                               share, out, err);
         frame = NULL;
         input = NULL;
     }
@@ -223,7 +224,8 @@ int lr_fit_split_check(const lr_fit_options *opt, const char *who, lr_error *err
 }
 
 int lr_fit_split_finish(lr_frame *frame, char delimiter, const char *const *paths, size_t n,
-                        const lr_fit_options *opt, lr_fit **out, lr_error *err)
+                        const lr_fit_options *opt, const struct lr_diag_share *share, lr_fit **out,
+                        lr_error *err)
 {
     lr_source *input = NULL;
     *out = NULL;
@@ -232,8 +234,8 @@ int lr_fit_split_finish(lr_frame *frame, char delimiter, const char *const *path
         lr_frame_free(frame);
         return rc;
     }
-    return lr_fit_from_frame(frame, input, delimiter, opt, "the fit was split among MPI ranks", out,
-                             err);
+    return lr_fit_from_frame(frame, input, delimiter, opt, "the fit was split among MPI ranks",
+                             share, out, err);
 }
 
 int lr_fit_merge(const char *const *parts, size_t nparts, const char *const *data, size_t ndata,
@@ -249,7 +251,7 @@ int lr_fit_merge(const char *const *parts, size_t nparts, const char *const *dat
     for (size_t i = 0; i < nparts && !rc; i++)
         rc = load_part(parts[i], &p[i], err);
     if (!rc)
-        rc = lr_fit_merge_parts(p, nparts, data, ndata, opt, out, err);
+        rc = lr_fit_merge_parts(p, nparts, data, ndata, opt, NULL, out, err);
     for (size_t i = 0; i < nparts; i++)
         lr_partial_free(p[i]);
     lr_mem_free(p, nparts * sizeof *p);

@@ -283,10 +283,10 @@ static int residual_pass(lr_fit *fit, const model_desc *md, const lr_fit_options
         rc = fe_finish(md->fe, sol, opt, &fit->diag, note, size, err);
     } else if (want_diag && md->frame && (!again_why || lr_frame_rows_fd(md->frame) >= 0) &&
                !(spec->ridge > 0)) {
-        lr_diag_request req = {opt->vcov,        opt->residual_summary, opt->residual_row,
-                               opt->residual_ud, opt->plot_points,      opt->threads,
-                               opt->hac_lag,     opt->cluster,          opt->progress,
-                               opt->progress_ud};
+        lr_diag_request req = {
+            opt->vcov,        opt->residual_summary, opt->residual_row, opt->residual_ud,
+            opt->plot_points, opt->threads,          opt->hac_lag,      opt->cluster,
+            opt->progress,    opt->progress_ud,      md->share};
         if ((rc = lr_diagnostics(md->input, md->delimiter, md->frame, spec, sol, nobs, &req,
                                  &fit->diag, err)))
             return rc;

@@ -20,15 +20,16 @@
  * way (diagnostics_share.c): rank 0 broadcasts its frame, as a partial fit of
  * the data set, and the job as bytes; each rank evaluates its share's chunks
  * and streams their per-row values, which rank 0 folds in file order after
- * its own. The ranks after 0 serve rank 0's jobs until it says it is done.
+ * its own; the quantiles' values stay on the ranks, which select them
+ * together (select_steps). The ranks after 0 serve rank 0's jobs until it says it is done.
  *
  * No floating-point number goes through an MPI reduction (an implementation
- * may re-associate them: open-mpi/ompi#7765); the collectives carry
- * integers. Every rank reaches the same calls whatever fails where: a rank's
- * failure is a record at its place in its stream (the first in file order
- * wins, relocated by rank 0 to its file and line), each rank after the first
- * sends its stream to rank 0 once whatever happens, and rank 0's status is
- * broadcast to all.
+ * may re-associate them: open-mpi/ompi#7765): the reductions carry integers
+ * (the quantiles' bucket counts), and doubles travel only as copies
+ * (broadcasts, gathers, the streams). Every rank reaches the same calls whatever fails where: a
+ * rank's failure is a record at its place in its stream (the first in file order wins, relocated by
+ * rank 0 to its file and line), each rank after the first sends its stream to rank 0 once whatever
+ * happens, and rank 0's status is broadcast to all.
  */
 #include <limits.h>
 #include <mpi.h>
@@ -303,7 +304,96 @@ static void bcast_bytes(unsigned char *b, uint64_t n)
     }
 }
 
-/* Rank 0's side: lr_diag_shared's run. */
+/* The quantiles' selection among the ranks (diagnostics.h): every rank's
+ * integer counts summed by MPI_Reduce (integers: the same sum in any
+ * order), its extremes gathered, and the values of the buckets rank 0 names
+ * gathered in rank order. pass: rank 0's pass, NULL on the others; qv: the
+ * rank's values. rank 0's status. */
+static int select_steps(void *pass, const lr_qvalues *qv, int exact, lr_error *err)
+{
+    int root = mpi_rank == 0, rc = LR_OK, nw = 0;
+    size_t nb = lr_qvalues_buckets(exact);
+    uint64_t *h = calloc(nb, sizeof *h), *hsum = root ? calloc(nb, sizeof *hsum) : NULL;
+    double ext[2], *exts = root ? calloc(2 * (size_t)mpi_size, sizeof *exts) : NULL;
+    uint64_t plan[1 + LR_Q7_WANT] = {0};
+    uint32_t want[LR_Q7_WANT];
+    if (!h || (root && (!hsum || !exts)))
+        MPI_Abort(MPI_COMM_WORLD, 1); /* cannot take part: end the job rather than hang it */
+    lr_qvalues_count(qv, h, ext);
+    MPI_Reduce(h, hsum, (int)nb, MPI_UINT64_T, MPI_SUM, 0, MPI_COMM_WORLD);
+    MPI_Gather(ext, 2, MPI_DOUBLE, exts, 2, MPI_DOUBLE, 0, MPI_COMM_WORLD);
+    if (root) {
+        rc = lr_diag_qsel_plan(pass, hsum, exts, mpi_size, want, &nw, err);
+        plan[0] = rc ? 0 : (uint64_t)nw;
+        for (int j = 0; j < nw; j++)
+            plan[1 + j] = want[j];
+    }
+    free(h);
+    free(hsum);
+    free(exts);
+    MPI_Bcast(plan, 1 + LR_Q7_WANT, MPI_UINT64_T, 0, MPI_COMM_WORLD);
+    nw = (int)plan[0];
+    if (nw == 0)
+        return rc;
+    for (int j = 0; j < nw; j++)
+        want[j] = (uint32_t)plan[1 + j];
+    /* exact: at most LR_RESID_BUDGET values in all, so int counts hold */
+    uint64_t cnt[LR_Q7_WANT],
+        mine = 0, *all_cnt = root ? calloc((size_t)mpi_size * (size_t)nw, sizeof *all_cnt) : NULL;
+    lr_qvalues_pick(qv, want, nw, cnt, NULL);
+    for (int j = 0; j < nw; j++)
+        mine += cnt[j];
+    double *v = malloc((size_t)(mine ? mine : 1) * sizeof *v), *all = NULL;
+    int *counts = root ? calloc((size_t)mpi_size, sizeof *counts) : NULL;
+    int *displs = root ? calloc((size_t)mpi_size, sizeof *displs) : NULL;
+    if (!v || (root && (!all_cnt || !counts || !displs)))
+        MPI_Abort(MPI_COMM_WORLD, 1);
+    lr_qvalues_pick(qv, want, nw, cnt, v);
+    MPI_Gather(cnt, nw, MPI_UINT64_T, all_cnt, nw, MPI_UINT64_T, 0, MPI_COMM_WORLD);
+    uint64_t total = 0;
+    for (int r = 0; root && r < mpi_size; r++) {
+        uint64_t k = 0;
+        for (int j = 0; j < nw; j++)
+            k += all_cnt[(size_t)r * (size_t)nw + (size_t)j];
+        if (k > LR_RESID_BUDGET || total + k > LR_RESID_BUDGET)
+            MPI_Abort(MPI_COMM_WORLD, 1); /* not the counts the plan summed: a broken rank */
+        counts[r] = (int)k;
+        displs[r] = (int)total;
+        total += k;
+    }
+    if (root && !(all = malloc((size_t)(total ? total : 1) * sizeof *all)))
+        MPI_Abort(MPI_COMM_WORLD, 1);
+    MPI_Gatherv(v, (int)mine, MPI_DOUBLE, all, counts, displs, MPI_DOUBLE, 0, MPI_COMM_WORLD);
+    if (root)
+        rc = lr_diag_qsel_finish(pass, all_cnt, all, mpi_size, err);
+    free(v);
+    free(all);
+    free(all_cnt);
+    free(counts);
+    free(displs);
+    return rc;
+}
+
+/* Rank 0: whether the ranks select (the pass went well and the values
+ * stayed on them), told to all, and the selection. */
+static int select_root(void *pass, int rc, lr_error *err)
+{
+    lr_qvalues *qv = rc ? NULL : lr_diag_qvalues(pass);
+    uint64_t go[2] = {qv != NULL, qv ? (uint64_t)qv->exact : 0};
+    MPI_Bcast(go, 2, MPI_UINT64_T, 0, MPI_COMM_WORLD);
+    return qv ? select_steps(pass, qv, qv->exact, err) : rc;
+}
+
+/* A rank after the first: its part in the selection, if rank 0 says so. */
+static void select_remote(const lr_qvalues *qv)
+{
+    uint64_t go[2];
+    MPI_Bcast(go, 2, MPI_UINT64_T, 0, MPI_COMM_WORLD);
+    if (go[0])
+        select_steps(NULL, qv, (int)go[1], NULL);
+}
+
+/* Rank 0's side: the run of its fit's lr_diag_share. */
 typedef struct share_ctx {
     const char *const *paths;  /* the data set */
     size_t n;                  /* its files */
@@ -393,14 +483,14 @@ static int share_run(void *ud, const lr_frame *frame, lr_source *input, const un
         if (status[r])
             rc = lr_error_set(err, status[r], "MPI rank %d: %s", r, lr_strerror(status[r]));
     free(status);
-    return rc;
+    return select_root(ctx, rc, err);
 }
 
 /* A rank after the first: the job's frame rebuilt, and its share's records
  * sent (an empty stream if they could not be made; the status says why). */
 static int share_remote(const char *const *paths, size_t n, const lr_ingest_segment *seg, size_t k,
                         const lr_fit_options *opt, const unsigned char *part, size_t plen,
-                        const unsigned char *job, size_t jlen)
+                        const unsigned char *job, size_t jlen, lr_qvalues *qv)
 {
     lr_error err;
     lr_partial *p = NULL;
@@ -416,7 +506,7 @@ static int share_remote(const char *const *paths, size_t n, const lr_ingest_segm
         rc = lr_frame_model(frame, &mc, &err);
     if (!rc)
         rc = lr_diag_remote(frame, delimiter, job, jlen, paths, n, seg, k, opt->max_line_bytes,
-                            opt->threads, lr_mpi_out_put, recs, &err);
+                            opt->threads, lr_mpi_out_put, recs, qv, &err);
     lr_mpi_out_send(recs, rc != LR_OK, 0);
     lr_frame_free(frame);
     lr_mem_strfree(name);
@@ -438,8 +528,13 @@ static void share_serve(const char *const *paths, size_t n, const lr_ingest_segm
             MPI_Abort(MPI_COMM_WORLD, 1); /* cannot take part: end the job rather than hang it */
         bcast_bytes(part, head[1]);
         bcast_bytes(job, head[2]);
-        int rc = k > 0 ? share_remote(paths, n, seg, k, opt, part, head[1], job, head[2]) : LR_OK;
+        lr_qvalues qv;
+        memset(&qv, 0, sizeof qv);
+        int rc =
+            k > 0 ? share_remote(paths, n, seg, k, opt, part, head[1], job, head[2], &qv) : LR_OK;
         MPI_Gather(&rc, 1, MPI_INT, NULL, 1, MPI_INT, 0, MPI_COMM_WORLD);
+        select_remote(&qv); /* the quantiles' values that stayed here */
+        lr_qvalues_free(&qv);
         free(part);
         free(job);
     }
@@ -546,12 +641,10 @@ int lr_mpi_fit(const char *const *paths, size_t n, const lr_fit_options *opt, lr
         lr_diag_share share = {share_run, &sc};
         if (!sc.received)
             MPI_Abort(MPI_COMM_WORLD, 1);
-        lr_diag_shared = &share;
         if (!rc)
-            rc = lr_fit_split_finish(frame, rf_delim, paths, n, opt, out, err);
+            rc = lr_fit_split_finish(frame, rf_delim, paths, n, opt, &share, out, err);
         else
             lr_frame_free(frame);
-        lr_diag_shared = NULL;
         free(sc.received);
         uint64_t head[3] = {0, 0, 0}; /* done */
         MPI_Bcast(head, 3, MPI_UINT64_T, 0, MPI_COMM_WORLD);

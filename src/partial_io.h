@@ -183,16 +183,22 @@ int lr_partial_get_chunk(const void *bytes, size_t len, size_t *off, const char 
  * who names the refusal of what cannot be a part. */
 int lr_fit_part(const char *const *paths, size_t n, size_t lo, size_t hi, const lr_fit_options *opt,
                 const char *who, lr_pbuf *bytes, lr_error *err);
+struct lr_diag_share;
+
 /* For an MPI fit split by chunks (mpi_fit.c): LR_EUSAGE for what cannot be
  * split (as for a part; who names the refusal); and the fit of rank 0's
  * finished frame (taken over) with the second passes over paths[0..n), as
- * lr_fit_merge_parts does with --data. */
+ * lr_fit_merge_parts does with --data, split among the ranks by share
+ * (diagnostics.h). */
 int lr_fit_split_check(const lr_fit_options *opt, const char *who, lr_error *err);
 int lr_fit_split_finish(lr_frame *frame, char delimiter, const char *const *paths, size_t n,
-                        const lr_fit_options *opt, lr_fit **out, lr_error *err);
+                        const lr_fit_options *opt, const struct lr_diag_share *share, lr_fit **out,
+                        lr_error *err);
 
-/* What lr_fit_merge does with the parts read already (borrowed). */
+/* What lr_fit_merge does with the parts read already (borrowed); share: a
+ * second pass split among MPI ranks (diagnostics.h), or NULL. */
 int lr_fit_merge_parts(lr_partial *const *p, size_t nparts, const char *const *data, size_t ndata,
-                       const lr_fit_options *opt, lr_fit **out, lr_error *err);
+                       const lr_fit_options *opt, const struct lr_diag_share *share, lr_fit **out,
+                       lr_error *err);
 
 #endif

@@ -3,16 +3,20 @@
 # process, byte for byte (issue 16, item 5): for N = 1..MAXN (default 4),
 # stdout, the --save model file, the --residuals file and the --plot SVG are
 # the single-process run's, and an error gives the same message and exit
-# code. One 5.6 MB file (split among the ranks by blocks, the quote parity
-# exchanged) and a version with a 1.6 MB row are made too. The data (four files of about 1.4 MB, two chunks of 1 MiB each, one
-# file per rank at N = 4; quoted CR LF line ends across the chunk boundary; a
-# factor level that first appears in the last file; two also gzipped) are
-# made here in a temporary directory. N = 3 sends each rank's records in 4 KiB
-# pieces (LINREG_MPI_PIECE), so they straddle pieces and spill to a file;
-# the piece_ cases do so at every N. The second pass (the text summary's
+# code. The data are made here in a temporary directory: four files of
+# about 1.4 MB (two chunks of 1 MiB each, one file per rank at N = 4; quoted
+# CR LF line ends across the chunk boundary; a factor level that first
+# appears in the last file; two also gzipped), one 5.6 MB file (split among
+# the ranks by blocks, the quote parity exchanged) and a version with a
+# 1.6 MB row. N = 3 sends each rank's records in 4 KiB pieces
+# (LINREG_MPI_PIECE), so they straddle pieces and spill to a file; the
+# piece_ cases do so at every N. The second pass (the text summary's
 # residual quantiles, HC0..HC3, HAC, --residuals) runs on every rank's share
 # too (diagnostics_share.c), so its cases check the streamed chunk records'
-# fold: quantiles, meat, residual rows and line numbers.
+# fold: meat, residual rows and line numbers. The quantiles come from a
+# selection among the ranks (each keeps its residuals; counts are summed and
+# only a few buckets' values sent): exact, and from the ranks' histograms
+# summed for a file of 1.1 million rows.
 # Registered in CTest when built with
 # -DLINREG_MPI=ON; the MPI stage of scripts/test.sh runs it.
 set -u -f
@@ -91,6 +95,16 @@ awk -v n=3600 -v p=140 'BEGIN {
     }
 }' >"$T/wide.csv"
 [ "$(wc -c <"$T/wide.csv")" -gt 3200000 ] || bad "the wide file was not made"
+# 1,100,000 short rows (15 MB): more observations than the exact quantiles
+# keep (2^20), so the summary's 1Q, median and 3Q come from the ranks'
+# histograms summed, Min and Max from their extremes.
+awk 'BEGIN { s = 11; print "y,x"
+    for (i = 0; i < 1100000; i++) {
+        s = (s * 16807) % 2147483647; x = s / 2147483647; s = (s * 16807) % 2147483647
+        printf "%.4f,%.4f\n", 1 + 2 * x + s / 2147483647, x
+    }
+}' >"$T/hist.csv"
+[ "$(wc -l <"$T/hist.csv")" -eq 1100001 ] || bad "the histogram file was not made"
 # the split means something only if a block boundary of big.csv falls in quotes
 odd=0
 for b in 1 2 3 4 5; do
@@ -143,6 +157,8 @@ big_long|--vcov HC3 -f y~x1+x2+g -w w SAVE RESID|$T/big_long.csv
 big_gzip|--format json -f y~x1+x2+g SAVE RESID|$T/d0.csv.gz $T/big.csv $T/d2.csv.gz $T/d1.csv
 wide|--vcov HC3 -f y~. SAVE RESID|$T/wide.csv
 wide_json|--format json -f y~.|$T/wide.csv $T/wide.csv
+hist_text|-f y~x|$T/hist.csv
+hist_hc1|--vcov HC1 -f y~x -w x|$T/hist.csv
 error_big_middle|-f y~x1+x2+g|$T/big_e2.csv
 error_big_last|-f y~x1+x2+g|$T/big_e1.csv
 error_big_second|-f y~x1+x2+g|$T/d0.csv $T/big_e1.csv"
@@ -168,6 +184,8 @@ echo "$cases" | while IFS='|' read -r name opts files; do
     case $name in # the error meant (the first in file order)
     error_big_middle) grep -q 'abc24000' "$ref/msg" || bad "$name: not the middle row's error" ;;
     error_big_*) grep -q 'abc47990' "$ref/msg" || bad "$name: not the last chunk's error" ;;
+    hist_*) grep -q 'from a histogram of the 1[01][0-9]* residuals' "$ref/out" ||
+        bad "$name: the quantiles are not the histogram's" ;;
     small) grep -q 's3.csv:4 has a leverage of 1' "$ref/out" && grep -q '^ *1  *2  *3' "$ref/out" ||
         bad "$name: no residuals by line or no leverage of one in the last file" ;;
     esac

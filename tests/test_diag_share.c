@@ -3,7 +3,7 @@
  * (src/diagnostics_share.c; src/mpi_fit.c moves these bytes between ranks).
  *
  * A fit merged from a part with the file as --data runs its second pass
- * over the text. With lr_diag_shared set, that pass calls the hook below,
+ * over the text. Given an lr_diag_share, that pass calls the hook below,
  * which plays two ranks in one process: "rank 1" evaluates the file's blocks
  * from SPLIT on (entered at the quote parity there) into records with
  * lr_diag_remote, and "rank 0" evaluates the blocks before SPLIT with the
@@ -71,6 +71,44 @@ static void keep_row(void *ud, const lr_residual *r)
     k->r[k->n++].file = NULL;
 }
 
+/* The quantiles' selection between "rank 0" (qv0) and "rank 1" (qv1), the
+ * steps lr_diag_qsel_plan and lr_diag_qsel_finish describe; *nsel: the
+ * values that travelled. */
+static int play_select(void *ctx, const lr_qvalues *qv0, const lr_qvalues *qv1, uint64_t *nsel,
+                       lr_error *err)
+{
+    const lr_qvalues *qv[2] = {qv0, qv1};
+    size_t nb = lr_qvalues_buckets(qv0->exact);
+    uint64_t *h = calloc(nb, sizeof *h), cnt[2 * LR_Q7_WANT];
+    double ext[4];
+    uint32_t want[LR_Q7_WANT];
+    int nw = 0;
+    ck_assert_ptr_nonnull(h);
+    for (int r = 0; r < 2; r++)
+        lr_qvalues_count(qv[r], h, ext + 2 * r);
+    int rc = lr_diag_qsel_plan(ctx, h, ext, 2, want, &nw, err);
+    free(h);
+    if (rc || nw == 0)
+        return rc;
+    uint64_t total = 0;
+    for (int r = 0; r < 2; r++) {
+        lr_qvalues_pick(qv[r], want, nw, cnt + r * nw, NULL);
+        for (int j = 0; j < nw; j++)
+            total += cnt[r * nw + j];
+    }
+    double *v = malloc((size_t)(total ? total : 1) * sizeof *v);
+    ck_assert_ptr_nonnull(v);
+    for (int r = 0, at = 0; r < 2; r++) {
+        lr_qvalues_pick(qv[r], want, nw, cnt + r * nw, v + at);
+        for (int j = 0; j < nw; j++)
+            at += (int)cnt[r * nw + j];
+    }
+    *nsel = total;
+    rc = lr_diag_qsel_finish(ctx, cnt, v, 2, err);
+    free(v);
+    return rc;
+}
+
 /* The two ranks played in one process (lr_diag_share's run). */
 typedef struct play {
     const char *path; /* the file */
@@ -79,6 +117,7 @@ typedef struct play {
     lr_pbuf recs;     /* rank 1's stream: each record's length and bytes */
     size_t nrecs;     /* its records */
     void *pass;       /* the pass (lr_diag_fold_record's ctx) */
+    uint64_t nsel;    /* the values that travelled for the quantiles' selection */
 } play;
 
 static int put_record(void *ud, const unsigned char *rec, size_t len, lr_error *err)
@@ -122,12 +161,18 @@ static int play_run(void *ud, const lr_frame *frame, lr_source *input, const uns
     int odd = 0;
     ck_assert_int_eq(lr_ingest_quote_parity(pl->path, 0, SPLIT * MIB, &odd, err), LR_OK);
     lr_ingest_segment seg = {0, SPLIT, 0, odd};
+    lr_qvalues qv1;
     int rc = lr_diag_remote(frame, frame->delim, job, jlen, &pl->path, 1, &seg, 1, 0, threads,
-                            put_record, pl, err);
+                            put_record, pl, &qv1, err);
     ck_assert_int_eq(rc, LR_OK);
     pl->pass = ctx;
     lr_ingest_then then = {fold_records, pl};
-    return lr_ingest_pass_share(input, 0, SPLIT, threads, ops, ctx, &then, err);
+    rc = lr_ingest_pass_share(input, 0, SPLIT, threads, ops, ctx, &then, err);
+    lr_qvalues *qv0 = lr_diag_qvalues(ctx);
+    if (!rc && qv0) /* the selection, as mpi_fit.c runs it between the ranks */
+        rc = play_select(ctx, qv0, &qv1, &pl->nsel, err);
+    lr_qvalues_free(&qv1);
+    return rc;
 }
 
 /* The fit merged from the part with the file as --data (a pass over the
@@ -137,10 +182,7 @@ static int merged(lr_partial *part, const char *path, lr_fit_options *opt, rows 
 {
     lr_diag_share share = {play_run, pl};
     opt->residual_ud = k;
-    lr_diag_shared = pl ? &share : NULL;
-    int rc = lr_fit_merge_parts(&part, 1, &path, 1, opt, fit, err);
-    lr_diag_shared = NULL;
-    return rc;
+    return lr_fit_merge_parts(&part, 1, &path, 1, opt, pl ? &share : NULL, fit, err);
 }
 
 START_TEST(test_split_pass)
@@ -174,7 +216,7 @@ START_TEST(test_split_pass)
     lr_pbuf_free(&b);
 
     rows r0 = {0}, r1 = {0};
-    play pl = {path, 0, 0, {0}, 0, NULL};
+    play pl = {path, 0, 0, {0}, 0, NULL, 0};
     lr_fit *ref = NULL, *fit = NULL;
     ck_assert_int_eq(merged(part, path, &opt, &r0, NULL, &ref, &err), LR_OK);
     int rc = merged(part, path, &opt, &r1, &pl, &fit, &err);
@@ -186,6 +228,10 @@ START_TEST(test_split_pass)
     ck_assert_int_eq(s0->has_quantiles, 1);
     ck_assert_int_eq(s1->has_quantiles, 1);
     ck_assert_mem_eq(s0->residual_quantiles, s1->residual_quantiles, sizeof s0->residual_quantiles);
+    /* the quantiles by the ranks' selection: a few buckets' values moved,
+     * not rank 1's 8 bytes a row */
+    ck_assert_uint_gt(pl.nsel, 0);
+    ck_assert_uint_lt(pl.nsel, 36000 / 10);
     ck_assert_uint_eq(r1.n, r0.n);
     ck_assert_uint_eq(r0.n, 36000);
     for (size_t i = 0; i < r0.n; i++)
@@ -198,7 +244,7 @@ START_TEST(test_split_pass)
     /* x1 of a row in rank 1's share made "z..." after the first pass: rank
      * 1's error record, placed by rank 0, is the unsplit pass's error */
     lr_error e0, e1;
-    play spoil = {path, 0, 0, {0}, 0, NULL};
+    play spoil = {path, 0, 0, {0}, 0, NULL, 0};
     text[bad] = 'z';
     lr_test_write_file(path, text, len);
     r0.n = r1.n = 0;
@@ -212,7 +258,7 @@ START_TEST(test_split_pass)
     ck_assert_uint_ge(spoil.nrecs, 2); /* rank 1's chunks before it, then the error */
     lr_pbuf_free(&spoil.recs);
     /* and changed while the second pass has it open: the same too */
-    play late = {path, bad, 0, {0}, 0, NULL}, whole = {path, bad, 1, {0}, 0, NULL};
+    play late = {path, bad, 0, {0}, 0, NULL, 0}, whole = {path, bad, 1, {0}, 0, NULL, 0};
     text[bad] = '1';
     lr_test_write_file(path, text, len);
     c0 = merged(part, path, &opt, &r0, &whole, &ref, &e0);

@@ -399,6 +399,23 @@ static int cmp_dbl(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* Values of six kinds for the quantiles' tests. */
+#define QUANTILE_KINDS 6
+static void quantile_data(double *x, size_t n, int kind)
+{
+    for (size_t i = 0; i < n; i++) {
+        double u = lr_test_urand() - 0.5;
+        switch (kind) {
+        case 0: x[i] = u; break;                         /* spread over binades */
+        case 1: x[i] = 0.025 + u * 1e-9; break;          /* one bucket or two */
+        case 2: x[i] = 0.0; break;                       /* every value equal */
+        case 3: x[i] = (i % 3 == 0) ? -0.0 : 0.0; break; /* signed zeros */
+        case 4: x[i] = floor(u * 8); break;              /* many ties */
+        default: /* wide range */ x[i] = ldexp(u, (int)(lr_test_urand() * 2000) - 1000); break;
+        }
+    }
+}
+
 START_TEST(test_quantiles7)
 {
     static const double probs[5] = {0, 0.25, 0.5, 0.75, 1};
@@ -407,21 +424,9 @@ START_TEST(test_quantiles7)
     for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++) {
         size_t n = sizes[si];
         double *x = malloc(n * sizeof(double)), *s = malloc(n * sizeof(double));
-        for (int kind = 0; kind < 6; kind++) {
-            for (size_t i = 0; i < n; i++) {
-                double u = lr_test_urand() - 0.5;
-                switch (kind) {
-                case 0: x[i] = u; break;                         /* spread over binades */
-                case 1: x[i] = 0.025 + u * 1e-9; break;          /* one bucket or two */
-                case 2: x[i] = 0.0; break;                       /* every value equal */
-                case 3: x[i] = (i % 3 == 0) ? -0.0 : 0.0; break; /* signed zeros */
-                case 4: x[i] = floor(u * 8); break;              /* many ties */
-                default:                                         /* wide range */
-                    x[i] = ldexp(u, (int)(lr_test_urand() * 2000) - 1000);
-                    break;
-                }
-                s[i] = x[i];
-            }
+        for (int kind = 0; kind < QUANTILE_KINDS; kind++) {
+            quantile_data(x, n, kind);
+            memcpy(s, x, n * sizeof(double));
             qsort(s, n, sizeof(double), cmp_dbl);
             double q[5];
             lr_quantiles7(x, n, probs, q);
@@ -436,6 +441,100 @@ START_TEST(test_quantiles7)
         }
         free(x);
         free(s);
+    }
+}
+END_TEST
+
+/* The quantiles' selection split among "ranks" (diagnostics.h, the steps
+ * mpi_fit.c runs): x cut into nr contiguous shares (some empty), each an
+ * lr_qvalues; counts summed, the plan, the wanted buckets' values picked
+ * rank after rank: the same bits as lr_quantiles7 on the whole. And a
+ * histogram's counts and extremes summed over the shares are one process's. */
+static void split_select(const double *x, size_t n, int nr, double q[5])
+{
+    lr_qvalues qv[5];
+    size_t nb = lr_qvalues_buckets(1);
+    uint64_t *h = calloc(nb, sizeof *h), cnt[5 * LR_Q7_WANT];
+    double ext[2];
+    ck_assert_ptr_nonnull(h);
+    for (int r = 0; r < nr; r++) {
+        /* share r is x[cut(r), cut(r + 1)); with three or more, share 1 is empty */
+        size_t a = n * (size_t)(r == 2 ? 1 : r) / (size_t)nr;
+        size_t b = n * (size_t)(r == 1 && nr > 2 ? 1 : r + 1) / (size_t)nr;
+        ck_assert_int_eq(lr_qvalues_init(&qv[r], n, 1), LR_OK);
+        ck_assert_int_eq(lr_qvalues_add(&qv[r], x + a, b - a), LR_OK);
+        lr_qvalues_count(&qv[r], h, ext);
+    }
+    lr_q7_plan pl;
+    lr_q7_plan_make(h, n, lr_quantile_probs, &pl);
+    free(h);
+    double *g = malloc((size_t)(pl.total ? pl.total : 1) * sizeof *g), *v = malloc(n * sizeof *v);
+    ck_assert_ptr_nonnull(g);
+    ck_assert_ptr_nonnull(v);
+    size_t at = 0;
+    for (int r = 0; r < nr; r++) {
+        lr_qvalues_pick(&qv[r], pl.want, pl.nw, cnt + r * pl.nw, v + at);
+        for (int j = 0; j < pl.nw; j++)
+            at += cnt[r * pl.nw + j];
+    }
+    ck_assert_uint_eq(at, pl.total);
+    uint64_t pos[LR_Q7_WANT];
+    memcpy(pos, pl.start, sizeof pos);
+    at = 0;
+    for (int r = 0; r < nr; r++)
+        for (int j = 0; j < pl.nw; j++)
+            for (uint64_t k = 0; k < cnt[r * pl.nw + j]; k++)
+                g[pos[j]++] = v[at++];
+    lr_q7_plan_finish(&pl, g, q);
+    for (int r = 0; r < nr; r++)
+        lr_qvalues_free(&qv[r]);
+    free(g);
+    free(v);
+}
+
+START_TEST(test_quantiles_split)
+{
+    lr_test_seed(11);
+    size_t sizes[] = {1, 2, 5, 100, 1001, 65537, 200000};
+    for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++) {
+        size_t n = sizes[si];
+        double *x = malloc(n * sizeof(double)), *y = malloc(n * sizeof(double));
+        for (int kind = 0; kind < QUANTILE_KINDS; kind++) {
+            quantile_data(x, n, kind);
+            double want[5], q[5];
+            memcpy(y, x, n * sizeof(double));
+            lr_quantiles7(y, n, lr_quantile_probs, want);
+            for (int nr = 1; nr <= 5; nr++) {
+                split_select(x, n, nr, q);
+                ck_assert_msg(!memcmp(q, want, sizeof q), "n %zu kind %d, %d shares", n, kind, nr);
+            }
+        }
+        /* a histogram (more observations than the exact budget): the shares'
+         * counts and extremes are the whole's */
+        lr_qvalues whole, part;
+        size_t nb = lr_qvalues_buckets(0);
+        uint64_t *h0 = calloc(nb, sizeof *h0), *h1 = calloc(nb, sizeof *h1);
+        double e0[2], e1[2], mn = INFINITY, mx = -INFINITY;
+        ck_assert_int_eq(lr_qvalues_init(&whole, LR_RESID_BUDGET + 1, 0), LR_OK);
+        ck_assert_int_eq(lr_qvalues_add(&whole, x, n), LR_OK);
+        lr_qvalues_count(&whole, h0, e0);
+        for (int r = 0; r < 3; r++) {
+            size_t a = n * (size_t)r / 3, b = n * (size_t)(r + 1) / 3;
+            ck_assert_int_eq(lr_qvalues_init(&part, LR_RESID_BUDGET + 1, 0), LR_OK);
+            ck_assert_int_eq(lr_qvalues_add(&part, x + a, b - a), LR_OK);
+            lr_qvalues_count(&part, h1, e1);
+            mn = e1[0] < mn ? e1[0] : mn;
+            mx = e1[1] > mx ? e1[1] : mx;
+            lr_qvalues_free(&part);
+        }
+        ck_assert_int_eq(whole.exact, 0);
+        ck_assert(!memcmp(h0, h1, nb * sizeof *h0));
+        ck_assert(mn == e0[0] && mx == e0[1]);
+        lr_qvalues_free(&whole);
+        free(h0);
+        free(h1);
+        free(x);
+        free(y);
     }
 }
 END_TEST
@@ -456,6 +555,7 @@ int main(void)
         LR_TEST(test_alloc_failures_extended),
         LR_TEST(test_options),
         LR_TEST(test_quantiles7),
+        LR_TEST(test_quantiles_split),
     };
     return lr_test_run_cases("fit", 0, tests, LR_TEST_COUNT(tests));
 }

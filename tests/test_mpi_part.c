@@ -79,7 +79,7 @@ static int fit_dealt(const char *const *paths, size_t n, const size_t *first, si
         lr_pbuf_free(&b);
     }
     if (!rc)
-        rc = lr_fit_merge_parts(p, np, paths, n, opt, out, err);
+        rc = lr_fit_merge_parts(p, np, paths, n, opt, NULL, out, err);
     for (size_t i = 0; i < np; i++)
         lr_partial_free(p[i]);
     return rc;
