@@ -117,25 +117,6 @@ int lr_fit_part(const char *const *paths, size_t n, size_t lo, size_t hi, const 
 }
 
 /* The whole file at path into a part. */
-static int load_part(const char *path, lr_partial **out, lr_error *err)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return lr_error_set(err, LR_EIO, "%s: cannot open the partial fit", path);
-    lr_pbuf b = {0};
-    char buf[65536];
-    size_t got;
-    while ((got = fread(buf, 1, sizeof buf, f)) > 0)
-        lr_pbuf_bytes(&b, buf, got);
-    int bad = ferror(f);
-    fclose(f);
-    int rc = bad        ? lr_error_set(err, LR_EIO, "%s: cannot read the partial fit", path)
-             : b.failed ? lr_error_nomem(err)
-                        : lr_partial_parse(b.b, b.n, path, out, err);
-    lr_pbuf_free(&b);
-    return rc;
-}
-
 /* The data files for the second passes: opened as the fit opens them, read
  * through once (each file's header checked against the first's, a stream
  * copied for the passes), and their header checked against the parts'. */
@@ -185,7 +166,7 @@ static int open_data(const char *const *data, size_t ndata, const lr_fit_options
     return LR_OK;
 }
 
-int lr_fit_merge_parts(lr_partial *const *p, size_t nparts, const char *const *data, size_t ndata,
+int lr_fit_merge_parts(const lr_part_list *parts, const char *const *data, size_t ndata,
                        const lr_fit_options *opt, const struct lr_diag_share *share, lr_fit **out,
                        lr_error *err)
 {
@@ -194,11 +175,9 @@ int lr_fit_merge_parts(lr_partial *const *p, size_t nparts, const char *const *d
     lr_source *input = NULL;
     char delimiter = 0, *name = NULL;
     uint64_t nfiles = 0;
-    int rc = lr_partial_frame(p, nparts, &o, &frame, &delimiter, &name, err);
+    int rc = lr_partial_frame(parts, &o, &frame, &delimiter, &name, &nfiles, err);
     if (!rc)
         rc = lr_fit_options_check(&o, err);
-    for (size_t i = 0; !rc && i < nparts; i++)
-        nfiles += p[i]->nfiles - p[i]->skip;
     if (!rc && ndata && ndata != nfiles)
         rc = lr_error_set(err, LR_EUSAGE,
                           "--data: %zu file%s given, but the parts cover %llu: "
@@ -244,16 +223,12 @@ int lr_fit_merge(const char *const *parts, size_t nparts, const char *const *dat
     *out = NULL;
     if (nparts == 0)
         return lr_error_set(err, LR_EUSAGE, "no partial fit to merge");
-    lr_partial **p = lr_mem_calloc(nparts, sizeof *p);
-    if (!p)
-        return lr_error_nomem(err);
-    int rc = LR_OK;
-    for (size_t i = 0; i < nparts && !rc; i++)
-        rc = load_part(parts[i], &p[i], err);
+    /* the first part held throughout (the merged options point into it),
+     * the others read one at a time as they are checked and folded */
+    lr_part_list list = {nparts, NULL, NULL, parts};
+    int rc = lr_partial_load(parts[0], &list.first, err);
     if (!rc)
-        rc = lr_fit_merge_parts(p, nparts, data, ndata, opt, NULL, out, err);
-    for (size_t i = 0; i < nparts; i++)
-        lr_partial_free(p[i]);
-    lr_mem_free(p, nparts * sizeof *p);
+        rc = lr_fit_merge_parts(&list, data, ndata, opt, NULL, out, err);
+    lr_partial_free(list.first);
     return rc;
 }

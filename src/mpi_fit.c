@@ -498,10 +498,12 @@ static int share_remote(const char *const *paths, size_t n, const lr_ingest_segm
     lr_fit_options o = *opt;
     lr_model_columns mc;
     char delimiter = 0, *name = NULL;
+    uint64_t nfiles = 0;
     lr_mpi_out *recs = lr_mpi_out_create();
     int rc = recs ? lr_partial_parse(part, plen, "MPI rank 0's frame", &p, &err) : LR_ENOMEM;
+    lr_part_list one = {1, &p, NULL, NULL};
     if (!rc)
-        rc = lr_partial_frame(&p, 1, &o, &frame, &delimiter, &name, &err);
+        rc = lr_partial_frame(&one, &o, &frame, &delimiter, &name, &nfiles, &err);
     if (!rc)
         rc = lr_frame_model(frame, &mc, &err);
     if (!rc)

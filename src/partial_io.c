@@ -768,3 +768,22 @@ int lr_partial_get_chunk(const void *bytes, size_t len, size_t *off, const char 
     *off = c.off;
     return LR_OK;
 }
+
+int lr_partial_load(const char *path, lr_partial **out, lr_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return lr_error_set(err, LR_EIO, "%s: cannot open the partial fit", path);
+    lr_pbuf b = {0};
+    char buf[65536];
+    size_t got;
+    while ((got = fread(buf, 1, sizeof buf, f)) > 0)
+        lr_pbuf_bytes(&b, buf, got);
+    int bad = ferror(f);
+    fclose(f);
+    int rc = bad        ? lr_error_set(err, LR_EIO, "%s: cannot read the partial fit", path)
+             : b.failed ? lr_error_nomem(err)
+                        : lr_partial_parse(b.b, b.n, path, out, err);
+    lr_pbuf_free(&b);
+    return rc;
+}

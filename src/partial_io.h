@@ -73,13 +73,28 @@ int lr_partial_parse(const void *bytes, size_t len, const char *name, lr_partial
                      lr_error *err);
 void lr_partial_free(lr_partial *p);
 
-/* The frame of the data set the parts parts[0..n) cover, in order: each part's
- * model options must be the first's, and so its header and column types; opt
- * (the caller's output options) gets the model options of the parts (its
- * strings borrowed from parts[0]). *name: the data's name as the fit of the
- * files names it (caller frees with lr_mem_strfree). */
-int lr_partial_frame(lr_partial *const *parts, size_t n, lr_fit_options *opt, lr_frame **out,
-                     char *delimiter, char **name, lr_error *err);
+/* A part read from the file at path (named so in messages). */
+int lr_partial_load(const char *path, lr_partial **out, lr_error *err);
+
+/* Parts in order: all n in memory (mem), or (mem NULL) the first loaded and
+ * each other read from paths[i] when it is wanted and freed after, so that
+ * `linreg merge` holds one part at a time besides the first, whatever n. */
+typedef struct lr_part_list {
+    size_t n;                 /* parts */
+    lr_partial *const *mem;   /* all of them, or NULL */
+    lr_partial *first;        /* without mem: part 0 (model options point into it) */
+    const char *const *paths; /* without mem: the files of parts 1..n-1 */
+} lr_part_list;
+
+/* The frame of the data set the parts cover, in order: each part's model
+ * options must be the first's, and so its header and column types (all
+ * checked before any is folded; a part read twice must be the same bytes);
+ * opt (the caller's output options) gets the model options of the parts (its
+ * strings borrowed from the first). *name: the data's name as the fit of the
+ * files names it (caller frees with lr_mem_strfree); *nfiles: the data set's
+ * files. */
+int lr_partial_frame(const lr_part_list *parts, lr_fit_options *opt, lr_frame **out,
+                     char *delimiter, char **name, uint64_t *nfiles, lr_error *err);
 
 /* A part read back (partial_io.c), for partial_merge.c and fit_partial.c. */
 struct lr_partial {
@@ -195,9 +210,9 @@ int lr_fit_split_finish(lr_frame *frame, char delimiter, const char *const *path
                         const lr_fit_options *opt, const struct lr_diag_share *share, lr_fit **out,
                         lr_error *err);
 
-/* What lr_fit_merge does with the parts read already (borrowed); share: a
- * second pass split among MPI ranks (diagnostics.h), or NULL. */
-int lr_fit_merge_parts(lr_partial *const *p, size_t nparts, const char *const *data, size_t ndata,
+/* What lr_fit_merge does with the parts (borrowed); share: a second pass
+ * split among MPI ranks (diagnostics.h), or NULL. */
+int lr_fit_merge_parts(const lr_part_list *parts, const char *const *data, size_t ndata,
                        const lr_fit_options *opt, const struct lr_diag_share *share, lr_fit **out,
                        lr_error *err);
 

@@ -110,38 +110,106 @@ static int fold_part(lr_frame *f, const lr_partial *p, uint64_t shift, lr_error 
     return LR_OK;
 }
 
-int lr_partial_frame(lr_partial *const *parts, size_t n, lr_fit_options *opt, lr_frame **out,
-                     char *delimiter, char **name, lr_error *err)
+/* Part i of the list: in memory, or read now (part_put frees it). */
+static int part_get(const lr_part_list *l, size_t i, lr_partial **p, lr_error *err)
 {
-    const lr_partial *p0 = parts[0];
+    if (l->mem || i == 0) {
+        *p = l->mem ? l->mem[i] : l->first;
+        return LR_OK;
+    }
+    return lr_partial_load(l->paths[i], p, err);
+}
+
+static void part_put(const lr_part_list *l, size_t i, lr_partial *p)
+{
+    if (!l->mem && i > 0)
+        lr_partial_free(p);
+}
+
+/* A part's checksum: its last 8 bytes (partial_io.c). */
+static uint64_t part_sum(const lr_partial *p)
+{
+    uint64_t x = 0;
+    memcpy(&x, p->bytes + p->len - 8, 8);
+    return x;
+}
+
+/* Every part's options, header and types are the first's (p0's); the data
+ * set's files counted, and each part's checksum kept (sums[0..n)). */
+static int parts_check(const lr_part_list *l, const lr_partial *p0, uint64_t *sums,
+                       uint64_t *nfiles, lr_error *err)
+{
+    int rc = LR_OK;
+    *nfiles = 0;
+    for (size_t i = 0; i < l->n && !rc; i++) {
+        lr_partial *p;
+        if ((rc = part_get(l, i, &p, err)))
+            break;
+        if (!same_section(p0, p0->spec_at, p0->spec_len, p, p->spec_at, p->spec_len))
+            rc = lr_error_set(err, LR_EUSAGE,
+                              "%s and %s were made with different model options (formula, "
+                              "weights, method, missing values, delimiter, ridge or cluster): "
+                              "parts of one fit must be made with the same options",
+                              p0->name, p->name);
+        else if (!same_section(p0, p0->head_at, p0->head_len, p, p->head_at, p->head_len))
+            rc = lr_error_set(err, LR_EUSAGE,
+                              "%s and %s differ in their header row, delimiter or column types "
+                              "(types are decided by each part's first rows: a column numeric in "
+                              "one part and text in another cannot be merged)",
+                              p0->name, p->name);
+        *nfiles += p->nfiles - p->skip;
+        sums[i] = part_sum(p);
+        part_put(l, i, p);
+    }
+    return rc;
+}
+
+/* The parts folded in order, each read again and checked to be the bytes
+ * parts_check saw. */
+static int parts_fold(lr_frame *f, const lr_part_list *l, const uint64_t *sums, lr_error *err)
+{
+    uint64_t lines = 0;
+    int rc = LR_OK;
+    for (size_t i = 0; i < l->n && !rc; i++) {
+        lr_partial *p;
+        if ((rc = part_get(l, i, &p, err)))
+            break;
+        /* the first part's lines are the data set's; a later part's header
+         * is not there */
+        uint64_t head = i ? p->head_lines : 0;
+        if (part_sum(p) != sums[i])
+            rc = lr_error_set(err, LR_EIO, "%s: changed while the parts were merged", p->name);
+        else
+            rc = fold_part(f, p, lines - head, err);
+        lines += p->lines - head + (p->unterminated && i + 1 < l->n);
+        part_put(l, i, p);
+    }
+    return rc;
+}
+
+int lr_partial_frame(const lr_part_list *parts, lr_fit_options *opt, lr_frame **out,
+                     char *delimiter, char **name, uint64_t *nfiles_out, lr_error *err)
+{
+    const lr_partial *p0 = parts->mem ? parts->mem[0] : parts->first;
     lr_frame *f = NULL;
     int rc;
     *out = NULL;
     *name = NULL;
-    uint64_t nfiles = 0;
-    for (size_t i = 0; i < n; i++) {
-        const lr_partial *p = parts[i];
-        if (!same_section(p0, p0->spec_at, p0->spec_len, p, p->spec_at, p->spec_len))
-            return lr_error_set(err, LR_EUSAGE,
-                                "%s and %s were made with different model options (formula, "
-                                "weights, method, missing values, delimiter, ridge or cluster): "
-                                "parts of one fit must be made with the same options",
-                                p0->name, p->name);
-        if (!same_section(p0, p0->head_at, p0->head_len, p, p->head_at, p->head_len))
-            return lr_error_set(err, LR_EUSAGE,
-                                "%s and %s differ in their header row, delimiter or column types "
-                                "(types are decided by each part's first rows: a column numeric in "
-                                "one part and text in another cannot be merged)",
-                                p0->name, p->name);
-        nfiles += p->nfiles - p->skip;
-    }
+    uint64_t nfiles = 0, *sums = lr_mem_alloc(parts->n * sizeof(uint64_t));
+    if (!sums)
+        return lr_error_nomem(err);
+    if ((rc = parts_check(parts, p0, sums, &nfiles, err)))
+        goto fail;
+    *nfiles_out = nfiles;
     if ((opt->cluster != NULL) != (p0->cluster != NULL) ||
-        (opt->cluster && strcmp(opt->cluster, p0->cluster)))
-        return lr_error_set(err, LR_EUSAGE,
-                            "the parts were made %s%s%s; merge with the same --vcov CL "
-                            "--cluster",
-                            p0->cluster ? "with --vcov CL --cluster " : "without --vcov CL",
-                            p0->cluster ? p0->cluster : "", "");
+        (opt->cluster && strcmp(opt->cluster, p0->cluster))) {
+        rc = lr_error_set(err, LR_EUSAGE,
+                          "the parts were made %s%s%s; merge with the same --vcov CL "
+                          "--cluster",
+                          p0->cluster ? "with --vcov CL --cluster " : "without --vcov CL",
+                          p0->cluster ? p0->cluster : "", "");
+        goto fail;
+    }
     /* the model options the parts were made with */
     opt->formula = p0->formula;
     opt->target = p0->target;
@@ -164,8 +232,10 @@ int lr_partial_frame(lr_partial *const *parts, size_t n, lr_fit_options *opt, lr
     else
         snprintf(buf, sizeof buf, "%s and %llu more file%s", p0->names[0],
                  (unsigned long long)(nfiles - 1), nfiles == 2 ? "" : "s");
-    if (!(*name = lr_mem_strdup(buf)))
-        return lr_error_nomem(err);
+    if (!(*name = lr_mem_strdup(buf))) {
+        rc = lr_error_nomem(err);
+        goto fail;
+    }
     lr_csv_row hdr = {p0->fields, p0->nfields, 1, 0};
     if ((rc = lr_frame_create(&hdr, *name, opt, &f, err)))
         goto fail;
@@ -175,20 +245,13 @@ int lr_partial_frame(lr_partial *const *parts, size_t n, lr_fit_options *opt, lr
     *delimiter = p0->delimiter;
     if ((rc = lr_frame_end_first(f, err)) || (rc = lr_frame_files_merge(f, nfiles, err)))
         goto fail;
-    uint64_t lines = 0;
-    for (size_t i = 0; i < n; i++) {
-        /* the first part's lines are the data set's; a later part's header
-         * is not there */
-        uint64_t head = i ? parts[i]->head_lines : 0;
-        if ((rc = fold_part(f, parts[i], lines - head, err)))
-            goto fail;
-        lines += parts[i]->lines - head + (parts[i]->unterminated && i + 1 < n);
-    }
-    if ((rc = lr_frame_finish(f, err)))
+    if ((rc = parts_fold(f, parts, sums, err)) || (rc = lr_frame_finish(f, err)))
         goto fail;
+    lr_mem_free(sums, parts->n * sizeof(uint64_t));
     *out = f;
     return LR_OK;
 fail:
+    lr_mem_free(sums, parts->n * sizeof(uint64_t));
     lr_frame_free(f);
     lr_mem_strfree(*name);
     *name = NULL;

@@ -9,32 +9,6 @@
 
 #include "csv_fixture.h"
 
-/* ------------------------------------------------------------------------ */
-/* A test allocator: counts live bytes, tracks the peak                     */
-/* ------------------------------------------------------------------------ */
-
-typedef struct test_alloc {
-    size_t live; /* bytes currently allocated */
-    size_t peak; /* largest value live reached */
-} test_alloc;
-
-static void *test_alloc_fn(void *ud, void *ptr, size_t old_size, size_t new_size)
-{
-    test_alloc *a = ud;
-    if (new_size == 0) {
-        free(ptr);
-        a->live -= old_size;
-        return NULL;
-    }
-    void *p = realloc(ptr, new_size);
-    if (!p)
-        return NULL;
-    a->live = a->live - old_size + new_size;
-    if (a->live > a->peak)
-        a->peak = a->live;
-    return p;
-}
-
 /* Memory is bounded by the buffer and the longest row, not by the file. */
 START_TEST(test_bounded_memory)
 {
@@ -42,8 +16,8 @@ START_TEST(test_bounded_memory)
     for (int i = 0; i < 1000000; i++)
         puts_(&b, i % 10 ? "1.25,2.5,3.75,4.125,\"x\"\"y\"\n" : "10,20,30,40,\"q\"\n");
     char *path = lr_test_write_temp(b.p, b.n);
-    test_alloc a = {0};
-    lr_set_allocator(test_alloc_fn, &a);
+    lr_test_peak a = {0};
+    lr_set_allocator(lr_test_peak_alloc, &a);
     lr_csv *r;
     lr_error err;
     ck_assert_int_eq(lr_csv_open(path, NULL, NULL, &r, &err), LR_OK);

@@ -182,7 +182,8 @@ static int merged(lr_partial *part, const char *path, lr_fit_options *opt, rows 
 {
     lr_diag_share share = {play_run, pl};
     opt->residual_ud = k;
-    return lr_fit_merge_parts(&part, 1, &path, 1, opt, pl ? &share : NULL, fit, err);
+    lr_part_list parts = {1, &part, NULL, NULL};
+    return lr_fit_merge_parts(&parts, &path, 1, opt, pl ? &share : NULL, fit, err);
 }
 
 START_TEST(test_split_pass)

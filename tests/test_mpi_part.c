@@ -78,8 +78,9 @@ static int fit_dealt(const char *const *paths, size_t n, const size_t *first, si
             p[np++]->skip = r > 0;
         lr_pbuf_free(&b);
     }
+    lr_part_list list = {np, p, NULL, NULL};
     if (!rc)
-        rc = lr_fit_merge_parts(p, np, paths, n, opt, NULL, out, err);
+        rc = lr_fit_merge_parts(&list, paths, n, opt, NULL, out, err);
     for (size_t i = 0; i < np; i++)
         lr_partial_free(p[i]);
     return rc;

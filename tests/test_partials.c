@@ -523,11 +523,90 @@ START_TEST(test_alloc_failures)
 }
 END_TEST
 
+/* `linreg merge` of many parts holds one part at a time (and the first), not
+ * all of them: 48 files of 60 predictors (a part is a 61 × 61 triangle and
+ * more, about 23 KB) merged under an allocator that tracks the bytes in
+ * use: the peak does not grow with the parts beyond the files' tree; and
+ * the merge is the fit of the files, to the bit. */
+START_TEST(test_merge_memory)
+{
+    enum { NF = 48, ROWS = 40, P = 60 };
+    char *dir = lr_test_temp_dir(), *files[NF], *parts[NF];
+    size_t total = 0;
+    lr_fit_options opt;
+    lr_fit_options_init(&opt);
+    opt.target = "y";
+    opt.method = LR_METHOD_QR; /* no extended-precision pass: a merge without data has none */
+    opt.threads = 1;           /* the tracking allocator is not thread-safe */
+    lr_error err;
+    lr_test_seed(48);
+    for (int f = 0; f < NF; f++) {
+        lr_test_text t = {0};
+        char name[32];
+        lr_test_put(&t, "y");
+        for (int j = 1; j <= P; j++)
+            lr_test_put(&t, ",x%d", j);
+        lr_test_put(&t, "\n");
+        for (int i = 0; i < ROWS; i++) {
+            lr_test_put(&t, "%.6f", lr_test_urand());
+            for (int j = 1; j <= P; j++)
+                lr_test_put(&t, ",%.6f", lr_test_urand());
+            lr_test_put(&t, "\n");
+        }
+        snprintf(name, sizeof name, "f%02d.csv", f);
+        files[f] = lr_test_join(dir, name);
+        lr_test_write_file(files[f], t.s, t.n);
+        free(t.s);
+        snprintf(name, sizeof name, "f%02d.lrp", f);
+        parts[f] = lr_test_join(dir, name);
+        ck_assert_msg(
+            lr_fit_save_partial((const char *const *)&files[f], 1, &opt, parts[f], &err) == LR_OK,
+            "%s", err.message);
+        size_t len;
+        free(lr_test_read_file(parts[f], &len));
+        total += len;
+    }
+    /* the peak of a merge of 32 parts, then of all 48: the files' tree holds
+     * a state a level (about 1 MB each for this model: a QR chain's block),
+     * the same five levels for both; holding every part would add the 16
+     * parts' bytes (about 370 KB) */
+    lr_test_peak p32 = {0, 0}, pc = {0, 0};
+    lr_fit *m = NULL, *a = NULL;
+    lr_set_allocator(lr_test_peak_alloc, &p32);
+    int rc = lr_fit_merge((const char *const *)parts, 32, NULL, 0, &opt, &m, &err);
+    lr_set_allocator(NULL, NULL);
+    ck_assert_msg(rc == LR_OK, "%s", err.message);
+    lr_fit_free(m);
+    lr_set_allocator(lr_test_peak_alloc, &pc);
+    rc = lr_fit_merge((const char *const *)parts, NF, NULL, 0, &opt, &m, &err);
+    lr_set_allocator(NULL, NULL);
+    ck_assert_msg(rc == LR_OK, "%s", err.message);
+    ck_assert_uint_gt(total, 48 * 15000);
+    ck_assert_msg(pc.peak < p32.peak + total / 16,
+                  "merge of 48 parts: peak %zu bytes; of 32: %zu; the 48 parts: %zu", pc.peak,
+                  p32.peak, total);
+    ck_assert_msg(lr_fit_csv_files((const char *const *)files, NF, &opt, &a, &err) == LR_OK, "%s",
+                  err.message);
+    ck_assert_uint_eq(lr_fit_ncoef(a), P + 1);
+    ck_assert_uint_eq(lr_fit_ncoef(m), P + 1);
+    for (size_t j = 0; j < lr_fit_ncoef(a); j++)
+        ck_assert(
+            !memcmp(&lr_fit_coef(a, j)->estimate, &lr_fit_coef(m, j)->estimate, sizeof(double)));
+    lr_fit_free(a);
+    lr_fit_free(m);
+    for (int f = 0; f < NF; f++) {
+        free(files[f]);
+        free(parts[f]);
+    }
+    lr_test_remove_dir(dir);
+}
+END_TEST
+
 int main(void)
 {
     const lr_test_case tests[] = {
         LR_TEST(test_splits),  LR_TEST(test_quoted_chunks),  LR_TEST(test_line_ends),
-        LR_TEST(test_refused), LR_TEST(test_alloc_failures),
+        LR_TEST(test_refused), LR_TEST(test_alloc_failures), LR_TEST(test_merge_memory),
     };
     return lr_test_run_cases("partials", 120, tests, LR_TEST_COUNT(tests));
 }

@@ -730,3 +730,20 @@ void lr_test_same_json_stdin(const char **argv, size_t at, const char *data, siz
 {
     free(lr_test_same_stdin(argv, at, data, len, "\"coefficients\""));
 }
+
+void *lr_test_peak_alloc(void *ud, void *ptr, size_t old_size, size_t new_size)
+{
+    lr_test_peak *a = ud;
+    if (new_size == 0) {
+        free(ptr);
+        a->live -= old_size;
+        return NULL;
+    }
+    void *p = realloc(ptr, new_size);
+    if (!p)
+        return NULL;
+    a->live = a->live - old_size + new_size;
+    if (a->live > a->peak)
+        a->peak = a->live;
+    return p;
+}

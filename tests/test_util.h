@@ -94,6 +94,14 @@ extern long lr_test_allocs;
 extern long long lr_test_live;
 void *lr_test_failing_alloc(void *ud, void *ptr, size_t old, size_t n);
 
+/* A counting allocator for lr_set_allocator (not thread-safe: one thread):
+ * ud is an lr_test_peak, which gets the bytes live and the most they were. */
+typedef struct lr_test_peak {
+    size_t live; /* bytes currently allocated */
+    size_t peak; /* largest value live reached */
+} lr_test_peak;
+void *lr_test_peak_alloc(void *ud, void *ptr, size_t old_size, size_t new_size);
+
 /* One run of the operation an allocation-failure test checks: make and free
  * everything (whatever the outcome); return its status, err filled on failure. */
 typedef int (*lr_test_alloc_run)(void *ctx, lr_error *err);
