@@ -271,6 +271,10 @@ int lr_frame_mp_row(lr_frame_mp *m, const lr_csv_row *row, int *use, lr_error *e
                 return rc;
         }
     }
+    /* A missing cluster key (--vcov CL: an empty text cell too) omits the
+     * row, as in the first pass (lr_frame_eval_row). */
+    if (f->ncl && lr_frame_cluster_missing(f, row))
+        return LR_OK;
     /* Variables. */
     for (size_t v = 0; v < fm->nvars; v++) {
         const lr_var *x = &fm->vars[v];

@@ -433,6 +433,47 @@ START_TEST(test_one_cluster)
 }
 END_TEST
 
+/* Rows whose cluster cell is empty are omitted in every pass, the
+ * extended-precision one too: an ill-conditioned model (x2 = x1 plus noise
+ * of 1e-4, condition number about 2e5), which `auto` recomputes in MPFR,
+ * with every fifth cluster cell empty. The fit uses the other rows, and its
+ * numbers are the QR method's on the same rows (to the digits QR keeps). */
+START_TEST(test_missing_keys_extended)
+{
+    lr_test_text t = {0};
+    lr_test_seed(5);
+    lr_test_put(&t, "y,x1,x2,c\n");
+    for (int i = 0; i < 400; i++) {
+        double x1 = lr_test_urand() * 10, x2 = x1 + 1e-4 * (lr_test_urand() - 0.5);
+        double y = 1 + x1 + 2 * x2 + lr_test_urand();
+        if (i % 5 == 0)
+            lr_test_put(&t, "%.17g,%.17g,%.17g,\n", y, x1, x2);
+        else
+            lr_test_put(&t, "%.17g,%.17g,%.17g,k%d\n", y, x1, x2, i % 7);
+    }
+    char *csv = lr_test_write_temp(t.s, t.n);
+    free(t.s);
+    lr_fit_options opt;
+    lr_fit_options_init(&opt);
+    opt.formula = "y ~ x1 + x2";
+    opt.vcov = LR_VCOV_CL;
+    opt.cluster = "c";
+    lr_fit *a = NULL, *q = NULL;
+    lr_error err;
+    ck_assert_msg(lr_fit_csv(csv, &opt, &a, &err) == LR_OK, "%s", err.message);
+    opt.method = LR_METHOD_QR;
+    ck_assert_msg(lr_fit_csv(csv, &opt, &q, &err) == LR_OK, "%s", err.message);
+    ck_assert_uint_eq(lr_fit_summary(a)->n, 320);
+    ck_assert_uint_eq(lr_fit_summary(a)->n_clusters[0], 7);
+    ck_assert_int_gt(lr_fit_summary(a)->extended_bits, 0); /* the MPFR pass ran */
+    for (size_t j = 0; j < lr_fit_ncoef(a); j++)
+        LR_CK_REL(lr_fit_coef(a, j)->estimate, lr_fit_coef(q, j)->estimate, 1e-6);
+    lr_fit_free(a);
+    lr_fit_free(q);
+    lr_test_remove_file(csv);
+}
+END_TEST
+
 /* A two-way clustered fit of the file ctx. */
 static int cluster_alloc_run(void *ctx, lr_error *err)
 {
@@ -482,6 +523,7 @@ int main(void)
         LR_TEST(test_cli_cluster_zero),
         LR_TEST_LOOP(test_cli_refusals, (int)LR_TEST_COUNT(refusals)),
         LR_TEST(test_one_cluster),
+        LR_TEST(test_missing_keys_extended),
         LR_TEST(test_alloc_failures),
     };
     int rc = lr_test_run_cases("cluster", 300, tests, LR_TEST_COUNT(tests));
