@@ -395,7 +395,7 @@ static int pass_run(lr_diag_pass *dp, lr_source *input, lr_frame *frame, const l
         !(dp->out->few && input && !lr_source_again_why(input)))
         rc = lr_diag_spool_pass(dp, fd, spec, lr_accum_ncols(lr_frame_accum(frame)), req->threads,
                                 err);
-    else if (req->share && input && !dp->ncl)
+    else if (req->share && input)
         rc = shared_pass(dp, input, frame, err);
     else
         rc = lr_ingest_pass(input, req->threads, &diag_ops, dp, err);

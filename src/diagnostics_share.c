@@ -15,8 +15,10 @@
  * order, so the quantiles' selection, the meat's dsyrk blocks, the
  * --residuals rows and every line number are the same bits.
  *
- * Not shared: CL (its chunks carry cluster keys; rank 0 reads the text
- * itself, as before) and the spool pass (an MPI frame keeps no rows).
+ * With --vcov CL a record carries each row's cluster keys too (the rank
+ * finds the cluster columns in its frame by their names), and rank 0 adds
+ * them to its clusterings in file order with the rows' scores. Not shared:
+ * the spool pass (an MPI frame keeps no rows).
  */
 #include <math.h>
 #include <stdio.h>
@@ -58,6 +60,19 @@ static double rd_f64(rd *r)
     return x;
 }
 
+/* A string (lr_pbuf_str) into buf[0..cap), cut to fit. */
+static void rd_str(rd *r, char *buf, size_t cap)
+{
+    uint64_t k = rd_u64(r);
+    if (r->bad || k >= r->n - r->off) { /* its bytes and its NUL */
+        r->bad = 1;
+        buf[0] = 0;
+        return;
+    }
+    snprintf(buf, cap, "%.*s", (int)(k < cap - 1 ? k : cap - 1), (const char *)r->b + r->off);
+    r->off += (size_t)k + 1;
+}
+
 /* A count of items of `each` bytes that the rest can hold, else bad. */
 static size_t rd_count(rd *r, size_t each)
 {
@@ -93,6 +108,8 @@ int lr_diag_job_put(const lr_diag_pass *dp, lr_pbuf *p)
     for (size_t i = 0; i < sizeof head / sizeof head[0]; i++)
         lr_pbuf_u64(p, head[i]);
     lr_pbuf_str(p, dp->name, strlen(dp->name));
+    /* CL: the cluster columns' names (each rank finds them in its frame) */
+    lr_pbuf_str(p, dp->ncl ? dp->req->cluster : "", dp->ncl ? strlen(dp->req->cluster) : 0);
     for (size_t a = 0; a < dp->pk; a++)
         lr_pbuf_u64(p, dp->kept[a]);
     lr_pbuf_f64(p, dp->sigma);
@@ -112,13 +129,37 @@ typedef struct remote_pass {
     lr_diag_request req;
     lr_solution sol;
     char name[512];
-    double meat_flag; /* dp.meat points here when rank 0 has a meat: a flag only */
-    int stay;         /* the quantiles' values stay here, in qv (values_stay) */
-    lr_qvalues qv;    /* them, in file order */
+    char cluster[512]; /* CL: the cluster columns, as --cluster names them */
+    double meat_flag;  /* dp.meat points here when rank 0 has a meat: a flag only */
+    int stay;          /* the quantiles' values stay here, in qv (values_stay) */
+    lr_qvalues qv;     /* them, in file order */
     lr_ingest_emit_fn emit;
     void *ud;
     int failed; /* an error record went: the rank stops */
 } remote_pass;
+
+/* CL: the cluster columns in the rebuilt frame (the same header as rank
+ * 0's, so the same fields), whose keys each chunk record carries. */
+static int cluster_columns(remote_pass *rp, lr_error *err)
+{
+    const char *name[LR_CLUSTER_MAX];
+    size_t len[LR_CLUSTER_MAX], n = 0;
+    lr_diag_pass *dp = &rp->dp;
+    if (!rp->cluster[0])
+        return LR_OK;
+    if (rp->req.vcov != LR_VCOV_CL || !dp->meat ||
+        lr_cluster_split(rp->cluster, name, len, &n, err))
+        return lr_error_set(err, LR_EDATA, "MPI: rank 0's second-pass job is malformed");
+    for (size_t i = 0; i < n; i++) {
+        char nm[256];
+        snprintf(nm, sizeof nm, "%.*s", (int)(len[i] < 255 ? len[i] : 255), name[i]);
+        if (!lr_frame_column(dp->frame, nm, &dp->ccol[i]))
+            return lr_error_set(err, LR_EDATA, "MPI: no cluster column '%s' in rank 0's frame", nm);
+    }
+    rp->req.cluster = rp->cluster;
+    dp->ncl = n;
+    return LR_OK;
+}
 
 static int job_get(remote_pass *rp, const unsigned char *job, size_t len, lr_error *err)
 {
@@ -135,13 +176,8 @@ static int job_get(remote_pass *rp, const unsigned char *job, size_t len, lr_err
     int meat = (int)rd_u64(&r);
     dp->nobs = rd_u64(&r);
     rp->stay = (int)rd_u64(&r);
-    size_t nl = rd_count(&r, 1);
-    if (!r.bad) {
-        snprintf(rp->name, sizeof rp->name, "%.*s", (int)(nl < 511 ? nl : 511),
-                 (const char *)job + r.off);
-        r.off += nl + 1; /* and its NUL */
-        r.bad = r.off > len;
-    }
+    rd_str(&r, rp->name, sizeof rp->name);
+    rd_str(&r, rp->cluster, sizeof rp->cluster);
     if (r.bad || dp->pk > dp->p || dp->p != dp->q + dp->icpt ||
         dp->pk > (len - r.off) / 8 / (dp->pk ? dp->pk : 1))
         return lr_error_set(err, LR_EDATA, "MPI: rank 0's second-pass job is cut short");
@@ -171,7 +207,7 @@ static int job_get(remote_pass *rp, const unsigned char *job, size_t len, lr_err
     if (rp->stay && (!rp->req.quantiles || lr_qvalues_init(&rp->qv, dp->nobs, 4096)))
         return rp->req.quantiles ? lr_error_nomem(err)
                                  : lr_error_set(err, LR_EDATA, "MPI: rank 0's job is malformed");
-    return LR_OK;
+    return cluster_columns(rp, err);
 }
 
 /* A chunk's results as a record (kind REC_DIAG): its √w e unless they stay. */
@@ -195,6 +231,15 @@ static void put_chunk(lr_pbuf *p, const lr_diag_pass *dp, const lr_diag_chunk *c
     lr_pbuf_u64(p, c->n_one);
     for (size_t i = 0; i < c->n_one && i < LR_ONE_LINES; i++)
         lr_pbuf_u64(p, c->one_line[i]);
+    /* CL: every kept row's keys (rows of weight zero too: obs UINT64_MAX) */
+    if (dp->ncl)
+        lr_pbuf_u64(p, c->keys.n);
+    for (size_t i = 0; dp->ncl && i < c->keys.n; i++) {
+        const lr_cluster_row *kr = &c->keys.row[i];
+        lr_pbuf_u64(p, kr->obs == SIZE_MAX ? UINT64_MAX : (uint64_t)kr->obs);
+        for (size_t j = 0; j < dp->ncl; j++)
+            lr_pbuf_str(p, c->keys.bytes + kr->off[j], kr->len[j]);
+    }
 }
 
 /* A worker's chunk: its record, and its √w e when they stay (kept in file
@@ -315,6 +360,31 @@ int lr_diag_remote(const lr_frame *frame, char delimiter, const unsigned char *j
     return rc;
 }
 
+/* CL: a record's rows' keys (put_chunk) into keys; bad when cut short. */
+static int get_keys(rd *r, size_t ncl, size_t cn, lr_cluster_keys *keys, lr_error *err)
+{
+    size_t nk = rd_count(r, 8 + 9 * ncl); /* a row: obs, then each key's length, bytes, NUL */
+    for (size_t i = 0; i < nk && !r->bad; i++) {
+        const char *key[LR_CLUSTER_MAX];
+        size_t klen[LR_CLUSTER_MAX];
+        uint64_t obs = rd_u64(r);
+        for (size_t j = 0; j < ncl && !r->bad; j++) {
+            klen[j] = rd_count(r, 1);
+            key[j] = (const char *)r->b + r->off;
+            r->off += klen[j] + 1; /* and its NUL */
+            r->bad = r->off > r->n;
+        }
+        if (!r->bad && obs != UINT64_MAX && obs >= cn)
+            r->bad = 1;
+        int rc = r->bad ? LR_OK
+                        : lr_cluster_keys_add(keys, ncl, key, klen,
+                                              obs == UINT64_MAX ? SIZE_MAX : (size_t)obs, err);
+        if (rc)
+            return rc;
+    }
+    return LR_OK;
+}
+
 int lr_diag_fold_record(void *ctx, const unsigned char *rec, size_t len, const char *name,
                         uint64_t *lines_before, lr_error *err)
 {
@@ -376,7 +446,9 @@ int lr_diag_fold_record(void *ctx, const unsigned char *rec, size_t len, const c
         c->n_one = (size_t)rd_u64(&r);
         for (size_t i = 0; i < c->n_one && i < LR_ONE_LINES; i++)
             c->one_line[i] = rd_u64(&r);
-        if (r.bad || r.off != len)
+        if (dp->ncl && !r.bad)
+            rc = get_keys(&r, dp->ncl, cn, &c->keys, err);
+        if (!rc && (r.bad || r.off != len))
             rc = lr_error_set(err, LR_EDATA, "MPI: a second-pass record is malformed");
     }
     if (!rc)

@@ -13,7 +13,9 @@
 # piece_ cases do so at every N. The second pass (the text summary's
 # residual quantiles, HC0..HC3, HAC, --residuals) runs on every rank's share
 # too (diagnostics_share.c), so its cases check the streamed chunk records'
-# fold: meat, residual rows and line numbers. The quantiles come from a
+# fold: meat, residual rows and line numbers; and with --vcov CL its records
+# carry each row's cluster keys (quoted notes with CR LF among them). The
+# quantiles come from a
 # selection among the ranks (each keeps its residuals; counts are summed and
 # only a few buckets' values sent): exact, and from the ranks' histograms
 # summed for a file of 1.1 million rows.
@@ -157,6 +159,8 @@ big_long|--vcov HC3 -f y~x1+x2+g -w w SAVE RESID|$T/big_long.csv
 big_gzip|--format json -f y~x1+x2+g SAVE RESID|$T/d0.csv.gz $T/big.csv $T/d2.csv.gz $T/d1.csv
 wide|--vcov HC3 -f y~. SAVE RESID|$T/wide.csv
 wide_json|--format json -f y~.|$T/wide.csv $T/wide.csv
+cl|--vcov CL --cluster g -f y~x1+x2 -w w SAVE RESID|$D
+cl_two_way|--vcov CL --cluster g,note -f y~x1+x2+g|$T/big.csv
 hist_text|-f y~x|$T/hist.csv
 hist_hc1|--vcov HC1 -f y~x -w x|$T/hist.csv
 error_big_middle|-f y~x1+x2+g|$T/big_e2.csv

@@ -186,6 +186,41 @@ static int merged(lr_partial *part, const char *path, lr_fit_options *opt, rows 
     return lr_fit_merge_parts(&parts, &path, 1, opt, pl ? &share : NULL, fit, err);
 }
 
+/* --vcov CL, two-way by g and w (four levels, and almost a cluster a row):
+ * rank 1's records carry its rows' keys, and the covariance is the unsplit
+ * pass's to the bit. */
+static void cl_split(const char *path, const lr_fit_options *base)
+{
+    lr_fit_options opt = *base;
+    opt.vcov = LR_VCOV_CL;
+    opt.cluster = "g,w";
+    opt.residual_row = NULL;
+    lr_error err;
+    lr_pbuf b;
+    lr_partial *part = NULL;
+    ck_assert_int_eq(lr_fit_part(&path, 1, 0, 1, &opt, "test", &b, &err), LR_OK);
+    ck_assert_int_eq(lr_partial_parse(b.b, b.n, "part", &part, &err), LR_OK);
+    lr_pbuf_free(&b);
+    play pl = {path, 0, 0, {0}, 0, NULL, 0};
+    lr_fit *ref = NULL, *fit = NULL;
+    int rc0 = merged(part, path, &opt, NULL, NULL, &ref, &err);
+    ck_assert_msg(rc0 == LR_OK, "%s", err.message);
+    int rc = merged(part, path, &opt, NULL, &pl, &fit, &err);
+    ck_assert_msg(rc == LR_OK, "%s", err.message);
+    ck_assert_uint_ge(pl.nrecs, 2);
+    lr_test_same_fit_bits(fit, ref, "the split CL pass");
+    const lr_summary *s0 = lr_fit_summary(ref), *s1 = lr_fit_summary(fit);
+    ck_assert_uint_gt(s0->n_clusters[1], 1000); /* w: many clusters */
+    ck_assert_mem_eq(s0->n_clusters, s1->n_clusters, sizeof s0->n_clusters);
+    for (size_t j = 0; j < lr_fit_ncoef(ref); j++)
+        ck_assert(!memcmp(&lr_fit_coef(ref, j)->std_error, &lr_fit_coef(fit, j)->std_error,
+                          sizeof(double)));
+    lr_fit_free(ref);
+    lr_fit_free(fit);
+    lr_pbuf_free(&pl.recs);
+    lr_partial_free(part);
+}
+
 START_TEST(test_split_pass)
 {
     char *dir = lr_test_temp_dir();
@@ -241,6 +276,7 @@ START_TEST(test_split_pass)
     lr_fit_free(ref);
     lr_fit_free(fit);
     lr_pbuf_free(&pl.recs);
+    cl_split(path, &opt);
 
     /* x1 of a row in rank 1's share made "z..." after the first pass: rank
      * 1's error record, placed by rank 0, is the unsplit pass's error */
