@@ -16,7 +16,7 @@
  * of the same chunks, so every bit is the same. Leaves, not subtrees, travel:
  * a chunk folds into its file's running tables, whose column order depends
  * on the chunks before it. Rank 0 then solves as `linreg merge --data` does.
- * The second pass (quantiles, HC, HAC, --residuals, plots) is split the same
+ * The second pass (quantiles, HC, HAC, CL, --residuals, plots) is split the same
  * way (diagnostics_share.c): rank 0 broadcasts its frame, as a partial fit of
  * the data set, and the job as bytes; each rank evaluates its share's chunks
  * and streams their per-row values, which rank 0 folds in file order after
