@@ -14,7 +14,7 @@
 #define LR_ONE_LINES 5
 
 /* An MPI rank 0's second pass (mpi_fit.c; a request's share): a pass over
- * the text (not CL's) calls run instead of lr_ingest_pass — with the frame, the
+ * the text calls run instead of lr_ingest_pass — with the frame, the
  * input, the job (what a rank needs besides the frame to evaluate chunks:
  * lr_diag_remote) and ops/ctx, the pass's chunk operations — which
  * evaluates rank 0's share with ops and folds the others' records with

@@ -181,12 +181,12 @@ static void *spool_worker(void *arg)
     lr_row_reader rd;
     spool_eval se;
     lr_error err;
-    uint64_t *hist = NULL;
-    double hmin = INFINITY, hmax = -INFINITY;
-    size_t nb = (size_t)1 << LR_HIST_BITS;
+    lr_qvalues th; /* a histogram: this thread's, summed after */
+    memset(&th, 0, sizeof th);
     lr_row_reader_init(&rd, sh->fd);
     int rc = spool_eval_init(dp, sh->kacc, &se, &err);
-    if (rc == LR_OK && dp->qv.on && !dp->qv.exact && !(hist = lr_mem_calloc(nb, sizeof(uint64_t))))
+    int hist = dp->qv.on && !dp->qv.exact;
+    if (rc == LR_OK && hist && lr_qvalues_init(&th, dp->nobs, 0))
         rc = lr_error_nomem(&err);
     for (;;) {
         pthread_mutex_lock(&sh->mu);
@@ -207,11 +207,7 @@ static void *spool_worker(void *arg)
             break;
         const lr_diag_chunk *c = se.c;
         if (hist) {
-            for (size_t r = 0; r < c->n; r++) {
-                hist[lr_order_key(c->rw[r]) >> (64 - LR_HIST_BITS)]++;
-                hmin = c->rw[r] < hmin ? c->rw[r] : hmin;
-                hmax = c->rw[r] > hmax ? c->rw[r] : hmax;
-            }
+            lr_qvalues_add(&th, c->rw, c->n); /* a histogram allocates nothing */
             pthread_mutex_lock(&sh->mu);
             uint64_t now = sh->filled += c->n;
             pthread_mutex_unlock(&sh->mu);
@@ -242,14 +238,10 @@ static void *spool_worker(void *arg)
         sh->rc = rc;
         sh->err = err;
     }
-    if (hist && rc == LR_OK) {
-        for (size_t k = 0; k < nb; k++)
-            dp->qv.hist[k] += hist[k];
-        dp->qv.hmin = hmin < dp->qv.hmin ? hmin : dp->qv.hmin;
-        dp->qv.hmax = hmax > dp->qv.hmax ? hmax : dp->qv.hmax;
-    }
+    if (hist && rc == LR_OK)
+        lr_qvalues_merge(&dp->qv, &th);
     pthread_mutex_unlock(&sh->mu);
-    lr_mem_free(hist, nb * sizeof(uint64_t));
+    lr_qvalues_free(&th);
     lr_row_reader_free(&rd);
     spool_eval_free(dp, sh->kacc, &se);
     return NULL;

@@ -340,15 +340,15 @@ static int select_steps(void *pass, const lr_qvalues *qv, int exact, lr_error *e
     /* exact: at most LR_RESID_BUDGET values in all, so int counts hold */
     uint64_t cnt[LR_Q7_WANT],
         mine = 0, *all_cnt = root ? calloc((size_t)mpi_size * (size_t)nw, sizeof *all_cnt) : NULL;
-    lr_qvalues_pick(qv, want, nw, cnt, NULL);
-    for (int j = 0; j < nw; j++)
-        mine += cnt[j];
-    double *v = malloc((size_t)(mine ? mine : 1) * sizeof *v), *all = NULL;
+    /* room for every value of the rank (exact: at most LR_RESID_BUDGET) */
+    double *v = malloc((size_t)(qv->exact && qv->n ? qv->n : 1) * sizeof *v), *all = NULL;
     int *counts = root ? calloc((size_t)mpi_size, sizeof *counts) : NULL;
     int *displs = root ? calloc((size_t)mpi_size, sizeof *displs) : NULL;
     if (!v || (root && (!all_cnt || !counts || !displs)))
         MPI_Abort(MPI_COMM_WORLD, 1);
     lr_qvalues_pick(qv, want, nw, cnt, v);
+    for (int j = 0; j < nw; j++)
+        mine += cnt[j];
     MPI_Gather(cnt, nw, MPI_UINT64_T, all_cnt, nw, MPI_UINT64_T, 0, MPI_COMM_WORLD);
     uint64_t total = 0;
     for (int r = 0; root && r < mpi_size; r++) {

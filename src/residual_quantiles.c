@@ -271,6 +271,14 @@ void lr_qvalues_count(const lr_qvalues *qv, uint64_t *h, double ext[2])
     }
 }
 
+void lr_qvalues_merge(lr_qvalues *into, const lr_qvalues *from)
+{
+    double ext[2];
+    lr_qvalues_count(from, into->hist, ext);
+    into->hmin = ext[0] < into->hmin ? ext[0] : into->hmin;
+    into->hmax = ext[1] > into->hmax ? ext[1] : into->hmax;
+}
+
 void lr_qvalues_pick(const lr_qvalues *qv, const uint32_t *want, int nw, uint64_t *cnt, double *out)
 {
     uint64_t at[LR_Q7_WANT] = {0};

@@ -78,6 +78,9 @@ size_t lr_qvalues_buckets(int exact);
  * values' top LR_Q7_BITS key bits; else its histogram); ext: its extremes
  * (histogram only). Integer counts: the sum is the same in any order. */
 void lr_qvalues_count(const lr_qvalues *qv, uint64_t *h, double ext[2]);
+/* A histogram's counts and extremes (from) added into another's (into),
+ * Min and Max compared as one process compares its rows. */
+void lr_qvalues_merge(lr_qvalues *into, const lr_qvalues *from);
 /* Exact: cnt[j], the values in bucket want[j] (ascending, j < nw), and,
  * when out is given, the values, bucket after bucket, each in qv's order. */
 void lr_qvalues_pick(const lr_qvalues *qv, const uint32_t *want, int nw, uint64_t *cnt,
