@@ -50,7 +50,7 @@ void lr_diag_result_free(lr_diag_result *r)
     memset(r, 0, sizeof *r);
 }
 
-void lr_diag_one_note(const lr_diag_result *r, const char *type, char *buf, size_t cap)
+void lr_diag_one_note(const lr_diag_result *r, const char *type, int no_df, char *buf, size_t cap)
 {
     size_t k = r->n_one < LR_ONE_LINES ? (size_t)r->n_one : LR_ONE_LINES;
     int n = snprintf(buf, cap, "warning: %s standard errors, tests and intervals are NA: ", type);
@@ -69,9 +69,18 @@ void lr_diag_one_note(const lr_diag_result *r, const char *type, char *buf, size
                       (unsigned long long)(r->n_one - k));
     if (n >= 0 && (size_t)n < cap)
         snprintf(buf + n, cap - (size_t)n,
-                 " %s a leverage of 1 to working precision, and %s divides by 1 - h; HC0 and "
-                 "HC1 are defined",
-                 r->n_one == 1 ? "has" : "have", type);
+                 " %s a leverage of 1 to working precision, and %s divides by 1 - h; %s",
+                 r->n_one == 1 ? "has" : "have", type,
+                 no_df ? "HC0 is defined" : "HC0 and HC1 are defined");
+}
+
+void lr_diag_no_df_note(const char *type, const char *factor, char *buf, size_t cap)
+{
+    snprintf(buf, cap,
+             "warning: %s standard errors, tests and intervals are NA: there are no residual "
+             "degrees of freedom, so every residual is 0, and %s multiplies the zero sandwich "
+             "by %s (R: NaN)",
+             type, type, factor);
 }
 
 void lr_diag_negative_note(const lr_diag_result *r, char *buf, size_t cap)
@@ -427,10 +436,20 @@ static int pass_vcov(lr_diag_pass *dp, double df, lr_error *err)
     double scale = dp->req->vcov == LR_VCOV_HC1 ? (double)dp->nobs / df : 1.0;
     if (dp->ncl && (rc = cl_meat(dp, &scale, err)))
         return rc;
+    /* No residual degrees of freedom: the fit passes through every row of
+     * nonzero weight, so every score wᵢeᵢxᵢ is zero and so is the meat —
+     * what was summed is the rounding noise of those residuals (1e-15 and
+     * t values of 1e14 printed as numbers). It is zero, as in R, whose
+     * residuals are exactly 0 there: HC0, HAC and CL with rows of weight
+     * zero give standard errors of 0, and HC1's n/(n − p), HC2/HC3's
+     * 1/(1 − h) and CL's (n − 1)/(n − k) turn 0 into NaN (R's NaN, NA). */
+    if (df == 0 && dp->meat && pk > 0)
+        memset(dp->meat, 0, pk * pk * sizeof(double));
     if (dp->meat && (rc = hc_vcov(dp, scale, err)))
         return rc;
-    if (dp->ncl && out->vcov) {
-        /* variances that are only rounding noise (the clusters nested in a term) */
+    if (dp->ncl && out->vcov && df > 0) {
+        /* variances that are only rounding noise (the clusters nested in a term;
+         * with no residual degrees of freedom the meat is exactly zero) */
         out->cl_zero = lr_mem_calloc(p ? p : 1, 1);
         rc = out->cl_zero ? lr_cluster_zero(dp->cl, p, pk, dp->kept, dp->vk, scale, out->vcov,
                                             out->cl_zero, &out->n_zero, err)

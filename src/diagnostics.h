@@ -119,8 +119,14 @@ int lr_diag_fold_record(void *ctx, const unsigned char *rec, size_t len, const c
                         uint64_t *lines_before, lr_error *err);
 
 /* The warning for r->n_one > 0 under HC2 or HC3 (type: its name), naming
- * the lines as sandwich names the observations, into buf[0..cap). */
-void lr_diag_one_note(const lr_diag_result *r, const char *type, char *buf, size_t cap);
+ * the lines as sandwich names the observations, into buf[0..cap); no_df:
+ * the fit has no residual degrees of freedom (then HC1 is not defined). */
+void lr_diag_one_note(const lr_diag_result *r, const char *type, int no_df, char *buf, size_t cap);
+
+/* The warning for a covariance type (its name) whose factor (as "n/(n - p)")
+ * makes its zero sandwich NaN when there are no residual degrees of freedom,
+ * into buf[0..cap). */
+void lr_diag_no_df_note(const char *type, const char *factor, char *buf, size_t cap);
 
 /* The warning for r->n_negative > 0 (two-way CL), into buf[0..cap). */
 void lr_diag_negative_note(const lr_diag_result *r, char *buf, size_t cap);

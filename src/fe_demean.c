@@ -324,6 +324,10 @@ static int sandwich(const lr_fe *fe, const lr_solution *sol, lr_vcov vcov, doubl
     if (!rc) {
         double n = (double)lr_accum_nobs(fe->acc);
         double scale = vcov == LR_VCOV_HC1 ? n / (n - (double)sol->rank) : 1.0;
+        /* no residual degrees of freedom: every residual is 0, and what was
+         * summed is their rounding noise (as diagnostics.c, pass_vcov) */
+        if (n == (double)sol->rank)
+            memset(meat, 0, k * k * sizeof(double));
         for (size_t a = 0; a < k; a++) /* full meat */
             for (size_t z = 0; z < a; z++)
                 meat[z * k + a] = meat[a * k + z];
@@ -357,6 +361,15 @@ int lr_fe_finish(lr_fe *fe, lr_solution *sol, lr_vcov vcov, double **vcov_out, l
     sol->rank += fe->fe_rank;
     sol->edf = (double)sol->rank;
     sol->tss = fe->tss;
+    if ((double)lr_accum_nobs(fe->acc) == (double)sol->rank) {
+        /* No residual degrees of freedom: the dummies and slopes pass through
+         * every row, so the residual sum of squares is 0; what the demeaned
+         * solve left is rounding noise (1e-34 of the total, and a logLik of
+         * 146 printed from it). Nor does it limit the digits. */
+        sol->rss = 0;
+        sol->digits = sol->digits_kappa;
+        sol->digits_by_rss = 0;
+    }
     sol->mss = fe->tss - sol->rss;
     if (vcov == LR_VCOV_HC0 || vcov == LR_VCOV_HC1) {
         int rc = lr_fe_add_note(fe, err,

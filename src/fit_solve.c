@@ -151,12 +151,14 @@ static int diag_declined(const lr_fit_options *opt, const model_desc *md, const 
 static int fe_finish(lr_fe *fe, lr_solution *sol, const lr_fit_options *opt, lr_diag_result *diag,
                      char *note, size_t size, lr_error *err)
 {
-    if (opt->method == LR_METHOD_AUTO && sol->digits < LR_EXTENDED_DIGITS)
+    int rc = lr_fe_finish(fe, sol, opt->vcov, &diag->vcov, err);
+    /* (after lr_fe_finish, which knows the rank with the dummies: with no
+     * residual degrees of freedom the fit is exact and its digits κ's) */
+    if (!rc && opt->method == LR_METHOD_AUTO && sol->digits < LR_EXTENDED_DIGITS)
         snprintf(note, size,
                  "extended precision is not used with absorbed fixed effects; about "
                  "%.0f digits can be trusted",
                  floor(sol->digits));
-    int rc = lr_fe_finish(fe, sol, opt->vcov, &diag->vcov, err);
     if (!rc && opt->vcov == LR_VCOV_CL)
         rc = lr_fe_cluster_vcov(fe, sol, opt->cluster, &diag->vcov, diag->n_clusters,
                                 &diag->n_negative, err);
@@ -291,9 +293,15 @@ static int residual_pass(lr_fit *fit, const model_desc *md, const lr_fit_options
                                  &fit->diag, err)))
             return rc;
         if (fit->diag.n_one > 0 && (opt->vcov == LR_VCOV_HC2 || opt->vcov == LR_VCOV_HC3))
-            lr_diag_one_note(&fit->diag, opt->vcov == LR_VCOV_HC2 ? "HC2" : "HC3", note, size);
+            lr_diag_one_note(&fit->diag, opt->vcov == LR_VCOV_HC2 ? "HC2" : "HC3",
+                             nobs == sol->rank, note, size);
     } else if (want_diag) {
         rc = diag_declined(opt, md, again_why, note, size, err);
+    }
+    if (!rc && fit->diag.vcov && opt->vcov == LR_VCOV_HC1 && nobs == sol->rank) {
+        char buf[LR_ERROR_MAX];
+        lr_diag_no_df_note("HC1", "n/(n - p)", buf, sizeof buf);
+        rc = lr_fit_add_note(fit, err, "%s", buf);
     }
     return rc;
 }

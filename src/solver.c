@@ -328,6 +328,8 @@ int lr_solve(const lr_accum *acc, const lr_model_spec *spec, lr_method method, l
     out->rcond = red.rcond;
     out->edf = red.edf + (double)icpt;
     out->digits = estimate_digits(red.rcond, red.squared, q, red.rss, red.tss, &out->digits_by_rss);
+    int by_rss;
+    out->digits_kappa = estimate_digits(red.rcond, red.squared, q, 0.0, red.tss, &by_rss);
     lr_mem_free(mu, (q ? q : 1) * sizeof(double));
     lr_reduced_free(&red);
     return LR_OK;

@@ -32,6 +32,8 @@ typedef struct lr_solution {
     double rcond;           /* reciprocal condition number of the scaled model matrix */
     double edf;             /* effective degrees of freedom: the rank, or tr(H) with ridge */
     double digits;          /* estimated significant digits the results can be trusted to */
+    double digits_kappa;    /* the same bound from the condition number alone, as for an
+                               exact fit (RSS 0) */
     int digits_by_rss;      /* 1: digits limited by a small residual sum of squares
                                (u √(TSS/RSS)) rather than by the condition number */
     int extended_bits;      /* > 0: recomputed with this many bits of precision */
