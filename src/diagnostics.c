@@ -219,6 +219,51 @@ static int hc_vcov(const lr_diag_pass *dp, double scale, lr_error *err)
     return LR_OK;
 }
 
+/* HC0–HC3: how many digits of each robust variance survive double precision.
+ * V M V is computed in the data's units, and its terms can be many times the
+ * variance: columns far from zero for their spread (a model without an
+ * intercept whose x ≈ 2,028,658.83 varies in its third decimal: terms of
+ * 4e18 for a variance of 1.3e3, and 421.8 printed for a standard error whose
+ * exact value is 36.52), or a variance exactly zero because only rows the fit
+ * passes through inform β_j (in y ~ x * g a level of g seen in two rows fixes
+ * the intercept and the slope of x; 3.8e-6 was printed for 0). The rounding
+ * of V_jj is at most about (k + 1) ε scale (|V| M_abs |V|)_jj, M_abs =
+ * Σ ω w |x||x|ᵀ, which b_j = (Σ_x |V_jx| √M_xx)² bounds without another sum
+ * (Cauchy–Schwarz: M_abs is a Gram matrix whose diagonal is M's). A variance
+ * within that bound, or negative, has no correct digit: flagged, NaN, with a
+ * note (fit_solve.c); the others' fewest digits go to out->hc_digits for a
+ * warning. Not with no residual degrees of freedom, whose meat is exactly
+ * zero (pass_vcov), nor where HC2/HC3 are NaN for a leverage of one. */
+static int hc_digits(lr_diag_pass *dp, double scale, lr_error *err)
+{
+    lr_diag_result *out = dp->out;
+    size_t p = dp->p, pk = dp->pk;
+    if (!(out->cl_zero = lr_mem_calloc(p ? p : 1, 1)))
+        return lr_error_nomem(err);
+    out->n_zero = 0;
+    out->hc_digits = 16;
+    for (size_t a = 0; a < pk; a++) {
+        double s = 0;
+        for (size_t x = 0; x < pk; x++)
+            s += fabs(LR_AT(dp->vk, pk, a, x)) * sqrt(fabs(LR_AT(dp->meat, pk, x, x)));
+        size_t jj = dp->kept[a];
+        double v = LR_AT(out->vcov, p, jj, jj);
+        double bound = (double)(pk + 1) * DBL_EPSILON * scale * s * s;
+        if (isnan(v))
+            continue;
+        if (!(v > bound)) {
+            out->cl_zero[jj] = 1;
+            out->n_zero++;
+        } else if (bound > 0 && log10(v / bound) < out->hc_digits) {
+            out->hc_digits = log10(v / bound);
+        }
+    }
+    for (size_t jj = 0; jj < p; jj++)
+        for (size_t x = 0; out->cl_zero[jj] && x < p; x++)
+            LR_AT(out->vcov, p, jj, x) = LR_AT(out->vcov, p, x, jj) = (double)NAN;
+    return LR_OK;
+}
+
 /* CL: the cluster columns' fields and a clustering for each (and for their
  * intersection). The keys are in the row spool's records when the frame kept
  * them (dp->cl_spooled = 1), else the pass reads the text again. */
@@ -446,6 +491,8 @@ static int pass_vcov(lr_diag_pass *dp, double df, lr_error *err)
     if (df == 0 && dp->meat && pk > 0)
         memset(dp->meat, 0, pk * pk * sizeof(double));
     if (dp->meat && (rc = hc_vcov(dp, scale, err)))
+        return rc;
+    if (dp->meat && out->vcov && !dp->ncl && !dp->hac && df > 0 && (rc = hc_digits(dp, scale, err)))
         return rc;
     if (dp->ncl && out->vcov && df > 0) {
         /* variances that are only rounding noise (the clusters nested in a term;

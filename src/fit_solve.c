@@ -166,26 +166,53 @@ static int fe_finish(lr_fe *fe, lr_solution *sol, const lr_fit_options *opt, lr_
     return rc ? rc : opt->fe_out ? lr_fe_write(fe, sol, opt->fe_out, err) : LR_OK;
 }
 
-/* CL: a warning naming the coefficients whose clustered variance is zero to
- * rounding (vcov_cluster.c), and why their inference and the Wald F are NA. */
-static int cl_zero_note(lr_fit *fit, lr_error *err)
+/* CL, HC: a warning naming the coefficients whose robust variance is zero to
+ * rounding (vcov_cluster.c, diagnostics.c), and why their inference (and,
+ * when a slope is among them, the Wald F) is NA. */
+static int zero_note(lr_fit *fit, int intercept, lr_error *err)
 {
     char names[LR_ERROR_MAX / 2] = "";
     size_t used = 0, n = fit->diag.n_zero;
+    int slope = 0;
     for (size_t j = 0; j < fit->p && used < sizeof names; j++)
         if (fit->diag.cl_zero[j]) {
             int w = snprintf(names + used, sizeof names - used, "%s%s", used ? ", " : "",
                              fit->names[j]);
             used += w > 0 ? (size_t)w : 0;
+            slope |= !(intercept && j == 0);
         }
+    const char *its = n == 1 ? "its" : "their", *s = n == 1 ? "" : "s";
+    if (fit->summary.vcov == LR_VCOV_CL)
+        return lr_fit_add_note(
+            fit, err,
+            "warning: %s: %s clustered variance is zero to rounding: the clusters are "
+            "nested in %s, so each cluster's residuals sum to zero; %s standard "
+            "error%s, t, p and interval%s are NA (R's vcovCL gives rounding noise), and "
+            "so is the Wald F, whose slopes' covariance is singular",
+            names, its, n == 1 ? "this term" : "these terms", its, s, s);
     return lr_fit_add_note(
         fit, err,
-        "warning: %s: %s clustered variance is zero to rounding: the clusters are "
-        "nested in %s, so each cluster's residuals sum to zero; %s standard "
-        "error%s, t, p and interval%s are NA (R's vcovCL gives rounding noise), and "
-        "so is the Wald F, whose slopes' covariance is singular",
-        names, n == 1 ? "its" : "their", n == 1 ? "this term" : "these terms",
-        n == 1 ? "its" : "their", n == 1 ? "" : "s", n == 1 ? "" : "s");
+        "warning: %s: no digit of %s robust variance%s is certain in double precision: %s "
+        "within the bound of %s rounding errors, as the terms of the sandwich cancel (columns "
+        "far from zero for their spread, or only rows the fit passes through informing %s); %s "
+        "standard error%s, t, p and interval%s are NA (R's vcovHC prints rounding noise)%s",
+        names, its, s, n == 1 ? "it is" : "each is", its, n == 1 ? "it" : "them", its, s, s,
+        slope ? ", and so is the Wald F" : "");
+}
+
+/* HC: a warning when a robust variance keeps fewer than 6 digits by the
+ * bound on its rounding (diagnostics.c, hc_digits). */
+static int hc_digits_note(lr_fit *fit, lr_error *err)
+{
+    lr_vcov v = fit->summary.vcov;
+    if (!(v == LR_VCOV_HC0 || v == LR_VCOV_HC1 || v == LR_VCOV_HC2 || v == LR_VCOV_HC3) ||
+        !fit->diag.cl_zero || !(fit->diag.hc_digits < 6))
+        return LR_OK;
+    return lr_fit_add_note(fit, err,
+                           "warning: only about %.0f significant digits of the robust standard "
+                           "errors are certain in double precision: the terms of their sandwich "
+                           "V M V cancel (columns far from zero for their spread)",
+                           floor(fit->diag.hc_digits > 0 ? fit->diag.hc_digits : 0));
 }
 
 /* The final solve on one BLAS thread, whatever -t says: OpenBLAS's
@@ -407,7 +434,8 @@ int lr_fit_from_accum(const lr_accum *acc, const model_desc *md, const lr_fit_op
         (ext_note[0] && (rc = lr_fit_add_note(fit, err, "%s", ext_note))) ||
         (diag_note[0] && (rc = lr_fit_add_note(fit, err, "%s", diag_note))) ||
         (cl_note[0] && (rc = lr_fit_add_note(fit, err, "%s", cl_note))) ||
-        (fit->diag.n_zero > 0 && (rc = cl_zero_note(fit, err))))
+        (fit->diag.n_zero > 0 && (rc = zero_note(fit, md->spec->intercept, err))) ||
+        (rc = hc_digits_note(fit, err)))
         goto fail;
     /* the Wald F needs the slopes' covariance positive definite, which a
      * two-way clustered one need not be (R's waldtest inverts it anyway) */
