@@ -219,7 +219,8 @@ static int hc_vcov(const lr_diag_pass *dp, double scale, lr_error *err)
     return LR_OK;
 }
 
-/* HC0–HC3: how many digits of each robust variance survive double precision.
+/* HC0–HC3 and HAC: how many digits of each robust variance survive double
+ * precision.
  * V M V is computed in the data's units, and its terms can be many times the
  * variance: columns far from zero for their spread (a model without an
  * intercept whose x ≈ 2,028,658.83 varies in its third decimal: terms of
@@ -242,10 +243,15 @@ static int hc_digits(lr_diag_pass *dp, double scale, lr_error *err)
         return lr_error_nomem(err);
     out->n_zero = 0;
     out->hc_digits = 16;
+    /* HAC: |Γ_l,xy| ≤ √(Γ_0,xx Γ_0,yy) (Cauchy–Schwarz over the shifted
+     * sums), and 1 + 2 Σ_l (1 − l/(L+1)) = L + 1, so Γ_0's diagonal times
+     * L + 1 stands for M's */
+    const double *diag = dp->hac ? dp->hac->gamma : dp->meat;
+    double dscale = dp->hac ? (double)(dp->hac->lag + 1) : 1.0;
     for (size_t a = 0; a < pk; a++) {
         double s = 0;
         for (size_t x = 0; x < pk; x++)
-            s += fabs(LR_AT(dp->vk, pk, a, x)) * sqrt(fabs(LR_AT(dp->meat, pk, x, x)));
+            s += fabs(LR_AT(dp->vk, pk, a, x)) * sqrt(dscale * fabs(LR_AT(diag, pk, x, x)));
         size_t jj = dp->kept[a];
         double v = LR_AT(out->vcov, p, jj, jj);
         double bound = (double)(pk + 1) * DBL_EPSILON * scale * s * s;
@@ -492,7 +498,7 @@ static int pass_vcov(lr_diag_pass *dp, double df, lr_error *err)
         memset(dp->meat, 0, pk * pk * sizeof(double));
     if (dp->meat && (rc = hc_vcov(dp, scale, err)))
         return rc;
-    if (dp->meat && out->vcov && !dp->ncl && !dp->hac && df > 0 && (rc = hc_digits(dp, scale, err)))
+    if (dp->meat && out->vcov && !dp->ncl && df > 0 && (rc = hc_digits(dp, scale, err)))
         return rc;
     if (dp->ncl && out->vcov && df > 0) {
         /* variances that are only rounding noise (the clusters nested in a term;

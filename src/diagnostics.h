@@ -49,10 +49,10 @@ typedef struct lr_diag_result {
     double q_err;           /* 0: exact; else the bound of the histogram's error */
     uint64_t n_clusters[3]; /* CL: clusters of each column, then of their intersection */
     size_t n_negative;      /* CL two-way: kept coefficients whose variance came out negative */
-    unsigned char *cl_zero; /* CL, HC: p flags, 1 where the variance is zero to rounding, or
+    unsigned char *cl_zero; /* CL, HC, HAC: p flags, 1 where the variance is zero to rounding, or
                                NULL */
-    size_t n_zero;          /* CL, HC: how many (their vcov rows are NaN) */
-    double hc_digits;       /* HC: the fewest significant digits a robust variance not
+    size_t n_zero;          /* CL, HC, HAC: how many (their vcov rows are NaN) */
+    double hc_digits;       /* HC, HAC: the fewest significant digits a robust variance not
                                flagged keeps (by the bound on V M V's rounding), or 16 */
     uint64_t n_one;         /* observations with a leverage of one (to working precision) */
     uint64_t one_line[LR_ONE_LINES];    /* the first ones' lines (0: not known) */

@@ -195,17 +195,18 @@ static int zero_note(lr_fit *fit, int intercept, lr_error *err)
         "warning: %s: no digit of %s robust variance%s is certain in double precision: %s "
         "within the bound of %s rounding errors, as the terms of the sandwich cancel (columns "
         "far from zero for their spread, or only rows the fit passes through informing %s); %s "
-        "standard error%s, t, p and interval%s are NA (R's vcovHC prints rounding noise)%s",
+        "standard error%s, t, p and interval%s are NA (R's sandwich prints rounding noise)%s",
         names, its, s, n == 1 ? "it is" : "each is", its, n == 1 ? "it" : "them", its, s, s,
         slope ? ", and so is the Wald F" : "");
 }
 
-/* HC: a warning when a robust variance keeps fewer than 6 digits by the
+/* HC, HAC: a warning when a robust variance keeps fewer than 6 digits by the
  * bound on its rounding (diagnostics.c, hc_digits). */
 static int hc_digits_note(lr_fit *fit, lr_error *err)
 {
     lr_vcov v = fit->summary.vcov;
-    if (!(v == LR_VCOV_HC0 || v == LR_VCOV_HC1 || v == LR_VCOV_HC2 || v == LR_VCOV_HC3) ||
+    if (!(v == LR_VCOV_HC0 || v == LR_VCOV_HC1 || v == LR_VCOV_HC2 || v == LR_VCOV_HC3 ||
+          v == LR_VCOV_HAC) ||
         !fit->diag.cl_zero || !(fit->diag.hc_digits < 6))
         return LR_OK;
     return lr_fit_add_note(fit, err,

@@ -2,8 +2,8 @@
  * test_vcov_edges.c — robust covariances at the edges, where what double
  * precision sums is rounding: no residual degrees of freedom (the meat is
  * exactly zero: R's 0 and NaN, never noise), and sandwiches whose terms
- * cancel (NA with a warning when no digit is certain, and a warning that
- * never promises more digits than are right).
+ * cancel, HC's and HAC's (NA with a warning when no digit is certain, and a
+ * warning that never promises more digits than are right).
  */
 #include <jansson.h>
 #include <stdint.h>
@@ -191,11 +191,59 @@ START_TEST(test_hc_cancellation)
 }
 END_TEST
 
+/* HAC's sandwich cancels the same way: 7 rows whose x4 ≈ 107.26 varies in
+ * its third decimal, --vcov HAC --lag 2. The exact standard errors (rational
+ * arithmetic on the decimal text) are kept to 5.8–8.8 digits; R's NeweyWest
+ * gets 5.4–8.9. The warning must say so without promising more than 5. */
+static const char hac_cancel_csv[] =
+    "y,x1,x2,x3,x4,g\n"
+    "-1.0373528640954435,17659.629142234739,4561.2447530636364,355.77801374271985,"
+    "107.2590211394613,L1\n"
+    "-3.2927124877368215,-112035.39692545026,9032.6052590388736,521.43892988688344,"
+    "107.25919094428266,L1\n"
+    "-4.2739858712232568,-1394.8186746307531,6812.5823834558214,1087.4169949101554,"
+    "107.25927630397724,L1\n"
+    "-0.62070946582321174,-67033.326043568391,3384.1034361057768,199.40702293161917,"
+    "107.25926796816682,L1\n"
+    "2.5167804259802038,-59172.361579206387,-1310.1547537172225,673.65575888195372,"
+    "107.26174909687572,L0\n"
+    "4.0790697069791397,117662.63339211214,-4930.102293571359,125.69117863455644,"
+    "107.26472012027433,L1\n"
+    "-2.6090017063576485,50311.633730973394,5762.0630724448392,783.47913457721415,"
+    "107.2614224179983,L0\n";
+
+START_TEST(test_hac_cancellation)
+{
+    static const double exact[] = {14828.924216655181,    1.6754310993209202e-06,
+                                   4.131149688078784e-05, 0.00046204226230436076,
+                                   138.24785005950204,    0.15917247850214203};
+    char *path = lr_test_write_temp(hac_cancel_csv, strlen(hac_cancel_csv));
+    const char *argv[] = {"linreg", "fit", "-q",    "--format", "json", "-f", "y ~ .",
+                          "--vcov", "HAC", "--lag", "2",        path,   NULL};
+    lr_test_run_result r = lr_test_cmd(argv, NULL);
+    ck_assert_msg(r.exit_code == 0, "%s", r.err);
+    json_t *j = lr_test_out_json(&r);
+    json_t *coefs = json_object_get(j, "coefficients");
+    ck_assert_uint_eq(json_array_size(coefs), 6);
+    for (size_t k = 0; k < 6; k++)
+        LR_CK_REL(json_number_value(json_object_get(json_array_get(coefs, k), "std_error")),
+                  exact[k], 1e-5);
+    char *notes = json_dumps(json_object_get(j, "notes"), 0);
+    const char *d = strstr(notes, "only about ");
+    ck_assert_msg(d && atoi(d + 11) <= 5, "%s", notes);
+    free(notes);
+    json_decref(j);
+    lr_test_run_free(&r);
+    lr_test_remove_file(path);
+}
+END_TEST
+
 int main(void)
 {
     const lr_test_case tests[] = {
         LR_TEST_LOOP(test_vcov_no_df, (int)LR_TEST_COUNT(no_df_cases)),
         LR_TEST(test_hc_cancellation),
+        LR_TEST(test_hac_cancellation),
     };
     return lr_test_run_cases("vcov_edges", 0, tests, LR_TEST_COUNT(tests));
 }
