@@ -10,8 +10,8 @@ what differs beyond 1e-6. Known, documented differences are not reported:
 - NA (JSON null) where R prints NaN or -Inf;
 - R's fixed pivot tolerance of 1e-7 on uncentred columns aliasing a column
   linreg keeps ("R aliased"; docs/accuracy.md, "Solvers");
-- HC with zero weights: compared with sandwich on the fit without those
-  rows (docs/guide.md, "Rows of weight zero");
+- HC and HAC with zero weights: compared with sandwich on the fit without
+  those rows (docs/guide.md, "Rows of weight zero" and HAC's section);
 - the robust Wald F (R prints the classical F);
 - robust standard errors linreg prints NA with a warning (no certain digit).
 With --exact, every robust standard error of a fit that warned about its
@@ -38,20 +38,17 @@ R_PROGRAM = r'''
 args <- commandArgs(TRUE)
 d <- read.csv(args[1], stringsAsFactors = TRUE)
 fml <- as.formula(args[2]); wcol <- args[3]; vc <- args[4]
-fitw <- function(dd) {
-  if (wcol == "-") return(lm(fml, data = dd))
-  dd$.w <- dd[[wcol]]  # lm evaluates weights in the data
-  lm(fml, data = dd, weights = .w)
-}
-fit <- fitw(d); s <- summary(fit); cf <- coef(fit); V <- vcov(fit)
+d$.w <- if (wcol != "-") d[[wcol]] else 1  # lm evaluates weights in the data
+fit <- if (wcol != "-") lm(fml, data = d, weights = .w) else lm(fml, data = d)
+s <- summary(fit); cf <- coef(fit); V <- vcov(fit)
+# HC and HAC: linreg leaves rows of weight zero out (docs/guide.md), sandwich
+# keeps them in n and in the series: compare with the fit without them
+d0 <- d[is.na(d$.w) | d$.w != 0, ]
+f0 <- if (wcol != "-") lm(fml, data = d0, weights = .w) else fit
 if (vc != "classical") suppressMessages(library(sandwich))
-if (vc == "HAC") V <- NeweyWest(fit, lag = 2, prewhite = FALSE)
+if (vc == "HAC") V <- NeweyWest(f0, lag = 2, prewhite = FALSE)
 if (vc == "CL") V <- vcovCL(fit, cluster = ~g, type = "HC1")
-if (substr(vc, 1, 2) == "HC") {
-  fh <- fit
-  if (wcol != "-" && any(d[[wcol]] == 0, na.rm = TRUE)) fh <- fitw(d[is.na(d[[wcol]]) | d[[wcol]] != 0, ])
-  V <- vcovHC(fh, type = vc)
-}
+if (substr(vc, 1, 2) == "HC") V <- vcovHC(f0, type = vc)
 se <- rep(NA, length(cf)); names(se) <- names(cf)
 ok <- !is.na(cf); se[ok] <- sqrt(diag(V))[names(cf)[ok]]
 for (i in seq_along(cf)) cat("coef", names(cf)[i], sprintf("%.17g", cf[i]), sprintf("%.17g", se[i]), "\n")
