@@ -60,17 +60,28 @@ static double rd_f64(rd *r)
     return x;
 }
 
-/* A string (lr_pbuf_str) into buf[0..cap), cut to fit. */
-static void rd_str(rd *r, char *buf, size_t cap)
+/* A string (lr_pbuf_str: length, bytes, NUL) in place: its bytes, *len of
+ * them; "" and bad when cut short. */
+static const char *rd_span(rd *r, size_t *len)
 {
     uint64_t k = rd_u64(r);
+    *len = 0;
     if (r->bad || k >= r->n - r->off) { /* its bytes and its NUL */
         r->bad = 1;
-        buf[0] = 0;
-        return;
+        return "";
     }
-    snprintf(buf, cap, "%.*s", (int)(k < cap - 1 ? k : cap - 1), (const char *)r->b + r->off);
+    const char *s = (const char *)r->b + r->off;
     r->off += (size_t)k + 1;
+    *len = (size_t)k;
+    return s;
+}
+
+/* A string into buf[0..cap), cut to fit. */
+static void rd_str(rd *r, char *buf, size_t cap)
+{
+    size_t k;
+    const char *s = rd_span(r, &k);
+    snprintf(buf, cap, "%.*s", (int)(k < cap - 1 ? k : cap - 1), s);
 }
 
 /* A count of items of `each` bytes that the rest can hold, else bad. */
@@ -368,12 +379,8 @@ static int get_keys(rd *r, size_t ncl, size_t cn, lr_cluster_keys *keys, lr_erro
         const char *key[LR_CLUSTER_MAX];
         size_t klen[LR_CLUSTER_MAX];
         uint64_t obs = rd_u64(r);
-        for (size_t j = 0; j < ncl && !r->bad; j++) {
-            klen[j] = rd_count(r, 1);
-            key[j] = (const char *)r->b + r->off;
-            r->off += klen[j] + 1; /* and its NUL */
-            r->bad = r->off > r->n;
-        }
+        for (size_t j = 0; j < ncl && !r->bad; j++)
+            key[j] = rd_span(r, &klen[j]);
         if (!r->bad && obs != UINT64_MAX && obs >= cn)
             r->bad = 1;
         int rc = r->bad ? LR_OK
