@@ -29,6 +29,8 @@ import math
 import os
 import random
 import re
+import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -261,41 +263,44 @@ def main():
     exe, count, seed0 = os.path.abspath(args[0]), int(args[1]), int(args[2])
     robust, exact = "--robust" in sys.argv, "--exact" in sys.argv
     work = tempfile.mkdtemp(prefix="random_compare.")
-    rfile = os.path.join(work, "fit.R")
-    with open(rfile, "w") as f:
-        f.write(R_PROGRAM)
-    ndiff = nbad = 0
-    for seed in range(seed0, seed0 + count):
-        path = os.path.join(work, "d%d.csv" % seed)
-        n, wmode, rnd = make_file(seed, path)
-        fml = rnd.choice(FORMULAS)
-        vc = rnd.choice(["HAC", "CL"] if robust else ["classical", "classical", "HC0", "HC1",
-                                                      "HC2", "HC3"])
-        wcol = "-" if wmode == "-" else "w"
-        tag = "seed %d: %d rows, %s, weights %s, %s" % (seed, n, fml, wmode, vc)
-        J, err = linreg_json(exe, path, fml, wcol, vc)
-        R = r_fit(rfile, path, fml, wcol, vc)
-        if J is None or R is None:
-            if (J is None) != (R is None):
-                print("DIFF %s: %s" % (tag, "linreg failed: " + err.strip() if J is None
-                                       else "R failed, linreg fitted"))
+    # the work directory goes whatever ends the run (SIGTERM too; SIGKILL cannot be caught)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    try:
+        rfile = os.path.join(work, "fit.R")
+        with open(rfile, "w") as f:
+            f.write(R_PROGRAM)
+        ndiff = nbad = 0
+        for seed in range(seed0, seed0 + count):
+            path = os.path.join(work, "d%d.csv" % seed)
+            n, wmode, rnd = make_file(seed, path)
+            fml = rnd.choice(FORMULAS)
+            vc = rnd.choice(["HAC", "CL"] if robust else ["classical", "classical", "HC0", "HC1",
+                                                          "HC2", "HC3"])
+            wcol = "-" if wmode == "-" else "w"
+            tag = "seed %d: %d rows, %s, weights %s, %s" % (seed, n, fml, wmode, vc)
+            J, err = linreg_json(exe, path, fml, wcol, vc)
+            R = r_fit(rfile, path, fml, wcol, vc)
+            if J is None or R is None:
+                if (J is None) != (R is None):
+                    print("DIFF %s: %s" % (tag, "linreg failed: " + err.strip() if J is None
+                                           else "R failed, linreg fitted"))
+                    ndiff += 1
+                os.remove(path)
+                continue
+            msgs, known = compare(J, R[0], R[1], vc)
+            if msgs and not known:
                 ndiff += 1
+                print("DIFF " + tag)
+                for m in msgs[:8]:
+                    print("    " + m)
+            if exact and wcol == "-" and n <= 60 and vc != "classical" and any(
+                    "certain" in nt for nt in J["notes"]):
+                for line in check_exact(J, R[1], path, fml, vc):
+                    nbad += 1
+                    print("%s (%s)" % (line, tag))
             os.remove(path)
-            continue
-        msgs, known = compare(J, R[0], R[1], vc)
-        if msgs and not known:
-            ndiff += 1
-            print("DIFF " + tag)
-            for m in msgs[:8]:
-                print("    " + m)
-        if exact and wcol == "-" and n <= 60 and vc != "classical" and any(
-                "certain" in nt for nt in J["notes"]):
-            for line in check_exact(J, R[1], path, fml, vc):
-                nbad += 1
-                print("%s (%s)" % (line, tag))
-        os.remove(path)
-    os.remove(rfile)
-    os.rmdir(work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
     print("%d files, %d with differences, %d BAD" % (count, ndiff, nbad))
     sys.exit(1 if nbad else 0)
 
