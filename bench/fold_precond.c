@@ -1,21 +1,24 @@
 /*
- * fold_precond.c — a fold not kept (docs/performance.md, issue 20's seventh
- * step): m rows B folded into the accumulator's triangle R (k + 1 = n
- * columns) by dtpqrt, as src/accumulator_qr.c does, against a preconditioned
- * Cholesky update that does the same work in level-3 calls only:
+ * fold_precond.c — the accumulator's two folds, one thread
+ * (src/accumulator_qr.c; docs/performance.md, issue 20's seventh and eighth
+ * steps): M rows P folded into the factor R (k + 1 = N columns) of a first
+ * block of M rows,
  *
- *   C = B R⁻¹ (dtrsm), G = I + CᵀC (dsyrk), G = LᵀL (dpotrf), R' = L R (dtrmm)
+ *   - by dtpqrt, on blocks of MQ rows (2N, the old B for wide models; M for
+ *     a fair pair),
+ *   - by the preconditioned update, as the accumulator does it: C = P R⁻¹
+ *     (dtrsm) a panel of 256 rows at a time in a buffer that stays in the
+ *     cache, CᵀC summed (dsyrk), the guard ‖C‖₂ < 2 (Gershgorin's bound,
+ *     else dpotrf of 4I − CᵀC), I + CᵀC = UᵀU (dpotrf), R := U R (dtrmm).
  *
- * R'ᵀR' = Rᵀ(I + CᵀC)R = RᵀR + BᵀB, and G's condition is at most 1 + ‖C‖²,
- * so κ is not squared as long as the new rows are well represented by the
- * earlier ones (‖C‖ small); B is copied first, as a fallback to dtpqrt would
- * need it. 2 m n² flops either way.
- *
- * Prints thread CPU times (medians of REPS folds, one thread) and the largest
- * relative difference between the two R' (rows signed to a positive diagonal).
+ * P is evicted from the cache before each fold (a 64 MiB sweep): in the
+ * accumulator a block is written a chunk at a time between parses.
+ * Prints thread CPU time (medians of REPS folds) in µs a row, and the
+ * largest difference between the two factors relative to their diagonal
+ * (rows signed to a positive diagonal).
  *
  * build: cc -O2 -o fold_precond bench/fold_precond.c -llapacke -lopenblas
- * usage: fold_precond N M REPS      (e.g. 201 402 31; 201 2048 31)
+ * usage: fold_precond N M MQ REPS      (e.g. 202 2048 404 21; 103 2048 2048 21)
  */
 #include <math.h>
 #include <stdio.h>
@@ -27,20 +30,67 @@
 
 #include "thread_clock.h"
 
+#define PANEL 256
+
 static void fill(double *v, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         v[i] = rand() / (double)RAND_MAX - 0.5;
 }
 
+static unsigned char sweep[64u << 20];
+static void evict(void)
+{
+    for (size_t i = 0; i < sizeof sweep; i += 64)
+        sweep[i]++;
+}
+
+/* R (n × n) := the update's factor of [R; P] (m × n, ld m); 0 if the guard failed. */
+static int update(int n, int m, double *r, const double *p, double *c, double *g, double *t)
+{
+    for (int i0 = 0; i0 < m; i0 += PANEL) {
+        int h = m - i0 < PANEL ? m - i0 : PANEL;
+        for (int j = 0; j < n; j++)
+            memcpy(c + (size_t)j * h, p + i0 + (size_t)j * m, (size_t)h * sizeof(double));
+        cblas_dtrsm(CblasColMajor, CblasRight, CblasUpper, CblasNoTrans, CblasNonUnit, h, n, 1.0, r,
+                    n, c, h);
+        cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, n, h, 1.0, c, h, i0 ? 1.0 : 0.0, g, n);
+    }
+    int gersh = 1;
+    memset(t, 0, (size_t)n * sizeof(double));
+    for (int j = 0; j < n; j++)
+        for (int i = 0; i <= j; i++) {
+            double v = fabs(g[i + (size_t)j * n]);
+            t[i] += v;
+            if (i != j)
+                t[j] += v;
+        }
+    for (int j = 0; j < n; j++)
+        gersh &= t[j] < 4.0;
+    if (!gersh) {
+        for (int j = 0; j < n; j++)
+            for (int i = 0; i <= j; i++)
+                t[i + (size_t)j * n] = (i == j ? 4.0 : 0.0) - g[i + (size_t)j * n];
+        if (LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'U', n, t, n))
+            return 0;
+    }
+    for (int j = 0; j < n; j++)
+        g[j + (size_t)j * n] += 1.0;
+    if (LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'U', n, g, n))
+        return 0;
+    cblas_dtrmm(CblasColMajor, CblasLeft, CblasUpper, CblasNoTrans, CblasNonUnit, n, n, 1.0, g, n,
+                r, n);
+    return 1;
+}
+
 int main(int argc, char **argv)
 {
-    if (argc != 4) {
-        fprintf(stderr, "usage: fold_precond N M REPS\n");
+    if (argc != 5) {
+        fprintf(stderr, "usage: fold_precond N M MQ REPS\n");
         return 2;
     }
-    int n = atoi(argv[1]), m = atoi(argv[2]), reps = atoi(argv[3]);
-    if (n < 1 || m < n || reps < 1 || reps > 1000)
+    int n = atoi(argv[1]), m = atoi(argv[2]), mq = atoi(argv[3]), reps = atoi(argv[4]);
+    if (n < 1 || m < n || mq < 1 || mq > m || reps < 1 || reps > 1000)
         return 2;
     openblas_set_num_threads(1);
     /* the accumulator's nb rule for chained models: (k + 1)/12 within [8, 32] */
@@ -49,13 +99,13 @@ int main(int argc, char **argv)
         nb = n;
     size_t cells = (size_t)m * (size_t)n, tri = (size_t)n * (size_t)n;
     double *b0 = malloc(cells * sizeof(double)), *b = malloc(cells * sizeof(double));
-    double *c = malloc(cells * sizeof(double)), *r0 = calloc(tri, sizeof(double));
+    double *c = malloc((size_t)PANEL * (size_t)n * sizeof(double)), *r0 = calloc(tri, sizeof(double));
     double *rh = calloc(tri, sizeof(double)), *rp = calloc(tri, sizeof(double));
-    double *g = calloc(tri, sizeof(double)), *t = malloc((size_t)nb * (size_t)n * sizeof(double));
+    double *g = calloc(tri, sizeof(double)), *gt = calloc(tri, sizeof(double));
+    double *t = malloc((size_t)nb * (size_t)n * sizeof(double));
     double *w = malloc((size_t)nb * (size_t)n * sizeof(double));
     double *th = malloc((size_t)reps * sizeof(double)), *tp = malloc((size_t)reps * sizeof(double));
-    double *ts = malloc((size_t)reps * sizeof(double)), *tk = malloc((size_t)reps * sizeof(double));
-    if (!b0 || !b || !c || !r0 || !rh || !rp || !g || !t || !w || !th || !tp || !ts || !tk)
+    if (!b0 || !b || !c || !r0 || !rh || !rp || !g || !gt || !t || !w || !th || !tp)
         return 1;
     srand(1);
     /* R: the factor of a first block of m rows, as the chain's first fold */
@@ -66,34 +116,25 @@ int main(int argc, char **argv)
         for (int i = 0; i <= j; i++)
             r0[i + (size_t)j * n] = b[i + (size_t)j * m];
     double diff = 0;
+    int refused = 0;
     for (int k = 0; k < reps; k++) {
         fill(b0, cells);
         memcpy(b, b0, cells * sizeof(double));
         memcpy(rh, r0, tri * sizeof(double));
+        evict();
         double s = now();
-        if (LAPACKE_dtpqrt_work(LAPACK_COL_MAJOR, m, n, 0, nb, rh, n, b, m, t, nb, w))
-            return 1;
-        th[k] = now() - s;
+        for (int i0 = 0; i0 + mq <= m; i0 += mq)
+            if (LAPACKE_dtpqrt_work(LAPACK_COL_MAJOR, mq, n, 0, nb, rh, n, b + i0, m, t, nb, w))
+                return 1;
+        th[k] = (now() - s) / (m / mq * mq);
 
-        memcpy(b, b0, cells * sizeof(double));
         memcpy(rp, r0, tri * sizeof(double));
+        evict();
         s = now();
-        memcpy(c, b, cells * sizeof(double));
-        cblas_dtrsm(CblasColMajor, CblasRight, CblasUpper, CblasNoTrans, CblasNonUnit, m, n, 1.0,
-                    rp, n, c, m);
-        double s1 = now();
-        memset(g, 0, tri * sizeof(double));
-        for (int i = 0; i < n; i++)
-            g[i + (size_t)i * n] = 1.0;
-        cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, n, m, 1.0, c, m, 1.0, g, n);
-        double s2 = now();
-        if (LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'U', n, g, n))
-            return 1;
-        cblas_dtrmm(CblasColMajor, CblasLeft, CblasUpper, CblasNoTrans, CblasNonUnit, n, n, 1.0, g,
-                    n, rp, n);
-        tp[k] = now() - s;
-        ts[k] = s1 - s;
-        tk[k] = s2 - s1;
+        refused += !update(n, m, rp, b0, c, g, gt);
+        tp[k] = (now() - s) / m;
+        if (m % mq)
+            continue; /* the two folded different rows */
         for (int i = 0; i < n; i++) {
             double sh = rh[i + (size_t)i * n] < 0 ? -1 : 1, sp = rp[i + (size_t)i * n] < 0 ? -1 : 1;
             for (int j = i; j < n; j++) {
@@ -104,10 +145,8 @@ int main(int argc, char **argv)
             }
         }
     }
-    double h = median(th, reps), p = median(tp, reps);
-    printf("n %d, m %d, nb %d: dtpqrt %.3f ms (%.2f us a row); preconditioned %.3f ms (%.2f us a "
-           "row; copy + dtrsm %.3f, dsyrk %.3f); max |R' difference| / |R'_ii| %.1e\n",
-           n, m, nb, h * 1e3, h * 1e6 / m, p * 1e3, p * 1e6 / m, median(ts, reps) * 1e3,
-           median(tk, reps) * 1e3, diff);
+    printf("n %d, m %d, dtpqrt on %d rows (nb %d): %.2f us a row; update: %.2f us a row "
+           "(%d of %d refused by the guard); max |R difference| / |R_ii| %.1e\n",
+           n, m, mq, nb, median(th, reps) * 1e6, median(tp, reps) * 1e6, refused, reps, diff);
     return 0;
 }

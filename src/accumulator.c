@@ -44,7 +44,7 @@ typedef struct karray {
     double **p;  /* the field */
     size_t rows; /* rows per column of a matrix of kind 2 (NB) */
     int matrix;  /* 0: a vector of k; 1: k × k; 2: rows × (k + 1); 3: (k + 1) × (k + 1) */
-    int lazy;    /* 1: allocated when first needed, not at creation (QR's R⁺ and RᵀR) */
+    int lazy; /* 1: allocated when first needed, not at creation (QR's R⁺, RᵀR, the update's) */
 } karray;
 
 static size_t karrays(lr_accum *a, karray *out)
@@ -60,7 +60,10 @@ static size_t karrays(lr_accum *a, karray *out)
         karray q[] = {{&a->m2, 0, 3, 1},
                       {&a->mcache, 0, 1, 1},
                       {&a->tmat, LR_TPQRT_NB, 2, 0},
-                      {&a->twork, LR_TPQRT_NB, 2, 0}};
+                      {&a->twork, LR_TPQRT_NB, 2, 0},
+                      {&a->ugram, 0, 3, 1},
+                      {&a->utest, 0, 3, 1},
+                      {&a->upanel, LR_QR_PANEL, 2, 1}};
         for (size_t i = 0; i < sizeof q / sizeof *q; i++)
             out[n++] = q[i];
     } else {
@@ -406,7 +409,8 @@ int lr_accum_grow(lr_accum *a, size_t kn, lr_error *err)
         (lr_mul_overflows(a->pcap, kn + 1, &pn) || !(pend = lr_mem_calloc(pn, sizeof(double)))))
         return lr_error_nomem(err);
     for (size_t i = 0; i < n; i++) {
-        /* lazy arrays: R⁺ only if it exists (its new rows and columns 0), RᵀR never */
+        /* lazy arrays: R⁺ only if it exists (its new rows and columns 0); RᵀR and
+         * the update's workspaces never (made again when next needed) */
         if (ka[i].lazy && (*ka[i].p != a->m2 || !a->rinit))
             continue;
         nv[i] = lr_mem_calloc(ksize(&ka[i], kn), sizeof(double));
@@ -440,6 +444,7 @@ int lr_accum_grow(lr_accum *a, size_t kn, lr_error *err)
     }
     free_rows(a);
     a->k = kn;
+    a->uprows = 0; /* R⁺ changed shape: C is made again from P */
     return LR_OK;
 }
 

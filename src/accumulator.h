@@ -17,5 +17,10 @@ uint64_t lr_accum_pending_rows(const lr_accum *acc);
  * in a chain rather than along a tree (model_frame_fold.c): the QR kernel
  * from k + 1 ≥ LR_QR_CHAIN = 32 (accumulator_qr.c). */
 int lr_accum_chains(lr_kernel kernel, size_t k);
+/* How a QR accumulator's blocks were folded into its factor (for tests):
+ * *taken by the preconditioned update, *refused by dtpqrt after the
+ * update's guard found ‖C‖₂ ≥ 2 (accumulator_qr.c). 0 and 0 for the Gram
+ * kernels. */
+void lr_accum_update_counts(const lr_accum *acc, uint64_t *taken, uint64_t *refused);
 
 #endif

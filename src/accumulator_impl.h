@@ -11,6 +11,10 @@
 /* Largest block size of dtpqrt's compact WY representation (its T and work). */
 #define LR_TPQRT_NB 32
 
+/* The preconditioned update's panel: rows of P taken through C = P R⁺⁻¹ at a
+ * time, in a buffer that stays in the cache (accumulator_qr.c). */
+#define LR_QR_PANEL 256
+
 struct lr_accum {
     size_t k;         /* number of columns (response first) */
     lr_kernel kernel; /* Gram (BLAS or loops) or QR */
@@ -38,6 +42,11 @@ struct lr_accum {
     size_t zrows;  /* rows the row workspaces hold */
     double *tmat;  /* QR: dtpqrt's T, LR_TPQRT_NB × (k + 1) (workspace) */
     double *twork; /* QR: dtpqrt's work, LR_TPQRT_NB × (k + 1) (workspace) */
+    double *ugram; /* QR update: CᵀC so far, then I + CᵀC and U, (k + 1)² (lazy workspace) */
+    double *utest; /* QR update: the guard's row sums or 4I − CᵀC, (k + 1)² (lazy workspace) */
+    double *upanel; /* QR update: a panel of C, LR_QR_PANEL × (k + 1) (lazy workspace) */
+    size_t uprows;  /* QR update: the first rows of P whose CᵀC is in ugram (0: none) */
+    uint64_t utaken, urefused; /* QR update: blocks folded by it, and refused by its guard */
 };
 
 /* QR kernel (accumulator_qr.c). Rows are n × k blocks with ld, √w in a->sw. */

@@ -23,12 +23,33 @@
  *
  * Pending rows. Folding m rows into R⁺ (dtpqrt) costs 2 m (k + 1)² flops and
  * runs at level-3 speed only when m is large, so rows are appended to P and
- * folded when P holds B rows (2(k + 1); 256 when k + 1 < 128), when R⁺ is
- * read, and, for narrow models, after a merge into an accumulator that has
- * R⁺ (merged()). R⁺ᵀR⁺ + PᵀP = G however the rows are grouped, so grouping
- * changes rounding only; and when P is folded depends on row counts alone
- * (blocks, chunks and the fold's fixed tree or chain are defined by the
- * data), so the bits are the same for any thread count.
+ * folded when P holds B rows (pend_limit()), when R⁺ is read, and, for
+ * narrow models, after a merge into an accumulator that has R⁺ (merged()).
+ * R⁺ᵀR⁺ + PᵀP = G however the rows are grouped, so grouping changes rounding
+ * only; and when P is folded depends on row counts alone (blocks, chunks and
+ * the fold's fixed tree or chain are defined by the data), so the bits are
+ * the same for any thread count.
+ *
+ * The preconditioned update. dtpqrt spends its time in level-2 panels and
+ * rank-nb updates (about 20 GFLOP/s here against dgemm's 37). Where R⁺ is
+ * already the factor of earlier rows, the same new factor comes from
+ * level-3 calls alone, R⁺ serving as a preconditioner for the block P:
+ *   C = P R⁺⁻¹ (dtrsm),  I + CᵀC = UᵀU (dsyrk, dpotrf),  R⁺ := U R⁺ (dtrmm),
+ * since (U R⁺)ᵀ(U R⁺) = R⁺ᵀR⁺ + PᵀP and U R⁺ is upper triangular (the factor
+ * dtpqrt gives, up to the signs of its rows). Same flops, 2 m (k + 1)². It
+ * is taken only where ‖C‖₂ < 2, which is certified each time (fold_update),
+ * and then it is as accurate as the Householder fold: the rounding of C
+ * moves each row pᵢ by at most about (k + 1) ε ‖cᵢ‖ times the column norms
+ * of the rows already folded (dtrsm is backward stable and ‖cᵢ‖ < 2), and
+ * I + CᵀC has condition number below 5, so its Cholesky factor and the
+ * product U R⁺ lose no more than that; no cross product of the data is
+ * formed, and a column's scale does not matter, since C is invariant to
+ * it (offsets are the shift's). A block with large C (new rows far outside the span
+ * of the old, such as a level first seen or a trend) goes to dtpqrt, as
+ * does any R⁺ with a zero on its diagonal, a block into an empty R⁺, a
+ * triangle, and the rows left at the end when they are few. One thread,
+ * folding 2,048 rows into k + 1 = 202 from memory: 3.1–3.2 µs a row against
+ * 4.8–5.0 for dtpqrt (docs/performance.md, issue 20's eighth step).
  *
  * Merging accumulators with shifts c_a and c_b: b's stacked rows are moved to
  * a's shift by z₁₊ⱼ += z₀ (c_b − c_a)ⱼ — exact algebra, [1, x − c_a] =
@@ -53,7 +74,10 @@
 /* B: the rows P gathers before it is folded. dtpqrt's updates are products
  * of inner dimension B, so B a few times k + 1 keeps them at level-3 speed
  * while P stays O(k²): 2k measured as fast as 4k (docs/performance.md).
- * Three widths:
+ * The update's costs per block, two Cholesky factorisations and a product
+ * of triangles, about (5/3)(k + 1)³ flops, want B ≫ k + 1: from
+ * LR_QR_CHAIN to LR_QR_UPDATE B is 2,048 rows (at most 8.4 MB). The widths,
+ * as they were before the update:
  * - k + 1 < LR_QR_CHAIN: B = 256, the fold's tree, nb = (k + 1)/32 (at
  *   least 4), as before (1,000,000 × 20's bits);
  * - LR_QR_CHAIN ≤ k + 1 < LR_QR_WIDE: the chain (model_frame_fold.c) with
@@ -70,9 +94,22 @@
 #define LR_QR_WIDE 128
 #define LR_QR_MID_B 2048
 #define LR_QR_GEQRT 80 /* k + 1 from which a first full block is factored by dgeqrt */
+/* k + 1 below which chained blocks take the update, with B = 2,048: one
+ * thread, µs a row folded from memory (docs/performance.md), dtpqrt
+ * against the update: k + 1 = 41: 0.43 / 0.31; 103: 1.83 / 1.07; 202:
+ * 4.9 / 3.2; 401: 13.7 / 10.9; at 1,001 the two were equal. */
+#define LR_QR_UPDATE 512
 static size_t pend_limit(size_t k1)
 {
-    return k1 < LR_QR_CHAIN ? 256 : k1 < LR_QR_WIDE ? LR_QR_MID_B : 2 * k1;
+    return k1 < LR_QR_CHAIN ? 256 : k1 < LR_QR_UPDATE ? LR_QR_MID_B : 2 * k1;
+}
+
+/* B as it was before the update, for the files' tree's rule in merged():
+ * that rule is about memory held in the tree, which the update did not
+ * change. */
+static size_t tree_limit(size_t k1)
+{
+    return k1 < LR_QR_WIDE ? pend_limit(k1) : 2 * k1;
 }
 
 int lr_accum_chains(lr_kernel kernel, size_t k)
@@ -105,7 +142,7 @@ void lr_qr_pend_release(lr_accum *a)
 {
     lr_mem_free(a->pend, a->pcap * (a->k + 1) * sizeof(double));
     a->pend = NULL;
-    a->pcap = a->npend = 0;
+    a->pcap = a->npend = a->uprows = 0;
 }
 
 /* R⁺'s array, zero, made when rows are first folded. */
@@ -121,17 +158,152 @@ static int r_alloc(lr_accum *a, lr_error *err)
     return LR_OK;
 }
 
-/* R⁺ := qr([R⁺; P]) by dtpqrt, P emptied. The last l rows of P are upper
- * trapezoidal (a triangle; l = 0: P is rectangular). full: P holds B rows
- * and more may follow (the fold that makes room), not R⁺ being read. */
+/* The lazy workspaces of the update; 0 on success. */
+static int upd_alloc(lr_accum *a, lr_error *err)
+{
+    size_t k1 = a->k + 1;
+    if (!a->ugram && !(a->ugram = lr_mem_alloc(k1 * k1 * sizeof(double))))
+        return lr_error_nomem(err);
+    if (!a->utest && !(a->utest = lr_mem_alloc(k1 * k1 * sizeof(double))))
+        return lr_error_nomem(err);
+    if (!a->upanel && !(a->upanel = lr_mem_alloc(LR_QR_PANEL * k1 * sizeof(double))))
+        return lr_error_nomem(err);
+    return LR_OK;
+}
+
+/* Whether R⁺ can precondition: a chained model below LR_QR_UPDATE columns
+ * whose R⁺ has every row and no zero on its diagonal (a column zero in every
+ * row so far, such as a level not yet seen, leaves C undefined). */
+static int upd_ready(const lr_accum *a)
+{
+    size_t k1 = a->k + 1;
+    if (k1 < LR_QR_CHAIN || k1 >= LR_QR_UPDATE || !a->rinit || a->rrows != k1)
+        return 0;
+    for (size_t j = 0; j < k1; j++) {
+        double d = LR_AT(a->m2, k1, j, j);
+        if (d == 0 || !isfinite(d))
+            return 0;
+    }
+    return 1;
+}
+
+/* CᵀC += CᵢᵀCᵢ for the panels of P after its first a->uprows rows, Cᵢ = Pᵢ R⁺⁻¹
+ * (dtrsm, in a buffer that stays in the cache; P is left as it is): the
+ * whole panels of LR_QR_PANEL rows, and with all the last one too. The
+ * panels are rows [i·LR_QR_PANEL, (i + 1)·LR_QR_PANEL) of P whenever they
+ * are made, so the sum is the same whether the rows' panels were made as
+ * they arrived or at the fold. The caller checked upd_ready(). */
+static int upd_panels(lr_accum *a, int all, lr_error *err)
+{
+    size_t k1 = a->k + 1, ldp = a->pcap;
+    int n = (int)k1, rc;
+    if ((rc = upd_alloc(a, err)))
+        return rc;
+    while (a->uprows < a->npend && (all || a->npend - a->uprows >= LR_QR_PANEL)) {
+        size_t i0 = a->uprows, h = a->npend - i0 < LR_QR_PANEL ? a->npend - i0 : LR_QR_PANEL;
+        double *c = a->upanel;
+        for (size_t j = 0; j < k1; j++)
+            memcpy(c + j * h, a->pend + i0 + j * ldp, h * sizeof(double));
+        cblas_dtrsm(CblasColMajor, CblasRight, CblasUpper, CblasNoTrans, CblasNonUnit, (int)h, n,
+                    1.0, a->m2, n, c, (int)h);
+        cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, n, (int)h, 1.0, c, (int)h,
+                    i0 ? 1.0 : 0.0, a->ugram, n);
+        a->uprows = i0 + h;
+    }
+    return LR_OK;
+}
+
+/* After rows were appended to P: their whole panels through C now, while
+ * they are in the cache (a block of B rows is not, by its fold). */
+static int upd_early(lr_accum *a, lr_error *err)
+{
+    if (a->npend - a->uprows < LR_QR_PANEL || !upd_ready(a))
+        return LR_OK;
+    return upd_panels(a, 0, err);
+}
+
+/* P into R⁺ by the preconditioned update (the file's comment):
+ *   C = P R⁺⁻¹ (dtrsm), G = I + CᵀC (dsyrk), G = UᵀU (dpotrf), R⁺ := U R⁺
+ * (dtrmm), taken only where ‖C‖₂² < 4, which a Cholesky factorisation of
+ * 4I − CᵀC certifies. Only CᵀC is kept, so P and R⁺ are untouched until U
+ * is known: *done = 0 leaves them as they were, for dtpqrt. Whether it is
+ * taken depends on the data alone (P's rows, R⁺), so the bits are the same
+ * however the rows were read. */
+static int fold_update(lr_accum *a, int *done, lr_error *err)
+{
+    size_t k1 = a->k + 1;
+    int n = (int)k1, rc;
+    *done = 0;
+    if (!upd_ready(a))
+        return LR_OK;
+    if ((rc = upd_panels(a, 1, err)))
+        return rc;
+    double *g = a->ugram, *t = a->utest;
+    /* The guard, ‖C‖₂² = λmax(CᵀC) < 4: first by Gershgorin's bound (every
+     * row sum of |CᵀC| below 4; O(k²), and it holds for most blocks once
+     * R⁺ has a few blocks' rows), else by a Cholesky factorisation of
+     * 4I − CᵀC, which exists exactly when λmax < 4. NaN or Inf in C fails
+     * both: a NaN compares false, and dpotrf stops at a diagonal that is
+     * not positive. */
+    double *rs = t; /* the row sums, in the first column of t */
+    int gersh = 1;
+    memset(rs, 0, k1 * sizeof(double));
+    for (size_t j = 0; j < k1; j++)
+        for (size_t i = 0; i <= j; i++) {
+            double v = fabs(LR_AT(g, k1, i, j));
+            rs[i] += v;
+            if (i != j)
+                rs[j] += v;
+        }
+    for (size_t j = 0; j < k1; j++)
+        gersh &= rs[j] < 4.0;
+    if (!gersh) {
+        for (size_t j = 0; j < k1; j++)
+            for (size_t i = 0; i <= j; i++)
+                LR_AT(t, k1, i, j) = (i == j ? 4.0 : 0.0) - LR_AT(g, k1, i, j);
+        if (LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'U', n, t, n) != 0) {
+            a->urefused++;
+            return LR_OK;
+        }
+    }
+    for (size_t j = 0; j < k1; j++)
+        LR_AT(g, k1, j, j) += 1.0;
+    if (LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'U', n, g, n) != 0) {
+        a->urefused++; /* I + CᵀC ≥ I: only a NaN the guard missed would stop here */
+        return LR_OK;
+    }
+    /* dtrmm reads U's upper triangle only; the product of two upper
+     * triangles is upper, with exact zeros below */
+    cblas_dtrmm(CblasColMajor, CblasLeft, CblasUpper, CblasNoTrans, CblasNonUnit, n, n, 1.0, g, n,
+                a->m2, n);
+    a->utaken++;
+    *done = 1;
+    return LR_OK;
+}
+
+void lr_accum_update_counts(const lr_accum *a, uint64_t *taken, uint64_t *refused)
+{
+    *taken = a->utaken;
+    *refused = a->urefused;
+}
+
+/* R⁺ := qr([R⁺; P]), P emptied: a full block into a full-rank R⁺ of a
+ * chained model by the preconditioned update where its guard holds, else
+ * by dtpqrt. The last l rows of P are upper trapezoidal (a triangle; l = 0:
+ * P is rectangular). full: P holds B rows and more may follow (the fold
+ * that makes room), not R⁺ being read. */
 static int fold(lr_accum *a, size_t l, int full, lr_error *err)
 {
     size_t k1 = a->k + 1;
-    int rc = r_alloc(a, err);
+    int rc = r_alloc(a, err), done = 0;
     if (rc || a->npend == 0)
         return rc;
-    lapack_int nb = tpqrt_nb(k1), info;
-    if (a->rrows == 0 && l == 0 && full && k1 >= LR_QR_GEQRT) {
+    lapack_int nb = tpqrt_nb(k1), info = 0;
+    if (l == 0 && (full || a->npend >= 4 * k1) && (rc = fold_update(a, &done, err)))
+        return rc;
+    if (done) {
+        /* R⁺ holds the block */
+    } else if (a->rrows == 0 && l == 0 && full && k1 >= LR_QR_GEQRT) {
         /* The first B rows of a wide stream: dgeqrt, whose panels are
          * factored recursively at level-3 speed (dgeqrt3), where dgeqrf's
          * 32-column panels run at level-2 speed: 0.84 against 1.11 ms for
@@ -170,7 +342,7 @@ static int fold(lr_accum *a, size_t l, int full, lr_error *err)
     if (info != 0)
         return lr_error_set(err, LR_ELAPACK, "dtpqrt: argument %d is invalid", (int)-info);
     a->rrows = a->rrows + a->npend < k1 ? a->rrows + a->npend : k1;
-    a->npend = 0;
+    a->npend = a->uprows = 0;
     if (!full && a->pcap * k1 > LR_PEND_KEEP)
         lr_qr_pend_release(a);
     return LR_OK;
@@ -254,6 +426,8 @@ int lr_qr_add(lr_accum *a, size_t n, const double *x, size_t ld, double wb, lr_e
         }
         a->npend += m;
         i0 += m;
+        if ((rc = upd_early(a, err)))
+            return rc;
     }
     a->w += wb;
     return LR_OK;
@@ -289,7 +463,7 @@ static void put_rows(lr_accum *a, const double *src, size_t lds, size_t r, const
 static int merged(lr_accum *a, int tri, lr_error *err)
 {
     size_t k1 = a->k + 1;
-    if (a->rinit && a->npend && (k1 < LR_QR_CHAIN || (tri && pend_limit(k1) * k1 > LR_PEND_KEEP)))
+    if (a->rinit && a->npend && (k1 < LR_QR_CHAIN || (tri && tree_limit(k1) * k1 > LR_PEND_KEEP)))
         return fold(a, 0, 0, err);
     return LR_OK;
 }
@@ -331,6 +505,8 @@ int lr_qr_merge(lr_accum *a, const lr_accum *b, lr_error *err)
             return rc;
         put_rows(a, b->pend + i0, b->pcap, m, dc);
         i0 += m;
+        if ((rc = upd_early(a, err)))
+            return rc;
     }
     a->w += b->w;
     return merged(a, rb != 0, err);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "accumulator.h"
 #include "internal.h"
 #include "test_util.h"
 
@@ -232,13 +233,14 @@ START_TEST(test_qr_kernel)
 END_TEST
 
 /* The QR kernel's merges (accumulator_qr.c) on rows wide enough to gather
- * pending rows (k + 1 = 121: B = 256; k + 1 = 141: B = 282, the wide
- * choices — a full first block by dgeqrt, pending rows kept across merges):
- * accumulators of a few rows (pending rows only) and of many (a factor R⁺
- * and pending rows), whose shifts differ because the columns drift from 1e6
- * by up to 3e4, merged in a tree — a factor into an accumulator without one,
- * a triangle under a triangle (dtpqrt's pentagonal form), pending rows under
- * both, an empty accumulator — equal one pass and the long-double
+ * pending rows (k + 1 = 121 and 141, B = 2,048: a full first block by
+ * dgeqrt; after a merged triangle, 121 folds its pending rows and 141 keeps
+ * them): accumulators of a few rows (pending rows only) and of more than B
+ * (a factor R⁺ and pending rows), whose shifts differ because the columns
+ * drift from 1e6 by up to 5e4, merged in a tree — a factor into an
+ * accumulator without one (twice), a triangle under a triangle (dtpqrt's
+ * pentagonal form) with pending rows under both, an empty accumulator —
+ * equal one pass (its last rows by the update) and the long-double
  * reference; and the same rows through a column permutation
  * (lr_accum_remap re-triangularises R⁺) give the permuted statistics. */
 static const size_t merge_paths_k[] = {120, 140};
@@ -246,12 +248,12 @@ static const size_t merge_paths_k[] = {120, 140};
 START_TEST(test_qr_merge_paths)
 {
     lr_test_seed(9);
-    size_t n = 3000, k = merge_paths_k[_i];
+    size_t n = 4800, k = merge_paths_k[_i];
     double *x = make_data(n, k, 1e6);
     for (size_t j = 0; j < k; j++)
         for (size_t i = 0; i < n; i++)
             x[j * n + i] += 10.0 * (double)i * (double)(j % 3);
-    size_t cut[] = {0, 40, 440, 460, 1160, 1165, 1465, 2465, 3000};
+    size_t cut[] = {0, 40, 2140, 2160, 2360, 2365, 2565, 4665, 4800};
     lr_accum *part[8], *one = accum_new(k, LR_KERNEL_QR), *perm;
     lr_error err;
     add_blocks(one, n, x, n, 97);
@@ -285,6 +287,65 @@ START_TEST(test_qr_merge_paths)
     lr_accum_free(one);
     free(map);
     free(xr);
+    free(x);
+}
+END_TEST
+
+/* The preconditioned update (accumulator_qr.c) folds blocks of 2,048 rows
+ * into k + 1 = 61 columns; its guard sends a block to dtpqrt. Seven blocks
+ * of rows around 1e6: the first factored on its own; the second while
+ * column 5, zero in the first 3,000 rows (a level seen late), leaves a zero
+ * on R⁺'s diagonal (dtpqrt, no update tried); the fourth with deviations
+ * 30 times the others' (‖C‖₂ far above 2: refused); the rest updated, the
+ * last at the end (a full block read, not made room for). Rows come in
+ * calls of 333 (lr_qr_add) and in parts of 500 merged in order (a chain:
+ * put_rows), so C is made both as rows arrive and at the fold; both equal
+ * the long-double reference, and the counts say which way each block went.
+ * Then the same with a triangle: a wide accumulator's factor merged under
+ * another's (pentagonal dtpqrt, never the update). */
+START_TEST(test_qr_update)
+{
+    lr_test_seed(12);
+    size_t n = 7 * 2048, k = 60;
+    double *x = make_data(n, k, 1e6);
+    for (size_t i = 0; i < 3000; i++)
+        x[5 * n + i] = 0;
+    for (size_t j = 0; j < k; j++)
+        for (size_t i = 3 * 2048; i < 4 * 2048; i++)
+            if (j != 5)
+                x[j * n + i] = 1e6 + 30.0 * (x[j * n + i] - 1e6);
+    lr_accum *one = accum_new(k, LR_KERNEL_QR), *chain = NULL;
+    lr_error err;
+    add_blocks(one, n, x, n, 333);
+    for (size_t i = 0; i < n; i += 500) {
+        lr_accum *part = accum_new(k, LR_KERNEL_QR);
+        add_blocks(part, n - i < 500 ? n - i : 500, x + i, n, 500);
+        if (!chain) {
+            chain = part;
+            continue;
+        }
+        ck_assert_int_eq(lr_accum_merge(chain, part, &err), LR_OK);
+        lr_accum_free(part);
+    }
+    check_against_reference(one, n, k, x, NULL, 1e-11);
+    check_against_reference(chain, n, k, x, NULL, 1e-11);
+    lr_accum *acc[] = {one, chain};
+    for (int q = 0; q < 2; q++) {
+        uint64_t taken, refused;
+        lr_accum_update_counts(acc[q], &taken, &refused);
+        ck_assert_uint_eq(taken, 4);   /* blocks 3, 5, 6 and 7 */
+        ck_assert_uint_eq(refused, 1); /* block 4 */
+    }
+    /* A factor under a factor: the pentagonal fold, then pending rows. */
+    lr_accum *a = accum_new(k, LR_KERNEL_QR), *b = accum_new(k, LR_KERNEL_QR);
+    add_blocks(a, 5000, x, n, 5000);
+    add_blocks(b, n - 5000, x + 5000, n, 4096);
+    ck_assert_int_eq(lr_accum_merge(a, b, &err), LR_OK);
+    check_against_reference(a, n, k, x, NULL, 1e-11);
+    lr_accum_free(a);
+    lr_accum_free(b);
+    lr_accum_free(one);
+    lr_accum_free(chain);
     free(x);
 }
 END_TEST
@@ -394,6 +455,35 @@ static int accum_alloc_run(void *ctx, lr_error *err)
     return rc;
 }
 
+/* A chained model's accumulator (k + 1 = 41): blocks folded by the update
+ * as rows are added and as rows are merged in, its workspaces made lazily. */
+static int wide_alloc_run(void *ctx, lr_error *err)
+{
+    const double *x = ctx; /* 6,700 × 40 */
+    lr_accum *a = NULL, *b = NULL;
+    int rc = lr_accum_create(40, LR_KERNEL_QR, &a, err);
+    for (size_t i = 0; rc == LR_OK && i < 6200; i += 1000)
+        rc = lr_accum_add(a, 6200 - i < 1000 ? 6200 - i : 1000, x + i, 6700, NULL, err);
+    if (rc == LR_OK)
+        rc = lr_accum_create(40, LR_KERNEL_QR, &b, err);
+    if (rc == LR_OK)
+        rc = lr_accum_add(b, 500, x + 6200, 6700, NULL, err);
+    if (rc == LR_OK)
+        rc = lr_accum_merge(a, b, err);
+    lr_accum_free(a);
+    lr_accum_free(b);
+    return rc;
+}
+
+START_TEST(test_alloc_failures_wide)
+{
+    lr_test_seed(13);
+    double *x = make_data(6700, 40, 5.0);
+    lr_test_alloc_failures(wide_alloc_run, x, 200);
+    free(x);
+}
+END_TEST
+
 START_TEST(test_alloc_failures)
 {
     double x[3 * 10];
@@ -412,10 +502,12 @@ int main(void)
         LR_TEST(test_weights),
         LR_TEST(test_errors),
         LR_TEST_LOOP(test_alloc_failures, 2),
+        LR_TEST(test_alloc_failures_wide),
         LR_TEST(test_qr_kernel),
         LR_TEST(test_qr_extreme_scale),
         LR_TEST_LOOP(test_qr_merge_paths, sizeof merge_paths_k / sizeof merge_paths_k[0]),
         LR_TEST(test_grow),
+        LR_TEST(test_qr_update),
     };
     return lr_test_run_cases("accumulator", 0, tests, LR_TEST_COUNT(tests));
 }

@@ -11,11 +11,11 @@ static const char *method_desc(lr_method m)
 {
     switch (m) {
     case LR_METHOD_AUTO:
-        return "auto: streaming QR (rows folded by dtpqrt), rank by pivoting, beta "
-               "by dtrtrs, (X'X)^-1 by dpotri on R";
+        return "auto: streaming QR (rows folded by dtpqrt, or for wide models by a "
+               "preconditioned update), rank by pivoting, beta by dtrtrs, (X'X)^-1 by dpotri on R";
     case LR_METHOD_QR:
-        return "qr: streaming QR (rows folded by dtpqrt), beta by dtrtrs, "
-               "(X'X)^-1 by dpotri on R";
+        return "qr: streaming QR (rows folded by dtpqrt, or for wide models by a "
+               "preconditioned update), beta by dtrtrs, (X'X)^-1 by dpotri on R";
     case LR_METHOD_SVD: return "svd: streaming QR, then the minimum-norm solution by dgelsd";
     case LR_METHOD_INVERSE:
         return "inverse: X'X by BLAS dsyrk on shifted columns, (X'X)^-1 by LAPACKE "
