@@ -99,7 +99,8 @@ int main(int argc, char **argv)
         nb = n;
     size_t cells = (size_t)m * (size_t)n, tri = (size_t)n * (size_t)n;
     double *b0 = malloc(cells * sizeof(double)), *b = malloc(cells * sizeof(double));
-    double *c = malloc((size_t)PANEL * (size_t)n * sizeof(double)), *r0 = calloc(tri, sizeof(double));
+    double *c = malloc((size_t)PANEL * (size_t)n * sizeof(double)),
+           *r0 = calloc(tri, sizeof(double));
     double *rh = calloc(tri, sizeof(double)), *rp = calloc(tri, sizeof(double));
     double *g = calloc(tri, sizeof(double)), *gt = calloc(tri, sizeof(double));
     double *t = malloc((size_t)nb * (size_t)n * sizeof(double));
