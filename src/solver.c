@@ -35,7 +35,8 @@ int lr_reduced_alloc(lr_reduced *r, size_t q, lr_error *err)
     r->beta = lr_mem_calloc(n, sizeof(double));
     r->v = lr_mem_calloc(n * n, sizeof(double));
     r->dep = lr_mem_calloc(n * n, sizeof(double));
-    if (!r->keep || !r->zero || !r->beta || !r->v || !r->dep) {
+    r->hmu = lr_mem_calloc(n, sizeof(double));
+    if (!r->keep || !r->zero || !r->beta || !r->v || !r->dep || !r->hmu) {
         lr_reduced_free(r);
         return lr_error_nomem(err);
     }
@@ -50,6 +51,7 @@ void lr_reduced_free(lr_reduced *r)
     lr_mem_free(r->beta, n * sizeof(double));
     lr_mem_free(r->v, n * n * sizeof(double));
     lr_mem_free(r->dep, n * n * sizeof(double));
+    lr_mem_free(r->hmu, n * sizeof(double));
     memset(r, 0, sizeof *r);
 }
 
@@ -256,28 +258,31 @@ int lr_solve(const lr_accum *acc, const lr_model_spec *spec, lr_method method, l
         return lr_error_set(err, LR_EUSAGE, "the accumulator's kernel does not suit method %s",
                             lr_method_name(method));
 
-    if ((rc = lr_reduced_alloc(&red, q, err)))
-        return rc;
-    rc = lr_method_kernel(method) == LR_KERNEL_QR ? lr_solve_factor(acc, spec, method, &red, err)
-                                                  : lr_solve_normal(acc, spec, method, &red, err);
-    if (rc) {
-        lr_reduced_free(&red);
+    double *mu = lr_mem_calloc(q ? q : 1, sizeof(double));
+    if (!mu)
+        return lr_error_nomem(err);
+    if ((rc = lr_reduced_alloc(&red, q, err))) {
+        lr_mem_free(mu, (q ? q : 1) * sizeof(double));
         return rc;
     }
+    const double *amu = lr_accum_mean(acc);
+    for (size_t j = 0; j < q; j++)
+        mu[j] = spec->cols[j] == SIZE_MAX ? 0.0 : amu[spec->cols[j]];
+    red.mu = icpt ? mu : NULL;
+    rc = lr_method_kernel(method) == LR_KERNEL_QR ? lr_solve_factor(acc, spec, method, &red, err)
+                                                  : lr_solve_normal(acc, spec, method, &red, err);
+    if (rc)
+        goto fail;
 
     out->p = p;
     out->beta = lr_mem_calloc(p, sizeof(double));
     out->xtx_inv = lr_mem_calloc(p * p, sizeof(double));
     out->aliased = lr_mem_calloc(p, 1);
     out->depends = lr_mem_calloc(p, sizeof(char *));
-    double *mu = lr_mem_calloc(q ? q : 1, sizeof(double));
-    if (!out->beta || !out->xtx_inv || !out->aliased || !out->depends || !mu) {
+    if (!out->beta || !out->xtx_inv || !out->aliased || !out->depends) {
         rc = lr_error_nomem(err);
         goto fail;
     }
-    const double *amu = lr_accum_mean(acc);
-    for (size_t j = 0; j < q; j++)
-        mu[j] = spec->cols[j] == SIZE_MAX ? 0.0 : amu[spec->cols[j]];
 
     /* Slopes, their covariance, aliasing. */
     for (size_t j = 0; j < q; j++) {
@@ -299,7 +304,10 @@ int lr_solve(const lr_accum *acc, const lr_model_spec *spec, lr_method method, l
                 (red.keep[i] && red.keep[j]) ? LR_AT(red.v, q, i, j) : (double)NAN;
         }
     }
-    /* The intercept: undo the shift (top of this file). */
+    /* The intercept: undo the shift (top of this file). The QR methods give
+     * M⁻¹μ and μᵀM⁻¹μ from their triangle (a sum of squares); the normal
+     * equations' from M⁻¹'s entries, whose quadratic form may cancel, as
+     * that method's κ² does. */
     if (icpt) {
         double mb = 0, mhm = 0;
         for (size_t j = 0; j < q; j++) {
@@ -307,9 +315,12 @@ int lr_solve(const lr_accum *acc, const lr_model_spec *spec, lr_method method, l
                 continue;
             mb += mu[j] * red.beta[j];
             double hj = 0; /* (M⁻¹ μ)ⱼ */
-            for (size_t i = 0; i < q; i++)
-                if (red.keep[i])
-                    hj += LR_AT(red.v, q, j, i) * mu[i];
+            if (red.has_mhm)
+                hj = red.hmu[j];
+            else
+                for (size_t i = 0; i < q; i++)
+                    if (red.keep[i])
+                        hj += LR_AT(red.v, q, j, i) * mu[i];
             mhm += mu[j] * hj;
             LR_AT(out->xtx_inv, p, 0, j + 1) = -hj;
             LR_AT(out->xtx_inv, p, j + 1, 0) = -hj;
@@ -318,7 +329,7 @@ int lr_solve(const lr_accum *acc, const lr_model_spec *spec, lr_method method, l
             if (!red.keep[j])
                 LR_AT(out->xtx_inv, p, 0, j + 1) = LR_AT(out->xtx_inv, p, j + 1, 0) = (double)NAN;
         out->beta[0] = amu[0] - mb;
-        LR_AT(out->xtx_inv, p, 0, 0) = 1.0 / wsum + mhm;
+        LR_AT(out->xtx_inv, p, 0, 0) = 1.0 / wsum + (red.has_mhm ? red.mhm : mhm);
     }
     out->rank = red.rank + (size_t)icpt;
     out->no_se = red.no_se;

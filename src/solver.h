@@ -87,6 +87,10 @@ typedef struct lr_reduced {
     int squared;         /* 1: the method's error grows as κ² (normal equations) */
     double edf;          /* effective df of the slopes (tr H; the kept count without ridge) */
     size_t rank;         /* rank of the predictors' block */
+    const double *mu;    /* in, q or NULL: the columns' means, for the intercept's terms */
+    double *hmu;         /* q: V μ over the kept columns (has_mhm) */
+    double mhm;          /* μᵀ V μ (has_mhm) */
+    int has_mhm;         /* 1: the solver set hmu and mhm from its factor (the QR methods) */
 } lr_reduced;
 
 /* "x3 = 2 * x1 - 0.5 * x2 + 3": how aliased model column j depends on the kept

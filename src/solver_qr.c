@@ -249,6 +249,34 @@ static int svd_solve(qws *w, size_t n, lapack_int *rank, lr_error *err)
     return LR_OK;
 }
 
+/* The intercept's terms from the kept triangle, before dpotri replaces it
+ * (solver.c, red->mu set): with V = D (R_KᵀR_K)⁻¹ D and u = R_K⁻ᵀ D μ,
+ *   μᵀVμ = ‖u‖²  and  Vμ = D R_K⁻¹ u,
+ * two triangular solves, backward stable, and the quadratic form a sum of
+ * squares. Summed over V's entries it cancels: columns near 1e6 with a
+ * condition number near 1e8 gave the intercept a negative variance, which
+ * was then reported as values too large. */
+static void intercept_terms(qws *w, size_t nk, lr_reduced *red)
+{
+    if (!red->mu)
+        return;
+    double *u = w->t;
+    for (size_t t = 0; t < nk; t++)
+        u[t] = w->d[w->idx[t]] * red->mu[w->idx[t]];
+    red->mhm = 0;
+    if (nk > 0) {
+        cblas_dtrsv(CblasColMajor, CblasUpper, CblasTrans, CblasNonUnit, (int)nk, w->rk, (int)nk, u,
+                    1);
+        double s = cblas_dnrm2((int)nk, u, 1); /* scaled: no overflow short of the result's */
+        red->mhm = s * s;
+        cblas_dtrsv(CblasColMajor, CblasUpper, CblasNoTrans, CblasNonUnit, (int)nk, w->rk, (int)nk,
+                    u, 1);
+    }
+    for (size_t t = 0; t < nk; t++)
+        red->hmu[w->idx[t]] = w->d[w->idx[t]] * u[t];
+    red->has_mhm = 1;
+}
+
 /* --method svd: the minimum-norm solution of the scaled problem; rank from
  * the singular values; the covariance only at full rank. */
 static int solve_minimum_norm(qws *w, lr_reduced *red, lr_error *err)
@@ -302,6 +330,7 @@ static int solve_minimum_norm(qws *w, lr_reduced *red, lr_error *err)
         for (size_t t = 0; t < n; t++)
             for (size_t i = 0; i < n; i++)
                 LR_AT(w->rk, n, i, t) = i <= t && i < rr ? LR_AT(b, m, i, w->idx[t]) : 0.0;
+        intercept_terms(w, n, red);
         lapack_int info =
             LAPACKE_dpotri_work(LAPACK_COL_MAJOR, 'U', (lapack_int)n, w->rk, (lapack_int)n);
         if (info != 0)
@@ -409,6 +438,7 @@ static int solve_in_order(qws *w, lr_reduced *red, lr_error *err)
     if ((rc = qr_in_order(w, w->rows, q, red, &nk, err)) || (rc = triangle_beta(w, nk, red, err)))
         return rc;
     dependencies(w, nk, red);
+    intercept_terms(w, nk, red);
     if ((rc = kept_inverse(w, nk, red, err)))
         return rc;
     red->edf = (double)nk;

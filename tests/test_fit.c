@@ -249,6 +249,51 @@ START_TEST(test_offset_column_fits)
 }
 END_TEST
 
+/* The intercept's variance, 1/W + μᵀM⁻¹μ, from the QR factor as a sum of
+ * squares: eight columns near 1e6 that differ by 1e-8 (condition number
+ * about 1e9) gave --method qr a negative variance, reported as "values too
+ * large", and --method svd an intercept standard error 4 times too large.
+ * Against auto's recomputation in extended precision (every digit). */
+START_TEST(test_intercept_variance)
+{
+    lr_test_seed(14);
+    size_t n = 3000, k = 8, len = 0, cap = n * 256;
+    char *csv = malloc(cap);
+    len += (size_t)snprintf(csv, cap, "y,x1,x2,x3,x4,x5,x6,x7,x8\n");
+    for (size_t i = 0; i < n; i++) {
+        double t = lr_test_urand() - 0.5, x[8], y = 0;
+        for (size_t j = 0; j < k; j++) {
+            x[j] = 1e6 + t + 1e-8 * (double)(j + 1) * (lr_test_urand() - 0.5);
+            y += (0.5 + 0.01 * (double)j) * x[j];
+        }
+        y += lr_test_urand() - 0.5;
+        len += (size_t)snprintf(csv + len, cap - len, "%.17g", y);
+        for (size_t j = 0; j < k; j++)
+            len += (size_t)snprintf(csv + len, cap - len, ",%.17g", x[j]);
+        len += (size_t)snprintf(csv + len, cap - len, "\n");
+    }
+    char *path = lr_test_write_temp(csv, len);
+    lr_fit_options opt;
+    lr_fit_options_init(&opt);
+    opt.formula = "y ~ .";
+    lr_fit *ref = lr_test_fit_path(path, &opt);
+    ck_assert(lr_fit_summary(ref)->digits > 15); /* recomputed */
+    const lr_method ms[] = {LR_METHOD_QR, LR_METHOD_SVD};
+    for (size_t q = 0; q < 2; q++) {
+        opt.method = ms[q];
+        lr_fit *fit = lr_test_fit_path(path, &opt);
+        double se = lr_fit_coef(fit, 0)->std_error, want = lr_fit_coef(ref, 0)->std_error;
+        ck_assert_msg(fabs(se - want) < 1e-4 * want, "%s: intercept SE %.10g, exact %.10g",
+                      lr_method_name(ms[q]), se, want);
+        lr_fit_free(fit);
+    }
+    lr_fit_free(ref);
+    remove(path);
+    free(path);
+    free(csv);
+}
+END_TEST
+
 /* n == p: a fit with no residual degrees of freedom; SEs are NaN. */
 START_TEST(test_no_residual_df)
 {
@@ -548,6 +593,7 @@ int main(void)
         LR_TEST_LOOP(test_aliasing, (int)LR_TEST_COUNT(all_methods)),
         LR_TEST(test_methods_agree),
         LR_TEST(test_offset_column_fits),
+        LR_TEST(test_intercept_variance),
         LR_TEST(test_no_residual_df),
         LR_TEST(test_gauss_jordan),
         LR_TEST(test_distributions),
