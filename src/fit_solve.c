@@ -269,6 +269,17 @@ static int extended_recompute(const lr_accum *acc, const model_desc *md, const l
                  "%.0f digits can be trusted; give a file instead of a pipe, or a writable "
                  "TMPDIR, to get every digit",
                  md->source, again_why, floor(sol->digits));
+    } else if (sol->rank < sol->p && lr_frame_has_basis(md->frame)) {
+        /* A basis (ns, bs, poly) is evaluated in double in the extended pass
+         * too: columns that depend on each other exactly (ns(x, intercept =
+         * TRUE) beside the intercept) do so there only to double's rounding,
+         * and an exact solve would keep them, with coefficients of 1e5 ± 1e6
+         * where R aliases one. The double fit's aliasing stands. */
+        snprintf(note, size,
+                 "extended precision was not used: the model's spline or polynomial basis is "
+                 "evaluated in double precision, so its aliased columns cannot be resolved "
+                 "beyond it; about %.0f digits can be trusted",
+                 floor(sol->digits));
     } else if ((double)nobs * width * width > LR_EXTENDED_WORK) {
         snprintf(note, size,
                  "extended precision was not used: the data are "

@@ -185,6 +185,9 @@ uint64_t lr_frame_nan_rows(const lr_frame *f, uint64_t *first_line, const char *
  * with lr_frame_copy_bases (same formula), which also codes the contrasts
  * of C(g, sum) and C(g, helmert) from the first pass's levels. */
 int lr_frame_basis_vars(const lr_frame *f);
+/* Whether the model has a term evaluated through a data-dependent basis
+ * (poly, scale, ns, bs): its columns are doubles in the extended pass too. */
+int lr_frame_has_basis(const lr_frame *f);
 int lr_frame_fit_bases(lr_frame *f, lr_error *err);
 int lr_frame_copy_bases(lr_frame *dst, const lr_frame *src, lr_error *err);
 /* C(g, sum) and C(g, helmert) need their levels from a first pass too

@@ -26,6 +26,14 @@ int lr_frame_basis_vars(const lr_frame *f)
     return n;
 }
 
+int lr_frame_has_basis(const lr_frame *f)
+{
+    for (size_t v = 0; v < f->formula->nvars; v++)
+        if (f->formula->vars[v].basis)
+            return 1;
+    return 0;
+}
+
 double lr_var_column(const lr_var *x, double value, unsigned j)
 {
     if (x->codes) /* C(g, sum), C(g, helmert): value is the level's rank */

@@ -472,6 +472,41 @@ START_TEST(test_dependency_noise)
 }
 END_TEST
 
+/* ns(x, intercept = TRUE) beside the intercept is aliased (its columns sum
+ * to 1 exactly). A near-exact fit puts digits at risk, but the extended pass
+ * evaluates the basis in double, where the sum is 1 only to rounding, and
+ * solved it exactly: coefficients of 94602 ± 851039 where R gives
+ * 103.0175 ± 2.2e-9 and NA. Now the pass is declined with a note and the
+ * double fit's aliasing stands, as R's. */
+START_TEST(test_basis_aliased_extended)
+{
+    lr_test_seed(15);
+    size_t cap = 60 * 64, len = 0;
+    char *csv = malloc(cap);
+    len += (size_t)snprintf(csv, cap, "y,x\n");
+    for (int i = 0; i < 60; i++) {
+        double x = 10 * lr_test_urand();
+        len += (size_t)snprintf(csv + len, cap - len, "%.17g,%.17g\n",
+                                3 + 2 * x + 1e-9 * (lr_test_urand() - 0.5), x);
+    }
+    lr_fit *fit = NULL;
+    lr_error err;
+    ck_assert_int_eq(lr_test_fit_text(csv, "y ~ ns(x, df = 3, intercept = TRUE)", &fit, &err),
+                     LR_OK);
+    ck_assert(lr_fit_coef(fit, 3)->aliased);
+    /* the line 3 + 2x in the basis: intercept, then slopes of its first two columns */
+    for (size_t j = 0; j < 3; j++)
+        ck_assert_msg(fabs(lr_fit_coef(fit, j)->estimate) < 1e3, "coefficient %zu: %g", j,
+                      lr_fit_coef(fit, j)->estimate);
+    int declined = 0;
+    for (size_t i = 0; i < lr_fit_nnotes(fit); i++)
+        declined |= strstr(lr_fit_note(fit, i), "basis is evaluated in double") != NULL;
+    ck_assert(declined);
+    lr_fit_free(fit);
+    free(csv);
+}
+END_TEST
+
 /* A column of integers near 2^53 that varies in its last digits is
  * "constant to working precision" with its mean in full, not "constant
  * (9.0072e+15 in every row used)". */
@@ -709,6 +744,7 @@ int main(void)
         LR_TEST(test_precision_note_reason),
         LR_TEST(test_dependency_noise),
         LR_TEST(test_constant_digits),
+        LR_TEST(test_basis_aliased_extended),
         LR_TEST(test_escaped_names),
         LR_TEST(test_plot_panels),
         LR_TEST_LOOP(test_summary_like_r, R_PRINT_FITS),
