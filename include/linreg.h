@@ -633,7 +633,9 @@ typedef struct lr_prediction {
                          new data), or (fixed effects) a level has no estimated effect
                          or two levels are in different connected components: why,
                          with the line ("new.csv:5:3: log(x) is -Inf: the logarithm of
-                         0"), borrowed for the callback; else NULL */
+                         0"); or, ok = 1, why se_fit, lwr and upr are NaN while fit
+                         stands (no digit of se_fit is certain in double precision);
+                         borrowed for the callback; else NULL */
     const char *file; /* the file the row is in (line is its line there); borrowed for
                          the callback */
     int beyond_knots; /* a bs() term's x lies beyond its boundary knots: the value is R's

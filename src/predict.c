@@ -10,6 +10,7 @@
  *   se = √(xᵀ V x) σ, confidence: ŷ ∓ t se, prediction: ŷ ∓ t √(se² + σ²),
  * t the (1 + level)/2 quantile with the residual degrees of freedom.
  */
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -244,22 +245,37 @@ int lr_predict_csv_files(const lr_model *m, const char *const *paths, size_t n,
             if (icpt)
                 xf[0] = 1;
             memcpy(xf + icpt, x, (p - icpt) * sizeof(double));
-            double fit = 0, q = 0;
+            double fit = 0, q = 0, qabs = 0;
             for (size_t j = 0; j < p; j++) {
                 if (m->aliased[j])
                     continue;
                 fit += m->beta[j] * xf[j];
-                double s = 0;
+                double s = 0, sa = 0;
                 for (size_t i = 0; i < p; i++)
-                    if (!m->aliased[i])
+                    if (!m->aliased[i]) {
                         s += LR_AT(m->xtx_inv, p, i, j) * xf[i];
+                        sa += fabs(LR_AT(m->xtx_inv, p, i, j) * xf[i]);
+                    }
                 q += xf[j] * s;
+                qabs += fabs(xf[j]) * sa;
             }
+            /* q = x'(X'X)^-1 x summed in double: its rounding is at most
+             * about 2p u Σ|x_i||V_ij||x_j|, which for columns far from zero
+             * for their spread and a large condition number exceeds q itself
+             * (R computes ‖R⁻ᵀx‖², a sum of squares, from the QR factor,
+             * which the model file does not keep): then se.fit has no
+             * certain digit and is NA with the reason, not that noise. */
+            int q_noise = !(q > (double)(2 * p + 2) * (DBL_EPSILON / 2) * qabs);
             /* R's predict.lm adds the offset evaluated on the new data */
             fit += lr_frame_eval_offset(f, colval);
             pr.fit = fit + fe_sum;
             /* with fixed effects: NA, as the effects' own variance is not known */
-            pr.se_fit = m->fe ? (double)NAN : m->sigma * sqrt(q);
+            pr.se_fit = m->fe || q_noise ? (double)NAN : m->sigma * sqrt(q);
+            if (q_noise && !m->fe && !pr.note)
+                pr.note = "the standard error of a prediction has no certain digit here: "
+                          "x'(X'X)^-1 x cancels in double precision (columns far from zero "
+                          "for their spread, a large condition number); centring the "
+                          "predictors before the fit avoids it";
             if (interval == LR_INTERVAL_CONFIDENCE) {
                 pr.lwr = fit - tq * pr.se_fit;
                 pr.upr = fit + tq * pr.se_fit;

@@ -127,6 +127,55 @@ END_TEST
 
 /* ---- the commands ---- */
 
+/* x'(X'X)^-1 x summed in double cancels for columns near 1e6 that differ by
+ * 1e-7 (condition number about 1e7): se.fit was printed as 322.8 where R's
+ * is 0.0256, or NA without a reason. Now it is NA, and so is the interval,
+ * with the reason, while the fitted value stands. */
+START_TEST(test_predict_se_cancels)
+{
+    lr_test_seed(16);
+    size_t n = 2000, cap = n * 200, len = 0;
+    char *csv = malloc(cap);
+    len += (size_t)snprintf(csv, cap, "y,x1,x2,x3,x4,x5\n");
+    for (size_t i = 0; i < n; i++) {
+        double t = lr_test_urand() - 0.5, x[5], y = 0;
+        for (size_t j = 0; j < 5; j++) {
+            x[j] = 1e6 + t + 1e-7 * (double)(j + 1) * (lr_test_urand() - 0.5);
+            y += (0.5 + 0.1 * (double)j) * x[j];
+        }
+        len += (size_t)snprintf(csv + len, cap - len, "%.17g,%.17g,%.17g,%.17g,%.17g,%.17g\n",
+                                y + lr_test_urand() - 0.5, x[0], x[1], x[2], x[3], x[4]);
+    }
+    char *data = lr_test_write_temp(csv, len), *model = temp_path();
+    lr_fit_options opt;
+    lr_fit_options_init(&opt);
+    opt.formula = "y ~ .";
+    opt.method = LR_METHOD_QR;
+    opt.keep_model = 1;
+    lr_fit *fit = lr_test_fit_path(data, &opt);
+    lr_error err;
+    ck_assert_int_eq(lr_fit_save(fit, model, &err), LR_OK);
+    lr_model *m = NULL;
+    ck_assert_int_eq(lr_model_load(model, &m, &err), LR_OK);
+    rows r = {0};
+    ck_assert_int_eq(lr_predict_csv(m, data, LR_INTERVAL_CONFIDENCE, 0.95, collect, &r, &err),
+                     LR_OK);
+    ck_assert_uint_eq(r.n, n);
+    for (size_t i = 0; i < n; i++) {
+        ck_assert(r.p[i].ok && isfinite(r.p[i].fit));
+        ck_assert_msg(isnan(r.p[i].se_fit) && isnan(r.p[i].lwr) && isnan(r.p[i].upr),
+                      "row %zu: se.fit %g", i, r.p[i].se_fit);
+        ck_assert(r.p[i].note && strstr(r.p[i].note, "no certain digit"));
+    }
+    free(r.p);
+    lr_model_free(m);
+    lr_fit_free(fit);
+    lr_test_remove_file(data);
+    lr_test_remove_file(model);
+    free(csv);
+}
+END_TEST
+
 START_TEST(test_cli_save_and_predict)
 {
     char *model = temp_path();
@@ -258,6 +307,7 @@ int main(void)
                json_array_size(json_object_get(reference, "predict"))),
          "r"},
         LR_TEST(test_predict_errors),
+        LR_TEST(test_predict_se_cancels),
         {test_cli_save_and_predict, 0, "cli"},
         LR_TEST(test_cli_predict_warnings),
     };

@@ -96,6 +96,8 @@ typedef struct out_ctx {
     char *file_json;                           /* `"file": "NAME", ` for it (malloc) */
     size_t file_json_len;                      /* its bytes */
     size_t nbeyond;                            /* rows with a bs() x beyond its knots */
+    size_t nse;                                /* rows whose se.fit (interval) is NA */
+    char se_note[LR_ERROR_MAX];                /* why, the first one's */
 } out_ctx;
 
 /* An unnamed temporary file in TMPDIR (or /tmp), or -1. */
@@ -229,7 +231,10 @@ static void on_row(void *ud, const lr_prediction *p)
 {
     out_ctx *o = ud;
     o->nbeyond += p->beyond_knots != 0;
-    if (p->note && o->nnote++ < LR_CLI_MAX_NOTES)
+    if (p->note && p->ok) { /* the fit stands; its standard error does not */
+        if (o->nse++ == 0)
+            snprintf(o->se_note, sizeof o->se_note, "%s", p->note);
+    } else if (p->note && o->nnote++ < LR_CLI_MAX_NOTES)
         snprintf(o->note[o->nnote - 1], sizeof o->note[0], "%s", p->note);
     char line[512]; /* four numbers of at most 24 characters and the keys */
     size_t at = 0, cap = sizeof line;
@@ -420,6 +425,10 @@ int lr_cli_predict(int argc, char **argv)
             lr_cli_error("warning: %zu more rows written NA for a term that is not finite "
                          "or a fixed-effect level not in the fit",
                          o.nnote - LR_CLI_MAX_NOTES);
+        if (o.nse && (o.json || a.iv != LR_INTERVAL_NONE)) /* se.fit is written */
+            lr_cli_error("warning: %s: the standard error%s NA for %zu row%s", o.se_note,
+                         a.iv != LR_INTERVAL_NONE ? " and the interval are" : " is", o.nse,
+                         o.nse == 1 ? "" : "s");
         /* R's warnings, in R's words */
         if (o.nbeyond)
             lr_cli_error("warning: some 'x' values beyond boundary knots may cause "
