@@ -48,8 +48,8 @@
  * of the old, such as a level first seen or a trend) goes to dtpqrt, as
  * does any R⁺ with a zero on its diagonal, a block into an empty R⁺, a
  * triangle, and the rows left at the end when they are few. One thread,
- * folding 2,048 rows into k + 1 = 202 from memory: 3.1–3.2 µs a row against
- * 4.8–5.0 for dtpqrt (docs/performance.md, issue 20's eighth step).
+ * folding 2,048 rows into k + 1 = 202 from memory: 3.4–3.7 µs a row against
+ * 5.4–5.9 for dtpqrt (docs/performance.md, issue 20's eighth step).
  *
  * Merging accumulators with shifts c_a and c_b: b's stacked rows are moved to
  * a's shift by z₁₊ⱼ += z₀ (c_b − c_a)ⱼ — exact algebra, [1, x − c_a] =
@@ -95,9 +95,11 @@
 #define LR_QR_MID_B 2048
 #define LR_QR_GEQRT 80 /* k + 1 from which a first full block is factored by dgeqrt */
 /* k + 1 below which chained blocks take the update, with B = 2,048: one
- * thread, µs a row folded from memory (docs/performance.md), dtpqrt
- * against the update: k + 1 = 41: 0.43 / 0.31; 103: 1.83 / 1.07; 202:
- * 4.9 / 3.2; 401: 13.7 / 10.9; at 1,001 the two were equal. */
+ * thread, µs a row folded from memory (bench/fold_precond.c,
+ * docs/performance.md), dtpqrt against the update: k + 1 = 41: 0.38–0.45 /
+ * 0.24–0.30; 103: 2.0 / 1.2; 202: 5.4–5.9 / 3.4–3.7; 401: 14–17 / 12–14;
+ * at 1,001 a block of 2,002 random rows into as many fails the guard, and
+ * the update's (5/3)(k + 1)³ a block would eat most of its gain. */
 #define LR_QR_UPDATE 512
 static size_t pend_limit(size_t k1)
 {
