@@ -368,7 +368,7 @@ int lr_fe_finish(lr_fe *fe, lr_solution *sol, lr_vcov vcov, double **vcov_out, l
          * 146 printed from it). Nor does it limit the digits. */
         sol->rss = 0;
         sol->digits = sol->digits_kappa;
-        sol->digits_by_rss = 0;
+        sol->digits_by = LR_DIGITS_KAPPA;
     }
     sol->mss = fe->tss - sol->rss;
     if (vcov == LR_VCOV_HC0 || vcov == LR_VCOV_HC1) {

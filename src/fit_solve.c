@@ -38,7 +38,7 @@ static int fit_notes(lr_fit *fit, const lr_solution *sol, const lr_fe *fe, lr_er
     const lr_summary *s = &fit->summary;
     int rc;
     size_t naliased = 0;
-    char why[128];
+    char why[256];
     lr_digits_risk(sol, s->condition_number, why, sizeof why);
     for (size_t i = 0; fe && i < lr_fe_nnotes(fe); i++) /* what was absorbed, first */
         if ((rc = lr_fit_add_note(fit, err, "%s", lr_fe_note(fe, i))))
@@ -302,7 +302,8 @@ static int extended_recompute(const lr_accum *acc, const model_desc *md, const l
         if (rc)
             return rc;
         ext.rcond = sol->rcond;
-        ext.digits_by_rss = sol->digits_by_rss;
+        ext.digits_by = sol->digits_by;
+        ext.rho = sol->rho;
         lr_solution_free(sol);
         *sol = ext;
     }

@@ -15,28 +15,36 @@
 #include "method.h"
 
 /* The least-squares solution of one model. All arrays owned; free with lr_solution_free. */
+/* What limits the digits a fit can be trusted to (lr_solution.digits_by). */
+typedef enum lr_digits_cause {
+    LR_DIGITS_KAPPA,    /* the condition number: u κ */
+    LR_DIGITS_OFFSET,   /* the condition number, on data far from their means: u κ ρ */
+    LR_DIGITS_RESIDUAL, /* the condition number squared by the residual: u κ² tan θ */
+    LR_DIGITS_RSS       /* a residual sum of squares tiny against the total: u √(TSS/RSS) */
+} lr_digits_cause;
+
 typedef struct lr_solution {
-    size_t p;               /* number of coefficients (intercept first when present) */
-    size_t rank;            /* rank of the model matrix: coefficients not aliased */
-    double *beta;           /* β, p entries, in the user's units; NaN where aliased */
-    double *xtx_inv;        /* (XᵀX)⁻¹ of the estimable coefficients, p × p, ld p; NaN in
-                               the rows and columns of aliased ones */
-    unsigned char *aliased; /* p flags */
-    char **depends;         /* p entries: for an aliased coefficient, how it depends on the
-                               others ("I(2 * wt) = 2 * wt"); NULL otherwise (owned) */
-    int no_se;              /* 1: standard errors are not defined (ridge; minimum-norm) */
-    double rss;             /* residual sum of squares Σ w e² */
-    double mss;             /* regression sum of squares (about the mean with an intercept,
-                               about zero without) */
-    double tss;             /* total sum of squares, same convention as mss */
-    double rcond;           /* reciprocal condition number of the scaled model matrix */
-    double edf;             /* effective degrees of freedom: the rank, or tr(H) with ridge */
-    double digits;          /* estimated significant digits the results can be trusted to */
-    double digits_kappa;    /* the same bound from the condition number alone, as for an
-                               exact fit (RSS 0) */
-    int digits_by_rss;      /* 1: digits limited by a small residual sum of squares
-                               (u √(TSS/RSS)) rather than by the condition number */
-    int extended_bits;      /* > 0: recomputed with this many bits of precision */
+    size_t p;                  /* number of coefficients (intercept first when present) */
+    size_t rank;               /* rank of the model matrix: coefficients not aliased */
+    double *beta;              /* β, p entries, in the user's units; NaN where aliased */
+    double *xtx_inv;           /* (XᵀX)⁻¹ of the estimable coefficients, p × p, ld p; NaN in
+                                  the rows and columns of aliased ones */
+    unsigned char *aliased;    /* p flags */
+    char **depends;            /* p entries: for an aliased coefficient, how it depends on the
+                                  others ("I(2 * wt) = 2 * wt"); NULL otherwise (owned) */
+    int no_se;                 /* 1: standard errors are not defined (ridge; minimum-norm) */
+    double rss;                /* residual sum of squares Σ w e² */
+    double mss;                /* regression sum of squares (about the mean with an intercept,
+                                  about zero without) */
+    double tss;                /* total sum of squares, same convention as mss */
+    double rcond;              /* reciprocal condition number of the scaled model matrix */
+    double rho;                /* lr_reduced.rho: data far from their means */
+    double edf;                /* effective degrees of freedom: the rank, or tr(H) with ridge */
+    double digits;             /* estimated significant digits the results can be trusted to */
+    double digits_kappa;       /* the same bound from the condition number alone, as for an
+                                  exact fit (RSS 0) */
+    lr_digits_cause digits_by; /* which bound limits the digits (solver.c, estimate_digits) */
+    int extended_bits;         /* > 0: recomputed with this many bits of precision */
 } lr_solution;
 
 /* Which accumulated columns make the model, and how it is penalised. */
@@ -85,6 +93,10 @@ typedef struct lr_reduced {
     double tss;          /* total sum of squares */
     double rcond;        /* reciprocal condition number of the scaled model matrix */
     int squared;         /* 1: the method's error grows as κ² (normal equations) */
+    double rho;          /* ≥ 1: the largest ratio of a column's (or the response's) raw
+                            norm to its centred norm, √(1 + W μ² / Σ w (x − μ)²): what
+                            rounding the data to double costs against the centred
+                            problem (1 without an intercept) */
     double edf;          /* effective df of the slopes (tr H; the kept count without ridge) */
     size_t rank;         /* rank of the predictors' block */
     const double *mu;    /* in, q or NULL: the columns' means, for the intercept's terms */
@@ -97,8 +109,9 @@ typedef struct lr_reduced {
  * columns (coef[i] on column i where keep[i]), or that it is zero / constant
  * (then `constant` is its value). Allocated; free with lr_mem_strfree. */
 /* What limits sol's digits, for a note, into buf[0..cap): "condition number
- * κ", or, when the small residual sum of squares does, that sum against the
- * total (a near-exact fit; 0 after an exact recomputation: an exact fit). */
+ * κ"; κ with data far from their means (ρ), or squared by the residual
+ * (tan θ); or, when the small residual sum of squares does, that sum against
+ * the total (a near-exact fit; 0 after an exact recomputation: an exact fit). */
 void lr_digits_risk(const lr_solution *sol, double kappa, char *buf, size_t cap);
 
 /* How aliased column j depends on the kept ones (keep, q flags): x_j =

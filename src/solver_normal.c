@@ -220,6 +220,14 @@ static int gram_equilibrated(nws *w, const lr_accum *acc, const double *m, size_
         w->pen[j] = spec->ridge_scale == LR_RIDGE_RAW ? spec->ridge : spec->ridge * gjj / wsum;
         w->d[j] = red->zero[j] ? 0.0 : 1.0 / sqrt(gjj + w->pen[j]);
     }
+    /* ρ: raw against centred norms (centred only with an intercept) */
+    red->rho = 1.0;
+    for (size_t j = 0; spec->intercept && j <= q; j++) {
+        double c = j < q ? (red->zero[j] ? 0.0 : sqrt(LR_AT(w->g, q, j, j))) : sqrt(yy);
+        double mj = j == q ? mu[0] : c > 0 ? mean_of(mu, col[j]) : 0.0;
+        if (c > 0 && hypot(c, sqrt(wsum) * mj) / c > red->rho)
+            red->rho = hypot(c, sqrt(wsum) * mj) / c;
+    }
     for (size_t j = 0; j < q; j++)
         for (size_t i = 0; i < q; i++)
             LR_AT(w->gs, q, i, j) =

@@ -212,9 +212,16 @@ static void gather_scaled(qws *w, const lr_model_spec *spec, lr_reduced *red)
         for (size_t i = 0; i < m; i++)
             LR_AT(b, m, i, j) *= w->d[j];
     }
-    red->tss = 0;
     double ny = cblas_dnrm2((int)(k + extra), b + q * m, 1);
     red->tss = ny * ny;
+    /* ρ: raw against centred norms (centred only with an intercept) */
+    red->rho = 1.0;
+    for (size_t j = 0; spec->intercept && j <= q; j++) {
+        double c = j < q ? (red->zero[j] ? 0.0 : 1.0 / w->d[j]) : ny;
+        double mj = j == q ? mu[0] : c > 0 ? mu[col[j]] : 0.0;
+        if (c > 0 && hypot(c, sqrt(wsum) * mj) / c > red->rho)
+            red->rho = hypot(c, sqrt(wsum) * mj) / c;
+    }
 }
 
 /* dgelsd on the n × n triangle w->rk and right side w->z (singular values

@@ -294,6 +294,75 @@ START_TEST(test_intercept_variance)
 }
 END_TEST
 
+/* About normal (0, 1): the sum of twelve uniforms, less 6. */
+static double gauss12(void)
+{
+    double s = -6;
+    for (int i = 0; i < 12; i++)
+        s += lr_test_urand();
+    return s;
+}
+
+/* The digit estimate is a bound on the slopes' error (solver.c,
+ * estimate_digits): on collinear columns (κ ≈ 2·10⁶) whose values are about
+ * 1,000 times their spread, --method qr and svd keep at least the digits
+ * they promise, measured normwise against auto's recomputation of the decimal
+ * text. The estimate from κ alone, u (q + 1) κ, promised more digits than
+ * were right: rounding the data to double costs u |x|, 1,000 times u against
+ * the centred columns. */
+START_TEST(test_digits_bound)
+{
+    static const struct {
+        double offset, noise;
+    } cases[] = {{1000, 0.1}, {1000, 3}};
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        lr_test_seed(21 + (unsigned)c);
+        size_t n = 3000, k = 8, len = 0, cap = n * 200;
+        char *csv = malloc(cap);
+        len += (size_t)snprintf(csv, cap, "y,x1,x2,x3,x4,x5,x6,x7,x8\n");
+        for (size_t i = 0; i < n; i++) {
+            double x[8], y = 0;
+            for (size_t j = 0; j < k; j++) {
+                x[j] = j + 1 < k ? gauss12() : x[j - 1] + 1e-6 * gauss12();
+                y += 0.1 * (double)(j + 1) * x[j];
+            }
+            y += cases[c].noise * gauss12();
+            len += (size_t)snprintf(csv + len, cap - len, "%.9g", y);
+            for (size_t j = 0; j < k; j++)
+                len += (size_t)snprintf(csv + len, cap - len, ",%.15g", cases[c].offset + x[j]);
+            len += (size_t)snprintf(csv + len, cap - len, "\n");
+        }
+        char *path = lr_test_write_temp(csv, len);
+        lr_fit_options opt;
+        lr_fit_options_init(&opt);
+        lr_fit *ref = lr_test_fit_path(path, &opt);
+        ck_assert(lr_fit_summary(ref)->extended_bits > 0);
+        const lr_method ms[] = {LR_METHOD_QR, LR_METHOD_SVD};
+        for (size_t m = 0; m < 2; m++) {
+            opt.method = ms[m];
+            lr_fit *fit = lr_test_fit_path(path, &opt);
+            double num = 0, den = 0;
+            for (size_t j = 1; j <= k; j++) {
+                double b = lr_fit_coef(fit, j)->estimate, r = lr_fit_coef(ref, j)->estimate;
+                num += (b - r) * (b - r);
+                den += r * r;
+            }
+            double right = -log10(sqrt(num / den)), promised = lr_fit_summary(fit)->digits;
+            double by_kappa =
+                -log10(DBL_EPSILON / 2 * (double)(k + 1) * lr_fit_summary(fit)->condition_number);
+            ck_assert_msg(promised <= right && by_kappa > right,
+                          "case %zu, %s: %.2f digits promised, %.2f right, %.2f by kappa alone", c,
+                          lr_method_name(ms[m]), promised, right, by_kappa);
+            lr_fit_free(fit);
+        }
+        lr_fit_free(ref);
+        remove(path);
+        free(path);
+        free(csv);
+    }
+}
+END_TEST
+
 /* n == p: a fit with no residual degrees of freedom; SEs are NaN. */
 START_TEST(test_no_residual_df)
 {
@@ -594,6 +663,7 @@ int main(void)
         LR_TEST(test_methods_agree),
         LR_TEST(test_offset_column_fits),
         LR_TEST(test_intercept_variance),
+        LR_TEST(test_digits_bound),
         LR_TEST(test_no_residual_df),
         LR_TEST(test_gauss_jordan),
         LR_TEST(test_distributions),
