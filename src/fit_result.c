@@ -86,6 +86,12 @@ int lr_fit_keep_model(lr_fit *fit, const lr_frame *frame, const lr_accum *acc, c
                          s->n,       s->rank,      s->df_residual, s->sigma,   fit->p,
                          fit->coefs, fit->xtx_inv, fit->p};
     int rc = lr_model_create(frame, &r, acc, &fit->saved, err);
+    /* least squares without absorbed effects: predictions' standard errors
+     * from a factor (model_se_factor.c) */
+    size_t q;
+    const size_t *acc_col = lr_frame_model_acc_cols(frame, &q);
+    if (rc == LR_OK && !fe && !(s->ridge > 0))
+        rc = lr_model_se_factor_make(fit->saved, acc, acc_col, q, err);
     if (rc == LR_OK && fe)
         rc = lr_fe_model_from_fe(fe, fit->p, fit->coefs, &fit->saved->fe, err);
     if (rc)

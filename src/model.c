@@ -47,6 +47,7 @@ void lr_model_free(lr_model *m)
     if (!m)
         return;
     lr_mem_strfree(m->path);
+    lr_model_se_factor_free(m);
     text_free(&m->formula);
     text_free(&m->prediction);
     text_free(&m->response);

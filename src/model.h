@@ -92,8 +92,15 @@ struct lr_model {
     uint64_t nobs;     /* rows accumulated */
     double *mean;      /* k means */
     double *tri;       /* k × k, ld k: the upper triangle (the rest unset) */
-    lr_fe_model *fe;   /* absorbed fixed effects (fe_model.c), or NULL */
-    size_t max_line;   /* the longest row of new data read (0: the default) */
+    /* the factor of the kept columns' cross products, for predictions'
+     * standard errors (model_se_factor.c); se_tri NULL: none (fixed effects,
+     * ridge, a file written before it) */
+    size_t se_n;     /* kept model columns besides the intercept */
+    double *se_mean; /* se_n: their means (with an intercept), else zeros */
+    double *se_tri;  /* se_n × se_n, ld se_n: upper triangular T, TᵀT = their
+                        centred cross products (raw without an intercept) */
+    lr_fe_model *fe; /* absorbed fixed effects (fe_model.c), or NULL */
+    size_t max_line; /* the longest row of new data read (0: the default) */
 };
 
 /* A finished fit's results, as fit_result.c hands them to lr_model_create. */
@@ -118,6 +125,18 @@ typedef struct lr_model_result {
  * statistics acc. *out freed with lr_model_free. LR_ENOMEM. */
 int lr_model_create(const lr_frame *f, const lr_model_result *r, const lr_accum *acc,
                     lr_model **out, lr_error *err);
+
+/* m's se_* (model_se_factor.c) from the statistics acc, whose columns
+ * acc_col[0..q) are the model's columns besides the intercept (lr_frame_model's
+ * order). With no usable factor (a Gram matrix not positive definite) they
+ * stay unset and predictions fall back to (XᵀX)⁻¹. LR_ENOMEM. */
+int lr_model_se_factor_make(lr_model *m, const lr_accum *acc, const size_t *acc_col, size_t q,
+                            lr_error *err);
+/* x'(XᵀX)⁻¹x for the model row xf[0..p) (the intercept's 1 first, if any)
+ * from se_tri, as ‖T⁻ᵀ(x − μ)‖² + 1/W, a sum of squares that cannot cancel;
+ * work holds se_n doubles. NaN when m has no se_tri. */
+double lr_model_se_quad(const lr_model *m, const double *xf, double *work);
+void lr_model_se_factor_free(lr_model *m);
 
 /* A copy of n bytes into t (a NUL after them). 0, or -1 out of memory. */
 int lr_model_text_set(lr_model_text *t, const char *s, size_t n);

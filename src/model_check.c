@@ -121,6 +121,41 @@ static int check_statistics(const json_t *root, const char *path, lr_error *err)
     return LR_OK;
 }
 
+/* The optional factor for predictions' standard errors: a mean and a
+ * triangle row for each kept coefficient besides the intercept, nonzero
+ * finite numbers on the diagonal (model_se_factor.c divides by them). */
+static int check_se_factor(const json_t *root, const char *path, lr_error *err)
+{
+    const json_t *se = json_object_get(root, "se_factor");
+    if (!se)
+        return LR_OK;
+    const json_t *coefs = json_object_get(root, "coefficients");
+    size_t kept = 0;
+    for (size_t j = 0; j < json_array_size(coefs); j++)
+        kept += !json_is_true(json_object_get(json_array_get(coefs, j), "aliased"));
+    if (json_is_true(json_object_get(root, "intercept")) && kept > 0)
+        kept--;
+    const json_t *mean = json_object_get(se, "mean"),
+                 *tri = json_object_get(se, "upper_triangle_by_column");
+    if (!json_is_object(se) || !json_is_array(mean) || !json_is_array(tri) ||
+        json_array_size(mean) != kept || json_array_size(tri) != kept)
+        return bad(err, path, "se_factor",
+                   "does not have a mean and a triangle row for each coefficient not aliased");
+    for (size_t j = 0; j < kept; j++) {
+        const json_t *row = json_array_get(tri, j);
+        if (!json_is_number(json_array_get(mean, j)) || !json_is_array(row) ||
+            json_array_size(row) != j + 1)
+            return bad(err, path, "se_factor", "has a mean or a triangle row of the wrong shape");
+        for (size_t i = 0; i <= j; i++)
+            if (!json_is_number(json_array_get(row, i)))
+                return bad(err, path, "se_factor", "has a triangle entry that is not a number");
+        double d = json_number_value(json_array_get(row, j));
+        if (d == 0 || !isfinite(d))
+            return bad(err, path, "se_factor", "has a zero on its diagonal");
+    }
+    return LR_OK;
+}
+
 /* Parse `text` over the predictor columns; its variables (after the
  * response) must be those of "variables", in order. */
 static int check_formula(const char *text, const char *field, const char *const *cols, size_t ncols,
@@ -233,6 +268,8 @@ int lr_model_check(const void *root, const char *path, size_t p, size_t rank, lr
     int rc = check_numbers(root, path, p, rank, err);
     if (rc == LR_OK)
         rc = check_statistics(root, path, err);
+    if (rc == LR_OK)
+        rc = check_se_factor(root, path, err);
     if (rc == LR_OK)
         rc = check_formulas(root, path, err);
     return rc;

@@ -224,6 +224,10 @@ void lr_frame_column_describe(const lr_frame *f, size_t j, lr_frame_column_info 
 /* The extra missing-value spellings (--na-strings): *s and *len n entries. */
 size_t lr_frame_na_strings(const lr_frame *f, const char *const **s, const size_t **len);
 
+/* The accumulator column of each model column besides the intercept (*q
+ * of them; SIZE_MAX: zero in every row), as lr_frame_model gave them. */
+const size_t *lr_frame_model_acc_cols(const lr_frame *f, size_t *q);
+
 /* The rows the fit used (row_fingerprint.c): their number, and into *fp
  * their fingerprint. */
 uint64_t lr_frame_rows_used(const lr_frame *f, uint64_t *fp);

@@ -83,3 +83,9 @@ int lr_frame_add_level(lr_frame *f, size_t v, const char *s, size_t len, double 
                ? lr_levels_intern_text(f->vars[v].levels, s, len, &id, err)
                : lr_levels_intern_number(f->vars[v].levels, x, &id, err);
 }
+
+const size_t *lr_frame_model_acc_cols(const lr_frame *f, size_t *q)
+{
+    *q = f->mq;
+    return f->macc;
+}

@@ -69,6 +69,27 @@ static json_t *var_json(const lr_model_var *x)
     return o;
 }
 
+/* The kept columns' factor for predictions' standard errors
+ * (model_se_factor.c): their means and T's upper triangle by column. NULL
+ * out of memory. */
+static json_t *se_factor_json(const lr_model *m)
+{
+    json_t *o = json_object(), *mean = json_array(), *mat = json_array();
+    int ok = o && mean && mat;
+    for (size_t j = 0; ok && j < m->se_n; j++) {
+        ok &= !json_array_append_new(mean, json_real(m->se_mean[j]));
+        json_t *row = json_array();
+        ok &= !json_array_append_new(mat, row);
+        for (size_t i = 0; ok && i <= j; i++)
+            ok &= !json_array_append_new(row, json_real(LR_AT(m->se_tri, m->se_n, i, j)));
+    }
+    if (ok && !json_object_set_new(o, "mean", mean) &&
+        !json_object_set_new(o, "upper_triangle_by_column", mat))
+        return o;
+    json_decref(o);
+    return NULL;
+}
+
 /* Coefficients, (XᵀX)⁻¹ by column, the accumulated statistics. */
 static int results_json(const lr_model *m, json_t *root)
 {
@@ -108,6 +129,8 @@ static int results_json(const lr_model *m, json_t *root)
         ok &= !json_object_set_new(root, "statistics", stats);
         coefs = inv = stats = NULL;
     }
+    if (ok && m->se_tri)
+        ok &= !json_object_set_new(root, "se_factor", se_factor_json(m));
     json_decref(mean);
     json_decref(mat);
     json_decref(coefs);
@@ -306,6 +329,29 @@ static int load_statistics(const json_t *root, lr_model *m, lr_error *err)
     return LR_OK;
 }
 
+/* The factor for predictions' standard errors, if the file has one
+ * (model_check.c checked its shape against the coefficients). */
+static int load_se_factor(const json_t *root, lr_model *m, lr_error *err)
+{
+    const json_t *se = json_object_get(root, "se_factor");
+    if (!se)
+        return LR_OK;
+    const json_t *mean = json_object_get(se, "mean"),
+                 *tri = json_object_get(se, "upper_triangle_by_column");
+    size_t s = json_array_size(mean);
+    m->se_n = s; /* first: lr_model_se_factor_free sizes what it frees by it */
+    if (!(m->se_mean = lr_mem_calloc(s ? s : 1, sizeof(double))) ||
+        !(m->se_tri = lr_mem_calloc(s ? s * s : 1, sizeof(double))))
+        return lr_error_nomem(err);
+    for (size_t j = 0; j < s; j++) {
+        m->se_mean[j] = json_number_value(json_array_get(mean, j));
+        for (size_t i = 0; i <= j; i++)
+            LR_AT(m->se_tri, s, i, j) =
+                json_number_value(json_array_get(json_array_get(tri, j), i));
+    }
+    return LR_OK;
+}
+
 /* A variable's levels as the file holds them. */
 static int load_levels(const json_t *lv, lr_model_var *x)
 {
@@ -403,6 +449,8 @@ static int load_fields(const json_t *root, lr_model *m, lr_error *err)
         get_list(nas, &m->na_strings))
         return lr_error_nomem(err);
     int rc = load_statistics(root, m, err);
+    if (rc == LR_OK)
+        rc = load_se_factor(root, m, err);
     return rc ? rc : load_variables(root, m, err);
 }
 

@@ -150,6 +150,31 @@ static int predict_frame(const lr_model *m, const lr_csv_row *hdr, const char *n
     return LR_OK;
 }
 
+/* x'(X'X)^-1 x for the model row xf summed from the model file's (X'X)^-1,
+ * for a file written before it kept se_factor. Its rounding is at most about
+ * 2p u Σ|x_i||V_ij||x_j|; for columns far from zero for their spread and a
+ * large condition number that exceeds the sum itself: then *noise = 1 and
+ * se.fit has no certain digit (NA with the reason, not that noise). */
+static double q_from_inverse(const lr_model *m, const double *xf, int *noise)
+{
+    size_t p = m->p;
+    double q = 0, qabs = 0;
+    for (size_t j = 0; j < p; j++) {
+        if (m->aliased[j])
+            continue;
+        double s = 0, sa = 0;
+        for (size_t i = 0; i < p; i++)
+            if (!m->aliased[i]) {
+                s += LR_AT(m->xtx_inv, p, i, j) * xf[i];
+                sa += fabs(LR_AT(m->xtx_inv, p, i, j) * xf[i]);
+            }
+        q += xf[j] * s;
+        qabs += fabs(xf[j]) * sa;
+    }
+    *noise = !(q > (double)(2 * p + 2) * (DBL_EPSILON / 2) * qabs);
+    return q;
+}
+
 int lr_predict_csv(const lr_model *m, const char *path, lr_interval interval, double level,
                    void (*row_cb)(void *ud, const lr_prediction *p), void *ud, lr_error *err)
 {
@@ -192,7 +217,7 @@ int lr_predict_csv_files(const lr_model *m, const char *const *paths, size_t n,
         (m->fe && (rc = lr_fe_model_columns(m->fe, &row, lr_csv_name(csv), fe_cols, err))))
         goto done;
     x = lr_mem_calloc(p, sizeof(double));
-    xf = lr_mem_calloc(p, sizeof(double));
+    xf = lr_mem_calloc(2 * p, sizeof(double)); /* and lr_model_se_quad's work */
     if (!x || !xf) {
         rc = lr_error_nomem(err);
         goto done;
@@ -245,27 +270,13 @@ int lr_predict_csv_files(const lr_model *m, const char *const *paths, size_t n,
             if (icpt)
                 xf[0] = 1;
             memcpy(xf + icpt, x, (p - icpt) * sizeof(double));
-            double fit = 0, q = 0, qabs = 0;
-            for (size_t j = 0; j < p; j++) {
-                if (m->aliased[j])
-                    continue;
-                fit += m->beta[j] * xf[j];
-                double s = 0, sa = 0;
-                for (size_t i = 0; i < p; i++)
-                    if (!m->aliased[i]) {
-                        s += LR_AT(m->xtx_inv, p, i, j) * xf[i];
-                        sa += fabs(LR_AT(m->xtx_inv, p, i, j) * xf[i]);
-                    }
-                q += xf[j] * s;
-                qabs += fabs(xf[j]) * sa;
-            }
-            /* q = x'(X'X)^-1 x summed in double: its rounding is at most
-             * about 2p u Σ|x_i||V_ij||x_j|, which for columns far from zero
-             * for their spread and a large condition number exceeds q itself
-             * (R computes ‖R⁻ᵀx‖², a sum of squares, from the QR factor,
-             * which the model file does not keep): then se.fit has no
-             * certain digit and is NA with the reason, not that noise. */
-            int q_noise = !(q > (double)(2 * p + 2) * (DBL_EPSILON / 2) * qabs);
+            double fit = 0, q;
+            for (size_t j = 0; j < p; j++)
+                if (!m->aliased[j])
+                    fit += m->beta[j] * xf[j];
+            int q_noise = 0;
+            /* ‖T⁻ᵀ(x − μ)‖² + 1/W: a sum of squares (model_se_factor.c) */
+            q = m->se_tri ? lr_model_se_quad(m, xf, xf + p) : q_from_inverse(m, xf, &q_noise);
             /* R's predict.lm adds the offset evaluated on the new data */
             fit += lr_frame_eval_offset(f, colval);
             pr.fit = fit + fe_sum;
@@ -274,8 +285,9 @@ int lr_predict_csv_files(const lr_model *m, const char *const *paths, size_t n,
             if (q_noise && !m->fe && !pr.note)
                 pr.note = "the standard error of a prediction has no certain digit here: "
                           "x'(X'X)^-1 x cancels in double precision (columns far from zero "
-                          "for their spread, a large condition number); centring the "
-                          "predictors before the fit avoids it";
+                          "for their spread, a large condition number) and the model file, "
+                          "written before linreg kept a factor for it, has no other way; "
+                          "saving the model again with this version avoids it";
             if (interval == LR_INTERVAL_CONFIDENCE) {
                 pr.lwr = fit - tq * pr.se_fit;
                 pr.upr = fit + tq * pr.se_fit;
@@ -294,7 +306,7 @@ done:
     if (rc && csv)
         lr_source_relocate_error(lr_csv_source(csv), err);
     lr_mem_free(x, p * sizeof(double));
-    lr_mem_free(xf, p * sizeof(double));
+    lr_mem_free(xf, 2 * p * sizeof(double));
     lr_mem_free(colval, (nscratch ? nscratch : 1) * sizeof(double));
     lr_frame_free(f);
     lr_csv_free(csv);

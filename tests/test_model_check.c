@@ -135,6 +135,17 @@ START_TEST(test_tampered_models)
         {"statistics.mean", "[1, 2]",
          "\"statistics\" has a \"mean\" or triangle not of \"columns\" entries"},
         {"variables.0.label", "3", "\"variables\" has an entry without a label or \"factor\""},
+        /* the factor for se.fit: a row for each of wt, cyl6, cyl8, I(hp^2) */
+        {"se_factor", "{\"mean\": [1], \"upper_triangle_by_column\": [[1]]}",
+         "\"se_factor\" does not have a mean and a triangle row for each coefficient not "
+         "aliased"},
+        {"se_factor",
+         "{\"mean\": [0, 0, 0, 0], \"upper_triangle_by_column\": [[1], [0, 1], [0, 0, 1], [0, 1]]}",
+         "\"se_factor\" has a mean or a triangle row of the wrong shape"},
+        {"se_factor",
+         "{\"mean\": [0, 0, 0, 0], \"upper_triangle_by_column\": [[1], [0, 1], [0, 0, 0], [0, 0, "
+         "0, 1]]}",
+         "\"se_factor\" has a zero on its diagonal"},
     };
     json_t *base = saved("datasets/mtcars.csv", "mpg ~ wt + factor(cyl) + I(hp^2)", NULL, 0);
     lr_error err;

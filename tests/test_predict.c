@@ -129,8 +129,13 @@ END_TEST
 
 /* x'(X'X)^-1 x summed in double cancels for columns near 1e6 that differ by
  * 1e-7 (condition number about 1e7): se.fit was printed as 322.8 where R's
- * is 0.0256, or NA without a reason. Now it is NA, and so is the interval,
- * with the reason, while the fitted value stands. */
+ * is 0.0256, or NA without a reason. The model now keeps a factor T of the
+ * centred cross products (model_se_factor.c) and se.fit is σ √(1/n +
+ * ‖T⁻ᵀ(x − μ)‖²). Checked on the fit's own rows, where (se.fit / σ)² is the
+ * leverage h_ii, and Σ h_ii = p exactly (the hat matrix's trace); the sum of
+ * the old cancelling forms was 10⁴ times off. A model file without the
+ * factor (written before it) still gives NA with the reason under qr. The
+ * factor from both kernels. */
 START_TEST(test_predict_se_cancels)
 {
     lr_test_seed(16);
@@ -147,29 +152,56 @@ START_TEST(test_predict_se_cancels)
                                 y + lr_test_urand() - 0.5, x[0], x[1], x[2], x[3], x[4]);
     }
     char *data = lr_test_write_temp(csv, len), *model = temp_path();
-    lr_fit_options opt;
-    lr_fit_options_init(&opt);
-    opt.formula = "y ~ .";
-    opt.method = LR_METHOD_QR;
-    opt.keep_model = 1;
-    lr_fit *fit = lr_test_fit_path(data, &opt);
-    lr_error err;
-    ck_assert_int_eq(lr_fit_save(fit, model, &err), LR_OK);
-    lr_model *m = NULL;
-    ck_assert_int_eq(lr_model_load(model, &m, &err), LR_OK);
-    rows r = {0};
-    ck_assert_int_eq(lr_predict_csv(m, data, LR_INTERVAL_CONFIDENCE, 0.95, collect, &r, &err),
-                     LR_OK);
-    ck_assert_uint_eq(r.n, n);
-    for (size_t i = 0; i < n; i++) {
-        ck_assert(r.p[i].ok && isfinite(r.p[i].fit));
-        ck_assert_msg(isnan(r.p[i].se_fit) && isnan(r.p[i].lwr) && isnan(r.p[i].upr),
-                      "row %zu: se.fit %g", i, r.p[i].se_fit);
-        ck_assert(r.p[i].note && strstr(r.p[i].note, "no certain digit"));
+    const lr_method ms[] = {LR_METHOD_QR, LR_METHOD_INVERSE};
+    for (size_t k = 0; k < 2; k++) {
+        lr_fit_options opt;
+        lr_fit_options_init(&opt);
+        opt.formula = "y ~ .";
+        opt.method = ms[k];
+        opt.keep_model = 1;
+        lr_fit *fit = lr_test_fit_path(data, &opt);
+        double sigma = lr_fit_summary(fit)->sigma;
+        size_t p = lr_fit_summary(fit)->rank;
+        lr_error err;
+        ck_assert_int_eq(lr_fit_save(fit, model, &err), LR_OK);
+        for (int old = 0; old < (ms[k] == LR_METHOD_QR ? 2 : 1); old++) {
+            if (old) { /* the same file as an older linreg wrote it */
+                json_t *root = json_load_file(model, 0, NULL);
+                ck_assert(root && json_object_del(root, "se_factor") == 0);
+                ck_assert_int_eq(json_dump_file(root, model, JSON_REAL_PRECISION(17)), 0);
+                json_decref(root);
+            }
+            lr_model *m = NULL;
+            ck_assert_int_eq(lr_model_load(model, &m, &err), LR_OK);
+            rows r = {0};
+            ck_assert_int_eq(
+                lr_predict_csv(m, data, LR_INTERVAL_CONFIDENCE, 0.95, collect, &r, &err), LR_OK);
+            ck_assert_uint_eq(r.n, n);
+            double trace = 0;
+            for (size_t i = 0; i < n; i++) {
+                ck_assert(r.p[i].ok && isfinite(r.p[i].fit));
+                if (old) {
+                    ck_assert_msg(isnan(r.p[i].se_fit) && isnan(r.p[i].lwr) && isnan(r.p[i].upr),
+                                  "%s, row %zu: se.fit %g", lr_method_name(ms[k]), i,
+                                  r.p[i].se_fit);
+                    ck_assert(r.p[i].note && strstr(r.p[i].note, "no certain digit"));
+                } else {
+                    double h = (r.p[i].se_fit / sigma) * (r.p[i].se_fit / sigma);
+                    ck_assert_msg(h >= 1.0 / (double)n * (1 - 1e-9) && h <= 1, "row %zu: h %g", i,
+                                  h);
+                    ck_assert(!r.p[i].note && r.p[i].lwr < r.p[i].fit && r.p[i].fit < r.p[i].upr);
+                    trace += h;
+                }
+            }
+            if (!old)
+                ck_assert_msg(fabs(trace - (double)p) < 1e-6 * (double)p,
+                              "%s: the leverages sum to %.10g, not %zu", lr_method_name(ms[k]),
+                              trace, p);
+            free(r.p);
+            lr_model_free(m);
+        }
+        lr_fit_free(fit);
     }
-    free(r.p);
-    lr_model_free(m);
-    lr_fit_free(fit);
     lr_test_remove_file(data);
     lr_test_remove_file(model);
     free(csv);
