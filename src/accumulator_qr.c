@@ -76,7 +76,7 @@
  * while P stays O(k²): 2k measured as fast as 4k (docs/performance.md).
  * The update's costs per block, two Cholesky factorisations and a product
  * of triangles, about (5/3)(k + 1)³ flops, want B ≫ k + 1: from
- * LR_QR_CHAIN to LR_QR_UPDATE B is 2,048 rows (at most 8.4 MB). The widths,
+ * LR_QR_CHAIN to LR_QR_UPDATE B is 2,048 rows (at most 4.2 MB). The widths,
  * as they were before the update:
  * - k + 1 < LR_QR_CHAIN: B = 256, the fold's tree, nb = (k + 1)/32 (at
  *   least 4), as before (1,000,000 × 20's bits);
@@ -99,8 +99,15 @@
  * docs/performance.md), dtpqrt against the update: k + 1 = 41: 0.38–0.45 /
  * 0.24–0.30; 103: 2.0 / 1.2; 202: 5.4–5.9 / 3.4–3.7; 401: 14–17 / 12–14;
  * at 1,001 a block of 2,002 random rows into as many fails the guard, and
- * the update's (5/3)(k + 1)³ a block would eat most of its gain. */
-#define LR_QR_UPDATE 512
+ * the update's (5/3)(k + 1)³ a block would eat most of its gain. Whole runs
+ * said less than the fold alone from k + 1 ≈ 300: on gen_csv's 96 MB files
+ * (7 paired runs, 2 threads, 2026-12-08) the update up to 512 took 0.28–0.33 s
+ * wall at k + 1 = 401 and 0.37–0.47 at 501 against 0.23–0.29 and 0.30–0.40
+ * with dtpqrt and B = 2(k + 1) there (the same at 301): at 501 one block of
+ * four failed the guard after its C was made, Gershgorin's bound failed on
+ * every block (a second Cholesky factorisation each), and the fold is the
+ * calling thread's, serial. So the update stops at 256. */
+#define LR_QR_UPDATE 256
 static size_t pend_limit(size_t k1)
 {
     return k1 < LR_QR_CHAIN ? 256 : k1 < LR_QR_UPDATE ? LR_QR_MID_B : 2 * k1;
