@@ -69,22 +69,41 @@ static json_t *var_json(const lr_model_var *x)
     return o;
 }
 
-/* The kept columns' factor for predictions' standard errors
- * (model_se_factor.c): their means and T's upper triangle by column. NULL
- * out of memory. */
-static json_t *se_factor_json(const lr_model *m)
+/* o's "mean" (n numbers) and "upper_triangle_by_column" (row j the j + 1
+ * entries of tri's column j, ld n): the statistics' and se_factor's layout.
+ * 0 out of memory. */
+static int means_and_triangle(json_t *o, size_t n, const double *mean, const double *tri)
 {
-    json_t *o = json_object(), *mean = json_array(), *mat = json_array();
-    int ok = o && mean && mat;
-    for (size_t j = 0; ok && j < m->se_n; j++) {
-        ok &= !json_array_append_new(mean, json_real(m->se_mean[j]));
+    json_t *mu = json_array(), *mat = json_array();
+    int ok = o && mu && mat;
+    for (size_t j = 0; ok && j < n; j++) {
+        ok &= !json_array_append_new(mu, json_real(mean[j]));
         json_t *row = json_array();
         ok &= !json_array_append_new(mat, row);
         for (size_t i = 0; ok && i <= j; i++)
-            ok &= !json_array_append_new(row, json_real(LR_AT(m->se_tri, m->se_n, i, j)));
+            ok &= !json_array_append_new(row, json_real(LR_AT(tri, n, i, j)));
     }
-    if (ok && !json_object_set_new(o, "mean", mean) &&
-        !json_object_set_new(o, "upper_triangle_by_column", mat))
+    /* set_new takes its value even when it fails */
+    if (ok) {
+        ok = !json_object_set_new(o, "mean", mu);
+        mu = NULL;
+    }
+    if (ok) {
+        ok = !json_object_set_new(o, "upper_triangle_by_column", mat);
+        mat = NULL;
+    }
+    json_decref(mu);
+    json_decref(mat);
+    return ok;
+}
+
+/* The kept columns' factor for predictions' standard errors
+ * (model_se_factor.c): their means and T's upper triangle. NULL out of
+ * memory. */
+static json_t *se_factor_json(const lr_model *m)
+{
+    json_t *o = json_object();
+    if (o && means_and_triangle(o, m->se_n, m->se_mean, m->se_tri))
         return o;
     json_decref(o);
     return NULL;
@@ -94,8 +113,7 @@ static json_t *se_factor_json(const lr_model *m)
 static int results_json(const lr_model *m, json_t *root)
 {
     json_t *coefs = json_array(), *inv = json_array(), *stats = json_object();
-    json_t *mean = json_array(), *mat = json_array();
-    int ok = coefs && inv && stats && mean && mat;
+    int ok = coefs && inv && stats;
     for (size_t j = 0; ok && j < m->p; j++) {
         json_t *o = json_pack("{s:o, s:o, s:b}", "name", text(&m->names[j]), "estimate",
                               num(m->beta[j]), "aliased", m->aliased[j]);
@@ -106,22 +124,13 @@ static int results_json(const lr_model *m, json_t *root)
         for (size_t i = 0; ok && i < m->p; i++)
             ok &= !json_array_append_new(row, num(LR_AT(m->xtx_inv, m->p, i, j)));
     }
-    for (size_t j = 0; ok && j < m->k; j++) {
-        ok &= !json_array_append_new(mean, json_real(m->mean[j]));
-        json_t *row = json_array();
-        ok &= !json_array_append_new(mat, row);
-        for (size_t i = 0; ok && i <= j; i++)
-            ok &= !json_array_append_new(row, json_real(LR_AT(m->tri, m->k, i, j)));
-    }
     if (ok) {
         ok &= !json_object_set_new(stats, "kind",
                                    json_string(m->stats_factor ? "factor" : "comoments"));
         ok &= !json_object_set_new(stats, "columns", json_integer((json_int_t)m->k));
         ok &= !json_object_set_new(stats, "weight_sum", json_real(m->weight_sum));
         ok &= !json_object_set_new(stats, "observations", json_integer((json_int_t)m->nobs));
-        ok &= !json_object_set_new(stats, "mean", mean);
-        ok &= !json_object_set_new(stats, "upper_triangle_by_column", mat);
-        mean = mat = NULL;
+        ok = ok && means_and_triangle(stats, m->k, m->mean, m->tri);
         ok &= !json_object_set_new(root, "categorical_columns", list_json(&m->categorical));
         ok &= !json_object_set_new(root, "na_strings", list_json(&m->na_strings));
         ok &= !json_object_set_new(root, "coefficients", coefs);
@@ -131,8 +140,6 @@ static int results_json(const lr_model *m, json_t *root)
     }
     if (ok && m->se_tri)
         ok &= !json_object_set_new(root, "se_factor", se_factor_json(m));
-    json_decref(mean);
-    json_decref(mat);
     json_decref(coefs);
     json_decref(inv);
     json_decref(stats);
@@ -306,6 +313,17 @@ static int load_coefficients(const json_t *root, lr_model *m, lr_error *err)
     return LR_OK;
 }
 
+/* n means and the triangle by column (model_check.c checked their shape)
+ * into mu and tri (ld n). */
+static void read_triangle(const json_t *mean, const json_t *tri, size_t n, double *mu, double *t)
+{
+    for (size_t j = 0; j < n; j++) {
+        mu[j] = json_number_value(json_array_get(mean, j));
+        for (size_t i = 0; i <= j; i++)
+            LR_AT(t, n, i, j) = json_number_value(json_array_get(json_array_get(tri, j), i));
+    }
+}
+
 /* The accumulated statistics (model_check.c checked their shape). */
 static int load_statistics(const json_t *root, lr_model *m, lr_error *err)
 {
@@ -321,11 +339,7 @@ static int load_statistics(const json_t *root, lr_model *m, lr_error *err)
     if (!(m->mean = lr_mem_calloc(k ? k : 1, sizeof(double))) ||
         !(m->tri = lr_mem_calloc(k ? k * k : 1, sizeof(double))))
         return lr_error_nomem(err);
-    for (size_t j = 0; j < k; j++) {
-        m->mean[j] = json_number_value(json_array_get(mean, j));
-        for (size_t i = 0; i <= j; i++)
-            LR_AT(m->tri, k, i, j) = json_number_value(json_array_get(json_array_get(tri, j), i));
-    }
+    read_triangle(mean, tri, k, m->mean, m->tri);
     return LR_OK;
 }
 
@@ -343,12 +357,7 @@ static int load_se_factor(const json_t *root, lr_model *m, lr_error *err)
     if (!(m->se_mean = lr_mem_calloc(s ? s : 1, sizeof(double))) ||
         !(m->se_tri = lr_mem_calloc(s ? s * s : 1, sizeof(double))))
         return lr_error_nomem(err);
-    for (size_t j = 0; j < s; j++) {
-        m->se_mean[j] = json_number_value(json_array_get(mean, j));
-        for (size_t i = 0; i <= j; i++)
-            LR_AT(m->se_tri, s, i, j) =
-                json_number_value(json_array_get(json_array_get(tri, j), i));
-    }
+    read_triangle(mean, tri, s, m->se_mean, m->se_tri);
     return LR_OK;
 }
 
