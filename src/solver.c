@@ -214,12 +214,12 @@ static char *describe_dependency(const lr_model_spec *spec, const lr_reduced *r,
  * (a sum of n terms of random sign). Measured against 256-bit fits of
  * 10,000 × 40 files (docs/accuracy.md), the estimate
  *   e = u (q + 1) (κ ρ + κ² tan θ / √n)   (QR, SVD)
- *   e = u (q + 1) (κ ρ + κ² sec θ)        (normal equations)
- * was 0.4–3.4 digits pessimistic, where u (q + 1) κ alone promised up to 2.5
- * digits too many. And u √(TSS / RSS) for the residual sum of squares (a tiny
- * residual is a difference of large numbers). The slopes' terms need slopes
- * (rank > 0): an intercept alone is a mean. *by: which term binds, so that a
- * note blames the right cause. */
+ *   e = u (q + 1) (max(κ², κ ρ) + κ² (sec θ − 1))   (normal equations;
+ *       u (q + 1) κ² sec θ whenever κ ≥ ρ)
+ * was 0.4–4.2 digits pessimistic for qr (5.2 on one file), where u (q + 1) κ alone promised up
+ * to 2.5 digits too many. And u √(TSS / RSS) for the residual sum of squares (a tiny residual is a
+ * difference of large numbers). The slopes' terms need slopes (rank > 0): an intercept alone is a
+ * mean. *by: which term binds, so that a note blames the right cause. */
 static double estimate_digits(const lr_reduced *red, size_t q, double nobs, double rss,
                               lr_digits_cause *by)
 {
